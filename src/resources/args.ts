@@ -1,0 +1,93 @@
+import { closest } from '../suggest.js';
+import { ArgError } from './types.js';
+
+/** Declaration arguments after template rendering. */
+export type Args = Record<string, unknown>;
+
+/** Rejects keys that the resource type does not know, suggesting the closest one. */
+export function onlyKeys(args: Args, known: readonly string[]): void {
+  for (const key of Object.keys(args)) {
+    if (!known.includes(key)) {
+      const hint = closest(key, known);
+      throw new ArgError(key, `unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''} (expected one of: ${known.join(', ')})`);
+    }
+  }
+}
+
+/** A required non-empty string. */
+export function requiredString(args: Args, key: string): string {
+  const v = args[key];
+  if (v === undefined || v === null) throw new ArgError(key, `'${key}' is required`);
+  return stringValue(key, v);
+}
+
+/** An optional string (numbers are accepted and turned into strings). */
+export function optionalString(args: Args, key: string): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  return stringValue(key, v);
+}
+
+function stringValue(key: string, v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v !== 'string' && !(typeof v === 'object' && v !== null && 'reveal' in v)) {
+    throw new ArgError(key, `'${key}' must be a string, got ${describe(v)}`);
+  }
+  const s = String(v);
+  if (s === '') throw new ArgError(key, `'${key}' must not be empty`);
+  return s;
+}
+
+/** An optional boolean, with a default. */
+export function optionalBoolean(args: Args, key: string, fallback: boolean): boolean {
+  const v = args[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'yes') return true;
+  if (v === 'false' || v === 'no') return false;
+  throw new ArgError(key, `'${key}' must be true or false, got ${describe(v)}`);
+}
+
+/** One of a fixed set of strings, with a default. */
+export function oneOf<T extends string>(args: Args, key: string, allowed: readonly T[], fallback: T): T {
+  const v = args[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+  const hint = typeof v === 'string' ? closest(v, allowed) : undefined;
+  throw new ArgError(key, `'${key}' must be one of ${allowed.join(', ')}, got ${describe(v)}${hint ? `; did you mean '${hint}'?` : ''}`);
+}
+
+/** A string or a list of strings, as a list. */
+export function stringList(args: Args, key: string, required: boolean): string[] {
+  const v = args[key];
+  if (v === undefined || v === null) {
+    if (required) throw new ArgError(key, `'${key}' is required`);
+    return [];
+  }
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((item) => stringValue(key, item));
+}
+
+/** An octal file mode like "0644" or 644 (YAML may read it as a number), normalised to four digits. */
+export function optionalMode(args: Args, key: string): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  const s = String(v);
+  if (!/^[0-7]{3,4}$/.test(s)) throw new ArgError(key, `'${key}' must be an octal mode like "0644", got ${describe(v)}`);
+  return s.padStart(4, '0');
+}
+
+/** An absolute path. */
+export function absolutePath(args: Args, key: string): string {
+  const p = requiredString(args, key);
+  if (!p.startsWith('/')) throw new ArgError(key, `'${key}' must be an absolute path, got '${p}'`);
+  return p;
+}
+
+/** Short description of a value for error messages. */
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
