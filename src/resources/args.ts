@@ -91,3 +91,26 @@ export function describe(v: unknown): string {
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${JSON.stringify(v)}`;
 }
+
+/** An optional non-negative integer (YAML number or a string of digits), e.g. a uid or a number of seconds. */
+export function optionalInteger(args: Args, key: string): number | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  if (typeof v === 'string' && /^[0-9]+$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
+  throw new ArgError(key, `'${key}' must be a non-negative integer, got ${describe(v)}`);
+}
+
+/** Checks that a string value has the shape `pattern` (anchored), naming what was expected in the error. */
+export function matching(key: string, value: string, pattern: RegExp, expected: string): string {
+  if (!pattern.test(value)) throw new ArgError(key, `'${key}' must be ${expected}, got '${value}'`);
+  return value;
+}
+
+/** A required string that may be empty (file content); a secret gives its real value. */
+export function requiredText(args: Args, key: string): string {
+  const v = args[key];
+  if (v === undefined || v === null) throw new ArgError(key, `'${key}' is required`);
+  if (v === '') return v;
+  return stringValue(key, v);
+}

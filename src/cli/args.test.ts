@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../errors.js';
+import { parseCommandLine } from './args.js';
+
+describe('parseCommandLine', () => {
+  it.each([
+    [[], { kind: 'help' }],
+    [['--help'], { kind: 'help' }],
+    [['apply', '--help'], { kind: 'help', topic: 'apply' }],
+    [['help', 'exec'], { kind: 'help', topic: 'exec' }],
+    [['--version'], { kind: 'version' }],
+  ])('%j', (argv, expected) => {
+    expect(parseCommandLine(argv)).toEqual(expected);
+  });
+
+  it('parses apply with every option', () => {
+    const c = parseCommandLine(['apply', 'inv.yaml', '--check', '--diff', '--limit', 'web-*', '--tags', 'a,b', '-t', 'c', '--forks', '5', '--json', '-e', 'x=1', '--detailed-exitcode', '--accept-new-host-keys', '--timeout', '3', '--roles-path', 'r']);
+    expect(c).toEqual({
+      kind: 'apply',
+      options: { inventory: 'inv.yaml', check: true, diff: true, limit: 'web-*', tags: ['a', 'b', 'c'], forks: 5, json: true, extraVars: ['x=1'], detailedExitcode: true, acceptNewHostKeys: true, timeoutSeconds: 3, rolesPaths: ['r'] },
+    });
+  });
+
+  it('plan is apply --check --diff', () => {
+    expect(parseCommandLine(['plan', 'inv.yaml'])).toMatchObject({ kind: 'apply', options: { check: true, diff: true, forks: 50, timeoutSeconds: 10 } });
+  });
+
+  it('exec takes the command after --', () => {
+    expect(parseCommandLine(['exec', 'inv.yaml', '-l', 'lb', '--', 'systemctl', 'is-active', 'nginx'])).toMatchObject({ kind: 'exec', options: { inventory: 'inv.yaml', limit: 'lb', command: 'systemctl is-active nginx' } });
+  });
+
+  it.each([
+    [['aply', 'x'], "unknown command 'aply'; did you mean 'apply'? (see provision --help)"],
+    [['apply'], 'apply takes one inventory file, got none (see provision apply --help)'],
+    [['apply', 'a.yaml', 'b.yaml'], 'apply takes one inventory file, got a.yaml b.yaml (see provision apply --help)'],
+    [['apply', 'a.yaml', '--forks', '0'], "--forks expects a positive whole number, got '0'"],
+    [['apply', 'a.yaml', '--detailed-exitcode'], '--detailed-exitcode goes with --check (or plan)'],
+    [['apply', 'a.yaml', '--chek'], "Unknown option '--chek' (see provision --help)"],
+    [['exec', 'a.yaml', 'uptime'], 'exec needs a command after --, e.g. provision exec inventory.yaml -- uptime'],
+  ])('%j is a user error', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(UserError);
+    expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+});

@@ -1,0 +1,134 @@
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.js';
+import { closest } from '../suggest.js';
+
+/** A parsed command line. */
+export type Command =
+  | { kind: 'help'; topic?: string }
+  | { kind: 'version' }
+  | { kind: 'apply'; options: ApplyOptions }
+  | { kind: 'exec'; options: ExecOptions };
+
+/** Options shared by commands that talk to hosts. */
+export interface HostOptions {
+  /** Inventory file. */
+  inventory: string;
+  /** --limit pattern. */
+  limit?: string;
+  /** --forks: hosts at once. */
+  forks: number;
+  /** -e/--extra-vars values. */
+  extraVars: string[];
+  /** --accept-new-host-keys. */
+  acceptNewHostKeys: boolean;
+  /** --timeout in seconds for connecting. */
+  timeoutSeconds: number;
+}
+
+/** Options of apply and plan. */
+export interface ApplyOptions extends HostOptions {
+  /** --check: change nothing. */
+  check: boolean;
+  /** --diff: show what changes. */
+  diff: boolean;
+  /** --tags. */
+  tags: string[];
+  /** --json output. */
+  json: boolean;
+  /** --detailed-exitcode: with --check, exit 3 when changes are pending. */
+  detailedExitcode: boolean;
+  /** --roles-path directories (before the defaults). */
+  rolesPaths: string[];
+}
+
+/** Options of exec. */
+export interface ExecOptions extends HostOptions {
+  /** The shell command to run. */
+  command: string;
+}
+
+const COMMANDS = ['apply', 'plan', 'exec', 'help'];
+const DEFAULT_FORKS = 50;
+
+/** Parses argv (without node and script). Bad arguments are UserErrors (exit 2). */
+export function parseCommandLine(argv: string[]): Command {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') return { kind: 'help' };
+  if (name === '--version' || name === '-V') return { kind: 'version' };
+  if (name === 'help') return { kind: 'help', topic: rest[0] };
+  if (!COMMANDS.includes(name)) {
+    const hint = closest(name, COMMANDS);
+    throw new UserError(`unknown command '${name}'${hint ? `; did you mean '${hint}'?` : ''} (see provision --help)`);
+  }
+  if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', topic: name };
+  if (name === 'exec') return parseExec(rest);
+  return { kind: 'apply', options: parseApply(rest, name === 'plan') };
+}
+
+const HOST_OPTIONS = {
+  limit: { type: 'string', short: 'l' },
+  forks: { type: 'string', short: 'f' },
+  'extra-vars': { type: 'string', short: 'e', multiple: true },
+  'accept-new-host-keys': { type: 'boolean' },
+  timeout: { type: 'string' },
+} as const;
+
+function parseApply(args: string[], plan: boolean): ApplyOptions {
+  const { values, positionals } = parse(args, {
+    ...HOST_OPTIONS,
+    check: { type: 'boolean', short: 'C' },
+    diff: { type: 'boolean', short: 'D' },
+    tags: { type: 'string', short: 't', multiple: true },
+    json: { type: 'boolean' },
+    'detailed-exitcode': { type: 'boolean' },
+    'roles-path': { type: 'string', multiple: true },
+  });
+  const check = plan || values.check === true;
+  if (values['detailed-exitcode'] && !check) throw new UserError('--detailed-exitcode goes with --check (or plan)');
+  return {
+    ...hostOptions(values, positionals, plan ? 'plan' : 'apply'),
+    check,
+    diff: plan || values.diff === true,
+    tags: (values.tags ?? []).flatMap((t) => t.split(',')).filter(Boolean),
+    json: values.json === true,
+    detailedExitcode: values['detailed-exitcode'] === true,
+    rolesPaths: values['roles-path'] ?? [],
+  };
+}
+
+function parseExec(args: string[]): Command {
+  const separator = args.indexOf('--');
+  if (separator < 0 || separator === args.length - 1) throw new UserError('exec needs a command after --, e.g. provision exec inventory.yaml -- uptime');
+  const { values, positionals } = parse(args.slice(0, separator), HOST_OPTIONS);
+  return { kind: 'exec', options: { ...hostOptions(values, positionals, 'exec'), command: args.slice(separator + 1).join(' ') } };
+}
+
+type Values = { limit?: string; forks?: string; 'extra-vars'?: string[]; 'accept-new-host-keys'?: boolean; timeout?: string };
+
+function hostOptions(values: Values, positionals: string[], command: string): HostOptions {
+  if (positionals.length !== 1) throw new UserError(`${command} takes one inventory file, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision ${command} --help)`);
+  return {
+    inventory: positionals[0]!,
+    limit: values.limit,
+    forks: positiveInteger(values.forks, '--forks', DEFAULT_FORKS),
+    extraVars: values['extra-vars'] ?? [],
+    acceptNewHostKeys: values['accept-new-host-keys'] === true,
+    timeoutSeconds: positiveInteger(values.timeout, '--timeout', 10),
+  };
+}
+
+function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^[1-9]\d*$/.test(value)) throw new UserError(`${name} expects a positive whole number, got '${value}'`);
+  return Number(value);
+}
+
+type ParseConfig = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+function parse<T extends ParseConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UserError(`${(err as Error).message.replace(/\. To specify a positional.*$/s, '')} (see provision --help)`);
+  }
+}

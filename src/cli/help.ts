@@ -1,0 +1,45 @@
+/** Help texts, printed by `provision --help` and `provision COMMAND --help`. */
+const HOST_FLAGS = `  -l, --limit PATTERN       only these hosts: names, groups, globs (web-*), a,b lists, !exclude, &intersect
+  -f, --forks N             hosts handled at once (default 50)
+  -e, --extra-vars VARS     key=value pairs, a YAML/JSON mapping, or @file.yaml (highest precedence)
+      --accept-new-host-keys  trust and record host keys seen for the first time (never a changed one)
+      --timeout SECONDS     connection timeout (default 10)`;
+
+export const HELP: Record<string, string> = {
+  main: `provision: declarative provisioning over SSH
+
+Usage:
+  provision apply INVENTORY [options]   bring every host to the state its roles declare
+  provision plan INVENTORY [options]    show what apply would change (apply --check --diff)
+  provision exec INVENTORY [--limit P] -- COMMAND...   run a command on the hosts
+  provision help COMMAND | COMMAND --help
+  provision --version
+
+Exit codes: 0 success (check mode: nothing to change), 1 a host failed or was
+unreachable, 2 bad input (found before any host is contacted), 3 changes
+pending (with --check --detailed-exitcode).`,
+  apply: `Usage: provision apply INVENTORY [options]
+
+Brings every selected host to the state declared by its roles, changing only
+what differs. Hosts run in parallel; one failing host never stops the others.
+
+Options:
+  -C, --check               change nothing: probe and report what would change
+  -D, --diff                show each change (unified diffs for files)
+  -t, --tags TAGS           only resources with these tags (a role's name is a tag)
+      --json                print one JSON document at the end instead of progress
+      --detailed-exitcode   with --check: exit 3 when changes are pending
+      --roles-path DIR      look for roles here first (repeatable)
+${HOST_FLAGS}`,
+  plan: `Usage: provision plan INVENTORY [options]
+
+Same as apply --check --diff: shows exactly what apply would change and
+touches nothing. Accepts the options of apply.`,
+  exec: `Usage: provision exec INVENTORY [options] -- COMMAND...
+
+Runs COMMAND (shell text) on every selected host, as root when the host has
+become: true, and prints each host's output. Exit 1 if it failed anywhere.
+
+Options:
+${HOST_FLAGS}`,
+};

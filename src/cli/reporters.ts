@@ -1,0 +1,114 @@
+import type { HostResult, RunEvent } from '../engine/results.js';
+import { redact } from '../secrets.js';
+import { formatChanges } from './diff-text.js';
+import { formatRecap, jsonReport } from './recap.js';
+
+/** Shows a run to the user. Every text goes through redact() on its way out. */
+export interface Reporter {
+  /** A live event from the engine. */
+  onEvent(event: RunEvent): void;
+  /** The run ended: print what is left (diffs, recap, JSON). */
+  done(hosts: HostResult[]): Promise<void>;
+}
+
+/** What a reporter needs to know about the run. */
+export interface ReporterOptions {
+  /** Check mode (nothing changes). */
+  check: boolean;
+  /** Show change lists and diffs. */
+  diff: boolean;
+  /** Host names in order. */
+  hosts: string[];
+  /** Where text goes (stdout). */
+  write: (text: string) => void;
+}
+
+/** Line-per-event output for cron and CI. */
+export class PlainReporter implements Reporter {
+  constructor(private readonly options: ReporterOptions) {}
+
+  onEvent(event: RunEvent): void {
+    const out = (line: string): void => this.options.write(`${redact(line)}\n`);
+    if (event.kind === 'notice') out(`${event.host} | notice | ${event.message}`);
+    if (event.kind === 'resource') {
+      const r = event.result;
+      const status = r.status === 'changed' && this.options.check ? 'would change' : r.status;
+      out(`${r.host} | ${status} | ${r.handler ? 'handler ' : ''}${r.resource}${r.error ? `: ${r.error}` : ''}`);
+      if (this.options.diff && r.changes.length > 0 && r.status !== 'ok') out(formatChanges(r));
+    }
+    if (event.kind === 'host-done' && event.result.unreachable) out(`${event.result.name} | unreachable | ${event.result.error}`);
+  }
+
+  async done(hosts: HostResult[]): Promise<void> {
+    this.options.write(`\n${redact(formatRecap(hosts, this.options.check))}\n`);
+  }
+}
+
+/** One JSON document at the end; nothing else on stdout. */
+export class JsonReporter implements Reporter {
+  constructor(private readonly options: ReporterOptions) {}
+
+  onEvent(): void {}
+
+  async done(hosts: HostResult[]): Promise<void> {
+    this.options.write(`${redact(JSON.stringify(jsonReport(hosts, this.options.check), null, 2))}\n`);
+  }
+}
+
+/** listr2 progress on a terminal: a line per host, then diffs and the recap. */
+export class TtyReporter implements Reporter {
+  #finish = new Map<string, (result: HostResult) => void>();
+  #titles = new Map<string, (title: string) => void>();
+  #listr: Promise<unknown>;
+
+  constructor(private readonly options: ReporterOptions) {
+    this.#listr = this.#start();
+  }
+
+  async #start(): Promise<unknown> {
+    const { Listr } = await import('listr2');
+    const tasks = this.options.hosts.map((host) => ({
+      title: `${host}: waiting`,
+      task: (_: unknown, task: { title: string }) =>
+        new Promise<void>((resolve, reject) => {
+          this.#titles.set(host, (title) => (task.title = redact(`${host}: ${title}`)));
+          this.#finish.set(host, (result) => {
+            task.title = redact(`${host}: ${summary(result, this.options.check)}`);
+            if (result.unreachable || result.failed) reject(new Error(redact(result.error ?? 'failed')));
+            else resolve();
+          });
+        }),
+    }));
+    return new Listr(tasks, { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } }).run().catch(() => undefined);
+  }
+
+  onEvent(event: RunEvent): void {
+    const set = (host: string, title: string): void => this.#titles.get(host)?.(title);
+    if (event.kind === 'host-start') set(event.host, 'connecting');
+    if (event.kind === 'host-connected') set(event.host, 'reading state');
+    if (event.kind === 'resource-start') set(event.host, event.resource);
+    if (event.kind === 'host-done') void this.#whenReady(event.result);
+  }
+
+  async #whenReady(result: HostResult): Promise<void> {
+    // The listr task may not have started yet when a host fails fast.
+    while (!this.#finish.has(result.name)) await new Promise((r) => setTimeout(r, 10));
+    this.#finish.get(result.name)!(result);
+  }
+
+  async done(hosts: HostResult[]): Promise<void> {
+    await this.#listr;
+    if (this.options.diff) {
+      for (const r of hosts.flatMap((h) => h.results).filter((x) => x.status !== 'ok' && x.changes.length > 0)) {
+        this.options.write(redact(`${r.host} | ${r.handler ? 'handler ' : ''}${r.resource}\n${formatChanges(r)}\n`));
+      }
+    }
+    this.options.write(`\n${redact(formatRecap(hosts, this.options.check))}\n`);
+  }
+}
+
+function summary(result: HostResult, check: boolean): string {
+  if (result.unreachable) return `unreachable: ${result.error}`;
+  if (result.failed) return `failed: ${result.error}`;
+  return `ok=${result.ok} ${check ? 'would-change' : 'changed'}=${result.changed} (${(result.elapsedMs / 1000).toFixed(1)}s)`;
+}

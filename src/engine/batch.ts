@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * One remote script made of several sections, each framed by markers so the
+ * output can be split back per section. Pure: builds text and parses text.
+ */
+export class Batch {
+  /** Random per batch, so no file content or command output can fake a marker. */
+  readonly marker = `@@provision-${randomBytes(6).toString('hex')}`;
+
+  /**
+   * Probe script: each probe's stdout is its own section; stderr goes to the
+   * batch's stderr. All probes run even if one fails.
+   */
+  probeScript(probes: string[]): string {
+    return probes
+      .map((probe, i) => `printf '%s\\n' '${this.marker} begin ${i}'\n(\n${probe}\n)\nprintf '\\n%s %d\\n' '${this.marker} end ${i}' "$?"\n`)
+      .join('');
+  }
+
+  /**
+   * Apply script: each step runs in a `set -e` subshell with stdout and stderr
+   * merged; the batch stops at the first step that fails.
+   */
+  applyScript(steps: string[]): string {
+    return steps
+      .map(
+        (step, i) =>
+          `printf '%s\\n' '${this.marker} begin ${i}'\n( set -e\n${step}\n) 2>&1 </dev/null\n__rc=$?\nprintf '\\n%s %d\\n' '${this.marker} end ${i}' "$__rc"\n[ "$__rc" -eq 0 ] || exit 0\n`,
+      )
+      .join('');
+  }
+
+  /** Splits a batch's stdout into sections: index → output and exit code. Sections that never ended are absent. */
+  parse(stdout: string): Map<number, SectionResult> {
+    const sections = new Map<number, SectionResult>();
+    const parser = this.streamParser(() => undefined, (i, result) => sections.set(i, result));
+    parser.push(stdout);
+    return sections;
+  }
+
+  /** Incremental parser for streamed output: calls back as sections begin and end. */
+  streamParser(onBegin: (index: number) => void, onEnd: (index: number, result: SectionResult) => void): { push(chunk: string): void } {
+    let pending = '';
+    let current: { index: number; lines: string[] } | undefined;
+    const begin = `${this.marker} begin `;
+    const end = `${this.marker} end `;
+    return {
+      push: (chunk: string) => {
+        pending += chunk;
+        let newline: number;
+        while ((newline = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, newline);
+          pending = pending.slice(newline + 1);
+          if (line.startsWith(begin)) {
+            current = { index: Number(line.slice(begin.length)), lines: [] };
+            onBegin(current.index);
+          } else if (line.startsWith(end) && current) {
+            const [, code] = line.slice(end.length).split(' ');
+            // The end marker follows a newline of its own, so joining the lines drops exactly that one.
+            onEnd(current.index, { output: current.lines.join('\n'), code: Number(code) });
+            current = undefined;
+          } else if (current) {
+            current.lines.push(line);
+          }
+        }
+      },
+    };
+  }
+}
+
+/** One section's output. */
+export interface SectionResult {
+  /** What the section printed (stdout; for apply steps stdout and stderr merged). */
+  output: string;
+  /** Its exit code. */
+  code: number;
+}

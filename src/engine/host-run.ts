@@ -1,0 +1,163 @@
+import { messageOf } from '../errors.js';
+import type { InventoryHost } from '../inventory/index.js';
+import type { HostPlan, PlannedResource } from '../roles/plan.js';
+import type { Change } from '../resources/types.js';
+import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
+import { Batch } from './batch.js';
+import type { HostResult, ResourceResult, RunEvent } from './results.js';
+
+/** How to run one host. */
+export interface HostRunOptions {
+  /** Stop after the diff: probes only, nothing changes on the host. */
+  check: boolean;
+  /** Connection settings shared by all hosts. */
+  connect: ConnectOptions;
+  /** Opens a connection (the SSH transport; replaceable in unit tests). */
+  openConnection: (target: ConnectTarget, options: ConnectOptions) => Promise<Connection>;
+  /** Receives live events. */
+  onEvent: (event: RunEvent) => void;
+}
+
+/** A planned resource with its probed state and the changes it needs. */
+interface Assessed {
+  planned: PlannedResource;
+  current: unknown;
+  changes: Change[];
+  handler: boolean;
+}
+
+/** The SSH target of an inventory host. */
+export function targetOf(host: InventoryHost): ConnectTarget {
+  const c = host.connection;
+  return { name: host.name, address: c.address, port: c.port, user: c.user, become: c.become, privateKeyFile: c.privateKeyFile, knownHostsFile: c.knownHostsFile };
+}
+
+/** Brings one host to its plan (or, in check mode, says what that would change): one probe call, then at most one apply call. */
+export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<HostResult> {
+  const started = Date.now();
+  const host = plan.host.name;
+  const result: HostResult = { name: host, ok: 0, changed: 0, failed: 0, unreachable: false, results: [], elapsedMs: 0 };
+  const finish = (): HostResult => {
+    result.elapsedMs = Date.now() - started;
+    options.onEvent({ kind: 'host-done', result });
+    return result;
+  };
+  options.onEvent({ kind: 'host-start', host });
+  let connection: Connection;
+  try {
+    connection = await options.openConnection(targetOf(plan.host), { ...options.connect, onNotice: (message) => options.onEvent({ kind: 'notice', host, message }) });
+  } catch (err) {
+    result.unreachable = true;
+    result.error = messageOf(err);
+    return finish();
+  }
+  options.onEvent({ kind: 'host-connected', host });
+  try {
+    const assessed = await probeAll(plan, connection);
+    const record = (a: Assessed, status: ResourceResult['status'], error?: string): void => {
+      const r: ResourceResult = { host, role: a.planned.role, resource: a.planned.label, status, changes: a.changes, handler: a.handler, error };
+      result.results.push(r);
+      if (status === 'ok') result.ok++;
+      if (status === 'changed') result.changed++;
+      if (status === 'failed') {
+        result.failed++;
+        result.error ??= `${a.planned.label}: ${error}`;
+      }
+      options.onEvent({ kind: 'resource', result: r });
+    };
+    const pending = assessed.filter((a) => a.changes.length > 0);
+    for (const a of assessed) if (a.changes.length === 0) record(a, 'ok');
+    if (options.check || pending.length === 0) {
+      for (const a of pending) record(a, 'changed');
+    } else {
+      await applyAll(host, pending, connection, options, record);
+    }
+  } catch (err) {
+    if (err instanceof UnreachableError) result.unreachable = true;
+    else result.failed = Math.max(result.failed, 1);
+    result.error = messageOf(err);
+  } finally {
+    result.stats = { ...connection.stats };
+    await connection.close();
+  }
+  return finish();
+}
+
+/** Runs every probe of the host (handlers included) in one remote call, then diffs. Notified handlers get their changes; others none. */
+async function probeAll(plan: HostPlan, connection: Connection): Promise<Assessed[]> {
+  const handlers = [...plan.handlers.entries()];
+  const items = [...plan.resources, ...handlers.map(([, h]) => h)];
+  const batch = new Batch();
+  const response = await connection.runScript(batch.probeScript(items.map((i) => i.type.probe(i.desired))));
+  if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
+  const sections = batch.parse(response.stdout);
+  const assessed = items.map((planned, index): Assessed => {
+    const section = sections.get(index);
+    if (!section || section.code !== 0) {
+      const stderr = response.stderr.trim().split('\n').slice(-5).join('\n');
+      throw new Error(`reading the state of ${planned.label} failed (exit ${section?.code ?? response.code})${stderr ? `: ${stderr}` : ''}`);
+    }
+    const current = planned.type.parse(section.output, planned.desired);
+    return { planned, current, changes: planned.type.diff(planned.desired, current), handler: index >= plan.resources.length };
+  });
+  const resources = assessed.slice(0, plan.resources.length);
+  const notified = new Set(resources.filter((a) => a.changes.length > 0).flatMap((a) => a.planned.notify));
+  const notifiedHandlers = assessed.slice(plan.resources.length).filter((_, i) => notified.has(handlers[i]![0]));
+  return [...resources, ...notifiedHandlers];
+}
+
+/**
+ * Applies the pending changes in one remote call. Resources of a type with
+ * applyMany (packages) are applied together at the first one's place.
+ * Handlers come last; the script stops at the first failing step.
+ */
+async function applyAll(host: string, pending: Assessed[], connection: Connection, options: HostRunOptions, record: (a: Assessed, status: ResourceResult['status'], error?: string) => void): Promise<void> {
+  const steps: Assessed[][] = [];
+  const grouped = new Map<string, Assessed[]>();
+  for (const a of pending) {
+    const type = a.planned.type;
+    if (type.applyMany && !a.handler) {
+      const group = grouped.get(type.name);
+      if (group) {
+        group.push(a);
+        continue;
+      }
+      grouped.set(type.name, [a]);
+      steps.push(grouped.get(type.name)!);
+    } else {
+      steps.push([a]);
+    }
+  }
+  const scripts = steps.map((step) => {
+    const type = step[0]!.planned.type;
+    if (step.length > 1 || type.applyMany) return type.applyMany!(step.map((a) => ({ desired: a.planned.desired, current: a.current })));
+    return type.apply(step[0]!.planned.desired, step[0]!.current);
+  });
+  const batch = new Batch();
+  const done = new Set<number>();
+  const parser = batch.streamParser(
+    (index) => {
+      for (const a of steps[index]!) options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
+    },
+    (index, section) => {
+      done.add(index);
+      for (const a of steps[index]!) {
+        if (section.code === 0) record(a, 'changed');
+        else record(a, 'failed', failureText(section.output, section.code));
+      }
+    },
+  );
+  const response = await connection.runScript(batch.applyScript(scripts), { onStdout: (chunk) => parser.push(chunk) });
+  const lost = response.code === null;
+  steps.forEach((step, index) => {
+    if (done.has(index)) return;
+    for (const a of step) record(a, lost ? 'failed' : 'skipped', lost ? 'connection lost while applying' : undefined);
+  });
+  if (lost) throw new UnreachableError('connection lost while applying changes');
+}
+
+/** The last lines of a failed step's output, which hold the reason. */
+function failureText(output: string, code: number): string {
+  const tail = output.trim().split('\n').slice(-15).join('\n');
+  return tail ? `exit ${code}: ${tail}` : `exit ${code}`;
+}

@@ -1,0 +1,15 @@
+import type { HostPlan } from '../roles/plan.js';
+import { runHost, type HostRunOptions } from './host-run.js';
+import { mapWithLimit } from './pool.js';
+import type { HostResult } from './results.js';
+
+/** Options of a whole run. */
+export interface RunOptions extends HostRunOptions {
+  /** Hosts handled at once. */
+  forks: number;
+}
+
+/** Runs every host's plan, hosts in parallel up to `forks`; one host failing never stops the others. */
+export async function runPlans(plans: HostPlan[], options: RunOptions): Promise<HostResult[]> {
+  return mapWithLimit(plans, options.forks, (plan) => runHost(plan, options));
+}

@@ -1,0 +1,23 @@
+/** The keys a group may have, in the order they are listed in messages. */
+export const GROUP_KEYS = ['hosts', 'children', 'vars', 'roles'] as const;
+
+/** The group every host belongs to and the root of the inventory. */
+export const ALL = 'all';
+
+// These characters have a meaning in --limit patterns, so a name containing one could not be selected.
+const LIMIT_SYNTAX = /[\s,:!&*?]/;
+const HOST_RANGE = /\[.*:.*\]/;
+const ROLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/** Why a host or group name is unusable, or undefined when it is fine. */
+export function nameProblem(name: string): string | undefined {
+  if (name === '') return 'expected a non-empty name';
+  if (HOST_RANGE.test(name)) return 'host ranges like web[01:03] are not supported: expected one entry per host';
+  if (LIMIT_SYNTAX.test(name)) return 'expected a name without spaces or any of , : ! & * ? (they have a meaning in --limit)';
+  return undefined;
+}
+
+/** Whether a role name can be a directory under roles/ (letters, digits, _ . -, no leading dot, no slash). */
+export function isRoleName(name: string): boolean {
+  return ROLE_NAME.test(name);
+}

@@ -1,0 +1,51 @@
+import type { SourcePosition } from '../errors.js';
+
+/** How to reach a host over SSH, resolved from its merged variables. */
+export interface HostConnection {
+  /** Host name or IP address to connect to (`address`/`ansible_host`; default: the inventory host name). */
+  address: string;
+  /** SSH port (`port`/`ansible_port`; default 22). */
+  port: number;
+  /** Remote login user (`user`/`ansible_user`); unset means the SSH default (~/.ssh/config, then the local user). */
+  user?: string;
+  /** Whether to run commands through sudo (`become`/`ansible_become`; default false). */
+  become: boolean;
+  /** Absolute path of the private key (`ssh_private_key_file`/`ansible_ssh_private_key_file`). */
+  privateKeyFile?: string;
+  /** Absolute path of the known_hosts file to verify the host key against (`ssh_known_hosts_file`). */
+  knownHostsFile?: string;
+}
+
+/** A role named in the inventory, with where it was named so a missing role can be reported there. */
+export interface RoleRef {
+  /** Role name: the directory `roles/<name>/`. */
+  name: string;
+  /** Where the name is written in the inventory. */
+  position: SourcePosition;
+}
+
+/** One host with everything resolved: connection, groups, roles and variables. */
+export interface InventoryHost {
+  /** Inventory host name. */
+  name: string;
+  /** How to reach it. */
+  connection: HostConnection;
+  /** Every group it belongs to, 'all' first, in variable precedence order (lowest first). */
+  groups: string[];
+  /** Union of its groups' roles in precedence order, first occurrence kept. */
+  roles: RoleRef[];
+  /** Merged variables (connection variables included under their canonical names); Secret instances kept as they are. */
+  vars: Record<string, unknown>;
+}
+
+/** A loaded and validated inventory. */
+export interface Inventory {
+  /** The inventory file as the user named it. */
+  file: string;
+  /** Absolute directory of the inventory file (relative paths in it are resolved against it). */
+  dir: string;
+  /** Every host, in order of first appearance in the file. */
+  hosts: InventoryHost[];
+  /** Group name → names of the hosts in it or in its descendants (inventory order); includes 'all' and empty groups. */
+  groups: Record<string, string[]>;
+}

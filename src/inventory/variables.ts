@@ -1,0 +1,78 @@
+import type { SourcePosition } from '../errors.js';
+import { connectionVar, misspeltConnectionVar, namesOf, type ReadOptions } from './connection-vars.js';
+import { describeValue } from './describe-value.js';
+import type { ErrorList } from './error-list.js';
+import { GROUP_KEYS } from './names.js';
+
+/** Variables of one scope under their canonical names, in the order written. */
+export type VarTable = Map<string, unknown>;
+
+/** Where a variable is written: for messages and for reading its value. */
+export interface VarSite extends ReadOptions {
+  /** Dotted path for messages: `all.children.app.hosts.web-01.port`, or `-e port` on the command line. */
+  path: string;
+  /** Where its name is written (none on the command line). */
+  keyPosition?: SourcePosition;
+  /** Where its value is written (none on the command line). */
+  valuePosition?: SourcePosition;
+}
+
+/** One variable as written. */
+export interface WrittenVar {
+  /** Name as written (an alias such as ansible_host included). */
+  name: string;
+  /** Value, secrets already resolved. */
+  value: unknown;
+  /** Where it is written. */
+  site: VarSite;
+}
+
+/**
+ * Checks the variables of one scope (a vars mapping, a host entry, the -e values)
+ * and returns them under their canonical names with connection values normalised.
+ * Problems go to `errors`; the offending variable is left out.
+ */
+export function readVariables(written: readonly WrittenVar[], errors: ErrorList): VarTable {
+  const table: VarTable = new Map();
+  // canonical name → name as written, to catch `port` and `ansible_port` set side by side
+  const writtenAs = new Map<string, string>();
+  for (const { name, value, site } of written) {
+    const problem = nameProblem(name);
+    if (problem) {
+      errors.add(`${site.path}: ${problem}`, site.keyPosition);
+      continue;
+    }
+    const spec = connectionVar(name);
+    if (!spec) {
+      table.set(name, value);
+      continue;
+    }
+    const earlier = writtenAs.get(spec.name);
+    if (earlier !== undefined) {
+      errors.add(`${site.path}: '${spec.name}' is already set here as '${earlier}': expected only one of ${namesOf(spec)}`, site.keyPosition);
+      continue;
+    }
+    writtenAs.set(spec.name, name);
+    const read = spec.read(value, site);
+    if ('expected' in read) errors.add(`${site.path}: ${read.expected}, got ${describeValue(value)}`, site.valuePosition);
+    else table.set(spec.name, read.value);
+  }
+  return table;
+}
+
+/** Why a variable name is refused: a structure key in the wrong place, or a likely typo of a connection variable. */
+function nameProblem(name: string): string | undefined {
+  if ((GROUP_KEYS as readonly string[]).includes(name)) {
+    return `'${name}' is a group key, not a variable: expected it directly under a group (check the indentation)`;
+  }
+  const meant = misspeltConnectionVar(name);
+  if (meant !== undefined) {
+    return `'${name}' is not a connection variable: did you mean '${meant}'? (names this close to one are refused to catch typos; rename the variable if it is meant)`;
+  }
+  return undefined;
+}
+
+/** Copies `from` over `into`: later definitions win. */
+export function mergeVars(into: VarTable, from: ReadonlyMap<string, unknown>): void {
+  for (const [name, value] of from) into.set(name, value);
+}

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { isAlias, LineCounter, parseDocument, visit, type Alias, type Document, type ParsedNode } from 'yaml';
+import { UserError, type SourcePosition } from '../errors.js';
+import { ErrorList } from './error-list.js';
+import { describeYamlError } from './yaml-errors.js';
+
+/** At most this many alias expansions (yaml's own measure): more is an alias bomb, not an inventory. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** A syntactically valid YAML file with safe aliases, and the means to turn its nodes into file:line:col. */
+export class YamlSource {
+  constructor(
+    /** The file as the user named it. */
+    readonly file: string,
+    /** The parsed document. */
+    readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+    private readonly aliasTargets: ReadonlyMap<Alias, ParsedNode>,
+  ) {}
+
+  /** Position of a character offset in the file. */
+  positionAt(offset: number): SourcePosition {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  /** Position where a node starts; `fallback` for a missing node (an empty value such as `{ key }`). */
+  positionOf(node: unknown, fallback: SourcePosition): SourcePosition {
+    const range = (node as ParsedNode | null | undefined)?.range;
+    return range ? this.positionAt(range[0]) : fallback;
+  }
+
+  /** The node an alias stands for (checked to exist and not to contain the alias); any other node as it is. */
+  resolve(node: unknown): unknown {
+    return isAlias(node) ? this.aliasTargets.get(node) : node;
+  }
+}
+
+/**
+ * Reads a text file for `what` ('inventory', 'extra vars file'), turning the usual
+ * file system failures into user errors.
+ */
+export function readTextFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`${what} '${file}' not found`);
+    if (code === 'EISDIR') throw new UserError(`${what} '${file}' is a directory: expected a YAML file`);
+    if (code === 'EACCES') throw new UserError(`cannot read ${what} '${file}': permission denied`);
+    throw new UserError(`cannot read ${what} '${file}': ${code ?? String(err)}`);
+  }
+}
+
+/**
+ * Parses YAML text strictly: syntax errors, duplicate keys, unknown tags, dangling
+ * or recursive aliases and alias bombs are all user errors at their position.
+ */
+export function parseYaml(text: string, file: string): YamlSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
+  const aliasTargets = new Map<Alias, ParsedNode>();
+  const source = new YamlSource(file, doc, lines, aliasTargets);
+  const errors = new ErrorList();
+  // An unknown tag (Ansible's !vault) is only a warning for yaml; here it would silently become a string.
+  const problems = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
+  const reportedLines = new Set<number>();
+  for (const problem of problems) {
+    const position = source.positionAt(problem.pos[0]);
+    // One mistake often trips several yaml checks on the same line; the first says it best.
+    if (reportedLines.has(position.line)) continue;
+    reportedLines.add(position.line);
+    errors.add(describeYamlError(problem, text), position);
+  }
+  errors.throwIfAny();
+  checkAliases(source, aliasTargets, errors);
+  errors.throwIfAny();
+  return source;
+}
+
+/** Resolves every alias once into `targets`, rejecting dangling ones, ones inside their own anchor, and too many expansions. */
+function checkAliases(source: YamlSource, targets: Map<Alias, ParsedNode>, errors: ErrorList): void {
+  let first: Alias | undefined;
+  visit(source.doc, {
+    Alias(_key, alias) {
+      first ??= alias;
+      const at = source.positionOf(alias, source.positionAt(0));
+      const target = alias.resolve(source.doc) as ParsedNode | undefined;
+      if (!target) {
+        errors.add(`alias *${alias.source} has no anchor: expected &${alias.source} defined before it`, at);
+      } else if (contains(target, alias)) {
+        errors.add(`alias *${alias.source} is inside its own anchor: expected a structure that does not contain itself`, at);
+      } else {
+        targets.set(alias, target);
+      }
+    },
+  });
+  if (errors.count === 0 && first) {
+    try {
+      source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch {
+      // Dangling and recursive aliases are ruled out above, so what is left is the expansion limit.
+      errors.add(
+        `aliases expand too much (a YAML alias bomb?): expected at most ${MAX_ALIAS_COUNT} alias expansions`,
+        source.positionOf(first, source.positionAt(0)),
+      );
+    }
+  }
+}
+
+function contains(outer: ParsedNode, inner: Alias): boolean {
+  const range = inner.range;
+  return range !== undefined && outer.range[0] <= range[0] && range[0] < outer.range[2];
+}

@@ -1,0 +1,66 @@
+/** Replacing a file atomically: temp file beside it, content, attributes, validation, rename. */
+import { posix } from 'node:path';
+import { quote } from '../shell/quote.js';
+import { type Attributes, attributeCommands } from './attributes.js';
+import { FAIL_FUNCTION, fail, lines, userShell } from './script.js';
+
+/** What atomicWriteScript writes and how. */
+export interface AtomicWrite {
+  /** Absolute path of the file to replace or create. */
+  path: string;
+  /** Shell commands whose stdout is the new content; they may read the old file at "$p". */
+  content: string;
+  /** Wanted attributes; unset ones keep those of the old file, or root and 0644 for a new one. */
+  attributes: Attributes;
+  /** User command checking the new file before it is installed; `%s` stands for its path. */
+  validate?: string;
+}
+
+/**
+ * POSIX sh replacing `path` atomically. The temp file is made in the same
+ * directory (so `mv` is a rename) under umask 077, so secret content is never
+ * readable by others, not even briefly; it gets its final attributes before
+ * the rename. On any failure the temp file is removed and the target is
+ * left as it was.
+ */
+export function atomicWriteScript(write: AtomicWrite): string {
+  const dir = posix.dirname(write.path);
+  return lines(
+    FAIL_FUNCTION,
+    'umask 077',
+    `p=${quote(write.path)}`,
+    `[ -d ${quote(dir)} ] || ${fail(`parent directory ${dir} does not exist`)}`,
+    `if [ -d "$p" ] && [ ! -L "$p" ]; then ${fail(`${write.path} is a directory`)}; fi`,
+    `tmp=$(mktemp -p ${quote(dir)} .provision.XXXXXXXX) || ${fail(`cannot create a temporary file in ${dir}`)}`,
+    '{',
+    write.content,
+    `} >"$tmp" || ${fail(`cannot write the new content of ${write.path}`)}`,
+    // Unset attributes follow the file being replaced; a new file is root's, 0644.
+    'if [ -f "$p" ] && [ ! -L "$p" ]; then',
+    `  { chown --reference="$p" -- "$tmp" && chmod --reference="$p" -- "$tmp"; } || ${fail('cannot copy owner and mode')}`,
+    'else',
+    `  chmod 0644 -- "$tmp" || ${fail('cannot set the mode of the new file')}`,
+    'fi',
+    setAttributesStep(write.attributes),
+    write.validate !== undefined && validateStep(write.path, write.validate),
+    `mv -f -- "$tmp" "$p" || ${fail(`cannot rename the new file over ${write.path}`)}`,
+  );
+}
+
+/** Sets the explicit attributes on "$tmp"; `&&` so that the first failure stops (set -e does not apply left of `||`). */
+function setAttributesStep(attributes: Attributes): string | undefined {
+  const commands = attributeCommands(attributes, '"$tmp"');
+  return commands.length === 0 ? undefined : `${commands.join(' && ')} || ${fail('cannot set owner, group or mode')}`;
+}
+
+/** Runs the validator on "$tmp"; its output is shown and the original kept when it fails. */
+function validateStep(path: string, validate: string): string {
+  // %s becomes "$tmp", expanded when eval runs, so a path with spaces or quotes stays one word.
+  const command = validate.split('%s').join('"$tmp"');
+  return lines(
+    `if ! provision_out=$(${userShell(command)} 2>&1); then`,
+    `  printf '%s\\n' "$provision_out" >&2`,
+    `  ${fail(`validation failed (${validate}); ${path} was not changed`)}`,
+    'fi',
+  );
+}

@@ -1,0 +1,126 @@
+/** `directory`: a directory with the given attributes, or nothing at that path. */
+import { posix } from 'node:path';
+import { quote } from '../shell/quote.js';
+import { absolutePath, type Args, oneOf, onlyKeys } from './args.js';
+import {
+  ATTRIBUTE_KEYS,
+  type Attributes,
+  attributeArgs,
+  attributeChanges,
+  attributeCommands,
+  describeAttributeChange,
+  describeAttributes,
+} from './attributes.js';
+import { type PathState, parsePathState, statProbe } from './path-state.js';
+import { parseFields } from './probe-output.js';
+import { FAIL_FUNCTION, fail, lines } from './script.js';
+import { ArgError, type Change, type ResourceType } from './types.js';
+
+/** Validated `directory` declaration. */
+export interface DirectoryDesired {
+  /** Absolute, normalised path (no trailing slash). */
+  path: string;
+  /** present: a directory is there; absent: nothing is (removed recursively). */
+  state: 'present' | 'absent';
+  /** Wanted owner, group, mode (present only); unset ones are kept (a new directory: root, 0755). */
+  attributes: Attributes;
+}
+
+/** What the probe found (links followed: a link to a directory counts as the directory). */
+export type DirectoryCurrent = PathState;
+
+/** Second-level directories that are as vital as the top-level ones (every top-level one is refused). */
+const PROTECTED = new Set(['/usr/bin', '/usr/sbin', '/usr/lib', '/usr/lib64', '/usr/share', '/usr/local', '/usr/include', '/var/lib', '/var/log', '/var/cache', '/var/spool', '/var/mail', '/var/backups', '/etc/ssh', '/etc/systemd', '/etc/apt', '/etc/default']);
+
+/** Apply's decision, shared with diff so that both say the same. */
+type DirectoryPlan =
+  | { kind: 'none' }
+  | { kind: 'blocked'; reason: string }
+  | { kind: 'create' }
+  | { kind: 'remove' }
+  | { kind: 'attributes'; changes: ReturnType<typeof attributeChanges> };
+
+function plan(desired: DirectoryDesired, current: DirectoryCurrent): DirectoryPlan {
+  if (desired.state === 'absent') return current.type === 'absent' ? { kind: 'none' } : { kind: 'remove' };
+  if (current.type === 'absent') return { kind: 'create' };
+  if (current.type !== 'directory') return { kind: 'blocked', reason: `${desired.path} exists and is not a directory` };
+  const changes = attributeChanges(desired.attributes, current);
+  return changes.length === 0 ? { kind: 'none' } : { kind: 'attributes', changes };
+}
+
+function diff(desired: DirectoryDesired, current: DirectoryCurrent): Change[] {
+  const p = plan(desired, current);
+  switch (p.kind) {
+    case 'none':
+      return [];
+    case 'blocked':
+      return [{ summary: `${p.reason} (apply will fail)` }];
+    case 'create': {
+      const details = describeAttributes(desired.attributes);
+      return [{ summary: `absent → directory${details.length > 0 ? ` (${details.join(', ')})` : ''}` }];
+    }
+    case 'remove':
+      return [{ summary: `${current.type} → absent (removed with everything in it)` }];
+    case 'attributes':
+      return p.changes.map((c) => ({ summary: describeAttributeChange(c) }));
+  }
+}
+
+function apply(desired: DirectoryDesired, current: DirectoryCurrent): string {
+  const p = plan(desired, current);
+  const path = quote(desired.path);
+  switch (p.kind) {
+    case 'none':
+      return ':';
+    case 'blocked':
+      return lines(FAIL_FUNCTION, fail(p.reason));
+    case 'remove':
+      return `rm -rf -- ${path}`;
+    case 'attributes':
+      return lines(...attributeCommands(desired.attributes, path));
+    case 'create':
+      return lines(
+        FAIL_FUNCTION,
+        `if [ ! -d ${path} ]; then`,
+        `  if [ -e ${path} ] || [ -L ${path} ]; then ${fail(`${desired.path} exists and is not a directory`)}; fi`,
+        // Missing parents get the usual 0755; the directory itself starts private until its attributes are set.
+        `  (umask 022 && mkdir -p -- ${quote(posix.dirname(desired.path))})`,
+        `  mkdir -m 0700 -- ${path}`,
+        `  chmod 0755 -- ${path}`,
+        'fi',
+        ...attributeCommands(desired.attributes, path),
+      );
+  }
+}
+
+function validate(args: Args): DirectoryDesired {
+  onlyKeys(args, ['path', 'state', ...ATTRIBUTE_KEYS]);
+  const state = oneOf(args, 'state', ['present', 'absent'], 'present');
+  const path = normalise(absolutePath(args, 'path'));
+  if (state === 'absent') {
+    if (path.split('/').length <= 2 || PROTECTED.has(path)) {
+      throw new ArgError('path', `refusing to remove '${path}': it is a system directory`);
+    }
+    for (const key of ATTRIBUTE_KEYS) {
+      if (args[key] !== undefined) throw new ArgError(key, `'${key}' makes no sense with state: absent`);
+    }
+  }
+  return { path, state, attributes: attributeArgs(args) };
+}
+
+/** "/srv//www/./x/" → "/srv/www/x"; "/" stays "/". */
+function normalise(path: string): string {
+  const normal = posix.normalize(path);
+  return normal.length > 1 ? normal.replace(/\/+$/, '') : normal;
+}
+
+/** The `directory` resource type. */
+export const directory: ResourceType<DirectoryDesired, DirectoryCurrent> = {
+  name: 'directory',
+  validate,
+  label: (desired) => desired.path,
+  probe: (desired) => statProbe(desired.path, true),
+  parse: (output) => parsePathState(parseFields(output)),
+  diff,
+  apply,
+};

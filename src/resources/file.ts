@@ -1,0 +1,197 @@
+/** `file`: a file with the given content and attributes, or no file at that path. */
+import { createHash } from 'node:crypto';
+import { heredocBase64, quote } from '../shell/quote.js';
+import { absolutePath, type Args, oneOf, onlyKeys, optionalString, requiredText } from './args.js';
+import { atomicWriteScript } from './atomic-write.js';
+import {
+  ATTRIBUTE_KEYS,
+  type AttributeChange,
+  type Attributes,
+  attributeArgs,
+  attributeChanges,
+  attributeCommands,
+  describeAttributeChange,
+  describeAttributes,
+} from './attributes.js';
+import { type PathState, parsePathState, statProbe } from './path-state.js';
+import { base64Field, parseFields } from './probe-output.js';
+import { FAIL_FUNCTION, fail, lines } from './script.js';
+import { contentDiff, holdsSecret } from './text-diff.js';
+import { ArgError, type Change, type ResourceType } from './types.js';
+
+/** Above this size the probe does not send the old content back, and the diff shows no lines. */
+export const MAX_DIFF_BYTES = 64 * 1024;
+
+/** A file that must exist with this content. */
+export interface PresentFile {
+  /** Absolute path. */
+  path: string;
+  /** Discriminant. */
+  state: 'present';
+  /** The whole wanted content. */
+  content: string;
+  /** sha256 (hex) of content, so the probe can compare on the host. */
+  sha256: string;
+  /** Wanted owner, group, mode; unset ones are kept (a new file: root, 0644). */
+  attributes: Attributes;
+  /** Command checking the new content before it is installed; `%s` is the temp file's path. */
+  validate?: string;
+  /** The content holds a secret: diffs mask removed lines too. */
+  sensitive: boolean;
+}
+
+/** A path where no file must be. */
+export interface AbsentFile {
+  /** Absolute path. */
+  path: string;
+  /** Discriminant. */
+  state: 'absent';
+}
+
+/** Validated `file` declaration. */
+export type FileDesired = PresentFile | AbsentFile;
+
+/** What the probe found. */
+export interface FileCurrent {
+  /** Type and attributes (links are not followed: a link is replaced by a file). */
+  stat: PathState;
+  /** sha256 of the content, for a regular file. */
+  sha256?: string;
+  /** The old content, sent only when it differs from the wanted one and is small. */
+  content?: string;
+}
+
+/** Apply's decision, shared with diff so that both say the same. */
+type FilePlan =
+  | { kind: 'none' }
+  | { kind: 'remove'; from: PathState }
+  | { kind: 'blocked'; reason: string }
+  | { kind: 'write'; file: PresentFile; replaces: PathState; attributes: AttributeChange[] }
+  | { kind: 'attributes'; file: PresentFile; attributes: AttributeChange[] };
+
+function plan(desired: FileDesired, current: FileCurrent): FilePlan {
+  const stat = current.stat;
+  if (stat.type === 'directory') {
+    return { kind: 'blocked', reason: `${desired.path} is a directory; the file resource neither replaces nor removes directories` };
+  }
+  if (desired.state === 'absent') return stat.type === 'absent' ? { kind: 'none' } : { kind: 'remove', from: stat };
+  if (stat.type !== 'file') return { kind: 'write', file: desired, replaces: stat, attributes: [] };
+  const attributes = attributeChanges(desired.attributes, stat);
+  if (current.sha256 !== desired.sha256) return { kind: 'write', file: desired, replaces: stat, attributes };
+  return attributes.length === 0 ? { kind: 'none' } : { kind: 'attributes', file: desired, attributes };
+}
+
+function diff(desired: FileDesired, current: FileCurrent): Change[] {
+  const p = plan(desired, current);
+  switch (p.kind) {
+    case 'none':
+      return [];
+    case 'blocked':
+      return [{ summary: `${p.reason} (apply will fail)` }];
+    case 'remove':
+      return [{ summary: `${typeName(p.from)} → absent` }];
+    case 'attributes':
+      return p.attributes.map(attributeChange);
+    case 'write':
+      return [contentChange(p.file, p.replaces, current.content), ...p.attributes.map(attributeChange)];
+  }
+}
+
+function attributeChange(change: AttributeChange): Change {
+  return { summary: describeAttributeChange(change) };
+}
+
+function contentChange(file: PresentFile, replaces: PathState, oldContent: string | undefined): Change {
+  const size = Buffer.byteLength(file.content);
+  if (replaces.type !== 'file') {
+    const details = [`${size} bytes`, ...describeAttributes(file.attributes)].join(', ');
+    return { summary: `${typeName(replaces)} → file (${details})`, diff: contentDiff(file.path, undefined, file.content, file.sensitive) };
+  }
+  if (oldContent === undefined) return { summary: `content changed (${replaces.size} → ${size} bytes; too large to show)` };
+  return { summary: 'content changed', diff: contentDiff(file.path, oldContent, file.content, file.sensitive) };
+}
+
+function typeName(stat: PathState): string {
+  return stat.type === 'link' ? 'symlink' : stat.type;
+}
+
+function apply(desired: FileDesired, current: FileCurrent): string {
+  const p = plan(desired, current);
+  const path = quote(desired.path);
+  switch (p.kind) {
+    case 'none':
+      return ':';
+    case 'blocked':
+      return lines(FAIL_FUNCTION, fail(p.reason));
+    case 'remove':
+      // Re-checked here: a directory may have appeared since the probe, and rm -f must not meet it.
+      return lines(FAIL_FUNCTION, `if [ -d ${path} ] && [ ! -L ${path} ]; then ${fail(`${desired.path} is a directory`)}; fi`, `rm -f -- ${path}`);
+    case 'attributes':
+      return lines(...attributeCommands(p.file.attributes, path));
+    case 'write':
+      return atomicWriteScript({
+        path: p.file.path,
+        content: heredocBase64(p.file.content),
+        attributes: p.file.attributes,
+        validate: p.file.validate,
+      });
+  }
+}
+
+function validate(args: Args): FileDesired {
+  const state = oneOf(args, 'state', ['present', 'absent'], 'present');
+  if (state === 'absent') {
+    onlyKeys(args, ['path', 'state']);
+    return { path: absolutePath(args, 'path'), state };
+  }
+  onlyKeys(args, ['path', 'state', 'content', 'validate', ...ATTRIBUTE_KEYS]);
+  const path = absolutePath(args, 'path');
+  if (path.endsWith('/')) throw new ArgError('path', `'path' must name a file, not end with '/': '${path}'`);
+  if (args['content'] === undefined) throw new ArgError('content', `'content' (or 'template') is required unless state is absent`);
+  const content = requiredText(args, 'content');
+  const check = optionalString(args, 'validate');
+  if (check !== undefined && !check.includes('%s')) {
+    throw new ArgError('validate', `'validate' must contain %s where the new file's path goes, e.g. "nginx -t -c %s"`);
+  }
+  return {
+    path,
+    state,
+    content,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    attributes: attributeArgs(args),
+    validate: check,
+    sensitive: holdsSecret(content),
+  };
+}
+
+function probe(desired: FileDesired): string {
+  const path = quote(desired.path);
+  const want = desired.state === 'present' ? desired.sha256 : '';
+  return lines(
+    statProbe(desired.path, false),
+    `if [ -f ${path} ] && [ ! -L ${path} ]; then`,
+    `  provision_sha=$(sha256sum <${path} 2>/dev/null | cut -d' ' -f1)`,
+    '  echo "sha256=$provision_sha"',
+    // The old content travels only when a diff will need it.
+    `  if [ "$provision_sha" != ${quote(want || 'none')} ] && [ "$(stat -c %s -- ${path})" -lt ${MAX_DIFF_BYTES} ]; then`,
+    `    printf 'content='; base64 -w0 <${path}; echo`,
+    '  fi',
+    'fi',
+  );
+}
+
+function parse(output: string): FileCurrent {
+  const fields = parseFields(output);
+  return { stat: parsePathState(fields), sha256: fields.get('sha256'), content: base64Field(fields, 'content') };
+}
+
+/** The `file` resource type. */
+export const file: ResourceType<FileDesired, FileCurrent> = {
+  name: 'file',
+  validate,
+  label: (desired) => desired.path,
+  probe,
+  parse,
+  diff,
+  apply,
+};

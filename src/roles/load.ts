@@ -1,0 +1,165 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
+import { UserError, UserErrors, type SourcePosition } from '../errors.js';
+import { resourceTypes } from '../resources/index.js';
+import { closest } from '../suggest.js';
+import { readYamlFile, type YamlSource } from '../yaml-source.js';
+
+/** One resource (or handler) as written in role.yaml, before rendering. */
+export interface Declaration {
+  /** Resource type name, e.g. "file". */
+  type: string;
+  /** The type's arguments as written (strings may hold Handlebars). */
+  args: Record<string, unknown>;
+  /** The optional `name:` (a handler's name is how it is notified). */
+  name?: string;
+  /** `tags:`; the role's name is an implicit tag. */
+  tags: string[];
+  /** `when:` as written; undefined = always. */
+  when?: unknown;
+  /** Handler names this declaration notifies when it changes something. */
+  notify: string[];
+  /** Where the declaration's type key is. */
+  position: SourcePosition;
+  /** Where each argument key is, so a bad argument is reported at its own line. */
+  argPositions: Record<string, SourcePosition>;
+}
+
+/** A loaded role. */
+export interface Role {
+  /** Role name (its directory name). */
+  name: string;
+  /** The role's directory. */
+  dir: string;
+  /** defaults.yaml: the lowest-precedence variables. */
+  defaults: Record<string, unknown>;
+  /** Resources in order. */
+  resources: Declaration[];
+  /** Handlers by name. */
+  handlers: Map<string, Declaration>;
+}
+
+const DECLARATION_KEYS = ['name', 'tags', 'when', 'notify'];
+const ROLE_KEYS = ['description', 'resources', 'handlers'];
+
+/** Finds `name` in the roles directories (first match wins) and loads it; `ref` is where the inventory named it. */
+export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition): Role {
+  const dir = rolesDirs.map((d) => join(d, name)).find((d) => existsSync(join(d, 'role.yaml')));
+  if (!dir) {
+    const known = rolesDirs.flatMap((d) => (existsSync(d) ? listDirs(d) : []));
+    const hint = closest(name, known);
+    throw new UserError(`role '${name}' not found${hint ? `; did you mean '${hint}'?` : ''} (looked in ${rolesDirs.join(', ')})`, ref);
+  }
+  const source = readYamlFile(join(dir, 'role.yaml'), 'role file');
+  const errors: UserError[] = [];
+  const root = source.doc.contents;
+  if (!isMap(root)) throw new UserError(`role '${name}': expected a mapping with 'resources' and 'handlers'`, source.positionOf(root));
+  checkKeys(root, ROLE_KEYS, 'role', source, errors);
+  const resources = readDeclarations(root.get('resources', true) as Node | undefined, source, errors, false);
+  const handlerList = readDeclarations(root.get('handlers', true) as Node | undefined, source, errors, true);
+  const handlers = new Map(handlerList.map((h) => [h.name!, h]));
+  for (const decl of [...resources, ...handlerList]) {
+    for (const target of decl.notify) {
+      if (!handlers.has(target)) {
+        const hint = closest(target, [...handlers.keys()]);
+        errors.push(new UserError(`notify: no handler named '${target}' in role '${name}'${hint ? `; did you mean '${hint}'?` : ''}`, decl.position));
+      }
+    }
+  }
+  if (errors.length) throw new UserErrors(errors);
+  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers };
+}
+
+function listDirs(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+}
+
+function readDefaults(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  const source = readYamlFile(file, 'defaults file');
+  const root = source.doc.contents;
+  if (root === null) return {};
+  if (!isMap(root)) throw new UserError('defaults.yaml: expected a mapping of variable names to values', source.positionOf(root));
+  return source.doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+}
+
+function readDeclarations(node: Node | undefined, source: YamlSource, errors: UserError[], handlers: boolean): Declaration[] {
+  const what = handlers ? 'handlers' : 'resources';
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  if (!isSeq(node)) {
+    errors.push(new UserError(`${what}: expected a list of resource declarations`, source.positionOf(node)));
+    return [];
+  }
+  const out: Declaration[] = [];
+  node.items.forEach((item, index) => {
+    const decl = readDeclaration(item as Node, `${what}[${index}]`, source, errors);
+    if (!decl) return;
+    if (handlers && !decl.name) errors.push(new UserError(`${what}[${index}]: a handler needs a 'name:' to be notified by`, decl.position));
+    else out.push(decl);
+  });
+  return out;
+}
+
+function readDeclaration(node: Node, path: string, source: YamlSource, errors: UserError[]): Declaration | undefined {
+  if (!isMap(node)) {
+    errors.push(new UserError(`${path}: expected a mapping like '{ file: { path: ... } }'`, source.positionOf(node)));
+    return undefined;
+  }
+  const typeNames = Object.keys(resourceTypes);
+  let typePair: Pair | undefined;
+  for (const pair of node.items) {
+    const key = String(pair.key);
+    if (DECLARATION_KEYS.includes(key)) continue;
+    if (key in resourceTypes && !typePair) {
+      typePair = pair;
+      continue;
+    }
+    const hint = closest(key, [...typeNames, ...DECLARATION_KEYS]);
+    const why = key in resourceTypes ? 'a declaration has exactly one resource type' : `unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''}`;
+    errors.push(new UserError(`${path}: ${why} (resource types: ${typeNames.join(', ')})`, source.positionOf(pair.key as Node)));
+  }
+  if (!typePair) {
+    errors.push(new UserError(`${path}: no resource type; expected one of ${typeNames.join(', ')}`, source.positionOf(node)));
+    return undefined;
+  }
+  const plain = node.toJS(source.doc, { maxAliasCount: 100 }) as Record<string, unknown>;
+  const type = String(typePair.key);
+  const argsNode = typePair.value as Node | null;
+  const args = plain[type] ?? {};
+  if (!isMap(argsNode) && argsNode !== null && !(isScalar(argsNode) && argsNode.value === null)) {
+    errors.push(new UserError(`${path}.${type}: expected a mapping of arguments`, source.positionOf(argsNode)));
+    return undefined;
+  }
+  return {
+    type,
+    args: args as Record<string, unknown>,
+    name: plain.name === undefined ? undefined : String(plain.name),
+    tags: listOfStrings(plain.tags, `${path}.tags`, node, source, errors),
+    when: plain.when,
+    notify: listOfStrings(plain.notify, `${path}.notify`, node, source, errors),
+    position: source.positionOf(typePair.key as Node),
+    argPositions: isMap(argsNode) ? argPositionsOf(argsNode, source) : {},
+  };
+}
+
+function argPositionsOf(map: YAMLMap, source: YamlSource): Record<string, SourcePosition> {
+  return Object.fromEntries(map.items.map((pair) => [String(pair.key), source.positionOf(pair.key as Node)]));
+}
+
+function listOfStrings(value: unknown, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): string[] {
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.every((v) => typeof v === 'string')) return list as string[];
+  errors.push(new UserError(`${path}: expected a name or a list of names`, source.positionOf(node.get(path.split('.').pop()!, true) as Node)));
+  return [];
+}
+
+function checkKeys(map: YAMLMap, known: string[], what: string, source: YamlSource, errors: UserError[]): void {
+  for (const pair of map.items) {
+    const key = String(pair.key);
+    if (known.includes(key)) continue;
+    const hint = closest(key, known);
+    errors.push(new UserError(`${what}: unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''} (expected ${known.join(', ')})`, source.positionOf(pair.key as Node)));
+  }
+}

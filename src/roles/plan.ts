@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError, UserErrors, type SourcePosition } from '../errors.js';
+import type { Inventory, InventoryHost } from '../inventory/index.js';
+import { resourceTypes } from '../resources/index.js';
+import { ArgError, type AnyResourceType } from '../resources/types.js';
+import { loadRole, type Declaration, type Role } from './load.js';
+import { isTruthy, renderText, renderValue, type TemplateContext } from './render.js';
+
+/** One resource of a host's plan: validated, rendered, ready to probe. */
+export interface PlannedResource {
+  /** Role it comes from. */
+  role: string;
+  /** Its resource type. */
+  type: AnyResourceType;
+  /** Validated desired state (the type's own shape). */
+  desired: unknown;
+  /** `type label` for output, or the declaration's name. */
+  label: string;
+  /** Keys of the handlers it notifies when it changes something. */
+  notify: string[];
+  /** Where it is declared. */
+  position: SourcePosition;
+}
+
+/** Everything to do on one host, in order. */
+export interface HostPlan {
+  /** The host. */
+  host: InventoryHost;
+  /** Resources in order (roles in inventory order, then declaration order). */
+  resources: PlannedResource[];
+  /** Handlers by key; run once, in this order, after the resources, when notified. */
+  handlers: Map<string, PlannedResource>;
+}
+
+/** Where roles and templates are found, and which resources to keep. */
+export interface PlanOptions {
+  /** Directories holding roles/<name>/role.yaml, searched in order. */
+  rolesDirs: string[];
+  /** Directories holding shared templates, searched after the role's own templates/. */
+  templateDirs: string[];
+  /** Only resources carrying one of these tags (the role name is a tag); empty = all. */
+  tags: string[];
+}
+
+/** Builds every selected host's plan; all user errors of all hosts are collected before anything connects. */
+export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options: PlanOptions): HostPlan[] {
+  const roles = new Map<string, Role>();
+  const errors = new Map<string, UserError>();
+  const collect = (err: unknown): void => {
+    for (const e of err instanceof UserErrors ? err.errors : [err]) {
+      if (!(e instanceof UserError)) throw e;
+      errors.set(e.format(), e);
+    }
+  };
+  const hostvars = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.vars]));
+  const plans: HostPlan[] = [];
+  for (const host of hosts) {
+    const plan: HostPlan = { host, resources: [], handlers: new Map() };
+    for (const ref of host.roles) {
+      let role = roles.get(ref.name);
+      try {
+        role ??= loadRole(ref.name, options.rolesDirs, ref.position);
+        roles.set(ref.name, role);
+      } catch (err) {
+        collect(err);
+        continue;
+      }
+      const context: TemplateContext = { ...role.defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars, role_name: role.name };
+      const plannedHandlers = new Map<string, PlannedResource>();
+      for (const [name, decl] of role.handlers) {
+        try {
+          const planned = planDeclaration(decl, role, context, host.name, options.templateDirs);
+          if (planned) plannedHandlers.set(name, planned);
+        } catch (err) {
+          collect(err);
+        }
+      }
+      for (const decl of role.resources) {
+        if (!selectedByTags(decl, role, options.tags)) continue;
+        try {
+          const planned = planDeclaration(decl, role, context, host.name, options.templateDirs);
+          if (!planned) continue;
+          planned.notify = decl.notify.flatMap((n) => {
+            const handler = plannedHandlers.get(n);
+            if (!handler) return [];
+            const key = handlerKey(handler);
+            if (!plan.handlers.has(key)) plan.handlers.set(key, handler);
+            return [key];
+          });
+          plan.resources.push(planned);
+        } catch (err) {
+          collect(err);
+        }
+      }
+    }
+    plans.push(plan);
+  }
+  if (errors.size) throw new UserErrors([...errors.values()]);
+  return plans;
+}
+
+/** Handlers doing the same thing (two roles both reloading nginx) share one key, so they run once. */
+function handlerKey(handler: PlannedResource): string {
+  return `${handler.type.name}:${JSON.stringify(handler.desired)}`;
+}
+
+function selectedByTags(decl: Declaration, role: Role, tags: string[]): boolean {
+  return tags.length === 0 || tags.some((t) => t === role.name || decl.tags.includes(t));
+}
+
+/** Renders and validates one declaration for a host; undefined when its `when:` is false. */
+function planDeclaration(decl: Declaration, role: Role, context: TemplateContext, hostName: string, templateDirs: string[]): PlannedResource | undefined {
+  if (decl.when !== undefined && !isTruthy(renderValue(decl.when, context, decl.position, hostName))) return undefined;
+  const args = renderValue(decl.args, context, decl.position, hostName) as Record<string, unknown>;
+  if (typeof args.template === 'string') {
+    const templatePosition = decl.argPositions.template ?? decl.position;
+    const file = findTemplate(args.template, [join(role.dir, 'templates'), ...templateDirs], templatePosition);
+    delete args.template;
+    args.content = renderText(readFileSync(file, 'utf8'), context, { file, line: 1, col: 1 }, hostName);
+  }
+  const type = resourceTypes[decl.type]!;
+  let desired: unknown;
+  try {
+    desired = type.validate(args);
+  } catch (err) {
+    if (!(err instanceof ArgError)) throw err;
+    const at = (err.key && decl.argPositions[err.key]) || decl.position;
+    throw new UserError(`${decl.type}: ${err.message} (host ${hostName})`, at);
+  }
+  return {
+    role: role.name,
+    type,
+    desired,
+    label: decl.name ?? `${type.name} ${type.label(desired)}`,
+    notify: [],
+    position: decl.position,
+  };
+}
+
+function findTemplate(name: string, dirs: string[], position: SourcePosition): string {
+  const file = dirs.map((d) => join(d, name)).find((f) => existsSync(f));
+  if (!file) throw new UserError(`template '${name}' not found (looked in ${dirs.join(', ')})`, position);
+  return file;
+}

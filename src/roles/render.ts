@@ -1,0 +1,93 @@
+import Handlebars from 'handlebars';
+import { UserError, type SourcePosition } from '../errors.js';
+import { Secret } from '../secrets.js';
+
+/** Variables a template sees. */
+export type TemplateContext = Record<string, unknown>;
+
+const hbs = Handlebars.create();
+hbs.registerHelper({
+  eq: (a: unknown, b: unknown) => String(a) === String(b),
+  ne: (a: unknown, b: unknown) => String(a) !== String(b),
+  not: (a: unknown) => !a,
+  and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+  or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+  join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
+  json: (value: unknown) => JSON.stringify(value),
+});
+
+const cache = new Map<string, HandlebarsTemplateDelegate>();
+
+/**
+ * Renders Handlebars text in strict mode (a missing variable is an error) without HTML escaping:
+ * the output is configuration, not a web page. `where` points at the text's origin for errors.
+ */
+export function renderText(text: string, context: TemplateContext, where: SourcePosition, hostName: string): string {
+  if (!text.includes('{{')) return text;
+  try {
+    let template = cache.get(text);
+    if (!template) {
+      template = hbs.compile(text, { strict: true, noEscape: true });
+      cache.set(text, template);
+    }
+    return template(context);
+  } catch (err) {
+    throw templateError(err, where, hostName);
+  }
+}
+
+/** Turns a Handlebars exception into a UserError at the template's file:line:col. */
+function templateError(err: unknown, where: SourcePosition, hostName: string): UserError {
+  const e = err as { message?: string; lineNumber?: number; column?: number };
+  const message = e.message ?? String(err);
+  const missing = /^"([^"]+)" not defined/.exec(message);
+  const parse = /^Parse error on line (\d+):[\s\S]*\n(Expecting [\s\S]*)$/.exec(message);
+  const line = e.lineNumber ?? (parse ? Number(parse[1]) : 1);
+  const position: SourcePosition = {
+    file: where.file,
+    line: where.line + line - 1,
+    col: line === 1 ? where.col + (e.column ?? 0) : (e.column ?? 0) + 1,
+  };
+  if (missing) return new UserError(`template variable '${missing[1]}' is not defined (rendering for host ${hostName}; define it in the inventory or the role's defaults.yaml)`, position);
+  if (parse) return new UserError(`template syntax error: ${parse[2]!.replace(/\s+/g, ' ')}`, position);
+  return new UserError(`template error: ${message}`, position);
+}
+
+const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}$/;
+
+/**
+ * Renders every string inside a declaration's value. A string that is exactly
+ * one `{{variable}}` keeps the variable's own type (a list stays a list, a
+ * Secret stays a Secret) so declarations can take non-string values.
+ */
+export function renderValue(value: unknown, context: TemplateContext, where: SourcePosition, hostName: string): unknown {
+  if (typeof value === 'string') {
+    const whole = WHOLE_VARIABLE.exec(value);
+    if (whole) {
+      const resolved = lookup(context, whole[1]!);
+      if (resolved !== undefined && typeof resolved !== 'string') return resolved;
+    }
+    return renderText(value, context, where, hostName);
+  }
+  if (Array.isArray(value)) return value.map((v) => renderValue(v, context, where, hostName));
+  if (value !== null && typeof value === 'object' && !(value instanceof Secret)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, context, where, hostName)]));
+  }
+  return value;
+}
+
+function lookup(context: TemplateContext, path: string): unknown {
+  let current: unknown = context;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** A `when:` value is false when it renders to empty, false, no, 0, null or undefined. */
+export function isTruthy(rendered: unknown): boolean {
+  if (typeof rendered === 'boolean') return rendered;
+  if (rendered === null || rendered === undefined) return false;
+  return !['', 'false', 'no', '0', 'null', 'undefined'].includes(String(rendered).trim().toLowerCase());
+}

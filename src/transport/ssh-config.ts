@@ -1,0 +1,82 @@
+import { homedir } from 'node:os';
+import { globMatches } from './known-hosts.js';
+
+/** The ~/.ssh/config settings provision honours for one host. */
+export interface SshHostConfig {
+  /** Real host name (HostName), if the config renames the alias. */
+  hostName?: string;
+  /** User. */
+  user?: string;
+  /** Port. */
+  port?: number;
+  /** IdentityFile entries, `~` expanded, in order. */
+  identityFiles: string[];
+  /** UserKnownHostsFile, `~` expanded. */
+  knownHostsFile?: string;
+}
+
+interface Block {
+  patterns: string[];
+  settings: Array<[string, string]>;
+}
+
+/** Parses ssh_config text into Host blocks (settings before the first Host apply to all; Match blocks are skipped). */
+export function parseSshConfig(text: string): Block[] {
+  const blocks: Block[] = [{ patterns: ['*'], settings: [] }];
+  let current: Block | undefined = blocks[0];
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(line);
+    if (!m) continue;
+    const key = m[1]!.toLowerCase();
+    const value = m[2]!.trim().replace(/^"(.*)"$/, '$1');
+    if (key === 'host') {
+      current = { patterns: value.split(/\s+/), settings: [] };
+      blocks.push(current);
+    } else if (key === 'match') {
+      current = undefined;
+    } else if (current) {
+      current.settings.push([key, value]);
+    }
+  }
+  return blocks;
+}
+
+/** Resolves the settings for `alias`: for each key the first value found wins, as in OpenSSH. */
+export function resolveSshConfig(blocks: Block[], alias: string, home = homedir()): SshHostConfig {
+  const first = new Map<string, string>();
+  const identityFiles: string[] = [];
+  for (const block of blocks) {
+    if (!hostMatches(block.patterns, alias)) continue;
+    for (const [key, value] of block.settings) {
+      if (key === 'identityfile') identityFiles.push(expandHome(value, home));
+      else if (!first.has(key)) first.set(key, value);
+    }
+  }
+  const port = first.get('port');
+  const knownHosts = first.get('userknownhostsfile')?.split(/\s+/)[0];
+  return {
+    hostName: first.get('hostname')?.replace(/%h/g, alias),
+    user: first.get('user'),
+    port: port ? Number(port) : undefined,
+    identityFiles,
+    knownHostsFile: knownHosts ? expandHome(knownHosts, home) : undefined,
+  };
+}
+
+function hostMatches(patterns: string[], alias: string): boolean {
+  let matched = false;
+  for (const p of patterns) {
+    if (p.startsWith('!')) {
+      if (globMatches(p.slice(1), alias)) return false;
+    } else if (globMatches(p, alias)) {
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+function expandHome(path: string, home: string): string {
+  return path.startsWith('~/') ? `${home}${path.slice(1)}` : path;
+}

@@ -1,0 +1,159 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { NodeSSH } from 'node-ssh';
+import { fingerprint, knownHostsLine, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
+import { parseSshConfig, resolveSshConfig } from './ssh-config.js';
+import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, type TransportStats } from './types.js';
+
+const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+/** Settings after merging the inventory with ~/.ssh/config and defaults. */
+interface ResolvedTarget {
+  host: string;
+  port: number;
+  user: string;
+  keyFiles: string[];
+  knownHostsFile: string;
+}
+
+/** Inventory values win over ~/.ssh/config, which wins over OpenSSH's defaults. */
+export function resolveTarget(target: ConnectTarget, sshConfigText: string | undefined, home = homedir()): ResolvedTarget {
+  const config = resolveSshConfig(parseSshConfig(sshConfigText ?? ''), target.address, home);
+  const defaults = DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
+  return {
+    host: config.hostName ?? target.address,
+    port: target.port ?? config.port ?? 22,
+    user: target.user ?? config.user ?? userInfo().username,
+    keyFiles: [...new Set([...(target.privateKeyFile ? [target.privateKeyFile] : []), ...config.identityFiles, ...defaults])],
+    knownHostsFile: target.knownHostsFile ?? config.knownHostsFile ?? join(home, '.ssh', 'known_hosts'),
+  };
+}
+
+function readIfExists(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
+/** ssh2 auth methods: the agent first when there is one, then every readable key file. */
+function authMethods(user: string, keyFiles: string[]): unknown[] {
+  const methods: unknown[] = [];
+  if (process.env.SSH_AUTH_SOCK) methods.push({ type: 'agent', username: user, agent: process.env.SSH_AUTH_SOCK });
+  for (const file of keyFiles) {
+    const key = readIfExists(file);
+    if (key !== undefined) methods.push({ type: 'publickey', username: user, key });
+  }
+  return methods;
+}
+
+/** Opens one SSH connection to a host for the whole run, verifying its host key. */
+export async function connect(target: ConnectTarget, options: ConnectOptions): Promise<Connection> {
+  const resolved = resolveTarget(target, readIfExists(join(homedir(), '.ssh', 'config')));
+  const auth = authMethods(resolved.user, resolved.keyFiles);
+  if (auth.length === 0) {
+    throw new UnreachableError(`no SSH key to log in with: set ssh_private_key_file, an IdentityFile in ~/.ssh/config, or start ssh-agent`);
+  }
+  let rejection: string | undefined;
+  const ssh = new NodeSSH();
+  try {
+    await ssh.connect({
+      host: resolved.host,
+      port: resolved.port,
+      username: resolved.user,
+      // ssh2 accepts a list of auth methods tried in order; node-ssh passes it through untyped.
+      authHandler: auth as never,
+      readyTimeout: options.timeoutMs,
+      keepaliveInterval: 5_000,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer) => {
+        rejection = checkHostKey(resolved, key, options);
+        return rejection === undefined;
+      },
+    });
+  } catch (err) {
+    ssh.dispose();
+    throw new UnreachableError(rejection ?? describeConnectError(err, resolved));
+  }
+  return new SshConnection(ssh, target.become && resolved.user !== 'root');
+}
+
+/** Returns why the key is refused, or undefined to accept (recording a new key when allowed). */
+function checkHostKey(target: ResolvedTarget, key: Buffer, options: ConnectOptions): string | undefined {
+  const entries = parseKnownHosts(readIfExists(target.knownHostsFile) ?? '');
+  const verdict: HostKeyVerdict = verifyHostKey(entries, target.host, target.port, key);
+  const print = fingerprint(key);
+  if (verdict === 'known') return undefined;
+  if (verdict === 'unknown' && options.acceptNewHostKeys) {
+    mkdirSync(dirname(target.knownHostsFile), { recursive: true, mode: 0o700 });
+    appendFileSync(target.knownHostsFile, knownHostsLine(target.host, target.port, key), { mode: 0o600 });
+    options.onNotice?.(`trusted new host key ${print} for ${target.host}, recorded in ${target.knownHostsFile}`);
+    return undefined;
+  }
+  if (verdict === 'unknown') {
+    return `host key for ${target.host} is not known (fingerprint ${print}); check it, then run again with --accept-new-host-keys or add it to ${target.knownHostsFile}`;
+  }
+  if (verdict === 'revoked') return `host key for ${target.host} (${print}) is marked @revoked in ${target.knownHostsFile}`;
+  return `HOST KEY CHANGED for ${target.host}: it now offers ${print}, which does not match ${target.knownHostsFile}; refusing to connect (someone may be intercepting, or the host was reinstalled: remove the old line if you are sure)`;
+}
+
+function describeConnectError(err: unknown, target: ResolvedTarget): string {
+  const where = `${target.user}@${target.host}:${target.port}`;
+  const e = err as { code?: string; level?: string; message?: string };
+  if (e.level === 'client-authentication') return `${where}: authentication failed (no key was accepted)`;
+  if (e.code === 'ECONNREFUSED') return `${where}: connection refused`;
+  if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return `${where}: host unreachable`;
+  if (e.code === 'ENOTFOUND') return `${where}: unknown host name`;
+  if (/timed out/i.test(e.message ?? '') || e.code === 'ETIMEDOUT') return `${where}: timed out connecting`;
+  return `${where}: ${e.message ?? String(err)}`;
+}
+
+/** One open connection; runs one script at a time so a host never has more than one channel open. */
+class SshConnection implements Connection {
+  readonly stats: TransportStats = { execs: 0, bytesSent: 0, bytesReceived: 0 };
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ssh: NodeSSH,
+    private readonly sudo: boolean,
+  ) {}
+
+  runScript(script: string, options: { onStdout?: (chunk: string) => void } = {}): Promise<ExecResult> {
+    const run = this.#queue.then(() => this.#exec(script, options.onStdout));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #exec(script: string, onStdout?: (chunk: string) => void): Promise<ExecResult> {
+    if (!this.ssh.isConnected()) throw new UnreachableError('connection lost');
+    this.stats.execs++;
+    this.stats.bytesSent += Buffer.byteLength(script);
+    // The script goes over stdin: nothing of it (secrets included) is on a command line.
+    const command = this.sudo ? 'sudo -n -- sh -s' : 'sh -s';
+    const result = await this.ssh
+      .execCommand(command, {
+        stdin: script,
+        noTrim: true,
+        onStdout: onStdout ? (chunk: Buffer) => onStdout(chunk.toString()) : undefined,
+      })
+      .catch((err: unknown) => {
+        throw new UnreachableError(`connection lost: ${(err as Error).message}`);
+      });
+    this.stats.bytesReceived += Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr);
+    if (this.sudo && result.code !== 0 && /sudo: (a password is required|a terminal is required)/.test(result.stderr)) {
+      throw new SudoError('become: sudo asks for a password; give the user passwordless sudo (NOPASSWD) or connect as root');
+    }
+    if (result.code === null && !this.ssh.isConnected()) throw new UnreachableError('connection lost while running a script');
+    return { stdout: result.stdout, stderr: result.stderr, code: result.code };
+  }
+
+  async close(): Promise<void> {
+    this.ssh.dispose();
+  }
+}
+
+/** sudo refused to run without a password: a failure on the host, not unreachability. */
+export class SudoError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SudoError';
+  }
+}

@@ -1,0 +1,65 @@
+/** What one remote script run returned. */
+export interface ExecResult {
+  /** Everything the script wrote to stdout. */
+  stdout: string;
+  /** Everything the script wrote to stderr. */
+  stderr: string;
+  /** Exit code; null when the connection dropped before the script ended. */
+  code: number | null;
+}
+
+/** Counters of one connection, for benchmarks and `--json`. */
+export interface TransportStats {
+  /** Exec channels opened after the connection was made. */
+  execs: number;
+  /** Bytes sent to the host (scripts and their input). */
+  bytesSent: number;
+  /** Bytes received from the host. */
+  bytesReceived: number;
+}
+
+/** An open connection to one host. It only moves bytes: it knows nothing of resources. */
+export interface Connection {
+  /** Runs a POSIX sh script on the host (as root through sudo when `become`), sent over stdin so nothing of it shows in a process list. */
+  runScript(script: string, options?: { onStdout?: (chunk: string) => void }): Promise<ExecResult>;
+  /** Counters so far. */
+  readonly stats: TransportStats;
+  /** Closes the connection; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Where and how to connect to one host. */
+export interface ConnectTarget {
+  /** Inventory host name, for messages. */
+  name: string;
+  /** Address or ~/.ssh/config alias. */
+  address: string;
+  /** SSH port, when set in the inventory (else ~/.ssh/config, else 22). */
+  port?: number;
+  /** Remote user, when set in the inventory (else ~/.ssh/config, else the local user). */
+  user?: string;
+  /** Run scripts through `sudo -n` when the user is not root. */
+  become: boolean;
+  /** Private key file set in the inventory (tried before ~/.ssh/config's and the defaults). */
+  privateKeyFile?: string;
+  /** known_hosts file to verify against (default ~/.ssh/known_hosts). */
+  knownHostsFile?: string;
+}
+
+/** Options that apply to every connection of a run. */
+export interface ConnectOptions {
+  /** Trust and record a host key seen for the first time (never a changed one). */
+  acceptNewHostKeys: boolean;
+  /** Milliseconds to wait for the SSH handshake before calling the host unreachable. */
+  timeoutMs: number;
+  /** Told about events worth printing (e.g. a newly trusted host key). */
+  onNotice?: (message: string) => void;
+}
+
+/** The host could not be reached or refused us: reported as "unreachable", distinct from a failure on the host. */
+export class UnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnreachableError';
+  }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# npm run demo: boot the lab, apply inventory/lab.yaml, apply again (nothing changes), show where to look.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ -f dist/cli/main.js ] || npm run build >/dev/null
+bash test/lab/lab.sh up
+provision() { node dist/cli/main.js "$@"; }
+echo
+echo "== provision plan inventory/lab.yaml   (what would change; touches nothing)"
+provision plan inventory/lab.yaml || [ $? -eq 3 ]
+echo
+echo "== provision apply inventory/lab.yaml"
+provision apply inventory/lab.yaml
+echo
+echo "== provision apply inventory/lab.yaml   (again: every host already in state)"
+provision apply inventory/lab.yaml
+echo
+cat <<'TEXT'
+What to look at next:
+  npx provision exec inventory/lab.yaml -- cat /etc/motd     run a command on every host
+  npx provision plan inventory/lab.yaml                      after editing a role or a host by hand
+  npm run lab -- exec web-01 systemctl status cron           a shell command on one lab host
+  npm run lab -- down                                        stop the lab
+TEXT

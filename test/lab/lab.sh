@@ -1,0 +1,655 @@
+#!/usr/bin/env bash
+# The provision test lab: three Debian bookworm hosts booted as systemd-nspawn
+# containers on a private bridge, a local apt repository they install from,
+# and a Pebble ACME server on the control side. See test/lab/README.md.
+#
+#   lab.sh up | down | reset | status | stop HOST | start HOST | exec HOST CMD...
+#   lab.sh pebble-stop | pebble-start
+#
+# Only traffic between the control side (10.77.0.1) and the lab hosts
+# (10.77.0.11-13): nothing here talks to any other address, except the
+# one-time package download by mmdebstrap through the machine's apt setup.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE_DIR="$SCRIPT_DIR/.state"
+LAB_DIR="${PROVISION_LAB_DIR:-/var/tmp/provision-lab}"
+CACHE="$LAB_DIR/cache"
+BASE="$LAB_DIR/base"
+HOSTS_DIR="$LAB_DIR/hosts"
+RUN="$LAB_DIR/run"
+PEBBLE_DIR="$LAB_DIR/pebble"
+
+BRIDGE=provlab0
+BRIDGE_IP=10.77.0.1
+BRIDGE_MAC=02:77:00:00:00:01
+HOSTS=(lb-01 web-01 web-02)
+declare -A ADDR=([lb-01]=10.77.0.11 [web-01]=10.77.0.12 [web-02]=10.77.0.13)
+declare -A HEX=([lb-01]=11 [web-01]=12 [web-02]=13)
+INVENTORY=inventory/lab.yaml
+
+SUITE=bookworm
+BASE_PKGS=systemd,systemd-sysv,dbus,openssh-server,iproute2,python3-minimal,ca-certificates,sudo
+REPO_PKGS=(nginx ufw mariadb-server cron curl ca-certificates nodejs openssl sudo)
+# Bump when the way the cache or the base is built changes: forces a rebuild.
+BUILD_VERSION=1
+
+READY_TIMEOUT="${LAB_READY_TIMEOUT:-60}"   # seconds per boot until sshd + systemd are ready
+STOP_TIMEOUT="${LAB_STOP_TIMEOUT:-15}"     # seconds for an orderly shutdown before SIGKILL
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  cat >&2 <<'EOF'
+usage: lab.sh COMMAND
+  up              build (first time) and boot the lab; fast when it is already up
+  down            stop everything the lab started and remove its mounts and network
+  reset           fresh hosts (their changes are thrown away), caches kept
+  status          one line per host (and pebble): up or down
+  stop HOST       kill HOST's container as if the machine died
+  start HOST      boot HOST again (its state survives) and wait for sshd
+  exec HOST CMD   run CMD on HOST as root over ssh; exits with its code
+  pebble-stop     stop Pebble and its DNS
+  pebble-start    start Pebble and its DNS
+hosts: lb-01 (10.77.0.11), web-01 (10.77.0.12), web-02 (10.77.0.13)
+EOF
+}
+
+need_root() { [[ $EUID -eq 0 ]] || die "must run as root (containers, mounts and network namespaces need it)"; }
+
+need_tools() {
+  local t pkg missing=()
+  local -A pkgs=(
+    [mmdebstrap]=mmdebstrap [systemd-nspawn]=systemd-container [ip]=iproute2 [iptables]=iptables
+    [ssh]=openssh-client [ssh-keygen]=openssh-client [openssl]=openssl [dpkg-scanpackages]=dpkg-dev
+    [pebble]=pebble [pebble-challtestsrv]=pebble [curl]=curl [flock]=util-linux [setsid]=util-linux
+    [mountpoint]=util-linux [tar]=tar [timeout]=coreutils [sha256sum]=coreutils [chroot]=coreutils
+  )
+  for t in "${!pkgs[@]}"; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t (package ${pkgs[$t]})")
+  done
+  if ((${#missing[@]})); then
+    pkg=$(printf '%s, ' "${missing[@]}")
+    die "missing tools: ${pkg%, } - install them (see .ci/run)"
+  fi
+}
+
+check_host() {
+  local h=${1:-}
+  [[ -n $h && -n ${ADDR[$h]:-} ]] || die "unknown host '${h}' (hosts: ${HOSTS[*]})"
+}
+
+lock() {
+  mkdir -p "$LAB_DIR" "$RUN"
+  exec 9>"$LAB_DIR/lock"
+  flock -w 900 9 || die "another lab.sh holds $LAB_DIR/lock for more than 15 minutes"
+}
+
+# ---------------------------------------------------------------- processes
+# A pid file holds "PID STARTTIME"; a pid counts as ours only while the
+# process with that pid still has that start time (pids get reused).
+proc_start() {
+  local s
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  s=${s##*) }
+  # shellcheck disable=SC2086
+  set -- $s
+  printf '%s\n' "${20}"
+}
+
+record_pid() { # NAME PID
+  local st
+  st=$(proc_start "$2") || st=0
+  printf '%s %s\n' "$2" "$st" >"$RUN/$1.pid"
+}
+
+recorded_pid() { # NAME -> prints the pid if that process is still alive
+  local f="$RUN/$1.pid" pid st cur
+  [[ -f $f ]] || return 1
+  read -r pid st <"$f" || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  cur=$(proc_start "$pid") || return 1
+  [[ $cur == "$st" ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+alive() { # PID STARTTIME
+  local cur
+  cur=$(proc_start "$1") || return 1
+  [[ $cur == "$2" ]]
+}
+
+# Waits until the recorded process is gone; SIGKILL after TIMEOUT seconds.
+stop_recorded() { # NAME SIGNAL TIMEOUT
+  local name=$1 sig=$2 timeout=$3 pid st i
+  pid=$(recorded_pid "$name") || { rm -f "$RUN/$name.pid"; return 0; }
+  st=$(proc_start "$pid")
+  kill "-$sig" "$pid" 2>/dev/null || true
+  for ((i = 0; i < timeout * 10; i++)); do
+    alive "$pid" "$st" || break
+    sleep 0.1
+  done
+  if alive "$pid" "$st"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do alive "$pid" "$st" || break; sleep 0.1; done
+  fi
+  alive "$pid" "$st" && die "process $pid ($name) survives SIGKILL"
+  rm -f "$RUN/$name.pid"
+}
+
+# ---------------------------------------------------------------- state dir
+ensure_state() {
+  mkdir -p "$STATE_DIR"
+  chmod 700 "$STATE_DIR"
+  if [[ ! -f $STATE_DIR/id_ed25519 || ! -f $STATE_DIR/id_ed25519.pub ]]; then
+    rm -f "$STATE_DIR/id_ed25519" "$STATE_DIR/id_ed25519.pub"
+    ssh-keygen -q -t ed25519 -N '' -C provision-lab -f "$STATE_DIR/id_ed25519" </dev/null
+  fi
+  chmod 600 "$STATE_DIR/id_ed25519"
+}
+
+SSH_OPTS=()
+ssh_opts() {
+  SSH_OPTS=(-F /dev/null -i "$STATE_DIR/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes
+    -o UserKnownHostsFile="$STATE_DIR/known_hosts" -o GlobalKnownHostsFile=/dev/null
+    -o StrictHostKeyChecking=yes -o HostKeyAlgorithms=ssh-ed25519 -o ConnectTimeout=3
+    -o ServerAliveInterval=5 -o ServerAliveCountMax=6 -o LogLevel=ERROR)
+}
+
+write_known_hosts() {
+  local h key tmp="$STATE_DIR/known_hosts.tmp.$$"
+  : >"$tmp"
+  for h in "${HOSTS[@]}"; do
+    key="$HOSTS_DIR/$h/root/etc/ssh/ssh_host_ed25519_key.pub"
+    [[ -f $key ]] || continue
+    printf '%s %s\n' "${ADDR[$h]}" "$(cut -d' ' -f1,2 "$key")" >>"$tmp"
+  done
+  mv -f "$tmp" "$STATE_DIR/known_hosts"
+}
+
+# ---------------------------------------------------------------- cache + base
+spec() {
+  printf '%s\n' "$BUILD_VERSION" "$SUITE" "$BASE_PKGS" "${REPO_PKGS[*]}" | sha256sum | cut -c1-16
+}
+
+cache_ok() { [[ -f $CACHE/spec && $(cat "$CACHE/spec") == "$(spec)" && -f $CACHE/base.tar && -f $CACHE/debs/Packages ]]; }
+base_ok() { [[ -f $LAB_DIR/base.stamp && $(cat "$LAB_DIR/base.stamp") == "$(spec)" && -d $BASE/etc ]]; }
+
+# One mmdebstrap run: the base tarball, and every .deb the hosts may install
+# (the base's own packages plus REPO_PKGS and their dependencies) synced out
+# into a flat apt repository.
+build_cache() {
+  local tmp="$CACHE/build.tmp" t0=$SECONDS
+  log "building the package cache with mmdebstrap (about a minute, once)"
+  rm -rf "$tmp"
+  mkdir -p "$tmp/debs"
+  if ! mmdebstrap --quiet --variant=minbase --include="$BASE_PKGS" --skip=download/empty \
+    --customize-hook='APT_CONFIG="$MMDEBSTRAP_APT_CONFIG" apt-get --yes --quiet --download-only install '"${REPO_PKGS[*]}"' >/dev/null' \
+    --customize-hook="sync-out /var/cache/apt/archives $tmp/debs" \
+    "$SUITE" "$tmp/base.tar" </dev/null >"$tmp/mmdebstrap.log" 2>&1; then
+    tail -n 20 "$tmp/mmdebstrap.log" >&2
+    die "mmdebstrap failed (log: $tmp/mmdebstrap.log)"
+  fi
+  rm -rf "$tmp/debs/partial" "$tmp/debs/lock"
+  (cd "$tmp/debs" && dpkg-scanpackages -m . /dev/null >Packages 2>/dev/null)
+  [[ -s $tmp/debs/Packages ]] || die "dpkg-scanpackages produced an empty index"
+  rm -rf "$CACHE/debs" "$CACHE/base.tar" "$CACHE/spec"
+  mv "$tmp/debs" "$CACHE/debs"
+  mv "$tmp/base.tar" "$CACHE/base.tar"
+  rm -rf "$tmp"
+  spec >"$CACHE/spec"
+  log "package cache built in $((SECONDS - t0)) s ($(find "$CACHE/debs" -name '*.deb' | wc -l) packages)"
+}
+
+# The lower layer shared by all hosts: the tarball, extracted and prepared.
+build_base() {
+  local tmp="$LAB_DIR/base.tmp" t0=$SECONDS
+  log "preparing the base root filesystem"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  tar -C "$tmp" --numeric-owner --xattrs --xattrs-include='*' -xf "$CACHE/base.tar"
+  # Every host gets its own host keys, generated in its upper dir.
+  rm -f "$tmp"/etc/ssh/ssh_host_*
+  # Packages come from the local repository only.
+  printf 'deb [trusted=yes] file:/srv/lab-apt ./\n' >"$tmp/etc/apt/sources.list"
+  rm -rf "$tmp"/etc/apt/sources.list.d/*
+  mkdir -p "$tmp/srv/lab-apt"
+  # No DNS: the lab's names are in /etc/hosts; nothing to resolve elsewhere.
+  rm -f "$tmp/etc/resolv.conf"
+  printf '# provision lab: no DNS server; lab host names are in /etc/hosts\n' >"$tmp/etc/resolv.conf"
+  {
+    printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n'
+    local h
+    for h in "${HOSTS[@]}"; do printf '%s\t%s\n' "${ADDR[$h]}" "$h"; done
+  } >"$tmp/etc/hosts"
+  : >"$tmp/etc/hostname"
+  : >"$tmp/etc/machine-id"
+  # apt's periodic jobs would take the dpkg lock at random times during tests.
+  rm -f "$tmp"/etc/systemd/system/timers.target.wants/apt-daily{,-upgrade}.timer
+  # The package lists of the local repository, so `apt-get install` works at once.
+  if ! systemd-nspawn -q -D "$tmp" --register=no --keep-unit --private-network --resolv-conf=off \
+    --timezone=off --link-journal=no --bind-ro="$CACHE/debs:/srv/lab-apt" \
+    apt-get update -q </dev/null >"$LAB_DIR/base-apt-update.log" 2>&1 9>&-; then
+    cat "$LAB_DIR/base-apt-update.log" >&2
+    die "apt-get update in the base failed"
+  fi
+  rm -rf "$BASE"
+  mv "$tmp" "$BASE"
+  spec >"$LAB_DIR/base.stamp"
+  log "base prepared in $((SECONDS - t0)) s"
+}
+
+ensure_base() {
+  if cache_ok && base_ok; then return 0; fi
+  # The lower layer is about to change: no host may keep it mounted, and their
+  # upper dirs belong to the old base.
+  stop_hosts hard "${HOSTS[@]}"
+  local h
+  for h in "${HOSTS[@]}"; do rm -rf --one-file-system "${HOSTS_DIR:?}/$h"; done
+  mkdir -p "$CACHE"
+  cache_ok || build_cache
+  base_ok || build_base
+}
+
+# ---------------------------------------------------------------- network
+ensure_bridge() {
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" address "$BRIDGE_MAC" type bridge
+  fi
+  ip addr replace "$BRIDGE_IP/24" dev "$BRIDGE"
+  ip link set "$BRIDGE" up
+  # Guard: nothing from the lab is ever routed beyond the bridge.
+  iptables -C FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j DROP 2>/dev/null ||
+    iptables -I FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j DROP
+}
+
+remove_bridge() {
+  while iptables -C FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j DROP 2>/dev/null; do
+    iptables -D FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j DROP
+  done
+  ip link del "$BRIDGE" 2>/dev/null || true
+}
+
+netns() { printf 'provlab-%s' "$1"; }
+
+host_net() {
+  local h=$1 ns
+  ns=$(netns "$h")
+  ip netns add "$ns"
+  ip link add "pl-$h" address "02:77:00:00:01:${HEX[$h]}" type veth \
+    peer name eth0 address "02:77:00:00:00:${HEX[$h]}" netns "$ns"
+  ip link set "pl-$h" master "$BRIDGE" up
+  ip -n "$ns" link set lo up
+  ip -n "$ns" addr add "${ADDR[$h]}/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" route add default via "$BRIDGE_IP"
+}
+
+# ---------------------------------------------------------------- hosts
+host_running() { recorded_pid "$1" >/dev/null && mountpoint -q "$HOSTS_DIR/$1/root"; }
+
+# Processes inside a host's network namespace: only the lab puts any there.
+netns_pids() { ip netns pids "$(netns "$1")" 2>/dev/null || true; }
+
+# Stops hosts: MODE graceful (poweroff, SIGKILL after STOP_TIMEOUT) or hard
+# (SIGKILL at once: the machine died). Then removes their mounts and network.
+stop_hosts() {
+  local mode=$1 h pid p i
+  shift
+  local -A npid=() nst=()
+  for h in "$@"; do
+    if pid=$(recorded_pid "$h"); then
+      npid[$h]=$pid
+      nst[$h]=$(proc_start "$pid")
+      if [[ $mode == graceful ]]; then kill -TERM "$pid" 2>/dev/null || true; fi
+    fi
+  done
+  if [[ $mode == graceful && ${#npid[@]} -gt 0 ]]; then
+    for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
+      local left=0
+      for h in "${!npid[@]}"; do alive "${npid[$h]}" "${nst[$h]}" && left=1; done
+      ((left)) || break
+      sleep 0.1
+    done
+  fi
+  for h in "$@"; do
+    # SIGKILL to the container's init ends its whole pid namespace.
+    for p in $(netns_pids "$h"); do
+      if [[ $(awk '/^NSpid:/{print NF == 3 ? $3 : ""}' "/proc/$p/status" 2>/dev/null) == 1 ]]; then
+        kill -KILL "$p" 2>/dev/null || true
+      fi
+    done
+  done
+  for h in "$@"; do
+    for ((i = 0; i < 50; i++)); do
+      [[ -z $(netns_pids "$h") ]] && break
+      for p in $(netns_pids "$h"); do kill -KILL "$p" 2>/dev/null || true; done
+      sleep 0.1
+    done
+    if [[ -n ${npid[$h]:-} ]]; then
+      for ((i = 0; i < 50; i++)); do alive "${npid[$h]}" "${nst[$h]}" || break; sleep 0.1; done
+      alive "${npid[$h]}" "${nst[$h]}" && kill -KILL "${npid[$h]}" 2>/dev/null
+      for ((i = 0; i < 50; i++)); do alive "${npid[$h]}" "${nst[$h]}" || break; sleep 0.1; done
+    fi
+    teardown_host "$h"
+  done
+}
+
+teardown_host() {
+  local h=$1 root="$HOSTS_DIR/$1/root" i
+  for ((i = 0; i < 10; i++)); do
+    mountpoint -q "$root" 2>/dev/null || break
+    umount "$root" 2>/dev/null || umount -l "$root" 2>/dev/null || true
+  done
+  ip netns del "$(netns "$h")" 2>/dev/null || true
+  ip link del "pl-$h" 2>/dev/null || true
+  rm -f "$RUN/$h.pid"
+}
+
+mount_host() {
+  local h=$1 d="$HOSTS_DIR/$1"
+  mkdir -p "$d/upper" "$d/work" "$d/root"
+  mountpoint -q "$d/root" ||
+    mount -t overlay "overlay-provlab-$h" -o "lowerdir=$BASE,upperdir=$d/upper,workdir=$d/work" "$d/root"
+}
+
+# First boot of a fresh upper dir: identity of the machine.
+init_host() {
+  local h=$1 root="$HOSTS_DIR/$1/root"
+  printf '%s\n' "$h" >"$root/etc/hostname"
+  od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$root/etc/machine-id"
+  printf '\n' >>"$root/etc/machine-id"
+  ssh-keygen -q -A -f "$root"
+  if [[ $h == web-02 ]]; then
+    chroot "$root" useradd --create-home --shell /bin/bash deploy
+    chroot "$root" usermod --password '*' deploy
+    printf 'deploy ALL=(ALL) NOPASSWD:ALL\n' >"$root/etc/sudoers.d/deploy"
+    chmod 0440 "$root/etc/sudoers.d/deploy"
+  fi
+  touch "$HOSTS_DIR/$h/initialized"
+}
+
+add_key() { # FILE OWNER_UID OWNER_GID
+  local f=$1 pub
+  pub=$(cat "$STATE_DIR/id_ed25519.pub")
+  mkdir -p "$(dirname "$f")"
+  chmod 700 "$(dirname "$f")"
+  touch "$f"
+  grep -qxF "$pub" "$f" || printf '%s\n' "$pub" >>"$f"
+  chmod 600 "$f"
+  chown "$2:$3" "$(dirname "$f")" "$f"
+}
+
+# This clone's key into the host (a different clone may have built the lab).
+install_keys() {
+  local h=$1 root="$HOSTS_DIR/$1/root" ids
+  add_key "$root/root/.ssh/authorized_keys" 0 0
+  if [[ $h == web-02 ]] && ids=$(awk -F: '$1 == "deploy" {print $3 ":" $4}' "$root/etc/passwd") && [[ -n $ids ]]; then
+    add_key "$root/home/deploy/.ssh/authorized_keys" "${ids%%:*}" "${ids##*:}"
+  fi
+}
+
+prepare_host() { # mount + first-boot setup + key
+  mount_host "$1"
+  [[ -f $HOSTS_DIR/$1/initialized ]] || init_host "$1"
+  install_keys "$1"
+}
+
+spawn_host() {
+  local h=$1 root="$HOSTS_DIR/$1/root"
+  host_net "$h"
+  setsid systemd-nspawn -q -D "$root" -M "$h" --boot --register=no --keep-unit \
+    --capability=CAP_NET_ADMIN --network-namespace-path="/run/netns/$(netns "$h")" \
+    --bind-ro="$CACHE/debs:/srv/lab-apt" --resolv-conf=off --timezone=off --link-journal=no \
+    --console=read-only </dev/null >"$RUN/$h.log" 2>&1 9>&- &
+  record_pid "$h" "$!"
+}
+
+ssh_ok() { timeout 10 ssh "${SSH_OPTS[@]}" "root@${ADDR[$1]}" true </dev/null >/dev/null 2>&1; }
+
+# sshd answers and systemd has finished booting.
+wait_host() {
+  local h=$1 deadline=$((SECONDS + READY_TIMEOUT)) out left last=""
+  while ((SECONDS < deadline)); do
+    if ! recorded_pid "$h" >/dev/null; then
+      echo "lab: error: $h: the container exited while booting; last lines of $RUN/$h.log:" >&2
+      tail -n 15 "$RUN/$h.log" >&2 || true
+      return 1
+    fi
+    left=$((deadline - SECONDS))
+    ((left > 0)) || break
+    if out=$(timeout "$left" ssh "${SSH_OPTS[@]}" "root@${ADDR[$h]}" \
+      'systemctl is-system-running --wait 2>/dev/null; true' </dev/null 2>&1); then
+      case $out in
+      running) return 0 ;;
+      degraded)
+        log "warning: $h is up but degraded: $(timeout 5 ssh "${SSH_OPTS[@]}" "root@${ADDR[$h]}" \
+          'systemctl --failed --no-legend --plain | cut -d" " -f1 | tr "\n" " "' </dev/null 2>/dev/null)"
+        return 0
+        ;;
+      esac
+    fi
+    last=$out
+    sleep 0.3
+  done
+  echo "lab: error: $h (${ADDR[$h]}) did not become ready within ${READY_TIMEOUT} s${last:+ (last answer: ${last//$'\n'/ })}" >&2
+  return 1
+}
+
+wait_hosts() {
+  local h rc=0
+  local -A w=()
+  for h in "$@"; do
+    wait_host "$h" &
+    w[$h]=$!
+  done
+  for h in "$@"; do wait "${w[$h]}" || rc=1; done
+  return $rc
+}
+
+# Makes sure every given host is running and answers; boots what is not.
+ensure_hosts() {
+  local h boot=() check=() pid
+  local -A bad=()
+  for h in "$@"; do
+    if host_running "$h"; then check+=("$h"); else boot+=("$h"); fi
+  done
+  # Leftovers of a crash (mounts, namespaces, veths, processes): clean first.
+  ((${#boot[@]})) && stop_hosts hard "${boot[@]}"
+  for h in "$@"; do prepare_host "$h"; done
+  write_known_hosts
+  ssh_opts
+  if ((${#check[@]})); then
+    local -A w=()
+    for h in "${check[@]}"; do ssh_ok "$h" & w[$h]=$!; done
+    for h in "${check[@]}"; do
+      wait "${w[$h]}" || bad[$h]=1
+    done
+    for h in "${!bad[@]}"; do
+      log "$h runs but does not answer ssh: restarting it"
+      stop_hosts hard "$h"
+      prepare_host "$h"
+      boot+=("$h")
+    done
+  fi
+  ((${#boot[@]})) || return 0
+  for h in "${boot[@]}"; do spawn_host "$h"; done
+  wait_hosts "${boot[@]}" || die "the lab did not come up (host logs in $RUN)"
+  log "booted: ${boot[*]}"
+}
+
+# ---------------------------------------------------------------- pebble
+ensure_pebble_certs() {
+  local d=$PEBBLE_DIR
+  [[ -f $d/ca.pem && -f $d/server.pem && -f $d/server.key ]] && return 0
+  mkdir -p "$d"
+  chmod 700 "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj '/CN=provision lab throw-away CA' -keyout "$d/ca.key" -out "$d/ca.pem" \
+    -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj "/CN=$BRIDGE_IP" -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
+    "$BRIDGE_IP" >"$d/server.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 825 -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null
+}
+
+pebble_settings() { printf 'validity=%s noncereject=%s\n' "${LAB_PEBBLE_VALIDITY:-}" "${LAB_PEBBLE_NONCEREJECT:-0}"; }
+
+pebble_answers() {
+  curl -fsS --max-time 2 --cacert "$PEBBLE_DIR/ca.pem" "https://$BRIDGE_IP:14000/dir" >/dev/null 2>&1
+}
+
+pebble_running() {
+  recorded_pid pebble >/dev/null && recorded_pid challtestsrv >/dev/null &&
+    [[ -f $RUN/pebble.settings && $(cat "$RUN/pebble.settings") == "$(pebble_settings)" ]]
+}
+
+stop_pebble() {
+  stop_recorded pebble TERM 5
+  stop_recorded challtestsrv TERM 5
+}
+
+start_pebble() {
+  local i validity="${LAB_PEBBLE_VALIDITY:-}"
+  [[ -z $validity || $validity =~ ^[0-9]+$ ]] || die "LAB_PEBBLE_VALIDITY must be a number of seconds"
+  ensure_pebble_certs
+  {
+    printf '{\n  "pebble": {\n'
+    printf '    "listenAddress": "%s:14000",\n' "$BRIDGE_IP"
+    printf '    "managementListenAddress": "%s:15000",\n' "$BRIDGE_IP"
+    printf '    "certificate": "%s",\n    "privateKey": "%s",\n' "$PEBBLE_DIR/server.pem" "$PEBBLE_DIR/server.key"
+    printf '    "httpPort": 80,\n    "tlsPort": 443,\n    "ocspResponderURL": "",\n'
+    [[ -n $validity ]] && printf '    "certificateValidityPeriod": %s,\n' "$validity"
+    printf '    "externalAccountBindingRequired": false\n  }\n}\n'
+  } >"$PEBBLE_DIR/config.json"
+  setsid pebble-challtestsrv -dns01 "$BRIDGE_IP:8053" -defaultIPv4 "${ADDR[lb-01]}" -defaultIPv6 "" \
+    -http01 "" -https01 "" -tlsalpn01 "" -management "$BRIDGE_IP:8055" \
+    </dev/null >"$RUN/challtestsrv.log" 2>&1 9>&- &
+  record_pid challtestsrv "$!"
+  PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT="${LAB_PEBBLE_NONCEREJECT:-0}" \
+    setsid pebble -config "$PEBBLE_DIR/config.json" -dnsserver "$BRIDGE_IP:8053" \
+    </dev/null >"$RUN/pebble.log" 2>&1 9>&- &
+  record_pid pebble "$!"
+  pebble_settings >"$RUN/pebble.settings"
+  for ((i = 0; i < 150; i++)); do
+    pebble_answers && break
+    recorded_pid pebble >/dev/null || break
+    sleep 0.1
+  done
+  if ! pebble_answers; then
+    tail -n 10 "$RUN/pebble.log" "$RUN/challtestsrv.log" >&2 || true
+    die "pebble does not answer on https://$BRIDGE_IP:14000/dir"
+  fi
+}
+
+ensure_pebble() {
+  if ! pebble_running || ! pebble_answers; then
+    stop_pebble
+    start_pebble
+    log "pebble started: https://$BRIDGE_IP:14000/dir"
+  fi
+  cp -f "$PEBBLE_DIR/ca.pem" "$STATE_DIR/pebble-ca.pem"
+}
+
+# ---------------------------------------------------------------- commands
+cmd_up() {
+  local t0=$SECONDS
+  lock
+  ensure_state
+  ensure_base
+  ensure_bridge
+  ensure_hosts "${HOSTS[@]}"
+  ensure_pebble
+  ((SECONDS - t0 > 2)) && log "up in $((SECONDS - t0)) s"
+  printf 'lab is up: %s\n' "$INVENTORY"
+}
+
+cmd_down() {
+  lock
+  stop_hosts graceful "${HOSTS[@]}"
+  stop_pebble
+  remove_bridge
+  log "lab is down"
+}
+
+cmd_reset() {
+  local h
+  lock
+  stop_hosts hard "${HOSTS[@]}"
+  for h in "${HOSTS[@]}"; do rm -rf --one-file-system "${HOSTS_DIR:?}/$h"; done
+  ensure_state
+  ensure_base
+  ensure_bridge
+  ensure_hosts "${HOSTS[@]}"
+  ensure_pebble
+  printf 'lab is up: %s\n' "$INVENTORY"
+}
+
+cmd_status() {
+  local h
+  ssh_opts
+  for h in "${HOSTS[@]}"; do
+    if ! host_running "$h"; then
+      printf '%s down\n' "$h"
+    elif [[ -f $STATE_DIR/known_hosts ]] && ssh_ok "$h"; then
+      printf '%s up\n' "$h"
+    else
+      printf '%s down (container runs, ssh does not answer)\n' "$h"
+    fi
+  done
+  if pebble_running && pebble_answers; then echo 'pebble up'; else echo 'pebble down'; fi
+}
+
+cmd_stop() {
+  check_host "${1:-}"
+  lock
+  stop_hosts hard "$1"
+  log "$1 stopped"
+}
+
+cmd_start() {
+  check_host "${1:-}"
+  lock
+  ensure_state
+  ensure_base
+  ensure_bridge
+  ensure_hosts "$1"
+  write_known_hosts
+}
+
+cmd_exec() {
+  check_host "${1:-}"
+  local h=$1
+  shift
+  (($#)) || die "usage: lab.sh exec HOST COMMAND..."
+  [[ -f $STATE_DIR/known_hosts ]] || die "no $STATE_DIR/known_hosts: run lab.sh up first"
+  ssh_opts
+  exec ssh "${SSH_OPTS[@]}" "root@${ADDR[$h]}" -- "$*"
+}
+
+main() {
+  local cmd=${1:-}
+  (($#)) && shift
+  case $cmd in
+  up | down | reset | stop | start | pebble-stop | pebble-start) need_root; need_tools ;;
+  status | exec) need_root ;;
+  -h | --help | help) usage; exit 0 ;;
+  *) usage; exit 2 ;;
+  esac
+  case $cmd in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  reset) cmd_reset ;;
+  status) cmd_status ;;
+  stop) cmd_stop "$@" ;;
+  start) cmd_start "$@" ;;
+  exec) cmd_exec "$@" ;;
+  pebble-stop) lock; stop_pebble; log "pebble stopped" ;;
+  pebble-start) lock; ensure_state; ensure_bridge; ensure_pebble ;;
+  esac
+}
+
+main "$@"
