@@ -65,9 +65,9 @@ export function connectionVar(name: string): ConnectionVar | undefined {
   return BY_NAME.get(name);
 }
 
-/** Every name of a connection variable, canonical first, for messages: "address or ansible_host". */
+/** Every name of a connection variable, canonical first, for messages: "address, ansible_host". */
 export function namesOf(spec: ConnectionVar): string {
-  return [spec.name, ...spec.aliases].join(' or ');
+  return [spec.name, ...spec.aliases].join(', ');
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ErrorList } from './error-list.js';
+import type { ErrorList } from '../yaml/error-list.js';
 import type { GroupTree } from './group-tree.js';
 import { ALL } from './names.js';
 

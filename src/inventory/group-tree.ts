@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, type Pair } from 'yaml';
 import type { SourcePosition } from '../errors.js';
-import { closest } from '../suggest.js';
+import { closest, editDistance } from '../suggest.js';
 import { describeNode, isEmptyNode, keyOf, valueOf, type ReadContext } from './node-values.js';
 import { ALL, GROUP_KEYS, isRoleName, nameProblem } from './names.js';
 import type { RoleRef } from './types.js';
@@ -85,7 +85,8 @@ class GroupTreeReader {
       const at = source.positionOf(pair.key, start);
       if (key === ALL) this.readGroup(ALL, pair.value, ALL, at);
       else if (key !== undefined) {
-        const meant = closest(key, [ALL]) ? ` (did you mean '${ALL}'?)` : ' (put groups under all.children)';
+        // Only a near miss of 'all' itself gets "did you mean": a group such as `app` here belongs under all.children.
+        const meant = editDistance(key.toLowerCase(), ALL) <= 1 ? ` (did you mean '${ALL}'?)` : ' (put groups under all.children)';
         errors.add(`${key}: unknown top-level key: expected only '${ALL}'${meant}`, at);
       }
     }
@@ -110,11 +111,10 @@ class GroupTreeReader {
     }
     for (const pair of value.items) {
       const key = keyOf(pair, path, at, this.ctx);
+      if (key === undefined) continue;
       const keyAt = this.ctx.source.positionOf(pair.key, at);
       const keyPath = `${path}.${key}`;
       switch (key) {
-        case undefined:
-          break;
         case 'hosts':
           this.readHosts(group, pair.value, keyPath, keyAt);
           break;

@@ -1,9 +1,9 @@
 import { isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
 import type { SourcePosition } from '../errors.js';
 import { describeValue } from './describe-value.js';
-import type { ErrorList } from './error-list.js';
+import type { ErrorList } from '../yaml/error-list.js';
 import { secretFromEnv, SECRET_KEY, type Env } from './secret-ref.js';
-import type { YamlSource } from './yaml-source.js';
+import type { YamlSource } from '../yaml/yaml-source.js';
 
 /** What reading values from a YAML file needs. */
 export interface ReadContext {

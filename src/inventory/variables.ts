@@ -1,7 +1,7 @@
 import type { SourcePosition } from '../errors.js';
 import { connectionVar, misspeltConnectionVar, namesOf, type ReadOptions } from './connection-vars.js';
 import { describeValue } from './describe-value.js';
-import type { ErrorList } from './error-list.js';
+import type { ErrorList } from '../yaml/error-list.js';
 import { GROUP_KEYS } from './names.js';
 
 /** Variables of one scope under their canonical names, in the order written. */

@@ -40,8 +40,13 @@ function stringValue(key: string, v: unknown): string {
 
 /** An optional boolean, with a default. */
 export function optionalBoolean(args: Args, key: string, fallback: boolean): boolean {
+  return booleanOrUndefined(args, key) ?? fallback;
+}
+
+/** An optional boolean without a default: undefined when the key is not set ("leave it alone"). */
+export function booleanOrUndefined(args: Args, key: string): boolean | undefined {
   const v = args[key];
-  if (v === undefined || v === null) return fallback;
+  if (v === undefined || v === null) return undefined;
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'yes') return true;
   if (v === 'false' || v === 'no') return false;
@@ -50,8 +55,13 @@ export function optionalBoolean(args: Args, key: string, fallback: boolean): boo
 
 /** One of a fixed set of strings, with a default. */
 export function oneOf<T extends string>(args: Args, key: string, allowed: readonly T[], fallback: T): T {
+  return oneOfOrUndefined(args, key, allowed) ?? fallback;
+}
+
+/** One of a fixed set of strings, or undefined when the key is not set. */
+export function oneOfOrUndefined<T extends string>(args: Args, key: string, allowed: readonly T[]): T | undefined {
   const v = args[key];
-  if (v === undefined || v === null) return fallback;
+  if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
   const hint = typeof v === 'string' ? closest(v, allowed) : undefined;
   throw new ArgError(key, `'${key}' must be one of ${allowed.join(', ')}, got ${describe(v)}${hint ? `; did you mean '${hint}'?` : ''}`);

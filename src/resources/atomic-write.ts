@@ -24,9 +24,13 @@ export interface AtomicWrite {
  * left as it was.
  */
 export function atomicWriteScript(write: AtomicWrite): string {
+  return lines(FAIL_FUNCTION, atomicWriteSteps(write));
+}
+
+/** atomicWriteScript without the definition of `fail`, for scripts that define it earlier. */
+export function atomicWriteSteps(write: AtomicWrite): string {
   const dir = posix.dirname(write.path);
   return lines(
-    FAIL_FUNCTION,
     'umask 077',
     `p=${quote(write.path)}`,
     `[ -d ${quote(dir)} ] || ${fail(`parent directory ${dir} does not exist`)}`,
@@ -35,15 +39,30 @@ export function atomicWriteScript(write: AtomicWrite): string {
     '{',
     write.content,
     `} >"$tmp" || ${fail(`cannot write the new content of ${write.path}`)}`,
-    // Unset attributes follow the file being replaced; a new file is root's, 0644.
-    'if [ -f "$p" ] && [ ! -L "$p" ]; then',
-    `  { chown --reference="$p" -- "$tmp" && chmod --reference="$p" -- "$tmp"; } || ${fail('cannot copy owner and mode')}`,
-    'else',
-    `  chmod 0644 -- "$tmp" || ${fail('cannot set the mode of the new file')}`,
-    'fi',
+    inheritStep(write.attributes),
     setAttributesStep(write.attributes),
     write.validate !== undefined && validateStep(write.path, write.validate),
     `mv -f -- "$tmp" "$p" || ${fail(`cannot rename the new file over ${write.path}`)}`,
+  );
+}
+
+/**
+ * Unset attributes follow the file being replaced; a new file is root's and
+ * 0644. Only what is unset is touched, so the temp file never passes through
+ * a looser mode than the wanted one.
+ */
+function inheritStep(attributes: Attributes): string | undefined {
+  const inherit = [
+    (attributes.owner === undefined || attributes.group === undefined) && 'chown --reference="$p" -- "$tmp"',
+    attributes.mode === undefined && 'chmod --reference="$p" -- "$tmp"',
+  ].filter((c): c is string => c !== false);
+  if (inherit.length === 0) return undefined;
+  return lines(
+    'if [ -f "$p" ] && [ ! -L "$p" ]; then',
+    `  { ${inherit.join(' && ')}; } || ${fail('cannot copy owner and mode from the old file')}`,
+    attributes.mode === undefined && 'else',
+    attributes.mode === undefined && `  chmod 0644 -- "$tmp" || ${fail('cannot set the mode of the new file')}`,
+    'fi',
   );
 }
 
@@ -58,7 +77,8 @@ function validateStep(path: string, validate: string): string {
   // %s becomes "$tmp", expanded when eval runs, so a path with spaces or quotes stays one word.
   const command = validate.split('%s').join('"$tmp"');
   return lines(
-    `if ! provision_out=$(${userShell(command)} 2>&1); then`,
+    // The space keeps `$( (` from reading as arithmetic `$((`.
+    `if ! provision_out=$( ${userShell(command)} 2>&1); then`,
     `  printf '%s\\n' "$provision_out" >&2`,
     `  ${fail(`validation failed (${validate}); ${path} was not changed`)}`,
     'fi',

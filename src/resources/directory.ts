@@ -4,6 +4,7 @@ import { quote } from '../shell/quote.js';
 import { absolutePath, type Args, oneOf, onlyKeys } from './args.js';
 import {
   ATTRIBUTE_KEYS,
+  type AttributeChange,
   type Attributes,
   attributeArgs,
   attributeChanges,
@@ -38,7 +39,7 @@ type DirectoryPlan =
   | { kind: 'blocked'; reason: string }
   | { kind: 'create' }
   | { kind: 'remove' }
-  | { kind: 'attributes'; changes: ReturnType<typeof attributeChanges> };
+  | { kind: 'attributes'; changes: AttributeChange[] };
 
 function plan(desired: DirectoryDesired, current: DirectoryCurrent): DirectoryPlan {
   if (desired.state === 'absent') return current.type === 'absent' ? { kind: 'none' } : { kind: 'remove' };
@@ -86,7 +87,7 @@ function apply(desired: DirectoryDesired, current: DirectoryCurrent): string {
         // Missing parents get the usual 0755; the directory itself starts private until its attributes are set.
         `  (umask 022 && mkdir -p -- ${quote(posix.dirname(desired.path))})`,
         `  mkdir -m 0700 -- ${path}`,
-        `  chmod 0755 -- ${path}`,
+        desired.attributes.mode === undefined && `  chmod 0755 -- ${path}`,
         'fi',
         ...attributeCommands(desired.attributes, path),
       );

@@ -34,7 +34,7 @@ export interface PresentFile {
   sha256: string;
   /** Wanted owner, group, mode; unset ones are kept (a new file: root, 0644). */
   attributes: Attributes;
-  /** Command checking the new content before it is installed; `%s` is the temp file's path. */
+  /** Command checking the new content before it is installed; `%s` (unquoted) stands for the temp file's path. */
   validate?: string;
   /** The content holds a secret: diffs mask removed lines too. */
   sensitive: boolean;
@@ -165,15 +165,15 @@ function validate(args: Args): FileDesired {
 }
 
 function probe(desired: FileDesired): string {
+  if (desired.state === 'absent') return statProbe(desired.path, false);
   const path = quote(desired.path);
-  const want = desired.state === 'present' ? desired.sha256 : '';
   return lines(
     statProbe(desired.path, false),
     `if [ -f ${path} ] && [ ! -L ${path} ]; then`,
     `  provision_sha=$(sha256sum <${path} 2>/dev/null | cut -d' ' -f1)`,
     '  echo "sha256=$provision_sha"',
     // The old content travels only when a diff will need it.
-    `  if [ "$provision_sha" != ${quote(want || 'none')} ] && [ "$(stat -c %s -- ${path})" -lt ${MAX_DIFF_BYTES} ]; then`,
+    `  if [ "$provision_sha" != ${desired.sha256} ] && [ "$(stat -c %s -- ${path})" -lt ${MAX_DIFF_BYTES} ]; then`,
     `    printf 'content='; base64 -w0 <${path}; echo`,
     '  fi',
     'fi',

@@ -9,14 +9,16 @@ export function holdsSecret(text: string): boolean {
 
 /**
  * Unified diff (3 lines of context) from `before` to `after`; `before` is
- * undefined for a new file, shown as /dev/null. See maskDiff for secrets.
+ * undefined for a new file, shown as /dev/null. Secrets are masked in both
+ * texts before diffing, so a secret spanning lines (a private key) is caught
+ * whole; see maskDiff for `sensitive`.
  */
 export function contentDiff(path: string, before: string | undefined, after: string, sensitive: boolean): string {
-  const patch = createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, before ?? '', after, undefined, undefined, {
+  const patch = createTwoFilesPatch(before === undefined ? '/dev/null' : path, path, redact(before ?? ''), redact(after), undefined, undefined, {
     context: 3,
     headerOptions: FILE_HEADERS_ONLY,
   });
-  return maskDiff(patch, sensitive);
+  return sensitive ? maskRemovedLines(patch) : patch;
 }
 
 /**
@@ -26,8 +28,11 @@ export function contentDiff(path: string, before: string | undefined, after: str
  */
 export function maskDiff(diff: string, sensitive: boolean): string {
   const redacted = redact(diff);
-  if (!sensitive) return redacted;
-  return redacted
+  return sensitive ? maskRemovedLines(redacted) : redacted;
+}
+
+function maskRemovedLines(diff: string): string {
+  return diff
     .split('\n')
     .map((line) => (line.startsWith('-') && !line.startsWith('--- ') ? `-${MASK}` : line))
     .join('\n');

@@ -4,7 +4,7 @@ import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml
 import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import { resourceTypes } from '../resources/index.js';
 import { closest } from '../suggest.js';
-import { readYamlFile, type YamlSource } from '../yaml-source.js';
+import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
 
 /** One resource (or handler) as written in role.yaml, before rendering. */
 export interface Declaration {
@@ -51,10 +51,10 @@ export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition)
     const hint = closest(name, known);
     throw new UserError(`role '${name}' not found${hint ? `; did you mean '${hint}'?` : ''} (looked in ${rolesDirs.join(', ')})`, ref);
   }
-  const source = readYamlFile(join(dir, 'role.yaml'), 'role file');
+  const source = readYaml(join(dir, 'role.yaml'), 'role file');
   const errors: UserError[] = [];
   const root = source.doc.contents;
-  if (!isMap(root)) throw new UserError(`role '${name}': expected a mapping with 'resources' and 'handlers'`, source.positionOf(root));
+  if (!isMap(root)) throw new UserError(`role '${name}': expected a mapping with 'resources' and 'handlers'`, at(source, root));
   checkKeys(root, ROLE_KEYS, 'role', source, errors);
   const resources = readDeclarations(root.get('resources', true) as Node | undefined, source, errors, false);
   const handlerList = readDeclarations(root.get('handlers', true) as Node | undefined, source, errors, true);
@@ -71,16 +71,25 @@ export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition)
   return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers };
 }
 
+function readYaml(file: string, what: string): YamlSource {
+  return parseYaml(readTextFile(file, what), file);
+}
+
+/** Where a node starts (the file's start for a node without a range). */
+function at(source: YamlSource, node: unknown): SourcePosition {
+  return source.positionOf(node, source.positionAt(0));
+}
+
 function listDirs(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
 }
 
 function readDefaults(file: string): Record<string, unknown> {
   if (!existsSync(file)) return {};
-  const source = readYamlFile(file, 'defaults file');
+  const source = readYaml(file, 'defaults file');
   const root = source.doc.contents;
   if (root === null) return {};
-  if (!isMap(root)) throw new UserError('defaults.yaml: expected a mapping of variable names to values', source.positionOf(root));
+  if (!isMap(root)) throw new UserError('defaults.yaml: expected a mapping of variable names to values', at(source, root));
   return source.doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
 }
 
@@ -88,7 +97,7 @@ function readDeclarations(node: Node | undefined, source: YamlSource, errors: Us
   const what = handlers ? 'handlers' : 'resources';
   if (node === undefined || (isScalar(node) && node.value === null)) return [];
   if (!isSeq(node)) {
-    errors.push(new UserError(`${what}: expected a list of resource declarations`, source.positionOf(node)));
+    errors.push(new UserError(`${what}: expected a list of resource declarations`, at(source, node)));
     return [];
   }
   const out: Declaration[] = [];
@@ -103,7 +112,7 @@ function readDeclarations(node: Node | undefined, source: YamlSource, errors: Us
 
 function readDeclaration(node: Node, path: string, source: YamlSource, errors: UserError[]): Declaration | undefined {
   if (!isMap(node)) {
-    errors.push(new UserError(`${path}: expected a mapping like '{ file: { path: ... } }'`, source.positionOf(node)));
+    errors.push(new UserError(`${path}: expected a mapping like '{ file: { path: ... } }'`, at(source, node)));
     return undefined;
   }
   const typeNames = Object.keys(resourceTypes);
@@ -117,10 +126,10 @@ function readDeclaration(node: Node, path: string, source: YamlSource, errors: U
     }
     const hint = closest(key, [...typeNames, ...DECLARATION_KEYS]);
     const why = key in resourceTypes ? 'a declaration has exactly one resource type' : `unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''}`;
-    errors.push(new UserError(`${path}: ${why} (resource types: ${typeNames.join(', ')})`, source.positionOf(pair.key as Node)));
+    errors.push(new UserError(`${path}: ${why} (resource types: ${typeNames.join(', ')})`, at(source, pair.key as Node)));
   }
   if (!typePair) {
-    errors.push(new UserError(`${path}: no resource type; expected one of ${typeNames.join(', ')}`, source.positionOf(node)));
+    errors.push(new UserError(`${path}: no resource type; expected one of ${typeNames.join(', ')}`, at(source, node)));
     return undefined;
   }
   const plain = node.toJS(source.doc, { maxAliasCount: 100 }) as Record<string, unknown>;
@@ -128,7 +137,7 @@ function readDeclaration(node: Node, path: string, source: YamlSource, errors: U
   const argsNode = typePair.value as Node | null;
   const args = plain[type] ?? {};
   if (!isMap(argsNode) && argsNode !== null && !(isScalar(argsNode) && argsNode.value === null)) {
-    errors.push(new UserError(`${path}.${type}: expected a mapping of arguments`, source.positionOf(argsNode)));
+    errors.push(new UserError(`${path}.${type}: expected a mapping of arguments`, at(source, argsNode)));
     return undefined;
   }
   return {
@@ -138,20 +147,20 @@ function readDeclaration(node: Node, path: string, source: YamlSource, errors: U
     tags: listOfStrings(plain.tags, `${path}.tags`, node, source, errors),
     when: plain.when,
     notify: listOfStrings(plain.notify, `${path}.notify`, node, source, errors),
-    position: source.positionOf(typePair.key as Node),
+    position: at(source, typePair.key as Node),
     argPositions: isMap(argsNode) ? argPositionsOf(argsNode, source) : {},
   };
 }
 
 function argPositionsOf(map: YAMLMap, source: YamlSource): Record<string, SourcePosition> {
-  return Object.fromEntries(map.items.map((pair) => [String(pair.key), source.positionOf(pair.key as Node)]));
+  return Object.fromEntries(map.items.map((pair) => [String(pair.key), at(source, pair.key as Node)]));
 }
 
 function listOfStrings(value: unknown, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): string[] {
   if (value === undefined || value === null) return [];
   const list = Array.isArray(value) ? value : [value];
   if (list.every((v) => typeof v === 'string')) return list as string[];
-  errors.push(new UserError(`${path}: expected a name or a list of names`, source.positionOf(node.get(path.split('.').pop()!, true) as Node)));
+  errors.push(new UserError(`${path}: expected a name or a list of names`, at(source, node.get(path.split('.').pop()!, true) as Node)));
   return [];
 }
 
@@ -160,6 +169,6 @@ function checkKeys(map: YAMLMap, known: string[], what: string, source: YamlSour
     const key = String(pair.key);
     if (known.includes(key)) continue;
     const hint = closest(key, known);
-    errors.push(new UserError(`${what}: unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''} (expected ${known.join(', ')})`, source.positionOf(pair.key as Node)));
+    errors.push(new UserError(`${what}: unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''} (expected ${known.join(', ')})`, at(source, pair.key as Node)));
   }
 }

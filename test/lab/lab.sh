@@ -89,12 +89,14 @@ lock() {
 # ---------------------------------------------------------------- processes
 # A pid file holds "PID STARTTIME"; a pid counts as ours only while the
 # process with that pid still has that start time (pids get reused).
+# Prints the start time of a live process; fails for a gone or zombie one.
 proc_start() {
   local s
   s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
   s=${s##*) }
   # shellcheck disable=SC2086
   set -- $s
+  [[ $1 != Z && $1 != X ]] || return 1
   printf '%s\n' "${20}"
 }
 
@@ -161,9 +163,9 @@ write_known_hosts() {
   local h key tmp="$STATE_DIR/known_hosts.tmp.$$"
   : >"$tmp"
   for h in "${HOSTS[@]}"; do
-    key="$HOSTS_DIR/$h/root/etc/ssh/ssh_host_ed25519_key.pub"
-    [[ -f $key ]] || continue
-    printf '%s %s\n' "${ADDR[$h]}" "$(cut -d' ' -f1,2 "$key")" >>"$tmp"
+    mountpoint -q "$HOSTS_DIR/$h/root" || continue
+    key=$(chroot "$HOSTS_DIR/$h/root" cat /etc/ssh/ssh_host_ed25519_key.pub) || continue
+    printf '%s %s\n' "${ADDR[$h]}" "$(printf '%s' "$key" | cut -d' ' -f1,2)" >>"$tmp"
   done
   mv -f "$tmp" "$STATE_DIR/known_hosts"
 }
@@ -184,6 +186,7 @@ build_cache() {
   log "building the package cache with mmdebstrap (about a minute, once)"
   rm -rf "$tmp"
   mkdir -p "$tmp/debs"
+  # shellcheck disable=SC2016 # $MMDEBSTRAP_APT_CONFIG is expanded by the hook's shell
   if ! mmdebstrap --quiet --variant=minbase --include="$BASE_PKGS" --skip=download/empty \
     --customize-hook='APT_CONFIG="$MMDEBSTRAP_APT_CONFIG" apt-get --yes --quiet --download-only install '"${REPO_PKGS[*]}"' >/dev/null' \
     --customize-hook="sync-out /var/cache/apt/archives $tmp/debs" \
@@ -228,12 +231,13 @@ build_base() {
   # apt's periodic jobs would take the dpkg lock at random times during tests.
   rm -f "$tmp"/etc/systemd/system/timers.target.wants/apt-daily{,-upgrade}.timer
   # The package lists of the local repository, so `apt-get install` works at once.
-  if ! systemd-nspawn -q -D "$tmp" --register=no --keep-unit --private-network --resolv-conf=off \
+  if ! (in_cgroup base systemd-nspawn -q -D "$tmp" --register=no --keep-unit --private-network --resolv-conf=off \
     --timezone=off --link-journal=no --bind-ro="$CACHE/debs:/srv/lab-apt" \
-    apt-get update -q </dev/null >"$LAB_DIR/base-apt-update.log" 2>&1 9>&-; then
+    apt-get update -q) </dev/null >"$LAB_DIR/base-apt-update.log" 2>&1 9>&-; then
     cat "$LAB_DIR/base-apt-update.log" >&2
     die "apt-get update in the base failed"
   fi
+  remove_cgroup base
   rm -rf "$BASE"
   mv "$tmp" "$BASE"
   spec >"$LAB_DIR/base.stamp"
@@ -261,7 +265,8 @@ ensure_bridge() {
   ip link set "$BRIDGE" up
   # Guard: nothing from the lab is ever routed beyond the bridge.
   iptables -C FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j DROP 2>/dev/null ||
-    iptables -I FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j DROP
+    iptables -I FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j DROP ||
+    die "iptables could not add the rule that keeps lab traffic on the bridge"
 }
 
 remove_bridge() {
@@ -284,6 +289,38 @@ host_net() {
   ip -n "$ns" addr add "${ADDR[$h]}/24" dev eth0
   ip -n "$ns" link set eth0 up
   ip -n "$ns" route add default via "$BRIDGE_IP"
+}
+
+# ---------------------------------------------------------------- cgroups
+# Without systemd as pid 1 on the control side, every systemd-nspawn started
+# with --keep-unit would use the cgroup of its caller, and all containers
+# would share one cgroup tree: systemd in one host would see, and stop, the
+# services of the others. So each container gets a cgroup of its own.
+cgroup_roots() {
+  local d
+  for d in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do
+    [[ -f $d/cgroup.procs ]] && printf '%s\n' "$d"
+  done
+  return 0
+}
+
+# in_cgroup NAME CMD...: exec CMD inside the cgroup provlab-NAME of every hierarchy.
+in_cgroup() {
+  local name=$1 d procs=""
+  shift
+  for d in $(cgroup_roots); do
+    mkdir -p "$d/provlab-$name"
+    procs+="$d/provlab-$name/cgroup.procs "
+  done
+  LAB_CGROUP_PROCS=$procs exec bash -c 'for f in $LAB_CGROUP_PROCS; do echo $$ >"$f"; done; unset LAB_CGROUP_PROCS; exec "$@"' lab "$@"
+}
+
+remove_cgroup() {
+  local d
+  for d in $(cgroup_roots); do
+    [[ -d $d/provlab-$1 ]] && find "$d/provlab-$1" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  return 0
 }
 
 # ---------------------------------------------------------------- hosts
@@ -344,6 +381,7 @@ teardown_host() {
   done
   ip netns del "$(netns "$h")" 2>/dev/null || true
   ip link del "pl-$h" 2>/dev/null || true
+  remove_cgroup "$h"
   rm -f "$RUN/$h.pid"
 }
 
@@ -360,7 +398,7 @@ init_host() {
   printf '%s\n' "$h" >"$root/etc/hostname"
   od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$root/etc/machine-id"
   printf '\n' >>"$root/etc/machine-id"
-  ssh-keygen -q -A -f "$root"
+  ssh-keygen -q -A -f "$root" >/dev/null
   if [[ $h == web-02 ]]; then
     chroot "$root" useradd --create-home --shell /bin/bash deploy
     chroot "$root" usermod --password '*' deploy
@@ -370,24 +408,28 @@ init_host() {
   touch "$HOSTS_DIR/$h/initialized"
 }
 
-add_key() { # FILE OWNER_UID OWNER_GID
-  local f=$1 pub
-  pub=$(cat "$STATE_DIR/id_ed25519.pub")
-  mkdir -p "$(dirname "$f")"
-  chmod 700 "$(dirname "$f")"
-  touch "$f"
-  grep -qxF "$pub" "$f" || printf '%s\n' "$pub" >>"$f"
-  chmod 600 "$f"
-  chown "$2:$3" "$(dirname "$f")" "$f"
-}
-
 # This clone's key into the host (a different clone may have built the lab).
+# Through chroot, so that paths resolve inside the host's root even when
+# something in the host turned them into symlinks.
 install_keys() {
-  local h=$1 root="$HOSTS_DIR/$1/root" ids
-  add_key "$root/root/.ssh/authorized_keys" 0 0
-  if [[ $h == web-02 ]] && ids=$(awk -F: '$1 == "deploy" {print $3 ":" $4}' "$root/etc/passwd") && [[ -n $ids ]]; then
-    add_key "$root/home/deploy/.ssh/authorized_keys" "${ids%%:*}" "${ids##*:}"
-  fi
+  local h=$1 pub users=(root)
+  pub=$(cat "$STATE_DIR/id_ed25519.pub")
+  [[ $h == web-02 ]] && users+=(deploy)
+  # shellcheck disable=SC2016 # expanded by the shell inside the host
+  chroot "$HOSTS_DIR/$h/root" /bin/sh -c '
+    set -eu
+    pub=$1; shift
+    for user in "$@"; do
+      home=$(getent passwd "$user" | cut -d: -f6) || continue
+      [ -n "$home" ] && [ -d "$home" ] || continue
+      group=$(id -gn "$user")
+      mkdir -p "$home/.ssh"
+      touch "$home/.ssh/authorized_keys"
+      grep -qxF "$pub" "$home/.ssh/authorized_keys" || printf "%s\n" "$pub" >>"$home/.ssh/authorized_keys"
+      chmod 700 "$home/.ssh"
+      chmod 600 "$home/.ssh/authorized_keys"
+      chown "$user:$group" "$home/.ssh" "$home/.ssh/authorized_keys"
+    done' lab-keys "$pub" "${users[@]}"
 }
 
 prepare_host() { # mount + first-boot setup + key
@@ -396,10 +438,22 @@ prepare_host() { # mount + first-boot setup + key
   install_keys "$1"
 }
 
+# In parallel: generating host keys takes about a second per host.
+prepare_hosts() {
+  local h rc=0
+  local -A w=()
+  for h in "$@"; do
+    prepare_host "$h" 9>&- &
+    w[$h]=$!
+  done
+  for h in "$@"; do wait "${w[$h]}" || rc=1; done
+  ((rc == 0)) || die "preparing the hosts failed"
+}
+
 spawn_host() {
   local h=$1 root="$HOSTS_DIR/$1/root"
   host_net "$h"
-  setsid systemd-nspawn -q -D "$root" -M "$h" --boot --register=no --keep-unit \
+  setsid bash -c "$(declare -f cgroup_roots in_cgroup); in_cgroup \"\$@\"" lab "$h" systemd-nspawn -q -D "$root" -M "$h" --boot --register=no --keep-unit \
     --capability=CAP_NET_ADMIN --network-namespace-path="/run/netns/$(netns "$h")" \
     --bind-ro="$CACHE/debs:/srv/lab-apt" --resolv-conf=off --timezone=off --link-journal=no \
     --console=read-only </dev/null >"$RUN/$h.log" 2>&1 9>&- &
@@ -441,7 +495,7 @@ wait_hosts() {
   local h rc=0
   local -A w=()
   for h in "$@"; do
-    wait_host "$h" &
+    wait_host "$h" 9>&- &
     w[$h]=$!
   done
   for h in "$@"; do wait "${w[$h]}" || rc=1; done
@@ -457,19 +511,19 @@ ensure_hosts() {
   done
   # Leftovers of a crash (mounts, namespaces, veths, processes): clean first.
   ((${#boot[@]})) && stop_hosts hard "${boot[@]}"
-  for h in "$@"; do prepare_host "$h"; done
+  prepare_hosts "$@"
   write_known_hosts
   ssh_opts
   if ((${#check[@]})); then
     local -A w=()
-    for h in "${check[@]}"; do ssh_ok "$h" & w[$h]=$!; done
+    for h in "${check[@]}"; do ssh_ok "$h" 9>&- & w[$h]=$!; done
     for h in "${check[@]}"; do
       wait "${w[$h]}" || bad[$h]=1
     done
     for h in "${!bad[@]}"; do
       log "$h runs but does not answer ssh: restarting it"
       stop_hosts hard "$h"
-      prepare_host "$h"
+      prepare_hosts "$h"
       boot+=("$h")
     done
   fi
@@ -617,7 +671,6 @@ cmd_start() {
   ensure_base
   ensure_bridge
   ensure_hosts "$1"
-  write_known_hosts
 }
 
 cmd_exec() {

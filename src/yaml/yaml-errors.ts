@@ -1,10 +1,12 @@
 import type { YAMLError } from 'yaml';
 
 // Codes whose cause is nearly always indentation, so the message says where to look.
-const INDENTATION_CODES = new Set(['BAD_INDENT', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'UNEXPECTED_TOKEN']);
+const INDENTATION_CODES = new Set(['BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'UNEXPECTED_TOKEN']);
 
 /** A yaml parse error or warning as `<what is wrong>: <what was expected>`, in words a user can act on. */
 export function describeYamlError(error: YAMLError, text: string): string {
+  // yaml turns its own stack overflow on absurd nesting into an error like any other.
+  if (/call stack/i.test(error.message)) return 'structure nested too deeply: expected fewer levels of nesting';
   switch (error.code) {
     case 'TAB_AS_INDENT':
       return 'tab character in indentation: expected spaces';
@@ -14,14 +16,27 @@ export function describeYamlError(error: YAMLError, text: string): string {
     }
     case 'MULTIPLE_DOCS':
       return 'more than one YAML document (---): expected a single document';
+    case 'BAD_INDENT': {
+      const closing = /end with an? ([\]}])/.exec(error.message)?.[1];
+      if (closing) return `${closing === ']' ? 'list [' : 'mapping {'} not closed: expected a closing ${closing}`;
+      return badIndentation(error.message);
+    }
+    case 'MISSING_CHAR':
+      if (error.message.includes('quote')) return `quoted string not closed: expected a closing ${/'quote/.test(error.message) ? "'" : '"'}`;
+      return syntaxError(error.message);
     case 'TAG_RESOLVE_FAILED':
       return `unsupported tag ${text.slice(error.pos[0], error.pos[1])}: expected a plain value (write a secret as { secret: ENV_NAME })`;
-    default: {
-      const what = INDENTATION_CODES.has(error.code) ? 'bad indentation or structure' : 'YAML syntax error';
-      const hint = INDENTATION_CODES.has(error.code) ? ' (check the indentation of this line and the one above)' : '';
-      return `${what}: ${readable(error.message)}${hint}`;
-    }
+    default:
+      return INDENTATION_CODES.has(error.code) ? badIndentation(error.message) : syntaxError(error.message);
   }
+}
+
+function badIndentation(message: string): string {
+  return `bad indentation or structure: ${readable(message)} (check the indentation of this line and the one above)`;
+}
+
+function syntaxError(message: string): string {
+  return `YAML syntax error: ${readable(message)}`;
 }
 
 /** yaml's message without its API advice and with a lower-case start, to follow "…:". */
@@ -32,7 +47,8 @@ function readable(message: string): string {
 
 /** The mapping key written at `offset` (quotes removed), for naming a duplicate key. */
 function keyAt(text: string, offset: number): string | undefined {
-  const rest = text.slice(offset, text.indexOf('\n', offset) >>> 0);
+  const lineEnd = text.indexOf('\n', offset);
+  const rest = text.slice(offset, lineEnd < 0 ? undefined : lineEnd);
   const match = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^:#{}[\],]*?)\s*:(?:\s|$)/.exec(rest);
   const key = match?.[1]?.trim();
   if (!key) return undefined;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAlias, LineCounter, parseDocument, visit, type Alias, type Document, type ParsedNode } from 'yaml';
+import { isAlias, LineCounter, parseDocument, visit, type Alias, type Document, type ParsedNode, type YAMLError } from 'yaml';
 import { UserError, type SourcePosition } from '../errors.js';
 import { ErrorList } from './error-list.js';
 import { describeYamlError } from './yaml-errors.js';
@@ -66,7 +66,7 @@ export function parseYaml(text: string, file: string): YamlSource {
   const problems = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
   const reportedLines = new Set<number>();
   for (const problem of problems) {
-    const position = source.positionAt(problem.pos[0]);
+    const position = source.positionAt(problemStart(problem, doc));
     // One mistake often trips several yaml checks on the same line; the first says it best.
     if (reportedLines.has(position.line)) continue;
     reportedLines.add(position.line);
@@ -78,20 +78,41 @@ export function parseYaml(text: string, file: string): YamlSource {
   return source;
 }
 
+/** Where a problem is best shown: an unclosed quote at its opening quote (yaml reports the end of the file). */
+function problemStart(problem: YAMLError, doc: Document.Parsed): number {
+  let start = problem.pos[0];
+  if (problem.code === 'MISSING_CHAR' && problem.message.includes('quote')) {
+    visit(doc, {
+      Scalar(_key, scalar) {
+        const quoted = scalar.type === 'QUOTE_DOUBLE' || scalar.type === 'QUOTE_SINGLE';
+        if (quoted && scalar.range?.[1] === problem.pos[0]) start = scalar.range[0];
+      },
+    });
+  }
+  return start;
+}
+
 /** Resolves every alias once into `targets`, rejecting dangling ones, ones inside their own anchor, and too many expansions. */
 function checkAliases(source: YamlSource, targets: Map<Alias, ParsedNode>, errors: ErrorList): void {
   let first: Alias | undefined;
+  // One pass in document order: an alias refers to the latest node with its anchor before it, as in yaml's own resolve.
+  const anchors = new Map<string, ParsedNode>();
   visit(source.doc, {
-    Alias(_key, alias) {
-      first ??= alias;
-      const at = source.positionOf(alias, source.positionAt(0));
-      const target = alias.resolve(source.doc) as ParsedNode | undefined;
+    Node(_key, node) {
+      if (!isAlias(node)) {
+        // Nodes of a parsed document are ParsedNodes (they have a range); visit types them more loosely.
+        if (node.anchor) anchors.set(node.anchor, node as ParsedNode);
+        return;
+      }
+      first ??= node;
+      const at = source.positionOf(node, source.positionAt(0));
+      const target = anchors.get(node.source);
       if (!target) {
-        errors.add(`alias *${alias.source} has no anchor: expected &${alias.source} defined before it`, at);
-      } else if (contains(target, alias)) {
-        errors.add(`alias *${alias.source} is inside its own anchor: expected a structure that does not contain itself`, at);
+        errors.add(`alias *${node.source} has no anchor: expected &${node.source} defined before it`, at);
+      } else if (contains(target, node)) {
+        errors.add(`alias *${node.source} is inside its own anchor: expected a structure that does not contain itself`, at);
       } else {
-        targets.set(alias, target);
+        targets.set(node, target);
       }
     },
   });
@@ -110,5 +131,5 @@ function checkAliases(source: YamlSource, targets: Map<Alias, ParsedNode>, error
 
 function contains(outer: ParsedNode, inner: Alias): boolean {
   const range = inner.range;
-  return range !== undefined && outer.range[0] <= range[0] && range[0] < outer.range[2];
+  return range != null && outer.range[0] <= range[0] && range[0] < outer.range[2];
 }

@@ -1,0 +1,192 @@
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MASK, Secret } from '../secrets.js';
+import { fixtureDir, tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
+import { loadInventory, type LoadOptions } from './load.js';
+import type { Inventory, InventoryHost } from './types.js';
+
+const good = fixtureDir('good');
+const SITE_ENV = { SUMO_ACCESS_ID: 'sumo-id-0001', SUMO_ACCESS_KEY: 'sumo-key-0002', DB_PASSWORD: 'db-pass-0003' };
+
+function load(file: string, options: LoadOptions = {}): Inventory {
+  return loadInventory(path.join(good, file), { env: SITE_ENV, ...options });
+}
+
+function host(inventory: Inventory, name: string): InventoryHost {
+  const found = inventory.hosts.find((h) => h.name === name);
+  if (!found) throw new Error(`no host ${name}`);
+  return found;
+}
+
+describe('loadInventory: the site inventory', () => {
+  const site = load('site.yaml');
+  const siteDir = path.resolve(good);
+
+  it('keeps the file as named and its absolute directory', () => {
+    expect(site.file).toBe(path.join(good, 'site.yaml'));
+    expect(site.dir).toBe(siteDir);
+  });
+
+  it('lists hosts in inventory order and maps every group to its hosts', () => {
+    expect(site.hosts.map((h) => h.name)).toEqual(['lb-01', 'web-01', 'web-02']);
+    expect(site.groups).toEqual({
+      all: ['lb-01', 'web-01', 'web-02'],
+      lb: ['lb-01'],
+      app: ['web-01', 'web-02'],
+      db_primary: ['web-01'],
+      db_replica: ['web-02'],
+    });
+  });
+
+  it.each([
+    ['lb-01', { address: '203.0.113.10', port: 22, user: 'deploy' }],
+    ['web-01', { address: '203.0.113.11', port: 22, user: 'deploy' }],
+    // ansible_host, ansible_port and ansible_user are aliases; host vars beat all.vars
+    ['web-02', { address: '203.0.113.12', port: 2222, user: 'admin' }],
+  ])('resolves the connection of %s, key paths relative to the inventory', (name, expected) => {
+    expect(host(site, name).connection).toEqual({
+      ...expected,
+      become: true,
+      privateKeyFile: path.join(siteDir, 'keys/deploy_ed25519'),
+      knownHostsFile: path.join(siteDir, 'known_hosts'),
+    });
+  });
+
+  it('keeps connection variables under their canonical names only', () => {
+    const vars = host(site, 'web-02').vars;
+    expect(vars).toMatchObject({ address: '203.0.113.12', port: 2222, user: 'admin', become: true });
+    expect(Object.keys(vars).filter((k) => k.startsWith('ansible_'))).toEqual([]);
+  });
+
+  it('orders groups all first, then parents before children', () => {
+    expect(host(site, 'web-01').groups).toEqual(['all', 'app', 'db_primary']);
+  });
+
+  it('unites the roles of a host in precedence order, first mention kept with its position', () => {
+    const roles = host(site, 'web-02').roles;
+    expect(roles.map((r) => r.name)).toEqual(['firewall', 'sumologic', 'app', 'mysql']);
+    const file = path.join(good, 'site.yaml');
+    expect(roles[0]!.position).toEqual({ file, line: 21, col: 15 });
+    expect(roles[3]!.position).toEqual({ file, line: 33, col: 19 });
+    expect(host(site, 'lb-01').roles.map((r) => r.name)).toEqual(['firewall', 'sumologic', 'loadbalancer']);
+  });
+
+  it('reads secrets from the environment into Secret values that serialise masked', () => {
+    const vars = host(site, 'web-01').vars;
+    expect(vars.mysql_password).toBeInstanceOf(Secret);
+    expect((vars.mysql_password as Secret).reveal()).toBe('db-pass-0003');
+    const json = JSON.stringify(site);
+    expect(json).toContain(`"mysql_password":"${MASK}"`);
+    for (const value of Object.values(SITE_ENV)) expect(json).not.toContain(value);
+  });
+});
+
+describe('loadInventory: variable precedence', () => {
+  it('goes all < parent group < child group < host, same depth in name order', () => {
+    const inventory = load('precedence.yaml');
+    const [h1, h2] = inventory.hosts;
+    expect(h1!.groups).toEqual(['all', 'alpha', 'parent', 'zeta', 'child']);
+    expect(h1!.vars).toMatchObject({ level: 'host', from_all: 'all', from_parent: 'parent', same_depth: 'zeta' });
+    expect(h2!.vars).toMatchObject({ level: 'child' });
+  });
+
+  it('puts extra vars above everything, for every host', () => {
+    const inventory = load('precedence.yaml', { extraVars: { level: 'extra' } });
+    expect(inventory.hosts.map((h) => h.vars.level)).toEqual(['extra', 'extra']);
+  });
+
+  it('reads extra connection variables from command-line strings, paths relative to the current directory', () => {
+    const extraVars = { ansible_port: '2200', become: 'false', ansible_user: 'root', ssh_private_key_file: 'id_test' };
+    const web02 = host(load('site.yaml', { extraVars }), 'web-02');
+    expect(web02.connection).toMatchObject({ port: 2200, become: false, user: 'root', privateKeyFile: path.resolve('id_test') });
+  });
+
+  it('reads { secret: NAME } in extra vars, at any depth', () => {
+    const extraVars = { api: { token: { secret: 'API_TOKEN' } } };
+    const vars = host(load('site.yaml', { extraVars, env: { ...SITE_ENV, API_TOKEN: 'tok-0004' } }), 'lb-01').vars;
+    expect((vars.api as { token: Secret }).token.reveal()).toBe('tok-0004');
+  });
+});
+
+describe('loadInventory: merging', () => {
+  const inventory = load('merge.yaml');
+
+  it('merges a group and a host named in several places, later entries winning', () => {
+    expect(host(inventory, 'w1').vars).toMatchObject({ a: 1, b: 2, shared: 'second', x: 3, y: 2 });
+    expect(host(inventory, 'w2').vars).toMatchObject({ a: 1, b: 2, shared: 'second' });
+    expect(inventory.groups).toEqual({ all: ['solo', 'w1', 'w2'], web: ['w1', 'w2'], monitoring: ['w1', 'w2'] });
+  });
+
+  it('ranks a group by its deepest position and orders roles by that', () => {
+    expect(host(inventory, 'w1').groups).toEqual(['all', 'monitoring', 'web']);
+    expect(host(inventory, 'w1').roles.map((r) => r.name)).toEqual(['sumologic', 'nginx', 'app']);
+    expect(host(inventory, 'solo')).toMatchObject({ groups: ['all'], roles: [], connection: { address: 'solo', port: 22, become: false } });
+  });
+
+  it('follows YAML anchors and aliases', () => {
+    const anchors = load('anchors.yaml');
+    expect(anchors.hosts.map((h) => h.connection)).toEqual([
+      { address: 'w1', port: 22, user: 'ops', become: true },
+      { address: 'w2', port: 22, user: 'ops', become: true },
+    ]);
+    expect(anchors.hosts[1]!.vars.firewall_allow).toEqual([80, 443]);
+  });
+});
+
+describe('loadInventory: edge cases', () => {
+  it.each([
+    ['a missing file', () => loadInventory('nope/inventory.yaml'), "inventory 'nope/inventory.yaml' not found"],
+    ['a directory', () => loadInventory(good), `inventory '${good}' is a directory: expected a YAML file`],
+    ['a bad extra var', () => load('site.yaml', { extraVars: { port: 'ssh' } }), '-e port: expected an integer from 1 to 65535, got string "ssh"'],
+    [
+      'a typo in an extra var',
+      () => load('site.yaml', { extraVars: { usr: 'root' } }),
+      "-e usr: 'usr' is not a connection variable: did you mean 'user'? (names this close to one are refused to catch typos; rename the variable if it is meant)",
+    ],
+    [
+      'an unset secret in extra vars',
+      () => load('site.yaml', { extraVars: { token: { secret: 'NOT_SET_HERE' } } }),
+      '-e token: environment variable NOT_SET_HERE is unset or empty: expected it to hold the secret',
+    ],
+  ])('reports %s', (_what, run, message) => {
+    expect(userErrorOf(run).format()).toBe(message);
+  });
+
+  it('never shows a secret that is used where it does not fit', () => {
+    const file = tempFile('all:\n  hosts:\n    h:\n      user: { secret: LOGIN }\n');
+    const error = userErrorOf(() => loadInventory(file, { env: { LOGIN: 'very-secret-login' } }));
+    expect(error.format()).toBe(`${file}:4:13: all.hosts.h.user: expected a non-empty string, got a secret`);
+  });
+
+  it('treats an empty environment variable as unset', () => {
+    const file = tempFile('all:\n  vars: { token: { secret: EMPTY } }\n');
+    expect(userErrorOf(() => loadInventory(file, { env: { EMPTY: '' } })).format()).toContain('EMPTY is unset or empty');
+  });
+
+  it('keeps a mapping with other keys besides secret as a plain mapping', () => {
+    const file = tempFile('all:\n  vars: { backup: { secret: X, keep: 3 } }\n  hosts: { h: }\n');
+    expect(loadInventory(file, { env: {} }).hosts[0]!.vars.backup).toEqual({ secret: 'X', keep: 3 });
+  });
+
+  it('lets variables that merely extend a connection variable name through', () => {
+    const file = tempFile('all:\n  hosts:\n    h: { ports: [80], user_home: /home/u, become_user: postgres, host: h.example }\n');
+    expect(loadInventory(file).hosts[0]!.vars).toMatchObject({ ports: [80], user_home: '/home/u', become_user: 'postgres', host: 'h.example' });
+  });
+
+  it('expands ~ in key paths to the home directory', () => {
+    const file = tempFile('all:\n  hosts:\n    h: { ssh_private_key_file: ~/.ssh/id_ed25519 }\n');
+    expect(loadInventory(file).hosts[0]!.connection.privateKeyFile).toBe(path.join(homedir(), '.ssh/id_ed25519'));
+  });
+
+  it('keeps a __proto__ key as a plain variable', () => {
+    const file = tempFile('all:\n  hosts:\n    h: { __proto__: { polluted: true } }\n');
+    const vars = loadInventory(file).hosts[0]!.vars;
+    expect(Object.getPrototypeOf(vars)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('loads an inventory without hosts', () => {
+    expect(loadInventory(tempFile('all:\n')).hosts).toEqual([]);
+  });
+});

@@ -1,0 +1,102 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clearSecretsForTests, MASK, Secret } from '../secrets.js';
+import { command, type CommandCurrent } from './command.js';
+import { applyLocally, argErrorOf, cleanup, converge, probeLocally, summaries, tempDir } from './test-support.js';
+
+describe('command.validate', () => {
+  it.each([
+    ['an unknown key, with a suggestion', { cmd: 'true', creates: '/x', unles: 'true' }, 'unles', /did you mean 'unless'/],
+    ['no cmd', { creates: '/x' }, 'cmd', /'cmd' is required/],
+    ['a cmd that is a list', { cmd: ['a', 'b'] }, 'cmd', /must be a string, got a list/],
+    ['a relative creates', { cmd: 'true', creates: 'x' }, 'creates', /absolute path/],
+    ['a relative chdir', { cmd: 'true', chdir: 'x' }, 'chdir', /absolute path/],
+  ])('rejects %s', (_, args, key, message) => {
+    const error = argErrorOf(command, args);
+    expect(error.key).toBe(key);
+    expect(error.message).toMatch(message);
+  });
+});
+
+describe('command.parse and diff', () => {
+  const desired = command.validate({ cmd: 'make install', creates: '/usr/local/bin/app', unless: 'app --version' });
+  it.each<[string, string, CommandCurrent, string[]]>([
+    ['no guard passed', '', { created: false, unlessPassed: false }, ['run: make install']],
+    ['creates exists', 'created=yes', { created: true, unlessPassed: false }, []],
+    ['unless passed', 'unless=passed', { created: false, unlessPassed: true }, []],
+  ])('%s', (_, output, current, expected) => {
+    expect(command.parse(output, desired)).toEqual(current);
+    expect(summaries(command.diff(desired, current))).toEqual(expected);
+  });
+
+  it('labels with the first line, shortened, and masks secrets', () => {
+    new Secret('pa55word-xyz');
+    try {
+      const desired = command.validate({ cmd: "mysql -ppa55word-xyz -e 'select 1'\necho done" });
+      expect(command.label(desired)).toBe(`mysql -p${MASK} -e 'select 1'…`);
+      expect(summaries(command.diff(desired, { created: false, unlessPassed: false }))).toEqual([`run: mysql -p${MASK} -e 'select 1'…`]);
+      expect(command.apply(desired, { created: false, unlessPassed: false })).not.toContain('pa55word');
+    } finally {
+      clearSecretsForTests();
+    }
+  });
+});
+
+describe('command on this machine', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => cleanup(dir));
+
+  it('runs shell text as is in chdir, then creates stops it', () => {
+    const chdir = join(dir, "it's here");
+    const args = { cmd: 'echo "$PWD" > out; x=$(printf "%s" "a b"); [ "$x" = "a b" ] && touch done', creates: join(chdir, 'done'), chdir };
+    mkdirSync(chdir);
+    const result = converge(command, args);
+    expect(summaries(result.before)).toEqual([`run: ${args.cmd}`]);
+    expect(result.applied?.code).toBe(0);
+    expect(result.after).toEqual([]);
+    expect(readFileSync(join(chdir, 'out'), 'utf8')).toBe(`${chdir}\n`);
+  });
+
+  it('runs without set -e, like sh -c, and fails with the last status', () => {
+    const desired = command.validate({ cmd: 'false; echo still running; exit 3' });
+    const result = applyLocally(command.apply(desired, { created: false, unlessPassed: false }));
+    expect(result.stdout).toBe('still running\n');
+    expect(result.code).toBe(3);
+  });
+
+  it('runs unless in the probe, hiding its output', () => {
+    const marker = join(dir, 'marker');
+    writeFileSync(marker, '');
+    const desired = command.validate({ cmd: 'touch x', unless: `echo noise; test -e '${marker}'` });
+    expect(probeLocally(command, desired)).toEqual({ created: false, unlessPassed: true });
+    expect(probeLocally(command, command.validate({ cmd: 'touch x', unless: 'echo noise; false' }))).toEqual({ created: false, unlessPassed: false });
+  });
+
+  it('does not read the rest of the script from stdin', () => {
+    const desired = command.validate({ cmd: 'cat' });
+    const result = applyLocally(`${command.apply(desired, { created: false, unlessPassed: false })}\necho after`);
+    expect(result.stdout).toBe('after\n');
+  });
+
+  it('skips at apply time when creates appeared since the probe', () => {
+    const creates = join(dir, 'made');
+    const desired = command.validate({ cmd: `echo ran > '${join(dir, 'ran')}'`, creates });
+    const script = command.apply(desired, probeLocally(command, desired));
+    writeFileSync(creates, '');
+    expect(applyLocally(script).stdout).toBe(`skipped: ${creates} exists now\n`);
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+
+  it("never lets a guard path escape its quotes", () => {
+    const creates = join(dir, "x'; touch pwned; echo '");
+    const desired = command.validate({ cmd: 'true', creates, chdir: dir, unless: 'false' });
+    probeLocally(command, desired);
+    applyLocally(command.apply(desired, { created: false, unlessPassed: false }));
+    expect(existsSync('pwned')).toBe(false);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+});

@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { directory, type DirectoryDesired } from './directory.js';
+import { ABSENT, type PathState } from './path-state.js';
+import { applyLocally, argErrorOf, cleanup, converge, probeLocally, summaries, tempDir } from './test-support.js';
+
+const me = userInfo().username;
+const myGroup = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
+
+function dirState(overrides: Partial<PathState> = {}): PathState {
+  return { type: 'directory', mode: '0755', owner: 'root', uid: '0', group: 'root', gid: '0', size: 4096, ...overrides };
+}
+
+describe('directory.validate', () => {
+  it.each([
+    ['an unknown key, with a suggestion', { path: '/srv/www', mdoe: '0755' }, 'mdoe', /did you mean 'mode'/],
+    ['a relative path', { path: 'srv' }, 'path', /absolute path/],
+    ['removing /', { path: '/', state: 'absent' }, 'path', /refusing to remove '\/'/],
+    ['removing /etc', { path: '/etc/', state: 'absent' }, 'path', /refusing to remove '\/etc'/],
+    ['removing /usr/lib by a detour', { path: '/usr/share/../lib', state: 'absent' }, 'path', /refusing to remove '\/usr\/lib'/],
+    ['removing a top-level directory of any name', { path: '/data', state: 'absent' }, 'path', /system directory/],
+    ['attributes with state absent', { path: '/srv/www', state: 'absent', mode: '0755' }, 'mode', /makes no sense/],
+    ['a bad state', { path: '/srv/www', state: 'directory' }, 'state', /one of present, absent/],
+  ])('rejects %s', (_, args, key, message) => {
+    const error = argErrorOf(directory, args);
+    expect(error.key).toBe(key);
+    expect(error.message).toMatch(message);
+  });
+
+  it('normalises the path', () => {
+    expect(directory.validate({ path: '/srv//www/./site/', mode: 750 })).toEqual({ path: '/srv/www/site', state: 'present', attributes: { owner: undefined, group: undefined, mode: '0750' } });
+  });
+});
+
+describe('directory.parse', () => {
+  const desired = directory.validate({ path: '/srv/www' });
+  it.each<[string, string, PathState]>([
+    ['nothing there', 'type=absent', ABSENT],
+    ['a directory', 'type=directory\nmode=2775\nowner=www-data\nuid=33\ngroup=www-data\ngid=33\nsize=4096', dirState({ mode: '2775', owner: 'www-data', uid: '33', group: 'www-data', gid: '33' })],
+    ['a file', 'type=regular empty file\nmode=644\nowner=root\nuid=0\ngroup=root\ngid=0\nsize=0', dirState({ type: 'file', mode: '0644', size: 0 })],
+  ])('%s', (_, output, expected) => {
+    expect(directory.parse(output, desired)).toEqual(expected);
+  });
+});
+
+describe('directory.diff', () => {
+  const present = (args: Record<string, unknown> = {}): DirectoryDesired => directory.validate({ path: '/srv/www', ...args });
+  it.each<[string, DirectoryDesired, PathState, string[]]>([
+    ['in state', present({ mode: '0755', owner: 'root' }), dirState(), []],
+    ['new', present(), ABSENT, ['absent → directory']],
+    ['new with attributes', present({ owner: 'www-data', mode: '0750' }), ABSENT, ['absent → directory (owner www-data, mode 0750)']],
+    ['attributes', present({ owner: 'www-data', group: 33, mode: '2775' }), dirState(), ['owner root → www-data', 'group root → 33', 'mode 0755 → 2775']],
+    ['a file in the way', present(), dirState({ type: 'file' }), ['/srv/www exists and is not a directory (apply will fail)']],
+    ['removal', present({ state: 'absent' }), dirState(), ['directory → absent (removed with everything in it)']],
+    ['removal, already absent', present({ state: 'absent' }), ABSENT, []],
+  ])('%s', (_, desired, current, expected) => {
+    expect(summaries(directory.diff(desired, current))).toEqual(expected);
+  });
+});
+
+describe('directory on this machine (probe → diff → apply → probe)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => cleanup(dir));
+
+  it('creates a directory and its parents, with a path full of shell syntax', () => {
+    const path = join(dir, "a b", "it's '; rm -rf x #", '$(touch pwned)');
+    const result = converge(directory, { path, owner: me, group: myGroup, mode: '0750' });
+    expect(result.applied?.stderr).toBe('');
+    expect(result.after).toEqual([]);
+    expect(statSync(path).mode & 0o7777).toBe(0o750);
+    expect(statSync(join(dir, 'a b')).mode & 0o777).toBe(0o755);
+    expect(existsSync('pwned')).toBe(false);
+  });
+
+  it('gives a new directory 0755 when no mode is given', () => {
+    const path = join(dir, 'plain');
+    expect(converge(directory, { path }).after).toEqual([]);
+    expect(statSync(path).mode & 0o7777).toBe(0o755);
+  });
+
+  it('changes the mode, clearing a setgid bit', () => {
+    const path = join(dir, 'shared');
+    mkdirSync(path);
+    chmodSync(path, 0o2775);
+    const result = converge(directory, { path, mode: '0755' });
+    expect(summaries(result.before)).toEqual(['mode 2775 → 0755']);
+    expect(result.after).toEqual([]);
+    expect(statSync(path).mode & 0o7777).toBe(0o755);
+  });
+
+  it('removes a directory with its content', () => {
+    const path = join(dir, 'old');
+    mkdirSync(join(path, 'sub'), { recursive: true });
+    writeFileSync(join(path, 'sub', 'f'), 'x');
+    expect(converge(directory, { path, state: 'absent' }).after).toEqual([]);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('fails when a file is in the way', () => {
+    const path = join(dir, 'file');
+    writeFileSync(path, 'x');
+    const desired = directory.validate({ path });
+    const result = applyLocally(directory.apply(desired, probeLocally(directory, desired)));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`provision: ${path} exists and is not a directory\n`);
+  });
+
+  it('creates a directory that the probe saw missing, even if it appeared since', () => {
+    const path = join(dir, 'raced');
+    const desired = directory.validate({ path, mode: '0700' });
+    const script = directory.apply(desired, probeLocally(directory, desired));
+    mkdirSync(path);
+    expect(applyLocally(script).code).toBe(0);
+    expect(statSync(path).mode & 0o777).toBe(0o700);
+  });
+});

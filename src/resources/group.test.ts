@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { group, type GroupCurrent, type GroupDesired } from './group.js';
+import { accountToolStubs as accountStubs, applyLocally, argErrorOf, probeLocally, summaries } from './test-support.js';
+
+describe('group', () => {
+  it.each([
+    ['an unknown key, with a suggestion', { name: 'web', gdi: 5 }, 'gdi', /did you mean 'gid'/],
+    ['a bad name', { name: 'web ops' }, 'name', /user or group name/],
+    ['a bad gid', { name: 'web', gid: 1.5 }, 'gid', /non-negative integer/],
+    ['a bad system', { name: 'web', system: 2 }, 'system', /true or false/],
+  ])('rejects %s', (_, args, key, message) => {
+    const error = argErrorOf(group, args);
+    expect(error.key).toBe(key);
+    expect(error.message).toMatch(message);
+  });
+
+  it.each<[string, string, GroupCurrent]>([
+    ['no such group', '', { exists: false }],
+    ['a group', 'entry=web:x:1005:alice,bob', { exists: true, gid: '1005' }],
+  ])('parses %s', (_, output, expected) => {
+    expect(group.parse(output, group.validate({ name: 'web' }))).toEqual(expected);
+  });
+
+  const want = (args: Record<string, unknown>): GroupDesired => group.validate({ name: 'web', ...args });
+  it.each<[string, GroupDesired, GroupCurrent, string[], string]>([
+    ['in state', want({ gid: 1005 }), { exists: true, gid: '1005' }, [], ':'],
+    ['new', want({ gid: 1005, system: true }), { exists: false }, ['absent → present (gid 1005, system)'], 'groupadd [--system] [--gid] [1005] [--] [web]'],
+    ['new, defaults', want({}), { exists: false }, ['absent → present'], 'groupadd [--] [web]'],
+    ['another gid', want({ gid: 1005 }), { exists: true, gid: '1001' }, ['gid 1001 → 1005'], 'groupmod [--gid] [1005] [--] [web]'],
+    ['removal', want({ state: 'absent' }), { exists: true, gid: '1001' }, ['present → absent'], 'groupdel [--] [web]'],
+  ])('%s', (_, desired, current, expected, call) => {
+    expect(summaries(group.diff(desired, current))).toEqual(expected);
+    const stubs = accountStubs(desired.state === 'absent' ? { group: 'web:x:1001:' } : {});
+    expect(applyLocally(group.apply(desired, current), stubs.env).code).toBe(0);
+    expect(stubs.calls().filter((c) => !c.startsWith('getent')).at(-1) ?? ':').toBe(call);
+  });
+
+  it('probes with getent and exits 0 for a missing group', () => {
+    const stubs = accountStubs();
+    expect(probeLocally(group, group.validate({ name: 'web' }), stubs.env)).toEqual({ exists: false });
+    expect(stubs.calls()).toEqual(['getent [group] [--] [web]']);
+  });
+});

@@ -1,0 +1,62 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resourceTypes } from './index.js';
+import { applyLocally, argErrorOf, cleanup, runSh, stubCommands, syntaxOk, tempDir } from './test-support.js';
+import type { AnyResourceType } from './types.js';
+
+describe('resourceTypes', () => {
+  it('holds every type under its own name', () => {
+    expect(Object.keys(resourceTypes).sort()).toEqual(['command', 'directory', 'file', 'group', 'line', 'package', 'service', 'user']);
+    for (const [name, type] of Object.entries(resourceTypes)) expect(type.name).toBe(name);
+  });
+
+  it.each(Object.keys(resourceTypes))('%s rejects an unknown key', (name) => {
+    expect(argErrorOf(resourceTypes[name]!, { bogus_key: 1 }).key).toBe('bogus_key');
+  });
+});
+
+describe('a value never escapes its quoting', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => cleanup(dir));
+
+  /** Values that would create `mark` (in the temp dir) if any shell ever read them as code. */
+  const hostile = (mark: string): string[] => [`'; touch ${mark} #`, `$(touch ${mark})`, `\`touch ${mark}\``, `"; touch ${mark}; "`, `\\'; touch ${mark}; '`];
+  /** Every command that could change this machine, stubbed. */
+  const dangerous = ['apt-get', 'dpkg-query', 'apt-cache', 'systemctl', 'getent', 'id', 'useradd', 'usermod', 'userdel', 'groupadd', 'groupmod', 'groupdel'];
+
+  /** Declarations putting the value in every argument that is not shell text by design. */
+  const declarations = (value: string, base: string): Array<[string, Record<string, unknown>]> => [
+    ['file', { path: join(base, value), content: value, owner: value, group: value }],
+    ['file', { path: join(base, value), content: value, validate: 'test -f %s' }],
+    ['file', { path: join(base, value), state: 'absent' }],
+    ['directory', { path: join(base, value), owner: value, mode: '0700' }],
+    ['line', { path: join(base, value), line: value, regexp: value, create: true }],
+    ['line', { path: join(base, value), line: value, state: 'absent' }],
+    ['command', { cmd: 'true', creates: join(base, value), chdir: join(base, value) }],
+    ['user', { name: 'app', home: join(base, value), shell: join(base, value) }],
+  ];
+
+  it('in probe and apply scripts, run for real with machine-changing commands stubbed', () => {
+    const stubs = stubCommands(dangerous);
+    const mark = join(dir, 'pwned');
+    for (const value of hostile(mark)) {
+      for (const [name, args] of declarations(value, dir)) {
+        const type: AnyResourceType = resourceTypes[name]!;
+        // The values hold '/', so a path's parents are made first: the scripts then run to the end.
+        for (const key of ['path', 'chdir']) if (typeof args[key] === 'string') mkdirSync(dirname(args[key]), { recursive: true });
+        const desired = type.validate(args);
+        const probe = runSh(`(\n${type.probe(desired)}\n)`, stubs.env);
+        expect(probe.code, `${name} probe`).toBe(0);
+        const current = type.parse(probe.stdout, desired);
+        const script = type.apply(desired, current);
+        expect(syntaxOk(script), `${name} apply syntax`).toBe(true);
+        applyLocally(script, stubs.env);
+        expect(existsSync(mark), `${name} with ${value}`).toBe(false);
+      }
+    }
+  });
+});

@@ -1,0 +1,15 @@
+/** The resource types by the name used in role.yaml. */
+import { command } from './command.js';
+import { directory } from './directory.js';
+import { file } from './file.js';
+import { group } from './group.js';
+import { line } from './line.js';
+import { packageType } from './package.js';
+import { service } from './service.js';
+import type { AnyResourceType } from './types.js';
+import { user } from './user.js';
+
+/** Every resource type, keyed by its name. */
+export const resourceTypes: Record<string, AnyResourceType> = Object.fromEntries(
+  [packageType, file, directory, service, command, user, group, line].map((type) => [type.name, type]),
+);

@@ -1,0 +1,181 @@
+/**
+ * `package`: Debian packages installed (or the newest version), or removed.
+ * Several package resources of a host are applied by one applyMany script:
+ * one removal call, at most one `apt-get update`, one `apt-get install`.
+ */
+import { quote } from '../shell/quote.js';
+import { type Args, matching, oneOf, onlyKeys, optionalBoolean, optionalInteger, stringList } from './args.js';
+import { type Fields, integerField, parseFields } from './probe-output.js';
+import { lines } from './script.js';
+import type { Change, ResourceType } from './types.js';
+
+/** Validated `package` declaration. */
+export interface PackageDesired {
+  /** Package names (optionally with an architecture, e.g. "libc6:i386"). */
+  names: string[];
+  /** present: installed in any version; latest: the candidate version; absent: not installed. */
+  state: 'present' | 'latest' | 'absent';
+  /** absent: also remove configuration files (apt-get purge). */
+  purge: boolean;
+  /** Apt lists older than this many seconds are refreshed before installing. */
+  cacheValidTime: number;
+}
+
+/** One package as dpkg and apt see it. */
+export interface PackageInfo {
+  /** dpkg status: installed, config-files, not-installed, half-installed, ... */
+  status: string;
+  /** Installed version, when there is one. */
+  version?: string;
+  /** Version apt would install, when the probe asked for it and apt knows one. */
+  candidate?: string;
+}
+
+/** What the probe found. */
+export interface PackageCurrent {
+  /** Per package name. */
+  packages: Record<string, PackageInfo>;
+  /** Seconds since the apt lists were last updated (undefined when unknown: treated as too old). */
+  listsAge?: number;
+}
+
+/** What apply does, decided once for diff and apply alike. */
+interface PackagePlan {
+  /** Packages to install or upgrade. */
+  install: string[];
+  /** Packages to remove, keeping configuration files. */
+  remove: string[];
+  /** Packages to purge. */
+  purge: string[];
+  /** Why `apt-get update` runs first, when it does. */
+  updateReason?: string;
+  /** One change per package (plus the update), for the diff. */
+  changes: Change[];
+}
+
+/** dpkg statuses of a package that is there and working. */
+const INSTALLED = new Set(['installed', 'triggers-pending', 'triggers-awaited']);
+
+const APT_GET = 'DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120';
+
+function plan(desired: PackageDesired, current: PackageCurrent): PackagePlan {
+  const result: PackagePlan = { install: [], remove: [], purge: [], changes: [] };
+  const listsStale = current.listsAge === undefined || current.listsAge > desired.cacheValidTime;
+  for (const name of desired.names) {
+    const info = current.packages[name] ?? { status: 'not-installed' };
+    const installed = INSTALLED.has(info.status);
+    const from = installed ? (info.version ?? 'installed') : info.status === 'not-installed' ? 'absent' : info.status;
+    if (desired.state === 'absent') {
+      const purge = desired.purge && info.status !== 'not-installed';
+      if (purge) result.purge.push(name);
+      else if (info.status !== 'not-installed' && info.status !== 'config-files') result.remove.push(name);
+      else continue;
+      result.changes.push({ summary: `${name}: ${from} → ${purge ? 'purged' : 'absent'}` });
+    } else if (!installed) {
+      result.install.push(name);
+      result.changes.push({ summary: `${name}: ${from} → present (${info.candidate ?? 'no candidate before apt-get update'})` });
+    } else if (desired.state === 'latest' && listsStale) {
+      result.install.push(name);
+      result.changes.push({ summary: `${name}: ${from} → latest (upgraded if apt-get update finds a newer version)` });
+    } else if (desired.state === 'latest' && info.candidate !== undefined && info.candidate !== info.version) {
+      result.install.push(name);
+      result.changes.push({ summary: `${name}: ${from} → ${info.candidate} (latest)` });
+    }
+  }
+  if (result.install.length > 0) {
+    const missing = result.install.filter((name) => current.packages[name]?.candidate === undefined && !INSTALLED.has(current.packages[name]?.status ?? ''));
+    if (listsStale) {
+      result.updateReason = current.listsAge === undefined ? 'apt lists never updated' : `apt lists are ${duration(current.listsAge)} old, cache_valid_time is ${duration(desired.cacheValidTime)}`;
+    } else if (missing.length > 0) {
+      result.updateReason = `no candidate for ${missing.join(', ')}`;
+    }
+    if (result.updateReason !== undefined) result.changes.unshift({ summary: `apt-get update (${result.updateReason})` });
+  }
+  return result;
+}
+
+/** 90 → "1 min", 7200 → "2 h", 259200 → "3 d". */
+function duration(seconds: number): string {
+  if (seconds >= 86400) return `${Math.floor(seconds / 86400)} d`;
+  if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h`;
+  if (seconds >= 60) return `${Math.floor(seconds / 60)} min`;
+  return `${seconds} s`;
+}
+
+/** One script for several package resources: removals first (freeing ports, files), then at most one update and one install. */
+function applyMany(items: ReadonlyArray<{ desired: PackageDesired; current: PackageCurrent }>): string {
+  const plans = items.map(({ desired, current }) => plan(desired, current));
+  const all = (pick: (p: PackagePlan) => string[]): string[] => [...new Set(plans.flatMap(pick))];
+  const [install, remove, purge] = [all((p) => p.install), all((p) => p.remove), all((p) => p.purge)];
+  const update = plans.some((p) => p.updateReason !== undefined);
+  return lines(
+    remove.length > 0 && `${APT_GET} remove -y -q ${names(remove)}`,
+    purge.length > 0 && `${APT_GET} purge -y -q ${names(purge)}`,
+    update && `${APT_GET} update -q`,
+    // confdef/confold: keep changed configuration files without asking (nobody can answer).
+    install.length > 0 && `${APT_GET} install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${names(install)}`,
+  ) || ':';
+}
+
+function names(list: string[]): string {
+  return list.map((n) => quote(n)).join(' ');
+}
+
+function probe(desired: PackageDesired): string {
+  // The candidate is only needed to install or upgrade: skip apt-cache for installed packages unless state is latest.
+  const needsCandidate = desired.state === 'latest' ? 'true' : desired.state === 'present' ? '! provision_installed' : 'false';
+  return lines(
+    `provision_lists=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists /var/lib/apt/lists/partial 2>/dev/null | sort -n | tail -n 1)`,
+    'if [ -n "$provision_lists" ]; then echo "lists_age=$(( $(date +%s) - provision_lists ))"; fi',
+    `provision_installed() { case $provision_status in installed\\ * | triggers-*) return 0 ;; *) return 1 ;; esac; }`,
+    `for provision_pkg in ${names(desired.names)}; do`,
+    `  provision_status=$(dpkg-query -W -f='\${db:Status-Status} \${Version}\\n' -- "$provision_pkg" 2>/dev/null </dev/null | head -n 1)`,
+    '  echo "status.$provision_pkg=$provision_status"',
+    `  if ${needsCandidate}; then`,
+    `    echo "candidate.$provision_pkg=$(apt-cache policy -- "$provision_pkg" 2>/dev/null </dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`,
+    '  fi',
+    'done',
+  );
+}
+
+function parse(output: string, desired: PackageDesired): PackageCurrent {
+  const fields = parseFields(output);
+  const packages: Record<string, PackageInfo> = {};
+  for (const name of desired.names) packages[name] = packageInfo(fields, name);
+  return { packages, listsAge: integerField(fields, 'lists_age') };
+}
+
+function packageInfo(fields: Fields, name: string): PackageInfo {
+  const [status, version] = (fields.get(`status.${name}`) ?? '').split(' ', 2);
+  const candidate = fields.get(`candidate.${name}`);
+  return {
+    status: status || 'not-installed',
+    version: version || undefined,
+    candidate: candidate === undefined || candidate === '' || candidate === '(none)' ? undefined : candidate,
+  };
+}
+
+function validate(args: Args): PackageDesired {
+  onlyKeys(args, ['name', 'state', 'purge', 'cache_valid_time']);
+  const names = stringList(args, 'name', true).map((n) =>
+    matching('name', n, /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/, 'a Debian package name (lowercase letters, digits, + - .; optionally :arch)'),
+  );
+  return {
+    names,
+    state: oneOf(args, 'state', ['present', 'latest', 'absent'], 'present'),
+    purge: optionalBoolean(args, 'purge', false),
+    cacheValidTime: optionalInteger(args, 'cache_valid_time') ?? 3600,
+  };
+}
+
+/** The `package` resource type (apt). */
+export const packageType: ResourceType<PackageDesired, PackageCurrent> = {
+  name: 'package',
+  validate,
+  label: (desired) => desired.names.join(', '),
+  probe,
+  parse,
+  diff: (desired, current) => plan(desired, current).changes,
+  apply: (desired, current) => applyMany([{ desired, current }]),
+  applyMany,
+};

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { service, type ServiceCurrent, type ServiceDesired } from './service.js';
+import { applyLocally, argErrorOf, probeLocally, stubCommands, summaries } from './test-support.js';
+
+const want = (args: Record<string, unknown>): ServiceDesired => service.validate({ name: 'nginx', ...args });
+const unit = (activeState: string, unitFileState: string, loadState = 'loaded'): ServiceCurrent => ({ loadState, activeState, unitFileState });
+const missing = unit('inactive', '', 'not-found');
+
+describe('service.validate', () => {
+  it.each([
+    ['an unknown key, with a suggestion', { name: 'nginx', enable: true }, 'enable', /did you mean 'enabled'/],
+    ['a bad state, with a suggestion', { name: 'nginx', state: 'restart' }, 'state', /did you mean 'restarted'/],
+    ['enabled that is not a boolean', { name: 'nginx', enabled: 'sometimes' }, 'enabled', /true or false/],
+    ['a name with shell syntax', { name: "nginx'; rm -rf / #", state: 'started' }, 'name', /systemd unit name/],
+    ['a name like an option', { name: '--now', state: 'started' }, 'name', /must not start with '-'/],
+    ['nothing to do', { name: 'nginx' }, undefined, /needs 'state' or 'enabled'/],
+  ])('rejects %s', (_, args, key, message) => {
+    const error = argErrorOf(service, args);
+    expect(error.key).toBe(key);
+    expect(error.message).toMatch(message);
+  });
+
+  it('accepts a templated unit name and yes/no', () => {
+    expect(service.validate({ name: 'getty@tty1.service', enabled: 'yes' })).toEqual({ name: 'getty@tty1.service', state: undefined, enabled: true });
+  });
+});
+
+describe('service.parse', () => {
+  it.each<[string, string, ServiceCurrent]>([
+    ['a running unit', 'LoadState=loaded\nActiveState=active\nUnitFileState=enabled', unit('active', 'enabled')],
+    ['a unit that does not exist', 'LoadState=not-found\nActiveState=inactive\nUnitFileState=', missing],
+    ['no systemd', '', unit('', '', '')],
+  ])('%s', (_, output, expected) => {
+    expect(service.parse(output, want({ state: 'started' }))).toEqual(expected);
+  });
+});
+
+describe('service.diff', () => {
+  it.each<[string, ServiceDesired, ServiceCurrent, string[]]>([
+    ['started and enabled', want({ state: 'started', enabled: true }), unit('active', 'enabled'), []],
+    ['start and enable', want({ state: 'started', enabled: true }), unit('inactive', 'disabled'), ['disabled → enabled', 'inactive → started']],
+    ['start a failed unit', want({ state: 'started' }), unit('failed', 'enabled'), ['failed → started']],
+    ['stop and disable', want({ state: 'stopped', enabled: false }), unit('active', 'enabled'), ['enabled → disabled', 'active → stopped']],
+    ['stopped', want({ state: 'stopped' }), unit('inactive', 'enabled'), []],
+    ['a static unit is neither enabled nor disabled', want({ enabled: true }), unit('active', 'static'), []],
+    ['a masked unit to enable', want({ enabled: true }), unit('inactive', 'masked'), ['masked → enabled']],
+    ['restarted always acts', want({ state: 'restarted' }), unit('active', 'enabled'), ['active → restarted']],
+    ['reloaded always acts', want({ state: 'reloaded' }), unit('active', 'enabled'), ['active → reloaded']],
+    ['reloaded starts an inactive unit', want({ state: 'reloaded' }), unit('inactive', 'enabled'), ['inactive → started (reload requested)']],
+    ['a missing unit to start', want({ state: 'started', enabled: true }), missing, ['not-found → enabled', 'not-found → started']],
+    ['a missing unit is stopped and disabled', want({ state: 'stopped', enabled: false }), missing, []],
+  ])('%s', (_, desired, current, expected) => {
+    expect(summaries(service.diff(desired, current))).toEqual(expected);
+  });
+});
+
+describe('service scripts (systemctl stubbed)', () => {
+  /** A systemctl stand-in answering `show -p X --value` with `props`. */
+  const systemctl = (props: Record<string, string>): string =>
+    `if [ "$1" = show ]; then case "$3" in ${Object.entries(props)
+      .map(([k, v]) => `${k}) echo ${v} ;;`)
+      .join(' ')} *) printf 'LoadState=loaded\\nActiveState=inactive\\nUnitFileState=disabled\\n' ;; esac; fi`;
+
+  it('probes with one systemctl show and exits 0', () => {
+    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({}) });
+    expect(probeLocally(service, want({ state: 'started' }), stubs.env)).toEqual(unit('inactive', 'disabled'));
+    expect(stubs.calls()).toEqual(['systemctl [show] [-p] [LoadState,ActiveState,UnitFileState] [--] [nginx]']);
+  });
+
+  it('enables then starts, with the unit name as one word', () => {
+    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'no' }) });
+    const desired = want({ name: 'getty@tty1.service', state: 'started', enabled: true });
+    expect(applyLocally(service.apply(desired, unit('inactive', 'disabled')), stubs.env).code).toBe(0);
+    expect(stubs.calls().filter((c) => !c.startsWith('systemctl [show]'))).toEqual(['systemctl [enable] [--] [getty@tty1.service]', 'systemctl [start] [--] [getty@tty1.service]']);
+  });
+
+  it('reloads the systemd configuration when a unit file changed', () => {
+    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'yes' }) });
+    expect(applyLocally(service.apply(want({ state: 'restarted' }), unit('active', 'enabled')), stubs.env).code).toBe(0);
+    expect(stubs.calls().filter((c) => !c.startsWith('systemctl [show]'))).toEqual(['systemctl [daemon-reload]', 'systemctl [restart] [--] [nginx]']);
+  });
+
+  it('uses reload-or-restart for reloaded', () => {
+    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'no' }) });
+    expect(applyLocally(service.apply(want({ state: 'reloaded' }), unit('inactive', 'enabled')), stubs.env).code).toBe(0);
+    expect(stubs.calls().at(-1)).toBe('systemctl [reload-or-restart] [--] [nginx]');
+  });
+
+  it('fails clearly when the unit does not exist, after a daemon-reload', () => {
+    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'not-found', NeedDaemonReload: 'no' }) });
+    const result = applyLocally(service.apply(want({ state: 'started' }), missing), stubs.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('provision: systemd unit nginx does not exist\n');
+    expect(stubs.calls()).toContain('systemctl [daemon-reload]');
+    expect(stubs.calls().some((c) => c.startsWith('systemctl [start]'))).toBe(false);
+  });
+});

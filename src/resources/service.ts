@@ -1,0 +1,133 @@
+/** `service`: a systemd unit started or stopped (or restarted, reloaded: those always act), enabled or not. */
+import { quote } from '../shell/quote.js';
+import { type Args, booleanOrUndefined, matching, oneOfOrUndefined, onlyKeys, requiredString } from './args.js';
+import { parseFields } from './probe-output.js';
+import { FAIL_FUNCTION, fail, lines } from './script.js';
+import { ArgError, type Change, type ResourceType } from './types.js';
+
+/** Wanted run state; restarted and reloaded are actions, used as handlers. */
+export type ServiceState = 'started' | 'stopped' | 'restarted' | 'reloaded';
+
+/** Validated `service` declaration. */
+export interface ServiceDesired {
+  /** Unit name, e.g. "nginx" or "getty@tty1.service". */
+  name: string;
+  /** Wanted run state; undefined leaves it alone. */
+  state?: ServiceState;
+  /** Start at boot; undefined leaves it alone. */
+  enabled?: boolean;
+}
+
+/** systemctl show's view of the unit (empty strings when systemd said nothing). */
+export interface ServiceCurrent {
+  /** loaded, not-found, masked, ... */
+  loadState: string;
+  /** active, inactive, failed, activating, ... */
+  activeState: string;
+  /** enabled, disabled, static, masked, ... ("" for a unit that does not exist). */
+  unitFileState: string;
+}
+
+const STATES: readonly ServiceState[] = ['started', 'stopped', 'restarted', 'reloaded'];
+const RUNNING = new Set(['active', 'activating', 'reloading']);
+/** Unit file states that `systemctl enable/disable` switch; others (static, generated, ...) are left alone. */
+const SWITCHABLE: Record<string, boolean> = { enabled: true, 'enabled-runtime': true, disabled: false, masked: false, 'masked-runtime': false };
+
+/** What apply does, decided once for diff and apply alike. */
+interface ServicePlan {
+  /** systemctl enable or disable, when needed. */
+  enable?: 'enable' | 'disable';
+  /** systemctl verb for the run state, when needed. */
+  run?: 'start' | 'stop' | 'restart' | 'reload-or-restart';
+  /** One line per action. */
+  changes: Change[];
+}
+
+function plan(desired: ServiceDesired, current: ServiceCurrent): ServicePlan {
+  const result: ServicePlan = { changes: [] };
+  const missing = current.loadState === 'not-found' || current.loadState === '';
+  const shownActive = missing ? 'not-found' : current.activeState;
+  // A unit that does not exist yet may come from a package installed earlier in the run: say what would be done.
+  const isEnabled = missing ? undefined : SWITCHABLE[current.unitFileState];
+  if (desired.enabled === true && (missing || isEnabled === false)) {
+    result.enable = 'enable';
+    result.changes.push({ summary: `${missing ? 'not-found' : current.unitFileState} → enabled` });
+  } else if (desired.enabled === false && isEnabled === true) {
+    result.enable = 'disable';
+    result.changes.push({ summary: `${current.unitFileState} → disabled` });
+  }
+  const running = RUNNING.has(current.activeState);
+  switch (desired.state) {
+    case 'started':
+      if (!running) {
+        result.run = 'start';
+        result.changes.push({ summary: `${shownActive} → started` });
+      }
+      break;
+    case 'stopped':
+      if (running && !missing) {
+        result.run = 'stop';
+        result.changes.push({ summary: `${shownActive} → stopped` });
+      }
+      break;
+    case 'restarted':
+      result.run = 'restart';
+      result.changes.push({ summary: `${shownActive} → restarted` });
+      break;
+    case 'reloaded':
+      // reload-or-restart also starts a unit that is not running.
+      result.run = 'reload-or-restart';
+      result.changes.push({ summary: running ? `${shownActive} → reloaded` : `${shownActive} → started (reload requested)` });
+      break;
+    case undefined:
+      break;
+  }
+  return result;
+}
+
+function apply(desired: ServiceDesired, current: ServiceCurrent): string {
+  const p = plan(desired, current);
+  if (p.changes.length === 0) return ':';
+  const unit = quote(desired.name);
+  const show = (property: string): string => `"$(systemctl show -p ${property} --value -- ${unit} 2>/dev/null)"`;
+  return lines(
+    FAIL_FUNCTION,
+    // A unit file written earlier in the run is only seen by systemd after daemon-reload.
+    `if [ ${show('LoadState')} = not-found ] || [ ${show('NeedDaemonReload')} = yes ]; then systemctl daemon-reload; fi`,
+    `if [ ${show('LoadState')} = not-found ]; then ${fail(`systemd unit ${desired.name} does not exist`)}; fi`,
+    p.enable !== undefined && `systemctl ${p.enable} -- ${unit}`,
+    p.run !== undefined && `systemctl ${p.run} -- ${unit}`,
+  );
+}
+
+function probe(desired: ServiceDesired): string {
+  // systemctl show answers for units that do not exist too (LoadState=not-found).
+  return `systemctl show -p LoadState,ActiveState,UnitFileState -- ${quote(desired.name)} 2>/dev/null </dev/null || true`;
+}
+
+function parse(output: string): ServiceCurrent {
+  const fields = parseFields(output);
+  return { loadState: fields.get('LoadState') ?? '', activeState: fields.get('ActiveState') ?? '', unitFileState: fields.get('UnitFileState') ?? '' };
+}
+
+function validate(args: Args): ServiceDesired {
+  onlyKeys(args, ['name', 'state', 'enabled']);
+  // A backslash is allowed: systemd escapes characters in unit names as \x2d and the like.
+  const name = matching('name', requiredString(args, 'name'), /^[A-Za-z0-9_:.@\\-]+$/, 'a systemd unit name like "nginx" or "getty@tty1.service"');
+  if (name.startsWith('-')) throw new ArgError('name', `'name' must not start with '-': '${name}'`);
+  const state = oneOfOrUndefined(args, 'state', STATES);
+  const enabled = booleanOrUndefined(args, 'enabled');
+  if (state === undefined && enabled === undefined) throw new ArgError(undefined, `a service needs 'state' or 'enabled' (or both)`);
+  return { name, state, enabled };
+}
+
+/** The `service` resource type (systemd). */
+export const service: ResourceType<ServiceDesired, ServiceCurrent> = {
+  name: 'service',
+  validate,
+  label: (desired) => desired.name,
+  probe,
+  parse,
+  diff: (desired, current) => plan(desired, current).changes,
+  apply,
+};

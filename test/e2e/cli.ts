@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** What a CLI run printed and returned. */
+export interface CliRun {
+  /** Exit code. */
+  code: number | null;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** The test inventory's secret, set in the environment of every CLI run. */
+export const TEST_SECRET = 'Sup3r-Secret-Db-Pa55';
+
+/** Runs the built CLI (dist/, as installed by npm) from the repository root, without a TTY. */
+export function provision(args: string[], options: { env?: Record<string, string>; onStdout?: (text: string) => void } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['dist/cli/main.js', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PROVISION_TEST_DB_PASSWORD: TEST_SECRET, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      options.onStdout?.(stdout);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Parses a `--json` run's output. */
+export function report(run: CliRun): JsonReport {
+  try {
+    return JSON.parse(run.stdout) as JsonReport;
+  } catch {
+    throw new Error(`not JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  }
+}
+
+/** The `--json` document's shape. */
+export interface JsonReport {
+  /** Per-host counts. */
+  hosts: Record<string, { ok: number; changed: number; failed: number; unreachable: boolean; error?: string; transport?: { execs: number } }>;
+  /** Per-resource results. */
+  results: Array<{ host: string; role: string; resource: string; status: string; changed: boolean; handler: boolean; diff: string }>;
+}

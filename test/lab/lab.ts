@@ -1,0 +1,201 @@
+/**
+ * Helpers for tests that run against the lab: thin wrappers over lab.sh.
+ * The lab is three Debian hosts (systemd-nspawn containers) on 10.77.0.0/24
+ * and a Pebble ACME server on the control side (10.77.0.1); see README.md.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+/** The lab's hosts, in inventory order. */
+export const LAB_HOSTS = ['lb-01', 'web-01', 'web-02'] as const;
+export type LabHost = (typeof LAB_HOSTS)[number];
+
+/** Address of each lab host. */
+export const LAB_ADDRESSES: Readonly<Record<LabHost, string>> = {
+  'lb-01': '10.77.0.11',
+  'web-01': '10.77.0.12',
+  'web-02': '10.77.0.13',
+};
+
+/** The control side's address on the lab bridge (Pebble listens here). */
+export const LAB_CONTROL_ADDRESS = '10.77.0.1';
+
+/** The inventory of the lab, relative to the repository root. */
+export const LAB_INVENTORY = 'inventory/lab.yaml';
+
+/** Repository root. */
+export const LAB_REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** lab.sh, and the files it writes for this clone (gitignored). */
+export const LAB_SH = fileURLToPath(new URL('./lab.sh', import.meta.url));
+export const LAB_STATE_DIR = fileURLToPath(new URL('./.state/', import.meta.url));
+export const LAB_SSH_KEY = `${LAB_STATE_DIR}id_ed25519`;
+export const LAB_KNOWN_HOSTS = `${LAB_STATE_DIR}known_hosts`;
+
+/** web-02's non-root login, with passwordless sudo. */
+export const LAB_DEPLOY_USER = 'deploy';
+
+/** Pebble: ACME directory, the CA that signed its HTTPS certificate, and its issuing root. */
+export const PEBBLE_DIRECTORY_URL = `https://${LAB_CONTROL_ADDRESS}:14000/dir`;
+export const PEBBLE_CA_FILE = `${LAB_STATE_DIR}pebble-ca.pem`;
+export const PEBBLE_ROOTS_URL = `https://${LAB_CONTROL_ADDRESS}:15000/roots/0`;
+/** pebble-challtestsrv's management API (add DNS records, etc.). */
+export const PEBBLE_CHALLTESTSRV_URL = `http://${LAB_CONTROL_ADDRESS}:8055`;
+
+/** What a command printed and returned. */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function assertHost(host: string): asserts host is LabHost {
+  if (!(LAB_HOSTS as readonly string[]).includes(host)) {
+    throw new Error(`unknown lab host '${host}' (hosts: ${LAB_HOSTS.join(', ')})`);
+  }
+}
+
+/** Runs lab.sh with the given arguments; never throws for a non-zero exit. */
+export function runLab(args: string[], env: Record<string, string> = {}): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [LAB_SH, ...args], {
+      cwd: LAB_REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+  });
+}
+
+/** The last lines of a text, for error messages. */
+export function tail(text: string, lines = 30): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+async function lab(args: string[], env?: Record<string, string>): Promise<ExecResult> {
+  const r = await runLab(args, env);
+  if (r.code !== 0) {
+    throw new Error(`lab.sh ${args.join(' ')} failed (exit ${r.code}):\n${tail(r.stderr || r.stdout)}`);
+  }
+  return r;
+}
+
+/** Builds (first time) and boots the lab; fast when it is already up. */
+export async function labUp(): Promise<void> {
+  await lab(['up']);
+}
+
+/** Fresh hosts: everything done to them is thrown away (a few seconds). */
+export async function labReset(): Promise<void> {
+  await lab(['reset']);
+}
+
+/** Kills a host's container, as if the machine died. Its disk state survives. */
+export async function labStop(host: string): Promise<void> {
+  assertHost(host);
+  await lab(['stop', host]);
+}
+
+/** Boots a stopped host again and waits until sshd answers. */
+export async function labStart(host: string): Promise<void> {
+  assertHost(host);
+  await lab(['start', host]);
+}
+
+/** One line per host (and pebble): "lb-01 up", "web-01 down", ... */
+export async function labStatus(): Promise<Record<string, 'up' | 'down'>> {
+  const r = await lab(['status']);
+  const status: Record<string, 'up' | 'down'> = {};
+  for (const line of r.stdout.split('\n')) {
+    const [name, state] = line.split(' ');
+    if (name && state) status[name] = state === 'up' ? 'up' : 'down';
+  }
+  return status;
+}
+
+/** Stops Pebble (and its DNS): ACME is unreachable until pebbleStart(). */
+export async function pebbleStop(): Promise<void> {
+  await lab(['pebble-stop']);
+}
+
+/**
+ * Starts Pebble if it is not running, or restarts it when the settings differ.
+ * `validitySeconds` sets the lifetime of issued certificates (Pebble's default
+ * when absent). Pebble's issuing root changes at every (re)start.
+ */
+export async function pebbleStart(options: { validitySeconds?: number } = {}): Promise<void> {
+  const env: Record<string, string> = { LAB_PEBBLE_VALIDITY: options.validitySeconds?.toString() ?? '' };
+  await lab(['pebble-start'], env);
+}
+
+/** Runs a shell command on a host as root over ssh (lab key, strict known_hosts). */
+export async function labExec(host: string, command: string): Promise<ExecResult> {
+  assertHost(host);
+  return runLab(['exec', host, command]);
+}
+
+/** Paths whose files a provisioning run may change. */
+const FINGERPRINT_ROOTS = ['/etc', '/opt', '/srv', '/home', '/usr/local', '/var/www'];
+/** Paths that change by themselves, or belong to the lab. */
+const FINGERPRINT_SKIP = [
+  '/srv/lab-apt',
+  '/etc/mtab',
+  '/etc/ld.so.cache',
+  '/etc/machine-id',
+  '/etc/adjtime',
+  '/etc/resolv.conf',
+  '/etc/.pwd.lock',
+];
+/** Services that timers or logins start by themselves. */
+const TRANSIENT_SERVICES = '^(apt-daily|apt-daily-upgrade|dpkg-db-backup|e2scrub_all|e2scrub_reap|fstrim|logrotate|man-db|systemd-tmpfiles-clean|user@|user-runtime-dir@)';
+
+const FINGERPRINT_SCRIPT = `
+export LC_ALL=C
+set -u
+roots=""
+for d in ${FINGERPRINT_ROOTS.join(' ')}; do [ -e "$d" ] && roots="$roots $d"; done
+skip='${FINGERPRINT_SKIP.map((p) => `-path ${p}`).join(' -o ')}'
+echo '## files (path type mode owner link)'
+find $roots -xdev \\( $skip \\) -prune -o -printf '%p %y %m %u:%g %l\\n' | sort
+echo '## contents'
+find $roots -xdev \\( $skip \\) -prune -o -type f -print0 | sort -z | xargs -0 -r sha256sum
+echo '## packages'
+dpkg-query -W -f='\${Package} \${Version} \${db:Status-Abbrev}\\n' | sort
+echo '## users'
+getent passwd | sort
+echo '## groups'
+getent group | sort
+echo '## enabled units'
+systemctl list-unit-files --state=enabled --no-legend --no-pager | awk '{print $1}' | sort
+echo '## active services'
+systemctl list-units --type=service --state=active --no-legend --no-pager --plain | awk '{print $1}' | grep -Ev '${TRANSIENT_SERVICES}' | sort
+`;
+
+/**
+ * A listing of the host state that a provisioning run could change: files
+ * under /etc /opt /srv /home /usr/local /var/www (type, mode, owner, link
+ * target, content hash), installed packages, users and groups, enabled units
+ * and active services. Diff two listings to see what changed.
+ */
+export async function fingerprintListing(host: string): Promise<string> {
+  const r = await labExec(host, FINGERPRINT_SCRIPT);
+  if (r.code !== 0) throw new Error(`fingerprint of ${host} failed (exit ${r.code}):\n${tail(r.stderr)}`);
+  return r.stdout;
+}
+
+/** sha256 over fingerprintListing(host): equal before and after means nothing changed. */
+export async function fingerprint(host: string): Promise<string> {
+  return createHash('sha256').update(await fingerprintListing(host)).digest('hex');
+}
