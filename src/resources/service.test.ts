@@ -38,16 +38,16 @@ describe('service.parse', () => {
 describe('service.diff', () => {
   it.each<[string, ServiceDesired, ServiceCurrent, string[]]>([
     ['started and enabled', want({ state: 'started', enabled: true }), unit('active', 'enabled'), []],
-    ['start and enable', want({ state: 'started', enabled: true }), unit('inactive', 'disabled'), ['disabled → enabled', 'inactive → started']],
-    ['start a failed unit', want({ state: 'started' }), unit('failed', 'enabled'), ['failed → started']],
-    ['stop and disable', want({ state: 'stopped', enabled: false }), unit('active', 'enabled'), ['enabled → disabled', 'active → stopped']],
+    ['start and enable', want({ state: 'started', enabled: true }), unit('inactive', 'disabled'), ['enabled: disabled → enabled', 'state: inactive → started']],
+    ['start a failed unit', want({ state: 'started' }), unit('failed', 'enabled'), ['state: failed → started']],
+    ['stop and disable', want({ state: 'stopped', enabled: false }), unit('active', 'enabled'), ['enabled: enabled → disabled', 'state: active → stopped']],
     ['stopped', want({ state: 'stopped' }), unit('inactive', 'enabled'), []],
     ['a static unit is neither enabled nor disabled', want({ enabled: true }), unit('active', 'static'), []],
-    ['a masked unit to enable', want({ enabled: true }), unit('inactive', 'masked'), ['masked → enabled']],
-    ['restarted always acts', want({ state: 'restarted' }), unit('active', 'enabled'), ['active → restarted']],
-    ['reloaded always acts', want({ state: 'reloaded' }), unit('active', 'enabled'), ['active → reloaded']],
-    ['reloaded starts an inactive unit', want({ state: 'reloaded' }), unit('inactive', 'enabled'), ['inactive → started (reload requested)']],
-    ['a missing unit to start', want({ state: 'started', enabled: true }), missing, ['not-found → enabled', 'not-found → started']],
+    ['a masked unit to enable', want({ enabled: true }), unit('inactive', 'masked'), ['enabled: masked → enabled']],
+    ['restarted always acts', want({ state: 'restarted' }), unit('active', 'enabled'), ['state: active → restarted']],
+    ['reloaded always acts', want({ state: 'reloaded' }), unit('active', 'enabled'), ['state: active → reloaded']],
+    ['reloaded starts an inactive unit', want({ state: 'reloaded' }), unit('inactive', 'enabled'), ['state: inactive → started (reload requested)']],
+    ['a missing unit to start', want({ state: 'started', enabled: true }), missing, ['enabled: not-found → enabled', 'state: not-found → started']],
     ['a missing unit is stopped and disabled', want({ state: 'stopped', enabled: false }), missing, []],
   ])('%s', (_, desired, current, expected) => {
     expect(summaries(service.diff(desired, current))).toEqual(expected);

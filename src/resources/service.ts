@@ -51,33 +51,33 @@ function plan(desired: ServiceDesired, current: ServiceCurrent): ServicePlan {
   const isEnabled = missing ? undefined : SWITCHABLE[current.unitFileState];
   if (desired.enabled === true && (missing || isEnabled === false)) {
     result.enable = 'enable';
-    result.changes.push({ summary: `${missing ? 'not-found' : current.unitFileState} → enabled` });
+    result.changes.push({ summary: `enabled: ${missing ? 'not-found' : current.unitFileState} → enabled` });
   } else if (desired.enabled === false && isEnabled === true) {
     result.enable = 'disable';
-    result.changes.push({ summary: `${current.unitFileState} → disabled` });
+    result.changes.push({ summary: `enabled: ${current.unitFileState} → disabled` });
   }
   const running = RUNNING.has(current.activeState);
   switch (desired.state) {
     case 'started':
       if (!running) {
         result.run = 'start';
-        result.changes.push({ summary: `${shownActive} → started` });
+        result.changes.push({ summary: `state: ${shownActive} → started` });
       }
       break;
     case 'stopped':
       if (running && !missing) {
         result.run = 'stop';
-        result.changes.push({ summary: `${shownActive} → stopped` });
+        result.changes.push({ summary: `state: ${shownActive} → stopped` });
       }
       break;
     case 'restarted':
       result.run = 'restart';
-      result.changes.push({ summary: `${shownActive} → restarted` });
+      result.changes.push({ summary: `state: ${shownActive} → restarted` });
       break;
     case 'reloaded':
       // reload-or-restart also starts a unit that is not running.
       result.run = 'reload-or-restart';
-      result.changes.push({ summary: running ? `${shownActive} → reloaded` : `${shownActive} → started (reload requested)` });
+      result.changes.push({ summary: running ? `state: ${shownActive} → reloaded` : `state: ${shownActive} → started (reload requested)` });
       break;
     case undefined:
       break;

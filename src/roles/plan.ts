@@ -112,7 +112,7 @@ function selectedByTags(decl: Declaration, role: Role, tags: string[]): boolean 
 /** Renders and validates one declaration for a host; undefined when its `when:` is false. */
 function planDeclaration(decl: Declaration, role: Role, context: TemplateContext, hostName: string, templateDirs: string[]): PlannedResource | undefined {
   if (decl.when !== undefined && !isTruthy(renderValue(decl.when, context, decl.position, hostName))) return undefined;
-  const args = renderValue(decl.args, context, decl.position, hostName) as Record<string, unknown>;
+  const args = Object.fromEntries(Object.entries(decl.args).map(([key, value]) => [key, renderValue(value, context, decl.argPositions[key] ?? decl.position, hostName)]));
   if (typeof args.template === 'string') {
     const templatePosition = decl.argPositions.template ?? decl.position;
     const file = findTemplate(args.template, [join(role.dir, 'templates'), ...templateDirs], templatePosition);

@@ -20,9 +20,10 @@ const cache = new Map<string, HandlebarsTemplateDelegate>();
 
 /**
  * Renders Handlebars text in strict mode (a missing variable is an error) without HTML escaping:
- * the output is configuration, not a web page. `where` points at the text's origin for errors.
+ * the output is configuration, not a web page. `where` is where the text starts (a template
+ * file), or, with `inline`, the key whose value it is: errors then point at that key.
  */
-export function renderText(text: string, context: TemplateContext, where: SourcePosition, hostName: string): string {
+export function renderText(text: string, context: TemplateContext, where: SourcePosition, hostName: string, inline = false): string {
   if (!text.includes('{{')) return text;
   try {
     let template = cache.get(text);
@@ -32,18 +33,18 @@ export function renderText(text: string, context: TemplateContext, where: Source
     }
     return template(context);
   } catch (err) {
-    throw templateError(err, where, hostName);
+    throw templateError(err, where, hostName, inline);
   }
 }
 
 /** Turns a Handlebars exception into a UserError at the template's file:line:col. */
-function templateError(err: unknown, where: SourcePosition, hostName: string): UserError {
+function templateError(err: unknown, where: SourcePosition, hostName: string, inline: boolean): UserError {
   const e = err as { message?: string; lineNumber?: number; column?: number };
   const message = e.message ?? String(err);
   const missing = /^"([^"]+)" not defined/.exec(message);
   const parse = /^Parse error on line (\d+):[\s\S]*\n(Expecting [\s\S]*)$/.exec(message);
   const line = e.lineNumber ?? (parse ? Number(parse[1]) : 1);
-  const position: SourcePosition = {
+  const position: SourcePosition = inline ? where : {
     file: where.file,
     line: where.line + line - 1,
     col: line === 1 ? where.col + (e.column ?? 0) : (e.column ?? 0) + 1,
@@ -56,7 +57,7 @@ function templateError(err: unknown, where: SourcePosition, hostName: string): U
 const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}$/;
 
 /**
- * Renders every string inside a declaration's value. A string that is exactly
+ * Renders every string inside a declaration's value (errors point at `where`). A string that is exactly
  * one `{{variable}}` keeps the variable's own type (a list stays a list, a
  * Secret stays a Secret) so declarations can take non-string values.
  */
@@ -67,7 +68,7 @@ export function renderValue(value: unknown, context: TemplateContext, where: Sou
       const resolved = lookup(context, whole[1]!);
       if (resolved !== undefined && typeof resolved !== 'string') return resolved;
     }
-    return renderText(value, context, where, hostName);
+    return renderText(value, context, where, hostName, true);
   }
   if (Array.isArray(value)) return value.map((v) => renderValue(v, context, where, hostName));
   if (value !== null && typeof value === 'object' && !(value instanceof Secret)) {

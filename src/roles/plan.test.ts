@@ -1,0 +1,104 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../errors.js';
+import { loadInventory, selectHosts } from '../inventory/index.js';
+import { buildPlans, type PlanOptions } from './plan.js';
+
+const PROJECT = 'test/fixtures/project';
+const ENV = { PROVISION_TEST_DB_PASSWORD: 'unit-test-secret' };
+const OPTIONS: PlanOptions = { rolesDirs: [join(PROJECT, 'roles')], templateDirs: [join(PROJECT, 'templates')], tags: [] };
+
+function plansFor(limit?: string, options: Partial<PlanOptions> = {}, extraVars: Record<string, unknown> = {}) {
+  const inventory = loadInventory(join(PROJECT, 'inventory.yaml'), { env: ENV, extraVars });
+  return buildPlans(inventory, selectHosts(inventory, limit), { ...OPTIONS, ...options });
+}
+
+describe('buildPlans on the test project', () => {
+  it('renders every declaration in order and drops those whose when: is false', () => {
+    const [lb, web] = plansFor('lb-01,web-01');
+    expect(lb!.resources.map((r) => r.label)).toEqual([
+      'group appsvc',
+      'user appsvc',
+      'directory /srv/app',
+      'app config',
+      'app secrets',
+      'file /etc/motd',
+      'line /etc/default/provision-test',
+      'package cron',
+      'service cron',
+      'command date > /srv/app/first-run',
+    ]);
+    expect(web!.resources.map((r) => r.label)).toContain('app-only marker');
+  });
+
+  it('renders templates with inventory variables and groups', () => {
+    const [web] = plansFor('web-01');
+    const config = web!.resources.find((r) => r.label === 'app config')!;
+    expect((config.desired as { content: string }).content).toBe(
+      '# Managed by provision: local edits are replaced.\n[app]\nhost = web-01\ngreeting = hello\npeer = web-01\npeer = web-02\n',
+    );
+  });
+
+  it('links notify to one shared handler per host', () => {
+    const [lb] = plansFor('lb-01');
+    expect([...lb!.handlers.values()].map((h) => h.label)).toEqual(['restart cron']);
+    const notifying = lb!.resources.filter((r) => r.notify.length > 0).map((r) => r.label);
+    expect(notifying).toEqual(['app config', 'line /etc/default/provision-test']);
+  });
+
+  it('keeps only tagged resources with --tags, the role name being a tag', () => {
+    const [lb] = plansFor('lb-01', { tags: ['slow'] }, { slow: 'true' });
+    expect(lb!.resources.map((r) => r.label)).toEqual(['slow step']);
+    expect(plansFor('lb-01', { tags: ['everything'] })[0]!.resources).toHaveLength(10);
+  });
+});
+
+/** A throw-away project with one role, for error cases. */
+function projectWith(roleYaml: string, extra: Record<string, string> = {}): { inventory: string; rolesDir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-roles-'));
+  const rolesDir = join(dir, 'roles');
+  mkdirSync(join(rolesDir, 'web', 'templates'), { recursive: true });
+  writeFileSync(join(rolesDir, 'web', 'role.yaml'), roleYaml);
+  for (const [name, text] of Object.entries(extra)) writeFileSync(join(rolesDir, 'web', name), text);
+  const inventory = join(dir, 'inventory.yaml');
+  writeFileSync(inventory, 'all:\n  roles: [web]\n  hosts:\n    h1: { address: 10.0.0.1 }\n');
+  return { inventory, rolesDir };
+}
+
+function errorOf(roleYaml: string, extra: Record<string, string> = {}): string {
+  const { inventory, rolesDir } = projectWith(roleYaml, extra);
+  const inv = loadInventory(inventory, { env: {} });
+  try {
+    buildPlans(inv, inv.hosts, { rolesDirs: [rolesDir], templateDirs: [], tags: [] });
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError);
+    return (err as UserError).format().replace(rolesDir, 'ROLES');
+  }
+  throw new Error('expected a UserError');
+}
+
+describe('role errors, each at file:line:col', () => {
+  it.each([
+    ['unknown resource type', 'resources:\n  - fiel: { path: /x }\n', "ROLES/web/role.yaml:2:5: resources[0]: unknown key 'fiel'; did you mean 'file'?"],
+    ['unknown role key', 'resorces: []\n', "ROLES/web/role.yaml:1:1: role: unknown key 'resorces'; did you mean 'resources'? (expected description, resources, handlers)"],
+    ['bad argument, at its own key', 'resources:\n  - file:\n      path: /x\n      content: y\n      mode: rw\n', 'ROLES/web/role.yaml:5:7: file: '],
+    ['unknown argument with suggestion', 'resources:\n  - service: { name: x, stat: started }\n', "ROLES/web/role.yaml:2:25: service: unknown key 'stat'; did you mean 'state'?"],
+    ['notify of a missing handler', 'resources:\n  - command: { cmd: "true" }\n    notify: restart app\nhandlers:\n  - name: restart ap\n    service: { name: app, state: restarted }\n', "ROLES/web/role.yaml:2:5: notify: no handler named 'restart app' in role 'web'; did you mean 'restart ap'?"],
+    ['missing template variable', 'resources:\n  - file: { path: /x, content: "{{nope}}" }\n', "ROLES/web/role.yaml:2:23: template variable 'nope' is not defined (rendering for host h1;"],
+    ['missing variable inside a template file', 'resources:\n  - file: { path: /x, template: t.hbs }\n', "ROLES/web/templates/t.hbs:2:5: template variable 'missing' is not defined"],
+    ['missing template file', 'resources:\n  - file: { path: /x, template: nothere.hbs }\n', "ROLES/web/role.yaml:2:23: template 'nothere.hbs' not found"],
+    ['a handler without a name', 'handlers:\n  - service: { name: x, state: restarted }\n', "ROLES/web/role.yaml:2:5: handlers[0]: a handler needs a 'name:' to be notified by"],
+  ])('%s', (_, roleYaml, expected) => {
+    const message = errorOf(roleYaml, { 'templates/t.hbs': 'line 1\n  {{missing}}\n' });
+    expect(message.startsWith(expected), message).toBe(true);
+  });
+
+  it('names a missing role at its place in the inventory, with a suggestion', () => {
+    const { inventory, rolesDir } = projectWith('resources: []\n');
+    const inv = loadInventory(inventory, { env: {} });
+    inv.hosts[0]!.roles[0]!.name = 'wbe';
+    expect(() => buildPlans(inv, inv.hosts, { rolesDirs: [rolesDir], templateDirs: [], tags: [] })).toThrow(/inventory\.yaml:2:11: role 'wbe' not found; did you mean 'web'\?/);
+  });
+});
