@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'lab',
-          include: ['test/e2e/**/*.test.ts'],
+          include: ['test/lab/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           // The lab is built and booted once; every lab test file shares it, one file at a time.
           globalSetup: ['test/lab/global-setup.ts'],
           fileParallelism: false,

@@ -68,7 +68,7 @@ async function apply(options: ApplyOptions): Promise<number> {
   const reporterOptions = { check: options.check, diff: options.diff, hosts: hosts.map((h) => h.name), write };
   const reporter = options.json
     ? new reporters.JsonReporter(reporterOptions)
-    : process.stdout.isTTY
+    : process.stdout.isTTY && (process.stdout.columns ?? 0) >= 40
       ? new reporters.TtyReporter(reporterOptions)
       : new reporters.PlainReporter(reporterOptions);
   const results = await runPlans(plans, {
