@@ -58,8 +58,10 @@ EOF
 
 need_root() { [[ $EUID -eq 0 ]] || die "must run as root (containers, mounts and network namespaces need it)"; }
 
+# Missing tools are installed from Debian's packages (the lab runs as root anyway),
+# so `npm install && npm run demo` works on a fresh machine.
 need_tools() {
-  local t pkg missing=()
+  local t missing=()
   local -A pkgs=(
     [mmdebstrap]=mmdebstrap [systemd-nspawn]=systemd-container [ip]=iproute2 [iptables]=iptables
     [ssh]=openssh-client [ssh-keygen]=openssh-client [openssl]=openssl [dpkg-scanpackages]=dpkg-dev
@@ -67,12 +69,13 @@ need_tools() {
     [mountpoint]=util-linux [tar]=tar [timeout]=coreutils [sha256sum]=coreutils [chroot]=coreutils
   )
   for t in "${!pkgs[@]}"; do
-    command -v "$t" >/dev/null 2>&1 || missing+=("$t (package ${pkgs[$t]})")
+    command -v "$t" >/dev/null 2>&1 || missing+=("${pkgs[$t]}")
   done
-  if ((${#missing[@]})); then
-    pkg=$(printf '%s, ' "${missing[@]}")
-    die "missing tools: ${pkg%, } - install them (see .ci/run)"
-  fi
+  ((${#missing[@]})) || return 0
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  log "installing the lab's tools: ${missing[*]}"
+  { DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-upgrade "${missing[@]}"; } </dev/null >&2 \
+    || die "could not install ${missing[*]} with apt-get (see above)"
 }
 
 check_host() {
