@@ -57,16 +57,20 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
   const plans: HostPlan[] = [];
   for (const host of hosts) {
     const plan: HostPlan = { host, resources: [], handlers: new Map() };
+    const hostRoles: Role[] = [];
     for (const ref of host.roles) {
-      let role = roles.get(ref.name);
       try {
-        role ??= loadRole(ref.name, options.rolesDirs, ref.position);
+        const role = roles.get(ref.name) ?? loadRole(ref.name, options.rolesDirs, ref.position);
         roles.set(ref.name, role);
+        hostRoles.push(role);
       } catch (err) {
         collect(err);
-        continue;
       }
-      const context: TemplateContext = { ...role.defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars, role_name: role.name };
+    }
+    // Role defaults are shared by the host's roles (a later role's default wins), so one role can read what another declares, e.g. the ports it needs.
+    const defaults = Object.assign({}, ...hostRoles.map((r) => r.defaults)) as Record<string, unknown>;
+    for (const role of hostRoles) {
+      const context: TemplateContext = { ...defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars, role_name: role.name };
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {

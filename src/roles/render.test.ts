@@ -67,3 +67,30 @@ describe('isTruthy', () => {
     expect(isTruthy(value)).toBe(expected);
   });
 });
+
+describe('collect and addresses', () => {
+  const site = {
+    inventory_hostname: 'web-01',
+    groups: { app: ['web-01', 'web-02'], lb: ['lb-01'] },
+    hostvars: { 'web-01': { address: '10.0.0.12' }, 'web-02': { address: '10.0.0.13' }, 'lb-01': { address: '10.0.0.11' } },
+    firewall_allow_web: [{ port: 80, from: '{{addresses "lb"}}' }],
+    firewall_allow_db: [{ port: 3306, from: '{{addresses "app" exclude=inventory_hostname}}' }],
+    firewall_allow_none: null,
+  };
+
+  it('joins the lists of every variable with the prefix, in name order, rendering each item', () => {
+    expect(renderValue('{{collect "firewall_allow_"}}', site, at, 'web-01')).toEqual([
+      { port: 3306, from: '10.0.0.13' },
+      { port: 80, from: '10.0.0.11' },
+    ]);
+  });
+
+  it('gives an empty list when nothing has the prefix', () => {
+    expect(renderValue('{{collect "nothing_"}}', site, at, 'web-01')).toEqual([]);
+  });
+
+  it('lists a group\'s addresses', () => {
+    expect(renderText('{{addresses "app"}}', site, at, 'web-01')).toBe('10.0.0.12,10.0.0.13');
+    expect(renderText('{{addresses "missing"}}', site, at, 'web-01')).toBe('');
+  });
+});

@@ -14,7 +14,16 @@ hbs.registerHelper({
   or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
   join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
   json: (value: unknown) => JSON.stringify(value),
+  // {{addresses "app" exclude=inventory_hostname}}: comma-separated addresses of a group's hosts.
+  addresses: (group: unknown, options: Handlebars.HelperOptions) => groupAddresses(options.data.root as TemplateContext, String(group), options.hash.exclude as string | undefined).join(','),
 });
+
+/** Addresses of the hosts of `group` (from hostvars), in inventory order, without `exclude`. */
+export function groupAddresses(context: TemplateContext, group: string, exclude?: string): string[] {
+  const groups = (context.groups ?? {}) as Record<string, string[]>;
+  const hostvars = (context.hostvars ?? {}) as Record<string, Record<string, unknown>>;
+  return (groups[group] ?? []).filter((h) => h !== exclude).map((h) => String(hostvars[h]?.address ?? h));
+}
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 
@@ -55,6 +64,7 @@ function templateError(err: unknown, where: SourcePosition, hostName: string, in
 }
 
 const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}$/;
+const COLLECT = /^\{\{\s*collect\s+"([\w-]+)"\s*\}\}$/;
 
 /**
  * Renders every string inside a declaration's value (errors point at `where`). A string that is exactly
@@ -63,6 +73,8 @@ const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}$/;
  */
 export function renderValue(value: unknown, context: TemplateContext, where: SourcePosition, hostName: string): unknown {
   if (typeof value === 'string') {
+    const collected = COLLECT.exec(value);
+    if (collected) return collectLists(context, collected[1]!).map((item) => renderValue(item, context, where, hostName));
     const whole = WHOLE_VARIABLE.exec(value);
     if (whole) {
       const resolved = lookup(context, whole[1]!);
@@ -75,6 +87,20 @@ export function renderValue(value: unknown, context: TemplateContext, where: Sou
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, context, where, hostName)]));
   }
   return value;
+}
+
+/**
+ * `{{collect "firewall_allow_"}}`: the lists held by every variable whose name starts with
+ * the prefix, joined in name order, so each role can add items (e.g. the ports it needs).
+ */
+function collectLists(context: TemplateContext, prefix: string): unknown[] {
+  return Object.keys(context)
+    .filter((k) => k.startsWith(prefix))
+    .sort()
+    .flatMap((k) => {
+      const v = context[k];
+      return Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+    });
 }
 
 function lookup(context: TemplateContext, path: string): unknown {
