@@ -38,10 +38,12 @@ export interface Role {
   resources: Declaration[];
   /** Handlers by name. */
   handlers: Map<string, Declaration>;
+  /** Roles that run before this one on the same host (`depends:`), each with where it is named. */
+  depends: Array<{ name: string; position: SourcePosition }>;
 }
 
 const DECLARATION_KEYS = ['name', 'tags', 'when', 'notify'];
-const ROLE_KEYS = ['description', 'resources', 'handlers'];
+const ROLE_KEYS = ['description', 'depends', 'resources', 'handlers'];
 
 /** Finds `name` in the roles directories (first match wins) and loads it; `ref` is where the inventory named it. */
 export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition): Role {
@@ -68,7 +70,18 @@ export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition)
     }
   }
   if (errors.length) throw new UserErrors(errors);
-  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers };
+  const depends = readDepends(root.get('depends', true) as Node | undefined, source, errors);
+  if (errors.length) throw new UserErrors(errors);
+  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers, depends };
+}
+
+function readDepends(node: Node | undefined, source: YamlSource, errors: UserError[]): Role['depends'] {
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  if (isSeq(node) && node.items.every((item) => isScalar(item) && typeof item.value === 'string')) {
+    return node.items.map((item) => ({ name: String((item as { value: string }).value), position: at(source, item) }));
+  }
+  errors.push(new UserError('depends: expected a list of role names', at(source, node)));
+  return [];
 }
 
 function readYaml(file: string, what: string): YamlSource {

@@ -82,7 +82,7 @@ function errorOf(roleYaml: string, extra: Record<string, string> = {}): string {
 describe('role errors, each at file:line:col', () => {
   it.each([
     ['unknown resource type', 'resources:\n  - fiel: { path: /x }\n', "ROLES/web/role.yaml:2:5: resources[0]: unknown key 'fiel'; did you mean 'file'?"],
-    ['unknown role key', 'resorces: []\n', "ROLES/web/role.yaml:1:1: role: unknown key 'resorces'; did you mean 'resources'? (expected description, resources, handlers)"],
+    ['unknown role key', 'resorces: []\n', "ROLES/web/role.yaml:1:1: role: unknown key 'resorces'; did you mean 'resources'? (expected description, depends, resources, handlers)"],
     ['bad argument, at its own key', 'resources:\n  - file:\n      path: /x\n      content: y\n      mode: rw\n', 'ROLES/web/role.yaml:5:7: file: '],
     ['unknown argument with suggestion', 'resources:\n  - service: { name: x, stat: started }\n', "ROLES/web/role.yaml:2:25: service: unknown key 'stat'; did you mean 'state'?"],
     ['notify of a missing handler', 'resources:\n  - command: { cmd: "true" }\n    notify: restart app\nhandlers:\n  - name: restart ap\n    service: { name: app, state: restarted }\n', "ROLES/web/role.yaml:2:5: notify: no handler named 'restart app' in role 'web'; did you mean 'restart ap'?"],
@@ -100,5 +100,34 @@ describe('role errors, each at file:line:col', () => {
     const inv = loadInventory(inventory, { env: {} });
     inv.hosts[0]!.roles[0]!.name = 'wbe';
     expect(() => buildPlans(inv, inv.hosts, { rolesDirs: [rolesDir], templateDirs: [], tags: [] })).toThrow(/inventory\.yaml:2:11: role 'wbe' not found; did you mean 'web'\?/);
+  });
+});
+
+describe('role dependencies', () => {
+  function rolesProject(roles: Record<string, string>, inventoryRoles: string): { inventory: string; rolesDir: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-deps-'));
+    for (const [name, yaml] of Object.entries(roles)) {
+      mkdirSync(join(dir, 'roles', name), { recursive: true });
+      writeFileSync(join(dir, 'roles', name, 'role.yaml'), yaml);
+    }
+    writeFileSync(join(dir, 'inventory.yaml'), `all:\n  roles: [${inventoryRoles}]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`);
+    return { inventory: join(dir, 'inventory.yaml'), rolesDir: join(dir, 'roles') };
+  }
+  const step = (path: string): string => `  - file: { path: ${path}, content: x }\n`;
+
+  it('runs each dependency once, before the roles that need it', () => {
+    const { inventory, rolesDir } = rolesProject(
+      { base: `resources:\n${step('/base')}`, web: `depends: [base]\nresources:\n${step('/web')}`, app: `depends: [base, web]\nresources:\n${step('/app')}` },
+      'app, web',
+    );
+    const inv = loadInventory(inventory, { env: {} });
+    const [plan] = buildPlans(inv, inv.hosts, { rolesDirs: [rolesDir], templateDirs: [], tags: [] });
+    expect(plan!.resources.map((r) => r.label)).toEqual(['file /base', 'file /web', 'file /app']);
+  });
+
+  it('reports a dependency cycle where it closes', () => {
+    const { inventory, rolesDir } = rolesProject({ a: 'depends: [b]\n', b: 'depends: [a]\n' }, 'a');
+    const inv = loadInventory(inventory, { env: {} });
+    expect(() => buildPlans(inv, inv.hosts, { rolesDirs: [rolesDir], templateDirs: [], tags: [] })).toThrow(/roles\/b\/role\.yaml:1:11: role dependency cycle: a → b → a/);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, UserErrors, type SourcePosition } from '../errors.js';
-import type { Inventory, InventoryHost } from '../inventory/index.js';
+import type { Inventory, InventoryHost, RoleRef } from '../inventory/index.js';
 import { resourceTypes } from '../resources/index.js';
 import { ArgError, type AnyResourceType } from '../resources/types.js';
 import { loadRole, type Declaration, type Role } from './load.js';
@@ -57,16 +57,11 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
   const plans: HostPlan[] = [];
   for (const host of hosts) {
     const plan: HostPlan = { host, resources: [], handlers: new Map() };
-    const hostRoles: Role[] = [];
-    for (const ref of host.roles) {
-      try {
-        const role = roles.get(ref.name) ?? loadRole(ref.name, options.rolesDirs, ref.position);
-        roles.set(ref.name, role);
-        hostRoles.push(role);
-      } catch (err) {
-        collect(err);
-      }
-    }
+    const hostRoles = resolveRoles(host.roles, (name, position) => {
+      const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
+      roles.set(name, role);
+      return role;
+    }, collect);
     // Role defaults are shared by the host's roles (a later role's default wins), so one role can read what another declares, e.g. the ports it needs.
     const defaults = Object.assign({}, ...hostRoles.map((r) => r.defaults)) as Record<string, unknown>;
     for (const role of hostRoles) {
@@ -102,6 +97,35 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
   }
   if (errors.size) throw new UserErrors([...errors.values()]);
   return plans;
+}
+
+/**
+ * The host's roles in run order: each role's `depends:` first (depth first), every role once.
+ * A dependency cycle is an error at the `depends:` entry that closes it.
+ */
+function resolveRoles(refs: RoleRef[], load: (name: string, position: SourcePosition) => Role, collect: (err: unknown) => void): Role[] {
+  const ordered: Role[] = [];
+  const visiting: string[] = [];
+  const visit = (name: string, position: SourcePosition): void => {
+    if (ordered.some((r) => r.name === name)) return;
+    if (visiting.includes(name)) {
+      collect(new UserError(`role dependency cycle: ${[...visiting, name].join(' → ')}`, position));
+      return;
+    }
+    let role: Role;
+    try {
+      role = load(name, position);
+    } catch (err) {
+      collect(err);
+      return;
+    }
+    visiting.push(name);
+    for (const dep of role.depends) visit(dep.name, dep.position);
+    visiting.pop();
+    ordered.push(role);
+  };
+  for (const ref of refs) visit(ref.name, ref.position);
+  return ordered;
 }
 
 /** Handlers doing the same thing (two roles both reloading nginx) share one key, so they run once. */
