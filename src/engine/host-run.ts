@@ -53,7 +53,6 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
   }
   options.onEvent({ kind: 'host-connected', host });
   try {
-    const assessed = await probeAll(plan, connection);
     const record = (a: Assessed, status: ResourceResult['status'], error?: string): void => {
       const r: ResourceResult = { host, role: a.planned.role, resource: a.planned.label, status, changes: a.changes, handler: a.handler, error };
       result.results.push(r);
@@ -65,13 +64,7 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
       }
       options.onEvent({ kind: 'resource', result: r });
     };
-    const pending = assessed.filter((a) => a.changes.length > 0);
-    for (const a of assessed) if (a.changes.length === 0) record(a, 'ok');
-    if (options.check || pending.length === 0) {
-      for (const a of pending) record(a, 'changed');
-    } else {
-      await applyAll(host, pending, connection, options, record);
-    }
+    await converge(plan, connection, options, record);
   } catch (err) {
     if (err instanceof UnreachableError) result.unreachable = true;
     else result.failed = Math.max(result.failed, 1);
@@ -83,35 +76,65 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
   return finish();
 }
 
-/** Runs every probe of the host (handlers included) in one remote call, then diffs. Notified handlers get their changes; others none. */
-async function probeAll(plan: HostPlan, connection: Connection): Promise<Assessed[]> {
+type Recorder = (a: Assessed, status: ResourceResult['status'], error?: string) => void;
+
+/**
+ * Probes everything in one call, then applies every change and the notified
+ * handlers in one more. When a change has side effects on what follows (a
+ * package install creates files and starts services), the resources after it
+ * are probed again once it is applied, so a first converge acts on the real state.
+ */
+async function converge(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
   const handlers = [...plan.handlers.entries()];
-  const items = [...plan.resources, ...handlers.map(([, h]) => h)];
+  const notified = new Set<string>();
+  let remaining = plan.resources;
+  for (;;) {
+    const assessed = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection);
+    const resources = assessed.slice(0, remaining.length);
+    const barrier = options.check ? -1 : resources.findIndex((a) => a.changes.length > 0 && a.planned.type.reprobeAfter);
+    const barrierType = resources[barrier]?.planned.type;
+    const cut = barrierType !== undefined && resources.slice(barrier + 1).some((a) => a.planned.type !== barrierType);
+    // Resources of the barrier's type are applied together (one apt-get call), wherever they are declared.
+    const now = cut ? resources.filter((a, i) => i <= barrier || a.planned.type === barrierType) : resources;
+    for (const a of now) if (a.changes.length === 0) record(a, 'ok');
+    const pending = now.filter((a) => a.changes.length > 0);
+    for (const a of pending) for (const key of a.planned.notify) notified.add(key);
+    const dueHandlers = cut ? [] : assessed.slice(remaining.length).filter((_, i) => notified.has(handlers[i]![0]));
+    const work = [...pending, ...dueHandlers];
+    if (options.check) {
+      for (const a of work) record(a, 'changed');
+      return;
+    }
+    if (work.length > 0 && !(await applyAll(plan.host.name, work, connection, options, record))) return;
+    if (!cut) return;
+    remaining = remaining.filter((p) => !now.some((a) => a.planned === p));
+  }
+}
+
+/** Runs the probes of `items` in one remote call and diffs each; items from `firstHandler` on are handlers. */
+async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection): Promise<Assessed[]> {
   const batch = new Batch();
   const response = await connection.runScript(batch.probeScript(items.map((i) => i.type.probe(i.desired))));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
-  const assessed = items.map((planned, index): Assessed => {
+  return items.map((planned, index): Assessed => {
     const section = sections.get(index);
     if (!section || section.code !== 0) {
       const stderr = response.stderr.trim().split('\n').slice(-5).join('\n');
       throw new Error(`reading the state of ${planned.label} failed (exit ${section?.code ?? response.code})${stderr ? `: ${stderr}` : ''}`);
     }
     const current = planned.type.parse(section.output, planned.desired);
-    return { planned, current, changes: planned.type.diff(planned.desired, current), handler: index >= plan.resources.length };
+    return { planned, current, changes: planned.type.diff(planned.desired, current), handler: index >= firstHandler };
   });
-  const resources = assessed.slice(0, plan.resources.length);
-  const notified = new Set(resources.filter((a) => a.changes.length > 0).flatMap((a) => a.planned.notify));
-  const notifiedHandlers = assessed.slice(plan.resources.length).filter((_, i) => notified.has(handlers[i]![0]));
-  return [...resources, ...notifiedHandlers];
 }
 
 /**
  * Applies the pending changes in one remote call. Resources of a type with
  * applyMany (packages) are applied together at the first one's place.
  * Handlers come last; the script stops at the first failing step.
+ * Returns true when every step succeeded.
  */
-async function applyAll(host: string, pending: Assessed[], connection: Connection, options: HostRunOptions, record: (a: Assessed, status: ResourceResult['status'], error?: string) => void): Promise<void> {
+async function applyAll(host: string, pending: Assessed[], connection: Connection, options: HostRunOptions, record: Recorder): Promise<boolean> {
   const steps: Assessed[][] = [];
   const grouped = new Map<string, Assessed[]>();
   for (const a of pending) {
@@ -135,12 +158,14 @@ async function applyAll(host: string, pending: Assessed[], connection: Connectio
   });
   const batch = new Batch();
   const done = new Set<number>();
+  const failed = new Set<number>();
   const parser = batch.streamParser(
     (index) => {
       for (const a of steps[index]!) options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     },
     (index, section) => {
       done.add(index);
+      if (section.code !== 0) failed.add(index);
       for (const a of steps[index]!) {
         if (section.code === 0) record(a, 'changed');
         else record(a, 'failed', failureText(section.output, section.code));
@@ -154,6 +179,7 @@ async function applyAll(host: string, pending: Assessed[], connection: Connectio
     for (const a of step) record(a, lost ? 'failed' : 'skipped', lost ? 'connection lost while applying' : undefined);
   });
   if (lost) throw new UnreachableError('connection lost while applying changes');
+  return done.size === steps.length && [...done].every((i) => !failed.has(i));
 }
 
 /** The last lines of a failed step's output, which hold the reason. */

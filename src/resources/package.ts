@@ -178,4 +178,6 @@ export const packageType: ResourceType<PackageDesired, PackageCurrent> = {
   diff: (desired, current) => plan(desired, current).changes,
   apply: (desired, current) => applyMany([{ desired, current }]),
   applyMany,
+  // Installing a package creates files, users and running services that later resources look at.
+  reprobeAfter: true,
 };

@@ -40,6 +40,8 @@ export interface ResourceType<Desired, Current> {
   apply(desired: Desired, current: Current): string;
   /** Optional: one script applying several changed resources of this type at once (e.g. one apt-get call for all packages of a host). */
   applyMany?(items: ReadonlyArray<{ desired: Desired; current: Current }>): string;
+  /** Its changes have side effects on other resources (a package install creates files and starts services): the engine probes what follows again after applying it. */
+  readonly reprobeAfter?: boolean;
 }
 
 /** Any resource type, as stored in the registry. */

@@ -5,7 +5,7 @@ import type { Inventory, InventoryHost, RoleRef } from '../inventory/index.js';
 import { resourceTypes } from '../resources/index.js';
 import { ArgError, type AnyResourceType } from '../resources/types.js';
 import { loadRole, type Declaration, type Role } from './load.js';
-import { isTruthy, renderText, renderValue, type TemplateContext } from './render.js';
+import { isTruthy, renderText, renderValue, resolveVariables, type TemplateContext } from './render.js';
 
 /** One resource of a host's plan: validated, rendered, ready to probe. */
 export interface PlannedResource {
@@ -65,7 +65,13 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
     // Role defaults are shared by the host's roles (a later role's default wins), so one role can read what another declares, e.g. the ports it needs.
     const defaults = Object.assign({}, ...hostRoles.map((r) => r.defaults)) as Record<string, unknown>;
     for (const role of hostRoles) {
-      const context: TemplateContext = { ...defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars, role_name: role.name };
+      let context: TemplateContext;
+      try {
+        context = resolveVariables({ ...defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars, role_name: role.name }, role, host.name);
+      } catch (err) {
+        collect(err);
+        continue;
+      }
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {

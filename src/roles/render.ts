@@ -90,6 +90,44 @@ export function renderValue(value: unknown, context: TemplateContext, where: Sou
 }
 
 /**
+ * Variables may refer to other variables (`tls_dir: "/etc/tls/{{domain}}"`): renders
+ * every variable against the others until nothing changes (at most 5 rounds, so a
+ * cycle ends). Errors point at the role's defaults file and name the variable.
+ */
+export function resolveVariables(context: TemplateContext, role: { name: string; dir: string }, hostName: string): TemplateContext {
+  const where: SourcePosition = { file: `${role.dir}/defaults.yaml`, line: 1, col: 1 };
+  let current = context;
+  for (let round = 0; round < 5; round++) {
+    let changed = false;
+    const next: TemplateContext = { ...current };
+    for (const [name, value] of Object.entries(current)) {
+      if (!mentionsTemplate(value) || name === 'hostvars' || name === 'groups') continue;
+      let rendered: unknown;
+      try {
+        rendered = renderValue(value, current, where, hostName);
+      } catch (err) {
+        if (err instanceof UserError) throw new UserError(`variable '${name}': ${err.message}`, err.position);
+        throw err;
+      }
+      if (JSON.stringify(rendered) !== JSON.stringify(value)) {
+        next[name] = rendered;
+        changed = true;
+      }
+    }
+    current = next;
+    if (!changed) break;
+  }
+  return current;
+}
+
+function mentionsTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{');
+  if (Array.isArray(value)) return value.some(mentionsTemplate);
+  if (value !== null && typeof value === 'object' && !(value instanceof Secret)) return Object.values(value).some(mentionsTemplate);
+  return false;
+}
+
+/**
  * `{{collect "firewall_allow_"}}`: the lists held by every variable whose name starts with
  * the prefix, joined in name order, so each role can add items (e.g. the ports it needs).
  */
