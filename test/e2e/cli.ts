@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root. */
@@ -17,12 +18,24 @@ export interface CliRun {
 /** The test inventory's secret, set in the environment of every CLI run. */
 export const TEST_SECRET = 'Sup3r-Secret-Db-Pa55';
 
+/** The lab inventory's secrets (made by `lab.sh up`), as environment variables. */
+export function labSecrets(): Record<string, string> {
+  const file = `${ROOT}test/lab/.state/secrets.env`;
+  if (!existsSync(file)) return {};
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
 /** Runs the built CLI (dist/, as installed by npm) from the repository root, without a TTY. */
 export function provision(args: string[], options: { env?: Record<string, string>; onStdout?: (text: string) => void } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['dist/cli/main.js', ...args], {
       cwd: ROOT,
-      env: { ...process.env, PROVISION_TEST_DB_PASSWORD: TEST_SECRET, ...options.env },
+      env: { ...process.env, ...labSecrets(), PROVISION_TEST_DB_PASSWORD: TEST_SECRET, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

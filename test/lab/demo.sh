@@ -4,6 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -f dist/cli/main.js ] || npm run build >/dev/null
 bash test/lab/lab.sh up
+# The lab inventory reads its passwords from the environment; the lab made random ones.
+set -a
+. test/lab/.state/secrets.env
+set +a
 provision() { node dist/cli/main.js "$@"; }
 echo
 echo "== provision plan inventory/lab.yaml   (what would change; touches nothing)"

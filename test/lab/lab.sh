@@ -152,6 +152,11 @@ ensure_state() {
     ssh-keygen -q -t ed25519 -N '' -C provision-lab -f "$STATE_DIR/id_ed25519" </dev/null
   fi
   chmod 600 "$STATE_DIR/id_ed25519"
+  # The lab inventory's secrets, random per clone; `set -a; . test/lab/.state/secrets.env` exports them.
+  if [[ ! -f $STATE_DIR/secrets.env ]]; then
+    (umask 077 && printf 'APP_DB_PASSWORD=%s\nMYSQL_REPLICATION_PASSWORD=%s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 16)" >"$STATE_DIR/secrets.env.tmp")
+    mv -f "$STATE_DIR/secrets.env.tmp" "$STATE_DIR/secrets.env"
+  fi
 }
 
 SSH_OPTS=()
