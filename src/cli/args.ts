@@ -7,7 +7,8 @@ export type Command =
   | { kind: 'help'; topic?: string }
   | { kind: 'version' }
   | { kind: 'apply'; options: ApplyOptions }
-  | { kind: 'exec'; options: ExecOptions };
+  | { kind: 'exec'; options: ExecOptions }
+  | { kind: 'promote'; options: PromoteCliOptions };
 
 /** Options shared by commands that talk to hosts. */
 export interface HostOptions {
@@ -47,7 +48,17 @@ export interface ExecOptions extends HostOptions {
   command: string;
 }
 
-const COMMANDS = ['apply', 'plan', 'exec', 'help'];
+/** Options of promote. */
+export interface PromoteCliOptions extends HostOptions {
+  /** The replica to promote. */
+  host: string;
+  /** Promote even if the primary is unreachable. */
+  force: boolean;
+  /** Leave the inventory file as it is (print the change instead). */
+  edit: boolean;
+}
+
+const COMMANDS = ['apply', 'plan', 'exec', 'promote', 'help'];
 const DEFAULT_FORKS = 50;
 
 /** Parses argv (without node and script). Bad arguments are UserErrors (exit 2). */
@@ -62,6 +73,7 @@ export function parseCommandLine(argv: string[]): Command {
   }
   if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', topic: name };
   if (name === 'exec') return parseExec(rest);
+  if (name === 'promote') return parsePromote(rest);
   return { kind: 'apply', options: parseApply(rest, name === 'plan') };
 }
 
@@ -101,6 +113,13 @@ function parseExec(args: string[]): Command {
   if (separator < 0 || separator === args.length - 1) throw new UserError('exec needs a command after --, e.g. provision exec inventory.yaml -- uptime');
   const { values, positionals } = parse(args.slice(0, separator), HOST_OPTIONS);
   return { kind: 'exec', options: { ...hostOptions(values, positionals, 'exec'), command: args.slice(separator + 1).join(' ') } };
+}
+
+function parsePromote(args: string[]): Command {
+  const { values, positionals } = parse(args, { ...HOST_OPTIONS, force: { type: 'boolean' }, 'no-edit': { type: 'boolean' } });
+  if (positionals.length !== 2) throw new UserError(`promote takes an inventory file and a host, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision promote --help)`);
+  const [inventory, host] = positionals as [string, string];
+  return { kind: 'promote', options: { ...hostOptions(values, [inventory], 'promote'), host, force: values.force === true, edit: values['no-edit'] !== true } };
 }
 
 type Values = { limit?: string; forks?: string; 'extra-vars'?: string[]; 'accept-new-host-keys'?: boolean; timeout?: string };

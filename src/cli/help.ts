@@ -12,6 +12,7 @@ Usage:
   provision apply INVENTORY [options]   bring every host to the state its roles declare
   provision plan INVENTORY [options]    show what apply would change (apply --check --diff)
   provision exec INVENTORY [--limit P] -- COMMAND...   run a command on the hosts
+  provision promote INVENTORY HOST      make a MySQL replica the primary
   provision help COMMAND | COMMAND --help
   provision --version
 
@@ -35,6 +36,18 @@ ${HOST_FLAGS}`,
 
 Same as apply --check --diff: shows exactly what apply would change and
 touches nothing. Accepts the options of apply.`,
+  promote: `Usage: provision promote INVENTORY HOST [options]
+
+Makes HOST, a MySQL/MariaDB replica (mysql_role: replica), the primary: the
+old primary is made read-only, the replica waits until it has applied every
+write, then stops replicating and accepts writes. The inventory file is then
+edited (HOST becomes mysql_role: primary, the old primary a replica of it);
+run provision apply afterwards to bring both hosts' configuration in line.
+
+Options:
+      --force               promote even if the old primary cannot be reached
+      --no-edit             do not edit the inventory; print the change to make
+${HOST_FLAGS}`,
   exec: `Usage: provision exec INVENTORY [options] -- COMMAND...
 
 Runs COMMAND (shell text) on every selected host, as root when the host has

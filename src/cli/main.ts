@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
 import { redact } from '../secrets.js';
-import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions } from './args.js';
+import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions } from './args.js';
 import { HELP } from './help.js';
 
 /** Exit codes, as documented in --help. */
@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case 'help':
-        write(`${HELP[command.topic === 'plan' || command.topic === 'apply' || command.topic === 'exec' ? command.topic : 'main']}\n`);
+        write(`${HELP[command.topic ?? 'main'] ?? HELP.main}\n`);
         return EXIT.ok;
       case 'version':
         write(`${(JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
@@ -32,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
         return await apply(command.options);
       case 'exec':
         return await exec(command.options);
+      case 'promote':
+        return await promote(command.options);
     }
   } catch (err) {
     if (err instanceof UserError) {
@@ -98,6 +100,30 @@ async function exec(options: ExecOptions): Promise<number> {
     },
   });
   return outcomes.every((o) => o.code === 0) ? EXIT.ok : EXIT.hostFailed;
+}
+
+async function promote(options: PromoteCliOptions): Promise<number> {
+  const { inventory } = await selectedHosts(options);
+  const [{ promotionPair, promoteReplica }, { connect }, { editHostVars }] = await Promise.all([import('../engine/promote.js'), import('../transport/ssh.js'), import('../inventory/edit.js')]);
+  const { replica, primary } = promotionPair(inventory, options.host);
+  await promoteReplica(replica, primary, { force: options.force, catchUpSeconds: 60, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${redact(line)}\n`) });
+  const edits = [
+    { host: replica.name, vars: { mysql_role: 'primary', mysql_primary: null } },
+    { host: primary.name, vars: { mysql_role: 'replica', mysql_primary: replica.name } },
+  ];
+  const described = edits.map((e) => `${e.host}: ${Object.entries(e.vars).map(([k, v]) => (v === null ? `remove ${k}` : `${k}: ${v}`)).join(', ')}`);
+  let text: string | undefined = readFileSync(options.inventory, 'utf8');
+  for (const e of edits) text = text === undefined ? undefined : editHostVars(text, e.host, e.vars);
+  if (options.edit && text !== undefined) {
+    const { writeFileSync, renameSync } = await import('node:fs');
+    writeFileSync(`${options.inventory}.tmp`, text);
+    renameSync(`${options.inventory}.tmp`, options.inventory);
+    write(`${options.inventory} updated: ${described.join('; ')}\n`);
+  } else {
+    write(`change ${options.inventory} to: ${described.join('; ')}\n`);
+  }
+  write(`next: provision apply ${options.inventory} (the old primary becomes a replica of ${replica.name})\n`);
+  return EXIT.ok;
 }
 
 main(process.argv.slice(2)).then((code) => {

@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freezePrimaryScript, parseGtid, promoteReplicaScript, thawPrimaryScript } from './promote-scripts.js';
+
+/**
+ * Runs a script with a stand-in `mariadb` client first on PATH: it answers the
+ * version query with `version`, logs every SQL text it gets on stdin, and
+ * prints `reply` for it.
+ */
+function runWithClient(script: string, version: string, reply: string): { code: number; sql: string; stdout: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-promote-'));
+  writeFileSync(
+    join(dir, 'mariadb'),
+    `#!/bin/sh\ncase "$*" in *-e*) echo '${version}'; exit 0 ;; esac\ncat >> '${dir}/sql.log'\necho >> '${dir}/sql.log'\nprintf '%s\\n' '${reply}'\n`,
+  );
+  chmodSync(join(dir, 'mariadb'), 0o755);
+  let code = 0;
+  let stdout = '';
+  try {
+    stdout = execFileSync('sh', ['-c', script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  } catch (err) {
+    code = (err as { status: number }).status;
+  }
+  let sql = '';
+  try {
+    sql = readFileSync(join(dir, 'sql.log'), 'utf8');
+  } catch {
+    // no SQL was sent
+  }
+  return { code, sql, stdout };
+}
+
+describe('promote scripts', () => {
+  it.each([
+    ['MariaDB', '10.11.6-MariaDB-0+deb12u1', 'SET GLOBAL read_only = ON; SELECT CONCAT(\'gtid=\', @@GLOBAL.gtid_binlog_pos);'],
+    ['MySQL 8', '8.0.39', "SET GLOBAL super_read_only = ON; SELECT CONCAT('gtid=', REPLACE(@@GLOBAL.gtid_executed, '\\n', ''));"],
+  ])('freeze the primary on %s', (_, version, sql) => {
+    const r = runWithClient(freezePrimaryScript(), version, 'gtid=0-1-42');
+    expect(r.sql.trim()).toBe(sql);
+    expect(parseGtid(r.stdout)).toBe('0-1-42');
+  });
+
+  it('waits for the GTID, then promotes (MariaDB forms)', () => {
+    const r = runWithClient(promoteReplicaScript("0-1-42", 30), '10.11.6-MariaDB', 'wait=0');
+    expect(r.code).toBe(0);
+    expect(r.sql).toBe("SELECT CONCAT('wait=', MASTER_GTID_WAIT('0-1-42', 30));\nSTOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF;\n");
+    expect(r.stdout).toContain('promoted');
+  });
+
+  it('uses the MySQL 8 forms on MySQL', () => {
+    const r = runWithClient(promoteReplicaScript("uuid:1-42", 30), '8.0.39', 'wait=0');
+    expect(r.sql).toBe("SELECT CONCAT('wait=', WAIT_FOR_EXECUTED_GTID_SET('uuid:1-42', 30));\nSTOP REPLICA; RESET REPLICA ALL; SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF;\n");
+  });
+
+  it('changes nothing when the replica does not catch up', () => {
+    const r = runWithClient(promoteReplicaScript('0-1-42', 5), '10.11.6-MariaDB', 'wait=-1');
+    expect(r.code).toBe(3);
+    expect(r.sql).not.toContain('STOP SLAVE');
+  });
+
+  it('without a GTID (primary unreachable) promotes at once; thaw lets the primary write again', () => {
+    expect(runWithClient(promoteReplicaScript(undefined, 5), '10.11.6-MariaDB', '').sql).toBe('STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF;\n');
+    expect(runWithClient(thawPrimaryScript(), '10.11.6-MariaDB', '').sql).toBe('SET GLOBAL read_only = OFF;\n');
+  });
+
+  it('quotes a hostile GTID as an SQL string', () => {
+    expect(runWithClient(promoteReplicaScript("x'); DROP TABLE t; --", 5), '10.11.6-MariaDB', 'wait=0').sql).toContain("MASTER_GTID_WAIT('x\\'); DROP TABLE t; --', 5)");
+  });
+
+  it('refuses output without a GTID line', () => {
+    expect(() => parseGtid('ERROR 1045')).toThrow('the primary did not report its GTID position: ERROR 1045');
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * Scripts of `provision promote`: pure text, run as root on the database
+ * hosts. They detect the server flavour (MariaDB or MySQL 8) themselves and
+ * feed SQL to the client on stdin.
+ */
+import { heredocBase64, quote } from '../shell/quote.js';
+
+/** Sets $sql to the client and $flavour to mariadb or mysql. */
+const DETECT = `PATH="$PATH:/usr/sbin"
+sql=$(command -v mariadb || command -v mysql) || { echo "no MySQL/MariaDB client on this host" >&2; exit 1; }
+version=$("$sql" -N -B -e 'SELECT VERSION()') || exit 1
+case $version in *MariaDB*|*mariadb*) flavour=mariadb ;; *) flavour=mysql ;; esac`;
+
+/** Runs the SQL for the detected flavour (chosen in shell), printing the rows. */
+function runSql(mariadb: string, mysql: string): string {
+  // A here-document cannot be followed by a pipe on its closing line: group it.
+  return `if [ "$flavour" = mariadb ]; then
+{ ${heredocBase64(mariadb)}
+} | "$sql" -N -B
+else
+{ ${heredocBase64(mysql)}
+} | "$sql" -N -B
+fi`;
+}
+
+/** On the old primary: stop writes and print the GTID position every replica must reach (`gtid=...`). */
+export function freezePrimaryScript(): string {
+  return `${DETECT}
+${runSql("SET GLOBAL read_only = ON; SELECT CONCAT('gtid=', @@GLOBAL.gtid_binlog_pos);", "SET GLOBAL super_read_only = ON; SELECT CONCAT('gtid=', REPLACE(@@GLOBAL.gtid_executed, '\\n', ''));")}`;
+}
+
+/** Parses `gtid=...` from freezePrimaryScript's output. */
+export function parseGtid(output: string): string {
+  const line = output.split('\n').find((l) => l.startsWith('gtid='));
+  if (line === undefined) throw new Error(`the primary did not report its GTID position: ${output.trim() || '(no output)'}`);
+  return line.slice('gtid='.length).trim();
+}
+
+/** Escapes a value for a single-quoted SQL string literal. */
+function sqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * On the replica: wait (up to timeoutSeconds) until it has applied `gtid` when
+ * given, then stop replicating, forget the primary and accept writes.
+ */
+export function promoteReplicaScript(gtid: string | undefined, timeoutSeconds: number): string {
+  const wait = gtid
+    ? `caught_up=$(${runSql(`SELECT CONCAT('wait=', MASTER_GTID_WAIT(${sqlString(gtid)}, ${timeoutSeconds}));`, `SELECT CONCAT('wait=', WAIT_FOR_EXECUTED_GTID_SET(${sqlString(gtid)}, ${timeoutSeconds}));`)}) || exit 1
+case $caught_up in *wait=0*) ;; *) echo ${quote(`the replica did not catch up with the primary within ${timeoutSeconds} s; nothing was changed on it`)} >&2; exit 3 ;; esac`
+    : '';
+  return `${DETECT}
+${wait}
+${runSql('STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF;', 'STOP REPLICA; RESET REPLICA ALL; SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF;')}
+echo promoted`;
+}
+
+/** On the old primary when the promotion failed after freezing it: accept writes again. */
+export function thawPrimaryScript(): string {
+  return `${DETECT}
+${runSql('SET GLOBAL read_only = OFF;', 'SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF;')}`;
+}
