@@ -4,12 +4,16 @@ import { directory } from './directory.js';
 import { file } from './file.js';
 import { group } from './group.js';
 import { line } from './line.js';
+import { mysqlDatabase } from './mysql-database.js';
+import { mysqlReplica } from './mysql-replica.js';
+import { mysqlUser } from './mysql-user.js';
 import { packageType } from './package.js';
 import { service } from './service.js';
 import type { AnyResourceType } from './types.js';
+import { ufw } from './ufw.js';
 import { user } from './user.js';
 
 /** Every resource type, keyed by its name. */
 export const resourceTypes: Record<string, AnyResourceType> = Object.fromEntries(
-  [packageType, file, directory, service, command, user, group, line].map((type) => [type.name, type]),
+  [packageType, file, directory, service, command, user, group, line, ufw, mysqlDatabase, mysqlUser, mysqlReplica].map((type) => [type.name, type]),
 );

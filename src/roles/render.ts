@@ -14,6 +14,8 @@ hbs.registerHelper({
   or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
   join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
   json: (value: unknown) => JSON.stringify(value),
+  // {{last_octet address}}: the last number of an IPv4 address (e.g. a stable MySQL server_id).
+  last_octet: (address: unknown) => String(address).split('.').pop() ?? '',
   // {{addresses "app" exclude=inventory_hostname}}: comma-separated addresses of a group's hosts.
   addresses: (group: unknown, options: Handlebars.HelperOptions) => groupAddresses(options.data.root as TemplateContext, String(group), options.hash.exclude as string | undefined).join(','),
 });

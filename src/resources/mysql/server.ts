@@ -1,0 +1,48 @@
+/** The server as a probe sees it: installed and running or not, and which flavour. */
+import type { Fields } from '../probe-output.js';
+
+/** MariaDB, or Oracle MySQL 8. */
+export type Flavour = 'mariadb' | 'mysql';
+
+/** What the probe found about the server itself. */
+export type ServerState =
+  | { status: 'missing' }
+  | { status: 'down'; reason: string }
+  | { status: 'up'; version: string; flavour: Flavour; unsupported?: string };
+
+/** The server's flavour from `SELECT VERSION()`, e.g. "10.11.6-MariaDB-0+deb12u1" or "8.0.36". */
+export function flavourOf(version: string): Flavour {
+  return /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+}
+
+/** Why this server version cannot be managed, or undefined. MySQL needs 8.0.26+ (CHANGE REPLICATION SOURCE, mysqldump --source-data). */
+export function unsupportedReason(version: string): string | undefined {
+  if (flavourOf(version) === 'mariadb') {
+    const [major = 0, minor = 0] = numbers(version);
+    return major * 100 + minor < 1005 ? `MariaDB ${version} is too old (10.5 or newer is needed)` : undefined;
+  }
+  const [major = 0, minor = 0, patch = 0] = numbers(version);
+  return major * 10000 + minor * 100 + patch < 80026 ? `MySQL ${version} is too old (8.0.26 or newer is needed)` : undefined;
+}
+
+function numbers(version: string): number[] {
+  return (/^(\d+)\.(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
+}
+
+/** Reads the `server=`, `version=` and `reason=` fields every MySQL probe starts with. */
+export function parseServer(fields: Fields): ServerState {
+  const status = fields.get('server');
+  const version = fields.get('version');
+  if (status === 'up' && version !== undefined) {
+    const unsupported = unsupportedReason(version);
+    return unsupported === undefined ? { status, version, flavour: flavourOf(version) } : { status, version, flavour: flavourOf(version), unsupported };
+  }
+  if (status === 'down') return { status, reason: fields.get('reason') ?? '' };
+  return { status: 'missing' };
+}
+
+/** "server not installed yet" / "server not running (reason)": why the current state is unknown. */
+export function describeServer(server: Exclude<ServerState, { status: 'up' }>): string {
+  if (server.status === 'missing') return 'server not installed yet';
+  return server.reason === '' ? 'server not running' : `server not running: ${server.reason}`;
+}

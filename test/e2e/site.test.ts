@@ -1,0 +1,112 @@
+import { request } from 'node:https';
+import { connect } from 'node:net';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LAB_ADDRESSES, LAB_HOSTS, labExec, labReset } from '../lab/lab.js';
+import { labSecrets, provision, report } from './cli.js';
+
+const INV = 'inventory/lab.yaml';
+const LB = LAB_ADDRESSES['lb-01'];
+
+/** GET https://www.foobar.com/PATH from the control side, resolved to the load balancer. */
+function getSite(path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    // The lab's certificate is checked by the certificate tests; here the point is the proxying.
+    const req = request({ host: LB, port: 443, path, servername: 'www.foobar.com', headers: { host: 'www.foobar.com' }, rejectUnauthorized: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timed out: ${path}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Whether a TCP connection from the control side to a lab address opens within a second. */
+function opens(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 1000 });
+    socket.on('connect', () => (socket.destroy(), resolve(true)));
+    socket.on('timeout', () => (socket.destroy(), resolve(false)));
+    socket.on('error', () => resolve(false));
+  });
+}
+
+const onHost = async (host: string, command: string): Promise<string> => {
+  const r = await labExec(host, command);
+  if (r.code !== 0) throw new Error(`${host}: ${command} failed (${r.code}): ${r.stdout}${r.stderr}`);
+  return r.stdout;
+};
+
+/** Whether `host` opens a TCP connection to address:port (bash's /dev/tcp, 2 s). */
+const hostReaches = async (host: string, address: string, port: number): Promise<boolean> =>
+  (await labExec(host, `timeout 2 bash -c '</dev/tcp/${address}/${port}' 2>/dev/null`)).code === 0;
+
+describe('the reference site on the lab (inventory/lab.yaml)', () => {
+  beforeAll(async () => {
+    await labReset();
+  });
+
+  it('a first apply converges all three hosts', async () => {
+    const run = await provision(['apply', INV]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const secrets = Object.values(labSecrets());
+    expect(secrets.length).toBe(2);
+    for (const secret of secrets) expect(run.stdout + run.stderr).not.toContain(secret);
+  });
+
+  it('https://www.foobar.com answers from both app servers in turn, with HSTS, and HTTP redirects to HTTPS', async () => {
+    const answers = new Set<string>();
+    for (let i = 0; i < 6; i++) answers.add((await getSite('/')).body.trim());
+    expect([...answers].sort()).toEqual(['Hello from web-01', 'Hello from web-02']);
+    const health = await getSite('/health');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ database: 'ok' });
+    const redirect = await labExec('lb-01', 'curl -s -o /dev/null -w "%{http_code} %{redirect_url}" -H "Host: www.foobar.com" http://127.0.0.1/x');
+    expect(redirect.stdout).toBe('301 https://www.foobar.com/x');
+    expect(await onHost('lb-01', 'curl -s http://127.0.0.1:8081/nginx_status')).toMatch(/^Active connections: \d+/);
+  });
+
+  it('the firewall lets only the right peers in', async () => {
+    expect(await opens(LB, 443)).toBe(true);
+    expect(await opens(LAB_ADDRESSES['web-01'], 3000)).toBe(false);
+    expect(await opens(LAB_ADDRESSES['web-01'], 80)).toBe(false);
+    expect(await hostReaches('lb-01', LAB_ADDRESSES['web-01'], 80)).toBe(true);
+    expect(await hostReaches('web-02', LAB_ADDRESSES['web-01'], 3306)).toBe(true);
+    expect(await hostReaches('lb-01', LAB_ADDRESSES['web-01'], 3306)).toBe(false);
+  });
+
+  it('a row written on the primary appears on the replica within 5 s', async () => {
+    const marker = `row-${Date.now()}`;
+    await onHost('web-01', `mariadb app -e "CREATE TABLE IF NOT EXISTS e2e (v VARCHAR(64)); INSERT INTO e2e VALUES ('${marker}')"`);
+    const deadline = Date.now() + 5000;
+    let seen = '';
+    while (Date.now() < deadline && !seen.includes(marker)) {
+      seen = (await labExec('web-02', `mariadb -N -B app -e "SELECT v FROM e2e WHERE v='${marker}'"`)).stdout;
+    }
+    expect(seen.trim()).toBe(marker);
+  });
+
+  it('a second apply changes nothing on any host', async () => {
+    const r = report(await provision(['apply', INV, '--json']));
+    for (const host of LAB_HOSTS) expect(r.hosts[host]).toMatchObject({ changed: 0, failed: 0, unreachable: false });
+  });
+
+  it('plan shows a hand edit of an app server\'s nginx site, and apply repairs it', async () => {
+    await onHost('web-01', "sed -i 's/proxy_http_version 1.1;/proxy_http_version 1.0;/' /etc/nginx/sites-enabled/provision-app.conf");
+    const plan = await provision(['plan', INV, '--limit', 'web-01']);
+    expect(plan.stdout).toMatch(/^\s+-\s+proxy_http_version 1\.0;$/m);
+    expect(plan.stdout).toMatch(/^\s+\+\s+proxy_http_version 1\.1;$/m);
+    const run = report(await provision(['apply', INV, '--limit', 'web-01', '--json']));
+    expect(run.results.filter((r) => r.changed).map((r) => r.resource)).toEqual(['app site', 'reload nginx']);
+  });
+
+  it('an invalid nginx configuration is refused: the old one stays and nginx keeps serving', async () => {
+    const before = await onHost('lb-01', 'sha256sum /etc/nginx/sites-enabled/provision-loadbalancer.conf');
+    const run = await provision(['apply', INV, '--limit', 'lb-01', '-e', 'lb_backend_port=notaport']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('invalid port in "10.77.0.12:notaport"');
+    expect(await onHost('lb-01', 'sha256sum /etc/nginx/sites-enabled/provision-loadbalancer.conf')).toBe(before);
+    expect((await getSite('/')).body).toMatch(/^Hello from web-0[12]/);
+  });
+});
