@@ -105,7 +105,7 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
     const before = await onHost('lb-01', 'sha256sum /etc/nginx/sites-enabled/provision-loadbalancer.conf');
     const run = await provision(['apply', INV, '--limit', 'lb-01', '-e', 'lb_backend_port=notaport']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('invalid port in "10.77.0.12:notaport"');
+    expect(run.stdout).toContain('invalid port in upstream "10.77.0.12:notaport"');
     expect(await onHost('lb-01', 'sha256sum /etc/nginx/sites-enabled/provision-loadbalancer.conf')).toBe(before);
     expect((await getSite('/')).body).toMatch(/^Hello from web-0[12]/);
   });
