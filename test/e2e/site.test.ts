@@ -1,3 +1,4 @@
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -108,5 +109,34 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
     expect(run.stdout).toContain('invalid port in upstream "10.77.0.12:notaport"');
     expect(await onHost('lb-01', 'sha256sum /etc/nginx/sites-enabled/provision-loadbalancer.conf')).toBe(before);
     expect((await getSite('/')).body).toMatch(/^Hello from web-0[12]/);
+  });
+
+  it('promote makes the replica the primary, edits the inventory, and the site keeps answering', async () => {
+    // A copy beside inventory/lab.yaml, so its relative key paths still hold; promote edits it.
+    const inventory = 'inventory/promote-test.tmp.yaml';
+    copyFileSync(INV, inventory);
+    try {
+      const run = await provision(['promote', inventory, 'web-02']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toContain('web-02: replication stopped, accepting writes: it is the primary now');
+      expect(await onHost('web-02', 'mariadb -N -B -e "SELECT @@read_only"')).toBe('0\n');
+      const edited = readFileSync(inventory, 'utf8');
+      expect(edited).toContain('web-01: { address: 10.77.0.12, mysql_role: replica, mysql_primary: web-02 }');
+      expect(edited).toMatch(/web-02: \{ address: 10\.77\.0\.13, user: deploy, become: true, mysql_role: primary \}/);
+
+      const apply = await provision(['apply', inventory]);
+      expect(apply.code, apply.stdout).toBe(0);
+      const marker = `after-promote-${Date.now()}`;
+      await onHost('web-02', `mariadb app -e "CREATE TABLE IF NOT EXISTS e2e (v VARCHAR(64)); INSERT INTO e2e VALUES ('${marker}')"`);
+      const deadline = Date.now() + 5000;
+      let seen = '';
+      while (Date.now() < deadline && !seen.includes(marker)) seen = (await labExec('web-01', `mariadb -N -B app -e "SELECT v FROM e2e WHERE v='${marker}'"`)).stdout;
+      expect(seen.trim()).toBe(marker);
+      expect((await getSite('/health')).status).toBe(200);
+      const again = report(await provision(['apply', inventory, '--json']));
+      for (const host of LAB_HOSTS) expect(again.hosts[host]).toMatchObject({ changed: 0, failed: 0 });
+    } finally {
+      rmSync(inventory, { force: true });
+    }
   });
 });
