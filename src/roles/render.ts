@@ -1,5 +1,7 @@
 import Handlebars from 'handlebars';
 import { UserError, type SourcePosition } from '../errors.js';
+import { BACKEND_NAME, ensureCa, serverCertificate } from '../pki/internal-ca.js';
+import { stateDir } from '../pki/state-dir.js';
 import { Secret } from '../secrets.js';
 
 /** Variables a template sees. */
@@ -14,11 +16,21 @@ hbs.registerHelper({
   or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
   join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
   json: (value: unknown) => JSON.stringify(value),
+  // Backend TLS material from the internal CA on the control node, made on first use.
+  internal_ca_cert: () => ensureCa(stateDir()).certificate,
+  internal_tls_cert: (options: Handlebars.HelperOptions) => hostCertificate(options).certificate,
+  internal_tls_key: (options: Handlebars.HelperOptions) => hostCertificate(options).key.reveal(),
+  internal_tls_name: () => BACKEND_NAME,
   // {{last_octet address}}: the last number of an IPv4 address (e.g. a stable MySQL server_id).
   last_octet: (address: unknown) => String(address).split('.').pop() ?? '',
   // {{addresses "app" exclude=inventory_hostname}}: comma-separated addresses of a group's hosts.
   addresses: (group: unknown, options: Handlebars.HelperOptions) => groupAddresses(options.data.root as TemplateContext, String(group), options.hash.exclude as string | undefined).join(','),
 });
+
+function hostCertificate(options: Handlebars.HelperOptions) {
+  const root = options.data.root as TemplateContext;
+  return serverCertificate(stateDir(), String(root.inventory_hostname), String(root.address ?? root.inventory_hostname));
+}
 
 /** Addresses of the hosts of `group` (from hostvars), in inventory order, without `exclude`. */
 export function groupAddresses(context: TemplateContext, group: string, exclude?: string): string[] {

@@ -91,8 +91,8 @@ describe('the mysql role on web-01 (primary) and web-02 (replica)', () => {
     expect(await onHost(REPLICA, 'ls -A /tmp')).toBe(tmpBefore);
 
     expect(await threads()).toBe('Yes Yes');
-    expect(await sql(REPLICA, 'SELECT @@read_only, @@server_id')).toBe('1\t11\n');
-    expect(await sql(PRIMARY, 'SELECT @@read_only, @@server_id')).toBe('0\t10\n');
+    expect(await sql(REPLICA, 'SELECT @@read_only, @@server_id')).toBe('1\t13\n');
+    expect(await sql(PRIMARY, 'SELECT @@read_only, @@server_id')).toBe('0\t12\n');
     expect(await sql(PRIMARY, "SELECT Host FROM mysql.user WHERE User = 'repl'")).toBe(`${LAB_ADDRESSES[REPLICA]}\n`);
     expect(await sql(PRIMARY, "SELECT COUNT(*) FROM mysql.user WHERE User = 'app'")).toBe('3\n');
   });

@@ -111,6 +111,38 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
     expect((await getSite('/')).body).toMatch(/^Hello from web-0[12]/);
   });
 
+  it('only a change to the app\'s code, unit or environment restarts it', async () => {
+    const mainPid = (): Promise<string> => onHost('web-02', 'systemctl show -p MainPID --value app');
+    const before = await mainPid();
+    await onHost('web-02', 'echo "hand edit" >> /etc/motd');
+    expect((await provision(['apply', INV, '--limit', 'web-02'])).code).toBe(0);
+    expect(await mainPid()).toBe(before);
+    await onHost('web-02', 'echo "// hand edit" >> /opt/app/server.js');
+    const run = report(await provision(['apply', INV, '--limit', 'web-02', '--json']));
+    expect(run.results.filter((r) => r.changed).map((r) => r.resource)).toEqual(['app code', 'restart app']);
+    expect(await mainPid()).not.toBe(before);
+  });
+
+  it('backend_tls: the load balancer talks HTTPS to the app servers, verified against the internal CA', async () => {
+    const on = await provision(['apply', INV, '--diff', '-e', '{"backend_tls": true}']);
+    expect(on.code, on.stdout + on.stderr).toBe(0);
+    expect(on.stdout).toContain('+++ /etc/nginx/provision-tls/backend.key');
+    expect(on.stdout).not.toContain('PRIVATE KEY');
+    const answers = new Set<string>();
+    for (let i = 0; i < 6; i++) answers.add((await getSite('/')).body.trim());
+    expect([...answers].sort()).toEqual(['Hello from web-01', 'Hello from web-02']);
+    const direct = await onHost('lb-01', 'curl -s --cacert /etc/nginx/provision-tls/internal-ca.crt --resolve backend.provision.internal:443:10.77.0.12 https://backend.provision.internal/');
+    expect(direct).toBe('Hello from web-01\n');
+    expect(await hostReaches('lb-01', LAB_ADDRESSES['web-02'], 443)).toBe(true);
+    expect(await hostReaches('lb-01', LAB_ADDRESSES['web-02'], 80)).toBe(false);
+    expect(await opens(LAB_ADDRESSES['web-02'], 443)).toBe(false);
+
+    const off = await provision(['apply', INV]);
+    expect(off.code, off.stdout).toBe(0);
+    expect((await getSite('/')).body).toMatch(/^Hello from web-0[12]/);
+    expect(await hostReaches('lb-01', LAB_ADDRESSES['web-02'], 80)).toBe(true);
+  });
+
   it('promote makes the replica the primary, edits the inventory, and the site keeps answering', async () => {
     // A copy beside inventory/lab.yaml, so its relative key paths still hold; promote edits it.
     const inventory = 'inventory/promote-test.tmp.yaml';

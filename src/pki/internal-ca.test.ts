@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MASK } from '../secrets.js';
+import { BACKEND_NAME, ensureCa, serverCertificate, stillGood, subjectAltNames } from './internal-ca.js';
+
+describe('subjectAltNames', () => {
+  it.each([
+    ['web-01', '10.0.0.12', ['DNS:web-01', `DNS:${BACKEND_NAME}`, 'IP:10.0.0.12']],
+    ['web-01', 'fd00::12', ['DNS:web-01', `DNS:${BACKEND_NAME}`, 'IP:fd00::12']],
+    ['web-01', 'web-01.example.net', ['DNS:web-01', `DNS:${BACKEND_NAME}`, 'DNS:web-01.example.net']],
+    ['web-01', 'web-01', ['DNS:web-01', `DNS:${BACKEND_NAME}`]],
+  ])('%s at %s', (host, address, names) => {
+    expect(subjectAltNames(host, address)).toEqual(names);
+  });
+});
+
+describe('the internal CA', () => {
+  const state = mkdtempSync(join(tmpdir(), 'provision-ca-'));
+
+  it('issues a server certificate the CA verifies, with the host names and address, and keeps keys private', () => {
+    const issued = serverCertificate(state, 'web-01', '10.0.0.12');
+    const cert = new X509Certificate(issued.certificate);
+    expect(cert.verify(new X509Certificate(issued.ca).publicKey)).toBe(true);
+    expect(cert.subjectAltName).toBe(`DNS:web-01, DNS:${BACKEND_NAME}, IP Address:10.0.0.12`);
+    expect(issued.key.reveal()).toContain('BEGIN PRIVATE KEY');
+    expect(JSON.stringify({ key: issued.key })).toBe(`{"key":"${MASK}"}`);
+    expect(statSync(join(state, 'internal-ca', 'ca.key')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(state, 'internal-ca', 'issued', 'web-01.key')).mode & 0o777).toBe(0o600);
+    const verify = join(state, 'chain.pem');
+    writeFileSync(verify, issued.certificate);
+    expect(execFileSync('openssl', ['verify', '-CAfile', join(state, 'internal-ca', 'ca.crt'), verify]).toString()).toContain(': OK');
+  });
+
+  it('reuses a certificate that is still good, and reissues when the address changes', () => {
+    const first = serverCertificate(state, 'web-02', '10.0.0.13');
+    expect(serverCertificate(state, 'web-02', '10.0.0.13').certificate).toBe(first.certificate);
+    const moved = serverCertificate(state, 'web-02', '10.0.0.99');
+    expect(moved.certificate).not.toBe(first.certificate);
+    expect(new X509Certificate(moved.certificate).subjectAltName).toContain('IP Address:10.0.0.99');
+    expect(ensureCa(state).certificate).toBe(first.ca);
+  });
+
+  it('is not good any more close to expiry', () => {
+    const pem = serverCertificate(state, 'web-03', '10.0.0.14').certificate;
+    const names = subjectAltNames('web-03', '10.0.0.14');
+    expect(stillGood(pem, names)).toBe(true);
+    expect(stillGood(pem, names, new Date(Date.now() + 340 * 86_400_000))).toBe(false);
+  });
+});

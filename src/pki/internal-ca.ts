@@ -1,0 +1,75 @@
+/**
+ * The internal CA that secures traffic between the load balancer and the app
+ * servers (backend TLS). Its key never leaves the control node; server keys
+ * and certificates are made here with openssl (argv only holds file names)
+ * and kept beside it, so they are reused run after run.
+ */
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Secret } from '../secrets.js';
+
+/** A server's certificate material, in PEM. */
+export interface IssuedCertificate {
+  /** The server certificate. */
+  certificate: string;
+  /** Its private key: a Secret, masked in every output. */
+  key: Secret;
+  /** The CA certificate that clients trust. */
+  ca: string;
+}
+
+/** The DNS name every backend certificate carries, so the load balancer can check one name for all backends. */
+export const BACKEND_NAME = 'backend.provision.internal';
+
+/** Renew a server certificate when it has fewer days left than this. */
+const RENEW_DAYS = 30;
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** The CA in `dir/internal-ca`, created on first use (EC P-256, 10 years). */
+export function ensureCa(stateDir: string): { dir: string; certificate: string } {
+  const dir = join(stateDir, 'internal-ca');
+  mkdirSync(join(dir, 'issued'), { recursive: true, mode: 0o700 });
+  if (!existsSync(join(dir, 'ca.crt'))) {
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca.key.tmp'], dir);
+    openssl(['req', '-x509', '-new', '-key', 'ca.key.tmp', '-subj', '/CN=provision internal CA', '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.crt.tmp'], dir);
+    chmodSync(join(dir, 'ca.key.tmp'), 0o600);
+    execFileSync('mv', ['ca.key.tmp', 'ca.key'], { cwd: dir });
+    execFileSync('mv', ['ca.crt.tmp', 'ca.crt'], { cwd: dir });
+  }
+  return { dir, certificate: readFileSync(join(dir, 'ca.crt'), 'utf8') };
+}
+
+/** Subject alternative names for a host: its name, the shared backend name, and its address. */
+export function subjectAltNames(hostName: string, address: string): string[] {
+  const ip = /^[0-9.]+$/.test(address) || address.includes(':');
+  return [`DNS:${hostName}`, `DNS:${BACKEND_NAME}`, ...(ip ? [`IP:${address}`] : address !== hostName ? [`DNS:${address}`] : [])];
+}
+
+/** Whether an existing certificate can be kept: same names, not close to expiry. */
+export function stillGood(pem: string, names: string[], now = new Date()): boolean {
+  const cert = new X509Certificate(pem);
+  const have = (cert.subjectAltName ?? '').split(', ').map((n) => n.replace(/^IP Address:/, 'IP:')).sort();
+  const daysLeft = (new Date(cert.validTo).getTime() - now.getTime()) / 86_400_000;
+  return JSON.stringify(have) === JSON.stringify([...names].sort()) && daysLeft > RENEW_DAYS;
+}
+
+/** A server certificate for the host signed by the internal CA (1 year), issued or reused. */
+export function serverCertificate(stateDir: string, hostName: string, address: string): IssuedCertificate {
+  const ca = ensureCa(stateDir);
+  const names = subjectAltNames(hostName, address);
+  const base = join(ca.dir, 'issued', hostName.replace(/[^A-Za-z0-9_.-]/g, '_'));
+  if (!existsSync(`${base}.crt`) || !stillGood(readFileSync(`${base}.crt`, 'utf8'), names)) {
+    const ext = `${base}.ext`;
+    writeFileSync(ext, `subjectAltName=${names.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${base}.key`], ca.dir);
+    chmodSync(`${base}.key`, 0o600);
+    openssl(['req', '-new', '-key', `${base}.key`, '-subj', `/CN=${hostName}`, '-out', `${base}.csr`], ca.dir);
+    openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '365', '-extfile', ext, '-out', `${base}.crt`], ca.dir);
+  }
+  return { certificate: readFileSync(`${base}.crt`, 'utf8'), key: new Secret(readFileSync(`${base}.key`, 'utf8')), ca: ca.certificate };
+}
