@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAB_HOSTS, fingerprint, labExec, labReset, labStart, labStop } from '../lab/lab.js';
+import { LAB_HOSTS, fingerprint, labExec, labRun, labReset, labStart, labStop } from '../lab/lab.js';
 import { TEST_SECRET, provision, report, type JsonReport } from './cli.js';
 
 const INV = 'test/fixtures/project/inventory.yaml';
@@ -10,11 +10,7 @@ const INV = 'test/fixtures/project/inventory.yaml';
 /** host|resource of every result that changed (or would change). */
 const changedSet = (r: JsonReport): string[] => r.results.filter((x) => x.changed).map((x) => `${x.host}|${x.resource}`).sort();
 
-const onHost = async (host: string, command: string): Promise<string> => {
-  const r = await labExec(host, command);
-  if (r.code !== 0) throw new Error(`${host}: ${command} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-};
+const onHost = labRun;
 
 describe('the engine on three fresh lab hosts', () => {
   beforeAll(async () => {

@@ -6,18 +6,14 @@
  */
 import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAB_ADDRESSES, labExec } from '../lab/lab.js';
+import { LAB_ADDRESSES, labRun } from '../lab/lab.js';
 import { provision, report } from './cli.js';
 
 const INV = 'test/fixtures/firewall/inventory.yaml';
 const HOST = 'lb-01';
 const ADDRESS = LAB_ADDRESSES[HOST];
 
-const onHost = async (command: string): Promise<string> => {
-  const r = await labExec(HOST, command);
-  if (r.code !== 0) throw new Error(`${HOST}: ${command} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-};
+const onHost = (command: string): Promise<string> => labRun(HOST, command);
 
 /** ufw off with no rules, no test listener: how the other test files expect lb-01. */
 const openHost = (): Promise<string> =>

@@ -3,7 +3,7 @@
  * Touches web-01 and web-02 only (other engineers' tests use lb-01).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAB_ADDRESSES, labExec } from '../lab/lab.js';
+import { LAB_ADDRESSES, labRun } from '../lab/lab.js';
 import { type CliRun, type JsonReport, provision, report } from './cli.js';
 
 const INV = 'test/fixtures/mysql/inventory.yaml';
@@ -14,11 +14,7 @@ const ENV = { APP_DB_PASSWORD: APP_PASSWORD, MYSQL_REPLICATION_PASSWORD: REPLICA
 const PRIMARY = 'web-01';
 const REPLICA = 'web-02';
 
-const onHost = async (host: string, command: string): Promise<string> => {
-  const r = await labExec(host, command);
-  if (r.code !== 0) throw new Error(`${host}: ${command} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-};
+const onHost = labRun;
 /** SQL run as root on a host (trusted test text, single quotes only). */
 const sql = (host: string, text: string): Promise<string> => onHost(host, `mariadb -N -B -e "${text}"`);
 const run = (args: string[]): Promise<CliRun> => provision(args, { env: ENV });

@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAB_ADDRESSES, LAB_HOSTS, labExec, labReset } from '../lab/lab.js';
+import { LAB_ADDRESSES, LAB_HOSTS, labExec, labRun, labReset } from '../lab/lab.js';
 import { labSecrets, provision, report } from './cli.js';
 
 const INV = 'inventory/lab.yaml';
@@ -33,11 +33,7 @@ function opens(host: string, port: number): Promise<boolean> {
   });
 }
 
-const onHost = async (host: string, command: string): Promise<string> => {
-  const r = await labExec(host, command);
-  if (r.code !== 0) throw new Error(`${host}: ${command} failed (${r.code}): ${r.stdout}${r.stderr}`);
-  return r.stdout;
-};
+const onHost = labRun;
 
 /** Whether `host` opens a TCP connection to address:port (bash's /dev/tcp, 2 s). */
 const hostReaches = async (host: string, address: string, port: number): Promise<boolean> =>

@@ -17,14 +17,11 @@ import {
   labReset,
   labStart,
   labStatus,
+  labRun,
   labStop,
 } from './lab.js';
 
-const onHost = async (host: string, command: string): Promise<string> => {
-  const r = await labExec(host, command);
-  if (r.code !== 0) throw new Error(`${host}: ${command} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-};
+const onHost = labRun;
 
 describe('the lab', () => {
   beforeAll(async () => {

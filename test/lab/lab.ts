@@ -146,6 +146,13 @@ export async function labExec(host: string, command: string): Promise<ExecResult
   return runLab(['exec', host, command]);
 }
 
+/** Runs a command on a lab host as root and returns its stdout; throws with the output when it fails. */
+export async function labRun(host: string, command: string): Promise<string> {
+  const r = await labExec(host, command);
+  if (r.code !== 0) throw new Error(`${host}: ${command} failed (${r.code}): ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
 /** Paths whose files a provisioning run may change. */
 const FINGERPRINT_ROOTS = ['/etc', '/opt', '/srv', '/home', '/usr/local', '/var/www'];
 /** Paths that change by themselves, or belong to the lab. */
