@@ -131,3 +131,32 @@ describe('role dependencies', () => {
     expect(() => buildPlans(inv, inv.hosts, { rolesDirs: [rolesDir], templateDirs: [], tags: [] })).toThrow(/roles\/b\/role\.yaml:1:11: role dependency cycle: a → b → a/);
   });
 });
+
+describe('the app role', () => {
+  function appPlan(extraVars: Record<string, unknown>) {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-app-'));
+    mkdirSync(join(dir, 'release'));
+    writeFileSync(join(dir, 'release', 'main.js'), 'console.log(1)\n');
+    writeFileSync(join(dir, 'site.yaml'), 'all:\n  vars: { app_db_password: pw-for-tests }\n  children:\n    app:\n      roles: [app]\n      hosts:\n        web-01: { address: 10.0.0.12 }\n');
+    const inv = loadInventory(join(dir, 'site.yaml'), { env: {}, extraVars });
+    const [plan] = buildPlans(inv, inv.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
+    return { dir, plan: plan! };
+  }
+  const unitOf = (plan: ReturnType<typeof appPlan>['plan']) => (plan.resources.find((r) => r.label === 'app systemd unit')!.desired as { content: string }).content;
+
+  it('ships the default app from templates/ by default', () => {
+    const { plan } = appPlan({});
+    expect(plan.resources.map((r) => r.label)).toContain('app code');
+    expect(plan.resources.map((r) => r.label)).not.toContain('app release');
+    expect(unitOf(plan)).toContain('ExecStart=/usr/bin/node /opt/app/server.js\n');
+  });
+
+  it('deploys your own app from a directory relative to the inventory', () => {
+    const { dir, plan } = appPlan({ app_archive: 'release', app_main: 'main.js' });
+    const release = plan.resources.find((r) => r.label === 'app release')!;
+    expect(release.desired).toMatchObject({ src: join(dir, 'release'), dest: '/opt/app/current', group: 'app' });
+    expect(release.notify).toHaveLength(1);
+    expect(plan.resources.map((r) => r.label)).not.toContain('app code');
+    expect(unitOf(plan)).toContain('ExecStart=/usr/bin/node /opt/app/current/main.js\n');
+  });
+});

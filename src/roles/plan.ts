@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import type { Inventory, InventoryHost, RoleRef } from '../inventory/index.js';
 import { resourceTypes } from '../resources/index.js';
@@ -75,7 +75,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {
-          const planned = planDeclaration(decl, role, context, host.name, options.templateDirs);
+          const planned = planDeclaration(decl, role, context, host.name, options.templateDirs, inventory.dir);
           if (planned) plannedHandlers.set(name, planned);
         } catch (err) {
           collect(err);
@@ -84,7 +84,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       for (const decl of role.resources) {
         if (!selectedByTags(decl, role, options.tags)) continue;
         try {
-          const planned = planDeclaration(decl, role, context, host.name, options.templateDirs);
+          const planned = planDeclaration(decl, role, context, host.name, options.templateDirs, inventory.dir);
           if (!planned) continue;
           planned.notify = decl.notify.flatMap((n) => {
             const handler = plannedHandlers.get(n);
@@ -144,7 +144,7 @@ function selectedByTags(decl: Declaration, role: Role, tags: string[]): boolean 
 }
 
 /** Renders and validates one declaration for a host; undefined when its `when:` is false. */
-function planDeclaration(decl: Declaration, role: Role, context: TemplateContext, hostName: string, templateDirs: string[]): PlannedResource | undefined {
+function planDeclaration(decl: Declaration, role: Role, context: TemplateContext, hostName: string, templateDirs: string[], baseDir: string): PlannedResource | undefined {
   if (decl.when !== undefined && !isTruthy(renderValue(decl.when, context, decl.position, hostName))) return undefined;
   const args = Object.fromEntries(Object.entries(decl.args).map(([key, value]) => [key, renderValue(value, context, decl.argPositions[key] ?? decl.position, hostName)]));
   if (typeof args.template === 'string') {
@@ -153,6 +153,8 @@ function planDeclaration(decl: Declaration, role: Role, context: TemplateContext
     delete args.template;
     args.content = renderText(readFileSync(file, 'utf8'), context, { file, line: 1, col: 1 }, hostName);
   }
+  // A control-node path (an archive's src) is relative to the inventory's directory.
+  if (typeof args.src === 'string' && args.src !== '' && !isAbsolute(args.src)) args.src = resolve(baseDir, args.src);
   const type = resourceTypes[decl.type]!;
   let desired: unknown;
   try {

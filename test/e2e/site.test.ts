@@ -139,6 +139,16 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
     expect(await hostReaches('lb-01', LAB_ADDRESSES['web-02'], 80)).toBe(true);
   });
 
+  it('deploys a user\'s own app from a directory, and back to the default app', async () => {
+    const release = JSON.stringify({ app_archive: '../test/fixtures/app-release', app_main: 'main.js' });
+    const deployed = await provision(['apply', INV, '--limit', 'web-01', '-e', release]);
+    expect(deployed.code, deployed.stdout).toBe(0);
+    expect(await onHost('lb-01', 'curl -s http://10.77.0.12/')).toBe('Release 2 on web-01\n');
+    expect(report(await provision(['apply', INV, '--limit', 'web-01', '-e', release, '--json'])).hosts['web-01']).toMatchObject({ changed: 0 });
+    expect((await provision(['apply', INV, '--limit', 'web-01'])).code).toBe(0);
+    expect(await onHost('lb-01', 'curl -s http://10.77.0.12/')).toBe('Hello from web-01\n');
+  });
+
   it('promote makes the replica the primary, edits the inventory, and the site keeps answering', async () => {
     // A copy beside inventory/lab.yaml, so its relative key paths still hold; promote edits it.
     const inventory = 'inventory/promote-test.tmp.yaml';

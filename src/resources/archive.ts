@@ -1,0 +1,127 @@
+/**
+ * `archive`: a directory on the host whose content is exactly a tree from the
+ * control node (a directory, or a .tar / .tar.gz file), e.g. an application
+ * release. The host keeps the content's sha256 in `DEST/.provision-archive`,
+ * so the probe never reads the tree; a new release is unpacked beside the old
+ * one and swapped in with two renames.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { heredocBase64, quote } from '../shell/quote.js';
+import { absolutePath, type Args, onlyKeys, optionalMode, optionalString } from './args.js';
+import { parseFields } from './probe-output.js';
+import { FAIL_FUNCTION, lines } from './script.js';
+import { ArgError, type Change, type ResourceType } from './types.js';
+
+/** Validated `archive` declaration. */
+export interface ArchiveDesired {
+  /** The control-node path it comes from (for messages). */
+  src: string;
+  /** Absolute directory on the host that holds the unpacked content. */
+  dest: string;
+  /** sha256 of the content (of the tar stream; for a directory, of a reproducible tar of it). */
+  sha256: string;
+  /** The bytes to send: a gzipped tar. */
+  payload: Buffer;
+  /** Owner and group given to every unpacked file (default root). */
+  owner?: string;
+  /** Group of every unpacked file. */
+  group?: string;
+  /** Mode of the top directory (default 0755). */
+  mode: string;
+}
+
+/** The content marker found on the host, or undefined when DEST has none. */
+export interface ArchiveCurrent {
+  /** sha256 recorded by the last unpack. */
+  sha256?: string;
+  /** Whether DEST exists. */
+  exists: boolean;
+}
+
+const MARKER = '.provision-archive';
+
+/** The tar stream of a control-node directory, reproducible: sorted names, fixed owners and times. */
+function tarDirectory(dir: string): Buffer {
+  return execFileSync('tar', ['-C', dir, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--exclude', MARKER, '-cf', '-', '.'], { maxBuffer: 1 << 30 });
+}
+
+/** Reads the source: a directory is tarred, a .tar is gzipped, a .tar.gz/.tgz is sent as is. */
+function readSource(src: string): { sha256: string; payload: Buffer } {
+  if (!existsSync(src)) throw new ArgError('src', `'src' ${src} does not exist on the control node`);
+  if (statSync(src).isDirectory()) {
+    const tar = tarDirectory(src);
+    return { sha256: sha256(tar), payload: gzipSync(tar) };
+  }
+  if (/\.(tar\.gz|tgz)$/.test(src)) {
+    const bytes = readFileSync(src);
+    return { sha256: sha256(bytes), payload: bytes };
+  }
+  if (src.endsWith('.tar')) {
+    const bytes = readFileSync(src);
+    return { sha256: sha256(bytes), payload: gzipSync(bytes) };
+  }
+  throw new ArgError('src', `'src' must be a directory, a .tar, .tar.gz or .tgz file, got ${src}`);
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function validate(args: Args): ArchiveDesired {
+  onlyKeys(args, ['src', 'dest', 'owner', 'group', 'mode']);
+  const src = absolutePath(args, 'src');
+  const dest = absolutePath(args, 'dest').replace(/\/+$/, '');
+  if (dest === '' || dest.split('/').length < 3) throw new ArgError('dest', `'dest' must be at least two levels deep (it is replaced as a whole), got '${dest || '/'}'`);
+  return { src, dest, ...readSource(src), owner: optionalString(args, 'owner'), group: optionalString(args, 'group'), mode: optionalMode(args, 'mode') ?? '0755' };
+}
+
+function probe(desired: ArchiveDesired): string {
+  const dest = quote(desired.dest);
+  return lines(`if [ -d ${dest} ]; then echo exists=yes; else echo exists=no; fi`, `if [ -f ${quote(`${desired.dest}/${MARKER}`)} ]; then printf 'sha256=%s\\n' "$(cat ${quote(`${desired.dest}/${MARKER}`)})"; fi`);
+}
+
+function parse(output: string): ArchiveCurrent {
+  const fields = parseFields(output);
+  return { exists: fields.get('exists') === 'yes', sha256: fields.get('sha256') };
+}
+
+function diff(desired: ArchiveDesired, current: ArchiveCurrent): Change[] {
+  if (current.sha256 === desired.sha256) return [];
+  const from = current.sha256 ? `content ${current.sha256.slice(0, 12)}` : current.exists ? 'a directory provision did not unpack' : 'absent';
+  return [{ summary: `${from} → ${desired.src} (${desired.sha256.slice(0, 12)}, ${desired.payload.length} bytes packed)` }];
+}
+
+function apply(desired: ArchiveDesired): string {
+  const dest = quote(desired.dest);
+  const ownership = desired.owner || desired.group ? `chown -R ${quote(`${desired.owner ?? 'root'}${desired.group ? `:${desired.group}` : ''}`)} "$new"` : undefined;
+  return lines(
+    FAIL_FUNCTION,
+    `mkdir -p "$(dirname ${dest})"`,
+    `new=$(mktemp -d ${quote(`${desired.dest}.new.XXXXXX`)})`,
+    `old=${quote(`${desired.dest}.old.`)}$$`,
+    // A here-document cannot be followed by a pipe on its closing line: group it.
+    `{ ${heredocBase64(desired.payload)}`,
+    `} | tar -xzf - -C "$new" --no-same-owner || { rm -rf "$new"; fail ${quote(`unpacking ${desired.src} failed`)}; }`,
+    `printf '%s\\n' ${quote(desired.sha256)} > "$new/${MARKER}"`,
+    ownership,
+    `chmod ${desired.mode} "$new"`,
+    // Two renames: the old tree is never half-replaced.
+    `if [ -e ${dest} ]; then mv ${dest} "$old"; fi`,
+    `mv "$new" ${dest}`,
+    `rm -rf "$old"`,
+  );
+}
+
+/** The `archive` resource type. */
+export const archive: ResourceType<ArchiveDesired, ArchiveCurrent> = {
+  name: 'archive',
+  validate,
+  label: (desired) => desired.dest,
+  probe,
+  parse,
+  diff,
+  apply,
+};
