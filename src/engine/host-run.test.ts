@@ -1,0 +1,181 @@
+/**
+ * The per-host flow, on stand-in resource types whose scripts work on files in
+ * a temp directory, through a connection that runs the scripts with the local
+ * sh. Pure engine logic: batching, re-reading after side effects, handlers,
+ * check mode, failures.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { InventoryHost } from '../inventory/index.js';
+import type { HostPlan, PlannedResource } from '../roles/plan.js';
+import type { AnyResourceType, ResourceType } from '../resources/types.js';
+import { quote } from '../shell/quote.js';
+import type { Connection, ExecResult } from '../transport/types.js';
+import { runHost } from './host-run.js';
+import type { RunEvent } from './results.js';
+
+/** A file with some content. */
+const marker: ResourceType<{ path: string; content: string }, string | undefined> = {
+  name: 'marker',
+  validate: (a) => a as { path: string; content: string },
+  label: (d) => d.path,
+  probe: (d) => `if [ -f ${quote(d.path)} ]; then cat ${quote(d.path)}; else echo '<absent>'; fi`,
+  parse: (out) => (out === '<absent>\n' ? undefined : out),
+  diff: (d, c) => (c === d.content ? [] : [{ summary: `${c === undefined ? 'absent' : 'other content'} → wanted` }]),
+  apply: (d) => `printf '%s' ${quote(d.content)} > ${quote(d.path)}`,
+};
+
+/** Like a package: installing it also writes files (side effects), applied together, and makes the engine read again. */
+const installer: ResourceType<{ flag: string; writes: Record<string, string> }, boolean> = {
+  name: 'installer',
+  validate: (a) => a as { flag: string; writes: Record<string, string> },
+  label: (d) => d.flag,
+  probe: (d) => `test -e ${quote(d.flag)} && echo yes || echo no`,
+  parse: (out) => out.trim() === 'yes',
+  diff: (_, installed) => (installed ? [] : [{ summary: 'absent → present' }]),
+  apply: () => 'exit 99',
+  applyMany: (items) =>
+    items.flatMap(({ desired }) => [`touch ${quote(desired.flag)}`, ...Object.entries(desired.writes).map(([p, c]) => `printf '%s' ${quote(c)} > ${quote(p)}`)]).join('\n') + `\necho x >> ${quote(`${items[0]!.desired.flag}.calls`)}`,
+  reprobeAfter: true,
+};
+
+/** Always acts: appends a line (a handler, or a step that fails with `fail`). */
+const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
+  name: 'counter',
+  validate: (a) => a as { path: string },
+  label: (d) => d.path,
+  probe: () => 'true',
+  parse: () => null,
+  diff: () => [{ summary: 'run' }],
+  apply: (d) => (d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
+};
+
+const at = { file: 'role.yaml', line: 1, col: 1 };
+const planned = (type: AnyResourceType, desired: object, notify: string[] = []): PlannedResource => ({ role: 'test', type, desired, label: `${type.name} ${type.label(desired)}`, notify, position: at });
+const host = { name: 'h1', connection: { address: 'x', port: 22, become: false }, groups: ['all'], roles: [], vars: {} } as InventoryHost;
+
+/** A connection that runs each script with the local sh, counting calls; `dropAfter` ends the connection after that many calls. */
+function localConnection(dropAfter = Infinity): Connection & { scripts: string[] } {
+  const scripts: string[] = [];
+  return {
+    scripts,
+    stats: { execs: 0, bytesSent: 0, bytesReceived: 0 },
+    async runScript(script, options): Promise<ExecResult> {
+      scripts.push(script);
+      this.stats.execs++;
+      if (scripts.length > dropAfter) return { stdout: '', stderr: '', code: null };
+      let stdout = '';
+      let code = 0;
+      try {
+        stdout = execFileSync('sh', ['-s'], { input: script }).toString();
+      } catch (err) {
+        const e = err as { status: number; stdout: Buffer };
+        code = e.status;
+        stdout = e.stdout.toString();
+      }
+      options?.onStdout?.(stdout);
+      return { stdout, stderr: '', code };
+    },
+    async close() {},
+  };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'provision-engine-'));
+});
+
+async function run(plan: HostPlan, connection: Connection, check = false) {
+  const events: RunEvent[] = [];
+  const result = await runHost(plan, { check, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: async () => connection, onEvent: (e) => events.push(e) });
+  return { result, events };
+}
+
+describe('runHost', () => {
+  it('check mode: one probe call, nothing changes, changes reported', async () => {
+    const plan: HostPlan = { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
+    const connection = localConnection();
+    const { result } = await run(plan, connection, true);
+    expect(connection.scripts).toHaveLength(1);
+    expect(existsSync(join(dir, 'a'))).toBe(false);
+    expect(result).toMatchObject({ ok: 0, changed: 1, failed: 0, unreachable: false });
+  });
+
+  it('apply: one probe call and one apply call; a handler notified twice runs once, last', async () => {
+    const log = join(dir, 'handler.log');
+    const handler = planned(counter, { path: log });
+    const plan: HostPlan = {
+      host,
+      resources: [planned(marker, { path: join(dir, 'a'), content: 'A' }, ['reload']), planned(marker, { path: join(dir, 'b'), content: 'B' }, ['reload']), planned(marker, { path: join(dir, 'c'), content: 'C' })],
+      handlers: new Map([['reload', handler]]),
+    };
+    writeFileSync(join(dir, 'c'), 'C');
+    const connection = localConnection();
+    const { result } = await run(plan, connection);
+    expect(connection.scripts).toHaveLength(2);
+    expect(readFileSync(log, 'utf8')).toBe('ran\n');
+    expect(result.results.map((r) => `${r.status} ${r.resource}${r.handler ? ' (handler)' : ''}`)).toEqual([`ok marker ${dir}/c`, `changed marker ${dir}/a`, `changed marker ${dir}/b`, `changed counter ${log} (handler)`]);
+
+    const again = localConnection();
+    const second = await run(plan, again);
+    expect(again.scripts).toHaveLength(1);
+    expect(second.result).toMatchObject({ ok: 3, changed: 0 });
+  });
+
+  it('after a package-like install, what follows is read again: a file the install wrote is already in state', async () => {
+    const plan: HostPlan = {
+      host,
+      resources: [
+        planned(installer, { flag: join(dir, 'pkg1'), writes: { [join(dir, 'conf')]: 'default' } }),
+        planned(marker, { path: join(dir, 'conf'), content: 'default' }),
+        planned(installer, { flag: join(dir, 'pkg2'), writes: {} }),
+        planned(marker, { path: join(dir, 'other'), content: 'X' }),
+      ],
+      handlers: new Map(),
+    };
+    const connection = localConnection();
+    const { result } = await run(plan, connection);
+    expect(connection.scripts).toHaveLength(4);
+    expect(readFileSync(join(dir, 'pkg1.calls'), 'utf8')).toBe('x\n');
+    expect(result.results.map((r) => `${r.status} ${r.resource}`).sort()).toEqual(
+      [`changed installer ${dir}/pkg1`, `changed installer ${dir}/pkg2`, `ok marker ${dir}/conf`, `changed marker ${dir}/other`].sort(),
+    );
+  });
+
+  it('stops at the first failure: later steps are skipped and handlers do not run', async () => {
+    const log = join(dir, 'handler.log');
+    const plan: HostPlan = {
+      host,
+      resources: [planned(marker, { path: join(dir, 'a'), content: 'A' }, ['h']), planned(counter, { path: join(dir, 'x'), fail: true }), planned(marker, { path: join(dir, 'b'), content: 'B' })],
+      handlers: new Map([['h', planned(counter, { path: log })]]),
+    };
+    const { result } = await run(plan, localConnection());
+    expect(result).toMatchObject({ failed: 1, changed: 1, unreachable: false });
+    expect(result.error).toBe(`counter ${dir}/x: exit 3: it broke`);
+    expect(result.results.filter((r) => r.status === 'skipped').map((r) => r.resource)).toEqual([`marker ${dir}/b`, `counter ${log}`]);
+    expect(existsSync(join(dir, 'b'))).toBe(false);
+    expect(existsSync(log)).toBe(false);
+  });
+
+  it('a connection lost while applying makes the host unreachable, naming it', async () => {
+    const plan: HostPlan = { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
+    const { result } = await run(plan, localConnection(1));
+    expect(result).toMatchObject({ unreachable: true, error: 'connection lost while applying changes' });
+  });
+
+  it('a host that cannot be reached is reported, not thrown', async () => {
+    const plan: HostPlan = { host, resources: [], handlers: new Map() };
+    const result = await runHost(plan, {
+      check: false,
+      connect: { acceptNewHostKeys: false, timeoutMs: 1000 },
+      openConnection: async () => {
+        throw new Error('root@x:22: connection refused');
+      },
+      onEvent: () => undefined,
+    });
+    expect(result).toMatchObject({ unreachable: true, error: 'root@x:22: connection refused', results: [] });
+  });
+});
