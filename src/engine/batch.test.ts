@@ -1,4 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Batch } from './batch.js';
 
@@ -46,5 +49,41 @@ describe('Batch apply script', () => {
     );
     for (let i = 0; i < text.length; i += 7) parser.push(text.slice(i, i + 7));
     expect(events).toEqual(['begin 0', 'end 0 0 "one\\n"', 'begin 1', 'end 1 0 "two\\n"']);
+  });
+});
+
+describe('the host lock of apply scripts', () => {
+  it('is released when the script ends, also after a failing step', () => {
+    const lock = `${mkdtempSync(join(tmpdir(), 'provision-lock-'))}/lock`;
+    const batch = new Batch(lock, 2);
+    runLocally(batch.applyScript(['true']));
+    expect(existsSync(lock)).toBe(false);
+    runLocally(batch.applyScript(['false']));
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('makes a second run wait for the first, never interleaving their steps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-lock-'));
+    const log = join(dir, 'log');
+    const step = (name: string): string => `echo "${name} start" >> ${log}; sleep 0.5; echo "${name} end" >> ${log}`;
+    const run = (name: string): Promise<void> =>
+      new Promise((resolve) => {
+        const child = spawn('sh', ['-s']);
+        child.on('close', () => resolve());
+        child.stdin.end(new Batch(join(dir, 'lock'), 10).applyScript([step(name)]));
+      });
+    await Promise.all([run('a'), run('b')]);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]!.split(' ')[0]).toBe(lines[1]!.split(' ')[0]);
+  });
+
+  it('gives up after the wait with exit 75 and says why', () => {
+    const lock = `${mkdtempSync(join(tmpdir(), 'provision-lock-'))}/lock`;
+    mkdirSync(lock);
+    const r = spawnSync('sh', ['-s'], { input: new Batch(lock, 1).applyScript(['echo never']) });
+    expect(r.status).toBe(75);
+    expect(r.stderr.toString()).toMatch(/^another provision run is changing this host \(lock .*\/lock since .*\); gave up after 1 s\n$/);
+    expect(r.stdout.toString()).not.toContain('never');
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { quote } from '../shell/quote.js';
 
 /**
  * One remote script made of several sections, each framed by markers so the
@@ -7,6 +8,13 @@ import { randomBytes } from 'node:crypto';
 export class Batch {
   /** Random per batch, so no file content or command output can fake a marker. */
   readonly marker = `@@provision-${randomBytes(6).toString('hex')}`;
+
+  constructor(
+    /** Directory whose creation is the host's lock: one provision run changes a host at a time. */
+    private readonly lockPath = '/run/provision.lock',
+    /** Seconds an apply waits for another run's lock before giving up (exit 75). */
+    private readonly lockWaitSeconds = 60,
+  ) {}
 
   /**
    * Probe script: each probe's stdout is its own section; stderr goes to the
@@ -19,16 +27,35 @@ export class Batch {
   }
 
   /**
-   * Apply script: each step runs in a `set -e` subshell with stdout and stderr
-   * merged; the batch stops at the first step that fails.
+   * Apply script: takes the host's lock (waiting for another run to finish),
+   * then runs each step in a `set -e` subshell with stdout and stderr merged;
+   * the batch stops at the first step that fails and releases the lock.
    */
   applyScript(steps: string[]): string {
-    return steps
+    return this.#lock() + steps
       .map(
         (step, i) =>
           `printf '%s\\n' '${this.marker} begin ${i}'\n( set -e\n${step}\n) 2>&1 </dev/null\n__rc=$?\nprintf '\\n%s %d\\n' '${this.marker} end ${i}' "$__rc"\n[ "$__rc" -eq 0 ] || exit 0\n`,
       )
       .join('');
+  }
+
+  /** mkdir is atomic: the run that creates the directory holds the lock until its script exits. */
+  #lock(): string {
+    const lock = quote(this.lockPath);
+    return `__waited=0
+until mkdir ${lock} 2>/dev/null; do
+  if [ "$__waited" -ge ${this.lockWaitSeconds} ]; then
+    echo "another provision run is changing this host (lock ${this.lockPath} since $(stat -c %y ${lock} 2>/dev/null)); gave up after ${this.lockWaitSeconds} s" >&2
+    exit 75
+  fi
+  sleep 1
+  __waited=$((__waited + 1))
+done
+trap 'rmdir ${lock} 2>/dev/null' EXIT
+trap 'exit 129' HUP
+trap 'exit 143' TERM
+`;
   }
 
   /** Splits a batch's stdout into sections: index → output and exit code. Sections that never ended are absent. */
