@@ -72,8 +72,9 @@ export function stubCommands(names: readonly string[], behaviour: Record<string,
   writeFileSync(log, '');
   for (const name of names) {
     const path = join(dir, name);
-    // Each argument in brackets, so quoting mistakes (split or joined words) show.
-    writeFileSync(path, `#!/bin/sh\n{ printf '%s' ${JSON.stringify(name)}; for a in "$@"; do printf ' [%s]' "$a"; done; echo; } >>'${log}'\n${behaviour[name] ?? ''}\n`);
+    // Each argument in brackets, so quoting mistakes (split or joined words) show. One write per
+    // call: stand-ins running at once (a pipeline) must not interleave their lines.
+    writeFileSync(path, `#!/bin/sh\nprovision_call=$(printf '%s' ${JSON.stringify(name)}; for a in "$@"; do printf ' [%s]' "$a"; done)\nprintf '%s\\n' "$provision_call" >>'${log}'\n${behaviour[name] ?? ''}\n`);
     chmodSync(path, 0o755);
   }
   return { env: { PATH: `${dir}:${process.env['PATH'] ?? ''}` }, calls: () => readFileSync(log, 'utf8').split('\n').filter((l) => l !== ''), dir };
