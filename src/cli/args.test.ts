@@ -29,6 +29,15 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['exec', 'inv.yaml', '-l', 'lb', '--', 'systemctl', 'is-active', 'nginx'])).toMatchObject({ kind: 'exec', options: { inventory: 'inv.yaml', limit: 'lb', command: 'systemctl is-active nginx' } });
   });
 
+  it('parses renew', () => {
+    expect(parseCommandLine(['renew', 'inv.yaml'])).toMatchObject({ kind: 'renew', options: { inventory: 'inv.yaml', force: false, dryRun: false, printCron: false, quiet: false } });
+    expect(parseCommandLine(['renew', 'inv.yaml', '--force', '--dry-run', '--print-cron', '-q', '-l', 'lb'])).toMatchObject({
+      kind: 'renew',
+      options: { inventory: 'inv.yaml', limit: 'lb', force: true, dryRun: true, printCron: true, quiet: true },
+    });
+    expect(() => parseCommandLine(['renew'])).toThrow('renew takes one inventory file, got none (see provision renew --help)');
+  });
+
   it.each([
     [['aply', 'x'], "unknown command 'aply'; did you mean 'apply'? (see provision --help)"],
     [['apply'], 'apply takes one inventory file, got none (see provision apply --help)'],

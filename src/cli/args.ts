@@ -8,7 +8,8 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'apply'; options: ApplyOptions }
   | { kind: 'exec'; options: ExecOptions }
-  | { kind: 'promote'; options: PromoteCliOptions };
+  | { kind: 'promote'; options: PromoteCliOptions }
+  | { kind: 'renew'; options: RenewOptions };
 
 /** Options shared by commands that talk to hosts. */
 export interface HostOptions {
@@ -58,7 +59,19 @@ export interface PromoteCliOptions extends HostOptions {
   edit: boolean;
 }
 
-const COMMANDS = ['apply', 'plan', 'exec', 'promote', 'help'];
+/** Options of renew. */
+export interface RenewOptions extends HostOptions {
+  /** Renew every certificate, due or not. */
+  force: boolean;
+  /** Say what would be renewed; order nothing. */
+  dryRun: boolean;
+  /** Print a crontab line instead of renewing. */
+  printCron: boolean;
+  /** Print errors only. */
+  quiet: boolean;
+}
+
+const COMMANDS = ['apply', 'plan', 'exec', 'promote', 'renew', 'help'];
 const DEFAULT_FORKS = 50;
 
 /** Parses argv (without node and script). Bad arguments are UserErrors (exit 2). */
@@ -74,6 +87,7 @@ export function parseCommandLine(argv: string[]): Command {
   if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', topic: name };
   if (name === 'exec') return parseExec(rest);
   if (name === 'promote') return parsePromote(rest);
+  if (name === 'renew') return parseRenew(rest);
   return { kind: 'apply', options: parseApply(rest, name === 'plan') };
 }
 
@@ -120,6 +134,20 @@ function parsePromote(args: string[]): Command {
   if (positionals.length !== 2) throw new UserError(`promote takes an inventory file and a host, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision promote --help)`);
   const [inventory, host] = positionals as [string, string];
   return { kind: 'promote', options: { ...hostOptions(values, [inventory], 'promote'), host, force: values.force === true, edit: values['no-edit'] !== true } };
+}
+
+function parseRenew(args: string[]): Command {
+  const { values, positionals } = parse(args, {
+    ...HOST_OPTIONS,
+    force: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    'print-cron': { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
+  return {
+    kind: 'renew',
+    options: { ...hostOptions(values, positionals, 'renew'), force: values.force === true, dryRun: values['dry-run'] === true, printCron: values['print-cron'] === true, quiet: values.quiet === true },
+  };
 }
 
 type Values = { limit?: string; forks?: string; 'extra-vars'?: string[]; 'accept-new-host-keys'?: boolean; timeout?: string };

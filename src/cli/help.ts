@@ -13,6 +13,7 @@ Usage:
   provision plan INVENTORY [options]    show what apply would change (apply --check --diff)
   provision exec INVENTORY [--limit P] -- COMMAND...   run a command on the hosts
   provision promote INVENTORY HOST      make a MySQL replica the primary
+  provision renew INVENTORY [options]   renew the certificates that are due (for cron)
   provision help COMMAND | COMMAND --help
   provision --version
 
@@ -47,6 +48,22 @@ run provision apply afterwards to bring both hosts' configuration in line.
 Options:
       --force               promote even if the old primary cannot be reached
       --no-edit             do not edit the inventory; print the change to make
+${HOST_FLAGS}`,
+  renew: `Usage: provision renew INVENTORY [options]
+
+Reads the expiry of every certificate the inventory declares (role
+loadbalancer: acme_domains) from the host serving it, and renews the ones with
+less than a third of their lifetime left (or renew_before_days), the way apply
+does: order, install, nginx -t, reload. Prints nothing when nothing is due; a
+failed renewal leaves the deployed certificate as it was and exits 1 with the
+ACME server's error. After a failed order, new orders wait (10 min, doubling,
+at most a day); a lock keeps two renews apart.
+
+Options:
+      --force               renew every certificate, due or not
+      --dry-run             say what would be renewed; order and change nothing
+      --print-cron          print a crontab line running renew twice a day
+  -q, --quiet               print errors only (what cron should run)
 ${HOST_FLAGS}`,
   exec: `Usage: provision exec INVENTORY [options] -- COMMAND...
 

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
 import { redact } from '../secrets.js';
-import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions } from './args.js';
+import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions } from './args.js';
 import { HELP } from './help.js';
 
 /** Exit codes, as documented in --help. */
@@ -34,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
         return await exec(command.options);
       case 'promote':
         return await promote(command.options);
+      case 'renew':
+        return await renew(command.options);
     }
   } catch (err) {
     if (err instanceof UserError) {
@@ -57,15 +59,21 @@ function connectOptions(options: HostOptions) {
   return { acceptNewHostKeys: options.acceptNewHostKeys, timeoutMs: options.timeoutSeconds * 1000 };
 }
 
-async function apply(options: ApplyOptions): Promise<number> {
+/** Every selected host's plan, and what control-node steps (certificates) need: all user errors surface before any connection. */
+async function plansOf(options: HostOptions & { rolesPaths: string[]; tags: string[] }) {
   const { inventory, hosts } = await selectedHosts(options);
-  const { buildPlans } = await import('../roles/plan.js');
+  const [{ buildPlans }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
   const inventoryDir = dirname(resolve(options.inventory));
   const plans = buildPlans(inventory, hosts, {
     rolesDirs: [...options.rolesPaths.map((p) => resolve(p)), join(inventoryDir, 'roles'), join(inventoryDir, '..', 'roles'), join(PACKAGE_ROOT, 'roles')],
     templateDirs: [join(inventoryDir, 'templates'), join(inventoryDir, '..', 'templates'), join(PACKAGE_ROOT, 'templates')],
     tags: options.tags,
   });
+  return { hosts, plans, control: { inventoryDir, stateDir: stateDir() } };
+}
+
+async function apply(options: ApplyOptions): Promise<number> {
+  const { hosts, plans, control } = await plansOf(options);
   const [{ runPlans }, { connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/ssh.js'), import('./reporters.js')]);
   const reporterOptions = { check: options.check, diff: options.diff, hosts: hosts.map((h) => h.name), write };
   const reporter = options.json
@@ -79,6 +87,7 @@ async function apply(options: ApplyOptions): Promise<number> {
     connect: connectOptions(options),
     openConnection: connect,
     onEvent: (event) => reporter.onEvent(event),
+    control,
   });
   await reporter.done(results);
   if (results.some((r) => r.unreachable || r.failed > 0)) return EXIT.hostFailed;
@@ -124,6 +133,43 @@ async function promote(options: PromoteCliOptions): Promise<number> {
   }
   write(`next: provision apply ${options.inventory} (the old primary becomes a replica of ${replica.name})\n`);
   return EXIT.ok;
+}
+
+/**
+ * Runs the certificate resources of the selected hosts (and the handlers they notify), the same
+ * engine path as apply; prints only news and failures. `--print-cron` prints the crontab line.
+ */
+async function renew(options: RenewOptions): Promise<number> {
+  if (options.printCron) {
+    const { cronLine } = await import('../acme/cron.js');
+    write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory: resolve(options.inventory) })}\n`);
+    return EXIT.ok;
+  }
+  const { plans, control } = await plansOf({ ...options, rolesPaths: [], tags: [] });
+  const [{ certificate, forced }, { runPlans }, { connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
+    import('../resources/certificate.js'),
+    import('../engine/run.js'),
+    import('../transport/ssh.js'),
+    import('../acme/state.js'),
+    import('../acme/renew-report.js'),
+  ]);
+  const certificatePlans = plans
+    .map((plan) => ({
+      ...plan,
+      resources: plan.resources.filter((r) => r.type === certificate).map((r) => (options.force ? { ...r, desired: forced(r.desired as Parameters<typeof forced>[0]) } : r)),
+    }))
+    .filter((plan) => plan.resources.length > 0);
+  if (certificatePlans.length === 0) return EXIT.ok;
+  const release = acquireLock(join(acmeStateDir(control.stateDir), 'renew.lock'));
+  try {
+    const results = await runPlans(certificatePlans, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control });
+    const report = renewReport(results, { dryRun: options.dryRun, quiet: options.quiet });
+    for (const line of report.out) write(`${redact(line)}\n`);
+    for (const line of report.err) process.stderr.write(`error: ${redact(line)}\n`);
+    return report.err.length > 0 ? EXIT.hostFailed : EXIT.ok;
+  } finally {
+    release();
+  }
 }
 
 main(process.argv.slice(2)).then((code) => {

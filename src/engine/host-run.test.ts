@@ -53,6 +53,21 @@ const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
   apply: (d) => (d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
 };
 
+/** Like a certificate: its change needs control-node work (prepare) that reads what the host's other changes made. */
+const ordered: ResourceType<{ path: string; needs: string; fail?: boolean; got?: string }, string | undefined> = {
+  name: 'ordered',
+  validate: (a) => a as { path: string; needs: string },
+  label: (d) => d.path,
+  probe: (d) => `if [ -f ${quote(d.path)} ]; then cat ${quote(d.path)}; else echo '<absent>'; fi`,
+  parse: (out) => (out === '<absent>\n' ? undefined : out),
+  diff: (_, c) => (c === undefined ? [{ summary: 'issue' }] : []),
+  apply: (d) => `printf '%s' ${quote(d.got ?? 'not prepared')} > ${quote(d.path)}`,
+  prepare: async (d, _current, control) => {
+    if (d.fail) throw new Error('the ACME server said no');
+    return { ...d, got: (await control.runScript(`cat ${quote(d.needs)}`)).stdout };
+  },
+};
+
 const at = { file: 'role.yaml', line: 1, col: 1 };
 const planned = (type: AnyResourceType, desired: object, notify: string[] = []): PlannedResource => ({ role: 'test', type, desired, label: `${type.name} ${type.label(desired)}`, notify, position: at });
 const host = { name: 'h1', connection: { address: 'x', port: 22, become: false }, groups: ['all'], roles: [], vars: {} } as InventoryHost;
@@ -158,6 +173,43 @@ describe('runHost', () => {
     expect(result.results.filter((r) => r.status === 'skipped').map((r) => r.resource)).toEqual([`marker ${dir}/b`, `counter ${log}`]);
     expect(existsSync(join(dir, 'b'))).toBe(false);
     expect(existsSync(log)).toBe(false);
+  });
+
+  it('a change with a control step runs after the other changes and their handlers, then notifies again', async () => {
+    const log = join(dir, 'handler.log');
+    const plan: HostPlan = {
+      host,
+      resources: [planned(ordered, { path: join(dir, 'cert'), needs: join(dir, 'site') }, ['reload']), planned(marker, { path: join(dir, 'site'), content: 'S' }, ['reload'])],
+      handlers: new Map([['reload', planned(counter, { path: log })]]),
+    };
+    const check = localConnection();
+    expect((await run(plan, check, true)).result).toMatchObject({ changed: 3 });
+    expect(check.scripts).toHaveLength(1);
+
+    const connection = localConnection();
+    const { result } = await run(plan, connection);
+    expect(readFileSync(join(dir, 'cert'), 'utf8')).toBe('S');
+    expect(readFileSync(log, 'utf8')).toBe('ran\nran\n');
+    expect(connection.scripts).toHaveLength(4);
+    expect(result.results.map((r) => `${r.status} ${r.resource}${r.handler ? ' (handler)' : ''}`)).toEqual([
+      `changed marker ${dir}/site`,
+      `changed counter ${log} (handler)`,
+      `changed ordered ${dir}/cert`,
+      `changed counter ${log} (handler)`,
+    ]);
+  });
+
+  it('a failed control step fails its resource only: the rest is applied, its handler does not run again', async () => {
+    const log = join(dir, 'handler.log');
+    const plan: HostPlan = {
+      host,
+      resources: [planned(ordered, { path: join(dir, 'cert'), needs: join(dir, 'site'), fail: true }, ['reload']), planned(marker, { path: join(dir, 'site'), content: 'S' }, ['reload'])],
+      handlers: new Map([['reload', planned(counter, { path: log })]]),
+    };
+    const { result } = await run(plan, localConnection());
+    expect(result).toMatchObject({ failed: 1, changed: 2, error: `ordered ${dir}/cert: the ACME server said no` });
+    expect(readFileSync(log, 'utf8')).toBe('ran\n');
+    expect(existsSync(join(dir, 'cert'))).toBe(false);
   });
 
   it('a connection lost while applying makes the host unreachable, naming it', async () => {

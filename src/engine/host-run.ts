@@ -1,7 +1,8 @@
 import { messageOf } from '../errors.js';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
-import type { Change } from '../resources/types.js';
+import { stateDir } from '../pki/state-dir.js';
+import type { Change, ControlContext } from '../resources/types.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
 import { Batch } from './batch.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
@@ -16,6 +17,8 @@ export interface HostRunOptions {
   openConnection: (target: ConnectTarget, options: ConnectOptions) => Promise<Connection>;
   /** Receives live events. */
   onEvent: (event: RunEvent) => void;
+  /** Control-node paths for resources with a control step (certificates); default: the working directory and the default state directory. */
+  control?: { inventoryDir: string; stateDir: string };
 }
 
 /** A planned resource with its probed state and the changes it needs. */
@@ -87,6 +90,9 @@ type Recorder = (a: Assessed, status: ResourceResult['status'], error?: string) 
 async function converge(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
   const handlers = [...plan.handlers.entries()];
   const notified = new Set<string>();
+  // Changes needing control-node work (an ACME order) run last: what they rely on (nginx serving the challenge) is in place by then.
+  const late: Assessed[] = [];
+  let lastHandlers: Assessed[] = [];
   let remaining = plan.resources;
   for (;;) {
     const assessed = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection);
@@ -97,18 +103,52 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     // Resources of the barrier's type are applied together (one apt-get call), wherever they are declared.
     const now = cut ? resources.filter((a, i) => i <= barrier || a.planned.type === barrierType) : resources;
     for (const a of now) if (a.changes.length === 0) record(a, 'ok');
-    const pending = now.filter((a) => a.changes.length > 0);
+    const changed = now.filter((a) => a.changes.length > 0);
+    const deferred = options.check ? [] : changed.filter((a) => a.planned.type.prepare);
+    late.push(...deferred);
+    const pending = changed.filter((a) => !deferred.includes(a));
     for (const a of pending) for (const key of a.planned.notify) notified.add(key);
-    const dueHandlers = cut ? [] : assessed.slice(remaining.length).filter((_, i) => notified.has(handlers[i]![0]));
+    lastHandlers = assessed.slice(remaining.length);
+    const dueHandlers = cut ? [] : lastHandlers.filter((_, i) => notified.has(handlers[i]![0]));
     const work = [...pending, ...dueHandlers];
     if (options.check) {
       for (const a of work) record(a, 'changed');
       return;
     }
-    if (work.length > 0 && !(await applyAll(plan.host.name, work, connection, options, record))) return;
-    if (!cut) return;
+    if (work.length > 0 && !(await applyAll(plan.host.name, work, connection, options, record))) {
+      for (const a of late) record(a, 'skipped');
+      return;
+    }
+    if (!cut) break;
     remaining = remaining.filter((p) => !now.some((a) => a.planned === p));
   }
+  if (late.length > 0) await applyLate(plan, late, lastHandlers, connection, options, record);
+}
+
+/**
+ * The control-node step of each late change (e.g. an ACME order), then one apply call for the
+ * ones that got ready and the handlers they notify. A failed step fails its resource only.
+ */
+async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[], connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
+  const control: ControlContext = {
+    runScript: (script) => connection.runScript(script),
+    inventoryDir: options.control?.inventoryDir ?? process.cwd(),
+    stateDir: options.control?.stateDir ?? stateDir(),
+  };
+  const ready: Assessed[] = [];
+  for (const a of late) {
+    options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
+    try {
+      const desired = await a.planned.type.prepare!(a.planned.desired, a.current, control);
+      ready.push({ ...a, planned: { ...a.planned, desired } });
+    } catch (err) {
+      record(a, 'failed', messageOf(err));
+    }
+  }
+  const notified = new Set(ready.flatMap((a) => a.planned.notify));
+  const keys = [...plan.handlers.keys()];
+  const due = handlers.filter((_, i) => notified.has(keys[i]!));
+  if (ready.length > 0) await applyAll(plan.host.name, [...ready, ...due], connection, options, record);
 }
 
 /** Runs the probes of `items` in one remote call and diffs each; items from `firstHandler` on are handlers. */

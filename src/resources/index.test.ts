@@ -7,7 +7,7 @@ import type { AnyResourceType } from './types.js';
 
 describe('resourceTypes', () => {
   it('holds every type under its own name', () => {
-    expect(Object.keys(resourceTypes).sort()).toEqual(['command', 'directory', 'file', 'group', 'line', 'mysql_database', 'mysql_replica', 'mysql_user', 'package', 'service', 'ufw', 'user']);
+    expect(Object.keys(resourceTypes).sort()).toEqual(['archive', 'certificate', 'command', 'directory', 'file', 'group', 'line', 'mysql_database', 'mysql_replica', 'mysql_user', 'package', 'service', 'ufw', 'user']);
     for (const [name, type] of Object.entries(resourceTypes)) expect(type.name).toBe(name);
   });
 

@@ -1,4 +1,6 @@
 /** The resource types by the name used in role.yaml. */
+import { certificate } from './certificate.js';
+import { archive } from './archive.js';
 import { command } from './command.js';
 import { directory } from './directory.js';
 import { file } from './file.js';
@@ -15,5 +17,5 @@ import { user } from './user.js';
 
 /** Every resource type, keyed by its name. */
 export const resourceTypes: Record<string, AnyResourceType> = Object.fromEntries(
-  [packageType, file, directory, service, command, user, group, line, ufw, mysqlDatabase, mysqlUser, mysqlReplica].map((type) => [type.name, type]),
+  [packageType, file, directory, archive, service, command, user, group, line, ufw, mysqlDatabase, mysqlUser, mysqlReplica, certificate].map((type) => [type.name, type]),
 );

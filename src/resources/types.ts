@@ -18,6 +18,16 @@ export class ArgError extends Error {
   }
 }
 
+/** What a resource's control-node step may use: scripts on its host (no SSH details) and the control node's paths. */
+export interface ControlContext {
+  /** Runs a POSIX sh script on the host the way the engine does (over stdin; as root with become). */
+  runScript(script: string): Promise<{ stdout: string; stderr: string; code: number | null }>;
+  /** Absolute directory of the inventory: relative paths in variables are resolved against it. */
+  inventoryDir: string;
+  /** provision's state directory on the control node (account keys, backoff files). */
+  stateDir: string;
+}
+
 /**
  * A resource type: pure logic around two shell scripts. It never talks to a
  * host itself; the engine batches probes of one host into one remote call and
@@ -40,6 +50,13 @@ export interface ResourceType<Desired, Current> {
   apply(desired: Desired, current: Current): string;
   /** Optional: one script applying several changed resources of this type at once (e.g. one apt-get call for all packages of a host). */
   applyMany?(items: ReadonlyArray<{ desired: Desired; current: Current }>): string;
+  /**
+   * Optional: work on the control node that a change needs before apply can run, e.g. an ACME order
+   * whose challenge files go on the host. The engine calls it after the host's other changes and
+   * their handlers (so a web server answering the challenge is in place); it returns the desired
+   * state completed for apply. Throwing fails the resource with the error's message.
+   */
+  prepare?(desired: Desired, current: Current, control: ControlContext): Promise<Desired>;
   /** Its changes have side effects on other resources (a package install creates files and starts services): the engine probes what follows again after applying it. */
   readonly reprobeAfter?: boolean;
 }

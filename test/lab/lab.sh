@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The provision test lab: three Debian bookworm hosts booted as systemd-nspawn
 # containers on a private bridge, a local apt repository they install from,
-# and a Pebble ACME server on the control side. See test/lab/README.md.
+# a Pebble ACME server and a fake Sumo Logic on the control side. See test/lab/README.md.
 #
 #   lab.sh up | down | reset | status | stop HOST | start HOST | exec HOST CMD...
 #   lab.sh pebble-stop | pebble-start
@@ -19,6 +19,7 @@ BASE="$LAB_DIR/base"
 HOSTS_DIR="$LAB_DIR/hosts"
 RUN="$LAB_DIR/run"
 PEBBLE_DIR="$LAB_DIR/pebble"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 
 BRIDGE=provlab0
 BRIDGE_IP=10.77.0.1
@@ -156,6 +157,10 @@ ensure_state() {
   if [[ ! -f $STATE_DIR/secrets.env ]]; then
     (umask 077 && printf 'APP_DB_PASSWORD=%s\nMYSQL_REPLICATION_PASSWORD=%s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 16)" >"$STATE_DIR/secrets.env.tmp")
     mv -f "$STATE_DIR/secrets.env.tmp" "$STATE_DIR/secrets.env"
+  fi
+  # The fake Sumo Logic's access id/key (added to a secrets file made before it existed).
+  if ! grep -q '^SUMO_ACCESS_KEY=' "$STATE_DIR/secrets.env"; then
+    (umask 077 && printf 'SUMO_ACCESS_ID=su%s\nSUMO_ACCESS_KEY=%s\n' "$(openssl rand -hex 7)" "$(openssl rand -hex 32)" >>"$STATE_DIR/secrets.env")
   fi
 }
 
@@ -616,6 +621,35 @@ ensure_pebble() {
   cp -f "$PEBBLE_DIR/ca.pem" "$STATE_DIR/pebble-ca.pem"
 }
 
+# ---------------------------------------------------------------- fake Sumo Logic
+# test/lab/sumo-fake/server.ts on the bridge: installer download, registration,
+# receiver and the Collector Management API; its records survive restarts.
+SUMO_PORT=8070
+
+sumo_settings() { cat "$SCRIPT_DIR"/sumo-fake/* "$STATE_DIR/secrets.env" | sha256sum | cut -c1-16; }
+
+sumo_answers() { curl -fsS --max-time 2 "http://$BRIDGE_IP:$SUMO_PORT/fake/state" >/dev/null 2>&1; }
+
+sumo_running() { recorded_pid sumo-fake >/dev/null && [[ -f $RUN/sumo-fake.settings && $(cat "$RUN/sumo-fake.settings") == "$(sumo_settings)" ]]; }
+
+# Restarted when dead, or when its code or the secrets changed.
+ensure_sumo_fake() {
+  local i
+  sumo_running && sumo_answers && return 0
+  stop_recorded sumo-fake TERM 5
+  (cd "$REPO_ROOT" && exec setsid node --import tsx test/lab/sumo-fake/server.ts --listen "$BRIDGE_IP:$SUMO_PORT" \
+    --secrets "$STATE_DIR/secrets.env" --state "$RUN/sumo-fake-state.json") </dev/null >"$RUN/sumo-fake.log" 2>&1 9>&- &
+  record_pid sumo-fake "$!"
+  sumo_settings >"$RUN/sumo-fake.settings"
+  for ((i = 0; i < 100; i++)); do
+    sumo_answers && break
+    recorded_pid sumo-fake >/dev/null || break
+    sleep 0.1
+  done
+  sumo_answers || { tail -n 10 "$RUN/sumo-fake.log" >&2; die "the fake Sumo Logic does not answer on http://$BRIDGE_IP:$SUMO_PORT"; }
+  log "fake sumo logic started: http://$BRIDGE_IP:$SUMO_PORT"
+}
+
 # ---------------------------------------------------------------- commands
 cmd_up() {
   local t0=$SECONDS
@@ -625,6 +659,7 @@ cmd_up() {
   ensure_bridge
   ensure_hosts "${HOSTS[@]}"
   ensure_pebble
+  ensure_sumo_fake
   ((SECONDS - t0 > 2)) && log "up in $((SECONDS - t0)) s"
   printf 'lab is up: %s\n' "$INVENTORY"
 }
@@ -633,6 +668,7 @@ cmd_down() {
   lock
   stop_hosts graceful "${HOSTS[@]}"
   stop_pebble
+  stop_recorded sumo-fake TERM 5
   remove_bridge
   log "lab is down"
 }
@@ -647,6 +683,7 @@ cmd_reset() {
   ensure_bridge
   ensure_hosts "${HOSTS[@]}"
   ensure_pebble
+  ensure_sumo_fake
   printf 'lab is up: %s\n' "$INVENTORY"
 }
 

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { FakeState } from './sumo-fake/state.js';
 
 /** The lab's hosts, in inventory order. */
 export const LAB_HOSTS = ['lb-01', 'web-01', 'web-02'] as const;
@@ -151,6 +152,26 @@ export async function labRun(host: string, command: string): Promise<string> {
   const r = await labExec(host, command);
   if (r.code !== 0) throw new Error(`${host}: ${command} failed (${r.code}): ${r.stdout}${r.stderr}`);
   return r.stdout;
+}
+
+/** The lab's fake Sumo Logic (test/lab/sumo-fake, started by `lab.sh up`). */
+export const SUMO_FAKE_URL = `http://${LAB_CONTROL_ADDRESS}:8070`;
+/** Its installer download endpoint (Sumo's own path for 64-bit Linux). */
+export const SUMO_INSTALLER_URL = `${SUMO_FAKE_URL}/rest/download/linux/64`;
+
+/** Everything the fake Sumo Logic recorded: downloads, registrations, collectors, received lines. */
+export async function sumoFakeState(): Promise<FakeState> {
+  const res = await fetch(`${SUMO_FAKE_URL}/fake/state`);
+  if (!res.ok) throw new Error(`fake Sumo Logic: GET /fake/state answered ${res.status}`);
+  return (await res.json()) as FakeState;
+}
+
+/** `GET /api/v1/collectors/name/NAME` with Basic auth, as an operator checks a collector in Sumo. */
+export async function sumoCollectorByName(name: string, accessId: string, accessKey: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${SUMO_FAKE_URL}/api/v1/collectors/name/${encodeURIComponent(name)}`, {
+    headers: { authorization: `Basic ${Buffer.from(`${accessId}:${accessKey}`).toString('base64')}` },
+  });
+  return { status: res.status, body: await res.json() };
 }
 
 /** Paths whose files a provisioning run may change. */

@@ -1,0 +1,24 @@
+/** `provision renew --print-cron`: a crontab line running renew twice a day. */
+import { quote } from '../shell/quote.js';
+
+/** What the cron line runs. */
+export interface CronCommand {
+  /** Absolute path of node. */
+  node: string;
+  /** Absolute path of provision's CLI script. */
+  script: string;
+  /** Absolute path of the inventory. */
+  inventory: string;
+}
+
+/**
+ * Twice a day, 12 hours apart, at a minute and hour drawn from `random` (so
+ * that not every user hits the ACME server at the same moment), with --quiet
+ * so that cron mails only when something fails.
+ */
+export function cronLine(command: CronCommand, random: () => number = Math.random): string {
+  const minute = Math.floor(random() * 60);
+  const hour = Math.floor(random() * 12);
+  const run = [command.node, command.script, 'renew', '--quiet', command.inventory].map((w) => quote(w)).join(' ');
+  return `${minute} ${hour},${hour + 12} * * * ${run}`;
+}

@@ -1,0 +1,80 @@
+/** When a deployed certificate must be issued or renewed: pure, so `plan`, `apply` and `renew` decide alike. */
+
+/** What the probe read from the deployed certificate. */
+export interface DeployedCertificate {
+  /** Start of validity. */
+  notBefore: Date;
+  /** End of validity. */
+  notAfter: Date;
+  /** DNS names it covers (subjectAltName, else the subject's CN). */
+  names: string[];
+  /** Serial number, hex. */
+  serial: string;
+  /** Issuer, as openssl prints it ("" when unknown). */
+  issuer: string;
+  /** Type of its key, when known. */
+  keyType?: 'ecdsa' | 'rsa' | 'other';
+}
+
+/** Inputs of the decision. */
+export interface RenewalInput {
+  /** The deployed certificate; undefined when there is none (or it cannot be read). */
+  deployed: DeployedCertificate | undefined;
+  /** The names the certificate must cover, exactly. */
+  domains: string[];
+  /** Now. */
+  now: Date;
+  /** Renew when fewer days than this remain; undefined: when less than a third of the lifetime remains. */
+  renewBeforeDays?: number;
+  /** Renew even when not due (`renew --force`). */
+  force: boolean;
+  /** The key type wanted: a certificate with another (known) one is issued again. */
+  keyType?: 'ecdsa' | 'rsa';
+  /** Ordering from Let's Encrypt production: a certificate from its staging CA (untrusted) is issued again. */
+  production?: boolean;
+}
+
+/** issue: no usable certificate; renew: a valid one is due (or forced); ok: valid and not due. */
+export type RenewalDecision =
+  | { action: 'issue'; reason: string }
+  | { action: 'renew'; reason: string }
+  | { action: 'ok'; reason: string; renewAt: Date };
+
+const DAY_MS = 86_400_000;
+
+/** Decides what to do with one certificate. */
+export function decideRenewal(input: RenewalInput): RenewalDecision {
+  const { deployed, now } = input;
+  if (!deployed) return { action: 'issue', reason: 'no certificate deployed' };
+  const wanted = normalisedNames(input.domains);
+  const have = normalisedNames(deployed.names);
+  if (wanted.join(' ') !== have.join(' ')) {
+    return { action: 'issue', reason: `the deployed certificate is for ${have.join(', ') || 'no DNS name'}, not ${wanted.join(', ')}` };
+  }
+  if (input.keyType && deployed.keyType && deployed.keyType !== input.keyType) {
+    return { action: 'issue', reason: `the deployed certificate has an ${deployed.keyType.toUpperCase()} key, not ${input.keyType.toUpperCase()}` };
+  }
+  if (input.production && deployed.issuer.includes('(STAGING)')) return { action: 'issue', reason: "the deployed certificate is from Let's Encrypt's staging CA" };
+  const left = deployed.notAfter.getTime() - now.getTime();
+  if (left <= 0) return { action: 'issue', reason: `the deployed certificate expired ${formatDuration(-left)} ago` };
+  const lifetime = deployed.notAfter.getTime() - deployed.notBefore.getTime();
+  const window = input.renewBeforeDays !== undefined ? input.renewBeforeDays * DAY_MS : lifetime / 3;
+  const status = `${formatDuration(left)} left of ${formatDuration(lifetime)}`;
+  if (input.force) return { action: 'renew', reason: `${status}; forced` };
+  if (left < window) return { action: 'renew', reason: `${status}; due since ${formatDuration(window - left)}` };
+  return { action: 'ok', reason: `${status}; renews in ${formatDuration(left - window)}`, renewAt: new Date(deployed.notAfter.getTime() - window) };
+}
+
+/** Lower-case, sorted, without duplicates: certificate names compare as sets. */
+function normalisedNames(names: string[]): string[] {
+  return [...new Set(names.map((n) => n.toLowerCase()))].sort();
+}
+
+/** "41 days", "5 h", "7 min", "25 s": whole units, rounded down. */
+export function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s >= 86_400) return `${Math.floor(s / 86_400)} day${s >= 2 * 86_400 ? 's' : ''}`;
+  if (s >= 3600) return `${Math.floor(s / 3600)} h`;
+  if (s >= 60) return `${Math.floor(s / 60)} min`;
+  return `${Math.max(s, 0)} s`;
+}

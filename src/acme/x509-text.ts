@@ -1,0 +1,29 @@
+/** Reads what `openssl x509 -noout -startdate -enddate -serial -subject -issuer -ext subjectAltName` prints. */
+import type { DeployedCertificate } from './renewal.js';
+
+/** The openssl arguments whose output parseX509Text reads (the probe runs them on the host). */
+export const X509_TEXT_ARGS = ['x509', '-noout', '-startdate', '-enddate', '-serial', '-subject', '-issuer', '-ext', 'subjectAltName'] as const;
+
+/** A DNS name as certificates hold it (a wildcard allowed first). */
+const DNS_NAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/** Pure: openssl's text → the certificate's dates, names, serial and issuer; undefined when the dates are missing (not a certificate). */
+export function parseX509Text(text: string): DeployedCertificate | undefined {
+  const lines = text.split('\n');
+  const field = (name: string): string | undefined => lines.find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1).trim();
+  const notBefore = opensslDate(field('notBefore'));
+  const notAfter = opensslDate(field('notAfter'));
+  if (!notBefore || !notAfter) return undefined;
+  const sanAt = lines.findIndex((l) => l.startsWith('X509v3 Subject Alternative Name'));
+  const san = sanAt < 0 ? [] : (lines[sanAt + 1] ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
+  const cn = /(?:^|[,/]\s*)CN\s*=\s*([^,/]+)/.exec(field('subject') ?? '')?.[1]?.trim();
+  const names = san.length > 0 ? san : cn !== undefined && DNS_NAME.test(cn) ? [cn] : [];
+  return { notBefore, notAfter, names, serial: (field('serial') ?? '').toUpperCase(), issuer: field('issuer') ?? '' };
+}
+
+/** "Feb 21 14:51:37 2027 GMT" → Date; undefined when absent or unreadable. */
+function opensslDate(text: string | undefined): Date | undefined {
+  if (!text) return undefined;
+  const date = new Date(text.replace(/\s+/g, ' '));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}

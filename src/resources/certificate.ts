@@ -1,0 +1,241 @@
+/**
+ * `certificate`: an ACME (Let's Encrypt) certificate deployed on the host.
+ * The probe reads the deployed certificate with openssl; the diff says issue,
+ * renew (with the time left) or nothing; `prepare` orders it from the control
+ * node (HTTP-01 files in the webroot on this host); apply installs key (0600)
+ * and chain atomically, runs `validate` (nginx -t) and restores the old files
+ * when it fails. The handler it notifies (reload nginx) runs only on success.
+ */
+import { isAbsolute, posix, resolve } from 'node:path';
+import { decideRenewal, type DeployedCertificate, type RenewalDecision } from '../acme/renewal.js';
+import { LETS_ENCRYPT, resolveDirectory } from '../acme/directory.js';
+import { parseX509Text, X509_TEXT_ARGS } from '../acme/x509-text.js';
+import { Secret } from '../secrets.js';
+import { heredocBase64, quote, sh } from '../shell/quote.js';
+import { type Args, absolutePath, oneOf, onlyKeys, optionalBoolean, optionalInteger, optionalString, requiredString, stringList } from './args.js';
+import { base64Field, integerField, parseFields } from './probe-output.js';
+import { FAIL_FUNCTION, fail, lines, userShell } from './script.js';
+import { ArgError, type Change, type ControlContext, type ResourceType } from './types.js';
+
+/** Validated `certificate` declaration. */
+export interface CertificateDesired {
+  /** DNS names, the first one is the CN; the certificate covers exactly these. */
+  domains: string[];
+  /** Path of the full chain (certificate then intermediates). */
+  certificate: string;
+  /** Path of the private key (installed 0600). */
+  key: string;
+  /** Directory served at http://DOMAIN/ on port 80 (challenge files go to .well-known/acme-challenge/ below it). */
+  webroot: string;
+  /** ACME directory URL. */
+  directory: string;
+  /** CA file trusted for the ACME server's HTTPS, relative to the inventory's directory or absolute. */
+  caFile?: string;
+  /** Contact email of the ACME account. */
+  email?: string;
+  /** Key type of the certificate. */
+  keyType: 'ecdsa' | 'rsa';
+  /** Renew when fewer days remain; undefined: when less than a third of the lifetime remains. */
+  renewBeforeDays?: number;
+  /** Disable certbot's renewal of these names instead of refusing to work beside it. */
+  takeOverCertbot: boolean;
+  /** Command run after the new files are in place (e.g. `nginx -t -q`); when it fails the old files are restored. */
+  validate?: string;
+  /** Renew even when not due (`provision renew --force`); never set from a role. */
+  force: boolean;
+  /** The ordered certificate, filled in by prepare for apply. */
+  issued?: { key: Secret; chain: string };
+}
+
+/** What the probe found. */
+export interface CertificateCurrent {
+  /** The host's clock when probed. */
+  now: Date;
+  /** The deployed certificate, when there is a readable one. */
+  deployed?: DeployedCertificate;
+  /** certbot's renewal configs for these names, when certbot's timer or cron job would renew them. */
+  certbotConfigs: string[];
+}
+
+const KEYS = ['domains', 'certificate', 'key', 'webroot', 'directory', 'ca_file', 'email', 'key_type', 'renew_before_days', 'take_over_certbot', 'validate'];
+const NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]([a-z0-9-]*[a-z0-9])?$/;
+const CERTBOT_RENEWAL_DIR = '/etc/letsencrypt/renewal';
+/** Where a taken-over certbot renewal config is moved (certbot reads only *.conf). */
+const CERTBOT_DISABLED_SUFFIX = '.provision-disabled';
+
+function validate(args: Args): CertificateDesired {
+  onlyKeys(args, KEYS);
+  const domains = stringList(args, 'domains', true).map((d) => d.toLowerCase());
+  if (domains.length === 0) throw new ArgError('domains', "'domains' must name at least one DNS name");
+  for (const d of domains) if (!NAME.test(d)) throw new ArgError('domains', `'${d}' is not a DNS name`);
+  const directoryValue = requiredString(args, 'directory');
+  const directory = resolveDirectory(directoryValue);
+  if (!directory) throw new ArgError('directory', `'directory' must be production, staging or an https:// URL, got '${directoryValue}'`);
+  const email = optionalString(args, 'email');
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) throw new ArgError('email', `'email' must be an email address, got '${email}'`);
+  return {
+    domains,
+    certificate: absolutePath(args, 'certificate'),
+    key: absolutePath(args, 'key'),
+    webroot: absolutePath(args, 'webroot'),
+    directory,
+    caFile: optionalString(args, 'ca_file'),
+    email,
+    keyType: oneOf(args, 'key_type', ['ecdsa', 'rsa'], 'ecdsa'),
+    renewBeforeDays: optionalInteger(args, 'renew_before_days'),
+    takeOverCertbot: optionalBoolean(args, 'take_over_certbot', false),
+    validate: optionalString(args, 'validate'),
+    force: false,
+  };
+}
+
+function probe(desired: CertificateDesired): string {
+  const cert = quote(desired.certificate);
+  return lines(
+    'echo "now=$(date +%s)"',
+    `if [ -f ${cert} ] && command -v openssl >/dev/null 2>&1; then`,
+    `  printf 'x509='; { openssl ${X509_TEXT_ARGS.join(' ')} -in ${cert} 2>/dev/null || true; } | base64 -w0; echo`,
+    `  printf 'keyalg='; openssl x509 -noout -text -in ${cert} 2>/dev/null | sed -n 's/^ *Public Key Algorithm: *//p' | head -n 1`,
+    'fi',
+    // certbot renews a name when it has a renewal config for it and its timer or cron job runs.
+    'if systemctl is-enabled certbot.timer >/dev/null 2>&1 || [ -f /etc/cron.d/certbot ]; then',
+    ...desired.domains.map((d) => `  if [ -f ${quote(`${CERTBOT_RENEWAL_DIR}/${d}.conf`)} ]; then echo ${quote(`certbot=${CERTBOT_RENEWAL_DIR}/${d}.conf`)}; fi`),
+    'fi',
+  );
+}
+
+function parse(output: string): CertificateCurrent {
+  const fields = parseFields(output);
+  const x509 = base64Field(fields, 'x509');
+  const certbotConfigs = output.split('\n').filter((l) => l.startsWith('certbot=')).map((l) => l.slice('certbot='.length));
+  const deployed = x509 === undefined ? undefined : parseX509Text(x509);
+  const keyType = KEY_ALGORITHMS[fields.get('keyalg') ?? ''];
+  return { now: new Date((integerField(fields, 'now') ?? 0) * 1000), deployed: deployed && { ...deployed, keyType }, certbotConfigs };
+}
+
+/** openssl's "Public Key Algorithm" → key type. */
+const KEY_ALGORITHMS: Record<string, 'ecdsa' | 'rsa'> = { 'id-ecPublicKey': 'ecdsa', rsaEncryption: 'rsa' };
+
+/** Pure: the renewal decision for this declaration and what the probe found. */
+export function decision(desired: CertificateDesired, current: CertificateCurrent): RenewalDecision {
+  return decideRenewal({
+    deployed: current.deployed,
+    domains: desired.domains,
+    now: current.now,
+    renewBeforeDays: desired.renewBeforeDays,
+    force: desired.force,
+    keyType: desired.keyType,
+    production: desired.directory === LETS_ENCRYPT.production,
+  });
+}
+
+/** Pure: why apply refuses (certbot renews these names and take_over_certbot is not set); undefined when it does not. */
+function certbotConflict(desired: CertificateDesired, current: CertificateCurrent): string | undefined {
+  if (current.certbotConfigs.length === 0 || desired.takeOverCertbot) return undefined;
+  return `certbot renews ${desired.domains.join(', ')} on this host (${current.certbotConfigs.join(', ')}): apply refuses to fight it; remove certbot's renewal or set acme_take_over_certbot: true`;
+}
+
+function diff(desired: CertificateDesired, current: CertificateCurrent): Change[] {
+  const conflict = certbotConflict(desired, current);
+  if (conflict) return [{ summary: conflict }];
+  const changes: Change[] = current.certbotConfigs.map((c) => ({ summary: `take over from certbot: ${c} → ${c}${CERTBOT_DISABLED_SUFFIX}` }));
+  const d = decision(desired, current);
+  if (d.action !== 'ok') changes.push({ summary: `${d.action}: ${d.reason}` });
+  return changes;
+}
+
+function apply(desired: CertificateDesired, current: CertificateCurrent): string {
+  const conflict = certbotConflict(desired, current);
+  if (conflict) return lines(FAIL_FUNCTION, fail(conflict));
+  const takeOver = current.certbotConfigs.map((c) => sh`mv -f -- ${c} ${c + CERTBOT_DISABLED_SUFFIX}`);
+  if (decision(desired, current).action === 'ok') return lines(...takeOver, ':');
+  if (!desired.issued) return lines(FAIL_FUNCTION, fail('no certificate was ordered for this change'));
+  return lines(...takeOver, installScript(desired, desired.issued));
+}
+
+/**
+ * Key and chain go to temp files beside their targets (umask 077), must match
+ * each other, and replace the old files by rename; the old ones are kept
+ * until `validate` passes and put back when it fails.
+ */
+function installScript(desired: CertificateDesired, issued: { key: Secret; chain: string }): string {
+  const k = quote(desired.key);
+  const c = quote(desired.certificate);
+  const restore = `for f in ${k} ${c}; do if [ -f "$f.provision-old" ]; then mv -f -- "$f.provision-old" "$f"; fi; done`;
+  return lines(
+    'umask 077',
+    `for d in ${quote(posix.dirname(desired.key))} ${quote(posix.dirname(desired.certificate))}; do [ -d "$d" ] || { echo "provision: directory $d does not exist" >&2; exit 1; }; done`,
+    `kt=$(mktemp -p ${quote(posix.dirname(desired.key))} .provision.XXXXXXXX)`,
+    `ct=$(mktemp -p ${quote(posix.dirname(desired.certificate))} .provision.XXXXXXXX)`,
+    'trap \'rm -f -- "$kt" "$ct"\' EXIT',
+    '{', heredocBase64(issued.key.reveal()), '} >"$kt"',
+    '{', heredocBase64(issued.chain), '} >"$ct"',
+    'chmod 0600 "$kt" && chmod 0644 "$ct"',
+    'kp=$(openssl pkey -in "$kt" -pubout -outform DER | sha256sum)',
+    'cp=$(openssl x509 -in "$ct" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum)',
+    'if [ "$kp" != "$cp" ]; then echo "provision: the new key does not match the new certificate" >&2; exit 1; fi',
+    `for f in ${k} ${c}; do if [ -f "$f" ]; then cp -p -- "$f" "$f.provision-old"; fi; done`,
+    `mv -f -- "$kt" ${k}`,
+    `mv -f -- "$ct" ${c}`,
+    desired.validate !== undefined &&
+      lines(
+        `if ! provision_out=$( ${userShell(desired.validate)} 2>&1); then`,
+        `  ${restore}`,
+        '  printf \'%s\\n\' "$provision_out" >&2',
+        `  echo ${quote(`provision: ${desired.validate} failed with the new certificate; the old one was put back`)} >&2`,
+        '  exit 1',
+        'fi',
+      ),
+    `rm -f -- ${quote(`${desired.key}.provision-old`)} ${quote(`${desired.certificate}.provision-old`)}`,
+  );
+}
+
+/** Orders the certificate from the control node (only when issue or renew is due); import of acme-client is deferred to here. */
+async function prepare(desired: CertificateDesired, current: CertificateCurrent, control: ControlContext): Promise<CertificateDesired> {
+  const conflict = certbotConflict(desired, current);
+  if (conflict) throw new Error(conflict);
+  if (decision(desired, current).action === 'ok') return desired;
+  const { orderWithBackoff } = await import('../acme/issue.js');
+  const caFile = desired.caFile === undefined ? undefined : isAbsolute(desired.caFile) ? desired.caFile : resolve(control.inventoryDir, desired.caFile);
+  const issued = await orderWithBackoff({
+    directoryUrl: desired.directory,
+    caFile,
+    email: desired.email,
+    domains: desired.domains,
+    keyType: desired.keyType,
+    stateDir: control.stateDir,
+    challenges: webrootChallenges(desired.webroot, control),
+  });
+  return { ...desired, issued: { key: new Secret(issued.key), chain: issued.chain } };
+}
+
+/** HTTP-01 files in `webroot`/.well-known/acme-challenge/ on the host, through the engine's script runner. */
+function webrootChallenges(webroot: string, control: ControlContext) {
+  const dir = posix.join(webroot, '.well-known', 'acme-challenge');
+  const run = async (script: string, what: string): Promise<void> => {
+    const r = await control.runScript(script);
+    if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.trim()}`);
+  };
+  return {
+    put: (token: string, content: string) =>
+      run(lines('umask 022', sh`mkdir -p -- ${dir}`, '{', heredocBase64(content), `} >${quote(posix.join(dir, token))}`), `writing the challenge file in ${dir}`),
+    remove: (token: string) => run(sh`rm -f -- ${posix.join(dir, token)}`, `removing the challenge file from ${dir}`),
+  };
+}
+
+/** The same declaration, renewed even when not due (`provision renew --force`). */
+export function forced(desired: CertificateDesired): CertificateDesired {
+  return { ...desired, force: true };
+}
+
+/** The `certificate` resource type. */
+export const certificate: ResourceType<CertificateDesired, CertificateCurrent> = {
+  name: 'certificate',
+  validate,
+  label: (desired) => desired.domains.join(','),
+  probe,
+  parse,
+  diff,
+  apply,
+  prepare,
+};

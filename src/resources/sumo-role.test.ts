@@ -1,0 +1,116 @@
+/**
+ * The sumologic role (roles/sumologic) as planned for the lab's three hosts:
+ * which sources each host ships, under which categories, and where the
+ * access key goes. Only the role's own resources are planned (tag sumologic).
+ */
+import { describe, expect, it } from 'vitest';
+import { UserErrors } from '../errors.js';
+import { loadInventory, selectHosts } from '../inventory/index.js';
+import { buildPlans } from '../roles/plan.js';
+import { clearSecretsForTests } from '../secrets.js';
+import type { CommandDesired } from './command.js';
+import type { PresentFile } from './file.js';
+
+const KEY = 'unit-sumo-access-key-123';
+const ENV = { APP_DB_PASSWORD: 'x-db-pass', MYSQL_REPLICATION_PASSWORD: 'x-repl-pass', SUMO_ACCESS_ID: 'suUNIT', SUMO_ACCESS_KEY: KEY };
+
+function plan(host: string, extraVars: Record<string, unknown> = {}, inventoryFile = 'inventory/lab.yaml') {
+  const inventory = loadInventory(inventoryFile, { env: ENV, extraVars });
+  const [p] = buildPlans(inventory, selectHosts(inventory, host), { rolesDirs: ['roles'], templateDirs: ['templates'], tags: ['sumologic'] });
+  clearSecretsForTests();
+  return p!;
+}
+
+function desiredOf<T>(host: string, label: string, extraVars: Record<string, unknown> = {}): T {
+  const resource = plan(host, extraVars).resources.find((r) => r.label === label);
+  if (!resource) throw new Error(`no resource '${label}' on ${host}`);
+  return resource.desired as T;
+}
+
+/** name → category of the rendered sources file. */
+function sources(host: string, extraVars: Record<string, unknown> = {}): Record<string, string> {
+  const json = JSON.parse(desiredOf<PresentFile>(host, 'sumo sources', extraVars).content) as { sources: Array<{ name: string; category: string }> };
+  return Object.fromEntries(json.sources.map((s) => [s.name, s.category]));
+}
+
+describe('sumologic role on the lab inventory', () => {
+  it.each([
+    ['lb-01', { syslog: 'lab/lb/syslog', auth: 'lab/lb/auth', 'nginx-access': 'lab/lb/nginx-access', 'nginx-error': 'lab/lb/nginx-error' }],
+    ['web-01', { syslog: 'lab/app/syslog', auth: 'lab/app/auth', 'nginx-access': 'lab/app/nginx-access', 'nginx-error': 'lab/app/nginx-error', 'mysql-error': 'lab/app/mysql-error' }],
+  ])('%s ships the logs of its roles', (host, expected) => {
+    expect(sources(host)).toEqual(expected);
+  });
+
+  it('adds extra sources, and the inventory can turn a role\'s logs off', () => {
+    const extra = { sumo_extra_sources: [{ name: 'orders', path: '/var/log/app/"orders".log', category: '{{env}}/app/orders' }], sumo_mysql_logs: false };
+    expect(sources('web-02', extra)).toEqual({
+      syslog: 'lab/app/syslog',
+      auth: 'lab/app/auth',
+      'nginx-access': 'lab/app/nginx-access',
+      'nginx-error': 'lab/app/nginx-error',
+      orders: 'lab/app/orders',
+    });
+  });
+
+  it('validates the sources file before it replaces the old one', () => {
+    expect(desiredOf<PresentFile>('web-01', 'sumo sources')).toMatchObject({ path: '/etc/sumologic/sources.json', validate: 'python3 -m json.tool %s', attributes: { mode: '0644' } });
+  });
+
+  it('passes the key only inside the here-document on stdin, and labels the step without it', () => {
+    const install = desiredOf<CommandDesired>('web-01', 'sumo collector installed and registered');
+    const [commandLine, ...settings] = install.cmd.trimEnd().split('\n');
+    expect(commandLine).toBe("/usr/local/sbin/provision-sumo-install install <<'PROVISION_SUMO'");
+    expect(settings).toEqual([
+      'provision.dir=/opt/SumoCollector',
+      'provision.url=http://10.77.0.1:8070/rest/download/linux/64',
+      'provision.sha256=',
+      'provision.version=',
+      'provision.wait=120',
+      'sumo.accessid=suUNIT',
+      `sumo.accesskey=${KEY}`,
+      'collector.name=web-01',
+      'syncSources=/etc/sumologic/sources.json',
+      'clobber=true',
+      'PROVISION_SUMO',
+    ]);
+    expect(install.unless).not.toContain(KEY);
+  });
+
+  it('installs with an installation token instead of the access id/key when one is given', () => {
+    const install = desiredOf<CommandDesired>('web-01', 'sumo collector installed and registered', { sumo_installation_token: 'SUMOtoken-unit' });
+    expect(install.cmd).toContain('\nsumo.token_and_url=SUMOtoken-unit\ncollector.name=web-01\n');
+    expect(install.cmd).not.toContain('sumo.access');
+  });
+
+  it('manages only the user.properties keys that may change after installation', () => {
+    const lines = plan('web-02').resources.filter((r) => r.type.name === 'line').map((r) => (r.desired as { line: string }).line);
+    expect(lines).toEqual(['name=web-02', 'syncSources=/etc/sumologic/sources.json']);
+  });
+
+  it('state absent: removes the collector and its sources file, nothing else', () => {
+    expect(plan('web-01', { sumo_state: 'absent' }).resources.map((r) => r.label)).toEqual([
+      'sumo collector installer helper',
+      'sumo collector removed',
+      'file /etc/sumologic/sources.json',
+    ]);
+  });
+
+  it("defaults to Sumo's own download endpoint", () => {
+    const install = plan('web-01', {}, 'inventory/example.yaml').resources.find((r) => r.label === 'sumo collector installed and registered');
+    expect((install?.desired as CommandDesired).cmd).toContain('provision.url=https://collectors.sumologic.com/rest/download/linux/64\n');
+  });
+
+  it('names the missing credential before any host is contacted', () => {
+    const inventory = loadInventory('inventory/lab.yaml', { env: ENV });
+    for (const host of inventory.hosts) delete host.vars['sumo_access_key'];
+    let error: unknown;
+    try {
+      buildPlans(inventory, selectHosts(inventory, 'web-01'), { rolesDirs: ['roles'], templateDirs: ['templates'], tags: ['sumologic'] });
+    } catch (e) {
+      error = e;
+    }
+    clearSecretsForTests();
+    expect(error).toBeInstanceOf(UserErrors);
+    expect((error as UserErrors).errors.map((e) => e.message).join('\n')).toMatch(/template variable 'sumo_access_key' is not defined/);
+  });
+});
