@@ -48,11 +48,27 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Ctrl-C: the first stops the run from starting anything new (what runs on a
+ * host finishes, connections close, the recap is printed, exit 130); a second quits at once.
+ */
+function interruptible(): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort();
+    process.stderr.write('interrupted: letting running steps finish, starting nothing new (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };
+}
+
 /** Loads the inventory and selects hosts: every user error surfaces here, before any connection. */
 async function selectedHosts(options: HostOptions) {
   const { loadInventory, parseExtraVars, selectHosts } = await import('../inventory/index.js');
   const inventory = loadInventory(options.inventory, { extraVars: parseExtraVars(options.extraVars) });
-  return { inventory, hosts: selectHosts(inventory, options.limit) };
+  const { expandLimit } = await import('./retry.js');
+  return { inventory, hosts: selectHosts(inventory, expandLimit(options.limit)) };
 }
 
 function connectOptions(options: HostOptions) {
@@ -81,6 +97,7 @@ async function apply(options: ApplyOptions): Promise<number> {
     : process.stdout.isTTY && (process.stdout.columns ?? 0) >= 40
       ? new reporters.TtyReporter(reporterOptions)
       : new reporters.PlainReporter(reporterOptions);
+  const interrupt = interruptible();
   const results = await runPlans(plans, {
     check: options.check,
     forks: options.forks,
@@ -88,8 +105,13 @@ async function apply(options: ApplyOptions): Promise<number> {
     openConnection: connect,
     onEvent: (event) => reporter.onEvent(event),
     control,
-  });
+    signal: interrupt.signal,
+  }).finally(interrupt.done);
   await reporter.done(results);
+  const { writeRetryFile } = await import('./retry.js');
+  const retry = writeRetryFile(options.inventory, results);
+  if (retry && !options.json) write(`to run again on the hosts that did not succeed: --limit @${retry}\n`);
+  if (interrupt.signal.aborted) return EXIT.interrupted;
   if (results.some((r) => r.unreachable || r.failed > 0)) return EXIT.hostFailed;
   if (options.detailedExitcode && results.some((r) => r.changed > 0)) return EXIT.changesPending;
   return EXIT.ok;

@@ -79,7 +79,7 @@ export class TtyReporter implements Reporter {
           });
         }),
     }));
-    return new Listr(tasks, { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } }).run().catch(() => undefined);
+    return new Listr(tasks, { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false } }).run().catch(() => undefined);
   }
 
   onEvent(event: RunEvent): void {

@@ -17,6 +17,8 @@ export interface HostRunOptions {
   openConnection: (target: ConnectTarget, options: ConnectOptions) => Promise<Connection>;
   /** Receives live events. */
   onEvent: (event: RunEvent) => void;
+  /** Aborted by Ctrl-C: nothing more is started on the host (a running remote step finishes). */
+  signal?: AbortSignal;
   /** Control-node paths for resources with a control step (certificates); default: the working directory and the default state directory. */
   control?: { inventoryDir: string; stateDir: string };
 }
@@ -114,6 +116,10 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     if (options.check) {
       for (const a of work) record(a, 'changed');
       return;
+    }
+    if (work.length > 0 && options.signal?.aborted) {
+      for (const a of [...work, ...late]) record(a, 'skipped');
+      throw new Error('interrupted before changing anything on the host');
     }
     if (work.length > 0 && !(await applyAll(plan.host.name, work, connection, options, record))) {
       for (const a of late) record(a, 'skipped');
@@ -214,6 +220,11 @@ async function applyAll(host: string, pending: Assessed[], connection: Connectio
   );
   const response = await connection.runScript(batch.applyScript(scripts), { onStdout: (chunk) => parser.push(chunk) });
   const lost = response.code === null;
+  // Nothing ran and the script failed: it did not get the host's lock (exit 75) or could not start.
+  if (!lost && done.size === 0 && response.code !== 0) {
+    for (const step of steps) for (const a of step) record(a, 'skipped');
+    throw new Error(response.stderr.trim() || `the apply script failed (exit ${response.code})`);
+  }
   steps.forEach((step, index) => {
     if (done.has(index)) return;
     for (const a of step) record(a, lost ? 'failed' : 'skipped', lost ? 'connection lost while applying' : undefined);

@@ -11,5 +11,10 @@ export interface RunOptions extends HostRunOptions {
 
 /** Runs every host's plan, hosts in parallel up to `forks`; one host failing never stops the others. */
 export async function runPlans(plans: HostPlan[], options: RunOptions): Promise<HostResult[]> {
-  return mapWithLimit(plans, options.forks, (plan) => runHost(plan, options));
+  return mapWithLimit(plans, options.forks, async (plan) => (options.signal?.aborted ? notStarted(plan) : runHost(plan, options)));
+}
+
+/** A host left alone because the run was interrupted before its turn. */
+function notStarted(plan: HostPlan): HostResult {
+  return { name: plan.host.name, ok: 0, changed: 0, failed: 1, unreachable: false, error: 'not started: interrupted', results: [], elapsedMs: 0 };
 }

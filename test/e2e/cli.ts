@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -31,13 +31,14 @@ export function labSecrets(): Record<string, string> {
 }
 
 /** Runs the built CLI (dist/, as installed by npm) from the repository root, without a TTY. */
-export function provision(args: string[], options: { env?: Record<string, string>; onStdout?: (text: string) => void } = {}): Promise<CliRun> {
+export function provision(args: string[], options: { env?: Record<string, string>; onStdout?: (text: string) => void; onSpawn?: (child: ChildProcess) => void } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['dist/cli/main.js', ...args], {
       cwd: ROOT,
       env: { ...process.env, ...labSecrets(), PROVISION_TEST_DB_PASSWORD: TEST_SECRET, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
