@@ -31,13 +31,23 @@ export class Batch {
    * then runs each step in a `set -e` subshell with stdout and stderr merged;
    * the batch stops at the first step that fails and releases the lock.
    */
-  applyScript(steps: string[]): string {
-    return this.#lock() + steps
+  applyScript(steps: string[], handlers?: PendingHandlers): string {
+    return this.#lock() + this.#recordHandlers(handlers) + steps
       .map(
         (step, i) =>
           `printf '%s\\n' '${this.marker} begin ${i}'\n( set -e\n${step}\n) 2>&1 </dev/null\n__rc=$?\nprintf '\\n%s %d\\n' '${this.marker} end ${i}' "$__rc"\n[ "$__rc" -eq 0 ] || exit 0\n`,
       )
-      .join('');
+      .join('') + (handlers?.clear ? `rm -f ${quote(`${handlers.dir}/pending-handlers`)}\n` : '');
+  }
+
+  /**
+   * Before any step, notes on the host the handlers this run has to run, so a
+   * run that fails (or loses the connection) before they ran leaves them due.
+   */
+  #recordHandlers(handlers: PendingHandlers | undefined): string {
+    if (!handlers || handlers.ids.length === 0) return '';
+    const file = quote(`${handlers.dir}/pending-handlers`);
+    return `mkdir -p ${quote(handlers.dir)} && printf '%s\\n' ${handlers.ids.map((id) => quote(id)).join(' ')} > ${file}\n`;
   }
 
   /** mkdir is atomic: the run that creates the directory holds the lock until its script exits. */
@@ -94,6 +104,16 @@ trap 'exit 143' TERM
       },
     };
   }
+}
+
+/** Handlers a run has to run, kept on the host until they did. */
+export interface PendingHandlers {
+  /** Directory on the host holding the `pending-handlers` file. */
+  dir: string;
+  /** Ids of the handlers due. */
+  ids: string[];
+  /** This batch runs every due handler: it removes the file when all its steps succeed. */
+  clear: boolean;
 }
 
 /** One section's output. */

@@ -105,7 +105,7 @@ beforeEach(() => {
 
 async function run(plan: HostPlan, connection: Connection, check = false) {
   const events: RunEvent[] = [];
-  const result = await runHost(plan, { check, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: async () => connection, onEvent: (e) => events.push(e) });
+  const result = await runHost(plan, { check, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: async () => connection, onEvent: (e) => events.push(e), hostStateDir: join(dir, 'state') });
   return { result, events };
 }
 
@@ -210,6 +210,30 @@ describe('runHost', () => {
     expect(result).toMatchObject({ failed: 1, changed: 2, error: `ordered ${dir}/cert: the ACME server said no` });
     expect(readFileSync(log, 'utf8')).toBe('ran\n');
     expect(existsSync(join(dir, 'cert'))).toBe(false);
+  });
+
+  it('a handler notified by a run that failed before it ran is run by the next run', async () => {
+    const log = join(dir, 'handler.log');
+    const broken = join(dir, 'broken');
+    const plan = (fail: boolean): HostPlan => ({
+      host,
+      resources: [planned(marker, { path: join(dir, 'a'), content: 'A' }, ['h']), planned(marker, { path: broken, content: fail ? 'x' : 'ok' })],
+      handlers: new Map([['h', planned(counter, { path: log })]]),
+    });
+    execFileSync('mkdir', [broken]);
+    const failed = await run(plan(true), localConnection());
+    expect(failed.result.failed).toBe(1);
+    expect(existsSync(log)).toBe(false);
+    execFileSync('rmdir', [broken]);
+    writeFileSync(broken, 'ok');
+    const checked = await run(plan(false), localConnection(), true);
+    expect(checked.result.results.filter((r) => r.handler).map((r) => r.status)).toEqual(['changed']);
+    const next = await run(plan(false), localConnection());
+    expect(next.result).toMatchObject({ failed: 0, changed: 1 });
+    expect(readFileSync(log, 'utf8')).toBe('ran\n');
+    const after = await run(plan(false), localConnection());
+    expect(after.result).toMatchObject({ changed: 0 });
+    expect(readFileSync(log, 'utf8')).toBe('ran\n');
   });
 
   it('a connection lost while applying makes the host unreachable, naming it', async () => {

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { messageOf } from '../errors.js';
+import { quote } from '../shell/quote.js';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { stateDir } from '../pki/state-dir.js';
 import type { Change, ControlContext } from '../resources/types.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
-import { Batch } from './batch.js';
+import { Batch, type PendingHandlers } from './batch.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
 
 /** How to run one host. */
@@ -19,6 +21,8 @@ export interface HostRunOptions {
   onEvent: (event: RunEvent) => void;
   /** Aborted by Ctrl-C: nothing more is started on the host (a running remote step finishes). */
   signal?: AbortSignal;
+  /** Directory on the host for provision's own state (handlers still to run); default /var/lib/provision. */
+  hostStateDir?: string;
   /** Control-node paths for resources with a control step (certificates); default: the working directory and the default state directory. */
   control?: { inventoryDir: string; stateDir: string };
 }
@@ -96,8 +100,11 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
   const late: Assessed[] = [];
   let lastHandlers: Assessed[] = [];
   let remaining = plan.resources;
-  for (;;) {
-    const assessed = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection);
+  const stateDir = options.hostStateDir ?? HOST_STATE_DIR;
+  for (let round = 0; ; round++) {
+    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDir);
+    // Handlers a failed run notified but never ran are still due (Ansible forgets them).
+    if (round === 0) for (const [key] of handlers) if (carried.has(handlerId(key))) notified.add(key);
     const resources = assessed.slice(0, remaining.length);
     const barrier = options.check ? -1 : resources.findIndex((a) => a.changes.length > 0 && a.planned.type.reprobeAfter);
     const barrierType = resources[barrier]?.planned.type;
@@ -121,7 +128,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
       for (const a of [...work, ...late]) record(a, 'skipped');
       throw new Error('interrupted before changing anything on the host');
     }
-    if (work.length > 0 && !(await applyAll(plan.host.name, work, connection, options, record))) {
+    if (work.length > 0 && !(await applyAll(plan.host.name, work, connection, options, record, { dir: stateDir, ids: [...notified].map(handlerId), clear: !cut }))) {
       for (const a of late) record(a, 'skipped');
       return;
     }
@@ -154,16 +161,30 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
   const notified = new Set(ready.flatMap((a) => a.planned.notify));
   const keys = [...plan.handlers.keys()];
   const due = handlers.filter((_, i) => notified.has(keys[i]!));
-  if (ready.length > 0) await applyAll(plan.host.name, [...ready, ...due], connection, options, record);
+  const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: [...notified].map(handlerId), clear: true };
+  if (ready.length > 0) await applyAll(plan.host.name, [...ready, ...due], connection, options, record, pendingHandlers);
 }
 
-/** Runs the probes of `items` in one remote call and diffs each; items from `firstHandler` on are handlers. */
-async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection): Promise<Assessed[]> {
+/** Where provision keeps its own state on a host. */
+const HOST_STATE_DIR = '/var/lib/provision';
+
+/** A handler's name on the host: short and free of whatever its declaration holds. */
+function handlerId(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+/**
+ * Runs the probes of `items` in one remote call and diffs each; items from
+ * `firstHandler` on are handlers. The same call reads the handlers an earlier
+ * run left due (`carried`).
+ */
+async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDir: string): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
   const batch = new Batch();
-  const response = await connection.runScript(batch.probeScript(items.map((i) => i.type.probe(i.desired))));
+  const readCarried = `cat ${quote(`${stateDir}/pending-handlers`)} 2>/dev/null || true`;
+  const response = await connection.runScript(batch.probeScript([...items.map((i) => i.type.probe(i.desired)), readCarried]));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
-  return items.map((planned, index): Assessed => {
+  const assessed = items.map((planned, index): Assessed => {
     const section = sections.get(index);
     if (!section || section.code !== 0) {
       const stderr = response.stderr.trim().split('\n').slice(-5).join('\n');
@@ -172,6 +193,8 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
     const current = planned.type.parse(section.output, planned.desired);
     return { planned, current, changes: planned.type.diff(planned.desired, current), handler: index >= firstHandler };
   });
+  const carried = new Set((sections.get(items.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
+  return { assessed, carried };
 }
 
 /**
@@ -180,7 +203,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
  * Handlers come last; the script stops at the first failing step.
  * Returns true when every step succeeded.
  */
-async function applyAll(host: string, pending: Assessed[], connection: Connection, options: HostRunOptions, record: Recorder): Promise<boolean> {
+async function applyAll(host: string, pending: Assessed[], connection: Connection, options: HostRunOptions, record: Recorder, handlersDue: PendingHandlers): Promise<boolean> {
   const steps: Assessed[][] = [];
   const grouped = new Map<string, Assessed[]>();
   for (const a of pending) {
@@ -218,7 +241,7 @@ async function applyAll(host: string, pending: Assessed[], connection: Connectio
       }
     },
   );
-  const response = await connection.runScript(batch.applyScript(scripts), { onStdout: (chunk) => parser.push(chunk) });
+  const response = await connection.runScript(batch.applyScript(scripts, handlersDue), { onStdout: (chunk) => parser.push(chunk) });
   const lost = response.code === null;
   // Nothing ran and the script failed: it did not get the host's lock (exit 75) or could not start.
   if (!lost && done.size === 0 && response.code !== 0) {
