@@ -45,6 +45,8 @@ describe('parseCommandLine', () => {
     [['apply', 'a.yaml', '--forks', '0'], "--forks expects a positive whole number, got '0'"],
     [['apply', 'a.yaml', '--detailed-exitcode'], '--detailed-exitcode goes with --check (or plan)'],
     [['apply', 'a.yaml', '--chek'], "Unknown option '--chek' (see provision --help)"],
+    [['apply', 'a.yaml', '--out', 'p.json'], '--out saves a plan: use it with plan (or apply --check)'],
+    [['plan', 'a.yaml', '--plan', 'p.json'], '--plan applies a saved plan: use it with apply, without --check'],
     [['exec', 'a.yaml', 'uptime'], 'exec needs a command after --, e.g. provision exec inventory.yaml -- uptime'],
   ])('%j is a user error', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UserError);

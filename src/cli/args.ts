@@ -41,6 +41,10 @@ export interface ApplyOptions extends HostOptions {
   detailedExitcode: boolean;
   /** --roles-path directories (before the defaults). */
   rolesPaths: string[];
+  /** --out FILE (check mode): save the plan, for `apply --plan FILE`. */
+  out?: string;
+  /** --plan FILE: apply exactly that saved plan, refusing if the hosts changed since. */
+  plan?: string;
 }
 
 /** Options of exec. */
@@ -108,9 +112,13 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
     json: { type: 'boolean' },
     'detailed-exitcode': { type: 'boolean' },
     'roles-path': { type: 'string', multiple: true },
+    out: { type: 'string' },
+    plan: { type: 'string' },
   });
   const check = plan || values.check === true;
   if (values['detailed-exitcode'] && !check) throw new UserError('--detailed-exitcode goes with --check (or plan)');
+  if (values.out !== undefined && !check) throw new UserError('--out saves a plan: use it with plan (or apply --check)');
+  if (values.plan !== undefined && check) throw new UserError('--plan applies a saved plan: use it with apply, without --check');
   return {
     ...hostOptions(values, positionals, plan ? 'plan' : 'apply'),
     check,
@@ -119,6 +127,8 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
     json: values.json === true,
     detailedExitcode: values['detailed-exitcode'] === true,
     rolesPaths: values['roles-path'] ?? [],
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    ...(values.plan !== undefined ? { plan: values.plan } : {}),
   };
 }
 

@@ -32,6 +32,9 @@ Options:
       --json                print one JSON document at the end instead of progress
       --detailed-exitcode   with --check: exit 3 when changes are pending
       --roles-path DIR      look for roles here first (repeatable)
+      --out FILE            with --check (or plan): save the plan to FILE
+      --plan FILE           apply exactly the saved plan; refuse, changing nothing,
+                            if any host would now change something else
 ${HOST_FLAGS}`,
   plan: `Usage: provision plan INVENTORY [options]
 

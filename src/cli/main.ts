@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
+import type { Change } from '../resources/types.js';
 import { redact } from '../secrets.js';
 import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions } from './args.js';
 import { HELP } from './help.js';
@@ -97,17 +98,27 @@ async function apply(options: ApplyOptions): Promise<number> {
     : process.stdout.isTTY && (process.stdout.columns ?? 0) >= 40
       ? new reporters.TtyReporter(reporterOptions)
       : new reporters.PlainReporter(reporterOptions);
+  const saved = await import('./saved-plan.js');
+  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control };
+  let verifyChanges: ((host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined) | undefined;
+  if (options.plan) {
+    const plan = saved.readSavedPlan(options.plan);
+    verifyChanges = (host, changed) => saved.staleReason(plan.hosts[host], saved.plannedChanges(changed));
+    // Every host is checked before any is changed: a stale plan changes nothing anywhere.
+    const now = await runPlans(plans, { ...runOptions, check: true, onEvent: () => undefined });
+    const stale = now.map((h) => [h.name, h.unreachable || h.failed ? `cannot check it: ${h.error}` : verifyChanges!(h.name, h.results.filter((r) => r.status === 'changed' && !r.handler))] as const).filter(([, why]) => why);
+    if (stale.length > 0) {
+      process.stderr.write(redact(`error: refusing to apply ${options.plan}, nothing was changed:\n${stale.map(([host, why]) => `  ${host}: ${why}`).join('\n')}\n`));
+      return EXIT.hostFailed;
+    }
+  }
   const interrupt = interruptible();
-  const results = await runPlans(plans, {
-    check: options.check,
-    forks: options.forks,
-    connect: connectOptions(options),
-    openConnection: connect,
-    onEvent: (event) => reporter.onEvent(event),
-    control,
-    signal: interrupt.signal,
-  }).finally(interrupt.done);
+  const results = await runPlans(plans, { ...runOptions, onEvent: (event) => reporter.onEvent(event), signal: interrupt.signal, verifyChanges }).finally(interrupt.done);
   await reporter.done(results);
+  if (options.out) {
+    saved.writeSavedPlan(options.out, saved.savedPlanOf(options.inventory, results));
+    if (!options.json) write(`plan saved to ${options.out}; apply exactly it with: provision apply ${options.inventory} --plan ${options.out}\n`);
+  }
   const { writeRetryFile } = await import('./retry.js');
   const retry = writeRetryFile(options.inventory, results);
   if (retry && !options.json) write(`to run again on the hosts that did not succeed: --limit @${retry}\n`);

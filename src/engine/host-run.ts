@@ -23,6 +23,8 @@ export interface HostRunOptions {
   signal?: AbortSignal;
   /** Directory on the host for provision's own state (handlers still to run); default /var/lib/provision. */
   hostStateDir?: string;
+  /** apply --plan: says why the host's changes differ from the saved plan (then nothing is applied), or undefined. */
+  verifyChanges?: (host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined;
   /** Control-node paths for resources with a control step (certificates); default: the working directory and the default state directory. */
   control?: { inventoryDir: string; stateDir: string };
 }
@@ -105,6 +107,11 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDir);
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
     if (round === 0) for (const [key] of handlers) if (carried.has(handlerId(key))) notified.add(key);
+    const stale = round === 0 && !options.check ? options.verifyChanges?.(plan.host.name, assessed.slice(0, remaining.length).filter((a) => a.changes.length > 0).map((a) => ({ resource: a.planned.label, changes: a.changes }))) : undefined;
+    if (stale) {
+      for (const a of assessed.slice(0, remaining.length)) record(a, a.changes.length > 0 ? 'skipped' : 'ok');
+      throw new Error(stale);
+    }
     const resources = assessed.slice(0, remaining.length);
     const barrier = options.check ? -1 : resources.findIndex((a) => a.changes.length > 0 && a.planned.type.reprobeAfter);
     const barrierType = resources[barrier]?.planned.type;

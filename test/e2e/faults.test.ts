@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { labRun, labStart, labStop } from '../lab/lab.js';
 import { provision, report } from './cli.js';
 
@@ -49,5 +51,21 @@ describe('faults', () => {
     expect(Object.keys(retried.hosts)).toEqual(['web-01']);
     expect(retried.hosts['web-01']).toMatchObject({ failed: 0, unreachable: false });
     expect(existsSync(retryFile)).toBe(true);
+  });
+
+  it('apply --plan applies exactly a saved plan, and refuses a stale one without changing anything', async () => {
+    const planFile = join(mkdtempSync(join(tmpdir(), 'provision-plan-')), 'plan.json');
+    await labRun('lb-01', 'echo drift >> /etc/motd');
+    expect((await provision(['plan', INV, '--limit', 'lb-01', '--out', planFile])).code).toBe(0);
+    expect(JSON.parse(readFileSync(planFile, 'utf8')).hosts['lb-01'].map((c: { resource: string }) => c.resource)).toEqual(['file /etc/motd']);
+    await labRun('lb-01', 'chmod 0600 /etc/motd');
+    const stale = await provision(['apply', INV, '--limit', 'lb-01', '--plan', planFile]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(`error: refusing to apply ${planFile}, nothing was changed:\n  lb-01: the plan is stale: what would change differs for file /etc/motd; make a new plan`);
+    expect(await labRun('lb-01', 'tail -n1 /etc/motd; stat -c %a /etc/motd')).toBe('drift\n600\n');
+    expect((await provision(['plan', INV, '--limit', 'lb-01', '--out', planFile])).code).toBe(0);
+    const fresh = await provision(['apply', INV, '--limit', 'lb-01', '--plan', planFile]);
+    expect(fresh.code, fresh.stdout + fresh.stderr).toBe(0);
+    expect(await labRun('lb-01', 'tail -n1 /etc/motd; stat -c %a /etc/motd')).toBe('lb-01 is managed by provision\n644\n');
   });
 });
