@@ -81,7 +81,7 @@ describe('mysql_user.parse', () => {
 });
 
 describe('mysql_user.diff and apply', () => {
-  const ALTER_NATIVE = `ALTER USER 'app'@'%' IDENTIFIED BY PASSWORD '${nativePasswordHash(PASSWORD)}';`;
+  const ALTER_NATIVE = `ALTER USER IF EXISTS 'app'@'%' IDENTIFIED BY PASSWORD '${nativePasswordHash(PASSWORD)}';`;
   it.each<[string, MysqlUserDesired, MysqlUserCurrent, string[], string[]]>([
     ['in state (MariaDB)', want(), on(MARIADB, { '%': native() }), [], []],
     [
@@ -104,7 +104,7 @@ describe('mysql_user.diff and apply', () => {
       want(),
       on(MYSQL, { '%': native() }),
       ["'app'@'%': auth plugin mysql_native_password → caching_sha2_password"],
-      ["ALTER USER 'app'@'%' IDENTIFIED WITH caching_sha2_password BY 's3cr3t \\'app\\' \"pw\" $(id)';"],
+      ["ALTER USER IF EXISTS 'app'@'%' IDENTIFIED WITH caching_sha2_password BY 's3cr3t \\'app\\' \"pw\" $(id)';"],
     ],
     [
       'privileges to revoke and grant',
@@ -150,7 +150,7 @@ describe('mysql_user.diff and apply', () => {
     const [mariadb, mysql] = heredocs(script);
     expect(mariadb!.split('\n').slice(1, 5)).toEqual([
       `CREATE USER IF NOT EXISTS 'app'@'localhost' IDENTIFIED BY PASSWORD '${nativePasswordHash(PASSWORD)}';`,
-      `ALTER USER 'app'@'localhost' IDENTIFIED BY PASSWORD '${nativePasswordHash(PASSWORD)}';`,
+      `ALTER USER IF EXISTS 'app'@'localhost' IDENTIFIED BY PASSWORD '${nativePasswordHash(PASSWORD)}';`,
       "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'app'@'localhost';",
       "GRANT ALL PRIVILEGES ON `app`.* TO 'app'@'localhost';",
     ]);

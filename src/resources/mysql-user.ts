@@ -156,7 +156,8 @@ function exactStatements(desired: MysqlUserDesired, flavour: Flavour, accounts: 
     const steps = a.grants.map((step) => stepStatement(step, account));
     // IF NOT EXISTS: the statement may reach a replica (binary log) that already has the account.
     if (a.kind === 'create') return [`CREATE USER IF NOT EXISTS ${account} ${identified(flavour, desired.password)}`, ...steps];
-    return [...(a.password === undefined ? [] : [`ALTER USER ${account} ${identified(flavour, desired.password)}`]), ...steps];
+    // IF EXISTS: a replica that never had the account must not stop on the statement.
+    return [...(a.password === undefined ? [] : [`ALTER USER IF EXISTS ${account} ${identified(flavour, desired.password)}`]), ...steps];
   });
 }
 
@@ -167,7 +168,7 @@ function blindStatements(desired: MysqlUserDesired, flavour: Flavour): string[] 
     if (desired.state === 'absent') return [`DROP USER IF EXISTS ${account}`];
     const auth = identified(flavour, desired.password);
     const grants = grantSteps(declaredGrants(desired.privileges, flavour), {}).map((step) => stepStatement(step, account));
-    return [`CREATE USER IF NOT EXISTS ${account} ${auth}`, `ALTER USER ${account} ${auth}`, `REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${account}`, ...grants];
+    return [`CREATE USER IF NOT EXISTS ${account} ${auth}`, `ALTER USER IF EXISTS ${account} ${auth}`, `REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${account}`, ...grants];
   });
 }
 
