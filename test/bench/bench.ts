@@ -4,14 +4,25 @@
  * (default 7) and prints median and spread; then SSH exec calls and bytes per
  * host of a no-op, and the control process's peak RSS. BENCH_CONVERGE_RUNS
  * (default 0: it resets the lab each time) times first converges from fresh hosts.
+ *
+ * Scale: for each host count in BENCH_SCALE (default 3,10,30) it boots the lab
+ * with `lab.sh up --hosts N`, converges the generated inventory
+ * (test/lab/.state/inventory-N.yaml: every host, role common) once, and times
+ * no-op applies. At the end the lab is back to its three hosts (`lab.sh up`).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { labScaleInventory } from '../lab/lab.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const CONVERGE_RUNS = Number(process.env.BENCH_CONVERGE_RUNS ?? 0);
+const SCALE = (process.env.BENCH_SCALE ?? '3,10,30')
+  .split(',')
+  .filter((s) => s.trim() !== '')
+  .map(Number);
 const INVENTORY = process.argv[2] ?? 'inventory/lab.yaml';
 
 /** The lab's secrets, so the lab inventory loads. */
@@ -27,6 +38,7 @@ function labEnv(): NodeJS.ProcessEnv {
 interface Sample {
   ms: number;
   stdout: string;
+  stderr: string;
   code: number | null;
   maxRssKb: number;
 }
@@ -41,7 +53,7 @@ function provision(args: string[]): Sample {
     maxBuffer: 1 << 28,
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ms, stdout: r.stdout, code: r.status, maxRssKb: Number(String(r.output[3] ?? '0').trim()) };
+  return { ms, stdout: r.stdout, stderr: r.stderr, code: r.status, maxRssKb: Number(String(r.output[3] ?? '0').trim()) };
 }
 
 function lab(...args: string[]): void {
@@ -52,12 +64,26 @@ function labRun(host: string, command: string): void {
   execFileSync('bash', ['test/lab/lab.sh', 'exec', host, command], { cwd: ROOT, stdio: 'ignore' });
 }
 
-const row = (label: string, samples: number[], unit = 'ms'): string => {
+interface Stats {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+function stats(samples: number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted.at(-1)!, runs: samples.length };
+}
+
+const row = (label: string, samples: number[], unit = 'ms'): string => {
+  const s = stats(samples);
   const f = (n: number): string => n.toFixed(0).padStart(6);
-  return `${label.padEnd(34)} median ${f(median)} ${unit}   min ${f(sorted[0]!)}   max ${f(sorted.at(-1)!)}   (${samples.length} runs)`;
+  return `${label.padEnd(34)} median ${f(s.median)} ${unit}   min ${f(s.min)}   max ${f(s.max)}   (${s.runs} runs)`;
 };
+
+/** Every timed scenario, for the summary table at the end. */
+const summary: { label: string; stats: Stats }[] = [];
 
 /** Runs `args` `runs` times (after `before` each time), failing loudly on an unexpected exit code. */
 function time(label: string, args: string[], runs: number, expectCode = 0, before?: () => void): Sample[] {
@@ -65,31 +91,95 @@ function time(label: string, args: string[], runs: number, expectCode = 0, befor
   for (let i = 0; i < runs; i++) {
     before?.();
     const r = provision(args);
-    if (r.code !== expectCode) throw new Error(`${label}: provision ${args.join(' ')} exited ${r.code}\n${r.stdout}`);
+    if (r.code !== expectCode) throw new Error(`${label}: provision ${args.join(' ')} exited ${r.code}\n${r.stdout}${r.stderr}`);
     samples.push(r);
   }
   console.log(row(label, samples.map((s) => s.ms)));
+  summary.push({ label, stats: stats(samples.map((s) => s.ms)) });
   return samples;
 }
 
-lab('up');
-const converge = provision(['apply', INVENTORY]);
-if (converge.code !== 0) throw new Error(`converging the lab failed:\n${converge.stdout}`);
-
-console.log(`provision benchmark on the lab (${INVENTORY}), node ${process.version}`);
-const rss: number[] = [];
-rss.push(...time('--version (start-up)', ['--version'], RUNS).map((s) => s.maxRssKb));
-rss.push(...time('(a) apply, no-op', ['apply', INVENTORY], RUNS).map((s) => s.maxRssKb));
-labRun('web-01', 'echo drift >> /etc/motd');
-rss.push(...time('(b) plan, one drift', ['plan', INVENTORY, '--detailed-exitcode'], RUNS, 3).map((s) => s.maxRssKb));
-provision(['apply', INVENTORY]);
-if (CONVERGE_RUNS > 0) {
-  rss.push(...time('(c) first converge, fresh hosts', ['apply', INVENTORY], CONVERGE_RUNS, 0, () => lab('reset')).map((s) => s.maxRssKb));
+interface Transport {
+  execs: number;
+  bytesSent: number;
+  bytesReceived: number;
 }
 
-const json = JSON.parse(provision(['apply', INVENTORY, '--json']).stdout) as { hosts: Record<string, { transport?: { execs: number; bytesSent: number; bytesReceived: number } }> };
-console.log('\n(a) no-op apply, per host: 1 SSH connection each');
-for (const [host, h] of Object.entries(json.hosts)) {
-  console.log(`  ${host.padEnd(10)} exec calls ${h.transport?.execs}   sent ${h.transport?.bytesSent} B   received ${h.transport?.bytesReceived} B`);
+/** A no-op apply with --json: each host's SSH exec calls and bytes. */
+function transportOf(inventory: string): Record<string, Transport | undefined> {
+  const r = provision(['apply', inventory, '--json']);
+  if (r.code !== 0) throw new Error(`provision apply ${inventory} --json exited ${r.code}\n${r.stdout}${r.stderr}`);
+  const json = JSON.parse(r.stdout) as { hosts: Record<string, { transport?: Transport }> };
+  return Object.fromEntries(Object.entries(json.hosts).map(([host, h]) => [host, h.transport]));
 }
-console.log(`\npeak RSS of the control process: ${Math.max(...rss) / 1024 | 0} MB (largest of all runs above)`);
+
+function converge(inventory: string): void {
+  const r = provision(['apply', inventory]);
+  if (r.code !== 0) throw new Error(`converging ${inventory} failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
+}
+
+const mb = (kb: number): number => Math.round(kb / 1024);
+
+interface ScaleRow {
+  hosts: number;
+  noop: Stats;
+  maxExecs: number;
+  peakRssMb: number;
+}
+
+try {
+  lab('up');
+  converge(INVENTORY);
+
+  console.log(`provision benchmark on the lab (${INVENTORY}), node ${process.version}`);
+  const rss: number[] = [];
+  rss.push(...time('--version (start-up)', ['--version'], RUNS).map((s) => s.maxRssKb));
+  rss.push(...time('(a) apply, no-op', ['apply', INVENTORY], RUNS).map((s) => s.maxRssKb));
+  labRun('web-01', 'echo drift >> /etc/motd');
+  rss.push(...time('(b) plan, one drift', ['plan', INVENTORY, '--detailed-exitcode'], RUNS, 3).map((s) => s.maxRssKb));
+  converge(INVENTORY);
+  if (CONVERGE_RUNS > 0) {
+    rss.push(...time('(c) first converge, fresh hosts', ['apply', INVENTORY], CONVERGE_RUNS, 0, () => lab('reset')).map((s) => s.maxRssKb));
+  }
+  const renew = time('(d) renew, nothing due', ['renew', INVENTORY], RUNS);
+  for (const r of renew) {
+    if (r.stdout !== '' || r.stderr !== '') throw new Error(`(d) renew with nothing due must print nothing; it printed:\n${r.stdout}${r.stderr}`);
+  }
+  rss.push(...renew.map((s) => s.maxRssKb));
+
+  console.log('\n(a) no-op apply, per host: 1 SSH connection each');
+  for (const [host, t] of Object.entries(transportOf(INVENTORY))) {
+    console.log(`  ${host.padEnd(10)} exec calls ${t?.execs}   sent ${t?.bytesSent} B   received ${t?.bytesReceived} B`);
+  }
+  console.log(`\npeak RSS of the control process: ${mb(Math.max(...rss))} MB (largest of all runs above)`);
+
+  // Scale: the same no-op on 3, 10, 30 hosts (role common), so the growth is visible.
+  const scale: ScaleRow[] = [];
+  for (const hosts of SCALE) {
+    lab('up', '--hosts', String(hosts));
+    const inventory = relative(ROOT, labScaleInventory(hosts));
+    converge(inventory); // extra hosts keep their disk between runs: converged already after the first bench
+    const samples = time(`no-op apply, ${hosts} hosts (common)`, ['apply', inventory], RUNS);
+    const transport = Object.values(transportOf(inventory));
+    if (transport.length !== hosts) throw new Error(`${inventory}: expected ${hosts} hosts in the report, got ${transport.length}`);
+    scale.push({
+      hosts,
+      noop: stats(samples.map((s) => s.ms)),
+      maxExecs: Math.max(...transport.map((t) => t?.execs ?? Number.NaN)),
+      peakRssMb: mb(Math.max(...samples.map((s) => s.maxRssKb))),
+    });
+  }
+
+  console.log('\nsummary (markdown)\n');
+  console.log('| run | median | min | max | runs |\n|---|---|---|---|---|');
+  for (const { label, stats: s } of summary) console.log(`| ${label} | ${s.median.toFixed(0)} ms | ${s.min.toFixed(0)} ms | ${s.max.toFixed(0)} ms | ${s.runs} |`);
+  if (scale.length > 0) {
+    console.log('\n| hosts (role common) | no-op apply median | min | max | exec calls per host (max) | peak RSS |\n|---|---|---|---|---|---|');
+    for (const s of scale) {
+      console.log(`| ${s.hosts} | ${s.noop.median.toFixed(0)} ms | ${s.noop.min.toFixed(0)} ms | ${s.noop.max.toFixed(0)} ms | ${s.maxExecs} | ${s.peakRssMb} MB |`);
+    }
+  }
+} finally {
+  // The lab as the test suite expects it: the three reference hosts.
+  lab('up');
+}

@@ -2,12 +2,13 @@
 # The provision test lab: three Debian bookworm hosts booted as systemd-nspawn
 # containers on a private bridge, a local apt repository they install from,
 # a Pebble ACME server and a fake Sumo Logic on the control side. See test/lab/README.md.
+# `--hosts N` adds plain hosts node-04 ... node-NN (for scale benchmarks).
 #
-#   lab.sh up | down | reset | status | stop HOST | start HOST | exec HOST CMD...
+#   lab.sh up [--hosts N] | down | reset [--hosts N] | status | stop HOST | start HOST | exec HOST CMD...
 #   lab.sh pebble-stop | pebble-start
 #
 # Only traffic between the control side (10.77.0.1) and the lab hosts
-# (10.77.0.11-13): nothing here talks to any other address, except the
+# (10.77.0.11-70): nothing here talks to any other address, except the
 # one-time package download by mmdebstrap through the machine's apt setup.
 set -euo pipefail
 
@@ -27,6 +28,16 @@ BRIDGE_MAC=02:77:00:00:00:01
 HOSTS=(lb-01 web-01 web-02)
 declare -A ADDR=([lb-01]=10.77.0.11 [web-01]=10.77.0.12 [web-02]=10.77.0.13)
 declare -A HEX=([lb-01]=11 [web-01]=12 [web-02]=13)
+# Extra hosts for scale runs (`up --hosts N`): node-04 ... node-60, sshd only
+# (they install from the same local repository), address 10.77.0.(10+i).
+MAX_HOSTS=60
+for ((i = 4; i <= MAX_HOSTS; i++)); do
+  printf -v _h 'node-%02d' "$i"
+  ADDR[$_h]=10.77.0.$((10 + i))
+  HEX[$_h]=$((10 + i)) # the address's last number, read as hex digits: 14 ... 70, never 11-13
+done
+unset _h i
+WANT_HOSTS=3 # `--hosts N`
 INVENTORY=inventory/lab.yaml
 
 SUITE=bookworm
@@ -44,16 +55,19 @@ die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
 usage() {
   cat >&2 <<'EOF'
 usage: lab.sh COMMAND
-  up              build (first time) and boot the lab; fast when it is already up
+  up [--hosts N]  build (first time) and boot the lab; fast when it is already up.
+                  N (3-60) hosts: the three below plus node-04 ... node-NN
+                  (10.77.0.14 ...), sshd only; without --hosts: 3, extra hosts stop.
+                  Writes test/lab/.state/inventory-N.yaml (every host, role common)
   down            stop everything the lab started and remove its mounts and network
-  reset           fresh hosts (their changes are thrown away), caches kept
+  reset [--hosts N]  fresh hosts (their changes are thrown away), caches kept
   status          one line per host (and pebble): up or down
   stop HOST       kill HOST's container as if the machine died
   start HOST      boot HOST again (its state survives) and wait for sshd
   exec HOST CMD   run CMD on HOST as root over ssh; exits with its code
   pebble-stop     stop Pebble and its DNS
   pebble-start    start Pebble and its DNS
-hosts: lb-01 (10.77.0.11), web-01 (10.77.0.12), web-02 (10.77.0.13)
+hosts: lb-01 (10.77.0.11), web-01 (10.77.0.12), web-02 (10.77.0.13), node-04 (10.77.0.14) ... node-60 (10.77.0.70)
 EOF
 }
 
@@ -81,7 +95,61 @@ need_tools() {
 
 check_host() {
   local h=${1:-}
-  [[ -n $h && -n ${ADDR[$h]:-} ]] || die "unknown host '${h}' (hosts: ${HOSTS[*]})"
+  [[ -n $h && -n ${ADDR[$h]:-} ]] || die "unknown host '${h}' (hosts: ${HOSTS[*]}, node-04 ... node-$MAX_HOSTS)"
+}
+
+is_extra() { [[ $1 =~ ^node-[0-9][0-9]$ && -n ${ADDR[$1]:-} ]]; }
+
+# node-04 ... node-NN
+extra_names() { # N
+  local i
+  for ((i = 4; i <= $1; i++)); do printf 'node-%02d\n' "$i"; done
+}
+
+# Extra hosts with anything live or left over: a pid file, a mount, a network
+# namespace, a veth or a cgroup (a stopped, clean host only has its disk).
+found_extras() {
+  local f n d
+  local -A seen=()
+  for f in "$RUN"/node-*.pid; do
+    [[ -e $f ]] || continue
+    n=${f##*/}
+    seen[${n%.pid}]=1
+  done
+  while read -r n; do seen[$n]=1; done < <(ip netns list 2>/dev/null | sed -n 's/^provlab-\(node-[0-9]*\).*/\1/p')
+  while read -r n; do seen[$n]=1; done < <(ip -o link show 2>/dev/null | sed -n 's/^[0-9]*: pl-\(node-[0-9]*\)[@:].*/\1/p')
+  while read -r n; do seen[$n]=1; done < <(awk -v d="$HOSTS_DIR/" 'index($2, d) == 1 { n = substr($2, length(d) + 1); sub("/root$", "", n); print n }' /proc/self/mounts)
+  for d in $(cgroup_roots); do
+    for f in "$d"/provlab-node-*; do
+      [[ -d $f ]] && seen[${f##*/provlab-}]=1
+    done
+  done
+  for n in "${!seen[@]}"; do is_extra "$n" && printf '%s\n' "$n"; done | sort
+  return 0
+}
+
+# Every host name the lab knows, reference hosts first.
+wanted_hosts_all() {
+  printf '%s\n' "${HOSTS[@]}"
+  extra_names "$MAX_HOSTS"
+}
+
+# The lab's hosts for WANT_HOSTS: the three reference hosts, then node-04 ... node-NN.
+wanted_hosts() {
+  printf '%s\n' "${HOSTS[@]}"
+  extra_names "$WANT_HOSTS"
+}
+
+# Stops (MODE) extra hosts that run or left something behind and are not in the lab of WANT_HOSTS.
+stop_unwanted() { # MODE
+  local n unwanted=()
+  while read -r n; do
+    [[ -n $n ]] || continue
+    ((10#${n#node-} > WANT_HOSTS)) && unwanted+=("$n")
+  done < <(found_extras)
+  ((${#unwanted[@]})) || return 0
+  stop_hosts "$1" "${unwanted[@]}"
+  log "stopped: ${unwanted[*]}"
 }
 
 lock() {
@@ -173,10 +241,11 @@ ssh_opts() {
 }
 
 write_known_hosts() {
-  local h key tmp="$STATE_DIR/known_hosts.tmp.$$"
+  local h key tmp="$STATE_DIR/known_hosts.tmp.$$" all
+  mapfile -t all < <(wanted_hosts_all)
   : >"$tmp"
-  for h in "${HOSTS[@]}"; do
-    mountpoint -q "$HOSTS_DIR/$h/root" || continue
+  for h in "${all[@]}"; do
+    if [[ ! -d $HOSTS_DIR/$h/root ]] || ! mountpoint -q "$HOSTS_DIR/$h/root"; then continue; fi
     key=$(chroot "$HOSTS_DIR/$h/root" cat /etc/ssh/ssh_host_ed25519_key.pub) || continue
     printf '%s %s\n' "${ADDR[$h]}" "$(printf '%s' "$key" | cut -d' ' -f1,2)" >>"$tmp"
   done
@@ -261,9 +330,11 @@ ensure_base() {
   if cache_ok && base_ok; then return 0; fi
   # The lower layer is about to change: no host may keep it mounted, and their
   # upper dirs belong to the old base.
-  stop_hosts hard "${HOSTS[@]}"
-  local h
-  for h in "${HOSTS[@]}"; do rm -rf --one-file-system "${HOSTS_DIR:?}/$h"; done
+  local h extras all
+  mapfile -t extras < <(found_extras)
+  mapfile -t all < <(extra_names "$MAX_HOSTS")
+  stop_hosts hard "${HOSTS[@]}" "${extras[@]}"
+  for h in "${HOSTS[@]}" "${all[@]}"; do rm -rf --one-file-system "${HOSTS_DIR:?}/$h"; done
   mkdir -p "$CACHE"
   cache_ok || build_cache
   base_ok || build_base
@@ -411,7 +482,16 @@ init_host() {
   printf '%s\n' "$h" >"$root/etc/hostname"
   od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$root/etc/machine-id"
   printf '\n' >>"$root/etc/machine-id"
-  ssh-keygen -q -A -f "$root" >/dev/null
+  if is_extra "$h"; then
+    # Only an ed25519 host key (the one known_hosts holds): generating the RSA
+    # key costs about a second of CPU per host, too much for 60 hosts on 2 cores.
+    ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$root/etc/ssh/ssh_host_ed25519_key" </dev/null
+    printf '# provision lab: this host has only an ed25519 host key\nHostKey /etc/ssh/ssh_host_ed25519_key\n' \
+      >"$root/etc/ssh/sshd_config.d/provision-lab.conf"
+    printf '%s\t%s\n' "${ADDR[$h]}" "$h" >>"$root/etc/hosts"
+  else
+    ssh-keygen -q -A -f "$root" >/dev/null
+  fi
   if [[ $h == web-02 ]]; then
     chroot "$root" useradd --create-home --shell /bin/bash deploy
     chroot "$root" usermod --password '*' deploy
@@ -542,8 +622,36 @@ ensure_hosts() {
   fi
   ((${#boot[@]})) || return 0
   for h in "${boot[@]}"; do spawn_host "$h"; done
+  # Many hosts booting at once share the CPUs: a second more per host.
+  [[ -n ${LAB_READY_TIMEOUT:-} ]] || READY_TIMEOUT=$((60 + ${#boot[@]}))
   wait_hosts "${boot[@]}" || die "the lab did not come up (host logs in $RUN)"
-  log "booted: ${boot[*]}"
+  if ((${#boot[@]} > 8)); then log "booted: ${#boot[@]} hosts (${boot[0]} ... ${boot[-1]})"; else log "booted: ${boot[*]}"; fi
+}
+
+# Each container's systemd and journald take inotify instances; the kernel's
+# default (128 per user, and every container runs as root) runs out at about
+# 20 hosts, and systemd then fails to boot ("Too many open files").
+ensure_limits() {
+  local want=$((64 * WANT_HOSTS + 256)) cur
+  cur=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null) || return 0
+  ((cur >= want)) && return 0
+  printf '%s\n' "$want" >/proc/sys/fs/inotify/max_user_instances ||
+    die "could not raise fs.inotify.max_user_instances to $want (now $cur): $WANT_HOSTS hosts need it"
+  log "raised fs.inotify.max_user_instances from $cur to $want for $WANT_HOSTS hosts"
+}
+
+# test/lab/.state/inventory-N.yaml: every host of the lab of N hosts, the
+# `common` role only (roles and templates resolve from the package's own).
+write_scale_inventory() {
+  local h f="$STATE_DIR/inventory-$WANT_HOSTS.yaml"
+  {
+    printf '# Written by "lab.sh up --hosts %s": the %s lab hosts, role common only (npm run bench).\n' "$WANT_HOSTS" "$WANT_HOSTS"
+    printf 'all:\n  vars:\n    domain: www.foobar.com\n    env: lab\n'
+    printf '    ssh_private_key_file: id_ed25519\n    ssh_known_hosts_file: known_hosts\n'
+    printf '  roles: [common]\n  hosts:\n'
+    while read -r h; do printf '    %s: { address: %s }\n' "$h" "${ADDR[$h]}"; done < <(wanted_hosts)
+  } >"$f.tmp.$$"
+  mv -f "$f.tmp.$$" "$f"
 }
 
 # ---------------------------------------------------------------- pebble
@@ -651,22 +759,49 @@ ensure_sumo_fake() {
 }
 
 # ---------------------------------------------------------------- commands
+# --hosts N (3 to MAX_HOSTS) into WANT_HOSTS
+parse_hosts() {
+  WANT_HOSTS=3
+  while (($#)); do
+    case $1 in
+    --hosts) (($# >= 2)) || die "--hosts needs a number (3-$MAX_HOSTS)"; WANT_HOSTS=$2; shift 2 ;;
+    --hosts=*) WANT_HOSTS=${1#--hosts=}; shift ;;
+    *) die "unknown argument '$1' (expected --hosts N)" ;;
+    esac
+  done
+  if [[ ! $WANT_HOSTS =~ ^[0-9]+$ ]] || ((10#$WANT_HOSTS < 3 || 10#$WANT_HOSTS > MAX_HOSTS)); then
+    die "--hosts must be a number from 3 to $MAX_HOSTS, got '$WANT_HOSTS'"
+  fi
+  WANT_HOSTS=$((10#$WANT_HOSTS))
+}
+
 cmd_up() {
   local t0=$SECONDS
+  parse_hosts "$@"
   lock
   ensure_state
   ensure_base
   ensure_bridge
-  ensure_hosts "${HOSTS[@]}"
+  stop_unwanted graceful
+  ((WANT_HOSTS > 3)) && ensure_limits
+  printf '%s\n' "$WANT_HOSTS" >"$RUN/hosts.count"
+  local want
+  mapfile -t want < <(wanted_hosts)
+  ensure_hosts "${want[@]}"
   ensure_pebble
   ensure_sumo_fake
+  write_scale_inventory
   ((SECONDS - t0 > 2)) && log "up in $((SECONDS - t0)) s"
   printf 'lab is up: %s\n' "$INVENTORY"
+  ((WANT_HOSTS == 3)) || printf '%s hosts: %s\n' "$WANT_HOSTS" "${STATE_DIR#"$REPO_ROOT"/}/inventory-$WANT_HOSTS.yaml"
 }
 
 cmd_down() {
+  local extras
   lock
-  stop_hosts graceful "${HOSTS[@]}"
+  mapfile -t extras < <(found_extras)
+  stop_hosts graceful "${HOSTS[@]}" "${extras[@]}"
+  rm -f "$RUN/hosts.count"
   stop_pebble
   stop_recorded sumo-fake TERM 5
   remove_bridge
@@ -674,23 +809,32 @@ cmd_down() {
 }
 
 cmd_reset() {
-  local h
+  local h want=()
+  parse_hosts "$@"
   lock
-  stop_hosts hard "${HOSTS[@]}"
-  for h in "${HOSTS[@]}"; do rm -rf --one-file-system "${HOSTS_DIR:?}/$h"; done
+  stop_unwanted graceful
+  mapfile -t want < <(wanted_hosts)
+  stop_hosts hard "${want[@]}"
+  for h in "${want[@]}"; do rm -rf --one-file-system "${HOSTS_DIR:?}/$h"; done
   ensure_state
   ensure_base
   ensure_bridge
-  ensure_hosts "${HOSTS[@]}"
+  ((WANT_HOSTS > 3)) && ensure_limits
+  printf '%s\n' "$WANT_HOSTS" >"$RUN/hosts.count"
+  ensure_hosts "${want[@]}"
   ensure_pebble
   ensure_sumo_fake
+  write_scale_inventory
   printf 'lab is up: %s\n' "$INVENTORY"
 }
 
 cmd_status() {
-  local h
+  local h n=3 list
   ssh_opts
-  for h in "${HOSTS[@]}"; do
+  # The three hosts, the extra hosts of the last `up --hosts N`, and any other extra host still running.
+  [[ -f $RUN/hosts.count ]] && read -r n <"$RUN/hosts.count" && [[ $n =~ ^[0-9]+$ ]] || n=3
+  mapfile -t list < <({ extra_names "$n"; found_extras; } | sort -u)
+  for h in "${HOSTS[@]}" "${list[@]}"; do
     if ! host_running "$h"; then
       printf '%s down\n' "$h"
     elif [[ -f $STATE_DIR/known_hosts ]] && ssh_ok "$h"; then
@@ -738,9 +882,9 @@ main() {
   *) usage; exit 2 ;;
   esac
   case $cmd in
-  up) cmd_up ;;
+  up) cmd_up "$@" ;;
   down) cmd_down ;;
-  reset) cmd_reset ;;
+  reset) cmd_reset "$@" ;;
   status) cmd_status ;;
   stop) cmd_stop "$@" ;;
   start) cmd_start "$@" ;;

@@ -2,6 +2,7 @@
  * Helpers for tests that run against the lab: thin wrappers over lab.sh.
  * The lab is three Debian hosts (systemd-nspawn containers) on 10.77.0.0/24
  * and a Pebble ACME server on the control side (10.77.0.1); see README.md.
+ * For scale runs, `labUp({ hosts: N })` adds plain hosts node-04 ... node-NN.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,6 +20,21 @@ export const LAB_ADDRESSES: Readonly<Record<LabHost, string>> = {
   'web-02': '10.77.0.13',
 };
 
+/** Most hosts `labUp({ hosts })` can start. */
+export const LAB_MAX_HOSTS = 60;
+
+/** The host names of a lab of `count` hosts: the three above, then node-04 ... node-NN (10.77.0.14 ...). */
+export function labHostNames(count: number): string[] {
+  const extra = Array.from({ length: Math.max(0, count - LAB_HOSTS.length) }, (_, i) => `node-${String(i + 4).padStart(2, '0')}`);
+  return [...LAB_HOSTS, ...extra];
+}
+
+/** A lab host's address: the reference hosts' own, 10.77.0.(10+i) for node-i. */
+export function labAddress(host: string): string {
+  if (host in LAB_ADDRESSES) return LAB_ADDRESSES[host as LabHost];
+  return `10.77.0.${10 + Number(host.slice('node-'.length))}`;
+}
+
 /** The control side's address on the lab bridge (Pebble listens here). */
 export const LAB_CONTROL_ADDRESS = '10.77.0.1';
 
@@ -33,6 +49,11 @@ export const LAB_SH = fileURLToPath(new URL('./lab.sh', import.meta.url));
 export const LAB_STATE_DIR = fileURLToPath(new URL('./.state/', import.meta.url));
 export const LAB_SSH_KEY = `${LAB_STATE_DIR}id_ed25519`;
 export const LAB_KNOWN_HOSTS = `${LAB_STATE_DIR}known_hosts`;
+
+/** The inventory `up` writes for a lab of `count` hosts: every host, the `common` role only. */
+export function labScaleInventory(count: number): string {
+  return `${LAB_STATE_DIR}inventory-${count}.yaml`;
+}
 
 /** web-02's non-root login, with passwordless sudo. */
 export const LAB_DEPLOY_USER = 'deploy';
@@ -51,9 +72,9 @@ export interface ExecResult {
   stderr: string;
 }
 
-function assertHost(host: string): asserts host is LabHost {
-  if (!(LAB_HOSTS as readonly string[]).includes(host)) {
-    throw new Error(`unknown lab host '${host}' (hosts: ${LAB_HOSTS.join(', ')})`);
+function assertHost(host: string): void {
+  if (!(LAB_HOSTS as readonly string[]).includes(host) && !labHostNames(LAB_MAX_HOSTS).includes(host)) {
+    throw new Error(`unknown lab host '${host}' (hosts: ${LAB_HOSTS.join(', ')}, node-04 ... node-${LAB_MAX_HOSTS})`);
   }
 }
 
@@ -93,9 +114,12 @@ async function lab(args: string[], env?: Record<string, string>): Promise<ExecRe
   return r;
 }
 
-/** Builds (first time) and boots the lab; fast when it is already up. */
-export async function labUp(): Promise<void> {
-  await lab(['up']);
+/**
+ * Builds (first time) and boots the lab; fast when it is already up. `hosts`
+ * (3 to 60, default 3) also boots node-04 ... node-NN; hosts beyond it are stopped.
+ */
+export async function labUp(options: { hosts?: number } = {}): Promise<void> {
+  await lab(options.hosts === undefined ? ['up'] : ['up', '--hosts', String(options.hosts)]);
 }
 
 /** Fresh hosts: everything done to them is thrown away (a few seconds). */
