@@ -64,14 +64,17 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
     }, collect);
     // Role defaults are shared by the host's roles (a later role's default wins), so one role can read what another declares, e.g. the ports it needs.
     const defaults = Object.assign({}, ...hostRoles.map((r) => r.defaults)) as Record<string, unknown>;
+    // Variables are resolved once per host: they are the same for each of its roles.
+    let base: TemplateContext;
+    try {
+      base = resolveVariables({ ...defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars }, hostRoles[0] ?? { name: '', dir: inventory.dir }, host.name);
+    } catch (err) {
+      collect(err);
+      plans.push(plan);
+      continue;
+    }
     for (const role of hostRoles) {
-      let context: TemplateContext;
-      try {
-        context = resolveVariables({ ...defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars, role_name: role.name }, role, host.name);
-      } catch (err) {
-        collect(err);
-        continue;
-      }
+      const context: TemplateContext = { ...base, role_name: role.name };
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {
