@@ -18,11 +18,12 @@ const ACCESS_KEY = secrets['SUMO_ACCESS_KEY'] ?? '';
 const WRONG_KEY = 'wrong-sumo-key-e2e-0123456789';
 
 /** Waits up to 15 s for a received line containing `marker`; `poke` runs before each look (e.g. writes the line again). */
-async function received(marker: string, poke: () => Promise<unknown> = async () => undefined): Promise<FakeLine | undefined> {
+async function received(marker: string, poke: () => Promise<unknown> = async () => undefined, fromHost?: string): Promise<FakeLine | undefined> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     await poke();
-    const line = (await sumoFakeState()).received.find((l) => l.line.includes(marker));
+    // A request through the load balancer is logged by lb-01 and by the app server that answered it.
+    const line = (await sumoFakeState()).received.find((l) => l.line.includes(marker) && (fromHost === undefined || l.host === fromHost));
     if (line) return line;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -67,7 +68,7 @@ describe('sumologic: collectors on the lab, against the fake Sumo Logic', () => 
   it('a request to https://www.foobar.com reaches the receiver as an nginx access-log line from lb-01', async () => {
     const marker = `/sumo-e2e-${Date.now()}`;
     await getSite(marker);
-    expect(await received(marker)).toMatchObject({ collector: 'lb-01', host: 'lb-01', category: 'lab/lb/nginx-access', source: 'nginx-access' });
+    expect(await received(marker, undefined, 'lb-01')).toMatchObject({ collector: 'lb-01', host: 'lb-01', category: 'lab/lb/nginx-access', source: 'nginx-access' });
   });
 
   it('a second apply changes nothing in the role and downloads nothing', async () => {
