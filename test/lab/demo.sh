@@ -20,9 +20,13 @@ echo "== provision apply inventory/lab.yaml   (again: every host already in stat
 provision apply inventory/lab.yaml
 echo
 cat <<'TEXT'
-What to look at next:
+What to look at next (the lab inventory reads its passwords from the environment:
+run `set -a; . test/lab/.state/secrets.env; set +a` in your shell first):
+  curl --resolve www.foobar.com:443:10.77.0.11 --cacert <(curl -sk https://10.77.0.1:15000/roots/0) https://www.foobar.com/
+                                                             the site, with its certificate from the lab's ACME server
   npx provision exec inventory/lab.yaml -- cat /etc/motd     run a command on every host
   npx provision plan inventory/lab.yaml                      after editing a role or a host by hand
-  npm run lab -- exec web-01 systemctl status cron           a shell command on one lab host
+  npx provision renew inventory/lab.yaml                     renew certificates that are due (silent otherwise)
+  npm run lab -- exec web-01 systemctl status app            a shell command on one lab host
   npm run lab -- down                                        stop the lab
 TEXT
