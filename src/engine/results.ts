@@ -49,8 +49,3 @@ export type RunEvent =
   | { kind: 'resource-start'; host: string; resource: string }
   | { kind: 'host-done'; result: HostResult }
   | { kind: 'notice'; host: string; message: string };
-
-/** True when the host neither failed nor was unreachable. */
-export function hostSucceeded(result: HostResult): boolean {
-  return !result.unreachable && result.failed === 0;
-}
