@@ -106,6 +106,22 @@ trap 'exit 143' TERM
   }
 }
 
+/** A probeMany section's output cut at the separator lines: one part per item, or undefined when the count is not `count`. */
+export function splitItems(output: string, separator: string, count: number): string[] | undefined {
+  const parts: string[] = [];
+  let current: string[] = [];
+  for (const line of output.split('\n')) {
+    if (line === separator) {
+      parts.push(current.join('\n'));
+      current = [];
+    } else {
+      current.push(line);
+    }
+  }
+  // What follows the last separator is only the batch's own line end.
+  return parts.length === count && current.join('') === '' ? parts : undefined;
+}
+
 /** Handlers a run has to run, kept on the host until they did. */
 export interface PendingHandlers {
   /** Directory on the host holding the `pending-handlers` file. */

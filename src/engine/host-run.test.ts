@@ -17,6 +17,20 @@ import type { Connection, ExecResult } from '../transport/types.js';
 import { runHost } from './host-run.js';
 import type { RunEvent } from './results.js';
 
+/** A file with some content, read for several resources with one script (like services with one systemctl call); `broken` prints too few parts. */
+const shared: ResourceType<{ path: string; content: string; broken?: boolean }, string | undefined> = {
+  name: 'shared',
+  validate: (a) => a as { path: string; content: string },
+  label: (d) => d.path,
+  probe: (d) => `cat ${quote(d.path)} 2>/dev/null || echo '<absent>'`,
+  probeMany: (items, separator) =>
+    `echo one-read >> ${quote(`${items[0]!.path}.reads`)}\n` +
+    items.map((d) => (d.broken ? '' : `cat ${quote(d.path)} 2>/dev/null || echo '<absent>'; echo; echo ${quote(separator)}`)).join('\n'),
+  parse: (out) => (out.trim() === '<absent>' ? undefined : out.trim()),
+  diff: (d, c) => (c === d.content ? [] : [{ summary: `${c ?? 'absent'} → ${d.content}` }]),
+  apply: (d) => `printf '%s' ${quote(d.content)} > ${quote(d.path)}`,
+};
+
 /** A file with some content. */
 const marker: ResourceType<{ path: string; content: string }, string | undefined> = {
   name: 'marker',
@@ -138,6 +152,33 @@ describe('runHost', () => {
     const second = await run(plan, again);
     expect(again.scripts).toHaveLength(1);
     expect(second.result).toMatchObject({ ok: 3, changed: 0 });
+  });
+
+  it('resources of a type with probeMany are read in one section, each gets its own part', async () => {
+    writeFileSync(join(dir, 's1'), 'one');
+    const plan: HostPlan = {
+      host,
+      resources: [planned(shared, { path: join(dir, 's1'), content: 'one' }), planned(marker, { path: join(dir, 'm'), content: 'M' }), planned(shared, { path: join(dir, 's2'), content: 'two' })],
+      handlers: new Map(),
+    };
+    const { result } = await run(plan, localConnection(), true);
+    expect(readFileSync(join(dir, 's1.reads'), 'utf8')).toBe('one-read\n');
+    expect(result.results.map((r) => `${r.status} ${r.resource}: ${r.changes.map((c) => c.summary).join()}`)).toEqual([
+      `ok shared ${dir}/s1: `,
+      `changed marker ${dir}/m: absent → wanted`,
+      `changed shared ${dir}/s2: absent → two`,
+    ]);
+  });
+
+  it('a probeMany whose output has the wrong number of parts fails the host, naming the resources', async () => {
+    const plan: HostPlan = {
+      host,
+      resources: [planned(shared, { path: join(dir, 's1'), content: 'one' }), planned(shared, { path: join(dir, 's2'), content: 'two', broken: true })],
+      handlers: new Map(),
+    };
+    const { result } = await run(plan, localConnection(), true);
+    expect(result.failed).toBe(1);
+    expect(result.error).toBe(`reading the state of shared ${dir}/s1, shared ${dir}/s2 failed (its output did not have one part per resource)`);
   });
 
   it('after a package-like install, what follows is read again: a file the install wrote is already in state', async () => {

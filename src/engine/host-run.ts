@@ -6,7 +6,7 @@ import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { stateDir } from '../pki/state-dir.js';
 import type { Change, ControlContext } from '../resources/types.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
-import { Batch, type PendingHandlers } from './batch.js';
+import { Batch, splitItems, type PendingHandlers } from './batch.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
 
 /** How to run one host. */
@@ -187,21 +187,50 @@ function handlerId(key: string): string {
  */
 async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDir: string): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
   const batch = new Batch();
+  const groups = probeGroups(items);
+  const separator = `${batch.marker} item`;
+  const scripts = groups.map((group) => {
+    const type = group[0]!.type;
+    return group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
+  });
   const readCarried = `cat ${quote(`${stateDir}/pending-handlers`)} 2>/dev/null || true`;
-  const response = await connection.runScript(batch.probeScript([...items.map((i) => i.type.probe(i.desired)), readCarried]));
+  const response = await connection.runScript(batch.probeScript([...scripts, readCarried]));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
-  const assessed = items.map((planned, index): Assessed => {
+  const outputs = new Map<PlannedResource, string>();
+  groups.forEach((group, index) => {
     const section = sections.get(index);
-    if (!section || section.code !== 0) {
+    const split = section && section.code === 0 ? (group.length > 1 ? splitItems(section.output, separator, group.length) : [section.output]) : undefined;
+    if (!split) {
       const stderr = response.stderr.trim().split('\n').slice(-5).join('\n');
-      throw new Error(`reading the state of ${planned.label} failed (exit ${section?.code ?? response.code})${stderr ? `: ${stderr}` : ''}`);
+      const why = section && section.code === 0 ? 'its output did not have one part per resource' : `exit ${section?.code ?? response.code}`;
+      throw new Error(`reading the state of ${group.map((i) => i.label).join(', ')} failed (${why})${stderr ? `: ${stderr}` : ''}`);
     }
-    const current = planned.type.parse(section.output, planned.desired);
+    group.forEach((item, i) => outputs.set(item, split[i]!));
+  });
+  const assessed = items.map((planned, index): Assessed => {
+    const current = planned.type.parse(outputs.get(planned)!, planned.desired);
     return { planned, current, changes: planned.type.diff(planned.desired, current), handler: index >= firstHandler };
   });
-  const carried = new Set((sections.get(items.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
+  const carried = new Set((sections.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
   return { assessed, carried };
+}
+
+/** Probes in sections: all resources of a type with probeMany in one (at the first one's place), every other resource in its own. */
+function probeGroups(items: PlannedResource[]): PlannedResource[][] {
+  const groups: PlannedResource[][] = [];
+  const byType = new Map<string, PlannedResource[]>();
+  for (const item of items) {
+    const shared = item.type.probeMany ? byType.get(item.type.name) : undefined;
+    if (shared) {
+      shared.push(item);
+      continue;
+    }
+    const group = [item];
+    if (item.type.probeMany) byType.set(item.type.name, group);
+    groups.push(group);
+  }
+  return groups;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { service, type ServiceCurrent, type ServiceDesired } from './service.js';
-import { applyLocally, argErrorOf, probeLocally, stubCommands, summaries } from './test-support.js';
+import { applyLocally, argErrorOf, probeLocally, probeManyLocally, stubCommands, summaries } from './test-support.js';
 
 const want = (args: Record<string, unknown>): ServiceDesired => service.validate({ name: 'nginx', ...args });
 const unit = (activeState: string, unitFileState: string, loadState = 'loaded'): ServiceCurrent => ({ loadState, activeState, unitFileState });
@@ -65,6 +65,37 @@ describe('service scripts (systemctl stubbed)', () => {
     const stubs = stubCommands(['systemctl'], { systemctl: systemctl({}) });
     expect(probeLocally(service, want({ state: 'started' }), stubs.env)).toEqual(unit('inactive', 'disabled'));
     expect(stubs.calls()).toEqual(['systemctl [show] [-p] [LoadState,ActiveState,UnitFileState] [--] [nginx]']);
+  });
+
+  /** A systemctl stand-in that answers `show` for several units as systemd does: one block per unit, blank lines between. */
+  const systemctlMany = `[ "$1" = show ] || exit 0; shift 3; first=1
+for u in "$@"; do
+  [ "$u" = -- ] && continue
+  [ $first = 1 ] || echo
+  first=0
+  case "$u" in
+  nginx) printf 'LoadState=loaded\\nActiveState=active\\nUnitFileState=enabled\\n' ;;
+  cron) printf 'LoadState=loaded\\nActiveState=failed\\nUnitFileState=disabled\\n' ;;
+  *) printf 'LoadState=not-found\\nActiveState=inactive\\nUnitFileState=\\n' ;;
+  esac
+done`;
+
+  it.each([
+    ['units in systemctl order', ['nginx', 'nosuch', 'cron'], [unit('active', 'enabled'), missing, unit('failed', 'disabled')]],
+    ['two of a kind', ['cron', 'cron'], [unit('failed', 'disabled'), unit('failed', 'disabled')]],
+  ])('probes several units with one systemctl call: %s', (_, names, expected) => {
+    const stubs = stubCommands(['systemctl'], { systemctl: systemctlMany });
+    const items = names.map((name) => service.validate({ name, state: 'started' }));
+    expect(probeManyLocally(service, items, stubs.env)).toEqual(expected);
+    expect(stubs.calls()).toHaveLength(1);
+    // The same states as one probe per unit.
+    expect(items.map((item) => probeLocally(service, item, stubs.env))).toEqual(expected);
+  });
+
+  it('gives every unit an empty state when systemctl fails, as one probe does', () => {
+    const stubs = stubCommands(['systemctl'], { systemctl: 'exit 1' });
+    const items = ['nginx', 'cron'].map((name) => service.validate({ name, state: 'started' }));
+    expect(probeManyLocally(service, items, stubs.env)).toEqual([unit('', '', ''), unit('', '', '')]);
   });
 
   it('enables then starts, with the unit name as one word', () => {

@@ -100,9 +100,19 @@ function apply(desired: ServiceDesired, current: ServiceCurrent): string {
   );
 }
 
+/** `systemctl show` of the units: it answers for units that do not exist too (LoadState=not-found), one block per unit, blank lines between. */
+function show(names: readonly string[]): string {
+  return `systemctl show -p LoadState,ActiveState,UnitFileState -- ${names.map((n) => quote(n)).join(' ')} 2>/dev/null </dev/null`;
+}
+
 function probe(desired: ServiceDesired): string {
-  // systemctl show answers for units that do not exist too (LoadState=not-found).
-  return `systemctl show -p LoadState,ActiveState,UnitFileState -- ${quote(desired.name)} 2>/dev/null </dev/null || true`;
+  return `${show([desired.name])} || true`;
+}
+
+/** One systemctl call for all units: its blocks become the items' outputs (all empty when systemctl fails, as for probe). */
+function probeMany(items: readonly ServiceDesired[], separator: string): string {
+  const split = `/^$/ { if (k < n - 1) { print sep; k++ }; next } { print } END { while (k < n) { print sep; k++ } }`;
+  return `{ ${show(items.map((i) => i.name))} || true; } | awk -v n=${items.length} -v sep=${quote(separator)} ${quote(split)}`;
 }
 
 function parse(output: string): ServiceCurrent {
@@ -127,6 +137,7 @@ export const service: ResourceType<ServiceDesired, ServiceCurrent> = {
   validate,
   label: (desired) => desired.name,
   probe,
+  probeMany,
   parse,
   diff: (desired, current) => plan(desired, current).changes,
   apply,

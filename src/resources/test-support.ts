@@ -7,6 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
+import { splitItems } from '../engine/batch.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Exit code and output of a local script. */
@@ -30,6 +31,15 @@ export function probeLocally<D, C>(type: ResourceType<D, C>, desired: D, env: Re
   const r = runSh(`(\n${type.probe(desired)}\n)`, env);
   if (r.code !== 0 || r.stderr !== '') throw new Error(`probe failed (${r.code}): ${r.stderr}`);
   return type.parse(r.stdout, desired);
+}
+
+/** A probeMany of the items, split as the engine splits it; it must exit 0. */
+export function probeManyLocally<D, C>(type: ResourceType<D, C>, items: D[], env: Record<string, string> = {}): C[] {
+  const separator = '@@provision-test item';
+  const r = runSh(`(\n${type.probeMany!(items, separator)}\n)`, env);
+  const parts = splitItems(r.stdout, separator, items.length);
+  if (r.code !== 0 || r.stderr !== '' || !parts) throw new Error(`probeMany failed (${r.code}): ${r.stderr}${parts ? '' : ` (output: ${r.stdout})`}`);
+  return parts.map((part, i) => type.parse(part, items[i]!));
 }
 
 /** An apply step framed as the engine frames it: a `set -e` subshell. */

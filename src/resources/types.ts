@@ -42,6 +42,12 @@ export interface ResourceType<Desired, Current> {
   label(desired: Desired): string;
   /** Read-only POSIX sh script whose stdout describes the current state. Must exit 0. */
   probe(desired: Desired): string;
+  /**
+   * Optional: one read for several resources of this type on a host (one systemctl call for all
+   * services). Prints, for each item in order, what probe(item) would print, each followed by a
+   * line holding exactly `separator`. The engine uses it when a host has two or more of the type.
+   */
+  probeMany?(items: readonly Desired[], separator: string): string;
   /** Pure: probe stdout → current state. */
   parse(output: string, desired: Desired): Current;
   /** Pure: the changes that make current into desired; an empty list means in state. */
