@@ -170,7 +170,9 @@ function probe(desired: FileDesired): string {
   return lines(
     statProbe(desired.path, false),
     `if [ -f ${path} ] && [ ! -L ${path} ]; then`,
-    `  provision_sha=$(sha256sum <${path} 2>/dev/null | cut -d' ' -f1)`,
+    `  provision_sha=$(sha256sum <${path} 2>/dev/null)`,
+    // The hash is the first word: cut by the shell, not by one more process per file.
+    '  provision_sha=${provision_sha%% *}',
     '  echo "sha256=$provision_sha"',
     // The old content travels only when a diff will need it.
     `  if [ "$provision_sha" != ${desired.sha256} ] && [ "$(stat -c %s -- ${path})" -lt ${MAX_DIFF_BYTES} ]; then`,

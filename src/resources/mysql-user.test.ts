@@ -190,15 +190,22 @@ describe('the password', () => {
 });
 
 describe('mysql_user probe', () => {
-  it('reads each account and its grants, read-only, and exits 0', () => {
+  it('reads every account and its grants in one read-only client call, and exits 0', () => {
     const stubs = fakeClient('10.11.6-MariaDB', {
-      "Host = 'localhost'": `mysql_native_password:${hex(nativePasswordHash(PASSWORD))}`,
+      "Host = 'localhost'": `auth=mysql_native_password:${hex(nativePasswordHash(PASSWORD))}`,
       "SHOW GRANTS FOR 'app'@'localhost'": 'GRANT ALL PRIVILEGES ON `app`.* TO `app`@`localhost`',
+      "SHOW GRANTS FOR 'app'@'%'": "ERROR 1141 (42000) at line 6: There is no such grant defined for user 'app' on host '%'",
     });
     const desired = want({ host: 'localhost,%' });
     const current = probeLocally(mysqlUser, desired, stubs.env);
     expect(current).toEqual({ server: MARIADB, accounts: { localhost: native() } });
     expect(mysqlUser.diff(desired, current).length).toBe(2);
-    expect(stubs.calls().filter((c) => c.includes('SHOW'))).toEqual([]);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [-e] [SELECT VERSION()]', 'mariadb [-N] [-B] [--force]']);
+  });
+
+  it('reports an error other than "no such grant" as the error, once', () => {
+    const stubs = fakeClient('10.11.6-MariaDB', { 'FROM mysql.user': 'ERROR 1142 (42000) at line 2: SELECT command denied to user' });
+    const current = probeLocally(mysqlUser, want({ host: 'localhost,%' }), stubs.env);
+    expect(current).toEqual({ server: MARIADB, accounts: {}, error: 'ERROR 1142 (42000) at line 2: SELECT command denied to user' });
   });
 });

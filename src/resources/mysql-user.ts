@@ -7,10 +7,10 @@
  * the SQL on the client's stdin).
  */
 import type { Secret } from '../secrets.js';
-import { quote } from '../shell/quote.js';
+import { heredocBase64, quote } from '../shell/quote.js';
 import { type Args, oneOf, onlyKeys, stringList } from './args.js';
 import { accountHost, accountUser, binlogArg, passwordArg } from './mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, query, runSql, serverProbe } from './mysql/client.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, runSql, serverProbe } from './mysql/client.js';
 import { AUTH_PLUGIN, nativePasswordHash, passwordMatches } from './mysql/password.js';
 import { declaredGrants, describeStep, type GrantStep, type Grants, grantSteps, parseDeclaredPrivilege, parseShowGrants, stepStatement } from './mysql/privileges.js';
 import { describeServer, type Flavour, parseServer, type ServerState } from './mysql/server.js';
@@ -186,19 +186,21 @@ function apply(desired: MysqlUserDesired, current: MysqlUserCurrent): string {
   }
 }
 
+/**
+ * One client call for all the accounts: per host an `account=` line, the `auth=` row when the account exists, and its
+ * grants. `--force` goes on past SHOW GRANTS for an account that does not exist (error 1141, expected); any other
+ * error becomes an `error=` line.
+ */
 function probe(desired: MysqlUserDesired): string {
-  return serverProbe(
-    lines(
-      ...desired.hosts.map((host) =>
-        lines(
-          `printf 'account=%s\\n' ${quote(host)}`,
-          `provision_auth=$(${query(`SELECT CONCAT(plugin, ':', HEX(authentication_string)) FROM mysql.user WHERE User = ${sqlString(desired.name)} AND Host = ${sqlString(host)};`, 'auth=')})`,
-          '[ -z "$provision_auth" ] || printf \'%s\\n\' "$provision_auth"',
-          `case "$provision_auth" in auth=*) ${query(`SHOW GRANTS FOR ${sqlAccount(desired.name, host)};`, 'grant=')} ;; esac`,
-        ),
-      ),
-    ),
-  );
+  const sql = desired.hosts
+    .flatMap((host) => [
+      `SELECT ${sqlString(`account=${host}`)};`,
+      `SELECT CONCAT('auth=', plugin, ':', HEX(authentication_string)) FROM mysql.user WHERE User = ${sqlString(desired.name)} AND Host = ${sqlString(host)};`,
+      `SHOW GRANTS FOR ${sqlAccount(desired.name, host)};`,
+    ])
+    .join('\n');
+  const sort = `/^ERROR 1141 / { next } /^ERROR / { print "error=" $0; next } /^(account|auth)=/ { print; next } { print "grant=" $0 }`;
+  return serverProbe(`{\n${heredocBase64(sql)}\n} | "$provision_sql" -N -B --force 2>&1 | awk ${quote(sort)}`);
 }
 
 /** Probe lines: server fields, then per host `account=`, `auth=plugin:hex` when it exists, and `grant=` lines. */

@@ -27,23 +27,35 @@ export function statements(script: string): string[] {
 
 /**
  * A stand-in `mariadb` (with `mariadbd` present) answering `SELECT VERSION()`
- * with `version` and any SQL on stdin with the first `answers` entry whose key
- * the SQL contains (empty output when none does). Every call's arguments are
- * logged; with `down`, the server does not answer.
+ * with `version`, and the SQL on stdin line by line (a statement a line):
+ * `SELECT 'text';` prints the text, any other statement the first `answers`
+ * entry whose key it contains (nothing when none does). An answer starting
+ * with "ERROR " goes to stderr and ends the call, unless `--force` was given.
+ * Every call's arguments are logged; with `down`, the server does not answer.
  */
 export function fakeClient(version: string, answers: Record<string, string> = {}, down = false): ReturnType<typeof stubCommands> {
   const cases = Object.entries(answers)
-    .map(([key, output]) => `*${shellPattern(key)}*) printf '%s\\n' ${singleQuoted(output)} ;;`)
+    .map(([key, output]) => `*${shellPattern(key)}*) answer ${singleQuoted(output)} ;;`)
     .join('\n');
   return stubCommands(['mariadb', 'mariadbd'], {
     mariadb: down
       ? `echo "ERROR 2002 (HY000): Can't connect to local server through socket" >&2; exit 1`
-      : `last=; for a in "$@"; do last=$a; done
+      : `last=; force=; for a in "$@"; do last=$a; [ "$a" = --force ] && force=1; done
 case " $* " in *' -e '*) sql=$last ;; *) sql=$(cat) ;; esac
 if [ "$sql" = 'SELECT VERSION()' ]; then echo ${singleQuoted(version)}; exit 0; fi
-case "$sql" in
+failed=0
+answer() {
+  case "$1" in
+  'ERROR '*) printf '%s\\n' "$1" >&2; failed=1; [ -n "$force" ] || exit 1 ;;
+  *) printf '%s\\n' "$1" ;;
+  esac
+}
+printf '%s\\n' "$sql" | while IFS= read -r statement; do
+  case "$statement" in
+  "SELECT '"*"';") text=\${statement#"SELECT '"}; printf '%s\\n' "\${text%"';"}" ;;
 ${cases}
-esac`,
+  esac
+done`,
   });
 }
 
