@@ -94,8 +94,8 @@ function probe(desired: CertificateDesired): string {
   return lines(
     'echo "now=$(date +%s)"',
     `if [ -f ${cert} ] && command -v openssl >/dev/null 2>&1; then`,
-    `  printf 'x509='; { openssl ${X509_TEXT_ARGS.join(' ')} -in ${cert} 2>/dev/null || true; } | base64 -w0; echo`,
-    `  printf 'keyalg='; openssl x509 -noout -text -in ${cert} 2>/dev/null | sed -n 's/^ *Public Key Algorithm: *//p' | head -n 1`,
+    // One openssl call: the fields, then the full text, which holds the key's algorithm.
+    `  printf 'x509='; { openssl ${X509_TEXT_ARGS.join(' ')} -text -in ${cert} 2>/dev/null || true; } | base64 -w0; echo`,
     'fi',
     // certbot renews a name when it has a renewal config for it and its timer or cron job runs.
     'if systemctl is-enabled certbot.timer >/dev/null 2>&1 || [ -f /etc/cron.d/certbot ]; then',
@@ -109,7 +109,7 @@ function parse(output: string): CertificateCurrent {
   const x509 = base64Field(fields, 'x509');
   const certbotConfigs = output.split('\n').filter((l) => l.startsWith('certbot=')).map((l) => l.slice('certbot='.length));
   const deployed = x509 === undefined ? undefined : parseX509Text(x509);
-  const keyType = KEY_ALGORITHMS[fields.get('keyalg') ?? ''];
+  const keyType = KEY_ALGORITHMS[/^ *Public Key Algorithm: *(\S+)/m.exec(x509 ?? '')?.[1] ?? ''];
   return { now: new Date((integerField(fields, 'now') ?? 0) * 1000), deployed: deployed && { ...deployed, keyType }, certbotConfigs };
 }
 
