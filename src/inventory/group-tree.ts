@@ -4,7 +4,7 @@ import { closest, editDistance } from '../suggest.js';
 import { describeNode, isEmptyNode, keyOf, valueOf, type ReadContext } from './node-values.js';
 import { ALL, GROUP_KEYS, isRoleName, nameProblem } from './names.js';
 import type { RoleRef } from './types.js';
-import { mergeVars, readVariables, type VarTable, type WrittenVar } from './variables.js';
+import { mergeVars, readVariables, VarTable, type WrittenVar } from './variables.js';
 
 /** A mention of a group under `children`: what a cycle error points at. */
 export interface ChildRef {
@@ -189,10 +189,10 @@ class GroupTreeReader {
   private readVars(node: unknown, path: string, at: SourcePosition): VarTable {
     const { source, errors } = this.ctx;
     const value = source.resolve(node);
-    if (isEmptyNode(value)) return new Map();
+    if (isEmptyNode(value)) return new VarTable();
     if (!isMap(value)) {
       errors.add(`${path}: expected a mapping of variables, got ${describeNode(value)}`, source.positionOf(value, at));
-      return new Map();
+      return new VarTable();
     }
     const written: WrittenVar[] = [];
     for (const pair of value.items) {
@@ -228,7 +228,7 @@ class GroupTreeReader {
   private group(name: string): GroupDef {
     let group = this.tree.groups.get(name);
     if (!group) {
-      group = { name, vars: new Map(), roles: [], children: [], hosts: [] };
+      group = { name, vars: new VarTable(), roles: [], children: [], hosts: [] };
       this.tree.groups.set(name, group);
     }
     return group;
@@ -237,7 +237,7 @@ class GroupTreeReader {
   private host(name: string, path: string, position: SourcePosition): HostDef {
     let host = this.tree.hosts.get(name);
     if (!host) {
-      host = { name, vars: new Map(), path, position };
+      host = { name, vars: new VarTable(), path, position };
       this.tree.hosts.set(name, host);
     }
     return host;

@@ -1,6 +1,6 @@
 // The inventory layer: load and validate an inventory file, resolve each host's
 // variables, connection and roles, select hosts with --limit, read -e values.
-export type { HostConnection, Inventory, InventoryHost, RoleRef } from './types.js';
+export type { HostConnection, Inventory, InventoryHost, RoleRef, VarOrigin } from './types.js';
 export { loadInventory, type LoadOptions } from './load.js';
 export { selectHosts } from './select.js';
 export { parseExtraVars } from './extra-vars.js';

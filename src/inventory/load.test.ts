@@ -96,6 +96,15 @@ describe('loadInventory: variable precedence', () => {
     expect(inventory.hosts.map((h) => h.vars.level)).toEqual(['extra', 'extra']);
   });
 
+  it('records where the value that won is written, so a role can report a bad one there', () => {
+    const file = path.join(good, 'precedence.yaml');
+    const [h1, h2] = load('precedence.yaml').hosts;
+    expect(h1!.varOrigins!.level).toEqual({ path: 'all.children.parent.children.child.hosts.h1.level', position: { file, line: 17, col: 26 } });
+    expect(h2!.varOrigins!.level).toEqual({ path: 'all.children.parent.children.child.vars.level', position: { file, line: 15, col: 26 } });
+    expect(h2!.varOrigins!.from_all).toEqual({ path: 'all.vars.from_all', position: { file, line: 4, col: 33 } });
+    expect(load('precedence.yaml', { extraVars: { level: 'extra' } }).hosts[0]!.varOrigins!.level).toEqual({ path: '-e level' });
+  });
+
   it('reads extra connection variables from command-line strings, paths relative to the current directory', () => {
     const extraVars = { ansible_port: '2200', become: 'false', ansible_user: 'root', ssh_private_key_file: 'id_test' };
     const web02 = host(load('site.yaml', { extraVars }), 'web-02');

@@ -2,7 +2,7 @@ import { connectionOf } from './connection-vars.js';
 import { groupClosures, groupDepths } from './group-graph.js';
 import type { GroupTree, HostDef } from './group-tree.js';
 import type { Inventory, InventoryHost, RoleRef } from './types.js';
-import { mergeVars, type VarTable } from './variables.js';
+import { mergeVars, VarTable } from './variables.js';
 
 /**
  * Turns a checked, cycle-free group tree into hosts with merged variables,
@@ -33,14 +33,14 @@ function directGroups(tree: GroupTree): Map<string, string[]> {
 
 /** Variables lowest to highest: groups in precedence order ('all' first), host, extra vars. */
 function resolveHost(tree: GroupTree, host: HostDef, groups: string[], extraVars: VarTable): InventoryHost {
-  const vars: VarTable = new Map();
+  const vars = new VarTable();
   for (const name of groups) mergeVars(vars, tree.groups.get(name)!.vars);
   mergeVars(vars, host.vars);
   mergeVars(vars, extraVars);
   const connection = connectionOf(host.name, vars);
   // Defaults are made visible too, so roles can use every host's address and port.
   vars.set('address', connection.address).set('port', connection.port).set('become', connection.become);
-  return { name: host.name, connection, groups, roles: rolesOf(tree, groups), vars: Object.fromEntries(vars) };
+  return { name: host.name, connection, groups, roles: rolesOf(tree, groups), vars: Object.fromEntries(vars), varOrigins: Object.fromEntries(vars.origins) };
 }
 
 /** Union of the groups' roles in precedence order; the first mention of a role is kept. */

@@ -36,6 +36,16 @@ export interface InventoryHost {
   roles: RoleRef[];
   /** Merged variables (connection variables included under their canonical names); Secret instances kept as they are. */
   vars: Record<string, unknown>;
+  /** Where the value of each variable the inventory or -e sets for it is written (the definition that won); absent for a host not read from an inventory. */
+  varOrigins?: Record<string, VarOrigin>;
+}
+
+/** Where a variable's value is written, so a problem with the value can be reported there. */
+export interface VarOrigin {
+  /** Dotted path for messages: `all.vars.domain`, or `-e domain` on the command line. */
+  path: string;
+  /** Where its value is written (none on the command line). */
+  position?: SourcePosition;
 }
 
 /** A loaded and validated inventory. */

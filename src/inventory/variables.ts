@@ -1,11 +1,21 @@
 import type { SourcePosition } from '../errors.js';
+import type { VarOrigin } from './types.js';
 import { connectionVar, misspeltConnectionVar, namesOf, type ReadOptions } from './connection-vars.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { GROUP_KEYS } from './names.js';
 
-/** Variables of one scope under their canonical names, in the order written. */
-export type VarTable = Map<string, unknown>;
+/** Variables of one scope under their canonical names, in the order written, and where each is written. */
+export class VarTable extends Map<string, unknown> {
+  /** Name → where its value is written, for messages about the value. */
+  readonly origins = new Map<string, VarOrigin>();
+
+  /** Sets a variable and where it is written. */
+  define(name: string, value: unknown, site: VarSite): void {
+    this.set(name, value);
+    this.origins.set(name, site.valuePosition ? { path: site.path, position: site.valuePosition } : { path: site.path });
+  }
+}
 
 /** Where a variable is written: for messages and for reading its value. */
 export interface VarSite extends ReadOptions {
@@ -33,7 +43,7 @@ export interface WrittenVar {
  * Problems go to `errors`; the offending variable is left out.
  */
 export function readVariables(written: readonly WrittenVar[], errors: ErrorList): VarTable {
-  const table: VarTable = new Map();
+  const table = new VarTable();
   // canonical name → name as written, to catch `port` and `ansible_port` set side by side
   const writtenAs = new Map<string, string>();
   for (const { name, value, site } of written) {
@@ -44,7 +54,7 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
     }
     const spec = connectionVar(name);
     if (!spec) {
-      table.set(name, value);
+      table.define(name, value, site);
       continue;
     }
     const earlier = writtenAs.get(spec.name);
@@ -55,7 +65,7 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
     writtenAs.set(spec.name, name);
     const read = spec.read(value, site);
     if ('expected' in read) errors.add(`${site.path}: ${read.expected}, got ${describeValue(value)}`, site.valuePosition);
-    else table.set(spec.name, read.value);
+    else table.define(spec.name, read.value, site);
   }
   return table;
 }
@@ -73,6 +83,7 @@ function nameProblem(name: string): string | undefined {
 }
 
 /** Copies `from` over `into`: later definitions win. */
-export function mergeVars(into: VarTable, from: ReadonlyMap<string, unknown>): void {
+export function mergeVars(into: VarTable, from: VarTable): void {
   for (const [name, value] of from) into.set(name, value);
+  for (const [name, origin] of from.origins) into.origins.set(name, origin);
 }

@@ -51,6 +51,15 @@ describe('certificate: validate', () => {
   ])('%j is refused', (over, key) => {
     expect(argErrorOf(certificate, { ...base, ...over }).key).toBe(key);
   });
+
+  it('names the entry of domains that is not a DNS name, and why', () => {
+    expect(argErrorOf(certificate, { ...base, domains: ['www.foobar.com', 'www.foo_bar.com'] }).message).toBe(
+      `'domains' entry "www.foo_bar.com" is not a valid DNS name: label "foo_bar" has a character other than letters, digits and '-'`,
+    );
+    expect(argErrorOf(certificate, { ...base, domains: '*.foobar.com' }).message).toBe(
+      `'domains' entry "*.foobar.com" is not a valid DNS name: label "*" is a wildcard: wildcard certificates need the DNS-01 challenge, and provision orders with HTTP-01 only`,
+    );
+  });
 });
 
 describe('certificate: diff', () => {

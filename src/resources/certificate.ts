@@ -13,6 +13,7 @@ import { parseX509Text, X509_TEXT_ARGS } from '../acme/x509-text.js';
 import { Secret } from '../secrets.js';
 import { heredocBase64, quote, sh } from '../shell/quote.js';
 import { type Args, absolutePath, oneOf, onlyKeys, optionalBoolean, optionalInteger, optionalString, requiredString, stringList } from './args.js';
+import { dnsNameError } from './dns-name.js';
 import { base64Field, integerField, parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines, userShell } from './script.js';
 import { ArgError, type Change, type ControlContext, type ResourceType } from './types.js';
@@ -58,16 +59,20 @@ export interface CertificateCurrent {
 }
 
 const KEYS = ['domains', 'certificate', 'key', 'webroot', 'directory', 'ca_file', 'email', 'key_type', 'renew_before_days', 'take_over_certbot', 'validate'];
-const NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]([a-z0-9-]*[a-z0-9])?$/;
 const CERTBOT_RENEWAL_DIR = '/etc/letsencrypt/renewal';
 /** Where a taken-over certbot renewal config is moved (certbot reads only *.conf). */
 const CERTBOT_DISABLED_SUFFIX = '.provision-disabled';
 
 function validate(args: Args): CertificateDesired {
   onlyKeys(args, KEYS);
-  const domains = stringList(args, 'domains', true).map((d) => d.toLowerCase());
-  if (domains.length === 0) throw new ArgError('domains', "'domains' must name at least one DNS name");
-  for (const d of domains) if (!NAME.test(d)) throw new ArgError('domains', `'${d}' is not a DNS name`);
+  const written = stringList(args, 'domains', true);
+  if (written.length === 0) throw new ArgError('domains', "'domains' must name at least one DNS name");
+  for (const d of written) {
+    const error = dnsNameError(d);
+    if (error !== undefined) throw new ArgError('domains', `'domains' entry ${error}`);
+  }
+  // DNS ignores case; certificates hold lower-case names.
+  const domains = written.map((d) => d.toLowerCase());
   const directoryValue = requiredString(args, 'directory');
   const directory = resolveDirectory(directoryValue);
   if (!directory) throw new ArgError('directory', `'directory' must be production, staging or an https:// URL, got '${directoryValue}'`);

@@ -1,6 +1,10 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { aptCall, aptFunctions } from './apt.js';
 import { packageType as pkg, type PackageCurrent, type PackageDesired } from './package.js';
-import { applyLocally, argErrorOf, probeLocally, stubCommands, summaries, syntaxOk } from './test-support.js';
+import { lines } from './script.js';
+import { applyLocally, argErrorOf, holdPosixLock, probeLocally, stubCommands, summaries, syntaxOk } from './test-support.js';
 
 const desired = (args: Record<string, unknown>): PackageDesired => pkg.validate(args);
 const fresh = (packages: PackageCurrent['packages']): PackageCurrent => ({ packages, listsAge: 60 });
@@ -14,15 +18,30 @@ describe('package.validate', () => {
     ['a bad state', { name: 'nginx', state: 'installed' }, 'state', /one of present, latest, absent/],
     ['a negative cache_valid_time', { name: 'nginx', cache_valid_time: -1 }, 'cache_valid_time', /non-negative integer/],
     ['a name that is a mapping', { name: { a: 1 } }, 'name', /must be a string, got a mapping/],
+    ['a negative lock_timeout', { name: 'nginx', lock_timeout: -1 }, 'lock_timeout', "'lock_timeout' must be a whole number of seconds from 0 to 3600, got number -1"],
+    ['a lock_timeout over an hour', { name: 'nginx', lock_timeout: 3601 }, 'lock_timeout', "'lock_timeout' must be a whole number of seconds from 0 to 3600, got number 3601"],
+    ['a fractional lock_timeout', { name: 'nginx', lock_timeout: 1.5 }, 'lock_timeout', "'lock_timeout' must be a whole number of seconds from 0 to 3600, got number 1.5"],
+    ['a lock_timeout with a unit', { name: 'nginx', lock_timeout: '5s' }, 'lock_timeout', `'lock_timeout' must be a whole number of seconds from 0 to 3600, got string "5s"`],
+    ['a lock_timeout that is a boolean', { name: 'nginx', lock_timeout: true }, 'lock_timeout', "'lock_timeout' must be a whole number of seconds from 0 to 3600, got boolean true"],
   ])('rejects %s', (_, args, key, message) => {
     const error = argErrorOf(pkg, args);
     expect(error.key).toBe(key);
-    expect(error.message).toMatch(message);
+    if (typeof message === 'string') expect(error.message).toBe(message);
+    else expect(error.message).toMatch(message);
   });
 
   it('accepts one name or a list, with defaults', () => {
-    expect(pkg.validate({ name: 'nginx' })).toEqual({ names: ['nginx'], state: 'present', purge: false, cacheValidTime: 3600 });
+    expect(pkg.validate({ name: 'nginx' })).toEqual({ names: ['nginx'], state: 'present', purge: false, cacheValidTime: 3600, lockTimeout: 120 });
     expect(pkg.validate({ name: ['libc6:i386', 'g++'], state: 'latest', cache_valid_time: '0' })).toMatchObject({ names: ['libc6:i386', 'g++'], cacheValidTime: 0 });
+  });
+
+  it.each([
+    [0, 0],
+    [3600, 3600],
+    ['45', 45],
+    [null, 120],
+  ])('takes lock_timeout %j as %d seconds', (value, seconds) => {
+    expect(pkg.validate({ name: 'nginx', lock_timeout: value }).lockTimeout).toBe(seconds);
   });
 });
 
@@ -65,8 +84,7 @@ describe('package.diff', () => {
 });
 
 describe('package.applyMany', () => {
-  const apt = 'DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120';
-  const install = `${apt} install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold`;
+  const install = 'install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold';
 
   it('installs every missing package of the host in one call, after at most one update, removals first', () => {
     const script = pkg.applyMany!([
@@ -75,13 +93,23 @@ describe('package.applyMany', () => {
       { desired: desired({ name: 'nginx', state: 'latest' }), current: { packages: { nginx: { status: 'not-installed', candidate: '1' } }, listsAge: 9000 } },
       { desired: desired({ name: 'apache2', state: 'absent' }), current: { packages: { apache2: { status: 'installed', version: '2.4' } }, listsAge: 9000 } },
     ]);
-    expect(script.split('\n')).toEqual([`${apt} remove -y -q apache2`, `${apt} update -q`, `${install} nginx g++`]);
+    expect(script).toBe(lines(aptFunctions(), 'provision_apt 120 remove -y -q apache2', 'provision_apt 120 update -q', `provision_apt 120 ${install} nginx g++`));
     expect(syntaxOk(script)).toBe(true);
   });
 
   it('skips the update when the lists are fresh and every package has a candidate', () => {
     const script = pkg.apply(desired({ name: 'nginx' }), fresh({ nginx: { status: 'not-installed', candidate: '1' } }));
-    expect(script).toBe(`${install} nginx`);
+    expect(script).toBe(lines(aptFunctions(), `provision_apt 120 ${install} nginx`));
+  });
+
+  it('waits for the locks as long as the most patient declaration of the group allows', () => {
+    const missing = (name: string, lockTimeout: number) => ({ desired: desired({ name, lock_timeout: lockTimeout }), current: fresh({ [name]: { status: 'not-installed', candidate: '1' } }) });
+    const script = pkg.applyMany!([missing('nginx', 5), missing('curl', 300), missing('ufw', 0)]);
+    expect(script.split('\n').at(-1)).toBe(`provision_apt 300 ${install} nginx curl ufw`);
+  });
+
+  it('runs nothing when nothing is to do', () => {
+    expect(pkg.apply(desired({ name: 'nginx' }), fresh({ nginx: { status: 'installed', version: '1' } }))).toBe(':');
   });
 
   it('runs the apt-get calls with each name as one word', () => {
@@ -97,6 +125,58 @@ describe('package.applyMany', () => {
       `apt-get ${lock} [update] [-q]`,
       `apt-get ${lock} [install] [-y] [-q] [-o] [Dpkg::Options::=--force-confdef] [-o] [Dpkg::Options::=--force-confold] [nginx] [libc6:i386]`,
     ]);
+  });
+});
+
+describe('package: apt and dpkg locks', () => {
+  /** A dpkg and an apt lists lock file in a temporary directory, standing in for the real ones. */
+  function lockFiles(dir: string) {
+    for (const sub of ['dpkg', 'lists']) mkdirSync(join(dir, sub));
+    const files = { dpkg: join(dir, 'dpkg', 'lock-frontend'), lists: join(dir, 'lists', 'lock') };
+    for (const file of Object.values(files)) writeFileSync(file, '');
+    return files;
+  }
+
+  it('says which lock is held, by whom, and for how long it waited, when a held lock made apt-get fail', async () => {
+    const dir = stubCommands([]).dir;
+    const { dpkg } = lockFiles(dir);
+    const pid = await holdPosixLock(dpkg);
+    const stubs = stubCommands(['apt-get'], { 'apt-get': `echo "E: Unable to acquire the dpkg frontend lock (${dpkg}), is another process using it?"; exit 100` });
+    const run = applyLocally(lines(aptFunctions([dpkg]), aptCall(1, 'install -y -q curl')), stubs.env);
+    expect(run.code).toBe(100);
+    const output = run.stdout + run.stderr;
+    expect(output).toContain(`E: Unable to acquire the dpkg frontend lock (${dpkg}), is another process using it?\n`);
+    expect(output).toMatch(new RegExp(`provision: the dpkg lock ${dpkg} is held by another process \\(pid ${pid}: perl -e use Fcntl; .*\\) and was not released within 1 s \\(lock_timeout\\)\n$`));
+    expect(stubs.calls()[0]).toBe('apt-get [-o] [DPkg::Lock::Timeout=1] [install] [-y] [-q] [curl]');
+  });
+
+  it('tries the lists lock of apt-get update again until the time is up, then says so', async () => {
+    const dir = stubCommands([]).dir;
+    const { lists } = lockFiles(dir);
+    await holdPosixLock(lists);
+    const stubs = stubCommands(['apt-get'], { 'apt-get': `echo "E: Could not get lock ${lists}. It is held by process 1 (x)"; exit 100` });
+    const started = Date.now();
+    const run = applyLocally(lines(aptFunctions([lists]), aptCall(2, 'update -q')), stubs.env);
+    expect(run.code).toBe(100);
+    expect(run.stderr).toMatch(new RegExp(`^provision: the apt lists lock ${lists} is held by another process \\(pid \\d+: perl .*\\) and was not released within 2 s \\(lock_timeout\\)\n$`));
+    expect(stubs.calls().length).toBeGreaterThanOrEqual(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(Date.now() - started).toBeLessThan(6_000);
+  });
+
+  it('goes on when the lock is free again, and fails at once with apt-get\'s own output when no lock is held', async () => {
+    const dir = stubCommands([]).dir;
+    const { lists } = lockFiles(dir);
+    await holdPosixLock(lists);
+    const once = stubCommands(['apt-get'], { 'apt-get': `if [ ! -e "$(dirname "$0")/failed" ]; then touch "$(dirname "$0")/failed"; echo "E: Could not get lock ${lists}. It is held by process 1 (x)"; exit 100; fi; echo "Reading package lists..."` });
+    const retried = applyLocally(lines(aptFunctions([lists]), aptCall(30, 'update -q')), once.env);
+    expect(retried).toMatchObject({ code: 0, stdout: 'Reading package lists...\n', stderr: '' });
+    expect(once.calls()).toHaveLength(2);
+
+    const broken = stubCommands(['apt-get'], { 'apt-get': `echo "E: Could not get lock ${dir}/dpkg/lock-frontend. It is held by process 1 (x)"; echo 'E: Sub-process /usr/bin/dpkg returned an error code (1)'; exit 100` });
+    const failed = applyLocally(lines(aptFunctions([lists, join(dir, 'dpkg', 'lock-frontend')]), aptCall(30, 'install -y -q curl')), broken.env);
+    expect(failed).toMatchObject({ code: 100, stdout: `E: Could not get lock ${dir}/dpkg/lock-frontend. It is held by process 1 (x)\nE: Sub-process /usr/bin/dpkg returned an error code (1)\n`, stderr: '' });
+    expect(broken.calls()).toHaveLength(1);
   });
 });
 

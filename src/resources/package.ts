@@ -2,12 +2,14 @@
  * `package`: Debian packages installed (or the newest version), or removed.
  * Several package resources of a host are applied by one applyMany script:
  * one removal call, at most one `apt-get update`, one `apt-get install`.
+ * Each waits at most `lock_timeout` seconds for apt's and dpkg's locks.
  */
 import { quote } from '../shell/quote.js';
-import { type Args, matching, oneOf, onlyKeys, optionalBoolean, optionalInteger, stringList } from './args.js';
+import { aptCall, aptFunctions, DEFAULT_LOCK_TIMEOUT, MAX_LOCK_TIMEOUT } from './apt.js';
+import { type Args, describe, matching, oneOf, onlyKeys, optionalBoolean, optionalInteger, stringList } from './args.js';
 import { type Fields, integerField, parseFields } from './probe-output.js';
 import { lines } from './script.js';
-import type { Change, ResourceType } from './types.js';
+import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Validated `package` declaration. */
 export interface PackageDesired {
@@ -19,6 +21,8 @@ export interface PackageDesired {
   purge: boolean;
   /** Apt lists older than this many seconds are refreshed before installing. */
   cacheValidTime: number;
+  /** Seconds apt-get waits for another apt or dpkg run to release its lock before the step fails. */
+  lockTimeout: number;
 }
 
 /** One package as dpkg and apt see it. */
@@ -55,8 +59,6 @@ interface PackagePlan {
 
 /** dpkg statuses of a package that is there and working. */
 const INSTALLED = new Set(['installed', 'triggers-pending', 'triggers-awaited']);
-
-const APT_GET = 'DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120';
 
 function plan(desired: PackageDesired, current: PackageCurrent): PackagePlan {
   const result: PackagePlan = { install: [], remove: [], purge: [], changes: [] };
@@ -108,13 +110,16 @@ function applyMany(items: ReadonlyArray<{ desired: PackageDesired; current: Pack
   const all = (pick: (p: PackagePlan) => string[]): string[] => [...new Set(plans.flatMap(pick))];
   const [install, remove, purge] = [all((p) => p.install), all((p) => p.remove), all((p) => p.purge)];
   const update = plans.some((p) => p.updateReason !== undefined);
-  return lines(
-    remove.length > 0 && `${APT_GET} remove -y -q ${names(remove)}`,
-    purge.length > 0 && `${APT_GET} purge -y -q ${names(purge)}`,
-    update && `${APT_GET} update -q`,
+  // One wait for the whole group: the longest any of its declarations allows.
+  const wait = Math.max(...items.map(({ desired }) => desired.lockTimeout));
+  const calls = lines(
+    remove.length > 0 && aptCall(wait, `remove -y -q ${names(remove)}`),
+    purge.length > 0 && aptCall(wait, `purge -y -q ${names(purge)}`),
+    update && aptCall(wait, 'update -q'),
     // confdef/confold: keep changed configuration files without asking (nobody can answer).
-    install.length > 0 && `${APT_GET} install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${names(install)}`,
-  ) || ':';
+    install.length > 0 && aptCall(wait, `install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${names(install)}`),
+  );
+  return calls === '' ? ':' : lines(aptFunctions(), calls);
 }
 
 function names(list: string[]): string {
@@ -156,7 +161,7 @@ function packageInfo(fields: Fields, name: string): PackageInfo {
 }
 
 function validate(args: Args): PackageDesired {
-  onlyKeys(args, ['name', 'state', 'purge', 'cache_valid_time']);
+  onlyKeys(args, ['name', 'state', 'purge', 'cache_valid_time', 'lock_timeout']);
   const names = stringList(args, 'name', true).map((n) =>
     matching('name', n, /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/, 'a Debian package name (lowercase letters, digits, + - .; optionally :arch)'),
   );
@@ -165,7 +170,17 @@ function validate(args: Args): PackageDesired {
     state: oneOf(args, 'state', ['present', 'latest', 'absent'], 'present'),
     purge: optionalBoolean(args, 'purge', false),
     cacheValidTime: optionalInteger(args, 'cache_valid_time') ?? 3600,
+    lockTimeout: lockTimeoutArg(args),
   };
+}
+
+/** `lock_timeout`: whole seconds from 0 to an hour (a digit string too: templates render to text). */
+function lockTimeoutArg(args: Args): number {
+  const v = args.lock_timeout;
+  if (v === undefined || v === null) return DEFAULT_LOCK_TIMEOUT;
+  const n = typeof v === 'string' && /^[0-9]+$/.test(v) ? Number(v) : v;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_LOCK_TIMEOUT) return n;
+  throw new ArgError('lock_timeout', `'lock_timeout' must be a whole number of seconds from 0 to ${MAX_LOCK_TIMEOUT}, got ${describe(v)}`);
 }
 
 /** The `package` resource type (apt). */

@@ -2,7 +2,7 @@
  * Helpers for the resource tests (not used by the tool): run probe and apply
  * scripts with the local `sh` the way the engine runs them remotely.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,4 +118,28 @@ export function argErrorOf<D, C>(type: ResourceType<D, C>, args: Record<string, 
     throw e;
   }
   throw new Error(`validate accepted ${JSON.stringify(args)}`);
+}
+
+/**
+ * A perl program that takes a POSIX (fcntl) write lock on the file $ARGV[0], as
+ * apt and dpkg do, prints "locked" and keeps it for $ARGV[1] seconds. perl-base
+ * is essential on Debian; the struct flock layout is the one of 64-bit Linux.
+ */
+export const HOLD_LOCK_PERL = 'use Fcntl; open(my $f, "+<", $ARGV[0]) or die "open: $!"; my $l = pack("s s x4 q q i x4", F_WRLCK, 0, 0, 0, 0); fcntl($f, F_SETLK, $l) or die "lock: $!"; $| = 1; print "locked\\n"; sleep $ARGV[1];';
+
+/** Holds a POSIX lock on `file` (which must exist) in another process until the test ends; resolves with its pid once the lock is taken. */
+export function holdPosixLock(file: string): Promise<number> {
+  const child = spawn('perl', ['-e', HOLD_LOCK_PERL, file, '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  onTestFinished(() => {
+    child.kill();
+  });
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('locked')) resolve(child.pid!);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`the lock holder exited (${code}): ${stderr}`)));
+  });
 }

@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml
 import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import { resourceTypes } from '../resources/index.js';
 import { closest } from '../suggest.js';
+import { CHECK_KINDS, isCheckKind, type VariableCheck } from './checks.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
 
 /** One resource (or handler) as written in role.yaml, before rendering. */
@@ -40,10 +41,12 @@ export interface Role {
   handlers: Map<string, Declaration>;
   /** Roles that run before this one on the same host (`depends:`), each with where it is named. */
   depends: Array<{ name: string; position: SourcePosition }>;
+  /** What some of the variables it uses must be (`checks:`). */
+  checks: VariableCheck[];
 }
 
 const DECLARATION_KEYS = ['name', 'tags', 'when', 'notify'];
-const ROLE_KEYS = ['description', 'depends', 'resources', 'handlers'];
+const ROLE_KEYS = ['description', 'depends', 'checks', 'resources', 'handlers'];
 
 /** Finds `name` in the roles directories (first match wins) and loads it; `ref` is where the inventory named it. */
 export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition): Role {
@@ -71,8 +74,30 @@ export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition)
   }
   if (errors.length) throw new UserErrors(errors);
   const depends = readDepends(root.get('depends', true) as Node | undefined, source, errors);
+  const checks = readChecks(root.get('checks', true) as Node | undefined, source, errors);
   if (errors.length) throw new UserErrors(errors);
-  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers, depends };
+  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers, depends, checks };
+}
+
+function readChecks(node: Node | undefined, source: YamlSource, errors: UserError[]): VariableCheck[] {
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  const expected = `expected a mapping from variable names to one of ${CHECK_KINDS.join(', ')}`;
+  if (!isMap(node)) {
+    errors.push(new UserError(`checks: ${expected}`, at(source, node)));
+    return [];
+  }
+  const checks: VariableCheck[] = [];
+  for (const pair of node.items) {
+    const variable = String(pair.key);
+    const kind = isScalar(pair.value) ? String(pair.value.value) : '';
+    if (isCheckKind(kind)) {
+      checks.push({ variable, kind });
+      continue;
+    }
+    const hint = closest(kind, CHECK_KINDS);
+    errors.push(new UserError(`checks.${variable}: ${expected}${hint ? `; did you mean '${hint}'?` : ''}`, at(source, pair.value ?? pair.key)));
+  }
+  return checks;
 }
 
 function readDepends(node: Node | undefined, source: YamlSource, errors: UserError[]): Role['depends'] {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
+import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { buildPlans, type PlanOptions } from './plan.js';
 
 const PROJECT = 'test/fixtures/project';
@@ -50,7 +51,7 @@ describe('buildPlans on the test project', () => {
 
   it('keeps only tagged resources with --tags, the role name being a tag', () => {
     const [lb] = plansFor('lb-01', { tags: ['slow'] }, { slow: 'true' });
-    expect(lb!.resources.map((r) => r.label)).toEqual(['slow step']);
+    expect(lb!.resources.map((r) => r.label)).toEqual(['slow step', 'after the slow step']);
     expect(plansFor('lb-01', { tags: ['everything'] })[0]!.resources).toHaveLength(10);
   });
 });
@@ -82,7 +83,7 @@ function errorOf(roleYaml: string, extra: Record<string, string> = {}): string {
 describe('role errors, each at file:line:col', () => {
   it.each([
     ['unknown resource type', 'resources:\n  - fiel: { path: /x }\n', "ROLES/web/role.yaml:2:5: resources[0]: unknown key 'fiel'; did you mean 'file'?"],
-    ['unknown role key', 'resorces: []\n', "ROLES/web/role.yaml:1:1: role: unknown key 'resorces'; did you mean 'resources'? (expected description, depends, resources, handlers)"],
+    ['unknown role key', 'resorces: []\n', "ROLES/web/role.yaml:1:1: role: unknown key 'resorces'; did you mean 'resources'? (expected description, depends, checks, resources, handlers)"],
     ['bad argument, at its own key', 'resources:\n  - file:\n      path: /x\n      content: y\n      mode: rw\n', 'ROLES/web/role.yaml:5:7: file: '],
     ['unknown argument with suggestion', 'resources:\n  - service: { name: x, stat: started }\n', "ROLES/web/role.yaml:2:25: service: unknown key 'stat'; did you mean 'state'?"],
     ['notify of a missing handler', 'resources:\n  - command: { cmd: "true" }\n    notify: restart app\nhandlers:\n  - name: restart ap\n    service: { name: app, state: restarted }\n', "ROLES/web/role.yaml:2:5: notify: no handler named 'restart app' in role 'web'; did you mean 'restart ap'?"],
@@ -90,6 +91,8 @@ describe('role errors, each at file:line:col', () => {
     ['missing variable inside a template file', 'resources:\n  - file: { path: /x, template: t.hbs }\n', "ROLES/web/templates/t.hbs:2:5: template variable 'missing' is not defined"],
     ['missing template file', 'resources:\n  - file: { path: /x, template: nothere.hbs }\n', "ROLES/web/role.yaml:2:23: template 'nothere.hbs' not found"],
     ['a handler without a name', 'handlers:\n  - service: { name: x, state: restarted }\n', "ROLES/web/role.yaml:2:5: handlers[0]: a handler needs a 'name:' to be notified by"],
+    ['an unknown kind of check', 'checks: { domain: dns_nam }\n', "ROLES/web/role.yaml:1:19: checks.domain: expected a mapping from variable names to one of dns_name, dns_names; did you mean 'dns_name'?"],
+    ['checks that are not a mapping', 'checks: [domain]\n', 'ROLES/web/role.yaml:1:9: checks: expected a mapping from variable names to one of dns_name, dns_names'],
   ])('%s', (_, roleYaml, expected) => {
     const message = errorOf(roleYaml, { 'templates/t.hbs': 'line 1\n  {{missing}}\n' });
     expect(message.startsWith(expected), message).toBe(true);
@@ -100,6 +103,55 @@ describe('role errors, each at file:line:col', () => {
     const inv = loadInventory(inventory, { env: {} });
     inv.hosts[0]!.roles[0]!.name = 'wbe';
     expect(() => buildPlans(inv, inv.hosts, { rolesDirs: [rolesDir], templateDirs: [], tags: [] })).toThrow(/inventory\.yaml:2:11: role 'wbe' not found; did you mean 'web'\?/);
+  });
+});
+
+describe('role checks', () => {
+  /** A role checking `domain` (default `role.example.com`) and using it in a file; the inventory's vars are `vars`. */
+  function checked(vars: string, extraVars: Record<string, unknown> = {}, defaults = 'domain: role.example.com\n') {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-checks-'));
+    mkdirSync(join(dir, 'roles', 'site'), { recursive: true });
+    writeFileSync(join(dir, 'roles', 'site', 'role.yaml'), 'checks: { domain: dns_name }\nresources:\n  - file: { path: /etc/site, content: "{{domain}}" }\n');
+    writeFileSync(join(dir, 'roles', 'site', 'defaults.yaml'), defaults);
+    const inventory = join(dir, 'inventory.yaml');
+    writeFileSync(inventory, `all:\n  vars: ${vars}\n  roles: [site]\n  hosts:\n    h1: { address: 10.0.0.1 }\n    h2: { address: 10.0.0.2 }\n`);
+    const inv = loadInventory(inventory, { env: {}, extraVars });
+    return { inventory, plans: () => buildPlans(inv, inv.hosts, { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] }) };
+  }
+
+  it('reports a bad value where the inventory sets it, once for all the hosts it applies to', () => {
+    const { inventory, plans } = checked('{ zone: foo_bar.com, domain: "www.{{zone}}" }');
+    expect(userErrorOf(plans).format()).toBe(
+      `${inventory}:2:38: all.vars.domain: "www.foo_bar.com" is not a valid DNS name: label "foo_bar" has a character other than letters, digits and '-' (role site uses it as a DNS name)`,
+    );
+  });
+
+  it('names an -e value by its option, and a value of the wrong type', () => {
+    expect(() => checked('{}', { domain: 42 }).plans()).toThrow("-e domain: expected a DNS name, got integer 42 (role site uses it as a DNS name)");
+  });
+
+  it('lets good values and role defaults through (the resources using a default check it)', () => {
+    expect(checked('{ domain: WWW.Example.com }').plans()[0]!.resources[0]!.desired).toMatchObject({ content: 'WWW.Example.com' });
+    expect(checked('{}', {}, 'domain: not_a_name\n').plans()).toHaveLength(2);
+  });
+});
+
+describe('the shipped roles', () => {
+  const env = { APP_DB_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'x', SUMO_ACCESS_ID: 'x', SUMO_ACCESS_KEY: 'x' };
+  /** role → lock_timeout of each of its package declarations, over every host of the inventory. */
+  function packageLockTimeouts(file: string, extraVars: Record<string, unknown> = {}): Record<string, number[]> {
+    const inventory = loadInventory(file, { env, extraVars });
+    const plans = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
+    const byRole: Record<string, number[]> = {};
+    for (const r of plans.flatMap((p) => p.resources).filter((r) => r.type.name === 'package')) (byRole[r.role] ??= []).push((r.desired as { lockTimeout: number }).lockTimeout);
+    return byRole;
+  }
+
+  it.each(['inventory/lab.yaml', 'inventory/example.yaml'])('pass apt_lock_timeout on to every package declaration (%s)', (file) => {
+    const roles = ['app', 'common', 'firewall', 'loadbalancer', 'mysql', 'nginx', 'sumologic'];
+    const timeouts = (extraVars?: Record<string, unknown>) => Object.fromEntries(Object.entries(packageLockTimeouts(file, extraVars)).map(([role, list]) => [role, [...new Set(list)]]));
+    expect(timeouts()).toEqual(Object.fromEntries(roles.map((role) => [role, [120]])));
+    expect(timeouts({ apt_lock_timeout: '7' })).toEqual(Object.fromEntries(roles.map((role) => [role, [7]])));
   });
 });
 

@@ -4,6 +4,7 @@ import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import type { Inventory, InventoryHost, RoleRef } from '../inventory/index.js';
 import { resourceTypes } from '../resources/index.js';
 import { ArgError, type AnyResourceType } from '../resources/types.js';
+import { checkVariables } from './checks.js';
 import { loadRole, type Declaration, type Role } from './load.js';
 import { isTruthy, renderText, renderValue, resolveVariables, type TemplateContext } from './render.js';
 
@@ -70,6 +71,13 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       base = resolveVariables({ ...defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars }, hostRoles[0] ?? { name: '', dir: inventory.dir }, host.name);
     } catch (err) {
       collect(err);
+      plans.push(plan);
+      continue;
+    }
+    // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
+    const badValues = hostRoles.flatMap((role) => checkVariables(role, base, host));
+    if (badValues.length > 0) {
+      badValues.forEach(collect);
       plans.push(plan);
       continue;
     }

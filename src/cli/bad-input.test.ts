@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// Bad input that only the roles can tell is bad (the inventory itself is well formed), through the
+// whole CLI: exit 2 and `file:line:col: message` on stderr, before any host is contacted. The hosts'
+// addresses are in TEST-NET (192.0.2.0/24), and `plan` changes nothing even if one were reached.
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DIR = 'test/fixtures/bad-input';
+
+/** Every inventory of test/fixtures/bad-input and the exact error it gives (ROLES: the corpus's own roles directory). */
+const CORPUS: [file: string, error: string][] = [
+  ['domain-not-dns.yaml', `3:19: all.vars.domain: "www.foo_bar.com" is not a valid DNS name: label "foo_bar" has a character other than letters, digits and '-' (role loadbalancer uses it as a DNS name)`],
+  ['domain-trailing-dot.yaml', '8:19: all.children.lb.hosts.lb-01.domain: "www.foobar.com." is not a valid DNS name: it ends with a dot: write it without the trailing dot (role loadbalancer uses it as a DNS name)'],
+  ['acme-domains-ip.yaml', '8:11: all.children.lb.vars.acme_domains[1]: "192.0.2.11" is not a valid DNS name: it is an IP address: certificates are ordered for DNS names only (role loadbalancer uses it as a list of DNS names)'],
+  [
+    'certificate-in-role.yaml',
+    `ROLES/literal-certificate/role.yaml:3:7: certificate: 'domains' entry "*.foobar.com" is not a valid DNS name: label "*" is a wildcard: wildcard certificates need the DNS-01 challenge, and provision orders with HTTP-01 only (host h1)`,
+  ],
+];
+
+/** Runs the CLI from the sources, as `provision ARGS...`. */
+function provision(args: string[]) {
+  const started = Date.now();
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr, ms: Date.now() - started };
+}
+
+describe('bad input found by the roles, through the CLI', () => {
+  it.each(CORPUS)('%s', (file, error) => {
+    const inventory = join(DIR, file);
+    const run = provision(['plan', inventory, '--timeout', '2']);
+    const where = error.startsWith('ROLES/') ? error.replace('ROLES', join(ROOT, DIR, 'roles')) : `${inventory}:${error}`;
+    expect(run.stderr).toBe(`error: ${where}\n`);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    // No host was waited for (--timeout 2 would show).
+    expect(run.ms).toBeLessThan(10_000);
+  }, 30_000);
+
+  it('has a table entry for every inventory of the corpus', () => {
+    const files = readdirSync(join(ROOT, DIR)).filter((f) => f.endsWith('.yaml'));
+    expect(files.sort()).toEqual(CORPUS.map(([file]) => file).sort());
+  });
+});
