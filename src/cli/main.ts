@@ -50,15 +50,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * Ctrl-C: the first stops the run from starting anything new (what runs on a
- * host finishes, connections close, the recap is printed, exit 130); a second quits at once.
+ * Ctrl-C: the first stops the run from starting anything new (each host finishes the step it
+ * is running, connections close, the recap is printed, exit 130); a second quits at once.
  */
 function interruptible(): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
   const onSigint = (): void => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
     controller.abort();
-    process.stderr.write('interrupted: letting running steps finish, starting nothing new (Ctrl-C again to quit at once)\n');
+    process.stderr.write('interrupted: each host finishes the step it is running, then stops; nothing new starts (Ctrl-C again to quit at once)\n');
   };
   process.on('SIGINT', onSigint);
   return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };

@@ -1,5 +1,5 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,24 +53,47 @@ describe('Batch apply script', () => {
 });
 
 describe('the host lock of apply scripts', () => {
+  const lockIn = (): { dir: string; lock: string } => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-lock-'));
+    return { dir, lock: join(dir, 'lock') };
+  };
+  /** Whether the lock is free now (flock -n takes it). */
+  const free = (lock: string): boolean => spawnSync('flock', ['-n', lock, 'true']).status === 0;
+  /** Starts an apply script holding the lock while its one step sleeps; resolves once it holds it. */
+  const holder = async (lock: string): Promise<ChildProcess> => {
+    const child = spawn('sh', ['-s'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin!.end(new Batch(lock, 10).applyScript(['sleep 5']));
+    while (!(existsSync(lock) && readFileSync(lock, 'utf8').startsWith('pid '))) await new Promise((r) => setTimeout(r, 20));
+    return child;
+  };
+
   it('is released when the script ends, also after a failing step', () => {
-    const lock = `${mkdtempSync(join(tmpdir(), 'provision-lock-'))}/lock`;
+    const { lock } = lockIn();
     const batch = new Batch(lock, 2);
     runLocally(batch.applyScript(['true']));
-    expect(existsSync(lock)).toBe(false);
+    expect(free(lock)).toBe(true);
     runLocally(batch.applyScript(['false']));
-    expect(existsSync(lock)).toBe(false);
+    expect(free(lock)).toBe(true);
+  });
+
+  it('is released when the shell is killed, even while its step still runs (no stale lock)', async () => {
+    const { lock } = lockIn();
+    const child = await holder(lock);
+    expect(free(lock)).toBe(false);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    expect(free(lock)).toBe(true);
   });
 
   it('makes a second run wait for the first, never interleaving their steps', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'provision-lock-'));
+    const { dir, lock } = lockIn();
     const log = join(dir, 'log');
     const step = (name: string): string => `echo "${name} start" >> ${log}; sleep 0.5; echo "${name} end" >> ${log}`;
     const run = (name: string): Promise<void> =>
       new Promise((resolve) => {
         const child = spawn('sh', ['-s']);
         child.on('close', () => resolve());
-        child.stdin.end(new Batch(join(dir, 'lock'), 10).applyScript([step(name)]));
+        child.stdin.end(new Batch(lock, 10).applyScript([step(name)]));
       });
     await Promise.all([run('a'), run('b')]);
     const lines = readFileSync(log, 'utf8').trim().split('\n');
@@ -78,12 +101,38 @@ describe('the host lock of apply scripts', () => {
     expect(lines[0]!.split(' ')[0]).toBe(lines[1]!.split(' ')[0]);
   });
 
-  it('gives up after the wait with exit 75 and says why', () => {
-    const lock = `${mkdtempSync(join(tmpdir(), 'provision-lock-'))}/lock`;
-    mkdirSync(lock);
-    const r = spawnSync('sh', ['-s'], { input: new Batch(lock, 1).applyScript(['echo never']) });
-    expect(r.status).toBe(75);
-    expect(r.stderr.toString()).toMatch(/^another provision run is changing this host \(lock .*\/lock since .*\); gave up after 1 s\n$/);
-    expect(r.stdout.toString()).not.toContain('never');
+  it('a stop request lets the running step finish, starts no other, and leaves no stop file', () => {
+    const { dir, lock } = lockIn();
+    const batch = new Batch(lock, 2);
+    // The stop arrives while step 0 runs (here: step 0 sends it itself).
+    const sections = batch.parse(runLocally(batch.applyScript([`${batch.stopScript()}\necho zero`, 'echo one'])));
+    expect([...sections]).toEqual([[0, { output: 'zero\n', code: 0 }]]);
+    expect(readdirSync(dir)).toEqual(['lock']);
+    expect(free(lock)).toBe(true);
+  });
+
+  it('a stop request for another batch changes nothing; stale stop files go when the next batch takes the lock', () => {
+    const { dir, lock } = lockIn();
+    const other = new Batch(lock, 2);
+    const batch = new Batch(lock, 2);
+    const sections = batch.parse(runLocally(batch.applyScript([`${other.stopScript()}\necho zero`, 'echo one'])));
+    expect([...sections.keys()]).toEqual([0, 1]);
+    runLocally(batch.stopScript());
+    expect(readdirSync(dir).length).toBe(3);
+    runLocally(new Batch(lock, 2).applyScript(['true']));
+    expect(readdirSync(dir)).toEqual(['lock']);
+  });
+
+  it('gives up after the wait with exit 75 and says who holds it', async () => {
+    const { lock } = lockIn();
+    const child = await holder(lock);
+    try {
+      const r = spawnSync('sh', ['-s'], { input: new Batch(lock, 1).applyScript(['echo never']) });
+      expect(r.status).toBe(75);
+      expect(r.stderr.toString()).toMatch(/^another provision run is changing this host \(lock .*\/lock held by pid \d+ since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\); gave up after 1 s\n$/);
+      expect(r.stdout.toString()).not.toContain('never');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -10,7 +10,7 @@ export class Batch {
   readonly marker = `@@provision-${randomBytes(6).toString('hex')}`;
 
   constructor(
-    /** Directory whose creation is the host's lock: one provision run changes a host at a time. */
+    /** File whose flock is the host's lock: one provision run changes a host at a time. */
     private readonly lockPath = '/run/provision.lock',
     /** Seconds an apply waits for another run's lock before giving up (exit 75). */
     private readonly lockWaitSeconds = 60,
@@ -30,14 +30,27 @@ export class Batch {
    * Apply script: takes the host's lock (waiting for another run to finish),
    * then runs each step in a `set -e` subshell with stdout and stderr merged;
    * the batch stops at the first step that fails and releases the lock.
+   * Before each step it looks for its stop file (stopScript): a stopped batch
+   * finishes the step it is running and starts no other.
    */
   applyScript(steps: string[], handlers?: PendingHandlers): string {
+    const go = `[ ! -e ${quote(this.#stopFile())} ] || exit 0\n`;
     return this.#lock() + this.#recordHandlers(handlers) + steps
       .map(
         (step, i) =>
-          `printf '%s\\n' '${this.marker} begin ${i}'\n( set -e\n${step}\n) 2>&1 </dev/null\n__rc=$?\nprintf '\\n%s %d\\n' '${this.marker} end ${i}' "$__rc"\n[ "$__rc" -eq 0 ] || exit 0\n`,
+          `${go}printf '%s\\n' '${this.marker} begin ${i}'\n( set -e\n${step}\n) 2>&1 </dev/null 9>&-\n__rc=$?\nprintf '\\n%s %d\\n' '${this.marker} end ${i}' "$__rc"\n[ "$__rc" -eq 0 ] || exit 0\n`,
       )
-      .join('') + (handlers?.clear ? `rm -f ${quote(`${handlers.dir}/pending-handlers`)}\n` : '');
+      .join('') + (handlers?.clear ? `${go}rm -f ${quote(`${handlers.dir}/pending-handlers`)}\n` : '');
+  }
+
+  /** Asks this batch's apply script, running beside it, to stop after its current step (Ctrl-C). */
+  stopScript(): string {
+    return `touch ${quote(this.#stopFile())}`;
+  }
+
+  /** Beside the lock file, named for this batch only; removed when the batch ends. */
+  #stopFile(): string {
+    return `${this.lockPath}.stop-${this.marker.slice(this.marker.lastIndexOf('-') + 1)}`;
   }
 
   /**
@@ -50,21 +63,24 @@ export class Batch {
     return `mkdir -p ${quote(handlers.dir)} && printf '%s\\n' ${handlers.ids.map((id) => quote(id)).join(' ')} > ${file}\n`;
   }
 
-  /** mkdir is atomic: the run that creates the directory holds the lock until its script exits. */
+  /**
+   * flock on the lock file: the kernel releases it when the script's shell ends, however it
+   * ends (a killed session leaves no stale lock). Steps run without the descriptor, so a
+   * daemon a step starts cannot keep it. Stop files of batches that ended are stale once the lock is ours.
+   */
   #lock(): string {
     const lock = quote(this.lockPath);
-    return `__waited=0
-until mkdir ${lock} 2>/dev/null; do
-  if [ "$__waited" -ge ${this.lockWaitSeconds} ]; then
-    echo "another provision run is changing this host (lock ${this.lockPath} since $(stat -c %y ${lock} 2>/dev/null)); gave up after ${this.lockWaitSeconds} s" >&2
-    exit 75
-  fi
-  sleep 1
-  __waited=$((__waited + 1))
-done
-trap 'rmdir ${lock} 2>/dev/null' EXIT
+    return `exec 9>>${lock}
+if ! flock -w ${this.lockWaitSeconds} 9; then
+  echo "another provision run is changing this host (lock ${this.lockPath} held by $(cat ${lock} 2>/dev/null)); gave up after ${this.lockWaitSeconds} s" >&2
+  exit 75
+fi
+printf 'pid %s since %s\\n' "$$" "$(date '+%Y-%m-%d %H:%M:%S')" > ${lock}
+rm -f ${lock}.stop-*
+trap 'rm -f ${quote(this.#stopFile())}' EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
+trap 'exit 141' PIPE
 `;
   }
 

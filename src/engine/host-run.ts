@@ -19,7 +19,7 @@ export interface HostRunOptions {
   openConnection: (target: ConnectTarget, options: ConnectOptions) => Promise<Connection>;
   /** Receives live events. */
   onEvent: (event: RunEvent) => void;
-  /** Aborted by Ctrl-C: nothing more is started on the host (a running remote step finishes). */
+  /** Aborted by Ctrl-C: nothing more is started on the host; a running apply finishes its current step, then stops. */
   signal?: AbortSignal;
   /** Directory on the host for provision's own state (handlers still to run); default /var/lib/provision. */
   hostStateDir?: string;
@@ -277,7 +277,12 @@ async function applyAll(host: string, pending: Assessed[], connection: Connectio
       }
     },
   );
-  const response = await connection.runScript(batch.applyScript(scripts, handlersDue), { onStdout: (chunk) => parser.push(chunk) });
+  // Ctrl-C: the batch finishes the step it is running and starts no other.
+  const stop = (): void => void connection.runScript(batch.stopScript(), { alongside: true }).catch(() => undefined);
+  options.signal?.addEventListener('abort', stop, { once: true });
+  const response = await connection
+    .runScript(batch.applyScript(scripts, handlersDue), { onStdout: (chunk) => parser.push(chunk) })
+    .finally(() => options.signal?.removeEventListener('abort', stop));
   const lost = response.code === null;
   // Nothing ran and the script failed: it did not get the host's lock (exit 75) or could not start.
   if (!lost && done.size === 0 && response.code !== 0) {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { NodeSSH } from 'node-ssh';
 import { fingerprint, knownHostsLine, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import { parseSshConfig, resolveSshConfig } from './ssh-config.js';
-import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, type TransportStats } from './types.js';
+import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, type RunScriptOptions, type TransportStats } from './types.js';
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
@@ -106,7 +106,7 @@ function describeConnectError(err: unknown, target: ResolvedTarget): string {
   return `${where}: ${e.message ?? String(err)}`;
 }
 
-/** One open connection; runs one script at a time so a host never has more than one channel open. */
+/** One open connection; runs one script at a time (but a short `alongside` one) so a host never has more than one channel open for long. */
 class SshConnection implements Connection {
   readonly stats: TransportStats = { execs: 0, bytesSent: 0, bytesReceived: 0 };
   #queue: Promise<unknown> = Promise.resolve();
@@ -114,15 +114,19 @@ class SshConnection implements Connection {
   constructor(
     private readonly ssh: NodeSSH,
     private readonly sudo: boolean,
-  ) {}
+  ) {
+    // A connection reset after connecting surfaces as a lost exec (code null); without a listener ssh2's 'error' would crash the process.
+    ssh.connection?.on('error', () => undefined);
+  }
 
-  runScript(script: string, options: { onStdout?: (chunk: string) => void } = {}): Promise<ExecResult> {
-    const run = this.#queue.then(() => this.#exec(script, options.onStdout));
+  runScript(script: string, options: RunScriptOptions = {}): Promise<ExecResult> {
+    if (options.alongside) return this.#exec(script, options);
+    const run = this.#queue.then(() => this.#exec(script, options));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #exec(script: string, onStdout?: (chunk: string) => void): Promise<ExecResult> {
+  async #exec(script: string, { onStdout }: RunScriptOptions): Promise<ExecResult> {
     if (!this.ssh.isConnected()) throw new UnreachableError('connection lost');
     this.stats.execs++;
     this.stats.bytesSent += Buffer.byteLength(script);

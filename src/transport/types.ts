@@ -21,11 +21,19 @@ export interface TransportStats {
 /** An open connection to one host. It only moves bytes: it knows nothing of resources. */
 export interface Connection {
   /** Runs a POSIX sh script on the host (as root through sudo when `become`), sent over stdin so nothing of it shows in a process list. */
-  runScript(script: string, options?: { onStdout?: (chunk: string) => void }): Promise<ExecResult>;
+  runScript(script: string, options?: RunScriptOptions): Promise<ExecResult>;
   /** Counters so far. */
   readonly stats: TransportStats;
   /** Closes the connection; safe to call twice. */
   close(): Promise<void>;
+}
+
+/** How to run one script. */
+export interface RunScriptOptions {
+  /** Receives stdout as it arrives. */
+  onStdout?: (chunk: string) => void;
+  /** Run at once on a channel of its own, beside a script that is running (e.g. to ask it to stop). */
+  alongside?: boolean;
 }
 
 /** Where and how to connect to one host. */

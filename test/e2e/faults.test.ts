@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labRun, labStart, labStop } from '../lab/lab.js';
+import { LAB_KNOWN_HOSTS, LAB_SSH_KEY, labRun, labStart, labStop } from '../lab/lab.js';
 import { provision, report } from './cli.js';
 
 const INV = 'test/fixtures/project/inventory.yaml';
@@ -22,18 +23,57 @@ describe('faults', () => {
     ]);
     expect(a.code, a.stdout).toBe(0);
     expect(b.code, b.stdout).toBe(0);
-    expect(await labRun('lb-01', 'cat /var/tmp/provision-slow.log')).toBe('start\nend\nstart\nend\n');
+    expect(await labRun('lb-01', 'cat /var/tmp/provision-slow.log')).toBe('start\nend\nafter\nstart\nend\nafter\n');
     expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
   });
 
-  it('Ctrl-C lets the running step finish, prints the recap and exits 130; the next apply converges', async () => {
+  it('Ctrl-C lets the running step finish, stops before the next one, prints the recap and exits 130; the next apply converges', async () => {
     await labRun('lb-01', 'rm -f /var/tmp/provision-slow.log');
     const run = await provision(['apply', INV, '--limit', 'lb-01', '-e', 'slow=true'], { onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), 1500) });
     expect(run.code).toBe(130);
-    expect(run.stderr).toContain('interrupted: letting running steps finish');
+    expect(run.stderr).toContain('interrupted: each host finishes the step it is running, then stops');
     expect(run.stdout).toMatch(/^RECAP$/m);
+    expect(run.stdout).toMatch(/skipped.*after the slow step|after the slow step.*skipped/);
+    // The slow step ran to its end; the step after it never started.
     expect(await labRun('lb-01', 'cat /var/tmp/provision-slow.log')).toBe('start\nend\n');
+    expect(await labRun('lb-01', 'flock -n /run/provision.lock true && echo free || echo locked')).toBe('free\n');
     expect((await provision(['apply', INV, '--limit', 'lb-01'])).code).toBe(0);
+  });
+
+  it('a connection dropped while a file is uploaded leaves the old file whole; the next apply converges', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'provision-upload-'));
+    mkdirSync(join(project, 'roles', 'big', 'templates'), { recursive: true });
+    writeFileSync(join(project, 'roles', 'big', 'role.yaml'), 'resources:\n  - file: { path: /var/tmp/provision-big.txt, template: big.txt }\n');
+    writeFileSync(
+      join(project, 'inventory.yaml'),
+      `all:\n  vars: { ssh_private_key_file: ${LAB_SSH_KEY}, ssh_known_hosts_file: ${LAB_KNOWN_HOSTS} }\n  roles: [big]\n  hosts:\n    lb-01: { address: 10.77.0.11 }\n`,
+    );
+    const inventory = join(project, 'inventory.yaml');
+    const template = join(project, 'roles', 'big', 'templates', 'big.txt');
+    writeFileSync(template, 'old content\n');
+    expect((await provision(['apply', inventory])).code).toBe(0);
+    // About 40 MB of script to send: the upload takes a while, the connection drops in its middle.
+    writeFileSync(template, `${'new content, a long line of it. '.repeat(30)}\n`.repeat(30_000));
+    const dropped = provision(['apply', inventory]);
+    // On the host: once the apply holds the host's lock it is reading the file's step; end its SSH session (by pid).
+    const killed = await labRun(
+      'lb-01',
+      `for i in $(seq 1 600); do flock -n /run/provision.lock true || break; sleep 0.02; done
+shell=$(pgrep -x -f 'sh -s' | head -n 1)
+session=$(ps -o ppid= -p "$shell" | tr -d ' ')
+kill "$session" && echo "killed sshd session $session"`,
+    );
+    expect(killed).toMatch(/^killed sshd session \d+\n$/);
+    const run = await dropped;
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/lb-01 +: .*unreachable=1/);
+    expect(await labRun('lb-01', 'cat /var/tmp/provision-big.txt; ls -a /var/tmp | grep -c "^\\.provision\\." || true')).toBe('old content\n0\n');
+    // The lock went with the killed session: the next apply does not wait for it (the wait is 60 s).
+    const rerun = Date.now();
+    expect((await provision(['apply', inventory])).code).toBe(0);
+    expect(Date.now() - rerun).toBeLessThan(30_000);
+    expect(await labRun('lb-01', 'sha256sum < /var/tmp/provision-big.txt | cut -d" " -f1')).toBe(`${createHash('sha256').update(readFileSync(template)).digest('hex')}\n`);
+    await labRun('lb-01', 'rm -f /var/tmp/provision-big.txt');
   });
 
   it('hosts that did not succeed go to a retry file, and --limit @FILE runs only them', async () => {
