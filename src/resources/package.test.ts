@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { aptCall, aptFunctions } from './apt.js';
 import { packageType as pkg, type PackageCurrent, type PackageDesired } from './package.js';
 import { lines } from './script.js';
-import { applyLocally, argErrorOf, holdPosixLock, probeLocally, stubCommands, summaries, syntaxOk } from './test-support.js';
+import { applyLocally, argErrorOf, holdPosixLock, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from './test-support.js';
 
 const desired = (args: Record<string, unknown>): PackageDesired => pkg.validate(args);
 const fresh = (packages: PackageCurrent['packages']): PackageCurrent => ({ packages, listsAge: 60 });
@@ -181,21 +181,48 @@ describe('package: apt and dpkg locks', () => {
 });
 
 describe('package.probe', () => {
-  it('asks dpkg for every package and apt only when a candidate matters, and exits 0', () => {
-    const stubs = stubCommands(['dpkg-query', 'apt-cache'], {
-      'dpkg-query': 'case "$4" in nginx) echo "installed 1.22.1-9" ;; *) echo "dpkg-query: no packages found matching $4" >&2; exit 1 ;; esac',
-      'apt-cache': 'printf "%s:\\n  Installed: (none)\\n  Candidate: 7.88.1-10\\n" "$3"',
-    });
-    const current = probeLocally(pkg, desired({ name: ['nginx', 'curl'] }), stubs.env);
+  /** dpkg-query as it answers -W for several names: known ones in its own order (libc6 under its Multi-Arch name), unknown ones on stderr. */
+  const dpkgQuery = `shift 3
+for n in "$@"; do case "$n" in
+  nginx) echo "nginx installed 1.22.1-9" ;;
+  libc6) echo "libc6:amd64 installed 2.36-9" ;;
+  *) echo "dpkg-query: no packages found matching $n" >&2 ;;
+esac; done | sort
+exit 1`;
+  const aptCache = 'printf "%s:\\n  Installed: (none)\\n  Candidate: 7.88.1-10\\n" "$3"';
+
+  it('asks dpkg once for every package and apt only when a candidate matters, and exits 0', () => {
+    const stubs = stubCommands(['dpkg-query', 'apt-cache'], { 'dpkg-query': dpkgQuery, 'apt-cache': aptCache });
+    const current = probeLocally(pkg, desired({ name: ['nginx', 'curl', 'libc6'] }), stubs.env);
     expect(current.packages).toEqual({
       nginx: { status: 'installed', version: '1.22.1-9', candidate: undefined },
       curl: { status: 'not-installed', version: undefined, candidate: '7.88.1-10' },
+      libc6: { status: 'installed', version: '2.36-9', candidate: undefined },
     });
     expect(current.listsAge === undefined || current.listsAge >= 0).toBe(true);
-    expect(stubs.calls()).toEqual([
-      'dpkg-query [-W] [-f=${db:Status-Status} ${Version}\\n] [--] [nginx]',
-      'dpkg-query [-W] [-f=${db:Status-Status} ${Version}\\n] [--] [curl]',
-      'apt-cache [policy] [--] [curl]',
+    expect(stubs.calls()).toEqual(['dpkg-query [-W] [-f=${binary:Package} ${db:Status-Status} ${Version}\\n] [--] [nginx] [curl] [libc6]', 'apt-cache [policy] [--] [curl]']);
+  });
+
+  it('reads the packages of several declarations with one dpkg-query, each declaration its own', () => {
+    const stubs = stubCommands(['dpkg-query', 'apt-cache'], { 'dpkg-query': dpkgQuery, 'apt-cache': aptCache });
+    const items = [desired({ name: ['nginx'] }), desired({ name: ['curl', 'nginx'], state: 'absent' }), desired({ name: ['libc6'] })];
+    const currents = probeManyLocally(pkg, items, stubs.env);
+    expect(currents.map((c) => c.packages)).toEqual([
+      { nginx: { status: 'installed', version: '1.22.1-9', candidate: undefined } },
+      { curl: { status: 'not-installed', version: undefined, candidate: undefined }, nginx: { status: 'installed', version: '1.22.1-9', candidate: undefined } },
+      { libc6: { status: 'installed', version: '2.36-9', candidate: undefined } },
     ]);
+    expect(stubs.calls()).toEqual(['dpkg-query [-W] [-f=${binary:Package} ${db:Status-Status} ${Version}\\n] [--] [nginx] [curl] [libc6]']);
+    // The same states as one probe per declaration.
+    expect(items.map((item) => probeLocally(pkg, item, stubs.env).packages)).toEqual(currents.map((c) => c.packages));
+  });
+
+  it('asks dpkg again for a NAME:ARCH it did not list under that name', () => {
+    const stubs = stubCommands(['dpkg-query', 'apt-cache'], {
+      'dpkg-query': 'case "$2" in *binary*) echo "curl installed 7.88.1-10" ;; *) echo "installed 7.88.1-10" ;; esac',
+      'apt-cache': aptCache,
+    });
+    expect(probeLocally(pkg, desired({ name: ['curl:amd64'] }), stubs.env).packages).toEqual({ 'curl:amd64': { status: 'installed', version: '7.88.1-10', candidate: undefined } });
+    expect(stubs.calls()[1]).toBe('dpkg-query [-W] [-f=${db:Status-Status} ${Version}\\n] [--] [curl:amd64]');
   });
 });

@@ -126,20 +126,45 @@ function names(list: string[]): string {
   return list.map((n) => quote(n)).join(' ');
 }
 
-function probe(desired: PackageDesired): string {
-  // The candidate is only needed to install or upgrade: skip apt-cache for installed packages unless state is latest.
-  const needsCandidate = desired.state === 'latest' ? 'true' : desired.state === 'present' ? '! provision_installed' : 'false';
+/**
+ * One read for the packages of several declarations: the apt lists' age and one dpkg-query for
+ * every name, then per declaration its `status.NAME=` lines (and `candidate.NAME=` when it matters),
+ * each declaration's part followed by `separator` when there is one.
+ */
+function probeScript(items: readonly PackageDesired[], separator?: string): string {
+  const all = [...new Set(items.flatMap((d) => d.names))];
   return lines(
     `provision_lists=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists /var/lib/apt/lists/partial 2>/dev/null | sort -n | tail -n 1)`,
-    'if [ -n "$provision_lists" ]; then echo "lists_age=$(( $(date +%s) - provision_lists ))"; fi',
+    'provision_age=',
+    'if [ -n "$provision_lists" ]; then provision_age=$(( $(date +%s) - provision_lists )); fi',
+    `provision_dpkg=$(dpkg-query -W -f='\${binary:Package} \${db:Status-Status} \${Version}\\n' -- ${names(all)} 2>/dev/null </dev/null)`,
+    // Sets $provision_status to "STATUS VERSION" of one package, read from the shell's copy (no process per package).
+    'provision_status_of() {',
+    '  provision_status=',
+    '  while IFS=\' \' read -r provision_name provision_rest; do',
+    '    case $provision_name in "$1" | "$1":*) provision_status=$provision_rest; return ;; esac',
+    '  done <<provision_eof',
+    '$provision_dpkg',
+    'provision_eof',
+    // dpkg names a package of the native architecture without one: ask for a NAME:ARCH it did not list by itself.
+    '  case $1 in *:*) provision_status=$(dpkg-query -W -f=\'${db:Status-Status} ${Version}\\n\' -- "$1" 2>/dev/null </dev/null | head -n 1) ;; esac',
+    '}',
     `provision_installed() { case $provision_status in installed\\ * | triggers-*) return 0 ;; *) return 1 ;; esac; }`,
-    `for provision_pkg in ${names(desired.names)}; do`,
-    `  provision_status=$(dpkg-query -W -f='\${db:Status-Status} \${Version}\\n' -- "$provision_pkg" 2>/dev/null </dev/null | head -n 1)`,
-    '  echo "status.$provision_pkg=$provision_status"',
-    `  if ${needsCandidate}; then`,
-    `    echo "candidate.$provision_pkg=$(apt-cache policy -- "$provision_pkg" 2>/dev/null </dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`,
-    '  fi',
-    'done',
+    ...items.map((desired) => {
+      // The candidate is only needed to install or upgrade: skip apt-cache for installed packages unless state is latest.
+      const needsCandidate = desired.state === 'latest' ? 'true' : desired.state === 'present' ? '! provision_installed' : 'false';
+      return lines(
+        '[ -z "$provision_age" ] || echo "lists_age=$provision_age"',
+        `for provision_pkg in ${names(desired.names)}; do`,
+        '  provision_status_of "$provision_pkg"',
+        '  echo "status.$provision_pkg=$provision_status"',
+        `  if ${needsCandidate}; then`,
+        `    echo "candidate.$provision_pkg=$(apt-cache policy -- "$provision_pkg" 2>/dev/null </dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`,
+        '  fi',
+        'done',
+        separator !== undefined && `printf '%s\\n' ${quote(separator)}`,
+      );
+    }),
   );
 }
 
@@ -188,7 +213,8 @@ export const packageType: ResourceType<PackageDesired, PackageCurrent> = {
   name: 'package',
   validate,
   label: (desired) => desired.names.join(', '),
-  probe,
+  probe: (desired) => probeScript([desired]),
+  probeMany: (items, separator) => probeScript(items, separator),
   parse,
   diff: (desired, current) => plan(desired, current).changes,
   apply: (desired, current) => applyMany([{ desired, current }]),
