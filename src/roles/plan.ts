@@ -6,7 +6,7 @@ import { resourceTypes } from '../resources/index.js';
 import { ArgError, type AnyResourceType } from '../resources/types.js';
 import { checkVariables } from './checks.js';
 import { loadRole, type Declaration, type Role } from './load.js';
-import { isTruthy, renderText, renderValue, resolveVariables, type TemplateContext } from './render.js';
+import { isTruthy, renderText, renderValue, resolveVariables, saveTemplateCache, type TemplateContext } from './render.js';
 
 /** One resource of a host's plan: validated, rendered, ready to probe. */
 export interface PlannedResource {
@@ -112,6 +112,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
     }
     plans.push(plan);
   }
+  saveTemplateCache();
   if (errors.size) throw new UserErrors([...errors.values()]);
   return plans;
 }

@@ -1,13 +1,16 @@
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 import { UserError, type SourcePosition } from '../errors.js';
 import { BACKEND_NAME, ensureCa, serverCertificate } from '../pki/internal-ca.js';
 import { stateDir } from '../pki/state-dir.js';
 import { Secret } from '../secrets.js';
+import { TemplateCache, templateCacheFile } from './template-cache.js';
 
 /** Variables a template sees. */
 export type TemplateContext = Record<string, unknown>;
 
-const hbs = Handlebars.create();
+// The runtime only: templates come precompiled from the cache, the compiler is loaded on a miss.
+const hbs = (createRequire(import.meta.url)('handlebars/runtime') as typeof Handlebars).create();
 hbs.registerHelper({
   eq: (a: unknown, b: unknown) => String(a) === String(b),
   ne: (a: unknown, b: unknown) => String(a) !== String(b),
@@ -39,7 +42,12 @@ export function groupAddresses(context: TemplateContext, group: string, exclude?
   return (groups[group] ?? []).filter((h) => h !== exclude).map((h) => String(hostvars[h]?.address ?? h));
 }
 
-const cache = new Map<string, HandlebarsTemplateDelegate>();
+const templates = new TemplateCache(hbs, () => templateCacheFile(stateDir()));
+
+/** Keeps the templates compiled in this run for the next one. */
+export function saveTemplateCache(): void {
+  templates.save();
+}
 
 /**
  * Renders Handlebars text in strict mode (a missing variable is an error) without HTML escaping:
@@ -49,12 +57,7 @@ const cache = new Map<string, HandlebarsTemplateDelegate>();
 export function renderText(text: string, context: TemplateContext, where: SourcePosition, hostName: string, inline = false): string {
   if (!text.includes('{{')) return text;
   try {
-    let template = cache.get(text);
-    if (!template) {
-      template = hbs.compile(text, { strict: true, noEscape: true });
-      cache.set(text, template);
-    }
-    return template(context);
+    return templates.get(text)(context);
   } catch (err) {
     throw templateError(err, where, hostName, inline);
   }
