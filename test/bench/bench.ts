@@ -45,7 +45,7 @@ interface Sample {
 
 function provision(args: string[]): Sample {
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', './test/bench/max-rss.mjs', 'dist/cli/main.js', ...args], {
+  const r = spawnSync(process.execPath, ['--import', './test/bench/max-rss.mjs', 'dist/bundle/provision.js', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: labEnv(),

@@ -33,7 +33,7 @@ export function labSecrets(): Record<string, string> {
 /** Runs the built CLI (dist/, as installed by npm) from the repository root, without a TTY. */
 export function provision(args: string[], options: { env?: Record<string, string>; onStdout?: (text: string) => void; onSpawn?: (child: ChildProcess) => void } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', ...args], {
+    const child = spawn(process.execPath, ['dist/bundle/provision.js', ...args], {
       cwd: ROOT,
       env: { ...process.env, ...labSecrets(), PROVISION_TEST_DB_PASSWORD: TEST_SECRET, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,13 +2,13 @@
 # npm run demo: boot the lab, apply inventory/lab.yaml, apply again (nothing changes), show where to look.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ -f dist/cli/main.js ] || npm run build >/dev/null
+[ -f dist/bundle/provision.js ] || npm run build >/dev/null
 bash test/lab/lab.sh up
 # The lab inventory reads its passwords from the environment; the lab made random ones.
 set -a
 . test/lab/.state/secrets.env
 set +a
-provision() { node dist/cli/main.js "$@"; }
+provision() { node dist/bundle/provision.js "$@"; }
 echo
 echo "== provision plan inventory/lab.yaml   (what would change; touches nothing)"
 provision plan inventory/lab.yaml || [ $? -eq 3 ]
