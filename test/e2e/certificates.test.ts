@@ -141,7 +141,8 @@ describe('Let\'s Encrypt certificates (Pebble) on lb-01', () => {
     const forced = await run('renew', INV, '--limit', 'lb-01', '--force');
     expect(forced.code, forced.stdout + forced.stderr).toBe(0);
     expect(forced.stdout).toContain(`lb-01 ${CERTIFICATE}: done (renew:`);
-    const short = await served(await pebbleRoot());
+    // nginx's reload returns before its new workers take over: give them a moment.
+    const short = await servedOnceReloaded(await pebbleRoot(), (c) => c.authorized);
     expect(short.authorized).toBe(true);
 
     // Not due yet: silent, nothing changes.

@@ -110,8 +110,8 @@ describe('the engine on three fresh lab hosts', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^UNREACHABLE web-01: /m);
-    expect(run.stdout).toMatch(/^lb-01 +: ok=\d+ +changed=1 +unreachable=0 +failed=0$/m);
-    expect(run.stdout).toMatch(/^web-02 +: ok=\d+ +changed=1 +unreachable=0 +failed=0$/m);
+    expect(run.stdout).toMatch(/^lb-01 +: ok=\d+ +changed=2 +unreachable=0 +failed=0$/m);
+    expect(run.stdout).toMatch(/^web-02 +: ok=\d+ +changed=2 +unreachable=0 +failed=0$/m);
     const after = report(await provision(['apply', INV, '--json']));
     expect(after.hosts['web-01']).toMatchObject({ unreachable: true });
     expect(after.hosts['lb-01']).toMatchObject({ changed: 0, failed: 0 });
