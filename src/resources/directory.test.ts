@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directory, type DirectoryDesired } from './directory.js';
 import { ABSENT, type PathState } from './path-state.js';
-import { applyLocally, argErrorOf, cleanup, converge, probeLocally, summaries, tempDir } from './test-support.js';
+import { applyLocally, argErrorOf, cleanup, converge, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from './test-support.js';
 
 const me = userInfo().username;
 const myGroup = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
@@ -118,5 +118,25 @@ describe('directory on this machine (probe → diff → apply → probe)', () =>
     mkdirSync(path);
     expect(applyLocally(script).code).toBe(0);
     expect(statSync(path).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('directory.probeMany', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => cleanup(dir));
+
+  it('reads what one probe per directory reads, with one stat call', () => {
+    mkdirSync(join(dir, 'open'));
+    mkdirSync(join(dir, 'closed'));
+    chmodSync(join(dir, 'closed'), 0o700);
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const items = ['open', 'missing', 'closed', 'a-file', 'open'].map((name) => directory.validate({ path: join(dir, name) }));
+    expect(probeManyLocally(directory, items)).toEqual(items.map((item) => probeLocally(directory, item)));
+    const calls = stubCommands(['stat'], { stat: 'exec /usr/bin/stat "$@"' });
+    probeManyLocally(directory, items, calls.env);
+    expect(calls.calls()).toHaveLength(1);
   });
 });

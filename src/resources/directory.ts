@@ -12,7 +12,7 @@ import {
   describeAttributeChange,
   describeAttributes,
 } from './attributes.js';
-import { type PathState, parsePathState, statProbe } from './path-state.js';
+import { type PathState, parsePathState, statManyScript, statProbe } from './path-state.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
@@ -121,6 +121,9 @@ export const directory: ResourceType<DirectoryDesired, DirectoryCurrent> = {
   validate,
   label: (desired) => desired.path,
   probe: (desired) => statProbe(desired.path, true),
+  // One stat call for all directories of a host.
+  probeMany: (items, separator) =>
+    lines(statManyScript(items.map((d) => d.path), true), ...items.map((_, i) => `provision_stat_next ${i}; printf '%s%s\\n' "$provision_rec" ${quote(separator)}`)),
   parse: (output) => parsePathState(parseFields(output)),
   diff,
   apply,

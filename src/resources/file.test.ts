@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../secrets.js';
 import { file, type FileCurrent, type FileDesired } from './file.js';
 import { ABSENT, type PathState } from './path-state.js';
-import { applyLocally, argErrorOf, cleanup, converge, probeLocally, summaries, tempDir } from './test-support.js';
+import { applyLocally, argErrorOf, cleanup, converge, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from './test-support.js';
 
 const me = userInfo().username;
 const myGroup = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
@@ -258,5 +258,49 @@ describe('file apply script', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(script).not.toContain('TOPSECRET');
     expect(script).not.toContain('0644');
+  });
+});
+
+describe('file.probeMany', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => cleanup(dir));
+
+  /** Files of every kind, each declared once or twice. */
+  const declarations = (): FileDesired[] => {
+    writeFileSync(join(dir, 'same'), 'wanted\n');
+    writeFileSync(join(dir, 'other'), 'old line\n');
+    writeFileSync(join(dir, 'empty'), '');
+    writeFileSync(join(dir, 'back\\slash'), 'x');
+    mkdirSync(join(dir, 'a-dir'));
+    symlinkSync(join(dir, 'same'), join(dir, 'link'));
+    const present = (name: string): FileDesired => file.validate({ path: join(dir, name), content: 'wanted\n' });
+    return [
+      present('same'),
+      present('other'),
+      present('missing'),
+      present('empty'),
+      present('a-dir'),
+      present('link'),
+      present('back\\slash'),
+      file.validate({ path: join(dir, 'other'), state: 'absent' }),
+      present('same'),
+    ];
+  };
+
+  it('reads what one probe per file reads, with one stat and one sha256sum', () => {
+    const items = declarations();
+    expect(probeManyLocally(file, items)).toEqual(items.map((item) => probeLocally(file, item)));
+    const calls = stubCommands(['stat', 'sha256sum'], { stat: 'exec /usr/bin/stat "$@"', sha256sum: 'exec /usr/bin/sha256sum "$@"' });
+    probeManyLocally(file, items, calls.env);
+    expect(calls.calls().map((c) => c.split(' ')[0])).toEqual(['stat', 'sha256sum']);
+  });
+
+  it('falls back to one stat per file when the one call fails', () => {
+    const items = declarations();
+    const failing = stubCommands(['stat'], { stat: 'case " $* " in *" -- "*" "*" "*) exit 1 ;; *) exec /usr/bin/stat "$@" ;; esac' });
+    expect(probeManyLocally(file, items, failing.env)).toEqual(items.map((item) => probeLocally(file, item)));
   });
 });

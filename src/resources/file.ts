@@ -13,7 +13,7 @@ import {
   describeAttributeChange,
   describeAttributes,
 } from './attributes.js';
-import { type PathState, parsePathState, statProbe } from './path-state.js';
+import { type PathState, parsePathState, statManyScript, statProbe } from './path-state.js';
 import { base64Field, parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
 import { contentDiff, holdsSecret } from './text-diff.js';
@@ -182,6 +182,48 @@ function probe(desired: FileDesired): string {
   );
 }
 
+/**
+ * The files of a host with one `stat` and one `sha256sum` call for all of them: per file what
+ * probe prints, each followed by `separator`. A file that went away between the two calls is
+ * hashed on its own (and then reads as absent, as in probe).
+ */
+function probeMany(items: readonly FileDesired[], separator: string): string {
+  const present = (i: number): boolean => items[i]!.state === 'present';
+  const each = (body: (desired: FileDesired, i: number) => string | false): string => lines(...items.map(body));
+  return lines(
+    statManyScript(items.map((d) => d.path), false),
+    each((_, i) => `provision_stat_next ${i}; provision_rec_${i}=$provision_rec`),
+    each((_, i) => present(i) && `case $provision_rec_${i} in type=regular*) provision_reg_${i}=1 ;; *) provision_reg_${i}= ;; esac`),
+    'set --',
+    each((_, i) => present(i) && `[ -z "$provision_reg_${i}" ] || set -- "$@" "$provision_path_${i}"`),
+    'provision_nl=\'',
+    "'",
+    'provision_hashed=',
+    'if [ $# -gt 0 ] && provision_shas=$(sha256sum -- "$@" 2>/dev/null); then provision_hashed=1; provision_shas="$provision_shas$provision_nl"; fi',
+    each((desired, i) =>
+      lines(
+        `printf '%s' "$provision_rec_${i}"`,
+        desired.state === 'present' &&
+          lines(
+            `if [ -n "$provision_reg_${i}" ]; then`,
+            // One line of sha256sum per file, in order; a name it had to escape starts the line with a backslash.
+            '  if [ -n "$provision_hashed" ]; then provision_sha=${provision_shas%%"$provision_nl"*}; provision_shas=${provision_shas#*"$provision_nl"}; provision_sha=${provision_sha#\\\\}',
+            `  else provision_sha=$(sha256sum <"$provision_path_${i}" 2>/dev/null); fi`,
+            '  provision_sha=${provision_sha%% *}',
+            '  echo "sha256=$provision_sha"',
+            `  provision_size=\${provision_rec_${i}##*size=}`,
+            '  provision_size=${provision_size%%"$provision_nl"*}',
+            `  if [ "$provision_sha" != ${desired.sha256} ] && [ "$provision_size" -lt ${MAX_DIFF_BYTES} ]; then`,
+            `    printf 'content='; base64 -w0 <"$provision_path_${i}"; echo`,
+            '  fi',
+            'fi',
+          ),
+        `printf '%s\\n' ${quote(separator)}`,
+      ),
+    ),
+  );
+}
+
 function parse(output: string): FileCurrent {
   const fields = parseFields(output);
   return { stat: parsePathState(fields), sha256: fields.get('sha256'), content: base64Field(fields, 'content') };
@@ -193,6 +235,7 @@ export const file: ResourceType<FileDesired, FileCurrent> = {
   validate,
   label: (desired) => desired.path,
   probe,
+  probeMany,
   parse,
   diff,
   apply,

@@ -1,6 +1,7 @@
 /** What is at a path on the host: the shared `stat` probe of file, directory and line. */
 import { quote } from '../shell/quote.js';
 import { type Fields, integerField } from './probe-output.js';
+import { lines } from './script.js';
 
 /** Kind of thing at a path; `link` only when links are not followed. */
 export type PathType = 'absent' | 'file' | 'directory' | 'link' | 'other';
@@ -33,9 +34,46 @@ export const ABSENT: PathState = { type: 'absent', mode: '', owner: '', uid: '',
  */
 export function statProbe(path: string, follow: boolean): string {
   const p = quote(path);
-  const stat = `stat ${follow ? '-L ' : ''}--printf='type=%F\\nmode=%a\\nowner=%U\\nuid=%u\\ngroup=%G\\ngid=%g\\nsize=%s\\n' -- ${p}`;
-  const exists = follow ? `[ -e ${p} ]` : `[ -e ${p} ] || [ -L ${p} ]`;
-  return `if ${exists}; then ${stat} 2>/dev/null || echo type=absent; else echo type=absent; fi`;
+  return `if ${exists(p, follow)}; then ${statCommand(p, follow, '')} 2>/dev/null || echo type=absent; else echo type=absent; fi`;
+}
+
+/** `stat` printing the fields of statProbe for `paths` (shell words), each record followed by `end`. */
+function statCommand(paths: string, follow: boolean, end: string): string {
+  return `stat ${follow ? '-L ' : ''}--printf='type=%F\\nmode=%a\\nowner=%U\\nuid=%u\\ngroup=%G\\ngid=%g\\nsize=%s\\n${end}' -- ${paths}`;
+}
+
+function exists(path: string, follow: boolean): string {
+  return follow ? `[ -e ${path} ]` : `[ -e ${path} ] || [ -L ${path} ]`;
+}
+
+/**
+ * statProbe for several paths with one `stat` call: after this script, `provision_stat_next I`
+ * sets $provision_rec to what statProbe would print for path I (called in order, each once).
+ * When the one call fails (a path went away meanwhile) every path gets its own stat.
+ */
+export function statManyScript(paths: readonly string[], follow: boolean): string {
+  // Records end with an ASCII record separator: no field stat prints here can hold one.
+  return lines(
+    `provision_rs=$(printf '\\036')`,
+    'set --',
+    ...paths.map((path, i) => `provision_path_${i}=${quote(path)}\nif ${exists(`"$provision_path_${i}"`, follow)}; then set -- "$@" "$provision_path_${i}"; provision_has_${i}=1; else provision_has_${i}=; fi`),
+    'provision_many=',
+    `if [ $# -gt 0 ] && provision_stats=$(${statCommand('"$@"', follow, '\\036')} 2>/dev/null); then provision_many=1; fi`,
+    'provision_stat_next() {',
+    '  eval "provision_has=\\$provision_has_$1"',
+    '  if [ -z "$provision_has" ]; then provision_rec="type=absent',
+    '"',
+    '  elif [ -n "$provision_many" ]; then',
+    '    provision_rec=${provision_stats%%"$provision_rs"*}',
+    '    provision_stats=${provision_stats#*"$provision_rs"}',
+    '  else',
+    '    eval "provision_path=\\$provision_path_$1"',
+    `    provision_rec=$(${statCommand('"$provision_path"', follow, '')} 2>/dev/null || echo type=absent)`,
+    '    provision_rec="$provision_rec',
+    '"',
+    '  fi',
+    '}',
+  );
 }
 
 /** Reads the fields printed by statProbe. */
