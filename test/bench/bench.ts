@@ -3,7 +3,7 @@
  * Boots the lab, converges it, then times each scenario BENCH_RUNS times
  * (default 7) and prints median and spread; then SSH exec calls and bytes per
  * host of a no-op, and the control process's peak RSS. BENCH_CONVERGE_RUNS
- * (default 0: it resets the lab each time) times first converges from fresh hosts.
+ * (default 5; the lab is reset before each) times first converges from fresh hosts.
  *
  * Scale: for each host count in BENCH_SCALE (default 3,10,30) it boots the lab
  * with `lab.sh up --hosts N`, converges the generated inventory
@@ -18,7 +18,7 @@ import { labScaleInventory } from '../lab/lab.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const CONVERGE_RUNS = Number(process.env.BENCH_CONVERGE_RUNS ?? 0);
+const CONVERGE_RUNS = Number(process.env.BENCH_CONVERGE_RUNS ?? 5);
 const SCALE = (process.env.BENCH_SCALE ?? '3,10,30')
   .split(',')
   .filter((s) => s.trim() !== '')
