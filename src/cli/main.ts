@@ -99,7 +99,7 @@ async function apply(options: ApplyOptions): Promise<number> {
       ? new reporters.TtyReporter(reporterOptions)
       : new reporters.PlainReporter(reporterOptions);
   const saved = await import('./saved-plan.js');
-  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control };
+  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control, recordApply: true };
   let verifyChanges: ((host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined) | undefined;
   if (options.plan) {
     const plan = saved.readSavedPlan(options.plan);

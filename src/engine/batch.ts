@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import { quote } from '../shell/quote.js';
 
 /**
@@ -31,16 +32,20 @@ export class Batch {
    * then runs each step in a `set -e` subshell with stdout and stderr merged;
    * the batch stops at the first step that fails and releases the lock.
    * Before each step it looks for its stop file (stopScript): a stopped batch
-   * finishes the step it is running and starts no other.
+   * finishes the step it is running and starts no other. With `stamp`, the
+   * file is removed before the first step and written (the time, seconds
+   * since the epoch) after the last one, only when every step succeeded.
    */
-  applyScript(steps: string[], handlers?: PendingHandlers): string {
+  applyScript(steps: string[], handlers?: PendingHandlers, stamp?: string): string {
     const go = `[ ! -e ${quote(this.#stopFile())} ] || exit 0\n`;
-    return this.#lock() + this.#recordHandlers(handlers) + steps
+    const unstamp = stamp === undefined ? '' : `rm -f ${quote(stamp)}\n`;
+    const restamp = stamp === undefined ? '' : `${go}{ mkdir -p ${quote(posix.dirname(stamp))} && date +%s > ${quote(stamp)}; } 2>/dev/null || true\n`;
+    return this.#lock() + unstamp + this.#recordHandlers(handlers) + steps
       .map(
         (step, i) =>
           `${go}printf '%s\\n' '${this.marker} begin ${i}'\n( set -e\n${step}\n) 2>&1 </dev/null 9>&-\n__rc=$?\nprintf '\\n%s %d\\n' '${this.marker} end ${i}' "$__rc"\n[ "$__rc" -eq 0 ] || exit 0\n`,
       )
-      .join('') + (handlers?.clear ? `${go}rm -f ${quote(`${handlers.dir}/pending-handlers`)}\n` : '');
+      .join('') + (handlers?.clear ? `${go}rm -f ${quote(`${handlers.dir}/pending-handlers`)}\n` : '') + restamp;
   }
 
   /** Asks this batch's apply script, running beside it, to stop after its current step (Ctrl-C). */

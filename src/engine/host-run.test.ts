@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
-import type { AnyResourceType, ResourceType } from '../resources/types.js';
+import type { AnyResourceType, ControlResourceType, ResourceType } from '../resources/types.js';
+import type { Http } from '../transport/http.js';
 import { quote } from '../shell/quote.js';
 import type { Connection, ExecResult } from '../transport/types.js';
-import { runHost } from './host-run.js';
+import { runHost, type HostRunOptions } from './host-run.js';
 import type { RunEvent } from './results.js';
 
 /** A file with some content, read for several resources with one script (like services with one systemctl call); `broken` prints too few parts. */
@@ -82,6 +83,39 @@ const ordered: ResourceType<{ path: string; needs: string; fail?: boolean; got?:
   },
 };
 
+/** A value behind an API (like a Sumo monitor): read and written over HTTP on the control node. */
+type RemoteDesired = { name: string; value: string; failRead?: boolean; failWrite?: boolean; sneaky?: boolean };
+const remote: ControlResourceType<RemoteDesired, string | null> = {
+  name: 'remote',
+  runsOn: 'control',
+  validate: (a) => a as RemoteDesired,
+  label: (d) => d.name,
+  identity: (d) => d.name,
+  read: async (d, http) => {
+    if (d.failRead) throw new Error('answered 401: unauthorized');
+    // A read that tries to write: the engine's client must refuse it.
+    if (d.sneaky) await http({ method: 'PUT', url: `https://api.test/${d.name}`, body: 'sneaked' });
+    return (await http({ method: 'GET', url: `https://api.test/${d.name}` })).body as string | null;
+  },
+  diff: (d, c) => (c === d.value ? [] : [{ summary: `${c ?? 'absent'} → ${d.value}` }]),
+  write: async (d, _c, http) => {
+    if (d.failWrite) throw new Error('answered 400: invalid');
+    await http({ method: 'PUT', url: `https://api.test/${d.name}`, body: d.value });
+  },
+};
+
+/** An API keeping values by URL, recording each request. */
+function fakeApi(): { http: Http; store: Map<string, unknown>; calls: string[] } {
+  const store = new Map<string, unknown>();
+  const calls: string[] = [];
+  const http: Http = async (request) => {
+    calls.push(`${request.method} ${request.url}`);
+    if (request.method === 'PUT') store.set(request.url, request.body);
+    return { status: 200, body: request.method === 'GET' ? (store.get(request.url) ?? null) : '' };
+  };
+  return { http, store, calls };
+}
+
 const at = { file: 'role.yaml', line: 1, col: 1 };
 const planned = (type: AnyResourceType, desired: object, notify: string[] = []): PlannedResource => ({ role: 'test', type, desired, label: `${type.name} ${type.label(desired)}`, notify, position: at });
 const host = { name: 'h1', connection: { address: 'x', port: 22, become: false }, groups: ['all'], roles: [], vars: {} } as InventoryHost;
@@ -117,9 +151,9 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'provision-engine-'));
 });
 
-async function run(plan: HostPlan, connection: Connection, check = false) {
+async function run(plan: HostPlan, connection: Connection, check = false, extra: Partial<HostRunOptions> = {}) {
   const events: RunEvent[] = [];
-  const result = await runHost(plan, { check, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: async () => connection, onEvent: (e) => events.push(e), hostStateDir: join(dir, 'state') });
+  const result = await runHost(plan, { check, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: async () => connection, onEvent: (e) => events.push(e), hostStateDir: join(dir, 'state'), ...extra });
   return { result, events };
 }
 
@@ -294,5 +328,91 @@ describe('runHost', () => {
       onEvent: () => undefined,
     });
     expect(result).toMatchObject({ unreachable: true, error: 'root@x:22: connection refused', results: [] });
+  });
+
+  describe('resources behind an API', () => {
+    const mixed = (values: { a?: string; b?: string } = {}, extra: Partial<RemoteDesired> = {}): HostPlan => ({
+      host,
+      resources: [planned(marker, { path: join(dir, 'a'), content: values.a ?? 'A' }), planned(remote, { name: 'monitor', value: values.b ?? 'B', ...extra })],
+      handlers: new Map(),
+    });
+
+    it('plan reads them with GETs only, beside the one probe call, and changes nothing', async () => {
+      const api = fakeApi();
+      const connection = localConnection();
+      const { result } = await run(mixed(), connection, true, { http: api.http });
+      expect(connection.scripts).toHaveLength(1);
+      expect(api.calls).toEqual(['GET https://api.test/monitor']);
+      expect(result.results.map((r) => `${r.status} ${r.resource}: ${r.changes.map((c) => c.summary).join()}`)).toEqual([`changed marker ${dir}/a: absent → wanted`, 'changed remote monitor: absent → B']);
+    });
+
+    it('a read that tries to change something is refused: the resource fails, nothing is written', async () => {
+      const api = fakeApi();
+      const { result } = await run(mixed({}, { sneaky: true }), localConnection(), true, { http: api.http });
+      expect(api.store.size).toBe(0);
+      expect(result.results.find((r) => r.resource === 'remote monitor')).toMatchObject({ status: 'failed', error: 'reading its state failed: refused PUT https://api.test/monitor: reading state may only GET' });
+    });
+
+    it('apply: the host changes in one call, then the API changes; a second apply changes nothing and only reads', async () => {
+      const api = fakeApi();
+      const connection = localConnection();
+      const { result, events } = await run(mixed(), connection, false, { http: api.http });
+      expect(connection.scripts).toHaveLength(2);
+      expect(api.store.get('https://api.test/monitor')).toBe('B');
+      expect(result).toMatchObject({ changed: 2, failed: 0 });
+      expect(events.filter((e) => e.kind === 'resource-start').map((e) => (e as { resource: string }).resource)).toEqual([`marker ${dir}/a`, 'remote monitor']);
+      api.calls.length = 0;
+      const again = localConnection();
+      expect((await run(mixed(), again, false, { http: api.http })).result).toMatchObject({ ok: 2, changed: 0 });
+      expect(again.scripts).toHaveLength(1);
+      expect(api.calls).toEqual(['GET https://api.test/monitor']);
+    });
+
+    it('only an API change: no apply call on the host', async () => {
+      const api = fakeApi();
+      writeFileSync(join(dir, 'a'), 'A');
+      const connection = localConnection();
+      expect((await run(mixed(), connection, false, { http: api.http })).result).toMatchObject({ ok: 1, changed: 1 });
+      expect(connection.scripts).toHaveLength(1);
+    });
+
+    it('a state that cannot be read fails that resource alone; the host is still converged', async () => {
+      const { result } = await run(mixed({}, { failRead: true }), localConnection(), false, { http: fakeApi().http });
+      expect(readFileSync(join(dir, 'a'), 'utf8')).toBe('A');
+      expect(result).toMatchObject({ changed: 1, failed: 1, error: 'remote monitor: reading its state failed: answered 401: unauthorized' });
+    });
+
+    it('a failed API change fails the resource; after a failed host step the API changes are skipped', async () => {
+      const api = fakeApi();
+      expect((await run(mixed({}, { failWrite: true }), localConnection(), false, { http: api.http })).result).toMatchObject({ failed: 1, error: 'remote monitor: answered 400: invalid' });
+      const failing: HostPlan = { host, resources: [planned(counter, { path: join(dir, 'x'), fail: true }), planned(remote, { name: 'm2', value: 'V' })], handlers: new Map() };
+      const { result } = await run(failing, localConnection(), false, { http: api.http });
+      expect(result.results.map((r) => r.status)).toEqual(['failed', 'skipped']);
+      expect(api.store.has('https://api.test/m2')).toBe(false);
+    });
+  });
+
+  describe('when the last apply ended (recordApply)', () => {
+    const stamp = (): string => join(dir, 'state', 'last-apply');
+    const plan = (fail = false): HostPlan => ({ host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' }), planned(counter, { path: join(dir, 'x'), fail })], handlers: new Map() });
+
+    it('is written by an apply whose changes all succeed, and by one with nothing to change; never in check mode', async () => {
+      await run(plan(), localConnection(), true, { recordApply: true });
+      expect(existsSync(stamp())).toBe(false);
+      await run(plan(), localConnection(), false, { recordApply: true });
+      expect(readFileSync(stamp(), 'utf8')).toMatch(/^\d{10}\n$/);
+      const quiet: HostPlan = { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
+      writeFileSync(stamp(), '1\n');
+      const connection = localConnection();
+      await run(quiet, connection, false, { recordApply: true });
+      expect(connection.scripts).toHaveLength(1);
+      expect(readFileSync(stamp(), 'utf8')).toMatch(/^\d{10}\n$/);
+    });
+
+    it('is removed by an apply that fails', async () => {
+      await run(plan(), localConnection(), false, { recordApply: true });
+      await run(plan(true), localConnection(), false, { recordApply: true });
+      expect(existsSync(stamp())).toBe(false);
+    });
   });
 });

@@ -4,7 +4,8 @@ import { quote } from '../shell/quote.js';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { stateDir } from '../pki/state-dir.js';
-import type { Change, ControlContext } from '../resources/types.js';
+import { runsOnControl, type AnyHostResourceType, type Change, type ControlContext } from '../resources/types.js';
+import { fetchHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
 import { Batch, splitItems, type PendingHandlers } from './batch.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
@@ -27,6 +28,10 @@ export interface HostRunOptions {
   verifyChanges?: (host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined;
   /** Control-node paths for resources with a control step (certificates); default: the working directory and the default state directory. */
   control?: { inventoryDir: string; stateDir: string };
+  /** HTTP for resources that live behind an API (default: fetch). */
+  http?: Http;
+  /** Record on the host when this apply ended with every change made (read by `provision status`); the apply command sets it. */
+  recordApply?: boolean;
 }
 
 /** A planned resource with its probed state and the changes it needs. */
@@ -35,6 +40,8 @@ interface Assessed {
   current: unknown;
   changes: Change[];
   handler: boolean;
+  /** Why the state of a resource behind an API could not be read (it fails alone). */
+  readError?: string;
 }
 
 /** The SSH target of an inventory host. */
@@ -103,8 +110,10 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
   let lastHandlers: Assessed[] = [];
   let remaining = plan.resources;
   const stateDir = options.hostStateDir ?? HOST_STATE_DIR;
+  const http = options.http ?? fetchHttp;
   for (let round = 0; ; round++) {
-    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDir);
+    const stamp = round === 0 && options.recordApply === true && !options.check;
+    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDir, http, stamp);
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
     if (round === 0) for (const [key] of handlers) if (carried.has(handlerId(key))) notified.add(key);
     const stale = round === 0 && !options.check ? options.verifyChanges?.(plan.host.name, assessed.slice(0, remaining.length).filter((a) => a.changes.length > 0).map((a) => ({ resource: a.planned.label, changes: a.changes }))) : undefined;
@@ -113,14 +122,15 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
       throw new Error(stale);
     }
     const resources = assessed.slice(0, remaining.length);
-    const barrier = options.check ? -1 : resources.findIndex((a) => a.changes.length > 0 && a.planned.type.reprobeAfter);
+    const barrier = options.check ? -1 : resources.findIndex((a) => a.changes.length > 0 && hostType(a)?.reprobeAfter);
     const barrierType = resources[barrier]?.planned.type;
     const cut = barrierType !== undefined && resources.slice(barrier + 1).some((a) => a.planned.type !== barrierType);
     // Resources of the barrier's type are applied together (one apt-get call), wherever they are declared.
     const now = cut ? resources.filter((a, i) => i <= barrier || a.planned.type === barrierType) : resources;
-    for (const a of now) if (a.changes.length === 0) record(a, 'ok');
+    for (const a of now) if (a.readError !== undefined) record(a, 'failed', a.readError);
+    for (const a of now) if (a.changes.length === 0 && a.readError === undefined) record(a, 'ok');
     const changed = now.filter((a) => a.changes.length > 0);
-    const deferred = options.check ? [] : changed.filter((a) => a.planned.type.prepare);
+    const deferred = options.check ? [] : changed.filter((a) => hostType(a)?.prepare);
     late.push(...deferred);
     const pending = changed.filter((a) => !deferred.includes(a));
     for (const a of pending) for (const key of a.planned.notify) notified.add(key);
@@ -135,7 +145,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
       for (const a of [...work, ...late]) record(a, 'skipped');
       throw new Error('interrupted before changing anything on the host');
     }
-    if (work.length > 0 && !(await applyAll(plan.host.name, work, connection, options, record, { dir: stateDir, ids: [...notified].map(handlerId), clear: !cut }))) {
+    if (work.length > 0 && !(await applyWork(plan.host.name, work, connection, options, record, { dir: stateDir, ids: [...notified].map(handlerId), clear: !cut }, http))) {
       for (const a of late) record(a, 'skipped');
       return;
     }
@@ -159,7 +169,7 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
   for (const a of late) {
     options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
     try {
-      const desired = await a.planned.type.prepare!(a.planned.desired, a.current, control);
+      const desired = await hostType(a)!.prepare!(a.planned.desired, a.current, control);
       ready.push({ ...a, planned: { ...a.planned, desired } });
     } catch (err) {
       record(a, 'failed', messageOf(err));
@@ -173,7 +183,10 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
 }
 
 /** Where provision keeps its own state on a host. */
-const HOST_STATE_DIR = '/var/lib/provision';
+export const HOST_STATE_DIR = '/var/lib/provision';
+
+/** In HOST_STATE_DIR: when the last apply ended with every change made (seconds since the epoch). */
+export const LAST_APPLY_FILE = 'last-apply';
 
 /** A handler's name on the host: short and free of whatever its declaration holds. */
 function handlerId(key: string): string {
@@ -185,16 +198,20 @@ function handlerId(key: string): string {
  * `firstHandler` on are handlers. The same call reads the handlers an earlier
  * run left due (`carried`).
  */
-async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDir: string): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
+async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDir: string, http: Http, stamp: boolean): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
   const batch = new Batch();
-  const groups = probeGroups(items);
+  const groups = probeGroups(items.filter((i) => !runsOnControl(i.type)));
+  // Resources behind an API are read on the control node while the host reads its own state.
+  const remote = readRemote(items, readOnly(http));
   const separator = `${batch.marker} item`;
   const scripts = groups.map((group) => {
     const type = group[0]!.type;
     return group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
   });
   const readCarried = `cat ${quote(`${stateDir}/pending-handlers`)} 2>/dev/null || true`;
-  const response = await connection.runScript(batch.probeScript([...scripts, readCarried]));
+  // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).
+  const stampApply = stamp ? [`{ mkdir -p ${quote(stateDir)} && date +%s > ${quote(`${stateDir}/${LAST_APPLY_FILE}`)}; } 2>/dev/null || true`] : [];
+  const response = await connection.runScript(batch.probeScript([...scripts, readCarried, ...stampApply]));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
   const outputs = new Map<PlannedResource, string>();
@@ -208,29 +225,96 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
     }
     group.forEach((item, i) => outputs.set(item, split[i]!));
   });
+  const reads = await remote;
   const assessed = items.map((planned, index): Assessed => {
-    const current = planned.type.parse(outputs.get(planned)!, planned.desired);
-    return { planned, current, changes: planned.type.diff(planned.desired, current), handler: index >= firstHandler };
+    const handler = index >= firstHandler;
+    const type = planned.type;
+    if (runsOnControl(type)) {
+      const read = reads.get(planned)!;
+      if ('error' in read) return { planned, current: undefined, changes: [], handler, readError: read.error };
+      return { planned, current: read.current, changes: type.diff(planned.desired, read.current), handler };
+    }
+    const current = type.parse(outputs.get(planned)!, planned.desired);
+    return { planned, current, changes: type.diff(planned.desired, current), handler };
   });
   const carried = new Set((sections.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
   return { assessed, carried };
 }
 
+/** The state of each resource behind an API (read in parallel), or why it could not be read. */
+async function readRemote(items: PlannedResource[], http: Http): Promise<Map<PlannedResource, { current: unknown } | { error: string }>> {
+  const reads = new Map<PlannedResource, { current: unknown } | { error: string }>();
+  await Promise.all(
+    items.map(async (planned) => {
+      const type = planned.type;
+      if (!runsOnControl(type)) return;
+      try {
+        reads.set(planned, { current: await type.read(planned.desired, http) });
+      } catch (err) {
+        reads.set(planned, { error: `reading its state failed: ${messageOf(err)}` });
+      }
+    }),
+  );
+  return reads;
+}
+
+/** The resource's type when it runs on the host. */
+function hostType(a: Assessed): AnyHostResourceType | undefined {
+  return runsOnControl(a.planned.type) ? undefined : a.planned.type;
+}
+
+/** A planned resource of a type that runs on the host. */
+type HostPlanned = PlannedResource & { type: AnyHostResourceType };
+
 /** Probes in sections: all resources of a type with probeMany in one (at the first one's place), every other resource in its own. */
-function probeGroups(items: PlannedResource[]): PlannedResource[][] {
-  const groups: PlannedResource[][] = [];
-  const byType = new Map<string, PlannedResource[]>();
+function probeGroups(items: PlannedResource[]): HostPlanned[][] {
+  const groups: HostPlanned[][] = [];
+  const byType = new Map<string, HostPlanned[]>();
   for (const item of items) {
-    const shared = item.type.probeMany ? byType.get(item.type.name) : undefined;
+    if (runsOnControl(item.type)) continue;
+    const hostItem = item as HostPlanned;
+    const shared = hostItem.type.probeMany ? byType.get(hostItem.type.name) : undefined;
     if (shared) {
-      shared.push(item);
+      shared.push(hostItem);
       continue;
     }
-    const group = [item];
-    if (item.type.probeMany) byType.set(item.type.name, group);
+    const group = [hostItem];
+    if (hostItem.type.probeMany) byType.set(hostItem.type.name, group);
     groups.push(group);
   }
   return groups;
+}
+
+/**
+ * The work of one step of the run: the host's changes in one remote call,
+ * then, when they all succeeded, the changes of resources behind an API, in
+ * order, on the control node. Returns true when every change succeeded.
+ */
+async function applyWork(host: string, work: Assessed[], connection: Connection, options: HostRunOptions, record: Recorder, handlersDue: PendingHandlers, http: Http): Promise<boolean> {
+  const onHost = work.filter((a) => !runsOnControl(a.planned.type));
+  const remote = work.filter((a) => runsOnControl(a.planned.type));
+  if (onHost.length > 0 && !(await applyAll(host, onHost, connection, options, record, handlersDue))) {
+    for (const a of remote) record(a, 'skipped');
+    return false;
+  }
+  for (const [index, a] of remote.entries()) {
+    const type = a.planned.type;
+    if (!runsOnControl(type)) continue;
+    if (options.signal?.aborted) {
+      for (const rest of remote.slice(index)) record(rest, 'skipped');
+      return false;
+    }
+    options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
+    try {
+      await type.write(a.planned.desired, a.current, http);
+      record(a, 'changed');
+    } catch (err) {
+      record(a, 'failed', messageOf(err));
+      for (const rest of remote.slice(index + 1)) record(rest, 'skipped');
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -243,7 +327,7 @@ async function applyAll(host: string, pending: Assessed[], connection: Connectio
   const steps: Assessed[][] = [];
   const grouped = new Map<string, Assessed[]>();
   for (const a of pending) {
-    const type = a.planned.type;
+    const type = a.planned.type as AnyHostResourceType;
     if (type.applyMany && !a.handler) {
       const group = grouped.get(type.name);
       if (group) {
@@ -257,7 +341,7 @@ async function applyAll(host: string, pending: Assessed[], connection: Connectio
     }
   }
   const scripts = steps.map((step) => {
-    const type = step[0]!.planned.type;
+    const type = step[0]!.planned.type as AnyHostResourceType;
     if (step.length > 1 || type.applyMany) return type.applyMany!(step.map((a) => ({ desired: a.planned.desired, current: a.current })));
     return type.apply(step[0]!.planned.desired, step[0]!.current);
   });
@@ -281,7 +365,7 @@ async function applyAll(host: string, pending: Assessed[], connection: Connectio
   const stop = (): void => void connection.runScript(batch.stopScript(), { alongside: true }).catch(() => undefined);
   options.signal?.addEventListener('abort', stop, { once: true });
   const response = await connection
-    .runScript(batch.applyScript(scripts, handlersDue), { onStdout: (chunk) => parser.push(chunk) })
+    .runScript(batch.applyScript(scripts, handlersDue, options.recordApply ? `${handlersDue.dir}/${LAST_APPLY_FILE}` : undefined), { onStdout: (chunk) => parser.push(chunk) })
     .finally(() => options.signal?.removeEventListener('abort', stop));
   const lost = response.code === null;
   // Nothing ran and the script failed: it did not get the host's lock (exit 75) or could not start.

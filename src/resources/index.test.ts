@@ -3,16 +3,20 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resourceTypes } from './index.js';
 import { applyLocally, argErrorOf, cleanup, runSh, stubCommands, syntaxOk, tempDir } from './test-support.js';
-import type { AnyResourceType } from './types.js';
+import { runsOnControl, type AnyHostResourceType } from './types.js';
 
 describe('resourceTypes', () => {
   it('holds every type under its own name', () => {
-    expect(Object.keys(resourceTypes).sort()).toEqual(['archive', 'certificate', 'command', 'directory', 'file', 'group', 'line', 'mysql_database', 'mysql_replica', 'mysql_user', 'package', 'service', 'ufw', 'user']);
+    expect(Object.keys(resourceTypes).sort()).toEqual(['archive', 'certificate', 'command', 'directory', 'file', 'group', 'line', 'mysql_database', 'mysql_replica', 'mysql_user', 'package', 'service', 'sumo_connection', 'sumo_dashboard', 'sumo_monitor', 'ufw', 'user']);
     for (const [name, type] of Object.entries(resourceTypes)) expect(type.name).toBe(name);
   });
 
   it.each(Object.keys(resourceTypes))('%s rejects an unknown key', (name) => {
     expect(argErrorOf(resourceTypes[name]!, { bogus_key: 1 }).key).toBe('bogus_key');
+  });
+
+  it('marks exactly the types behind an API as run on the control node', () => {
+    expect(Object.values(resourceTypes).filter(runsOnControl).map((t) => t.name).sort()).toEqual(['sumo_connection', 'sumo_dashboard', 'sumo_monitor']);
   });
 });
 
@@ -45,7 +49,7 @@ describe('a value never escapes its quoting', () => {
     const mark = join(dir, 'pwned');
     for (const value of hostile(mark)) {
       for (const [name, args] of declarations(value, dir)) {
-        const type: AnyResourceType = resourceTypes[name]!;
+        const type = resourceTypes[name] as AnyHostResourceType;
         // The values hold '/', so a path's parents are made first: the scripts then run to the end.
         for (const key of ['path', 'chdir']) if (typeof args[key] === 'string') mkdirSync(dirname(args[key]), { recursive: true });
         const desired = type.validate(args);

@@ -11,11 +11,14 @@ import { mysqlReplica } from './mysql-replica.js';
 import { mysqlUser } from './mysql-user.js';
 import { packageType } from './package.js';
 import { service } from './service.js';
+import { sumoConnection } from './sumo-connection/index.js';
+import { sumoDashboard } from './sumo-dashboard/index.js';
+import { sumoMonitor } from './sumo-monitor/index.js';
 import type { AnyResourceType } from './types.js';
 import { ufw } from './ufw.js';
 import { user } from './user.js';
 
 /** Every resource type, keyed by its name. */
 export const resourceTypes: Record<string, AnyResourceType> = Object.fromEntries(
-  [packageType, file, directory, archive, service, command, user, group, line, ufw, mysqlDatabase, mysqlUser, mysqlReplica, certificate].map((type) => [type.name, type]),
+  [packageType, file, directory, archive, service, command, user, group, line, ufw, mysqlDatabase, mysqlUser, mysqlReplica, certificate, sumoConnection, sumoMonitor, sumoDashboard].map((type) => [type.name, type]),
 );

@@ -110,7 +110,7 @@ export function summaries(changes: readonly Change[]): string[] {
 }
 
 /** The ArgError that validating `args` throws (fails the test when there is none). */
-export function argErrorOf<D, C>(type: ResourceType<D, C>, args: Record<string, unknown>): ArgError {
+export function argErrorOf<D>(type: { validate(args: Record<string, unknown>): D }, args: Record<string, unknown>): ArgError {
   try {
     type.validate(args);
   } catch (e) {

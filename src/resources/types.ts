@@ -1,3 +1,6 @@
+import type { StatusCheck } from '../status/types.js';
+import type { Http } from '../transport/http.js';
+
 /** One difference between desired and current state; the same list is shown by `--diff` and carried out by apply. */
 export interface Change {
   /** Readable before → after, e.g. "package nginx: absent → present". */
@@ -65,8 +68,45 @@ export interface ResourceType<Desired, Current> {
   prepare?(desired: Desired, current: Current, control: ControlContext): Promise<Desired>;
   /** Its changes have side effects on other resources (a package install creates files and starts services): the engine probes what follows again after applying it. */
   readonly reprobeAfter?: boolean;
+  /** Optional: what `provision status` checks for this declaration (a service that should run is running); undefined when nothing. */
+  status?(desired: Desired): StatusCheck | undefined;
+}
+
+/**
+ * A resource type whose state lives behind an HTTP API (Sumo Logic content),
+ * not on a host: still probe / decide / apply, but run on the control node.
+ * `read` and `write` get an HTTP client and nothing else (no host, no SSH);
+ * the one `read` gets can only GET, so plan changes nothing.
+ */
+export interface ControlResourceType<Desired, Current> {
+  /** Key used in role.yaml, e.g. "sumo_monitor". */
+  readonly name: string;
+  /** Marks the type as run on the control node. */
+  readonly runsOn: 'control';
+  /** Checks and normalises the rendered declaration; throws ArgError naming the bad key. */
+  validate(args: Record<string, unknown>): Desired;
+  /** Short label for output (the engine prefixes the type name). */
+  label(desired: Desired): string;
+  /** Which remote object it manages (API and name): declarations of one identity on several hosts are one object, managed once per run. */
+  identity(desired: Desired): string;
+  /** Reads the object's current state (GET only). */
+  read(desired: Desired, http: Http): Promise<Current>;
+  /** Pure: the changes that make current into desired; an empty list means in state. */
+  diff(desired: Desired, current: Current): Change[];
+  /** Carries out diff(desired, current) through the API. */
+  write(desired: Desired, current: Current, http: Http): Promise<void>;
 }
 
 /** Any resource type, as stored in the registry. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds types of different Desired/Current; each is used only with its own values
-export type AnyResourceType = ResourceType<any, any>;
+export type AnyResourceType = ResourceType<any, any> | ControlResourceType<any, any>;
+
+/** Any resource type that runs on a host. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as AnyResourceType
+export type AnyHostResourceType = ResourceType<any, any>;
+
+/** Whether a type runs on the control node (through an API) rather than on the host. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as AnyResourceType
+export function runsOnControl(type: AnyResourceType): type is ControlResourceType<any, any> {
+  return 'runsOn' in type && type.runsOn === 'control';
+}

@@ -212,3 +212,38 @@ describe('the app role', () => {
     expect(unitOf(plan)).toContain('ExecStart=/usr/bin/node /opt/app/current/main.js\n');
   });
 });
+
+describe('resources behind an API (run on the control node)', () => {
+  /** Two hosts with the role `mon`, whose monitor's name is `name`. */
+  function twoHosts(name: string, extra = '', critical = '5') {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-control-'));
+    mkdirSync(join(dir, 'roles', 'mon'), { recursive: true });
+    const monitor = `  - sumo_monitor: { name: "${name}", query: q, critical: '${critical}', access_id: id, access_key: key-of-the-test }\n${extra}`;
+    writeFileSync(join(dir, 'roles', 'mon', 'role.yaml'), `resources:\n  - file: { path: /etc/x, content: x }\n${monitor}handlers:\n  - name: h\n    service: { name: x, state: restarted }\n`);
+    writeFileSync(join(dir, 'inventory.yaml'), 'all:\n  roles: [mon]\n  hosts:\n    h1: { address: 10.0.0.1 }\n    h2: { address: 10.0.0.2 }\n');
+    const inv = loadInventory(join(dir, 'inventory.yaml'), { env: {} });
+    return () => buildPlans(inv, inv.hosts, { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] });
+  }
+
+  it('one object declared for several hosts is managed once, by the first host', () => {
+    const [h1, h2] = twoHosts('site QPS')();
+    expect(h1!.resources.map((r) => r.label)).toEqual(['file /etc/x', 'sumo_monitor site QPS']);
+    expect(h2!.resources.map((r) => r.label)).toEqual(['file /etc/x']);
+  });
+
+  it('objects of their own per host (the name differs) are managed by each host', () => {
+    expect(twoHosts('QPS {{inventory_hostname}}')().map((p) => p.resources.map((r) => r.label))).toEqual([
+      ['file /etc/x', 'sumo_monitor QPS h1'],
+      ['file /etc/x', 'sumo_monitor QPS h2'],
+    ]);
+  });
+
+  it('one object declared differently for two hosts: an error at the declaration, naming both', () => {
+    const message = userErrorOf(twoHosts('site QPS', '', '{{#if (eq inventory_hostname "h1")}}5{{else}}6{{/if}}')).format();
+    expect(message).toMatch(/role\.yaml:3:5: sumo_monitor site QPS \(host h2\) is declared differently for host h1: it is one object behind an API/);
+  });
+
+  it('cannot notify a handler on the host', () => {
+    expect(userErrorOf(twoHosts('site QPS', '    notify: h\n')).format()).toMatch(/role\.yaml:3:5: sumo_monitor: runs on the control node \(through an API\) and cannot notify handlers on the host$/);
+  });
+});

@@ -3,7 +3,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import type { Inventory, InventoryHost, RoleRef } from '../inventory/index.js';
 import { resourceTypes } from '../resources/index.js';
-import { ArgError, type AnyResourceType } from '../resources/types.js';
+import { createHash } from 'node:crypto';
+import { ArgError, runsOnControl, type AnyResourceType } from '../resources/types.js';
+import { Secret } from '../secrets.js';
 import { checkVariables } from './checks.js';
 import { loadRole, type Declaration, type Role } from './load.js';
 import { isTruthy, renderText, renderValue, resolveVariables, saveTemplateCache, type TemplateContext } from './render.js';
@@ -97,6 +99,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
         try {
           const planned = planDeclaration(decl, role, context, host.name, options.templateDirs, inventory.dir);
           if (!planned) continue;
+          if (runsOnControl(planned.type) && decl.notify.length > 0) throw new UserError(`${decl.type}: runs on the control node (through an API) and cannot notify handlers on the host`, decl.position);
           planned.notify = decl.notify.flatMap((n) => {
             const handler = plannedHandlers.get(n);
             if (!handler) return [];
@@ -113,8 +116,48 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
     plans.push(plan);
   }
   saveTemplateCache();
+  manageOnce(plans).forEach(collect);
   if (errors.size) throw new UserErrors([...errors.values()]);
   return plans;
+}
+
+/**
+ * An object behind an API (a Sumo Logic monitor) is one object however many
+ * hosts declare it: the first host in inventory order manages it and the
+ * others' declarations are dropped, so it is read and changed once per run.
+ * Declarations of one object that differ are an error at the later one.
+ */
+function manageOnce(plans: HostPlan[]): UserError[] {
+  const first = new Map<string, { host: string; definition: string }>();
+  const errors: UserError[] = [];
+  for (const plan of plans) {
+    plan.resources = plan.resources.filter((r) => {
+      if (!runsOnControl(r.type)) return true;
+      const key = `${r.type.name}\u0000${r.type.identity(r.desired)}`;
+      const definition = canonical(r.desired);
+      const seen = first.get(key);
+      if (seen === undefined) {
+        first.set(key, { host: plan.host.name, definition });
+        return true;
+      }
+      if (seen.definition !== definition) {
+        errors.push(new UserError(`${r.label} (host ${plan.host.name}) is declared differently for host ${seen.host}: it is one object behind an API, so declare it once (a role on one group) or the same for every host`, r.position));
+      }
+      return false;
+    });
+  }
+  return errors;
+}
+
+/** A declaration as comparable text; a secret counts by a hash of its value (never its mask, never the value itself). */
+function canonical(value: unknown): string {
+  const plain = (v: unknown): unknown => {
+    if (v instanceof Secret) return { secret: createHash('sha256').update(v.reveal()).digest('hex') };
+    if (Array.isArray(v)) return v.map(plain);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+    return v;
+  };
+  return JSON.stringify(plain(value));
 }
 
 /**

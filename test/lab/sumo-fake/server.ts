@@ -5,6 +5,8 @@
  *   POST /fake/heartbeat/<code>           a registered collector says it is alive
  *   POST /receiver/v1/http/<code>         log lines (X-Sumo-Category, X-Sumo-Host, X-Sumo-Name)
  *   GET  /api/v1/collectors/name/<name>   Collector Management API shape (Basic auth)
+ *   /api/v1/monitors..., /api/v2/dashboards..., /api/v1/connections...
+ *                                         the content APIs (content-api.ts; Basic auth), every request recorded
  *   GET  /fake/state                      test-only: everything recorded
  * It accepts exactly the access id/key of the lab's secrets file.
  *
@@ -14,7 +16,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { ALIVE_SECONDS, emptyState, type FakeState, MAX_LINES } from './state.js';
+import { handleContentApi, unauthorised } from './content-api.js';
+import { ALIVE_SECONDS, emptyState, type FakeState, MAX_CALLS, MAX_LINES } from './state.js';
 
 const { values: options } = parseArgs({ options: { listen: { type: 'string' }, secrets: { type: 'string' }, state: { type: 'string' } } });
 if (!options.listen || !options.secrets || !options.state) {
@@ -42,7 +45,8 @@ if (ACCESS_ID === '' || ACCESS_KEY === '') {
   process.exit(2);
 }
 
-const state: FakeState = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as FakeState) : emptyState();
+// A state file from before the content APIs gets their empty state.
+const state: FakeState = { ...emptyState(), ...(existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Partial<FakeState>) : {}) };
 
 function save(): void {
   writeFileSync(`${stateFile}.tmp`, JSON.stringify(state));
@@ -139,8 +143,35 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const alive = Date.now() - collector.lastSeen < ALIVE_SECONDS * 1000;
     return send(res, 200, { collector: { id: collector.id, name: collector.name, collectorType: 'Installed', collectorVersion: collector.version, alive, lastSeenAlive: collector.lastSeen } });
   }
+  if (path.startsWith('/api/')) return content(req, res, url);
   if (req.method === 'GET' && path === '/fake/state') return send(res, 200, state);
   return send(res, 404, { message: `no such endpoint: ${req.method ?? ''} ${path}` });
+}
+
+/** A content API request: authorised, answered, recorded. */
+async function content(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const path = url.pathname.slice('/api/'.length);
+  const text = await readBody(req);
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = Symbol('invalid JSON');
+  }
+  const answer = !authorised(req).ok
+    ? unauthorised()
+    : typeof body === 'symbol'
+      ? { status: 400, body: { id: 'BADJS-ON000-00000', errors: [{ code: 'api:invalid_json', message: 'The request body is not valid JSON.' }] } }
+      : (handleContentApi(state.content, { method: req.method ?? 'GET', path, query: url.searchParams, body }) ?? { status: 404, body: { id: 'NOTFO-UND00-00000', errors: [{ code: 'api:not_found', message: `no such endpoint: ${req.method ?? ''} /api/${path}` }] } });
+  state.apiCalls.push({ method: req.method ?? 'GET', path, query: url.searchParams.toString(), status: answer.status, at: Date.now() });
+  state.apiCalls.splice(0, Math.max(0, state.apiCalls.length - MAX_CALLS));
+  save();
+  if (answer.status === 204) {
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  send(res, answer.status, answer.body);
 }
 
 createServer((req, res) => {

@@ -1,4 +1,5 @@
 /** What the lab's fake Sumo Logic records; the tests read it through `GET /fake/state`. */
+import { emptyContent, type SumoContent } from './content-api.js';
 
 /** One collector registration (a collector's first start, or a re-registration). */
 export interface FakeRegistration {
@@ -52,7 +53,28 @@ export interface FakeState {
   collectors: Record<string, FakeCollector>;
   /** Received lines, oldest first (the last MAX_LINES). */
   received: FakeLine[];
+  /** Monitors, dashboards and connections (the content APIs). */
+  content: SumoContent;
+  /** Every content API request, oldest first (the last MAX_CALLS). */
+  apiCalls: FakeApiCall[];
 }
+
+/** One request to a content API (the credentials are not recorded). */
+export interface FakeApiCall {
+  /** HTTP method. */
+  method: string;
+  /** Path after /api/, e.g. v1/monitors/search. */
+  path: string;
+  /** The query string, without `?`. */
+  query: string;
+  /** The status answered. */
+  status: number;
+  /** When (ms since the epoch). */
+  at: number;
+}
+
+/** How many content API requests the fake keeps. */
+export const MAX_CALLS = 2000;
 
 /** How many received lines the fake keeps. */
 export const MAX_LINES = 5000;
@@ -62,5 +84,5 @@ export const ALIVE_SECONDS = 30;
 
 /** A state with nothing in it. */
 export function emptyState(): FakeState {
-  return { downloads: 0, registrations: [], collectors: {}, received: [] };
+  return { downloads: 0, registrations: [], collectors: {}, received: [], content: emptyContent(), apiCalls: [] };
 }
