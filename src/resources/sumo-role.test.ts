@@ -95,9 +95,13 @@ describe('sumologic role on the lab inventory', () => {
     ]);
   });
 
-  it("defaults to Sumo's own download endpoint", () => {
-    const install = plan('web-01', {}, 'inventory/example.yaml').resources.find((r) => r.label === 'sumo collector installed and registered');
-    expect((install?.desired as CommandDesired).cmd).toContain('provision.url=https://collectors.sumologic.com/rest/download/linux/64\n');
+  it.each([
+    ['us1', 'https://collectors.sumologic.com/rest/download/linux/64'],
+    ['us2', 'https://collectors.us2.sumologic.com/rest/download/linux/64'],
+    ['eu', 'https://collectors.eu.sumologic.com/rest/download/linux/64'],
+  ])("downloads from Sumo's own endpoint of the deployment (%s)", (deployment, url) => {
+    const install = plan('web-01', { sumo_deployment: deployment }, 'inventory/example.yaml').resources.find((r) => r.label === 'sumo collector installed and registered');
+    expect((install?.desired as CommandDesired).cmd).toContain(`provision.url=${url}\n`);
   });
 
   it('names the missing credential before any host is contacted', () => {

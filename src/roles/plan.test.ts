@@ -247,3 +247,25 @@ describe('resources behind an API (run on the control node)', () => {
     expect(userErrorOf(twoHosts('site QPS', '    notify: h\n')).format()).toMatch(/role\.yaml:3:5: sumo_monitor: runs on the control node \(through an API\) and cannot notify handlers on the host$/);
   });
 });
+
+describe('the monitoring role', () => {
+  const env = { APP_DB_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'x', SUMO_ACCESS_ID: 'sumo-id', SUMO_ACCESS_KEY: 'sumo-key-for-tests' };
+  const controlOf = (file: string, extraVars: Record<string, unknown> = {}) => {
+    const inventory = loadInventory(file, { env, extraVars });
+    return buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] }).map((p) => [p.host.name, p.resources.filter((r) => r.role === 'monitoring').map((r) => r.label)]);
+  };
+
+  it.each([
+    ['inventory/lab.yaml', ['alert webhook', 'sumo_monitor www.foobar.com requests per second', 'sumo_dashboard www.foobar.com traffic']],
+    ['inventory/example.yaml', ['sumo_monitor www.foobar.com requests per second', 'sumo_dashboard www.foobar.com traffic']],
+  ])('declares the QPS monitor and the dashboard for www.foobar.com on the load balancer (%s)', (file, labels) => {
+    expect(controlOf(file)).toEqual([['lb-01', labels], ['web-01', []], ['web-02', []]]);
+  });
+
+  it('the deployment picks the API endpoint; absent deletes the webhook after the monitor', () => {
+    const inventory = loadInventory('inventory/example.yaml', { env, extraVars: { sumo_deployment: 'eu' } });
+    const [lb] = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
+    expect(lb!.resources.find((r) => r.type.name === 'sumo_monitor')!.desired).toMatchObject({ endpoint: { url: 'https://api.eu.sumologic.com/api/' }, critical: 500, warning: 200, missingData: '10m', emails: ['ops@foobar.com'] });
+    expect(controlOf('inventory/lab.yaml', { sumo_monitoring_state: 'absent' })[0]).toEqual(['lb-01', ['sumo_monitor www.foobar.com requests per second', 'sumo_dashboard www.foobar.com traffic', 'alert webhook removed']]);
+  });
+});

@@ -35,10 +35,10 @@ export interface SumoEndpoint {
 /** The keys every Sumo resource takes for its endpoint. */
 export const ENDPOINT_KEYS = ['deployment', 'endpoint', 'access_id', 'access_key'] as const;
 
-/** Reads `deployment` (default us1) or `endpoint` (a URL, wins), `access_id` and `access_key`. */
+/** Reads `deployment` (default us1) or `endpoint` (a URL, wins; empty: unset), `access_id` and `access_key`. */
 export function endpointArgs(args: Args): SumoEndpoint {
   const deployment = oneOf(args, 'deployment', Object.keys(DEPLOYMENTS), 'us1');
-  const explicit = optionalString(args, 'endpoint');
+  const explicit = args.endpoint === '' ? undefined : optionalString(args, 'endpoint');
   if (explicit !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(explicit)) throw new ArgError('endpoint', `'endpoint' must be an http(s) URL like https://api.us2.sumologic.com/api/, got '${explicit}'`);
   const url = explicit === undefined ? DEPLOYMENTS[deployment]! : explicit.endsWith('/') ? explicit : `${explicit}/`;
   requiredString(args, 'access_id');

@@ -90,11 +90,12 @@ function validate(args: Args): SumoMonitorDesired {
     critical: threshold(args, 'critical'),
     warning: threshold(args, 'warning'),
     missingData: duration(args, 'missing_data'),
-    emails: stringList(args, 'emails', false),
+    emails: args.emails === '' ? [] : stringList(args, 'emails', false),
     emailSubject: optionalString(args, 'email_subject') ?? DEFAULT_SUBJECT,
     emailBody: optionalString(args, 'email_body') ?? DEFAULT_BODY,
     timeZone: optionalString(args, 'time_zone') ?? 'Etc/UTC',
-    connections: stringList(args, 'connections', false),
+    // Empty: none (a role's template may render nothing).
+    connections: args.connections === '' ? [] : stringList(args, 'connections', false),
   };
   if (desired.field !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(desired.field)) throw new ArgError('field', `'field' must be a field name of the query's results, got '${desired.field}'`);
   for (const email of desired.emails) if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ArgError('emails', `'emails' entry '${email}' is not an email address`);
