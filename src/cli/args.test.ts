@@ -38,6 +38,15 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine(['renew'])).toThrow('renew takes one inventory file, got none (see provision renew --help)');
   });
 
+  it('parses status', () => {
+    expect(parseCommandLine(['status', 'inv.yaml'])).toEqual({
+      kind: 'status',
+      options: { inventory: 'inv.yaml', limit: undefined, forks: 50, extraVars: [], acceptNewHostKeys: false, timeoutSeconds: 10, json: false, watch: false, intervalSeconds: 5 },
+    });
+    expect(parseCommandLine(['status', 'inv.yaml', '--json', '-w', '--interval', '2', '-l', 'lb'])).toMatchObject({ kind: 'status', options: { json: true, watch: true, intervalSeconds: 2, limit: 'lb' } });
+    expect(() => parseCommandLine(['status', 'inv.yaml', '--interval', '2'])).toThrow('--interval goes with --watch');
+  });
+
   it.each([
     [['aply', 'x'], "unknown command 'aply'; did you mean 'apply'? (see provision --help)"],
     [['apply'], 'apply takes one inventory file, got none (see provision apply --help)'],

@@ -9,7 +9,8 @@ export type Command =
   | { kind: 'apply'; options: ApplyOptions }
   | { kind: 'exec'; options: ExecOptions }
   | { kind: 'promote'; options: PromoteCliOptions }
-  | { kind: 'renew'; options: RenewOptions };
+  | { kind: 'renew'; options: RenewOptions }
+  | { kind: 'status'; options: StatusCliOptions };
 
 /** Options shared by commands that talk to hosts. */
 export interface HostOptions {
@@ -75,7 +76,17 @@ export interface RenewOptions extends HostOptions {
   quiet: boolean;
 }
 
-const COMMANDS = ['apply', 'plan', 'exec', 'promote', 'renew', 'help'];
+/** Options of status. */
+export interface StatusCliOptions extends HostOptions {
+  /** One JSON document (with --watch: one line a round). */
+  json: boolean;
+  /** Check again and again. */
+  watch: boolean;
+  /** Seconds between rounds. */
+  intervalSeconds: number;
+}
+
+const COMMANDS = ['apply', 'plan', 'exec', 'promote', 'renew', 'status', 'help'];
 const DEFAULT_FORKS = 50;
 
 /** Parses argv (without node and script). Bad arguments are UserErrors (exit 2). */
@@ -92,6 +103,7 @@ export function parseCommandLine(argv: string[]): Command {
   if (name === 'exec') return parseExec(rest);
   if (name === 'promote') return parsePromote(rest);
   if (name === 'renew') return parseRenew(rest);
+  if (name === 'status') return parseStatus(rest);
   return { kind: 'apply', options: parseApply(rest, name === 'plan') };
 }
 
@@ -157,6 +169,15 @@ function parseRenew(args: string[]): Command {
   return {
     kind: 'renew',
     options: { ...hostOptions(values, positionals, 'renew'), force: values.force === true, dryRun: values['dry-run'] === true, printCron: values['print-cron'] === true, quiet: values.quiet === true },
+  };
+}
+
+function parseStatus(args: string[]): Command {
+  const { values, positionals } = parse(args, { ...HOST_OPTIONS, json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' }, interval: { type: 'string' } });
+  if (values.interval !== undefined && values.watch !== true) throw new UserError('--interval goes with --watch');
+  return {
+    kind: 'status',
+    options: { ...hostOptions(values, positionals, 'status'), json: values.json === true, watch: values.watch === true, intervalSeconds: positiveInteger(values.interval, '--interval', 5) },
   };
 }
 

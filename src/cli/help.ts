@@ -14,6 +14,7 @@ Usage:
   provision exec INVENTORY [--limit P] -- COMMAND...   run a command on the hosts
   provision promote INVENTORY HOST      make a MySQL replica the primary
   provision renew INVENTORY [options]   renew the certificates that are due (for cron)
+  provision status INVENTORY [options]  is the fleet healthy? (one round trip per host)
   provision help COMMAND | COMMAND --help
   provision --version
 
@@ -67,6 +68,21 @@ Options:
       --dry-run             say what would be renewed; order and change nothing
       --print-cron          print a crontab line running renew twice a day
   -q, --quiet               print errors only (what cron should run)
+${HOST_FLAGS}`,
+  status: `Usage: provision status INVENTORY [options]
+
+Checks every selected host in one SSH round trip (hosts in parallel) and
+prints a table, problems first: reachable, load, memory and disk use, the
+services its roles start, ufw, requests per second (nginx stub_status over a
+second), certificates served with days left, replication of a MySQL replica,
+when provision last applied there. What is checked comes from the roles
+(their services, and their status: declarations); thresholds are role
+variables. Exit 0 when every host is healthy, 1 when any is not.
+
+Options:
+      --json                one JSON document: {"healthy", "hosts": {NAME: {...}}}
+  -w, --watch               check again and again (Ctrl-C to stop; exits as the last round)
+      --interval SECONDS    seconds between rounds with --watch (default 5)
 ${HOST_FLAGS}`,
   exec: `Usage: provision exec INVENTORY [options] -- COMMAND...
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
 import type { Change } from '../resources/types.js';
 import { redact } from '../secrets.js';
-import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions } from './args.js';
+import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions, type StatusCliOptions } from './args.js';
 import { HELP } from './help.js';
 
 /** Exit codes, as documented in --help. */
@@ -37,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
         return await promote(command.options);
       case 'renew':
         return await renew(command.options);
+      case 'status':
+        return await status(command.options);
     }
   } catch (err) {
     if (err instanceof UserError) {
@@ -203,6 +205,44 @@ async function renew(options: RenewOptions): Promise<number> {
   } finally {
     release();
   }
+}
+
+/**
+ * Checks the selected hosts (one remote call each) and prints the table or JSON; with --watch,
+ * again every interval until Ctrl-C. Exit 0 when every host is healthy (in the last round).
+ */
+async function status(options: StatusCliOptions): Promise<number> {
+  const { plans } = await plansOf({ ...options, rolesPaths: [], tags: [] });
+  const [{ StatusRunner }, { statusJson, statusTable }, { connect }] = await Promise.all([import('../status/run.js'), import('../status/report.js'), import('../transport/ssh.js')]);
+  const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection: connect });
+  const tty = process.stdout.isTTY === true;
+  const show = (round: Awaited<ReturnType<typeof runner.run>>): void => {
+    if (options.json) return write(`${redact(JSON.stringify(statusJson(round), null, options.watch ? undefined : 2))}\n`);
+    const table = statusTable(round, { colour: tty && process.env.NO_COLOR === undefined, now: new Date() });
+    const heading = options.watch ? `${tty ? '\x1b[H\x1b[2J' : '\n'}provision status ${options.inventory}: ${new Date().toLocaleTimeString()}, every ${options.intervalSeconds}s (Ctrl-C to stop)\n\n` : '';
+    write(redact(`${heading}${table}\n`));
+  };
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const onSigint = (): void => stop();
+  if (options.watch) process.on('SIGINT', onSigint);
+  let healthy = false;
+  try {
+    for (;;) {
+      const round = await runner.run();
+      healthy = round.every((s) => s.healthy);
+      show(round);
+      if (!options.watch) break;
+      let timer: NodeJS.Timeout | undefined;
+      const next = await Promise.race([stopped.then(() => 'stop' as const), new Promise<'next'>((resolve) => (timer = setTimeout(() => resolve('next'), options.intervalSeconds * 1000)))]);
+      clearTimeout(timer);
+      if (next === 'stop') break;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    await runner.close();
+  }
+  return healthy ? EXIT.ok : EXIT.hostFailed;
 }
 
 main(process.argv.slice(2)).then((code) => {

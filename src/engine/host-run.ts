@@ -8,6 +8,7 @@ import { runsOnControl, type AnyHostResourceType, type Change, type ControlConte
 import { fetchHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
 import { Batch, splitItems, type PendingHandlers } from './batch.js';
+import { HOST_STATE_DIR, LAST_APPLY_FILE } from './host-state.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
 
 /** How to run one host. */
@@ -181,12 +182,6 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
   const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: [...notified].map(handlerId), clear: true };
   if (ready.length > 0) await applyAll(plan.host.name, [...ready, ...due], connection, options, record, pendingHandlers);
 }
-
-/** Where provision keeps its own state on a host. */
-export const HOST_STATE_DIR = '/var/lib/provision';
-
-/** In HOST_STATE_DIR: when the last apply ended with every change made (seconds since the epoch). */
-export const LAST_APPLY_FILE = 'last-apply';
 
 /** A handler's name on the host: short and free of whatever its declaration holds. */
 function handlerId(key: string): string {

@@ -3,6 +3,7 @@ import { quote } from '../shell/quote.js';
 import { type Args, booleanOrUndefined, matching, oneOfOrUndefined, onlyKeys, requiredString } from './args.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
+import type { StatusCheck } from '../status/types.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Wanted run state; restarted and reloaded are actions, used as handlers. */
@@ -131,6 +132,24 @@ function validate(args: Args): ServiceDesired {
   return { name, state, enabled };
 }
 
+/** Status: a unit the roles start is running. */
+function status(desired: ServiceDesired): StatusCheck | undefined {
+  if (desired.state !== 'started') return undefined;
+  return {
+    key: `service ${desired.name}`,
+    script: probe(desired),
+    read: (output) => {
+      const current = parse(output);
+      const running = RUNNING.has(current.activeState);
+      return {
+        facts: { services: [{ name: desired.name, active: running, state: current.activeState || 'unknown' }] },
+        problems: running ? [] : [`service ${desired.name} is ${current.loadState === 'not-found' ? 'not installed' : current.activeState || 'unknown'}`],
+        warnings: [],
+      };
+    },
+  };
+}
+
 /** The `service` resource type (systemd). */
 export const service: ResourceType<ServiceDesired, ServiceCurrent> = {
   name: 'service',
@@ -141,4 +160,5 @@ export const service: ResourceType<ServiceDesired, ServiceCurrent> = {
   parse,
   diff: (desired, current) => plan(desired, current).changes,
   apply,
+  status,
 };

@@ -7,6 +7,7 @@
 import { sh } from '../shell/quote.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
+import type { StatusCheck } from '../status/types.js';
 import type { Change, ResourceType } from './types.js';
 import { CHAINS, type Chain, type LogLevel, type Policy, ruleTuples, type UfwDesired, validateUfw } from './ufw-args.js';
 import { describeRule, groupTuples, matchKey, parseTuple, type RuleGroup, ruleCommand, tupleKey, type UfwTuple } from './ufw-tuple.js';
@@ -150,6 +151,19 @@ function apply(desired: UfwDesired, current: UfwCurrent): string {
   );
 }
 
+/** Status: a firewall the role enables is active. */
+function status(desired: UfwDesired): StatusCheck | undefined {
+  if (desired.state !== 'enabled') return undefined;
+  return {
+    key: 'ufw',
+    script: `ufw status 2>/dev/null | head -n 1 || true`,
+    read: (output) => {
+      const active = output.trim() === 'Status: active';
+      return { facts: { ufw_active: active }, problems: active ? [] : ['ufw is not active'], warnings: [] };
+    },
+  };
+}
+
 /** The `ufw` resource type. */
 export const ufw: ResourceType<UfwDesired, UfwCurrent> = {
   name: 'ufw',
@@ -159,4 +173,5 @@ export const ufw: ResourceType<UfwDesired, UfwCurrent> = {
   parse,
   diff: (desired, current) => changesOf(plan(desired, current), current),
   apply,
+  status,
 };

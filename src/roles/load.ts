@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import { resourceTypes } from '../resources/index.js';
+import { statusCheckTypes } from '../status/checks/index.js';
 import { closest } from '../suggest.js';
 import { CHECK_KINDS, isCheckKind, type VariableCheck } from './checks.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
@@ -43,10 +44,12 @@ export interface Role {
   depends: Array<{ name: string; position: SourcePosition }>;
   /** What some of the variables it uses must be (`checks:`). */
   checks: VariableCheck[];
+  /** What `provision status` checks on its hosts (`status:`), in order. */
+  status: Declaration[];
 }
 
 const DECLARATION_KEYS = ['name', 'tags', 'when', 'notify'];
-const ROLE_KEYS = ['description', 'depends', 'checks', 'resources', 'handlers'];
+const ROLE_KEYS = ['description', 'depends', 'checks', 'resources', 'handlers', 'status'];
 
 /** Finds `name` in the roles directories (first match wins) and loads it; `ref` is where the inventory named it. */
 export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition): Role {
@@ -61,8 +64,9 @@ export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition)
   const root = source.doc.contents;
   if (!isMap(root)) throw new UserError(`role '${name}': expected a mapping with 'resources' and 'handlers'`, at(source, root));
   checkKeys(root, ROLE_KEYS, 'role', source, errors);
-  const resources = readDeclarations(root.get('resources', true) as Node | undefined, source, errors, false);
-  const handlerList = readDeclarations(root.get('handlers', true) as Node | undefined, source, errors, true);
+  const resources = readDeclarations(root.get('resources', true) as Node | undefined, source, errors, 'resources');
+  const handlerList = readDeclarations(root.get('handlers', true) as Node | undefined, source, errors, 'handlers');
+  const status = readDeclarations(root.get('status', true) as Node | undefined, source, errors, 'status');
   const handlers = new Map(handlerList.map((h) => [h.name!, h]));
   for (const decl of [...resources, ...handlerList]) {
     for (const target of decl.notify) {
@@ -76,7 +80,7 @@ export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition)
   const depends = readDepends(root.get('depends', true) as Node | undefined, source, errors);
   const checks = readChecks(root.get('checks', true) as Node | undefined, source, errors);
   if (errors.length) throw new UserErrors(errors);
-  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers, depends, checks };
+  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers, depends, checks, status };
 }
 
 function readChecks(node: Node | undefined, source: YamlSource, errors: UserError[]): VariableCheck[] {
@@ -131,43 +135,51 @@ function readDefaults(file: string): Record<string, unknown> {
   return source.doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
 }
 
-function readDeclarations(node: Node | undefined, source: YamlSource, errors: UserError[], handlers: boolean): Declaration[] {
-  const what = handlers ? 'handlers' : 'resources';
+/** What each list of a role declares: the kinds it takes and the keys beside the kind. */
+const SECTIONS = {
+  resources: { kinds: resourceTypes, keys: DECLARATION_KEYS, example: '{ file: { path: ... } }', kindName: 'resource type' },
+  handlers: { kinds: resourceTypes, keys: DECLARATION_KEYS, example: '{ file: { path: ... } }', kindName: 'resource type' },
+  status: { kinds: statusCheckTypes, keys: ['name', 'when'], example: '{ nginx_requests: { url: ... } }', kindName: 'status check' },
+} as const;
+
+function readDeclarations(node: Node | undefined, source: YamlSource, errors: UserError[], what: keyof typeof SECTIONS): Declaration[] {
   if (node === undefined || (isScalar(node) && node.value === null)) return [];
   if (!isSeq(node)) {
-    errors.push(new UserError(`${what}: expected a list of resource declarations`, at(source, node)));
+    errors.push(new UserError(`${what}: expected a list of ${SECTIONS[what].kindName} declarations`, at(source, node)));
     return [];
   }
   const out: Declaration[] = [];
   node.items.forEach((item, index) => {
-    const decl = readDeclaration(item as Node, `${what}[${index}]`, source, errors);
+    const decl = readDeclaration(item as Node, `${what}[${index}]`, source, errors, SECTIONS[what]);
     if (!decl) return;
-    if (handlers && !decl.name) errors.push(new UserError(`${what}[${index}]: a handler needs a 'name:' to be notified by`, decl.position));
+    if (what === 'handlers' && !decl.name) errors.push(new UserError(`${what}[${index}]: a handler needs a 'name:' to be notified by`, decl.position));
     else out.push(decl);
   });
   return out;
 }
 
-function readDeclaration(node: Node, path: string, source: YamlSource, errors: UserError[]): Declaration | undefined {
+function readDeclaration(node: Node, path: string, source: YamlSource, errors: UserError[], section: (typeof SECTIONS)[keyof typeof SECTIONS]): Declaration | undefined {
   if (!isMap(node)) {
-    errors.push(new UserError(`${path}: expected a mapping like '{ file: { path: ... } }'`, at(source, node)));
+    errors.push(new UserError(`${path}: expected a mapping like '${section.example}'`, at(source, node)));
     return undefined;
   }
-  const typeNames = Object.keys(resourceTypes);
+  const kinds: Record<string, unknown> = section.kinds;
+  const declarationKeys: readonly string[] = section.keys;
+  const typeNames = Object.keys(kinds);
   let typePair: Pair | undefined;
   for (const pair of node.items) {
     const key = String(pair.key);
-    if (DECLARATION_KEYS.includes(key)) continue;
-    if (key in resourceTypes && !typePair) {
+    if (declarationKeys.includes(key)) continue;
+    if (key in kinds && !typePair) {
       typePair = pair;
       continue;
     }
-    const hint = closest(key, [...typeNames, ...DECLARATION_KEYS]);
-    const why = key in resourceTypes ? 'a declaration has exactly one resource type' : `unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''}`;
-    errors.push(new UserError(`${path}: ${why} (resource types: ${typeNames.join(', ')})`, at(source, pair.key as Node)));
+    const hint = closest(key, [...typeNames, ...declarationKeys]);
+    const why = key in kinds ? `a declaration has exactly one ${section.kindName}` : `unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''}`;
+    errors.push(new UserError(`${path}: ${why} (${section.kindName}s: ${typeNames.join(', ')})`, at(source, pair.key as Node)));
   }
   if (!typePair) {
-    errors.push(new UserError(`${path}: no resource type; expected one of ${typeNames.join(', ')}`, at(source, node)));
+    errors.push(new UserError(`${path}: no ${section.kindName}; expected one of ${typeNames.join(', ')}`, at(source, node)));
     return undefined;
   }
   const plain = node.toJS(source.doc, { maxAliasCount: 100 }) as Record<string, unknown>;

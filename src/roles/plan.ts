@@ -5,6 +5,8 @@ import type { Inventory, InventoryHost, RoleRef } from '../inventory/index.js';
 import { resourceTypes } from '../resources/index.js';
 import { createHash } from 'node:crypto';
 import { ArgError, runsOnControl, type AnyResourceType } from '../resources/types.js';
+import { statusCheckTypes } from '../status/checks/index.js';
+import type { AnyStatusCheckType } from '../status/types.js';
 import { Secret } from '../secrets.js';
 import { checkVariables } from './checks.js';
 import { loadRole, type Declaration, type Role } from './load.js';
@@ -26,6 +28,20 @@ export interface PlannedResource {
   position: SourcePosition;
 }
 
+/** A status check a role declares (`status:`), rendered and validated for a host. */
+export interface PlannedStatus {
+  /** Role it comes from. */
+  role: string;
+  /** Its kind. */
+  type: AnyStatusCheckType;
+  /** Validated declaration (the kind's own shape). */
+  desired: unknown;
+  /** `kind label` or the declaration's name. */
+  label: string;
+  /** Where it is declared. */
+  position: SourcePosition;
+}
+
 /** Everything to do on one host, in order. */
 export interface HostPlan {
   /** The host. */
@@ -34,6 +50,8 @@ export interface HostPlan {
   resources: PlannedResource[];
   /** Handlers by key; run once, in this order, after the resources, when notified. */
   handlers: Map<string, PlannedResource>;
+  /** What `provision status` checks there, as the roles declare it (absent when built by hand). */
+  status?: PlannedStatus[];
 }
 
 /** Where roles and templates are found, and which resources to keep. */
@@ -59,7 +77,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
   const hostvars = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.vars]));
   const plans: HostPlan[] = [];
   for (const host of hosts) {
-    const plan: HostPlan = { host, resources: [], handlers: new Map() };
+    const plan: HostPlan = { host, resources: [], handlers: new Map(), status: [] };
     const hostRoles = resolveRoles(host.roles, (name, position) => {
       const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
       roles.set(name, role);
@@ -88,7 +106,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {
-          const planned = planDeclaration(decl, role, context, host.name, options.templateDirs, inventory.dir);
+          const planned = planResource(decl, role, context, host.name, options.templateDirs, inventory.dir);
           if (planned) plannedHandlers.set(name, planned);
         } catch (err) {
           collect(err);
@@ -97,7 +115,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       for (const decl of role.resources) {
         if (!selectedByTags(decl, role, options.tags)) continue;
         try {
-          const planned = planDeclaration(decl, role, context, host.name, options.templateDirs, inventory.dir);
+          const planned = planResource(decl, role, context, host.name, options.templateDirs, inventory.dir);
           if (!planned) continue;
           if (runsOnControl(planned.type) && decl.notify.length > 0) throw new UserError(`${decl.type}: runs on the control node (through an API) and cannot notify handlers on the host`, decl.position);
           planned.notify = decl.notify.flatMap((n) => {
@@ -108,6 +126,14 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
             return [key];
           });
           plan.resources.push(planned);
+        } catch (err) {
+          collect(err);
+        }
+      }
+      for (const decl of role.status) {
+        try {
+          const planned = planDeclaration(decl, role, context, host.name, options.templateDirs, inventory.dir, statusCheckTypes);
+          if (planned) plan.status!.push(planned);
         } catch (err) {
           collect(err);
         }
@@ -198,8 +224,22 @@ function selectedByTags(decl: Declaration, role: Role, tags: string[]): boolean 
   return tags.length === 0 || tags.some((t) => t === role.name || decl.tags.includes(t));
 }
 
-/** Renders and validates one declaration for a host; undefined when its `when:` is false. */
-function planDeclaration(decl: Declaration, role: Role, context: TemplateContext, hostName: string, templateDirs: string[], baseDir: string): PlannedResource | undefined {
+/** A resource declaration planned for a host (it notifies nothing yet). */
+function planResource(decl: Declaration, role: Role, context: TemplateContext, hostName: string, templateDirs: string[], baseDir: string): PlannedResource | undefined {
+  const planned = planDeclaration(decl, role, context, hostName, templateDirs, baseDir, resourceTypes);
+  return planned && { ...planned, notify: [] };
+}
+
+/** Renders and validates one declaration of one of `kinds` for a host; undefined when its `when:` is false. */
+function planDeclaration<Kind extends { name: string; validate(args: Record<string, unknown>): unknown; label(desired: never): string }>(
+  decl: Declaration,
+  role: Role,
+  context: TemplateContext,
+  hostName: string,
+  templateDirs: string[],
+  baseDir: string,
+  kinds: Record<string, Kind>,
+): { role: string; type: Kind; desired: unknown; label: string; position: SourcePosition } | undefined {
   if (decl.when !== undefined && !isTruthy(renderValue(decl.when, context, decl.position, hostName))) return undefined;
   const args = Object.fromEntries(Object.entries(decl.args).map(([key, value]) => [key, renderValue(value, context, decl.argPositions[key] ?? decl.position, hostName)]));
   if (typeof args.template === 'string') {
@@ -210,7 +250,7 @@ function planDeclaration(decl: Declaration, role: Role, context: TemplateContext
   }
   // A control-node path (an archive's src) is relative to the inventory's directory.
   if (typeof args.src === 'string' && args.src !== '' && !isAbsolute(args.src)) args.src = resolve(baseDir, args.src);
-  const type = resourceTypes[decl.type]!;
+  const type = kinds[decl.type]!;
   let desired: unknown;
   try {
     desired = type.validate(args);
@@ -223,8 +263,7 @@ function planDeclaration(decl: Declaration, role: Role, context: TemplateContext
     role: role.name,
     type,
     desired,
-    label: decl.name ?? `${type.name} ${type.label(desired)}`,
-    notify: [],
+    label: decl.name ?? `${type.name} ${type.label(desired as never)}`,
     position: decl.position,
   };
 }

@@ -8,9 +8,9 @@ const source: ReplicationSource = { host: '10.0.0.11', port: 3306, user: 'repl',
 
 describe('parseStatus', () => {
   it.each([
-    ['MariaDB 10.11, replicating', 'mariadb-slave-status.txt', 'mariadb', { host: '10.77.0.12', user: 'repl', port: '3306', io: 'Yes', sql: 'Yes', gtid: 'Slave_Pos' }, ''],
-    ['MariaDB 10.11, SQL thread stopped', 'mariadb-slave-status-sql-error.txt', 'mariadb', { host: '10.77.0.12', user: 'repl', port: '3306', io: 'Yes', sql: 'No', gtid: 'Slave_Pos' }, "Duplicate entry '4'"],
-    ['MySQL 8.0, still connecting', 'mysql8-replica-status.txt', 'mysql', { host: '10.0.0.11', user: 'repl', port: '3306', io: 'Connecting', sql: 'Yes', gtid: '1' }, ''],
+    ['MariaDB 10.11, replicating', 'mariadb-slave-status.txt', 'mariadb', { host: '10.77.0.12', user: 'repl', port: '3306', io: 'Yes', sql: 'Yes', gtid: 'Slave_Pos', lag: '0' }, ''],
+    ['MariaDB 10.11, SQL thread stopped', 'mariadb-slave-status-sql-error.txt', 'mariadb', { host: '10.77.0.12', user: 'repl', port: '3306', io: 'Yes', sql: 'No', gtid: 'Slave_Pos', lag: 'NULL' }, "Duplicate entry '4'"],
+    ['MySQL 8.0, still connecting', 'mysql8-replica-status.txt', 'mysql', { host: '10.0.0.11', user: 'repl', port: '3306', io: 'Connecting', sql: 'Yes', gtid: '1', lag: 'NULL' }, ''],
   ] as const)('%s', (_, file, flavour, expected, sqlError) => {
     const status = parseStatus(fixture(file));
     const fields = replicationDialect(flavour).fields;

@@ -33,6 +33,8 @@ export interface StatusFields {
   sql: string;
   /** GTID positioning. */
   gtid: string;
+  /** Seconds behind the primary (NULL while a thread is stopped). */
+  lag: string;
 }
 
 /** One flavour's replication statements and programs. */
@@ -64,7 +66,7 @@ export interface ReplicationDialect {
 const MARIADB: ReplicationDialect = {
   flavour: 'mariadb',
   status: 'SHOW SLAVE STATUS',
-  fields: { host: 'Master_Host', port: 'Master_Port', user: 'Master_User', io: 'Slave_IO_Running', sql: 'Slave_SQL_Running', gtid: 'Using_Gtid' },
+  fields: { host: 'Master_Host', port: 'Master_Port', user: 'Master_User', io: 'Slave_IO_Running', sql: 'Slave_SQL_Running', gtid: 'Using_Gtid', lag: 'Seconds_Behind_Master' },
   gtidOn: 'Slave_Pos',
   start: 'START SLAVE',
   stop: 'STOP SLAVE',
@@ -80,7 +82,7 @@ const MARIADB: ReplicationDialect = {
 const MYSQL: ReplicationDialect = {
   flavour: 'mysql',
   status: 'SHOW REPLICA STATUS',
-  fields: { host: 'Source_Host', port: 'Source_Port', user: 'Source_User', io: 'Replica_IO_Running', sql: 'Replica_SQL_Running', gtid: 'Auto_Position' },
+  fields: { host: 'Source_Host', port: 'Source_Port', user: 'Source_User', io: 'Replica_IO_Running', sql: 'Replica_SQL_Running', gtid: 'Auto_Position', lag: 'Seconds_Behind_Source' },
   gtidOn: '1',
   start: 'START REPLICA',
   stop: 'STOP REPLICA',

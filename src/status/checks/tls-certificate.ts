@@ -1,0 +1,88 @@
+/**
+ * `tls_certificate`: the certificate a TLS server on the host serves for a
+ * name (SNI), read with openssl on the host, and the days it has left. Fewer
+ * than `warn_days` (default 21): a warning; fewer than `critical_days` (7),
+ * expired, not served, or not for the name: a problem.
+ */
+import { parseX509Text, X509_TEXT_ARGS } from '../../acme/x509-text.js';
+import { type Args, onlyKeys, optionalInteger, optionalString, requiredString } from '../../resources/args.js';
+import { dnsNameError } from '../../resources/dns-name.js';
+import { integerField, parseFields } from '../../resources/probe-output.js';
+import { ArgError } from '../../resources/types.js';
+import { sh } from '../../shell/quote.js';
+import type { Finding, StatusCheckType } from '../types.js';
+
+/** Validated `tls_certificate` declaration. */
+export interface TlsCertificateDesired {
+  /** The name asked for (SNI) and expected in the certificate. */
+  name: string;
+  /** Address of the server, on the host. */
+  address: string;
+  /** Its port. */
+  port: number;
+  /** Fewer days left: a warning. */
+  warnDays: number;
+  /** Fewer days left: a problem. */
+  criticalDays: number;
+}
+
+function validate(args: Args): TlsCertificateDesired {
+  onlyKeys(args, ['name', 'address', 'port', 'warn_days', 'critical_days']);
+  const name = requiredString(args, 'name').toLowerCase();
+  const bad = dnsNameError(name);
+  if (bad !== undefined) throw new ArgError('name', `'name' ${bad}`);
+  const address = optionalString(args, 'address') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]+$/.test(address)) throw new ArgError('address', `'address' must be a host name or an address, got '${address}'`);
+  const port = optionalInteger(args, 'port') ?? 443;
+  if (port < 1 || port > 65535) throw new ArgError('port', `'port' must be between 1 and 65535, got ${port}`);
+  const warnDays = optionalInteger(args, 'warn_days') ?? 21;
+  const criticalDays = optionalInteger(args, 'critical_days') ?? 7;
+  if (criticalDays > warnDays) throw new ArgError('critical_days', `'critical_days' (${criticalDays}) must not be above 'warn_days' (${warnDays})`);
+  return { name, address, port, warnDays, criticalDays };
+}
+
+function script(desired: TlsCertificateDesired): string {
+  const target = desired.address.includes(':') ? `[${desired.address}]:${desired.port}` : `${desired.address}:${desired.port}`;
+  return [
+    `printf 'now=%s\\n' "$(date +%s)"`,
+    `if ! command -v openssl >/dev/null 2>&1; then echo 'error=openssl is not installed'; exit 0; fi`,
+    sh`provision_pem=$(timeout 10 openssl s_client -connect ${target} -servername ${desired.name} </dev/null 2>/dev/null | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p')`,
+    `if [ -z "$provision_pem" ]; then echo 'error=no certificate served'; exit 0; fi`,
+    `printf '%s\\n' "$provision_pem" | openssl ${X509_TEXT_ARGS.join(' ')} 2>/dev/null`,
+  ].join('\n');
+}
+
+/** Whether a certificate name (a wildcard covers one label) covers `name`. */
+function covers(pattern: string, name: string): boolean {
+  const p = pattern.toLowerCase();
+  if (!p.startsWith('*.')) return p === name;
+  const suffix = p.slice(1);
+  const label = name.slice(0, -suffix.length);
+  return name.endsWith(suffix) && label !== '' && !label.includes('.');
+}
+
+/** Pure: what openssl read → the certificate's days left, and what is wrong with it. */
+export function readCertificate(output: string, desired: TlsCertificateDesired): Finding {
+  const where = `${desired.address}:${desired.port}`;
+  const fields = parseFields(output);
+  const error = fields.get('error');
+  const certificate = error === undefined ? parseX509Text(output) : undefined;
+  if (certificate === undefined) return { facts: {}, problems: [`certificate for ${desired.name} on ${where}: ${error ?? 'not readable'}`], warnings: [] };
+  const now = (integerField(fields, 'now') ?? Math.floor(Date.now() / 1000)) * 1000;
+  const daysLeft = Math.floor((certificate.notAfter.getTime() - now) / 86_400_000);
+  const finding: Finding = { facts: { certificates: [{ name: desired.name, days_left: daysLeft, not_after: certificate.notAfter.toISOString() }] }, problems: [], warnings: [] };
+  if (!certificate.names.some((n) => covers(n, desired.name))) finding.problems.push(`certificate served on ${where} for ${desired.name} is for ${certificate.names.join(', ') || 'no DNS name'}`);
+  const left = `certificate ${desired.name} expires ${certificate.notAfter.toISOString()} (${daysLeft} days left`;
+  if (certificate.notAfter.getTime() <= now) finding.problems.push(`certificate ${desired.name} expired ${certificate.notAfter.toISOString()}`);
+  else if (daysLeft < desired.criticalDays) finding.problems.push(`${left}, critical below ${desired.criticalDays})`);
+  else if (daysLeft < desired.warnDays) finding.warnings.push(`${left}, warning below ${desired.warnDays})`);
+  return finding;
+}
+
+/** The `tls_certificate` status check. */
+export const tlsCertificateCheck: StatusCheckType<TlsCertificateDesired> = {
+  name: 'tls_certificate',
+  validate,
+  label: (desired) => `${desired.name} on ${desired.address}:${desired.port}`,
+  check: (desired) => ({ key: `tls_certificate ${desired.name} ${desired.address}:${desired.port}`, script: script(desired), read: (output) => readCertificate(output, desired) }),
+};

@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { loadInventory } from '../inventory/index.js';
+import type { InventoryHost } from '../inventory/index.js';
+import { buildPlans, type HostPlan } from '../roles/plan.js';
+import type { Connection, ExecResult } from '../transport/types.js';
+import { checksOf, merge, StatusRunner } from './run.js';
+import type { StatusCheckType } from './types.js';
+
+describe('checksOf: what a host is checked for, from its plan', () => {
+  const env = { APP_DB_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'x', SUMO_ACCESS_ID: 'x', SUMO_ACCESS_KEY: 'sumo-key-x' };
+  const inventory = loadInventory('inventory/lab.yaml', { env });
+  const plans = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
+
+  it('the reference site: system, the roles\' status declarations, then the services and firewall its roles start', () => {
+    expect(Object.fromEntries(plans.map((p) => [p.host.name, checksOf(p).map((c) => c.key)]))).toEqual({
+      'lb-01': ['system', 'nginx_requests http://127.0.0.1:8081/nginx_status', 'tls_certificate www.foobar.com 127.0.0.1:443', 'service cron', 'ufw', 'service collector', 'service nginx'],
+      'web-01': ['system', 'nginx_requests http://127.0.0.1:8081/nginx_status', 'service cron', 'ufw', 'service collector', 'service nginx', 'service app', 'service mariadb'],
+      'web-02': ['system', 'nginx_requests http://127.0.0.1:8081/nginx_status', 'mysql_replication', 'service cron', 'ufw', 'service collector', 'service nginx', 'service app', 'service mariadb'],
+    });
+  });
+
+  it('a host without roles is still checked for its system, with the default thresholds', () => {
+    const bare: HostPlan = { host: plans[0]!.host, resources: [], handlers: new Map() };
+    expect(checksOf(bare).map((c) => c.key)).toEqual(['system']);
+  });
+});
+
+describe('merge', () => {
+  it('joins lists of facts, replaces the others; any problem makes the host unhealthy', () => {
+    const status = merge('h', [
+      { facts: { services: [{ name: 'a', active: true }], qps: 1 }, problems: [], warnings: ['w'] },
+      { facts: { services: [{ name: 'b', active: false }], qps: 2 }, problems: ['service b is inactive'], warnings: [] },
+    ]);
+    expect(status).toEqual({ name: 'h', reachable: true, healthy: false, problems: ['service b is inactive'], warnings: ['w'], facts: { services: [{ name: 'a', active: true }, { name: 'b', active: false }], qps: 2 } });
+  });
+});
+
+describe('StatusRunner', () => {
+  /** A check kind for the test: prints `answer=N`, or fails. */
+  const answer: StatusCheckType<{ n: number; fail?: boolean }> = {
+    name: 'answer',
+    validate: (a) => a as { n: number },
+    label: () => 'answer',
+    check: (d) => ({ key: `answer ${d.n}`, script: d.fail ? 'exit 3' : `echo answer=${d.n}`, read: (out) => ({ facts: { answers: [Number(out.trim().split('=')[1])] }, problems: [], warnings: [] }) }),
+  };
+  const host = (name: string): InventoryHost => ({ name, connection: { address: name, port: 22, become: false }, groups: ['all'], roles: [], vars: {} });
+  const at = { file: 'role.yaml', line: 1, col: 1 };
+  const planOf = (name: string, ...checks: Array<{ n: number; fail?: boolean }>): HostPlan => ({
+    host: host(name),
+    resources: [],
+    handlers: new Map(),
+    status: [{ role: 'system', type: { ...answer, name: 'system', check: () => ({ key: 'system', script: 'true', read: () => ({ facts: {}, problems: [], warnings: [] }) }) }, desired: {}, label: 'system', position: at }, ...checks.map((desired) => ({ role: 'r', type: answer, desired, label: 'answer', position: at }))],
+  });
+
+  /** Connections that run the script with the local sh; `lost` hosts lose it once. */
+  function transport(lost: string[] = []) {
+    const opened: string[] = [];
+    const scripts: string[] = [];
+    const openConnection = async (target: { name: string }): Promise<Connection> => {
+      opened.push(target.name);
+      if (target.name === 'down') throw new Error('down:22: connection refused');
+      return {
+        stats: { execs: 0, bytesSent: 0, bytesReceived: 0 },
+        async runScript(script): Promise<ExecResult> {
+          scripts.push(script);
+          if (lost.includes(target.name)) {
+            lost.splice(lost.indexOf(target.name), 1);
+            return { stdout: '', stderr: '', code: null };
+          }
+          return { stdout: execFileSync('sh', ['-s'], { input: script }).toString(), stderr: '', code: 0 };
+        },
+        async close() {},
+      };
+    };
+    return { opened, scripts, openConnection };
+  }
+  const options = (t: ReturnType<typeof transport>) => ({ forks: 5, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: t.openConnection });
+
+  it('one remote call per host, every check answered in it; a later round reuses the connection', async () => {
+    const t = transport();
+    const runner = new StatusRunner([planOf('a', { n: 1 }, { n: 2 }), planOf('b', { n: 3 })], options(t));
+    const [a, b] = await runner.run();
+    expect(a).toMatchObject({ name: 'a', healthy: true, facts: { answers: [1, 2] } });
+    expect(b).toMatchObject({ name: 'b', healthy: true, facts: { answers: [3] } });
+    expect(t.scripts).toHaveLength(2);
+    await runner.run();
+    expect(t.opened.sort()).toEqual(['a', 'b']);
+    await runner.close();
+  });
+
+  it('a failing check is a problem of that host; an unreachable host is unhealthy with the reason', async () => {
+    const t = transport();
+    const [a, down] = await new StatusRunner([planOf('a', { n: 1, fail: true }), planOf('down')], options(t)).run();
+    expect(a).toMatchObject({ healthy: false, problems: ['answer 1: the check failed (exit 3)'] });
+    expect(down).toEqual({ name: 'down', reachable: false, healthy: false, problems: ['unreachable: down:22: connection refused'], warnings: [], facts: {} });
+  });
+
+  it('a lost connection is reported, then opened again', async () => {
+    const t = transport(['a']);
+    const runner = new StatusRunner([planOf('a', { n: 1 })], options(t));
+    expect((await runner.run())[0]).toMatchObject({ reachable: false, problems: ['unreachable: the connection was lost'] });
+    expect((await runner.run())[0]).toMatchObject({ reachable: true, healthy: true });
+    expect(t.opened).toEqual(['a', 'a']);
+  });
+});

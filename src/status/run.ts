@@ -1,0 +1,136 @@
+/**
+ * Runs `provision status` on hosts: every check of a host in one remote call
+ * (one script, framed per check), hosts in parallel over the SSH transport.
+ * The checks come from the plan; nothing here knows what they look at.
+ */
+import { messageOf } from '../errors.js';
+import { Batch } from '../engine/batch.js';
+import { targetOf } from '../engine/host-run.js';
+import { mapWithLimit } from '../engine/pool.js';
+import { runsOnControl } from '../resources/types.js';
+import type { HostPlan } from '../roles/plan.js';
+import type { ConnectOptions, ConnectTarget, Connection } from '../transport/types.js';
+import { systemCheck } from './checks/system.js';
+import type { FactValue, Finding, StatusCheck } from './types.js';
+
+/** What status found on one host. */
+export interface HostStatus {
+  /** Inventory host name. */
+  name: string;
+  /** Whether the host answered. */
+  reachable: boolean;
+  /** No problem found (reachable, every check passed). */
+  healthy: boolean;
+  /** What is wrong. */
+  problems: string[];
+  /** Worth a look. */
+  warnings: string[];
+  /** Facts of the checks (load, qps, certificates, replication, ...). */
+  facts: Record<string, FactValue>;
+}
+
+/**
+ * A host's checks: the system check (with a role's `system` thresholds, else its defaults), the
+ * roles' `status:` declarations, then what its resources say to check (a started service runs).
+ * The same check twice runs once.
+ */
+export function checksOf(plan: HostPlan): StatusCheck[] {
+  const declared = (plan.status ?? []).map((s) => s.type.check(s.desired));
+  const contributed = plan.resources.flatMap((r) => (runsOnControl(r.type) ? [] : [r.type.status?.(r.desired)])).filter((c): c is StatusCheck => c !== undefined);
+  const all = [...declared, ...contributed];
+  if (!all.some((c) => c.key === systemCheck.name)) all.unshift(systemCheck.check(systemCheck.validate({})));
+  const keys = new Set<string>();
+  return all.filter((c) => !keys.has(c.key) && keys.add(c.key));
+}
+
+/** The findings of a host's checks as one status: lists of facts are joined, other facts replaced. */
+export function merge(name: string, findings: Finding[]): HostStatus {
+  const status: HostStatus = { name, reachable: true, healthy: true, problems: [], warnings: [], facts: {} };
+  for (const finding of findings) {
+    status.problems.push(...finding.problems);
+    status.warnings.push(...finding.warnings);
+    for (const [key, value] of Object.entries(finding.facts)) {
+      const before = status.facts[key];
+      status.facts[key] = Array.isArray(before) && Array.isArray(value) ? [...before, ...value] : value;
+    }
+  }
+  status.healthy = status.problems.length === 0;
+  return status;
+}
+
+function unreachable(name: string, why: string): HostStatus {
+  return { name, reachable: false, healthy: false, problems: [`unreachable: ${why}`], warnings: [], facts: {} };
+}
+
+/** Runs a host's checks over an open connection, in one remote call; undefined when the connection was lost. */
+async function checkHost(plan: HostPlan, connection: Connection): Promise<HostStatus | undefined> {
+  const checks = checksOf(plan);
+  const batch = new Batch();
+  const response = await connection.runScript(batch.probeScript(checks.map((c) => c.script)));
+  if (response.code === null) return undefined;
+  const sections = batch.parse(response.stdout);
+  const findings = checks.map((check, index): Finding => {
+    const section = sections.get(index);
+    if (section === undefined || section.code !== 0) return { facts: {}, problems: [`${check.key}: the check failed (exit ${section?.code ?? response.code})`], warnings: [] };
+    try {
+      return check.read(section.output);
+    } catch (err) {
+      return { facts: {}, problems: [`${check.key}: ${messageOf(err)}`], warnings: [] };
+    }
+  });
+  return merge(plan.host.name, findings);
+}
+
+/** How to reach the hosts. */
+export interface StatusOptions {
+  /** Hosts at once. */
+  forks: number;
+  /** Connection settings. */
+  connect: ConnectOptions;
+  /** Opens a connection (the SSH transport). */
+  openConnection: (target: ConnectTarget, options: ConnectOptions) => Promise<Connection>;
+}
+
+/** Checks hosts, again and again for --watch: a connection stays open between rounds (and is opened again after it was lost). */
+export class StatusRunner {
+  readonly #connections = new Map<string, Connection>();
+
+  constructor(
+    private readonly plans: HostPlan[],
+    private readonly options: StatusOptions,
+  ) {}
+
+  /** One round: every host's status, in the plans' order. */
+  async run(): Promise<HostStatus[]> {
+    return mapWithLimit(this.plans, this.options.forks, (plan) => this.#host(plan));
+  }
+
+  async #host(plan: HostPlan): Promise<HostStatus> {
+    const name = plan.host.name;
+    let connection = this.#connections.get(name);
+    try {
+      if (connection === undefined) {
+        connection = await this.options.openConnection(targetOf(plan.host), this.options.connect);
+        this.#connections.set(name, connection);
+      }
+      const status = await checkHost(plan, connection);
+      if (status !== undefined) return status;
+      await this.#drop(name);
+      return unreachable(name, 'the connection was lost');
+    } catch (err) {
+      await this.#drop(name);
+      return unreachable(name, messageOf(err));
+    }
+  }
+
+  async #drop(name: string): Promise<void> {
+    const connection = this.#connections.get(name);
+    this.#connections.delete(name);
+    await connection?.close().catch(() => undefined);
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#connections.keys()].map((name) => this.#drop(name)));
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * `provision status` on the lab's reference site: healthy → exit 0; requests
+ * per second while a bounded request loop hits the load balancer; replication
+ * stopped on the replica → exit 1 naming it; a certificate near expiry (a
+ * short-lived Pebble certificate) → named, a problem or, with a lower
+ * critical threshold, a warning. Converges the site first (no reset); leaves
+ * replication running and lb-01 with a long-lived certificate.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAB_ADDRESSES, LAB_HOSTS, labRun, pebbleStart } from '../lab/lab.js';
+import { provision, type CliRun } from './cli.js';
+
+const INV = 'inventory/lab.yaml';
+const stateDir = mkdtempSync(join(tmpdir(), 'provision-status-e2e-'));
+const run = (...args: string[]) => provision(args, { env: { PROVISION_STATE_DIR: stateDir } });
+
+interface HostStatus {
+  healthy: boolean;
+  reachable: boolean;
+  problems: string[];
+  warnings: string[];
+  qps?: number;
+  certificates?: Array<{ name: string; days_left: number }>;
+  replication?: { running: boolean; lag_seconds: number | null };
+  services?: Array<{ name: string; active: boolean }>;
+  ufw_active?: boolean;
+  disk_used_percent?: number;
+  memory_used_percent?: number;
+  load?: number[];
+  last_applied?: string | null;
+}
+
+function statusOf(r: CliRun): { healthy: boolean; hosts: Record<string, HostStatus> } {
+  try {
+    return JSON.parse(r.stdout) as { healthy: boolean; hosts: Record<string, HostStatus> };
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** GET https://www.foobar.com/ at the load balancer (its certificate is not the point here). */
+function hit(): Promise<void> {
+  return new Promise((resolve) => {
+    const options = { host: LAB_ADDRESSES['lb-01'], port: 443, path: '/', servername: 'www.foobar.com', headers: { host: 'www.foobar.com' }, rejectUnauthorized: false, timeout: 3000 };
+    request(options, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    })
+      .on('error', () => resolve())
+      .end();
+  });
+}
+
+/** Requests to the load balancer at `perSecond`, for at most `seconds` (or until stopped): bounded, it ends by itself. */
+function requestLoop(perSecond: number, seconds: number): { stop: () => Promise<number> } {
+  let sent = 0;
+  const inFlight: Array<Promise<void>> = [];
+  const timer = setInterval(() => {
+    if (sent >= perSecond * seconds) return clearInterval(timer);
+    sent++;
+    inFlight.push(hit());
+  }, 1000 / perSecond);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all(inFlight);
+      return sent;
+    },
+  };
+}
+
+describe('provision status on the reference site', () => {
+  beforeAll(async () => {
+    const apply = await run('apply', INV);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+  });
+
+  afterAll(async () => {
+    await labRun('web-02', 'mariadb -e "START SLAVE"').catch(() => undefined);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('healthy site: exit 0, every host healthy, with its facts', async () => {
+    const r = await run('status', INV, '--json');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const { healthy, hosts } = statusOf(r);
+    expect(healthy).toBe(true);
+    expect(Object.keys(hosts)).toEqual([...LAB_HOSTS]);
+    for (const host of LAB_HOSTS) {
+      const s = hosts[host]!;
+      expect(s, host).toMatchObject({ healthy: true, reachable: true, problems: [], ufw_active: true });
+      expect(s.load, host).toHaveLength(3);
+      expect(s.disk_used_percent, host).toEqual(expect.any(Number));
+      expect(s.memory_used_percent, host).toEqual(expect.any(Number));
+      expect(Date.now() - Date.parse(s.last_applied ?? ''), host).toBeLessThan(10 * 60_000);
+      expect(s.services?.filter((x) => !x.active), host).toEqual([]);
+      expect(s.services?.map((x) => x.name), host).toEqual(expect.arrayContaining(['nginx', 'collector', 'cron']));
+      // Nothing sends requests now: the readings' own requests are not counted.
+      expect(s.qps, host).toBeLessThan(1);
+    }
+    expect(hosts['lb-01']!.certificates).toEqual([expect.objectContaining({ name: 'www.foobar.com', days_left: expect.any(Number) })]);
+    expect(hosts['lb-01']!.certificates![0]!.days_left).toBeGreaterThan(21);
+    expect(hosts['web-02']!.replication).toMatchObject({ running: true, lag_seconds: expect.any(Number) });
+    expect(hosts['web-01']!.replication).toBeUndefined();
+
+    const table = await run('status', INV);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^HOST +HEALTH +LOAD/);
+    expect(table.stdout).toContain('3 hosts, all healthy');
+    expect(table.stdout).not.toContain('\x1b[');
+  });
+
+  it('while a request loop hits the load balancer, its requests per second are above 0', async () => {
+    const loop = requestLoop(20, 8);
+    await sleep(1500);
+    const r = await run('status', INV, '--json', '--limit', 'lb-01');
+    const sent = await loop.stop();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(sent).toBeGreaterThan(10);
+    expect(statusOf(r).hosts['lb-01']!.qps).toBeGreaterThan(0);
+  });
+
+  it('replication stopped on the replica: exit 1, naming replication on web-02', async () => {
+    await labRun('web-02', 'mariadb -e "STOP SLAVE"');
+    try {
+      const r = await run('status', INV, '--json');
+      expect(r.code).toBe(1);
+      const { healthy, hosts } = statusOf(r);
+      expect(healthy).toBe(false);
+      expect(hosts['web-02']).toMatchObject({ healthy: false, replication: { running: false } });
+      expect(hosts['web-02']!.problems).toEqual([expect.stringMatching(/^replication is not running \(IO thread No, SQL thread No/)]);
+      expect(hosts['lb-01']!.healthy).toBe(true);
+      expect(hosts['web-01']!.healthy).toBe(true);
+      const table = await run('status', INV);
+      expect(table.code).toBe(1);
+      expect(table.stdout.split('\n')[1]).toMatch(/^web-02 +PROBLEM /);
+      expect(table.stdout).toContain('PROBLEM web-02: replication is not running');
+    } finally {
+      await labRun('web-02', 'mariadb -e "START SLAVE"');
+    }
+    let again = await run('status', INV, '--json', '--limit', 'web-02');
+    for (let i = 0; i < 20 && again.code !== 0; i++) {
+      await sleep(500);
+      again = await run('status', INV, '--json', '--limit', 'web-02');
+    }
+    expect(again.code, again.stdout).toBe(0);
+  });
+
+  describe('a certificate near expiry', () => {
+    beforeAll(async () => {
+      // Ten-minute certificates from Pebble, and one ordered now for lb-01.
+      await pebbleStart({ validitySeconds: 600 });
+      const renew = await run('renew', INV, '--limit', 'lb-01', '--force');
+      expect(renew.code, renew.stdout + renew.stderr).toBe(0);
+    });
+
+    afterAll(async () => {
+      await pebbleStart();
+      await run('renew', INV, '--limit', 'lb-01', '--force');
+    });
+
+    it('is a problem with the default thresholds (0 days left), and a warning when critical is lower', async () => {
+      // nginx's reload returns before its new workers take over.
+      let r = await run('status', INV, '--json', '--limit', 'lb-01');
+      for (let i = 0; i < 10 && statusOf(r).hosts['lb-01']!.certificates?.[0]?.days_left !== 0; i++) {
+        await sleep(300);
+        r = await run('status', INV, '--json', '--limit', 'lb-01');
+      }
+      expect(r.code).toBe(1);
+      const lb = statusOf(r).hosts['lb-01']!;
+      expect(lb.certificates).toEqual([expect.objectContaining({ name: 'www.foobar.com', days_left: 0 })]);
+      expect(lb.problems).toEqual([expect.stringMatching(/^certificate www\.foobar\.com expires .* \(0 days left, critical below 7\)$/)]);
+
+      const lowered = await run('status', INV, '--json', '--limit', 'lb-01', '-e', '{"status_certificate_critical_days": 0}');
+      expect(lowered.code, lowered.stdout).toBe(0);
+      const warned = statusOf(lowered).hosts['lb-01']!;
+      expect(warned).toMatchObject({ healthy: true, problems: [] });
+      expect(warned.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^certificate www\.foobar\.com expires .* \(0 days left, warning below 21\)$/)]));
+      const table = await run('status', INV, '--limit', 'lb-01', '-e', '{"status_certificate_critical_days": 0}');
+      expect(table.stdout).toMatch(/warning lb-01: certificate www\.foobar\.com expires/);
+    });
+  });
+});
