@@ -152,6 +152,13 @@ describe('provision status on the reference site', () => {
     expect(again.code, again.stdout).toBe(0);
   });
 
+  it('the status page goes in even while the load balancer\'s site is broken for now (its certificate gone)', async () => {
+    await labRun('lb-01', 'rm -f /etc/nginx/sites-enabled/provision-status.conf /etc/provision/tls/www.foobar.com/fullchain.pem /etc/provision/tls/www.foobar.com/privkey.pem');
+    const apply = await run('apply', INV, '--limit', 'lb-01');
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    expect(await labRun('lb-01', 'curl -fsS http://127.0.0.1:8081/nginx_status')).toMatch(/^Active connections: \d+/);
+  });
+
   describe('a certificate near expiry', () => {
     beforeAll(async () => {
       // Ten-minute certificates from Pebble, and one ordered now for lb-01.
