@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { quote } from '../shell/quote.js';
+import { quote, sh } from '../shell/quote.js';
 
 /**
  * One remote script made of several sections, each framed by markers so the
@@ -38,8 +38,8 @@ export class Batch {
    */
   applyScript(steps: string[], handlers?: PendingHandlers, stamp?: string): string {
     const go = `[ ! -e ${quote(this.#stopFile())} ] || exit 0\n`;
-    const unstamp = stamp === undefined ? '' : `rm -f ${quote(stamp)}\n`;
-    const restamp = stamp === undefined ? '' : `${go}{ mkdir -p ${quote(posix.dirname(stamp))} && date +%s > ${quote(stamp)}; } 2>/dev/null || true\n`;
+    const unstamp = stamp === undefined ? '' : sh`rm -f ${stamp}\n`;
+    const restamp = stamp === undefined ? '' : go + sh`{ mkdir -p ${posix.dirname(stamp)} && date +%s > ${stamp}; } 2>/dev/null || true\n`;
     return this.#lock() + unstamp + this.#recordHandlers(handlers) + steps
       .map(
         (step, i) =>

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { messageOf } from '../errors.js';
-import { quote } from '../shell/quote.js';
+import { quote, sh } from '../shell/quote.js';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { stateDir } from '../pki/state-dir.js';
@@ -205,7 +205,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
   });
   const readCarried = `cat ${quote(`${stateDir}/pending-handlers`)} 2>/dev/null || true`;
   // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).
-  const stampApply = stamp ? [`{ mkdir -p ${quote(stateDir)} && date +%s > ${quote(`${stateDir}/${LAST_APPLY_FILE}`)}; } 2>/dev/null || true`] : [];
+  const stampApply = stamp ? [sh`{ mkdir -p ${stateDir} && date +%s > ${`${stateDir}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true`] : [];
   const response = await connection.runScript(batch.probeScript([...scripts, readCarried, ...stampApply]));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);

@@ -7,7 +7,7 @@
 import { type Args, onlyKeys, requiredString } from '../../resources/args.js';
 import { parseFields } from '../../resources/probe-output.js';
 import { ArgError } from '../../resources/types.js';
-import { quote } from '../../shell/quote.js';
+import { sh } from '../../shell/quote.js';
 import type { Finding, StatusCheckType } from '../types.js';
 
 /** Validated `nginx_requests` declaration. */
@@ -25,9 +25,9 @@ function validate(args: Args): NginxRequestsDesired {
 
 /** Two readings a second apart: `sample=<ns> <requests>` each, then `active=`; `error=` when the page does not answer. */
 function script(desired: NginxRequestsDesired): string {
-  return `provision_sample() {
+  return sh`provision_sample() {
   provision_t=$(date +%s%N)
-  if ! provision_page=$(curl -fsS --max-time 2 ${quote(desired.url)} 2>&1); then printf 'error=%s\\n' "$(printf '%s' "$provision_page" | head -n 1)"; return 1; fi
+  if ! provision_page=$(curl -fsS --max-time 2 ${desired.url} 2>&1); then printf 'error=%s\\n' "$(printf '%s' "$provision_page" | head -n 1)"; return 1; fi
   printf 'sample=%s %s\\n' "$provision_t" "$(printf '%s\\n' "$provision_page" | awk 'NR == 3 { print $3 }')"
 }
 if ! command -v curl >/dev/null 2>&1; then echo 'error=curl is not installed'

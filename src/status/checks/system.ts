@@ -8,7 +8,7 @@
 import { HOST_STATE_DIR, LAST_APPLY_FILE } from '../../engine/host-state.js';
 import { type Args, onlyKeys, optionalInteger } from '../../resources/args.js';
 import { integerField, parseFields } from '../../resources/probe-output.js';
-import { quote } from '../../shell/quote.js';
+import { sh } from '../../shell/quote.js';
 import { ArgError } from '../../resources/types.js';
 import type { Finding, StatusCheckType } from '../types.js';
 
@@ -41,7 +41,7 @@ const SCRIPT = [
   `awk '/^MemTotal:/ { print "mem_total_kb=" $2 } /^MemAvailable:/ { print "mem_available_kb=" $2 }' /proc/meminfo`,
   `df -P / | awk 'NR == 2 { sub("%", "", $5); print "disk_used_percent=" $5 }'`,
   `printf 'now=%s\\n' "$(date +%s)"`,
-  `printf 'last_apply=%s\\n' "$(cat ${quote(`${HOST_STATE_DIR}/${LAST_APPLY_FILE}`)} 2>/dev/null)"`,
+  sh`printf 'last_apply=%s\\n' "$(cat ${`${HOST_STATE_DIR}/${LAST_APPLY_FILE}`} 2>/dev/null)"`,
 ].join('\n');
 
 /** Rounded to one decimal. */
