@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
+import { parseSerial, type SerialSpec } from '../roles/rolling.js';
 import { closest } from '../suggest.js';
 
 /** A parsed command line. */
@@ -45,6 +46,8 @@ export interface ApplyOptions extends HostOptions {
   out?: string;
   /** --plan FILE: apply exactly that saved plan, refusing if the hosts changed since. */
   plan?: string;
+  /** --serial: every selected host rolls in one set with these batch sizes. */
+  serial?: SerialSpec;
 }
 
 /** Options of exec. */
@@ -114,7 +117,10 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
     'roles-path': { type: 'string', multiple: true },
     out: { type: 'string' },
     plan: { type: 'string' },
+    serial: { type: 'string' },
   });
+  const serial = values.serial === undefined ? undefined : parseSerial(values.serial);
+  if (typeof serial === 'string') throw new UserError(`--serial: ${serial}`);
   const check = plan || values.check === true;
   if (values['detailed-exitcode'] && !check) throw new UserError('--detailed-exitcode goes with --check (or plan)');
   if (values.out !== undefined && !check) throw new UserError('--out saves a plan: use it with plan (or apply --check)');
@@ -129,6 +135,7 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
     rolesPaths: values['roles-path'] ?? [],
     ...(values.out !== undefined ? { out: values.out } : {}),
     ...(values.plan !== undefined ? { plan: values.plan } : {}),
+    ...(serial !== undefined ? { serial } : {}),
   };
 }
 

@@ -24,6 +24,9 @@ pending (with --check --detailed-exitcode).`,
 
 Brings every selected host to the state declared by its roles, changing only
 what differs. Hosts run in parallel; one failing host never stops the others.
+Hosts with a serial (the variable, or --serial) roll after the others, batch by
+batch: each is taken out of its load balancers before a change that interrupts
+serving, changed, health-checked and put back; a failed batch stops the rest.
 
 Options:
   -C, --check               change nothing: probe and report what would change
@@ -35,6 +38,8 @@ Options:
       --out FILE            with --check (or plan): save the plan to FILE
       --plan FILE           apply exactly the saved plan; refuse, changing nothing,
                             if any host would now change something else
+      --serial N|P%         roll every selected host in one set, in batches of N hosts
+                            (or P percent of them; 100% = all at once, no draining)
 ${HOST_FLAGS}`,
   plan: `Usage: provision plan INVENTORY [options]
 

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
 import type { Change } from '../resources/types.js';
+import type { SerialSpec } from '../roles/rolling.js';
 import { redact } from '../secrets.js';
 import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions } from './args.js';
 import { HELP } from './help.js';
@@ -77,20 +78,24 @@ function connectOptions(options: HostOptions) {
 }
 
 /** Every selected host's plan, and what control-node steps (certificates) need: all user errors surface before any connection. */
-async function plansOf(options: HostOptions & { rolesPaths: string[]; tags: string[] }) {
+async function plansOf(options: HostOptions & { rolesPaths: string[]; tags: string[]; serial?: SerialSpec }) {
   const { inventory, hosts } = await selectedHosts(options);
-  const [{ buildPlans }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
+  const [{ buildPlans, buildBalancers }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
   const inventoryDir = dirname(resolve(options.inventory));
-  const plans = buildPlans(inventory, hosts, {
+  const planOptions = {
     rolesDirs: [...options.rolesPaths.map((p) => resolve(p)), join(inventoryDir, 'roles'), join(inventoryDir, '..', 'roles'), join(PACKAGE_ROOT, 'roles')],
     templateDirs: [join(inventoryDir, 'templates'), join(inventoryDir, '..', 'templates'), join(PACKAGE_ROOT, 'templates')],
     tags: options.tags,
-  });
-  return { hosts, plans, control: { inventoryDir, stateDir: stateDir() } };
+    ...(options.serial ? { serial: options.serial } : {}),
+  };
+  const plans = buildPlans(inventory, hosts, planOptions);
+  // Load balancers are needed even when not selected: a rolling deploy drains its hosts there.
+  const balancers = plans.some((p) => p.rolling) ? buildBalancers(inventory, planOptions) : [];
+  return { hosts, plans, balancers, control: { inventoryDir, stateDir: stateDir() } };
 }
 
 async function apply(options: ApplyOptions): Promise<number> {
-  const { hosts, plans, control } = await plansOf(options);
+  const { hosts, plans, balancers, control } = await plansOf(options);
   const [{ runPlans }, { connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/ssh.js'), import('./reporters.js')]);
   const reporterOptions = { check: options.check, diff: options.diff, hosts: hosts.map((h) => h.name), write };
   const reporter = options.json
@@ -99,7 +104,7 @@ async function apply(options: ApplyOptions): Promise<number> {
       ? new reporters.TtyReporter(reporterOptions)
       : new reporters.PlainReporter(reporterOptions);
   const saved = await import('./saved-plan.js');
-  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control };
+  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control, balancers };
   let verifyChanges: ((host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined) | undefined;
   if (options.plan) {
     const plan = saved.readSavedPlan(options.plan);
@@ -123,7 +128,7 @@ async function apply(options: ApplyOptions): Promise<number> {
   const retry = writeRetryFile(options.inventory, results);
   if (retry && !options.json) write(`to run again on the hosts that did not succeed: --limit @${retry}\n`);
   if (interrupt.signal.aborted) return EXIT.interrupted;
-  if (results.some((r) => r.unreachable || r.failed > 0)) return EXIT.hostFailed;
+  if (results.some((r) => r.unreachable || r.failed > 0 || r.notAttempted)) return EXIT.hostFailed;
   if (options.detailedExitcode && results.some((r) => r.changed > 0)) return EXIT.changesPending;
   return EXIT.ok;
 }
