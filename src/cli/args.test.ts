@@ -25,6 +25,12 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['plan', 'inv.yaml'])).toMatchObject({ kind: 'apply', options: { check: true, diff: true, forks: 50, timeoutSeconds: 10 } });
   });
 
+  it('--serial: a number or a percentage', () => {
+    expect(parseCommandLine(['apply', 'inv.yaml', '--serial', '100%'])).toMatchObject({ kind: 'apply', options: { serial: [{ percent: 100 }] } });
+    expect(parseCommandLine(['plan', 'inv.yaml', '--serial', '2'])).toMatchObject({ kind: 'apply', options: { serial: [{ count: 2 }] } });
+    expect(() => parseCommandLine(['apply', 'inv.yaml', '--serial', 'half'])).toThrow('--serial: expected a positive number of hosts, a percentage like "50%", or a list of those, got string "half"');
+  });
+
   it('exec takes the command after --', () => {
     expect(parseCommandLine(['exec', 'inv.yaml', '-l', 'lb', '--', 'systemctl', 'is-active', 'nginx'])).toMatchObject({ kind: 'exec', options: { inventory: 'inv.yaml', limit: 'lb', command: 'systemctl is-active nginx' } });
   });

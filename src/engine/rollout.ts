@@ -95,7 +95,6 @@ class Rollout {
       let stopped: string | undefined;
       for (const set of this.#order.sets) {
         for (const [index, batch] of set.batches.entries()) {
-          if (this.options.signal?.aborted) stopped ??= 'the run was interrupted';
           if (stopped) {
             for (const plan of batch) results.set(plan.host.name, this.#notAttempted(plan, stopped));
             continue;
@@ -104,7 +103,8 @@ class Rollout {
           const done = await mapWithLimit(batch, this.options.forks, (plan) => this.#roll(plan));
           for (const r of done) results.set(r.name, r);
           const failed = done.filter((r) => r.failed > 0 || r.unreachable).map((r) => r.name);
-          if (batchFailed(batch.length, failed.length, set.maxFailPercentage)) {
+          if (this.options.signal?.aborted) stopped = 'the run was interrupted';
+          else if (batchFailed(batch.length, failed.length, set.maxFailPercentage)) {
             stopped = `the rollout stopped after batch ${index + 1}/${set.batches.length} of ${set.name}, where ${failed.join(', ')} failed`;
           }
         }
