@@ -229,6 +229,14 @@ describe('rolling deploys', () => {
     ]);
   });
 
+  it('Ctrl-C before the rollout: no batch starts', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { signal: controller.signal });
+    expect(results.map((r) => r.notAttempted)).toEqual(['the run was interrupted', 'the run was interrupted', 'the run was interrupted']);
+    expect(logged()).toEqual([]);
+  });
+
   it('Ctrl-C while a host is out: it is not changed, goes back in once healthy, and the rest is not attempted', async () => {
     const controller = new AbortController();
     const events: RunEvent[] = [];

@@ -95,6 +95,7 @@ class Rollout {
       let stopped: string | undefined;
       for (const set of this.#order.sets) {
         for (const [index, batch] of set.batches.entries()) {
+          if (this.options.signal?.aborted) stopped ??= 'the run was interrupted';
           if (stopped) {
             for (const plan of batch) results.set(plan.host.name, this.#notAttempted(plan, stopped));
             continue;
