@@ -84,7 +84,7 @@ export function secretFromEnv(envName: unknown, env: Env): SecretResult {
 function readSopsRef(spec: Record<string, unknown>, sources: SecretSources, site: RefSite): SecretResult {
   const unknown = Object.keys(spec).find((k) => !SOPS_FIELDS.includes(k));
   if (unknown !== undefined) {
-    const hint = closest(unknown, SOPS_FIELDS);
+    const hint = closest(unknown, SOPS_FIELDS) ?? (spec['sops'] === undefined ? 'sops' : undefined);
     return { problem: `unknown field '${unknown}'${hint ? ` (did you mean '${hint}'?)` : ''}: ${EXPECTED}`, ...at(site, unknown) };
   }
   if (typeof spec['sops'] !== 'string' || spec['sops'] === '') {

@@ -16,9 +16,9 @@ export function formatOf(file: string): SopsFormat {
   throw new UserError(`${file}: expected a .yaml, .yml or .json file (sops reads other files as binary data, which provision does not)`);
 }
 
-/** The document as text: YAML as sops writes it (4-space indent, long values on one line), or JSON with tabs. */
+/** The document as text: YAML as sops writes it (block style, 4-space indent, long values on one line), or JSON with tabs. */
 export function emit(doc: Document, format: SopsFormat): string {
-  if (format === 'yaml') return doc.toString({ indent: 4, indentSeq: true, lineWidth: 0 });
+  if (format === 'yaml') return doc.toString({ indent: 4, indentSeq: true, lineWidth: 0, collectionStyle: 'block' });
   return `${json(doc.contents, '')}\n`;
 }
 
@@ -33,8 +33,8 @@ function json(node: unknown, indent: string): string {
     if (node.items.length === 0) return '[]';
     return `[\n${node.items.map((item) => `${inner}${json(item, inner)}`).join(',\n')}\n${indent}]`;
   }
-  if (!isScalar(node) || node.value === null || node.value === undefined) return 'null';
-  const value = leafOf(node);
+  // Nodes built in code (the metadata) may hold plain values rather than scalars.
+  const value: unknown = isScalar(node) ? (node.value === null || node.value === undefined ? null : leafOf(node)) : node;
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -45,5 +45,7 @@ function json(node: unknown, indent: string): string {
       if (!Number.isFinite(value)) throw new UserError(`${value} cannot be written in JSON`);
       // A float keeps its point (3.0), so it reads back as a float.
       return Number.isInteger(value) ? `${goFormatFloat(value)}.0` : goFormatFloat(value);
+    default:
+      return 'null';
   }
 }
