@@ -82,6 +82,7 @@ need_tools() {
     [ssh]=openssh-client [ssh-keygen]=openssh-client [openssl]=openssl [dpkg-scanpackages]=dpkg-dev
     [pebble]=pebble [pebble-challtestsrv]=pebble [curl]=curl [flock]=util-linux [setsid]=util-linux
     [mountpoint]=util-linux [tar]=tar [timeout]=coreutils [sha256sum]=coreutils [chroot]=coreutils
+    [age-keygen]=age
   )
   for t in "${!pkgs[@]}"; do
     command -v "$t" >/dev/null 2>&1 || missing+=("${pkgs[$t]}")
@@ -230,6 +231,37 @@ ensure_state() {
   if ! grep -q '^SUMO_ACCESS_KEY=' "$STATE_DIR/secrets.env"; then
     (umask 077 && printf 'SUMO_ACCESS_ID=su%s\nSUMO_ACCESS_KEY=%s\n' "$(openssl rand -hex 7)" "$(openssl rand -hex 32)" >>"$STATE_DIR/secrets.env")
   fi
+  ensure_sops_secrets
+}
+
+# inventory/lab.yaml reads its secrets from a SOPS file, as a team would keep them in git:
+# secrets.sops.yaml, encrypted by provision for the lab's own age key (age-key.txt; the key is
+# made per machine, so the file is made here too, again whenever the key or secrets.env change).
+ensure_sops_secrets() {
+  local key=$STATE_DIR/age-key.txt out=$STATE_DIR/secrets.sops.yaml plain=$STATE_DIR/secrets.plain.tmp.yaml sum
+  if [[ ! -f $key ]]; then
+    (umask 077 && age-keygen -o "$key.tmp" 2>/dev/null) || die "age-keygen failed"
+    mv -f "$key.tmp" "$key"
+  fi
+  sum=$(cat "$key" "$STATE_DIR/secrets.env" | sha256sum | cut -c1-16)
+  [[ -f $out && $(cat "$STATE_DIR/secrets.sops.sum" 2>/dev/null) == "$sum" ]] && return 0
+  [[ -d $REPO_ROOT/node_modules/tsx ]] || die "node_modules is missing: run npm install first"
+  log "encrypting the lab's secrets into ${out#"$REPO_ROOT"/}"
+  # Values are hex (openssl rand): safe inside double quotes.
+  (
+    set -a
+    . "$STATE_DIR/secrets.env"
+    umask 077
+    printf 'app:\n  db_password: "%s"\nmysql:\n  replication_password: "%s"\nsumo:\n  access_id: "%s"\n  access_key: "%s"\n' \
+      "$APP_DB_PASSWORD" "$MYSQL_REPLICATION_PASSWORD" "$SUMO_ACCESS_ID" "$SUMO_ACCESS_KEY" >"$plain"
+  )
+  if ! (cd "$REPO_ROOT" && node --import tsx src/cli/main.ts secrets encrypt --age "$(age-keygen -y "$key")" "$plain" >"$out.tmp"); then
+    rm -f "$plain" "$out.tmp"
+    die "could not encrypt the lab's secrets (see above)"
+  fi
+  rm -f "$plain"
+  mv -f "$out.tmp" "$out"
+  printf '%s\n' "$sum" >"$STATE_DIR/secrets.sops.sum"
 }
 
 SSH_OPTS=()
