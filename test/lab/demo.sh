@@ -25,7 +25,6 @@ run `export SOPS_AGE_KEY_FILE=$PWD/test/lab/.state/age-key.txt` in your shell fi
   npx provision exec inventory/lab.yaml -- cat /etc/motd     run a command on every host
   npx provision plan inventory/lab.yaml                      after editing a role or a host by hand
   npx provision renew inventory/lab.yaml                     renew certificates that are due (silent otherwise)
-  npx provision secrets edit test/lab/.state/secrets.sops.yaml   the lab's secrets in your $EDITOR
   npm run lab -- exec web-01 systemctl status app            a shell command on one lab host
   npm run lab -- down                                        stop the lab
 TEXT
