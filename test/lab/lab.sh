@@ -71,6 +71,16 @@ hosts: lb-01 (10.77.0.11), web-01 (10.77.0.12), web-02 (10.77.0.13), node-04 (10
 EOF
 }
 
+# Daemons the lab starts (Pebble, the fake Sumo Logic) close every descriptor they would
+# inherit: a caller's lock (`flock LOCK lab.sh up`) would otherwise stay held while they live.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 need_root() { [[ $EUID -eq 0 ]] || die "must run as root (containers, mounts and network namespaces need it)"; }
 
 # Missing tools are installed from Debian's packages (the lab runs as root anyway),
@@ -732,13 +742,13 @@ start_pebble() {
     [[ -n $validity ]] && printf '    "certificateValidityPeriod": %s,\n' "$validity"
     printf '    "externalAccountBindingRequired": false\n  }\n}\n'
   } >"$PEBBLE_DIR/config.json"
-  setsid pebble-challtestsrv -dns01 "$BRIDGE_IP:8053" -defaultIPv4 "${ADDR[lb-01]}" -defaultIPv6 "" \
-    -http01 "" -https01 "" -tlsalpn01 "" -management "$BRIDGE_IP:8055" \
-    </dev/null >"$RUN/challtestsrv.log" 2>&1 9>&- &
+  (close_inherited_fds && exec setsid pebble-challtestsrv -dns01 "$BRIDGE_IP:8053" -defaultIPv4 "${ADDR[lb-01]}" -defaultIPv6 "" \
+    -http01 "" -https01 "" -tlsalpn01 "" -management "$BRIDGE_IP:8055") \
+    </dev/null >"$RUN/challtestsrv.log" 2>&1 &
   record_pid challtestsrv "$!"
-  PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT="${LAB_PEBBLE_NONCEREJECT:-0}" \
-    setsid pebble -config "$PEBBLE_DIR/config.json" -dnsserver "$BRIDGE_IP:8053" \
-    </dev/null >"$RUN/pebble.log" 2>&1 9>&- &
+  (close_inherited_fds && PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT="${LAB_PEBBLE_NONCEREJECT:-0}" \
+    exec setsid pebble -config "$PEBBLE_DIR/config.json" -dnsserver "$BRIDGE_IP:8053") \
+    </dev/null >"$RUN/pebble.log" 2>&1 &
   record_pid pebble "$!"
   pebble_settings >"$RUN/pebble.settings"
   for ((i = 0; i < 150; i++)); do
@@ -777,8 +787,8 @@ ensure_sumo_fake() {
   local i
   sumo_running && sumo_answers && return 0
   stop_recorded sumo-fake TERM 5
-  (cd "$REPO_ROOT" && exec setsid node --import tsx test/lab/sumo-fake/server.ts --listen "$BRIDGE_IP:$SUMO_PORT" \
-    --secrets "$STATE_DIR/secrets.env" --state "$RUN/sumo-fake-state.json") </dev/null >"$RUN/sumo-fake.log" 2>&1 9>&- &
+  (cd "$REPO_ROOT" && close_inherited_fds && exec setsid node --import tsx test/lab/sumo-fake/server.ts --listen "$BRIDGE_IP:$SUMO_PORT" \
+    --secrets "$STATE_DIR/secrets.env" --state "$RUN/sumo-fake-state.json") </dev/null >"$RUN/sumo-fake.log" 2>&1 &
   record_pid sumo-fake "$!"
   sumo_settings >"$RUN/sumo-fake.settings"
   for ((i = 0; i < 100; i++)); do
