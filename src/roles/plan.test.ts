@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
+import { stubSops } from '../inventory/test-support.js';
 import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { buildPlans, type PlanOptions } from './plan.js';
 
@@ -140,7 +141,7 @@ describe('the shipped roles', () => {
   const env = { APP_DB_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'x', SUMO_ACCESS_ID: 'x', SUMO_ACCESS_KEY: 'x' };
   /** role → lock_timeout of each of its package declarations, over every host of the inventory. */
   function packageLockTimeouts(file: string, extraVars: Record<string, unknown> = {}): Record<string, number[]> {
-    const inventory = loadInventory(file, { env, extraVars });
+    const inventory = loadInventory(file, { env, extraVars, sops: stubSops() });
     const plans = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
     const byRole: Record<string, number[]> = {};
     for (const r of plans.flatMap((p) => p.resources).filter((r) => r.type.name === 'package')) (byRole[r.role] ??= []).push((r.desired as { lockTimeout: number }).lockTimeout);
