@@ -252,7 +252,7 @@ describe('resources behind an API (run on the control node)', () => {
 describe('the monitoring role', () => {
   const env = { APP_DB_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'x', SUMO_ACCESS_ID: 'sumo-id', SUMO_ACCESS_KEY: 'sumo-key-for-tests' };
   const controlOf = (file: string, extraVars: Record<string, unknown> = {}) => {
-    const inventory = loadInventory(file, { env, extraVars });
+    const inventory = loadInventory(file, { env, extraVars, sops: stubSops() });
     return buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] }).map((p) => [p.host.name, p.resources.filter((r) => r.role === 'monitoring').map((r) => r.label)]);
   };
 
@@ -264,7 +264,7 @@ describe('the monitoring role', () => {
   });
 
   it('the deployment picks the API endpoint; absent deletes the webhook after the monitor', () => {
-    const inventory = loadInventory('inventory/example.yaml', { env, extraVars: { sumo_deployment: 'eu' } });
+    const inventory = loadInventory('inventory/example.yaml', { env, extraVars: { sumo_deployment: 'eu' }, sops: stubSops() });
     const [lb] = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
     expect(lb!.resources.find((r) => r.type.name === 'sumo_monitor')!.desired).toMatchObject({ endpoint: { url: 'https://api.eu.sumologic.com/api/' }, critical: 500, warning: 200, missingData: '10m', emails: ['ops@foobar.com'] });
     expect(controlOf('inventory/lab.yaml', { sumo_monitoring_state: 'absent' })[0]).toEqual(['lb-01', ['sumo_monitor www.foobar.com requests per second', 'sumo_dashboard www.foobar.com traffic', 'alert webhook removed']]);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../inventory/index.js';
+import { stubSops } from '../inventory/test-support.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { buildPlans, type HostPlan } from '../roles/plan.js';
 import type { Connection, ExecResult } from '../transport/types.js';
@@ -9,7 +10,7 @@ import type { StatusCheckType } from './types.js';
 
 describe('checksOf: what a host is checked for, from its plan', () => {
   const env = { APP_DB_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'x', SUMO_ACCESS_ID: 'x', SUMO_ACCESS_KEY: 'sumo-key-x' };
-  const inventory = loadInventory('inventory/lab.yaml', { env });
+  const inventory = loadInventory('inventory/lab.yaml', { env, sops: stubSops() });
   const plans = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
 
   it('the reference site: system, the roles\' status declarations, then the services and firewall its roles start', () => {

@@ -111,7 +111,8 @@ describe('monitoring: the site QPS monitor and dashboard in Sumo Logic, from the
 
   it('a wrong access key fails these resources with Sumo\'s answer, and never shows the key', async () => {
     const wrong = 'wrong-sumo-api-key-0123456789';
-    const run = await provision(['apply', INV, ...ONLY_MONITORING], { env: { SUMO_ACCESS_KEY: wrong } });
+    const wrongKey = JSON.stringify({ sumo_access_key: { secret: 'WRONG_SUMO_ACCESS_KEY' } });
+    const run = await provision(['apply', INV, ...ONLY_MONITORING, '-e', wrongKey], { env: { WRONG_SUMO_ACCESS_KEY: wrong } });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('answered 401: unauthorized: Credential could not be verified.');
     expect(run.stdout + run.stderr).not.toContain(wrong);
