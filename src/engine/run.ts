@@ -16,5 +16,5 @@ export async function runPlans(plans: HostPlan[], options: RunOptions): Promise<
 
 /** A host left alone because the run was interrupted before its turn. */
 function notStarted(plan: HostPlan): HostResult {
-  return { name: plan.host.name, ok: 0, changed: 0, failed: 1, unreachable: false, error: 'not started: interrupted', results: [], elapsedMs: 0 };
+  return { name: plan.host.name, ok: 0, changed: 0, unknown: 0, failed: 1, skipped: 0, unreachable: false, error: 'not started: interrupted', results: [], elapsedMs: 0 };
 }

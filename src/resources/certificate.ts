@@ -16,6 +16,7 @@ import { type Args, absolutePath, oneOf, onlyKeys, optionalBoolean, optionalInte
 import { dnsNameError } from './dns-name.js';
 import { base64Field, integerField, parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines, userShell } from './script.js';
+import { casesOf, type Lookahead, type Prediction } from './lookahead.js';
 import { ArgError, type Change, type ControlContext, type ResourceType } from './types.js';
 
 /** Validated `certificate` declaration. */
@@ -233,6 +234,17 @@ export function forced(desired: CertificateDesired): CertificateDesired {
   return { ...desired, force: true };
 }
 
+/** The deployed certificate once earlier changes of the run are applied: one that touches its file (or brings openssl to read it) leaves it to apply. */
+function predict(desired: CertificateDesired, current: CertificateCurrent, ahead: Lookahead): Prediction<CertificateCurrent> | undefined {
+  const o = ahead.path(desired.certificate) ?? (current.deployed === undefined ? (ahead.path('/usr/bin/openssl') ?? ahead.path('/bin/openssl')) : undefined);
+  if (!o) return undefined;
+  const order = decision(desired, { ...current, deployed: undefined });
+  return {
+    unknown: `${o.by} may change what is at ${desired.certificate}${o.kind === 'unknown' ? `: ${o.why}` : ''}`,
+    cases: casesOf([[`it holds a valid certificate for ${desired.domains.join(', ')} that is not due`, []], ['it does not', [{ summary: `${order.action}: ${order.reason}` }]]]),
+  };
+}
+
 /** The `certificate` resource type. */
 export const certificate: ResourceType<CertificateDesired, CertificateCurrent> = {
   name: 'certificate',
@@ -243,4 +255,5 @@ export const certificate: ResourceType<CertificateDesired, CertificateCurrent> =
   diff,
   apply,
   prepare,
+  predict,
 };

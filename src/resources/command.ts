@@ -8,6 +8,7 @@ import { quote } from '../shell/quote.js';
 import { absolutePath, type Args, onlyKeys, optionalString, requiredString } from './args.js';
 import { parseFields } from './probe-output.js';
 import { lines, userShell } from './script.js';
+import { casesOf, type Lookahead, type Prediction } from './lookahead.js';
 import type { Change, ResourceType } from './types.js';
 
 /** Validated `command` declaration. */
@@ -69,7 +70,23 @@ function apply(desired: CommandDesired, current: CommandCurrent): string {
   if (desired.creates === undefined) return run;
   // Cheap to check again: a command with `creates` is usually not safe to run twice.
   const creates = quote(desired.creates);
-  return lines(`if [ -e ${creates} ] || [ -L ${creates} ]; then`, `  echo ${quote(`skipped: ${desired.creates} exists now`)}`, 'else', run, 'fi');
+  return lines(`if [ -e ${creates} ] || [ -L ${creates} ]; then`, `  echo ${quote(`skipped: ${desired.creates} exists now`)}`, '  provision_unchanged', 'else', run, 'fi');
+}
+
+/**
+ * Whether it runs once earlier changes of the run are applied: `creates` is
+ * checked again right before running (so earlier changes of its own apply call
+ * count), the `unless` guard only by the probe, and it is affected when an
+ * earlier change touches a path it names or installs a program it runs.
+ */
+function predict(desired: CommandDesired, current: CommandCurrent, ahead: Lookahead): Prediction<CommandCurrent> | undefined {
+  const created = desired.creates === undefined || current.created ? undefined : ahead.atApply.path(desired.creates);
+  if (created && created.kind !== 'absent' && created.kind !== 'unknown') return { current: { ...current, created: true }, because: `${created.by} creates ${desired.creates}` };
+  const run = [{ summary: `run: ${firstLine(desired.cmd)}` }];
+  if (created?.kind === 'unknown') return { unknown: `${created.by} may create ${desired.creates}: ${created.why}`, cases: casesOf([[`${desired.creates} is there then`, []], ['it is not', run]]) };
+  const guard = desired.unless === undefined || current.created ? undefined : ahead.shell(desired.unless);
+  if (guard) return { unknown: `${guard.by} may change what its unless guard finds: ${guard.why}`, cases: casesOf([['the guard passes then', []], ['it fails', run]]) };
+  return undefined;
 }
 
 /** The first line of shell text, secrets masked, "…" when more lines follow. */
@@ -93,4 +110,7 @@ export const command: ResourceType<CommandDesired, CommandCurrent> = {
   parse,
   diff,
   apply,
+  predict,
+  // What a command does is not modelled: anything may change.
+  effects: { of: (items) => ({ anything: { by: `command ${label(items[0]!.desired)}`, why: 'a command runs earlier in this run' } }) },
 };

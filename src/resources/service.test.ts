@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { service, type ServiceCurrent, type ServiceDesired } from './service.js';
-import { applyLocally, argErrorOf, probeLocally, probeManyLocally, stubCommands, summaries } from './test-support.js';
+import type { Effects, UnitOutlook } from './lookahead.js';
+import { ahead, applyLocally, argErrorOf, predicted, probeLocally, probeManyLocally, stubCommands, summaries } from './test-support.js';
 
 const want = (args: Record<string, unknown>): ServiceDesired => service.validate({ name: 'nginx', ...args });
 const unit = (activeState: string, unitFileState: string, loadState = 'loaded'): ServiceCurrent => ({ loadState, activeState, unitFileState });
@@ -124,5 +125,24 @@ done`;
     expect(result.stderr).toBe('provision: systemd unit nginx does not exist\n');
     expect(stubs.calls()).toContain('systemctl [daemon-reload]');
     expect(stubs.calls().some((c) => c.startsWith('systemctl [start]'))).toBe(false);
+  });
+});
+
+describe('service.predict: the unit as earlier changes of the run leave it', () => {
+  const shipped = (over: Partial<UnitOutlook> = {}): Effects => ({ units: new Map([['nginx.service', { by: 'package nginx (nginx-common)', loadState: 'loaded', activeState: 'active', unitFileState: 'enabled', why: "nginx-common's postinst enables and starts it", ...over }]]) });
+  it.each<[string, ServiceDesired, ServiceCurrent, Effects, string]>([
+    ['nothing touches it', want({ state: 'started' }), missing, {}, 'unaffected'],
+    ['a package enables and starts it', want({ state: 'started', enabled: true }), missing, shipped(), "known: in state (package nginx (nginx-common): nginx-common's postinst enables and starts it)"],
+    ['a package ships it, disabled and stopped', want({ state: 'started', enabled: true }), missing, shipped({ activeState: 'inactive', unitFileState: 'disabled', why: 'nginx ships it' }), 'known: enabled: disabled → enabled; state: inactive → started (package nginx (nginx-common): nginx ships it)'],
+    [
+      'whether it runs is not known',
+      want({ state: 'started' }),
+      missing,
+      shipped({ activeState: undefined, why: 'its postinst starts it if /usr/sbin/policy-rc.d allows' }),
+      'unknown: package nginx (nginx-common): its postinst starts it if /usr/sbin/policy-rc.d allows (nginx.service) | if it runs: nothing to do | if it does not run: state: inactive → started',
+    ],
+    ['a handler always acts; what it finds is known', want({ state: 'reloaded' }), missing, shipped(), "known: state: active → reloaded (package nginx (nginx-common): nginx-common's postinst enables and starts it)"],
+  ])('%s', (_, desired, current, effects, expected) => {
+    expect(predicted(service, desired, current, ahead(effects))).toBe(expected);
   });
 });

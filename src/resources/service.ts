@@ -3,6 +3,7 @@ import { quote } from '../shell/quote.js';
 import { type Args, booleanOrUndefined, matching, oneOfOrUndefined, onlyKeys, requiredString } from './args.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
+import { casesOf, type Lookahead, type Prediction, unitName } from './lookahead.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Wanted run state; restarted and reloaded are actions, used as handlers. */
@@ -131,6 +132,41 @@ function validate(args: Args): ServiceDesired {
   return { name, state, enabled };
 }
 
+/**
+ * The unit once earlier changes of the run are applied (a package that ships,
+ * enables and starts it). What they leave unknown and the declaration cares
+ * about makes the prediction unknown, with what apply does in each case.
+ */
+function predict(desired: ServiceDesired, current: ServiceCurrent, ahead: Lookahead): Prediction<ServiceCurrent> | undefined {
+  const o = ahead.unit(desired.name);
+  if (!o) return undefined;
+  const keep = o.loadState === 'unchanged' || o.loadState === 'unknown';
+  const predicted: ServiceCurrent = {
+    loadState: keep ? current.loadState : o.loadState,
+    activeState: o.activeState ?? current.activeState,
+    unitFileState: o.unitFileState ?? (keep ? current.unitFileState : ''),
+  };
+  const runStateMatters = desired.state === 'started' || desired.state === 'stopped';
+  const unknownRun = runStateMatters && o.activeState === undefined;
+  const unknownEnabled = desired.enabled !== undefined && o.unitFileState === undefined;
+  if (o.loadState === 'unknown' || unknownRun || unknownEnabled) {
+    const variants: Array<readonly [string, Change[]]> = [];
+    for (const running of unknownRun ? [true, false] : [undefined]) {
+      for (const enabled of unknownEnabled ? [true, false] : [undefined]) {
+        const when = [running === undefined ? '' : running ? 'it runs' : 'it does not run', enabled === undefined ? '' : enabled ? 'it is enabled' : 'it is not enabled'].filter(Boolean).join(' and ');
+        const state: ServiceCurrent = {
+          loadState: 'loaded',
+          activeState: running === undefined ? predicted.activeState : running ? 'active' : 'inactive',
+          unitFileState: enabled === undefined ? predicted.unitFileState : enabled ? 'enabled' : 'disabled',
+        };
+        variants.push([when || 'it is as now', plan(desired, state).changes]);
+      }
+    }
+    return { unknown: `${o.by}: ${o.why} (${unitName(desired.name)})`, cases: casesOf(variants) };
+  }
+  return { current: predicted, because: `${o.by}: ${o.why}` };
+}
+
 /** The `service` resource type (systemd). */
 export const service: ResourceType<ServiceDesired, ServiceCurrent> = {
   name: 'service',
@@ -141,4 +177,17 @@ export const service: ResourceType<ServiceDesired, ServiceCurrent> = {
   parse,
   diff: (desired, current) => plan(desired, current).changes,
   apply,
+  predict,
+  effects: {
+    of: (items) => ({
+      units: new Map(items.map(({ desired, current }) => [unitName(desired.name), { by: `service ${desired.name}`, loadState: current.loadState === 'not-found' ? 'unknown' : 'unchanged', ...stateAfter(desired), why: 'it is changed earlier in this run' }])),
+    }),
+  },
 };
+
+/** The run state and enablement a service declaration leaves (undefined where it leaves them alone). */
+function stateAfter(desired: ServiceDesired): { activeState?: string; unitFileState?: string } {
+  const active = desired.state === 'stopped' ? 'inactive' : desired.state === undefined ? undefined : 'active';
+  const enabled = desired.enabled === undefined ? undefined : desired.enabled ? 'enabled' : 'disabled';
+  return { ...(active ? { activeState: active } : {}), ...(enabled ? { unitFileState: enabled } : {}) };
+}
