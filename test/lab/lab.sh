@@ -12,6 +12,15 @@
 # one-time package download by mmdebstrap through the machine's apt setup.
 set -euo pipefail
 
+# The daemons started here (Pebble, the fake Sumo Logic, the hosts) outlive this script. A caller's
+# lock must not live on in them: flock(1) hands its locked descriptor (3) to the command it runs, and
+# a daemon holding it would keep the lab's lock taken for good. Close every inherited lock file.
+for _fd in /proc/$$/fd/*; do
+  _n=${_fd##*/}
+  if ((_n > 2)) && [[ $(readlink "$_fd" 2>/dev/null) == *.lock ]]; then eval "exec $_n>&-"; fi
+done
+unset _fd _n
+
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE_DIR="$SCRIPT_DIR/.state"
 LAB_DIR="${PROVISION_LAB_DIR:-/var/tmp/provision-lab}"
