@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
+import { line } from '../resources/line.js';
 import type { AnyResourceType, ResourceType } from '../resources/types.js';
 import { quote } from '../shell/quote.js';
 import type { Connection, ExecResult } from '../transport/types.js';
@@ -54,6 +55,47 @@ const installer: ResourceType<{ flag: string; writes: Record<string, string> }, 
   applyMany: (items) =>
     items.flatMap(({ desired }) => [`touch ${quote(desired.flag)}`, ...Object.entries(desired.writes).map(([p, c]) => `printf '%s' ${quote(c)} > ${quote(p)}`)]).join('\n') + `\necho x >> ${quote(`${items[0]!.desired.flag}.calls`)}`,
   reprobeAfter: true,
+};
+
+/** Like a package whose effects plan learns: installing writes files, which a study script tells. */
+const studied: ResourceType<{ flag: string; writes: Record<string, string> }, boolean> = {
+  ...installer,
+  name: 'studied',
+  effects: {
+    study: (items) => `echo studied >> ${quote(`${items[0]!.desired.flag}.studies`)}; echo ${quote(JSON.stringify(Object.assign({}, ...items.map((i) => i.desired.writes))))}`,
+    of: (_items, output) => ({
+      paths: new Map(
+        Object.entries(JSON.parse(output ?? '{}') as Record<string, string>).map(([path, content]) => [
+          path,
+          { kind: 'file' as const, by: 'studied installer', attributes: { owner: 'root', group: 'root', mode: '0644' }, size: content.length, content, keepsExisting: false },
+        ]),
+      ),
+    }),
+  },
+};
+
+/** A file whose content plan predicts from earlier changes; one a command may touch is decided at apply. */
+const watched: ResourceType<{ path: string; content: string }, string | undefined> = {
+  ...marker,
+  name: 'watched',
+  predict: (desired, _current, ahead) => {
+    const o = ahead.path(desired.path);
+    if (!o) return undefined;
+    if (o.kind === 'file' && o.content !== undefined) return { current: o.content, because: o.by };
+    return { unknown: `${o.by} may change it`, cases: [{ summary: 'if it differs: written' }] };
+  },
+};
+
+/** Runs a command: anything may change. */
+const shell: ResourceType<{ path: string; line: string }, null> = {
+  name: 'shell',
+  validate: (a) => a as { path: string; line: string },
+  label: (d) => d.line,
+  probe: () => 'true',
+  parse: () => null,
+  diff: () => [{ summary: 'run' }],
+  apply: (d) => `echo ${quote(d.line)} > ${quote(d.path)}`,
+  effects: { of: (items) => ({ anything: { by: `shell ${items[0]!.desired.line}`, why: 'a command runs' } }) },
 };
 
 /** Always acts: appends a line (a handler, or a step that fails with `fail`). */
@@ -199,6 +241,51 @@ describe('runHost', () => {
     expect(result.results.map((r) => `${r.status} ${r.resource}`).sort()).toEqual(
       [`changed installer ${dir}/pkg1`, `changed installer ${dir}/pkg2`, `ok marker ${dir}/conf`, `changed marker ${dir}/other`].sort(),
     );
+  });
+
+  it('plan decides what follows a package as it will be: study once, then apply does what plan said', async () => {
+    const conf = join(dir, 'conf');
+    const plan: HostPlan = {
+      host,
+      resources: [
+        planned(studied, { flag: join(dir, 'pkg'), writes: { [conf]: 'default' } }),
+        planned(watched, { path: conf, content: 'default' }, ['h']),
+        planned(watched, { path: join(dir, 'other'), content: 'X' }),
+      ],
+      handlers: new Map([['h', planned(counter, { path: join(dir, 'h.log') })]]),
+    };
+    const check = localConnection();
+    const preview = (await run(plan, check, true)).result;
+    expect(check.scripts).toHaveLength(2);
+    expect(readFileSync(join(dir, 'pkg.studies'), 'utf8')).toBe('studied\n');
+    expect(existsSync(conf)).toBe(false);
+    const outcome = (r: { status: string; resource: string; note?: string; reason?: string }): string => `${r.status} ${r.resource}${r.note ? ` (${r.note})` : ''}${r.reason ? ` [${r.reason}]` : ''}`;
+    expect(preview.results.map(outcome)).toEqual([`changed studied ${dir}/pkg`, `ok watched ${conf} (studied installer)`, `changed watched ${dir}/other`]);
+    // Nothing changed that notifies the handler: it is not listed.
+    expect(preview).toMatchObject({ changed: 2, ok: 1, unknown: 0 });
+
+    const applied = (await run(plan, localConnection())).result;
+    expect(applied.results.map((r) => `${r.status} ${r.resource}`).sort()).toEqual([`changed studied ${dir}/pkg`, `changed watched ${dir}/other`, `ok watched ${conf}`].sort());
+    expect(readFileSync(join(dir, 'pkg.studies'), 'utf8')).toBe('studied\n');
+  });
+
+  it('what a command earlier in the same apply call may change is decided at apply, and so are the handlers only it notifies', async () => {
+    const target = join(dir, 'target');
+    const plan: HostPlan = {
+      host,
+      resources: [planned(shell, { path: target, line: 'made' }), planned(line, { path: target, line: 'made', regexp: '^m' }, ['h'])],
+      handlers: new Map([['h', planned(counter, { path: join(dir, 'h.log') })]]),
+    };
+    const preview = (await run(plan, localConnection(), true)).result;
+    expect(preview.results.map((r) => `${r.status} ${r.handler ? 'handler ' : ''}${r.resource}`)).toEqual(['changed shell made', `unknown line ${target}`, `unknown handler counter ${dir}/h.log`]);
+    expect(preview.results[1]!.reason).toBe(`shell made may change ${target}: a command runs; the line is checked when apply reaches it`);
+    expect(preview.results[2]!.reason).toBe(`runs if line ${target} changes something`);
+    expect(preview).toMatchObject({ changed: 1, unknown: 2 });
+
+    // Apply: the line, decided again, finds the command wrote it; nothing notifies the handler.
+    const applied = (await run(plan, localConnection())).result;
+    expect(applied.results.map((r) => `${r.status} ${r.resource}`)).toEqual(['changed shell made', `ok line ${target}`]);
+    expect(existsSync(join(dir, 'h.log'))).toBe(false);
   });
 
   it('stops at the first failure: later steps are skipped and handlers do not run', async () => {

@@ -6,7 +6,7 @@
  * carry them out), the accounts they create, and what their own maintainer
  * code may change. Pure.
  */
-import type { AccountOutlook, Effects, Ownership, PathOutlook, TreeOutlook, UnitOutlook } from './lookahead.js';
+import { type AccountOutlook, covers, type Effects, type Ownership, type PathOutlook, type TreeOutlook, type UnitOutlook } from './lookahead.js';
 import { type ScriptEffects, scriptEffects } from './maintainer-scripts.js';
 import type { DebPackage, Study } from './deb-study.js';
 
@@ -74,7 +74,7 @@ export function debEffects(study: Study, requested: readonly Requested[]): Effec
   }
   // A path inside a tree a script may change is not known either, whatever the package holds there.
   for (const tree of trees) {
-    for (const [path, outlook] of paths) if (path.startsWith(`${tree.path}/`) && outlook.kind !== 'unknown') paths.set(path, { kind: 'unknown', by: tree.by, why: tree.why });
+    for (const [path, outlook] of paths) if (covers(tree.path, path) && outlook.kind !== 'unknown') paths.set(path, { kind: 'unknown', by: tree.by, why: tree.why });
   }
   const units = unitOutlooks(study, scripts, by);
   return {

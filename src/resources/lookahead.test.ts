@@ -33,6 +33,10 @@ describe('EffectLog', () => {
     trees.add({ trees: [{ path: '/etc', by: 'package b', kind: 'unknown', why: 'w' }] }, 0);
     expect(trees.view(1).path('/etc/a')?.by).toBe('package b');
     expect(trees.view(1).path('/etcetera')).toBeUndefined();
+    const prefix = new EffectLog();
+    prefix.add({ trees: [{ path: '/var/lib/mysql-*', by: 'package m', kind: 'unknown', why: 'w' }] }, 0);
+    expect(prefix.view(1).path('/var/lib/mysql-old/x')?.by).toBe('package m');
+    expect(prefix.view(1).path('/var/lib/mysql')).toBeUndefined();
   });
 
   it('empty effects are not recorded', () => {

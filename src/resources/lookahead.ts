@@ -58,7 +58,7 @@ export interface AccountOutlook {
 
 /** A subtree whose content an earlier change alters. */
 export interface TreeOutlook {
-  /** The directory. */
+  /** The directory, or a prefix ending in `*` (every path that starts so: /var/lib/mysql-*). */
   path: string;
   /** The change. */
   by: string;
@@ -103,6 +103,12 @@ export interface Lookahead {
   shell(text: string): { by: string; why: string } | undefined;
   /** The same questions for an apply script that decides again right before acting: the earlier changes of its own apply call count too. */
   readonly atApply: Lookahead;
+}
+
+/** Whether a tree (a directory, or a prefix ending in `*`) holds a path. */
+export function covers(tree: string, path: string): boolean {
+  if (tree.endsWith('*')) return path.startsWith(tree.slice(0, -1));
+  return path === tree || path.startsWith(tree === '/' ? '/' : `${tree}/`);
 }
 
 /** Directories where a program run by name is looked up. */
@@ -182,7 +188,7 @@ function lookahead(entries: readonly Entry[], atApply?: Lookahead): Lookahead {
       find((e) => {
         const exact = e.paths?.get(path);
         if (exact) return exact;
-        const tree = e.trees?.find((t) => path === t.path || path.startsWith(`${t.path}/`));
+        const tree = e.trees?.find((t) => covers(t.path, path));
         if (tree) return tree.kind === 'absent' ? { kind: 'absent' as const, by: tree.by } : { kind: 'unknown' as const, by: tree.by, why: tree.why };
         const any = anything(e);
         return any && { kind: 'unknown' as const, by: any.by, why: any.why };

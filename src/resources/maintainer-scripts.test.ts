@@ -56,7 +56,7 @@ describe('scriptEffects on real maintainer scripts', () => {
   it("mariadb-server's postinst: the data directory may change in full, /etc/mysql only where it names a file", () => {
     const e = scriptEffects(fixture('mariadb-server.postinst'));
     expect(e.tmpfiles).toEqual(['mariadb.conf']);
-    expect(unique(e.trees)).toEqual(['/etc/logrotate.d/mysql-server', '/etc/logrotate.d/mysql-server.dpkg-bak', '/usr/share/mysql', '/var/lib/mysql', '/var/log/mysql']);
+    expect(unique(e.trees)).toEqual(['/etc/logrotate.d/mysql-server', '/etc/logrotate.d/mysql-server.dpkg-bak', '/usr/share/mysql', '/var/lib/mysql', '/var/lib/mysql/debian-*', '/var/log/mysql']);
     expect(unique(e.paths).filter((p) => p.startsWith('/etc/mysql'))).toEqual(['/etc/mysql', '/etc/mysql/debian.cnf']);
     expect(e.services.filter((s) => s.certain && !s.sysv).map((s) => `${s.action} ${s.unit}`)).toEqual(['enable mariadb.service', 'start mariadb.service']);
   });

@@ -1,5 +1,5 @@
 /** `service`: a systemd unit started or stopped (or restarted, reloaded: those always act), enabled or not. */
-import { quote } from '../shell/quote.js';
+import { quote, sh } from '../shell/quote.js';
 import { type Args, booleanOrUndefined, matching, oneOfOrUndefined, onlyKeys, requiredString } from './args.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
@@ -98,8 +98,43 @@ function apply(desired: ServiceDesired, current: ServiceCurrent): string {
     `if [ ${show('LoadState')} = not-found ]; then ${fail(`systemd unit ${desired.name} does not exist`)}; fi`,
     p.enable !== undefined && `systemctl ${p.enable} -- ${unit}`,
     p.run !== undefined && `systemctl ${p.run} -- ${unit}`,
+    p.run !== undefined && p.run !== 'stop' && lines(WAIT_ACTIVE, sh`provision_wait_active ${desired.name}`),
   );
 }
+
+/**
+ * `provision_wait_active UNIT`: a unit reported started is running. Waits (up to
+ * 30 s) while it is activating; a simple service, which is "active" as soon as
+ * its process is forked, must still be active with the same process half a
+ * second later. Otherwise the step fails with systemd's own account of the unit.
+ */
+const WAIT_ACTIVE = lines(
+  'provision_wait_active() {',
+  '  provision_n=0',
+  '  while :; do',
+  '    provision_state=$(systemctl show -p ActiveState --value -- "$1" 2>/dev/null)',
+  '    case $provision_state in',
+  '      active) break ;;',
+  '      activating | reloading) ;;',
+  `      *) systemctl status --no-pager --lines 5 -- "$1" >&2 || true; fail "$1 is $provision_state after it was started" ;;`,
+  '    esac',
+  '    provision_n=$((provision_n + 1))',
+  `    [ "$provision_n" -lt 300 ] || fail "$1 is still $provision_state 30 s after it was started"`,
+  '    sleep 0.1',
+  '  done',
+  '  case $(systemctl show -p Type --value -- "$1" 2>/dev/null) in',
+  '    simple | exec | idle) ;;',
+  '    *) return 0 ;;',
+  '  esac',
+  '  provision_pid=$(systemctl show -p MainPID --value -- "$1" 2>/dev/null)',
+  '  sleep 0.5',
+  '  provision_state=$(systemctl show -p ActiveState --value -- "$1" 2>/dev/null)',
+  '  if [ "$provision_state" != active ] || [ "$(systemctl show -p MainPID --value -- "$1" 2>/dev/null)" != "$provision_pid" ]; then',
+  `    systemctl status --no-pager --lines 5 -- "$1" >&2 || true`,
+  '    fail "$1 did not stay running after it was started (now $provision_state)"',
+  '  fi',
+  '}',
+);
 
 /** `systemctl show` of the units: it answers for units that do not exist too (LoadState=not-found), one block per unit, blank lines between. */
 function show(names: readonly string[]): string {

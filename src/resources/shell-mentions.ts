@@ -245,7 +245,10 @@ function lex(text: string, start: number, inner: boolean, out: RawCommand[], at:
 /** An absolute path inside a word (after `=` or `:` too, as in --home=/x or PATH=a:/b). */
 const PATH_IN_WORD = /(?:^|[=:\s,])(\/[A-Za-z0-9_.+@%~\u0000-][^\s'"`;|&<>(){},:]*)/g;
 
-/** The absolute paths a word names; a part that is not known (a variable, a glob) makes the rest a subtree. */
+/**
+ * The absolute paths a word names; a part that is not known (a variable, a glob) makes it a subtree:
+ * the directory before it, or, within a name, every path that starts so (written with a final `*`).
+ */
 export function pathsIn(word: string): Array<{ path: string; tree: boolean }> {
   const found: Array<{ path: string; tree: boolean }> = [];
   for (const m of word.matchAll(PATH_IN_WORD)) {
@@ -256,9 +259,11 @@ export function pathsIn(word: string): Array<{ path: string; tree: boolean }> {
       if (path !== undefined) found.push({ path, tree: false });
       continue;
     }
-    // /etc/ufw/$f → the directory /etc/ufw, as a whole.
-    const dir = raw.slice(0, raw.lastIndexOf('/', cut));
-    found.push({ path: normalise(dir) ?? '/', tree: true });
+    // /etc/ufw/$f → the directory /etc/ufw, as a whole; /var/lib/mysql-$v → whatever starts so: /var/lib/mysql-*.
+    const slash = raw.lastIndexOf('/', cut);
+    const dir = normalise(raw.slice(0, slash)) ?? '/';
+    const partial = raw.slice(slash + 1, cut);
+    found.push({ path: partial === '' ? dir : `${dir === '/' ? '' : dir}/${partial}*`, tree: true });
   }
   // Devices and kernel files are no resource's business (`>/dev/null` writes nothing).
   return found.filter((p) => !/^\/(dev|proc|sys)(\/|$)/.test(p.path));
