@@ -16,7 +16,7 @@ describe('formatPlan', () => {
       result(h, 'service nginx', 'ok', { note: "package nginx (nginx-common): nginx-common's postinst enables and starts it" }),
       result(h, 'login banner', 'ok'),
       result(h, 'helper', 'changed', { changes: [newFile] }),
-      result(h, 'nginx default site removed', 'unknown', { reason: "package nginx (nginx-common) may change /etc/nginx/sites-enabled/default: nginx-common's postinst names it (ln)", changes: [{ summary: 'if it is there: symlink → absent' }, { summary: 'if it is not: nothing to do' }] }),
+      result(h, 'nginx default site removed', 'unknown', { reason: "package nginx (nginx-common) may change /etc/nginx/sites-enabled/default: nginx-common's postinst names it (ln)", changes: [{ summary: 'if it is there: removed' }, { summary: 'if it is not: nothing to do' }] }),
       result(h, 'motd', 'changed', { changes: [{ summary: 'content changed', diff: contentDiff('/etc/motd', `${h}\n`, 'managed\n', false) }] }),
     ]),
   );
@@ -37,7 +37,7 @@ describe('formatPlan', () => {
       '    | … 4 more lines (--full-diff shows them)',
       'lb-01, web-01 | decided at apply | nginx default site removed',
       "    ? package nginx (nginx-common) may change /etc/nginx/sites-enabled/default: nginx-common's postinst names it (ln)",
-      '    ~ if it is there: symlink → absent',
+      '    ~ if it is there: removed',
       '    ~ if it is not: nothing to do',
       'lb-01 | would change | motd',
       '    --- /etc/motd',

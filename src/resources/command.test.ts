@@ -114,3 +114,16 @@ describe('command.predict: whether it runs once earlier changes are applied', ()
     expect(predicted(command, command.validate(args), run, ahead(before, atApply))).toBe(expected);
   });
 });
+
+describe('command effects: what its text names', () => {
+  it('paths anywhere in it (a here-document too) as whole directories, accounts it creates, services it acts on', () => {
+    const desired = command.validate({ cmd: "installer install <<'EOF'\nprovision.dir=/opt/Collector\nEOF\nuseradd -r svc && systemctl restart svc\nchown root /etc/$name/x", chdir: '/srv' });
+    const effects = command.effects!.of([{ desired, current: { created: false, unlessPassed: false } }]);
+    expect(effects.trees?.map((t) => t.path)).toEqual(['/opt/Collector', '/etc', '/srv']);
+    expect([...(effects.accounts?.keys() ?? [])]).toEqual(['user:svc']);
+    expect([...(effects.units?.keys() ?? [])]).toEqual(['svc.service']);
+    const later = ahead({}, effects);
+    expect(later.atApply.path('/opt/Collector/config/user.properties')).toMatchObject({ kind: 'unknown', why: 'the command names it' });
+    expect(later.atApply.path('/var/www/acme')).toBeUndefined();
+  });
+});

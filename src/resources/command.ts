@@ -8,7 +8,9 @@ import { quote } from '../shell/quote.js';
 import { absolutePath, type Args, onlyKeys, optionalString, requiredString } from './args.js';
 import { parseFields } from './probe-output.js';
 import { lines, userShell } from './script.js';
-import { casesOf, type Lookahead, type Prediction } from './lookahead.js';
+import { casesOf, type Effects, type Lookahead, type Prediction, unitName } from './lookahead.js';
+import { scriptEffects } from './maintainer-scripts.js';
+import { namedTrees } from './shell-mentions.js';
 import type { Change, ResourceType } from './types.js';
 
 /** Validated `command` declaration. */
@@ -89,6 +91,24 @@ function predict(desired: CommandDesired, current: CommandCurrent, ahead: Lookah
   return undefined;
 }
 
+/**
+ * What running it may change, on the rule maintainer scripts are read by: what
+ * its text names. Every path in it (here-documents too, its chdir) as a whole
+ * directory, the accounts it creates, the services it acts on; none certain.
+ */
+function commandEffects(desired: CommandDesired): Effects {
+  const by = `command ${label(desired)}`;
+  const named = scriptEffects(desired.cmd);
+  const trees = [...namedTrees(desired.cmd), ...(desired.chdir ? [desired.chdir] : [])];
+  const unnamed = named.accounts.find((a) => a.name === undefined);
+  return {
+    trees: trees.map((path) => ({ path, by, kind: 'unknown' as const, why: 'the command names it' })),
+    accounts: new Map(named.accounts.filter((a) => a.name !== undefined).map((a) => [`${a.kind}:${a.name}`, { by, why: `the command runs ${a.command}` }])),
+    units: new Map(named.services.map((a) => [unitName(a.unit), { by, loadState: 'unchanged', why: `the command may ${a.action} it` }])),
+    ...(unnamed ? { someAccounts: { by, why: `the command runs ${unnamed.command} with a name it computes` } } : {}),
+  };
+}
+
 /** The first line of shell text, secrets masked, "…" when more lines follow. */
 function firstLine(text: string): string {
   const [first = '', ...rest] = redact(text).split('\n');
@@ -111,6 +131,5 @@ export const command: ResourceType<CommandDesired, CommandCurrent> = {
   diff,
   apply,
   predict,
-  // What a command does is not modelled: anything may change.
-  effects: { of: (items) => ({ anything: { by: `command ${label(items[0]!.desired)}`, why: 'a command runs earlier in this run' } }) },
+  effects: { of: (items) => commandEffects(items[0]!.desired) },
 };

@@ -36,7 +36,7 @@ describe('the package study', () => {
     const tmp = join(dir, 'tmp');
     mkdirSync(tmp);
     const stubs = stubCommands(['apt-get', 'dpkg-query', 'dpkg-statoverride'], {
-      'apt-get': `case "$*" in *--print-uris*) echo "'${uri}' demo_1%3a1.0_all.deb 100 SHA256:x" ;; *-s*) printf 'Inst demo (1:1.0 local [all])\\nConf demo (1:1.0 local [all])\\n' ;; esac`,
+      'apt-get': `case "$*" in *--print-uris*) echo "'${uri}' demo_1%3a1.0_all.deb 100 SHA256:x" ;; *-s*) printf 'Inst demo (1:1.0 local [all]) []\\nConf demo (1:1.0 local [all])\\n' ;; esac`,
       'dpkg-query': 'exit 1',
     });
     const run = runSh(studyScript(['demo'], [], []), { ...stubs.env, TMPDIR: tmp });

@@ -114,8 +114,8 @@ function installPart(names: string): string {
   return lines(
     `if ! apt_s install -- ${names} >"$t/sim"; then sed -n 's/^E: /error=/p' "$t/sim"; fi`,
     `sed -n 's/^Conf \\([^ ]*\\) .*/conf=\\1/p' "$t/sim"`,
-    // "Inst NAME [OLD] (VERSION REPO [ARCH])" → NAME VERSION ARCH
-    `awk '$1 == "Inst" { v = ""; for (i = 3; i <= NF; i++) if ($i ~ /^\\(/) { v = substr($i, 2); break } a = $NF; gsub(/[][)]/, "", a); print $2, v, a }' "$t/sim" >"$t/pkgs"`,
+    // "Inst NAME [OLD] (VERSION REPO [ARCH]) [...]" → NAME VERSION ARCH
+    `awk '$1 == "Inst" { v = ""; a = ""; for (i = 3; i <= NF; i++) { if (v == "" && $i ~ /^\\(/) v = substr($i, 2); else if (v != "" && $i ~ /\\]\\)$/) { a = $i; break } } gsub(/[][)]/, "", a); print $2, v, a }' "$t/sim" >"$t/pkgs"`,
     // Where each .deb can be read: apt's cache, a file: URI (read in place), else downloaded.
     `apt-get install --print-uris -qq -o Debug::NoLocking=1 -- ${names} 2>/dev/null </dev/null | awk '${URI_AWK}' >"$t/uris"`,
     'mkdir "$t/d" && { chown _apt "$t/d" 2>/dev/null || true; }',

@@ -319,7 +319,7 @@ describe('file.predict: the file as earlier changes of the run leave it', () => 
     ['a package installs it, content not read', present, { stat: ABSENT }, installs(), 'unknown: package base installs /etc/motd; its content is known once it is installed | if it holds other content: content replaced | if it holds this content: nothing to do'],
     ['a conffile already there is kept', present, { stat: regular(), sha256: sha('old') }, installs({ keepsExisting: true }), 'unaffected'],
     ['to be absent, and a package installs it', absent, { stat: ABSENT }, installs(), 'known: file → absent (package base installs it)'],
-    ['a script may change it', absent, { stat: ABSENT }, { paths: new Map([['/etc/motd', { kind: 'unknown', by: 'package x', why: "x's postinst names it (ln)" }]]) }, "unknown: package x may change /etc/motd: x's postinst names it (ln) | if it is there: file → absent | if it is not: nothing to do"],
+    ['a script may change it', absent, { stat: ABSENT }, { paths: new Map([['/etc/motd', { kind: 'unknown', by: 'package x', why: "x's postinst names it (ln)" }]]) }, "unknown: package x may change /etc/motd: x's postinst names it (ln) | if it is there: removed | if it is not: nothing to do"],
     ['a package removes it', present, { stat: regular(), sha256: sha('mine\n') }, { paths: new Map([['/etc/motd', { kind: 'absent', by: 'package x (removed)' }]]) }, 'known: absent → file /etc/motd (5 bytes, 1 line, root:root 0644) (package x (removed) removes it)'],
   ])('%s', (_, desired, current, effects, expected) => {
     expect(predicted(file, desired, current, ahead(effects))).toBe(expected);

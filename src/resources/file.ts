@@ -271,7 +271,7 @@ function predictFile(desired: FileDesired, current: FileCurrent, o: Extract<Path
 
 /** What apply does whichever way an earlier change leaves the file. */
 function fileCases(desired: FileDesired, current: FileCurrent): Change[] {
-  if (desired.state === 'absent') return casesOf([['it is there', [{ summary: 'file → absent' }]], ['it is not', []]]);
+  if (desired.state === 'absent') return casesOf([['it is there', [{ summary: 'removed' }]], ['it is not', []]]);
   return casesOf([
     ['it holds other content', [{ summary: 'content replaced' }]],
     ['it holds this content', attributeChanges(desired.attributes, current.stat.type === 'file' ? current.stat : predictedStat('file')).map(attributeChange)],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathsIn, shellMentions, simpleCommands, UNKNOWN } from './shell-mentions.js';
+import { namedTrees, pathsIn, shellMentions, simpleCommands, UNKNOWN } from './shell-mentions.js';
 
 const words = (text: string): string[][] => simpleCommands(text).map((c) => c.words);
 
@@ -49,5 +49,11 @@ describe('shellMentions', () => {
   it('names the paths and programs of a guard', () => {
     expect(shellMentions('test "$(stat -c %U "/opt/x/user.properties")" = root')).toEqual({ paths: ['/opt/x/user.properties'], trees: [], programs: ['stat', 'test'] });
     expect(shellMentions("/usr/local/sbin/check <<'EOF'\ndir=/opt/y\nEOF")).toEqual({ paths: ['/usr/local/sbin/check'], trees: [], programs: [] });
+  });
+});
+
+describe('namedTrees', () => {
+  it('every path named anywhere, cut at a variable', () => {
+    expect(namedTrees(`cmd "--dir=/opt/a b" <<'X'\nhome=/var/lib/app\nX\nrm -f $HOME/x /etc/\${n}.conf`)).toEqual(['/opt/a', '/var/lib/app', '/etc']);
   });
 });

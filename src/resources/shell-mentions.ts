@@ -276,6 +276,16 @@ function normalise(path: string): string | undefined {
   return `/${parts.join('/')}`;
 }
 
+/**
+ * Every absolute path shell text names anywhere (arguments, quoted strings,
+ * here-documents), each as the directory it may change: a variable or glob
+ * in it makes it the directory before that part.
+ */
+export function namedTrees(text: string): string[] {
+  const words = text.replace(/\$\{?[A-Za-z0-9_@*#?$!-]/g, UNKNOWN).replace(/['"`;|&<>(){}\\]/g, ' ');
+  return [...new Set(pathsIn(words.replace(/\s+/g, ' ')).map((p) => p.path))];
+}
+
 /** What shell text names: absolute paths (whole subtrees where a part is not known) and the programs it runs. */
 export function shellMentions(text: string): { paths: string[]; trees: string[]; programs: string[] } {
   const paths = new Set<string>();
