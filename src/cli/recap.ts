@@ -1,4 +1,5 @@
 import type { HostResult } from '../engine/results.js';
+import { formatRolloutPlan, rolloutJson, rolloutRecapLines } from './rollout-text.js';
 
 /**
  * Ansible-style PLAY RECAP: one aligned line per host, then why each failed
@@ -10,6 +11,10 @@ export function formatRecap(hosts: HostResult[], check: boolean): string {
   const lines = [`RECAP${check ? ' (check mode: nothing was changed)' : ''}`];
   const n = (value: number): string => String(value).padEnd(4);
   for (const h of hosts) {
+    if (h.notAttempted) {
+      lines.push(`${h.name.padEnd(width)} : not attempted`);
+      continue;
+    }
     const counts = check
       ? `to change=${n(h.changed)} in state=${n(h.ok)} decided at apply=${n(h.unknown)}`
       : `ok=${n(h.ok)} changed=${n(h.changed)}${h.skipped > 0 ? ` skipped=${n(h.skipped)}` : ''}`;
@@ -18,7 +23,10 @@ export function formatRecap(hosts: HostResult[], check: boolean): string {
   for (const h of hosts.filter((x) => x.unreachable || x.failed > 0)) {
     lines.push(`${h.unreachable ? 'UNREACHABLE' : 'FAILED'} ${h.name}: ${h.error ?? 'unknown error'}`);
   }
-  return lines.join('\n');
+  lines.push(...rolloutRecapLines(hosts));
+  // plan: the order of a rolling deploy comes before the recap.
+  const rollout = check ? formatRolloutPlan(hosts) : undefined;
+  return rollout ? `${rollout}\n\n${lines.join('\n')}` : lines.join('\n');
 }
 
 /**
@@ -40,8 +48,10 @@ export function jsonReport(hosts: HostResult[], check: boolean): object {
           skipped: h.skipped,
           unreachable: h.unreachable,
           ...(h.error ? { error: h.error } : {}),
+          ...(h.notAttempted ? { not_attempted: h.notAttempted } : {}),
           elapsed_ms: h.elapsedMs,
           ...(h.stats ? { transport: h.stats } : {}),
+          ...(h.rollout ? { rollout: rolloutJson(h.rollout) } : {}),
         },
       ]),
     ),

@@ -3,6 +3,7 @@ import { redact } from '../secrets.js';
 import { formatChanges } from './diff-text.js';
 import { formatPlan } from './plan-text.js';
 import { formatRecap, jsonReport } from './recap.js';
+import { rolloutEventLine } from './rollout-text.js';
 
 /** Shows a run to the user. Every text goes through redact() on its way out. */
 export interface Reporter {
@@ -39,6 +40,8 @@ export class PlainReporter implements Reporter {
       if (this.options.diff && r.changes.length > 0 && r.status !== 'ok') out(formatChanges(r.changes, this.options.fullDiff));
     }
     if (event.kind === 'host-done' && event.result.unreachable) out(`${event.result.name} | unreachable | ${event.result.error}`);
+    const rolling = rolloutEventLine(event);
+    if (rolling) out(rolling);
   }
 
   async done(hosts: HostResult[]): Promise<void> {
@@ -90,6 +93,8 @@ export class TtyReporter implements Reporter {
     if (event.kind === 'host-start') set(event.host, 'connecting');
     if (event.kind === 'host-connected') set(event.host, 'reading state');
     if (event.kind === 'resource-start') set(event.host, event.resource);
+    if (event.kind === 'batch') for (const host of event.hosts) set(host, `batch ${event.batch}/${event.batches} of ${event.set}`);
+    if (event.kind === 'rollout') set(event.host, event.message);
     if (event.kind === 'host-done') void this.#whenReady(event.result);
   }
 
@@ -114,6 +119,7 @@ export class TtyReporter implements Reporter {
 }
 
 function summary(result: HostResult, check: boolean): string {
+  if (result.notAttempted) return `not attempted: ${result.notAttempted}`;
   if (result.unreachable) return `unreachable: ${result.error}`;
   if (result.failed) return `failed: ${result.error}`;
   const counts = check ? `to change=${result.changed} in state=${result.ok} decided at apply=${result.unknown}` : `ok=${result.ok} changed=${result.changed}`;

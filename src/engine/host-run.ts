@@ -40,6 +40,18 @@ export interface HostRunOptions {
   verify?: (host: string, round: number, decided: Decided[]) => string | undefined;
   /** Control-node paths for resources with a control step (certificates); default: the working directory and the default state directory. */
   control?: { inventoryDir: string; stateDir: string };
+  /** Rolling deploys (rollout.ts): more host state to read in the probe call, and a gate before each apply call. */
+  gate?: ApplyGate;
+}
+
+/** How a rolling deploy takes part in one host's run, without knowing its resources. */
+export interface ApplyGate {
+  /** Read-only shell text run in the host's first probe call; its output goes to `onRead`. */
+  read: string;
+  /** Receives what `read` printed. */
+  onRead(output: string): void;
+  /** Called before each apply call with the labels of what it changes (resources and handlers); a rejection stops the host before that call. */
+  beforeApply(labels: string[]): Promise<void>;
 }
 
 /** The SSH target of an inventory host. */
@@ -135,7 +147,7 @@ function recorder(result: HostResult, options: HostRunOptions): Recorder {
 async function planHost(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
   const handlers = [...plan.handlers.entries()];
   const stateDirectory = options.hostStateDir ?? HOST_STATE_DIR;
-  const { assessed, carried } = await probeAll([...plan.resources, ...handlers.map(([, h]) => h)], plan.resources.length, connection, stateDirectory);
+  const { assessed, carried } = await probeAll([...plan.resources, ...handlers.map(([, h]) => h)], plan.resources.length, connection, stateDirectory, options.gate);
   const resources = assessed.slice(0, plan.resources.length);
   const study = async (script: string): Promise<string | undefined> => {
     const r = await connection.runScript(script);
@@ -176,7 +188,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
   let remaining = plan.resources;
   const stateDirectory = options.hostStateDir ?? HOST_STATE_DIR;
   for (let round = 0; ; round++) {
-    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDirectory);
+    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDirectory, round === 0 ? options.gate : undefined);
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
     if (round === 0) for (const [key] of handlers) if (carried.has(handlerId(key))) notified.add(key);
     const resources = assessed.slice(0, remaining.length);
@@ -193,10 +205,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     lastHandlers = assessed.slice(remaining.length);
     // Handlers run in the last round's call, each only if something notifying it changed.
     const dueHandlers = cut ? [] : handlerSteps(handlers, lastHandlers, pending, notified);
-    if (pending.length + dueHandlers.length > 0 && options.signal?.aborted) {
-      for (const a of [...pending, ...late]) record(a, 'skipped');
-      throw new Error('interrupted before changing anything on the host');
-    }
+    if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.handler)], late, options, record);
     const ids = [...new Set([...notified, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
     const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: stateDirectory, ids, clear: !cut }) : { ok: true, changed: [] };
     for (const a of outcome.changed) for (const key of a.planned.notify) notified.add(key);
@@ -248,6 +257,7 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
     return notifiers.length > 0 ? [{ handler: handlers[i]!, after: notifiers, again: notified.has(key) ? notifiers.map((a) => a.planned.label) : undefined }] : [];
   });
   const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: due.map((d) => handlerId(keys[handlers.indexOf(d.handler)]!)), clear: true };
+  await passGate([...ready, ...due.map((d) => d.handler)], [], options, record);
   const confirmed = ready.filter((a) => a.planned.type.confirm);
   const outcome = await applyAll(plan.host.name, ready, due, connection, options, record, pendingHandlers, new Set(confirmed));
   for (const a of confirmed) {
@@ -261,8 +271,26 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
   }
 }
 
+/**
+ * Before an apply call: the gate of a rolling deploy (which may drain the host
+ * first), then a last look at Ctrl-C. Either one stopping the host marks the call's work and what was left for later as skipped.
+ */
+async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder): Promise<void> {
+  const skip = (why: string): never => {
+    for (const a of [...work, ...later]) record(a, 'skipped');
+    throw new Error(why);
+  };
+  if (options.signal?.aborted) skip('interrupted before changing anything on the host');
+  try {
+    await options.gate?.beforeApply(work.map((a) => a.planned.label));
+  } catch (err) {
+    skip(`not changed: ${messageOf(err)}`);
+  }
+  if (options.signal?.aborted) skip('interrupted before changing anything on the host');
+}
+
 /** Where provision keeps its own state on a host. */
-const HOST_STATE_DIR = '/var/lib/provision';
+export const HOST_STATE_DIR = '/var/lib/provision';
 
 /** A handler's name on the host: short and free of whatever its declaration holds. */
 function handlerId(key: string): string {
@@ -274,7 +302,7 @@ function handlerId(key: string): string {
  * `firstHandler` on are handlers. The same call reads the handlers an earlier
  * run left due (`carried`).
  */
-async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDirectory: string): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
+async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDirectory: string, gate?: ApplyGate): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
   const batch = new Batch();
   const groups = probeGroups(items);
   const separator = `${batch.marker} item`;
@@ -283,7 +311,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
     return group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
   });
   const readCarried = `cat ${quote(`${stateDirectory}/pending-handlers`)} 2>/dev/null || true`;
-  const response = await connection.runScript(batch.probeScript([...scripts, readCarried]));
+  const response = await connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate ? [gate.read] : [])]));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
   const outputs = new Map<PlannedResource, string>();
@@ -302,6 +330,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
     return { planned, current, changes: planned.type.diff(planned.desired, current), handler: index >= firstHandler };
   });
   const carried = new Set((sections.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
+  gate?.onRead(sections.get(groups.length + 1)?.output ?? '');
   return { assessed, carried };
 }
 
