@@ -36,6 +36,8 @@ export interface ApplyOptions extends HostOptions {
   check: boolean;
   /** --diff: show what changes. */
   diff: boolean;
+  /** --full-diff: new files in full, not only their first lines. */
+  fullDiff: boolean;
   /** --tags. */
   tags: string[];
   /** --json output. */
@@ -143,6 +145,7 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
     ...HOST_OPTIONS,
     check: { type: 'boolean', short: 'C' },
     diff: { type: 'boolean', short: 'D' },
+    'full-diff': { type: 'boolean' },
     tags: { type: 'string', short: 't', multiple: true },
     json: { type: 'boolean' },
     'detailed-exitcode': { type: 'boolean' },
@@ -160,7 +163,8 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
   return {
     ...hostOptions(values, positionals, plan ? 'plan' : 'apply'),
     check,
-    diff: plan || values.diff === true,
+    diff: plan || values.diff === true || values['full-diff'] === true,
+    fullDiff: values['full-diff'] === true,
     tags: (values.tags ?? []).flatMap((t) => t.split(',')).filter(Boolean),
     json: values.json === true,
     detailedExitcode: values['detailed-exitcode'] === true,

@@ -32,7 +32,8 @@ serving, changed, health-checked and put back; a failed batch stops the rest.
 
 Options:
   -C, --check               change nothing: probe and report what would change
-  -D, --diff                show each change (unified diffs for files)
+  -D, --diff                show each change (unified diffs for changed files, the first lines of new ones)
+      --full-diff           like --diff, with new files in full
   -t, --tags TAGS           only resources with these tags (a role's name is a tag)
       --json                print one JSON document at the end instead of progress
       --detailed-exitcode   with --check: exit 3 when changes are pending

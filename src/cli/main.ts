@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
-import type { Change } from '../resources/types.js';
+import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { redact } from '../secrets.js';
 import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions, type StatusCliOptions } from './args.js';
@@ -103,7 +103,7 @@ async function plansOf(options: HostOptions & { rolesPaths: string[]; tags: stri
 async function apply(options: ApplyOptions): Promise<number> {
   const { hosts, plans, balancers, control } = await plansOf(options);
   const [{ runPlans }, { connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/ssh.js'), import('./reporters.js')]);
-  const reporterOptions = { check: options.check, diff: options.diff, hosts: hosts.map((h) => h.name), write };
+  const reporterOptions = { check: options.check, diff: options.diff, fullDiff: options.fullDiff, hosts: hosts.map((h) => h.name), write };
   const reporter = options.json
     ? new reporters.JsonReporter(reporterOptions)
     : process.stdout.isTTY && (process.stdout.columns ?? 0) >= 40
@@ -111,20 +111,20 @@ async function apply(options: ApplyOptions): Promise<number> {
       : new reporters.PlainReporter(reporterOptions);
   const saved = await import('./saved-plan.js');
   const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control, balancers, recordApply: true };
-  let verifyChanges: ((host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined) | undefined;
+  let verify: ((host: string, round: number, decided: Decided[]) => string | undefined) | undefined;
   if (options.plan) {
     const plan = saved.readSavedPlan(options.plan);
-    verifyChanges = (host, changed) => saved.staleReason(plan.hosts[host], saved.plannedChanges(changed));
-    // Every host is checked before any is changed: a stale plan changes nothing anywhere.
+    // Every host is planned again before any is changed: a stale plan changes nothing anywhere.
     const now = await runPlans(plans, { ...runOptions, check: true, onEvent: () => undefined });
-    const stale = now.map((h) => [h.name, h.unreachable || h.failed ? `cannot check it: ${h.error}` : verifyChanges!(h.name, h.results.filter((r) => r.status === 'changed' && !r.handler))] as const).filter(([, why]) => why);
+    const stale = now.map((h) => [h.name, h.unreachable || h.failed ? `cannot check it: ${h.error}` : saved.staleReason(plan.hosts[h.name], saved.plannedEntries(h.results))] as const).filter(([, why]) => why);
     if (stale.length > 0) {
       process.stderr.write(redact(`error: refusing to apply ${options.plan}, nothing was changed:\n${stale.map(([host, why]) => `  ${host}: ${why}`).join('\n')}\n`));
       return EXIT.hostFailed;
     }
+    verify = (host, _round, decided) => saved.roundReason(plan.hosts[host], decided);
   }
   const interrupt = interruptible();
-  const results = await runPlans(plans, { ...runOptions, onEvent: (event) => reporter.onEvent(event), signal: interrupt.signal, verifyChanges }).finally(interrupt.done);
+  const results = await runPlans(plans, { ...runOptions, onEvent: (event) => reporter.onEvent(event), signal: interrupt.signal, verify }).finally(interrupt.done);
   await reporter.done(results);
   if (options.out) {
     saved.writeSavedPlan(options.out, saved.savedPlanOf(options.inventory, results));
@@ -135,7 +135,7 @@ async function apply(options: ApplyOptions): Promise<number> {
   if (retry && !options.json) write(`to run again on the hosts that did not succeed: --limit @${retry}\n`);
   if (interrupt.signal.aborted) return EXIT.interrupted;
   if (results.some((r) => r.unreachable || r.failed > 0 || r.notAttempted)) return EXIT.hostFailed;
-  if (options.detailedExitcode && results.some((r) => r.changed > 0)) return EXIT.changesPending;
+  if (options.detailedExitcode && results.some((r) => r.changed + r.unknown > 0)) return EXIT.changesPending;
   return EXIT.ok;
 }
 
