@@ -47,7 +47,7 @@ describe('monitoring: the site QPS monitor and dashboard in Sumo Logic, from the
   });
 
   it('plan shows the monitor, the dashboard and the webhook like any other change, and only reads', async () => {
-    const plan = await withCalls(['plan', INV, '--limit', 'lb-01']);
+    const plan = await withCalls(['plan', INV, '--limit', 'lb-01', '--full-diff']);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain(`lb-01 | would change | sumo_monitor ${MONITOR}`);
     expect(plan.stdout).toContain(`lb-01 | would change | sumo_dashboard ${DASHBOARD}`);
