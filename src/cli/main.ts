@@ -66,8 +66,10 @@ function interruptible(): { signal: AbortSignal; done: () => void } {
 
 /** Loads the inventory and selects hosts: every user error surfaces here, before any connection. */
 async function selectedHosts(options: HostOptions) {
-  const { loadInventory, parseExtraVars, selectHosts } = await import('../inventory/index.js');
-  const inventory = loadInventory(options.inventory, { extraVars: parseExtraVars(options.extraVars) });
+  const [{ loadInventory, parseExtraVars, selectHosts }, { sshConfigPort, userSshConfigText }] = await Promise.all([import('../inventory/index.js'), import('../transport/ssh-config.js')]);
+  // One read of ~/.ssh/config for every host's port, rather than one per host.
+  const sshConfig = userSshConfigText();
+  const inventory = loadInventory(options.inventory, { extraVars: parseExtraVars(options.extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig) });
   const { expandLimit } = await import('./retry.js');
   return { inventory, hosts: selectHosts(inventory, expandLimit(options.limit)) };
 }

@@ -106,9 +106,10 @@ function isNeighbourSwap(a: string, b: string): boolean {
 export function connectionOf(hostName: string, vars: ReadonlyMap<string, unknown>): HostConnection {
   const connection: HostConnection = {
     address: (vars.get('address') as string | undefined) ?? hostName,
-    port: (vars.get('port') as number | undefined) ?? DEFAULT_PORT,
     become: (vars.get('become') as boolean | undefined) ?? false,
   };
+  const port = vars.get('port') as number | undefined;
+  if (port !== undefined) connection.port = port;
   const user = vars.get('user') as string | undefined;
   const privateKeyFile = vars.get('ssh_private_key_file') as string | undefined;
   const knownHostsFile = vars.get('ssh_known_hosts_file') as string | undefined;

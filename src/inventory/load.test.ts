@@ -40,8 +40,8 @@ describe('loadInventory: the site inventory', () => {
   });
 
   it.each([
-    ['lb-01', { address: '203.0.113.10', port: 22, user: 'deploy' }],
-    ['web-01', { address: '203.0.113.11', port: 22, user: 'deploy' }],
+    ['lb-01', { address: '203.0.113.10', user: 'deploy' }],
+    ['web-01', { address: '203.0.113.11', user: 'deploy' }],
     // ansible_host, ansible_port and ansible_user are aliases; host vars beat all.vars
     ['web-02', { address: '203.0.113.12', port: 2222, user: 'admin' }],
   ])('resolves the connection of %s, key paths relative to the inventory', (name, expected) => {
@@ -51,6 +51,15 @@ describe('loadInventory: the site inventory', () => {
       privateKeyFile: path.join(siteDir, 'keys/deploy_ed25519'),
       knownHostsFile: path.join(siteDir, 'known_hosts'),
     });
+  });
+
+  it('leaves an unset port to the transport, and shows roles the port it uses', () => {
+    // ~/.ssh/config's Port for the address (looked up by the transport), else 22; the inventory's own value wins.
+    const withConfig = load('site.yaml', { defaultPort: (address) => (address === '203.0.113.10' ? 2200 : undefined) });
+    expect(host(withConfig, 'lb-01').connection.port).toBeUndefined();
+    expect(host(withConfig, 'lb-01').vars.port).toBe(2200);
+    expect(host(withConfig, 'web-01').vars.port).toBe(22);
+    expect(host(withConfig, 'web-02').vars.port).toBe(2222);
   });
 
   it('keeps connection variables under their canonical names only', () => {
@@ -130,14 +139,14 @@ describe('loadInventory: merging', () => {
   it('ranks a group by its deepest position and orders roles by that', () => {
     expect(host(inventory, 'w1').groups).toEqual(['all', 'monitoring', 'web']);
     expect(host(inventory, 'w1').roles.map((r) => r.name)).toEqual(['sumologic', 'nginx', 'app']);
-    expect(host(inventory, 'solo')).toMatchObject({ groups: ['all'], roles: [], connection: { address: 'solo', port: 22, become: false } });
+    expect(host(inventory, 'solo')).toMatchObject({ groups: ['all'], roles: [], connection: { address: 'solo', become: false } });
   });
 
   it('follows YAML anchors and aliases', () => {
     const anchors = load('anchors.yaml');
     expect(anchors.hosts.map((h) => h.connection)).toEqual([
-      { address: 'w1', port: 22, user: 'ops', become: true },
-      { address: 'w2', port: 22, user: 'ops', become: true },
+      { address: 'w1', user: 'ops', become: true },
+      { address: 'w2', user: 'ops', become: true },
     ]);
     expect(anchors.hosts[1]!.vars.firewall_allow).toEqual([80, 443]);
   });

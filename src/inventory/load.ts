@@ -3,7 +3,7 @@ import { ErrorList } from '../yaml/error-list.js';
 import { checkExtraVars } from './extra-vars.js';
 import { checkCycles } from './group-graph.js';
 import { readGroupTree } from './group-tree.js';
-import { resolveHosts } from './resolve-hosts.js';
+import { resolveHosts, type PortLookup } from './resolve-hosts.js';
 import type { Env } from './secret-ref.js';
 import type { Inventory } from './types.js';
 import { parseYaml, readTextFile } from '../yaml/yaml-source.js';
@@ -14,6 +14,8 @@ export interface LoadOptions {
   extraVars?: Record<string, unknown>;
   /** Where `{ secret: ENV_NAME }` values are read from; default process.env. */
   env?: Env;
+  /** The port a host's connection uses when the inventory sets none (the transport's default, e.g. ~/.ssh/config's Port); else 22. */
+  defaultPort?: PortLookup;
 }
 
 /**
@@ -29,5 +31,5 @@ export function loadInventory(file: string, options: LoadOptions = {}): Inventor
   checkCycles(tree, errors);
   const extraVars = checkExtraVars(options.extraVars ?? {}, env, errors);
   errors.throwIfAny();
-  return { file, dir, ...resolveHosts(tree, extraVars) };
+  return { file, dir, ...resolveHosts(tree, extraVars, options.defaultPort) };
 }

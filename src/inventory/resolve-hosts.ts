@@ -1,4 +1,4 @@
-import { connectionOf } from './connection-vars.js';
+import { connectionOf, DEFAULT_PORT } from './connection-vars.js';
 import { groupClosures, groupDepths } from './group-graph.js';
 import type { GroupTree, HostDef } from './group-tree.js';
 import type { Inventory, InventoryHost, RoleRef } from './types.js';
@@ -8,19 +8,22 @@ import { mergeVars, VarTable } from './variables.js';
  * Turns a checked, cycle-free group tree into hosts with merged variables,
  * connection and roles, and the group → hosts map.
  */
-export function resolveHosts(tree: GroupTree, extraVars: VarTable): Pick<Inventory, 'hosts' | 'groups'> {
+export function resolveHosts(tree: GroupTree, extraVars: VarTable, defaultPort: PortLookup = () => undefined): Pick<Inventory, 'hosts' | 'groups'> {
   const depths = groupDepths(tree);
   const closures = groupClosures(tree);
   const byPrecedence = (a: string, b: string): number => depths.get(a)! - depths.get(b)! || (a < b ? -1 : a > b ? 1 : 0);
   const direct = directGroups(tree);
   const hosts = [...tree.hosts.values()].map((host) => {
     const groups = [...new Set(direct.get(host.name)!.flatMap((g) => [...closures.get(g)!]))].sort(byPrecedence);
-    return resolveHost(tree, host, groups, extraVars);
+    return resolveHost(tree, host, groups, extraVars, defaultPort);
   });
   const groups: Record<string, string[]> = {};
   for (const name of tree.groups.keys()) groups[name] = hosts.filter((h) => h.groups.includes(name)).map((h) => h.name);
   return { hosts, groups };
 }
+
+/** The port the transport uses for an address when the inventory sets none (e.g. from ~/.ssh/config). */
+export type PortLookup = (address: string) => number | undefined;
 
 /** Host name → the groups that list it under `hosts` (every host is listed somewhere). */
 function directGroups(tree: GroupTree): Map<string, string[]> {
@@ -32,14 +35,16 @@ function directGroups(tree: GroupTree): Map<string, string[]> {
 }
 
 /** Variables lowest to highest: groups in precedence order ('all' first), host, extra vars. */
-function resolveHost(tree: GroupTree, host: HostDef, groups: string[], extraVars: VarTable): InventoryHost {
+function resolveHost(tree: GroupTree, host: HostDef, groups: string[], extraVars: VarTable, defaultPort: PortLookup): InventoryHost {
   const vars = new VarTable();
   for (const name of groups) mergeVars(vars, tree.groups.get(name)!.vars);
   mergeVars(vars, host.vars);
   mergeVars(vars, extraVars);
   const connection = connectionOf(host.name, vars);
-  // Defaults are made visible too, so roles can use every host's address and port.
-  vars.set('address', connection.address).set('port', connection.port).set('become', connection.become);
+  // Defaults are made visible too, so roles can use every host's address and port: the port the
+  // connection really uses (the firewall keeps it open), which ~/.ssh/config may set.
+  const port = connection.port ?? defaultPort(connection.address) ?? DEFAULT_PORT;
+  vars.set('address', connection.address).set('port', port).set('become', connection.become);
   return { name: host.name, connection, groups, roles: rolesOf(tree, groups), vars: Object.fromEntries(vars), varOrigins: Object.fromEntries(vars.origins) };
 }
 

@@ -4,8 +4,8 @@ import type { SourcePosition } from '../errors.js';
 export interface HostConnection {
   /** Host name or IP address to connect to (`address`/`ansible_host`; default: the inventory host name). */
   address: string;
-  /** SSH port (`port`/`ansible_port`; default 22). */
-  port: number;
+  /** SSH port (`port`/`ansible_port`) when the inventory sets it; else the transport's default (~/.ssh/config, then 22). */
+  port?: number;
   /** Remote login user (`user`/`ansible_user`); unset means the SSH default (~/.ssh/config, then the local user). */
   user?: string;
   /** Whether to run commands through sudo (`become`/`ansible_become`; default false). */

@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { globMatches } from './known-hosts.js';
 
 /** The ~/.ssh/config settings provision honours for one host. */
@@ -79,4 +81,15 @@ function hostMatches(patterns: string[], alias: string): boolean {
 
 function expandHome(path: string, home: string): string {
   return path.startsWith('~/') ? `${home}${path.slice(1)}` : path;
+}
+
+/** The user's ~/.ssh/config text, if there is one. */
+export function userSshConfigText(home = homedir()): string | undefined {
+  const file = join(home, '.ssh', 'config');
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+/** The Port ~/.ssh/config sets for a host alias or address, if any: what a connection uses when the inventory sets none. */
+export function sshConfigPort(alias: string, configText = userSshConfigText()): number | undefined {
+  return resolveSshConfig(parseSshConfig(configText ?? ''), alias).port;
 }

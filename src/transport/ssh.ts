@@ -2,8 +2,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NodeSSH } from 'node-ssh';
-import { fingerprint, knownHostsLine, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
-import { parseSshConfig, resolveSshConfig } from './ssh-config.js';
+import { appendedKnownHostsText, fingerprint, hostKeyAlgorithms, keyTypeOf, knownHostsLine, parseKnownHosts, recordedKeyTypes, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
+import { parseSshConfig, resolveSshConfig, userSshConfigText } from './ssh-config.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, type RunScriptOptions, type TransportStats } from './types.js';
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -47,12 +47,13 @@ function authMethods(user: string, keyFiles: string[]): unknown[] {
 
 /** Opens one SSH connection to a host for the whole run, verifying its host key. */
 export async function connect(target: ConnectTarget, options: ConnectOptions): Promise<Connection> {
-  const resolved = resolveTarget(target, readIfExists(join(homedir(), '.ssh', 'config')));
+  const resolved = resolveTarget(target, userSshConfigText());
   const auth = authMethods(resolved.user, resolved.keyFiles);
   if (auth.length === 0) {
     throw new UnreachableError(`no SSH key to log in with: set ssh_private_key_file, an IdentityFile in ~/.ssh/config, or start ssh-agent`);
   }
   let rejection: string | undefined;
+  const knownHosts = parseKnownHosts(readIfExists(resolved.knownHostsFile) ?? '');
   const ssh = new NodeSSH();
   try {
     await ssh.connect({
@@ -64,8 +65,9 @@ export async function connect(target: ConnectTarget, options: ConnectOptions): P
       readyTimeout: options.timeoutMs,
       keepaliveInterval: 5_000,
       keepaliveCountMax: 3,
+      algorithms: { serverHostKey: hostKeyAlgorithms(recordedKeyTypes(knownHosts, resolved.host, resolved.port)) },
       hostVerifier: (key: Buffer) => {
-        rejection = checkHostKey(resolved, key, options);
+        rejection = checkHostKey(resolved, knownHosts, key, options);
         return rejection === undefined;
       },
     });
@@ -77,22 +79,28 @@ export async function connect(target: ConnectTarget, options: ConnectOptions): P
 }
 
 /** Returns why the key is refused, or undefined to accept (recording a new key when allowed). */
-function checkHostKey(target: ResolvedTarget, key: Buffer, options: ConnectOptions): string | undefined {
-  const entries = parseKnownHosts(readIfExists(target.knownHostsFile) ?? '');
-  const verdict: HostKeyVerdict = verifyHostKey(entries, target.host, target.port, key);
-  const print = fingerprint(key);
-  if (verdict === 'known') return undefined;
-  if (verdict === 'unknown' && options.acceptNewHostKeys) {
-    mkdirSync(dirname(target.knownHostsFile), { recursive: true, mode: 0o700 });
-    appendFileSync(target.knownHostsFile, knownHostsLine(target.host, target.port, key), { mode: 0o600 });
-    options.onNotice?.(`trusted new host key ${print} for ${target.host}, recorded in ${target.knownHostsFile}`);
-    return undefined;
+function checkHostKey(target: ResolvedTarget, entries: KnownHostEntry[], key: Buffer, options: ConnectOptions): string | undefined {
+  const verdict = verifyHostKey(entries, target.host, target.port, key);
+  const print = `${keyTypeOf(key)} ${fingerprint(key)}`;
+  const file = target.knownHostsFile;
+  switch (verdict) {
+    case 'known':
+      return undefined;
+    case 'unknown':
+      if (!options.acceptNewHostKeys) return `host key for ${target.host} is not known (${print}); check it, then run again with --accept-new-host-keys or add it to ${file}`;
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      appendFileSync(file, appendedKnownHostsText(readIfExists(file), knownHostsLine(target.host, target.port, key)), { mode: 0o600 });
+      options.onNotice?.(`trusted new host key ${print} for ${target.host}, recorded in ${file}`);
+      return undefined;
+    case 'other-type': {
+      const recorded = recordedKeyTypes(entries, target.host, target.port).join(', ');
+      return `host key for ${target.host} is not verified: ${file} records its ${recorded} key, but the host no longer offers that type and shows ${print} instead; refusing to connect (check this key with the host's administrator, then add it to ${file} beside the recorded one)`;
+    }
+    case 'revoked':
+      return `host key for ${target.host} (${print}) is marked @revoked in ${file}`;
+    case 'changed':
+      return `HOST KEY CHANGED for ${target.host}: it now offers ${print}, which does not match the key recorded in ${file}; refusing to connect (someone may be intercepting; if the host was reinstalled, check its new key with its administrator before recording it)`;
   }
-  if (verdict === 'unknown') {
-    return `host key for ${target.host} is not known (fingerprint ${print}); check it, then run again with --accept-new-host-keys or add it to ${target.knownHostsFile}`;
-  }
-  if (verdict === 'revoked') return `host key for ${target.host} (${print}) is marked @revoked in ${target.knownHostsFile}`;
-  return `HOST KEY CHANGED for ${target.host}: it now offers ${print}, which does not match ${target.knownHostsFile}; refusing to connect (someone may be intercepting, or the host was reinstalled: remove the old line if you are sure)`;
 }
 
 function describeConnectError(err: unknown, target: ResolvedTarget): string {
