@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
 import type { Change } from '../resources/types.js';
 import { redact } from '../secrets.js';
-import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions } from './args.js';
+import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type VaultCliOptions } from './args.js';
 import { HELP } from './help.js';
 
 /** Exit codes, as documented in --help. */
@@ -37,6 +37,10 @@ export async function main(argv: string[]): Promise<number> {
         return await promote(command.options);
       case 'renew':
         return await renew(command.options);
+      case 'inventory':
+        return await showInventory(command.options);
+      case 'vault-encrypt-string':
+        return await encryptString(command.options);
     }
   } catch (err) {
     if (err instanceof UserError) {
@@ -64,14 +68,69 @@ function interruptible(): { signal: AbortSignal; done: () => void } {
   return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };
 }
 
-/** Loads the inventory and selects hosts: every user error surfaces here, before any connection. */
-async function selectedHosts(options: HostOptions) {
-  const [{ loadInventory, parseExtraVars, selectHosts }, { sshConfigPort, userSshConfigText }] = await Promise.all([import('../inventory/index.js'), import('../transport/ssh-config.js')]);
+/** Loads the inventory sources with the run's vault passwords and -e values. */
+async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions) {
+  const [{ loadInventory, parseExtraVars }, { sshConfigPort, userSshConfigText }, { readVaultPasswords }] = await Promise.all([
+    import('../inventory/index.js'),
+    import('../transport/ssh-config.js'),
+    import('../vault/passwords.js'),
+  ]);
   // One read of ~/.ssh/config for every host's port, rather than one per host.
   const sshConfig = userSshConfigText();
-  const inventory = loadInventory(options.inventory, { extraVars: parseExtraVars(options.extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig) });
-  const { expandLimit } = await import('./retry.js');
-  return { inventory, hosts: selectHosts(inventory, expandLimit(options.limit)) };
+  return loadInventory(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+}
+
+/**
+ * Loads the inventory and selects hosts: every user error surfaces here, before any connection,
+ * including those of the selected hosts' connection variables (a vaulted password without its
+ * vault password, a template that does not render). Other hosts' values are never read.
+ */
+async function selectedHosts(options: HostOptions) {
+  const [inventory, { selectHosts }, { expandLimit }, { UserErrors: Errors }] = await Promise.all([
+    loadSources(options.inventories, options.extraVars, options.vault),
+    import('../inventory/index.js'),
+    import('./retry.js'),
+    import('../errors.js'),
+  ]);
+  const hosts = selectHosts(inventory, expandLimit(options.limit));
+  const problems: UserError[] = [];
+  for (const host of hosts) {
+    try {
+      void host.connection;
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      problems.push(err);
+    }
+  }
+  if (problems.length === 1) throw problems[0]!;
+  if (problems.length > 1) throw new Errors(problems);
+  return { inventory, hosts };
+}
+
+/** `provision inventory`: what ansible-inventory prints for the same sources; contacts no host. */
+async function showInventory(options: InventoryCliOptions): Promise<number> {
+  const [inventory, output] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js')]);
+  const show = options.show;
+  const text = show.kind === 'list' ? output.inventoryList(inventory) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host);
+  write(`${text}\n`);
+  return EXIT.ok;
+}
+
+/** `provision vault encrypt-string`: the value from stdin, encrypted as ansible-vault encrypt_string does. */
+async function encryptString(options: EncryptStringOptions): Promise<number> {
+  const [{ readVaultPasswords }, { encryptVault }] = await Promise.all([import('../vault/passwords.js'), import('../vault/vault.js')]);
+  const keyring = readVaultPasswords(options.vault);
+  const key = keyring.passwords[0];
+  if (!key) throw new UserError('vault encrypt-string needs a vault password: pass --vault-id LABEL@FILE or --vault-password-file FILE (or set ANSIBLE_VAULT_PASSWORD_FILE)');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // A value typed or piped with a final line break: the break is not part of it.
+  const value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (value === '') throw new UserError('vault encrypt-string: nothing on standard input: pipe the value to encrypt in');
+  const text = encryptVault(Buffer.from(value, 'utf8'), key.password, key.id);
+  const indented = text.trimEnd().split('\n').map((line) => `          ${line}`).join('\n');
+  write(options.name === undefined ? `!vault |\n${indented}\n` : `${options.name}: !vault |\n${indented}\n`);
+  return EXIT.ok;
 }
 
 function connectOptions(options: HostOptions) {

@@ -2,8 +2,11 @@ import { isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
 import type { SourcePosition } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
-import { secretFromEnv, SECRET_KEY, type Env } from './secret-ref.js';
-import type { YamlSource } from '../yaml/yaml-source.js';
+import { SECRET_KEY, secretRefProblem, type Env } from './secret-ref.js';
+import { SecretRefValue, VaultValue } from './deferred.js';
+import type { VaultKeyring } from '../vault/passwords.js';
+import { VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
+import { parseVaultText, VaultFormatError } from '../vault/vault.js';
 
 /** What reading values from a YAML file needs. */
 export interface ReadContext {
@@ -13,6 +16,8 @@ export interface ReadContext {
   env: Env;
   /** Where problems go. */
   errors: ErrorList;
+  /** The run's vault passwords, for `!vault` values. */
+  vault: VaultKeyring;
 }
 
 /** Whether a node is missing or an empty value (`key:` with nothing after it). */
@@ -43,13 +48,29 @@ export function keyOf(pair: Pair, path: string, fallback: SourcePosition, ctx: R
   return name;
 }
 
-/** A node as a plain value: scalars, lists and mappings, with `{ secret: ENV_NAME }` read into a Secret. */
+/**
+ * A node as a plain value: scalars, lists and mappings; `{ secret: ENV_NAME }`
+ * and `!vault` values become deferred values, read only when used.
+ */
 export function valueOf(node: unknown, path: string, fallback: SourcePosition, ctx: ReadContext): unknown {
   const value = ctx.source.resolve(node);
   const at = ctx.source.positionOf(value, fallback);
   if (isSeq(value)) return value.items.map((item, i) => valueOf(item, `${path}[${i}]`, at, ctx));
   if (isMap(value)) return isSecretMapping(value, ctx) ? secretOf(value, path, at, ctx) : mappingOf(value, path, at, ctx);
+  if (isScalar(value) && value.tag === VAULT_TAG) return vaultOf(String(value.value), path, at, ctx);
   return isScalar(value) ? value.value : null;
+}
+
+/** A `!vault` value; its envelope is checked now (a damaged one is an error even when unused), its content when used. */
+function vaultOf(text: string, path: string, at: SourcePosition, ctx: ReadContext): unknown {
+  try {
+    parseVaultText(text);
+  } catch (err) {
+    if (!(err instanceof VaultFormatError)) throw err;
+    ctx.errors.add(`${path}: malformed !vault value: ${err.message}`, at);
+    return undefined;
+  }
+  return new VaultValue(text, ctx.vault, path, at);
 }
 
 function mappingOf(map: YAMLMap, path: string, at: SourcePosition, ctx: ReadContext): Record<string, unknown> {
@@ -68,11 +89,15 @@ function isSecretMapping(map: YAMLMap, ctx: ReadContext): boolean {
   return isScalar(key) && key.value === SECRET_KEY;
 }
 
+/** `{ secret: ... }`: read when used, and reported then at where the reference is written. */
 function secretOf(map: YAMLMap, path: string, at: SourcePosition, ctx: ReadContext): unknown {
   const pair = map.items[0]!;
-  const envNameAt = ctx.source.positionOf(pair.value, at);
-  const result = secretFromEnv(valueOf(pair.value, `${path}.${SECRET_KEY}`, envNameAt, ctx), ctx.env);
-  if ('secret' in result) return result.secret;
-  ctx.errors.add(`${path}: ${result.problem}`, envNameAt);
-  return undefined;
+  const specAt = ctx.source.positionOf(pair.value, at);
+  const spec = valueOf(pair.value, `${path}.${SECRET_KEY}`, specAt, ctx);
+  const problem = secretRefProblem(spec);
+  if (problem !== undefined) {
+    ctx.errors.add(`${path}: ${problem}`, specAt);
+    return undefined;
+  }
+  return new SecretRefValue(spec, ctx.env, path, specAt);
 }
