@@ -164,9 +164,10 @@ function jumpOf(args: string | undefined): JumpHost | undefined {
   return 'jump' in proxy && proxy.jump !== undefined ? parseJumpHost(proxy.jump) : undefined;
 }
 
-/** Names of every connection variable, canonical and aliases. */
-export function connectionVarNames(): string[] {
-  return [...BY_NAME.keys()];
+/** The other names (Ansible's) of a connection variable's canonical name; none for other variables. */
+export function connectionAliases(name: string): readonly string[] {
+  const spec = BY_NAME.get(name);
+  return spec && spec.name === name ? spec.aliases : [];
 }
 
 /** The canonical name of a connection variable name, or the name itself. */

@@ -36,10 +36,12 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const tree = new GroupTree();
   const varsDirs = readInventorySources(list, tree, { env, errors, vault });
   tree.reconcile();
+  const before = errors.count;
   checkCycles(tree, errors);
+  // Precedence needs a tree without loops; every other problem is reported with the variables' own.
+  if (errors.count > before) errors.throwIfAny();
   checkNameClashes(tree, errors);
   const extraVars = checkExtraVars(options.extraVars ?? {}, env, errors);
-  errors.throwIfAny();
   const resolved = resolveHosts(tree, { varsDirs, varsFiles: new VarsFiles({ env, vault, errors }, errors), extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
   const first = list[0]!;

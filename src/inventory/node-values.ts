@@ -40,12 +40,35 @@ export function keyOf(pair: Pair, path: string, fallback: SourcePosition, ctx: R
     ctx.errors.add(`${path}: expected a plain key (a name), got ${describeNode(key)}`, at);
     return undefined;
   }
-  const name = String(key.value);
-  if (name === '<<') {
-    ctx.errors.add(`${path}.<<: YAML merge keys are not supported: expected plain keys (use group vars to share values)`, at);
+  if (typeof key.value === 'symbol' || key.value === '<<') {
+    ctx.errors.add(`${path}.<<: a YAML merge key here is not supported: expected it only in variables (host variables, vars:, vars files)`, at);
     return undefined;
   }
-  return name;
+  return String(key.value);
+}
+
+/**
+ * A mapping's pairs with YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`)
+ * expanded as PyYAML does: merged pairs first (an earlier mapping of a list
+ * winning over a later one), so the mapping's own keys win over them.
+ */
+export function mappingPairs(map: YAMLMap, ctx: ReadContext): Pair[] {
+  const merged: Pair[] = [];
+  const own: Pair[] = [];
+  for (const pair of map.items) {
+    const key = ctx.source.resolve(pair.key);
+    if (!isScalar(key) || typeof key.value !== 'symbol') {
+      own.push(pair);
+      continue;
+    }
+    const value = ctx.source.resolve(pair.value);
+    const sources = isSeq(value) ? value.items.map((item) => ctx.source.resolve(item)) : [value];
+    for (const source of sources.reverse()) {
+      if (isMap(source)) merged.push(...mappingPairs(source, ctx));
+      else ctx.errors.add(`<<: expected a mapping (or a list of mappings) to merge, got ${describeNode(source)}`, ctx.source.positionOf(pair.key, ctx.source.positionAt(0)));
+    }
+  }
+  return [...merged, ...own];
 }
 
 /**
@@ -75,7 +98,7 @@ function vaultOf(text: string, path: string, at: SourcePosition, ctx: ReadContex
 
 function mappingOf(map: YAMLMap, path: string, at: SourcePosition, ctx: ReadContext): Record<string, unknown> {
   const entries: [string, unknown][] = [];
-  for (const pair of map.items) {
+  for (const pair of mappingPairs(map, ctx)) {
     const key = keyOf(pair, path, at, ctx);
     if (key !== undefined) entries.push([key, valueOf(pair.value, `${path}.${key}`, ctx.source.positionOf(pair.key, at), ctx)]);
   }

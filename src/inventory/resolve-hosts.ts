@@ -13,6 +13,8 @@ import { JinjaError, renderJinja } from '../template/jinja.js';
 import { lazyContext } from '../template/lazy-context.js';
 import path from 'node:path';
 
+const GROUP_PRIORITY = 'ansible_group_priority';
+
 /** The port the transport uses for an address when the inventory sets none (e.g. from ~/.ssh/config). */
 export type PortLookup = (address: string) => number | undefined;
 
@@ -33,6 +35,8 @@ export interface ResolveContext {
 /** One layer of a host's variables, lowest precedence first; a vars file that cannot be decrypted yet is `locked`. */
 interface Scope {
   vars: WrittenVars;
+  /** A group's inventory vars: ansible_group_priority there ranks the group and is no variable (Ansible's Group.set_variable). */
+  group?: boolean;
   locked?: { file: string; problem: string };
 }
 
@@ -52,11 +56,11 @@ export function resolveHosts(tree: GroupTree, ctx: ResolveContext): Pick<Invento
     depths.get(a)! - depths.get(b)! || priorities.get(a)! - priorities.get(b)! || (a < b ? -1 : a > b ? 1 : 0);
   const direct = directGroups(tree);
   const tables = new WeakMap<WrittenVars, VarTable>();
-  const tableOf = (vars: WrittenVars): VarTable => {
-    let table = tables.get(vars);
+  const tableOf = (scope: Scope): VarTable => {
+    let table = tables.get(scope.vars);
     if (!table) {
-      table = readVariables([...vars.values()], ctx.errors);
-      tables.set(vars, table);
+      table = readVariables([...scope.vars.values()].filter((v) => !(scope.group && v.name === GROUP_PRIORITY)), ctx.errors);
+      tables.set(scope.vars, table);
     }
     return table;
   };
@@ -73,7 +77,7 @@ export function resolveHosts(tree: GroupTree, ctx: ResolveContext): Pick<Invento
 function groupPriorities(tree: GroupTree, errors: ErrorList): Map<string, number> {
   const priorities = new Map<string, number>();
   for (const group of tree.groups.values()) {
-    const written = group.vars.get('ansible_group_priority');
+    const written = group.vars.get(GROUP_PRIORITY);
     let priority = 1;
     if (written !== undefined) {
       const value = typeof written.value === 'string' && /^[-+]?\d+$/.test(written.value.trim()) ? Number(written.value) : written.value;
@@ -102,8 +106,8 @@ function scopesOf(tree: GroupTree, host: HostDef, groups: string[], ctx: Resolve
     });
   const others = groups.filter((g) => g !== ALL);
   return [
-    { vars: tree.groups.get(ALL)!.vars },
-    ...others.map((g) => ({ vars: tree.groups.get(g)!.vars })),
+    { vars: tree.groups.get(ALL)!.vars, group: true },
+    ...others.map((g) => ({ vars: tree.groups.get(g)!.vars, group: true })),
     ...files('group_vars', ALL),
     ...others.flatMap((g) => files('group_vars', g)),
     { vars: host.vars },
@@ -111,12 +115,12 @@ function scopesOf(tree: GroupTree, host: HostDef, groups: string[], ctx: Resolve
   ];
 }
 
-function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: Scope[], tableOf: (vars: WrittenVars) => VarTable, ctx: ResolveContext): InventoryHost {
+function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: Scope[], tableOf: (scope: Scope) => VarTable, ctx: ResolveContext): InventoryHost {
   const vars = new VarTable();
   const ansibleVars: Record<string, unknown> = {};
   for (const scope of scopes) {
-    mergeVars(vars, tableOf(scope.vars));
-    for (const [name, written] of scope.vars) ansibleVars[name] = written.value;
+    mergeVars(vars, tableOf(scope));
+    for (const [name, written] of scope.vars) if (!(scope.group && name === GROUP_PRIORITY)) ansibleVars[name] = written.value;
   }
   mergeVars(vars, ctx.extraVars);
   for (const [name, value] of ctx.extraVars) ansibleVars[name] = value;

@@ -56,11 +56,11 @@ function readDirectory(dir: string, tree: GroupTree, ctx: Omit<ReadContext, 'sou
  */
 function readInventoryFile(file: string, tree: GroupTree, ctx: Omit<ReadContext, 'source'>): void {
   const text = readTextFile(file, 'inventory');
-  if (text.startsWith('#!')) {
-    throw new UserError(`inventory '${file}' is a script (it starts with #!): provision reads static inventories (YAML or INI), it does not run inventory scripts or plugins`);
-  }
   const dir = path.dirname(path.resolve(file));
   const ext = path.extname(file);
+  if (!YAML_EXTENSIONS.includes(ext) && text.startsWith('#!')) {
+    throw new UserError(`inventory '${file}' is a script (it starts with #!): provision reads static inventories (YAML or INI), it does not run inventory scripts or plugins`);
+  }
   if (YAML_EXTENSIONS.includes(ext)) {
     readYamlInventory({ ...ctx, source: parseYaml(text, file, 'ansible') }, tree, dir);
     return;

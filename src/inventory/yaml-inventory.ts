@@ -3,7 +3,7 @@ import type { SourcePosition } from '../errors.js';
 import { closest, editDistance } from '../suggest.js';
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
 import type { GroupDef, GroupTree, WrittenVars } from './model.js';
-import { describeNode, isEmptyNode, keyOf, valueOf, type ReadContext } from './node-values.js';
+import { describeNode, isEmptyNode, keyOf, mappingPairs, valueOf, type ReadContext } from './node-values.js';
 import { ALL, GROUP_KEYS, isRoleName, nameProblem } from './names.js';
 
 const EXPECTED_GROUP_KEYS = `${GROUP_KEYS.slice(0, -1).join(', ')} or ${GROUP_KEYS.at(-1)}`;
@@ -192,7 +192,7 @@ export function readVarsMapping(ctx: ReadContext, into: WrittenVars, node: unkno
     errors.add(`${path}: expected a mapping of variables, got ${describeNode(value)}`, source.positionOf(value, at));
     return;
   }
-  for (const pair of value.items) {
+  for (const pair of mappingPairs(value, ctx)) {
     const name = keyOf(pair, path, at, ctx);
     if (name === undefined) continue;
     const keyPosition = source.positionOf(pair.key, at);

@@ -6,7 +6,9 @@ import { resourceTypes } from '../resources/index.js';
 import { ArgError, type AnyResourceType } from '../resources/types.js';
 import { checkVariables } from './checks.js';
 import { loadRole, type Declaration, type Role } from './load.js';
-import { isTruthy, renderText, renderValue, resolveVariables, saveTemplateCache, type TemplateContext } from './render.js';
+import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, type TemplateContext, type VariableSource } from './render.js';
+import { connectionAliases } from '../inventory/connection-vars.js';
+import { extendContext, lazyContext } from '../template/lazy-context.js';
 
 /** One resource of a host's plan: validated, rendered, ready to probe. */
 export interface PlannedResource {
@@ -54,7 +56,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       errors.set(e.format(), e);
     }
   };
-  const hostvars = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.vars]));
+  const hostvars = hostvarsOf(inventory);
   const plans: HostPlan[] = [];
   for (const host of hosts) {
     const plan: HostPlan = { host, resources: [], handlers: new Map() };
@@ -63,26 +65,24 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       roles.set(name, role);
       return role;
     }, collect);
-    // Role defaults are shared by the host's roles (a later role's default wins), so one role can read what another declares, e.g. the ports it needs.
-    const defaults = Object.assign({}, ...hostRoles.map((r) => r.defaults)) as Record<string, unknown>;
-    // Variables are resolved once per host: they are the same for each of its roles.
-    let base: TemplateContext;
+    // Variables are computed once per host, when first used: they are the same for each of its roles.
+    const base = hostContext(variablesOf(host, hostRoles), { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+    // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
+    let badValues: UserError[];
     try {
-      base = resolveVariables({ ...defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars }, hostRoles[0] ?? { name: '', dir: inventory.dir }, host.name);
+      badValues = hostRoles.flatMap((role) => checkVariables(role, base, host));
     } catch (err) {
       collect(err);
       plans.push(plan);
       continue;
     }
-    // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
-    const badValues = hostRoles.flatMap((role) => checkVariables(role, base, host));
     if (badValues.length > 0) {
       badValues.forEach(collect);
       plans.push(plan);
       continue;
     }
     for (const role of hostRoles) {
-      const context: TemplateContext = { ...base, role_name: role.name };
+      const context: TemplateContext = extendContext(base, { role_name: role.name });
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {
@@ -115,6 +115,36 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
   saveTemplateCache();
   if (errors.size) throw new UserErrors([...errors.values()]);
   return plans;
+}
+
+/**
+ * A host's variables and where each comes from: role defaults (shared by the
+ * host's roles, a later role's default winning, so one role can read what
+ * another declares, e.g. the ports it needs), then the inventory's, under
+ * their canonical names and Ansible's (ansible_host and address alike).
+ */
+function variablesOf(host: InventoryHost, roles: Role[]): Map<string, VariableSource> {
+  const variables = new Map<string, VariableSource>();
+  for (const role of roles) {
+    const origin = { path: `role ${role.name} default`, position: { file: join(role.dir, 'defaults.yaml'), line: 1, col: 1 } };
+    for (const [name, value] of Object.entries(role.defaults)) variables.set(name, { value, origin: { ...origin, path: `${origin.path} ${name}` }, jinja: false });
+  }
+  for (const [name, value] of Object.entries(host.vars)) {
+    const origin = host.varOrigins?.[name] ?? { path: name };
+    const source = { value, origin, jinja: true };
+    variables.set(name, source);
+    for (const alias of connectionAliases(name)) if (!variables.has(alias)) variables.set(alias, source);
+  }
+  return variables;
+}
+
+/** `hostvars`: every host's inventory variables, each host's computed only when a template reads it. */
+function hostvarsOf(inventory: Inventory): Record<string, unknown> {
+  const byHost = new Map(inventory.hosts.map((h) => [h.name, h]));
+  return lazyContext(
+    inventory.hosts.map((h) => [h.name, h] as const),
+    (name) => hostContext(variablesOf(byHost.get(name)!, []), { inventory_hostname: name }, name),
+  );
 }
 
 /**
