@@ -152,7 +152,7 @@ async function plansOf(options: HostOptions & { rolesPaths: string[]; tags: stri
 
 async function apply(options: ApplyOptions): Promise<number> {
   const { hosts, plans, control } = await plansOf(options);
-  const [{ runPlans }, { connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/ssh.js'), import('./reporters.js')]);
+  const [{ runPlans }, { openConnection: connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/connect.js'), import('./reporters.js')]);
   const reporterOptions = { check: options.check, diff: options.diff, hosts: hosts.map((h) => h.name), write };
   const reporter = options.json
     ? new reporters.JsonReporter(reporterOptions)
@@ -191,7 +191,7 @@ async function apply(options: ApplyOptions): Promise<number> {
 
 async function exec(options: ExecOptions): Promise<number> {
   const { hosts } = await selectedHosts(options);
-  const [{ execOnHosts }, { connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/ssh.js')]);
+  const [{ execOnHosts }, { openConnection: connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/connect.js')]);
   const outcomes = await execOnHosts(hosts, options.command, {
     forks: options.forks,
     connect: connectOptions(options),
@@ -207,7 +207,7 @@ async function exec(options: ExecOptions): Promise<number> {
 
 async function promote(options: PromoteCliOptions): Promise<number> {
   const { inventory } = await selectedHosts(options);
-  const [{ promotionPair, promoteReplica }, { connect }, { editHostVars }] = await Promise.all([import('../engine/promote.js'), import('../transport/ssh.js'), import('../inventory/edit.js')]);
+  const [{ promotionPair, promoteReplica }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/promote.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
   const { replica, primary } = promotionPair(inventory, options.host);
   await promoteReplica(replica, primary, { force: options.force, catchUpSeconds: 60, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${redact(line)}\n`) });
   const edits = [
@@ -240,10 +240,10 @@ async function renew(options: RenewOptions): Promise<number> {
     return EXIT.ok;
   }
   const { plans, control } = await plansOf({ ...options, rolesPaths: [], tags: [] });
-  const [{ certificate, forced }, { runPlans }, { connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
+  const [{ certificate, forced }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
     import('../resources/certificate.js'),
     import('../engine/run.js'),
-    import('../transport/ssh.js'),
+    import('../transport/connect.js'),
     import('../acme/state.js'),
     import('../acme/renew-report.js'),
   ]);

@@ -2,8 +2,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { Secret } from '../secrets.js';
 import { editDistance } from '../suggest.js';
-import { parseJumpHost, proxyFromSshArgs } from './ssh-args.js';
-import type { HostConnection, JumpHost } from './types.js';
+import { proxyFromSshArgs } from './ssh-args.js';
+import type { HostConnection } from './types.js';
 
 /** The SSH port when none is set. */
 export const DEFAULT_PORT = 22;
@@ -158,10 +158,10 @@ export function connectionOf(hostName: string, vars: ReadonlyMap<string, unknown
 }
 
 /** The jump host that ssh options name (`-J`, ProxyJump, or ProxyCommand `ssh -W %h:%p`), if any. */
-function jumpOf(args: string | undefined): JumpHost | undefined {
+function jumpOf(args: string | undefined): string | undefined {
   if (args === undefined) return undefined;
   const proxy = proxyFromSshArgs(args);
-  return 'jump' in proxy && proxy.jump !== undefined ? parseJumpHost(proxy.jump) : undefined;
+  return 'jump' in proxy ? proxy.jump : undefined;
 }
 
 /** The other names (Ansible's) of a connection variable's canonical name; none for other variables. */

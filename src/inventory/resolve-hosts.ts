@@ -5,7 +5,7 @@ import { resolveDeferred } from './deferred.js';
 import { describeValue } from './describe-value.js';
 import { groupClosures, groupDepths } from './group-graph.js';
 import type { GroupTree, HostDef, WrittenVars } from './model.js';
-import { ALL } from './names.js';
+import { ALL, isRoleName } from './names.js';
 import type { HostConnection, Inventory, InventoryHost, RoleRef } from './types.js';
 import { mergeVars, readVariables, VarTable, isDeferredConnectionValue } from './variables.js';
 import { findVarsFiles, type VarsFiles } from './vars-files.js';
@@ -14,6 +14,8 @@ import { lazyContext } from '../template/lazy-context.js';
 import path from 'node:path';
 
 const GROUP_PRIORITY = 'ansible_group_priority';
+/** The variable that names a host's roles in an Ansible inventory. */
+export const ROLES_VARIABLE = 'provision_roles';
 
 /** The port the transport uses for an address when the inventory sets none (e.g. from ~/.ssh/config). */
 export type PortLookup = (address: string) => number | undefined;
@@ -135,7 +137,7 @@ function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: S
   const resolved: InventoryHost = {
     name: host.name,
     groups,
-    roles: rolesOf(tree, groups),
+    roles: [...rolesOf(tree, groups), ...rolesFromVariable(host, vars, ctx.errors)].filter((r, i, all) => all.findIndex((o) => o.name === r.name) === i),
     vars: Object.fromEntries(vars),
     varOrigins: Object.fromEntries(vars.origins),
     ansibleVars,
@@ -186,6 +188,24 @@ export function renderInventoryValue(name: string, value: unknown, context: Reco
     if (err instanceof JinjaError) throw new UserError(`${origin?.path ?? name}: ${err.message}`, origin?.position as SourcePosition | undefined);
     throw err;
   }
+}
+
+/**
+ * `provision_roles: [nginx, app]`: the roles a host gets from a variable, so an
+ * Ansible inventory (INI, group_vars/) says what its hosts are without
+ * provision's `roles:` key, and still loads unchanged in Ansible.
+ */
+function rolesFromVariable(host: HostDef, vars: VarTable, errors: ErrorList): RoleRef[] {
+  const value = vars.get(ROLES_VARIABLE);
+  if (value === undefined || value === null) return [];
+  const origin = vars.origins.get(ROLES_VARIABLE);
+  const position = origin?.position ?? host.position;
+  const names = typeof value === 'string' ? value.split(',').map((n) => n.trim()).filter(Boolean) : value;
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string' && isRoleName(n))) {
+    errors.add(`${origin?.path ?? ROLES_VARIABLE}: expected a list of role names (letters, digits, _ . -), got ${describeValue(value)}`, position);
+    return [];
+  }
+  return names.map((name) => ({ name: name as string, position }));
 }
 
 /** Union of the groups' roles in precedence order; the first mention of a role is kept. */

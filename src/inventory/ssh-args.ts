@@ -5,7 +5,6 @@
  * do not apply (provision verifies host keys itself, always). Pure.
  */
 import { shellWords } from './ini-inventory.js';
-import type { JumpHost } from './types.js';
 
 /** The jump host the options name (`[user@]host[:port]`), or why they cannot be followed. */
 export function proxyFromSshArgs(args: string): { jump?: string } | { problem: string } {
@@ -55,16 +54,4 @@ function jumpOfProxyCommand(command: string): { jump: string } | { problem: stri
   if (!host) return unsupported;
   const withUser = user && !host.includes('@') ? `${user}@${host}` : host;
   return { jump: port ? `${withUser}:${port}` : withUser };
-}
-
-/** `[user@]host[:port]` as a jump host. */
-export function parseJumpHost(spec: string): JumpHost {
-  const at = spec.lastIndexOf('@');
-  const user = at >= 0 ? spec.slice(0, at) : undefined;
-  const rest = at >= 0 ? spec.slice(at + 1) : spec;
-  const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(rest);
-  const jump: JumpHost = { address: m?.[1] ?? rest };
-  if (user) jump.user = user;
-  if (m?.[2]) jump.port = Number(m[2]);
-  return jump;
 }

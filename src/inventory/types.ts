@@ -2,16 +2,6 @@ import type { SourcePosition } from '../errors.js';
 import type { Secret } from '../secrets.js';
 import type { GroupTree } from './model.js';
 
-/** A jump host (ProxyJump): `[user@]host[:port]`. */
-export interface JumpHost {
-  /** Address or ~/.ssh/config alias. */
-  address: string;
-  /** Login user, when given. */
-  user?: string;
-  /** SSH port, when given. */
-  port?: number;
-}
-
 /** How to reach a host, resolved from its merged variables. */
 export interface HostConnection {
   /** `ssh` (default), or `local`: run on the control node itself (`ansible_connection: local`). */
@@ -32,8 +22,8 @@ export interface HostConnection {
   becomeUser?: string;
   /** sudo's password (`become_password`/`ansible_become_password`); without it sudo must not ask. */
   becomePassword?: Secret;
-  /** Jump host from `ssh_common_args`/`ansible_ssh_common_args` (`-J`, ProxyJump, ProxyCommand `ssh -W`). */
-  jump?: JumpHost;
+  /** Jump host, `[user@]host[:port]`, from `ssh_common_args`/`ansible_ssh_common_args` (`-J`, ProxyJump, ProxyCommand `ssh -W`). */
+  jump?: string;
 }
 
 /** A role named in the inventory, with where it was named so a missing role can be reported there. */
