@@ -12,6 +12,19 @@ describe('cronLine', () => {
     expect(cronLine(command, () => r)).toBe(`${schedule} /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/my site/site.yaml'`);
   });
 
+  it('names the environment the job needs (the age key of SOPS files), quoted', () => {
+    const line = cronLine({ ...command, env: { SOPS_AGE_KEY_FILE: '/home/op/.config/sops/age/keys.txt' } }, () => 0);
+    expect(line).toBe(`0 0,12 * * * SOPS_AGE_KEY_FILE=/home/op/.config/sops/age/keys.txt /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/my site/site.yaml'`);
+    const spaced = cronLine({ ...command, env: { SOPS_AGE_SSH_PRIVATE_KEY_FILE: "/keys/op's key" } }, () => 0);
+    expect(spaced).toContain(`SOPS_AGE_SSH_PRIVATE_KEY_FILE='/keys/op'\\''s key' /usr/bin/node`);
+  });
+
+  it('escapes % for cron (which makes an unescaped one a newline)', () => {
+    const line = cronLine({ ...command, inventory: '/srv/100%/site.yaml', env: { SOPS_AGE_KEY_FILE: '/k/50%.txt' } }, () => 0);
+    expect(line).toBe('0 0,12 * * * SOPS_AGE_KEY_FILE=/k/50\\%.txt /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet /srv/100\\%/site.yaml');
+    expect(() => cronLine({ ...command, inventory: '/srv/a\\%b.yaml' })).toThrow(/cannot write a crontab line/);
+  });
+
   it('draws a different time for different users', () => {
     const seen = new Set(Array.from({ length: 20 }, () => cronLine(command).split(' ').slice(0, 2).join(' ')));
     expect(seen.size).toBeGreaterThan(1);

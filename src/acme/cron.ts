@@ -1,4 +1,5 @@
 /** `provision renew --print-cron`: a crontab line running renew twice a day. */
+import { UserError } from '../errors.js';
 import { quote } from '../shell/quote.js';
 
 /** What the cron line runs. */
@@ -9,6 +10,8 @@ export interface CronCommand {
   script: string;
   /** Absolute path of the inventory. */
   inventory: string;
+  /** Environment the job needs that cron does not give it (where the age key of the inventory's SOPS files is). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -19,6 +22,9 @@ export interface CronCommand {
 export function cronLine(command: CronCommand, random: () => number = Math.random): string {
   const minute = Math.floor(random() * 60);
   const hour = Math.floor(random() * 12);
-  const run = [command.node, command.script, 'renew', '--quiet', command.inventory].map((w) => quote(w)).join(' ');
-  return `${minute} ${hour},${hour + 12} * * * ${run}`;
+  const assignments = Object.entries(command.env ?? {}).map(([name, value]) => `${name}=${quote(value)}`);
+  const run = [...assignments, ...[command.node, command.script, 'renew', '--quiet', command.inventory].map((w) => quote(w))].join(' ');
+  // cron turns an unescaped % in the command into a newline, and \% into %; a \ before it cannot be written.
+  if (run.includes('\\%')) throw new UserError(`cannot write a crontab line for a path holding "\\%": ${run}`);
+  return `${minute} ${hour},${hour + 12} * * * ${run.replace(/%/g, '\\%')}`;
 }

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
 import type { Change } from '../resources/types.js';
+import type { SerialSpec } from '../roles/rolling.js';
 import { redact } from '../secrets.js';
 import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type VaultCliOptions } from './args.js';
 import { HELP } from './help.js';
@@ -37,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
         return await promote(command.options);
       case 'renew':
         return await renew(command.options);
+      case 'secrets': {
+        const { secretsCommand } = await import('./secrets.js');
+        return await secretsCommand(command.options, { out: write, err: (text) => process.stderr.write(text), env: process.env });
+      }
       case 'inventory':
         return await showInventory(command.options);
       case 'vault-encrypt-string':
@@ -70,14 +75,14 @@ function interruptible(): { signal: AbortSignal; done: () => void } {
 
 /** Loads the inventory sources with the run's vault passwords and -e values. */
 async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions) {
-  const [{ loadInventory, parseExtraVars }, { sshConfigPort, userSshConfigText }, { readVaultPasswords }] = await Promise.all([
+  const [{ loadInventoryWithSecrets, parseExtraVars }, { sshConfigPort, userSshConfigText }, { readVaultPasswords }] = await Promise.all([
     import('../inventory/index.js'),
     import('../transport/ssh-config.js'),
     import('../vault/passwords.js'),
   ]);
   // One read of ~/.ssh/config for every host's port, rather than one per host.
   const sshConfig = userSshConfigText();
-  return loadInventory(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+  return loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
 }
 
 /**
@@ -138,20 +143,24 @@ function connectOptions(options: HostOptions) {
 }
 
 /** Every selected host's plan, and what control-node steps (certificates) need: all user errors surface before any connection. */
-async function plansOf(options: HostOptions & { rolesPaths: string[]; tags: string[] }) {
+async function plansOf(options: HostOptions & { rolesPaths: string[]; tags: string[]; serial?: SerialSpec }) {
   const { inventory, hosts } = await selectedHosts(options);
-  const [{ buildPlans }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
+  const [{ buildPlans, buildBalancers }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
   const inventoryDir = dirname(resolve(options.inventory));
-  const plans = buildPlans(inventory, hosts, {
+  const planOptions = {
     rolesDirs: [...options.rolesPaths.map((p) => resolve(p)), join(inventoryDir, 'roles'), join(inventoryDir, '..', 'roles'), join(PACKAGE_ROOT, 'roles')],
     templateDirs: [join(inventoryDir, 'templates'), join(inventoryDir, '..', 'templates'), join(PACKAGE_ROOT, 'templates')],
     tags: options.tags,
-  });
-  return { hosts, plans, control: { inventoryDir, stateDir: stateDir() } };
+    ...(options.serial ? { serial: options.serial } : {}),
+  };
+  const plans = buildPlans(inventory, hosts, planOptions);
+  // Load balancers are needed even when not selected: a rolling deploy drains its hosts there.
+  const balancers = plans.some((p) => p.rolling) ? buildBalancers(inventory, planOptions) : [];
+  return { hosts, plans, balancers, control: { inventoryDir, stateDir: stateDir() } };
 }
 
 async function apply(options: ApplyOptions): Promise<number> {
-  const { hosts, plans, control } = await plansOf(options);
+  const { hosts, plans, balancers, control } = await plansOf(options);
   const [{ runPlans }, { openConnection: connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/connect.js'), import('./reporters.js')]);
   const reporterOptions = { check: options.check, diff: options.diff, hosts: hosts.map((h) => h.name), write };
   const reporter = options.json
@@ -160,7 +169,7 @@ async function apply(options: ApplyOptions): Promise<number> {
       ? new reporters.TtyReporter(reporterOptions)
       : new reporters.PlainReporter(reporterOptions);
   const saved = await import('./saved-plan.js');
-  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control };
+  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control, balancers };
   let verifyChanges: ((host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined) | undefined;
   if (options.plan) {
     const plan = saved.readSavedPlan(options.plan);
@@ -184,7 +193,7 @@ async function apply(options: ApplyOptions): Promise<number> {
   const retry = writeRetryFile(options.inventory, results);
   if (retry && !options.json) write(`to run again on the hosts that did not succeed: --limit @${retry}\n`);
   if (interrupt.signal.aborted) return EXIT.interrupted;
-  if (results.some((r) => r.unreachable || r.failed > 0)) return EXIT.hostFailed;
+  if (results.some((r) => r.unreachable || r.failed > 0 || r.notAttempted)) return EXIT.hostFailed;
   if (options.detailedExitcode && results.some((r) => r.changed > 0)) return EXIT.changesPending;
   return EXIT.ok;
 }
@@ -234,11 +243,7 @@ async function promote(options: PromoteCliOptions): Promise<number> {
  * engine path as apply; prints only news and failures. `--print-cron` prints the crontab line.
  */
 async function renew(options: RenewOptions): Promise<number> {
-  if (options.printCron) {
-    const { cronLine } = await import('../acme/cron.js');
-    write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory: resolve(options.inventory) })}\n`);
-    return EXIT.ok;
-  }
+  if (options.printCron) return printCron(options.inventory);
   const { plans, control } = await plansOf({ ...options, rolesPaths: [], tags: [] });
   const [{ certificate, forced }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
     import('../resources/certificate.js'),
@@ -264,6 +269,36 @@ async function renew(options: RenewOptions): Promise<number> {
   } finally {
     release();
   }
+}
+
+/**
+ * Prints the crontab line for renew. The inventory is loaded first: when its
+ * secrets come from SOPS files, the line names the key file that decrypted
+ * them; then it is loaded again with only what cron gives a job, and what would
+ * still be missing is said on stderr.
+ */
+async function printCron(file: string): Promise<number> {
+  const [{ cronLine }, { loadInventoryWithSecrets, SopsSecrets }] = await Promise.all([import('../acme/cron.js'), import('../inventory/index.js')]);
+  const inventory = resolve(file);
+  const sops = new SopsSecrets(process.env);
+  await loadInventoryWithSecrets(inventory, { sops });
+  const used = sops.identities();
+  const env: Record<string, string> = Object.assign({}, ...used.map((u) => u.cronEnv ?? {}));
+  write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory, env })}\n`);
+  const inline = used.filter((u) => !u.cronEnv);
+  for (const u of inline) {
+    process.stderr.write(`note: the age key comes from ${u.label}, which a crontab line must not hold: save it in a file only you can read and set SOPS_AGE_KEY_FILE to it\n`);
+  }
+  const { homedir, userInfo } = await import('node:os');
+  const cronEnv = { HOME: process.env.HOME ?? homedir(), LOGNAME: userInfo().username, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ...env };
+  try {
+    await loadInventoryWithSecrets(inventory, { env: cronEnv });
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    process.stderr.write(`${redact(`note: run by cron, with only its environment, this line would stop before renewing:\n${err.format()}`)}\n`);
+    if (inline.length === 0) process.stderr.write('note: keep the secrets in a SOPS file (see "Secrets in git" in the README), or put what is missing before the command in the line\n');
+  }
+  return EXIT.ok;
 }
 
 main(process.argv.slice(2)).then((code) => {

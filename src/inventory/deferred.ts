@@ -1,7 +1,7 @@
 import { UserError, type SourcePosition } from '../errors.js';
 import { MASK, Secret } from '../secrets.js';
 import type { VaultKeyring } from '../vault/passwords.js';
-import { secretFromEnv, SECRET_KEY, type Env } from './secret-ref.js';
+import { SECRET_KEY, type SecretResult } from './secret-ref.js';
 
 /**
  * A value that is read only when something uses it: a secret from the
@@ -40,11 +40,11 @@ export abstract class DeferredValue {
   }
 }
 
-/** `{ secret: ENV_NAME }`: the value of an environment variable, as a Secret. */
+/** `{ secret: ... }`: a secret from its source (the environment, a SOPS file), read by `reader` (secret-ref.ts) when used. */
 export class SecretRefValue extends DeferredValue {
   constructor(
     private readonly spec: unknown,
-    private readonly env: Env,
+    private readonly reader: () => SecretResult,
     path: string,
     position: SourcePosition | undefined,
   ) {
@@ -52,9 +52,11 @@ export class SecretRefValue extends DeferredValue {
   }
 
   protected read(): Secret {
-    const result = secretFromEnv(this.spec, this.env);
+    const result = this.reader();
     if ('secret' in result) return result.secret;
-    return this.fail(result.problem);
+    if ('pending' in result) return this.fail('SOPS secrets are not read here: load the inventory with loadInventoryWithSecrets');
+    if (result.aboutFile) throw new UserError(result.problem, result.at ?? this.position);
+    throw new UserError(`${this.path}: ${result.problem}`, result.at ?? this.position);
   }
 
   toAnsible(): unknown {

@@ -5,7 +5,7 @@ import { checkExtraVars } from './extra-vars.js';
 import { checkCycles } from './group-graph.js';
 import { GroupTree } from './model.js';
 import { resolveHosts, type PortLookup } from './resolve-hosts.js';
-import type { Env } from './secret-ref.js';
+import type { Env, SecretSource, SopsRef } from './secret-ref.js';
 import { readInventorySources } from './sources.js';
 import type { Inventory } from './types.js';
 import { VarsFiles } from './vars-files.js';
@@ -20,6 +20,8 @@ export interface LoadOptions {
   defaultPort?: PortLookup;
   /** Vault passwords for `!vault` values and vault-encrypted vars files; default none (they fail where they are used). */
   vault?: VaultKeyring;
+  /** Where `{ secret: { sops: FILE, key: KEY } }` values are read from (see loadInventoryWithSecrets). */
+  sops?: SecretSource<SopsRef>;
 }
 
 /**
@@ -33,16 +35,17 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const env = options.env ?? process.env;
   const errors = new ErrorList();
   const vault = options.vault ?? new VaultKeyring([]);
+  const sops = options.sops ? { sops: options.sops } : {};
   const tree = new GroupTree();
-  const varsDirs = readInventorySources(list, tree, { env, errors, vault });
+  const varsDirs = readInventorySources(list, tree, { env, errors, vault, ...sops });
   tree.reconcile();
   const before = errors.count;
   checkCycles(tree, errors);
   // Precedence needs a tree without loops; every other problem is reported with the variables' own.
   if (errors.count > before) errors.throwIfAny();
   checkNameClashes(tree, errors);
-  const extraVars = checkExtraVars(options.extraVars ?? {}, env, errors);
-  const resolved = resolveHosts(tree, { varsDirs, varsFiles: new VarsFiles({ env, vault, errors }, errors), extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
+  const extraVars = checkExtraVars(options.extraVars ?? {}, { env, ...sops }, errors);
+  const resolved = resolveHosts(tree, { varsDirs, varsFiles: new VarsFiles({ env, vault, errors, ...sops }, errors), extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
   const first = list[0]!;
   return { file: first, dir: varsDirs[0] ?? path.dirname(path.resolve(first)), sources: list, tree, ...resolved };

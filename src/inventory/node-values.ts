@@ -1,8 +1,9 @@
+import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
 import type { SourcePosition } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
-import { SECRET_KEY, secretRefProblem, type Env } from './secret-ref.js';
+import { readSecret, SECRET_KEY, secretOrReport, secretRefProblem, type Env, type SecretSource, type SopsRef } from './secret-ref.js';
 import { SecretRefValue, VaultValue } from './deferred.js';
 import type { VaultKeyring } from '../vault/passwords.js';
 import { VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
@@ -14,6 +15,8 @@ export interface ReadContext {
   source: YamlSource;
   /** Where `{ secret: ENV_NAME }` values are read from. */
   env: Env;
+  /** Where `{ secret: { sops: FILE, key: KEY } }` values are read from. */
+  sops?: SecretSource<SopsRef>;
   /** Where problems go. */
   errors: ErrorList;
   /** The run's vault passwords, for `!vault` values. */
@@ -112,15 +115,34 @@ function isSecretMapping(map: YAMLMap, ctx: ReadContext): boolean {
   return isScalar(key) && key.value === SECRET_KEY;
 }
 
+const NO_SOPS: SecretSource<SopsRef> = { read: () => ({ pending: true }) };
+
 /** `{ secret: ... }`: read when used, and reported then at where the reference is written. */
 function secretOf(map: YAMLMap, path: string, at: SourcePosition, ctx: ReadContext): unknown {
   const pair = map.items[0]!;
   const specAt = ctx.source.positionOf(pair.value, at);
   const spec = valueOf(pair.value, `${path}.${SECRET_KEY}`, specAt, ctx);
-  const problem = secretRefProblem(spec);
-  if (problem !== undefined) {
-    ctx.errors.add(`${path}: ${problem}`, specAt);
-    return undefined;
+  const fieldAt = (field: string): SourcePosition | undefined => {
+    const fields = ctx.source.resolve(pair.value);
+    const found = isMap(fields) ? fields.items.find((p) => isScalar(p.key) && p.key.value === field) : undefined;
+    return found ? ctx.source.positionOf(found.value ?? found.key, specAt) : undefined;
+  };
+  const site = { baseDir: dirname(resolve(ctx.source.file)), at: specAt, fieldAt };
+  // Without SOPS files to read from (ansible-style listing), a SOPS reference stays pending until used.
+  const sources = { env: ctx.env, sops: ctx.sops ?? NO_SOPS };
+  const read = () => readSecret(spec, sources, site);
+  if (typeof spec === 'object' && spec !== null) {
+    // A SOPS reference names its file now, so the files to decrypt are known before any value is used (loadInventoryWithSecrets);
+    // the file is decrypted anyway, so its value is taken at once.
+    const first = read();
+    if ('problem' in first) return secretOrReport(first, path, specAt, ctx.errors);
+    if ('secret' in first) return first.secret;
+  } else {
+    const problem = secretRefProblem(spec);
+    if (problem !== undefined) {
+      ctx.errors.add(`${path}: ${problem}`, specAt);
+      return undefined;
+    }
   }
-  return new SecretRefValue(spec, ctx.env, path, specAt);
+  return new SecretRefValue(spec, read, path, specAt);
 }

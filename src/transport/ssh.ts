@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NodeSSH } from 'node-ssh';
+import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { appendedKnownHostsText, fingerprint, hostKeyAlgorithms, keyTypeOf, knownHostsLine, parseKnownHosts, recordedKeyTypes, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
 import { parseJump, parseSshConfig, resolveSshConfig, userSshConfigText } from './ssh-config.js';
 import { becomeCommand, becomeFailure } from './become.js';
@@ -97,7 +98,8 @@ async function open(resolved: ResolvedTarget, options: ConnectOptions, sock: unk
       readyTimeout: options.timeoutMs,
       keepaliveInterval: 5_000,
       keepaliveCountMax: 3,
-      algorithms: { serverHostKey: hostKeyAlgorithms(recordedKeyTypes(knownHosts, resolved.host, resolved.port)) },
+      // hostKeyAlgorithms names only algorithms of ssh2's own list.
+      algorithms: { serverHostKey: hostKeyAlgorithms(recordedKeyTypes(knownHosts, resolved.host, resolved.port)) as ServerHostKeyAlgorithm[] },
       hostVerifier: (key: Buffer) => {
         rejection = checkHostKey(resolved, knownHosts, key, options);
         return rejection === undefined;
