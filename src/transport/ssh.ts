@@ -123,25 +123,26 @@ function forward(jump: NodeSSH, target: ResolvedTarget): Promise<unknown> {
 /** Returns why the key is refused, or undefined to accept (recording a new key when allowed). */
 function checkHostKey(target: ResolvedTarget, entries: KnownHostEntry[], key: Buffer, options: ConnectOptions): string | undefined {
   const verdict = verifyHostKey(entries, target.host, target.port, key);
-  const print = `${keyTypeOf(key)} ${fingerprint(key)}`;
+  const print = fingerprint(key);
+  const type = keyTypeOf(key);
   const file = target.knownHostsFile;
   switch (verdict) {
     case 'known':
       return undefined;
     case 'unknown':
-      if (!options.acceptNewHostKeys) return `host key for ${target.host} is not known (${print}); check it, then run again with --accept-new-host-keys or add it to ${file}`;
+      if (!options.acceptNewHostKeys) return `host key for ${target.host} is not known (fingerprint ${print}, ${type}); check it, then run again with --accept-new-host-keys or add it to ${file}`;
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       appendFileSync(file, appendedKnownHostsText(readIfExists(file), knownHostsLine(target.host, target.port, key)), { mode: 0o600 });
-      options.onNotice?.(`trusted new host key ${print} for ${target.host}, recorded in ${file}`);
+      options.onNotice?.(`trusted new host key ${print} (${type}) for ${target.host}, recorded in ${file}`);
       return undefined;
     case 'other-type': {
       const recorded = recordedKeyTypes(entries, target.host, target.port).join(', ');
-      return `host key for ${target.host} is not verified: ${file} records its ${recorded} key, but the host no longer offers that type and shows ${print} instead; refusing to connect (check this key with the host's administrator, then add it to ${file} beside the recorded one)`;
+      return `host key for ${target.host} is not verified: ${file} records its ${recorded} key, but the host no longer offers that type and shows ${type} ${print} instead; refusing to connect (check this key with the host's administrator, then add it to ${file} beside the recorded one)`;
     }
     case 'revoked':
       return `host key for ${target.host} (${print}) is marked @revoked in ${file}`;
     case 'changed':
-      return `HOST KEY CHANGED for ${target.host}: it now offers ${print}, which does not match the key recorded in ${file}; refusing to connect (someone may be intercepting; if the host was reinstalled, check its new key with its administrator before recording it)`;
+      return `HOST KEY CHANGED for ${target.host}: it now offers ${type} ${print}, which does not match the key recorded in ${file}; refusing to connect (someone may be intercepting; if the host was reinstalled, check its new key with its administrator before recording it)`;
   }
 }
 
