@@ -130,7 +130,7 @@ function checkHostKey(target: ResolvedTarget, entries: KnownHostEntry[], key: Bu
     case 'known':
       return undefined;
     case 'unknown':
-      if (!options.acceptNewHostKeys) return `host key for ${target.host} is not known (fingerprint ${print}, ${type}); check it, then run again with --accept-new-host-keys or add it to ${file}`;
+      if (!options.acceptNewHostKeys) return `host key for ${target.host} is not known (fingerprint ${print}); check it (${type}), then run again with --accept-new-host-keys or add it to ${file}`;
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       appendFileSync(file, appendedKnownHostsText(readIfExists(file), knownHostsLine(target.host, target.port, key)), { mode: 0o600 });
       options.onNotice?.(`trusted new host key ${print} (${type}) for ${target.host}, recorded in ${file}`);
