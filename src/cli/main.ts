@@ -6,7 +6,7 @@ import { UserError, messageOf } from '../errors.js';
 import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { redact } from '../secrets.js';
-import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions, type StatusCliOptions } from './args.js';
+import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
 import { HELP } from './help.js';
 
 /** Exit codes, as documented in --help. */
@@ -44,6 +44,10 @@ export async function main(argv: string[]): Promise<number> {
         const { secretsCommand } = await import('./secrets.js');
         return await secretsCommand(command.options, { out: write, err: (text) => process.stderr.write(text), env: process.env });
       }
+      case 'inventory':
+        return await showInventory(command.options);
+      case 'vault-encrypt-string':
+        return await encryptString(command.options);
     }
   } catch (err) {
     if (err instanceof UserError) {
@@ -71,12 +75,69 @@ function interruptible(): { signal: AbortSignal; done: () => void } {
   return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };
 }
 
-/** Loads the inventory and selects hosts: every user error surfaces here, before any connection. */
+/** Loads the inventory sources with the run's vault passwords and -e values. */
+async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions) {
+  const [{ loadInventoryWithSecrets, parseExtraVars }, { sshConfigPort, userSshConfigText }, { readVaultPasswords }] = await Promise.all([
+    import('../inventory/index.js'),
+    import('../transport/ssh-config.js'),
+    import('../vault/passwords.js'),
+  ]);
+  // One read of ~/.ssh/config for every host's port, rather than one per host.
+  const sshConfig = userSshConfigText();
+  return loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+}
+
+/**
+ * Loads the inventory and selects hosts: every user error surfaces here, before any connection,
+ * including those of the selected hosts' connection variables (a vaulted password without its
+ * vault password, a template that does not render). Other hosts' values are never read.
+ */
 async function selectedHosts(options: HostOptions) {
-  const { loadInventoryWithSecrets, parseExtraVars, selectHosts } = await import('../inventory/index.js');
-  const inventory = await loadInventoryWithSecrets(options.inventory, { extraVars: parseExtraVars(options.extraVars) });
-  const { expandLimit } = await import('./retry.js');
-  return { inventory, hosts: selectHosts(inventory, expandLimit(options.limit)) };
+  const [inventory, { selectHosts }, { expandLimit }, { UserErrors: Errors }] = await Promise.all([
+    loadSources(options.inventories, options.extraVars, options.vault),
+    import('../inventory/index.js'),
+    import('./retry.js'),
+    import('../errors.js'),
+  ]);
+  const hosts = selectHosts(inventory, expandLimit(options.limit));
+  const problems: UserError[] = [];
+  for (const host of hosts) {
+    try {
+      void host.connection;
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      problems.push(err);
+    }
+  }
+  if (problems.length === 1) throw problems[0]!;
+  if (problems.length > 1) throw new Errors(problems);
+  return { inventory, hosts };
+}
+
+/** `provision inventory`: what ansible-inventory prints for the same sources; contacts no host. */
+async function showInventory(options: InventoryCliOptions): Promise<number> {
+  const [inventory, output] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js')]);
+  const show = options.show;
+  const text = show.kind === 'list' ? output.inventoryList(inventory) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host);
+  write(`${text}\n`);
+  return EXIT.ok;
+}
+
+/** `provision vault encrypt-string`: the value from stdin, encrypted as ansible-vault encrypt_string does. */
+async function encryptString(options: EncryptStringOptions): Promise<number> {
+  const [{ readVaultPasswords }, { encryptVault }] = await Promise.all([import('../vault/passwords.js'), import('../vault/vault.js')]);
+  const keyring = readVaultPasswords(options.vault);
+  const key = keyring.passwords[0];
+  if (!key) throw new UserError('vault encrypt-string needs a vault password: pass --vault-id LABEL@FILE or --vault-password-file FILE (or set ANSIBLE_VAULT_PASSWORD_FILE)');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // A value typed or piped with a final line break: the break is not part of it.
+  const value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (value === '') throw new UserError('vault encrypt-string: nothing on standard input: pipe the value to encrypt in');
+  const text = encryptVault(Buffer.from(value, 'utf8'), key.password, key.id);
+  const indented = text.trimEnd().split('\n').map((line) => `          ${line}`).join('\n');
+  write(options.name === undefined ? `!vault |\n${indented}\n` : `${options.name}: !vault |\n${indented}\n`);
+  return EXIT.ok;
 }
 
 function connectOptions(options: HostOptions) {
@@ -102,7 +163,7 @@ async function plansOf(options: HostOptions & { rolesPaths: string[]; tags: stri
 
 async function apply(options: ApplyOptions): Promise<number> {
   const { hosts, plans, balancers, control } = await plansOf(options);
-  const [{ runPlans }, { connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/ssh.js'), import('./reporters.js')]);
+  const [{ runPlans }, { openConnection: connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/connect.js'), import('./reporters.js')]);
   const reporterOptions = { check: options.check, diff: options.diff, fullDiff: options.fullDiff, hosts: hosts.map((h) => h.name), write };
   const reporter = options.json
     ? new reporters.JsonReporter(reporterOptions)
@@ -141,7 +202,7 @@ async function apply(options: ApplyOptions): Promise<number> {
 
 async function exec(options: ExecOptions): Promise<number> {
   const { hosts } = await selectedHosts(options);
-  const [{ execOnHosts }, { connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/ssh.js')]);
+  const [{ execOnHosts }, { openConnection: connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/connect.js')]);
   const outcomes = await execOnHosts(hosts, options.command, {
     forks: options.forks,
     connect: connectOptions(options),
@@ -157,7 +218,7 @@ async function exec(options: ExecOptions): Promise<number> {
 
 async function promote(options: PromoteCliOptions): Promise<number> {
   const { inventory } = await selectedHosts(options);
-  const [{ promotionPair, promoteReplica }, { connect }, { editHostVars }] = await Promise.all([import('../engine/promote.js'), import('../transport/ssh.js'), import('../inventory/edit.js')]);
+  const [{ promotionPair, promoteReplica }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/promote.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
   const { replica, primary } = promotionPair(inventory, options.host);
   await promoteReplica(replica, primary, { force: options.force, catchUpSeconds: 60, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${redact(line)}\n`) });
   const edits = [
@@ -186,10 +247,10 @@ async function promote(options: PromoteCliOptions): Promise<number> {
 async function renew(options: RenewOptions): Promise<number> {
   if (options.printCron) return printCron(options.inventory);
   const { plans, control } = await plansOf({ ...options, rolesPaths: [], tags: [] });
-  const [{ certificate, forced }, { runPlans }, { connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
+  const [{ certificate, forced }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
     import('../resources/certificate.js'),
     import('../engine/run.js'),
-    import('../transport/ssh.js'),
+    import('../transport/connect.js'),
     import('../acme/state.js'),
     import('../acme/renew-report.js'),
   ]);
@@ -218,8 +279,8 @@ async function renew(options: RenewOptions): Promise<number> {
  */
 async function status(options: StatusCliOptions): Promise<number> {
   const { plans } = await plansOf({ ...options, rolesPaths: [], tags: [] });
-  const [{ StatusRunner }, { statusJson, statusTable }, { connect }] = await Promise.all([import('../status/run.js'), import('../status/report.js'), import('../transport/ssh.js')]);
-  const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection: connect });
+  const [{ StatusRunner }, { statusJson, statusTable }, { openConnection }] = await Promise.all([import('../status/run.js'), import('../status/report.js'), import('../transport/connect.js')]);
+  const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection });
   const tty = process.stdout.isTTY === true;
   const show = (round: Awaited<ReturnType<typeof runner.run>>): void => {
     if (options.json) return write(`${redact(JSON.stringify(statusJson(round), null, options.watch ? undefined : 2))}\n`);

@@ -160,7 +160,7 @@ function fakeApi(): { http: Http; store: Map<string, unknown>; calls: string[] }
 
 const at = { file: 'role.yaml', line: 1, col: 1 };
 const planned = (type: AnyResourceType, desired: object, notify: string[] = []): PlannedResource => ({ role: 'test', type, desired, label: `${type.name} ${type.label(desired)}`, notify, position: at });
-const host = { name: 'h1', connection: { address: 'x', port: 22, become: false }, groups: ['all'], roles: [], vars: {} } as InventoryHost;
+const host = { name: 'h1', connection: { type: 'ssh', address: 'x', port: 22, become: false }, groups: ['all'], roles: [], vars: {} } as InventoryHost;
 
 /** A connection that runs each script with the local sh, counting calls; `dropAfter` ends the connection after that many calls. */
 function localConnection(dropAfter = Infinity): Connection & { scripts: string[] } {

@@ -7,7 +7,7 @@ import { selectHosts } from './select.js';
 const site = loadInventory(path.join(fixtureDir('good'), 'site.yaml'), {
   env: { SUMO_ACCESS_ID: 'id', SUMO_ACCESS_KEY: 'key', DB_PASSWORD: 'pw' },
 });
-const KNOWN = 'known hosts: lb-01, web-01, web-02; groups: all, lb, app, db_primary, db_replica';
+const KNOWN = 'known hosts: lb-01, web-01, web-02; groups: all, ungrouped, lb, app, db_primary, db_replica';
 
 describe('selectHosts', () => {
   it.each([

@@ -45,7 +45,7 @@ describe('StatusRunner', () => {
     label: () => 'answer',
     check: (d) => ({ key: `answer ${d.n}`, script: d.fail ? 'exit 3' : `echo answer=${d.n}`, read: (out) => ({ facts: { answers: [Number(out.trim().split('=')[1])] }, problems: [], warnings: [] }) }),
   };
-  const host = (name: string): InventoryHost => ({ name, connection: { address: name, port: 22, become: false }, groups: ['all'], roles: [], vars: {} });
+  const host = (name: string): InventoryHost => ({ name, connection: { type: 'ssh', address: name, port: 22, become: false }, groups: ['all'], roles: [], vars: {} });
   const at = { file: 'role.yaml', line: 1, col: 1 };
   const planOf = (name: string, ...checks: Array<{ n: number; fail?: boolean }>): HostPlan => ({
     host: host(name),
