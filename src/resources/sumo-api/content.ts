@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import type { Args } from '../args.js';
 import { contentDiff, holdsSecret } from '../text-diff.js';
 import type { Change, ControlResourceType } from '../types.js';
-import { SumoApi } from './client.js';
+import { SumoApi, type Query } from './client.js';
 import type { SumoEndpoint } from './endpoint.js';
 
 /** The fields provision manages of one object, in a stable order (plain JSON values). */
@@ -86,6 +86,16 @@ export interface ContentSpec<Desired extends { endpoint: SumoEndpoint; state: 'p
   create(desired: Desired, api: SumoApi): Promise<void>;
   update(desired: Desired, current: Current, api: SumoApi): Promise<void>;
   remove(current: Current, api: SumoApi): Promise<void>;
+}
+
+/** Writes of content kept in a collection at `path`: POST to it, PUT and DELETE its `path/ID`, each sent `body(desired)`. */
+export function collectionWrites<Desired>(path: string, body: (desired: Desired) => unknown, deleteQuery?: Query): Pick<ContentSpec<Desired & { endpoint: SumoEndpoint; state: 'present' | 'absent' }, Found>, 'create' | 'update' | 'remove'> {
+  const item = (current: Found): string => `${path}/${encodeURIComponent(current.id)}`;
+  return {
+    create: async (desired, api) => void (await api.post(path, body(desired))),
+    update: async (desired, current, api) => void (await api.put(item(current), body(desired))),
+    remove: (current, api) => api.delete(item(current), deleteQuery),
+  };
 }
 
 /** A resource type for one kind of Sumo content: found by name, decided by decideContent, written through its API. */

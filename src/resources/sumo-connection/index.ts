@@ -8,7 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { MASK, Secret } from '../../secrets.js';
 import { type Args, oneOf, onlyKeys, optionalString, requiredString } from '../args.js';
 import { SumoApi } from '../sumo-api/client.js';
-import { byName, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
+import { byName, collectionWrites, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
 import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../sumo-api/endpoint.js';
 import { ArgError } from '../types.js';
 
@@ -141,7 +141,6 @@ export const sumoConnection = sumoContentType<SumoConnectionDesired, Found>({
     const found = byName(await webhookConnections(api), desired.name, 'webhook connection');
     return found === undefined ? undefined : { id: String(found.id), definition: definitionOf(found) };
   },
-  create: async (desired, api) => void (await api.post(LIST_PATH, requestBody(desired))),
-  update: async (desired, current, api) => void (await api.put(`${LIST_PATH}/${encodeURIComponent(current.id)}`, requestBody(desired))),
-  remove: (current, api) => api.delete(`${LIST_PATH}/${encodeURIComponent(current.id)}`, { type: 'WebhookConnection' }),
+  // Deleting names the connection's type, as the Connections API asks.
+  ...collectionWrites(LIST_PATH, requestBody, { type: 'WebhookConnection' }),
 });

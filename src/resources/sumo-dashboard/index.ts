@@ -4,7 +4,7 @@
  * its title; created, updated (the whole dashboard) or deleted to match.
  */
 import { type Args, describe, oneOf, onlyKeys, optionalInteger, optionalString, requiredString } from '../args.js';
-import { byName, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
+import { byName, collectionWrites, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
 import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../sumo-api/endpoint.js';
 import { ArgError } from '../types.js';
 
@@ -156,7 +156,5 @@ export const sumoDashboard = sumoContentType<SumoDashboardDesired, Found>({
     const found = byName(await api.listAll(DASHBOARDS, 'dashboards', 100), desired.title, 'dashboard', 'title');
     return found === undefined ? undefined : { id: String(found.id), definition: definitionOf(found) };
   },
-  create: async (desired, api) => void (await api.post(DASHBOARDS, requestBody(desired))),
-  update: async (desired, current, api) => void (await api.put(`${DASHBOARDS}/${encodeURIComponent(current.id)}`, requestBody(desired))),
-  remove: (current, api) => api.delete(`${DASHBOARDS}/${encodeURIComponent(current.id)}`),
+  ...collectionWrites(DASHBOARDS, requestBody),
 });
