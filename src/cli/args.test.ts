@@ -67,9 +67,9 @@ describe('parseCommandLine', () => {
   it('parses status', () => {
     expect(parseCommandLine(['status', 'inv.yaml'])).toEqual({
       kind: 'status',
-      options: { inventory: 'inv.yaml', inventories: ['inv.yaml'], vault: { passwordFiles: [], vaultIds: [] }, limit: undefined, forks: 50, extraVars: [], acceptNewHostKeys: false, timeoutSeconds: 10, json: false, watch: false, intervalSeconds: 5 },
+      options: { inventory: 'inv.yaml', inventories: ['inv.yaml'], vault: { passwordFiles: [], vaultIds: [] }, limit: undefined, forks: 50, extraVars: [], acceptNewHostKeys: false, timeoutSeconds: 10, json: false, watch: false, intervalSeconds: 5, rolesPaths: [] },
     });
-    expect(parseCommandLine(['status', 'inv.yaml', '--json', '-w', '--interval', '2', '-l', 'lb'])).toMatchObject({ kind: 'status', options: { json: true, watch: true, intervalSeconds: 2, limit: 'lb' } });
+    expect(parseCommandLine(['status', '-i', 'hosts', '--json', '-w', '--interval', '2', '-l', 'lb', '--roles-path', 'r'])).toMatchObject({ kind: 'status', options: { inventories: ['hosts'], json: true, watch: true, intervalSeconds: 2, limit: 'lb', rolesPaths: ['r'] } });
     expect(() => parseCommandLine(['status', 'inv.yaml', '--interval', '2'])).toThrow('--interval goes with --watch');
   });
 

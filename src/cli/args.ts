@@ -124,8 +124,9 @@ export interface StatusCliOptions extends HostOptions {
   watch: boolean;
   /** Seconds between rounds. */
   intervalSeconds: number;
+  /** --roles-path directories (before the defaults): the roles say what is checked. */
+  rolesPaths: string[];
 }
-
 
 /** Options of `secrets encrypt | edit | rotate`. */
 export interface SecretsOptions {
@@ -248,11 +249,17 @@ function parseRenew(args: string[]): Command {
 }
 
 function parseStatus(args: string[]): Command {
-  const { values, positionals } = parse(args, { ...HOST_OPTIONS, json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' }, interval: { type: 'string' } });
+  const { values, positionals } = parse(args, { ...HOST_OPTIONS, json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' }, interval: { type: 'string' }, 'roles-path': { type: 'string', multiple: true } });
   if (values.interval !== undefined && values.watch !== true) throw new UserError('--interval goes with --watch');
   return {
     kind: 'status',
-    options: { ...hostOptions(values, positionals, 'status'), json: values.json === true, watch: values.watch === true, intervalSeconds: positiveInteger(values.interval, '--interval', 5) },
+    options: {
+      ...hostOptions(values, positionals, 'status'),
+      json: values.json === true,
+      watch: values.watch === true,
+      intervalSeconds: positiveInteger(values.interval, '--interval', 5),
+      rolesPaths: values['roles-path'] ?? [],
+    },
   };
 }
 

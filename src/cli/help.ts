@@ -86,7 +86,8 @@ Options:
 ${HOST_FLAGS}`,
   status: `Usage: provision status INVENTORY [options]
 
-Checks every selected host in one SSH round trip (hosts in parallel) and
+Checks every selected host in one round trip (hosts in parallel, over the
+same transports as apply: SSH, through a jump host, or local) and
 prints a table, problems first: reachable, load, memory and disk use, the
 services its roles start, ufw, requests per second (nginx stub_status over a
 second), certificates served with days left, replication of a MySQL replica,
@@ -98,6 +99,7 @@ Options:
       --json                one JSON document: {"healthy", "hosts": {NAME: {...}}}
   -w, --watch               check again and again (Ctrl-C to stop; exits as the last round)
       --interval SECONDS    seconds between rounds with --watch (default 5)
+      --roles-path DIR      look for roles here first (repeatable), as apply does
 ${HOST_FLAGS}`,
   secrets: `Usage:
   provision secrets encrypt --age RECIPIENT[,RECIPIENT] FILE   print FILE as a SOPS file

@@ -278,7 +278,7 @@ async function renew(options: RenewOptions): Promise<number> {
  * again every interval until Ctrl-C. Exit 0 when every host is healthy (in the last round).
  */
 async function status(options: StatusCliOptions): Promise<number> {
-  const { plans } = await plansOf({ ...options, rolesPaths: [], tags: [] });
+  const { plans } = await plansOf({ ...options, tags: [] });
   const [{ StatusRunner }, { statusJson, statusTable }, { openConnection }] = await Promise.all([import('../status/run.js'), import('../status/report.js'), import('../transport/connect.js')]);
   const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection });
   const tty = process.stdout.isTTY === true;

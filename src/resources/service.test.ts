@@ -157,3 +157,28 @@ describe('service.predict: the unit as earlier changes of the run leave it', () 
     expect(predicted(service, desired, current, ahead(effects))).toBe(expected);
   });
 });
+
+describe('service.status: what provision status checks for a declaration', () => {
+  it('only a unit the roles start is checked', () => {
+    expect(service.status!(want({ state: 'stopped' }))).toBeUndefined();
+    expect(service.status!(want({ enabled: true }))).toBeUndefined();
+    expect(service.status!(want({ state: 'started' }))!.key).toBe('service nginx');
+  });
+
+  it.each([
+    ['running', 'LoadState=loaded\nActiveState=active\nUnitFileState=enabled', [{ name: 'nginx', active: true, state: 'active' }], []],
+    ['reloading counts as running', 'LoadState=loaded\nActiveState=reloading\nUnitFileState=enabled', [{ name: 'nginx', active: true, state: 'reloading' }], []],
+    ['failed', 'LoadState=loaded\nActiveState=failed\nUnitFileState=enabled', [{ name: 'nginx', active: false, state: 'failed' }], ['service nginx is failed']],
+    ['not installed', 'LoadState=not-found\nActiveState=inactive\nUnitFileState=', [{ name: 'nginx', active: false, state: 'inactive' }], ['service nginx is not installed']],
+    ['no systemd answer', '', [{ name: 'nginx', active: false, state: 'unknown' }], ['service nginx is unknown']],
+  ])('%s', (_, output, services, problems) => {
+    expect(service.status!(want({ state: 'started' }))!.read(output)).toEqual({ facts: { services }, problems, warnings: [] });
+  });
+
+  it('its column counts the running services of the host', () => {
+    const [column] = service.status!(want({ state: 'started' }))!.columns;
+    expect(column!.header).toBe('SERVICES');
+    expect(column!.cell({ services: [{ name: 'a', active: true }, { name: 'b', active: false }] }, new Date())).toBe('1/2');
+    expect(column!.cell({}, new Date())).toBe('-');
+  });
+});

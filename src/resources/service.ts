@@ -3,7 +3,7 @@ import { quote, sh } from '../shell/quote.js';
 import { type Args, booleanOrUndefined, matching, oneOfOrUndefined, onlyKeys, requiredString } from './args.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
-import type { StatusCheck } from '../status/types.js';
+import { factList, type StatusCheck, type StatusColumn } from '../status/types.js';
 import { casesOf, type Lookahead, type Prediction, unitName } from './lookahead.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
@@ -168,6 +168,17 @@ function validate(args: Args): ServiceDesired {
   return { name, state, enabled };
 }
 
+/** Services running of those the roles start. */
+const STATUS_COLUMNS: StatusColumn[] = [
+  {
+    header: 'SERVICES',
+    cell: (f) => {
+      const services = factList(f.services);
+      return services.length > 0 ? `${services.filter((s) => s.active === true).length}/${services.length}` : '-';
+    },
+  },
+];
+
 /** Status: a unit the roles start is running. */
 function status(desired: ServiceDesired): StatusCheck | undefined {
   if (desired.state !== 'started') return undefined;
@@ -183,6 +194,7 @@ function status(desired: ServiceDesired): StatusCheck | undefined {
         warnings: [],
       };
     },
+    columns: STATUS_COLUMNS,
   };
 }
 

@@ -302,3 +302,23 @@ describe('ufw.validate', () => {
     expect(want({ rules: [{ port: 22, action: 'limit', comment: 'ssh, rate-limited' }] }).ssh).toMatchObject({ action: 'limit', port: '22', comment: 'ssh, rate-limited' });
   });
 });
+
+describe('ufw.status: what provision status checks for the firewall', () => {
+  it('only a firewall the role enables is checked', () => {
+    expect(ufw.status!(want({ state: 'disabled' }))).toBeUndefined();
+    expect(syntaxOk(ufw.status!(want())!.script)).toBe(true);
+  });
+
+  it.each([
+    ['active', 'Status: active\n', true, []],
+    ['inactive', 'Status: inactive\n', false, ['ufw is not active']],
+    ['not installed (no output)', '', false, ['ufw is not active']],
+  ])('%s', (_, output, active, problems) => {
+    expect(ufw.status!(want())!.read(output)).toEqual({ facts: { ufw_active: active }, problems, warnings: [] });
+  });
+
+  it('its column', () => {
+    const [column] = ufw.status!(want())!.columns;
+    expect([true, false, undefined].map((ufw_active) => column!.cell(ufw_active === undefined ? {} : { ufw_active }, new Date()))).toEqual(['active', 'INACTIVE', '-']);
+  });
+});

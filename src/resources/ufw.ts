@@ -7,7 +7,7 @@
 import { sh } from '../shell/quote.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
-import type { StatusCheck } from '../status/types.js';
+import type { StatusCheck, StatusColumn } from '../status/types.js';
 import { casesOf, type Lookahead, type Prediction } from './lookahead.js';
 import type { Change, ResourceType } from './types.js';
 import { CHAINS, type Chain, type LogLevel, type Policy, ruleTuples, type UfwDesired, validateUfw } from './ufw-args.js';
@@ -152,6 +152,8 @@ function apply(desired: UfwDesired, current: UfwCurrent): string {
   );
 }
 
+const STATUS_COLUMNS: StatusColumn[] = [{ header: 'UFW', cell: (f) => (f.ufw_active === undefined ? '-' : f.ufw_active === true ? 'active' : 'INACTIVE') }];
+
 /** Status: a firewall the role enables is active. */
 function status(desired: UfwDesired): StatusCheck | undefined {
   if (desired.state !== 'enabled') return undefined;
@@ -162,6 +164,7 @@ function status(desired: UfwDesired): StatusCheck | undefined {
       const active = output.trim() === 'Status: active';
       return { facts: { ufw_active: active }, problems: active ? [] : ['ufw is not active'], warnings: [] };
     },
+    columns: STATUS_COLUMNS,
   };
 }
 

@@ -1,6 +1,9 @@
-/** `provision status` output: a table for people (problems first), JSON for programs. */
-import type { FactValue } from './types.js';
+/**
+ * `provision status` output: a table for people (problems first), JSON for
+ * programs. The table's columns are the ones the hosts' checks bring.
+ */
 import type { HostStatus } from './run.js';
+import type { StatusColumn } from './types.js';
 
 /** The `--json` document: `{"healthy", "hosts": {NAME: {"healthy", "reachable", "problems", "warnings", ...facts}}}`. */
 export function statusJson(statuses: HostStatus[]): object {
@@ -32,45 +35,36 @@ function health(s: HostStatus): { text: string; colour: keyof typeof COLOURS } {
   return s.warnings.length > 0 ? { text: 'warning', colour: 'yellow' } : { text: 'ok', colour: 'green' };
 }
 
-type Facts = Record<string, FactValue>;
-const list = (v: FactValue | undefined): Array<Record<string, FactValue>> => (Array.isArray(v) ? (v as Array<Record<string, FactValue>>) : []);
-
-/** "3m ago", "5h ago", "2d ago". */
-export function ago(iso: FactValue | undefined, now: Date): string {
-  if (typeof iso !== 'string') return iso === null ? 'never' : '-';
-  const seconds = Math.max(0, Math.round((now.getTime() - new Date(iso).getTime()) / 1000));
-  if (seconds < 120) return `${seconds}s ago`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
-  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h ago`;
-  return `${Math.round(seconds / 86_400)}d ago`;
+/**
+ * Every host's columns once (by header): a header no earlier host brought goes
+ * right after the column it follows on its own host, so each host's order holds.
+ */
+function tableColumns(statuses: HostStatus[]): StatusColumn[] {
+  const all: StatusColumn[] = [];
+  for (const s of statuses) {
+    let after = -1;
+    for (const column of s.columns) {
+      const at = all.findIndex((c) => c.header === column.header);
+      if (at < 0) all.splice(after + 1, 0, column);
+      after = at < 0 ? after + 1 : at;
+    }
+  }
+  return all;
 }
 
-/** The table's columns: a header and how a host's facts read in it ('-' when the host has no such fact). */
-const COLUMNS: Array<[string, (f: Facts, now: Date) => string]> = [
-  ['LOAD', (f) => (Array.isArray(f.load) ? String(f.load[0]) : '-')],
-  ['MEM', (f) => (typeof f.memory_used_percent === 'number' ? `${f.memory_used_percent}%` : '-')],
-  ['DISK', (f) => (typeof f.disk_used_percent === 'number' ? `${f.disk_used_percent}%` : '-')],
-  ['QPS', (f) => (typeof f.qps === 'number' ? String(f.qps) : '-')],
-  ['CERT DAYS', (f) => (list(f.certificates).length > 0 ? String(Math.min(...list(f.certificates).map((c) => Number(c.days_left))) ) : '-')],
-  [
-    'REPLICATION',
-    (f) => {
-      const r = f.replication as { running?: boolean; lag_seconds?: number | null } | undefined;
-      if (r === undefined || r === null || typeof r !== 'object') return '-';
-      return r.running ? `running ${r.lag_seconds ?? '?'}s` : 'STOPPED';
-    },
-  ],
-  ['SERVICES', (f) => (list(f.services).length > 0 ? `${list(f.services).filter((s) => s.active === true).length}/${list(f.services).length}` : '-')],
-  ['UFW', (f) => (f.ufw_active === undefined ? '-' : f.ufw_active ? 'active' : 'INACTIVE')],
-  ['APPLIED', (f, now) => ago(f.last_applied, now)],
-];
+/** A host's cell: '-' when it is not reached or has no such column. */
+function cellOf(s: HostStatus, header: string, now: Date): string {
+  const own = s.columns.find((c) => c.header === header);
+  return s.reachable && own ? own.cell(s.facts, now) : '-';
+}
 
 /** The status as a table, then each host's problems and warnings. */
 export function statusTable(statuses: HostStatus[], options: TableOptions): string {
   const paint = (text: string, colour: keyof typeof COLOURS): string => (options.colour ? `\x1b[${COLOURS[colour]}m${text}\x1b[0m` : text);
   const ordered = [...statuses].sort((a, b) => rank(a) - rank(b));
-  const header = ['HOST', 'HEALTH', ...COLUMNS.map(([h]) => h)];
-  const rows = ordered.map((s) => [s.name, health(s).text, ...COLUMNS.map(([, cell]) => (s.reachable ? cell(s.facts, options.now) : '-'))]);
+  const columns = tableColumns(statuses);
+  const header = ['HOST', 'HEALTH', ...columns.map((c) => c.header)];
+  const rows = ordered.map((s) => [s.name, health(s).text, ...columns.map((c) => cellOf(s, c.header, options.now))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[], colourOf?: keyof typeof COLOURS): string =>
     cells

@@ -6,7 +6,7 @@ import type { InventoryHost } from '../inventory/index.js';
 import { buildPlans, type HostPlan } from '../roles/plan.js';
 import type { Connection, ExecResult } from '../transport/types.js';
 import { checksOf, merge, StatusRunner } from './run.js';
-import type { StatusCheckType } from './types.js';
+import type { StatusCheckType, StatusColumn } from './types.js';
 
 describe('checksOf: what a host is checked for, from its plan', () => {
   const env = { APP_DB_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'x', SUMO_ACCESS_ID: 'x', SUMO_ACCESS_KEY: 'sumo-key-x' };
@@ -29,21 +29,26 @@ describe('checksOf: what a host is checked for, from its plan', () => {
 
 describe('merge', () => {
   it('joins lists of facts, replaces the others; any problem makes the host unhealthy', () => {
-    const status = merge('h', [
-      { facts: { services: [{ name: 'a', active: true }], qps: 1 }, problems: [], warnings: ['w'] },
-      { facts: { services: [{ name: 'b', active: false }], qps: 2 }, problems: ['service b is inactive'], warnings: [] },
-    ]);
-    expect(status).toEqual({ name: 'h', reachable: true, healthy: false, problems: ['service b is inactive'], warnings: ['w'], facts: { services: [{ name: 'a', active: true }, { name: 'b', active: false }], qps: 2 } });
+    const status = merge(
+      'h',
+      [
+        { facts: { services: [{ name: 'a', active: true }], qps: 1 }, problems: [], warnings: ['w'] },
+        { facts: { services: [{ name: 'b', active: false }], qps: 2 }, problems: ['service b is inactive'], warnings: [] },
+      ],
+      [],
+    );
+    expect(status).toEqual({ name: 'h', reachable: true, healthy: false, problems: ['service b is inactive'], warnings: ['w'], facts: { services: [{ name: 'a', active: true }, { name: 'b', active: false }], qps: 2 }, columns: [] });
   });
 });
 
 describe('StatusRunner', () => {
+  const answers: StatusColumn = { header: 'ANSWERS', cell: (f) => String(f.answers) };
   /** A check kind for the test: prints `answer=N`, or fails. */
   const answer: StatusCheckType<{ n: number; fail?: boolean }> = {
     name: 'answer',
     validate: (a) => a as { n: number },
     label: () => 'answer',
-    check: (d) => ({ key: `answer ${d.n}`, script: d.fail ? 'exit 3' : `echo answer=${d.n}`, read: (out) => ({ facts: { answers: [Number(out.trim().split('=')[1])] }, problems: [], warnings: [] }) }),
+    check: (d) => ({ key: `answer ${d.n}`, script: d.fail ? 'exit 3' : `echo answer=${d.n}`, read: (out) => ({ facts: { answers: [Number(out.trim().split('=')[1])] }, problems: [], warnings: [] }), columns: [answers] }),
   };
   const host = (name: string): InventoryHost => ({ name, connection: { type: 'ssh', address: name, port: 22, become: false }, groups: ['all'], roles: [], vars: {} });
   const at = { file: 'role.yaml', line: 1, col: 1 };
@@ -51,7 +56,7 @@ describe('StatusRunner', () => {
     host: host(name),
     resources: [],
     handlers: new Map(),
-    status: [{ role: 'system', type: { ...answer, name: 'system', check: () => ({ key: 'system', script: 'true', read: () => ({ facts: {}, problems: [], warnings: [] }) }) }, desired: {}, label: 'system', position: at }, ...checks.map((desired) => ({ role: 'r', type: answer, desired, label: 'answer', position: at }))],
+    status: [{ role: 'system', type: { ...answer, name: 'system', check: () => ({ key: 'system', script: 'true', read: () => ({ facts: {}, problems: [], warnings: [] }), columns: [] }) }, desired: {}, label: 'system', position: at }, ...checks.map((desired) => ({ role: 'r', type: answer, desired, label: 'answer', position: at }))],
   });
 
   /** Connections that run the script with the local sh; `lost` hosts lose it once. */
@@ -82,7 +87,7 @@ describe('StatusRunner', () => {
     const t = transport();
     const runner = new StatusRunner([planOf('a', { n: 1 }, { n: 2 }), planOf('b', { n: 3 })], options(t));
     const [a, b] = await runner.run();
-    expect(a).toMatchObject({ name: 'a', healthy: true, facts: { answers: [1, 2] } });
+    expect(a).toMatchObject({ name: 'a', healthy: true, facts: { answers: [1, 2] }, columns: [answers] });
     expect(b).toMatchObject({ name: 'b', healthy: true, facts: { answers: [3] } });
     expect(t.scripts).toHaveLength(2);
     await runner.run();
@@ -92,9 +97,9 @@ describe('StatusRunner', () => {
 
   it('a failing check is a problem of that host; an unreachable host is unhealthy with the reason', async () => {
     const t = transport();
-    const [a, down] = await new StatusRunner([planOf('a', { n: 1, fail: true }), planOf('down')], options(t)).run();
+    const [a, down] = await new StatusRunner([planOf('a', { n: 1, fail: true }), planOf('down', { n: 4 })], options(t)).run();
     expect(a).toMatchObject({ healthy: false, problems: ['answer 1: the check failed (exit 3)'] });
-    expect(down).toEqual({ name: 'down', reachable: false, healthy: false, problems: ['unreachable: down:22: connection refused'], warnings: [], facts: {} });
+    expect(down).toEqual({ name: 'down', reachable: false, healthy: false, problems: ['unreachable: down:22: connection refused'], warnings: [], facts: {}, columns: [answers] });
   });
 
   it('a lost connection is reported, then opened again', async () => {

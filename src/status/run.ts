@@ -1,6 +1,6 @@
 /**
  * Runs `provision status` on hosts: every check of a host in one remote call
- * (one script, framed per check), hosts in parallel over the SSH transport.
+ * (one script, framed per check), hosts in parallel over their transports.
  * The checks come from the plan; nothing here knows what they look at.
  */
 import { messageOf } from '../errors.js';
@@ -11,7 +11,7 @@ import { runsOnControl } from '../resources/types.js';
 import type { HostPlan } from '../roles/plan.js';
 import type { ConnectOptions, ConnectTarget, Connection } from '../transport/types.js';
 import { systemCheck } from './checks/system.js';
-import type { FactValue, Finding, StatusCheck } from './types.js';
+import type { FactValue, Finding, StatusCheck, StatusColumn } from './types.js';
 
 /** What status found on one host. */
 export interface HostStatus {
@@ -27,6 +27,8 @@ export interface HostStatus {
   warnings: string[];
   /** Facts of the checks (load, qps, certificates, replication, ...). */
   facts: Record<string, FactValue>;
+  /** The table's columns its checks bring, in their order (one per header). */
+  columns: StatusColumn[];
 }
 
 /**
@@ -43,9 +45,15 @@ export function checksOf(plan: HostPlan): StatusCheck[] {
   return all.filter((c) => !keys.has(c.key) && keys.add(c.key));
 }
 
+/** The columns of a host's checks, one per header, in the checks' order. */
+function columnsOf(checks: StatusCheck[]): StatusColumn[] {
+  const headers = new Set<string>();
+  return checks.flatMap((c) => c.columns).filter((c) => !headers.has(c.header) && headers.add(c.header));
+}
+
 /** The findings of a host's checks as one status: lists of facts are joined, other facts replaced. */
-export function merge(name: string, findings: Finding[]): HostStatus {
-  const status: HostStatus = { name, reachable: true, healthy: true, problems: [], warnings: [], facts: {} };
+export function merge(name: string, findings: Finding[], columns: StatusColumn[]): HostStatus {
+  const status: HostStatus = { name, reachable: true, healthy: true, problems: [], warnings: [], facts: {}, columns };
   for (const finding of findings) {
     status.problems.push(...finding.problems);
     status.warnings.push(...finding.warnings);
@@ -58,13 +66,12 @@ export function merge(name: string, findings: Finding[]): HostStatus {
   return status;
 }
 
-function unreachable(name: string, why: string): HostStatus {
-  return { name, reachable: false, healthy: false, problems: [`unreachable: ${why}`], warnings: [], facts: {} };
+function unreachable(name: string, why: string, columns: StatusColumn[]): HostStatus {
+  return { name, reachable: false, healthy: false, problems: [`unreachable: ${why}`], warnings: [], facts: {}, columns };
 }
 
 /** Runs a host's checks over an open connection, in one remote call; undefined when the connection was lost. */
-async function checkHost(plan: HostPlan, connection: Connection): Promise<HostStatus | undefined> {
-  const checks = checksOf(plan);
+async function checkHost(name: string, checks: StatusCheck[], connection: Connection): Promise<HostStatus | undefined> {
   const batch = new Batch();
   const response = await connection.runScript(batch.probeScript(checks.map((c) => c.script)));
   if (response.code === null) return undefined;
@@ -78,7 +85,7 @@ async function checkHost(plan: HostPlan, connection: Connection): Promise<HostSt
       return { facts: {}, problems: [`${check.key}: ${messageOf(err)}`], warnings: [] };
     }
   });
-  return merge(plan.host.name, findings);
+  return merge(name, findings, columnsOf(checks));
 }
 
 /** How to reach the hosts. */
@@ -87,7 +94,7 @@ export interface StatusOptions {
   forks: number;
   /** Connection settings. */
   connect: ConnectOptions;
-  /** Opens a connection (the SSH transport). */
+  /** Opens a connection (the transport the host's inventory entry names). */
   openConnection: (target: ConnectTarget, options: ConnectOptions) => Promise<Connection>;
 }
 
@@ -107,19 +114,20 @@ export class StatusRunner {
 
   async #host(plan: HostPlan): Promise<HostStatus> {
     const name = plan.host.name;
+    const checks = checksOf(plan);
     let connection = this.#connections.get(name);
     try {
       if (connection === undefined) {
         connection = await this.options.openConnection(targetOf(plan.host), this.options.connect);
         this.#connections.set(name, connection);
       }
-      const status = await checkHost(plan, connection);
+      const status = await checkHost(name, checks, connection);
       if (status !== undefined) return status;
       await this.#drop(name);
-      return unreachable(name, 'the connection was lost');
+      return unreachable(name, 'the connection was lost', columnsOf(checks));
     } catch (err) {
       await this.#drop(name);
-      return unreachable(name, messageOf(err));
+      return unreachable(name, messageOf(err), columnsOf(checks));
     }
   }
 

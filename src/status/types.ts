@@ -19,6 +19,14 @@ export interface Finding {
   warnings: string[];
 }
 
+/** A column of the status table: a header and how a host's facts read in it. */
+export interface StatusColumn {
+  /** Header; columns of one header (from several checks or hosts) are one column. */
+  header: string;
+  /** The cell of a host that has this column ('-' when its facts lack the value); `now` for times. */
+  cell(facts: Record<string, FactValue>, now: Date): string;
+}
+
 /** One thing to look at on a host: a read-only script and a pure reading of its output. */
 export interface StatusCheck {
   /** Identity: the same check from two declarations runs once (e.g. "service nginx"). */
@@ -27,6 +35,8 @@ export interface StatusCheck {
   script: string;
   /** Pure: the script's output → what it found. */
   read(output: string): Finding;
+  /** What it adds to the table (its facts are in --json whatever). */
+  columns: StatusColumn[];
 }
 
 /** A kind of check that roles declare under `status:` (like a resource type, without state to change). */
@@ -45,7 +55,7 @@ export interface StatusCheckType<Desired> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds kinds of different Desired; each is used only with its own values
 export type AnyStatusCheckType = StatusCheckType<any>;
 
-/** A finding with facts only. */
-export function factsOnly(facts: Record<string, FactValue>): Finding {
-  return { facts, problems: [], warnings: [] };
+/** A fact that is a list of records (services, certificates), or none. */
+export function factList(value: FactValue | undefined): Array<Record<string, FactValue>> {
+  return Array.isArray(value) ? value.filter((v): v is Record<string, FactValue> => v !== null && typeof v === 'object' && !Array.isArray(v)) : [];
 }

@@ -6,12 +6,12 @@
  * critical threshold, a warning. Converges the site first (no reset); leaves
  * replication running and lb-01 with a long-lived certificate.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAB_ADDRESSES, LAB_HOSTS, labRun, pebbleStart } from '../lab/lab.js';
+import { LAB_ADDRESSES, LAB_HOSTS, LAB_KNOWN_HOSTS, LAB_SSH_KEY, labRun, pebbleStart } from '../lab/lab.js';
 import { provision, type CliRun } from './cli.js';
 
 const INV = 'inventory/lab.yaml';
@@ -126,6 +126,38 @@ describe('provision status on the reference site', () => {
     expect(statusOf(r).hosts['lb-01']!.qps).toBeGreaterThan(0);
   });
 
+  it('reaches hosts over the transports apply uses: the control node itself (local) and a host through a jump host', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-status-transports-'));
+    try {
+      // Roles away from the inventory: only --roles-path finds them. Thresholds no machine crosses (the control node's own use is not the point).
+      mkdirSync(join(dir, 'elsewhere', 'checked'), { recursive: true });
+      writeFileSync(join(dir, 'elsewhere', 'checked', 'role.yaml'), 'status:\n  - system: { disk_max_percent: 100, memory_max_percent: 100, load_max_per_cpu: 1000 }\n');
+      writeFileSync(
+        join(dir, 'inventory.yml'),
+        [
+          'all:',
+          '  hosts:',
+          '    control: { ansible_connection: local }',
+          '    web-01:',
+          `      ansible_host: ${LAB_ADDRESSES['web-01']}`,
+          `      ansible_ssh_common_args: "-o ProxyJump=root@${LAB_ADDRESSES['lb-01']} -o StrictHostKeyChecking=no"`,
+          '  vars:',
+          '    provision_roles: [checked]',
+          `    ansible_ssh_private_key_file: ${LAB_SSH_KEY}`,
+          `    ssh_known_hosts_file: ${LAB_KNOWN_HOSTS}`,
+        ].join('\n'),
+      );
+      const r = await run('status', join(dir, 'inventory.yml'), '--roles-path', join(dir, 'elsewhere'), '--json');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const { hosts } = statusOf(r);
+      for (const name of ['control', 'web-01']) expect(hosts[name], name).toMatchObject({ reachable: true, healthy: true, problems: [], load: [expect.any(Number), expect.any(Number), expect.any(Number)] });
+      // It is the lab's web-01 that answered: the site's apply above left its stamp there.
+      expect(Date.now() - Date.parse(hosts['web-01']!.last_applied ?? ''), JSON.stringify(hosts['web-01'])).toBeLessThan(10 * 60_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('replication stopped on the replica: exit 1, naming replication on web-02', async () => {
     await labRun('web-02', 'mariadb -e "STOP SLAVE"');
     try {
@@ -168,8 +200,10 @@ describe('provision status on the reference site', () => {
     });
 
     afterAll(async () => {
+      // Pebble back with its defaults, and lb-01 left with a long-lived certificate for later tests.
       await pebbleStart();
-      await run('renew', INV, '--limit', 'lb-01', '--force');
+      const renew = await run('renew', INV, '--limit', 'lb-01', '--force');
+      expect(renew.code, renew.stdout + renew.stderr).toBe(0);
     });
 
     it('is a problem with the default thresholds (0 days left), and a warning when critical is lower', async () => {

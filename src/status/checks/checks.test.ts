@@ -2,10 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { argErrorOf, runSh, syntaxOk } from '../../resources/test-support.js';
+import type { FactValue, StatusColumn } from '../types.js';
 import { statusCheckTypes } from './index.js';
 import { mysqlReplicationCheck, readReplication } from './mysql-replication.js';
 import { nginxRequestsCheck, readRequests } from './nginx-requests.js';
-import { readSystem, systemCheck } from './system.js';
+import { ago, readSystem, systemCheck } from './system.js';
 import { readCertificate, tlsCertificateCheck } from './tls-certificate.js';
 
 describe('the status check kinds', () => {
@@ -126,5 +127,41 @@ describe('mysql_replication', () => {
     const finding = readReplication(output, desired);
     expect(finding.facts.replication).toEqual(replication);
     expect(finding.problems).toEqual(problems);
+  });
+});
+
+describe('the table columns each kind brings, read from the facts', () => {
+  const now = new Date('2026-01-01T12:00:00Z');
+  const cells = (columns: StatusColumn[], facts: Record<string, FactValue>) => Object.fromEntries(columns.map((c) => [c.header, c.cell(facts, now)]));
+  const columnsOf = (kind: string, args: Record<string, unknown> = {}) => statusCheckTypes[kind]!.check(statusCheckTypes[kind]!.validate(args)).columns;
+
+  it.each([
+    ['system', {}, { load: [0.5, 0.4, 0.3], memory_used_percent: 12.5, disk_used_percent: 40, last_applied: '2026-01-01T11:57:00Z' }, { LOAD: '0.5', MEM: '12.5%', DISK: '40%', APPLIED: '3m ago' }],
+    ['system', {}, { last_applied: null }, { LOAD: '-', MEM: '-', DISK: '-', APPLIED: 'never' }],
+    ['nginx_requests', { url: 'http://127.0.0.1:8081/nginx_status' }, { qps: 12.5 }, { QPS: '12.5' }],
+    ['nginx_requests', { url: 'http://127.0.0.1:8081/nginx_status' }, {}, { QPS: '-' }],
+    ['tls_certificate', { name: 'a.example.com' }, { certificates: [{ name: 'a.example.com', days_left: 80 }, { name: 'b.example.com', days_left: 9 }] }, { 'CERT DAYS': '9' }],
+    ['tls_certificate', { name: 'a.example.com' }, {}, { 'CERT DAYS': '-' }],
+    ['mysql_replication', {}, { replication: { running: true, lag_seconds: 2 } }, { REPLICATION: 'running 2s' }],
+    ['mysql_replication', {}, { replication: { running: false, lag_seconds: null } }, { REPLICATION: 'STOPPED' }],
+  ])('%s with %j', (kind, args, facts, expected) => {
+    expect(cells(columnsOf(kind, args), facts as Record<string, FactValue>)).toEqual(expected);
+  });
+});
+
+describe('ago', () => {
+  const now = new Date('2026-01-01T12:00:00Z');
+  it.each([
+    ['2026-01-01T11:59:30Z', '30s ago'],
+    ['2026-01-01T11:00:00Z', '60m ago'],
+    ['2026-01-01T00:00:00Z', '12h ago'],
+    ['2025-12-20T12:00:00Z', '12d ago'],
+  ])('%s → %s', (iso, text) => {
+    expect(ago(iso, now)).toBe(text);
+  });
+
+  it('never applied, or not known', () => {
+    expect(ago(null, now)).toBe('never');
+    expect(ago(undefined, now)).toBe('-');
   });
 });

@@ -7,7 +7,7 @@ import { flavourCase, query, serverProbe } from '../../resources/mysql/client.js
 import { parseStatus, replicationDialect } from '../../resources/mysql/replication.js';
 import { describeServer, parseServer } from '../../resources/mysql/server.js';
 import { parseFields } from '../../resources/probe-output.js';
-import type { Finding, StatusCheckType } from '../types.js';
+import type { FactValue, Finding, StatusColumn, StatusCheckType } from '../types.js';
 
 /** Validated `mysql_replication` declaration. */
 export interface MysqlReplicationDesired {
@@ -45,10 +45,21 @@ export function readReplication(output: string, desired: MysqlReplicationDesired
   return finding;
 }
 
+const COLUMNS: StatusColumn[] = [
+  {
+    header: 'REPLICATION',
+    cell: (f) => {
+      const r = f.replication as Record<string, FactValue> | null | undefined;
+      if (r === undefined || r === null || typeof r !== 'object') return '-';
+      return r.running === true ? `running ${r.lag_seconds ?? '?'}s` : 'STOPPED';
+    },
+  },
+];
+
 /** The `mysql_replication` status check. */
 export const mysqlReplicationCheck: StatusCheckType<MysqlReplicationDesired> = {
   name: 'mysql_replication',
   validate,
   label: () => 'replication',
-  check: (desired) => ({ key: 'mysql_replication', script: SCRIPT, read: (output) => readReplication(output, desired) }),
+  check: (desired) => ({ key: 'mysql_replication', script: SCRIPT, read: (output) => readReplication(output, desired), columns: COLUMNS }),
 };

@@ -8,7 +8,7 @@ import { type Args, onlyKeys, requiredString } from '../../resources/args.js';
 import { parseFields } from '../../resources/probe-output.js';
 import { ArgError } from '../../resources/types.js';
 import { sh } from '../../shell/quote.js';
-import type { Finding, StatusCheckType } from '../types.js';
+import type { Finding, StatusColumn, StatusCheckType } from '../types.js';
 
 /** Validated `nginx_requests` declaration. */
 export interface NginxRequestsDesired {
@@ -56,10 +56,12 @@ export function readRequests(output: string, desired: NginxRequestsDesired): Fin
   return { facts: { qps: Math.round(qps * 10) / 10, ...(Number.isFinite(active) ? { active_connections: active } : {}) }, problems: [], warnings: [] };
 }
 
+const COLUMNS: StatusColumn[] = [{ header: 'QPS', cell: (f) => (typeof f.qps === 'number' ? String(f.qps) : '-') }];
+
 /** The `nginx_requests` status check. */
 export const nginxRequestsCheck: StatusCheckType<NginxRequestsDesired> = {
   name: 'nginx_requests',
   validate,
   label: (desired) => desired.url,
-  check: (desired) => ({ key: `nginx_requests ${desired.url}`, script: script(desired), read: (output) => readRequests(output, desired) }),
+  check: (desired) => ({ key: `nginx_requests ${desired.url}`, script: script(desired), read: (output) => readRequests(output, desired), columns: COLUMNS }),
 };

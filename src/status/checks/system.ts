@@ -10,7 +10,7 @@ import { type Args, onlyKeys, optionalInteger } from '../../resources/args.js';
 import { integerField, parseFields } from '../../resources/probe-output.js';
 import { sh } from '../../shell/quote.js';
 import { ArgError } from '../../resources/types.js';
-import type { Finding, StatusCheckType } from '../types.js';
+import type { FactValue, Finding, StatusColumn, StatusCheckType } from '../types.js';
 
 /** Validated `system` declaration. */
 export interface SystemDesired {
@@ -76,10 +76,29 @@ export function readSystem(output: string, desired: SystemDesired): Finding {
   return finding;
 }
 
+/** "3m ago", "5h ago", "2d ago"; "never" for null (no apply recorded). */
+export function ago(iso: FactValue | undefined, now: Date): string {
+  if (typeof iso !== 'string') return iso === null ? 'never' : '-';
+  const seconds = Math.max(0, Math.round((now.getTime() - new Date(iso).getTime()) / 1000));
+  if (seconds < 120) return `${seconds}s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h ago`;
+  return `${Math.round(seconds / 86_400)}d ago`;
+}
+
+const percentCell = (v: FactValue | undefined): string => (typeof v === 'number' ? `${v}%` : '-');
+
+const COLUMNS: StatusColumn[] = [
+  { header: 'LOAD', cell: (f) => (Array.isArray(f.load) ? String(f.load[0]) : '-') },
+  { header: 'MEM', cell: (f) => percentCell(f.memory_used_percent) },
+  { header: 'DISK', cell: (f) => percentCell(f.disk_used_percent) },
+  { header: 'APPLIED', cell: (f, now) => ago(f.last_applied, now) },
+];
+
 /** The `system` status check. */
 export const systemCheck: StatusCheckType<SystemDesired> = {
   name: 'system',
   validate,
   label: () => 'load, memory, disk, last apply',
-  check: (desired) => ({ key: 'system', script: SCRIPT, read: (output) => readSystem(output, desired) }),
+  check: (desired) => ({ key: 'system', script: SCRIPT, read: (output) => readSystem(output, desired), columns: COLUMNS }),
 };

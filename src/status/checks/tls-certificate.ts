@@ -10,7 +10,7 @@ import { dnsNameError } from '../../resources/dns-name.js';
 import { integerField, parseFields } from '../../resources/probe-output.js';
 import { ArgError } from '../../resources/types.js';
 import { sh } from '../../shell/quote.js';
-import type { Finding, StatusCheckType } from '../types.js';
+import { factList, type Finding, type StatusColumn, type StatusCheckType } from '../types.js';
 
 /** Validated `tls_certificate` declaration. */
 export interface TlsCertificateDesired {
@@ -79,10 +79,21 @@ export function readCertificate(output: string, desired: TlsCertificateDesired):
   return finding;
 }
 
+/** The fewest days left of the certificates served on the host. */
+const COLUMNS: StatusColumn[] = [
+  {
+    header: 'CERT DAYS',
+    cell: (f) => {
+      const days = factList(f.certificates).map((c) => c.days_left).filter((d): d is number => typeof d === 'number');
+      return days.length > 0 ? String(Math.min(...days)) : '-';
+    },
+  },
+];
+
 /** The `tls_certificate` status check. */
 export const tlsCertificateCheck: StatusCheckType<TlsCertificateDesired> = {
   name: 'tls_certificate',
   validate,
   label: (desired) => `${desired.name} on ${desired.address}:${desired.port}`,
-  check: (desired) => ({ key: `tls_certificate ${desired.name} ${desired.address}:${desired.port}`, script: script(desired), read: (output) => readCertificate(output, desired) }),
+  check: (desired) => ({ key: `tls_certificate ${desired.name} ${desired.address}:${desired.port}`, script: script(desired), read: (output) => readCertificate(output, desired), columns: COLUMNS }),
 };
