@@ -1,4 +1,4 @@
-import { Secret } from '../secrets.js';
+import { Secret, secretProblem } from '../secrets.js';
 import { describeValue } from './describe-value.js';
 
 /** The environment secrets are read from. */
@@ -12,7 +12,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A secret read from the environment, or what is wrong (the message never contains a value). */
 export type SecretResult = { secret: Secret } | { problem: string };
 
-/** Reads the secret named by `{ secret: envName }` from `env`; an unset or empty variable is a problem. */
+/** Reads the secret named by `{ secret: envName }` from `env`; an unset, empty or too short value is a problem. */
 export function secretFromEnv(envName: unknown, env: Env): SecretResult {
   if (typeof envName !== 'string' || !ENV_NAME.test(envName)) {
     return { problem: `expected { secret: ENV_NAME } naming an environment variable (letters, digits, _), got ${describeValue(envName)}` };
@@ -21,6 +21,8 @@ export function secretFromEnv(envName: unknown, env: Env): SecretResult {
   if (value === undefined || value === '') {
     return { problem: `environment variable ${envName} is unset or empty: expected it to hold the secret` };
   }
+  const problem = secretProblem(value);
+  if (problem !== undefined) return { problem: `environment variable ${envName}: ${problem}` };
   return { secret: new Secret(value) };
 }
 

@@ -4,7 +4,7 @@ import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml
 import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import { resourceTypes } from '../resources/index.js';
 import { closest } from '../suggest.js';
-import { CHECK_KINDS, isCheckKind, type VariableCheck } from './checks.js';
+import { CHECK_KINDS, checkOf, type VariableCheck } from './checks.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
 
 /** One resource (or handler) as written in role.yaml, before rendering. */
@@ -81,7 +81,7 @@ export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition)
 
 function readChecks(node: Node | undefined, source: YamlSource, errors: UserError[]): VariableCheck[] {
   if (node === undefined || (isScalar(node) && node.value === null)) return [];
-  const expected = `expected a mapping from variable names to one of ${CHECK_KINDS.join(', ')}`;
+  const expected = `expected a mapping from variable names to one of ${CHECK_KINDS.join(', ')} (a trailing ? also allows nothing), or a list of the allowed values`;
   if (!isMap(node)) {
     errors.push(new UserError(`checks: ${expected}`, at(source, node)));
     return [];
@@ -89,12 +89,13 @@ function readChecks(node: Node | undefined, source: YamlSource, errors: UserErro
   const checks: VariableCheck[] = [];
   for (const pair of node.items) {
     const variable = String(pair.key);
-    const kind = isScalar(pair.value) ? String(pair.value.value) : '';
-    if (isCheckKind(kind)) {
-      checks.push({ variable, kind });
+    const spec: unknown = isScalar(pair.value) ? pair.value.value : isSeq(pair.value) ? pair.value.toJSON() : undefined;
+    const check = checkOf(spec);
+    if (check !== undefined) {
+      checks.push({ variable, check });
       continue;
     }
-    const hint = closest(kind, CHECK_KINDS);
+    const hint = typeof spec === 'string' ? closest(spec.replace(/\?$/, ''), CHECK_KINDS) : undefined;
     errors.push(new UserError(`checks.${variable}: ${expected}${hint ? `; did you mean '${hint}'?` : ''}`, at(source, pair.value ?? pair.key)));
   }
   return checks;

@@ -1,15 +1,25 @@
 import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
 import { UserError, type SourcePosition } from '../errors.js';
+import { FormatError } from '../formats/format-error.js';
+import { mysqlOptionValue } from '../formats/mysql-option.js';
+import { nginxValue } from '../formats/nginx.js';
+import { propertiesValue } from '../formats/properties.js';
+import { systemdEnvValue, systemdUnitValue } from '../formats/systemd.js';
+import { oneLine } from '../formats/text.js';
+import { describeValue } from '../inventory/describe-value.js';
 import { BACKEND_NAME, ensureCa, serverCertificate } from '../pki/internal-ca.js';
 import { stateDir } from '../pki/state-dir.js';
-import { Secret } from '../secrets.js';
+import { Secret, revealAll } from '../secrets.js';
 import { TemplateCache, templateCacheFile } from './template-cache.js';
 
 /** Variables a template sees. */
 export type TemplateContext = Record<string, unknown>;
 
 // The runtime only: templates come precompiled from the cache, the compiler is loaded on a miss.
+/** The helpers that write a value in the form of a file format: every value a shipped template writes goes through one. */
+export const FORMAT_HELPERS = ['json', 'mysql_option', 'systemd_env', 'systemd_value', 'nginx', 'properties', 'one_line'];
+
 const hbs = (createRequire(import.meta.url)('handlebars/runtime') as typeof Handlebars).create();
 hbs.registerHelper({
   eq: (a: unknown, b: unknown) => String(a) === String(b),
@@ -18,7 +28,17 @@ hbs.registerHelper({
   and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
   or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
   join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
-  json: (value: unknown) => JSON.stringify(value),
+  // Values in the form their file's format needs (see README "Template helpers"); several values are joined first.
+  json: (...args: unknown[]) => {
+    const values = args.slice(0, -1);
+    return JSON.stringify(values.length === 1 ? revealAll(values[0]) : values.map(String).join(''));
+  },
+  mysql_option: formatHelper('mysql_option', mysqlOptionValue),
+  systemd_env: formatHelper('systemd_env', systemdEnvValue),
+  systemd_value: formatHelper('systemd_value', systemdUnitValue),
+  nginx: formatHelper('nginx', nginxValue),
+  properties: formatHelper('properties', propertiesValue),
+  one_line: formatHelper('one_line', oneLine),
   // Backend TLS material from the internal CA on the control node, made on first use.
   internal_ca_cert: () => ensureCa(stateDir()).certificate,
   internal_tls_cert: (options: Handlebars.HelperOptions) => hostCertificate(options).certificate,
@@ -29,6 +49,24 @@ hbs.registerHelper({
   // {{addresses "app" exclude=inventory_hostname}}: comma-separated addresses of a group's hosts.
   addresses: (group: unknown, options: Handlebars.HelperOptions) => groupAddresses(options.data.root as TemplateContext, String(group), options.hash.exclude as string | undefined).join(','),
 });
+
+/**
+ * A helper writing its arguments, joined, through a format's encoder. A value the format cannot
+ * carry is an error at the helper's place in the template.
+ */
+function formatHelper(name: string, encode: (value: string) => string) {
+  return (...args: unknown[]): string => {
+    const options = args.pop() as Handlebars.HelperOptions & { loc?: { start: { line: number; column: number } } };
+    const value = args.map(String).join('');
+    try {
+      return encode(value);
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      const shown = args.some((a) => a instanceof Secret) ? 'a secret' : describeValue(value);
+      throw Object.assign(new Error(`{{${name}}}: ${shown}: ${err.message}`), { lineNumber: options.loc?.start.line, column: options.loc?.start.column });
+    }
+  };
+}
 
 function hostCertificate(options: Handlebars.HelperOptions) {
   const root = options.data.root as TemplateContext;
@@ -59,6 +97,8 @@ export function renderText(text: string, context: TemplateContext, where: Source
   try {
     return templates.get(text)(context);
   } catch (err) {
+    // A variable that a template reads may fail to render itself: that error already says where.
+    if (err instanceof UserError) throw err;
     throw templateError(err, where, hostName, inline);
   }
 }
@@ -77,7 +117,7 @@ function templateError(err: unknown, where: SourcePosition, hostName: string, in
   };
   if (missing) return new UserError(`template variable '${missing[1]}' is not defined (rendering for host ${hostName}; define it in the inventory or the role's defaults.yaml)`, position);
   if (parse) return new UserError(`template syntax error: ${parse[2]!.replace(/\s+/g, ' ')}`, position);
-  return new UserError(`template error: ${message}`, position);
+  return new UserError(`template error: ${message} (rendering for host ${hostName})`, position);
 }
 
 const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}$/;
@@ -91,7 +131,8 @@ const COLLECT = /^\{\{\s*collect\s+"([\w-]+)"\s*\}\}$/;
 export function renderValue(value: unknown, context: TemplateContext, where: SourcePosition, hostName: string): unknown {
   if (typeof value === 'string') {
     const collected = COLLECT.exec(value);
-    if (collected) return collectLists(context, collected[1]!).map((item) => renderValue(item, context, where, hostName));
+    // The lists' items are variables' values, already rendered: never rendered twice.
+    if (collected) return collectLists(context, collected[1]!);
     const whole = WHOLE_VARIABLE.exec(value);
     if (whole) {
       const resolved = lookup(context, whole[1]!);
@@ -107,34 +148,39 @@ export function renderValue(value: unknown, context: TemplateContext, where: Sou
 }
 
 /**
- * Variables may refer to other variables (`tls_dir: "/etc/tls/{{domain}}"`): renders
- * every variable against the others until nothing changes (at most 5 rounds, so a
- * cycle ends). Errors point at the role's defaults file and name the variable.
+ * Variables may refer to other variables (`tls_dir: "/etc/tls/{{domain}}"`): each variable's own
+ * text is rendered once, with the variables it reads rendered first. What rendering produces is
+ * never rendered again, so a value that holds `{{` (a secret, or a value a variable read) stays
+ * as it is. A variable that needs itself is an error naming the cycle; errors point at the role's
+ * defaults file and name the variable.
  */
 export function resolveVariables(context: TemplateContext, role: { name: string; dir: string }, hostName: string): TemplateContext {
   const where: SourcePosition = { file: `${role.dir}/defaults.yaml`, line: 1, col: 1 };
-  let current = context;
-  for (let round = 0; round < 5; round++) {
-    let changed = false;
-    const next: TemplateContext = { ...current };
-    for (const [name, value] of Object.entries(current)) {
-      if (!mentionsTemplate(value) || name === 'hostvars' || name === 'groups') continue;
-      let rendered: unknown;
-      try {
-        rendered = renderValue(value, current, where, hostName);
-      } catch (err) {
-        if (err instanceof UserError) throw new UserError(`variable '${name}': ${err.message}`, err.position);
-        throw err;
-      }
-      if (JSON.stringify(rendered) !== JSON.stringify(value)) {
-        next[name] = rendered;
-        changed = true;
-      }
+  const resolved: TemplateContext = {};
+  const resolving: string[] = [];
+  const settle = (name: string, value: unknown): unknown => {
+    Object.defineProperty(resolved, name, { value, enumerable: true, writable: true, configurable: true });
+    return value;
+  };
+  const render = (name: string, value: unknown): unknown => {
+    if (resolving.includes(name)) throw new UserError(`variable '${name}' refers to itself: ${[...resolving.slice(resolving.indexOf(name)), name].join(' → ')}`, where);
+    resolving.push(name);
+    try {
+      return settle(name, renderValue(value, resolved, where, hostName));
+    } catch (err) {
+      if (err instanceof UserError && !err.message.startsWith('variable ')) throw new UserError(`variable '${name}': ${err.message}`, err.position);
+      throw err;
+    } finally {
+      resolving.pop();
     }
-    current = next;
-    if (!changed) break;
+  };
+  for (const [name, value] of Object.entries(context)) {
+    if (!mentionsTemplate(value) || name === 'hostvars' || name === 'groups') settle(name, value);
+    // Rendered when first read (by another variable, or below), so the order of definition does not matter.
+    else Object.defineProperty(resolved, name, { get: () => render(name, value), enumerable: true, configurable: true });
   }
-  return current;
+  for (const name of Object.keys(resolved)) void resolved[name];
+  return resolved;
 }
 
 function mentionsTemplate(value: unknown): boolean {
