@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { HostResult } from '../engine/results.js';
 import type { Change } from '../resources/types.js';
-import { redact } from '../secrets.js';
+import { redact, redactDeep } from '../secrets.js';
 
 /** One resource's planned changes. */
 export interface PlannedChange {
@@ -55,7 +55,7 @@ export function savedPlanOf(inventory: string, results: HostResult[], now = new 
 
 /** Writes a plan file. */
 export function writeSavedPlan(file: string, plan: SavedPlan): void {
-  writeFileSync(file, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(file, `${redact(JSON.stringify(redactDeep(plan), null, 2))}\n`, { mode: 0o600 });
 }
 
 /** Reads a plan file, checking it is one. */
