@@ -5,14 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
 import type { Change } from '../resources/types.js';
 import { redact } from '../secrets.js';
-import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions } from './args.js';
+import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions, type SearchOptions } from './args.js';
 import { HELP } from './help.js';
+import { PACKAGE_ROOT, searchPath } from './search-path.js';
 
 /** Exit codes, as documented in --help. */
 export const EXIT = { ok: 0, hostFailed: 1, badInput: 2, changesPending: 3, interrupted: 130 } as const;
 
-/** The installed package's root (dist/cli/main.js or src/cli/main.ts → two levels up). */
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const write = (text: string): void => {
   process.stdout.write(text);
@@ -77,15 +76,11 @@ function connectOptions(options: HostOptions) {
 }
 
 /** Every selected host's plan, and what control-node steps (certificates) need: all user errors surface before any connection. */
-async function plansOf(options: HostOptions & { rolesPaths: string[]; tags: string[] }) {
+async function plansOf(options: HostOptions & SearchOptions & { tags: string[] }) {
   const { inventory, hosts } = await selectedHosts(options);
   const [{ buildPlans }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
   const inventoryDir = dirname(resolve(options.inventory));
-  const plans = buildPlans(inventory, hosts, {
-    rolesDirs: [...options.rolesPaths.map((p) => resolve(p)), join(inventoryDir, 'roles'), join(inventoryDir, '..', 'roles'), join(PACKAGE_ROOT, 'roles')],
-    templateDirs: [join(inventoryDir, 'templates'), join(inventoryDir, '..', 'templates'), join(PACKAGE_ROOT, 'templates')],
-    tags: options.tags,
-  });
+  const plans = buildPlans(inventory, hosts, { ...searchPath(options.inventory, options), tags: options.tags });
   return { hosts, plans, control: { inventoryDir, stateDir: stateDir() } };
 }
 
@@ -175,10 +170,11 @@ async function promote(options: PromoteCliOptions): Promise<number> {
 async function renew(options: RenewOptions): Promise<number> {
   if (options.printCron) {
     const { cronLine } = await import('../acme/cron.js');
-    write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory: resolve(options.inventory) })}\n`);
+    const searchWords = [...options.rolesPaths.flatMap((p) => ['--roles-path', resolve(p)]), ...options.filesPaths.flatMap((p) => ['--files-path', resolve(p)])];
+    write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory: resolve(options.inventory), options: searchWords })}\n`);
     return EXIT.ok;
   }
-  const { plans, control } = await plansOf({ ...options, rolesPaths: [], tags: [] });
+  const { plans, control } = await plansOf({ ...options, tags: [] });
   const [{ certificate, forced }, { runPlans }, { connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
     import('../resources/certificate.js'),
     import('../engine/run.js'),

@@ -121,6 +121,11 @@ function templateError(err: unknown, where: SourcePosition, hostName: string, in
 }
 
 const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}$/;
+
+/** The variable a text is exactly (`{{app_archive}}` → app_archive), or undefined. */
+export function wholeVariable(text: string): string | undefined {
+  return WHOLE_VARIABLE.exec(text)?.[1];
+}
 const COLLECT = /^\{\{\s*collect\s+"([\w-]+)"\s*\}\}$/;
 
 /**
@@ -133,9 +138,9 @@ export function renderValue(value: unknown, context: TemplateContext, where: Sou
     const collected = COLLECT.exec(value);
     // The lists' items are variables' values, already rendered: never rendered twice.
     if (collected) return collectLists(context, collected[1]!);
-    const whole = WHOLE_VARIABLE.exec(value);
-    if (whole) {
-      const resolved = lookup(context, whole[1]!);
+    const whole = wholeVariable(value);
+    if (whole !== undefined) {
+      const resolved = lookup(context, whole);
       if (resolved !== undefined && typeof resolved !== 'string') return resolved;
     }
     return renderText(value, context, where, hostName, true);
