@@ -16,10 +16,10 @@ import { TemplateCache, templateCacheFile } from './template-cache.js';
 /** Variables a template sees. */
 export type TemplateContext = Record<string, unknown>;
 
-// The runtime only: templates come precompiled from the cache, the compiler is loaded on a miss.
 /** The helpers that write a value in the form of a file format: every value a shipped template writes goes through one. */
 export const FORMAT_HELPERS = ['json', 'mysql_option', 'systemd_env', 'systemd_value', 'nginx', 'properties', 'one_line'];
 
+// The runtime only: templates come precompiled from the cache, the compiler is loaded on a miss.
 const hbs = (createRequire(import.meta.url)('handlebars/runtime') as typeof Handlebars).create();
 hbs.registerHelper({
   eq: (a: unknown, b: unknown) => String(a) === String(b),
@@ -57,7 +57,8 @@ hbs.registerHelper({
 function formatHelper(name: string, encode: (value: string) => string) {
   return (...args: unknown[]): string => {
     const options = args.pop() as Handlebars.HelperOptions & { loc?: { start: { line: number; column: number } } };
-    const value = args.map(String).join('');
+    // Like {{x}}: nothing for null and undefined.
+    const value = args.map((a) => (a === null || a === undefined ? '' : String(a))).join('');
     try {
       return encode(value);
     } catch (err) {
