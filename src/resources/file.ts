@@ -108,8 +108,8 @@ function contentChange(file: PresentFile, replaces: PathState, oldContent: strin
     return { summary: `${typeName(replaces)} → file (${details})`, diff: contentDiff(file.path, undefined, file.content, file.sensitive) };
   }
   if (oldContent === undefined) return { summary: `content changed (${replaces.size} → ${size} bytes; too large to show)` };
-  // A private file's old lines may hold a secret the redactor does not know (an old password).
-  const sensitive = file.sensitive || isPrivateMode(replaces.mode) || isPrivateMode(file.attributes.mode);
+  // A file that stays private (its declared mode, or the mode it keeps) may hold in its old lines a secret the redactor does not know.
+  const sensitive = file.sensitive || isPrivateMode(file.attributes.mode ?? replaces.mode);
   return { summary: 'content changed', diff: contentDiff(file.path, oldContent, file.content, sensitive) };
 }
 

@@ -29,7 +29,7 @@ export function contentDiff(path: string, before: string | undefined, after: str
 /**
  * Masks every registered secret. Removed lines may hold an old secret that
  * the redactor never knew: when the file is `sensitive` (the new text holds a
- * secret, or the file is private) they are masked whole; otherwise the value
+ * secret, or the file stays private) they are masked whole; otherwise the value
  * of a removed line that assigns something named like a secret
  * (`password=...`, `"access_key": ...`) is.
  */
