@@ -21,7 +21,20 @@ describe('cronLine', () => {
   });
 
   it.each(['/srv/a\nb/site.yaml', '/srv/a\rb.yaml', '/srv/a\\%b.yaml'])('refuses a path cron cannot carry: %j', (inventory) => {
-    expect(() => cronLine({ ...command, inventory }, () => 0)).toThrow(/--print-cron: cannot write .* in a crontab line/);
+    expect(() => cronLine({ ...command, inventory }, () => 0)).toThrow(/--print-cron: cannot write/);
+  });
+
+  it('names the environment the job needs (the age key of SOPS files), quoted', () => {
+    const line = cronLine({ ...command, env: { SOPS_AGE_KEY_FILE: '/home/op/.config/sops/age/keys.txt' } }, () => 0);
+    expect(line).toBe(`0 0,12 * * * SOPS_AGE_KEY_FILE=/home/op/.config/sops/age/keys.txt /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/my site/site.yaml'`);
+    const spaced = cronLine({ ...command, env: { SOPS_AGE_SSH_PRIVATE_KEY_FILE: "/keys/op's key" } }, () => 0);
+    expect(spaced).toContain(`SOPS_AGE_SSH_PRIVATE_KEY_FILE='/keys/op'\\''s key' /usr/bin/node`);
+  });
+
+  it('escapes % for cron (which makes an unescaped one a newline)', () => {
+    const line = cronLine({ ...command, inventory: '/srv/100%/site.yaml', env: { SOPS_AGE_KEY_FILE: '/k/50%.txt' } }, () => 0);
+    expect(line).toBe('0 0,12 * * * SOPS_AGE_KEY_FILE=/k/50\\%.txt /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet /srv/100\\%/site.yaml');
+    expect(() => cronLine({ ...command, inventory: '/srv/a\\%b.yaml' })).toThrow(/cannot write a crontab line/);
   });
 
   it('draws a different time for different users', () => {

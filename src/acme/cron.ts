@@ -12,6 +12,8 @@ export interface CronCommand {
   inventory: string;
   /** More words for renew, before the inventory (e.g. --roles-path DIR). */
   options?: string[];
+  /** Environment the job needs that cron does not give it (where the age key of the inventory's SOPS files is). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -21,16 +23,19 @@ export interface CronCommand {
  *
  * cron reads the command field itself before the shell does: a `%` ends the
  * command (the rest becomes its stdin) unless written `\%`, and a newline
- * ends the line. So every `%` is escaped, and a word holding a line break, a
- * NUL or a backslash (which cron would pair with a following `%`) is refused.
+ * ends the line. So every `%` is escaped, and a value holding a line break or
+ * a NUL, or a `\` right before a `%` (which cron cannot be told to keep), is
+ * refused.
  */
 export function cronLine(command: CronCommand, random: () => number = Math.random): string {
   const minute = Math.floor(random() * 60);
   const hour = Math.floor(random() * 12);
   const words = [command.node, command.script, 'renew', '--quiet', ...(command.options ?? []), command.inventory];
-  for (const word of words) {
-    if (/[\n\r\0\\]/.test(word)) throw new UserError(`--print-cron: cannot write ${JSON.stringify(word)} in a crontab line: cron would cut the line at a line break, and reads a backslash before '%' itself; move it to a path without them`);
+  for (const value of [...words, ...Object.values(command.env ?? {})]) {
+    if (/[\n\r\0]/.test(value)) throw new UserError(`--print-cron: cannot write ${JSON.stringify(value)} in a crontab line: cron would cut the line at its line break; move it to a path without one`);
   }
-  const run = words.map((w) => quote(w)).join(' ').replace(/%/g, '\\%');
-  return `${minute} ${hour},${hour + 12} * * * ${run}`;
+  const assignments = Object.entries(command.env ?? {}).map(([name, value]) => `${name}=${quote(value)}`);
+  const run = [...assignments, ...words.map((w) => quote(w))].join(' ');
+  if (run.includes('\\%')) throw new UserError(`--print-cron: cannot write a crontab line for a path holding "\\%" (cron reads a backslash before % itself): ${run}`);
+  return `${minute} ${hour},${hour + 12} * * * ${run.replace(/%/g, '\\%')}`;
 }

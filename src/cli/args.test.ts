@@ -25,6 +25,12 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['plan', 'inv.yaml'])).toMatchObject({ kind: 'apply', options: { check: true, diff: true, forks: 50, timeoutSeconds: 10 } });
   });
 
+  it('--serial: a number or a percentage', () => {
+    expect(parseCommandLine(['apply', 'inv.yaml', '--serial', '100%'])).toMatchObject({ kind: 'apply', options: { serial: [{ percent: 100 }] } });
+    expect(parseCommandLine(['plan', 'inv.yaml', '--serial', '2'])).toMatchObject({ kind: 'apply', options: { serial: [{ count: 2 }] } });
+    expect(() => parseCommandLine(['apply', 'inv.yaml', '--serial', 'half'])).toThrow('--serial: expected a positive number of hosts, a percentage like "50%", or a list of those, got string "half"');
+  });
+
   it('exec takes the command after --', () => {
     expect(parseCommandLine(['exec', 'inv.yaml', '-l', 'lb', '--', 'systemctl', 'is-active', 'nginx'])).toMatchObject({ kind: 'exec', options: { inventory: 'inv.yaml', limit: 'lb', command: 'systemctl is-active nginx' } });
   });
@@ -39,6 +45,21 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
+    [['secrets', 'encrypt', '--age', 'age1a,age1b', '--age', 'ssh-ed25519 AAAA key', 's.yaml'], { action: 'encrypt', file: 's.yaml', recipients: ['age1a', 'age1b', 'ssh-ed25519 AAAA key'], macOnlyEncrypted: false }],
+    [['secrets', 'encrypt', '--encrypted-regex', '^(password|token)$', '--mac-only-encrypted', 's.json'], { action: 'encrypt', file: 's.json', recipients: [], rule: { kind: 'encrypted_regex', value: '^(password|token)$' }, macOnlyEncrypted: true }],
+    [['secrets', 'edit', 's.yaml'], { action: 'edit', file: 's.yaml', recipients: [], macOnlyEncrypted: false }],
+    [['secrets', 'rotate', 's.yaml', '--age', 'age1new'], { action: 'rotate', file: 's.yaml', recipients: ['age1new'], macOnlyEncrypted: false }],
+  ])('parses %j', (argv, options) => {
+    expect(parseCommandLine(argv)).toEqual({ kind: 'secrets', options });
+  });
+
+  it.each([
+    [['secrets'], 'secrets expects encrypt, edit, rotate (see provision secrets --help)'],
+    [['secrets', 'encrpyt', 'x.yaml'], "secrets expects encrypt, edit, rotate, got 'encrpyt'; did you mean 'encrypt'? (see provision secrets --help)"],
+    [['secrets', 'edit'], 'secrets edit takes one file, got none (see provision secrets --help)'],
+    [['secrets', 'edit', 'a.yaml', '--age', 'age1x'], '--age goes with secrets encrypt or rotate (edit keeps the recipients)'],
+    [['secrets', 'rotate', 'a.yaml', '--encrypted-regex', 'x'], '--encrypted-regex goes with secrets encrypt (edit and rotate keep the file\'s rule)'],
+    [['secrets', 'encrypt', 'a.yaml', '--encrypted-regex', 'x', '--unencrypted-suffix', 'y'], '--unencrypted-suffix and --encrypted-regex: give at most one (sops allows one rule per file)'],
     [['aply', 'x'], "unknown command 'aply'; did you mean 'apply'? (see provision --help)"],
     [['apply'], 'apply takes one inventory file, got none (see provision apply --help)'],
     [['apply', 'a.yaml', 'b.yaml'], 'apply takes one inventory file, got a.yaml b.yaml (see provision apply --help)'],

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
+import { parseSerial, type SerialSpec } from '../roles/rolling.js';
 import { closest } from '../suggest.js';
 
 /** A parsed command line. */
@@ -9,7 +10,8 @@ export type Command =
   | { kind: 'apply'; options: ApplyOptions }
   | { kind: 'exec'; options: ExecOptions }
   | { kind: 'promote'; options: PromoteCliOptions }
-  | { kind: 'renew'; options: RenewOptions };
+  | { kind: 'renew'; options: RenewOptions }
+  | { kind: 'secrets'; options: SecretsOptions };
 
 /** Options shared by commands that talk to hosts. */
 export interface HostOptions {
@@ -51,6 +53,8 @@ export interface ApplyOptions extends HostOptions, SearchOptions {
   out?: string;
   /** --plan FILE: apply exactly that saved plan, refusing if the hosts changed since. */
   plan?: string;
+  /** --serial: every selected host rolls in one set with these batch sizes. */
+  serial?: SerialSpec;
 }
 
 /** Options of exec. */
@@ -81,7 +85,24 @@ export interface RenewOptions extends HostOptions, SearchOptions {
   quiet: boolean;
 }
 
-const COMMANDS = ['apply', 'plan', 'exec', 'promote', 'renew', 'help'];
+/** Options of `secrets encrypt | edit | rotate`. */
+export interface SecretsOptions {
+  action: 'encrypt' | 'edit' | 'rotate';
+  /** The SOPS file (encrypt: the plain file). */
+  file: string;
+  /** --age recipients (encrypt; rotate: the new ones, else the file's own). */
+  recipients: string[];
+  /** encrypt: which values stay plain (--unencrypted-suffix, ...); default sops' `_unencrypted` suffix. */
+  rule?: { kind: SecretsRuleKind; value: string };
+  /** encrypt: --mac-only-encrypted. */
+  macOnlyEncrypted: boolean;
+}
+
+const RULE_FLAGS = ['unencrypted-suffix', 'encrypted-suffix', 'unencrypted-regex', 'encrypted-regex'] as const;
+type SecretsRuleKind = 'unencrypted_suffix' | 'encrypted_suffix' | 'unencrypted_regex' | 'encrypted_regex';
+const SECRETS_ACTIONS = ['encrypt', 'edit', 'rotate'] as const;
+
+const COMMANDS = ['apply', 'plan', 'exec', 'promote', 'renew', 'secrets', 'help'];
 const DEFAULT_FORKS = 50;
 
 /** Parses argv (without node and script). Bad arguments are UserErrors (exit 2). */
@@ -98,6 +119,7 @@ export function parseCommandLine(argv: string[]): Command {
   if (name === 'exec') return parseExec(rest);
   if (name === 'promote') return parsePromote(rest);
   if (name === 'renew') return parseRenew(rest);
+  if (name === 'secrets') return parseSecrets(rest);
   return { kind: 'apply', options: parseApply(rest, name === 'plan') };
 }
 
@@ -129,7 +151,10 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
     ...SEARCH_OPTIONS,
     out: { type: 'string' },
     plan: { type: 'string' },
+    serial: { type: 'string' },
   });
+  const serial = values.serial === undefined ? undefined : parseSerial(values.serial);
+  if (typeof serial === 'string') throw new UserError(`--serial: ${serial}`);
   const check = plan || values.check === true;
   if (values['detailed-exitcode'] && !check) throw new UserError('--detailed-exitcode goes with --check (or plan)');
   if (values.out !== undefined && !check) throw new UserError('--out saves a plan: use it with plan (or apply --check)');
@@ -144,6 +169,7 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
     ...searchOptions(values),
     ...(values.out !== undefined ? { out: values.out } : {}),
     ...(values.plan !== undefined ? { plan: values.plan } : {}),
+    ...(serial !== undefined ? { serial } : {}),
   };
 }
 
@@ -173,6 +199,37 @@ function parseRenew(args: string[]): Command {
   return {
     kind: 'renew',
     options: { ...hostOptions(values, positionals, 'renew'), ...searchOptions(values), force: values.force === true, dryRun: values['dry-run'] === true, printCron: values['print-cron'] === true, quiet: values.quiet === true },
+  };
+}
+
+function parseSecrets(args: string[]): Command {
+  const [action, ...rest] = args;
+  if (!SECRETS_ACTIONS.includes(action as (typeof SECRETS_ACTIONS)[number])) {
+    const hint = action === undefined ? undefined : closest(action, SECRETS_ACTIONS);
+    throw new UserError(`secrets expects ${SECRETS_ACTIONS.join(', ')}${action === undefined ? '' : `, got '${action}'`}${hint ? `; did you mean '${hint}'?` : ''} (see provision secrets --help)`);
+  }
+  const { values, positionals } = parse(rest, {
+    age: { type: 'string', multiple: true },
+    'mac-only-encrypted': { type: 'boolean' },
+    ...Object.fromEntries(RULE_FLAGS.map((flag) => [flag, { type: 'string' }])),
+  } as Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>);
+  if (positionals.length !== 1) throw new UserError(`secrets ${action} takes one file, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision secrets --help)`);
+  const rules = RULE_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (rules.length > 1) throw new UserError(`--${rules.join(' and --')}: give at most one (sops allows one rule per file)`);
+  if (action !== 'encrypt' && (rules.length > 0 || values['mac-only-encrypted'])) throw new UserError(`--${rules[0] ?? 'mac-only-encrypted'} goes with secrets encrypt (edit and rotate keep the file's rule)`);
+  if (action === 'edit' && values['age'] !== undefined) throw new UserError('--age goes with secrets encrypt or rotate (edit keeps the recipients)');
+  const ages = (values['age'] ?? []) as string[];
+  const rule = rules[0];
+  return {
+    kind: 'secrets',
+    options: {
+      action: action as SecretsOptions['action'],
+      file: positionals[0]!,
+      // Recipients are separated by commas, as in sops (an SSH public key holds no comma).
+      recipients: ages.flatMap((a) => a.split(',')).map((r) => r.trim()).filter(Boolean),
+      ...(rule ? { rule: { kind: rule.replace('-', '_') as SecretsRuleKind, value: values[rule] as string } } : {}),
+      macOnlyEncrypted: values['mac-only-encrypted'] === true,
+    },
   };
 }
 

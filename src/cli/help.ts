@@ -14,6 +14,7 @@ Usage:
   provision exec INVENTORY [--limit P] -- COMMAND...   run a command on the hosts
   provision promote INVENTORY HOST      make a MySQL replica the primary
   provision renew INVENTORY [options]   renew the certificates that are due (for cron)
+  provision secrets encrypt|edit|rotate FILE   SOPS files with age keys (secrets in git)
   provision help COMMAND | COMMAND --help
   provision --version
 
@@ -24,6 +25,9 @@ pending (with --check --detailed-exitcode).`,
 
 Brings every selected host to the state declared by its roles, changing only
 what differs. Hosts run in parallel; one failing host never stops the others.
+Hosts with a serial (the variable, or --serial) roll after the others, batch by
+batch: each is taken out of its load balancers before a change that interrupts
+serving, changed, health-checked and put back; a failed batch stops the rest.
 
 Options:
   -C, --check               change nothing: probe and report what would change
@@ -38,6 +42,8 @@ Options:
       --out FILE            with --check (or plan): save the plan to FILE
       --plan FILE           apply exactly the saved plan; refuse, changing nothing,
                             if any host would now change something else
+      --serial N|P%         roll every selected host in one set, in batches of N hosts
+                            (or P percent of them; 100% = all at once, no draining)
 ${HOST_FLAGS}`,
   plan: `Usage: provision plan INVENTORY [options]
 
@@ -68,11 +74,41 @@ at most a day); a lock keeps two renews apart.
 Options:
       --force               renew every certificate, due or not
       --dry-run             say what would be renewed; order and change nothing
-      --print-cron          print a crontab line running renew twice a day
+      --print-cron          print a crontab line running renew twice a day (with
+                            SOPS_AGE_KEY_FILE=... when the secrets are in SOPS files)
   -q, --quiet               print errors only (what cron should run)
       --roles-path DIR      look for roles here first (repeatable), as apply does
       --files-path DIR      archive sources may also be here (repeatable), as apply does
 ${HOST_FLAGS}`,
+  secrets: `Usage:
+  provision secrets encrypt --age RECIPIENT[,RECIPIENT] FILE   print FILE as a SOPS file
+  provision secrets edit FILE                  change a SOPS file in $SOPS_EDITOR / $EDITOR
+  provision secrets rotate FILE [--age RECIPIENT[,RECIPIENT]]  new data key (and recipients)
+
+SOPS files keep the keys of a YAML or JSON file readable and encrypt each value
+(AES-256-GCM) with a data key that is itself encrypted with age for each
+recipient; a MAC covers all values. The sops tool reads and writes the same
+files. An inventory reads a value with
+  db_password: { secret: { sops: secrets.sops.yaml, key: db.password } }
+
+Recipients: age1... (age-keygen) or SSH public keys (ssh-ed25519, ssh-rsa);
+without --age, encrypt uses $SOPS_AGE_RECIPIENTS. The identity that decrypts is
+looked for where sops looks: $SOPS_AGE_KEY_FILE, $SOPS_AGE_KEY,
+$XDG_CONFIG_HOME/sops/age/keys.txt (~/.config/...), $SOPS_AGE_SSH_PRIVATE_KEY_FILE,
+~/.ssh/id_ed25519, ~/.ssh/id_rsa.
+
+edit decrypts into a private temporary file (0600, in /dev/shm when there is
+one), runs the editor, encrypts the result with the same data key (values you
+did not change keep their ciphertext, so a diff shows only your change), then
+overwrites and removes the temporary file. rotate writes the file in place.
+
+Options (encrypt):
+      --age RECIPIENTS          comma-separated, or repeat the option
+      --unencrypted-suffix S    leave values under keys ending in S plain (default _unencrypted)
+      --encrypted-suffix S      encrypt only values under keys ending in S
+      --unencrypted-regex RE    leave values under keys matching RE plain
+      --encrypted-regex RE      encrypt only values under keys matching RE
+      --mac-only-encrypted      the MAC covers only the encrypted values`,
   exec: `Usage: provision exec INVENTORY [options] -- COMMAND...
 
 Runs COMMAND (shell text) on every selected host, as root when the host has

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
 import type { Change } from '../resources/types.js';
+import type { SerialSpec } from '../roles/rolling.js';
 import { redact } from '../secrets.js';
 import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions, type SearchOptions } from './args.js';
 import { HELP } from './help.js';
@@ -36,6 +37,10 @@ export async function main(argv: string[]): Promise<number> {
         return await promote(command.options);
       case 'renew':
         return await renew(command.options);
+      case 'secrets': {
+        const { secretsCommand } = await import('./secrets.js');
+        return await secretsCommand(command.options, { out: write, err: (text) => process.stderr.write(text), env: process.env });
+      }
     }
   } catch (err) {
     if (err instanceof UserError) {
@@ -65,8 +70,8 @@ function interruptible(): { signal: AbortSignal; done: () => void } {
 
 /** Loads the inventory and selects hosts: every user error surfaces here, before any connection. */
 async function selectedHosts(options: HostOptions) {
-  const { loadInventory, parseExtraVars, selectHosts } = await import('../inventory/index.js');
-  const inventory = loadInventory(options.inventory, { extraVars: parseExtraVars(options.extraVars) });
+  const { loadInventoryWithSecrets, parseExtraVars, selectHosts } = await import('../inventory/index.js');
+  const inventory = await loadInventoryWithSecrets(options.inventory, { extraVars: parseExtraVars(options.extraVars) });
   const { expandLimit } = await import('./retry.js');
   return { inventory, hosts: selectHosts(inventory, expandLimit(options.limit)) };
 }
@@ -76,16 +81,19 @@ function connectOptions(options: HostOptions) {
 }
 
 /** Every selected host's plan, and what control-node steps (certificates) need: all user errors surface before any connection. */
-async function plansOf(options: HostOptions & SearchOptions & { tags: string[] }) {
+async function plansOf(options: HostOptions & SearchOptions & { tags: string[]; serial?: SerialSpec }) {
   const { inventory, hosts } = await selectedHosts(options);
-  const [{ buildPlans }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
+  const [{ buildPlans, buildBalancers }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
   const inventoryDir = dirname(resolve(options.inventory));
-  const plans = buildPlans(inventory, hosts, { ...searchPath(options.inventory, options), tags: options.tags });
-  return { hosts, plans, control: { inventoryDir, stateDir: stateDir() } };
+  const planOptions = { ...searchPath(options.inventory, options), tags: options.tags, ...(options.serial ? { serial: options.serial } : {}) };
+  const plans = buildPlans(inventory, hosts, planOptions);
+  // Load balancers are needed even when not selected: a rolling deploy drains its hosts there.
+  const balancers = plans.some((p) => p.rolling) ? buildBalancers(inventory, planOptions) : [];
+  return { hosts, plans, balancers, control: { inventoryDir, stateDir: stateDir() } };
 }
 
 async function apply(options: ApplyOptions): Promise<number> {
-  const { hosts, plans, control } = await plansOf(options);
+  const { hosts, plans, balancers, control } = await plansOf(options);
   const [{ runPlans }, { connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/ssh.js'), import('./reporters.js')]);
   const reporterOptions = { check: options.check, diff: options.diff, hosts: hosts.map((h) => h.name), write };
   const reporter = options.json
@@ -94,7 +102,7 @@ async function apply(options: ApplyOptions): Promise<number> {
       ? new reporters.TtyReporter(reporterOptions)
       : new reporters.PlainReporter(reporterOptions);
   const saved = await import('./saved-plan.js');
-  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control };
+  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control, balancers };
   let verifyChanges: ((host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined) | undefined;
   if (options.plan) {
     const plan = saved.readSavedPlan(options.plan);
@@ -118,7 +126,7 @@ async function apply(options: ApplyOptions): Promise<number> {
   const retry = writeRetryFile(options.inventory, results);
   if (retry && !options.json) write(`to run again on the hosts that did not succeed: --limit @${retry}\n`);
   if (interrupt.signal.aborted) return EXIT.interrupted;
-  if (results.some((r) => r.unreachable || r.failed > 0)) return EXIT.hostFailed;
+  if (results.some((r) => r.unreachable || r.failed > 0 || r.notAttempted)) return EXIT.hostFailed;
   if (options.detailedExitcode && results.some((r) => r.changed > 0)) return EXIT.changesPending;
   return EXIT.ok;
 }
@@ -168,12 +176,7 @@ async function promote(options: PromoteCliOptions): Promise<number> {
  * engine path as apply; prints only news and failures. `--print-cron` prints the crontab line.
  */
 async function renew(options: RenewOptions): Promise<number> {
-  if (options.printCron) {
-    const { cronLine } = await import('../acme/cron.js');
-    const searchWords = [...options.rolesPaths.flatMap((p) => ['--roles-path', resolve(p)]), ...options.filesPaths.flatMap((p) => ['--files-path', resolve(p)])];
-    write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory: resolve(options.inventory), options: searchWords })}\n`);
-    return EXIT.ok;
-  }
+  if (options.printCron) return printCron(options);
   const { plans, control } = await plansOf({ ...options, tags: [] });
   const [{ certificate, forced }, { runPlans }, { connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
     import('../resources/certificate.js'),
@@ -199,6 +202,37 @@ async function renew(options: RenewOptions): Promise<number> {
   } finally {
     release();
   }
+}
+
+/**
+ * Prints the crontab line for renew. The inventory is loaded first: when its
+ * secrets come from SOPS files, the line names the key file that decrypted
+ * them; then it is loaded again with only what cron gives a job, and what would
+ * still be missing is said on stderr.
+ */
+async function printCron(options: RenewOptions): Promise<number> {
+  const [{ cronLine }, { loadInventoryWithSecrets, SopsSecrets }] = await Promise.all([import('../acme/cron.js'), import('../inventory/index.js')]);
+  const inventory = resolve(options.inventory);
+  const searchWords = [...options.rolesPaths.flatMap((p) => ['--roles-path', resolve(p)]), ...options.filesPaths.flatMap((p) => ['--files-path', resolve(p)])];
+  const sops = new SopsSecrets(process.env);
+  await loadInventoryWithSecrets(inventory, { sops });
+  const used = sops.identities();
+  const env: Record<string, string> = Object.assign({}, ...used.map((u) => u.cronEnv ?? {}));
+  write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory, options: searchWords, env })}\n`);
+  const inline = used.filter((u) => !u.cronEnv);
+  for (const u of inline) {
+    process.stderr.write(`note: the age key comes from ${u.label}, which a crontab line must not hold: save it in a file only you can read and set SOPS_AGE_KEY_FILE to it\n`);
+  }
+  const { homedir, userInfo } = await import('node:os');
+  const cronEnv = { HOME: process.env.HOME ?? homedir(), LOGNAME: userInfo().username, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ...env };
+  try {
+    await loadInventoryWithSecrets(inventory, { env: cronEnv });
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    process.stderr.write(`${redact(`note: run by cron, with only its environment, this line would stop before renewing:\n${err.format()}`)}\n`);
+    if (inline.length === 0) process.stderr.write('note: keep the secrets in a SOPS file (see "Secrets in git" in the README), or put what is missing before the command in the line\n');
+  }
+  return EXIT.ok;
 }
 
 main(process.argv.slice(2)).then((code) => {

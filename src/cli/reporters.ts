@@ -2,6 +2,7 @@ import type { HostResult, RunEvent } from '../engine/results.js';
 import { redact, redactDeep } from '../secrets.js';
 import { formatChanges } from './diff-text.js';
 import { formatRecap, jsonReport } from './recap.js';
+import { rolloutEventLine } from './rollout-text.js';
 
 /** Shows a run to the user. Every text goes through redact() on its way out. */
 export interface Reporter {
@@ -37,6 +38,8 @@ export class PlainReporter implements Reporter {
       if (this.options.diff && r.changes.length > 0 && r.status !== 'ok') out(formatChanges(r));
     }
     if (event.kind === 'host-done' && event.result.unreachable) out(`${event.result.name} | unreachable | ${event.result.error}`);
+    const rolling = rolloutEventLine(event);
+    if (rolling) out(rolling);
   }
 
   async done(hosts: HostResult[]): Promise<void> {
@@ -88,6 +91,8 @@ export class TtyReporter implements Reporter {
     if (event.kind === 'host-start') set(event.host, 'connecting');
     if (event.kind === 'host-connected') set(event.host, 'reading state');
     if (event.kind === 'resource-start') set(event.host, event.resource);
+    if (event.kind === 'batch') for (const host of event.hosts) set(host, `batch ${event.batch}/${event.batches} of ${event.set}`);
+    if (event.kind === 'rollout') set(event.host, event.message);
     if (event.kind === 'host-done') void this.#whenReady(event.result);
   }
 
@@ -109,6 +114,7 @@ export class TtyReporter implements Reporter {
 }
 
 function summary(result: HostResult, check: boolean): string {
+  if (result.notAttempted) return `not attempted: ${result.notAttempted}`;
   if (result.unreachable) return `unreachable: ${result.error}`;
   if (result.failed) return `failed: ${result.error}`;
   return `ok=${result.ok} ${check ? 'would-change' : 'changed'}=${result.changed} (${(result.elapsedMs / 1000).toFixed(1)}s)`;

@@ -8,9 +8,9 @@ export function retryFilePath(inventory: string): string {
   return join(dirname(inventory), `${basename(inventory, extname(inventory))}.retry`);
 }
 
-/** Writes the hosts that failed or were unreachable, one per line; returns the file, or undefined when all succeeded. */
+/** Writes the hosts that failed, were unreachable or were not attempted, one per line; returns the file, or undefined when all succeeded. */
 export function writeRetryFile(inventory: string, results: HostResult[]): string | undefined {
-  const failed = results.filter((r) => r.unreachable || r.failed > 0).map((r) => r.name);
+  const failed = results.filter((r) => r.unreachable || r.failed > 0 || r.notAttempted).map((r) => r.name);
   if (failed.length === 0) return undefined;
   const file = retryFilePath(inventory);
   writeFileSync(file, `${failed.join('\n')}\n`);

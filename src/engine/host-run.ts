@@ -27,6 +27,18 @@ export interface HostRunOptions {
   verifyChanges?: (host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined;
   /** Control-node paths for resources with a control step (certificates); default: the working directory and the default state directory. */
   control?: { inventoryDir: string; stateDir: string };
+  /** Rolling deploys (rollout.ts): more host state to read in the probe call, and a gate before each apply call. */
+  gate?: ApplyGate;
+}
+
+/** How a rolling deploy takes part in one host's run, without knowing its resources. */
+export interface ApplyGate {
+  /** Read-only shell text run in the host's first probe call; its output goes to `onRead`. */
+  read: string;
+  /** Receives what `read` printed. */
+  onRead(output: string): void;
+  /** Called before each apply call with the labels of what it changes (resources and handlers); a rejection stops the host before that call. */
+  beforeApply(labels: string[]): Promise<void>;
 }
 
 /** A planned resource with its probed state and the changes it needs. */
@@ -104,7 +116,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
   let remaining = plan.resources;
   const stateDir = options.hostStateDir ?? HOST_STATE_DIR;
   for (let round = 0; ; round++) {
-    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDir);
+    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDir, round === 0 ? options.gate : undefined);
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
     if (round === 0) for (const [key] of handlers) if (carried.has(handlerId(key))) notified.add(key);
     const stale = round === 0 && !options.check ? options.verifyChanges?.(plan.host.name, assessed.slice(0, remaining.length).filter((a) => a.changes.length > 0).map((a) => ({ resource: a.planned.label, changes: a.changes }))) : undefined;
@@ -131,10 +143,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
       for (const a of work) record(a, 'changed');
       return;
     }
-    if (work.length > 0 && options.signal?.aborted) {
-      for (const a of [...work, ...late]) record(a, 'skipped');
-      throw new Error('interrupted before changing anything on the host');
-    }
+    if (work.length > 0) await passGate(work, late, options, record);
     if (work.length > 0 && !(await applyAll(plan.host.name, work, connection, options, record, { dir: stateDir, ids: [...notified].map(handlerId), clear: !cut }))) {
       for (const a of late) record(a, 'skipped');
       return;
@@ -169,11 +178,30 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
   const keys = [...plan.handlers.keys()];
   const due = handlers.filter((_, i) => notified.has(keys[i]!));
   const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: [...notified].map(handlerId), clear: true };
+  if (ready.length > 0) await passGate([...ready, ...due], [], options, record);
   if (ready.length > 0) await applyAll(plan.host.name, [...ready, ...due], connection, options, record, pendingHandlers);
 }
 
+/**
+ * Before an apply call: the gate of a rolling deploy (which may drain the host
+ * first), then a last look at Ctrl-C. Either one stopping the host marks the call's work and what was left for later as skipped.
+ */
+async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder): Promise<void> {
+  const skip = (why: string): never => {
+    for (const a of [...work, ...later]) record(a, 'skipped');
+    throw new Error(why);
+  };
+  if (options.signal?.aborted) skip('interrupted before changing anything on the host');
+  try {
+    await options.gate?.beforeApply(work.map((a) => a.planned.label));
+  } catch (err) {
+    skip(`not changed: ${messageOf(err)}`);
+  }
+  if (options.signal?.aborted) skip('interrupted before changing anything on the host');
+}
+
 /** Where provision keeps its own state on a host. */
-const HOST_STATE_DIR = '/var/lib/provision';
+export const HOST_STATE_DIR = '/var/lib/provision';
 
 /** A handler's name on the host: short and free of whatever its declaration holds. */
 function handlerId(key: string): string {
@@ -185,7 +213,7 @@ function handlerId(key: string): string {
  * `firstHandler` on are handlers. The same call reads the handlers an earlier
  * run left due (`carried`).
  */
-async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDir: string): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
+async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDir: string, gate?: ApplyGate): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
   const batch = new Batch();
   const groups = probeGroups(items);
   const separator = `${batch.marker} item`;
@@ -194,7 +222,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
     return group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
   });
   const readCarried = `cat ${quote(`${stateDir}/pending-handlers`)} 2>/dev/null || true`;
-  const response = await connection.runScript(batch.probeScript([...scripts, readCarried]));
+  const response = await connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate ? [gate.read] : [])]));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
   const outputs = new Map<PlannedResource, string>();
@@ -213,6 +241,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
     return { planned, current, changes: planned.type.diff(planned.desired, current), handler: index >= firstHandler };
   });
   const carried = new Set((sections.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
+  gate?.onRead(sections.get(groups.length + 1)?.output ?? '');
   return { assessed, carried };
 }
 

@@ -39,6 +39,34 @@ export interface HostResult {
   stats?: TransportStats;
   /** Milliseconds spent on this host. */
   elapsedMs: number;
+  /** Its part in a rolling deploy, when it rolls. */
+  rollout?: HostRollout;
+  /** Why it was left alone: a rolling deploy stopped (or the run was interrupted) before its batch. */
+  notAttempted?: string;
+}
+
+/** One host's part in a rolling deploy (in check mode: what apply would do). */
+export interface HostRollout {
+  /** The rolling set (where its serial is set), e.g. "group app". */
+  set: string;
+  /** Its batch, from 1, and the set's number of batches. */
+  batch: number;
+  batches: number;
+  /** Batch sizes as written, e.g. "1" or "50%". */
+  serial: string;
+  /** Load balancers it was taken out of while it changed (check mode: would be). */
+  drained: string[];
+  /** Load balancers an earlier run left it out of (it goes back once healthy). */
+  foundDrained: string[];
+  /** Why a change that interrupts serving happens without draining, e.g. every backend of a load balancer is in the batch. */
+  notDrained?: string;
+  /** Its health checks, e.g. "http://127.0.0.1/health answers 200 within 60 s". */
+  health: string[];
+  /** Whether it passed them, when they ran, and what they saw. */
+  healthy?: boolean;
+  healthDetail?: string;
+  /** Load balancers it is still out of when the run ends, with the command that puts it back by hand. */
+  leftDrained: Array<{ balancer: string; undrain: string }>;
 }
 
 /** Live events, for progress output. */
@@ -48,4 +76,6 @@ export type RunEvent =
   | { kind: 'resource'; result: ResourceResult }
   | { kind: 'resource-start'; host: string; resource: string }
   | { kind: 'host-done'; result: HostResult }
-  | { kind: 'notice'; host: string; message: string };
+  | { kind: 'notice'; host: string; message: string }
+  | { kind: 'batch'; set: string; batch: number; batches: number; hosts: string[] }
+  | { kind: 'rollout'; host: string; step: 'drain' | 'health' | 'undrain'; ok: boolean; message: string };

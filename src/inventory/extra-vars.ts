@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
-import { isSecretRef, secretFromEnv, type Env } from './secret-ref.js';
+import { isSecretRef, readSecret, secretOrReport, type SecretSources } from './secret-ref.js';
 import { readVariables, type VarTable } from './variables.js';
 import { parseYaml, readTextFile } from '../yaml/yaml-source.js';
 
@@ -62,29 +62,24 @@ function unquote(value: string): string {
 
 /**
  * Checks extra variables like any other scope (aliases, connection value types,
- * typos) and reads `{ secret: ENV_NAME }` values, at any depth, from `env`.
+ * typos) and reads `{ secret: ... }` values, at any depth, from `sources`.
  * Relative paths in them are resolved against the current directory, where the
  * command was typed.
  */
-export function checkExtraVars(extraVars: Record<string, unknown>, env: Env, errors: ErrorList): VarTable {
+export function checkExtraVars(extraVars: Record<string, unknown>, sources: SecretSources, errors: ErrorList): VarTable {
   const written = Object.entries(extraVars).map(([name, value]) => {
     const path = `-e ${name}`;
     const site = { path, baseDir: process.cwd(), fromCommandLine: true };
-    return { name, value: withSecrets(value, path, env, errors), site };
+    return { name, value: withSecrets(value, path, sources, errors), site };
   });
   return readVariables(written, errors);
 }
 
-function withSecrets(value: unknown, path: string, env: Env, errors: ErrorList): unknown {
-  if (isSecretRef(value)) {
-    const result = secretFromEnv(value.secret, env);
-    if ('secret' in result) return result.secret;
-    errors.add(`${path}: ${result.problem}`);
-    return undefined;
-  }
-  if (Array.isArray(value)) return value.map((item, i) => withSecrets(item, `${path}[${i}]`, env, errors));
+function withSecrets(value: unknown, path: string, sources: SecretSources, errors: ErrorList): unknown {
+  if (isSecretRef(value)) return secretOrReport(readSecret(value.secret, sources, { baseDir: process.cwd() }), path, undefined, errors);
+  if (Array.isArray(value)) return value.map((item, i) => withSecrets(item, `${path}[${i}]`, sources, errors));
   if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSecrets(v, `${path}.${k}`, env, errors)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSecrets(v, `${path}.${k}`, sources, errors)]));
   }
   return value;
 }

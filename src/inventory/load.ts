@@ -4,7 +4,7 @@ import { checkExtraVars } from './extra-vars.js';
 import { checkCycles } from './group-graph.js';
 import { readGroupTree } from './group-tree.js';
 import { resolveHosts } from './resolve-hosts.js';
-import type { Env } from './secret-ref.js';
+import type { Env, SecretSource, SopsRef } from './secret-ref.js';
 import type { Inventory } from './types.js';
 import { parseYaml, readTextFile } from '../yaml/yaml-source.js';
 
@@ -14,6 +14,8 @@ export interface LoadOptions {
   extraVars?: Record<string, unknown>;
   /** Where `{ secret: ENV_NAME }` values are read from; default process.env. */
   env?: Env;
+  /** Where `{ secret: { sops: FILE, key: KEY } }` values are read from (see loadInventoryWithSecrets). */
+  sops?: SecretSource<SopsRef>;
 }
 
 /**
@@ -25,9 +27,10 @@ export function loadInventory(file: string, options: LoadOptions = {}): Inventor
   const dir = path.dirname(path.resolve(file));
   const env = options.env ?? process.env;
   const errors = new ErrorList();
-  const tree = readGroupTree({ source, env, errors }, dir);
+  const sops = options.sops ? { sops: options.sops } : {};
+  const tree = readGroupTree({ source, env, errors, ...sops }, dir);
   checkCycles(tree, errors);
-  const extraVars = checkExtraVars(options.extraVars ?? {}, env, errors);
+  const extraVars = checkExtraVars(options.extraVars ?? {}, { env, ...sops }, errors);
   errors.throwIfAny();
   return { file, dir, ...resolveHosts(tree, extraVars) };
 }

@@ -1,8 +1,9 @@
+import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
 import type { SourcePosition } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
-import { secretFromEnv, SECRET_KEY, type Env } from './secret-ref.js';
+import { readSecret, SECRET_KEY, secretOrReport, type Env, type SecretSource, type SopsRef } from './secret-ref.js';
 import type { YamlSource } from '../yaml/yaml-source.js';
 
 /** What reading values from a YAML file needs. */
@@ -11,6 +12,8 @@ export interface ReadContext {
   source: YamlSource;
   /** Where `{ secret: ENV_NAME }` values are read from. */
   env: Env;
+  /** Where `{ secret: { sops: FILE, key: KEY } }` values are read from. */
+  sops?: SecretSource<SopsRef>;
   /** Where problems go. */
   errors: ErrorList;
 }
@@ -70,9 +73,13 @@ function isSecretMapping(map: YAMLMap, ctx: ReadContext): boolean {
 
 function secretOf(map: YAMLMap, path: string, at: SourcePosition, ctx: ReadContext): unknown {
   const pair = map.items[0]!;
-  const envNameAt = ctx.source.positionOf(pair.value, at);
-  const result = secretFromEnv(valueOf(pair.value, `${path}.${SECRET_KEY}`, envNameAt, ctx), ctx.env);
-  if ('secret' in result) return result.secret;
-  ctx.errors.add(`${path}: ${result.problem}`, envNameAt);
-  return undefined;
+  const specAt = ctx.source.positionOf(pair.value, at);
+  const spec = valueOf(pair.value, `${path}.${SECRET_KEY}`, specAt, ctx);
+  const fieldAt = (field: string): SourcePosition | undefined => {
+    const fields = ctx.source.resolve(pair.value);
+    const found = isMap(fields) ? fields.items.find((p) => isScalar(p.key) && p.key.value === field) : undefined;
+    return found ? ctx.source.positionOf(found.value ?? found.key, specAt) : undefined;
+  };
+  const site = { baseDir: dirname(resolve(ctx.source.file)), at: specAt, fieldAt };
+  return secretOrReport(readSecret(spec, { env: ctx.env, ...(ctx.sops ? { sops: ctx.sops } : {}) }, site), path, specAt, ctx.errors);
 }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserErrors } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
+import { stubSops } from '../inventory/test-support.js';
 import { buildPlans } from '../roles/plan.js';
 import { clearSecretsForTests } from '../secrets.js';
 import type { CommandDesired } from './command.js';
@@ -13,9 +14,11 @@ import type { PresentFile } from './file.js';
 
 const KEY = 'unit-sumo-access-key-123';
 const ENV = { APP_DB_PASSWORD: 'x-db-pass', MYSQL_REPLICATION_PASSWORD: 'x-repl-pass', SUMO_ACCESS_ID: 'suUNIT', SUMO_ACCESS_KEY: KEY };
+// Both inventories read their secrets from SOPS files; these stand in for them.
+const SOPS = stubSops({ 'app.db_password': 'x-db-pass', 'mysql.replication_password': 'x-repl-pass', 'sumo.access_id': 'suUNIT', 'sumo.access_key': KEY });
 
 function plan(host: string, extraVars: Record<string, unknown> = {}, inventoryFile = 'inventory/lab.yaml') {
-  const inventory = loadInventory(inventoryFile, { env: ENV, extraVars });
+  const inventory = loadInventory(inventoryFile, { env: ENV, extraVars, sops: SOPS });
   const [p] = buildPlans(inventory, selectHosts(inventory, host), { rolesDirs: ['roles'], templateDirs: ['templates'], tags: ['sumologic'] });
   clearSecretsForTests();
   return p!;
@@ -101,7 +104,7 @@ describe('sumologic role on the lab inventory', () => {
   });
 
   it('names the missing credential before any host is contacted', () => {
-    const inventory = loadInventory('inventory/lab.yaml', { env: ENV });
+    const inventory = loadInventory('inventory/lab.yaml', { env: ENV, sops: SOPS });
     for (const host of inventory.hosts) delete host.vars['sumo_access_key'];
     let error: unknown;
     try {

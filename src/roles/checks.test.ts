@@ -15,6 +15,7 @@ describe('kinds of checks', () => {
     ['integer', [0, '7', 63072000], [-1, '1e3', '7 ', 'x']],
     ['path', ['/opt/app', '/etc/provision/tls/www.foobar.com/fullchain.pem', '/var/www/acme'], ['opt/app', '/a b', '/etc/x"; touch /tmp/PWNED; echo "', '/opt/Sumo$(touch /tmp/PWNED)', '/var/%h', '/etc/../root', '/a\nb', '/a\\b', '/x;{}']],
     ['name', ['app', 'my-app.v2', 'C.UTF-8', 'de_DE@euro'], ['', '-x', '.hidden', 'a/b', 'app\nUser=root', 'a b', 'x'.repeat(65)]],
+    ['identifier', ['app_backends', 'x-1', '_a'], ['1x', 'a.b', 'a b', 'app;evil', '-x', '']],
     ['user_name', ['app', '_svc', 'www-data'], ['root\nExecStartPre=/bin/sh', 'App', '--help', 'a b', 'x'.repeat(33)]],
     ['host', ['localhost', 'db.example.com', '10.0.0.5', '::1'], ['a b', 'host;evil', '-x', 'h\n']],
     ['ip_address', ['0.0.0.0', '::', '10.77.0.12'], ['localhost', '0.0.0.0\nskip-grant-tables', '10.0.0.0/8']],
@@ -36,7 +37,7 @@ describe('kinds of checks', () => {
 
   it('names nothing else', () => {
     for (const spec of ['portt', 'port??', 42, {}, [], [{}]]) expect(checkOf(spec)).toBeUndefined();
-    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'name', 'user_name', 'url', 'sha256', 'one_line']);
+    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'name', 'identifier', 'user_name', 'url', 'sha256', 'one_line']);
   });
 
   it('reports at the inventory line that sets the value, and leaves role defaults alone', () => {

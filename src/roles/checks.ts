@@ -105,6 +105,7 @@ const KINDS = {
     return undefined;
   }),
   name: patternKind('a name', /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'letters, digits and _ . @ -, not starting with . @ or -, at most 64 characters'),
+  identifier: patternKind('an identifier', /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'letters, digits, _ and -, starting with a letter or _, at most 64 characters'),
   user_name: textKind('a user or group name', (text) =>
     ACCOUNT_NAME.test(text) && text.length <= 32 ? undefined : 'expected lowercase letters, digits and _ . -, starting with a letter or _, at most 32 characters',
   ),

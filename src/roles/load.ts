@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import { resourceTypes } from '../resources/index.js';
+import { ArgError } from '../resources/types.js';
 import { closest } from '../suggest.js';
 import { CHECK_KINDS, checkOf, type VariableCheck } from './checks.js';
+import { checkBalancesBlock, checkServeBlock } from './rolling.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
 
 /** One resource (or handler) as written in role.yaml, before rendering. */
@@ -43,10 +45,24 @@ export interface Role {
   depends: Array<{ name: string; position: SourcePosition }>;
   /** What some of the variables it uses must be (`checks:`). */
   checks: VariableCheck[];
+  /** `serve:`: how its hosts serve traffic (health check, changes that interrupt serving), for rolling deploys. */
+  serve?: RoleBlock;
+  /** `balances:`: the hosts a load balancer role routes to, and how to drain and undrain one. */
+  balances?: RoleBlock;
+}
+
+/** A mapping of role.yaml rendered per host, with where each key (and `key.subkey`) is written. */
+export interface RoleBlock {
+  /** The mapping as written (strings may hold Handlebars). */
+  value: Record<string, unknown>;
+  /** Where the block's key is. */
+  position: SourcePosition;
+  /** Where each key and nested key (`health.url`) is. */
+  keyPositions: Record<string, SourcePosition>;
 }
 
 const DECLARATION_KEYS = ['name', 'tags', 'when', 'notify'];
-const ROLE_KEYS = ['description', 'depends', 'checks', 'resources', 'handlers'];
+const ROLE_KEYS = ['description', 'depends', 'checks', 'resources', 'handlers', 'serve', 'balances'];
 
 /** Finds `name` in the roles directories (first match wins) and loads it; `ref` is where the inventory named it. */
 export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition): Role {
@@ -75,8 +91,46 @@ export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition)
   if (errors.length) throw new UserErrors(errors);
   const depends = readDepends(root.get('depends', true) as Node | undefined, source, errors);
   const checks = readChecks(root.get('checks', true) as Node | undefined, source, errors);
+  const names = [...handlers.keys(), ...resources.flatMap((r) => (r.name === undefined ? [] : [r.name]))];
+  const serve = readBlock(root, 'serve', source, errors, (block) => checkServeBlock(block, names));
+  const balances = readBlock(root, 'balances', source, errors, checkBalancesBlock);
   if (errors.length) throw new UserErrors(errors);
-  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers, depends, checks };
+  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers, depends, checks, ...(serve ? { serve } : {}), ...(balances ? { balances } : {}) };
+}
+
+/** A mapping under `key` (serve, balances), checked by `check` (which throws ArgError naming the bad key). */
+function readBlock(root: YAMLMap, key: string, source: YamlSource, errors: UserError[], check: (block: Record<string, unknown>) => void): RoleBlock | undefined {
+  const pair = root.items.find((p) => String(p.key) === key);
+  if (!pair || isEmptyValue(pair.value)) return undefined;
+  const position = at(source, pair.key);
+  if (!isMap(pair.value)) {
+    errors.push(new UserError(`${key}: expected a mapping`, at(source, pair.value)));
+    return undefined;
+  }
+  const keyPositions: Record<string, SourcePosition> = {};
+  for (const item of pair.value.items) {
+    keyPositions[String(item.key)] = at(source, item.key);
+    if (isMap(item.value)) for (const sub of item.value.items) keyPositions[`${String(item.key)}.${String(sub.key)}`] = at(source, sub.key);
+  }
+  const block: RoleBlock = { value: pair.value.toJS(source.doc, { maxAliasCount: 100 }) as Record<string, unknown>, position, keyPositions };
+  try {
+    check(block.value);
+  } catch (err) {
+    if (!(err instanceof ArgError)) throw err;
+    errors.push(new UserError(`${key}: ${err.message}`, blockPosition(block, err.key)));
+    return undefined;
+  }
+  return block;
+}
+
+/** Where a key of a block is written (the nearest written parent for a key that is not). */
+export function blockPosition(block: RoleBlock, key: string | undefined): SourcePosition {
+  if (key === undefined) return block.position;
+  return block.keyPositions[key] ?? block.keyPositions[key.split('.')[0]!] ?? block.position;
+}
+
+function isEmptyValue(node: unknown): boolean {
+  return node === null || node === undefined || (isScalar(node) && node.value === null);
 }
 
 function readChecks(node: Node | undefined, source: YamlSource, errors: UserError[]): VariableCheck[] {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
+import { stubSops } from '../inventory/test-support.js';
 import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { buildPlans, type PlanOptions } from './plan.js';
 import { CHECK_KINDS } from './checks.js';
@@ -84,7 +85,7 @@ function errorOf(roleYaml: string, extra: Record<string, string> = {}): string {
 describe('role errors, each at file:line:col', () => {
   it.each([
     ['unknown resource type', 'resources:\n  - fiel: { path: /x }\n', "ROLES/web/role.yaml:2:5: resources[0]: unknown key 'fiel'; did you mean 'file'?"],
-    ['unknown role key', 'resorces: []\n', "ROLES/web/role.yaml:1:1: role: unknown key 'resorces'; did you mean 'resources'? (expected description, depends, checks, resources, handlers)"],
+    ['unknown role key', 'resorces: []\n', "ROLES/web/role.yaml:1:1: role: unknown key 'resorces'; did you mean 'resources'? (expected description, depends, checks, resources, handlers, serve, balances)"],
     ['bad argument, at its own key', 'resources:\n  - file:\n      path: /x\n      content: y\n      mode: rw\n', 'ROLES/web/role.yaml:5:7: file: '],
     ['unknown argument with suggestion', 'resources:\n  - service: { name: x, stat: started }\n', "ROLES/web/role.yaml:2:25: service: unknown key 'stat'; did you mean 'state'?"],
     ['notify of a missing handler', 'resources:\n  - command: { cmd: "true" }\n    notify: restart app\nhandlers:\n  - name: restart ap\n    service: { name: app, state: restarted }\n', "ROLES/web/role.yaml:2:5: notify: no handler named 'restart app' in role 'web'; did you mean 'restart ap'?"],
@@ -141,7 +142,7 @@ describe('the shipped roles', () => {
   const env = { APP_DB_PASSWORD: 'xxxx', MYSQL_REPLICATION_PASSWORD: 'xxxx', SUMO_ACCESS_ID: 'xxxx', SUMO_ACCESS_KEY: 'xxxx' };
   /** role → lock_timeout of each of its package declarations, over every host of the inventory. */
   function packageLockTimeouts(file: string, extraVars: Record<string, unknown> = {}): Record<string, number[]> {
-    const inventory = loadInventory(file, { env, extraVars });
+    const inventory = loadInventory(file, { env, extraVars, sops: stubSops() });
     const plans = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
     const byRole: Record<string, number[]> = {};
     for (const r of plans.flatMap((p) => p.resources).filter((r) => r.type.name === 'package')) (byRole[r.role] ??= []).push((r.desired as { lockTimeout: number }).lockTimeout);

@@ -5,7 +5,8 @@ import type { Inventory, InventoryHost, RoleRef, VarOrigin } from '../inventory/
 import { resourceTypes } from '../resources/index.js';
 import { ArgError, type AnyResourceType } from '../resources/types.js';
 import { checkVariables } from './checks.js';
-import { loadRole, type Declaration, type Role } from './load.js';
+import { blockPosition, loadRole, type Declaration, type Role, type RoleBlock } from './load.js';
+import { balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { isTruthy, renderText, renderValue, resolveVariables, saveTemplateCache, wholeVariable, type TemplateContext } from './render.js';
 import { allowedSource, findTemplate } from './source-paths.js';
 
@@ -33,6 +34,10 @@ export interface HostPlan {
   resources: PlannedResource[];
   /** Handlers by key; run once, in this order, after the resources, when notified. */
   handlers: Map<string, PlannedResource>;
+  /** Its roles' `serve:` blocks: health checks and the changes that interrupt serving. */
+  serve?: ServeDecl[];
+  /** How it rolls, when its `serial` is set (or --serial is given). */
+  rolling?: RollingSetting;
 }
 
 /** Where roles, templates and control-node files are found, and which resources to keep. */
@@ -45,47 +50,35 @@ export interface PlanOptions {
   filesDirs?: string[];
   /** Only resources carrying one of these tags (the role name is a tag); empty = all. */
   tags: string[];
+  /** --serial: every selected host rolls in one set with these batch sizes. */
+  serial?: SerialSpec;
 }
 
 /** Builds every selected host's plan; all user errors of all hosts are collected before anything connects. */
 export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options: PlanOptions): HostPlan[] {
-  const roles = new Map<string, Role>();
-  const errors = new Map<string, UserError>();
-  const collect = (err: unknown): void => {
-    for (const e of err instanceof UserErrors ? err.errors : [err]) {
-      if (!(e instanceof UserError)) throw e;
-      errors.set(e.format(), e);
-    }
-  };
-  const hostvars = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.vars]));
+  const { collect, hostSetup, finish } = planning(inventory, options);
   const plans: HostPlan[] = [];
   for (const host of hosts) {
     const plan: HostPlan = { host, resources: [], handlers: new Map() };
-    const hostRoles = resolveRoles(host.roles, (name, position) => {
-      const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
-      roles.set(name, role);
-      return role;
-    }, collect);
-    // Role defaults are shared by the host's roles (a later role's default wins), so one role can read what another declares, e.g. the ports it needs.
-    const defaults = Object.assign({}, ...hostRoles.map((r) => r.defaults)) as Record<string, unknown>;
-    // Variables are resolved once per host: they are the same for each of its roles.
-    let base: TemplateContext;
+    plans.push(plan);
+    const setup = hostSetup(host);
+    if (!setup) continue;
+    const { hostRoles, base } = setup;
     try {
-      base = resolveVariables({ ...defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars }, hostRoles[0] ?? { name: '', dir: inventory.dir }, host.name);
+      const rolling = options.serial ? { set: '--serial', serial: options.serial, maxFailPercentage: 0 } : rollingSettingOf(host, base, hostRoles);
+      if (rolling) plan.rolling = rolling;
     } catch (err) {
       collect(err);
-      plans.push(plan);
-      continue;
-    }
-    // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
-    const badValues = hostRoles.flatMap((role) => checkVariables(role, base, host));
-    if (badValues.length > 0) {
-      badValues.forEach(collect);
-      plans.push(plan);
-      continue;
     }
     for (const role of hostRoles) {
       const context: TemplateContext = { ...base, role_name: role.name };
+      if (role.serve) {
+        try {
+          (plan.serve ??= []).push(serveDecl(role.name, renderBlock(role.serve, context, host.name)));
+        } catch (err) {
+          collect(blockError(err, role.serve, 'serve', host.name));
+        }
+      }
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {
@@ -113,11 +106,123 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
         }
       }
     }
-    plans.push(plan);
   }
-  saveTemplateCache();
-  if (errors.size) throw new UserErrors([...errors.values()]);
+  finish();
   return plans;
+}
+
+/**
+ * Every load balancer of the inventory (selected or not: a rolling deploy of
+ * its backends drains them there) with its roles' `balances:` rendered for it.
+ */
+export function buildBalancers(inventory: Inventory, options: PlanOptions): Balancer[] {
+  const { collect, hostSetup, finish, declares } = planning(inventory, options);
+  const balancers: Balancer[] = [];
+  for (const host of inventory.hosts) {
+    if (!declares(host, 'balances')) continue;
+    const setup = hostSetup(host);
+    if (!setup) continue;
+    const decls: BalanceDecl[] = [];
+    for (const role of setup.hostRoles) {
+      if (!role.balances) continue;
+      try {
+        decls.push(balanceDecl(role.name, renderBlock(role.balances, { ...setup.base, role_name: role.name }, host.name), inventory.groups, inventory.hosts.map((h) => h.name)));
+      } catch (err) {
+        collect(blockError(err, role.balances, 'balances', host.name));
+      }
+    }
+    balancers.push({ host, decls });
+  }
+  finish();
+  return balancers;
+}
+
+/** A load balancer host and what its roles route. */
+export interface Balancer {
+  /** The load balancer. */
+  host: InventoryHost;
+  /** Its roles' `balances:` blocks. */
+  decls: BalanceDecl[];
+}
+
+/**
+ * Shared by buildPlans and buildBalancers: roles loaded once, each host's
+ * roles and variables resolved, user errors collected and thrown together at `finish`.
+ */
+function planning(inventory: Inventory, options: PlanOptions) {
+  const roles = new Map<string, Role>();
+  const errors = new Map<string, UserError>();
+  const collect = (err: unknown): void => {
+    for (const e of err instanceof UserErrors ? err.errors : [err]) {
+      if (!(e instanceof UserError)) throw e;
+      errors.set(e.format(), e);
+    }
+  };
+  const hostvars = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.vars]));
+  const rolesOf = (host: InventoryHost): Role[] =>
+    resolveRoles(host.roles, (name, position) => {
+      const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
+      roles.set(name, role);
+      return role;
+    }, collect);
+  /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
+  const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
+    const hostRoles = rolesOf(host);
+    // Role defaults are shared by the host's roles (a later role's default wins), so one role can read what another declares, e.g. the ports it needs.
+    const defaults = Object.assign({}, ...hostRoles.map((r) => r.defaults)) as Record<string, unknown>;
+    // Variables are resolved once per host: they are the same for each of its roles.
+    let base: TemplateContext;
+    try {
+      base = resolveVariables({ ...defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars }, hostRoles[0] ?? { name: '', dir: inventory.dir }, host.name);
+    } catch (err) {
+      collect(err);
+      return undefined;
+    }
+    // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
+    const badValues = hostRoles.flatMap((role) => checkVariables(role, base, host));
+    if (badValues.length > 0) {
+      badValues.forEach(collect);
+      return undefined;
+    }
+    return { hostRoles, base };
+  };
+  const declares = (host: InventoryHost, key: 'balances'): boolean => rolesOf(host).some((r) => r[key] !== undefined);
+  const finish = (): void => {
+    saveTemplateCache();
+    if (errors.size) throw new UserErrors([...errors.values()]);
+  };
+  return { collect, hostSetup, finish, declares };
+}
+
+/** A role block rendered for a host: each key on its own, so a template error points at its key. */
+function renderBlock(block: RoleBlock, context: TemplateContext, hostName: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(block.value).map(([key, value]) => [key, renderValue(value, context, blockPosition(block, key), hostName)]));
+}
+
+/** An ArgError from checking a rendered block, as a UserError at the key's line. */
+function blockError(err: unknown, block: RoleBlock, what: string, hostName: string): unknown {
+  if (!(err instanceof ArgError)) return err;
+  return new UserError(`${what}: ${err.message} (host ${hostName})`, blockPosition(block, err.key));
+}
+
+/**
+ * How a host rolls, from its variables `serial` and `max_fail_percentage`;
+ * undefined when it has no serial. A bad value is reported where it is set.
+ */
+function rollingSettingOf(host: InventoryHost, vars: TemplateContext, hostRoles: Role[]): RollingSetting | undefined {
+  if (vars.serial === undefined || vars.serial === null || vars.serial === '') return undefined;
+  const fromDefaults = (name: string): Role | undefined => [...hostRoles].reverse().find((r) => r.defaults[name] !== undefined);
+  const problem = (name: string, message: string): UserError => {
+    const origin = host.varOrigins?.[name];
+    const role = fromDefaults(name);
+    const where = origin?.position ?? (origin ? undefined : role ? { file: join(role.dir, 'defaults.yaml'), line: 1, col: 1 } : undefined);
+    return new UserError(`${origin?.path ?? name}: ${message} (host ${host.name})`, where);
+  };
+  const serial = parseSerial(vars.serial);
+  if (typeof serial === 'string') throw problem('serial', serial);
+  const maxFail = vars.max_fail_percentage === undefined || vars.max_fail_percentage === null ? 0 : parseMaxFailPercentage(vars.max_fail_percentage);
+  if (typeof maxFail === 'string') throw problem('max_fail_percentage', maxFail);
+  return { set: rollingSetName(host.varOrigins?.serial?.path, fromDefaults('serial')?.name), serial, maxFailPercentage: maxFail };
 }
 
 /**

@@ -11,13 +11,15 @@ import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { loadInventory } from '../inventory/index.js';
+import { stubSops } from '../inventory/test-support.js';
 import type { PresentFile } from '../resources/file.js';
 import type { LineDesired } from '../resources/line.js';
 import { clearSecretsForTests } from '../secrets.js';
 import { buildPlans } from './plan.js';
 import { FORMAT_HELPERS } from './render.js';
 
-const ENV = { APP_DB_PASSWORD: 'unit-db-pass', MYSQL_REPLICATION_PASSWORD: 'unit-repl-pass', SUMO_ACCESS_ID: 'unit-id', SUMO_ACCESS_KEY: 'unit-key' };
+// inventory/lab.yaml reads its secrets from a SOPS file; these stand in for them.
+const SECRETS = { 'app.db_password': 'unit-db-pass', 'mysql.replication_password': 'unit-repl-pass', 'sumo.access_id': 'unit-id', 'sumo.access_key': 'unit-key' };
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -88,8 +90,8 @@ function shape(content: string): string[] {
 }
 
 /** host → path → content of every config file and line the shipped roles write on the lab. */
-function rendered(extraVars: Record<string, unknown>, env: Record<string, string> = {}): Map<string, string> {
-  const inventory = loadInventory('inventory/lab.yaml', { env: { ...ENV, ...env }, extraVars });
+function rendered(extraVars: Record<string, unknown>, secrets: Record<string, string> = {}): Map<string, string> {
+  const inventory = loadInventory('inventory/lab.yaml', { env: {}, extraVars, sops: stubSops({ ...SECRETS, ...secrets }) });
   try {
     const plans = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
     const files = new Map<string, string>();
@@ -133,7 +135,7 @@ describe('hostile values in the inventory', () => {
   });
 
   it('deploys a password with the option-file and environment-file characters, quoted, whole', () => {
-    const files = rendered({}, { APP_DB_PASSWORD: 'p#ss\\word "q" ' });
+    const files = rendered({}, { 'app.db_password': 'p#ss\\word "q" ' });
     expect(files.get('web-01:/etc/app/db.cnf')).toContain('\npassword="p#ss\\\\word \\"q\\" "\n');
     expect(files.get('web-01:/etc/app/app.env')).toContain('\nDB_PASSWORD="p#ss\\\\word \\"q\\" "\n');
   });

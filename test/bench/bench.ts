@@ -11,7 +11,6 @@
  * no-op applies. At the end the lab is back to its three hosts (`lab.sh up`).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labScaleInventory } from '../lab/lab.js';
@@ -25,14 +24,9 @@ const SCALE = (process.env.BENCH_SCALE ?? '3,10,30')
   .map(Number);
 const INVENTORY = process.argv[2] ?? 'inventory/lab.yaml';
 
-/** The lab's secrets, so the lab inventory loads. */
+/** The lab's age key, so the lab inventory can decrypt its SOPS secrets. */
 function labEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const line of readFileSync(`${ROOT}test/lab/.state/secrets.env`, 'utf8').split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return env;
+  return { ...process.env, SOPS_AGE_KEY_FILE: `${ROOT}test/lab/.state/age-key.txt` };
 }
 
 interface Sample {

@@ -18,7 +18,10 @@ export interface CliRun {
 /** The test inventory's secret, set in the environment of every CLI run. */
 export const TEST_SECRET = 'Sup3r-Secret-Db-Pa55';
 
-/** The lab inventory's secrets (made by `lab.sh up`), as environment variables. */
+/** The lab's age identity (made by `lab.sh up`): inventory/lab.yaml reads its secrets from a SOPS file encrypted for it. */
+export const LAB_AGE_KEY_FILE = `${ROOT}test/lab/.state/age-key.txt`;
+
+/** The lab inventory's secrets in plain text (made by `lab.sh up`, the source of its SOPS file), to check that output never shows them. */
 export function labSecrets(): Record<string, string> {
   const file = `${ROOT}test/lab/.state/secrets.env`;
   if (!existsSync(file)) return {};
@@ -30,12 +33,12 @@ export function labSecrets(): Record<string, string> {
   );
 }
 
-/** Runs the built CLI (dist/, as installed by npm) from the repository root, without a TTY. */
+/** Runs the built CLI (dist/, as installed by npm) from the repository root, without a TTY, with the lab's age key. */
 export function provision(args: string[], options: { env?: Record<string, string>; onStdout?: (text: string) => void; onSpawn?: (child: ChildProcess) => void } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['dist/bundle/provision.js', ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...labSecrets(), PROVISION_TEST_DB_PASSWORD: TEST_SECRET, ...options.env },
+      env: { ...process.env, SOPS_AGE_KEY_FILE: LAB_AGE_KEY_FILE, PROVISION_TEST_DB_PASSWORD: TEST_SECRET, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     options.onSpawn?.(child);

@@ -44,7 +44,8 @@ describe('hostile values on the lab', () => {
   });
 
   it('apply deploys values that need escaping exactly as written, and shows no secret', async () => {
-    const run = await provision(['apply', INV, '-e', JSON.stringify(ESCAPED)], { env: { APP_DB_PASSWORD: PASSWORD } });
+    // The password replaces the lab's own (from its SOPS file) for this run: -e reads it from the environment.
+    const run = await provision(['apply', INV, '-e', JSON.stringify({ ...ESCAPED, app_db_password: { secret: 'E2E_APP_DB_PASSWORD' } })], { env: { E2E_APP_DB_PASSWORD: PASSWORD } });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     for (const form of [PASSWORD, JSON.stringify(PASSWORD).slice(1, -1), 'p#ss']) expect(run.stdout + run.stderr).not.toContain(form);
 

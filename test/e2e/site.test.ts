@@ -1,27 +1,12 @@
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_ADDRESSES, LAB_HOSTS, labExec, labRun, labReset } from '../lab/lab.js';
 import { labSecrets, provision, report } from './cli.js';
+import { getSite } from './site-requests.js';
 
 const INV = 'inventory/lab.yaml';
 const LB = LAB_ADDRESSES['lb-01'];
-
-/** GET https://www.foobar.com/PATH from the control side, resolved to the load balancer. */
-function getSite(path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    // The lab's certificate is checked by the certificate tests; here the point is the proxying.
-    const req = request({ host: LB, port: 443, path, servername: 'www.foobar.com', headers: { host: 'www.foobar.com' }, rejectUnauthorized: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`timed out: ${path}`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Whether a TCP connection from the control side to a lab address opens within a second. */
 function opens(host: string, port: number): Promise<boolean> {

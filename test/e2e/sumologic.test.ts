@@ -112,7 +112,8 @@ describe('sumologic: collectors on the lab, against the fake Sumo Logic', () => 
     expect(await labRun('web-02', 'test -e /opt/SumoCollector && echo present; systemctl cat collector >/dev/null 2>&1 && echo unit; true')).toBe('');
 
     await startPsSampler('web-02');
-    const wrong = await provision(['apply', INV, '--limit', 'web-02'], { env: { SUMO_ACCESS_KEY: WRONG_KEY } });
+    const wrongKey = JSON.stringify({ sumo_access_key: { secret: 'WRONG_SUMO_ACCESS_KEY' } });
+    const wrong = await provision(['apply', INV, '--limit', 'web-02', '-e', wrongKey], { env: { WRONG_SUMO_ACCESS_KEY: WRONG_KEY } });
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toMatch(/could not register with Sumo Logic: access id\/key refused by Sumo Logic \(HTTP 401\); check sumo_access_id and sumo_access_key/);
     expect(wrong.stdout + wrong.stderr).not.toContain(WRONG_KEY);

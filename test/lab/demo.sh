@@ -4,10 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -f dist/bundle/provision.js ] || npm run build >/dev/null
 bash test/lab/lab.sh up
-# The lab inventory reads its passwords from the environment; the lab made random ones.
-set -a
-. test/lab/.state/secrets.env
-set +a
+# The lab inventory reads its passwords from a SOPS file the lab encrypted for its own age key.
+export SOPS_AGE_KEY_FILE="$PWD/test/lab/.state/age-key.txt"
 provision() { node dist/bundle/provision.js "$@"; }
 echo
 echo "== provision plan inventory/lab.yaml   (what would change; touches nothing)"
@@ -20,8 +18,8 @@ echo "== provision apply inventory/lab.yaml   (again: every host already in stat
 provision apply inventory/lab.yaml
 echo
 cat <<'TEXT'
-What to look at next (the lab inventory reads its passwords from the environment:
-run `set -a; . test/lab/.state/secrets.env; set +a` in your shell first):
+What to look at next (the lab inventory reads its passwords from a SOPS file:
+run `export SOPS_AGE_KEY_FILE=$PWD/test/lab/.state/age-key.txt` in your shell first):
   curl --resolve www.foobar.com:443:10.77.0.11 --cacert <(curl -sk https://10.77.0.1:15000/roots/0) https://www.foobar.com/
                                                              the site, with its certificate from the lab's ACME server
   npx provision exec inventory/lab.yaml -- cat /etc/motd     run a command on every host

@@ -71,6 +71,16 @@ hosts: lb-01 (10.77.0.11), web-01 (10.77.0.12), web-02 (10.77.0.13), node-04 (10
 EOF
 }
 
+# Daemons the lab starts (Pebble, the fake Sumo Logic) close every descriptor they would
+# inherit: a caller's lock (`flock LOCK lab.sh up`) would otherwise stay held while they live.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 need_root() { [[ $EUID -eq 0 ]] || die "must run as root (containers, mounts and network namespaces need it)"; }
 
 # Missing tools are installed from Debian's packages (the lab runs as root anyway),
@@ -82,6 +92,7 @@ need_tools() {
     [ssh]=openssh-client [ssh-keygen]=openssh-client [openssl]=openssl [dpkg-scanpackages]=dpkg-dev
     [pebble]=pebble [pebble-challtestsrv]=pebble [curl]=curl [flock]=util-linux [setsid]=util-linux
     [mountpoint]=util-linux [tar]=tar [timeout]=coreutils [sha256sum]=coreutils [chroot]=coreutils
+    [age-keygen]=age
   )
   for t in "${!pkgs[@]}"; do
     command -v "$t" >/dev/null 2>&1 || missing+=("${pkgs[$t]}")
@@ -230,6 +241,37 @@ ensure_state() {
   if ! grep -q '^SUMO_ACCESS_KEY=' "$STATE_DIR/secrets.env"; then
     (umask 077 && printf 'SUMO_ACCESS_ID=su%s\nSUMO_ACCESS_KEY=%s\n' "$(openssl rand -hex 7)" "$(openssl rand -hex 32)" >>"$STATE_DIR/secrets.env")
   fi
+  ensure_sops_secrets
+}
+
+# inventory/lab.yaml reads its secrets from a SOPS file, as a team would keep them in git:
+# secrets.sops.yaml, encrypted by provision for the lab's own age key (age-key.txt; the key is
+# made per machine, so the file is made here too, again whenever the key or secrets.env change).
+ensure_sops_secrets() {
+  local key=$STATE_DIR/age-key.txt out=$STATE_DIR/secrets.sops.yaml plain=$STATE_DIR/secrets.plain.tmp.yaml sum
+  if [[ ! -f $key ]]; then
+    (umask 077 && age-keygen -o "$key.tmp" 2>/dev/null) || die "age-keygen failed"
+    mv -f "$key.tmp" "$key"
+  fi
+  sum=$(cat "$key" "$STATE_DIR/secrets.env" | sha256sum | cut -c1-16)
+  [[ -f $out && $(cat "$STATE_DIR/secrets.sops.sum" 2>/dev/null) == "$sum" ]] && return 0
+  [[ -d $REPO_ROOT/node_modules/tsx ]] || die "node_modules is missing: run npm install first"
+  log "encrypting the lab's secrets into ${out#"$REPO_ROOT"/}"
+  # Values are hex (openssl rand): safe inside double quotes.
+  (
+    set -a
+    . "$STATE_DIR/secrets.env"
+    umask 077
+    printf 'app:\n  db_password: "%s"\nmysql:\n  replication_password: "%s"\nsumo:\n  access_id: "%s"\n  access_key: "%s"\n' \
+      "$APP_DB_PASSWORD" "$MYSQL_REPLICATION_PASSWORD" "$SUMO_ACCESS_ID" "$SUMO_ACCESS_KEY" >"$plain"
+  )
+  if ! (cd "$REPO_ROOT" && node --import tsx src/cli/main.ts secrets encrypt --age "$(age-keygen -y "$key")" "$plain" >"$out.tmp"); then
+    rm -f "$plain" "$out.tmp"
+    die "could not encrypt the lab's secrets (see above)"
+  fi
+  rm -f "$plain"
+  mv -f "$out.tmp" "$out"
+  printf '%s\n' "$sum" >"$STATE_DIR/secrets.sops.sum"
 }
 
 SSH_OPTS=()
@@ -700,13 +742,13 @@ start_pebble() {
     [[ -n $validity ]] && printf '    "certificateValidityPeriod": %s,\n' "$validity"
     printf '    "externalAccountBindingRequired": false\n  }\n}\n'
   } >"$PEBBLE_DIR/config.json"
-  setsid pebble-challtestsrv -dns01 "$BRIDGE_IP:8053" -defaultIPv4 "${ADDR[lb-01]}" -defaultIPv6 "" \
-    -http01 "" -https01 "" -tlsalpn01 "" -management "$BRIDGE_IP:8055" \
-    </dev/null >"$RUN/challtestsrv.log" 2>&1 9>&- &
+  (close_inherited_fds && exec setsid pebble-challtestsrv -dns01 "$BRIDGE_IP:8053" -defaultIPv4 "${ADDR[lb-01]}" -defaultIPv6 "" \
+    -http01 "" -https01 "" -tlsalpn01 "" -management "$BRIDGE_IP:8055") \
+    </dev/null >"$RUN/challtestsrv.log" 2>&1 &
   record_pid challtestsrv "$!"
-  PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT="${LAB_PEBBLE_NONCEREJECT:-0}" \
-    setsid pebble -config "$PEBBLE_DIR/config.json" -dnsserver "$BRIDGE_IP:8053" \
-    </dev/null >"$RUN/pebble.log" 2>&1 9>&- &
+  (close_inherited_fds && PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT="${LAB_PEBBLE_NONCEREJECT:-0}" \
+    exec setsid pebble -config "$PEBBLE_DIR/config.json" -dnsserver "$BRIDGE_IP:8053") \
+    </dev/null >"$RUN/pebble.log" 2>&1 &
   record_pid pebble "$!"
   pebble_settings >"$RUN/pebble.settings"
   for ((i = 0; i < 150; i++)); do
@@ -745,8 +787,8 @@ ensure_sumo_fake() {
   local i
   sumo_running && sumo_answers && return 0
   stop_recorded sumo-fake TERM 5
-  (cd "$REPO_ROOT" && exec setsid node --import tsx test/lab/sumo-fake/server.ts --listen "$BRIDGE_IP:$SUMO_PORT" \
-    --secrets "$STATE_DIR/secrets.env" --state "$RUN/sumo-fake-state.json") </dev/null >"$RUN/sumo-fake.log" 2>&1 9>&- &
+  (cd "$REPO_ROOT" && close_inherited_fds && exec setsid node --import tsx test/lab/sumo-fake/server.ts --listen "$BRIDGE_IP:$SUMO_PORT" \
+    --secrets "$STATE_DIR/secrets.env" --state "$RUN/sumo-fake-state.json") </dev/null >"$RUN/sumo-fake.log" 2>&1 &
   record_pid sumo-fake "$!"
   sumo_settings >"$RUN/sumo-fake.settings"
   for ((i = 0; i < 100; i++)); do

@@ -1,0 +1,255 @@
+/**
+ * Rolling deploys end to end on stand-in hosts: each host is a directory on
+ * this machine whose scripts run with the local sh, the load balancer's drain
+ * and undrain commands append to a shared log, and health checks ask a local
+ * HTTP server whose answers the tests set. Pure orchestration: order of drain →
+ * change → health → undrain, batches, failures, notes of earlier drains, Ctrl-C.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { InventoryHost } from '../inventory/index.js';
+import type { Balancer, HostPlan, PlannedResource } from '../roles/plan.js';
+import type { RollingSetting, ServeDecl } from '../roles/rolling.js';
+import type { ResourceType } from '../resources/types.js';
+import { quote } from '../shell/quote.js';
+import type { Connection, ConnectTarget, ExecResult } from '../transport/types.js';
+import type { HostResult, RunEvent } from './results.js';
+import { runRollout, type RunOptions } from './rollout.js';
+
+/** A file holding a release name; changing it notifies the host's `restart` handler. */
+const release: ResourceType<{ content: string }, string> = {
+  name: 'release',
+  validate: (a) => a as { content: string },
+  label: () => 'release',
+  probe: () => 'cat release 2>/dev/null || true',
+  parse: (out) => out.trim(),
+  diff: (d, c) => (c === d.content ? [] : [{ summary: `${c || 'none'} → ${d.content}` }]),
+  apply: (d) => `printf '%s\\n' ${quote(d.content)} > release`,
+};
+
+/** A handler appending "restart HOST" to the shared log. */
+const restart: ResourceType<{ log: string; host: string }, null> = {
+  name: 'restart',
+  validate: (a) => a as { log: string; host: string },
+  label: () => 'restart',
+  probe: () => 'true',
+  parse: () => null,
+  diff: () => [{ summary: 'run' }],
+  apply: (d) => `echo ${quote(`restart ${d.host}`)} >> ${quote(d.log)}`,
+};
+
+let dir: string;
+let log: string;
+let server: Server;
+let port: number;
+/** Health answers per host (default 200). */
+const health = new Map<string, number>();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    res.statusCode = health.get(req.url!.slice(1)) ?? 200;
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'provision-rollout-'));
+  log = join(dir, 'events.log');
+  writeFileSync(log, '');
+  health.clear();
+});
+
+const at = { file: 'role.yaml', line: 1, col: 1 };
+const hostNamed = (name: string): InventoryHost => ({ name, connection: { address: name, port: 22, become: false }, groups: ['all'], roles: [], vars: {} });
+
+function serve(name: string, timeoutSeconds = 2): ServeDecl[] {
+  return [{ role: 'web', health: { role: 'web', url: `http://127.0.0.1:${port}/${name}`, status: 200, timeoutSeconds, insecure: false }, traffic: ['restart'] }];
+}
+
+/** A backend whose release is `content`: changing it restarts (traffic). */
+function backend(name: string, content: string, rolling?: RollingSetting): HostPlan {
+  const handler: PlannedResource = { role: 'web', type: restart, desired: { log, host: name }, label: 'restart', notify: [], position: at };
+  const resource: PlannedResource = { role: 'web', type: release, desired: { content }, label: 'release', notify: ['restart'], position: at };
+  return { host: hostNamed(name), resources: [resource], handlers: new Map([['restart', handler]]), serve: serve(name), ...(rolling ? { rolling } : {}) };
+}
+
+const serial = (count: number | `${number}%`, maxFailPercentage = 0): RollingSetting => ({
+  set: 'group web',
+  serial: [typeof count === 'number' ? { count } : { percent: Number(count.slice(0, -1)) }],
+  maxFailPercentage,
+});
+
+/** The load balancer: routes to the backends; drain and undrain append to the log (the backend's name is appended to the command). */
+function balancer(backends: string[], drainFails = false): Balancer {
+  return {
+    host: hostNamed('lb'),
+    decls: [{ role: 'lb', backends, drain: drainFails ? `echo 'no upstream here' >&2; exit 4; :` : `printf 'drain %s\\n' >> ${quote(log)}`, undrain: `printf 'undrain %s\\n' >> ${quote(log)}` }],
+  };
+}
+
+/** Each host a directory; scripts run there with the local sh (asynchronously: the health server answers meanwhile). */
+const connections = new Map<string, Connection>();
+function openLocal(target: ConnectTarget): Promise<Connection> {
+  const cwd = join(dir, target.name);
+  mkdirSync(cwd, { recursive: true });
+  const connection: Connection = {
+    stats: { execs: 0, bytesSent: 0, bytesReceived: 0 },
+    runScript(script, options): Promise<ExecResult> {
+      connection.stats.execs++;
+      return new Promise((resolve) => {
+        const child = spawn('sh', ['-s'], { cwd });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          options?.onStdout?.(d.toString());
+        });
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ stdout, stderr, code: code ?? 1 }));
+        child.stdin.end(script);
+      });
+    },
+    async close() {},
+  };
+  connections.set(target.name, connection);
+  return Promise.resolve(connection);
+}
+
+async function roll(plans: HostPlan[], balancers: Balancer[], extra: Partial<RunOptions> = {}): Promise<{ results: HostResult[]; events: RunEvent[] }> {
+  const events: RunEvent[] = [];
+  const results = await runRollout(plans, {
+    check: false,
+    forks: 10,
+    connect: { acceptNewHostKeys: false, timeoutMs: 1000 },
+    openConnection: openLocal,
+    onEvent: (e) => events.push(e),
+    hostStateDir: 'state',
+    balancers,
+    ...extra,
+  });
+  return { results, events };
+}
+
+const logged = (): string[] => readFileSync(log, 'utf8').split('\n').filter(Boolean);
+const byName = (results: HostResult[], name: string): HostResult => results.find((r) => r.name === name)!;
+const webs = (content: string, rolling = serial(1)) => ['w1', 'w2', 'w3'].map((n) => backend(n, content, rolling));
+
+describe('rolling deploys', () => {
+  it('one host at a time: out of the load balancer, changed, healthy, back in; then the next', async () => {
+    const { results, events } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
+    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w2', 'restart w2', 'undrain w2', 'drain w3', 'restart w3', 'undrain w3']);
+    expect(results.map((r) => [r.name, r.failed, r.rollout?.batch, r.rollout?.drained, r.rollout?.healthy])).toEqual([
+      ['w1', 0, 1, ['lb'], true],
+      ['w2', 0, 2, ['lb'], true],
+      ['w3', 0, 3, ['lb'], true],
+    ]);
+    expect(events.filter((e) => e.kind === 'batch').map((e) => e.kind === 'batch' && e.hosts)).toEqual([['w1'], ['w2'], ['w3']]);
+    expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
+  });
+
+  it('a host with nothing to change is not drained: one read, no other call', async () => {
+    await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
+    writeFileSync(log, '');
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
+    expect(logged()).toEqual([]);
+    for (const name of ['w1', 'w2', 'w3']) expect(connections.get(name)!.stats.execs).toBe(1);
+    expect(results.every((r) => r.failed === 0 && r.rollout?.drained.length === 0 && r.rollout.healthy === undefined)).toBe(true);
+  });
+
+  it('a host that does not get healthy stops the rollout and stays out; the next run puts it back once healthy', async () => {
+    health.set('w1', 503);
+    const first = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
+    expect(logged()).toEqual(['drain w1', 'restart w1']);
+    const w1 = byName(first.results, 'w1');
+    expect(w1).toMatchObject({ failed: 1, error: `health check http://127.0.0.1:${port}/w1 did not answer 200 within 2 s (last: status 503)` });
+    expect(w1.rollout!.leftDrained).toEqual([{ balancer: 'lb', undrain: `printf 'undrain %s\\n' >> ${quote(log)} w1` }]);
+    expect(byName(first.results, 'w2').notAttempted).toBe('the rollout stopped after batch 1/3 of group web, where w1 failed');
+    expect(byName(first.results, 'w3').notAttempted).toBeDefined();
+    expect(readFileSync(join(dir, 'w1', 'state', 'drained'), 'utf8')).toBe('lb\n');
+
+    health.delete('w1');
+    writeFileSync(log, '');
+    const second = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
+    // w1 has nothing left to change: it is checked and put back; w2 and w3 roll.
+    expect(logged()).toEqual(['undrain w1', 'drain w2', 'restart w2', 'undrain w2', 'drain w3', 'restart w3', 'undrain w3']);
+    expect(byName(second.results, 'w1').rollout).toMatchObject({ foundDrained: ['lb'], drained: [], healthy: true, leftDrained: [] });
+    expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
+  });
+
+  it('serial 100%: one batch holding every backend, so none is drained; health is still checked', async () => {
+    const { results } = await roll(webs('v2', serial('100%')), [balancer(['w1', 'w2', 'w3'])]);
+    expect(logged().sort()).toEqual(['restart w1', 'restart w2', 'restart w3']);
+    for (const r of results) expect(r.rollout).toMatchObject({ batch: 1, batches: 1, drained: [], healthy: true, notDrained: 'every host lb routes to is in this batch, so none is taken out' });
+  });
+
+  it('max_fail_percentage: a batch with no more failures than that goes on', async () => {
+    health.set('w1', 500);
+    const { results } = await roll(webs('v2', serial(2, 50)), [balancer(['w1', 'w2', 'w3'])]);
+    expect(results.map((r) => [r.name, r.failed, r.notAttempted])).toEqual([
+      ['w1', 1, undefined],
+      ['w2', 0, undefined],
+      ['w3', 0, undefined],
+    ]);
+    expect(logged()).toContain('restart w3');
+  });
+
+  it('a drain that fails leaves the host unchanged (and put back, in case it got out) and stops the rollout', async () => {
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'], true)]);
+    expect(logged()).toEqual(['undrain w1']);
+    expect(byName(results, 'w1')).toMatchObject({ failed: 1, changed: 0, error: expect.stringContaining('not changed: could not take it out of lb: lb: no upstream here') });
+    expect(byName(results, 'w2').notAttempted).toBeDefined();
+  });
+
+  it('hosts that do not roll go first, all at once; a change that does not touch traffic drains nothing', async () => {
+    const lbPlan: HostPlan = { host: hostNamed('lb'), resources: [{ role: 'lb', type: release, desired: { content: 'lb' }, label: 'release', notify: [], position: at }], handlers: new Map() };
+    const quiet = webs('v2').map((p) => ({ ...p, resources: p.resources.map((r) => ({ ...r, notify: [] })) }));
+    const { events } = await roll([lbPlan, ...quiet], [balancer(['w1', 'w2', 'w3'])]);
+    expect(logged()).toEqual([]);
+    const order = events.flatMap((e) => (e.kind === 'host-done' ? [e.result.name] : e.kind === 'batch' ? [`batch ${e.batch}`] : []));
+    expect(order).toEqual(['lb', 'batch 1', 'w1', 'batch 2', 'w2', 'batch 3', 'w3']);
+  });
+
+  it('check mode: every host read at once, what each would go through, nothing run', async () => {
+    await roll([backend('w1', 'v2', serial(1))], []);
+    writeFileSync(log, '');
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { check: true });
+    expect(logged()).toEqual([]);
+    expect(results.map((r) => [r.name, r.changed, r.rollout?.drained, r.rollout?.health.length])).toEqual([
+      ['w1', 0, [], 0],
+      ['w2', 2, ['lb'], 1],
+      ['w3', 2, ['lb'], 1],
+    ]);
+  });
+
+  it('Ctrl-C before the rollout: no batch starts', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { signal: controller.signal });
+    expect(results.map((r) => r.notAttempted)).toEqual(['the run was interrupted', 'the run was interrupted', 'the run was interrupted']);
+    expect(logged()).toEqual([]);
+  });
+
+  it('Ctrl-C while a host is out: it is not changed, goes back in once healthy, and the rest is not attempted', async () => {
+    const controller = new AbortController();
+    const events: RunEvent[] = [];
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], {
+      signal: controller.signal,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.kind === 'rollout' && e.step === 'drain') controller.abort();
+      },
+    });
+    expect(logged()).toEqual(['drain w1', 'undrain w1']);
+    expect(byName(results, 'w1')).toMatchObject({ changed: 0, error: 'interrupted before changing anything on the host' });
+    expect(byName(results, 'w2').notAttempted).toBe('the run was interrupted');
+    expect(events.find((e) => e.kind === 'notice')).toMatchObject({ host: 'w1', message: expect.stringContaining('out of lb: it goes back once its health check passes') });
+  });
+});

@@ -1,0 +1,293 @@
+/**
+ * Rolling deploys: hosts that do not roll are applied first, all at once; then
+ * each rolling set batch by batch. A host of a batch whose changes interrupt
+ * what it serves is taken out of every load balancer that routes to it, changed,
+ * health-checked, and put back; the next batch starts when this one is done, and
+ * a failed batch stops the rest. The engine only sequences: what a drain, a
+ * health check or the traffic-affecting changes are, roles declare.
+ */
+import { messageOf } from '../errors.js';
+import type { Balancer, HostPlan } from '../roles/plan.js';
+import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
+import { ConnectionPool } from './connection-pool.js';
+import { Drainer, type Route } from './drain.js';
+import { describeCheck, healthOutcome, healthScript } from './health.js';
+import { HOST_STATE_DIR, runHost, targetOf, type HostRunOptions } from './host-run.js';
+import { mapWithLimit } from './pool.js';
+import type { HostResult, HostRollout } from './results.js';
+import { affectsTraffic, drainTargets, healthChecks } from './rollout-rules.js';
+
+/** Options of a whole run. */
+export interface RunOptions extends HostRunOptions {
+  /** Hosts handled at once (within a batch). */
+  forks: number;
+  /** Every load balancer of the inventory (drains run there, selected or not). */
+  balancers?: Balancer[];
+}
+
+/** Where a host stands in its rolling set. */
+interface Place {
+  set: RollingSet;
+  batch: number;
+  hosts: ReadonlySet<string>;
+}
+
+/** One run: check mode reads every host at once and says what the rollout would do; apply rolls. */
+export async function runRollout(plans: HostPlan[], options: RunOptions): Promise<HostResult[]> {
+  const pool = new ConnectionPool(options.openConnection);
+  const drainer = new Drainer(options.balancers ?? [], pool, options.connect, options.hostStateDir ?? HOST_STATE_DIR);
+  const run = new Rollout(plans, { ...options, openConnection: pool.open }, pool, drainer);
+  try {
+    return options.check ? await run.plan() : await run.apply();
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+class Rollout {
+  readonly #order;
+  readonly #places = new Map<string, Place>();
+  /** Hosts out of load balancers right now (for the Ctrl-C notice). */
+  readonly #out = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly plans: HostPlan[],
+    private readonly options: RunOptions,
+    private readonly pool: ConnectionPool,
+    private readonly drainer: Drainer,
+  ) {
+    this.#order = rolloutOrder(plans);
+    for (const set of this.#order.sets) set.batches.forEach((batch, i) => {
+      const hosts = new Set(batch.map((p) => p.host.name));
+      for (const plan of batch) this.#places.set(plan.host.name, { set, batch: i + 1, hosts });
+    });
+  }
+
+  /** Check mode: every host read at once (nothing changes), then each rolling host's part described. */
+  async plan(): Promise<HostResult[]> {
+    return mapWithLimit(this.plans, this.options.forks, async (plan) => {
+      const place = this.#places.get(plan.host.name);
+      if (!place) return this.#runFree(plan);
+      let found: string[] = [];
+      const result = await runHost(plan, { ...this.options, gate: { read: this.drainer.readNote(), onRead: (out) => (found = this.#known(plan, out)), beforeApply: async () => undefined } });
+      const changed = result.results.filter((r) => r.status === 'changed').map((r) => r.resource);
+      const rollout = this.#rollout(plan, place, found);
+      if (affectsTraffic(plan.serve, changed)) {
+        const targets = drainTargets(this.drainer.routesTo(plan.host.name), place.hosts);
+        rollout.drained = targets.drain.map((r) => r.balancer.name).filter((b) => !found.includes(b));
+        if (targets.notDrained) rollout.notDrained = targets.notDrained;
+      } else if (found.length === 0) {
+        rollout.health = [];
+      }
+      result.rollout = rollout;
+      return result;
+    });
+  }
+
+  /** Apply: free hosts, then each set batch by batch; a failed batch (or Ctrl-C) leaves the rest not attempted. */
+  async apply(): Promise<HostResult[]> {
+    const results = new Map<string, HostResult>();
+    if (this.#order.sets.length > 0) for (const name of this.drainer.balancerNames()) this.pool.pin(name);
+    const onAbort = (): void => this.#sayWhatIsOut();
+    this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (const r of await mapWithLimit(this.#order.free, this.options.forks, (plan) => this.#runFree(plan))) results.set(r.name, r);
+      let stopped: string | undefined;
+      for (const set of this.#order.sets) {
+        for (const [index, batch] of set.batches.entries()) {
+          if (this.options.signal?.aborted) stopped ??= 'the run was interrupted';
+          if (stopped) {
+            for (const plan of batch) results.set(plan.host.name, this.#notAttempted(plan, stopped));
+            continue;
+          }
+          this.options.onEvent({ kind: 'batch', set: set.name, batch: index + 1, batches: set.batches.length, hosts: batch.map((p) => p.host.name) });
+          const done = await mapWithLimit(batch, this.options.forks, (plan) => this.#roll(plan));
+          for (const r of done) results.set(r.name, r);
+          const failed = done.filter((r) => r.failed > 0 || r.unreachable).map((r) => r.name);
+          if (this.options.signal?.aborted) stopped = 'the run was interrupted';
+          else if (batchFailed(batch.length, failed.length, set.maxFailPercentage)) {
+            stopped = `the rollout stopped after batch ${index + 1}/${set.batches.length} of ${set.name}, where ${failed.join(', ')} failed`;
+          }
+        }
+      }
+    } finally {
+      this.options.signal?.removeEventListener('abort', onAbort);
+    }
+    return this.plans.map((p) => results.get(p.host.name)!);
+  }
+
+  /** A host that does not roll: as without rolling deploys. */
+  #runFree(plan: HostPlan): Promise<HostResult> {
+    return this.options.signal?.aborted && !this.options.check ? Promise.resolve(this.#notStarted(plan)) : runHost(plan, this.options);
+  }
+
+  /**
+   * One host of a batch: read (with its note of earlier drains), drain before the
+   * first change that interrupts serving, change, then, if it was out or changed
+   * what it serves, wait for its health checks and put it back.
+   */
+  async #roll(plan: HostPlan): Promise<HostResult> {
+    const host = plan.host;
+    const place = this.#places.get(host.name)!;
+    const routes = this.drainer.routesTo(host.name);
+    const out = new Set<string>();
+    this.#out.set(host.name, out);
+    let rollout: HostRollout = this.#rollout(plan, place, []);
+    let traffic = false;
+    this.pool.pin(host.name);
+    try {
+      const result = await runHost(plan, {
+        ...this.options,
+        gate: {
+          read: this.drainer.readNote(),
+          onRead: (output) => {
+            rollout = this.#rollout(plan, place, this.#known(plan, output));
+            for (const b of rollout.foundDrained) out.add(b);
+          },
+          beforeApply: async (labels) => {
+            if (traffic || !affectsTraffic(plan.serve, labels)) return;
+            traffic = true;
+            const targets = drainTargets(routes, place.hosts);
+            if (targets.notDrained) rollout.notDrained = targets.notDrained;
+            for (const route of targets.drain) await this.#drain(plan, route, out, rollout);
+          },
+        },
+      });
+      result.rollout = rollout;
+      const checks = healthChecks(plan.serve);
+      if (!result.unreachable && (out.size > 0 || (traffic && checks.length > 0))) await this.#settle(plan, result, rollout, routes, out);
+      rollout.leftDrained = [...out].map((balancer) => ({ balancer, undrain: this.#undrainHint(plan, routes, balancer) }));
+      return result;
+    } finally {
+      this.#out.delete(host.name);
+      await this.pool.unpin(host.name);
+    }
+  }
+
+  async #drain(plan: HostPlan, route: Route, out: Set<string>, rollout: HostRollout): Promise<void> {
+    const host = plan.host.name;
+    const balancer = route.balancer.name;
+    if (out.has(balancer)) return;
+    // Noted as out before the command runs: whatever happens next, a later run puts it back.
+    out.add(balancer);
+    try {
+      await this.drainer.drain(plan.host, route);
+    } catch (err) {
+      this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: false, message: `could not take it out of ${balancer}: ${messageOf(err)}` });
+      throw new Error(`could not take it out of ${balancer}: ${messageOf(err)}`);
+    }
+    rollout.drained.push(balancer);
+    this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: `out of ${balancer}` });
+  }
+
+  /** Health checks, then back into every load balancer when they pass; when they fail the host stays out and fails. */
+  async #settle(plan: HostPlan, result: HostResult, rollout: HostRollout, routes: Route[], out: Set<string>): Promise<void> {
+    const host = plan.host.name;
+    const checks = healthChecks(plan.serve);
+    let health: { healthy: boolean; detail: string };
+    if (checks.length === 0) {
+      // Nothing to ask: the apply's own success is all there is to go by.
+      health = result.failed === 0 ? { healthy: true, detail: 'no health check declared; its changes were applied' } : { healthy: false, detail: 'no health check declared, and its changes failed' };
+    } else {
+      try {
+        const r = await this.#onHost(plan, healthScript(checks));
+        health = healthOutcome(checks, r.stdout, r.code);
+      } catch (err) {
+        health = { healthy: false, detail: `the health check could not run: ${messageOf(err)}` };
+      }
+      this.options.onEvent({ kind: 'rollout', host, step: 'health', ok: health.healthy, message: health.detail });
+    }
+    rollout.healthy = health.healthy;
+    rollout.healthDetail = health.detail;
+    if (!health.healthy) {
+      if (result.failed === 0 && !result.unreachable) {
+        result.failed = 1;
+        result.error = health.detail;
+      }
+      if (out.size > 0) await this.#note(plan, out, result);
+      return;
+    }
+    for (const balancer of [...out]) {
+      const route = routes.find((r) => r.balancer.name === balancer);
+      try {
+        if (route) await this.drainer.undrain(plan.host, route);
+        out.delete(balancer);
+        this.options.onEvent({ kind: 'rollout', host, step: 'undrain', ok: true, message: `back in ${balancer}` });
+      } catch (err) {
+        this.options.onEvent({ kind: 'rollout', host, step: 'undrain', ok: false, message: `could not put it back into ${balancer}: ${messageOf(err)}` });
+        result.failed = Math.max(result.failed, 1);
+        result.error ??= `could not put it back into ${balancer}: ${messageOf(err)}`;
+      }
+    }
+    await this.#note(plan, out, result);
+  }
+
+  /** Rewrites the host's note of the load balancers it is out of. */
+  async #note(plan: HostPlan, out: Set<string>, result: HostResult): Promise<void> {
+    try {
+      await this.drainer.writeNote(plan.host, [...out]);
+    } catch (err) {
+      result.failed = Math.max(result.failed, 1);
+      result.error ??= `could not update its note of drains: ${messageOf(err)}`;
+    }
+  }
+
+  async #onHost(plan: HostPlan, script: string) {
+    const connection = await this.pool.open(targetOf(plan.host), this.options.connect);
+    try {
+      return await connection.runScript(script);
+    } finally {
+      await connection.close();
+    }
+  }
+
+  /** The load balancers a host's note names that still route to it (others no longer matter). */
+  #known(plan: HostPlan, noteOutput: string): string[] {
+    const routes = this.drainer.routesTo(plan.host.name).map((r) => r.balancer.name);
+    return this.drainer.parseNote(noteOutput).filter((b) => routes.includes(b));
+  }
+
+  #rollout(plan: HostPlan, place: Place, foundDrained: string[]): HostRollout {
+    return {
+      set: place.set.name,
+      batch: place.batch,
+      batches: place.set.batches.length,
+      serial: place.set.serial,
+      drained: [],
+      foundDrained,
+      health: healthChecks(plan.serve).map(describeCheck),
+      leftDrained: [],
+    };
+  }
+
+  /** How to put a host back by hand: the undrain command on its load balancer. */
+  #undrainHint(plan: HostPlan, routes: Route[], balancer: string): string {
+    const route = routes.find((r) => r.balancer.name === balancer);
+    return route ? route.decls.map((d) => this.drainer.command(d.undrain, plan.host.name)).join(' && ') : '';
+  }
+
+  #notAttempted(plan: HostPlan, why: string): HostResult {
+    const place = this.#places.get(plan.host.name)!;
+    const result: HostResult = { name: plan.host.name, ok: 0, changed: 0, failed: 0, unreachable: false, results: [], elapsedMs: 0, notAttempted: why, rollout: this.#rollout(plan, place, []) };
+    this.options.onEvent({ kind: 'host-done', result });
+    return result;
+  }
+
+  #notStarted(plan: HostPlan): HostResult {
+    const result: HostResult = { name: plan.host.name, ok: 0, changed: 0, failed: 1, unreachable: false, error: 'not started: interrupted', results: [], elapsedMs: 0 };
+    this.options.onEvent({ kind: 'host-done', result });
+    return result;
+  }
+
+  /** Ctrl-C: which hosts are out of a load balancer right now, and what happens to them. */
+  #sayWhatIsOut(): void {
+    for (const [host, out] of this.#out) {
+      if (out.size === 0) continue;
+      this.options.onEvent({
+        kind: 'notice',
+        host,
+        message: `out of ${[...out].join(', ')}: it goes back once its health check passes (a second Ctrl-C leaves it out; the next provision apply puts it back once healthy)`,
+      });
+    }
+  }
+}

@@ -1,0 +1,133 @@
+#!/bin/sh
+# Managed by provision (role loadbalancer): the backends of an nginx upstream,
+# and taking one out of rotation (drain) and back (undrain) for rolling deploys.
+#
+#   provision-lb-backends render UPSTREAM               write the live upstream (checked with nginx -t first)
+#   provision-lb-backends check UPSTREAM                exit 0 when the live upstream is what render writes
+#   provision-lb-backends validate UPSTREAM CANDIDATE   nginx -t with CANDIDATE as the upstream's source
+#   provision-lb-backends drain UPSTREAM WAIT BACKEND   mark BACKEND down, reload nginx, wait (at most
+#                                                       WAIT seconds) for the requests in flight to finish
+#   provision-lb-backends undrain UPSTREAM WAIT BACKEND put BACKEND back the same way
+#   provision-lb-backends drained UPSTREAM              list the drained backends
+#
+# The source, /etc/provision/lb/UPSTREAM.conf, is the upstream block that
+# provision renders from the inventory: one `server ...; # backend NAME` line per
+# backend. The drained names are kept apart, in /var/lib/provision/lb/UPSTREAM.drained,
+# and the live file /etc/nginx/conf.d/provision-upstream-UPSTREAM.conf is the
+# source with `down` on their lines: applying the source never puts a drained
+# backend back, and a drain never makes the source differ from the inventory.
+set -eu
+usage() { echo "usage: provision-lb-backends render|check|validate|drain|undrain|drained UPSTREAM [...]" >&2; exit 2; }
+[ $# -ge 2 ] || usage
+command=$1
+upstream=$2
+case $upstream in '' | *[!A-Za-z0-9_-]*) echo "provision-lb-backends: bad upstream name '$upstream'" >&2; exit 2 ;; esac
+source_file=/etc/provision/lb/$upstream.conf
+drained_file=/var/lib/provision/lb/$upstream.drained
+live=/etc/nginx/conf.d/provision-upstream-$upstream.conf
+
+# The source with ` down` on the lines of drained backends.
+generate() {
+  awk -v drained="$drained_file" '
+    BEGIN { while ((getline name < drained) > 0) down[name] = 1 }
+    match($0, /; # backend [^ ]+$/) {
+      name = substr($0, RSTART + 12)
+      if (name in down) $0 = substr($0, 1, RSTART - 1) " down; # backend " name
+    }
+    { print }' "$1"
+}
+
+# Backends of the source, one name per line.
+backends() {
+  sed -n 's/.*; # backend \([^ ]*\)$/\1/p' "$source_file"
+}
+
+is_drained() {
+  [ -f "$drained_file" ] && grep -qxF -- "$1" "$drained_file"
+}
+
+# Checks a generated upstream with the rest of nginx's configuration, then puts it in place.
+install_live() {
+  tmp=$(mktemp "$live.XXXXXX")
+  generate "$1" > "$tmp"
+  if ! /usr/local/sbin/provision-nginx-check "$tmp" "$live"; then rm -f "$tmp"; exit 1; fi
+  chmod 0644 "$tmp"
+  mv -f "$tmp" "$live"
+}
+
+is_current() {
+  if [ ! -f "$source_file" ]; then [ ! -e "$live" ]; return; fi
+  [ -f "$live" ] && generate "$source_file" | cmp -s - "$live"
+}
+
+# Reloads nginx and waits until its workers from before the reload have
+# finished their requests and exited (told to stop, they accept no new ones).
+reload_and_wait() {
+  wait_seconds=$1
+  systemctl is-active --quiet nginx || return 0
+  old=$(grep -l -s -a 'nginx: worker process' /proc/[0-9]*/cmdline | sed 's#^/proc/\([0-9]*\)/cmdline$#\1#' || true)
+  systemctl reload nginx
+  deadline=$(( $(date +%s) + wait_seconds ))
+  for pid in $old; do
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ "$(date +%s)" -ge "$deadline" ]; then
+        echo "provision-lb-backends: an nginx worker (pid $pid) still has requests in flight after $wait_seconds s; going on" >&2
+        return 0
+      fi
+      sleep 0.1
+    done
+  done
+}
+
+# The backends in rotation other than $1, one per line.
+others_in_rotation() {
+  backends | while read -r other; do
+    [ "$other" = "$1" ] || is_drained "$other" || echo "$other"
+  done
+}
+
+change() {
+  [ $# -eq 4 ] || usage
+  wait_seconds=$3
+  backend=$4
+  case $wait_seconds in '' | *[!0-9]*) echo "provision-lb-backends: bad wait '$wait_seconds'" >&2; exit 2 ;; esac
+  case $backend in '' | *[!A-Za-z0-9_.-]*) echo "provision-lb-backends: bad backend name '$backend'" >&2; exit 2 ;; esac
+  if [ ! -f "$source_file" ] || ! backends | grep -qxF -- "$backend"; then
+    echo "$backend is not a backend of $upstream here: nothing to do"
+    return 0
+  fi
+  mkdir -p "$(dirname "$drained_file")"
+  if [ "$command" = drain ]; then
+    if ! is_drained "$backend"; then
+      # Never all out at once: another backend must stay in rotation.
+      if [ -z "$(others_in_rotation "$backend")" ]; then
+        echo "refusing to take $backend out of $upstream: no other backend would be left in rotation" >&2
+        exit 3
+      fi
+      echo "$backend" >> "$drained_file"
+    fi
+  elif [ -f "$drained_file" ]; then
+    grep -vxF -- "$backend" "$drained_file" > "$drained_file.tmp" || true
+    mv -f "$drained_file.tmp" "$drained_file"
+  fi
+  if ! is_current; then
+    install_live "$source_file"
+    reload_and_wait "$wait_seconds"
+  fi
+  echo "$backend: $command done on $upstream"
+}
+
+case $command in
+  render) [ -f "$source_file" ] || exit 0; is_current || install_live "$source_file" ;;
+  check) is_current ;;
+  validate)
+    [ $# -eq 3 ] || usage
+    tmp=$(mktemp "$live.XXXXXX")
+    trap 'rm -f "$tmp"' EXIT
+    generate "$3" > "$tmp"
+    /usr/local/sbin/provision-nginx-check "$tmp" "$live"
+    ;;
+  drain | undrain) change "$@" ;;
+  drained) [ ! -f "$drained_file" ] || cat "$drained_file" ;;
+  *) usage ;;
+esac
