@@ -17,8 +17,28 @@ describe('parseCommandLine', () => {
     const c = parseCommandLine(['apply', 'inv.yaml', '--check', '--diff', '--limit', 'web-*', '--tags', 'a,b', '-t', 'c', '--forks', '5', '--json', '-e', 'x=1', '--detailed-exitcode', '--accept-new-host-keys', '--timeout', '3', '--roles-path', 'r']);
     expect(c).toEqual({
       kind: 'apply',
-      options: { inventory: 'inv.yaml', check: true, diff: true, limit: 'web-*', tags: ['a', 'b', 'c'], forks: 5, json: true, extraVars: ['x=1'], detailedExitcode: true, acceptNewHostKeys: true, timeoutSeconds: 3, rolesPaths: ['r'], filesPaths: [] },
+      options: { inventory: 'inv.yaml', inventories: ['inv.yaml'], vault: { passwordFiles: [], vaultIds: [] }, check: true, diff: true, fullDiff: false, limit: 'web-*', tags: ['a', 'b', 'c'], forks: 5, json: true, extraVars: ['x=1'], detailedExitcode: true, acceptNewHostKeys: true, timeoutSeconds: 3, rolesPaths: ['r'], filesPaths: [] },
     });
+  });
+
+  it('takes several inventory sources and vault passwords, as Ansible does', () => {
+    expect(parseCommandLine(['apply', '-i', 'a.ini', '-i', 'group_dir', '--vault-id', 'prod@p.txt', '--vault-password-file', 'v.txt'])).toMatchObject({
+      kind: 'apply',
+      options: { inventory: 'a.ini', inventories: ['a.ini', 'group_dir'], vault: { passwordFiles: ['v.txt'], vaultIds: ['prod@p.txt'] } },
+    });
+  });
+
+  it.each([
+    [['inventory', 'inv', '--list'], { inventories: ['inv'], show: { kind: 'list' } }],
+    [['inventory', '-i', 'a', '-i', 'b', '--graph', 'web'], { inventories: ['a', 'b'], show: { kind: 'graph', group: 'web' } }],
+    [['inventory', 'inv', '--host', 'web-01'], { inventories: ['inv'], show: { kind: 'host', host: 'web-01' } }],
+  ])('parses inventory %j', (argv, expected) => {
+    expect(parseCommandLine(argv)).toMatchObject({ kind: 'inventory', options: expected });
+  });
+
+  it('reads vault encrypt-string values from stdin only', () => {
+    expect(parseCommandLine(['vault', 'encrypt-string', '--name', 'db_password', '--vault-id', 'prod@p'])).toEqual({ kind: 'vault-encrypt-string', options: { name: 'db_password', vault: { passwordFiles: [], vaultIds: ['prod@p'] } } });
+    expect(() => parseCommandLine(['vault', 'encrypt-string', 's3cret'])).toThrow(/standard input/);
   });
 
   it('plan is apply --check --diff', () => {
@@ -41,7 +61,7 @@ describe('parseCommandLine', () => {
       kind: 'renew',
       options: { inventory: 'inv.yaml', limit: 'lb', force: true, dryRun: true, printCron: true, quiet: true },
     });
-    expect(() => parseCommandLine(['renew'])).toThrow('renew takes one inventory file, got none (see provision renew --help)');
+    expect(() => parseCommandLine(['renew'])).toThrow('renew takes one inventory (a file or directory; more with -i SOURCE), got none (see provision renew --help)');
   });
 
   it.each([
@@ -61,8 +81,8 @@ describe('parseCommandLine', () => {
     [['secrets', 'rotate', 'a.yaml', '--encrypted-regex', 'x'], '--encrypted-regex goes with secrets encrypt (edit and rotate keep the file\'s rule)'],
     [['secrets', 'encrypt', 'a.yaml', '--encrypted-regex', 'x', '--unencrypted-suffix', 'y'], '--unencrypted-suffix and --encrypted-regex: give at most one (sops allows one rule per file)'],
     [['aply', 'x'], "unknown command 'aply'; did you mean 'apply'? (see provision --help)"],
-    [['apply'], 'apply takes one inventory file, got none (see provision apply --help)'],
-    [['apply', 'a.yaml', 'b.yaml'], 'apply takes one inventory file, got a.yaml b.yaml (see provision apply --help)'],
+    [['apply'], 'apply takes one inventory (a file or directory; more with -i SOURCE), got none (see provision apply --help)'],
+    [['apply', 'a.yaml', 'b.yaml'], 'apply takes one inventory (a file or directory; more with -i SOURCE), got a.yaml b.yaml (see provision apply --help)'],
     [['apply', 'a.yaml', '--forks', '0'], "--forks expects a positive whole number, got '0'"],
     [['apply', 'a.yaml', '--detailed-exitcode'], '--detailed-exitcode goes with --check (or plan)'],
     [['apply', 'a.yaml', '--chek'], "Unknown option '--chek' (see provision --help)"],

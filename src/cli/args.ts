@@ -11,12 +11,46 @@ export type Command =
   | { kind: 'exec'; options: ExecOptions }
   | { kind: 'promote'; options: PromoteCliOptions }
   | { kind: 'renew'; options: RenewOptions }
-  | { kind: 'secrets'; options: SecretsOptions };
+  | { kind: 'secrets'; options: SecretsOptions }
+  | { kind: 'inventory'; options: InventoryCliOptions }
+  | { kind: 'vault-encrypt-string'; options: EncryptStringOptions };
+
+/** Where vault passwords come from (Ansible's options). */
+export interface VaultCliOptions {
+  /** --vault-password-file FILE (repeatable). */
+  passwordFiles: string[];
+  /** --vault-id [LABEL@]FILE (repeatable). */
+  vaultIds: string[];
+}
+
+/** Options of `provision inventory`. */
+export interface InventoryCliOptions {
+  /** Inventory sources, in order. */
+  inventories: string[];
+  /** What to print. */
+  show: { kind: 'list' } | { kind: 'graph'; group?: string } | { kind: 'host'; host: string };
+  /** -e values. */
+  extraVars: string[];
+  /** Vault passwords. */
+  vault: VaultCliOptions;
+}
+
+/** Options of `provision vault encrypt-string`. */
+export interface EncryptStringOptions {
+  /** --name: the variable name to print before the value. */
+  name?: string;
+  /** The vault id to encrypt for, and its password (the first given). */
+  vault: VaultCliOptions;
+}
 
 /** Options shared by commands that talk to hosts. */
 export interface HostOptions {
-  /** Inventory file. */
+  /** Inventory source (the first, when several are given). */
   inventory: string;
+  /** Every inventory source (-i, repeatable, or the positional one), in order. */
+  inventories: string[];
+  /** Vault passwords. */
+  vault: VaultCliOptions;
   /** --limit pattern. */
   limit?: string;
   /** --forks: hosts at once. */
@@ -43,6 +77,8 @@ export interface ApplyOptions extends HostOptions, SearchOptions {
   check: boolean;
   /** --diff: show what changes. */
   diff: boolean;
+  /** --full-diff: new files in full, not only their first lines. */
+  fullDiff: boolean;
   /** --tags. */
   tags: string[];
   /** --json output. */
@@ -102,7 +138,7 @@ const RULE_FLAGS = ['unencrypted-suffix', 'encrypted-suffix', 'unencrypted-regex
 type SecretsRuleKind = 'unencrypted_suffix' | 'encrypted_suffix' | 'unencrypted_regex' | 'encrypted_regex';
 const SECRETS_ACTIONS = ['encrypt', 'edit', 'rotate'] as const;
 
-const COMMANDS = ['apply', 'plan', 'exec', 'promote', 'renew', 'secrets', 'help'];
+const COMMANDS = ['apply', 'plan', 'exec', 'promote', 'renew', 'secrets', 'inventory', 'vault', 'help'];
 const DEFAULT_FORKS = 50;
 
 /** Parses argv (without node and script). Bad arguments are UserErrors (exit 2). */
@@ -120,10 +156,19 @@ export function parseCommandLine(argv: string[]): Command {
   if (name === 'promote') return parsePromote(rest);
   if (name === 'renew') return parseRenew(rest);
   if (name === 'secrets') return parseSecrets(rest);
+  if (name === 'inventory') return parseInventory(rest);
+  if (name === 'vault') return parseVault(rest);
   return { kind: 'apply', options: parseApply(rest, name === 'plan') };
 }
 
+const VAULT_OPTIONS = {
+  'vault-password-file': { type: 'string', multiple: true },
+  'vault-id': { type: 'string', multiple: true },
+} as const;
+
 const HOST_OPTIONS = {
+  ...VAULT_OPTIONS,
+  inventory: { type: 'string', short: 'i', multiple: true },
   limit: { type: 'string', short: 'l' },
   forks: { type: 'string', short: 'f' },
   'extra-vars': { type: 'string', short: 'e', multiple: true },
@@ -145,6 +190,7 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
     ...HOST_OPTIONS,
     check: { type: 'boolean', short: 'C' },
     diff: { type: 'boolean', short: 'D' },
+    'full-diff': { type: 'boolean' },
     tags: { type: 'string', short: 't', multiple: true },
     json: { type: 'boolean' },
     'detailed-exitcode': { type: 'boolean' },
@@ -162,7 +208,8 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
   return {
     ...hostOptions(values, positionals, plan ? 'plan' : 'apply'),
     check,
-    diff: plan || values.diff === true,
+    diff: plan || values.diff === true || values['full-diff'] === true,
+    fullDiff: values['full-diff'] === true,
     tags: (values.tags ?? []).flatMap((t) => t.split(',')).filter(Boolean),
     json: values.json === true,
     detailedExitcode: values['detailed-exitcode'] === true,
@@ -182,9 +229,10 @@ function parseExec(args: string[]): Command {
 
 function parsePromote(args: string[]): Command {
   const { values, positionals } = parse(args, { ...HOST_OPTIONS, force: { type: 'boolean' }, 'no-edit': { type: 'boolean' } });
-  if (positionals.length !== 2) throw new UserError(`promote takes an inventory file and a host, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision promote --help)`);
-  const [inventory, host] = positionals as [string, string];
-  return { kind: 'promote', options: { ...hostOptions(values, [inventory], 'promote'), host, force: values.force === true, edit: values['no-edit'] !== true } };
+  const expected = values.inventory ? 1 : 2;
+  if (positionals.length !== expected) throw new UserError(`promote takes an inventory file and a host, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision promote --help)`);
+  const host = positionals.at(-1)!;
+  return { kind: 'promote', options: { ...hostOptions(values, positionals.slice(0, -1), 'promote'), host, force: values.force === true, edit: values['no-edit'] !== true } };
 }
 
 function parseRenew(args: string[]): Command {
@@ -233,12 +281,49 @@ function parseSecrets(args: string[]): Command {
   };
 }
 
-type Values = { limit?: string; forks?: string; 'extra-vars'?: string[]; 'accept-new-host-keys'?: boolean; timeout?: string };
+function parseInventory(args: string[]): Command {
+  const { values, positionals } = parse(args, {
+    ...VAULT_OPTIONS,
+    inventory: { type: 'string', short: 'i', multiple: true },
+    'extra-vars': { type: 'string', short: 'e', multiple: true },
+    list: { type: 'boolean' },
+    graph: { type: 'boolean' },
+    host: { type: 'string' },
+  });
+  const given = values.inventory ?? [];
+  const rest = given.length > 0 ? positionals : positionals.slice(1);
+  const inventories = given.length > 0 ? given : positionals.slice(0, 1);
+  if (inventories.length === 0) throw new UserError('inventory takes an inventory (a file or directory, or -i SOURCE, repeatable) (see provision inventory --help)');
+  const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
+  if (modes !== 1) throw new UserError('inventory needs one of --list, --graph [GROUP] or --host NAME');
+  const group = rest[0];
+  if (rest.length > (values.graph ? 1 : 0)) throw new UserError(`inventory: unexpected argument '${rest.at(-1)}' (see provision inventory --help)`);
+  const show: InventoryCliOptions['show'] = values.list ? { kind: 'list' } : values.graph ? (group === undefined ? { kind: 'graph' } : { kind: 'graph', group }) : { kind: 'host', host: values.host! };
+  return { kind: 'inventory', options: { inventories, show, extraVars: values['extra-vars'] ?? [], vault: vaultOptions(values) } };
+}
+
+function parseVault(args: string[]): Command {
+  const [sub, ...rest] = args;
+  if (sub !== 'encrypt-string') throw new UserError(`vault: expected the subcommand encrypt-string, got ${sub === undefined ? 'none' : `'${sub}'`} (see provision vault --help)`);
+  const { values, positionals } = parse(rest, { ...VAULT_OPTIONS, name: { type: 'string', short: 'n' } });
+  if (positionals.length > 0) throw new UserError('vault encrypt-string reads the value from standard input (never from the command line, where a process list would show it)');
+  const vault = vaultOptions(values);
+  return { kind: 'vault-encrypt-string', options: { ...(values.name !== undefined ? { name: values.name } : {}), vault } };
+}
+
+function vaultOptions(values: { 'vault-password-file'?: string[]; 'vault-id'?: string[] }): VaultCliOptions {
+  return { passwordFiles: values['vault-password-file'] ?? [], vaultIds: values['vault-id'] ?? [] };
+}
+
+type Values = { inventory?: string[]; 'vault-password-file'?: string[]; 'vault-id'?: string[]; limit?: string; forks?: string; 'extra-vars'?: string[]; 'accept-new-host-keys'?: boolean; timeout?: string };
 
 function hostOptions(values: Values, positionals: string[], command: string): HostOptions {
-  if (positionals.length !== 1) throw new UserError(`${command} takes one inventory file, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision ${command} --help)`);
+  const inventories = [...positionals, ...(values.inventory ?? [])];
+  if (inventories.length === 0 || positionals.length > 1) throw new UserError(`${command} takes one inventory (a file or directory; more with -i SOURCE), got ${positionals.length ? positionals.join(' ') : 'none'} (see provision ${command} --help)`);
   return {
-    inventory: positionals[0]!,
+    inventory: inventories[0]!,
+    inventories,
+    vault: vaultOptions(values),
     limit: values.limit,
     forks: positiveInteger(values.forks, '--forks', DEFAULT_FORKS),
     extraVars: values['extra-vars'] ?? [],

@@ -1,5 +1,10 @@
 /** Help texts, printed by `provision --help` and `provision COMMAND --help`. */
-const HOST_FLAGS = `  -l, --limit PATTERN       only these hosts: names, groups, globs (web-*), a,b lists, !exclude, &intersect
+const VAULT_FLAGS = `      --vault-password-file FILE  vault password for !vault values and encrypted vars files (repeatable)
+      --vault-id LABEL@FILE       vault password of a vault id (repeatable); ANSIBLE_VAULT_PASSWORD_FILE too`;
+
+const HOST_FLAGS = `  -i, --inventory SOURCE    one more inventory file or directory (repeatable; merged in order)
+${VAULT_FLAGS}
+  -l, --limit PATTERN       only these hosts: names, groups, globs (web-*), a,b lists, !exclude, &intersect
   -f, --forks N             hosts handled at once (default 50)
   -e, --extra-vars VARS     key=value pairs, a YAML/JSON mapping, or @file.yaml (highest precedence)
       --accept-new-host-keys  trust and record host keys seen for the first time (never a changed one)
@@ -13,6 +18,8 @@ Usage:
   provision plan INVENTORY [options]    show what apply would change (apply --check --diff)
   provision exec INVENTORY [--limit P] -- COMMAND...   run a command on the hosts
   provision promote INVENTORY HOST      make a MySQL replica the primary
+  provision inventory INVENTORY --list  print the inventory as ansible-inventory does (--graph, --host NAME)
+  provision vault encrypt-string        encrypt stdin as a !vault value (--name VAR --vault-id LABEL@FILE)
   provision renew INVENTORY [options]   renew the certificates that are due (for cron)
   provision secrets encrypt|edit|rotate FILE   SOPS files with age keys (secrets in git)
   provision help COMMAND | COMMAND --help
@@ -31,7 +38,8 @@ serving, changed, health-checked and put back; a failed batch stops the rest.
 
 Options:
   -C, --check               change nothing: probe and report what would change
-  -D, --diff                show each change (unified diffs for files)
+  -D, --diff                show each change (unified diffs for changed files, the first lines of new ones)
+      --full-diff           like --diff, with new files in full
   -t, --tags TAGS           only resources with these tags (a role's name is a tag)
       --json                print one JSON document at the end instead of progress
       --detailed-exitcode   with --check: exit 3 when changes are pending
@@ -116,4 +124,20 @@ become: true, and prints each host's output. Exit 1 if it failed anywhere.
 
 Options:
 ${HOST_FLAGS}`,
+  inventory: `Usage: provision inventory INVENTORY (--list | --graph [GROUP] | --host NAME) [options]
+
+Prints what ansible-inventory prints for the same sources: --list the groups
+and every host's merged variables as JSON, --graph the group tree, --host one
+host's variables. Values are not read (vaulted ones print as Ansible prints
+them); no host is contacted. INVENTORY is a file (YAML or INI) or a directory.
+
+Options:
+  -i, --inventory SOURCE    one more inventory source (repeatable)
+  -e, --extra-vars VARS     as for apply
+${VAULT_FLAGS}`,
+  vault: `Usage: provision vault encrypt-string [--name VAR] (--vault-id LABEL@FILE | --vault-password-file FILE)
+
+Reads a value from standard input (never from the command line, where a
+process list would show it) and prints it encrypted as a !vault value, as
+ansible-vault encrypt_string does (format 1.2 with a vault id, else 1.1).`,
 };

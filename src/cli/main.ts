@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
-import type { Change } from '../resources/types.js';
+import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { redact } from '../secrets.js';
-import { parseCommandLine, type ApplyOptions, type ExecOptions, type HostOptions, type PromoteCliOptions, type RenewOptions, type SearchOptions } from './args.js';
+import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type SearchOptions, type VaultCliOptions } from './args.js';
 import { HELP } from './help.js';
 import { PACKAGE_ROOT, searchPath } from './search-path.js';
 
@@ -41,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
         const { secretsCommand } = await import('./secrets.js');
         return await secretsCommand(command.options, { out: write, err: (text) => process.stderr.write(text), env: process.env });
       }
+      case 'inventory':
+        return await showInventory(command.options);
+      case 'vault-encrypt-string':
+        return await encryptString(command.options);
     }
   } catch (err) {
     if (err instanceof UserError) {
@@ -68,12 +72,69 @@ function interruptible(): { signal: AbortSignal; done: () => void } {
   return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };
 }
 
-/** Loads the inventory and selects hosts: every user error surfaces here, before any connection. */
+/** Loads the inventory sources with the run's vault passwords and -e values. */
+async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions) {
+  const [{ loadInventoryWithSecrets, parseExtraVars }, { sshConfigPort, userSshConfigText }, { readVaultPasswords }] = await Promise.all([
+    import('../inventory/index.js'),
+    import('../transport/ssh-config.js'),
+    import('../vault/passwords.js'),
+  ]);
+  // One read of ~/.ssh/config for every host's port, rather than one per host.
+  const sshConfig = userSshConfigText();
+  return loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+}
+
+/**
+ * Loads the inventory and selects hosts: every user error surfaces here, before any connection,
+ * including those of the selected hosts' connection variables (a vaulted password without its
+ * vault password, a template that does not render). Other hosts' values are never read.
+ */
 async function selectedHosts(options: HostOptions) {
-  const { loadInventoryWithSecrets, parseExtraVars, selectHosts } = await import('../inventory/index.js');
-  const inventory = await loadInventoryWithSecrets(options.inventory, { extraVars: parseExtraVars(options.extraVars) });
-  const { expandLimit } = await import('./retry.js');
-  return { inventory, hosts: selectHosts(inventory, expandLimit(options.limit)) };
+  const [inventory, { selectHosts }, { expandLimit }, { UserErrors: Errors }] = await Promise.all([
+    loadSources(options.inventories, options.extraVars, options.vault),
+    import('../inventory/index.js'),
+    import('./retry.js'),
+    import('../errors.js'),
+  ]);
+  const hosts = selectHosts(inventory, expandLimit(options.limit));
+  const problems: UserError[] = [];
+  for (const host of hosts) {
+    try {
+      void host.connection;
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      problems.push(err);
+    }
+  }
+  if (problems.length === 1) throw problems[0]!;
+  if (problems.length > 1) throw new Errors(problems);
+  return { inventory, hosts };
+}
+
+/** `provision inventory`: what ansible-inventory prints for the same sources; contacts no host. */
+async function showInventory(options: InventoryCliOptions): Promise<number> {
+  const [inventory, output] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js')]);
+  const show = options.show;
+  const text = show.kind === 'list' ? output.inventoryList(inventory) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host);
+  write(`${text}\n`);
+  return EXIT.ok;
+}
+
+/** `provision vault encrypt-string`: the value from stdin, encrypted as ansible-vault encrypt_string does. */
+async function encryptString(options: EncryptStringOptions): Promise<number> {
+  const [{ readVaultPasswords }, { encryptVault }] = await Promise.all([import('../vault/passwords.js'), import('../vault/vault.js')]);
+  const keyring = readVaultPasswords(options.vault);
+  const key = keyring.passwords[0];
+  if (!key) throw new UserError('vault encrypt-string needs a vault password: pass --vault-id LABEL@FILE or --vault-password-file FILE (or set ANSIBLE_VAULT_PASSWORD_FILE)');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // A value typed or piped with a final line break: the break is not part of it.
+  const value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (value === '') throw new UserError('vault encrypt-string: nothing on standard input: pipe the value to encrypt in');
+  const text = encryptVault(Buffer.from(value, 'utf8'), key.password, key.id);
+  const indented = text.trimEnd().split('\n').map((line) => `          ${line}`).join('\n');
+  write(options.name === undefined ? `!vault |\n${indented}\n` : `${options.name}: !vault |\n${indented}\n`);
+  return EXIT.ok;
 }
 
 function connectOptions(options: HostOptions) {
@@ -94,8 +155,8 @@ async function plansOf(options: HostOptions & SearchOptions & { tags: string[]; 
 
 async function apply(options: ApplyOptions): Promise<number> {
   const { hosts, plans, balancers, control } = await plansOf(options);
-  const [{ runPlans }, { connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/ssh.js'), import('./reporters.js')]);
-  const reporterOptions = { check: options.check, diff: options.diff, hosts: hosts.map((h) => h.name), write };
+  const [{ runPlans }, { openConnection: connect }, reporters] = await Promise.all([import('../engine/run.js'), import('../transport/connect.js'), import('./reporters.js')]);
+  const reporterOptions = { check: options.check, diff: options.diff, fullDiff: options.fullDiff, hosts: hosts.map((h) => h.name), write };
   const reporter = options.json
     ? new reporters.JsonReporter(reporterOptions)
     : process.stdout.isTTY && (process.stdout.columns ?? 0) >= 40
@@ -103,20 +164,20 @@ async function apply(options: ApplyOptions): Promise<number> {
       : new reporters.PlainReporter(reporterOptions);
   const saved = await import('./saved-plan.js');
   const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control, balancers };
-  let verifyChanges: ((host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined) | undefined;
+  let verify: ((host: string, round: number, decided: Decided[]) => string | undefined) | undefined;
   if (options.plan) {
     const plan = saved.readSavedPlan(options.plan);
-    verifyChanges = (host, changed) => saved.staleReason(plan.hosts[host], saved.plannedChanges(changed));
-    // Every host is checked before any is changed: a stale plan changes nothing anywhere.
+    // Every host is planned again before any is changed: a stale plan changes nothing anywhere.
     const now = await runPlans(plans, { ...runOptions, check: true, onEvent: () => undefined });
-    const stale = now.map((h) => [h.name, h.unreachable || h.failed ? `cannot check it: ${h.error}` : verifyChanges!(h.name, h.results.filter((r) => r.status === 'changed' && !r.handler))] as const).filter(([, why]) => why);
+    const stale = now.map((h) => [h.name, h.unreachable || h.failed ? `cannot check it: ${h.error}` : saved.staleReason(plan.hosts[h.name], saved.plannedEntries(h.results))] as const).filter(([, why]) => why);
     if (stale.length > 0) {
       process.stderr.write(redact(`error: refusing to apply ${options.plan}, nothing was changed:\n${stale.map(([host, why]) => `  ${host}: ${why}`).join('\n')}\n`));
       return EXIT.hostFailed;
     }
+    verify = (host, _round, decided) => saved.roundReason(plan.hosts[host], decided);
   }
   const interrupt = interruptible();
-  const results = await runPlans(plans, { ...runOptions, onEvent: (event) => reporter.onEvent(event), signal: interrupt.signal, verifyChanges }).finally(interrupt.done);
+  const results = await runPlans(plans, { ...runOptions, onEvent: (event) => reporter.onEvent(event), signal: interrupt.signal, verify }).finally(interrupt.done);
   await reporter.done(results);
   if (options.out) {
     saved.writeSavedPlan(options.out, saved.savedPlanOf(options.inventory, results));
@@ -127,13 +188,13 @@ async function apply(options: ApplyOptions): Promise<number> {
   if (retry && !options.json) write(`to run again on the hosts that did not succeed: --limit @${retry}\n`);
   if (interrupt.signal.aborted) return EXIT.interrupted;
   if (results.some((r) => r.unreachable || r.failed > 0 || r.notAttempted)) return EXIT.hostFailed;
-  if (options.detailedExitcode && results.some((r) => r.changed > 0)) return EXIT.changesPending;
+  if (options.detailedExitcode && results.some((r) => r.changed + r.unknown > 0)) return EXIT.changesPending;
   return EXIT.ok;
 }
 
 async function exec(options: ExecOptions): Promise<number> {
   const { hosts } = await selectedHosts(options);
-  const [{ execOnHosts }, { connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/ssh.js')]);
+  const [{ execOnHosts }, { openConnection: connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/connect.js')]);
   const outcomes = await execOnHosts(hosts, options.command, {
     forks: options.forks,
     connect: connectOptions(options),
@@ -149,7 +210,7 @@ async function exec(options: ExecOptions): Promise<number> {
 
 async function promote(options: PromoteCliOptions): Promise<number> {
   const { inventory } = await selectedHosts(options);
-  const [{ promotionPair, promoteReplica }, { connect }, { editHostVars }] = await Promise.all([import('../engine/promote.js'), import('../transport/ssh.js'), import('../inventory/edit.js')]);
+  const [{ promotionPair, promoteReplica }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/promote.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
   const { replica, primary } = promotionPair(inventory, options.host);
   await promoteReplica(replica, primary, { force: options.force, catchUpSeconds: 60, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${redact(line)}\n`) });
   const edits = [
@@ -178,10 +239,10 @@ async function promote(options: PromoteCliOptions): Promise<number> {
 async function renew(options: RenewOptions): Promise<number> {
   if (options.printCron) return printCron(options);
   const { plans, control } = await plansOf({ ...options, tags: [] });
-  const [{ certificate, forced }, { runPlans }, { connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
+  const [{ certificate, forced }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
     import('../resources/certificate.js'),
     import('../engine/run.js'),
-    import('../transport/ssh.js'),
+    import('../transport/connect.js'),
     import('../acme/state.js'),
     import('../acme/renew-report.js'),
   ]);

@@ -12,7 +12,7 @@ function run(): HostResult[] {
   const json = JSON.stringify({ accesskey: SECRET });
   return [
     {
-      name: 'web-01', ok: 0, changed: 1, failed: 1, unreachable: false, elapsedMs: 1, error: `mysql: Access denied for '${SECRET}'`,
+      name: 'web-01', ok: 0, changed: 1, failed: 1, unknown: 0, skipped: 0, unreachable: false, elapsedMs: 1, error: `mysql: Access denied for '${SECRET}'`,
       results: [
         { host: 'web-01', role: 'sumologic', resource: 'file /etc/sumologic/sources.json', status: 'changed', handler: false, changes: [{ summary: 'content changed', diff: `--- a\n+++ b\n+${json}\n` }] },
         { host: 'web-01', role: 'app', resource: 'command', status: 'failed', handler: false, changes: [{ summary: `run printf %s '${SECRET.replace(/'/g, `'\\''`)}'` }], error: `exit 1: ${SECRET}` },
@@ -23,8 +23,8 @@ function run(): HostResult[] {
 
 describe('reporters mask a secret in whatever form the text holds it', () => {
   it.each([
-    ['--json', (write: (t: string) => void) => new JsonReporter({ check: true, diff: true, hosts: ['web-01'], write })],
-    ['plain', (write: (t: string) => void) => new PlainReporter({ check: true, diff: true, hosts: ['web-01'], write })],
+    ['--json', (write: (t: string) => void) => new JsonReporter({ check: true, diff: true, fullDiff: false, hosts: ['web-01'], write })],
+    ['plain', (write: (t: string) => void) => new PlainReporter({ check: true, diff: true, fullDiff: false, hosts: ['web-01'], write })],
   ])('%s', async (_, make) => {
     new Secret(SECRET);
     let out = '';

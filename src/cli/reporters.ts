@@ -1,6 +1,7 @@
 import type { HostResult, RunEvent } from '../engine/results.js';
 import { redact, redactDeep } from '../secrets.js';
 import { formatChanges } from './diff-text.js';
+import { formatPlan } from './plan-text.js';
 import { formatRecap, jsonReport } from './recap.js';
 import { rolloutEventLine } from './rollout-text.js';
 
@@ -18,24 +19,25 @@ export interface ReporterOptions {
   check: boolean;
   /** Show change lists and diffs. */
   diff: boolean;
+  /** New files in full (--full-diff), not only their first lines. */
+  fullDiff: boolean;
   /** Host names in order. */
   hosts: string[];
   /** Where text goes (stdout). */
   write: (text: string) => void;
 }
 
-/** Line-per-event output for cron and CI. */
+/** Line-per-event output for cron and CI; in check mode, the plan (hosts grouped) at the end. */
 export class PlainReporter implements Reporter {
   constructor(private readonly options: ReporterOptions) {}
 
   onEvent(event: RunEvent): void {
     const out = (line: string): void => this.options.write(`${redact(line)}\n`);
     if (event.kind === 'notice') out(`${event.host} | notice | ${event.message}`);
-    if (event.kind === 'resource') {
+    if (event.kind === 'resource' && !this.options.check) {
       const r = event.result;
-      const status = r.status === 'changed' && this.options.check ? 'would change' : r.status;
-      out(`${r.host} | ${status} | ${r.handler ? 'handler ' : ''}${r.resource}${r.error ? `: ${r.error}` : ''}`);
-      if (this.options.diff && r.changes.length > 0 && r.status !== 'ok') out(formatChanges(r));
+      out(`${r.host} | ${r.status} | ${r.handler ? 'handler ' : ''}${r.resource}${r.error ? `: ${r.error}` : ''}`);
+      if (this.options.diff && r.changes.length > 0 && r.status !== 'ok') out(formatChanges(r.changes, this.options.fullDiff));
     }
     if (event.kind === 'host-done' && event.result.unreachable) out(`${event.result.name} | unreachable | ${event.result.error}`);
     const rolling = rolloutEventLine(event);
@@ -43,7 +45,8 @@ export class PlainReporter implements Reporter {
   }
 
   async done(hosts: HostResult[]): Promise<void> {
-    this.options.write(`\n${redact(formatRecap(hosts, this.options.check))}\n`);
+    const plan = this.options.check ? formatPlan(hosts, { diff: this.options.diff, full: this.options.fullDiff }) : '';
+    this.options.write(redact(`${plan ? `${plan}\n` : ''}\n${formatRecap(hosts, this.options.check)}\n`));
   }
 }
 
@@ -104,9 +107,12 @@ export class TtyReporter implements Reporter {
 
   async done(hosts: HostResult[]): Promise<void> {
     await this.#listr;
-    if (this.options.diff) {
+    if (this.options.check) {
+      const plan = formatPlan(hosts, { diff: this.options.diff, full: this.options.fullDiff });
+      if (plan) this.options.write(redact(`${plan}\n`));
+    } else if (this.options.diff) {
       for (const r of hosts.flatMap((h) => h.results).filter((x) => x.status !== 'ok' && x.changes.length > 0)) {
-        this.options.write(redact(`${r.host} | ${r.handler ? 'handler ' : ''}${r.resource}\n${formatChanges(r)}\n`));
+        this.options.write(redact(`${r.host} | ${r.handler ? 'handler ' : ''}${r.resource}\n${formatChanges(r.changes, this.options.fullDiff)}\n`));
       }
     }
     this.options.write(`\n${redact(formatRecap(hosts, this.options.check))}\n`);
@@ -117,5 +123,6 @@ function summary(result: HostResult, check: boolean): string {
   if (result.notAttempted) return `not attempted: ${result.notAttempted}`;
   if (result.unreachable) return `unreachable: ${result.error}`;
   if (result.failed) return `failed: ${result.error}`;
-  return `ok=${result.ok} ${check ? 'would-change' : 'changed'}=${result.changed} (${(result.elapsedMs / 1000).toFixed(1)}s)`;
+  const counts = check ? `to change=${result.changed} in state=${result.ok} decided at apply=${result.unknown}` : `ok=${result.ok} changed=${result.changed}`;
+  return `${counts} (${(result.elapsedMs / 1000).toFixed(1)}s)`;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostResult } from '../engine/results.js';
 import { expandLimit, retryFilePath, writeRetryFile } from './retry.js';
 
-const result = (name: string, over: Partial<HostResult> = {}): HostResult => ({ name, ok: 1, changed: 0, failed: 0, unreachable: false, results: [], elapsedMs: 1, ...over });
+const result = (name: string, over: Partial<HostResult> = {}): HostResult => ({ name, ok: 1, changed: 0, unknown: 0, failed: 0, skipped: 0, unreachable: false, results: [], elapsedMs: 1, ...over });
 
 describe('retry files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'provision-retry-'));

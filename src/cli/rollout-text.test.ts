@@ -4,7 +4,7 @@ import { formatRecap, jsonReport } from './recap.js';
 import { formatRolloutPlan, rolloutEventLine, rolloutRecapLines } from './rollout-text.js';
 
 const rollout = (over: Partial<HostRollout>): HostRollout => ({ set: 'group app', batch: 1, batches: 3, serial: '1', drained: [], foundDrained: [], health: ['http://127.0.0.1/health answers 200 within 60 s'], leftDrained: [], ...over });
-const host = (name: string, over: Partial<HostResult> = {}): HostResult => ({ name, ok: 5, changed: 0, failed: 0, unreachable: false, results: [], elapsedMs: 10, ...over });
+const host = (name: string, over: Partial<HostResult> = {}): HostResult => ({ name, ok: 5, changed: 0, unknown: 0, failed: 0, skipped: 0, unreachable: false, results: [], elapsedMs: 10, ...over });
 
 describe('formatRolloutPlan', () => {
   it('lists hosts that do not roll, then each batch with its steps', () => {

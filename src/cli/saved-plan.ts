@@ -1,36 +1,47 @@
 /**
- * Saved plans, like Terraform's: `plan --out FILE` records, per host, the
- * changes each resource would make; `apply --plan FILE` applies only if every
- * host would still make exactly those changes. The file holds readable
- * summaries (secrets masked) and a hash of each full change list.
+ * Saved plans, like Terraform's: `plan --out FILE` records, per host, what
+ * plan said of each resource (will change and how, in state, or decided at
+ * apply); `apply --plan FILE` holds apply to it. Before anything changes,
+ * every host is planned again and must say exactly the same. While applying,
+ * each round's probe (the first one, and the one after packages are
+ * installed) must agree with it: a resource the plan called in state must
+ * still be, and a change the plan read from the host must be the same
+ * change. A change the plan predicted past a package install may be worded
+ * differently once the package is there, as long as it is a change. The file
+ * holds readable summaries (secrets masked) and a hash of each change list.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import type { HostResult } from '../engine/results.js';
+import type { Decided } from '../engine/host-run.js';
+import type { HostResult, ResourceResult } from '../engine/results.js';
 import type { Change } from '../resources/types.js';
 import { redact, redactDeep } from '../secrets.js';
 
-/** One resource's planned changes. */
-export interface PlannedChange {
+/** What plan said of one resource. */
+export interface PlannedEntry {
   /** Resource label. */
   resource: string;
+  /** changed (will change), ok (in state) or unknown (decided at apply). */
+  status: 'changed' | 'ok' | 'unknown';
   /** Readable changes (secrets masked). */
   changes: string[];
   /** sha256 of the full change list. */
   hash: string;
+  /** Decided against the host as an earlier change of the run leaves it (which one). */
+  predicted?: string;
 }
 
 /** The saved plan file. */
 export interface SavedPlan {
   /** Format version. */
-  provision_plan: 1;
+  provision_plan: 2;
   /** Inventory it was made from. */
   inventory: string;
   /** When it was made (ISO 8601). */
   created: string;
-  /** Per host, the resources that would change, in order. */
-  hosts: Record<string, PlannedChange[]>;
+  /** Per host, every resource in apply's order (handlers left out: they follow from the resources). */
+  hosts: Record<string, PlannedEntry[]>;
 }
 
 /** The hash of a change list: what apply --plan compares. */
@@ -38,19 +49,26 @@ export function changeHash(changes: Change[]): string {
   return createHash('sha256').update(JSON.stringify(changes)).digest('hex');
 }
 
-/** What a host would change (handlers left out: they follow from the resources). */
-export function plannedChanges(changes: Array<{ resource: string; changes: Change[] }>): PlannedChange[] {
-  return changes.map((c) => ({ resource: c.resource, changes: c.changes.map((x) => redact(x.summary)), hash: changeHash(c.changes) }));
+/** One result as a plan entry. */
+function entryOf(r: ResourceResult): PlannedEntry {
+  const status = r.status === 'changed' || r.status === 'unknown' ? r.status : 'ok';
+  return {
+    resource: r.resource,
+    status,
+    changes: r.changes.map((c) => redact(c.summary)),
+    hash: changeHash(r.changes),
+    ...(r.note !== undefined && r.status !== 'unknown' ? { predicted: redact(r.note) } : {}),
+  };
+}
+
+/** What a host's check-mode results say, resource by resource. */
+export function plannedEntries(results: readonly ResourceResult[]): PlannedEntry[] {
+  return results.filter((r) => !r.handler).map(entryOf);
 }
 
 /** The plan of a check-mode run. */
 export function savedPlanOf(inventory: string, results: HostResult[], now = new Date()): SavedPlan {
-  return {
-    provision_plan: 1,
-    inventory,
-    created: now.toISOString(),
-    hosts: Object.fromEntries(results.map((h) => [h.name, plannedChanges(h.results.filter((r) => r.status === 'changed' && !r.handler))])),
-  };
+  return { provision_plan: 2, inventory, created: now.toISOString(), hosts: Object.fromEntries(results.map((h) => [h.name, plannedEntries(h.results)])) };
 }
 
 /** Writes a plan file. */
@@ -67,19 +85,35 @@ export function readSavedPlan(file: string): SavedPlan {
   } catch {
     throw new UserError(`--plan: '${file}' is not a provision plan (not JSON)`);
   }
-  if (plan.provision_plan !== 1 || typeof plan.hosts !== 'object' || plan.hosts === null) throw new UserError(`--plan: '${file}' is not a provision plan`);
+  if ((plan as { provision_plan?: unknown }).provision_plan === 1) throw new UserError(`--plan: '${file}' was made by an older provision; make a new plan`);
+  if (plan.provision_plan !== 2 || typeof plan.hosts !== 'object' || plan.hosts === null) throw new UserError(`--plan: '${file}' is not a provision plan`);
   return plan;
 }
 
-/** Why a host's changes now differ from the saved plan, or undefined when they are the same. */
-export function staleReason(saved: PlannedChange[] | undefined, now: PlannedChange[]): string | undefined {
+/** Why a host's plan now differs from the saved one (every resource, status and change), or undefined when it is the same. */
+export function staleReason(saved: PlannedEntry[] | undefined, now: PlannedEntry[]): string | undefined {
   if (saved === undefined) return 'the host is not in the plan';
-  const key = (c: PlannedChange): string => `${c.resource}\u0000${c.hash}`;
+  const key = (e: PlannedEntry): string => `${e.resource}\u0000${e.status}\u0000${e.hash}`;
   const before = new Set(saved.map(key));
   const after = new Set(now.map(key));
-  const gone = saved.filter((c) => !after.has(key(c))).map((c) => c.resource);
-  const added = now.filter((c) => !before.has(key(c))).map((c) => c.resource);
-  if (gone.length === 0 && added.length === 0) return undefined;
-  const parts = [...new Set([...gone, ...added])].map((r) => `${r}`);
-  return `the plan is stale: what would change differs for ${parts.join(', ')}; make a new plan`;
+  const differ = [...new Set([...saved.filter((e) => !after.has(key(e))), ...now.filter((e) => !before.has(key(e)))].map((e) => e.resource))];
+  return differ.length === 0 ? undefined : `the plan is stale: what would change differs for ${differ.join(', ')}; make a new plan`;
+}
+
+/**
+ * Whether what a round's probe decided (before any of it is applied) keeps to the saved plan:
+ * undefined when it does, else why not. Resources the plan left to apply (unknown) are free.
+ */
+export function roundReason(saved: PlannedEntry[] | undefined, decided: readonly Decided[]): string | undefined {
+  if (saved === undefined) return 'the host is not in the plan';
+  const remaining = [...saved];
+  const problems: string[] = [];
+  for (const d of decided) {
+    const at = remaining.findIndex((e) => e.resource === d.resource);
+    const entry = at < 0 ? undefined : remaining.splice(at, 1)[0];
+    if (entry === undefined) problems.push(`${d.resource} is not in the plan`);
+    else if (entry.status === 'ok' && d.changes.length > 0) problems.push(`${d.resource} was in state in the plan${entry.predicted ? ` (${entry.predicted})` : ''}, but now would change: ${d.changes.map((c) => redact(c.summary)).join('; ')}`);
+    else if (entry.status === 'changed' && entry.predicted === undefined && changeHash(d.changes) !== entry.hash) problems.push(`${d.resource} would now change differently from the plan`);
+  }
+  return problems.length === 0 ? undefined : `refusing to go on, this step differs from the saved plan: ${problems.join('; ')}`;
 }

@@ -39,6 +39,27 @@ describe('Batch apply script', () => {
     expect(sections.has(2)).toBe(false);
   });
 
+  it('a step that finds nothing to do says so; a handler runs only when a step it follows changed something', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-batch-'));
+    const batch = new Batch(join(dir, 'lock'));
+    const sections = batch.parse(
+      runLocally(
+        batch.applyScript([
+          'echo a',
+          'provision_unchanged',
+          { script: 'echo handler of the unchanged step', after: [1] },
+          { script: 'echo handler of the changed step', after: [0, 1] },
+        ]),
+      ),
+    );
+    expect(sections.get(0)).toEqual({ output: 'a\n', code: 0 });
+    expect(sections.get(1)).toEqual({ output: '', code: 0, outcome: 'unchanged' });
+    expect(sections.get(2)).toEqual({ output: '', code: 0, outcome: 'idle' });
+    expect(sections.get(3)).toEqual({ output: 'handler of the changed step\n', code: 0 });
+    // Its note is removed with the batch.
+    expect(readdirSync(dir).filter((f) => f.includes('unchanged'))).toEqual([]);
+  });
+
   it('streams: sections end as their output arrives in arbitrary chunks', () => {
     const batch = new Batch();
     const text = runLocally(batch.applyScript(['echo one', 'echo two']));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { quote } from '../shell/quote.js';
+import { quote, sh } from '../shell/quote.js';
+import { lines } from '../resources/script.js';
 
 /**
  * One remote script made of several sections, each framed by markers so the
@@ -31,16 +32,41 @@ export class Batch {
    * then runs each step in a `set -e` subshell with stdout and stderr merged;
    * the batch stops at the first step that fails and releases the lock.
    * Before each step it looks for its stop file (stopScript): a stopped batch
-   * finishes the step it is running and starts no other.
+   * finishes the step it is running and starts no other. A step that finds
+   * nothing to do once it runs calls `provision_unchanged`; a step with
+   * `after` (a handler) runs only when one of those steps changed something.
    */
-  applyScript(steps: string[], handlers?: PendingHandlers): string {
+  applyScript(steps: ReadonlyArray<string | ApplyStep>, handlers?: PendingHandlers): string {
     const go = `[ ! -e ${quote(this.#stopFile())} ] || exit 0\n`;
-    return this.#lock() + this.#recordHandlers(handlers) + steps
-      .map(
-        (step, i) =>
-          `${go}printf '%s\\n' '${this.marker} begin ${i}'\n( set -e\n${step}\n) 2>&1 </dev/null 9>&-\n__rc=$?\nprintf '\\n%s %d\\n' '${this.marker} end ${i}' "$__rc"\n[ "$__rc" -eq 0 ] || exit 0\n`,
-      )
-      .join('') + (handlers?.clear ? `${go}rm -f ${quote(`${handlers.dir}/pending-handlers`)}\n` : '');
+    const unchanged = this.#unchangedFile();
+    const run = (step: ApplyStep, i: number): string =>
+      lines(
+        sh`printf '%s\\n' ${`${this.marker} begin ${i}`}`,
+        sh`rm -f ${unchanged}`,
+        `( set -e\n${step.script}\n) 2>&1 </dev/null 9>&-`,
+        '__rc=$?',
+        `${sh`if [ -e ${unchanged} ]; then`} __f=unchanged; __c${i}=; else __f=changed; __c${i}=1; fi`,
+        sh`printf '\\n%s %d %s\\n' ${`${this.marker} end ${i}`} "$__rc" "$__f"`,
+        '[ "$__rc" -eq 0 ] || exit 0',
+        '',
+      );
+    const idle = (i: number): string => `${sh`printf '%s\\n%s\\n' ${`${this.marker} begin ${i}`} ${`${this.marker} end ${i} 0 idle`}`}\n`;
+    return (
+      this.#lock() +
+      sh`provision_unchanged() { : >${unchanged}; }` +
+      '\n' +
+      this.#recordHandlers(handlers) +
+      steps
+        .map((raw, i) => {
+          const step = typeof raw === 'string' ? { script: raw } : raw;
+          if (step.after === undefined) return go + run(step, i);
+          // Set to 1 by each step that changed something.
+          const changed = step.after.map((j) => `$__c${j}`).join('');
+          return `${go}if [ -n "${changed}" ]; then\n${run(step, i)}else\n${idle(i)}fi\n`;
+        })
+        .join('') +
+      (handlers?.clear ? `${go}rm -f ${quote(`${handlers.dir}/pending-handlers`)}\n` : '')
+    );
   }
 
   /** Asks this batch's apply script, running beside it, to stop after its current step (Ctrl-C). */
@@ -50,7 +76,16 @@ export class Batch {
 
   /** Beside the lock file, named for this batch only; removed when the batch ends. */
   #stopFile(): string {
-    return `${this.lockPath}.stop-${this.marker.slice(this.marker.lastIndexOf('-') + 1)}`;
+    return `${this.lockPath}.stop-${this.#id()}`;
+  }
+
+  /** Where a step notes that it found nothing to do (provision_unchanged); removed when the batch ends. */
+  #unchangedFile(): string {
+    return `${this.lockPath}.unchanged-${this.#id()}`;
+  }
+
+  #id(): string {
+    return this.marker.slice(this.marker.lastIndexOf('-') + 1);
   }
 
   /**
@@ -77,7 +112,7 @@ if ! flock -w ${this.lockWaitSeconds} 9; then
 fi
 printf 'pid %s since %s\\n' "$$" "$(date '+%Y-%m-%d %H:%M:%S')" > ${lock}
 rm -f ${lock}.stop-*
-trap 'rm -f ${quote(this.#stopFile())}' EXIT
+trap 'rm -f ${quote(this.#stopFile())} ${quote(this.#unchangedFile())}' EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
@@ -109,9 +144,11 @@ trap 'exit 141' PIPE
             current = { index: Number(line.slice(begin.length)), lines: [] };
             onBegin(current.index);
           } else if (line.startsWith(end) && current) {
-            const [, code] = line.slice(end.length).split(' ');
+            const [, code, outcome] = line.slice(end.length).split(' ');
             // The end marker follows a newline of its own, so joining the lines drops exactly that one.
-            onEnd(current.index, { output: current.lines.join('\n'), code: Number(code) });
+            const result: SectionResult = { output: current.lines.join('\n'), code: Number(code) };
+            if (outcome === 'unchanged' || outcome === 'idle') result.outcome = outcome;
+            onEnd(current.index, result);
             current = undefined;
           } else if (current) {
             current.lines.push(line);
@@ -154,4 +191,14 @@ export interface SectionResult {
   output: string;
   /** Its exit code. */
   code: number;
+  /** An apply step that found nothing to do once it ran (unchanged), or a handler nothing notified that did not run (idle). */
+  outcome?: 'unchanged' | 'idle';
+}
+
+/** One step of an apply script. */
+export interface ApplyStep {
+  /** Its script. */
+  script: string;
+  /** Run only when one of these earlier steps changed something (a handler and what notifies it). */
+  after?: readonly number[];
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
+import { line } from '../resources/line.js';
 import type { AnyResourceType, ResourceType } from '../resources/types.js';
 import { quote } from '../shell/quote.js';
 import type { Connection, ExecResult } from '../transport/types.js';
@@ -56,6 +57,47 @@ const installer: ResourceType<{ flag: string; writes: Record<string, string> }, 
   reprobeAfter: true,
 };
 
+/** Like a package whose effects plan learns: installing writes files, which a study script tells. */
+const studied: ResourceType<{ flag: string; writes: Record<string, string> }, boolean> = {
+  ...installer,
+  name: 'studied',
+  effects: {
+    study: (items) => `echo studied >> ${quote(`${items[0]!.desired.flag}.studies`)}; echo ${quote(JSON.stringify(Object.assign({}, ...items.map((i) => i.desired.writes))))}`,
+    of: (_items, output) => ({
+      paths: new Map(
+        Object.entries(JSON.parse(output ?? '{}') as Record<string, string>).map(([path, content]) => [
+          path,
+          { kind: 'file' as const, by: 'studied installer', attributes: { owner: 'root', group: 'root', mode: '0644' }, size: content.length, content, keepsExisting: false },
+        ]),
+      ),
+    }),
+  },
+};
+
+/** A file whose content plan predicts from earlier changes; one a command may touch is decided at apply. */
+const watched: ResourceType<{ path: string; content: string }, string | undefined> = {
+  ...marker,
+  name: 'watched',
+  predict: (desired, _current, ahead) => {
+    const o = ahead.path(desired.path);
+    if (!o) return undefined;
+    if (o.kind === 'file' && o.content !== undefined) return { current: o.content, because: o.by };
+    return { unknown: `${o.by} may change it`, cases: [{ summary: 'if it differs: written' }] };
+  },
+};
+
+/** Runs a command: anything may change. */
+const shell: ResourceType<{ path: string; line: string }, null> = {
+  name: 'shell',
+  validate: (a) => a as { path: string; line: string },
+  label: (d) => d.line,
+  probe: () => 'true',
+  parse: () => null,
+  diff: () => [{ summary: 'run' }],
+  apply: (d) => `echo ${quote(d.line)} > ${quote(d.path)}`,
+  effects: { of: (items) => ({ anything: { by: `shell ${items[0]!.desired.line}`, why: 'a command runs' } }) },
+};
+
 /** Always acts: appends a line (a handler, or a step that fails with `fail`). */
 const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
   name: 'counter',
@@ -84,7 +126,7 @@ const ordered: ResourceType<{ path: string; needs: string; fail?: boolean; got?:
 
 const at = { file: 'role.yaml', line: 1, col: 1 };
 const planned = (type: AnyResourceType, desired: object, notify: string[] = []): PlannedResource => ({ role: 'test', type, desired, label: `${type.name} ${type.label(desired)}`, notify, position: at });
-const host = { name: 'h1', connection: { address: 'x', port: 22, become: false }, groups: ['all'], roles: [], vars: {} } as InventoryHost;
+const host = { name: 'h1', connection: { type: 'ssh', address: 'x', port: 22, become: false }, groups: ['all'], roles: [], vars: {} } as InventoryHost;
 
 /** A connection that runs each script with the local sh, counting calls; `dropAfter` ends the connection after that many calls. */
 function localConnection(dropAfter = Infinity): Connection & { scripts: string[] } {
@@ -201,6 +243,51 @@ describe('runHost', () => {
     );
   });
 
+  it('plan decides what follows a package as it will be: study once, then apply does what plan said', async () => {
+    const conf = join(dir, 'conf');
+    const plan: HostPlan = {
+      host,
+      resources: [
+        planned(studied, { flag: join(dir, 'pkg'), writes: { [conf]: 'default' } }),
+        planned(watched, { path: conf, content: 'default' }, ['h']),
+        planned(watched, { path: join(dir, 'other'), content: 'X' }),
+      ],
+      handlers: new Map([['h', planned(counter, { path: join(dir, 'h.log') })]]),
+    };
+    const check = localConnection();
+    const preview = (await run(plan, check, true)).result;
+    expect(check.scripts).toHaveLength(2);
+    expect(readFileSync(join(dir, 'pkg.studies'), 'utf8')).toBe('studied\n');
+    expect(existsSync(conf)).toBe(false);
+    const outcome = (r: { status: string; resource: string; note?: string; reason?: string }): string => `${r.status} ${r.resource}${r.note ? ` (${r.note})` : ''}${r.reason ? ` [${r.reason}]` : ''}`;
+    expect(preview.results.map(outcome)).toEqual([`changed studied ${dir}/pkg`, `ok watched ${conf} (studied installer)`, `changed watched ${dir}/other`]);
+    // Nothing changed that notifies the handler: it is not listed.
+    expect(preview).toMatchObject({ changed: 2, ok: 1, unknown: 0 });
+
+    const applied = (await run(plan, localConnection())).result;
+    expect(applied.results.map((r) => `${r.status} ${r.resource}`).sort()).toEqual([`changed studied ${dir}/pkg`, `changed watched ${dir}/other`, `ok watched ${conf}`].sort());
+    expect(readFileSync(join(dir, 'pkg.studies'), 'utf8')).toBe('studied\n');
+  });
+
+  it('what a command earlier in the same apply call may change is decided at apply, and so are the handlers only it notifies', async () => {
+    const target = join(dir, 'target');
+    const plan: HostPlan = {
+      host,
+      resources: [planned(shell, { path: target, line: 'made' }), planned(line, { path: target, line: 'made', regexp: '^m' }, ['h'])],
+      handlers: new Map([['h', planned(counter, { path: join(dir, 'h.log') })]]),
+    };
+    const preview = (await run(plan, localConnection(), true)).result;
+    expect(preview.results.map((r) => `${r.status} ${r.handler ? 'handler ' : ''}${r.resource}`)).toEqual(['changed shell made', `unknown line ${target}`, `unknown handler counter ${dir}/h.log`]);
+    expect(preview.results[1]!.reason).toBe(`shell made may change ${target}: a command runs; the line is checked when apply reaches it`);
+    expect(preview.results[2]!.reason).toBe(`runs if line ${target} changes something`);
+    expect(preview).toMatchObject({ changed: 1, unknown: 2 });
+
+    // Apply: the line, decided again, finds the command wrote it; nothing notifies the handler.
+    const applied = (await run(plan, localConnection())).result;
+    expect(applied.results.map((r) => `${r.status} ${r.resource}`)).toEqual(['changed shell made', `ok line ${target}`]);
+    expect(existsSync(join(dir, 'h.log'))).toBe(false);
+  });
+
   it('stops at the first failure: later steps are skipped and handlers do not run', async () => {
     const log = join(dir, 'handler.log');
     const plan: HostPlan = {
@@ -224,20 +311,21 @@ describe('runHost', () => {
       handlers: new Map([['reload', planned(counter, { path: log })]]),
     };
     const check = localConnection();
-    expect((await run(plan, check, true)).result).toMatchObject({ changed: 3 });
+    const preview = (await run(plan, check, true)).result;
+    expect(preview).toMatchObject({ changed: 3 });
     expect(check.scripts).toHaveLength(1);
+    // Plan lists it in apply's order, the handler once, saying it runs again after the late change.
+    const shown = (r: { status: string; resource: string; handler: boolean; changes: Array<{ summary: string }> }): string => `${r.status} ${r.resource}${r.handler ? ' (handler)' : ''}: ${r.changes.map((c) => c.summary).join('; ')}`;
+    const expected = [`changed marker ${dir}/site: absent → wanted`, `changed ordered ${dir}/cert: issue`, `changed counter ${log} (handler): run; runs again after ordered ${dir}/cert`];
+    expect(preview.results.map(shown)).toEqual(expected);
 
     const connection = localConnection();
     const { result } = await run(plan, connection);
     expect(readFileSync(join(dir, 'cert'), 'utf8')).toBe('S');
     expect(readFileSync(log, 'utf8')).toBe('ran\nran\n');
     expect(connection.scripts).toHaveLength(4);
-    expect(result.results.map((r) => `${r.status} ${r.resource}${r.handler ? ' (handler)' : ''}`)).toEqual([
-      `changed marker ${dir}/site`,
-      `changed counter ${log} (handler)`,
-      `changed ordered ${dir}/cert`,
-      `changed counter ${log} (handler)`,
-    ]);
+    // The handler ran twice and is one result, as plan said.
+    expect(result.results.map(shown).sort()).toEqual([...expected].sort());
   });
 
   it('a failed control step fails its resource only: the rest is applied, its handler does not run again', async () => {

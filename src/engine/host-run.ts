@@ -6,8 +6,18 @@ import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { stateDir } from '../pki/state-dir.js';
 import type { Change, ControlContext } from '../resources/types.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
-import { Batch, splitItems, type PendingHandlers } from './batch.js';
+import { type ApplyStep, Batch, splitItems, type PendingHandlers } from './batch.js';
+import { decide, lookAhead } from './look-ahead.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
+import { againAfter, type Assessed, isLate, splitRound, steps } from './rounds.js';
+
+/** What one round's probe decided for a resource, as apply --plan checks it. */
+export interface Decided {
+  /** Resource label. */
+  resource: string;
+  /** Its changes (empty: in state). */
+  changes: Change[];
+}
 
 /** How to run one host. */
 export interface HostRunOptions {
@@ -23,8 +33,11 @@ export interface HostRunOptions {
   signal?: AbortSignal;
   /** Directory on the host for provision's own state (handlers still to run); default /var/lib/provision. */
   hostStateDir?: string;
-  /** apply --plan: says why the host's changes differ from the saved plan (then nothing is applied), or undefined. */
-  verifyChanges?: (host: string, changed: Array<{ resource: string; changes: Change[] }>) => string | undefined;
+  /**
+   * apply --plan: given what a round's probe decided (before anything of it is applied), says why
+   * that differs from the saved plan (then nothing of the round is applied), or undefined.
+   */
+  verify?: (host: string, round: number, decided: Decided[]) => string | undefined;
   /** Control-node paths for resources with a control step (certificates); default: the working directory and the default state directory. */
   control?: { inventoryDir: string; stateDir: string };
   /** Rolling deploys (rollout.ts): more host state to read in the probe call, and a gate before each apply call. */
@@ -41,25 +54,27 @@ export interface ApplyGate {
   beforeApply(labels: string[]): Promise<void>;
 }
 
-/** A planned resource with its probed state and the changes it needs. */
-interface Assessed {
-  planned: PlannedResource;
-  current: unknown;
-  changes: Change[];
-  handler: boolean;
-}
-
 /** The SSH target of an inventory host. */
 export function targetOf(host: InventoryHost): ConnectTarget {
   const c = host.connection;
-  return { name: host.name, address: c.address, port: c.port, user: c.user, become: c.become, privateKeyFile: c.privateKeyFile, knownHostsFile: c.knownHostsFile };
+  const { type, address, port, user, become, privateKeyFile, knownHostsFile, becomeUser, becomePassword, jump } = c;
+  const target: ConnectTarget = { name: host.name, type, address, become };
+  // Only what is set: the transport fills in the rest from ~/.ssh/config and its defaults.
+  for (const [key, value] of Object.entries({ port, user, privateKeyFile, knownHostsFile, becomeUser, becomePassword, jump })) if (value !== undefined) Object.assign(target, { [key]: value });
+  return target;
 }
 
-/** Brings one host to its plan (or, in check mode, says what that would change): one probe call, then at most one apply call. */
+/** Records results: one per resource, and one per handler however often it runs. */
+interface Recorder {
+  /** Records a resource's (or a handler's) outcome; `again`: a handler's second run this run, after these late changes. */
+  (a: Assessed, status: ResourceResult['status'], details?: { error?: string; note?: string; again?: string[] }): void;
+}
+
+/** Brings one host to its plan (or, in check mode, says what that would change): one probe call, then at most one apply call per round. */
 export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<HostResult> {
   const started = Date.now();
   const host = plan.host.name;
-  const result: HostResult = { name: host, ok: 0, changed: 0, failed: 0, unreachable: false, results: [], elapsedMs: 0 };
+  const result: HostResult = { name: host, ok: 0, changed: 0, unknown: 0, failed: 0, skipped: 0, unreachable: false, results: [], elapsedMs: 0 };
   const finish = (): HostResult => {
     result.elapsedMs = Date.now() - started;
     options.onEvent({ kind: 'host-done', result });
@@ -76,18 +91,7 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
   }
   options.onEvent({ kind: 'host-connected', host });
   try {
-    const record = (a: Assessed, status: ResourceResult['status'], error?: string): void => {
-      const r: ResourceResult = { host, role: a.planned.role, resource: a.planned.label, status, changes: a.changes, handler: a.handler, error };
-      result.results.push(r);
-      if (status === 'ok') result.ok++;
-      if (status === 'changed') result.changed++;
-      if (status === 'failed') {
-        result.failed++;
-        result.error ??= `${a.planned.label}: ${error}`;
-      }
-      options.onEvent({ kind: 'resource', result: r });
-    };
-    await converge(plan, connection, options, record);
+    await (options.check ? planHost : converge)(plan, connection, options, recorder(result, options));
   } catch (err) {
     if (err instanceof UnreachableError) result.unreachable = true;
     else result.failed = Math.max(result.failed, 1);
@@ -99,70 +103,146 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
   return finish();
 }
 
-type Recorder = (a: Assessed, status: ResourceResult['status'], error?: string) => void;
+/** Counts and emits results; a handler that runs again merges into its one result. */
+function recorder(result: HostResult, options: HostRunOptions): Recorder {
+  const handlers = new Map<PlannedResource, ResourceResult>();
+  const count = (status: ResourceResult['status'], by: number): void => {
+    result[status] += by;
+  };
+  return (a, status, details = {}) => {
+    const previous = a.handler ? handlers.get(a.planned) : undefined;
+    if (previous) {
+      // A handler runs again after a late change (a certificate deployed): still one result.
+      count(previous.status, -1);
+      previous.status = status === 'failed' || previous.status === 'failed' ? 'failed' : status === 'changed' ? 'changed' : previous.status;
+      previous.changes = [...previous.changes, againAfter(details.again ?? [])];
+      previous.error ??= details.error;
+      count(previous.status, 1);
+      if (status === 'failed') {
+        result.error ??= `${a.planned.label}: ${details.error}`;
+        options.onEvent({ kind: 'resource', result: previous });
+      }
+      return;
+    }
+    const r: ResourceResult = {
+      host: result.name,
+      role: a.planned.role,
+      resource: a.planned.label,
+      status,
+      changes: details.again ? [...a.changes, againAfter(details.again)] : a.changes,
+      handler: a.handler,
+      ...(details.error !== undefined ? { error: details.error } : {}),
+      ...(status === 'unknown' ? { reason: a.unknown } : {}),
+      ...(details.note ?? a.because ? { note: details.note ?? a.because } : {}),
+    };
+    if (a.handler) handlers.set(a.planned, r);
+    result.results.push(r);
+    count(status, 1);
+    if (status === 'failed') result.error ??= `${a.planned.label}: ${details.error}`;
+    options.onEvent({ kind: 'resource', result: r });
+  };
+}
+
+/**
+ * Check mode: one probe call (and, when packages will be installed, one
+ * read-only study of what they bring), then every resource decided as apply
+ * will find it, in apply's order, and the handlers that will run.
+ */
+async function planHost(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
+  const handlers = [...plan.handlers.entries()];
+  const stateDirectory = options.hostStateDir ?? HOST_STATE_DIR;
+  const { assessed, carried } = await probeAll([...plan.resources, ...handlers.map(([, h]) => h)], plan.resources.length, connection, stateDirectory, options.gate);
+  const resources = assessed.slice(0, plan.resources.length);
+  const study = async (script: string): Promise<string | undefined> => {
+    const r = await connection.runScript(script);
+    if (r.code === null) throw new UnreachableError('connection lost while studying what packages bring');
+    return r.code === 0 ? r.stdout : undefined;
+  };
+  const { ordered, log, lastRound } = await lookAhead(resources, study);
+  for (const a of ordered) record(a, a.unknown !== undefined ? 'unknown' : a.changes.length > 0 ? 'changed' : 'ok');
+  handlers.forEach(([key], i) => {
+    const h = assessed[plan.resources.length + i]!;
+    const notifiers = ordered.filter((a) => a.planned.notify.includes(key) && a.changes.length > 0);
+    const sure = notifiers.filter((a) => a.unknown === undefined);
+    const due = carried.has(handlerId(key)) || sure.length > 0;
+    if (!due && notifiers.length === 0) return;
+    // Handlers are probed with the last round: they see what the earlier rounds changed.
+    decide(h, { current: h.current, changes: h.changes }, log, lastRound);
+    const early = sure.filter((a) => !isLate(a));
+    const late = sure.filter(isLate).map((a) => a.planned.label);
+    if (!due) h.unknown = `runs if ${notifiers.map((a) => a.planned.label).join(' or ')} changes something`;
+    record(h, due ? 'changed' : 'unknown', early.length > 0 && late.length > 0 ? { again: late } : {});
+  });
+}
 
 /**
  * Probes everything in one call, then applies every change and the notified
  * handlers in one more. When a change has side effects on what follows (a
  * package install creates files and starts services), the resources after it
- * are probed again once it is applied, so a first converge acts on the real state.
+ * are probed again once it is applied, so a first converge acts on the real
+ * state. Handlers run once, after the last round; changes that need
+ * control-node work (an ACME order) run after them, then the handlers they notify.
  */
 async function converge(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
   const handlers = [...plan.handlers.entries()];
+  // Handlers some change of this run (or a failed earlier run) made due.
   const notified = new Set<string>();
-  // Changes needing control-node work (an ACME order) run last: what they rely on (nginx serving the challenge) is in place by then.
   const late: Assessed[] = [];
   let lastHandlers: Assessed[] = [];
   let remaining = plan.resources;
-  const stateDir = options.hostStateDir ?? HOST_STATE_DIR;
+  const stateDirectory = options.hostStateDir ?? HOST_STATE_DIR;
   for (let round = 0; ; round++) {
-    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDir, round === 0 ? options.gate : undefined);
+    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDirectory, round === 0 ? options.gate : undefined);
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
     if (round === 0) for (const [key] of handlers) if (carried.has(handlerId(key))) notified.add(key);
-    const stale = round === 0 && !options.check ? options.verifyChanges?.(plan.host.name, assessed.slice(0, remaining.length).filter((a) => a.changes.length > 0).map((a) => ({ resource: a.planned.label, changes: a.changes }))) : undefined;
+    const resources = assessed.slice(0, remaining.length);
+    const { now, later, cut } = splitRound(resources);
+    const stale = options.verify?.(plan.host.name, round, now.map((a) => ({ resource: a.planned.label, changes: a.changes })));
     if (stale) {
-      for (const a of assessed.slice(0, remaining.length)) record(a, a.changes.length > 0 ? 'skipped' : 'ok');
+      for (const a of now) record(a, a.changes.length > 0 ? 'skipped' : 'ok');
       throw new Error(stale);
     }
-    const resources = assessed.slice(0, remaining.length);
-    const barrier = options.check ? -1 : resources.findIndex((a) => a.changes.length > 0 && a.planned.type.reprobeAfter);
-    const barrierType = resources[barrier]?.planned.type;
-    const cut = barrierType !== undefined && resources.slice(barrier + 1).some((a) => a.planned.type !== barrierType);
-    // Resources of the barrier's type are applied together (one apt-get call), wherever they are declared.
-    const now = cut ? resources.filter((a, i) => i <= barrier || a.planned.type === barrierType) : resources;
     for (const a of now) if (a.changes.length === 0) record(a, 'ok');
     const changed = now.filter((a) => a.changes.length > 0);
-    const deferred = options.check ? [] : changed.filter((a) => a.planned.type.prepare);
-    late.push(...deferred);
-    const pending = changed.filter((a) => !deferred.includes(a));
-    for (const a of pending) for (const key of a.planned.notify) notified.add(key);
+    late.push(...changed.filter(isLate));
+    const pending = changed.filter((a) => !isLate(a));
     lastHandlers = assessed.slice(remaining.length);
-    const dueHandlers = cut ? [] : lastHandlers.filter((_, i) => notified.has(handlers[i]![0]));
-    const work = [...pending, ...dueHandlers];
-    if (options.check) {
-      for (const a of work) record(a, 'changed');
-      return;
-    }
-    if (work.length > 0) await passGate(work, late, options, record);
-    if (work.length > 0 && !(await applyAll(plan.host.name, work, connection, options, record, { dir: stateDir, ids: [...notified].map(handlerId), clear: !cut }))) {
+    // Handlers run in the last round's call, each only if something notifying it changed.
+    const dueHandlers = cut ? [] : handlerSteps(handlers, lastHandlers, pending, notified);
+    if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.handler)], late, options, record);
+    const ids = [...new Set([...notified, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
+    const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: stateDirectory, ids, clear: !cut }) : { ok: true, changed: [] };
+    for (const a of outcome.changed) for (const key of a.planned.notify) notified.add(key);
+    if (!outcome.ok) {
       for (const a of late) record(a, 'skipped');
       return;
     }
     if (!cut) break;
-    remaining = remaining.filter((p) => !now.some((a) => a.planned === p));
+    remaining = later;
   }
-  if (late.length > 0) await applyLate(plan, late, lastHandlers, connection, options, record);
+  if (late.length > 0) await applyLate(plan, late, lastHandlers, notified, connection, options, record);
+}
+
+/** The handlers of an apply call: those already due run, the others only if a step notifying them changes something. */
+function handlerSteps(handlers: ReadonlyArray<[string, PlannedResource]>, assessed: Assessed[], pending: Assessed[], due: ReadonlySet<string>): Array<{ handler: Assessed; after?: Assessed[] }> {
+  return handlers.flatMap(([key], i) => {
+    if (due.has(key)) return [{ handler: assessed[i]! }];
+    const notifiers = pending.filter((a) => a.planned.notify.includes(key));
+    return notifiers.length > 0 ? [{ handler: assessed[i]!, after: notifiers }] : [];
+  });
 }
 
 /**
  * The control-node step of each late change (e.g. an ACME order), then one apply call for the
- * ones that got ready and the handlers they notify. A failed step fails its resource only.
+ * ones that got ready and the handlers they notify, then each one's confirmation from the
+ * control node (a certificate served). A failed step fails its resource only.
  */
-async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[], connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
+async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[], notified: ReadonlySet<string>, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
   const control: ControlContext = {
     runScript: (script) => connection.runScript(script),
     inventoryDir: options.control?.inventoryDir ?? process.cwd(),
     stateDir: options.control?.stateDir ?? stateDir(),
+    address: plan.host.connection.address,
   };
   const ready: Assessed[] = [];
   for (const a of late) {
@@ -171,15 +251,28 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
       const desired = await a.planned.type.prepare!(a.planned.desired, a.current, control);
       ready.push({ ...a, planned: { ...a.planned, desired } });
     } catch (err) {
-      record(a, 'failed', messageOf(err));
+      record(a, 'failed', { error: messageOf(err) });
     }
   }
-  const notified = new Set(ready.flatMap((a) => a.planned.notify));
+  if (ready.length === 0) return;
   const keys = [...plan.handlers.keys()];
-  const due = handlers.filter((_, i) => notified.has(keys[i]!));
-  const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: [...notified].map(handlerId), clear: true };
-  if (ready.length > 0) await passGate([...ready, ...due], [], options, record);
-  if (ready.length > 0) await applyAll(plan.host.name, [...ready, ...due], connection, options, record, pendingHandlers);
+  const due = keys.flatMap((key, i) => {
+    const notifiers = ready.filter((a) => a.planned.notify.includes(key));
+    return notifiers.length > 0 ? [{ handler: handlers[i]!, after: notifiers, again: notified.has(key) ? notifiers.map((a) => a.planned.label) : undefined }] : [];
+  });
+  const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: due.map((d) => handlerId(keys[handlers.indexOf(d.handler)]!)), clear: true };
+  await passGate([...ready, ...due.map((d) => d.handler)], [], options, record);
+  const confirmed = ready.filter((a) => a.planned.type.confirm);
+  const outcome = await applyAll(plan.host.name, ready, due, connection, options, record, pendingHandlers, new Set(confirmed));
+  for (const a of confirmed) {
+    if (!outcome.changed.includes(a)) continue;
+    try {
+      await a.planned.type.confirm!(a.planned.desired, control);
+      record(a, 'changed');
+    } catch (err) {
+      record(a, 'failed', { error: messageOf(err) });
+    }
+  }
 }
 
 /**
@@ -213,7 +306,7 @@ function handlerId(key: string): string {
  * `firstHandler` on are handlers. The same call reads the handlers an earlier
  * run left due (`carried`).
  */
-async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDir: string, gate?: ApplyGate): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
+async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDirectory: string, gate?: ApplyGate): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
   const batch = new Batch();
   const groups = probeGroups(items);
   const separator = `${batch.marker} item`;
@@ -221,7 +314,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
     const type = group[0]!.type;
     return group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
   });
-  const readCarried = `cat ${quote(`${stateDir}/pending-handlers`)} 2>/dev/null || true`;
+  const readCarried = `cat ${quote(`${stateDirectory}/pending-handlers`)} 2>/dev/null || true`;
   const response = await connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate ? [gate.read] : [])]));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
@@ -263,46 +356,51 @@ function probeGroups(items: PlannedResource[]): PlannedResource[][] {
 }
 
 /**
- * Applies the pending changes in one remote call. Resources of a type with
- * applyMany (packages) are applied together at the first one's place.
- * Handlers come last; the script stops at the first failing step.
- * Returns true when every step succeeded.
+ * Applies the pending changes in one remote call (resources of a type with
+ * applyMany together, at the first one's place), then the handlers, each only
+ * when something notifying it changed (or it was already due). The script
+ * stops at the first failing step. `held` resources are not recorded when
+ * they succeed (the caller confirms them first). Returns whether every step
+ * succeeded and which resources changed something.
  */
-async function applyAll(host: string, pending: Assessed[], connection: Connection, options: HostRunOptions, record: Recorder, handlersDue: PendingHandlers): Promise<boolean> {
-  const steps: Assessed[][] = [];
-  const grouped = new Map<string, Assessed[]>();
-  for (const a of pending) {
-    const type = a.planned.type;
-    if (type.applyMany && !a.handler) {
-      const group = grouped.get(type.name);
-      if (group) {
-        group.push(a);
-        continue;
-      }
-      grouped.set(type.name, [a]);
-      steps.push(grouped.get(type.name)!);
-    } else {
-      steps.push([a]);
-    }
-  }
-  const scripts = steps.map((step) => {
+async function applyAll(
+  host: string,
+  pending: Assessed[],
+  handlers: ReadonlyArray<{ handler: Assessed; after?: Assessed[]; again?: string[] }>,
+  connection: Connection,
+  options: HostRunOptions,
+  record: Recorder,
+  handlersDue: PendingHandlers,
+  held: ReadonlySet<Assessed> = new Set(),
+): Promise<{ ok: boolean; changed: Assessed[] }> {
+  const work = [...steps(pending), ...handlers.map((h) => [h.handler])];
+  const stepOf = (a: Assessed): number => work.findIndex((s) => s.includes(a));
+  const scripts: ApplyStep[] = work.map((step, i) => {
     const type = step[0]!.planned.type;
-    if (step.length > 1 || type.applyMany) return type.applyMany!(step.map((a) => ({ desired: a.planned.desired, current: a.current })));
-    return type.apply(step[0]!.planned.desired, step[0]!.current);
+    const script = step.length > 1 || (type.applyMany && !step[0]!.handler) ? type.applyMany!(step.map((a) => ({ desired: a.planned.desired, current: a.current }))) : type.apply(step[0]!.planned.desired, step[0]!.current);
+    const after = i >= work.length - handlers.length ? handlers[i - (work.length - handlers.length)]!.after : undefined;
+    return after === undefined ? { script } : { script, after: [...new Set(after.map(stepOf))] };
   });
+  const againOf = new Map(handlers.map((h) => [h.handler, h.again]));
   const batch = new Batch();
   const done = new Set<number>();
   const failed = new Set<number>();
+  const changed: Assessed[] = [];
   const parser = batch.streamParser(
     (index) => {
-      for (const a of steps[index]!) options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
+      for (const a of work[index]!) options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     },
     (index, section) => {
       done.add(index);
       if (section.code !== 0) failed.add(index);
-      for (const a of steps[index]!) {
-        if (section.code === 0) record(a, 'changed');
-        else record(a, 'failed', failureText(section.output, section.code));
+      for (const a of work[index]!) {
+        if (section.outcome === 'idle') continue;
+        if (section.code !== 0) record(a, 'failed', { error: failureText(section.output, section.code) });
+        else if (section.outcome === 'unchanged') record(a, 'ok', { note: 'decided again when apply reached it: nothing to do' });
+        else {
+          changed.push(a);
+          if (!held.has(a)) record(a, 'changed', againOf.get(a) ? { again: againOf.get(a) } : {});
+        }
       }
     },
   );
@@ -315,15 +413,15 @@ async function applyAll(host: string, pending: Assessed[], connection: Connectio
   const lost = response.code === null;
   // Nothing ran and the script failed: it did not get the host's lock (exit 75) or could not start.
   if (!lost && done.size === 0 && response.code !== 0) {
-    for (const step of steps) for (const a of step) record(a, 'skipped');
+    for (const step of work) for (const a of step) record(a, 'skipped');
     throw new Error(response.stderr.trim() || `the apply script failed (exit ${response.code})`);
   }
-  steps.forEach((step, index) => {
+  work.forEach((step, index) => {
     if (done.has(index)) return;
-    for (const a of step) record(a, lost ? 'failed' : 'skipped', lost ? 'connection lost while applying' : undefined);
+    for (const a of step) record(a, lost ? 'failed' : 'skipped', lost ? { error: 'connection lost while applying' } : {});
   });
   if (lost) throw new UnreachableError('connection lost while applying changes');
-  return done.size === steps.length && [...done].every((i) => !failed.has(i));
+  return { ok: done.size === work.length && [...done].every((i) => !failed.has(i)), changed };
 }
 
 /** The last lines of a failed step's output, which hold the reason. */

@@ -9,12 +9,16 @@ export interface ResourceResult {
   role: string;
   /** Resource label, e.g. "file /etc/motd". */
   resource: string;
-  /** ok = in state; changed = changed (or, in check mode, would change); failed; skipped = not run after an earlier failure. */
-  status: 'ok' | 'changed' | 'failed' | 'skipped';
-  /** The change list (empty when in state). */
+  /** ok = in state; changed = changed (in check mode: will change); unknown (check mode only) = decided at apply, by an earlier change of the run; failed; skipped = not run after an earlier failure. */
+  status: 'ok' | 'changed' | 'unknown' | 'failed' | 'skipped';
+  /** The change list (empty when in state; for an unknown one, what apply does in each case). */
   changes: Change[];
   /** Why it failed. */
   error?: string;
+  /** unknown: why it is decided at apply, naming the earlier change that decides it. */
+  reason?: string;
+  /** Which earlier change of the run the decision was made against (check mode), or why apply found nothing to do after all. */
+  note?: string;
   /** True for a handler run because something notified it. */
   handler: boolean;
 }
@@ -25,10 +29,14 @@ export interface HostResult {
   name: string;
   /** Resources in state. */
   ok: number;
-  /** Resources changed (or that would change in check mode). */
+  /** Resources changed (or that will change, in check mode). */
   changed: number;
-  /** Resources that failed (0 or 1: a host stops at its first failure). */
+  /** Check mode: resources decided at apply (an earlier change of the run decides them). */
+  unknown: number;
+  /** Resources that failed (a host stops at its first failure; a late change fails alone). */
   failed: number;
+  /** Resources not run after an earlier failure. */
+  skipped: number;
   /** The host could not be reached (connection or authentication failed, or the connection dropped). */
   unreachable: boolean;
   /** Why the host failed or was unreachable. */

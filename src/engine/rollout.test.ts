@@ -68,7 +68,7 @@ beforeEach(() => {
 });
 
 const at = { file: 'role.yaml', line: 1, col: 1 };
-const hostNamed = (name: string): InventoryHost => ({ name, connection: { address: name, port: 22, become: false }, groups: ['all'], roles: [], vars: {} });
+const hostNamed = (name: string): InventoryHost => ({ name, connection: { type: 'ssh', address: name, port: 22, become: false }, groups: ['all'], roles: [], vars: {} });
 
 function serve(name: string, timeoutSeconds = 2): ServeDecl[] {
   return [{ role: 'web', health: { role: 'web', url: `http://127.0.0.1:${port}/${name}`, status: 200, timeoutSeconds, insecure: false }, traffic: ['restart'] }];

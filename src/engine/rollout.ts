@@ -268,13 +268,13 @@ class Rollout {
 
   #notAttempted(plan: HostPlan, why: string): HostResult {
     const place = this.#places.get(plan.host.name)!;
-    const result: HostResult = { name: plan.host.name, ok: 0, changed: 0, failed: 0, unreachable: false, results: [], elapsedMs: 0, notAttempted: why, rollout: this.#rollout(plan, place, []) };
+    const result: HostResult = { name: plan.host.name, ok: 0, changed: 0, unknown: 0, failed: 0, skipped: 0, unreachable: false, results: [], elapsedMs: 0, notAttempted: why, rollout: this.#rollout(plan, place, []) };
     this.options.onEvent({ kind: 'host-done', result });
     return result;
   }
 
   #notStarted(plan: HostPlan): HostResult {
-    const result: HostResult = { name: plan.host.name, ok: 0, changed: 0, failed: 1, unreachable: false, error: 'not started: interrupted', results: [], elapsedMs: 0 };
+    const result: HostResult = { name: plan.host.name, ok: 0, changed: 0, unknown: 0, failed: 1, skipped: 0, unreachable: false, error: 'not started: interrupted', results: [], elapsedMs: 0 };
     this.options.onEvent({ kind: 'host-done', result });
     return result;
   }

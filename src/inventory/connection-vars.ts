@@ -1,6 +1,8 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { MIN_SECRET_LENGTH, Secret, secretProblem } from '../secrets.js';
 import { editDistance } from '../suggest.js';
+import { proxyFromSshArgs } from './ssh-args.js';
 import type { HostConnection } from './types.js';
 
 /** The SSH port when none is set. */
@@ -37,10 +39,39 @@ const portNumber = (value: unknown, { fromCommandLine }: ReadOptions): ReadResul
     : { expected: 'expected an integer from 1 to 65535' };
 };
 
-const flag = (value: unknown, { fromCommandLine }: ReadOptions): ReadResult => {
-  const flag = fromCommandLine && (value === 'true' || value === 'false') ? value === 'true' : value;
-  return typeof flag === 'boolean' ? { value: flag } : { expected: 'expected a boolean (true or false)' };
+const portNumberOrText = (value: unknown, options: ReadOptions): ReadResult =>
+  // Ansible reads a port written as text ("2222", from YAML or INI) as the number.
+  portNumber(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value, options);
+
+// Ansible's boolean(): these strings (any case) and 1/0 are booleans too.
+const TRUE_WORDS = ['y', 'yes', 'on', '1', 'true', 't'];
+const FALSE_WORDS = ['n', 'no', 'off', '0', 'false', 'f'];
+const flag = (value: unknown): ReadResult => {
+  if (typeof value === 'boolean') return { value };
+  const word = typeof value === 'string' || typeof value === 'number' ? String(value).toLowerCase() : undefined;
+  if (word !== undefined && TRUE_WORDS.includes(word)) return { value: true };
+  if (word !== undefined && FALSE_WORDS.includes(word)) return { value: false };
+  return { expected: 'expected a boolean (true or false; yes/no and on/off are read as Ansible does)' };
 };
+
+const secretText = (value: unknown): ReadResult => {
+  if (value instanceof Secret) return { value };
+  if (typeof value !== 'string' && typeof value !== 'number') return { expected: 'expected a password (a string, a { secret: ENV_NAME } reference or a !vault value)' };
+  if (secretProblem(String(value)) !== undefined) return { expected: `expected a password of at least ${MIN_SECRET_LENGTH} characters (a shorter one could not be masked in output)` };
+  return { value: new Secret(String(value)) };
+};
+
+const sshArgs = (value: unknown): ReadResult => {
+  if (typeof value !== 'string') return { expected: 'expected ssh options as one string' };
+  const proxy = proxyFromSshArgs(value);
+  return 'problem' in proxy ? { expected: proxy.problem } : { value };
+};
+
+const CONNECTION_TYPES: Record<string, HostConnection['type']> = { ssh: 'ssh', paramiko: 'ssh', smart: 'ssh', local: 'local' };
+const connectionType = (value: unknown): ReadResult =>
+  typeof value === 'string' && Object.hasOwn(CONNECTION_TYPES, value)
+    ? { value: CONNECTION_TYPES[value] }
+    : { expected: `expected a connection type provision has: ssh (also paramiko and smart) or local` };
 
 const filePath = (value: unknown, { baseDir }: ReadOptions): ReadResult => {
   if (typeof value !== 'string' || value.trim() === '') return { expected: 'expected a file path' };
@@ -49,12 +80,16 @@ const filePath = (value: unknown, { baseDir }: ReadOptions): ReadResult => {
 };
 
 const CONNECTION_VARS: readonly ConnectionVar[] = [
-  { name: 'address', aliases: ['ansible_host'], read: nonEmptyText },
-  { name: 'port', aliases: ['ansible_port'], read: portNumber },
-  { name: 'user', aliases: ['ansible_user'], read: nonEmptyText },
+  { name: 'address', aliases: ['ansible_host', 'ansible_ssh_host'], read: nonEmptyText },
+  { name: 'port', aliases: ['ansible_port', 'ansible_ssh_port'], read: portNumberOrText },
+  { name: 'user', aliases: ['ansible_user', 'ansible_ssh_user'], read: nonEmptyText },
   // Ansible accepts both spellings of the key file variable.
   { name: 'ssh_private_key_file', aliases: ['ansible_ssh_private_key_file', 'ansible_private_key_file'], read: filePath },
   { name: 'become', aliases: ['ansible_become'], read: flag },
+  { name: 'become_user', aliases: ['ansible_become_user'], read: nonEmptyText },
+  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass'], read: secretText },
+  { name: 'ssh_common_args', aliases: ['ansible_ssh_common_args'], read: sshArgs },
+  { name: 'connection', aliases: ['ansible_connection'], read: connectionType },
   { name: 'ssh_known_hosts_file', aliases: [], read: filePath },
 ];
 
@@ -104,16 +139,39 @@ function isNeighbourSwap(a: string, b: string): boolean {
  * why the casts below are safe.
  */
 export function connectionOf(hostName: string, vars: ReadonlyMap<string, unknown>): HostConnection {
+  const get = <T>(name: string): T | undefined => vars.get(name) as T | undefined;
   const connection: HostConnection = {
-    address: (vars.get('address') as string | undefined) ?? hostName,
-    port: (vars.get('port') as number | undefined) ?? DEFAULT_PORT,
-    become: (vars.get('become') as boolean | undefined) ?? false,
+    type: get<HostConnection['type']>('connection') ?? 'ssh',
+    address: get<string>('address') ?? hostName,
+    become: get<boolean>('become') ?? false,
   };
-  const user = vars.get('user') as string | undefined;
-  const privateKeyFile = vars.get('ssh_private_key_file') as string | undefined;
-  const knownHostsFile = vars.get('ssh_known_hosts_file') as string | undefined;
-  if (user !== undefined) connection.user = user;
-  if (privateKeyFile !== undefined) connection.privateKeyFile = privateKeyFile;
-  if (knownHostsFile !== undefined) connection.knownHostsFile = knownHostsFile;
+  const optional = {
+    port: get<number>('port'),
+    user: get<string>('user'),
+    privateKeyFile: get<string>('ssh_private_key_file'),
+    knownHostsFile: get<string>('ssh_known_hosts_file'),
+    becomeUser: get<string>('become_user'),
+    becomePassword: get<Secret>('become_password'),
+    jump: jumpOf(get<string>('ssh_common_args')),
+  };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(connection, { [key]: value });
   return connection;
+}
+
+/** The jump host that ssh options name (`-J`, ProxyJump, or ProxyCommand `ssh -W %h:%p`), if any. */
+function jumpOf(args: string | undefined): string | undefined {
+  if (args === undefined) return undefined;
+  const proxy = proxyFromSshArgs(args);
+  return 'jump' in proxy ? proxy.jump : undefined;
+}
+
+/** The other names (Ansible's) of a connection variable's canonical name; none for other variables. */
+export function connectionAliases(name: string): readonly string[] {
+  const spec = BY_NAME.get(name);
+  return spec && spec.name === name ? spec.aliases : [];
+}
+
+/** The canonical name of a connection variable name, or the name itself. */
+export function canonicalName(name: string): string {
+  return BY_NAME.get(name)?.name ?? name;
 }

@@ -1,5 +1,5 @@
 import type { ErrorList } from '../yaml/error-list.js';
-import type { GroupTree } from './group-tree.js';
+import type { GroupTree } from './model.js';
 import { ALL } from './names.js';
 
 /**
@@ -24,6 +24,8 @@ export function checkCycles(tree: GroupTree, errors: ErrorList): void {
     done.add(name);
   };
   visit(ALL);
+  // Groups in a loop have a parent, so none of them was made a child of 'all': start from each.
+  for (const name of tree.groups.keys()) if (!done.has(name)) visit(name);
 }
 
 /**

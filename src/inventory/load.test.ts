@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MASK, Secret } from '../secrets.js';
+import { DeferredValue } from './deferred.js';
 import { fixtureDir, tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { loadInventory, type LoadOptions } from './load.js';
 import type { Inventory, InventoryHost } from './types.js';
@@ -36,21 +37,32 @@ describe('loadInventory: the site inventory', () => {
       app: ['web-01', 'web-02'],
       db_primary: ['web-01'],
       db_replica: ['web-02'],
+      ungrouped: [],
     });
   });
 
   it.each([
-    ['lb-01', { address: '203.0.113.10', port: 22, user: 'deploy' }],
-    ['web-01', { address: '203.0.113.11', port: 22, user: 'deploy' }],
+    ['lb-01', { address: '203.0.113.10', user: 'deploy' }],
+    ['web-01', { address: '203.0.113.11', user: 'deploy' }],
     // ansible_host, ansible_port and ansible_user are aliases; host vars beat all.vars
     ['web-02', { address: '203.0.113.12', port: 2222, user: 'admin' }],
   ])('resolves the connection of %s, key paths relative to the inventory', (name, expected) => {
     expect(host(site, name).connection).toEqual({
+      type: 'ssh',
       ...expected,
       become: true,
       privateKeyFile: path.join(siteDir, 'keys/deploy_ed25519'),
       knownHostsFile: path.join(siteDir, 'known_hosts'),
     });
+  });
+
+  it('leaves an unset port to the transport, and shows roles the port it uses', () => {
+    // ~/.ssh/config's Port for the address (looked up by the transport), else 22; the inventory's own value wins.
+    const withConfig = load('site.yaml', { defaultPort: (address) => (address === '203.0.113.10' ? 2200 : undefined) });
+    expect(host(withConfig, 'lb-01').connection.port).toBeUndefined();
+    expect(host(withConfig, 'lb-01').vars.port).toBe(2200);
+    expect(host(withConfig, 'web-01').vars.port).toBe(22);
+    expect(host(withConfig, 'web-02').vars.port).toBe(2222);
   });
 
   it('keeps connection variables under their canonical names only', () => {
@@ -74,8 +86,10 @@ describe('loadInventory: the site inventory', () => {
 
   it('reads secrets from the environment into Secret values that serialise masked', () => {
     const vars = host(site, 'web-01').vars;
-    expect(vars.mysql_password).toBeInstanceOf(Secret);
-    expect((vars.mysql_password as Secret).reveal()).toBe('db-pass-0003');
+    // Read when used (a role renders it), not before: an unused secret may be unset.
+    expect(vars.mysql_password).toBeInstanceOf(DeferredValue);
+    expect((vars.mysql_password as DeferredValue).resolve()).toBeInstanceOf(Secret);
+    expect((vars.mysql_password as DeferredValue).resolve().reveal()).toBe('db-pass-0003');
     const json = JSON.stringify(site);
     expect(json).toContain(`"mysql_password":"${MASK}"`);
     for (const value of Object.values(SITE_ENV)) expect(json).not.toContain(value);
@@ -99,10 +113,10 @@ describe('loadInventory: variable precedence', () => {
   it('records where the value that won is written, so a role can report a bad one there', () => {
     const file = path.join(good, 'precedence.yaml');
     const [h1, h2] = load('precedence.yaml').hosts;
-    expect(h1!.varOrigins!.level).toEqual({ path: 'all.children.parent.children.child.hosts.h1.level', position: { file, line: 17, col: 26 } });
-    expect(h2!.varOrigins!.level).toEqual({ path: 'all.children.parent.children.child.vars.level', position: { file, line: 15, col: 26 } });
-    expect(h2!.varOrigins!.from_all).toEqual({ path: 'all.vars.from_all', position: { file, line: 4, col: 33 } });
-    expect(load('precedence.yaml', { extraVars: { level: 'extra' } }).hosts[0]!.varOrigins!.level).toEqual({ path: '-e level' });
+    expect(h1!.varOrigins!.level).toMatchObject({ path: 'all.children.parent.children.child.hosts.h1.level', position: { file, line: 17, col: 26 } });
+    expect(h2!.varOrigins!.level).toMatchObject({ path: 'all.children.parent.children.child.vars.level', position: { file, line: 15, col: 26 } });
+    expect(h2!.varOrigins!.from_all).toMatchObject({ path: 'all.vars.from_all', position: { file, line: 4, col: 33 } });
+    expect(load('precedence.yaml', { extraVars: { level: 'extra' } }).hosts[0]!.varOrigins!.level).toMatchObject({ path: '-e level' });
   });
 
   it('reads extra connection variables from command-line strings, paths relative to the current directory', () => {
@@ -124,20 +138,20 @@ describe('loadInventory: merging', () => {
   it('merges a group and a host named in several places, later entries winning', () => {
     expect(host(inventory, 'w1').vars).toMatchObject({ a: 1, b: 2, shared: 'second', x: 3, y: 2 });
     expect(host(inventory, 'w2').vars).toMatchObject({ a: 1, b: 2, shared: 'second' });
-    expect(inventory.groups).toEqual({ all: ['solo', 'w1', 'w2'], web: ['w1', 'w2'], monitoring: ['w1', 'w2'] });
+    expect(inventory.groups).toEqual({ all: ['solo', 'w1', 'w2'], ungrouped: ['solo'], web: ['w1', 'w2'], monitoring: ['w1', 'w2'] });
   });
 
   it('ranks a group by its deepest position and orders roles by that', () => {
     expect(host(inventory, 'w1').groups).toEqual(['all', 'monitoring', 'web']);
     expect(host(inventory, 'w1').roles.map((r) => r.name)).toEqual(['sumologic', 'nginx', 'app']);
-    expect(host(inventory, 'solo')).toMatchObject({ groups: ['all'], roles: [], connection: { address: 'solo', port: 22, become: false } });
+    expect(host(inventory, 'solo')).toMatchObject({ groups: ['all', 'ungrouped'], roles: [], connection: { type: 'ssh', address: 'solo', become: false } });
   });
 
   it('follows YAML anchors and aliases', () => {
     const anchors = load('anchors.yaml');
     expect(anchors.hosts.map((h) => h.connection)).toEqual([
-      { address: 'w1', port: 22, user: 'ops', become: true },
-      { address: 'w2', port: 22, user: 'ops', become: true },
+      { type: 'ssh', address: 'w1', user: 'ops', become: true },
+      { type: 'ssh', address: 'w2', user: 'ops', become: true },
     ]);
     expect(anchors.hosts[1]!.vars.firewall_allow).toEqual([80, 443]);
   });
@@ -146,7 +160,6 @@ describe('loadInventory: merging', () => {
 describe('loadInventory: edge cases', () => {
   it.each([
     ['a missing file', () => loadInventory('nope/inventory.yaml'), "inventory 'nope/inventory.yaml' not found"],
-    ['a directory', () => loadInventory(good), `inventory '${good}' is a directory: expected a YAML file`],
     ['a bad extra var', () => load('site.yaml', { extraVars: { port: 'ssh' } }), '-e port: expected an integer from 1 to 65535, got string "ssh"'],
     [
       'a typo in an extra var',
@@ -164,13 +177,14 @@ describe('loadInventory: edge cases', () => {
 
   it('never shows a secret that is used where it does not fit', () => {
     const file = tempFile('all:\n  hosts:\n    h:\n      user: { secret: LOGIN }\n');
-    const error = userErrorOf(() => loadInventory(file, { env: { LOGIN: 'very-secret-login' } }));
-    expect(error.format()).toBe(`${file}:4:13: all.hosts.h.user: expected a non-empty string, got a secret`);
+    const error = userErrorOf(() => loadInventory(file, { env: { LOGIN: 'very-secret-login' } }).hosts[0]!.connection);
+    expect(error.format()).toBe(`${file}:4:13: all.hosts.h.user: expected a non-empty string, got a secret (host h)`);
   });
 
   it('treats an empty environment variable as unset', () => {
-    const file = tempFile('all:\n  vars: { token: { secret: EMPTY } }\n');
-    expect(userErrorOf(() => loadInventory(file, { env: { EMPTY: '' } })).format()).toContain('EMPTY is unset or empty');
+    const file = tempFile('all:\n  vars: { token: { secret: EMPTY } }\n  hosts: { h: }\n');
+    const token = loadInventory(file, { env: { EMPTY: '' } }).hosts[0]!.vars.token as DeferredValue;
+    expect(userErrorOf(() => token.resolve()).format()).toBe(`${file}:2:28: all.vars.token: environment variable EMPTY is unset or empty: expected it to hold the secret`);
   });
 
   it('keeps a mapping with other keys besides secret as a plain mapping', () => {

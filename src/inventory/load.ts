@@ -1,12 +1,14 @@
 import path from 'node:path';
 import { ErrorList } from '../yaml/error-list.js';
+import { VaultKeyring } from '../vault/passwords.js';
 import { checkExtraVars } from './extra-vars.js';
 import { checkCycles } from './group-graph.js';
-import { readGroupTree } from './group-tree.js';
-import { resolveHosts } from './resolve-hosts.js';
+import { GroupTree } from './model.js';
+import { resolveHosts, type PortLookup } from './resolve-hosts.js';
 import type { Env, SecretSource, SopsRef } from './secret-ref.js';
+import { readInventorySources } from './sources.js';
 import type { Inventory } from './types.js';
-import { parseYaml, readTextFile } from '../yaml/yaml-source.js';
+import { VarsFiles } from './vars-files.js';
 
 /** Options of loadInventory. */
 export interface LoadOptions {
@@ -14,23 +16,46 @@ export interface LoadOptions {
   extraVars?: Record<string, unknown>;
   /** Where `{ secret: ENV_NAME }` values are read from; default process.env. */
   env?: Env;
+  /** The port a host's connection uses when the inventory sets none (the transport's default, e.g. ~/.ssh/config's Port); else 22. */
+  defaultPort?: PortLookup;
+  /** Vault passwords for `!vault` values and vault-encrypted vars files; default none (they fail where they are used). */
+  vault?: VaultKeyring;
   /** Where `{ secret: { sops: FILE, key: KEY } }` values are read from (see loadInventoryWithSecrets). */
   sops?: SecretSource<SopsRef>;
 }
 
 /**
- * Reads, validates and resolves an inventory file. Throws UserError (one
- * problem) or UserErrors (every schema problem of the file) with file:line:col.
+ * Reads, validates and resolves inventory sources (files and directories, YAML
+ * or INI, with their group_vars/ and host_vars/), merged in order as Ansible
+ * does with several -i. Throws UserError (one problem) or UserErrors (every
+ * problem found) with file:line:col.
  */
-export function loadInventory(file: string, options: LoadOptions = {}): Inventory {
-  const source = parseYaml(readTextFile(file, 'inventory'), file);
-  const dir = path.dirname(path.resolve(file));
+export function loadInventory(sources: string | readonly string[], options: LoadOptions = {}): Inventory {
+  const list = typeof sources === 'string' ? [sources] : [...sources];
   const env = options.env ?? process.env;
   const errors = new ErrorList();
+  const vault = options.vault ?? new VaultKeyring([]);
   const sops = options.sops ? { sops: options.sops } : {};
-  const tree = readGroupTree({ source, env, errors, ...sops }, dir);
+  const tree = new GroupTree();
+  const varsDirs = readInventorySources(list, tree, { env, errors, vault, ...sops });
+  tree.reconcile();
+  const before = errors.count;
   checkCycles(tree, errors);
+  // Precedence needs a tree without loops; every other problem is reported with the variables' own.
+  if (errors.count > before) errors.throwIfAny();
+  checkNameClashes(tree, errors);
   const extraVars = checkExtraVars(options.extraVars ?? {}, { env, ...sops }, errors);
+  const resolved = resolveHosts(tree, { varsDirs, varsFiles: new VarsFiles({ env, vault, errors, ...sops }, errors), extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
-  return { file, dir, ...resolveHosts(tree, extraVars) };
+  const first = list[0]!;
+  return { file: first, dir: varsDirs[0] ?? path.dirname(path.resolve(first)), sources: list, tree, ...resolved };
+}
+
+/** Reports hosts named like a group: --limit could not tell them apart. */
+function checkNameClashes(tree: GroupTree, errors: ErrorList): void {
+  for (const host of tree.hosts.values()) {
+    if (tree.groups.has(host.name)) {
+      errors.add(`${host.path}: host '${host.name}' has the same name as a group: expected distinct host and group names`, host.position);
+    }
+  }
 }

@@ -6,13 +6,11 @@ export const ALL = 'all';
 
 // These characters have a meaning in --limit patterns, so a name containing one could not be selected.
 const LIMIT_SYNTAX = /[\s,:!&*?]/;
-const HOST_RANGE = /\[.*:.*\]/;
 const ROLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 /** Why a host or group name is unusable, or undefined when it is fine. */
 export function nameProblem(name: string): string | undefined {
   if (name === '') return 'expected a non-empty name';
-  if (HOST_RANGE.test(name)) return 'host ranges like web[01:03] are not supported: expected one entry per host';
   if (LIMIT_SYNTAX.test(name)) return 'expected a name without spaces or any of , : ! & * ? (they have a meaning in --limit)';
   return undefined;
 }
@@ -21,3 +19,6 @@ export function nameProblem(name: string): string | undefined {
 export function isRoleName(name: string): boolean {
   return ROLE_NAME.test(name);
 }
+
+/** The group of the hosts that are in no group but 'all'. */
+export const UNGROUPED = 'ungrouped';

@@ -3,8 +3,11 @@ import { isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
 import type { SourcePosition } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
-import { readSecret, SECRET_KEY, secretOrReport, type Env, type SecretSource, type SopsRef } from './secret-ref.js';
-import type { YamlSource } from '../yaml/yaml-source.js';
+import { readSecret, SECRET_KEY, secretOrReport, secretRefProblem, type Env, type SecretSource, type SopsRef } from './secret-ref.js';
+import { SecretRefValue, VaultValue } from './deferred.js';
+import type { VaultKeyring } from '../vault/passwords.js';
+import { VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
+import { parseVaultText, VaultFormatError } from '../vault/vault.js';
 
 /** What reading values from a YAML file needs. */
 export interface ReadContext {
@@ -16,6 +19,8 @@ export interface ReadContext {
   sops?: SecretSource<SopsRef>;
   /** Where problems go. */
   errors: ErrorList;
+  /** The run's vault passwords, for `!vault` values. */
+  vault: VaultKeyring;
 }
 
 /** Whether a node is missing or an empty value (`key:` with nothing after it). */
@@ -38,26 +43,65 @@ export function keyOf(pair: Pair, path: string, fallback: SourcePosition, ctx: R
     ctx.errors.add(`${path}: expected a plain key (a name), got ${describeNode(key)}`, at);
     return undefined;
   }
-  const name = String(key.value);
-  if (name === '<<') {
-    ctx.errors.add(`${path}.<<: YAML merge keys are not supported: expected plain keys (use group vars to share values)`, at);
+  if (typeof key.value === 'symbol' || key.value === '<<') {
+    ctx.errors.add(`${path}.<<: a YAML merge key here is not supported: expected it only in variables (host variables, vars:, vars files)`, at);
     return undefined;
   }
-  return name;
+  return String(key.value);
 }
 
-/** A node as a plain value: scalars, lists and mappings, with `{ secret: ENV_NAME }` read into a Secret. */
+/**
+ * A mapping's pairs with YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`)
+ * expanded as PyYAML does: merged pairs first (an earlier mapping of a list
+ * winning over a later one), so the mapping's own keys win over them.
+ */
+export function mappingPairs(map: YAMLMap, ctx: ReadContext): Pair[] {
+  const merged: Pair[] = [];
+  const own: Pair[] = [];
+  for (const pair of map.items) {
+    const key = ctx.source.resolve(pair.key);
+    if (!isScalar(key) || typeof key.value !== 'symbol') {
+      own.push(pair);
+      continue;
+    }
+    const value = ctx.source.resolve(pair.value);
+    const sources = isSeq(value) ? value.items.map((item) => ctx.source.resolve(item)) : [value];
+    for (const source of sources.reverse()) {
+      if (isMap(source)) merged.push(...mappingPairs(source, ctx));
+      else ctx.errors.add(`<<: expected a mapping (or a list of mappings) to merge, got ${describeNode(source)}`, ctx.source.positionOf(pair.key, ctx.source.positionAt(0)));
+    }
+  }
+  return [...merged, ...own];
+}
+
+/**
+ * A node as a plain value: scalars, lists and mappings; `{ secret: ENV_NAME }`
+ * and `!vault` values become deferred values, read only when used.
+ */
 export function valueOf(node: unknown, path: string, fallback: SourcePosition, ctx: ReadContext): unknown {
   const value = ctx.source.resolve(node);
   const at = ctx.source.positionOf(value, fallback);
   if (isSeq(value)) return value.items.map((item, i) => valueOf(item, `${path}[${i}]`, at, ctx));
   if (isMap(value)) return isSecretMapping(value, ctx) ? secretOf(value, path, at, ctx) : mappingOf(value, path, at, ctx);
+  if (isScalar(value) && value.tag === VAULT_TAG) return vaultOf(String(value.value), path, at, ctx);
   return isScalar(value) ? value.value : null;
+}
+
+/** A `!vault` value; its envelope is checked now (a damaged one is an error even when unused), its content when used. */
+function vaultOf(text: string, path: string, at: SourcePosition, ctx: ReadContext): unknown {
+  try {
+    parseVaultText(text);
+  } catch (err) {
+    if (!(err instanceof VaultFormatError)) throw err;
+    ctx.errors.add(`${path}: malformed !vault value: ${err.message}`, at);
+    return undefined;
+  }
+  return new VaultValue(text, ctx.vault, path, at);
 }
 
 function mappingOf(map: YAMLMap, path: string, at: SourcePosition, ctx: ReadContext): Record<string, unknown> {
   const entries: [string, unknown][] = [];
-  for (const pair of map.items) {
+  for (const pair of mappingPairs(map, ctx)) {
     const key = keyOf(pair, path, at, ctx);
     if (key !== undefined) entries.push([key, valueOf(pair.value, `${path}.${key}`, ctx.source.positionOf(pair.key, at), ctx)]);
   }
@@ -71,6 +115,9 @@ function isSecretMapping(map: YAMLMap, ctx: ReadContext): boolean {
   return isScalar(key) && key.value === SECRET_KEY;
 }
 
+const NO_SOPS: SecretSource<SopsRef> = { read: () => ({ pending: true }) };
+
+/** `{ secret: ... }`: read when used, and reported then at where the reference is written. */
 function secretOf(map: YAMLMap, path: string, at: SourcePosition, ctx: ReadContext): unknown {
   const pair = map.items[0]!;
   const specAt = ctx.source.positionOf(pair.value, at);
@@ -81,5 +128,21 @@ function secretOf(map: YAMLMap, path: string, at: SourcePosition, ctx: ReadConte
     return found ? ctx.source.positionOf(found.value ?? found.key, specAt) : undefined;
   };
   const site = { baseDir: dirname(resolve(ctx.source.file)), at: specAt, fieldAt };
-  return secretOrReport(readSecret(spec, { env: ctx.env, ...(ctx.sops ? { sops: ctx.sops } : {}) }, site), path, specAt, ctx.errors);
+  // Without SOPS files to read from (ansible-style listing), a SOPS reference stays pending until used.
+  const sources = { env: ctx.env, sops: ctx.sops ?? NO_SOPS };
+  const read = () => readSecret(spec, sources, site);
+  if (typeof spec === 'object' && spec !== null) {
+    // A SOPS reference names its file now, so the files to decrypt are known before any value is used (loadInventoryWithSecrets);
+    // the file is decrypted anyway, so its value is taken at once.
+    const first = read();
+    if ('problem' in first) return secretOrReport(first, path, specAt, ctx.errors);
+    if ('secret' in first) return first.secret;
+  } else {
+    const problem = secretRefProblem(spec);
+    if (problem !== undefined) {
+      ctx.errors.add(`${path}: ${problem}`, specAt);
+      return undefined;
+    }
+  }
+  return new SecretRefValue(spec, read, path, specAt);
 }

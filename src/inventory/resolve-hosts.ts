@@ -1,28 +1,97 @@
-import { connectionOf } from './connection-vars.js';
+import { UserError, type SourcePosition } from '../errors.js';
+import type { ErrorList } from '../yaml/error-list.js';
+import { canonicalName, connectionOf, connectionVar, DEFAULT_PORT } from './connection-vars.js';
+import { resolveDeferred } from './deferred.js';
+import { describeValue } from './describe-value.js';
 import { groupClosures, groupDepths } from './group-graph.js';
-import type { GroupTree, HostDef } from './group-tree.js';
-import type { Inventory, InventoryHost, RoleRef } from './types.js';
-import { mergeVars, VarTable } from './variables.js';
+import type { GroupTree, HostDef, WrittenVars } from './model.js';
+import { ALL, isRoleName } from './names.js';
+import type { HostConnection, Inventory, InventoryHost, RoleRef } from './types.js';
+import { mergeVars, readVariables, VarTable, isDeferredConnectionValue } from './variables.js';
+import { findVarsFiles, type VarsFiles } from './vars-files.js';
+import { JinjaError, renderJinja } from '../template/jinja.js';
+import { lazyContext } from '../template/lazy-context.js';
+import path from 'node:path';
+
+const GROUP_PRIORITY = 'ansible_group_priority';
+/** The variable that names a host's roles in an Ansible inventory. */
+export const ROLES_VARIABLE = 'provision_roles';
+
+/** The port the transport uses for an address when the inventory sets none (e.g. from ~/.ssh/config). */
+export type PortLookup = (address: string) => number | undefined;
+
+/** What resolving hosts needs besides the tree. */
+export interface ResolveContext {
+  /** Directories whose group_vars/ and host_vars/ apply, one per inventory source, in order. */
+  varsDirs: string[];
+  /** The vars files, read once each. */
+  varsFiles: VarsFiles;
+  /** -e variables, checked. */
+  extraVars: VarTable;
+  /** Where problems go. */
+  errors: ErrorList;
+  /** The transport's port for an address the inventory gives none. */
+  defaultPort: PortLookup;
+}
+
+/** One layer of a host's variables, lowest precedence first; a vars file that cannot be decrypted yet is `locked`. */
+interface Scope {
+  vars: WrittenVars;
+  /** A group's inventory vars: ansible_group_priority there ranks the group and is no variable (Ansible's Group.set_variable). */
+  group?: boolean;
+  locked?: { file: string; problem: string };
+}
 
 /**
  * Turns a checked, cycle-free group tree into hosts with merged variables,
- * connection and roles, and the group → hosts map.
+ * connection and roles, and the group → hosts map. Precedence is Ansible's
+ * (VariableManager with its default VARIABLE_PRECEDENCE), lowest first: the
+ * 'all' group's inventory vars, the other groups' (by depth, then
+ * ansible_group_priority, then name), group_vars/all, group_vars/GROUP (same
+ * order), the host's inventory vars, host_vars/HOST, then -e.
  */
-export function resolveHosts(tree: GroupTree, extraVars: VarTable): Pick<Inventory, 'hosts' | 'groups'> {
+export function resolveHosts(tree: GroupTree, ctx: ResolveContext): Pick<Inventory, 'hosts' | 'groups'> {
   const depths = groupDepths(tree);
   const closures = groupClosures(tree);
-  const byPrecedence = (a: string, b: string): number => depths.get(a)! - depths.get(b)! || (a < b ? -1 : a > b ? 1 : 0);
+  const priorities = groupPriorities(tree, ctx.errors);
+  const byPrecedence = (a: string, b: string): number =>
+    depths.get(a)! - depths.get(b)! || priorities.get(a)! - priorities.get(b)! || (a < b ? -1 : a > b ? 1 : 0);
   const direct = directGroups(tree);
+  const tables = new WeakMap<WrittenVars, VarTable>();
+  const tableOf = (scope: Scope): VarTable => {
+    let table = tables.get(scope.vars);
+    if (!table) {
+      table = readVariables([...scope.vars.values()].filter((v) => !(scope.group && v.name === GROUP_PRIORITY)), ctx.errors);
+      tables.set(scope.vars, table);
+    }
+    return table;
+  };
   const hosts = [...tree.hosts.values()].map((host) => {
-    const groups = [...new Set(direct.get(host.name)!.flatMap((g) => [...closures.get(g)!]))].sort(byPrecedence);
-    return resolveHost(tree, host, groups, extraVars);
+    const groups = [...new Set([ALL, ...(direct.get(host.name) ?? []).flatMap((g) => [...closures.get(g)!])])].sort(byPrecedence);
+    return resolveHost(tree, host, groups, scopesOf(tree, host, groups, ctx), tableOf, ctx);
   });
   const groups: Record<string, string[]> = {};
   for (const name of tree.groups.keys()) groups[name] = hosts.filter((h) => h.groups.includes(name)).map((h) => h.name);
   return { hosts, groups };
 }
 
-/** Host name → the groups that list it under `hosts` (every host is listed somewhere). */
+/** ansible_group_priority as the inventory sources set it (default 1), as Ansible's Group.set_priority reads it. */
+function groupPriorities(tree: GroupTree, errors: ErrorList): Map<string, number> {
+  const priorities = new Map<string, number>();
+  for (const group of tree.groups.values()) {
+    const written = group.vars.get(GROUP_PRIORITY);
+    let priority = 1;
+    if (written !== undefined) {
+      const value = typeof written.value === 'string' && /^[-+]?\d+$/.test(written.value.trim()) ? Number(written.value) : written.value;
+      if (typeof value === 'number' && Number.isInteger(value)) priority = value;
+      else errors.add(`${written.site.path}: expected a whole number, got ${describeValue(written.value)}`, written.site.valuePosition);
+    }
+    priorities.set(group.name, priority);
+  }
+  return priorities;
+}
+
+/** Host name → the groups that list it under `hosts`. */
 function directGroups(tree: GroupTree): Map<string, string[]> {
   const direct = new Map<string, string[]>();
   for (const group of tree.groups.values()) {
@@ -31,16 +100,112 @@ function directGroups(tree: GroupTree): Map<string, string[]> {
   return direct;
 }
 
-/** Variables lowest to highest: groups in precedence order ('all' first), host, extra vars. */
-function resolveHost(tree: GroupTree, host: HostDef, groups: string[], extraVars: VarTable): InventoryHost {
+function scopesOf(tree: GroupTree, host: HostDef, groups: string[], ctx: ResolveContext): Scope[] {
+  const files = (kind: 'group_vars' | 'host_vars', name: string): Scope[] =>
+    ctx.varsDirs.flatMap((dir) => findVarsFiles(path.join(dir, kind), name)).map((file) => {
+      const read = ctx.varsFiles.get(file);
+      return read.locked ? { vars: read.vars, locked: { file, problem: read.locked } } : { vars: read.vars };
+    });
+  const others = groups.filter((g) => g !== ALL);
+  return [
+    { vars: tree.groups.get(ALL)!.vars, group: true },
+    ...others.map((g) => ({ vars: tree.groups.get(g)!.vars, group: true })),
+    ...files('group_vars', ALL),
+    ...others.flatMap((g) => files('group_vars', g)),
+    { vars: host.vars },
+    ...files('host_vars', host.name),
+  ];
+}
+
+function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: Scope[], tableOf: (scope: Scope) => VarTable, ctx: ResolveContext): InventoryHost {
   const vars = new VarTable();
-  for (const name of groups) mergeVars(vars, tree.groups.get(name)!.vars);
-  mergeVars(vars, host.vars);
-  mergeVars(vars, extraVars);
-  const connection = connectionOf(host.name, vars);
-  // Defaults are made visible too, so roles can use every host's address and port.
-  vars.set('address', connection.address).set('port', connection.port).set('become', connection.become);
-  return { name: host.name, connection, groups, roles: rolesOf(tree, groups), vars: Object.fromEntries(vars), varOrigins: Object.fromEntries(vars.origins) };
+  const ansibleVars: Record<string, unknown> = {};
+  for (const scope of scopes) {
+    mergeVars(vars, tableOf(scope));
+    for (const [name, written] of scope.vars) if (!(scope.group && name === GROUP_PRIORITY)) ansibleVars[name] = written.value;
+  }
+  mergeVars(vars, ctx.extraVars);
+  for (const [name, value] of ctx.extraVars) ansibleVars[name] = value;
+  // Defaults are made visible too, so roles can use every host's address and port: the port the
+  // connection really uses (the firewall keeps it open), which ~/.ssh/config may set.
+  if (!vars.has('address')) vars.set('address', host.name);
+  const address = vars.get('address');
+  if (!vars.has('port')) vars.set('port', (typeof address === 'string' ? ctx.defaultPort(address) : undefined) ?? DEFAULT_PORT);
+  if (!vars.has('become')) vars.set('become', false);
+  const locked = scopes.flatMap((s) => (s.locked ? [s.locked] : []));
+  let connection: HostConnection | undefined;
+  const resolved: InventoryHost = {
+    name: host.name,
+    groups,
+    roles: [...rolesOf(tree, groups), ...rolesFromVariable(host, vars, ctx.errors)].filter((r, i, all) => all.findIndex((o) => o.name === r.name) === i),
+    vars: Object.fromEntries(vars),
+    varOrigins: Object.fromEntries(vars.origins),
+    ansibleVars,
+    get connection(): HostConnection {
+      connection ??= resolveConnection(host.name, vars, locked, groups);
+      return connection;
+    },
+  };
+  return resolved;
+}
+
+/**
+ * The host's connection: its connection variables with secrets read and
+ * templates rendered now that they are needed, each checked, and the port the
+ * connection really uses made visible to roles as `port`.
+ */
+function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ file: string; problem: string }>, groups: string[]): HostConnection {
+  const lockedFile = locked[0];
+  if (lockedFile) throw new UserError(`host ${hostName}: ${lockedFile.problem}`, { file: lockedFile.file, line: 1, col: 1 });
+  const context = lazyContext(vars, (name, value, self) => renderInventoryValue(name, value, self, vars), { inventory_hostname: hostName, group_names: groups.filter((g) => g !== ALL) });
+  const checked = new Map<string, unknown>();
+  for (const [name, value] of vars) {
+    const spec = connectionVar(name);
+    if (!spec) continue;
+    if (!isDeferredConnectionValue(value)) {
+      checked.set(name, value);
+      continue;
+    }
+    const origin = vars.origins.get(name);
+    const rendered = context[name];
+    const read = spec.read(rendered, { baseDir: origin?.baseDir ?? process.cwd(), fromCommandLine: false });
+    if ('expected' in read) throw new UserError(`${origin?.path ?? name}: ${read.expected}, got ${describeValue(rendered)} (host ${hostName})`, origin?.position);
+    checked.set(name, read.value);
+  }
+  // The defaults set for roles (address, port, become) are not the inventory's choice: the transport decides those.
+  for (const name of ['address', 'port', 'become']) if (!vars.origins.has(name)) checked.delete(name);
+  return connectionOf(hostName, checked);
+}
+
+/** An inventory value as used: secrets read, Jinja2 rendered against the host's other variables (aliases such as ansible_host included). */
+export function renderInventoryValue(name: string, value: unknown, context: Record<string, unknown>, vars: VarTable): unknown {
+  const origin = vars.origins.get(name);
+  try {
+    const resolved = resolveDeferred(value);
+    if (typeof resolved !== 'string' || !resolved.includes('{{')) return resolved;
+    return renderJinja(resolved, (ref) => (Object.hasOwn(context, ref) ? context[ref] : Object.hasOwn(context, canonicalName(ref)) ? context[canonicalName(ref)] : undefined));
+  } catch (err) {
+    if (err instanceof JinjaError) throw new UserError(`${origin?.path ?? name}: ${err.message}`, origin?.position as SourcePosition | undefined);
+    throw err;
+  }
+}
+
+/**
+ * `provision_roles: [nginx, app]`: the roles a host gets from a variable, so an
+ * Ansible inventory (INI, group_vars/) says what its hosts are without
+ * provision's `roles:` key, and still loads unchanged in Ansible.
+ */
+function rolesFromVariable(host: HostDef, vars: VarTable, errors: ErrorList): RoleRef[] {
+  const value = vars.get(ROLES_VARIABLE);
+  if (value === undefined || value === null) return [];
+  const origin = vars.origins.get(ROLES_VARIABLE);
+  const position = origin?.position ?? host.position;
+  const names = typeof value === 'string' ? value.split(',').map((n) => n.trim()).filter(Boolean) : value;
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string' && isRoleName(n))) {
+    errors.add(`${origin?.path ?? ROLES_VARIABLE}: expected a list of role names (letters, digits, _ . -), got ${describeValue(value)}`, position);
+    return [];
+  }
+  return names.map((name) => ({ name: name as string, position }));
 }
 
 /** Union of the groups' roles in precedence order; the first mention of a role is kept. */

@@ -69,11 +69,18 @@ export function secretOrReport(result: SecretResult, path: string, at: SourcePos
   return undefined;
 }
 
+/** What is wrong with the form of a secret reference's `secret:` value, if anything (checked when the inventory is read, used or not). */
+export function secretRefProblem(envName: unknown): string | undefined {
+  if (typeof envName !== 'string' || !ENV_NAME.test(envName)) {
+    return `expected { secret: ENV_NAME } naming an environment variable (letters, digits, _), got ${describeValue(envName)}`;
+  }
+  return undefined;
+}
+
 /** Reads the secret named by `{ secret: envName }` from `env`; an unset, empty or too short value is a problem. */
 export function secretFromEnv(envName: unknown, env: Env): SecretResult {
-  if (typeof envName !== 'string' || !ENV_NAME.test(envName)) {
-    return { problem: `expected { secret: ENV_NAME } naming an environment variable (letters, digits, _), got ${describeValue(envName)}` };
-  }
+  const refProblem = secretRefProblem(envName);
+  if (refProblem !== undefined || typeof envName !== 'string') return { problem: refProblem ?? '' };
   const value = env[envName];
   if (value === undefined || value === '') {
     return { problem: `environment variable ${envName} is unset or empty: expected it to hold the secret` };

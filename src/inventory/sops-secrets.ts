@@ -120,7 +120,7 @@ function isMapping(value: unknown): value is Record<string, unknown> {
  * Problems with the files are reported with the inventory's, before any host is
  * contacted. Pass `sops` to ask it afterwards which identities were used.
  */
-export async function loadInventoryWithSecrets(file: string, options: LoadOptions & { sops?: SopsSecrets } = {}): Promise<Inventory> {
+export async function loadInventoryWithSecrets(file: string | readonly string[], options: LoadOptions & { sops?: SopsSecrets } = {}): Promise<Inventory> {
   const sops = options.sops ?? new SopsSecrets(options.env ?? process.env);
   const load = (): Inventory => loadInventory(file, { ...options, sops });
   try {

@@ -1,11 +1,15 @@
 import type { SourcePosition } from '../errors.js';
+import type { Secret } from '../secrets.js';
+import type { GroupTree } from './model.js';
 
-/** How to reach a host over SSH, resolved from its merged variables. */
+/** How to reach a host, resolved from its merged variables. */
 export interface HostConnection {
+  /** `ssh` (default), or `local`: run on the control node itself (`ansible_connection: local`). */
+  type: 'ssh' | 'local';
   /** Host name or IP address to connect to (`address`/`ansible_host`; default: the inventory host name). */
   address: string;
-  /** SSH port (`port`/`ansible_port`; default 22). */
-  port: number;
+  /** SSH port (`port`/`ansible_port`) when the inventory sets it; else the transport's default (~/.ssh/config, then 22). */
+  port?: number;
   /** Remote login user (`user`/`ansible_user`); unset means the SSH default (~/.ssh/config, then the local user). */
   user?: string;
   /** Whether to run commands through sudo (`become`/`ansible_become`; default false). */
@@ -14,6 +18,12 @@ export interface HostConnection {
   privateKeyFile?: string;
   /** Absolute path of the known_hosts file to verify the host key against (`ssh_known_hosts_file`). */
   knownHostsFile?: string;
+  /** The user to become (`become_user`/`ansible_become_user`; default root). */
+  becomeUser?: string;
+  /** sudo's password (`become_password`/`ansible_become_password`); without it sudo must not ask. */
+  becomePassword?: Secret;
+  /** Jump host, `[user@]host[:port]`, from `ssh_common_args`/`ansible_ssh_common_args` (`-J`, ProxyJump, ProxyCommand `ssh -W`). */
+  jump?: string;
 }
 
 /** A role named in the inventory, with where it was named so a missing role can be reported there. */
@@ -38,6 +48,8 @@ export interface InventoryHost {
   vars: Record<string, unknown>;
   /** Where the value of each variable the inventory or -e sets for it is written (the definition that won); absent for a host not read from an inventory. */
   varOrigins?: Record<string, VarOrigin>;
+  /** Its variables as Ansible merges them, under the names as written and unread (what `provision inventory --host` prints). */
+  ansibleVars?: Record<string, unknown>;
 }
 
 /** Where a variable's value is written, so a problem with the value can be reported there. */
@@ -46,14 +58,20 @@ export interface VarOrigin {
   path: string;
   /** Where its value is written (none on the command line). */
   position?: SourcePosition;
+  /** Directory relative paths in it are read against. */
+  baseDir?: string;
 }
 
 /** A loaded and validated inventory. */
 export interface Inventory {
-  /** The inventory file as the user named it. */
+  /** The (first) inventory source as the user named it. */
   file: string;
-  /** Absolute directory of the inventory file (relative paths in it are resolved against it). */
+  /** Absolute directory of the first inventory source (relative paths in it are resolved against it). */
   dir: string;
+  /** Every inventory source as the user named it, in order. */
+  sources: string[];
+  /** The groups as Ansible builds them (children and direct hosts in order), for `provision inventory`. */
+  tree: GroupTree;
   /** Every host, in order of first appearance in the file. */
   hosts: InventoryHost[];
   /** Group name → names of the hosts in it or in its descendants (inventory order); includes 'all' and empty groups. */

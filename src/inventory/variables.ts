@@ -2,6 +2,7 @@ import type { SourcePosition } from '../errors.js';
 import type { VarOrigin } from './types.js';
 import { connectionVar, misspeltConnectionVar, namesOf, type ReadOptions } from './connection-vars.js';
 import { describeValue } from './describe-value.js';
+import { DeferredValue } from './deferred.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { GROUP_KEYS } from './names.js';
 
@@ -13,7 +14,7 @@ export class VarTable extends Map<string, unknown> {
   /** Sets a variable and where it is written. */
   define(name: string, value: unknown, site: VarSite): void {
     this.set(name, value);
-    this.origins.set(name, site.valuePosition ? { path: site.path, position: site.valuePosition } : { path: site.path });
+    this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir });
   }
 }
 
@@ -63,11 +64,21 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
       continue;
     }
     writtenAs.set(spec.name, name);
+    // A secret, a vaulted value or a template is checked when the connection is made, once it has its value.
+    if (isDeferredConnectionValue(value)) {
+      table.define(spec.name, value, site);
+      continue;
+    }
     const read = spec.read(value, site);
     if ('expected' in read) errors.add(`${site.path}: ${read.expected}, got ${describeValue(value)}`, site.valuePosition);
     else table.define(spec.name, read.value, site);
   }
   return table;
+}
+
+/** Whether a connection variable's value is only known when used: a deferred value or a template. */
+export function isDeferredConnectionValue(value: unknown): boolean {
+  return value instanceof DeferredValue || (typeof value === 'string' && value.includes('{{'));
 }
 
 /** Why a variable name is refused: a structure key in the wrong place, or a likely typo of a connection variable. */

@@ -13,6 +13,7 @@ import { heredocBase64, quote } from '../shell/quote.js';
 import { absolutePath, type Args, onlyKeys, optionalMode, optionalString } from './args.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, lines } from './script.js';
+import type { Lookahead, Prediction } from './lookahead.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Validated `archive` declaration. */
@@ -115,6 +116,13 @@ function apply(desired: ArchiveDesired): string {
   );
 }
 
+/** The tree once earlier changes of the run are applied: anything that touches it leaves its content to apply. */
+function predict(desired: ArchiveDesired, _current: ArchiveCurrent, ahead: Lookahead): Prediction<ArchiveCurrent> | undefined {
+  const o = ahead.path(`${desired.dest}/${MARKER}`) ?? ahead.path(desired.dest);
+  if (!o) return undefined;
+  return { unknown: `${o.by} may change ${desired.dest}${o.kind === 'unknown' ? `: ${o.why}` : ''}`, cases: [{ summary: `if its content is not ${desired.sha256.slice(0, 12)} then: unpacked from ${desired.src}` }] };
+}
+
 /** The `archive` resource type. */
 export const archive: ResourceType<ArchiveDesired, ArchiveCurrent> = {
   name: 'archive',
@@ -124,4 +132,6 @@ export const archive: ResourceType<ArchiveDesired, ArchiveCurrent> = {
   parse,
   diff,
   apply,
+  predict,
+  effects: { of: (items) => ({ trees: items.map(({ desired }) => ({ path: desired.dest, by: `archive ${desired.dest}`, kind: 'unknown' as const, why: 'unpacked earlier in this run' })) }) },
 };

@@ -17,6 +17,7 @@ import { type Args, absolutePath, oneOf, onlyKeys, optionalBoolean, optionalInte
 import { dnsNameError } from './dns-name.js';
 import { base64Field, integerField, parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines, userShell } from './script.js';
+import { casesOf, type Lookahead, type Prediction } from './lookahead.js';
 import { ArgError, type Change, type ControlContext, type ResourceType } from './types.js';
 
 /** Validated `certificate` declaration. */
@@ -43,6 +44,8 @@ export interface CertificateDesired {
   takeOverCertbot: boolean;
   /** Command run after the new files are in place (e.g. `nginx -t -q`); when it fails the old files are restored. */
   validate?: string;
+  /** Port where the host serves it over TLS: a deployed certificate is done once it is served there. */
+  tlsPort: number;
   /** Renew even when not due (`provision renew --force`); never set from a role. */
   force: boolean;
   /** The ordered certificate, filled in by prepare for apply. */
@@ -59,7 +62,7 @@ export interface CertificateCurrent {
   certbotConfigs: string[];
 }
 
-const KEYS = ['domains', 'certificate', 'key', 'webroot', 'directory', 'ca_file', 'email', 'key_type', 'renew_before_days', 'take_over_certbot', 'validate'];
+const KEYS = ['domains', 'certificate', 'key', 'webroot', 'directory', 'ca_file', 'email', 'key_type', 'renew_before_days', 'take_over_certbot', 'validate', 'tls_port'];
 const CERTBOT_RENEWAL_DIR = '/etc/letsencrypt/renewal';
 /** Where a taken-over certbot renewal config is moved (certbot reads only *.conf). */
 const CERTBOT_DISABLED_SUFFIX = '.provision-disabled';
@@ -91,8 +94,26 @@ function validate(args: Args): CertificateDesired {
     renewBeforeDays: optionalInteger(args, 'renew_before_days'),
     takeOverCertbot: optionalBoolean(args, 'take_over_certbot', false),
     validate: optionalString(args, 'validate'),
+    tlsPort: tlsPortArg(args),
     force: false,
   };
+}
+
+/** `tls_port`: where the host serves the certificate (default 443). */
+function tlsPortArg(args: Args): number {
+  const port = optionalInteger(args, 'tls_port') ?? 443;
+  if (port < 1 || port > 65535) throw new ArgError('tls_port', `'tls_port' must be a port number from 1 to 65535, got ${port}`);
+  return port;
+}
+
+/** Seconds a deployed certificate may take to be served (the reload's old workers answer meanwhile). */
+const SERVED_WITHIN_SECONDS = 30;
+
+/** After the deploy and the reload it notified: the host serves the new certificate, seen from the control node over TLS. */
+async function confirm(desired: CertificateDesired, control: ControlContext): Promise<void> {
+  if (!desired.issued) return;
+  const { waitUntilServed } = await import('../acme/served.js');
+  await waitUntilServed({ address: control.address, port: desired.tlsPort, servername: desired.domains[0]!, chain: desired.issued.chain, timeoutMs: SERVED_WITHIN_SECONDS * 1000 });
 }
 
 function probe(desired: CertificateDesired): string {
@@ -242,6 +263,17 @@ export function forced(desired: CertificateDesired): CertificateDesired {
   return { ...desired, force: true };
 }
 
+/** The deployed certificate once earlier changes of the run are applied: one that touches its file (or brings openssl to read it) leaves it to apply. */
+function predict(desired: CertificateDesired, current: CertificateCurrent, ahead: Lookahead): Prediction<CertificateCurrent> | undefined {
+  const o = ahead.path(desired.certificate) ?? (current.deployed === undefined ? (ahead.path('/usr/bin/openssl') ?? ahead.path('/bin/openssl')) : undefined);
+  if (!o) return undefined;
+  const order = decision(desired, { ...current, deployed: undefined });
+  return {
+    unknown: `${o.by} may change what is at ${desired.certificate}${o.kind === 'unknown' ? `: ${o.why}` : ''}`,
+    cases: casesOf([[`it holds a valid certificate for ${desired.domains.join(', ')} that is not due`, []], ['it does not', [{ summary: `${order.action}: ${order.reason}` }]]]),
+  };
+}
+
 /** The `certificate` resource type. */
 export const certificate: ResourceType<CertificateDesired, CertificateCurrent> = {
   name: 'certificate',
@@ -252,4 +284,6 @@ export const certificate: ResourceType<CertificateDesired, CertificateCurrent> =
   diff,
   apply,
   prepare,
+  predict,
+  confirm,
 };

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../secrets.js';
 import { command, type CommandCurrent } from './command.js';
-import { applyLocally, argErrorOf, cleanup, converge, probeLocally, summaries, tempDir } from './test-support.js';
+import type { Effects } from './lookahead.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, summaries, tempDir } from './test-support.js';
 
 describe('command.validate', () => {
   it.each([
@@ -87,7 +88,7 @@ describe('command on this machine', () => {
     const desired = command.validate({ cmd: `echo ran > '${join(dir, 'ran')}'`, creates });
     const script = command.apply(desired, probeLocally(command, desired));
     writeFileSync(creates, '');
-    expect(applyLocally(script).stdout).toBe(`skipped: ${creates} exists now\n`);
+    expect(applyLocally(script).stdout).toBe(`skipped: ${creates} exists now\nunchanged\n`);
     expect(existsSync(join(dir, 'ran'))).toBe(false);
   });
 
@@ -98,5 +99,31 @@ describe('command on this machine', () => {
     applyLocally(command.apply(desired, { created: false, unlessPassed: false }));
     expect(existsSync('pwned')).toBe(false);
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+});
+
+describe('command.predict: whether it runs once earlier changes are applied', () => {
+  const run: CommandCurrent = { created: false, unlessPassed: false };
+  const pkgFile = (path: string, by: string): Effects => ({ paths: new Map([[path, { kind: 'file', by, attributes: { owner: 'root', group: 'root', mode: '0755' }, size: 1, keepsExisting: false }]]) });
+  it.each<[string, Record<string, unknown>, Effects, Effects, string]>([
+    ['nothing it names is touched', { cmd: 'do-it', unless: 'test -e /etc/done' }, pkgFile('/usr/bin/nginx', 'package nginx'), {}, 'unaffected'],
+    ['an earlier change of the same call creates what `creates` names', { cmd: 'make-cert', creates: '/etc/cert.pem' }, {}, pkgFile('/etc/cert.pem', 'file /etc/cert.pem'), 'known: in state (file /etc/cert.pem creates /etc/cert.pem)'],
+    ['a package installs the program the guard runs', { cmd: 'do-it', unless: 'jq -e .ok /etc/x.json' }, pkgFile('/usr/bin/jq', 'package jq'), {}, 'unknown: package jq may change what its unless guard finds: it installs /usr/bin/jq, which the command runs | if the guard passes then: nothing to do | if it fails: run: do-it'],
+    ['a command may create what `creates` names', { cmd: 'b', creates: '/opt/x' }, {}, { anything: { by: 'command a', why: 'a command runs earlier in this run' } }, 'unknown: command a may create /opt/x: a command runs earlier in this run | if /opt/x is there then: nothing to do | if it is not: run: b'],
+  ])('%s', (_, args, before, atApply, expected) => {
+    expect(predicted(command, command.validate(args), run, ahead(before, atApply))).toBe(expected);
+  });
+});
+
+describe('command effects: what its text names', () => {
+  it('paths anywhere in it (a here-document too) as whole directories, accounts it creates, services it acts on', () => {
+    const desired = command.validate({ cmd: "installer install <<'EOF'\nprovision.dir=/opt/Collector\nEOF\nuseradd -r svc && systemctl restart svc\nchown root /etc/$name/x", chdir: '/srv' });
+    const effects = command.effects!.of([{ desired, current: { created: false, unlessPassed: false } }]);
+    expect(effects.trees?.map((t) => t.path)).toEqual(['/opt/Collector', '/etc', '/srv']);
+    expect([...(effects.accounts?.keys() ?? [])]).toEqual(['user:svc']);
+    expect([...(effects.units?.keys() ?? [])]).toEqual(['svc.service']);
+    const later = ahead({}, effects);
+    expect(later.atApply.path('/opt/Collector/config/user.properties')).toMatchObject({ kind: 'unknown', why: 'the command names it' });
+    expect(later.atApply.path('/var/www/acme')).toBeUndefined();
   });
 });

@@ -8,6 +8,9 @@ import { quote } from '../shell/quote.js';
 import { absolutePath, type Args, onlyKeys, optionalString, requiredString } from './args.js';
 import { parseFields } from './probe-output.js';
 import { lines, userShell } from './script.js';
+import { casesOf, type Effects, type Lookahead, type Prediction, unitName } from './lookahead.js';
+import { scriptEffects } from './maintainer-scripts.js';
+import { namedTrees } from './shell-mentions.js';
 import type { Change, ResourceType } from './types.js';
 
 /** Validated `command` declaration. */
@@ -69,7 +72,41 @@ function apply(desired: CommandDesired, current: CommandCurrent): string {
   if (desired.creates === undefined) return run;
   // Cheap to check again: a command with `creates` is usually not safe to run twice.
   const creates = quote(desired.creates);
-  return lines(`if [ -e ${creates} ] || [ -L ${creates} ]; then`, `  echo ${quote(`skipped: ${desired.creates} exists now`)}`, 'else', run, 'fi');
+  return lines(`if [ -e ${creates} ] || [ -L ${creates} ]; then`, `  echo ${quote(`skipped: ${desired.creates} exists now`)}`, '  provision_unchanged', 'else', run, 'fi');
+}
+
+/**
+ * Whether it runs once earlier changes of the run are applied: `creates` is
+ * checked again right before running (so earlier changes of its own apply call
+ * count), the `unless` guard only by the probe, and it is affected when an
+ * earlier change touches a path it names or installs a program it runs.
+ */
+function predict(desired: CommandDesired, current: CommandCurrent, ahead: Lookahead): Prediction<CommandCurrent> | undefined {
+  const created = desired.creates === undefined || current.created ? undefined : ahead.atApply.path(desired.creates);
+  if (created && created.kind !== 'absent' && created.kind !== 'unknown') return { current: { ...current, created: true }, because: `${created.by} creates ${desired.creates}` };
+  const run = [{ summary: `run: ${firstLine(desired.cmd)}` }];
+  if (created?.kind === 'unknown') return { unknown: `${created.by} may create ${desired.creates}: ${created.why}`, cases: casesOf([[`${desired.creates} is there then`, []], ['it is not', run]]) };
+  const guard = desired.unless === undefined || current.created ? undefined : ahead.shell(desired.unless);
+  if (guard) return { unknown: `${guard.by} may change what its unless guard finds: ${guard.why}`, cases: casesOf([['the guard passes then', []], ['it fails', run]]) };
+  return undefined;
+}
+
+/**
+ * What running it may change, on the rule maintainer scripts are read by: what
+ * its text names. Every path in it (here-documents too, its chdir) as a whole
+ * directory, the accounts it creates, the services it acts on; none certain.
+ */
+function commandEffects(desired: CommandDesired): Effects {
+  const by = `command ${label(desired)}`;
+  const named = scriptEffects(desired.cmd);
+  const trees = [...namedTrees(desired.cmd), ...(desired.chdir ? [desired.chdir] : [])];
+  const unnamed = named.accounts.find((a) => a.name === undefined);
+  return {
+    trees: trees.map((path) => ({ path, by, kind: 'unknown' as const, why: 'the command names it' })),
+    accounts: new Map(named.accounts.filter((a) => a.name !== undefined).map((a) => [`${a.kind}:${a.name}`, { by, why: `the command runs ${a.command}` }])),
+    units: new Map(named.services.map((a) => [unitName(a.unit), { by, loadState: 'unchanged', why: `the command may ${a.action} it` }])),
+    ...(unnamed ? { someAccounts: { by, why: `the command runs ${unnamed.command} with a name it computes` } } : {}),
+  };
 }
 
 /** The first line of shell text, secrets masked, "…" when more lines follow. */
@@ -93,4 +130,6 @@ export const command: ResourceType<CommandDesired, CommandCurrent> = {
   parse,
   diff,
   apply,
+  predict,
+  effects: { of: (items) => commandEffects(items[0]!.desired) },
 };

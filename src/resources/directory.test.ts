@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directory, type DirectoryDesired } from './directory.js';
 import { ABSENT, type PathState } from './path-state.js';
-import { applyLocally, argErrorOf, cleanup, converge, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from './test-support.js';
+import type { Effects, PathOutlook } from './lookahead.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from './test-support.js';
 
 const me = userInfo().username;
 const myGroup = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
@@ -138,5 +139,19 @@ describe('directory.probeMany', () => {
     const calls = stubCommands(['stat'], { stat: 'exec /usr/bin/stat "$@"' });
     probeManyLocally(directory, items, calls.env);
     expect(calls.calls()).toHaveLength(1);
+  });
+});
+
+describe('directory.predict: the directory as earlier changes of the run leave it', () => {
+  const at = (outlook: PathOutlook): Effects => ({ paths: new Map([['/etc/mysql/conf.d', outlook]]) });
+  const want = directory.validate({ path: '/etc/mysql/conf.d', mode: '0755' });
+  it.each<[string, PathState, Effects, string]>([
+    ['nothing touches it', ABSENT, {}, 'unaffected'],
+    ['a package ships it', ABSENT, at({ kind: 'directory', by: 'package mariadb-common', attributes: { owner: 'root', group: 'root', mode: '0755' } }), 'known: in state (package mariadb-common creates it)'],
+    ['a package ships it with other attributes', ABSENT, at({ kind: 'directory', by: 'package x', attributes: { owner: 'root', group: 'root', mode: '0700' } }), 'known: mode 0700 → 0755 (package x creates it)'],
+    ['one already there keeps its attributes', dirState({ mode: '0750' }), at({ kind: 'directory', by: 'package x', attributes: { owner: 'root', group: 'root', mode: '0755' } }), 'unaffected'],
+    ['a script may change it', ABSENT, at({ kind: 'unknown', by: 'package x', why: 'w' }), 'unknown: package x may change /etc/mysql/conf.d: w | if it is not there: absent → directory (mode 0755) | if it is there: its attributes are compared at apply'],
+  ])('%s', (_, current, effects, expected) => {
+    expect(predicted(directory, want, current, ahead(effects))).toBe(expected);
   });
 });

@@ -12,7 +12,8 @@ import {
   describeAttributeChange,
   describeAttributes,
 } from './attributes.js';
-import { type PathState, parsePathState, statManyScript, statProbe } from './path-state.js';
+import { casesOf, type Effects, type Lookahead, type PathOutlook, type Prediction } from './lookahead.js';
+import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, statProbe } from './path-state.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
@@ -115,6 +116,48 @@ function normalise(path: string): string {
   return normal.length > 1 ? normal.replace(/\/+$/, '') : normal;
 }
 
+/** The directory once earlier changes of the run are applied (a package that ships it, a script that may change it). */
+function predict(desired: DirectoryDesired, current: DirectoryCurrent, ahead: Lookahead): Prediction<DirectoryCurrent> | undefined {
+  const o = ahead.path(desired.path);
+  if (!o) return undefined;
+  switch (o.kind) {
+    case 'unknown':
+    case 'link': {
+      const why = o.kind === 'unknown' ? o.why : `it becomes a link to ${o.target}`;
+      const made = predictedStat('directory', { owner: 'root', group: 'root', mode: '0755' });
+      const cases =
+        desired.state === 'absent'
+          ? casesOf([['it is there', diff(desired, made)], ['it is not', []]])
+          : casesOf([['it is not there', diff(desired, ABSENT)], ['it is there', [{ summary: 'its attributes are compared at apply' }]]]);
+      return { unknown: `${o.by} may change ${desired.path}: ${why}`, cases };
+    }
+    case 'absent':
+      return { current: ABSENT, because: `${o.by} removes it` };
+    case 'directory':
+      // One already there keeps its attributes.
+      return current.type === 'directory' ? undefined : { current: predictedStat('directory', o.attributes), because: `${o.by} creates it` };
+    case 'file':
+      return { current: predictedStat('file', o.attributes, o.size), because: `${o.by} installs a file there` };
+  }
+}
+
+/** What creating or removing the directories does, for resources after them in the same apply call. */
+function effects(items: ReadonlyArray<{ desired: DirectoryDesired; current: DirectoryCurrent }>): Effects {
+  const paths = new Map<string, PathOutlook>();
+  const trees: NonNullable<Effects['trees']>[number][] = [];
+  for (const { desired, current } of items) {
+    const by = `directory ${desired.path}`;
+    if (desired.state === 'absent') {
+      paths.set(desired.path, { kind: 'absent', by });
+      trees.push({ path: desired.path, by, kind: 'absent', why: 'removed with everything in it' });
+    } else {
+      const keep = current.type === 'directory' ? current : undefined;
+      paths.set(desired.path, { kind: 'directory', by, attributes: { owner: desired.attributes.owner ?? keep?.owner ?? 'root', group: desired.attributes.group ?? keep?.group ?? 'root', mode: desired.attributes.mode ?? keep?.mode ?? '0755' } });
+    }
+  }
+  return { paths, trees };
+}
+
 /** The `directory` resource type. */
 export const directory: ResourceType<DirectoryDesired, DirectoryCurrent> = {
   name: 'directory',
@@ -127,4 +170,6 @@ export const directory: ResourceType<DirectoryDesired, DirectoryCurrent> = {
   parse: (output) => parsePathState(parseFields(output)),
   diff,
   apply,
+  predict,
+  effects: { of: effects },
 };

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../secrets.js';
 import { file, type FileCurrent, type FileDesired } from './file.js';
 import { ABSENT, type PathState } from './path-state.js';
-import { applyLocally, argErrorOf, cleanup, converge, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from './test-support.js';
+import type { Effects, PathOutlook } from './lookahead.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from './test-support.js';
 
 const me = userInfo().username;
 const myGroup = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
@@ -84,12 +85,12 @@ describe('file.diff', () => {
   it.each<[string, FileDesired, FileCurrent, string[]]>([
     ['in state', present(), { stat: regular(), sha256: sha('new\n') }, []],
     ['in state, owner and group given as numbers', present({ owner: 0, group: '0', mode: '0644' }), { stat: regular(), sha256: sha('new\n') }, []],
-    ['a new file', present({ mode: '0600', owner: 'www-data' }), { stat: ABSENT }, ['absent → file (4 bytes, owner www-data, mode 0600)']],
+    ['a new file', present({ mode: '0600', owner: 'www-data' }), { stat: ABSENT }, ['absent → file /etc/motd (4 bytes, 1 line, www-data:root 0600)']],
     ['only the mode', present({ mode: '0600' }), { stat: regular(), sha256: sha('new\n') }, ['mode 0644 → 0600']],
     ['owner and group', present({ owner: 'www-data', group: 'www-data' }), { stat: regular(), sha256: sha('new\n') }, ['owner root → www-data', 'group root → www-data']],
     ['content and mode', present({ mode: '0600' }), { stat: regular(), sha256: sha('old\n'), content: 'old\n' }, ['content changed', 'mode 0644 → 0600']],
     ['content too large to show', present(), { stat: regular({ size: 100_000 }), sha256: sha('big') }, ['content changed (100000 → 4 bytes; too large to show)']],
-    ['a symlink in the way', present(), { stat: regular({ type: 'link' }) }, ['symlink → file (4 bytes)']],
+    ['a symlink in the way', present(), { stat: regular({ type: 'link' }) }, ['symlink → file /etc/motd (4 bytes, 1 line)']],
     ['a directory in the way', present(), { stat: regular({ type: 'directory' }) }, ['/etc/motd is a directory; the file resource neither replaces nor removes directories (apply will fail)']],
     ['removal', file.validate({ path: '/etc/motd', state: 'absent' }), { stat: regular() }, ['file → absent']],
     ['removal, already absent', file.validate({ path: '/etc/motd', state: 'absent' }), { stat: ABSENT }, []],
@@ -242,7 +243,7 @@ describe('file on this machine (probe → diff → apply → probe)', () => {
     const path = join(dir, 'link');
     symlinkSync(target, path);
     const result = converge(file, { path, content: 'own\n' });
-    expect(summaries(result.before)).toEqual(['symlink → file (4 bytes)']);
+    expect(summaries(result.before)).toEqual([`symlink → file ${path} (4 bytes, 1 line)`]);
     expect(result.after).toEqual([]);
     expect(readFileSync(target, 'utf8')).toBe('target\n');
   });
@@ -327,5 +328,25 @@ describe('file.probeMany', () => {
     const items = declarations();
     const failing = stubCommands(['stat'], { stat: 'case " $* " in *" -- "*" "*" "*) exit 1 ;; *) exec /usr/bin/stat "$@" ;; esac' });
     expect(probeManyLocally(file, items, failing.env)).toEqual(items.map((item) => probeLocally(file, item)));
+  });
+});
+
+describe('file.predict: the file as earlier changes of the run leave it', () => {
+  const installs = (over: Partial<Extract<PathOutlook, { kind: 'file' }>> = {}): Effects => ({
+    paths: new Map([['/etc/motd', { kind: 'file', by: 'package base', attributes: { owner: 'root', group: 'root', mode: '0644' }, size: 5, keepsExisting: false, ...over }]]),
+  });
+  const present = file.validate({ path: '/etc/motd', content: 'mine\n' });
+  const absent = file.validate({ path: '/etc/motd', state: 'absent' });
+  it.each<[string, FileDesired, FileCurrent, Effects, string]>([
+    ['nothing touches it', present, { stat: ABSENT }, {}, 'unaffected'],
+    ['a package installs it with the wanted content', present, { stat: ABSENT }, installs({ sha256: sha('mine\n'), content: 'mine\n' }), 'known: in state (package base installs it)'],
+    ['a package installs other content: the diff is known', present, { stat: ABSENT }, installs({ sha256: sha('theirs\n'), content: 'theirs\n' }), 'known: content changed (package base installs it)'],
+    ['a package installs it, content not read', present, { stat: ABSENT }, installs(), 'unknown: package base installs /etc/motd; its content is known once it is installed | if it holds other content: content replaced | if it holds this content: nothing to do'],
+    ['a conffile already there is kept', present, { stat: regular(), sha256: sha('old') }, installs({ keepsExisting: true }), 'unaffected'],
+    ['to be absent, and a package installs it', absent, { stat: ABSENT }, installs(), 'known: file → absent (package base installs it)'],
+    ['a script may change it', absent, { stat: ABSENT }, { paths: new Map([['/etc/motd', { kind: 'unknown', by: 'package x', why: "x's postinst names it (ln)" }]]) }, "unknown: package x may change /etc/motd: x's postinst names it (ln) | if it is there: removed | if it is not: nothing to do"],
+    ['a package removes it', present, { stat: regular(), sha256: sha('mine\n') }, { paths: new Map([['/etc/motd', { kind: 'absent', by: 'package x (removed)' }]]) }, 'known: absent → file /etc/motd (5 bytes, 1 line, root:root 0644) (package x (removed) removes it)'],
+  ])('%s', (_, desired, current, effects, expected) => {
+    expect(predicted(file, desired, current, ahead(effects))).toBe(expected);
   });
 });

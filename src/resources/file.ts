@@ -13,7 +13,8 @@ import {
   describeAttributeChange,
   describeAttributes,
 } from './attributes.js';
-import { type PathState, parsePathState, statManyScript, statProbe } from './path-state.js';
+import { casesOf, type Effects, type Lookahead, type PathOutlook, type Prediction } from './lookahead.js';
+import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, statProbe } from './path-state.js';
 import { base64Field, parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
 import { contentDiff, holdsSecret, isPrivateMode } from './text-diff.js';
@@ -104,8 +105,13 @@ function attributeChange(change: AttributeChange): Change {
 function contentChange(file: PresentFile, replaces: PathState, oldContent: string | undefined): Change {
   const size = Buffer.byteLength(file.content);
   if (replaces.type !== 'file') {
-    const details = [`${size} bytes`, ...describeAttributes(file.attributes)].join(', ');
-    return { summary: `${typeName(replaces)} → file (${details})`, diff: contentDiff(file.path, undefined, file.content, file.sensitive) };
+    // A new file: its size, length and the owner and mode it gets (root:root 0644 unless declared).
+    const count = file.content === '' ? 0 : file.content.split('\n').length - (file.content.endsWith('\n') ? 1 : 0);
+    const a = file.attributes;
+    // Unset attributes of a new file are root's and 0644; replacing something else, they follow it.
+    const attributes = replaces.type === 'absent' ? [`${a.owner ?? 'root'}:${a.group ?? 'root'} ${a.mode ?? '0644'}`] : describeAttributes(a);
+    const details = [`${size} bytes`, `${count} line${count === 1 ? '' : 's'}`, ...attributes].join(', ');
+    return { summary: `${typeName(replaces)} → file ${file.path} (${details})`, diff: contentDiff(file.path, undefined, file.content, file.sensitive) };
   }
   if (oldContent === undefined) return { summary: `content changed (${replaces.size} → ${size} bytes; too large to show)` };
   // A file that stays private (its declared mode, or the mode it keeps) may hold in its old lines a secret the redactor does not know.
@@ -232,6 +238,64 @@ function parse(output: string): FileCurrent {
   return { stat: parsePathState(fields), sha256: fields.get('sha256'), content: base64Field(fields, 'content') };
 }
 
+/**
+ * The file once earlier changes of the run are applied: a package that
+ * installs it (content known when the package's file was read), removes it,
+ * or may change it in ways not known before apply.
+ */
+function predict(desired: FileDesired, current: FileCurrent, ahead: Lookahead): Prediction<FileCurrent> | undefined {
+  const o = ahead.path(desired.path);
+  if (!o) return undefined;
+  switch (o.kind) {
+    case 'unknown':
+      return { unknown: `${o.by} may change ${desired.path}: ${o.why}`, cases: fileCases(desired, current) };
+    case 'absent':
+      return { current: { stat: ABSENT }, because: `${o.by} removes it` };
+    case 'directory':
+      return current.stat.type === 'directory' ? undefined : { current: { stat: predictedStat('directory', o.attributes) }, because: `${o.by} makes it a directory` };
+    case 'link':
+      return { current: { stat: predictedStat('link') }, because: `${o.by} makes it a link to ${o.target}` };
+    case 'file':
+      return predictFile(desired, current, o);
+  }
+}
+
+/** A regular file an earlier change installs: known when its content was read (or does not matter). */
+function predictFile(desired: FileDesired, current: FileCurrent, o: Extract<PathOutlook, { kind: 'file' }>): Prediction<FileCurrent> | undefined {
+  // A conffile already there is kept as it is.
+  if (o.keepsExisting && current.stat.type !== 'absent') return undefined;
+  const stat = predictedStat('file', o.attributes, o.size);
+  const because = `${o.by} installs it`;
+  if (desired.state === 'absent') return { current: { stat }, because };
+  if (o.sha256 === undefined || o.content === undefined) return { unknown: `${o.by} installs ${desired.path}; its content is known once it is installed`, cases: fileCases(desired, current) };
+  const content = o.sha256 !== desired.sha256 && Buffer.byteLength(o.content) < MAX_DIFF_BYTES ? o.content : undefined;
+  return { current: { stat, sha256: o.sha256, ...(content !== undefined ? { content } : {}) }, because };
+}
+
+/** What apply does whichever way an earlier change leaves the file. */
+function fileCases(desired: FileDesired, current: FileCurrent): Change[] {
+  if (desired.state === 'absent') return casesOf([['it is there', [{ summary: 'removed' }]], ['it is not', []]]);
+  return casesOf([
+    ['it holds other content', [{ summary: 'content replaced' }]],
+    ['it holds this content', attributeChanges(desired.attributes, current.stat.type === 'file' ? current.stat : predictedStat('file')).map(attributeChange)],
+  ]);
+}
+
+/** What writing or removing the file does, for resources after it in the same apply call. */
+function effects(items: ReadonlyArray<{ desired: FileDesired; current: FileCurrent }>): Effects {
+  const paths = new Map<string, PathOutlook>();
+  for (const { desired } of items) {
+    const by = `file ${desired.path}`;
+    paths.set(
+      desired.path,
+      desired.state === 'absent'
+        ? { kind: 'absent', by }
+        : { kind: 'file', by, attributes: { owner: desired.attributes.owner ?? 'root', group: desired.attributes.group ?? 'root', mode: desired.attributes.mode ?? '0644' }, size: Buffer.byteLength(desired.content), sha256: desired.sha256, content: desired.content, keepsExisting: false },
+    );
+  }
+  return { paths };
+}
+
 /** The `file` resource type. */
 export const file: ResourceType<FileDesired, FileCurrent> = {
   name: 'file',
@@ -242,4 +306,6 @@ export const file: ResourceType<FileDesired, FileCurrent> = {
   parse,
   diff,
   apply,
+  predict,
+  effects: { of: effects },
 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { group, type GroupCurrent, type GroupDesired } from './group.js';
-import { accountToolStubs as accountStubs, applyLocally, argErrorOf, probeLocally, summaries } from './test-support.js';
+import type { Effects } from './lookahead.js';
+import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from './test-support.js';
 
 describe('group', () => {
   it.each([
@@ -39,5 +40,16 @@ describe('group', () => {
     const stubs = accountStubs();
     expect(probeLocally(group, group.validate({ name: 'web' }), stubs.env)).toEqual({ exists: false });
     expect(stubs.calls()).toEqual(['getent [group] [--] [web]']);
+  });
+});
+
+describe('group.predict: the group as earlier changes leave it', () => {
+  const creates: Effects = { accounts: new Map([['group:mysql', { by: 'package mariadb-server', exists: true, why: 'w' }]]) };
+  it.each<[string, Record<string, unknown>, Effects, string]>([
+    ['nothing touches it', { name: 'mysql' }, {}, 'unaffected'],
+    ['a package creates it', { name: 'mysql' }, creates, 'known: in state (package mariadb-server: w)'],
+    ['a package creates it, a gid declared', { name: 'mysql', gid: 500 }, creates, 'unknown: package mariadb-server creates group mysql (w); its gid is compared at apply | if it is there then: gid set to 500 if it differs | if it is not: absent → present (gid 500)'],
+  ])('%s', (_, args, effects, expected) => {
+    expect(predicted(group, group.validate(args), { exists: false }, ahead(effects))).toBe(expected);
   });
 });

@@ -3,6 +3,7 @@ import { quote } from '../shell/quote.js';
 import { type Args, oneOf, onlyKeys, optionalBoolean, optionalInteger } from './args.js';
 import { createOrModify, deleteIfPresent, entryFields, getentProbe, nameArg } from './accounts.js';
 import { parseFields } from './probe-output.js';
+import { casesOf, type Lookahead, type Prediction } from './lookahead.js';
 import type { Change, ResourceType } from './types.js';
 
 /** Validated `group` declaration. */
@@ -77,6 +78,15 @@ function parse(output: string): GroupCurrent {
   return entry === undefined ? { exists: false } : { exists: true, gid: entry[2] };
 }
 
+/** The group once earlier changes of the run are applied (a package that creates it). */
+function predict(desired: GroupDesired, current: GroupCurrent, ahead: Lookahead): Prediction<GroupCurrent> | undefined {
+  const o = ahead.account('group', desired.name);
+  if (!o || (o.exists === true && current.exists)) return undefined;
+  if (o.exists === false) return { current: { exists: false }, because: `${o.by}: ${o.why}` };
+  if (o.exists === true && desired.gid === undefined) return { current: { exists: true }, because: `${o.by}: ${o.why}` };
+  return { unknown: `${o.by} ${o.exists === true ? 'creates' : 'may create'} group ${desired.name} (${o.why}); its gid is compared at apply`, cases: casesOf([['it is there then', desired.state === 'absent' ? [{ summary: 'present → absent' }] : [{ summary: `gid set to ${desired.gid} if it differs` }]], ['it is not', diff(desired, { exists: false })]]) };
+}
+
 /** The `group` resource type. */
 export const group: ResourceType<GroupDesired, GroupCurrent> = {
   name: 'group',
@@ -86,4 +96,6 @@ export const group: ResourceType<GroupDesired, GroupCurrent> = {
   parse,
   diff,
   apply,
+  predict,
+  effects: { of: (items) => ({ accounts: new Map(items.map(({ desired }) => [`group:${desired.name}`, { by: `group ${desired.name}`, exists: desired.state === 'present', why: 'changed earlier in this run' }])) }) },
 };

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../secrets.js';
 import { line, type LineCurrent } from './line.js';
-import { applyLocally, argErrorOf, cleanup, converge, probeLocally, summaries, tempDir } from './test-support.js';
+import type { Effects } from './lookahead.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, summaries, tempDir } from './test-support.js';
 
 describe('line.validate', () => {
   it.each([
@@ -161,5 +162,35 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     const result = converge(line, { path: join(dir, 'none'), state: 'absent', line: 'a' });
     expect(result.before).toEqual([]);
     expect(existsSync(join(dir, 'none'))).toBe(false);
+  });
+});
+
+describe('line.predict: decided again when apply reaches it', () => {
+  const want = line.validate({ path: '/opt/c/user.properties', line: 'name=web-01', regexp: '^name=' });
+  const missing: LineCurrent = { action: 'missing', old: [] };
+  const command: Effects = { anything: { by: 'command /usr/local/sbin/provision-sumo-install…', why: 'a command runs earlier in this run' } };
+  it.each<[string, Effects, Effects, string]>([
+    ['nothing touches the file', {}, {}, 'unaffected'],
+    [
+      'a command earlier in the same apply call may write it',
+      {},
+      command,
+      'unknown: command /usr/local/sbin/provision-sumo-install… may change /opt/c/user.properties: a command runs earlier in this run; the line is checked when apply reaches it | if the line is there: nothing to do | if a line matches the regexp: that line replaced | if the file is not there: apply fails (create is false)',
+    ],
+    ['a file resource removes it first', {}, { paths: new Map([['/opt/c/user.properties', { kind: 'absent', by: 'file /opt/c/user.properties' }]]) }, 'known: file does not exist and create is false (apply will fail unless it appears first) (file /opt/c/user.properties removes it)'],
+  ])('%s', (_, before, atApply, expected) => {
+    expect(predicted(line, want, missing, ahead(before, atApply))).toBe(expected);
+  });
+
+  it('the apply script says when it found nothing to do', () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir, 'f');
+      writeFileSync(path, 'a\n');
+      const desired = line.validate({ path, line: 'a' });
+      expect(applyLocally(line.apply(desired, { action: 'append', old: [] })).stdout).toBe('unchanged\n');
+    } finally {
+      cleanup(dir);
+    }
   });
 });

@@ -13,6 +13,7 @@ import { atomicWriteSteps } from './atomic-write.js';
 import { base64Field, integerField, parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines, setVar } from './script.js';
 import { holdsSecret, maskDiff } from './text-diff.js';
+import { casesOf, type Lookahead, type Prediction } from './lookahead.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Validated `line` declaration. */
@@ -156,6 +157,9 @@ function apply(desired: LineDesired): string {
     'esac',
     'if [ "$action" != ok ]; then',
     atomicWriteSteps({ path: desired.path, content: lines(...newContent), attributes: {}, private: desired.sensitive }),
+    'else',
+    // Decided again here: the file may have changed since the probe (a package or a command made it).
+    '  provision_unchanged',
     'fi',
   );
 }
@@ -171,6 +175,28 @@ function validate(args: Args): LineDesired {
   return { path, state, line, regexp, create: optionalBoolean(args, 'create', false), sensitive: line !== undefined && holdsSecret(line) };
 }
 
+/**
+ * The line's decision is made again when apply reaches it: an earlier change of
+ * the run to the file (one that creates it, a command that may) decides it then.
+ */
+function predict(desired: LineDesired, _current: LineCurrent, ahead: Lookahead): Prediction<LineCurrent> | undefined {
+  const o = ahead.atApply.path(desired.path);
+  if (!o) return undefined;
+  if (o.kind === 'absent') return { current: { action: 'missing', old: [] }, because: `${o.by} removes it` };
+  if (o.kind === 'directory') return { current: { action: 'notfile', old: [] }, because: `${o.by} makes it a directory` };
+  const what = o.kind === 'unknown' ? `may change ${desired.path}: ${o.why}` : `writes ${desired.path}`;
+  const added = desired.line === undefined ? [] : [desired.line];
+  const cases =
+    desired.state === 'absent'
+      ? casesOf([['a matching line is there', [{ summary: 'removed' }]], ['none is', []]])
+      : casesOf([
+          ['the line is there', []],
+          [desired.regexp !== undefined ? 'a line matches the regexp' : 'the file is there without it', [{ summary: desired.regexp !== undefined ? 'that line replaced' : 'line appended', diff: lineDiff(desired, [], added) }]],
+          ...(desired.create ? [] : [['the file is not there', [{ summary: 'apply fails (create is false)' }]] as const]),
+        ]);
+  return { unknown: `${o.by} ${what}; the line is checked when apply reaches it`, cases };
+}
+
 /** The `line` resource type. */
 export const line: ResourceType<LineDesired, LineCurrent> = {
   name: 'line',
@@ -180,4 +206,6 @@ export const line: ResourceType<LineDesired, LineCurrent> = {
   parse,
   diff,
   apply,
+  predict,
+  effects: { of: (items) => ({ paths: new Map(items.map(({ desired }) => [desired.path, { kind: 'unknown' as const, by: `line in ${desired.path}`, why: 'a line in it is changed earlier in this run' }])) }) },
 };

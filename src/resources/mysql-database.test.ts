@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mysqlDatabase, type MysqlDatabaseCurrent, type MysqlDatabaseDesired } from './mysql-database.js';
 import type { ServerState } from './mysql/server.js';
 import { fakeClient, statements } from './mysql/test-support.js';
-import { argErrorOf, probeLocally, summaries, syntaxOk } from './test-support.js';
+import type { Effects } from './lookahead.js';
+import { ahead, argErrorOf, predicted, probeLocally, summaries, syntaxOk } from './test-support.js';
 
 const want = (args: Record<string, unknown> = {}): MysqlDatabaseDesired => mysqlDatabase.validate({ name: 'app', ...args });
 const MARIADB: ServerState = { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' };
@@ -66,5 +67,21 @@ describe('mysql_database probe', () => {
   it('asks information_schema, read-only, and exits 0', () => {
     const stubs = fakeClient('10.11.6-MariaDB', { 'information_schema.SCHEMATA': '1' });
     expect(probeLocally(mysqlDatabase, want(), stubs.env)).toEqual({ ...up(true), server: { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' }, error: undefined });
+  });
+});
+
+describe('mysql_database.predict: a server installed earlier in the run starts empty', () => {
+  const server: Effects = { paths: new Map([['/usr/sbin/mariadbd', { kind: 'file', by: 'package mariadb-server (mariadb-server-core)', attributes: { owner: 'root', group: 'root', mode: '0755' }, size: 1, keepsExisting: false }]]) };
+  it.each<[string, MysqlDatabaseCurrent, Effects, string]>([
+    ['no server is installed', { server: { status: 'missing' }, exists: false }, {}, 'unaffected'],
+    ['a package installs the server', { server: { status: 'missing' }, exists: false }, server, 'known: absent → present (server not installed yet) (package mariadb-server (mariadb-server-core) installs the server; a new one has no databases and no accounts but its own)'],
+    ['onto a data directory already there', { server: { status: 'missing', dataDir: true }, exists: false }, server, 'unknown: package mariadb-server (mariadb-server-core) installs the server, which starts with the data already in /var/lib/mysql'],
+    ['a server that is up already', up(true), server, 'unaffected'],
+  ])('%s', (_, current, effects, expected) => {
+    expect(predicted(mysqlDatabase, want(), current, ahead(effects))).toBe(expected);
+  });
+
+  it('the probe says whether a data directory is there when the server is missing', () => {
+    expect(mysqlDatabase.parse('server=missing\ndatadir=yes\n', want())).toEqual({ server: { status: 'missing', dataDir: true }, exists: false });
   });
 });

@@ -2,7 +2,7 @@
 import { type Args, oneOf, onlyKeys } from './args.js';
 import { binlogArg, databaseName } from './mysql/args.js';
 import { APPLY_PREAMBLE, blockedChange, blockedScript, query, runSql, serverProbe } from './mysql/client.js';
-import { describeServer, parseServer, type ServerState } from './mysql/server.js';
+import { describeServer, parseServer, type ServerState, predictServer } from './mysql/server.js';
 import { sqlBatch, sqlIdent, sqlString } from './mysql/sql.js';
 import { parseFields } from './probe-output.js';
 import { lines } from './script.js';
@@ -82,4 +82,5 @@ export const mysqlDatabase: ResourceType<MysqlDatabaseDesired, MysqlDatabaseCurr
   parse,
   diff,
   apply,
+  predict: (_desired, current, ahead) => predictServer(current, ahead),
 };

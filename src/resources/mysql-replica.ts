@@ -14,7 +14,7 @@ import { APPLY_PREAMBLE, blockedChange, blockedScript, flavourCase, forServer, q
 import { passwordFingerprint } from './mysql/password.js';
 import { changeSourceStep, optionFileStep, readOnlyStep, seedStep, startStep, verifyStep, waitForPrimaryStep } from './mysql/replica-script.js';
 import { parseStatus, type ReplicationSource, replicationDialect } from './mysql/replication.js';
-import { describeServer, type Flavour, parseServer, type ServerState } from './mysql/server.js';
+import { describeServer, type Flavour, parseServer, type ServerState, predictServer } from './mysql/server.js';
 import { parseFields } from './probe-output.js';
 import { lines } from './script.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
@@ -251,4 +251,5 @@ export const mysqlReplica: ResourceType<MysqlReplicaDesired, MysqlReplicaCurrent
   parse,
   diff,
   apply,
+  predict: (_desired, current, ahead) => predictServer(current, ahead),
 };

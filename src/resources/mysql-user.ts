@@ -13,7 +13,7 @@ import { accountHost, accountUser, binlogArg, passwordArg } from './mysql/args.j
 import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, runSql, serverProbe } from './mysql/client.js';
 import { AUTH_PLUGIN, nativePasswordHash, passwordMatches } from './mysql/password.js';
 import { declaredGrants, describeStep, type GrantStep, type Grants, grantSteps, parseDeclaredPrivilege, parseShowGrants, stepStatement } from './mysql/privileges.js';
-import { describeServer, type Flavour, parseServer, type ServerState } from './mysql/server.js';
+import { describeServer, type Flavour, parseServer, type ServerState, predictServer } from './mysql/server.js';
 import { sqlAccount, sqlBatch, sqlString } from './mysql/sql.js';
 import { lines } from './script.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
@@ -262,4 +262,5 @@ export const mysqlUser: ResourceType<MysqlUserDesired, MysqlUserCurrent> = {
   parse,
   diff,
   apply,
+  predict: (_desired, current, ahead) => predictServer(current, ahead),
 };

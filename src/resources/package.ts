@@ -8,6 +8,8 @@ import { quote } from '../shell/quote.js';
 import { aptCall, aptFunctions, DEFAULT_LOCK_TIMEOUT, MAX_LOCK_TIMEOUT } from './apt.js';
 import { type Args, describe, matching, oneOf, onlyKeys, optionalBoolean, optionalInteger, stringList } from './args.js';
 import { type Fields, integerField, parseFields } from './probe-output.js';
+import { debEffects } from './deb-effects.js';
+import { parseStudy, studyScript } from './deb-study.js';
 import { lines } from './script.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
@@ -106,10 +108,8 @@ function duration(seconds: number): string {
 
 /** One script for several package resources: removals first (freeing ports, files), then at most one update and one install. */
 function applyMany(items: ReadonlyArray<{ desired: PackageDesired; current: PackageCurrent }>): string {
-  const plans = items.map(({ desired, current }) => plan(desired, current));
-  const all = (pick: (p: PackagePlan) => string[]): string[] => [...new Set(plans.flatMap(pick))];
-  const [install, remove, purge] = [all((p) => p.install), all((p) => p.remove), all((p) => p.purge)];
-  const update = plans.some((p) => p.updateReason !== undefined);
+  const { install, remove, purge } = planned(items);
+  const update = items.some(({ desired, current }) => plan(desired, current).updateReason !== undefined);
   // One wait for the whole group: the longest any of its declarations allows.
   const wait = Math.max(...items.map(({ desired }) => desired.lockTimeout));
   const calls = lines(
@@ -208,6 +208,13 @@ function lockTimeoutArg(args: Args): number {
   throw new ArgError('lock_timeout', `'lock_timeout' must be a whole number of seconds from 0 to ${MAX_LOCK_TIMEOUT}, got ${describe(v)}`);
 }
 
+/** The packages the items install, remove and purge, each once. */
+function planned(items: ReadonlyArray<{ desired: PackageDesired; current: PackageCurrent }>): { install: string[]; remove: string[]; purge: string[] } {
+  const plans = items.map(({ desired, current }) => plan(desired, current));
+  const all = (pick: (p: PackagePlan) => string[]): string[] => [...new Set(plans.flatMap(pick))];
+  return { install: all((p) => p.install), remove: all((p) => p.remove), purge: all((p) => p.purge) };
+}
+
 /** The `package` resource type (apt). */
 export const packageType: ResourceType<PackageDesired, PackageCurrent> = {
   name: 'package',
@@ -221,4 +228,14 @@ export const packageType: ResourceType<PackageDesired, PackageCurrent> = {
   applyMany,
   // Installing a package creates files, users and running services that later resources look at.
   reprobeAfter: true,
+  effects: {
+    study: (items) => {
+      const { install, remove, purge } = planned(items);
+      return studyScript(install, remove, purge);
+    },
+    of: (items, studied) =>
+      studied === undefined
+        ? { anything: { by: `package ${items.flatMap((i) => i.desired.names).join(', ')}`, why: 'what it brings was not studied' } }
+        : debEffects(parseStudy(studied), items.map((i) => ({ names: i.desired.names }))),
+  },
 };

@@ -76,6 +76,12 @@ export function statManyScript(paths: readonly string[], follow: boolean): strin
   );
 }
 
+/** The state of something an earlier change creates, as a probe would then read it (root is uid 0). */
+export function predictedStat(type: PathType, attributes: { owner: string; group: string; mode: string } = { owner: 'root', group: 'root', mode: '0644' }, size = 0): PathState {
+  const id = (name: string): string => (name === 'root' ? '0' : /^[0-9]+$/.test(name) ? name : '');
+  return { type, mode: attributes.mode, owner: attributes.owner, uid: id(attributes.owner), group: attributes.group, gid: id(attributes.group), size };
+}
+
 /** Reads the fields printed by statProbe. */
 export function parsePathState(fields: Fields): PathState {
   const type = pathType(fields.get('type'));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { service, type ServiceCurrent, type ServiceDesired } from './service.js';
-import { applyLocally, argErrorOf, probeLocally, probeManyLocally, stubCommands, summaries } from './test-support.js';
+import type { Effects, UnitOutlook } from './lookahead.js';
+import { ahead, applyLocally, argErrorOf, predicted, probeLocally, probeManyLocally, stubCommands, summaries } from './test-support.js';
 
 const want = (args: Record<string, unknown>): ServiceDesired => service.validate({ name: 'nginx', ...args });
 const unit = (activeState: string, unitFileState: string, loadState = 'loaded'): ServiceCurrent => ({ loadState, activeState, unitFileState });
@@ -99,22 +100,33 @@ done`;
   });
 
   it('enables then starts, with the unit name as one word', () => {
-    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'no' }) });
+    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'no', ActiveState: 'active', Type: 'notify' }) });
     const desired = want({ name: 'getty@tty1.service', state: 'started', enabled: true });
     expect(applyLocally(service.apply(desired, unit('inactive', 'disabled')), stubs.env).code).toBe(0);
     expect(stubs.calls().filter((c) => !c.startsWith('systemctl [show]'))).toEqual(['systemctl [enable] [--] [getty@tty1.service]', 'systemctl [start] [--] [getty@tty1.service]']);
   });
 
   it('reloads the systemd configuration when a unit file changed', () => {
-    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'yes' }) });
+    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'yes', ActiveState: 'active', Type: 'simple', MainPID: '42' }) });
     expect(applyLocally(service.apply(want({ state: 'restarted' }), unit('active', 'enabled')), stubs.env).code).toBe(0);
     expect(stubs.calls().filter((c) => !c.startsWith('systemctl [show]'))).toEqual(['systemctl [daemon-reload]', 'systemctl [restart] [--] [nginx]']);
   });
 
   it('uses reload-or-restart for reloaded', () => {
-    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'no' }) });
+    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'no', ActiveState: 'active', Type: 'forking' }) });
     expect(applyLocally(service.apply(want({ state: 'reloaded' }), unit('inactive', 'enabled')), stubs.env).code).toBe(0);
-    expect(stubs.calls().at(-1)).toBe('systemctl [reload-or-restart] [--] [nginx]');
+    expect(stubs.calls().filter((c) => !c.startsWith('systemctl [show]')).at(-1)).toBe('systemctl [reload-or-restart] [--] [nginx]');
+  });
+
+  it.each([
+    ['a unit that failed to start', { ActiveState: 'failed', Type: 'simple' }, 'provision: nginx is failed after it was started\n'],
+    ['a simple service that dies right after its start', { ActiveState: 'active', Type: 'simple', MainPID: '$(date +%N)' }, 'provision: nginx did not stay running after it was started (now active)\n'],
+  ])('a unit reported started runs: %s fails the step', (_, props, message) => {
+    const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'no', ...props }) });
+    const result = applyLocally(service.apply(want({ state: 'started' }), unit('inactive', 'enabled')), stubs.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(message);
+    expect(stubs.calls()).toContain('systemctl [status] [--no-pager] [--lines] [5] [--] [nginx]');
   });
 
   it('fails clearly when the unit does not exist, after a daemon-reload', () => {
@@ -124,5 +136,24 @@ done`;
     expect(result.stderr).toBe('provision: systemd unit nginx does not exist\n');
     expect(stubs.calls()).toContain('systemctl [daemon-reload]');
     expect(stubs.calls().some((c) => c.startsWith('systemctl [start]'))).toBe(false);
+  });
+});
+
+describe('service.predict: the unit as earlier changes of the run leave it', () => {
+  const shipped = (over: Partial<UnitOutlook> = {}): Effects => ({ units: new Map([['nginx.service', { by: 'package nginx (nginx-common)', loadState: 'loaded', activeState: 'active', unitFileState: 'enabled', why: "nginx-common's postinst enables and starts it", ...over }]]) });
+  it.each<[string, ServiceDesired, ServiceCurrent, Effects, string]>([
+    ['nothing touches it', want({ state: 'started' }), missing, {}, 'unaffected'],
+    ['a package enables and starts it', want({ state: 'started', enabled: true }), missing, shipped(), "known: in state (package nginx (nginx-common): nginx-common's postinst enables and starts it)"],
+    ['a package ships it, disabled and stopped', want({ state: 'started', enabled: true }), missing, shipped({ activeState: 'inactive', unitFileState: 'disabled', why: 'nginx ships it' }), 'known: enabled: disabled → enabled; state: inactive → started (package nginx (nginx-common): nginx ships it)'],
+    [
+      'whether it runs is not known',
+      want({ state: 'started' }),
+      missing,
+      shipped({ activeState: undefined, why: 'its postinst starts it if /usr/sbin/policy-rc.d allows' }),
+      'unknown: package nginx (nginx-common): its postinst starts it if /usr/sbin/policy-rc.d allows (nginx.service) | if it runs: nothing to do | if it does not run: state: inactive → started',
+    ],
+    ['a handler always acts; what it finds is known', want({ state: 'reloaded' }), missing, shipped(), "known: state: active → reloaded (package nginx (nginx-common): nginx-common's postinst enables and starts it)"],
+  ])('%s', (_, desired, current, effects, expected) => {
+    expect(predicted(service, desired, current, ahead(effects))).toBe(expected);
   });
 });

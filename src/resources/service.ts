@@ -1,8 +1,9 @@
 /** `service`: a systemd unit started or stopped (or restarted, reloaded: those always act), enabled or not. */
-import { quote } from '../shell/quote.js';
+import { quote, sh } from '../shell/quote.js';
 import { type Args, booleanOrUndefined, matching, oneOfOrUndefined, onlyKeys, requiredString } from './args.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
+import { casesOf, type Lookahead, type Prediction, unitName } from './lookahead.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Wanted run state; restarted and reloaded are actions, used as handlers. */
@@ -97,8 +98,43 @@ function apply(desired: ServiceDesired, current: ServiceCurrent): string {
     `if [ ${show('LoadState')} = not-found ]; then ${fail(`systemd unit ${desired.name} does not exist`)}; fi`,
     p.enable !== undefined && `systemctl ${p.enable} -- ${unit}`,
     p.run !== undefined && `systemctl ${p.run} -- ${unit}`,
+    p.run !== undefined && p.run !== 'stop' && lines(WAIT_ACTIVE, sh`provision_wait_active ${desired.name}`),
   );
 }
+
+/**
+ * `provision_wait_active UNIT`: a unit reported started is running. Waits (up to
+ * 30 s) while it is activating; a simple service, which is "active" as soon as
+ * its process is forked, must still be active with the same process half a
+ * second later. Otherwise the step fails with systemd's own account of the unit.
+ */
+const WAIT_ACTIVE = lines(
+  'provision_wait_active() {',
+  '  provision_n=0',
+  '  while :; do',
+  '    provision_state=$(systemctl show -p ActiveState --value -- "$1" 2>/dev/null)',
+  '    case $provision_state in',
+  '      active) break ;;',
+  '      activating | reloading) ;;',
+  `      *) systemctl status --no-pager --lines 5 -- "$1" >&2 || true; fail "$1 is $provision_state after it was started" ;;`,
+  '    esac',
+  '    provision_n=$((provision_n + 1))',
+  `    [ "$provision_n" -lt 300 ] || fail "$1 is still $provision_state 30 s after it was started"`,
+  '    sleep 0.1',
+  '  done',
+  '  case $(systemctl show -p Type --value -- "$1" 2>/dev/null) in',
+  '    simple | exec | idle) ;;',
+  '    *) return 0 ;;',
+  '  esac',
+  '  provision_pid=$(systemctl show -p MainPID --value -- "$1" 2>/dev/null)',
+  '  sleep 0.5',
+  '  provision_state=$(systemctl show -p ActiveState --value -- "$1" 2>/dev/null)',
+  '  if [ "$provision_state" != active ] || [ "$(systemctl show -p MainPID --value -- "$1" 2>/dev/null)" != "$provision_pid" ]; then',
+  `    systemctl status --no-pager --lines 5 -- "$1" >&2 || true`,
+  '    fail "$1 did not stay running after it was started (now $provision_state)"',
+  '  fi',
+  '}',
+);
 
 /** `systemctl show` of the units: it answers for units that do not exist too (LoadState=not-found), one block per unit, blank lines between. */
 function show(names: readonly string[]): string {
@@ -131,6 +167,41 @@ function validate(args: Args): ServiceDesired {
   return { name, state, enabled };
 }
 
+/**
+ * The unit once earlier changes of the run are applied (a package that ships,
+ * enables and starts it). What they leave unknown and the declaration cares
+ * about makes the prediction unknown, with what apply does in each case.
+ */
+function predict(desired: ServiceDesired, current: ServiceCurrent, ahead: Lookahead): Prediction<ServiceCurrent> | undefined {
+  const o = ahead.unit(desired.name);
+  if (!o) return undefined;
+  const keep = o.loadState === 'unchanged' || o.loadState === 'unknown';
+  const predicted: ServiceCurrent = {
+    loadState: keep ? current.loadState : o.loadState,
+    activeState: o.activeState ?? current.activeState,
+    unitFileState: o.unitFileState ?? (keep ? current.unitFileState : ''),
+  };
+  const runStateMatters = desired.state === 'started' || desired.state === 'stopped';
+  const unknownRun = runStateMatters && o.activeState === undefined;
+  const unknownEnabled = desired.enabled !== undefined && o.unitFileState === undefined;
+  if (o.loadState === 'unknown' || unknownRun || unknownEnabled) {
+    const variants: Array<readonly [string, Change[]]> = [];
+    for (const running of unknownRun ? [true, false] : [undefined]) {
+      for (const enabled of unknownEnabled ? [true, false] : [undefined]) {
+        const when = [running === undefined ? '' : running ? 'it runs' : 'it does not run', enabled === undefined ? '' : enabled ? 'it is enabled' : 'it is not enabled'].filter(Boolean).join(' and ');
+        const state: ServiceCurrent = {
+          loadState: 'loaded',
+          activeState: running === undefined ? predicted.activeState : running ? 'active' : 'inactive',
+          unitFileState: enabled === undefined ? predicted.unitFileState : enabled ? 'enabled' : 'disabled',
+        };
+        variants.push([when || 'it is as now', plan(desired, state).changes]);
+      }
+    }
+    return { unknown: `${o.by}: ${o.why} (${unitName(desired.name)})`, cases: casesOf(variants) };
+  }
+  return { current: predicted, because: `${o.by}: ${o.why}` };
+}
+
 /** The `service` resource type (systemd). */
 export const service: ResourceType<ServiceDesired, ServiceCurrent> = {
   name: 'service',
@@ -141,4 +212,17 @@ export const service: ResourceType<ServiceDesired, ServiceCurrent> = {
   parse,
   diff: (desired, current) => plan(desired, current).changes,
   apply,
+  predict,
+  effects: {
+    of: (items) => ({
+      units: new Map(items.map(({ desired, current }) => [unitName(desired.name), { by: `service ${desired.name}`, loadState: current.loadState === 'not-found' ? 'unknown' : 'unchanged', ...stateAfter(desired), why: 'it is changed earlier in this run' }])),
+    }),
+  },
 };
+
+/** The run state and enablement a service declaration leaves (undefined where it leaves them alone). */
+function stateAfter(desired: ServiceDesired): { activeState?: string; unitFileState?: string } {
+  const active = desired.state === 'stopped' ? 'inactive' : desired.state === undefined ? undefined : 'active';
+  const enabled = desired.enabled === undefined ? undefined : desired.enabled ? 'enabled' : 'disabled';
+  return { ...(active ? { activeState: active } : {}), ...(enabled ? { unitFileState: enabled } : {}) };
+}

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { splitItems } from '../engine/batch.js';
+import { EffectLog, type Effects, type Lookahead } from './lookahead.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Exit code and output of a local script. */
@@ -42,9 +43,25 @@ export function probeManyLocally<D, C>(type: ResourceType<D, C>, items: D[], env
   return parts.map((part, i) => type.parse(part, items[i]!));
 }
 
-/** An apply step framed as the engine frames it: a `set -e` subshell. */
+/** An apply step framed as the engine frames it: a `set -e` subshell; `provision_unchanged` prints "unchanged". */
 export function applyLocally(script: string, env: Record<string, string> = {}): ShResult {
-  return runSh(`( set -e\n${script}\n) </dev/null`, env);
+  return runSh(`provision_unchanged() { echo unchanged; }\n( set -e\n${script}\n) </dev/null`, env);
+}
+
+/** What earlier changes look like to a resource: `before` its probe (an earlier round), `atApply` between its probe and its apply. */
+export function ahead(before: Effects, atApply: Effects = {}): Lookahead {
+  const log = new EffectLog();
+  log.add(before, 0);
+  log.add(atApply, 1);
+  return log.view(1);
+}
+
+/** The outcome of a prediction as one readable line: "known: CHANGES (because)", "unknown: REASON | CASES", or "unaffected". */
+export function predicted<D, C>(type: ResourceType<D, C>, desired: D, current: C, lookahead: Lookahead): string {
+  const p = type.predict!(desired, current, lookahead);
+  if (p === undefined) return 'unaffected';
+  if ('current' in p) return `known: ${summaries(type.diff(desired, p.current)).join('; ') || 'in state'} (${p.because})`;
+  return `unknown: ${p.unknown}${p.cases ? ` | ${summaries(p.cases).join(' | ')}` : ''}`;
 }
 
 /** Probe → diff → apply → probe → diff, locally: the changes before and after, and apply's result. */

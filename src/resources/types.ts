@@ -1,3 +1,5 @@
+import type { Effects, Lookahead, Prediction } from './lookahead.js';
+
 /** One difference between desired and current state; the same list is shown by `--diff` and carried out by apply. */
 export interface Change {
   /** Readable before → after, e.g. "package nginx: absent → present". */
@@ -24,6 +26,8 @@ export interface ControlContext {
   runScript(script: string): Promise<{ stdout: string; stderr: string; code: number | null }>;
   /** Absolute directory of the inventory: relative paths in variables are resolved against it. */
   inventoryDir: string;
+  /** The host's address as the control node reaches it (for checks from outside, like a certificate served over TLS). */
+  address: string;
   /** provision's state directory on the control node (account keys, backoff files). */
   stateDir: string;
 }
@@ -52,7 +56,7 @@ export interface ResourceType<Desired, Current> {
   parse(output: string, desired: Desired): Current;
   /** Pure: the changes that make current into desired; an empty list means in state. */
   diff(desired: Desired, current: Current): Change[];
-  /** POSIX sh script (run as root under `set -e`) that carries out diff(desired, current). */
+  /** POSIX sh script (run as root under `set -e`) that carries out diff(desired, current); one that finds nothing to do once it runs calls `provision_unchanged`. */
   apply(desired: Desired, current: Current): string;
   /** Optional: one script applying several changed resources of this type at once (e.g. one apt-get call for all packages of a host). */
   applyMany?(items: ReadonlyArray<{ desired: Desired; current: Current }>): string;
@@ -65,6 +69,20 @@ export interface ResourceType<Desired, Current> {
   prepare?(desired: Desired, current: Current, control: ControlContext): Promise<Desired>;
   /** Its changes have side effects on other resources (a package install creates files and starts services): the engine probes what follows again after applying it. */
   readonly reprobeAfter?: boolean;
+  /** Optional: what applying its changes does to the rest of the host (files, services, accounts), so plan can decide what follows; without it, nothing. */
+  readonly effects?: EffectModel<Desired, Current>;
+  /** Optional: pure: its state once the earlier changes of the run are applied (undefined: they do not affect it); without it, any earlier effect makes it unknown. */
+  predict?(desired: Desired, current: Current, ahead: Lookahead): Prediction<Current> | undefined;
+  /** Optional: after its change and the handlers it notified, waits until the change is in force as seen from the control node (a certificate served over TLS); throwing fails it. */
+  confirm?(desired: Desired, control: ControlContext): Promise<void>;
+}
+
+/** How a resource type tells what its changes do to the rest of the host. */
+export interface EffectModel<Desired, Current> {
+  /** Optional: a read-only script learning it on the host, run by plan once for all changed resources of the type (a package's files and maintainer scripts). */
+  study?(items: ReadonlyArray<{ desired: Desired; current: Current }>): string;
+  /** Pure: what applying the items does (`studied`: the study script's output). */
+  of(items: ReadonlyArray<{ desired: Desired; current: Current }>, studied?: string): Effects;
 }
 
 /** Any resource type, as stored in the registry. */

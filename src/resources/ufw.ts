@@ -7,6 +7,7 @@
 import { sh } from '../shell/quote.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
+import { casesOf, type Lookahead, type Prediction } from './lookahead.js';
 import type { Change, ResourceType } from './types.js';
 import { CHAINS, type Chain, type LogLevel, type Policy, ruleTuples, type UfwDesired, validateUfw } from './ufw-args.js';
 import { describeRule, groupTuples, matchKey, parseTuple, type RuleGroup, ruleCommand, tupleKey, type UfwTuple } from './ufw-tuple.js';
@@ -150,6 +151,24 @@ function apply(desired: UfwDesired, current: UfwCurrent): string {
   );
 }
 
+/** ufw's own files: what the probe reads. */
+const UFW_FILES = ['/usr/sbin/ufw', '/etc/ufw/ufw.conf', '/etc/default/ufw', '/etc/ufw/user.rules', '/etc/ufw/user6.rules'];
+
+/**
+ * The firewall once earlier changes of the run are applied. A ufw package
+ * installed by the run leaves ufw inactive (its postinst sets ENABLED from
+ * debconf's ufw/enable, false unless preseeded) with the settings the probe
+ * already assumed; any other change to ufw's files is not known before apply.
+ */
+function predict(desired: UfwDesired, current: UfwCurrent, ahead: Lookahead): Prediction<UfwCurrent> | undefined {
+  const touched = UFW_FILES.map((f) => ahead.path(f)).find((o) => o !== undefined);
+  if (!touched) return undefined;
+  const binary = ahead.path('/usr/sbin/ufw');
+  if (!current.installed && binary?.kind === 'file') return { current: { ...current, installed: true, enabled: false }, because: `${binary.by} installs ufw, inactive and with the settings of its package` };
+  const on = desired.state === 'enabled';
+  return { unknown: `${touched.by} may change ufw's files${touched.kind === 'unknown' ? `: ${touched.why}` : ''}`, cases: casesOf([['its rules and settings are as declared', []], ['they differ', [{ summary: `rules and settings made as declared, ufw ${on ? 'active' : 'inactive'}` }]]]) };
+}
+
 /** The `ufw` resource type. */
 export const ufw: ResourceType<UfwDesired, UfwCurrent> = {
   name: 'ufw',
@@ -159,4 +178,6 @@ export const ufw: ResourceType<UfwDesired, UfwCurrent> = {
   parse,
   diff: (desired, current) => changesOf(plan(desired, current), current),
   apply,
+  predict,
+  effects: { of: () => ({ trees: [{ path: '/etc/ufw', by: 'ufw firewall', kind: 'unknown', why: 'the firewall is changed earlier in this run' }] }) },
 };

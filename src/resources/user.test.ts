@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountToolStubs as accountStubs, applyLocally, argErrorOf, probeLocally, summaries } from './test-support.js';
+import type { Effects } from './lookahead.js';
+import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from './test-support.js';
 import { user, type UserAccount, type UserCurrent, type UserDesired } from './user.js';
 
 describe('user.validate', () => {
@@ -105,3 +106,15 @@ describe('user scripts (account tools stubbed)', () => {
   });
 });
 
+
+describe('user.predict: the account as earlier changes leave it', () => {
+  const creates: Effects = { accounts: new Map([['user:mysql', { by: 'package mariadb-server', exists: true, why: "mariadb-server's preinst creates it (adduser)" }]]) };
+  it.each<[string, Record<string, unknown>, Effects, string]>([
+    ['nothing touches it', { name: 'mysql' }, {}, 'unaffected'],
+    ['a package creates it, nothing else declared', { name: 'mysql', system: true }, creates, "known: in state (package mariadb-server: mariadb-server's preinst creates it (adduser))"],
+    ['a package creates it, to be absent', { name: 'mysql', state: 'absent' }, creates, "known: present → absent (home directory kept) (package mariadb-server: mariadb-server's preinst creates it (adduser))"],
+    ['a package creates it, attributes declared', { name: 'mysql', shell: '/bin/false' }, creates, "unknown: package mariadb-server creates user mysql (mariadb-server's preinst creates it (adduser)); its attributes are compared at apply | if it is there then: its attributes set as declared where they differ | if it is not: absent → present (shell /bin/false)"],
+  ])('%s', (_, args, effects, expected) => {
+    expect(predicted(user, user.validate(args), {}, ahead(effects))).toBe(expected);
+  });
+});

@@ -3,6 +3,7 @@ import { quote } from '../shell/quote.js';
 import { absolutePath, type Args, oneOf, onlyKeys, optionalBoolean, optionalInteger, optionalString, stringList } from './args.js';
 import { accountName, createOrModify, deleteIfPresent, entryFields, getentProbe, nameArg } from './accounts.js';
 import { parseFields } from './probe-output.js';
+import { casesOf, type Lookahead, type Prediction } from './lookahead.js';
 import type { Change, ResourceType } from './types.js';
 
 /** A user that must exist; undefined attributes are left to useradd's defaults or as they are. */
@@ -188,6 +189,18 @@ function validate(args: Args): UserDesired {
   };
 }
 
+/** The account once earlier changes of the run are applied (a package that creates it). */
+function predict(desired: UserDesired, current: UserCurrent, ahead: Lookahead): Prediction<UserCurrent> | undefined {
+  const o = ahead.account('user', desired.name);
+  if (!o || (o.exists === true && current.account !== undefined)) return undefined;
+  if (o.exists === false) return { current: {}, because: `${o.by}: ${o.why}` };
+  // What useradd gives it is not known here: enough when the declaration sets nothing but its existence.
+  const made: UserAccount = { uid: '', gid: '', group: '', groups: [], home: '', shell: '' };
+  if (o.exists === true && (desired.state === 'absent' || setAttributes(desired).length === 0)) return { current: { account: made }, because: `${o.by}: ${o.why}` };
+  const create = diff(desired, {});
+  return { unknown: `${o.by} ${o.exists === true ? 'creates' : 'may create'} user ${desired.name} (${o.why}); its attributes are compared at apply`, cases: casesOf([['it is there then', desired.state === 'absent' ? [{ summary: 'present → absent' }] : [{ summary: 'its attributes set as declared where they differ' }]], ['it is not', create]]) };
+}
+
 /** The `user` resource type. */
 export const user: ResourceType<UserDesired, UserCurrent> = {
   name: 'user',
@@ -197,4 +210,6 @@ export const user: ResourceType<UserDesired, UserCurrent> = {
   parse,
   diff,
   apply,
+  predict,
+  effects: { of: (items) => ({ accounts: new Map(items.map(({ desired }) => [`user:${desired.name}`, { by: `user ${desired.name}`, exists: desired.state === 'present', why: 'changed earlier in this run' }])) }) },
 };

@@ -7,8 +7,10 @@ import { ArgError, type AnyResourceType } from '../resources/types.js';
 import { checkVariables } from './checks.js';
 import { blockPosition, loadRole, type Declaration, type Role, type RoleBlock } from './load.js';
 import { balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
-import { isTruthy, renderText, renderValue, resolveVariables, saveTemplateCache, wholeVariable, type TemplateContext } from './render.js';
+import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
 import { allowedSource, findTemplate } from './source-paths.js';
+import { connectionAliases } from '../inventory/connection-vars.js';
+import { extendContext, lazyContext } from '../template/lazy-context.js';
 
 /** One resource of a host's plan: validated, rendered, ready to probe. */
 export interface PlannedResource {
@@ -71,7 +73,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       collect(err);
     }
     for (const role of hostRoles) {
-      const context: TemplateContext = { ...base, role_name: role.name };
+      const context: TemplateContext = extendContext(base, { role_name: role.name });
       if (role.serve) {
         try {
           (plan.serve ??= []).push(serveDecl(role.name, renderBlock(role.serve, context, host.name)));
@@ -126,7 +128,7 @@ export function buildBalancers(inventory: Inventory, options: PlanOptions): Bala
     for (const role of setup.hostRoles) {
       if (!role.balances) continue;
       try {
-        decls.push(balanceDecl(role.name, renderBlock(role.balances, { ...setup.base, role_name: role.name }, host.name), inventory.groups, inventory.hosts.map((h) => h.name)));
+        decls.push(balanceDecl(role.name, renderBlock(role.balances, extendContext(setup.base, { role_name: role.name }), host.name), inventory.groups, inventory.hosts.map((h) => h.name)));
       } catch (err) {
         collect(blockError(err, role.balances, 'balances', host.name));
       }
@@ -158,7 +160,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
       errors.set(e.format(), e);
     }
   };
-  const hostvars = Object.fromEntries(inventory.hosts.map((h) => [h.name, h.vars]));
+  const hostvars = hostvarsOf(inventory);
   const rolesOf = (host: InventoryHost): Role[] =>
     resolveRoles(host.roles, (name, position) => {
       const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
@@ -168,18 +170,16 @@ function planning(inventory: Inventory, options: PlanOptions) {
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
     const hostRoles = rolesOf(host);
-    // Role defaults are shared by the host's roles (a later role's default wins), so one role can read what another declares, e.g. the ports it needs.
-    const defaults = Object.assign({}, ...hostRoles.map((r) => r.defaults)) as Record<string, unknown>;
-    // Variables are resolved once per host: they are the same for each of its roles.
-    let base: TemplateContext;
+    // Variables are computed once per host, when first used: they are the same for each of its roles.
+    const base = hostContext(variablesOf(host, hostRoles), { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+    // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
+    let badValues: UserError[];
     try {
-      base = resolveVariables({ ...defaults, ...host.vars, inventory_hostname: host.name, groups: inventory.groups, hostvars }, hostRoles[0] ?? { name: '', dir: inventory.dir }, host.name);
+      badValues = hostRoles.flatMap((role) => checkVariables(role, base, host));
     } catch (err) {
       collect(err);
       return undefined;
     }
-    // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
-    const badValues = hostRoles.flatMap((role) => checkVariables(role, base, host));
     if (badValues.length > 0) {
       badValues.forEach(collect);
       return undefined;
@@ -223,6 +223,36 @@ function rollingSettingOf(host: InventoryHost, vars: TemplateContext, hostRoles:
   const maxFail = vars.max_fail_percentage === undefined || vars.max_fail_percentage === null ? 0 : parseMaxFailPercentage(vars.max_fail_percentage);
   if (typeof maxFail === 'string') throw problem('max_fail_percentage', maxFail);
   return { set: rollingSetName(host.varOrigins?.serial?.path, fromDefaults('serial')?.name), serial, maxFailPercentage: maxFail };
+}
+
+/**
+ * A host's variables and where each comes from: role defaults (shared by the
+ * host's roles, a later role's default winning, so one role can read what
+ * another declares, e.g. the ports it needs), then the inventory's, under
+ * their canonical names and Ansible's (ansible_host and address alike).
+ */
+function variablesOf(host: InventoryHost, roles: Role[]): Map<string, VariableSource> {
+  const variables = new Map<string, VariableSource>();
+  for (const role of roles) {
+    const origin = { path: `role ${role.name} default`, position: { file: join(role.dir, 'defaults.yaml'), line: 1, col: 1 } };
+    for (const [name, value] of Object.entries(role.defaults)) variables.set(name, { value, origin: { ...origin, path: `${origin.path} ${name}` }, jinja: false });
+  }
+  for (const [name, value] of Object.entries(host.vars)) {
+    const origin = host.varOrigins?.[name] ?? { path: name };
+    const source = { value, origin, jinja: true };
+    variables.set(name, source);
+    for (const alias of connectionAliases(name)) if (!variables.has(alias)) variables.set(alias, source);
+  }
+  return variables;
+}
+
+/** `hostvars`: every host's inventory variables, each host's computed only when a template reads it. */
+function hostvarsOf(inventory: Inventory): Record<string, unknown> {
+  const byHost = new Map(inventory.hosts.map((h) => [h.name, h]));
+  return lazyContext(
+    inventory.hosts.map((h) => [h.name, h] as const),
+    (name) => hostContext(variablesOf(byHost.get(name)!, []), { inventory_hostname: name }, name),
+  );
 }
 
 /**

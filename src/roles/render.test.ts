@@ -2,10 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { Secret } from '../secrets.js';
-import { isTruthy, renderText, renderValue, resolveVariables } from './render.js';
+import { hostContext, isTruthy, renderText, renderValue, type TemplateContext } from './render.js';
 
 const at = { file: 'roles/web/role.yaml', line: 10, col: 5 };
 const context = { name: 'web-01', list: ['a', 'b'], port: 8080, nested: { key: 'v' }, password: new Secret('pa55word-x'), on: true };
+
+/** A host's variables as the planner sees them: each rendered (once) when first read. */
+function resolve(values: Record<string, unknown>): TemplateContext {
+  const fixed = Object.fromEntries(Object.entries(values).filter(([name]) => name === 'groups' || name === 'hostvars'));
+  const variables = new Map(Object.entries(values).filter(([name]) => !(name in fixed)).map(([name, value]) => [name, { value, origin: { path: `vars.${name}` }, jinja: false }] as const));
+  return hostContext(variables, fixed, 'h');
+}
 
 describe('renderText', () => {
   it.each([
@@ -80,7 +87,7 @@ describe('collect and addresses', () => {
   };
 
   it('joins the lists of every variable with the prefix, in name order, each item rendered once', () => {
-    const resolved = resolveVariables(site, { name: 'firewall', dir: 'roles/firewall' }, 'web-01');
+    const resolved = resolve(site);
     expect(renderValue('{{collect "firewall_allow_"}}', resolved, at, 'web-01')).toEqual([
       { port: 3306, from: '10.0.0.13' },
       { port: 80, from: '10.0.0.11' },
@@ -132,24 +139,23 @@ describe('format helpers', () => {
   });
 });
 
-describe('resolveVariables', () => {
-  const role = { name: 'web', dir: 'roles/web' };
-
+describe('host variables', () => {
   it('renders variables that refer to variables, in any order', () => {
-    const resolved = resolveVariables({ a: '{{b}}/x', b: '{{c}}', c: 'root', n: 3 }, role, 'h');
-    expect(resolved).toEqual({ a: 'root/x', b: 'root', c: 'root', n: 3 });
+    const resolved = resolve({ a: '{{b}}/x', b: '{{c}}', c: 'root', n: 3 });
+    expect({ ...resolved }).toEqual({ a: 'root/x', b: 'root', c: 'root', n: 3 });
   });
 
   it('never renders a value twice: a secret or a value holding {{ stays as it is', () => {
     const secret = new Secret('pw{{inventory_hostname}}{{#each x}}');
-    const resolved = resolveVariables({ password: secret, line: 'password={{password}}', literal: '{{raw}}', raw: '\\{{not a variable}}', inventory_hostname: 'web-01' }, role, 'h');
+    const resolved = resolve({ password: secret, line: 'password={{password}}', literal: '{{raw}}', raw: '\\{{not a variable}}', inventory_hostname: 'web-01' });
     expect(resolved.password).toBe(secret);
     expect(resolved.line).toBe('password=pw{{inventory_hostname}}{{#each x}}');
     expect(resolved.raw).toBe('{{not a variable}}');
     expect(resolved.literal).toBe('{{not a variable}}');
+    expect(renderValue('{{collect "list_"}}', { ...resolved, list_a: ['{{raw}}'] }, at, 'h')).toEqual(['{{raw}}']);
   });
 
   it('reports a variable that needs itself, naming the cycle', () => {
-    expect(() => resolveVariables({ a: '{{b}}', b: 'x{{a}}' }, role, 'h')).toThrow("variable 'a' refers to itself: a → b → a");
+    expect(() => resolve({ a: '{{b}}', b: 'x{{a}}' }).a).toThrow(/refers to itself \(a → b → a\)/);
   });
 });

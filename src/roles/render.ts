@@ -12,6 +12,9 @@ import { BACKEND_NAME, ensureCa, serverCertificate } from '../pki/internal-ca.js
 import { stateDir } from '../pki/state-dir.js';
 import { Secret, revealAll } from '../secrets.js';
 import { TemplateCache, templateCacheFile } from './template-cache.js';
+import { DeferredValue } from '../inventory/deferred.js';
+import { isJinja, JinjaError, renderJinja } from '../template/jinja.js';
+import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 
 /** Variables a template sees. */
 export type TemplateContext = Record<string, unknown>;
@@ -153,47 +156,57 @@ export function renderValue(value: unknown, context: TemplateContext, where: Sou
   return value;
 }
 
-/**
- * Variables may refer to other variables (`tls_dir: "/etc/tls/{{domain}}"`): each variable's own
- * text is rendered once, with the variables it reads rendered first. What rendering produces is
- * never rendered again, so a value that holds `{{` (a secret, or a value a variable read) stays
- * as it is. A variable that needs itself is an error naming the cycle; errors point at the role's
- * defaults file and name the variable.
- */
-export function resolveVariables(context: TemplateContext, role: { name: string; dir: string }, hostName: string): TemplateContext {
-  const where: SourcePosition = { file: `${role.dir}/defaults.yaml`, line: 1, col: 1 };
-  const resolved: TemplateContext = {};
-  const resolving: string[] = [];
-  const settle = (name: string, value: unknown): unknown => {
-    Object.defineProperty(resolved, name, { value, enumerable: true, writable: true, configurable: true });
-    return value;
-  };
-  const render = (name: string, value: unknown): unknown => {
-    if (resolving.includes(name)) throw new UserError(`variable '${name}' refers to itself: ${[...resolving.slice(resolving.indexOf(name)), name].join(' → ')}`, where);
-    resolving.push(name);
-    try {
-      return settle(name, renderValue(value, resolved, where, hostName));
-    } catch (err) {
-      if (err instanceof UserError && !err.message.startsWith('variable ')) throw new UserError(`variable '${name}': ${err.message}`, err.position);
-      throw err;
-    } finally {
-      resolving.pop();
-    }
-  };
-  for (const [name, value] of Object.entries(context)) {
-    if (!mentionsTemplate(value) || name === 'hostvars' || name === 'groups') settle(name, value);
-    // Rendered when first read (by another variable, or below), so the order of definition does not matter.
-    else Object.defineProperty(resolved, name, { get: () => render(name, value), enumerable: true, configurable: true });
-  }
-  for (const name of Object.keys(resolved)) void resolved[name];
-  return resolved;
+/** Where a variable's value comes from: the inventory (Jinja2 or Handlebars) or a role's defaults (Handlebars). */
+export interface VariableSource {
+  /** Its value as written (deferred values included). */
+  value: unknown;
+  /** Where it is written: errors about the value point there. */
+  origin: { path: string; position?: SourcePosition };
+  /** Inventory values may be Jinja2 (as Ansible's are); role defaults are provision's Handlebars. */
+  jinja: boolean;
 }
 
-function mentionsTemplate(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('{{');
-  if (Array.isArray(value)) return value.some(mentionsTemplate);
-  if (value !== null && typeof value === 'object' && !(value instanceof Secret)) return Object.values(value).some(mentionsTemplate);
-  return false;
+/**
+ * The variables of one host as templates see them, each computed when first
+ * read: a secret or vaulted value is read then, a template rendered then
+ * (variables may refer to variables: `tls_dir: "/etc/tls/{{domain}}"`). An
+ * unused variable is never looked at, so it may hold Jinja2 this tool does not
+ * render or a vaulted value without its password. Errors name the variable and
+ * point at the file that holds its value.
+ */
+export function hostContext(variables: ReadonlyMap<string, VariableSource>, fixed: Record<string, unknown>, hostName: string): LazyContext {
+  return lazyContext(
+    [...variables].map(([name, source]) => [name, source] as const),
+    (name, raw, context) => {
+      const source = raw as VariableSource;
+      try {
+        return renderVariable(source, context, hostName);
+      } catch (err) {
+        if (err instanceof JinjaError) throw new UserError(`${source.origin.path}: ${err.message} (rendering for host ${hostName})`, source.origin.position);
+        if (err instanceof UserError && err.position === source.origin.position && !err.message.startsWith(source.origin.path)) {
+          throw new UserError(`variable '${name}': ${err.message}`, err.position);
+        }
+        throw err;
+      }
+    },
+    fixed,
+  );
+}
+
+function renderVariable(source: VariableSource, context: TemplateContext, hostName: string): unknown {
+  const where = source.origin.position ?? { file: source.origin.path, line: 1, col: 1 };
+  const render = (value: unknown): unknown => {
+    // A secret's value is never rendered: a `{{` in a password is part of the password.
+    if (value instanceof DeferredValue) return value.resolve();
+    if (typeof value === 'string') {
+      if (!value.includes('{{')) return value;
+      return source.jinja && isJinja(value) ? renderJinja(value, (ref) => lookup(context, ref)) : renderValue(value, context, where, hostName);
+    }
+    if (Array.isArray(value)) return value.map(render);
+    if (value !== null && typeof value === 'object' && !(value instanceof Secret)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v)]));
+    return value;
+  };
+  return render(source.value);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTarget } from './ssh.js';
-import { parseSshConfig, resolveSshConfig } from './ssh-config.js';
+import { parseSshConfig, resolveSshConfig, sshConfigPort } from './ssh-config.js';
 
 const CONFIG = `
 # global
@@ -35,6 +35,12 @@ describe('resolveSshConfig', () => {
 });
 
 describe('resolveTarget', () => {
+  it('takes Port from ~/.ssh/config when the inventory sets none', () => {
+    expect(resolveTarget({ name: 'web-01', address: 'web-01', become: false }, CONFIG, '/home/u').port).toBe(2222);
+    expect(sshConfigPort('web-01', CONFIG)).toBe(2222);
+    expect(sshConfigPort('db-01', CONFIG)).toBeUndefined();
+  });
+
   it('lets inventory values win over ~/.ssh/config', () => {
     const target = resolveTarget({ name: 'web-01', address: 'web-01', port: 22, user: 'root', become: false, privateKeyFile: '/keys/k' }, CONFIG, '/home/u');
     expect(target).toMatchObject({ host: 'web-01.internal', port: 22, user: 'root', knownHostsFile: '/home/u/.ssh/known_hosts_fleet' });

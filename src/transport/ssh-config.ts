@@ -1,5 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { globMatches } from './known-hosts.js';
+import type { JumpTarget } from './types.js';
 
 /** The ~/.ssh/config settings provision honours for one host. */
 export interface SshHostConfig {
@@ -13,6 +16,8 @@ export interface SshHostConfig {
   identityFiles: string[];
   /** UserKnownHostsFile, `~` expanded. */
   knownHostsFile?: string;
+  /** ProxyJump: the one jump host to go through (`none` and chains are not followed). */
+  proxyJump?: JumpTarget;
 }
 
 interface Block {
@@ -56,7 +61,9 @@ export function resolveSshConfig(blocks: Block[], alias: string, home = homedir(
   }
   const port = first.get('port');
   const knownHosts = first.get('userknownhostsfile')?.split(/\s+/)[0];
+  const jump = first.get('proxyjump');
   return {
+    ...(jump && jump !== 'none' && !jump.includes(',') ? { proxyJump: parseJump(jump) } : {}),
     hostName: first.get('hostname')?.replace(/%h/g, alias),
     user: first.get('user'),
     port: port ? Number(port) : undefined,
@@ -79,4 +86,22 @@ function hostMatches(patterns: string[], alias: string): boolean {
 
 function expandHome(path: string, home: string): string {
   return path.startsWith('~/') ? `${home}${path.slice(1)}` : path;
+}
+
+/** The user's ~/.ssh/config text, if there is one. */
+export function userSshConfigText(home = homedir()): string | undefined {
+  const file = join(home, '.ssh', 'config');
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+/** The Port ~/.ssh/config sets for a host alias or address, if any: what a connection uses when the inventory sets none. */
+export function sshConfigPort(alias: string, configText = userSshConfigText()): number | undefined {
+  return resolveSshConfig(parseSshConfig(configText ?? ''), alias).port;
+}
+
+/** A ProxyJump value, `[user@]host[:port]`, as a jump target. */
+export function parseJump(spec: string): JumpTarget {
+  const m = /^(?:(.+)@)?\[?([^\]@]+?)\]?(?::(\d+))?$/.exec(spec.trim());
+  if (!m) return { address: spec.trim() };
+  return { address: m[2]!, ...(m[1] ? { user: m[1] } : {}), ...(m[3] ? { port: Number(m[3]) } : {}) };
 }

@@ -2,9 +2,11 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NodeSSH } from 'node-ssh';
-import { fingerprint, knownHostsLine, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
-import { parseSshConfig, resolveSshConfig } from './ssh-config.js';
-import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, type RunScriptOptions, type TransportStats } from './types.js';
+import type { ServerHostKeyAlgorithm } from 'ssh2';
+import { appendedKnownHostsText, fingerprint, hostKeyAlgorithms, keyTypeOf, knownHostsLine, parseKnownHosts, recordedKeyTypes, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
+import { parseJump, parseSshConfig, resolveSshConfig, userSshConfigText } from './ssh-config.js';
+import { becomeCommand, becomeFailure } from './become.js';
+import { BecomeError, UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, type JumpTarget, type RunScriptOptions, type TransportStats } from './types.js';
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
@@ -15,18 +17,22 @@ interface ResolvedTarget {
   user: string;
   keyFiles: string[];
   knownHostsFile: string;
+  /** The jump host to go through, if any (the inventory's, else ~/.ssh/config's ProxyJump). */
+  jump?: JumpTarget;
 }
 
 /** Inventory values win over ~/.ssh/config, which wins over OpenSSH's defaults. */
 export function resolveTarget(target: ConnectTarget, sshConfigText: string | undefined, home = homedir()): ResolvedTarget {
   const config = resolveSshConfig(parseSshConfig(sshConfigText ?? ''), target.address, home);
   const defaults = DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
+  const jump = target.jump !== undefined ? parseJump(target.jump) : config.proxyJump;
   return {
     host: config.hostName ?? target.address,
     port: target.port ?? config.port ?? 22,
     user: target.user ?? config.user ?? userInfo().username,
     keyFiles: [...new Set([...(target.privateKeyFile ? [target.privateKeyFile] : []), ...config.identityFiles, ...defaults])],
     knownHostsFile: target.knownHostsFile ?? config.knownHostsFile ?? join(home, '.ssh', 'known_hosts'),
+    ...(jump ? { jump } : {}),
   };
 }
 
@@ -45,54 +51,99 @@ function authMethods(user: string, keyFiles: string[]): unknown[] {
   return methods;
 }
 
-/** Opens one SSH connection to a host for the whole run, verifying its host key. */
+/** Opens one SSH connection to a host for the whole run (through its jump host, if any), verifying every host key. */
 export async function connect(target: ConnectTarget, options: ConnectOptions): Promise<Connection> {
-  const resolved = resolveTarget(target, readIfExists(join(homedir(), '.ssh', 'config')));
+  const sshConfig = userSshConfigText();
+  const resolved = resolveTarget(target, sshConfig);
+  let jump: NodeSSH | undefined;
+  let sock: unknown;
+  if (resolved.jump) {
+    // The jump host is checked like any host: same known_hosts file, same keys to log in with, unless ~/.ssh/config says otherwise.
+    const jumpTarget = resolveTarget({ name: resolved.jump.address, address: resolved.jump.address, port: resolved.jump.port, user: resolved.jump.user, privateKeyFile: target.privateKeyFile, knownHostsFile: resolved.knownHostsFile, become: false }, sshConfig);
+    jump = await open(jumpTarget, options, undefined, `jump host ${jumpTarget.host}`);
+    try {
+      sock = await forward(jump, resolved);
+    } catch (err) {
+      jump.dispose();
+      throw new UnreachableError(`jump host ${jumpTarget.host} could not reach ${resolved.host}:${resolved.port}: ${(err as Error).message}`);
+    }
+  }
+  let ssh: NodeSSH;
+  try {
+    ssh = await open(resolved, options, sock, resolved.jump ? `${resolved.host} (through ${resolved.jump.address})` : undefined);
+  } catch (err) {
+    jump?.dispose();
+    throw err;
+  }
+  return new SshConnection(ssh, becomeCommand(target, resolved.user), jump);
+}
+
+/** One SSH session, on its own TCP connection or on `sock` (a channel through a jump host). */
+async function open(resolved: ResolvedTarget, options: ConnectOptions, sock: unknown, label?: string): Promise<NodeSSH> {
   const auth = authMethods(resolved.user, resolved.keyFiles);
   if (auth.length === 0) {
     throw new UnreachableError(`no SSH key to log in with: set ssh_private_key_file, an IdentityFile in ~/.ssh/config, or start ssh-agent`);
   }
   let rejection: string | undefined;
+  const knownHosts = parseKnownHosts(readIfExists(resolved.knownHostsFile) ?? '');
   const ssh = new NodeSSH();
   try {
     await ssh.connect({
       host: resolved.host,
       port: resolved.port,
       username: resolved.user,
+      ...(sock ? { sock: sock as never } : {}),
       // ssh2 accepts a list of auth methods tried in order; node-ssh passes it through untyped.
       authHandler: auth as never,
       readyTimeout: options.timeoutMs,
       keepaliveInterval: 5_000,
       keepaliveCountMax: 3,
+      // hostKeyAlgorithms names only algorithms of ssh2's own list.
+      algorithms: { serverHostKey: hostKeyAlgorithms(recordedKeyTypes(knownHosts, resolved.host, resolved.port)) as ServerHostKeyAlgorithm[] },
       hostVerifier: (key: Buffer) => {
-        rejection = checkHostKey(resolved, key, options);
+        rejection = checkHostKey(resolved, knownHosts, key, options);
         return rejection === undefined;
       },
     });
   } catch (err) {
     ssh.dispose();
-    throw new UnreachableError(rejection ?? describeConnectError(err, resolved));
+    const why = rejection ?? describeConnectError(err, resolved);
+    throw new UnreachableError(label ? `${label}: ${why}` : why);
   }
-  return new SshConnection(ssh, target.become && resolved.user !== 'root');
+  return ssh;
+}
+
+/** A channel from the jump host to the target's SSH port. */
+function forward(jump: NodeSSH, target: ResolvedTarget): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    jump.connection!.forwardOut('127.0.0.1', 0, target.host, target.port, (err: Error | undefined, stream: unknown) => (err ? reject(err) : resolve(stream)));
+  });
 }
 
 /** Returns why the key is refused, or undefined to accept (recording a new key when allowed). */
-function checkHostKey(target: ResolvedTarget, key: Buffer, options: ConnectOptions): string | undefined {
-  const entries = parseKnownHosts(readIfExists(target.knownHostsFile) ?? '');
-  const verdict: HostKeyVerdict = verifyHostKey(entries, target.host, target.port, key);
+function checkHostKey(target: ResolvedTarget, entries: KnownHostEntry[], key: Buffer, options: ConnectOptions): string | undefined {
+  const verdict = verifyHostKey(entries, target.host, target.port, key);
   const print = fingerprint(key);
-  if (verdict === 'known') return undefined;
-  if (verdict === 'unknown' && options.acceptNewHostKeys) {
-    mkdirSync(dirname(target.knownHostsFile), { recursive: true, mode: 0o700 });
-    appendFileSync(target.knownHostsFile, knownHostsLine(target.host, target.port, key), { mode: 0o600 });
-    options.onNotice?.(`trusted new host key ${print} for ${target.host}, recorded in ${target.knownHostsFile}`);
-    return undefined;
+  const type = keyTypeOf(key);
+  const file = target.knownHostsFile;
+  switch (verdict) {
+    case 'known':
+      return undefined;
+    case 'unknown':
+      if (!options.acceptNewHostKeys) return `host key for ${target.host} is not known (fingerprint ${print}); check it (${type}), then run again with --accept-new-host-keys or add it to ${file}`;
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      appendFileSync(file, appendedKnownHostsText(readIfExists(file), knownHostsLine(target.host, target.port, key)), { mode: 0o600 });
+      options.onNotice?.(`trusted new host key ${print} (${type}) for ${target.host}, recorded in ${file}`);
+      return undefined;
+    case 'other-type': {
+      const recorded = recordedKeyTypes(entries, target.host, target.port).join(', ');
+      return `host key for ${target.host} is not verified: ${file} records its ${recorded} key, but the host no longer offers that type and shows ${type} ${print} instead; refusing to connect (check this key with the host's administrator, then add it to ${file} beside the recorded one)`;
+    }
+    case 'revoked':
+      return `host key for ${target.host} (${print}) is marked @revoked in ${file}`;
+    case 'changed':
+      return `HOST KEY CHANGED for ${target.host}: it now offers ${type} ${print}, which does not match the key recorded in ${file}; refusing to connect (someone may be intercepting; if the host was reinstalled, check its new key with its administrator before recording it)`;
   }
-  if (verdict === 'unknown') {
-    return `host key for ${target.host} is not known (fingerprint ${print}); check it, then run again with --accept-new-host-keys or add it to ${target.knownHostsFile}`;
-  }
-  if (verdict === 'revoked') return `host key for ${target.host} (${print}) is marked @revoked in ${target.knownHostsFile}`;
-  return `HOST KEY CHANGED for ${target.host}: it now offers ${print}, which does not match ${target.knownHostsFile}; refusing to connect (someone may be intercepting, or the host was reinstalled: remove the old line if you are sure)`;
 }
 
 function describeConnectError(err: unknown, target: ResolvedTarget): string {
@@ -113,7 +164,8 @@ class SshConnection implements Connection {
 
   constructor(
     private readonly ssh: NodeSSH,
-    private readonly sudo: boolean,
+    private readonly become: ReturnType<typeof becomeCommand>,
+    private readonly jump?: NodeSSH,
   ) {
     // A connection reset after connecting surfaces as a lost exec (code null); without a listener ssh2's 'error' would crash the process.
     ssh.connection?.on('error', () => undefined);
@@ -129,12 +181,12 @@ class SshConnection implements Connection {
   async #exec(script: string, { onStdout }: RunScriptOptions): Promise<ExecResult> {
     if (!this.ssh.isConnected()) throw new UnreachableError('connection lost');
     this.stats.execs++;
-    this.stats.bytesSent += Buffer.byteLength(script);
+    const input = this.become.input(script);
+    this.stats.bytesSent += Buffer.byteLength(input);
     // The script goes over stdin: nothing of it (secrets included) is on a command line.
-    const command = this.sudo ? 'sudo -n -- sh -s' : 'sh -s';
     const result = await this.ssh
-      .execCommand(command, {
-        stdin: script,
+      .execCommand(this.become.command, {
+        stdin: input,
         noTrim: true,
         onStdout: onStdout ? (chunk: Buffer) => onStdout(chunk.toString()) : undefined,
       })
@@ -142,22 +194,14 @@ class SshConnection implements Connection {
         throw new UnreachableError(`connection lost: ${(err as Error).message}`);
       });
     this.stats.bytesReceived += Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr);
-    if (this.sudo && result.code !== 0 && /sudo: (a password is required|a terminal is required)/.test(result.stderr)) {
-      throw new SudoError('become: sudo asks for a password; give the user passwordless sudo (NOPASSWD) or connect as root');
-    }
+    const refused = result.code !== 0 ? becomeFailure(result.stderr) : undefined;
+    if (refused) throw new BecomeError(refused);
     if (result.code === null && !this.ssh.isConnected()) throw new UnreachableError('connection lost while running a script');
     return { stdout: result.stdout, stderr: result.stderr, code: result.code };
   }
 
   async close(): Promise<void> {
     this.ssh.dispose();
-  }
-}
-
-/** sudo refused to run without a password: a failure on the host, not unreachability. */
-export class SudoError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SudoError';
+    this.jump?.dispose();
   }
 }

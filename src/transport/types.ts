@@ -1,3 +1,5 @@
+import type { BecomeOptions } from './become.js';
+
 /** What one remote script run returned. */
 export interface ExecResult {
   /** Everything the script wrote to stdout. */
@@ -36,18 +38,30 @@ export interface RunScriptOptions {
   alongside?: boolean;
 }
 
+/** A jump host to reach the target through (ProxyJump `[user@]host[:port]`, read by parseJump). */
+export interface JumpTarget {
+  /** Address or ~/.ssh/config alias. */
+  address: string;
+  /** Login user (else ~/.ssh/config, else the target's user). */
+  user?: string;
+  /** SSH port (else ~/.ssh/config, else 22). */
+  port?: number;
+}
+
 /** Where and how to connect to one host. */
-export interface ConnectTarget {
+export interface ConnectTarget extends BecomeOptions {
   /** Inventory host name, for messages. */
   name: string;
+  /** `ssh` (default) or `local`: run on the control node itself, no SSH. */
+  type?: 'ssh' | 'local';
+  /** Jump host, `[user@]host[:port]` (else ~/.ssh/config's ProxyJump for the address, if any). */
+  jump?: string;
   /** Address or ~/.ssh/config alias. */
   address: string;
   /** SSH port, when set in the inventory (else ~/.ssh/config, else 22). */
   port?: number;
   /** Remote user, when set in the inventory (else ~/.ssh/config, else the local user). */
   user?: string;
-  /** Run scripts through `sudo -n` when the user is not root. */
-  become: boolean;
   /** Private key file set in the inventory (tried before ~/.ssh/config's and the defaults). */
   privateKeyFile?: string;
   /** known_hosts file to verify against (default ~/.ssh/known_hosts). */
@@ -69,5 +83,13 @@ export class UnreachableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UnreachableError';
+  }
+}
+
+/** sudo refused to run the script (it asks for a password, or refused the one given): a failure on the host, not unreachability. */
+export class BecomeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BecomeError';
   }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAlias, LineCounter, parseDocument, visit, type Alias, type Document, type ParsedNode, type YAMLError } from 'yaml';
+import { isAlias, LineCounter, parseDocument, Schema, visit, type Alias, type Document, type ParsedNode, type ScalarTag, type YAMLError } from 'yaml';
 import { UserError, type SourcePosition } from '../errors.js';
 import { ErrorList } from './error-list.js';
 import { describeYamlError } from './yaml-errors.js';
@@ -52,13 +52,45 @@ export function readTextFile(file: string, what: string): string {
   }
 }
 
+/** Ansible's tags: `!vault` (an encrypted value, read by the inventory) and `!unsafe` (a string never templated). */
+export const VAULT_TAG = '!vault';
+const ANSIBLE_TAGS: ScalarTag[] = [
+  { tag: VAULT_TAG, resolve: (text: string) => text },
+  { tag: '!unsafe', resolve: (text: string) => text },
+];
+
+// PyYAML's YAML 1.1 (how Ansible reads its files): yes/no/on/off are booleans but y/n are not,
+// 0644 is octal, 1:20 is sexagesimal, a float needs a dot (1e3 is a string), and dates stay text.
+const PYYAML_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+const PYYAML_FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+let ansibleTags: ScalarTag[] | undefined;
+function ansibleSchemaTags(): ScalarTag[] {
+  if (ansibleTags) return ansibleTags;
+  const yaml11 = new Schema({ schema: 'yaml-1.1' }).tags as ScalarTag[];
+  const bool = yaml11.filter((t) => t.tag === 'tag:yaml.org,2002:bool');
+  const floats = yaml11.filter((t) => t.tag === 'tag:yaml.org,2002:float' && !t.format && String(t.test).includes('inf'));
+  const plainFloat: ScalarTag = {
+    ...floats[0]!,
+    test: PYYAML_FLOAT,
+    resolve: (text: string) => (/inf/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : /nan/i.test(text) ? NaN : Number(text.replace(/_/g, ''))),
+  };
+  const kept = yaml11.filter((t) => !['tag:yaml.org,2002:bool', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:timestamp'].includes(t.tag) || (t.tag === 'tag:yaml.org,2002:float' && t.format === 'TIME'));
+  const boolTag: ScalarTag = { ...bool[0]!, test: PYYAML_BOOL, resolve: (text: string) => /^(?:y|t|o[n])/i.test(text) };
+  ansibleTags = [...kept.filter((t) => !floats.includes(t)), boolTag, plainFloat, ...ANSIBLE_TAGS];
+  return ansibleTags;
+}
+
+/** How to read a file: provision's own YAML 1.2, or Ansible's (PyYAML's YAML 1.1 and its !vault and !unsafe tags). */
+export type YamlDialect = 'provision' | 'ansible';
+
 /**
  * Parses YAML text strictly: syntax errors, duplicate keys, unknown tags, dangling
  * or recursive aliases and alias bombs are all user errors at their position.
  */
-export function parseYaml(text: string, file: string): YamlSource {
+export function parseYaml(text: string, file: string, dialect: YamlDialect = 'provision'): YamlSource {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
+  const options = dialect === 'ansible' ? { version: '1.1' as const, schema: 'yaml-1.1', customTags: () => ansibleSchemaTags() } : {};
+  const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false, ...options });
   const aliasTargets = new Map<Alias, ParsedNode>();
   const source = new YamlSource(file, doc, lines, aliasTargets);
   const errors = new ErrorList();

@@ -66,7 +66,7 @@ export function report(run: CliRun): JsonReport {
 /** The `--json` document's shape. */
 export interface JsonReport {
   /** Per-host counts. */
-  hosts: Record<string, { ok: number; changed: number; failed: number; unreachable: boolean; error?: string; transport?: { execs: number } }>;
+  hosts: Record<string, { ok: number; changed: number; unknown: number; failed: number; skipped: number; unreachable: boolean; error?: string; transport?: { execs: number } }>;
   /** Per-resource results. */
-  results: Array<{ host: string; role: string; resource: string; status: string; changed: boolean; handler: boolean; diff: string }>;
+  results: Array<{ host: string; role: string; resource: string; status: string; changed: boolean; handler: boolean; changes: string[]; diff: string; reason?: string; note?: string; error?: string }>;
 }

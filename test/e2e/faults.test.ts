@@ -97,7 +97,10 @@ kill "$session" && echo "killed sshd session $session"`,
     const planFile = join(mkdtempSync(join(tmpdir(), 'provision-plan-')), 'plan.json');
     await labRun('lb-01', 'echo drift >> /etc/motd');
     expect((await provision(['plan', INV, '--limit', 'lb-01', '--out', planFile])).code).toBe(0);
-    expect(JSON.parse(readFileSync(planFile, 'utf8')).hosts['lb-01'].map((c: { resource: string }) => c.resource)).toEqual(['file /etc/motd']);
+    const saved = JSON.parse(readFileSync(planFile, 'utf8')).hosts['lb-01'] as Array<{ resource: string; status: string }>;
+    // Every resource, with what plan said of it: only the motd will change.
+    expect(saved.filter((c) => c.status !== 'ok').map((c) => c.resource)).toEqual(['file /etc/motd']);
+    expect(saved.length).toBeGreaterThan(5);
     await labRun('lb-01', 'chmod 0600 /etc/motd');
     const stale = await provision(['apply', INV, '--limit', 'lb-01', '--plan', planFile]);
     expect(stale.code).toBe(1);

@@ -107,7 +107,7 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
   it('backend_tls: the load balancer talks HTTPS to the app servers, verified against the internal CA', async () => {
     const on = await provision(['apply', INV, '--diff', '-e', '{"backend_tls": true}']);
     expect(on.code, on.stdout + on.stderr).toBe(0);
-    expect(on.stdout).toContain('+++ /etc/nginx/provision-tls/backend.key');
+    expect(on.stdout).toContain('+ absent → file /etc/nginx/provision-tls/backend.key');
     expect(on.stdout).not.toContain('PRIVATE KEY');
     const answers = new Set<string>();
     for (let i = 0; i < 6; i++) answers.add((await getSite('/')).body.trim());

@@ -7,7 +7,7 @@
 import { heredocBase64, quote } from '../../shell/quote.js';
 import { FAIL_FUNCTION, fail, lines } from '../script.js';
 import type { Change } from '../types.js';
-import type { Flavour, ServerState } from './server.js';
+import { DATA_DIR, type Flavour, type ServerState } from './server.js';
 
 /** Finds the client (mariadb, else mysql) in $provision_sql, and the server program in $provision_server; both empty when missing. */
 const FIND_PROGRAMS = lines(
@@ -45,6 +45,8 @@ export function serverProbe(body: string): string {
     FIND_PROGRAMS,
     'if [ -z "$provision_sql" ] || [ -z "$provision_server" ]; then',
     '  echo server=missing',
+    // A server installed later in the run starts with the data already there.
+    `  [ ! -d ${DATA_DIR}/mysql ] || echo datadir=yes`,
     `elif ! ${ASK_VERSION}; then`,
     '  echo server=down',
     `  printf 'reason=%s\\n' "$(printf '%s\\n' "$provision_version" | head -n 1)"`,

@@ -1,4 +1,5 @@
 /** The server as a probe sees it: installed and running or not, and which flavour. */
+import type { Lookahead, Prediction } from '../lookahead.js';
 import type { Fields } from '../probe-output.js';
 
 /** MariaDB, or Oracle MySQL 8. */
@@ -6,7 +7,7 @@ export type Flavour = 'mariadb' | 'mysql';
 
 /** What the probe found about the server itself. */
 export type ServerState =
-  | { status: 'missing' }
+  | { status: 'missing'; dataDir?: boolean }
   | { status: 'down'; reason: string }
   | { status: 'up'; version: string; flavour: Flavour; unsupported?: string };
 
@@ -38,11 +39,28 @@ export function parseServer(fields: Fields): ServerState {
     return unsupported === undefined ? { status, version, flavour: flavourOf(version) } : { status, version, flavour: flavourOf(version), unsupported };
   }
   if (status === 'down') return { status, reason: fields.get('reason') ?? '' };
-  return { status: 'missing' };
+  return fields.get('datadir') === 'yes' ? { status: 'missing', dataDir: true } : { status: 'missing' };
 }
 
 /** "server not installed yet" / "server not running (reason)": why the current state is unknown. */
 export function describeServer(server: Exclude<ServerState, { status: 'up' }>): string {
   if (server.status === 'missing') return 'server not installed yet';
   return server.reason === '' ? 'server not running' : `server not running: ${server.reason}`;
+}
+
+/** Where the server's data lives: a server installed onto one that has data starts with that data. */
+export const DATA_DIR = '/var/lib/mysql';
+
+/**
+ * How earlier changes of the run affect a MySQL resource: a server they install
+ * starts with no databases and no accounts but its own, so the decision made
+ * for a missing server holds, unless a data directory is already there.
+ */
+export function predictServer<C extends { server: ServerState }>(current: C, ahead: Lookahead): Prediction<C> | undefined {
+  if (current.server.status !== 'missing') return undefined;
+  const installed = ['mariadbd', 'mysqld'].map((p) => ahead.path(`/usr/sbin/${p}`)).find((o) => o !== undefined && o.kind !== 'absent');
+  if (!installed) return undefined;
+  if (installed.kind === 'unknown') return { unknown: `${installed.by} may install a server: ${installed.why}` };
+  if (current.server.dataDir) return { unknown: `${installed.by} installs the server, which starts with the data already in ${DATA_DIR}` };
+  return { current, because: `${installed.by} installs the server; a new one has no databases and no accounts but its own` };
 }

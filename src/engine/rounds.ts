@@ -1,0 +1,83 @@
+/**
+ * How apply orders a host's work, decided once for apply and for plan (which
+ * must decide each resource against the host as apply will find it). Pure.
+ *
+ * A round is one probe and one apply call. A change whose type has side
+ * effects on what follows (a package install) ends the round: everything of
+ * its type is applied with it (one apt-get call), and what follows is probed
+ * again in the next round. Changes that need control-node work (an ACME
+ * order) run last, after the other changes and their handlers.
+ */
+import type { PlannedResource } from '../roles/plan.js';
+import type { Change } from '../resources/types.js';
+
+/** A planned resource with its probed state and the changes it needs. */
+export interface Assessed {
+  /** The resource. */
+  planned: PlannedResource;
+  /** Its state (probed; in check mode, as an earlier change of the run leaves it). */
+  current: unknown;
+  /** What apply does to it (in check mode, for an unknown one: what it does in each case). */
+  changes: Change[];
+  /** A handler. */
+  handler: boolean;
+  /** Check mode: why its decision is not known before apply (an earlier change of the run decides it). */
+  unknown?: string;
+  /** Check mode: the earlier change of the run its decision was made against. */
+  because?: string;
+}
+
+/** A round: what one probe decides and one apply call carries out now, and what waits for the next probe. */
+export interface Round {
+  /** Decided by this round's probe and applied by its call, in the order of its steps. */
+  now: Assessed[];
+  /** Probed again in the next round (empty when this is the last). */
+  later: PlannedResource[];
+  /** This round ends with a change whose side effects the next probe must see. */
+  cut: boolean;
+}
+
+/** Splits a round's assessed resources at the first change with side effects on what follows. */
+export function splitRound(resources: readonly Assessed[]): Round {
+  const barrier = resources.findIndex((a) => a.changes.length > 0 && a.planned.type.reprobeAfter);
+  const barrierType = resources[barrier]?.planned.type;
+  const cut = barrierType !== undefined && resources.slice(barrier + 1).some((a) => a.planned.type !== barrierType);
+  if (!cut) return { now: [...resources], later: [], cut: false };
+  // Resources of the barrier's type are applied together (one apt-get call), wherever they are declared.
+  const now = resources.filter((a, i) => i <= barrier || a.planned.type === barrierType);
+  return { now, later: resources.filter((a) => !now.includes(a)).map((a) => a.planned), cut: true };
+}
+
+/**
+ * The steps of an apply call, in order: resources of a type with applyMany
+ * (packages) in one step at the first one's place, every other resource in
+ * its own. Handlers are never grouped.
+ */
+export function steps(pending: readonly Assessed[]): Assessed[][] {
+  const out: Assessed[][] = [];
+  const grouped = new Map<string, Assessed[]>();
+  for (const a of pending) {
+    const type = a.planned.type;
+    if (!type.applyMany || a.handler) {
+      out.push([a]);
+      continue;
+    }
+    const group = grouped.get(type.name);
+    if (group) group.push(a);
+    else {
+      grouped.set(type.name, [a]);
+      out.push(grouped.get(type.name)!);
+    }
+  }
+  return out;
+}
+
+/** Changes that need control-node work first (prepare): apply runs them after everything else. */
+export function isLate(a: Assessed): boolean {
+  return a.planned.type.prepare !== undefined;
+}
+
+/** What a handler's result says when it runs a second time in one run (after a late change). */
+export function againAfter(labels: readonly string[]): Change {
+  return { summary: `runs again after ${labels.join(', ')}` };
+}

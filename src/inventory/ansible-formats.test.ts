@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorList } from '../yaml/error-list.js';
+import { UserError } from '../errors.js';
+import { expandHostPattern } from './host-pattern.js';
+import { readIniInventory } from './ini-inventory.js';
+import { GroupTree } from './model.js';
+import { pythonLiteral } from './python-literal.js';
+import { proxyFromSshArgs } from './ssh-args.js';
+import { loadInventory } from './load.js';
+import { tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
+
+describe('host patterns (Ansible ranges and ports)', () => {
+  it.each([
+    ['web[01:03]', ['web01', 'web02', 'web03'], undefined],
+    ['web[1:9:4].x', ['web1.x', 'web5.x', 'web9.x'], undefined],
+    ['db-[a:c]', ['db-a', 'db-b', 'db-c'], undefined],
+    ['r[0:1]-[a:b]', ['r0-a', 'r0-b', 'r1-a', 'r1-b'], undefined],
+    ['host:2222', ['host'], 2222],
+    ['[fe80::1]:22', ['fe80::1'], 22],
+    ['10.0.0.[1:2]:2200', ['10.0.0.1', '10.0.0.2'], 2200],
+  ])('%s', (pattern, names, port) => {
+    expect(expandHostPattern(pattern)).toEqual(port === undefined ? { names } : { names, port });
+  });
+
+  it.each([['web[01:3]', /equal-length/], ['web[1:3:0]', /step must be a positive/], ['db-[c:a]', /begin <= end/], ['web[a:]', /end value/]])('refuses %s', (pattern, message) => {
+    expect(() => expandHostPattern(pattern)).toThrow(message);
+  });
+});
+
+describe('Python literals (INI values)', () => {
+  it.each([
+    ['22', 22], ['-1.5', -1.5], ['True', true], ['None', null], ["'a b'", 'a b'], ['"x\\ty"', 'x\ty'], ['[1, "a", (2, 3)]', [1, 'a', [2, 3]]],
+    ["{'k': [1]}", { k: [1] }], ['0x1F', 31], ['1_000', 1000], ['1 # comment', 1], ["'a' 'b'", 'ab'],
+  ])('%s is a literal', (text, value) => {
+    expect(pythonLiteral(text)).toEqual({ value });
+  });
+
+  it.each(['yes', '0644', 'a b', '{a:1}', 'hello # c', '1j', '[1, 2'])('%s stays text', (text) => {
+    expect(pythonLiteral(text)).toBeUndefined();
+  });
+});
+
+describe('INI inventories', () => {
+  const read = (text: string) => {
+    const tree = new GroupTree();
+    const errors = new ErrorList();
+    readIniInventory(text, 'hosts', tree, '/inv', errors);
+    try {
+      errors.throwIfAny();
+    } catch (err) {
+      return { tree, error: (err as UserError).format() };
+    }
+    return { tree, error: undefined };
+  };
+
+  it.each([
+    ['[web]\nh1 x', 'hosts:2:4: expected key=value host variables after the host name, got a word without \'=\''],
+    ['[web]\nh\n[web:vars]\npassword', "hosts:4:1: expected key=value in [web:vars], got a line without '='"],
+    ['[web:nope]\n', 'hosts:1:1: section [web:nope] has an unknown type: expected [web], [web:vars] or [web:children]'],
+    ['[x:vars]\na=1\n', 'hosts:1:1: section [x:vars] is for a group that is not defined: expected a [x] section, or x under some [group:children]'],
+    ['[p:children]\nmissing\n', "hosts:2:1: section [p:children] includes the group 'missing', which is not defined: expected a [missing] or [missing:children] section"],
+    ['[web]\nh1 pw="unclosed s3cret', 'hosts:2:7: no closing quotation in this host line'],
+  ])('reports %j without showing its values', (text, message) => {
+    expect(read(text).error).toBe(message);
+  });
+
+  it('reads hosts, vars, children declared after use, and ungrouped hosts', () => {
+    const { tree, error } = read('top1\n[p:children]\nc\n[c]\nh[1:2] a=1\n[c:vars]\nb = two words\n');
+    expect(error).toBeUndefined();
+    expect(tree.groups.get('p')!.children.map((c) => c.name)).toEqual(['c']);
+    expect(tree.groups.get('c')!.hosts).toEqual(['h1', 'h2']);
+    expect(tree.groups.get('ungrouped')!.hosts).toEqual(['top1']);
+    expect(tree.groups.get('c')!.vars.get('b')!.value).toBe('two words');
+  });
+});
+
+describe('files that are neither YAML nor INI', () => {
+  it('say so, with the first problem of each reading and no value of the file', () => {
+    const file = tempFile('web:\n  hosts: [\n[broken\npassword=hunter2-secret x\n', 'hosts');
+    const message = userErrorOf(() => loadInventory(file)).format();
+    expect(message).toMatch(/^inventory '.*hosts' is neither valid YAML nor INI: read as YAML, line \d+:\d+: .*; read as INI, line \d+:\d+: /);
+    expect(message).not.toContain('hunter2');
+  });
+});
+
+describe('ansible_ssh_common_args', () => {
+  it.each([
+    ['-o ProxyJump=jump@bastion:2222', { jump: 'jump@bastion:2222' }],
+    ['-J bastion -o StrictHostKeyChecking=no', { jump: 'bastion' }],
+    ['-o ProxyCommand="ssh -W %h:%p -q -p 2200 admin@gw.example"', { jump: 'admin@gw.example:2200' }],
+    ['-o ServerAliveInterval=30', {}],
+  ])('%s', (args, expected) => {
+    expect(proxyFromSshArgs(args)).toEqual(expected);
+  });
+
+  it('refuses what it cannot follow', () => {
+    expect(proxyFromSshArgs('-o ProxyCommand="nc -X 5 -x proxy:1080 %h %p"')).toHaveProperty('problem');
+    expect(proxyFromSshArgs('-J a,b')).toHaveProperty('problem');
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * What `ansible-inventory` prints (lib/ansible/cli/inventory.py): `--list`
+ * (groups with hosts and children, `_meta.hostvars` with each host's merged
+ * variables under the names as written), `--graph` and `--host`. Values are
+ * not read: a vaulted value prints as `{"__ansible_vault": ...}`, a template as
+ * written. Pure.
+ */
+import { UserError } from '../errors.js';
+import { Secret } from '../secrets.js';
+import { DeferredValue } from './deferred.js';
+import type { GroupDef } from './model.js';
+import { ALL } from './names.js';
+import type { Inventory } from './types.js';
+
+/** `ansible-inventory --list`, as JSON text (sorted keys, four-space indent). */
+export function inventoryList(inventory: Inventory): string {
+  const result: Record<string, unknown> = {};
+  const seen = new Set<string>();
+  const format = (group: GroupDef): void => {
+    const entry: Record<string, unknown> = {};
+    if (group.name !== ALL && group.hosts.length > 0) entry.hosts = [...group.hosts];
+    if (group.children.length > 0) entry.children = group.children.map((c) => c.name);
+    if (Object.keys(entry).length > 0) result[group.name] = entry;
+    for (const child of group.children) {
+      if (seen.has(child.name)) continue;
+      seen.add(child.name);
+      format(inventory.tree.groups.get(child.name)!);
+    }
+  };
+  format(inventory.tree.groups.get(ALL)!);
+  const hostvars: Record<string, unknown> = {};
+  for (const host of inventory.hosts) {
+    const vars = host.ansibleVars ?? {};
+    if (Object.keys(vars).length > 0) hostvars[host.name] = vars;
+  }
+  result._meta = { hostvars };
+  return ansibleJson(result);
+}
+
+/** `ansible-inventory --host NAME`: the host's variables as JSON text. */
+export function inventoryHost(inventory: Inventory, name: string): string {
+  const host = inventory.hosts.find((h) => h.name === name);
+  if (!host) throw new UserError(`--host ${name}: no such host in the inventory`);
+  return ansibleJson(host.ansibleVars ?? {});
+}
+
+/** `ansible-inventory --graph [GROUP]`: the group tree as text. */
+export function inventoryGraph(inventory: Inventory, groupName = ALL): string {
+  const start = inventory.tree.groups.get(groupName);
+  if (!start) throw new UserError(`--graph ${groupName}: no such group in the inventory (expected a group name)`);
+  const lines: string[] = [];
+  const name = (text: string, depth: number): string => (depth > 0 ? `${'  |'.repeat(depth)}--${text}` : text);
+  const visit = (group: GroupDef, depth: number): void => {
+    lines.push(name(`@${group.name}:`, depth));
+    for (const child of group.children) visit(inventory.tree.groups.get(child.name)!, depth + 1);
+    if (group.name !== ALL) for (const host of group.hosts) lines.push(name(host, depth + 1));
+  };
+  visit(start, 0);
+  return lines.join('\n');
+}
+
+/** JSON as Python's json.dumps(sort_keys=True, indent=4) writes it, with values as ansible-inventory shows them. */
+function ansibleJson(value: unknown): string {
+  return JSON.stringify(shown(value), null, 4);
+}
+
+function shown(value: unknown): unknown {
+  if (value instanceof DeferredValue) return shown(value.toAnsible());
+  if (value instanceof Secret) return value.toJSON();
+  if (Array.isArray(value)) return value.map(shown);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, shown((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,113 @@
+import { UserError, type SourcePosition } from '../errors.js';
+import { MASK, Secret, secretProblem } from '../secrets.js';
+import type { VaultKeyring } from '../vault/passwords.js';
+import { SECRET_KEY, type SecretResult } from './secret-ref.js';
+
+/**
+ * A value that is read only when something uses it: a secret from the
+ * environment or a vault-encrypted value. Until then a missing environment
+ * variable or vault password is no error (as in Ansible, an unused value is
+ * never looked at); when used, it fails at the file:line that holds it.
+ */
+export abstract class DeferredValue {
+  #resolved: { value: Secret } | undefined;
+
+  constructor(
+    /** Dotted path of the value, for messages. */
+    readonly path: string,
+    /** Where the value is written. */
+    readonly position: SourcePosition | undefined,
+  ) {}
+
+  /** The value (a Secret); a UserError at the value when it cannot be had. */
+  resolve(): Secret {
+    this.#resolved ??= { value: this.read() };
+    return this.#resolved.value;
+  }
+
+  protected abstract read(): Secret;
+
+  /** How `ansible-inventory --list` prints the value. */
+  abstract toAnsible(): unknown;
+
+  protected fail(problem: string): never {
+    throw new UserError(`${this.path}: ${problem}`, this.position);
+  }
+
+  /** Never serialised as its content, whatever it holds. */
+  toJSON(): string {
+    return MASK;
+  }
+}
+
+/** `{ secret: ... }`: a secret from its source (the environment, a SOPS file), read by `reader` (secret-ref.ts) when used. */
+export class SecretRefValue extends DeferredValue {
+  constructor(
+    private readonly spec: unknown,
+    private readonly reader: () => SecretResult,
+    path: string,
+    position: SourcePosition | undefined,
+  ) {
+    super(path, position);
+  }
+
+  protected read(): Secret {
+    const result = this.reader();
+    if ('secret' in result) return result.secret;
+    if ('pending' in result) return this.fail('SOPS secrets are not read here: load the inventory with loadInventoryWithSecrets');
+    if (result.aboutFile) throw new UserError(result.problem, result.at ?? this.position);
+    throw new UserError(`${this.path}: ${result.problem}`, result.at ?? this.position);
+  }
+
+  toAnsible(): unknown {
+    return { [SECRET_KEY]: this.spec };
+  }
+}
+
+/** A `!vault` value: decrypted with the run's vault passwords, as a Secret. */
+export class VaultValue extends DeferredValue {
+  constructor(
+    /** The vault text as written ($ANSIBLE_VAULT;...). */
+    readonly text: string,
+    private readonly keyring: VaultKeyring,
+    path: string,
+    position: SourcePosition | undefined,
+  ) {
+    super(path, position);
+  }
+
+  protected read(): Secret {
+    const result = this.keyring.decrypt(this.text);
+    if ('problem' in result) return this.fail(result.problem);
+    const plaintext = result.plaintext.toString('utf8');
+    const problem = secretProblem(plaintext);
+    if (problem !== undefined) return this.fail(problem);
+    return new Secret(plaintext);
+  }
+
+  toAnsible(): unknown {
+    return { __ansible_vault: this.text };
+  }
+}
+
+/** `value` with every deferred value inside it read (lists and mappings included). */
+export function resolveDeferred(value: unknown): unknown {
+  if (value instanceof DeferredValue) return value.resolve();
+  if (Array.isArray(value)) return value.some(holdsDeferred) ? value.map(resolveDeferred) : value;
+  if (isPlainObject(value) && holdsDeferred(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveDeferred(v)]));
+  return value;
+}
+
+/** Whether a value is or holds a deferred value. */
+export function holdsDeferred(value: unknown): boolean {
+  if (value instanceof DeferredValue) return true;
+  if (Array.isArray(value)) return value.some(holdsDeferred);
+  if (isPlainObject(value)) return Object.values(value).some(holdsDeferred);
+  return false;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

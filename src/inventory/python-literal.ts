@@ -1,0 +1,217 @@
+/**
+ * Python's ast.literal_eval for the values of INI inventories: Ansible reads
+ * `port=22` as the integer 22, `flag=True` as a boolean, `x=[1, 2]` as a list,
+ * and keeps anything that is not a Python literal (`yes`, `0644`, `a b`) as the
+ * string written. Pure.
+ */
+
+/** The value of `text` as a Python literal, or undefined when it is not one. */
+export function pythonLiteral(text: string): { value: unknown } | undefined {
+  const parser = new Parser(text);
+  try {
+    parser.skipSpace();
+    const value = parser.expression();
+    parser.skipSpace();
+    return parser.atEnd() ? { value } : undefined;
+  } catch (err) {
+    if (err instanceof NotLiteral) return undefined;
+    throw err;
+  }
+}
+
+class NotLiteral extends Error {}
+
+const NUMBER = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?)/;
+const STRING_START = /^([rRbBuU]|[rR][bB]|[bB][rR])?('''|"""|'|")/;
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '' };
+
+class Parser {
+  private at = 0;
+  constructor(private readonly text: string) {}
+
+  atEnd(): boolean {
+    return this.at >= this.text.length;
+  }
+
+  skipSpace(): void {
+    for (;;) {
+      const rest = this.text.slice(this.at);
+      const space = /^[ \t\f\r\n]+/.exec(rest)?.[0].length ?? 0;
+      this.at += space;
+      if (this.text[this.at] === '#') {
+        const end = this.text.indexOf('\n', this.at);
+        this.at = end < 0 ? this.text.length : end;
+      } else if (space === 0) return;
+    }
+  }
+
+  private fail(): never {
+    throw new NotLiteral();
+  }
+
+  private eat(token: string): boolean {
+    this.skipSpace();
+    if (!this.text.startsWith(token, this.at)) return false;
+    this.at += token.length;
+    return true;
+  }
+
+  expression(): unknown {
+    this.skipSpace();
+    const rest = this.text.slice(this.at);
+    const sign = /^[+-]/.exec(rest)?.[0];
+    if (sign) {
+      this.at++;
+      const value = this.expression();
+      if (typeof value !== 'number' || typeof value === 'boolean') this.fail();
+      return sign === '-' ? -value : value;
+    }
+    if (rest.startsWith('[')) return this.sequence('[', ']');
+    if (rest.startsWith('(')) return this.tuple();
+    if (rest.startsWith('{')) return this.mapping();
+    if (STRING_START.test(rest)) return this.strings();
+    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest)?.[0];
+    if (word !== undefined) {
+      this.at += word.length;
+      if (word === 'True') return true;
+      if (word === 'False') return false;
+      if (word === 'None') return null;
+      this.fail();
+    }
+    const number = NUMBER.exec(rest)?.[0];
+    if (number === undefined) this.fail();
+    this.at += number.length;
+    if (/^[jJ]/.test(this.text.slice(this.at))) this.fail(); // complex numbers have no JSON form
+    return numberValue(number.replace(/_/g, ''));
+  }
+
+  private sequence(open: string, close: string): unknown[] {
+    this.eat(open);
+    const items: unknown[] = [];
+    while (!this.eat(close)) {
+      items.push(this.expression());
+      if (!this.eat(',')) {
+        if (!this.eat(close)) this.fail();
+        break;
+      }
+    }
+    return items;
+  }
+
+  /** `(x)` is x itself; `(x,)` and `(x, y)` are tuples, which JSON shows as lists. */
+  private tuple(): unknown {
+    this.eat('(');
+    if (this.eat(')')) return [];
+    const first = this.expression();
+    if (this.eat(')')) return first;
+    if (!this.eat(',')) this.fail();
+    const items = [first];
+    while (!this.eat(')')) {
+      items.push(this.expression());
+      if (!this.eat(',')) {
+        if (!this.eat(')')) this.fail();
+        break;
+      }
+    }
+    return items;
+  }
+
+  private mapping(): unknown {
+    this.eat('{');
+    const entries: [string, unknown][] = [];
+    const setItems: unknown[] = [];
+    while (!this.eat('}')) {
+      const key = this.expression();
+      if (this.eat(':')) {
+        if (key !== null && typeof key === 'object') this.fail();
+        entries.push([pythonKey(key), this.expression()]);
+      } else {
+        setItems.push(key);
+      }
+      if (!this.eat(',')) {
+        if (!this.eat('}')) this.fail();
+        break;
+      }
+    }
+    if (entries.length > 0 && setItems.length > 0) this.fail();
+    // A set has no JSON form; a dict becomes an object whose keys are its keys as text.
+    if (setItems.length > 0) this.fail();
+    return Object.fromEntries(entries);
+  }
+
+  /** One string literal or several side by side (Python joins them). */
+  private strings(): string {
+    let value = '';
+    do {
+      value += this.string();
+      this.skipSpace();
+    } while (STRING_START.test(this.text.slice(this.at)));
+    return value;
+  }
+
+  private string(): string {
+    const start = STRING_START.exec(this.text.slice(this.at))!;
+    const prefix = (start[1] ?? '').toLowerCase();
+    const quote = start[2]!;
+    this.at += start[0].length;
+    const raw = prefix.includes('r');
+    let value = '';
+    for (;;) {
+      if (this.atEnd()) this.fail();
+      if (this.text.startsWith(quote, this.at)) {
+        this.at += quote.length;
+        return value;
+      }
+      const ch = this.text[this.at]!;
+      if (ch === '\n' && quote.length === 1) this.fail();
+      if (ch === '\\') {
+        const next = this.text[this.at + 1];
+        if (next === undefined) this.fail();
+        if (raw) {
+          value += ch + next;
+          this.at += 2;
+          continue;
+        }
+        this.at += 2;
+        value += this.escape(next);
+        continue;
+      }
+      value += ch;
+      this.at++;
+    }
+  }
+
+  private escape(ch: string): string {
+    if (ch in ESCAPES) return ESCAPES[ch]!;
+    const hex = ch === 'x' ? 2 : ch === 'u' ? 4 : ch === 'U' ? 8 : 0;
+    if (hex > 0) {
+      const digits = this.text.slice(this.at, this.at + hex);
+      if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) this.fail();
+      this.at += hex;
+      return String.fromCodePoint(parseInt(digits, 16));
+    }
+    if (/[0-7]/.test(ch)) {
+      const digits = ch + (/^[0-7]{0,2}/.exec(this.text.slice(this.at))?.[0] ?? '');
+      this.at += digits.length - 1;
+      return String.fromCodePoint(parseInt(digits, 8));
+    }
+    return `\\${ch}`;
+  }
+}
+
+function numberValue(text: string): number {
+  if (/^0[xX]/.test(text)) return parseInt(text.slice(2), 16);
+  if (/^0[oO]/.test(text)) return parseInt(text.slice(2), 8);
+  if (/^0[bB]/.test(text)) return parseInt(text.slice(2), 2);
+  // Python 3 has no leading-zero integers: 0644 is not a literal (the string stays).
+  if (/^0[0-9]+$/.test(text) && !/^0+$/.test(text)) throw new NotLiteral();
+  return Number(text);
+}
+
+/** A Python dict key as JSON writes it. */
+function pythonKey(key: unknown): string {
+  if (key === true) return 'true';
+  if (key === false) return 'false';
+  if (key === null) return 'null';
+  return String(key);
+}

@@ -1,0 +1,204 @@
+import { isMap, isScalar, isSeq, type Pair } from 'yaml';
+import type { SourcePosition } from '../errors.js';
+import { closest, editDistance } from '../suggest.js';
+import { expandHostPattern, HostPatternError } from './host-pattern.js';
+import type { GroupDef, GroupTree, WrittenVars } from './model.js';
+import { describeNode, isEmptyNode, keyOf, mappingPairs, valueOf, type ReadContext } from './node-values.js';
+import { ALL, GROUP_KEYS, isRoleName, nameProblem } from './names.js';
+
+const EXPECTED_GROUP_KEYS = `${GROUP_KEYS.slice(0, -1).join(', ')} or ${GROUP_KEYS.at(-1)}`;
+
+/**
+ * Reads a YAML inventory document into `tree`, as Ansible's yaml inventory
+ * plugin does: every top-level key is a group (`all` among them) with `hosts`,
+ * `children` and `vars` (and provision's `roles`); host keys are patterns with
+ * ranges and ports. Every problem is reported to ctx.errors and reading goes
+ * on, so the user sees all of them at once.
+ */
+export function readYamlInventory(ctx: ReadContext, tree: GroupTree, baseDir: string): void {
+  new YamlInventoryReader(ctx, tree, baseDir).readRoot();
+}
+
+class YamlInventoryReader {
+  constructor(
+    private readonly ctx: ReadContext,
+    readonly tree: GroupTree,
+    private readonly baseDir: string,
+  ) {}
+
+  readRoot(): void {
+    const { source, errors } = this.ctx;
+    const start = source.positionAt(0);
+    const root = source.resolve(source.doc.contents);
+    const expected = `expected a mapping of groups, such as '${ALL}:' with hosts, children and vars`;
+    if (isEmptyNode(root)) return errors.add(`the inventory is empty: ${expected}`, start);
+    if (!isMap(root)) return errors.add(`top level: ${expected}, got ${describeNode(root)}`, source.positionOf(root, start));
+    for (const pair of root.items) {
+      const key = keyOf(pair, 'top level', start, this.ctx);
+      const at = source.positionOf(pair.key, start);
+      if (key === undefined) continue;
+      if (key === 'plugin') {
+        errors.add(`plugin: this is the configuration of an Ansible inventory plugin, which provision does not run: expected a static inventory (hosts and groups)`, at);
+      } else if (key !== ALL && key.toLowerCase() !== ALL && editDistance(key.toLowerCase(), ALL) <= 1) {
+        // A group named one letter away from 'all' is a typo far more often than a real group.
+        errors.add(`${key}: unknown top-level group: did you mean '${ALL}'? (rename the group if it is meant)`, at);
+      } else {
+        this.readGroup(key, pair.value, key, at);
+      }
+    }
+  }
+
+  private readGroup(name: string, node: unknown, path: string, at: SourcePosition): void {
+    const problem = nameProblem(name);
+    if (problem) return this.ctx.errors.add(`${path}: invalid group name: ${problem}`, at);
+    const group = this.tree.group(name);
+    const value = this.ctx.source.resolve(node);
+    if (isEmptyNode(value)) return;
+    if (!isMap(value)) {
+      const expected = `expected a group (a mapping with ${EXPECTED_GROUP_KEYS})`;
+      return this.ctx.errors.add(`${path}: ${expected}, got ${describeNode(value)}`, this.ctx.source.positionOf(value, at));
+    }
+    for (const pair of value.items) {
+      const key = keyOf(pair, path, at, this.ctx);
+      if (key === undefined) continue;
+      const keyAt = this.ctx.source.positionOf(pair.key, at);
+      const keyPath = `${path}.${key}`;
+      switch (key) {
+        case 'hosts':
+          this.readHosts(group, pair.value, keyPath, keyAt);
+          break;
+        case 'children':
+          this.readChildren(group, pair.value, keyPath, keyAt);
+          break;
+        case 'vars':
+          this.readVars(group.vars, pair.value, keyPath, keyAt);
+          break;
+        case 'roles':
+          this.readRoles(group, pair.value, keyPath, keyAt);
+          break;
+        default: {
+          const meant = closest(key, GROUP_KEYS);
+          const hint = meant ? `did you mean '${meant}'?` : "put hosts under 'hosts:' and variables under 'vars:'";
+          this.ctx.errors.add(`${keyPath}: unknown group key: expected ${EXPECTED_GROUP_KEYS} (${hint})`, keyAt);
+        }
+      }
+    }
+  }
+
+  private readHosts(group: GroupDef, node: unknown, path: string, at: SourcePosition): void {
+    for (const { name: pattern, pair, keyAt } of this.namedEntries(node, path, at, 'host', 'a mapping from host names to host variables', true)) {
+      const hostPath = `${path}.${pattern}`;
+      let expanded;
+      try {
+        expanded = expandHostPattern(pattern);
+      } catch (err) {
+        if (!(err instanceof HostPatternError)) throw err;
+        this.ctx.errors.add(`${hostPath}: ${err.message}`, keyAt);
+        continue;
+      }
+      const value = this.ctx.source.resolve(pair.value);
+      const hasVars = !isEmptyNode(value);
+      if (hasVars && !isMap(value)) {
+        const expected = 'expected host variables (a mapping) or nothing';
+        this.ctx.errors.add(`${hostPath}: ${expected}, got ${describeNode(value)}`, this.ctx.source.positionOf(value, keyAt));
+        continue;
+      }
+      for (const name of expanded.names) {
+        const problem = nameProblem(name);
+        if (problem) {
+          this.ctx.errors.add(`${hostPath}: invalid host name: ${problem}`, keyAt);
+          continue;
+        }
+        const isNew = !this.tree.hosts.has(name);
+        const host = this.tree.host(name, hostPath, keyAt, group.name);
+        if (isNew && expanded.port !== undefined) {
+          host.vars.set('ansible_port', { name: 'ansible_port', value: expanded.port, site: this.site(`${hostPath}.ansible_port`, keyAt, keyAt) });
+        }
+        if (hasVars) this.readVars(host.vars, value, hostPath, keyAt);
+      }
+    }
+  }
+
+  private readChildren(group: GroupDef, node: unknown, path: string, at: SourcePosition): void {
+    for (const { name, pair, keyAt } of this.namedEntries(node, path, at, 'group', 'a mapping from group names to groups')) {
+      const childPath = `${path}.${name}`;
+      this.readGroup(name, pair.value, childPath, keyAt);
+      this.tree.addChild(group.name, { name, path: childPath, position: keyAt });
+    }
+  }
+
+  /**
+   * The entries of a `hosts` or `children` mapping whose keys are usable names;
+   * reports a value that is not a mapping and every bad name.
+   */
+  private namedEntries(node: unknown, path: string, at: SourcePosition, kind: 'host' | 'group', expected: string, patterns = false) {
+    const { source, errors } = this.ctx;
+    const value = source.resolve(node);
+    const entries: { name: string; pair: Pair; keyAt: SourcePosition }[] = [];
+    if (isEmptyNode(value)) return entries;
+    if (!isMap(value)) {
+      errors.add(`${path}: expected ${expected}, got ${describeNode(value)}`, source.positionOf(value, at));
+      return entries;
+    }
+    for (const pair of value.items) {
+      const name = keyOf(pair, path, at, this.ctx);
+      if (name === undefined) continue;
+      const keyAt = source.positionOf(pair.key, at);
+      const problem = (GROUP_KEYS as readonly string[]).includes(name)
+        ? `'${name}' is a group key, not a ${kind} name: expected it one level up (check the indentation)`
+        : patterns
+          ? undefined
+          : nameProblem(name);
+      if (problem) errors.add(`${path}.${name}: invalid ${kind} name: ${problem}`, keyAt);
+      else entries.push({ name, pair, keyAt });
+    }
+    return entries;
+  }
+
+  /** Reads a mapping of variables into `into` (a later definition of a name replaces an earlier one). */
+  private readVars(into: WrittenVars, node: unknown, path: string, at: SourcePosition): void {
+    readVarsMapping(this.ctx, into, node, path, at, this.baseDir);
+  }
+
+  private site(path: string, keyPosition: SourcePosition, valuePosition: SourcePosition) {
+    return { path, keyPosition, valuePosition, baseDir: this.baseDir, fromCommandLine: false };
+  }
+
+  private readRoles(group: GroupDef, node: unknown, path: string, at: SourcePosition): void {
+    const { source, errors } = this.ctx;
+    const value = source.resolve(node);
+    if (isEmptyNode(value)) return;
+    if (!isSeq(value)) {
+      return errors.add(`${path}: expected a list of role names, got ${describeNode(value)}`, source.positionOf(value, at));
+    }
+    value.items.forEach((item, i) => {
+      const role = source.resolve(item);
+      const position = source.positionOf(role, at);
+      if (!isScalar(role) || typeof role.value !== 'string' || !isRoleName(role.value)) {
+        errors.add(`${path}[${i}]: expected a role name (letters, digits, _ . -), got ${describeNode(role)}`, position);
+      } else if (!group.roles.some((r) => r.name === role.value)) {
+        group.roles.push({ name: role.value, position });
+      }
+    });
+  }
+}
+
+/** Reads a YAML mapping of variables (a group's `vars`, a host's entry, a vars file) into `into`, names as written. */
+export function readVarsMapping(ctx: ReadContext, into: WrittenVars, node: unknown, path: string, at: SourcePosition, baseDir: string): void {
+  const { source, errors } = ctx;
+  const value = source.resolve(node);
+  if (isEmptyNode(value)) return;
+  if (!isMap(value)) {
+    errors.add(`${path}: expected a mapping of variables, got ${describeNode(value)}`, source.positionOf(value, at));
+    return;
+  }
+  for (const pair of mappingPairs(value, ctx)) {
+    const name = keyOf(pair, path, at, ctx);
+    if (name === undefined) continue;
+    const keyPosition = source.positionOf(pair.key, at);
+    const valuePosition = source.positionOf(source.resolve(pair.value), keyPosition);
+    const varPath = path === '' ? name : `${path}.${name}`;
+    const site = { path: varPath, keyPosition, valuePosition, baseDir, fromCommandLine: false };
+    into.set(name, { name, value: valueOf(pair.value, varPath, keyPosition, ctx), site });
+  }
+}

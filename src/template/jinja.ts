@@ -1,0 +1,521 @@
+/**
+ * The subset of Jinja2 that Ansible inventories commonly use in variables:
+ * `{{ expression }}` with variables, attribute and index access (`a.b`,
+ * `a['b']`, `hostvars[inventory_hostname]`), literals, `~` and `+`,
+ * comparisons, `and`/`or`/`not`, `x if c else y`, `is defined`, and the
+ * filters below. Anything else (statements `{% %}`, function calls, other
+ * filters) fails with a message naming it, e.g. "Jinja2 filter X is not
+ * supported". Pure: variables come from `lookup`.
+ */
+import { Secret, secretProblem } from '../secrets.js';
+
+/** A template that uses Jinja2 this subset does not cover, or a variable that is not defined. */
+export class JinjaError extends Error {}
+
+/** Looks a variable up by name; `undefined` when it is not defined. */
+export type Lookup = (name: string) => unknown;
+
+/** The marker of an undefined value while evaluating (so `default` can replace it). */
+const UNDEFINED = Symbol('undefined');
+type Value = unknown;
+
+const JINJA_ONLY = /\{%|\{#|\{\{[^}]*(?:\||\[|~|\(|'|\bif\b|\bis\b|\bnot\b|\band\b|\bor\b|==|!=|\+)/;
+
+/** Whether text uses Jinja2 syntax beyond a plain `{{ name }}` (which Handlebars reads the same way). */
+export function isJinja(text: string): boolean {
+  return JINJA_ONLY.test(text);
+}
+
+/**
+ * Renders a template string. A string that is exactly one `{{ expression }}`
+ * keeps the expression's own type (a list stays a list, as in Ansible); text
+ * that holds a Secret's value becomes a Secret.
+ */
+export function renderJinja(text: string, lookup: Lookup): Value {
+  if (/\{%/.test(text)) throw new JinjaError(`Jinja2 statements ({% ... %}) are not supported: expected only {{ expressions }}`);
+  const source = text.replace(/\{#[\s\S]*?#\}/g, '');
+  const parts: Array<string | Node> = [];
+  let at = 0;
+  while (at < source.length) {
+    const open = source.indexOf('{{', at);
+    if (open < 0) {
+      parts.push(source.slice(at));
+      break;
+    }
+    if (open > at) parts.push(source.slice(at, open));
+    const parser = new Parser(source, open + 2);
+    const node = parser.expression();
+    parser.expectClose();
+    parts.push(node);
+    at = parser.position;
+  }
+  const env = new Evaluator(lookup);
+  if (parts.length === 1 && typeof parts[0] !== 'string') return output(env.value(parts[0]!), describe(parts[0]!));
+  let secret = false;
+  const rendered = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const value = output(env.value(part), describe(part));
+      if (value instanceof Secret) secret = true;
+      return pythonText(value);
+    })
+    .join('');
+  return secret ? derivedSecret(rendered) : rendered;
+}
+
+function output(value: Value, what: string): Value {
+  if (value === UNDEFINED) throw new JinjaError(`'${what}' is not defined`);
+  return value;
+}
+
+/** How Python's str() writes a value, as Jinja2 does in text. */
+function pythonText(value: Value): string {
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (value === null || value === undefined) return 'None';
+  if (value instanceof Secret) return value.reveal();
+  if (typeof value === 'object') return pythonRepr(value);
+  return String(value);
+}
+
+function pythonRepr(value: Value): string {
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  if (value instanceof Secret) return pythonRepr(value.reveal());
+  if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+  return pythonText(value);
+}
+
+type Node =
+  | { kind: 'literal'; value: Value }
+  | { kind: 'name'; name: string }
+  | { kind: 'attr'; target: Node; key: Node }
+  | { kind: 'list'; items: Node[] }
+  | { kind: 'dict'; entries: Array<[Node, Node]> }
+  | { kind: 'filter'; target: Node; name: string; args: Node[] }
+  | { kind: 'test'; target: Node; name: string; negated: boolean }
+  | { kind: 'unary'; op: 'not' | '-'; operand: Node }
+  | { kind: 'binary'; op: string; left: Node; right: Node }
+  | { kind: 'cond'; test: Node; then: Node; otherwise?: Node };
+
+/** The template text of a node, for "'x' is not defined". */
+function describe(node: Node): string {
+  switch (node.kind) {
+    case 'name':
+      return node.name;
+    case 'attr':
+      return node.key.kind === 'literal' && typeof node.key.value === 'string' ? `${describe(node.target)}.${node.key.value}` : `${describe(node.target)}[...]`;
+    case 'filter':
+      return describe(node.target);
+    default:
+      return 'expression';
+  }
+}
+
+const TOKEN = /\s*(?:(\d+\.\d+|\d+)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|\}\}|[-+*/%~|.,:()[\]{}<>]))/y;
+
+class Parser {
+  #at: number;
+  #peeked: { type: 'number' | 'string' | 'name' | 'op' | 'end'; text: string; end: number } | undefined;
+
+  constructor(
+    private readonly text: string,
+    start: number,
+  ) {
+    this.#at = start;
+  }
+
+  get position(): number {
+    return this.#at;
+  }
+
+  private peek() {
+    if (this.#peeked) return this.#peeked;
+    TOKEN.lastIndex = this.#at;
+    const m = TOKEN.exec(this.text);
+    if (!m) {
+      const rest = this.text.slice(this.#at).trim();
+      if (rest === '') throw new JinjaError('template not closed: expected }}');
+      throw new JinjaError(`Jinja2 syntax near '${rest.slice(0, 12)}' is not supported`);
+    }
+    const type = m[1] !== undefined ? 'number' : m[2] !== undefined ? 'string' : m[3] !== undefined ? 'name' : 'op';
+    this.#peeked = { type, text: m[1] ?? m[2] ?? m[3] ?? m[4]!, end: TOKEN.lastIndex };
+    return this.#peeked;
+  }
+
+  private next() {
+    const token = this.peek();
+    this.#at = token.end;
+    this.#peeked = undefined;
+    return token;
+  }
+
+  private accept(text: string): boolean {
+    const token = this.peek();
+    if ((token.type === 'op' || token.type === 'name') && token.text === text) {
+      this.next();
+      return true;
+    }
+    return false;
+  }
+
+  private expect(text: string): void {
+    if (!this.accept(text)) throw new JinjaError(`Jinja2 syntax: expected '${text}', got '${this.peek().text}'`);
+  }
+
+  expectClose(): void {
+    this.expect('}}');
+  }
+
+  expression(): Node {
+    const value = this.or();
+    if (this.accept('if')) {
+      const test = this.or();
+      const otherwise = this.accept('else') ? this.expression() : undefined;
+      return otherwise ? { kind: 'cond', test, then: value, otherwise } : { kind: 'cond', test, then: value };
+    }
+    return value;
+  }
+
+  private or(): Node {
+    let left = this.and();
+    while (this.accept('or')) left = { kind: 'binary', op: 'or', left, right: this.and() };
+    return left;
+  }
+
+  private and(): Node {
+    let left = this.not();
+    while (this.accept('and')) left = { kind: 'binary', op: 'and', left, right: this.not() };
+    return left;
+  }
+
+  private not(): Node {
+    if (this.accept('not')) return { kind: 'unary', op: 'not', operand: this.not() };
+    return this.compare();
+  }
+
+  private compare(): Node {
+    const left = this.concat();
+    const token = this.peek();
+    if (['==', '!=', '<', '>', '<=', '>='].includes(token.text) && token.type === 'op') {
+      this.next();
+      return { kind: 'binary', op: token.text, left, right: this.concat() };
+    }
+    if (token.type === 'name' && token.text === 'in') {
+      this.next();
+      return { kind: 'binary', op: 'in', left, right: this.concat() };
+    }
+    if (token.type === 'name' && token.text === 'not') {
+      this.next();
+      this.expect('in');
+      return { kind: 'unary', op: 'not', operand: { kind: 'binary', op: 'in', left, right: this.concat() } };
+    }
+    return left;
+  }
+
+  private concat(): Node {
+    let left = this.additive();
+    while (this.accept('~')) left = { kind: 'binary', op: '~', left, right: this.additive() };
+    return left;
+  }
+
+  private additive(): Node {
+    let left = this.multiplicative();
+    for (;;) {
+      const token = this.peek();
+      if (token.type !== 'op' || (token.text !== '+' && token.text !== '-')) return left;
+      this.next();
+      left = { kind: 'binary', op: token.text, left, right: this.multiplicative() };
+    }
+  }
+
+  private multiplicative(): Node {
+    let left = this.unary();
+    for (;;) {
+      const token = this.peek();
+      if (token.type !== 'op' || !['*', '/', '%'].includes(token.text)) return left;
+      this.next();
+      left = { kind: 'binary', op: token.text, left, right: this.unary() };
+    }
+  }
+
+  private unary(): Node {
+    if (this.accept('-')) return { kind: 'unary', op: '-', operand: this.unary() };
+    return this.filtered();
+  }
+
+  private filtered(): Node {
+    let node = this.postfix();
+    for (;;) {
+      if (this.accept('|')) {
+        const name = this.next();
+        if (name.type !== 'name') throw new JinjaError(`Jinja2 syntax: expected a filter name after '|'`);
+        const args = this.accept('(') ? this.args(')') : [];
+        node = { kind: 'filter', target: node, name: name.text, args };
+      } else if (this.peek().type === 'name' && this.peek().text === 'is') {
+        this.next();
+        const negated = this.accept('not');
+        const name = this.next();
+        node = { kind: 'test', target: node, name: name.text, negated };
+      } else {
+        return node;
+      }
+    }
+  }
+
+  private args(close: string): Node[] {
+    const args: Node[] = [];
+    while (!this.accept(close)) {
+      const token = this.peek();
+      // Keyword arguments (`default(x, boolean=true)`): the name is dropped, the value kept in order.
+      if (token.type === 'name' && this.text.slice(token.end).trimStart().startsWith('=') && !this.text.slice(token.end).trimStart().startsWith('==')) {
+        this.next();
+        this.#at = this.text.indexOf('=', this.#at) + 1;
+      }
+      args.push(this.expression());
+      if (!this.accept(',')) {
+        this.expect(close);
+        break;
+      }
+    }
+    return args;
+  }
+
+  private postfix(): Node {
+    let node = this.primary();
+    for (;;) {
+      if (this.accept('.')) {
+        const name = this.next();
+        if (name.type !== 'name' && name.type !== 'number') throw new JinjaError(`Jinja2 syntax: expected an attribute name after '.'`);
+        node = { kind: 'attr', target: node, key: { kind: 'literal', value: name.text } };
+      } else if (this.accept('[')) {
+        const key = this.expression();
+        this.expect(']');
+        node = { kind: 'attr', target: node, key };
+      } else if (this.peek().type === 'op' && this.peek().text === '(') {
+        throw new JinjaError(`Jinja2 function call ${describe(node)}() is not supported: expected variables and filters`);
+      } else {
+        return node;
+      }
+    }
+  }
+
+  private primary(): Node {
+    const token = this.next();
+    if (token.type === 'number') return { kind: 'literal', value: Number(token.text) };
+    if (token.type === 'string') return { kind: 'literal', value: unquote(token.text) };
+    if (token.type === 'name') {
+      const constants: Record<string, Value> = { true: true, True: true, false: false, False: false, none: null, None: null };
+      return token.text in constants ? { kind: 'literal', value: constants[token.text] } : { kind: 'name', name: token.text };
+    }
+    if (token.text === '(') {
+      const inner = this.expression();
+      this.expect(')');
+      return inner;
+    }
+    if (token.text === '[') return { kind: 'list', items: this.args(']') };
+    if (token.text === '{') {
+      const entries: Array<[Node, Node]> = [];
+      while (!this.accept('}')) {
+        const key = this.expression();
+        this.expect(':');
+        entries.push([key, this.expression()]);
+        if (!this.accept(',')) {
+          this.expect('}');
+          break;
+        }
+      }
+      return { kind: 'dict', entries };
+    }
+    throw new JinjaError(`Jinja2 syntax: unexpected '${token.text}'`);
+  }
+}
+
+function unquote(text: string): string {
+  return text.slice(1, -1).replace(/\\(.)/g, (_, ch: string) => ({ n: '\n', t: '\t' })[ch] ?? ch);
+}
+
+type Filter = (value: Value, args: Value[], env: Evaluator) => Value;
+
+const plain = (value: Value): Value => (value instanceof Secret ? value.reveal() : value);
+const text = (value: Value): string => (typeof value === 'string' ? value : pythonText(value));
+const list = (value: Value): Value[] => {
+  const v = plain(value);
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  if (v !== null && typeof v === 'object') return Object.keys(v);
+  throw new JinjaError(`expected a list, got ${pythonText(v)}`);
+};
+const truthy = (value: Value): boolean => {
+  const v = plain(value);
+  if (v === UNDEFINED || v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+};
+const keepSecret = (input: Value, result: Value): Value => (input instanceof Secret && typeof result === 'string' ? derivedSecret(result) : result);
+
+/** Text made from a secret is a secret too; one too short to be masked in output is refused, as a secret read from a source is. */
+function derivedSecret(text: string): Secret {
+  const problem = secretProblem(text);
+  if (problem !== undefined) throw new JinjaError(`this expression makes a secret of its own: ${problem}`);
+  return new Secret(text);
+}
+
+/** Ansible's bool filter: yes/on/1/true (any case) and true are true. */
+function toBool(value: Value): boolean {
+  const v = plain(value);
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v === 1;
+  return ['yes', 'on', '1', 'true', 'y', 't'].includes(String(v).toLowerCase());
+}
+
+const FILTERS: Record<string, Filter> = {
+  default: (v, [fallback = '', boolean]) => (v === UNDEFINED || (truthy(boolean) && !truthy(v)) ? fallback : v),
+  lower: (v) => keepSecret(v, text(plain(v)).toLowerCase()),
+  upper: (v) => keepSecret(v, text(plain(v)).toUpperCase()),
+  capitalize: (v) => {
+    const s = text(plain(v));
+    return keepSecret(v, s.charAt(0).toUpperCase() + s.slice(1).toLowerCase());
+  },
+  trim: (v) => keepSecret(v, text(plain(v)).trim()),
+  string: (v) => keepSecret(v, text(plain(v))),
+  int: (v, [fallback = 0]) => {
+    const n = Number.parseInt(String(plain(v)), 10);
+    return Number.isNaN(n) ? fallback : n;
+  },
+  float: (v, [fallback = 0]) => {
+    const n = Number.parseFloat(String(plain(v)));
+    return Number.isNaN(n) ? fallback : n;
+  },
+  bool: (v) => toBool(v),
+  join: (v, [separator = '']) => list(v).map((item) => text(plain(item))).join(text(separator)),
+  length: (v) => list(v).length,
+  first: (v) => list(v)[0] ?? UNDEFINED,
+  last: (v) => list(v).at(-1) ?? UNDEFINED,
+  list: (v) => list(v),
+  unique: (v) => [...new Set(list(v))],
+  sort: (v) => [...list(v)].sort(),
+  reverse: (v) => (typeof plain(v) === 'string' ? [...text(plain(v))].reverse().join('') : [...list(v)].reverse()),
+  min: (v) => [...list(v)].sort()[0],
+  max: (v) => [...list(v)].sort().at(-1),
+  replace: (v, [from = '', to = '']) => keepSecret(v, text(plain(v)).split(text(from)).join(text(to))),
+  ternary: (v, [yes, no]) => (truthy(v) ? yes : no),
+  basename: (v) => text(plain(v)).split('/').pop() ?? '',
+  dirname: (v) => text(plain(v)).replace(/\/[^/]*$/, ''),
+  to_json: (v) => JSON.stringify(plain(v)),
+  mandatory: (v) => {
+    if (v === UNDEFINED) throw new JinjaError('a mandatory variable is not defined');
+    return v;
+  },
+  abs: (v) => Math.abs(Number(plain(v))),
+  round: (v) => Math.round(Number(plain(v))),
+};
+FILTERS.d = FILTERS.default!;
+FILTERS.count = FILTERS.length!;
+
+/** The filters this subset supports, for the README and messages. */
+export const SUPPORTED_FILTERS = Object.keys(FILTERS).sort();
+
+class Evaluator {
+  constructor(private readonly lookup: Lookup) {}
+
+  value(node: Node): Value {
+    switch (node.kind) {
+      case 'literal':
+        return node.value;
+      case 'name': {
+        const value = this.lookup(node.name);
+        return value === undefined ? UNDEFINED : value;
+      }
+      case 'attr': {
+        const target = plain(this.value(node.target));
+        if (target === UNDEFINED || target === null || typeof target !== 'object') return UNDEFINED;
+        const key = plain(this.value(node.key));
+        const value = Array.isArray(target) && typeof key === 'number' ? target[key < 0 ? target.length + key : key] : (target as Record<string, unknown>)[String(key)];
+        return value === undefined ? UNDEFINED : value;
+      }
+      case 'list':
+        return node.items.map((item) => output(this.value(item), describe(item)));
+      case 'dict':
+        return Object.fromEntries(node.entries.map(([k, v]) => [text(plain(this.value(k))), output(this.value(v), describe(v))]));
+      case 'filter': {
+        const filter = Object.hasOwn(FILTERS, node.name) ? FILTERS[node.name] : undefined;
+        if (!filter) throw new JinjaError(`Jinja2 filter ${node.name} is not supported (supported: ${SUPPORTED_FILTERS.join(', ')})`);
+        const target = this.value(node.target);
+        const args = node.args.map((arg) => output(this.value(arg), describe(arg)));
+        if (target === UNDEFINED && node.name !== 'default' && node.name !== 'd' && node.name !== 'mandatory') throw new JinjaError(`'${describe(node.target)}' is not defined`);
+        return filter(target, args, this);
+      }
+      case 'test': {
+        const target = this.value(node.target);
+        const tests: Record<string, () => boolean> = {
+          defined: () => target !== UNDEFINED,
+          undefined: () => target === UNDEFINED,
+          none: () => target === null,
+          string: () => typeof plain(target) === 'string',
+          number: () => typeof plain(target) === 'number',
+        };
+        const test = tests[node.name];
+        if (!test) throw new JinjaError(`Jinja2 test ${node.name} is not supported (supported: ${Object.keys(tests).join(', ')})`);
+        return test() !== node.negated;
+      }
+      case 'unary': {
+        const operand = this.value(node.operand);
+        if (node.op === 'not') return !truthy(operand);
+        return -Number(plain(output(operand, describe(node.operand))));
+      }
+      case 'binary':
+        return this.binary(node.op, node.left, node.right);
+      case 'cond':
+        return truthy(this.value(node.test)) ? this.value(node.then) : node.otherwise ? this.value(node.otherwise) : '';
+    }
+  }
+
+  private binary(op: string, leftNode: Node, rightNode: Node): Value {
+    if (op === 'and') {
+      const left = this.value(leftNode);
+      return truthy(left) ? this.value(rightNode) : left;
+    }
+    if (op === 'or') {
+      const left = this.value(leftNode);
+      return truthy(left) ? left : this.value(rightNode);
+    }
+    const left = output(this.value(leftNode), describe(leftNode));
+    const right = output(this.value(rightNode), describe(rightNode));
+    const [a, b] = [plain(left), plain(right)];
+    const secret = left instanceof Secret || right instanceof Secret;
+    switch (op) {
+      case '~':
+        return secret ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
+      case '+':
+        if (typeof a === 'number' && typeof b === 'number') return a + b;
+        if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+        return secret ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
+      case '-':
+        return Number(a) - Number(b);
+      case '*':
+        return Number(a) * Number(b);
+      case '/':
+        return Number(a) / Number(b);
+      case '%':
+        return Number(a) % Number(b);
+      case '==':
+        return JSON.stringify(a) === JSON.stringify(b);
+      case '!=':
+        return JSON.stringify(a) !== JSON.stringify(b);
+      case '<':
+        return (a as number) < (b as number);
+      case '>':
+        return (a as number) > (b as number);
+      case '<=':
+        return (a as number) <= (b as number);
+      case '>=':
+        return (a as number) >= (b as number);
+      case 'in':
+        return typeof b === 'string' ? b.includes(text(a)) : Array.isArray(b) ? b.some((x) => JSON.stringify(plain(x)) === JSON.stringify(a)) : b !== null && typeof b === 'object' && Object.hasOwn(b, String(a));
+      default:
+        throw new JinjaError(`Jinja2 operator ${op} is not supported`);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { becomeCommand, becomeFailure } from './become.js';
+import { BecomeError, type ConnectTarget, type Connection, type ExecResult, type RunScriptOptions, type TransportStats } from './types.js';
+
+/**
+ * The control node itself (Ansible's `ansible_connection: local`): scripts run
+ * in a local `sh -s` (through sudo with become), over stdin like on a remote
+ * host, behind the same Connection interface.
+ */
+export async function connectLocal(target: ConnectTarget): Promise<Connection> {
+  return new LocalConnection(target);
+}
+
+class LocalConnection implements Connection {
+  readonly stats: TransportStats = { execs: 0, bytesSent: 0, bytesReceived: 0 };
+  readonly #become: ReturnType<typeof becomeCommand>;
+
+  constructor(target: ConnectTarget) {
+    this.#become = becomeCommand(target, userInfo().username);
+  }
+
+  runScript(script: string, { onStdout }: RunScriptOptions = {}): Promise<ExecResult> {
+    this.stats.execs++;
+    const input = this.#become.input(script);
+    this.stats.bytesSent += Buffer.byteLength(input);
+    return new Promise((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', this.#become.command], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        onStdout?.(chunk.toString());
+      });
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        this.stats.bytesReceived += Buffer.byteLength(stdout) + Buffer.byteLength(stderr);
+        const refused = code !== 0 ? becomeFailure(stderr) : undefined;
+        if (refused) reject(new BecomeError(refused));
+        else resolve({ stdout, stderr, code });
+      });
+      // A script that exits before reading all its input must not crash the run.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input);
+    });
+  }
+
+  async close(): Promise<void> {}
+}

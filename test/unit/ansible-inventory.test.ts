@@ -1,0 +1,87 @@
+/**
+ * provision reads Ansible inventories as Ansible does: for every inventory of
+ * the corpus (test/fixtures/ansible, written for these tests: INI and YAML,
+ * vars folders in every shape, vault with ids, ranges, Jinja2 in unused
+ * variables, local hosts), `provision inventory --list` must print what
+ * `ansible-inventory --list` of Debian's ansible-core prints: the same hosts,
+ * groups and variables. ansible-inventory must be installed (.ci/run installs
+ * ansible-core): without it this test fails, it never skips.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { inventoryGraph, inventoryHost, inventoryList } from '../../src/inventory/ansible-output.js';
+import { loadInventory } from '../../src/inventory/load.js';
+import { readVaultPasswords } from '../../src/vault/passwords.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CORPUS = path.join(ROOT, 'test/fixtures/ansible');
+const run = promisify(execFile);
+
+interface Case {
+  /** -i sources, relative to the corpus. */
+  sources: string[];
+  /** Vault options, paths relative to the corpus. */
+  vault?: { passwordFiles?: string[]; vaultIds?: string[] };
+}
+
+const CASES: Record<string, Case> = {
+  'INI without extension: ranges with steps, Python-literal values, comments, children, local host': { sources: ['ini-site/hosts'] },
+  'YAML with top-level groups, ranges and ports, YAML 1.1 values, Jinja2 in unused variables': { sources: ['yaml-groups/inventory.yml'] },
+  'group_vars/ and host_vars/ in every shape, ansible_group_priority': { sources: ['vars-folders/inventory.yaml'] },
+  'a directory as the inventory (YAML and INI files, a subdirectory, ignored extensions)': { sources: ['directory'] },
+  'several -i sources, each with its own group_vars/': { sources: ['multi-source/a/hosts.ini', 'multi-source/b/hosts.yml'] },
+  'vault: inline values (1.1 and 1.2 with a vault id) and an encrypted vars file': {
+    sources: ['vault/inventory.yml'],
+    vault: { passwordFiles: ['vault/passwords/default.txt'], vaultIds: ['prod@vault/passwords/prod.txt'] },
+  },
+  "provision's own format (roles:, { secret: ENV })": { sources: ['../../../inventory/lab.yaml'] },
+  "provision's example inventory": { sources: ['../../../inventory/example.yaml'] },
+};
+
+function vaultArgs(vault: Case['vault'] = {}): string[] {
+  return [...(vault.passwordFiles ?? []).flatMap((f) => ['--vault-password-file', f]), ...(vault.vaultIds ?? []).flatMap((id) => ['--vault-id', id])];
+}
+
+async function ansibleInventory(c: Case, mode: string[]): Promise<string> {
+  const { stdout } = await run('ansible-inventory', [...c.sources.flatMap((s) => ['-i', s]), ...vaultArgs(c.vault), ...mode], {
+    cwd: CORPUS,
+    env: { ...process.env, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_NOCOLOR: '1' },
+  });
+  return stdout;
+}
+
+function provisionInventory(c: Case) {
+  const cwd = process.cwd();
+  process.chdir(CORPUS);
+  try {
+    return loadInventory(c.sources, { env: {}, vault: readVaultPasswords({ passwordFiles: c.vault?.passwordFiles ?? [], vaultIds: c.vault?.vaultIds ?? [] }, {}) });
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+describe('provision inventory --list prints what ansible-inventory --list prints', () => {
+  it.each(Object.entries(CASES))('%s', async (_, c) => {
+    const inventory = provisionInventory(c);
+    const expected = JSON.parse(await ansibleInventory(c, ['--list'])) as Record<string, unknown>;
+    const ours = inventoryList(inventory);
+    expect(JSON.parse(ours)).toEqual(expected);
+    // Not only the same data: the same text, so a user can diff the two.
+    expect(ours).toBe(JSON.stringify(expected, null, 4));
+    expect(inventoryGraph(inventory)).toBe((await ansibleInventory(c, ['--graph'])).trimEnd());
+    const first = inventory.hosts[0]!.name;
+    expect(JSON.parse(inventoryHost(inventory, first))).toEqual(JSON.parse(await ansibleInventory(c, ['--host', first])));
+  });
+
+  it('prints vaulted values as ansible-inventory does when no vault password is given', async () => {
+    const c: Case = { sources: ['vault/inventory.yml'] };
+    // The encrypted group_vars file needs its password even for ansible-inventory; the inline values do not.
+    const inventory = provisionInventory({ sources: ['vault/inventory.yml'] });
+    const db01 = JSON.parse(inventoryHost(inventory, 'db01')) as Record<string, unknown>;
+    expect(db01.db_password).toEqual({ __ansible_vault: expect.stringMatching(/^\$ANSIBLE_VAULT;1\.1;AES256\n/) });
+    await expect(ansibleInventory(c, ['--host', 'db01'])).rejects.toThrow(/vault/i);
+  });
+});
