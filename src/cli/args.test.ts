@@ -17,7 +17,7 @@ describe('parseCommandLine', () => {
     const c = parseCommandLine(['apply', 'inv.yaml', '--check', '--diff', '--limit', 'web-*', '--tags', 'a,b', '-t', 'c', '--forks', '5', '--json', '-e', 'x=1', '--detailed-exitcode', '--accept-new-host-keys', '--timeout', '3', '--roles-path', 'r']);
     expect(c).toEqual({
       kind: 'apply',
-      options: { inventory: 'inv.yaml', inventories: ['inv.yaml'], vault: { passwordFiles: [], vaultIds: [] }, check: true, diff: true, fullDiff: false, limit: 'web-*', tags: ['a', 'b', 'c'], forks: 5, json: true, extraVars: ['x=1'], detailedExitcode: true, acceptNewHostKeys: true, timeoutSeconds: 3, rolesPaths: ['r'] },
+      options: { inventory: 'inv.yaml', inventories: ['inv.yaml'], vault: { passwordFiles: [], vaultIds: [] }, check: true, diff: true, fullDiff: false, limit: 'web-*', tags: ['a', 'b', 'c'], forks: 5, json: true, extraVars: ['x=1'], detailedExitcode: true, acceptNewHostKeys: true, timeoutSeconds: 3, rolesPaths: ['r'], filesPaths: [] },
     });
   });
 
