@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MASK, Secret, clearSecretsForTests, redact } from './secrets.js';
+import { MASK, Secret, clearSecretsForTests, redact, redactDeep, revealAll, secretProblem } from './secrets.js';
 
 afterEach(() => clearSecretsForTests());
 
@@ -17,5 +17,63 @@ describe('Secret', () => {
     new Secret('s3cr3t-value');
     expect(redact('password=s3cr3t-value; again s3cr3t-value')).toBe(`password=${MASK}; again ${MASK}`);
     expect(redact('nothing here')).toBe('nothing here');
+  });
+});
+
+describe('masking every form a secret takes in output', () => {
+  const value = `it's a "pa\\ss" %word$`;
+
+  it.each([
+    ['as is', (v: string) => `x ${v} y`],
+    ['in a JSON string (--json, a JSON file in a diff)', (v: string) => JSON.stringify({ diff: `+ "password": ${JSON.stringify(v)}` })],
+    ['shell-quoted', (v: string) => `command: printf %s '${v.replace(/'/g, `'\\''`)}'`],
+    ['in an SQL literal', (v: string) => `ERROR near 'IDENTIFIED BY '${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}''`],
+    ['in a MySQL option file', (v: string) => `password="${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`],
+    ['in a systemd environment file', (v: string) => `DB_PASSWORD="${v.replace(/["\\`$]/g, (c) => `\\${c}`)}"`],
+    ['with systemd specifiers escaped', (v: string) => `Description=${v.replace(/%/g, '%%')}`],
+    ['in JSON inside JSON', (v: string) => JSON.stringify(JSON.stringify({ password: v }))],
+    ['base64, standalone', (v: string) => `value: ${Buffer.from(v).toString('base64')}`],
+  ])('%s', (_, encode) => {
+    new Secret(value);
+    const masked = redact(encode(value));
+    expect(masked).toContain(MASK);
+    for (const word of ['pa\\ss', 'pa\\\\ss', '%word', 'word$']) expect(masked).not.toContain(word);
+  });
+
+  it.each(['', 'a', 'ab'])('base64 inside other content, after %j: all but the characters shared with the neighbours is masked', (prefix) => {
+    new Secret(value);
+    const encoded = Buffer.from(`${prefix}${value}tail`).toString('base64');
+    const masked = redact(encoded);
+    expect(masked).toContain(MASK);
+    const hidden = encoded.length - (masked.length - MASK.length);
+    // A character shared with a neighbour byte at each end may stay.
+    expect(hidden).toBeGreaterThanOrEqual(Math.floor((Buffer.byteLength(value) * 8) / 6) - 2);
+  });
+
+  it('masks a private key spanning lines in --json output', () => {
+    const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n-----END PRIVATE KEY-----\n';
+    new Secret(key);
+    expect(redact(JSON.stringify({ diff: `+${key}` }))).not.toContain('MIGHAgEAMBMG');
+  });
+
+  it('masks every string of a document before it is serialised', () => {
+    new Secret('a"b\\c-secret');
+    const doc = { results: [{ diff: 'pw=a"b\\c-secret', n: 1, ok: true, none: null }] };
+    expect(JSON.stringify(redactDeep(doc))).toBe(`{"results":[{"diff":"pw=${MASK}","n":1,"ok":true,"none":null}]}`);
+  });
+
+  it.each(['', 'a', 'ab', 'abc'])('refuses a secret shorter than 4 characters (%j): it could not be masked', (short) => {
+    expect(secretProblem(short)).toMatch(/secrets must have at least 4 characters/);
+    expect(() => new Secret(short)).toThrow(/at least 4 characters/);
+  });
+
+  it('accepts 4 characters and masks them', () => {
+    expect(secretProblem('abcd')).toBeUndefined();
+    new Secret('abcd');
+    expect(redact('x=abcd')).toBe(`x=${MASK}`);
+  });
+
+  it('gives encoders the real values inside lists and mappings', () => {
+    expect(revealAll([{ pw: new Secret('deep-secret') }, 'x'])).toEqual([{ pw: 'deep-secret' }, 'x']);
   });
 });

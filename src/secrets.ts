@@ -1,22 +1,46 @@
 import { inspect } from 'node:util';
+import { mysqlOptionValue } from './formats/mysql-option.js';
+import { propertiesValue } from './formats/properties.js';
+import { systemdEnvValue } from './formats/systemd.js';
+import { sqlString } from './resources/mysql/sql.js';
+import { quote } from './shell/quote.js';
 
 /** What every secret value is replaced with in output. */
 export const MASK = '********';
 
-const knownSecrets = new Set<string>();
+/**
+ * The shortest secret provision accepts. A shorter value could not be masked
+ * without masking ordinary words in the output, so it is refused where it is
+ * read rather than shown.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+/** Why `value` cannot be a secret, or undefined when it can; the message never holds the value. */
+export function secretProblem(value: string): string | undefined {
+  if (value.length < MIN_SECRET_LENGTH) {
+    return `the secret is ${value.length === 0 ? 'empty' : `only ${value.length} character${value.length === 1 ? '' : 's'} long`}: secrets must have at least ${MIN_SECRET_LENGTH} characters, so that they can be masked in all output`;
+  }
+  return undefined;
+}
+
+/** Every form of a known secret that output may carry, longest first (so a longer form is masked whole). */
+const knownForms = new Set<string>();
+let sortedForms: string[] = [];
 
 /**
  * A secret value (password, access key, private key). It renders to its real
  * value only where a template or script needs it; everywhere it is printed,
  * serialised or inspected it shows as MASK. Every secret is also registered
- * with the redactor so it is masked in any text that reaches the user.
+ * with the redactor, in every encoding provision writes values in, so it is
+ * masked in any text that reaches the user.
  */
 export class Secret {
   readonly #value: string;
 
   constructor(value: string) {
-    this.#value = value;
+    // Sources check secretProblem first and report it where the secret is read; this throw is the backstop.
     registerSecret(value);
+    this.#value = value;
   }
 
   /** The real value: only for templates and remote scripts sent over stdin. */
@@ -38,21 +62,91 @@ export class Secret {
   }
 }
 
-/** Remembers a value that must never be shown; very short values are ignored to keep output readable. */
-export function registerSecret(value: string): void {
-  if (value.length >= 4) knownSecrets.add(value);
+/** `value` with every Secret inside it (at any depth of lists and mappings) replaced by its real value, for encoders such as JSON. */
+export function revealAll(value: unknown): unknown {
+  if (value instanceof Secret) return value.reveal();
+  if (Array.isArray(value)) return value.map(revealAll);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealAll(v)]));
+  return value;
 }
 
-/** Replaces every known secret value in text with MASK. */
+/**
+ * The forms of `value` that text provision produces may hold: as is, inside a
+ * JSON string, inside single quotes in sh, inside an SQL literal, inside a
+ * quoted MySQL option-file or systemd environment-file value, as a .properties
+ * value, with systemd's `%%`, and base64 (see base64Forms); JSON twice over too.
+ */
+export function secretForms(value: string): string[] {
+  const inner = (quoted: string): string => (quoted.startsWith("'") || quoted.startsWith('"') ? quoted.slice(1, -1) : quoted);
+  const json = inner(JSON.stringify(value));
+  const forms = [
+    value,
+    json,
+    // A JSON document quoted in another one: a JSON file's diff in the --json report.
+    inner(JSON.stringify(json)),
+    inner(quote(value)),
+    inner(sqlString(value)),
+    propertiesValue(value),
+    value.replace(/%/g, '%%'),
+    ...base64Forms(value),
+  ];
+  // These two cannot carry a NUL byte (they refuse it), so a secret holding one never reaches them.
+  if (!value.includes('\0')) forms.push(inner(mysqlOptionValue(value)), inner(systemdEnvValue(value)));
+  return [...new Set(forms)];
+}
+
+/**
+ * base64 of the secret wherever it starts in the encoded stream: for each of
+ * the three byte offsets, the run of base64 characters that depend on the
+ * secret's bytes alone, plus the whole standalone encoding with its padding.
+ */
+export function base64Forms(value: string): string[] {
+  const bytes = Buffer.from(value);
+  const forms = [bytes.toString('base64')];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes, Buffer.alloc(2)]).toString('base64');
+    // Character i encodes bits [6i, 6i+6) of the stream; keep those inside the secret's bits.
+    const core = encoded.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6));
+    if (core.length >= MIN_SECRET_LENGTH) forms.push(core);
+  }
+  return forms;
+}
+
+/** Remembers a value that must never be shown, in all its forms. */
+export function registerSecret(value: string): void {
+  const problem = secretProblem(value);
+  if (problem !== undefined) throw new Error(problem);
+  let added = false;
+  for (const form of secretForms(value)) {
+    if (!knownForms.has(form)) {
+      knownForms.add(form);
+      added = true;
+    }
+  }
+  if (added) sortedForms = [...knownForms].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every known secret value, in any of its forms, in text with MASK. */
 export function redact(text: string): string {
   let out = text;
-  for (const secret of knownSecrets) {
-    if (out.includes(secret)) out = out.split(secret).join(MASK);
+  for (const form of sortedForms) {
+    if (out.includes(form)) out = out.split(form).join(MASK);
   }
   return out;
 }
 
+/** `value` with redact() applied to every string inside it (at any depth), for documents that are serialised afterwards. */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map(redactDeep) as T;
+  if (value !== null && typeof value === 'object' && !(value instanceof Secret)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactDeep(v)])) as T;
+  }
+  return value;
+}
+
 /** Forgets all registered secrets (tests only). */
 export function clearSecretsForTests(): void {
-  knownSecrets.clear();
+  knownForms.clear();
+  sortedForms = [];
 }

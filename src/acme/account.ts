@@ -1,6 +1,7 @@
 /** The ACME account key on the control node: one per ACME directory, made once, 0600, reused. */
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readPrivate } from '../pki/state-dir.js';
 import { acmeStateDir, directoryId } from './state.js';
 
 /** Path of the account key for a directory. */
@@ -13,7 +14,7 @@ export async function accountKey(stateDir: string, directoryUrl: string, create:
   const file = accountKeyFile(stateDir, directoryUrl);
   if (existsSync(file)) {
     chmodSync(file, 0o600);
-    return readFileSync(file);
+    return Buffer.from(readPrivate(file));
   }
   const key = await create();
   writeFileSync(`${file}.tmp`, key, { mode: 0o600 });

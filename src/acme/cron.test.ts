@@ -12,6 +12,18 @@ describe('cronLine', () => {
     expect(cronLine(command, () => r)).toBe(`${schedule} /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/my site/site.yaml'`);
   });
 
+  it.each([
+    ['% in a path, which cron turns into a newline', { inventory: '/srv/100%/site.yaml' }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet /srv/100\\%/site.yaml"],
+    ['% in a quoted path', { inventory: "/srv/it's 50%/site.yaml" }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/it'\\''s 50\\%/site.yaml'"],
+    ['options before the inventory', { options: ['--roles-path', '/srv/%roles'] }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet --roles-path /srv/\\%roles '/srv/my site/site.yaml'"],
+  ])('escapes %s', (_, over, line) => {
+    expect(cronLine({ ...command, ...over }, () => 0)).toBe(line);
+  });
+
+  it.each(['/srv/a\nb/site.yaml', '/srv/a\rb.yaml', '/srv/a\\%b.yaml'])('refuses a path cron cannot carry: %j', (inventory) => {
+    expect(() => cronLine({ ...command, inventory }, () => 0)).toThrow(/--print-cron: cannot write/);
+  });
+
   it('names the environment the job needs (the age key of SOPS files), quoted', () => {
     const line = cronLine({ ...command, env: { SOPS_AGE_KEY_FILE: '/home/op/.config/sops/age/keys.txt' } }, () => 0);
     expect(line).toBe(`0 0,12 * * * SOPS_AGE_KEY_FILE=/home/op/.config/sops/age/keys.txt /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/my site/site.yaml'`);

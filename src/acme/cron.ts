@@ -10,6 +10,8 @@ export interface CronCommand {
   script: string;
   /** Absolute path of the inventory. */
   inventory: string;
+  /** More words for renew, before the inventory (e.g. --roles-path DIR). */
+  options?: string[];
   /** Environment the job needs that cron does not give it (where the age key of the inventory's SOPS files is). */
   env?: Record<string, string>;
 }
@@ -18,13 +20,22 @@ export interface CronCommand {
  * Twice a day, 12 hours apart, at a minute and hour drawn from `random` (so
  * that not every user hits the ACME server at the same moment), with --quiet
  * so that cron mails only when something fails.
+ *
+ * cron reads the command field itself before the shell does: a `%` ends the
+ * command (the rest becomes its stdin) unless written `\%`, and a newline
+ * ends the line. So every `%` is escaped, and a value holding a line break or
+ * a NUL, or a `\` right before a `%` (which cron cannot be told to keep), is
+ * refused.
  */
 export function cronLine(command: CronCommand, random: () => number = Math.random): string {
   const minute = Math.floor(random() * 60);
   const hour = Math.floor(random() * 12);
+  const words = [command.node, command.script, 'renew', '--quiet', ...(command.options ?? []), command.inventory];
+  for (const value of [...words, ...Object.values(command.env ?? {})]) {
+    if (/[\n\r\0]/.test(value)) throw new UserError(`--print-cron: cannot write ${JSON.stringify(value)} in a crontab line: cron would cut the line at its line break; move it to a path without one`);
+  }
   const assignments = Object.entries(command.env ?? {}).map(([name, value]) => `${name}=${quote(value)}`);
-  const run = [...assignments, ...[command.node, command.script, 'renew', '--quiet', command.inventory].map((w) => quote(w))].join(' ');
-  // cron turns an unescaped % in the command into a newline, and \% into %; a \ before it cannot be written.
-  if (run.includes('\\%')) throw new UserError(`cannot write a crontab line for a path holding "\\%": ${run}`);
+  const run = [...assignments, ...words.map((w) => quote(w))].join(' ');
+  if (run.includes('\\%')) throw new UserError(`--print-cron: cannot write a crontab line for a path holding "\\%" (cron reads a backslash before % itself): ${run}`);
   return `${minute} ${hour},${hour + 12} * * * ${run.replace(/%/g, '\\%')}`;
 }

@@ -21,6 +21,7 @@ describe('describeAcmeError', () => {
     ['an ACME problem: the server\'s own words', new Error('Invalid response from http://www.foobar.com/.well-known/acme-challenge/x: 404'), [], 'Invalid response from http://www.foobar.com/.well-known/acme-challenge/x: 404'],
     ['an error code that is not about the network', withCode('ERR_SOMETHING', 'detail'), [], 'detail'],
     ['not an Error', 'plain text', [], 'plain text'],
+    ['the server\'s words with a terminal escape sequence: shown, not run', new Error('bad \u001b[2J\u001b]0;owned\u0007 order'), [], 'bad \\x1b[2J\\x1b]0;owned\\x07 order'],
   ])('%s', (_name, err, retries, message) => {
     expect(describeAcmeError(err, DIR, retries)).toBe(message);
   });

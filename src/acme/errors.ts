@@ -45,7 +45,12 @@ export function describeAcmeError(err: unknown, directoryUrl: string, retries: r
     const cause = describeCode(caught!, url!) ?? `${caught} from ${url}`;
     return `${cause} (gave up after ${Number(attempt) + 1} attempts)`;
   }
-  return message;
+  return printable(message);
+}
+
+/** The server's own words, with control characters (a terminal escape sequence) written as \\xNN. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Pure: the message for a network or TLS error code; undefined for other codes. */

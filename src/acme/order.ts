@@ -9,6 +9,7 @@ import { rootCertificates } from 'node:tls';
 import acme from 'acme-client';
 import { accountKey } from './account.js';
 import { describeAcmeError } from './errors.js';
+import { checkedToken } from './token.js';
 
 /** Where HTTP-01 key authorizations are published (the webroot on the host). */
 export interface ChallengeFiles {
@@ -121,8 +122,9 @@ export async function orderCertificate(req: OrderRequest): Promise<IssuedCertifi
       challengePriority: ['http-01'],
       // acme-client's own pre-check resolves the name with the control node's DNS, which need not be the world's.
       skipChallengeVerification: true,
-      challengeCreateFn: async (_authz, challenge, keyAuthorization) => req.challenges.put(challenge.token, keyAuthorization),
-      challengeRemoveFn: async (_authz, challenge) => req.challenges.remove(challenge.token),
+      // The token names a file on the host: only base64url tokens are used (a bad one fails the order).
+      challengeCreateFn: async (_authz, challenge, keyAuthorization) => req.challenges.put(checkedToken(challenge.token), keyAuthorization),
+      challengeRemoveFn: async (_authz, challenge) => req.challenges.remove(checkedToken(challenge.token)),
     });
     return { key: key.toString(), chain };
   } catch (err) {

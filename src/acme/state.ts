@@ -4,8 +4,9 @@
  * ordering again) and the lock that keeps two renews apart.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { privateDir } from '../pki/state-dir.js';
 
 /** What the backoff file of a certificate records. */
 export interface FailureRecord {
@@ -24,9 +25,7 @@ export const MAX_BACKOFF_MS = 24 * 3_600_000;
 
 /** The directory holding ACME state (account keys, backoff files); made 0700. */
 export function acmeStateDir(stateDir: string): string {
-  const dir = join(stateDir, 'acme');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
+  return privateDir(join(stateDir, 'acme'));
 }
 
 /** Short stable name of an ACME directory URL, for file names. */

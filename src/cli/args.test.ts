@@ -17,7 +17,7 @@ describe('parseCommandLine', () => {
     const c = parseCommandLine(['apply', 'inv.yaml', '--check', '--diff', '--limit', 'web-*', '--tags', 'a,b', '-t', 'c', '--forks', '5', '--json', '-e', 'x=1', '--detailed-exitcode', '--accept-new-host-keys', '--timeout', '3', '--roles-path', 'r']);
     expect(c).toEqual({
       kind: 'apply',
-      options: { inventory: 'inv.yaml', inventories: ['inv.yaml'], vault: { passwordFiles: [], vaultIds: [] }, check: true, diff: true, fullDiff: false, limit: 'web-*', tags: ['a', 'b', 'c'], forks: 5, json: true, extraVars: ['x=1'], detailedExitcode: true, acceptNewHostKeys: true, timeoutSeconds: 3, rolesPaths: ['r'] },
+      options: { inventory: 'inv.yaml', inventories: ['inv.yaml'], vault: { passwordFiles: [], vaultIds: [] }, check: true, diff: true, fullDiff: false, limit: 'web-*', tags: ['a', 'b', 'c'], forks: 5, json: true, extraVars: ['x=1'], detailedExitcode: true, acceptNewHostKeys: true, timeoutSeconds: 3, rolesPaths: ['r'], filesPaths: [] },
     });
   });
 
@@ -67,7 +67,7 @@ describe('parseCommandLine', () => {
   it('parses status', () => {
     expect(parseCommandLine(['status', 'inv.yaml'])).toEqual({
       kind: 'status',
-      options: { inventory: 'inv.yaml', inventories: ['inv.yaml'], vault: { passwordFiles: [], vaultIds: [] }, limit: undefined, forks: 50, extraVars: [], acceptNewHostKeys: false, timeoutSeconds: 10, json: false, watch: false, intervalSeconds: 5, rolesPaths: [] },
+      options: { inventory: 'inv.yaml', inventories: ['inv.yaml'], vault: { passwordFiles: [], vaultIds: [] }, limit: undefined, forks: 50, extraVars: [], acceptNewHostKeys: false, timeoutSeconds: 10, json: false, watch: false, intervalSeconds: 5, rolesPaths: [], filesPaths: [] },
     });
     expect(parseCommandLine(['status', '-i', 'hosts', '--json', '-w', '--interval', '2', '-l', 'lb', '--roles-path', 'r'])).toMatchObject({ kind: 'status', options: { inventories: ['hosts'], json: true, watch: true, intervalSeconds: 2, limit: 'lb', rolesPaths: ['r'] } });
     expect(() => parseCommandLine(['status', 'inv.yaml', '--interval', '2'])).toThrow('--interval goes with --watch');

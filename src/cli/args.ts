@@ -64,8 +64,16 @@ export interface HostOptions {
   timeoutSeconds: number;
 }
 
+/** Where roles and control-node files are looked for (apply, plan, renew). */
+export interface SearchOptions {
+  /** --roles-path directories (before the defaults). */
+  rolesPaths: string[];
+  /** --files-path directories: archive sources may be there too (besides the inventory's directory). */
+  filesPaths: string[];
+}
+
 /** Options of apply and plan. */
-export interface ApplyOptions extends HostOptions {
+export interface ApplyOptions extends HostOptions, SearchOptions {
   /** --check: change nothing. */
   check: boolean;
   /** --diff: show what changes. */
@@ -78,8 +86,6 @@ export interface ApplyOptions extends HostOptions {
   json: boolean;
   /** --detailed-exitcode: with --check, exit 3 when changes are pending. */
   detailedExitcode: boolean;
-  /** --roles-path directories (before the defaults). */
-  rolesPaths: string[];
   /** --out FILE (check mode): save the plan, for `apply --plan FILE`. */
   out?: string;
   /** --plan FILE: apply exactly that saved plan, refusing if the hosts changed since. */
@@ -105,7 +111,7 @@ export interface PromoteCliOptions extends HostOptions {
 }
 
 /** Options of renew. */
-export interface RenewOptions extends HostOptions {
+export interface RenewOptions extends HostOptions, SearchOptions {
   /** Renew every certificate, due or not. */
   force: boolean;
   /** Say what would be renewed; order nothing. */
@@ -117,15 +123,13 @@ export interface RenewOptions extends HostOptions {
 }
 
 /** Options of status. */
-export interface StatusCliOptions extends HostOptions {
+export interface StatusCliOptions extends HostOptions, SearchOptions {
   /** One JSON document (with --watch: one line a round). */
   json: boolean;
   /** Check again and again. */
   watch: boolean;
   /** Seconds between rounds. */
   intervalSeconds: number;
-  /** --roles-path directories (before the defaults): the roles say what is checked. */
-  rolesPaths: string[];
 }
 
 /** Options of `secrets encrypt | edit | rotate`. */
@@ -184,6 +188,15 @@ const HOST_OPTIONS = {
   timeout: { type: 'string' },
 } as const;
 
+const SEARCH_OPTIONS = {
+  'roles-path': { type: 'string', multiple: true },
+  'files-path': { type: 'string', multiple: true },
+} as const;
+
+function searchOptions(values: { 'roles-path'?: string[]; 'files-path'?: string[] }): SearchOptions {
+  return { rolesPaths: values['roles-path'] ?? [], filesPaths: values['files-path'] ?? [] };
+}
+
 function parseApply(args: string[], plan: boolean): ApplyOptions {
   const { values, positionals } = parse(args, {
     ...HOST_OPTIONS,
@@ -193,7 +206,7 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
     tags: { type: 'string', short: 't', multiple: true },
     json: { type: 'boolean' },
     'detailed-exitcode': { type: 'boolean' },
-    'roles-path': { type: 'string', multiple: true },
+    ...SEARCH_OPTIONS,
     out: { type: 'string' },
     plan: { type: 'string' },
     serial: { type: 'string' },
@@ -212,7 +225,7 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
     tags: (values.tags ?? []).flatMap((t) => t.split(',')).filter(Boolean),
     json: values.json === true,
     detailedExitcode: values['detailed-exitcode'] === true,
-    rolesPaths: values['roles-path'] ?? [],
+    ...searchOptions(values),
     ...(values.out !== undefined ? { out: values.out } : {}),
     ...(values.plan !== undefined ? { plan: values.plan } : {}),
     ...(serial !== undefined ? { serial } : {}),
@@ -237,6 +250,7 @@ function parsePromote(args: string[]): Command {
 function parseRenew(args: string[]): Command {
   const { values, positionals } = parse(args, {
     ...HOST_OPTIONS,
+    ...SEARCH_OPTIONS,
     force: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     'print-cron': { type: 'boolean' },
@@ -244,21 +258,22 @@ function parseRenew(args: string[]): Command {
   });
   return {
     kind: 'renew',
-    options: { ...hostOptions(values, positionals, 'renew'), force: values.force === true, dryRun: values['dry-run'] === true, printCron: values['print-cron'] === true, quiet: values.quiet === true },
+    options: { ...hostOptions(values, positionals, 'renew'), ...searchOptions(values), force: values.force === true, dryRun: values['dry-run'] === true, printCron: values['print-cron'] === true, quiet: values.quiet === true },
   };
 }
 
 function parseStatus(args: string[]): Command {
-  const { values, positionals } = parse(args, { ...HOST_OPTIONS, json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' }, interval: { type: 'string' }, 'roles-path': { type: 'string', multiple: true } });
+  const { values, positionals } = parse(args, { ...HOST_OPTIONS, ...SEARCH_OPTIONS, json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' }, interval: { type: 'string' } });
   if (values.interval !== undefined && values.watch !== true) throw new UserError('--interval goes with --watch');
   return {
     kind: 'status',
     options: {
       ...hostOptions(values, positionals, 'status'),
+      // The roles say what is checked: found as apply finds them.
+      ...searchOptions(values),
       json: values.json === true,
       watch: values.watch === true,
       intervalSeconds: positiveInteger(values.interval, '--interval', 5),
-      rolesPaths: values['roles-path'] ?? [],
     },
   };
 }

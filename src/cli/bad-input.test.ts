@@ -16,6 +16,9 @@ const CORPUS: [file: string, error: string][] = [
   ['domain-not-dns.yaml', `3:19: all.vars.domain: "www.foo_bar.com" is not a valid DNS name: label "foo_bar" has a character other than letters, digits and '-' (role loadbalancer uses it as a DNS name)`],
   ['domain-trailing-dot.yaml', '8:19: all.children.lb.hosts.lb-01.domain: "www.foobar.com." is not a valid DNS name: it ends with a dot: write it without the trailing dot (role loadbalancer uses it as a DNS name)'],
   ['acme-domains-ip.yaml', '8:11: all.children.lb.vars.acme_domains[1]: "192.0.2.11" is not a valid DNS name: it is an IP address: certificates are ordered for DNS names only (role loadbalancer uses it as a list of DNS names)'],
+  ['app-template-outside.yaml', "3:69: all.vars.app_source_template: template '../../../root/.local/state/provision/acme/account.key' is outside the template search path: a template is named relative to it, without '..' (looked in <root>/roles/app/templates, <inventory dir>/templates, <root>/templates) (role app uses it as file template)"],
+  ['app-archive-outside.yaml', "5:18: all.vars.app_archive: 'src' /etc is outside the allowed directories: control-node files must be inside <inventory dir> (the inventory's directory; more with --files-path DIR) (role app uses it as archive src)"],
+  ['config-injection.yaml', '5:15: all.vars.app_user: string "app\\nExecStartPre=/bin/touch /tmp/PWN…" is not a user or group name: expected lowercase letters, digits and _ . -, starting with a letter or _, at most 32 characters (role app uses it as a user or group name)'],
   [
     'certificate-in-role.yaml',
     `ROLES/literal-certificate/role.yaml:3:7: certificate: 'domains' entry "*.foobar.com" is not a valid DNS name: label "*" is a wildcard: wildcard certificates need the DNS-01 challenge, and provision orders with HTTP-01 only (host h1)`,
@@ -33,7 +36,7 @@ describe('bad input found by the roles, through the CLI', () => {
   it.each(CORPUS)('%s', (file, error) => {
     const inventory = join(DIR, file);
     const run = provision(['plan', inventory, '--timeout', '2']);
-    const where = error.startsWith('ROLES/') ? error.replace('ROLES', join(ROOT, DIR, 'roles')) : `${inventory}:${error}`;
+    const where = (error.startsWith('ROLES/') ? error.replace('ROLES', join(ROOT, DIR, 'roles')) : `${inventory}:${error}`).replaceAll('<inventory dir>', join(ROOT, DIR)).replaceAll('<root>/', ROOT);
     expect(run.stderr).toBe(`error: ${where}\n`);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');

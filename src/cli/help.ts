@@ -44,7 +44,10 @@ Options:
   -t, --tags TAGS           only resources with these tags (a role's name is a tag)
       --json                print one JSON document at the end instead of progress
       --detailed-exitcode   with --check: exit 3 when changes are pending
-      --roles-path DIR      look for roles here first (repeatable)
+      --roles-path DIR      look for roles here first (repeatable); then the inventory's
+                            directory's roles/, then provision's own
+      --files-path DIR      archive sources may also be here (repeatable); by default
+                            only inside the inventory's directory
       --out FILE            with --check (or plan): save the plan to FILE
       --plan FILE           apply exactly the saved plan; refuse, changing nothing,
                             if any host would now change something else
@@ -83,6 +86,8 @@ Options:
       --print-cron          print a crontab line running renew twice a day (with
                             SOPS_AGE_KEY_FILE=... when the secrets are in SOPS files)
   -q, --quiet               print errors only (what cron should run)
+      --roles-path DIR      look for roles here first (repeatable), as apply does
+      --files-path DIR      archive sources may also be here (repeatable), as apply does
 ${HOST_FLAGS}`,
   status: `Usage: provision status INVENTORY [options]
 
@@ -100,6 +105,7 @@ Options:
   -w, --watch               check again and again (Ctrl-C to stop; exits as the last round)
       --interval SECONDS    seconds between rounds with --watch (default 5)
       --roles-path DIR      look for roles here first (repeatable), as apply does
+      --files-path DIR      archive sources may also be here (repeatable), as apply does
 ${HOST_FLAGS}`,
   secrets: `Usage:
   provision secrets encrypt --age RECIPIENT[,RECIPIENT] FILE   print FILE as a SOPS file

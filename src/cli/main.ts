@@ -6,14 +6,13 @@ import { UserError, messageOf } from '../errors.js';
 import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { redact } from '../secrets.js';
-import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
+import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
 import { HELP } from './help.js';
+import { PACKAGE_ROOT, searchPath } from './search-path.js';
 
 /** Exit codes, as documented in --help. */
 export const EXIT = { ok: 0, hostFailed: 1, badInput: 2, changesPending: 3, interrupted: 130 } as const;
 
-/** The installed package's root (dist/cli/main.js or src/cli/main.ts → two levels up). */
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const write = (text: string): void => {
   process.stdout.write(text);
@@ -145,16 +144,11 @@ function connectOptions(options: HostOptions) {
 }
 
 /** Every selected host's plan, and what control-node steps (certificates) need: all user errors surface before any connection. */
-async function plansOf(options: HostOptions & { rolesPaths: string[]; tags: string[]; serial?: SerialSpec }) {
+async function plansOf(options: HostOptions & SearchOptions & { tags: string[]; serial?: SerialSpec }) {
   const { inventory, hosts } = await selectedHosts(options);
   const [{ buildPlans, buildBalancers }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
   const inventoryDir = dirname(resolve(options.inventory));
-  const planOptions = {
-    rolesDirs: [...options.rolesPaths.map((p) => resolve(p)), join(inventoryDir, 'roles'), join(inventoryDir, '..', 'roles'), join(PACKAGE_ROOT, 'roles')],
-    templateDirs: [join(inventoryDir, 'templates'), join(inventoryDir, '..', 'templates'), join(PACKAGE_ROOT, 'templates')],
-    tags: options.tags,
-    ...(options.serial ? { serial: options.serial } : {}),
-  };
+  const planOptions = { ...searchPath(options.inventory, options), tags: options.tags, ...(options.serial ? { serial: options.serial } : {}) };
   const plans = buildPlans(inventory, hosts, planOptions);
   // Load balancers are needed even when not selected: a rolling deploy drains its hosts there.
   const balancers = plans.some((p) => p.rolling) ? buildBalancers(inventory, planOptions) : [];
@@ -245,8 +239,8 @@ async function promote(options: PromoteCliOptions): Promise<number> {
  * engine path as apply; prints only news and failures. `--print-cron` prints the crontab line.
  */
 async function renew(options: RenewOptions): Promise<number> {
-  if (options.printCron) return printCron(options.inventory);
-  const { plans, control } = await plansOf({ ...options, rolesPaths: [], tags: [] });
+  if (options.printCron) return printCron(options);
+  const { plans, control } = await plansOf({ ...options, tags: [] });
   const [{ certificate, forced }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
     import('../resources/certificate.js'),
     import('../engine/run.js'),
@@ -317,14 +311,15 @@ async function status(options: StatusCliOptions): Promise<number> {
  * them; then it is loaded again with only what cron gives a job, and what would
  * still be missing is said on stderr.
  */
-async function printCron(file: string): Promise<number> {
+async function printCron(options: RenewOptions): Promise<number> {
   const [{ cronLine }, { loadInventoryWithSecrets, SopsSecrets }] = await Promise.all([import('../acme/cron.js'), import('../inventory/index.js')]);
-  const inventory = resolve(file);
+  const inventory = resolve(options.inventory);
+  const searchWords = [...options.rolesPaths.flatMap((p) => ['--roles-path', resolve(p)]), ...options.filesPaths.flatMap((p) => ['--files-path', resolve(p)])];
   const sops = new SopsSecrets(process.env);
   await loadInventoryWithSecrets(inventory, { sops });
   const used = sops.identities();
   const env: Record<string, string> = Object.assign({}, ...used.map((u) => u.cronEnv ?? {}));
-  write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory, env })}\n`);
+  write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory, options: searchWords, env })}\n`);
   const inline = used.filter((u) => !u.cronEnv);
   for (const u of inline) {
     process.stderr.write(`note: the age key comes from ${u.label}, which a crontab line must not hold: save it in a file only you can read and set SOPS_AGE_KEY_FILE to it\n`);

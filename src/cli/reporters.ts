@@ -1,5 +1,5 @@
 import type { HostResult, RunEvent } from '../engine/results.js';
-import { redact } from '../secrets.js';
+import { redact, redactDeep } from '../secrets.js';
 import { formatChanges } from './diff-text.js';
 import { formatPlan } from './plan-text.js';
 import { formatRecap, jsonReport } from './recap.js';
@@ -57,7 +57,8 @@ export class JsonReporter implements Reporter {
   onEvent(): void {}
 
   async done(hosts: HostResult[]): Promise<void> {
-    this.options.write(`${redact(JSON.stringify(jsonReport(hosts, this.options.check), null, 2))}\n`);
+    // Masked before serialising, where each secret is still in the form the text holds it in.
+    this.options.write(`${redact(JSON.stringify(redactDeep(jsonReport(hosts, this.options.check)), null, 2))}\n`);
   }
 }
 

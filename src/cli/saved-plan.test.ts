@@ -1,7 +1,8 @@
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clearSecretsForTests, Secret } from '../secrets.js';
 import type { HostResult, ResourceResult } from '../engine/results.js';
 import { changeHash, plannedEntries, readSavedPlan, roundReason, savedPlanOf, staleReason, writeSavedPlan } from './saved-plan.js';
 
@@ -91,5 +92,19 @@ describe('saved plans', () => {
     expect(() => readSavedPlan(join(dir, 'y.json'))).toThrow('is not a provision plan (not JSON)');
     expect(() => readSavedPlan(join(dir, 'v1.json'))).toThrow('was made by an older provision; make a new plan');
     expect(() => readSavedPlan(join(dir, 'none.json'))).toThrow("--plan: file '");
+  });
+});
+
+describe('a saved plan on disk', () => {
+  afterEach(() => clearSecretsForTests());
+
+  it('holds no secret, in any form', () => {
+    const secret = 'plan"se\\cret';
+    new Secret(secret);
+    const file = join(mkdtempSync(join(tmpdir(), 'provision-plan-')), 'plan.json');
+    writeSavedPlan(file, { provision_plan: 2, inventory: 'inv.yaml', created: 'now', hosts: { h: [{ resource: `file ${secret}`, status: 'changed', changes: [`password ${secret}`], hash: 'x' }] } });
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(JSON.stringify(secret).slice(1, -1));
+    expect(text).toContain('********');
   });
 });

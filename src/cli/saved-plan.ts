@@ -16,7 +16,7 @@ import { UserError } from '../errors.js';
 import type { Decided } from '../engine/host-run.js';
 import type { HostResult, ResourceResult } from '../engine/results.js';
 import type { Change } from '../resources/types.js';
-import { redact } from '../secrets.js';
+import { redact, redactDeep } from '../secrets.js';
 
 /** What plan said of one resource. */
 export interface PlannedEntry {
@@ -73,7 +73,7 @@ export function savedPlanOf(inventory: string, results: HostResult[], now = new 
 
 /** Writes a plan file. */
 export function writeSavedPlan(file: string, plan: SavedPlan): void {
-  writeFileSync(file, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(file, `${redact(JSON.stringify(redactDeep(plan), null, 2))}\n`, { mode: 0o600 });
 }
 
 /** Reads a plan file, checking it is one. */

@@ -3,7 +3,10 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SESSION_SETUP } from '../resources/mysql/sql.js';
 import { freezePrimaryScript, parseGtid, promoteReplicaScript, thawPrimaryScript } from './promote-scripts.js';
+
+const SESSION = `${SESSION_SETUP}\n`;
 
 /**
  * Runs a script with a stand-in `mariadb` client first on PATH: it answers the
@@ -39,20 +42,20 @@ describe('promote scripts', () => {
     ['MySQL 8', '8.0.39', "SET GLOBAL super_read_only = ON; SELECT CONCAT('gtid=', REPLACE(@@GLOBAL.gtid_executed, '\\n', ''));"],
   ])('freeze the primary on %s', (_, version, sql) => {
     const r = runWithClient(freezePrimaryScript(), version, 'gtid=0-1-42');
-    expect(r.sql.trim()).toBe(sql);
+    expect(r.sql.trim()).toBe(`${SESSION}${sql}`);
     expect(parseGtid(r.stdout)).toBe('0-1-42');
   });
 
   it('waits for the GTID, then promotes (MariaDB forms)', () => {
     const r = runWithClient(promoteReplicaScript("0-1-42", 30), '10.11.6-MariaDB', 'wait=0');
     expect(r.code).toBe(0);
-    expect(r.sql).toBe("SELECT CONCAT('wait=', MASTER_GTID_WAIT('0-1-42', 30));\nSTOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF;\n");
+    expect(r.sql).toBe(`${SESSION}SELECT CONCAT('wait=', MASTER_GTID_WAIT('0-1-42', 30));\n${SESSION}STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF;\n`);
     expect(r.stdout).toContain('promoted');
   });
 
   it('uses the MySQL 8 forms on MySQL', () => {
     const r = runWithClient(promoteReplicaScript("uuid:1-42", 30), '8.0.39', 'wait=0');
-    expect(r.sql).toBe("SELECT CONCAT('wait=', WAIT_FOR_EXECUTED_GTID_SET('uuid:1-42', 30));\nSTOP REPLICA; RESET REPLICA ALL; SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF;\n");
+    expect(r.sql).toBe(`${SESSION}SELECT CONCAT('wait=', WAIT_FOR_EXECUTED_GTID_SET('uuid:1-42', 30));\n${SESSION}STOP REPLICA; RESET REPLICA ALL; SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF;\n`);
   });
 
   it('changes nothing when the replica does not catch up', () => {
@@ -62,12 +65,26 @@ describe('promote scripts', () => {
   });
 
   it('without a GTID (primary unreachable) promotes at once; thaw lets the primary write again', () => {
-    expect(runWithClient(promoteReplicaScript(undefined, 5), '10.11.6-MariaDB', '').sql).toBe('STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF;\n');
-    expect(runWithClient(thawPrimaryScript(), '10.11.6-MariaDB', '').sql).toBe('SET GLOBAL read_only = OFF;\n');
+    expect(runWithClient(promoteReplicaScript(undefined, 5), '10.11.6-MariaDB', '').sql).toBe(`${SESSION}STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF;\n`);
+    expect(runWithClient(thawPrimaryScript(), '10.11.6-MariaDB', '').sql).toBe(`${SESSION}SET GLOBAL read_only = OFF;\n`);
   });
 
-  it('quotes a hostile GTID as an SQL string', () => {
-    expect(runWithClient(promoteReplicaScript("x'); DROP TABLE t; --", 5), '10.11.6-MariaDB', 'wait=0').sql).toContain("MASTER_GTID_WAIT('x\\'); DROP TABLE t; --', 5)");
+  it.each([
+    ['a quote', "x'); DROP TABLE t; --", "MASTER_GTID_WAIT('x\\'); DROP TABLE t; --', 5)"],
+    ['a backslash', 'x\\', "MASTER_GTID_WAIT('x\\\\', 5)"],
+    ['a NUL byte', 'x\0y', "MASTER_GTID_WAIT('x\\0y', 5)"],
+  ])('quotes a GTID with %s with the one SQL string helper, after clearing sql_mode (NO_BACKSLASH_ESCAPES)', (_, gtid, literal) => {
+    const sql = runWithClient(promoteReplicaScript(gtid, 5), '10.11.6-MariaDB', 'wait=0').sql;
+    expect(sql).toContain(literal);
+    expect(sql.indexOf(SESSION)).toBe(0);
+  });
+
+  it.each(["0-1-42'; DROP TABLE t", '0-1-42\\', 'uuid:1-5 OR 1'])('refuses a GTID position from the primary that is not a GTID set: %j', (gtid) => {
+    expect(() => parseGtid(`gtid=${gtid}\n`)).toThrow('the primary reported a GTID position that is not a GTID set');
+  });
+
+  it.each(['0-1-42,0-2-7', '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5:11-18', 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee:tag_1:1-5', ''])('reads the GTID set %j', (gtid) => {
+    expect(parseGtid(`gtid=${gtid}\n`)).toBe(gtid);
   });
 
   it('refuses output without a GTID line', () => {

@@ -3,6 +3,7 @@
  * hosts. They detect the server flavour (MariaDB or MySQL 8) themselves and
  * feed SQL to the client on stdin.
  */
+import { SESSION_SETUP, sqlString } from '../resources/mysql/sql.js';
 import { heredocBase64, quote } from '../shell/quote.js';
 
 /** Sets $sql to the client and $flavour to mariadb or mysql. */
@@ -11,14 +12,17 @@ sql=$(command -v mariadb || command -v mysql) || { echo "no MySQL/MariaDB client
 version=$("$sql" -N -B -e 'SELECT VERSION()') || exit 1
 case $version in *MariaDB*|*mariadb*) flavour=mariadb ;; *) flavour=mysql ;; esac`;
 
-/** Runs the SQL for the detected flavour (chosen in shell), printing the rows. */
+/**
+ * Runs the SQL for the detected flavour (chosen in shell), printing the rows. The session
+ * settings come first (sql_mode cleared), so literals are read as sqlString writes them.
+ */
 function runSql(mariadb: string, mysql: string): string {
   // A here-document cannot be followed by a pipe on its closing line: group it.
   return `if [ "$flavour" = mariadb ]; then
-{ ${heredocBase64(mariadb)}
+{ ${heredocBase64(`${SESSION_SETUP}\n${mariadb}`)}
 } | "$sql" -N -B
 else
-{ ${heredocBase64(mysql)}
+{ ${heredocBase64(`${SESSION_SETUP}\n${mysql}`)}
 } | "$sql" -N -B
 fi`;
 }
@@ -29,16 +33,17 @@ export function freezePrimaryScript(): string {
 ${runSql("SET GLOBAL read_only = ON; SELECT CONCAT('gtid=', @@GLOBAL.gtid_binlog_pos);", "SET GLOBAL super_read_only = ON; SELECT CONCAT('gtid=', REPLACE(@@GLOBAL.gtid_executed, '\\n', ''));")}`;
 }
 
-/** Parses `gtid=...` from freezePrimaryScript's output. */
+/**
+ * Parses `gtid=...` from freezePrimaryScript's output. What the server sends goes into SQL on the
+ * replica, so only the characters of a GTID set are accepted (MariaDB's 0-1-42,0-2-7; MySQL's
+ * uuid:1-42, tagged uuid:tag:1-5).
+ */
 export function parseGtid(output: string): string {
   const line = output.split('\n').find((l) => l.startsWith('gtid='));
   if (line === undefined) throw new Error(`the primary did not report its GTID position: ${output.trim() || '(no output)'}`);
-  return line.slice('gtid='.length).trim();
-}
-
-/** Escapes a value for a single-quoted SQL string literal. */
-function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const gtid = line.slice('gtid='.length).trim();
+  if (!/^[0-9A-Za-z_:,-]*$/.test(gtid)) throw new Error(`the primary reported a GTID position that is not a GTID set: ${JSON.stringify(gtid)}`);
+  return gtid;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { Secret } from '../secrets.js';
+import { MIN_SECRET_LENGTH, Secret, secretProblem } from '../secrets.js';
 import { editDistance } from '../suggest.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import type { HostConnection } from './types.js';
@@ -56,8 +56,9 @@ const flag = (value: unknown): ReadResult => {
 
 const secretText = (value: unknown): ReadResult => {
   if (value instanceof Secret) return { value };
-  if (typeof value === 'string' || typeof value === 'number') return { value: new Secret(String(value)) };
-  return { expected: 'expected a password (a string, a { secret: ENV_NAME } reference or a !vault value)' };
+  if (typeof value !== 'string' && typeof value !== 'number') return { expected: 'expected a password (a string, a { secret: ENV_NAME } reference or a !vault value)' };
+  if (secretProblem(String(value)) !== undefined) return { expected: `expected a password of at least ${MIN_SECRET_LENGTH} characters (a shorter one could not be masked in output)` };
+  return { value: new Secret(String(value)) };
 };
 
 const sshArgs = (value: unknown): ReadResult => {

@@ -1,5 +1,5 @@
 import { UserError, type SourcePosition } from '../errors.js';
-import { MASK, Secret } from '../secrets.js';
+import { MASK, Secret, secretProblem } from '../secrets.js';
 import type { VaultKeyring } from '../vault/passwords.js';
 import { SECRET_KEY, type SecretResult } from './secret-ref.js';
 
@@ -79,7 +79,10 @@ export class VaultValue extends DeferredValue {
   protected read(): Secret {
     const result = this.keyring.decrypt(this.text);
     if ('problem' in result) return this.fail(result.problem);
-    return new Secret(result.plaintext.toString('utf8'));
+    const plaintext = result.plaintext.toString('utf8');
+    const problem = secretProblem(plaintext);
+    if (problem !== undefined) return this.fail(problem);
+    return new Secret(plaintext);
   }
 
   toAnsible(): unknown {

@@ -6,7 +6,7 @@ import { fixtureDir, tempFile } from '../../test/fixtures/inventory/fixtures.js'
 import { loadInventory } from './load.js';
 
 const SITE = readFileSync(path.join(fixtureDir('good'), 'site.yaml'), 'utf8');
-const ENV = { SUMO_ACCESS_ID: 'id', SUMO_ACCESS_KEY: 'key', DB_PASSWORD: 'pw' };
+const ENV = { SUMO_ACCESS_ID: 'id-1', SUMO_ACCESS_KEY: 'key-1', DB_PASSWORD: 'pw-1' };
 const RUNS = 300;
 // Characters that mean something to YAML or to the inventory schema.
 const NOISE = [' ', '  ', '\t', '\n', ':', '-', '{', '}', '[', ']', ',', '&a', '*a', '!', '#', '"', "'", '|', '>', '?', '0', 'x'];

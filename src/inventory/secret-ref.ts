@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { SourcePosition } from '../errors.js';
-import { Secret } from '../secrets.js';
+import { Secret, secretProblem } from '../secrets.js';
 import { closest } from '../suggest.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { describeValue } from './describe-value.js';
@@ -77,14 +77,16 @@ export function secretRefProblem(envName: unknown): string | undefined {
   return undefined;
 }
 
-/** Reads the secret named by `{ secret: envName }` from `env`; an unset or empty variable is a problem. */
+/** Reads the secret named by `{ secret: envName }` from `env`; an unset, empty or too short value is a problem. */
 export function secretFromEnv(envName: unknown, env: Env): SecretResult {
-  const problem = secretRefProblem(envName);
-  if (problem !== undefined || typeof envName !== 'string') return { problem: problem ?? '' };
+  const refProblem = secretRefProblem(envName);
+  if (refProblem !== undefined || typeof envName !== 'string') return { problem: refProblem ?? '' };
   const value = env[envName];
   if (value === undefined || value === '') {
     return { problem: `environment variable ${envName} is unset or empty: expected it to hold the secret` };
   }
+  const problem = secretProblem(value);
+  if (problem !== undefined) return { problem: `environment variable ${envName}: ${problem}` };
   return { secret: new Secret(value) };
 }
 

@@ -5,7 +5,7 @@ import { loadInventory } from './load.js';
 import { selectHosts } from './select.js';
 
 const site = loadInventory(path.join(fixtureDir('good'), 'site.yaml'), {
-  env: { SUMO_ACCESS_ID: 'id', SUMO_ACCESS_KEY: 'key', DB_PASSWORD: 'pw' },
+  env: { SUMO_ACCESS_ID: 'id-1', SUMO_ACCESS_KEY: 'key-1', DB_PASSWORD: 'pw-1' },
 });
 const KNOWN = 'known hosts: lb-01, web-01, web-02; groups: all, ungrouped, lb, app, db_primary, db_replica';
 

@@ -22,7 +22,7 @@ it('an inventory without SOPS references never imports the SOPS code; one with t
   expect(sopsModule.imported).toBe(0);
   // test-support imports the SOPS code directly, not through the mocked index: it does not count.
   const key = await ageKey(dir);
-  await writeSops(dir, 's.sops.yaml', 'a: b\n', [key.recipient]);
+  await writeSops(dir, 's.sops.yaml', 'a: bbbb\n', [key.recipient]);
   await loadInventoryWithSecrets(inventory('sops.yaml', 'a: { secret: { sops: s.sops.yaml, key: a } }'), { env: envWith(dir, { SOPS_AGE_KEY_FILE: key.file }) });
   expect(sopsModule.imported).toBe(1);
 });

@@ -25,11 +25,11 @@ vi.mock('../sops/index.js', async (importOriginal) => {
 
 const SECRETS = `db:
   password: db-pa55-0001
-  user: app
+  user: app-user
 api:
   tokens: [tok-0002, tok-0003]
 dotted.key: dot-0004
-numbers: { port: 3306, ratio: 0.5, on: true }
+numbers: { port: 3306, ratio: 0.25, on: true }
 empty: ""
 `;
 
@@ -79,7 +79,7 @@ describe('secrets from a SOPS file', () => {
     );
     const vars = varsOf(await loadInventoryWithSecrets(file, { env }));
     const revealed = Object.fromEntries(['db_password', 'second_token', 'dotted', 'db_port', 'ratio', 'flag'].map((k) => [k, (vars[k] as Secret).reveal()]));
-    expect(revealed).toEqual({ db_password: 'db-pa55-0001', second_token: 'tok-0003', dotted: 'dot-0004', db_port: '3306', ratio: '0.5', flag: 'true' });
+    expect(revealed).toEqual({ db_password: 'db-pa55-0001', second_token: 'tok-0003', dotted: 'dot-0004', db_port: '3306', ratio: '0.25', flag: 'true' });
     expect(vars['db_password']).toBeInstanceOf(Secret);
     expect(JSON.stringify(vars)).not.toContain('db-pa55-0001');
     expect(JSON.stringify(vars['db_password'])).toBe(JSON.stringify(MASK));
@@ -93,7 +93,7 @@ describe('secrets from a SOPS file', () => {
     const vars = varsOf(await loadInventoryWithSecrets(file, { env, extraVars: extra }));
     expect(sopsModule.opened.length - before).toBe(1);
     expect((vars['token'] as Secret).reveal()).toBe('tok-0002');
-    expect((vars['b'] as Secret).reveal()).toBe('app');
+    expect((vars['b'] as Secret).reveal()).toBe('app-user');
   });
 
   it('tells which identity decrypted the files, with the environment that finds it again', async () => {

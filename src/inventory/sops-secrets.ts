@@ -7,7 +7,7 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import { UserError, type SourcePosition } from '../errors.js';
-import { Secret } from '../secrets.js';
+import { Secret, secretProblem } from '../secrets.js';
 import { closest } from '../suggest.js';
 import { loadInventory, type LoadOptions } from './load.js';
 import type { Env, SecretResult, SecretSource, SopsRef } from './secret-ref.js';
@@ -105,6 +105,8 @@ function valueAt(values: unknown, ref: SopsRef): SecretResult {
     return { problem: `key ${wanted} in ${ref.shown} is a ${Array.isArray(node) ? 'list' : 'mapping'}: expected a single value (name a key inside it)`, ...keyAt };
   }
   if (node === null || node === undefined || node === '') return { problem: `key ${wanted} in ${ref.shown} is empty: expected it to hold the secret`, ...keyAt };
+  const problem = secretProblem(String(node));
+  if (problem !== undefined) return { problem: `key ${wanted} in ${ref.shown}: ${problem}`, ...keyAt };
   return { secret: new Secret(String(node)) };
 }
 

@@ -6,9 +6,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Secret } from '../secrets.js';
+import { privateDir, readPrivate } from './state-dir.js';
 
 /** A server's certificate material, in PEM. */
 export interface IssuedCertificate {
@@ -32,8 +33,8 @@ function openssl(args: string[], cwd: string): void {
 
 /** The CA in `dir/internal-ca`, created on first use (EC P-256, 10 years). */
 export function ensureCa(stateDir: string): { dir: string; certificate: string } {
-  const dir = join(stateDir, 'internal-ca');
-  mkdirSync(join(dir, 'issued'), { recursive: true, mode: 0o700 });
+  const dir = privateDir(join(stateDir, 'internal-ca'));
+  privateDir(join(dir, 'issued'));
   if (!existsSync(join(dir, 'ca.crt'))) {
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca.key.tmp'], dir);
     openssl(['req', '-x509', '-new', '-key', 'ca.key.tmp', '-subj', '/CN=provision internal CA', '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.crt.tmp'], dir);
@@ -41,7 +42,9 @@ export function ensureCa(stateDir: string): { dir: string; certificate: string }
     execFileSync('mv', ['ca.key.tmp', 'ca.key'], { cwd: dir });
     execFileSync('mv', ['ca.crt.tmp', 'ca.crt'], { cwd: dir });
   }
-  return { dir, certificate: readFileSync(join(dir, 'ca.crt'), 'utf8') };
+  // The key signs what the load balancer trusts: a key someone else could have replaced is refused.
+  readPrivate(join(dir, 'ca.key'));
+  return { dir, certificate: readPrivate(join(dir, 'ca.crt')) };
 }
 
 /** Subject alternative names for a host: its name, the shared backend name, and its address. */
@@ -63,7 +66,7 @@ export function serverCertificate(stateDir: string, hostName: string, address: s
   const ca = ensureCa(stateDir);
   const names = subjectAltNames(hostName, address);
   const base = join(ca.dir, 'issued', hostName.replace(/[^A-Za-z0-9_.-]/g, '_'));
-  if (!existsSync(`${base}.crt`) || !stillGood(readFileSync(`${base}.crt`, 'utf8'), names)) {
+  if (!existsSync(`${base}.crt`) || !stillGood(readPrivate(`${base}.crt`), names)) {
     const ext = `${base}.ext`;
     writeFileSync(ext, `subjectAltName=${names.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${base}.key`], ca.dir);
@@ -71,5 +74,5 @@ export function serverCertificate(stateDir: string, hostName: string, address: s
     openssl(['req', '-new', '-key', `${base}.key`, '-subj', `/CN=${hostName}`, '-out', `${base}.csr`], ca.dir);
     openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '365', '-extfile', ext, '-out', `${base}.crt`], ca.dir);
   }
-  return { certificate: readFileSync(`${base}.crt`, 'utf8'), key: new Secret(readFileSync(`${base}.key`, 'utf8')), ca: ca.certificate };
+  return { certificate: readPrivate(`${base}.crt`), key: new Secret(readPrivate(`${base}.key`)), ca: ca.certificate };
 }

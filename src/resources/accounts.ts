@@ -7,9 +7,12 @@ import { ArgError } from './types.js';
 /** The account databases getent reads. */
 export type AccountDatabase = 'passwd' | 'group';
 
+/** A user or group name as useradd accepts it (Debian's NAME_REGEX, with dots). */
+export const ACCOUNT_NAME = /^[a-z_][a-z0-9_.-]*\$?$/;
+
 /** Checks a user or group name (useradd's rules, without its --badname exceptions). */
 export function accountName(key: string, name: string): string {
-  matching(key, name, /^[a-z_][a-z0-9_.-]*\$?$/, 'a user or group name (lowercase letters, digits, _ . -, starting with a letter or _)');
+  matching(key, name, ACCOUNT_NAME, 'a user or group name (lowercase letters, digits, _ . -, starting with a letter or _)');
   if (name.length > 32) throw new ArgError(key, `'${key}' must be at most 32 characters, got '${name}'`);
   return name;
 }

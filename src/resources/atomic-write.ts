@@ -12,6 +12,8 @@ export interface AtomicWrite {
   content: string;
   /** Wanted attributes; unset ones keep those of the old file, or root and 0644 for a new one. */
   attributes: Attributes;
+  /** The content holds a secret: a new file without a wanted mode is 0600, not 0644. */
+  private?: boolean;
   /** User command checking the new file before it is installed; `%s` stands for its path. */
   validate?: string;
 }
@@ -39,7 +41,7 @@ export function atomicWriteSteps(write: AtomicWrite): string {
     '{',
     write.content,
     `} >"$tmp" || ${fail(`cannot write the new content of ${write.path}`)}`,
-    inheritStep(write.attributes),
+    inheritStep(write.attributes, write.private === true),
     setAttributesStep(write.attributes),
     write.validate !== undefined && validateStep(write.path, write.validate),
     `mv -f -- "$tmp" "$p" || ${fail(`cannot rename the new file over ${write.path}`)}`,
@@ -48,10 +50,11 @@ export function atomicWriteSteps(write: AtomicWrite): string {
 
 /**
  * Unset attributes follow the file being replaced; a new file is root's and
- * 0644. Only what is unset is touched, so the temp file never passes through
- * a looser mode than the wanted one.
+ * 0644 (0600 when it is private: it keeps the temp file's mode). Only what is
+ * unset is touched, so the temp file never passes through a looser mode than
+ * the wanted one.
  */
-function inheritStep(attributes: Attributes): string | undefined {
+function inheritStep(attributes: Attributes, isPrivate: boolean): string | undefined {
   const inherit = [
     (attributes.owner === undefined || attributes.group === undefined) && 'chown --reference="$p" -- "$tmp"',
     attributes.mode === undefined && 'chmod --reference="$p" -- "$tmp"',
@@ -60,8 +63,8 @@ function inheritStep(attributes: Attributes): string | undefined {
   return lines(
     'if [ -f "$p" ] && [ ! -L "$p" ]; then',
     `  { ${inherit.join(' && ')}; } || ${fail('cannot copy owner and mode from the old file')}`,
-    attributes.mode === undefined && 'else',
-    attributes.mode === undefined && `  chmod 0644 -- "$tmp" || ${fail('cannot set the mode of the new file')}`,
+    attributes.mode === undefined && !isPrivate && 'else',
+    attributes.mode === undefined && !isPrivate && `  chmod 0644 -- "$tmp" || ${fail('cannot set the mode of the new file')}`,
     'fi',
   );
 }

@@ -148,6 +148,11 @@ describe('certificate: probe, apply', () => {
     expect(readFileSync(join(dir, 'fullchain.pem'), 'utf8')).toBe(old.chain);
   });
 
+  it('reads back only the certbot configs the probe asked about: a path the host prints is never used on its own', () => {
+    const output = 'now=1767225600\ncertbot=/etc/letsencrypt/renewal/www.foobar.com.conf\ncertbot=/etc/shadow\ncertbot=/etc/letsencrypt/renewal/../../passwd\n';
+    expect(certificate.parse(output, desired()).certbotConfigs).toEqual(['/etc/letsencrypt/renewal/www.foobar.com.conf']);
+  });
+
   it('apply refuses beside certbot, and without an ordered certificate', () => {
     expect(applyLocally(certificate.apply(local(), current({ certbotConfigs: ['/etc/letsencrypt/renewal/x.conf'] }))).stderr).toContain('apply refuses to fight it');
     expect(applyLocally(certificate.apply(local(), current({ deployed: undefined }))).stderr).toContain('no certificate was ordered');

@@ -9,6 +9,7 @@
 import { isAbsolute, posix, resolve } from 'node:path';
 import { decideRenewal, type DeployedCertificate, type RenewalDecision } from '../acme/renewal.js';
 import { LETS_ENCRYPT, resolveDirectory } from '../acme/directory.js';
+import { checkedToken } from '../acme/token.js';
 import { parseX509Text, X509_TEXT_ARGS } from '../acme/x509-text.js';
 import { Secret } from '../secrets.js';
 import { heredocBase64, quote, sh } from '../shell/quote.js';
@@ -125,15 +126,22 @@ function probe(desired: CertificateDesired): string {
     'fi',
     // certbot renews a name when it has a renewal config for it and its timer or cron job runs.
     'if systemctl is-enabled certbot.timer >/dev/null 2>&1 || [ -f /etc/cron.d/certbot ]; then',
-    ...desired.domains.map((d) => `  if [ -f ${quote(`${CERTBOT_RENEWAL_DIR}/${d}.conf`)} ]; then echo ${quote(`certbot=${CERTBOT_RENEWAL_DIR}/${d}.conf`)}; fi`),
+    ...desired.domains.map((d) => `  if [ -f ${quote(certbotConfig(d))} ]; then echo ${quote(`certbot=${certbotConfig(d)}`)}; fi`),
     'fi',
   );
 }
 
-function parse(output: string): CertificateCurrent {
+/** certbot's renewal config of a name. */
+function certbotConfig(domain: string): string {
+  return `${CERTBOT_RENEWAL_DIR}/${domain}.conf`;
+}
+
+function parse(output: string, desired: CertificateDesired): CertificateCurrent {
   const fields = parseFields(output);
   const x509 = base64Field(fields, 'x509');
-  const certbotConfigs = output.split('\n').filter((l) => l.startsWith('certbot=')).map((l) => l.slice('certbot='.length));
+  // Only the paths the probe asked about: what the host prints is never a path on its own.
+  const expected = new Set(desired.domains.map(certbotConfig));
+  const certbotConfigs = output.split('\n').filter((l) => l.startsWith('certbot=')).map((l) => l.slice('certbot='.length)).filter((c) => expected.has(c));
   const deployed = x509 === undefined ? undefined : parseX509Text(x509);
   const keyType = KEY_ALGORITHMS[/^ *Public Key Algorithm: *(\S+)/m.exec(x509 ?? '')?.[1] ?? ''];
   return { now: new Date((integerField(fields, 'now') ?? 0) * 1000), deployed: deployed && { ...deployed, keyType }, certbotConfigs };
@@ -243,9 +251,10 @@ function webrootChallenges(webroot: string, control: ControlContext) {
     if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.trim()}`);
   };
   return {
+    // Checked here too, where the token becomes a path: a file name, never a way out of the directory.
     put: (token: string, content: string) =>
-      run(lines('umask 022', sh`mkdir -p -- ${dir}`, '{', heredocBase64(content), `} >${quote(posix.join(dir, token))}`), `writing the challenge file in ${dir}`),
-    remove: (token: string) => run(sh`rm -f -- ${posix.join(dir, token)}`, `removing the challenge file from ${dir}`),
+      run(lines('umask 022', sh`mkdir -p -- ${dir}`, '{', heredocBase64(content), `} >${quote(posix.join(dir, checkedToken(token)))}`), `writing the challenge file in ${dir}`),
+    remove: (token: string) => run(sh`rm -f -- ${posix.join(dir, checkedToken(token))}`, `removing the challenge file from ${dir}`),
   };
 }
 

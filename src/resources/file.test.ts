@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -55,6 +55,10 @@ describe('file.validate', () => {
     new Secret('hunter2-password');
     try {
       expect(file.validate({ path: '/etc/app.env', content: 'PASSWORD=hunter2-password\n' })).toMatchObject({ sensitive: true });
+      // In a JSON file, in a quoted option-file value: the escaped forms count too.
+      new Secret('json"pass\\word');
+      expect(file.validate({ path: '/etc/x.json', content: `{"key": ${JSON.stringify('json"pass\\word')}}\n` })).toMatchObject({ sensitive: true });
+      expect(file.validate({ path: '/etc/x.cnf', content: 'password="json\\"pass\\\\word"\n' })).toMatchObject({ sensitive: true });
     } finally {
       clearSecretsForTests();
     }
@@ -162,12 +166,33 @@ describe('file on this machine (probe → diff → apply → probe)', () => {
 
   it('replaces content, keeps the old mode when none is given, and shows the diff', () => {
     const path = join(dir, 'app.conf');
-    writeFileSync(path, 'port=80\nhost=a\n', { mode: 0o640 });
+    writeFileSync(path, 'port=80\nhost=a\n');
+    chmodSync(path, 0o664);
     const result = converge(file, { path, content: 'port=8080\nhost=a\n' });
     expect(summaries(result.before)).toEqual(['content changed']);
     expect(result.before[0]?.diff).toContain('-port=80\n+port=8080\n');
     expect(result.after).toEqual([]);
-    expect(statSync(path).mode & 0o777).toBe(0o640);
+    expect(statSync(path).mode & 0o777).toBe(0o664);
+  });
+
+  it('hides the old lines of a private file: they may hold a secret nobody registered', () => {
+    const path = join(dir, 'db.cnf');
+    writeFileSync(path, 'user=app\npassword=old-password-1\n');
+    chmodSync(path, 0o640);
+    const result = converge(file, { path, content: 'user=app\n' });
+    expect(result.before[0]?.diff).toContain(`-${MASK}\n`);
+    expect(result.before[0]?.diff).not.toContain('old-password-1');
+  });
+
+  it('creates a file that holds a secret 0600 when no mode is given, from the first byte', () => {
+    new Secret('created-secret-1');
+    try {
+      const path = join(dir, 'app.env');
+      expect(converge(file, { path, content: 'PASSWORD=created-secret-1\n' }).after).toEqual([]);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    } finally {
+      clearSecretsForTests();
+    }
   });
 
   it('gives a new file mode 0644 when none is given', () => {

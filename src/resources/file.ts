@@ -17,7 +17,7 @@ import { casesOf, type Effects, type Lookahead, type PathOutlook, type Predictio
 import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, statProbe } from './path-state.js';
 import { base64Field, parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
-import { contentDiff, holdsSecret } from './text-diff.js';
+import { contentDiff, holdsSecret, isPrivateMode } from './text-diff.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Above this size the probe does not send the old content back, and the diff shows no lines. */
@@ -37,7 +37,7 @@ export interface PresentFile {
   attributes: Attributes;
   /** Command checking the new content before it is installed; `%s` (unquoted) stands for the temp file's path. */
   validate?: string;
-  /** The content holds a secret: diffs mask removed lines too. */
+  /** The content holds a secret: diffs mask removed lines too, and a new file without a mode is 0600. */
   sensitive: boolean;
 }
 
@@ -114,7 +114,9 @@ function contentChange(file: PresentFile, replaces: PathState, oldContent: strin
     return { summary: `${typeName(replaces)} → file ${file.path} (${details})`, diff: contentDiff(file.path, undefined, file.content, file.sensitive) };
   }
   if (oldContent === undefined) return { summary: `content changed (${replaces.size} → ${size} bytes; too large to show)` };
-  return { summary: 'content changed', diff: contentDiff(file.path, oldContent, file.content, file.sensitive) };
+  // A file that stays private (its declared mode, or the mode it keeps) may hold in its old lines a secret the redactor does not know.
+  const sensitive = file.sensitive || isPrivateMode(file.attributes.mode ?? replaces.mode);
+  return { summary: 'content changed', diff: contentDiff(file.path, oldContent, file.content, sensitive) };
 }
 
 function typeName(stat: PathState): string {
@@ -139,6 +141,7 @@ function apply(desired: FileDesired, current: FileCurrent): string {
         path: p.file.path,
         content: heredocBase64(p.file.content),
         attributes: p.file.attributes,
+        private: p.file.sensitive,
         validate: p.file.validate,
       });
   }

@@ -67,6 +67,12 @@ describe('line.diff', () => {
     expect(changes[0]?.diff).toBe(diffText);
   });
 
+  it('masks the value of a removed line that assigns a credential, even when no secret is known', () => {
+    const desired = line.validate({ path: '/etc/app.conf', state: 'absent', regexp: '^(db_password|mode)' });
+    const [change] = line.diff(desired, { action: 'remove', old: ['1:db_password = old-value', '2:mode = fast'] });
+    expect(change?.diff).toBe(`--- /etc/app.conf\n+++ /etc/app.conf\n-db_password = ${MASK}\n-mode = fast\n`);
+  });
+
   it('masks a secret line and the line it replaces', () => {
     new Secret('s3cret-value');
     try {
@@ -109,6 +115,17 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     expect(result.after).toEqual([]);
     expect(readFileSync(path, 'utf8')).toBe(after);
     expect(statSync(path).mode & 0o777).toBe(0o640);
+  });
+
+  it('creates a missing file that will hold a secret 0600, from the first byte', () => {
+    new Secret('line-secret-1');
+    try {
+      const path = join(dir, 'secret.conf');
+      expect(converge(line, { path, line: 'token=line-secret-1', create: true }).after).toEqual([]);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    } finally {
+      clearSecretsForTests();
+    }
   });
 
   it('creates a missing file when asked', () => {

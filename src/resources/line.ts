@@ -26,9 +26,9 @@ export interface LineDesired {
   line?: string;
   /** grep -E expression: present replaces the last matching line, absent removes every matching line. */
   regexp?: string;
-  /** Create the file (root, 0644) when it does not exist; otherwise a missing file is an error. */
+  /** Create the file (root; 0644, or 0600 when the line holds a secret) when it does not exist; otherwise a missing file is an error. */
   create: boolean;
-  /** The line holds a secret: diffs mask the removed line too. */
+  /** The line holds a secret: diffs mask the removed line too, and a created file is 0600. */
   sensitive: boolean;
 }
 
@@ -156,7 +156,7 @@ function apply(desired: LineDesired): string {
     desired.state === 'absent' ? '  missing) action=ok ;;' : !desired.create && `  missing) ${fail(`${desired.path} does not exist (set create: true to create it)`)} ;;`,
     'esac',
     'if [ "$action" != ok ]; then',
-    atomicWriteSteps({ path: desired.path, content: lines(...newContent), attributes: {} }),
+    atomicWriteSteps({ path: desired.path, content: lines(...newContent), attributes: {}, private: desired.sensitive }),
     'else',
     // Decided again here: the file may have changed since the probe (a package or a command made it).
     '  provision_unchanged',

@@ -227,6 +227,21 @@ esac`;
     expect(sql.indexOf('-- the dump')).toBeLessThan(sql.indexOf('CHANGE MASTER TO'));
   });
 
+  it('refuses a database name from the primary that the dump program would read as an option', () => {
+    const client = `
+last=; for a in "$@"; do last=$a; done
+case " $* " in *' -e '*) sql=$last ;; *) sql=$(cat) ;; esac
+case "$sql" in
+  'SELECT VERSION()') echo 10.11.19-MariaDB ;;
+  *SCHEMATA*) printf 'app\\n--result-file=/etc/cron.d/x\\n' ;;
+esac`;
+    const stubs = stubCommands(['mariadb', 'mariadbd', 'mariadb-dump'], { mariadb: client, 'mariadb-dump': 'echo dumped' });
+    const result = applyLocally(mysqlReplica.apply(want(), notReplica(MARIADB)), stubs.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("provision: the primary has a database whose name starts with '-', which the dump program would read as an option; rename it");
+    expect(stubs.calls().join('\n')).not.toContain('mariadb-dump');
+  });
+
   it('apply fails with the last errors when replication does not run', () => {
     const status = fixture('mariadb-slave-status-sql-error.txt');
     const stubs = fakeClient('10.11.19-MariaDB', { 'SHOW SLAVE STATUS': status.trimEnd() });

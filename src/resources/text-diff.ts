@@ -2,9 +2,14 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { MASK, redact } from '../secrets.js';
 
-/** True when text holds a registered secret value. */
+/** True when text holds a registered secret value, in any of the forms provision writes it in. */
 export function holdsSecret(text: string): boolean {
   return redact(text) !== text;
+}
+
+/** Whether a file mode ("0640") keeps the file from others: such a file is treated as holding secrets. */
+export function isPrivateMode(mode: string | undefined): boolean {
+  return mode !== undefined && /^[0-7]+$/.test(mode) && (Number.parseInt(mode, 8) & 0o004) === 0;
 }
 
 /**
@@ -18,22 +23,30 @@ export function contentDiff(path: string, before: string | undefined, after: str
     context: 3,
     headerOptions: FILE_HEADERS_ONLY,
   });
-  return sensitive ? maskRemovedLines(patch) : patch;
+  return maskRemovedLines(patch, sensitive);
 }
 
 /**
- * Masks every registered secret; when the new text is `sensitive` (holds a
- * secret) removed lines are masked whole, since the old value being replaced
- * is most likely a secret too, one the redactor does not know.
+ * Masks every registered secret. Removed lines may hold an old secret that
+ * the redactor never knew: when the file is `sensitive` (the new text holds a
+ * secret, or the file stays private) they are masked whole; otherwise the value
+ * of a removed line that assigns something named like a secret
+ * (`password=...`, `"access_key": ...`) is.
  */
 export function maskDiff(diff: string, sensitive: boolean): string {
-  const redacted = redact(diff);
-  return sensitive ? maskRemovedLines(redacted) : redacted;
+  return maskRemovedLines(redact(diff), sensitive);
 }
 
-function maskRemovedLines(diff: string): string {
+// key = value, key: value, "key": value, where the key names a credential.
+const SECRET_ASSIGNMENT = /^(\s*["']?[\w.-]*(?:pass|secret|token|key|credential|auth)[\w.-]*["']?\s*[:=]\s*)\S.*$/i;
+
+function maskRemovedLines(diff: string, sensitive: boolean): string {
   return diff
     .split('\n')
-    .map((line) => (line.startsWith('-') && !line.startsWith('--- ') ? `-${MASK}` : line))
+    .map((line) => {
+      if (!line.startsWith('-') || line.startsWith('--- ')) return line;
+      if (sensitive) return `-${MASK}`;
+      return `-${line.slice(1).replace(SECRET_ASSIGNMENT, `$1${MASK}`)}`;
+    })
     .join('\n');
 }

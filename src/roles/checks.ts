@@ -1,21 +1,35 @@
 /**
  * A role's `checks:`: what some of the variables it uses must be, e.g.
- * `checks: { domain: dns_name }`. A value the inventory (or -e) sets is checked
- * before any host is contacted and reported where it is written, rather than
- * where a resource of the role uses it. Values from role defaults are left to
- * the resources that use them. Pure.
+ * `checks: { domain: dns_name, app_port: port, mysql_role: [primary, replica] }`.
+ * A value the inventory (or -e) sets is checked before any host is contacted
+ * and reported where it is written, rather than where a resource of the role
+ * uses it. Values from role defaults are left to the resources that use them.
+ * A kind written with a trailing `?` (`integer?`) also accepts an empty value
+ * (null or ""). Pure.
  */
+import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
+import { controlCharacter, characterName } from '../formats/format-error.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { describeValue } from '../inventory/describe-value.js';
+import { Secret } from '../secrets.js';
+import { ACCOUNT_NAME } from '../resources/accounts.js';
 import { dnsNameError } from '../resources/dns-name.js';
+
+/** What a variable must be: checks one value. */
+export interface Check {
+  /** What the value must be, for messages: "a port number". */
+  what: string;
+  /** The problem with a value, if any. */
+  problem(value: unknown): Problem | undefined;
+}
 
 /** One entry of a role's `checks:`. */
 export interface VariableCheck {
   /** The variable's name. */
   variable: string;
   /** What it must be. */
-  kind: CheckKind;
+  check: Check;
 }
 
 /** A problem with a value: `at` is a sub-path (`[1]`) for an item of a list. */
@@ -24,34 +38,81 @@ interface Problem {
   message: string;
 }
 
-interface Kind {
-  /** What the value must be, for messages. */
-  what: string;
-  /** The problem with a value, if any. */
-  problem(value: unknown): Problem | undefined;
+/** A kind that tests a string (numbers are turned into strings); `rule` says what is wrong, or undefined. */
+function textKind(what: string, rule: (text: string) => string | undefined): Check {
+  return {
+    what,
+    problem: (value) => {
+      const text = value instanceof Secret ? value.reveal() : typeof value === 'number' ? String(value) : value;
+      if (typeof text !== 'string') return { message: `expected ${what}, got ${describeValue(value)}` };
+      const why = rule(text);
+      // A secret's value is never shown.
+      return why === undefined ? undefined : { message: `${describeValue(value)} is not ${what}: ${why}` };
+    },
+  };
 }
 
-function dnsNameProblem(value: unknown): Problem | undefined {
-  if (typeof value !== 'string') return { message: `expected a DNS name, got ${describeValue(value)}` };
-  const error = dnsNameError(value);
-  return error === undefined ? undefined : { message: error };
+/** A kind that tests a string against a pattern. */
+function patternKind(what: string, pattern: RegExp, expected: string): Check {
+  return textKind(what, (text) => (pattern.test(text) ? undefined : `expected ${expected}`));
 }
+
+/** A whole number from `min` to `max`, written as a number or digits. */
+function numberKind(what: string, min: number, max: number): Check {
+  return textKind(what, (text) => (/^[0-9]+$/.test(text) && Number(text) >= min && Number(text) <= max ? undefined : `expected a whole number from ${min} to ${max}`));
+}
+
+function firstControl(text: string): string | undefined {
+  const char = controlCharacter(text, true);
+  return char === undefined ? undefined : `it holds ${characterName(char)}`;
+}
+
+const dnsName: Check = {
+  what: 'a DNS name',
+  problem: (value) => {
+    if (typeof value !== 'string') return { message: `expected a DNS name, got ${describeValue(value)}` };
+    const error = dnsNameError(value);
+    return error === undefined ? undefined : { message: error };
+  },
+};
+
+// Paths safe in every config format and command line they reach: no spaces, quotes, $, %, \ or control characters.
+const SAFE_PATH = /^\/[A-Za-z0-9._+@,:=~/-]*$/;
 
 const KINDS = {
-  dns_name: { what: 'a DNS name', problem: dnsNameProblem },
+  dns_name: dnsName,
   dns_names: {
     what: 'a list of DNS names',
     problem: (value: unknown) => {
       if (value === null) return undefined;
-      if (!Array.isArray(value)) return dnsNameProblem(value);
+      if (!Array.isArray(value)) return dnsName.problem(value);
       for (const [i, item] of value.entries()) {
-        const problem = dnsNameProblem(item);
+        const problem = dnsName.problem(item);
         if (problem) return { at: `[${i}]`, message: problem.message };
       }
       return undefined;
     },
   },
-} satisfies Record<string, Kind>;
+  host: textKind('a host name or IP address', (text) =>
+    isIP(text) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(text) ? undefined : 'expected a name of letters, digits, - and dots, or an IP address',
+  ),
+  ip_address: textKind('an IP address', (text) => (isIP(text) !== 0 ? undefined : 'expected an IPv4 or IPv6 address such as 10.0.0.5 or ::')),
+  port: numberKind('a port number', 1, 65535),
+  integer: numberKind('a whole number', 0, Number.MAX_SAFE_INTEGER),
+  path: textKind('an absolute path', (text) => {
+    if (!SAFE_PATH.test(text)) return "expected '/' then letters, digits and . _ + @ , : = ~ / - only (no spaces, quotes, $, % or \\)";
+    if (text.split('/').some((part) => part === '..')) return "expected no '..' in it";
+    return undefined;
+  }),
+  name: patternKind('a name', /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'letters, digits and _ . @ -, not starting with . @ or -, at most 64 characters'),
+  identifier: patternKind('an identifier', /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'letters, digits, _ and -, starting with a letter or _, at most 64 characters'),
+  user_name: textKind('a user or group name', (text) =>
+    ACCOUNT_NAME.test(text) && text.length <= 32 ? undefined : 'expected lowercase letters, digits and _ . -, starting with a letter or _, at most 32 characters',
+  ),
+  url: textKind('an http or https URL', (text) => (/^https?:\/\/[^\s"'`\\<>{}|^$]+$/.test(text) && firstControl(text) === undefined ? undefined : 'expected http:// or https:// then no spaces, quotes, $ or \\')),
+  sha256: patternKind('a sha256 checksum', /^[0-9a-fA-F]{64}$/, '64 hexadecimal digits'),
+  one_line: textKind('one line of text', firstControl),
+} satisfies Record<string, Check>;
 
 /** The kinds a check may name. */
 export type CheckKind = keyof typeof KINDS;
@@ -59,9 +120,29 @@ export type CheckKind = keyof typeof KINDS;
 /** Every kind, for "expected one of" messages. */
 export const CHECK_KINDS = Object.keys(KINDS) as CheckKind[];
 
-/** Whether `name` is a kind of check. */
-export function isCheckKind(name: string): name is CheckKind {
-  return Object.hasOwn(KINDS, name);
+/** Empty (null, "" or unset) or what `check` accepts. */
+function orEmpty(check: Check): Check {
+  return { what: `${check.what} or nothing`, problem: (value) => (value === null || value === '' ? undefined : check.problem(value)) };
+}
+
+/** One of the listed values. */
+function oneOf(allowed: readonly string[]): Check {
+  const what = `one of ${allowed.join(', ')}`;
+  return textKind(what, (text) => (allowed.includes(text) ? undefined : `expected ${what}`));
+}
+
+/**
+ * The check a `checks:` entry names: a kind (`port`), a kind that may be empty (`port?`) or a
+ * list of the allowed values; undefined when it names none.
+ */
+export function checkOf(spec: unknown): Check | undefined {
+  if (Array.isArray(spec) && spec.length > 0 && spec.every((v) => typeof v === 'string' || typeof v === 'number')) return oneOf(spec.map(String));
+  if (typeof spec !== 'string') return undefined;
+  const optional = spec.endsWith('?');
+  const kind = optional ? spec.slice(0, -1) : spec;
+  if (!Object.hasOwn(KINDS, kind)) return undefined;
+  const check = KINDS[kind as CheckKind];
+  return optional ? orEmpty(check) : check;
 }
 
 /**
@@ -71,11 +152,11 @@ export function isCheckKind(name: string): name is CheckKind {
  */
 export function checkVariables(role: { name: string; checks: readonly VariableCheck[] }, vars: Record<string, unknown>, host: InventoryHost): UserError[] {
   const errors: UserError[] = [];
-  for (const { variable, kind } of role.checks) {
+  for (const { variable, check } of role.checks) {
     const origin = host.varOrigins?.[variable];
-    if (origin === undefined) continue;
-    const problem = KINDS[kind].problem(vars[variable]);
-    if (problem) errors.push(new UserError(`${origin.path}${problem.at ?? ''}: ${problem.message} (role ${role.name} uses it as ${KINDS[kind].what})`, origin.position));
+    if (origin === undefined || vars[variable] === undefined) continue;
+    const problem = check.problem(vars[variable]);
+    if (problem) errors.push(new UserError(`${origin.path}${problem.at ?? ''}: ${problem.message} (role ${role.name} uses it as ${check.what})`, origin.position));
   }
   return errors;
 }

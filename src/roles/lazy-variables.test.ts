@@ -54,4 +54,12 @@ describe('only the variables a host uses are evaluated', () => {
     expect(String(content(opened))).toBe('hello');
     expect(opened.resources[0]!.desired).toMatchObject({ sensitive: true });
   });
+
+  it('a vaulted value or a value made from a secret that is too short to be masked is refused where it is written', () => {
+    const keyring = new VaultKeyring([{ id: 'prod', password: Buffer.from('pw'), source: 'test' }]);
+    const short = project(`motd: !vault |\n  ${encryptVault(Buffer.from('abc'), Buffer.from('pw'), 'prod').trim().split('\n').join('\n  ')}\n`);
+    expect(userErrorOf(() => plan(short.dir, keyring)).format()).toBe(`${short.vars}:1:14: motd: the secret is only 3 characters long: secrets must have at least 4 characters, so that they can be masked in all output`);
+    const derived = project(`pw: !vault |\n  ${encryptVault(Buffer.from('long-secret'), Buffer.from('pw'), 'prod').trim().split('\n').join('\n  ')}\nmotd: "{{ pw | replace('long-secret', 'ab') }}"\n`);
+    expect(userErrorOf(() => plan(derived.dir, keyring)).format()).toMatch(/motd: this expression makes a secret of its own: the secret is only 2 characters long/);
+  });
 });

@@ -6,7 +6,7 @@ import { resourceTypes } from '../resources/index.js';
 import { statusCheckTypes } from '../status/checks/index.js';
 import { ArgError } from '../resources/types.js';
 import { closest } from '../suggest.js';
-import { CHECK_KINDS, isCheckKind, type VariableCheck } from './checks.js';
+import { CHECK_KINDS, checkOf, type VariableCheck } from './checks.js';
 import { checkBalancesBlock, checkServeBlock } from './rolling.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
 
@@ -139,7 +139,7 @@ function isEmptyValue(node: unknown): boolean {
 
 function readChecks(node: Node | undefined, source: YamlSource, errors: UserError[]): VariableCheck[] {
   if (node === undefined || (isScalar(node) && node.value === null)) return [];
-  const expected = `expected a mapping from variable names to one of ${CHECK_KINDS.join(', ')}`;
+  const expected = `expected a mapping from variable names to one of ${CHECK_KINDS.join(', ')} (a trailing ? also allows nothing), or a list of the allowed values`;
   if (!isMap(node)) {
     errors.push(new UserError(`checks: ${expected}`, at(source, node)));
     return [];
@@ -147,12 +147,13 @@ function readChecks(node: Node | undefined, source: YamlSource, errors: UserErro
   const checks: VariableCheck[] = [];
   for (const pair of node.items) {
     const variable = String(pair.key);
-    const kind = isScalar(pair.value) ? String(pair.value.value) : '';
-    if (isCheckKind(kind)) {
-      checks.push({ variable, kind });
+    const spec: unknown = isScalar(pair.value) ? pair.value.value : isSeq(pair.value) ? pair.value.toJSON() : undefined;
+    const check = checkOf(spec);
+    if (check !== undefined) {
+      checks.push({ variable, check });
       continue;
     }
-    const hint = closest(kind, CHECK_KINDS);
+    const hint = typeof spec === 'string' ? closest(spec.replace(/\?$/, ''), CHECK_KINDS) : undefined;
     errors.push(new UserError(`checks.${variable}: ${expected}${hint ? `; did you mean '${hint}'?` : ''}`, at(source, pair.value ?? pair.key)));
   }
   return checks;

@@ -7,6 +7,7 @@ import { loadInventory, selectHosts } from '../inventory/index.js';
 import { stubSops } from '../inventory/test-support.js';
 import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { buildPlans, type PlanOptions } from './plan.js';
+import { CHECK_KINDS } from './checks.js';
 
 const PROJECT = 'test/fixtures/project';
 const ENV = { PROVISION_TEST_DB_PASSWORD: 'unit-test-secret' };
@@ -90,10 +91,10 @@ describe('role errors, each at file:line:col', () => {
     ['notify of a missing handler', 'resources:\n  - command: { cmd: "true" }\n    notify: restart app\nhandlers:\n  - name: restart ap\n    service: { name: app, state: restarted }\n', "ROLES/web/role.yaml:2:5: notify: no handler named 'restart app' in role 'web'; did you mean 'restart ap'?"],
     ['missing template variable', 'resources:\n  - file: { path: /x, content: "{{nope}}" }\n', "ROLES/web/role.yaml:2:23: template variable 'nope' is not defined (rendering for host h1;"],
     ['missing variable inside a template file', 'resources:\n  - file: { path: /x, template: t.hbs }\n', "ROLES/web/templates/t.hbs:2:5: template variable 'missing' is not defined"],
-    ['missing template file', 'resources:\n  - file: { path: /x, template: nothere.hbs }\n', "ROLES/web/role.yaml:2:23: template 'nothere.hbs' not found"],
+    ['missing template file', 'resources:\n  - file: { path: /x, template: nothere.hbs }\n', "ROLES/web/role.yaml:2:23: file: template 'nothere.hbs' not found"],
     ['a handler without a name', 'handlers:\n  - service: { name: x, state: restarted }\n', "ROLES/web/role.yaml:2:5: handlers[0]: a handler needs a 'name:' to be notified by"],
-    ['an unknown kind of check', 'checks: { domain: dns_nam }\n', "ROLES/web/role.yaml:1:19: checks.domain: expected a mapping from variable names to one of dns_name, dns_names; did you mean 'dns_name'?"],
-    ['checks that are not a mapping', 'checks: [domain]\n', 'ROLES/web/role.yaml:1:9: checks: expected a mapping from variable names to one of dns_name, dns_names'],
+    ['an unknown kind of check', 'checks: { domain: dns_nam }\n', `ROLES/web/role.yaml:1:19: checks.domain: expected a mapping from variable names to one of ${CHECK_KINDS.join(', ')} (a trailing ? also allows nothing), or a list of the allowed values; did you mean 'dns_name'?`],
+    ['checks that are not a mapping', 'checks: [domain]\n', `ROLES/web/role.yaml:1:9: checks: expected a mapping from variable names to one of ${CHECK_KINDS.join(', ')} (a trailing ? also allows nothing), or a list of the allowed values`],
   ])('%s', (_, roleYaml, expected) => {
     const message = errorOf(roleYaml, { 'templates/t.hbs': 'line 1\n  {{missing}}\n' });
     expect(message.startsWith(expected), message).toBe(true);
@@ -138,7 +139,7 @@ describe('role checks', () => {
 });
 
 describe('the shipped roles', () => {
-  const env = { APP_DB_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'x', SUMO_ACCESS_ID: 'x', SUMO_ACCESS_KEY: 'x' };
+  const env = { APP_DB_PASSWORD: 'xxxx', MYSQL_REPLICATION_PASSWORD: 'xxxx', SUMO_ACCESS_ID: 'xxxx', SUMO_ACCESS_KEY: 'xxxx' };
   /** role → lock_timeout of each of its package declarations, over every host of the inventory. */
   function packageLockTimeouts(file: string, extraVars: Record<string, unknown> = {}): Record<string, number[]> {
     const inventory = loadInventory(file, { env, extraVars, sops: stubSops() });

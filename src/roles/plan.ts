@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UserError, UserErrors, type SourcePosition } from '../errors.js';
-import type { Inventory, InventoryHost, RoleRef } from '../inventory/index.js';
+import type { Inventory, InventoryHost, RoleRef, VarOrigin } from '../inventory/index.js';
 import { resourceTypes } from '../resources/index.js';
 import { createHash } from 'node:crypto';
 import { ArgError, runsOnControl, type AnyResourceType } from '../resources/types.js';
@@ -11,7 +11,8 @@ import { Secret } from '../secrets.js';
 import { checkVariables } from './checks.js';
 import { blockPosition, loadRole, type Declaration, type Role, type RoleBlock } from './load.js';
 import { balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
-import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, type TemplateContext, type VariableSource } from './render.js';
+import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
+import { allowedSource, findTemplate } from './source-paths.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
 
@@ -61,12 +62,14 @@ export interface HostPlan {
   rolling?: RollingSetting;
 }
 
-/** Where roles and templates are found, and which resources to keep. */
+/** Where roles, templates and control-node files are found, and which resources to keep. */
 export interface PlanOptions {
   /** Directories holding roles/<name>/role.yaml, searched in order. */
   rolesDirs: string[];
   /** Directories holding shared templates, searched after the role's own templates/. */
   templateDirs: string[];
+  /** Directories an archive's `src` may be in (besides the inventory's directory). */
+  filesDirs?: string[];
   /** Only resources carrying one of these tags (the role name is a tag); empty = all. */
   tags: string[];
   /** --serial: every selected host rolls in one set with these batch sizes. */
@@ -101,7 +104,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {
-          const planned = planResource(decl, role, context, host.name, options.templateDirs, inventory.dir);
+          const planned = planResource(decl, role, context, host, options, inventory.dir);
           if (planned) plannedHandlers.set(name, planned);
         } catch (err) {
           collect(err);
@@ -110,7 +113,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       for (const decl of role.resources) {
         if (!selectedByTags(decl, role, options.tags)) continue;
         try {
-          const planned = planResource(decl, role, context, host.name, options.templateDirs, inventory.dir);
+          const planned = planResource(decl, role, context, host, options, inventory.dir);
           if (!planned) continue;
           if (runsOnControl(planned.type) && decl.notify.length > 0) throw new UserError(`${decl.type}: runs on the control node (through an API) and cannot notify handlers on the host`, decl.position);
           planned.notify = decl.notify.flatMap((n) => {
@@ -127,7 +130,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       }
       for (const decl of role.status) {
         try {
-          const planned = planDeclaration(decl, role, context, host.name, options.templateDirs, inventory.dir, statusCheckTypes);
+          const planned = planDeclaration(decl, role, context, host, options, inventory.dir, statusCheckTypes);
           if (planned) plan.status!.push(planned);
         } catch (err) {
           collect(err);
@@ -360,39 +363,38 @@ function selectedByTags(decl: Declaration, role: Role, tags: string[]): boolean 
 }
 
 /** A resource declaration planned for a host (it notifies nothing yet). */
-function planResource(decl: Declaration, role: Role, context: TemplateContext, hostName: string, templateDirs: string[], baseDir: string): PlannedResource | undefined {
-  const planned = planDeclaration(decl, role, context, hostName, templateDirs, baseDir, resourceTypes);
+function planResource(decl: Declaration, role: Role, context: TemplateContext, host: InventoryHost, options: PlanOptions, baseDir: string): PlannedResource | undefined {
+  const planned = planDeclaration(decl, role, context, host, options, baseDir, resourceTypes);
   return planned && { ...planned, notify: [] };
 }
 
-/** Renders and validates one declaration of one of `kinds` for a host; undefined when its `when:` is false. */
+/** Renders and validates one declaration of one of `kinds` (resource types, status checks) for a host; undefined when its `when:` is false. */
 function planDeclaration<Kind extends { name: string; validate(args: Record<string, unknown>): unknown; label(desired: never): string }>(
   decl: Declaration,
   role: Role,
   context: TemplateContext,
-  hostName: string,
-  templateDirs: string[],
+  host: InventoryHost,
+  options: PlanOptions,
   baseDir: string,
   kinds: Record<string, Kind>,
 ): { role: string; type: Kind; desired: unknown; label: string; position: SourcePosition } | undefined {
+  const hostName = host.name;
   if (decl.when !== undefined && !isTruthy(renderValue(decl.when, context, decl.position, hostName))) return undefined;
   const args = Object.fromEntries(Object.entries(decl.args).map(([key, value]) => [key, renderValue(value, context, decl.argPositions[key] ?? decl.position, hostName)]));
-  if (typeof args.template === 'string') {
-    const templatePosition = decl.argPositions.template ?? decl.position;
-    const file = findTemplate(args.template, [join(role.dir, 'templates'), ...templateDirs], templatePosition);
-    delete args.template;
-    args.content = renderText(readFileSync(file, 'utf8'), context, { file, line: 1, col: 1 }, hostName);
-  }
-  // A control-node path (an archive's src) is relative to the inventory's directory.
-  if (typeof args.src === 'string' && args.src !== '' && !isAbsolute(args.src)) args.src = resolve(baseDir, args.src);
   const type = kinds[decl.type]!;
   let desired: unknown;
   try {
+    if (typeof args.template === 'string') {
+      const file = findTemplate(args.template, [join(role.dir, 'templates'), ...options.templateDirs]);
+      delete args.template;
+      args.content = renderText(readFileSync(file, 'utf8'), context, { file, line: 1, col: 1 }, hostName);
+    }
+    // A control-node path (an archive's src) is relative to the inventory's directory, and stays in the allowed ones.
+    if (typeof args.src === 'string' && args.src !== '') args.src = allowedSource(args.src, baseDir, [baseDir, ...(options.filesDirs ?? [])]);
     desired = type.validate(args);
   } catch (err) {
     if (!(err instanceof ArgError)) throw err;
-    const at = (err.key && decl.argPositions[err.key]) || decl.position;
-    throw new UserError(`${decl.type}: ${err.message} (host ${hostName})`, at);
+    throw argError(err, decl, role, host);
   }
   return {
     role: role.name,
@@ -403,8 +405,15 @@ function planDeclaration<Kind extends { name: string; validate(args: Record<stri
   };
 }
 
-function findTemplate(name: string, dirs: string[], position: SourcePosition): string {
-  const file = dirs.map((d) => join(d, name)).find((f) => existsSync(f));
-  if (!file) throw new UserError(`template '${name}' not found (looked in ${dirs.join(', ')})`, position);
-  return file;
+/**
+ * A bad argument, at its key in the role; or, when the argument is exactly one variable that the
+ * inventory (or -e) sets, at the place the inventory sets it.
+ */
+function argError(err: ArgError, decl: Declaration, role: Role, host: InventoryHost): UserError {
+  const written = err.key === undefined ? undefined : decl.args[err.key];
+  const variable = typeof written === 'string' ? wholeVariable(written) : undefined;
+  const origin: VarOrigin | undefined = variable === undefined ? undefined : host.varOrigins?.[variable];
+  if (origin) return new UserError(`${origin.path}: ${err.message} (role ${role.name} uses it as ${decl.type} ${err.key})`, origin.position);
+  const at = (err.key && decl.argPositions[err.key]) || decl.position;
+  return new UserError(`${decl.type}: ${err.message} (host ${host.name})`, at);
 }

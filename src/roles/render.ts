@@ -1,9 +1,16 @@
 import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
 import { UserError, type SourcePosition } from '../errors.js';
+import { FormatError } from '../formats/format-error.js';
+import { mysqlOptionValue } from '../formats/mysql-option.js';
+import { nginxValue } from '../formats/nginx.js';
+import { propertiesValue } from '../formats/properties.js';
+import { systemdEnvValue, systemdUnitValue } from '../formats/systemd.js';
+import { oneLine } from '../formats/text.js';
+import { describeValue } from '../inventory/describe-value.js';
 import { BACKEND_NAME, ensureCa, serverCertificate } from '../pki/internal-ca.js';
 import { stateDir } from '../pki/state-dir.js';
-import { Secret } from '../secrets.js';
+import { Secret, revealAll } from '../secrets.js';
 import { TemplateCache, templateCacheFile } from './template-cache.js';
 import { DeferredValue } from '../inventory/deferred.js';
 import { isJinja, JinjaError, renderJinja } from '../template/jinja.js';
@@ -11,6 +18,9 @@ import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 
 /** Variables a template sees. */
 export type TemplateContext = Record<string, unknown>;
+
+/** The helpers that write a value in the form of a file format: every value a shipped template writes goes through one. */
+export const FORMAT_HELPERS = ['json', 'mysql_option', 'systemd_env', 'systemd_value', 'nginx', 'properties', 'one_line'];
 
 // The runtime only: templates come precompiled from the cache, the compiler is loaded on a miss.
 const hbs = (createRequire(import.meta.url)('handlebars/runtime') as typeof Handlebars).create();
@@ -21,7 +31,17 @@ hbs.registerHelper({
   and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
   or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
   join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
-  json: (value: unknown) => JSON.stringify(value),
+  // Values in the form their file's format needs (see README "Template helpers"); several values are joined first.
+  json: (...args: unknown[]) => {
+    const values = args.slice(0, -1);
+    return JSON.stringify(values.length === 1 ? revealAll(values[0]) : values.map(String).join(''));
+  },
+  mysql_option: formatHelper('mysql_option', mysqlOptionValue),
+  systemd_env: formatHelper('systemd_env', systemdEnvValue),
+  systemd_value: formatHelper('systemd_value', systemdUnitValue),
+  nginx: formatHelper('nginx', nginxValue),
+  properties: formatHelper('properties', propertiesValue),
+  one_line: formatHelper('one_line', oneLine),
   // Backend TLS material from the internal CA on the control node, made on first use.
   internal_ca_cert: () => ensureCa(stateDir()).certificate,
   internal_tls_cert: (options: Handlebars.HelperOptions) => hostCertificate(options).certificate,
@@ -32,6 +52,25 @@ hbs.registerHelper({
   // {{addresses "app" exclude=inventory_hostname}}: comma-separated addresses of a group's hosts.
   addresses: (group: unknown, options: Handlebars.HelperOptions) => groupAddresses(options.data.root as TemplateContext, String(group), options.hash.exclude as string | undefined).join(','),
 });
+
+/**
+ * A helper writing its arguments, joined, through a format's encoder. A value the format cannot
+ * carry is an error at the helper's place in the template.
+ */
+function formatHelper(name: string, encode: (value: string) => string) {
+  return (...args: unknown[]): string => {
+    const options = args.pop() as Handlebars.HelperOptions & { loc?: { start: { line: number; column: number } } };
+    // Like {{x}}: nothing for null and undefined.
+    const value = args.map((a) => (a === null || a === undefined ? '' : String(a))).join('');
+    try {
+      return encode(value);
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      const shown = args.some((a) => a instanceof Secret) ? 'a secret' : describeValue(value);
+      throw Object.assign(new Error(`{{${name}}}: ${shown}: ${err.message}`), { lineNumber: options.loc?.start.line, column: options.loc?.start.column });
+    }
+  };
+}
 
 function hostCertificate(options: Handlebars.HelperOptions) {
   const root = options.data.root as TemplateContext;
@@ -62,6 +101,8 @@ export function renderText(text: string, context: TemplateContext, where: Source
   try {
     return templates.get(text)(context);
   } catch (err) {
+    // A variable that a template reads may fail to render itself: that error already says where.
+    if (err instanceof UserError) throw err;
     throw templateError(err, where, hostName, inline);
   }
 }
@@ -80,10 +121,15 @@ function templateError(err: unknown, where: SourcePosition, hostName: string, in
   };
   if (missing) return new UserError(`template variable '${missing[1]}' is not defined (rendering for host ${hostName}; define it in the inventory or the role's defaults.yaml)`, position);
   if (parse) return new UserError(`template syntax error: ${parse[2]!.replace(/\s+/g, ' ')}`, position);
-  return new UserError(`template error: ${message}`, position);
+  return new UserError(`template error: ${message} (rendering for host ${hostName})`, position);
 }
 
 const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}$/;
+
+/** The variable a text is exactly (`{{app_archive}}` → app_archive), or undefined. */
+export function wholeVariable(text: string): string | undefined {
+  return WHOLE_VARIABLE.exec(text)?.[1];
+}
 const COLLECT = /^\{\{\s*collect\s+"([\w-]+)"\s*\}\}$/;
 
 /**
@@ -94,10 +140,11 @@ const COLLECT = /^\{\{\s*collect\s+"([\w-]+)"\s*\}\}$/;
 export function renderValue(value: unknown, context: TemplateContext, where: SourcePosition, hostName: string): unknown {
   if (typeof value === 'string') {
     const collected = COLLECT.exec(value);
-    if (collected) return collectLists(context, collected[1]!).map((item) => renderValue(item, context, where, hostName));
-    const whole = WHOLE_VARIABLE.exec(value);
-    if (whole) {
-      const resolved = lookup(context, whole[1]!);
+    // The lists' items are variables' values, already rendered: never rendered twice.
+    if (collected) return collectLists(context, collected[1]!);
+    const whole = wholeVariable(value);
+    if (whole !== undefined) {
+      const resolved = lookup(context, whole);
       if (resolved !== undefined && typeof resolved !== 'string') return resolved;
     }
     return renderText(value, context, where, hostName, true);

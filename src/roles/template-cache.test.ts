@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { TemplateCache, templateCacheFile } from './template-cache.js';
@@ -12,6 +12,8 @@ const runtime = (): typeof Handlebars => {
   return hbs;
 };
 const cacheIn = (): string => templateCacheFile(mkdtempSync(join(tmpdir(), 'provision-templates-')));
+/** The cache file's content after its MAC line. */
+const bodyOf = (file: string): { format: string; specs: Record<string, string> } => JSON.parse(readFileSync(file, 'utf8').split('\n').slice(1).join('\n'));
 
 describe('TemplateCache', () => {
   it('compiles on a miss, keeps the spec (0600), and the next run renders from it without compiling', () => {
@@ -22,7 +24,7 @@ describe('TemplateCache', () => {
     first.save();
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const saved = readFileSync(file, 'utf8');
-    expect(Object.keys(JSON.parse(saved).specs)).toHaveLength(1);
+    expect(Object.keys(bodyOf(file).specs)).toHaveLength(1);
 
     const second = new TemplateCache(runtime(), () => file);
     expect(second.get('hello {{shout name}}')({ name: 'db' })).toBe('hello DB');
@@ -49,7 +51,7 @@ describe('TemplateCache', () => {
     const cache = new TemplateCache(runtime(), () => file);
     expect(cache.get('{{n}}!')({ n: 3 })).toBe('3!');
     cache.save();
-    expect(JSON.parse(readFileSync(file, 'utf8')).format).toMatch(/^handlebars \d/);
+    expect(bodyOf(file).format).toMatch(/^handlebars \d/);
   });
 
   it("throws Handlebars' parse error with its position for a broken template, and keeps nothing for it", () => {
@@ -58,5 +60,33 @@ describe('TemplateCache', () => {
     expect(() => cache.get('line\n{{#if x}}open')).toThrow(/Parse error on line 2/);
     cache.save();
     expect(existsSync(file)).toBe(false);
+  });
+
+  it('never runs code in a cache file that provision did not write: without a valid MAC it is rebuilt from the text', () => {
+    const file = cacheIn();
+    const honest = new TemplateCache(runtime(), () => file);
+    honest.get('{{n}}!');
+    honest.save();
+    const text = '{{n}}!';
+    const hash = Object.keys(bodyOf(file).specs)[0]!;
+    const planted = JSON.stringify({ format: bodyOf(file).format, specs: { [hash]: '{"compiler":[8,">= 4.3.0"],"main":function(){globalThis.provisionPlanted=1;return "planted"},"useData":true}' } });
+    // The planted spec, with the old line kept, with no MAC line, and with a MAC made with another key.
+    for (const content of [`${readFileSync(file, 'utf8').split('\n')[0]}\n${planted}`, planted, `${'0'.repeat(64)}\n${planted}`]) {
+      writeFileSync(file, content);
+      expect(new TemplateCache(runtime(), () => file).get(text)({ n: 1 })).toBe('1!');
+      expect((globalThis as { provisionPlanted?: number }).provisionPlanted).toBeUndefined();
+    }
+  });
+
+  it('refuses a cache or key file that others can write, saying how to fix it', () => {
+    const file = cacheIn();
+    const cache = new TemplateCache(runtime(), () => file);
+    cache.get('{{x}}');
+    cache.save();
+    chmodSync(file, 0o666);
+    expect(() => new TemplateCache(runtime(), () => file).get('{{y}}')).toThrow(`provision's state file ${file} can be written by anyone (mode 0666): they could make provision run their code. Fix: chmod 600 ${file}`);
+    chmodSync(file, 0o600);
+    chmodSync(join(dirname(file), 'templates.key'), 0o620);
+    expect(() => new TemplateCache(runtime(), () => file).get('{{y}}')).toThrow(/templates\.key can be written by its group \(mode 0620\)/);
   });
 });

@@ -3,13 +3,22 @@
  * cost of planning a run that changes nothing, and role texts rarely change.
  * A template is precompiled once (the compiler is loaded only then) and kept,
  * keyed by the sha256 of its text, in a file in provision's state directory on
- * the control node (0600). A missing, unreadable or foreign cache is rebuilt.
+ * the control node (0600).
+ *
+ * A cached spec is JavaScript that runs as the operator, so it is run only if
+ * provision verifies that it wrote it: the file starts with an HMAC-SHA256 of
+ * the rest, keyed with 32 random bytes kept in `templates.key` beside it
+ * (0600, made on first use). A file without a valid MAC (written by anyone or
+ * anything else, or damaged) is ignored and rebuilt from the templates' text;
+ * a key or cache file that someone else could write is refused (checkPrivate).
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type HandlebarsNamespace from 'handlebars';
+import { UserError } from '../errors.js';
+import { checkPrivate } from '../pki/state-dir.js';
 
 /** The Handlebars runtime (no compiler): what running a precompiled template needs. */
 type Runtime = typeof HandlebarsNamespace;
@@ -20,7 +29,7 @@ const OPTIONS = { strict: true, noEscape: true } as const;
 /** At most this many templates are kept; the ones used least recently go first. */
 const MAX_ENTRIES = 2000;
 
-/** The cache file's content. */
+/** The cache file's content, after its MAC line. */
 interface CacheFile {
   /** Handlebars version and options the specs were made with: another one invalidates them. */
   format: string;
@@ -29,6 +38,25 @@ interface CacheFile {
 }
 
 const require = createRequire(import.meta.url);
+
+/** The key that authenticates the cache file: read, or made (exclusively, 0600) when there is none. */
+function cacheKey(file: string, create: boolean): Buffer | undefined {
+  const keyFile = join(dirname(file), 'templates.key');
+  if (!existsSync(keyFile)) {
+    if (!create) return undefined;
+    try {
+      writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+    } catch {
+      // Another run made it first: use theirs.
+    }
+  }
+  checkPrivate(keyFile);
+  return Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'hex');
+}
+
+function mac(key: Buffer, body: string): string {
+  return createHmac('sha256', key).update(body).digest('hex');
+}
 
 export class TemplateCache {
   readonly #format: string;
@@ -62,25 +90,27 @@ export class TemplateCache {
     // Most recently used last, so trimming drops the oldest.
     specs.delete(key);
     specs.set(key, spec);
-    // The spec is code Handlebars generated from the text, read back from a file only this user can write.
+    // The spec is code Handlebars generated from the text: compiled just now, or read from a file whose MAC proves provision wrote it.
     const template = this.runtime.template(new Function(`return ${spec};`)() as TemplateSpecification);
     this.#compiled.set(text, template);
     return template;
   }
 
-  /** Writes the cache file when templates were compiled in this run (atomically, 0600). */
+  /** Writes the cache file when templates were compiled in this run (atomically, 0600, with its MAC). */
   save(): void {
     const file = this.file();
     if (!this.#dirty || !this.#specs || file === undefined) return;
     const entries = [...this.#specs].slice(-MAX_ENTRIES);
-    const content: CacheFile = { format: this.#format, specs: Object.fromEntries(entries) };
+    const body = JSON.stringify({ format: this.#format, specs: Object.fromEntries(entries) } satisfies CacheFile);
     try {
+      const key = cacheKey(file, true)!;
       // A temp file per process: runs at once never write into the same one.
-      writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(content), { mode: 0o600 });
+      writeFileSync(`${file}.${process.pid}.tmp`, `${mac(key, body)}\n${body}`, { mode: 0o600 });
       renameSync(`${file}.${process.pid}.tmp`, file);
       this.#dirty = false;
-    } catch {
-      // A cache that cannot be written only costs the next run some compiling.
+    } catch (err) {
+      // A cache that cannot be written only costs the next run some compiling; a foreign key file is refused.
+      if (err instanceof UserError) throw err;
     }
   }
 
@@ -88,14 +118,28 @@ export class TemplateCache {
     if (this.#specs) return this.#specs;
     this.#specs = new Map();
     const file = this.file();
-    if (file === undefined) return this.#specs;
+    if (file === undefined || !existsSync(file)) return this.#specs;
+    checkPrivate(file);
+    const key = cacheKey(file, false);
+    let text: string;
     try {
-      const content = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheFile>;
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return this.#specs;
+    }
+    const newline = text.indexOf('\n');
+    const body = text.slice(newline + 1);
+    const written = Buffer.from(text.slice(0, Math.max(newline, 0)), 'hex');
+    const expected = key === undefined ? undefined : Buffer.from(mac(key, body), 'hex');
+    // Only a file this installation wrote: anything else is rebuilt, never run.
+    if (newline < 0 || expected === undefined || written.length !== expected.length || !timingSafeEqual(written, expected)) return this.#specs;
+    try {
+      const content = JSON.parse(body) as Partial<CacheFile>;
       if (content.format === this.#format && content.specs && typeof content.specs === 'object') {
-        for (const [key, spec] of Object.entries(content.specs)) if (typeof spec === 'string') this.#specs.set(key, spec);
+        for (const [hash, spec] of Object.entries(content.specs)) if (typeof spec === 'string') this.#specs.set(hash, spec);
       }
     } catch {
-      // No cache yet, or an unreadable one: it is rebuilt.
+      // Damaged: rebuilt.
     }
     return this.#specs;
   }

@@ -7,7 +7,7 @@
  * filters) fails with a message naming it, e.g. "Jinja2 filter X is not
  * supported". Pure: variables come from `lookup`.
  */
-import { Secret } from '../secrets.js';
+import { Secret, secretProblem } from '../secrets.js';
 
 /** A template that uses Jinja2 this subset does not cover, or a variable that is not defined. */
 export class JinjaError extends Error {}
@@ -60,7 +60,7 @@ export function renderJinja(text: string, lookup: Lookup): Value {
       return pythonText(value);
     })
     .join('');
-  return secret ? new Secret(rendered) : rendered;
+  return secret ? derivedSecret(rendered) : rendered;
 }
 
 function output(value: Value, what: string): Value {
@@ -353,7 +353,14 @@ const truthy = (value: Value): boolean => {
   if (typeof v === 'object') return Object.keys(v).length > 0;
   return true;
 };
-const keepSecret = (input: Value, result: Value): Value => (input instanceof Secret && typeof result === 'string' ? new Secret(result) : result);
+const keepSecret = (input: Value, result: Value): Value => (input instanceof Secret && typeof result === 'string' ? derivedSecret(result) : result);
+
+/** Text made from a secret is a secret too; one too short to be masked in output is refused, as a secret read from a source is. */
+function derivedSecret(text: string): Secret {
+  const problem = secretProblem(text);
+  if (problem !== undefined) throw new JinjaError(`this expression makes a secret of its own: ${problem}`);
+  return new Secret(text);
+}
 
 /** Ansible's bool filter: yes/on/1/true (any case) and true are true. */
 function toBool(value: Value): boolean {
@@ -480,11 +487,11 @@ class Evaluator {
     const secret = left instanceof Secret || right instanceof Secret;
     switch (op) {
       case '~':
-        return keepSecret(secret ? new Secret('') : '', text(a) + text(b));
+        return secret ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
       case '+':
         if (typeof a === 'number' && typeof b === 'number') return a + b;
         if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-        return keepSecret(secret ? new Secret('') : '', text(a) + text(b));
+        return secret ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
       case '-':
         return Number(a) - Number(b);
       case '*':

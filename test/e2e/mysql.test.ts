@@ -81,7 +81,7 @@ describe('the mysql role on web-01 (primary) and web-02 (replica)', () => {
     expect(changed(r)).toEqual(expect.arrayContaining([`${PRIMARY}|app database`, `${PRIMARY}|replication user`, `${REPLICA}|replication from the primary`]));
     expectNoPasswords(apply.stdout, apply.stderr, snapshots);
     // The snapshots did see the run: its shells, the package install.
-    expect(snapshots).toContain('sudo -n -- sh -s');
+    expect(snapshots).toContain('sudo -n -u root -- sh -s');
     expect(snapshots).toContain('apt-get');
     // The option file with the replication password is gone.
     expect(await onHost(REPLICA, 'ls -A /tmp')).toBe(tmpBefore);

@@ -14,8 +14,9 @@ import { provision, report, ROOT, type CliRun } from './cli.js';
 import { getSite, requestLoop, type LoopReport } from './site-requests.js';
 
 const INV = 'inventory/lab.yaml';
-const SLOW = ['-e', JSON.stringify({ app_archive: '../test/fixtures/app-release-slow', app_main: 'main.js' })];
-const BROKEN = ['-e', JSON.stringify({ app_archive: '../test/fixtures/app-release-broken', app_main: 'main.js', app_health_timeout: 8 })];
+// The releases are outside the inventory's directory: allowed explicitly (--files-path).
+const SLOW = ['-e', JSON.stringify({ app_archive: '../test/fixtures/app-release-slow', app_main: 'main.js' }), '--files-path', 'test/fixtures'];
+const BROKEN = ['-e', JSON.stringify({ app_archive: '../test/fixtures/app-release-broken', app_main: 'main.js', app_health_timeout: 8 }), '--files-path', 'test/fixtures'];
 
 /** Runs provision while the request loop runs (a second of traffic before and after). */
 async function underLoad(args: string[]): Promise<{ run: CliRun; traffic: LoopReport }> {

@@ -126,10 +126,11 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
 
   it('deploys a user\'s own app from a directory, and back to the default app', async () => {
     const release = JSON.stringify({ app_archive: '../test/fixtures/app-release', app_main: 'main.js' });
-    const deployed = await provision(['apply', INV, '--limit', 'web-01', '-e', release]);
+    // The release is outside the inventory's directory: allowed explicitly.
+    const deployed = await provision(['apply', INV, '--limit', 'web-01', '-e', release, '--files-path', 'test/fixtures']);
     expect(deployed.code, deployed.stdout).toBe(0);
     expect(await onHost('lb-01', 'curl -s http://10.77.0.12/')).toBe('Release 2 on web-01\n');
-    expect(report(await provision(['apply', INV, '--limit', 'web-01', '-e', release, '--json'])).hosts['web-01']).toMatchObject({ changed: 0 });
+    expect(report(await provision(['apply', INV, '--limit', 'web-01', '-e', release, '--files-path', 'test/fixtures', '--json'])).hosts['web-01']).toMatchObject({ changed: 0 });
     expect((await provision(['apply', INV, '--limit', 'web-01'])).code).toBe(0);
     expect(await onHost('lb-01', 'curl -s http://10.77.0.12/')).toBe('Hello from web-01\n');
   });

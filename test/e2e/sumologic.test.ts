@@ -92,13 +92,18 @@ describe('sumologic: collectors on the lab, against the fake Sumo Logic', () => 
     expect((await sumoFakeState()).downloads).toBe(downloads);
   });
 
-  it('a sources file that is not valid JSON is refused, and the old one stays', async () => {
+  it('a value with JSON syntax stays inside its string; a sources file the validator refuses is not installed, and the old one stays', async () => {
     const sources = (): Promise<string> => labRun('web-01', 'sha256sum /etc/sumologic/sources.json');
+    const quoted = await provision(['apply', INV, '--limit', 'web-01', '-e', JSON.stringify({ sumo_category_group: 'app"broken' })]);
+    expect(quoted.code, quoted.stdout).toBe(0);
+    const json = JSON.parse(await labRun('web-01', 'cat /etc/sumologic/sources.json')) as { sources: Array<{ category: string }> };
+    expect(json.sources[0]!.category).toBe('lab/app"broken/syslog');
     const before = await sources();
-    const broken = await provision(['apply', INV, '--limit', 'web-01', '-e', JSON.stringify({ sumo_category_group: 'app"broken' })]);
-    expect(broken.code).toBe(1);
-    expect(broken.stdout).toContain('validation failed (python3 -m json.tool %s); /etc/sumologic/sources.json was not changed');
+    const refused = await provision(['apply', INV, '--limit', 'web-01', '-e', JSON.stringify({ sumo_category_group: 'other', sumo_sources_validate: 'python3 -c "import sys; sys.exit(1)" %s' })]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('/etc/sumologic/sources.json was not changed');
     expect(await sources()).toBe(before);
+    expect((await provision(['apply', INV, '--limit', 'web-01'])).code).toBe(0);
   });
 
   it('state absent removes the collector; a wrong key then fails clearly; the key is in no output and no process list', async () => {

@@ -1,5 +1,5 @@
 /** Declaration arguments shared by the MySQL/MariaDB resources. */
-import { Secret } from '../../secrets.js';
+import { Secret, secretProblem } from '../../secrets.js';
 import { type Args, describe, matching, optionalBoolean, requiredString } from '../args.js';
 import { ArgError } from '../types.js';
 
@@ -37,6 +37,8 @@ export function passwordArg(args: Args, key: string): Secret {
   const text = v instanceof Secret ? v.reveal() : String(v);
   if (text === '') throw new ArgError(key, `'${key}' must not be empty`);
   if (/[\n\r\0]/.test(text)) throw new ArgError(key, `'${key}' must not contain a line break or a NUL character`);
+  const problem = secretProblem(text);
+  if (problem !== undefined) throw new ArgError(key, `'${key}': ${problem}`);
   return v instanceof Secret ? v : new Secret(text);
 }
 

@@ -67,7 +67,11 @@ export function seedStep(dialect: ReplicationDialect): string {
     'provision_seed() {',
     `  provision_dbs=$(${REMOTE} -N -B --raw -e ${quote(LIST_SCHEMAS)} </dev/null) || return 1`,
     '  set --',
-    '  while IFS= read -r provision_db; do [ -z "$provision_db" ] || set -- "$@" "$provision_db"; done <<PROVISION_DBS',
+    // The names come from the primary: one starting with '-' would be read by the dump program as an option (--result-file=...).
+    '  while IFS= read -r provision_db; do',
+    `    case $provision_db in -*) ${fail("the primary has a database whose name starts with '-', which the dump program would read as an option; rename it")} ;; esac`,
+    '    [ -z "$provision_db" ] || set -- "$@" "$provision_db"',
+    '  done <<PROVISION_DBS',
     '$provision_dbs',
     'PROVISION_DBS',
     '  if [ $# -eq 0 ]; then set -- --all-databases --no-create-db --no-create-info --no-data --skip-routines --skip-triggers; else set -- --routines --databases "$@"; fi',

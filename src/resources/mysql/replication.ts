@@ -3,6 +3,7 @@
  * GTID slave_pos, MySQL 8's CHANGE REPLICATION SOURCE / REPLICA with GTID
  * auto-positioning; the status fields each one shows, and its dump program.
  */
+import { mysqlOptionValue } from '../../formats/mysql-option.js';
 import type { Secret } from '../../secrets.js';
 import type { Flavour } from './server.js';
 import { sqlString } from './sql.js';
@@ -118,11 +119,10 @@ export function parseStatus(text: string): Map<string, string> {
 
 /**
  * A client option file naming the primary and the replication credentials,
- * so that no password is ever on a command line. Values are double-quoted,
- * with backslash and double quote escaped.
+ * so that no password is ever on a command line. Values are written by the
+ * one option-file encoder (double-quoted, escaped).
  */
 export function optionFile(source: ReplicationSource, dialect: ReplicationDialect): string {
-  const value = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  const settings = [`host=${value(source.host)}`, `port=${source.port}`, `user=${value(source.user)}`, `password=${value(source.password.reveal())}`];
+  const settings = [`host=${mysqlOptionValue(source.host)}`, `port=${source.port}`, `user=${mysqlOptionValue(source.user)}`, `password=${mysqlOptionValue(source.password.reveal())}`];
   return ['[client]', ...settings, ...dialect.clientOptions, ''].join('\n');
 }

@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HostResult } from '../engine/results.js';
+import { clearSecretsForTests, Secret } from '../secrets.js';
+import { JsonReporter, PlainReporter } from './reporters.js';
+
+afterEach(() => clearSecretsForTests());
+
+const SECRET = 'pa"ss\\wo\'rd-%x';
+
+/** A run whose diff, summary and error hold the secret as a JSON file, a shell word and as is. */
+function run(): HostResult[] {
+  const json = JSON.stringify({ accesskey: SECRET });
+  return [
+    {
+      name: 'web-01', ok: 0, changed: 1, failed: 1, unknown: 0, skipped: 0, unreachable: false, elapsedMs: 1, error: `mysql: Access denied for '${SECRET}'`,
+      results: [
+        { host: 'web-01', role: 'sumologic', resource: 'file /etc/sumologic/sources.json', status: 'changed', handler: false, changes: [{ summary: 'content changed', diff: `--- a\n+++ b\n+${json}\n` }] },
+        { host: 'web-01', role: 'app', resource: 'command', status: 'failed', handler: false, changes: [{ summary: `run printf %s '${SECRET.replace(/'/g, `'\\''`)}'` }], error: `exit 1: ${SECRET}` },
+      ],
+    },
+  ];
+}
+
+describe('reporters mask a secret in whatever form the text holds it', () => {
+  it.each([
+    ['--json', (write: (t: string) => void) => new JsonReporter({ check: true, diff: true, fullDiff: false, hosts: ['web-01'], write })],
+    ['plain', (write: (t: string) => void) => new PlainReporter({ check: true, diff: true, fullDiff: false, hosts: ['web-01'], write })],
+  ])('%s', async (_, make) => {
+    new Secret(SECRET);
+    let out = '';
+    const reporter = make((t) => (out += t));
+    for (const result of run()[0]!.results) reporter.onEvent({ kind: 'resource', result });
+    await reporter.done(run());
+    expect(out).toContain('********');
+    for (const form of [SECRET, JSON.stringify(SECRET).slice(1, -1), 'wo\'rd', 'wo\'\\\'\'rd', 'ss\\\\wo', 'ss\\wo']) expect(out).not.toContain(form);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { Secret } from '../secrets.js';
+import { CHECK_KINDS, checkOf, checkVariables, type Check } from './checks.js';
+
+const check = (spec: unknown): Check => {
+  const c = checkOf(spec);
+  if (c === undefined) throw new Error(`no check ${JSON.stringify(spec)}`);
+  return c;
+};
+const problem = (spec: unknown, value: unknown): string | undefined => check(spec).problem(value)?.message;
+
+describe('kinds of checks', () => {
+  it.each([
+    ['port', [22, '3306', 65535], [0, 65536, '80; evil', '80\nUser=root', '', null, 1.5]],
+    ['integer', [0, '7', 63072000], [-1, '1e3', '7 ', 'x']],
+    ['path', ['/opt/app', '/etc/provision/tls/www.foobar.com/fullchain.pem', '/var/www/acme'], ['opt/app', '/a b', '/etc/x"; touch /tmp/PWNED; echo "', '/opt/Sumo$(touch /tmp/PWNED)', '/var/%h', '/etc/../root', '/a\nb', '/a\\b', '/x;{}']],
+    ['name', ['app', 'my-app.v2', 'C.UTF-8', 'de_DE@euro'], ['', '-x', '.hidden', 'a/b', 'app\nUser=root', 'a b', 'x'.repeat(65)]],
+    ['identifier', ['app_backends', 'x-1', '_a'], ['1x', 'a.b', 'a b', 'app;evil', '-x', '']],
+    ['user_name', ['app', '_svc', 'www-data'], ['root\nExecStartPre=/bin/sh', 'App', '--help', 'a b', 'x'.repeat(33)]],
+    ['host', ['localhost', 'db.example.com', '10.0.0.5', '::1'], ['a b', 'host;evil', '-x', 'h\n']],
+    ['ip_address', ['0.0.0.0', '::', '10.77.0.12'], ['localhost', '0.0.0.0\nskip-grant-tables', '10.0.0.0/8']],
+    ['url', ['https://collectors.sumologic.com/rest/download/linux/64', 'http://10.77.0.1:8070/x?y=1'], ['ftp://x', 'https://x/$(id)', 'https://x y', 'https://x\n']],
+    ['sha256', ['a'.repeat(64)], ['a'.repeat(63), 'g'.repeat(64), '']],
+    ['one_line', ['anything at all; "quoted" $x', 19.5, 'tab\tok'], ['two\nlines', 'escape \u001b[2J', 'nul \u0000']],
+    ['port?', [null, '', 3000], ['x']],
+    [['primary', 'replica'], ['primary', 'replica'], ['primary\nskip-grant-tables', 'Primary', '']],
+  ])('%j', (spec, good, bad) => {
+    for (const value of good) expect(problem(spec, value), JSON.stringify(value)).toBeUndefined();
+    for (const value of bad) expect(problem(spec, value), JSON.stringify(value)).toBeDefined();
+  });
+
+  it('checks a secret without showing it', () => {
+    new Secret('line-one');
+    expect(problem('one_line', new Secret('secret\nvalue'))).toBe('a secret is not one line of text: it holds a newline');
+    expect(problem('one_line', new Secret('secret value'))).toBeUndefined();
+  });
+
+  it('names nothing else', () => {
+    for (const spec of ['portt', 'port??', 42, {}, [], [{}]]) expect(checkOf(spec)).toBeUndefined();
+    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'name', 'identifier', 'user_name', 'url', 'sha256', 'one_line']);
+  });
+
+  it('reports at the inventory line that sets the value, and leaves role defaults alone', () => {
+    const host = { name: 'h', connection: { type: 'ssh' as const, address: 'h', port: 22, become: false }, groups: ['all'], roles: [], vars: {}, varOrigins: { app_port: { path: 'all.vars.app_port', position: { file: 'site.yaml', line: 4, col: 15 } } } };
+    const role = { name: 'app', checks: [{ variable: 'app_port', check: check('port') }, { variable: 'app_user', check: check('user_name') }] };
+    const errors = checkVariables(role, { app_port: '80\nUser=root', app_user: 'Root Default' }, host);
+    expect(errors.map((e) => e.format())).toEqual(['site.yaml:4:15: all.vars.app_port: string "80\\nUser=root" is not a port number: expected a whole number from 1 to 65535 (role app uses it as a port number)']);
+  });
+});
