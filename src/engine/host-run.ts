@@ -52,10 +52,10 @@ export interface HostRunOptions {
 
 /** How a rolling deploy takes part in one host's run, without knowing its resources. */
 export interface ApplyGate {
-  /** Read-only shell text run in the host's first probe call; its output goes to `onRead`. */
-  read: string;
-  /** Receives what `read` printed. */
-  onRead(output: string): void;
+  /** Read-only shell texts run in the host's first probe call, each in a section of its own; their outputs go to `onRead`. */
+  read: string[];
+  /** Receives what each of `read` printed, in order. */
+  onRead(outputs: string[]): void;
   /** Called before each apply call with the labels of what it changes (resources and handlers); a rejection stops the host before that call. */
   beforeApply(labels: string[]): Promise<void>;
 }
@@ -389,7 +389,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
   const readCarried = `cat ${quote(`${stateDirectory}/pending-handlers`)} 2>/dev/null || true`;
   // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).
   const stampApply = stamp ? [sh`{ mkdir -p ${stateDirectory} && date +%s > ${`${stateDirectory}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true`] : [];
-  const response = await connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate ? [gate.read] : []), ...stampApply]));
+  const response = await connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate?.read ?? []), ...stampApply]));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
   const outputs = new Map<PlannedResource, string>();
@@ -409,7 +409,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
     return { planned, current, changes: type.diff(planned.desired, current), handler: index >= firstHandler };
   });
   const carried = new Set((sections.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
-  gate?.onRead(sections.get(groups.length + 1)?.output ?? '');
+  gate?.onRead(gate.read.map((_, i) => sections.get(groups.length + 1 + i)?.output ?? ''));
   return { assessed, carried };
 }
 

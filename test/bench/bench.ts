@@ -23,6 +23,10 @@ const SCALE = (process.env.BENCH_SCALE ?? '3,10,30')
   .filter((s) => s.trim() !== '')
   .map(Number);
 const INVENTORY = process.argv[2] ?? 'inventory/lab.yaml';
+const SCENARIOS = ['version', 'noop', 'plan', 'fresh-plan', 'converge', 'renew', 'scale'] as const;
+const ONLY = new Set((process.env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== ''));
+for (const name of ONLY) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
+const wanted = (name: (typeof SCENARIOS)[number]): boolean => ONLY.has(name);
 
 /** The lab's age key, so the lab inventory can decrypt its SOPS secrets. */
 function labEnv(): NodeJS.ProcessEnv {
@@ -127,29 +131,40 @@ try {
 
   console.log(`provision benchmark on the lab (${INVENTORY}), node ${process.version}`);
   const rss: number[] = [];
-  rss.push(...time('--version (start-up)', ['--version'], RUNS).map((s) => s.maxRssKb));
-  rss.push(...time('(a) apply, no-op', ['apply', INVENTORY], RUNS).map((s) => s.maxRssKb));
-  labRun('web-01', 'echo drift >> /etc/motd');
-  rss.push(...time('(b) plan, one drift', ['plan', INVENTORY, '--detailed-exitcode'], RUNS, 3).map((s) => s.maxRssKb));
-  converge(INVENTORY);
-  if (CONVERGE_RUNS > 0) {
+  if (wanted('version')) rss.push(...time('--version (start-up)', ['--version'], RUNS).map((s) => s.maxRssKb));
+  if (wanted('noop')) rss.push(...time('(a) apply, no-op', ['apply', INVENTORY], RUNS).map((s) => s.maxRssKb));
+  if (wanted('plan')) {
+    labRun('web-01', 'echo drift >> /etc/motd');
+    rss.push(...time('(b) plan, one drift', ['plan', INVENTORY, '--detailed-exitcode'], RUNS, 3).map((s) => s.maxRssKb));
+    converge(INVENTORY);
+  }
+  if (wanted('fresh-plan') && CONVERGE_RUNS > 0) {
+    time('(e) plan, fresh hosts', ['plan', INVENTORY], CONVERGE_RUNS, 0, () => lab('reset'));
+    lab('reset');
+    converge(INVENTORY);
+  }
+  if (wanted('converge') && CONVERGE_RUNS > 0) {
     rss.push(...time('(c) first converge, fresh hosts', ['apply', INVENTORY], CONVERGE_RUNS, 0, () => lab('reset')).map((s) => s.maxRssKb));
   }
-  const renew = time('(d) renew, nothing due', ['renew', INVENTORY], RUNS);
-  for (const r of renew) {
-    if (r.stdout !== '' || r.stderr !== '') throw new Error(`(d) renew with nothing due must print nothing; it printed:\n${r.stdout}${r.stderr}`);
+  if (wanted('renew')) {
+    const renew = time('(d) renew, nothing due', ['renew', INVENTORY], RUNS);
+    for (const r of renew) {
+      if (r.stdout !== '' || r.stderr !== '') throw new Error(`(d) renew with nothing due must print nothing; it printed:\n${r.stdout}${r.stderr}`);
+    }
+    rss.push(...renew.map((s) => s.maxRssKb));
   }
-  rss.push(...renew.map((s) => s.maxRssKb));
 
-  console.log('\n(a) no-op apply, per host: 1 SSH connection each');
-  for (const [host, t] of Object.entries(transportOf(INVENTORY))) {
-    console.log(`  ${host.padEnd(10)} exec calls ${t?.execs}   sent ${t?.bytesSent} B   received ${t?.bytesReceived} B`);
+  if (wanted('noop')) {
+    console.log('\n(a) no-op apply, per host: 1 SSH connection each');
+    for (const [host, t] of Object.entries(transportOf(INVENTORY))) {
+      console.log(`  ${host.padEnd(10)} exec calls ${t?.execs}   sent ${t?.bytesSent} B   received ${t?.bytesReceived} B`);
+    }
   }
-  console.log(`\npeak RSS of the control process: ${mb(Math.max(...rss))} MB (largest of all runs above)`);
+  if (rss.length > 0) console.log(`\npeak RSS of the control process: ${mb(Math.max(...rss))} MB (largest of all runs above)`);
 
   // Scale: the same no-op on 3, 10, 30 hosts (role common), so the growth is visible.
   const scale: ScaleRow[] = [];
-  for (const hosts of SCALE) {
+  for (const hosts of wanted('scale') ? SCALE : []) {
     lab('up', '--hosts', String(hosts));
     const inventory = relative(ROOT, labScaleInventory(hosts));
     converge(inventory); // extra hosts keep their disk between runs: converged already after the first bench
