@@ -24,6 +24,7 @@ import { HOST_STATE_DIR } from './host-state.js';
 import { mapWithLimit } from './pool.js';
 import type { HostResult, HostRollout, RunEvent } from './results.js';
 import { affectsTraffic, drainTargets, healthChecks } from './rollout-rules.js';
+import { timed } from './timing.js';
 
 /** Options of a whole run. */
 export interface RunOptions extends HostRunOptions {
@@ -200,7 +201,7 @@ class Rollout {
     let stoppedBefore: string | undefined;
     const myTurn = async (): Promise<void> => {
       if (!serving.now) return;
-      const stopped = await place.turn.promise;
+      const stopped = await timed(this.options.onSpan, host.name, 'wait', () => place.turn.promise);
       if (stopped !== undefined) throw new Error((stoppedBefore = stopped));
       held.release();
     };
@@ -271,7 +272,7 @@ class Rollout {
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
     try {
-      await this.drainer.drain(plan.host, route);
+      await timed(this.options.onSpan, host, 'drain', () => this.drainer.drain(plan.host, route));
     } catch (err) {
       this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: false, message: `could not take it out of ${balancer}: ${messageOf(err)}` });
       throw new Error(`could not take it out of ${balancer}: ${messageOf(err)}`);
@@ -290,7 +291,7 @@ class Rollout {
       health = result.failed === 0 ? { healthy: true, detail: 'no health check declared; its changes were applied' } : { healthy: false, detail: 'no health check declared, and its changes failed' };
     } else {
       try {
-        const r = await this.#onHost(plan, healthScript(checks));
+        const r = await timed(this.options.onSpan, host, 'health', () => this.#onHost(plan, healthScript(checks)));
         health = healthOutcome(checks, r.stdout, r.code);
       } catch (err) {
         health = { healthy: false, detail: `the health check could not run: ${messageOf(err)}` };
@@ -310,7 +311,7 @@ class Rollout {
     for (const balancer of [...out]) {
       const route = routes.find((r) => r.balancer.name === balancer);
       try {
-        if (route) await this.drainer.undrain(plan.host, route);
+        if (route) await timed(this.options.onSpan, host, 'drain', () => this.drainer.undrain(plan.host, route));
         out.delete(balancer);
         this.options.onEvent({ kind: 'rollout', host, step: 'undrain', ok: true, message: `back in ${balancer}` });
       } catch (err) {

@@ -16,6 +16,14 @@ export function fail(message: string): string {
   return sh`fail ${message}`;
 }
 
+/**
+ * Names the phase an apply step starts (e.g. `apt-update`), for the run's timing
+ * (the engine's apply script defines `provision_phase`; elsewhere it is a no-op).
+ */
+export function phase(name: string): string {
+  return sh`if command -v provision_phase >/dev/null; then provision_phase ${name}; fi`;
+}
+
 /** Joins script lines, leaving out the ones that are false or undefined (optional steps). */
 export function lines(...parts: ReadonlyArray<string | false | undefined>): string {
   return parts.filter((p): p is string => typeof p === 'string').join('\n');
