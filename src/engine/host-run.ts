@@ -248,7 +248,8 @@ type RemoteAssessed = Assessed & { readError?: string };
  */
 async function withRemote(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
   const http = options.http ?? fetchHttp;
-  const remote = spanOf(plan, options)('api', () => readRemote(plan.resources.filter((r) => runsOnControl(r.type)), readOnly(http)));
+  const onControl = plan.resources.filter((r) => runsOnControl(r.type));
+  const remote = onControl.length > 0 ? spanOf(plan, options)('api', () => readRemote(onControl, readOnly(http))) : Promise.resolve([]);
   const onHost: HostPlan = { ...plan, resources: plan.resources.filter((r) => !runsOnControl(r.type)) };
   let hostOk = false;
   try {
@@ -260,7 +261,7 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
     const work = read.filter((a) => a.readError === undefined && a.changes.length > 0);
     if (options.check) for (const a of work) record(a, 'changed');
     else if (!hostOk) for (const a of work) record(a, 'skipped');
-    else await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, record, http));
+    else if (work.length > 0) await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, record, http));
   }
 }
 
