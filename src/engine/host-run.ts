@@ -5,7 +5,7 @@ import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { stateDir } from '../pki/state-dir.js';
 import { runsOnControl, type AnyHostResourceType, type Change, type ControlContext } from '../resources/types.js';
-import { fetchHttp, readOnly, type Http } from '../transport/http.js';
+import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
 import { type ApplyStep, Batch, splitItems, type PendingHandlers } from './batch.js';
 import { HOST_STATE_DIR, LAST_APPLY_FILE } from './host-state.js';
@@ -247,7 +247,7 @@ type RemoteAssessed = Assessed & { readError?: string };
  * succeeded. Plan shows them after the host's resources.
  */
 async function withRemote(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
-  const http = options.http ?? fetchHttp;
+  const http = options.http ?? nodeHttp;
   const onControl = plan.resources.filter((r) => runsOnControl(r.type));
   const remote = onControl.length > 0 ? spanOf(plan, options)('api', () => readRemote(onControl, readOnly(http))) : Promise.resolve([]);
   const onHost: HostPlan = { ...plan, resources: plan.resources.filter((r) => !runsOnControl(r.type)) };
