@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: the heap's settings apply from the first allocation on.
+import './memory.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
