@@ -7,20 +7,22 @@
  * health check or the traffic-affecting changes are, roles declare.
  *
  * Every host is read at once, as the run starts (its probe call also tries its
- * health checks once). A rolling host that fails them serves nothing yet (a
- * fresh host): draining it would protect no request, so it is changed at once,
- * beside the hosts that do not roll, then health-checked as usual; its batch is
+ * health checks once). A rolling host that no apply ever completed on and that
+ * fails them serves nothing yet (a fresh host): draining it would protect no
+ * request, so it is changed at once, beside the hosts that do not roll, then
+ * health-checked as usual; its batch is
  * done when it is. The others wait, read, for their batch's turn before their
  * first change.
  */
 import { messageOf } from '../errors.js';
+import { sh } from '../shell/quote.js';
 import type { Balancer, HostPlan } from '../roles/plan.js';
 import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
 import { ConnectionPool } from './connection-pool.js';
 import { Drainer, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
 import { type ApplyGate, runHost, targetOf, type HostRunOptions } from './host-run.js';
-import { HOST_STATE_DIR } from './host-state.js';
+import { HOST_STATE_DIR, LAST_APPLY_FILE } from './host-state.js';
 import { mapWithLimit } from './pool.js';
 import type { HostResult, HostRollout, RunEvent } from './results.js';
 import { affectsTraffic, drainTargets, healthChecks } from './rollout-rules.js';
@@ -253,13 +255,20 @@ class Rollout {
     }
   }
 
-  /** The gate's reads of a rolling host: its note of earlier drains and one try of its health checks (none declared: taken as serving). */
+  /**
+   * The gate's reads of a rolling host: its note of earlier drains, whether an
+   * apply ever ended on it with every change made, and one try of its health
+   * checks. It serves unless it never was applied and fails them (a health
+   * check that a run changes may not answer before the change: an applied host
+   * counts as serving; a host without checks too).
+   */
   #read(plan: HostPlan, onRead: (found: string[], serving: Serving) => void): Pick<ApplyGate, 'read' | 'onRead'> {
     const checks = healthChecks(plan.serve);
+    const applied = `${this.options.hostStateDir ?? HOST_STATE_DIR}/${LAST_APPLY_FILE}`;
     return {
-      read: [this.drainer.readNote(), ...(checks.length > 0 ? [healthScript(checks, true)] : [])],
-      onRead: ([note, health]) => {
-        const outcome = health === undefined ? undefined : healthOutcome(checks, health, 0);
+      read: [this.drainer.readNote(), sh`if [ -e ${applied} ]; then echo applied; fi`, ...(checks.length > 0 ? [healthScript(checks, true)] : [])],
+      onRead: ([note, stamp, health]) => {
+        const outcome = stamp?.trim() === 'applied' || health === undefined ? undefined : healthOutcome(checks, health, 0);
         onRead(this.#known(plan, note ?? ''), outcome === undefined || outcome.healthy ? { now: true } : { now: false, detail: outcome.detail });
       },
     };
