@@ -15,7 +15,7 @@ export function describeCheck(check: HealthCheck): string {
  * One script for all of a host's checks, one after the other: curl every half
  * second (each try at most 5 s) until the status is the expected one or the
  * check's timeout has passed. Prints one `check N ok|failed CODE SECONDS [curl's error]` line per check.
- * `once`: one try per check (at most 2 s), read-only, for the probe call: does the host serve now?
+ * `once`: one try per check, read-only, for the probe call: does the host serve now?
  */
 export function healthScript(checks: readonly HealthCheck[], once = false): string {
   const calls = checks.map((c, i) => sh`provision_health ${i} ${c.url} ${c.status} ${once ? 0 : c.timeoutSeconds} ${c.insecure ? '-k' : '--'}`).join(' &&\n');
@@ -25,7 +25,7 @@ trap 'rm -f "$provision_err"' EXIT
 provision_health() {
   provision_start=$(date +%s)
   while :; do
-    provision_code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time ${once ? 2 : 5} "$5" "$2" 2>"$provision_err") || true
+    provision_code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "$5" "$2" 2>"$provision_err") || true
     provision_took=$(( $(date +%s) - provision_start ))
     if [ "$provision_code" = "$3" ]; then echo "check $1 ok $provision_code $provision_took"; return 0; fi
     if [ "$provision_took" -ge "$4" ]; then echo "check $1 failed $provision_code $provision_took $(tail -n 1 "$provision_err")"; return 1; fi
