@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
+import { userText } from '../shell/quote.js';
 import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { redact } from '../secrets.js';
@@ -197,7 +198,8 @@ async function apply(options: ApplyOptions): Promise<number> {
 async function exec(options: ExecOptions): Promise<number> {
   const { hosts } = await selectedHosts(options);
   const [{ execOnHosts }, { openConnection: connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/connect.js')]);
-  const outcomes = await execOnHosts(hosts, options.command, {
+  // The operator's own command, run as written (like `ansible -a`).
+  const outcomes = await execOnHosts(hosts, userText(options.command), {
     forks: options.forks,
     connect: connectOptions(options),
     openConnection: connect,

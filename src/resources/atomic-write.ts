@@ -79,35 +79,70 @@ function setAttributesStep(attributes: Attributes): Shell | undefined {
 
 /**
  * The optional `validate` key: a command with `%s` where the new file's path
- * goes. `%s` becomes "$tmp" (a quoted shell word), so it must stand outside
- * quotes: inside '...' it would stay the two characters %s, inside "..." the
- * quotes would nest; both are refused with the way to write it.
+ * goes (checked by withTempPath: a `%s` inside single quotes is refused).
  */
 export function validateArg(args: Args): string | undefined {
   const check = optionalString(args, 'validate');
   if (check === undefined) return undefined;
   if (!check.includes('%s')) throw new ArgError('validate', `'validate' must contain %s where the new file's path goes, e.g. "nginx -t -c %s"`);
-  if (quotedPercentS(check)) throw new ArgError('validate', `'validate': %s must stand outside quotes (it is replaced by the quoted path of the new file), got ${JSON.stringify(check)}`);
+  try {
+    withTempPath(check);
+  } catch (err) {
+    throw new ArgError('validate', `'validate': ${(err as Error).message}, got ${JSON.stringify(check)}`);
+  }
   return check;
 }
 
-/** Whether a `%s` of shell text is inside single or double quotes. */
-function quotedPercentS(text: string): boolean {
-  let quote: "'" | '"' | undefined;
+/**
+ * The validate command with each `%s` replaced by the temp file's path, quoted
+ * for where it stands: `"$tmp"` outside quotes (and inside `$( )`), `$tmp`
+ * inside double quotes. Inside single quotes nothing can expand, so a `%s`
+ * there is refused (written `'%s'`, it would stay the two characters).
+ */
+export function withTempPath(text: string): string {
+  // What each open context is: plain shell (the top level, a subshell, $( )) or double quotes.
+  const stack: Array<'plain' | 'double'> = ['plain'];
+  let out = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (quote !== undefined && text.startsWith('%s', i)) return true;
-    if (c === '\\' && quote !== "'") i++;
-    else if (quote === undefined && (c === "'" || c === '"')) quote = c;
-    else if (c === quote) quote = undefined;
+    const state = stack[stack.length - 1]!;
+    if (text.startsWith('%s', i)) {
+      out += state === 'double' ? '$tmp' : '"$tmp"';
+      i++;
+    } else if (c === '\\') {
+      out += text.slice(i, i + 2);
+      i++;
+    } else if (c === "'" && state === 'plain') {
+      const end = text.indexOf("'", i + 1);
+      const quoted = text.slice(i, end < 0 ? undefined : end + 1);
+      if (quoted.includes('%s')) throw new Error("%s stands inside single quotes, where the file's path cannot be put: write it outside quotes (it is quoted for you)");
+      out += quoted;
+      i += quoted.length - 1;
+    } else if (c === '"') {
+      if (state === 'double') stack.pop();
+      else stack.push('double');
+      out += c;
+    } else if (c === '$' && text[i + 1] === '(') {
+      stack.push('plain');
+      out += '$(';
+      i++;
+    } else if (c === '(' && state === 'plain') {
+      stack.push('plain');
+      out += c;
+    } else if (c === ')' && state === 'plain' && stack.length > 1) {
+      stack.pop();
+      out += c;
+    } else {
+      out += c;
+    }
   }
-  return false;
+  return out;
 }
 
 /** Runs the validator on "$tmp"; its output is shown and the original kept when it fails. */
 function validateStep(path: string, validate: string): Shell {
   // %s becomes "$tmp", expanded when eval runs, so a path with spaces or quotes stays one word.
-  const command = validate.split('%s').join('"$tmp"');
+  const command = withTempPath(validate);
   return lines(
     // The space keeps `$( (` from reading as arithmetic `$((`.
     sh`if ! provision_out=$( ${insert(userShell(command))} 2>&1); then`,

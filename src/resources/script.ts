@@ -2,7 +2,7 @@
  * Small building blocks for the probe and apply scripts. Every value is
  * quoted by src/shell/quote.ts; this module only assembles lines.
  */
-import { heredocBase64, insert, lines, sh, trusted, variable, type Shell } from '../shell/quote.js';
+import { heredocBase64, insert, lines, userText, sh, trusted, variable, type Shell } from '../shell/quote.js';
 
 export { lines };
 
@@ -31,5 +31,5 @@ export function setVar(name: string, value: string | number): Shell {
  * (it may hold a secret) and cannot read the rest of the engine's script.
  */
 export function userShell(text: string): Shell {
-  return lines('(', 'set +e', sh`provision_shell=$(${insert(heredocBase64(text))}`, ')', 'eval "$provision_shell"', ') </dev/null');
+  return lines('(', 'set +e', sh`provision_shell=$(${insert(heredocBase64(userText(text)))}`, ')', 'eval "$provision_shell"', ') </dev/null');
 }

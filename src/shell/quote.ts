@@ -38,7 +38,18 @@ export function quote(value: string | number): Shell {
  * a redirect, a function definition) to go in as is. Only a string literal is
  * accepted: a computed string (which may hold a value) is a compile error.
  */
-export function trusted<T extends string>(text: string extends T ? never : T): Shell {
+export function trusted<T extends string>(text: IsPattern<T> extends true ? never : T): Shell {
+  return made(text);
+}
+
+/**
+ * Shell text the user writes as a program: a role's command (a `command`
+ * resource's `cmd`, a drain command), rendered by src/roles/render.ts with
+ * every `{{value}}` in it quoted, or `provision exec`'s command. The one way
+ * such text becomes Shell.
+ */
+export function userText(text: string): Shell {
+  if (text.includes('\0')) throw new NulByteError('shell text');
   return made(text);
 }
 
@@ -65,7 +76,7 @@ type Unquoted<V> = V extends Shell ? Fragment : V;
  * Template tag that quotes every interpolated value:
  * sh`chmod ${mode} ${path}` → `chmod 0644 '/etc/my file'`.
  */
-export function sh<const V extends readonly ShellValue[]>(strings: TemplateStringsArray, ...values: { [K in keyof V]: Unquoted<V[K]> }): Shell {
+export function sh<const V extends readonly ShellValue[]>(strings: TemplateStringsArray, ...values: V & { [K in keyof V]: Unquoted<V[K]> }): Shell {
   let out = strings[0] ?? '';
   (values as readonly ShellValue[]).forEach((v, i) => {
     out += render(v) + (strings[i + 1] ?? '');
@@ -80,21 +91,24 @@ function render(v: ShellValue): string {
 }
 
 /** A part of `lines`: Shell, a string literal written in provision's source (a constant), or false/undefined (left out); never a computed string. */
-type Line<V> = V extends Shell ? V : string extends V ? never : V;
+type Line<V> = V extends Shell ? V : V extends string ? (IsPattern<V> extends true ? never : V) : V;
+
+/** Whether a string type stands for many strings (`string`, or a template like `rm ${string}`) rather than one literal. */
+type IsPattern<S extends string> = {} extends Record<S, 0> ? true : false;
 
 /** Joins script lines, leaving out the ones that are false or undefined (optional steps). String literals are constants and go in as is. */
-export function lines<const V extends readonly (string | false | undefined)[]>(...parts: { [K in keyof V]: Line<V[K]> }): Shell {
+export function lines<V extends readonly (string | false | undefined)[]>(...parts: V & { [K in keyof V]: Line<V[K]> }): Shell {
   return made((parts as readonly (string | false | undefined)[]).filter((p): p is string => typeof p === 'string').join('\n'));
 }
 
-/** A shell variable's name (checked to be one): `variable('tmp')` → `tmp`. */
+/** A shell variable's name, or any other identifier (a MySQL status field), checked to be one: `variable('tmp')` → `tmp`. */
 export function variable(name: string): Shell {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a shell variable name: ${JSON.stringify(name)}`);
   return made(name);
 }
 
 /** Joins shell pieces with a separator that is itself shell (`' '`, `' && '`, `'\n'`, `' | '`). */
-export function joinShell(parts: readonly Shell[], separator: ' ' | '\n' | ' && ' | ' || ' | ' | ' | '; ' | ''): Shell {
+export function joinShell(parts: readonly Shell[], separator: ' ' | '\n' | ' && ' | ' || ' | ' | ' | '|' | '; ' | ' &&\n' | ''): Shell {
   return made(parts.join(separator));
 }
 
