@@ -278,6 +278,7 @@ function predict(desired: CertificateDesired, current: CertificateCurrent, ahead
 export const certificate: ResourceType<CertificateDesired, CertificateCurrent> = {
   name: 'certificate',
   validate,
+  shellKeys: ['validate'],
   label: (desired) => desired.domains.join(','),
   probe,
   parse,

@@ -126,6 +126,7 @@ function label(desired: CommandDesired): string {
 export const command: ResourceType<CommandDesired, CommandCurrent> = {
   name: 'command',
   validate,
+  shellKeys: ['cmd', 'unless'],
   label,
   probe,
   parse,

@@ -303,6 +303,7 @@ function effects(items: ReadonlyArray<{ desired: FileDesired; current: FileCurre
 export const file: ResourceType<FileDesired, FileCurrent> = {
   name: 'file',
   validate,
+  shellKeys: ['validate'],
   label: (desired) => desired.path,
   probe,
   probeMany,

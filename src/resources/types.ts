@@ -45,6 +45,8 @@ export interface ResourceType<Desired, Current> {
   readonly name: string;
   /** Checks and normalises the rendered declaration; throws ArgError naming the bad key. */
   validate(args: Record<string, unknown>): Desired;
+  /** Keys whose text is shell the user writes (a command's `cmd`): the role renders them with every `{{value}}` quoted. */
+  readonly shellKeys?: readonly string[];
   /** Short label for output, e.g. "/etc/motd" (the engine prefixes the type name). */
   label(desired: Desired): string;
   /** Read-only POSIX sh script whose stdout describes the current state. Must exit 0. */
