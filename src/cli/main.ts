@@ -225,9 +225,8 @@ async function promote(options: PromoteCliOptions): Promise<number> {
   let text: string | undefined = readFileSync(options.inventory, 'utf8');
   for (const e of edits) text = text === undefined ? undefined : editHostVars(text, e.host, e.vars);
   if (options.edit && text !== undefined) {
-    const { writeFileSync, renameSync } = await import('node:fs');
-    writeFileSync(`${options.inventory}.tmp`, text);
-    renameSync(`${options.inventory}.tmp`, options.inventory);
+    const [{ statSync }, { writeControlFile }] = await Promise.all([import('node:fs'), import('../control/write-file.js')]);
+    writeControlFile(options.inventory, text, statSync(options.inventory).mode & 0o777);
     write(`${options.inventory} updated: ${described.join('; ')}\n`);
   } else {
     write(`change ${options.inventory} to: ${described.join('; ')}\n`);
