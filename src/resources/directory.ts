@@ -101,7 +101,8 @@ function apply(desired: DirectoryDesired, current: DirectoryCurrent): Shell {
 }
 
 function validate(args: Args): DirectoryDesired {
-  onlyKeys(args, ['path', 'state', ...ATTRIBUTE_KEYS]);
+  // follow: true lets a symbolic link at the path stand for the directory it points to (owner and mode go to that one).
+  onlyKeys(args, ['path', 'state', 'follow', ...ATTRIBUTE_KEYS]);
   const state = oneOf(args, 'state', ['present', 'absent'], 'present');
   const path = normalise(absolutePath(args, 'path'));
   if (state === 'absent') {
