@@ -61,10 +61,11 @@ describe('role shell text: every {{value}} is one quoted word', () => {
     ['inside a here-document', "install <<'EOF'\nprovision.dir={{v}}\nEOF", /\{\{v\}\} stands inside a here-document in shell text/],
     ['inside an unquoted here-document with tabs', 'install <<-EOF\n\tdir={{v}}\n\tEOF', /inside a here-document/],
     ['a variable that is not defined', 'echo {{nope}}', /template variable 'nope' is not defined/],
+    ['holding a NUL byte (a shell word would end there)', 'rm -rf -- {{nul}}', /NUL byte/],
   ])('refuses a value %s, at the key', (_, text, message) => {
     let error: unknown;
     try {
-      renderShellText(text, { v: 'x' }, at, 'h');
+      renderShellText(text, { v: 'x', nul: '/usr/l\u0000ib' }, at, 'h');
     } catch (err) {
       error = err;
     }
