@@ -32,7 +32,6 @@ const CORPUS: [file: string, errors: string[]][] = [
   ['group-includes-itself.yaml', ["7:13: all.children.app.children.web.children.app: group 'app' contains itself (app → web → app): expected groups that do not contain themselves"]],
   ['misplaced-vars.yaml', ["6:9: all.children.app.hosts.vars: invalid host name: 'vars' is a group key, not a host name: expected it one level up (check the indentation)"]],
   ['group-key-in-host.yaml', ["6:11: all.children.app.hosts.web-01.roles: 'roles' is a group key, not a variable: expected it directly under a group (check the indentation)"]],
-  ['host-named-like-group.yaml', ["8:9: all.children.db.hosts.app: host 'app' has the same name as a group: expected distinct host and group names"]],
   // connection variables
   ['port-string.yaml', ['7:17: all.children.app.hosts.web-01.port: expected an integer from 1 to 65535, got string "ssh"']],
   ['port-range.yaml', ['3:19: all.vars.ansible_port: expected an integer from 1 to 65535, got integer 70000']],

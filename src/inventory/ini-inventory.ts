@@ -11,7 +11,7 @@ import type { SourcePosition } from '../errors.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
 import type { GroupTree } from './model.js';
-import { UNGROUPED, nameProblem } from './names.js';
+import { UNGROUPED, hostNameProblem, nameProblem } from './names.js';
 import { pythonLiteral } from './python-literal.js';
 import type { VarSite } from './variables.js';
 
@@ -110,7 +110,7 @@ function readHostLine(line: string, group: string, tree: GroupTree, at: (col: nu
     return { name, value: iniValue(token.text.slice(eq + 1)), col: token.col, valueCol: token.col + eq + 1 };
   });
   for (const name of pattern.names) {
-    const problem = nameProblem(name);
+    const problem = hostNameProblem(name);
     if (problem) throw new IniProblem(`invalid host name '${name}': ${problem}`, first.col);
     const path = `${group}.hosts.${name}`;
     const isNew = !tree.hosts.has(name);
@@ -159,7 +159,7 @@ interface Word {
   col: number;
 }
 
-/** Python's shlex.split(line, comments=True) in POSIX mode: quotes and backslashes, `#` at a word's start ends the line. */
+/** Python's shlex.split(line, comments=True) in POSIX mode: quotes and backslashes; `#` outside quotes ends the line, even inside a word (`x=a#b` is `x=a`). */
 export function shellWords(line: string): Word[] {
   const words: Word[] = [];
   let current: Word | undefined;
@@ -174,7 +174,7 @@ export function shellWords(line: string): Word[] {
       if (current) words.push(current);
       current = undefined;
       i++;
-    } else if (ch === '#' && current === undefined) {
+    } else if (ch === '#') {
       break;
     } else if (ch === "'") {
       const end = line.indexOf("'", i + 1);

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MASK, Secret } from '../secrets.js';
 import { DeferredValue } from './deferred.js';
@@ -211,5 +212,27 @@ describe('loadInventory: edge cases', () => {
 
   it('loads an inventory without hosts', () => {
     expect(loadInventory(tempFile('all:\n')).hosts).toEqual([]);
+  });
+});
+
+describe('loadInventory: what Ansible accepts and provision only refuses when the host is reached', () => {
+  // test/fixtures/ansible/ini-control-node: compared with ansible-inventory in test/unit/ansible-inventory.test.ts.
+  const file = path.join(path.relative(process.cwd(), fileURLToPath(new URL('../../test/fixtures/ansible', import.meta.url))), 'ini-control-node/hosts');
+  const inventory = loadInventory(file, { env: {} });
+
+  it.each([
+    ['localhost', { type: 'local' }],
+    ['edge', { type: 'ssh', address: '203.0.113.7' }],
+    ['fe80::1%eth0', { type: 'local' }],
+    ['2001:db8::10', { type: 'ssh', port: 2222 }],
+  ])('%s: the connection Ansible names is provision’s (ansible.builtin., ansible.legacy. prefixes too)', (name, expected) => {
+    expect(host(inventory, name).connection).toMatchObject(expected);
+  });
+
+  it.each([
+    ['builder', '7:28: builder.hosts.builder.ansible_connection: expected a connection type provision has: ssh (also paramiko and smart) or local, got string "lxd" (host builder)'],
+    ['registry', '10:29: containers.hosts.registry.ansible_connection: expected a connection type provision has: ssh (also paramiko and smart) or local, got string "community.docker.docker" (host registry)'],
+  ])('%s: another connection plugin loads, and fails at its line only when the host is reached', (name, message) => {
+    expect(userErrorOf(() => host(inventory, name).connection).format()).toBe(`${file}:${message}`);
   });
 });

@@ -43,19 +43,9 @@ export function loadInventory(sources: string | readonly string[], options: Load
   checkCycles(tree, errors);
   // Precedence needs a tree without loops; every other problem is reported with the variables' own.
   if (errors.count > before) errors.throwIfAny();
-  checkNameClashes(tree, errors);
   const extraVars = checkExtraVars(options.extraVars ?? {}, { env, ...sops }, errors);
   const resolved = resolveHosts(tree, { varsDirs, varsFiles: new VarsFiles({ env, vault, errors, ...sops }, errors), extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
   const first = list[0]!;
   return { file: first, dir: varsDirs[0] ?? path.dirname(path.resolve(first)), sources: list, tree, ...resolved };
-}
-
-/** Reports hosts named like a group: --limit could not tell them apart. */
-function checkNameClashes(tree: GroupTree, errors: ErrorList): void {
-  for (const host of tree.hosts.values()) {
-    if (tree.groups.has(host.name)) {
-      errors.add(`${host.path}: host '${host.name}' has the same name as a group: expected distinct host and group names`, host.position);
-    }
-  }
 }

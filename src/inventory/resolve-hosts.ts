@@ -162,7 +162,7 @@ function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ fil
   for (const [name, value] of vars) {
     const spec = connectionVar(name);
     if (!spec) continue;
-    if (!isDeferredConnectionValue(value)) {
+    if (!isDeferredConnectionValue(value) && spec.checkedWhenUsed !== true) {
       checked.set(name, value);
       continue;
     }

@@ -65,7 +65,7 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
     }
     writtenAs.set(spec.name, name);
     // A secret, a vaulted value or a template is checked when the connection is made, once it has its value.
-    if (isDeferredConnectionValue(value)) {
+    if (isDeferredConnectionValue(value) || spec.checkedWhenUsed === true) {
       table.define(spec.name, value, site);
       continue;
     }

@@ -4,7 +4,7 @@ import { closest, editDistance } from '../suggest.js';
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
 import type { GroupDef, GroupTree, WrittenVars } from './model.js';
 import { describeNode, isEmptyNode, keyOf, mappingPairs, valueOf, type ReadContext } from './node-values.js';
-import { ALL, GROUP_KEYS, isRoleName, nameProblem } from './names.js';
+import { ALL, GROUP_KEYS, hostNameProblem, isRoleName, nameProblem } from './names.js';
 
 const EXPECTED_GROUP_KEYS = `${GROUP_KEYS.slice(0, -1).join(', ')} or ${GROUP_KEYS.at(-1)}`;
 
@@ -104,7 +104,7 @@ class YamlInventoryReader {
         continue;
       }
       for (const name of expanded.names) {
-        const problem = nameProblem(name);
+        const problem = hostNameProblem(name);
         if (problem) {
           this.ctx.errors.add(`${hostPath}: invalid host name: ${problem}`, keyAt);
           continue;
