@@ -33,13 +33,19 @@ class YamlInventoryReader {
     const expected = `expected a mapping of groups, such as '${ALL}:' with hosts, children and vars`;
     if (isEmptyNode(root)) return errors.add(`the inventory is empty: ${expected}`, start);
     if (!isMap(root)) return errors.add(`top level: ${expected}, got ${describeNode(root)}`, source.positionOf(root, start));
+    // Like Ansible's yaml plugin, a file with a top-level `plugin:` is the configuration of an inventory plugin as a whole.
+    const plugin = root.items.find((pair) => isScalar(pair.key) && pair.key.value === 'plugin');
+    if (plugin) {
+      const name = source.resolve(plugin.value);
+      const named = isScalar(name) && typeof name.value === 'string' ? ` '${name.value}'` : '';
+      const hint = 'export a static one with `ansible-inventory -i FILE --list --yaml`';
+      return errors.add(`plugin: this is the configuration of the Ansible inventory plugin${named}, which provision does not run: expected a static inventory (${hint})`, source.positionOf(plugin.key, start));
+    }
     for (const pair of root.items) {
       const key = keyOf(pair, 'top level', start, this.ctx);
       const at = source.positionOf(pair.key, start);
       if (key === undefined) continue;
-      if (key === 'plugin') {
-        errors.add(`plugin: this is the configuration of an Ansible inventory plugin, which provision does not run: expected a static inventory (hosts and groups)`, at);
-      } else if (key !== ALL && key.toLowerCase() !== ALL && editDistance(key.toLowerCase(), ALL) <= 1) {
+      if (key !== ALL && key.toLowerCase() !== ALL && editDistance(key.toLowerCase(), ALL) <= 1) {
         // A group named one letter away from 'all' is a typo far more often than a real group.
         errors.add(`${key}: unknown top-level group: did you mean '${ALL}'? (rename the group if it is meant)`, at);
       } else {
