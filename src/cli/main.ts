@@ -83,7 +83,9 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
   ]);
   // One read of ~/.ssh/config for every host's port, rather than one per host.
   const sshConfig = userSshConfigText();
-  return loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+  const inventory = await loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+  for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+  return inventory;
 }
 
 /**

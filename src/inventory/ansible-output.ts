@@ -10,7 +10,19 @@ import { Secret } from '../secrets.js';
 import { DeferredValue } from './deferred.js';
 import type { GroupDef } from './model.js';
 import { ALL } from './names.js';
-import type { Inventory } from './types.js';
+import type { Inventory, InventoryHost } from './types.js';
+
+// Names ansible-inventory leaves out of what it prints, even when the inventory sets them (lib/ansible/cli/inventory.py INTERNAL_VARS).
+const INTERNAL_VARS = new Set([
+  'ansible_diff_mode', 'ansible_config_file', 'ansible_facts', 'ansible_forks', 'ansible_inventory_sources', 'ansible_limit',
+  'ansible_playbook_python', 'ansible_run_tags', 'ansible_skip_tags', 'ansible_verbosity', 'ansible_version', 'inventory_dir',
+  'inventory_file', 'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'omit', 'playbook_dir',
+]);
+
+/** A host's variables as ansible-inventory prints them: as Ansible merges them, internal names left out. */
+function printedVars(host: InventoryHost): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(host.ansibleVars ?? {}).filter(([name]) => !INTERNAL_VARS.has(name)));
+}
 
 /** `ansible-inventory --list`, as JSON text (sorted keys, four-space indent). */
 export function inventoryList(inventory: Inventory): string {
@@ -30,7 +42,7 @@ export function inventoryList(inventory: Inventory): string {
   format(inventory.tree.groups.get(ALL)!);
   const hostvars: Record<string, unknown> = {};
   for (const host of inventory.hosts) {
-    const vars = host.ansibleVars ?? {};
+    const vars = printedVars(host);
     if (Object.keys(vars).length > 0) hostvars[host.name] = vars;
   }
   result._meta = { hostvars };
@@ -41,7 +53,7 @@ export function inventoryList(inventory: Inventory): string {
 export function inventoryHost(inventory: Inventory, name: string): string {
   const host = inventory.hosts.find((h) => h.name === name);
   if (!host) throw new UserError(`--host ${name}: no such host in the inventory`);
-  return ansibleJson(host.ansibleVars ?? {});
+  return ansibleJson(printedVars(host));
 }
 
 /** `ansible-inventory --graph [GROUP]`: the group tree as text. */

@@ -37,7 +37,8 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const vault = options.vault ?? new VaultKeyring([]);
   const sops = options.sops ? { sops: options.sops } : {};
   const tree = new GroupTree();
-  const varsDirs = readInventorySources(list, tree, { env, errors, vault, ...sops });
+  const warnings: string[] = [];
+  const varsDirs = readInventorySources(list, tree, { env, errors, vault, warnings, ...sops });
   tree.reconcile();
   const before = errors.count;
   checkCycles(tree, errors);
@@ -47,5 +48,5 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const resolved = resolveHosts(tree, { varsDirs, varsFiles: new VarsFiles({ env, vault, errors, ...sops }, errors), extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
   const first = list[0]!;
-  return { file: first, dir: varsDirs[0] ?? path.dirname(path.resolve(first)), sources: list, tree, ...resolved };
+  return { file: first, dir: varsDirs[0] ?? path.dirname(path.resolve(first)), sources: list, tree, warnings, ...resolved };
 }

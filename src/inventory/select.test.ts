@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fixtureDir, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
+import { ansibleCorpusPath, fixtureDir, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { loadInventory } from './load.js';
 import { selectHosts } from './select.js';
 
@@ -58,7 +57,7 @@ describe('selectHosts', () => {
 
 describe('selectHosts: names Ansible allows', () => {
   // A host named like its group, IPv6 addresses as host names (test/fixtures/ansible/ini-control-node).
-  const file = path.join(path.relative(process.cwd(), fileURLToPath(new URL('../../test/fixtures/ansible', import.meta.url))), 'ini-control-node/hosts');
+  const file = ansibleCorpusPath('ini-control-node/hosts');
   const inventory = loadInventory(file, { env: {} });
 
   it.each([

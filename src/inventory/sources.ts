@@ -6,7 +6,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isMap } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import { UserError, UserErrors } from '../errors.js';
 import { ErrorList } from '../yaml/error-list.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
@@ -20,14 +20,22 @@ const IGNORED_EXTENSIONS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', 
 const IGNORED_NAMES = /^(?:\..*|host_vars|group_vars|vars_plugins)$/;
 const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
 
-/** Reads every inventory source into `tree`; returns the directory each source's group_vars/ and host_vars/ are read from, in order. */
-export function readInventorySources(sources: readonly string[], tree: GroupTree, ctx: Omit<ReadContext, 'source'>): string[] {
+/** What reading the sources needs: how values are read, and where to say what was skipped. */
+type SourcesContext = Omit<ReadContext, 'source'> & { warnings: string[] };
+
+/**
+ * Reads every inventory source into `tree`; returns the directory each source's
+ * group_vars/ and host_vars/ are read from, in order. A file of a directory
+ * that Ansible skips with a warning (an inventory plugin's configuration it
+ * does not read there) is skipped with a warning in `ctx.warnings`.
+ */
+export function readInventorySources(sources: readonly string[], tree: GroupTree, ctx: SourcesContext): string[] {
   return sources.map((source) => {
     if (statOf(source).isDirectory()) {
       readDirectory(source, tree, ctx);
       return path.resolve(source);
     }
-    readInventoryFile(source, tree, ctx);
+    readInventoryFile(source, tree, ctx, false);
     return path.dirname(path.resolve(source));
   });
 }
@@ -41,20 +49,21 @@ function statOf(file: string) {
   }
 }
 
-function readDirectory(dir: string, tree: GroupTree, ctx: Omit<ReadContext, 'source'>): void {
+function readDirectory(dir: string, tree: GroupTree, ctx: SourcesContext): void {
   for (const entry of readdirSync(dir).sort()) {
     if (IGNORED_NAMES.test(entry) || IGNORED_EXTENSIONS.some((ext) => entry.endsWith(ext))) continue;
     const full = path.join(dir, entry);
     if (statOf(full).isDirectory()) readDirectory(full, tree, ctx);
-    else readInventoryFile(full, tree, ctx);
+    else readInventoryFile(full, tree, ctx, true);
   }
 }
 
 /**
  * One inventory file: `.yml`/`.yaml`/`.json` are YAML; a file without an
- * extension is YAML when it reads as a YAML mapping, else INI; any other is INI.
+ * extension is YAML when it reads as a YAML mapping, else INI; any other is INI,
+ * unless it is an inventory plugin's configuration (YAML with `plugin:`).
  */
-function readInventoryFile(file: string, tree: GroupTree, ctx: Omit<ReadContext, 'source'>): void {
+function readInventoryFile(file: string, tree: GroupTree, ctx: SourcesContext, inDirectory: boolean): void {
   const text = readTextFile(file, 'inventory');
   const dir = path.dirname(path.resolve(file));
   const ext = path.extname(file);
@@ -65,11 +74,17 @@ function readInventoryFile(file: string, tree: GroupTree, ctx: Omit<ReadContext,
     readYamlInventory({ ...ctx, source: parseYaml(text, file, 'ansible') }, tree, dir);
     return;
   }
+  const yaml = tryYaml(text, file);
+  if ('plugin' in yaml) {
+    // Ansible's default plugins read a plugin configuration only from .yml/.yaml/.json: elsewhere it is skipped, with a warning, as unparsed.
+    if (inDirectory) ctx.warnings.push(`${file}: skipped, as Ansible skips it: the configuration of the Ansible inventory plugin ${yaml.plugin}, not an inventory`);
+    else readYamlInventory({ ...ctx, source: yaml.source }, tree, dir);
+    return;
+  }
   if (ext !== '') {
     readIniInventory(text, file, tree, dir, ctx.errors);
     return;
   }
-  const yaml = tryYaml(text, file);
   if ('source' in yaml) {
     readYamlInventory({ ...ctx, source: yaml.source }, tree, dir);
     return;
@@ -91,11 +106,19 @@ function where(error: UserError): string {
   return error.position ? `line ${error.position.line}:${error.position.col}: ` : '';
 }
 
-/** The file as a YAML inventory (a mapping), or why not: a YAML error, or nothing when it is YAML of another shape (INI text often is). */
-function tryYaml(text: string, file: string): { source: YamlSource } | { problem?: UserError } {
+/**
+ * The file as a YAML inventory (a mapping) or an inventory plugin's
+ * configuration (a mapping with `plugin:`, named), or why not: a YAML error, or
+ * nothing when it is YAML of another shape (INI text often is).
+ */
+function tryYaml(text: string, file: string): { source: YamlSource; plugin?: string } | { problem?: UserError } {
   try {
     const source = parseYaml(text, file, 'ansible');
-    return isMap(source.doc.contents) ? { source } : {};
+    const root = source.doc.contents;
+    if (!isMap(root)) return {};
+    const plugin = root.items.find((pair) => isScalar(pair.key) && pair.key.value === 'plugin');
+    if (!plugin) return { source };
+    return { source, plugin: isScalar(plugin.value) ? `'${String(plugin.value.value)}'` : '(unnamed)' };
   } catch (err) {
     if (err instanceof UserErrors) return { problem: err.errors[0]! };
     if (err instanceof UserError) return { problem: err };
