@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { expandHostPattern } from './host-pattern.js';
 import { readIniInventory } from './ini-inventory.js';
 import { GroupTree } from './model.js';
+import { PythonFloat, pythonFloatText } from './python-float.js';
 import { pythonLiteral } from './python-literal.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import { loadInventory } from './load.js';
@@ -29,10 +30,28 @@ describe('host patterns (Ansible ranges and ports)', () => {
 
 describe('Python literals (INI values)', () => {
   it.each([
-    ['22', 22], ['-1.5', -1.5], ['True', true], ['None', null], ["'a b'", 'a b'], ['"x\\ty"', 'x\ty'], ['[1, "a", (2, 3)]', [1, 'a', [2, 3]]],
-    ["{'k': [1]}", { k: [1] }], ['0x1F', 31], ['1_000', 1000], ['1 # comment', 1], ["'a' 'b'", 'ab'],
+    ['22', 22], ['True', true], ['None', null], ["'a b'", 'a b'], ['"x\\ty"', 'x\ty'], ['[1, "a", (2, 3)]', [1, 'a', [2, 3]]],
+    ["{'k': [1]}", { k: [1] }], ["{1.0: 'x'}", { '1.0': 'x' }], ['0x1F', 31], ['1_000', 1000], ['1 # comment', 1], ["'a' 'b'", 'ab'],
   ])('%s is a literal', (text, value) => {
     expect(pythonLiteral(text)).toEqual({ value });
+  });
+
+  it.each([
+    ['-1.5', -1.5, new PythonFloat(-1.5)],
+    ['2.0', 2, new PythonFloat(2)],
+    ['[1, 2.0]', [1, 2], [1, new PythonFloat(2)]],
+    ["{'w': 1e3, 'v': [0.5]}", { w: 1000, v: [0.5] }, { w: new PythonFloat(1000), v: [new PythonFloat(0.5)] }],
+  ])('%s is a literal holding floats: the number, and PythonFloat where Ansible prints a float', (text, value, printed) => {
+    expect(pythonLiteral(text)).toEqual({ value, printed });
+  });
+
+  // Python's json.dumps of a float: what `python3 -c 'import json; print(json.dumps(X))'` prints.
+  it.each([
+    [2, '2.0'], [1.5, '1.5'], [-0, '-0.0'], [1e15, '1000000000000000.0'], [1e16, '1e+16'], [1e20, '1e+20'], [1.5e-7, '1.5e-07'],
+    [1e-5, '1e-05'], [1e-4, '0.0001'], [123456789.123456789, '123456789.12345679'], [-3.25, '-3.25'],
+    [Infinity, 'Infinity'], [-Infinity, '-Infinity'], [NaN, 'NaN'], [5e-324, '5e-324'], [1.7976931348623157e308, '1.7976931348623157e+308'],
+  ])('the float %d prints as Python prints it: %s', (n, text) => {
+    expect(pythonFloatText(n)).toBe(text);
   });
 
   it.each(['yes', '0644', 'a b', '{a:1}', 'hello # c', '1j', '[1, 2'])('%s stays text', (text) => {

@@ -8,6 +8,7 @@
 import { UserError } from '../errors.js';
 import { Secret } from '../secrets.js';
 import { DeferredValue } from './deferred.js';
+import { PythonFloat, pythonFloatText } from './python-float.js';
 import type { GroupDef } from './model.js';
 import { ALL } from './names.js';
 import type { Inventory, InventoryHost } from './types.js';
@@ -71,12 +72,17 @@ export function inventoryGraph(inventory: Inventory, groupName = ALL): string {
   return lines.join('\n');
 }
 
+// Stands for a float in the JSON text until it is written as Python writes it: a string between NULs, which JSON writes as \u0000.
+const FLOAT_MARK = '\u0000';
+const FLOAT_MARKED = /"\\u0000([-+.0-9eEINafinty]+)\\u0000"/g;
+
 /** JSON as Python's json.dumps(sort_keys=True, indent=4) writes it, with values as ansible-inventory shows them. */
 function ansibleJson(value: unknown): string {
-  return JSON.stringify(shown(value), null, 4);
+  return JSON.stringify(shown(value), null, 4).replace(FLOAT_MARKED, '$1');
 }
 
 function shown(value: unknown): unknown {
+  if (value instanceof PythonFloat) return `${FLOAT_MARK}${pythonFloatText(value.value)}${FLOAT_MARK}`;
   if (value instanceof DeferredValue) return shown(value.toAnsible());
   if (value instanceof Secret) return value.toJSON();
   if (Array.isArray(value)) return value.map(shown);

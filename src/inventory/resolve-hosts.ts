@@ -122,7 +122,7 @@ function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: S
   const ansibleVars: Record<string, unknown> = {};
   for (const scope of scopes) {
     mergeVars(vars, tableOf(scope));
-    for (const [name, written] of scope.vars) if (!(scope.group && name === GROUP_PRIORITY)) ansibleVars[name] = written.value;
+    for (const [name, written] of scope.vars) if (!(scope.group && name === GROUP_PRIORITY)) ansibleVars[name] = written.printed ?? written.value;
   }
   mergeVars(vars, ctx.extraVars);
   for (const [name, value] of ctx.extraVars) ansibleVars[name] = value;

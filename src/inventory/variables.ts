@@ -34,6 +34,8 @@ export interface WrittenVar {
   name: string;
   /** Value, secrets already resolved. */
   value: unknown;
+  /** The value as Ansible prints it, when that differs from `value` (it holds floats such as 2.0, see python-float.ts). */
+  printed?: unknown;
   /** Where it is written. */
   site: VarSite;
 }

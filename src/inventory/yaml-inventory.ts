@@ -3,7 +3,7 @@ import type { SourcePosition } from '../errors.js';
 import { closest, editDistance } from '../suggest.js';
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
 import type { GroupDef, GroupTree, WrittenVars } from './model.js';
-import { describeNode, isEmptyNode, keyOf, mappingPairs, valueOf, type ReadContext } from './node-values.js';
+import { describeNode, isEmptyNode, keyOf, mappingPairs, printedValueOf, valueOf, type ReadContext } from './node-values.js';
 import { ALL, GROUP_KEYS, hostNameProblem, isRoleName, nameProblem } from './names.js';
 
 const EXPECTED_GROUP_KEYS = `${GROUP_KEYS.slice(0, -1).join(', ')} or ${GROUP_KEYS.at(-1)}`;
@@ -205,6 +205,8 @@ export function readVarsMapping(ctx: ReadContext, into: WrittenVars, node: unkno
     const valuePosition = source.positionOf(source.resolve(pair.value), keyPosition);
     const varPath = path === '' ? name : `${path}.${name}`;
     const site = { path: varPath, keyPosition, valuePosition, baseDir, fromCommandLine: false };
-    into.set(name, { name, value: valueOf(pair.value, varPath, keyPosition, ctx), site });
+    const read = valueOf(pair.value, varPath, keyPosition, ctx);
+    const printed = printedValueOf(pair.value, read, ctx);
+    into.set(name, { name, value: read, ...(printed === read ? {} : { printed }), site });
   }
 }
