@@ -119,6 +119,9 @@ async function selectedHosts(options: HostOptions) {
 async function showInventory(options: InventoryCliOptions): Promise<number> {
   const [inventory, output] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js')]);
   const show = options.show;
+  // ansible-inventory refuses to print without their password; the listing is printed, and says what it lacks.
+  const locked = inventory.lockedVarsFiles ?? [];
+  if (locked.length > 0) process.stderr.write(`warning: the variables of ${locked.length} vars file(s) are left out (${locked.map((l) => l.file).join(', ')}): ${locked[0]!.problem}\n`);
   const text = show.kind === 'list' ? output.inventoryList(inventory) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host);
   write(`${text}\n`);
   return EXIT.ok;

@@ -45,8 +45,9 @@ export function loadInventory(sources: string | readonly string[], options: Load
   // Precedence needs a tree without loops; every other problem is reported with the variables' own.
   if (errors.count > before) errors.throwIfAny();
   const extraVars = checkExtraVars(options.extraVars ?? {}, { env, ...sops }, errors);
-  const resolved = resolveHosts(tree, { varsDirs, varsFiles: new VarsFiles({ env, vault, errors, ...sops }, errors), extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
+  const varsFiles = new VarsFiles({ env, vault, errors, ...sops }, errors);
+  const resolved = resolveHosts(tree, { varsDirs, varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
   const first = list[0]!;
-  return { file: first, dir: varsDirs[0] ?? path.dirname(path.resolve(first)), sources: list, tree, warnings, ...resolved };
+  return { file: first, dir: varsDirs[0] ?? path.dirname(path.resolve(first)), sources: list, tree, warnings, lockedVarsFiles: varsFiles.locked(), ...resolved };
 }

@@ -78,4 +78,6 @@ export interface Inventory {
   groups: Record<string, string[]>;
   /** What was skipped as Ansible skips it (with a warning), to be said on stderr. */
   warnings?: string[];
+  /** Vault-encrypted vars files no password given opens, with what to pass: their variables are missing until then (a host using one fails when reached). */
+  lockedVarsFiles?: { file: string; problem: string }[];
 }

@@ -83,5 +83,8 @@ describe('provision inventory --list prints what ansible-inventory --list prints
     const db01 = JSON.parse(inventoryHost(inventory, 'db01')) as Record<string, unknown>;
     expect(db01.db_password).toEqual({ __ansible_vault: expect.stringMatching(/^\$ANSIBLE_VAULT;1\.1;AES256\n/) });
     await expect(ansibleInventory(c, ['--host', 'db01'])).rejects.toThrow(/vault/i);
+    // ansible-inventory refuses; provision prints, and says which file's variables are missing (provision inventory warns).
+    expect(inventory.lockedVarsFiles).toEqual([{ file: path.join(CORPUS, 'vault/group_vars/all/vault.yml'), problem: expect.stringMatching(/vault-encrypted \(vault id 'prod'\) and no vault password was given: pass --vault-password-file/) }]);
+    expect(provisionInventory(CASES['vault: inline values (1.1 and 1.2 with a vault id) and an encrypted vars file']!).lockedVarsFiles).toEqual([]);
   });
 });
