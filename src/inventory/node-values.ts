@@ -7,7 +7,7 @@ import { readSecret, SECRET_KEY, secretOrReport, secretRefProblem, type Env, typ
 import { DeferredValue, SecretRefValue, VaultValue } from './deferred.js';
 import { PythonFloat } from './python-float.js';
 import type { VaultKeyring } from '../vault/passwords.js';
-import { VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
+import { UNSAFE_TAG, VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
 import { parseVaultText, VaultFormatError } from '../vault/vault.js';
 
 /** What reading values from a YAML file needs. */
@@ -90,12 +90,17 @@ export function valueOf(node: unknown, path: string, fallback: SourcePosition, c
 
 /**
  * How Ansible prints a value read from `node` by valueOf: the same value, with
- * the numbers PyYAML reads as floats (`2.0`, `.inf`, `1:20.5`) as PythonFloat;
+ * the numbers PyYAML reads as floats (`2.0`, `.inf`, `1:20.5`) as PythonFloat and
+ * `!unsafe` strings as ansible-inventory prints them;
  * `value` itself when it holds none.
  */
 export function printedValueOf(node: unknown, value: unknown, ctx: ReadContext): unknown {
   const resolved = ctx.source.resolve(node);
-  if (isScalar(resolved)) return typeof value === 'number' && resolved.type === 'PLAIN' && FLOAT_TEXT.test(String(resolved.source)) ? new PythonFloat(value) : value;
+  if (isScalar(resolved)) {
+    // ansible-inventory prints an `!unsafe` string (never templated by Ansible) as this mapping.
+    if (resolved.tag === UNSAFE_TAG) return { __ansible_unsafe: value };
+    return typeof value === 'number' && resolved.type === 'PLAIN' && FLOAT_TEXT.test(String(resolved.source)) ? new PythonFloat(value) : value;
+  }
   if (isSeq(resolved) && Array.isArray(value)) {
     const items = value.map((item, i) => printedValueOf(resolved.items[i], item, ctx));
     return items.some((item, i) => item !== value[i]) ? items : value;
