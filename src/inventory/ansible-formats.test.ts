@@ -79,6 +79,10 @@ describe('INI inventories', () => {
     ['[x:vars]\na=1\n', 'hosts:1:1: section [x:vars] is for a group that is not defined: expected a [x] section, or x under some [group:children]'],
     ['[p:children]\nmissing\n', "hosts:2:1: section [p:children] includes the group 'missing', which is not defined: expected a [missing] or [missing:children] section"],
     ['[web]\nh1 pw="unclosed s3cret', 'hosts:2:7: no closing quotation in this host line'],
+    [
+      '[db]\ndb1\nansible_become_password:s3cret-pw',
+      "hosts:3:1: invalid host name (a word with ':' that is not host:port, shown only by its column): expected a name without spaces or any of , : ! & * ? (they have a meaning in --limit); variables go after the host name as key=value, or under [group:vars]",
+    ],
   ])('reports %j without showing its values', (text, message) => {
     expect(read(text).error).toBe(message);
   });

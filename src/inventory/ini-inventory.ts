@@ -111,7 +111,11 @@ function readHostLine(line: string, group: string, tree: GroupTree, at: (col: nu
   });
   for (const name of pattern.names) {
     const problem = hostNameProblem(name);
-    if (problem) throw new IniProblem(`invalid host name '${name}': ${problem}`, first.col);
+    if (problem) {
+      // `password:hunter2` where a host belongs is a misplaced variable: its value is not repeated.
+      if (name.includes(':')) throw new IniProblem(`invalid host name (a word with ':' that is not host:port, shown only by its column): ${problem}; variables go after the host name as key=value, or under [group:vars]`, first.col);
+      throw new IniProblem(`invalid host name '${name}': ${problem}`, first.col);
+    }
     const path = `${group}.hosts.${name}`;
     const isNew = !tree.hosts.has(name);
     const host = tree.host(name, path, at(first.col), group);
