@@ -12,7 +12,7 @@ import { ErrorList } from '../yaml/error-list.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
 import { readIniInventory } from './ini-inventory.js';
 import type { GroupTree } from './model.js';
-import type { ReadContext } from './node-values.js';
+import { isEmptyNode, type ReadContext } from './node-values.js';
 import { readYamlInventory } from './yaml-inventory.js';
 
 // Ansible's INVENTORY_IGNORE_EXTS (REJECT_EXTS + .orig .ini .cfg .retry) and IGNORED_ALWAYS.
@@ -59,34 +59,34 @@ function readDirectory(dir: string, tree: GroupTree, ctx: SourcesContext): void 
 }
 
 /**
- * One inventory file: `.yml`/`.yaml`/`.json` are YAML; a file without an
- * extension is YAML when it reads as a YAML mapping, else INI; any other is INI,
- * unless it is an inventory plugin's configuration (YAML with `plugin:`).
+ * One inventory file, read as Ansible's plugins read it: YAML when it reads as
+ * a YAML mapping (`.yml`/`.yaml`/`.json` files first of all), else INI: an INI
+ * inventory named hosts.yml loads, as Ansible's ini plugin reads what its yaml
+ * plugin could not. A `.yml` file that is neither gets its YAML errors, a file
+ * without an extension both readings' first problem, any other its INI errors.
+ * A YAML mapping with `plugin:` is an inventory plugin's configuration.
  */
 function readInventoryFile(file: string, tree: GroupTree, ctx: SourcesContext, inDirectory: boolean): void {
   const text = readTextFile(file, 'inventory');
   const dir = path.dirname(path.resolve(file));
   const ext = path.extname(file);
-  if (!YAML_EXTENSIONS.includes(ext) && text.startsWith('#!')) {
+  const yamlNamed = YAML_EXTENSIONS.includes(ext);
+  if (!yamlNamed && text.startsWith('#!')) {
     throw new UserError(`inventory '${file}' is a script (it starts with #!): provision reads static inventories (YAML or INI), it does not run inventory scripts or plugins`);
   }
-  if (YAML_EXTENSIONS.includes(ext)) {
-    readYamlInventory({ ...ctx, source: parseYaml(text, file, 'ansible') }, tree, dir);
-    return;
-  }
   const yaml = tryYaml(text, file);
-  if ('plugin' in yaml) {
+  if ('mapping' in yaml && yaml.plugin !== undefined && inDirectory && !yamlNamed) {
     // Ansible's default plugins read a plugin configuration only from .yml/.yaml/.json: elsewhere it is skipped, with a warning, as unparsed.
-    if (inDirectory) ctx.warnings.push(`${file}: skipped, as Ansible skips it: the configuration of the Ansible inventory plugin ${yaml.plugin}, not an inventory`);
-    else readYamlInventory({ ...ctx, source: yaml.source }, tree, dir);
+    ctx.warnings.push(`${file}: skipped, as Ansible skips it: the configuration of the Ansible inventory plugin ${yaml.plugin}, not an inventory`);
     return;
   }
-  if (ext !== '') {
-    readIniInventory(text, file, tree, dir, ctx.errors);
-    return;
-  }
-  if ('source' in yaml) {
+  // An empty .yml file is refused as empty (Ansible's ini plugin would read it as no hosts).
+  if ('mapping' in yaml && (yaml.mapping || (yamlNamed && yaml.empty))) {
     readYamlInventory({ ...ctx, source: yaml.source }, tree, dir);
+    return;
+  }
+  if (!yamlNamed && ext !== '') {
+    readIniInventory(text, file, tree, dir, ctx.errors);
     return;
   }
   const iniErrors = new ErrorList();
@@ -94,11 +94,17 @@ function readInventoryFile(file: string, tree: GroupTree, ctx: SourcesContext, i
   try {
     iniErrors.throwIfAny();
   } catch (err) {
-    if (!(err instanceof UserError) || yaml.problem === undefined) throw err;
+    if (!(err instanceof UserError)) throw err;
+    if (yamlNamed) {
+      // Meant as YAML: its own errors, or (YAML of another shape, such as a list) what the YAML reader says of it.
+      if ('error' in yaml) throw yaml.error;
+      readYamlInventory({ ...ctx, source: yaml.source }, tree, dir);
+      return;
+    }
+    if (!('error' in yaml)) throw err;
     const ini = err instanceof UserErrors ? err.errors[0]! : err;
-    throw new UserError(
-      `inventory '${file}' is neither valid YAML nor INI: read as YAML, ${where(yaml.problem)}${yaml.problem.message}; read as INI, ${where(ini)}${ini.message}`,
-    );
+    const first = yaml.error instanceof UserErrors ? yaml.error.errors[0]! : yaml.error;
+    throw new UserError(`inventory '${file}' is neither valid YAML nor INI: read as YAML, ${where(first)}${first.message}; read as INI, ${where(ini)}${ini.message}`);
   }
 }
 
@@ -107,21 +113,19 @@ function where(error: UserError): string {
 }
 
 /**
- * The file as a YAML inventory (a mapping) or an inventory plugin's
- * configuration (a mapping with `plugin:`, named), or why not: a YAML error, or
- * nothing when it is YAML of another shape (INI text often is).
+ * The file read as YAML: whether it is a mapping or empty, and the plugin it configures
+ * (`plugin:`, quoted) if any; or the YAML error(s) that reading found.
  */
-function tryYaml(text: string, file: string): { source: YamlSource; plugin?: string } | { problem?: UserError } {
+function tryYaml(text: string, file: string): { source: YamlSource; mapping: boolean; empty: boolean; plugin?: string } | { error: UserError } {
   try {
     const source = parseYaml(text, file, 'ansible');
     const root = source.doc.contents;
-    if (!isMap(root)) return {};
-    const plugin = root.items.find((pair) => isScalar(pair.key) && pair.key.value === 'plugin');
-    if (!plugin) return { source };
-    return { source, plugin: isScalar(plugin.value) ? `'${String(plugin.value.value)}'` : '(unnamed)' };
+    const plugin = isMap(root) ? root.items.find((pair) => isScalar(pair.key) && pair.key.value === 'plugin') : undefined;
+    const empty = isEmptyNode(root);
+    if (!plugin) return { source, mapping: isMap(root), empty };
+    return { source, mapping: true, empty, plugin: isScalar(plugin.value) ? `'${String(plugin.value.value)}'` : '(unnamed)' };
   } catch (err) {
-    if (err instanceof UserErrors) return { problem: err.errors[0]! };
-    if (err instanceof UserError) return { problem: err };
+    if (err instanceof UserError) return { error: err };
     throw err;
   }
 }

@@ -30,6 +30,7 @@ interface Case {
 const CASES: Record<string, Case> = {
   'INI without extension: ranges with steps, Python-literal values, comments, children, local host': { sources: ['ini-site/hosts'] },
   'INI: a host named like its group, other connection plugins, IPv6 hosts, # inside a word': { sources: ['ini-control-node/hosts'] },
+  'an INI inventory named .yml, read by the INI reader as Ansible does': { sources: ['ini-named-yml/hosts.yml'] },
   'YAML with top-level groups, ranges and ports, YAML 1.1 values, Jinja2 in unused variables': { sources: ['yaml-groups/inventory.yml'] },
   'group_vars/ and host_vars/ in every shape, ansible_group_priority': { sources: ['vars-folders/inventory.yaml'] },
   'a directory as the inventory (YAML and INI files, a subdirectory, ignored extensions)': { sources: ['directory'] },
