@@ -121,3 +121,18 @@ describe('ansible_ssh_common_args', () => {
     expect(proxyFromSshArgs('-J a,b')).toHaveProperty('problem');
   });
 });
+
+describe('host lists (-i "web1,web2:2222,")', () => {
+  it.each([
+    ['web[1:3],', "-i web[1:3],:1:1: host ranges are not expanded in a host list (nor by Ansible's host_list plugin): write the hosts out, or use an inventory file"],
+    ['ok, bad!name,', '-i ok, bad!name,:1:5: invalid host name in the host list: expected a name without spaces or any of , : ! & * ? (they have a meaning in --limit)'],
+  ])('%s is refused at the host', (source, message) => {
+    expect(userErrorOf(() => loadInventory(source, { env: {} })).format()).toBe(message);
+  });
+
+  it('reads ports, and a source that is a file stays a file', () => {
+    const inventory = loadInventory('web1,web2:2222,', { env: {} });
+    expect(inventory.hosts.map((h) => [h.name, h.connection.port])).toEqual([['web1', undefined], ['web2', 2222]]);
+    expect(userErrorOf(() => loadInventory('no-such-file.ini', { env: {} })).format()).toBe("inventory 'no-such-file.ini' not found");
+  });
+});

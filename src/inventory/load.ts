@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ErrorList } from '../yaml/error-list.js';
 import { VaultKeyring } from '../vault/passwords.js';
 import { checkExtraVars } from './extra-vars.js';
@@ -38,7 +37,8 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const sops = options.sops ? { sops: options.sops } : {};
   const tree = new GroupTree();
   const warnings: string[] = [];
-  const varsDirs = readInventorySources(list, tree, { env, errors, vault, warnings, ...sops });
+  const sourceDirs = readInventorySources(list, tree, { env, errors, vault, warnings, ...sops });
+  const varsDirs = sourceDirs.filter((dir): dir is string => dir !== undefined);
   tree.reconcile();
   const before = errors.count;
   checkCycles(tree, errors);
@@ -49,5 +49,5 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const resolved = resolveHosts(tree, { varsDirs, varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
   const first = list[0]!;
-  return { file: first, dir: varsDirs[0] ?? path.dirname(path.resolve(first)), sources: list, tree, warnings, lockedVarsFiles: varsFiles.locked(), ...resolved };
+  return { file: first, dir: sourceDirs[0] ?? process.cwd(), sources: list, tree, warnings, lockedVarsFiles: varsFiles.locked(), ...resolved };
 }

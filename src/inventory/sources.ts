@@ -1,15 +1,16 @@
 /**
  * Inventory sources as Ansible reads them (lib/ansible/inventory/manager.py):
- * a file (YAML, else INI), or a directory whose entries are read in name order
+ * a host list (`web1,web2,`), a file (YAML, else INI), or a directory whose entries are read in name order
  * (hidden files, group_vars/, host_vars/ and backup or documentation
  * extensions, `.ini` included, are skipped; subdirectories are read too).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { UserError, UserErrors } from '../errors.js';
 import { ErrorList } from '../yaml/error-list.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
+import { isHostList, readHostList } from './host-list.js';
 import { readIniInventory } from './ini-inventory.js';
 import type { GroupTree } from './model.js';
 import { isEmptyNode, type ReadContext } from './node-values.js';
@@ -25,12 +26,17 @@ type SourcesContext = Omit<ReadContext, 'source'> & { warnings: string[] };
 
 /**
  * Reads every inventory source into `tree`; returns the directory each source's
- * group_vars/ and host_vars/ are read from, in order. A file of a directory
- * that Ansible skips with a warning (an inventory plugin's configuration it
- * does not read there) is skipped with a warning in `ctx.warnings`.
+ * group_vars/ and host_vars/ are read from, in order (none for a host list,
+ * `-i 'web1,web2,'`). A file of a directory that Ansible skips with a warning
+ * (an inventory plugin's configuration it does not read there) is skipped
+ * with a warning in `ctx.warnings`.
  */
-export function readInventorySources(sources: readonly string[], tree: GroupTree, ctx: SourcesContext): string[] {
+export function readInventorySources(sources: readonly string[], tree: GroupTree, ctx: SourcesContext): (string | undefined)[] {
   return sources.map((source) => {
+    if (!existsSync(source) && isHostList(source)) {
+      readHostList(source, tree, ctx.errors);
+      return undefined;
+    }
     if (statOf(source).isDirectory()) {
       readDirectory(source, tree, ctx);
       return path.resolve(source);

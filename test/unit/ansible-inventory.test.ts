@@ -35,6 +35,7 @@ const CASES: Record<string, Case> = {
   'group_vars/ and host_vars/ in every shape, ansible_group_priority': { sources: ['vars-folders/inventory.yaml'] },
   'a directory as the inventory (YAML and INI files, a subdirectory, ignored extensions)': { sources: ['directory'] },
   'a directory of INI files sharing groups, a plugin configuration Ansible skips, internal names in host_vars/': { sources: ['infra-dir'] },
+  "a host list (-i 'a,b:2222,') beside an inventory file": { sources: ['control.example.org, bastion.example.org:2222,[2001:db8::7]:2200,', 'multi-source/a/hosts.ini'] },
   'several -i sources, each with its own group_vars/': { sources: ['multi-source/a/hosts.ini', 'multi-source/b/hosts.yml'] },
   'vault: inline values (1.1 and 1.2 with a vault id) and an encrypted vars file': {
     sources: ['vault/inventory.yml'],
