@@ -84,14 +84,13 @@ export function secretForms(value: string): string[] {
     json,
     // A JSON document quoted in another one: a JSON file's diff in the --json report.
     inner(JSON.stringify(json)),
-    inner(quote(value)),
     inner(sqlString(value)),
     propertiesValue(value),
     value.replace(/%/g, '%%'),
     ...base64Forms(value),
   ];
-  // These two cannot carry a NUL byte (they refuse it), so a secret holding one never reaches them.
-  if (!value.includes('\0')) forms.push(inner(mysqlOptionValue(value)), inner(systemdEnvValue(value)));
+  // These cannot carry a NUL byte (they refuse it), so a secret holding one never reaches them.
+  if (!value.includes('\0')) forms.push(inner(quote(value)), inner(mysqlOptionValue(value)), inner(systemdEnvValue(value)));
   return [...new Set(forms)];
 }
 

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
+import { userText } from '../shell/quote.js';
 import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { redact } from '../secrets.js';
@@ -86,7 +87,9 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
   ]);
   // One read of ~/.ssh/config for every host's port, rather than one per host.
   const sshConfig = userSshConfigText();
-  return loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+  const inventory = await loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+  for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+  return inventory;
 }
 
 /**
@@ -120,6 +123,9 @@ async function selectedHosts(options: HostOptions) {
 async function showInventory(options: InventoryCliOptions): Promise<number> {
   const [inventory, output] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js')]);
   const show = options.show;
+  // ansible-inventory refuses to print without their password; the listing is printed, and says what it lacks.
+  const locked = inventory.lockedVarsFiles ?? [];
+  if (locked.length > 0) process.stderr.write(`warning: the variables of ${locked.length} vars file(s) are left out (${locked.map((l) => l.file).join(', ')}): ${locked[0]!.problem}\n`);
   const text = show.kind === 'list' ? output.inventoryList(inventory) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host);
   write(`${text}\n`);
   return EXIT.ok;
@@ -200,7 +206,8 @@ async function apply(options: ApplyOptions): Promise<number> {
 async function exec(options: ExecOptions): Promise<number> {
   const { hosts } = await selectedHosts(options);
   const [{ execOnHosts }, { openConnection: connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/connect.js')]);
-  const outcomes = await execOnHosts(hosts, options.command, {
+  // The operator's own command, run as written (like `ansible -a`).
+  const outcomes = await execOnHosts(hosts, userText(options.command), {
     forks: options.forks,
     connect: connectOptions(options),
     openConnection: connect,
@@ -226,9 +233,8 @@ async function promote(options: PromoteCliOptions): Promise<number> {
   let text: string | undefined = readFileSync(options.inventory, 'utf8');
   for (const e of edits) text = text === undefined ? undefined : editHostVars(text, e.host, e.vars);
   if (options.edit && text !== undefined) {
-    const { writeFileSync, renameSync } = await import('node:fs');
-    writeFileSync(`${options.inventory}.tmp`, text);
-    renameSync(`${options.inventory}.tmp`, options.inventory);
+    const [{ statSync }, { writeControlFile }] = await Promise.all([import('node:fs'), import('../control/write-file.js')]);
+    writeControlFile(options.inventory, text, statSync(options.inventory).mode & 0o777);
     write(`${options.inventory} updated: ${described.join('; ')}\n`);
   } else {
     write(`change ${options.inventory} to: ${described.join('; ')}\n`);

@@ -14,6 +14,7 @@
  * done when it is. The others wait, read, for their batch's turn before their
  * first change.
  */
+import type { Shell } from '../shell/quote.js';
 import { messageOf } from '../errors.js';
 import { sh } from '../shell/quote.js';
 import type { Balancer, HostPlan } from '../roles/plan.js';
@@ -342,7 +343,7 @@ class Rollout {
     }
   }
 
-  async #onHost(plan: HostPlan, script: string) {
+  async #onHost(plan: HostPlan, script: Shell) {
     const connection = await this.pool.open(targetOf(plan.host), this.options.connect);
     try {
       return await connection.runScript(script);
