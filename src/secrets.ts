@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
-import { mysqlOptionValue } from './formats/mysql-option.js';
+import { mysqlOptionEscape } from './formats/mysql-option.js';
 import { propertiesValue } from './formats/properties.js';
-import { systemdEnvValue } from './formats/systemd.js';
+import { systemdEnvEscape } from './formats/systemd.js';
 import { sqlString } from './resources/mysql/sql.js';
 import { quote } from './shell/quote.js';
 
@@ -74,7 +74,7 @@ export function revealAll(value: unknown): unknown {
  * The forms of `value` that text provision produces may hold: as is, inside a
  * JSON string, inside single quotes in sh, inside an SQL literal, inside a
  * quoted MySQL option-file or systemd environment-file value, as a .properties
- * value, with systemd's `%%`, and base64 (see base64Forms); JSON twice over too.
+ * value, with systemd's `%%`, URL-encoded, and base64 (see base64Forms); JSON twice over too.
  */
 export function secretForms(value: string): string[] {
   const inner = (quoted: string): string => (quoted.startsWith("'") || quoted.startsWith('"') ? quoted.slice(1, -1) : quoted);
@@ -88,10 +88,12 @@ export function secretForms(value: string): string[] {
     inner(sqlString(value)),
     propertiesValue(value),
     value.replace(/%/g, '%%'),
+    mysqlOptionEscape(value),
+    systemdEnvEscape(value),
+    // A value in a URL (a query parameter, a webhook URL's path).
+    encodeURIComponent(value),
     ...base64Forms(value),
   ];
-  // These two cannot carry a NUL byte (they refuse it), so a secret holding one never reaches them.
-  if (!value.includes('\0')) forms.push(inner(mysqlOptionValue(value)), inner(systemdEnvValue(value)));
   return [...new Set(forms)];
 }
 

@@ -9,7 +9,8 @@
  */
 import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
-import { controlCharacter, characterName } from '../formats/format-error.js';
+import { controlCharacter, characterName, FormatError } from '../formats/format-error.js';
+import { systemdExecValue } from '../formats/systemd.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { describeValue } from '../inventory/describe-value.js';
 import { Secret } from '../secrets.js';
@@ -62,6 +63,19 @@ function numberKind(what: string, min: number, max: number): Check {
   return textKind(what, (text) => (/^[0-9]+$/.test(text) && Number(text) >= min && Number(text) <= max ? undefined : `expected a whole number from ${min} to ${max}`));
 }
 
+/** What a format encoder refuses in the text, or undefined. */
+function encoderProblem(encode: (text: string) => string): (text: string) => string | undefined {
+  return (text) => {
+    try {
+      encode(text);
+      return undefined;
+    } catch (err) {
+      if (err instanceof FormatError) return err.message;
+      throw err;
+    }
+  };
+}
+
 function firstControl(text: string): string | undefined {
   const char = controlCharacter(text, true);
   return char === undefined ? undefined : `it holds ${characterName(char)}`;
@@ -112,6 +126,8 @@ const KINDS = {
   url: textKind('an http or https URL', (text) => (/^https?:\/\/[^\s"'`\\<>{}|^$]+$/.test(text) && firstControl(text) === undefined ? undefined : 'expected http:// or https:// then no spaces, quotes, $ or \\')),
   sha256: patternKind('a sha256 checksum', /^[0-9a-fA-F]{64}$/, '64 hexadecimal digits'),
   one_line: textKind('one line of text', firstControl),
+  // A command a systemd unit starts (ExecStart=): one line, no prefix that runs it as root or through a shell.
+  systemd_command: textKind('a command line for systemd', encoderProblem(systemdExecValue)),
 } satisfies Record<string, Check>;
 
 /** The kinds a check may name. */

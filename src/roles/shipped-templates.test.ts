@@ -134,6 +134,23 @@ describe('hostile values in the inventory', () => {
     expect(sources.map((s) => s.name)).toEqual(['syslog', 'auth', 'nginx-access', 'nginx-error', 'mysql-error', HOSTILE[3]]);
   });
 
+  it.each([
+    ['app_db_name', { a: 1 }, /app\.env\.hbs.*a mapping: expected a string, number or boolean/],
+    ['app_db_user', ['app', 'x'], /a list: expected a string, number or boolean/],
+    ['app_db_host', 'db.example.com', undefined],
+    ['app_start', '+/bin/sh -c id', /-e app_start: .*systemd prefix '\+'/],
+    ['app_start', ' !!/bin/sh', /systemd prefix '!!'/],
+    ['app_db_user', 'u'.repeat(3000), /db\.cnf\.hbs.*pieces of 4095 bytes/],
+  ])('%s = %j: written whole or refused before any host', (variable, value, refused) => {
+    if (refused === undefined) expect(rendered({ [variable]: value }).get('web-01:/etc/app/db.cnf')).toContain(`"${value}"`);
+    else expect(() => rendered({ [variable]: value })).toThrow(refused);
+  });
+
+  it('a secret of 3000 characters is refused in an option file without being shown', () => {
+    const long = 's'.repeat(3000);
+    expect(() => rendered({}, { 'app.db_password': long })).toThrow(/\{\{mysql_option\}\}: a secret: the value is 3002 bytes/);
+  });
+
   it('deploys a password with the option-file and environment-file characters, quoted, whole', () => {
     const files = rendered({}, { 'app.db_password': 'p#ss\\word "q" ' });
     expect(files.get('web-01:/etc/app/db.cnf')).toContain('\npassword="p#ss\\\\word \\"q\\" "\n');
