@@ -4,7 +4,8 @@
  * vars folders in every shape, vault with ids, ranges, Jinja2 in unused
  * variables, local hosts), `provision inventory --list` must print what
  * `ansible-inventory --list` of Debian's ansible-core prints: the same hosts,
- * groups and variables. ansible-inventory must be installed (.ci/run installs
+ * groups and variables, except that the text values of a vault-encrypted vars
+ * file are secrets and print masked (ansible-inventory prints them decrypted). ansible-inventory must be installed (.ci/run installs
  * ansible-core): without it this test fails, it never skips.
  */
 import { execFile } from 'node:child_process';
@@ -14,6 +15,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { inventoryGraph, inventoryHost, inventoryList } from '../../src/inventory/ansible-output.js';
 import { loadInventory } from '../../src/inventory/load.js';
+import { MASK } from '../../src/secrets.js';
 import { readVaultPasswords } from '../../src/vault/passwords.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,6 +27,20 @@ interface Case {
   sources: string[];
   /** Vault options, paths relative to the corpus. */
   vault?: { passwordFiles?: string[]; vaultIds?: string[] };
+  /** Variables of a vault-encrypted vars file: ansible-inventory prints them decrypted, provision masked. */
+  masked?: string[];
+}
+
+/** ansible-inventory's variables of one host with the `masked` ones as provision prints them. */
+function maskVars(vars: Record<string, unknown>, masked: string[] = []): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, masked.includes(k) ? MASK : v]));
+}
+
+/** ansible-inventory --list with the `masked` variables of every host as provision prints them. */
+function maskList(list: Record<string, unknown>, masked: string[] = []): Record<string, unknown> {
+  const meta = list._meta as { hostvars: Record<string, Record<string, unknown>> } | undefined;
+  if (!meta) return list;
+  return { ...list, _meta: { hostvars: Object.fromEntries(Object.entries(meta.hostvars).map(([h, vars]) => [h, maskVars(vars, masked)])) } };
 }
 
 const CASES: Record<string, Case> = {
@@ -36,6 +52,7 @@ const CASES: Record<string, Case> = {
   'vault: inline values (1.1 and 1.2 with a vault id) and an encrypted vars file': {
     sources: ['vault/inventory.yml'],
     vault: { passwordFiles: ['vault/passwords/default.txt'], vaultIds: ['prod@vault/passwords/prod.txt'] },
+    masked: ['smtp_user', 'vault_smtp_password'],
   },
   "provision's own format (roles:, { secret: ENV })": { sources: ['../../../inventory/lab.yaml'] },
   "provision's example inventory": { sources: ['../../../inventory/example.yaml'] },
@@ -66,14 +83,17 @@ function provisionInventory(c: Case) {
 describe('provision inventory --list prints what ansible-inventory --list prints', () => {
   it.each(Object.entries(CASES))('%s', async (_, c) => {
     const inventory = provisionInventory(c);
-    const expected = JSON.parse(await ansibleInventory(c, ['--list'])) as Record<string, unknown>;
+    const raw = JSON.parse(await ansibleInventory(c, ['--list'])) as { _meta?: { hostvars: Record<string, Record<string, unknown>> } };
+    const expected = maskList(raw, c.masked);
     const ours = inventoryList(inventory);
     expect(JSON.parse(ours)).toEqual(expected);
     // Not only the same data: the same text, so a user can diff the two.
     expect(ours).toBe(JSON.stringify(expected, null, 4));
     expect(inventoryGraph(inventory)).toBe((await ansibleInventory(c, ['--graph'])).trimEnd());
     const first = inventory.hosts[0]!.name;
-    expect(JSON.parse(inventoryHost(inventory, first))).toEqual(JSON.parse(await ansibleInventory(c, ['--host', first])));
+    expect(JSON.parse(inventoryHost(inventory, first))).toEqual(maskVars(JSON.parse(await ansibleInventory(c, ['--host', first])) as Record<string, unknown>, c.masked));
+    // What ansible-inventory prints decrypted, provision never prints.
+    for (const name of c.masked ?? []) expect(ours).not.toContain(JSON.stringify(raw._meta!.hostvars[first]![name]));
   });
 
   it('prints vaulted values as ansible-inventory does when no vault password is given', async () => {
