@@ -137,6 +137,16 @@ export function redact(text: string): string {
   return out;
 }
 
+/**
+ * `text` with its secrets masked, then cut to at most `max` characters (ending
+ * in `…`): masking first, so a cut never leaves the start of a secret that the
+ * redactor would no longer recognise.
+ */
+export function shorten(text: string, max: number): string {
+  const masked = redact(text);
+  return masked.length <= max ? masked : `${masked.slice(0, max - 1)}…`;
+}
+
 /** `value` with redact() applied to every string inside it (at any depth), for documents that are serialised afterwards. */
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;
