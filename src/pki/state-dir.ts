@@ -30,7 +30,7 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function checkAncestors(dir: string, uid: number | undefined = process.getuid?.()): void {
   const seen = new Set<string>();
-  for (const start of [resolve(dir), realpathSync(dir)]) {
+  for (const start of [resolve(dir), realpathSync.native(dir)]) {
     for (let parent = dirname(start); !seen.has(parent); parent = dirname(parent)) {
       seen.add(parent);
       const st = statSync(parent);
