@@ -5,7 +5,7 @@
  * and reported where it is written, rather than where a resource of the role
  * uses it. Values from role defaults are left to the resources that use them.
  * A kind written with a trailing `?` (`integer?`) also accepts an empty value
- * (null or ""). Pure.
+ * (null or ""). Pure, but for `secret`, which registers a plain-text value with the redactor.
  */
 import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
@@ -13,7 +13,7 @@ import { controlCharacter, characterName, FormatError } from '../formats/format-
 import { systemdExecValue } from '../formats/systemd.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { describeValue } from '../inventory/describe-value.js';
-import { Secret } from '../secrets.js';
+import { registerSecret, Secret, secretProblem } from '../secrets.js';
 import { ACCOUNT_NAME } from '../resources/accounts.js';
 import { dnsNameError } from '../resources/dns-name.js';
 
@@ -81,6 +81,24 @@ function firstControl(text: string): string | undefined {
   return char === undefined ? undefined : `it holds ${characterName(char)}`;
 }
 
+/**
+ * A secret the role deploys: one line of at least MIN_SECRET_LENGTH characters. A value the
+ * inventory writes in plain text (not `{ secret: ... }`, vault or SOPS) is registered with the
+ * redactor here, so it is masked in all output like one from a secret source; it is never shown,
+ * not even in this check's own message.
+ */
+const secretKind: Check = {
+  what: 'a secret',
+  problem: (value) => {
+    const text = value instanceof Secret ? value.reveal() : typeof value === 'number' ? String(value) : value;
+    if (typeof text !== 'string') return { message: `expected a secret (text), got ${describeValue(value)}` };
+    const why = firstControl(text) ?? secretProblem(text);
+    if (why !== undefined) return { message: `${value instanceof Secret ? 'the secret' : 'the value'} cannot be used as a secret: ${why}` };
+    if (!(value instanceof Secret)) registerSecret(text);
+    return undefined;
+  },
+};
+
 const dnsName: Check = {
   what: 'a DNS name',
   problem: (value) => {
@@ -126,6 +144,8 @@ const KINDS = {
   url: textKind('an http or https URL', (text) => (/^https?:\/\/[^\s"'`\\<>{}|^$]+$/.test(text) && firstControl(text) === undefined ? undefined : 'expected http:// or https:// then no spaces, quotes, $ or \\')),
   sha256: patternKind('a sha256 checksum', /^[0-9a-fA-F]{64}$/, '64 hexadecimal digits'),
   one_line: textKind('one line of text', firstControl),
+  // A password or key: masked in all output even when the inventory writes it in plain text.
+  secret: secretKind,
   // A command a systemd unit starts (ExecStart=): one line, no prefix that runs it as root or through a shell.
   systemd_command: textKind('a command line for systemd', encoderProblem(systemdExecValue)),
 } satisfies Record<string, Check>;

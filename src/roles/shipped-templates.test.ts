@@ -5,7 +5,8 @@
  * inside its quotes (the file keeps its shape) or is refused before any host
  * is contacted (a UserError: exit 2).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { loadInventory } from '../inventory/index.js';
 import { stubSops } from '../inventory/test-support.js';
 import type { PresentFile } from '../resources/file.js';
 import type { LineDesired } from '../resources/line.js';
-import { clearSecretsForTests } from '../secrets.js';
+import { clearSecretsForTests, MASK, redact } from '../secrets.js';
 import { buildPlans } from './plan.js';
 import { FORMAT_HELPERS } from './render.js';
 
@@ -149,6 +150,30 @@ describe('hostile values in the inventory', () => {
   it('a secret of 3000 characters is refused in an option file without being shown', () => {
     const long = 's'.repeat(3000);
     expect(() => rendered({}, { 'app.db_password': long })).toThrow(/\{\{mysql_option\}\}: a secret: the value is 3002 bytes/);
+  });
+
+  it.each([
+    ['app', 'app_db_password', '/etc/app/db.cnf'],
+    ['sumologic', 'sumo_access_key', undefined],
+    ['monitoring', 'sumo_alert_webhook_url', undefined],
+  ])('role %s alone: %s written in plain text in the inventory is deployed whole and masked in all output', (role, variable, path) => {
+    const value = `https://plain-${variable}-value`;
+    const dir = mkdtempSync(join(tmpdir(), 'provision-plain-secret-'));
+    const file = join(dir, 'site.yaml');
+    const vars = { sumo_access_id: 'plain-id', sumo_access_key: 'other-plain-key', domain: 'www.example.com', env: 'prod', [variable]: value };
+    writeFileSync(file, `all:\n  vars: ${JSON.stringify(vars)}\n  hosts:\n    h1: { address: 192.0.2.1 }\n  roles: [${role}]\n`);
+    try {
+      const inventory = loadInventory(file, { env: {} });
+      const [plan] = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
+      if (path !== undefined) {
+        const deployed = plan!.resources.find((r) => (r.desired as PresentFile).path === path)!.desired as PresentFile;
+        expect(deployed.content).toContain(value);
+        expect(deployed.sensitive).toBe(true);
+      }
+      expect(redact(`x ${value} ${JSON.stringify(value)}`)).toBe(`x ${MASK} "${MASK}"`);
+    } finally {
+      clearSecretsForTests();
+    }
   });
 
   it('deploys a password with the option-file and environment-file characters, quoted, whole', () => {
