@@ -54,6 +54,18 @@ describe('masking every form a secret takes in output', () => {
     expect(hidden).toBeGreaterThanOrEqual(Math.floor((Buffer.byteLength(value) * 8) / 6) - 2);
   });
 
+  it.each([
+    ['indented in a YAML block', (k: string) => `tls:\n  key: |\n${k.split('\n').map((l) => `    ${l}`).join('\n')}`],
+    ['one diff line each', (k: string) => k.split('\n').map((l) => `+${l}`).join('\n')],
+    ['with CRLF line ends', (k: string) => k.replace(/\n/g, '\r\n')],
+    ['only the first line of an error', (k: string) => `error: ${k.split('\n')[1]}`],
+  ])('masks a private key whose lines output carries apart: %s', (_, show) => {
+    const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\nAwEHBG0wawIBAQQgSECRETSECRETSECR\n-----END PRIVATE KEY-----\n';
+    new Secret(key);
+    const masked = redact(show(key));
+    for (const part of ['MIGHAgEAMBMG', 'SECRETSECRET']) expect(masked).not.toContain(part);
+  });
+
   it('masks a private key spanning lines in --json output', () => {
     const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n-----END PRIVATE KEY-----\n';
     new Secret(key);

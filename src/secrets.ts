@@ -74,7 +74,8 @@ export function revealAll(value: unknown): unknown {
  * The forms of `value` that text provision produces may hold: as is, inside a
  * JSON string, inside single quotes in sh, inside an SQL literal, inside a
  * quoted MySQL option-file or systemd environment-file value, as a .properties
- * value, with systemd's `%%`, URL-encoded, and base64 (see base64Forms); JSON twice over too.
+ * value, with systemd's `%%`, URL-encoded, and base64 (see base64Forms); JSON twice over too;
+ * and each line of a multi-line secret on its own (see lineForms).
  */
 export function secretForms(value: string): string[] {
   const inner = (quoted: string): string => (quoted.startsWith("'") || quoted.startsWith('"') ? quoted.slice(1, -1) : quoted);
@@ -93,8 +94,25 @@ export function secretForms(value: string): string[] {
     // A value in a URL (a query parameter, a webhook URL's path).
     encodeURIComponent(value),
     ...base64Forms(value),
+    ...lineForms(value),
   ];
   return [...new Set(forms)];
+}
+
+/** The shortest line of a multi-line secret that is masked on its own. */
+const MIN_LINE_LENGTH = 8;
+
+/**
+ * Each line of a multi-line secret (a private key), trimmed: output may carry
+ * its lines apart, indented in a YAML block or each on a diff line of its own.
+ * Lines shorter than MIN_LINE_LENGTH are left to the whole secret's forms.
+ */
+function lineForms(value: string): string[] {
+  if (!/[\r\n]/.test(value)) return [];
+  return value
+    .split(/\r?\n|\r/)
+    .map((line) => line.trim())
+    .filter((line) => line.length >= MIN_LINE_LENGTH);
 }
 
 /**
