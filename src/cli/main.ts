@@ -83,7 +83,9 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
   ]);
   // One read of ~/.ssh/config for every host's port, rather than one per host.
   const sshConfig = userSshConfigText();
-  return loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+  const inventory = await loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+  for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+  return inventory;
 }
 
 /**
@@ -117,6 +119,9 @@ async function selectedHosts(options: HostOptions) {
 async function showInventory(options: InventoryCliOptions): Promise<number> {
   const [inventory, output] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js')]);
   const show = options.show;
+  // ansible-inventory refuses to print without their password; the listing is printed, and says what it lacks.
+  const locked = inventory.lockedVarsFiles ?? [];
+  if (locked.length > 0) process.stderr.write(`warning: the variables of ${locked.length} vars file(s) are left out (${locked.map((l) => l.file).join(', ')}): ${locked[0]!.problem}\n`);
   const text = show.kind === 'list' ? output.inventoryList(inventory) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host);
   write(`${text}\n`);
   return EXIT.ok;

@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { expandHostPattern } from './host-pattern.js';
 import { readIniInventory } from './ini-inventory.js';
 import { GroupTree } from './model.js';
+import { PythonFloat, pythonFloatText } from './python-float.js';
 import { pythonLiteral } from './python-literal.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import { loadInventory } from './load.js';
@@ -29,10 +30,28 @@ describe('host patterns (Ansible ranges and ports)', () => {
 
 describe('Python literals (INI values)', () => {
   it.each([
-    ['22', 22], ['-1.5', -1.5], ['True', true], ['None', null], ["'a b'", 'a b'], ['"x\\ty"', 'x\ty'], ['[1, "a", (2, 3)]', [1, 'a', [2, 3]]],
-    ["{'k': [1]}", { k: [1] }], ['0x1F', 31], ['1_000', 1000], ['1 # comment', 1], ["'a' 'b'", 'ab'],
+    ['22', 22], ['True', true], ['None', null], ["'a b'", 'a b'], ['"x\\ty"', 'x\ty'], ['[1, "a", (2, 3)]', [1, 'a', [2, 3]]],
+    ["{'k': [1]}", { k: [1] }], ["{1.0: 'x'}", { '1.0': 'x' }], ['0x1F', 31], ['1_000', 1000], ['1 # comment', 1], ["'a' 'b'", 'ab'],
   ])('%s is a literal', (text, value) => {
     expect(pythonLiteral(text)).toEqual({ value });
+  });
+
+  it.each([
+    ['-1.5', -1.5, new PythonFloat(-1.5)],
+    ['2.0', 2, new PythonFloat(2)],
+    ['[1, 2.0]', [1, 2], [1, new PythonFloat(2)]],
+    ["{'w': 1e3, 'v': [0.5]}", { w: 1000, v: [0.5] }, { w: new PythonFloat(1000), v: [new PythonFloat(0.5)] }],
+  ])('%s is a literal holding floats: the number, and PythonFloat where Ansible prints a float', (text, value, printed) => {
+    expect(pythonLiteral(text)).toEqual({ value, printed });
+  });
+
+  // Python's json.dumps of a float: what `python3 -c 'import json; print(json.dumps(X))'` prints.
+  it.each([
+    [2, '2.0'], [1.5, '1.5'], [-0, '-0.0'], [1e15, '1000000000000000.0'], [1e16, '1e+16'], [1e20, '1e+20'], [1.5e-7, '1.5e-07'],
+    [1e-5, '1e-05'], [1e-4, '0.0001'], [123456789.123456789, '123456789.12345679'], [-3.25, '-3.25'],
+    [Infinity, 'Infinity'], [-Infinity, '-Infinity'], [NaN, 'NaN'], [5e-324, '5e-324'], [1.7976931348623157e308, '1.7976931348623157e+308'],
+  ])('the float %d prints as Python prints it: %s', (n, text) => {
+    expect(pythonFloatText(n)).toBe(text);
   });
 
   it.each(['yes', '0644', 'a b', '{a:1}', 'hello # c', '1j', '[1, 2'])('%s stays text', (text) => {
@@ -60,6 +79,10 @@ describe('INI inventories', () => {
     ['[x:vars]\na=1\n', 'hosts:1:1: section [x:vars] is for a group that is not defined: expected a [x] section, or x under some [group:children]'],
     ['[p:children]\nmissing\n', "hosts:2:1: section [p:children] includes the group 'missing', which is not defined: expected a [missing] or [missing:children] section"],
     ['[web]\nh1 pw="unclosed s3cret', 'hosts:2:7: no closing quotation in this host line'],
+    [
+      '[db]\ndb1\nansible_become_password:s3cret-pw',
+      "hosts:3:1: invalid host name (a word with ':' that is not host:port, shown only by its column): expected a name without spaces or any of , : ! & * ? (they have a meaning in --limit); variables go after the host name as key=value, or under [group:vars]",
+    ],
   ])('reports %j without showing its values', (text, message) => {
     expect(read(text).error).toBe(message);
   });
@@ -96,5 +119,20 @@ describe('ansible_ssh_common_args', () => {
   it('refuses what it cannot follow', () => {
     expect(proxyFromSshArgs('-o ProxyCommand="nc -X 5 -x proxy:1080 %h %p"')).toHaveProperty('problem');
     expect(proxyFromSshArgs('-J a,b')).toHaveProperty('problem');
+  });
+});
+
+describe('host lists (-i "web1,web2:2222,")', () => {
+  it.each([
+    ['web[1:3],', "-i web[1:3],:1:1: host ranges are not expanded in a host list (nor by Ansible's host_list plugin): write the hosts out, or use an inventory file"],
+    ['ok, bad!name,', '-i ok, bad!name,:1:5: invalid host name in the host list: expected a name without spaces or any of , : ! & * ? (they have a meaning in --limit)'],
+  ])('%s is refused at the host', (source, message) => {
+    expect(userErrorOf(() => loadInventory(source, { env: {} })).format()).toBe(message);
+  });
+
+  it('reads ports, and a source that is a file stays a file', () => {
+    const inventory = loadInventory('web1,web2:2222,', { env: {} });
+    expect(inventory.hosts.map((h) => [h.name, h.connection.port])).toEqual([['web1', undefined], ['web2', 2222]]);
+    expect(userErrorOf(() => loadInventory('no-such-file.ini', { env: {} })).format()).toBe("inventory 'no-such-file.ini' not found");
   });
 });

@@ -8,9 +8,22 @@
 import { UserError } from '../errors.js';
 import { Secret } from '../secrets.js';
 import { DeferredValue } from './deferred.js';
+import { PythonFloat, pythonFloatText } from './python-float.js';
 import type { GroupDef } from './model.js';
 import { ALL } from './names.js';
-import type { Inventory } from './types.js';
+import type { Inventory, InventoryHost } from './types.js';
+
+// Names ansible-inventory leaves out of what it prints, even when the inventory sets them (lib/ansible/cli/inventory.py INTERNAL_VARS).
+const INTERNAL_VARS = new Set([
+  'ansible_diff_mode', 'ansible_config_file', 'ansible_facts', 'ansible_forks', 'ansible_inventory_sources', 'ansible_limit',
+  'ansible_playbook_python', 'ansible_run_tags', 'ansible_skip_tags', 'ansible_verbosity', 'ansible_version', 'inventory_dir',
+  'inventory_file', 'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'omit', 'playbook_dir',
+]);
+
+/** A host's variables as ansible-inventory prints them: as Ansible merges them, internal names left out. */
+function printedVars(host: InventoryHost): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(host.ansibleVars ?? {}).filter(([name]) => !INTERNAL_VARS.has(name)));
+}
 
 /** `ansible-inventory --list`, as JSON text (sorted keys, four-space indent). */
 export function inventoryList(inventory: Inventory): string {
@@ -30,7 +43,7 @@ export function inventoryList(inventory: Inventory): string {
   format(inventory.tree.groups.get(ALL)!);
   const hostvars: Record<string, unknown> = {};
   for (const host of inventory.hosts) {
-    const vars = host.ansibleVars ?? {};
+    const vars = printedVars(host);
     if (Object.keys(vars).length > 0) hostvars[host.name] = vars;
   }
   result._meta = { hostvars };
@@ -41,7 +54,7 @@ export function inventoryList(inventory: Inventory): string {
 export function inventoryHost(inventory: Inventory, name: string): string {
   const host = inventory.hosts.find((h) => h.name === name);
   if (!host) throw new UserError(`--host ${name}: no such host in the inventory`);
-  return ansibleJson(host.ansibleVars ?? {});
+  return ansibleJson(printedVars(host));
 }
 
 /** `ansible-inventory --graph [GROUP]`: the group tree as text. */
@@ -59,12 +72,17 @@ export function inventoryGraph(inventory: Inventory, groupName = ALL): string {
   return lines.join('\n');
 }
 
+// Stands for a float in the JSON text until it is written as Python writes it: a string between NULs, which JSON writes as \u0000.
+const FLOAT_MARK = '\u0000';
+const FLOAT_MARKED = /"\\u0000([-+.0-9eEINafinty]+)\\u0000"/g;
+
 /** JSON as Python's json.dumps(sort_keys=True, indent=4) writes it, with values as ansible-inventory shows them. */
 function ansibleJson(value: unknown): string {
-  return JSON.stringify(shown(value), null, 4);
+  return JSON.stringify(shown(value), null, 4).replace(FLOAT_MARKED, '$1');
 }
 
 function shown(value: unknown): unknown {
+  if (value instanceof PythonFloat) return `${FLOAT_MARK}${pythonFloatText(value.value)}${FLOAT_MARK}`;
   if (value instanceof DeferredValue) return shown(value.toAnsible());
   if (value instanceof Secret) return value.toJSON();
   if (Array.isArray(value)) return value.map(shown);

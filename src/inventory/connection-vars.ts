@@ -27,6 +27,8 @@ interface ConnectionVar {
   aliases: readonly string[];
   /** Checks and normalises a value. */
   read(value: unknown, options: ReadOptions): ReadResult;
+  /** Checked only when the host is reached, not when the inventory is read: the value is valid Ansible that provision cannot act on (another connection plugin). */
+  checkedWhenUsed?: boolean;
 }
 
 const nonEmptyText = (value: unknown): ReadResult =>
@@ -76,11 +78,15 @@ const sshArgs = (value: unknown): ReadResult => {
   return 'problem' in proxy ? { expected: proxy.problem } : { value };
 };
 
-const CONNECTION_TYPES: Record<string, HostConnection['type']> = { ssh: 'ssh', paramiko: 'ssh', smart: 'ssh', local: 'local' };
-const connectionType = (value: unknown): ReadResult =>
-  typeof value === 'string' && Object.hasOwn(CONNECTION_TYPES, value)
-    ? { value: CONNECTION_TYPES[value] }
+const CONNECTION_TYPES: Record<string, HostConnection['type']> = { ssh: 'ssh', paramiko: 'ssh', paramiko_ssh: 'ssh', smart: 'ssh', local: 'local' };
+// Ansible also accepts a connection plugin by its collection name: ansible.builtin.ssh, ansible.legacy.local.
+const BUILTIN_PREFIX = /^ansible\.(?:builtin|legacy)\./;
+const connectionType = (value: unknown): ReadResult => {
+  const name = typeof value === 'string' ? value.replace(BUILTIN_PREFIX, '') : undefined;
+  return name !== undefined && Object.hasOwn(CONNECTION_TYPES, name)
+    ? { value: CONNECTION_TYPES[name] }
     : { expected: `expected a connection type provision has: ssh (also paramiko and smart) or local` };
+};
 
 const filePath = (value: unknown, { baseDir }: ReadOptions): ReadResult => {
   if (typeof value !== 'string' || value.trim() === '') return { expected: 'expected a file path' };
@@ -98,7 +104,8 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   { name: 'become_user', aliases: ['ansible_become_user'], read: nonEmptyText },
   { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass'], read: secretText },
   { name: 'ssh_common_args', aliases: ['ansible_ssh_common_args'], read: sshArgs },
-  { name: 'connection', aliases: ['ansible_connection'], read: connectionType },
+  // Other connection plugins (lxd, docker, winrm) are valid Ansible: an inventory using them loads, and such a host fails only when it is reached.
+  { name: 'connection', aliases: ['ansible_connection'], read: connectionType, checkedWhenUsed: true },
   { name: 'ssh_known_hosts_file', aliases: [], read: filePath },
 ];
 

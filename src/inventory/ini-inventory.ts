@@ -11,7 +11,7 @@ import type { SourcePosition } from '../errors.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
 import type { GroupTree } from './model.js';
-import { UNGROUPED, nameProblem } from './names.js';
+import { UNGROUPED, hostNameProblem, nameProblem } from './names.js';
 import { pythonLiteral } from './python-literal.js';
 import type { VarSite } from './variables.js';
 
@@ -107,16 +107,20 @@ function readHostLine(line: string, group: string, tree: GroupTree, at: (col: nu
     const eq = token.text.indexOf('=');
     if (eq <= 0) throw new IniProblem(`expected key=value host variables after the host name, got a word without '='`, token.col);
     const name = token.text.slice(0, eq);
-    return { name, value: iniValue(token.text.slice(eq + 1)), col: token.col, valueCol: token.col + eq + 1 };
+    return { name, ...iniValue(token.text.slice(eq + 1)), col: token.col, valueCol: token.col + eq + 1 };
   });
   for (const name of pattern.names) {
-    const problem = nameProblem(name);
-    if (problem) throw new IniProblem(`invalid host name '${name}': ${problem}`, first.col);
+    const problem = hostNameProblem(name);
+    if (problem) {
+      // `password:hunter2` where a host belongs is a misplaced variable: its value is not repeated.
+      if (name.includes(':')) throw new IniProblem(`invalid host name (a word with ':' that is not host:port, shown only by its column): ${problem}; variables go after the host name as key=value, or under [group:vars]`, first.col);
+      throw new IniProblem(`invalid host name '${name}': ${problem}`, first.col);
+    }
     const path = `${group}.hosts.${name}`;
     const isNew = !tree.hosts.has(name);
     const host = tree.host(name, path, at(first.col), group);
     if (isNew && pattern.port !== undefined) host.vars.set('ansible_port', { name: 'ansible_port', value: pattern.port, site: site(`${path}.ansible_port`, at(first.col), at(first.col), baseDir) });
-    for (const v of vars) host.vars.set(v.name, { name: v.name, value: v.value, site: site(`${path}.${v.name}`, at(v.col), at(v.valueCol), baseDir) });
+    for (const { name: key, col, valueCol, ...value } of vars) host.vars.set(key, { name: key, ...value, site: site(`${path}.${key}`, at(col), at(valueCol), baseDir) });
   }
 }
 
@@ -126,7 +130,7 @@ function readVarLine(line: string, group: string, tree: GroupTree, at: (col: num
   const name = line.slice(0, eq).trim();
   if (name === '') throw new IniProblem(`expected key=value in [${group}:vars], got nothing before '='`);
   const valueCol = eq + 2 + (line.slice(eq + 1).length - line.slice(eq + 1).trimStart().length);
-  tree.group(group).vars.set(name, { name, value: iniValue(line.slice(eq + 1).trim()), site: site(`${group}.vars.${name}`, at(1), at(valueCol), baseDir) });
+  tree.group(group).vars.set(name, { name, ...iniValue(line.slice(eq + 1).trim()), site: site(`${group}.vars.${name}`, at(1), at(valueCol), baseDir) });
 }
 
 function readChildLine(line: string, group: string, tree: GroupTree, pending: Map<string, Pending>, lineNo: number, at: (col: number) => SourcePosition): void {
@@ -143,10 +147,9 @@ function readChildLine(line: string, group: string, tree: GroupTree, pending: Ma
   else pending.set(child, { line: lineNo, state: 'children', parents: [group] });
 }
 
-/** An INI value as Ansible reads it: a Python literal, else the text itself. */
-function iniValue(text: string): unknown {
-  const literal = pythonLiteral(text);
-  return literal ? literal.value : text;
+/** An INI value as Ansible reads it: a Python literal, else the text itself (and how Ansible prints it, when that differs). */
+function iniValue(text: string): { value: unknown; printed?: unknown } {
+  return pythonLiteral(text) ?? { value: text };
 }
 
 function site(path: string, keyPosition: SourcePosition, valuePosition: SourcePosition, baseDir: string): VarSite {
@@ -159,7 +162,7 @@ interface Word {
   col: number;
 }
 
-/** Python's shlex.split(line, comments=True) in POSIX mode: quotes and backslashes, `#` at a word's start ends the line. */
+/** Python's shlex.split(line, comments=True) in POSIX mode: quotes and backslashes; `#` outside quotes ends the line, even inside a word (`x=a#b` is `x=a`). */
 export function shellWords(line: string): Word[] {
   const words: Word[] = [];
   let current: Word | undefined;
@@ -174,7 +177,7 @@ export function shellWords(line: string): Word[] {
       if (current) words.push(current);
       current = undefined;
       i++;
-    } else if (ch === '#' && current === undefined) {
+    } else if (ch === '#') {
       break;
     } else if (ch === "'") {
       const end = line.indexOf("'", i + 1);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MASK, Secret } from '../secrets.js';
 import { DeferredValue } from './deferred.js';
-import { fixtureDir, tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
+import { ansibleCorpusPath, fixtureDir, tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { loadInventory, type LoadOptions } from './load.js';
 import type { Inventory, InventoryHost } from './types.js';
 
@@ -211,5 +211,44 @@ describe('loadInventory: edge cases', () => {
 
   it('loads an inventory without hosts', () => {
     expect(loadInventory(tempFile('all:\n')).hosts).toEqual([]);
+  });
+});
+
+describe('loadInventory: what Ansible accepts and provision only refuses when the host is reached', () => {
+  // test/fixtures/ansible/ini-control-node: compared with ansible-inventory in test/unit/ansible-inventory.test.ts.
+  const file = ansibleCorpusPath('ini-control-node/hosts');
+  const inventory = loadInventory(file, { env: {} });
+
+  it.each([
+    ['localhost', { type: 'local' }],
+    ['edge', { type: 'ssh', address: '203.0.113.7' }],
+    ['fe80::1%eth0', { type: 'local' }],
+    ['2001:db8::10', { type: 'ssh', port: 2222 }],
+  ])('%s: the connection Ansible names is provision’s (ansible.builtin., ansible.legacy. prefixes too)', (name, expected) => {
+    expect(host(inventory, name).connection).toMatchObject(expected);
+  });
+
+  it.each([
+    ['builder', '7:28: builder.hosts.builder.ansible_connection: expected a connection type provision has: ssh (also paramiko and smart) or local, got string "lxd" (host builder)'],
+    ['registry', '10:29: containers.hosts.registry.ansible_connection: expected a connection type provision has: ssh (also paramiko and smart) or local, got string "community.docker.docker" (host registry)'],
+  ])('%s: another connection plugin loads, and fails at its line only when the host is reached', (name, message) => {
+    expect(userErrorOf(() => host(inventory, name).connection).format()).toBe(`${file}:${message}`);
+  });
+});
+
+describe('loadInventory: a directory with an inventory plugin configuration', () => {
+
+  it('skips it, as Ansible does, and says so', () => {
+    const inventory = loadInventory(ansibleCorpusPath('infra-dir'), { env: {} });
+    expect(inventory.warnings).toEqual([
+      `${ansibleCorpusPath('infra-dir/zz-groups.config')}: skipped, as Ansible skips it: the configuration of the Ansible inventory plugin 'constructed', not an inventory`,
+    ]);
+  });
+
+  it('refuses it when it is named as the inventory itself', () => {
+    const file = ansibleCorpusPath('infra-dir/zz-groups.config');
+    expect(userErrorOf(() => loadInventory(file, { env: {} })).format()).toBe(
+      `${file}:3:1: plugin: this is the configuration of the Ansible inventory plugin 'constructed', which provision does not run: expected a static inventory (export a static one with \`ansible-inventory -i FILE --list --yaml\`)`,
+    );
   });
 });

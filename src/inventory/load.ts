@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ErrorList } from '../yaml/error-list.js';
 import { VaultKeyring } from '../vault/passwords.js';
 import { checkExtraVars } from './extra-vars.js';
@@ -37,25 +36,18 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const vault = options.vault ?? new VaultKeyring([]);
   const sops = options.sops ? { sops: options.sops } : {};
   const tree = new GroupTree();
-  const varsDirs = readInventorySources(list, tree, { env, errors, vault, ...sops });
+  const warnings: string[] = [];
+  const sourceDirs = readInventorySources(list, tree, { env, errors, vault, warnings, ...sops });
+  const varsDirs = sourceDirs.filter((dir): dir is string => dir !== undefined);
   tree.reconcile();
   const before = errors.count;
   checkCycles(tree, errors);
   // Precedence needs a tree without loops; every other problem is reported with the variables' own.
   if (errors.count > before) errors.throwIfAny();
-  checkNameClashes(tree, errors);
   const extraVars = checkExtraVars(options.extraVars ?? {}, { env, ...sops }, errors);
-  const resolved = resolveHosts(tree, { varsDirs, varsFiles: new VarsFiles({ env, vault, errors, ...sops }, errors), extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
+  const varsFiles = new VarsFiles({ env, vault, errors, ...sops }, errors);
+  const resolved = resolveHosts(tree, { varsDirs, varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
   const first = list[0]!;
-  return { file: first, dir: varsDirs[0] ?? path.dirname(path.resolve(first)), sources: list, tree, ...resolved };
-}
-
-/** Reports hosts named like a group: --limit could not tell them apart. */
-function checkNameClashes(tree: GroupTree, errors: ErrorList): void {
-  for (const host of tree.hosts.values()) {
-    if (tree.groups.has(host.name)) {
-      errors.add(`${host.path}: host '${host.name}' has the same name as a group: expected distinct host and group names`, host.position);
-    }
-  }
+  return { file: first, dir: sourceDirs[0] ?? process.cwd(), sources: list, tree, warnings, lockedVarsFiles: varsFiles.locked(), ...resolved };
 }

@@ -15,6 +15,14 @@ export function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
+// An IPv6 address (with a zone after %), the one kind of host name a ':' belongs to.
+const IPV6_ADDRESS = /^(?=.*:.*:)[0-9a-f:.]+(?:%[\w.-]+)?$/i;
+
+/** Why a host name is unusable, or undefined when it is fine: a name as for groups, or an IPv6 address. */
+export function hostNameProblem(name: string): string | undefined {
+  return IPV6_ADDRESS.test(name) ? undefined : nameProblem(name);
+}
+
 /** Whether a role name can be a directory under roles/ (letters, digits, _ . -, no leading dot, no slash). */
 export function isRoleName(name: string): boolean {
   return ROLE_NAME.test(name);

@@ -4,9 +4,10 @@ import type { SourcePosition } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { readSecret, SECRET_KEY, secretOrReport, secretRefProblem, type Env, type SecretSource, type SopsRef } from './secret-ref.js';
-import { SecretRefValue, VaultedFileValue, VaultValue } from './deferred.js';
+import { DeferredValue, SecretRefValue, VaultedFileValue, VaultValue } from './deferred.js';
+import { PythonFloat } from './python-float.js';
 import type { VaultKeyring } from '../vault/passwords.js';
-import { VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
+import { UNSAFE_TAG, VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
 import { parseVaultText, VaultFormatError } from '../vault/vault.js';
 
 /** What reading values from a YAML file needs. */
@@ -89,6 +90,39 @@ export function valueOf(node: unknown, path: string, fallback: SourcePosition, c
   if (isScalar(value) && ctx.vaulted && typeof value.value === 'string') return new VaultedFileValue(value.value, path, at);
   return isScalar(value) ? value.value : null;
 }
+
+/**
+ * How Ansible prints a value read from `node` by valueOf: the same value, with
+ * the numbers PyYAML reads as floats (`2.0`, `.inf`, `1:20.5`) as PythonFloat and
+ * `!unsafe` strings as ansible-inventory prints them;
+ * `value` itself when it holds none.
+ */
+export function printedValueOf(node: unknown, value: unknown, ctx: ReadContext): unknown {
+  const resolved = ctx.source.resolve(node);
+  if (isScalar(resolved)) {
+    // ansible-inventory prints an `!unsafe` string (never templated by Ansible) as this mapping.
+    if (resolved.tag === UNSAFE_TAG) return { __ansible_unsafe: value };
+    return typeof value === 'number' && resolved.type === 'PLAIN' && FLOAT_TEXT.test(String(resolved.source)) ? new PythonFloat(value) : value;
+  }
+  if (isSeq(resolved) && Array.isArray(value)) {
+    const items = value.map((item, i) => printedValueOf(resolved.items[i], item, ctx));
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  if (isMap(resolved) && value !== null && typeof value === 'object' && !(value instanceof DeferredValue)) {
+    const entries = new Map<string, unknown>();
+    for (const pair of mappingPairs(resolved, ctx)) {
+      const key = ctx.source.resolve(pair.key);
+      if (isScalar(key) && Object.hasOwn(value, String(key.value))) entries.set(String(key.value), pair.value);
+    }
+    const record = value as Record<string, unknown>;
+    const printed = Object.fromEntries(Object.entries(record).map(([k, v]) => [k, entries.has(k) ? printedValueOf(entries.get(k), v, ctx) : v]));
+    return Object.entries(printed).some(([k, v]) => v !== record[k]) ? printed : value;
+  }
+  return value;
+}
+
+// YAML 1.1 floats need a dot (1e3 is a string), and .inf/.nan are floats too.
+const FLOAT_TEXT = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/;
 
 /** A `!vault` value; its envelope is checked now (a damaged one is an error even when unused), its content when used. */
 function vaultOf(text: string, path: string, at: SourcePosition, ctx: ReadContext): unknown {

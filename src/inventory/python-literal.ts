@@ -5,14 +5,20 @@
  * string written. Pure.
  */
 
-/** The value of `text` as a Python literal, or undefined when it is not one. */
-export function pythonLiteral(text: string): { value: unknown } | undefined {
+import { holdsFloat, PythonFloat, pythonFloatText, withoutFloatMarks } from './python-float.js';
+
+/**
+ * The value of `text` as a Python literal, or undefined when it is not one;
+ * `printed` is how Ansible prints it when that differs (it holds floats: 2.0).
+ */
+export function pythonLiteral(text: string): { value: unknown; printed?: unknown } | undefined {
   const parser = new Parser(text);
   try {
     parser.skipSpace();
-    const value = parser.expression();
+    const printed = parser.expression();
     parser.skipSpace();
-    return parser.atEnd() ? { value } : undefined;
+    if (!parser.atEnd()) return undefined;
+    return holdsFloat(printed) ? { value: withoutFloatMarks(printed), printed } : { value: printed };
   } catch (err) {
     if (err instanceof NotLiteral) return undefined;
     throw err;
@@ -63,7 +69,8 @@ class Parser {
     if (sign) {
       this.at++;
       const value = this.expression();
-      if (typeof value !== 'number' || typeof value === 'boolean') this.fail();
+      if (value instanceof PythonFloat) return sign === '-' ? new PythonFloat(-value.value) : value;
+      if (typeof value !== 'number') this.fail();
       return sign === '-' ? -value : value;
     }
     if (rest.startsWith('[')) return this.sequence('[', ']');
@@ -123,7 +130,7 @@ class Parser {
     while (!this.eat('}')) {
       const key = this.expression();
       if (this.eat(':')) {
-        if (key !== null && typeof key === 'object') this.fail();
+        if (key !== null && typeof key === 'object' && !(key instanceof PythonFloat)) this.fail();
         entries.push([pythonKey(key), this.expression()]);
       } else {
         setItems.push(key);
@@ -199,13 +206,13 @@ class Parser {
   }
 }
 
-function numberValue(text: string): number {
+function numberValue(text: string): number | PythonFloat {
   if (/^0[xX]/.test(text)) return parseInt(text.slice(2), 16);
   if (/^0[oO]/.test(text)) return parseInt(text.slice(2), 8);
   if (/^0[bB]/.test(text)) return parseInt(text.slice(2), 2);
   // Python 3 has no leading-zero integers: 0644 is not a literal (the string stays).
   if (/^0[0-9]+$/.test(text) && !/^0+$/.test(text)) throw new NotLiteral();
-  return Number(text);
+  return /[.eE]/.test(text) ? new PythonFloat(Number(text)) : Number(text);
 }
 
 /** A Python dict key as JSON writes it. */
@@ -213,5 +220,6 @@ function pythonKey(key: unknown): string {
   if (key === true) return 'true';
   if (key === false) return 'false';
   if (key === null) return 'null';
+  if (key instanceof PythonFloat) return pythonFloatText(key.value);
   return String(key);
 }

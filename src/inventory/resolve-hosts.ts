@@ -122,7 +122,7 @@ function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: S
   const ansibleVars: Record<string, unknown> = {};
   for (const scope of scopes) {
     mergeVars(vars, tableOf(scope));
-    for (const [name, written] of scope.vars) if (!(scope.group && name === GROUP_PRIORITY)) ansibleVars[name] = written.value;
+    for (const [name, written] of scope.vars) if (!(scope.group && name === GROUP_PRIORITY)) ansibleVars[name] = written.printed ?? written.value;
   }
   mergeVars(vars, ctx.extraVars);
   for (const [name, value] of ctx.extraVars) ansibleVars[name] = value;
@@ -162,7 +162,7 @@ function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ fil
   for (const [name, value] of vars) {
     const spec = connectionVar(name);
     if (!spec) continue;
-    if (!isDeferredConnectionValue(value)) {
+    if (!isDeferredConnectionValue(value) && spec.checkedWhenUsed !== true) {
       checked.set(name, value);
       continue;
     }

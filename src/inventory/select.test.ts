@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtureDir, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
+import { ansibleCorpusPath, fixtureDir, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { loadInventory } from './load.js';
 import { selectHosts } from './select.js';
 
@@ -52,5 +52,28 @@ describe('selectHosts', () => {
     expect(userErrorOf(() => selectHosts(many, 'nothing-here')).format()).toBe(
       "--limit 'nothing-here' matches no host; known hosts: (none); groups: all, g0, g1, g2, g3, g4, g5, g6, g7, g8, g9, g10, … (9 more)",
     );
+  });
+});
+
+describe('selectHosts: names Ansible allows', () => {
+  // A host named like its group, IPv6 addresses as host names (test/fixtures/ansible/ini-control-node).
+  const file = ansibleCorpusPath('ini-control-node/hosts');
+  const inventory = loadInventory(file, { env: {} });
+
+  it.each([
+    // a group wins over a host of the same name; here both are the one host
+    ['localhost', ['localhost']],
+    ['builder', ['builder']],
+    // a glob matches groups and hosts, as Ansible's _enumerate_matches
+    ['b*', ['builder']],
+    ['containers:!builder', ['registry', 'edge']],
+    // with IPv6 addresses, separate patterns with ',' (as Ansible requires)
+    ['2001:db8::10', ['2001:db8::10']],
+    ['2001:db8::10,2001:db8::b', ['2001:db8::10', '2001:db8::b']],
+    ['ipv6,!2001:db8::11', ['2001:db8::10', '2001:db8::a', '2001:db8::b', '2001:db8::c', 'fe80::1%eth0']],
+    ['ipv6,&2001:db8::a', ['2001:db8::a']],
+    ['localhost:edge', ['localhost', 'edge']],
+  ])('%s selects %j', (limit, expected) => {
+    expect(selectHosts(inventory, limit).map((h) => h.name)).toEqual(expected);
   });
 });

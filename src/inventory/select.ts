@@ -13,7 +13,7 @@ const MAX_LISTED = 12;
  */
 export function selectHosts(inventory: Inventory, limit: string | undefined): InventoryHost[] {
   if (limit === undefined) return [...inventory.hosts];
-  const parts = limit.split(/[,:]/).map((p) => p.trim()).filter((p) => p !== '');
+  const parts = limitParts(inventory, limit);
   if (parts.length === 0) throw new UserError(`--limit '${limit}' is empty: expected host or group names`);
   let included: Set<string> | undefined;
   const intersect: Set<string>[] = [];
@@ -36,16 +36,27 @@ export function selectHosts(inventory: Inventory, limit: string | undefined): In
   return selected;
 }
 
-/** Names of the hosts a single pattern (host, group or glob) stands for. */
+/** The patterns of a --limit, split at ',' and ':', except a part that is a host's name (an IPv6 address holds ':'). */
+function limitParts(inventory: Inventory, limit: string): string[] {
+  const isHost = (part: string): boolean => inventory.hosts.some((h) => h.name === part.replace(/^[!&]/, ''));
+  return limit
+    .split(',')
+    .map((p) => p.trim())
+    .flatMap((part) => (isHost(part) ? [part] : part.split(':').map((p) => p.trim())))
+    .filter((p) => p !== '');
+}
+
+/**
+ * Names of the hosts a single pattern (host, group or glob) stands for, as
+ * Ansible's _enumerate_matches: the hosts of the groups it matches, and the
+ * hosts it matches by name when no group matches or the pattern is a glob or
+ * holds a '.' (a host may share its name with a group).
+ */
 function hostsMatching(inventory: Inventory, pattern: string): Set<string> {
-  const names = /[*?]/.test(pattern)
-    ? [...inventory.hosts.map((h) => h.name), ...Object.keys(inventory.groups)].filter((n) => globRegExp(pattern).test(n))
-    : [pattern];
-  const matched = new Set<string>();
-  for (const name of names) {
-    if (Object.hasOwn(inventory.groups, name)) for (const host of inventory.groups[name]!) matched.add(host);
-    else if (inventory.hosts.some((h) => h.name === name)) matched.add(name);
-  }
+  const matches = (name: string): boolean => (/[*?]/.test(pattern) ? globRegExp(pattern).test(name) : name === pattern);
+  const groups = Object.keys(inventory.groups).filter(matches);
+  const matched = new Set(groups.flatMap((g) => inventory.groups[g]!));
+  if (groups.length === 0 || /[*?.]/.test(pattern)) for (const host of inventory.hosts) if (matches(host.name)) matched.add(host.name);
   return matched;
 }
 

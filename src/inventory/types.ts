@@ -76,4 +76,8 @@ export interface Inventory {
   hosts: InventoryHost[];
   /** Group name → names of the hosts in it or in its descendants (inventory order); includes 'all' and empty groups. */
   groups: Record<string, string[]>;
+  /** What was skipped as Ansible skips it (with a warning), to be said on stderr. */
+  warnings?: string[];
+  /** Vault-encrypted vars files no password given opens, with what to pass: their variables are missing until then (a host using one fails when reached). */
+  lockedVarsFiles?: { file: string; problem: string }[];
 }

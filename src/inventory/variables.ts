@@ -34,6 +34,8 @@ export interface WrittenVar {
   name: string;
   /** Value, secrets already resolved. */
   value: unknown;
+  /** The value as Ansible prints it, when that differs from `value` (it holds floats such as 2.0, see python-float.ts). */
+  printed?: unknown;
   /** Where it is written. */
   site: VarSite;
 }
@@ -65,7 +67,7 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
     }
     writtenAs.set(spec.name, name);
     // A secret, a vaulted value or a template is checked when the connection is made, once it has its value.
-    if (isDeferredConnectionValue(value)) {
+    if (isDeferredConnectionValue(value) || spec.checkedWhenUsed === true) {
       table.define(spec.name, value, site);
       continue;
     }

@@ -70,6 +70,11 @@ export class VarsFiles {
     private readonly errors: ErrorList,
   ) {}
 
+  /** The files read so far that are vault-encrypted and that no password given opens, with what to pass. */
+  locked(): { file: string; problem: string }[] {
+    return [...this.#read.values()].flatMap((read) => (read.locked === undefined ? [] : [{ file: read.file, problem: read.locked }]));
+  }
+
   /** The vars file at `file` (read on first use). */
   get(file: string): VarsFile {
     let read = this.#read.get(file);

@@ -3,8 +3,8 @@ import type { SourcePosition } from '../errors.js';
 import { closest, editDistance } from '../suggest.js';
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
 import type { GroupDef, GroupTree, WrittenVars } from './model.js';
-import { describeNode, isEmptyNode, keyOf, mappingPairs, valueOf, type ReadContext } from './node-values.js';
-import { ALL, GROUP_KEYS, isRoleName, nameProblem } from './names.js';
+import { describeNode, isEmptyNode, keyOf, mappingPairs, printedValueOf, valueOf, type ReadContext } from './node-values.js';
+import { ALL, GROUP_KEYS, hostNameProblem, isRoleName, nameProblem } from './names.js';
 
 const EXPECTED_GROUP_KEYS = `${GROUP_KEYS.slice(0, -1).join(', ')} or ${GROUP_KEYS.at(-1)}`;
 
@@ -33,13 +33,19 @@ class YamlInventoryReader {
     const expected = `expected a mapping of groups, such as '${ALL}:' with hosts, children and vars`;
     if (isEmptyNode(root)) return errors.add(`the inventory is empty: ${expected}`, start);
     if (!isMap(root)) return errors.add(`top level: ${expected}, got ${describeNode(root)}`, source.positionOf(root, start));
+    // Like Ansible's yaml plugin, a file with a top-level `plugin:` is the configuration of an inventory plugin as a whole.
+    const plugin = root.items.find((pair) => isScalar(pair.key) && pair.key.value === 'plugin');
+    if (plugin) {
+      const name = source.resolve(plugin.value);
+      const named = isScalar(name) && typeof name.value === 'string' ? ` '${name.value}'` : '';
+      const hint = 'export a static one with `ansible-inventory -i FILE --list --yaml`';
+      return errors.add(`plugin: this is the configuration of the Ansible inventory plugin${named}, which provision does not run: expected a static inventory (${hint})`, source.positionOf(plugin.key, start));
+    }
     for (const pair of root.items) {
       const key = keyOf(pair, 'top level', start, this.ctx);
       const at = source.positionOf(pair.key, start);
       if (key === undefined) continue;
-      if (key === 'plugin') {
-        errors.add(`plugin: this is the configuration of an Ansible inventory plugin, which provision does not run: expected a static inventory (hosts and groups)`, at);
-      } else if (key !== ALL && key.toLowerCase() !== ALL && editDistance(key.toLowerCase(), ALL) <= 1) {
+      if (key !== ALL && key.toLowerCase() !== ALL && editDistance(key.toLowerCase(), ALL) <= 1) {
         // A group named one letter away from 'all' is a typo far more often than a real group.
         errors.add(`${key}: unknown top-level group: did you mean '${ALL}'? (rename the group if it is meant)`, at);
       } else {
@@ -104,7 +110,7 @@ class YamlInventoryReader {
         continue;
       }
       for (const name of expanded.names) {
-        const problem = nameProblem(name);
+        const problem = hostNameProblem(name);
         if (problem) {
           this.ctx.errors.add(`${hostPath}: invalid host name: ${problem}`, keyAt);
           continue;
@@ -199,6 +205,8 @@ export function readVarsMapping(ctx: ReadContext, into: WrittenVars, node: unkno
     const valuePosition = source.positionOf(source.resolve(pair.value), keyPosition);
     const varPath = path === '' ? name : `${path}.${name}`;
     const site = { path: varPath, keyPosition, valuePosition, baseDir, fromCommandLine: false };
-    into.set(name, { name, value: valueOf(pair.value, varPath, keyPosition, ctx), site });
+    const read = valueOf(pair.value, varPath, keyPosition, ctx);
+    const printed = printedValueOf(pair.value, read, ctx);
+    into.set(name, { name, value: read, ...(printed === read ? {} : { printed }), site });
   }
 }

@@ -39,9 +39,13 @@ function syntaxError(message: string): string {
   return `YAML syntax error: ${readable(message)}`;
 }
 
-/** yaml's message without its API advice and with a lower-case start, to follow "…:". */
+/**
+ * yaml's message without its API advice, without the source text it may quote
+ * (`…token in YAML stream: "password=…"`: the file may hold secrets; the
+ * position says where), and with a lower-case start, to follow "…:".
+ */
 function readable(message: string): string {
-  const sentence = message.split(';')[0]!.trim();
+  const sentence = message.split(';')[0]!.replace(/:\s*".*$/s, '').trim();
   return sentence.charAt(0).toLowerCase() + sentence.slice(1);
 }
 

@@ -54,9 +54,10 @@ export function readTextFile(file: string, what: string): string {
 
 /** Ansible's tags: `!vault` (an encrypted value, read by the inventory) and `!unsafe` (a string never templated). */
 export const VAULT_TAG = '!vault';
+export const UNSAFE_TAG = '!unsafe';
 const ANSIBLE_TAGS: ScalarTag[] = [
   { tag: VAULT_TAG, resolve: (text: string) => text },
-  { tag: '!unsafe', resolve: (text: string) => text },
+  { tag: UNSAFE_TAG, resolve: (text: string) => text },
 ];
 
 // PyYAML's YAML 1.1 (how Ansible reads its files): yes/no/on/off are booleans but y/n are not,
