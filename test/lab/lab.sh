@@ -588,10 +588,12 @@ prepare_hosts() {
 spawn_host() {
   local h=$1 root="$HOSTS_DIR/$1/root"
   host_net "$h"
-  setsid bash -c "$(declare -f cgroup_roots in_cgroup); in_cgroup \"\$@\"" lab "$h" systemd-nspawn -q -D "$root" -M "$h" --boot --register=no --keep-unit \
+  # Like the daemons, the containers close every descriptor they would inherit: a caller's
+  # lock (`flock LOCK lab.sh up`, on fd 3) would otherwise stay held as long as the hosts run.
+  (close_inherited_fds; exec setsid bash -c "$(declare -f cgroup_roots in_cgroup); in_cgroup \"\$@\"" lab "$h" systemd-nspawn -q -D "$root" -M "$h" --boot --register=no --keep-unit \
     --capability=CAP_NET_ADMIN --network-namespace-path="/run/netns/$(netns "$h")" \
     --bind-ro="$CACHE/debs:/srv/lab-apt" --resolv-conf=off --timezone=off --link-journal=no \
-    --console=read-only </dev/null >"$RUN/$h.log" 2>&1 9>&- &
+    --console=read-only) </dev/null >"$RUN/$h.log" 2>&1 &
   record_pid "$h" "$!"
 }
 
