@@ -1,5 +1,6 @@
 /** The ACME account key on the control node: one per ACME directory, made once, 0600, reused. */
-import { chmodSync, existsSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
+import { writeControlFile } from '../control/write-file.js';
 import { join } from 'node:path';
 import { readPrivate } from '../pki/state-dir.js';
 import { acmeStateDir, directoryId } from './state.js';
@@ -17,7 +18,6 @@ export async function accountKey(stateDir: string, directoryUrl: string, create:
     return Buffer.from(readPrivate(file));
   }
   const key = await create();
-  writeFileSync(`${file}.tmp`, key, { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writeControlFile(file, key);
   return key;
 }

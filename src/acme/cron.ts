@@ -1,6 +1,6 @@
 /** `provision renew --print-cron`: a crontab line running renew twice a day. */
 import { UserError } from '../errors.js';
-import { quote } from '../shell/quote.js';
+import { insert, joinShell, sh, variable, words as shellWords } from '../shell/quote.js';
 
 /** What the cron line runs. */
 export interface CronCommand {
@@ -34,8 +34,8 @@ export function cronLine(command: CronCommand, random: () => number = Math.rando
   for (const value of [...words, ...Object.values(command.env ?? {})]) {
     if (/[\n\r\0]/.test(value)) throw new UserError(`--print-cron: cannot write ${JSON.stringify(value)} in a crontab line: cron would cut the line at its line break; move it to a path without one`);
   }
-  const assignments = Object.entries(command.env ?? {}).map(([name, value]) => `${name}=${quote(value)}`);
-  const run = [...assignments, ...words.map((w) => quote(w))].join(' ');
+  const assignments = Object.entries(command.env ?? {}).map(([name, value]) => sh`${insert(variable(name))}=${value}`);
+  const run: string = joinShell([...assignments, shellWords(words)], ' ');
   if (run.includes('\\%')) throw new UserError(`--print-cron: cannot write a crontab line for a path holding "\\%" (cron reads a backslash before % itself): ${run}`);
   return `${minute} ${hour},${hour + 12} * * * ${run.replace(/%/g, '\\%')}`;
 }

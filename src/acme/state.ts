@@ -4,7 +4,8 @@
  * ordering again) and the lock that keeps two renews apart.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { writeControlFile } from '../control/write-file.js';
 import { join } from 'node:path';
 import { privateDir } from '../pki/state-dir.js';
 
@@ -65,8 +66,7 @@ export function readFailure(file: string): FailureRecord | undefined {
 /** Records one more failed order (atomically: temp file, rename). */
 export function recordFailure(file: string, error: string, now: Date): FailureRecord {
   const record: FailureRecord = { failures: (readFailure(file)?.failures ?? 0) + 1, lastFailure: now.toISOString(), error };
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writeControlFile(file, `${JSON.stringify(record, null, 2)}\n`);
   return record;
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, messageOf } from '../errors.js';
+import { userText } from '../shell/quote.js';
 import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { display } from './display.js';
@@ -202,7 +203,8 @@ async function apply(options: ApplyOptions): Promise<number> {
 async function exec(options: ExecOptions): Promise<number> {
   const { hosts } = await selectedHosts(options);
   const [{ execOnHosts }, { openConnection: connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/connect.js')]);
-  const outcomes = await execOnHosts(hosts, options.command, {
+  // The operator's own command, run as written (like `ansible -a`).
+  const outcomes = await execOnHosts(hosts, userText(options.command), {
     forks: options.forks,
     connect: connectOptions(options),
     openConnection: connect,
@@ -228,9 +230,8 @@ async function promote(options: PromoteCliOptions): Promise<number> {
   let text: string | undefined = readFileSync(options.inventory, 'utf8');
   for (const e of edits) text = text === undefined ? undefined : editHostVars(text, e.host, e.vars);
   if (options.edit && text !== undefined) {
-    const { writeFileSync, renameSync } = await import('node:fs');
-    writeFileSync(`${options.inventory}.tmp`, text);
-    renameSync(`${options.inventory}.tmp`, options.inventory);
+    const [{ statSync }, { writeControlFile }] = await Promise.all([import('node:fs'), import('../control/write-file.js')]);
+    writeControlFile(options.inventory, text, statSync(options.inventory).mode & 0o777);
     write(`${options.inventory} updated: ${described.join('; ')}\n`);
   } else {
     write(`change ${options.inventory} to: ${described.join('; ')}\n`);

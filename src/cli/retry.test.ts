@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,18 @@ const result = (name: string, over: Partial<HostResult> = {}): HostResult => ({ 
 describe('retry files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'provision-retry-'));
   const inventory = join(dir, 'site.yaml');
+
+  it('never writes through a symbolic link at the retry path: the link is replaced, its target untouched', () => {
+    const target = join(dir, 'precious');
+    writeFileSync(target, 'keep me\n');
+    const linked = join(dir, 'linked.yaml');
+    symlinkSync(target, retryFilePath(linked));
+    const file = writeRetryFile(linked, [result('web-01', { failed: 1 })]);
+    expect(readFileSync(target, 'utf8')).toBe('keep me\n');
+    expect(lstatSync(file!).isSymbolicLink()).toBe(false);
+    expect(lstatSync(file!).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file!, 'utf8')).toBe('web-01\n');
+  });
 
   it('lists the failed and unreachable hosts beside the inventory, and --limit @FILE reads them back', () => {
     const file = writeRetryFile(inventory, [result('lb-01'), result('web-01', { unreachable: true }), result('web-02', { failed: 1 })]);

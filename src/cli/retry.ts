@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeControlFile } from '../control/write-file.js';
 import { basename, dirname, extname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { HostResult } from '../engine/results.js';
@@ -13,7 +14,8 @@ export function writeRetryFile(inventory: string, results: HostResult[]): string
   const failed = results.filter((r) => r.unreachable || r.failed > 0 || r.notAttempted).map((r) => r.name);
   if (failed.length === 0) return undefined;
   const file = retryFilePath(inventory);
-  writeFileSync(file, `${failed.join('\n')}\n`);
+  // Atomically, never through a link at that path (a failed run must not overwrite what it points to).
+  writeControlFile(file, `${failed.join('\n')}\n`);
   return file;
 }
 

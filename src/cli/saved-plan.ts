@@ -11,7 +11,8 @@
  * holds readable summaries (secrets masked) and a hash of each change list.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeControlFile } from '../control/write-file.js';
 import { UserError } from '../errors.js';
 import type { Decided } from '../engine/host-run.js';
 import type { HostResult, ResourceResult } from '../engine/results.js';
@@ -73,7 +74,7 @@ export function savedPlanOf(inventory: string, results: HostResult[], now = new 
 
 /** Writes a plan file. */
 export function writeSavedPlan(file: string, plan: SavedPlan): void {
-  writeFileSync(file, `${redact(JSON.stringify(redactDeep(plan), null, 2))}\n`, { mode: 0o600 });
+  writeControlFile(file, `${redact(JSON.stringify(redactDeep(plan), null, 2))}\n`);
 }
 
 /** Reads a plan file, checking it is one. */

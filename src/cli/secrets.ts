@@ -4,9 +4,10 @@
  * private temporary file that is overwritten and removed afterwards.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { writeControlFile } from '../control/write-file.js';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { UserError } from '../errors.js';
 import type { AgeRecipient, OpenedSops } from '../sops/index.js';
@@ -81,9 +82,7 @@ async function rotate(sops: Sops, options: SecretsOptions, io: SecretsIo): Promi
 
 /** Replaces a file atomically, keeping its mode. */
 function writeInPlace(file: string, text: string): void {
-  const temp = join(dirname(file), `.${basename(file)}.provision-${process.pid}`);
-  writeFileSync(temp, text, { mode: statSync(file).mode & 0o777, flag: 'wx' });
-  renameSync(temp, file);
+  writeControlFile(file, text, statSync(file).mode & 0o777);
 }
 
 async function edit(sops: Sops, options: SecretsOptions, io: SecretsIo): Promise<number> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Batch } from './batch.js';
+import { userText } from '../shell/quote.js';
 
 const runLocally = (script: string): string => execFileSync('sh', ['-s'], { input: script }).toString();
 
@@ -16,7 +17,7 @@ describe('Batch probe script', () => {
     ['a fake marker with the wrong nonce stays output', "echo '@@provision-000000000000 end 0 0'", '@@provision-000000000000 end 0 0\n'],
   ])('%s', (_, probe, expected) => {
     const batch = new Batch();
-    const sections = batch.parse(runLocally(batch.probeScript(['echo first', probe, 'echo last'])));
+    const sections = batch.parse(runLocally(batch.probeScript([userText('echo first'), userText(probe), userText('echo last')])));
     expect(sections.get(0)).toEqual({ output: 'first\n', code: 0 });
     expect(sections.get(1)).toEqual({ output: expected, code: 0 });
     expect(sections.get(2)).toEqual({ output: 'last\n', code: 0 });
@@ -24,7 +25,7 @@ describe('Batch probe script', () => {
 
   it('records a failing probe and still runs the others', () => {
     const batch = new Batch();
-    const sections = batch.parse(runLocally(batch.probeScript(['exit 3', 'echo after'])));
+    const sections = batch.parse(runLocally(batch.probeScript([userText('exit 3'), userText('echo after')])));
     expect(sections.get(0)?.code).toBe(3);
     expect(sections.get(1)).toEqual({ output: 'after\n', code: 0 });
   });
@@ -33,7 +34,7 @@ describe('Batch probe script', () => {
 describe('Batch apply script', () => {
   it('merges stderr into the step output and stops at the first failing step', () => {
     const batch = new Batch();
-    const sections = batch.parse(runLocally(batch.applyScript(['echo out; echo err >&2', 'echo partial; false; echo not-reached', 'echo never'])));
+    const sections = batch.parse(runLocally(batch.applyScript([userText('echo out; echo err >&2'), userText('echo partial; false; echo not-reached'), userText('echo never')])));
     expect(sections.get(0)).toEqual({ output: 'out\nerr\n', code: 0 });
     expect(sections.get(1)).toEqual({ output: 'partial\n', code: 1 });
     expect(sections.has(2)).toBe(false);
@@ -45,10 +46,10 @@ describe('Batch apply script', () => {
     const sections = batch.parse(
       runLocally(
         batch.applyScript([
-          'echo a',
-          'provision_unchanged',
-          { script: 'echo handler of the unchanged step', after: [1] },
-          { script: 'echo handler of the changed step', after: [0, 1] },
+          userText('echo a'),
+          userText('provision_unchanged'),
+          { script: userText('echo handler of the unchanged step'), after: [1] },
+          { script: userText('echo handler of the changed step'), after: [0, 1] },
         ]),
       ),
     );
@@ -62,7 +63,7 @@ describe('Batch apply script', () => {
 
   it('streams: sections end as their output arrives in arbitrary chunks', () => {
     const batch = new Batch();
-    const text = runLocally(batch.applyScript(['echo one', 'echo two']));
+    const text = runLocally(batch.applyScript([userText('echo one'), userText('echo two')]));
     const events: string[] = [];
     const parser = batch.streamParser(
       (i) => events.push(`begin ${i}`),
@@ -83,7 +84,7 @@ describe('the host lock of apply scripts', () => {
   /** Starts an apply script holding the lock while its one step sleeps; resolves once it holds it. */
   const holder = async (lock: string): Promise<ChildProcess> => {
     const child = spawn('sh', ['-s'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    child.stdin!.end(new Batch(lock, 10).applyScript(['sleep 5']));
+    child.stdin!.end(new Batch(lock, 10).applyScript([userText('sleep 5')]));
     while (!(existsSync(lock) && readFileSync(lock, 'utf8').startsWith('pid '))) await new Promise((r) => setTimeout(r, 20));
     return child;
   };
@@ -91,9 +92,9 @@ describe('the host lock of apply scripts', () => {
   it('is released when the script ends, also after a failing step', () => {
     const { lock } = lockIn();
     const batch = new Batch(lock, 2);
-    runLocally(batch.applyScript(['true']));
+    runLocally(batch.applyScript([userText('true')]));
     expect(free(lock)).toBe(true);
-    runLocally(batch.applyScript(['false']));
+    runLocally(batch.applyScript([userText('false')]));
     expect(free(lock)).toBe(true);
   });
 
@@ -114,7 +115,7 @@ describe('the host lock of apply scripts', () => {
       new Promise((resolve) => {
         const child = spawn('sh', ['-s']);
         child.on('close', () => resolve());
-        child.stdin.end(new Batch(lock, 10).applyScript([step(name)]));
+        child.stdin.end(new Batch(lock, 10).applyScript([userText(step(name))]));
       });
     await Promise.all([run('a'), run('b')]);
     const lines = readFileSync(log, 'utf8').trim().split('\n');
@@ -126,7 +127,7 @@ describe('the host lock of apply scripts', () => {
     const { dir, lock } = lockIn();
     const batch = new Batch(lock, 2);
     // The stop arrives while step 0 runs (here: step 0 sends it itself).
-    const sections = batch.parse(runLocally(batch.applyScript([`${batch.stopScript()}\necho zero`, 'echo one'])));
+    const sections = batch.parse(runLocally(batch.applyScript([userText(`${batch.stopScript()}\necho zero`), userText('echo one')])));
     expect([...sections]).toEqual([[0, { output: 'zero\n', code: 0 }]]);
     expect(readdirSync(dir)).toEqual(['lock']);
     expect(free(lock)).toBe(true);
@@ -136,11 +137,11 @@ describe('the host lock of apply scripts', () => {
     const { dir, lock } = lockIn();
     const other = new Batch(lock, 2);
     const batch = new Batch(lock, 2);
-    const sections = batch.parse(runLocally(batch.applyScript([`${other.stopScript()}\necho zero`, 'echo one'])));
+    const sections = batch.parse(runLocally(batch.applyScript([userText(`${other.stopScript()}\necho zero`), userText('echo one')])));
     expect([...sections.keys()]).toEqual([0, 1]);
     runLocally(batch.stopScript());
     expect(readdirSync(dir).length).toBe(3);
-    runLocally(new Batch(lock, 2).applyScript(['true']));
+    runLocally(new Batch(lock, 2).applyScript([userText('true')]));
     expect(readdirSync(dir)).toEqual(['lock']);
   });
 
@@ -148,7 +149,7 @@ describe('the host lock of apply scripts', () => {
     const { lock } = lockIn();
     const child = await holder(lock);
     try {
-      const r = spawnSync('sh', ['-s'], { input: new Batch(lock, 1).applyScript(['echo never']) });
+      const r = spawnSync('sh', ['-s'], { input: new Batch(lock, 1).applyScript([userText('echo never')]) });
       expect(r.status).toBe(75);
       expect(r.stderr.toString()).toMatch(/^another provision run is changing this host \(lock .*\/lock held by pid \d+ since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\); gave up after 1 s\n$/);
       expect(r.stdout.toString()).not.toContain('never');

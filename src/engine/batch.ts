@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { quote, sh } from '../shell/quote.js';
-import { lines } from '../resources/script.js';
+import { insert, joinShell, lines, sh, trusted, variable, type Shell } from '../shell/quote.js';
 
 /**
  * One remote script made of several sections, each framed by markers so the
@@ -22,10 +21,11 @@ export class Batch {
    * Probe script: each probe's stdout is its own section; stderr goes to the
    * batch's stderr. All probes run even if one fails.
    */
-  probeScript(probes: string[]): string {
-    return probes
-      .map((probe, i) => `printf '%s\\n' '${this.marker} begin ${i}'\n(\n${probe}\n)\nprintf '\\n%s %d\\n' '${this.marker} end ${i}' "$?"\n`)
-      .join('');
+  probeScript(probes: readonly Shell[]): Shell {
+    return joinShell(
+      probes.map((probe, i) => sh`printf '%s\\n' ${`${this.marker} begin ${i}`}\n(\n${insert(probe)}\n)\nprintf '\\n%s %d\\n' ${`${this.marker} end ${i}`} "$?"\n`),
+      '',
+    );
   }
 
   /**
@@ -40,46 +40,49 @@ export class Batch {
    * time, seconds since the epoch) after the last one, only when every step
    * succeeded.
    */
-  applyScript(steps: ReadonlyArray<string | ApplyStep>, handlers?: PendingHandlers, stamp?: string): string {
-    const go = `[ ! -e ${quote(this.#stopFile())} ] || exit 0\n`;
-    const unstamp = stamp === undefined ? '' : sh`rm -f ${stamp}\n`;
-    const restamp = stamp === undefined ? '' : go + sh`{ mkdir -p ${posix.dirname(stamp)} && date +%s > ${stamp}; } 2>/dev/null || true\n`;
+  applyScript(steps: ReadonlyArray<Shell | ApplyStep>, handlers?: PendingHandlers, stamp?: string): Shell {
+    const go = insert(sh`[ ! -e ${this.#stopFile()} ] || exit 0\n`);
+    const none = trusted('');
+    const unstamp = stamp === undefined ? none : sh`rm -f ${stamp}\n`;
+    const restamp = stamp === undefined ? none : sh`${go}{ mkdir -p ${posix.dirname(stamp)} && date +%s > ${stamp}; } 2>/dev/null || true\n`;
     const unchanged = this.#unchangedFile();
-    const run = (step: ApplyStep, i: number): string =>
+    // The shell variable set to 1 by step i when it changed something.
+    const changedVar = (i: number): Shell => variable(`__c${i}`);
+    const run = (step: ApplyStep, i: number): Shell =>
       lines(
         sh`printf '%s\\n' ${`${this.marker} begin ${i}`}`,
         sh`rm -f ${unchanged}`,
-        `( set -e\n${step.script}\n) 2>&1 </dev/null 9>&-`,
+        sh`( set -e\n${insert(step.script)}\n) 2>&1 </dev/null 9>&-`,
         '__rc=$?',
-        `${sh`if [ -e ${unchanged} ]; then`} __f=unchanged; __c${i}=; else __f=changed; __c${i}=1; fi`,
+        sh`if [ -e ${unchanged} ]; then __f=unchanged; ${insert(changedVar(i))}=; else __f=changed; ${insert(changedVar(i))}=1; fi`,
         sh`printf '\\n%s %d %s\\n' ${`${this.marker} end ${i}`} "$__rc" "$__f"`,
         '[ "$__rc" -eq 0 ] || exit 0',
         '',
       );
-    const idle = (i: number): string => `${sh`printf '%s\\n%s\\n' ${`${this.marker} begin ${i}`} ${`${this.marker} end ${i} 0 idle`}`}\n`;
-    return (
-      this.#lock() +
-      sh`provision_unchanged() { : >${unchanged}; }` +
-      '\n' +
-      unstamp +
-      this.#recordHandlers(handlers) +
-      steps
-        .map((raw, i) => {
-          const step = typeof raw === 'string' ? { script: raw } : raw;
-          if (step.after === undefined) return go + run(step, i);
-          // Set to 1 by each step that changed something.
-          const changed = step.after.map((j) => `$__c${j}`).join('');
-          return `${go}if [ -n "${changed}" ]; then\n${run(step, i)}else\n${idle(i)}fi\n`;
-        })
-        .join('') +
-      (handlers?.clear ? `${go}rm -f ${quote(`${handlers.dir}/pending-handlers`)}\n` : '') +
-      restamp
+    const idle = (i: number): Shell => sh`printf '%s\\n%s\\n' ${`${this.marker} begin ${i}`} ${`${this.marker} end ${i} 0 idle`}\n`;
+    const sections = steps.map((raw, i) => {
+      const step: ApplyStep = typeof raw === 'string' ? { script: raw } : raw;
+      if (step.after === undefined) return sh`${go}${insert(run(step, i))}`;
+      const changed = joinShell(step.after.map((j) => sh`$${insert(changedVar(j))}`), '');
+      return sh`${go}if [ -n "${insert(changed)}" ]; then\n${insert(run(step, i))}else\n${insert(idle(i))}fi\n`;
+    });
+    return joinShell(
+      [
+        this.#lock(),
+        sh`provision_unchanged() { : >${unchanged}; }\n`,
+        unstamp,
+        this.#recordHandlers(handlers),
+        ...sections,
+        handlers?.clear ? sh`${go}rm -f ${`${handlers.dir}/pending-handlers`}\n` : none,
+        restamp,
+      ],
+      '',
     );
   }
 
   /** Asks this batch's apply script, running beside it, to stop after its current step (Ctrl-C). */
-  stopScript(): string {
-    return `touch ${quote(this.#stopFile())}`;
+  stopScript(): Shell {
+    return sh`touch ${this.#stopFile()}`;
   }
 
   /** Beside the lock file, named for this batch only; removed when the batch ends. */
@@ -100,10 +103,9 @@ export class Batch {
    * Before any step, notes on the host the handlers this run has to run, so a
    * run that fails (or loses the connection) before they ran leaves them due.
    */
-  #recordHandlers(handlers: PendingHandlers | undefined): string {
-    if (!handlers || handlers.ids.length === 0) return '';
-    const file = quote(`${handlers.dir}/pending-handlers`);
-    return `mkdir -p ${quote(handlers.dir)} && printf '%s\\n' ${handlers.ids.map((id) => quote(id)).join(' ')} > ${file}\n`;
+  #recordHandlers(handlers: PendingHandlers | undefined): Shell {
+    if (!handlers || handlers.ids.length === 0) return trusted('');
+    return sh`mkdir -p ${handlers.dir} && printf '%s\\n' ${handlers.ids} > ${`${handlers.dir}/pending-handlers`}\n`;
   }
 
   /**
@@ -111,16 +113,18 @@ export class Batch {
    * ends (a killed session leaves no stale lock). Steps run without the descriptor, so a
    * daemon a step starts cannot keep it. Stop files of batches that ended are stale once the lock is ours.
    */
-  #lock(): string {
-    const lock = quote(this.lockPath);
-    return `exec 9>>${lock}
+  #lock(): Shell {
+    const lock = this.lockPath;
+    // The trap's text is itself a quoted word holding quoted words.
+    const cleanup = sh`rm -f ${this.#stopFile()} ${this.#unchangedFile()}`;
+    return sh`exec 9>>${lock}
 if ! flock -w ${this.lockWaitSeconds} 9; then
-  echo "another provision run is changing this host (lock ${this.lockPath} held by $(cat ${lock} 2>/dev/null)); gave up after ${this.lockWaitSeconds} s" >&2
+  echo ${`another provision run is changing this host (lock ${this.lockPath} held by `}"$(cat ${lock} 2>/dev/null)"${`); gave up after ${this.lockWaitSeconds} s`} >&2
   exit 75
 fi
 printf 'pid %s since %s\\n' "$$" "$(date '+%Y-%m-%d %H:%M:%S')" > ${lock}
 rm -f ${lock}.stop-*
-trap 'rm -f ${quote(this.#stopFile())} ${quote(this.#unchangedFile())}' EXIT
+trap ${String(cleanup)} EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
@@ -206,7 +210,7 @@ export interface SectionResult {
 /** One step of an apply script. */
 export interface ApplyStep {
   /** Its script. */
-  script: string;
+  script: Shell;
   /** Run only when one of these earlier steps changed something (a handler and what notifies it). */
   after?: readonly number[];
 }

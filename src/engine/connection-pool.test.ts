@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Connection, ConnectTarget } from '../transport/types.js';
 import { ConnectionPool } from './connection-pool.js';
+import { userText } from '../shell/quote.js';
 
 /** A connection factory that counts opens and closes per host. */
 function counting(failing: string[] = []) {
@@ -21,7 +22,7 @@ describe('ConnectionPool', () => {
     const pool = new ConnectionPool(open);
     const a = await pool.open(target('lb'), options);
     const b = await pool.open(target('lb'), options);
-    expect((await b.runScript('x')).stdout).toBe('lb');
+    expect((await b.runScript(userText('x'))).stdout).toBe('lb');
     await a.close();
     await a.close();
     expect(log).toEqual(['open lb']);

@@ -11,7 +11,7 @@ import { messageOf } from '../errors.js';
 import type { InventoryHost } from '../inventory/index.js';
 import type { Balancer } from '../roles/plan.js';
 import type { BalanceDecl } from '../roles/rolling.js';
-import { raw, sh } from '../shell/quote.js';
+import { insert, userText, sh, type Shell } from '../shell/quote.js';
 import type { ConnectOptions, Connection } from '../transport/types.js';
 import { Batch } from './batch.js';
 import type { ConnectionPool } from './connection-pool.js';
@@ -49,7 +49,7 @@ export class Drainer {
   }
 
   /** Read-only script printing the backend's note (one load balancer name per line). */
-  readNote(): string {
+  readNote(): Shell {
     return sh`cat ${this.#noteFile()} 2>/dev/null || true`;
   }
 
@@ -78,9 +78,9 @@ export class Drainer {
   }
 
   /** A declared drain or undrain command with the backend's name as its last word. */
-  command(declared: string, backend: string): string {
-    // The role's own shell text (like a command resource's cmd); only the backend's name is a value.
-    return sh`${raw(declared)} ${backend}`;
+  command(declared: string, backend: string): Shell {
+    // The role's own shell text (like a command resource's cmd, its values quoted when rendered); the backend's name is a value.
+    return sh`${insert(userText(declared))} ${backend}`;
   }
 
   #noteFile(): string {
@@ -88,7 +88,7 @@ export class Drainer {
   }
 
   /** A script on a host; throws what went wrong. */
-  async #onHost(host: InventoryHost, script: string): Promise<void> {
+  async #onHost(host: InventoryHost, script: Shell): Promise<void> {
     await this.#withConnection(host, async (connection) => {
       const r = await connection.runScript(script);
       if (r.code !== 0) throw new Error(r.code === null ? `the connection to ${host.name} dropped` : `${host.name}: ${r.stderr.trim() || `exit ${r.code}`}`);
@@ -96,7 +96,7 @@ export class Drainer {
   }
 
   /** Steps on a host under its provision lock (as an apply does); throws the failing step's output. */
-  async #locked(host: InventoryHost, steps: string[]): Promise<void> {
+  async #locked(host: InventoryHost, steps: Shell[]): Promise<void> {
     await this.#withConnection(host, async (connection) => {
       const batch = new Batch();
       const r = await connection.runScript(batch.applyScript(steps));

@@ -1,3 +1,4 @@
+import type { Shell } from '../shell/quote.js';
 import { messageOf } from '../errors.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
@@ -21,7 +22,7 @@ export interface ExecOutcome {
 /** Runs shell text on every host (like `ansible all -a`), hosts in parallel up to `forks`. */
 export async function execOnHosts(
   hosts: InventoryHost[],
-  command: string,
+  command: Shell,
   options: { forks: number; connect: ConnectOptions; openConnection: (t: ConnectTarget, o: ConnectOptions) => Promise<Connection>; onDone: (outcome: ExecOutcome) => void },
 ): Promise<ExecOutcome[]> {
   return mapWithLimit(hosts, options.forks, async (host) => {

@@ -4,7 +4,7 @@
  * the reading of what it printed.
  */
 import type { HealthCheck } from '../roles/rolling.js';
-import { sh } from '../shell/quote.js';
+import { insert, joinShell, sh, trusted, type Shell } from '../shell/quote.js';
 
 /** A health check for output: `http://127.0.0.1/health answers 200 within 60 s`. */
 export function describeCheck(check: HealthCheck): string {
@@ -16,9 +16,15 @@ export function describeCheck(check: HealthCheck): string {
  * second (each try at most 5 s) until the status is the expected one or the
  * check's timeout has passed. Prints one `check N ok|failed CODE SECONDS [curl's error]` line per check.
  */
-export function healthScript(checks: readonly HealthCheck[]): string {
-  const calls = checks.map((c, i) => sh`provision_health ${i} ${c.url} ${c.status} ${c.timeoutSeconds} ${c.insecure ? '-k' : '--'}`).join(' &&\n');
-  return `command -v curl >/dev/null 2>&1 || { echo 'curl is not installed: the health check needs it'; exit 2; }
+export function healthScript(checks: readonly HealthCheck[]): Shell {
+  const calls = joinShell(checks.map((c, i) => sh`provision_health ${i} ${c.url} ${c.status} ${c.timeoutSeconds} ${c.insecure ? '-k' : '--'}`), ' &&\n');
+  return sh`${insert(HEALTH_FUNCTION)}
+${insert(calls)}
+`;
+}
+
+/** `provision_health N URL STATUS SECONDS CURL_OPTION`: asks URL every half second until it answers STATUS or SECONDS pass. */
+const HEALTH_FUNCTION = trusted(`command -v curl >/dev/null 2>&1 || { echo 'curl is not installed: the health check needs it'; exit 2; }
 provision_err=$(mktemp)
 trap 'rm -f "$provision_err"' EXIT
 provision_health() {
@@ -30,10 +36,7 @@ provision_health() {
     if [ "$provision_took" -ge "$4" ]; then echo "check $1 failed $provision_code $provision_took $(tail -n 1 "$provision_err")"; return 1; fi
     sleep 0.5
   done
-}
-${calls}
-`;
-}
+}`);
 
 /** The outcome of a health script: healthy or not, and what it saw, in words. */
 export function healthOutcome(checks: readonly HealthCheck[], output: string, code: number | null): { healthy: boolean; detail: string } {

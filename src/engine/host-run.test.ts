@@ -18,19 +18,22 @@ import { quote } from '../shell/quote.js';
 import type { Connection, ExecResult } from '../transport/types.js';
 import { runHost, type HostRunOptions } from './host-run.js';
 import type { RunEvent } from './results.js';
+import { sh, userText } from '../shell/quote.js';
 
 /** A file with some content, read for several resources with one script (like services with one systemctl call); `broken` prints too few parts. */
 const shared: ResourceType<{ path: string; content: string; broken?: boolean }, string | undefined> = {
   name: 'shared',
   validate: (a) => a as { path: string; content: string },
   label: (d) => d.path,
-  probe: (d) => `cat ${quote(d.path)} 2>/dev/null || echo '<absent>'`,
+  probe: (d) => sh`cat ${d.path} 2>/dev/null || echo '<absent>'`,
   probeMany: (items, separator) =>
-    `echo one-read >> ${quote(`${items[0]!.path}.reads`)}\n` +
-    items.map((d) => (d.broken ? '' : `cat ${quote(d.path)} 2>/dev/null || echo '<absent>'; echo; echo ${quote(separator)}`)).join('\n'),
+    userText(
+      `echo one-read >> ${quote(`${items[0]!.path}.reads`)}\n` +
+        items.map((d) => (d.broken ? '' : `cat ${quote(d.path)} 2>/dev/null || echo '<absent>'; echo; echo ${quote(separator)}`)).join('\n'),
+    ),
   parse: (out) => (out.trim() === '<absent>' ? undefined : out.trim()),
   diff: (d, c) => (c === d.content ? [] : [{ summary: `${c ?? 'absent'} → ${d.content}` }]),
-  apply: (d) => `printf '%s' ${quote(d.content)} > ${quote(d.path)}`,
+  apply: (d) => sh`printf '%s' ${d.content} > ${d.path}`,
 };
 
 /** A file with some content. */
@@ -38,10 +41,10 @@ const marker: ResourceType<{ path: string; content: string }, string | undefined
   name: 'marker',
   validate: (a) => a as { path: string; content: string },
   label: (d) => d.path,
-  probe: (d) => `if [ -f ${quote(d.path)} ]; then cat ${quote(d.path)}; else echo '<absent>'; fi`,
+  probe: (d) => sh`if [ -f ${d.path} ]; then cat ${d.path}; else echo '<absent>'; fi`,
   parse: (out) => (out === '<absent>\n' ? undefined : out),
   diff: (d, c) => (c === d.content ? [] : [{ summary: `${c === undefined ? 'absent' : 'other content'} → wanted` }]),
-  apply: (d) => `printf '%s' ${quote(d.content)} > ${quote(d.path)}`,
+  apply: (d) => sh`printf '%s' ${d.content} > ${d.path}`,
 };
 
 /** Like a package: installing it also writes files (side effects), applied together, and makes the engine read again. */
@@ -49,12 +52,12 @@ const installer: ResourceType<{ flag: string; writes: Record<string, string> }, 
   name: 'installer',
   validate: (a) => a as { flag: string; writes: Record<string, string> },
   label: (d) => d.flag,
-  probe: (d) => `test -e ${quote(d.flag)} && echo yes || echo no`,
+  probe: (d) => sh`test -e ${d.flag} && echo yes || echo no`,
   parse: (out) => out.trim() === 'yes',
   diff: (_, installed) => (installed ? [] : [{ summary: 'absent → present' }]),
-  apply: () => 'exit 99',
+  apply: () => userText('exit 99'),
   applyMany: (items) =>
-    items.flatMap(({ desired }) => [`touch ${quote(desired.flag)}`, ...Object.entries(desired.writes).map(([p, c]) => `printf '%s' ${quote(c)} > ${quote(p)}`)]).join('\n') + `\necho x >> ${quote(`${items[0]!.desired.flag}.calls`)}`,
+    userText(items.flatMap(({ desired }) => [`touch ${quote(desired.flag)}`, ...Object.entries(desired.writes).map(([p, c]) => `printf '%s' ${quote(c)} > ${quote(p)}`)]).join('\n') + `\necho x >> ${quote(`${items[0]!.desired.flag}.calls`)}`),
   reprobeAfter: true,
 };
 
@@ -63,7 +66,7 @@ const studied: ResourceType<{ flag: string; writes: Record<string, string> }, bo
   ...installer,
   name: 'studied',
   effects: {
-    study: (items) => `echo studied >> ${quote(`${items[0]!.desired.flag}.studies`)}; echo ${quote(JSON.stringify(Object.assign({}, ...items.map((i) => i.desired.writes))))}`,
+    study: (items) => userText(`echo studied >> ${quote(`${items[0]!.desired.flag}.studies`)}; echo ${quote(JSON.stringify(Object.assign({}, ...items.map((i) => i.desired.writes))))}`),
     of: (_items, output) => ({
       paths: new Map(
         Object.entries(JSON.parse(output ?? '{}') as Record<string, string>).map(([path, content]) => [
@@ -92,10 +95,10 @@ const shell: ResourceType<{ path: string; line: string }, null> = {
   name: 'shell',
   validate: (a) => a as { path: string; line: string },
   label: (d) => d.line,
-  probe: () => 'true',
+  probe: () => userText('true'),
   parse: () => null,
   diff: () => [{ summary: 'run' }],
-  apply: (d) => `echo ${quote(d.line)} > ${quote(d.path)}`,
+  apply: (d) => sh`echo ${d.line} > ${d.path}`,
   effects: { of: (items) => ({ anything: { by: `shell ${items[0]!.desired.line}`, why: 'a command runs' } }) },
 };
 
@@ -104,10 +107,10 @@ const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
   name: 'counter',
   validate: (a) => a as { path: string },
   label: (d) => d.path,
-  probe: () => 'true',
+  probe: () => userText('true'),
   parse: () => null,
   diff: () => [{ summary: 'run' }],
-  apply: (d) => (d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
+  apply: (d) => userText(d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
 };
 
 /** Like a certificate: its change needs control-node work (prepare) that reads what the host's other changes made. */
@@ -115,13 +118,13 @@ const ordered: ResourceType<{ path: string; needs: string; fail?: boolean; got?:
   name: 'ordered',
   validate: (a) => a as { path: string; needs: string },
   label: (d) => d.path,
-  probe: (d) => `if [ -f ${quote(d.path)} ]; then cat ${quote(d.path)}; else echo '<absent>'; fi`,
+  probe: (d) => sh`if [ -f ${d.path} ]; then cat ${d.path}; else echo '<absent>'; fi`,
   parse: (out) => (out === '<absent>\n' ? undefined : out),
   diff: (_, c) => (c === undefined ? [{ summary: 'issue' }] : []),
-  apply: (d) => `printf '%s' ${quote(d.got ?? 'not prepared')} > ${quote(d.path)}`,
+  apply: (d) => sh`printf '%s' ${d.got ?? 'not prepared'} > ${d.path}`,
   prepare: async (d, _current, control) => {
     if (d.fail) throw new Error('the ACME server said no');
-    return { ...d, got: (await control.runScript(`cat ${quote(d.needs)}`)).stdout };
+    return { ...d, got: (await control.runScript(sh`cat ${d.needs}`)).stdout };
   },
 };
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { messageOf } from '../errors.js';
-import { quote, sh } from '../shell/quote.js';
+import { sh, type Shell } from '../shell/quote.js';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { stateDir } from '../pki/state-dir.js';
@@ -53,7 +53,7 @@ export interface HostRunOptions {
 /** How a rolling deploy takes part in one host's run, without knowing its resources. */
 export interface ApplyGate {
   /** Read-only shell text run in the host's first probe call; its output goes to `onRead`. */
-  read: string;
+  read: Shell;
   /** Receives what `read` printed. */
   onRead(output: string): void;
   /** Called before each apply call with the labels of what it changes (resources and handlers); a rejection stops the host before that call. */
@@ -159,7 +159,7 @@ async function planHost(plan: HostPlan, connection: Connection, options: HostRun
   const stateDirectory = options.hostStateDir ?? HOST_STATE_DIR;
   const { assessed, carried } = await probeAll([...plan.resources, ...handlers.map(([, h]) => h)], plan.resources.length, connection, stateDirectory, false, options.gate);
   const resources = assessed.slice(0, plan.resources.length);
-  const study = async (script: string): Promise<string | undefined> => {
+  const study = async (script: Shell): Promise<string | undefined> => {
     const r = await connection.runScript(script);
     if (r.code === null) throw new UnreachableError('connection lost while studying what packages bring');
     return r.code === 0 ? r.stdout : undefined;
@@ -386,7 +386,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
     const type = group[0]!.type as AnyHostResourceType;
     return group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
   });
-  const readCarried = `cat ${quote(`${stateDirectory}/pending-handlers`)} 2>/dev/null || true`;
+  const readCarried = sh`cat ${`${stateDirectory}/pending-handlers`} 2>/dev/null || true`;
   // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).
   const stampApply = stamp ? [sh`{ mkdir -p ${stateDirectory} && date +%s > ${`${stateDirectory}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true`] : [];
   const response = await connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate ? [gate.read] : []), ...stampApply]));

@@ -9,11 +9,12 @@
  * state, or unknown when an earlier change decides it in a way plan cannot
  * tell, naming that change.
  */
+import type { Shell } from '../shell/quote.js';
 import { EffectLog, type Effects } from '../resources/lookahead.js';
 import { type Assessed, isLate, splitRound, steps } from './rounds.js';
 
 /** Runs a read-only study script on the host; undefined when it failed. */
-export type RunStudy = (script: string) => Promise<string | undefined>;
+export type RunStudy = (script: Shell) => Promise<string | undefined>;
 
 /**
  * Decides the host's resources (assessed by one probe, in declaration order)

@@ -1,3 +1,4 @@
+import type { Shell } from '../shell/quote.js';
 import { UserError, messageOf } from '../errors.js';
 import type { Inventory, InventoryHost } from '../inventory/index.js';
 import type { ConnectOptions, ConnectTarget, Connection } from '../transport/types.js';
@@ -63,7 +64,7 @@ export async function promoteReplica(replica: InventoryHost, primary: InventoryH
   }
 }
 
-async function run(connection: Connection, host: string, script: string): Promise<string> {
+async function run(connection: Connection, host: string, script: Shell): Promise<string> {
   const r = await connection.runScript(script);
   if (r.code !== 0) throw new Error(`${host}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
   return r.stdout;

@@ -20,16 +20,17 @@ import { quote } from '../shell/quote.js';
 import type { Connection, ConnectTarget, ExecResult } from '../transport/types.js';
 import type { HostResult, RunEvent } from './results.js';
 import { runRollout, type RunOptions } from './rollout.js';
+import { sh, userText } from '../shell/quote.js';
 
 /** A file holding a release name; changing it notifies the host's `restart` handler. */
 const release: ResourceType<{ content: string }, string> = {
   name: 'release',
   validate: (a) => a as { content: string },
   label: () => 'release',
-  probe: () => 'cat release 2>/dev/null || true',
+  probe: () => userText('cat release 2>/dev/null || true'),
   parse: (out) => out.trim(),
   diff: (d, c) => (c === d.content ? [] : [{ summary: `${c || 'none'} → ${d.content}` }]),
-  apply: (d) => `printf '%s\\n' ${quote(d.content)} > release`,
+  apply: (d) => sh`printf '%s\\n' ${d.content} > release`,
 };
 
 /** A handler appending "restart HOST" to the shared log. */
@@ -37,10 +38,10 @@ const restart: ResourceType<{ log: string; host: string }, null> = {
   name: 'restart',
   validate: (a) => a as { log: string; host: string },
   label: () => 'restart',
-  probe: () => 'true',
+  probe: () => userText('true'),
   parse: () => null,
   diff: () => [{ summary: 'run' }],
-  apply: (d) => `echo ${quote(`restart ${d.host}`)} >> ${quote(d.log)}`,
+  apply: (d) => userText(`echo ${quote(`restart ${d.host}`)} >> ${quote(d.log)}`),
 };
 
 let dir: string;

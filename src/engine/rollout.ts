@@ -6,6 +6,7 @@
  * a failed batch stops the rest. The engine only sequences: what a drain, a
  * health check or the traffic-affecting changes are, roles declare.
  */
+import type { Shell } from '../shell/quote.js';
 import { messageOf } from '../errors.js';
 import type { Balancer, HostPlan } from '../roles/plan.js';
 import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
@@ -233,7 +234,7 @@ class Rollout {
     }
   }
 
-  async #onHost(plan: HostPlan, script: string) {
+  async #onHost(plan: HostPlan, script: Shell) {
     const connection = await this.pool.open(targetOf(plan.host), this.options.connect);
     try {
       return await connection.runScript(script);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MASK } from '../secrets.js';
-import { BACKEND_NAME, ensureCa, serverCertificate, stillGood, subjectAltNames } from './internal-ca.js';
+import { BACKEND_NAME, ensureCa, serverCertificate, stillGood, subjectAltNames, subjectOf } from './internal-ca.js';
 
 describe('subjectAltNames', () => {
   it.each([
@@ -15,6 +15,37 @@ describe('subjectAltNames', () => {
     ['web-01', 'web-01', ['DNS:web-01', `DNS:${BACKEND_NAME}`]],
   ])('%s at %s', (host, address, names) => {
     expect(subjectAltNames(host, address)).toEqual(names);
+  });
+
+  it.each([
+    ['a comma adds a name', 'web-01,DNS:evil.example', '10.0.0.1'],
+    ['a line break adds a setting', 'web-01\nbasicConstraints=CA:TRUE', '10.0.0.1'],
+    ['a slash', 'web/01', '10.0.0.1'],
+    ['an address that is no IP and no name', 'web-01', 'a,b'],
+  ])('refuses a name openssl would misread: %s', (_, host, address) => {
+    expect(() => subjectAltNames(host, address)).toThrow(/cannot be a certificate's DNS name/);
+  });
+});
+
+describe('subjectOf (openssl -subj)', () => {
+  it.each([
+    ['a plain name', 'web-01', '/CN=web-01'],
+    ['a slash would start another name', 'web/O=evil', '/CN=web\\/O=evil'],
+    ['a plus would add one to the entry', 'a+O=evil', '/CN=a\\+O=evil'],
+    ['a backslash', 'a\\b', '/CN=a\\\\b'],
+  ])('%s', (_, name, subject) => {
+    expect(subjectOf(name)).toBe(subject);
+  });
+
+  it('is read back by openssl as one common name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-subj-'));
+    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(dir, 'k')]);
+    const text = execFileSync('openssl', ['req', '-new', '-key', join(dir, 'k'), '-subj', subjectOf('web/O=evil+OU=x'), '-noout', '-subject', '-nameopt', 'RFC2253']).toString();
+    expect(text.trim()).toBe('subject=CN=web/O=evil\\+OU=x');
+  });
+
+  it('refuses a control character', () => {
+    expect(() => subjectOf('a\nb')).toThrow(/control character/);
   });
 });
 

@@ -6,8 +6,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { chmodSync, existsSync } from 'node:fs';
+import { writeControlFile } from '../control/write-file.js';
 import { join } from 'node:path';
+import { UserError } from '../errors.js';
 import { Secret } from '../secrets.js';
 import { privateDir, readPrivate } from './state-dir.js';
 
@@ -49,8 +52,22 @@ export function ensureCa(stateDir: string): { dir: string; certificate: string }
 
 /** Subject alternative names for a host: its name, the shared backend name, and its address. */
 export function subjectAltNames(hostName: string, address: string): string[] {
-  const ip = /^[0-9.]+$/.test(address) || address.includes(':');
+  const ip = isIP(address) !== 0;
+  // They go into openssl's extension file, where a comma or a line break would add names or settings.
+  for (const name of [hostName, ...(ip ? [] : [address])]) {
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UserError(`internal CA: ${JSON.stringify(name)} cannot be a certificate's DNS name (letters, digits, '.', '_' and '-' only)`);
+  }
   return [`DNS:${hostName}`, `DNS:${BACKEND_NAME}`, ...(ip ? [`IP:${address}`] : address !== hostName ? [`DNS:${address}`] : [])];
+}
+
+/**
+ * `/CN=name` for openssl's -subj, where `/` starts another name and `+` adds
+ * one to the same entry: those and `\` are escaped with a backslash (openssl's
+ * rule), a control character is refused.
+ */
+export function subjectOf(commonName: string): string {
+  if (/[\u0000-\u001f\u007f]/.test(commonName)) throw new UserError(`internal CA: ${JSON.stringify(commonName)} cannot be a certificate's name: it holds a control character`);
+  return `/CN=${commonName.replace(/[\\/+]/g, (c) => `\\${c}`)}`;
 }
 
 /** Whether an existing certificate can be kept: same names, not close to expiry. */
@@ -68,10 +85,10 @@ export function serverCertificate(stateDir: string, hostName: string, address: s
   const base = join(ca.dir, 'issued', hostName.replace(/[^A-Za-z0-9_.-]/g, '_'));
   if (!existsSync(`${base}.crt`) || !stillGood(readPrivate(`${base}.crt`), names)) {
     const ext = `${base}.ext`;
-    writeFileSync(ext, `subjectAltName=${names.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
+    writeControlFile(ext, `subjectAltName=${names.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${base}.key`], ca.dir);
     chmodSync(`${base}.key`, 0o600);
-    openssl(['req', '-new', '-key', `${base}.key`, '-subj', `/CN=${hostName}`, '-out', `${base}.csr`], ca.dir);
+    openssl(['req', '-new', '-key', `${base}.key`, '-subj', subjectOf(hostName), '-out', `${base}.csr`], ca.dir);
     openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '365', '-extfile', ext, '-out', `${base}.crt`], ca.dir);
   }
   return { certificate: readPrivate(`${base}.crt`), key: new Secret(readPrivate(`${base}.key`)), ca: ca.certificate };

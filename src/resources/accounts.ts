@@ -1,5 +1,5 @@
 /** Shared by `user` and `group`: names, the getent probe, and create-or-modify scripts. */
-import { quote } from '../shell/quote.js';
+import { insert, sh, trusted, type Shell } from '../shell/quote.js';
 import { type Args, matching, requiredString } from './args.js';
 import type { Fields } from './probe-output.js';
 import { ArgError } from './types.js';
@@ -23,8 +23,8 @@ export function nameArg(args: Args): string {
 }
 
 /** Read-only script printing `entry=<getent line>` when the account exists, and running `more` then. */
-export function getentProbe(database: AccountDatabase, name: string, more = ''): string {
-  return `if provision_entry=$(getent ${database} -- ${quote(name)} 2>/dev/null </dev/null); then\n  echo "entry=$provision_entry"\n${more}fi`;
+export function getentProbe(database: AccountDatabase, name: string, more: Shell = trusted('')): Shell {
+  return sh`if provision_entry=$(getent ${database} -- ${name} 2>/dev/null </dev/null); then\n  echo "entry=$provision_entry"\n${insert(more)}fi`;
 }
 
 /** The colon-separated fields of the getent line, or undefined when the account does not exist. */
@@ -37,11 +37,11 @@ export function entryFields(fields: Fields): string[] | undefined {
  * installed earlier in the run made it), sets the wanted attributes on it.
  * `create` and `modify` are complete commands; modify may be undefined (nothing to set).
  */
-export function createOrModify(database: AccountDatabase, name: string, create: string, modify: string | undefined): string {
-  return `if getent ${database} -- ${quote(name)} >/dev/null; then ${modify ?? ':'}; else ${create}; fi`;
+export function createOrModify(database: AccountDatabase, name: string, create: Shell, modify: Shell | undefined): Shell {
+  return sh`if getent ${database} -- ${name} >/dev/null; then ${insert(modify ?? trusted(':'))}; else ${insert(create)}; fi`;
 }
 
 /** Deletes the account when it still exists. */
-export function deleteIfPresent(database: AccountDatabase, name: string, remove: string): string {
-  return `if getent ${database} -- ${quote(name)} >/dev/null; then ${remove}; fi`;
+export function deleteIfPresent(database: AccountDatabase, name: string, remove: Shell): Shell {
+  return sh`if getent ${database} -- ${name} >/dev/null; then ${insert(remove)}; fi`;
 }

@@ -11,7 +11,7 @@
  * holder is named from /proc/locks (pid) and /proc/PID/cmdline. apt and dpkg
  * take fcntl() locks, which `flock -n` and `fuser` cannot see or tell apart.
  */
-import { quote } from '../shell/quote.js';
+import { insert, sh, type Shell } from '../shell/quote.js';
 import { lines } from './script.js';
 
 /** Seconds apt-get waits for a lock unless `lock_timeout` says otherwise. */
@@ -28,11 +28,11 @@ export const APT_LOCK_FILES = ['/var/lib/dpkg/lock-frontend', '/var/lib/dpkg/loc
  * `apt-get ARGS` non-interactively, waiting at most SECONDS for the locks, and
  * prints its output. `lockFiles` is for tests.
  */
-export function aptFunctions(lockFiles: readonly string[] = APT_LOCK_FILES): string {
+export function aptFunctions(lockFiles: readonly string[] = APT_LOCK_FILES): Shell {
   return lines(
     // "FILE PID" of a lock file that $1 (apt-get's output) names and that a process holds now.
     'provision_apt_lock() {',
-    `  for provision_lock in ${lockFiles.map((f) => quote(f)).join(' ')}; do`,
+    sh`  for provision_lock in ${lockFiles}; do`,
     '    case $1 in *"$provision_lock"*) ;; *) continue ;; esac',
     '    provision_ino=$(stat -c %i -- "$provision_lock" 2>/dev/null) || continue',
     `    provision_pid=$(awk -v ino="$provision_ino" '$2 != "->" && ($2 == "POSIX" || $2 == "OFDLCK") { n = split($6, f, ":"); if (f[n] == ino) { print $5; exit } }' /proc/locks 2>/dev/null) || provision_pid=`,
@@ -76,6 +76,6 @@ export function aptFunctions(lockFiles: readonly string[] = APT_LOCK_FILES): str
 }
 
 /** `provision_apt SECONDS ARGS...`: one apt-get call of an apply script that starts with aptFunctions(); `args` are shell words, already quoted. */
-export function aptCall(lockTimeout: number, args: string): string {
-  return `provision_apt ${quote(lockTimeout)} ${args}`;
+export function aptCall(lockTimeout: number, args: Shell): Shell {
+  return sh`provision_apt ${lockTimeout} ${insert(args)}`;
 }

@@ -9,10 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { heredocBase64, quote } from '../shell/quote.js';
-import { absolutePath, type Args, onlyKeys, optionalMode, optionalString } from './args.js';
+import { heredocBase64, insert, lines, sh, type Shell } from '../shell/quote.js';
+import { absolutePath, type Args, onlyKeys, optionalMode } from './args.js';
+import { accountArg } from './attributes.js';
 import { parseFields } from './probe-output.js';
-import { FAIL_FUNCTION, lines } from './script.js';
+import { FAIL_FUNCTION } from './script.js';
 import type { Lookahead, Prediction } from './lookahead.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
@@ -76,12 +77,12 @@ function validate(args: Args): ArchiveDesired {
   const src = absolutePath(args, 'src');
   const dest = absolutePath(args, 'dest').replace(/\/+$/, '');
   if (dest === '' || dest.split('/').length < 3) throw new ArgError('dest', `'dest' must be at least two levels deep (it is replaced as a whole), got '${dest || '/'}'`);
-  return { src, dest, ...readSource(src), owner: optionalString(args, 'owner'), group: optionalString(args, 'group'), mode: optionalMode(args, 'mode') ?? '0755' };
+  return { src, dest, ...readSource(src), owner: accountArg(args, 'owner'), group: accountArg(args, 'group'), mode: optionalMode(args, 'mode') ?? '0755' };
 }
 
-function probe(desired: ArchiveDesired): string {
-  const dest = quote(desired.dest);
-  return lines(`if [ -d ${dest} ]; then echo exists=yes; else echo exists=no; fi`, `if [ -f ${quote(`${desired.dest}/${MARKER}`)} ]; then printf 'sha256=%s\\n' "$(cat ${quote(`${desired.dest}/${MARKER}`)})"; fi`);
+function probe(desired: ArchiveDesired): Shell {
+  const marker = `${desired.dest}/${MARKER}`;
+  return lines(sh`if [ -d ${desired.dest} ]; then echo exists=yes; else echo exists=no; fi`, sh`if [ -f ${marker} ]; then printf 'sha256=%s\\n' "$(cat ${marker})"; fi`);
 }
 
 function parse(output: string): ArchiveCurrent {
@@ -95,23 +96,24 @@ function diff(desired: ArchiveDesired, current: ArchiveCurrent): Change[] {
   return [{ summary: `${from} → ${desired.src} (${desired.sha256.slice(0, 12)}, ${desired.payload.length} bytes packed)` }];
 }
 
-function apply(desired: ArchiveDesired): string {
-  const dest = quote(desired.dest);
-  const ownership = desired.owner || desired.group ? `chown -R ${quote(`${desired.owner ?? 'root'}${desired.group ? `:${desired.group}` : ''}`)} "$new"` : undefined;
+function apply(desired: ArchiveDesired): Shell {
+  const dest = desired.dest;
+  // -h: a link inside the unpacked tree is changed itself, never what it points to (-R does not follow links below).
+  const ownership = desired.owner || desired.group ? sh`chown -h -R ${`${desired.owner ?? 'root'}${desired.group ? `:${desired.group}` : ''}`} "$new"` : undefined;
   return lines(
     FAIL_FUNCTION,
-    `mkdir -p "$(dirname ${dest})"`,
-    `new=$(mktemp -d ${quote(`${desired.dest}.new.XXXXXX`)})`,
-    `old=${quote(`${desired.dest}.old.`)}$$`,
+    sh`mkdir -p "$(dirname ${dest})"`,
+    sh`new=$(mktemp -d ${`${desired.dest}.new.XXXXXX`})`,
+    sh`old=${`${desired.dest}.old.`}$$`,
     // A here-document cannot be followed by a pipe on its closing line: group it.
-    `{ ${heredocBase64(desired.payload)}`,
-    `} | tar -xzf - -C "$new" --no-same-owner || { rm -rf "$new"; fail ${quote(`unpacking ${desired.src} failed`)}; }`,
-    `printf '%s\\n' ${quote(desired.sha256)} > "$new/${MARKER}"`,
+    sh`{ ${insert(heredocBase64(desired.payload))}`,
+    sh`} | tar -xzf - -C "$new" --no-same-owner || { rm -rf "$new"; fail ${`unpacking ${desired.src} failed`}; }`,
+    sh`printf '%s\\n' ${desired.sha256} > "$new/${MARKER}"`,
     ownership,
-    `chmod ${desired.mode} "$new"`,
+    sh`chmod ${desired.mode} "$new"`,
     // Two renames: the old tree is never half-replaced.
-    `if [ -e ${dest} ]; then mv ${dest} "$old"; fi`,
-    `mv "$new" ${dest}`,
+    sh`if [ -e ${dest} ] || [ -L ${dest} ]; then mv ${dest} "$old"; fi`,
+    sh`mv "$new" ${dest}`,
     `rm -rf "$old"`,
   );
 }

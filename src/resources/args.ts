@@ -28,13 +28,20 @@ export function optionalString(args: Args, key: string): string | undefined {
   return stringValue(key, v);
 }
 
-function stringValue(key: string, v: unknown): string {
+/**
+ * A declaration's string. Every string read here may reach a path or a shell
+ * word, where a NUL byte cannot pass (a shell or the kernel would cut the value
+ * there: "/usr/l\0ib" would become "/usr/l"), so it is refused; only file
+ * content (requiredText) may hold one.
+ */
+function stringValue(key: string, v: unknown, nul = false): string {
   if (typeof v === 'number') return String(v);
   if (typeof v !== 'string' && !(typeof v === 'object' && v !== null && 'reveal' in v)) {
     throw new ArgError(key, `'${key}' must be a string, got ${describe(v)}`);
   }
   const s = String(v);
   if (s === '') throw new ArgError(key, `'${key}' must not be empty`);
+  if (!nul && s.includes('\0')) throw new ArgError(key, `'${key}' holds a NUL byte (\\0), which no path or shell word can carry`);
   return s;
 }
 
@@ -122,5 +129,5 @@ export function requiredText(args: Args, key: string): string {
   const v = args[key];
   if (v === undefined || v === null) throw new ArgError(key, `'${key}' is required`);
   if (v === '') return v;
-  return stringValue(key, v);
+  return stringValue(key, v, true);
 }

@@ -12,7 +12,7 @@ import { LETS_ENCRYPT, resolveDirectory } from '../acme/directory.js';
 import { checkedToken } from '../acme/token.js';
 import { parseX509Text, X509_TEXT_ARGS } from '../acme/x509-text.js';
 import { Secret } from '../secrets.js';
-import { heredocBase64, quote, sh } from '../shell/quote.js';
+import { heredocBase64, insert, sh, type Shell } from '../shell/quote.js';
 import { type Args, absolutePath, oneOf, onlyKeys, optionalBoolean, optionalInteger, optionalString, requiredString, stringList } from './args.js';
 import { dnsNameError } from './dns-name.js';
 import { base64Field, integerField, parseFields } from './probe-output.js';
@@ -116,17 +116,17 @@ async function confirm(desired: CertificateDesired, control: ControlContext): Pr
   await waitUntilServed({ address: control.address, port: desired.tlsPort, servername: desired.domains[0]!, chain: desired.issued.chain, timeoutMs: SERVED_WITHIN_SECONDS * 1000 });
 }
 
-function probe(desired: CertificateDesired): string {
-  const cert = quote(desired.certificate);
+function probe(desired: CertificateDesired): Shell {
+  const cert = desired.certificate;
   return lines(
     'echo "now=$(date +%s)"',
-    `if [ -f ${cert} ] && command -v openssl >/dev/null 2>&1; then`,
+    sh`if [ -f ${cert} ] && command -v openssl >/dev/null 2>&1; then`,
     // One openssl call: the fields, then the full text, which holds the key's algorithm.
-    `  printf 'x509='; { openssl ${X509_TEXT_ARGS.join(' ')} -text -in ${cert} 2>/dev/null || true; } | base64 -w0; echo`,
+    sh`  printf 'x509='; { openssl ${X509_TEXT_ARGS} -text -in ${cert} 2>/dev/null || true; } | base64 -w0; echo`,
     'fi',
     // certbot renews a name when it has a renewal config for it and its timer or cron job runs.
     'if systemctl is-enabled certbot.timer >/dev/null 2>&1 || [ -f /etc/cron.d/certbot ]; then',
-    ...desired.domains.map((d) => `  if [ -f ${quote(certbotConfig(d))} ]; then echo ${quote(`certbot=${certbotConfig(d)}`)}; fi`),
+    ...desired.domains.map((d) => sh`  if [ -f ${certbotConfig(d)} ]; then echo ${`certbot=${certbotConfig(d)}`}; fi`),
     'fi',
   );
 }
@@ -178,7 +178,7 @@ function diff(desired: CertificateDesired, current: CertificateCurrent): Change[
   return changes;
 }
 
-function apply(desired: CertificateDesired, current: CertificateCurrent): string {
+function apply(desired: CertificateDesired, current: CertificateCurrent): Shell {
   const conflict = certbotConflict(desired, current);
   if (conflict) return lines(FAIL_FUNCTION, fail(conflict));
   const takeOver = current.certbotConfigs.map((c) => sh`mv -f -- ${c} ${c + CERTBOT_DISABLED_SUFFIX}`);
@@ -192,15 +192,15 @@ function apply(desired: CertificateDesired, current: CertificateCurrent): string
  * each other, and replace the old files by rename; the old ones are kept
  * until `validate` passes and put back when it fails.
  */
-function installScript(desired: CertificateDesired, issued: { key: Secret; chain: string }): string {
-  const k = quote(desired.key);
-  const c = quote(desired.certificate);
-  const restore = `for f in ${k} ${c}; do if [ -f "$f.provision-old" ]; then mv -f -- "$f.provision-old" "$f"; fi; done`;
+function installScript(desired: CertificateDesired, issued: { key: Secret; chain: string }): Shell {
+  const k = desired.key;
+  const c = desired.certificate;
+  const restore = sh`for f in ${k} ${c}; do if [ -f "$f.provision-old" ]; then mv -f -- "$f.provision-old" "$f"; fi; done`;
   return lines(
     'umask 077',
-    `for d in ${quote(posix.dirname(desired.key))} ${quote(posix.dirname(desired.certificate))}; do [ -d "$d" ] || { echo "provision: directory $d does not exist" >&2; exit 1; }; done`,
-    `kt=$(mktemp -p ${quote(posix.dirname(desired.key))} .provision.XXXXXXXX)`,
-    `ct=$(mktemp -p ${quote(posix.dirname(desired.certificate))} .provision.XXXXXXXX)`,
+    sh`for d in ${posix.dirname(desired.key)} ${posix.dirname(desired.certificate)}; do [ -d "$d" ] || { echo "provision: directory $d does not exist" >&2; exit 1; }; done`,
+    sh`kt=$(mktemp -p ${posix.dirname(desired.key)} .provision.XXXXXXXX)`,
+    sh`ct=$(mktemp -p ${posix.dirname(desired.certificate)} .provision.XXXXXXXX)`,
     'trap \'rm -f -- "$kt" "$ct"\' EXIT',
     '{', heredocBase64(issued.key.reveal()), '} >"$kt"',
     '{', heredocBase64(issued.chain), '} >"$ct"',
@@ -208,19 +208,19 @@ function installScript(desired: CertificateDesired, issued: { key: Secret; chain
     'kp=$(openssl pkey -in "$kt" -pubout -outform DER | sha256sum)',
     'cp=$(openssl x509 -in "$ct" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum)',
     'if [ "$kp" != "$cp" ]; then echo "provision: the new key does not match the new certificate" >&2; exit 1; fi',
-    `for f in ${k} ${c}; do if [ -f "$f" ]; then cp -p -- "$f" "$f.provision-old"; fi; done`,
-    `mv -f -- "$kt" ${k}`,
-    `mv -f -- "$ct" ${c}`,
+    sh`for f in ${k} ${c}; do if [ -f "$f" ] && [ ! -L "$f" ]; then cp -p -- "$f" "$f.provision-old"; fi; done`,
+    sh`mv -f -- "$kt" ${k}`,
+    sh`mv -f -- "$ct" ${c}`,
     desired.validate !== undefined &&
       lines(
-        `if ! provision_out=$( ${userShell(desired.validate)} 2>&1); then`,
-        `  ${restore}`,
+        sh`if ! provision_out=$( ${insert(userShell(desired.validate))} 2>&1); then`,
+        sh`  ${insert(restore)}`,
         '  printf \'%s\\n\' "$provision_out" >&2',
-        `  echo ${quote(`provision: ${desired.validate} failed with the new certificate; the old one was put back`)} >&2`,
+        sh`  echo ${`provision: ${desired.validate} failed with the new certificate; the old one was put back`} >&2`,
         '  exit 1',
         'fi',
       ),
-    `rm -f -- ${quote(`${desired.key}.provision-old`)} ${quote(`${desired.certificate}.provision-old`)}`,
+    sh`rm -f -- ${`${desired.key}.provision-old`} ${`${desired.certificate}.provision-old`}`,
   );
 }
 
@@ -246,14 +246,14 @@ async function prepare(desired: CertificateDesired, current: CertificateCurrent,
 /** HTTP-01 files in `webroot`/.well-known/acme-challenge/ on the host, through the engine's script runner. */
 function webrootChallenges(webroot: string, control: ControlContext) {
   const dir = posix.join(webroot, '.well-known', 'acme-challenge');
-  const run = async (script: string, what: string): Promise<void> => {
+  const run = async (script: Shell, what: string): Promise<void> => {
     const r = await control.runScript(script);
     if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.trim()}`);
   };
   return {
     // Checked here too, where the token becomes a path: a file name, never a way out of the directory.
     put: (token: string, content: string) =>
-      run(lines('umask 022', sh`mkdir -p -- ${dir}`, '{', heredocBase64(content), `} >${quote(posix.join(dir, checkedToken(token)))}`), `writing the challenge file in ${dir}`),
+      run(lines('umask 022', sh`mkdir -p -- ${dir}`, '{', heredocBase64(content), sh`} >${posix.join(dir, checkedToken(token))}`), `writing the challenge file in ${dir}`),
     remove: (token: string) => run(sh`rm -f -- ${posix.join(dir, checkedToken(token))}`, `removing the challenge file from ${dir}`),
   };
 }
@@ -278,6 +278,7 @@ function predict(desired: CertificateDesired, current: CertificateCurrent, ahead
 export const certificate: ResourceType<CertificateDesired, CertificateCurrent> = {
   name: 'certificate',
   validate,
+  shellKeys: ['validate'],
   label: (desired) => desired.domains.join(','),
   probe,
   parse,

@@ -4,10 +4,10 @@
  * userShell); every other value is quoted.
  */
 import { redact } from '../secrets.js';
-import { quote } from '../shell/quote.js';
+import { insert, lines, sh, trusted, type Shell } from '../shell/quote.js';
 import { absolutePath, type Args, onlyKeys, optionalString, requiredString } from './args.js';
 import { parseFields } from './probe-output.js';
-import { lines, userShell } from './script.js';
+import { userShell } from './script.js';
 import { casesOf, type Effects, type Lookahead, type Prediction, unitName } from './lookahead.js';
 import { scriptEffects } from './maintainer-scripts.js';
 import { namedTrees } from './shell-mentions.js';
@@ -43,13 +43,14 @@ function validate(args: Args): CommandDesired {
   };
 }
 
-function probe(desired: CommandDesired): string {
-  const creates = desired.creates === undefined ? undefined : quote(desired.creates);
+function probe(desired: CommandDesired): Shell {
+  const creates = desired.creates;
+  const cd = insert(desired.chdir === undefined ? trusted('') : sh`cd -- ${desired.chdir} && `);
   return lines(
-    creates !== undefined && `if [ -e ${creates} ] || [ -L ${creates} ]; then echo created=yes; fi`,
+    creates !== undefined && sh`if [ -e ${creates} ] || [ -L ${creates} ]; then echo created=yes; fi`,
     // The guard's output is discarded: only its exit status counts, and it must not mix with the probe's.
-    desired.unless !== undefined && `if ( ${desired.chdir === undefined ? '' : `cd -- ${quote(desired.chdir)} && `}${userShell(desired.unless)} ) >/dev/null 2>&1; then echo unless=passed; fi`,
-  ) || ':';
+    desired.unless !== undefined && sh`if ( ${cd}${insert(userShell(desired.unless))} ) >/dev/null 2>&1; then echo unless=passed; fi`,
+  ) || trusted(':');
 }
 
 function parse(output: string): CommandCurrent {
@@ -65,14 +66,14 @@ function diff(desired: CommandDesired, current: CommandCurrent): Change[] {
   return willRun(current) ? [{ summary: `run: ${firstLine(desired.cmd)}` }] : [];
 }
 
-function apply(desired: CommandDesired, current: CommandCurrent): string {
-  if (!willRun(current)) return ':';
+function apply(desired: CommandDesired, current: CommandCurrent): Shell {
+  if (!willRun(current)) return trusted(':');
   // cd on its own line, so that set -e stops the script when the directory is missing.
-  const run = lines(desired.chdir !== undefined && `cd -- ${quote(desired.chdir)}`, userShell(desired.cmd));
+  const run = lines(desired.chdir !== undefined && sh`cd -- ${desired.chdir}`, userShell(desired.cmd));
   if (desired.creates === undefined) return run;
   // Cheap to check again: a command with `creates` is usually not safe to run twice.
-  const creates = quote(desired.creates);
-  return lines(`if [ -e ${creates} ] || [ -L ${creates} ]; then`, `  echo ${quote(`skipped: ${desired.creates} exists now`)}`, '  provision_unchanged', 'else', run, 'fi');
+  const creates = desired.creates;
+  return lines(sh`if [ -e ${creates} ] || [ -L ${creates} ]; then`, sh`  echo ${`skipped: ${desired.creates} exists now`}`, '  provision_unchanged', 'else', run, 'fi');
 }
 
 /**
@@ -125,6 +126,7 @@ function label(desired: CommandDesired): string {
 export const command: ResourceType<CommandDesired, CommandCurrent> = {
   name: 'command',
   validate,
+  shellKeys: ['cmd', 'unless'],
   label,
   probe,
   parse,

@@ -8,7 +8,7 @@
  * dpkg's database. Nothing on the host changes: apt runs with -s / --print-uris
  * and without taking its locks.
  */
-import { quote } from '../shell/quote.js';
+import { insert, joinShell, sh, trusted, words, type Shell } from '../shell/quote.js';
 import { lines } from './script.js';
 
 /** Largest file whose content the study sends back. */
@@ -91,8 +91,7 @@ export interface Study {
 }
 
 /** The study script for packages to install and to remove (names as the package resource validated them). */
-export function studyScript(install: readonly string[], remove: readonly string[], purge: readonly string[]): string {
-  const words = (names: readonly string[]): string => names.map((n) => quote(n)).join(' ');
+export function studyScript(install: readonly string[], remove: readonly string[], purge: readonly string[]): Shell {
   return lines(
     'PATH="$PATH:/usr/sbin:/sbin"',
     `t=$(mktemp -d "\${TMPDIR:-/tmp}/provision-study.XXXXXXXX") || { echo 'error=cannot make a temporary directory'; exit 0; }`,
@@ -110,14 +109,14 @@ export function studyScript(install: readonly string[], remove: readonly string[
 }
 
 /** apt's simulation, the .debs, and per package: status, control area, file list, small files. */
-function installPart(names: string): string {
+function installPart(names: Shell): Shell {
   return lines(
-    `if ! apt_s install -- ${names} >"$t/sim"; then sed -n 's/^E: /error=/p' "$t/sim"; fi`,
+    sh`if ! apt_s install -- ${insert(names)} >"$t/sim"; then sed -n 's/^E: /error=/p' "$t/sim"; fi`,
     `sed -n 's/^Conf \\([^ ]*\\) .*/conf=\\1/p' "$t/sim"`,
     // "Inst NAME [OLD] (VERSION REPO [ARCH]) [...]" → NAME VERSION ARCH
     `awk '$1 == "Inst" { v = ""; a = ""; for (i = 3; i <= NF; i++) { if (v == "" && $i ~ /^\\(/) v = substr($i, 2); else if (v != "" && $i ~ /\\]\\)$/) { a = $i; break } } gsub(/[][)]/, "", a); print $2, v, a }' "$t/sim" >"$t/pkgs"`,
     // Where each .deb can be read: apt's cache, a file: URI (read in place), else downloaded.
-    `apt-get install --print-uris -qq -o Debug::NoLocking=1 -- ${names} 2>/dev/null </dev/null | awk '${URI_AWK}' >"$t/uris"`,
+    sh`apt-get install --print-uris -qq -o Debug::NoLocking=1 -- ${insert(names)} 2>/dev/null </dev/null | awk '${insert(URI_AWK)}' >"$t/uris"`,
     'mkdir "$t/d" && { chown _apt "$t/d" 2>/dev/null || true; }',
     'while read -r n v a; do',
     '  f="/var/cache/apt/archives/${n}_$(printf %s "$v" | sed \'s/:/%3a/\')_$a.deb"',
@@ -139,7 +138,7 @@ function installPart(names: string): string {
     '    dpkg-deb --fsys-tarfile "$f" | tar -tvf - >"$t/list" 2>/dev/null',
     '    sed \'s/^/list=/\' "$t/list"',
     // Small files worth reading: what is under /etc, unit files, sysusers.d and tmpfiles.d entries.
-    `    awk '$1 ~ /^-/ && $3 <= ${STUDY_MAX_FILE} && ($6 ~ /^\\.\\/etc\\// || $6 ~ /\\/systemd\\/system\\/[^/]+$/ || $6 ~ /\\/(sysusers|tmpfiles)\\.d\\/[^/]+\\.conf$/) { print $6 }' "$t/list" >"$t/small"`,
+    sh`    awk '$1 ~ /^-/ && $3 <= ${STUDY_MAX_FILE} && ($6 ~ /^\\.\\/etc\\// || $6 ~ /\\/systemd\\/system\\/[^/]+$/ || $6 ~ /\\/(sysusers|tmpfiles)\\.d\\/[^/]+\\.conf$/) { print $6 }' "$t/list" >"$t/small"`,
     '    if [ -s "$t/small" ]; then',
     '      mkdir "$t/x"',
     '      dpkg-deb --fsys-tarfile "$f" | tar -xf - -C "$t/x" -T "$t/small" 2>/dev/null',
@@ -160,18 +159,18 @@ function installPart(names: string): string {
 }
 
 /** file: URIs decoded to paths ("FILE PATH"); other URIs kept as they are ("FILE URI"). */
-const URI_AWK = [
-  'function hex(h,  n, i) { n = 0; h = tolower(h); for (i = 1; i <= 2; i++) n = n * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1; return n }',
-  'function dec(s,  o, i, c) { o = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "%") { o = o sprintf("%c", hex(substr(s, i + 1, 2))); i += 2 } else o = o c } return o }',
-  '{ u = $1; gsub(/\\047/, "", u); if (u ~ /^file:/) { u = dec(substr(u, 6)); sub(/^\\/\\/+/, "/", u) } print $2, u }',
-].join(' ');
+const URI_AWK = joinShell([
+  trusted('function hex(h,  n, i) { n = 0; h = tolower(h); for (i = 1; i <= 2; i++) n = n * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1; return n }'),
+  trusted('function dec(s,  o, i, c) { o = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "%") { o = o sprintf("%c", hex(substr(s, i + 1, 2))); i += 2 } else o = o c } return o }'),
+  trusted('{ u = $1; gsub(/\\047/, "", u); if (u ~ /^file:/) { u = dec(substr(u, 6)); sub(/^\\/\\/+/, "/", u) } print $2, u }'),
+], ' ');
 
 /** Removals: dpkg's file list, conffiles and removal scripts of each package. */
-function removePart(names: string, how: 'remove' | 'purge'): string {
+function removePart(names: Shell, how: 'remove' | 'purge'): Shell {
   return lines(
-    `if ! apt_s ${how} -- ${names} >"$t/sim-${how}"; then sed -n 's/^E: /error=/p' "$t/sim-${how}"; fi`,
-    `for n in $(awk '$1 == "Remv" || $1 == "Purg" { print $2 }' "$t/sim-${how}"); do`,
-    `  echo "removed=$n ${how}"`,
+    sh`if ! apt_s ${how} -- ${insert(names)} >"$t/sim-${how}"; then sed -n 's/^E: /error=/p' "$t/sim-${how}"; fi`,
+    sh`for n in $(awk '$1 == "Remv" || $1 == "Purg" { print $2 }' "$t/sim-${how}"); do`,
+    sh`  echo "removed=$n ${how}"`,
     '  i=/var/lib/dpkg/info',
     '  for l in "$i/$n.list" "$i/$n":*.list; do [ -f "$l" ] && sed \'s/^/path=/\' "$l"; done',
     '  for l in "$i/$n.conffiles" "$i/$n":*.conffiles; do [ -f "$l" ] && sed \'s/^/conffile=/\' "$l"; done',

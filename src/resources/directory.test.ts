@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -153,5 +153,68 @@ describe('directory.predict: the directory as earlier changes of the run leave i
     ['a script may change it', ABSENT, at({ kind: 'unknown', by: 'package x', why: 'w' }), 'unknown: package x may change /etc/mysql/conf.d: w | if it is not there: absent → directory (mode 0755) | if it is there: its attributes are compared at apply'],
   ])('%s', (_, current, effects, expected) => {
     expect(predicted(directory, want, current, ahead(effects))).toBe(expected);
+  });
+});
+
+describe('directory never changes the owner or mode of what a symbolic link points to', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => cleanup(dir));
+
+  /** A directory `target` (mode 0755) and a link `link` to it. */
+  function linked(): { target: string; link: string } {
+    const target = join(dir, 'target');
+    mkdirSync(target);
+    chmodSync(target, 0o755);
+    const link = join(dir, 'link');
+    symlinkSync(target, link);
+    return { target, link };
+  }
+
+  it('a link at the path is seen as a link and refused: its target keeps its mode', () => {
+    const { target, link } = linked();
+    const desired = directory.validate({ path: link, mode: '0700', owner: me });
+    const current = probeLocally(directory, desired);
+    expect(current.type).toBe('link');
+    expect(summaries(directory.diff(desired, current))).toEqual([`${link} is a symbolic link: refusing to manage what it points to (set follow: true to allow it) (apply will fail)`]);
+    const result = applyLocally(directory.apply(desired, current));
+    expect(result.code).toBe(1);
+    expect(statSync(target).mode & 0o777).toBe(0o755);
+  });
+
+  it('a link put there after the probe is refused by apply, on the host, in the same script', () => {
+    const { target } = linked();
+    const path = join(dir, 'raced');
+    mkdirSync(path);
+    const desired = directory.validate({ path, mode: '0700' });
+    const script = directory.apply(desired, probeLocally(directory, desired));
+    rmSync(path, { recursive: true });
+    symlinkSync(target, path);
+    const result = applyLocally(script);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`provision: ${path} is a symbolic link: refusing to change the owner or mode of what it points to (set follow: true to allow it)`);
+    expect(statSync(target).mode & 0o777).toBe(0o755);
+  });
+
+  it('follow: true says the link may be followed: its target gets the mode', () => {
+    const { target, link } = linked();
+    expect(converge(directory, { path: link, mode: '0700', follow: true }).after).toEqual([]);
+    expect(statSync(target).mode & 0o777).toBe(0o700);
+  });
+
+  it.each([
+    ['attributes', dirState({ mode: '0755', owner: 'root' }), ['if [ -L /srv/www ]; then', 'chown -h app -- /srv/www', 'chmod 00700 -- /srv/www']],
+    ['create', ABSENT, ['if [ -L /srv/www ]; then', 'chown -h app -- /srv/www', 'chmod 00700 -- /srv/www']],
+  ])('the %s script checks for a link and chowns with -h', (_, current, parts) => {
+    const script = String(directory.apply(directory.validate({ path: '/srv/www', owner: 'app', mode: '0700' }), current));
+    for (const part of parts) expect(script).toContain(part);
+    expect(script).not.toMatch(/chown (?!-h)/);
+  });
+
+  it('probes with stat -L only when told to follow', () => {
+    expect(String(directory.probe(directory.validate({ path: '/srv/www' })))).not.toContain('stat -L');
+    expect(String(directory.probe(directory.validate({ path: '/srv/www', follow: true })))).toContain('stat -L');
   });
 });

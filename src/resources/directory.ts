@@ -1,6 +1,6 @@
 /** `directory`: a directory with the given attributes, or nothing at that path. */
 import { posix } from 'node:path';
-import { quote } from '../shell/quote.js';
+import { insert, lines, sh, trusted, type Shell } from '../shell/quote.js';
 import { absolutePath, type Args, oneOf, onlyKeys } from './args.js';
 import {
   ATTRIBUTE_KEYS,
@@ -11,11 +11,12 @@ import {
   attributeCommands,
   describeAttributeChange,
   describeAttributes,
+  notLinkCheck,
 } from './attributes.js';
 import { casesOf, type Effects, type Lookahead, type PathOutlook, type Prediction } from './lookahead.js';
 import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, statProbe } from './path-state.js';
 import { parseFields } from './probe-output.js';
-import { FAIL_FUNCTION, fail, lines } from './script.js';
+import { FAIL_FUNCTION, fail } from './script.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Validated `directory` declaration. */
@@ -28,7 +29,7 @@ export interface DirectoryDesired {
   attributes: Attributes;
 }
 
-/** What the probe found (links followed: a link to a directory counts as the directory). */
+/** What the probe found (a link is a link, unless the declaration says `follow: true`: then a link to a directory counts as the directory). */
 export type DirectoryCurrent = PathState;
 
 /** Second-level directories that are as vital as the top-level ones (every top-level one is refused). */
@@ -45,6 +46,7 @@ type DirectoryPlan =
 function plan(desired: DirectoryDesired, current: DirectoryCurrent): DirectoryPlan {
   if (desired.state === 'absent') return current.type === 'absent' ? { kind: 'none' } : { kind: 'remove' };
   if (current.type === 'absent') return { kind: 'create' };
+  if (current.type === 'link') return { kind: 'blocked', reason: `${desired.path} is a symbolic link: refusing to manage what it points to (set follow: true to allow it)` };
   if (current.type !== 'directory') return { kind: 'blocked', reason: `${desired.path} exists and is not a directory` };
   const changes = attributeChanges(desired.attributes, current);
   return changes.length === 0 ? { kind: 'none' } : { kind: 'attributes', changes };
@@ -68,35 +70,39 @@ function diff(desired: DirectoryDesired, current: DirectoryCurrent): Change[] {
   }
 }
 
-function apply(desired: DirectoryDesired, current: DirectoryCurrent): string {
+function apply(desired: DirectoryDesired, current: DirectoryCurrent): Shell {
   const p = plan(desired, current);
-  const path = quote(desired.path);
+  const path = desired.path;
+  // Checked again here, on the host, in the script that changes them: a link put there since the probe is refused too.
+  const notLink = notLinkCheck(desired.attributes, path, fail);
   switch (p.kind) {
     case 'none':
-      return ':';
+      return trusted(':');
     case 'blocked':
       return lines(FAIL_FUNCTION, fail(p.reason));
     case 'remove':
-      return `rm -rf -- ${path}`;
+      return sh`rm -rf -- ${path}`;
     case 'attributes':
-      return lines(...attributeCommands(desired.attributes, path));
+      return lines(FAIL_FUNCTION, notLink, ...attributeCommands(desired.attributes, sh`${path}`));
     case 'create':
       return lines(
         FAIL_FUNCTION,
-        `if [ ! -d ${path} ]; then`,
-        `  if [ -e ${path} ] || [ -L ${path} ]; then ${fail(`${desired.path} exists and is not a directory`)}; fi`,
+        sh`if [ ! -d ${path} ] || [ -L ${path} ]; then`,
+        sh`  if [ -e ${path} ] || [ -L ${path} ]; then ${insert(fail(`${desired.path} exists and is not a directory`))}; fi`,
         // Missing parents get the usual 0755; the directory itself starts private until its attributes are set.
-        `  (umask 022 && mkdir -p -- ${quote(posix.dirname(desired.path))})`,
-        `  mkdir -m 0700 -- ${path}`,
-        desired.attributes.mode === undefined && `  chmod 0755 -- ${path}`,
+        sh`  (umask 022 && mkdir -p -- ${posix.dirname(desired.path)})`,
+        sh`  mkdir -m 0700 -- ${path}`,
+        desired.attributes.mode === undefined && sh`  chmod 0755 -- ${path}`,
         'fi',
-        ...attributeCommands(desired.attributes, path),
+        notLink,
+        ...attributeCommands(desired.attributes, sh`${path}`),
       );
   }
 }
 
 function validate(args: Args): DirectoryDesired {
-  onlyKeys(args, ['path', 'state', ...ATTRIBUTE_KEYS]);
+  // follow: true lets a symbolic link at the path stand for the directory it points to (owner and mode go to that one).
+  onlyKeys(args, ['path', 'state', 'follow', ...ATTRIBUTE_KEYS]);
   const state = oneOf(args, 'state', ['present', 'absent'], 'present');
   const path = normalise(absolutePath(args, 'path'));
   if (state === 'absent') {
@@ -163,10 +169,15 @@ export const directory: ResourceType<DirectoryDesired, DirectoryCurrent> = {
   name: 'directory',
   validate,
   label: (desired) => desired.path,
-  probe: (desired) => statProbe(desired.path, true),
-  // One stat call for all directories of a host.
-  probeMany: (items, separator) =>
-    lines(statManyScript(items.map((d) => d.path), true), ...items.map((_, i) => `provision_stat_next ${i}; printf '%s%s\\n' "$provision_rec" ${quote(separator)}`)),
+  probe: (desired) => statProbe(desired.path, desired.attributes.follow === true),
+  // One stat call for all directories of a host that agree on following links.
+  probeMany: (items, separator) => {
+    const follow = items[0]?.attributes.follow === true;
+    if (items.some((d) => (d.attributes.follow === true) !== follow)) {
+      return lines(...items.map((d) => lines(statProbe(d.path, d.attributes.follow === true), sh`printf '%s\\n' ${separator}`)));
+    }
+    return lines(statManyScript(items.map((d) => d.path), follow), ...items.map((_, i) => sh`provision_stat_next ${i}; printf '%s%s\\n' "$provision_rec" ${separator}`));
+  },
   parse: (output) => parsePathState(parseFields(output)),
   diff,
   apply,

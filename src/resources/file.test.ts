@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -348,5 +348,39 @@ describe('file.predict: the file as earlier changes of the run leave it', () => 
     ['a package removes it', present, { stat: regular(), sha256: sha('mine\n') }, { paths: new Map([['/etc/motd', { kind: 'absent', by: 'package x (removed)' }]]) }, 'known: absent → file /etc/motd (5 bytes, 1 line, root:root 0644) (package x (removed) removes it)'],
   ])('%s', (_, desired, current, effects, expected) => {
     expect(predicted(file, desired, current, ahead(effects))).toBe(expected);
+  });
+});
+
+describe('file never changes the owner or mode of what a symbolic link points to', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => cleanup(dir));
+
+  it('a link put there after the probe saw a regular file is refused by the attributes-only apply: its target keeps its mode', () => {
+    const target = join(dir, 'target');
+    writeFileSync(target, 'same');
+    chmodSync(target, 0o644);
+    const path = join(dir, 'f');
+    writeFileSync(path, 'same');
+    chmodSync(path, 0o644);
+    const desired = file.validate({ path, content: 'same', mode: '0600' });
+    const current = probeLocally(file, desired);
+    expect(summaries(file.diff(desired, current))).toEqual(['mode 0644 → 0600']);
+    const script = file.apply(desired, current);
+    rmSync(path);
+    symlinkSync(target, path);
+    const result = applyLocally(script);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('is a symbolic link: refusing to change the owner or mode');
+    expect(statSync(target).mode & 0o777).toBe(0o644);
+  });
+
+  it('chowns with -h', () => {
+    const desired = file.validate({ path: '/etc/x', content: 'x', owner: 'app' });
+    const script = String(file.apply(desired, { stat: { type: 'file', mode: '0644', owner: 'root', uid: '0', group: 'root', gid: '0', size: 1 }, sha256: desired.state === 'present' ? desired.sha256 : '' }));
+    expect(script).toContain('chown -h app -- /etc/x');
+    expect(script).toContain('if [ -L /etc/x ]; then');
   });
 });

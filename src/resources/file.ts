@@ -1,8 +1,8 @@
 /** `file`: a file with the given content and attributes, or no file at that path. */
 import { createHash } from 'node:crypto';
-import { heredocBase64, quote } from '../shell/quote.js';
-import { absolutePath, type Args, oneOf, onlyKeys, optionalString, requiredText } from './args.js';
-import { atomicWriteScript } from './atomic-write.js';
+import { heredocBase64, insert, lines, sh, trusted, variable, type Shell } from '../shell/quote.js';
+import { absolutePath, type Args, oneOf, onlyKeys, requiredText } from './args.js';
+import { atomicWriteScript, validateArg } from './atomic-write.js';
 import {
   ATTRIBUTE_KEYS,
   type AttributeChange,
@@ -12,11 +12,12 @@ import {
   attributeCommands,
   describeAttributeChange,
   describeAttributes,
+  notLinkCheck,
 } from './attributes.js';
 import { casesOf, type Effects, type Lookahead, type PathOutlook, type Prediction } from './lookahead.js';
 import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, statProbe } from './path-state.js';
 import { base64Field, parseFields } from './probe-output.js';
-import { FAIL_FUNCTION, fail, lines } from './script.js';
+import { FAIL_FUNCTION, fail } from './script.js';
 import { contentDiff, holdsSecret, isPrivateMode } from './text-diff.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
@@ -123,19 +124,20 @@ function typeName(stat: PathState): string {
   return stat.type === 'link' ? 'symlink' : stat.type;
 }
 
-function apply(desired: FileDesired, current: FileCurrent): string {
+function apply(desired: FileDesired, current: FileCurrent): Shell {
   const p = plan(desired, current);
-  const path = quote(desired.path);
+  const path = sh`${desired.path}`;
   switch (p.kind) {
     case 'none':
-      return ':';
+      return trusted(':');
     case 'blocked':
       return lines(FAIL_FUNCTION, fail(p.reason));
     case 'remove':
       // Re-checked here: a directory may have appeared since the probe, and rm -f must not meet it.
-      return lines(FAIL_FUNCTION, `if [ -d ${path} ] && [ ! -L ${path} ]; then ${fail(`${desired.path} is a directory`)}; fi`, `rm -f -- ${path}`);
+      return lines(FAIL_FUNCTION, sh`if [ -d ${insert(path)} ] && [ ! -L ${insert(path)} ]; then ${insert(fail(`${desired.path} is a directory`))}; fi`, sh`rm -f -- ${insert(path)}`);
     case 'attributes':
-      return lines(...attributeCommands(p.file.attributes, path));
+      // The probe saw a regular file; a link put there since is refused here, on the host, in the same script.
+      return lines(FAIL_FUNCTION, notLinkCheck(p.file.attributes, desired.path, fail), ...attributeCommands(p.file.attributes, path));
     case 'write':
       return atomicWriteScript({
         path: p.file.path,
@@ -158,10 +160,7 @@ function validate(args: Args): FileDesired {
   if (path.endsWith('/')) throw new ArgError('path', `'path' must name a file, not end with '/': '${path}'`);
   if (args['content'] === undefined) throw new ArgError('content', `'content' (or 'template') is required unless state is absent`);
   const content = requiredText(args, 'content');
-  const check = optionalString(args, 'validate');
-  if (check !== undefined && !check.includes('%s')) {
-    throw new ArgError('validate', `'validate' must contain %s where the new file's path goes, e.g. "nginx -t -c %s"`);
-  }
+  const check = validateArg(args);
   return {
     path,
     state,
@@ -173,19 +172,19 @@ function validate(args: Args): FileDesired {
   };
 }
 
-function probe(desired: FileDesired): string {
+function probe(desired: FileDesired): Shell {
   if (desired.state === 'absent') return statProbe(desired.path, false);
-  const path = quote(desired.path);
+  const path = sh`${desired.path}`;
   return lines(
     statProbe(desired.path, false),
-    `if [ -f ${path} ] && [ ! -L ${path} ]; then`,
-    `  provision_sha=$(sha256sum <${path} 2>/dev/null)`,
+    sh`if [ -f ${insert(path)} ] && [ ! -L ${insert(path)} ]; then`,
+    sh`  provision_sha=$(sha256sum <${insert(path)} 2>/dev/null)`,
     // The hash is the first word: cut by the shell, not by one more process per file.
     '  provision_sha=${provision_sha%% *}',
     '  echo "sha256=$provision_sha"',
     // The old content travels only when a diff will need it.
-    `  if [ "$provision_sha" != ${desired.sha256} ] && [ "$(stat -c %s -- ${path})" -lt ${MAX_DIFF_BYTES} ]; then`,
-    `    printf 'content='; base64 -w0 <${path}; echo`,
+    sh`  if [ "$provision_sha" != ${desired.sha256} ] && [ "$(stat -c %s -- ${insert(path)})" -lt ${MAX_DIFF_BYTES} ]; then`,
+    sh`    printf 'content='; base64 -w0 <${insert(path)}; echo`,
     '  fi',
     'fi',
   );
@@ -196,38 +195,42 @@ function probe(desired: FileDesired): string {
  * probe prints, each followed by `separator`. A file that went away between the two calls is
  * hashed on its own (and then reads as absent, as in probe).
  */
-function probeMany(items: readonly FileDesired[], separator: string): string {
+function probeMany(items: readonly FileDesired[], separator: string): Shell {
   const present = (i: number): boolean => items[i]!.state === 'present';
-  const each = (body: (desired: FileDesired, i: number) => string | false): string => lines(...items.map(body));
+  const each = (body: (desired: FileDesired, i: number) => Shell | false): Shell => lines(...items.map(body));
+  // The shell variables of item i.
+  const rec = (i: number): Shell => variable(`provision_rec_${i}`);
+  const reg = (i: number): Shell => variable(`provision_reg_${i}`);
+  const pathOf = (i: number): Shell => variable(`provision_path_${i}`);
   return lines(
     statManyScript(items.map((d) => d.path), false),
-    each((_, i) => `provision_stat_next ${i}; provision_rec_${i}=$provision_rec`),
-    each((_, i) => present(i) && `case $provision_rec_${i} in type=regular*) provision_reg_${i}=1 ;; *) provision_reg_${i}= ;; esac`),
+    each((_, i) => sh`provision_stat_next ${i}; ${insert(rec(i))}=$provision_rec`),
+    each((_, i) => present(i) && sh`case $${insert(rec(i))} in type=regular*) ${insert(reg(i))}=1 ;; *) ${insert(reg(i))}= ;; esac`),
     'set --',
-    each((_, i) => present(i) && `[ -z "$provision_reg_${i}" ] || set -- "$@" "$provision_path_${i}"`),
+    each((_, i) => present(i) && sh`[ -z "$${insert(reg(i))}" ] || set -- "$@" "$${insert(pathOf(i))}"`),
     'provision_nl=\'',
     "'",
     'provision_hashed=',
     'if [ $# -gt 0 ] && provision_shas=$(sha256sum -- "$@" 2>/dev/null); then provision_hashed=1; provision_shas="$provision_shas$provision_nl"; fi',
     each((desired, i) =>
       lines(
-        `printf '%s' "$provision_rec_${i}"`,
+        sh`printf '%s' "$${insert(rec(i))}"`,
         desired.state === 'present' &&
           lines(
-            `if [ -n "$provision_reg_${i}" ]; then`,
+            sh`if [ -n "$${insert(reg(i))}" ]; then`,
             // One line of sha256sum per file, in order; a name it had to escape starts the line with a backslash.
             '  if [ -n "$provision_hashed" ]; then provision_sha=${provision_shas%%"$provision_nl"*}; provision_shas=${provision_shas#*"$provision_nl"}; provision_sha=${provision_sha#\\\\}',
-            `  else provision_sha=$(sha256sum <"$provision_path_${i}" 2>/dev/null); fi`,
+            sh`  else provision_sha=$(sha256sum <"$${insert(pathOf(i))}" 2>/dev/null); fi`,
             '  provision_sha=${provision_sha%% *}',
             '  echo "sha256=$provision_sha"',
-            `  provision_size=\${provision_rec_${i}##*size=}`,
+            sh`  provision_size=\${${insert(rec(i))}##*size=}`,
             '  provision_size=${provision_size%%"$provision_nl"*}',
-            `  if [ "$provision_sha" != ${desired.sha256} ] && [ "$provision_size" -lt ${MAX_DIFF_BYTES} ]; then`,
-            `    printf 'content='; base64 -w0 <"$provision_path_${i}"; echo`,
+            sh`  if [ "$provision_sha" != ${desired.sha256} ] && [ "$provision_size" -lt ${MAX_DIFF_BYTES} ]; then`,
+            sh`    printf 'content='; base64 -w0 <"$${insert(pathOf(i))}"; echo`,
             '  fi',
             'fi',
           ),
-        `printf '%s\\n' ${quote(separator)}`,
+        sh`printf '%s\\n' ${separator}`,
       ),
     ),
   );
@@ -300,6 +303,7 @@ function effects(items: ReadonlyArray<{ desired: FileDesired; current: FileCurre
 export const file: ResourceType<FileDesired, FileCurrent> = {
   name: 'file',
   validate,
+  shellKeys: ['validate'],
   label: (desired) => desired.path,
   probe,
   probeMany,

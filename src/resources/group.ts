@@ -1,5 +1,5 @@
 /** `group`: a local group with an optional fixed gid, or no such group. */
-import { quote } from '../shell/quote.js';
+import { insert, joinShell, sh, trusted, type Shell } from '../shell/quote.js';
 import { type Args, oneOf, onlyKeys, optionalBoolean, optionalInteger } from './args.js';
 import { createOrModify, deleteIfPresent, entryFields, getentProbe, nameArg } from './accounts.js';
 import { parseFields } from './probe-output.js';
@@ -52,19 +52,21 @@ function diff(desired: GroupDesired, current: GroupCurrent): Change[] {
   }
 }
 
-function apply(desired: GroupDesired, current: GroupCurrent): string {
+function apply(desired: GroupDesired, current: GroupCurrent): Shell {
   const p = plan(desired, current);
-  const name = quote(desired.name);
-  const gid = desired.gid === undefined ? undefined : `--gid ${desired.gid}`;
+  const name = desired.name;
+  const gid = desired.gid === undefined ? undefined : sh`--gid ${desired.gid}`;
   switch (p.kind) {
     case 'none':
-      return ':';
-    case 'create':
-      return createOrModify('group', desired.name, ['groupadd', desired.system && '--system', gid, '--', name].filter(Boolean).join(' '), gid && `groupmod ${gid} -- ${name}`);
+      return trusted(':');
+    case 'create': {
+      const create = joinShell([trusted('groupadd'), ...(desired.system ? [trusted('--system')] : []), ...(gid ? [gid] : []), sh`-- ${name}`], ' ');
+      return createOrModify('group', desired.name, create, gid && sh`groupmod ${insert(gid)} -- ${name}`);
+    }
     case 'gid':
-      return `groupmod ${gid} -- ${name}`;
+      return sh`groupmod ${insert(gid!)} -- ${name}`;
     case 'delete':
-      return deleteIfPresent('group', desired.name, `groupdel -- ${name}`);
+      return deleteIfPresent('group', desired.name, sh`groupdel -- ${name}`);
   }
 }
 

@@ -34,10 +34,10 @@ describe('a value never escapes its quoting', () => {
 
   /** Declarations putting the value in every argument that is not shell text by design. */
   const declarations = (value: string, base: string): Array<[string, Record<string, unknown>]> => [
-    ['file', { path: join(base, value), content: value, owner: value, group: value }],
+    ['file', { path: join(base, value), content: value, owner: 'root', group: '0' }],
     ['file', { path: join(base, value), content: value, validate: 'test -f %s' }],
     ['file', { path: join(base, value), state: 'absent' }],
-    ['directory', { path: join(base, value), owner: value, mode: '0700' }],
+    ['directory', { path: join(base, value), owner: '0', mode: '0700' }],
     ['line', { path: join(base, value), line: value, regexp: value, create: true }],
     ['line', { path: join(base, value), line: value, state: 'absent' }],
     ['command', { cmd: 'true', creates: join(base, value), chdir: join(base, value) }],
@@ -62,5 +62,45 @@ describe('a value never escapes its quoting', () => {
         expect(existsSync(mark), `${name} with ${value}`).toBe(false);
       }
     }
+  });
+});
+
+describe('values are checked where they enter', () => {
+  /** Declarations putting `value` in an owner or group: only account names and numeric ids reach chown. */
+  const owners = (value: string): Array<[string, Record<string, unknown>, string]> => [
+    ['file', { path: '/srv/x', content: '', owner: value }, 'owner'],
+    ['file', { path: '/srv/x', content: '', group: value }, 'group'],
+    ['directory', { path: '/srv/x', owner: value }, 'owner'],
+    ['directory', { path: '/srv/x', group: value }, 'group'],
+  ];
+  it.each(['--help', '-R', 'a b', 'root:root', '$(id)', 'Root', ''])('an owner or group %j is refused, never passed to chown', (value) => {
+    for (const [name, args, key] of owners(value)) {
+      const error = argErrorOf(resourceTypes[name]!, args);
+      expect(error.key, `${name} ${key}`).toBe(key);
+    }
+  });
+
+  it.each(['www-data', '1001', '_apt', 'systemd-network'])('an owner %j is accepted', (value) => {
+    expect(() => resourceTypes.directory!.validate({ path: '/srv/x', owner: value, group: value })).not.toThrow();
+  });
+
+  /** A NUL byte in any value that becomes a path or a shell word: the kernel and the shell would cut the value there. */
+  const withNul: Array<[string, Record<string, unknown>, string]> = [
+    ['directory', { path: '/usr/l\u0000ib', state: 'absent' }, 'path'],
+    ['file', { path: '/etc/x\u0000y', content: 'x' }, 'path'],
+    ['file', { path: '/etc/x', content: 'x', validate: 'test -f %s\u0000' }, 'validate'],
+    ['line', { path: '/etc/x', line: 'a\u0000b' }, 'line'],
+    ['command', { cmd: 'true\u0000; rm -rf /' }, 'cmd'],
+    ['command', { cmd: 'true', creates: '/x\u0000' }, 'creates'],
+    ['service', { name: 'nginx\u0000' }, 'name'],
+    ['package', { name: 'nginx\u0000' }, 'name'],
+  ];
+  it.each(withNul)('%s refuses a NUL byte in %j', (name, args, key) => {
+    const error = argErrorOf(resourceTypes[name]!, args);
+    expect(error.key).toBe(key);
+  });
+
+  it('the removal guard sees the whole path: "/usr/l\\0ib" never becomes rm -rf -- /usr/lib', () => {
+    expect(argErrorOf(resourceTypes.directory!, { path: '/usr/l\u0000ib', state: 'absent' }).message).toMatch(/NUL/);
   });
 });

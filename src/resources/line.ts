@@ -8,10 +8,11 @@
  * meantime (e.g. a package installed earlier in the run created it).
  * Matching is done by grep on the host, so `regexp` is a grep -E expression.
  */
+import { insert, lines, sh, trusted, type Shell } from '../shell/quote.js';
 import { absolutePath, type Args, oneOf, onlyKeys, optionalBoolean, optionalString, requiredString } from './args.js';
 import { atomicWriteSteps } from './atomic-write.js';
 import { base64Field, integerField, parseFields } from './probe-output.js';
-import { FAIL_FUNCTION, fail, lines, setVar } from './script.js';
+import { FAIL_FUNCTION, fail, setVar } from './script.js';
 import { holdsSecret, maskDiff } from './text-diff.js';
 import { casesOf, type Lookahead, type Prediction } from './lookahead.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
@@ -51,20 +52,20 @@ const ACTIONS: readonly LineAction[] = ['ok', 'missing', 'notfile', 'badregexp',
  * Sets `action` (and `n`, the line to replace) from the file as it is now.
  * Read-only; shared by probe and apply.
  */
-function decideScript(desired: LineDesired): string {
-  const hasLine = 'printf \'%s\\n\' "$provision_line" | grep -q -a -x -F -f - -- "$p"';
-  const matches = 'grep -q -a -E -e "$provision_re" -- "$p"';
-  const decide =
+function decideScript(desired: LineDesired): Shell {
+  const hasLine = insert(trusted('printf \'%s\\n\' "$provision_line" | grep -q -a -x -F -f - -- "$p"'));
+  const matches = insert(trusted('grep -q -a -E -e "$provision_re" -- "$p"'));
+  const decide: Shell[] =
     desired.state === 'absent'
-      ? [`if ${desired.regexp !== undefined ? matches : hasLine}; then action=remove; fi`]
+      ? [sh`if ${desired.regexp !== undefined ? matches : hasLine}; then action=remove; fi`]
       : desired.regexp !== undefined
         ? [
-            'n=$(grep -a -n -E -e "$provision_re" -- "$p" | tail -n 1 | cut -d: -f1)',
-            'if [ -n "$n" ]; then',
-            '  if [ "$(sed -n "${n}p" -- "$p")" != "$provision_line" ]; then action=replace; fi',
-            `elif ! ${hasLine}; then action=append; fi`,
+            trusted('n=$(grep -a -n -E -e "$provision_re" -- "$p" | tail -n 1 | cut -d: -f1)'),
+            trusted('if [ -n "$n" ]; then'),
+            trusted('  if [ "$(sed -n "${n}p" -- "$p")" != "$provision_line" ]; then action=replace; fi'),
+            sh`elif ! ${hasLine}; then action=append; fi`,
           ]
-        : [`if ! ${hasLine}; then action=append; fi`];
+        : [sh`if ! ${hasLine}; then action=append; fi`];
   return lines(
     setVar('p', desired.path),
     desired.line !== undefined && setVar('provision_line', desired.line),
@@ -76,19 +77,19 @@ function decideScript(desired: LineDesired): string {
     // grep exits 2 on a bad expression; 0 or 1 mean it compiled.
     desired.regexp !== undefined && `elif ! { printf '\\n' | grep -q -E -e "$provision_re" 2>/dev/null || [ $? -eq 1 ]; }; then action=badregexp`,
     'else',
-    ...decide.map((l) => `  ${l}`),
+    ...decide.map((l) => sh`  ${insert(l)}`),
     'fi',
   );
 }
 
-function probe(desired: LineDesired): string {
+function probe(desired: LineDesired): Shell {
   return lines(
     decideScript(desired),
     'echo "action=$action"',
     'if [ -n "$n" ]; then echo "line_number=$n"; fi',
     // The old lines are for the diff; base64 so no byte of them can disturb the probe's framing.
     `if [ "$action" = replace ]; then printf 'old='; sed -n "\${n}p" -- "$p" | base64 -w0; echo; fi`,
-    `if [ "$action" = remove ]; then printf 'old='; ${desired.regexp !== undefined ? 'grep -a -n -E -e "$provision_re" -- "$p"' : 'printf \'%s\\n\' "$provision_line" | grep -a -n -x -F -f - -- "$p"'} | base64 -w0; echo; fi`,
+    sh`if [ "$action" = remove ]; then printf 'old='; ${insert(desired.regexp !== undefined ? trusted('grep -a -n -E -e "$provision_re" -- "$p"') : trusted('printf \'%s\\n\' "$provision_line" | grep -a -n -x -F -f - -- "$p"'))} | base64 -w0; echo; fi`,
   );
 }
 
@@ -134,29 +135,29 @@ function lineDiff(desired: LineDesired, removed: string[], added: string[]): str
 }
 
 /** Decides again on the host, then writes the new content atomically (keeping owner and mode). */
-function apply(desired: LineDesired): string {
-  const newContent =
+function apply(desired: LineDesired): Shell {
+  const newContent: Shell =
     desired.state === 'absent'
       ? // grep -v exits 1 when no line is left; that is an empty file, not an error.
-        [`${desired.regexp !== undefined ? 'grep -v -a -E -e "$provision_re" -- "$p"' : 'printf \'%s\\n\' "$provision_line" | grep -v -a -x -F -f - -- "$p"'} || [ $? -eq 1 ]`]
-      : [
+        sh`${insert(desired.regexp !== undefined ? trusted('grep -v -a -E -e "$provision_re" -- "$p"') : trusted('printf \'%s\\n\' "$provision_line" | grep -v -a -x -F -f - -- "$p"'))} || [ $? -eq 1 ]`
+      : lines(
           'case $action in',
           '  replace) head -n "$((n - 1))" -- "$p" && printf \'%s\\n\' "$provision_line" && tail -n "+$((n + 1))" -- "$p" ;;',
           // A last line without its newline gets one before the appended line.
           '  append) cat -- "$p" && if [ -n "$(tail -c 1 -- "$p")" ]; then echo; fi && printf \'%s\\n\' "$provision_line" ;;',
           '  missing) printf \'%s\\n\' "$provision_line" ;;',
           'esac',
-        ];
+        );
   return lines(
     FAIL_FUNCTION,
     decideScript(desired),
     'case $action in',
-    `  notfile) ${fail(`${desired.path} is not a regular file`)} ;;`,
-    `  badregexp) ${fail(`regexp is not a valid grep -E expression: ${desired.regexp ?? ''}`)} ;;`,
-    desired.state === 'absent' ? '  missing) action=ok ;;' : !desired.create && `  missing) ${fail(`${desired.path} does not exist (set create: true to create it)`)} ;;`,
+    sh`  notfile) ${insert(fail(`${desired.path} is not a regular file`))} ;;`,
+    sh`  badregexp) ${insert(fail(`regexp is not a valid grep -E expression: ${desired.regexp ?? ''}`))} ;;`,
+    desired.state === 'absent' ? '  missing) action=ok ;;' : !desired.create && sh`  missing) ${insert(fail(`${desired.path} does not exist (set create: true to create it)`))} ;;`,
     'esac',
     'if [ "$action" != ok ]; then',
-    atomicWriteSteps({ path: desired.path, content: lines(...newContent), attributes: {}, private: desired.sensitive }),
+    atomicWriteSteps({ path: desired.path, content: newContent, attributes: {}, private: desired.sensitive }),
     'else',
     // Decided again here: the file may have changed since the probe (a package or a command made it).
     '  provision_unchanged',

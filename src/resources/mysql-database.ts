@@ -1,4 +1,5 @@
 /** `mysql_database`: a MySQL/MariaDB database that exists, or does not. */
+import { trusted, type Shell } from '../shell/quote.js';
 import { type Args, oneOf, onlyKeys } from './args.js';
 import { binlogArg, databaseName } from './mysql/args.js';
 import { APPLY_PREAMBLE, blockedChange, blockedScript, query, runSql, serverProbe } from './mysql/client.js';
@@ -51,15 +52,15 @@ function diff(desired: MysqlDatabaseDesired, current: MysqlDatabaseCurrent): Cha
   return [p.change];
 }
 
-function apply(desired: MysqlDatabaseDesired, current: MysqlDatabaseCurrent): string {
+function apply(desired: MysqlDatabaseDesired, current: MysqlDatabaseCurrent): Shell {
   const p = plan(desired, current);
-  if (p.kind === 'none') return ':';
+  if (p.kind === 'none') return trusted(':');
   if (p.kind === 'blocked') return blockedScript(p.reason);
   const statement = p.kind === 'create' ? `CREATE DATABASE IF NOT EXISTS ${sqlIdent(desired.name)}` : `DROP DATABASE IF EXISTS ${sqlIdent(desired.name)}`;
   return lines(APPLY_PREAMBLE, runSql(sqlBatch([statement], { binlog: desired.binlog })));
 }
 
-function probe(desired: MysqlDatabaseDesired): string {
+function probe(desired: MysqlDatabaseDesired): Shell {
   return serverProbe(query(`SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlString(desired.name)};`, 'exists='));
 }
 

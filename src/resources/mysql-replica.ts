@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Secret } from '../secrets.js';
-import { quote } from '../shell/quote.js';
+import { sh, trusted, type Shell } from '../shell/quote.js';
 import { type Args, oneOf, onlyKeys, optionalBoolean, optionalInteger, requiredString } from './args.js';
 import { accountUser, passwordArg } from './mysql/args.js';
 import { APPLY_PREAMBLE, blockedChange, blockedScript, flavourCase, forServer, query, serverProbe } from './mysql/client.js';
@@ -153,7 +153,7 @@ function diff(desired: MysqlReplicaDesired, current: MysqlReplicaCurrent): Chang
 }
 
 /** The flavour-specific steps of a plan. */
-function steps(desired: MysqlReplicaDesired, p: Extract<ReplicaPlan, { kind: 'act' }>, flavour: Flavour, version?: string): string {
+function steps(desired: MysqlReplicaDesired, p: Extract<ReplicaPlan, { kind: 'act' }>, flavour: Flavour, version?: string): Shell {
   const dialect = replicationDialect(flavour, version);
   const source = sourceOf(desired);
   return lines(
@@ -167,27 +167,27 @@ function steps(desired: MysqlReplicaDesired, p: Extract<ReplicaPlan, { kind: 'ac
   );
 }
 
-function apply(desired: MysqlReplicaDesired, current: MysqlReplicaCurrent): string {
+function apply(desired: MysqlReplicaDesired, current: MysqlReplicaCurrent): Shell {
   const p = plan(desired, current);
-  if (p.kind === 'none') return ':';
+  if (p.kind === 'none') return trusted(':');
   if (p.kind === 'blocked') return blockedScript(p.reason);
   const server = current.server;
   return lines(APPLY_PREAMBLE, forServer(server, (flavour) => steps(desired, p, flavour, server.status === 'up' ? server.version : undefined)));
 }
 
 /** Prints the salted fingerprint of the stored replication password (MariaDB: line 6 of master.info in the data directory; MySQL: its repository table). */
-function fingerprintProbe(salt: string, flavour: Flavour): string {
+function fingerprintProbe(salt: string, flavour: Flavour): Shell {
   const stored =
     flavour === 'mariadb'
       ? lines(
           `provision_info="$("$provision_sql" -N -B -e 'SELECT @@datadir' </dev/null)master.info"`,
           `if [ -f "$provision_info" ]; then provision_pw() { sed -n 6p "$provision_info"; }; else provision_pw() { :; }; fi`,
         )
-      : `provision_pw() { "$provision_sql" -N -B --raw -e "SELECT User_password FROM mysql.slave_master_info WHERE Channel_name = ''" </dev/null 2>/dev/null; }`;
-  return lines(stored, `printf 'password_fingerprint=%s\\n' "$( { printf '%s' ${quote(salt)}; provision_pw | tr -d '\\n'; } | sha256sum | cut -d' ' -f1)"`);
+      : trusted(`provision_pw() { "$provision_sql" -N -B --raw -e "SELECT User_password FROM mysql.slave_master_info WHERE Channel_name = ''" </dev/null 2>/dev/null; }`);
+  return lines(stored, sh`printf 'password_fingerprint=%s\\n' "$( { printf '%s' ${salt}; provision_pw | tr -d '\\n'; } | sha256sum | cut -d' ' -f1)"`);
 }
 
-function probe(desired: MysqlReplicaDesired): string {
+function probe(desired: MysqlReplicaDesired): Shell {
   return serverProbe(
     lines(
       query('SELECT @@GLOBAL.read_only;', 'read_only='),

@@ -7,7 +7,7 @@
  * the SQL on the client's stdin).
  */
 import type { Secret } from '../secrets.js';
-import { heredocBase64, quote } from '../shell/quote.js';
+import { heredocBase64, insert, sh, trusted, type Shell } from '../shell/quote.js';
 import { type Args, oneOf, onlyKeys, stringList } from './args.js';
 import { accountHost, accountUser, binlogArg, passwordArg } from './mysql/args.js';
 import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, runSql, serverProbe } from './mysql/client.js';
@@ -172,11 +172,11 @@ function blindStatements(desired: MysqlUserDesired, flavour: Flavour): string[] 
   });
 }
 
-function apply(desired: MysqlUserDesired, current: MysqlUserCurrent): string {
+function apply(desired: MysqlUserDesired, current: MysqlUserCurrent): Shell {
   const p = plan(desired, current);
   switch (p.kind) {
     case 'none':
-      return ':';
+      return trusted(':');
     case 'blocked':
       return blockedScript(p.reason);
     case 'blind':
@@ -191,7 +191,7 @@ function apply(desired: MysqlUserDesired, current: MysqlUserCurrent): string {
  * grants. `--force` goes on past SHOW GRANTS for an account that does not exist (error 1141, expected); any other
  * error becomes an `error=` line.
  */
-function probe(desired: MysqlUserDesired): string {
+function probe(desired: MysqlUserDesired): Shell {
   const sql = desired.hosts
     .flatMap((host) => [
       `SELECT ${sqlString(`account=${host}`)};`,
@@ -200,7 +200,7 @@ function probe(desired: MysqlUserDesired): string {
     ])
     .join('\n');
   const sort = `/^ERROR 1141 / { next } /^ERROR / { print "error=" $0; next } /^(account|auth)=/ { print; next } { print "grant=" $0 }`;
-  return serverProbe(`{\n${heredocBase64(sql)}\n} | "$provision_sql" -N -B --force 2>&1 | awk ${quote(sort)}`);
+  return serverProbe(sh`{\n${insert(heredocBase64(sql))}\n} | "$provision_sql" -N -B --force 2>&1 | awk ${sort}`);
 }
 
 /** Probe lines: server fields, then per host `account=`, `auth=plugin:hex` when it exists, and `grant=` lines. */

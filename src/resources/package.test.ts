@@ -5,6 +5,7 @@ import { aptCall, aptFunctions } from './apt.js';
 import { packageType as pkg, type PackageCurrent, type PackageDesired } from './package.js';
 import { lines } from './script.js';
 import { applyLocally, argErrorOf, holdPosixLock, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from './test-support.js';
+import { userText } from '../shell/quote.js';
 
 const desired = (args: Record<string, unknown>): PackageDesired => pkg.validate(args);
 const fresh = (packages: PackageCurrent['packages']): PackageCurrent => ({ packages, listsAge: 60 });
@@ -142,7 +143,7 @@ describe('package: apt and dpkg locks', () => {
     const { dpkg } = lockFiles(dir);
     const pid = await holdPosixLock(dpkg);
     const stubs = stubCommands(['apt-get'], { 'apt-get': `echo "E: Unable to acquire the dpkg frontend lock (${dpkg}), is another process using it?"; exit 100` });
-    const run = applyLocally(lines(aptFunctions([dpkg]), aptCall(1, 'install -y -q curl')), stubs.env);
+    const run = applyLocally(lines(aptFunctions([dpkg]), aptCall(1, userText('install -y -q curl'))), stubs.env);
     expect(run.code).toBe(100);
     const output = run.stdout + run.stderr;
     expect(output).toContain(`E: Unable to acquire the dpkg frontend lock (${dpkg}), is another process using it?\n`);
@@ -156,7 +157,7 @@ describe('package: apt and dpkg locks', () => {
     await holdPosixLock(lists);
     const stubs = stubCommands(['apt-get'], { 'apt-get': `echo "E: Could not get lock ${lists}. It is held by process 1 (x)"; exit 100` });
     const started = Date.now();
-    const run = applyLocally(lines(aptFunctions([lists]), aptCall(2, 'update -q')), stubs.env);
+    const run = applyLocally(lines(aptFunctions([lists]), aptCall(2, userText('update -q'))), stubs.env);
     expect(run.code).toBe(100);
     expect(run.stderr).toMatch(new RegExp(`^provision: the apt lists lock ${lists} is held by another process \\(pid \\d+: perl .*\\) and was not released within 2 s \\(lock_timeout\\)\n$`));
     expect(stubs.calls().length).toBeGreaterThanOrEqual(2);
@@ -169,12 +170,12 @@ describe('package: apt and dpkg locks', () => {
     const { lists } = lockFiles(dir);
     await holdPosixLock(lists);
     const once = stubCommands(['apt-get'], { 'apt-get': `if [ ! -e "$(dirname "$0")/failed" ]; then touch "$(dirname "$0")/failed"; echo "E: Could not get lock ${lists}. It is held by process 1 (x)"; exit 100; fi; echo "Reading package lists..."` });
-    const retried = applyLocally(lines(aptFunctions([lists]), aptCall(30, 'update -q')), once.env);
+    const retried = applyLocally(lines(aptFunctions([lists]), aptCall(30, userText('update -q'))), once.env);
     expect(retried).toMatchObject({ code: 0, stdout: 'Reading package lists...\n', stderr: '' });
     expect(once.calls()).toHaveLength(2);
 
     const broken = stubCommands(['apt-get'], { 'apt-get': `echo "E: Could not get lock ${dir}/dpkg/lock-frontend. It is held by process 1 (x)"; echo 'E: Sub-process /usr/bin/dpkg returned an error code (1)'; exit 100` });
-    const failed = applyLocally(lines(aptFunctions([lists, join(dir, 'dpkg', 'lock-frontend')]), aptCall(30, 'install -y -q curl')), broken.env);
+    const failed = applyLocally(lines(aptFunctions([lists, join(dir, 'dpkg', 'lock-frontend')]), aptCall(30, userText('install -y -q curl'))), broken.env);
     expect(failed).toMatchObject({ code: 100, stdout: `E: Could not get lock ${dir}/dpkg/lock-frontend. It is held by process 1 (x)\nE: Sub-process /usr/bin/dpkg returned an error code (1)\n`, stderr: '' });
     expect(broken.calls()).toHaveLength(1);
   });

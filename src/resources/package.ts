@@ -4,7 +4,7 @@
  * one removal call, at most one `apt-get update`, one `apt-get install`.
  * Each waits at most `lock_timeout` seconds for apt's and dpkg's locks.
  */
-import { quote } from '../shell/quote.js';
+import { insert, sh, trusted, type Shell } from '../shell/quote.js';
 import { aptCall, aptFunctions, DEFAULT_LOCK_TIMEOUT, MAX_LOCK_TIMEOUT } from './apt.js';
 import { type Args, describe, matching, oneOf, onlyKeys, optionalBoolean, optionalInteger, stringList } from './args.js';
 import { type Fields, integerField, parseFields } from './probe-output.js';
@@ -107,23 +107,19 @@ function duration(seconds: number): string {
 }
 
 /** One script for several package resources: removals first (freeing ports, files), then at most one update and one install. */
-function applyMany(items: ReadonlyArray<{ desired: PackageDesired; current: PackageCurrent }>): string {
+function applyMany(items: ReadonlyArray<{ desired: PackageDesired; current: PackageCurrent }>): Shell {
   const { install, remove, purge } = planned(items);
   const update = items.some(({ desired, current }) => plan(desired, current).updateReason !== undefined);
   // One wait for the whole group: the longest any of its declarations allows.
   const wait = Math.max(...items.map(({ desired }) => desired.lockTimeout));
   const calls = lines(
-    remove.length > 0 && aptCall(wait, `remove -y -q ${names(remove)}`),
-    purge.length > 0 && aptCall(wait, `purge -y -q ${names(purge)}`),
-    update && aptCall(wait, 'update -q'),
+    remove.length > 0 && aptCall(wait, sh`remove -y -q ${remove}`),
+    purge.length > 0 && aptCall(wait, sh`purge -y -q ${purge}`),
+    update && aptCall(wait, trusted('update -q')),
     // confdef/confold: keep changed configuration files without asking (nobody can answer).
-    install.length > 0 && aptCall(wait, `install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${names(install)}`),
+    install.length > 0 && aptCall(wait, sh`install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${install}`),
   );
-  return calls === '' ? ':' : lines(aptFunctions(), calls);
-}
-
-function names(list: string[]): string {
-  return list.map((n) => quote(n)).join(' ');
+  return calls === '' ? trusted(':') : lines(aptFunctions(), calls);
 }
 
 /**
@@ -131,13 +127,13 @@ function names(list: string[]): string {
  * every name, then per declaration its `status.NAME=` lines (and `candidate.NAME=` when it matters),
  * each declaration's part followed by `separator` when there is one.
  */
-function probeScript(items: readonly PackageDesired[], separator?: string): string {
+function probeScript(items: readonly PackageDesired[], separator?: string): Shell {
   const all = [...new Set(items.flatMap((d) => d.names))];
   return lines(
     `provision_lists=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists /var/lib/apt/lists/partial 2>/dev/null | sort -n | tail -n 1)`,
     'provision_age=',
     'if [ -n "$provision_lists" ]; then provision_age=$(( $(date +%s) - provision_lists )); fi',
-    `provision_dpkg=$(dpkg-query -W -f='\${binary:Package} \${db:Status-Status} \${Version}\\n' -- ${names(all)} 2>/dev/null </dev/null)`,
+    sh`provision_dpkg=$(dpkg-query -W -f='\${binary:Package} \${db:Status-Status} \${Version}\\n' -- ${all} 2>/dev/null </dev/null)`,
     // Sets $provision_status to "STATUS VERSION" of one package, read from the shell's copy (no process per package).
     'provision_status_of() {',
     '  provision_status=',
@@ -152,17 +148,17 @@ function probeScript(items: readonly PackageDesired[], separator?: string): stri
     `provision_installed() { case $provision_status in installed\\ * | triggers-*) return 0 ;; *) return 1 ;; esac; }`,
     ...items.map((desired) => {
       // The candidate is only needed to install or upgrade: skip apt-cache for installed packages unless state is latest.
-      const needsCandidate = desired.state === 'latest' ? 'true' : desired.state === 'present' ? '! provision_installed' : 'false';
+      const needsCandidate = insert(desired.state === 'latest' ? trusted('true') : desired.state === 'present' ? trusted('! provision_installed') : trusted('false'));
       return lines(
         '[ -z "$provision_age" ] || echo "lists_age=$provision_age"',
-        `for provision_pkg in ${names(desired.names)}; do`,
+        sh`for provision_pkg in ${desired.names}; do`,
         '  provision_status_of "$provision_pkg"',
         '  echo "status.$provision_pkg=$provision_status"',
-        `  if ${needsCandidate}; then`,
+        sh`  if ${needsCandidate}; then`,
         `    echo "candidate.$provision_pkg=$(apt-cache policy -- "$provision_pkg" 2>/dev/null </dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`,
         '  fi',
         'done',
-        separator !== undefined && `printf '%s\\n' ${quote(separator)}`,
+        separator !== undefined && sh`printf '%s\\n' ${separator}`,
       );
     }),
   );

@@ -1,7 +1,6 @@
 /** What is at a path on the host: the shared `stat` probe of file, directory and line. */
-import { quote } from '../shell/quote.js';
+import { insert, lines, sh, trusted, variable, type Shell } from '../shell/quote.js';
 import { type Fields, integerField } from './probe-output.js';
-import { lines } from './script.js';
 
 /** Kind of thing at a path; `link` only when links are not followed. */
 export type PathType = 'absent' | 'file' | 'directory' | 'link' | 'other';
@@ -32,18 +31,18 @@ export const ABSENT: PathState = { type: 'absent', mode: '', owner: '', uid: '',
  * `gid=`, `size=` for `path`, or `type=absent`. With `follow`, a link is
  * described by what it points to.
  */
-export function statProbe(path: string, follow: boolean): string {
-  const p = quote(path);
-  return `if ${exists(p, follow)}; then ${statCommand(p, follow, '')} 2>/dev/null || echo type=absent; else echo type=absent; fi`;
+export function statProbe(path: string, follow: boolean): Shell {
+  const p = sh`${path}`;
+  return sh`if ${insert(exists(p, follow))}; then ${insert(statCommand(p, follow, trusted('')))} 2>/dev/null || echo type=absent; else echo type=absent; fi`;
 }
 
 /** `stat` printing the fields of statProbe for `paths` (shell words), each record followed by `end`. */
-function statCommand(paths: string, follow: boolean, end: string): string {
-  return `stat ${follow ? '-L ' : ''}--printf='type=%F\\nmode=%a\\nowner=%U\\nuid=%u\\ngroup=%G\\ngid=%g\\nsize=%s\\n${end}' -- ${paths}`;
+function statCommand(paths: Shell, follow: boolean, end: Shell): Shell {
+  return sh`stat ${insert(follow ? trusted('-L ') : trusted(''))}--printf='type=%F\\nmode=%a\\nowner=%U\\nuid=%u\\ngroup=%G\\ngid=%g\\nsize=%s\\n${insert(end)}' -- ${insert(paths)}`;
 }
 
-function exists(path: string, follow: boolean): string {
-  return follow ? `[ -e ${path} ]` : `[ -e ${path} ] || [ -L ${path} ]`;
+function exists(path: Shell, follow: boolean): Shell {
+  return follow ? sh`[ -e ${insert(path)} ]` : sh`[ -e ${insert(path)} ] || [ -L ${insert(path)} ]`;
 }
 
 /**
@@ -51,14 +50,18 @@ function exists(path: string, follow: boolean): string {
  * sets $provision_rec to what statProbe would print for path I (called in order, each once).
  * When the one call fails (a path went away meanwhile) every path gets its own stat.
  */
-export function statManyScript(paths: readonly string[], follow: boolean): string {
+export function statManyScript(paths: readonly string[], follow: boolean): Shell {
   // Records end with an ASCII record separator: no field stat prints here can hold one.
   return lines(
     `provision_rs=$(printf '\\036')`,
     'set --',
-    ...paths.map((path, i) => `provision_path_${i}=${quote(path)}\nif ${exists(`"$provision_path_${i}"`, follow)}; then set -- "$@" "$provision_path_${i}"; provision_has_${i}=1; else provision_has_${i}=; fi`),
+    ...paths.map((path, i) => {
+      const name = variable(`provision_path_${i}`);
+      const has = variable(`provision_has_${i}`);
+      return lines(sh`${insert(name)}=${path}`, sh`if ${insert(exists(sh`"$${insert(name)}"`, follow))}; then set -- "$@" "$${insert(name)}"; ${insert(has)}=1; else ${insert(has)}=; fi`);
+    }),
     'provision_many=',
-    `if [ $# -gt 0 ] && provision_stats=$(${statCommand('"$@"', follow, '\\036')} 2>/dev/null); then provision_many=1; fi`,
+    sh`if [ $# -gt 0 ] && provision_stats=$(${insert(statCommand(trusted('"$@"'), follow, trusted('\\036')))} 2>/dev/null); then provision_many=1; fi`,
     'provision_stat_next() {',
     '  eval "provision_has=\\$provision_has_$1"',
     '  if [ -z "$provision_has" ]; then provision_rec="type=absent',
@@ -68,7 +71,7 @@ export function statManyScript(paths: readonly string[], follow: boolean): strin
     '    provision_stats=${provision_stats#*"$provision_rs"}',
     '  else',
     '    eval "provision_path=\\$provision_path_$1"',
-    `    provision_rec=$(${statCommand('"$provision_path"', follow, '')} 2>/dev/null || echo type=absent)`,
+    sh`    provision_rec=$(${insert(statCommand(trusted('"$provision_path"'), follow, trusted('')))} 2>/dev/null || echo type=absent)`,
     '    provision_rec="$provision_rec',
     '"',
     '  fi',

@@ -2,28 +2,26 @@
  * Small building blocks for the probe and apply scripts. Every value is
  * quoted by src/shell/quote.ts; this module only assembles lines.
  */
-import { heredocBase64, quote, sh } from '../shell/quote.js';
+import { heredocBase64, insert, lines, userText, sh, trusted, variable, type Shell } from '../shell/quote.js';
+
+export { lines };
 
 /**
  * Defines `fail MESSAGE` for apply scripts: removes the temporary file in
  * `$tmp` (when one was made), prints "provision: MESSAGE" on stderr, exits 1.
  */
-export const FAIL_FUNCTION = `tmp=
-fail() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; printf 'provision: %s\\n' "$1" >&2; exit 1; }`;
+export const FAIL_FUNCTION = trusted(`tmp=
+fail() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; printf 'provision: %s\\n' "$1" >&2; exit 1; }`);
 
 /** `fail 'message'`, the message quoted. */
-export function fail(message: string): string {
+export function fail(message: string): Shell {
   return sh`fail ${message}`;
 }
 
-/** Joins script lines, leaving out the ones that are false or undefined (optional steps). */
-export function lines(...parts: ReadonlyArray<string | false | undefined>): string {
-  return parts.filter((p): p is string => typeof p === 'string').join('\n');
-}
 
 /** `name='value'`: a shell variable holding a quoted value. */
-export function setVar(name: string, value: string | number): string {
-  return `${name}=${quote(value)}`;
+export function setVar(name: string, value: string | number): Shell {
+  return sh`${insert(variable(name))}=${value}`;
 }
 
 /**
@@ -32,6 +30,6 @@ export function setVar(name: string, value: string | number): string {
  * here-document and runs through `eval`, so it never shows in a process list
  * (it may hold a secret) and cannot read the rest of the engine's script.
  */
-export function userShell(text: string): string {
-  return lines('(', 'set +e', `provision_shell=$(${heredocBase64(text)}`, ')', 'eval "$provision_shell"', ') </dev/null');
+export function userShell(text: string): Shell {
+  return lines('(', 'set +e', sh`provision_shell=$(${insert(heredocBase64(userText(text)))}`, ')', 'eval "$provision_shell"', ') </dev/null');
 }

@@ -1,5 +1,5 @@
 /** `service`: a systemd unit started or stopped (or restarted, reloaded: those always act), enabled or not. */
-import { quote, sh } from '../shell/quote.js';
+import { insert, sh, trusted, type Shell } from '../shell/quote.js';
 import { type Args, booleanOrUndefined, matching, oneOfOrUndefined, onlyKeys, requiredString } from './args.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
@@ -87,18 +87,18 @@ function plan(desired: ServiceDesired, current: ServiceCurrent): ServicePlan {
   return result;
 }
 
-function apply(desired: ServiceDesired, current: ServiceCurrent): string {
+function apply(desired: ServiceDesired, current: ServiceCurrent): Shell {
   const p = plan(desired, current);
-  if (p.changes.length === 0) return ':';
-  const unit = quote(desired.name);
-  const show = (property: string): string => `"$(systemctl show -p ${property} --value -- ${unit} 2>/dev/null)"`;
+  if (p.changes.length === 0) return trusted(':');
+  const unit = desired.name;
+  const show = (property: string) => insert(sh`"$(systemctl show -p ${property} --value -- ${unit} 2>/dev/null)"`);
   return lines(
     FAIL_FUNCTION,
     // A unit file written earlier in the run is only seen by systemd after daemon-reload.
-    `if [ ${show('LoadState')} = not-found ] || [ ${show('NeedDaemonReload')} = yes ]; then systemctl daemon-reload; fi`,
-    `if [ ${show('LoadState')} = not-found ]; then ${fail(`systemd unit ${desired.name} does not exist`)}; fi`,
-    p.enable !== undefined && `systemctl ${p.enable} -- ${unit}`,
-    p.run !== undefined && `systemctl ${p.run} -- ${unit}`,
+    sh`if [ ${show('LoadState')} = not-found ] || [ ${show('NeedDaemonReload')} = yes ]; then systemctl daemon-reload; fi`,
+    sh`if [ ${show('LoadState')} = not-found ]; then ${insert(fail(`systemd unit ${desired.name} does not exist`))}; fi`,
+    p.enable !== undefined && sh`systemctl ${p.enable} -- ${unit}`,
+    p.run !== undefined && sh`systemctl ${p.run} -- ${unit}`,
     p.run !== undefined && p.run !== 'stop' && lines(WAIT_ACTIVE, sh`provision_wait_active ${desired.name}`),
   );
 }
@@ -138,18 +138,18 @@ const WAIT_ACTIVE = lines(
 );
 
 /** `systemctl show` of the units: it answers for units that do not exist too (LoadState=not-found), one block per unit, blank lines between. */
-function show(names: readonly string[]): string {
-  return `systemctl show -p LoadState,ActiveState,UnitFileState -- ${names.map((n) => quote(n)).join(' ')} 2>/dev/null </dev/null`;
+function show(names: readonly string[]): Shell {
+  return sh`systemctl show -p LoadState,ActiveState,UnitFileState -- ${names} 2>/dev/null </dev/null`;
 }
 
-function probe(desired: ServiceDesired): string {
-  return `${show([desired.name])} || true`;
+function probe(desired: ServiceDesired): Shell {
+  return sh`${insert(show([desired.name]))} || true`;
 }
 
 /** One systemctl call for all units: its blocks become the items' outputs (all empty when systemctl fails, as for probe). */
-function probeMany(items: readonly ServiceDesired[], separator: string): string {
+function probeMany(items: readonly ServiceDesired[], separator: string): Shell {
   const split = `/^$/ { if (k < n - 1) { print sep; k++ }; next } { print } END { while (k < n) { print sep; k++ } }`;
-  return `{ ${show(items.map((i) => i.name))} || true; } | awk -v n=${items.length} -v sep=${quote(separator)} ${quote(split)}`;
+  return sh`{ ${insert(show(items.map((i) => i.name)))} || true; } | awk -v n=${items.length} -v sep=${separator} ${split}`;
 }
 
 function parse(output: string): ServiceCurrent {

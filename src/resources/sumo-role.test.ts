@@ -3,6 +3,7 @@
  * which sources each host ships, under which categories, and where the
  * access key goes. Only the role's own resources are planned (tag sumologic).
  */
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { UserErrors } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
@@ -59,10 +60,16 @@ describe('sumologic role on the lab inventory', () => {
     expect(desiredOf<PresentFile>('web-01', 'sumo sources')).toMatchObject({ path: '/etc/sumologic/sources.json', validate: 'python3 -m json.tool %s', attributes: { mode: '0644' } });
   });
 
-  it('passes the key only inside the here-document on stdin, and labels the step without it', () => {
+  /** The settings a command's printf writes to the helper's stdin, one a line, as sh runs it. */
+  function settingsOf(cmd: string, helper: string): string[] {
+    const [printf, pipe] = cmd.split(' | ');
+    expect(pipe).toBe(helper);
+    return execFileSync('sh', ['-c', printf!]).toString().trimEnd().split('\n');
+  }
+
+  it('passes the key only on stdin, written by the printf builtin, and labels the step without it', () => {
     const install = desiredOf<CommandDesired>('web-01', 'sumo collector installed and registered');
-    const [commandLine, ...settings] = install.cmd.trimEnd().split('\n');
-    expect(commandLine).toBe("/usr/local/sbin/provision-sumo-install install <<'PROVISION_SUMO'");
+    const settings = settingsOf(install.cmd, '/usr/local/sbin/provision-sumo-install install');
     expect(settings).toEqual([
       'provision.dir=/opt/SumoCollector',
       'provision.url=http://10.77.0.1:8070/rest/download/linux/64',
@@ -74,14 +81,21 @@ describe('sumologic role on the lab inventory', () => {
       'collector.name=web-01',
       'syncSources=/etc/sumologic/sources.json',
       'clobber=true',
-      'PROVISION_SUMO',
     ]);
+    expect(settingsOf(install.unless!, '/usr/local/sbin/provision-sumo-install check')).toEqual(['provision.dir=/opt/SumoCollector', 'provision.version=']);
     expect(install.unless).not.toContain(KEY);
+  });
+
+  it.each([
+    ['a command substitution in the directory', { sumo_dir: '/opt/Sumo$(touch /tmp/PWNED)' }, /-e sumo_dir: .* is not an absolute path/],
+    ['a line break in the version', { sumo_collector_version: '7.0\nPROVISION_SUMO\ntouch /tmp/PWNED' }, /-e sumo_collector_version: .* is not one line of text/],
+  ])('a hostile value set with -e is refused where it is set: %s', (_, values, message) => {
+    expect(() => plan('web-01', values)).toThrow(message);
   });
 
   it('installs with an installation token instead of the access id/key when one is given', () => {
     const install = desiredOf<CommandDesired>('web-01', 'sumo collector installed and registered', { sumo_installation_token: 'SUMOtoken-unit' });
-    expect(install.cmd).toContain('\nsumo.token_and_url=SUMOtoken-unit\ncollector.name=web-01\n');
+    expect(settingsOf(install.cmd, '/usr/local/sbin/provision-sumo-install install')).toContain('sumo.token_and_url=SUMOtoken-unit');
     expect(install.cmd).not.toContain('sumo.access');
   });
 
@@ -104,7 +118,7 @@ describe('sumologic role on the lab inventory', () => {
     ['eu', 'https://collectors.eu.sumologic.com/rest/download/linux/64'],
   ])("downloads from Sumo's own endpoint of the deployment (%s)", (deployment, url) => {
     const install = plan('web-01', { sumo_deployment: deployment }, 'inventory/example.yaml').resources.find((r) => r.label === 'sumo collector installed and registered');
-    expect((install?.desired as CommandDesired).cmd).toContain(`provision.url=${url}\n`);
+    expect(settingsOf((install?.desired as CommandDesired).cmd, '/usr/local/sbin/provision-sumo-install install')).toContain(`provision.url=${url}`);
   });
 
   it('names the missing credential before any host is contacted', () => {

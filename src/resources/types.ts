@@ -1,4 +1,5 @@
 import type { StatusCheck } from '../status/types.js';
+import type { Shell } from '../shell/quote.js';
 import type { Http } from '../transport/http.js';
 import type { Effects, Lookahead, Prediction } from './lookahead.js';
 
@@ -25,7 +26,7 @@ export class ArgError extends Error {
 /** What a resource's control-node step may use: scripts on its host (no SSH details) and the control node's paths. */
 export interface ControlContext {
   /** Runs a POSIX sh script on the host the way the engine does (over stdin; as root with become). */
-  runScript(script: string): Promise<{ stdout: string; stderr: string; code: number | null }>;
+  runScript(script: Shell): Promise<{ stdout: string; stderr: string; code: number | null }>;
   /** Absolute directory of the inventory: relative paths in variables are resolved against it. */
   inventoryDir: string;
   /** The host's address as the control node reaches it (for checks from outside, like a certificate served over TLS). */
@@ -44,24 +45,26 @@ export interface ResourceType<Desired, Current> {
   readonly name: string;
   /** Checks and normalises the rendered declaration; throws ArgError naming the bad key. */
   validate(args: Record<string, unknown>): Desired;
+  /** Keys whose text is shell the user writes (a command's `cmd`): the role renders them with every `{{value}}` quoted. */
+  readonly shellKeys?: readonly string[];
   /** Short label for output, e.g. "/etc/motd" (the engine prefixes the type name). */
   label(desired: Desired): string;
   /** Read-only POSIX sh script whose stdout describes the current state. Must exit 0. */
-  probe(desired: Desired): string;
+  probe(desired: Desired): Shell;
   /**
    * Optional: one read for several resources of this type on a host (one systemctl call for all
    * services). Prints, for each item in order, what probe(item) would print, each followed by a
    * line holding exactly `separator`. The engine uses it when a host has two or more of the type.
    */
-  probeMany?(items: readonly Desired[], separator: string): string;
+  probeMany?(items: readonly Desired[], separator: string): Shell;
   /** Pure: probe stdout → current state. */
   parse(output: string, desired: Desired): Current;
   /** Pure: the changes that make current into desired; an empty list means in state. */
   diff(desired: Desired, current: Current): Change[];
   /** POSIX sh script (run as root under `set -e`) that carries out diff(desired, current); one that finds nothing to do once it runs calls `provision_unchanged`. */
-  apply(desired: Desired, current: Current): string;
+  apply(desired: Desired, current: Current): Shell;
   /** Optional: one script applying several changed resources of this type at once (e.g. one apt-get call for all packages of a host). */
-  applyMany?(items: ReadonlyArray<{ desired: Desired; current: Current }>): string;
+  applyMany?(items: ReadonlyArray<{ desired: Desired; current: Current }>): Shell;
   /**
    * Optional: work on the control node that a change needs before apply can run, e.g. an ACME order
    * whose challenge files go on the host. The engine calls it after the host's other changes and
@@ -84,7 +87,7 @@ export interface ResourceType<Desired, Current> {
 /** How a resource type tells what its changes do to the rest of the host. */
 export interface EffectModel<Desired, Current> {
   /** Optional: a read-only script learning it on the host, run by plan once for all changed resources of the type (a package's files and maintainer scripts). */
-  study?(items: ReadonlyArray<{ desired: Desired; current: Current }>): string;
+  study?(items: ReadonlyArray<{ desired: Desired; current: Current }>): Shell;
   /** Pure: what applying the items does (`studied`: the study script's output). */
   of(items: ReadonlyArray<{ desired: Desired; current: Current }>, studied?: string): Effects;
 }

@@ -12,7 +12,7 @@
  * for none; the comment is the UTF-8 bytes in hex. Also: what a person reads
  * of a rule, and the ufw command that adds or deletes exactly that rule.
  */
-import { sh } from '../shell/quote.js';
+import { sh, type Shell } from '../shell/quote.js';
 import { type Family, isAnywhere, normaliseAddress } from './ufw-address.js';
 
 /** One tuple line, decoded; addresses normalised. */
@@ -173,7 +173,7 @@ function directionWords(t: UfwTuple): string[] {
  * anywhere to anywhere in one family: that names the family's own anywhere
  * (0.0.0.0/0, ::/0), so the other family's tuple is left alone.
  */
-export function ruleCommand(group: RuleGroup, verb: 'add' | 'prepend' | 'delete'): string {
+export function ruleCommand(group: RuleGroup, verb: 'add' | 'prepend' | 'delete'): Shell {
   const t = group.tuple;
   const literal = inOneFamilyOnly(group);
   const address = (a: string): string => (isAnywhere(a) && !literal ? 'any' : a);

@@ -4,7 +4,7 @@
  * unless keep_unmanaged). The SSH port provision is connected through is
  * allowed first, before any rule is removed, any policy tightened or ufw enabled.
  */
-import { sh } from '../shell/quote.js';
+import { insert, sh, trusted, type Shell } from '../shell/quote.js';
 import { parseFields } from './probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from './script.js';
 import type { StatusCheck, StatusColumn } from '../status/types.js';
@@ -135,12 +135,12 @@ function changesOf(p: UfwPlan, current: UfwCurrent): Change[] {
   ];
 }
 
-function apply(desired: UfwDesired, current: UfwCurrent): string {
+function apply(desired: UfwDesired, current: UfwCurrent): Shell {
   const p = plan(desired, current);
-  if (changesOf(p, current).length === 0) return ':';
+  if (changesOf(p, current).length === 0) return trusted(':');
   return lines(
     FAIL_FUNCTION,
-    `command -v ufw >/dev/null 2>&1 || ${fail('ufw is not installed: install the ufw package before the ufw resource')}`,
+    sh`command -v ufw >/dev/null 2>&1 || ${insert(fail('ufw is not installed: install the ufw package before the ufw resource'))}`,
     // The SSH port first, whatever else happens: prepend puts a new rule before any deny; allow then fixes an old one's comment or action.
     ...p.ssh.flatMap((g) => [ruleCommand(g, 'prepend'), ruleCommand(g, 'add')]),
     ...p.toAdd.map((g) => ruleCommand(g, 'add')),
@@ -159,7 +159,7 @@ function status(desired: UfwDesired): StatusCheck | undefined {
   if (desired.state !== 'enabled') return undefined;
   return {
     key: 'ufw',
-    script: `ufw status 2>/dev/null | head -n 1 || true`,
+    script: trusted('ufw status 2>/dev/null | head -n 1 || true'),
     read: (output) => {
       const active = output.trim() === 'Status: active';
       return { facts: { ufw_active: active }, problems: active ? [] : ['ufw is not active'], warnings: [] };

@@ -1,5 +1,5 @@
 /** `user`: a local user account with the given ids, groups, home and shell, or no such user. */
-import { quote } from '../shell/quote.js';
+import { insert, joinShell, sh, trusted, type Shell } from '../shell/quote.js';
 import { absolutePath, type Args, oneOf, onlyKeys, optionalBoolean, optionalInteger, optionalString, stringList } from './args.js';
 import { accountName, createOrModify, deleteIfPresent, entryFields, getentProbe, nameArg } from './accounts.js';
 import { parseFields } from './probe-output.js';
@@ -130,31 +130,31 @@ function setAttributes(user: PresentUser): Attribute[] {
 }
 
 /** `-u 1001 -G 'a,b'`: options for useradd/usermod setting the given attributes. */
-function options(user: PresentUser, attributes: readonly Attribute[]): string[] {
-  return attributes.map((a) => `${OPTIONS[a]} ${quote(a === 'groups' ? (user.groups ?? []).join(',') : String(user[a]))}`);
+function options(user: PresentUser, attributes: readonly Attribute[]): Shell[] {
+  return attributes.map((a) => sh`${OPTIONS[a]} ${a === 'groups' ? (user.groups ?? []).join(',') : String(user[a])}`);
 }
 
-function apply(desired: UserDesired, current: UserCurrent): string {
+function apply(desired: UserDesired, current: UserCurrent): Shell {
   const p = plan(desired, current);
-  const name = quote(desired.name);
+  const name = sh`-- ${desired.name}`;
   switch (p.kind) {
     case 'none':
-      return ':';
+      return trusted(':');
     case 'delete':
-      return deleteIfPresent('passwd', desired.name, `userdel -- ${name}`);
+      return deleteIfPresent('passwd', desired.name, sh`userdel ${insert(name)}`);
     case 'modify':
-      return ['usermod', ...options(p.user, p.changes.map((c) => c.attribute)), '--', name].join(' ');
+      return joinShell([trusted('usermod'), ...options(p.user, p.changes.map((c) => c.attribute)), name], ' ');
     case 'create': {
       const all = options(p.user, setAttributes(p.user));
-      const create = ['useradd', p.user.system ? '--system' : '', p.user.createHome ? '--create-home' : '--no-create-home', ...all, '--', name].filter(Boolean).join(' ');
-      return createOrModify('passwd', desired.name, create, all.length > 0 ? ['usermod', ...all, '--', name].join(' ') : undefined);
+      const create = joinShell([trusted('useradd'), ...(p.user.system ? [trusted('--system')] : []), p.user.createHome ? trusted('--create-home') : trusted('--no-create-home'), ...all, name], ' ');
+      return createOrModify('passwd', desired.name, create, all.length > 0 ? joinShell([trusted('usermod'), ...all, name], ' ') : undefined);
     }
   }
 }
 
-function probe(desired: UserDesired): string {
-  const name = quote(desired.name);
-  return getentProbe('passwd', desired.name, `  echo "primary=$(id -gn -- ${name} 2>/dev/null)"\n  echo "groups=$(id -Gn -- ${name} 2>/dev/null)"\n`);
+function probe(desired: UserDesired): Shell {
+  const name = desired.name;
+  return getentProbe('passwd', desired.name, sh`  echo "primary=$(id -gn -- ${name} 2>/dev/null)"\n  echo "groups=$(id -Gn -- ${name} 2>/dev/null)"\n`);
 }
 
 function parse(output: string): UserCurrent {

@@ -10,7 +10,7 @@ import type { AnyStatusCheckType } from '../status/types.js';
 import { Secret } from '../secrets.js';
 import { checkVariables } from './checks.js';
 import { blockPosition, loadRole, type Declaration, type Role, type RoleBlock } from './load.js';
-import { balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
+import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
 import { allowedSource, findTemplate } from './source-paths.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
@@ -197,7 +197,7 @@ export function buildBalancers(inventory: Inventory, options: PlanOptions): Bala
     for (const role of setup.hostRoles) {
       if (!role.balances) continue;
       try {
-        decls.push(balanceDecl(role.name, renderBlock(role.balances, extendContext(setup.base, { role_name: role.name }), host.name), inventory.groups, inventory.hosts.map((h) => h.name)));
+        decls.push(balanceDecl(role.name, renderBlock(role.balances, extendContext(setup.base, { role_name: role.name }), host.name, BALANCE_SHELL_KEYS), inventory.groups, inventory.hosts.map((h) => h.name)));
       } catch (err) {
         collect(blockError(err, role.balances, 'balances', host.name));
       }
@@ -264,8 +264,8 @@ function planning(inventory: Inventory, options: PlanOptions) {
 }
 
 /** A role block rendered for a host: each key on its own, so a template error points at its key. */
-function renderBlock(block: RoleBlock, context: TemplateContext, hostName: string): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(block.value).map(([key, value]) => [key, renderValue(value, context, blockPosition(block, key), hostName)]));
+function renderBlock(block: RoleBlock, context: TemplateContext, hostName: string, shellKeys: readonly string[] = []): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(block.value).map(([key, value]) => [key, renderValue(value, context, blockPosition(block, key), hostName, shellKeys.includes(key))]));
 }
 
 /** An ArgError from checking a rendered block, as a UserError at the key's line. */
@@ -369,7 +369,7 @@ function planResource(decl: Declaration, role: Role, context: TemplateContext, h
 }
 
 /** Renders and validates one declaration of one of `kinds` (resource types, status checks) for a host; undefined when its `when:` is false. */
-function planDeclaration<Kind extends { name: string; validate(args: Record<string, unknown>): unknown; label(desired: never): string }>(
+function planDeclaration<Kind extends { name: string; validate(args: Record<string, unknown>): unknown; label(desired: never): string; shellKeys?: readonly string[] }>(
   decl: Declaration,
   role: Role,
   context: TemplateContext,
@@ -380,8 +380,10 @@ function planDeclaration<Kind extends { name: string; validate(args: Record<stri
 ): { role: string; type: Kind; desired: unknown; label: string; position: SourcePosition } | undefined {
   const hostName = host.name;
   if (decl.when !== undefined && !isTruthy(renderValue(decl.when, context, decl.position, hostName))) return undefined;
-  const args = Object.fromEntries(Object.entries(decl.args).map(([key, value]) => [key, renderValue(value, context, decl.argPositions[key] ?? decl.position, hostName)]));
   const type = kinds[decl.type]!;
+  // Keys whose text becomes shell are rendered with every value quoted.
+  const shell = new Set(type.shellKeys ?? []);
+  const args = Object.fromEntries(Object.entries(decl.args).map(([key, value]) => [key, renderValue(value, context, decl.argPositions[key] ?? decl.position, hostName, shell.has(key))]));
   let desired: unknown;
   try {
     if (typeof args.template === 'string') {

@@ -15,6 +15,8 @@ import { TemplateCache, templateCacheFile } from './template-cache.js';
 import { DeferredValue } from '../inventory/deferred.js';
 import { isJinja, JinjaError, renderJinja } from '../template/jinja.js';
 import { lazyContext, type LazyContext } from '../template/lazy-context.js';
+import { quote, words } from '../shell/quote.js';
+import { quoteShellTemplate, SHELL_QUOTE_HELPER, ShellTemplateError } from './shell-text.js';
 
 /** Variables a template sees. */
 export type TemplateContext = Record<string, unknown>;
@@ -49,6 +51,13 @@ hbs.registerHelper({
   last_octet: (address: unknown) => String(address).split('.').pop() ?? '',
   // {{addresses "app" exclude=inventory_hostname}}: comma-separated addresses of a group's hosts.
   addresses: (group: unknown, options: Handlebars.HelperOptions) => groupAddresses(options.data.root as TemplateContext, String(group), options.hash.exclude as string | undefined).join(','),
+  // What every {{value}} of role shell text becomes (see shell-text.ts): one quoted word; a list, one word per item.
+  [SHELL_QUOTE_HELPER]: (value: unknown, ...rest: unknown[]): string => {
+    // As strict mode says it for {{name}}: the name comes after the value when it is a variable.
+    if (value === undefined && typeof rest[0] === 'string') throw new Error(`"${rest[0]}" not defined in shell text`);
+    const text = (v: unknown): string => (v instanceof Secret ? v.reveal() : v === null || v === undefined ? '' : String(v));
+    return Array.isArray(value) ? words(value.map(text)) : quote(text(value));
+  },
 });
 
 /**
@@ -130,6 +139,22 @@ function templateError(err: unknown, where: SourcePosition, hostName: string, in
   return new UserError(`template error: ${message} (rendering for host ${hostName})`, position);
 }
 
+/**
+ * Renders role text that becomes shell: every `{{value}}` is quoted as shell
+ * words (`{{{value}}}` is not: the opt-out). Errors point at `where`, the key.
+ */
+export function renderShellText(text: string, context: TemplateContext, where: SourcePosition, hostName: string): string {
+  if (!text.includes('{{')) return text;
+  let quoted: string;
+  try {
+    quoted = quoteShellTemplate(text, (name) => name in hbs.helpers);
+  } catch (err) {
+    if (err instanceof ShellTemplateError) throw new UserError(err.message, where);
+    throw err;
+  }
+  return renderText(quoted, context, where, hostName, true);
+}
+
 const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}$/;
 
 /** The variable a text is exactly (`{{app_archive}}` → app_archive), or undefined. */
@@ -143,7 +168,9 @@ const COLLECT = /^\{\{\s*collect\s+"([\w-]+)"\s*\}\}$/;
  * one `{{variable}}` keeps the variable's own type (a list stays a list, a
  * Secret stays a Secret) so declarations can take non-string values.
  */
-export function renderValue(value: unknown, context: TemplateContext, where: SourcePosition, hostName: string): unknown {
+export function renderValue(value: unknown, context: TemplateContext, where: SourcePosition, hostName: string, shell = false): unknown {
+  // Shell text is always text, every value in it quoted.
+  if (shell) return typeof value === 'string' ? renderShellText(value, context, where, hostName) : Array.isArray(value) ? value.map((v) => renderValue(v, context, where, hostName, true)) : value;
   if (typeof value === 'string') {
     const collected = COLLECT.exec(value);
     // The lists' items are variables' values, already rendered: never rendered twice.

@@ -75,6 +75,9 @@ export function checkServeBlock(block: Record<string, unknown>, names: readonly 
   }
 }
 
+/** The keys of `balances:` whose text is shell (rendered with every value quoted). */
+export const BALANCE_SHELL_KEYS = ['drain', 'undrain'] as const;
+
 /** `balances:` as written in role.yaml: the keys it must have. */
 export function checkBalancesBlock(block: Record<string, unknown>): void {
   onlyKeys(block, ['backends', 'drain', 'undrain']);

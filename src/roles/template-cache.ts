@@ -13,7 +13,8 @@
  * a key or cache file that someone else could write is refused (checkPrivate).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeControlFile } from '../control/write-file.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type HandlebarsNamespace from 'handlebars';
@@ -105,8 +106,7 @@ export class TemplateCache {
     try {
       const key = cacheKey(file, true)!;
       // A temp file per process: runs at once never write into the same one.
-      writeFileSync(`${file}.${process.pid}.tmp`, `${mac(key, body)}\n${body}`, { mode: 0o600 });
-      renameSync(`${file}.${process.pid}.tmp`, file);
+      writeControlFile(file, `${mac(key, body)}\n${body}`);
       this.#dirty = false;
     } catch (err) {
       // A cache that cannot be written only costs the next run some compiling; a foreign key file is refused.

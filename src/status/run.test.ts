@@ -7,6 +7,7 @@ import { buildPlans, type HostPlan } from '../roles/plan.js';
 import type { Connection, ExecResult } from '../transport/types.js';
 import { checksOf, merge, StatusRunner } from './run.js';
 import type { StatusCheckType, StatusColumn } from './types.js';
+import { userText } from '../shell/quote.js';
 
 describe('checksOf: what a host is checked for, from its plan', () => {
   const env = { APP_DB_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'x', SUMO_ACCESS_ID: 'x', SUMO_ACCESS_KEY: 'sumo-key-x' };
@@ -48,7 +49,7 @@ describe('StatusRunner', () => {
     name: 'answer',
     validate: (a) => a as { n: number },
     label: () => 'answer',
-    check: (d) => ({ key: `answer ${d.n}`, script: d.fail ? 'exit 3' : `echo answer=${d.n}`, read: (out) => ({ facts: { answers: [Number(out.trim().split('=')[1])] }, problems: [], warnings: [] }), columns: [answers] }),
+    check: (d) => ({ key: `answer ${d.n}`, script: userText(d.fail ? 'exit 3' : `echo answer=${d.n}`), read: (out) => ({ facts: { answers: [Number(out.trim().split('=')[1])] }, problems: [], warnings: [] }), columns: [answers] }),
   };
   const host = (name: string): InventoryHost => ({ name, connection: { type: 'ssh', address: name, port: 22, become: false }, groups: ['all'], roles: [], vars: {} });
   const at = { file: 'role.yaml', line: 1, col: 1 };
@@ -56,7 +57,7 @@ describe('StatusRunner', () => {
     host: host(name),
     resources: [],
     handlers: new Map(),
-    status: [{ role: 'system', type: { ...answer, name: 'system', check: () => ({ key: 'system', script: 'true', read: () => ({ facts: {}, problems: [], warnings: [] }), columns: [] }) }, desired: {}, label: 'system', position: at }, ...checks.map((desired) => ({ role: 'r', type: answer, desired, label: 'answer', position: at }))],
+    status: [{ role: 'system', type: { ...answer, name: 'system', check: () => ({ key: 'system', script: userText('true'), read: () => ({ facts: {}, problems: [], warnings: [] }), columns: [] }) }, desired: {}, label: 'system', position: at }, ...checks.map((desired) => ({ role: 'r', type: answer, desired, label: 'answer', position: at }))],
   });
 
   /** Connections that run the script with the local sh; `lost` hosts lose it once. */

@@ -5,6 +5,7 @@
  * checks/). The status command runs every check of a host in one remote call
  * and knows none of them by name.
  */
+import type { Shell } from '../shell/quote.js';
 
 /** A value of the status report. */
 export type FactValue = string | number | boolean | null | FactValue[] | { [key: string]: FactValue };
@@ -32,7 +33,7 @@ export interface StatusCheck {
   /** Identity: the same check from two declarations runs once (e.g. "service nginx"). */
   key: string;
   /** Read-only POSIX sh script (run as root with become); it must exit 0. */
-  script: string;
+  script: Shell;
   /** Pure: the script's output → what it found. */
   read(output: string): Finding;
   /** What it adds to the table (its facts are in --json whatever). */

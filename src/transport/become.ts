@@ -10,7 +10,7 @@
  * when there is no terminal.
  */
 import type { Secret } from '../secrets.js';
-import { quote } from '../shell/quote.js';
+import { sh, trusted, type Shell } from '../shell/quote.js';
 
 /** What becoming needs: whether to, as whom, and sudo's password if it asks for one. */
 export interface BecomeOptions {
@@ -26,21 +26,15 @@ export interface BecomeOptions {
 export const WRONG_PASSWORD = 'provision: sudo did not accept the become password';
 
 /** The command that runs the script from stdin, and the stdin to send: the script, after the password line when there is one. */
-export function becomeCommand(options: BecomeOptions, loginUser: string): { command: string; input: (script: string) => string } {
+export function becomeCommand(options: BecomeOptions, loginUser: string): { command: Shell; input: (script: Shell) => string } {
   const target = options.becomeUser ?? 'root';
-  const plain = { command: 'sh -s', input: (script: string) => script };
+  const plain = { command: trusted('sh -s'), input: (script: Shell): string => script };
   if (!options.become || (loginUser === target)) return plain;
-  const user = quote(target);
-  if (options.becomePassword === undefined) return { command: `sudo -n -u ${user} -- sh -s`, input: plain.input };
+  if (options.becomePassword === undefined) return { command: sh`sudo -n -u ${target} -- sh -s`, input: plain.input };
   const password = options.becomePassword;
-  const command = [
-    'sh -c',
-    quote(
-      `IFS= read -r p; if ! sudo -n -u "$1" -- true 2>/dev/null; then printf '%s\\n' "$p" | sudo -S -p '' -v 2>/dev/null || { echo '${WRONG_PASSWORD}' >&2; exit 1; }; fi; p=; sudo -n -u "$1" -- sh -s`,
-    ),
-    'provision-become',
-    user,
-  ].join(' ');
+  // The inner script is one quoted word; the user is its $1.
+  const inner = `IFS= read -r p; if ! sudo -n -u "$1" -- true 2>/dev/null; then printf '%s\\n' "$p" | sudo -S -p '' -v 2>/dev/null || { echo '${WRONG_PASSWORD}' >&2; exit 1; }; fi; p=; sudo -n -u "$1" -- sh -s`;
+  const command = sh`sh -c ${inner} provision-become ${target}`;
   return { command, input: (script) => `${password.reveal()}\n${script}` };
 }
 

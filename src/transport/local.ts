@@ -1,3 +1,4 @@
+import type { Shell } from '../shell/quote.js';
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { becomeCommand, becomeFailure } from './become.js';
@@ -20,7 +21,7 @@ class LocalConnection implements Connection {
     this.#become = becomeCommand(target, userInfo().username);
   }
 
-  runScript(script: string, { onStdout }: RunScriptOptions = {}): Promise<ExecResult> {
+  runScript(script: Shell, { onStdout }: RunScriptOptions = {}): Promise<ExecResult> {
     this.stats.execs++;
     const input = this.#become.input(script);
     this.stats.bytesSent += Buffer.byteLength(input);

@@ -1,3 +1,4 @@
+import type { Shell } from '../shell/quote.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -171,14 +172,14 @@ class SshConnection implements Connection {
     ssh.connection?.on('error', () => undefined);
   }
 
-  runScript(script: string, options: RunScriptOptions = {}): Promise<ExecResult> {
+  runScript(script: Shell, options: RunScriptOptions = {}): Promise<ExecResult> {
     if (options.alongside) return this.#exec(script, options);
     const run = this.#queue.then(() => this.#exec(script, options));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #exec(script: string, { onStdout }: RunScriptOptions): Promise<ExecResult> {
+  async #exec(script: Shell, { onStdout }: RunScriptOptions): Promise<ExecResult> {
     if (!this.ssh.isConnected()) throw new UnreachableError('connection lost');
     this.stats.execs++;
     const input = this.become.input(script);

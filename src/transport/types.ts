@@ -1,3 +1,4 @@
+import type { Shell } from '../shell/quote.js';
 import type { BecomeOptions } from './become.js';
 
 /** What one remote script run returned. */
@@ -23,7 +24,7 @@ export interface TransportStats {
 /** An open connection to one host. It only moves bytes: it knows nothing of resources. */
 export interface Connection {
   /** Runs a POSIX sh script on the host (as root through sudo when `become`), sent over stdin so nothing of it shows in a process list. */
-  runScript(script: string, options?: RunScriptOptions): Promise<ExecResult>;
+  runScript(script: Shell, options?: RunScriptOptions): Promise<ExecResult>;
   /** Counters so far. */
   readonly stats: TransportStats;
   /** Closes the connection; safe to call twice. */

@@ -99,7 +99,7 @@ describe('sumologic: collectors on the lab, against the fake Sumo Logic', () => 
     const json = JSON.parse(await labRun('web-01', 'cat /etc/sumologic/sources.json')) as { sources: Array<{ category: string }> };
     expect(json.sources[0]!.category).toBe('lab/app"broken/syslog');
     const before = await sources();
-    const refused = await provision(['apply', INV, '--limit', 'web-01', '-e', JSON.stringify({ sumo_category_group: 'other', sumo_sources_validate: 'python3 -c "import sys; sys.exit(1)" %s' })]);
+    const refused = await provision(['apply', INV, '--limit', 'web-01', '-e', JSON.stringify({ sumo_category_group: 'other', sumo_sources_validate: ['python3', '-c', 'import sys; sys.exit(1)'] })]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('/etc/sumologic/sources.json was not changed');
     expect(await sources()).toBe(before);

@@ -6,6 +6,7 @@ import { applyLocally, runSh, stubCommands, syntaxOk } from '../test-support.js'
 import { APPLY_PREAMBLE, flavourCase, forServer, query, runSql, serverProbe } from './client.js';
 import { parseServer } from './server.js';
 import { fakeClient } from './test-support.js';
+import { userText } from '../../shell/quote.js';
 
 /** Runs a probe framed as the engine frames it; it must exit 0 with nothing on stderr. */
 function probe(script: string, env: Record<string, string>): string {
@@ -18,20 +19,20 @@ function probe(script: string, env: Record<string, string>): string {
 describe('serverProbe', () => {
   it('says missing when there is no server program, without running the client', () => {
     const stubs = stubCommands(['mariadb']);
-    expect(parseServer(parseFields(probe(serverProbe('echo body=ran'), stubs.env)))).toEqual({ status: 'missing' });
+    expect(parseServer(parseFields(probe(serverProbe(userText('echo body=ran')), stubs.env)))).toEqual({ status: 'missing' });
     expect(stubs.calls()).toEqual([]);
   });
 
   it("says down, with the client's error, when the server does not answer", () => {
     const stubs = fakeClient('', {}, true);
-    const out = probe(serverProbe('echo body=ran'), stubs.env);
+    const out = probe(serverProbe(userText('echo body=ran')), stubs.env);
     expect(parseServer(parseFields(out))).toEqual({ status: 'down', reason: "ERROR 2002 (HY000): Can't connect to local server through socket" });
     expect(out).not.toContain('body=ran');
   });
 
   it('says up with the version and flavour, then runs the body', () => {
     const stubs = fakeClient('10.11.6-MariaDB-0+deb12u1');
-    const out = probe(serverProbe('echo body=ran'), stubs.env);
+    const out = probe(serverProbe(userText('echo body=ran')), stubs.env);
     expect(parseServer(parseFields(out))).toEqual({ status: 'up', version: '10.11.6-MariaDB-0+deb12u1', flavour: 'mariadb' });
     expect(out).toContain('body=ran');
     expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [-e] [SELECT VERSION()]']);
@@ -83,11 +84,11 @@ describe('apply scripts', () => {
   });
 
   it('choose by flavour on the host when the probe could not tell', () => {
-    const script = forServer({ status: 'missing' }, (flavour) => `echo ${flavour}`);
-    expect(script).toBe(flavourCase((flavour) => `echo ${flavour}`));
+    const script = forServer({ status: 'missing' }, (flavour) => userText(`echo ${flavour}`));
+    expect(script).toBe(flavourCase((flavour) => userText(`echo ${flavour}`)));
     expect(syntaxOk(script)).toBe(true);
     expect(runSh(`provision_version=10.11.6-MariaDB\n${script}`).stdout).toBe('mariadb\n');
     expect(runSh(`provision_version=8.0.36\n${script}`).stdout).toBe('mysql\n');
-    expect(forServer({ status: 'up', version: '8.0.36', flavour: 'mysql' }, (flavour) => `echo ${flavour}`)).toBe('echo mysql');
+    expect(forServer({ status: 'up', version: '8.0.36', flavour: 'mysql' }, (flavour) => userText(`echo ${flavour}`))).toBe('echo mysql');
   });
 });

@@ -4,7 +4,7 @@
  * SQL reaches it on stdin from a base64 here-document, so no statement (and
  * no password in one) is ever on a command line.
  */
-import { heredocBase64, quote } from '../../shell/quote.js';
+import { heredocBase64, insert, sh, trusted, type Shell } from '../../shell/quote.js';
 import { FAIL_FUNCTION, fail, lines } from '../script.js';
 import type { Change } from '../types.js';
 import { DATA_DIR, type Flavour, type ServerState } from './server.js';
@@ -18,14 +18,14 @@ const FIND_PROGRAMS = lines(
 );
 
 /** Sets $provision_version from the server, or leaves the error text there and fails. */
-const ASK_VERSION = `provision_version=$("$provision_sql" -N -B -e 'SELECT VERSION()' </dev/null 2>&1)`;
+const ASK_VERSION = insert(trusted(`provision_version=$("$provision_sql" -N -B -e 'SELECT VERSION()' </dev/null 2>&1)`));
 
 /**
  * Defines `provision_q PREFIX OPTION...`: runs the SQL on its stdin with the
  * client and OPTIONs, prints each output line after PREFIX, or one `error=`
  * line with the client's first error line.
  */
-const QUERY_FUNCTION = `provision_q() {
+const QUERY_FUNCTION = trusted(`provision_q() {
   provision_prefix=$1
   shift
   if provision_out=$("$provision_sql" "$@" 2>&1); then
@@ -33,21 +33,21 @@ const QUERY_FUNCTION = `provision_q() {
   else
     printf 'error=%s\\n' "$(printf '%s\\n' "$provision_out" | head -n 1)"
   fi
-}`;
+}`);
 
 /**
  * A read-only probe: prints `server=missing`, `server=down` with `reason=`,
  * or `server=up` and `version=` followed by what `body` prints. Exits 0 in
  * every case; `body` may call provision_q and read $provision_version.
  */
-export function serverProbe(body: string): string {
+export function serverProbe(body: Shell): Shell {
   return lines(
     FIND_PROGRAMS,
     'if [ -z "$provision_sql" ] || [ -z "$provision_server" ]; then',
     '  echo server=missing',
     // A server installed later in the run starts with the data already there.
-    `  [ ! -d ${DATA_DIR}/mysql ] || echo datadir=yes`,
-    `elif ! ${ASK_VERSION}; then`,
+    sh`  [ ! -d ${`${DATA_DIR}/mysql`} ] || echo datadir=yes`,
+    sh`elif ! ${ASK_VERSION}; then`,
     '  echo server=down',
     `  printf 'reason=%s\\n' "$(printf '%s\\n' "$provision_version" | head -n 1)"`,
     'else',
@@ -60,8 +60,8 @@ export function serverProbe(body: string): string {
 }
 
 /** `provision_q` fed with sql: prints the rows (`-N -B` by default; `-E` for vertical "Field: value" lines), each after prefix (trusted text). */
-export function query(sql: string, prefix: string, options: readonly string[] = ['-N', '-B']): string {
-  return `{\n${heredocBase64(sql)}\n} | provision_q ${quote(prefix)} ${options.join(' ')}`;
+export function query(sql: string, prefix: string, options: readonly string[] = ['-N', '-B']): Shell {
+  return sh`{\n${insert(heredocBase64(sql))}\n} | provision_q ${prefix} ${options}`;
 }
 
 /**
@@ -71,17 +71,17 @@ export function query(sql: string, prefix: string, options: readonly string[] = 
 export const APPLY_PREAMBLE = lines(
   FAIL_FUNCTION,
   FIND_PROGRAMS,
-  `[ -n "$provision_sql" ] || ${fail('no MySQL/MariaDB client (mariadb or mysql) on this host')}`,
-  `if ! ${ASK_VERSION}; then printf '%s\\n' "$provision_version" >&2; ${fail('the MySQL/MariaDB server does not answer')}; fi`,
+  sh`[ -n "$provision_sql" ] || ${insert(fail('no MySQL/MariaDB client (mariadb or mysql) on this host'))}`,
+  sh`if ! ${ASK_VERSION}; then printf '%s\\n' "$provision_version" >&2; ${insert(fail('the MySQL/MariaDB server does not answer'))}; fi`,
 );
 
 /** Runs sql with the local client (as root, through the socket); the script stops when a statement fails. */
-export function runSql(sql: string): string {
-  return `{\n${heredocBase64(sql)}\n} | "$provision_sql" -N -B`;
+export function runSql(sql: string): Shell {
+  return sh`{\n${insert(heredocBase64(sql))}\n} | "$provision_sql" -N -B`;
 }
 
 /** Shell choosing between texts by the flavour of the server in $provision_version. */
-export function flavourCase(byFlavour: (flavour: Flavour) => string): string {
+export function flavourCase(byFlavour: (flavour: Flavour) => Shell): Shell {
   return lines(
     'case "$provision_version" in',
     `*MariaDB*|*mariadb*)`,
@@ -99,7 +99,7 @@ export function flavourCase(byFlavour: (flavour: Flavour) => string): string {
  * or, when the server was not running at probe time (it is installed or
  * started earlier in the same run), chosen on the host.
  */
-export function forServer(server: ServerState, build: (flavour: Flavour) => string): string {
+export function forServer(server: ServerState, build: (flavour: Flavour) => Shell): Shell {
   return server.status === 'up' ? build(server.flavour) : flavourCase(build);
 }
 
@@ -109,6 +109,6 @@ export function blockedChange(reason: string): Change {
 }
 
 /** The apply script of a blocked plan: fails with the reason. */
-export function blockedScript(reason: string): string {
+export function blockedScript(reason: string): Shell {
   return lines(FAIL_FUNCTION, fail(reason));
 }

@@ -5,7 +5,7 @@
  * client (one hop, no data through the control node), authenticated by a
  * 0600 option file that is removed when the script ends.
  */
-import { heredocBase64, quote } from '../../shell/quote.js';
+import { heredocBase64, insert, joinShell, sh, trusted, variable, type Shell } from '../../shell/quote.js';
 import { fail, lines } from '../script.js';
 import { SYSTEM_SCHEMAS } from './args.js';
 import { runSql } from './client.js';
@@ -13,35 +13,35 @@ import { optionFile, type ReplicationDialect, type ReplicationSource } from './r
 import { sqlBatch, sqlString } from './sql.js';
 
 /** The client talking to the primary with the credentials of the option file. */
-const REMOTE = '"$provision_sql" --defaults-extra-file="$provision_cnf"';
+const REMOTE = insert(trusted('"$provision_sql" --defaults-extra-file="$provision_cnf"'));
 
 /** Writes the option file into a private temporary file, $provision_cnf, removed however the script ends. */
-export function optionFileStep(source: ReplicationSource, dialect: ReplicationDialect): string {
+export function optionFileStep(source: ReplicationSource, dialect: ReplicationDialect): Shell {
   return lines(
     'umask 077',
     'provision_cnf=$(mktemp)',
     `trap 'rm -f -- "$provision_cnf"' EXIT`,
     "trap 'exit 1' HUP INT TERM",
-    `{\n${heredocBase64(optionFile(source, dialect))}\n} >"$provision_cnf"`,
+    sh`{\n${insert(heredocBase64(optionFile(source, dialect)))}\n} >"$provision_cnf"`,
   );
 }
 
 /** Waits until the primary accepts the replication user (it may be set up by the same run, on another host). */
-export function waitForPrimaryStep(source: ReplicationSource, seconds: number): string {
+export function waitForPrimaryStep(source: ReplicationSource, seconds: number): Shell {
   return lines(
-    `provision_deadline=$(( $(date +%s) + ${seconds} ))`,
-    `until provision_err=$(${REMOTE} --connect-timeout=5 -N -B -e 'SELECT 1' </dev/null 2>&1); do`,
-    `  if [ "$(date +%s)" -ge "$provision_deadline" ]; then printf '%s\\n' "$provision_err" >&2; ${fail(`the primary ${source.host}:${source.port} did not accept ${source.user} within ${seconds} s`)}; fi`,
+    sh`provision_deadline=$(( $(date +%s) + ${seconds} ))`,
+    sh`until provision_err=$(${REMOTE} --connect-timeout=5 -N -B -e 'SELECT 1' </dev/null 2>&1); do`,
+    sh`  if [ "$(date +%s)" -ge "$provision_deadline" ]; then printf '%s\\n' "$provision_err" >&2; ${insert(fail(`the primary ${source.host}:${source.port} did not accept ${source.user} within ${seconds} s`))}; fi`,
     '  sleep 2',
     'done',
   );
 }
 
 /** Defines provision_field NAME: the value of a field in the vertical status in $provision_status. */
-const FIELD_FUNCTION = `provision_field() { printf '%s\\n' "$provision_status" | sed -n "s/^ *$1: //p"; }`;
+const FIELD_FUNCTION = trusted(`provision_field() { printf '%s\\n' "$provision_status" | sed -n "s/^ *$1: //p"; }`);
 
-function readStatus(dialect: ReplicationDialect): string {
-  return `provision_status=$("$provision_sql" -E -e ${quote(dialect.status)} </dev/null)`;
+function readStatus(dialect: ReplicationDialect): Shell {
+  return sh`provision_status=$("$provision_sql" -E -e ${dialect.status} </dev/null)`;
 }
 
 /** Application schemas on the primary, one a line. */
@@ -56,34 +56,34 @@ const LIST_SCHEMAS = `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE 
  * whose own history is reset first. Tried three times: the primary may
  * restart (its config handler) while the dump runs.
  */
-export function seedStep(dialect: ReplicationDialect): string {
-  const dump = `"$provision_dump" --defaults-extra-file="$provision_cnf" ${dialect.dumpOptions.join(' ')} "$@"`;
+export function seedStep(dialect: ReplicationDialect): Shell {
+  const dump = sh`"$provision_dump" --defaults-extra-file="$provision_cnf" ${dialect.dumpOptions} "$@"`;
   return lines(
     FIELD_FUNCTION,
     readStatus(dialect),
-    `if [ -z "$(provision_field ${dialect.fields.host})" ]; then`,
-    `provision_dump=$(${dialect.dumpPrograms.map((p) => `command -v ${p}`).join(' || ')} || true)`,
-    `[ -n "$provision_dump" ] || ${fail(`no dump program (${dialect.dumpPrograms.join(' or ')}) on this host`)}`,
+    sh`if [ -z "$(provision_field ${dialect.fields.host})" ]; then`,
+    sh`provision_dump=$(${insert(joinShell(dialect.dumpPrograms.map((p) => sh`command -v ${p}`), ' || '))} || true)`,
+    sh`[ -n "$provision_dump" ] || ${insert(fail(`no dump program (${dialect.dumpPrograms.join(' or ')}) on this host`))}`,
     'provision_seed() {',
-    `  provision_dbs=$(${REMOTE} -N -B --raw -e ${quote(LIST_SCHEMAS)} </dev/null) || return 1`,
+    sh`  provision_dbs=$(${REMOTE} -N -B --raw -e ${LIST_SCHEMAS} </dev/null) || return 1`,
     '  set --',
     // The names come from the primary: one starting with '-' would be read by the dump program as an option (--result-file=...).
     '  while IFS= read -r provision_db; do',
-    `    case $provision_db in -*) ${fail("the primary has a database whose name starts with '-', which the dump program would read as an option; rename it")} ;; esac`,
+    sh`    case $provision_db in -*) ${insert(fail("the primary has a database whose name starts with '-', which the dump program would read as an option; rename it"))} ;; esac`,
     '    [ -z "$provision_db" ] || set -- "$@" "$provision_db"',
     '  done <<PROVISION_DBS',
     '$provision_dbs',
     'PROVISION_DBS',
     '  if [ $# -eq 0 ]; then set -- --all-databases --no-create-db --no-create-info --no-data --skip-routines --skip-triggers; else set -- --routines --databases "$@"; fi',
-    `  ${runSql(sqlBatch([dialect.stop]))} || return 1`,
-    `  if [ "$("$provision_sql" -N -B -e 'SELECT @@GLOBAL.log_bin' </dev/null)" = 1 ]; then ${runSql(sqlBatch([dialect.resetBinlog]))} || return 1; fi`,
+    sh`  ${insert(runSql(sqlBatch([dialect.stop])))} || return 1`,
+    sh`  if [ "$("$provision_sql" -N -B -e 'SELECT @@GLOBAL.log_bin' </dev/null)" = 1 ]; then ${insert(runSql(sqlBatch([dialect.resetBinlog])))} || return 1; fi`,
     // The dump's exit status comes back on fd 3: a pipeline's status is only the importing client's.
-    `  provision_rc=$( { { printf '%s\\n' 'SET SESSION sql_log_bin=0;'; ${dump}; echo "$?" >&3; } | "$provision_sql" -N -B >&2; } 3>&1 ) || return 1`,
+    sh`  provision_rc=$( { { printf '%s\\n' 'SET SESSION sql_log_bin=0;'; ${insert(dump)}; echo "$?" >&3; } | "$provision_sql" -N -B >&2; } 3>&1 ) || return 1`,
     '  [ "$provision_rc" = 0 ]',
     '}',
     'provision_try=1',
     'until provision_seed; do',
-    `  [ "$provision_try" -lt 3 ] || ${fail("copying the primary's data failed 3 times (errors above)")}`,
+    sh`  [ "$provision_try" -lt 3 ] || ${insert(fail("copying the primary's data failed 3 times (errors above)"))}`,
     '  provision_try=$((provision_try + 1))',
     '  sleep 5',
     'done',
@@ -92,17 +92,17 @@ export function seedStep(dialect: ReplicationDialect): string {
 }
 
 /** Points replication at the source and starts it; the password travels in the SQL on the client's stdin. */
-export function changeSourceStep(dialect: ReplicationDialect, source: ReplicationSource, connectRetry: number): string {
+export function changeSourceStep(dialect: ReplicationDialect, source: ReplicationSource, connectRetry: number): Shell {
   return runSql(sqlBatch([dialect.stop, dialect.changeSource(source, connectRetry), dialect.start]));
 }
 
 /** Starts replication with the settings it has. */
-export function startStep(dialect: ReplicationDialect): string {
+export function startStep(dialect: ReplicationDialect): Shell {
   return runSql(sqlBatch([dialect.start]));
 }
 
 /** Sets the global read_only. */
-export function readOnlyStep(readOnly: boolean): string {
+export function readOnlyStep(readOnly: boolean): Shell {
   return runSql(sqlBatch([`SET GLOBAL read_only = ${readOnly ? 'ON' : 'OFF'}`]));
 }
 
@@ -111,18 +111,19 @@ export function readOnlyStep(readOnly: boolean): string {
  * and SQL errors when they do not within `seconds`, or at once when the SQL
  * thread stopped on an error (that does not heal by waiting).
  */
-export function verifyStep(dialect: ReplicationDialect, seconds: number): string {
+export function verifyStep(dialect: ReplicationDialect, seconds: number): Shell {
   const { io, sql } = dialect.fields;
-  const shown = [io, sql, 'Last_IO_Error', 'Last_SQL_Error'].join('|');
+  // Field names are identifiers: they go inside the quoted expression as they are.
+  const shown = joinShell([io, sql, 'Last_IO_Error', 'Last_SQL_Error'].map(variable), '|');
   return lines(
     FIELD_FUNCTION,
-    `provision_deadline=$(( $(date +%s) + ${seconds} ))`,
+    sh`provision_deadline=$(( $(date +%s) + ${seconds} ))`,
     'while :; do',
-    `  ${readStatus(dialect)}`,
-    `  if [ "$(provision_field ${io})" = Yes ] && [ "$(provision_field ${sql})" = Yes ]; then break; fi`,
-    `  if { [ "$(provision_field ${sql})" = No ] && [ -n "$(provision_field Last_SQL_Error)" ]; } || [ "$(date +%s)" -ge "$provision_deadline" ]; then`,
-    `    printf '%s\\n' "$provision_status" | grep -E '^ *(${shown}):' >&2 || true`,
-    `    ${fail(`replication is not running (${io}, ${sql}, Last_IO_Error and Last_SQL_Error above)`)}`,
+    sh`  ${insert(readStatus(dialect))}`,
+    sh`  if [ "$(provision_field ${io})" = Yes ] && [ "$(provision_field ${sql})" = Yes ]; then break; fi`,
+    sh`  if { [ "$(provision_field ${sql})" = No ] && [ -n "$(provision_field Last_SQL_Error)" ]; } || [ "$(date +%s)" -ge "$provision_deadline" ]; then`,
+    sh`    printf '%s\\n' "$provision_status" | grep -E '^ *(${insert(shown)}):' >&2 || true`,
+    sh`    ${insert(fail(`replication is not running (${io}, ${sql}, Last_IO_Error and Last_SQL_Error above)`))}`,
     '  fi',
     '  sleep 1',
     'done',

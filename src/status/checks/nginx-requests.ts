@@ -7,7 +7,7 @@
 import { type Args, onlyKeys, requiredString } from '../../resources/args.js';
 import { parseFields } from '../../resources/probe-output.js';
 import { ArgError } from '../../resources/types.js';
-import { sh } from '../../shell/quote.js';
+import { sh, type Shell } from '../../shell/quote.js';
 import type { Finding, StatusColumn, StatusCheckType } from '../types.js';
 
 /** Validated `nginx_requests` declaration. */
@@ -24,7 +24,7 @@ function validate(args: Args): NginxRequestsDesired {
 }
 
 /** Two readings a second apart: `sample=<ns> <requests>` each, then `active=`; `error=` when the page does not answer. */
-function script(desired: NginxRequestsDesired): string {
+function script(desired: NginxRequestsDesired): Shell {
   return sh`provision_sample() {
   provision_t=$(date +%s%N)
   if ! provision_page=$(curl -fsS --max-time 2 ${desired.url} 2>&1); then printf 'error=%s\\n' "$(printf '%s' "$provision_page" | head -n 1)"; return 1; fi

@@ -8,7 +8,7 @@
 import { HOST_STATE_DIR, LAST_APPLY_FILE } from '../../engine/host-state.js';
 import { type Args, onlyKeys, optionalInteger } from '../../resources/args.js';
 import { integerField, parseFields } from '../../resources/probe-output.js';
-import { sh } from '../../shell/quote.js';
+import { lines, sh } from '../../shell/quote.js';
 import { ArgError } from '../../resources/types.js';
 import type { FactValue, Finding, StatusColumn, StatusCheckType } from '../types.js';
 
@@ -35,14 +35,14 @@ function validate(args: Args): SystemDesired {
   return { diskMaxPercent: percent(args, 'disk_max_percent', 90), memoryMaxPercent: percent(args, 'memory_max_percent', 95), loadMaxPerCpu: load };
 }
 
-const SCRIPT = [
+const SCRIPT = lines(
   `printf 'cpus=%s\\n' "$(nproc 2>/dev/null || echo 1)"`,
   `printf 'loadavg=%s\\n' "$(cut -d' ' -f1-3 /proc/loadavg)"`,
   `awk '/^MemTotal:/ { print "mem_total_kb=" $2 } /^MemAvailable:/ { print "mem_available_kb=" $2 }' /proc/meminfo`,
   `df -P / | awk 'NR == 2 { sub("%", "", $5); print "disk_used_percent=" $5 }'`,
   `printf 'now=%s\\n' "$(date +%s)"`,
   sh`printf 'last_apply=%s\\n' "$(cat ${`${HOST_STATE_DIR}/${LAST_APPLY_FILE}`} 2>/dev/null)"`,
-].join('\n');
+);
 
 /** Rounded to one decimal. */
 const oneDecimal = (n: number): number => Math.round(n * 10) / 10;

@@ -9,7 +9,7 @@ import { type Args, onlyKeys, optionalInteger, optionalString, requiredString } 
 import { dnsNameError } from '../../resources/dns-name.js';
 import { integerField, parseFields } from '../../resources/probe-output.js';
 import { ArgError } from '../../resources/types.js';
-import { sh } from '../../shell/quote.js';
+import { lines, sh, type Shell } from '../../shell/quote.js';
 import { factList, type Finding, type StatusColumn, type StatusCheckType } from '../types.js';
 
 /** Validated `tls_certificate` declaration. */
@@ -41,15 +41,15 @@ function validate(args: Args): TlsCertificateDesired {
   return { name, address, port, warnDays, criticalDays };
 }
 
-function script(desired: TlsCertificateDesired): string {
+function script(desired: TlsCertificateDesired): Shell {
   const target = desired.address.includes(':') ? `[${desired.address}]:${desired.port}` : `${desired.address}:${desired.port}`;
-  return [
+  return lines(
     `printf 'now=%s\\n' "$(date +%s)"`,
     `if ! command -v openssl >/dev/null 2>&1; then echo 'error=openssl is not installed'; exit 0; fi`,
     sh`provision_pem=$(timeout 10 openssl s_client -connect ${target} -servername ${desired.name} </dev/null 2>/dev/null | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p')`,
     `if [ -z "$provision_pem" ]; then echo 'error=no certificate served'; exit 0; fi`,
-    `printf '%s\\n' "$provision_pem" | openssl ${X509_TEXT_ARGS.join(' ')} 2>/dev/null`,
-  ].join('\n');
+    sh`printf '%s\\n' "$provision_pem" | openssl ${X509_TEXT_ARGS} 2>/dev/null`,
+  );
 }
 
 /** Whether a certificate name (a wildcard covers one label) covers `name`. */

@@ -1,0 +1,64 @@
+/**
+ * Hostile values through the whole CLI, on the control node itself
+ * (`ansible_connection: local`, everything in a temp directory): a role with
+ * no checks gets each value as one quoted word, so `plan`'s unless probe and
+ * `apply`'s command treat them as text; a directory whose path is a symbolic
+ * link is refused, its target untouched; the retry file of that failed run
+ * replaces a link at its path instead of writing through it. The lab test
+ * test/e2e/hostile-values.test.ts does the same over SSH.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function provision(args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return { code: run.status, out: run.stdout + run.stderr };
+}
+
+describe('hostile values through the CLI, on the control node', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-hostile-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const mark = join(dir, 'PWNED');
+  const hostile = [`x"; touch ${mark}; echo "`, `/opt/Sumo$(touch ${mark})`, `7.0\n__PROVISION_EOF__\ntouch ${mark}`, `'; touch ${mark}; '`, `$(touch ${mark})`];
+  const target = join(dir, 'target');
+  const link = join(dir, 'link');
+  const literal = join(dir, 'literal');
+  const precious = join(dir, 'precious');
+  const inventory = join(dir, 'hostile.yaml');
+
+  mkdirSync(join(dir, 'roles', 'hostile'), { recursive: true });
+  writeFileSync(
+    join(dir, 'roles', 'hostile', 'role.yaml'),
+    ['resources:', '  - name: literal values', '    command:', `      cmd: printf '%s\\n' {{hostile}} > ${literal}`, '      unless: test {{first}} = never', `  - directory: { path: ${link}, mode: "0700" }`, ''].join('\n'),
+  );
+  writeFileSync(inventory, ['all:', '  vars:', `    hostile: ${JSON.stringify(hostile)}`, `    first: ${JSON.stringify(hostile[0])}`, '  roles: [hostile]', '  hosts:', '    me: { ansible_connection: local }', ''].join('\n'));
+  mkdirSync(target, { mode: 0o755 });
+  symlinkSync(target, link);
+  writeFileSync(precious, 'keep me\n');
+  symlinkSync(precious, join(dir, 'hostile.retry'));
+
+  it('plan runs the unless probe with the values as text and says the link will be refused', () => {
+    const plan = provision(['plan', inventory, '--roles-path', join(dir, 'roles')]);
+    expect(plan.code, plan.out).toBe(0);
+    expect(plan.out).toContain(`${link} is a symbolic link: refusing to manage what it points to`);
+    expect(existsSync(mark)).toBe(false);
+    expect(existsSync(literal)).toBe(false);
+  });
+
+  it('apply writes the values literally, refuses the link, and replaces the link at the retry path', () => {
+    const apply = provision(['apply', inventory, '--roles-path', join(dir, 'roles')]);
+    expect(apply.code, apply.out).toBe(1);
+    expect(readFileSync(literal, 'utf8')).toBe(`${hostile.join('\n')}\n`);
+    expect(statSync(target).mode & 0o777).toBe(0o755);
+    expect(existsSync(mark)).toBe(false);
+    expect(readFileSync(precious, 'utf8')).toBe('keep me\n');
+    expect(lstatSync(join(dir, 'hostile.retry')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(dir, 'hostile.retry'), 'utf8')).toBe('me\n');
+  });
+});

@@ -1,0 +1,92 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UserError } from '../errors.js';
+import { Secret } from '../secrets.js';
+import { renderShellText, renderValue } from './render.js';
+
+const at = { file: 'roles/web/role.yaml', line: 10, col: 5 };
+const dir = mkdtempSync(join(tmpdir(), 'provision-shell-text-'));
+const PWNED = join(dir, 'PWNED');
+afterEach(() => rmSync(PWNED, { force: true }));
+
+/** The issue's hostile values, each of which runs `touch PWNED` if it is ever read as shell. */
+const HOSTILE = [
+  `/etc/provision/tls/x"; touch ${PWNED}; echo "`,
+  `/opt/Sumo$(touch ${PWNED})`,
+  `7.0\nPROVISION_SUMO\ntouch ${PWNED}`,
+  `'; touch ${PWNED}; '`,
+  `\`touch ${PWNED}\``,
+  `a\\'; touch ${PWNED} #`,
+];
+
+/** Runs rendered shell text with printf standing in for every command, and returns what it printed. */
+function run(text: string): string {
+  return execFileSync('sh', ['-c', text]).toString();
+}
+
+describe('role shell text: every {{value}} is one quoted word', () => {
+  it.each(HOSTILE)('%j stays a value in cmd, unless and validate positions', (value) => {
+    const context = { v: value, list: [value, 'b c'] };
+    const rendered = [
+      renderShellText("printf '%s|' {{v}}", context, at, 'h'),
+      renderShellText("printf '%s|' -keyout {{v}} {{v}}/config/user.properties", context, at, 'h'),
+      renderShellText('printf \'%s|\' "$(printf %s {{v}})"', context, at, 'h'),
+      renderShellText("printf '%s|' {{list}}", context, at, 'h'),
+    ];
+    expect(run(rendered[0]!)).toBe(`${value}|`);
+    expect(run(rendered[1]!)).toBe(`-keyout|${value}|${value}/config/user.properties|`);
+    expect(run(rendered[2]!)).toBe(`${value}|`);
+    expect(run(rendered[3]!)).toBe(`${value}|b c|`);
+    expect(existsSync(PWNED)).toBe(false);
+  });
+
+  it.each([
+    ['a secret is quoted as its value', 'echo {{s}}', { s: new Secret("p'w d") }, "echo 'p'\\''w d'"],
+    ['a helper call is quoted as a whole', 'echo {{join list "-"}}', { list: ['a b', 'c'] }, "echo 'a b-c'"],
+    ['block helpers keep working', 'echo{{#if on}} {{x}}{{/if}}', { on: true, x: 'y z' }, "echo 'y z'"],
+    ['null renders as an empty word', 'echo {{n}}', { n: null }, "echo ''"],
+    ['a number', 'sleep {{n}}', { n: 30 }, 'sleep 30'],
+    ['text without values is untouched', "test \"$(stat -c %U)\" = 'root'", {}, "test \"$(stat -c %U)\" = 'root'"],
+    ['{{{triple}}} is the opt-out: inserted as shell', 'echo {{{raw}}}', { raw: 'a; b' }, 'echo a; b'],
+  ])('%s', (_, text, context, expected) => {
+    expect(renderShellText(text, context, at, 'h')).toBe(expected);
+  });
+
+  it.each([
+    ['inside double quotes', '-out "{{v}}"', /\{\{v\}\} stands inside double quotes in shell text/],
+    ['inside single quotes', "echo '{{v}}'", /\{\{v\}\} stands inside single quotes in shell text/],
+    ['inside a here-document', "install <<'EOF'\nprovision.dir={{v}}\nEOF", /\{\{v\}\} stands inside a here-document in shell text/],
+    ['inside an unquoted here-document with tabs', 'install <<-EOF\n\tdir={{v}}\n\tEOF', /inside a here-document/],
+    ['a variable that is not defined', 'echo {{nope}}', /template variable 'nope' is not defined/],
+    ['holding a NUL byte (a shell word would end there)', 'rm -rf -- {{nul}}', /NUL byte/],
+  ])('refuses a value %s, at the key', (_, text, message) => {
+    let error: unknown;
+    try {
+      renderShellText(text, { v: 'x', nul: '/usr/l\u0000ib' }, at, 'h');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(message);
+    expect((error as UserError).position).toEqual(at);
+  });
+
+  it('a value after a here-document ends is a word again', () => {
+    expect(renderShellText("cat <<'EOF'\nx\nEOF\necho {{v}}", { v: 'a b' }, at, 'h')).toBe("cat <<'EOF'\nx\nEOF\necho 'a b'");
+  });
+
+  it('renderValue with shell: a whole-variable list becomes words, not a list', () => {
+    expect(renderValue('{{cmd}} %s', { cmd: ['python3', '-m', 'json.tool'] }, at, 'h', true)).toBe('python3 -m json.tool %s');
+    expect(renderValue('{{cmd}}', { cmd: ['a b'] }, at, 'h', true)).toBe("'a b'");
+  });
+});
+
+describe('shipped roles', () => {
+  const roles = readdirSync('roles').filter((name) => existsSync(join('roles', name, 'role.yaml')));
+  it.each(roles)('%s never uses the {{{ }}} opt-out', (name) => {
+    expect(readFileSync(join('roles', name, 'role.yaml'), 'utf8')).not.toContain('{{{');
+  });
+});
