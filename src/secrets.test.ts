@@ -1,5 +1,8 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeValue } from './inventory/describe-value.js';
+import { errorText } from './resources/sumo-api/client.js';
+import { dnsNameError } from './resources/dns-name.js';
 import { MASK, Secret, clearSecretsForTests, redact, redactDeep, revealAll, secretProblem } from './secrets.js';
 
 afterEach(() => clearSecretsForTests());
@@ -33,6 +36,7 @@ describe('masking every form a secret takes in output', () => {
     ['with systemd specifiers escaped', (v: string) => `Description=${v.replace(/%/g, '%%')}`],
     ['in JSON inside JSON', (v: string) => JSON.stringify(JSON.stringify({ password: v }))],
     ['base64, standalone', (v: string) => `value: ${Buffer.from(v).toString('base64')}`],
+    ['URL-encoded (a query parameter, a webhook path)', (v: string) => `GET https://hooks.example.com/x?token=${encodeURIComponent(v)}`],
   ])('%s', (_, encode) => {
     new Secret(value);
     const masked = redact(encode(value));
@@ -48,6 +52,18 @@ describe('masking every form a secret takes in output', () => {
     const hidden = encoded.length - (masked.length - MASK.length);
     // A character shared with a neighbour byte at each end may stay.
     expect(hidden).toBeGreaterThanOrEqual(Math.floor((Buffer.byteLength(value) * 8) / 6) - 2);
+  });
+
+  it.each([
+    ['indented in a YAML block', (k: string) => `tls:\n  key: |\n${k.split('\n').map((l) => `    ${l}`).join('\n')}`],
+    ['one diff line each', (k: string) => k.split('\n').map((l) => `+${l}`).join('\n')],
+    ['with CRLF line ends', (k: string) => k.replace(/\n/g, '\r\n')],
+    ['only the first line of an error', (k: string) => `error: ${k.split('\n')[1]}`],
+  ])('masks a private key whose lines output carries apart: %s', (_, show) => {
+    const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\nAwEHBG0wawIBAQQgSECRETSECRETSECR\n-----END PRIVATE KEY-----\n';
+    new Secret(key);
+    const masked = redact(show(key));
+    for (const part of ['MIGHAgEAMBMG', 'SECRETSECRET']) expect(masked).not.toContain(part);
   });
 
   it('masks a private key spanning lines in --json output', () => {
@@ -75,5 +91,20 @@ describe('masking every form a secret takes in output', () => {
 
   it('gives encoders the real values inside lists and mappings', () => {
     expect(revealAll([{ pw: new Secret('deep-secret') }, 'x'])).toEqual([{ pw: 'deep-secret' }, 'x']);
+  });
+});
+
+describe('text cut short for a message', () => {
+  const secret = 'QZXSECRET!VALUE-123';
+  // Every cut point: the secret starts anywhere from the first character to past the cut.
+  const paddings = Array.from({ length: 320 }, (_, i) => 'a'.repeat(i));
+
+  it.each([
+    ['describeValue (inventory and check errors)', (text: string) => describeValue(text)],
+    ['a DNS name error', (text: string) => dnsNameError(`${text}.example.com`) ?? ''],
+    ["a Sumo Logic API error answer (the server's text, which may echo the request)", (text: string) => errorText(text)],
+  ])('%s never shows the start of a secret', (_, show) => {
+    new Secret(secret);
+    for (const pad of paddings) expect(show(`${pad}${secret}`), `after ${pad.length} characters`).not.toContain('QZX');
   });
 });

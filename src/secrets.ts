@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
-import { mysqlOptionValue } from './formats/mysql-option.js';
+import { mysqlOptionEscape } from './formats/mysql-option.js';
 import { propertiesValue } from './formats/properties.js';
-import { systemdEnvValue } from './formats/systemd.js';
+import { systemdEnvEscape } from './formats/systemd.js';
 import { sqlString } from './resources/mysql/sql.js';
 import { quote } from './shell/quote.js';
 
@@ -74,7 +74,8 @@ export function revealAll(value: unknown): unknown {
  * The forms of `value` that text provision produces may hold: as is, inside a
  * JSON string, inside single quotes in sh, inside an SQL literal, inside a
  * quoted MySQL option-file or systemd environment-file value, as a .properties
- * value, with systemd's `%%`, and base64 (see base64Forms); JSON twice over too.
+ * value, with systemd's `%%`, URL-encoded, and base64 (see base64Forms); JSON twice over too;
+ * and each line of a multi-line secret on its own (see lineForms).
  */
 export function secretForms(value: string): string[] {
   const inner = (quoted: string): string => (quoted.startsWith("'") || quoted.startsWith('"') ? quoted.slice(1, -1) : quoted);
@@ -87,11 +88,32 @@ export function secretForms(value: string): string[] {
     inner(sqlString(value)),
     propertiesValue(value),
     value.replace(/%/g, '%%'),
+    mysqlOptionEscape(value),
+    systemdEnvEscape(value),
+    // A value in a URL (a query parameter, a webhook URL's path).
+    encodeURIComponent(value),
     ...base64Forms(value),
+    ...lineForms(value),
   ];
-  // These cannot carry a NUL byte (they refuse it), so a secret holding one never reaches them.
-  if (!value.includes('\0')) forms.push(inner(quote(value)), inner(mysqlOptionValue(value)), inner(systemdEnvValue(value)));
+  // The shell quoting builder refuses a NUL byte, so a secret holding one never reaches it.
+  if (!value.includes('\0')) forms.push(inner(quote(value)));
   return [...new Set(forms)];
+}
+
+/** The shortest line of a multi-line secret that is masked on its own. */
+const MIN_LINE_LENGTH = 8;
+
+/**
+ * Each line of a multi-line secret (a private key), trimmed: output may carry
+ * its lines apart, indented in a YAML block or each on a diff line of its own.
+ * Lines shorter than MIN_LINE_LENGTH are left to the whole secret's forms.
+ */
+function lineForms(value: string): string[] {
+  if (!/[\r\n]/.test(value)) return [];
+  return value
+    .split(/\r?\n|\r/)
+    .map((line) => line.trim())
+    .filter((line) => line.length >= MIN_LINE_LENGTH);
 }
 
 /**
@@ -132,6 +154,16 @@ export function redact(text: string): string {
     if (out.includes(form)) out = out.split(form).join(MASK);
   }
   return out;
+}
+
+/**
+ * `text` with its secrets masked, then cut to at most `max` characters (ending
+ * in `…`): masking first, so a cut never leaves the start of a secret that the
+ * redactor would no longer recognise.
+ */
+export function shorten(text: string, max: number): string {
+  const masked = redact(text);
+  return masked.length <= max ? masked : `${masked.slice(0, max - 1)}…`;
 }
 
 /** `value` with redact() applied to every string inside it (at any depth), for documents that are serialised afterwards. */

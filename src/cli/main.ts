@@ -8,7 +8,7 @@ import { UserError, messageOf } from '../errors.js';
 import { userText } from '../shell/quote.js';
 import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
-import { redact } from '../secrets.js';
+import { display } from './display.js';
 import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
 import { HELP } from './help.js';
 import { PACKAGE_ROOT, searchPath } from './search-path.js';
@@ -54,11 +54,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UserError) {
-      process.stderr.write(`${redact(err.format().split('\n').map((l) => `error: ${l}`).join('\n'))}\n`);
+      process.stderr.write(`${display(err.format().split('\n').map((l) => `error: ${l}`).join('\n'))}\n`);
       return EXIT.badInput;
     }
-    process.stderr.write(`error: ${redact(messageOf(err))}\n`);
-    if (process.env.PROVISION_DEBUG) process.stderr.write(`${redact(String((err as Error).stack))}\n`);
+    process.stderr.write(`error: ${display(messageOf(err))}\n`);
+    if (process.env.PROVISION_DEBUG) process.stderr.write(`${display(String((err as Error).stack))}\n`);
     return EXIT.hostFailed;
   }
 }
@@ -182,7 +182,7 @@ async function apply(options: ApplyOptions): Promise<number> {
     const now = await runPlans(plans, { ...runOptions, check: true, onEvent: () => undefined });
     const stale = now.map((h) => [h.name, h.unreachable || h.failed ? `cannot check it: ${h.error}` : saved.staleReason(plan.hosts[h.name], saved.plannedEntries(h.results))] as const).filter(([, why]) => why);
     if (stale.length > 0) {
-      process.stderr.write(redact(`error: refusing to apply ${options.plan}, nothing was changed:\n${stale.map(([host, why]) => `  ${host}: ${why}`).join('\n')}\n`));
+      process.stderr.write(display(`error: refusing to apply ${options.plan}, nothing was changed:\n${stale.map(([host, why]) => `  ${host}: ${why}`).join('\n')}\n`));
       return EXIT.hostFailed;
     }
     verify = (host, _round, decided) => saved.roundReason(plan.hosts[host], decided);
@@ -214,7 +214,7 @@ async function exec(options: ExecOptions): Promise<number> {
     onDone: (o) => {
       const status = o.unreachable ? 'UNREACHABLE' : o.code === 0 ? 'ok' : `FAILED rc=${o.code}`;
       const body = [o.stdout, o.stderr].filter((s) => s.trim() !== '').map((s) => s.trimEnd()).join('\n');
-      write(redact(`${o.host} | ${status}${body ? `\n${body}` : ''}\n`));
+      write(display(`${o.host} | ${status}${body ? `\n${body}` : ''}\n`));
     },
   });
   return outcomes.every((o) => o.code === 0) ? EXIT.ok : EXIT.hostFailed;
@@ -224,7 +224,7 @@ async function promote(options: PromoteCliOptions): Promise<number> {
   const { inventory } = await selectedHosts(options);
   const [{ promotionPair, promoteReplica }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/promote.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
   const { replica, primary } = promotionPair(inventory, options.host);
-  await promoteReplica(replica, primary, { force: options.force, catchUpSeconds: 60, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${redact(line)}\n`) });
+  await promoteReplica(replica, primary, { force: options.force, catchUpSeconds: 60, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${display(line)}\n`) });
   const edits = [
     { host: replica.name, vars: { mysql_role: 'primary', mysql_primary: null } },
     { host: primary.name, vars: { mysql_role: 'replica', mysql_primary: replica.name } },
@@ -268,8 +268,8 @@ async function renew(options: RenewOptions): Promise<number> {
   try {
     const results = await runPlans(certificatePlans, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control });
     const report = renewReport(results, { dryRun: options.dryRun, quiet: options.quiet });
-    for (const line of report.out) write(`${redact(line)}\n`);
-    for (const line of report.err) process.stderr.write(`error: ${redact(line)}\n`);
+    for (const line of report.out) write(`${display(line)}\n`);
+    for (const line of report.err) process.stderr.write(`error: ${display(line)}\n`);
     return report.err.length > 0 ? EXIT.hostFailed : EXIT.ok;
   } finally {
     release();
@@ -286,10 +286,10 @@ async function status(options: StatusCliOptions): Promise<number> {
   const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection });
   const tty = process.stdout.isTTY === true;
   const show = (round: Awaited<ReturnType<typeof runner.run>>): void => {
-    if (options.json) return write(`${redact(JSON.stringify(statusJson(round), null, options.watch ? undefined : 2))}\n`);
+    if (options.json) return write(`${display(JSON.stringify(statusJson(round), null, options.watch ? undefined : 2))}\n`);
     const table = statusTable(round, { colour: tty && process.env.NO_COLOR === undefined, now: new Date() });
     const heading = options.watch ? `${tty ? '\x1b[H\x1b[2J' : '\n'}provision status ${options.inventory}: ${new Date().toLocaleTimeString()}, every ${options.intervalSeconds}s (Ctrl-C to stop)\n\n` : '';
-    write(redact(`${heading}${table}\n`));
+    write(`${heading}${display(`${table}\n`)}`);
   };
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -339,7 +339,7 @@ async function printCron(options: RenewOptions): Promise<number> {
     await loadInventoryWithSecrets(inventory, { env: cronEnv });
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    process.stderr.write(`${redact(`note: run by cron, with only its environment, this line would stop before renewing:\n${err.format()}`)}\n`);
+    process.stderr.write(`${display(`note: run by cron, with only its environment, this line would stop before renewing:\n${err.format()}`)}\n`);
     if (inline.length === 0) process.stderr.write('note: keep the secrets in a SOPS file (see "Secrets in git" in the README), or put what is missing before the command in the line\n');
   }
   return EXIT.ok;

@@ -35,3 +35,22 @@ describe('reporters mask a secret in whatever form the text holds it', () => {
     for (const form of [SECRET, JSON.stringify(SECRET).slice(1, -1), 'wo\'rd', 'wo\'\\\'\'rd', 'ss\\\\wo', 'ss\\wo']) expect(out).not.toContain(form);
   });
 });
+
+describe("reporters never pass a host's control characters to the terminal", () => {
+  // Set the title (OSC), clear the screen (CSI), go back to the line's start to overwrite it, 8-bit CSI.
+  const hostile = 'x\u001b]0;PWNED\u0007\u001b[2J\rok: nothing failed\u009b31m';
+
+  it.each([
+    ['plain', (write: (t: string) => void) => new PlainReporter({ check: false, diff: true, fullDiff: false, hosts: ['web-01'], write }), 'x\\u001b]0;PWNED\\u0007\\u001b[2J\\u000dok: nothing failed\\u009b31m'],
+    // JSON escapes C0 itself (\r as \r); C1 gets the same \u escape, so the document stays valid.
+    ['--json', (write: (t: string) => void) => new JsonReporter({ check: false, diff: true, fullDiff: false, hosts: ['web-01'], write }), 'x\\u001b]0;PWNED\\u0007\\u001b[2J\\rok: nothing failed\\u009b31m'],
+  ])('%s', async (_, make, shown) => {
+    let out = '';
+    const reporter = make((t) => (out += t));
+    const result = { host: 'web-01', role: 'app', resource: 'command', status: 'failed' as const, handler: false, changes: [{ summary: `run ${hostile}` }], error: `exit 3: ${hostile}` };
+    reporter.onEvent({ kind: 'resource', result });
+    await reporter.done([{ name: 'web-01', ok: 0, changed: 0, failed: 1, unknown: 0, skipped: 0, unreachable: false, elapsedMs: 1, error: `command: exit 3: ${hostile}`, results: [result] }]);
+    expect(out).toContain(shown);
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+});

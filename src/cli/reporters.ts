@@ -1,11 +1,12 @@
 import type { HostResult, RunEvent } from '../engine/results.js';
-import { redact, redactDeep } from '../secrets.js';
+import { redactDeep } from '../secrets.js';
+import { display } from './display.js';
 import { formatChanges } from './diff-text.js';
 import { formatPlan } from './plan-text.js';
 import { formatRecap, jsonReport } from './recap.js';
 import { rolloutEventLine } from './rollout-text.js';
 
-/** Shows a run to the user. Every text goes through redact() on its way out. */
+/** Shows a run to the user. Every text goes through display() on its way out (secrets masked, control characters escaped). */
 export interface Reporter {
   /** A live event from the engine. */
   onEvent(event: RunEvent): void;
@@ -32,7 +33,7 @@ export class PlainReporter implements Reporter {
   constructor(private readonly options: ReporterOptions) {}
 
   onEvent(event: RunEvent): void {
-    const out = (line: string): void => this.options.write(`${redact(line)}\n`);
+    const out = (line: string): void => this.options.write(`${display(line)}\n`);
     if (event.kind === 'notice') out(`${event.host} | notice | ${event.message}`);
     if (event.kind === 'resource' && !this.options.check) {
       const r = event.result;
@@ -46,7 +47,7 @@ export class PlainReporter implements Reporter {
 
   async done(hosts: HostResult[]): Promise<void> {
     const plan = this.options.check ? formatPlan(hosts, { diff: this.options.diff, full: this.options.fullDiff }) : '';
-    this.options.write(redact(`${plan ? `${plan}\n` : ''}\n${formatRecap(hosts, this.options.check)}\n`));
+    this.options.write(display(`${plan ? `${plan}\n` : ''}\n${formatRecap(hosts, this.options.check)}\n`));
   }
 }
 
@@ -58,7 +59,7 @@ export class JsonReporter implements Reporter {
 
   async done(hosts: HostResult[]): Promise<void> {
     // Masked before serialising, where each secret is still in the form the text holds it in.
-    this.options.write(`${redact(JSON.stringify(redactDeep(jsonReport(hosts, this.options.check)), null, 2))}\n`);
+    this.options.write(`${display(JSON.stringify(redactDeep(jsonReport(hosts, this.options.check)), null, 2))}\n`);
   }
 }
 
@@ -78,10 +79,10 @@ export class TtyReporter implements Reporter {
       title: `${host}: waiting`,
       task: (_: unknown, task: { title: string }) =>
         new Promise<void>((resolve, reject) => {
-          this.#titles.set(host, (title) => (task.title = redact(`${host}: ${title}`)));
+          this.#titles.set(host, (title) => (task.title = display(`${host}: ${title}`)));
           this.#finish.set(host, (result) => {
-            task.title = redact(`${host}: ${summary(result, this.options.check)}`);
-            if (result.unreachable || result.failed) reject(new Error(redact(result.error ?? 'failed')));
+            task.title = display(`${host}: ${summary(result, this.options.check)}`);
+            if (result.unreachable || result.failed) reject(new Error(display(result.error ?? 'failed')));
             else resolve();
           });
         }),
@@ -109,13 +110,13 @@ export class TtyReporter implements Reporter {
     await this.#listr;
     if (this.options.check) {
       const plan = formatPlan(hosts, { diff: this.options.diff, full: this.options.fullDiff });
-      if (plan) this.options.write(redact(`${plan}\n`));
+      if (plan) this.options.write(display(`${plan}\n`));
     } else if (this.options.diff) {
       for (const r of hosts.flatMap((h) => h.results).filter((x) => x.status !== 'ok' && x.changes.length > 0)) {
-        this.options.write(redact(`${r.host} | ${r.handler ? 'handler ' : ''}${r.resource}\n${formatChanges(r.changes, this.options.fullDiff)}\n`));
+        this.options.write(display(`${r.host} | ${r.handler ? 'handler ' : ''}${r.resource}\n${formatChanges(r.changes, this.options.fullDiff)}\n`));
       }
     }
-    this.options.write(`\n${redact(formatRecap(hosts, this.options.check))}\n`);
+    this.options.write(`\n${display(formatRecap(hosts, this.options.check))}\n`);
   }
 }
 

@@ -18,11 +18,12 @@ export function characterName(char: string): string {
   return NAMES[char] ?? `control character U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-// C0 controls and DEL; a tab is allowed where `allowTab` says so.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const CONTROL_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+// C0 controls, DEL, C1 controls (U+0085 is a line break to some readers, U+009B a terminal's
+// escape) and the Unicode line and paragraph separators; a tab is allowed where `allowTab` says so.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/;
 
-/** The first control character in `value` (newline, NUL, escape, ...), or undefined. */
+/** The first control character in `value` (newline, NUL, escape, NEL, U+2028, ...), or undefined. */
 export function controlCharacter(value: string, allowTab = false): string | undefined {
   return (allowTab ? CONTROL_BUT_TAB : CONTROL).exec(value)?.[0];
 }

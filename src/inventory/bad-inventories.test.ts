@@ -47,6 +47,14 @@ const CORPUS: [file: string, errors: string[]][] = [
   ['port-string.yaml', ['7:17: all.children.app.hosts.web-01.port: expected an integer from 1 to 65535, got string "ssh"']],
   ['port-range.yaml', ['3:19: all.vars.ansible_port: expected an integer from 1 to 65535, got integer 70000']],
   ['become-not-boolean.yaml', ['5:17: all.children.app.vars.become: expected a boolean (true or false; yes/no and on/off are read as Ansible does), got string "maybe"']],
+  [
+    'address-not-host.yaml',
+    [
+      '4:24: all.hosts.web-01.address: expected a host name or IP address (letters, digits and . _ - : %, not starting with -), got string "192.0.2.1\\n* ssh-ed25519 AAAA"',
+      '5:29: all.hosts.web-02.ansible_host: expected a host name or IP address (letters, digits and . _ - : %, not starting with -), got string "-oProxyCommand=x"',
+      '6:24: all.hosts.web-03.address: expected a host name or IP address (letters, digits and . _ - : %, not starting with -), got string "web 03"',
+    ],
+  ],
   ['key-file-not-string.yaml', ['4:29: all.hosts.web-01.ssh_private_key_file: expected a file path, got a list']],
   ['typo-connection-key.yaml', ["4:7: all.hosts.web-01.adress: 'adress' is not a connection variable: did you mean 'address'? (names this close to one are refused to catch typos; rename the variable if it is meant)"]],
   ['typo-swapped-letters.yaml', ["4:7: all.hosts.web-01.prot: 'prot' is not a connection variable: did you mean 'port'? (names this close to one are refused to catch typos; rename the variable if it is meant)"]],

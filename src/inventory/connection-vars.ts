@@ -34,6 +34,15 @@ interface ConnectionVar {
 const nonEmptyText = (value: unknown): ReadResult =>
   typeof value === 'string' && value.trim() !== '' ? { value } : { expected: 'expected a non-empty string' };
 
+/**
+ * A host name or IP address to connect to: it also becomes a known_hosts name and a value in
+ * templates, so whitespace, control characters, a leading '-' and other punctuation are refused.
+ */
+const hostAddress = (value: unknown): ReadResult =>
+  typeof value === 'string' && /^[A-Za-z0-9_.:%]([A-Za-z0-9_.:%-]*)$/.test(value)
+    ? { value }
+    : { expected: 'expected a host name or IP address (letters, digits and . _ - : %, not starting with -)' };
+
 const portNumber = (value: unknown, { fromCommandLine }: ReadOptions): ReadResult => {
   const port = fromCommandLine && typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535
@@ -86,7 +95,7 @@ const filePath = (value: unknown, { baseDir }: ReadOptions): ReadResult => {
 };
 
 const CONNECTION_VARS: readonly ConnectionVar[] = [
-  { name: 'address', aliases: ['ansible_host', 'ansible_ssh_host'], read: nonEmptyText },
+  { name: 'address', aliases: ['ansible_host', 'ansible_ssh_host'], read: hostAddress },
   { name: 'port', aliases: ['ansible_port', 'ansible_ssh_port'], read: portNumberOrText },
   { name: 'user', aliases: ['ansible_user', 'ansible_ssh_user'], read: nonEmptyText },
   // Ansible accepts both spellings of the key file variable.

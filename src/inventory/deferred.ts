@@ -90,6 +90,31 @@ export class VaultValue extends DeferredValue {
   }
 }
 
+/**
+ * A text value of a vault-encrypted vars file: a secret like a `!vault`
+ * value (masked in all output, `inventory --list` included; at least 4
+ * characters, checked when used). Numbers and booleans there stay as they are.
+ */
+export class VaultedFileValue extends DeferredValue {
+  constructor(
+    private readonly plaintext: string,
+    path: string,
+    position: SourcePosition | undefined,
+  ) {
+    super(path, position);
+  }
+
+  protected read(): Secret {
+    const problem = secretProblem(this.plaintext);
+    if (problem !== undefined) return this.fail(`${problem} (every text value of a vault-encrypted vars file is a secret)`);
+    return new Secret(this.plaintext);
+  }
+
+  toAnsible(): unknown {
+    return MASK;
+  }
+}
+
 /** `value` with every deferred value inside it read (lists and mappings included). */
 export function resolveDeferred(value: unknown): unknown {
   if (value instanceof DeferredValue) return value.resolve();

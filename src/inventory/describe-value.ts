@@ -1,4 +1,4 @@
-import { Secret } from '../secrets.js';
+import { Secret, shorten } from '../secrets.js';
 
 const MAX_SHOWN = 40;
 
@@ -21,6 +21,8 @@ export function describeValue(value: unknown): string {
   }
 }
 
+// A text holding a secret is masked before it is cut (a cut secret would no longer be recognised).
 function truncate(text: string): string {
-  return text.length <= MAX_SHOWN ? text : `${text.slice(0, MAX_SHOWN - 2)}…"`;
+  const short = shorten(text, MAX_SHOWN - 1);
+  return short.endsWith('…') ? `${short}"` : short;
 }

@@ -4,7 +4,7 @@ import type { SourcePosition } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { readSecret, SECRET_KEY, secretOrReport, secretRefProblem, type Env, type SecretSource, type SopsRef } from './secret-ref.js';
-import { DeferredValue, SecretRefValue, VaultValue } from './deferred.js';
+import { DeferredValue, SecretRefValue, VaultedFileValue, VaultValue } from './deferred.js';
 import { PythonFloat } from './python-float.js';
 import type { VaultKeyring } from '../vault/passwords.js';
 import { UNSAFE_TAG, VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
@@ -22,6 +22,8 @@ export interface ReadContext {
   errors: ErrorList;
   /** The run's vault passwords, for `!vault` values. */
   vault: VaultKeyring;
+  /** The file was vault-encrypted as a whole: every text value in it is a secret. */
+  vaulted?: boolean;
 }
 
 /** Whether a node is missing or an empty value (`key:` with nothing after it). */
@@ -85,6 +87,7 @@ export function valueOf(node: unknown, path: string, fallback: SourcePosition, c
   if (isSeq(value)) return value.items.map((item, i) => valueOf(item, `${path}[${i}]`, at, ctx));
   if (isMap(value)) return isSecretMapping(value, ctx) ? secretOf(value, path, at, ctx) : mappingOf(value, path, at, ctx);
   if (isScalar(value) && value.tag === VAULT_TAG) return vaultOf(String(value.value), path, at, ctx);
+  if (isScalar(value) && ctx.vaulted && typeof value.value === 'string') return new VaultedFileValue(value.value, path, at);
   return isScalar(value) ? value.value : null;
 }
 

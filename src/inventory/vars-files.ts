@@ -88,7 +88,8 @@ export class VarsFiles {
   private readFile(file: string): VarsFile {
     const vars: WrittenVars = new Map();
     let text = readTextFile(file, 'vars file');
-    if (isVaultText(text)) {
+    const vaulted = isVaultText(text);
+    if (vaulted) {
       const opened = this.ctx.vault.decrypt(text);
       if ('problem' in opened) return { file, vars, locked: opened.problem.replace(/^the value/, 'this vars file') };
       text = opened.plaintext.toString('utf8');
@@ -102,7 +103,7 @@ export class VarsFiles {
         this.errors.add(`expected a mapping of variables, got ${describeNode(root)}`, source.positionOf(root, start));
         return { file, vars };
       }
-      readVarsMapping({ ...this.ctx, source, errors: this.errors }, vars, root, '', start, path.dirname(file));
+      readVarsMapping({ ...this.ctx, source, errors: this.errors, vaulted }, vars, root, '', start, path.dirname(file));
     } catch (err) {
       if (err instanceof UserErrors) err.errors.forEach((e) => this.errors.add(e.message, e.position));
       else if (err instanceof UserError) this.errors.add(err.message, err.position);

@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { quote } from '../shell/quote.js';
 
@@ -14,7 +14,35 @@ const checked = new Set<string>();
  */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.PROVISION_STATE_DIR || join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'provision');
+  if (!checked.has(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    checkAncestors(dir);
+  }
   return privateDir(dir);
+}
+
+/**
+ * Refuses a state directory that someone else could swap for theirs: one
+ * inside a directory (on its path as written, or on the path its symbolic
+ * links lead to) that belongs to another user than root and you, or that its
+ * group or others may write without the sticky bit (as /tmp has, where
+ * nobody can rename what is yours).
+ */
+export function checkAncestors(dir: string, uid: number | undefined = process.getuid?.()): void {
+  const seen = new Set<string>();
+  for (const start of [resolve(dir), realpathSync.native(dir)]) {
+    for (let parent = dirname(start); !seen.has(parent); parent = dirname(parent)) {
+      seen.add(parent);
+      const st = statSync(parent);
+      if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
+        throw new UserError(`provision's state directory ${dir} is inside ${parent}, which belongs to uid ${st.uid}, not to you (uid ${uid}) or root: its owner could replace the state directory with theirs and make provision run their code. Fix: set PROVISION_STATE_DIR to a directory inside one of yours`);
+      }
+      if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
+        const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+        throw new UserError(`provision's state directory ${dir} is inside ${parent}, which ${st.mode & 0o002 ? 'anyone' : 'its group'} can write (mode ${mode}): they could replace the state directory with theirs and make provision run their code. Fix: chmod go-w ${quote(parent)} (or set PROVISION_STATE_DIR to a directory inside one of yours)`);
+      }
+    }
+  }
 }
 
 /** `dir` (made 0700 when missing) after checking that only the user can write it. */

@@ -10,6 +10,7 @@
  * are written without it). Pure.
  */
 import { isIP } from 'node:net';
+import { shorten } from '../secrets.js';
 
 const MAX_NAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
@@ -19,7 +20,7 @@ const MAX_SHOWN = 30;
 /** `"NAME" is not a valid DNS name: WHY`, naming the bad label and why; undefined when `name` is a valid DNS name. */
 export function dnsNameError(name: string): string | undefined {
   const problem = problemOf(name);
-  return problem === undefined ? undefined : `${JSON.stringify(shown(name, 2 * MAX_SHOWN))} is not a valid DNS name: ${problem}`;
+  return problem === undefined ? undefined : `${JSON.stringify(shorten(name, 2 * MAX_SHOWN))} is not a valid DNS name: ${problem}`;
 }
 
 function problemOf(name: string): string | undefined {
@@ -40,7 +41,7 @@ function problemOf(name: string): string | undefined {
 
 function labelProblem(label: string, index: number): string | undefined {
   if (label === '') return index === 0 ? 'it starts with a dot' : 'it has an empty label (two dots in a row)';
-  const quoted = `label ${JSON.stringify(shown(label, MAX_SHOWN))}`;
+  const quoted = `label ${JSON.stringify(shorten(label, MAX_SHOWN))}`;
   if (label === '*' && index === 0) return `${quoted} is a wildcard: wildcard certificates need the DNS-01 challenge, and provision orders with HTTP-01 only`;
   if (label.length > MAX_LABEL_LENGTH) return `${quoted} is ${label.length} characters long: at most ${MAX_LABEL_LENGTH} are allowed`;
   if (!/^[A-Za-z0-9-]+$/.test(label)) {
@@ -52,6 +53,4 @@ function labelProblem(label: string, index: number): string | undefined {
   return undefined;
 }
 
-function shown(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+

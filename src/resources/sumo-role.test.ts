@@ -93,6 +93,11 @@ describe('sumologic role on the lab inventory', () => {
     expect(() => plan('web-01', values)).toThrow(message);
   });
 
+  it('escapes the installer settings for its Java properties varfile, where a backslash starts an escape', () => {
+    const install = desiredOf<CommandDesired>('web-01', 'sumo collector installed and registered', { sumo_collector_name: 'lab\\web-01 é' });
+    expect(settingsOf(install.cmd, '/usr/local/sbin/provision-sumo-install install')).toContain('collector.name=lab\\\\web-01 \\u00e9');
+  });
+
   it('installs with an installation token instead of the access id/key when one is given', () => {
     const install = desiredOf<CommandDesired>('web-01', 'sumo collector installed and registered', { sumo_installation_token: 'SUMOtoken-unit' });
     expect(settingsOf(install.cmd, '/usr/local/sbin/provision-sumo-install install')).toContain('sumo.token_and_url=SUMOtoken-unit');

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { Secret } from '../secrets.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clearSecretsForTests, MASK, redact, Secret } from '../secrets.js';
 import { CHECK_KINDS, checkOf, checkVariables, type Check } from './checks.js';
 
 const check = (spec: unknown): Check => {
@@ -10,6 +10,8 @@ const check = (spec: unknown): Check => {
 const problem = (spec: unknown, value: unknown): string | undefined => check(spec).problem(value)?.message;
 
 describe('kinds of checks', () => {
+  afterEach(() => clearSecretsForTests());
+
   it.each([
     ['port', [22, '3306', 65535], [0, 65536, '80; evil', '80\nUser=root', '', null, 1.5]],
     ['integer', [0, '7', 63072000], [-1, '1e3', '7 ', 'x']],
@@ -21,8 +23,11 @@ describe('kinds of checks', () => {
     ['ip_address', ['0.0.0.0', '::', '10.77.0.12'], ['localhost', '0.0.0.0\nskip-grant-tables', '10.0.0.0/8']],
     ['url', ['https://collectors.sumologic.com/rest/download/linux/64', 'http://10.77.0.1:8070/x?y=1'], ['ftp://x', 'https://x/$(id)', 'https://x y', 'https://x\n']],
     ['sha256', ['a'.repeat(64)], ['a'.repeat(63), 'g'.repeat(64), '']],
-    ['one_line', ['anything at all; "quoted" $x', 19.5, 'tab\tok'], ['two\nlines', 'escape \u001b[2J', 'nul \u0000']],
+    ['one_line', ['anything at all; "quoted" $x', 19.5, 'tab\tok', 'é 😀'], ['two\nlines', 'escape \u001b[2J', 'nul \u0000', 'nel\u0085x', 'csi \u009b2J', 'ls\u2028x', 'ps\u2029x']],
+    ['systemd_command', ['/usr/bin/node /opt/app/server.js', '-/usr/bin/true', '/bin/echo 100%'], ['+/bin/sh -c id', '!/bin/sh', '-+/bin/sh', ' +/bin/sh', '|echo', '/bin/x\nUser=root', '/bin/x \\']],
     ['port?', [null, '', 3000], ['x']],
+    ['secret', ['long enough', 12345678, 'p#ss\\w"o\'rd $x'], ['abc', '', 'two\nlines', null, ['a-list'], { a: 'map' }]],
+    ['secret?', [null, '', 'long enough'], ['abc']],
     [['primary', 'replica'], ['primary', 'replica'], ['primary\nskip-grant-tables', 'Primary', '']],
   ])('%j', (spec, good, bad) => {
     for (const value of good) expect(problem(spec, value), JSON.stringify(value)).toBeUndefined();
@@ -35,9 +40,17 @@ describe('kinds of checks', () => {
     expect(problem('one_line', new Secret('secret value'))).toBeUndefined();
   });
 
+  it('a plain-text value checked as a secret is masked in all output from then on, and never shown by the check', () => {
+    expect(redact('password=plain-text-pw-9')).toBe('password=plain-text-pw-9');
+    expect(problem('secret', 'plain-text-pw-9')).toBeUndefined();
+    expect(redact('password=plain-text-pw-9')).toBe(`password=${MASK}`);
+    expect(problem('secret', 'ab\ncd')).toBe('the value cannot be used as a secret: it holds a newline');
+    expect(problem('secret', 'pw1')).toBe('the value cannot be used as a secret: the secret is only 3 characters long: secrets must have at least 4 characters, so that they can be masked in all output');
+  });
+
   it('names nothing else', () => {
     for (const spec of ['portt', 'port??', 42, {}, [], [{}]]) expect(checkOf(spec)).toBeUndefined();
-    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'name', 'identifier', 'user_name', 'url', 'sha256', 'one_line']);
+    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'name', 'identifier', 'user_name', 'url', 'sha256', 'one_line', 'secret', 'systemd_command']);
   });
 
   it('reports at the inventory line that sets the value, and leaves role defaults alone', () => {

@@ -5,14 +5,15 @@
  * and reported where it is written, rather than where a resource of the role
  * uses it. Values from role defaults are left to the resources that use them.
  * A kind written with a trailing `?` (`integer?`) also accepts an empty value
- * (null or ""). Pure.
+ * (null or ""). Pure, but for `secret`, which registers a plain-text value with the redactor.
  */
 import { isIP } from 'node:net';
 import { UserError } from '../errors.js';
-import { controlCharacter, characterName } from '../formats/format-error.js';
+import { controlCharacter, characterName, FormatError } from '../formats/format-error.js';
+import { systemdExecValue } from '../formats/systemd.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { describeValue } from '../inventory/describe-value.js';
-import { Secret } from '../secrets.js';
+import { registerSecret, Secret, secretProblem } from '../secrets.js';
 import { ACCOUNT_NAME } from '../resources/accounts.js';
 import { dnsNameError } from '../resources/dns-name.js';
 
@@ -62,10 +63,41 @@ function numberKind(what: string, min: number, max: number): Check {
   return textKind(what, (text) => (/^[0-9]+$/.test(text) && Number(text) >= min && Number(text) <= max ? undefined : `expected a whole number from ${min} to ${max}`));
 }
 
+/** What a format encoder refuses in the text, or undefined. */
+function encoderProblem(encode: (text: string) => string): (text: string) => string | undefined {
+  return (text) => {
+    try {
+      encode(text);
+      return undefined;
+    } catch (err) {
+      if (err instanceof FormatError) return err.message;
+      throw err;
+    }
+  };
+}
+
 function firstControl(text: string): string | undefined {
   const char = controlCharacter(text, true);
   return char === undefined ? undefined : `it holds ${characterName(char)}`;
 }
+
+/**
+ * A secret the role deploys: one line of at least MIN_SECRET_LENGTH characters. A value the
+ * inventory writes in plain text (not `{ secret: ... }`, vault or SOPS) is registered with the
+ * redactor here, so it is masked in all output like one from a secret source; it is never shown,
+ * not even in this check's own message.
+ */
+const secretKind: Check = {
+  what: 'a secret',
+  problem: (value) => {
+    const text = value instanceof Secret ? value.reveal() : typeof value === 'number' ? String(value) : value;
+    if (typeof text !== 'string') return { message: `expected a secret (text), got ${describeValue(value)}` };
+    const why = firstControl(text) ?? secretProblem(text);
+    if (why !== undefined) return { message: `${value instanceof Secret ? 'the secret' : 'the value'} cannot be used as a secret: ${why}` };
+    if (!(value instanceof Secret)) registerSecret(text);
+    return undefined;
+  },
+};
 
 const dnsName: Check = {
   what: 'a DNS name',
@@ -112,6 +144,10 @@ const KINDS = {
   url: textKind('an http or https URL', (text) => (/^https?:\/\/[^\s"'`\\<>{}|^$]+$/.test(text) && firstControl(text) === undefined ? undefined : 'expected http:// or https:// then no spaces, quotes, $ or \\')),
   sha256: patternKind('a sha256 checksum', /^[0-9a-fA-F]{64}$/, '64 hexadecimal digits'),
   one_line: textKind('one line of text', firstControl),
+  // A password or key: masked in all output even when the inventory writes it in plain text.
+  secret: secretKind,
+  // A command a systemd unit starts (ExecStart=): one line, no prefix that runs it as root or through a shell.
+  systemd_command: textKind('a command line for systemd', encoderProblem(systemdExecValue)),
 } satisfies Record<string, Check>;
 
 /** The kinds a check may name. */

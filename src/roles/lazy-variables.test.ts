@@ -62,4 +62,15 @@ describe('only the variables a host uses are evaluated', () => {
     const derived = project(`pw: !vault |\n  ${encryptVault(Buffer.from('long-secret'), Buffer.from('pw'), 'prod').trim().split('\n').join('\n  ')}\nmotd: "{{ pw | replace('long-secret', 'ab') }}"\n`);
     expect(userErrorOf(() => plan(derived.dir, keyring)).format()).toMatch(/motd: this expression makes a secret of its own: the secret is only 2 characters long/);
   });
+
+  it('every text value of a vault-encrypted vars file is a secret: masked, and refused when too short to mask', () => {
+    const keyring = new VaultKeyring([{ id: 'prod', password: Buffer.from('pw'), source: 'test' }]);
+    const whole = (text: string) => encryptVault(Buffer.from(text), Buffer.from('pw'), 'prod');
+    const { dir } = project(whole('motd: "vaulted-file-secret"\nport: 25\n'));
+    const opened = plan(dir, keyring);
+    expect(String(content(opened))).toBe('vaulted-file-secret');
+    expect(opened.resources[0]!.desired).toMatchObject({ sensitive: true });
+    const short = project(whole('other: 1\nmotd: abc\n'));
+    expect(userErrorOf(() => plan(short.dir, keyring)).format()).toMatch(/:2:7: motd: the secret is only 3 characters long: .* \(every text value of a vault-encrypted vars file is a secret\)$/);
+  });
 });

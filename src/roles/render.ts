@@ -5,7 +5,7 @@ import { FormatError } from '../formats/format-error.js';
 import { mysqlOptionValue } from '../formats/mysql-option.js';
 import { nginxValue } from '../formats/nginx.js';
 import { propertiesValue } from '../formats/properties.js';
-import { systemdEnvValue, systemdUnitValue } from '../formats/systemd.js';
+import { systemdEnvValue, systemdUnitValue, systemdExecValue } from '../formats/systemd.js';
 import { oneLine } from '../formats/text.js';
 import { describeValue } from '../inventory/describe-value.js';
 import { BACKEND_NAME, ensureCa, serverCertificate } from '../pki/internal-ca.js';
@@ -22,7 +22,7 @@ import { quoteShellTemplate, SHELL_QUOTE_HELPER, ShellTemplateError } from './sh
 export type TemplateContext = Record<string, unknown>;
 
 /** The helpers that write a value in the form of a file format: every value a shipped template writes goes through one. */
-export const FORMAT_HELPERS = ['json', 'mysql_option', 'systemd_env', 'systemd_value', 'nginx', 'properties', 'one_line'];
+export const FORMAT_HELPERS = ['json', 'mysql_option', 'systemd_env', 'systemd_value', 'systemd_exec', 'nginx', 'properties', 'one_line'];
 
 // The runtime only: templates come precompiled from the cache, the compiler is loaded on a miss.
 const hbs = (createRequire(import.meta.url)('handlebars/runtime') as typeof Handlebars).create();
@@ -34,13 +34,11 @@ hbs.registerHelper({
   or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
   join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
   // Values in the form their file's format needs (see README "Template helpers"); several values are joined first.
-  json: (...args: unknown[]) => {
-    const values = args.slice(0, -1);
-    return JSON.stringify(values.length === 1 ? revealAll(values[0]) : values.map(String).join(''));
-  },
+  json: (...args: unknown[]) => (args.length === 2 ? JSON.stringify(revealAll(args[0])) : joinedJson(...args)),
   mysql_option: formatHelper('mysql_option', mysqlOptionValue),
   systemd_env: formatHelper('systemd_env', systemdEnvValue),
   systemd_value: formatHelper('systemd_value', systemdUnitValue),
+  systemd_exec: formatHelper('systemd_exec', systemdExecValue),
   nginx: formatHelper('nginx', nginxValue),
   properties: formatHelper('properties', propertiesValue),
   one_line: formatHelper('one_line', oneLine),
@@ -69,6 +67,11 @@ hbs.registerHelper({
 function formatHelper(name: string, encode: (value: string) => string) {
   return (...args: unknown[]): string => {
     const options = args.pop() as Handlebars.HelperOptions & { loc?: { start: { line: number; column: number } } };
+    const fail = (shown: string, message: string) =>
+      Object.assign(new Error(`{{${name}}}: ${shown}: ${message}`), { lineNumber: options.loc?.start.line, column: options.loc?.start.column });
+    // A list or mapping has no one text form ("a,b", "[object Object]"): only `json` writes those.
+    const structured = args.find((a) => a !== null && typeof a === 'object' && !(a instanceof Secret));
+    if (structured !== undefined) throw fail(describeValue(structured), 'expected a string, number or boolean (only {{json}} writes lists and mappings)');
     // Like {{x}}: nothing for null and undefined.
     const value = args.map((a) => (a === null || a === undefined ? '' : String(a))).join('');
     try {
@@ -76,10 +79,13 @@ function formatHelper(name: string, encode: (value: string) => string) {
     } catch (err) {
       if (!(err instanceof FormatError)) throw err;
       const shown = args.some((a) => a instanceof Secret) ? 'a secret' : describeValue(value);
-      throw Object.assign(new Error(`{{${name}}}: ${shown}: ${err.message}`), { lineNumber: options.loc?.start.line, column: options.loc?.start.column });
+      throw fail(shown, err.message);
     }
   };
 }
+
+// Several values: joined as text first, like the other helpers.
+const joinedJson = formatHelper('json', (text) => JSON.stringify(text));
 
 function hostCertificate(options: Handlebars.HelperOptions) {
   const root = options.data.root as TemplateContext;

@@ -5,7 +5,8 @@
  * inside its quotes (the file keeps its shape) or is refused before any host
  * is contacted (a UserError: exit 2).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { loadInventory } from '../inventory/index.js';
 import { stubSops } from '../inventory/test-support.js';
 import type { PresentFile } from '../resources/file.js';
 import type { LineDesired } from '../resources/line.js';
-import { clearSecretsForTests } from '../secrets.js';
+import { clearSecretsForTests, MASK, redact } from '../secrets.js';
 import { buildPlans } from './plan.js';
 import { FORMAT_HELPERS } from './render.js';
 
@@ -132,6 +133,47 @@ describe('hostile values in the inventory', () => {
     const files = rendered({ sumo_extra_sources: [{ name: HOSTILE[3], path: HOSTILE[1], category: HOSTILE[2] }] });
     const sources = JSON.parse(files.get('web-01:/etc/sumologic/sources.json')!).sources as Array<{ name: string }>;
     expect(sources.map((s) => s.name)).toEqual(['syslog', 'auth', 'nginx-access', 'nginx-error', 'mysql-error', HOSTILE[3]]);
+  });
+
+  it.each([
+    ['app_db_name', { a: 1 }, /app\.env\.hbs.*a mapping: expected a string, number or boolean/],
+    ['app_db_user', ['app', 'x'], /a list: expected a string, number or boolean/],
+    ['app_db_host', 'db.example.com', undefined],
+    ['app_start', '+/bin/sh -c id', /-e app_start: .*systemd prefix '\+'/],
+    ['app_start', ' !!/bin/sh', /systemd prefix '!!'/],
+    ['app_db_user', 'u'.repeat(3000), /db\.cnf\.hbs.*pieces of 4095 bytes/],
+  ])('%s = %j: written whole or refused before any host', (variable, value, refused) => {
+    if (refused === undefined) expect(rendered({ [variable]: value }).get('web-01:/etc/app/db.cnf')).toContain(`"${value}"`);
+    else expect(() => rendered({ [variable]: value })).toThrow(refused);
+  });
+
+  it('a secret of 3000 characters is refused in an option file without being shown', () => {
+    const long = 's'.repeat(3000);
+    expect(() => rendered({}, { 'app.db_password': long })).toThrow(/\{\{mysql_option\}\}: a secret: the value is 3002 bytes/);
+  });
+
+  it.each([
+    ['app', 'app_db_password', '/etc/app/db.cnf'],
+    ['sumologic', 'sumo_access_key', undefined],
+    ['monitoring', 'sumo_alert_webhook_url', undefined],
+  ])('role %s alone: %s written in plain text in the inventory is deployed whole and masked in all output', (role, variable, path) => {
+    const value = `https://plain-${variable}-value`;
+    const dir = mkdtempSync(join(tmpdir(), 'provision-plain-secret-'));
+    const file = join(dir, 'site.yaml');
+    const vars = { sumo_access_id: 'plain-id', sumo_access_key: 'other-plain-key', domain: 'www.example.com', env: 'prod', [variable]: value };
+    writeFileSync(file, `all:\n  vars: ${JSON.stringify(vars)}\n  hosts:\n    h1: { address: 192.0.2.1 }\n  roles: [${role}]\n`);
+    try {
+      const inventory = loadInventory(file, { env: {} });
+      const [plan] = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
+      if (path !== undefined) {
+        const deployed = plan!.resources.find((r) => (r.desired as PresentFile).path === path)!.desired as PresentFile;
+        expect(deployed.content).toContain(value);
+        expect(deployed.sensitive).toBe(true);
+      }
+      expect(redact(`x ${value} ${JSON.stringify(value)}`)).toBe(`x ${MASK} "${MASK}"`);
+    } finally {
+      clearSecretsForTests();
+    }
   });
 
   it('deploys a password with the option-file and environment-file characters, quoted, whole', () => {

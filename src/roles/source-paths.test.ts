@@ -16,6 +16,13 @@ function project() {
   symlinkSync(join(dir, 'templates', 'app', 'server.js'), join(dir, 'templates', 'inside.js'));
   symlinkSync(join(top, 'account.key'), join(dir, 'templates', 'leak.js'));
   symlinkSync(top, join(dir, 'up'));
+  // Links whose target has '..' after a link that leads out: the kernel goes up from where that link
+  // leads (out), a lexical resolution goes up from the link's own place (inside, to the decoy).
+  mkdirSync(join(top, 'sub'));
+  symlinkSync(join(top, 'sub'), join(dir, 'templates', 'outdir'));
+  writeFileSync(join(dir, 'templates', 'account.key'), 'decoy');
+  symlinkSync(`${dir}/templates/outdir/../account.key`, join(dir, 'templates', 'dotdot.js'));
+  symlinkSync(`${dir}/up/..`, join(dir, 'dotdot'));
   return { top, dir, templates: join(dir, 'templates') };
 }
 
@@ -45,6 +52,7 @@ describe('findTemplate', () => {
     ["'..' out of it, to a file that does not exist (the answer is the same)", '../../nothing', /outside the template search path/],
     ['an absolute path', join(top, 'account.key'), /outside the template search path/],
     ['a symbolic link that leads out', 'leak.js', /symbolic link that leads out/],
+    ["a symbolic link whose '..' leads out through another link", 'dotdot.js', /symbolic link that leads out/],
     ['a missing template', 'nope.hbs', /template 'nope.hbs' not found/],
   ])('refuses %s', (_, name, message) => {
     const error = errorOf(() => findTemplate(name, [templates]));
@@ -70,6 +78,7 @@ describe('allowedSource', () => {
     ['an absolute path elsewhere', '/etc', /outside the allowed directories/],
     ['the home directory', '/root/.ssh', /outside the allowed directories/],
     ['a symbolic link that leads out', 'up/account.key', /through a symbolic link/],
+    ["a symbolic link whose '..' leads out through another link", 'dotdot', /through a symbolic link/],
   ])('refuses %s', (_, src, message) => {
     const error = errorOf(() => allowedSource(src, dir, [dir]));
     expect(error.key).toBe('src');

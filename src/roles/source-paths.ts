@@ -18,9 +18,14 @@ function isInside(path: string, dir: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
-/** The real path of something that exists, or the path as given. */
+/**
+ * The real path of something that exists, or the path as given. Always the
+ * kernel's answer (realpath(3)): Node's own realpathSync resolves a `..`
+ * after a symbolic link lexically (`link/..` is the link's directory), where
+ * the kernel, which reads the file later, goes up from where the link leads.
+ */
 function real(path: string): string {
-  return existsSync(path) ? realpathSync(path) : path;
+  return existsSync(path) ? realpathSync.native(path) : path;
 }
 
 /**
@@ -35,7 +40,7 @@ export function findTemplate(name: string, dirs: readonly string[]): string {
   for (const dir of dirs) {
     const file = join(dir, name);
     if (!existsSync(file)) continue;
-    if (!isInside(realpathSync(file), real(dir))) throw new ArgError('template', `template '${name}' in ${dir} is a symbolic link that leads out of it; templates must be inside the template search path`);
+    if (!isInside(realpathSync.native(file), real(dir))) throw new ArgError('template', `template '${name}' in ${dir} is a symbolic link that leads out of it; templates must be inside the template search path`);
     return file;
   }
   throw new ArgError('template', `template '${name}' not found (${looked})`);
@@ -49,7 +54,7 @@ export function allowedSource(src: string, baseDir: string, roots: readonly stri
   const path = resolve(baseDir, src);
   const allowed = `control-node files must be inside ${roots.join(' or ')} (the inventory's directory; more with --files-path DIR)`;
   if (!roots.some((root) => isInside(path, resolve(root)))) throw new ArgError('src', `'src' ${src} is outside the allowed directories: ${allowed}`);
-  if (existsSync(path) && !roots.some((root) => isInside(realpathSync(path), real(resolve(root))))) {
+  if (existsSync(path) && !roots.some((root) => isInside(realpathSync.native(path), real(resolve(root))))) {
     throw new ArgError('src', `'src' ${src} leads out of the allowed directories through a symbolic link: ${allowed}`);
   }
   return path;

@@ -29,6 +29,11 @@ describe('verifyHostKey', () => {
     ['non-standard port needs brackets', `10.0.0.1 ssh-ed25519 ${A.toString('base64')}`, '10.0.0.1', 2222, A, 'unknown'],
     ['bracketed port', `[10.0.0.1]:2222 ssh-ed25519 ${A.toString('base64')}`, '10.0.0.1', 2222, A, 'known'],
     ['hashed entry', `${hashed('10.0.0.1')} ssh-ed25519 ${A.toString('base64')}`, '10.0.0.1', 22, A, 'known'],
+    // ssh looks up (and hashes) the host name in lower case.
+    ['hashed entry, host name written in capitals', `${hashed('web-01.example.com')} ssh-ed25519 ${A.toString('base64')}`, 'Web-01.Example.COM', 22, A, 'known'],
+    ['hashed entry with a port, a changed key', `${hashed('[web-01]:2222')} ssh-ed25519 ${A.toString('base64')}`, 'WEB-01', 2222, B, 'changed'],
+    ['several keys of one type for a host (one of them matches)', `10.0.0.1 ssh-ed25519 ${B.toString('base64')}\n10.0.0.1 ssh-ed25519 ${A.toString('base64')}`, '10.0.0.1', 22, A, 'known'],
+    ['revoked in one line, trusted in another', `10.0.0.1 ssh-ed25519 ${A.toString('base64')}\n@revoked * ssh-ed25519 ${A.toString('base64')}`, '10.0.0.1', 22, A, 'revoked'],
     ['hashed entry for another host', `${hashed('10.0.0.2')} ssh-ed25519 ${A.toString('base64')}`, '10.0.0.1', 22, A, 'unknown'],
     ['revoked key', `@revoked 10.0.0.1 ssh-ed25519 ${A.toString('base64')}`, '10.0.0.1', 22, A, 'revoked'],
     ['cert-authority lines ignored', `@cert-authority *.example ssh-ed25519 ${A.toString('base64')}`, 'x.example', 22, A, 'unknown'],

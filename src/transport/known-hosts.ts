@@ -38,9 +38,10 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
   return entries;
 }
 
-/** The name OpenSSH records for a host: `host`, or `[host]:port` off port 22. */
+/** The name OpenSSH records for a host: `host`, or `[host]:port` off port 22; lower case, as ssh lowercases the host name it looks up and hashes. */
 export function knownHostsName(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+  const name = host.toLowerCase();
+  return port === 22 ? name : `[${name}]:${port}`;
 }
 
 /** The entries recorded for `host`/`port`. */

@@ -41,6 +41,10 @@ describe('resolveTarget', () => {
     expect(sshConfigPort('db-01', CONFIG)).toBeUndefined();
   });
 
+  it.each(['22x', '0', '70000', '-1', '2222 2223', '0x16'])('refuses Port %j in ~/.ssh/config (it would reach the connection and the firewall rule)', (port) => {
+    expect(() => sshConfigPort('web-01', `Host web-*\n  Port ${port}\n`)).toThrow(/is not a port number: expected a whole number from 1 to 65535/);
+  });
+
   it('lets inventory values win over ~/.ssh/config', () => {
     const target = resolveTarget({ name: 'web-01', address: 'web-01', port: 22, user: 'root', become: false, privateKeyFile: '/keys/k' }, CONFIG, '/home/u');
     expect(target).toMatchObject({ host: 'web-01.internal', port: 22, user: 'root', knownHostsFile: '/home/u/.ssh/known_hosts_fleet' });

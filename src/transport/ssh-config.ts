@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { globMatches } from './known-hosts.js';
+import { UserError } from '../errors.js';
 import type { JumpTarget } from './types.js';
 
 /** The ~/.ssh/config settings provision honours for one host. */
@@ -66,10 +67,16 @@ export function resolveSshConfig(blocks: Block[], alias: string, home = homedir(
     ...(jump && jump !== 'none' && !jump.includes(',') ? { proxyJump: parseJump(jump) } : {}),
     hostName: first.get('hostname')?.replace(/%h/g, alias),
     user: first.get('user'),
-    port: port ? Number(port) : undefined,
+    port: port ? portNumber(port, alias) : undefined,
     identityFiles,
     knownHostsFile: knownHosts ? expandHome(knownHosts, home) : undefined,
   };
+}
+
+/** A Port value as a number; anything but 1-65535 is an error (it would reach the connection and the firewall's SSH rule). */
+function portNumber(value: string, alias: string): number {
+  if (/^[0-9]{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535) return Number(value);
+  throw new UserError(`~/.ssh/config: Port ${JSON.stringify(value)} (for host ${alias}) is not a port number: expected a whole number from 1 to 65535`);
 }
 
 function hostMatches(patterns: string[], alias: string): boolean {

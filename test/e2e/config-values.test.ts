@@ -99,7 +99,7 @@ describe('hostile values on the lab', () => {
   });
 
   /** Values each format must carry, read back by the program that reads that format. */
-  const VALUES = ['p#ss\\word ', '  both ends  ', 'a"b\'c', '\\n is not a newline', 'tab\there', '`id` %h {x}', 'ünïcödé', '#start', '"quoted"', 'ends with \\', '\\\\', 'a; } location /leak/ { alias /etc/; }'];
+  const VALUES = ['p#ss\\word ', '  both ends  ', 'a"b\'c', '\\n is not a newline', 'tab\there', '`id` %h {x}', 'ünïcödé', '#start', '"quoted"', 'ends with \\', '\\\\', 'a; } location /leak/ { alias /etc/; }', 'L'.repeat(2000)];
 
   it('the encoders, read back by the real programs: MariaDB\'s option-file reader, systemd\'s environment files, nginx', async () => {
     const writeFile = (path: string, text: string) => `base64 -d >${path} <<'EOF'\n${Buffer.from(text).toString('base64')}\nEOF`;

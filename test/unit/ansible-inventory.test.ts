@@ -4,7 +4,8 @@
  * vars folders in every shape, vault with ids, ranges, Jinja2 in unused
  * variables, local hosts), `provision inventory --list` must print what
  * `ansible-inventory --list` of Debian's ansible-core prints: the same hosts,
- * groups and variables. ansible-inventory must be installed (.ci/run installs
+ * groups and variables, except that the text values of a vault-encrypted vars
+ * file are secrets and print masked (ansible-inventory prints them decrypted). ansible-inventory must be installed (.ci/run installs
  * ansible-core): without it this test fails, it never skips.
  */
 import { execFile } from 'node:child_process';
@@ -14,6 +15,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { inventoryGraph, inventoryHost, inventoryList } from '../../src/inventory/ansible-output.js';
 import { loadInventory } from '../../src/inventory/load.js';
+import { MASK } from '../../src/secrets.js';
 import { readVaultPasswords } from '../../src/vault/passwords.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,6 +27,21 @@ interface Case {
   sources: string[];
   /** Vault options, paths relative to the corpus. */
   vault?: { passwordFiles?: string[]; vaultIds?: string[] };
+  /** Variables of a vault-encrypted vars file: ansible-inventory prints them decrypted, provision masked. */
+  masked?: string[];
+}
+
+// `"name": "value"` in ansible-inventory's JSON text (a string value, as a vars file's text values are).
+const printedString = (name: string): RegExp => new RegExp(`("${name}": )("(?:[^"\\\\]|\\\\.)*")`, 'g');
+
+/** ansible-inventory's text with the `masked` variables as provision prints them. */
+function maskText(text: string, masked: string[] = []): string {
+  return masked.reduce((out, name) => out.replace(printedString(name), `$1"${MASK}"`), text);
+}
+
+/** The values ansible-inventory prints for the `masked` variables. */
+function decrypted(text: string, masked: string[] = []): string[] {
+  return masked.flatMap((name) => [...text.matchAll(printedString(name))].map((m) => m[2]!));
 }
 
 const CASES: Record<string, Case> = {
@@ -40,6 +57,7 @@ const CASES: Record<string, Case> = {
   'vault: inline values (1.1 and 1.2 with a vault id) and an encrypted vars file': {
     sources: ['vault/inventory.yml'],
     vault: { passwordFiles: ['vault/passwords/default.txt'], vaultIds: ['prod@vault/passwords/prod.txt'] },
+    masked: ['smtp_user', 'vault_smtp_password'],
   },
   "provision's own format (roles:, { secret: ENV })": { sources: ['../../../inventory/lab.yaml'] },
   "provision's example inventory": { sources: ['../../../inventory/example.yaml'] },
@@ -71,11 +89,14 @@ describe('provision inventory --list prints what ansible-inventory --list prints
   it.each(Object.entries(CASES))('%s', async (_, c) => {
     const inventory = provisionInventory(c);
     // The same text, not only the same data, so a user can diff the two: Python's floats (2.0, 1e+20, Infinity) included,
-    // which a JavaScript round trip of Ansible's output would lose.
-    expect(inventoryList(inventory)).toBe((await ansibleInventory(c, ['--list'])).trimEnd());
+    // which a JavaScript round trip of Ansible's output would lose. Secrets excepted: provision masks what Ansible decrypts.
+    const list = await ansibleInventory(c, ['--list']);
+    expect(inventoryList(inventory)).toBe(maskText(list, c.masked).trimEnd());
     expect(inventoryGraph(inventory)).toBe((await ansibleInventory(c, ['--graph'])).trimEnd());
     const first = inventory.hosts[0]!.name;
-    expect(inventoryHost(inventory, first)).toBe((await ansibleInventory(c, ['--host', first])).trimEnd());
+    expect(inventoryHost(inventory, first)).toBe(maskText(await ansibleInventory(c, ['--host', first]), c.masked).trimEnd());
+    // What ansible-inventory prints decrypted, provision never prints.
+    for (const value of decrypted(list, c.masked)) expect(inventoryList(inventory)).not.toContain(value);
   });
 
   it('prints vaulted values as ansible-inventory does when no vault password is given', async () => {

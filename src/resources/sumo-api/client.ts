@@ -5,6 +5,7 @@
  */
 import type { Http, HttpRequest } from '../../transport/http.js';
 import type { SumoEndpoint } from './endpoint.js';
+import { shorten } from '../../secrets.js';
 
 /** Query parameters; undefined ones are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -86,5 +87,5 @@ export function errorText(body: unknown): string {
     if (b.message !== undefined) return [b.code, b.message].filter(Boolean).join(': ');
   }
   const text = typeof body === 'string' ? body.trim() : JSON.stringify(body);
-  return text === '' ? '(no body)' : text.slice(0, 300);
+  return text === '' ? '(no body)' : shorten(text, 300);
 }

@@ -88,9 +88,20 @@ export interface ContentSpec<Desired extends { endpoint: SumoEndpoint; state: 'p
   remove(current: Current, api: SumoApi): Promise<void>;
 }
 
+/**
+ * `collection/ID` for an id Sumo Logic answered. The id is the server's, so it
+ * must be an id (letters, digits, `-` and `_`): `..`, `.` or anything else
+ * would name another URL (`monitors/..` is the API's root) and is refused.
+ */
+export function itemPath(collection: string, id: unknown): string {
+  const text = String(id);
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(text)) throw new Error(`Sumo Logic answered the id ${JSON.stringify(text.slice(0, 80))} under ${collection}, which is not an id (letters, digits, - and _): refusing to use it in a URL`);
+  return `${collection}/${text}`;
+}
+
 /** Writes of content kept in a collection at `path`: POST to it, PUT and DELETE its `path/ID`, each sent `body(desired)`. */
 export function collectionWrites<Desired>(path: string, body: (desired: Desired) => unknown, deleteQuery?: Query): Pick<ContentSpec<Desired & { endpoint: SumoEndpoint; state: 'present' | 'absent' }, Found>, 'create' | 'update' | 'remove'> {
-  const item = (current: Found): string => `${path}/${encodeURIComponent(current.id)}`;
+  const item = (current: Found): string => itemPath(path, current.id);
   return {
     create: async (desired, api) => void (await api.post(path, body(desired))),
     update: async (desired, current, api) => void (await api.put(item(current), body(desired))),

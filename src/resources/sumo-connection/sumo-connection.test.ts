@@ -42,6 +42,16 @@ describe('sumo_connection against the fake Sumo Logic', () => {
     expect(writes(sumo.requests)).toEqual(['POST v1/connections', `PUT v1/connections/${id}`, `DELETE v1/connections/${id}`]);
   });
 
+  it.each(['..', '.', '../users/0000000000000001', 'a/b', '%2e%2e', 'x?y', ''])('a server that answers the id %j: refused, nothing written', async (hostile) => {
+    await converge(sumoConnection, declared, sumo.http);
+    const [stored] = Object.values(sumo.content.connections);
+    sumo.content.connections = { [hostile]: { ...stored, id: hostile } };
+    sumo.requests.length = 0;
+    const desired = sumoConnection.validate({ ...endpointArgs, name: 'ops webhook', state: 'absent' });
+    await expect(sumoConnection.write(desired, await sumoConnection.read(desired, sumo.http), sumo.http)).rejects.toThrow(/which is not an id .*refusing to use it in a URL/);
+    expect(writes(sumo.requests)).toEqual([]);
+  });
+
   it('absent and not there: nothing to do', async () => {
     expect(await converge(sumoConnection, { ...endpointArgs, name: 'nothing', state: 'absent' }, sumo.http)).toEqual({ before: [], after: [] });
   });

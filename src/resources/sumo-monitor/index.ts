@@ -10,7 +10,7 @@
  */
 import { type Args, oneOf, onlyKeys, optionalBoolean, optionalString, requiredString, stringList } from '../args.js';
 import { SumoApi } from '../sumo-api/client.js';
-import { byName, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
+import { byName, itemPath, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
 import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../sumo-api/endpoint.js';
 import { webhookConnections } from '../sumo-connection/index.js';
 import { ArgError } from '../types.js';
@@ -217,7 +217,7 @@ export const sumoMonitor = sumoContentType<SumoMonitorDesired, FoundMonitor>({
   async find(desired, api) {
     const hit = await findMonitor(api, desired.name);
     if (hit === undefined) return undefined;
-    const monitor = (await api.get(`${MONITORS}/${encodeURIComponent(String(hit.id))}`)) as Record<string, unknown>;
+    const monitor = (await api.get(itemPath(MONITORS, hit.id))) as Record<string, unknown>;
     const { nameOf } = usesWebhooks(monitor) ? await connectionNames(api) : { nameOf: new Map<string, string>() };
     return { id: String(monitor.id), version: Number(monitor.version), definition: definitionOf(monitor, (id) => nameOf.get(id) ?? `(unknown connection ${id})`) };
   },
@@ -227,8 +227,8 @@ export const sumoMonitor = sumoContentType<SumoMonitorDesired, FoundMonitor>({
     await api.post(MONITORS, body, { parentId: root.id });
   },
   // An update replaces the whole monitor and names the version it replaces.
-  update: async (desired, current, api) => void (await api.put(`${MONITORS}/${encodeURIComponent(current.id)}`, { ...(await resolvedBody(desired, api)), type: 'MonitorsLibraryMonitorUpdate', version: current.version })),
-  remove: (current, api) => api.delete(`${MONITORS}/${encodeURIComponent(current.id)}`),
+  update: async (desired, current, api) => void (await api.put(itemPath(MONITORS, current.id), { ...(await resolvedBody(desired, api)), type: 'MonitorsLibraryMonitorUpdate', version: current.version })),
+  remove: (current, api) => api.delete(itemPath(MONITORS, current.id)),
 });
 
 /** The request body with each webhook connection's id (a connection that does not exist is an error). */
