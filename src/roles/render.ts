@@ -16,7 +16,7 @@ import { DeferredValue } from '../inventory/deferred.js';
 import { isJinja, JinjaError, renderJinja } from '../template/jinja.js';
 import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 import { quote, words } from '../shell/quote.js';
-import { quoteShellTemplate, SHELL_QUOTE_HELPER, ShellTemplateError } from './shell-text.js';
+import { checkValuePlaces, quoteShellTemplate, SHELL_QUOTE_HELPER, ShellTemplateError, VALUE_MARK } from './shell-text.js';
 
 /** Variables a template sees. */
 export type TemplateContext = Record<string, unknown>;
@@ -55,6 +55,7 @@ hbs.registerHelper({
   [SHELL_QUOTE_HELPER]: (value: unknown, ...rest: unknown[]): string => {
     // As strict mode says it for {{name}}: the name comes after the value when it is a variable.
     if (value === undefined && typeof rest[0] === 'string') throw new Error(`"${rest[0]}" not defined in shell text`);
+    if (markingValues) return VALUE_MARK;
     const text = (v: unknown): string => (v instanceof Secret ? v.reveal() : v === null || v === undefined ? '' : String(v));
     return Array.isArray(value) ? words(value.map(text)) : quote(text(value));
   },
@@ -139,15 +140,30 @@ function templateError(err: unknown, where: SourcePosition, hostName: string, in
   return new UserError(`template error: ${message} (rendering for host ${hostName})`, position);
 }
 
+/** While set, shell_quote writes VALUE_MARK instead of a value: the rendered text's shape, checked before the real render. */
+let markingValues = false;
+
 /**
  * Renders role text that becomes shell: every `{{value}}` is quoted as shell
- * words (`{{{value}}}` is not: the opt-out). Errors point at `where`, the key.
+ * words (`{{{value}}}` is not: the opt-out). The template is rendered first
+ * with each value as a mark and the marks' places checked in that output, so
+ * what the template itself does to the text (`{{#if}}` dropping a line, `~`
+ * joining lines, `\\{{` leaving a backslash) cannot move a value into a
+ * here-document or a quote. Errors point at `where`, the key.
  */
 export function renderShellText(text: string, context: TemplateContext, where: SourcePosition, hostName: string): string {
   if (!text.includes('{{')) return text;
   let quoted: string;
   try {
     quoted = quoteShellTemplate(text, (name) => name in hbs.helpers);
+    markingValues = true;
+    let shape: string;
+    try {
+      shape = renderText(quoted, context, where, hostName, true);
+    } finally {
+      markingValues = false;
+    }
+    checkValuePlaces(shape);
   } catch (err) {
     if (err instanceof ShellTemplateError) throw new UserError(err.message, where);
     throw err;

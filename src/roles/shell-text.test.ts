@@ -74,6 +74,26 @@ describe('role shell text: every {{value}} is one quoted word', () => {
     expect((error as UserError).position).toEqual(at);
   });
 
+  // The template's own constructs change the text between template and output; each would put the value where its quoting does not hold.
+  it.each([
+    ['`~` joining it onto a here-document\'s end line', 'cat <<EOF\nEOF\n{{~v}}', /once the template's blocks and ~ are applied, a value stands inside a here-document/],
+    ['a block dropping the here-document\'s end line', 'cat <<EOF\n{{#if off}}\nEOF\n{{/if}}\n{{v}}\nEOF', /inside a here-document/],
+    ['a block completing a here-document operator', 'cat <{{#if on}}<{{/if}}EOF\n{{v}}\nEOF', /inside a here-document/],
+    ['a block dropping a closing double quote', 'echo "{{#if off}}"{{/if}}{{v}}"', /inside double quotes/],
+    ['an escaped backslash before it (Handlebars leaves one)', 'echo \\\\{{v}}', /right after a backslash/],
+    ['inside backquotes', 'echo `echo {{v}}`', /inside backquotes/],
+  ])('refuses a value moved by %s, and runs nothing', (_, text, message) => {
+    let error: unknown;
+    try {
+      run(renderShellText(text, { v: `a;$(touch ${PWNED})`, on: true, off: false }, at, 'h'));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(message);
+    expect(existsSync(PWNED)).toBe(false);
+  });
+
   it('a value after a here-document ends is a word again', () => {
     expect(renderShellText("cat <<'EOF'\nx\nEOF\necho {{v}}", { v: 'a b' }, at, 'h')).toBe("cat <<'EOF'\nx\nEOF\necho 'a b'");
   });

@@ -13,6 +13,28 @@
 /** The helper that quotes a value as shell words (registered by render.ts). */
 export const SHELL_QUOTE_HELPER = 'shell_quote';
 
+/** What shell_quote writes in place of a value when the rendered text's shape is checked (a value mustache to the scanner). */
+export const VALUE_MARK = '{{provision_value}}';
+
+/**
+ * Checks where the values stand in rendered shell text whose values are
+ * VALUE_MARKs: as in the template, only where a word can (the template's
+ * blocks, `~` and backslashes can change that between template and output),
+ * and never after a backslash or inside backquotes.
+ */
+export function checkValuePlaces(shape: string): void {
+  try {
+    quoteShellTemplate(shape, () => false);
+  } catch (err) {
+    if (!(err instanceof ShellTemplateError)) throw err;
+    throw new ShellTemplateError(`once the template's blocks and ~ are applied, a value ${err.message.replace(/^\{\{provision_value\}\} /, '')}`);
+  }
+  for (let at = shape.indexOf(VALUE_MARK); at >= 0; at = shape.indexOf(VALUE_MARK, at + 1)) {
+    if (shape[at - 1] === '\\') throw new ShellTemplateError('a value stands right after a backslash in shell text, which would end its quoting: put a space or other text between them');
+    if ((shape.slice(0, at).match(/`/g)?.length ?? 0) % 2 === 1) throw new ShellTemplateError('a value stands inside backquotes in shell text, where its quoting would not hold: use $( ) instead');
+  }
+}
+
 /** Why role shell text cannot be rendered with its values quoted. */
 export class ShellTemplateError extends Error {
   constructor(message: string) {
