@@ -49,6 +49,7 @@ describe('role shell text: every {{value}} is one quoted word', () => {
     ['block helpers keep working', 'echo{{#if on}} {{x}}{{/if}}', { on: true, x: 'y z' }, "echo 'y z'"],
     ['null renders as an empty word', 'echo {{n}}', { n: null }, "echo ''"],
     ['a number', 'sleep {{n}}', { n: 30 }, 'sleep 30'],
+    ['a # inside a word or a parameter is not a comment', 'echo a#{{v}} ${#x} $# {{v}}', { v: 'b c' }, "echo a#'b c' ${#x} $# 'b c'"],
     ['text without values is untouched', "test \"$(stat -c %U)\" = 'root'", {}, "test \"$(stat -c %U)\" = 'root'"],
     ['{{{triple}}} is the opt-out: inserted as shell', 'echo {{{raw}}}', { raw: 'a; b' }, 'echo a; b'],
   ])('%s', (_, text, context, expected) => {
@@ -59,7 +60,13 @@ describe('role shell text: every {{value}} is one quoted word', () => {
     ['inside double quotes', '-out "{{v}}"', /\{\{v\}\} stands inside double quotes in shell text/],
     ['inside single quotes', "echo '{{v}}'", /\{\{v\}\} stands inside single quotes in shell text/],
     ['inside a here-document', "install <<'EOF'\nprovision.dir={{v}}\nEOF", /\{\{v\}\} stands inside a here-document in shell text/],
+    ['inside a here-document whose end word is quoted with spaces', "cat <<'E O F'\n{{v}}\nE O F", /inside a here-document/],
+    ['inside a here-document whose end word is backslash-quoted', 'cat <<\\EOF\n{{v}}\nEOF', /inside a here-document/],
+    ['inside a here-document whose end word has other characters', 'cat <<"E!"\n{{v}}\nE!', /inside a here-document/],
+    ['in a here-document\'s end word', 'cat <<EOF{{v}}\nx\nEOF', /end word is not plain text/],
     ['inside an unquoted here-document with tabs', 'install <<-EOF\n\tdir={{v}}\n\tEOF', /inside a here-document/],
+    ['inside a # comment (a line break in it would end the comment)', 'echo hi # {{v}}', /\{\{v\}\} stands inside a # comment in shell text/],
+    ['inside a comment line', '# was {{v}}\necho b', /inside a # comment/],
     ['a variable that is not defined', 'echo {{nope}}', /template variable 'nope' is not defined/],
     ['holding a NUL byte (a shell word would end there)', 'rm -rf -- {{nul}}', /NUL byte/],
   ])('refuses a value %s, at the key', (_, text, message) => {
@@ -82,10 +89,11 @@ describe('role shell text: every {{value}} is one quoted word', () => {
     ['a block dropping a closing double quote', 'echo "{{#if off}}"{{/if}}{{v}}"', /inside double quotes/],
     ['an escaped backslash before it (Handlebars leaves one)', 'echo \\\\{{v}}', /right after a backslash/],
     ['inside backquotes', 'echo `echo {{v}}`', /inside backquotes/],
+    ['a block leaving a # at the start of a word', 'echo x {{#if off}}y{{/if}}#{{v}}', /inside a # comment/],
   ])('refuses a value moved by %s, and runs nothing', (_, text, message) => {
     let error: unknown;
     try {
-      run(renderShellText(text, { v: `a;$(touch ${PWNED})`, on: true, off: false }, at, 'h'));
+      run(renderShellText(text, { v: `a;$(touch ${PWNED})\ntouch ${PWNED}`, on: true, off: false }, at, 'h'));
     } catch (err) {
       error = err;
     }

@@ -3,8 +3,8 @@
  * `validate`, a load balancer's drain commands): before it is rendered, every
  * `{{value}}` in it is rewritten to `{{shell_quote value}}`, so each value
  * becomes one quoted shell word (a list: one word per item), whatever it
- * holds. A value can only stand where a word can: outside quotes and outside
- * here-documents (inside those, quoting would not hold: a `"` or a newline in
+ * holds. A value can only stand where a word can: outside quotes, here-documents
+ * and `#` comments (inside those, quoting would not hold: a `"` or a newline in
  * the value would end them); anywhere else is an error naming the value.
  * `{{{value}}}` (triple braces) inserts a value as shell text, unquoted: the
  * documented opt-out, which no shipped role uses. Pure.
@@ -110,6 +110,16 @@ export function quoteShellTemplate(text: string, isHelper: (name: string) => boo
       i += 2;
       continue;
     }
+    if (c === '#' && state === 'plain' && /^$|[\s;&|()<>]$/.test(out.slice(-1))) {
+      // A comment runs to the end of the line: a newline in a value there would end it and run the rest.
+      const end = text.indexOf('\n', i);
+      const comment = text.slice(i, end < 0 ? undefined : end);
+      const value = firstValue(comment);
+      if (value !== undefined) throw new ShellTemplateError(`{{${value}}} stands inside a # comment in shell text, where a line break in it would end the comment: take it out of the comment`);
+      out += comment;
+      i += comment.length;
+      continue;
+    }
     if (c === "'" && state === 'plain') {
       const end = text.indexOf("'", i + 1);
       const quoted = text.slice(i, end < 0 ? undefined : end + 1);
@@ -132,9 +142,13 @@ export function quoteShellTemplate(text: string, isHelper: (name: string) => boo
     } else if (c === ')' && state === 'plain' && stack.length > 1) {
       stack.pop();
     } else if (c === '<' && state === 'plain' && text[i + 1] === '<' && text[i + 2] !== '<') {
-      const m = /^<<(-?)\s*(['"]?)([A-Za-z0-9_.-]+)\2/.exec(text.slice(i));
-      if (m) {
-        pending = { word: m[3]!, tabs: m[1] === '-' };
+      // The end word as the shell reads it: quotes and backslashes removed (<<'E O F', <<\\EOF, <<"E"OF).
+      const m = /^<<(-?)[ \t]*((?:[^\s;&|()<>'"\\{]|\\.|'[^'\n]*'|"[^"\n]*")+)/.exec(text.slice(i));
+      if (!m || text.startsWith('{{', i + m[0].length)) {
+        const value = firstValue(text.slice(i));
+        if (value !== undefined) throw new ShellTemplateError(`{{${value}}} comes after a here-document whose end word is not plain text, so where it stands cannot be known: write the end word as text (<<'EOF')`);
+      } else {
+        pending = { word: m[2]!.replace(/\\(.)|['"]/g, '$1'), tabs: m[1] === '-' };
         out += m[0];
         i += m[0].length;
         continue;
