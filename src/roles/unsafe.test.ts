@@ -15,6 +15,7 @@ const inventory = `all:
       ref_hb: "{{ hb }}"
       plain: '{{ z }}'
       secret_like: !unsafe 'p{{a%b}}'
+      ansible_become_password: !unsafe 'pw{{ z }}'
 `;
 
 describe('!unsafe inventory values reach roles as written', () => {
@@ -34,5 +35,9 @@ describe('!unsafe inventory values reach roles as written', () => {
 
   it('in a role template, the text is inserted, not rendered', () => {
     expect(renderText('v={{y}} w={{hb}}', context, { file: 'role.yaml', line: 1, col: 1 }, host.name)).toBe('v={{ z }} w=a {{z}} b');
+  });
+
+  it('at the inventory level too: a connection value is not rendered', () => {
+    expect(host.connection.becomePassword?.reveal()).toBe('pw{{ z }}');
   });
 });
