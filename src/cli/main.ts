@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: the heap's settings apply from the first allocation on.
+import './memory.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +12,7 @@ import { display } from './display.js';
 import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
 import { HELP } from './help.js';
 import { PACKAGE_ROOT, searchPath } from './search-path.js';
+import { timingsFromEnv } from './timings.js';
 
 /** Exit codes, as documented in --help. */
 export const EXIT = { ok: 0, hostFailed: 1, badInput: 2, changesPending: 3, interrupted: 130 } as const;
@@ -171,7 +174,7 @@ async function apply(options: ApplyOptions): Promise<number> {
       ? new reporters.TtyReporter(reporterOptions)
       : new reporters.PlainReporter(reporterOptions);
   const saved = await import('./saved-plan.js');
-  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control, balancers, recordApply: true };
+  const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control, balancers, recordApply: true, ...timingsFromEnv() };
   let verify: ((host: string, round: number, decided: Decided[]) => string | undefined) | undefined;
   if (options.plan) {
     const plan = saved.readSavedPlan(options.plan);

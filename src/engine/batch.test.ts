@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { phase } from '../resources/script.js';
 import { Batch } from './batch.js';
 import { userText } from '../shell/quote.js';
 
@@ -71,6 +72,25 @@ describe('Batch apply script', () => {
     );
     for (let i = 0; i < text.length; i += 7) parser.push(text.slice(i, i + 7));
     expect(events).toEqual(['begin 0', 'end 0 0 "one\\n"', 'begin 1', 'end 1 0 "two\\n"']);
+  });
+
+  it.each([
+    ['a step naming its phases', [`echo a\n${phase('apt-update')}\necho b\n${phase('install')}\necho c`], ['begin 0', 'phase 0 apt-update', 'phase 0 install', 'end 0 "a\\nb\\nc\\n"']],
+    ['a step naming none', ['echo a'], ['begin 0', 'end 0 "a\\n"']],
+  ])('timing: %s (the phase lines are not part of its output)', (_, steps, expected) => {
+    const batch = new Batch();
+    const events: string[] = [];
+    const parser = batch.streamParser(
+      (i) => events.push(`begin ${i}`),
+      (i, r) => events.push(`end ${i} ${JSON.stringify(r.output)}`),
+      (i, name) => events.push(`phase ${i} ${name}`),
+    );
+    parser.push(runLocally(batch.applyScript(steps.map((s) => userText(s)))));
+    expect(events).toEqual(expected);
+  });
+
+  it('naming a phase outside an apply script does nothing', () => {
+    expect(runLocally(`${phase('install')}\necho done`)).toBe('done\n');
   });
 });
 

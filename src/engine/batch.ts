@@ -70,6 +70,8 @@ export class Batch {
       [
         this.#lock(),
         sh`provision_unchanged() { : >${unchanged}; }\n`,
+        // A step names the phase it starts (for timing): a line of its own, not part of its output.
+        sh`provision_phase() { printf '%s %s\\n' ${`${this.marker} phase`} "$1"; }\n`,
         unstamp,
         this.#recordHandlers(handlers),
         ...sections,
@@ -139,12 +141,17 @@ trap 'exit 141' PIPE
     return sections;
   }
 
-  /** Incremental parser for streamed output: calls back as sections begin and end. */
-  streamParser(onBegin: (index: number) => void, onEnd: (index: number, result: SectionResult) => void): { push(chunk: string): void } {
+  /** Incremental parser for streamed output: calls back as sections begin and end, and as a step names a phase (provision_phase). */
+  streamParser(
+    onBegin: (index: number) => void,
+    onEnd: (index: number, result: SectionResult) => void,
+    onPhase: (index: number, phase: string) => void = () => undefined,
+  ): { push(chunk: string): void } {
     let pending = '';
     let current: { index: number; lines: string[] } | undefined;
     const begin = `${this.marker} begin `;
     const end = `${this.marker} end `;
+    const phase = `${this.marker} phase `;
     return {
       push: (chunk: string) => {
         pending += chunk;
@@ -162,6 +169,8 @@ trap 'exit 141' PIPE
             if (outcome === 'unchanged' || outcome === 'idle') result.outcome = outcome;
             onEnd(current.index, result);
             current = undefined;
+          } else if (line.startsWith(phase) && current) {
+            onPhase(current.index, line.slice(phase.length));
           } else if (current) {
             current.lines.push(line);
           }

@@ -15,9 +15,10 @@ export function describeCheck(check: HealthCheck): string {
  * One script for all of a host's checks, one after the other: curl every half
  * second (each try at most 5 s) until the status is the expected one or the
  * check's timeout has passed. Prints one `check N ok|failed CODE SECONDS [curl's error]` line per check.
+ * `once`: one try per check, read-only, for the probe call: does the host serve now?
  */
-export function healthScript(checks: readonly HealthCheck[]): Shell {
-  const calls = joinShell(checks.map((c, i) => sh`provision_health ${i} ${c.url} ${c.status} ${c.timeoutSeconds} ${c.insecure ? '-k' : '--'}`), ' &&\n');
+export function healthScript(checks: readonly HealthCheck[], once = false): Shell {
+  const calls = joinShell(checks.map((c, i) => sh`provision_health ${i} ${c.url} ${c.status} ${once ? 0 : c.timeoutSeconds} ${c.insecure ? '-k' : '--'}`), ' &&\n');
   return sh`${insert(HEALTH_FUNCTION)}
 ${insert(calls)}
 `;

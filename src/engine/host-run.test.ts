@@ -19,6 +19,7 @@ import type { Connection, ExecResult } from '../transport/types.js';
 import { runHost, type HostRunOptions } from './host-run.js';
 import type { RunEvent } from './results.js';
 import { sh, userText } from '../shell/quote.js';
+import type { Span } from './timing.js';
 
 /** A file with some content, read for several resources with one script (like services with one systemctl call); `broken` prints too few parts. */
 const shared: ResourceType<{ path: string; content: string; broken?: boolean }, string | undefined> = {
@@ -231,6 +232,19 @@ describe('runHost', () => {
     const second = await run(plan, again);
     expect(again.scripts).toHaveLength(1);
     expect(second.result).toMatchObject({ ok: 3, changed: 0 });
+  });
+
+  it('timings, when asked for: the connect, each probe call, each apply step by type, and the handlers', async () => {
+    const log = join(dir, 'handler.log');
+    const plan: HostPlan = {
+      host,
+      resources: [planned(installer, { flag: join(dir, 'flag'), writes: {} }), planned(marker, { path: join(dir, 'a'), content: 'A' }, ['reload'])],
+      handlers: new Map([['reload', planned(counter, { path: log })]]),
+    };
+    const spans: Span[] = [];
+    await run(plan, localConnection(), false, { onSpan: (span) => spans.push(span) });
+    expect(spans.map((s) => `${s.host} ${s.phase}`)).toEqual(['h1 connect', 'h1 probe', 'h1 apply installer', 'h1 probe', 'h1 apply marker', 'h1 handler counter']);
+    for (const s of spans) expect(s.end).toBeGreaterThanOrEqual(s.start);
   });
 
   it('resources of a type with probeMany are read in one section, each gets its own part', async () => {

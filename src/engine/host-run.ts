@@ -5,13 +5,14 @@ import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { stateDir } from '../pki/state-dir.js';
 import { runsOnControl, type AnyHostResourceType, type Change, type ControlContext } from '../resources/types.js';
-import { fetchHttp, readOnly, type Http } from '../transport/http.js';
+import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
 import { type ApplyStep, Batch, splitItems, type PendingHandlers } from './batch.js';
 import { HOST_STATE_DIR, LAST_APPLY_FILE } from './host-state.js';
 import { decide, lookAhead } from './look-ahead.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
 import { againAfter, type Assessed, isLate, splitRound, steps } from './rounds.js';
+import { now, type OnSpan, timed } from './timing.js';
 
 /** What one round's probe decided for a resource, as apply --plan checks it. */
 export interface Decided {
@@ -48,14 +49,16 @@ export interface HostRunOptions {
   http?: Http;
   /** Record on the host when this apply ended with every change made (read by `provision status`); the apply command sets it. */
   recordApply?: boolean;
+  /** Receives where the run spends its time (timing.ts); unset, nothing is measured. */
+  onSpan?: OnSpan;
 }
 
 /** How a rolling deploy takes part in one host's run, without knowing its resources. */
 export interface ApplyGate {
-  /** Read-only shell text run in the host's first probe call; its output goes to `onRead`. */
-  read: Shell;
-  /** Receives what `read` printed. */
-  onRead(output: string): void;
+  /** Read-only shell texts run in the host's first probe call, each in a section of its own; their outputs go to `onRead`. */
+  read: Shell[];
+  /** Receives what each of `read` printed, in order. */
+  onRead(outputs: string[]): void;
   /** Called before each apply call with the labels of what it changes (resources and handlers); a rejection stops the host before that call. */
   beforeApply(labels: string[]): Promise<void>;
 }
@@ -89,7 +92,7 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
   options.onEvent({ kind: 'host-start', host });
   let connection: Connection;
   try {
-    connection = await options.openConnection(targetOf(plan.host), { ...options.connect, onNotice: (message) => options.onEvent({ kind: 'notice', host, message }) });
+    connection = await timed(options.onSpan, host, 'connect', () => options.openConnection(targetOf(plan.host), { ...options.connect, onNotice: (message) => options.onEvent({ kind: 'notice', host, message }) }));
   } catch (err) {
     result.unreachable = true;
     result.error = messageOf(err);
@@ -157,10 +160,10 @@ function recorder(result: HostResult, options: HostRunOptions): Recorder {
 async function planHost(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<boolean> {
   const handlers = [...plan.handlers.entries()];
   const stateDirectory = options.hostStateDir ?? HOST_STATE_DIR;
-  const { assessed, carried } = await probeAll([...plan.resources, ...handlers.map(([, h]) => h)], plan.resources.length, connection, stateDirectory, false, options.gate);
+  const { assessed, carried } = await probeAll([...plan.resources, ...handlers.map(([, h]) => h)], plan.resources.length, connection, stateDirectory, false, options.gate, spanOf(plan, options));
   const resources = assessed.slice(0, plan.resources.length);
   const study = async (script: Shell): Promise<string | undefined> => {
-    const r = await connection.runScript(script);
+    const r = await spanOf(plan, options)('study', () => connection.runScript(script));
     if (r.code === null) throw new UnreachableError('connection lost while studying what packages bring');
     return r.code === 0 ? r.stdout : undefined;
   };
@@ -200,7 +203,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
   const stateDirectory = options.hostStateDir ?? HOST_STATE_DIR;
   for (let round = 0; ; round++) {
     const stamp = round === 0 && options.recordApply === true;
-    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDirectory, stamp, round === 0 ? options.gate : undefined);
+    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDirectory, stamp, round === 0 ? options.gate : undefined, spanOf(plan, options));
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
     if (round === 0) for (const [key] of handlers) if (carried.has(handlerId(key))) notified.add(key);
     const resources = assessed.slice(0, remaining.length);
@@ -244,8 +247,9 @@ type RemoteAssessed = Assessed & { readError?: string };
  * succeeded. Plan shows them after the host's resources.
  */
 async function withRemote(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
-  const http = options.http ?? fetchHttp;
-  const remote = readRemote(plan.resources.filter((r) => runsOnControl(r.type)), readOnly(http));
+  const http = options.http ?? nodeHttp;
+  const onControl = plan.resources.filter((r) => runsOnControl(r.type));
+  const remote = onControl.length > 0 ? spanOf(plan, options)('api', () => readRemote(onControl, readOnly(http))) : Promise.resolve([]);
   const onHost: HostPlan = { ...plan, resources: plan.resources.filter((r) => !runsOnControl(r.type)) };
   let hostOk = false;
   try {
@@ -257,7 +261,7 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
     const work = read.filter((a) => a.readError === undefined && a.changes.length > 0);
     if (options.check) for (const a of work) record(a, 'changed');
     else if (!hostOk) for (const a of work) record(a, 'skipped');
-    else await writeRemote(plan.host.name, work, options, record, http);
+    else if (work.length > 0) await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, record, http));
   }
 }
 
@@ -323,7 +327,7 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
   for (const a of late) {
     options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
     try {
-      const desired = await a.planned.type.prepare!(a.planned.desired, a.current, control);
+      const desired = await spanOf(plan, options)(`control ${a.planned.type.name}`, () => a.planned.type.prepare!(a.planned.desired, a.current, control));
       ready.push({ ...a, planned: { ...a.planned, desired } });
     } catch (err) {
       record(a, 'failed', { error: messageOf(err) });
@@ -342,7 +346,7 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
   for (const a of confirmed) {
     if (!outcome.changed.includes(a)) continue;
     try {
-      await a.planned.type.confirm!(a.planned.desired, control);
+      await spanOf(plan, options)(`control ${a.planned.type.name}`, () => a.planned.type.confirm!(a.planned.desired, control));
       record(a, 'changed');
     } catch (err) {
       record(a, 'failed', { error: messageOf(err) });
@@ -378,7 +382,15 @@ function handlerId(key: string): string {
  * `firstHandler` on are handlers. The same call reads the handlers an earlier
  * run left due (`carried`).
  */
-async function probeAll(items: PlannedResource[], firstHandler: number, connection: Connection, stateDirectory: string, stamp: boolean, gate?: ApplyGate): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
+async function probeAll(
+  items: PlannedResource[],
+  firstHandler: number,
+  connection: Connection,
+  stateDirectory: string,
+  stamp: boolean,
+  gate: ApplyGate | undefined,
+  span: HostSpan,
+): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
   const batch = new Batch();
   const groups = probeGroups(items);
   const separator = `${batch.marker} item`;
@@ -389,7 +401,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
   const readCarried = sh`cat ${`${stateDirectory}/pending-handlers`} 2>/dev/null || true`;
   // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).
   const stampApply = stamp ? [sh`{ mkdir -p ${stateDirectory} && date +%s > ${`${stateDirectory}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true`] : [];
-  const response = await connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate ? [gate.read] : []), ...stampApply]));
+  const response = await span('probe', () => connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate?.read ?? []), ...stampApply])));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
   const outputs = new Map<PlannedResource, string>();
@@ -409,7 +421,7 @@ async function probeAll(items: PlannedResource[], firstHandler: number, connecti
     return { planned, current, changes: type.diff(planned.desired, current), handler: index >= firstHandler };
   });
   const carried = new Set((sections.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
-  gate?.onRead(sections.get(groups.length + 1)?.output ?? '');
+  gate?.onRead(gate.read.map((_, i) => sections.get(groups.length + 1 + i)?.output ?? ''));
   return { assessed, carried };
 }
 
@@ -461,11 +473,20 @@ async function applyAll(
   const done = new Set<number>();
   const failed = new Set<number>();
   const changed: Assessed[] = [];
+  // Timing: each step from its start to its end, cut where it names a phase of its own (provision_phase).
+  let open: { phase: string; start: number } | undefined;
+  const close = (): void => {
+    if (open && options.onSpan) options.onSpan({ host, phase: open.phase, start: open.start, end: now() });
+    open = undefined;
+  };
+  const phaseOf = (index: number): string => `${work[index]![0]!.handler ? 'handler' : 'apply'} ${work[index]![0]!.planned.type.name}`;
   const parser = batch.streamParser(
     (index) => {
+      if (options.onSpan) open = { phase: phaseOf(index), start: now() };
       for (const a of work[index]!) options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     },
     (index, section) => {
+      close();
       done.add(index);
       if (section.code !== 0) failed.add(index);
       for (const a of work[index]!) {
@@ -477,6 +498,11 @@ async function applyAll(
           if (!held.has(a)) record(a, 'changed', againOf.get(a) ? { again: againOf.get(a) } : {});
         }
       }
+    },
+    (index, phase) => {
+      if (!options.onSpan) return;
+      close();
+      open = { phase: `${phaseOf(index)}: ${phase}`, start: now() };
     },
   );
   // Ctrl-C: the batch finishes the step it is running and starts no other.
@@ -503,4 +529,11 @@ async function applyAll(
 function failureText(output: string, code: number): string {
   const tail = output.trim().split('\n').slice(-15).join('\n');
   return tail ? `exit ${code}: ${tail}` : `exit ${code}`;
+}
+
+/** Records a span of this host's work, when the run measures its time. */
+type HostSpan = <T>(phase: string, work: () => Promise<T>) => Promise<T>;
+
+function spanOf(plan: HostPlan, options: HostRunOptions): HostSpan {
+  return (phase, work) => timed(options.onSpan, plan.host.name, phase, work);
 }

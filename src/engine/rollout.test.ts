@@ -6,7 +6,7 @@
  * change → health → undrain, batches, failures, notes of earlier drains, Ctrl-C.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,12 +48,13 @@ let dir: string;
 let log: string;
 let server: Server;
 let port: number;
-/** Health answers per host (default 200). */
-const health = new Map<string, number>();
+/** Health answers per host (default 200): a status, or one decided at each request (from the host's release). */
+const health = new Map<string, number | (() => number)>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    res.statusCode = health.get(req.url!.slice(1)) ?? 200;
+    const answer = health.get(req.url!.slice(1));
+    res.statusCode = typeof answer === 'function' ? answer() : (answer ?? 200);
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -139,6 +140,15 @@ async function roll(plans: HostPlan[], balancers: Balancer[], extra: Partial<Run
   return { results, events };
 }
 
+/** The release a stand-in host runs ('' before its first). */
+function releaseOf(name: string): string {
+  return existsSync(join(dir, name, 'release')) ? readFileSync(join(dir, name, 'release'), 'utf8').trim() : '';
+}
+/** Healthy until the host runs `release`, then answering `status`. */
+const breaksOn = (name: string, release: string, status: number) => (): number => (releaseOf(name) === release ? status : 200);
+/** A fresh host: not serving (503) until it runs a release, then healthy. */
+const fresh = (name: string) => (): number => (releaseOf(name) === '' ? 503 : 200);
+
 const logged = (): string[] => readFileSync(log, 'utf8').split('\n').filter(Boolean);
 const byName = (results: HostResult[], name: string): HostResult => results.find((r) => r.name === name)!;
 const webs = (content: string, rolling = serial(1)) => ['w1', 'w2', 'w3'].map((n) => backend(n, content, rolling));
@@ -166,7 +176,7 @@ describe('rolling deploys', () => {
   });
 
   it('a host that does not get healthy stops the rollout and stays out; the next run puts it back once healthy', async () => {
-    health.set('w1', 503);
+    health.set('w1', breaksOn('w1', 'v2', 503));
     const first = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
     expect(logged()).toEqual(['drain w1', 'restart w1']);
     const w1 = byName(first.results, 'w1');
@@ -216,6 +226,65 @@ describe('rolling deploys', () => {
     expect(logged()).toEqual([]);
     const order = events.flatMap((e) => (e.kind === 'host-done' ? [e.result.name] : e.kind === 'batch' ? [`batch ${e.batch}`] : []));
     expect(order).toEqual(['lb', 'batch 1', 'w1', 'batch 2', 'w2', 'batch 3', 'w3']);
+  });
+
+  it('fresh hosts (not serving yet) all change at once, without drain, and are health-checked', async () => {
+    for (const name of ['w2', 'w3']) health.set(name, fresh(name));
+    // w1 gets healthy only at its third check after the change (about 1 s): the others do not wait for it.
+    let tries = 0;
+    health.set('w1', () => {
+      if (releaseOf('w1') === '' || ++tries < 3) return 503;
+      appendFileSync(log, 'healthy w1\n');
+      return 200;
+    });
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
+    expect(logged().slice(0, 3).sort()).toEqual(['restart w1', 'restart w2', 'restart w3']);
+    expect(logged()[3]).toBe('healthy w1');
+    for (const r of results) expect(r.rollout).toMatchObject({ drained: [], healthy: true, notDrained: expect.stringContaining('not serving yet') });
+  });
+
+  it('a fresh host beside serving ones: it changes at once, the serving ones still roll one at a time', async () => {
+    await roll(webs('v1'), []);
+    rmSync(join(dir, 'w2'), { recursive: true });
+    health.set('w2', fresh('w2'));
+    writeFileSync(log, '');
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
+    expect(logged().filter((l) => !l.endsWith('w2'))).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w3', 'restart w3', 'undrain w3']);
+    expect(logged().filter((l) => l.endsWith('w2'))).toEqual(['restart w2']);
+    expect(byName(results, 'w2').rollout).toMatchObject({ drained: [], healthy: true, notDrained: expect.stringContaining('not serving yet') });
+  });
+
+  it('an applied host whose health check fails now (a run changes the check) still rolls in its batch, drained', async () => {
+    // As the apply command does: each host records that an apply ended with every change made.
+    await roll(webs('v1'), [], { recordApply: true });
+    for (const name of ['w1', 'w2', 'w3']) health.set(name, () => (releaseOf(name) === 'v2' ? 200 : 503));
+    writeFileSync(log, '');
+    await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { recordApply: true });
+    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w2', 'restart w2', 'undrain w2', 'drain w3', 'restart w3', 'undrain w3']);
+  });
+
+  it('a fresh host that never gets healthy stops the batches after it', async () => {
+    await roll(webs('v1'), []);
+    rmSync(join(dir, 'w1'), { recursive: true });
+    health.set('w1', 503);
+    writeFileSync(log, '');
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
+    expect(logged()).toEqual(['restart w1']);
+    expect(results.map((r) => [r.name, r.failed, r.notAttempted])).toEqual([
+      ['w1', 1, undefined],
+      ['w2', 0, 'the rollout stopped after batch 1/3 of group web, where w1 failed'],
+      ['w3', 0, 'the rollout stopped after batch 1/3 of group web, where w1 failed'],
+    ]);
+  });
+
+  it('check mode says a fresh host changes at once without drain', async () => {
+    health.set('w1', fresh('w1'));
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { check: true });
+    expect(results.map((r) => [r.name, r.rollout?.drained, r.rollout?.notDrained?.startsWith('not serving yet') ?? false])).toEqual([
+      ['w1', [], true],
+      ['w2', ['lb'], false],
+      ['w3', ['lb'], false],
+    ]);
   });
 
   it('check mode: every host read at once, what each would go through, nothing run', async () => {

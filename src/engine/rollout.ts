@@ -5,19 +5,29 @@
  * health-checked, and put back; the next batch starts when this one is done, and
  * a failed batch stops the rest. The engine only sequences: what a drain, a
  * health check or the traffic-affecting changes are, roles declare.
+ *
+ * Every host is read at once, as the run starts (its probe call also tries its
+ * health checks once). A rolling host that no apply ever completed on and that
+ * fails them serves nothing yet (a fresh host): draining it would protect no
+ * request, so it is changed at once, beside the hosts that do not roll, then
+ * health-checked as usual; its batch is
+ * done when it is. The others wait, read, for their batch's turn before their
+ * first change.
  */
 import type { Shell } from '../shell/quote.js';
 import { messageOf } from '../errors.js';
+import { sh } from '../shell/quote.js';
 import type { Balancer, HostPlan } from '../roles/plan.js';
 import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
 import { ConnectionPool } from './connection-pool.js';
 import { Drainer, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
-import { runHost, targetOf, type HostRunOptions } from './host-run.js';
-import { HOST_STATE_DIR } from './host-state.js';
+import { type ApplyGate, runHost, targetOf, type HostRunOptions } from './host-run.js';
+import { HOST_STATE_DIR, LAST_APPLY_FILE } from './host-state.js';
 import { mapWithLimit } from './pool.js';
-import type { HostResult, HostRollout } from './results.js';
+import type { HostResult, HostRollout, RunEvent } from './results.js';
 import { affectsTraffic, drainTargets, healthChecks } from './rollout-rules.js';
+import { timed } from './timing.js';
 
 /** Options of a whole run. */
 export interface RunOptions extends HostRunOptions {
@@ -32,6 +42,27 @@ interface Place {
   set: RollingSet;
   batch: number;
   hosts: ReadonlySet<string>;
+  /** Resolves when its batch may change: undefined, or why it may not (the rollout stopped before it). */
+  turn: Deferred<string | undefined>;
+}
+
+/** A promise with its resolve at hand, and its value once resolved. */
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  settled?: { value: T };
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const d: Deferred<T> = { promise: new Promise<T>((r) => (resolve = r)), resolve: (value) => ((d.settled = { value }), resolve(value)) };
+  return d;
+}
+
+/** What a host's probe call says about it serving now: its health checks passed (or it declares none), and the detail when not. */
+interface Serving {
+  now: boolean;
+  detail?: string;
 }
 
 /** One run: check mode reads every host at once and says what the rollout would do; apply rolls. */
@@ -61,7 +92,8 @@ class Rollout {
     this.#order = rolloutOrder(plans);
     for (const set of this.#order.sets) set.batches.forEach((batch, i) => {
       const hosts = new Set(batch.map((p) => p.host.name));
-      for (const plan of batch) this.#places.set(plan.host.name, { set, batch: i + 1, hosts });
+      const turn = deferred<string | undefined>();
+      for (const plan of batch) this.#places.set(plan.host.name, { set, batch: i + 1, hosts, turn });
     });
   }
 
@@ -71,10 +103,14 @@ class Rollout {
       const place = this.#places.get(plan.host.name);
       if (!place) return this.#runFree(plan);
       let found: string[] = [];
-      const result = await runHost(plan, { ...this.options, gate: { read: this.drainer.readNote(), onRead: (out) => (found = this.#known(plan, out)), beforeApply: async () => undefined } });
+      let serving: Serving = { now: true };
+      const read = this.#read(plan, (f, s) => ((found = f), (serving = s)));
+      const result = await runHost(plan, { ...this.options, gate: { ...read, beforeApply: async () => undefined } });
       const changed = result.results.filter((r) => r.status === 'changed').map((r) => r.resource);
       const rollout = this.#rollout(plan, place, found);
-      if (affectsTraffic(plan.serve, changed)) {
+      if (!serving.now && affectsTraffic(plan.serve, changed)) {
+        rollout.notDrained = notServing(serving);
+      } else if (affectsTraffic(plan.serve, changed)) {
         const targets = drainTargets(this.drainer.routesTo(plan.host.name), place.hosts);
         rollout.drained = targets.drain.map((r) => r.balancer.name).filter((b) => !found.includes(b));
         if (targets.notDrained) rollout.notDrained = targets.notDrained;
@@ -86,36 +122,56 @@ class Rollout {
     });
   }
 
-  /** Apply: free hosts, then each set batch by batch; a failed batch (or Ctrl-C) leaves the rest not attempted. */
+  /**
+   * Apply: free hosts all at once, and every rolling host read meanwhile; then
+   * each set batch by batch (hosts not serving yet do not wait for theirs). A
+   * failed batch (or Ctrl-C) leaves the hosts of the rest not attempted.
+   */
   async apply(): Promise<HostResult[]> {
-    const results = new Map<string, HostResult>();
     if (this.#order.sets.length > 0) for (const name of this.drainer.balancerNames()) this.pool.pin(name);
     const onAbort = (): void => this.#sayWhatIsOut();
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = new Map<string, Deferred<HostResult>>(this.plans.map((p) => [p.host.name, deferred<HostResult>()]));
+    const free = Promise.all(this.#order.free.map((p) => done.get(p.host.name)!.promise));
+    // Free hosts first in the queue, then each set's batches in order: whatever a host waits for started before it.
+    const queue = [...this.#order.free, ...this.#order.sets.flatMap((set) => set.batches.flat())];
+    const turns = this.#turns(free, done);
     try {
-      for (const r of await mapWithLimit(this.#order.free, this.options.forks, (plan) => this.#runFree(plan))) results.set(r.name, r);
-      let stopped: string | undefined;
-      for (const set of this.#order.sets) {
-        for (const [index, batch] of set.batches.entries()) {
-          if (this.options.signal?.aborted) stopped ??= 'the run was interrupted';
-          if (stopped) {
-            for (const plan of batch) results.set(plan.host.name, this.#notAttempted(plan, stopped));
-            continue;
-          }
-          this.options.onEvent({ kind: 'batch', set: set.name, batch: index + 1, batches: set.batches.length, hosts: batch.map((p) => p.host.name) });
-          const done = await mapWithLimit(batch, this.options.forks, (plan) => this.#roll(plan));
-          for (const r of done) results.set(r.name, r);
-          const failed = done.filter((r) => r.failed > 0 || r.unreachable).map((r) => r.name);
-          if (this.options.signal?.aborted) stopped = 'the run was interrupted';
-          else if (batchFailed(batch.length, failed.length, set.maxFailPercentage)) {
-            stopped = `the rollout stopped after batch ${index + 1}/${set.batches.length} of ${set.name}, where ${failed.join(', ')} failed`;
-          }
-        }
-      }
+      const results = await mapWithLimit(queue, this.options.forks, async (plan) => {
+        const result = this.#places.has(plan.host.name) ? await this.#roll(plan) : await this.#runFree(plan);
+        done.get(plan.host.name)!.resolve(result);
+        return result;
+      });
+      await turns;
+      const byName = new Map(results.map((r) => [r.name, r]));
+      return this.plans.map((p) => byName.get(p.host.name)!);
     } finally {
       this.options.signal?.removeEventListener('abort', onAbort);
     }
-    return this.plans.map((p) => results.get(p.host.name)!);
+  }
+
+  /** Gives each batch its turn once the free hosts and the batches before it are done; a failed batch (or Ctrl-C) stops the rest. */
+  async #turns(free: Promise<unknown>, done: Map<string, Deferred<HostResult>>): Promise<void> {
+    await free;
+    let stopped: string | undefined;
+    for (const set of this.#order.sets) {
+      for (const [index, batch] of set.batches.entries()) {
+        const turn = this.#places.get(batch[0]!.host.name)!.turn;
+        if (this.options.signal?.aborted) stopped ??= 'the run was interrupted';
+        if (stopped) {
+          turn.resolve(stopped);
+          continue;
+        }
+        this.options.onEvent({ kind: 'batch', set: set.name, batch: index + 1, batches: set.batches.length, hosts: batch.map((p) => p.host.name) });
+        turn.resolve(undefined);
+        const results = await Promise.all(batch.map((p) => done.get(p.host.name)!.promise));
+        const failed = results.filter((r) => r.failed > 0 || r.unreachable).map((r) => r.name);
+        if (this.options.signal?.aborted) stopped = 'the run was interrupted';
+        else if (batchFailed(batch.length, failed.length, set.maxFailPercentage)) {
+          stopped = `the rollout stopped after batch ${index + 1}/${set.batches.length} of ${set.name}, where ${failed.join(', ')} failed`;
+        }
+      }
+    }
   }
 
   /** A host that does not roll: as without rolling deploys. */
@@ -124,46 +180,99 @@ class Rollout {
   }
 
   /**
-   * One host of a batch: read (with its note of earlier drains), drain before the
-   * first change that interrupts serving, change, then, if it was out or changed
-   * what it serves, wait for its health checks and put it back.
+   * One host of a batch: read (with its note of earlier drains and one try of
+   * its health checks); a host that serves waits for its batch's turn before
+   * its first change; drain before the first change that interrupts serving,
+   * change, then, if it was out or changed what it serves, wait for its health
+   * checks and put it back. Its live events wait with it, so a host whose
+   * batch never comes is reported only as not attempted.
    */
   async #roll(plan: HostPlan): Promise<HostResult> {
     const host = plan.host;
     const place = this.#places.get(host.name)!;
+    // The rollout stopped before its batch already: not even read.
+    const stoppedAlready = place.turn.settled?.value ?? (this.options.signal?.aborted ? 'the run was interrupted' : undefined);
+    if (stoppedAlready !== undefined) return this.#notAttempted(plan, stoppedAlready);
     const routes = this.drainer.routesTo(host.name);
     const out = new Set<string>();
     this.#out.set(host.name, out);
     let rollout: HostRollout = this.#rollout(plan, place, []);
     let traffic = false;
+    let serving: Serving = { now: true };
+    const held = new Hold(this.options.onEvent);
+    // Waits for the batch's turn (at once for a host not serving); throws why not when the rollout stopped before it.
+    let stoppedBefore: string | undefined;
+    const myTurn = async (): Promise<void> => {
+      if (!serving.now) return;
+      const stopped = await timed(this.options.onSpan, host.name, 'wait', () => place.turn.promise);
+      if (stopped !== undefined) throw new Error((stoppedBefore = stopped));
+      held.release();
+    };
     this.pool.pin(host.name);
     try {
       const result = await runHost(plan, {
         ...this.options,
+        onEvent: held.onEvent,
         gate: {
-          read: this.drainer.readNote(),
-          onRead: (output) => {
-            rollout = this.#rollout(plan, place, this.#known(plan, output));
+          ...this.#read(plan, (found, s) => {
+            serving = s;
+            rollout = this.#rollout(plan, place, found);
             for (const b of rollout.foundDrained) out.add(b);
-          },
+            if (!s.now) held.release();
+          }),
           beforeApply: async (labels) => {
+            await myTurn();
             if (traffic || !affectsTraffic(plan.serve, labels)) return;
             traffic = true;
+            if (!serving.now) {
+              // Nothing to drain; its health is still checked once it changed.
+              rollout.notDrained = notServing(serving);
+              return;
+            }
             const targets = drainTargets(routes, place.hosts);
             if (targets.notDrained) rollout.notDrained = targets.notDrained;
             for (const route of targets.drain) await this.#drain(plan, route, out, rollout);
           },
         },
       });
+      if (stoppedBefore === undefined && serving.now && !result.unreachable) {
+        // A host with nothing to change still waits for its turn: its batch may be one the rollout never reaches.
+        stoppedBefore = await place.turn.promise;
+      }
+      if (stoppedBefore !== undefined) {
+        held.drop();
+        return this.#notAttempted(plan, stoppedBefore);
+      }
+      held.release();
       result.rollout = rollout;
       const checks = healthChecks(plan.serve);
       if (!result.unreachable && (out.size > 0 || (traffic && checks.length > 0))) await this.#settle(plan, result, rollout, routes, out);
       rollout.leftDrained = [...out].map((balancer) => ({ balancer, undrain: this.#undrainHint(plan, routes, balancer) }));
       return result;
     } finally {
+      held.release();
       this.#out.delete(host.name);
       await this.pool.unpin(host.name);
     }
+  }
+
+  /**
+   * The gate's reads of a rolling host: its note of earlier drains, whether an
+   * apply ever ended on it with every change made, and one try of its health
+   * checks. It serves unless it never was applied and fails them (a health
+   * check that a run changes may not answer before the change: an applied host
+   * counts as serving; a host without checks too).
+   */
+  #read(plan: HostPlan, onRead: (found: string[], serving: Serving) => void): Pick<ApplyGate, 'read' | 'onRead'> {
+    const checks = healthChecks(plan.serve);
+    const applied = `${this.options.hostStateDir ?? HOST_STATE_DIR}/${LAST_APPLY_FILE}`;
+    return {
+      read: [this.drainer.readNote(), sh`if [ -e ${applied} ]; then echo applied; fi`, ...(checks.length > 0 ? [healthScript(checks, true)] : [])],
+      onRead: ([note, stamp, health]) => {
+        const outcome = stamp?.trim() === 'applied' || health === undefined ? undefined : healthOutcome(checks, health, 0);
+        onRead(this.#known(plan, note ?? ''), outcome === undefined || outcome.healthy ? { now: true } : { now: false, detail: outcome.detail });
+      },
+    };
   }
 
   async #drain(plan: HostPlan, route: Route, out: Set<string>, rollout: HostRollout): Promise<void> {
@@ -173,7 +282,7 @@ class Rollout {
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
     try {
-      await this.drainer.drain(plan.host, route);
+      await timed(this.options.onSpan, host, 'drain', () => this.drainer.drain(plan.host, route));
     } catch (err) {
       this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: false, message: `could not take it out of ${balancer}: ${messageOf(err)}` });
       throw new Error(`could not take it out of ${balancer}: ${messageOf(err)}`);
@@ -192,7 +301,7 @@ class Rollout {
       health = result.failed === 0 ? { healthy: true, detail: 'no health check declared; its changes were applied' } : { healthy: false, detail: 'no health check declared, and its changes failed' };
     } else {
       try {
-        const r = await this.#onHost(plan, healthScript(checks));
+        const r = await timed(this.options.onSpan, host, 'health', () => this.#onHost(plan, healthScript(checks)));
         health = healthOutcome(checks, r.stdout, r.code);
       } catch (err) {
         health = { healthy: false, detail: `the health check could not run: ${messageOf(err)}` };
@@ -212,7 +321,7 @@ class Rollout {
     for (const balancer of [...out]) {
       const route = routes.find((r) => r.balancer.name === balancer);
       try {
-        if (route) await this.drainer.undrain(plan.host, route);
+        if (route) await timed(this.options.onSpan, host, 'drain', () => this.drainer.undrain(plan.host, route));
         out.delete(balancer);
         this.options.onEvent({ kind: 'rollout', host, step: 'undrain', ok: true, message: `back in ${balancer}` });
       } catch (err) {
@@ -291,5 +400,32 @@ class Rollout {
         message: `out of ${[...out].join(', ')}: it goes back once its health check passes (a second Ctrl-C leaves it out; the next provision apply puts it back once healthy)`,
       });
     }
+  }
+}
+
+/** Why a rolling host changes without drain and without waiting for its batch. */
+function notServing(serving: Serving): string {
+  return `not serving yet (${serving.detail ?? 'its health check fails'}): nothing to drain, changed at once`;
+}
+
+/** A host's live events, held back until it is released (its batch's turn came) or dropped (it never did). */
+class Hold {
+  #events: RunEvent[] | undefined = [];
+
+  constructor(private readonly emit: (event: RunEvent) => void) {}
+
+  readonly onEvent = (event: RunEvent): void => {
+    if (this.#events) this.#events.push(event);
+    else this.emit(event);
+  };
+
+  release(): void {
+    const events = this.#events;
+    this.#events = undefined;
+    for (const event of events ?? []) this.emit(event);
+  }
+
+  drop(): void {
+    this.#events = undefined;
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aptCall, aptFunctions } from './apt.js';
 import { packageType as pkg, type PackageCurrent, type PackageDesired } from './package.js';
-import { lines } from './script.js';
+import { lines, phase } from './script.js';
 import { applyLocally, argErrorOf, holdPosixLock, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from './test-support.js';
 import { userText } from '../shell/quote.js';
 
@@ -94,13 +94,13 @@ describe('package.applyMany', () => {
       { desired: desired({ name: 'nginx', state: 'latest' }), current: { packages: { nginx: { status: 'not-installed', candidate: '1' } }, listsAge: 9000 } },
       { desired: desired({ name: 'apache2', state: 'absent' }), current: { packages: { apache2: { status: 'installed', version: '2.4' } }, listsAge: 9000 } },
     ]);
-    expect(script).toBe(lines(aptFunctions(), 'provision_apt 120 remove -y -q apache2', 'provision_apt 120 update -q', `provision_apt 120 ${install} nginx g++`));
+    expect(script).toBe(lines(aptFunctions(), 'provision_apt 120 remove -y -q apache2', phase('apt-update'), 'provision_apt 120 update -q', phase('install'), `provision_apt 120 ${install} nginx g++`));
     expect(syntaxOk(script)).toBe(true);
   });
 
   it('skips the update when the lists are fresh and every package has a candidate', () => {
     const script = pkg.apply(desired({ name: 'nginx' }), fresh({ nginx: { status: 'not-installed', candidate: '1' } }));
-    expect(script).toBe(lines(aptFunctions(), `provision_apt 120 ${install} nginx`));
+    expect(script).toBe(lines(aptFunctions(), phase('install'), `provision_apt 120 ${install} nginx`));
   });
 
   it('waits for the locks as long as the most patient declaration of the group allows', () => {

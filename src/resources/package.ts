@@ -10,7 +10,7 @@ import { type Args, describe, matching, oneOf, onlyKeys, optionalBoolean, option
 import { type Fields, integerField, parseFields } from './probe-output.js';
 import { debEffects } from './deb-effects.js';
 import { parseStudy, studyScript } from './deb-study.js';
-import { lines } from './script.js';
+import { lines, phase } from './script.js';
 import { ArgError, type Change, type ResourceType } from './types.js';
 
 /** Validated `package` declaration. */
@@ -115,7 +115,9 @@ function applyMany(items: ReadonlyArray<{ desired: PackageDesired; current: Pack
   const calls = lines(
     remove.length > 0 && aptCall(wait, sh`remove -y -q ${remove}`),
     purge.length > 0 && aptCall(wait, sh`purge -y -q ${purge}`),
+    update && phase('apt-update'),
     update && aptCall(wait, trusted('update -q')),
+    install.length > 0 && phase('install'),
     // confdef/confold: keep changed configuration files without asking (nobody can answer).
     install.length > 0 && aptCall(wait, sh`install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${install}`),
   );

@@ -18,6 +18,13 @@ export function fail(message: string): Shell {
   return sh`fail ${message}`;
 }
 
+/**
+ * Names the phase an apply step starts (e.g. `apt-update`), for the run's timing
+ * (the engine's apply script defines `provision_phase`; elsewhere it is a no-op).
+ */
+export function phase(name: string): Shell {
+  return sh`if command -v provision_phase >/dev/null; then provision_phase ${name}; fi`;
+}
 
 /** `name='value'`: a shell variable holding a quoted value. */
 export function setVar(name: string, value: string | number): Shell {

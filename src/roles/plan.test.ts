@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,6 +69,23 @@ function projectWith(roleYaml: string, extra: Record<string, string> = {}): { in
   writeFileSync(inventory, 'all:\n  roles: [web]\n  hosts:\n    h1: { address: 10.0.0.1 }\n');
   return { inventory, rolesDir };
 }
+
+describe('roles of one inventory are read once (buildPlans, then buildBalancers, in one run)', () => {
+  it.each([
+    ['the same inventory: the role already read is used', true, 1],
+    ['another inventory: the role is read again (and is gone)', false, 0],
+  ])('%s', (_, same, plans) => {
+    const { inventory, rolesDir } = projectWith('resources:\n  - file: { path: /etc/motd, content: hi }\n');
+    const options = { rolesDirs: [rolesDir], templateDirs: [], tags: [] };
+    const inv = loadInventory(inventory, { env: {} });
+    expect(buildPlans(inv, inv.hosts, options)).toHaveLength(1);
+    rmSync(join(rolesDir, 'web'), { recursive: true });
+    const again = same ? inv : loadInventory(inventory, { env: {} });
+    const build = () => buildPlans(again, again.hosts, options);
+    if (plans === 1) expect(build()).toHaveLength(1);
+    else expect(build).toThrow(/role 'web' not found/);
+  });
+});
 
 function errorOf(roleYaml: string, extra: Record<string, string> = {}): string {
   const { inventory, rolesDir } = projectWith(roleYaml, extra);

@@ -216,12 +216,19 @@ export interface Balancer {
   decls: BalanceDecl[];
 }
 
+/** Roles loaded for an inventory, by roles directories: buildPlans and buildBalancers of one run read each role file once. */
+const loadedRoles = new WeakMap<Inventory, Map<string, Map<string, Role>>>();
+
 /**
  * Shared by buildPlans and buildBalancers: roles loaded once, each host's
  * roles and variables resolved, user errors collected and thrown together at `finish`.
  */
 function planning(inventory: Inventory, options: PlanOptions) {
-  const roles = new Map<string, Role>();
+  const byDirs = loadedRoles.get(inventory) ?? new Map<string, Map<string, Role>>();
+  loadedRoles.set(inventory, byDirs);
+  const dirsKey = JSON.stringify(options.rolesDirs);
+  const roles = byDirs.get(dirsKey) ?? new Map<string, Role>();
+  byDirs.set(dirsKey, roles);
   const errors = new Map<string, UserError>();
   const collect = (err: unknown): void => {
     for (const e of err instanceof UserErrors ? err.errors : [err]) {

@@ -11,7 +11,9 @@
  * no-op applies. At the end the lab is back to its three hosts (`lab.sh up`).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { relative } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labScaleInventory } from '../lab/lab.js';
 
@@ -23,6 +25,10 @@ const SCALE = (process.env.BENCH_SCALE ?? '3,10,30')
   .filter((s) => s.trim() !== '')
   .map(Number);
 const INVENTORY = process.argv[2] ?? 'inventory/lab.yaml';
+const SCENARIOS = ['version', 'noop', 'plan', 'fresh-plan', 'converge', 'renew', 'scale'] as const;
+const ONLY = new Set((process.env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== ''));
+for (const name of ONLY) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
+const wanted = (name: (typeof SCENARIOS)[number]): boolean => ONLY.has(name);
 
 /** The lab's age key, so the lab inventory can decrypt its SOPS secrets. */
 function labEnv(): NodeJS.ProcessEnv {
@@ -35,19 +41,81 @@ interface Sample {
   stderr: string;
   code: number | null;
   maxRssKb: number;
+  /** Where the run spent its time (PROVISION_TIMINGS), when it wrote them. */
+  spans?: Span[];
 }
 
+/** One span of a run's timings (src/engine/timing.ts). */
+interface Span {
+  host: string;
+  phase: string;
+  start: number;
+  end: number;
+}
+
+const TIMINGS_DIR = mkdtempSync(join(tmpdir(), 'provision-bench-'));
+process.on('exit', () => rmSync(TIMINGS_DIR, { recursive: true, force: true }));
+
 function provision(args: string[]): Sample {
+  const timings = join(TIMINGS_DIR, 'timings.json');
+  rmSync(timings, { force: true });
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--import', './test/bench/max-rss.mjs', 'dist/bundle/provision.js', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: labEnv(),
+    env: { ...labEnv(), PROVISION_TIMINGS: timings },
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     maxBuffer: 1 << 28,
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ms, stdout: r.stdout, stderr: r.stderr, code: r.status, maxRssKb: Number(String(r.output[3] ?? '0').trim()) };
+  const spans = existsSync(timings) ? (JSON.parse(readFileSync(timings, 'utf8')) as { spans: Span[] }).spans : undefined;
+  return { ms, stdout: r.stdout, stderr: r.stderr, code: r.status, maxRssKb: Number(String(r.output[3] ?? '0').trim()), ...(spans ? { spans } : {}) };
+}
+
+/** The breakdown's columns: a span's phase (engine words: a resource type, a handler, a control step) in the bench's words. */
+const PHASES = ['connect', 'probe', 'apt update', 'package install', 'other changes', 'handlers', 'certificate order', 'rollout waits', 'drain + health', 'API (Sumo)', 'study'] as const;
+type Phase = (typeof PHASES)[number];
+
+function phaseOf(span: string): Phase | undefined {
+  if (span === 'connect' || span === 'probe' || span === 'study') return span;
+  if (span === 'apply package: apt-update') return 'apt update';
+  if (span === 'apply package: install') return 'package install';
+  if (span.startsWith('apply ')) return 'other changes';
+  if (span.startsWith('handler ')) return 'handlers';
+  if (span === 'control certificate') return 'certificate order';
+  if (span === 'wait') return 'rollout waits';
+  if (span === 'drain' || span === 'health') return 'drain + health';
+  if (span === 'api') return 'API (Sumo)';
+  return undefined;
+}
+
+/**
+ * Per host and phase, the median over the runs of the seconds spent (phases of
+ * one host run one after the other, except the API calls, beside the host's own);
+ * "host" is from its first span to its last; start-up is everything before the hosts.
+ */
+function breakdown(samples: Sample[]): string {
+  const runs = samples.filter((s) => s.spans);
+  if (runs.length === 0) return '(no timings: this build does not write PROVISION_TIMINGS)';
+  const hosts = [...new Set(runs.flatMap((r) => r.spans!.map((s) => s.host)))].filter((h) => h !== '');
+  const cell = (values: number[]): string => (stats(values).median / 1000).toFixed(2);
+  const out = [`| host | ${[...PHASES, 'host total'].join(' | ')} |`, `|---|${[...PHASES, 'total'].map(() => '---|').join('')}`];
+  for (const host of hosts) {
+    const perRun = runs.map((r) => {
+      const spans = r.spans!.filter((s) => s.host === host);
+      const sums = new Map<Phase, number>();
+      for (const s of spans) {
+        const phase = phaseOf(s.phase);
+        if (phase) sums.set(phase, (sums.get(phase) ?? 0) + (s.end - s.start));
+      }
+      return { sums, total: Math.max(...spans.map((s) => s.end)) - Math.min(...spans.map((s) => s.start)) };
+    });
+    out.push(`| ${host} | ${PHASES.map((p) => cell(perRun.map((r) => r.sums.get(p) ?? 0))).join(' | ')} | ${cell(perRun.map((r) => r.total))} |`);
+  }
+  const startup = runs.map((r) => r.spans!.find((s) => s.phase === 'start-up')?.end ?? 0);
+  const wall = runs.map((r) => r.ms);
+  out.push('', `start-up (Node, inventory, roles, plans) median ${cell(startup)} s; whole run median ${cell(wall)} s; seconds, median of ${runs.length} runs`);
+  return out.join('\n');
 }
 
 function lab(...args: string[]): void {
@@ -77,7 +145,7 @@ const row = (label: string, samples: number[], unit = 'ms'): string => {
 };
 
 /** Every timed scenario, for the summary table at the end. */
-const summary: { label: string; stats: Stats }[] = [];
+const summary: { label: string; stats: Stats; peakRssMb: number }[] = [];
 
 /** Runs `args` `runs` times (after `before` each time), failing loudly on an unexpected exit code. */
 function time(label: string, args: string[], runs: number, expectCode = 0, before?: () => void): Sample[] {
@@ -89,7 +157,7 @@ function time(label: string, args: string[], runs: number, expectCode = 0, befor
     samples.push(r);
   }
   console.log(row(label, samples.map((s) => s.ms)));
-  summary.push({ label, stats: stats(samples.map((s) => s.ms)) });
+  summary.push({ label, stats: stats(samples.map((s) => s.ms)), peakRssMb: mb(Math.max(...samples.map((s) => s.maxRssKb))) });
   return samples;
 }
 
@@ -127,29 +195,43 @@ try {
 
   console.log(`provision benchmark on the lab (${INVENTORY}), node ${process.version}`);
   const rss: number[] = [];
-  rss.push(...time('--version (start-up)', ['--version'], RUNS).map((s) => s.maxRssKb));
-  rss.push(...time('(a) apply, no-op', ['apply', INVENTORY], RUNS).map((s) => s.maxRssKb));
-  labRun('web-01', 'echo drift >> /etc/motd');
-  rss.push(...time('(b) plan, one drift', ['plan', INVENTORY, '--detailed-exitcode'], RUNS, 3).map((s) => s.maxRssKb));
-  converge(INVENTORY);
-  if (CONVERGE_RUNS > 0) {
-    rss.push(...time('(c) first converge, fresh hosts', ['apply', INVENTORY], CONVERGE_RUNS, 0, () => lab('reset')).map((s) => s.maxRssKb));
+  if (wanted('version')) rss.push(...time('--version (start-up)', ['--version'], RUNS).map((s) => s.maxRssKb));
+  if (wanted('noop')) rss.push(...time('(a) apply, no-op', ['apply', INVENTORY], RUNS).map((s) => s.maxRssKb));
+  if (wanted('plan')) {
+    labRun('web-01', 'echo drift >> /etc/motd');
+    rss.push(...time('(b) plan, one drift', ['plan', INVENTORY, '--detailed-exitcode'], RUNS, 3).map((s) => s.maxRssKb));
+    converge(INVENTORY);
   }
-  const renew = time('(d) renew, nothing due', ['renew', INVENTORY], RUNS);
-  for (const r of renew) {
-    if (r.stdout !== '' || r.stderr !== '') throw new Error(`(d) renew with nothing due must print nothing; it printed:\n${r.stdout}${r.stderr}`);
+  if (wanted('fresh-plan') && CONVERGE_RUNS > 0) {
+    const runs = time('(e) plan, fresh hosts', ['plan', INVENTORY], CONVERGE_RUNS, 0, () => lab('reset'));
+    console.log(`\n(e) plan of fresh hosts: where the time goes\n\n${breakdown(runs)}\n`);
+    lab('reset');
+    converge(INVENTORY);
   }
-  rss.push(...renew.map((s) => s.maxRssKb));
+  if (wanted('converge') && CONVERGE_RUNS > 0) {
+    const runs = time('(c) first converge, fresh hosts', ['apply', INVENTORY], CONVERGE_RUNS, 0, () => lab('reset'));
+    rss.push(...runs.map((s) => s.maxRssKb));
+    console.log(`\n(c) first converge: where the time goes (seconds per host and phase)\n\n${breakdown(runs)}\n`);
+  }
+  if (wanted('renew')) {
+    const renew = time('(d) renew, nothing due', ['renew', INVENTORY], RUNS);
+    for (const r of renew) {
+      if (r.stdout !== '' || r.stderr !== '') throw new Error(`(d) renew with nothing due must print nothing; it printed:\n${r.stdout}${r.stderr}`);
+    }
+    rss.push(...renew.map((s) => s.maxRssKb));
+  }
 
-  console.log('\n(a) no-op apply, per host: 1 SSH connection each');
-  for (const [host, t] of Object.entries(transportOf(INVENTORY))) {
-    console.log(`  ${host.padEnd(10)} exec calls ${t?.execs}   sent ${t?.bytesSent} B   received ${t?.bytesReceived} B`);
+  if (wanted('noop')) {
+    console.log('\n(a) no-op apply, per host: 1 SSH connection each');
+    for (const [host, t] of Object.entries(transportOf(INVENTORY))) {
+      console.log(`  ${host.padEnd(10)} exec calls ${t?.execs}   sent ${t?.bytesSent} B   received ${t?.bytesReceived} B`);
+    }
   }
-  console.log(`\npeak RSS of the control process: ${mb(Math.max(...rss))} MB (largest of all runs above)`);
+  if (rss.length > 0) console.log(`\npeak RSS of the control process: ${mb(Math.max(...rss))} MB (largest of all runs above)`);
 
   // Scale: the same no-op on 3, 10, 30 hosts (role common), so the growth is visible.
   const scale: ScaleRow[] = [];
-  for (const hosts of SCALE) {
+  for (const hosts of wanted('scale') ? SCALE : []) {
     lab('up', '--hosts', String(hosts));
     const inventory = relative(ROOT, labScaleInventory(hosts));
     converge(inventory); // extra hosts keep their disk between runs: converged already after the first bench
@@ -165,8 +247,8 @@ try {
   }
 
   console.log('\nsummary (markdown)\n');
-  console.log('| run | median | min | max | runs |\n|---|---|---|---|---|');
-  for (const { label, stats: s } of summary) console.log(`| ${label} | ${s.median.toFixed(0)} ms | ${s.min.toFixed(0)} ms | ${s.max.toFixed(0)} ms | ${s.runs} |`);
+  console.log('| run | median | min | max | runs | peak RSS |\n|---|---|---|---|---|---|');
+  for (const { label, stats: s, peakRssMb } of summary) console.log(`| ${label} | ${s.median.toFixed(0)} ms | ${s.min.toFixed(0)} ms | ${s.max.toFixed(0)} ms | ${s.runs} | ${peakRssMb} MiB |`);
   if (scale.length > 0) {
     console.log('\n| hosts (role common) | no-op apply median | min | max | exec calls per host (max) | peak RSS |\n|---|---|---|---|---|---|');
     for (const s of scale) {
