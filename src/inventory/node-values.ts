@@ -91,6 +91,12 @@ export function valueOf(node: unknown, path: string, fallback: SourcePosition, c
   return isScalar(value) ? value.value : null;
 }
 
+/** Whether a node is an Ansible `!unsafe` string, which Ansible never renders as a template (on a list or mapping the tag is refused when read). */
+export function isUnsafe(node: unknown, ctx: ReadContext): boolean {
+  const resolved = ctx.source.resolve(node);
+  return isScalar(resolved) && resolved.tag === UNSAFE_TAG;
+}
+
 /**
  * How Ansible prints a value read from `node` by valueOf: the same value, with
  * the numbers PyYAML reads as floats (`2.0`, `.inf`, `1:20.5`) as PythonFloat and

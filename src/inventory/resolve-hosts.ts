@@ -182,7 +182,8 @@ export function renderInventoryValue(name: string, value: unknown, context: Reco
   const origin = vars.origins.get(name);
   try {
     const resolved = resolveDeferred(value);
-    if (typeof resolved !== 'string' || !resolved.includes('{{')) return resolved;
+    // An `!unsafe` value is its text as written, as in Ansible.
+    if (typeof resolved !== 'string' || !resolved.includes('{{') || origin?.literal === true) return resolved;
     return renderJinja(resolved, (ref) => (Object.hasOwn(context, ref) ? context[ref] : Object.hasOwn(context, canonicalName(ref)) ? context[canonicalName(ref)] : undefined));
   } catch (err) {
     if (err instanceof JinjaError) throw new UserError(`${origin?.path ?? name}: ${err.message}`, origin?.position as SourcePosition | undefined);

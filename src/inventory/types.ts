@@ -60,6 +60,8 @@ export interface VarOrigin {
   position?: SourcePosition;
   /** Directory relative paths in it are read against. */
   baseDir?: string;
+  /** An Ansible `!unsafe` value: its text is used as written, never rendered as a template. */
+  literal?: true;
 }
 
 /** A loaded and validated inventory. */

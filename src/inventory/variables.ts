@@ -14,7 +14,7 @@ export class VarTable extends Map<string, unknown> {
   /** Sets a variable and where it is written. */
   define(name: string, value: unknown, site: VarSite): void {
     this.set(name, value);
-    this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir });
+    this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir, ...(site.literal ? { literal: true as const } : {}) });
   }
 }
 
@@ -26,6 +26,8 @@ export interface VarSite extends ReadOptions {
   keyPosition?: SourcePosition;
   /** Where its value is written (none on the command line). */
   valuePosition?: SourcePosition;
+  /** An Ansible `!unsafe` value: never rendered as a template. */
+  literal?: boolean;
 }
 
 /** One variable as written. */

@@ -307,7 +307,7 @@ function rollingSettingOf(host: InventoryHost, vars: TemplateContext, hostRoles:
  * another declares, e.g. the ports it needs), then the inventory's, under
  * their canonical names and Ansible's (ansible_host and address alike).
  */
-function variablesOf(host: InventoryHost, roles: Role[]): Map<string, VariableSource> {
+export function variablesOf(host: InventoryHost, roles: Role[]): Map<string, VariableSource> {
   const variables = new Map<string, VariableSource>();
   for (const role of roles) {
     const origin = { path: `role ${role.name} default`, position: { file: join(role.dir, 'defaults.yaml'), line: 1, col: 1 } };
@@ -315,7 +315,7 @@ function variablesOf(host: InventoryHost, roles: Role[]): Map<string, VariableSo
   }
   for (const [name, value] of Object.entries(host.vars)) {
     const origin = host.varOrigins?.[name] ?? { path: name };
-    const source = { value, origin, jinja: true };
+    const source = { value, origin, jinja: true, literal: origin.literal === true };
     variables.set(name, source);
     for (const alias of connectionAliases(name)) if (!variables.has(alias)) variables.set(alias, source);
   }

@@ -213,6 +213,8 @@ export interface VariableSource {
   origin: { path: string; position?: SourcePosition };
   /** Inventory values may be Jinja2 (as Ansible's are); role defaults are provision's Handlebars. */
   jinja: boolean;
+  /** An Ansible `!unsafe` value: used as written, never rendered. */
+  literal?: boolean;
 }
 
 /**
@@ -248,7 +250,7 @@ function renderVariable(source: VariableSource, context: TemplateContext, hostNa
     // A secret's value is never rendered: a `{{` in a password is part of the password.
     if (value instanceof DeferredValue) return value.resolve();
     if (typeof value === 'string') {
-      if (!value.includes('{{')) return value;
+      if (!value.includes('{{') || source.literal === true) return value;
       return source.jinja && isJinja(value) ? renderJinja(value, (ref) => lookup(context, ref)) : renderValue(value, context, where, hostName);
     }
     if (Array.isArray(value)) return value.map(render);
