@@ -71,7 +71,7 @@ describe('RoleCache', () => {
     ['a date', new Date(0)],
     ['undefined in a list', [1, undefined]],
   ])('never keeps a role whose values JSON would change (%s)', (_, value) => {
-    const { file, dir, role, cache } = setup({ odd: value });
+    const { dir, role, cache } = setup({ odd: value });
     const first = cache();
     first.get(dir, () => role);
     first.save();
