@@ -55,7 +55,7 @@ describe('kinds of checks', () => {
 
   it('reports at the inventory line that sets the value, and leaves role defaults alone', () => {
     const host = { name: 'h', connection: { type: 'ssh' as const, address: 'h', port: 22, become: false }, groups: ['all'], roles: [], vars: {}, varOrigins: { app_port: { path: 'all.vars.app_port', position: { file: 'site.yaml', line: 4, col: 15 } } } };
-    const role = { name: 'app', checks: [{ variable: 'app_port', check: check('port') }, { variable: 'app_user', check: check('user_name') }] };
+    const role = { name: 'app', checks: [{ variable: 'app_port', check: check('port'), spec: 'port' }, { variable: 'app_user', check: check('user_name'), spec: 'user_name' }] };
     const errors = checkVariables(role, { app_port: '80\nUser=root', app_user: 'Root Default' }, host);
     expect(errors.map((e) => e.format())).toEqual(['site.yaml:4:15: all.vars.app_port: string "80\\nUser=root" is not a port number: expected a whole number from 1 to 65535 (role app uses it as a port number)']);
   });

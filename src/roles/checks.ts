@@ -31,6 +31,8 @@ export interface VariableCheck {
   variable: string;
   /** What it must be. */
   check: Check;
+  /** The check as written in role.yaml (`checkOf(spec)` makes it again). */
+  spec: unknown;
 }
 
 /** A problem with a value: `at` is a sub-path (`[1]`) for an item of a list. */

@@ -9,6 +9,8 @@ import { closest } from '../suggest.js';
 import { CHECK_KINDS, checkOf, type VariableCheck } from './checks.js';
 import { checkBalancesBlock, checkServeBlock } from './rolling.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
+import { stateDir } from '../pki/state-dir.js';
+import { programIdentity, RoleCache, roleCacheFile } from './role-cache.js';
 
 /** One resource (or handler) as written in role.yaml, before rendering. */
 export interface Declaration {
@@ -75,6 +77,19 @@ export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition)
     const hint = closest(name, known);
     throw new UserError(`role '${name}' not found${hint ? `; did you mean '${hint}'?` : ''} (looked in ${rolesDirs.join(', ')})`, ref);
   }
+  return roles.get(dir, () => readRole(name, dir));
+}
+
+/** Kept between runs in the state directory (see role-cache.ts). */
+const roles = new RoleCache(() => roleCacheFile(stateDir()), programIdentity);
+
+/** Writes the parsed-roles cache when this run parsed a role. */
+export function saveRoleCache(): void {
+  roles.save();
+}
+
+/** Parses and checks the role in `dir`. */
+function readRole(name: string, dir: string): Role {
   const source = readYaml(join(dir, 'role.yaml'), 'role file');
   const errors: UserError[] = [];
   const root = source.doc.contents;
@@ -150,7 +165,7 @@ function readChecks(node: Node | undefined, source: YamlSource, errors: UserErro
     const spec: unknown = isScalar(pair.value) ? pair.value.value : isSeq(pair.value) ? pair.value.toJSON() : undefined;
     const check = checkOf(spec);
     if (check !== undefined) {
-      checks.push({ variable, check });
+      checks.push({ variable, check, spec });
       continue;
     }
     const hint = typeof spec === 'string' ? closest(spec.replace(/\?$/, ''), CHECK_KINDS) : undefined;

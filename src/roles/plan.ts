@@ -9,7 +9,7 @@ import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
 import { Secret } from '../secrets.js';
 import { checkVariables } from './checks.js';
-import { blockPosition, loadRole, type Declaration, type Role, type RoleBlock } from './load.js';
+import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock } from './load.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
 import { allowedSource, findTemplate } from './source-paths.js';
@@ -265,6 +265,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
   const declares = (host: InventoryHost, key: 'balances'): boolean => rolesOf(host).some((r) => r[key] !== undefined);
   const finish = (): void => {
     saveTemplateCache();
+    saveRoleCache();
     if (errors.size) throw new UserErrors([...errors.values()]);
   };
   return { collect, hostSetup, finish, declares };
