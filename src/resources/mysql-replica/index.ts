@@ -16,6 +16,7 @@ import { changeSourceStep, optionFileStep, readOnlyStep, seedStep, startStep, ve
 import { parseStatus, type ReplicationSource, replicationDialect } from '../mysql/replication.js';
 import { describeServer, type Flavour, parseServer, type ServerState, predictServer } from '../mysql/server.js';
 import { parseFields } from '../shared/probe-output.js';
+import { promote } from './promote.js';
 import { lines } from '../shared/script.js';
 import { ArgError, type Change, type ResourceType } from '../types.js';
 
@@ -246,6 +247,7 @@ function validate(args: Args): MysqlReplicaDesired {
 export const mysqlReplica: ResourceType<MysqlReplicaDesired, MysqlReplicaCurrent> = {
   name: 'mysql_replica',
   validate,
+  actions: { promote },
   label: (desired) => `from ${desired.primary}:${desired.port}`,
   probe,
   parse,
