@@ -248,29 +248,24 @@ async function runNamedAction(name: string, options: PromoteCliOptions): Promise
 }
 
 /**
- * Runs the certificate resources of the selected hosts (and the handlers they notify), the same
- * engine path as apply; prints only news and failures. `--print-cron` prints the crontab line.
+ * Runs the resources of the selected hosts that take part in renewals (certificates) and the
+ * handlers they notify, the same engine path as apply; prints only news and failures. `--print-cron` prints the crontab line.
  */
 async function renew(options: RenewOptions): Promise<number> {
   if (options.printCron) return printCron(options);
   const { plans, control } = await plansOf({ ...options, tags: [] });
-  const [{ certificate, forced }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
-    import('../resources/certificate/index.js'),
+  const [{ renewalPlans }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
+    import('./renewal-plans.js'),
     import('../engine/run.js'),
     import('../transport/connect.js'),
     import('../acme/state.js'),
     import('../acme/renew-report.js'),
   ]);
-  const certificatePlans = plans
-    .map((plan) => ({
-      ...plan,
-      resources: plan.resources.filter((r) => r.type === certificate).map((r) => (options.force ? { ...r, desired: forced(r.desired as Parameters<typeof forced>[0]) } : r)),
-    }))
-    .filter((plan) => plan.resources.length > 0);
-  if (certificatePlans.length === 0) return EXIT.ok;
+  const renewing = renewalPlans(plans, options.force);
+  if (renewing.length === 0) return EXIT.ok;
   const release = acquireLock(join(acmeStateDir(control.stateDir), 'renew.lock'));
   try {
-    const results = await runPlans(certificatePlans, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control });
+    const results = await runPlans(renewing, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control });
     const report = renewReport(results, { dryRun: options.dryRun, quiet: options.quiet });
     for (const line of report.out) write(`${display(line)}\n`);
     for (const line of report.err) process.stderr.write(`error: ${display(line)}\n`);

@@ -131,6 +131,8 @@ export interface ResourceType<Desired, Current> {
   confirm?(desired: Desired, control: ControlContext): Promise<void>;
   /** Optional: what `provision status` checks for this declaration (a service that should run is running); undefined when nothing. */
   status?(desired: Desired): StatusCheck | undefined;
+  /** Optional: it takes part in `provision renew` (run by cron), which runs only such resources; `forced` is the desired state `renew --force` asks for (renewed even when not due). */
+  readonly renewal?: { forced(desired: Desired): Desired };
   /** Optional: named actions the CLI runs (`provision promote`), by name. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each action is used only with the hosts it picked itself
   readonly actions?: Readonly<Record<string, ResourceAction<any>>>;
@@ -176,6 +178,7 @@ export interface ControlResourceType<Desired, Current> {
   readonly predict?: undefined;
   readonly confirm?: undefined;
   readonly status?: undefined;
+  readonly renewal?: undefined;
   readonly actions?: undefined;
 }
 
