@@ -23,6 +23,14 @@ export class ArgError extends Error {
   }
 }
 
+/** What a type's resolve step may use while plans are built, on the control node: the role's templates and the files values may name; no host. */
+export interface ResolveContext {
+  /** The template `name` (relative to the template search path, the role's templates/ first) rendered for the host; a refusal throws ArgError on `key`. */
+  template(name: string, key: string): string;
+  /** The control-node path a value names, relative to the inventory's directory; outside the directories allowed for control-node files it throws ArgError on `key`. */
+  controlPath(path: string, key: string): string;
+}
+
 /** A host as an action sees it: its inventory name and variables. */
 export interface ActionHost {
   /** Inventory host name. */
@@ -92,6 +100,12 @@ export interface ControlContext {
 export interface ResourceType<Desired, Current> {
   /** Key used in role.yaml, e.g. "file". */
   readonly name: string;
+  /**
+   * Optional: how its own arguments resolve on the control node while plans are built, before
+   * validate (a template rendered into content, a control-node source checked and read). Returns the
+   * arguments for validate; throws ArgError naming the bad key.
+   */
+  resolve?(args: Record<string, unknown>, control: ResolveContext): Record<string, unknown>;
   /** Checks and normalises the rendered declaration; throws ArgError naming the bad key. */
   validate(args: Record<string, unknown>): Desired;
   /** Keys whose text is shell the user writes (a command's `cmd`): the role renders them with every `{{value}}` quoted. */
@@ -178,6 +192,7 @@ export interface ControlResourceType<Desired, Current> {
   readonly predict?: undefined;
   readonly confirm?: undefined;
   readonly status?: undefined;
+  readonly resolve?: undefined;
   readonly renewal?: undefined;
   readonly actions?: undefined;
 }

@@ -4,7 +4,7 @@ import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import type { Inventory, InventoryHost, RoleRef, VarOrigin } from '../inventory/index.js';
 import { resourceTypes } from '../resources/index.js';
 import { createHash } from 'node:crypto';
-import { ArgError, runsOnControl, type AnyResourceType } from '../resources/types.js';
+import { ArgError, runsOnControl, type AnyResourceType, type ResolveContext } from '../resources/types.js';
 import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
 import { Secret } from '../secrets.js';
@@ -377,7 +377,7 @@ function planResource(decl: Declaration, role: Role, context: TemplateContext, h
 }
 
 /** Renders and validates one declaration of one of `kinds` (resource types, status checks) for a host; undefined when its `when:` is false. */
-function planDeclaration<Kind extends { name: string; validate(args: Record<string, unknown>): unknown; label(desired: never): string; shellKeys?: readonly string[] }>(
+function planDeclaration<Kind extends { name: string; resolve?(args: Record<string, unknown>, control: ResolveContext): Record<string, unknown>; validate(args: Record<string, unknown>): unknown; label(desired: never): string; shellKeys?: readonly string[] }>(
   decl: Declaration,
   role: Role,
   context: TemplateContext,
@@ -394,14 +394,7 @@ function planDeclaration<Kind extends { name: string; validate(args: Record<stri
   const args = Object.fromEntries(Object.entries(decl.args).map(([key, value]) => [key, renderValue(value, context, decl.argPositions[key] ?? decl.position, hostName, shell.has(key))]));
   let desired: unknown;
   try {
-    if (typeof args.template === 'string') {
-      const file = findTemplate(args.template, [join(role.dir, 'templates'), ...options.templateDirs]);
-      delete args.template;
-      args.content = renderText(readFileSync(file, 'utf8'), context, { file, line: 1, col: 1 }, hostName);
-    }
-    // A control-node path (an archive's src) is relative to the inventory's directory, and stays in the allowed ones.
-    if (typeof args.src === 'string' && args.src !== '') args.src = allowedSource(args.src, baseDir, [baseDir, ...(options.filesDirs ?? [])]);
-    desired = type.validate(args);
+    desired = type.validate(type.resolve ? type.resolve(args, resolveContext(role, context, hostName, options, baseDir)) : args);
   } catch (err) {
     if (!(err instanceof ArgError)) throw err;
     throw argError(err, decl, role, host);
@@ -412,6 +405,21 @@ function planDeclaration<Kind extends { name: string; validate(args: Record<stri
     desired,
     label: decl.name ?? `${type.name} ${type.label(desired as never)}`,
     position: decl.position,
+  };
+}
+
+/**
+ * What a type's resolve step may use for a host's declaration in a role: templates are looked up in
+ * the role's templates/ and then the shared ones and rendered for the host; a control-node path is
+ * relative to the inventory's directory and stays in the allowed ones.
+ */
+function resolveContext(role: Role, context: TemplateContext, hostName: string, options: PlanOptions, baseDir: string): ResolveContext {
+  return {
+    template: (name, key) => {
+      const file = findTemplate(name, [join(role.dir, 'templates'), ...options.templateDirs], key);
+      return renderText(readFileSync(file, 'utf8'), context, { file, line: 1, col: 1 }, hostName);
+    },
+    controlPath: (path, key) => allowedSource(path, baseDir, [baseDir, ...(options.filesDirs ?? [])], key),
   };
 }
 
