@@ -29,6 +29,10 @@ export interface ResolveContext {
   template(name: string, key: string): string;
   /** The control-node path a value names, relative to the inventory's directory; outside the directories allowed for control-node files it throws ArgError on `key`. */
   controlPath(path: string, key: string): string;
+  /** The host the declaration is for: its inventory name and its address (for certificates made on the control node). */
+  host: { name: string; address: string };
+  /** provision's state directory on the control node (the internal CA). */
+  controlStateDir: string;
 }
 
 /** A host as an action sees it: its inventory name and variables. */

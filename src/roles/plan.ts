@@ -13,6 +13,7 @@ import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, ty
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
 import { allowedSource, findTemplate } from './source-paths.js';
+import { stateDir } from '../pki/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
 
@@ -411,7 +412,7 @@ function planDeclaration<Kind extends { name: string; resolve?(args: Record<stri
 /**
  * What a type's resolve step may use for a host's declaration in a role: templates are looked up in
  * the role's templates/ and then the shared ones and rendered for the host; a control-node path is
- * relative to the inventory's directory and stays in the allowed ones.
+ * relative to the inventory's directory and stays in the allowed ones; the host's name and address.
  */
 function resolveContext(role: Role, context: TemplateContext, hostName: string, options: PlanOptions, baseDir: string): ResolveContext {
   return {
@@ -420,6 +421,10 @@ function resolveContext(role: Role, context: TemplateContext, hostName: string, 
       return renderText(readFileSync(file, 'utf8'), context, { file, line: 1, col: 1 }, hostName);
     },
     controlPath: (path, key) => allowedSource(path, baseDir, [baseDir, ...(options.filesDirs ?? [])], key),
+    host: { name: hostName, address: String(context.address ?? hostName) },
+    get controlStateDir() {
+      return stateDir();
+    },
   };
 }
 

@@ -24,6 +24,8 @@ const control: ResolveContext = {
   template: () => {
     throw new Error('no templates here');
   },
+  host: { name: 'web-01', address: '10.0.0.1' },
+  controlStateDir: '/nonexistent',
 };
 
 /** The arguments as the plan hands them to validate: resolved on the control node first. */

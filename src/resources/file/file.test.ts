@@ -69,6 +69,8 @@ describe('file.resolve: a template becomes the content, rendered on the control 
   const control = {
     template: (name: string, key: string) => `rendered ${name} (${key})\n`,
     controlPath: (path: string) => path,
+    host: { name: 'web-01', address: '10.0.0.1' },
+    controlStateDir: '/nonexistent',
   };
 
   it('replaces template with the rendered text, and leaves other arguments as they are', () => {
