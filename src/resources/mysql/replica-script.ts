@@ -61,9 +61,10 @@ const LIST_SCHEMAS = `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE 
  * GTID position replication then starts from; with no schema to copy, a dump
  * without data sets it. The import does not write this server's binary log,
  * whose own history is reset first. Tried three times: the primary may
- * restart (its config handler) while the dump runs.
+ * restart (its config handler) while the dump runs: each next try starts
+ * a second later, once `primaryAnswers` (waitForPrimaryStep) returns.
  */
-export function seedStep(dialect: ReplicationDialect): Shell {
+export function seedStep(dialect: ReplicationDialect, primaryAnswers: Shell): Shell {
   const dump = sh`"$provision_dump" --defaults-extra-file="$provision_cnf" ${dialect.dumpOptions} "$@"`;
   return lines(
     FIELD_FUNCTION,
@@ -92,7 +93,9 @@ export function seedStep(dialect: ReplicationDialect): Shell {
     'until provision_seed; do',
     sh`  [ "$provision_try" -lt 3 ] || ${insert(fail("copying the primary's data failed 3 times (errors above)"))}`,
     '  provision_try=$((provision_try + 1))',
-    '  sleep 5',
+    // A restarting primary goes away first: try again once it answers, not after a fixed wait.
+    '  sleep 1',
+    sh`  ${insert(primaryAnswers)}`,
     'done',
     'fi',
   );
