@@ -29,6 +29,8 @@ export interface PlannedResource {
   label: string;
   /** Keys of the handlers it notifies when it changes something. */
   notify: string[];
+  /** Applied before the changes with side effects (package installs) of its round, wherever it is declared (`early: true`). */
+  early?: true;
   /** Where it is declared. */
   position: SourcePosition;
 }
@@ -374,7 +376,8 @@ function selectedByTags(decl: Declaration, role: Role, tags: string[]): boolean 
 /** A resource declaration planned for a host (it notifies nothing yet). */
 function planResource(decl: Declaration, role: Role, context: TemplateContext, host: InventoryHost, options: PlanOptions, baseDir: string): PlannedResource | undefined {
   const planned = planDeclaration(decl, role, context, host, options, baseDir, resourceTypes);
-  return planned && { ...planned, notify: [] };
+  if (planned && decl.early && planned.type.reprobeAfter) throw new UserError(`early: a ${decl.type} resource is one of the changes that early resources go before`, decl.position);
+  return planned && { ...planned, notify: [], ...(decl.early ? { early: true as const } : {}) };
 }
 
 /** Renders and validates one declaration of one of `kinds` (resource types, status checks) for a host; undefined when its `when:` is false. */

@@ -161,7 +161,7 @@ function steps(desired: MysqlReplicaDesired, p: Extract<ReplicaPlan, { kind: 'ac
     p.readOnly && readOnlyStep(desired.readOnly),
     p.replication === 'setup' && optionFileStep(source, dialect),
     p.replication === 'setup' && waitForPrimaryStep(source, desired.wait),
-    p.replication === 'setup' && desired.seed && seedStep(dialect),
+    p.replication === 'setup' && desired.seed && seedStep(dialect, waitForPrimaryStep(source, desired.wait)),
     (p.replication === 'setup' || p.replication === 'repoint') && changeSourceStep(dialect, source, CONNECT_RETRY),
     p.replication === 'start' && startStep(dialect),
     p.replication !== undefined && verifyStep(dialect, desired.wait),
