@@ -1,0 +1,13 @@
+// What the inventory loader imports (dynamically, only when an inventory names
+// a SOPS file): decryption only, so a run never loads the encryption code.
+import { openSops } from './document.js';
+import type { Env } from './identities.js';
+import { METADATA_KEY } from './tree.js';
+
+/** A decrypted SOPS file's values (plain JS, without its metadata), and where the identity that opened it came from. */
+export async function openSopsValues(file: string, env: Env): Promise<{ values: unknown; identity: { label: string; cronEnv?: Record<string, string> } }> {
+  const opened = await openSops(file, env);
+  opened.source.doc.delete(METADATA_KEY);
+  const { label, cronEnv } = opened.identity;
+  return { values: opened.source.doc.toJS(), identity: { label, ...(cronEnv ? { cronEnv } : {}) } };
+}
