@@ -6,7 +6,7 @@ import { ageKey, envWith, scratchDir, writeSops } from '../sops/test-support.js'
 import { loadInventoryWithSecrets } from './sops-secrets.js';
 
 const sopsModule = vi.hoisted(() => ({ imported: 0 }));
-vi.mock('../sops/values.js', async (importOriginal) => {
+vi.mock('../sops/index.js', async (importOriginal) => {
   sopsModule.imported++;
   return importOriginal();
 });
@@ -20,7 +20,7 @@ it('an inventory without SOPS references never imports the SOPS code; one with t
   };
   await loadInventoryWithSecrets(inventory('env.yaml', 'a: { secret: FROM_ENV }'), { env: { FROM_ENV: 'value' } });
   expect(sopsModule.imported).toBe(0);
-  // test-support imports the SOPS code directly, not through the mocked module: it does not count.
+  // test-support imports the SOPS code directly, not through the mocked index: it does not count.
   const key = await ageKey(dir);
   await writeSops(dir, 's.sops.yaml', 'a: bbbb\n', [key.recipient]);
   await loadInventoryWithSecrets(inventory('sops.yaml', 'a: { secret: { sops: s.sops.yaml, key: a } }'), { env: envWith(dir, { SOPS_AGE_KEY_FILE: key.file }) });

@@ -11,9 +11,9 @@ import type { Inventory } from './types.js';
 
 // Counts imports of the SOPS code and decryptions, passing through to the real module.
 const sopsModule = vi.hoisted(() => ({ imported: 0, opened: [] as string[] }));
-vi.mock('../sops/values.js', async (importOriginal) => {
+vi.mock('../sops/index.js', async (importOriginal) => {
   sopsModule.imported++;
-  const real = await importOriginal<typeof import('../sops/values.js')>();
+  const real = await importOriginal<typeof import('../sops/index.js')>();
   return {
     ...real,
     openSopsValues: async (file: string, env: Record<string, string | undefined>) => {

@@ -57,7 +57,7 @@ export class SopsSecrets implements SecretSource<SopsRef> {
 
   /** Decrypts every file referenced so far; a file that cannot be read becomes the problem of its references. */
   async loadPending(): Promise<void> {
-    const { openSopsValues } = await import('../sops/values.js');
+    const { openSopsValues } = await import('../sops/index.js');
     await Promise.all(
       [...this.#pending].map(async ([file, firstRef]) => {
         try {

@@ -1,8 +1,7 @@
 /** Wrapping and unwrapping a SOPS data key with age, as the control node does on every run that reads a SOPS file. */
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
-import { parseRecipient, wrapDataKey } from './age.js';
-import { unwrapDataKey } from './age-unwrap.js';
+import { parseRecipient, unwrapDataKey, wrapDataKey } from './age.js';
 
 describe('unwrapDataKey', () => {
   it.each([

@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { YAMLMap } from 'yaml';
 import { UserError } from '../errors.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
-import type { AgeRecipient } from './age.js';
-import { shorten, unwrapDataKey } from './age-unwrap.js';
+import { shorten, unwrapDataKey, wrapDataKey, type AgeRecipient } from './age.js';
 import { emit, formatOf, type SopsFormat } from './format.js';
 import { findIdentities, type Env, type IdentitySearch, type IdentitySource } from './identities.js';
 import { hasMetadata, metadataNode, nowSopsTime, readMetadata, sopsTime, type AgeStanza, type SopsMetadata } from './metadata.js';
@@ -127,8 +126,6 @@ export function seal(source: YamlSource, options: SealOptions): string {
 export async function newDataKey(recipients: AgeRecipient[]): Promise<{ dataKey: Buffer; age: AgeStanza[] }> {
   if (recipients.length === 0) throw new UserError('no recipients: expected --age RECIPIENT[,RECIPIENT] (age1… or an SSH public key)');
   const dataKey = randomBytes(DATA_KEY_BYTES);
-  // Encryption is age-encryption's, loaded only here (a run that only reads SOPS files never needs it).
-  const { wrapDataKey } = await import('./age.js');
   const age = await Promise.all(recipients.map(async (r) => ({ recipient: r.text, enc: await wrapDataKey(dataKey, r) })));
   return { dataKey, age };
 }

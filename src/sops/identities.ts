@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Identity } from 'age-encryption';
-import { isX25519Identity, x25519Recipient } from './age-x25519.js';
+import { identityToRecipient, type Identity } from 'age-encryption';
+import { sshIdentity } from './age-ssh.js';
 
 /** Environment variables, as process.env. */
 export type Env = Record<string, string | undefined>;
@@ -47,9 +47,9 @@ export async function findIdentities(env: Env): Promise<IdentitySearch> {
   const configFile = join(env['XDG_CONFIG_HOME'] || join(home, '.config'), 'sops', 'age', 'keys.txt');
   await addKeyFile(search, configFile, configFile, { SOPS_AGE_KEY_FILE: configFile }, true);
   const sshFile = env['SOPS_AGE_SSH_PRIVATE_KEY_FILE'];
-  if (sshFile) await addSshKey(search, resolve(sshFile), `SOPS_AGE_SSH_PRIVATE_KEY_FILE=${sshFile}`);
+  if (sshFile) addSshKey(search, resolve(sshFile), `SOPS_AGE_SSH_PRIVATE_KEY_FILE=${sshFile}`);
   else search.looked.push('SOPS_AGE_SSH_PRIVATE_KEY_FILE (not set)');
-  for (const name of ['id_ed25519', 'id_rsa']) await addSshKey(search, join(home, '.ssh', name), join(home, '.ssh', name), true);
+  for (const name of ['id_ed25519', 'id_rsa']) addSshKey(search, join(home, '.ssh', name), join(home, '.ssh', name), true);
   for (const name of ['SOPS_AGE_KEY_CMD', 'SOPS_AGE_SSH_PRIVATE_KEY_CMD']) {
     if (env[name]) search.problems.push(`${name} is set, but provision does not run key commands: use SOPS_AGE_KEY_FILE`);
   }
@@ -86,8 +86,7 @@ async function addKeys(search: IdentitySearch, keys: string[], label: string, cr
       search.problems.push(`${label}: key ${i + 1} is an age plugin identity, which provision does not support`);
     } else if (key.startsWith('AGE-SECRET-KEY-')) {
       try {
-        // X25519 keys on node:crypto; age-encryption (large) only for other kinds.
-        source.recipients.push(isX25519Identity(key) ? x25519Recipient(key) : await (await import('age-encryption')).identityToRecipient(key));
+        source.recipients.push(await identityToRecipient(key));
         source.identities.push(key);
       } catch {
         search.problems.push(`${label}: key ${i + 1} is not a valid age identity`);
@@ -101,11 +100,9 @@ async function addKeys(search: IdentitySearch, keys: string[], label: string, cr
   else if (!search.problems.some((p) => p.startsWith(`${label}:`))) search.looked.push(`${label} (no keys in it)`);
 }
 
-async function addSshKey(search: IdentitySearch, file: string, label: string, optional = false): Promise<void> {
+function addSshKey(search: IdentitySearch, file: string, label: string, optional = false): void {
   const text = readOptional(search, file, label, optional);
   if (text === undefined) return;
-  // The SSH key code (ssh2's key parser, noble's curves, age-encryption) is loaded only when there is a key to read.
-  const { sshIdentity } = await import('./age-ssh.js');
   try {
     const { identity, recipient } = sshIdentity(text);
     search.sources.push({ label, cronEnv: { SOPS_AGE_SSH_PRIVATE_KEY_FILE: file }, identities: [identity], recipients: [recipient] });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { unwrapDataKey } from './age-unwrap.js';
+import { unwrapDataKey } from './age.js';
 import { sshIdentity } from './age-ssh.js';
 import { openSops, seal } from './document.js';
 import { envWith, scratchDir } from './test-support.js';
