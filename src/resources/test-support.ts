@@ -109,11 +109,12 @@ export function stubCommands(names: readonly string[], behaviour: Record<string,
 
 /**
  * Counting stand-ins: each of `names` records its call (as stubCommands does),
- * then runs the real program. `calls()` lists the programs a script started.
+ * then runs the real program, or `behaviour[name]` when given. `calls()` lists
+ * the programs a script started.
  */
-export function countedCommands(names: readonly string[]): ReturnType<typeof stubCommands> {
+export function countedCommands(names: readonly string[], behaviour: Record<string, string> = {}): ReturnType<typeof stubCommands> {
   const real = (name: string): string => execFileSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' }).trim();
-  return stubCommands(names, Object.fromEntries(names.map((name) => [name, `exec '${real(name)}' "$@"`])));
+  return stubCommands(names, Object.fromEntries(names.map((name) => [name, behaviour[name] ?? `exec '${real(name)}' "$@"`])));
 }
 
 /** Stand-ins for the account tools: getent answers with the given `passwd`/`group` lines (exit 2, not found, without). */
