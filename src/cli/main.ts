@@ -251,7 +251,7 @@ async function renew(options: RenewOptions): Promise<number> {
   if (options.printCron) return printCron(options);
   const { plans, control } = await plansOf({ ...options, tags: [] });
   const [{ certificate, forced }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
-    import('../resources/certificate.js'),
+    import('../resources/certificate/index.js'),
     import('../engine/run.js'),
     import('../transport/connect.js'),
     import('../acme/state.js'),

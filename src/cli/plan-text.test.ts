@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostResult, ResourceResult } from '../engine/results.js';
-import { contentDiff } from '../resources/text-diff.js';
+import { contentDiff } from '../resources/shared/text-diff.js';
 import { formatChanges } from './diff-text.js';
 import { formatPlan } from './plan-text.js';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { phase } from '../resources/script.js';
+import { phase } from '../resources/shared/script.js';
 import { Batch } from './batch.js';
 import { userText } from '../shell/quote.js';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
-import { line } from '../resources/line.js';
+import { line } from '../resources/line/index.js';
 import type { AnyResourceType, ControlResourceType, ResourceType } from '../resources/types.js';
 import type { Http } from '../transport/http.js';
 import { quote } from '../shell/quote.js';

@@ -10,7 +10,7 @@
  * tell, naming that change.
  */
 import type { Shell } from '../shell/quote.js';
-import { EffectLog, type Effects } from '../resources/lookahead.js';
+import { EffectLog, type Effects } from '../resources/shared/lookahead.js';
 import { type Assessed, isLate, splitRound, steps } from './rounds.js';
 
 /** Runs a read-only study script on the host; undefined when it failed. */

@@ -10,8 +10,8 @@ import { loadInventory, selectHosts } from '../inventory/index.js';
 import { stubSops } from '../inventory/test-support.js';
 import { buildPlans } from '../roles/plan.js';
 import { clearSecretsForTests } from '../secrets.js';
-import type { CommandDesired } from './command.js';
-import type { PresentFile } from './file.js';
+import type { CommandDesired } from './command/index.js';
+import type { PresentFile } from './file/index.js';
 
 const KEY = 'unit-sumo-access-key-123';
 const ENV = { APP_DB_PASSWORD: 'x-db-pass', MYSQL_REPLICATION_PASSWORD: 'x-repl-pass', SUMO_ACCESS_ID: 'suUNIT', SUMO_ACCESS_KEY: KEY };

@@ -1,7 +1,7 @@
 import type { StatusCheck } from '../status/types.js';
 import type { Shell } from '../shell/quote.js';
 import type { Http } from '../transport/http.js';
-import type { Effects, Lookahead, Prediction } from './lookahead.js';
+import type { Effects, Lookahead, Prediction } from './shared/lookahead.js';
 
 /** One difference between desired and current state; the same list is shown by `--diff` and carried out by apply. */
 export interface Change {

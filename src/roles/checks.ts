@@ -14,8 +14,8 @@ import { systemdExecValue } from '../formats/systemd.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { describeValue } from '../inventory/describe-value.js';
 import { registerSecret, Secret, secretProblem } from '../secrets.js';
-import { ACCOUNT_NAME } from '../resources/accounts.js';
-import { dnsNameError } from '../resources/dns-name.js';
+import { ACCOUNT_NAME } from '../resources/shared/accounts.js';
+import { dnsNameError } from '../resources/shared/dns-name.js';
 
 /** What a variable must be: checks one value. */
 export interface Check {

@@ -9,7 +9,7 @@
  *   deploy (a number, a percentage, or a list of those) and the failures a batch may have.
  */
 import { describeValue } from '../inventory/describe-value.js';
-import { onlyKeys, optionalBoolean, optionalString, requiredString } from '../resources/args.js';
+import { onlyKeys, optionalBoolean, optionalString, requiredString } from '../resources/shared/args.js';
 import { ArgError } from '../resources/types.js';
 
 /** An HTTP health check, run on the host itself. */

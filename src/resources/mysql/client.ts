@@ -5,7 +5,7 @@
  * no password in one) is ever on a command line.
  */
 import { heredocBase64, insert, sh, trusted, type Shell } from '../../shell/quote.js';
-import { FAIL_FUNCTION, fail, lines } from '../script.js';
+import { FAIL_FUNCTION, fail, lines } from '../shared/script.js';
 import type { Change } from '../types.js';
 import { DATA_DIR, type Flavour, type ServerState } from './server.js';
 

@@ -4,7 +4,7 @@
  * Security"), or an explicit URL, and an access id and key (Basic auth).
  */
 import { Secret } from '../../secrets.js';
-import { type Args, oneOf, optionalString, requiredString } from '../args.js';
+import { type Args, oneOf, optionalString, requiredString } from '../shared/args.js';
 import { ArgError } from '../types.js';
 
 /** Sumo Logic deployments and their API endpoints (US1 has no deployment label in its host name). */

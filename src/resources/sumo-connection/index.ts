@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { MASK, Secret } from '../../secrets.js';
-import { type Args, oneOf, onlyKeys, optionalString, requiredString } from '../args.js';
+import { type Args, oneOf, onlyKeys, optionalString, requiredString } from '../shared/args.js';
 import { SumoApi } from '../sumo-api/client.js';
 import { byName, collectionWrites, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
 import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../sumo-api/endpoint.js';

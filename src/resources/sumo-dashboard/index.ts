@@ -3,7 +3,7 @@
  * `/api/v2/dashboards`) of log-search panels, laid out two to a row. Found by
  * its title; created, updated (the whole dashboard) or deleted to match.
  */
-import { type Args, describe, oneOf, onlyKeys, optionalInteger, optionalString, requiredString } from '../args.js';
+import { type Args, describe, oneOf, onlyKeys, optionalInteger, optionalString, requiredString } from '../shared/args.js';
 import { byName, collectionWrites, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
 import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../sumo-api/endpoint.js';
 import { ArgError } from '../types.js';

@@ -8,7 +8,7 @@
  * created in the library's root folder, updated in place (with the version
  * Sumo asks for), deleted when declared absent.
  */
-import { type Args, oneOf, onlyKeys, optionalBoolean, optionalString, requiredString, stringList } from '../args.js';
+import { type Args, oneOf, onlyKeys, optionalBoolean, optionalString, requiredString, stringList } from '../shared/args.js';
 import { SumoApi } from '../sumo-api/client.js';
 import { byName, itemPath, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
 import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../sumo-api/endpoint.js';

@@ -2,11 +2,11 @@
  * `mysql_replication`: a MySQL/MariaDB replica replicates - both threads run
  * and it lags at most `max_lag_seconds` (default 60) behind its primary.
  */
-import { type Args, onlyKeys, optionalInteger } from '../../resources/args.js';
+import { type Args, onlyKeys, optionalInteger } from '../../resources/shared/args.js';
 import { flavourCase, query, serverProbe } from '../../resources/mysql/client.js';
 import { parseStatus, replicationDialect } from '../../resources/mysql/replication.js';
 import { describeServer, parseServer } from '../../resources/mysql/server.js';
-import { parseFields } from '../../resources/probe-output.js';
+import { parseFields } from '../../resources/shared/probe-output.js';
 import type { FactValue, Finding, StatusColumn, StatusCheckType } from '../types.js';
 
 /** Validated `mysql_replication` declaration. */

@@ -4,8 +4,8 @@
  * (so only the host's own loopback is asked). The second reading is not
  * counted: qps = (requests₂ − requests₁ − 1) / Δt.
  */
-import { type Args, onlyKeys, requiredString } from '../../resources/args.js';
-import { parseFields } from '../../resources/probe-output.js';
+import { type Args, onlyKeys, requiredString } from '../../resources/shared/args.js';
+import { parseFields } from '../../resources/shared/probe-output.js';
 import { ArgError } from '../../resources/types.js';
 import { sh, type Shell } from '../../shell/quote.js';
 import type { Finding, StatusColumn, StatusCheckType } from '../types.js';

@@ -6,8 +6,8 @@
  * declaration sets the thresholds.
  */
 import { HOST_STATE_DIR, LAST_APPLY_FILE } from '../../engine/host-state.js';
-import { type Args, onlyKeys, optionalInteger } from '../../resources/args.js';
-import { integerField, parseFields } from '../../resources/probe-output.js';
+import { type Args, onlyKeys, optionalInteger } from '../../resources/shared/args.js';
+import { integerField, parseFields } from '../../resources/shared/probe-output.js';
 import { lines, sh } from '../../shell/quote.js';
 import { ArgError } from '../../resources/types.js';
 import type { FactValue, Finding, StatusColumn, StatusCheckType } from '../types.js';

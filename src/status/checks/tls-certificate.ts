@@ -5,9 +5,9 @@
  * expired, not served, or not for the name: a problem.
  */
 import { parseX509Text, X509_TEXT_ARGS } from '../../acme/x509-text.js';
-import { type Args, onlyKeys, optionalInteger, optionalString, requiredString } from '../../resources/args.js';
-import { dnsNameError } from '../../resources/dns-name.js';
-import { integerField, parseFields } from '../../resources/probe-output.js';
+import { type Args, onlyKeys, optionalInteger, optionalString, requiredString } from '../../resources/shared/args.js';
+import { dnsNameError } from '../../resources/shared/dns-name.js';
+import { integerField, parseFields } from '../../resources/shared/probe-output.js';
 import { ArgError } from '../../resources/types.js';
 import { lines, sh, type Shell } from '../../shell/quote.js';
 import { factList, type Finding, type StatusColumn, type StatusCheckType } from '../types.js';

@@ -1,0 +1,160 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LETS_ENCRYPT } from '../../acme/directory.js';
+import { MASK, Secret } from '../../secrets.js';
+import { certificate, forced, type CertificateCurrent, type CertificateDesired } from './index.js';
+import { applyLocally, argErrorOf, cleanup, probeLocally, summaries, syntaxOk, tempDir } from '../shared/test-support.js';
+
+const DAY = 86_400_000;
+const base = { domains: ['www.foobar.com'], certificate: '/etc/tls/fullchain.pem', key: '/etc/tls/privkey.pem', webroot: '/var/www/acme', directory: 'production' };
+const desired = (over: Record<string, unknown> = {}): CertificateDesired => certificate.validate({ ...base, ...over });
+const start = new Date('2026-01-01T00:00:00Z');
+const current = (over: Partial<CertificateCurrent> = {}): CertificateCurrent => ({
+  now: new Date(start.getTime() + 10 * DAY),
+  deployed: { notBefore: start, notAfter: new Date(start.getTime() + 90 * DAY), names: ['www.foobar.com'], serial: '0A', issuer: "C = US, O = Let's Encrypt, CN = E5", keyType: 'ecdsa' },
+  certbotConfigs: [],
+  ...over,
+});
+
+/** A self-signed certificate and its key made with openssl, PEM. */
+function makeCertificate(dir: string, name: string, days: number): { key: string; chain: string } {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.pem`);
+  execFileSync('openssl', ['req', '-x509', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`, '-days', String(days), '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  return { key: readFileSync(key, 'utf8'), chain: readFileSync(cert, 'utf8') };
+}
+
+describe('certificate: validate', () => {
+  it('defaults: ECDSA, Let\'s Encrypt production, a third of the lifetime, no certbot take-over', () => {
+    expect(desired()).toMatchObject({ domains: ['www.foobar.com'], directory: LETS_ENCRYPT.production, keyType: 'ecdsa', renewBeforeDays: undefined, takeOverCertbot: false, force: false });
+    expect(desired({ directory: 'staging', key_type: 'rsa', renew_before_days: 30, ca_file: 'ca.pem', domains: 'WWW.foobar.com' })).toMatchObject({
+      domains: ['www.foobar.com'],
+      directory: LETS_ENCRYPT.staging,
+      keyType: 'rsa',
+      renewBeforeDays: 30,
+      caFile: 'ca.pem',
+    });
+    expect(forced(desired()).force).toBe(true);
+  });
+
+  it.each([
+    [{ directory: 'prod' }, 'directory'],
+    [{ directory: 'http://insecure.example/dir' }, 'directory'],
+    [{ domains: [] }, 'domains'],
+    [{ domains: ['not a name'] }, 'domains'],
+    [{ key_type: 'dsa' }, 'key_type'],
+    [{ email: 'nobody' }, 'email'],
+    [{ certificate: 'relative.pem' }, 'certificate'],
+    [{ force: true }, 'force'],
+  ])('%j is refused', (over, key) => {
+    expect(argErrorOf(certificate, { ...base, ...over }).key).toBe(key);
+  });
+
+  it('names the entry of domains that is not a DNS name, and why', () => {
+    expect(argErrorOf(certificate, { ...base, domains: ['www.foobar.com', 'www.foo_bar.com'] }).message).toBe(
+      `'domains' entry "www.foo_bar.com" is not a valid DNS name: label "foo_bar" has a character other than letters, digits and '-'`,
+    );
+    expect(argErrorOf(certificate, { ...base, domains: '*.foobar.com' }).message).toBe(
+      `'domains' entry "*.foobar.com" is not a valid DNS name: label "*" is a wildcard: wildcard certificates need the DNS-01 challenge, and provision orders with HTTP-01 only`,
+    );
+  });
+});
+
+describe('certificate: diff', () => {
+  it.each([
+    ['no certificate', current({ deployed: undefined }), {}, ['issue: no certificate deployed']],
+    ['valid and not due', current(), {}, []],
+    ['due', current({ now: new Date(start.getTime() + 70 * DAY) }), {}, ['renew: 20 days left of 90 days; due since 10 days']],
+    ['renew_before_days', current({ now: new Date(start.getTime() + 70 * DAY) }), { renew_before_days: 10 }, []],
+    [
+      'certbot renews it',
+      current({ certbotConfigs: ['/etc/letsencrypt/renewal/www.foobar.com.conf'] }),
+      {},
+      ['certbot renews www.foobar.com on this host (/etc/letsencrypt/renewal/www.foobar.com.conf): apply refuses to fight it; remove certbot\'s renewal or set acme_take_over_certbot: true'],
+    ],
+    [
+      'certbot renews it, take-over',
+      current({ deployed: undefined, certbotConfigs: ['/etc/letsencrypt/renewal/www.foobar.com.conf'] }),
+      { take_over_certbot: true },
+      ['take over from certbot: /etc/letsencrypt/renewal/www.foobar.com.conf → /etc/letsencrypt/renewal/www.foobar.com.conf.provision-disabled', 'issue: no certificate deployed'],
+    ],
+  ])('%s', (_name, cur, over, expected) => {
+    expect(summaries(certificate.diff(desired(over), cur))).toEqual(expected);
+  });
+
+  it('a staging certificate is replaced once the directory is production', () => {
+    const staging = current({ deployed: { ...current().deployed!, issuer: "C = US, O = (STAGING) Let's Encrypt, CN = (STAGING) Ersatz Edamame E1" } });
+    expect(summaries(certificate.diff(desired(), staging))).toEqual(["issue: the deployed certificate is from Let's Encrypt's staging CA"]);
+    expect(certificate.diff(desired({ directory: 'staging' }), staging)).toEqual([]);
+  });
+
+  it('forced renews a valid certificate', () => {
+    expect(summaries(certificate.diff(forced(desired()), current()))).toEqual(['renew: 80 days left of 90 days; forced']);
+  });
+});
+
+describe('certificate: probe, apply', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => cleanup(dir));
+
+  const local = (over: Record<string, unknown> = {}): CertificateDesired =>
+    desired({ domains: ['old.example'], certificate: join(dir, 'fullchain.pem'), key: join(dir, 'privkey.pem'), webroot: dir, ...over });
+
+  it('the probe reads the deployed certificate, or finds none', () => {
+    expect(probeLocally(certificate, local()).deployed).toBeUndefined();
+    const old = makeCertificate(dir, 'old.example', 30);
+    writeFileSync(join(dir, 'fullchain.pem'), old.chain);
+    const found = probeLocally(certificate, local());
+    expect(found.deployed).toMatchObject({ names: ['old.example'], keyType: 'ecdsa', issuer: 'CN = old.example' });
+    expect(summaries(certificate.diff(local({ key_type: 'rsa' }), found))).toEqual(['issue: the deployed certificate has an ECDSA key, not RSA']);
+    expect(Math.abs(found.now.getTime() - Date.now())).toBeLessThan(5000);
+    expect(certificate.diff(local(), found)).toEqual([]);
+  });
+
+  it('installs key (0600) and chain; the key is never in the desired state\'s JSON', () => {
+    const issued = makeCertificate(dir, 'new.example', 90);
+    const want = { ...local({ domains: ['new.example'], validate: 'true' }), issued: { key: new Secret(issued.key), chain: issued.chain } };
+    expect(JSON.stringify(want)).not.toContain('PRIVATE KEY');
+    expect(JSON.stringify(want)).toContain(MASK);
+    const script = certificate.apply(want, probeLocally(certificate, want));
+    expect(syntaxOk(script)).toBe(true);
+    const r = applyLocally(script);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'privkey.pem'), 'utf8')).toBe(issued.key);
+    expect(statSync(join(dir, 'privkey.pem')).mode & 0o777).toBe(0o600);
+    expect(probeLocally(certificate, want).deployed?.names).toEqual(['new.example']);
+  });
+
+  it('puts the old files back when validate fails, and refuses a key that does not match', () => {
+    const old = makeCertificate(dir, 'old.example', 30);
+    writeFileSync(join(dir, 'fullchain.pem'), old.chain);
+    writeFileSync(join(dir, 'privkey.pem'), old.key);
+    const issued = makeCertificate(dir, 'new.example', 90);
+    const failing = { ...local({ domains: ['new.example'], validate: 'echo nginx says no; false' }), issued: { key: new Secret(issued.key), chain: issued.chain } };
+    const r = applyLocally(certificate.apply(failing, probeLocally(certificate, failing)));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('nginx says no');
+    expect(readFileSync(join(dir, 'fullchain.pem'), 'utf8')).toBe(old.chain);
+    expect(readFileSync(join(dir, 'privkey.pem'), 'utf8')).toBe(old.key);
+
+    const mismatched = { ...failing, validate: 'true', issued: { key: new Secret(old.key), chain: issued.chain } };
+    const m = applyLocally(certificate.apply(mismatched, probeLocally(certificate, mismatched)));
+    expect(m.stderr).toContain('the new key does not match the new certificate');
+    expect(readFileSync(join(dir, 'fullchain.pem'), 'utf8')).toBe(old.chain);
+  });
+
+  it('reads back only the certbot configs the probe asked about: a path the host prints is never used on its own', () => {
+    const output = 'now=1767225600\ncertbot=/etc/letsencrypt/renewal/www.foobar.com.conf\ncertbot=/etc/shadow\ncertbot=/etc/letsencrypt/renewal/../../passwd\n';
+    expect(certificate.parse(output, desired()).certbotConfigs).toEqual(['/etc/letsencrypt/renewal/www.foobar.com.conf']);
+  });
+
+  it('apply refuses beside certbot, and without an ordered certificate', () => {
+    expect(applyLocally(certificate.apply(local(), current({ certbotConfigs: ['/etc/letsencrypt/renewal/x.conf'] }))).stderr).toContain('apply refuses to fight it');
+    expect(applyLocally(certificate.apply(local(), current({ deployed: undefined }))).stderr).toContain('no certificate was ordered');
+  });
+});

@@ -1,0 +1,290 @@
+/**
+ * `certificate`: an ACME (Let's Encrypt) certificate deployed on the host.
+ * The probe reads the deployed certificate with openssl; the diff says issue,
+ * renew (with the time left) or nothing; `prepare` orders it from the control
+ * node (HTTP-01 files in the webroot on this host); apply installs key (0600)
+ * and chain atomically, runs `validate` (nginx -t) and restores the old files
+ * when it fails. The handler it notifies (reload nginx) runs only on success.
+ */
+import { isAbsolute, posix, resolve } from 'node:path';
+import { decideRenewal, type DeployedCertificate, type RenewalDecision } from '../../acme/renewal.js';
+import { LETS_ENCRYPT, resolveDirectory } from '../../acme/directory.js';
+import { checkedToken } from '../../acme/token.js';
+import { parseX509Text, X509_TEXT_ARGS } from '../../acme/x509-text.js';
+import { Secret } from '../../secrets.js';
+import { heredocBase64, insert, sh, type Shell } from '../../shell/quote.js';
+import { type Args, absolutePath, oneOf, onlyKeys, optionalBoolean, optionalInteger, optionalString, requiredString, stringList } from '../shared/args.js';
+import { dnsNameError } from '../shared/dns-name.js';
+import { base64Field, integerField, parseFields } from '../shared/probe-output.js';
+import { FAIL_FUNCTION, fail, lines, userShell } from '../shared/script.js';
+import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
+import { ArgError, type Change, type ControlContext, type ResourceType } from '../types.js';
+
+/** Validated `certificate` declaration. */
+export interface CertificateDesired {
+  /** DNS names, the first one is the CN; the certificate covers exactly these. */
+  domains: string[];
+  /** Path of the full chain (certificate then intermediates). */
+  certificate: string;
+  /** Path of the private key (installed 0600). */
+  key: string;
+  /** Directory served at http://DOMAIN/ on port 80 (challenge files go to .well-known/acme-challenge/ below it). */
+  webroot: string;
+  /** ACME directory URL. */
+  directory: string;
+  /** CA file trusted for the ACME server's HTTPS, relative to the inventory's directory or absolute. */
+  caFile?: string;
+  /** Contact email of the ACME account. */
+  email?: string;
+  /** Key type of the certificate. */
+  keyType: 'ecdsa' | 'rsa';
+  /** Renew when fewer days remain; undefined: when less than a third of the lifetime remains. */
+  renewBeforeDays?: number;
+  /** Disable certbot's renewal of these names instead of refusing to work beside it. */
+  takeOverCertbot: boolean;
+  /** Command run after the new files are in place (e.g. `nginx -t -q`); when it fails the old files are restored. */
+  validate?: string;
+  /** Port where the host serves it over TLS: a deployed certificate is done once it is served there. */
+  tlsPort: number;
+  /** Renew even when not due (`provision renew --force`); never set from a role. */
+  force: boolean;
+  /** The ordered certificate, filled in by prepare for apply. */
+  issued?: { key: Secret; chain: string };
+}
+
+/** What the probe found. */
+export interface CertificateCurrent {
+  /** The host's clock when probed. */
+  now: Date;
+  /** The deployed certificate, when there is a readable one. */
+  deployed?: DeployedCertificate;
+  /** certbot's renewal configs for these names, when certbot's timer or cron job would renew them. */
+  certbotConfigs: string[];
+}
+
+const KEYS = ['domains', 'certificate', 'key', 'webroot', 'directory', 'ca_file', 'email', 'key_type', 'renew_before_days', 'take_over_certbot', 'validate', 'tls_port'];
+const CERTBOT_RENEWAL_DIR = '/etc/letsencrypt/renewal';
+/** Where a taken-over certbot renewal config is moved (certbot reads only *.conf). */
+const CERTBOT_DISABLED_SUFFIX = '.provision-disabled';
+
+function validate(args: Args): CertificateDesired {
+  onlyKeys(args, KEYS);
+  const written = stringList(args, 'domains', true);
+  if (written.length === 0) throw new ArgError('domains', "'domains' must name at least one DNS name");
+  for (const d of written) {
+    const error = dnsNameError(d);
+    if (error !== undefined) throw new ArgError('domains', `'domains' entry ${error}`);
+  }
+  // DNS ignores case; certificates hold lower-case names.
+  const domains = written.map((d) => d.toLowerCase());
+  const directoryValue = requiredString(args, 'directory');
+  const directory = resolveDirectory(directoryValue);
+  if (!directory) throw new ArgError('directory', `'directory' must be production, staging or an https:// URL, got '${directoryValue}'`);
+  const email = optionalString(args, 'email');
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) throw new ArgError('email', `'email' must be an email address, got '${email}'`);
+  return {
+    domains,
+    certificate: absolutePath(args, 'certificate'),
+    key: absolutePath(args, 'key'),
+    webroot: absolutePath(args, 'webroot'),
+    directory,
+    caFile: optionalString(args, 'ca_file'),
+    email,
+    keyType: oneOf(args, 'key_type', ['ecdsa', 'rsa'], 'ecdsa'),
+    renewBeforeDays: optionalInteger(args, 'renew_before_days'),
+    takeOverCertbot: optionalBoolean(args, 'take_over_certbot', false),
+    validate: optionalString(args, 'validate'),
+    tlsPort: tlsPortArg(args),
+    force: false,
+  };
+}
+
+/** `tls_port`: where the host serves the certificate (default 443). */
+function tlsPortArg(args: Args): number {
+  const port = optionalInteger(args, 'tls_port') ?? 443;
+  if (port < 1 || port > 65535) throw new ArgError('tls_port', `'tls_port' must be a port number from 1 to 65535, got ${port}`);
+  return port;
+}
+
+/** Seconds a deployed certificate may take to be served (the reload's old workers answer meanwhile). */
+const SERVED_WITHIN_SECONDS = 30;
+
+/** After the deploy and the reload it notified: the host serves the new certificate, seen from the control node over TLS. */
+async function confirm(desired: CertificateDesired, control: ControlContext): Promise<void> {
+  if (!desired.issued) return;
+  const { waitUntilServed } = await import('../../acme/served.js');
+  await waitUntilServed({ address: control.address, port: desired.tlsPort, servername: desired.domains[0]!, chain: desired.issued.chain, timeoutMs: SERVED_WITHIN_SECONDS * 1000 });
+}
+
+function probe(desired: CertificateDesired): Shell {
+  const cert = desired.certificate;
+  return lines(
+    'echo "now=$(date +%s)"',
+    sh`if [ -f ${cert} ] && command -v openssl >/dev/null 2>&1; then`,
+    // One openssl call: the fields, then the full text, which holds the key's algorithm.
+    sh`  printf 'x509='; { openssl ${X509_TEXT_ARGS} -text -in ${cert} 2>/dev/null || true; } | base64 -w0; echo`,
+    'fi',
+    // certbot renews a name when it has a renewal config for it and its timer or cron job runs.
+    'if systemctl is-enabled certbot.timer >/dev/null 2>&1 || [ -f /etc/cron.d/certbot ]; then',
+    ...desired.domains.map((d) => sh`  if [ -f ${certbotConfig(d)} ]; then echo ${`certbot=${certbotConfig(d)}`}; fi`),
+    'fi',
+  );
+}
+
+/** certbot's renewal config of a name. */
+function certbotConfig(domain: string): string {
+  return `${CERTBOT_RENEWAL_DIR}/${domain}.conf`;
+}
+
+function parse(output: string, desired: CertificateDesired): CertificateCurrent {
+  const fields = parseFields(output);
+  const x509 = base64Field(fields, 'x509');
+  // Only the paths the probe asked about: what the host prints is never a path on its own.
+  const expected = new Set(desired.domains.map(certbotConfig));
+  const certbotConfigs = output.split('\n').filter((l) => l.startsWith('certbot=')).map((l) => l.slice('certbot='.length)).filter((c) => expected.has(c));
+  const deployed = x509 === undefined ? undefined : parseX509Text(x509);
+  const keyType = KEY_ALGORITHMS[/^ *Public Key Algorithm: *(\S+)/m.exec(x509 ?? '')?.[1] ?? ''];
+  return { now: new Date((integerField(fields, 'now') ?? 0) * 1000), deployed: deployed && { ...deployed, keyType }, certbotConfigs };
+}
+
+/** openssl's "Public Key Algorithm" → key type. */
+const KEY_ALGORITHMS: Record<string, 'ecdsa' | 'rsa'> = { 'id-ecPublicKey': 'ecdsa', rsaEncryption: 'rsa' };
+
+/** Pure: the renewal decision for this declaration and what the probe found. */
+export function decision(desired: CertificateDesired, current: CertificateCurrent): RenewalDecision {
+  return decideRenewal({
+    deployed: current.deployed,
+    domains: desired.domains,
+    now: current.now,
+    renewBeforeDays: desired.renewBeforeDays,
+    force: desired.force,
+    keyType: desired.keyType,
+    production: desired.directory === LETS_ENCRYPT.production,
+  });
+}
+
+/** Pure: why apply refuses (certbot renews these names and take_over_certbot is not set); undefined when it does not. */
+function certbotConflict(desired: CertificateDesired, current: CertificateCurrent): string | undefined {
+  if (current.certbotConfigs.length === 0 || desired.takeOverCertbot) return undefined;
+  return `certbot renews ${desired.domains.join(', ')} on this host (${current.certbotConfigs.join(', ')}): apply refuses to fight it; remove certbot's renewal or set acme_take_over_certbot: true`;
+}
+
+function diff(desired: CertificateDesired, current: CertificateCurrent): Change[] {
+  const conflict = certbotConflict(desired, current);
+  if (conflict) return [{ summary: conflict }];
+  const changes: Change[] = current.certbotConfigs.map((c) => ({ summary: `take over from certbot: ${c} → ${c}${CERTBOT_DISABLED_SUFFIX}` }));
+  const d = decision(desired, current);
+  if (d.action !== 'ok') changes.push({ summary: `${d.action}: ${d.reason}` });
+  return changes;
+}
+
+function apply(desired: CertificateDesired, current: CertificateCurrent): Shell {
+  const conflict = certbotConflict(desired, current);
+  if (conflict) return lines(FAIL_FUNCTION, fail(conflict));
+  const takeOver = current.certbotConfigs.map((c) => sh`mv -f -- ${c} ${c + CERTBOT_DISABLED_SUFFIX}`);
+  if (decision(desired, current).action === 'ok') return lines(...takeOver, ':');
+  if (!desired.issued) return lines(FAIL_FUNCTION, fail('no certificate was ordered for this change'));
+  return lines(...takeOver, installScript(desired, desired.issued));
+}
+
+/**
+ * Key and chain go to temp files beside their targets (umask 077), must match
+ * each other, and replace the old files by rename; the old ones are kept
+ * until `validate` passes and put back when it fails.
+ */
+function installScript(desired: CertificateDesired, issued: { key: Secret; chain: string }): Shell {
+  const k = desired.key;
+  const c = desired.certificate;
+  const restore = sh`for f in ${k} ${c}; do if [ -f "$f.provision-old" ]; then mv -f -- "$f.provision-old" "$f"; fi; done`;
+  return lines(
+    'umask 077',
+    sh`for d in ${posix.dirname(desired.key)} ${posix.dirname(desired.certificate)}; do [ -d "$d" ] || { echo "provision: directory $d does not exist" >&2; exit 1; }; done`,
+    sh`kt=$(mktemp -p ${posix.dirname(desired.key)} .provision.XXXXXXXX)`,
+    sh`ct=$(mktemp -p ${posix.dirname(desired.certificate)} .provision.XXXXXXXX)`,
+    'trap \'rm -f -- "$kt" "$ct"\' EXIT',
+    '{', heredocBase64(issued.key.reveal()), '} >"$kt"',
+    '{', heredocBase64(issued.chain), '} >"$ct"',
+    'chmod 0600 "$kt" && chmod 0644 "$ct"',
+    'kp=$(openssl pkey -in "$kt" -pubout -outform DER | sha256sum)',
+    'cp=$(openssl x509 -in "$ct" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum)',
+    'if [ "$kp" != "$cp" ]; then echo "provision: the new key does not match the new certificate" >&2; exit 1; fi',
+    sh`for f in ${k} ${c}; do if [ -f "$f" ] && [ ! -L "$f" ]; then cp -p -- "$f" "$f.provision-old"; fi; done`,
+    sh`mv -f -- "$kt" ${k}`,
+    sh`mv -f -- "$ct" ${c}`,
+    desired.validate !== undefined &&
+      lines(
+        sh`if ! provision_out=$( ${insert(userShell(desired.validate))} 2>&1); then`,
+        sh`  ${insert(restore)}`,
+        '  printf \'%s\\n\' "$provision_out" >&2',
+        sh`  echo ${`provision: ${desired.validate} failed with the new certificate; the old one was put back`} >&2`,
+        '  exit 1',
+        'fi',
+      ),
+    sh`rm -f -- ${`${desired.key}.provision-old`} ${`${desired.certificate}.provision-old`}`,
+  );
+}
+
+/** Orders the certificate from the control node (only when issue or renew is due); import of acme-client is deferred to here. */
+async function prepare(desired: CertificateDesired, current: CertificateCurrent, control: ControlContext): Promise<CertificateDesired> {
+  const conflict = certbotConflict(desired, current);
+  if (conflict) throw new Error(conflict);
+  if (decision(desired, current).action === 'ok') return desired;
+  const { orderWithBackoff } = await import('../../acme/issue.js');
+  const caFile = desired.caFile === undefined ? undefined : isAbsolute(desired.caFile) ? desired.caFile : resolve(control.inventoryDir, desired.caFile);
+  const issued = await orderWithBackoff({
+    directoryUrl: desired.directory,
+    caFile,
+    email: desired.email,
+    domains: desired.domains,
+    keyType: desired.keyType,
+    stateDir: control.stateDir,
+    challenges: webrootChallenges(desired.webroot, control),
+  });
+  return { ...desired, issued: { key: new Secret(issued.key), chain: issued.chain } };
+}
+
+/** HTTP-01 files in `webroot`/.well-known/acme-challenge/ on the host, through the engine's script runner. */
+function webrootChallenges(webroot: string, control: ControlContext) {
+  const dir = posix.join(webroot, '.well-known', 'acme-challenge');
+  const run = async (script: Shell, what: string): Promise<void> => {
+    const r = await control.runScript(script);
+    if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.trim()}`);
+  };
+  return {
+    // Checked here too, where the token becomes a path: a file name, never a way out of the directory.
+    put: (token: string, content: string) =>
+      run(lines('umask 022', sh`mkdir -p -- ${dir}`, '{', heredocBase64(content), sh`} >${posix.join(dir, checkedToken(token))}`), `writing the challenge file in ${dir}`),
+    remove: (token: string) => run(sh`rm -f -- ${posix.join(dir, checkedToken(token))}`, `removing the challenge file from ${dir}`),
+  };
+}
+
+/** The same declaration, renewed even when not due (`provision renew --force`). */
+export function forced(desired: CertificateDesired): CertificateDesired {
+  return { ...desired, force: true };
+}
+
+/** The deployed certificate once earlier changes of the run are applied: one that touches its file (or brings openssl to read it) leaves it to apply. */
+function predict(desired: CertificateDesired, current: CertificateCurrent, ahead: Lookahead): Prediction<CertificateCurrent> | undefined {
+  const o = ahead.path(desired.certificate) ?? (current.deployed === undefined ? (ahead.path('/usr/bin/openssl') ?? ahead.path('/bin/openssl')) : undefined);
+  if (!o) return undefined;
+  const order = decision(desired, { ...current, deployed: undefined });
+  return {
+    unknown: `${o.by} may change what is at ${desired.certificate}${o.kind === 'unknown' ? `: ${o.why}` : ''}`,
+    cases: casesOf([[`it holds a valid certificate for ${desired.domains.join(', ')} that is not due`, []], ['it does not', [{ summary: `${order.action}: ${order.reason}` }]]]),
+  };
+}
+
+/** The `certificate` resource type. */
+export const certificate: ResourceType<CertificateDesired, CertificateCurrent> = {
+  name: 'certificate',
+  validate,
+  shellKeys: ['validate'],
+  label: (desired) => desired.domains.join(','),
+  probe,
+  parse,
+  diff,
+  apply,
+  prepare,
+  predict,
+  confirm,
+};

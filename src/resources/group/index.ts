@@ -1,0 +1,103 @@
+/** `group`: a local group with an optional fixed gid, or no such group. */
+import { insert, joinShell, sh, trusted, type Shell } from '../../shell/quote.js';
+import { type Args, oneOf, onlyKeys, optionalBoolean, optionalInteger } from '../shared/args.js';
+import { createOrModify, deleteIfPresent, entryFields, getentProbe, nameArg } from '../shared/accounts.js';
+import { parseFields } from '../shared/probe-output.js';
+import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
+import type { Change, ResourceType } from '../types.js';
+
+/** Validated `group` declaration. */
+export interface GroupDesired {
+  /** Group name. */
+  name: string;
+  /** present: the group exists; absent: it does not. */
+  state: 'present' | 'absent';
+  /** Wanted gid; undefined lets groupadd choose and leaves an existing one. */
+  gid?: number;
+  /** Create as a system group (a gid from the system range); only used when creating. */
+  system: boolean;
+}
+
+/** What the probe found. */
+export interface GroupCurrent {
+  /** The group exists. */
+  exists: boolean;
+  /** Its gid, when it exists. */
+  gid?: string;
+}
+
+/** What apply does, decided once for diff and apply alike. */
+type GroupPlan = { kind: 'none' } | { kind: 'create' } | { kind: 'gid'; from: string } | { kind: 'delete' };
+
+function plan(desired: GroupDesired, current: GroupCurrent): GroupPlan {
+  if (desired.state === 'absent') return current.exists ? { kind: 'delete' } : { kind: 'none' };
+  if (!current.exists) return { kind: 'create' };
+  if (desired.gid !== undefined && String(desired.gid) !== current.gid) return { kind: 'gid', from: current.gid ?? '?' };
+  return { kind: 'none' };
+}
+
+function diff(desired: GroupDesired, current: GroupCurrent): Change[] {
+  const p = plan(desired, current);
+  switch (p.kind) {
+    case 'none':
+      return [];
+    case 'create': {
+      const details = [desired.gid !== undefined && `gid ${desired.gid}`, desired.system && 'system'].filter(Boolean);
+      return [{ summary: `absent → present${details.length > 0 ? ` (${details.join(', ')})` : ''}` }];
+    }
+    case 'gid':
+      return [{ summary: `gid ${p.from} → ${desired.gid}` }];
+    case 'delete':
+      return [{ summary: 'present → absent' }];
+  }
+}
+
+function apply(desired: GroupDesired, current: GroupCurrent): Shell {
+  const p = plan(desired, current);
+  const name = desired.name;
+  const gid = desired.gid === undefined ? undefined : sh`--gid ${desired.gid}`;
+  switch (p.kind) {
+    case 'none':
+      return trusted(':');
+    case 'create': {
+      const create = joinShell([trusted('groupadd'), ...(desired.system ? [trusted('--system')] : []), ...(gid ? [gid] : []), sh`-- ${name}`], ' ');
+      return createOrModify('group', desired.name, create, gid && sh`groupmod ${insert(gid)} -- ${name}`);
+    }
+    case 'gid':
+      return sh`groupmod ${insert(gid!)} -- ${name}`;
+    case 'delete':
+      return deleteIfPresent('group', desired.name, sh`groupdel -- ${name}`);
+  }
+}
+
+function validate(args: Args): GroupDesired {
+  onlyKeys(args, ['name', 'gid', 'system', 'state']);
+  return { name: nameArg(args), state: oneOf(args, 'state', ['present', 'absent'], 'present'), gid: optionalInteger(args, 'gid'), system: optionalBoolean(args, 'system', false) };
+}
+
+function parse(output: string): GroupCurrent {
+  const entry = entryFields(parseFields(output));
+  return entry === undefined ? { exists: false } : { exists: true, gid: entry[2] };
+}
+
+/** The group once earlier changes of the run are applied (a package that creates it). */
+function predict(desired: GroupDesired, current: GroupCurrent, ahead: Lookahead): Prediction<GroupCurrent> | undefined {
+  const o = ahead.account('group', desired.name);
+  if (!o || (o.exists === true && current.exists)) return undefined;
+  if (o.exists === false) return { current: { exists: false }, because: `${o.by}: ${o.why}` };
+  if (o.exists === true && desired.gid === undefined) return { current: { exists: true }, because: `${o.by}: ${o.why}` };
+  return { unknown: `${o.by} ${o.exists === true ? 'creates' : 'may create'} group ${desired.name} (${o.why}); its gid is compared at apply`, cases: casesOf([['it is there then', desired.state === 'absent' ? [{ summary: 'present → absent' }] : [{ summary: `gid set to ${desired.gid} if it differs` }]], ['it is not', diff(desired, { exists: false })]]) };
+}
+
+/** The `group` resource type. */
+export const group: ResourceType<GroupDesired, GroupCurrent> = {
+  name: 'group',
+  validate,
+  label: (desired) => desired.name,
+  probe: (desired) => getentProbe('group', desired.name),
+  parse,
+  diff,
+  apply,
+  predict,
+  effects: { of: (items) => ({ accounts: new Map(items.map(({ desired }) => [`group:${desired.name}`, { by: `group ${desired.name}`, exists: desired.state === 'present', why: 'changed earlier in this run' }])) }) },
+};

@@ -1,0 +1,210 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clearSecretsForTests, MASK, Secret } from '../../secrets.js';
+import { line, type LineCurrent } from './index.js';
+import type { Effects } from '../shared/lookahead.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, countedCommands, predicted, probeLocally, summaries, tempDir } from '../shared/test-support.js';
+
+describe('line.validate', () => {
+  it.each([
+    ['an unknown key, with a suggestion', { path: '/etc/x', line: 'a', regex: 'a' }, 'regex', /did you mean 'regexp'/],
+    ['a relative path', { path: 'x', line: 'a' }, 'path', /absolute path/],
+    ['no line when present', { path: '/etc/x', regexp: '^a' }, 'line', /'line' is required/],
+    ['neither line nor regexp when absent', { path: '/etc/x', state: 'absent' }, 'line', /'line' is required/],
+    ['a line with a newline', { path: '/etc/x', line: 'a\nb' }, 'line', /single line/],
+    ['create that is not a boolean', { path: '/etc/x', line: 'a', create: 'maybe' }, 'create', /true or false/],
+  ])('rejects %s', (_, args, key, message) => {
+    const error = argErrorOf(line, args);
+    expect(error.key).toBe(key);
+    expect(error.message).toMatch(message);
+  });
+
+  it('accepts absent with only a regexp', () => {
+    expect(line.validate({ path: '/etc/x', state: 'absent', regexp: '^#' })).toEqual({
+      path: '/etc/x',
+      state: 'absent',
+      line: undefined,
+      regexp: '^#',
+      create: false,
+      sensitive: false,
+    });
+  });
+});
+
+describe('line.parse', () => {
+  const desired = line.validate({ path: '/etc/x', line: 'a' });
+  it.each<[string, string, LineCurrent]>([
+    ['in state', 'action=ok', { action: 'ok', lineNumber: undefined, old: [] }],
+    ['a replacement', `action=replace\nline_number=3\nold=${Buffer.from('port 22\n').toString('base64')}`, { action: 'replace', lineNumber: 3, old: ['port 22'] }],
+    ['removals', `action=remove\nold=${Buffer.from('1:a\n4:a\n').toString('base64')}`, { action: 'remove', lineNumber: undefined, old: ['1:a', '4:a'] }],
+  ])('%s', (_, output, expected) => {
+    expect(line.parse(output, desired)).toEqual(expected);
+  });
+
+  it('fails on output without an action', () => {
+    expect(() => line.parse('garbage', desired)).toThrow(/no known action/);
+  });
+});
+
+describe('line.diff', () => {
+  const present = line.validate({ path: '/etc/ssh/sshd_config', line: 'Port 2222', regexp: '^#?Port ' });
+  const absent = line.validate({ path: '/etc/ssh/sshd_config', state: 'absent', regexp: '^Port ' });
+  const creating = line.validate({ path: '/etc/x', line: 'a', create: true });
+  it.each<[string, typeof present, LineCurrent, string[], string | undefined]>([
+    ['in state', present, { action: 'ok', old: [] }, [], undefined],
+    ['a replacement', present, { action: 'replace', lineNumber: 13, old: ['#Port 22'] }, ['line 13 replaced'], '--- /etc/ssh/sshd_config\n+++ /etc/ssh/sshd_config\n-#Port 22\n+Port 2222\n'],
+    ['an append', present, { action: 'append', old: [] }, ['line appended'], '--- /etc/ssh/sshd_config\n+++ /etc/ssh/sshd_config\n+Port 2222\n'],
+    ['removals', absent, { action: 'remove', old: ['3:Port 22', '9:Port 23'] }, ['lines 3, 9 removed'], '--- /etc/ssh/sshd_config\n+++ /etc/ssh/sshd_config\n-Port 22\n-Port 23\n'],
+    ['a missing file, removing', absent, { action: 'missing', old: [] }, [], undefined],
+    ['a missing file, creating', creating, { action: 'missing', old: [] }, ['absent → file with the line'], '--- /etc/x\n+++ /etc/x\n+a\n'],
+    ['a missing file, not creating', present, { action: 'missing', old: [] }, ['file does not exist and create is false (apply will fail unless it appears first)'], undefined],
+    ['not a file', present, { action: 'notfile', old: [] }, ['not a regular file (apply will fail)'], undefined],
+    ['a bad regexp', present, { action: 'badregexp', old: [] }, ['regexp is not a valid grep -E expression (apply will fail)'], undefined],
+  ])('%s', (_, desired, current, expected, diffText) => {
+    const changes = line.diff(desired, current);
+    expect(summaries(changes)).toEqual(expected);
+    expect(changes[0]?.diff).toBe(diffText);
+  });
+
+  it('masks the value of a removed line that assigns a credential, even when no secret is known', () => {
+    const desired = line.validate({ path: '/etc/app.conf', state: 'absent', regexp: '^(db_password|mode)' });
+    const [change] = line.diff(desired, { action: 'remove', old: ['1:db_password = old-value', '2:mode = fast'] });
+    expect(change?.diff).toBe(`--- /etc/app.conf\n+++ /etc/app.conf\n-db_password = ${MASK}\n-mode = fast\n`);
+  });
+
+  it('masks a secret line and the line it replaces', () => {
+    new Secret('s3cret-value');
+    try {
+      const desired = line.validate({ path: '/etc/app.conf', line: 'password = s3cret-value', regexp: '^password' });
+      const [change] = line.diff(desired, { action: 'replace', lineNumber: 2, old: ['password = old-value'] });
+      expect(change?.diff).toBe(`--- /etc/app.conf\n+++ /etc/app.conf\n-${MASK}\n+password = ${MASK}\n`);
+    } finally {
+      clearSecretsForTests();
+    }
+  });
+});
+
+describe('line on this machine (probe → diff → apply → probe)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => cleanup(dir));
+
+  const tricky = `it's "x" $(touch ${'/tmp/pwned'}) \`id\` '; rm -rf / # \\n %s`;
+
+  it.each([
+    ['replaces the last matching line', 'a\n#Port 22\nb\n#Port 23\nc\n', { line: 'Port 2222', regexp: '^#?Port ' }, 'a\n#Port 22\nb\nPort 2222\nc\n', ['line 4 replaced']],
+    ['appends when nothing matches', 'a\nb\n', { line: 'Port 2222', regexp: '^#?Port ' }, 'a\nb\nPort 2222\n', ['line appended']],
+    ['appends after a last line without newline', 'a\nb', { line: 'c' }, 'a\nb\nc\n', ['line appended']],
+    ['leaves a file that has the line', 'a\nc\nb\n', { line: 'c' }, 'a\nc\nb\n', []],
+    ['leaves an exact line that the regexp does not match', 'a\nPort 2222\n', { line: 'Port 2222', regexp: '^#Port' }, 'a\nPort 2222\n', []],
+    ['writes a line full of shell syntax as is', 'a\n', { line: tricky, regexp: '^it' }, `a\n${tricky}\n`, ['line appended']],
+    ['treats the line literally, not as a pattern', 'a.b\n', { line: 'a*b' }, 'a.b\na*b\n', ['line appended']],
+    ['removes every matching line', 'x=1\nkeep\nx=2\n', { state: 'absent', regexp: '^x=' }, 'keep\n', ['lines 1, 3 removed']],
+    ['removes an exact line', 'a\nb\na\n', { state: 'absent', line: 'a' }, 'b\n', ['lines 1, 3 removed']],
+    ['removes the only line, leaving an empty file', 'a\n', { state: 'absent', line: 'a' }, '', ['line 1 removed']],
+  ])('%s', (_, before, args, after, expected) => {
+    const path = join(dir, "my '; rm -rf x # file.conf");
+    writeFileSync(path, before);
+    chmodSync(path, 0o640);
+    const result = converge(line, { path, ...args });
+    expect(summaries(result.before)).toEqual(expected);
+    expect(result.applied?.stderr ?? '').toBe('');
+    expect(result.after).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toBe(after);
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+  });
+
+  it.each([
+    ['the last match is the line', 'a\nPort 2222\n', ['grep']],
+    ['no line matches, the line is not there', 'a\n', ['grep', 'grep']],
+    ['the last match differs', '#Port 22\n', ['grep']],
+  ])('reads the file with one grep per question: %s', (_, before, programs) => {
+    const path = join(dir, 'f.conf');
+    writeFileSync(path, before);
+    const counted = countedCommands(['grep', 'sed', 'tail', 'cut', 'head', 'base64']);
+    const desired = line.validate({ path, line: 'Port 2222', regexp: '^#?Port ' });
+    probeLocally(line, desired, counted.env);
+    // The probe's own report of a replace (old=) reads the old line once more: only the decision is counted here.
+    expect(counted.calls().filter((c) => !c.startsWith('sed') && !c.startsWith('base64')).map((c) => c.split(' ')[0])).toEqual(programs);
+  });
+
+  it('creates a missing file that will hold a secret 0600, from the first byte', () => {
+    new Secret('line-secret-1');
+    try {
+      const path = join(dir, 'secret.conf');
+      expect(converge(line, { path, line: 'token=line-secret-1', create: true }).after).toEqual([]);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    } finally {
+      clearSecretsForTests();
+    }
+  });
+
+  it('creates a missing file when asked', () => {
+    const path = join(dir, 'new.conf');
+    const result = converge(line, { path, line: 'a', create: true });
+    expect(result.after).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toBe('a\n');
+    expect(statSync(path).mode & 0o777).toBe(0o644);
+  });
+
+  it('fails on a missing file without create, and edits it if it appeared after the probe', () => {
+    const path = join(dir, 'later.conf');
+    const desired = line.validate({ path, line: 'a' });
+    const current = probeLocally(line, desired);
+    const script = line.apply(desired, current);
+    expect(applyLocally(script).stderr).toBe(`provision: ${path} does not exist (set create: true to create it)\n`);
+    writeFileSync(path, 'installed by a package\n');
+    expect(applyLocally(script).code).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe('installed by a package\na\n');
+  });
+
+  it('fails on a bad regexp and on a directory', () => {
+    const path = join(dir, 'x.conf');
+    writeFileSync(path, 'a\n');
+    const bad = line.validate({ path, line: 'a', regexp: 'a[' });
+    expect(summaries(line.diff(bad, probeLocally(line, bad)))).toEqual(['regexp is not a valid grep -E expression (apply will fail)']);
+    expect(applyLocally(line.apply(bad, probeLocally(line, bad))).stderr).toMatch(/not a valid grep -E expression/);
+    mkdirSync(join(dir, 'd'));
+    const onDir = line.validate({ path: join(dir, 'd'), line: 'a' });
+    expect(applyLocally(line.apply(onDir, probeLocally(line, onDir))).stderr).toMatch(/is not a regular file/);
+  });
+
+  it('removing from a missing file changes nothing', () => {
+    const result = converge(line, { path: join(dir, 'none'), state: 'absent', line: 'a' });
+    expect(result.before).toEqual([]);
+    expect(existsSync(join(dir, 'none'))).toBe(false);
+  });
+});
+
+describe('line.predict: decided again when apply reaches it', () => {
+  const want = line.validate({ path: '/opt/c/user.properties', line: 'name=web-01', regexp: '^name=' });
+  const missing: LineCurrent = { action: 'missing', old: [] };
+  const command: Effects = { anything: { by: 'command /usr/local/sbin/provision-sumo-install…', why: 'a command runs earlier in this run' } };
+  it.each<[string, Effects, Effects, string]>([
+    ['nothing touches the file', {}, {}, 'unaffected'],
+    [
+      'a command earlier in the same apply call may write it',
+      {},
+      command,
+      'unknown: command /usr/local/sbin/provision-sumo-install… may change /opt/c/user.properties: a command runs earlier in this run; the line is checked when apply reaches it | if the line is there: nothing to do | if a line matches the regexp: that line replaced | if the file is not there: apply fails (create is false)',
+    ],
+    ['a file resource removes it first', {}, { paths: new Map([['/opt/c/user.properties', { kind: 'absent', by: 'file /opt/c/user.properties' }]]) }, 'known: file does not exist and create is false (apply will fail unless it appears first) (file /opt/c/user.properties removes it)'],
+  ])('%s', (_, before, atApply, expected) => {
+    expect(predicted(line, want, missing, ahead(before, atApply))).toBe(expected);
+  });
+
+  it('the apply script says when it found nothing to do', () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir, 'f');
+      writeFileSync(path, 'a\n');
+      const desired = line.validate({ path, line: 'a' });
+      expect(applyLocally(line.apply(desired, { action: 'append', old: [] })).stdout).toBe('unchanged\n');
+    } finally {
+      cleanup(dir);
+    }
+  });
+});

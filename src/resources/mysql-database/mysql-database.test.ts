@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { mysqlDatabase, type MysqlDatabaseCurrent, type MysqlDatabaseDesired } from './index.js';
+import type { ServerState } from '../mysql/server.js';
+import { fakeClient, statements } from '../mysql/test-support.js';
+import type { Effects } from '../shared/lookahead.js';
+import { ahead, argErrorOf, predicted, probeLocally, summaries, syntaxOk } from '../shared/test-support.js';
+
+const want = (args: Record<string, unknown> = {}): MysqlDatabaseDesired => mysqlDatabase.validate({ name: 'app', ...args });
+const MARIADB: ServerState = { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' };
+const up = (exists: boolean): MysqlDatabaseCurrent => ({ server: MARIADB, exists });
+
+describe('mysql_database.validate', () => {
+  it.each([
+    ['an unknown key, with a suggestion', { name: 'app', stat: 'present' }, 'stat', /did you mean 'state'/],
+    ['a name with SQL in it', { name: 'app`; DROP DATABASE mysql; --' }, 'name', /a database name/],
+    ['a system schema', { name: 'MySQL' }, 'name', /system schema/],
+    ['an unknown state', { name: 'app', state: 'dropped' }, 'state', /one of present, absent/],
+    ['binlog that is not a boolean', { name: 'app', binlog: 'sometimes' }, 'binlog', /true or false/],
+  ])('rejects %s', (_, args, key, message) => {
+    const error = argErrorOf(mysqlDatabase, args);
+    expect(error.key).toBe(key);
+    expect(error.message).toMatch(message);
+  });
+
+  it('defaults to present, in the binary log', () => {
+    expect(want()).toEqual({ name: 'app', state: 'present', binlog: true });
+  });
+});
+
+describe('mysql_database.parse', () => {
+  it.each<[string, string, MysqlDatabaseCurrent]>([
+    ['no server', 'server=missing', { server: { status: 'missing' }, exists: false, error: undefined }],
+    ['a server that is down', 'server=down\nreason=ERROR 2002', { server: { status: 'down', reason: 'ERROR 2002' }, exists: false, error: undefined }],
+    ['the database', 'server=up\nversion=10.11.6-MariaDB\nexists=1', { ...up(true), error: undefined }],
+    ['no database', 'server=up\nversion=10.11.6-MariaDB\nexists=0', { ...up(false), error: undefined }],
+    ['a failed query', 'server=up\nversion=10.11.6-MariaDB\nerror=ERROR 1045', { ...up(false), error: 'ERROR 1045' }],
+  ])('%s', (_, output, expected) => {
+    expect(mysqlDatabase.parse(output, want())).toEqual(expected);
+  });
+});
+
+describe('mysql_database.diff and apply', () => {
+  it.each<[string, MysqlDatabaseDesired, MysqlDatabaseCurrent, string[], string[]]>([
+    ['in state', want(), up(true), [], []],
+    ['to create', want(), up(false), ['absent → present'], ['CREATE DATABASE IF NOT EXISTS `app`;']],
+    ['to drop', want({ state: 'absent' }), up(true), ['present → absent (dropped with its tables)'], ['DROP DATABASE IF EXISTS `app`;']],
+    ['already absent', want({ state: 'absent' }), up(false), [], []],
+    ['no server yet', want(), { server: { status: 'missing' }, exists: false }, ['absent → present (server not installed yet)'], ['CREATE DATABASE IF NOT EXISTS `app`;']],
+    ['absent, no server', want({ state: 'absent' }), { server: { status: 'missing' }, exists: false }, [], []],
+    ['absent, server down', want({ state: 'absent' }), { server: { status: 'down', reason: '' }, exists: false }, ['drop if present (server not running)'], ['DROP DATABASE IF EXISTS `app`;']],
+    ['local to a replica', want({ binlog: false }), up(false), ['absent → present'], ['SET SESSION sql_log_bin=0;', 'CREATE DATABASE IF NOT EXISTS `app`;']],
+  ])('%s', (_, desired, current, changes, sql) => {
+    expect(summaries(mysqlDatabase.diff(desired, current))).toEqual(changes);
+    const script = mysqlDatabase.apply(desired, current);
+    expect(syntaxOk(script)).toBe(true);
+    expect(statements(script)).toEqual(sql);
+  });
+
+  it('fails apply when the state could not be read', () => {
+    const current = { ...up(false), error: 'ERROR 1045 (28000): Access denied' };
+    expect(summaries(mysqlDatabase.diff(want(), current))).toEqual(['cannot read the databases: ERROR 1045 (28000): Access denied (apply will fail)']);
+    expect(mysqlDatabase.apply(want(), current)).toContain("fail 'cannot read the databases: ERROR 1045 (28000): Access denied'");
+  });
+});
+
+describe('mysql_database probe', () => {
+  it('asks information_schema, read-only, and exits 0', () => {
+    const stubs = fakeClient('10.11.6-MariaDB', { 'information_schema.SCHEMATA': '1' });
+    expect(probeLocally(mysqlDatabase, want(), stubs.env)).toEqual({ ...up(true), server: { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' }, error: undefined });
+  });
+});
+
+describe('mysql_database.predict: a server installed earlier in the run starts empty', () => {
+  const server: Effects = { paths: new Map([['/usr/sbin/mariadbd', { kind: 'file', by: 'package mariadb-server (mariadb-server-core)', attributes: { owner: 'root', group: 'root', mode: '0755' }, size: 1, keepsExisting: false }]]) };
+  it.each<[string, MysqlDatabaseCurrent, Effects, string]>([
+    ['no server is installed', { server: { status: 'missing' }, exists: false }, {}, 'unaffected'],
+    ['a package installs the server', { server: { status: 'missing' }, exists: false }, server, 'known: absent → present (server not installed yet) (package mariadb-server (mariadb-server-core) installs the server; a new one has no databases and no accounts but its own)'],
+    ['onto a data directory already there', { server: { status: 'missing', dataDir: true }, exists: false }, server, 'unknown: package mariadb-server (mariadb-server-core) installs the server, which starts with the data already in /var/lib/mysql'],
+    ['a server that is up already', up(true), server, 'unaffected'],
+  ])('%s', (_, current, effects, expected) => {
+    expect(predicted(mysqlDatabase, want(), current, ahead(effects))).toBe(expected);
+  });
+
+  it('the probe says whether a data directory is there when the server is missing', () => {
+    expect(mysqlDatabase.parse('server=missing\ndatadir=yes\n', want())).toEqual({ server: { status: 'missing', dataDir: true }, exists: false });
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Helpers for the resource tests (not used by the tool): run probe and apply
+ * scripts with the local `sh` the way the engine runs them remotely.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { splitItems } from '../../engine/batch.js';
+import { EffectLog, type Effects, type Lookahead } from './lookahead.js';
+import { ArgError, type Change, type ResourceType } from '../types.js';
+
+/** Exit code and output of a local script. */
+export interface ShResult {
+  /** Exit status. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** Runs a script with `sh`, fed on stdin like the engine does; `env` is added to the environment. */
+export function runSh(script: string, env: Record<string, string> = {}): ShResult {
+  const r = spawnSync('sh', ['-s'], { input: script, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A probe framed as the engine frames it; it must exit 0. */
+export function probeLocally<D, C>(type: ResourceType<D, C>, desired: D, env: Record<string, string> = {}): C {
+  const r = runSh(`(\n${type.probe(desired)}\n)`, env);
+  if (r.code !== 0 || r.stderr !== '') throw new Error(`probe failed (${r.code}): ${r.stderr}`);
+  return type.parse(r.stdout, desired);
+}
+
+/** A probeMany of the items, split as the engine splits it; it must exit 0. */
+export function probeManyLocally<D, C>(type: ResourceType<D, C>, items: D[], env: Record<string, string> = {}): C[] {
+  const separator = '@@provision-test item';
+  const r = runSh(`(\n${type.probeMany!(items, separator)}\n)`, env);
+  const parts = splitItems(r.stdout, separator, items.length);
+  if (r.code !== 0 || r.stderr !== '' || !parts) throw new Error(`probeMany failed (${r.code}): ${r.stderr}${parts ? '' : ` (output: ${r.stdout})`}`);
+  return parts.map((part, i) => type.parse(part, items[i]!));
+}
+
+/** An apply step framed as the engine frames it: a `set -e` subshell; `provision_unchanged` prints "unchanged". */
+export function applyLocally(script: string, env: Record<string, string> = {}): ShResult {
+  return runSh(`provision_unchanged() { echo unchanged; }\n( set -e\n${script}\n) </dev/null`, env);
+}
+
+/** What earlier changes look like to a resource: `before` its probe (an earlier round), `atApply` between its probe and its apply. */
+export function ahead(before: Effects, atApply: Effects = {}): Lookahead {
+  const log = new EffectLog();
+  log.add(before, 0);
+  log.add(atApply, 1);
+  return log.view(1);
+}
+
+/** The outcome of a prediction as one readable line: "known: CHANGES (because)", "unknown: REASON | CASES", or "unaffected". */
+export function predicted<D, C>(type: ResourceType<D, C>, desired: D, current: C, lookahead: Lookahead): string {
+  const p = type.predict!(desired, current, lookahead);
+  if (p === undefined) return 'unaffected';
+  if ('current' in p) return `known: ${summaries(type.diff(desired, p.current)).join('; ') || 'in state'} (${p.because})`;
+  return `unknown: ${p.unknown}${p.cases ? ` | ${summaries(p.cases).join(' | ')}` : ''}`;
+}
+
+/** Probe → diff → apply → probe → diff, locally: the changes before and after, and apply's result. */
+export function converge<D, C>(type: ResourceType<D, C>, args: Record<string, unknown>): { desired: D; before: Change[]; applied?: ShResult; after: Change[] } {
+  const desired = type.validate(args);
+  const current = probeLocally(type, desired);
+  const before = type.diff(desired, current);
+  if (before.length === 0) return { desired, before, after: before };
+  const applied = applyLocally(type.apply(desired, current));
+  const after = type.diff(desired, probeLocally(type, desired));
+  return { desired, before, applied, after };
+}
+
+/** A fresh temporary directory; remove it with cleanup(). */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'provision-resource-'));
+}
+
+/** Removes a directory made by tempDir. */
+export function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Stand-ins for commands that would change this machine (apt-get, useradd,
+ * systemctl...): each records its arguments in a log, then runs the shell
+ * snippet `behaviour[name]` (trusted test text; "$@" are its arguments).
+ * Pass `env` to runSh/probeLocally/applyLocally; read the calls with `calls()`.
+ * Call inside a test: the stubs are removed when it ends.
+ */
+export function stubCommands(names: readonly string[], behaviour: Record<string, string> = {}): { env: Record<string, string>; calls(): string[]; dir: string } {
+  const dir = tempDir();
+  onTestFinished(() => cleanup(dir));
+  const log = join(dir, 'calls.log');
+  writeFileSync(log, '');
+  for (const name of names) {
+    const path = join(dir, name);
+    // Each argument in brackets, so quoting mistakes (split or joined words) show. One write per
+    // call: stand-ins running at once (a pipeline) must not interleave their lines.
+    writeFileSync(path, `#!/bin/sh\nprovision_call=$(printf '%s' ${JSON.stringify(name)}; for a in "$@"; do printf ' [%s]' "$a"; done)\nprintf '%s\\n' "$provision_call" >>'${log}'\n${behaviour[name] ?? ''}\n`);
+    chmodSync(path, 0o755);
+  }
+  return { env: { PATH: `${dir}:${process.env['PATH'] ?? ''}` }, calls: () => readFileSync(log, 'utf8').split('\n').filter((l) => l !== ''), dir };
+}
+
+/**
+ * Counting stand-ins: each of `names` records its call (as stubCommands does),
+ * then runs the real program, or `behaviour[name]` when given. `calls()` lists
+ * the programs a script started.
+ */
+export function countedCommands(names: readonly string[], behaviour: Record<string, string> = {}): ReturnType<typeof stubCommands> {
+  const real = (name: string): string => execFileSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' }).trim();
+  return stubCommands(names, Object.fromEntries(names.map((name) => [name, behaviour[name] ?? `exec '${real(name)}' "$@"`])));
+}
+
+/** Stand-ins for the account tools: getent answers with the given `passwd`/`group` lines (exit 2, not found, without). */
+export function accountToolStubs(entries: { passwd?: string; group?: string; primary?: string; groups?: string } = {}): ReturnType<typeof stubCommands> {
+  const answer = (line: string | undefined): string => (line === undefined ? 'exit 2' : `echo '${line}'`);
+  return stubCommands(['getent', 'id', 'useradd', 'usermod', 'userdel', 'groupadd', 'groupmod', 'groupdel'], {
+    getent: `case "$1" in passwd) ${answer(entries.passwd)} ;; group) ${answer(entries.group)} ;; esac`,
+    id: `case "$1" in -gn) echo '${entries.primary ?? ''}' ;; -Gn) echo '${entries.groups ?? ''}' ;; esac`,
+  });
+}
+
+/** Checks a script's syntax with `sh -n` (dash here: POSIX, no bashisms). */
+export function syntaxOk(script: string): boolean {
+  return spawnSync('sh', ['-n'], { input: script }).status === 0;
+}
+
+/** The summaries of a change list. */
+export function summaries(changes: readonly Change[]): string[] {
+  return changes.map((c) => c.summary);
+}
+
+/** The ArgError that validating `args` throws (fails the test when there is none). */
+export function argErrorOf<D>(type: { validate(args: Record<string, unknown>): D }, args: Record<string, unknown>): ArgError {
+  try {
+    type.validate(args);
+  } catch (e) {
+    if (e instanceof ArgError) return e;
+    throw e;
+  }
+  throw new Error(`validate accepted ${JSON.stringify(args)}`);
+}
+
+/**
+ * A perl program that takes a POSIX (fcntl) write lock on the file $ARGV[0], as
+ * apt and dpkg do, prints "locked" and keeps it for $ARGV[1] seconds. perl-base
+ * is essential on Debian; the struct flock layout is the one of 64-bit Linux.
+ */
+export const HOLD_LOCK_PERL = 'use Fcntl; open(my $f, "+<", $ARGV[0]) or die "open: $!"; my $l = pack("s s x4 q q i x4", F_WRLCK, 0, 0, 0, 0); fcntl($f, F_SETLK, $l) or die "lock: $!"; $| = 1; print "locked\\n"; sleep $ARGV[1];';
+
+/** Holds a POSIX lock on `file` (which must exist) in another process until the test ends; resolves with its pid once the lock is taken. */
+export function holdPosixLock(file: string): Promise<number> {
+  const child = spawn('perl', ['-e', HOLD_LOCK_PERL, file, '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  onTestFinished(() => {
+    child.kill();
+  });
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('locked')) resolve(child.pid!);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`the lock holder exited (${code}): ${stderr}`)));
+  });
+}

@@ -1,0 +1,324 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyLocally, argErrorOf, cleanup, probeLocally, stubCommands, summaries, syntaxOk, tempDir } from '../shared/test-support.js';
+import { normaliseAddress } from './address.js';
+import { groupTuples, parseTuple, ruleCommand, type UfwTuple } from './tuple.js';
+import { ufw, type UfwCurrent, type UfwDesired } from './index.js';
+
+/** A tuple with ufw's defaults for what `fields` leaves out. */
+const tuple = (fields: Partial<UfwTuple> = {}): UfwTuple => ({
+  action: 'allow',
+  log: '',
+  route: false,
+  proto: 'tcp',
+  dport: 'any',
+  dst: '0.0.0.0/0',
+  sport: 'any',
+  src: '0.0.0.0/0',
+  dapp: '',
+  sapp: '',
+  direction: 'in',
+  interfaceIn: '',
+  interfaceOut: '',
+  comment: '',
+  v6: false,
+  ...fields,
+});
+const hex = (text: string): string => Buffer.from(text).toString('hex');
+
+/** Probe output: ufw installed, settings as given (ufw's defaults otherwise), then tuple lines ("4 ..." / "6 ..."). */
+function probeOutput(settings: Record<string, string>, tuples: string[]): string {
+  const all = { ENABLED: 'yes', LOGLEVEL: 'low', DEFAULT_INPUT_POLICY: '"DROP"', DEFAULT_OUTPUT_POLICY: '"ACCEPT"', DEFAULT_FORWARD_POLICY: '"DROP"', IPV6: 'yes', ...settings };
+  return ['installed=yes', ...Object.entries(all).map(([k, v]) => `${k}=${v}`), ...tuples.map((t) => `tuple${t}`)].join('\n');
+}
+const want = (args: Record<string, unknown> = {}): UfwDesired => ufw.validate({ ssh_port: 22, ...args });
+const host = (tuples: string[], settings: Record<string, string> = {}): UfwCurrent => ufw.parse(probeOutput(settings, tuples), want());
+/** Both tuples of a rule from anywhere, as ufw writes them ("allow tcp 22", comment). */
+const anywhere = (rule: string, comment = ''): string[] => {
+  const tail = comment ? ` comment=${hex(comment)}` : '';
+  const [action, proto, port] = rule.split(' ');
+  return [`4 ${action} ${proto} ${port} 0.0.0.0/0 any 0.0.0.0/0 in${tail}`, `6 ${action} ${proto} ${port} ::/0 any ::/0 in${tail}`];
+};
+const SSH = anywhere('allow tcp 22', 'ssh');
+
+describe('ufw tuple lines', () => {
+  it.each<[string, string, boolean, Partial<UfwTuple> | undefined]>([
+    ['a port from anywhere', 'allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in', false, { dport: '22' }],
+    ['IPv6 from anywhere', 'allow tcp 22 ::/0 any ::/0 in', true, { dport: '22', dst: '::/0', src: '::/0', v6: true }],
+    ['a comment in hex', `allow tcp 443 0.0.0.0/0 any 0.0.0.0/0 in comment=${hex('https')}`, false, { dport: '443', comment: 'https' }],
+    ['a UTF-8 comment', `allow tcp 443 0.0.0.0/0 any 0.0.0.0/0 in comment=${hex('café $x')}`, false, { dport: '443', comment: 'café $x' }],
+    ['a range from an IPv6 network', 'allow udp 5000:5010 ::/0 any fd00::1/64 in', true, { proto: 'udp', dport: '5000:5010', dst: '::/0', src: 'fd00::1/64', v6: true }],
+    ['limit', 'limit tcp 2222 0.0.0.0/0 any 0.0.0.0/0 in', false, { action: 'limit', dport: '2222' }],
+    ['any protocol', 'deny any 53 0.0.0.0/0 any 0.0.0.0/0 in', false, { action: 'deny', proto: 'any', dport: '53' }],
+    ['all ports from a host', 'allow any any 0.0.0.0/0 any 10.77.0.13 in', false, { proto: 'any', src: '10.77.0.13' }],
+    ['reject to an address', 'reject tcp 25 10.77.0.11 any 10.0.0.0/8 in', false, { action: 'reject', dport: '25', dst: '10.77.0.11', src: '10.0.0.0/8' }],
+    ['an outgoing rule', 'deny tcp 31 10.77.0.1 any 0.0.0.0/0 out', false, { action: 'deny', dport: '31', dst: '10.77.0.1', direction: 'out' }],
+    ['an interface, a source port, log-all', 'allow_log-all udp 99 0.0.0.0/0 53 0.0.0.0/0 in_eth0', false, { log: 'log-all', proto: 'udp', dport: '99', sport: '53', interfaceIn: 'eth0' }],
+    ['a routed rule with two interfaces', 'route:allow tcp 77 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_br_lan', false, { route: true, dport: '77', interfaceIn: 'eth0', interfaceOut: 'br_lan' }],
+    ['a routed outgoing rule that logs', 'route:deny_log tcp 78 0.0.0.0/0 any 0.0.0.0/0 out_eth1', false, { route: true, action: 'deny', log: 'log', dport: '78', direction: 'out', interfaceOut: 'eth1' }],
+    ['an application rule', 'allow tcp 80,443 0.0.0.0/0 any 0.0.0.0/0 Nginx%20Full - in', false, { dport: '80,443', dapp: 'Nginx Full' }],
+    ["ufw's old format without a direction", 'allow tcp 22 0.0.0.0/0 any 0.0.0.0/0', false, { dport: '22' }],
+    ['an address written another way', 'allow tcp 27 ::/0 any FD00:0:0::1 in', true, { dport: '27', dst: '::/0', src: 'fd00::1', v6: true }],
+    ['an unknown action', 'accept tcp 22 0.0.0.0/0 any 0.0.0.0/0 in', false, undefined],
+    ['too few fields', 'allow tcp 22 0.0.0.0/0 any', false, undefined],
+    ['a bad direction', 'allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 sideways', false, undefined],
+  ])('%s', (_, text, v6, expected) => {
+    expect(parseTuple(text, v6)).toEqual(expected && tuple(expected));
+  });
+});
+
+describe('addresses, normalised as ufw stores them', () => {
+  it.each<[string, string | undefined]>([
+    ['10.77.0.12', '10.77.0.12'],
+    ['10.77.0.12/32', '10.77.0.12'],
+    ['10.1.2.3/8', '10.0.0.0/8'],
+    ['192.168.1.77/26', '192.168.1.64/26'],
+    ['10.77.0.12/0', '0.0.0.0/0'],
+    ['FD00:0:0::1/128', 'fd00::1'],
+    ['fd00::1/64', 'fd00::1/64'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'],
+    ['1:0:2:3:4:5:6:7', '1:0:2:3:4:5:6:7'],
+    ['0:0:0:0:0:0:0:0/0', '::/0'],
+    ['::1', '::1'],
+    ['1::', '1::'],
+    ['::ffff:0102:0304', '::ffff:1.2.3.4'],
+    ['::1.2.3.4', '::1.2.3.4'],
+    ['db-peer.example', undefined],
+    ['010.0.0.1', undefined],
+    ['10.0.0.0/33', undefined],
+    ['10.0.0.0/08', undefined],
+    ['10.0.0.0/8/8', undefined],
+    ['fe80::1%eth0', undefined],
+    ['fd00::/129', undefined],
+  ])('%s → %s', (input, expected) => {
+    expect(normaliseAddress(input)?.text).toBe(expected);
+  });
+});
+
+describe('ufw.parse', () => {
+  it('reads the settings and both rules files', () => {
+    const current = ufw.parse(probeOutput({ ENABLED: 'NO', LOGLEVEL: 'off', DEFAULT_INPUT_POLICY: '"ACCEPT"', DEFAULT_FORWARD_POLICY: "'REJECT'" }, [...SSH, '4 allow tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in']), want());
+    expect(current).toEqual({
+      installed: true,
+      enabled: false,
+      logging: 'off',
+      defaults: { incoming: 'allow', outgoing: 'allow', routed: 'reject' },
+      ipv6: true,
+      tuples: [tuple({ dport: '22', comment: 'ssh' }), tuple({ dport: '22', comment: 'ssh', src: '::/0', dst: '::/0', v6: true }), tuple({ dport: '8080' })],
+    });
+  });
+
+  it("takes the package's settings when ufw is not installed", () => {
+    expect(ufw.parse('installed=no\n', want())).toEqual({
+      installed: false,
+      enabled: false,
+      logging: 'low',
+      defaults: { incoming: 'deny', outgoing: 'allow', routed: 'deny' },
+      ipv6: true,
+      tuples: [],
+    });
+  });
+
+  it('runs a read-only probe that exits 0 without ufw', () => {
+    const current = probeLocally(ufw, want(), { PATH: '/usr/bin:/bin' });
+    expect(typeof current.installed).toBe('boolean');
+  });
+});
+
+describe('ufw.diff', () => {
+  const converged = [...SSH, ...anywhere('allow tcp 443', 'https')];
+  it.each<[string, UfwDesired, UfwCurrent, string[]]>([
+    ['converged', want({ rules: [{ port: 443, comment: 'https' }] }), host(converged), []],
+    ['a rule to add', want({ rules: [{ port: 443, comment: 'https' }, { port: 80 }] }), host(converged), ['+ allow 80/tcp from any']],
+    ['a rule not declared', want(), host([...SSH, ...anywhere('allow tcp 8080')]), ['- allow 8080/tcp from any']],
+    ['keep_unmanaged', want({ keep_unmanaged: true }), host([...SSH, ...anywhere('allow tcp 8080')]), []],
+    [
+      'keep_unmanaged still rewrites a rule for a declared port',
+      want({ keep_unmanaged: true, rules: [{ port: 443, comment: 'web' }] }),
+      host(converged),
+      ['+ allow 443/tcp from any (web)', '- allow 443/tcp from any (https)'],
+    ],
+    ['a source list that is empty drops the rule', want({ rules: [{ port: 3306, from: '' }, { port: 3306, from: ' , ' }, { port: 3306, from: [] }] }), host(SSH), []],
+    [
+      'a source list makes a rule per source',
+      want({ rules: [{ port: 3306, from: '10.77.0.12, 10.77.0.13/32,fd00::7', comment: 'db' }] }),
+      host(SSH),
+      ['+ allow 3306/tcp from 10.77.0.12 (db)', '+ allow 3306/tcp from 10.77.0.13 (db)', '+ allow 3306/tcp from fd00::7 (db)'],
+    ],
+    ['a source written another way is the same rule', want({ rules: [{ port: 3306, from: '10.77.0.12/32' }] }), host([...SSH, '4 allow tcp 3306 0.0.0.0/0 any 10.77.0.12 in']), []],
+    ['a range, udp, to an address', want({ rules: [{ port: '60000:61000', proto: 'udp', to: '10.77.0.11' }] }), host(SSH), ['+ allow 60000:61000/udp from any to 10.77.0.11']],
+    ['a changed action', want({ rules: [{ port: 80, action: 'deny' }] }), host([...SSH, ...anywhere('allow tcp 80')]), ['+ deny 80/tcp from any', '- allow 80/tcp from any']],
+    ['a missing IPv6 half', want({ rules: [{ port: 80 }] }), host([...SSH, '4 allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in']), ['+ allow 80/tcp from any (IPv6 only)']],
+    ['IPv6 switched off: user6.rules is ignored', want({ rules: [{ port: 80 }] }), host([SSH[0]!, '4 allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in', '6 allow tcp 8080 ::/0 any ::/0 in'], { IPV6: 'no' }), []],
+    ['the SSH rule is added first', want({ rules: [{ port: 80 }] }), host([]), ['+ allow 22/tcp from any (ssh)', '+ allow 80/tcp from any']],
+    ['an unmanaged rule of any shape', want(), host([...SSH, '4 route:allow_log tcp 77 0.0.0.0/0 any 0.0.0.0/0 in_eth0!out_eth1']), ['- route allow in on eth0 out on eth1 log 77/tcp from any (IPv4 only)']],
+    [
+      'policies',
+      want({ default_outgoing: 'deny' }),
+      host(SSH, { DEFAULT_INPUT_POLICY: '"ACCEPT"', DEFAULT_FORWARD_POLICY: '"ACCEPT"' }),
+      ['default incoming: allow → deny', 'default outgoing: allow → deny', 'default routed: allow → deny'],
+    ],
+    ['logging', want(), host(SSH, { LOGLEVEL: 'off' }), ['logging: off → low']],
+    ['enable', want(), host(SSH, { ENABLED: 'no' }), ['state: inactive → active']],
+    ['disable', want({ state: 'disabled' }), host(SSH), ['state: active → inactive']],
+    ['not installed yet', want(), ufw.parse('installed=no', want()), ['+ allow 22/tcp from any (ssh)', 'state: not installed → active']],
+  ])('%s', (_, desired, current, expected) => {
+    expect(summaries(ufw.diff(desired, current))).toEqual(expected);
+  });
+});
+
+describe('ufw.apply (ufw stubbed)', () => {
+  /** The ufw calls an apply script makes, each argument in brackets. */
+  const ufwCalls = (desired: UfwDesired, current: UfwCurrent): string[] => {
+    const stubs = stubCommands(['ufw']);
+    const script = ufw.apply(desired, current);
+    expect(syntaxOk(script)).toBe(true);
+    const result = applyLocally(script, stubs.env);
+    expect(result.code, result.stderr).toBe(0);
+    return stubs.calls();
+  };
+  const SSH_CALLS = ['ufw [prepend] [allow] [proto] [tcp] [from] [any] [to] [any] [port] [22] [comment] [ssh]', 'ufw [allow] [proto] [tcp] [from] [any] [to] [any] [port] [22] [comment] [ssh]'];
+
+  it('allows SSH first, then adds, deletes, sets policies and logging, and enables last', () => {
+    const current = host(['4 allow tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in', '6 allow tcp 8080 ::/0 any ::/0 in'], { ENABLED: 'no', LOGLEVEL: 'off', DEFAULT_INPUT_POLICY: '"ACCEPT"' });
+    expect(ufwCalls(want({ rules: [{ port: 443, comment: 'https' }, { port: 3306, from: '10.77.0.12' }] }), current)).toEqual([
+      ...SSH_CALLS,
+      'ufw [allow] [proto] [tcp] [from] [any] [to] [any] [port] [443] [comment] [https]',
+      'ufw [allow] [proto] [tcp] [from] [10.77.0.12] [to] [any] [port] [3306]',
+      'ufw [delete] [allow] [proto] [tcp] [from] [any] [to] [any] [port] [8080]',
+      'ufw [default] [deny] [incoming]',
+      'ufw [logging] [low]',
+      'ufw [--force] [enable]',
+    ]);
+  });
+
+  it('allows SSH first even when only a policy changes', () => {
+    expect(ufwCalls(want(), host(SSH, { DEFAULT_INPUT_POLICY: '"ACCEPT"' }))).toEqual([...SSH_CALLS, 'ufw [default] [deny] [incoming]']);
+  });
+
+  it('lets an added rule rewrite one with the same port instead of deleting it', () => {
+    const calls = ufwCalls(want({ rules: [{ port: 80, action: 'limit' }] }), host([...SSH, ...anywhere('allow tcp 80')]));
+    expect(calls.slice(2)).toEqual(['ufw [limit] [proto] [tcp] [from] [any] [to] [any] [port] [80]']);
+  });
+
+  it("deletes one family's half by that family's anywhere", () => {
+    const calls = ufwCalls(want(), host([...SSH, '6 allow udp 53 ::/0 any ::/0 in']));
+    expect(calls.slice(2)).toEqual(['ufw [delete] [allow] [proto] [udp] [from] [::/0] [to] [::/0] [port] [53]']);
+  });
+
+  it('disables without touching rules', () => {
+    expect(ufwCalls(want({ state: 'disabled' }), host(SSH))).toEqual([...SSH_CALLS, 'ufw [disable]']);
+  });
+
+  it('does nothing when in state', () => {
+    expect(ufw.apply(want(), host(SSH))).toBe(':');
+  });
+
+  it('fails clearly when ufw is missing', () => {
+    const result = applyLocally(ufw.apply(want(), ufw.parse('installed=no', want())), { PATH: '/nonexistent-provision-dir:/bin' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('provision: ufw is not installed: install the ufw package before the ufw resource\n');
+  });
+
+  it('passes a hostile comment as one word, never as shell code', () => {
+    const dir = tempDir();
+    try {
+      const mark = join(dir, 'pwned');
+      for (const comment of [`$(touch ${mark})`, `\`touch ${mark}\``, `"; touch ${mark}; "`, `\\"; touch ${mark} #`, `a  b;|&<>*?`]) {
+        const calls = ufwCalls(want({ rules: [{ port: 443, comment }] }), host(SSH));
+        expect(calls[2]).toBe(`ufw [allow] [proto] [tcp] [from] [any] [to] [any] [port] [443] [comment] [${comment}]`);
+        expect(existsSync(mark), comment).toBe(false);
+      }
+    } finally {
+      cleanup(dir);
+    }
+  });
+});
+
+describe('ufw rule commands, for rules of every shape', () => {
+  it.each<[string, string[], string]>([
+    ['both families', ['allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in', '6:allow tcp 80 ::/0 any ::/0 in'], 'ufw delete allow proto tcp from any to any port 80'],
+    ['a source port, an interface and log-all', ['allow_log-all udp 99 0.0.0.0/0 53 0.0.0.0/0 in_eth0'], 'ufw delete allow in on eth0 log-all proto udp from 0.0.0.0/0 port 53 to 0.0.0.0/0 port 99'],
+    ['a routed rule between interfaces', ['route:allow tcp 77 0.0.0.0/0 any 10.0.0.0/8 in_eth0!out_eth1'], 'ufw route delete allow in on eth0 out on eth1 proto tcp from 10.0.0.0/8 to any port 77'],
+    ['an outgoing rule', ['deny tcp 31 10.77.0.1 any 0.0.0.0/0 out'], 'ufw delete deny out proto tcp from any to 10.77.0.1 port 31'],
+    ['an application rule', ['allow tcp 80,443 0.0.0.0/0 any 0.0.0.0/0 Nginx%20Full - in'], "ufw delete allow from 0.0.0.0/0 to 0.0.0.0/0 app 'Nginx Full'"],
+    ['a comment', [`allow tcp 443 0.0.0.0/0 any 10.0.0.0/8 in comment=${hex('web site')}`], "ufw delete allow proto tcp from 10.0.0.0/8 to any port 443 comment 'web site'"],
+    ["a comment ufw would refuse (hand-edited file)", [`allow tcp 443 0.0.0.0/0 any 10.0.0.0/8 in comment=${hex("it's")}`], 'ufw delete allow proto tcp from 10.0.0.0/8 to any port 443'],
+  ])('%s', (_, lines, expected) => {
+    const tuples = lines.map((l) => (l.startsWith('6:') ? parseTuple(l.slice(2), true)! : parseTuple(l, false)!));
+    const [group] = groupTuples(tuples);
+    expect(ruleCommand(group!, 'delete')).toBe(expected);
+  });
+});
+
+describe('ufw.validate', () => {
+  it.each([
+    ['no ssh_port', {}, 'ssh_port', /'ssh_port' is required/],
+    ['a bad ssh_port', { ssh_port: 70000 }, 'ssh_port', /must be a port/],
+    ['an unknown key, with a suggestion', { ssh_port: 22, keep_unmanged: true }, 'keep_unmanged', /did you mean 'keep_unmanaged'/],
+    ['a bad policy, with a suggestion', { ssh_port: 22, default_incoming: 'drop' }, 'default_incoming', /one of allow, deny, reject/],
+    ['a bad log level', { ssh_port: 22, logging: 'verbose' }, 'logging', /one of off, low, medium, high, full/],
+    ['rules that are not a list', { ssh_port: 22, rules: { port: 80 } }, 'rules', /must be a list of rules/],
+    ['a rule that is not a mapping', { ssh_port: 22, rules: [80] }, 'rules', /rules\[0\] 80: expected a mapping/],
+    ['an unknown rule key, with a suggestion', { ssh_port: 22, rules: [{ port: 80, prot: 'tcp' }] }, 'rules', /rules\[0\] \{"port":80,"prot":"tcp"\}: unknown key 'prot'; did you mean 'proto'\?/],
+    ['a bad action, with a suggestion', { ssh_port: 22, rules: [{ port: 80, action: 'alow' }] }, 'rules', /'action' must be one of allow, deny, reject, limit, got string "alow"; did you mean 'allow'\?/],
+    ['no port', { ssh_port: 22, rules: [{ proto: 'tcp' }] }, 'rules', /'port' is required/],
+    ['a port that is not a number', { ssh_port: 22, rules: [{ port: '80x' }] }, 'rules', /'port' must be a port \(1-65535\) or a range/],
+    ['port 0', { ssh_port: 22, rules: [{ port: 0 }] }, 'rules', /'port' must be a port/],
+    ['a fractional port', { ssh_port: 22, rules: [{ port: 80.5 }] }, 'rules', /'port' must be a port/],
+    ['a list of ports', { ssh_port: 22, rules: [{ port: [80, 443] }] }, 'rules', /'port' must be a port .*got a list/],
+    ['a port too high', { ssh_port: 22, rules: [{ port: 65536 }] }, 'rules', /'port' must be a port/],
+    ['a backwards range', { ssh_port: 22, rules: [{ port: '90:80' }] }, 'rules', /'port' must be a port/],
+    ['a range for any protocol', { ssh_port: 22, rules: [{ port: '80:90', proto: 'any' }] }, 'rules', /a port range needs proto tcp or udp/],
+    ['a host name as source', { ssh_port: 22, rules: [{ port: 3306, from: 'web-02' }] }, 'rules', /'from' must be an IPv4\/IPv6 address or network/],
+    ['a comment with a quote', { ssh_port: 22, rules: [{ port: 80, comment: "it's" }] }, 'rules', /'comment' must be one line without '/],
+    ['mixed IP versions', { ssh_port: 22, rules: [{ port: 80, from: '10.0.0.1', to: 'fd00::1' }] }, 'rules', /not of the same IP version/],
+    ['two actions for one rule', { ssh_port: 22, rules: [{ port: 80 }, { port: 80, action: 'deny' }] }, 'rules', /allow 80\/tcp from any and deny 80\/tcp from any are the same rule with different actions/],
+    ['a rule that would block SSH', { ssh_port: 2222, rules: [{ port: 2222, action: 'deny' }] }, 'rules', /deny 2222\/tcp from any would cut the SSH connection provision uses/],
+  ])('rejects %s', (_, args, key, message) => {
+    const error = argErrorOf(ufw, args);
+    expect(error.key).toBe(key);
+    expect(error.message).toMatch(message);
+  });
+
+  it('fills in the defaults, keeps each rule once, and takes SSH from a template as a string', () => {
+    const desired = ufw.validate({ ssh_port: '2222', rules: [{ port: '443', comment: 'https' }, { port: 443, comment: 'web' }, { port: 80 }] });
+    expect(desired).toEqual({
+      state: 'enabled',
+      defaults: { incoming: 'deny', outgoing: 'allow', routed: 'deny' },
+      logging: 'low',
+      ssh: { action: 'allow', proto: 'tcp', port: '2222', comment: 'ssh' },
+      rules: [
+        { action: 'allow', proto: 'tcp', port: '443', from: undefined, to: undefined, comment: 'https' },
+        { action: 'allow', proto: 'tcp', port: '80', from: undefined, to: undefined, comment: '' },
+      ],
+      keepUnmanaged: false,
+    });
+  });
+
+  it('lets a declared rule for the SSH port set its action and comment', () => {
+    expect(want({ rules: [{ port: 22, action: 'limit', comment: 'ssh, rate-limited' }] }).ssh).toMatchObject({ action: 'limit', port: '22', comment: 'ssh, rate-limited' });
+  });
+});
+
+describe('ufw.status: what provision status checks for the firewall', () => {
+  it('only a firewall the role enables is checked', () => {
+    expect(ufw.status!(want({ state: 'disabled' }))).toBeUndefined();
+    expect(syntaxOk(ufw.status!(want())!.script)).toBe(true);
+  });
+
+  it.each([
+    ['active', 'Status: active\n', true, []],
+    ['inactive', 'Status: inactive\n', false, ['ufw is not active']],
+    ['not installed (no output)', '', false, ['ufw is not active']],
+  ])('%s', (_, output, active, problems) => {
+    expect(ufw.status!(want())!.read(output)).toEqual({ facts: { ufw_active: active }, problems, warnings: [] });
+  });
+
+  it('its column', () => {
+    const [column] = ufw.status!(want())!.columns;
+    expect([true, false, undefined].map((ufw_active) => column!.cell(ufw_active === undefined ? {} : { ufw_active }, new Date()))).toEqual(['active', 'INACTIVE', '-']);
+  });
+});
