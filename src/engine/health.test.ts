@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HealthCheck } from '../roles/rolling.js';
+import { countedCommands, runSh } from '../resources/shared/test-support.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
 
 const check = (url: string, timeoutSeconds = 30): HealthCheck => ({ role: 'app', url, status: 200, timeoutSeconds, insecure: false });
@@ -28,6 +29,24 @@ describe('healthScript', () => {
     const script = healthScript([check("http://127.0.0.1/h?a=1&b='x'"), { ...check('https://127.0.0.1/health'), insecure: true }]);
     expect(script).toContain(`provision_health 0 'http://127.0.0.1/h?a=1&b='\\''x'\\''' 200 30 --`);
     expect(script).toContain('provision_health 1 https://127.0.0.1/health 200 30 -k');
+  });
+
+  it.each([
+    ['answers', "printf '\\n200\\n'", 0, { healthy: true, detail: 'http://127.0.0.1/health answered 200 after 0 s' }],
+    ['refuses', "echo 'curl: (7) Failed to connect' >&2; printf '\\n000\\n'; exit 7", 1, { healthy: false, detail: 'health check http://127.0.0.1/health did not answer 200 within 30 s (last: no answer (curl: (7) Failed to connect))' }],
+    ['answers another status', "printf '\\n502\\n'", 1, { healthy: false, detail: 'health check http://127.0.0.1/health did not answer 200 within 30 s (last: status 502)' }],
+  ])('one try (the probe\'s): starts curl and nothing else, and reads what it says: %s', (_, curl, code, outcome) => {
+    const counted = countedCommands(['curl', 'date', 'mktemp', 'rm', 'tail', 'sleep'], { curl });
+    const r = runSh(healthScript([CHECKS[0]!], true), counted.env);
+    expect([r.code, healthOutcome([CHECKS[0]!], r.stdout, r.code)]).toEqual([code, outcome]);
+    expect(counted.calls().map((c) => c.split(' ')[0])).toEqual(['curl']);
+  });
+
+  it('waits: tries again until the status comes', () => {
+    const counted = countedCommands(['curl', 'sleep'], { curl: `if [ -e "$0.tried" ]; then printf '\\n200\\n'; else : > "$0.tried"; printf '\\n503\\n'; fi`, sleep: ':' });
+    const r = runSh(healthScript([check('http://127.0.0.1/health', 5)]), counted.env);
+    expect(r.stdout).toMatch(/^check 0 ok 200 \d+\n$/);
+    expect(counted.calls().map((c) => c.split(' ')[0])).toEqual(['curl', 'sleep', 'curl']);
   });
 
   it('describes a check for output', () => {

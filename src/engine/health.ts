@@ -24,17 +24,27 @@ ${insert(calls)}
 `;
 }
 
-/** `provision_health N URL STATUS SECONDS CURL_OPTION`: asks URL every half second until it answers STATUS or SECONDS pass. */
+/**
+ * `provision_health N URL STATUS SECONDS CURL_OPTION`: asks URL every half second until it answers STATUS or SECONDS pass.
+ * curl's status code and its error come in one capture (no temporary file): the code is the line of three digits.
+ * With SECONDS 0 (one try) no clock is read.
+ */
 const HEALTH_FUNCTION = trusted(`command -v curl >/dev/null 2>&1 || { echo 'curl is not installed: the health check needs it'; exit 2; }
-provision_err=$(mktemp)
-trap 'rm -f "$provision_err"' EXIT
 provision_health() {
-  provision_start=$(date +%s)
+  provision_took=0
+  if [ "$4" -gt 0 ]; then provision_start=$(date +%s); fi
   while :; do
-    provision_code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "$5" "$2" 2>"$provision_err") || true
-    provision_took=$(( $(date +%s) - provision_start ))
+    provision_out=$(curl -sS -o /dev/null -w '\\n%{http_code}\\n' --max-time 5 "$5" "$2" 2>&1) || true
+    provision_code=
+    provision_why=
+    while IFS= read -r provision_said; do
+      case $provision_said in [0-9][0-9][0-9]) provision_code=$provision_said ;; ?*) provision_why=$provision_said ;; esac
+    done <<provision_eof
+$provision_out
+provision_eof
+    if [ "$4" -gt 0 ]; then provision_took=$(( $(date +%s) - provision_start )); fi
     if [ "$provision_code" = "$3" ]; then echo "check $1 ok $provision_code $provision_took"; return 0; fi
-    if [ "$provision_took" -ge "$4" ]; then echo "check $1 failed $provision_code $provision_took $(tail -n 1 "$provision_err")"; return 1; fi
+    if [ "$provision_took" -ge "$4" ]; then echo "check $1 failed \${provision_code:-000} $provision_took $provision_why"; return 1; fi
     sleep 0.5
   done
 }`);

@@ -50,22 +50,31 @@ const ACTIONS: readonly LineAction[] = ['ok', 'missing', 'notfile', 'badregexp',
 
 /**
  * Sets `action` (and `n`, the line to replace) from the file as it is now.
- * Read-only; shared by probe and apply.
+ * Read-only; shared by probe and apply. With a regexp, one grep reads the
+ * matching lines with their numbers (the last one's text is compared in the
+ * shell); only when that grep fails (exit 2) does a second one tell a bad
+ * expression from a read error.
  */
 function decideScript(desired: LineDesired): Shell {
   const hasLine = insert(trusted('printf \'%s\\n\' "$provision_line" | grep -q -a -x -F -f - -- "$p"'));
-  const matches = insert(trusted('grep -q -a -E -e "$provision_re" -- "$p"'));
+  const byRegexp: Shell[] = [
+    // `|| provision_rc=$?` keeps grep's status without stopping an apply script's `set -e` when nothing matches.
+    trusted('provision_rc=0; provision_found=$(grep -a -n -E -e "$provision_re" -- "$p" 2>/dev/null) || provision_rc=$?'),
+    // grep exits 2 on a bad expression (and on a read error); on an empty input 0 or 1 mean it compiled.
+    trusted(`if [ "$provision_rc" -eq 2 ] && ! { printf '\\n' | grep -q -E -e "$provision_re" 2>/dev/null || [ $? -eq 1 ]; }; then action=badregexp`),
+    ...(desired.state === 'absent'
+      ? [trusted('elif [ -n "$provision_found" ]; then action=remove; fi')]
+      : [
+          trusted('elif [ -n "$provision_found" ]; then'),
+          // The last match, "number:text": the newline before it is the last one in the list.
+          trusted(`  provision_last=\${provision_found##*'\n'}`),
+          trusted('  n=${provision_last%%:*}'),
+          trusted('  if [ "${provision_last#*:}" != "$provision_line" ]; then action=replace; fi'),
+          sh`elif ! ${hasLine}; then action=append; fi`,
+        ]),
+  ];
   const decide: Shell[] =
-    desired.state === 'absent'
-      ? [sh`if ${desired.regexp !== undefined ? matches : hasLine}; then action=remove; fi`]
-      : desired.regexp !== undefined
-        ? [
-            trusted('n=$(grep -a -n -E -e "$provision_re" -- "$p" | tail -n 1 | cut -d: -f1)'),
-            trusted('if [ -n "$n" ]; then'),
-            trusted('  if [ "$(sed -n "${n}p" -- "$p")" != "$provision_line" ]; then action=replace; fi'),
-            sh`elif ! ${hasLine}; then action=append; fi`,
-          ]
-        : [sh`if ! ${hasLine}; then action=append; fi`];
+    desired.regexp !== undefined ? byRegexp : desired.state === 'absent' ? [sh`if ${hasLine}; then action=remove; fi`] : [sh`if ! ${hasLine}; then action=append; fi`];
   return lines(
     setVar('p', desired.path),
     desired.line !== undefined && setVar('provision_line', desired.line),
@@ -74,8 +83,6 @@ function decideScript(desired: LineDesired): Shell {
     'n=',
     'if [ ! -e "$p" ]; then action=missing',
     'elif [ ! -f "$p" ]; then action=notfile',
-    // grep exits 2 on a bad expression; 0 or 1 mean it compiled.
-    desired.regexp !== undefined && `elif ! { printf '\\n' | grep -q -E -e "$provision_re" 2>/dev/null || [ $? -eq 1 ]; }; then action=badregexp`,
     'else',
     ...decide.map((l) => sh`  ${insert(l)}`),
     'fi',

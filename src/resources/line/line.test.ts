@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../../secrets.js';
 import { line, type LineCurrent } from './index.js';
 import type { Effects } from '../shared/lookahead.js';
-import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, summaries, tempDir } from '../shared/test-support.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, countedCommands, predicted, probeLocally, summaries, tempDir } from '../shared/test-support.js';
 
 describe('line.validate', () => {
   it.each([
@@ -115,6 +115,20 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     expect(result.after).toEqual([]);
     expect(readFileSync(path, 'utf8')).toBe(after);
     expect(statSync(path).mode & 0o777).toBe(0o640);
+  });
+
+  it.each([
+    ['the last match is the line', 'a\nPort 2222\n', ['grep']],
+    ['no line matches, the line is not there', 'a\n', ['grep', 'grep']],
+    ['the last match differs', '#Port 22\n', ['grep']],
+  ])('reads the file with one grep per question: %s', (_, before, programs) => {
+    const path = join(dir, 'f.conf');
+    writeFileSync(path, before);
+    const counted = countedCommands(['grep', 'sed', 'tail', 'cut', 'head', 'base64']);
+    const desired = line.validate({ path, line: 'Port 2222', regexp: '^#?Port ' });
+    probeLocally(line, desired, counted.env);
+    // The probe's own report of a replace (old=) reads the old line once more: only the decision is counted here.
+    expect(counted.calls().filter((c) => !c.startsWith('sed') && !c.startsWith('base64')).map((c) => c.split(' ')[0])).toEqual(programs);
   });
 
   it('creates a missing file that will hold a secret 0600, from the first byte', () => {

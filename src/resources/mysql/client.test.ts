@@ -2,7 +2,7 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFields } from '../shared/probe-output.js';
-import { applyLocally, runSh, stubCommands, syntaxOk } from '../shared/test-support.js';
+import { applyLocally, countedCommands, runSh, stubCommands, syntaxOk } from '../shared/test-support.js';
 import { APPLY_PREAMBLE, flavourCase, forServer, query, runSql, serverProbe } from './client.js';
 import { parseServer } from './server.js';
 import { fakeClient } from './test-support.js';
@@ -52,6 +52,13 @@ describe('query', () => {
     const stubs = fakeClient('10.11.6-MariaDB', { 'FROM t': 'a\nb' });
     expect(probe(serverProbe(query("SELECT x FROM t WHERE y = 'it''s';", 'row=')), stubs.env)).toContain('row=a\nrow=b\n');
     expect(stubs.calls().at(-1)).toBe('mariadb [-N] [-B]');
+  });
+
+  it('prefixes rows in the shell (no sed), keeping spaces and backslashes', () => {
+    const stubs = fakeClient('10.11.6-MariaDB', { 'FROM t': '  a\\tb \nc' });
+    const sed = countedCommands(['sed']);
+    expect(probe(serverProbe(query('SELECT x FROM t;', 'row=')), { PATH: `${sed.dir}:${stubs.env['PATH']}` })).toContain('row=  a\\tb \nrow=c\n');
+    expect(sed.calls()).toEqual([]);
   });
 
   it("turns a failing query into one error= line with the client's first line", () => {

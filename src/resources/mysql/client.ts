@@ -22,14 +22,18 @@ const ASK_VERSION = insert(trusted(`provision_version=$("$provision_sql" -N -B -
 
 /**
  * Defines `provision_q PREFIX OPTION...`: runs the SQL on its stdin with the
- * client and OPTIONs, prints each output line after PREFIX, or one `error=`
- * line with the client's first error line.
+ * client and OPTIONs, prints each output line after PREFIX (the shell's loop:
+ * no sed), or one `error=` line with the client's first error line.
  */
 const QUERY_FUNCTION = trusted(`provision_q() {
   provision_prefix=$1
   shift
   if provision_out=$("$provision_sql" "$@" 2>&1); then
-    if [ -n "$provision_out" ]; then printf '%s\\n' "$provision_out" | sed "s/^/$provision_prefix/"; fi
+    if [ -n "$provision_out" ]; then
+      while IFS= read -r provision_row; do printf '%s%s\\n' "$provision_prefix" "$provision_row"; done <<provision_eof
+$provision_out
+provision_eof
+    fi
   else
     printf 'error=%s\\n' "$(printf '%s\\n' "$provision_out" | head -n 1)"
   fi

@@ -132,7 +132,11 @@ function applyMany(items: ReadonlyArray<{ desired: PackageDesired; current: Pack
 function probeScript(items: readonly PackageDesired[], separator?: string): Shell {
   const all = [...new Set(items.flatMap((d) => d.names))];
   return lines(
-    `provision_lists=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists /var/lib/apt/lists/partial 2>/dev/null | sort -n | tail -n 1)`,
+    // The newest of the lists' times, picked by the shell (no sort | tail).
+    'provision_lists=',
+    `for provision_t in $(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists /var/lib/apt/lists/partial 2>/dev/null); do`,
+    '  if [ -z "$provision_lists" ] || [ "$provision_t" -gt "$provision_lists" ]; then provision_lists=$provision_t; fi',
+    'done',
     'provision_age=',
     'if [ -n "$provision_lists" ]; then provision_age=$(( $(date +%s) - provision_lists )); fi',
     sh`provision_dpkg=$(dpkg-query -W -f='\${binary:Package} \${db:Status-Status} \${Version}\\n' -- ${all} 2>/dev/null </dev/null)`,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { aptCall, aptFunctions } from './apt.js';
 import { packageType as pkg, type PackageCurrent, type PackageDesired } from './index.js';
 import { lines, phase } from '../shared/script.js';
-import { applyLocally, argErrorOf, holdPosixLock, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from '../shared/test-support.js';
+import { applyLocally, argErrorOf, countedCommands, holdPosixLock, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from '../shared/test-support.js';
 import { userText } from '../../shell/quote.js';
 
 const desired = (args: Record<string, unknown>): PackageDesired => pkg.validate(args);
@@ -202,6 +202,12 @@ exit 1`;
     });
     expect(current.listsAge === undefined || current.listsAge >= 0).toBe(true);
     expect(stubs.calls()).toEqual(['dpkg-query [-W] [-f=${binary:Package} ${db:Status-Status} ${Version}\\n] [--] [nginx] [curl] [libc6]', 'apt-cache [policy] [--] [curl]']);
+  });
+
+  it('takes the age of the apt lists from the newest of their times, with stat and date only', () => {
+    const stubs = countedCommands(['stat', 'date', 'sort', 'tail', 'dpkg-query'], { stat: 'printf "100\\n300\\n200\\n"', date: 'echo 1000', 'dpkg-query': 'echo "nginx installed 1.22.1-9"' });
+    expect(probeLocally(pkg, desired({ name: 'nginx' }), stubs.env).listsAge).toBe(700);
+    expect(stubs.calls().map((c) => c.split(' ')[0])).toEqual(['stat', 'date', 'dpkg-query']);
   });
 
   it('reads the packages of several declarations with one dpkg-query, each declaration its own', () => {

@@ -2,7 +2,7 @@
  * Helpers for the resource tests (not used by the tool): run probe and apply
  * scripts with the local `sh` the way the engine runs them remotely.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +105,16 @@ export function stubCommands(names: readonly string[], behaviour: Record<string,
     chmodSync(path, 0o755);
   }
   return { env: { PATH: `${dir}:${process.env['PATH'] ?? ''}` }, calls: () => readFileSync(log, 'utf8').split('\n').filter((l) => l !== ''), dir };
+}
+
+/**
+ * Counting stand-ins: each of `names` records its call (as stubCommands does),
+ * then runs the real program, or `behaviour[name]` when given. `calls()` lists
+ * the programs a script started.
+ */
+export function countedCommands(names: readonly string[], behaviour: Record<string, string> = {}): ReturnType<typeof stubCommands> {
+  const real = (name: string): string => execFileSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' }).trim();
+  return stubCommands(names, Object.fromEntries(names.map((name) => [name, behaviour[name] ?? `exec '${real(name)}' "$@"`])));
 }
 
 /** Stand-ins for the account tools: getent answers with the given `passwd`/`group` lines (exit 2, not found, without). */
