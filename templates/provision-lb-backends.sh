@@ -86,6 +86,26 @@ others_in_rotation() {
   done
 }
 
+# The address:port nginx connects to for backend $1 (its source line's server, unquoted).
+server_of() {
+  awk -v name="$1" 'match($0, /; # backend [^ ]+$/) && substr($0, RSTART + 12) == name { gsub(/"/, "", $2); print $2; exit }' "$source_file"
+}
+
+# Whether backend $1 answers HTTP from here within 3 s (any status: a backend
+# with TLS answers a plain request too). Without curl, it is taken to answer.
+answers() {
+  command -v curl >/dev/null 2>&1 || return 0
+  code=$(curl -g -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 3 "http://$(server_of "$1")/" </dev/null || true)
+  [ "$code" != 000 ]
+}
+
+# The first backend in rotation other than $1 that answers (none: empty).
+other_answering() {
+  for other in $(others_in_rotation "$1"); do
+    if answers "$other"; then echo "$other"; return 0; fi
+  done
+}
+
 change() {
   [ $# -eq 4 ] || usage
   wait_seconds=$3
@@ -99,9 +119,14 @@ change() {
   mkdir -p "$(dirname "$drained_file")"
   if [ "$command" = drain ]; then
     if ! is_drained "$backend"; then
-      # Never all out at once: another backend must stay in rotation.
+      # Never all out at once: another backend must stay in rotation, and answer
+      # (one that is down, unreachable or not listening would serve no request).
       if [ -z "$(others_in_rotation "$backend")" ]; then
         echo "refusing to take $backend out of $upstream: no other backend would be left in rotation" >&2
+        exit 3
+      fi
+      if [ -z "$(other_answering "$backend")" ]; then
+        echo "refusing to take $backend out of $upstream: no other backend in rotation answers ($(others_in_rotation "$backend" | tr '\n' ' ')did not answer HTTP within 3 s)" >&2
         exit 3
       fi
       echo "$backend" >> "$drained_file"
