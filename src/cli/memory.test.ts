@@ -1,17 +1,34 @@
-/** The CLI's heap setting, in a process of its own (the test runner's heap has grown already). */
+/** The CLI's heap and compiler settings, in a process of its own (the test runner's heap has grown already). */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-/** The young generation's size after a burst of short-lived objects, with or without the CLI's memory module loaded first. */
-function newSpaceKb(withModule: boolean): number {
+/** What `script` prints in a new Node process, with or without the CLI's memory module loaded first. */
+function run(withModule: boolean, script: string, nodeFlags: string[] = []): string {
   const module = fileURLToPath(new URL('./memory.ts', import.meta.url));
-  const script = `${withModule ? `await import(${JSON.stringify(module)});` : ''}
-const v8 = await import('node:v8');
+  const text = `${withModule ? `await import(${JSON.stringify(module)});` : ''}\n${script}`;
+  return execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', '--input-type=module', '-e', text]).toString().trim();
+}
+
+/** The young generation's size after a burst of short-lived objects. */
+function newSpaceKb(withModule: boolean): number {
+  return Number(
+    run(
+      withModule,
+      `const v8 = await import('node:v8');
 let keep = [];
 for (let i = 0; i < 300000; i++) { keep.push({ a: i, b: 'x' + i }); if (keep.length > 20000) keep = []; }
-console.log(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1024);`;
-  return Number(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]).toString().trim());
+console.log(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1024);`,
+    ),
+  );
+}
+
+/** The tier a hot function runs in after 20000 calls. */
+function hotFunctionTier(withModule: boolean): string {
+  const script = `function hot(n) { let s = 0; for (let i = 0; i < n; i++) s += i * i; return s; }
+for (let i = 0; i < 20000; i++) hot(100);
+console.log(%ActiveTierIsTurbofan(hot) ? 'turbofan' : %ActiveTierIsSparkplug(hot) ? 'sparkplug' : %ActiveTierIsIgnition(hot) ? 'interpreter' : 'other');`;
+  return run(withModule, script, ['--allow-natives-syntax']);
 }
 
 describe('the CLI keeps the young generation small', () => {
@@ -21,4 +38,14 @@ describe('the CLI keeps the young generation small', () => {
   ])('%s', (_, withModule, check) => {
     check(newSpaceKb(withModule));
   });
+});
+
+describe('the CLI runs JavaScript in the interpreter only', () => {
+  it.each([
+    ['without the setting, a hot function is optimized', false, 'turbofan'],
+    ['with it, it stays in the interpreter', true, 'interpreter'],
+    // A new Node process with tsx: seconds on a loaded machine.
+  ])('%s', (_, withModule, tier) => {
+    expect(hotFunctionTier(withModule)).toBe(tier);
+  }, 30_000);
 });

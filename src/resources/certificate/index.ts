@@ -259,7 +259,7 @@ function webrootChallenges(webroot: string, control: ControlContext) {
 }
 
 /** The same declaration, renewed even when not due (`provision renew --force`). */
-export function forced(desired: CertificateDesired): CertificateDesired {
+function forced(desired: CertificateDesired): CertificateDesired {
   return { ...desired, force: true };
 }
 
@@ -287,4 +287,5 @@ export const certificate: ResourceType<CertificateDesired, CertificateCurrent> =
   prepare,
   predict,
   confirm,
+  renewal: { forced },
 };
