@@ -86,6 +86,31 @@ others_in_rotation() {
   done
 }
 
+# The address:port nginx connects to for backend $1 (its source line's server, unquoted).
+server_of() {
+  awk -v name="$1" 'match($0, /; # backend [^ ]+$/) && substr($0, RSTART + 12) == name { gsub(/"/, "", $2); print $2; exit }' "$source_file"
+}
+
+# The status backend $1 answers here to a plain HTTP request for / within 3 s (000: no answer).
+status_of() {
+  curl -g -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 3 "http://$(server_of "$1")/" </dev/null || true
+}
+
+# Exits 3 unless a backend in rotation other than $1 serves: answers a status
+# below 500 (one with TLS answers a plain request with 400). A backend that is
+# down, or whose application is, would serve no request once $1 is out.
+# Without curl here, this is not checked.
+refuse_unless_another_serves() {
+  command -v curl >/dev/null 2>&1 || return 0
+  seen=''
+  for other in $(others_in_rotation "$1"); do
+    code=$(status_of "$other")
+    case $code in [1-4][0-9][0-9]) return 0 ;; 000) seen="$seen, $other: no answer within 3 s" ;; *) seen="$seen, $other: status $code" ;; esac
+  done
+  echo "refusing to take $1 out of $upstream: no other backend in rotation serves (${seen#, })" >&2
+  exit 3
+}
+
 change() {
   [ $# -eq 4 ] || usage
   wait_seconds=$3
@@ -99,11 +124,12 @@ change() {
   mkdir -p "$(dirname "$drained_file")"
   if [ "$command" = drain ]; then
     if ! is_drained "$backend"; then
-      # Never all out at once: another backend must stay in rotation.
+      # Never all out at once: another backend must stay in rotation, and serve.
       if [ -z "$(others_in_rotation "$backend")" ]; then
         echo "refusing to take $backend out of $upstream: no other backend would be left in rotation" >&2
         exit 3
       fi
+      refuse_unless_another_serves "$backend"
       echo "$backend" >> "$drained_file"
     fi
   elif [ -f "$drained_file" ]; then

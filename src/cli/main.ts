@@ -64,18 +64,27 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * Ctrl-C: the first stops the run from starting anything new (each host finishes the step it
- * is running, connections close, the recap is printed, exit 130); a second quits at once.
+ * Ctrl-C (or SIGTERM, as a service manager or CI stops a job): the first stops the run from
+ * starting anything new (each host finishes the step it is running, a rolling host out of its
+ * load balancers goes back once healthy, connections close, the recap is printed, exit 130);
+ * a second quits at once.
  */
 function interruptible(): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
-  const onSigint = (): void => {
+  const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
     controller.abort();
     process.stderr.write('interrupted: each host finishes the step it is running, then stops; nothing new starts (Ctrl-C again to quit at once)\n');
   };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, done: () => process.off('SIGINT', onSigint) };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    done: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 /** Loads the inventory sources with the run's vault passwords and -e values. */

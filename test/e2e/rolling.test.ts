@@ -6,10 +6,11 @@
  * balancer) without a failed request, and the same slow release without
  * rolling (--serial 100%) does fail requests.
  */
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { labReset, labRun } from '../lab/lab.js';
+import { labReset, labRun, labStart, labStop } from '../lab/lab.js';
 import { provision, report, ROOT, type CliRun } from './cli.js';
 import { getSite, requestLoop, type LoopReport } from './site-requests.js';
 
@@ -107,5 +108,51 @@ describe('zero-downtime deploys (inventory/lab.yaml, app tier serial 1)', () => 
     // Leave the default app for the tests that follow.
     expect((await provision(['apply', INV])).code).toBe(0);
     expect(await answers()).toEqual(['Hello from web-01', 'Hello from web-02']);
+  });
+
+  it('SIGTERM mid-rollout (a stopped CI job or service) is a Ctrl-C: the host that is out goes back once healthy, the rest is not attempted', async () => {
+    let child: ChildProcess | undefined;
+    let signalled = false;
+    const run = await provision(['apply', INV, ...SLOW], {
+      onSpawn: (c) => (child = c),
+      // Once: a second signal quits at once.
+      onStdout: (text) => {
+        if (signalled || !text.includes('web-01 | drain | out of lb-01')) return;
+        signalled = true;
+        child?.kill('SIGTERM');
+      },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(130);
+    expect(steps(run.stdout)).toEqual(['web-01 drain', 'web-01 health', 'web-01 undrain']);
+    expect(run.stdout).toContain('NOT ATTEMPTED web-02: the run was interrupted');
+    expect(await drainedOnLb()).toBe('');
+    // Back to the default app for the tests that follow.
+    expect((await provision(['apply', INV])).code).toBe(0);
+  });
+
+  it('an app server that is down: no failed request, the other one, alone serving, is not taken out; it fails unchanged, exit 1', async () => {
+    await labStop('web-02');
+    try {
+      const { run, traffic } = await underLoad(['apply', INV, ...SLOW]);
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      // The load balancer hands the dead backend's requests to web-01 (after a short connect timeout), and web-01 stays in.
+      expect(traffic.failed).toEqual([]);
+      expect(run.stdout).toMatch(/FAILED web-01: not changed: could not take it out of lb-01: .*no other backend in rotation serves \(web-02: no answer within 3 s\)/);
+      expect(await drainedOnLb()).toBe('');
+    } finally {
+      await labStart('web-02');
+    }
+    // Once web-02 serves again, the deploy goes through (and back to the default app).
+    await labRun('web-02', 'for i in $(seq 1 40); do curl -sf -o /dev/null http://127.0.0.1/health && exit 0; sleep 0.5; done; exit 1');
+    expect((await provision(['apply', INV])).code).toBe(0);
+  });
+
+  it('an app server whose app is down (its nginx answers 502): the other one is not taken out either', async () => {
+    await labRun('web-02', 'systemctl stop app');
+    const run = await provision(['apply', INV, ...SLOW]);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/FAILED web-01: not changed: could not take it out of lb-01: .*no other backend in rotation serves \(web-02: status 502\)/);
+    expect(await drainedOnLb()).toBe('');
+    expect((await provision(['apply', INV, '--limit', 'web-02'])).code).toBe(0);
   });
 });
