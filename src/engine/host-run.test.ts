@@ -33,7 +33,7 @@ const shared: ResourceType<{ path: string; content: string; broken?: boolean }, 
         items.map((d) => (d.broken ? '' : `cat ${quote(d.path)} 2>/dev/null || echo '<absent>'; echo; echo ${quote(separator)}`)).join('\n'),
     ),
   parse: (out) => (out.trim() === '<absent>' ? undefined : out.trim()),
-  diff: (d, c) => (c === d.content ? [] : [{ summary: `${c ?? 'absent'} → ${d.content}` }]),
+  decide: (d, c) => ({ changes: c === d.content ? [] : [{ summary: `${c ?? 'absent'} → ${d.content}` }] }),
   apply: (d) => sh`printf '%s' ${d.content} > ${d.path}`,
 };
 
@@ -44,7 +44,7 @@ const marker: ResourceType<{ path: string; content: string }, string | undefined
   label: (d) => d.path,
   probe: (d) => sh`if [ -f ${d.path} ]; then cat ${d.path}; else echo '<absent>'; fi`,
   parse: (out) => (out === '<absent>\n' ? undefined : out),
-  diff: (d, c) => (c === d.content ? [] : [{ summary: `${c === undefined ? 'absent' : 'other content'} → wanted` }]),
+  decide: (d, c) => ({ changes: c === d.content ? [] : [{ summary: `${c === undefined ? 'absent' : 'other content'} → wanted` }] }),
   apply: (d) => sh`printf '%s' ${d.content} > ${d.path}`,
 };
 
@@ -55,7 +55,7 @@ const installer: ResourceType<{ flag: string; writes: Record<string, string> }, 
   label: (d) => d.flag,
   probe: (d) => sh`test -e ${d.flag} && echo yes || echo no`,
   parse: (out) => out.trim() === 'yes',
-  diff: (_, installed) => (installed ? [] : [{ summary: 'absent → present' }]),
+  decide: (_, installed) => ({ changes: installed ? [] : [{ summary: 'absent → present' }] }),
   apply: () => userText('exit 99'),
   applyMany: (items) =>
     userText(items.flatMap(({ desired }) => [`touch ${quote(desired.flag)}`, ...Object.entries(desired.writes).map(([p, c]) => `printf '%s' ${quote(c)} > ${quote(p)}`)]).join('\n') + `\necho x >> ${quote(`${items[0]!.desired.flag}.calls`)}`),
@@ -98,7 +98,7 @@ const shell: ResourceType<{ path: string; line: string }, null> = {
   label: (d) => d.line,
   probe: () => userText('true'),
   parse: () => null,
-  diff: () => [{ summary: 'run' }],
+  decide: () => ({ changes: [{ summary: 'run' }] }),
   apply: (d) => sh`echo ${d.line} > ${d.path}`,
   effects: { of: (items) => ({ anything: { by: `shell ${items[0]!.desired.line}`, why: 'a command runs' } }) },
 };
@@ -110,7 +110,7 @@ const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
   label: (d) => d.path,
   probe: () => userText('true'),
   parse: () => null,
-  diff: () => [{ summary: 'run' }],
+  decide: () => ({ changes: [{ summary: 'run' }] }),
   apply: (d) => userText(d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
 };
 
@@ -121,7 +121,7 @@ const ordered: ResourceType<{ path: string; needs: string; fail?: boolean; got?:
   label: (d) => d.path,
   probe: (d) => sh`if [ -f ${d.path} ]; then cat ${d.path}; else echo '<absent>'; fi`,
   parse: (out) => (out === '<absent>\n' ? undefined : out),
-  diff: (_, c) => (c === undefined ? [{ summary: 'issue' }] : []),
+  decide: (_, c) => ({ changes: c === undefined ? [{ summary: 'issue' }] : [] }),
   apply: (d) => sh`printf '%s' ${d.got ?? 'not prepared'} > ${d.path}`,
   prepare: async (d, _current, control) => {
     if (d.fail) throw new Error('the ACME server said no');
@@ -143,7 +143,7 @@ const remote: ControlResourceType<RemoteDesired, string | null> = {
     if (d.sneaky) await http({ method: 'PUT', url: `https://api.test/${d.name}`, body: 'sneaked' });
     return (await http({ method: 'GET', url: `https://api.test/${d.name}` })).body as string | null;
   },
-  diff: (d, c) => (c === d.value ? [] : [{ summary: `${c ?? 'absent'} → ${d.value}` }]),
+  decide: (d, c) => ({ changes: c === d.value ? [] : [{ summary: `${c ?? 'absent'} → ${d.value}` }] }),
   write: async (d, _c, http) => {
     if (d.failWrite) throw new Error('answered 400: invalid');
     await http({ method: 'PUT', url: `https://api.test/${d.name}`, body: d.value });

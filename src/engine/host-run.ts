@@ -176,7 +176,7 @@ async function planHost(plan: HostPlan, connection: Connection, options: HostRun
     const due = carried.has(handlerId(key)) || sure.length > 0;
     if (!due && notifiers.length === 0) return;
     // Handlers are probed with the last round: they see what the earlier rounds changed.
-    decide(h, { current: h.current, changes: h.changes }, log, lastRound);
+    decide(h, h, log, lastRound);
     const early = sure.filter((a) => !isLate(a));
     const late = sure.filter(isLate).map((a) => a.planned.label);
     if (!due) h.unknown = `runs if ${notifiers.map((a) => a.planned.label).join(' or ')} changes something`;
@@ -197,6 +197,11 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
   const handlers = [...plan.handlers.entries()];
   // Handlers some change of this run (or a failed earlier run) made due.
   const notified = new Set<string>();
+  // Handlers that ran in a round that ran them all: due again only when a later round notifies them.
+  const handled = new Set<string>();
+  // Resources whose apply found the state they were decided from gone: decided again once, in a round of their own.
+  const redecided = new Set<PlannedResource>();
+  let stuck = false;
   const late: Assessed[] = [];
   let lastHandlers: Assessed[] = [];
   let remaining = plan.resources;
@@ -221,20 +226,26 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     const pending = changed.filter((a) => !isLate(a));
     lastHandlers = assessed.slice(remaining.length);
     // Handlers run in the last round's call, each only if something notifying it changed.
-    const dueHandlers = cut ? [] : handlerSteps(handlers, lastHandlers, pending, notified);
+    const due = new Set([...notified].filter((key) => !handled.has(key)));
+    const dueHandlers = cut ? [] : handlerSteps(handlers, lastHandlers, pending, due);
     if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.handler)], late, options, record);
-    const ids = [...new Set([...notified, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
-    const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: stateDirectory, ids, clear: !cut }) : { ok: true, changed: [] };
+    const ids = [...new Set([...due, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
+    const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: stateDirectory, ids, clear: !cut }) : { ok: true, changed: [], stale: [] };
     for (const a of outcome.changed) for (const key of a.planned.notify) notified.add(key);
     if (!outcome.ok) {
-      for (const a of late) record(a, 'skipped');
+      for (const a of [...outcome.stale, ...late]) record(a, 'skipped');
       return false;
     }
-    if (!cut) break;
-    remaining = later;
+    if (!cut) for (const key of notified) handled.add(key);
+    for (const a of outcome.stale.filter((a) => redecided.has(a.planned))) record(a, 'failed', { error: 'what it was decided from changed again before apply reached it: left as it is' });
+    stuck ||= outcome.stale.some((a) => redecided.has(a.planned));
+    const again = outcome.stale.filter((a) => !redecided.has(a.planned)).map((a) => a.planned);
+    for (const r of again) redecided.add(r);
+    if (!cut && again.length === 0) break;
+    remaining = plan.resources.filter((r) => again.includes(r) || later.includes(r));
   }
   if (late.length > 0) await applyLate(plan, late, lastHandlers, notified, connection, options, record);
-  return true;
+  return !stuck;
 }
 
 /** A resource behind an API as read on the control node, or why it could not be read (it fails alone). */
@@ -273,9 +284,10 @@ async function readRemote(items: PlannedResource[], http: Http): Promise<RemoteA
       if (!runsOnControl(type)) throw new Error(`${planned.label} is not behind an API`);
       try {
         const current = await type.read(planned.desired, http);
-        return { planned, current, changes: type.diff(planned.desired, current), handler: false };
+        const decision = type.decide(planned.desired, current);
+        return { planned, current, decision, changes: decision.changes, handler: false };
       } catch (err) {
-        return { planned, current: undefined, changes: [], handler: false, readError: `reading its state failed: ${messageOf(err)}` };
+        return { planned, current: undefined, decision: { changes: [] }, changes: [], handler: false, readError: `reading its state failed: ${messageOf(err)}` };
       }
     }),
   );
@@ -292,7 +304,7 @@ async function writeRemote(host: string, work: RemoteAssessed[], options: HostRu
     }
     options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     try {
-      await type.write(a.planned.desired, a.current, http);
+      await type.write(a.planned.desired, a.decision, http);
       record(a, 'changed');
     } catch (err) {
       record(a, 'failed', { error: messageOf(err) });
@@ -327,8 +339,10 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[],
   for (const a of late) {
     options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
     try {
-      const desired = await spanOf(plan, options)(`control ${a.planned.type.name}`, () => a.planned.type.prepare!(a.planned.desired, a.current, control));
-      ready.push({ ...a, planned: { ...a.planned, desired } });
+      const type = a.planned.type;
+      const desired = await spanOf(plan, options)(`control ${type.name}`, () => type.prepare!(a.planned.desired, a.current, control));
+      // Apply carries out the decision for what the control-node step completed.
+      ready.push({ ...a, planned: { ...a.planned, desired }, decision: type.decide(desired, a.current) });
     } catch (err) {
       record(a, 'failed', { error: messageOf(err) });
     }
@@ -418,7 +432,8 @@ async function probeAll(
   const assessed = items.map((planned, index): Assessed => {
     const type = planned.type as AnyHostResourceType;
     const current = type.parse(outputs.get(planned)!, planned.desired);
-    return { planned, current, changes: type.diff(planned.desired, current), handler: index >= firstHandler };
+    const decision = type.decide(planned.desired, current);
+    return { planned, current, decision, changes: decision.changes, handler: index >= firstHandler };
   });
   const carried = new Set((sections.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
   gate?.onRead(gate.read.map((_, i) => sections.get(groups.length + 1 + i)?.output ?? ''));
@@ -459,12 +474,12 @@ async function applyAll(
   record: Recorder,
   handlersDue: PendingHandlers,
   held: ReadonlySet<Assessed> = new Set(),
-): Promise<{ ok: boolean; changed: Assessed[] }> {
+): Promise<{ ok: boolean; changed: Assessed[]; stale: Assessed[] }> {
   const work = [...steps(pending), ...handlers.map((h) => [h.handler])];
   const stepOf = (a: Assessed): number => work.findIndex((s) => s.includes(a));
   const scripts: ApplyStep[] = work.map((step, i) => {
     const type = step[0]!.planned.type as AnyHostResourceType;
-    const script = step.length > 1 || (type.applyMany && !step[0]!.handler) ? type.applyMany!(step.map((a) => ({ desired: a.planned.desired, current: a.current }))) : type.apply(step[0]!.planned.desired, step[0]!.current);
+    const script = step.length > 1 || (type.applyMany && !step[0]!.handler) ? type.applyMany!(step.map((a) => ({ desired: a.planned.desired, decision: a.decision }))) : type.apply(step[0]!.planned.desired, step[0]!.decision);
     const after = i >= work.length - handlers.length ? handlers[i - (work.length - handlers.length)]!.after : undefined;
     return after === undefined ? { script } : { script, after: [...new Set(after.map(stepOf))] };
   });
@@ -473,6 +488,7 @@ async function applyAll(
   const done = new Set<number>();
   const failed = new Set<number>();
   const changed: Assessed[] = [];
+  const stale: Assessed[] = [];
   // Timing: each step from its start to its end, cut where it names a phase of its own (provision_phase).
   let open: { phase: string; start: number } | undefined;
   const close = (): void => {
@@ -493,6 +509,7 @@ async function applyAll(
         if (section.outcome === 'idle') continue;
         if (section.code !== 0) record(a, 'failed', { error: failureText(section.output, section.code) });
         else if (section.outcome === 'unchanged') record(a, 'ok', { note: 'decided again when apply reached it: nothing to do' });
+        else if (section.outcome === 'stale') stale.push(a);
         else {
           changed.push(a);
           if (!held.has(a)) record(a, 'changed', againOf.get(a) ? { again: againOf.get(a) } : {});
@@ -522,7 +539,7 @@ async function applyAll(
     for (const a of step) record(a, lost ? 'failed' : 'skipped', lost ? { error: 'connection lost while applying' } : {});
   });
   if (lost) throw new UnreachableError('connection lost while applying changes');
-  return { ok: done.size === work.length && [...done].every((i) => !failed.has(i)), changed };
+  return { ok: done.size === work.length && [...done].every((i) => !failed.has(i)), changed, stale };
 }
 
 /** The last lines of a failed step's output, which hold the reason. */

@@ -29,7 +29,7 @@ const release: ResourceType<{ content: string }, string> = {
   label: () => 'release',
   probe: () => userText('cat release 2>/dev/null || true'),
   parse: (out) => out.trim(),
-  diff: (d, c) => (c === d.content ? [] : [{ summary: `${c || 'none'} → ${d.content}` }]),
+  decide: (d, c) => ({ changes: c === d.content ? [] : [{ summary: `${c || 'none'} → ${d.content}` }] }),
   apply: (d) => sh`printf '%s\\n' ${d.content} > release`,
 };
 
@@ -40,7 +40,7 @@ const restart: ResourceType<{ log: string; host: string }, null> = {
   label: () => 'restart',
   probe: () => userText('true'),
   parse: () => null,
-  diff: () => [{ summary: 'run' }],
+  decide: () => ({ changes: [{ summary: 'run' }] }),
   apply: (d) => userText(`echo ${quote(`restart ${d.host}`)} >> ${quote(d.log)}`),
 };
 

@@ -56,7 +56,7 @@ describe('a value never escapes its quoting', () => {
         const probe = runSh(`(\n${type.probe(desired)}\n)`, stubs.env);
         expect(probe.code, `${name} probe`).toBe(0);
         const current = type.parse(probe.stdout, desired);
-        const script = type.apply(desired, current);
+        const script = type.apply(desired, type.decide(desired, current));
         expect(syntaxOk(script), `${name} apply syntax`).toBe(true);
         applyLocally(script, stubs.env);
         expect(existsSync(mark), `${name} with ${value}`).toBe(false);

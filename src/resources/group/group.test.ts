@@ -30,9 +30,9 @@ describe('group', () => {
     ['another gid', want({ gid: 1005 }), { exists: true, gid: '1001' }, ['gid 1001 → 1005'], 'groupmod [--gid] [1005] [--] [web]'],
     ['removal', want({ state: 'absent' }), { exists: true, gid: '1001' }, ['present → absent'], 'groupdel [--] [web]'],
   ])('%s', (_, desired, current, expected, call) => {
-    expect(summaries(group.diff(desired, current))).toEqual(expected);
+    expect(summaries(group.decide(desired, current).changes)).toEqual(expected);
     const stubs = accountStubs(desired.state === 'absent' ? { group: 'web:x:1001:' } : {});
-    expect(applyLocally(group.apply(desired, current), stubs.env).code).toBe(0);
+    expect(applyLocally(group.apply(desired, group.decide(desired, current)), stubs.env).code).toBe(0);
     expect(stubs.calls().filter((c) => !c.startsWith('getent')).at(-1) ?? ':').toBe(call);
   });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { splitItems } from '../../engine/batch.js';
 import { EffectLog, type Effects, type Lookahead } from './lookahead.js';
-import { ArgError, type Change, type ResourceType } from '../types.js';
+import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
 
 /** Exit code and output of a local script. */
 export interface ShResult {
@@ -28,14 +28,14 @@ export function runSh(script: string, env: Record<string, string> = {}): ShResul
 }
 
 /** A probe framed as the engine frames it; it must exit 0. */
-export function probeLocally<D, C>(type: ResourceType<D, C>, desired: D, env: Record<string, string> = {}): C {
+export function probeLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, desired: D, env: Record<string, string> = {}): C {
   const r = runSh(`(\n${type.probe(desired)}\n)`, env);
   if (r.code !== 0 || r.stderr !== '') throw new Error(`probe failed (${r.code}): ${r.stderr}`);
   return type.parse(r.stdout, desired);
 }
 
 /** A probeMany of the items, split as the engine splits it; it must exit 0. */
-export function probeManyLocally<D, C>(type: ResourceType<D, C>, items: D[], env: Record<string, string> = {}): C[] {
+export function probeManyLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, items: D[], env: Record<string, string> = {}): C[] {
   const separator = '@@provision-test item';
   const r = runSh(`(\n${type.probeMany!(items, separator)}\n)`, env);
   const parts = splitItems(r.stdout, separator, items.length);
@@ -43,9 +43,9 @@ export function probeManyLocally<D, C>(type: ResourceType<D, C>, items: D[], env
   return parts.map((part, i) => type.parse(part, items[i]!));
 }
 
-/** An apply step framed as the engine frames it: a `set -e` subshell; `provision_unchanged` prints "unchanged". */
+/** An apply step framed as the engine frames it: a `set -e` subshell; `provision_unchanged` prints "unchanged", `provision_stale` "stale". */
 export function applyLocally(script: string, env: Record<string, string> = {}): ShResult {
-  return runSh(`provision_unchanged() { echo unchanged; }\n( set -e\n${script}\n) </dev/null`, env);
+  return runSh(`provision_unchanged() { echo unchanged; }\nprovision_stale() { echo stale; }\n( set -e\n${script}\n) </dev/null`, env);
 }
 
 /** What earlier changes look like to a resource: `before` its probe (an earlier round), `atApply` between its probe and its apply. */
@@ -57,21 +57,21 @@ export function ahead(before: Effects, atApply: Effects = {}): Lookahead {
 }
 
 /** The outcome of a prediction as one readable line: "known: CHANGES (because)", "unknown: REASON | CASES", or "unaffected". */
-export function predicted<D, C>(type: ResourceType<D, C>, desired: D, current: C, lookahead: Lookahead): string {
+export function predicted<D, C, X extends Decision>(type: ResourceType<D, C, X>, desired: D, current: C, lookahead: Lookahead): string {
   const p = type.predict!(desired, current, lookahead);
   if (p === undefined) return 'unaffected';
-  if ('current' in p) return `known: ${summaries(type.diff(desired, p.current)).join('; ') || 'in state'} (${p.because})`;
+  if ('current' in p) return `known: ${summaries(type.decide(desired, p.current).changes).join('; ') || 'in state'} (${p.because})`;
   return `unknown: ${p.unknown}${p.cases ? ` | ${summaries(p.cases).join(' | ')}` : ''}`;
 }
 
-/** Probe → diff → apply → probe → diff, locally: the changes before and after, and apply's result. */
-export function converge<D, C>(type: ResourceType<D, C>, args: Record<string, unknown>): { desired: D; before: Change[]; applied?: ShResult; after: Change[] } {
+/** Probe → decide → apply → probe → decide, locally: the changes before and after, and apply's result. */
+export function converge<D, C, X extends Decision>(type: ResourceType<D, C, X>, args: Record<string, unknown>): { desired: D; before: Change[]; applied?: ShResult; after: Change[] } {
   const desired = type.validate(args);
-  const current = probeLocally(type, desired);
-  const before = type.diff(desired, current);
+  const decision = type.decide(desired, probeLocally(type, desired));
+  const before = decision.changes;
   if (before.length === 0) return { desired, before, after: before };
-  const applied = applyLocally(type.apply(desired, current));
-  const after = type.diff(desired, probeLocally(type, desired));
+  const applied = applyLocally(type.apply(desired, decision));
+  const after = type.decide(desired, probeLocally(type, desired)).changes;
   return { desired, before, applied, after };
 }
 
