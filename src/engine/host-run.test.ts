@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { line } from '../resources/line/index.js';
-import type { AnyResourceType, ControlResourceType, ResourceType } from '../resources/types.js';
+import type { AnyResourceType, ControlResourceType, Decision, ResourceType } from '../resources/types.js';
 import type { Http } from '../transport/http.js';
 import { quote } from '../shell/quote.js';
 import type { Connection, ExecResult } from '../transport/types.js';
@@ -112,6 +112,19 @@ const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
   parse: () => null,
   decide: () => ({ changes: [{ summary: 'run' }] }),
   apply: (d) => userText(d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
+};
+
+/** Writes its content only to the file it probed: one found changed at apply is left to be decided again (provision_stale); `restless` always finds it changed. */
+type GuardedDesired = { path: string; content: string; restless?: boolean };
+const guarded: ResourceType<GuardedDesired, string, Decision & { seen: string }> = {
+  name: 'guarded',
+  validate: (a) => a as GuardedDesired,
+  label: (d) => d.path,
+  probe: (d) => sh`cat ${d.path} 2>/dev/null || true`,
+  parse: (out) => out,
+  decide: (d, c) => ({ seen: c, changes: c === d.content ? [] : [{ summary: `${c || 'absent'} → ${d.content}` }] }),
+  apply: (d, decision) =>
+    sh`if [ "$(cat ${d.path} 2>/dev/null || true)" != ${d.restless ? 'never' : decision.seen.replace(/\n$/, '')} ]; then provision_stale; exit 0; fi; printf '%s' ${d.content} > ${d.path}`,
 };
 
 /** Like a certificate: its change needs control-node work (prepare) that reads what the host's other changes made. */
@@ -337,6 +350,37 @@ describe('runHost', () => {
     const applied = (await run(plan, localConnection())).result;
     expect(applied.results.map((r) => `${r.status} ${r.resource}`)).toEqual(['changed shell made', `ok line ${target}`]);
     expect(existsSync(join(dir, 'h.log'))).toBe(false);
+  });
+
+  it('a step that finds what it was decided from changed is probed and decided again in a round of its own; its handler runs after it', async () => {
+    const target = join(dir, 'target');
+    const log = join(dir, 'h.log');
+    const plan: HostPlan = {
+      host,
+      resources: [planned(marker, { path: target, content: 'made' }, ['h']), planned(guarded, { path: target, content: 'guarded' }, ['h'])],
+      handlers: new Map([['h', planned(counter, { path: log })]]),
+    };
+    const connection = localConnection();
+    const { result } = await run(plan, connection);
+    // Probe, apply (the marker and the handler; the guarded step finds the file changed), probe, apply (the guarded step and the handler again).
+    expect(connection.scripts).toHaveLength(4);
+    expect(result.results.map((r) => `${r.status} ${r.handler ? 'handler ' : ''}${r.resource}: ${r.changes.map((c) => c.summary).join('; ')}`)).toEqual([
+      `changed marker ${target}: absent → wanted`,
+      `changed handler counter ${log}: run; runs again after guarded ${target}`,
+      `changed guarded ${target}: made → guarded`,
+    ]);
+    expect(readFileSync(target, 'utf8')).toBe('guarded');
+    expect(readFileSync(log, 'utf8')).toBe('ran\nran\n');
+    expect(result).toMatchObject({ failed: 0 });
+  });
+
+  it('a step found stale a second time fails, and is left as it is', async () => {
+    const target = join(dir, 'target');
+    writeFileSync(target, 'old');
+    const plan: HostPlan = { host, resources: [planned(guarded, { path: target, content: 'new', restless: true })], handlers: new Map() };
+    const { result } = await run(plan, localConnection());
+    expect(result.results.map((r) => `${r.status} ${r.resource}: ${r.error ?? ''}`)).toEqual([`failed guarded ${target}: what it was decided from changed again before apply reached it: left as it is`]);
+    expect(readFileSync(target, 'utf8')).toBe('old');
   });
 
   it('stops at the first failure: later steps are skipped and handlers do not run', async () => {

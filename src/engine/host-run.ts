@@ -227,7 +227,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     lastHandlers = assessed.slice(remaining.length);
     // Handlers run in the last round's call, each only if something notifying it changed.
     const due = new Set([...notified].filter((key) => !handled.has(key)));
-    const dueHandlers = cut ? [] : handlerSteps(handlers, lastHandlers, pending, due);
+    const dueHandlers = cut ? [] : handlerSteps(handlers, lastHandlers, pending, due, handled);
     if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.handler)], late, options, record);
     const ids = [...new Set([...due, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
     const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: stateDirectory, ids, clear: !cut }) : { ok: true, changed: [], stale: [] };
@@ -314,12 +314,22 @@ async function writeRemote(host: string, work: RemoteAssessed[], options: HostRu
   }
 }
 
-/** The handlers of an apply call: those already due run, the others only if a step notifying them changes something. */
-function handlerSteps(handlers: ReadonlyArray<[string, PlannedResource]>, assessed: Assessed[], pending: Assessed[], due: ReadonlySet<string>): Array<{ handler: Assessed; after?: Assessed[] }> {
+/**
+ * The handlers of an apply call: those already due run, the others only if a step notifying them
+ * changes something (one that already ran this run says it runs again after those steps).
+ */
+function handlerSteps(
+  handlers: ReadonlyArray<[string, PlannedResource]>,
+  assessed: Assessed[],
+  pending: Assessed[],
+  due: ReadonlySet<string>,
+  ran: ReadonlySet<string>,
+): Array<{ handler: Assessed; after?: Assessed[]; again?: string[] }> {
   return handlers.flatMap(([key], i) => {
     if (due.has(key)) return [{ handler: assessed[i]! }];
     const notifiers = pending.filter((a) => a.planned.notify.includes(key));
-    return notifiers.length > 0 ? [{ handler: assessed[i]!, after: notifiers }] : [];
+    if (notifiers.length === 0) return [];
+    return [{ handler: assessed[i]!, after: notifiers, ...(ran.has(key) ? { again: notifiers.map((a) => a.planned.label) } : {}) }];
   });
 }
 
