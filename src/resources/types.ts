@@ -42,8 +42,8 @@ export interface ControlContext {
   inventoryDir: string;
   /** The host's address as the control node reaches it (for checks from outside, like a certificate served over TLS). */
   address: string;
-  /** provision's state directory on the control node (account keys, backoff files). */
-  stateDir: string;
+  /** provision's state directory on the control node (account keys, backoff files); not the host's. */
+  controlStateDir: string;
 }
 
 /**

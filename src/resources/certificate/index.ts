@@ -246,7 +246,7 @@ async function prepare(desired: CertificateDesired, current: CertificateCurrent,
     email: desired.email,
     domains: desired.domains,
     keyType: desired.keyType,
-    stateDir: control.stateDir,
+    stateDir: control.controlStateDir,
     challenges: webrootChallenges(desired.webroot, control),
   });
   return { ...desired, issued: { key: new Secret(issued.key), chain: issued.chain } };
