@@ -15,7 +15,8 @@ import { line } from '../resources/line/index.js';
 import type { AnyResourceType, ControlResourceType, Decision, ResourceType } from '../resources/types.js';
 import type { Http } from '../transport/http.js';
 import { quote } from '../shell/quote.js';
-import type { Connection, ExecResult } from '../transport/types.js';
+import type { Connection } from '../transport/types.js';
+import { localConnection } from '../../test/support/local-connection.js';
 import { runHost, type HostRunOptions } from './host-run.js';
 import type { RunEvent } from './results.js';
 import { sh, userText } from '../shell/quote.js';
@@ -178,32 +179,6 @@ function fakeApi(): { http: Http; store: Map<string, unknown>; calls: string[] }
 const at = { file: 'role.yaml', line: 1, col: 1 };
 const planned = (type: AnyResourceType, desired: object, notify: string[] = []): PlannedResource => ({ role: 'test', type, desired, label: `${type.name} ${type.label(desired)}`, notify, position: at });
 const host = { name: 'h1', connection: { type: 'ssh', address: 'x', port: 22, become: false }, groups: ['all'], roles: [], vars: {} } as InventoryHost;
-
-/** A connection that runs each script with the local sh, counting calls; `dropAfter` ends the connection after that many calls. */
-function localConnection(dropAfter = Infinity): Connection & { scripts: string[] } {
-  const scripts: string[] = [];
-  return {
-    scripts,
-    stats: { execs: 0, bytesSent: 0, bytesReceived: 0 },
-    async runScript(script, options): Promise<ExecResult> {
-      scripts.push(script);
-      this.stats.execs++;
-      if (scripts.length > dropAfter) return { stdout: '', stderr: '', code: null };
-      let stdout = '';
-      let code = 0;
-      try {
-        stdout = execFileSync('sh', ['-s'], { input: script }).toString();
-      } catch (err) {
-        const e = err as { status: number; stdout: Buffer };
-        code = e.status;
-        stdout = e.stdout.toString();
-      }
-      options?.onStdout?.(stdout);
-      return { stdout, stderr: '', code };
-    },
-    async close() {},
-  };
-}
 
 let dir: string;
 beforeEach(() => {
@@ -462,7 +437,7 @@ describe('runHost', () => {
 
   it('a connection lost while applying makes the host unreachable, naming it', async () => {
     const plan: HostPlan = { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
-    const { result } = await run(plan, localConnection(1));
+    const { result } = await run(plan, localConnection({ dropAfter: 1 }));
     expect(result).toMatchObject({ unreachable: true, error: 'connection lost while applying changes' });
   });
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resourceTypes } from './index.js';
-import { applyLocally, argErrorOf, cleanup, runSh, stubCommands, syntaxOk, tempDir } from './shared/test-support.js';
+import { applyLocally, argErrorOf, cleanup, runSh, stubCommands, syntaxOk, tempDir } from '../../test/support/resources.js';
 import { runsOnControl, type AnyHostResourceType } from './types.js';
 
 describe('resourceTypes', () => {

@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archive } from './index.js';
-import { argErrorOf, cleanup, converge, tempDir } from '../shared/test-support.js';
+import { argErrorOf, cleanup, converge, tempDir } from '../../../test/support/resources.js';
 
 let dir: string;
 beforeEach(() => {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LETS_ENCRYPT } from '../../acme/directory.js';
 import { MASK, Secret } from '../../secrets.js';
 import { certificate, forced, type CertificateCurrent, type CertificateDesired } from './index.js';
-import { applyLocally, argErrorOf, cleanup, probeLocally, summaries, syntaxOk, tempDir } from '../shared/test-support.js';
+import { applyLocally, argErrorOf, cleanup, probeLocally, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 
 const DAY = 86_400_000;
 const base = { domains: ['www.foobar.com'], certificate: '/etc/tls/fullchain.pem', key: '/etc/tls/privkey.pem', webroot: '/var/www/acme', directory: 'production' };

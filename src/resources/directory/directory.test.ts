@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directory, type DirectoryDesired } from './index.js';
 import { ABSENT, type PathState } from '../shared/path-state.js';
 import type { Effects, PathOutlook } from '../shared/lookahead.js';
-import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from '../shared/test-support.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from '../../../test/support/resources.js';
 
 const me = userInfo().username;
 const myGroup = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { group, type GroupCurrent, type GroupDesired } from './index.js';
 import type { Effects } from '../shared/lookahead.js';
-import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from '../shared/test-support.js';
+import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from '../../../test/support/resources.js';
 
 describe('group', () => {
   it.each([

@@ -3,7 +3,7 @@ import { mysqlDatabase, type MysqlDatabaseCurrent, type MysqlDatabaseDesired } f
 import type { ServerState } from '../mysql/server.js';
 import { fakeClient, statements } from '../mysql/test-support.js';
 import type { Effects } from '../shared/lookahead.js';
-import { ahead, argErrorOf, predicted, probeLocally, summaries, syntaxOk } from '../shared/test-support.js';
+import { ahead, argErrorOf, predicted, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const want = (args: Record<string, unknown> = {}): MysqlDatabaseDesired => mysqlDatabase.validate({ name: 'app', ...args });
 const MARIADB: ServerState = { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' };

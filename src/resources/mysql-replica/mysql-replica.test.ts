@@ -6,7 +6,7 @@ import { mysqlReplica, type MysqlReplicaCurrent, type MysqlReplicaDesired } from
 import { passwordFingerprint } from '../mysql/password.js';
 import type { ServerState } from '../mysql/server.js';
 import { fakeClient, heredocs, outsideHeredocs, statements } from '../mysql/test-support.js';
-import { applyLocally, argErrorOf, probeLocally, stubCommands, summaries, syntaxOk } from '../shared/test-support.js';
+import { applyLocally, argErrorOf, probeLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const PASSWORD = `r3pl "pw" \\ $(id) 'x'`;
 const secret = new Secret(PASSWORD);

@@ -4,7 +4,7 @@ import { mysqlUser, type MysqlAccount, type MysqlUserCurrent, type MysqlUserDesi
 import { nativePasswordHash } from '../mysql/password.js';
 import type { ServerState } from '../mysql/server.js';
 import { fakeClient, heredocs, outsideHeredocs, statements } from '../mysql/test-support.js';
-import { argErrorOf, probeLocally, summaries, syntaxOk } from '../shared/test-support.js';
+import { argErrorOf, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const PASSWORD = "s3cr3t 'app' \"pw\" $(id)";
 const secret = new Secret(PASSWORD);

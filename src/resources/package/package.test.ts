@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { aptCall, aptFunctions } from './apt.js';
 import { packageType as pkg, type PackageCurrent, type PackageDesired } from './index.js';
 import { lines, phase } from '../shared/script.js';
-import { applyLocally, argErrorOf, holdPosixLock, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from '../shared/test-support.js';
+import { applyLocally, argErrorOf, holdPosixLock, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 import { userText } from '../../shell/quote.js';
 
 const desired = (args: Record<string, unknown>): PackageDesired => pkg.validate(args);

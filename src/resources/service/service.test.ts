@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { service, type ServiceCurrent, type ServiceDesired } from './index.js';
 import type { Effects, UnitOutlook } from '../shared/lookahead.js';
-import { ahead, applyLocally, argErrorOf, predicted, probeLocally, probeManyLocally, stubCommands, summaries } from '../shared/test-support.js';
+import { ahead, applyLocally, argErrorOf, predicted, probeLocally, probeManyLocally, stubCommands, summaries } from '../../../test/support/resources.js';
 
 const want = (args: Record<string, unknown>): ServiceDesired => service.validate({ name: 'nginx', ...args });
 const unit = (activeState: string, unitFileState: string, loadState = 'loaded'): ServiceCurrent => ({ loadState, activeState, unitFileState });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MASK, Secret } from '../../secrets.js';
-import { argErrorOf } from '../shared/test-support.js';
+import { argErrorOf } from '../../../test/support/resources.js';
 import { converge, endpointArgs, fakeSumo, writes } from '../sumo-api/test-support.js';
 import { sumoConnection } from './index.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyLocally, argErrorOf, cleanup, probeLocally, stubCommands, summaries, syntaxOk, tempDir } from '../shared/test-support.js';
+import { applyLocally, argErrorOf, cleanup, probeLocally, stubCommands, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 import { normaliseAddress } from './address.js';
 import { groupTuples, parseTuple, ruleCommand, type UfwTuple } from './tuple.js';
 import { ufw, type UfwCurrent, type UfwDesired } from './index.js';

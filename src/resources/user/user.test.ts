@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Effects } from '../shared/lookahead.js';
-import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from '../shared/test-support.js';
+import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from '../../../test/support/resources.js';
 import { user, type UserAccount, type UserCurrent, type UserDesired } from './index.js';
 
 describe('user.validate', () => {

@@ -7,9 +7,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { splitItems } from '../../engine/batch.js';
-import { EffectLog, type Effects, type Lookahead } from './lookahead.js';
-import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
+import { Batch, splitItems } from '../../src/engine/batch.js';
+import type { Shell } from '../../src/shell/quote.js';
+import { EffectLog, type Effects, type Lookahead } from '../../src/resources/shared/lookahead.js';
+import { ArgError, type Change, type Decision, type ResourceType } from '../../src/resources/types.js';
 
 /** Exit code and output of a local script. */
 export interface ShResult {
@@ -27,19 +28,26 @@ export function runSh(script: string, env: Record<string, string> = {}): ShResul
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A probe framed as the engine frames it; it must exit 0. */
-export function probeLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, desired: D, env: Record<string, string> = {}): C {
-  const r = runSh(`(\n${type.probe(desired)}\n)`, env);
-  if (r.code !== 0 || r.stderr !== '') throw new Error(`probe failed (${r.code}): ${r.stderr}`);
-  return type.parse(r.stdout, desired);
+/** Runs probe scripts through the engine's own probe batch (framing and parsing); returns the one section's output, which must exit 0 with nothing on stderr. */
+function probeSection(probe: (separator: string) => Shell, env: Record<string, string>): string {
+  const batch = new Batch();
+  const r = runSh(batch.probeScript([probe(`${batch.marker} item`)]), env);
+  const section = batch.parse(r.stdout).get(0);
+  if (!section || section.code !== 0 || r.stderr !== '') throw new Error(`probe failed (${section?.code ?? r.code}): ${r.stderr}`);
+  return section.output;
 }
 
-/** A probeMany of the items, split as the engine splits it; it must exit 0. */
+/** A probe run as the engine runs it; it must exit 0. */
+export function probeLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, desired: D, env: Record<string, string> = {}): C {
+  return type.parse(probeSection(() => type.probe(desired), env), desired);
+}
+
+/** A probeMany of the items, run and split as the engine does; it must exit 0. */
 export function probeManyLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, items: D[], env: Record<string, string> = {}): C[] {
-  const separator = '@@provision-test item';
-  const r = runSh(`(\n${type.probeMany!(items, separator)}\n)`, env);
-  const parts = splitItems(r.stdout, separator, items.length);
-  if (r.code !== 0 || r.stderr !== '' || !parts) throw new Error(`probeMany failed (${r.code}): ${r.stderr}${parts ? '' : ` (output: ${r.stdout})`}`);
+  let separator = '';
+  const output = probeSection((s) => type.probeMany!(items, (separator = s)), env);
+  const parts = splitItems(output, separator, items.length);
+  if (!parts) throw new Error(`probeMany printed ${output}, not ${items.length} parts`);
   return parts.map((part, i) => type.parse(part, items[i]!));
 }
 
