@@ -1,4 +1,15 @@
-/** `group`: a local group with an optional fixed gid, or no such group. */
+/**
+ * `group`: a local group with an optional fixed gid, or no such group.
+ *
+ * The example to copy for a new resource type (see "Adding a resource type"
+ * in the README). The steps, in the order the engine uses them:
+ *   validate  role.yaml's keys → GroupDesired (a bad key or value throws ArgError)
+ *   probe     a read-only script printing `entry=<getent line>`
+ *   parse     pure: that output → GroupCurrent
+ *   decide    pure: desired + current → GroupDecision (what plan shows, what apply does)
+ *   apply     the script carrying out the decision, and nothing else
+ * plus what plan needs to look past earlier changes of the run (predict, effects).
+ */
 import { insert, joinShell, sh, trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys, optionalBoolean, optionalInteger } from '../shared/args.js';
 import { createOrModify, deleteIfPresent, entryFields, getentProbe, nameArg } from '../shared/accounts.js';
@@ -62,11 +73,13 @@ function apply(desired: GroupDesired, decision: GroupDecision): Shell {
   }
 }
 
+/** The declaration: only these keys, each checked where it enters. */
 function validate(args: Args): GroupDesired {
   onlyKeys(args, ['name', 'gid', 'system', 'state']);
   return { name: nameArg(args), state: oneOf(args, 'state', ['present', 'absent'], 'present'), gid: optionalInteger(args, 'gid'), system: optionalBoolean(args, 'system', false) };
 }
 
+/** Pure: the probe's output (getentProbe prints `entry=NAME:x:GID:MEMBERS` when the group exists) → the state. */
 function parse(output: string): GroupCurrent {
   const entry = entryFields(parseFields(output));
   return entry === undefined ? { exists: false } : { exists: true, gid: entry[2] };
