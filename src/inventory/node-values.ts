@@ -1,11 +1,12 @@
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
 import type { SourcePosition } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { readSecret, SECRET_KEY, secretOrReport, secretRefProblem, type Env, type SecretSource, type SopsRef } from './secret-ref.js';
 import { DeferredValue, SecretRefValue, VaultedFileValue, VaultValue } from './deferred.js';
 import { PythonFloat } from './python-float.js';
+import type { LiteralMark } from './types.js';
 import type { VaultKeyring } from '../vault/passwords.js';
 import { UNSAFE_TAG, VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
 import { parseVaultText, VaultFormatError } from '../vault/vault.js';
@@ -91,10 +92,28 @@ export function valueOf(node: unknown, path: string, fallback: SourcePosition, c
   return isScalar(value) ? value.value : null;
 }
 
-/** Whether a node is an Ansible `!unsafe` string, which Ansible never renders as a template (on a list or mapping the tag is refused when read). */
-export function isUnsafe(node: unknown, ctx: ReadContext): boolean {
+/** Which of a node Ansible never renders as a template (`!unsafe` on it, or on items or values inside it); undefined for none. */
+export function literalMarkOf(node: unknown, ctx: ReadContext): LiteralMark | undefined {
   const resolved = ctx.source.resolve(node);
-  return isScalar(resolved) && resolved.tag === UNSAFE_TAG;
+  if (!isNode(resolved)) return undefined;
+  if (resolved.tag === UNSAFE_TAG) return true;
+  const marks: [string, LiteralMark | undefined][] = isSeq(resolved)
+    ? resolved.items.map((item, i) => [String(i), literalMarkOf(item, ctx)])
+    : isMap(resolved)
+      ? mappingPairs(resolved, ctx).map((pair) => [scalarText(ctx.source.resolve(pair.key)), literalMarkOf(pair.value, ctx)])
+      : [];
+  const marked = marks.filter((entry): entry is [string, LiteralMark] => entry[1] !== undefined);
+  return marked.length > 0 ? Object.fromEntries(marked) : undefined;
+}
+
+const scalarText = (node: unknown): string => (isScalar(node) ? String(node.value) : '');
+
+/** A value as ansible-inventory prints what `!unsafe` covers: each string as `{ __ansible_unsafe: text }`. */
+function printedUnsafe(value: unknown): unknown {
+  if (typeof value === 'string') return { __ansible_unsafe: value };
+  if (Array.isArray(value)) return value.map(printedUnsafe);
+  if (value !== null && typeof value === 'object' && !(value instanceof DeferredValue)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printedUnsafe(v)]));
+  return value;
 }
 
 /**
@@ -105,9 +124,9 @@ export function isUnsafe(node: unknown, ctx: ReadContext): boolean {
  */
 export function printedValueOf(node: unknown, value: unknown, ctx: ReadContext): unknown {
   const resolved = ctx.source.resolve(node);
+  // ansible-inventory prints an `!unsafe` string (never templated by Ansible) as a mapping, also inside an `!unsafe` list or mapping.
+  if (isNode(resolved) && resolved.tag === UNSAFE_TAG) return printedUnsafe(value);
   if (isScalar(resolved)) {
-    // ansible-inventory prints an `!unsafe` string (never templated by Ansible) as this mapping.
-    if (resolved.tag === UNSAFE_TAG) return { __ansible_unsafe: value };
     return typeof value === 'number' && resolved.type === 'PLAIN' && FLOAT_TEXT.test(String(resolved.source)) ? new PythonFloat(value) : value;
   }
   if (isSeq(resolved) && Array.isArray(value)) {

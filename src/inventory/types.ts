@@ -60,9 +60,15 @@ export interface VarOrigin {
   position?: SourcePosition;
   /** Directory relative paths in it are read against. */
   baseDir?: string;
-  /** An Ansible `!unsafe` value: its text is used as written, never rendered as a template. */
-  literal?: true;
+  /** Which of it is an Ansible `!unsafe` value, used as written and never rendered as a template. */
+  literal?: LiteralMark;
 }
+
+/**
+ * Where a value holds Ansible `!unsafe` text: `true` for all of it (an `!unsafe`
+ * string, list or mapping), else the list items (by index) and mapping keys that do.
+ */
+export type LiteralMark = true | { readonly [keyOrIndex: string]: LiteralMark };
 
 /** A loaded and validated inventory. */
 export interface Inventory {

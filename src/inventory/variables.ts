@@ -1,5 +1,5 @@
 import type { SourcePosition } from '../errors.js';
-import type { VarOrigin } from './types.js';
+import type { LiteralMark, VarOrigin } from './types.js';
 import { connectionVar, misspeltConnectionVar, namesOf, type ReadOptions } from './connection-vars.js';
 import { describeValue } from './describe-value.js';
 import { DeferredValue } from './deferred.js';
@@ -14,7 +14,7 @@ export class VarTable extends Map<string, unknown> {
   /** Sets a variable and where it is written. */
   define(name: string, value: unknown, site: VarSite): void {
     this.set(name, value);
-    this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir, ...(site.literal ? { literal: true as const } : {}) });
+    this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir, ...(site.literal ? { literal: site.literal } : {}) });
   }
 }
 
@@ -26,8 +26,8 @@ export interface VarSite extends ReadOptions {
   keyPosition?: SourcePosition;
   /** Where its value is written (none on the command line). */
   valuePosition?: SourcePosition;
-  /** An Ansible `!unsafe` value: never rendered as a template. */
-  literal?: boolean;
+  /** Which of it is an Ansible `!unsafe` value, never rendered as a template. */
+  literal?: LiteralMark;
 }
 
 /** One variable as written. */

@@ -3,7 +3,7 @@ import type { SourcePosition } from '../errors.js';
 import { closest, editDistance } from '../suggest.js';
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
 import type { GroupDef, GroupTree, WrittenVars } from './model.js';
-import { describeNode, isEmptyNode, isUnsafe, keyOf, mappingPairs, printedValueOf, valueOf, type ReadContext } from './node-values.js';
+import { describeNode, isEmptyNode, keyOf, literalMarkOf, mappingPairs, printedValueOf, valueOf, type ReadContext } from './node-values.js';
 import { ALL, GROUP_KEYS, hostNameProblem, isRoleName, nameProblem } from './names.js';
 
 const EXPECTED_GROUP_KEYS = `${GROUP_KEYS.slice(0, -1).join(', ')} or ${GROUP_KEYS.at(-1)}`;
@@ -204,7 +204,7 @@ export function readVarsMapping(ctx: ReadContext, into: WrittenVars, node: unkno
     const keyPosition = source.positionOf(pair.key, at);
     const valuePosition = source.positionOf(source.resolve(pair.value), keyPosition);
     const varPath = path === '' ? name : `${path}.${name}`;
-    const site = { path: varPath, keyPosition, valuePosition, baseDir, fromCommandLine: false, literal: isUnsafe(pair.value, ctx) };
+    const site = { path: varPath, keyPosition, valuePosition, baseDir, fromCommandLine: false, literal: literalMarkOf(pair.value, ctx) };
     const read = valueOf(pair.value, varPath, keyPosition, ctx);
     const printed = printedValueOf(pair.value, read, ctx);
     into.set(name, { name, value: read, ...(printed === read ? {} : { printed }), site });

@@ -316,7 +316,7 @@ export function variablesOf(host: InventoryHost, roles: Role[]): Map<string, Var
   }
   for (const [name, value] of Object.entries(host.vars)) {
     const origin = host.varOrigins?.[name] ?? { path: name };
-    const source = { value, origin, jinja: true, literal: origin.literal === true };
+    const source = { value, origin, jinja: true, ...(origin.literal ? { literal: origin.literal } : {}) };
     variables.set(name, source);
     for (const alias of connectionAliases(name)) if (!variables.has(alias)) variables.set(alias, source);
   }

@@ -13,6 +13,7 @@ import { stateDir } from '../pki/state-dir.js';
 import { Secret, revealAll } from '../secrets.js';
 import { TemplateCache, templateCacheFile } from './template-cache.js';
 import { DeferredValue } from '../inventory/deferred.js';
+import type { LiteralMark } from '../inventory/types.js';
 import { isJinja, JinjaError, renderJinja } from '../template/jinja.js';
 import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 import { quote, words } from '../shell/quote.js';
@@ -213,8 +214,8 @@ export interface VariableSource {
   origin: { path: string; position?: SourcePosition };
   /** Inventory values may be Jinja2 (as Ansible's are); role defaults are provision's Handlebars. */
   jinja: boolean;
-  /** An Ansible `!unsafe` value: used as written, never rendered. */
-  literal?: boolean;
+  /** Which of it is an Ansible `!unsafe` value, used as written and never rendered. */
+  literal?: LiteralMark;
 }
 
 /**
@@ -246,18 +247,19 @@ export function hostContext(variables: ReadonlyMap<string, VariableSource>, fixe
 
 function renderVariable(source: VariableSource, context: TemplateContext, hostName: string): unknown {
   const where = source.origin.position ?? { file: source.origin.path, line: 1, col: 1 };
-  const render = (value: unknown): unknown => {
+  const render = (value: unknown, literal: LiteralMark | undefined): unknown => {
     // A secret's value is never rendered: a `{{` in a password is part of the password.
     if (value instanceof DeferredValue) return value.resolve();
     if (typeof value === 'string') {
-      if (!value.includes('{{') || source.literal === true) return value;
+      if (!value.includes('{{') || literal === true) return value;
       return source.jinja && isJinja(value) ? renderJinja(value, (ref) => lookup(context, ref)) : renderValue(value, context, where, hostName);
     }
-    if (Array.isArray(value)) return value.map(render);
-    if (value !== null && typeof value === 'object' && !(value instanceof Secret)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v)]));
+    const inner = (key: string | number): LiteralMark | undefined => (literal === true ? true : literal?.[key]);
+    if (Array.isArray(value)) return value.map((item, i) => render(item, inner(i)));
+    if (value !== null && typeof value === 'object' && !(value instanceof Secret)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v, inner(k))]));
     return value;
   };
-  return render(source.value);
+  return render(source.value, source.literal);
 }
 
 /**

@@ -16,6 +16,11 @@ const inventory = `all:
       plain: '{{ z }}'
       secret_like: !unsafe 'p{{a%b}}'
       ansible_become_password: !unsafe 'pw{{ z }}'
+      items: [!unsafe '{{ z }}', '{{ z }}']
+      styles: { kept: !unsafe '{{ z }}', rendered: '{{ z }}', deep: [{ kept: !unsafe 'p{{a%b}}' }] }
+      unsafe_list: !unsafe ['{{ z }}', 3, ['{{ z }}']]
+      unsafe_map: !unsafe { a: '{{ z }}', b: { c: '{{ z }}' } }
+      ref_items: "{{ items }}"
 `;
 
 describe('!unsafe inventory values reach roles as written', () => {
@@ -28,6 +33,11 @@ describe('!unsafe inventory values reach roles as written', () => {
     ['a variable referring to one', 'ref_hb', 'a {{z}} b'],
     ['text that is no template at all', 'secret_like', 'p{{a%b}}'],
     ['a plain value is still rendered', 'plain', 'zed'],
+    ['an !unsafe item of a list, beside a rendered one', 'items', ['{{ z }}', 'zed']],
+    ['!unsafe values in a mapping, at any depth', 'styles', { kept: '{{ z }}', rendered: 'zed', deep: [{ kept: 'p{{a%b}}' }] }],
+    ['!unsafe on a whole list', 'unsafe_list', ['{{ z }}', 3, ['{{ z }}']]],
+    ['!unsafe on a whole mapping', 'unsafe_map', { a: '{{ z }}', b: { c: '{{ z }}' } }],
+    ['a variable referring to a list with an !unsafe item', 'ref_items', ['{{ z }}', 'zed']],
 
   ])('%s', (_, name, expected) => {
     expect(context[name]).toEqual(expected);

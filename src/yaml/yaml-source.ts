@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAlias, LineCounter, parseDocument, Schema, visit, type Alias, type Document, type ParsedNode, type ScalarTag, type YAMLError } from 'yaml';
+import { isAlias, LineCounter, parseDocument, Schema, visit, YAMLMap, YAMLSeq, type Alias, type CollectionTag, type Document, type ParsedNode, type ScalarTag, type YAMLError } from 'yaml';
 import { UserError, type SourcePosition } from '../errors.js';
 import { ErrorList } from './error-list.js';
 import { describeYamlError } from './yaml-errors.js';
@@ -55,17 +55,20 @@ export function readTextFile(file: string, what: string): string {
 /** Ansible's tags: `!vault` (an encrypted value, read by the inventory) and `!unsafe` (a string never templated). */
 export const VAULT_TAG = '!vault';
 export const UNSAFE_TAG = '!unsafe';
-const ANSIBLE_TAGS: ScalarTag[] = [
+const ANSIBLE_TAGS: (ScalarTag | CollectionTag)[] = [
   { tag: VAULT_TAG, resolve: (text: string) => text },
   { tag: UNSAFE_TAG, resolve: (text: string) => text },
+  // `!unsafe` on a list or mapping: every string in it is never templated (the node keeps its tag).
+  { tag: UNSAFE_TAG, collection: 'seq', nodeClass: YAMLSeq },
+  { tag: UNSAFE_TAG, collection: 'map', nodeClass: YAMLMap },
 ];
 
 // PyYAML's YAML 1.1 (how Ansible reads its files): yes/no/on/off are booleans but y/n are not,
 // 0644 is octal, 1:20 is sexagesimal, a float needs a dot (1e3 is a string), and dates stay text.
 const PYYAML_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const PYYAML_FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-let ansibleTags: ScalarTag[] | undefined;
-function ansibleSchemaTags(): ScalarTag[] {
+let ansibleTags: (ScalarTag | CollectionTag)[] | undefined;
+function ansibleSchemaTags(): (ScalarTag | CollectionTag)[] {
   if (ansibleTags) return ansibleTags;
   const yaml11 = new Schema({ schema: 'yaml-1.1' }).tags as ScalarTag[];
   const bool = yaml11.filter((t) => t.tag === 'tag:yaml.org,2002:bool');
