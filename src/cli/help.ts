@@ -58,18 +58,6 @@ ${HOST_FLAGS}`,
 
 Same as apply --check --diff: shows exactly what apply would change and
 touches nothing. Accepts the options of apply.`,
-  promote: `Usage: provision promote INVENTORY HOST [options]
-
-Makes HOST, a MySQL/MariaDB replica (mysql_role: replica), the primary: the
-old primary is made read-only, the replica waits until it has applied every
-write, then stops replicating and accepts writes. The inventory file is then
-edited (HOST becomes mysql_role: primary, the old primary a replica of it);
-run provision apply afterwards to bring both hosts' configuration in line.
-
-Options:
-      --force               promote even if the old primary cannot be reached
-      --no-edit             do not edit the inventory; print the change to make
-${HOST_FLAGS}`,
   renew: `Usage: provision renew INVENTORY [options]
 
 Reads the expiry of every certificate the inventory declares (role
@@ -160,3 +148,15 @@ Reads a value from standard input (never from the command line, where a
 process list would show it) and prints it encrypted as a !vault value, as
 ansible-vault encrypt_string does (format 1.2 with a vault id, else 1.1).`,
 };
+
+/** Help of a resource type's named action (`provision promote --help`): its usage, what the action says it does, the options. */
+export function actionHelp(name: string, action: { help: string; forceHelp: string }): string {
+  return `Usage: provision ${name} INVENTORY HOST [options]
+
+${action.help}
+
+Options:
+      --force               ${action.forceHelp}
+      --no-edit             do not edit the inventory; print the change to make
+${HOST_FLAGS}`;
+}

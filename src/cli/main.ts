@@ -10,7 +10,7 @@ import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { display } from './display.js';
 import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
-import { HELP } from './help.js';
+import { HELP, actionHelp } from './help.js';
 import { PACKAGE_ROOT, searchPath } from './search-path.js';
 import { timingsFromEnv } from './timings.js';
 
@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case 'help':
-        write(`${HELP[command.topic ?? 'main'] ?? HELP.main}\n`);
+        write(`${HELP[command.topic ?? 'main'] ?? (await namedActionHelp(command.topic)) ?? HELP.main}\n`);
         return EXIT.ok;
       case 'version':
         write(`${(JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'exec':
         return await exec(command.options);
       case 'promote':
-        return await promote(command.options);
+        return await runNamedAction('promote', command.options);
       case 'renew':
         return await renew(command.options);
       case 'status':
@@ -220,18 +220,22 @@ async function exec(options: ExecOptions): Promise<number> {
   return outcomes.every((o) => o.code === 0) ? EXIT.ok : EXIT.hostFailed;
 }
 
-async function promote(options: PromoteCliOptions): Promise<number> {
+/** The help of the resource types' action of that name, if one offers it. */
+async function namedActionHelp(name: string | undefined): Promise<string | undefined> {
+  if (name === undefined) return undefined;
+  const { findAction } = await import('../engine/action.js');
+  const action = findAction(name);
+  return action && actionHelp(name, action);
+}
+
+/** `provision promote` and the like: a resource type's named action, then the inventory edits it returns. */
+async function runNamedAction(name: string, options: PromoteCliOptions): Promise<number> {
   const { inventory } = await selectedHosts(options);
-  const [{ promotionPair, promoteReplica }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/promote.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
-  const { replica, primary } = promotionPair(inventory, options.host);
-  await promoteReplica(replica, primary, { force: options.force, catchUpSeconds: 60, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${display(line)}\n`) });
-  const edits = [
-    { host: replica.name, vars: { mysql_role: 'primary', mysql_primary: null } },
-    { host: primary.name, vars: { mysql_role: 'replica', mysql_primary: replica.name } },
-  ];
-  const described = edits.map((e) => `${e.host}: ${Object.entries(e.vars).map(([k, v]) => (v === null ? `remove ${k}` : `${k}: ${v}`)).join(', ')}`);
+  const [{ runAction }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/action.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
+  const outcome = await runAction(name, inventory, options.host, { force: options.force, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${display(line)}\n`) });
+  const described = outcome.edits.map((e) => `${e.host}: ${Object.entries(e.vars).map(([k, v]) => (v === null ? `remove ${k}` : `${k}: ${v}`)).join(', ')}`);
   let text: string | undefined = readFileSync(options.inventory, 'utf8');
-  for (const e of edits) text = text === undefined ? undefined : editHostVars(text, e.host, e.vars);
+  for (const e of outcome.edits) text = text === undefined ? undefined : editHostVars(text, e.host, e.vars);
   if (options.edit && text !== undefined) {
     const [{ statSync }, { writeControlFile }] = await Promise.all([import('node:fs'), import('../control/write-file.js')]);
     writeControlFile(options.inventory, text, statSync(options.inventory).mode & 0o777);
@@ -239,34 +243,29 @@ async function promote(options: PromoteCliOptions): Promise<number> {
   } else {
     write(`change ${options.inventory} to: ${described.join('; ')}\n`);
   }
-  write(`next: provision apply ${options.inventory} (the old primary becomes a replica of ${replica.name})\n`);
+  write(`next: provision apply ${options.inventory} (${outcome.next})\n`);
   return EXIT.ok;
 }
 
 /**
- * Runs the certificate resources of the selected hosts (and the handlers they notify), the same
- * engine path as apply; prints only news and failures. `--print-cron` prints the crontab line.
+ * Runs the resources of the selected hosts that take part in renewals (certificates) and the
+ * handlers they notify, the same engine path as apply; prints only news and failures. `--print-cron` prints the crontab line.
  */
 async function renew(options: RenewOptions): Promise<number> {
   if (options.printCron) return printCron(options);
   const { plans, control } = await plansOf({ ...options, tags: [] });
-  const [{ certificate, forced }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
-    import('../resources/certificate/index.js'),
+  const [{ renewalPlans }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
+    import('./renewal-plans.js'),
     import('../engine/run.js'),
     import('../transport/connect.js'),
     import('../acme/state.js'),
     import('../acme/renew-report.js'),
   ]);
-  const certificatePlans = plans
-    .map((plan) => ({
-      ...plan,
-      resources: plan.resources.filter((r) => r.type === certificate).map((r) => (options.force ? { ...r, desired: forced(r.desired as Parameters<typeof forced>[0]) } : r)),
-    }))
-    .filter((plan) => plan.resources.length > 0);
-  if (certificatePlans.length === 0) return EXIT.ok;
+  const renewing = renewalPlans(plans, options.force);
+  if (renewing.length === 0) return EXIT.ok;
   const release = acquireLock(join(acmeStateDir(control.controlStateDir), 'renew.lock'));
   try {
-    const results = await runPlans(certificatePlans, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control });
+    const results = await runPlans(renewing, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control });
     const report = renewReport(results, { dryRun: options.dryRun, quiet: options.quiet });
     for (const line of report.out) write(`${display(line)}\n`);
     for (const line of report.err) process.stderr.write(`error: ${display(line)}\n`);

@@ -5,7 +5,7 @@
  * check mode, failures.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -280,6 +280,29 @@ describe('runHost', () => {
     expect(result.results.map((r) => `${r.status} ${r.resource}`).sort()).toEqual(
       [`changed installer ${dir}/pkg1`, `changed installer ${dir}/pkg2`, `ok marker ${dir}/conf`, `changed marker ${dir}/other`].sort(),
     );
+  });
+
+  it('an early resource declared after a package-like install is applied before it, in plan and apply alike', async () => {
+    const conf = join(dir, 'conf');
+    // The second install copies the config as it finds it (as a package's first start reads its config file).
+    const starts: typeof installer = { ...installer, applyMany: (items) => userText(`cat ${quote(conf)} > ${quote(join(dir, 'started-with'))} 2>/dev/null || echo '<absent>' > ${quote(join(dir, 'started-with'))}\n${installer.applyMany!(items)}`) };
+    const resources = (early: boolean): PlannedResource[] => [
+      planned(starts, { flag: join(dir, 'pkg1'), writes: {} }),
+      { ...planned(marker, { path: conf, content: 'tuned' }), ...(early ? { early: true as const } : {}) },
+      planned(starts, { flag: join(dir, 'pkg2'), writes: {} }),
+    ];
+    const order = (r: { results: Array<{ status: string; resource: string }> }): string[] => r.results.map((x) => `${x.status} ${x.resource}`);
+
+    const preview = (await run({ host, resources: resources(true), handlers: new Map() }, localConnection(), true)).result;
+    const applied = (await run({ host, resources: resources(true), handlers: new Map() }, localConnection())).result;
+    expect(readFileSync(join(dir, 'started-with'), 'utf8')).toBe('tuned');
+    expect(order(preview)).toEqual([`changed marker ${conf}`, `changed installer ${dir}/pkg1`, `changed installer ${dir}/pkg2`]);
+    expect(order(applied)).toEqual(order(preview));
+
+    // Without early, the config comes after the installs (what follows a package is read again first).
+    for (const f of ['pkg1', 'pkg2', 'conf']) rmSync(join(dir, f), { force: true });
+    await run({ host, resources: resources(false), handlers: new Map() }, localConnection());
+    expect(readFileSync(join(dir, 'started-with'), 'utf8')).toBe('<absent>\n');
   });
 
   it('plan decides what follows a package as it will be: study once, then apply does what plan said', async () => {

@@ -39,14 +39,19 @@ export interface Round {
   cut: boolean;
 }
 
-/** Splits a round's assessed resources at the first change with side effects on what follows. */
+/**
+ * Splits a round's assessed resources at the first change with side effects on what follows.
+ * Resources marked early (they need nothing such a change brings) that are declared after it
+ * are applied before it, in the same call, so that a package's first start already finds them.
+ */
 export function splitRound(resources: readonly Assessed[]): Round {
   const barrier = resources.findIndex((a) => a.changes.length > 0 && a.planned.type.reprobeAfter);
   const barrierType = resources[barrier]?.planned.type;
   const cut = barrierType !== undefined && resources.slice(barrier + 1).some((a) => a.planned.type !== barrierType);
   if (!cut) return { now: [...resources], later: [], cut: false };
   // Resources of the barrier's type are applied together (one apt-get call), wherever they are declared.
-  const now = resources.filter((a, i) => i <= barrier || a.planned.type === barrierType);
+  const early = resources.filter((a, i) => i > barrier && a.planned.early === true && a.planned.type !== barrierType);
+  const now = [...resources.slice(0, barrier), ...early, ...resources.filter((a, i) => i >= barrier && a.planned.type === barrierType)];
   return { now, later: resources.filter((a) => !now.includes(a)).map((a) => a.planned), cut: true };
 }
 

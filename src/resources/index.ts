@@ -5,6 +5,7 @@ import { command } from './command/index.js';
 import { directory } from './directory/index.js';
 import { file } from './file/index.js';
 import { group } from './group/index.js';
+import { internalTls } from './internal-tls/index.js';
 import { line } from './line/index.js';
 import { mysqlDatabase } from './mysql-database/index.js';
 import { mysqlReplica } from './mysql-replica/index.js';
@@ -20,5 +21,5 @@ import { user } from './user/index.js';
 
 /** Every resource type, keyed by its name. */
 export const resourceTypes: Record<string, AnyResourceType> = Object.fromEntries(
-  [packageType, file, directory, archive, service, command, user, group, line, ufw, mysqlDatabase, mysqlUser, mysqlReplica, certificate, sumoConnection, sumoMonitor, sumoDashboard].map((type) => [type.name, type]),
+  [packageType, file, internalTls, directory, archive, service, command, user, group, line, ufw, mysqlDatabase, mysqlUser, mysqlReplica, certificate, sumoConnection, sumoMonitor, sumoDashboard].map((type) => [type.name, type]),
 );

@@ -34,6 +34,67 @@ export class ArgError extends Error {
   }
 }
 
+/** What a type's resolve step may use while plans are built, on the control node: the role's templates and the files values may name; no host. */
+export interface ResolveContext {
+  /** The template `name` (relative to the template search path, the role's templates/ first) rendered for the host; a refusal throws ArgError on `key`. */
+  template(name: string, key: string): string;
+  /** The control-node path a value names, relative to the inventory's directory; outside the directories allowed for control-node files it throws ArgError on `key`. */
+  controlPath(path: string, key: string): string;
+  /** The host the declaration is for: its inventory name and its address (for certificates made on the control node). */
+  host: { name: string; address: string };
+  /** provision's state directory on the control node (the internal CA). */
+  controlStateDir: string;
+}
+
+/** A host as an action sees it: its inventory name and variables. */
+export interface ActionHost {
+  /** Inventory host name. */
+  readonly name: string;
+  /** Its merged variables. */
+  readonly vars: Readonly<Record<string, unknown>>;
+}
+
+/** What a resource type's action may use: scripts on the hosts it reaches (no SSH details), progress lines, the run's flags. */
+export interface ActionContext {
+  /** Connects to an inventory host the way the engine does; throws when it cannot be reached. */
+  reach(host: string): Promise<ActionSession>;
+  /** The operator's --force. */
+  readonly force: boolean;
+  /** Prints a progress line for the operator. */
+  say(line: string): void;
+}
+
+/** One reached host. */
+export interface ActionSession {
+  /** Runs a POSIX sh script there (as root with become) and returns its stdout; a non-zero exit throws, naming the host and the script's error. */
+  run(script: Shell): Promise<string>;
+}
+
+/** What an action did that the inventory must follow: variables to set (a value) or remove (null), per host. */
+export interface ActionOutcome {
+  /** Host variable edits, in order. */
+  readonly edits: ReadonlyArray<{ host: string; vars: Record<string, string | null> }>;
+  /** What the operator's next apply does, e.g. "the old primary becomes a replica of web-02". */
+  readonly next: string;
+}
+
+/**
+ * A named operation a resource type offers beside declaring state (`provision
+ * promote INVENTORY HOST`): it picks its hosts from the inventory, runs scripts
+ * on them through the engine, and returns the inventory edits that record the
+ * new state.
+ */
+export interface ResourceAction<Hosts> {
+  /** What `provision NAME --help` says it does. */
+  readonly help: string;
+  /** What --force makes it do, for the help. */
+  readonly forceHelp: string;
+  /** Pure: the hosts it works on, starting from the one named (present in the inventory); throws ArgError when the inventory does not allow it. */
+  hosts(named: ActionHost, inventory: { file: string; hosts: readonly ActionHost[] }): Hosts;
+  /** Carries it out; throwing fails it with the error's message. */
+  run(hosts: Hosts, context: ActionContext): Promise<ActionOutcome>;
+}
+
 /** What a resource's control-node step may use: scripts on its host (no SSH details) and the control node's paths. */
 export interface ControlContext {
   /** Runs a POSIX sh script on the host the way the engine does (over stdin; as root with become). */
@@ -54,6 +115,12 @@ export interface ControlContext {
 export interface ResourceType<Desired, Current, Decided extends Decision = Decision> {
   /** Key used in role.yaml, e.g. "file". */
   readonly name: string;
+  /**
+   * Optional: how its own arguments resolve on the control node while plans are built, before
+   * validate (a template rendered into content, a control-node source checked and read). Returns the
+   * arguments for validate; throws ArgError naming the bad key.
+   */
+  resolve?(args: Record<string, unknown>, control: ResolveContext): Record<string, unknown>;
   /** Checks and normalises the rendered declaration; throws ArgError naming the bad key. */
   validate(args: Record<string, unknown>): Desired;
   /** Keys whose text is shell the user writes (a command's `cmd`): the role renders them with every `{{value}}` quoted. */
@@ -98,6 +165,11 @@ export interface ResourceType<Desired, Current, Decided extends Decision = Decis
   confirm?(desired: Desired, control: ControlContext): Promise<void>;
   /** Optional: what `provision status` checks for this declaration (a service that should run is running); undefined when nothing. */
   status?(desired: Desired): StatusCheck | undefined;
+  /** Optional: it takes part in `provision renew` (run by cron), which runs only such resources; `forced` is the desired state `renew --force` asks for (renewed even when not due). */
+  readonly renewal?: { forced(desired: Desired): Desired };
+  /** Optional: named actions the CLI runs (`provision promote`), by name. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each action is used only with the hosts it picked itself
+  readonly actions?: Readonly<Record<string, ResourceAction<any>>>;
 }
 
 /** How a resource type tells what its changes do to the rest of the host. */
@@ -140,6 +212,9 @@ export interface ControlResourceType<Desired, Current, Decided extends Decision 
   readonly predict?: undefined;
   readonly confirm?: undefined;
   readonly status?: undefined;
+  readonly resolve?: undefined;
+  readonly renewal?: undefined;
+  readonly actions?: undefined;
 }
 
 /** Any resource type, as stored in the registry. */

@@ -26,6 +26,8 @@ export interface Declaration {
   when?: unknown;
   /** Handler names this declaration notifies when it changes something. */
   notify: string[];
+  /** `early: true`: applied before its round's package installs (it needs nothing they bring). */
+  early?: boolean;
   /** Where the declaration's type key is. */
   position: SourcePosition;
   /** Where each argument key is, so a bad argument is reported at its own line. */
@@ -67,6 +69,8 @@ export interface RoleBlock {
 }
 
 const DECLARATION_KEYS = ['name', 'tags', 'when', 'notify'];
+/** A resource may also be `early`; a handler runs after everything and may not. */
+const RESOURCE_KEYS = [...DECLARATION_KEYS, 'early'];
 const ROLE_KEYS = ['description', 'depends', 'checks', 'resources', 'handlers', 'serve', 'balances', 'status'];
 
 /** Finds `name` in the roles directories (first match wins) and loads it; `ref` is where the inventory named it. */
@@ -207,7 +211,7 @@ function readDefaults(file: string): Record<string, unknown> {
 
 /** What each list of a role declares: the kinds it takes and the keys beside the kind. */
 const SECTIONS = {
-  resources: { kinds: resourceTypes, keys: DECLARATION_KEYS, example: '{ file: { path: ... } }', kindName: 'resource type' },
+  resources: { kinds: resourceTypes, keys: RESOURCE_KEYS, example: '{ file: { path: ... } }', kindName: 'resource type' },
   handlers: { kinds: resourceTypes, keys: DECLARATION_KEYS, example: '{ file: { path: ... } }', kindName: 'resource type' },
   status: { kinds: statusCheckTypes, keys: ['name', 'when'], example: '{ nginx_requests: { url: ... } }', kindName: 'status check' },
 } as const;
@@ -267,6 +271,7 @@ function readDeclaration(node: Node, path: string, source: YamlSource, errors: U
     tags: listOfStrings(plain.tags, `${path}.tags`, node, source, errors),
     when: plain.when,
     notify: listOfStrings(plain.notify, `${path}.notify`, node, source, errors),
+    early: earlyFlag(plain.early, `${path}.early`, node, source, errors),
     position: at(source, typePair.key as Node),
     argPositions: isMap(argsNode) ? argPositionsOf(argsNode, source) : {},
   };
@@ -274,6 +279,12 @@ function readDeclaration(node: Node, path: string, source: YamlSource, errors: U
 
 function argPositionsOf(map: YAMLMap, source: YamlSource): Record<string, SourcePosition> {
   return Object.fromEntries(map.items.map((pair) => [String(pair.key), at(source, pair.key as Node)]));
+}
+
+function earlyFlag(value: unknown, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): boolean {
+  if (value === undefined || value === null || typeof value === 'boolean') return value === true;
+  errors.push(new UserError(`${path}: expected true or false`, at(source, node.get('early', true) as Node)));
+  return false;
 }
 
 function listOfStrings(value: unknown, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): string[] {

@@ -4,7 +4,7 @@ import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import type { Inventory, InventoryHost, RoleRef, VarOrigin } from '../inventory/index.js';
 import { resourceTypes } from '../resources/index.js';
 import { createHash } from 'node:crypto';
-import { ArgError, runsOnControl, type AnyResourceType } from '../resources/types.js';
+import { ArgError, runsOnControl, type AnyResourceType, type ResolveContext } from '../resources/types.js';
 import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
 import { Secret } from '../secrets.js';
@@ -13,6 +13,7 @@ import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, ty
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
 import { allowedSource, findTemplate } from './source-paths.js';
+import { stateDir } from '../pki/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
 
@@ -28,6 +29,8 @@ export interface PlannedResource {
   label: string;
   /** Keys of the handlers it notifies when it changes something. */
   notify: string[];
+  /** Applied before the changes with side effects (package installs) of its round, wherever it is declared (`early: true`). */
+  early?: true;
   /** Where it is declared. */
   position: SourcePosition;
 }
@@ -373,11 +376,12 @@ function selectedByTags(decl: Declaration, role: Role, tags: string[]): boolean 
 /** A resource declaration planned for a host (it notifies nothing yet). */
 function planResource(decl: Declaration, role: Role, context: TemplateContext, host: InventoryHost, options: PlanOptions, baseDir: string): PlannedResource | undefined {
   const planned = planDeclaration(decl, role, context, host, options, baseDir, resourceTypes);
-  return planned && { ...planned, notify: [] };
+  if (planned && decl.early && planned.type.reprobeAfter) throw new UserError(`early: a ${decl.type} resource is one of the changes that early resources go before`, decl.position);
+  return planned && { ...planned, notify: [], ...(decl.early ? { early: true as const } : {}) };
 }
 
 /** Renders and validates one declaration of one of `kinds` (resource types, status checks) for a host; undefined when its `when:` is false. */
-function planDeclaration<Kind extends { name: string; validate(args: Record<string, unknown>): unknown; label(desired: never): string; shellKeys?: readonly string[] }>(
+function planDeclaration<Kind extends { name: string; resolve?(args: Record<string, unknown>, control: ResolveContext): Record<string, unknown>; validate(args: Record<string, unknown>): unknown; label(desired: never): string; shellKeys?: readonly string[] }>(
   decl: Declaration,
   role: Role,
   context: TemplateContext,
@@ -394,14 +398,7 @@ function planDeclaration<Kind extends { name: string; validate(args: Record<stri
   const args = Object.fromEntries(Object.entries(decl.args).map(([key, value]) => [key, renderValue(value, context, decl.argPositions[key] ?? decl.position, hostName, shell.has(key))]));
   let desired: unknown;
   try {
-    if (typeof args.template === 'string') {
-      const file = findTemplate(args.template, [join(role.dir, 'templates'), ...options.templateDirs]);
-      delete args.template;
-      args.content = renderText(readFileSync(file, 'utf8'), context, { file, line: 1, col: 1 }, hostName);
-    }
-    // A control-node path (an archive's src) is relative to the inventory's directory, and stays in the allowed ones.
-    if (typeof args.src === 'string' && args.src !== '') args.src = allowedSource(args.src, baseDir, [baseDir, ...(options.filesDirs ?? [])]);
-    desired = type.validate(args);
+    desired = type.validate(type.resolve ? type.resolve(args, resolveContext(role, context, hostName, options, baseDir)) : args);
   } catch (err) {
     if (!(err instanceof ArgError)) throw err;
     throw argError(err, decl, role, host);
@@ -412,6 +409,25 @@ function planDeclaration<Kind extends { name: string; validate(args: Record<stri
     desired,
     label: decl.name ?? `${type.name} ${type.label(desired as never)}`,
     position: decl.position,
+  };
+}
+
+/**
+ * What a type's resolve step may use for a host's declaration in a role: templates are looked up in
+ * the role's templates/ and then the shared ones and rendered for the host; a control-node path is
+ * relative to the inventory's directory and stays in the allowed ones; the host's name and address.
+ */
+function resolveContext(role: Role, context: TemplateContext, hostName: string, options: PlanOptions, baseDir: string): ResolveContext {
+  return {
+    template: (name, key) => {
+      const file = findTemplate(name, [join(role.dir, 'templates'), ...options.templateDirs], key);
+      return renderText(readFileSync(file, 'utf8'), context, { file, line: 1, col: 1 }, hostName);
+    },
+    controlPath: (path, key) => allowedSource(path, baseDir, [baseDir, ...(options.filesDirs ?? [])], key),
+    host: { name: hostName, address: String(context.address ?? hostName) },
+    get controlStateDir() {
+      return stateDir();
+    },
   };
 }
 

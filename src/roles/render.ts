@@ -8,7 +8,7 @@ import { propertiesValue } from '../formats/properties.js';
 import { systemdEnvValue, systemdUnitValue, systemdExecValue } from '../formats/systemd.js';
 import { oneLine } from '../formats/text.js';
 import { describeValue } from '../inventory/describe-value.js';
-import { BACKEND_NAME, ensureCa, serverCertificate } from '../pki/internal-ca.js';
+import { BACKEND_NAME } from '../pki/internal-ca.js';
 import { stateDir } from '../pki/state-dir.js';
 import { Secret, revealAll } from '../secrets.js';
 import { TemplateCache, templateCacheFile } from './template-cache.js';
@@ -43,10 +43,7 @@ hbs.registerHelper({
   nginx: formatHelper('nginx', nginxValue),
   properties: formatHelper('properties', propertiesValue),
   one_line: formatHelper('one_line', oneLine),
-  // Backend TLS material from the internal CA on the control node, made on first use.
-  internal_ca_cert: () => ensureCa(stateDir()).certificate,
-  internal_tls_cert: (options: Handlebars.HelperOptions) => hostCertificate(options).certificate,
-  internal_tls_key: (options: Handlebars.HelperOptions) => hostCertificate(options).key.reveal(),
+  // The name every backend certificate of the internal CA carries (the material itself: the internal_tls resource type).
   internal_tls_name: () => BACKEND_NAME,
   // {{last_octet address}}: the last number of an IPv4 address (e.g. a stable MySQL server_id).
   last_octet: (address: unknown) => String(address).split('.').pop() ?? '',
@@ -88,11 +85,6 @@ function formatHelper(name: string, encode: (value: string) => string) {
 
 // Several values: joined as text first, like the other helpers.
 const joinedJson = formatHelper('json', (text) => JSON.stringify(text));
-
-function hostCertificate(options: Handlebars.HelperOptions) {
-  const root = options.data.root as TemplateContext;
-  return serverCertificate(stateDir(), String(root.inventory_hostname), String(root.address ?? root.inventory_hostname));
-}
 
 /** Addresses of the hosts of `group` (from hostvars), in inventory order, without `exclude`. */
 export function groupAddresses(context: TemplateContext, group: string, exclude?: string): string[] {

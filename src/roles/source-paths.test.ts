@@ -44,7 +44,7 @@ describe('findTemplate', () => {
     ['a link that stays inside', 'inside.js', join(templates, 'inside.js')],
     ["'..' that stays inside", 'app/../app/server.js', join(templates, 'app', 'server.js')],
   ])('finds %s', (_, name, file) => {
-    expect(findTemplate(name, [templates])).toBe(file);
+    expect(findTemplate(name, [templates], 'template')).toBe(file);
   });
 
   it.each([
@@ -55,7 +55,7 @@ describe('findTemplate', () => {
     ["a symbolic link whose '..' leads out through another link", 'dotdot.js', /symbolic link that leads out/],
     ['a missing template', 'nope.hbs', /template 'nope.hbs' not found/],
   ])('refuses %s', (_, name, message) => {
-    const error = errorOf(() => findTemplate(name, [templates]));
+    const error = errorOf(() => findTemplate(name, [templates], 'template'));
     expect(error.key).toBe('template');
     expect(error.message).toMatch(message);
   });
@@ -70,7 +70,7 @@ describe('allowedSource', () => {
     ['an absolute path inside', join(dir, 'release'), [dir], join(dir, 'release')],
     ['a --files-path directory', join(files, 'app.tar.gz'), [dir, files], join(files, 'app.tar.gz')],
   ])('allows %s', (_, src, roots, path) => {
-    expect(allowedSource(src, dir, roots)).toBe(path);
+    expect(allowedSource(src, dir, roots, 'src')).toBe(path);
   });
 
   it.each([
@@ -80,7 +80,7 @@ describe('allowedSource', () => {
     ['a symbolic link that leads out', 'up/account.key', /through a symbolic link/],
     ["a symbolic link whose '..' leads out through another link", 'dotdot', /through a symbolic link/],
   ])('refuses %s', (_, src, message) => {
-    const error = errorOf(() => allowedSource(src, dir, [dir]));
+    const error = errorOf(() => allowedSource(src, dir, [dir], 'src'));
     expect(error.key).toBe('src');
     expect(error.message).toMatch(message);
   });

@@ -1,6 +1,6 @@
 /**
- * Files on the control node that a value chooses: a template (`template:`)
- * and an archive's source (`src:`). An inventory value must not be a way to
+ * Files on the control node that a value chooses: a template (a file's
+ * `template:`) and a control-node source (an archive's `src:`). An inventory value must not be a way to
  * read any file the operator can, so a template is looked up only in the
  * template search path, and an archive only in the directories allowed for
  * control-node files (the inventory's directory and --files-path ones):
@@ -30,32 +30,32 @@ function real(path: string): string {
 
 /**
  * The template `name` in the first of `dirs` that has it; `name` is relative to them and stays
- * inside the directory it is found in, symbolic links included. Throws ArgError on the `template` key.
+ * inside the directory it is found in, symbolic links included. Throws ArgError on `key`, the argument naming it.
  */
-export function findTemplate(name: string, dirs: readonly string[]): string {
+export function findTemplate(name: string, dirs: readonly string[], key: string): string {
   const looked = `looked in ${dirs.join(', ')}`;
   if (isAbsolute(name) || normalize(name).split(/[\\/]/)[0] === '..') {
-    throw new ArgError('template', `template '${name}' is outside the template search path: a template is named relative to it, without '..' (${looked})`);
+    throw new ArgError(key, `template '${name}' is outside the template search path: a template is named relative to it, without '..' (${looked})`);
   }
   for (const dir of dirs) {
     const file = join(dir, name);
     if (!existsSync(file)) continue;
-    if (!isInside(realpathSync.native(file), real(dir))) throw new ArgError('template', `template '${name}' in ${dir} is a symbolic link that leads out of it; templates must be inside the template search path`);
+    if (!isInside(realpathSync.native(file), real(dir))) throw new ArgError(key, `template '${name}' in ${dir} is a symbolic link that leads out of it; templates must be inside the template search path`);
     return file;
   }
-  throw new ArgError('template', `template '${name}' not found (${looked})`);
+  throw new ArgError(key, `template '${name}' not found (${looked})`);
 }
 
 /**
  * The control-node path of an archive's `src`, relative to `baseDir` unless absolute; it must be
- * inside one of `roots` (symbolic links resolved). Throws ArgError on the `src` key.
+ * inside one of `roots` (symbolic links resolved). Throws ArgError on `key`, the argument naming it.
  */
-export function allowedSource(src: string, baseDir: string, roots: readonly string[]): string {
+export function allowedSource(src: string, baseDir: string, roots: readonly string[], key: string): string {
   const path = resolve(baseDir, src);
   const allowed = `control-node files must be inside ${roots.join(' or ')} (the inventory's directory; more with --files-path DIR)`;
-  if (!roots.some((root) => isInside(path, resolve(root)))) throw new ArgError('src', `'src' ${src} is outside the allowed directories: ${allowed}`);
+  if (!roots.some((root) => isInside(path, resolve(root)))) throw new ArgError(key, `'${key}' ${src} is outside the allowed directories: ${allowed}`);
   if (existsSync(path) && !roots.some((root) => isInside(realpathSync.native(path), real(resolve(root))))) {
-    throw new ArgError('src', `'src' ${src} leads out of the allowed directories through a symbolic link: ${allowed}`);
+    throw new ArgError(key, `'${key}' ${src} leads out of the allowed directories through a symbolic link: ${allowed}`);
   }
   return path;
 }

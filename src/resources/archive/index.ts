@@ -15,7 +15,7 @@ import { accountArg } from '../shared/attributes.js';
 import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION } from '../shared/script.js';
 import type { Lookahead, Prediction } from '../shared/lookahead.js';
-import { ArgError, type Decision, type ResourceType } from '../types.js';
+import { ArgError, type Decision, type ResolveContext, type ResourceType } from '../types.js';
 
 /** Validated `archive` declaration. */
 export interface ArchiveDesired {
@@ -45,27 +45,50 @@ export interface ArchiveCurrent {
 
 const MARKER = '.provision-archive';
 
+/** The keys a declaration may have. */
+const KEYS = ['src', 'dest', 'owner', 'group', 'mode'];
+
 /** The tar stream of a control-node directory, reproducible: sorted names, fixed owners and times. */
 function tarDirectory(dir: string): Buffer {
   return execFileSync('tar', ['-C', dir, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--exclude', MARKER, '-cf', '-', '.'], { maxBuffer: 1 << 30 });
 }
 
+/** A control-node source as its resolve step read it: only resolve makes one, so validate never reads a file. */
+export class ArchiveSource {
+  constructor(
+    /** The control-node path (for messages). */
+    readonly path: string,
+    /** sha256 of the content. */
+    readonly sha256: string,
+    /** The gzipped tar to send. */
+    readonly payload: Buffer,
+  ) {}
+}
+
 /** Reads the source: a directory is tarred, a .tar is gzipped, a .tar.gz/.tgz is sent as is. */
-function readSource(src: string): { sha256: string; payload: Buffer } {
+function readSource(src: string): ArchiveSource {
   if (!existsSync(src)) throw new ArgError('src', `'src' ${src} does not exist on the control node`);
   if (statSync(src).isDirectory()) {
     const tar = tarDirectory(src);
-    return { sha256: sha256(tar), payload: gzipSync(tar) };
+    return new ArchiveSource(src, sha256(tar), gzipSync(tar));
   }
   if (/\.(tar\.gz|tgz)$/.test(src)) {
     const bytes = readFileSync(src);
-    return { sha256: sha256(bytes), payload: bytes };
+    return new ArchiveSource(src, sha256(bytes), bytes);
   }
   if (src.endsWith('.tar')) {
     const bytes = readFileSync(src);
-    return { sha256: sha256(bytes), payload: gzipSync(bytes) };
+    return new ArchiveSource(src, sha256(bytes), gzipSync(bytes));
   }
   throw new ArgError('src', `'src' must be a directory, a .tar, .tar.gz or .tgz file, got ${src}`);
+}
+
+/** `src`, a path relative to the inventory's directory inside the allowed ones, is read on the control node. */
+function resolve(args: Args, control: ResolveContext): Args {
+  // A typo'd key is reported before the source is read.
+  onlyKeys(args, KEYS);
+  if (typeof args.src !== 'string' || args.src === '') return args;
+  return { ...args, src: readSource(control.controlPath(args.src, 'src')) };
 }
 
 function sha256(bytes: Buffer): string {
@@ -73,11 +96,13 @@ function sha256(bytes: Buffer): string {
 }
 
 function validate(args: Args): ArchiveDesired {
-  onlyKeys(args, ['src', 'dest', 'owner', 'group', 'mode']);
-  const src = absolutePath(args, 'src');
+  onlyKeys(args, KEYS);
+  const source = args.src;
+  // What resolve did not read is refused with the message of a bad path.
+  if (!(source instanceof ArchiveSource)) throw new ArgError('src', `'src' ${absolutePath(args, 'src')} was not read on the control node`);
   const dest = absolutePath(args, 'dest').replace(/\/+$/, '');
   if (dest === '' || dest.split('/').length < 3) throw new ArgError('dest', `'dest' must be at least two levels deep (it is replaced as a whole), got '${dest || '/'}'`);
-  return { src, dest, ...readSource(src), owner: accountArg(args, 'owner'), group: accountArg(args, 'group'), mode: optionalMode(args, 'mode') ?? '0755' };
+  return { src: source.path, dest, sha256: source.sha256, payload: source.payload, owner: accountArg(args, 'owner'), group: accountArg(args, 'group'), mode: optionalMode(args, 'mode') ?? '0755' };
 }
 
 function probe(desired: ArchiveDesired): Shell {
@@ -130,6 +155,7 @@ function predict(desired: ArchiveDesired, _current: ArchiveCurrent, ahead: Looka
 /** The `archive` resource type. */
 export const archive: ResourceType<ArchiveDesired, ArchiveCurrent> = {
   name: 'archive',
+  resolve,
   validate,
   label: (desired) => desired.dest,
   probe,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LETS_ENCRYPT } from '../../acme/directory.js';
 import { MASK, Secret } from '../../secrets.js';
-import { certificate, forced, type CertificateCurrent, type CertificateDesired } from './index.js';
+import { certificate, type CertificateCurrent, type CertificateDesired } from './index.js';
 import { applyLocally, argErrorOf, cleanup, probeLocally, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 
 const DAY = 86_400_000;
@@ -25,6 +25,8 @@ function makeCertificate(dir: string, name: string, days: number): { key: string
   execFileSync('openssl', ['req', '-x509', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`, '-days', String(days), '-keyout', key, '-out', cert], { stdio: 'ignore' });
   return { key: readFileSync(key, 'utf8'), chain: readFileSync(cert, 'utf8') };
 }
+
+const forced = certificate.renewal!.forced;
 
 describe('certificate: validate', () => {
   it('defaults: ECDSA, Let\'s Encrypt production, a third of the lifetime, no certbot take-over', () => {

@@ -268,7 +268,7 @@ function webrootChallenges(webroot: string, control: ControlContext) {
 }
 
 /** The same declaration, renewed even when not due (`provision renew --force`). */
-export function forced(desired: CertificateDesired): CertificateDesired {
+function forced(desired: CertificateDesired): CertificateDesired {
   return { ...desired, force: true };
 }
 
@@ -296,4 +296,5 @@ export const certificate: ResourceType<CertificateDesired, CertificateCurrent, C
   prepare,
   predict,
   confirm,
+  renewal: { forced },
 };

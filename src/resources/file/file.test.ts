@@ -65,6 +65,26 @@ describe('file.validate', () => {
   });
 });
 
+describe('file.resolve: a template becomes the content, rendered on the control node', () => {
+  const control = {
+    template: (name: string, key: string) => `rendered ${name} (${key})\n`,
+    controlPath: (path: string) => path,
+    host: { name: 'web-01', address: '10.0.0.1' },
+    controlStateDir: '/nonexistent',
+  };
+
+  it('replaces template with the rendered text, and leaves other arguments as they are', () => {
+    expect(file.resolve!({ path: '/etc/motd', template: 'motd.hbs', mode: '0644' }, control)).toEqual({ path: '/etc/motd', content: 'rendered motd.hbs (template)\n', mode: '0644' });
+    const inline = { path: '/etc/motd', content: 'hi\n' };
+    expect(file.resolve!(inline, control)).toBe(inline);
+  });
+
+  it('leaves a template that is not a name to validate, which refuses the key', () => {
+    const args = file.resolve!({ path: '/etc/motd', template: 7 }, control);
+    expect(argErrorOf(file, args).key).toBe('template');
+  });
+});
+
 describe('file.parse', () => {
   const desired = file.validate({ path: '/etc/motd', content: 'new\n' });
   it.each<[string, string, FileCurrent]>([

@@ -19,7 +19,7 @@ import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, 
 import { base64Field, parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail } from '../shared/script.js';
 import { contentDiff, holdsSecret, isPrivateMode } from '../shared/text-diff.js';
-import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
+import { ArgError, type Change, type Decision, type ResolveContext, type ResourceType } from '../types.js';
 
 /** Above this size the probe does not send the old content back, and the diff shows no lines. */
 export const MAX_DIFF_BYTES = 64 * 1024;
@@ -155,6 +155,13 @@ function apply(desired: FileDesired, { action: p }: FileDecision): Shell {
         validate: p.file.validate,
       });
   }
+}
+
+/** A `template` (a file of the template search path) becomes the content, rendered for the host on the control node. */
+function resolve(args: Args, control: ResolveContext): Args {
+  const { template, ...rest } = args;
+  if (typeof template !== 'string') return args;
+  return { ...rest, content: control.template(template, 'template') };
 }
 
 function validate(args: Args): FileDesired {
@@ -310,6 +317,7 @@ function effects(items: ReadonlyArray<{ desired: FileDesired; current: FileCurre
 /** The `file` resource type. */
 export const file: ResourceType<FileDesired, FileCurrent, FileDecision> = {
   name: 'file',
+  resolve,
   validate,
   shellKeys: ['validate'],
   label: (desired) => desired.path,

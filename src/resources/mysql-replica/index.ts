@@ -16,6 +16,7 @@ import { changeSourceStep, optionFileStep, readOnlyStep, seedStep, startStep, ve
 import { parseStatus, type ReplicationSource, replicationDialect } from '../mysql/replication.js';
 import { describeServer, type Flavour, parseServer, type ServerState, predictServer } from '../mysql/server.js';
 import { parseFields } from '../shared/probe-output.js';
+import { promote } from './promote.js';
 import { lines } from '../shared/script.js';
 import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
 
@@ -165,7 +166,7 @@ function steps(desired: MysqlReplicaDesired, p: Extract<ReplicaAction, { kind: '
     p.readOnly && readOnlyStep(desired.readOnly),
     p.replication === 'setup' && optionFileStep(source, dialect),
     p.replication === 'setup' && waitForPrimaryStep(source, desired.wait),
-    p.replication === 'setup' && desired.seed && seedStep(dialect),
+    p.replication === 'setup' && desired.seed && seedStep(dialect, waitForPrimaryStep(source, desired.wait)),
     (p.replication === 'setup' || p.replication === 'repoint') && changeSourceStep(dialect, source, CONNECT_RETRY),
     p.replication === 'start' && startStep(dialect),
     p.replication !== undefined && verifyStep(dialect, desired.wait),
@@ -249,6 +250,7 @@ function validate(args: Args): MysqlReplicaDesired {
 export const mysqlReplica: ResourceType<MysqlReplicaDesired, MysqlReplicaCurrent, MysqlReplicaDecision> = {
   name: 'mysql_replica',
   validate,
+  actions: { promote },
   label: (desired) => `from ${desired.primary}:${desired.port}`,
   probe,
   parse,

@@ -227,6 +227,48 @@ esac`;
     expect(sql.indexOf('-- the dump')).toBeLessThan(sql.indexOf('CHANGE MASTER TO'));
   });
 
+  it('apply on a new replica looks at the primary and at the threads again within a second, until they answer', () => {
+    const state = stubCommands([]).dir;
+    // The primary refuses the account at first (it is being made by the same run); the threads run only at the second look.
+    const client = `
+last=; for a in "$@"; do last=$a; done
+case " $* " in *' -e '*) sql=$last ;; *) sql=$(cat) ;; esac
+case "$sql" in
+  'SELECT VERSION()') echo 10.11.19-MariaDB ;;
+  'SELECT 1') [ -f '${state}/refused' ] || { touch '${state}/refused'; echo 'ERROR 1045 (28000): Access denied' >&2; exit 1; } ;;
+  'SHOW SLAVE STATUS') echo x >>'${state}/looks'
+    # The seed step looks first; the threads run from the third look on (the second look of the check).
+    if [ "$(wc -l <'${state}/looks')" -ge 3 ]; then io=Yes; else io=Connecting; fi
+    printf '  Slave_IO_Running: %s\\n  Slave_SQL_Running: Yes\\n' "$io" ;;
+esac`;
+    const stubs = stubCommands(['mariadb', 'mariadbd', 'mariadb-dump', 'sleep'], { mariadb: client, 'mariadb-dump': 'echo dumped' });
+    const result = applyLocally(mysqlReplica.apply(want(), mysqlReplica.decide(want(), notReplica(MARIADB))), stubs.env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(stubs.calls().filter((c) => c.startsWith('sleep'))).toEqual(['sleep [0.5]', 'sleep [0.5]']);
+  });
+
+  it('apply on a new replica copies the primary again a second after a failed dump, once the primary answers (it may be restarting)', () => {
+    const state = stubCommands([]).dir;
+    const client = `
+last=; for a in "$@"; do last=$a; done
+case " $* " in *' -e '*) sql=$last ;; *) sql=$(cat) ;; esac
+case "$sql" in
+  'SELECT VERSION()') echo 10.11.19-MariaDB ;;
+  'SELECT 1') echo x >>'${state}/asked' ;;
+  'SHOW SLAVE STATUS') if [ -f '${state}/started' ]; then printf '  Slave_IO_Running: Yes\\n  Slave_SQL_Running: Yes\\n'; fi ;;
+  *'START SLAVE'*) touch '${state}/started' ;;
+esac`;
+    // The first dump breaks off (the primary went away); the second one works.
+    const dump = `if [ -f '${state}/dumped' ]; then echo '-- the dump'; else touch '${state}/dumped'; echo 'Lost connection' >&2; exit 2; fi`;
+    const stubs = stubCommands(['mariadb', 'mariadbd', 'mariadb-dump', 'sleep'], { mariadb: client, 'mariadb-dump': dump });
+    const result = applyLocally(mysqlReplica.apply(want(), mysqlReplica.decide(want(), notReplica(MARIADB))), stubs.env);
+    expect(result.code).toBe(0);
+    expect(stubs.calls().filter((c) => c.startsWith('sleep') || c.startsWith('mariadb-dump')).map((c) => c.split(' ')[0] + (c.startsWith('sleep') ? c.slice(5) : ''))).toEqual(['mariadb-dump', 'sleep [1]', 'mariadb-dump']);
+    // The primary is asked once before the first copy and once before the second.
+    expect(readFileSync(join(state, 'asked'), 'utf8')).toBe('x\nx\n');
+  });
+
   it('refuses a database name from the primary that the dump program would read as an option', () => {
     const client = `
 last=; for a in "$@"; do last=$a; done

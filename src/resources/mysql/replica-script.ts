@@ -15,6 +15,13 @@ import { sqlBatch, sqlString } from './sql.js';
 /** The client talking to the primary with the credentials of the option file. */
 const REMOTE = insert(trusted('"$provision_sql" --defaults-extra-file="$provision_cnf"'));
 
+/**
+ * Seconds between two looks at the primary, or at the replication threads: on a
+ * first converge the primary's account appears while this host waits for it, and
+ * each second slept past that is on the run's critical path (coreutils' sleep takes fractions).
+ */
+const POLL_SECONDS = '0.5';
+
 /** Writes the option file into a private temporary file, $provision_cnf, removed however the script ends. */
 export function optionFileStep(source: ReplicationSource, dialect: ReplicationDialect): Shell {
   return lines(
@@ -32,7 +39,7 @@ export function waitForPrimaryStep(source: ReplicationSource, seconds: number): 
     sh`provision_deadline=$(( $(date +%s) + ${seconds} ))`,
     sh`until provision_err=$(${REMOTE} --connect-timeout=5 -N -B -e 'SELECT 1' </dev/null 2>&1); do`,
     sh`  if [ "$(date +%s)" -ge "$provision_deadline" ]; then printf '%s\\n' "$provision_err" >&2; ${insert(fail(`the primary ${source.host}:${source.port} did not accept ${source.user} within ${seconds} s`))}; fi`,
-    '  sleep 2',
+    sh`  sleep ${POLL_SECONDS}`,
     'done',
   );
 }
@@ -54,9 +61,10 @@ const LIST_SCHEMAS = `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE 
  * GTID position replication then starts from; with no schema to copy, a dump
  * without data sets it. The import does not write this server's binary log,
  * whose own history is reset first. Tried three times: the primary may
- * restart (its config handler) while the dump runs.
+ * restart (its config handler) while the dump runs: each next try starts
+ * a second later, once `primaryAnswers` (waitForPrimaryStep) returns.
  */
-export function seedStep(dialect: ReplicationDialect): Shell {
+export function seedStep(dialect: ReplicationDialect, primaryAnswers: Shell): Shell {
   const dump = sh`"$provision_dump" --defaults-extra-file="$provision_cnf" ${dialect.dumpOptions} "$@"`;
   return lines(
     FIELD_FUNCTION,
@@ -85,7 +93,9 @@ export function seedStep(dialect: ReplicationDialect): Shell {
     'until provision_seed; do',
     sh`  [ "$provision_try" -lt 3 ] || ${insert(fail("copying the primary's data failed 3 times (errors above)"))}`,
     '  provision_try=$((provision_try + 1))',
-    '  sleep 5',
+    // A restarting primary goes away first: try again once it answers, not after a fixed wait.
+    '  sleep 1',
+    sh`  ${insert(primaryAnswers)}`,
     'done',
     'fi',
   );
@@ -125,7 +135,7 @@ export function verifyStep(dialect: ReplicationDialect, seconds: number): Shell 
     sh`    printf '%s\\n' "$provision_status" | grep -E '^ *(${insert(shown)}):' >&2 || true`,
     sh`    ${insert(fail(`replication is not running (${io}, ${sql}, Last_IO_Error and Last_SQL_Error above)`))}`,
     '  fi',
-    '  sleep 1',
+    sh`  sleep ${POLL_SECONDS}`,
     'done',
   );
 }

@@ -52,6 +52,8 @@ export interface ReplicationDialect {
   start: string;
   /** Stops both threads. */
   stop: string;
+  /** Forgets the source and the replication settings (the server is no replica afterwards). */
+  forget: string;
   /** Extra lines for the client option file. */
   clientOptions: readonly string[];
   /** Dump programs to look for, in order. */
@@ -71,6 +73,7 @@ const MARIADB: ReplicationDialect = {
   gtidOn: 'Slave_Pos',
   start: 'START SLAVE',
   stop: 'STOP SLAVE',
+  forget: 'RESET SLAVE ALL',
   clientOptions: [],
   dumpPrograms: ['mariadb-dump', 'mysqldump'],
   // --gtid with --master-data=1: the dump sets gtid_slave_pos to the snapshot's position.
@@ -87,6 +90,7 @@ const MYSQL: ReplicationDialect = {
   gtidOn: '1',
   start: 'START REPLICA',
   stop: 'STOP REPLICA',
+  forget: 'RESET REPLICA ALL',
   // caching_sha2_password over a connection without TLS needs the server's RSA key.
   clientOptions: ['get-server-public-key'],
   dumpPrograms: ['mysqldump'],

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SESSION_SETUP } from '../resources/mysql/sql.js';
+import { SESSION_SETUP } from '../mysql/sql.js';
 import { freezePrimaryScript, parseGtid, promoteReplicaScript, thawPrimaryScript } from './promote-scripts.js';
 
 const SESSION = `${SESSION_SETUP}\n`;
@@ -13,11 +13,11 @@ const SESSION = `${SESSION_SETUP}\n`;
  * version query with `version`, logs every SQL text it gets on stdin, and
  * prints `reply` for it.
  */
-function runWithClient(script: string, version: string, reply: string): { code: number; sql: string; stdout: string } {
+function runWithClient(script: string, version: string, reply: string, failOn = 'no statement fails'): { code: number; sql: string; stdout: string } {
   const dir = mkdtempSync(join(tmpdir(), 'provision-promote-'));
   writeFileSync(
     join(dir, 'mariadb'),
-    `#!/bin/sh\ncase "$*" in *-e*) echo '${version}'; exit 0 ;; esac\ncat >> '${dir}/sql.log'\necho >> '${dir}/sql.log'\nprintf '%s\\n' '${reply}'\n`,
+    `#!/bin/sh\ncase "$*" in *-e*) echo '${version}'; exit 0 ;; esac\nsql=$(cat)\nprintf '%s\\n\\n' "$sql" >> '${dir}/sql.log'\ncase $sql in *'${failOn}'*) echo 'ERROR 1198' >&2; exit 1 ;; esac\nprintf '%s\\n' '${reply}'\n`,
   );
   chmodSync(join(dir, 'mariadb'), 0o755);
   let code = 0;
@@ -38,8 +38,8 @@ function runWithClient(script: string, version: string, reply: string): { code: 
 
 describe('promote scripts', () => {
   it.each([
-    ['MariaDB', '10.11.6-MariaDB-0+deb12u1', 'SET GLOBAL read_only = ON; SELECT CONCAT(\'gtid=\', @@GLOBAL.gtid_binlog_pos);'],
-    ['MySQL 8', '8.0.39', "SET GLOBAL super_read_only = ON; SELECT CONCAT('gtid=', REPLACE(@@GLOBAL.gtid_executed, '\\n', ''));"],
+    ['MariaDB', '10.11.6-MariaDB-0+deb12u1', "SET GLOBAL read_only = ON;\nSELECT CONCAT('gtid=', @@GLOBAL.gtid_binlog_pos);"],
+    ['MySQL 8', '8.0.39', "SET GLOBAL super_read_only = ON;\nSELECT CONCAT('gtid=', REPLACE(@@GLOBAL.gtid_executed, '\\n', ''));"],
   ])('freeze the primary on %s', (_, version, sql) => {
     const r = runWithClient(freezePrimaryScript(), version, 'gtid=0-1-42');
     expect(r.sql.trim()).toBe(`${SESSION}${sql}`);
@@ -49,13 +49,19 @@ describe('promote scripts', () => {
   it('waits for the GTID, then promotes (MariaDB forms)', () => {
     const r = runWithClient(promoteReplicaScript("0-1-42", 30), '10.11.6-MariaDB', 'wait=0');
     expect(r.code).toBe(0);
-    expect(r.sql).toBe(`${SESSION}SELECT CONCAT('wait=', MASTER_GTID_WAIT('0-1-42', 30));\n${SESSION}STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF;\n`);
+    expect(r.sql).toBe(`${SESSION}SELECT CONCAT('wait=', MASTER_GTID_WAIT('0-1-42', 30));\n\n${SESSION}STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL read_only = OFF;\n\n`);
     expect(r.stdout).toContain('promoted');
   });
 
   it('uses the MySQL 8 forms on MySQL', () => {
     const r = runWithClient(promoteReplicaScript("uuid:1-42", 30), '8.0.39', 'wait=0');
-    expect(r.sql).toBe(`${SESSION}SELECT CONCAT('wait=', WAIT_FOR_EXECUTED_GTID_SET('uuid:1-42', 30));\n${SESSION}STOP REPLICA; RESET REPLICA ALL; SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF;\n`);
+    expect(r.sql).toBe(`${SESSION}SELECT CONCAT('wait=', WAIT_FOR_EXECUTED_GTID_SET('uuid:1-42', 30));\n\n${SESSION}STOP REPLICA;\nRESET REPLICA ALL;\nSET GLOBAL super_read_only = OFF;\nSET GLOBAL read_only = OFF;\n\n`);
+  });
+
+  it('stops at a statement that fails: the replica is not reported promoted', () => {
+    const r = runWithClient(promoteReplicaScript('0-1-42', 5), '10.11.6-MariaDB', 'wait=0', 'STOP SLAVE');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toContain('promoted');
   });
 
   it('changes nothing when the replica does not catch up', () => {
@@ -65,8 +71,9 @@ describe('promote scripts', () => {
   });
 
   it('without a GTID (primary unreachable) promotes at once; thaw lets the primary write again', () => {
-    expect(runWithClient(promoteReplicaScript(undefined, 5), '10.11.6-MariaDB', '').sql).toBe(`${SESSION}STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF;\n`);
-    expect(runWithClient(thawPrimaryScript(), '10.11.6-MariaDB', '').sql).toBe(`${SESSION}SET GLOBAL read_only = OFF;\n`);
+    expect(runWithClient(promoteReplicaScript(undefined, 5), '10.11.6-MariaDB', '').sql).toBe(`${SESSION}STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL read_only = OFF;\n\n`);
+    expect(runWithClient(thawPrimaryScript(), '10.11.6-MariaDB', '').sql).toBe(`${SESSION}SET GLOBAL read_only = OFF;\n\n`);
+    expect(runWithClient(thawPrimaryScript(), '8.0.39', '').sql).toBe(`${SESSION}SET GLOBAL super_read_only = OFF;\nSET GLOBAL read_only = OFF;\n\n`);
   });
 
   it.each([
