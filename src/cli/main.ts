@@ -170,7 +170,7 @@ async function plansOf(options: HostOptions & SearchOptions & { tags: string[]; 
   const plans = buildPlans(inventory, hosts, planOptions);
   // Load balancers are needed even when not selected: a rolling deploy drains its hosts there.
   const balancers = plans.some((p) => p.rolling) ? buildBalancers(inventory, planOptions) : [];
-  return { hosts, plans, balancers, control: { inventoryDir, stateDir: stateDir() } };
+  return { hosts, plans, balancers, control: { inventoryDir, controlStateDir: stateDir() } };
 }
 
 async function apply(options: ApplyOptions): Promise<number> {
@@ -272,7 +272,7 @@ async function renew(options: RenewOptions): Promise<number> {
   ]);
   const renewing = renewalPlans(plans, options.force);
   if (renewing.length === 0) return EXIT.ok;
-  const release = acquireLock(join(acmeStateDir(control.stateDir), 'renew.lock'));
+  const release = acquireLock(join(acmeStateDir(control.controlStateDir), 'renew.lock'));
   try {
     const results = await runPlans(renewing, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control });
     const report = renewReport(results, { dryRun: options.dryRun, quiet: options.quiet });

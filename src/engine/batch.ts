@@ -54,7 +54,7 @@ export class Batch {
         sh`rm -f ${unchanged}`,
         sh`( set -e\n${insert(step.script)}\n) 2>&1 </dev/null 9>&-`,
         '__rc=$?',
-        sh`if [ -e ${unchanged} ]; then __f=unchanged; ${insert(changedVar(i))}=; else __f=changed; ${insert(changedVar(i))}=1; fi`,
+        sh`if [ -e ${unchanged} ]; then read -r __f <${unchanged}; ${insert(changedVar(i))}=; else __f=changed; ${insert(changedVar(i))}=1; fi`,
         sh`printf '\\n%s %d %s\\n' ${`${this.marker} end ${i}`} "$__rc" "$__f"`,
         '[ "$__rc" -eq 0 ] || exit 0',
         '',
@@ -69,7 +69,8 @@ export class Batch {
     return joinShell(
       [
         this.#lock(),
-        sh`provision_unchanged() { : >${unchanged}; }\n`,
+        sh`provision_unchanged() { echo unchanged >${unchanged}; }\n`,
+        sh`provision_stale() { echo stale >${unchanged}; }\n`,
         // A step names the phase it starts (for timing): a line of its own, not part of its output.
         sh`provision_phase() { printf '%s %s\\n' ${`${this.marker} phase`} "$1"; }\n`,
         unstamp,
@@ -166,7 +167,7 @@ trap 'exit 141' PIPE
             const [, code, outcome] = line.slice(end.length).split(' ');
             // The end marker follows a newline of its own, so joining the lines drops exactly that one.
             const result: SectionResult = { output: current.lines.join('\n'), code: Number(code) };
-            if (outcome === 'unchanged' || outcome === 'idle') result.outcome = outcome;
+            if (outcome === 'unchanged' || outcome === 'idle' || outcome === 'stale') result.outcome = outcome;
             onEnd(current.index, result);
             current = undefined;
           } else if (line.startsWith(phase) && current) {
@@ -212,8 +213,8 @@ export interface SectionResult {
   output: string;
   /** Its exit code. */
   code: number;
-  /** An apply step that found nothing to do once it ran (unchanged), or a handler nothing notified that did not run (idle). */
-  outcome?: 'unchanged' | 'idle';
+  /** An apply step that found nothing to do once it ran (unchanged), one that found the state it was decided from gone and changed nothing (stale), or a handler nothing notified that did not run (idle). */
+  outcome?: 'unchanged' | 'idle' | 'stale';
 }
 
 /** One step of an apply script. */

@@ -32,7 +32,7 @@ export class Drainer {
     private readonly pool: ConnectionPool,
     private readonly connect: ConnectOptions,
     /** provision's state directory on the hosts. */
-    private readonly stateDir: string,
+    private readonly hostStateDir: string,
   ) {}
 
   /** Names of every load balancer that routes to a host. */
@@ -62,7 +62,7 @@ export class Drainer {
   async drain(backend: InventoryHost, route: Route): Promise<void> {
     const file = this.#noteFile();
     const name = route.balancer.name;
-    await this.#onHost(backend, sh`mkdir -p ${this.stateDir} && { grep -qxF -- ${name} ${file} 2>/dev/null || printf '%s\\n' ${name} >> ${file}; }`);
+    await this.#onHost(backend, sh`mkdir -p ${this.hostStateDir} && { grep -qxF -- ${name} ${file} 2>/dev/null || printf '%s\\n' ${name} >> ${file}; }`);
     await this.#locked(route.balancer, route.decls.map((d) => this.command(d.drain, backend.name)));
   }
 
@@ -84,7 +84,7 @@ export class Drainer {
   }
 
   #noteFile(): string {
-    return `${this.stateDir}/drained`;
+    return `${this.hostStateDir}/drained`;
   }
 
   /** A script on a host; throws what went wrong. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HealthCheck } from '../roles/rolling.js';
-import { countedCommands, runSh } from '../resources/shared/test-support.js';
+import { countedCommands, runSh } from '../../test/support/resources.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
 
 const check = (url: string, timeoutSeconds = 30): HealthCheck => ({ role: 'app', url, status: 200, timeoutSeconds, insecure: false });

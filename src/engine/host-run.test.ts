@@ -12,10 +12,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { line } from '../resources/line/index.js';
-import type { AnyResourceType, ControlResourceType, ResourceType } from '../resources/types.js';
+import type { AnyResourceType, ControlResourceType, Decision, ResourceType } from '../resources/types.js';
 import type { Http } from '../transport/http.js';
 import { quote } from '../shell/quote.js';
-import type { Connection, ExecResult } from '../transport/types.js';
+import type { Connection } from '../transport/types.js';
+import { localConnection } from '../../test/support/local-connection.js';
 import { runHost, type HostRunOptions } from './host-run.js';
 import type { RunEvent } from './results.js';
 import { sh, userText } from '../shell/quote.js';
@@ -33,7 +34,7 @@ const shared: ResourceType<{ path: string; content: string; broken?: boolean }, 
         items.map((d) => (d.broken ? '' : `cat ${quote(d.path)} 2>/dev/null || echo '<absent>'; echo; echo ${quote(separator)}`)).join('\n'),
     ),
   parse: (out) => (out.trim() === '<absent>' ? undefined : out.trim()),
-  diff: (d, c) => (c === d.content ? [] : [{ summary: `${c ?? 'absent'} → ${d.content}` }]),
+  decide: (d, c) => ({ changes: c === d.content ? [] : [{ summary: `${c ?? 'absent'} → ${d.content}` }] }),
   apply: (d) => sh`printf '%s' ${d.content} > ${d.path}`,
 };
 
@@ -44,7 +45,7 @@ const marker: ResourceType<{ path: string; content: string }, string | undefined
   label: (d) => d.path,
   probe: (d) => sh`if [ -f ${d.path} ]; then cat ${d.path}; else echo '<absent>'; fi`,
   parse: (out) => (out === '<absent>\n' ? undefined : out),
-  diff: (d, c) => (c === d.content ? [] : [{ summary: `${c === undefined ? 'absent' : 'other content'} → wanted` }]),
+  decide: (d, c) => ({ changes: c === d.content ? [] : [{ summary: `${c === undefined ? 'absent' : 'other content'} → wanted` }] }),
   apply: (d) => sh`printf '%s' ${d.content} > ${d.path}`,
 };
 
@@ -55,7 +56,7 @@ const installer: ResourceType<{ flag: string; writes: Record<string, string> }, 
   label: (d) => d.flag,
   probe: (d) => sh`test -e ${d.flag} && echo yes || echo no`,
   parse: (out) => out.trim() === 'yes',
-  diff: (_, installed) => (installed ? [] : [{ summary: 'absent → present' }]),
+  decide: (_, installed) => ({ changes: installed ? [] : [{ summary: 'absent → present' }] }),
   apply: () => userText('exit 99'),
   applyMany: (items) =>
     userText(items.flatMap(({ desired }) => [`touch ${quote(desired.flag)}`, ...Object.entries(desired.writes).map(([p, c]) => `printf '%s' ${quote(c)} > ${quote(p)}`)]).join('\n') + `\necho x >> ${quote(`${items[0]!.desired.flag}.calls`)}`),
@@ -98,7 +99,7 @@ const shell: ResourceType<{ path: string; line: string }, null> = {
   label: (d) => d.line,
   probe: () => userText('true'),
   parse: () => null,
-  diff: () => [{ summary: 'run' }],
+  decide: () => ({ changes: [{ summary: 'run' }] }),
   apply: (d) => sh`echo ${d.line} > ${d.path}`,
   effects: { of: (items) => ({ anything: { by: `shell ${items[0]!.desired.line}`, why: 'a command runs' } }) },
 };
@@ -110,8 +111,21 @@ const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
   label: (d) => d.path,
   probe: () => userText('true'),
   parse: () => null,
-  diff: () => [{ summary: 'run' }],
+  decide: () => ({ changes: [{ summary: 'run' }] }),
   apply: (d) => userText(d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
+};
+
+/** Writes its content only to the file it probed: one found changed at apply is left to be decided again (provision_stale); `restless` always finds it changed. */
+type GuardedDesired = { path: string; content: string; restless?: boolean };
+const guarded: ResourceType<GuardedDesired, string, Decision & { seen: string }> = {
+  name: 'guarded',
+  validate: (a) => a as GuardedDesired,
+  label: (d) => d.path,
+  probe: (d) => sh`cat ${d.path} 2>/dev/null || true`,
+  parse: (out) => out,
+  decide: (d, c) => ({ seen: c, changes: c === d.content ? [] : [{ summary: `${c || 'absent'} → ${d.content}` }] }),
+  apply: (d, decision) =>
+    sh`if [ "$(cat ${d.path} 2>/dev/null || true)" != ${d.restless ? 'never' : decision.seen.replace(/\n$/, '')} ]; then provision_stale; exit 0; fi; printf '%s' ${d.content} > ${d.path}`,
 };
 
 /** Like a certificate: its change needs control-node work (prepare) that reads what the host's other changes made. */
@@ -121,7 +135,7 @@ const ordered: ResourceType<{ path: string; needs: string; fail?: boolean; got?:
   label: (d) => d.path,
   probe: (d) => sh`if [ -f ${d.path} ]; then cat ${d.path}; else echo '<absent>'; fi`,
   parse: (out) => (out === '<absent>\n' ? undefined : out),
-  diff: (_, c) => (c === undefined ? [{ summary: 'issue' }] : []),
+  decide: (_, c) => ({ changes: c === undefined ? [{ summary: 'issue' }] : [] }),
   apply: (d) => sh`printf '%s' ${d.got ?? 'not prepared'} > ${d.path}`,
   prepare: async (d, _current, control) => {
     if (d.fail) throw new Error('the ACME server said no');
@@ -143,7 +157,7 @@ const remote: ControlResourceType<RemoteDesired, string | null> = {
     if (d.sneaky) await http({ method: 'PUT', url: `https://api.test/${d.name}`, body: 'sneaked' });
     return (await http({ method: 'GET', url: `https://api.test/${d.name}` })).body as string | null;
   },
-  diff: (d, c) => (c === d.value ? [] : [{ summary: `${c ?? 'absent'} → ${d.value}` }]),
+  decide: (d, c) => ({ changes: c === d.value ? [] : [{ summary: `${c ?? 'absent'} → ${d.value}` }] }),
   write: async (d, _c, http) => {
     if (d.failWrite) throw new Error('answered 400: invalid');
     await http({ method: 'PUT', url: `https://api.test/${d.name}`, body: d.value });
@@ -165,32 +179,6 @@ function fakeApi(): { http: Http; store: Map<string, unknown>; calls: string[] }
 const at = { file: 'role.yaml', line: 1, col: 1 };
 const planned = (type: AnyResourceType, desired: object, notify: string[] = []): PlannedResource => ({ role: 'test', type, desired, label: `${type.name} ${type.label(desired)}`, notify, position: at });
 const host = { name: 'h1', connection: { type: 'ssh', address: 'x', port: 22, become: false }, groups: ['all'], roles: [], vars: {} } as InventoryHost;
-
-/** A connection that runs each script with the local sh, counting calls; `dropAfter` ends the connection after that many calls. */
-function localConnection(dropAfter = Infinity): Connection & { scripts: string[] } {
-  const scripts: string[] = [];
-  return {
-    scripts,
-    stats: { execs: 0, bytesSent: 0, bytesReceived: 0 },
-    async runScript(script, options): Promise<ExecResult> {
-      scripts.push(script);
-      this.stats.execs++;
-      if (scripts.length > dropAfter) return { stdout: '', stderr: '', code: null };
-      let stdout = '';
-      let code = 0;
-      try {
-        stdout = execFileSync('sh', ['-s'], { input: script }).toString();
-      } catch (err) {
-        const e = err as { status: number; stdout: Buffer };
-        code = e.status;
-        stdout = e.stdout.toString();
-      }
-      options?.onStdout?.(stdout);
-      return { stdout, stderr: '', code };
-    },
-    async close() {},
-  };
-}
 
 let dir: string;
 beforeEach(() => {
@@ -362,6 +350,37 @@ describe('runHost', () => {
     expect(existsSync(join(dir, 'h.log'))).toBe(false);
   });
 
+  it('a step that finds what it was decided from changed is probed and decided again in a round of its own; its handler runs after it', async () => {
+    const target = join(dir, 'target');
+    const log = join(dir, 'h.log');
+    const plan: HostPlan = {
+      host,
+      resources: [planned(marker, { path: target, content: 'made' }, ['h']), planned(guarded, { path: target, content: 'guarded' }, ['h'])],
+      handlers: new Map([['h', planned(counter, { path: log })]]),
+    };
+    const connection = localConnection();
+    const { result } = await run(plan, connection);
+    // Probe, apply (the marker and the handler; the guarded step finds the file changed), probe, apply (the guarded step and the handler again).
+    expect(connection.scripts).toHaveLength(4);
+    expect(result.results.map((r) => `${r.status} ${r.handler ? 'handler ' : ''}${r.resource}: ${r.changes.map((c) => c.summary).join('; ')}`)).toEqual([
+      `changed marker ${target}: absent → wanted`,
+      `changed handler counter ${log}: run; runs again after guarded ${target}`,
+      `changed guarded ${target}: made → guarded`,
+    ]);
+    expect(readFileSync(target, 'utf8')).toBe('guarded');
+    expect(readFileSync(log, 'utf8')).toBe('ran\nran\n');
+    expect(result).toMatchObject({ failed: 0 });
+  });
+
+  it('a step found stale a second time fails, and is left as it is', async () => {
+    const target = join(dir, 'target');
+    writeFileSync(target, 'old');
+    const plan: HostPlan = { host, resources: [planned(guarded, { path: target, content: 'new', restless: true })], handlers: new Map() };
+    const { result } = await run(plan, localConnection());
+    expect(result.results.map((r) => `${r.status} ${r.resource}: ${r.error ?? ''}`)).toEqual([`failed guarded ${target}: what it was decided from changed again before apply reached it: left as it is`]);
+    expect(readFileSync(target, 'utf8')).toBe('old');
+  });
+
   it('stops at the first failure: later steps are skipped and handlers do not run', async () => {
     const log = join(dir, 'handler.log');
     const plan: HostPlan = {
@@ -441,7 +460,7 @@ describe('runHost', () => {
 
   it('a connection lost while applying makes the host unreachable, naming it', async () => {
     const plan: HostPlan = { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
-    const { result } = await run(plan, localConnection(1));
+    const { result } = await run(plan, localConnection({ dropAfter: 1 }));
     expect(result).toMatchObject({ unreachable: true, error: 'connection lost while applying changes' });
   });
 

@@ -3,7 +3,7 @@ import { messageOf } from '../errors.js';
 import { sh, type Shell } from '../shell/quote.js';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
-import { stateDir } from '../pki/state-dir.js';
+import { stateDir as defaultControlStateDir } from '../pki/state-dir.js';
 import { runsOnControl, type AnyHostResourceType, type Change, type ControlContext } from '../resources/types.js';
 import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
@@ -42,7 +42,7 @@ export interface HostRunOptions {
    */
   verify?: (host: string, round: number, decided: Decided[]) => string | undefined;
   /** Control-node paths for resources with a control step (certificates); default: the working directory and the default state directory. */
-  control?: { inventoryDir: string; stateDir: string };
+  control?: { inventoryDir: string; controlStateDir: string };
   /** Rolling deploys (rollout.ts): more host state to read in the probe call, and a gate before each apply call. */
   gate?: ApplyGate;
   /** HTTP for resources that live behind an API (default: fetch). */
@@ -71,6 +71,22 @@ export function targetOf(host: InventoryHost): ConnectTarget {
   // Only what is set: the transport fills in the rest from ~/.ssh/config and its defaults.
   for (const [key, value] of Object.entries({ port, user, privateKeyFile, knownHostsFile, becomeUser, becomePassword, jump })) if (value !== undefined) Object.assign(target, { [key]: value });
   return target;
+}
+
+/** A handler of the host as one probe found it: its key (what `notify` names) and its assessed state. */
+interface ProbedHandler {
+  /** What declarations name in `notify`. */
+  key: string;
+  /** The handler resource, probed and decided. */
+  assessed: Assessed;
+}
+
+/** A handler in an apply call: run when one of `after` changed something (always, without `after`: it is already due). */
+interface HandlerStep extends ProbedHandler {
+  /** The steps whose change makes it run. */
+  after?: Assessed[];
+  /** It already ran this run: the labels of the changes it runs again after. */
+  again?: string[];
 }
 
 /** Records results: one per resource, and one per handler however often it runs. */
@@ -158,10 +174,8 @@ function recorder(result: HostResult, options: HostRunOptions): Recorder {
  * will find it, in apply's order, and the handlers that will run.
  */
 async function planHost(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<boolean> {
-  const handlers = [...plan.handlers.entries()];
-  const stateDirectory = options.hostStateDir ?? HOST_STATE_DIR;
-  const { assessed, carried } = await probeAll([...plan.resources, ...handlers.map(([, h]) => h)], plan.resources.length, connection, stateDirectory, false, options.gate, spanOf(plan, options));
-  const resources = assessed.slice(0, plan.resources.length);
+  const hostStateDir = options.hostStateDir ?? HOST_STATE_DIR;
+  const { resources, handlers, carried } = await probeAll(plan.resources, plan.handlers, connection, hostStateDir, false, options.gate, spanOf(plan, options));
   const study = async (script: Shell): Promise<string | undefined> => {
     const r = await spanOf(plan, options)('study', () => connection.runScript(script));
     if (r.code === null) throw new UnreachableError('connection lost while studying what packages bring');
@@ -169,19 +183,18 @@ async function planHost(plan: HostPlan, connection: Connection, options: HostRun
   };
   const { ordered, log, lastRound } = await lookAhead(resources, study);
   for (const a of ordered) record(a, a.unknown !== undefined ? 'unknown' : a.changes.length > 0 ? 'changed' : 'ok');
-  handlers.forEach(([key], i) => {
-    const h = assessed[plan.resources.length + i]!;
+  for (const { key, assessed: h } of handlers) {
     const notifiers = ordered.filter((a) => a.planned.notify.includes(key) && a.changes.length > 0);
     const sure = notifiers.filter((a) => a.unknown === undefined);
     const due = carried.has(handlerId(key)) || sure.length > 0;
-    if (!due && notifiers.length === 0) return;
+    if (!due && notifiers.length === 0) continue;
     // Handlers are probed with the last round: they see what the earlier rounds changed.
-    decide(h, { current: h.current, changes: h.changes }, log, lastRound);
+    decide(h, h, log, lastRound);
     const early = sure.filter((a) => !isLate(a));
     const late = sure.filter(isLate).map((a) => a.planned.label);
     if (!due) h.unknown = `runs if ${notifiers.map((a) => a.planned.label).join(' or ')} changes something`;
     record(h, due ? 'changed' : 'unknown', early.length > 0 && late.length > 0 ? { again: late } : {});
-  });
+  }
   return true;
 }
 
@@ -194,19 +207,23 @@ async function planHost(plan: HostPlan, connection: Connection, options: HostRun
  * control-node work (an ACME order) run after them, then the handlers they notify.
  */
 async function converge(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder, remote: Promise<RemoteAssessed[]>): Promise<boolean> {
-  const handlers = [...plan.handlers.entries()];
   // Handlers some change of this run (or a failed earlier run) made due.
   const notified = new Set<string>();
+  // Handlers that ran in a round that ran them all: due again only when a later round notifies them.
+  const handled = new Set<string>();
+  // Resources whose apply found the state they were decided from gone: decided again once, in a round of their own.
+  const redecided = new Set<PlannedResource>();
+  let stuck = false;
   const late: Assessed[] = [];
-  let lastHandlers: Assessed[] = [];
+  let lastHandlers: ProbedHandler[] = [];
   let remaining = plan.resources;
-  const stateDirectory = options.hostStateDir ?? HOST_STATE_DIR;
+  const hostStateDir = options.hostStateDir ?? HOST_STATE_DIR;
   for (let round = 0; ; round++) {
     const stamp = round === 0 && options.recordApply === true;
-    const { assessed, carried } = await probeAll([...remaining, ...handlers.map(([, h]) => h)], remaining.length, connection, stateDirectory, stamp, round === 0 ? options.gate : undefined, spanOf(plan, options));
+    const probed = await probeAll(remaining, plan.handlers, connection, hostStateDir, stamp, round === 0 ? options.gate : undefined, spanOf(plan, options));
+    const resources = probed.resources;
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
-    if (round === 0) for (const [key] of handlers) if (carried.has(handlerId(key))) notified.add(key);
-    const resources = assessed.slice(0, remaining.length);
+    if (round === 0) for (const key of plan.handlers.keys()) if (probed.carried.has(handlerId(key))) notified.add(key);
     const { now, later, cut } = splitRound(resources);
     // Resources behind an API are decided by the first round's probe.
     const decided = [...now, ...(round === 0 ? (await remote).filter((a) => a.readError === undefined) : [])];
@@ -219,22 +236,28 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     const changed = now.filter((a) => a.changes.length > 0);
     late.push(...changed.filter(isLate));
     const pending = changed.filter((a) => !isLate(a));
-    lastHandlers = assessed.slice(remaining.length);
+    lastHandlers = probed.handlers;
     // Handlers run in the last round's call, each only if something notifying it changed.
-    const dueHandlers = cut ? [] : handlerSteps(handlers, lastHandlers, pending, notified);
-    if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.handler)], late, options, record);
-    const ids = [...new Set([...notified, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
-    const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: stateDirectory, ids, clear: !cut }) : { ok: true, changed: [] };
+    const due = new Set([...notified].filter((key) => !handled.has(key)));
+    const dueHandlers = cut ? [] : handlerSteps(lastHandlers, pending, due, handled);
+    if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record);
+    const ids = [...new Set([...due, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
+    const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: hostStateDir, ids, clear: !cut }) : { ok: true, changed: [], stale: [] };
     for (const a of outcome.changed) for (const key of a.planned.notify) notified.add(key);
     if (!outcome.ok) {
-      for (const a of late) record(a, 'skipped');
+      for (const a of [...outcome.stale, ...late]) record(a, 'skipped');
       return false;
     }
-    if (!cut) break;
-    remaining = later;
+    if (!cut) for (const key of notified) handled.add(key);
+    for (const a of outcome.stale.filter((a) => redecided.has(a.planned))) record(a, 'failed', { error: 'what it was decided from changed again before apply reached it: left as it is' });
+    stuck ||= outcome.stale.some((a) => redecided.has(a.planned));
+    const again = outcome.stale.filter((a) => !redecided.has(a.planned)).map((a) => a.planned);
+    for (const r of again) redecided.add(r);
+    if (!cut && again.length === 0) break;
+    remaining = plan.resources.filter((r) => again.includes(r) || later.includes(r));
   }
   if (late.length > 0) await applyLate(plan, late, lastHandlers, notified, connection, options, record);
-  return true;
+  return !stuck;
 }
 
 /** A resource behind an API as read on the control node, or why it could not be read (it fails alone). */
@@ -273,9 +296,10 @@ async function readRemote(items: PlannedResource[], http: Http): Promise<RemoteA
       if (!runsOnControl(type)) throw new Error(`${planned.label} is not behind an API`);
       try {
         const current = await type.read(planned.desired, http);
-        return { planned, current, changes: type.diff(planned.desired, current), handler: false };
+        const decision = type.decide(planned.desired, current);
+        return { planned, current, decision, changes: decision.changes, handler: false };
       } catch (err) {
-        return { planned, current: undefined, changes: [], handler: false, readError: `reading its state failed: ${messageOf(err)}` };
+        return { planned, current: undefined, decision: { changes: [] }, changes: [], handler: false, readError: `reading its state failed: ${messageOf(err)}` };
       }
     }),
   );
@@ -292,7 +316,7 @@ async function writeRemote(host: string, work: RemoteAssessed[], options: HostRu
     }
     options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     try {
-      await type.write(a.planned.desired, a.current, http);
+      await type.write(a.planned.desired, a.decision, http);
       record(a, 'changed');
     } catch (err) {
       record(a, 'failed', { error: messageOf(err) });
@@ -302,12 +326,16 @@ async function writeRemote(host: string, work: RemoteAssessed[], options: HostRu
   }
 }
 
-/** The handlers of an apply call: those already due run, the others only if a step notifying them changes something. */
-function handlerSteps(handlers: ReadonlyArray<[string, PlannedResource]>, assessed: Assessed[], pending: Assessed[], due: ReadonlySet<string>): Array<{ handler: Assessed; after?: Assessed[] }> {
-  return handlers.flatMap(([key], i) => {
-    if (due.has(key)) return [{ handler: assessed[i]! }];
-    const notifiers = pending.filter((a) => a.planned.notify.includes(key));
-    return notifiers.length > 0 ? [{ handler: assessed[i]!, after: notifiers }] : [];
+/**
+ * The handlers of an apply call: those already due run, the others only if a step notifying them
+ * changes something (one that already ran this run says it runs again after those steps).
+ */
+function handlerSteps(handlers: readonly ProbedHandler[], pending: Assessed[], due: ReadonlySet<string>, ran: ReadonlySet<string>): HandlerStep[] {
+  return handlers.flatMap((handler): HandlerStep[] => {
+    if (due.has(handler.key)) return [handler];
+    const notifiers = pending.filter((a) => a.planned.notify.includes(handler.key));
+    if (notifiers.length === 0) return [];
+    return [{ ...handler, after: notifiers, ...(ran.has(handler.key) ? { again: notifiers.map((a) => a.planned.label) } : {}) }];
   });
 }
 
@@ -316,31 +344,32 @@ function handlerSteps(handlers: ReadonlyArray<[string, PlannedResource]>, assess
  * ones that got ready and the handlers they notify, then each one's confirmation from the
  * control node (a certificate served). A failed step fails its resource only.
  */
-async function applyLate(plan: HostPlan, late: Assessed[], handlers: Assessed[], notified: ReadonlySet<string>, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
+async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly ProbedHandler[], notified: ReadonlySet<string>, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
   const control: ControlContext = {
     runScript: (script) => connection.runScript(script),
     inventoryDir: options.control?.inventoryDir ?? process.cwd(),
-    stateDir: options.control?.stateDir ?? stateDir(),
+    controlStateDir: options.control?.controlStateDir ?? defaultControlStateDir(),
     address: plan.host.connection.address,
   };
   const ready: Assessed[] = [];
   for (const a of late) {
     options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
     try {
-      const desired = await spanOf(plan, options)(`control ${a.planned.type.name}`, () => a.planned.type.prepare!(a.planned.desired, a.current, control));
-      ready.push({ ...a, planned: { ...a.planned, desired } });
+      const type = a.planned.type;
+      const desired = await spanOf(plan, options)(`control ${type.name}`, () => type.prepare!(a.planned.desired, a.current, control));
+      // Apply carries out the decision for what the control-node step completed.
+      ready.push({ ...a, planned: { ...a.planned, desired }, decision: type.decide(desired, a.current) });
     } catch (err) {
       record(a, 'failed', { error: messageOf(err) });
     }
   }
   if (ready.length === 0) return;
-  const keys = [...plan.handlers.keys()];
-  const due = keys.flatMap((key, i) => {
-    const notifiers = ready.filter((a) => a.planned.notify.includes(key));
-    return notifiers.length > 0 ? [{ handler: handlers[i]!, after: notifiers, again: notified.has(key) ? notifiers.map((a) => a.planned.label) : undefined }] : [];
+  const due = handlers.flatMap((handler): HandlerStep[] => {
+    const notifiers = ready.filter((a) => a.planned.notify.includes(handler.key));
+    return notifiers.length > 0 ? [{ ...handler, after: notifiers, ...(notified.has(handler.key) ? { again: notifiers.map((a) => a.planned.label) } : {}) }] : [];
   });
-  const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: due.map((d) => handlerId(keys[handlers.indexOf(d.handler)]!)), clear: true };
-  await passGate([...ready, ...due.map((d) => d.handler)], [], options, record);
+  const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: due.map((d) => handlerId(d.key)), clear: true };
+  await passGate([...ready, ...due.map((d) => d.assessed)], [], options, record);
   const confirmed = ready.filter((a) => a.planned.type.confirm);
   const outcome = await applyAll(plan.host.name, ready, due, connection, options, record, pendingHandlers, new Set(confirmed));
   for (const a of confirmed) {
@@ -378,19 +407,20 @@ function handlerId(key: string): string {
 }
 
 /**
- * Runs the probes of `items` in one remote call and diffs each; items from
- * `firstHandler` on are handlers. The same call reads the handlers an earlier
- * run left due (`carried`).
+ * Runs the probes of the resources and the handlers in one remote call and
+ * decides each. The same call reads the handlers an earlier run left due
+ * (`carried`) from the host's state directory.
  */
 async function probeAll(
-  items: PlannedResource[],
-  firstHandler: number,
+  resources: readonly PlannedResource[],
+  handlers: ReadonlyMap<string, PlannedResource>,
   connection: Connection,
-  stateDirectory: string,
+  hostStateDir: string,
   stamp: boolean,
   gate: ApplyGate | undefined,
   span: HostSpan,
-): Promise<{ assessed: Assessed[]; carried: Set<string> }> {
+): Promise<{ resources: Assessed[]; handlers: ProbedHandler[]; carried: Set<string> }> {
+  const items = [...resources, ...handlers.values()];
   const batch = new Batch();
   const groups = probeGroups(items);
   const separator = `${batch.marker} item`;
@@ -398,9 +428,9 @@ async function probeAll(
     const type = group[0]!.type as AnyHostResourceType;
     return group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
   });
-  const readCarried = sh`cat ${`${stateDirectory}/pending-handlers`} 2>/dev/null || true`;
+  const readCarried = sh`cat ${`${hostStateDir}/pending-handlers`} 2>/dev/null || true`;
   // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).
-  const stampApply = stamp ? [sh`{ mkdir -p ${stateDirectory} && date +%s > ${`${stateDirectory}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true`] : [];
+  const stampApply = stamp ? [sh`{ mkdir -p ${hostStateDir} && date +%s > ${`${hostStateDir}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true`] : [];
   const response = await span('probe', () => connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate?.read ?? []), ...stampApply])));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
@@ -415,18 +445,19 @@ async function probeAll(
     }
     group.forEach((item, i) => outputs.set(item, split[i]!));
   });
-  const assessed = items.map((planned, index): Assessed => {
+  const assess = (planned: PlannedResource, handler: boolean): Assessed => {
     const type = planned.type as AnyHostResourceType;
     const current = type.parse(outputs.get(planned)!, planned.desired);
-    return { planned, current, changes: type.diff(planned.desired, current), handler: index >= firstHandler };
-  });
+    const decision = type.decide(planned.desired, current);
+    return { planned, current, decision, changes: decision.changes, handler };
+  };
   const carried = new Set((sections.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
   gate?.onRead(gate.read.map((_, i) => sections.get(groups.length + 1 + i)?.output ?? ''));
-  return { assessed, carried };
+  return { resources: resources.map((r) => assess(r, false)), handlers: [...handlers].map(([key, h]) => ({ key, assessed: assess(h, true) })), carried };
 }
 
 /** Probes in sections: all resources of a type with probeMany in one (at the first one's place), every other resource in its own. */
-function probeGroups(items: PlannedResource[]): PlannedResource[][] {
+function probeGroups(items: readonly PlannedResource[]): PlannedResource[][] {
   const groups: PlannedResource[][] = [];
   const byType = new Map<string, PlannedResource[]>();
   for (const item of items) {
@@ -453,26 +484,28 @@ function probeGroups(items: PlannedResource[]): PlannedResource[][] {
 async function applyAll(
   host: string,
   pending: Assessed[],
-  handlers: ReadonlyArray<{ handler: Assessed; after?: Assessed[]; again?: string[] }>,
+  handlers: readonly HandlerStep[],
   connection: Connection,
   options: HostRunOptions,
   record: Recorder,
   handlersDue: PendingHandlers,
   held: ReadonlySet<Assessed> = new Set(),
-): Promise<{ ok: boolean; changed: Assessed[] }> {
-  const work = [...steps(pending), ...handlers.map((h) => [h.handler])];
+): Promise<{ ok: boolean; changed: Assessed[]; stale: Assessed[] }> {
+  // Each step: the resources it applies, and for a handler's step the handler it runs.
+  const plannedSteps: Array<{ members: Assessed[]; handler?: HandlerStep }> = [...steps(pending).map((members) => ({ members })), ...handlers.map((handler) => ({ members: [handler.assessed], handler }))];
+  const work = plannedSteps.map((s) => s.members);
   const stepOf = (a: Assessed): number => work.findIndex((s) => s.includes(a));
-  const scripts: ApplyStep[] = work.map((step, i) => {
+  const scripts: ApplyStep[] = plannedSteps.map(({ members: step, handler }) => {
     const type = step[0]!.planned.type as AnyHostResourceType;
-    const script = step.length > 1 || (type.applyMany && !step[0]!.handler) ? type.applyMany!(step.map((a) => ({ desired: a.planned.desired, current: a.current }))) : type.apply(step[0]!.planned.desired, step[0]!.current);
-    const after = i >= work.length - handlers.length ? handlers[i - (work.length - handlers.length)]!.after : undefined;
-    return after === undefined ? { script } : { script, after: [...new Set(after.map(stepOf))] };
+    const script = step.length > 1 || (type.applyMany && !step[0]!.handler) ? type.applyMany!(step.map((a) => ({ desired: a.planned.desired, decision: a.decision }))) : type.apply(step[0]!.planned.desired, step[0]!.decision);
+    return handler?.after === undefined ? { script } : { script, after: [...new Set(handler.after.map(stepOf))] };
   });
-  const againOf = new Map(handlers.map((h) => [h.handler, h.again]));
+  const againOf = new Map(handlers.map((h) => [h.assessed, h.again]));
   const batch = new Batch();
   const done = new Set<number>();
   const failed = new Set<number>();
   const changed: Assessed[] = [];
+  const stale: Assessed[] = [];
   // Timing: each step from its start to its end, cut where it names a phase of its own (provision_phase).
   let open: { phase: string; start: number } | undefined;
   const close = (): void => {
@@ -493,6 +526,7 @@ async function applyAll(
         if (section.outcome === 'idle') continue;
         if (section.code !== 0) record(a, 'failed', { error: failureText(section.output, section.code) });
         else if (section.outcome === 'unchanged') record(a, 'ok', { note: 'decided again when apply reached it: nothing to do' });
+        else if (section.outcome === 'stale') stale.push(a);
         else {
           changed.push(a);
           if (!held.has(a)) record(a, 'changed', againOf.get(a) ? { again: againOf.get(a) } : {});
@@ -522,7 +556,7 @@ async function applyAll(
     for (const a of step) record(a, lost ? 'failed' : 'skipped', lost ? { error: 'connection lost while applying' } : {});
   });
   if (lost) throw new UnreachableError('connection lost while applying changes');
-  return { ok: done.size === work.length && [...done].every((i) => !failed.has(i)), changed };
+  return { ok: done.size === work.length && [...done].every((i) => !failed.has(i)), changed, stale };
 }
 
 /** The last lines of a failed step's output, which hold the reason. */

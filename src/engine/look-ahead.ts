@@ -23,7 +23,7 @@ export type RunStudy = (script: Shell) => Promise<string | undefined>;
  * Returns the log too, for the handlers, and the last round's number.
  */
 export async function lookAhead(assessed: readonly Assessed[], study: RunStudy): Promise<{ ordered: Assessed[]; log: EffectLog; lastRound: number }> {
-  const probed = new Map(assessed.map((a) => [a, { current: a.current, changes: a.changes }]));
+  const probed = new Map(assessed.map((a) => [a, { current: a.current, decision: a.decision }]));
   const log = new EffectLog();
   const ordered: Assessed[] = [];
   const late: Assessed[] = [];
@@ -52,10 +52,11 @@ export async function lookAhead(assessed: readonly Assessed[], study: RunStudy):
 }
 
 /** Decides one resource from its probed state and what the log says earlier changes do to it. */
-export function decide(a: Assessed, probed: { current: unknown; changes: Assessed['changes'] }, log: EffectLog, round: number): void {
+export function decide(a: Assessed, probed: Pick<Assessed, 'current' | 'decision'>, log: EffectLog, round: number): void {
   const type = a.planned.type;
   a.current = probed.current;
-  a.changes = probed.changes;
+  a.decision = probed.decision;
+  a.changes = probed.decision.changes;
   delete a.unknown;
   delete a.because;
   const prediction = type.predict
@@ -66,7 +67,8 @@ export function decide(a: Assessed, probed: { current: unknown; changes: Assesse
   if (prediction === undefined) return;
   if ('current' in prediction) {
     a.current = prediction.current;
-    a.changes = type.diff(a.planned.desired, prediction.current);
+    a.decision = type.decide(a.planned.desired, prediction.current);
+    a.changes = a.decision.changes;
     a.because = prediction.because;
   } else {
     a.unknown = prediction.unknown;

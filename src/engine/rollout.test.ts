@@ -5,7 +5,6 @@
  * HTTP server whose answers the tests set. Pure orchestration: order of drain →
  * change → health → undrain, batches, failures, notes of earlier drains, Ctrl-C.
  */
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +16,8 @@ import type { Balancer, HostPlan, PlannedResource } from '../roles/plan.js';
 import type { RollingSetting, ServeDecl } from '../roles/rolling.js';
 import type { ResourceType } from '../resources/types.js';
 import { quote } from '../shell/quote.js';
-import type { Connection, ConnectTarget, ExecResult } from '../transport/types.js';
+import type { Connection, ConnectTarget } from '../transport/types.js';
+import { localConnection } from '../../test/support/local-connection.js';
 import type { HostResult, RunEvent } from './results.js';
 import { runRollout, type RunOptions } from './rollout.js';
 import { sh, userText } from '../shell/quote.js';
@@ -29,7 +29,7 @@ const release: ResourceType<{ content: string }, string> = {
   label: () => 'release',
   probe: () => userText('cat release 2>/dev/null || true'),
   parse: (out) => out.trim(),
-  diff: (d, c) => (c === d.content ? [] : [{ summary: `${c || 'none'} → ${d.content}` }]),
+  decide: (d, c) => ({ changes: c === d.content ? [] : [{ summary: `${c || 'none'} → ${d.content}` }] }),
   apply: (d) => sh`printf '%s\\n' ${d.content} > release`,
 };
 
@@ -40,7 +40,7 @@ const restart: ResourceType<{ log: string; host: string }, null> = {
   label: () => 'restart',
   probe: () => userText('true'),
   parse: () => null,
-  diff: () => [{ summary: 'run' }],
+  decide: () => ({ changes: [{ summary: 'run' }] }),
   apply: (d) => userText(`echo ${quote(`restart ${d.host}`)} >> ${quote(d.log)}`),
 };
 
@@ -97,30 +97,12 @@ function balancer(backends: string[], drainFails = false): Balancer {
   };
 }
 
-/** Each host a directory; scripts run there with the local sh (asynchronously: the health server answers meanwhile). */
+/** Each host a directory; scripts run there with the local sh. */
 const connections = new Map<string, Connection>();
 function openLocal(target: ConnectTarget): Promise<Connection> {
   const cwd = join(dir, target.name);
   mkdirSync(cwd, { recursive: true });
-  const connection: Connection = {
-    stats: { execs: 0, bytesSent: 0, bytesReceived: 0 },
-    runScript(script, options): Promise<ExecResult> {
-      connection.stats.execs++;
-      return new Promise((resolve) => {
-        const child = spawn('sh', ['-s'], { cwd });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d.toString();
-          options?.onStdout?.(d.toString());
-        });
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('close', (code) => resolve({ stdout, stderr, code: code ?? 1 }));
-        child.stdin.end(script);
-      });
-    },
-    async close() {},
-  };
+  const connection = localConnection({ cwd });
   connections.set(target.name, connection);
   return Promise.resolve(connection);
 }

@@ -9,7 +9,7 @@
  * order) run last, after the other changes and their handlers.
  */
 import type { PlannedResource } from '../roles/plan.js';
-import type { Change } from '../resources/types.js';
+import type { Change, Decision } from '../resources/types.js';
 
 /** A planned resource with its probed state and the changes it needs. */
 export interface Assessed {
@@ -17,7 +17,9 @@ export interface Assessed {
   planned: PlannedResource;
   /** Its state (probed; in check mode, as an earlier change of the run leaves it). */
   current: unknown;
-  /** What apply does to it (in check mode, for an unknown one: what it does in each case). */
+  /** Its type's decision for that state: apply carries out exactly this. */
+  decision: Decision;
+  /** What apply does to it: the decision's changes (in check mode, for an unknown one: what it does in each case). */
   changes: Change[];
   /** A handler. */
   handler: boolean;

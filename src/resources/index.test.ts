@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resourceTypes } from './index.js';
-import { applyLocally, argErrorOf, cleanup, runSh, stubCommands, syntaxOk, tempDir } from './shared/test-support.js';
+import { applyLocally, argErrorOf, cleanup, runSh, stubCommands, syntaxOk, tempDir } from '../../test/support/resources.js';
 import { runsOnControl, type AnyHostResourceType } from './types.js';
 
 describe('resourceTypes', () => {
@@ -56,7 +56,7 @@ describe('a value never escapes its quoting', () => {
         const probe = runSh(`(\n${type.probe(desired)}\n)`, stubs.env);
         expect(probe.code, `${name} probe`).toBe(0);
         const current = type.parse(probe.stdout, desired);
-        const script = type.apply(desired, current);
+        const script = type.apply(desired, type.decide(desired, current));
         expect(syntaxOk(script), `${name} apply syntax`).toBe(true);
         applyLocally(script, stubs.env);
         expect(existsSync(mark), `${name} with ${value}`).toBe(false);

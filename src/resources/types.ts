@@ -11,6 +11,17 @@ export interface Change {
   diff?: string;
 }
 
+/**
+ * What a resource type decided for one resource from desired + current, once: the
+ * changes plan shows, and whatever its apply needs to carry them out (a type adds
+ * its own fields). Apply's script is built from this value alone, never from a
+ * second look at the current state, so plan and apply cannot disagree.
+ */
+export interface Decision {
+  /** What plan shows (`--diff`) and apply carries out; empty: in state. */
+  readonly changes: Change[];
+}
+
 /** A resource declaration's argument is wrong: names the key so the role loader can point at file:line:col. */
 export class ArgError extends Error {
   constructor(
@@ -92,8 +103,8 @@ export interface ControlContext {
   inventoryDir: string;
   /** The host's address as the control node reaches it (for checks from outside, like a certificate served over TLS). */
   address: string;
-  /** provision's state directory on the control node (account keys, backoff files). */
-  stateDir: string;
+  /** provision's state directory on the control node (account keys, backoff files); not the host's. */
+  controlStateDir: string;
 }
 
 /**
@@ -101,7 +112,7 @@ export interface ControlContext {
  * host itself; the engine batches probes of one host into one remote call and
  * runs apply scripts in order.
  */
-export interface ResourceType<Desired, Current> {
+export interface ResourceType<Desired, Current, Decided extends Decision = Decision> {
   /** Key used in role.yaml, e.g. "file". */
   readonly name: string;
   /**
@@ -126,17 +137,22 @@ export interface ResourceType<Desired, Current> {
   probeMany?(items: readonly Desired[], separator: string): Shell;
   /** Pure: probe stdout → current state. */
   parse(output: string, desired: Desired): Current;
-  /** Pure: the changes that make current into desired; an empty list means in state. */
-  diff(desired: Desired, current: Current): Change[];
-  /** POSIX sh script (run as root under `set -e`) that carries out diff(desired, current); one that finds nothing to do once it runs calls `provision_unchanged`. */
-  apply(desired: Desired, current: Current): Shell;
+  /** Pure: the one decision for desired against current (its `changes` empty: in state). Plan shows it, apply carries it out. */
+  decide(desired: Desired, current: Current): Decided;
+  /**
+   * POSIX sh script (run as root under `set -e`) that carries out the decision. One that finds
+   * nothing to do once it runs calls `provision_unchanged`; one that finds the state it was decided
+   * from gone (the file changed since the probe) calls `provision_stale`, changes nothing, and the
+   * engine probes and decides it again.
+   */
+  apply(desired: Desired, decision: Decided): Shell;
   /** Optional: one script applying several changed resources of this type at once (e.g. one apt-get call for all packages of a host). */
-  applyMany?(items: ReadonlyArray<{ desired: Desired; current: Current }>): Shell;
+  applyMany?(items: ReadonlyArray<{ desired: Desired; decision: Decided }>): Shell;
   /**
    * Optional: work on the control node that a change needs before apply can run, e.g. an ACME order
    * whose challenge files go on the host. The engine calls it after the host's other changes and
    * their handlers (so a web server answering the challenge is in place); it returns the desired
-   * state completed for apply. Throwing fails the resource with the error's message.
+   * state completed for apply, which the engine decides again. Throwing fails the resource with the error's message.
    */
   prepare?(desired: Desired, current: Current, control: ControlContext): Promise<Desired>;
   /** Its changes have side effects on other resources (a package install creates files and starts services): the engine probes what follows again after applying it. */
@@ -170,7 +186,7 @@ export interface EffectModel<Desired, Current> {
  * `read` and `write` get an HTTP client and nothing else (no host, no SSH);
  * the one `read` gets can only GET, so plan changes nothing.
  */
-export interface ControlResourceType<Desired, Current> {
+export interface ControlResourceType<Desired, Current, Decided extends Decision = Decision> {
   /** Key used in role.yaml, e.g. "sumo_monitor". */
   readonly name: string;
   /** Marks the type as run on the control node. */
@@ -183,10 +199,10 @@ export interface ControlResourceType<Desired, Current> {
   identity(desired: Desired): string;
   /** Reads the object's current state (GET only). */
   read(desired: Desired, http: Http): Promise<Current>;
-  /** Pure: the changes that make current into desired; an empty list means in state. */
-  diff(desired: Desired, current: Current): Change[];
-  /** Carries out diff(desired, current) through the API. */
-  write(desired: Desired, current: Current, http: Http): Promise<void>;
+  /** Pure: the one decision for desired against current (its `changes` empty: in state). */
+  decide(desired: Desired, current: Current): Decided;
+  /** Carries out the decision through the API. */
+  write(desired: Desired, decision: Decided, http: Http): Promise<void>;
   // What only a type run on a host has, absent here: code working on the host may ask any type for it.
   readonly probeMany?: undefined;
   readonly applyMany?: undefined;
@@ -203,14 +219,14 @@ export interface ControlResourceType<Desired, Current> {
 
 /** Any resource type, as stored in the registry. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds types of different Desired/Current; each is used only with its own values
-export type AnyResourceType = ResourceType<any, any> | ControlResourceType<any, any>;
+export type AnyResourceType = ResourceType<any, any, any> | ControlResourceType<any, any, any>;
 
 /** Any resource type that runs on a host. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as AnyResourceType
-export type AnyHostResourceType = ResourceType<any, any>;
+export type AnyHostResourceType = ResourceType<any, any, any>;
 
 /** Whether a type runs on the control node (through an API) rather than on the host. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as AnyResourceType
-export function runsOnControl(type: AnyResourceType): type is ControlResourceType<any, any> {
+export function runsOnControl(type: AnyResourceType): type is ControlResourceType<any, any, any> {
   return 'runsOn' in type && type.runsOn === 'control';
 }

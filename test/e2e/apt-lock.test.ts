@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOLD_LOCK_PERL } from '../../src/resources/shared/test-support.js';
+import { HOLD_LOCK_PERL } from '../support/resources.js';
 import { quote } from '../../src/shell/quote.js';
 import { LAB_ADDRESSES, LAB_KNOWN_HOSTS, LAB_SSH_KEY, labExec, labReset, labRun } from '../lab/lab.js';
 import { provision } from './cli.js';

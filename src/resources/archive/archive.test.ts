@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archive } from './index.js';
 import type { ResolveContext } from '../types.js';
-import { argErrorOf, cleanup, converge, tempDir } from '../shared/test-support.js';
+import { argErrorOf, cleanup, converge, tempDir } from '../../../test/support/resources.js';
 
 let dir: string;
 beforeEach(() => {

@@ -15,7 +15,7 @@ import { accountArg } from '../shared/attributes.js';
 import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION } from '../shared/script.js';
 import type { Lookahead, Prediction } from '../shared/lookahead.js';
-import { ArgError, type Change, type ResolveContext, type ResourceType } from '../types.js';
+import { ArgError, type Decision, type ResolveContext, type ResourceType } from '../types.js';
 
 /** Validated `archive` declaration. */
 export interface ArchiveDesired {
@@ -115,12 +115,14 @@ function parse(output: string): ArchiveCurrent {
   return { exists: fields.get('exists') === 'yes', sha256: fields.get('sha256') };
 }
 
-function diff(desired: ArchiveDesired, current: ArchiveCurrent): Change[] {
-  if (current.sha256 === desired.sha256) return [];
+/** The decision: unpack (one change) unless the marker holds the content's sha256 (none). Unpacking is the one action, so apply needs nothing more. */
+function decide(desired: ArchiveDesired, current: ArchiveCurrent): Decision {
+  if (current.sha256 === desired.sha256) return { changes: [] };
   const from = current.sha256 ? `content ${current.sha256.slice(0, 12)}` : current.exists ? 'a directory provision did not unpack' : 'absent';
-  return [{ summary: `${from} → ${desired.src} (${desired.sha256.slice(0, 12)}, ${desired.payload.length} bytes packed)` }];
+  return { changes: [{ summary: `${from} → ${desired.src} (${desired.sha256.slice(0, 12)}, ${desired.payload.length} bytes packed)` }] };
 }
 
+/** Unpacks the release beside the old tree and swaps it in (run only for a decision with a change). */
 function apply(desired: ArchiveDesired): Shell {
   const dest = desired.dest;
   // -h: a link inside the unpacked tree is changed itself, never what it points to (-R does not follow links below).
@@ -158,7 +160,7 @@ export const archive: ResourceType<ArchiveDesired, ArchiveCurrent> = {
   label: (desired) => desired.dest,
   probe,
   parse,
-  diff,
+  decide,
   apply,
   predict,
   effects: { of: (items) => ({ trees: items.map(({ desired }) => ({ path: desired.dest, by: `archive ${desired.dest}`, kind: 'unknown' as const, why: 'unpacked earlier in this run' })) }) },

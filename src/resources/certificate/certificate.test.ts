@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LETS_ENCRYPT } from '../../acme/directory.js';
 import { MASK, Secret } from '../../secrets.js';
 import { certificate, type CertificateCurrent, type CertificateDesired } from './index.js';
-import { applyLocally, argErrorOf, cleanup, probeLocally, summaries, syntaxOk, tempDir } from '../shared/test-support.js';
+import { applyLocally, argErrorOf, cleanup, probeLocally, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 
 const DAY = 86_400_000;
 const base = { domains: ['www.foobar.com'], certificate: '/etc/tls/fullchain.pem', key: '/etc/tls/privkey.pem', webroot: '/var/www/acme', directory: 'production' };
@@ -83,17 +83,17 @@ describe('certificate: diff', () => {
       ['take over from certbot: /etc/letsencrypt/renewal/www.foobar.com.conf → /etc/letsencrypt/renewal/www.foobar.com.conf.provision-disabled', 'issue: no certificate deployed'],
     ],
   ])('%s', (_name, cur, over, expected) => {
-    expect(summaries(certificate.diff(desired(over), cur))).toEqual(expected);
+    expect(summaries(certificate.decide(desired(over), cur).changes)).toEqual(expected);
   });
 
   it('a staging certificate is replaced once the directory is production', () => {
     const staging = current({ deployed: { ...current().deployed!, issuer: "C = US, O = (STAGING) Let's Encrypt, CN = (STAGING) Ersatz Edamame E1" } });
-    expect(summaries(certificate.diff(desired(), staging))).toEqual(["issue: the deployed certificate is from Let's Encrypt's staging CA"]);
-    expect(certificate.diff(desired({ directory: 'staging' }), staging)).toEqual([]);
+    expect(summaries(certificate.decide(desired(), staging).changes)).toEqual(["issue: the deployed certificate is from Let's Encrypt's staging CA"]);
+    expect(certificate.decide(desired({ directory: 'staging' }), staging).changes).toEqual([]);
   });
 
   it('forced renews a valid certificate', () => {
-    expect(summaries(certificate.diff(forced(desired()), current()))).toEqual(['renew: 80 days left of 90 days; forced']);
+    expect(summaries(certificate.decide(forced(desired()), current()).changes)).toEqual(['renew: 80 days left of 90 days; forced']);
   });
 });
 
@@ -113,9 +113,9 @@ describe('certificate: probe, apply', () => {
     writeFileSync(join(dir, 'fullchain.pem'), old.chain);
     const found = probeLocally(certificate, local());
     expect(found.deployed).toMatchObject({ names: ['old.example'], keyType: 'ecdsa', issuer: 'CN = old.example' });
-    expect(summaries(certificate.diff(local({ key_type: 'rsa' }), found))).toEqual(['issue: the deployed certificate has an ECDSA key, not RSA']);
+    expect(summaries(certificate.decide(local({ key_type: 'rsa' }), found).changes)).toEqual(['issue: the deployed certificate has an ECDSA key, not RSA']);
     expect(Math.abs(found.now.getTime() - Date.now())).toBeLessThan(5000);
-    expect(certificate.diff(local(), found)).toEqual([]);
+    expect(certificate.decide(local(), found).changes).toEqual([]);
   });
 
   it('installs key (0600) and chain; the key is never in the desired state\'s JSON', () => {
@@ -123,7 +123,7 @@ describe('certificate: probe, apply', () => {
     const want = { ...local({ domains: ['new.example'], validate: 'true' }), issued: { key: new Secret(issued.key), chain: issued.chain } };
     expect(JSON.stringify(want)).not.toContain('PRIVATE KEY');
     expect(JSON.stringify(want)).toContain(MASK);
-    const script = certificate.apply(want, probeLocally(certificate, want));
+    const script = certificate.apply(want, certificate.decide(want, probeLocally(certificate, want)));
     expect(syntaxOk(script)).toBe(true);
     const r = applyLocally(script);
     expect(r.code, r.stderr).toBe(0);
@@ -138,14 +138,14 @@ describe('certificate: probe, apply', () => {
     writeFileSync(join(dir, 'privkey.pem'), old.key);
     const issued = makeCertificate(dir, 'new.example', 90);
     const failing = { ...local({ domains: ['new.example'], validate: 'echo nginx says no; false' }), issued: { key: new Secret(issued.key), chain: issued.chain } };
-    const r = applyLocally(certificate.apply(failing, probeLocally(certificate, failing)));
+    const r = applyLocally(certificate.apply(failing, certificate.decide(failing, probeLocally(certificate, failing))));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('nginx says no');
     expect(readFileSync(join(dir, 'fullchain.pem'), 'utf8')).toBe(old.chain);
     expect(readFileSync(join(dir, 'privkey.pem'), 'utf8')).toBe(old.key);
 
     const mismatched = { ...failing, validate: 'true', issued: { key: new Secret(old.key), chain: issued.chain } };
-    const m = applyLocally(certificate.apply(mismatched, probeLocally(certificate, mismatched)));
+    const m = applyLocally(certificate.apply(mismatched, certificate.decide(mismatched, probeLocally(certificate, mismatched))));
     expect(m.stderr).toContain('the new key does not match the new certificate');
     expect(readFileSync(join(dir, 'fullchain.pem'), 'utf8')).toBe(old.chain);
   });
@@ -156,7 +156,7 @@ describe('certificate: probe, apply', () => {
   });
 
   it('apply refuses beside certbot, and without an ordered certificate', () => {
-    expect(applyLocally(certificate.apply(local(), current({ certbotConfigs: ['/etc/letsencrypt/renewal/x.conf'] }))).stderr).toContain('apply refuses to fight it');
-    expect(applyLocally(certificate.apply(local(), current({ deployed: undefined }))).stderr).toContain('no certificate was ordered');
+    expect(applyLocally(certificate.apply(local(), certificate.decide(local(), current({ certbotConfigs: ['/etc/letsencrypt/renewal/x.conf'] })))).stderr).toContain('apply refuses to fight it');
+    expect(applyLocally(certificate.apply(local(), certificate.decide(local(), current({ deployed: undefined })))).stderr).toContain('no certificate was ordered');
   });
 });

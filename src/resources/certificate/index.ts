@@ -18,7 +18,7 @@ import { dnsNameError } from '../shared/dns-name.js';
 import { base64Field, integerField, parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail, lines, userShell } from '../shared/script.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
-import { ArgError, type Change, type ControlContext, type ResourceType } from '../types.js';
+import { ArgError, type Change, type ControlContext, type Decision, type ResourceType } from '../types.js';
 
 /** Validated `certificate` declaration. */
 export interface CertificateDesired {
@@ -169,20 +169,29 @@ function certbotConflict(desired: CertificateDesired, current: CertificateCurren
   return `certbot renews ${desired.domains.join(', ')} on this host (${current.certbotConfigs.join(', ')}): apply refuses to fight it; remove certbot's renewal or set acme_take_over_certbot: true`;
 }
 
-function diff(desired: CertificateDesired, current: CertificateCurrent): Change[] {
+/** The decision: refuse (certbot conflict), or take over certbot's renewal files and install what was ordered when renewal is due. */
+export interface CertificateDecision extends Decision {
+  /** Why apply refuses, when it does. */
+  readonly conflict?: string;
+  /** certbot renewal files to disable. */
+  readonly takeOver: readonly string[];
+  /** A certificate is to be installed (issue or renew is due). */
+  readonly install: boolean;
+}
+
+function decide(desired: CertificateDesired, current: CertificateCurrent): CertificateDecision {
   const conflict = certbotConflict(desired, current);
-  if (conflict) return [{ summary: conflict }];
+  if (conflict) return { conflict, takeOver: [], install: false, changes: [{ summary: conflict }] };
   const changes: Change[] = current.certbotConfigs.map((c) => ({ summary: `take over from certbot: ${c} → ${c}${CERTBOT_DISABLED_SUFFIX}` }));
   const d = decision(desired, current);
   if (d.action !== 'ok') changes.push({ summary: `${d.action}: ${d.reason}` });
-  return changes;
+  return { takeOver: current.certbotConfigs, install: d.action !== 'ok', changes };
 }
 
-function apply(desired: CertificateDesired, current: CertificateCurrent): Shell {
-  const conflict = certbotConflict(desired, current);
-  if (conflict) return lines(FAIL_FUNCTION, fail(conflict));
-  const takeOver = current.certbotConfigs.map((c) => sh`mv -f -- ${c} ${c + CERTBOT_DISABLED_SUFFIX}`);
-  if (decision(desired, current).action === 'ok') return lines(...takeOver, ':');
+function apply(desired: CertificateDesired, p: CertificateDecision): Shell {
+  if (p.conflict) return lines(FAIL_FUNCTION, fail(p.conflict));
+  const takeOver = p.takeOver.map((c) => sh`mv -f -- ${c} ${c + CERTBOT_DISABLED_SUFFIX}`);
+  if (!p.install) return lines(...takeOver, ':');
   if (!desired.issued) return lines(FAIL_FUNCTION, fail('no certificate was ordered for this change'));
   return lines(...takeOver, installScript(desired, desired.issued));
 }
@@ -237,7 +246,7 @@ async function prepare(desired: CertificateDesired, current: CertificateCurrent,
     email: desired.email,
     domains: desired.domains,
     keyType: desired.keyType,
-    stateDir: control.stateDir,
+    stateDir: control.controlStateDir,
     challenges: webrootChallenges(desired.webroot, control),
   });
   return { ...desired, issued: { key: new Secret(issued.key), chain: issued.chain } };
@@ -275,14 +284,14 @@ function predict(desired: CertificateDesired, current: CertificateCurrent, ahead
 }
 
 /** The `certificate` resource type. */
-export const certificate: ResourceType<CertificateDesired, CertificateCurrent> = {
+export const certificate: ResourceType<CertificateDesired, CertificateCurrent, CertificateDecision> = {
   name: 'certificate',
   validate,
   shellKeys: ['validate'],
   label: (desired) => desired.domains.join(','),
   probe,
   parse,
-  diff,
+  decide,
   apply,
   prepare,
   predict,

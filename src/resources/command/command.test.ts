@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../../secrets.js';
 import { command, type CommandCurrent } from './index.js';
 import type { Effects } from '../shared/lookahead.js';
-import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, summaries, tempDir } from '../shared/test-support.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, summaries, tempDir } from '../../../test/support/resources.js';
 
 describe('command.validate', () => {
   it.each([
@@ -28,7 +28,7 @@ describe('command.parse and diff', () => {
     ['unless passed', 'unless=passed', { created: false, unlessPassed: true }, []],
   ])('%s', (_, output, current, expected) => {
     expect(command.parse(output, desired)).toEqual(current);
-    expect(summaries(command.diff(desired, current))).toEqual(expected);
+    expect(summaries(command.decide(desired, current).changes)).toEqual(expected);
   });
 
   it('labels with the first line, shortened, and masks secrets', () => {
@@ -36,8 +36,8 @@ describe('command.parse and diff', () => {
     try {
       const desired = command.validate({ cmd: "mysql -ppa55word-xyz -e 'select 1'\necho done" });
       expect(command.label(desired)).toBe(`mysql -p${MASK} -e 'select 1'…`);
-      expect(summaries(command.diff(desired, { created: false, unlessPassed: false }))).toEqual([`run: mysql -p${MASK} -e 'select 1'…`]);
-      expect(command.apply(desired, { created: false, unlessPassed: false })).not.toContain('pa55word');
+      expect(summaries(command.decide(desired, { created: false, unlessPassed: false }).changes)).toEqual([`run: mysql -p${MASK} -e 'select 1'…`]);
+      expect(command.apply(desired, command.decide(desired, { created: false, unlessPassed: false }))).not.toContain('pa55word');
     } finally {
       clearSecretsForTests();
     }
@@ -64,7 +64,7 @@ describe('command on this machine', () => {
 
   it('runs without set -e, like sh -c, and fails with the last status', () => {
     const desired = command.validate({ cmd: 'false; echo still running; exit 3' });
-    const result = applyLocally(command.apply(desired, { created: false, unlessPassed: false }));
+    const result = applyLocally(command.apply(desired, command.decide(desired, { created: false, unlessPassed: false })));
     expect(result.stdout).toBe('still running\n');
     expect(result.code).toBe(3);
   });
@@ -79,14 +79,14 @@ describe('command on this machine', () => {
 
   it('does not read the rest of the script from stdin', () => {
     const desired = command.validate({ cmd: 'cat' });
-    const result = applyLocally(`${command.apply(desired, { created: false, unlessPassed: false })}\necho after`);
+    const result = applyLocally(`${command.apply(desired, command.decide(desired, { created: false, unlessPassed: false }))}\necho after`);
     expect(result.stdout).toBe('after\n');
   });
 
   it('skips at apply time when creates appeared since the probe', () => {
     const creates = join(dir, 'made');
     const desired = command.validate({ cmd: `echo ran > '${join(dir, 'ran')}'`, creates });
-    const script = command.apply(desired, probeLocally(command, desired));
+    const script = command.apply(desired, command.decide(desired, probeLocally(command, desired)));
     writeFileSync(creates, '');
     expect(applyLocally(script).stdout).toBe(`skipped: ${creates} exists now\nunchanged\n`);
     expect(existsSync(join(dir, 'ran'))).toBe(false);
@@ -96,7 +96,7 @@ describe('command on this machine', () => {
     const creates = join(dir, "x'; touch pwned; echo '");
     const desired = command.validate({ cmd: 'true', creates, chdir: dir, unless: 'false' });
     probeLocally(command, desired);
-    applyLocally(command.apply(desired, { created: false, unlessPassed: false }));
+    applyLocally(command.apply(desired, command.decide(desired, { created: false, unlessPassed: false })));
     expect(existsSync('pwned')).toBe(false);
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
   });

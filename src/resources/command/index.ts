@@ -11,7 +11,7 @@ import { userShell } from '../shared/script.js';
 import { casesOf, type Effects, type Lookahead, type Prediction, unitName } from '../shared/lookahead.js';
 import { scriptEffects } from '../shared/maintainer-scripts.js';
 import { namedTrees } from '../shared/shell-mentions.js';
-import type { Change, ResourceType } from '../types.js';
+import type { Decision, ResourceType } from '../types.js';
 
 /** Validated `command` declaration. */
 export interface CommandDesired {
@@ -58,16 +58,18 @@ function parse(output: string): CommandCurrent {
   return { created: fields.get('created') === 'yes', unlessPassed: fields.get('unless') === 'passed' };
 }
 
-function willRun(current: CommandCurrent): boolean {
-  return !current.created && !current.unlessPassed;
+/** The decision: it runs (one change) unless a guard said it is done (none). */
+export interface CommandDecision extends Decision {
+  readonly run: boolean;
 }
 
-function diff(desired: CommandDesired, current: CommandCurrent): Change[] {
-  return willRun(current) ? [{ summary: `run: ${firstLine(desired.cmd)}` }] : [];
+function decide(desired: CommandDesired, current: CommandCurrent): CommandDecision {
+  const run = !current.created && !current.unlessPassed;
+  return { run, changes: run ? [{ summary: `run: ${firstLine(desired.cmd)}` }] : [] };
 }
 
-function apply(desired: CommandDesired, current: CommandCurrent): Shell {
-  if (!willRun(current)) return trusted(':');
+function apply(desired: CommandDesired, decision: CommandDecision): Shell {
+  if (!decision.run) return trusted(':');
   // cd on its own line, so that set -e stops the script when the directory is missing.
   const run = lines(desired.chdir !== undefined && sh`cd -- ${desired.chdir}`, userShell(desired.cmd));
   if (desired.creates === undefined) return run;
@@ -123,14 +125,14 @@ function label(desired: CommandDesired): string {
 }
 
 /** The `command` resource type. */
-export const command: ResourceType<CommandDesired, CommandCurrent> = {
+export const command: ResourceType<CommandDesired, CommandCurrent, CommandDecision> = {
   name: 'command',
   validate,
   shellKeys: ['cmd', 'unless'],
   label,
   probe,
   parse,
-  diff,
+  decide,
   apply,
   predict,
   effects: { of: (items) => commandEffects(items[0]!.desired) },

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directory, type DirectoryDesired } from './index.js';
 import { ABSENT, type PathState } from '../shared/path-state.js';
 import type { Effects, PathOutlook } from '../shared/lookahead.js';
-import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from '../shared/test-support.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from '../../../test/support/resources.js';
 
 const me = userInfo().username;
 const myGroup = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
@@ -58,7 +58,7 @@ describe('directory.diff', () => {
     ['removal', present({ state: 'absent' }), dirState(), ['directory → absent (removed with everything in it)']],
     ['removal, already absent', present({ state: 'absent' }), ABSENT, []],
   ])('%s', (_, desired, current, expected) => {
-    expect(summaries(directory.diff(desired, current))).toEqual(expected);
+    expect(summaries(directory.decide(desired, current).changes)).toEqual(expected);
   });
 });
 
@@ -107,7 +107,7 @@ describe('directory on this machine (probe → diff → apply → probe)', () =>
     const path = join(dir, 'file');
     writeFileSync(path, 'x');
     const desired = directory.validate({ path });
-    const result = applyLocally(directory.apply(desired, probeLocally(directory, desired)));
+    const result = applyLocally(directory.apply(desired, directory.decide(desired, probeLocally(directory, desired))));
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`provision: ${path} exists and is not a directory\n`);
   });
@@ -115,7 +115,7 @@ describe('directory on this machine (probe → diff → apply → probe)', () =>
   it('creates a directory that the probe saw missing, even if it appeared since', () => {
     const path = join(dir, 'raced');
     const desired = directory.validate({ path, mode: '0700' });
-    const script = directory.apply(desired, probeLocally(directory, desired));
+    const script = directory.apply(desired, directory.decide(desired, probeLocally(directory, desired)));
     mkdirSync(path);
     expect(applyLocally(script).code).toBe(0);
     expect(statSync(path).mode & 0o777).toBe(0o700);
@@ -178,8 +178,8 @@ describe('directory never changes the owner or mode of what a symbolic link poin
     const desired = directory.validate({ path: link, mode: '0700', owner: me });
     const current = probeLocally(directory, desired);
     expect(current.type).toBe('link');
-    expect(summaries(directory.diff(desired, current))).toEqual([`${link} is a symbolic link: refusing to manage what it points to (set follow: true to allow it) (apply will fail)`]);
-    const result = applyLocally(directory.apply(desired, current));
+    expect(summaries(directory.decide(desired, current).changes)).toEqual([`${link} is a symbolic link: refusing to manage what it points to (set follow: true to allow it) (apply will fail)`]);
+    const result = applyLocally(directory.apply(desired, directory.decide(desired, current)));
     expect(result.code).toBe(1);
     expect(statSync(target).mode & 0o777).toBe(0o755);
   });
@@ -189,7 +189,7 @@ describe('directory never changes the owner or mode of what a symbolic link poin
     const path = join(dir, 'raced');
     mkdirSync(path);
     const desired = directory.validate({ path, mode: '0700' });
-    const script = directory.apply(desired, probeLocally(directory, desired));
+    const script = directory.apply(desired, directory.decide(desired, probeLocally(directory, desired)));
     rmSync(path, { recursive: true });
     symlinkSync(target, path);
     const result = applyLocally(script);
@@ -208,7 +208,7 @@ describe('directory never changes the owner or mode of what a symbolic link poin
     ['attributes', dirState({ mode: '0755', owner: 'root' }), ['if [ -L /srv/www ]; then', 'chown -h app -- /srv/www', 'chmod 00700 -- /srv/www']],
     ['create', ABSENT, ['if [ -L /srv/www ]; then', 'chown -h app -- /srv/www', 'chmod 00700 -- /srv/www']],
   ])('the %s script checks for a link and chowns with -h', (_, current, parts) => {
-    const script = String(directory.apply(directory.validate({ path: '/srv/www', owner: 'app', mode: '0700' }), current));
+    const script = String(directory.apply(directory.validate({ path: '/srv/www', owner: 'app', mode: '0700' }), directory.decide(directory.validate({ path: '/srv/www', owner: 'app', mode: '0700' }), current)));
     for (const part of parts) expect(script).toContain(part);
     expect(script).not.toMatch(/chown (?!-h)/);
   });

@@ -17,7 +17,7 @@ import { casesOf, type Effects, type Lookahead, type PathOutlook, type Predictio
 import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, statProbe } from '../shared/path-state.js';
 import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail } from '../shared/script.js';
-import { ArgError, type Change, type ResourceType } from '../types.js';
+import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
 
 /** Validated `directory` declaration. */
 export interface DirectoryDesired {
@@ -35,25 +35,34 @@ export type DirectoryCurrent = PathState;
 /** Second-level directories that are as vital as the top-level ones (every top-level one is refused). */
 const PROTECTED = new Set(['/usr/bin', '/usr/sbin', '/usr/lib', '/usr/lib64', '/usr/share', '/usr/local', '/usr/include', '/var/lib', '/var/log', '/var/cache', '/var/spool', '/var/mail', '/var/backups', '/etc/ssh', '/etc/systemd', '/etc/apt', '/etc/default']);
 
-/** Apply's decision, shared with diff so that both say the same. */
-type DirectoryPlan =
+/** What apply does. */
+type DirectoryAction =
   | { kind: 'none' }
   | { kind: 'blocked'; reason: string }
   | { kind: 'create' }
   | { kind: 'remove' }
-  | { kind: 'attributes'; changes: AttributeChange[] };
+  | { kind: 'attributes'; attributes: AttributeChange[] };
 
-function plan(desired: DirectoryDesired, current: DirectoryCurrent): DirectoryPlan {
+/** The decision: the action, and the changes plan shows for it. */
+export interface DirectoryDecision extends Decision {
+  readonly action: DirectoryAction;
+}
+
+function decide(desired: DirectoryDesired, current: DirectoryCurrent): DirectoryDecision {
+  const action = actionOf(desired, current);
+  return { action, changes: describe(desired, current, action) };
+}
+
+function actionOf(desired: DirectoryDesired, current: DirectoryCurrent): DirectoryAction {
   if (desired.state === 'absent') return current.type === 'absent' ? { kind: 'none' } : { kind: 'remove' };
   if (current.type === 'absent') return { kind: 'create' };
   if (current.type === 'link') return { kind: 'blocked', reason: `${desired.path} is a symbolic link: refusing to manage what it points to (set follow: true to allow it)` };
   if (current.type !== 'directory') return { kind: 'blocked', reason: `${desired.path} exists and is not a directory` };
-  const changes = attributeChanges(desired.attributes, current);
-  return changes.length === 0 ? { kind: 'none' } : { kind: 'attributes', changes };
+  const attributes = attributeChanges(desired.attributes, current);
+  return attributes.length === 0 ? { kind: 'none' } : { kind: 'attributes', attributes };
 }
 
-function diff(desired: DirectoryDesired, current: DirectoryCurrent): Change[] {
-  const p = plan(desired, current);
+function describe(desired: DirectoryDesired, current: DirectoryCurrent, p: DirectoryAction): Change[] {
   switch (p.kind) {
     case 'none':
       return [];
@@ -66,12 +75,11 @@ function diff(desired: DirectoryDesired, current: DirectoryCurrent): Change[] {
     case 'remove':
       return [{ summary: `${current.type} → absent (removed with everything in it)` }];
     case 'attributes':
-      return p.changes.map((c) => ({ summary: describeAttributeChange(c) }));
+      return p.attributes.map((c) => ({ summary: describeAttributeChange(c) }));
   }
 }
 
-function apply(desired: DirectoryDesired, current: DirectoryCurrent): Shell {
-  const p = plan(desired, current);
+function apply(desired: DirectoryDesired, { action: p }: DirectoryDecision): Shell {
   const path = desired.path;
   // Checked again here, on the host, in the script that changes them: a link put there since the probe is refused too.
   const notLink = notLinkCheck(desired.attributes, path, fail);
@@ -133,8 +141,8 @@ function predict(desired: DirectoryDesired, current: DirectoryCurrent, ahead: Lo
       const made = predictedStat('directory', { owner: 'root', group: 'root', mode: '0755' });
       const cases =
         desired.state === 'absent'
-          ? casesOf([['it is there', diff(desired, made)], ['it is not', []]])
-          : casesOf([['it is not there', diff(desired, ABSENT)], ['it is there', [{ summary: 'its attributes are compared at apply' }]]]);
+          ? casesOf([['it is there', decide(desired, made).changes], ['it is not', []]])
+          : casesOf([['it is not there', decide(desired, ABSENT).changes], ['it is there', [{ summary: 'its attributes are compared at apply' }]]]);
       return { unknown: `${o.by} may change ${desired.path}: ${why}`, cases };
     }
     case 'absent':
@@ -165,7 +173,7 @@ function effects(items: ReadonlyArray<{ desired: DirectoryDesired; current: Dire
 }
 
 /** The `directory` resource type. */
-export const directory: ResourceType<DirectoryDesired, DirectoryCurrent> = {
+export const directory: ResourceType<DirectoryDesired, DirectoryCurrent, DirectoryDecision> = {
   name: 'directory',
   validate,
   label: (desired) => desired.path,
@@ -179,7 +187,7 @@ export const directory: ResourceType<DirectoryDesired, DirectoryCurrent> = {
     return lines(statManyScript(items.map((d) => d.path), follow), ...items.map((_, i) => sh`provision_stat_next ${i}; printf '%s%s\\n' "$provision_rec" ${separator}`));
   },
   parse: (output) => parsePathState(parseFields(output)),
-  diff,
+  decide,
   apply,
   predict,
   effects: { of: effects },

@@ -8,7 +8,7 @@ import { clearSecretsForTests, MASK, Secret } from '../../secrets.js';
 import { file, type FileCurrent, type FileDesired } from './index.js';
 import { ABSENT, type PathState } from '../shared/path-state.js';
 import type { Effects, PathOutlook } from '../shared/lookahead.js';
-import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from '../shared/test-support.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from '../../../test/support/resources.js';
 
 const me = userInfo().username;
 const myGroup = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
@@ -115,17 +115,17 @@ describe('file.diff', () => {
     ['removal', file.validate({ path: '/etc/motd', state: 'absent' }), { stat: regular() }, ['file → absent']],
     ['removal, already absent', file.validate({ path: '/etc/motd', state: 'absent' }), { stat: ABSENT }, []],
   ])('%s', (_, desired, current, expected) => {
-    expect(summaries(file.diff(desired, current))).toEqual(expected);
+    expect(summaries(file.decide(desired, current).changes)).toEqual(expected);
   });
 
   it('shows a unified diff with 3 lines of context', () => {
     const before = 'a\nb\nc\nd\ne\nf\ng\n';
-    const [change] = file.diff(present({ content: 'a\nb\nc\nd\nE\nf\ng\n' }), { stat: regular(), sha256: sha(before), content: before });
+    const [change] = file.decide(present({ content: 'a\nb\nc\nd\nE\nf\ng\n' }), { stat: regular(), sha256: sha(before), content: before }).changes;
     expect(change?.diff).toBe('--- /etc/motd\n+++ /etc/motd\n@@ -2,6 +2,6 @@\n b\n c\n d\n-e\n+E\n f\n g\n');
   });
 
   it('shows a new file as added lines from /dev/null', () => {
-    const [change] = file.diff(present(), { stat: ABSENT });
+    const [change] = file.decide(present(), { stat: ABSENT }).changes;
     expect(change?.diff).toBe('--- /dev/null\n+++ /etc/motd\n@@ -0,0 +1,1 @@\n+new\n');
   });
 
@@ -135,7 +135,7 @@ describe('file.diff', () => {
     try {
       const desired = present({ content: `# key\n${key}\n` });
       expect(desired).toMatchObject({ sensitive: true });
-      const [change] = file.diff(desired, { stat: ABSENT });
+      const [change] = file.decide(desired, { stat: ABSENT }).changes;
       expect(change?.diff).toBe(`--- /dev/null\n+++ /etc/motd\n@@ -0,0 +1,2 @@\n+# key\n+${MASK}\n`);
     } finally {
       clearSecretsForTests();
@@ -147,7 +147,7 @@ describe('file.diff', () => {
     try {
       const desired = present({ content: 'user=app\npassword=new-db-password\n' });
       const before = 'user=app\npassword=old-db-password\n';
-      const [change] = file.diff(desired, { stat: regular(), sha256: sha(before), content: before });
+      const [change] = file.decide(desired, { stat: regular(), sha256: sha(before), content: before }).changes;
       expect(change?.diff).not.toContain('db-password');
       expect(change?.diff).toContain(`-${MASK}\n+password=${MASK}`);
     } finally {
@@ -235,7 +235,7 @@ describe('file on this machine (probe → diff → apply → probe)', () => {
     const path = join(dir, "site's.conf");
     writeFileSync(path, 'good config\n');
     const desired = file.validate({ path, content: 'bad config\n', validate: `grep -q good %s || { echo "validator: no good in $(cat %s)"; exit 3; }` });
-    const result = applyLocally(file.apply(desired, probeLocally(file, desired)));
+    const result = applyLocally(file.apply(desired, file.decide(desired, probeLocally(file, desired))));
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('validator: no good in bad config');
     expect(result.stderr).toContain(`was not changed`);
@@ -252,7 +252,7 @@ describe('file on this machine (probe → diff → apply → probe)', () => {
 
   it('fails clearly when the parent directory does not exist', () => {
     const desired = file.validate({ path: join(dir, 'missing', 'x.conf'), content: 'x' });
-    const result = applyLocally(file.apply(desired, probeLocally(file, desired)));
+    const result = applyLocally(file.apply(desired, file.decide(desired, probeLocally(file, desired))));
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`provision: parent directory ${join(dir, 'missing')} does not exist\n`);
   });
@@ -272,7 +272,7 @@ describe('file on this machine (probe → diff → apply → probe)', () => {
     const path = join(dir, 'sub');
     mkdirSync(path);
     const desired = file.validate({ path, content: 'x' });
-    const result = applyLocally(file.apply(desired, probeLocally(file, desired)));
+    const result = applyLocally(file.apply(desired, file.decide(desired, probeLocally(file, desired))));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/is a directory/);
   });
@@ -298,7 +298,7 @@ describe('file on this machine (probe → diff → apply → probe)', () => {
 describe('file apply script', () => {
   it('makes the temp file under umask 077 and sets its attributes before the rename', () => {
     const desired = file.validate({ path: '/etc/app/key', content: 'TOPSECRET', mode: '0640', validate: 'check %s' });
-    const script = file.apply(desired, { stat: ABSENT });
+    const script = file.apply(desired, file.decide(desired, { stat: ABSENT }));
     const order = ['umask 077', 'mktemp', 'base64 -d', 'chmod 00640 -- "$tmp"', 'eval "$provision_shell"', 'mv -f -- "$tmp"'].map((s) => script.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -387,8 +387,8 @@ describe('file never changes the owner or mode of what a symbolic link points to
     chmodSync(path, 0o644);
     const desired = file.validate({ path, content: 'same', mode: '0600' });
     const current = probeLocally(file, desired);
-    expect(summaries(file.diff(desired, current))).toEqual(['mode 0644 → 0600']);
-    const script = file.apply(desired, current);
+    expect(summaries(file.decide(desired, current).changes)).toEqual(['mode 0644 → 0600']);
+    const script = file.apply(desired, file.decide(desired, current));
     rmSync(path);
     symlinkSync(target, path);
     const result = applyLocally(script);
@@ -399,7 +399,7 @@ describe('file never changes the owner or mode of what a symbolic link points to
 
   it('chowns with -h', () => {
     const desired = file.validate({ path: '/etc/x', content: 'x', owner: 'app' });
-    const script = String(file.apply(desired, { stat: { type: 'file', mode: '0644', owner: 'root', uid: '0', group: 'root', gid: '0', size: 1 }, sha256: desired.state === 'present' ? desired.sha256 : '' }));
+    const script = String(file.apply(desired, file.decide(desired, { stat: { type: 'file', mode: '0644', owner: 'root', uid: '0', group: 'root', gid: '0', size: 1 }, sha256: desired.state === 'present' ? desired.sha256 : '' })));
     expect(script).toContain('chown -h app -- /etc/x');
     expect(script).toContain('if [ -L /etc/x ]; then');
   });

@@ -19,7 +19,7 @@ import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, 
 import { base64Field, parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail } from '../shared/script.js';
 import { contentDiff, holdsSecret, isPrivateMode } from '../shared/text-diff.js';
-import { ArgError, type Change, type ResolveContext, type ResourceType } from '../types.js';
+import { ArgError, type Change, type Decision, type ResolveContext, type ResourceType } from '../types.js';
 
 /** Above this size the probe does not send the old content back, and the diff shows no lines. */
 export const MAX_DIFF_BYTES = 64 * 1024;
@@ -63,15 +63,25 @@ export interface FileCurrent {
   content?: string;
 }
 
-/** Apply's decision, shared with diff so that both say the same. */
-type FilePlan =
+/** What apply does. */
+type FileAction =
   | { kind: 'none' }
   | { kind: 'remove'; from: PathState }
   | { kind: 'blocked'; reason: string }
   | { kind: 'write'; file: PresentFile; replaces: PathState; attributes: AttributeChange[] }
   | { kind: 'attributes'; file: PresentFile; attributes: AttributeChange[] };
 
-function plan(desired: FileDesired, current: FileCurrent): FilePlan {
+/** The decision: the action, and the changes plan shows for it. */
+export interface FileDecision extends Decision {
+  readonly action: FileAction;
+}
+
+function decide(desired: FileDesired, current: FileCurrent): FileDecision {
+  const action = actionOf(desired, current);
+  return { action, changes: describe(action, current) };
+}
+
+function actionOf(desired: FileDesired, current: FileCurrent): FileAction {
   const stat = current.stat;
   if (stat.type === 'directory') {
     return { kind: 'blocked', reason: `${desired.path} is a directory; the file resource neither replaces nor removes directories` };
@@ -83,8 +93,7 @@ function plan(desired: FileDesired, current: FileCurrent): FilePlan {
   return attributes.length === 0 ? { kind: 'none' } : { kind: 'attributes', file: desired, attributes };
 }
 
-function diff(desired: FileDesired, current: FileCurrent): Change[] {
-  const p = plan(desired, current);
+function describe(p: FileAction, current: FileCurrent): Change[] {
   switch (p.kind) {
     case 'none':
       return [];
@@ -124,8 +133,7 @@ function typeName(stat: PathState): string {
   return stat.type === 'link' ? 'symlink' : stat.type;
 }
 
-function apply(desired: FileDesired, current: FileCurrent): Shell {
-  const p = plan(desired, current);
+function apply(desired: FileDesired, { action: p }: FileDecision): Shell {
   const path = sh`${desired.path}`;
   switch (p.kind) {
     case 'none':
@@ -307,7 +315,7 @@ function effects(items: ReadonlyArray<{ desired: FileDesired; current: FileCurre
 }
 
 /** The `file` resource type. */
-export const file: ResourceType<FileDesired, FileCurrent> = {
+export const file: ResourceType<FileDesired, FileCurrent, FileDecision> = {
   name: 'file',
   resolve,
   validate,
@@ -316,7 +324,7 @@ export const file: ResourceType<FileDesired, FileCurrent> = {
   probe,
   probeMany,
   parse,
-  diff,
+  decide,
   apply,
   predict,
   effects: { of: effects },

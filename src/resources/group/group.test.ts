@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { group, type GroupCurrent, type GroupDesired } from './index.js';
+import { group, type GroupCurrent, type GroupDecision, type GroupDesired } from './index.js';
 import type { Effects } from '../shared/lookahead.js';
-import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from '../shared/test-support.js';
+import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from '../../../test/support/resources.js';
 
 describe('group', () => {
   it.each([
@@ -15,6 +15,7 @@ describe('group', () => {
     expect(error.message).toMatch(message);
   });
 
+  // Probe output → state.
   it.each<[string, string, GroupCurrent]>([
     ['no such group', '', { exists: false }],
     ['a group', 'entry=web:x:1005:alice,bob', { exists: true, gid: '1005' }],
@@ -22,17 +23,21 @@ describe('group', () => {
     expect(group.parse(output, group.validate({ name: 'web' }))).toEqual(expected);
   });
 
+  // Desired + state → the decision (what apply does, what plan shows), and the command apply runs for it.
   const want = (args: Record<string, unknown>): GroupDesired => group.validate({ name: 'web', ...args });
-  it.each<[string, GroupDesired, GroupCurrent, string[], string]>([
-    ['in state', want({ gid: 1005 }), { exists: true, gid: '1005' }, [], ':'],
-    ['new', want({ gid: 1005, system: true }), { exists: false }, ['absent → present (gid 1005, system)'], 'groupadd [--system] [--gid] [1005] [--] [web]'],
-    ['new, defaults', want({}), { exists: false }, ['absent → present'], 'groupadd [--] [web]'],
-    ['another gid', want({ gid: 1005 }), { exists: true, gid: '1001' }, ['gid 1001 → 1005'], 'groupmod [--gid] [1005] [--] [web]'],
-    ['removal', want({ state: 'absent' }), { exists: true, gid: '1001' }, ['present → absent'], 'groupdel [--] [web]'],
-  ])('%s', (_, desired, current, expected, call) => {
-    expect(summaries(group.diff(desired, current))).toEqual(expected);
+  it.each<[string, GroupDesired, GroupCurrent, GroupDecision['kind'], string[], string]>([
+    ['in state', want({ gid: 1005 }), { exists: true, gid: '1005' }, 'none', [], ':'],
+    ['absent, as declared', want({ state: 'absent' }), { exists: false }, 'none', [], ':'],
+    ['new', want({ gid: 1005, system: true }), { exists: false }, 'create', ['absent → present (gid 1005, system)'], 'groupadd [--system] [--gid] [1005] [--] [web]'],
+    ['new, defaults', want({}), { exists: false }, 'create', ['absent → present'], 'groupadd [--] [web]'],
+    ['another gid', want({ gid: 1005 }), { exists: true, gid: '1001' }, 'gid', ['gid 1001 → 1005'], 'groupmod [--gid] [1005] [--] [web]'],
+    ['removal', want({ state: 'absent' }), { exists: true, gid: '1001' }, 'delete', ['present → absent'], 'groupdel [--] [web]'],
+  ])('%s', (_, desired, current, kind, expected, call) => {
+    const decision = group.decide(desired, current);
+    expect(decision.kind).toBe(kind);
+    expect(summaries(decision.changes)).toEqual(expected);
     const stubs = accountStubs(desired.state === 'absent' ? { group: 'web:x:1001:' } : {});
-    expect(applyLocally(group.apply(desired, current), stubs.env).code).toBe(0);
+    expect(applyLocally(group.apply(desired, decision), stubs.env).code).toBe(0);
     expect(stubs.calls().filter((c) => !c.startsWith('getent')).at(-1) ?? ':').toBe(call);
   });
 

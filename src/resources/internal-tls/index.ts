@@ -9,7 +9,7 @@ import { ensureCa, serverCertificate } from '../../pki/internal-ca.js';
 import type { Secret } from '../../secrets.js';
 import { type Args, oneOfOrUndefined, onlyKeys } from '../shared/args.js';
 import { ATTRIBUTE_KEYS } from '../shared/attributes.js';
-import { file, type FileCurrent, type FileDesired } from '../file/index.js';
+import { file, type FileCurrent, type FileDecision, type FileDesired } from '../file/index.js';
 import { ArgError, type ResolveContext, type ResourceType } from '../types.js';
 
 /** Which piece of the material a file holds. */
@@ -39,7 +39,7 @@ function validate(args: Args): FileDesired {
 }
 
 /** The `internal_tls` type: `file`'s probe, decision and apply around material resolve issued. */
-export const internalTls: ResourceType<FileDesired, FileCurrent> = {
+export const internalTls: ResourceType<FileDesired, FileCurrent, FileDecision> = {
   ...file,
   name: 'internal_tls',
   resolve,

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MASK } from '../../secrets.js';
 import { ABSENT } from '../shared/path-state.js';
-import { argErrorOf, cleanup, tempDir } from '../shared/test-support.js';
+import { argErrorOf, cleanup, tempDir } from '../../../test/support/resources.js';
 import type { ResolveContext } from '../types.js';
 import { internalTls } from './index.js';
 
@@ -35,7 +35,7 @@ describe('internal_tls', () => {
     if (desired.state !== 'present') throw new Error('expected a file');
     expect(desired.content).toContain('PRIVATE KEY');
     expect(desired.sensitive).toBe(true);
-    const shown = JSON.stringify(internalTls.diff(desired, { stat: ABSENT }));
+    const shown = JSON.stringify(internalTls.decide(desired, { stat: ABSENT }).changes);
     expect(shown).not.toContain('PRIVATE KEY');
     expect(shown).toContain(MASK);
   });

@@ -2,20 +2,22 @@
  * `line`: one line in a text file is present (replacing the last line that
  * matches `regexp`, else appended) or absent.
  *
- * The decision is made by one shell snippet, decideScript, that the probe
- * runs to report it and apply runs again right before acting: so check mode
- * shows what apply does, and apply stays right when the file changed in the
- * meantime (e.g. a package installed earlier in the run created it).
- * Matching is done by grep on the host, so `regexp` is a grep -E expression.
+ * The probe reads the file (its content, its sha256, and the numbers of the
+ * lines `regexp` matches: grep on the host, so `regexp` is a grep -E
+ * expression); decide() chooses the edit in TypeScript; apply makes that edit
+ * atomically, after checking that the file is still the one decided from. If
+ * it changed since the probe (an earlier step of the run wrote it), apply
+ * changes nothing and says so (provision_stale): the engine probes it and
+ * decides again.
  */
 import { insert, lines, sh, trusted, type Shell } from '../../shell/quote.js';
 import { absolutePath, type Args, oneOf, onlyKeys, optionalBoolean, optionalString, requiredString } from '../shared/args.js';
 import { atomicWriteSteps } from '../shared/atomic-write.js';
-import { base64Field, integerField, parseFields } from '../shared/probe-output.js';
+import { base64Field, parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail, setVar } from '../shared/script.js';
 import { holdsSecret, maskDiff } from '../shared/text-diff.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
-import { ArgError, type Change, type ResourceType } from '../types.js';
+import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
 
 /** Validated `line` declaration. */
 export interface LineDesired {
@@ -33,106 +35,101 @@ export interface LineDesired {
   sensitive: boolean;
 }
 
-/** What decideScript chose, as the probe saw it. */
-export type LineAction = 'ok' | 'missing' | 'notfile' | 'badregexp' | 'replace' | 'append' | 'remove';
+/** What the probe found at the path. */
+export type LineCurrent =
+  | { kind: 'missing' }
+  | { kind: 'notfile' }
+  | {
+      kind: 'file';
+      /** sha256 of the content: apply checks the file is still this one. */
+      sha256: string;
+      /** The lines, as grep counts them (a last line without its newline is a line). */
+      lines: string[];
+      /** Numbers (from 1) of the lines `regexp` matches; empty without one. */
+      matches: number[];
+      /** grep refused `regexp`. */
+      badRegexp: boolean;
+    };
 
-/** What the probe found. */
-export interface LineCurrent {
-  /** The decision for the file as it is now. */
-  action: LineAction;
-  /** replace: the number of the line replaced. */
-  lineNumber?: number;
-  /** replace: the line replaced; remove: the lines removed, as "number:text". */
-  old: string[];
+/** What apply does. */
+export type LineAction =
+  | { kind: 'ok' }
+  | { kind: 'fail'; reason: string }
+  | { kind: 'create' }
+  | { kind: 'replace'; lineNumber: number }
+  | { kind: 'append' }
+  | { kind: 'remove'; lineNumbers: number[] };
+
+/** The decision: the edit, the state it was made from (apply checks it is still so), and the changes plan shows. */
+export interface LineDecision extends Decision {
+  readonly action: LineAction;
+  /** The file as the probe saw it: absent, not a regular file, or a file with this sha256. */
+  readonly seen: { kind: 'missing' } | { kind: 'notfile' } | { kind: 'file'; sha256: string };
 }
 
-const ACTIONS: readonly LineAction[] = ['ok', 'missing', 'notfile', 'badregexp', 'replace', 'append', 'remove'];
-
-/**
- * Sets `action` (and `n`, the line to replace) from the file as it is now.
- * Read-only; shared by probe and apply. With a regexp, one grep reads the
- * matching lines with their numbers (the last one's text is compared in the
- * shell); only when that grep fails (exit 2) does a second one tell a bad
- * expression from a read error.
- */
-function decideScript(desired: LineDesired): Shell {
-  const hasLine = insert(trusted('printf \'%s\\n\' "$provision_line" | grep -q -a -x -F -f - -- "$p"'));
-  const byRegexp: Shell[] = [
-    // `|| provision_rc=$?` keeps grep's status without stopping an apply script's `set -e` when nothing matches.
-    trusted('provision_rc=0; provision_found=$(grep -a -n -E -e "$provision_re" -- "$p" 2>/dev/null) || provision_rc=$?'),
-    // grep exits 2 on a bad expression (and on a read error); on an empty input 0 or 1 mean it compiled.
-    trusted(`if [ "$provision_rc" -eq 2 ] && ! { printf '\\n' | grep -q -E -e "$provision_re" 2>/dev/null || [ $? -eq 1 ]; }; then action=badregexp`),
-    ...(desired.state === 'absent'
-      ? [trusted('elif [ -n "$provision_found" ]; then action=remove; fi')]
-      : [
-          trusted('elif [ -n "$provision_found" ]; then'),
-          // The last match, "number:text": the newline before it is the last one in the list.
-          trusted(`  provision_last=\${provision_found##*'\n'}`),
-          trusted('  n=${provision_last%%:*}'),
-          trusted('  if [ "${provision_last#*:}" != "$provision_line" ]; then action=replace; fi'),
-          sh`elif ! ${hasLine}; then action=append; fi`,
-        ]),
-  ];
-  const decide: Shell[] =
-    desired.regexp !== undefined ? byRegexp : desired.state === 'absent' ? [sh`if ${hasLine}; then action=remove; fi`] : [sh`if ! ${hasLine}; then action=append; fi`];
-  return lines(
-    setVar('p', desired.path),
-    desired.line !== undefined && setVar('provision_line', desired.line),
-    desired.regexp !== undefined && setVar('provision_re', desired.regexp),
-    'action=ok',
-    'n=',
-    'if [ ! -e "$p" ]; then action=missing',
-    'elif [ ! -f "$p" ]; then action=notfile',
-    'else',
-    ...decide.map((l) => sh`  ${insert(l)}`),
-    'fi',
-  );
-}
-
+/** Prints `kind=`, and for a regular file `sha256=`, `content=` (base64), `matches=` (line numbers) and `badregexp=yes`. */
 function probe(desired: LineDesired): Shell {
   return lines(
-    decideScript(desired),
-    'echo "action=$action"',
-    'if [ -n "$n" ]; then echo "line_number=$n"; fi',
-    // The old lines are for the diff; base64 so no byte of them can disturb the probe's framing.
-    `if [ "$action" = replace ]; then printf 'old='; sed -n "\${n}p" -- "$p" | base64 -w0; echo; fi`,
-    sh`if [ "$action" = remove ]; then printf 'old='; ${insert(desired.regexp !== undefined ? trusted('grep -a -n -E -e "$provision_re" -- "$p"') : trusted('printf \'%s\\n\' "$provision_line" | grep -a -n -x -F -f - -- "$p"'))} | base64 -w0; echo; fi`,
+    setVar('p', desired.path),
+    'if [ ! -e "$p" ]; then echo kind=missing',
+    'elif [ ! -f "$p" ]; then echo kind=notfile',
+    'else',
+    '  echo kind=file',
+    '  provision_sha=$(sha256sum <"$p")',
+    '  echo "sha256=${provision_sha%% *}"',
+    // base64: no byte of the file can disturb the probe's framing.
+    `  printf 'content='; base64 -w0 <"$p"; echo`,
+    desired.regexp !== undefined &&
+      lines(
+        setVar('provision_re', desired.regexp),
+        // grep exits 2 on a bad expression; 0 or 1 mean it compiled.
+        `  if ! { printf '\\n' | grep -q -E -e "$provision_re" 2>/dev/null || [ $? -eq 1 ]; }; then echo badregexp=yes`,
+        `  else printf 'matches='; grep -a -n -E -e "$provision_re" -- "$p" | cut -d: -f1 | tr '\\n' ' '; echo; fi`,
+      ),
+    'fi',
   );
 }
 
 function parse(output: string): LineCurrent {
   const fields = parseFields(output);
-  const reported = fields.get('action');
-  const action = ACTIONS.find((a) => a === reported);
-  if (action === undefined) throw new Error(`line probe printed no known action (got '${reported ?? ''}')`);
-  const old = base64Field(fields, 'old');
-  return { action, lineNumber: integerField(fields, 'line_number'), old: old === undefined ? [] : old.replace(/\n$/, '').split('\n') };
+  const kind = fields.get('kind');
+  if (kind === 'missing' || kind === 'notfile') return { kind };
+  if (kind !== 'file') throw new Error(`line probe printed no known kind (got '${kind ?? ''}')`);
+  const content = base64Field(fields, 'content') ?? '';
+  const all = content.split('\n');
+  if (content.endsWith('\n') || content === '') all.pop();
+  const matches = (fields.get('matches') ?? '').split(' ').filter((n) => n !== '').map(Number);
+  return { kind, sha256: fields.get('sha256') ?? '', lines: all, matches, badRegexp: fields.get('badregexp') === 'yes' };
 }
 
-function diff(desired: LineDesired, current: LineCurrent): Change[] {
+/** Pure: the edit for the file as probed, and what it shows. */
+function decide(desired: LineDesired, current: LineCurrent): LineDecision {
+  const seen = current.kind === 'file' ? { kind: current.kind, sha256: current.sha256 } : current;
+  const decision = (action: LineAction, changes: Change[]): LineDecision => ({ action, seen, changes });
   const added = desired.line === undefined ? [] : [desired.line];
-  switch (current.action) {
-    case 'ok':
-      return [];
-    case 'notfile':
-      return [{ summary: 'not a regular file (apply will fail)' }];
-    case 'badregexp':
-      return [{ summary: `regexp is not a valid grep -E expression (apply will fail)` }];
-    case 'missing':
-      if (desired.state === 'absent') return [];
-      return desired.create
-        ? [{ summary: 'absent → file with the line', diff: lineDiff(desired, [], added) }]
-        : [{ summary: 'file does not exist and create is false (apply will fail unless it appears first)' }];
-    case 'replace':
-      return [{ summary: `line ${current.lineNumber ?? '?'} replaced`, diff: lineDiff(desired, current.old, added) }];
-    case 'append':
-      return [{ summary: 'line appended', diff: lineDiff(desired, [], added) }];
-    case 'remove': {
-      const numbers = current.old.map((l) => l.slice(0, l.indexOf(':')));
-      const removed = current.old.map((l) => l.slice(l.indexOf(':') + 1));
-      return [{ summary: `${numbers.length === 1 ? 'line' : 'lines'} ${numbers.join(', ')} removed`, diff: lineDiff(desired, removed, []) }];
-    }
+  if (current.kind === 'notfile') return decision({ kind: 'fail', reason: `${desired.path} is not a regular file` }, [{ summary: 'not a regular file (apply will fail)' }]);
+  if (current.kind === 'missing') {
+    if (desired.state === 'absent') return decision({ kind: 'ok' }, []);
+    return desired.create
+      ? decision({ kind: 'create' }, [{ summary: 'absent → file with the line', diff: lineDiff(desired, [], added) }])
+      : decision({ kind: 'fail', reason: `${desired.path} does not exist (set create: true to create it)` }, [{ summary: 'file does not exist and create is false (apply will fail unless it appears first)' }]);
   }
+  if (current.badRegexp) return decision({ kind: 'fail', reason: `regexp is not a valid grep -E expression: ${desired.regexp ?? ''}` }, [{ summary: 'regexp is not a valid grep -E expression (apply will fail)' }]);
+  const equal = current.lines.flatMap((text, i) => (text === desired.line ? [i + 1] : []));
+  if (desired.state === 'absent') {
+    const removed = desired.regexp !== undefined ? current.matches : equal;
+    if (removed.length === 0) return decision({ kind: 'ok' }, []);
+    const summary = `${removed.length === 1 ? 'line' : 'lines'} ${removed.join(', ')} removed`;
+    return decision({ kind: 'remove', lineNumbers: removed }, [{ summary, diff: lineDiff(desired, removed.map((n) => current.lines[n - 1]!), []) }]);
+  }
+  const last = current.matches.at(-1);
+  if (last !== undefined) {
+    const old = current.lines[last - 1]!;
+    if (old === desired.line) return decision({ kind: 'ok' }, []);
+    return decision({ kind: 'replace', lineNumber: last }, [{ summary: `line ${last} replaced`, diff: lineDiff(desired, [old], added) }]);
+  }
+  if (equal.length > 0) return decision({ kind: 'ok' }, []);
+  return decision({ kind: 'append' }, [{ summary: 'line appended', diff: lineDiff(desired, [], added) }]);
 }
 
 /** The removed and added lines, diff style. */
@@ -141,35 +138,34 @@ function lineDiff(desired: LineDesired, removed: string[], added: string[]): str
   return maskDiff(`${text}\n`, desired.sensitive);
 }
 
-/** Decides again on the host, then writes the new content atomically (keeping owner and mode). */
-function apply(desired: LineDesired): Shell {
-  const newContent: Shell =
-    desired.state === 'absent'
-      ? // grep -v exits 1 when no line is left; that is an empty file, not an error.
-        sh`${insert(desired.regexp !== undefined ? trusted('grep -v -a -E -e "$provision_re" -- "$p"') : trusted('printf \'%s\\n\' "$provision_line" | grep -v -a -x -F -f - -- "$p"'))} || [ $? -eq 1 ]`
-      : lines(
-          'case $action in',
-          '  replace) head -n "$((n - 1))" -- "$p" && printf \'%s\\n\' "$provision_line" && tail -n "+$((n + 1))" -- "$p" ;;',
-          // A last line without its newline gets one before the appended line.
-          '  append) cat -- "$p" && if [ -n "$(tail -c 1 -- "$p")" ]; then echo; fi && printf \'%s\\n\' "$provision_line" ;;',
-          '  missing) printf \'%s\\n\' "$provision_line" ;;',
-          'esac',
-        );
-  return lines(
-    FAIL_FUNCTION,
-    decideScript(desired),
-    'case $action in',
-    sh`  notfile) ${insert(fail(`${desired.path} is not a regular file`))} ;;`,
-    sh`  badregexp) ${insert(fail(`regexp is not a valid grep -E expression: ${desired.regexp ?? ''}`))} ;;`,
-    desired.state === 'absent' ? '  missing) action=ok ;;' : !desired.create && sh`  missing) ${insert(fail(`${desired.path} does not exist (set create: true to create it)`))} ;;`,
-    'esac',
-    'if [ "$action" != ok ]; then',
-    atomicWriteSteps({ path: desired.path, content: newContent, attributes: {}, private: desired.sensitive }),
-    'else',
-    // Decided again here: the file may have changed since the probe (a package or a command made it).
-    '  provision_unchanged',
-    'fi',
-  );
+/** Shell that stops the step, changing nothing, when the file is no longer what the decision was made from. */
+function unchangedSinceProbe(path: string, seen: LineDecision['seen']): Shell {
+  const changed =
+    seen.kind === 'missing'
+      ? trusted('[ -e "$p" ]')
+      : seen.kind === 'notfile'
+        ? trusted('[ ! -e "$p" ] || [ -f "$p" ]')
+        : sh`[ ! -f "$p" ] || [ "$(sha256sum <"$p" | cut -d' ' -f1)" != ${seen.sha256} ]`;
+  return sh`if ${insert(changed)}; then echo ${`${path} changed since it was probed: decided again`}; provision_stale; exit 0; fi`;
+}
+
+/** Checks the file is as probed, then makes the decided edit: the new content is written beside it and renamed over it (keeping owner and mode). */
+function apply(desired: LineDesired, decision: LineDecision): Shell {
+  const action = decision.action;
+  if (action.kind === 'ok') return trusted(':');
+  const check = lines(setVar('p', desired.path), unchangedSinceProbe(desired.path, decision.seen));
+  if (action.kind === 'fail') return lines(FAIL_FUNCTION, check, fail(action.reason));
+  const wanted = desired.line === undefined ? trusted(':') : sh`printf '%s\\n' ${desired.line}`;
+  const content: Shell =
+    action.kind === 'create'
+      ? wanted
+      : action.kind === 'replace'
+        ? sh`head -n ${action.lineNumber - 1} -- "$p" && ${insert(wanted)} && tail -n ${`+${action.lineNumber + 1}`} -- "$p"`
+        : action.kind === 'append'
+          ? // A last line without its newline gets one before the appended line.
+            sh`cat -- "$p" && if [ -n "$(tail -c 1 -- "$p")" ]; then echo; fi && ${insert(wanted)}`
+          : sh`sed ${action.lineNumbers.flatMap((n) => ['-e', `${n}d`])} -- "$p"`;
+  return lines(FAIL_FUNCTION, check, atomicWriteSteps({ path: desired.path, content, attributes: {}, private: desired.sensitive }));
 }
 
 function validate(args: Args): LineDesired {
@@ -184,14 +180,14 @@ function validate(args: Args): LineDesired {
 }
 
 /**
- * The line's decision is made again when apply reaches it: an earlier change of
+ * The line's decision is made again when apply finds its file changed: an earlier change of
  * the run to the file (one that creates it, a command that may) decides it then.
  */
 function predict(desired: LineDesired, _current: LineCurrent, ahead: Lookahead): Prediction<LineCurrent> | undefined {
   const o = ahead.atApply.path(desired.path);
   if (!o) return undefined;
-  if (o.kind === 'absent') return { current: { action: 'missing', old: [] }, because: `${o.by} removes it` };
-  if (o.kind === 'directory') return { current: { action: 'notfile', old: [] }, because: `${o.by} makes it a directory` };
+  if (o.kind === 'absent') return { current: { kind: 'missing' }, because: `${o.by} removes it` };
+  if (o.kind === 'directory') return { current: { kind: 'notfile' }, because: `${o.by} makes it a directory` };
   const what = o.kind === 'unknown' ? `may change ${desired.path}: ${o.why}` : `writes ${desired.path}`;
   const added = desired.line === undefined ? [] : [desired.line];
   const cases =
@@ -206,13 +202,13 @@ function predict(desired: LineDesired, _current: LineCurrent, ahead: Lookahead):
 }
 
 /** The `line` resource type. */
-export const line: ResourceType<LineDesired, LineCurrent> = {
+export const line: ResourceType<LineDesired, LineCurrent, LineDecision> = {
   name: 'line',
   validate,
   label: (desired) => desired.path,
   probe,
   parse,
-  diff,
+  decide,
   apply,
   predict,
   effects: { of: (items) => ({ paths: new Map(items.map(({ desired }) => [desired.path, { kind: 'unknown' as const, by: `line in ${desired.path}`, why: 'a line in it is changed earlier in this run' }])) }) },

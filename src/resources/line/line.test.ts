@@ -2,9 +2,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../../secrets.js';
-import { line, type LineCurrent } from './index.js';
+import { line, type LineAction, type LineCurrent, type LineDesired } from './index.js';
 import type { Effects } from '../shared/lookahead.js';
-import { ahead, applyLocally, argErrorOf, cleanup, converge, countedCommands, predicted, probeLocally, summaries, tempDir } from '../shared/test-support.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, summaries, tempDir } from '../../../test/support/resources.js';
 
 describe('line.validate', () => {
   it.each([
@@ -32,44 +32,54 @@ describe('line.validate', () => {
   });
 });
 
-describe('line.parse', () => {
+describe('line.parse: probe output → state', () => {
   const desired = line.validate({ path: '/etc/x', line: 'a' });
+  const b64 = (text: string): string => Buffer.from(text).toString('base64');
   it.each<[string, string, LineCurrent]>([
-    ['in state', 'action=ok', { action: 'ok', lineNumber: undefined, old: [] }],
-    ['a replacement', `action=replace\nline_number=3\nold=${Buffer.from('port 22\n').toString('base64')}`, { action: 'replace', lineNumber: 3, old: ['port 22'] }],
-    ['removals', `action=remove\nold=${Buffer.from('1:a\n4:a\n').toString('base64')}`, { action: 'remove', lineNumber: undefined, old: ['1:a', '4:a'] }],
+    ['no file', 'kind=missing', { kind: 'missing' }],
+    ['not a regular file', 'kind=notfile', { kind: 'notfile' }],
+    ['a file, with the lines the regexp matches', `kind=file\nsha256=ab\ncontent=${b64('a\nport 22\n')}\nmatches=2 `, { kind: 'file', sha256: 'ab', lines: ['a', 'port 22'], matches: [2], badRegexp: false }],
+    ['a last line without its newline', `kind=file\nsha256=ab\ncontent=${b64('a\nb')}`, { kind: 'file', sha256: 'ab', lines: ['a', 'b'], matches: [], badRegexp: false }],
+    ['an empty file', 'kind=file\nsha256=ab\ncontent=', { kind: 'file', sha256: 'ab', lines: [], matches: [], badRegexp: false }],
+    ['a bad regexp', 'kind=file\nsha256=ab\ncontent=\nbadregexp=yes', { kind: 'file', sha256: 'ab', lines: [], matches: [], badRegexp: true }],
   ])('%s', (_, output, expected) => {
     expect(line.parse(output, desired)).toEqual(expected);
   });
 
-  it('fails on output without an action', () => {
-    expect(() => line.parse('garbage', desired)).toThrow(/no known action/);
+  it('fails on output without a kind', () => {
+    expect(() => line.parse('garbage', desired)).toThrow(/no known kind/);
   });
 });
 
-describe('line.diff', () => {
+describe('line.decide: desired + state → changes', () => {
   const present = line.validate({ path: '/etc/ssh/sshd_config', line: 'Port 2222', regexp: '^#?Port ' });
   const absent = line.validate({ path: '/etc/ssh/sshd_config', state: 'absent', regexp: '^Port ' });
+  const exact = line.validate({ path: '/etc/x', state: 'absent', line: 'a' });
   const creating = line.validate({ path: '/etc/x', line: 'a', create: true });
-  it.each<[string, typeof present, LineCurrent, string[], string | undefined]>([
-    ['in state', present, { action: 'ok', old: [] }, [], undefined],
-    ['a replacement', present, { action: 'replace', lineNumber: 13, old: ['#Port 22'] }, ['line 13 replaced'], '--- /etc/ssh/sshd_config\n+++ /etc/ssh/sshd_config\n-#Port 22\n+Port 2222\n'],
-    ['an append', present, { action: 'append', old: [] }, ['line appended'], '--- /etc/ssh/sshd_config\n+++ /etc/ssh/sshd_config\n+Port 2222\n'],
-    ['removals', absent, { action: 'remove', old: ['3:Port 22', '9:Port 23'] }, ['lines 3, 9 removed'], '--- /etc/ssh/sshd_config\n+++ /etc/ssh/sshd_config\n-Port 22\n-Port 23\n'],
-    ['a missing file, removing', absent, { action: 'missing', old: [] }, [], undefined],
-    ['a missing file, creating', creating, { action: 'missing', old: [] }, ['absent → file with the line'], '--- /etc/x\n+++ /etc/x\n+a\n'],
-    ['a missing file, not creating', present, { action: 'missing', old: [] }, ['file does not exist and create is false (apply will fail unless it appears first)'], undefined],
-    ['not a file', present, { action: 'notfile', old: [] }, ['not a regular file (apply will fail)'], undefined],
-    ['a bad regexp', present, { action: 'badregexp', old: [] }, ['regexp is not a valid grep -E expression (apply will fail)'], undefined],
-  ])('%s', (_, desired, current, expected, diffText) => {
-    const changes = line.diff(desired, current);
-    expect(summaries(changes)).toEqual(expected);
-    expect(changes[0]?.diff).toBe(diffText);
+  const file = (lines: string[], matches: number[] = []): LineCurrent => ({ kind: 'file', sha256: 'ab', lines, matches, badRegexp: false });
+  it.each<[string, LineDesired, LineCurrent, LineAction, string[], string | undefined]>([
+    ['in state', present, file(['a', 'Port 2222'], [2]), { kind: 'ok' }, [], undefined],
+    ['the line there, the regexp matching nothing', present, file(['Port 2222']), { kind: 'ok' }, [], undefined],
+    ['a replacement of the last match', present, file(['#Port 22', 'x', '#Port 23'], [1, 3]), { kind: 'replace', lineNumber: 3 }, ['line 3 replaced'], '--- /etc/ssh/sshd_config\n+++ /etc/ssh/sshd_config\n-#Port 23\n+Port 2222\n'],
+    ['an append', present, file(['a']), { kind: 'append' }, ['line appended'], '--- /etc/ssh/sshd_config\n+++ /etc/ssh/sshd_config\n+Port 2222\n'],
+    ['removals by regexp', absent, file(['x', 'Port 22', 'y', 'Port 23'], [2, 4]), { kind: 'remove', lineNumbers: [2, 4] }, ['lines 2, 4 removed'], '--- /etc/ssh/sshd_config\n+++ /etc/ssh/sshd_config\n-Port 22\n-Port 23\n'],
+    ['removals of an exact line', exact, file(['a', 'b', 'a']), { kind: 'remove', lineNumbers: [1, 3] }, ['lines 1, 3 removed'], '--- /etc/x\n+++ /etc/x\n-a\n-a\n'],
+    ['nothing to remove', absent, file(['x']), { kind: 'ok' }, [], undefined],
+    ['a missing file, removing', absent, { kind: 'missing' }, { kind: 'ok' }, [], undefined],
+    ['a missing file, creating', creating, { kind: 'missing' }, { kind: 'create' }, ['absent → file with the line'], '--- /etc/x\n+++ /etc/x\n+a\n'],
+    ['a missing file, not creating', present, { kind: 'missing' }, { kind: 'fail', reason: '/etc/ssh/sshd_config does not exist (set create: true to create it)' }, ['file does not exist and create is false (apply will fail unless it appears first)'], undefined],
+    ['not a file', present, { kind: 'notfile' }, { kind: 'fail', reason: '/etc/ssh/sshd_config is not a regular file' }, ['not a regular file (apply will fail)'], undefined],
+    ['a bad regexp', present, { kind: 'file', sha256: 'ab', lines: [], matches: [], badRegexp: true }, { kind: 'fail', reason: 'regexp is not a valid grep -E expression: ^#?Port ' }, ['regexp is not a valid grep -E expression (apply will fail)'], undefined],
+  ])('%s', (_, desired, current, action, expected, diffText) => {
+    const decision = line.decide(desired, current);
+    expect(decision.action).toEqual(action);
+    expect(summaries(decision.changes)).toEqual(expected);
+    expect(decision.changes[0]?.diff).toBe(diffText);
   });
 
   it('masks the value of a removed line that assigns a credential, even when no secret is known', () => {
     const desired = line.validate({ path: '/etc/app.conf', state: 'absent', regexp: '^(db_password|mode)' });
-    const [change] = line.diff(desired, { action: 'remove', old: ['1:db_password = old-value', '2:mode = fast'] });
+    const [change] = line.decide(desired, { kind: 'file', sha256: 'ab', lines: ['db_password = old-value', 'mode = fast'], matches: [1, 2], badRegexp: false }).changes;
     expect(change?.diff).toBe(`--- /etc/app.conf\n+++ /etc/app.conf\n-db_password = ${MASK}\n-mode = fast\n`);
   });
 
@@ -77,7 +87,7 @@ describe('line.diff', () => {
     new Secret('s3cret-value');
     try {
       const desired = line.validate({ path: '/etc/app.conf', line: 'password = s3cret-value', regexp: '^password' });
-      const [change] = line.diff(desired, { action: 'replace', lineNumber: 2, old: ['password = old-value'] });
+      const [change] = line.decide(desired, { kind: 'file', sha256: 'ab', lines: ['x', 'password = old-value'], matches: [2], badRegexp: false }).changes;
       expect(change?.diff).toBe(`--- /etc/app.conf\n+++ /etc/app.conf\n-${MASK}\n+password = ${MASK}\n`);
     } finally {
       clearSecretsForTests();
@@ -117,20 +127,6 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     expect(statSync(path).mode & 0o777).toBe(0o640);
   });
 
-  it.each([
-    ['the last match is the line', 'a\nPort 2222\n', ['grep']],
-    ['no line matches, the line is not there', 'a\n', ['grep', 'grep']],
-    ['the last match differs', '#Port 22\n', ['grep']],
-  ])('reads the file with one grep per question: %s', (_, before, programs) => {
-    const path = join(dir, 'f.conf');
-    writeFileSync(path, before);
-    const counted = countedCommands(['grep', 'sed', 'tail', 'cut', 'head', 'base64']);
-    const desired = line.validate({ path, line: 'Port 2222', regexp: '^#?Port ' });
-    probeLocally(line, desired, counted.env);
-    // The probe's own report of a replace (old=) reads the old line once more: only the decision is counted here.
-    expect(counted.calls().filter((c) => !c.startsWith('sed') && !c.startsWith('base64')).map((c) => c.split(' ')[0])).toEqual(programs);
-  });
-
   it('creates a missing file that will hold a secret 0600, from the first byte', () => {
     new Secret('line-secret-1');
     try {
@@ -150,26 +146,38 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     expect(statSync(path).mode & 0o777).toBe(0o644);
   });
 
-  it('fails on a missing file without create, and edits it if it appeared after the probe', () => {
+  it('fails on a missing file without create; once it appeared after the probe, apply leaves it to be decided again', () => {
     const path = join(dir, 'later.conf');
     const desired = line.validate({ path, line: 'a' });
-    const current = probeLocally(line, desired);
-    const script = line.apply(desired, current);
+    const script = line.apply(desired, line.decide(desired, probeLocally(line, desired)));
     expect(applyLocally(script).stderr).toBe(`provision: ${path} does not exist (set create: true to create it)\n`);
     writeFileSync(path, 'installed by a package\n');
-    expect(applyLocally(script).code).toBe(0);
+    expect(applyLocally(script)).toEqual({ code: 0, stdout: `${path} changed since it was probed: decided again\nstale\n`, stderr: '' });
+    expect(converge(line, { path, line: 'a' }).after).toEqual([]);
     expect(readFileSync(path, 'utf8')).toBe('installed by a package\na\n');
+  });
+
+  it('does not overwrite a file that changed since the probe: it says so, changing nothing', () => {
+    const path = join(dir, 'busy.conf');
+    writeFileSync(path, 'name=old\n');
+    const desired = line.validate({ path, line: 'name=web-01', regexp: '^name=' });
+    const script = line.apply(desired, line.decide(desired, probeLocally(line, desired)));
+    writeFileSync(path, 'name=old\nsyncSources=/x\n');
+    expect(applyLocally(script).stdout).toMatch(/decided again\nstale\n$/);
+    expect(readFileSync(path, 'utf8')).toBe('name=old\nsyncSources=/x\n');
+    expect(converge(line, { path, line: 'name=web-01', regexp: '^name=' }).before.map((c) => c.summary)).toEqual(['line 1 replaced']);
+    expect(readFileSync(path, 'utf8')).toBe('name=web-01\nsyncSources=/x\n');
   });
 
   it('fails on a bad regexp and on a directory', () => {
     const path = join(dir, 'x.conf');
     writeFileSync(path, 'a\n');
     const bad = line.validate({ path, line: 'a', regexp: 'a[' });
-    expect(summaries(line.diff(bad, probeLocally(line, bad)))).toEqual(['regexp is not a valid grep -E expression (apply will fail)']);
-    expect(applyLocally(line.apply(bad, probeLocally(line, bad))).stderr).toMatch(/not a valid grep -E expression/);
+    expect(summaries(line.decide(bad, probeLocally(line, bad)).changes)).toEqual(['regexp is not a valid grep -E expression (apply will fail)']);
+    expect(applyLocally(line.apply(bad, line.decide(bad, probeLocally(line, bad)))).stderr).toMatch(/not a valid grep -E expression/);
     mkdirSync(join(dir, 'd'));
     const onDir = line.validate({ path: join(dir, 'd'), line: 'a' });
-    expect(applyLocally(line.apply(onDir, probeLocally(line, onDir))).stderr).toMatch(/is not a regular file/);
+    expect(applyLocally(line.apply(onDir, line.decide(onDir, probeLocally(line, onDir)))).stderr).toMatch(/is not a regular file/);
   });
 
   it('removing from a missing file changes nothing', () => {
@@ -181,7 +189,7 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
 
 describe('line.predict: decided again when apply reaches it', () => {
   const want = line.validate({ path: '/opt/c/user.properties', line: 'name=web-01', regexp: '^name=' });
-  const missing: LineCurrent = { action: 'missing', old: [] };
+  const missing: LineCurrent = { kind: 'missing' };
   const command: Effects = { anything: { by: 'command /usr/local/sbin/provision-sumo-install…', why: 'a command runs earlier in this run' } };
   it.each<[string, Effects, Effects, string]>([
     ['nothing touches the file', {}, {}, 'unaffected'],
@@ -194,17 +202,5 @@ describe('line.predict: decided again when apply reaches it', () => {
     ['a file resource removes it first', {}, { paths: new Map([['/opt/c/user.properties', { kind: 'absent', by: 'file /opt/c/user.properties' }]]) }, 'known: file does not exist and create is false (apply will fail unless it appears first) (file /opt/c/user.properties removes it)'],
   ])('%s', (_, before, atApply, expected) => {
     expect(predicted(line, want, missing, ahead(before, atApply))).toBe(expected);
-  });
-
-  it('the apply script says when it found nothing to do', () => {
-    const dir = tempDir();
-    try {
-      const path = join(dir, 'f');
-      writeFileSync(path, 'a\n');
-      const desired = line.validate({ path, line: 'a' });
-      expect(applyLocally(line.apply(desired, { action: 'append', old: [] })).stdout).toBe('unchanged\n');
-    } finally {
-      cleanup(dir);
-    }
   });
 });

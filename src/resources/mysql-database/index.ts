@@ -7,7 +7,7 @@ import { describeServer, parseServer, type ServerState, predictServer } from '..
 import { sqlBatch, sqlIdent, sqlString } from '../mysql/sql.js';
 import { parseFields } from '../shared/probe-output.js';
 import { lines } from '../shared/script.js';
-import type { Change, ResourceType } from '../types.js';
+import type { Change, Decision, ResourceType } from '../types.js';
 
 /** Validated `mysql_database` declaration. */
 export interface MysqlDatabaseDesired {
@@ -29,10 +29,20 @@ export interface MysqlDatabaseCurrent {
   error?: string;
 }
 
-/** What apply does, decided once for diff and apply alike. */
-type DatabasePlan = { kind: 'none' } | { kind: 'blocked'; reason: string } | { kind: 'create' | 'drop'; change: Change };
+/** What apply does. */
+type DatabaseAction = { kind: 'none' } | { kind: 'blocked'; reason: string } | { kind: 'create' | 'drop'; change: Change };
 
-function plan(desired: MysqlDatabaseDesired, current: MysqlDatabaseCurrent): DatabasePlan {
+/** The decision: the action, and the changes plan shows for it. */
+export interface MysqlDatabaseDecision extends Decision {
+  readonly action: DatabaseAction;
+}
+
+function decide(desired: MysqlDatabaseDesired, current: MysqlDatabaseCurrent): MysqlDatabaseDecision {
+  const action = actionOf(desired, current);
+  return { action, changes: action.kind === 'none' ? [] : action.kind === 'blocked' ? [blockedChange(action.reason)] : [action.change] };
+}
+
+function actionOf(desired: MysqlDatabaseDesired, current: MysqlDatabaseCurrent): DatabaseAction {
   const server = current.server;
   if (current.error !== undefined) return { kind: 'blocked', reason: `cannot read the databases: ${current.error}` };
   if (server.status !== 'up') {
@@ -45,15 +55,7 @@ function plan(desired: MysqlDatabaseDesired, current: MysqlDatabaseCurrent): Dat
   return current.exists ? { kind: 'drop', change: { summary: 'present → absent (dropped with its tables)' } } : { kind: 'none' };
 }
 
-function diff(desired: MysqlDatabaseDesired, current: MysqlDatabaseCurrent): Change[] {
-  const p = plan(desired, current);
-  if (p.kind === 'none') return [];
-  if (p.kind === 'blocked') return [blockedChange(p.reason)];
-  return [p.change];
-}
-
-function apply(desired: MysqlDatabaseDesired, current: MysqlDatabaseCurrent): Shell {
-  const p = plan(desired, current);
+function apply(desired: MysqlDatabaseDesired, { action: p }: MysqlDatabaseDecision): Shell {
   if (p.kind === 'none') return trusted(':');
   if (p.kind === 'blocked') return blockedScript(p.reason);
   const statement = p.kind === 'create' ? `CREATE DATABASE IF NOT EXISTS ${sqlIdent(desired.name)}` : `DROP DATABASE IF EXISTS ${sqlIdent(desired.name)}`;
@@ -75,13 +77,13 @@ function validate(args: Args): MysqlDatabaseDesired {
 }
 
 /** The `mysql_database` resource type. */
-export const mysqlDatabase: ResourceType<MysqlDatabaseDesired, MysqlDatabaseCurrent> = {
+export const mysqlDatabase: ResourceType<MysqlDatabaseDesired, MysqlDatabaseCurrent, MysqlDatabaseDecision> = {
   name: 'mysql_database',
   validate,
   label: (desired) => desired.name,
   probe,
   parse,
-  diff,
+  decide,
   apply,
   predict: (_desired, current, ahead) => predictServer(current, ahead),
 };

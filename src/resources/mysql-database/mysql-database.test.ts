@@ -3,7 +3,7 @@ import { mysqlDatabase, type MysqlDatabaseCurrent, type MysqlDatabaseDesired } f
 import type { ServerState } from '../mysql/server.js';
 import { fakeClient, statements } from '../mysql/test-support.js';
 import type { Effects } from '../shared/lookahead.js';
-import { ahead, argErrorOf, predicted, probeLocally, summaries, syntaxOk } from '../shared/test-support.js';
+import { ahead, argErrorOf, predicted, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const want = (args: Record<string, unknown> = {}): MysqlDatabaseDesired => mysqlDatabase.validate({ name: 'app', ...args });
 const MARIADB: ServerState = { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' };
@@ -50,16 +50,16 @@ describe('mysql_database.diff and apply', () => {
     ['absent, server down', want({ state: 'absent' }), { server: { status: 'down', reason: '' }, exists: false }, ['drop if present (server not running)'], ['DROP DATABASE IF EXISTS `app`;']],
     ['local to a replica', want({ binlog: false }), up(false), ['absent → present'], ['SET SESSION sql_log_bin=0;', 'CREATE DATABASE IF NOT EXISTS `app`;']],
   ])('%s', (_, desired, current, changes, sql) => {
-    expect(summaries(mysqlDatabase.diff(desired, current))).toEqual(changes);
-    const script = mysqlDatabase.apply(desired, current);
+    expect(summaries(mysqlDatabase.decide(desired, current).changes)).toEqual(changes);
+    const script = mysqlDatabase.apply(desired, mysqlDatabase.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     expect(statements(script)).toEqual(sql);
   });
 
   it('fails apply when the state could not be read', () => {
     const current = { ...up(false), error: 'ERROR 1045 (28000): Access denied' };
-    expect(summaries(mysqlDatabase.diff(want(), current))).toEqual(['cannot read the databases: ERROR 1045 (28000): Access denied (apply will fail)']);
-    expect(mysqlDatabase.apply(want(), current)).toContain("fail 'cannot read the databases: ERROR 1045 (28000): Access denied'");
+    expect(summaries(mysqlDatabase.decide(want(), current).changes)).toEqual(['cannot read the databases: ERROR 1045 (28000): Access denied (apply will fail)']);
+    expect(mysqlDatabase.apply(want(), mysqlDatabase.decide(want(), current))).toContain("fail 'cannot read the databases: ERROR 1045 (28000): Access denied'");
   });
 });
 

@@ -18,7 +18,7 @@ import { describeServer, type Flavour, parseServer, type ServerState, predictSer
 import { parseFields } from '../shared/probe-output.js';
 import { promote } from './promote.js';
 import { lines } from '../shared/script.js';
-import { ArgError, type Change, type ResourceType } from '../types.js';
+import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
 
 /** Validated `mysql_replica` declaration. */
 export interface MysqlReplicaDesired {
@@ -76,8 +76,8 @@ export interface MysqlReplicaCurrent {
   error?: string;
 }
 
-/** What apply does, decided once for diff and apply alike. */
-type ReplicaPlan =
+/** What apply does. */
+type ReplicaAction =
   | { kind: 'none' }
   | { kind: 'blocked'; reason: string }
   | {
@@ -98,7 +98,19 @@ function sourceOf(desired: MysqlReplicaDesired): ReplicationSource {
   return { host: desired.primary, port: desired.port, user: desired.user, password: desired.password };
 }
 
-function plan(desired: MysqlReplicaDesired, current: MysqlReplicaCurrent): ReplicaPlan {
+/** The decision: the action, the server it acts on, and the changes plan shows. */
+export interface MysqlReplicaDecision extends Decision {
+  readonly action: ReplicaAction;
+  readonly server: ServerState;
+}
+
+function decide(desired: MysqlReplicaDesired, current: MysqlReplicaCurrent): MysqlReplicaDecision {
+  const action = actionOf(desired, current);
+  const changes = action.kind === 'none' ? [] : action.kind === 'blocked' ? [blockedChange(action.reason)] : action.changes;
+  return { action, server: current.server, changes };
+}
+
+function actionOf(desired: MysqlReplicaDesired, current: MysqlReplicaCurrent): ReplicaAction {
   const server = current.server;
   const target = `${desired.primary}:${desired.port} as ${desired.user}`;
   const seeding = desired.seed ? 'seeded from a dump of the primary first' : "from the start of the primary's binary logs";
@@ -146,15 +158,8 @@ function threadChanges(current: MysqlReplicaCurrent): Change[] {
   return [...thread('IO', current.io, current.lastIoError), ...thread('SQL', current.sql, current.lastSqlError)];
 }
 
-function diff(desired: MysqlReplicaDesired, current: MysqlReplicaCurrent): Change[] {
-  const p = plan(desired, current);
-  if (p.kind === 'none') return [];
-  if (p.kind === 'blocked') return [blockedChange(p.reason)];
-  return p.changes;
-}
-
-/** The flavour-specific steps of a plan. */
-function steps(desired: MysqlReplicaDesired, p: Extract<ReplicaPlan, { kind: 'act' }>, flavour: Flavour, version?: string): Shell {
+/** The flavour-specific steps of an action. */
+function steps(desired: MysqlReplicaDesired, p: Extract<ReplicaAction, { kind: 'act' }>, flavour: Flavour, version?: string): Shell {
   const dialect = replicationDialect(flavour, version);
   const source = sourceOf(desired);
   return lines(
@@ -168,11 +173,9 @@ function steps(desired: MysqlReplicaDesired, p: Extract<ReplicaPlan, { kind: 'ac
   );
 }
 
-function apply(desired: MysqlReplicaDesired, current: MysqlReplicaCurrent): Shell {
-  const p = plan(desired, current);
+function apply(desired: MysqlReplicaDesired, { action: p, server }: MysqlReplicaDecision): Shell {
   if (p.kind === 'none') return trusted(':');
   if (p.kind === 'blocked') return blockedScript(p.reason);
-  const server = current.server;
   return lines(APPLY_PREAMBLE, forServer(server, (flavour) => steps(desired, p, flavour, server.status === 'up' ? server.version : undefined)));
 }
 
@@ -244,14 +247,14 @@ function validate(args: Args): MysqlReplicaDesired {
 }
 
 /** The `mysql_replica` resource type. */
-export const mysqlReplica: ResourceType<MysqlReplicaDesired, MysqlReplicaCurrent> = {
+export const mysqlReplica: ResourceType<MysqlReplicaDesired, MysqlReplicaCurrent, MysqlReplicaDecision> = {
   name: 'mysql_replica',
   validate,
   actions: { promote },
   label: (desired) => `from ${desired.primary}:${desired.port}`,
   probe,
   parse,
-  diff,
+  decide,
   apply,
   predict: (_desired, current, ahead) => predictServer(current, ahead),
 };

@@ -6,7 +6,7 @@ import { mysqlReplica, type MysqlReplicaCurrent, type MysqlReplicaDesired } from
 import { passwordFingerprint } from '../mysql/password.js';
 import type { ServerState } from '../mysql/server.js';
 import { fakeClient, heredocs, outsideHeredocs, statements } from '../mysql/test-support.js';
-import { applyLocally, argErrorOf, probeLocally, stubCommands, summaries, syntaxOk } from '../shared/test-support.js';
+import { applyLocally, argErrorOf, probeLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const PASSWORD = `r3pl "pw" \\ $(id) 'x'`;
 const secret = new Secret(PASSWORD);
@@ -107,11 +107,11 @@ describe('mysql_replica.diff', () => {
     ['MySQL 5.7', notReplica({ status: 'up', version: '5.7.44', flavour: 'mysql', unsupported: 'MySQL 5.7.44 is too old (8.0.26 or newer is needed)' }), ['MySQL 5.7.44 is too old (8.0.26 or newer is needed) (apply will fail)']],
     ['a failed query', { ...notReplica(MARIADB), error: 'ERROR 1227' }, ['cannot read the replication state: ERROR 1227 (apply will fail)']],
   ])('%s', (_, current, expected) => {
-    expect(summaries(mysqlReplica.diff(desired, current))).toEqual(expected);
+    expect(summaries(mysqlReplica.decide(desired, current).changes)).toEqual(expected);
   });
 
   it('says when it will replicate from the start of the binary logs instead of seeding', () => {
-    expect(summaries(mysqlReplica.diff(want({ seed: false }), notReplica(MARIADB, true)))).toEqual(["not a replica → replicating from 10.77.0.12:3306 as repl (from the start of the primary's binary logs)"]);
+    expect(summaries(mysqlReplica.decide(want({ seed: false }), notReplica(MARIADB, true)).changes)).toEqual(["not a replica → replicating from 10.77.0.12:3306 as repl (from the start of the primary's binary logs)"]);
   });
 });
 
@@ -128,37 +128,37 @@ describe('mysql_replica.apply', () => {
     ['MariaDB, other settings', replicating(desired, { source: { host: '10.77.0.11', port: 3306, user: 'repl', gtid: 'Slave_Pos' } }), ['STOP SLAVE;', changeMaster, 'START SLAVE;']],
     ['writable', replicating(desired, { readOnly: false }), ['SET GLOBAL read_only = ON;']],
   ])('%s', (_, current, sql) => {
-    const script = mysqlReplica.apply(desired, current);
+    const script = mysqlReplica.apply(desired, mysqlReplica.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     expect(statements(script)).toEqual(sql);
   });
 
   it('seeds a new replica from a dump of the primary, streamed into the local client without binary logging', () => {
-    const mariadb = outsideHeredocs(mysqlReplica.apply(desired, notReplica(MARIADB)));
+    const mariadb = outsideHeredocs(mysqlReplica.apply(desired, mysqlReplica.decide(desired, notReplica(MARIADB))));
     expect(mariadb).toContain('"$provision_dump" --defaults-extra-file="$provision_cnf" --single-transaction --gtid --master-data=1 "$@"; echo "$?" >&3; } | "$provision_sql" -N -B');
     expect(mariadb).toContain("printf '%s\\n' 'SET SESSION sql_log_bin=0;'");
-    const mysql = outsideHeredocs(mysqlReplica.apply(desired, notReplica(MYSQL)));
+    const mysql = outsideHeredocs(mysqlReplica.apply(desired, mysqlReplica.decide(desired, notReplica(MYSQL))));
     expect(mysql).toContain('"$provision_dump" --defaults-extra-file="$provision_cnf" --single-transaction --source-data=2 --set-gtid-purged=ON "$@"');
     expect(mysql).toContain("provision_field Replica_SQL_Running");
   });
 
   it('only starts and checks replication when it is set up already', () => {
-    const script = mysqlReplica.apply(desired, replicating(desired, { io: 'No' }));
+    const script = mysqlReplica.apply(desired, mysqlReplica.decide(desired, replicating(desired, { io: 'No' })));
     expect(script).not.toContain('provision_dump');
     expect(script).not.toContain('provision_cnf');
     expect(script).toContain('provision_field Slave_IO_Running');
   });
 
   it('chooses the flavour on the host when the server was not running at probe time', () => {
-    const script = mysqlReplica.apply(desired, notReplica({ status: 'missing' }));
+    const script = mysqlReplica.apply(desired, mysqlReplica.decide(desired, notReplica({ status: 'missing' })));
     expect(syntaxOk(script)).toBe(true);
     expect(statements(script)).toContain(changeMaster);
     expect(statements(script)).toContain(changeSource);
   });
 
   it('skips the seed when asked, and fails for a server it cannot manage', () => {
-    expect(mysqlReplica.apply(want({ seed: false }), notReplica(MARIADB))).not.toContain('provision_seed');
-    expect(mysqlReplica.apply(desired, notReplica({ status: 'up', version: '5.7.44', flavour: 'mysql', unsupported: 'too old' }))).toContain("fail 'too old'");
+    expect(mysqlReplica.apply(want({ seed: false }), mysqlReplica.decide(want({ seed: false }), notReplica(MARIADB)))).not.toContain('provision_seed');
+    expect(mysqlReplica.apply(desired, mysqlReplica.decide(desired, notReplica({ status: 'up', version: '5.7.44', flavour: 'mysql', unsupported: 'too old' })))).toContain("fail 'too old'");
   });
 });
 
@@ -174,11 +174,11 @@ describe('the replication password', () => {
   it('is never in the probe script, the label or a summary', () => {
     expect(mysqlReplica.probe(desired)).not.toContain(PASSWORD);
     expect(mysqlReplica.label(desired)).toBe('from 10.77.0.12:3306');
-    for (const [, current] of states) expect(JSON.stringify(mysqlReplica.diff(desired, current))).not.toContain(PASSWORD);
+    for (const [, current] of states) expect(JSON.stringify(mysqlReplica.decide(desired, current).changes)).not.toContain(PASSWORD);
   });
 
   it.each(states)('is only inside the stdin here-documents of the apply script (%s)', (_, current) => {
-    const script = mysqlReplica.apply(desired, current);
+    const script = mysqlReplica.apply(desired, mysqlReplica.decide(desired, current));
     expect(script).not.toContain(PASSWORD);
     const inside = heredocs(script);
     expect(inside.some((text) => text.includes('MASTER_PASSWORD=') || text.includes('SOURCE_PASSWORD='))).toBe(true);
@@ -193,7 +193,7 @@ describe('mysql_replica scripts, run with a stand-in client', () => {
     const desired = want();
     const current = probeLocally(mysqlReplica, desired, stubs.env);
     expect(current).toEqual(replicating(desired));
-    expect(mysqlReplica.diff(desired, current)).toEqual([]);
+    expect(mysqlReplica.decide(desired, current).changes).toEqual([]);
     expect(JSON.stringify(current)).not.toContain(PASSWORD);
   });
 
@@ -212,7 +212,7 @@ esac`;
     const dump = `f=\${1#--defaults-extra-file=}; stat -c %a "$f" >'${state}/cnf.mode'; cp "$f" '${state}/cnf.copy'; echo "$f" >'${state}/cnf.path'; echo '-- the dump'`;
     const stubs = stubCommands(['mariadb', 'mariadbd', 'mariadb-dump'], { mariadb: client, 'mariadb-dump': dump });
     const desired = want();
-    const result = applyLocally(mysqlReplica.apply(desired, notReplica(MARIADB)), stubs.env);
+    const result = applyLocally(mysqlReplica.apply(desired, mysqlReplica.decide(desired, notReplica(MARIADB))), stubs.env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const calls = stubs.calls();
@@ -242,7 +242,7 @@ case "$sql" in
     printf '  Slave_IO_Running: %s\\n  Slave_SQL_Running: Yes\\n' "$io" ;;
 esac`;
     const stubs = stubCommands(['mariadb', 'mariadbd', 'mariadb-dump', 'sleep'], { mariadb: client, 'mariadb-dump': 'echo dumped' });
-    const result = applyLocally(mysqlReplica.apply(want(), notReplica(MARIADB)), stubs.env);
+    const result = applyLocally(mysqlReplica.apply(want(), mysqlReplica.decide(want(), notReplica(MARIADB))), stubs.env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(stubs.calls().filter((c) => c.startsWith('sleep'))).toEqual(['sleep [0.5]', 'sleep [0.5]']);
@@ -262,7 +262,7 @@ esac`;
     // The first dump breaks off (the primary went away); the second one works.
     const dump = `if [ -f '${state}/dumped' ]; then echo '-- the dump'; else touch '${state}/dumped'; echo 'Lost connection' >&2; exit 2; fi`;
     const stubs = stubCommands(['mariadb', 'mariadbd', 'mariadb-dump', 'sleep'], { mariadb: client, 'mariadb-dump': dump });
-    const result = applyLocally(mysqlReplica.apply(want(), notReplica(MARIADB)), stubs.env);
+    const result = applyLocally(mysqlReplica.apply(want(), mysqlReplica.decide(want(), notReplica(MARIADB))), stubs.env);
     expect(result.code).toBe(0);
     expect(stubs.calls().filter((c) => c.startsWith('sleep') || c.startsWith('mariadb-dump')).map((c) => c.split(' ')[0] + (c.startsWith('sleep') ? c.slice(5) : ''))).toEqual(['mariadb-dump', 'sleep [1]', 'mariadb-dump']);
     // The primary is asked once before the first copy and once before the second.
@@ -278,7 +278,7 @@ case "$sql" in
   *SCHEMATA*) printf 'app\\n--result-file=/etc/cron.d/x\\n' ;;
 esac`;
     const stubs = stubCommands(['mariadb', 'mariadbd', 'mariadb-dump'], { mariadb: client, 'mariadb-dump': 'echo dumped' });
-    const result = applyLocally(mysqlReplica.apply(want(), notReplica(MARIADB)), stubs.env);
+    const result = applyLocally(mysqlReplica.apply(want(), mysqlReplica.decide(want(), notReplica(MARIADB))), stubs.env);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("provision: the primary has a database whose name starts with '-', which the dump program would read as an option; rename it");
     expect(stubs.calls().join('\n')).not.toContain('mariadb-dump');
@@ -288,7 +288,7 @@ esac`;
     const status = fixture('mariadb-slave-status-sql-error.txt');
     const stubs = fakeClient('10.11.19-MariaDB', { 'SHOW SLAVE STATUS': status.trimEnd() });
     const desired = want();
-    const result = applyLocally(mysqlReplica.apply(desired, replicating(desired, { sql: 'No' })), stubs.env);
+    const result = applyLocally(mysqlReplica.apply(desired, mysqlReplica.decide(desired, replicating(desired, { sql: 'No' }))), stubs.env);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Slave_SQL_Running: No\n.*Last_IO_Error: \n.*Last_SQL_Error: Could not execute Write_rows_v1/);
     expect(result.stderr).toContain('provision: replication is not running (Slave_IO_Running, Slave_SQL_Running, Last_IO_Error and Last_SQL_Error above)');

@@ -16,7 +16,7 @@ import { declaredGrants, describeStep, type GrantStep, type Grants, grantSteps, 
 import { describeServer, type Flavour, parseServer, type ServerState, predictServer } from '../mysql/server.js';
 import { sqlAccount, sqlBatch, sqlString } from '../mysql/sql.js';
 import { lines } from '../shared/script.js';
-import { ArgError, type Change, type ResourceType } from '../types.js';
+import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
 
 /** Accounts that must exist. */
 export interface PresentMysqlUser {
@@ -75,20 +75,30 @@ type AccountPlan =
   | { host: string; kind: 'update'; password?: string; grants: GrantStep[] }
   | { host: string; kind: 'drop' };
 
-/** What apply does, decided once for diff and apply alike. */
-type UserPlan =
+/** What apply does. */
+type UserAction =
   | { kind: 'none' }
   | { kind: 'blocked'; reason: string }
   /** The server was not running at probe time: idempotent statements, flavour chosen on the host. */
-  | { kind: 'blind'; why: string }
+  | { kind: 'blind'; why: string; server: ServerState }
   | { kind: 'exact'; flavour: Flavour; accounts: AccountPlan[] };
 
-function plan(desired: MysqlUserDesired, current: MysqlUserCurrent): UserPlan {
+/** The decision: the action, and the changes plan shows for it. */
+export interface MysqlUserDecision extends Decision {
+  readonly action: UserAction;
+}
+
+function decide(desired: MysqlUserDesired, current: MysqlUserCurrent): MysqlUserDecision {
+  const action = actionOf(desired, current);
+  return { action, changes: describe(desired, action) };
+}
+
+function actionOf(desired: MysqlUserDesired, current: MysqlUserCurrent): UserAction {
   const server = current.server;
   if (current.error !== undefined) return { kind: 'blocked', reason: `cannot read the accounts: ${current.error}` };
   if (server.status !== 'up') {
     if (desired.state === 'absent' && server.status === 'missing') return { kind: 'none' };
-    return { kind: 'blind', why: describeServer(server) };
+    return { kind: 'blind', why: describeServer(server), server };
   }
   const accounts = desired.hosts.flatMap((host) => accountPlan(desired, host, current.accounts[host], server.flavour));
   return accounts.length === 0 ? { kind: 'none' } : { kind: 'exact', flavour: server.flavour, accounts };
@@ -110,8 +120,7 @@ function passwordChange(account: MysqlAccount, password: Secret, flavour: Flavou
   return account.plugin === plugin ? undefined : `auth plugin ${account.plugin} → ${plugin}`;
 }
 
-function diff(desired: MysqlUserDesired, current: MysqlUserCurrent): Change[] {
-  const p = plan(desired, current);
+function describe(desired: MysqlUserDesired, p: UserAction): Change[] {
   switch (p.kind) {
     case 'none':
       return [];
@@ -172,15 +181,14 @@ function blindStatements(desired: MysqlUserDesired, flavour: Flavour): string[] 
   });
 }
 
-function apply(desired: MysqlUserDesired, current: MysqlUserCurrent): Shell {
-  const p = plan(desired, current);
+function apply(desired: MysqlUserDesired, { action: p }: MysqlUserDecision): Shell {
   switch (p.kind) {
     case 'none':
       return trusted(':');
     case 'blocked':
       return blockedScript(p.reason);
     case 'blind':
-      return lines(APPLY_PREAMBLE, forServer(current.server, (flavour) => runSql(sqlBatch(blindStatements(desired, flavour), desired))));
+      return lines(APPLY_PREAMBLE, forServer(p.server, (flavour) => runSql(sqlBatch(blindStatements(desired, flavour), desired))));
     case 'exact':
       return lines(APPLY_PREAMBLE, runSql(sqlBatch(exactStatements(desired, p.flavour, p.accounts), desired)));
   }
@@ -254,13 +262,13 @@ function validate(args: Args): MysqlUserDesired {
 }
 
 /** The `mysql_user` resource type. */
-export const mysqlUser: ResourceType<MysqlUserDesired, MysqlUserCurrent> = {
+export const mysqlUser: ResourceType<MysqlUserDesired, MysqlUserCurrent, MysqlUserDecision> = {
   name: 'mysql_user',
   validate,
   label: (desired) => `${desired.name}@${desired.hosts.join(',')}`,
   probe,
   parse,
-  diff,
+  decide,
   apply,
   predict: (_desired, current, ahead) => predictServer(current, ahead),
 };

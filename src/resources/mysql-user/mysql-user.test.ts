@@ -4,7 +4,7 @@ import { mysqlUser, type MysqlAccount, type MysqlUserCurrent, type MysqlUserDesi
 import { nativePasswordHash } from '../mysql/password.js';
 import type { ServerState } from '../mysql/server.js';
 import { fakeClient, heredocs, outsideHeredocs, statements } from '../mysql/test-support.js';
-import { argErrorOf, probeLocally, summaries, syntaxOk } from '../shared/test-support.js';
+import { argErrorOf, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const PASSWORD = "s3cr3t 'app' \"pw\" $(id)";
 const secret = new Secret(PASSWORD);
@@ -131,8 +131,8 @@ describe('mysql_user.diff and apply', () => {
       ['SET SESSION sql_log_bin=0;', ALTER_NATIVE],
     ],
   ])('%s', (_, desired, current, changes, sql) => {
-    expect(summaries(mysqlUser.diff(desired, current))).toEqual(changes);
-    const script = mysqlUser.apply(desired, current);
+    expect(summaries(mysqlUser.decide(desired, current).changes)).toEqual(changes);
+    const script = mysqlUser.apply(desired, mysqlUser.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     expect(statements(script)).toEqual(sql);
   });
@@ -140,11 +140,11 @@ describe('mysql_user.diff and apply', () => {
   it('converges from any state when the server was not running at probe time, choosing the flavour on the host', () => {
     const desired = want({ host: 'localhost,%' });
     const current = on({ status: 'missing' });
-    expect(summaries(mysqlUser.diff(desired, current))).toEqual([
+    expect(summaries(mysqlUser.decide(desired, current).changes)).toEqual([
       "'app'@'localhost': absent → present with ALL ON app.* (server not installed yet)",
       "'app'@'%': absent → present with ALL ON app.* (server not installed yet)",
     ]);
-    const script = mysqlUser.apply(desired, current);
+    const script = mysqlUser.apply(desired, mysqlUser.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     expect(script).toContain('case "$provision_version" in');
     const [mariadb, mysql] = heredocs(script);
@@ -159,8 +159,8 @@ describe('mysql_user.diff and apply', () => {
 
   it('fails apply when the accounts could not be read', () => {
     const current = { ...on(MARIADB), error: 'ERROR 1142' };
-    expect(summaries(mysqlUser.diff(want(), current))).toEqual(['cannot read the accounts: ERROR 1142 (apply will fail)']);
-    expect(mysqlUser.apply(want(), current)).toContain("fail 'cannot read the accounts: ERROR 1142'");
+    expect(summaries(mysqlUser.decide(want(), current).changes)).toEqual(['cannot read the accounts: ERROR 1142 (apply will fail)']);
+    expect(mysqlUser.apply(want(), mysqlUser.decide(want(), current))).toContain("fail 'cannot read the accounts: ERROR 1142'");
   });
 });
 
@@ -177,11 +177,11 @@ describe('the password', () => {
   it('is never in the probe script, the label or a summary', () => {
     expect(mysqlUser.probe(desired)).not.toContain(PASSWORD);
     expect(mysqlUser.label(desired)).toBe('app@localhost,%');
-    for (const [, current] of states) expect(JSON.stringify(mysqlUser.diff(desired, current))).not.toContain(PASSWORD);
+    for (const [, current] of states) expect(JSON.stringify(mysqlUser.decide(desired, current).changes)).not.toContain(PASSWORD);
   });
 
   it.each(states)('is only inside the stdin here-documents of the apply script (%s), and only for MySQL 8', (name, current) => {
-    const script = mysqlUser.apply(desired, current);
+    const script = mysqlUser.apply(desired, mysqlUser.decide(desired, current));
     expect(script).not.toContain(PASSWORD);
     expect(outsideHeredocs(script)).not.toContain(nativePasswordHash(PASSWORD));
     const inside = heredocs(script).join('\n');
@@ -199,7 +199,7 @@ describe('mysql_user probe', () => {
     const desired = want({ host: 'localhost,%' });
     const current = probeLocally(mysqlUser, desired, stubs.env);
     expect(current).toEqual({ server: MARIADB, accounts: { localhost: native() } });
-    expect(mysqlUser.diff(desired, current).length).toBe(2);
+    expect(mysqlUser.decide(desired, current).changes.length).toBe(2);
     expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [-e] [SELECT VERSION()]', 'mariadb [-N] [-B] [--force]']);
   });
 

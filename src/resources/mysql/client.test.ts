@@ -2,7 +2,7 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFields } from '../shared/probe-output.js';
-import { applyLocally, countedCommands, runSh, stubCommands, syntaxOk } from '../shared/test-support.js';
+import { applyLocally, countedCommands, runSh, stubCommands, syntaxOk } from '../../../test/support/resources.js';
 import { APPLY_PREAMBLE, flavourCase, forServer, query, runSql, serverProbe } from './client.js';
 import { parseServer } from './server.js';
 import { fakeClient } from './test-support.js';

@@ -2,7 +2,7 @@
  * Helpers for the MySQL resource tests (not used by the tool): what the
  * here-documents of a script hold, and a stand-in client answering probes.
  */
-import { stubCommands } from '../shared/test-support.js';
+import { stubCommands } from '../../../test/support/resources.js';
 import { SESSION_SETUP } from './sql.js';
 
 const HEREDOC = /<<'__PROVISION_EOF__'\n([\s\S]*?)\n__PROVISION_EOF__/g;

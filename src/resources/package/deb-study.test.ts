@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseListing, parseStudy, studyScript } from './deb-study.js';
-import { runSh, stubCommands, tempDir } from '../shared/test-support.js';
+import { runSh, stubCommands, tempDir } from '../../../test/support/resources.js';
 
 /** Builds demo_1:1.0_all.deb (its file name encodes the epoch as %3a, as apt's do) in `dir`. */
 function buildDeb(dir: string): string {

@@ -11,7 +11,7 @@ import { type Fields, integerField, parseFields } from '../shared/probe-output.j
 import { debEffects } from './deb-effects.js';
 import { parseStudy, studyScript } from './deb-study.js';
 import { lines, phase } from '../shared/script.js';
-import { ArgError, type Change, type ResourceType } from '../types.js';
+import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
 
 /** Validated `package` declaration. */
 export interface PackageDesired {
@@ -45,8 +45,8 @@ export interface PackageCurrent {
   listsAge?: number;
 }
 
-/** What apply does, decided once for diff and apply alike. */
-interface PackagePlan {
+/** The decision: what apply does, and the changes plan shows. */
+export interface PackageDecision extends Decision {
   /** Packages to install or upgrade. */
   install: string[];
   /** Packages to remove, keeping configuration files. */
@@ -62,8 +62,8 @@ interface PackagePlan {
 /** dpkg statuses of a package that is there and working. */
 const INSTALLED = new Set(['installed', 'triggers-pending', 'triggers-awaited']);
 
-function plan(desired: PackageDesired, current: PackageCurrent): PackagePlan {
-  const result: PackagePlan = { install: [], remove: [], purge: [], changes: [] };
+function decide(desired: PackageDesired, current: PackageCurrent): PackageDecision {
+  const result: PackageDecision = { install: [], remove: [], purge: [], changes: [] };
   const listsStale = current.listsAge === undefined || current.listsAge > desired.cacheValidTime;
   for (const name of desired.names) {
     const info = current.packages[name] ?? { status: 'not-installed' };
@@ -107,9 +107,9 @@ function duration(seconds: number): string {
 }
 
 /** One script for several package resources: removals first (freeing ports, files), then at most one update and one install. */
-function applyMany(items: ReadonlyArray<{ desired: PackageDesired; current: PackageCurrent }>): Shell {
-  const { install, remove, purge } = planned(items);
-  const update = items.some(({ desired, current }) => plan(desired, current).updateReason !== undefined);
+function applyMany(items: ReadonlyArray<{ desired: PackageDesired; decision: PackageDecision }>): Shell {
+  const { install, remove, purge } = planned(items.map((i) => i.decision));
+  const update = items.some(({ decision }) => decision.updateReason !== undefined);
   // One wait for the whole group: the longest any of its declarations allows.
   const wait = Math.max(...items.map(({ desired }) => desired.lockTimeout));
   const calls = lines(
@@ -210,29 +210,28 @@ function lockTimeoutArg(args: Args): number {
   throw new ArgError('lock_timeout', `'lock_timeout' must be a whole number of seconds from 0 to ${MAX_LOCK_TIMEOUT}, got ${describe(v)}`);
 }
 
-/** The packages the items install, remove and purge, each once. */
-function planned(items: ReadonlyArray<{ desired: PackageDesired; current: PackageCurrent }>): { install: string[]; remove: string[]; purge: string[] } {
-  const plans = items.map(({ desired, current }) => plan(desired, current));
-  const all = (pick: (p: PackagePlan) => string[]): string[] => [...new Set(plans.flatMap(pick))];
+/** The packages the decisions install, remove and purge, each once. */
+function planned(decisions: readonly PackageDecision[]): { install: string[]; remove: string[]; purge: string[] } {
+  const all = (pick: (p: PackageDecision) => string[]): string[] => [...new Set(decisions.flatMap(pick))];
   return { install: all((p) => p.install), remove: all((p) => p.remove), purge: all((p) => p.purge) };
 }
 
 /** The `package` resource type (apt). */
-export const packageType: ResourceType<PackageDesired, PackageCurrent> = {
+export const packageType: ResourceType<PackageDesired, PackageCurrent, PackageDecision> = {
   name: 'package',
   validate,
   label: (desired) => desired.names.join(', '),
   probe: (desired) => probeScript([desired]),
   probeMany: (items, separator) => probeScript(items, separator),
   parse,
-  diff: (desired, current) => plan(desired, current).changes,
-  apply: (desired, current) => applyMany([{ desired, current }]),
+  decide,
+  apply: (desired, decision) => applyMany([{ desired, decision }]),
   applyMany,
   // Installing a package creates files, users and running services that later resources look at.
   reprobeAfter: true,
   effects: {
     study: (items) => {
-      const { install, remove, purge } = planned(items);
+      const { install, remove, purge } = planned(items.map(({ desired, current }) => decide(desired, current)));
       return studyScript(install, remove, purge);
     },
     of: (items, studied) =>

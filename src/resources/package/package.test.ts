@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { aptCall, aptFunctions } from './apt.js';
 import { packageType as pkg, type PackageCurrent, type PackageDesired } from './index.js';
 import { lines, phase } from '../shared/script.js';
-import { applyLocally, argErrorOf, countedCommands, holdPosixLock, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from '../shared/test-support.js';
+import { applyLocally, argErrorOf, countedCommands, holdPosixLock, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 import { userText } from '../../shell/quote.js';
 
 const desired = (args: Record<string, unknown>): PackageDesired => pkg.validate(args);
@@ -80,44 +80,45 @@ describe('package.diff', () => {
     ['absent, not there', desired({ name: 'nginx', state: 'absent', purge: true }), fresh({ nginx: { status: 'not-installed' } }), []],
     ['only what is missing', desired({ name: ['nginx', 'curl'] }), fresh({ nginx: installed, curl: { status: 'not-installed', candidate: '7.88' } }), ['curl: absent → present (7.88)']],
   ])('%s', (_, want, current, expected) => {
-    expect(summaries(pkg.diff(want, current))).toEqual(expected);
+    expect(summaries(pkg.decide(want, current).changes)).toEqual(expected);
   });
 });
 
 describe('package.applyMany', () => {
+  const decided = (d: PackageDesired, current: PackageCurrent) => ({ desired: d, decision: pkg.decide(d, current) });
   const install = 'install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold';
 
   it('installs every missing package of the host in one call, after at most one update, removals first', () => {
     const script = pkg.applyMany!([
-      { desired: desired({ name: ['nginx', 'curl'] }), current: { packages: { nginx: { status: 'not-installed', candidate: '1' }, curl: { status: 'installed', version: '7' } }, listsAge: 9000 } },
-      { desired: desired({ name: 'g++' }), current: { packages: { 'g++': { status: 'not-installed' } }, listsAge: 9000 } },
-      { desired: desired({ name: 'nginx', state: 'latest' }), current: { packages: { nginx: { status: 'not-installed', candidate: '1' } }, listsAge: 9000 } },
-      { desired: desired({ name: 'apache2', state: 'absent' }), current: { packages: { apache2: { status: 'installed', version: '2.4' } }, listsAge: 9000 } },
+      decided(desired({ name: ['nginx', 'curl'] }), { packages: { nginx: { status: 'not-installed', candidate: '1' }, curl: { status: 'installed', version: '7' } }, listsAge: 9000 }),
+      decided(desired({ name: 'g++' }), { packages: { 'g++': { status: 'not-installed' } }, listsAge: 9000 }),
+      decided(desired({ name: 'nginx', state: 'latest' }), { packages: { nginx: { status: 'not-installed', candidate: '1' } }, listsAge: 9000 }),
+      decided(desired({ name: 'apache2', state: 'absent' }), { packages: { apache2: { status: 'installed', version: '2.4' } }, listsAge: 9000 }),
     ]);
     expect(script).toBe(lines(aptFunctions(), 'provision_apt 120 remove -y -q apache2', phase('apt-update'), 'provision_apt 120 update -q', phase('install'), `provision_apt 120 ${install} nginx g++`));
     expect(syntaxOk(script)).toBe(true);
   });
 
   it('skips the update when the lists are fresh and every package has a candidate', () => {
-    const script = pkg.apply(desired({ name: 'nginx' }), fresh({ nginx: { status: 'not-installed', candidate: '1' } }));
+    const script = pkg.apply(desired({ name: 'nginx' }), pkg.decide(desired({ name: 'nginx' }), fresh({ nginx: { status: 'not-installed', candidate: '1' } })));
     expect(script).toBe(lines(aptFunctions(), phase('install'), `provision_apt 120 ${install} nginx`));
   });
 
   it('waits for the locks as long as the most patient declaration of the group allows', () => {
-    const missing = (name: string, lockTimeout: number) => ({ desired: desired({ name, lock_timeout: lockTimeout }), current: fresh({ [name]: { status: 'not-installed', candidate: '1' } }) });
+    const missing = (name: string, lockTimeout: number) => decided(desired({ name, lock_timeout: lockTimeout }), fresh({ [name]: { status: 'not-installed', candidate: '1' } }));
     const script = pkg.applyMany!([missing('nginx', 5), missing('curl', 300), missing('ufw', 0)]);
     expect(script.split('\n').at(-1)).toBe(`provision_apt 300 ${install} nginx curl ufw`);
   });
 
   it('runs nothing when nothing is to do', () => {
-    expect(pkg.apply(desired({ name: 'nginx' }), fresh({ nginx: { status: 'installed', version: '1' } }))).toBe(':');
+    expect(pkg.apply(desired({ name: 'nginx' }), pkg.decide(desired({ name: 'nginx' }), fresh({ nginx: { status: 'installed', version: '1' } })))).toBe(':');
   });
 
   it('runs the apt-get calls with each name as one word', () => {
     const stubs = stubCommands(['apt-get']);
     const script = pkg.applyMany!([
-      { desired: desired({ name: ['nginx', 'libc6:i386'] }), current: { packages: {} } },
-      { desired: desired({ name: 'old', state: 'absent', purge: true }), current: fresh({ old: { status: 'config-files' } }) },
+      decided(desired({ name: ['nginx', 'libc6:i386'] }), { packages: {} }),
+      decided(desired({ name: 'old', state: 'absent', purge: true }), fresh({ old: { status: 'config-files' } })),
     ]);
     expect(applyLocally(script, stubs.env).code).toBe(0);
     const lock = '[-o] [DPkg::Lock::Timeout=120]';

@@ -5,7 +5,7 @@ import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from '../shared/script.js';
 import { factList, type StatusCheck, type StatusColumn } from '../../status/types.js';
 import { casesOf, type Lookahead, type Prediction, unitName } from '../shared/lookahead.js';
-import { ArgError, type Change, type ResourceType } from '../types.js';
+import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
 
 /** Wanted run state; restarted and reloaded are actions, used as handlers. */
 export type ServiceState = 'started' | 'stopped' | 'restarted' | 'reloaded';
@@ -35,8 +35,8 @@ const RUNNING = new Set(['active', 'activating', 'reloading']);
 /** Unit file states that `systemctl enable/disable` switch; others (static, generated, ...) are left alone. */
 const SWITCHABLE: Record<string, boolean> = { enabled: true, 'enabled-runtime': true, disabled: false, masked: false, 'masked-runtime': false };
 
-/** What apply does, decided once for diff and apply alike. */
-interface ServicePlan {
+/** The decision: what apply does, and the changes plan shows. */
+export interface ServiceDecision extends Decision {
   /** systemctl enable or disable, when needed. */
   enable?: 'enable' | 'disable';
   /** systemctl verb for the run state, when needed. */
@@ -45,8 +45,8 @@ interface ServicePlan {
   changes: Change[];
 }
 
-function plan(desired: ServiceDesired, current: ServiceCurrent): ServicePlan {
-  const result: ServicePlan = { changes: [] };
+function decide(desired: ServiceDesired, current: ServiceCurrent): ServiceDecision {
+  const result: ServiceDecision = { changes: [] };
   const missing = current.loadState === 'not-found' || current.loadState === '';
   const shownActive = missing ? 'not-found' : current.activeState;
   // A unit that does not exist yet may come from a package installed earlier in the run: say what would be done.
@@ -87,8 +87,7 @@ function plan(desired: ServiceDesired, current: ServiceCurrent): ServicePlan {
   return result;
 }
 
-function apply(desired: ServiceDesired, current: ServiceCurrent): Shell {
-  const p = plan(desired, current);
+function apply(desired: ServiceDesired, p: ServiceDecision): Shell {
   if (p.changes.length === 0) return trusted(':');
   const unit = desired.name;
   const show = (property: string) => insert(sh`"$(systemctl show -p ${property} --value -- ${unit} 2>/dev/null)"`);
@@ -225,7 +224,7 @@ function predict(desired: ServiceDesired, current: ServiceCurrent, ahead: Lookah
           activeState: running === undefined ? predicted.activeState : running ? 'active' : 'inactive',
           unitFileState: enabled === undefined ? predicted.unitFileState : enabled ? 'enabled' : 'disabled',
         };
-        variants.push([when || 'it is as now', plan(desired, state).changes]);
+        variants.push([when || 'it is as now', decide(desired, state).changes]);
       }
     }
     return { unknown: `${o.by}: ${o.why} (${unitName(desired.name)})`, cases: casesOf(variants) };
@@ -234,14 +233,14 @@ function predict(desired: ServiceDesired, current: ServiceCurrent, ahead: Lookah
 }
 
 /** The `service` resource type (systemd). */
-export const service: ResourceType<ServiceDesired, ServiceCurrent> = {
+export const service: ResourceType<ServiceDesired, ServiceCurrent, ServiceDecision> = {
   name: 'service',
   validate,
   label: (desired) => desired.name,
   probe,
   probeMany,
   parse,
-  diff: (desired, current) => plan(desired, current).changes,
+  decide,
   apply,
   predict,
   effects: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { service, type ServiceCurrent, type ServiceDesired } from './index.js';
 import type { Effects, UnitOutlook } from '../shared/lookahead.js';
-import { ahead, applyLocally, argErrorOf, predicted, probeLocally, probeManyLocally, stubCommands, summaries } from '../shared/test-support.js';
+import { ahead, applyLocally, argErrorOf, predicted, probeLocally, probeManyLocally, stubCommands, summaries } from '../../../test/support/resources.js';
 
 const want = (args: Record<string, unknown>): ServiceDesired => service.validate({ name: 'nginx', ...args });
 const unit = (activeState: string, unitFileState: string, loadState = 'loaded'): ServiceCurrent => ({ loadState, activeState, unitFileState });
@@ -51,7 +51,7 @@ describe('service.diff', () => {
     ['a missing unit to start', want({ state: 'started', enabled: true }), missing, ['enabled: not-found → enabled', 'state: not-found → started']],
     ['a missing unit is stopped and disabled', want({ state: 'stopped', enabled: false }), missing, []],
   ])('%s', (_, desired, current, expected) => {
-    expect(summaries(service.diff(desired, current))).toEqual(expected);
+    expect(summaries(service.decide(desired, current).changes)).toEqual(expected);
   });
 });
 
@@ -102,19 +102,19 @@ done`;
   it('enables then starts, with the unit name as one word', () => {
     const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'no', ActiveState: 'active', Type: 'notify' }) });
     const desired = want({ name: 'getty@tty1.service', state: 'started', enabled: true });
-    expect(applyLocally(service.apply(desired, unit('inactive', 'disabled')), stubs.env).code).toBe(0);
+    expect(applyLocally(service.apply(desired, service.decide(desired, unit('inactive', 'disabled'))), stubs.env).code).toBe(0);
     expect(stubs.calls().filter((c) => !c.startsWith('systemctl [show]'))).toEqual(['systemctl [enable] [--] [getty@tty1.service]', 'systemctl [start] [--] [getty@tty1.service]']);
   });
 
   it('reloads the systemd configuration when a unit file changed', () => {
     const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'yes', ActiveState: 'active', Type: 'simple', MainPID: '42' }) });
-    expect(applyLocally(service.apply(want({ state: 'restarted' }), unit('active', 'enabled')), stubs.env).code).toBe(0);
+    expect(applyLocally(service.apply(want({ state: 'restarted' }), service.decide(want({ state: 'restarted' }), unit('active', 'enabled'))), stubs.env).code).toBe(0);
     expect(stubs.calls().filter((c) => !c.startsWith('systemctl [show]'))).toEqual(['systemctl [daemon-reload]', 'systemctl [restart] [--] [nginx]']);
   });
 
   it('uses reload-or-restart for reloaded', () => {
     const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'no', ActiveState: 'active', Type: 'forking' }) });
-    expect(applyLocally(service.apply(want({ state: 'reloaded' }), unit('inactive', 'enabled')), stubs.env).code).toBe(0);
+    expect(applyLocally(service.apply(want({ state: 'reloaded' }), service.decide(want({ state: 'reloaded' }), unit('inactive', 'enabled'))), stubs.env).code).toBe(0);
     expect(stubs.calls().filter((c) => !c.startsWith('systemctl [show]')).at(-1)).toBe('systemctl [reload-or-restart] [--] [nginx]');
   });
 
@@ -123,7 +123,7 @@ done`;
     ['a simple service that dies right after its start', { ActiveState: 'active', Type: 'simple', MainPID: '$(date +%N)' }, 'provision: nginx did not stay running after it was started (now active)\n'],
   ])('a unit reported started runs: %s fails the step', (_, props, message) => {
     const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'loaded', NeedDaemonReload: 'no', ...props }) });
-    const result = applyLocally(service.apply(want({ state: 'started' }), unit('inactive', 'enabled')), stubs.env);
+    const result = applyLocally(service.apply(want({ state: 'started' }), service.decide(want({ state: 'started' }), unit('inactive', 'enabled'))), stubs.env);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(message);
     expect(stubs.calls()).toContain('systemctl [status] [--no-pager] [--lines] [5] [--] [nginx]');
@@ -131,7 +131,7 @@ done`;
 
   it('fails clearly when the unit does not exist, after a daemon-reload', () => {
     const stubs = stubCommands(['systemctl'], { systemctl: systemctl({ LoadState: 'not-found', NeedDaemonReload: 'no' }) });
-    const result = applyLocally(service.apply(want({ state: 'started' }), missing), stubs.env);
+    const result = applyLocally(service.apply(want({ state: 'started' }), service.decide(want({ state: 'started' }), missing)), stubs.env);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('provision: systemd unit nginx does not exist\n');
     expect(stubs.calls()).toContain('systemctl [daemon-reload]');

@@ -7,7 +7,7 @@
 import { stringify } from 'yaml';
 import type { Args } from '../shared/args.js';
 import { contentDiff, holdsSecret } from '../shared/text-diff.js';
-import type { Change, ControlResourceType } from '../types.js';
+import type { Change, ControlResourceType, Decision } from '../types.js';
 import { SumoApi, type Query } from './client.js';
 import type { SumoEndpoint } from './endpoint.js';
 
@@ -22,15 +22,21 @@ export interface Found {
   definition: Definition;
 }
 
-/** What apply does to the object, decided once for diff and apply alike. */
+/** What apply does to the object. */
 export type ContentAction = { action: 'none' } | { action: 'create' } | { action: 'update'; id: string } | { action: 'delete'; id: string };
 
 /** The decision and the changes that show it. */
-export interface ContentDecision {
+export interface ContentDecision extends Decision {
   /** What to do. */
   act: ContentAction;
   /** One change, with the definition's diff (none when in state). */
   changes: Change[];
+}
+
+/** A content type's decision, with the object it was made against (an update names its id and version). */
+export interface FoundDecision<Current extends Found> extends ContentDecision {
+  /** What Sumo had (undefined: none). */
+  found: Current | undefined;
 }
 
 /**
@@ -112,9 +118,11 @@ export function collectionWrites<Desired>(path: string, body: (desired: Desired)
 /** A resource type for one kind of Sumo content: found by name, decided by decideContent, written through its API. */
 export function sumoContentType<Desired extends { endpoint: SumoEndpoint; state: 'present' | 'absent' }, Current extends Found>(
   spec: ContentSpec<Desired, Current>,
-): ControlResourceType<Desired, Current | undefined> {
-  const decide = (desired: Desired, current: Current | undefined): ContentDecision =>
-    decideContent(spec.kind, spec.nameOf(desired), desired.state === 'present' ? spec.definition(desired) : undefined, current);
+): ControlResourceType<Desired, Current | undefined, FoundDecision<Current>> {
+  const decide = (desired: Desired, current: Current | undefined): FoundDecision<Current> => ({
+    ...decideContent(spec.kind, spec.nameOf(desired), desired.state === 'present' ? spec.definition(desired) : undefined, current),
+    found: current,
+  });
   return {
     name: spec.name,
     runsOn: 'control',
@@ -122,13 +130,12 @@ export function sumoContentType<Desired extends { endpoint: SumoEndpoint; state:
     label: spec.nameOf,
     identity: (desired) => `${desired.endpoint.url} ${spec.nameOf(desired)}`,
     read: (desired, http) => spec.find(desired, new SumoApi(desired.endpoint, http)),
-    diff: (desired, current) => decide(desired, current).changes,
-    async write(desired, current, http) {
+    decide,
+    async write(desired, { act, found }, http) {
       const api = new SumoApi(desired.endpoint, http);
-      const { act } = decide(desired, current);
       if (act.action === 'create') await spec.create(desired, api);
-      if (act.action === 'update') await spec.update(desired, current!, api);
-      if (act.action === 'delete') await spec.remove(current!, api);
+      if (act.action === 'update') await spec.update(desired, found!, api);
+      if (act.action === 'delete') await spec.remove(found!, api);
     },
   };
 }

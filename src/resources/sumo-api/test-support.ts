@@ -2,6 +2,7 @@
 import { emptyContent, handleContentApi, unauthorised, type SumoContent } from '../../../test/lab/sumo-fake/content-api.js';
 import { Secret } from '../../secrets.js';
 import type { Http, HttpRequest } from '../../transport/http.js';
+import type { Change, ControlResourceType, Decision } from '../types.js';
 
 export const ACCESS_ID = 'suABCDEF123456';
 export const ACCESS_KEY = 'unit-test-sumo-access-key-0123456789';
@@ -32,15 +33,10 @@ export function writes(requests: HttpRequest[]): string[] {
   return requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${new URL(r.url).pathname.slice('/api/'.length)}`);
 }
 
-/** Like the engine: read, diff, write when there are changes; returns the changes and the changes a second read finds. */
-export async function converge<D, C>(
-  type: { validate(a: Record<string, unknown>): D; read(d: D, h: Http): Promise<C>; diff(d: D, c: C): Array<{ summary: string; diff?: string }>; write(d: D, c: C, h: Http): Promise<void> },
-  args: Record<string, unknown>,
-  http: Http,
-): Promise<{ before: Array<{ summary: string; diff?: string }>; after: Array<{ summary: string; diff?: string }> }> {
+/** Like the engine: read, decide, write the decision when it has changes; returns the changes and the changes a second read finds. */
+export async function converge<D, C, X extends Decision>(type: ControlResourceType<D, C, X>, args: Record<string, unknown>, http: Http): Promise<{ before: Change[]; after: Change[] }> {
   const desired = type.validate(args);
-  const current = await type.read(desired, http);
-  const before = type.diff(desired, current);
-  if (before.length > 0) await type.write(desired, current, http);
-  return { before, after: type.diff(desired, await type.read(desired, http)) };
+  const decision = type.decide(desired, await type.read(desired, http));
+  if (decision.changes.length > 0) await type.write(desired, decision, http);
+  return { before: decision.changes, after: type.decide(desired, await type.read(desired, http)).changes };
 }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MASK, Secret } from '../../secrets.js';
-import { argErrorOf } from '../shared/test-support.js';
+import { argErrorOf } from '../../../test/support/resources.js';
 import { converge, endpointArgs, fakeSumo, writes } from '../sumo-api/test-support.js';
 import { sumoConnection } from './index.js';
 
@@ -48,7 +48,7 @@ describe('sumo_connection against the fake Sumo Logic', () => {
     sumo.content.connections = { [hostile]: { ...stored, id: hostile } };
     sumo.requests.length = 0;
     const desired = sumoConnection.validate({ ...endpointArgs, name: 'ops webhook', state: 'absent' });
-    await expect(sumoConnection.write(desired, await sumoConnection.read(desired, sumo.http), sumo.http)).rejects.toThrow(/which is not an id .*refusing to use it in a URL/);
+    await expect(sumoConnection.write(desired, sumoConnection.decide(desired, await sumoConnection.read(desired, sumo.http)), sumo.http)).rejects.toThrow(/which is not an id .*refusing to use it in a URL/);
     expect(writes(sumo.requests)).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { argErrorOf } from '../shared/test-support.js';
+import { argErrorOf } from '../../../test/support/resources.js';
 import { converge, endpointArgs, fakeSumo, writes } from '../sumo-api/test-support.js';
 import { sumoDashboard } from './index.js';
 

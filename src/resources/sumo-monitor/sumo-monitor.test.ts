@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ROOT_FOLDER_ID } from '../../../test/lab/sumo-fake/content-api.js';
 import { readOnly } from '../../transport/http.js';
-import { argErrorOf } from '../shared/test-support.js';
+import { argErrorOf } from '../../../test/support/resources.js';
 import { converge, endpointArgs, fakeSumo, writes } from '../sumo-api/test-support.js';
 import { sumoConnection } from '../sumo-connection/index.js';
 import { sumoMonitor } from './index.js';
@@ -58,7 +58,7 @@ describe('sumo_monitor against the fake Sumo Logic', () => {
     const monitor = Object.values(sumo.content.monitors).find((m) => m.contentType === 'Monitor')!;
     expect((monitor.notifications as Array<{ notification: unknown }>)[1]!.notification).toEqual({ connectionType: 'Webhook', connectionId });
     const desired = sumoMonitor.validate({ ...declared, name: 'other', connections: ['no such hook'] });
-    await expect(sumoMonitor.write(desired, await sumoMonitor.read(desired, sumo.http), sumo.http)).rejects.toThrow("the webhook connection 'no such hook' does not exist in Sumo Logic");
+    await expect(sumoMonitor.write(desired, sumoMonitor.decide(desired, await sumoMonitor.read(desired, sumo.http)), sumo.http)).rejects.toThrow("the webhook connection 'no such hook' does not exist in Sumo Logic");
   });
 
   it('declared absent: deleted; then nothing to do', async () => {
@@ -73,7 +73,7 @@ describe('sumo_monitor against the fake Sumo Logic', () => {
   it('reads with GETs only (what plan uses refuses anything else)', async () => {
     const desired = sumoMonitor.validate(declared);
     const current = await sumoMonitor.read(desired, readOnly(sumo.http));
-    await expect(sumoMonitor.write(desired, current, readOnly(sumo.http))).rejects.toThrow('refused POST');
+    await expect(sumoMonitor.write(desired, sumoMonitor.decide(desired, current), readOnly(sumo.http))).rejects.toThrow('refused POST');
     expect(writes(sumo.requests)).toEqual([]);
   });
 

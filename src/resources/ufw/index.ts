@@ -9,7 +9,7 @@ import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from '../shared/script.js';
 import type { StatusCheck, StatusColumn } from '../../status/types.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
-import type { Change, ResourceType } from '../types.js';
+import type { Change, Decision, ResourceType } from '../types.js';
 import { CHAINS, type Chain, type LogLevel, type Policy, ruleTuples, type UfwDesired, validateUfw } from './args.js';
 import { describeRule, groupTuples, matchKey, parseTuple, type RuleGroup, ruleCommand, tupleKey, type UfwTuple } from './tuple.js';
 
@@ -76,8 +76,8 @@ function parse(output: string): UfwCurrent {
   };
 }
 
-/** The decision, shared by diff and apply. */
-interface UfwPlan {
+/** What apply does. */
+interface UfwAction {
   /** provision's SSH rule: every apply starts by making sure of it. */
   ssh: RuleGroup[];
   /** Rules shown with +. */
@@ -96,7 +96,17 @@ interface UfwPlan {
   state?: 'enable' | 'disable';
 }
 
-function plan(desired: UfwDesired, current: UfwCurrent): UfwPlan {
+/** The decision: the action, and the changes plan shows for it. */
+export interface UfwDecision extends Decision {
+  readonly action: UfwAction;
+}
+
+function decide(desired: UfwDesired, current: UfwCurrent): UfwDecision {
+  const action = actionOf(desired, current);
+  return { action, changes: changesOf(action, current) };
+}
+
+function actionOf(desired: UfwDesired, current: UfwCurrent): UfwAction {
   // A host that does not filter IPv6 ignores user6.rules, and so does the plan.
   const present = current.tuples.filter((t) => current.ipv6 || !t.v6);
   const sshTuples = ruleTuples(desired.ssh, current.ipv6);
@@ -122,8 +132,8 @@ function plan(desired: UfwDesired, current: UfwCurrent): UfwPlan {
   };
 }
 
-/** The change list of a plan, in the order apply carries it out. */
-function changesOf(p: UfwPlan, current: UfwCurrent): Change[] {
+/** The change list of an action, in the order apply carries it out. */
+function changesOf(p: UfwAction, current: UfwCurrent): Change[] {
   const rule = (sign: string) => (group: RuleGroup): Change => ({ summary: `${sign} ${describeRule(group, current.ipv6)}` });
   const active = (on: boolean): string => (on ? 'active' : 'inactive');
   return [
@@ -135,9 +145,8 @@ function changesOf(p: UfwPlan, current: UfwCurrent): Change[] {
   ];
 }
 
-function apply(desired: UfwDesired, current: UfwCurrent): Shell {
-  const p = plan(desired, current);
-  if (changesOf(p, current).length === 0) return trusted(':');
+function apply(_desired: UfwDesired, { action: p, changes }: UfwDecision): Shell {
+  if (changes.length === 0) return trusted(':');
   return lines(
     FAIL_FUNCTION,
     sh`command -v ufw >/dev/null 2>&1 || ${insert(fail('ufw is not installed: install the ufw package before the ufw resource'))}`,
@@ -187,13 +196,13 @@ function predict(desired: UfwDesired, current: UfwCurrent, ahead: Lookahead): Pr
 }
 
 /** The `ufw` resource type. */
-export const ufw: ResourceType<UfwDesired, UfwCurrent> = {
+export const ufw: ResourceType<UfwDesired, UfwCurrent, UfwDecision> = {
   name: 'ufw',
   validate: validateUfw,
   label: () => 'firewall',
   probe: () => PROBE,
   parse,
-  diff: (desired, current) => changesOf(plan(desired, current), current),
+  decide,
   apply,
   predict,
   effects: { of: () => ({ trees: [{ path: '/etc/ufw', by: 'ufw firewall', kind: 'unknown', why: 'the firewall is changed earlier in this run' }] }) },

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyLocally, argErrorOf, cleanup, probeLocally, stubCommands, summaries, syntaxOk, tempDir } from '../shared/test-support.js';
+import { applyLocally, argErrorOf, cleanup, probeLocally, stubCommands, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 import { normaliseAddress } from './address.js';
 import { groupTuples, parseTuple, ruleCommand, type UfwTuple } from './tuple.js';
 import { ufw, type UfwCurrent, type UfwDesired } from './index.js';
@@ -165,7 +165,7 @@ describe('ufw.diff', () => {
     ['disable', want({ state: 'disabled' }), host(SSH), ['state: active → inactive']],
     ['not installed yet', want(), ufw.parse('installed=no', want()), ['+ allow 22/tcp from any (ssh)', 'state: not installed → active']],
   ])('%s', (_, desired, current, expected) => {
-    expect(summaries(ufw.diff(desired, current))).toEqual(expected);
+    expect(summaries(ufw.decide(desired, current).changes)).toEqual(expected);
   });
 });
 
@@ -173,7 +173,7 @@ describe('ufw.apply (ufw stubbed)', () => {
   /** The ufw calls an apply script makes, each argument in brackets. */
   const ufwCalls = (desired: UfwDesired, current: UfwCurrent): string[] => {
     const stubs = stubCommands(['ufw']);
-    const script = ufw.apply(desired, current);
+    const script = ufw.apply(desired, ufw.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     const result = applyLocally(script, stubs.env);
     expect(result.code, result.stderr).toBe(0);
@@ -213,11 +213,11 @@ describe('ufw.apply (ufw stubbed)', () => {
   });
 
   it('does nothing when in state', () => {
-    expect(ufw.apply(want(), host(SSH))).toBe(':');
+    expect(ufw.apply(want(), ufw.decide(want(), host(SSH)))).toBe(':');
   });
 
   it('fails clearly when ufw is missing', () => {
-    const result = applyLocally(ufw.apply(want(), ufw.parse('installed=no', want())), { PATH: '/nonexistent-provision-dir:/bin' });
+    const result = applyLocally(ufw.apply(want(), ufw.decide(want(), ufw.parse('installed=no', want()))), { PATH: '/nonexistent-provision-dir:/bin' });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('provision: ufw is not installed: install the ufw package before the ufw resource\n');
   });

@@ -4,7 +4,7 @@ import { absolutePath, type Args, oneOf, onlyKeys, optionalBoolean, optionalInte
 import { accountName, createOrModify, deleteIfPresent, entryFields, getentProbe, nameArg } from '../shared/accounts.js';
 import { parseFields } from '../shared/probe-output.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
-import type { Change, ResourceType } from '../types.js';
+import type { Change, Decision, ResourceType } from '../types.js';
 
 /** A user that must exist; undefined attributes are left to useradd's defaults or as they are. */
 export interface PresentUser {
@@ -73,15 +73,25 @@ interface AttributeChange {
   from: string;
 }
 
-/** What apply does, decided once for diff and apply alike. */
-type UserPlan = { kind: 'none' } | { kind: 'create'; user: PresentUser } | { kind: 'modify'; user: PresentUser; changes: AttributeChange[] } | { kind: 'delete' };
+/** What apply does. */
+type UserAction = { kind: 'none' } | { kind: 'create'; user: PresentUser } | { kind: 'modify'; user: PresentUser; attributes: AttributeChange[] } | { kind: 'delete' };
 
-function plan(desired: UserDesired, current: UserCurrent): UserPlan {
+/** The decision: the action, and the changes plan shows for it. */
+export interface UserDecision extends Decision {
+  readonly action: UserAction;
+}
+
+function decide(desired: UserDesired, current: UserCurrent): UserDecision {
+  const action = actionOf(desired, current);
+  return { action, changes: describe(action) };
+}
+
+function actionOf(desired: UserDesired, current: UserCurrent): UserAction {
   const account = current.account;
   if (desired.state === 'absent') return account === undefined ? { kind: 'none' } : { kind: 'delete' };
   if (account === undefined) return { kind: 'create', user: desired };
-  const changes = attributeChanges(desired, account);
-  return changes.length === 0 ? { kind: 'none' } : { kind: 'modify', user: desired, changes };
+  const attributes = attributeChanges(desired, account);
+  return attributes.length === 0 ? { kind: 'none' } : { kind: 'modify', user: desired, attributes };
 }
 
 function attributeChanges(want: PresentUser, have: UserAccount): AttributeChange[] {
@@ -107,15 +117,14 @@ function shown(user: PresentUser, attribute: Attribute): string {
   return attribute === 'groups' ? groupList(user.groups ?? []) : String(user[attribute]);
 }
 
-function diff(desired: UserDesired, current: UserCurrent): Change[] {
-  const p = plan(desired, current);
+function describe(p: UserAction): Change[] {
   switch (p.kind) {
     case 'none':
       return [];
     case 'delete':
       return [{ summary: 'present → absent (home directory kept)' }];
     case 'modify':
-      return p.changes.map((c) => ({ summary: `${c.attribute} ${c.from} → ${shown(p.user, c.attribute)}` }));
+      return p.attributes.map((c) => ({ summary: `${c.attribute} ${c.from} → ${shown(p.user, c.attribute)}` }));
     case 'create': {
       const details = [...setAttributes(p.user).map((a) => `${a} ${shown(p.user, a)}`), p.user.system && 'system', !p.user.createHome && 'no home directory'];
       const listed = details.filter((d): d is string => typeof d === 'string');
@@ -134,8 +143,7 @@ function options(user: PresentUser, attributes: readonly Attribute[]): Shell[] {
   return attributes.map((a) => sh`${OPTIONS[a]} ${a === 'groups' ? (user.groups ?? []).join(',') : String(user[a])}`);
 }
 
-function apply(desired: UserDesired, current: UserCurrent): Shell {
-  const p = plan(desired, current);
+function apply(desired: UserDesired, { action: p }: UserDecision): Shell {
   const name = sh`-- ${desired.name}`;
   switch (p.kind) {
     case 'none':
@@ -143,7 +151,7 @@ function apply(desired: UserDesired, current: UserCurrent): Shell {
     case 'delete':
       return deleteIfPresent('passwd', desired.name, sh`userdel ${insert(name)}`);
     case 'modify':
-      return joinShell([trusted('usermod'), ...options(p.user, p.changes.map((c) => c.attribute)), name], ' ');
+      return joinShell([trusted('usermod'), ...options(p.user, p.attributes.map((c) => c.attribute)), name], ' ');
     case 'create': {
       const all = options(p.user, setAttributes(p.user));
       const create = joinShell([trusted('useradd'), ...(p.user.system ? [trusted('--system')] : []), p.user.createHome ? trusted('--create-home') : trusted('--no-create-home'), ...all, name], ' ');
@@ -197,18 +205,18 @@ function predict(desired: UserDesired, current: UserCurrent, ahead: Lookahead): 
   // What useradd gives it is not known here: enough when the declaration sets nothing but its existence.
   const made: UserAccount = { uid: '', gid: '', group: '', groups: [], home: '', shell: '' };
   if (o.exists === true && (desired.state === 'absent' || setAttributes(desired).length === 0)) return { current: { account: made }, because: `${o.by}: ${o.why}` };
-  const create = diff(desired, {});
+  const create = decide(desired, {}).changes;
   return { unknown: `${o.by} ${o.exists === true ? 'creates' : 'may create'} user ${desired.name} (${o.why}); its attributes are compared at apply`, cases: casesOf([['it is there then', desired.state === 'absent' ? [{ summary: 'present → absent' }] : [{ summary: 'its attributes set as declared where they differ' }]], ['it is not', create]]) };
 }
 
 /** The `user` resource type. */
-export const user: ResourceType<UserDesired, UserCurrent> = {
+export const user: ResourceType<UserDesired, UserCurrent, UserDecision> = {
   name: 'user',
   validate,
   label: (desired) => desired.name,
   probe,
   parse,
-  diff,
+  decide,
   apply,
   predict,
   effects: { of: (items) => ({ accounts: new Map(items.map(({ desired }) => [`user:${desired.name}`, { by: `user ${desired.name}`, exists: desired.state === 'present', why: 'changed earlier in this run' }])) }) },

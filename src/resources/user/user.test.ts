@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Effects } from '../shared/lookahead.js';
-import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from '../shared/test-support.js';
+import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from '../../../test/support/resources.js';
 import { user, type UserAccount, type UserCurrent, type UserDesired } from './index.js';
 
 describe('user.validate', () => {
@@ -65,7 +65,7 @@ describe('user.diff', () => {
     ['removal', user.validate({ name: 'app', state: 'absent' }), { account }, ['present → absent (home directory kept)']],
     ['removal, already absent', user.validate({ name: 'app', state: 'absent' }), {}, []],
   ])('%s', (_, desired, current, expected) => {
-    expect(summaries(user.diff(desired, current))).toEqual(expected);
+    expect(summaries(user.decide(desired, current).changes)).toEqual(expected);
   });
 });
 
@@ -81,27 +81,27 @@ describe('user scripts (account tools stubbed)', () => {
   it('creates with useradd, each value one word', () => {
     const stubs = accountStubs();
     const desired = user.validate({ name: 'app', uid: 1500, groups: ['adm', 'sudo'], home: "/srv/it's app", shell: '/bin/bash', system: true });
-    expect(applyLocally(user.apply(desired, {}), stubs.env).code).toBe(0);
+    expect(applyLocally(user.apply(desired, user.decide(desired, {})), stubs.env).code).toBe(0);
     expect(stubs.calls().at(-1)).toBe("useradd [--system] [--create-home] [-u] [1500] [-G] [adm,sudo] [-d] [/srv/it's app] [-s] [/bin/bash] [--] [app]");
   });
 
   it('sets the attributes when the user appeared since the probe', () => {
     const stubs = accountStubs({ passwd: 'app:x:999:999::/nonexistent:/usr/sbin/nologin' });
-    expect(applyLocally(user.apply(user.validate({ name: 'app', shell: '/bin/sh' }), {}), stubs.env).code).toBe(0);
+    expect(applyLocally(user.apply(user.validate({ name: 'app', shell: '/bin/sh' }), user.decide(user.validate({ name: 'app', shell: '/bin/sh' }), {})), stubs.env).code).toBe(0);
     expect(stubs.calls().at(-1)).toBe('usermod [-s] [/bin/sh] [--] [app]');
   });
 
   it('modifies only what differs, and can empty the supplementary groups', () => {
     const stubs = accountStubs();
     const account: UserAccount = { uid: '1001', gid: '1001', group: 'app', groups: ['adm'], home: '/home/app', shell: '/bin/sh' };
-    expect(applyLocally(user.apply(user.validate({ name: 'app', uid: 1001, groups: [], shell: '/bin/sh' }), { account }), stubs.env).code).toBe(0);
+    expect(applyLocally(user.apply(user.validate({ name: 'app', uid: 1001, groups: [], shell: '/bin/sh' }), user.decide(user.validate({ name: 'app', uid: 1001, groups: [], shell: '/bin/sh' }), { account })), stubs.env).code).toBe(0);
     expect(stubs.calls()).toEqual(['usermod [-G] [] [--] [app]']);
   });
 
   it('deletes with userdel', () => {
     const stubs = accountStubs({ passwd: 'app:x:1001:1001::/home/app:/bin/sh' });
     const account: UserAccount = { uid: '1001', gid: '1001', group: 'app', groups: [], home: '/home/app', shell: '/bin/sh' };
-    expect(applyLocally(user.apply(user.validate({ name: 'app', state: 'absent' }), { account }), stubs.env).code).toBe(0);
+    expect(applyLocally(user.apply(user.validate({ name: 'app', state: 'absent' }), user.decide(user.validate({ name: 'app', state: 'absent' }), { account })), stubs.env).code).toBe(0);
     expect(stubs.calls().at(-1)).toBe('userdel [--] [app]');
   });
 });

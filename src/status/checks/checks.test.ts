@@ -1,7 +1,7 @@
 /** Each status check kind: declaration → validated; script output → facts, problems, warnings (table-driven). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { argErrorOf, runSh, syntaxOk } from '../../resources/shared/test-support.js';
+import { argErrorOf, runSh, syntaxOk } from '../../../test/support/resources.js';
 import type { FactValue, StatusColumn } from '../types.js';
 import { statusCheckTypes } from './index.js';
 import { mysqlReplicationCheck, readReplication } from './mysql-replication.js';

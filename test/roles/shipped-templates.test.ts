@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
-import { loadInventory } from '../inventory/index.js';
-import { stubSops } from '../inventory/test-support.js';
-import type { PresentFile } from '../resources/file/index.js';
-import type { LineDesired } from '../resources/line/index.js';
-import { clearSecretsForTests, MASK, redact } from '../secrets.js';
-import { buildPlans } from './plan.js';
-import { FORMAT_HELPERS } from './render.js';
+import { UserError } from '../../src/errors.js';
+import { loadInventory } from '../../src/inventory/index.js';
+import { stubSops } from '../../src/inventory/test-support.js';
+import type { PresentFile } from '../../src/resources/file/index.js';
+import type { LineDesired } from '../../src/resources/line/index.js';
+import { clearSecretsForTests, MASK, redact } from '../../src/secrets.js';
+import { buildPlans } from '../../src/roles/plan.js';
+import { FORMAT_HELPERS } from '../../src/roles/render.js';
 
 // inventory/lab.yaml reads its secrets from a SOPS file; these stand in for them.
 const SECRETS = { 'app.db_password': 'unit-db-pass', 'mysql.replication_password': 'unit-repl-pass', 'sumo.access_id': 'unit-id', 'sumo.access_key': 'unit-key' };

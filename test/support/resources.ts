@@ -7,9 +7,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { splitItems } from '../../engine/batch.js';
-import { EffectLog, type Effects, type Lookahead } from './lookahead.js';
-import { ArgError, type Change, type ResourceType } from '../types.js';
+import { Batch, splitItems } from '../../src/engine/batch.js';
+import type { Shell } from '../../src/shell/quote.js';
+import { EffectLog, type Effects, type Lookahead } from '../../src/resources/shared/lookahead.js';
+import { ArgError, type Change, type Decision, type ResourceType } from '../../src/resources/types.js';
 
 /** Exit code and output of a local script. */
 export interface ShResult {
@@ -27,25 +28,32 @@ export function runSh(script: string, env: Record<string, string> = {}): ShResul
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A probe framed as the engine frames it; it must exit 0. */
-export function probeLocally<D, C>(type: ResourceType<D, C>, desired: D, env: Record<string, string> = {}): C {
-  const r = runSh(`(\n${type.probe(desired)}\n)`, env);
-  if (r.code !== 0 || r.stderr !== '') throw new Error(`probe failed (${r.code}): ${r.stderr}`);
-  return type.parse(r.stdout, desired);
+/** Runs probe scripts through the engine's own probe batch (framing and parsing); returns the one section's output, which must exit 0 with nothing on stderr. */
+function probeSection(probe: (separator: string) => Shell, env: Record<string, string>): string {
+  const batch = new Batch();
+  const r = runSh(batch.probeScript([probe(`${batch.marker} item`)]), env);
+  const section = batch.parse(r.stdout).get(0);
+  if (!section || section.code !== 0 || r.stderr !== '') throw new Error(`probe failed (${section?.code ?? r.code}): ${r.stderr}`);
+  return section.output;
 }
 
-/** A probeMany of the items, split as the engine splits it; it must exit 0. */
-export function probeManyLocally<D, C>(type: ResourceType<D, C>, items: D[], env: Record<string, string> = {}): C[] {
-  const separator = '@@provision-test item';
-  const r = runSh(`(\n${type.probeMany!(items, separator)}\n)`, env);
-  const parts = splitItems(r.stdout, separator, items.length);
-  if (r.code !== 0 || r.stderr !== '' || !parts) throw new Error(`probeMany failed (${r.code}): ${r.stderr}${parts ? '' : ` (output: ${r.stdout})`}`);
+/** A probe run as the engine runs it; it must exit 0. */
+export function probeLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, desired: D, env: Record<string, string> = {}): C {
+  return type.parse(probeSection(() => type.probe(desired), env), desired);
+}
+
+/** A probeMany of the items, run and split as the engine does; it must exit 0. */
+export function probeManyLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, items: D[], env: Record<string, string> = {}): C[] {
+  let separator = '';
+  const output = probeSection((s) => type.probeMany!(items, (separator = s)), env);
+  const parts = splitItems(output, separator, items.length);
+  if (!parts) throw new Error(`probeMany printed ${output}, not ${items.length} parts`);
   return parts.map((part, i) => type.parse(part, items[i]!));
 }
 
-/** An apply step framed as the engine frames it: a `set -e` subshell; `provision_unchanged` prints "unchanged". */
+/** An apply step framed as the engine frames it: a `set -e` subshell; `provision_unchanged` prints "unchanged", `provision_stale` "stale". */
 export function applyLocally(script: string, env: Record<string, string> = {}): ShResult {
-  return runSh(`provision_unchanged() { echo unchanged; }\n( set -e\n${script}\n) </dev/null`, env);
+  return runSh(`provision_unchanged() { echo unchanged; }\nprovision_stale() { echo stale; }\n( set -e\n${script}\n) </dev/null`, env);
 }
 
 /** What earlier changes look like to a resource: `before` its probe (an earlier round), `atApply` between its probe and its apply. */
@@ -57,21 +65,21 @@ export function ahead(before: Effects, atApply: Effects = {}): Lookahead {
 }
 
 /** The outcome of a prediction as one readable line: "known: CHANGES (because)", "unknown: REASON | CASES", or "unaffected". */
-export function predicted<D, C>(type: ResourceType<D, C>, desired: D, current: C, lookahead: Lookahead): string {
+export function predicted<D, C, X extends Decision>(type: ResourceType<D, C, X>, desired: D, current: C, lookahead: Lookahead): string {
   const p = type.predict!(desired, current, lookahead);
   if (p === undefined) return 'unaffected';
-  if ('current' in p) return `known: ${summaries(type.diff(desired, p.current)).join('; ') || 'in state'} (${p.because})`;
+  if ('current' in p) return `known: ${summaries(type.decide(desired, p.current).changes).join('; ') || 'in state'} (${p.because})`;
   return `unknown: ${p.unknown}${p.cases ? ` | ${summaries(p.cases).join(' | ')}` : ''}`;
 }
 
-/** Probe → diff → apply → probe → diff, locally: the changes before and after, and apply's result. */
-export function converge<D, C>(type: ResourceType<D, C>, args: Record<string, unknown>): { desired: D; before: Change[]; applied?: ShResult; after: Change[] } {
+/** Probe → decide → apply → probe → decide, locally: the changes before and after, and apply's result. */
+export function converge<D, C, X extends Decision>(type: ResourceType<D, C, X>, args: Record<string, unknown>): { desired: D; before: Change[]; applied?: ShResult; after: Change[] } {
   const desired = type.validate(args);
-  const current = probeLocally(type, desired);
-  const before = type.diff(desired, current);
+  const decision = type.decide(desired, probeLocally(type, desired));
+  const before = decision.changes;
   if (before.length === 0) return { desired, before, after: before };
-  const applied = applyLocally(type.apply(desired, current));
-  const after = type.diff(desired, probeLocally(type, desired));
+  const applied = applyLocally(type.apply(desired, decision));
+  const after = type.decide(desired, probeLocally(type, desired)).changes;
   return { desired, before, applied, after };
 }
 

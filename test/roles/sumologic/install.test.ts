@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stubCommands } from './shared/test-support.js';
+import { stubCommands } from '../../support/resources.js';
 
 const HELPER = 'templates/sumo-install.sh';
 const INSTALLER = join(process.cwd(), 'test/fixtures/sumo/installer.sh');

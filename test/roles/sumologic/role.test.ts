@@ -5,13 +5,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { UserErrors } from '../errors.js';
-import { loadInventory, selectHosts } from '../inventory/index.js';
-import { stubSops } from '../inventory/test-support.js';
-import { buildPlans } from '../roles/plan.js';
-import { clearSecretsForTests } from '../secrets.js';
-import type { CommandDesired } from './command/index.js';
-import type { PresentFile } from './file/index.js';
+import { UserErrors } from '../../../src/errors.js';
+import { loadInventory, selectHosts } from '../../../src/inventory/index.js';
+import { stubSops } from '../../../src/inventory/test-support.js';
+import { buildPlans } from '../../../src/roles/plan.js';
+import { clearSecretsForTests } from '../../../src/secrets.js';
+import type { CommandDesired } from '../../../src/resources/command/index.js';
+import type { PresentFile } from '../../../src/resources/file/index.js';
 
 const KEY = 'unit-sumo-access-key-123';
 const ENV = { APP_DB_PASSWORD: 'x-db-pass', MYSQL_REPLICATION_PASSWORD: 'x-repl-pass', SUMO_ACCESS_ID: 'suUNIT', SUMO_ACCESS_KEY: KEY };
