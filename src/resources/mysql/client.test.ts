@@ -5,7 +5,7 @@ import { parseFields } from '../shared/probe-output.js';
 import { applyLocally, countedCommands, probeScriptLocally, runSh, stubCommands, syntaxOk } from '../../../test/support/resources.js';
 import { APPLY_PREAMBLE, flavourCase, forServer, query, runSql, serverProbe } from './client.js';
 import { parseServer } from './server.js';
-import { fakeClient } from './test-support.js';
+import { fakeClient } from '../../../test/support/mysql.js';
 import { insert, sh, userText } from '../../shell/quote.js';
 
 
