@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { UserError } from '../errors.js';
 import { openSops } from '../sops/document.js';
-import { ageKey, envWith, scratchDir, writeSops } from '../sops/test-support.js';
+import { ageKey, envWith, scratchDir, writeSops } from '../../test/support/sops.js';
 import type { SecretsOptions } from './args.js';
 import { secretsCommand } from './secrets.js';
 

@@ -41,6 +41,16 @@ describe('Batch apply script', () => {
     expect(sections.has(2)).toBe(false);
   });
 
+  it('leaves the stderr of a step that keeps it apart on the batch stderr, merging the others', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-batch-'));
+    const batch = new Batch(join(dir, 'lock'));
+    const r = spawnSync('sh', ['-s'], { input: batch.applyScript([{ script: userText('echo out; echo err >&2'), stderr: 'apart' }, userText('echo out2; echo err2 >&2')]), encoding: 'utf8' });
+    const sections = batch.parse(r.stdout);
+    expect(sections.get(0)).toEqual({ output: 'out\n', code: 0 });
+    expect(sections.get(1)).toEqual({ output: 'out2\nerr2\n', code: 0 });
+    expect(r.stderr).toBe('err\n');
+  });
+
   it('a step that finds nothing to do says so; a handler runs only when a step it follows changed something', () => {
     const dir = mkdtempSync(join(tmpdir(), 'provision-batch-'));
     const batch = new Batch(join(dir, 'lock'));

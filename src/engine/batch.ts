@@ -30,7 +30,8 @@ export class Batch {
 
   /**
    * Apply script: takes the host's lock (waiting for another run to finish),
-   * then runs each step in a `set -e` subshell with stdout and stderr merged;
+   * then runs each step in a `set -e` subshell with stdout and stderr merged
+   * (unless the step keeps its stderr apart) and stdin closed;
    * the batch stops at the first step that fails and releases the lock.
    * Before each step it looks for its stop file (stopScript): a stopped batch
    * finishes the step it is running and starts no other. A step that finds
@@ -52,7 +53,7 @@ export class Batch {
       lines(
         sh`printf '%s\\n' ${`${this.marker} begin ${i}`}`,
         sh`rm -f ${unchanged}`,
-        sh`( set -e\n${insert(step.script)}\n) 2>&1 </dev/null 9>&-`,
+        sh`( set -e\n${insert(step.script)}\n) ${insert(step.stderr === 'apart' ? none : trusted('2>&1 '))}</dev/null 9>&-`,
         '__rc=$?',
         sh`if [ -e ${unchanged} ]; then read -r __f <${unchanged}; ${insert(changedVar(i))}=; else __f=changed; ${insert(changedVar(i))}=1; fi`,
         sh`printf '\\n%s %d %s\\n' ${`${this.marker} end ${i}`} "$__rc" "$__f"`,
@@ -223,4 +224,6 @@ export interface ApplyStep {
   script: Shell;
   /** Run only when one of these earlier steps changed something (a handler and what notifies it). */
   after?: readonly number[];
+  /** Leave the step's stderr on the batch's stderr instead of merging it into its output (for tests that check the two apart). */
+  stderr?: 'apart';
 }

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it, vi } from 'vitest';
-import { ageKey, envWith, scratchDir, writeSops } from '../sops/test-support.js';
+import { ageKey, envWith, scratchDir, writeSops } from '../../test/support/sops.js';
 import { loadInventoryWithSecrets } from './sops-secrets.js';
 
 const sopsModule = vi.hoisted(() => ({ imported: 0 }));
@@ -20,7 +20,7 @@ it('an inventory without SOPS references never imports the SOPS code; one with t
   };
   await loadInventoryWithSecrets(inventory('env.yaml', 'a: { secret: FROM_ENV }'), { env: { FROM_ENV: 'value' } });
   expect(sopsModule.imported).toBe(0);
-  // test-support imports the SOPS code directly, not through the mocked index: it does not count.
+  // The SOPS test support imports the SOPS code directly, not through the mocked index: it does not count.
   const key = await ageKey(dir);
   await writeSops(dir, 's.sops.yaml', 'a: bbbb\n', [key.recipient]);
   await loadInventoryWithSecrets(inventory('sops.yaml', 'a: { secret: { sops: s.sops.yaml, key: a } }'), { env: envWith(dir, { SOPS_AGE_KEY_FILE: key.file }) });

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { UserError } from '../errors.js';
 import { MASK, redact, Secret } from '../secrets.js';
-import { ageKey, envWith, scratchDir, writeSops } from '../sops/test-support.js';
+import { ageKey, envWith, scratchDir, writeSops } from '../../test/support/sops.js';
 import { loadInventory } from './load.js';
 import { DeferredValue } from './deferred.js';
 import { loadInventoryWithSecrets, SopsSecrets } from './sops-secrets.js';

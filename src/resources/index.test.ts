@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resourceTypes } from './index.js';
-import { applyLocally, argErrorOf, cleanup, runSh, stubCommands, syntaxOk, tempDir } from '../../test/support/resources.js';
+import { applyLocally, argErrorOf, cleanup, probeLocally, stubCommands, syntaxOk, tempDir } from '../../test/support/resources.js';
 import { runsOnControl, type AnyHostResourceType } from './types.js';
 
 describe('resourceTypes', () => {
@@ -53,16 +53,15 @@ describe('a value never escapes its quoting', () => {
         // The values hold '/', so a path's parents are made first: the scripts then run to the end.
         for (const key of ['path', 'chdir']) if (typeof args[key] === 'string') mkdirSync(dirname(args[key]), { recursive: true });
         const desired = type.validate(args);
-        const probe = runSh(`(\n${type.probe(desired)}\n)`, stubs.env);
-        expect(probe.code, `${name} probe`).toBe(0);
-        const current = type.parse(probe.stdout, desired);
+        const current = probeLocally(type, desired, stubs.env);
         const script = type.apply(desired, type.decide(desired, current));
         expect(syntaxOk(script), `${name} apply syntax`).toBe(true);
         applyLocally(script, stubs.env);
         expect(existsSync(mark), `${name} with ${value}`).toBe(false);
       }
     }
-  });
+    // Forty probes and forty apply batches, each a few processes: more than the default 5 s on a busy machine.
+  }, 30_000);
 });
 
 describe('values are checked where they enter', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
-import { stubSops } from '../inventory/test-support.js';
+import { stubSops } from '../../test/support/inventory.js';
 import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { buildPlans, type PlanOptions } from './plan.js';
 import { CHECK_KINDS } from './checks.js';

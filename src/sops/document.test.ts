@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { UserError } from '../errors.js';
 import { openSops, plainText } from './document.js';
-import { ageKey, envWith, scratchDir, sealText, writeSops } from './test-support.js';
+import { ageKey, envWith, scratchDir, sealText, writeSops } from '../../test/support/sops.js';
 import type { EncryptionRule } from './tree.js';
 
 const PLAIN = `# the database

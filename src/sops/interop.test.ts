@@ -12,7 +12,7 @@ import { decryptSops } from 'sops-age';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { openSops } from './document.js';
-import { ageKey, envWith, scratchDir, writeSops } from './test-support.js';
+import { ageKey, envWith, scratchDir, writeSops } from '../../test/support/sops.js';
 
 const PLAIN = `app:
   db:

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { unwrapDataKey } from './age.js';
 import { sshIdentity } from './age-ssh.js';
 import { openSops, seal } from './document.js';
-import { envWith, scratchDir } from './test-support.js';
+import { envWith, scratchDir } from '../../test/support/sops.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/sops/real/', import.meta.url));
 const fixture = (name: string): string => join(FIXTURES, name);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../inventory/index.js';
-import { stubSops } from '../inventory/test-support.js';
+import { stubSops } from '../../test/support/inventory.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { buildPlans, type HostPlan } from '../roles/plan.js';
 import type { Connection, ExecResult } from '../transport/types.js';

@@ -12,7 +12,7 @@ import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadInventory } from '../../src/inventory/index.js';
-import { stubSops } from '../../src/inventory/test-support.js';
+import { stubSops } from '../support/inventory.js';
 import type { PresentFile } from '../../src/resources/file/index.js';
 import type { LineDesired } from '../../src/resources/line/index.js';
 import { clearSecretsForTests, MASK, redact } from '../../src/secrets.js';

@@ -1,13 +1,14 @@
 /**
  * Helpers for the resource tests (not used by the tool): run probe and apply
- * scripts with the local `sh` the way the engine runs them remotely.
+ * scripts with the local `sh` through the engine's own batches (framing,
+ * lock, parsing), so what runs is what the engine sends to a host.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { Batch, splitItems } from '../../src/engine/batch.js';
+import { Batch, splitItems, type SectionResult } from '../../src/engine/batch.js';
 import type { Shell } from '../../src/shell/quote.js';
 import { EffectLog, type Effects, type Lookahead } from '../../src/resources/shared/lookahead.js';
 import { ArgError, type Change, type Decision, type ResourceType } from '../../src/resources/types.js';
@@ -37,6 +38,11 @@ function probeSection(probe: (separator: string) => Shell, env: Record<string, s
   return section.output;
 }
 
+/** A probe script run through the engine's probe batch; returns its output. It must exit 0 with nothing on stderr. */
+export function probeScriptLocally(script: Shell, env: Record<string, string> = {}): string {
+  return probeSection(() => script, env);
+}
+
 /** A probe run as the engine runs it; it must exit 0. */
 export function probeLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, desired: D, env: Record<string, string> = {}): C {
   return type.parse(probeSection(() => type.probe(desired), env), desired);
@@ -51,9 +57,27 @@ export function probeManyLocally<D, C, X extends Decision>(type: ResourceType<D,
   return parts.map((part, i) => type.parse(part, items[i]!));
 }
 
-/** An apply step framed as the engine frames it: a `set -e` subshell; `provision_unchanged` prints "unchanged", `provision_stale` "stale". */
-export function applyLocally(script: string, env: Record<string, string> = {}): ShResult {
-  return runSh(`provision_unchanged() { echo unchanged; }\nprovision_stale() { echo stale; }\n( set -e\n${script}\n) </dev/null`, env);
+/** An apply step's result: its exit code, stdout and stderr, and the outcome it reported (provision_unchanged, provision_stale). */
+export interface ApplyResult extends ShResult {
+  /** Absent when the step changed something. */
+  outcome?: SectionResult['outcome'];
+}
+
+/**
+ * One apply step run through the engine's own apply batch (lock, step framing,
+ * result parsing) with the local `sh`; only its stderr is kept apart from its stdout.
+ */
+export function applyLocally(script: Shell, env: Record<string, string> = {}): ApplyResult {
+  const dir = tempDir();
+  try {
+    const batch = new Batch(join(dir, 'provision.lock'));
+    const r = runSh(batch.applyScript([{ script, stderr: 'apart' }]), env);
+    const step = batch.parse(r.stdout).get(0);
+    if (!step) throw new Error(`the apply batch did not run its step (${r.code}): ${r.stderr}`);
+    return { code: step.code, stdout: step.output, stderr: r.stderr, ...(step.outcome === undefined ? {} : { outcome: step.outcome }) };
+  } finally {
+    cleanup(dir);
+  }
 }
 
 /** What earlier changes look like to a resource: `before` its probe (an earlier round), `atApply` between its probe and its apply. */
@@ -73,7 +97,7 @@ export function predicted<D, C, X extends Decision>(type: ResourceType<D, C, X>,
 }
 
 /** Probe → decide → apply → probe → decide, locally: the changes before and after, and apply's result. */
-export function converge<D, C, X extends Decision>(type: ResourceType<D, C, X>, args: Record<string, unknown>): { desired: D; before: Change[]; applied?: ShResult; after: Change[] } {
+export function converge<D, C, X extends Decision>(type: ResourceType<D, C, X>, args: Record<string, unknown>): { desired: D; before: Change[]; applied?: ApplyResult; after: Change[] } {
   const desired = type.validate(args);
   const decision = type.decide(desired, probeLocally(type, desired));
   const before = decision.changes;

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../../secrets.js';
 import { command, type CommandCurrent } from './index.js';
 import type { Effects } from '../shared/lookahead.js';
+import { insert, sh } from '../../shell/quote.js';
 import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, summaries, tempDir } from '../../../test/support/resources.js';
 
 describe('command.validate', () => {
@@ -79,7 +80,7 @@ describe('command on this machine', () => {
 
   it('does not read the rest of the script from stdin', () => {
     const desired = command.validate({ cmd: 'cat' });
-    const result = applyLocally(`${command.apply(desired, command.decide(desired, { created: false, unlessPassed: false }))}\necho after`);
+    const result = applyLocally(sh`${insert(command.apply(desired, command.decide(desired, { created: false, unlessPassed: false })))}\necho after`);
     expect(result.stdout).toBe('after\n');
   });
 
@@ -88,7 +89,7 @@ describe('command on this machine', () => {
     const desired = command.validate({ cmd: `echo ran > '${join(dir, 'ran')}'`, creates });
     const script = command.apply(desired, command.decide(desired, probeLocally(command, desired)));
     writeFileSync(creates, '');
-    expect(applyLocally(script).stdout).toBe(`skipped: ${creates} exists now\nunchanged\n`);
+    expect(applyLocally(script)).toEqual({ code: 0, stdout: `skipped: ${creates} exists now\n`, stderr: '', outcome: 'unchanged' });
     expect(existsSync(join(dir, 'ran'))).toBe(false);
   });
 

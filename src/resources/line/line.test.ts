@@ -152,7 +152,7 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     const script = line.apply(desired, line.decide(desired, probeLocally(line, desired)));
     expect(applyLocally(script).stderr).toBe(`provision: ${path} does not exist (set create: true to create it)\n`);
     writeFileSync(path, 'installed by a package\n');
-    expect(applyLocally(script)).toEqual({ code: 0, stdout: `${path} changed since it was probed: decided again\nstale\n`, stderr: '' });
+    expect(applyLocally(script)).toEqual({ code: 0, stdout: `${path} changed since it was probed: decided again\n`, stderr: '', outcome: 'stale' });
     expect(converge(line, { path, line: 'a' }).after).toEqual([]);
     expect(readFileSync(path, 'utf8')).toBe('installed by a package\na\n');
   });
@@ -163,7 +163,9 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     const desired = line.validate({ path, line: 'name=web-01', regexp: '^name=' });
     const script = line.apply(desired, line.decide(desired, probeLocally(line, desired)));
     writeFileSync(path, 'name=old\nsyncSources=/x\n');
-    expect(applyLocally(script).stdout).toMatch(/decided again\nstale\n$/);
+    const applied = applyLocally(script);
+    expect(applied.stdout).toMatch(/decided again\n$/);
+    expect(applied.outcome).toBe('stale');
     expect(readFileSync(path, 'utf8')).toBe('name=old\nsyncSources=/x\n');
     expect(converge(line, { path, line: 'name=web-01', regexp: '^name=' }).before.map((c) => c.summary)).toEqual(['line 1 replaced']);
     expect(readFileSync(path, 'utf8')).toBe('name=web-01\nsyncSources=/x\n');

@@ -5,7 +5,7 @@ import { clearSecretsForTests, Secret } from '../../secrets.js';
 import { mysqlReplica, type MysqlReplicaCurrent, type MysqlReplicaDesired } from './index.js';
 import { passwordFingerprint } from '../mysql/password.js';
 import type { ServerState } from '../mysql/server.js';
-import { fakeClient, heredocs, outsideHeredocs, statements } from '../mysql/test-support.js';
+import { fakeClient, heredocs, outsideHeredocs, statements } from '../../../test/support/mysql.js';
 import { applyLocally, argErrorOf, probeLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const PASSWORD = `r3pl "pw" \\ $(id) 'x'`;

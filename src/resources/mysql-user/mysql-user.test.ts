@@ -3,7 +3,7 @@ import { clearSecretsForTests, redact, Secret } from '../../secrets.js';
 import { mysqlUser, type MysqlAccount, type MysqlUserCurrent, type MysqlUserDesired } from './index.js';
 import { nativePasswordHash } from '../mysql/password.js';
 import type { ServerState } from '../mysql/server.js';
-import { fakeClient, heredocs, outsideHeredocs, statements } from '../mysql/test-support.js';
+import { fakeClient, heredocs, outsideHeredocs, statements } from '../../../test/support/mysql.js';
 import { argErrorOf, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const PASSWORD = "s3cr3t 'app' \"pw\" $(id)";

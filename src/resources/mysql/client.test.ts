@@ -2,37 +2,30 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFields } from '../shared/probe-output.js';
-import { applyLocally, countedCommands, runSh, stubCommands, syntaxOk } from '../../../test/support/resources.js';
+import { applyLocally, countedCommands, probeScriptLocally, runSh, stubCommands, syntaxOk } from '../../../test/support/resources.js';
 import { APPLY_PREAMBLE, flavourCase, forServer, query, runSql, serverProbe } from './client.js';
 import { parseServer } from './server.js';
-import { fakeClient } from './test-support.js';
-import { userText } from '../../shell/quote.js';
+import { fakeClient } from '../../../test/support/mysql.js';
+import { insert, sh, userText } from '../../shell/quote.js';
 
-/** Runs a probe framed as the engine frames it; it must exit 0 with nothing on stderr. */
-function probe(script: string, env: Record<string, string>): string {
-  const r = runSh(`(\n${script}\n)`, env);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
-}
 
 describe('serverProbe', () => {
   it('says missing when there is no server program, without running the client', () => {
     const stubs = stubCommands(['mariadb']);
-    expect(parseServer(parseFields(probe(serverProbe(userText('echo body=ran')), stubs.env)))).toEqual({ status: 'missing' });
+    expect(parseServer(parseFields(probeScriptLocally(serverProbe(userText('echo body=ran')), stubs.env)))).toEqual({ status: 'missing' });
     expect(stubs.calls()).toEqual([]);
   });
 
   it("says down, with the client's error, when the server does not answer", () => {
     const stubs = fakeClient('', {}, true);
-    const out = probe(serverProbe(userText('echo body=ran')), stubs.env);
+    const out = probeScriptLocally(serverProbe(userText('echo body=ran')), stubs.env);
     expect(parseServer(parseFields(out))).toEqual({ status: 'down', reason: "ERROR 2002 (HY000): Can't connect to local server through socket" });
     expect(out).not.toContain('body=ran');
   });
 
   it('says up with the version and flavour, then runs the body', () => {
     const stubs = fakeClient('10.11.6-MariaDB-0+deb12u1');
-    const out = probe(serverProbe(userText('echo body=ran')), stubs.env);
+    const out = probeScriptLocally(serverProbe(userText('echo body=ran')), stubs.env);
     expect(parseServer(parseFields(out))).toEqual({ status: 'up', version: '10.11.6-MariaDB-0+deb12u1', flavour: 'mariadb' });
     expect(out).toContain('body=ran');
     expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [-e] [SELECT VERSION()]']);
@@ -50,20 +43,20 @@ describe('serverProbe', () => {
 describe('query', () => {
   it('sends the SQL on stdin and prefixes every row', () => {
     const stubs = fakeClient('10.11.6-MariaDB', { 'FROM t': 'a\nb' });
-    expect(probe(serverProbe(query("SELECT x FROM t WHERE y = 'it''s';", 'row=')), stubs.env)).toContain('row=a\nrow=b\n');
+    expect(probeScriptLocally(serverProbe(query("SELECT x FROM t WHERE y = 'it''s';", 'row=')), stubs.env)).toContain('row=a\nrow=b\n');
     expect(stubs.calls().at(-1)).toBe('mariadb [-N] [-B]');
   });
 
   it('prefixes rows in the shell (no sed), keeping spaces and backslashes', () => {
     const stubs = fakeClient('10.11.6-MariaDB', { 'FROM t': '  a\\tb \nc' });
     const sed = countedCommands(['sed']);
-    expect(probe(serverProbe(query('SELECT x FROM t;', 'row=')), { PATH: `${sed.dir}:${stubs.env['PATH']}` })).toContain('row=  a\\tb \nrow=c\n');
+    expect(probeScriptLocally(serverProbe(query('SELECT x FROM t;', 'row=')), { PATH: `${sed.dir}:${stubs.env['PATH']}` })).toContain('row=  a\\tb \nrow=c\n');
     expect(sed.calls()).toEqual([]);
   });
 
   it("turns a failing query into one error= line with the client's first line", () => {
     const stubs = stubCommands(['mariadb', 'mariadbd'], { mariadb: `case "$*" in *VERSION*) echo 10.11.6-MariaDB ;; *) printf 'ERROR 1142 (42000): denied\\nmore\\n' >&2; exit 1 ;; esac` });
-    const out = probe(serverProbe(query('SELECT 1;', 'row=')), stubs.env);
+    const out = probeScriptLocally(serverProbe(query('SELECT 1;', 'row=')), stubs.env);
     expect(parseFields(out).get('error')).toBe('ERROR 1142 (42000): denied');
   });
 });
@@ -72,16 +65,16 @@ describe('apply scripts', () => {
   it('run the SQL through the client on stdin, never as an argument', () => {
     const log = join(stubCommands([]).dir, 'stdin.sql');
     const spy = stubCommands(['mariadb', 'mariadbd'], { mariadb: `case "$*" in *VERSION*) echo 10.11.6-MariaDB ;; *) cat >>'${log}' ;; esac` });
-    const result = applyLocally(`${APPLY_PREAMBLE}\n${runSql("SELECT 'secret-ish';\n")}`, spy.env);
+    const result = applyLocally(sh`${insert(APPLY_PREAMBLE)}\n${insert(runSql("SELECT 'secret-ish';\n"))}`, spy.env);
     expect(result.code).toBe(0);
     expect(spy.calls()).toEqual(['mariadb [-N] [-B] [-e] [SELECT VERSION()]', 'mariadb [-N] [-B]']);
     expect(runSh(`cat '${log}'`).stdout).toBe("SELECT 'secret-ish';\n");
   });
 
   it('fail clearly when there is no client, or the server does not answer', () => {
-    // A PATH holding nothing but sh.
+    // A PATH holding nothing but sh and what the engine's apply batch itself runs.
     const bare = stubCommands([]);
-    symlinkSync(runSh('command -v sh').stdout.trim(), join(bare.dir, 'sh'));
+    for (const tool of ['sh', 'flock', 'date', 'cat', 'rm']) symlinkSync(runSh(`command -v ${tool}`).stdout.trim(), join(bare.dir, tool));
     const none = applyLocally(APPLY_PREAMBLE, { PATH: bare.dir });
     expect(none.stderr).toContain('provision: no MySQL/MariaDB client (mariadb or mysql) on this host');
     const down = applyLocally(APPLY_PREAMBLE, fakeClient('', {}, true).env);

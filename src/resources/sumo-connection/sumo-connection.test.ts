@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MASK, Secret } from '../../secrets.js';
 import { argErrorOf } from '../../../test/support/resources.js';
-import { converge, endpointArgs, fakeSumo, writes } from '../sumo-api/test-support.js';
+import { converge, endpointArgs, fakeSumo, writes } from '../../../test/support/sumo-api.js';
 import { sumoConnection } from './index.js';
 
 const declared = { ...endpointArgs, name: 'ops webhook', url: 'https://hooks.example.com/sumo', headers: { Authorization: new Secret('Bearer hook-token-0123456789') } };

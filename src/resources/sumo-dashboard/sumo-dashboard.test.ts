@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { argErrorOf } from '../../../test/support/resources.js';
-import { converge, endpointArgs, fakeSumo, writes } from '../sumo-api/test-support.js';
+import { converge, endpointArgs, fakeSumo, writes } from '../../../test/support/sumo-api.js';
 import { sumoDashboard } from './index.js';
 
 const panels = [

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ROOT_FOLDER_ID } from '../../../test/lab/sumo-fake/content-api.js';
 import { readOnly } from '../../transport/http.js';
 import { argErrorOf } from '../../../test/support/resources.js';
-import { converge, endpointArgs, fakeSumo, writes } from '../sumo-api/test-support.js';
+import { converge, endpointArgs, fakeSumo, writes } from '../../../test/support/sumo-api.js';
 import { sumoConnection } from '../sumo-connection/index.js';
 import { sumoMonitor } from './index.js';
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { UserErrors } from '../../../src/errors.js';
 import { loadInventory, selectHosts } from '../../../src/inventory/index.js';
-import { stubSops } from '../../../src/inventory/test-support.js';
+import { stubSops } from '../../support/inventory.js';
 import { buildPlans } from '../../../src/roles/plan.js';
 import { clearSecretsForTests } from '../../../src/secrets.js';
 import type { CommandDesired } from '../../../src/resources/command/index.js';

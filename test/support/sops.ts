@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { parseYaml } from '../yaml/yaml-source.js';
-import { parseRecipient } from './age.js';
-import { newDataKey, seal } from './document.js';
-import { formatOf } from './format.js';
-import type { Env } from './identities.js';
-import { DEFAULT_RULE, type EncryptionRule } from './tree.js';
+import { parseYaml } from '../../src/yaml/yaml-source.js';
+import { parseRecipient } from '../../src/sops/age.js';
+import { newDataKey, seal } from '../../src/sops/document.js';
+import { formatOf } from '../../src/sops/format.js';
+import type { Env } from '../../src/sops/identities.js';
+import { DEFAULT_RULE, type EncryptionRule } from '../../src/sops/tree.js';
 
 /** A fresh directory, also used as HOME (so ~/.ssh and ~/.config hold nothing). */
 export function scratchDir(): string {

@@ -1,6 +1,6 @@
 /** Helpers for unit tests that load inventories. */
-import { Secret } from '../secrets.js';
-import type { SecretSource, SopsRef } from './secret-ref.js';
+import { Secret } from '../../src/secrets.js';
+import type { SecretSource, SopsRef } from '../../src/inventory/secret-ref.js';
 
 /**
  * A SOPS secret source without files or keys, for unit tests of inventories

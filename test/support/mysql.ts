@@ -2,8 +2,8 @@
  * Helpers for the MySQL resource tests (not used by the tool): what the
  * here-documents of a script hold, and a stand-in client answering probes.
  */
-import { stubCommands } from '../../../test/support/resources.js';
-import { SESSION_SETUP } from './sql.js';
+import { stubCommands } from './resources.js';
+import { SESSION_SETUP } from '../../src/resources/mysql/sql.js';
 
 const HEREDOC = /<<'__PROVISION_EOF__'\n([\s\S]*?)\n__PROVISION_EOF__/g;
 

@@ -1,8 +1,8 @@
 /** Unit tests of the Sumo types run against the lab's fake content APIs, in memory. */
-import { emptyContent, handleContentApi, unauthorised, type SumoContent } from '../../../test/lab/sumo-fake/content-api.js';
-import { Secret } from '../../secrets.js';
-import type { Http, HttpRequest } from '../../transport/http.js';
-import type { Change, ControlResourceType, Decision } from '../types.js';
+import { emptyContent, handleContentApi, unauthorised, type SumoContent } from '../lab/sumo-fake/content-api.js';
+import { Secret } from '../../src/secrets.js';
+import type { Http, HttpRequest } from '../../src/transport/http.js';
+import type { Change, ControlResourceType, Decision } from '../../src/resources/types.js';
 
 export const ACCESS_ID = 'suABCDEF123456';
 export const ACCESS_KEY = 'unit-test-sumo-access-key-0123456789';
