@@ -164,13 +164,13 @@ function connectOptions(options: HostOptions) {
 /** Every selected host's plan, and what control-node steps (certificates) need: all user errors surface before any connection. */
 async function plansOf(options: HostOptions & SearchOptions & { tags: string[]; serial?: SerialSpec }) {
   const { inventory, hosts } = await selectedHosts(options);
-  const [{ buildPlans, buildBalancers }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
+  const [{ buildPlans, buildBalancers }, { controlStateDir }] = await Promise.all([import('../roles/plan.js'), import('../control/state-dir.js')]);
   const inventoryDir = dirname(resolve(options.inventory));
   const planOptions = { ...searchPath(options.inventory, options), tags: options.tags, ...(options.serial ? { serial: options.serial } : {}) };
   const plans = buildPlans(inventory, hosts, planOptions);
   // Load balancers are needed even when not selected: a rolling deploy drains its hosts there.
   const balancers = plans.some((p) => p.rolling) ? buildBalancers(inventory, planOptions) : [];
-  return { hosts, plans, balancers, control: { inventoryDir, controlStateDir: stateDir() } };
+  return { hosts, plans, balancers, control: { inventoryDir, controlStateDir: controlStateDir() } };
 }
 
 async function apply(options: ApplyOptions): Promise<number> {
