@@ -9,8 +9,8 @@ import { userText } from '../shell/quote.js';
 import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { display } from './display.js';
-import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
-import { HELP, actionHelp } from './help.js';
+import { isBuiltInCommand, parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type ActionCliOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
+import { HELP, actionHelp, mainHelp } from './help.js';
 import { PACKAGE_ROOT, searchPath } from './search-path.js';
 import { timingsFromEnv } from './timings.js';
 
@@ -25,10 +25,11 @@ const write = (text: string): void => {
 /** Runs the CLI; returns the exit code. Heavy modules are imported only by the commands that need them. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const command = parseCommandLine(argv);
+    // The resource types (and their actions) are loaded only when the command is not a built-in one.
+    const command = parseCommandLine(argv, isBuiltInCommand(argv[0]) ? [] : (await namedActions()).map((a) => a.name));
     switch (command.kind) {
       case 'help':
-        write(`${HELP[command.topic ?? 'main'] ?? (await namedActionHelp(command.topic)) ?? HELP.main}\n`);
+        write(`${(command.topic !== undefined ? (HELP[command.topic] ?? (await namedActionHelp(command.topic))) : undefined) ?? mainHelp(await namedActions())}\n`);
         return EXIT.ok;
       case 'version':
         write(`${(JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
@@ -37,8 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return await apply(command.options);
       case 'exec':
         return await exec(command.options);
-      case 'promote':
-        return await runNamedAction('promote', command.options);
+      case 'action':
+        return await runNamedAction(command.name, command.options);
       case 'renew':
         return await renew(command.options);
       case 'status':
@@ -229,16 +230,21 @@ async function exec(options: ExecOptions): Promise<number> {
   return outcomes.every((o) => o.code === 0) ? EXIT.ok : EXIT.hostFailed;
 }
 
+/** The named actions the resource types offer. */
+async function namedActions() {
+  const { listActions } = await import('../engine/action.js');
+  return listActions();
+}
+
 /** The help of the resource types' action of that name, if one offers it. */
-async function namedActionHelp(name: string | undefined): Promise<string | undefined> {
-  if (name === undefined) return undefined;
+async function namedActionHelp(name: string): Promise<string | undefined> {
   const { findAction } = await import('../engine/action.js');
   const action = findAction(name);
   return action && actionHelp(name, action);
 }
 
-/** `provision promote` and the like: a resource type's named action, then the inventory edits it returns. */
-async function runNamedAction(name: string, options: PromoteCliOptions): Promise<number> {
+/** `provision NAME INVENTORY HOST`: a resource type's named action, then the inventory edits it returns. */
+async function runNamedAction(name: string, options: ActionCliOptions): Promise<number> {
   const { inventory } = await selectedHosts(options);
   const [{ runAction }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/action.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
   const outcome = await runAction(name, inventory, options.host, { force: options.force, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${display(line)}\n`) });

@@ -85,6 +85,8 @@ export interface ActionOutcome {
  * new state.
  */
 export interface ResourceAction<Hosts> {
+  /** One line for `provision --help`, e.g. "make a MySQL replica the primary". */
+  readonly summary: string;
   /** What `provision NAME --help` says it does. */
   readonly help: string;
   /** What --force makes it do, for the help. */
