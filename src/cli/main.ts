@@ -162,7 +162,7 @@ function connectOptions(options: HostOptions) {
   return { acceptNewHostKeys: options.acceptNewHostKeys, timeoutMs: options.timeoutSeconds * 1000 };
 }
 
-/** Every selected host's plan, and what control-node steps (certificates) need: all user errors surface before any connection. */
+/** Every selected host's plan, and what control-node steps need: all user errors surface before any connection. */
 async function plansOf(options: HostOptions & SearchOptions & { tags: string[]; serial?: SerialSpec }) {
   const { inventory, hosts } = await selectedHosts(options);
   const [{ buildPlans, buildBalancers }, { controlStateDir }] = await Promise.all([import('../roles/plan.js'), import('../control/state-dir.js')]);
@@ -263,30 +263,27 @@ async function runNamedAction(name: string, options: ActionCliOptions): Promise<
 }
 
 /**
- * Runs the resources of the selected hosts that take part in renewals (certificates) and the
+ * Runs the resources of the selected hosts that take part in renewals and the
  * handlers they notify, the same engine path as apply; prints only news and failures. `--print-cron` prints the crontab line.
  */
 async function renew(options: RenewOptions): Promise<number> {
   if (options.printCron) return printCron(options);
   const { plans, control } = await plansOf({ ...options, tags: [] });
-  const [{ renewalPlans }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
-    import('./renewal-plans.js'),
-    import('../engine/run.js'),
-    import('../transport/connect.js'),
-    import('../acme/state.js'),
-    import('../acme/renew-report.js'),
-  ]);
+  const [{ renewalPlans, renewalsOf }, { runPlans }, { openConnection: connect }] = await Promise.all([import('./renewal-plans.js'), import('../engine/run.js'), import('../transport/connect.js')]);
   const renewing = renewalPlans(plans, options.force);
   if (renewing.length === 0) return EXIT.ok;
-  const release = acquireLock(join(acmeStateDir(control.controlStateDir), 'renew.lock'));
+  const renewals = renewalsOf(renewing);
+  const releases: Array<() => void> = [];
   try {
+    for (const renewal of renewals) releases.push(renewal.lock(control.controlStateDir));
     const results = await runPlans(renewing, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control });
-    const report = renewReport(results, { dryRun: options.dryRun, quiet: options.quiet });
-    for (const line of report.out) write(`${display(line)}\n`);
-    for (const line of report.err) process.stderr.write(`error: ${display(line)}\n`);
-    return report.err.length > 0 ? EXIT.hostFailed : EXIT.ok;
+    const reports = renewals.map((renewal) => renewal.report(results, { dryRun: options.dryRun, quiet: options.quiet }));
+    for (const line of reports.flatMap((r) => r.out)) write(`${display(line)}\n`);
+    const errors = reports.flatMap((r) => r.err);
+    for (const line of errors) process.stderr.write(`error: ${display(line)}\n`);
+    return errors.length > 0 ? EXIT.hostFailed : EXIT.ok;
   } finally {
-    release();
+    for (const release of releases.reverse()) release();
   }
 }
 
@@ -335,7 +332,7 @@ async function status(options: StatusCliOptions): Promise<number> {
  * still be missing is said on stderr.
  */
 async function printCron(options: RenewOptions): Promise<number> {
-  const [{ cronLine }, { loadInventoryWithSecrets, SopsSecrets }] = await Promise.all([import('../acme/cron.js'), import('../inventory/index.js')]);
+  const [{ cronLine }, { loadInventoryWithSecrets, SopsSecrets }] = await Promise.all([import('./renew-cron.js'), import('../inventory/index.js')]);
   const inventory = resolve(options.inventory);
   const searchWords = [...options.rolesPaths.flatMap((p) => ['--roles-path', resolve(p)]), ...options.filesPaths.flatMap((p) => ['--files-path', resolve(p)])];
   const sops = new SopsSecrets(process.env);
