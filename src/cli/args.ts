@@ -112,7 +112,7 @@ export interface ActionCliOptions extends HostOptions {
 
 /** Options of renew. */
 export interface RenewOptions extends HostOptions, SearchOptions {
-  /** Renew every certificate, due or not. */
+  /** Renew everything renew runs, due or not. */
   force: boolean;
   /** Say what would be renewed; order nothing. */
   dryRun: boolean;
