@@ -96,17 +96,25 @@ status_of() {
   curl -g -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 3 "http://$(server_of "$1")/" </dev/null || true
 }
 
-# Exits 3 unless a backend in rotation other than $1 serves: answers a status
-# below 500 (one with TLS answers a plain request with 400). A backend that is
-# down, or whose application is, would serve no request once $1 is out.
+# Serves: answers a status below 500 (one with TLS answers a plain request with 400).
+serves() {
+  case $1 in [1-4][0-9][0-9]) return 0 ;; *) return 1 ;; esac
+}
+
+# Exits 3 when $1 serves and no other backend in rotation does: a backend that
+# is down, or whose application is, would serve no request once $1 is out. A
+# backend that serves nothing itself (all of them, while the load balancer
+# switches to a scheme its backends do not speak yet) loses nothing by going out.
 # Without curl here, this is not checked.
 refuse_unless_another_serves() {
   command -v curl >/dev/null 2>&1 || return 0
   seen=''
   for other in $(others_in_rotation "$1"); do
     code=$(status_of "$other")
-    case $code in [1-4][0-9][0-9]) return 0 ;; 000) seen="$seen, $other: no answer within 3 s" ;; *) seen="$seen, $other: status $code" ;; esac
+    serves "$code" && return 0
+    case $code in 000) seen="$seen, $other: no answer within 3 s" ;; *) seen="$seen, $other: status $code" ;; esac
   done
+  serves "$(status_of "$1")" || return 0
   echo "refusing to take $1 out of $upstream: no other backend in rotation serves (${seen#, })" >&2
   exit 3
 }
