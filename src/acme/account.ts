@@ -2,7 +2,7 @@
 import { chmodSync, existsSync } from 'node:fs';
 import { writeControlFile } from '../control/write-file.js';
 import { join } from 'node:path';
-import { readPrivate } from '../pki/state-dir.js';
+import { readPrivate } from '../control/state-dir.js';
 import { acmeStateDir, directoryId } from './state.js';
 
 /** Path of the account key for a directory. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renewReport, type RenewHostResult } from './renew-report.js';
+import type { RenewHostResult } from '../resources/types.js';
+import { renewReport } from './renew-report.js';
 
 const host = (results: RenewHostResult['results'], extra: Partial<RenewHostResult> = {}): RenewHostResult => ({ name: 'lb-01', unreachable: false, results, ...extra });
 const cert = (status: string, summary?: string, error?: string) => ({ resource: 'certificate www.foobar.com', status, handler: false, changes: summary ? [{ summary }] : [], error });

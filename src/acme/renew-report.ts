@@ -1,24 +1,5 @@
-/** What `provision renew` prints: nothing when nothing was due, a line per renewal, the reason for each failure. */
-
-/** The part of a host's run result the report reads (the engine's HostResult fits). */
-export interface RenewHostResult {
-  /** Host name. */
-  name: string;
-  /** The host could not be reached. */
-  unreachable: boolean;
-  /** Why the host failed or was unreachable. */
-  error?: string;
-  /** Its resources and handlers. */
-  results: ReadonlyArray<{ resource: string; status: string; handler: boolean; changes: ReadonlyArray<{ summary: string }>; error?: string }>;
-}
-
-/** Lines for stdout (news) and stderr (failures). */
-export interface RenewReport {
-  /** Renewals done (or, in a dry run, due). */
-  out: string[];
-  /** Failures, with their real cause. */
-  err: string[];
-}
+/** What `provision renew` prints of certificates: nothing when nothing was due, a line per renewal, the reason for each failure. */
+import type { RenewHostResult, RenewReport } from '../resources/types.js';
 
 /** Pure: the report of a renew run; `quiet` keeps failures only. */
 export function renewReport(hosts: readonly RenewHostResult[], options: { dryRun: boolean; quiet: boolean }): RenewReport {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { writeControlFile } from '../control/write-file.js';
 import { join } from 'node:path';
-import { privateDir } from '../pki/state-dir.js';
+import { privateDir } from '../control/state-dir.js';
 
 /** What the backoff file of a certificate records. */
 export interface FailureRecord {

@@ -102,4 +102,13 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine(argv)).toThrow(UserError);
     expect(() => parseCommandLine(argv)).toThrow(message);
   });
+
+  it("parses a resource type's named action as INVENTORY HOST with --force and --no-edit", () => {
+    expect(parseCommandLine(['switch', 'inv.yaml', 'db-2', '--force', '--no-edit'], ['switch'])).toMatchObject({ kind: 'action', name: 'switch', options: { inventory: 'inv.yaml', host: 'db-2', force: true, edit: false } });
+    expect(parseCommandLine(['switch', '-i', 'inv.yaml', 'db-2'], ['switch'])).toMatchObject({ kind: 'action', name: 'switch', options: { inventories: ['inv.yaml'], host: 'db-2', force: false, edit: true } });
+    expect(parseCommandLine(['switch', '--help'], ['switch'])).toEqual({ kind: 'help', topic: 'switch' });
+    expect(() => parseCommandLine(['switch', 'inv.yaml'], ['switch'])).toThrow('switch takes an inventory file and a host, got inv.yaml (see provision switch --help)');
+    expect(() => parseCommandLine(['swich', 'inv.yaml', 'db-2'], ['switch'])).toThrow("unknown command 'swich'; did you mean 'switch'? (see provision --help)");
+    expect(() => parseCommandLine(['switch', 'inv.yaml', 'db-2'])).toThrow("unknown command 'switch'");
+  });
 });

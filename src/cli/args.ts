@@ -9,7 +9,7 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'apply'; options: ApplyOptions }
   | { kind: 'exec'; options: ExecOptions }
-  | { kind: 'promote'; options: PromoteCliOptions }
+  | { kind: 'action'; name: string; options: ActionCliOptions }
   | { kind: 'renew'; options: RenewOptions }
   | { kind: 'status'; options: StatusCliOptions }
   | { kind: 'secrets'; options: SecretsOptions }
@@ -100,11 +100,11 @@ export interface ExecOptions extends HostOptions {
   command: string;
 }
 
-/** Options of promote. */
-export interface PromoteCliOptions extends HostOptions {
-  /** The replica to promote. */
+/** Options of a resource type's named action (`provision NAME INVENTORY HOST`). */
+export interface ActionCliOptions extends HostOptions {
+  /** The host the action starts from. */
   host: string;
-  /** Promote even if the primary is unreachable. */
+  /** --force: what it means is the action's (its forceHelp). */
   force: boolean;
   /** Leave the inventory file as it is (print the change instead). */
   edit: boolean;
@@ -112,7 +112,7 @@ export interface PromoteCliOptions extends HostOptions {
 
 /** Options of renew. */
 export interface RenewOptions extends HostOptions, SearchOptions {
-  /** Renew every certificate, due or not. */
+  /** Renew everything renew runs, due or not. */
   force: boolean;
   /** Say what would be renewed; order nothing. */
   dryRun: boolean;
@@ -149,22 +149,31 @@ const RULE_FLAGS = ['unencrypted-suffix', 'encrypted-suffix', 'unencrypted-regex
 type SecretsRuleKind = 'unencrypted_suffix' | 'encrypted_suffix' | 'unencrypted_regex' | 'encrypted_regex';
 const SECRETS_ACTIONS = ['encrypt', 'edit', 'rotate'] as const;
 
-const COMMANDS = ['apply', 'plan', 'exec', 'promote', 'renew', 'secrets', 'status', 'inventory', 'vault', 'help'];
+const COMMANDS = ['apply', 'plan', 'exec', 'renew', 'secrets', 'status', 'inventory', 'vault', 'help'];
 const DEFAULT_FORKS = 50;
 
-/** Parses argv (without node and script). Bad arguments are UserErrors (exit 2). */
-export function parseCommandLine(argv: string[]): Command {
+/** Whether `name` is one of provision's own commands (else it may be a resource type's named action). */
+export function isBuiltInCommand(name: string | undefined): boolean {
+  return name === undefined || name.startsWith('-') || COMMANDS.includes(name);
+}
+
+/**
+ * Parses argv (without node and script); `actions` are the names of the resource types' named
+ * actions, commands too. Bad arguments are UserErrors (exit 2).
+ */
+export function parseCommandLine(argv: string[], actions: readonly string[] = []): Command {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') return { kind: 'help' };
   if (name === '--version' || name === '-V') return { kind: 'version' };
   if (name === 'help') return { kind: 'help', topic: rest[0] };
-  if (!COMMANDS.includes(name)) {
-    const hint = closest(name, COMMANDS);
+  const commands = [...COMMANDS, ...actions];
+  if (!commands.includes(name)) {
+    const hint = closest(name, commands);
     throw new UserError(`unknown command '${name}'${hint ? `; did you mean '${hint}'?` : ''} (see provision --help)`);
   }
   if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', topic: name };
+  if (actions.includes(name)) return parseAction(name, rest);
   if (name === 'exec') return parseExec(rest);
-  if (name === 'promote') return parsePromote(rest);
   if (name === 'renew') return parseRenew(rest);
   if (name === 'status') return parseStatus(rest);
   if (name === 'secrets') return parseSecrets(rest);
@@ -239,12 +248,13 @@ function parseExec(args: string[]): Command {
   return { kind: 'exec', options: { ...hostOptions(values, positionals, 'exec'), command: args.slice(separator + 1).join(' ') } };
 }
 
-function parsePromote(args: string[]): Command {
+/** A named action's arguments: INVENTORY HOST, --force (the action says what it means) and --no-edit. */
+function parseAction(name: string, args: string[]): Command {
   const { values, positionals } = parse(args, { ...HOST_OPTIONS, force: { type: 'boolean' }, 'no-edit': { type: 'boolean' } });
   const expected = values.inventory ? 1 : 2;
-  if (positionals.length !== expected) throw new UserError(`promote takes an inventory file and a host, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision promote --help)`);
+  if (positionals.length !== expected) throw new UserError(`${name} takes an inventory file and a host, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision ${name} --help)`);
   const host = positionals.at(-1)!;
-  return { kind: 'promote', options: { ...hostOptions(values, positionals.slice(0, -1), 'promote'), host, force: values.force === true, edit: values['no-edit'] !== true } };
+  return { kind: 'action', name, options: { ...hostOptions(values, positionals.slice(0, -1), name), host, force: values.force === true, edit: values['no-edit'] !== true } };
 }
 
 function parseRenew(args: string[]): Command {

@@ -10,14 +10,18 @@ ${VAULT_FLAGS}
       --accept-new-host-keys  trust and record host keys seen for the first time (never a changed one)
       --timeout SECONDS     connection timeout (default 10)`;
 
-export const HELP: Record<string, string> = {
-  main: `provision: declarative provisioning over SSH
+/** Where a usage line's description starts (after the two-space indent). */
+const USAGE_WIDTH = 38;
+
+/** `provision --help`: the commands, with a line for each named action the resource types offer (their summary). */
+export function mainHelp(actions: ReadonlyArray<{ name: string; action: { summary: string } }>): string {
+  const actionLines = actions.map(({ name, action }) => `\n  ${`provision ${name} INVENTORY HOST`.padEnd(USAGE_WIDTH)}${action.summary}`).join('');
+  return `provision: declarative provisioning over SSH
 
 Usage:
   provision apply INVENTORY [options]   bring every host to the state its roles declare
   provision plan INVENTORY [options]    show what apply would change (apply --check --diff)
-  provision exec INVENTORY [--limit P] -- COMMAND...   run a command on the hosts
-  provision promote INVENTORY HOST      make a MySQL replica the primary
+  provision exec INVENTORY [--limit P] -- COMMAND...   run a command on the hosts${actionLines}
   provision inventory INVENTORY --list  print the inventory as ansible-inventory does (--graph, --host NAME)
   provision vault encrypt-string        encrypt stdin as a !vault value (--name VAR --vault-id LABEL@FILE)
   provision renew INVENTORY [options]   renew the certificates that are due (for cron)
@@ -28,7 +32,11 @@ Usage:
 
 Exit codes: 0 success (check mode: nothing to change), 1 a host failed or was
 unreachable, 2 bad input (found before any host is contacted), 3 changes
-pending (with --check --detailed-exitcode).`,
+pending (with --check --detailed-exitcode).`;
+}
+
+/** Each built-in command's help (`provision COMMAND --help`). */
+export const HELP: Record<string, string> = {
   apply: `Usage: provision apply INVENTORY [options]
 
 Brings every selected host to the state declared by its roles, changing only
@@ -149,7 +157,7 @@ process list would show it) and prints it encrypted as a !vault value, as
 ansible-vault encrypt_string does (format 1.2 with a vault id, else 1.1).`,
 };
 
-/** Help of a resource type's named action (`provision promote --help`): its usage, what the action says it does, the options. */
+/** Help of a resource type's named action (`provision NAME --help`): its usage, what the action says it does, the options. */
 export function actionHelp(name: string, action: { help: string; forceHelp: string }): string {
   return `Usage: provision ${name} INVENTORY HOST [options]
 

@@ -9,8 +9,8 @@ import { userText } from '../shell/quote.js';
 import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { display } from './display.js';
-import { parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type PromoteCliOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
-import { HELP, actionHelp } from './help.js';
+import { isBuiltInCommand, parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type ActionCliOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
+import { HELP, actionHelp, mainHelp } from './help.js';
 import { PACKAGE_ROOT, searchPath } from './search-path.js';
 import { timingsFromEnv } from './timings.js';
 
@@ -25,10 +25,11 @@ const write = (text: string): void => {
 /** Runs the CLI; returns the exit code. Heavy modules are imported only by the commands that need them. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const command = parseCommandLine(argv);
+    // The resource types (and their actions) are loaded only when the command is not a built-in one.
+    const command = parseCommandLine(argv, isBuiltInCommand(argv[0]) ? [] : (await namedActions()).map((a) => a.name));
     switch (command.kind) {
       case 'help':
-        write(`${HELP[command.topic ?? 'main'] ?? (await namedActionHelp(command.topic)) ?? HELP.main}\n`);
+        write(`${(command.topic !== undefined ? (HELP[command.topic] ?? (await namedActionHelp(command.topic))) : undefined) ?? mainHelp(await namedActions())}\n`);
         return EXIT.ok;
       case 'version':
         write(`${(JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
@@ -37,8 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return await apply(command.options);
       case 'exec':
         return await exec(command.options);
-      case 'promote':
-        return await runNamedAction('promote', command.options);
+      case 'action':
+        return await runNamedAction(command.name, command.options);
       case 'renew':
         return await renew(command.options);
       case 'status':
@@ -161,16 +162,16 @@ function connectOptions(options: HostOptions) {
   return { acceptNewHostKeys: options.acceptNewHostKeys, timeoutMs: options.timeoutSeconds * 1000 };
 }
 
-/** Every selected host's plan, and what control-node steps (certificates) need: all user errors surface before any connection. */
+/** Every selected host's plan, and what control-node steps need: all user errors surface before any connection. */
 async function plansOf(options: HostOptions & SearchOptions & { tags: string[]; serial?: SerialSpec }) {
   const { inventory, hosts } = await selectedHosts(options);
-  const [{ buildPlans, buildBalancers }, { stateDir }] = await Promise.all([import('../roles/plan.js'), import('../pki/state-dir.js')]);
+  const [{ buildPlans, buildBalancers }, { controlStateDir }] = await Promise.all([import('../roles/plan.js'), import('../control/state-dir.js')]);
   const inventoryDir = dirname(resolve(options.inventory));
   const planOptions = { ...searchPath(options.inventory, options), tags: options.tags, ...(options.serial ? { serial: options.serial } : {}) };
   const plans = buildPlans(inventory, hosts, planOptions);
   // Load balancers are needed even when not selected: a rolling deploy drains its hosts there.
   const balancers = plans.some((p) => p.rolling) ? buildBalancers(inventory, planOptions) : [];
-  return { hosts, plans, balancers, control: { inventoryDir, controlStateDir: stateDir() } };
+  return { hosts, plans, balancers, control: { inventoryDir, controlStateDir: controlStateDir() } };
 }
 
 async function apply(options: ApplyOptions): Promise<number> {
@@ -229,16 +230,21 @@ async function exec(options: ExecOptions): Promise<number> {
   return outcomes.every((o) => o.code === 0) ? EXIT.ok : EXIT.hostFailed;
 }
 
+/** The named actions the resource types offer. */
+async function namedActions() {
+  const { listActions } = await import('../engine/action.js');
+  return listActions();
+}
+
 /** The help of the resource types' action of that name, if one offers it. */
-async function namedActionHelp(name: string | undefined): Promise<string | undefined> {
-  if (name === undefined) return undefined;
+async function namedActionHelp(name: string): Promise<string | undefined> {
   const { findAction } = await import('../engine/action.js');
   const action = findAction(name);
   return action && actionHelp(name, action);
 }
 
-/** `provision promote` and the like: a resource type's named action, then the inventory edits it returns. */
-async function runNamedAction(name: string, options: PromoteCliOptions): Promise<number> {
+/** `provision NAME INVENTORY HOST`: a resource type's named action, then the inventory edits it returns. */
+async function runNamedAction(name: string, options: ActionCliOptions): Promise<number> {
   const { inventory } = await selectedHosts(options);
   const [{ runAction }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/action.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
   const outcome = await runAction(name, inventory, options.host, { force: options.force, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${display(line)}\n`) });
@@ -257,30 +263,27 @@ async function runNamedAction(name: string, options: PromoteCliOptions): Promise
 }
 
 /**
- * Runs the resources of the selected hosts that take part in renewals (certificates) and the
+ * Runs the resources of the selected hosts that take part in renewals and the
  * handlers they notify, the same engine path as apply; prints only news and failures. `--print-cron` prints the crontab line.
  */
 async function renew(options: RenewOptions): Promise<number> {
   if (options.printCron) return printCron(options);
   const { plans, control } = await plansOf({ ...options, tags: [] });
-  const [{ renewalPlans }, { runPlans }, { openConnection: connect }, { acquireLock, acmeStateDir }, { renewReport }] = await Promise.all([
-    import('./renewal-plans.js'),
-    import('../engine/run.js'),
-    import('../transport/connect.js'),
-    import('../acme/state.js'),
-    import('../acme/renew-report.js'),
-  ]);
+  const [{ renewalPlans, renewalsOf }, { runPlans }, { openConnection: connect }] = await Promise.all([import('./renewal-plans.js'), import('../engine/run.js'), import('../transport/connect.js')]);
   const renewing = renewalPlans(plans, options.force);
   if (renewing.length === 0) return EXIT.ok;
-  const release = acquireLock(join(acmeStateDir(control.controlStateDir), 'renew.lock'));
+  const renewals = renewalsOf(renewing);
+  const releases: Array<() => void> = [];
   try {
+    for (const renewal of renewals) releases.push(renewal.lock(control.controlStateDir));
     const results = await runPlans(renewing, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control });
-    const report = renewReport(results, { dryRun: options.dryRun, quiet: options.quiet });
-    for (const line of report.out) write(`${display(line)}\n`);
-    for (const line of report.err) process.stderr.write(`error: ${display(line)}\n`);
-    return report.err.length > 0 ? EXIT.hostFailed : EXIT.ok;
+    const reports = renewals.map((renewal) => renewal.report(results, { dryRun: options.dryRun, quiet: options.quiet }));
+    for (const line of reports.flatMap((r) => r.out)) write(`${display(line)}\n`);
+    const errors = reports.flatMap((r) => r.err);
+    for (const line of errors) process.stderr.write(`error: ${display(line)}\n`);
+    return errors.length > 0 ? EXIT.hostFailed : EXIT.ok;
   } finally {
-    release();
+    for (const release of releases.reverse()) release();
   }
 }
 
@@ -329,7 +332,7 @@ async function status(options: StatusCliOptions): Promise<number> {
  * still be missing is said on stderr.
  */
 async function printCron(options: RenewOptions): Promise<number> {
-  const [{ cronLine }, { loadInventoryWithSecrets, SopsSecrets }] = await Promise.all([import('../acme/cron.js'), import('../inventory/index.js')]);
+  const [{ cronLine }, { loadInventoryWithSecrets, SopsSecrets }] = await Promise.all([import('./renew-cron.js'), import('../inventory/index.js')]);
   const inventory = resolve(options.inventory);
   const searchWords = [...options.rolesPaths.flatMap((p) => ['--roles-path', resolve(p)]), ...options.filesPaths.flatMap((p) => ['--files-path', resolve(p)])];
   const sops = new SopsSecrets(process.env);

@@ -1,3 +1,4 @@
+import type { Renewal } from '../resources/types.js';
 import type { HostPlan } from '../roles/plan.js';
 
 /**
@@ -15,4 +16,9 @@ export function renewalPlans(plans: readonly HostPlan[], force: boolean): HostPl
       }),
     }))
     .filter((plan) => plan.resources.length > 0);
+}
+
+/** Pure: the renewal capabilities of the types these plans hold, each once, in order of appearance. */
+export function renewalsOf(plans: readonly HostPlan[]): Array<Renewal<unknown>> {
+  return [...new Set(plans.flatMap((plan) => plan.resources.flatMap((r) => (r.type.renewal ? [r.type.renewal as Renewal<unknown>] : []))))];
 }

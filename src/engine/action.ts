@@ -1,5 +1,5 @@
 /**
- * The generic entry for resource types' named actions (`provision promote
+ * The generic entry for resource types' named actions (`provision NAME
  * INVENTORY HOST`): finds the type offering the action, lets it pick its hosts,
  * and runs it with connections opened and closed here. It knows no action.
  */
@@ -23,14 +23,16 @@ export interface ActionOptions {
   say: (line: string) => void;
 }
 
+/** Every named action the resource types offer, by name (`provision NAME INVENTORY HOST`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an action is only handed the hosts it picked itself
+export function listActions(): Array<{ name: string; action: ResourceAction<any> }> {
+  return Object.values(resourceTypes).flatMap((type) => Object.entries(type.actions ?? {}).map(([name, action]) => ({ name, action })));
+}
+
 /** The action of that name some resource type offers, or undefined. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the action is only handed the hosts it picked itself
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as listActions
 export function findAction(name: string): ResourceAction<any> | undefined {
-  for (const type of Object.values(resourceTypes)) {
-    const action = type.actions?.[name];
-    if (action) return action;
-  }
-  return undefined;
+  return listActions().find((a) => a.name === name)?.action;
 }
 
 /**

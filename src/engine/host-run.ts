@@ -3,7 +3,7 @@ import { messageOf } from '../errors.js';
 import { sh, type Shell } from '../shell/quote.js';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
-import { stateDir as defaultControlStateDir } from '../pki/state-dir.js';
+import { controlStateDir as defaultControlStateDir } from '../control/state-dir.js';
 import { runsOnControl, type AnyHostResourceType, type Change, type ControlContext } from '../resources/types.js';
 import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';

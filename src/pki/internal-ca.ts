@@ -12,7 +12,7 @@ import { writeControlFile } from '../control/write-file.js';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { Secret } from '../secrets.js';
-import { privateDir, readPrivate } from './state-dir.js';
+import { privateDir, readPrivate } from '../control/state-dir.js';
 
 /** A server's certificate material, in PEM. */
 export interface IssuedCertificate {

@@ -85,6 +85,8 @@ export interface ActionOutcome {
  * new state.
  */
 export interface ResourceAction<Hosts> {
+  /** One line for `provision --help`, e.g. "make a MySQL replica the primary". */
+  readonly summary: string;
   /** What `provision NAME --help` says it does. */
   readonly help: string;
   /** What --force makes it do, for the help. */
@@ -165,11 +167,41 @@ export interface ResourceType<Desired, Current, Decided extends Decision = Decis
   confirm?(desired: Desired, control: ControlContext): Promise<void>;
   /** Optional: what `provision status` checks for this declaration (a service that should run is running); undefined when nothing. */
   status?(desired: Desired): StatusCheck | undefined;
-  /** Optional: it takes part in `provision renew` (run by cron), which runs only such resources; `forced` is the desired state `renew --force` asks for (renewed even when not due). */
-  readonly renewal?: { forced(desired: Desired): Desired };
+  /** Optional: it takes part in `provision renew` (run by cron), which runs only such resources, under their types' locks, and prints their types' reports. */
+  readonly renewal?: Renewal<Desired>;
   /** Optional: named actions the CLI runs (`provision promote`), by name. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each action is used only with the hosts it picked itself
   readonly actions?: Readonly<Record<string, ResourceAction<any>>>;
+}
+
+/** How a resource type takes part in `provision renew`: what it renews, how two renews are kept apart, what renew prints. */
+export interface Renewal<Desired> {
+  /** Pure: the desired state `renew --force` asks for (renewed even when not due). */
+  forced(desired: Desired): Desired;
+  /** Takes the lock that keeps two renews of this type apart (its file under the control node's state directory); returns its release. */
+  lock(controlStateDir: string): () => void;
+  /** Pure: what renew prints for the run's results (`quiet`: failures only). */
+  report(hosts: readonly RenewHostResult[], options: { dryRun: boolean; quiet: boolean }): RenewReport;
+}
+
+/** The part of a host's run result a renewal's report reads (the engine's HostResult fits). */
+export interface RenewHostResult {
+  /** Host name. */
+  name: string;
+  /** The host could not be reached. */
+  unreachable: boolean;
+  /** Why the host failed or was unreachable. */
+  error?: string;
+  /** Its resources and handlers. */
+  results: ReadonlyArray<{ resource: string; status: string; handler: boolean; changes: ReadonlyArray<{ summary: string }>; error?: string }>;
+}
+
+/** What renew prints: lines for stdout (news) and stderr (failures). */
+export interface RenewReport {
+  /** Renewals done (or, in a dry run, due). */
+  out: string[];
+  /** Failures, with their real cause. */
+  err: string[];
 }
 
 /** How a resource type tells what its changes do to the rest of the host. */

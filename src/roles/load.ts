@@ -9,7 +9,7 @@ import { closest } from '../suggest.js';
 import { CHECK_KINDS, checkOf, type VariableCheck } from './checks.js';
 import { checkBalancesBlock, checkServeBlock } from './rolling.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
-import { stateDir } from '../pki/state-dir.js';
+import { controlStateDir } from '../control/state-dir.js';
 import { programIdentity, RoleCache, roleCacheFile } from './role-cache.js';
 
 /** One resource (or handler) as written in role.yaml, before rendering. */
@@ -85,7 +85,7 @@ export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition)
 }
 
 /** Kept between runs in the state directory (see role-cache.ts). */
-const roles = new RoleCache(() => roleCacheFile(stateDir()), programIdentity);
+const roles = new RoleCache(() => roleCacheFile(controlStateDir()), programIdentity);
 
 /** Writes the parsed-roles cache when this run parsed a role. */
 export function saveRoleCache(): void {

@@ -13,7 +13,7 @@ import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, ty
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
 import { allowedSource, findTemplate } from './source-paths.js';
-import { stateDir } from '../pki/state-dir.js';
+import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
 
@@ -426,7 +426,7 @@ function resolveContext(role: Role, context: TemplateContext, hostName: string, 
     controlPath: (path, key) => allowedSource(path, baseDir, [baseDir, ...(options.filesDirs ?? [])], key),
     host: { name: hostName, address: String(context.address ?? hostName) },
     get controlStateDir() {
-      return stateDir();
+      return controlStateDir();
     },
   };
 }

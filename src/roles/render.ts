@@ -9,7 +9,7 @@ import { systemdEnvValue, systemdUnitValue, systemdExecValue } from '../formats/
 import { oneLine } from '../formats/text.js';
 import { describeValue } from '../inventory/describe-value.js';
 import { BACKEND_NAME } from '../pki/internal-ca.js';
-import { stateDir } from '../pki/state-dir.js';
+import { controlStateDir } from '../control/state-dir.js';
 import { Secret, revealAll } from '../secrets.js';
 import { TemplateCache, templateCacheFile } from './template-cache.js';
 import { DeferredValue } from '../inventory/deferred.js';
@@ -93,7 +93,7 @@ export function groupAddresses(context: TemplateContext, group: string, exclude?
   return (groups[group] ?? []).filter((h) => h !== exclude).map((h) => String(hostvars[h]?.address ?? h));
 }
 
-const templates = new TemplateCache(hbs, () => templateCacheFile(stateDir()));
+const templates = new TemplateCache(hbs, () => templateCacheFile(controlStateDir()));
 
 /** Keeps the templates compiled in this run for the next one. */
 export function saveTemplateCache(): void {

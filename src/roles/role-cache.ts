@@ -14,7 +14,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeControlFile } from '../control/write-file.js';
 import { UserError } from '../errors.js';
-import { checkPrivate } from '../pki/state-dir.js';
+import { checkPrivate } from '../control/state-dir.js';
 import { checkOf, type VariableCheck } from './checks.js';
 import type { Declaration, Role } from './load.js';
 

@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type HandlebarsNamespace from 'handlebars';
 import { UserError } from '../errors.js';
-import { checkPrivate } from '../pki/state-dir.js';
+import { checkPrivate } from '../control/state-dir.js';
 
 /** The Handlebars runtime (no compiler): what running a precompiled template needs. */
 type Runtime = typeof HandlebarsNamespace;

@@ -6,9 +6,11 @@
  * and chain atomically, runs `validate` (nginx -t) and restores the old files
  * when it fails. The handler it notifies (reload nginx) runs only on success.
  */
-import { isAbsolute, posix, resolve } from 'node:path';
+import { isAbsolute, join, posix, resolve } from 'node:path';
 import { decideRenewal, type DeployedCertificate, type RenewalDecision } from '../../acme/renewal.js';
 import { LETS_ENCRYPT, resolveDirectory } from '../../acme/directory.js';
+import { renewReport } from '../../acme/renew-report.js';
+import { acmeStateDir, acquireLock } from '../../acme/state.js';
 import { checkedToken } from '../../acme/token.js';
 import { parseX509Text, X509_TEXT_ARGS } from '../../acme/x509-text.js';
 import { Secret } from '../../secrets.js';
@@ -296,5 +298,5 @@ export const certificate: ResourceType<CertificateDesired, CertificateCurrent, C
   prepare,
   predict,
   confirm,
-  renewal: { forced },
+  renewal: { forced, lock: (controlStateDir) => acquireLock(join(acmeStateDir(controlStateDir), 'renew.lock')), report: renewReport },
 };

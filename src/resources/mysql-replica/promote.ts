@@ -63,6 +63,7 @@ export async function promoteReplica({ replica, primary }: PromotionPair, contex
 
 /** `provision promote`. */
 export const promote: ResourceAction<PromotionPair> = {
+  summary: 'make a MySQL replica the primary',
   help: `Makes HOST, a MySQL/MariaDB replica (mysql_role: replica), the primary: the
 old primary is made read-only, the replica waits until it has applied every
 write, then stops replicating and accepts writes. The inventory file is then

@@ -18,7 +18,7 @@ export interface CronCommand {
 
 /**
  * Twice a day, 12 hours apart, at a minute and hour drawn from `random` (so
- * that not every user hits the ACME server at the same moment), with --quiet
+ * that not every user renews against the same servers at the same moment), with --quiet
  * so that cron mails only when something fails.
  *
  * cron reads the command field itself before the shell does: a `%` ends the

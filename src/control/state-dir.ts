@@ -12,7 +12,7 @@ const checked = new Set<string>();
  * $PROVISION_STATE_DIR, else $XDG_STATE_HOME/provision, else ~/.local/state/provision. Created
  * 0700; an existing one that is not private to the user is refused (see checkPrivate).
  */
-export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+export function controlStateDir(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.PROVISION_STATE_DIR || join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'provision');
   if (!checked.has(dir)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronLine } from './cron.js';
+import { cronLine } from './renew-cron.js';
 
 const command = { node: '/usr/bin/node', script: '/opt/provision/dist/cli/main.js', inventory: '/srv/my site/site.yaml' };
 

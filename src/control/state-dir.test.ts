@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
-import { checkAncestors, checkPrivate, stateDir } from './state-dir.js';
+import { checkAncestors, checkPrivate, controlStateDir } from './state-dir.js';
 
 const scratch = (): string => mkdtempSync(join(tmpdir(), 'provision-state-'));
 
 describe('the state directory', () => {
   it('is made 0700 when missing', () => {
     const dir = join(scratch(), 'new', 'state');
-    expect(stateDir({ PROVISION_STATE_DIR: dir })).toBe(dir);
+    expect(controlStateDir({ PROVISION_STATE_DIR: dir })).toBe(dir);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
@@ -22,13 +22,13 @@ describe('the state directory', () => {
     const dir = join(scratch(), 'state');
     mkdirSync(dir);
     chmodSync(dir, mode);
-    expect(userErrorOf(() => stateDir({ PROVISION_STATE_DIR: dir })).message).toBe(`provision's state directory ${dir} can be written by ${who} (mode ${shown}): they could make provision run their code. Fix: ${fix} ${dir}`);
+    expect(userErrorOf(() => controlStateDir({ PROVISION_STATE_DIR: dir })).message).toBe(`provision's state directory ${dir} can be written by ${who} (mode ${shown}): they could make provision run their code. Fix: ${fix} ${dir}`);
   });
 
   it('accepts one that others may read but not write (the user chose it)', () => {
     const dir = join(scratch(), 'state');
     mkdirSync(dir, { mode: 0o755 });
-    expect(stateDir({ PROVISION_STATE_DIR: dir })).toBe(dir);
+    expect(controlStateDir({ PROVISION_STATE_DIR: dir })).toBe(dir);
   });
 });
 
@@ -41,7 +41,7 @@ describe('the directories the state directory is in', () => {
     mkdirSync(join(parent, 'deep'), { recursive: true });
     chmodSync(parent, mode);
     const dir = join(parent, 'deep', 'state');
-    expect(userErrorOf(() => stateDir({ PROVISION_STATE_DIR: dir })).message).toBe(
+    expect(userErrorOf(() => controlStateDir({ PROVISION_STATE_DIR: dir })).message).toBe(
       `provision's state directory ${dir} is inside ${parent}, which ${who} can write (mode ${shown}): they could replace the state directory with theirs and make provision run their code. Fix: chmod go-w ${parent} (or set PROVISION_STATE_DIR to a directory inside one of yours)`,
     );
   });
@@ -50,7 +50,7 @@ describe('the directories the state directory is in', () => {
     const parent = join(scratch(), 'sticky');
     mkdirSync(parent);
     chmodSync(parent, 0o1777);
-    expect(stateDir({ PROVISION_STATE_DIR: join(parent, 'state') })).toBe(join(parent, 'state'));
+    expect(controlStateDir({ PROVISION_STATE_DIR: join(parent, 'state') })).toBe(join(parent, 'state'));
   });
 
   it('a symbolic link to the state directory, in a directory others may write, is refused', () => {
@@ -59,12 +59,12 @@ describe('the directories the state directory is in', () => {
     mkdirSync(join(root, 'shared'));
     chmodSync(join(root, 'shared'), 0o777);
     symlinkSync(join(root, 'real', 'state'), join(root, 'shared', 'state'));
-    expect(userErrorOf(() => stateDir({ PROVISION_STATE_DIR: join(root, 'shared', 'state') })).message).toMatch(/is inside \S+\/shared, which anyone can write/);
+    expect(userErrorOf(() => controlStateDir({ PROVISION_STATE_DIR: join(root, 'shared', 'state') })).message).toMatch(/is inside \S+\/shared, which anyone can write/);
     // And a link from a private place into a directory others may write: the place it leads to counts.
     mkdirSync(join(root, 'shared', 'target'), { mode: 0o700 });
     mkdirSync(join(root, 'mine'), { mode: 0o700 });
     symlinkSync(join(root, 'shared', 'target'), join(root, 'mine', 'state'));
-    expect(userErrorOf(() => stateDir({ PROVISION_STATE_DIR: join(root, 'mine', 'state') })).message).toMatch(/is inside \S+\/shared, which anyone can write/);
+    expect(userErrorOf(() => controlStateDir({ PROVISION_STATE_DIR: join(root, 'mine', 'state') })).message).toMatch(/is inside \S+\/shared, which anyone can write/);
   });
 
   it('one that belongs to another user than root and you is refused', () => {
