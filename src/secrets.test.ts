@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeValue } from './inventory/describe-value.js';
-import { errorText } from './resources/sumo-api/client.js';
+import { errorText } from './resources/shared/sumo-api/client.js';
 import { dnsNameError } from './resources/shared/dns-name.js';
 import { MASK, Secret, clearSecretsForTests, redact, redactDeep, revealAll, secretProblem } from './secrets.js';
 

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { mysqlOptionEscape } from './formats/mysql-option.js';
 import { propertiesValue } from './formats/properties.js';
 import { systemdEnvEscape } from './formats/systemd.js';
-import { sqlString } from './resources/mysql/sql.js';
+import { sqlString } from './resources/shared/mysql/sql.js';
 import { quote } from './shell/quote.js';
 
 /** What every secret value is replaced with in output. */

@@ -3,7 +3,7 @@
  * here-documents of a script hold, and a stand-in client answering probes.
  */
 import { stubCommands } from './resources.js';
-import { SESSION_SETUP } from '../../src/resources/mysql/sql.js';
+import { SESSION_SETUP } from '../../src/resources/shared/mysql/sql.js';
 
 const HEREDOC = /<<'__PROVISION_EOF__'\n([\s\S]*?)\n__PROVISION_EOF__/g;
 

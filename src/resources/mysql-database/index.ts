@@ -1,10 +1,10 @@
 /** `mysql_database`: a MySQL/MariaDB database that exists, or does not. */
 import { trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys } from '../shared/args.js';
-import { binlogArg, databaseName } from '../mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, query, runSql, serverProbe } from '../mysql/client.js';
-import { describeServer, parseServer, type ServerState, predictServer } from '../mysql/server.js';
-import { sqlBatch, sqlIdent, sqlString } from '../mysql/sql.js';
+import { binlogArg, databaseName } from '../shared/mysql/args.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, query, runSql, serverProbe } from '../shared/mysql/client.js';
+import { describeServer, parseServer, type ServerState, predictServer } from '../shared/mysql/server.js';
+import { sqlBatch, sqlIdent, sqlString } from '../shared/mysql/sql.js';
 import { parseFields } from '../shared/probe-output.js';
 import { lines } from '../shared/script.js';
 import type { Change, Decision, ResourceType } from '../types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mysqlDatabase, type MysqlDatabaseCurrent, type MysqlDatabaseDesired } from './index.js';
-import type { ServerState } from '../mysql/server.js';
+import type { ServerState } from '../shared/mysql/server.js';
 import { fakeClient, statements } from '../../../test/support/mysql.js';
 import type { Effects } from '../shared/lookahead.js';
 import { ahead, argErrorOf, predicted, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';

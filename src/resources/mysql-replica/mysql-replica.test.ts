@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, Secret } from '../../secrets.js';
 import { mysqlReplica, type MysqlReplicaCurrent, type MysqlReplicaDesired } from './index.js';
-import { passwordFingerprint } from '../mysql/password.js';
-import type { ServerState } from '../mysql/server.js';
+import { passwordFingerprint } from '../shared/mysql/password.js';
+import type { ServerState } from '../shared/mysql/server.js';
 import { fakeClient, heredocs, outsideHeredocs, statements } from '../../../test/support/mysql.js';
 import { applyLocally, argErrorOf, probeLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SESSION_SETUP } from '../mysql/sql.js';
+import { SESSION_SETUP } from '../shared/mysql/sql.js';
 import { freezePrimaryScript, parseGtid, promoteReplicaScript, thawPrimaryScript } from './promote-scripts.js';
 
 const SESSION = `${SESSION_SETUP}\n`;

@@ -4,10 +4,10 @@
  * the server's flavour; sql.ts writes the statements and their literals).
  */
 import { insert, sh, type Shell } from '../../shell/quote.js';
-import { APPLY_PREAMBLE, flavourCase, runSql } from '../mysql/client.js';
-import { replicationDialect } from '../mysql/replication.js';
-import type { Flavour } from '../mysql/server.js';
-import { sqlBatch, sqlString } from '../mysql/sql.js';
+import { APPLY_PREAMBLE, flavourCase, runSql } from '../shared/mysql/client.js';
+import { replicationDialect } from '../shared/mysql/replication.js';
+import type { Flavour } from '../shared/mysql/server.js';
+import { sqlBatch, sqlString } from '../shared/mysql/sql.js';
 import { lines } from '../shared/script.js';
 
 /** Statements turning writes off (MySQL's super_read_only also holds back SUPER accounts) and on again. */

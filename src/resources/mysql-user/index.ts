@@ -9,12 +9,12 @@
 import type { Secret } from '../../secrets.js';
 import { heredocBase64, insert, sh, trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys, stringList } from '../shared/args.js';
-import { accountHost, accountUser, binlogArg, passwordArg } from '../mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, runSql, serverProbe } from '../mysql/client.js';
-import { AUTH_PLUGIN, nativePasswordHash, passwordMatches } from '../mysql/password.js';
-import { declaredGrants, describeStep, type GrantStep, type Grants, grantSteps, parseDeclaredPrivilege, parseShowGrants, stepStatement } from '../mysql/privileges.js';
-import { describeServer, type Flavour, parseServer, type ServerState, predictServer } from '../mysql/server.js';
-import { sqlAccount, sqlBatch, sqlString } from '../mysql/sql.js';
+import { accountHost, accountUser, binlogArg, passwordArg } from '../shared/mysql/args.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, runSql, serverProbe } from '../shared/mysql/client.js';
+import { AUTH_PLUGIN, nativePasswordHash, passwordMatches } from '../shared/mysql/password.js';
+import { declaredGrants, describeStep, type GrantStep, type Grants, grantSteps, parseDeclaredPrivilege, parseShowGrants, stepStatement } from '../shared/mysql/privileges.js';
+import { describeServer, type Flavour, parseServer, type ServerState, predictServer } from '../shared/mysql/server.js';
+import { sqlAccount, sqlBatch, sqlString } from '../shared/mysql/sql.js';
 import { lines } from '../shared/script.js';
 import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
 

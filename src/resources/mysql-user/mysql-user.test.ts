@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, redact, Secret } from '../../secrets.js';
 import { mysqlUser, type MysqlAccount, type MysqlUserCurrent, type MysqlUserDesired } from './index.js';
-import { nativePasswordHash } from '../mysql/password.js';
-import type { ServerState } from '../mysql/server.js';
+import { nativePasswordHash } from '../shared/mysql/password.js';
+import type { ServerState } from '../shared/mysql/server.js';
 import { fakeClient, heredocs, outsideHeredocs, statements } from '../../../test/support/mysql.js';
 import { argErrorOf, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
 

@@ -7,9 +7,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { MASK, Secret } from '../../secrets.js';
 import { type Args, oneOf, onlyKeys, optionalString, requiredString } from '../shared/args.js';
-import { SumoApi } from '../sumo-api/client.js';
-import { byName, collectionWrites, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
-import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../sumo-api/endpoint.js';
+import { SumoApi } from '../shared/sumo-api/client.js';
+import { byName, collectionWrites, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
+import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../shared/sumo-api/endpoint.js';
 import { ArgError } from '../types.js';
 
 /** Validated `sumo_connection` declaration. */

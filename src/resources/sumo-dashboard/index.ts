@@ -4,8 +4,8 @@
  * its title; created, updated (the whole dashboard) or deleted to match.
  */
 import { type Args, describe, oneOf, onlyKeys, optionalInteger, optionalString, requiredString } from '../shared/args.js';
-import { byName, collectionWrites, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
-import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../sumo-api/endpoint.js';
+import { byName, collectionWrites, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
+import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../shared/sumo-api/endpoint.js';
 import { ArgError } from '../types.js';
 
 /** One panel: a logs query charted over time. */

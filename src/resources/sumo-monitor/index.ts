@@ -9,9 +9,9 @@
  * Sumo asks for), deleted when declared absent.
  */
 import { type Args, oneOf, onlyKeys, optionalBoolean, optionalString, requiredString, stringList } from '../shared/args.js';
-import { SumoApi } from '../sumo-api/client.js';
-import { byName, itemPath, sumoContentType, type Definition, type Found } from '../sumo-api/content.js';
-import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../sumo-api/endpoint.js';
+import { SumoApi } from '../shared/sumo-api/client.js';
+import { byName, itemPath, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
+import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../shared/sumo-api/endpoint.js';
 import { webhookConnections } from '../sumo-connection/index.js';
 import { ArgError } from '../types.js';
 

@@ -3,9 +3,9 @@
  * and it lags at most `max_lag_seconds` (default 60) behind its primary.
  */
 import { type Args, onlyKeys, optionalInteger } from '../../resources/shared/args.js';
-import { flavourCase, query, serverProbe } from '../../resources/mysql/client.js';
-import { parseStatus, replicationDialect } from '../../resources/mysql/replication.js';
-import { describeServer, parseServer } from '../../resources/mysql/server.js';
+import { flavourCase, query, serverProbe } from '../../resources/shared/mysql/client.js';
+import { parseStatus, replicationDialect } from '../../resources/shared/mysql/replication.js';
+import { describeServer, parseServer } from '../../resources/shared/mysql/server.js';
 import { parseFields } from '../../resources/shared/probe-output.js';
 import type { FactValue, Finding, StatusColumn, StatusCheckType } from '../types.js';
 

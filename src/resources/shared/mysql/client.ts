@@ -4,9 +4,9 @@
  * SQL reaches it on stdin from a base64 here-document, so no statement (and
  * no password in one) is ever on a command line.
  */
-import { heredocBase64, insert, sh, trusted, type Shell } from '../../shell/quote.js';
-import { FAIL_FUNCTION, fail, lines } from '../shared/script.js';
-import type { Change } from '../types.js';
+import { heredocBase64, insert, sh, trusted, type Shell } from '../../../shell/quote.js';
+import { FAIL_FUNCTION, fail, lines } from '../script.js';
+import type { Change } from '../../types.js';
 import { DATA_DIR, type Flavour, type ServerState } from './server.js';
 
 /** Finds the client (mariadb, else mysql) in $provision_sql, and the server program in $provision_server; both empty when missing. */

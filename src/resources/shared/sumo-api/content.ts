@@ -5,9 +5,9 @@
  * show that comparison as a diff, like a file's.
  */
 import { stringify } from 'yaml';
-import type { Args } from '../shared/args.js';
-import { contentDiff, holdsSecret } from '../shared/text-diff.js';
-import type { Change, ControlResourceType, Decision } from '../types.js';
+import type { Args } from '../args.js';
+import { contentDiff, holdsSecret } from '../text-diff.js';
+import type { Change, ControlResourceType, Decision } from '../../types.js';
 import { SumoApi, type Query } from './client.js';
 import type { SumoEndpoint } from './endpoint.js';
 

@@ -1,7 +1,7 @@
 /** Declaration arguments shared by the MySQL/MariaDB resources. */
-import { Secret, secretProblem } from '../../secrets.js';
-import { type Args, describe, matching, optionalBoolean, requiredString } from '../shared/args.js';
-import { ArgError } from '../types.js';
+import { Secret, secretProblem } from '../../../secrets.js';
+import { type Args, describe, matching, optionalBoolean, requiredString } from '../args.js';
+import { ArgError } from '../../types.js';
 
 /** Schemas the server owns: never created, dropped or seeded by provision. */
 export const SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'] as const;

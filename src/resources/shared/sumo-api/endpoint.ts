@@ -3,9 +3,9 @@
  * account's deployment (Sumo's table "API Authentication, Endpoints, and
  * Security"), or an explicit URL, and an access id and key (Basic auth).
  */
-import { Secret } from '../../secrets.js';
-import { type Args, oneOf, optionalString, requiredString } from '../shared/args.js';
-import { ArgError } from '../types.js';
+import { Secret } from '../../../secrets.js';
+import { type Args, oneOf, optionalString, requiredString } from '../args.js';
+import { ArgError } from '../../types.js';
 
 /** Sumo Logic deployments and their API endpoints (US1 has no deployment label in its host name). */
 export const DEPLOYMENTS: Readonly<Record<string, string>> = {

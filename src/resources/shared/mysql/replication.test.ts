@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Secret } from '../../secrets.js';
+import { Secret } from '../../../secrets.js';
 import { optionFile, parseStatus, type ReplicationSource, replicationDialect } from './replication.js';
 
-const fixture = (name: string): string => readFileSync(new URL(`../../../test/fixtures/mysql/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): string => readFileSync(new URL(`../../../../test/fixtures/mysql/${name}`, import.meta.url), 'utf8');
 const source: ReplicationSource = { host: '10.0.0.11', port: 3306, user: 'repl', password: new Secret(`pa"ss\\w'ord #1`) };
 
 describe('parseStatus', () => {

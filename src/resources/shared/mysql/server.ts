@@ -1,6 +1,6 @@
 /** The server as a probe sees it: installed and running or not, and which flavour. */
-import type { Lookahead, Prediction } from '../shared/lookahead.js';
-import type { Fields } from '../shared/probe-output.js';
+import type { Lookahead, Prediction } from '../lookahead.js';
+import type { Fields } from '../probe-output.js';
 
 /** MariaDB, or Oracle MySQL 8. */
 export type Flavour = 'mariadb' | 'mysql';

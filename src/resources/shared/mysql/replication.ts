@@ -3,8 +3,8 @@
  * GTID slave_pos, MySQL 8's CHANGE REPLICATION SOURCE / REPLICA with GTID
  * auto-positioning; the status fields each one shows, and its dump program.
  */
-import { mysqlOptionValue } from '../../formats/mysql-option.js';
-import type { Secret } from '../../secrets.js';
+import { mysqlOptionValue } from '../../../formats/mysql-option.js';
+import type { Secret } from '../../../secrets.js';
 import type { Flavour } from './server.js';
 import { sqlString } from './sql.js';
 

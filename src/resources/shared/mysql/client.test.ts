@@ -1,12 +1,12 @@
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseFields } from '../shared/probe-output.js';
-import { applyLocally, countedCommands, probeScriptLocally, runSh, stubCommands, syntaxOk } from '../../../test/support/resources.js';
+import { parseFields } from '../probe-output.js';
+import { applyLocally, countedCommands, probeScriptLocally, runSh, stubCommands, syntaxOk } from '../../../../test/support/resources.js';
 import { APPLY_PREAMBLE, flavourCase, forServer, query, runSql, serverProbe } from './client.js';
 import { parseServer } from './server.js';
-import { fakeClient } from '../../../test/support/mysql.js';
-import { insert, sh, userText } from '../../shell/quote.js';
+import { fakeClient } from '../../../../test/support/mysql.js';
+import { insert, sh, userText } from '../../../shell/quote.js';
 
 
 describe('serverProbe', () => {

@@ -5,8 +5,8 @@
  * client (one hop, no data through the control node), authenticated by a
  * 0600 option file that is removed when the script ends.
  */
-import { heredocBase64, insert, joinShell, sh, trusted, variable, type Shell } from '../../shell/quote.js';
-import { fail, lines } from '../shared/script.js';
+import { heredocBase64, insert, joinShell, sh, trusted, variable, type Shell } from '../../../shell/quote.js';
+import { fail, lines } from '../script.js';
 import { SYSTEM_SCHEMAS } from './args.js';
 import { runSql } from './client.js';
 import { optionFile, type ReplicationDialect, type ReplicationSource } from './replication.js';

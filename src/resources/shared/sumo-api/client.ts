@@ -3,9 +3,9 @@
  * the engine hands a resource: errors are Sumo's own (`errors[].code` and
  * `message`), lists are followed page by page.
  */
-import type { Http, HttpRequest } from '../../transport/http.js';
+import type { Http, HttpRequest } from '../../../transport/http.js';
 import type { SumoEndpoint } from './endpoint.js';
-import { shorten } from '../../secrets.js';
+import { shorten } from '../../../secrets.js';
 
 /** Query parameters; undefined ones are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
