@@ -22,6 +22,12 @@ export interface Decision {
   readonly changes: Change[];
 }
 
+/** The common shape of a decision: one action apply carries out, and the changes plan shows for it. */
+export interface ActionDecision<Action> extends Decision {
+  /** What apply does. */
+  readonly action: Action;
+}
+
 /** A resource declaration's argument is wrong: names the key so the role loader can point at file:line:col. */
 export class ArgError extends Error {
   constructor(

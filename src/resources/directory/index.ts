@@ -17,7 +17,7 @@ import { casesOf, type Effects, type Lookahead, type PathOutlook, type Predictio
 import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, statProbe } from '../shared/path-state.js';
 import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail } from '../shared/script.js';
-import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
+import { type ActionDecision, ArgError, type Change, type ResourceType } from '../types.js';
 
 /** Validated `directory` declaration. */
 export interface DirectoryDesired {
@@ -44,9 +44,7 @@ type DirectoryAction =
   | { kind: 'attributes'; attributes: AttributeChange[] };
 
 /** The decision: the action, and the changes plan shows for it. */
-export interface DirectoryDecision extends Decision {
-  readonly action: DirectoryAction;
-}
+export type DirectoryDecision = ActionDecision<DirectoryAction>;
 
 function decide(desired: DirectoryDesired, current: DirectoryCurrent): DirectoryDecision {
   const action = actionOf(desired, current);

@@ -19,7 +19,7 @@ import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, 
 import { base64Field, parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail } from '../shared/script.js';
 import { contentDiff, holdsSecret, isPrivateMode } from '../shared/text-diff.js';
-import { ArgError, type Change, type Decision, type ResolveContext, type ResourceType } from '../types.js';
+import { ArgError, type Change, type ActionDecision, type ResolveContext, type ResourceType } from '../types.js';
 
 /** Above this size the probe does not send the old content back, and the diff shows no lines. */
 export const MAX_DIFF_BYTES = 64 * 1024;
@@ -72,9 +72,7 @@ type FileAction =
   | { kind: 'attributes'; file: PresentFile; attributes: AttributeChange[] };
 
 /** The decision: the action, and the changes plan shows for it. */
-export interface FileDecision extends Decision {
-  readonly action: FileAction;
-}
+export type FileDecision = ActionDecision<FileAction>;
 
 function decide(desired: FileDesired, current: FileCurrent): FileDecision {
   const action = actionOf(desired, current);

@@ -17,7 +17,7 @@ import { base64Field, parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail, setVar } from '../shared/script.js';
 import { holdsSecret, maskDiff } from '../shared/text-diff.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
-import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
+import { type ActionDecision, ArgError, type Change, type ResourceType } from '../types.js';
 
 /** Validated `line` declaration. */
 export interface LineDesired {
@@ -61,8 +61,7 @@ export type LineAction =
   | { kind: 'remove'; lineNumbers: number[] };
 
 /** The decision: the edit, the state it was made from (apply checks it is still so), and the changes plan shows. */
-export interface LineDecision extends Decision {
-  readonly action: LineAction;
+export interface LineDecision extends ActionDecision<LineAction> {
   /** The file as the probe saw it: absent, not a regular file, or a file with this sha256. */
   readonly seen: { kind: 'missing' } | { kind: 'notfile' } | { kind: 'file'; sha256: string };
 }

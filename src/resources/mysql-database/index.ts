@@ -7,7 +7,7 @@ import { describeServer, parseServer, type ServerState, predictServer } from '..
 import { sqlBatch, sqlIdent, sqlString } from '../shared/mysql/sql.js';
 import { parseFields } from '../shared/probe-output.js';
 import { lines } from '../shared/script.js';
-import type { Change, Decision, ResourceType } from '../types.js';
+import type { ActionDecision, Change, ResourceType } from '../types.js';
 
 /** Validated `mysql_database` declaration. */
 export interface MysqlDatabaseDesired {
@@ -33,9 +33,7 @@ export interface MysqlDatabaseCurrent {
 type DatabaseAction = { kind: 'none' } | { kind: 'blocked'; reason: string } | { kind: 'create' | 'drop'; change: Change };
 
 /** The decision: the action, and the changes plan shows for it. */
-export interface MysqlDatabaseDecision extends Decision {
-  readonly action: DatabaseAction;
-}
+export type MysqlDatabaseDecision = ActionDecision<DatabaseAction>;
 
 function decide(desired: MysqlDatabaseDesired, current: MysqlDatabaseCurrent): MysqlDatabaseDecision {
   const action = actionOf(desired, current);

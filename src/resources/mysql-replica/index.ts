@@ -18,7 +18,7 @@ import { describeServer, type Flavour, parseServer, type ServerState, predictSer
 import { parseFields } from '../shared/probe-output.js';
 import { promote } from './promote.js';
 import { lines } from '../shared/script.js';
-import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
+import { type ActionDecision, ArgError, type Change, type ResourceType } from '../types.js';
 
 /** Validated `mysql_replica` declaration. */
 export interface MysqlReplicaDesired {
@@ -99,8 +99,7 @@ function sourceOf(desired: MysqlReplicaDesired): ReplicationSource {
 }
 
 /** The decision: the action, the server it acts on, and the changes plan shows. */
-export interface MysqlReplicaDecision extends Decision {
-  readonly action: ReplicaAction;
+export interface MysqlReplicaDecision extends ActionDecision<ReplicaAction> {
   readonly server: ServerState;
 }
 

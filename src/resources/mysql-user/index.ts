@@ -16,7 +16,7 @@ import { declaredGrants, describeStep, type GrantStep, type Grants, grantSteps, 
 import { describeServer, type Flavour, parseServer, type ServerState, predictServer } from '../shared/mysql/server.js';
 import { sqlAccount, sqlBatch, sqlString } from '../shared/mysql/sql.js';
 import { lines } from '../shared/script.js';
-import { ArgError, type Change, type Decision, type ResourceType } from '../types.js';
+import { type ActionDecision, ArgError, type Change, type ResourceType } from '../types.js';
 
 /** Accounts that must exist. */
 export interface PresentMysqlUser {
@@ -84,9 +84,7 @@ type UserAction =
   | { kind: 'exact'; flavour: Flavour; accounts: AccountPlan[] };
 
 /** The decision: the action, and the changes plan shows for it. */
-export interface MysqlUserDecision extends Decision {
-  readonly action: UserAction;
-}
+export type MysqlUserDecision = ActionDecision<UserAction>;
 
 function decide(desired: MysqlUserDesired, current: MysqlUserCurrent): MysqlUserDecision {
   const action = actionOf(desired, current);

@@ -9,7 +9,7 @@ import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail, lines } from '../shared/script.js';
 import type { StatusCheck, StatusColumn } from '../../status/types.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
-import type { Change, Decision, ResourceType } from '../types.js';
+import type { ActionDecision, Change, ResourceType } from '../types.js';
 import { CHAINS, type Chain, type LogLevel, type Policy, ruleTuples, type UfwDesired, validateUfw } from './args.js';
 import { describeRule, groupTuples, matchKey, parseTuple, type RuleGroup, ruleCommand, tupleKey, type UfwTuple } from './tuple.js';
 
@@ -97,9 +97,7 @@ interface UfwAction {
 }
 
 /** The decision: the action, and the changes plan shows for it. */
-export interface UfwDecision extends Decision {
-  readonly action: UfwAction;
-}
+export type UfwDecision = ActionDecision<UfwAction>;
 
 function decide(desired: UfwDesired, current: UfwCurrent): UfwDecision {
   const action = actionOf(desired, current);

@@ -4,7 +4,7 @@ import { absolutePath, type Args, oneOf, onlyKeys, optionalBoolean, optionalInte
 import { accountName, createOrModify, deleteIfPresent, entryFields, getentProbe, nameArg } from '../shared/accounts.js';
 import { parseFields } from '../shared/probe-output.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
-import type { Change, Decision, ResourceType } from '../types.js';
+import type { ActionDecision, Change, ResourceType } from '../types.js';
 
 /** A user that must exist; undefined attributes are left to useradd's defaults or as they are. */
 export interface PresentUser {
@@ -77,9 +77,7 @@ interface AttributeChange {
 type UserAction = { kind: 'none' } | { kind: 'create'; user: PresentUser } | { kind: 'modify'; user: PresentUser; attributes: AttributeChange[] } | { kind: 'delete' };
 
 /** The decision: the action, and the changes plan shows for it. */
-export interface UserDecision extends Decision {
-  readonly action: UserAction;
-}
+export type UserDecision = ActionDecision<UserAction>;
 
 function decide(desired: UserDesired, current: UserCurrent): UserDecision {
   const action = actionOf(desired, current);
