@@ -133,6 +133,15 @@ export function namesOf(spec: ConnectionVar): string {
  */
 export function misspeltConnectionVar(name: string): string | undefined {
   if (name.length < 3 || BY_NAME.has(name)) return undefined;
+  // Every host reads the same group and role variables: each name is measured once per run.
+  if (!misspelt.has(name)) misspelt.set(name, closeConnectionVar(name));
+  return misspelt.get(name);
+}
+
+/** Names already measured against the connection variables' names. */
+const misspelt = new Map<string, string | undefined>();
+
+function closeConnectionVar(name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const known of BY_NAME.keys()) {
     const maxEdits = known.length >= 10 ? 2 : 1;
