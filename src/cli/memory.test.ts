@@ -40,6 +40,33 @@ describe('the CLI keeps the young generation small', () => {
   });
 });
 
+/** The heap's largest size (MB) over rounds that each promote a batch of objects and then drop most of it. */
+function heapPeakMb(withModule: boolean): number {
+  return Number(
+    run(
+      withModule,
+      `let peak = 0;
+const keep = [];
+for (let round = 0; round < 30; round++) {
+  const batch = [];
+  for (let i = 0; i < 60000; i++) batch.push({ a: i, b: 'x' + i, c: [i] });
+  keep.push(batch.slice(0, 2000));
+  peak = Math.max(peak, process.memoryUsage().heapTotal);
+}
+console.log(peak / 1048576);`,
+    ),
+  );
+}
+
+describe('the CLI grows the old generation in small steps', () => {
+  it.each([
+    ['without the setting, dropped data piles up before a full collection', false, (mb: number) => expect(mb).toBeGreaterThan(80)],
+    ['with it, the heap stays near what is in use', true, (mb: number) => expect(mb).toBeLessThan(80)],
+  ])('%s', (_, withModule, check) => {
+    check(heapPeakMb(withModule));
+  }, 30_000);
+});
+
 describe('the CLI runs JavaScript in the interpreter only', () => {
   it.each([
     ['without the setting, a hot function is optimized', false, 'turbofan'],

@@ -133,11 +133,23 @@ export function namesOf(spec: ConnectionVar): string {
  */
 export function misspeltConnectionVar(name: string): string | undefined {
   if (name.length < 3 || BY_NAME.has(name)) return undefined;
+  // Every host reads the same group and role variables: each name is measured once per run.
+  if (!misspelt.has(name)) misspelt.set(name, closeConnectionVar(name));
+  return misspelt.get(name);
+}
+
+/** Names already measured against the connection variables' names. */
+const misspelt = new Map<string, string | undefined>();
+
+function closeConnectionVar(name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const known of BY_NAME.keys()) {
+    const maxEdits = known.length >= 10 ? 2 : 1;
+    // Every variable of every host and role is checked: skip the names that cannot be close before
+    // measuring (the edit distance is at least the difference in length; a swap keeps the length).
+    if (Math.abs(lower.length - known.length) > maxEdits) continue;
     if (lower.startsWith(known) && lower !== known && !known.startsWith('ansible_')) continue;
-    const distance = editDistance(lower, known);
-    if (distance <= (known.length >= 10 ? 2 : 1) || isNeighbourSwap(lower, known)) return known;
+    if (editDistance(lower, known) <= maxEdits || isNeighbourSwap(lower, known)) return known;
   }
   return undefined;
 }

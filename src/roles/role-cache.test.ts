@@ -82,8 +82,8 @@ describe('RoleCache', () => {
 
   it.each([
     ['not JSON', '{ broken'],
-    ['another format', JSON.stringify({ format: 'roles 0', roles: {} })],
-    ['roles of the wrong type', JSON.stringify({ format: 'roles 1', roles: 'nope' })],
+    ['the previous format (JSON, no MAC)', JSON.stringify({ format: 'roles 1', roles: {} })],
+    ['without a MAC', 'roles 2\nkey\t{}\n'],
   ])('rebuilds a cache file that is %s', (_, content) => {
     const { file, dir, role, cache } = setup();
     writeFileSync(file, content, { mode: 0o600 });
@@ -92,7 +92,7 @@ describe('RoleCache', () => {
     expect(c.get(dir, load)).toBe(role);
     expect(load).toHaveBeenCalledOnce();
     c.save();
-    expect(JSON.parse(readFileSync(file, 'utf8')).format).toBe('roles 1');
+    expect(readFileSync(file, 'utf8').split('\n')[1]).toBe('roles 2');
   });
 
   it('refuses a cache file that others can write', () => {

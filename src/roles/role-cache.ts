@@ -2,35 +2,28 @@
  * Parsed roles kept between runs: parsing role.yaml is the largest part of
  * start-up, and role files rarely change. A loaded role is kept as data (JSON,
  * never code), keyed by the sha256 of the program that loaded it, the role's
- * directory and the bytes of its role.yaml and defaults.yaml, in a file in
- * provision's state directory (0600). Any change to either file, or another
- * build of provision (whose checks may differ), is a miss: the role is parsed
- * and checked again. Only a role that loaded without errors and survives a
- * JSON round trip unchanged is kept; a cache file that someone else could
- * write is refused (checkPrivate), a damaged one is rebuilt.
+ * directory and the bytes of its role.yaml and defaults.yaml, in a cache file
+ * in provision's state directory (see CacheFile: 0600, authenticated, one role
+ * per line so a run parses only the roles it uses). Any change to either file,
+ * or another build of provision (whose checks may differ), is a miss: the role
+ * is parsed and checked again. Only a role that loaded without errors and
+ * survives a JSON round trip unchanged is kept.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeControlFile } from '../control/write-file.js';
-import { UserError } from '../errors.js';
-import { checkPrivate } from '../control/state-dir.js';
+import { CacheFile } from '../control/cache-file.js';
 import { checkOf, type VariableCheck } from './checks.js';
 import type { Declaration, Role } from './load.js';
 
 /** Bumped when the stored shape changes. */
-const FORMAT = 'roles 1';
+const FORMAT = 'roles 2';
 
 /** At most this many roles are kept; the ones used least recently go first. */
 const MAX_ENTRIES = 200;
 
 /** A role as stored: its handlers as a list of pairs, its checks as written (a check holds functions). */
 type StoredRole = Omit<Role, 'handlers' | 'checks'> & { handlers: Array<[string, Declaration]>; checks: Array<{ variable: string; spec: unknown }> };
-
-interface CacheFile {
-  format: string;
-  roles: Record<string, StoredRole>;
-}
 
 function store(role: Role): StoredRole {
   return { ...role, handlers: [...role.handlers], checks: role.checks.map(({ variable, spec }) => ({ variable, spec })) };
@@ -62,69 +55,35 @@ function contentOf(file: string): Buffer | string {
 }
 
 export class RoleCache {
-  #roles: Map<string, StoredRole> | undefined;
-  #dirty = false;
+  readonly #stored: CacheFile<StoredRole>;
 
   constructor(
     /** Where the cache file is, or undefined to keep nothing on disk. */
-    private readonly file: () => string | undefined,
+    file: () => string | undefined,
     /** What identifies the program doing the checks (another build is a miss). */
     private readonly program: () => string,
-  ) {}
+  ) {
+    this.#stored = new CacheFile({ file, format: FORMAT, maxEntries: MAX_ENTRIES });
+  }
 
   /** The role in `dir`: read from the cache when its files are unchanged, else `load()` (and kept). */
   get(dir: string, load: () => Role): Role {
     const hash = createHash('sha256').update(`${FORMAT}\0${this.program()}\0${dir}\0`);
     for (const name of ['role.yaml', 'defaults.yaml']) hash.update(contentOf(join(dir, name))).update('\0');
     const key = hash.digest('hex');
-    const roles = this.#load();
-    const known = roles.get(key);
+    const known = this.#stored.get(key);
     const restored = known && restore(known);
-    if (known && restored) {
-      // Most recently used last, so trimming drops the oldest.
-      roles.delete(key);
-      roles.set(key, known);
-      return restored;
-    }
+    if (restored) return restored;
     const role = load();
     const stored = store(role);
     // Only what JSON keeps exactly: anything else is parsed each run.
-    if (isPlainData(stored)) {
-      roles.set(key, stored);
-      this.#dirty = true;
-    }
+    if (isPlainData(stored)) this.#stored.set(key, stored);
     return role;
   }
 
-  /** Writes the cache file when roles were parsed in this run (atomically, 0600). */
+  /** Writes the cache file when roles were parsed in this run. */
   save(): void {
-    const file = this.file();
-    if (!this.#dirty || !this.#roles || file === undefined) return;
-    const body = JSON.stringify({ format: FORMAT, roles: Object.fromEntries([...this.#roles].slice(-MAX_ENTRIES)) } satisfies CacheFile);
-    try {
-      writeControlFile(file, body);
-      this.#dirty = false;
-    } catch (err) {
-      // A cache that cannot be written only costs the next run some parsing.
-      if (err instanceof UserError) throw err;
-    }
-  }
-
-  #load(): Map<string, StoredRole> {
-    if (this.#roles) return this.#roles;
-    this.#roles = new Map();
-    const file = this.file();
-    if (file === undefined || !existsSync(file)) return this.#roles;
-    checkPrivate(file);
-    try {
-      const content = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheFile>;
-      if (content.format === FORMAT && content.roles && typeof content.roles === 'object') {
-        for (const [key, role] of Object.entries(content.roles)) this.#roles.set(key, role);
-      }
-    } catch {
-      // Unreadable or damaged: rebuilt.
-    }
-    return this.#roles;
+    this.#stored.save();
   }
 }
 

@@ -12,8 +12,11 @@ const runtime = (): typeof Handlebars => {
   return hbs;
 };
 const cacheIn = (): string => templateCacheFile(mkdtempSync(join(tmpdir(), 'provision-templates-')));
-/** The cache file's content after its MAC line. */
-const bodyOf = (file: string): { format: string; specs: Record<string, string> } => JSON.parse(readFileSync(file, 'utf8').split('\n').slice(1).join('\n'));
+/** The cache file's format line and its specs by key (the lines after its MAC line). */
+const bodyOf = (file: string): { format: string; specs: Record<string, string> } => {
+  const [format = '', ...entries] = readFileSync(file, 'utf8').split('\n').slice(1).filter((line) => line !== '');
+  return { format, specs: Object.fromEntries(entries.map((line) => [line.slice(0, line.indexOf('\t')), JSON.parse(line.slice(line.indexOf('\t') + 1)) as string])) };
+};
 
 describe('TemplateCache', () => {
   it('compiles on a miss, keeps the spec (0600), and the next run renders from it without compiling', () => {
@@ -43,8 +46,8 @@ describe('TemplateCache', () => {
 
   it.each([
     ['not JSON', '{ broken'],
-    ['another format', JSON.stringify({ format: 'handlebars 0.0.1 {}', specs: { x: 'throw 1' } })],
-    ['specs of the wrong type', JSON.stringify({ format: 'x', specs: 'nope' })],
+    ['the previous format (JSON after the MAC)', `${'0'.repeat(64)}\n${JSON.stringify({ format: 'handlebars 0.0.1 {}', specs: { x: 'throw 1' } })}`],
+    ['without a MAC', 'handlebars 4.7.8 {}\nx\t"throw 1"\n'],
   ])('rebuilds a cache file that is %s', (_, content) => {
     const file = cacheIn();
     writeFileSync(file, content);
@@ -69,7 +72,7 @@ describe('TemplateCache', () => {
     honest.save();
     const text = '{{n}}!';
     const hash = Object.keys(bodyOf(file).specs)[0]!;
-    const planted = JSON.stringify({ format: bodyOf(file).format, specs: { [hash]: '{"compiler":[8,">= 4.3.0"],"main":function(){globalThis.provisionPlanted=1;return "planted"},"useData":true}' } });
+    const planted = `${bodyOf(file).format}\n${hash}\t${JSON.stringify('{"compiler":[8,">= 4.3.0"],"main":function(){globalThis.provisionPlanted=1;return "planted"},"useData":true}')}\n`;
     // The planted spec, with the old line kept, with no MAC line, and with a MAC made with another key.
     for (const content of [`${readFileSync(file, 'utf8').split('\n')[0]}\n${planted}`, planted, `${'0'.repeat(64)}\n${planted}`]) {
       writeFileSync(file, content);
@@ -86,7 +89,7 @@ describe('TemplateCache', () => {
     chmodSync(file, 0o666);
     expect(() => new TemplateCache(runtime(), () => file).get('{{y}}')).toThrow(`provision's state file ${file} can be written by anyone (mode 0666): they could make provision run their code. Fix: chmod 600 ${file}`);
     chmodSync(file, 0o600);
-    chmodSync(join(dirname(file), 'templates.key'), 0o620);
-    expect(() => new TemplateCache(runtime(), () => file).get('{{y}}')).toThrow(/templates\.key can be written by its group \(mode 0620\)/);
+    chmodSync(join(dirname(file), 'cache.key'), 0o620);
+    expect(() => new TemplateCache(runtime(), () => file).get('{{y}}')).toThrow(/cache\.key can be written by its group \(mode 0620\)/);
   });
 });
