@@ -11,7 +11,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { constants, createHash, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { Stanza, type Identity, type Recipient } from 'age-encryption';
-import { parseKey } from '../transport/ssh2-client.js';
+import { loadSsh2 } from '../transport/ssh2-loader.js';
 
 const ED25519_LABEL = 'age-encryption.org/v1/ssh-ed25519';
 const RSA_LABEL = 'age-encryption.org/v1/ssh-rsa';
@@ -45,7 +45,7 @@ export function isSshRecipient(text: string): boolean {
 
 /** Parses an authorized_keys-style SSH public key line into an age recipient; throws Error saying why not. */
 export function sshRecipient(text: string): Recipient {
-  const parsed = parseKey(text.trim());
+  const parsed = loadSsh2().utils.parseKey(text.trim());
   if (parsed instanceof Error || Array.isArray(parsed)) throw new Error('not an SSH public key');
   const key = publicKeyOf(parsed.type, parsed.getPublicSSH(), createPublicKey(parsed.getPublicPEM()));
   return key.type === 'ssh-ed25519' ? new Ed25519Recipient(key) : new RsaRecipient(key);
@@ -62,7 +62,7 @@ function publicKeyOf(type: string, wire: Buffer, key: KeyObject): SshPublicKey {
  * be one (a passphrase, another key type).
  */
 export function sshIdentity(pem: string): { identity: Identity; recipient: string } {
-  const parsed = parseKey(pem);
+  const parsed = loadSsh2().utils.parseKey(pem);
   if (parsed instanceof Error) {
     throw new Error(/passphrase/i.test(parsed.message) ? 'protected by a passphrase, which provision does not ask for' : `not an SSH private key (${parsed.message})`);
   }

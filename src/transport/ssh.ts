@@ -2,10 +2,12 @@ import type { Shell } from '../shell/quote.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm, type SshClient } from './ssh2-client.js';
+import type { NodeSSH } from 'node-ssh';
+import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { appendedKnownHostsText, fingerprint, hostKeyAlgorithms, keyTypeOf, knownHostsLine, parseKnownHosts, recordedKeyTypes, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
 import { parseJump, parseSshConfig, resolveSshConfig, userSshConfigText } from './ssh-config.js';
 import { becomeCommand, becomeFailure } from './become.js';
+import { loadNodeSsh } from './ssh2-loader.js';
 import { BecomeError, UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, type JumpTarget, type RunScriptOptions, type TransportStats } from './types.js';
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -55,7 +57,7 @@ function authMethods(user: string, keyFiles: string[]): unknown[] {
 export async function connect(target: ConnectTarget, options: ConnectOptions): Promise<Connection> {
   const sshConfig = userSshConfigText();
   const resolved = resolveTarget(target, sshConfig);
-  let jump: Session | undefined;
+  let jump: NodeSSH | undefined;
   let sock: unknown;
   if (resolved.jump) {
     // The jump host is checked like any host: same known_hosts file, same keys to log in with, unless ~/.ssh/config says otherwise.
@@ -68,7 +70,7 @@ export async function connect(target: ConnectTarget, options: ConnectOptions): P
       throw new UnreachableError(`jump host ${jumpTarget.host} could not reach ${resolved.host}:${resolved.port}: ${(err as Error).message}`);
     }
   }
-  let ssh: Session;
+  let ssh: NodeSSH;
   try {
     ssh = await open(resolved, options, sock, resolved.jump ? `${resolved.host} (through ${resolved.jump.address})` : undefined);
   } catch (err) {
@@ -78,59 +80,22 @@ export async function connect(target: ConnectTarget, options: ConnectOptions): P
   return new SshConnection(ssh, becomeCommand(target, resolved.user), jump);
 }
 
-/** An ssh2 client that is ready, and whether it still is (until it ends or closes). */
-class Session {
-  #open = true;
-
-  constructor(readonly client: SshClient) {
-    const closed = (): void => {
-      this.#open = false;
-    };
-    client.on('end', closed).on('close', closed);
-    // A connection reset after connecting surfaces as a lost exec (code null); without a listener ssh2's 'error' would crash the process.
-    client.on('error', () => undefined);
-  }
-
-  get isOpen(): boolean {
-    return this.#open;
-  }
-
-  dispose(): void {
-    this.#open = false;
-    this.client.end();
-  }
-}
-
-/** Connects `client`; resolves once it is ready, rejects on its first error or when it closes before. */
-function ready(client: SshClient, config: ConnectConfig): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (err: unknown): void => reject(err);
-    const closed = (): void => reject(Object.assign(new Error('No response from server'), { code: 'ETIMEDOUT' }));
-    client.once('ready', () => {
-      client.off('error', fail).off('close', closed);
-      resolve();
-    });
-    client.on('error', fail).on('close', closed);
-    client.connect(config);
-  });
-}
-
 /** One SSH session, on its own TCP connection or on `sock` (a channel through a jump host). */
-async function open(resolved: ResolvedTarget, options: ConnectOptions, sock: unknown, label?: string): Promise<Session> {
+async function open(resolved: ResolvedTarget, options: ConnectOptions, sock: unknown, label?: string): Promise<NodeSSH> {
   const auth = authMethods(resolved.user, resolved.keyFiles);
   if (auth.length === 0) {
     throw new UnreachableError(`no SSH key to log in with: set ssh_private_key_file, an IdentityFile in ~/.ssh/config, or start ssh-agent`);
   }
   let rejection: string | undefined;
   const knownHosts = parseKnownHosts(readIfExists(resolved.knownHostsFile) ?? '');
-  const client = new Client();
+  const ssh = new (await loadNodeSsh()).NodeSSH();
   try {
-    await ready(client, {
+    await ssh.connect({
       host: resolved.host,
       port: resolved.port,
       username: resolved.user,
       ...(sock ? { sock: sock as never } : {}),
-      // ssh2 accepts a list of auth methods tried in order; its types name only the callback form.
+      // ssh2 accepts a list of auth methods tried in order; node-ssh passes it through untyped.
       authHandler: auth as never,
       readyTimeout: options.timeoutMs,
       keepaliveInterval: 5_000,
@@ -143,17 +108,17 @@ async function open(resolved: ResolvedTarget, options: ConnectOptions, sock: unk
       },
     });
   } catch (err) {
-    client.end();
+    ssh.dispose();
     const why = rejection ?? describeConnectError(err, resolved);
     throw new UnreachableError(label ? `${label}: ${why}` : why);
   }
-  return new Session(client);
+  return ssh;
 }
 
 /** A channel from the jump host to the target's SSH port. */
-function forward(jump: Session, target: ResolvedTarget): Promise<unknown> {
+function forward(jump: NodeSSH, target: ResolvedTarget): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    jump.client.forwardOut('127.0.0.1', 0, target.host, target.port, (err: Error | undefined, stream: unknown) => (err ? reject(err) : resolve(stream)));
+    jump.connection!.forwardOut('127.0.0.1', 0, target.host, target.port, (err: Error | undefined, stream: unknown) => (err ? reject(err) : resolve(stream)));
   });
 }
 
@@ -200,10 +165,13 @@ class SshConnection implements Connection {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly ssh: Session,
+    private readonly ssh: NodeSSH,
     private readonly become: ReturnType<typeof becomeCommand>,
-    private readonly jump?: Session,
-  ) {}
+    private readonly jump?: NodeSSH,
+  ) {
+    // A connection reset after connecting surfaces as a lost exec (code null); without a listener ssh2's 'error' would crash the process.
+    ssh.connection?.on('error', () => undefined);
+  }
 
   runScript(script: Shell, options: RunScriptOptions = {}): Promise<ExecResult> {
     if (options.alongside) return this.#exec(script, options);
@@ -213,18 +181,24 @@ class SshConnection implements Connection {
   }
 
   async #exec(script: Shell, { onStdout }: RunScriptOptions): Promise<ExecResult> {
-    if (!this.ssh.isOpen) throw new UnreachableError('connection lost');
+    if (!this.ssh.isConnected()) throw new UnreachableError('connection lost');
     this.stats.execs++;
     const input = this.become.input(script);
     this.stats.bytesSent += Buffer.byteLength(input);
     // The script goes over stdin: nothing of it (secrets included) is on a command line.
-    const result = await execute(this.ssh.client, this.become.command, input, onStdout).catch((err: unknown) => {
-      throw new UnreachableError(`connection lost: ${(err as Error).message}`);
-    });
+    const result = await this.ssh
+      .execCommand(this.become.command, {
+        stdin: input,
+        noTrim: true,
+        onStdout: onStdout ? (chunk: Buffer) => onStdout(chunk.toString()) : undefined,
+      })
+      .catch((err: unknown) => {
+        throw new UnreachableError(`connection lost: ${(err as Error).message}`);
+      });
     this.stats.bytesReceived += Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr);
     const refused = result.code !== 0 ? becomeFailure(result.stderr) : undefined;
     if (refused) throw new BecomeError(refused);
-    if (result.code === null && !this.ssh.isOpen) throw new UnreachableError('connection lost while running a script');
+    if (result.code === null && !this.ssh.isConnected()) throw new UnreachableError('connection lost while running a script');
     return { stdout: result.stdout, stderr: result.stderr, code: result.code };
   }
 
@@ -232,28 +206,4 @@ class SshConnection implements Connection {
     this.ssh.dispose();
     this.jump?.dispose();
   }
-}
-
-/** Runs `command` with `input` on its stdin; resolves when its channel closes (code null: no exit status came). */
-function execute(client: SshClient, command: string, input: string, onStdout?: (text: string) => void): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    client.on('error', reject);
-    client.exec(command, (err: Error | undefined, channel: ClientChannel) => {
-      client.off('error', reject);
-      if (err) return reject(err);
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
-      let code: number | null = null;
-      channel.on('data', (chunk: Buffer) => {
-        stdout.push(chunk);
-        onStdout?.(chunk.toString());
-      });
-      channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-      channel.on('exit', (exitCode: number | null) => {
-        code = exitCode ?? null;
-      });
-      channel.on('close', () => resolve({ stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), code }));
-      channel.end(input);
-    });
-  });
 }

@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { Client } from './ssh2-client.js';
+import { loadNodeSsh, loadSsh2 } from './ssh2-loader.js';
 
 const require = createRequire(import.meta.url);
 
-describe("ssh2's client, loaded without what provision does not use", () => {
-  it("does not instantiate ssh2's WebAssembly Poly1305 when its native binding does chacha20-poly1305", () => {
-    expect(typeof Client).toBe('function');
+describe('ssh2 and node-ssh, loaded through the transport', () => {
+  it("do not instantiate ssh2's WebAssembly Poly1305 when its native binding does chacha20-poly1305", async () => {
+    const { NodeSSH } = await loadNodeSsh();
+    expect(typeof new NodeSSH().connect).toBe('function');
+    expect(typeof loadSsh2().utils.parseKey).toBe('function');
     const binding = require('ssh2/lib/protocol/crypto/build/Release/sshcrypto.node') as { ChaChaPolyCipher?: unknown };
     expect(typeof binding.ChaChaPolyCipher).toBe('function');
     const wasm = require.cache[require.resolve('ssh2/lib/protocol/crypto/poly1305.js')];

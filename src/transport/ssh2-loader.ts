@@ -1,23 +1,24 @@
-/**
- * The parts of ssh2 provision uses, loaded one by one: ssh2's index also loads
- * its server, key generator and HTTP agents (and with them node:http, https and
- * tls), which every run would pay for at start-up and none uses.
- */
+/** How ssh2 is loaded: after its unused WebAssembly is kept out (see below). */
 import { createRequire } from 'node:module';
 import type * as Ssh2 from 'ssh2';
+import type * as NodeSsh from 'node-ssh';
 
 // ssh2 is CommonJS without an exports map: its files are reachable by path.
 const require = createRequire(import.meta.url);
 
-skipUnusedPoly1305();
+/** ssh2 (its key parser is used to read SSH keys for age). Loaded on first use, never by a static import: those are evaluated before any code of the bundle runs. */
+export function loadSsh2(): typeof Ssh2 {
+  skipUnusedPoly1305();
+  return require('ssh2') as typeof Ssh2;
+}
 
-/** ssh2's SSH client. */
-export const Client = require('ssh2/lib/client.js') as typeof Ssh2.Client;
+/** node-ssh, the SSH client of the transport; loaded on first connect, after the same step. */
+export async function loadNodeSsh(): Promise<typeof NodeSsh> {
+  skipUnusedPoly1305();
+  return import('node-ssh');
+}
 
-/** ssh2's parser of OpenSSH, PPK and PEM keys. */
-export const { parseKey } = require('ssh2/lib/protocol/keyParser.js') as { parseKey: typeof Ssh2.utils.parseKey };
-
-export type { Client as SshClient, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+let skipped = false;
 
 /**
  * ssh2 computes chacha20-poly1305 in its native binding when that is built,
@@ -29,6 +30,8 @@ export type { Client as SshClient, ClientChannel, ConnectConfig, ServerHostKeyAl
  * the binding lacks one). Without the binding, nothing changes.
  */
 function skipUnusedPoly1305(): void {
+  if (skipped) return;
+  skipped = true;
   let wasm: string;
   try {
     const binding = require('ssh2/lib/protocol/crypto/build/Release/sshcrypto.node') as { ChaChaPolyCipher?: unknown; ChaChaPolyDecipher?: unknown };
