@@ -3,7 +3,7 @@ import { mysqlDatabase, type MysqlDatabaseCurrent, type MysqlDatabaseDesired } f
 import type { ServerState } from '../shared/mysql/server.js';
 import { fakeClient, statements } from '../../../test/support/mysql.js';
 import type { Effects } from '../shared/lookahead.js';
-import { ahead, argErrorOf, predicted, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
+import { ahead, argErrorOf, predicted, probeLocally, probeManyLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const want = (args: Record<string, unknown> = {}): MysqlDatabaseDesired => mysqlDatabase.validate({ name: 'app', ...args });
 const MARIADB: ServerState = { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' };
@@ -68,6 +68,21 @@ describe('mysql_database probe', () => {
     const stubs = fakeClient('10.11.6-MariaDB', { 'information_schema.SCHEMATA': 'exists=1' });
     expect(probeLocally(mysqlDatabase, want(), stubs.env)).toEqual({ ...up(true), server: { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' }, error: undefined });
     expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+  });
+
+  it('probes all databases of a host in one client call, and a failing query fails only its own item', () => {
+    const stubs = fakeClient('10.11.6-MariaDB', { "SCHEMA_NAME = 'app'": 'exists=1', "SCHEMA_NAME = 'shop'": 'ERROR 1045 (28000) at line 6: denied' });
+    expect(probeManyLocally(mysqlDatabase, [want(), want({ name: 'shop' }), want({ name: 'new' })], stubs.env)).toEqual([
+      { ...up(true), error: undefined },
+      { ...up(false), error: 'ERROR 1045 (28000) at line 6: denied' },
+      { ...up(false), error: undefined },
+    ]);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+  });
+
+  it('tells every database of a host that the server is down', () => {
+    const down = { server: { status: 'down', reason: "ERROR 2002 (HY000): Can't connect to local server through socket" }, exists: false };
+    expect(probeManyLocally(mysqlDatabase, [want(), want({ name: 'shop' })], fakeClient('', {}, true).env)).toEqual([down, down]);
   });
 
   it('reads a server that is down as down, not as a failed query', () => {

@@ -10,7 +10,7 @@ import type { Secret } from '../../secrets.js';
 import { trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys, stringList } from '../shared/args.js';
 import { accountHost, accountUser, binlogArg, passwordArg } from '../shared/mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, probeQuery, runSql, serverProbe } from '../shared/mysql/client.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, probeQuery, runSql, serverProbe, serverProbeMany } from '../shared/mysql/client.js';
 import { AUTH_PLUGIN, nativePasswordHash, passwordMatches } from '../shared/mysql/password.js';
 import { declaredGrants, describeStep, type GrantStep, type Grants, grantSteps, parseDeclaredPrivilege, parseShowGrants, stepStatement } from '../shared/mysql/privileges.js';
 import { describeServer, type Flavour, parseProbe, type ServerState, predictServer } from '../shared/mysql/server.js';
@@ -198,14 +198,22 @@ function apply(desired: MysqlUserDesired, { action: p }: MysqlUserDecision): She
  * error is the probe's error.
  */
 function probe(desired: MysqlUserDesired): Shell {
-  const sql = desired.hosts
+  return serverProbe(probeQuery(accountsSql(desired)));
+}
+
+/** The accounts of all a host's users in one client call. */
+function probeMany(items: readonly MysqlUserDesired[], separator: string): Shell {
+  return serverProbeMany(items.map(accountsSql), separator);
+}
+
+function accountsSql(desired: MysqlUserDesired): string {
+  return desired.hosts
     .flatMap((host) => [
       `SELECT ${sqlString(`account=${host}`)};`,
       `SELECT CONCAT('auth=', plugin, ':', HEX(authentication_string)) FROM mysql.user WHERE User = ${sqlString(desired.name)} AND Host = ${sqlString(host)};`,
       `SHOW GRANTS FOR ${sqlAccount(desired.name, host)};`,
     ])
     .join('\n');
-  return serverProbe(probeQuery(sql));
 }
 
 /** No such grant: SHOW GRANTS for an account that does not exist. */
@@ -262,6 +270,7 @@ export const mysqlUser: ResourceType<MysqlUserDesired, MysqlUserCurrent, MysqlUs
   validate,
   label: (desired) => `${desired.name}@${desired.hosts.join(',')}`,
   probe,
+  probeMany,
   parse,
   decide,
   apply,

@@ -4,7 +4,7 @@ import { mysqlUser, type MysqlAccount, type MysqlUserCurrent, type MysqlUserDesi
 import { nativePasswordHash } from '../shared/mysql/password.js';
 import type { ServerState } from '../shared/mysql/server.js';
 import { fakeClient, heredocs, outsideHeredocs, statements } from '../../../test/support/mysql.js';
-import { argErrorOf, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
+import { argErrorOf, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const PASSWORD = "s3cr3t 'app' \"pw\" $(id)";
 const secret = new Secret(PASSWORD);
@@ -202,6 +202,24 @@ describe('the password', () => {
 });
 
 describe('mysql_user probe', () => {
+  it('probes all users of a host in one client call, each part as its own probe reads it', () => {
+    const stubs = fakeClient('10.11.6-MariaDB', {
+      "User = 'app' AND Host = 'localhost'": `auth=mysql_native_password:${hex(nativePasswordHash(PASSWORD))}`,
+      "SHOW GRANTS FOR 'app'@'localhost'": 'GRANT ALL PRIVILEGES ON `app`.* TO `app`@`localhost`',
+      "SHOW GRANTS FOR 'repl'@": "ERROR 1141 (42000) at line 9: There is no such grant defined for user 'repl' on host '10.0.0.2'",
+    });
+    const items = [want({ host: 'localhost' }), want({ name: 'repl', host: '10.0.0.2' })];
+    expect(probeManyLocally(mysqlUser, items, stubs.env)).toEqual([{ server: MARIADB, accounts: { localhost: native() } }, { server: MARIADB, accounts: {} }]);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+  });
+
+  it.each<[string, () => ReturnType<typeof stubCommands>, MysqlUserCurrent]>([
+    ['is down', () => fakeClient('', {}, true), { server: { status: 'down', reason: "ERROR 2002 (HY000): Can't connect to local server through socket" }, accounts: {} }],
+    ['is missing', () => stubCommands(['mariadb']), { server: { status: 'missing' }, accounts: {} }],
+  ])('tells every user of a host that the server %s', (_, stubs, expected) => {
+    expect(probeManyLocally(mysqlUser, [want({ host: 'localhost' }), want({ name: 'repl', host: '%' })], stubs().env)).toEqual([expected, expected]);
+  });
+
   it('reads every account and its grants in one read-only client call, and exits 0', () => {
     const stubs = fakeClient('10.11.6-MariaDB', {
       "Host = 'localhost'": `auth=mysql_native_password:${hex(nativePasswordHash(PASSWORD))}`,

@@ -9,7 +9,7 @@ import { heredoc, heredocBase64, insert, sh, trusted, type Shell } from '../../.
 import { FAIL_FUNCTION, fail, lines } from '../script.js';
 import type { Change } from '../../types.js';
 import { DATA_DIR, type Flavour, type ServerState } from './server.js';
-import { SESSION_SETUP } from './sql.js';
+import { SESSION_SETUP, sqlString } from './sql.js';
 
 /**
  * Finds the client (mariadb, else mysql) for "$provision_sql" (empty when
@@ -39,21 +39,50 @@ export function probeQuery(sql: string, options: readonly string[] = ['-N', '-B'
   return sh`{ ${insert(heredoc(sh`"$provision_sql" ${options} --force 2>&1`, `${SESSION_SETUP}\n${VERSION_SQL}\n${sql}`))}\n} || echo server=down`;
 }
 
+/** Sets $provision_sql, then: `missing` when the client or the server program is missing, else `body`. */
+function unlessMissing(missing: Shell, body: Shell): Shell {
+  return lines(
+    FIND_CLIENT,
+    'if [ -z "$provision_sql" ] || ! { command -v mariadbd >/dev/null 2>&1 || command -v mysqld >/dev/null 2>&1; }; then',
+    missing,
+    'else',
+    body,
+    'fi',
+  );
+}
+
+/** `server=missing`, and `datadir=yes` when data is there: a server installed later in the run starts with it. */
+const MISSING = lines('echo server=missing', sh`[ ! -d ${`${DATA_DIR}/mysql`} ] || echo datadir=yes`);
+
 /**
  * A read-only probe: `server=missing` (with `datadir=yes` when data is there)
  * when the client or the server program is missing, else what `body` prints,
  * a probeQuery's output (see parseServer). Exits 0 in every case.
  */
 export function serverProbe(body: Shell): Shell {
+  return unlessMissing(MISSING, body);
+}
+
+/**
+ * serverProbe(probeQuery(sql)) for each of `sqls` in ONE client call (a type's probeMany): each item's statements
+ * follow their own version query and precede a `separator` row, so each part reads like one item's probe. A client
+ * that could not connect prints no separator: then each item gets its output and `server=down`.
+ */
+export function serverProbeMany(sqls: readonly string[], separator: string): Shell {
+  const sql = sqls.map((s) => `${VERSION_SQL}\n${s}\nSELECT ${sqlString(separator)};`).join('\n');
+  const each = (part: Shell): Shell => sh`for provision_item in ${sqls.map((_, i) => i + 1)}; do\n${insert(part)}\nprintf '%s\\n' "$provision_sep"\ndone`;
   return lines(
-    FIND_CLIENT,
-    'if [ -z "$provision_sql" ] || ! { command -v mariadbd >/dev/null 2>&1 || command -v mysqld >/dev/null 2>&1; }; then',
-    '  echo server=missing',
-    // A server installed later in the run starts with the data already there.
-    sh`  [ ! -d ${`${DATA_DIR}/mysql`} ] || echo datadir=yes`,
-    'else',
-    body,
-    'fi',
+    sh`provision_sep=${separator}`,
+    unlessMissing(
+      each(MISSING),
+      lines(
+        sh`provision_out=$(${insert(heredoc(trusted('"$provision_sql" -N -B --force 2>&1'), `${SESSION_SETUP}\n${sql}`))}\n)`,
+        'case $provision_out in',
+        `*"$provision_sep"*) printf '%s\\n' "$provision_out" ;;`,
+        sh`*) ${insert(each(trusted(`printf '%s\\nserver=down\\n' "$provision_out"`)))} ;;`,
+        'esac',
+      ),
+    ),
   );
 }
 
