@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { ResourceType } from '../resources/types.js';
-import { heredocBase64, insert, joinShell, lines, NulByteError, quote, sh, trusted, userText, variable, words, type Shell } from './quote.js';
+import { heredoc, heredocBase64, insert, joinShell, lines, NulByteError, quote, sh, trusted, userText, variable, words, type Shell } from './quote.js';
 
 const echoed = (script: string): string => execFileSync('sh', ['-c', script]).toString();
 
@@ -85,5 +85,20 @@ describe('heredocBase64', () => {
     ['a value holding a newline and the end marker cannot end the document early', '7.0\n__PROVISION_EOF__\ntouch /tmp/PWNED\n'],
   ])('carries %s through stdin', (_, content) => {
     expect(echoed(heredocBase64(content))).toBe(content);
+  });
+});
+
+describe('heredoc', () => {
+  it.each([
+    ['shell syntax, quotes and backslashes, as they are', `$(id) \`id\` 'q' "d" \\ \\n $HOME \u00e9\n`],
+    ['a line that is the end marker, and one that is its next choice', 'a\nPROVISION_TEXT\nPROVISION_TEXT_1\ntouch /tmp/PWNED\n'],
+    ['no last line end (one is added)', 'SELECT 1;'],
+  ])('carries %s through stdin, expanding nothing', (_, content) => {
+    const script = heredoc(trusted('cat'), content);
+    expect(echoed(script)).toBe(content.endsWith('\n') ? content : `${content}\n`);
+  });
+
+  it('refuses a NUL byte', () => {
+    expect(() => heredoc(trusted('cat'), 'a\0b')).toThrow(NulByteError);
   });
 });

@@ -126,3 +126,18 @@ export function heredocBase64(content: string | Buffer): Shell {
   const b64 = Buffer.from(content).toString('base64').replace(/(.{76})/g, '$1\n');
   return made(`base64 -d <<'__PROVISION_EOF__'\n${b64}\n__PROVISION_EOF__`);
 }
+
+/**
+ * `command` reading `content` verbatim on its stdin from a quoted here-document:
+ * nothing in it is expanded, and a shell writes a small one itself (no process
+ * started, unlike base64). The end marker is on no line of the content; a line
+ * end is added when the content lacks one. A NUL byte is refused (no shell text holds one).
+ */
+export function heredoc(command: Shell, content: string): Shell {
+  if (content.includes('\0')) throw new NulByteError('a here-document');
+  const text = content.endsWith('\n') ? content : `${content}\n`;
+  const taken = new Set(text.split('\n'));
+  let marker = 'PROVISION_TEXT';
+  for (let n = 1; taken.has(marker); n++) marker = `PROVISION_TEXT_${n}`;
+  return made(`${command} <<'${marker}'\n${text}${marker}`);
+}

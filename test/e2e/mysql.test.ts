@@ -126,6 +126,18 @@ describe('the mysql role on web-01 (primary) and web-02 (replica)', () => {
     expect(await threads()).toBe('Yes Yes');
   });
 
+  it('plan sees a replication password changed on the replica (its master.info fingerprinted on the host), apply repoints', async () => {
+    await sql(REPLICA, "STOP SLAVE; CHANGE MASTER TO MASTER_PASSWORD='not the password'; START SLAVE");
+    const plan = await run(['plan', INV]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/web-02 \| would change \| replication from the primary\n\s+~ replication password changed/);
+    const apply = await run(['apply', INV, '--json']);
+    expect(changed(report(apply))).toEqual([`${REPLICA}|replication from the primary`]);
+    expectNoPasswords(plan.stdout, plan.stderr, apply.stdout, apply.stderr);
+    expect(await threads()).toBe('Yes Yes');
+    expect(changed(report(await run(['plan', INV, '--json'])))).toEqual([]);
+  });
+
   it('a new replica of a primary that has data is seeded from a dump, then follows it', async () => {
     await sql(PRIMARY, "INSERT INTO app.items VALUES (2, 'second'), (3, 'third'); CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY); INSERT INTO shop.orders VALUES (7)");
     await wipe(REPLICA);

@@ -26,12 +26,14 @@ export function statements(script: string): string[] {
 }
 
 /**
- * A stand-in `mariadb` (with `mariadbd` present) answering `SELECT VERSION()`
- * with `version`, and the SQL on stdin line by line (a statement a line):
- * `SELECT 'text';` prints the text, any other statement the first `answers`
- * entry whose key it contains (nothing when none does). An answer starting
- * with "ERROR " goes to stderr and ends the call, unless `--force` was given.
- * Every call's arguments are logged; with `down`, the server does not answer.
+ * A stand-in `mariadb` (with `mariadbd` present) answering the SQL on stdin
+ * line by line (a statement a line): a probe's version query with `version`
+ * as a `version=` row (after a header line without -N), `SELECT 'text';` with
+ * the text, any other statement with the first `answers` entry whose key it
+ * contains (nothing when none does). An answer starting with "ERROR " goes to
+ * stderr and ends the call, unless `--force` was given. An apply script's
+ * `-e 'SELECT VERSION()'` gets `version`. Every call's arguments are logged;
+ * with `down`, the server does not answer.
  */
 export function fakeClient(version: string, answers: Record<string, string> = {}, down = false): ReturnType<typeof stubCommands> {
   const cases = Object.entries(answers)
@@ -40,18 +42,18 @@ export function fakeClient(version: string, answers: Record<string, string> = {}
   return stubCommands(['mariadb', 'mariadbd'], {
     mariadb: down
       ? `echo "ERROR 2002 (HY000): Can't connect to local server through socket" >&2; exit 1`
-      : `last=; force=; for a in "$@"; do last=$a; [ "$a" = --force ] && force=1; done
+      : `last=; force=; names=yes; for a in "$@"; do last=$a; [ "$a" = --force ] && force=1; [ "$a" = -N ] && names=; done
 case " $* " in *' -e '*) sql=$last ;; *) sql=$(cat) ;; esac
 if [ "$sql" = 'SELECT VERSION()' ]; then echo ${singleQuoted(version)}; exit 0; fi
-failed=0
 answer() {
   case "$1" in
-  'ERROR '*) printf '%s\\n' "$1" >&2; failed=1; [ -n "$force" ] || exit 1 ;;
+  'ERROR '*) printf '%s\\n' "$1" >&2; [ -n "$force" ] || exit 1 ;;
   *) printf '%s\\n' "$1" ;;
   esac
 }
 printf '%s\\n' "$sql" | while IFS= read -r statement; do
   case "$statement" in
+  "SELECT CONCAT('version=', VERSION()) AS version;") [ -z "$names" ] || echo version; echo ${singleQuoted(`version=${version}`)} ;;
   "SELECT '"*"';") text=\${statement#"SELECT '"}; printf '%s\\n' "\${text%"';"}" ;;
 ${cases}
   esac

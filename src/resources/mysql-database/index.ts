@@ -2,8 +2,8 @@
 import { trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys } from '../shared/args.js';
 import { binlogArg, databaseName } from '../shared/mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, query, runSql, serverProbe } from '../shared/mysql/client.js';
-import { describeServer, parseServer, type ServerState, predictServer } from '../shared/mysql/server.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, probeQuery, runSql, serverProbe, serverProbeMany } from '../shared/mysql/client.js';
+import { describeServer, parseProbe, type ServerState, predictServer } from '../shared/mysql/server.js';
 import { sqlBatch, sqlIdent, sqlString } from '../shared/mysql/sql.js';
 import { parseFields } from '../shared/probe-output.js';
 import { lines } from '../shared/script.js';
@@ -61,12 +61,21 @@ function apply(desired: MysqlDatabaseDesired, { action: p }: MysqlDatabaseDecisi
 }
 
 function probe(desired: MysqlDatabaseDesired): Shell {
-  return serverProbe(query(`SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlString(desired.name)};`, 'exists='));
+  return serverProbe(probeQuery(existsSql(desired)));
+}
+
+/** All a host's databases in one client call. */
+function probeMany(items: readonly MysqlDatabaseDesired[], separator: string): Shell {
+  return serverProbeMany(items.map(existsSql), separator);
+}
+
+function existsSql(desired: MysqlDatabaseDesired): string {
+  return `SELECT CONCAT('exists=', COUNT(*)) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlString(desired.name)};`;
 }
 
 function parse(output: string): MysqlDatabaseCurrent {
-  const fields = parseFields(output);
-  return { server: parseServer(fields), exists: fields.get('exists') === '1', error: fields.get('error') };
+  const { server, error } = parseProbe(output);
+  return { server, exists: parseFields(output).get('exists') === '1', error };
 }
 
 function validate(args: Args): MysqlDatabaseDesired {
@@ -80,6 +89,7 @@ export const mysqlDatabase: ResourceType<MysqlDatabaseDesired, MysqlDatabaseCurr
   validate,
   label: (desired) => desired.name,
   probe,
+  probeMany,
   parse,
   decide,
   apply,

@@ -3,7 +3,7 @@ import { mysqlDatabase, type MysqlDatabaseCurrent, type MysqlDatabaseDesired } f
 import type { ServerState } from '../shared/mysql/server.js';
 import { fakeClient, statements } from '../../../test/support/mysql.js';
 import type { Effects } from '../shared/lookahead.js';
-import { ahead, argErrorOf, predicted, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
+import { ahead, argErrorOf, predicted, probeLocally, probeManyLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const want = (args: Record<string, unknown> = {}): MysqlDatabaseDesired => mysqlDatabase.validate({ name: 'app', ...args });
 const MARIADB: ServerState = { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' };
@@ -30,10 +30,10 @@ describe('mysql_database.validate', () => {
 describe('mysql_database.parse', () => {
   it.each<[string, string, MysqlDatabaseCurrent]>([
     ['no server', 'server=missing', { server: { status: 'missing' }, exists: false, error: undefined }],
-    ['a server that is down', 'server=down\nreason=ERROR 2002', { server: { status: 'down', reason: 'ERROR 2002' }, exists: false, error: undefined }],
-    ['the database', 'server=up\nversion=10.11.6-MariaDB\nexists=1', { ...up(true), error: undefined }],
-    ['no database', 'server=up\nversion=10.11.6-MariaDB\nexists=0', { ...up(false), error: undefined }],
-    ['a failed query', 'server=up\nversion=10.11.6-MariaDB\nerror=ERROR 1045', { ...up(false), error: 'ERROR 1045' }],
+    ['a server that is down', 'ERROR 2002 (HY000): Can\'t connect\nserver=down', { server: { status: 'down', reason: "ERROR 2002 (HY000): Can't connect" }, exists: false, error: undefined }],
+    ['the database', 'version=10.11.6-MariaDB\nexists=1', { ...up(true), error: undefined }],
+    ['no database', 'version=10.11.6-MariaDB\nexists=0', { ...up(false), error: undefined }],
+    ['a failed query', 'version=10.11.6-MariaDB\n--------------\nSELECT CONCAT(\'exists=\', COUNT(*)) FROM information_schema.SCHEMATA\n--------------\n\nERROR 1045 (28000) at line 3: denied', { ...up(false), error: 'ERROR 1045 (28000) at line 3: denied' }],
   ])('%s', (_, output, expected) => {
     expect(mysqlDatabase.parse(output, want())).toEqual(expected);
   });
@@ -64,9 +64,29 @@ describe('mysql_database.diff and apply', () => {
 });
 
 describe('mysql_database probe', () => {
-  it('asks information_schema, read-only, and exits 0', () => {
-    const stubs = fakeClient('10.11.6-MariaDB', { 'information_schema.SCHEMATA': '1' });
+  it('asks information_schema, read-only, in one client call, and exits 0', () => {
+    const stubs = fakeClient('10.11.6-MariaDB', { 'information_schema.SCHEMATA': 'exists=1' });
     expect(probeLocally(mysqlDatabase, want(), stubs.env)).toEqual({ ...up(true), server: { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' }, error: undefined });
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+  });
+
+  it('probes all databases of a host in one client call, and a failing query fails only its own item', () => {
+    const stubs = fakeClient('10.11.6-MariaDB', { "SCHEMA_NAME = 'app'": 'exists=1', "SCHEMA_NAME = 'shop'": 'ERROR 1045 (28000) at line 6: denied' });
+    expect(probeManyLocally(mysqlDatabase, [want(), want({ name: 'shop' }), want({ name: 'new' })], stubs.env)).toEqual([
+      { ...up(true), error: undefined },
+      { ...up(false), error: 'ERROR 1045 (28000) at line 6: denied' },
+      { ...up(false), error: undefined },
+    ]);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+  });
+
+  it('tells every database of a host that the server is down', () => {
+    const down = { server: { status: 'down', reason: "ERROR 2002 (HY000): Can't connect to local server through socket" }, exists: false };
+    expect(probeManyLocally(mysqlDatabase, [want(), want({ name: 'shop' })], fakeClient('', {}, true).env)).toEqual([down, down]);
+  });
+
+  it('reads a server that is down as down, not as a failed query', () => {
+    expect(probeLocally(mysqlDatabase, want(), fakeClient('', {}, true).env)).toEqual({ server: { status: 'down', reason: "ERROR 2002 (HY000): Can't connect to local server through socket" }, exists: false });
   });
 });
 

@@ -7,14 +7,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Secret } from '../../secrets.js';
-import { sh, trusted, type Shell } from '../../shell/quote.js';
+import { insert, sh, trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys, optionalBoolean, optionalInteger, requiredString } from '../shared/args.js';
 import { accountUser, passwordArg } from '../shared/mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, flavourCase, forServer, query, serverProbe } from '../shared/mysql/client.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, probeQuery, serverProbe } from '../shared/mysql/client.js';
 import { passwordFingerprint } from '../shared/mysql/password.js';
 import { changeSourceStep, optionFileStep, readOnlyStep, seedStep, startStep, verifyStep, waitForPrimaryStep } from '../shared/mysql/replica-script.js';
-import { parseStatus, type ReplicationSource, replicationDialect } from '../shared/mysql/replication.js';
-import { describeServer, type Flavour, parseServer, type ServerState, predictServer } from '../shared/mysql/server.js';
+import { parseStatus, REPLICA_STATUS, type ReplicationSource, replicationDialect } from '../shared/mysql/replication.js';
+import { describeServer, type Flavour, parseProbe, type ServerState, predictServer } from '../shared/mysql/server.js';
+import { sqlString } from '../shared/mysql/sql.js';
 import { parseFields } from '../shared/probe-output.js';
 import { promote } from './promote.js';
 import { lines } from '../shared/script.js';
@@ -113,11 +114,12 @@ function actionOf(desired: MysqlReplicaDesired, current: MysqlReplicaCurrent): R
   const server = current.server;
   const target = `${desired.primary}:${desired.port} as ${desired.user}`;
   const seeding = desired.seed ? 'seeded from a dump of the primary first' : "from the start of the primary's binary logs";
+  // A server too old to manage may not know the status statement either: its version is the reason.
+  if (server.status === 'up' && server.unsupported !== undefined) return { kind: 'blocked', reason: server.unsupported };
   if (current.error !== undefined) return { kind: 'blocked', reason: `cannot read the replication state: ${current.error}` };
   if (server.status !== 'up') {
     return { kind: 'act', replication: 'setup', readOnly: true, changes: [{ summary: `replicating from ${target} (${describeServer(server)}; ${seeding} unless it is a replica by then)` }] };
   }
-  if (server.unsupported !== undefined) return { kind: 'blocked', reason: server.unsupported };
   const changes: Change[] = [];
   const readOnly = current.readOnly !== desired.readOnly;
   if (readOnly) changes.push({ summary: `read_only ${onOff(current.readOnly)} → ${onOff(desired.readOnly)}` });
@@ -178,31 +180,60 @@ function apply(desired: MysqlReplicaDesired, { action: p, server }: MysqlReplica
   return lines(APPLY_PREAMBLE, forServer(server, (flavour) => steps(desired, p, flavour, server.status === 'up' ? server.version : undefined)));
 }
 
-/** Prints the salted fingerprint of the stored replication password (MariaDB: line 6 of master.info in the data directory; MySQL: its repository table). */
-function fingerprintProbe(salt: string, flavour: Flavour): Shell {
-  const stored =
-    flavour === 'mariadb'
-      ? lines(
-          `provision_info="$("$provision_sql" -N -B -e 'SELECT @@datadir' </dev/null)master.info"`,
-          `if [ -f "$provision_info" ]; then provision_pw() { sed -n 6p "$provision_info"; }; else provision_pw() { :; }; fi`,
-        )
-      : trusted(`provision_pw() { "$provision_sql" -N -B --raw -e "SELECT User_password FROM mysql.slave_master_info WHERE Channel_name = ''" </dev/null 2>/dev/null; }`);
-  return lines(stored, sh`printf 'password_fingerprint=%s\\n' "$( { printf '%s' ${salt}; provision_pw | tr -d '\\n'; } | sha256sum | cut -d' ' -f1)"`);
+/**
+ * SQL printing what the stored replication password is known by: MySQL keeps it in a table, so the server prints
+ * its salted fingerprint; MariaDB keeps it on line 6 of master.info in its data directory, so the server prints
+ * that file's path (`master_info=`) for the shell to fingerprint (STORED_PASSWORD_FINGERPRINT). The flavour is
+ * chosen by the server: a statement naming MySQL's table would fail on MariaDB.
+ */
+function storedPasswordSql(salt: string): string {
+  const mariadb = "SELECT CONCAT('master_info=', @@datadir, 'master.info') AS master_info";
+  const mysql = `SELECT CONCAT('password_fingerprint=', SHA2(CONCAT(${sqlString(salt)}, COALESCE((SELECT REPLACE(User_password, CHAR(10), '') FROM mysql.slave_master_info WHERE Channel_name = ''), '')), 256)) AS password_fingerprint`;
+  return [
+    `SET @provision_stored = IF(VERSION() LIKE '%MariaDB%', ${sqlString(mariadb)}, ${sqlString(mysql)});`,
+    'PREPARE provision_stored FROM @provision_stored;',
+    'EXECUTE provision_stored;',
+    'DEALLOCATE PREPARE provision_stored;',
+  ].join('\n');
 }
 
+/**
+ * With the probe's output in $provision_out: when it names a master.info, prints `password_fingerprint=` and the
+ * sha256 of $provision_salt and the file's line 6 (read by the shell's own `read`; none when there is no such line).
+ */
+const STORED_PASSWORD_FINGERPRINT = trusted(`provision_info=\${provision_out#*"
+master_info="}
+if [ "$provision_info" != "$provision_out" ]; then
+  provision_info=\${provision_info%%"
+"*}
+  provision_pw=
+  if [ -f "$provision_info" ]; then
+    { read -r provision_pw; read -r provision_pw; read -r provision_pw; read -r provision_pw; read -r provision_pw; IFS= read -r provision_pw; } <"$provision_info" || :
+  fi
+  printf 'password_fingerprint='
+  printf '%s%s' "$provision_salt" "$provision_pw" | sha256sum
+fi`);
+
+/**
+ * One client call: read_only, the stored password's fingerprint, and the status (`\G`: field names kept).
+ * Its output is kept for the shell to fingerprint a MariaDB master.info, then printed.
+ */
 function probe(desired: MysqlReplicaDesired): Shell {
+  const sql = [`SELECT CONCAT('read_only=', @@GLOBAL.read_only + 0) AS read_only;`, storedPasswordSql(desired.fingerprintSalt), `${REPLICA_STATUS}\\G`].join('\n');
   return serverProbe(
     lines(
-      query('SELECT @@GLOBAL.read_only;', 'read_only='),
-      flavourCase((flavour) => lines(fingerprintProbe(desired.fingerprintSalt, flavour), query(`${replicationDialect(flavour).status};`, '', ['-E']))),
+      sh`provision_out=$(${insert(probeQuery(sql, ['-B']))}\n)`,
+      `printf '%s\\n' "$provision_out"`,
+      sh`provision_salt=${desired.fingerprintSalt}`,
+      STORED_PASSWORD_FINGERPRINT,
     ),
   );
 }
 
-/** Probe output: server fields, `read_only=`, `password_fingerprint=`, then the vertical replication status. */
+/** Probe output: the server's, `read_only=`, `password_fingerprint=` (the shell's ends in "  -"), then the vertical replication status. */
 function parse(output: string): MysqlReplicaCurrent {
+  const { server, error } = parseProbe(output);
   const fields = parseFields(output);
-  const server = parseServer(fields);
   const status = parseStatus(output);
   const f = replicationDialect(server.status === 'up' ? server.flavour : 'mariadb').fields;
   const host = status.get(f.host) ?? '';
@@ -215,11 +246,10 @@ function parse(output: string): MysqlReplicaCurrent {
     lastSqlError: status.get('Last_SQL_Error') ?? '',
   };
   if (host !== '') {
-    const fingerprint = fields.get('password_fingerprint');
+    const fingerprint = fields.get('password_fingerprint')?.split(' ')[0];
     current.source = { host, port: Number(status.get(f.port) ?? DEFAULT_PORT), user: status.get(f.user) ?? '', gtid: status.get(f.gtid) ?? '' };
     if (fingerprint !== undefined) current.source.passwordFingerprint = fingerprint;
   }
-  const error = fields.get('error');
   if (error !== undefined) current.error = error;
   return current;
 }

@@ -56,10 +56,12 @@ describe('mysql_replica.validate', () => {
 
 describe('mysql_replica.parse', () => {
   const desired = want();
-  const probeOutput = (server: string, status: string, extra = ''): string => `${server}\nread_only=1\npassword_fingerprint=abc\n${extra}${status}`;
+  /** What the probe prints (-B: a header line before each row), the shell's fingerprint after the client's output. */
+  const probeOutput = (version: string, status: string): string =>
+    `version\nversion=${version}\nread_only\nread_only=1\nmaster_info\nmaster_info=/var/lib/mysql/master.info\n${status}\npassword_fingerprint=abc  -\n`;
 
   it('reads SHOW SLAVE STATUS of MariaDB (\\G)', () => {
-    expect(mysqlReplica.parse(probeOutput('server=up\nversion=10.11.19-MariaDB-0+deb12u1', fixture('mariadb-slave-status.txt')), desired)).toEqual({
+    expect(mysqlReplica.parse(probeOutput('10.11.19-MariaDB-0+deb12u1', fixture('mariadb-slave-status.txt')), desired)).toEqual({
       server: MARIADB,
       readOnly: true,
       source: { host: '10.77.0.12', port: 3306, user: 'repl', gtid: 'Slave_Pos', passwordFingerprint: 'abc' },
@@ -71,21 +73,22 @@ describe('mysql_replica.parse', () => {
   });
 
   it('reads a stopped SQL thread and its error', () => {
-    const current = mysqlReplica.parse(probeOutput('server=up\nversion=10.11.19-MariaDB-0+deb12u1', fixture('mariadb-slave-status-sql-error.txt')), desired);
+    const current = mysqlReplica.parse(probeOutput('10.11.19-MariaDB-0+deb12u1', fixture('mariadb-slave-status-sql-error.txt')), desired);
     expect(current).toMatchObject({ io: 'Yes', sql: 'No' });
     expect(current.lastSqlError).toMatch(/^Could not execute Write_rows_v1 event on table app\.t; Duplicate entry '4' for key 'PRIMARY'/);
   });
 
   it('reads SHOW REPLICA STATUS of MySQL 8', () => {
-    const current = mysqlReplica.parse(probeOutput('server=up\nversion=8.0.36', fixture('mysql8-replica-status.txt')), desired);
+    const current = mysqlReplica.parse(probeOutput('8.0.36', fixture('mysql8-replica-status.txt')), desired);
     expect(current).toMatchObject({ server: MYSQL, source: { host: '10.0.0.11', port: 3306, user: 'repl', gtid: '1' }, io: 'Connecting', sql: 'Yes' });
     expect(current.lastIoError).toContain('Authentication requires secure connection');
   });
 
   it.each<[string, string, MysqlReplicaCurrent]>([
-    ['a server that is no replica', 'server=up\nversion=10.11.19-MariaDB\nread_only=0\npassword_fingerprint=abc', notReplica({ status: 'up', version: '10.11.19-MariaDB', flavour: 'mariadb' })],
+    ['a server that is no replica', 'version\nversion=10.11.19-MariaDB\nread_only\nread_only=0\nmaster_info\nmaster_info=/var/lib/mysql/master.info\npassword_fingerprint=abc  -', notReplica({ status: 'up', version: '10.11.19-MariaDB', flavour: 'mariadb' })],
     ['no server', 'server=missing', notReplica({ status: 'missing' })],
-    ['a failed query', 'server=up\nversion=10.11.19-MariaDB\nerror=ERROR 1227', { ...notReplica({ status: 'up', version: '10.11.19-MariaDB', flavour: 'mariadb' }), error: 'ERROR 1227' }],
+    ['a server that is down', "ERROR 2002 (HY000): Can't connect\nserver=down", notReplica({ status: 'down', reason: "ERROR 2002 (HY000): Can't connect" })],
+    ['a failed query', 'version\nversion=10.11.19-MariaDB\n--------------\nSHOW REPLICA STATUS\n--------------\n\nERROR 1227 (42000) at line 7: denied', { ...notReplica({ status: 'up', version: '10.11.19-MariaDB', flavour: 'mariadb' }), error: 'ERROR 1227 (42000) at line 7: denied' }],
   ])('%s', (_, output, expected) => {
     expect(mysqlReplica.parse(output, desired)).toEqual(expected);
   });
@@ -105,6 +108,7 @@ describe('mysql_replica.diff', () => {
     ['positions instead of GTIDs', replicating(desired, { source: { host: '10.77.0.12', port: 3306, user: 'old', gtid: 'No', passwordFingerprint: passwordFingerprint(desired.fingerprintSalt, PASSWORD) } }), ['replication user old → repl', 'GTID positioning (Using_Gtid) No → Slave_Pos']],
     ['writable', replicating(desired, { readOnly: false }), ['read_only OFF → ON']],
     ['MySQL 5.7', notReplica({ status: 'up', version: '5.7.44', flavour: 'mysql', unsupported: 'MySQL 5.7.44 is too old (8.0.26 or newer is needed)' }), ['MySQL 5.7.44 is too old (8.0.26 or newer is needed) (apply will fail)']],
+    ['MySQL 5.7, which knows no SHOW REPLICA STATUS', { ...notReplica({ status: 'up', version: '5.7.44', flavour: 'mysql', unsupported: 'MySQL 5.7.44 is too old (8.0.26 or newer is needed)' }), error: 'ERROR 1064 (42000)' }, ['MySQL 5.7.44 is too old (8.0.26 or newer is needed) (apply will fail)']],
     ['a failed query', { ...notReplica(MARIADB), error: 'ERROR 1227' }, ['cannot read the replication state: ERROR 1227 (apply will fail)']],
   ])('%s', (_, current, expected) => {
     expect(summaries(mysqlReplica.decide(desired, current).changes)).toEqual(expected);
@@ -186,15 +190,43 @@ describe('the replication password', () => {
 });
 
 describe('mysql_replica scripts, run with a stand-in client', () => {
-  it('probe: reads the status and fingerprints the stored password without printing it', () => {
+  const masterInfo = (lines: string): string => {
     const datadir = stubCommands([]).dir;
-    writeFileSync(join(datadir, 'master.info'), `33\nmysql-bin.000001\n4\n10.77.0.12\nrepl\n${PASSWORD}\n3306\n`);
-    const stubs = fakeClient('10.11.19-MariaDB-0+deb12u1', { '@@GLOBAL.read_only': '1', '@@datadir': `${datadir}/`, 'SHOW SLAVE STATUS': fixture('mariadb-slave-status.txt').trimEnd() });
+    writeFileSync(join(datadir, 'master.info'), lines);
+    return `master_info=${datadir}/master.info`;
+  };
+
+  it('probe: reads the status and fingerprints the stored password without printing it, in one client call', () => {
+    const stored = masterInfo(`33\nmysql-bin.000001\n4\n10.77.0.12\nrepl\n${PASSWORD}\n3306\n`);
+    const stubs = fakeClient('10.11.19-MariaDB-0+deb12u1', { '@@GLOBAL.read_only': 'read_only=1', 'EXECUTE provision_stored': stored, 'SHOW REPLICA STATUS': fixture('mariadb-slave-status.txt').trimEnd() });
     const desired = want();
     const current = probeLocally(mysqlReplica, desired, stubs.env);
     expect(current).toEqual(replicating(desired));
     expect(mysqlReplica.decide(desired, current).changes).toEqual([]);
     expect(JSON.stringify(current)).not.toContain(PASSWORD);
+    expect(stubs.calls()).toEqual(['mariadb [-B] [--force]']);
+  });
+
+  it.each([
+    ['a master.info too short for a password line', '3\nmysql-bin.000001\n4\n'],
+    ['a password on the last line, with no line end', `6\nmysql-bin.000001\n4\n10.77.0.12\nrepl\n  ${PASSWORD} `],
+  ])('probe: fingerprints line 6 as sed printed it (%s)', (_, text) => {
+    const stubs = fakeClient('10.11.19-MariaDB-0+deb12u1', { 'EXECUTE provision_stored': masterInfo(text), 'SHOW REPLICA STATUS': fixture('mariadb-slave-status.txt').trimEnd() });
+    const desired = want();
+    const line6 = text.split('\n')[5] ?? '';
+    expect(probeLocally(mysqlReplica, desired, stubs.env).source?.passwordFingerprint).toBe(passwordFingerprint(desired.fingerprintSalt, line6));
+  });
+
+  it("probe: takes MySQL's fingerprint from the server (its password is in a table), and a server that is down as down", () => {
+    const mysql = fakeClient('8.0.36', { 'EXECUTE provision_stored': 'password_fingerprint=f00d', 'SHOW REPLICA STATUS': fixture('mysql8-replica-status.txt').trimEnd() });
+    expect(probeLocally(mysqlReplica, want(), mysql.env).source?.passwordFingerprint).toBe('f00d');
+    expect(probeLocally(mysqlReplica, want(), fakeClient('', {}, true).env)).toEqual(notReplica({ status: 'down', reason: "ERROR 2002 (HY000): Can't connect to local server through socket" }));
+  });
+
+  it("probe: the server chooses the flavour's statement for the stored password, written so that it reads alike in any sql_mode", () => {
+    const sql = mysqlReplica.probe(want());
+    expect(sql).toContain("SET SESSION sql_mode='';");
+    expect(sql).toContain("SET @provision_stored = IF(VERSION() LIKE '%MariaDB%', 'SELECT CONCAT(\\'master_info=\\', @@datadir, \\'master.info\\') AS master_info', 'SELECT CONCAT(\\'password_fingerprint=\\', SHA2(CONCAT(");
   });
 
   it('apply on a new replica: waits for the primary, seeds, points, starts, checks; the option file is private and removed', () => {

@@ -7,13 +7,13 @@
  * the SQL on the client's stdin).
  */
 import type { Secret } from '../../secrets.js';
-import { heredocBase64, insert, sh, trusted, type Shell } from '../../shell/quote.js';
+import { trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys, stringList } from '../shared/args.js';
 import { accountHost, accountUser, binlogArg, passwordArg } from '../shared/mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, runSql, serverProbe } from '../shared/mysql/client.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, probeQuery, runSql, serverProbe, serverProbeMany } from '../shared/mysql/client.js';
 import { AUTH_PLUGIN, nativePasswordHash, passwordMatches } from '../shared/mysql/password.js';
 import { declaredGrants, describeStep, type GrantStep, type Grants, grantSteps, parseDeclaredPrivilege, parseShowGrants, stepStatement } from '../shared/mysql/privileges.js';
-import { describeServer, type Flavour, parseServer, type ServerState, predictServer } from '../shared/mysql/server.js';
+import { describeServer, type Flavour, parseProbe, type ServerState, predictServer } from '../shared/mysql/server.js';
 import { sqlAccount, sqlBatch, sqlString } from '../shared/mysql/sql.js';
 import { lines } from '../shared/script.js';
 import { type ActionDecision, ArgError, type Change, type ResourceType } from '../types.js';
@@ -195,40 +195,45 @@ function apply(desired: MysqlUserDesired, { action: p }: MysqlUserDecision): She
 /**
  * One client call for all the accounts: per host an `account=` line, the `auth=` row when the account exists, and its
  * grants. `--force` goes on past SHOW GRANTS for an account that does not exist (error 1141, expected); any other
- * error becomes an `error=` line.
+ * error is the probe's error.
  */
 function probe(desired: MysqlUserDesired): Shell {
-  const sql = desired.hosts
+  return serverProbe(probeQuery(accountsSql(desired)));
+}
+
+/** The accounts of all a host's users in one client call. */
+function probeMany(items: readonly MysqlUserDesired[], separator: string): Shell {
+  return serverProbeMany(items.map(accountsSql), separator);
+}
+
+function accountsSql(desired: MysqlUserDesired): string {
+  return desired.hosts
     .flatMap((host) => [
       `SELECT ${sqlString(`account=${host}`)};`,
       `SELECT CONCAT('auth=', plugin, ':', HEX(authentication_string)) FROM mysql.user WHERE User = ${sqlString(desired.name)} AND Host = ${sqlString(host)};`,
       `SHOW GRANTS FOR ${sqlAccount(desired.name, host)};`,
     ])
     .join('\n');
-  const sort = `/^ERROR 1141 / { next } /^ERROR / { print "error=" $0; next } /^(account|auth)=/ { print; next } { print "grant=" $0 }`;
-  return serverProbe(sh`{\n${insert(heredocBase64(sql))}\n} | "$provision_sql" -N -B --force 2>&1 | awk ${sort}`);
 }
 
-/** Probe lines: server fields, then per host `account=`, `auth=plugin:hex` when it exists, and `grant=` lines. */
+/** No such grant: SHOW GRANTS for an account that does not exist. */
+const NO_SUCH_GRANT = 1141;
+
+/** Probe lines: the server's, then per host `account=`, `auth=plugin:hex` when it exists, and its grants (SHOW GRANTS rows). */
 function parse(output: string): MysqlUserCurrent {
-  const fields = new Map<string, string>();
+  const { server, error } = parseProbe(output, [NO_SUCH_GRANT]);
   const accounts: Record<string, MysqlAccount> = {};
   const grantLines: Record<string, string[]> = {};
   let host: string | undefined;
-  let error: string | undefined;
   for (const line of output.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const [key, value] = [line.slice(0, eq), line.slice(eq + 1)];
-    if (key === 'account') host = value;
-    else if (key === 'error') error ??= value;
-    else if (key === 'auth' && host !== undefined) {
+    if (line.startsWith('account=')) host = line.slice('account='.length);
+    else if (host === undefined || line.startsWith('ERROR ')) continue;
+    else if (line.startsWith('auth=')) {
+      const value = line.slice('auth='.length);
       const colon = value.indexOf(':');
       accounts[host] = { plugin: value.slice(0, colon), authHex: value.slice(colon + 1), grants: {} };
-    } else if (key === 'grant' && host !== undefined) (grantLines[host] ??= []).push(value);
-    else if (host === undefined) fields.set(key, value);
+    } else (grantLines[host] ??= []).push(line);
   }
-  const server = parseServer(fields);
   const flavour = server.status === 'up' ? server.flavour : 'mariadb';
   for (const [h, account] of Object.entries(accounts)) account.grants = parseShowGrants(grantLines[h] ?? [], flavour);
   return error === undefined ? { server, accounts } : { server, accounts, error };
@@ -265,6 +270,7 @@ export const mysqlUser: ResourceType<MysqlUserDesired, MysqlUserCurrent, MysqlUs
   validate,
   label: (desired) => `${desired.name}@${desired.hosts.join(',')}`,
   probe,
+  probeMany,
   parse,
   decide,
   apply,

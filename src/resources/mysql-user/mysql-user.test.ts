@@ -4,7 +4,7 @@ import { mysqlUser, type MysqlAccount, type MysqlUserCurrent, type MysqlUserDesi
 import { nativePasswordHash } from '../shared/mysql/password.js';
 import type { ServerState } from '../shared/mysql/server.js';
 import { fakeClient, heredocs, outsideHeredocs, statements } from '../../../test/support/mysql.js';
-import { argErrorOf, probeLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
+import { argErrorOf, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const PASSWORD = "s3cr3t 'app' \"pw\" $(id)";
 const secret = new Secret(PASSWORD);
@@ -55,13 +55,17 @@ describe('mysql_user.parse', () => {
   const desired = want({ host: 'localhost,10.0.0.%' });
   it('reads MariaDB accounts and grants, host by host', () => {
     const output = [
-      'server=up',
       'version=10.11.6-MariaDB-0+deb12u1',
       'account=localhost',
       `auth=mysql_native_password:${hex('*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19')}`,
-      "grant=GRANT USAGE ON *.* TO `app`@`localhost` IDENTIFIED BY PASSWORD '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'",
-      'grant=GRANT SELECT, INSERT ON `app`.* TO `app`@`localhost`',
+      "GRANT USAGE ON *.* TO `app`@`localhost` IDENTIFIED BY PASSWORD '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'",
+      'GRANT SELECT, INSERT ON `app`.* TO `app`@`localhost`',
       'account=10.0.0.%',
+      '--------------',
+      "SHOW GRANTS FOR 'app'@'10.0.0.%'",
+      '--------------',
+      '',
+      "ERROR 1141 (42000) at line 8: There is no such grant defined for user 'app' on host '10.0.0.%'",
     ].join('\n');
     expect(mysqlUser.parse(output, desired)).toEqual({
       server: { status: 'up', version: '10.11.6-MariaDB-0+deb12u1', flavour: 'mariadb' },
@@ -71,12 +75,20 @@ describe('mysql_user.parse', () => {
 
   it('reads a MySQL 8 caching_sha2_password account (binary salt, so hex)', () => {
     const auth = hex('$A$005$&M\x15\x06UEK\rS#{: d}\x1a\x1ak\'Pmqo1L9Dlfn03ogl4DiNubgaRsN4FYJjhE57s08Z39s2');
-    const output = `server=up\nversion=8.0.36\naccount=localhost\nauth=caching_sha2_password:${auth}\ngrant=GRANT REPLICATION CLIENT ON *.* TO \`app\`@\`localhost\``;
+    const output = `version=8.0.36\naccount=localhost\nauth=caching_sha2_password:${auth}\nGRANT REPLICATION CLIENT ON *.* TO \`app\`@\`localhost\``;
     expect(mysqlUser.parse(output, desired).accounts).toEqual({ localhost: { plugin: 'caching_sha2_password', authHex: auth, grants: { '*.*': ['REPLICATION CLIENT'] } } });
   });
 
   it('keeps the first query error', () => {
-    expect(mysqlUser.parse('server=up\nversion=8.0.36\naccount=localhost\nerror=ERROR 1142 (42000): SELECT command denied', desired).error).toBe('ERROR 1142 (42000): SELECT command denied');
+    const output = 'version=8.0.36\naccount=localhost\nERROR 1142 (42000) at line 3: SELECT command denied\nERROR 1141 (42000) at line 4: no such grant\nERROR 1142 (42000) at line 5: again';
+    expect(mysqlUser.parse(output, desired).error).toBe('ERROR 1142 (42000) at line 3: SELECT command denied');
+  });
+
+  it.each<[string, string, MysqlUserCurrent]>([
+    ['no server', 'server=missing', { server: { status: 'missing' }, accounts: {} }],
+    ['a server that is down', "ERROR 2002 (HY000): Can't connect\nserver=down", { server: { status: 'down', reason: "ERROR 2002 (HY000): Can't connect" }, accounts: {} }],
+  ])('reads %s, with no error', (_, output, expected) => {
+    expect(mysqlUser.parse(output, desired)).toEqual(expected);
   });
 });
 
@@ -190,6 +202,24 @@ describe('the password', () => {
 });
 
 describe('mysql_user probe', () => {
+  it('probes all users of a host in one client call, each part as its own probe reads it', () => {
+    const stubs = fakeClient('10.11.6-MariaDB', {
+      "User = 'app' AND Host = 'localhost'": `auth=mysql_native_password:${hex(nativePasswordHash(PASSWORD))}`,
+      "SHOW GRANTS FOR 'app'@'localhost'": 'GRANT ALL PRIVILEGES ON `app`.* TO `app`@`localhost`',
+      "SHOW GRANTS FOR 'repl'@": "ERROR 1141 (42000) at line 9: There is no such grant defined for user 'repl' on host '10.0.0.2'",
+    });
+    const items = [want({ host: 'localhost' }), want({ name: 'repl', host: '10.0.0.2' })];
+    expect(probeManyLocally(mysqlUser, items, stubs.env)).toEqual([{ server: MARIADB, accounts: { localhost: native() } }, { server: MARIADB, accounts: {} }]);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+  });
+
+  it.each<[string, () => ReturnType<typeof stubCommands>, MysqlUserCurrent]>([
+    ['is down', () => fakeClient('', {}, true), { server: { status: 'down', reason: "ERROR 2002 (HY000): Can't connect to local server through socket" }, accounts: {} }],
+    ['is missing', () => stubCommands(['mariadb']), { server: { status: 'missing' }, accounts: {} }],
+  ])('tells every user of a host that the server %s', (_, stubs, expected) => {
+    expect(probeManyLocally(mysqlUser, [want({ host: 'localhost' }), want({ name: 'repl', host: '%' })], stubs().env)).toEqual([expected, expected]);
+  });
+
   it('reads every account and its grants in one read-only client call, and exits 0', () => {
     const stubs = fakeClient('10.11.6-MariaDB', {
       "Host = 'localhost'": `auth=mysql_native_password:${hex(nativePasswordHash(PASSWORD))}`,
@@ -200,7 +230,7 @@ describe('mysql_user probe', () => {
     const current = probeLocally(mysqlUser, desired, stubs.env);
     expect(current).toEqual({ server: MARIADB, accounts: { localhost: native() } });
     expect(mysqlUser.decide(desired, current).changes.length).toBe(2);
-    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [-e] [SELECT VERSION()]', 'mariadb [-N] [-B] [--force]']);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
   });
 
   it('reports an error other than "no such grant" as the error, once', () => {

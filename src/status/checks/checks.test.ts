@@ -110,19 +110,21 @@ describe('mysql_replication', () => {
     ['mariadb-slave-status-sql-error.txt', '10.11.6-MariaDB-0+deb12u1', { running: false, lag_seconds: null }],
     ['mysql8-replica-status.txt', '8.0.36', { running: false, lag_seconds: null }],
   ])('reads what the server printed (%s)', (file, version, replication) => {
-    expect(readReplication(`server=up\nversion=${version}\n${fixture(file)}`, desired).facts.replication).toEqual(replication);
+    expect(readReplication(`version\nversion=${version}\n${fixture(file)}`, desired).facts.replication).toEqual(replication);
   });
 
   const replica = (io: string, sql: string, lag: string, error = '') =>
-    `server=up\nversion=10.11.6-MariaDB-0+deb12u1\n*************************** 1. row ***************************\n                Master_Host: 10.77.0.12\n           Slave_IO_Running: ${io}\n          Slave_SQL_Running: ${sql}\n      Seconds_Behind_Master: ${lag}\n              Last_IO_Error: ${error}\n             Last_SQL_Error: \n`;
+    `version\nversion=10.11.6-MariaDB-0+deb12u1\n*************************** 1. row ***************************\n                Master_Host: 10.77.0.12\n           Slave_IO_Running: ${io}\n          Slave_SQL_Running: ${sql}\n      Seconds_Behind_Master: ${lag}\n              Last_IO_Error: ${error}\n             Last_SQL_Error: \n`;
 
   it.each([
     ['running', replica('Yes', 'Yes', '0'), { running: true, lag_seconds: 0 }, []],
     ['lagging', replica('Yes', 'Yes', '45'), { running: true, lag_seconds: 45 }, ['replication lags 45 s behind the primary (threshold 30 s)']],
     ['stopped', replica('No', 'No', 'NULL'), { running: false, lag_seconds: null }, ['replication is not running (IO thread No, SQL thread No)']],
     ['cannot connect', replica('Connecting', 'Yes', 'NULL', 'error connecting to master'), { running: false, lag_seconds: null }, ['replication is not running (IO thread Connecting, SQL thread Yes; last error: error connecting to master)']],
-    ['not a replica', 'server=up\nversion=10.11.6-MariaDB\n', { running: false, lag_seconds: null }, ['replication: this server is not a replica']],
-    ['server down', 'server=down\nreason=Can\'t connect to local server\n', { running: false, lag_seconds: null }, ["replication: server not running: Can't connect to local server"]],
+    ['not a replica', 'version\nversion=10.11.6-MariaDB\n', { running: false, lag_seconds: null }, ['replication: this server is not a replica']],
+    ['server down', "ERROR 2002 (HY000): Can't connect to local server\nserver=down\n", { running: false, lag_seconds: null }, ["replication: server not running: ERROR 2002 (HY000): Can't connect to local server"]],
+    ['no server', 'server=missing\n', { running: false, lag_seconds: null }, ['replication: server not installed yet']],
+    ['a failed query', 'version\nversion=10.11.6-MariaDB\nERROR 1227 (42000) at line 3: denied\n', { running: false, lag_seconds: null }, ['replication: cannot read its state: ERROR 1227 (42000) at line 3: denied']],
   ])('%s', (_, output, replication, problems) => {
     const finding = readReplication(output, desired);
     expect(finding.facts.replication).toEqual(replication);

@@ -3,10 +3,9 @@
  * and it lags at most `max_lag_seconds` (default 60) behind its primary.
  */
 import { type Args, onlyKeys, optionalInteger } from '../../resources/shared/args.js';
-import { flavourCase, query, serverProbe } from '../../resources/shared/mysql/client.js';
-import { parseStatus, replicationDialect } from '../../resources/shared/mysql/replication.js';
-import { describeServer, parseServer } from '../../resources/shared/mysql/server.js';
-import { parseFields } from '../../resources/shared/probe-output.js';
+import { probeQuery, serverProbe } from '../../resources/shared/mysql/client.js';
+import { parseStatus, REPLICA_STATUS, replicationDialect } from '../../resources/shared/mysql/replication.js';
+import { describeServer, parseProbe } from '../../resources/shared/mysql/server.js';
 import type { FactValue, Finding, StatusColumn, StatusCheckType } from '../types.js';
 
 /** Validated `mysql_replication` declaration. */
@@ -20,14 +19,13 @@ function validate(args: Args): MysqlReplicationDesired {
   return { maxLagSeconds: optionalInteger(args, 'max_lag_seconds') ?? 60 };
 }
 
-const SCRIPT = serverProbe(flavourCase((flavour) => query(`${replicationDialect(flavour).status};`, '', ['-E'])));
+/** One client call; `\G` keeps the field names. */
+const SCRIPT = serverProbe(probeQuery(`${REPLICA_STATUS}\\G`, ['-B']));
 
 /** Pure: the server's replication status → running, lag, and what is wrong. */
 export function readReplication(output: string, desired: MysqlReplicationDesired): Finding {
-  const fields = parseFields(output);
-  const server = parseServer(fields);
+  const { server, error } = parseProbe(output);
   if (server.status !== 'up') return { facts: { replication: { running: false, lag_seconds: null } }, problems: [`replication: ${describeServer(server)}`], warnings: [] };
-  const error = fields.get('error');
   if (error !== undefined) return { facts: { replication: { running: false, lag_seconds: null } }, problems: [`replication: cannot read its state: ${error}`], warnings: [] };
   const status = parseStatus(output);
   const f = replicationDialect(server.flavour).fields;

@@ -1,63 +1,75 @@
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseFields } from '../probe-output.js';
 import { applyLocally, countedCommands, probeScriptLocally, runSh, stubCommands, syntaxOk } from '../../../../test/support/resources.js';
-import { APPLY_PREAMBLE, flavourCase, forServer, query, runSql, serverProbe } from './client.js';
-import { parseServer } from './server.js';
+import { APPLY_PREAMBLE, flavourCase, forServer, probeQuery, runSql, serverProbe } from './client.js';
+import { parseProbe, parseServer } from './server.js';
 import { fakeClient } from '../../../../test/support/mysql.js';
 import { insert, sh, userText } from '../../../shell/quote.js';
 
+/** Programs a probe used to start beside the client: none of them may run (the stand-in client itself uses cat). */
+const OTHER_PROGRAMS = ['base64', 'head', 'sed', 'awk', 'tr', 'cut'];
 
-describe('serverProbe', () => {
+describe('serverProbe with probeQuery', () => {
+  const probe = (sql = 'SELECT 1;'): ReturnType<typeof serverProbe> => serverProbe(probeQuery(sql));
+
   it('says missing when there is no server program, without running the client', () => {
     const stubs = stubCommands(['mariadb']);
-    expect(parseServer(parseFields(probeScriptLocally(serverProbe(userText('echo body=ran')), stubs.env)))).toEqual({ status: 'missing' });
+    expect(parseServer(probeScriptLocally(probe(), stubs.env))).toEqual({ status: 'missing' });
     expect(stubs.calls()).toEqual([]);
   });
 
-  it("says down, with the client's error, when the server does not answer", () => {
+  it("says down, with the client's error, when the server does not answer, and exits 0", () => {
     const stubs = fakeClient('', {}, true);
-    const out = probeScriptLocally(serverProbe(userText('echo body=ran')), stubs.env);
-    expect(parseServer(parseFields(out))).toEqual({ status: 'down', reason: "ERROR 2002 (HY000): Can't connect to local server through socket" });
-    expect(out).not.toContain('body=ran');
+    expect(parseProbe(probeScriptLocally(probe(), stubs.env))).toEqual({ server: { status: 'down', reason: "ERROR 2002 (HY000): Can't connect to local server through socket" } });
   });
 
-  it('says up with the version and flavour, then runs the body', () => {
-    const stubs = fakeClient('10.11.6-MariaDB-0+deb12u1');
-    const out = probeScriptLocally(serverProbe(userText('echo body=ran')), stubs.env);
-    expect(parseServer(parseFields(out))).toEqual({ status: 'up', version: '10.11.6-MariaDB-0+deb12u1', flavour: 'mariadb' });
-    expect(out).toContain('body=ran');
-    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [-e] [SELECT VERSION()]']);
+  it('asks the version and runs the statements in ONE client call, starting no other program', () => {
+    const stubs = fakeClient('10.11.6-MariaDB-0+deb12u1', { 'FROM t': 'row=a' });
+    const others = countedCommands(OTHER_PROGRAMS);
+    const out = probeScriptLocally(probe('SELECT x FROM t;'), { PATH: `${others.dir}:${stubs.env['PATH']}` });
+    expect(parseProbe(out)).toEqual({ server: { status: 'up', version: '10.11.6-MariaDB-0+deb12u1', flavour: 'mariadb' } });
+    expect(out).toContain('row=a\n');
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+    expect(others.calls()).toEqual([]);
   });
 
-  it.each([
-    ['MySQL 8.0.36', '8.0.36', { status: 'up', version: '8.0.36', flavour: 'mysql' }],
-    ['MySQL 5.7, too old', '5.7.44-log', { status: 'up', version: '5.7.44-log', flavour: 'mysql', unsupported: 'MySQL 5.7.44-log is too old (8.0.26 or newer is needed)' }],
-    ['MariaDB 10.3, too old', '10.3.39-MariaDB', { status: 'up', version: '10.3.39-MariaDB', flavour: 'mariadb', unsupported: 'MariaDB 10.3.39-MariaDB is too old (10.5 or newer is needed)' }],
-  ])('tells %s', (_, version, expected) => {
-    expect(parseServer(parseFields(`server=up\nversion=${version}`))).toEqual(expected);
+  it('sends the SQL on stdin as it is, quotes, backslashes and shell syntax included', () => {
+    const log = join(stubCommands([]).dir, 'stdin.sql');
+    const spy = stubCommands(['mariadb', 'mariadbd'], { mariadb: `cat >'${log}'` });
+    const sql = "SELECT x FROM t WHERE y = 'it''s \\\\ $(id) `id`';\nPROVISION_TEXT\n";
+    probeScriptLocally(probe(sql), spy.env);
+    expect(readFileSync(log, 'utf8')).toBe(`SET SESSION sql_mode='';\nSELECT CONCAT('version=', VERSION()) AS version;\n${sql}`);
+  });
+
+  it('tells a failing statement (an ERROR line; the others still run) from a server that is down', () => {
+    const stubs = fakeClient('10.11.6-MariaDB', { 'FROM t': 'ERROR 1142 (42000) at line 3: denied', 'FROM u': 'row=u' });
+    const out = probeScriptLocally(probe('SELECT x FROM t;\nSELECT y FROM u;'), stubs.env);
+    expect(parseProbe(out)).toEqual({ server: { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' }, error: 'ERROR 1142 (42000) at line 3: denied' });
+    expect(out).toContain('row=u');
   });
 });
 
-describe('query', () => {
-  it('sends the SQL on stdin and prefixes every row', () => {
-    const stubs = fakeClient('10.11.6-MariaDB', { 'FROM t': 'a\nb' });
-    expect(probeScriptLocally(serverProbe(query("SELECT x FROM t WHERE y = 'it''s';", 'row=')), stubs.env)).toContain('row=a\nrow=b\n');
-    expect(stubs.calls().at(-1)).toBe('mariadb [-N] [-B]');
+describe('parseServer and parseProbe', () => {
+  it.each<[string, string, ReturnType<typeof parseProbe>]>([
+    ['no server', 'server=missing', { server: { status: 'missing' } }],
+    ['no server, data there', 'server=missing\ndatadir=yes', { server: { status: 'missing', dataDir: true } }],
+    ['a server that does not answer', "ERROR 2002 (HY000): Can't connect\nserver=down", { server: { status: 'down', reason: "ERROR 2002 (HY000): Can't connect" } }],
+    ['a client that says nothing', 'server=down', { server: { status: 'down', reason: '' } }],
+    ['MariaDB', 'version=10.11.6-MariaDB\nx=1', { server: { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' } }],
+    ['a header line before the row (no -N)', 'version\nversion=8.0.36', { server: { status: 'up', version: '8.0.36', flavour: 'mysql' } }],
+    ['MySQL 5.7, too old', 'version=5.7.44-log', { server: { status: 'up', version: '5.7.44-log', flavour: 'mysql', unsupported: 'MySQL 5.7.44-log is too old (8.0.26 or newer is needed)' } }],
+    ['MariaDB 10.3, too old', 'version=10.3.39-MariaDB', { server: { status: 'up', version: '10.3.39-MariaDB', flavour: 'mariadb', unsupported: 'MariaDB 10.3.39-MariaDB is too old (10.5 or newer is needed)' } }],
+    ['a failed statement: the first error', 'version=8.0.36\n--------------\nSELECT 1\n--------------\n\nERROR 1142 (42000) at line 3: denied\nERROR 1146 (42S02) at line 4: no table', { server: { status: 'up', version: '8.0.36', flavour: 'mysql' }, error: 'ERROR 1142 (42000) at line 3: denied' }],
+  ])('%s', (_, output, expected) => {
+    expect(parseServer(output)).toEqual(expected.server);
+    expect(parseProbe(output)).toEqual(expected);
   });
 
-  it('prefixes rows in the shell (no sed), keeping spaces and backslashes', () => {
-    const stubs = fakeClient('10.11.6-MariaDB', { 'FROM t': '  a\\tb \nc' });
-    const sed = countedCommands(['sed']);
-    expect(probeScriptLocally(serverProbe(query('SELECT x FROM t;', 'row=')), { PATH: `${sed.dir}:${stubs.env['PATH']}` })).toContain('row=  a\\tb \nrow=c\n');
-    expect(sed.calls()).toEqual([]);
-  });
-
-  it("turns a failing query into one error= line with the client's first line", () => {
-    const stubs = stubCommands(['mariadb', 'mariadbd'], { mariadb: `case "$*" in *VERSION*) echo 10.11.6-MariaDB ;; *) printf 'ERROR 1142 (42000): denied\\nmore\\n' >&2; exit 1 ;; esac` });
-    const out = probeScriptLocally(serverProbe(query('SELECT 1;', 'row=')), stubs.env);
-    expect(parseFields(out).get('error')).toBe('ERROR 1142 (42000): denied');
+  it('leaves out the errors expected', () => {
+    const output = 'version=8.0.36\nERROR 1141 (42000) at line 4: no such grant\nERROR 1142 (42000) at line 5: denied';
+    expect(parseProbe(output, [1141]).error).toBe('ERROR 1142 (42000) at line 5: denied');
+    expect(parseProbe(output.split('\n').slice(0, 2).join('\n'), [1141]).error).toBeUndefined();
   });
 });
 

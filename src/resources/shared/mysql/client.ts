@@ -1,71 +1,89 @@
 /**
  * Shell parts shared by the MySQL/MariaDB resources. The client runs as root
  * through the unix socket (root authenticates by unix_socket/auth_socket);
- * SQL reaches it on stdin from a base64 here-document, so no statement (and
- * no password in one) is ever on a command line.
+ * SQL reaches it on stdin, so no statement (and no password in one) is ever on
+ * a command line: a probe's from a quoted here-document (it holds no secret, and
+ * starts no process), an apply script's from a base64 one.
  */
-import { heredocBase64, insert, sh, trusted, type Shell } from '../../../shell/quote.js';
+import { heredoc, heredocBase64, insert, sh, trusted, type Shell } from '../../../shell/quote.js';
 import { FAIL_FUNCTION, fail, lines } from '../script.js';
 import type { Change } from '../../types.js';
 import { DATA_DIR, type Flavour, type ServerState } from './server.js';
+import { SESSION_SETUP, sqlString } from './sql.js';
 
-/** Finds the client (mariadb, else mysql) in $provision_sql, and the server program in $provision_server; both empty when missing. */
-const FIND_PROGRAMS = lines(
+/**
+ * Finds the client (mariadb, else mysql) for "$provision_sql" (empty when
+ * there is none), with the shell's own `command -v`: no process started.
+ */
+const FIND_CLIENT = lines(
   // Servers live in sbin, which a non-login PATH may lack.
   'PATH="$PATH:/usr/sbin:/usr/local/sbin"',
-  'provision_sql=$(command -v mariadb || command -v mysql || true)',
-  'provision_server=$(command -v mariadbd || command -v mysqld || true)',
+  'if command -v mariadb >/dev/null 2>&1; then provision_sql=mariadb; elif command -v mysql >/dev/null 2>&1; then provision_sql=mysql; else provision_sql=; fi',
 );
 
 /** Sets $provision_version from the server, or leaves the error text there and fails. */
 const ASK_VERSION = insert(trusted(`provision_version=$("$provision_sql" -N -B -e 'SELECT VERSION()' </dev/null 2>&1)`));
 
-/**
- * Defines `provision_q PREFIX OPTION...`: runs the SQL on its stdin with the
- * client and OPTIONs, prints each output line after PREFIX (the shell's loop:
- * no sed), or one `error=` line with the client's first error line.
- */
-const QUERY_FUNCTION = trusted(`provision_q() {
-  provision_prefix=$1
-  shift
-  if provision_out=$("$provision_sql" "$@" 2>&1); then
-    if [ -n "$provision_out" ]; then
-      while IFS= read -r provision_row; do printf '%s%s\\n' "$provision_prefix" "$provision_row"; done <<provision_eof
-$provision_out
-provision_eof
-    fi
-  else
-    printf 'error=%s\\n' "$(printf '%s\\n' "$provision_out" | head -n 1)"
-  fi
-}`);
+/** The first statement of every probe: its `version=` row says the server answered. */
+const VERSION_SQL = "SELECT CONCAT('version=', VERSION()) AS version;";
 
 /**
- * A read-only probe: prints `server=missing`, `server=down` with `reason=`,
- * or `server=up` and `version=` followed by what `body` prints. Exits 0 in
- * every case; `body` may call provision_q and read $provision_version.
+ * The client run once on the session settings (SESSION_SETUP: literals read
+ * alike everywhere), the version query and then `sql`, read-only, its
+ * errors on stdout: `--force` runs every statement, a failing one printing an
+ * `ERROR ...` line; `server=down` follows when it could not connect at all.
+ * Rows come `-N -B` (tab-separated, no header) unless `options` say otherwise
+ * (`-B` alone keeps the field names of a `\G` statement, and a header line before other rows).
  */
-export function serverProbe(body: Shell): Shell {
+export function probeQuery(sql: string, options: readonly string[] = ['-N', '-B']): Shell {
+  return sh`{ ${insert(heredoc(sh`"$provision_sql" ${options} --force 2>&1`, `${SESSION_SETUP}\n${VERSION_SQL}\n${sql}`))}\n} || echo server=down`;
+}
+
+/** Sets $provision_sql, then: `missing` when the client or the server program is missing, else `body`. */
+function unlessMissing(missing: Shell, body: Shell): Shell {
   return lines(
-    FIND_PROGRAMS,
-    'if [ -z "$provision_sql" ] || [ -z "$provision_server" ]; then',
-    '  echo server=missing',
-    // A server installed later in the run starts with the data already there.
-    sh`  [ ! -d ${`${DATA_DIR}/mysql`} ] || echo datadir=yes`,
-    sh`elif ! ${ASK_VERSION}; then`,
-    '  echo server=down',
-    `  printf 'reason=%s\\n' "$(printf '%s\\n' "$provision_version" | head -n 1)"`,
+    FIND_CLIENT,
+    'if [ -z "$provision_sql" ] || ! { command -v mariadbd >/dev/null 2>&1 || command -v mysqld >/dev/null 2>&1; }; then',
+    missing,
     'else',
-    '  echo server=up',
-    `  printf 'version=%s\\n' "$provision_version"`,
-    QUERY_FUNCTION,
     body,
     'fi',
   );
 }
 
-/** `provision_q` fed with sql: prints the rows (`-N -B` by default; `-E` for vertical "Field: value" lines), each after prefix (trusted text). */
-export function query(sql: string, prefix: string, options: readonly string[] = ['-N', '-B']): Shell {
-  return sh`{\n${insert(heredocBase64(sql))}\n} | provision_q ${prefix} ${options}`;
+/** `server=missing`, and `datadir=yes` when data is there: a server installed later in the run starts with it. */
+const MISSING = lines('echo server=missing', sh`[ ! -d ${`${DATA_DIR}/mysql`} ] || echo datadir=yes`);
+
+/**
+ * A read-only probe: `server=missing` (with `datadir=yes` when data is there)
+ * when the client or the server program is missing, else what `body` prints,
+ * a probeQuery's output (see parseServer). Exits 0 in every case.
+ */
+export function serverProbe(body: Shell): Shell {
+  return unlessMissing(MISSING, body);
+}
+
+/**
+ * serverProbe(probeQuery(sql)) for each of `sqls` in ONE client call (a type's probeMany): each item's statements
+ * follow their own version query and precede a `separator` row, so each part reads like one item's probe. A client
+ * that could not connect prints no separator: then each item gets its output and `server=down`.
+ */
+export function serverProbeMany(sqls: readonly string[], separator: string): Shell {
+  const sql = sqls.map((s) => `${VERSION_SQL}\n${s}\nSELECT ${sqlString(separator)};`).join('\n');
+  const each = (part: Shell): Shell => sh`for provision_item in ${sqls.map((_, i) => i + 1)}; do\n${insert(part)}\nprintf '%s\\n' "$provision_sep"\ndone`;
+  return lines(
+    sh`provision_sep=${separator}`,
+    unlessMissing(
+      each(MISSING),
+      lines(
+        sh`provision_out=$(${insert(heredoc(trusted('"$provision_sql" -N -B --force 2>&1'), `${SESSION_SETUP}\n${sql}`))}\n)`,
+        'case $provision_out in',
+        `*"$provision_sep"*) printf '%s\\n' "$provision_out" ;;`,
+        sh`*) ${insert(each(trusted(`printf '%s\\nserver=down\\n' "$provision_out"`)))} ;;`,
+        'esac',
+      ),
+    ),
+  );
 }
 
 /**
@@ -74,7 +92,7 @@ export function query(sql: string, prefix: string, options: readonly string[] = 
  */
 export const APPLY_PREAMBLE = lines(
   FAIL_FUNCTION,
-  FIND_PROGRAMS,
+  FIND_CLIENT,
   sh`[ -n "$provision_sql" ] || ${insert(fail('no MySQL/MariaDB client (mariadb or mysql) on this host'))}`,
   sh`if ! ${ASK_VERSION}; then printf '%s\\n' "$provision_version" >&2; ${insert(fail('the MySQL/MariaDB server does not answer'))}; fi`,
 );

@@ -102,6 +102,12 @@ const MYSQL: ReplicationDialect = {
     `CHANGE REPLICATION SOURCE TO SOURCE_HOST=${sqlString(s.host)}, SOURCE_PORT=${s.port}, SOURCE_USER=${sqlString(s.user)}, SOURCE_PASSWORD=${sqlString(s.password.reveal())}, SOURCE_AUTO_POSITION=1, SOURCE_CONNECT_RETRY=${retry}, GET_SOURCE_PUBLIC_KEY=1`,
 };
 
+/**
+ * The status statement of both flavours in the versions provision manages (MariaDB 10.5.1+, MySQL 8.0.22+), for a
+ * probe that learns the flavour in the same client call; the fields are named as in the flavour's own statement.
+ */
+export const REPLICA_STATUS = 'SHOW REPLICA STATUS';
+
 /** MySQL before 8.2 knows RESET MASTER only. */
 const MYSQL_80: ReplicationDialect = { ...MYSQL, resetBinlog: 'RESET MASTER' };
 

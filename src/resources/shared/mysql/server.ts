@@ -1,6 +1,6 @@
 /** The server as a probe sees it: installed and running or not, and which flavour. */
 import type { Lookahead, Prediction } from '../lookahead.js';
-import type { Fields } from '../probe-output.js';
+import { parseFields } from '../probe-output.js';
 
 /** MariaDB, or Oracle MySQL 8. */
 export type Flavour = 'mariadb' | 'mysql';
@@ -30,16 +30,29 @@ function numbers(version: string): number[] {
   return (/^(\d+)\.(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
 }
 
-/** Reads the `server=`, `version=` and `reason=` fields every MySQL probe starts with. */
-export function parseServer(fields: Fields): ServerState {
-  const status = fields.get('server');
+/**
+ * The server as a probe's output tells it (see serverProbe, probeQuery):
+ * `server=missing`; up with the version the client printed first; else down,
+ * with the client's first line, which says why it could not connect.
+ */
+export function parseServer(output: string): ServerState {
+  const fields = parseFields(output);
+  if (fields.get('server') === 'missing') return fields.get('datadir') === 'yes' ? { status: 'missing', dataDir: true } : { status: 'missing' };
   const version = fields.get('version');
-  if (status === 'up' && version !== undefined) {
+  if (version !== undefined) {
     const unsupported = unsupportedReason(version);
-    return unsupported === undefined ? { status, version, flavour: flavourOf(version) } : { status, version, flavour: flavourOf(version), unsupported };
+    return unsupported === undefined ? { status: 'up', version, flavour: flavourOf(version) } : { status: 'up', version, flavour: flavourOf(version), unsupported };
   }
-  if (status === 'down') return { status, reason: fields.get('reason') ?? '' };
-  return fields.get('datadir') === 'yes' ? { status: 'missing', dataDir: true } : { status: 'missing' };
+  const first = output.split('\n')[0] ?? '';
+  return { status: 'down', reason: first === 'server=down' ? '' : first };
+}
+
+/** The server, and the first error of a statement that failed (the client's `ERROR nnnn ...` line) when it answered, but for the error numbers `expected`. */
+export function parseProbe(output: string, expected: readonly number[] = []): { server: ServerState; error?: string } {
+  const server = parseServer(output);
+  if (server.status !== 'up') return { server };
+  const error = output.split('\n').find((line) => /^ERROR /.test(line) && !expected.some((n) => line.startsWith(`ERROR ${n} `)));
+  return error === undefined ? { server } : { server, error };
 }
 
 /** "server not installed yet" / "server not running (reason)": why the current state is unknown. */
