@@ -150,11 +150,11 @@ export function countedCommands(names: readonly string[], behaviour: Record<stri
 }
 
 /** Stand-ins for the account tools: getent answers with the given `passwd`/`group` lines (exit 2, not found, without). */
-export function accountToolStubs(entries: { passwd?: string; group?: string; primary?: string; groups?: string } = {}): ReturnType<typeof stubCommands> {
+export function accountToolStubs(entries: { passwd?: string; group?: string; groups?: string } = {}): ReturnType<typeof stubCommands> {
   const answer = (line: string | undefined): string => (line === undefined ? 'exit 2' : `echo '${line}'`);
   return stubCommands(['getent', 'id', 'useradd', 'usermod', 'userdel', 'groupadd', 'groupmod', 'groupdel'], {
     getent: `case "$1" in passwd) ${answer(entries.passwd)} ;; group) ${answer(entries.group)} ;; esac`,
-    id: `case "$1" in -gn) echo '${entries.primary ?? ''}' ;; -Gn) echo '${entries.groups ?? ''}' ;; esac`,
+    id: `case "$1" in -Gn) echo '${entries.groups ?? ''}' ;; esac`,
   });
 }
 
