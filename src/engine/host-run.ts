@@ -426,7 +426,8 @@ async function probeAll(
   const separator = `${batch.marker} item`;
   const scripts = groups.map((group) => {
     const type = group[0]!.type as AnyHostResourceType;
-    return group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
+    const script = group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
+    return type.probeInline ? { inline: script } : script;
   });
   const readCarried = { inline: readNote(`${hostStateDir}/pending-handlers`) };
   // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).

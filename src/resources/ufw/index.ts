@@ -229,6 +229,7 @@ export const ufw: ResourceType<UfwDesired, UfwCurrent, UfwDecision> = {
   validate: validateUfw,
   label: () => 'firewall',
   probe: () => PROBE,
+  probeInline: true,
   parse,
   decide,
   apply,

@@ -213,6 +213,7 @@ export const user: ResourceType<UserDesired, UserCurrent, UserDecision> = {
   validate,
   label: (desired) => desired.name,
   probe,
+  probeInline: true,
   parse,
   decide,
   apply,
