@@ -55,7 +55,7 @@ export interface HostRunOptions {
 
 /** How a rolling deploy takes part in one host's run, without knowing its resources. */
 export interface ApplyGate {
-  /** Read-only shell texts run in the host's first probe call, each in a section of its own; their outputs go to `onRead`. */
+  /** Read-only shell texts run in the host's first probe call, each in a section of its own (an inline one in the batch's shell); their outputs go to `onRead`. */
   read: ProbeSection[];
   /** Receives what each of `read` printed, in order. */
   onRead(outputs: string[]): void;

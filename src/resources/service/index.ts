@@ -156,11 +156,11 @@ function probeMany(items: readonly ServiceDesired[], separator: string): Shell {
     sh`provision_shown=$(${insert(show(items.map((i) => i.name)))})`,
     'provision_k=0',
     'while IFS= read -r provision_line; do',
-    sh`  if [ -n "$provision_line" ]; then printf '%s\n' "$provision_line"; elif [ "$provision_k" -lt ${items.length - 1} ]; then printf '%s\n' ${separator}; provision_k=$((provision_k + 1)); fi`,
+    sh`  if [ -n "$provision_line" ]; then printf '%s\\n' "$provision_line"; elif [ "$provision_k" -lt ${items.length - 1} ]; then printf '%s\\n' ${separator}; provision_k=$((provision_k + 1)); fi`,
     'done <<provision_eof',
     '$provision_shown',
     'provision_eof',
-    sh`while [ "$provision_k" -lt ${items.length} ]; do printf '%s\n' ${separator}; provision_k=$((provision_k + 1)); done`,
+    sh`while [ "$provision_k" -lt ${items.length} ]; do printf '%s\\n' ${separator}; provision_k=$((provision_k + 1)); done`,
   );
 }
 
