@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LETS_ENCRYPT } from '../../acme/directory.js';
 import { MASK, Secret } from '../../secrets.js';
 import { certificate, type CertificateCurrent, type CertificateDesired } from './index.js';
-import { applyLocally, argErrorOf, cleanup, probeLocally, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
+import { applyLocally, argErrorOf, cleanup, countedCommands, probeLocally, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 
 const DAY = 86_400_000;
 const base = { domains: ['www.foobar.com'], certificate: '/etc/tls/fullchain.pem', key: '/etc/tls/privkey.pem', webroot: '/var/www/acme', directory: 'production' };
@@ -116,6 +116,14 @@ describe('certificate: probe, apply', () => {
     expect(summaries(certificate.decide(local({ key_type: 'rsa' }), found).changes)).toEqual(['issue: the deployed certificate has an ECDSA key, not RSA']);
     expect(Math.abs(found.now.getTime() - Date.now())).toBeLessThan(5000);
     expect(certificate.decide(local(), found).changes).toEqual([]);
+  });
+
+  it('the probe starts date, openssl and base64, and asks systemctl about certbot only when certbot has a renewal config for a name', () => {
+    writeFileSync(join(dir, 'fullchain.pem'), makeCertificate(dir, 'old.example', 30).chain);
+    const stubs = countedCommands(['date', 'openssl', 'base64', 'systemctl'], { systemctl: 'exit 1' });
+    expect(probeLocally(certificate, local({ domains: ['old.example', 'www.old.example'] }), stubs.env)).toMatchObject({ deployed: { names: ['old.example'] }, certbotConfigs: [] });
+    // openssl and base64 run side by side (a pipeline): either may log first.
+    expect(stubs.calls().map((c) => c.split(' ')[0]).sort()).toEqual(['base64', 'date', 'openssl']);
   });
 
   it('installs key (0600) and chain; the key is never in the desired state\'s JSON', () => {

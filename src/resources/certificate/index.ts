@@ -123,13 +123,13 @@ function probe(desired: CertificateDesired): Shell {
   return lines(
     'echo "now=$(date +%s)"',
     sh`if [ -f ${cert} ] && command -v openssl >/dev/null 2>&1; then`,
-    // One openssl call: the fields, then the full text, which holds the key's algorithm.
-    sh`  printf 'x509='; { openssl ${X509_TEXT_ARGS} -text -in ${cert} 2>/dev/null || true; } | base64 -w0; echo`,
+    // One openssl call: the fields, then the full text, which holds the key's algorithm (the pipeline's status is base64's).
+    sh`  printf 'x509='; openssl ${X509_TEXT_ARGS} -text -in ${cert} 2>/dev/null </dev/null | base64 -w0; echo`,
     'fi',
-    // certbot renews a name when it has a renewal config for it and its timer or cron job runs.
-    'if systemctl is-enabled certbot.timer >/dev/null 2>&1 || [ -f /etc/cron.d/certbot ]; then',
-    ...desired.domains.map((d) => sh`  if [ -f ${certbotConfig(d)} ]; then echo ${`certbot=${certbotConfig(d)}`}; fi`),
-    'fi',
+    // certbot renews a name when it has a renewal config for it and its cron job or timer runs (systemctl asked only then).
+    ...desired.domains.map(
+      (d) => sh`if [ -f ${certbotConfig(d)} ] && { [ -f /etc/cron.d/certbot ] || systemctl is-enabled certbot.timer >/dev/null 2>&1; }; then echo ${`certbot=${certbotConfig(d)}`}; fi`,
+    ),
   );
 }
 

@@ -139,6 +139,10 @@ describe('directory.probeMany', () => {
     const calls = stubCommands(['stat'], { stat: 'exec /usr/bin/stat "$@"' });
     probeManyLocally(directory, items, calls.env);
     expect(calls.calls()).toHaveLength(1);
+    // Nor does the shell start one of its own: the script's only command substitutions are the stat calls (all paths, and one path when that fails).
+    const script = directory.probeMany!(items, 'END');
+    expect(script.match(/\$\(/g)).toEqual(['$(', '$(']);
+    expect(script.match(/\$\(stat /g)).toHaveLength(2);
   });
 });
 

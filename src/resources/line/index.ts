@@ -2,18 +2,20 @@
  * `line`: one line in a text file is present (replacing the last line that
  * matches `regexp`, else appended) or absent.
  *
- * The probe reads the file (its content, its sha256, and the numbers of the
- * lines `regexp` matches: grep on the host, so `regexp` is a grep -E
- * expression); decide() chooses the edit in TypeScript; apply makes that edit
+ * The probe reads the file (its content, and the numbers of the lines
+ * `regexp` matches: grep on the host, so `regexp` is a grep -E expression);
+ * parse() computes the content's sha256 from the bytes it read, decide()
+ * chooses the edit in TypeScript; apply makes that edit
  * atomically, after checking that the file is still the one decided from. If
  * it changed since the probe (an earlier step of the run wrote it), apply
  * changes nothing and says so (provision_stale): the engine probes it and
  * decides again.
  */
+import { createHash } from 'node:crypto';
 import { insert, lines, sh, trusted, type Shell } from '../../shell/quote.js';
 import { absolutePath, type Args, oneOf, onlyKeys, optionalBoolean, optionalString, requiredString } from '../shared/args.js';
 import { atomicWriteSteps } from '../shared/atomic-write.js';
-import { base64Field, parseFields } from '../shared/probe-output.js';
+import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail, setVar } from '../shared/script.js';
 import { holdsSecret, maskDiff } from '../shared/text-diff.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
@@ -66,7 +68,11 @@ export interface LineDecision extends ActionDecision<LineAction> {
   readonly seen: { kind: 'missing' } | { kind: 'notfile' } | { kind: 'file'; sha256: string };
 }
 
-/** Prints `kind=`, and for a regular file `sha256=`, `content=` (base64), `matches=` (line numbers) and `badregexp=yes`. */
+/**
+ * Prints `kind=`, and for a regular file `content=` (base64), `read=` (base64's exit status) and,
+ * with a regexp, grep's own `-n` output (`NUMBER:LINE`, one per matching line) and `grep=` (its
+ * exit status: 2 when it refused the regexp). Two processes per file: base64 and grep.
+ */
 function probe(desired: LineDesired): Shell {
   return lines(
     setVar('p', desired.path),
@@ -74,31 +80,44 @@ function probe(desired: LineDesired): Shell {
     'elif [ ! -f "$p" ]; then echo kind=notfile',
     'else',
     '  echo kind=file',
-    '  provision_sha=$(sha256sum <"$p")',
-    '  echo "sha256=${provision_sha%% *}"',
-    // base64: no byte of the file can disturb the probe's framing.
-    `  printf 'content='; base64 -w0 <"$p"; echo`,
+    // base64: no byte of the file can disturb the probe's framing; parse hashes these very bytes.
+    `  printf 'content='; base64 -w0 <"$p"; printf '\\nread=%s\\n' "$?"`,
     desired.regexp !== undefined &&
       lines(
         setVar('provision_re', desired.regexp),
-        // grep exits 2 on a bad expression; 0 or 1 mean it compiled.
-        `  if ! { printf '\\n' | grep -q -E -e "$provision_re" 2>/dev/null || [ $? -eq 1 ]; }; then echo badregexp=yes`,
-        `  else printf 'matches='; grep -a -n -E -e "$provision_re" -- "$p" | cut -d: -f1 | tr '\\n' ' '; echo; fi`,
+        // Each line grep prints starts with its number and a colon, which no other line of this output does.
+        '  grep -a -n -E -e "$provision_re" -- "$p" 2>/dev/null; echo "grep=$?"',
       ),
     'fi',
   );
 }
+
+/** The probes of several lines, each followed by `separator`: one section of the batch for all of a host's lines. */
+function probeMany(items: readonly LineDesired[], separator: string): Shell {
+  return lines(...items.map((desired) => lines(probe(desired), sh`printf '%s\\n' ${separator}`)));
+}
+
+/** A grep -n output line: the number of a matching line, then a colon. */
+const MATCH = /^([0-9]+):/;
 
 function parse(output: string): LineCurrent {
   const fields = parseFields(output);
   const kind = fields.get('kind');
   if (kind === 'missing' || kind === 'notfile') return { kind };
   if (kind !== 'file') throw new Error(`line probe printed no known kind (got '${kind ?? ''}')`);
-  const content = base64Field(fields, 'content') ?? '';
+  const bytes = Buffer.from(fields.get('content') ?? '', 'base64');
+  // A file base64 could not read has no known content: its empty hash matches no file at apply, which then decides again.
+  const read = fields.get('read') === '0';
+  const sha256 = read ? createHash('sha256').update(bytes).digest('hex') : '';
+  const content = bytes.toString('utf8');
   const all = content.split('\n');
   if (content.endsWith('\n') || content === '') all.pop();
-  const matches = (fields.get('matches') ?? '').split(' ').filter((n) => n !== '').map(Number);
-  return { kind, sha256: fields.get('sha256') ?? '', lines: all, matches, badRegexp: fields.get('badregexp') === 'yes' };
+  const matches = output.split('\n').flatMap((l) => {
+    const m = MATCH.exec(l);
+    return m ? [Number(m[1])] : [];
+  });
+  // grep exits 2 on an error: with the file readable, that is its refusal of the expression.
+  return { kind, sha256, lines: all, matches, badRegexp: read && fields.get('grep') === '2' };
 }
 
 /** Pure: the edit for the file as probed, and what it shows. */
@@ -206,6 +225,7 @@ export const line: ResourceType<LineDesired, LineCurrent, LineDecision> = {
   validate,
   label: (desired) => desired.path,
   probe,
+  probeMany,
   parse,
   decide,
   apply,

@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../../secrets.js';
 import { line, type LineAction, type LineCurrent, type LineDesired } from './index.js';
 import type { Effects } from '../shared/lookahead.js';
-import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, summaries, tempDir } from '../../../test/support/resources.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, countedCommands, predicted, probeLocally, probeManyLocally, summaries, tempDir } from '../../../test/support/resources.js';
 
 describe('line.validate', () => {
   it.each([
@@ -35,15 +37,24 @@ describe('line.validate', () => {
 describe('line.parse: probe output → state', () => {
   const desired = line.validate({ path: '/etc/x', line: 'a' });
   const b64 = (text: string): string => Buffer.from(text).toString('base64');
+  const sha = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
   it.each<[string, string, LineCurrent]>([
     ['no file', 'kind=missing', { kind: 'missing' }],
     ['not a regular file', 'kind=notfile', { kind: 'notfile' }],
-    ['a file, with the lines the regexp matches', `kind=file\nsha256=ab\ncontent=${b64('a\nport 22\n')}\nmatches=2 `, { kind: 'file', sha256: 'ab', lines: ['a', 'port 22'], matches: [2], badRegexp: false }],
-    ['a last line without its newline', `kind=file\nsha256=ab\ncontent=${b64('a\nb')}`, { kind: 'file', sha256: 'ab', lines: ['a', 'b'], matches: [], badRegexp: false }],
-    ['an empty file', 'kind=file\nsha256=ab\ncontent=', { kind: 'file', sha256: 'ab', lines: [], matches: [], badRegexp: false }],
-    ['a bad regexp', 'kind=file\nsha256=ab\ncontent=\nbadregexp=yes', { kind: 'file', sha256: 'ab', lines: [], matches: [], badRegexp: true }],
+    ['a file, with the lines the regexp matches', `kind=file\ncontent=${b64('a\nport 22\n')}\nread=0\n2:port 22\ngrep=0`, { kind: 'file', sha256: sha('a\nport 22\n'), lines: ['a', 'port 22'], matches: [2], badRegexp: false }],
+    ['a last line without its newline', `kind=file\ncontent=${b64('a\nb')}\nread=0`, { kind: 'file', sha256: sha('a\nb'), lines: ['a', 'b'], matches: [], badRegexp: false }],
+    ['an empty file', 'kind=file\ncontent=\nread=0', { kind: 'file', sha256: sha(''), lines: [], matches: [], badRegexp: false }],
+    ['matching lines that look like other fields', `kind=file\ncontent=${b64('kind=missing\n7:x\ngrep=2\n')}\nread=0\n1:kind=missing\n2:7:x\n3:grep=2\ngrep=0`, { kind: 'file', sha256: sha('kind=missing\n7:x\ngrep=2\n'), lines: ['kind=missing', '7:x', 'grep=2'], matches: [1, 2, 3], badRegexp: false }],
+    ['no line matching', `kind=file\ncontent=${b64('a\n')}\nread=0\ngrep=1`, { kind: 'file', sha256: sha('a\n'), lines: ['a'], matches: [], badRegexp: false }],
+    ['a bad regexp (grep exits 2)', `kind=file\ncontent=${b64('a\n')}\nread=0\ngrep=2`, { kind: 'file', sha256: sha('a\n'), lines: ['a'], matches: [], badRegexp: true }],
+    ['a file base64 could not read: no hash, and grep failing on it says nothing of the regexp', 'kind=file\ncontent=\nread=2\ngrep=2', { kind: 'file', sha256: '', lines: [], matches: [], badRegexp: false }],
   ])('%s', (_, output, expected) => {
     expect(line.parse(output, desired)).toEqual(expected);
+  });
+
+  it('hashes the bytes read, not their text: content that is not UTF-8 keeps its own sha256', () => {
+    const bytes = Buffer.from([0xff, 0x00, 0x0a, 0xc3]);
+    expect(line.parse(`kind=file\ncontent=${bytes.toString('base64')}\nread=0`, desired)).toMatchObject({ sha256: sha(bytes) });
   });
 
   it('fails on output without a kind', () => {
@@ -186,6 +197,46 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     const result = converge(line, { path: join(dir, 'none'), state: 'absent', line: 'a' });
     expect(result.before).toEqual([]);
     expect(existsSync(join(dir, 'none'))).toBe(false);
+  });
+
+  it('starts two processes per file it reads (base64 and grep) and reads several lines in one section as one probe each would', () => {
+    const hostile = join(dir, "a 'b'\n$(x) `y` *");
+    writeFileSync(hostile, 'x=1\n5:x=2\nx=3');
+    writeFileSync(join(dir, 'plain'), 'a\n');
+    mkdirSync(join(dir, 'd'));
+    const items = [
+      line.validate({ path: hostile, line: 'x=9', regexp: '^x=' }),
+      line.validate({ path: join(dir, 'plain'), line: 'a' }),
+      line.validate({ path: join(dir, 'plain'), line: 'a', regexp: 'a[' }),
+      line.validate({ path: join(dir, 'none'), line: 'a' }),
+      line.validate({ path: join(dir, 'd'), line: 'a' }),
+    ];
+    const stubs = countedCommands(['base64', 'grep', 'sha256sum', 'cut', 'tr']);
+    const many = probeManyLocally(line, items, stubs.env);
+    // A call's log line breaks where the hostile path does: only lines that start with a program's name count.
+    expect(stubs.calls().flatMap((c) => /^[a-z0-9]+ \[/.exec(c) ?? []).map((c) => c.slice(0, -2))).toEqual(['base64', 'grep', 'base64', 'base64', 'grep']);
+    expect(many).toEqual(items.map((item) => probeLocally(line, item)));
+    expect(many.map((c) => (c.kind === 'file' ? [c.matches, c.badRegexp] : c.kind))).toEqual([[[1, 3], false], [[], false], [[], true], 'missing', 'notfile']);
+  });
+
+  it('hashes what apply checks: binary content without a last newline, an empty file are not taken for changed', () => {
+    const binary = (first: string): Buffer => Buffer.concat([Buffer.from(`${first}\n`), Buffer.from([0xff, 0x00, 0xc3, 0x0a]), Buffer.from('tail')]);
+    const cases = [
+      ['binary', binary('key=1'), binary('key=2')],
+      ['empty', Buffer.alloc(0), Buffer.from('key=2\n')],
+    ] as const;
+    for (const [name, before, after] of cases) {
+      const path = join(dir, name);
+      writeFileSync(path, before);
+      const desired = line.validate({ path, line: 'key=2', regexp: '^key=' });
+      const current = probeLocally(line, desired);
+      expect(current).toMatchObject({ kind: 'file', sha256: execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0] });
+      const applied = applyLocally(line.apply(desired, line.decide(desired, current)));
+      expect(applied).toMatchObject({ code: 0, stderr: '' });
+      expect(applied.outcome).toBeUndefined();
+      expect(readFileSync(path)).toEqual(after);
+      expect(line.decide(desired, probeLocally(line, desired)).changes).toEqual([]);
+    }
   });
 });
 

@@ -125,20 +125,26 @@ function applyMany(items: ReadonlyArray<{ desired: PackageDesired; decision: Pac
 }
 
 /**
- * One read for the packages of several declarations: the apt lists' age and one dpkg-query for
- * every name, then per declaration its `status.NAME=` lines (and `candidate.NAME=` when it matters),
- * each declaration's part followed by `separator` when there is one.
+ * One read for the packages of several declarations: one dpkg-query for every name, then per
+ * declaration its `status.NAME=` lines, and for a package it may install or upgrade also
+ * `candidate.NAME=` and the apt lists' age (`lists_age=`, read once, only when some package needs
+ * it: decide looks at it only then), each declaration's part followed by `separator` when there is one.
  */
 function probeScript(items: readonly PackageDesired[], separator?: string): Shell {
   const all = [...new Set(items.flatMap((d) => d.names))];
   return lines(
-    // The newest of the lists' times, picked by the shell (no sort | tail).
-    'provision_lists=',
-    `for provision_t in $(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists /var/lib/apt/lists/partial 2>/dev/null); do`,
-    '  if [ -z "$provision_lists" ] || [ "$provision_t" -gt "$provision_lists" ]; then provision_lists=$provision_t; fi',
-    'done',
-    'provision_age=',
-    'if [ -n "$provision_lists" ]; then provision_age=$(( $(date +%s) - provision_lists )); fi',
+    // Sets $provision_age once: the seconds since the newest of the lists' times (picked by the shell, no sort | tail), empty when unknown.
+    'provision_aged=',
+    'provision_lists_age() {',
+    '  [ -z "$provision_aged" ] || return 0',
+    '  provision_aged=1',
+    '  provision_lists=',
+    `  for provision_t in $(stat -c %Y /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists /var/lib/apt/lists/partial 2>/dev/null); do`,
+    '    if [ -z "$provision_lists" ] || [ "$provision_t" -gt "$provision_lists" ]; then provision_lists=$provision_t; fi',
+    '  done',
+    '  provision_age=',
+    '  if [ -n "$provision_lists" ]; then provision_age=$(( $(date +%s) - provision_lists )); fi',
+    '}',
     sh`provision_dpkg=$(dpkg-query -W -f='\${binary:Package} \${db:Status-Status} \${Version}\\n' -- ${all} 2>/dev/null </dev/null)`,
     // Sets $provision_status to "STATUS VERSION" of one package, read from the shell's copy (no process per package).
     'provision_status_of() {',
@@ -153,14 +159,15 @@ function probeScript(items: readonly PackageDesired[], separator?: string): Shel
     '}',
     `provision_installed() { case $provision_status in installed\\ * | triggers-*) return 0 ;; *) return 1 ;; esac; }`,
     ...items.map((desired) => {
-      // The candidate is only needed to install or upgrade: skip apt-cache for installed packages unless state is latest.
-      const needsCandidate = insert(desired.state === 'latest' ? trusted('true') : desired.state === 'present' ? trusted('! provision_installed') : trusted('false'));
+      // The candidate and the lists' age are only needed to install or upgrade: not for installed packages unless state is latest.
+      const mayInstall = insert(desired.state === 'latest' ? trusted('true') : desired.state === 'present' ? trusted('! provision_installed') : trusted('false'));
       return lines(
-        '[ -z "$provision_age" ] || echo "lists_age=$provision_age"',
         sh`for provision_pkg in ${desired.names}; do`,
         '  provision_status_of "$provision_pkg"',
         '  echo "status.$provision_pkg=$provision_status"',
-        sh`  if ${needsCandidate}; then`,
+        sh`  if ${mayInstall}; then`,
+        '    provision_lists_age',
+        '    [ -z "$provision_age" ] || echo "lists_age=$provision_age"',
         `    echo "candidate.$provision_pkg=$(apt-cache policy -- "$provision_pkg" 2>/dev/null </dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)"`,
         '  fi',
         'done',

@@ -205,10 +205,21 @@ exit 1`;
     expect(stubs.calls()).toEqual(['dpkg-query [-W] [-f=${binary:Package} ${db:Status-Status} ${Version}\\n] [--] [nginx] [curl] [libc6]', 'apt-cache [policy] [--] [curl]']);
   });
 
-  it('takes the age of the apt lists from the newest of their times, with stat and date only', () => {
-    const stubs = countedCommands(['stat', 'date', 'sort', 'tail', 'dpkg-query'], { stat: 'printf "100\\n300\\n200\\n"', date: 'echo 1000', 'dpkg-query': 'echo "nginx installed 1.22.1-9"' });
-    expect(probeLocally(pkg, desired({ name: 'nginx' }), stubs.env).listsAge).toBe(700);
-    expect(stubs.calls().map((c) => c.split(' ')[0])).toEqual(['stat', 'date', 'dpkg-query']);
+  it('takes the age of the apt lists from the newest of their times, with stat and date only, once for all declarations that may install', () => {
+    const stubs = countedCommands(['stat', 'date', 'sort', 'tail', 'dpkg-query', 'apt-cache'], { stat: 'printf "100\\n300\\n200\\n"', date: 'echo 1000', 'dpkg-query': 'echo "nginx installed 1.22.1-9"', 'apt-cache': aptCache });
+    const currents = probeManyLocally(pkg, [desired({ name: 'nginx', state: 'latest' }), desired({ name: 'nginx' }), desired({ name: 'curl' })], stubs.env);
+    expect(currents.map((c) => c.listsAge)).toEqual([700, undefined, 700]);
+    expect(stubs.calls().map((c) => c.split(' ')[0])).toEqual(['dpkg-query', 'stat', 'date', 'apt-cache', 'apt-cache']);
+  });
+
+  it('reads neither the lists\' age nor apt\'s candidates when every package is installed and none is to be the latest', () => {
+    const stubs = countedCommands(['stat', 'date', 'dpkg-query', 'apt-cache'], { 'dpkg-query': dpkgQuery });
+    const items = [desired({ name: ['nginx', 'libc6'] }), desired({ name: ['curl'], state: 'absent' })];
+    const currents = probeManyLocally(pkg, items, stubs.env);
+    expect(stubs.calls().map((c) => c.split(' ')[0])).toEqual(['dpkg-query']);
+    expect(currents.map((c) => c.listsAge)).toEqual([undefined, undefined]);
+    // Nothing is decided from the age then: the same decisions as with any age.
+    items.forEach((item, i) => expect(pkg.decide(item, currents[i]!)).toEqual(pkg.decide(item, { ...currents[i]!, listsAge: 0 })));
   });
 
   it('reads the packages of several declarations with one dpkg-query, each declaration its own', () => {

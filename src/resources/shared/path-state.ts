@@ -45,6 +45,9 @@ function exists(path: Shell, follow: boolean): Shell {
   return follow ? sh`[ -e ${insert(path)} ]` : sh`[ -e ${insert(path)} ] || [ -L ${insert(path)} ]`;
 }
 
+/** Ends each record of statManyScript's one `stat` call (stat's `\\036`). */
+const RECORD_SEPARATOR = '\x1e';
+
 /**
  * statProbe for several paths with one `stat` call: after this script, `provision_stat_next I`
  * sets $provision_rec to what statProbe would print for path I (called in order, each once).
@@ -52,8 +55,9 @@ function exists(path: Shell, follow: boolean): Shell {
  */
 export function statManyScript(paths: readonly string[], follow: boolean): Shell {
   // Records end with an ASCII record separator: no field stat prints here can hold one.
+  // The script holds the character itself (quoted), so setting the variable starts no process.
   return lines(
-    `provision_rs=$(printf '\\036')`,
+    sh`provision_rs=${RECORD_SEPARATOR}`,
     'set --',
     ...paths.map((path, i) => {
       const name = variable(`provision_path_${i}`);
