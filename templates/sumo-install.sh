@@ -17,9 +17,11 @@ mode=${1:-}
 fail() { printf 'provision: %s\n' "$1" >&2; exit 1; }
 case $mode in check | install | remove) ;; *) fail "usage: provision-sumo-install check|install|remove <settings" ;; esac
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/provision-sumo.XXXXXXXX")
-trap 'rm -rf -- "$work"' EXIT
 dir=/opt/SumoCollector url= sha256= version= wait=120
+# The installer's settings, written to its varfile by install only (printf is a builtin: no process sees them).
+varfile=
+nl='
+'
 while IFS= read -r line; do
   case $line in
     provision.dir=*) dir=${line#*=} ;;
@@ -28,7 +30,7 @@ while IFS= read -r line; do
     provision.version=*) version=${line#*=} ;;
     provision.wait=*) wait=${line#*=} ;;
     '') ;;
-    *) printf '%s\n' "$line" >>"$work/varfile" ;;
+    *) varfile=$varfile$line$nl ;;
   esac
 done
 result="$dir/config/.installerResult"
@@ -40,7 +42,15 @@ registered() {
   if [ -f "$result" ]; then grep -q '"success": *true' "$result"; else grep -q 'RegistrationResult(true' "$log" 2>/dev/null; fi
 }
 refused() { grep -q '"success": *false' "$result" 2>/dev/null || grep -q 'RegistrationResult(false' "$log" 2>/dev/null; }
-at_version() { [ -z "$version" ] || [ "$(cat "$dir/config/.provision-version" 2>/dev/null)" = "$version" ]; }
+# The version file's content, trailing line breaks dropped, is the wanted version (read by the shell: check starts few processes).
+at_version() {
+  [ -n "$version" ] || return 0
+  [ -f "$dir/config/.provision-version" ] || return 1
+  found=
+  while IFS= read -r line || [ -n "$line" ]; do found=$found$line$nl; done <"$dir/config/.provision-version"
+  while :; do case $found in *"$nl") found=${found%"$nl"} ;; *) break ;; esac; done
+  [ "$found" = "$version" ]
+}
 uninstall() {
   systemctl disable --now collector >/dev/null 2>&1 || true
   if installed; then "$dir/uninstall" -q >/dev/null 2>&1 </dev/null || true; fi
@@ -59,7 +69,10 @@ case $mode in
 esac
 
 [ -n "$url" ] || fail "no installer URL (sumo_installer_url)"
-[ -s "$work/varfile" ] || fail "no installer settings on stdin"
+[ -n "$varfile" ] || fail "no installer settings on stdin"
+work=$(mktemp -d "${TMPDIR:-/tmp}/provision-sumo.XXXXXXXX")
+trap 'rm -rf -- "$work"' EXIT
+printf '%s' "$varfile" >"$work/varfile"
 # Installed but not registered (e.g. a wrong key last time) or another version: start afresh.
 if installed || [ -e "$dir" ]; then uninstall; fi
 curl -fsSL --retry 2 --connect-timeout 10 -o "$work/installer.sh" -- "$url" || fail "could not download the collector installer from $url"

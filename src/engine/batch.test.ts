@@ -32,6 +32,22 @@ describe('Batch probe script', () => {
   });
 });
 
+describe('Batch probe script, inline sections', () => {
+  // The pid of the process running the shell text (read by the shell itself from /proc) against the batch shell's $$.
+  const whichProcess = userText('read -r pid rest </proc/self/stat; if [ "$pid" = "$$" ]; then echo batch shell; else echo own process; fi');
+
+  it('runs an inline section in the batch shell itself, with its output and status as its section', () => {
+    const batch = new Batch();
+    const sections = batch.parse(runLocally(batch.probeScript([whichProcess, { inline: whichProcess }, { inline: userText('echo inline; false') }, userText('echo last')])));
+    expect([0, 1, 2, 3].map((i) => sections.get(i))).toEqual([
+      { output: 'own process\n', code: 0 },
+      { output: 'batch shell\n', code: 0 },
+      { output: 'inline\n', code: 1 },
+      { output: 'last\n', code: 0 },
+    ]);
+  });
+});
+
 describe('Batch apply script', () => {
   it('merges stderr into the step output and stops at the first failing step', () => {
     const batch = new Batch();

@@ -19,11 +19,16 @@ export class Batch {
 
   /**
    * Probe script: each probe's stdout is its own section; stderr goes to the
-   * batch's stderr. All probes run even if one fails.
+   * batch's stderr. All probes run even if one fails. Each probe runs in a
+   * subshell of its own (whatever it does stays in it), an inline one in the
+   * batch's shell itself (no process).
    */
-  probeScript(probes: readonly Shell[]): Shell {
+  probeScript(probes: readonly ProbeSection[]): Shell {
     return joinShell(
-      probes.map((probe, i) => sh`printf '%s\\n' ${`${this.marker} begin ${i}`}\n(\n${insert(probe)}\n)\nprintf '\\n%s %d\\n' ${`${this.marker} end ${i}`} "$?"\n`),
+      probes.map((probe, i) => {
+        const body = typeof probe === 'string' ? sh`(\n${insert(probe)}\n)` : sh`{\n${insert(probe.inline)}\n}`;
+        return sh`printf '%s\\n' ${`${this.marker} begin ${i}`}\n${insert(body)}\nprintf '\\n%s %d\\n' ${`${this.marker} end ${i}`} "$?"\n`;
+      }),
       '',
     );
   }
@@ -197,6 +202,14 @@ export function splitItems(output: string, separator: string, count: number): st
   // What follows the last separator is only the batch's own line end.
   return parts.length === count && current.join('') === '' ? parts : undefined;
 }
+
+/**
+ * A section of a probe script: a probe (run in a subshell), or `inline` shell
+ * text run in the batch's own shell, which starts no process for it: only for
+ * provision's own short reads and notes, which never exit, change directory or
+ * the shell's options, and set no variable but `provision_line`.
+ */
+export type ProbeSection = Shell | { readonly inline: Shell };
 
 /** Handlers a run has to run, kept on the host until they did. */
 export interface PendingHandlers {

@@ -14,6 +14,7 @@ import type { BalanceDecl } from '../roles/rolling.js';
 import { insert, userText, sh, type Shell } from '../shell/quote.js';
 import type { ConnectOptions, Connection } from '../transport/types.js';
 import { Batch } from './batch.js';
+import { readNote } from './host-state.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { targetOf } from './host-run.js';
 
@@ -48,9 +49,9 @@ export class Drainer {
     });
   }
 
-  /** Read-only script printing the backend's note (one load balancer name per line). */
+  /** Read-only script printing the backend's note (one load balancer name per line); it starts no process (readNote). */
   readNote(): Shell {
-    return sh`cat ${this.#noteFile()} 2>/dev/null || true`;
+    return readNote(this.#noteFile());
   }
 
   /** The load balancers a note names. */

@@ -251,6 +251,24 @@ describe('runHost', () => {
     ]);
   });
 
+  it('a type whose probe runs inline is read in the batch shell itself, the others each in a process of their own', async () => {
+    // Where the probe ran: the pid the shell reads from /proc/self against the batch shell's $$.
+    const where = userText('read -r pid rest </proc/self/stat; if [ "$pid" = "$$" ]; then echo batch shell; else echo own process; fi');
+    const placed = (name: string, probeInline?: true): ResourceType<{ wanted: string }, string> => ({
+      name,
+      validate: (a) => a as { wanted: string },
+      label: () => name,
+      probe: () => where,
+      ...(probeInline ? { probeInline } : {}),
+      parse: (out) => out.trim(),
+      decide: (d, c) => ({ changes: c === d.wanted ? [] : [{ summary: c }] }),
+      apply: () => userText('true'),
+    });
+    const plan: HostPlan = { host, resources: [planned(placed('inline', true), { wanted: 'batch shell' }), planned(placed('apart'), { wanted: 'own process' })], handlers: new Map() };
+    const { result } = await run(plan, localConnection(), true);
+    expect(result).toMatchObject({ ok: 2, changed: 0, failed: 0 });
+  });
+
   it('a probeMany whose output has the wrong number of parts fails the host, naming the resources', async () => {
     const plan: HostPlan = {
       host,

@@ -7,8 +7,8 @@ import { controlStateDir as defaultControlStateDir } from '../control/state-dir.
 import { runsOnControl, type AnyHostResourceType, type Change, type ControlContext } from '../resources/types.js';
 import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
-import { type ApplyStep, Batch, splitItems, type PendingHandlers } from './batch.js';
-import { HOST_STATE_DIR, LAST_APPLY_FILE } from './host-state.js';
+import { type ApplyStep, Batch, type PendingHandlers, type ProbeSection, splitItems } from './batch.js';
+import { HOST_STATE_DIR, LAST_APPLY_FILE, readNote } from './host-state.js';
 import { decide, lookAhead } from './look-ahead.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
 import { againAfter, type Assessed, isLate, splitRound, steps } from './rounds.js';
@@ -55,8 +55,8 @@ export interface HostRunOptions {
 
 /** How a rolling deploy takes part in one host's run, without knowing its resources. */
 export interface ApplyGate {
-  /** Read-only shell texts run in the host's first probe call, each in a section of its own; their outputs go to `onRead`. */
-  read: Shell[];
+  /** Read-only shell texts run in the host's first probe call, each in a section of its own (an inline one in the batch's shell); their outputs go to `onRead`. */
+  read: ProbeSection[];
   /** Receives what each of `read` printed, in order. */
   onRead(outputs: string[]): void;
   /** Called before each apply call with the labels of what it changes (resources and handlers); a rejection stops the host before that call. */
@@ -426,11 +426,12 @@ async function probeAll(
   const separator = `${batch.marker} item`;
   const scripts = groups.map((group) => {
     const type = group[0]!.type as AnyHostResourceType;
-    return group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
+    const script = group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
+    return type.probeInline ? { inline: script } : script;
   });
-  const readCarried = sh`cat ${`${hostStateDir}/pending-handlers`} 2>/dev/null || true`;
+  const readCarried = { inline: readNote(`${hostStateDir}/pending-handlers`) };
   // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).
-  const stampApply = stamp ? [sh`{ mkdir -p ${hostStateDir} && date +%s > ${`${hostStateDir}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true`] : [];
+  const stampApply = stamp ? [{ inline: sh`{ { [ -d ${hostStateDir} ] || mkdir -p ${hostStateDir}; } && date +%s > ${`${hostStateDir}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true` }] : [];
   const response = await span('probe', () => connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate?.read ?? []), ...stampApply])));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);

@@ -1,5 +1,16 @@
+import { sh, type Shell } from '../shell/quote.js';
+
 /** Where provision keeps its own state on a host. */
 export const HOST_STATE_DIR = '/var/lib/provision';
 
 /** In HOST_STATE_DIR: when the last apply ended with every change made (seconds since the epoch). */
 export const LAST_APPLY_FILE = 'last-apply';
+
+/**
+ * Prints the lines of one of provision's small notes on a host, nothing when
+ * it is missing; read by the shell itself (no process), so it may run inline in
+ * a probe script (it sets only `provision_line`).
+ */
+export function readNote(path: string): Shell {
+  return sh`if [ -r ${path} ]; then while IFS= read -r provision_line || [ -n "$provision_line" ]; do printf '%s\\n' "$provision_line"; done <${path}; fi`;
+}

@@ -267,7 +267,7 @@ class Rollout {
     const checks = healthChecks(plan.serve);
     const applied = `${this.options.hostStateDir ?? HOST_STATE_DIR}/${LAST_APPLY_FILE}`;
     return {
-      read: [this.drainer.readNote(), sh`if [ -e ${applied} ]; then echo applied; fi`, ...(checks.length > 0 ? [healthScript(checks, true)] : [])],
+      read: [{ inline: this.drainer.readNote() }, { inline: sh`if [ -e ${applied} ]; then echo applied; fi` }, ...(checks.length > 0 ? [healthScript(checks, true)] : [])],
       onRead: ([note, stamp, health]) => {
         const outcome = stamp?.trim() === 'applied' || health === undefined ? undefined : healthOutcome(checks, health, 0);
         onRead(this.#known(plan, note ?? ''), outcome === undefined || outcome.healthy ? { now: true } : { now: false, detail: outcome.detail });

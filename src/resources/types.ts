@@ -143,6 +143,12 @@ export interface ResourceType<Desired, Current, Decided extends Decision = Decis
    * line holding exactly `separator`. The engine uses it when a host has two or more of the type.
    */
   probeMany?(items: readonly Desired[], separator: string): Shell;
+  /**
+   * Optional: its probe (and probeMany) runs in the probe batch's own shell, not a subshell of its
+   * own (one process less): it never exits, changes directory, options, traps or IFS, and sets
+   * only `provision_*` variables, each before it reads it (what it runs in a subshell is free).
+   */
+  readonly probeInline?: true;
   /** Pure: probe stdout → current state. */
   parse(output: string, desired: Desired): Current;
   /** Pure: the one decision for desired against current (its `changes` empty: in state). Plan shows it, apply carries it out. */
@@ -243,6 +249,7 @@ export interface ControlResourceType<Desired, Current, Decided extends Decision 
   write(desired: Desired, decision: Decided, http: Http): Promise<void>;
   // What only a type run on a host has, absent here: code working on the host may ask any type for it.
   readonly probeMany?: undefined;
+  readonly probeInline?: undefined;
   readonly applyMany?: undefined;
   readonly prepare?: undefined;
   readonly reprobeAfter?: undefined;

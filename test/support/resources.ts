@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { Batch, splitItems, type SectionResult } from '../../src/engine/batch.js';
-import type { Shell } from '../../src/shell/quote.js';
+import { type Shell, userText } from '../../src/shell/quote.js';
 import { EffectLog, type Effects, type Lookahead } from '../../src/resources/shared/lookahead.js';
 import { ArgError, type Change, type Decision, type ResourceType } from '../../src/resources/types.js';
 
@@ -30,10 +30,23 @@ export function runSh(script: string, env: Record<string, string> = {}): ShResul
 }
 
 /** Runs probe scripts through the engine's own probe batch (framing and parsing); returns the one section's output, which must exit 0 with nothing on stderr. */
-function probeSection(probe: (separator: string) => Shell, env: Record<string, string>): string {
+function probeSection(probe: (separator: string) => Shell, env: Record<string, string>, inline = false): string {
   const batch = new Batch();
-  const r = runSh(batch.probeScript([probe(`${batch.marker} item`)]), env);
-  const section = batch.parse(r.stdout).get(0);
+  const script = probe(`${batch.marker} item`);
+  if (!inline) return sectionOutput(batch, runSh(batch.probeScript([script]), env), 0);
+  // An inline probe runs in the batch's shell: it must leave it as it found it (and not end it).
+  const r = runSh(batch.probeScript([SHELL_STATE, { inline: script }, SHELL_STATE]), env);
+  const [before, after] = [sectionOutput(batch, r, 0), batch.parse(r.stdout).get(2)?.output];
+  if (after !== before) throw new Error(`the inline probe changed the batch's shell: ${JSON.stringify(before)} before, ${JSON.stringify(after)} after`);
+  return sectionOutput(batch, r, 1);
+}
+
+/** The batch shell's working directory, options and IFS (printf is a builtin: this runs with any PATH). */
+const SHELL_STATE = userText(`printf '%s %s [%s]' "$PWD" "$-" "$IFS"`);
+
+/** A section's output; it must exit 0, the batch with nothing on stderr. */
+function sectionOutput(batch: Batch, r: ShResult, index: number): string {
+  const section = batch.parse(r.stdout).get(index);
   if (!section || section.code !== 0 || r.stderr !== '') throw new Error(`probe failed (${section?.code ?? r.code}): ${r.stderr}`);
   return section.output;
 }
@@ -45,13 +58,13 @@ export function probeScriptLocally(script: Shell, env: Record<string, string> = 
 
 /** A probe run as the engine runs it; it must exit 0. */
 export function probeLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, desired: D, env: Record<string, string> = {}): C {
-  return type.parse(probeSection(() => type.probe(desired), env), desired);
+  return type.parse(probeSection(() => type.probe(desired), env, type.probeInline), desired);
 }
 
 /** A probeMany of the items, run and split as the engine does; it must exit 0. */
 export function probeManyLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, items: D[], env: Record<string, string> = {}): C[] {
   let separator = '';
-  const output = probeSection((s) => type.probeMany!(items, (separator = s)), env);
+  const output = probeSection((s) => type.probeMany!(items, (separator = s)), env, type.probeInline);
   const parts = splitItems(output, separator, items.length);
   if (!parts) throw new Error(`probeMany printed ${output}, not ${items.length} parts`);
   return parts.map((part, i) => type.parse(part, items[i]!));
@@ -150,11 +163,11 @@ export function countedCommands(names: readonly string[], behaviour: Record<stri
 }
 
 /** Stand-ins for the account tools: getent answers with the given `passwd`/`group` lines (exit 2, not found, without). */
-export function accountToolStubs(entries: { passwd?: string; group?: string; primary?: string; groups?: string } = {}): ReturnType<typeof stubCommands> {
+export function accountToolStubs(entries: { passwd?: string; group?: string; groups?: string } = {}): ReturnType<typeof stubCommands> {
   const answer = (line: string | undefined): string => (line === undefined ? 'exit 2' : `echo '${line}'`);
   return stubCommands(['getent', 'id', 'useradd', 'usermod', 'userdel', 'groupadd', 'groupmod', 'groupdel'], {
     getent: `case "$1" in passwd) ${answer(entries.passwd)} ;; group) ${answer(entries.group)} ;; esac`,
-    id: `case "$1" in -gn) echo '${entries.primary ?? ''}' ;; -Gn) echo '${entries.groups ?? ''}' ;; esac`,
+    id: `case "$1" in -Gn) echo '${entries.groups ?? ''}' ;; esac`,
   });
 }
 

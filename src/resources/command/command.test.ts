@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../../secrets.js';
@@ -76,6 +76,39 @@ describe('command on this machine', () => {
     const desired = command.validate({ cmd: 'touch x', unless: `echo noise; test -e '${marker}'` });
     expect(probeLocally(command, desired)).toEqual({ created: false, unlessPassed: true });
     expect(probeLocally(command, command.validate({ cmd: 'touch x', unless: 'echo noise; false' }))).toEqual({ created: false, unlessPassed: false });
+  });
+
+  it('carries the text without starting a process: a guard made of builtins passes with no program on PATH', () => {
+    const marker = join(dir, 'marker');
+    writeFileSync(marker, '');
+    const onlySh = join(dir, 'bin');
+    mkdirSync(onlySh);
+    symlinkSync('/bin/sh', join(onlySh, 'sh'));
+    const desired = command.validate({ cmd: 'touch x', unless: `test -e '${marker}'` });
+    expect(probeLocally(command, desired, { PATH: onlySh })).toEqual({ created: false, unlessPassed: true });
+  });
+
+  it.each([
+    ['an unbalanced quote', "echo 'never closed"],
+    ['a closing parenthesis and a here-document end', ')\n__PROVISION_EOF__\nprovision_eof\n)'],
+    ['exit', 'exit 0'],
+  ])('keeps %s inside the guard: the rest of the batch runs', (_, unless) => {
+    const desired = command.validate({ cmd: 'true', unless: unless.replace(/\\n/g, '\n'), creates: join(dir, 'absent') });
+    const script = sh`${insert(command.probe(desired))}\necho after`;
+    const r = applyLocally(script);
+    expect(r.stdout).toMatch(/(^|\n)after\n$/);
+    expect(r.stdout).toBe(unless === 'exit 0' ? 'unless=passed\nafter\n' : 'after\n');
+  });
+
+  it('runs a guard that holds a secret, without the secret in clear in the probe', () => {
+    new Secret('pa55word-xyz');
+    try {
+      const desired = command.validate({ cmd: 'true', unless: "test 'pa55word-xyz' = pa55word-xyz" });
+      expect(command.probe(desired)).not.toContain('pa55word');
+      expect(probeLocally(command, desired)).toEqual({ created: false, unlessPassed: true });
+    } finally {
+      clearSecretsForTests();
+    }
   });
 
   it('does not read the rest of the script from stdin', () => {

@@ -131,6 +131,7 @@ export const command: ResourceType<CommandDesired, CommandCurrent, CommandDecisi
   shellKeys: ['cmd', 'unless'],
   label,
   probe,
+  probeInline: true,
   parse,
   decide,
   apply,

@@ -100,6 +100,7 @@ export const group: ResourceType<GroupDesired, GroupCurrent, GroupDecision> = {
   validate,
   label: (desired) => desired.name,
   probe: (desired) => getentProbe('group', desired.name),
+  probeInline: true,
   parse,
   decide,
   apply,

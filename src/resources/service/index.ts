@@ -145,10 +145,23 @@ function probe(desired: ServiceDesired): Shell {
   return sh`${insert(show([desired.name]))} || true`;
 }
 
-/** One systemctl call for all units: its blocks become the items' outputs (all empty when systemctl fails, as for probe). */
+/**
+ * One systemctl call for all units: its blocks become the items' outputs (all
+ * empty when systemctl fails, as for probe). The shell splits them (the
+ * blank line between two blocks becomes the separator, missing ones are added
+ * at the end): systemctl is the one process.
+ */
 function probeMany(items: readonly ServiceDesired[], separator: string): Shell {
-  const split = `/^$/ { if (k < n - 1) { print sep; k++ }; next } { print } END { while (k < n) { print sep; k++ } }`;
-  return sh`{ ${insert(show(items.map((i) => i.name)))} || true; } | awk -v n=${items.length} -v sep=${separator} ${split}`;
+  return lines(
+    sh`provision_shown=$(${insert(show(items.map((i) => i.name)))})`,
+    'provision_k=0',
+    'while IFS= read -r provision_line; do',
+    sh`  if [ -n "$provision_line" ]; then printf '%s\\n' "$provision_line"; elif [ "$provision_k" -lt ${items.length - 1} ]; then printf '%s\\n' ${separator}; provision_k=$((provision_k + 1)); fi`,
+    'done <<provision_eof',
+    '$provision_shown',
+    'provision_eof',
+    sh`while [ "$provision_k" -lt ${items.length} ]; do printf '%s\\n' ${separator}; provision_k=$((provision_k + 1)); done`,
+  );
 }
 
 function parse(output: string): ServiceCurrent {
@@ -239,6 +252,7 @@ export const service: ResourceType<ServiceDesired, ServiceCurrent, ServiceDecisi
   label: (desired) => desired.name,
   probe,
   probeMany,
+  probeInline: true,
   parse,
   decide,
   apply,

@@ -1,3 +1,5 @@
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { service, type ServiceCurrent, type ServiceDesired } from './index.js';
 import type { Effects, UnitOutlook } from '../shared/lookahead.js';
@@ -87,7 +89,11 @@ done`;
   ])('probes several units with one systemctl call: %s', (_, names, expected) => {
     const stubs = stubCommands(['systemctl'], { systemctl: systemctlMany });
     const items = names.map((name) => service.validate({ name, state: 'started' }));
-    expect(probeManyLocally(service, items, stubs.env)).toEqual(expected);
+    // systemctl is the one program it starts: nothing else is on PATH.
+    const shOnly = join(stubs.dir, 'sh-only');
+    mkdirSync(shOnly);
+    symlinkSync('/bin/sh', join(shOnly, 'sh'));
+    expect(probeManyLocally(service, items, { PATH: `${stubs.dir}:${shOnly}` })).toEqual(expected);
     expect(stubs.calls()).toHaveLength(1);
     // The same states as one probe per unit.
     expect(items.map((item) => probeLocally(service, item, stubs.env))).toEqual(expected);

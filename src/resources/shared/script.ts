@@ -2,7 +2,8 @@
  * Small building blocks for the probe and apply scripts. Every value is
  * quoted by src/shell/quote.ts; this module only assembles lines.
  */
-import { heredocBase64, insert, lines, userText, sh, trusted, variable, type Shell } from '../../shell/quote.js';
+import { redact } from '../../secrets.js';
+import { heredocBase64, insert, lines, sh, trusted, userText, variable, type Shell } from '../../shell/quote.js';
 
 export { lines };
 
@@ -33,10 +34,15 @@ export function setVar(name: string, value: string | number): Shell {
 
 /**
  * Runs the user's own shell text as is, in a subshell without `set -e` (like
- * `sh -c`), with stdin from /dev/null. The text travels in a base64
- * here-document and runs through `eval`, so it never shows in a process list
- * (it may hold a secret) and cannot read the rest of the engine's script.
+ * `sh -c`), with stdin from /dev/null, through the `eval` builtin: the
+ * script's parser sees the text only as the value of a variable (it cannot
+ * end or change the engine's script, whatever it holds), it is parsed on its
+ * own when it runs, never shows in a process list and cannot read the rest of
+ * the engine's script. Text without a secret is one single-quoted word (no
+ * process carries it); text holding a secret travels base64-encoded in a
+ * here-document instead, so the script never holds the secret in clear.
  */
 export function userShell(text: string): Shell {
-  return lines('(', 'set +e', sh`provision_shell=$(${insert(heredocBase64(userText(text)))}`, ')', 'eval "$provision_shell"', ') </dev/null');
+  const carried = redact(text) === text ? sh`provision_shell=${text}` : sh`provision_shell=$(${insert(heredocBase64(userText(text)))}\n)`;
+  return lines('(', 'set +e', carried, 'eval "$provision_shell"', ') </dev/null');
 }

@@ -46,15 +46,45 @@ const PACKAGE_DEFAULTS: Record<string, string> = {
 const POLICY_VARIABLE: Record<Chain, string> = { incoming: 'DEFAULT_INPUT_POLICY', outgoing: 'DEFAULT_OUTPUT_POLICY', routed: 'DEFAULT_FORWARD_POLICY' };
 const POLICY_NAME: Record<string, Policy> = { drop: 'deny', accept: 'allow', reject: 'reject' };
 
-// Read-only; files that are missing (ufw not installed yet) are skipped. Each setting and tuple line is sent as is.
-const PROBE = lines(
-  'if command -v ufw >/dev/null 2>&1; then echo installed=yes; else echo installed=no; fi',
-  'for f in /etc/ufw/ufw.conf /etc/default/ufw; do',
-  `  if [ -r "$f" ]; then grep -E '^(ENABLED|LOGLEVEL|IPV6|DEFAULT_(INPUT|OUTPUT|FORWARD)_POLICY)=' "$f" || true; fi`,
-  'done',
-  "if [ -r /etc/ufw/user.rules ]; then sed -n 's/^### tuple ### /tuple4 /p' /etc/ufw/user.rules; fi",
-  "if [ -r /etc/ufw/user6.rules ]; then sed -n 's/^### tuple ### /tuple6 /p' /etc/ufw/user6.rules; fi",
-);
+/** Where ufw keeps what the probe reads. */
+export interface UfwFiles {
+  /** ENABLED and LOGLEVEL. */
+  conf: string;
+  /** IPV6 and the DEFAULT_*_POLICY settings. */
+  defaults: string;
+  /** The IPv4 and IPv6 rules, each with its `### tuple ###` comment. */
+  rules: string;
+  rules6: string;
+}
+
+const UFW_PATHS: UfwFiles = { conf: '/etc/ufw/ufw.conf', defaults: '/etc/default/ufw', rules: '/etc/ufw/user.rules', rules6: '/etc/ufw/user6.rules' };
+
+/**
+ * Read-only; files that are missing (ufw not installed yet) are skipped. Each
+ * setting and tuple line is sent as is. The shell reads the files itself
+ * (read, case and printf are builtins): the probe starts no process.
+ */
+export function ufwProbe(files: UfwFiles): Shell {
+  return lines(
+    'if command -v ufw >/dev/null 2>&1; then echo installed=yes; else echo installed=no; fi',
+    // provision_ufw_lines FILE KIND: the lines of FILE that ufw reads as settings (KIND `settings`) or as rules (KIND 4 or 6).
+    'provision_ufw_lines() {',
+    '  [ -r "$1" ] || return 0',
+    '  while IFS= read -r provision_line || [ -n "$provision_line" ]; do',
+    '    case "$2 $provision_line" in',
+    '      "settings ENABLED="* | "settings LOGLEVEL="* | "settings IPV6="* | "settings DEFAULT_INPUT_POLICY="* | "settings DEFAULT_OUTPUT_POLICY="* | "settings DEFAULT_FORWARD_POLICY="*) printf \'%s\\n\' "$provision_line" ;;',
+    '      "4 ### tuple ### "* | "6 ### tuple ### "*) provision_rule=${provision_line#"### tuple ### "}; printf \'tuple%s %s\\n\' "$2" "$provision_rule" ;;',
+    '    esac',
+    '  done <"$1"',
+    '}',
+    sh`provision_ufw_lines ${files.conf} settings`,
+    sh`provision_ufw_lines ${files.defaults} settings`,
+    sh`provision_ufw_lines ${files.rules} 4`,
+    sh`provision_ufw_lines ${files.rules6} 6`,
+  );
+}
+
+const PROBE = ufwProbe(UFW_PATHS);
 
 function parse(output: string): UfwCurrent {
   const all = output.split('\n');
@@ -199,6 +229,7 @@ export const ufw: ResourceType<UfwDesired, UfwCurrent, UfwDecision> = {
   validate: validateUfw,
   label: () => 'firewall',
   probe: () => PROBE,
+  probeInline: true,
   parse,
   decide,
   apply,

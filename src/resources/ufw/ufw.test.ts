@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyLocally, argErrorOf, cleanup, probeLocally, stubCommands, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
+import { applyLocally, argErrorOf, cleanup, probeLocally, probeScriptLocally, stubCommands, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 import { normaliseAddress } from './address.js';
 import { groupTuples, parseTuple, ruleCommand, type UfwTuple } from './tuple.js';
-import { ufw, type UfwCurrent, type UfwDesired } from './index.js';
+import { ufw, ufwProbe, type UfwCurrent, type UfwDesired } from './index.js';
 
 /** A tuple with ufw's defaults for what `fields` leaves out. */
 const tuple = (fields: Partial<UfwTuple> = {}): UfwTuple => ({
@@ -119,6 +119,36 @@ describe('ufw.parse', () => {
       ipv6: true,
       tuples: [],
     });
+  });
+
+  it('reads the settings and rule lines of ufw files as grep and sed did, starting no process', () => {
+    const dir = tempDir();
+    try {
+      const files = { conf: join(dir, 'ufw.conf'), defaults: join(dir, 'default ufw'), rules: join(dir, 'user.rules'), rules6: join(dir, "user6 '$x'.rules") };
+      writeFileSync(files.conf, '# ENABLED=no\n  LOGLEVEL=high\nENABLED=yes\nLOGLEVEL=\\t$(touch pwned) `x` *\nENABLED\nIPV6_X=no');
+      writeFileSync(files.defaults, 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_INXYZ_POLICY=x\nDEFAULT_FORWARD_POLICY=\'REJECT\'\n### tuple ### allow tcp 1 0.0.0.0/0 any 0.0.0.0/0 in\nDEFAULT_OUTPUT_POLICY="ACCEPT"');
+      writeFileSync(files.rules, '*filter\n### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp --dport 22 -j ACCEPT\nENABLED=no\n ### tuple ### deny any 9 0.0.0.0/0 any 0.0.0.0/0 in\n### tuple ### allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in comment=\\x2a');
+      writeFileSync(files.rules6, '### tuple ### allow tcp 22 ::/0 any ::/0 in\n');
+      const onlySh = join(dir, 'bin');
+      mkdirSync(onlySh);
+      symlinkSync('/bin/sh', join(onlySh, 'sh'));
+      expect(probeScriptLocally(ufwProbe(files), { PATH: onlySh }).split('\n')).toEqual([
+        'installed=no',
+        'ENABLED=yes',
+        'LOGLEVEL=\\t$(touch pwned) `x` *',
+        'IPV6=yes',
+        'DEFAULT_INPUT_POLICY="DROP"',
+        "DEFAULT_FORWARD_POLICY='REJECT'",
+        'DEFAULT_OUTPUT_POLICY="ACCEPT"',
+        'tuple4 allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in',
+        'tuple4 allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in comment=\\x2a',
+        'tuple6 allow tcp 22 ::/0 any ::/0 in',
+        '',
+      ]);
+      expect(existsSync('pwned') || existsSync(join(dir, 'pwned'))).toBe(false);
+    } finally {
+      cleanup(dir);
+    }
   });
 
   it('runs a read-only probe that exits 0 without ufw', () => {

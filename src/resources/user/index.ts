@@ -160,15 +160,15 @@ function apply(desired: UserDesired, { action: p }: UserDecision): Shell {
 
 function probe(desired: UserDesired): Shell {
   const name = desired.name;
-  return getentProbe('passwd', desired.name, sh`  echo "primary=$(id -gn -- ${name} 2>/dev/null)"\n  echo "groups=$(id -Gn -- ${name} 2>/dev/null)"\n`);
+  // id -Gn names the primary group first (as id -gn names it), then the supplementary ones: one id for both.
+  return getentProbe('passwd', desired.name, sh`  echo "groups=$(id -Gn -- ${name} 2>/dev/null)"\n`);
 }
 
 function parse(output: string): UserCurrent {
   const fields = parseFields(output);
   const entry = entryFields(fields);
   if (entry === undefined) return {};
-  const group = fields.get('primary') ?? '';
-  const all = (fields.get('groups') ?? '').split(' ').filter((g) => g !== '');
+  const [group = '', ...all] = (fields.get('groups') ?? '').split(' ').filter((g) => g !== '');
   return {
     account: { uid: entry[2] ?? '', gid: entry[3] ?? '', home: entry[5] ?? '', shell: entry[6] ?? '', group, groups: all.filter((g) => g !== group).sort() },
   };
@@ -213,6 +213,7 @@ export const user: ResourceType<UserDesired, UserCurrent, UserDecision> = {
   validate,
   label: (desired) => desired.name,
   probe,
+  probeInline: true,
   parse,
   decide,
   apply,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Effects } from '../shared/lookahead.js';
 import { accountToolStubs as accountStubs, ahead, applyLocally, argErrorOf, predicted, probeLocally, summaries } from '../../../test/support/resources.js';
@@ -40,9 +41,15 @@ describe('user.parse', () => {
     ['no such user', '', {}],
     [
       'a user',
-      'entry=app:x:1001:1001:App:/home/app:/bin/bash\nprimary=app\ngroups=app sudo adm',
+      'entry=app:x:1001:1001:App:/home/app:/bin/bash\ngroups=app sudo adm',
       { account: { uid: '1001', gid: '1001', group: 'app', groups: ['adm', 'sudo'], home: '/home/app', shell: '/bin/bash' } },
     ],
+    [
+      'a primary group without a name (id names it by number), also listed as supplementary',
+      'entry=app:x:1001:4242::/home/app:/bin/sh\ngroups=4242 adm 4242',
+      { account: { uid: '1001', gid: '4242', group: '4242', groups: ['adm'], home: '/home/app', shell: '/bin/sh' } },
+    ],
+    ['a user whose groups id could not read', 'entry=app:x:1001:1001::/home/app:/bin/sh\ngroups=', { account: { uid: '1001', gid: '1001', group: '', groups: [], home: '/home/app', shell: '/bin/sh' } }],
   ])('%s', (_, output, expected) => {
     expect(user.parse(output, user.validate({ name: 'app' }))).toEqual(expected);
   });
@@ -69,13 +76,22 @@ describe('user.diff', () => {
   });
 });
 
+describe('user probe on this machine', () => {
+  it.each(['root', 'nobody', 'daemon'])('reads the primary group of %s as id -gn names it, and its other groups as id -Gn does', (name) => {
+    const id = (option: string) => execFileSync('id', [option, '--', name], { encoding: 'utf8' }).trim();
+    const [primary = '', ...rest] = id('-Gn').split(' ');
+    expect(primary).toBe(id('-gn'));
+    expect(probeLocally(user, user.validate({ name })).account).toMatchObject({ group: id('-gn'), groups: rest.filter((g) => g !== primary).sort() });
+  });
+});
+
 describe('user scripts (account tools stubbed)', () => {
   it('probes with getent and id, and exits 0 for a missing user', () => {
     const stubs = accountStubs();
     expect(probeLocally(user, user.validate({ name: 'app' }), stubs.env)).toEqual({});
-    const found = accountStubs({ passwd: 'app:x:1001:1001::/home/app:/bin/sh', primary: 'app', groups: 'app adm' });
+    const found = accountStubs({ passwd: 'app:x:1001:1001::/home/app:/bin/sh', groups: 'app adm' });
     expect(probeLocally(user, user.validate({ name: 'app' }), found.env).account?.groups).toEqual(['adm']);
-    expect(found.calls()).toEqual(['getent [passwd] [--] [app]', 'id [-gn] [--] [app]', 'id [-Gn] [--] [app]']);
+    expect(found.calls()).toEqual(['getent [passwd] [--] [app]', 'id [-Gn] [--] [app]']);
   });
 
   it('creates with useradd, each value one word', () => {

@@ -3,9 +3,9 @@
  * machine against a stand-in installer (test/fixtures/sumo/installer.sh),
  * with curl and systemctl stubbed: settings on stdin, key never in argv.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stubCommands } from '../../support/resources.js';
@@ -69,6 +69,24 @@ describe('sumo-install.sh', () => {
     expect(r.run('install', `provision.dir=${r.dir}\nprovision.url=http://x/y\nprovision.version=19.1\nsumo.accesskey=${KEY}\n`).status).toBe(0);
     const check = (version: string) => r.run('check', `provision.dir=${r.dir}\nprovision.version=${version}\n`).status;
     expect([check('19.1'), check(''), check('19.2')]).toEqual([0, 0, 1]);
+  });
+
+  it('check: reads the version file as a whole and starts no program but grep, making no temporary directory', () => {
+    const r = helper('install', { ...INSTALL, 'sumo.accesskey': KEY });
+    expect(r.code, r.stderr).toBe(0);
+    const bin = join(r.stubs.dir, 'only-grep');
+    const tmp = join(r.stubs.dir, 'tmp');
+    mkdirSync(bin);
+    mkdirSync(tmp);
+    for (const program of ['sh', 'grep']) symlinkSync(execFileSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).trim(), join(bin, program));
+    const check = (version: string) => r.run('check', `provision.dir=${r.dir}\nprovision.version=${version}\n`, { PATH: bin, TMPDIR: tmp }).status;
+    const versionFile = join(r.dir, 'config/.provision-version');
+    const checks = (['19.1\n', '19.1\n\n', '19.1', '19.1\nextra\n', ' 19.1\n'] as const).map((content) => {
+      writeFileSync(versionFile, content);
+      return check('19.1');
+    });
+    expect(checks).toEqual([0, 0, 0, 1, 1]);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('install over an unregistered collector uninstalls it first; remove cleans up', () => {
