@@ -2,12 +2,14 @@
  * The sumologic role on the lab, against the lab's fake Sumo Logic
  * (test/lab/sumo-fake): install, registration, shipping, idempotency, a new
  * source, invalid sources JSON, removal, a wrong key. Establishes what it
- * needs with one apply of inventory/lab.yaml (no lab reset); after the
+ * needs with one apply of inventory/lab.yaml on fresh hosts: whatever an
+ * earlier file left (e.g. app servers applied by another inventory, which a
+ * rolling apply then must drain) does not decide its outcome. After the
  * idempotency check it changes only web-01 and web-02.
  */
 import { request } from 'node:https';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAB_ADDRESSES, LAB_HOSTS, labExec, labRun, sumoCollectorByName, sumoFakeState } from '../lab/lab.js';
+import { LAB_ADDRESSES, LAB_HOSTS, labExec, labReset, labRun, sumoCollectorByName, sumoFakeState } from '../lab/lab.js';
 import type { FakeLine } from '../lab/sumo-fake/state.js';
 import { labSecrets, provision, report } from './cli.js';
 
@@ -50,6 +52,7 @@ const stopPsSampler = async (host: string): Promise<string> => {
 describe('sumologic: collectors on the lab, against the fake Sumo Logic', () => {
   beforeAll(async () => {
     expect(ACCESS_KEY, 'lab.sh up writes SUMO_ACCESS_KEY into test/lab/.state/secrets.env').not.toBe('');
+    await labReset();
     const run = await provision(['apply', INV]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
   });
