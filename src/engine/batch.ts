@@ -205,9 +205,10 @@ export function splitItems(output: string, separator: string, count: number): st
 
 /**
  * A section of a probe script: a probe (run in a subshell), or `inline` shell
- * text run in the batch's own shell, which starts no process for it: only for
- * provision's own short reads and notes, which never exit, change directory or
- * the shell's options, and set no variable but `provision_line`.
+ * text run in the batch's own shell, which starts no process for it: for
+ * provision's own short reads and notes and for the probes of types marked
+ * `probeInline`, which never exit, change directory, the shell's options or
+ * IFS, and set only `provision_*` variables, each before reading it.
  */
 export type ProbeSection = Shell | { readonly inline: Shell };
 

@@ -113,6 +113,14 @@ describe('the mysql role on web-01 (primary) and web-02 (replica)', () => {
     for (const host of [PRIMARY, REPLICA]) expect(r.hosts[host]).toMatchObject({ changed: 0, failed: 0, unreachable: false });
   });
 
+  it("plan puts a missing account's error on that account: the app user stays in state when the replication user (read after it, in the same client call) is gone", async () => {
+    await sql(PRIMARY, `SET sql_log_bin = 0; DROP USER 'repl'@'${LAB_ADDRESSES[REPLICA]}'`);
+    const planned = report(await run(['plan', INV, '--json']));
+    expect(changed(planned)).toEqual([`${PRIMARY}|replication user`]);
+    expect(changed(report(await run(['apply', INV, '--json'])))).toEqual([`${PRIMARY}|replication user`]);
+    expect(changed(report(await run(['plan', INV, '--json'])))).toEqual([]);
+  });
+
   it('plan reports a stopped replica, apply repairs it', async () => {
     await sql(REPLICA, 'STOP SLAVE');
     const plan = await run(['plan', INV]);

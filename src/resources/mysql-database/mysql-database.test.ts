@@ -67,7 +67,7 @@ describe('mysql_database probe', () => {
   it('asks information_schema, read-only, in one client call, and exits 0', () => {
     const stubs = fakeClient('10.11.6-MariaDB', { 'information_schema.SCHEMATA': 'exists=1' });
     expect(probeLocally(mysqlDatabase, want(), stubs.env)).toEqual({ ...up(true), server: { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' }, error: undefined });
-    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force] [--unbuffered]']);
   });
 
   it('probes all databases of a host in one client call, and a failing query fails only its own item', () => {
@@ -77,7 +77,7 @@ describe('mysql_database probe', () => {
       { ...up(false), error: 'ERROR 1045 (28000) at line 6: denied' },
       { ...up(false), error: undefined },
     ]);
-    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force] [--unbuffered]']);
   });
 
   it('tells every database of a host that the server is down', () => {

@@ -204,7 +204,7 @@ describe('mysql_replica scripts, run with a stand-in client', () => {
     expect(current).toEqual(replicating(desired));
     expect(mysqlReplica.decide(desired, current).changes).toEqual([]);
     expect(JSON.stringify(current)).not.toContain(PASSWORD);
-    expect(stubs.calls()).toEqual(['mariadb [-B] [--force]']);
+    expect(stubs.calls()).toEqual(['mariadb [-B] [--force] [--unbuffered]']);
   });
 
   it.each([

@@ -210,7 +210,7 @@ describe('mysql_user probe', () => {
     });
     const items = [want({ host: 'localhost' }), want({ name: 'repl', host: '10.0.0.2' })];
     expect(probeManyLocally(mysqlUser, items, stubs.env)).toEqual([{ server: MARIADB, accounts: { localhost: native() } }, { server: MARIADB, accounts: {} }]);
-    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force] [--unbuffered]']);
   });
 
   it.each<[string, () => ReturnType<typeof stubCommands>, MysqlUserCurrent]>([
@@ -230,7 +230,7 @@ describe('mysql_user probe', () => {
     const current = probeLocally(mysqlUser, desired, stubs.env);
     expect(current).toEqual({ server: MARIADB, accounts: { localhost: native() } });
     expect(mysqlUser.decide(desired, current).changes.length).toBe(2);
-    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force] [--unbuffered]']);
   });
 
   it('reports an error other than "no such grant" as the error, once', () => {

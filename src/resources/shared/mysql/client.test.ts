@@ -30,7 +30,7 @@ describe('serverProbe with probeQuery', () => {
     const out = probeScriptLocally(probe('SELECT x FROM t;'), { PATH: `${others.dir}:${stubs.env['PATH']}` });
     expect(parseProbe(out)).toEqual({ server: { status: 'up', version: '10.11.6-MariaDB-0+deb12u1', flavour: 'mariadb' } });
     expect(out).toContain('row=a\n');
-    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force]']);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force] [--unbuffered]']);
     expect(others.calls()).toEqual([]);
   });
 

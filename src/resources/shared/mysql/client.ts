@@ -31,12 +31,15 @@ const VERSION_SQL = "SELECT CONCAT('version=', VERSION()) AS version;";
  * The client run once on the session settings (SESSION_SETUP: literals read
  * alike everywhere), the version query and then `sql`, read-only, its
  * errors on stdout: `--force` runs every statement, a failing one printing an
- * `ERROR ...` line; `server=down` follows when it could not connect at all.
+ * `ERROR ...` line in its place (`--unbuffered`: the client flushes its rows
+ * after each statement, else an error, unbuffered, comes before rows printed
+ * earlier); `server=down` follows when the client fails: it could not
+ * connect (parseServer believes a `version=` row first).
  * Rows come `-N -B` (tab-separated, no header) unless `options` say otherwise
  * (`-B` alone keeps the field names of a `\G` statement, and a header line before other rows).
  */
 export function probeQuery(sql: string, options: readonly string[] = ['-N', '-B']): Shell {
-  return sh`{ ${insert(heredoc(sh`"$provision_sql" ${options} --force 2>&1`, `${SESSION_SETUP}\n${VERSION_SQL}\n${sql}`))}\n} || echo server=down`;
+  return sh`{ ${insert(heredoc(sh`"$provision_sql" ${options} --force --unbuffered 2>&1`, `${SESSION_SETUP}\n${VERSION_SQL}\n${sql}`))}\n} || echo server=down`;
 }
 
 /** Sets $provision_sql, then: `missing` when the client or the server program is missing, else `body`. */
@@ -76,7 +79,7 @@ export function serverProbeMany(sqls: readonly string[], separator: string): She
     unlessMissing(
       each(MISSING),
       lines(
-        sh`provision_out=$(${insert(heredoc(trusted('"$provision_sql" -N -B --force 2>&1'), `${SESSION_SETUP}\n${sql}`))}\n)`,
+        sh`provision_out=$(${insert(heredoc(trusted('"$provision_sql" -N -B --force --unbuffered 2>&1'), `${SESSION_SETUP}\n${sql}`))}\n)`,
         'case $provision_out in',
         `*"$provision_sep"*) printf '%s\\n' "$provision_out" ;;`,
         sh`*) ${insert(each(trusted(`printf '%s\\nserver=down\\n' "$provision_out"`)))} ;;`,
