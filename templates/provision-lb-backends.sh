@@ -29,8 +29,9 @@ live=/etc/nginx/conf.d/provision-upstream-$upstream.conf
 nl='
 '
 
-# The text of file $1, byte for byte, in $text: the shell's own read, no process
-# (`check` runs in every provision probe of this host).
+# The text of file $1 in $text, its lines and final newline as they are (the
+# shell's read drops NUL bytes, which no text this helper writes holds): the
+# shell's own read, no process (`check` runs in every provision probe of this host).
 read_text() {
   text=
   line=

@@ -18,7 +18,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labScaleInventory } from '../lab/lab.js';
-import { CORES, labHostsCpuUs, machineBusyUs } from './cpu.js';
+import { coresOf, labHostsCpuUs, machineBusyUs } from './cpu.js';
+
+const CORES = coresOf();
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -82,14 +84,15 @@ function provision(args: string[]): Sample {
   const machineCpuMs = (machineBusyUs() - machineBefore) / 1000;
   const hostsAfter = labHostsCpuUs();
   const spans = existsSync(timings) ? (JSON.parse(readFileSync(timings, 'utf8')) as { spans: Span[] }).spans : undefined;
-  const usage = JSON.parse(String(r.output[3] || '{"maxRssKb":0,"cpuUs":0}')) as { maxRssKb: number; cpuUs: number };
+  // usage.mjs writes on exit; a process that died before (a signal) has no figures, and its run fails below on its code.
+  const usage = JSON.parse(String(r.output[3] || '{"maxRssKb":null,"cpuUs":null}')) as { maxRssKb: number | null; cpuUs: number | null };
   return {
     ms,
     stdout: r.stdout,
     stderr: r.stderr,
     code: r.status,
-    maxRssKb: usage.maxRssKb,
-    cpuMs: usage.cpuUs / 1000,
+    maxRssKb: usage.maxRssKb ?? Number.NaN,
+    cpuMs: (usage.cpuUs ?? Number.NaN) / 1000,
     machineCpuMs,
     ...(hostsBefore !== undefined && hostsAfter !== undefined ? { hostsCpuMs: (hostsAfter - hostsBefore) / 1000 } : {}),
     ...(spans ? { spans } : {}),

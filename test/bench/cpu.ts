@@ -6,7 +6,6 @@
  * set against the CPU it needed from the machine's cores.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 /** cgroup v2 trees where lab.sh makes the hosts' cgroups (hybrid hierarchy first, then unified-only). */
@@ -38,5 +37,7 @@ export function machineBusyUs(procStat: string = readFileSync('/proc/stat', 'utf
   return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
 }
 
-/** The machine's cores, which the controller and the hosts share in the lab. */
-export const CORES = availableParallelism();
+/** The machine's cores (the cpuN lines of /proc/stat, the same cores machineBusyUs counts), which the controller and the hosts share in the lab. */
+export function coresOf(procStat: string = readFileSync('/proc/stat', 'utf8')): number {
+  return procStat.split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
+}

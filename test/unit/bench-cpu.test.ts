@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { machineBusyUs, usageUs } from '../bench/cpu.js';
+import { coresOf, machineBusyUs, usageUs } from '../bench/cpu.js';
 
 describe('the bench CPU readings', () => {
   it.each([
@@ -17,5 +17,9 @@ describe('the bench CPU readings', () => {
     // user nice system idle iowait irq softirq steal guest guest_nice
     const stat = 'cpu  100 2 30 5000 40 1 2 3 0 0\ncpu0 50 1 15 2500 20 0 1 1 0 0\n';
     expect(machineBusyUs(stat)).toBe((100 + 2 + 30 + 1 + 2 + 3) * 10_000);
+  });
+
+  it('counts the cores /proc/stat lists, the ones its busy time adds up', () => {
+    expect(coresOf('cpu  1 2 3 4 5 6 7 8 0 0\ncpu0 1 1 1 1 1 1 1 1 0 0\ncpu1 1 1 1 1 1 1 1 1 0 0\nintr 5\n')).toBe(2);
   });
 });

@@ -177,7 +177,7 @@ function steps(desired: MysqlReplicaDesired, p: Extract<ReplicaAction, { kind: '
 function apply(desired: MysqlReplicaDesired, { action: p, server }: MysqlReplicaDecision): Shell {
   if (p.kind === 'none') return trusted(':');
   if (p.kind === 'blocked') return blockedScript(p.reason);
-  return lines(APPLY_PREAMBLE, forServer(server, (flavour) => steps(desired, p, flavour, server.status === 'up' ? server.version : undefined)));
+  return lines(APPLY_PREAMBLE, forServer(server, (flavour, version) => steps(desired, p, flavour, version)));
 }
 
 /**

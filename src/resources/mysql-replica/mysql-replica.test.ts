@@ -140,6 +140,15 @@ describe('mysql_replica.apply', () => {
     expect(script).not.toContain('VERSION()');
   });
 
+  it('chooses on the host when the server was not up at probe time: MySQL 8.0 and 8.1 reset their binary logs the 8.0 way, later MySQL the newer', () => {
+    const script = mysqlReplica.apply(desired, mysqlReplica.decide(desired, notReplica({ status: 'missing' })));
+    expect(syntaxOk(script)).toBe(true);
+    const arm = (start: string, end: string): string => script.slice(script.indexOf(start), end === '' ? undefined : script.indexOf(end));
+    expect(statements(arm('\n8.0.*|8.1.*)\n', '\n*)\n'))).toContain('RESET MASTER;');
+    expect(statements(arm('\n*)\n', ''))).toContain('RESET BINARY LOGS AND GTIDS;');
+    expect(statements(arm('\n*MariaDB*|*mariadb*)\n', '\n8.0.*|8.1.*)\n'))).toContain('STOP SLAVE;');
+  });
+
   it('sets read_only in one client call, the flavour known from the probe', () => {
     const script = mysqlReplica.apply(desired, mysqlReplica.decide(desired, replicating(desired, { readOnly: false })));
     expect(clientCalls(script, MARIADB)).toEqual(['mariadb [-N] [-B]']);

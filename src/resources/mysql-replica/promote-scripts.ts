@@ -25,9 +25,9 @@ const GTID_WAIT: Record<Flavour, (gtid: string, seconds: number) => string> = {
   mysql: (gtid, seconds) => `WAIT_FOR_EXECUTED_GTID_SET(${sqlString(gtid)}, ${seconds})`,
 };
 
-/** A script for the server's flavour (chosen on the host), stopping at the first failure. */
-function script(byFlavour: (flavour: Flavour) => Shell): Shell {
-  return lines('set -e', APPLY_PREAMBLE, flavourCase(byFlavour));
+/** A script for the server's flavour and version series (chosen on the host), stopping at the first failure. */
+function script(byServer: (flavour: Flavour, version?: string) => Shell): Shell {
+  return lines('set -e', APPLY_PREAMBLE, flavourCase(byServer));
 }
 
 /** On the old primary: stop writes and print the GTID position every replica must reach (`gtid=...`). */
@@ -55,8 +55,8 @@ export function parseGtid(output: string): string {
  */
 export function promoteReplicaScript(gtid: string | undefined, timeoutSeconds: number): Shell {
   const behind = `the replica did not catch up with the primary within ${timeoutSeconds} s; nothing was changed on it`;
-  return script((f) => {
-    const dialect = replicationDialect(f);
+  return script((f, version) => {
+    const dialect = replicationDialect(f, version);
     const promote = runSql(sqlBatch([dialect.stop, dialect.forget, ...WRITES[f].on]));
     if (gtid === undefined) return lines(promote, 'echo promoted');
     return lines(

@@ -95,13 +95,16 @@ describe('apply scripts', () => {
   });
 
   it('choose by flavour on the host, asking the server, when the probe could not tell', () => {
-    const byFlavour = (flavour: string): ReturnType<typeof userText> => userText(`echo ${flavour}`);
+    const byFlavour = (flavour: string, version?: string): ReturnType<typeof userText> => userText(`echo ${flavour} ${version ?? 'newest'}`);
     const script = forServer({ status: 'missing' }, byFlavour);
     expect(script).toBe(flavourCase(byFlavour));
     expect(syntaxOk(script)).toBe(true);
     const chosen = (version: string): string => applyLocally(sh`${insert(APPLY_PREAMBLE)}\n${insert(script)}`, fakeClient(version).env).stdout;
-    expect(chosen('10.11.6-MariaDB')).toBe('mariadb\n');
-    expect(chosen('8.0.36')).toBe('mysql\n');
+    expect(chosen('10.11.6-MariaDB')).toBe('mariadb newest\n');
+    // MySQL 8.0 and 8.1 spell some replication statements the older way: their texts are built for 8.0.
+    expect(chosen('8.0.36')).toBe('mysql 8.0\n');
+    expect(chosen('8.1.0')).toBe('mysql 8.0\n');
+    expect(chosen('8.4.3')).toBe('mysql newest\n');
     const down = applyLocally(sh`${insert(APPLY_PREAMBLE)}\n${insert(script)}`, fakeClient('', {}, true).env);
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('ERROR 2002');
@@ -109,7 +112,7 @@ describe('apply scripts', () => {
   });
 
   it('use the flavour the probe saw, without asking the server again', () => {
-    expect(forServer({ status: 'up', version: '8.0.36', flavour: 'mysql' }, (flavour) => userText(`echo ${flavour}`))).toBe('echo mysql');
+    expect(forServer({ status: 'up', version: '8.0.36', flavour: 'mysql' }, (flavour, version) => userText(`echo ${flavour} ${version}`))).toBe('echo mysql 8.0.36');
     expect(forServer({ status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' }, (flavour) => userText(`echo ${flavour}`))).toBe('echo mariadb');
   });
 });

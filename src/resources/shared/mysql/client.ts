@@ -102,31 +102,36 @@ export function runSql(sql: string): Shell {
 }
 
 /**
- * Shell choosing between texts by the flavour of the server, asked on the host (a client call of its own, before
- * the texts' own): for a decision made without the server's version. Fails when the server does not answer.
+ * Shell choosing between texts by the server, asked on the host (a client call of its own, before the texts'
+ * own): for a decision made without the server's version. MySQL 8.0 and 8.1 get a text of their own, built for
+ * version "8.0": they spell replication statements the older way (replication.ts), later MySQL the newer.
+ * Fails when the server does not answer.
  */
-export function flavourCase(byFlavour: (flavour: Flavour) => Shell): Shell {
+export function flavourCase(byServer: (flavour: Flavour, version?: string) => Shell): Shell {
   return lines(
     sh`if ! ${ASK_VERSION}; then printf '%s\\n' "$provision_version" >&2; ${insert(fail('the MySQL/MariaDB server does not answer'))}; fi`,
     'case "$provision_version" in',
     `*MariaDB*|*mariadb*)`,
-    byFlavour('mariadb'),
+    byServer('mariadb'),
+    ';;',
+    '8.0.*|8.1.*)',
+    byServer('mysql', '8.0'),
     ';;',
     '*)',
-    byFlavour('mysql'),
+    byServer('mysql'),
     ';;',
     'esac',
   );
 }
 
 /**
- * The flavour-specific part of an apply script: for the flavour the probe saw
- * (no client call to ask it again), or, when the server was not running at
- * probe time (it is installed or started earlier in the same run), chosen on
- * the host (flavourCase).
+ * The flavour-specific part of an apply script: for the flavour and version the
+ * probe saw (no client call to ask them again), or, when the server was not
+ * running at probe time (it is installed or started earlier in the same run),
+ * chosen on the host (flavourCase).
  */
-export function forServer(server: ServerState, build: (flavour: Flavour) => Shell): Shell {
-  return server.status === 'up' ? build(server.flavour) : flavourCase(build);
+export function forServer(server: ServerState, build: (flavour: Flavour, version?: string) => Shell): Shell {
+  return server.status === 'up' ? build(server.flavour, server.version) : flavourCase(build);
 }
 
 /** The change shown when the state could not be read or cannot be managed. */

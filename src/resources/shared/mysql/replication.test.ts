@@ -45,6 +45,8 @@ describe('replication statements', () => {
     expect([d.status, d.start, d.stop, d.resetBinlog]).toEqual(['SHOW REPLICA STATUS', 'START REPLICA', 'STOP REPLICA', 'RESET BINARY LOGS AND GTIDS']);
     expect(d.dumpOptions).toContain('--source-data=2');
     expect(replicationDialect('mysql', '8.0.36').resetBinlog).toBe('RESET MASTER');
+    expect(replicationDialect('mysql', '8.0').resetBinlog).toBe('RESET MASTER');
+    expect(replicationDialect('mysql', '8.10.1').resetBinlog).toBe('RESET BINARY LOGS AND GTIDS');
   });
 });
 
