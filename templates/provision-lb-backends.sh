@@ -26,15 +26,33 @@ source_file=/etc/provision/lb/$upstream.conf
 drained_file=/var/lib/provision/lb/$upstream.drained
 live=/etc/nginx/conf.d/provision-upstream-$upstream.conf
 
-# The source with ` down` on the lines of drained backends.
+nl='
+'
+
+# The text of file $1, byte for byte, in $text: the shell's own read, no process
+# (`check` runs in every provision probe of this host).
+read_text() {
+  text=
+  line=
+  while IFS= read -r line; do text=$text$line$nl; done < "$1"
+  text=$text$line
+}
+
+# File $1 (a source) with ` down` on the lines of drained backends, each line
+# ending in a newline, in $generated; builtins only, like read_text.
 generate() {
-  awk -v drained="$drained_file" '
-    BEGIN { while ((getline name < drained) > 0) down[name] = 1 }
-    match($0, /; # backend [^ ]+$/) {
-      name = substr($0, RSTART + 12)
-      if (name in down) $0 = substr($0, 1, RSTART - 1) " down; # backend " name
-    }
-    { print }' "$1"
+  drained=$nl
+  if [ -f "$drained_file" ]; then read_text "$drained_file"; drained=$nl$text$nl; fi
+  generated=
+  while IFS= read -r line || [ -n "$line" ]; do
+    # The name after the line's last "; # backend ": not empty, no space.
+    name=${line##*'; # backend '}
+    case $name in
+      "$line" | '' | *' '*) ;;
+      *) case $drained in *"$nl$name$nl"*) line="${line%"; # backend $name"} down; # backend $name" ;; esac ;;
+    esac
+    generated=$generated$line$nl
+  done < "$1"
 }
 
 # Backends of the source, one name per line.
@@ -49,7 +67,8 @@ is_drained() {
 # Checks a generated upstream with the rest of nginx's configuration, then puts it in place.
 install_live() {
   tmp=$(mktemp "$live.XXXXXX")
-  generate "$1" > "$tmp"
+  generate "$1"
+  printf '%s' "$generated" > "$tmp"
   if ! /usr/local/sbin/provision-nginx-check "$tmp" "$live"; then rm -f "$tmp"; exit 1; fi
   chmod 0644 "$tmp"
   mv -f "$tmp" "$live"
@@ -57,7 +76,10 @@ install_live() {
 
 is_current() {
   if [ ! -f "$source_file" ]; then [ ! -e "$live" ]; return; fi
-  [ -f "$live" ] && generate "$source_file" | cmp -s - "$live"
+  [ -f "$live" ] || return 1
+  generate "$source_file"
+  read_text "$live"
+  [ "$text" = "$generated" ]
 }
 
 # Reloads nginx and waits until its workers from before the reload have
@@ -158,7 +180,8 @@ case $command in
     [ $# -eq 3 ] || usage
     tmp=$(mktemp "$live.XXXXXX")
     trap 'rm -f "$tmp"' EXIT
-    generate "$3" > "$tmp"
+    generate "$3"
+    printf '%s' "$generated" > "$tmp"
     /usr/local/sbin/provision-nginx-check "$tmp" "$live"
     ;;
   drain | undrain) change "$@" ;;

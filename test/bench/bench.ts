@@ -1,9 +1,11 @@
 /**
  * npm run bench: wall time of provision's common runs on the lab.
  * Boots the lab, converges it, then times each scenario BENCH_RUNS times
- * (default 7) and prints median and spread; then SSH exec calls and bytes per
- * host of a no-op, and the control process's peak RSS. BENCH_CONVERGE_RUNS
- * (default 5; the lab is reset before each) times first converges from fresh hosts.
+ * (default 7) and prints median and spread, and the CPU the controller, the
+ * hosts and the whole machine used (test/bench/cpu.ts); then SSH exec calls and
+ * bytes per host of a no-op, and the control process's peak RSS.
+ * BENCH_CONVERGE_RUNS (default 5; the lab is reset before each) times first
+ * converges from fresh hosts.
  *
  * Scale: for each host count in BENCH_SCALE (default 3,10,30) it boots the lab
  * with `lab.sh up --hosts N`, converges the generated inventory
@@ -16,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labScaleInventory } from '../lab/lab.js';
+import { CORES, labHostsCpuUs, machineBusyUs } from './cpu.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -41,6 +44,12 @@ interface Sample {
   stderr: string;
   code: number | null;
   maxRssKb: number;
+  /** CPU time of the control process. */
+  cpuMs: number;
+  /** CPU time of the lab's hosts during the run (every process in their containers), when their cgroups report it. */
+  hostsCpuMs?: number;
+  /** CPU time of the whole machine during the run (all cores: controller, hosts, Pebble, the Sumo fake, the kernel). */
+  machineCpuMs: number;
   /** Where the run spent its time (PROVISION_TIMINGS), when it wrote them. */
   spans?: Span[];
 }
@@ -59,8 +68,10 @@ process.on('exit', () => rmSync(TIMINGS_DIR, { recursive: true, force: true }));
 function provision(args: string[]): Sample {
   const timings = join(TIMINGS_DIR, 'timings.json');
   rmSync(timings, { force: true });
+  const hostsBefore = labHostsCpuUs();
+  const machineBefore = machineBusyUs();
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', './test/bench/max-rss.mjs', 'dist/bundle/provision.js', ...args], {
+  const r = spawnSync(process.execPath, ['--import', './test/bench/usage.mjs', 'dist/bundle/provision.js', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...labEnv(), PROVISION_TIMINGS: timings },
@@ -68,8 +79,21 @@ function provision(args: string[]): Sample {
     maxBuffer: 1 << 28,
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const machineCpuMs = (machineBusyUs() - machineBefore) / 1000;
+  const hostsAfter = labHostsCpuUs();
   const spans = existsSync(timings) ? (JSON.parse(readFileSync(timings, 'utf8')) as { spans: Span[] }).spans : undefined;
-  return { ms, stdout: r.stdout, stderr: r.stderr, code: r.status, maxRssKb: Number(String(r.output[3] ?? '0').trim()), ...(spans ? { spans } : {}) };
+  const usage = JSON.parse(String(r.output[3] || '{"maxRssKb":0,"cpuUs":0}')) as { maxRssKb: number; cpuUs: number };
+  return {
+    ms,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    code: r.status,
+    maxRssKb: usage.maxRssKb,
+    cpuMs: usage.cpuUs / 1000,
+    machineCpuMs,
+    ...(hostsBefore !== undefined && hostsAfter !== undefined ? { hostsCpuMs: (hostsAfter - hostsBefore) / 1000 } : {}),
+    ...(spans ? { spans } : {}),
+  };
 }
 
 /** The breakdown's columns: a span's phase (engine words: a resource type, a handler, a control step) in the bench's words. */
@@ -145,7 +169,30 @@ const row = (label: string, samples: number[], unit = 'ms'): string => {
 };
 
 /** Every timed scenario, for the summary table at the end. */
-const summary: { label: string; stats: Stats; peakRssMb: number }[] = [];
+const summary: { label: string; stats: Stats; peakRssMb: number; cpu: Cpu }[] = [];
+
+/** Medians over a scenario's runs of the CPU seconds each part used. */
+interface Cpu {
+  controller: number;
+  hosts?: number;
+  machine: number;
+}
+
+function cpuOf(samples: Sample[]): Cpu {
+  const median = (values: number[]): number => stats(values).median / 1000;
+  const hosts = samples.map((s) => s.hostsCpuMs).filter((v) => v !== undefined);
+  return {
+    controller: median(samples.map((s) => s.cpuMs)),
+    machine: median(samples.map((s) => s.machineCpuMs)),
+    ...(hosts.length === samples.length ? { hosts: median(hosts) } : {}),
+  };
+}
+
+/** The CPU a run needed, and the least wall time that CPU allows on this machine's cores. */
+function cpuText(cpu: Cpu): string {
+  const hosts = cpu.hosts === undefined ? 'hosts n/a (no cgroup cpu.stat)' : `hosts ${cpu.hosts.toFixed(2)} s`;
+  return `medians: controller ${cpu.controller.toFixed(2)} s, ${hosts}, whole machine ${cpu.machine.toFixed(2)} s = ${(cpu.machine / CORES).toFixed(2)} s of wall time on ${CORES} cores`;
+}
 
 /** Runs `args` `runs` times (after `before` each time), failing loudly on an unexpected exit code. */
 function time(label: string, args: string[], runs: number, expectCode = 0, before?: () => void): Sample[] {
@@ -157,7 +204,9 @@ function time(label: string, args: string[], runs: number, expectCode = 0, befor
     samples.push(r);
   }
   console.log(row(label, samples.map((s) => s.ms)));
-  summary.push({ label, stats: stats(samples.map((s) => s.ms)), peakRssMb: mb(Math.max(...samples.map((s) => s.maxRssKb))) });
+  const cpu = cpuOf(samples);
+  console.log(`${''.padEnd(34)} CPU ${cpuText(cpu)}`);
+  summary.push({ label, stats: stats(samples.map((s) => s.ms)), peakRssMb: mb(Math.max(...samples.map((s) => s.maxRssKb))), cpu });
   return samples;
 }
 
@@ -181,12 +230,14 @@ function converge(inventory: string): void {
 }
 
 const mb = (kb: number): number => Math.round(kb / 1024);
+const seconds = (v: number | undefined): string => (v === undefined ? 'n/a' : `${v.toFixed(2)} s`);
 
 interface ScaleRow {
   hosts: number;
   noop: Stats;
   maxExecs: number;
   peakRssMb: number;
+  cpu: Cpu;
 }
 
 try {
@@ -243,16 +294,19 @@ try {
       noop: stats(samples.map((s) => s.ms)),
       maxExecs: Math.max(...transport.map((t) => t?.execs ?? Number.NaN)),
       peakRssMb: mb(Math.max(...samples.map((s) => s.maxRssKb))),
+      cpu: cpuOf(samples),
     });
   }
 
   console.log('\nsummary (markdown)\n');
-  console.log('| run | median | min | max | runs | peak RSS |\n|---|---|---|---|---|---|');
-  for (const { label, stats: s, peakRssMb } of summary) console.log(`| ${label} | ${s.median.toFixed(0)} ms | ${s.min.toFixed(0)} ms | ${s.max.toFixed(0)} ms | ${s.runs} | ${peakRssMb} MiB |`);
+  console.log(`| run | median | min | max | runs | peak RSS | CPU: controller | CPU: hosts | CPU: machine (${CORES} cores) |\n|---|---|---|---|---|---|---|---|---|`);
+  for (const { label, stats: s, peakRssMb, cpu } of summary) {
+    console.log(`| ${label} | ${s.median.toFixed(0)} ms | ${s.min.toFixed(0)} ms | ${s.max.toFixed(0)} ms | ${s.runs} | ${peakRssMb} MiB | ${seconds(cpu.controller)} | ${seconds(cpu.hosts)} | ${seconds(cpu.machine)} |`);
+  }
   if (scale.length > 0) {
-    console.log('\n| hosts (role common) | no-op apply median | min | max | exec calls per host (max) | peak RSS |\n|---|---|---|---|---|---|');
+    console.log(`\n| hosts (role common) | no-op apply median | min | max | exec calls per host (max) | peak RSS | CPU: controller | CPU: hosts | CPU: machine (${CORES} cores) |\n|---|---|---|---|---|---|---|---|---|`);
     for (const s of scale) {
-      console.log(`| ${s.hosts} | ${s.noop.median.toFixed(0)} ms | ${s.noop.min.toFixed(0)} ms | ${s.noop.max.toFixed(0)} ms | ${s.maxExecs} | ${s.peakRssMb} MB |`);
+      console.log(`| ${s.hosts} | ${s.noop.median.toFixed(0)} ms | ${s.noop.min.toFixed(0)} ms | ${s.noop.max.toFixed(0)} ms | ${s.maxExecs} | ${s.peakRssMb} MB | ${seconds(s.cpu.controller)} | ${seconds(s.cpu.hosts)} | ${seconds(s.cpu.machine)} |`);
     }
   }
 } finally {

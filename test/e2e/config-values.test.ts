@@ -70,22 +70,29 @@ describe('hostile values on the lab', () => {
     for (const host of LAB_HOSTS) expect(await injected(host), host).toEqual(CLEAN);
   });
 
-  it.each([
-    ['a unit User with a second line', { app_user: 'app\nExecStartPre=/bin/touch /tmp/PWNED' }, '-e app_user: string "app\\nExecStartPre=/bin/touch /tmp/PWN…" is not a user or group name'],
-    ['a MariaDB setting with a second line', { mysql_bind_address: '0.0.0.0\nskip-grant-tables' }, '-e mysql_bind_address: string "0.0.0.0\\nskip-grant-tables" is not a host name or IP address'],
-    ['an nginx path that closes its block', { acme_webroot: '/var/www/acme; } location /leak/ { alias /etc/; autoindex on; } #' }, "-e acme_webroot: string \"/var/www/acme; } location /leak/ { al…\" is not an absolute path: expected '/' then letters"],
-    ['a path with a command substitution', { sumo_dir: '/opt/Sumo$(touch /tmp/PWNED)' }, '-e sumo_dir: string "/opt/Sumo$(touch /tmp/PWNED)" is not an absolute path'],
-    ['a template from outside the search path', { app_source_template: '../../../root/.local/state/provision/acme/account.key' }, "-e app_source_template: template '../../../root/.local/state/provision/acme/account.key' is outside the template search path"],
-  ])('plan and apply refuse %s before any host is contacted', async (_, vars, message) => {
-    const before = await Promise.all(LAB_HOSTS.map(fingerprint));
-    for (const command of ['plan', 'apply']) {
-      const run = await provision([command, INV, '-e', JSON.stringify(vars)]);
-      expect(run.code, run.stdout + run.stderr).toBe(2);
-      expect(run.stderr).toContain(`error: ${message}`);
-      expect(run.stdout).toBe('');
-    }
-    expect(await Promise.all(LAB_HOSTS.map(fingerprint))).toEqual(before);
-    for (const host of LAB_HOSTS) expect(await injected(host), host).toEqual(CLEAN);
+  describe('refused before any host is contacted', () => {
+    // Taken once: a refused run changes nothing, so every case must leave the hosts as they were before the first.
+    let before: string[] = [];
+    beforeAll(async () => {
+      before = await Promise.all(LAB_HOSTS.map(fingerprint));
+    });
+
+    it.each([
+      ['a unit User with a second line', { app_user: 'app\nExecStartPre=/bin/touch /tmp/PWNED' }, '-e app_user: string "app\\nExecStartPre=/bin/touch /tmp/PWN…" is not a user or group name'],
+      ['a MariaDB setting with a second line', { mysql_bind_address: '0.0.0.0\nskip-grant-tables' }, '-e mysql_bind_address: string "0.0.0.0\\nskip-grant-tables" is not a host name or IP address'],
+      ['an nginx path that closes its block', { acme_webroot: '/var/www/acme; } location /leak/ { alias /etc/; autoindex on; } #' }, "-e acme_webroot: string \"/var/www/acme; } location /leak/ { al…\" is not an absolute path: expected '/' then letters"],
+      ['a path with a command substitution', { sumo_dir: '/opt/Sumo$(touch /tmp/PWNED)' }, '-e sumo_dir: string "/opt/Sumo$(touch /tmp/PWNED)" is not an absolute path'],
+      ['a template from outside the search path', { app_source_template: '../../../root/.local/state/provision/acme/account.key' }, "-e app_source_template: template '../../../root/.local/state/provision/acme/account.key' is outside the template search path"],
+    ])('plan and apply refuse %s before any host is contacted', async (_, vars, message) => {
+      const runs = await Promise.all(['plan', 'apply'].map((command) => provision([command, INV, '-e', JSON.stringify(vars)])));
+      for (const run of runs) {
+        expect(run.code, run.stdout + run.stderr).toBe(2);
+        expect(run.stderr).toContain(`error: ${message}`);
+        expect(run.stdout).toBe('');
+      }
+      expect(await Promise.all(LAB_HOSTS.map(fingerprint))).toEqual(before);
+      for (const host of LAB_HOSTS) expect(await injected(host), host).toEqual(CLEAN);
+    });
   });
 
   it('a value the checks let through but nginx refuses stays in its quotes: nginx -t fails and the old site stays', async () => {
@@ -103,12 +110,23 @@ describe('hostile values on the lab', () => {
 
   it('the encoders, read back by the real programs: MariaDB\'s option-file reader, systemd\'s environment files, nginx', async () => {
     const writeFile = (path: string, text: string) => `base64 -d >${path} <<'EOF'\n${Buffer.from(text).toString('base64')}\nEOF`;
-    for (const value of [...VALUES, 'x\nskip-grant-tables', '$HOME']) {
-      await labRun('web-01', writeFile('/tmp/provision-e2e.cnf', `[client]\nuser=${mysqlOptionValue(value)}\n`));
+    /** What each command printed (stdout and stderr), all run in one session on `host` after `setup`: one login, not one per value. */
+    const outputs = async (host: string, setup: string[], commands: string[]): Promise<string[]> => {
+      const lines = (await labRun(host, [...setup, ...commands.map((command) => `{ ${command}; } 2>&1 | base64 -w0; echo`)].join('\n'))).split('\n');
+      expect(lines, 'one line per command').toHaveLength(commands.length + 1);
+      return lines.slice(0, commands.length).map((line) => Buffer.from(line, 'base64').toString('utf8'));
+    };
+    const values = [...VALUES, 'x\nskip-grant-tables', '$HOME'];
+    const dir = '/tmp/provision-e2e-encoders';
+    const read = await outputs(
+      'web-01',
+      [`rm -rf ${dir}; mkdir ${dir}`, ...values.flatMap((value, i) => [writeFile(`${dir}/${i}.cnf`, `[client]\nuser=${mysqlOptionValue(value)}\n`), writeFile(`${dir}/${i}.env`, `V=${systemdEnvValue(value)}\n`)])],
       // my_print_defaults prints what a client reads, with the same reader (a password it would mask).
-      expect(await labRun('web-01', 'my_print_defaults --defaults-file=/tmp/provision-e2e.cnf client'), JSON.stringify(value)).toBe(`--user=${value}\n`);
-      await labRun('web-01', writeFile('/tmp/provision-e2e.env', `V=${systemdEnvValue(value)}\n`));
-      expect(await labRun('web-01', 'systemd-run --quiet --wait --pipe -p EnvironmentFile=/tmp/provision-e2e.env /usr/bin/printenv V'), JSON.stringify(value)).toBe(`${value}\n`);
+      values.flatMap((_, i) => [`my_print_defaults --defaults-file=${dir}/${i}.cnf client`, `systemd-run --quiet --wait --pipe -p EnvironmentFile=${dir}/${i}.env /usr/bin/printenv V`]),
+    );
+    for (const [i, value] of values.entries()) {
+      expect(read[2 * i], JSON.stringify(value)).toBe(`--user=${value}\n`);
+      expect(read[2 * i + 1], JSON.stringify(value)).toBe(`${value}\n`);
     }
     // nginx: each value it takes (no control characters) as the text of a `return`, fetched back over HTTP.
     const forNginx = VALUES.filter((value) => !/[\u0000-\u001f]/.test(value));
@@ -117,8 +135,9 @@ describe('hostile values on the lab', () => {
     // Its own files, not the session's: the daemon must not hold the SSH channel open.
     await labRun('lb-01', `${writeFile('/tmp/provision-e2e-nginx.conf', conf)}\nnginx -c /tmp/provision-e2e-nginx.conf </dev/null >/dev/null 2>&1`);
     try {
-      for (const [i, value] of forNginx.entries()) expect(await labRun('lb-01', `curl -s http://127.0.0.1:8099/v${i}`), JSON.stringify(value)).toBe(value);
-      expect((await labExec('lb-01', 'curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:8099/leak/')).stdout).toBe('404');
+      const served = await outputs('lb-01', [], [...forNginx.map((_, i) => `curl -s http://127.0.0.1:8099/v${i}`), 'curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:8099/leak/']);
+      for (const [i, value] of forNginx.entries()) expect(served[i], JSON.stringify(value)).toBe(value);
+      expect(served[forNginx.length]).toBe('404');
     } finally {
       await labRun('lb-01', 'kill $(cat /tmp/provision-e2e-nginx.pid); rm -f /tmp/provision-e2e-nginx.conf');
     }

@@ -1,9 +1,19 @@
+/**
+ * The reference site on the lab (inventory/lab.yaml), from fresh hosts: the
+ * first apply converges all three, and every check after it starts from that
+ * converged site and leaves it so: the site's own, then Sumo Logic's
+ * (sumologic.ts) and the zero-downtime deploys' (rolling.ts), which need
+ * nothing else; promote last, as it moves the primary away from what the
+ * inventory says. One converge from fresh hosts serves them all.
+ */
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_ADDRESSES, LAB_HOSTS, labExec, labRun, labReset } from '../lab/lab.js';
 import { labSecrets, provision, report } from './cli.js';
+import { rollingChecks } from './rolling.js';
 import { getSite } from './site-requests.js';
+import { sumologicChecks } from './sumologic.js';
 
 const INV = 'inventory/lab.yaml';
 const LB = LAB_ADDRESSES['lb-01'];
@@ -134,6 +144,9 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
     expect((await provision(['apply', INV, '--limit', 'web-01'])).code).toBe(0);
     expect(await onHost('lb-01', 'curl -s http://10.77.0.12/')).toBe('Hello from web-01\n');
   });
+
+  sumologicChecks();
+  rollingChecks();
 
   it('promote makes the replica the primary, edits the inventory, and the site keeps answering', async () => {
     // A copy beside inventory/lab.yaml, so its relative key paths still hold; promote edits it.

@@ -2,7 +2,9 @@
  * Helpers for the MySQL resource tests (not used by the tool): what the
  * here-documents of a script hold, and a stand-in client answering probes.
  */
-import { stubCommands } from './resources.js';
+import { applyLocally, stubCommands } from './resources.js';
+import type { ServerState } from '../../src/resources/shared/mysql/server.js';
+import type { Shell } from '../../src/shell/quote.js';
 import { SESSION_SETUP } from '../../src/resources/shared/mysql/sql.js';
 
 const HEREDOC = /<<'__PROVISION_EOF__'\n([\s\S]*?)\n__PROVISION_EOF__/g;
@@ -68,4 +70,12 @@ function singleQuoted(text: string): string {
 /** A case pattern matching `text` literally. */
 function shellPattern(text: string): string {
   return text.replace(/[\\*?[\]'"$`() |&;<>]/g, (c) => `\\${c}`);
+}
+
+/** The client calls an apply script makes against a stand-in client of the server's version (8.0.36 when it was not up); it must succeed. */
+export function clientCalls(script: Shell, server: ServerState): string[] {
+  const client = fakeClient(server.status === 'up' ? server.version : '8.0.36');
+  const result = applyLocally(script, client.env);
+  if (result.code !== 0) throw new Error(`the apply script failed (${result.code}): ${result.stderr}`);
+  return client.calls();
 }

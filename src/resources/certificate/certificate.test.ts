@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LETS_ENCRYPT } from '../../acme/directory.js';
 import { MASK, Secret } from '../../secrets.js';
 import { certificate, type CertificateCurrent, type CertificateDesired } from './index.js';
-import { applyLocally, argErrorOf, cleanup, countedCommands, probeLocally, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
+import { applyLocally, argErrorOf, cleanup, countedCommands, probeLocally, probeManyLocally, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 
 const DAY = 86_400_000;
 const base = { domains: ['www.foobar.com'], certificate: '/etc/tls/fullchain.pem', key: '/etc/tls/privkey.pem', webroot: '/var/www/acme', directory: 'production' };
@@ -124,6 +124,31 @@ describe('certificate: probe, apply', () => {
     expect(probeLocally(certificate, local({ domains: ['old.example', 'www.old.example'] }), stubs.env)).toMatchObject({ deployed: { names: ['old.example'] }, certbotConfigs: [] });
     // openssl and base64 run side by side (a pipeline): either may log first.
     expect(stubs.calls().map((c) => c.split(' ')[0]).sort()).toEqual(['base64', 'date', 'openssl']);
+  });
+
+  it('probes all certificates of a host in one section: the clock read once, each part as its own probe reads it', () => {
+    writeFileSync(join(dir, 'fullchain.pem'), makeCertificate(dir, 'old.example', 30).chain);
+    const other = local({ domains: ['new.example'], certificate: join(dir, 'none.pem') });
+    const stubs = countedCommands(['date', 'openssl', 'base64', 'systemctl'], { systemctl: 'exit 1' });
+    const [deployed, missing] = probeManyLocally(certificate, [local(), other], stubs.env);
+    expect(deployed).toMatchObject({ deployed: { names: ['old.example'], keyType: 'ecdsa' }, certbotConfigs: [] });
+    expect(missing).toMatchObject({ deployed: undefined, certbotConfigs: [] });
+    expect(missing!.now).toEqual(deployed!.now);
+    expect(stubs.calls().map((c) => c.split(' ')[0]).sort()).toEqual(['base64', 'date', 'openssl']);
+  });
+
+  it.each<[string, () => ReturnType<typeof certificate.probe>]>([
+    ['one certificate for three names', () => certificate.probe(desired({ domains: ['a.example', 'b.example', 'c.example'] }))],
+    ['three certificates', () => certificate.probeMany!([desired({ domains: ['a.example', 'b.example'] }), desired({ domains: ['c.example'] }), desired({ domains: ['a.example'] })], '@@sep')],
+  ])('asks systemctl about certbot\'s timer at most once a host: %s', (_, probe) => {
+    const script = probe();
+    expect(syntaxOk(script)).toBe(true);
+    expect(script.match(/systemctl/g)).toHaveLength(1);
+    // Asked only when certbot has a renewal config for one of the names (each named once) and no cron job.
+    expect(script).toContain(
+      'if [ -f /etc/letsencrypt/renewal/a.example.conf ] || [ -f /etc/letsencrypt/renewal/b.example.conf ] || [ -f /etc/letsencrypt/renewal/c.example.conf ]; then\n' +
+        '  if [ -f /etc/cron.d/certbot ] || systemctl is-enabled certbot.timer >/dev/null 2>&1; then provision_certbot=yes; fi',
+    );
   });
 
   it('installs key (0600) and chain; the key is never in the desired state\'s JSON', () => {

@@ -14,7 +14,7 @@ import { acmeStateDir, acquireLock } from '../../acme/state.js';
 import { checkedToken } from '../../acme/token.js';
 import { parseX509Text, X509_TEXT_ARGS } from '../../acme/x509-text.js';
 import { Secret } from '../../secrets.js';
-import { heredocBase64, insert, sh, type Shell } from '../../shell/quote.js';
+import { heredocBase64, insert, joinShell, sh, type Shell } from '../../shell/quote.js';
 import { type Args, absolutePath, oneOf, onlyKeys, optionalBoolean, optionalInteger, optionalString, requiredString, stringList } from '../shared/args.js';
 import { dnsNameError } from '../shared/dns-name.js';
 import { base64Field, integerField, parseFields } from '../shared/probe-output.js';
@@ -119,17 +119,37 @@ async function confirm(desired: CertificateDesired, control: ControlContext): Pr
 }
 
 function probe(desired: CertificateDesired): Shell {
+  return probeMany([desired]);
+}
+
+/**
+ * All certificates of a host in one section: the host's clock and whether certbot's cron job or timer runs are read
+ * once (systemctl asked only when certbot has a renewal config for one of the names and no cron job), then per
+ * certificate what probe prints, followed by `separator` (absent: a single certificate's probe).
+ */
+function probeMany(items: readonly CertificateDesired[], separator?: string): Shell {
+  const configs = [...new Set(items.flatMap((d) => d.domains.map(certbotConfig)))];
+  return lines(
+    'provision_now=$(date +%s)',
+    'provision_certbot=',
+    // certbot renews a name when it has a renewal config for it and its cron job or timer runs.
+    sh`if ${insert(joinShell(configs.map((c) => sh`[ -f ${c} ]`), ' || '))}; then`,
+    '  if [ -f /etc/cron.d/certbot ] || systemctl is-enabled certbot.timer >/dev/null 2>&1; then provision_certbot=yes; fi',
+    'fi',
+    ...items.map((d) => lines(certificateProbe(d), separator !== undefined && sh`printf '%s\\n' ${separator}`)),
+  );
+}
+
+/** One certificate's lines: `now=`, the deployed certificate's `x509=`, and `certbot=` per name certbot renews. */
+function certificateProbe(desired: CertificateDesired): Shell {
   const cert = desired.certificate;
   return lines(
-    'echo "now=$(date +%s)"',
+    'echo "now=$provision_now"',
     sh`if [ -f ${cert} ] && command -v openssl >/dev/null 2>&1; then`,
     // One openssl call: the fields, then the full text, which holds the key's algorithm (the pipeline's status is base64's).
     sh`  printf 'x509='; openssl ${X509_TEXT_ARGS} -text -in ${cert} 2>/dev/null </dev/null | base64 -w0; echo`,
     'fi',
-    // certbot renews a name when it has a renewal config for it and its cron job or timer runs (systemctl asked only then).
-    ...desired.domains.map(
-      (d) => sh`if [ -f ${certbotConfig(d)} ] && { [ -f /etc/cron.d/certbot ] || systemctl is-enabled certbot.timer >/dev/null 2>&1; }; then echo ${`certbot=${certbotConfig(d)}`}; fi`,
-    ),
+    ...desired.domains.map((d) => sh`if [ -n "$provision_certbot" ] && [ -f ${certbotConfig(d)} ]; then echo ${`certbot=${certbotConfig(d)}`}; fi`),
   );
 }
 
@@ -292,6 +312,8 @@ export const certificate: ResourceType<CertificateDesired, CertificateCurrent, C
   shellKeys: ['validate'],
   label: (desired) => desired.domains.join(','),
   probe,
+  probeMany,
+  probeInline: true,
   parse,
   decide,
   apply,

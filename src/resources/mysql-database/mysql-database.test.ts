@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mysqlDatabase, type MysqlDatabaseCurrent, type MysqlDatabaseDesired } from './index.js';
 import type { ServerState } from '../shared/mysql/server.js';
-import { fakeClient, statements } from '../../../test/support/mysql.js';
+import { clientCalls, fakeClient, statements } from '../../../test/support/mysql.js';
 import type { Effects } from '../shared/lookahead.js';
 import { ahead, argErrorOf, predicted, probeLocally, probeManyLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
 
@@ -54,6 +54,8 @@ describe('mysql_database.diff and apply', () => {
     const script = mysqlDatabase.apply(desired, mysqlDatabase.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     expect(statements(script)).toEqual(sql);
+    // No flavour in the SQL: one client call, the statements' own.
+    expect(clientCalls(script, current.server)).toEqual(sql.length === 0 ? [] : ['mariadb [-N] [-B]']);
   });
 
   it('fails apply when the state could not be read', () => {

@@ -5,7 +5,7 @@ import { clearSecretsForTests, Secret } from '../../secrets.js';
 import { mysqlReplica, type MysqlReplicaCurrent, type MysqlReplicaDesired } from './index.js';
 import { passwordFingerprint } from '../shared/mysql/password.js';
 import type { ServerState } from '../shared/mysql/server.js';
-import { fakeClient, heredocs, outsideHeredocs, statements } from '../../../test/support/mysql.js';
+import { clientCalls, fakeClient, heredocs, outsideHeredocs, statements } from '../../../test/support/mysql.js';
 import { applyLocally, argErrorOf, probeLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const PASSWORD = `r3pl "pw" \\ $(id) 'x'`;
@@ -131,10 +131,18 @@ describe('mysql_replica.apply', () => {
     ['MySQL 8, stopped', { ...replicating(desired, { io: 'No', sql: 'No' }), server: MYSQL, source: { host: '10.77.0.12', port: 3306, user: 'repl', gtid: '1' } }, ['START REPLICA;']],
     ['MariaDB, other settings', replicating(desired, { source: { host: '10.77.0.11', port: 3306, user: 'repl', gtid: 'Slave_Pos' } }), ['STOP SLAVE;', changeMaster, 'START SLAVE;']],
     ['writable', replicating(desired, { readOnly: false }), ['SET GLOBAL read_only = ON;']],
+    ['MySQL 8, writable', { ...replicating(desired, { readOnly: false }), server: MYSQL, source: { host: '10.77.0.12', port: 3306, user: 'repl', gtid: '1' } }, ['SET GLOBAL read_only = ON;']],
   ])('%s', (_, current, sql) => {
     const script = mysqlReplica.apply(desired, mysqlReplica.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     expect(statements(script)).toEqual(sql);
+    // The flavour and version the probe saw decide the statements: the server is not asked them again.
+    expect(script).not.toContain('VERSION()');
+  });
+
+  it('sets read_only in one client call, the flavour known from the probe', () => {
+    const script = mysqlReplica.apply(desired, mysqlReplica.decide(desired, replicating(desired, { readOnly: false })));
+    expect(clientCalls(script, MARIADB)).toEqual(['mariadb [-N] [-B]']);
   });
 
   it('seeds a new replica from a dump of the primary, streamed into the local client without binary logging', () => {

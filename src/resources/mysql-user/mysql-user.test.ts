@@ -3,7 +3,7 @@ import { clearSecretsForTests, redact, Secret } from '../../secrets.js';
 import { mysqlUser, type MysqlAccount, type MysqlUserCurrent, type MysqlUserDesired } from './index.js';
 import { nativePasswordHash } from '../shared/mysql/password.js';
 import type { ServerState } from '../shared/mysql/server.js';
-import { fakeClient, heredocs, outsideHeredocs, statements } from '../../../test/support/mysql.js';
+import { clientCalls, fakeClient, heredocs, outsideHeredocs, statements } from '../../../test/support/mysql.js';
 import { argErrorOf, probeLocally, probeManyLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 
 const PASSWORD = "s3cr3t 'app' \"pw\" $(id)";
@@ -147,6 +147,8 @@ describe('mysql_user.diff and apply', () => {
     const script = mysqlUser.apply(desired, mysqlUser.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     expect(statements(script)).toEqual(sql);
+    // The flavour the probe saw decides the SQL: one client call, the statements' own.
+    expect(clientCalls(script, current.server)).toEqual(sql.length === 0 ? [] : ['mariadb [-N] [-B]']);
   });
 
   it('converges from any state when the server was not running at probe time, choosing the flavour on the host', () => {
@@ -159,6 +161,8 @@ describe('mysql_user.diff and apply', () => {
     const script = mysqlUser.apply(desired, mysqlUser.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     expect(script).toContain('case "$provision_version" in');
+    // The server is asked its version on the host, then the statements for it run.
+    expect(clientCalls(script, MYSQL)).toEqual(['mariadb [-N] [-B] [-e] [SELECT VERSION()]', 'mariadb [-N] [-B]']);
     const [mariadb, mysql] = heredocs(script);
     expect(mariadb!.split('\n').slice(1, 5)).toEqual([
       `CREATE USER IF NOT EXISTS 'app'@'localhost' IDENTIFIED BY PASSWORD '${nativePasswordHash(PASSWORD)}';`,

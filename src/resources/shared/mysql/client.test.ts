@@ -74,33 +74,42 @@ describe('parseServer and parseProbe', () => {
 });
 
 describe('apply scripts', () => {
-  it('run the SQL through the client on stdin, never as an argument', () => {
+  it('run the SQL through the client on stdin, never as an argument, in its one client call', () => {
     const log = join(stubCommands([]).dir, 'stdin.sql');
-    const spy = stubCommands(['mariadb', 'mariadbd'], { mariadb: `case "$*" in *VERSION*) echo 10.11.6-MariaDB ;; *) cat >>'${log}' ;; esac` });
+    const spy = stubCommands(['mariadb', 'mariadbd'], { mariadb: `cat >>'${log}'` });
     const result = applyLocally(sh`${insert(APPLY_PREAMBLE)}\n${insert(runSql("SELECT 'secret-ish';\n"))}`, spy.env);
     expect(result.code).toBe(0);
-    expect(spy.calls()).toEqual(['mariadb [-N] [-B] [-e] [SELECT VERSION()]', 'mariadb [-N] [-B]']);
+    expect(spy.calls()).toEqual(['mariadb [-N] [-B]']);
     expect(runSh(`cat '${log}'`).stdout).toBe("SELECT 'secret-ish';\n");
   });
 
-  it('fail clearly when there is no client, or the server does not answer', () => {
+  it("fail clearly when there is no client, or with the client's error when the server does not answer", () => {
     // A PATH holding nothing but sh and what the engine's apply batch itself runs.
     const bare = stubCommands([]);
     for (const tool of ['sh', 'flock', 'date', 'cat', 'rm']) symlinkSync(runSh(`command -v ${tool}`).stdout.trim(), join(bare.dir, tool));
     const none = applyLocally(APPLY_PREAMBLE, { PATH: bare.dir });
     expect(none.stderr).toContain('provision: no MySQL/MariaDB client (mariadb or mysql) on this host');
-    const down = applyLocally(APPLY_PREAMBLE, fakeClient('', {}, true).env);
+    const down = applyLocally(sh`${insert(APPLY_PREAMBLE)}\n${insert(runSql('SELECT 1;\n'))}`, fakeClient('', {}, true).env);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('ERROR 2002');
+  });
+
+  it('choose by flavour on the host, asking the server, when the probe could not tell', () => {
+    const byFlavour = (flavour: string): ReturnType<typeof userText> => userText(`echo ${flavour}`);
+    const script = forServer({ status: 'missing' }, byFlavour);
+    expect(script).toBe(flavourCase(byFlavour));
+    expect(syntaxOk(script)).toBe(true);
+    const chosen = (version: string): string => applyLocally(sh`${insert(APPLY_PREAMBLE)}\n${insert(script)}`, fakeClient(version).env).stdout;
+    expect(chosen('10.11.6-MariaDB')).toBe('mariadb\n');
+    expect(chosen('8.0.36')).toBe('mysql\n');
+    const down = applyLocally(sh`${insert(APPLY_PREAMBLE)}\n${insert(script)}`, fakeClient('', {}, true).env);
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('ERROR 2002');
     expect(down.stderr).toContain('provision: the MySQL/MariaDB server does not answer');
   });
 
-  it('choose by flavour on the host when the probe could not tell', () => {
-    const script = forServer({ status: 'missing' }, (flavour) => userText(`echo ${flavour}`));
-    expect(script).toBe(flavourCase((flavour) => userText(`echo ${flavour}`)));
-    expect(syntaxOk(script)).toBe(true);
-    expect(runSh(`provision_version=10.11.6-MariaDB\n${script}`).stdout).toBe('mariadb\n');
-    expect(runSh(`provision_version=8.0.36\n${script}`).stdout).toBe('mysql\n');
+  it('use the flavour the probe saw, without asking the server again', () => {
     expect(forServer({ status: 'up', version: '8.0.36', flavour: 'mysql' }, (flavour) => userText(`echo ${flavour}`))).toBe('echo mysql');
+    expect(forServer({ status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' }, (flavour) => userText(`echo ${flavour}`))).toBe('echo mariadb');
   });
 });

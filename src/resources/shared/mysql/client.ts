@@ -90,24 +90,24 @@ export function serverProbeMany(sqls: readonly string[], separator: string): She
 }
 
 /**
- * Start of an apply script: defines `fail`, finds the client and checks that
- * the server answers, with $provision_version set for flavourCase.
+ * Start of an apply script: defines `fail` and finds the client ($provision_sql). It asks the server
+ * nothing: the statements' own client call is the only one when the probe saw the flavour (forServer);
+ * a server that does not answer fails that call with the client's error.
  */
-export const APPLY_PREAMBLE = lines(
-  FAIL_FUNCTION,
-  FIND_CLIENT,
-  sh`[ -n "$provision_sql" ] || ${insert(fail('no MySQL/MariaDB client (mariadb or mysql) on this host'))}`,
-  sh`if ! ${ASK_VERSION}; then printf '%s\\n' "$provision_version" >&2; ${insert(fail('the MySQL/MariaDB server does not answer'))}; fi`,
-);
+export const APPLY_PREAMBLE = lines(FAIL_FUNCTION, FIND_CLIENT, sh`[ -n "$provision_sql" ] || ${insert(fail('no MySQL/MariaDB client (mariadb or mysql) on this host'))}`);
 
 /** Runs sql with the local client (as root, through the socket); the script stops when a statement fails. */
 export function runSql(sql: string): Shell {
   return sh`{\n${insert(heredocBase64(sql))}\n} | "$provision_sql" -N -B`;
 }
 
-/** Shell choosing between texts by the flavour of the server in $provision_version. */
+/**
+ * Shell choosing between texts by the flavour of the server, asked on the host (a client call of its own, before
+ * the texts' own): for a decision made without the server's version. Fails when the server does not answer.
+ */
 export function flavourCase(byFlavour: (flavour: Flavour) => Shell): Shell {
   return lines(
+    sh`if ! ${ASK_VERSION}; then printf '%s\\n' "$provision_version" >&2; ${insert(fail('the MySQL/MariaDB server does not answer'))}; fi`,
     'case "$provision_version" in',
     `*MariaDB*|*mariadb*)`,
     byFlavour('mariadb'),
@@ -120,9 +120,10 @@ export function flavourCase(byFlavour: (flavour: Flavour) => Shell): Shell {
 }
 
 /**
- * The flavour-specific part of an apply script: for the flavour the probe saw,
- * or, when the server was not running at probe time (it is installed or
- * started earlier in the same run), chosen on the host.
+ * The flavour-specific part of an apply script: for the flavour the probe saw
+ * (no client call to ask it again), or, when the server was not running at
+ * probe time (it is installed or started earlier in the same run), chosen on
+ * the host (flavourCase).
  */
 export function forServer(server: ServerState, build: (flavour: Flavour) => Shell): Shell {
   return server.status === 'up' ? build(server.flavour) : flavourCase(build);
