@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -85,5 +86,28 @@ describe('an order from an ACME server that sends a path as its token', () => {
     });
     await expect(order).rejects.toThrow('the ACME server sent an HTTP-01 challenge token that is not base64url (letters, digits, - and _): "../../../../../etc/cron.d/x"; the order was stopped and no challenge file was written');
     expect(written).toEqual([]);
+  });
+
+  // Each TLS context parses every system CA (about 1 MB): one per connection was most of an order's memory.
+  it("makes the order's requests, one connection each, over one TLS context", async () => {
+    const tls = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
+    const original = tls.createSecureContext;
+    let contexts = 0;
+    let connections = 0;
+    const count = (): void => void connections++;
+    server.on('secureConnection', count);
+    tls.createSecureContext = (options) => {
+      contexts++;
+      return original(options);
+    };
+    try {
+      const challenges = { put: async () => undefined, remove: async () => undefined };
+      await expect(orderCertificate({ directoryUrl: `${base}/dir`, caFile: join(dir, 'cert.pem'), domains: ['www.foobar.com'], keyType: 'ecdsa', stateDir: dir, challenges })).rejects.toThrow(/not base64url/);
+    } finally {
+      tls.createSecureContext = original;
+      server.off('secureConnection', count);
+    }
+    expect(connections).toBeGreaterThanOrEqual(5);
+    expect(contexts).toBeLessThanOrEqual(1);
   });
 });
