@@ -101,9 +101,9 @@ describe('apply scripts', () => {
     expect(syntaxOk(script)).toBe(true);
     const chosen = (version: string): string => applyLocally(sh`${insert(APPLY_PREAMBLE)}\n${insert(script)}`, fakeClient(version).env).stdout;
     expect(chosen('10.11.6-MariaDB')).toBe('mariadb newest\n');
-    // MySQL 8.0 and 8.1 spell some replication statements the older way: their texts are built for 8.0.
+    // MySQL 8.0 and 8.1 spell some replication statements the older way: each gets the text built for its series.
     expect(chosen('8.0.36')).toBe('mysql 8.0\n');
-    expect(chosen('8.1.0')).toBe('mysql 8.0\n');
+    expect(chosen('8.1.0')).toBe('mysql 8.1\n');
     expect(chosen('8.4.3')).toBe('mysql newest\n');
     const down = applyLocally(sh`${insert(APPLY_PREAMBLE)}\n${insert(script)}`, fakeClient('', {}, true).env);
     expect(down.code).toBe(1);

@@ -8,7 +8,7 @@
 import { heredoc, heredocBase64, insert, sh, trusted, type Shell } from '../../../shell/quote.js';
 import { FAIL_FUNCTION, fail, lines } from '../script.js';
 import type { Change } from '../../types.js';
-import { DATA_DIR, type Flavour, type ServerState } from './server.js';
+import { DATA_DIR, type Flavour, OLDER_MYSQL_SERIES, type ServerState } from './server.js';
 import { SESSION_SETUP, sqlString } from './sql.js';
 
 /**
@@ -103,8 +103,8 @@ export function runSql(sql: string): Shell {
 
 /**
  * Shell choosing between texts by the server, asked on the host (a client call of its own, before the texts'
- * own): for a decision made without the server's version. MySQL 8.0 and 8.1 get a text of their own, built for
- * version "8.0": they spell replication statements the older way (replication.ts), later MySQL the newer.
+ * own): for a decision made without the server's version. Each of OLDER_MYSQL_SERIES gets the text built for
+ * that series: they spell replication statements the older way (replication.ts), later MySQL the newer.
  * Fails when the server does not answer.
  */
 export function flavourCase(byServer: (flavour: Flavour, version?: string) => Shell): Shell {
@@ -114,9 +114,7 @@ export function flavourCase(byServer: (flavour: Flavour, version?: string) => Sh
     `*MariaDB*|*mariadb*)`,
     byServer('mariadb'),
     ';;',
-    '8.0.*|8.1.*)',
-    byServer('mysql', '8.0'),
-    ';;',
+    ...OLDER_MYSQL_SERIES.flatMap((series) => [sh`${series}.*)`, byServer('mysql', series), ';;' as const]),
     '*)',
     byServer('mysql'),
     ';;',

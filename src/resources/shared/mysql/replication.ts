@@ -5,7 +5,7 @@
  */
 import { mysqlOptionValue } from '../../../formats/mysql-option.js';
 import type { Secret } from '../../../secrets.js';
-import type { Flavour } from './server.js';
+import { type Flavour, isOlderMysql } from './server.js';
 import { sqlString } from './sql.js';
 
 /** Where a replica replicates from, and as whom. */
@@ -114,7 +114,7 @@ const MYSQL_80: ReplicationDialect = { ...MYSQL, resetBinlog: 'RESET MASTER' };
 /** The dialect of a flavour; `version` picks between MySQL 8.0 and later spellings (unknown: the newest). */
 export function replicationDialect(flavour: Flavour, version?: string): ReplicationDialect {
   if (flavour === 'mariadb') return MARIADB;
-  return version !== undefined && /^8\.[01](\.|$)/.test(version) ? MYSQL_80 : MYSQL;
+  return version !== undefined && isOlderMysql(version) ? MYSQL_80 : MYSQL;
 }
 
 /** `Field: value` lines of vertical (-E, \G) output as a map; the "*** 1. row ***" line is skipped. */

@@ -5,6 +5,17 @@ import { parseFields } from '../probe-output.js';
 /** MariaDB, or Oracle MySQL 8. */
 export type Flavour = 'mariadb' | 'mysql';
 
+/**
+ * MySQL series that spell some replication statements the older way (replication.ts's dialects), which
+ * flavourCase also tells apart on the host when the probe could not read the version.
+ */
+export const OLDER_MYSQL_SERIES = ['8.0', '8.1'] as const;
+
+/** Whether a MySQL version ("8.0.36", or a series "8.0") is of OLDER_MYSQL_SERIES. */
+export function isOlderMysql(version: string): boolean {
+  return OLDER_MYSQL_SERIES.some((series) => version === series || version.startsWith(`${series}.`));
+}
+
 /** What the probe found about the server itself. */
 export type ServerState =
   | { status: 'missing'; dataDir?: boolean }
