@@ -7,6 +7,11 @@
  * BENCH_CONVERGE_RUNS (default 5; the lab is reset before each) times first
  * converges from fresh hosts.
  *
+ * Ansible (scenario ansible, only when BENCH_ONLY names it: it needs Ansible
+ * on the control node): the same job done by the playbook in
+ * test/bench/ansible, timed the same way: first converges from fresh hosts,
+ * no-op runs, and --check --diff after the drift of the plan scenario.
+ *
  * Scale: for each host count in BENCH_SCALE (default 3,10,30) it boots the lab
  * with `lab.sh up --hosts N`, converges the generated inventory
  * (test/lab/.state/inventory-N.yaml: every host, role common) once, and times
@@ -18,6 +23,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labScaleInventory } from '../lab/lab.js';
+import { ensureHostDebs, PLAYBOOK_DIR, parseRecap, recapProblem, requireAnsible } from './ansible-run.js';
+import { writeAnsibleSecrets } from './ansible-secrets.js';
 import { coresOf, labHostsCpuUs, machineBusyUs } from './cpu.js';
 
 const CORES = coresOf();
@@ -30,8 +37,10 @@ const SCALE = (process.env.BENCH_SCALE ?? '3,10,30')
   .filter((s) => s.trim() !== '')
   .map(Number);
 const INVENTORY = process.argv[2] ?? 'inventory/lab.yaml';
-const SCENARIOS = ['version', 'noop', 'plan', 'fresh-plan', 'converge', 'renew', 'scale'] as const;
-const ONLY = new Set((process.env.BENCH_ONLY ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== ''));
+const SCENARIOS = ['version', 'noop', 'plan', 'fresh-plan', 'converge', 'renew', 'ansible', 'scale'] as const;
+/** Run unless BENCH_ONLY says otherwise: all but ansible, which needs Ansible installed. */
+const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== 'ansible');
+const ONLY = new Set((process.env.BENCH_ONLY ?? DEFAULT_SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== ''));
 for (const name of ONLY) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`BENCH_ONLY: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
 const wanted = (name: (typeof SCENARIOS)[number]): boolean => ONLY.has(name);
 
@@ -67,24 +76,16 @@ interface Span {
 const TIMINGS_DIR = mkdtempSync(join(tmpdir(), 'provision-bench-'));
 process.on('exit', () => rmSync(TIMINGS_DIR, { recursive: true, force: true }));
 
-function provision(args: string[]): Sample {
-  const timings = join(TIMINGS_DIR, 'timings.json');
-  rmSync(timings, { force: true });
+/** Runs a command as a bench sample: wall time, CPU of the hosts and the machine, and the process's own figures (on fd 3, from usage.mjs or rusage.py). */
+function measure(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Sample {
   const hostsBefore = labHostsCpuUs();
   const machineBefore = machineBusyUs();
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', './test/bench/usage.mjs', 'dist/bundle/provision.js', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...labEnv(), PROVISION_TIMINGS: timings },
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    maxBuffer: 1 << 28,
-  });
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const machineCpuMs = (machineBusyUs() - machineBefore) / 1000;
   const hostsAfter = labHostsCpuUs();
-  const spans = existsSync(timings) ? (JSON.parse(readFileSync(timings, 'utf8')) as { spans: Span[] }).spans : undefined;
-  // usage.mjs writes on exit; a process that died before (a signal) has no figures, and its run fails below on its code.
+  // Written on exit; a process that died before (a signal) has no figures, and its run fails on its code.
   const usage = JSON.parse(String(r.output[3] || '{"maxRssKb":null,"cpuUs":null}')) as { maxRssKb: number | null; cpuUs: number | null };
   return {
     ms,
@@ -95,8 +96,15 @@ function provision(args: string[]): Sample {
     cpuMs: (usage.cpuUs ?? Number.NaN) / 1000,
     machineCpuMs,
     ...(hostsBefore !== undefined && hostsAfter !== undefined ? { hostsCpuMs: (hostsAfter - hostsBefore) / 1000 } : {}),
-    ...(spans ? { spans } : {}),
   };
+}
+
+function provision(args: string[]): Sample {
+  const timings = join(TIMINGS_DIR, 'timings.json');
+  rmSync(timings, { force: true });
+  const sample = measure(process.execPath, ['--import', './test/bench/usage.mjs', 'dist/bundle/provision.js', ...args], ROOT, { ...labEnv(), PROVISION_TIMINGS: timings });
+  const spans = existsSync(timings) ? (JSON.parse(readFileSync(timings, 'utf8')) as { spans: Span[] }).spans : undefined;
+  return { ...sample, ...(spans ? { spans } : {}) };
 }
 
 /** The breakdown's columns: a span's phase (engine words: a resource type, a handler, a control step) in the bench's words. */
@@ -197,20 +205,65 @@ function cpuText(cpu: Cpu): string {
   return `medians: controller ${cpu.controller.toFixed(2)} s, ${hosts}, whole machine ${cpu.machine.toFixed(2)} s = ${(cpu.machine / CORES).toFixed(2)} s of wall time on ${CORES} cores`;
 }
 
-/** Runs `args` `runs` times (after `before` each time), failing loudly on an unexpected exit code. */
-function time(label: string, args: string[], runs: number, expectCode = 0, before?: () => void): Sample[] {
+/** Runs `once` `runs` times (after `before` each time) and prints and records the figures. */
+function timed(label: string, runs: number, once: () => Sample, before?: () => void): Sample[] {
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
     before?.();
-    const r = provision(args);
-    if (r.code !== expectCode) throw new Error(`${label}: provision ${args.join(' ')} exited ${r.code}\n${r.stdout}${r.stderr}`);
-    samples.push(r);
+    samples.push(once());
   }
   console.log(row(label, samples.map((s) => s.ms)));
   const cpu = cpuOf(samples);
   console.log(`${''.padEnd(34)} CPU ${cpuText(cpu)}`);
   summary.push({ label, stats: stats(samples.map((s) => s.ms)), peakRssMb: mb(Math.max(...samples.map((s) => s.maxRssKb))), cpu });
   return samples;
+}
+
+/** Times provision `args`, failing loudly on an unexpected exit code. */
+function time(label: string, args: string[], runs: number, expectCode = 0, before?: () => void): Sample[] {
+  return timed(
+    label,
+    runs,
+    () => {
+      const r = provision(args);
+      if (r.code !== expectCode) throw new Error(`${label}: provision ${args.join(' ')} exited ${r.code}\n${r.stdout}${r.stderr}`);
+      return r;
+    },
+    before,
+  );
+}
+
+const LAB_HOSTS = ['lb-01', 'web-01', 'web-02'];
+
+/** One ansible-playbook run of the reference site, on SSH connections of its own (a new ControlPath directory). */
+function ansible(secrets: string, args: string[], changes: 'some' | 'none'): Sample {
+  const controlPaths = mkdtempSync(join(TIMINGS_DIR, 'ansible-cp-'));
+  const env = { ...process.env, ANSIBLE_SSH_CONTROL_PATH_DIR: controlPaths, ANSIBLE_NOCOLOR: '1' };
+  const r = measure('python3', [join(ROOT, 'test/bench/rusage.py'), 'ansible-playbook', 'site.yaml', '-e', `@${secrets}`, ...args], PLAYBOOK_DIR, env);
+  const problem = r.code === 0 ? recapProblem(parseRecap(r.stdout), LAB_HOSTS, changes) : `exited ${r.code}`;
+  if (problem !== undefined) throw new Error(`ansible-playbook site.yaml ${args.join(' ')}: ${problem}\n${r.stdout}${r.stderr}`);
+  return r;
+}
+
+/** The same job by Ansible (test/bench/ansible): first converge, no-op, check after one drift; then the lab is provision's again. */
+async function ansibleScenario(): Promise<void> {
+  requireAnsible();
+  ensureHostDebs();
+  const secrets = await writeAnsibleSecrets();
+  try {
+    if (CONVERGE_RUNS > 0) timed('(A-c) Ansible first converge', CONVERGE_RUNS, () => ansible(secrets, [], 'some'), () => lab('reset'));
+    else {
+      lab('reset');
+      ansible(secrets, [], 'some');
+    }
+    timed('(A-a) Ansible no-op', RUNS, () => ansible(secrets, [], 'none'));
+    labRun('web-01', 'echo drift >> /etc/motd');
+    timed('(A-b) Ansible --check --diff, one drift', RUNS, () => ansible(secrets, ['--check', '--diff'], 'some'));
+  } finally {
+    rmSync(secrets, { force: true });
+  }
+  lab('reset');
+  converge(INVENTORY);
 }
 
 interface Transport {
@@ -274,6 +327,7 @@ try {
     }
     rss.push(...renew.map((s) => s.maxRssKb));
   }
+  if (wanted('ansible')) await ansibleScenario();
 
   if (wanted('noop')) {
     console.log('\n(a) no-op apply, per host: 1 SSH connection each');

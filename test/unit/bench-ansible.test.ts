@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseRecap, recapProblem } from '../bench/ansible-run.js';
+
+const HOSTS = ['lb-01', 'web-01', 'web-02'];
+
+/** A PLAY RECAP as ansible-playbook 2.14 prints it, after some task output that looks like a recap line. */
+function output(counts: Record<string, [changed: number, unreachable: number, failed: number]>): string {
+  const lines = Object.entries(counts).map(
+    ([host, [changed, unreachable, failed]]) => `${host.padEnd(27)}: ok=40   changed=${changed}    unreachable=${unreachable}    failed=${failed}    skipped=3    rescued=0    ignored=0   `,
+  );
+  return ['TASK [x] ***', 'web-01 : ok=1 changed=9 unreachable=9 failed=9', '', 'PLAY RECAP ***', ...lines, ''].join('\n');
+}
+
+describe('the bench reads ansible-playbook PLAY RECAP', () => {
+  it('reads each host counts from the recap only', () => {
+    const recap = parseRecap(output({ 'lb-01': [0, 0, 0], 'web-01': [3, 0, 0], 'web-02': [0, 1, 2] }));
+    expect(Object.fromEntries(recap)).toEqual({
+      'lb-01': { changed: 0, unreachable: 0, failed: 0 },
+      'web-01': { changed: 3, unreachable: 0, failed: 0 },
+      'web-02': { changed: 0, unreachable: 1, failed: 2 },
+    });
+  });
+
+  it('accepts a no-op that changed nothing and a converge that changed something', () => {
+    expect(recapProblem(parseRecap(output({ 'lb-01': [0, 0, 0], 'web-01': [0, 0, 0], 'web-02': [0, 0, 0] })), HOSTS, 'none')).toBeUndefined();
+    expect(recapProblem(parseRecap(output({ 'lb-01': [5, 0, 0], 'web-01': [0, 0, 0], 'web-02': [0, 0, 0] })), HOSTS, 'some')).toBeUndefined();
+  });
+
+  it('fails a run with a failed or unreachable host', () => {
+    expect(recapProblem(parseRecap(output({ 'lb-01': [5, 0, 0], 'web-01': [1, 0, 1], 'web-02': [0, 1, 0] })), HOSTS, 'some')).toBe('failed or unreachable: web-01, web-02');
+  });
+
+  it('fails a no-op that changed something, a check that saw no drift, and a recap without a host', () => {
+    expect(recapProblem(parseRecap(output({ 'lb-01': [0, 0, 0], 'web-01': [2, 0, 0], 'web-02': [0, 0, 0] })), HOSTS, 'none')).toBe('a no-op changed 2 things');
+    expect(recapProblem(parseRecap(output({ 'lb-01': [0, 0, 0], 'web-01': [0, 0, 0], 'web-02': [0, 0, 0] })), HOSTS, 'some')).toMatch(/^nothing changed/);
+    expect(recapProblem(parseRecap(output({ 'lb-01': [0, 0, 0], 'web-01': [0, 0, 0] })), HOSTS, 'none')).toBe('no PLAY RECAP for web-02');
+  });
+});
