@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyLocally, argErrorOf, cleanup, probeLocally, probeScriptLocally, stubCommands, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
@@ -95,6 +96,14 @@ describe('addresses, normalised as ufw stores them', () => {
   ])('%s → %s', (input, expected) => {
     expect(normaliseAddress(input)?.text).toBe(expected);
   });
+
+  // The address check is the C library's inet_pton, not node's isIPv6: both must take the same texts.
+  it.each(['::', '::1', 'fd00::1', 'FD00::A', '1:2:3:4:5:6:7:8', '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1::2:3:4:5:6:7', '1::2::3', '::ffff:1.02.3.4', '12345::', 'g::1', '1:2:3:4:5:6:7:8:9', '::1.2.3', '', ':', '1:::2', '[::1]', ' ::1', '::1 ', '::%', 'fe80::1%eth0'])(
+    '%j is IPv6 exactly when node:net says so',
+    (text) => {
+      expect(normaliseAddress(text)?.family === 'v6').toBe(isIPv6(text) && !text.includes('%'));
+    },
+  );
 });
 
 describe('ufw.parse', () => {

@@ -49,6 +49,8 @@ export function decideContent(kind: string, name: string, wanted: Definition | u
     if (found === undefined) return { act: { action: 'none' }, changes: [] };
     return { act: { action: 'delete', id: found.id }, changes: [{ summary: `${kind} ${found.id}: present → absent (deleted)` }] };
   }
+  // Equal definitions need no text: YAML's stringify is most of a no-op's planning of Sumo content.
+  if (found !== undefined && JSON.stringify(wanted) === JSON.stringify(found.definition)) return { act: { action: 'none' }, changes: [] };
   const after = definitionText(wanted);
   if (found === undefined) return { act: { action: 'create' }, changes: [{ summary: `absent → present`, diff: contentDiff(label, undefined, after, holdsSecret(after)) }] };
   const before = definitionText(found.definition);
