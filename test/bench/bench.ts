@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { labScaleInventory } from '../lab/lab.js';
 import { ensureHostDebs, PLAYBOOK_DIR, parseRecap, recapProblem, requireAnsible } from './ansible-run.js';
 import { writeAnsibleSecrets } from './ansible-secrets.js';
-import { coresOf, labHostsCpuUs, machineBusyUs } from './cpu.js';
+import { busyShare, coresOf, labHostsCpuUs, machineBusyUs } from './cpu.js';
 
 const CORES = coresOf();
 
@@ -280,6 +280,25 @@ function transportOf(inventory: string): Record<string, Transport | undefined> {
   return Object.fromEntries(Object.entries(json.hosts).map(([host, h]) => [host, h.transport]));
 }
 
+/**
+ * Waits until the machine is idle (under 10% of its cores busy over 2 s) or
+ * `maxSeconds` passed: freshly booted hosts keep the cores busy for a while
+ * (systemd starting their units), CPU the timed runs would otherwise share.
+ */
+function settle(maxSeconds = 180): void {
+  const deadline = Date.now() + maxSeconds * 1000;
+  for (;;) {
+    const before = machineBusyUs();
+    execFileSync('sleep', ['2']);
+    const share = busyShare(before, machineBusyUs(), 2e6, CORES);
+    if (share < 0.1) return;
+    if (Date.now() > deadline) {
+      console.log(`machine still ${(share * 100).toFixed(0)}% busy after ${maxSeconds} s: timing anyway`);
+      return;
+    }
+  }
+}
+
 function converge(inventory: string): void {
   const r = provision(['apply', inventory]);
   if (r.code !== 0) throw new Error(`converging ${inventory} failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
@@ -343,6 +362,7 @@ try {
     lab('up', '--hosts', String(hosts));
     const inventory = relative(ROOT, labScaleInventory(hosts));
     converge(inventory); // extra hosts keep their disk between runs: converged already after the first bench
+    settle();
     const samples = time(`no-op apply, ${hosts} hosts (common)`, ['apply', inventory], RUNS);
     const transport = Object.values(transportOf(inventory));
     if (transport.length !== hosts) throw new Error(`${inventory}: expected ${hosts} hosts in the report, got ${transport.length}`);

@@ -41,3 +41,8 @@ export function machineBusyUs(procStat: string = readFileSync('/proc/stat', 'utf
 export function coresOf(procStat: string = readFileSync('/proc/stat', 'utf8')): number {
   return procStat.split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
 }
+
+/** The share of the machine's cores (0 to 1) busy between two machineBusyUs readings `wallUs` apart. */
+export function busyShare(busyBeforeUs: number, busyAfterUs: number, wallUs: number, cores: number): number {
+  return (busyAfterUs - busyBeforeUs) / (wallUs * cores);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coresOf, machineBusyUs, usageUs } from '../bench/cpu.js';
+import { busyShare, coresOf, machineBusyUs, usageUs } from '../bench/cpu.js';
 
 describe('the bench CPU readings', () => {
   it.each([
@@ -21,5 +21,11 @@ describe('the bench CPU readings', () => {
 
   it('counts the cores /proc/stat lists, the ones its busy time adds up', () => {
     expect(coresOf('cpu  1 2 3 4 5 6 7 8 0 0\ncpu0 1 1 1 1 1 1 1 1 0 0\ncpu1 1 1 1 1 1 1 1 1 0 0\nintr 5\n')).toBe(2);
+  });
+
+  it('gives the share of all cores busy over a wall-time window', () => {
+    // 0.4 s of CPU over 2 s on 2 cores: a tenth of the machine.
+    expect(busyShare(1_000_000, 1_400_000, 2_000_000, 2)).toBeCloseTo(0.1);
+    expect(busyShare(0, 4_000_000, 2_000_000, 2)).toBe(1);
   });
 });
