@@ -32,7 +32,7 @@ export async function writeAnsibleSecrets(): Promise<string> {
   const vars = Object.fromEntries(Object.entries(VARIABLES).map(([name, path]) => [name, valueAt(values, path)]));
   const file = join(STATE, 'ansible-secrets.json');
   rmSync(file, { force: true });
-  writeFileSync(file, `${JSON.stringify(vars)}\n`, { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify(vars)}\n`, { mode: 0o600, flag: 'wx' });
   return file;
 }
 

@@ -36,13 +36,14 @@ export function normaliseAddress(input: string): Address | undefined {
 
 /**
  * Whether `host` is an IPv6 address without a zone index (fe80::1%eth0 is not
- * an address ufw takes). Parsed by the C library (inet_pton) through
- * SocketAddress: node's isIPv6 is a long regular expression that costs the
- * CLI's interpreter-only V8 ~9 ms to compile and ~0.5 ms per call, and every
- * IPv6 tuple of a ufw probe asks twice.
+ * an address ufw takes). Parsed by libuv's inet_pton through SocketAddress:
+ * node's isIPv6 is a long regular expression that costs the CLI's
+ * interpreter-only V8 ~9 ms to compile and ~0.5 ms per call, and every IPv6
+ * tuple of a ufw probe asks twice. The parser reads a C string: a NUL would
+ * end the text early, so it is refused here.
  */
 function isIpv6Address(host: string): boolean {
-  if (host.includes('%')) return false;
+  if (host.includes('%') || host.includes('\0')) return false;
   try {
     new SocketAddress({ address: host, family: 'ipv6' });
     return true;
