@@ -89,7 +89,8 @@ function decide(desired: PackageDesired, current: PackageCurrent): PackageDecisi
   if (result.install.length > 0) {
     const missing = result.install.filter((name) => current.packages[name]?.candidate === undefined && !INSTALLED.has(current.packages[name]?.status ?? ''));
     if (listsStale) {
-      result.updateReason = current.listsAge === undefined ? 'apt lists never updated' : `apt lists are ${duration(current.listsAge)} old, cache_valid_time is ${duration(desired.cacheValidTime)}`;
+      // Not their age: a saved plan must still match a minute (or an hour boundary) later, while the update stays due.
+      result.updateReason = current.listsAge === undefined ? 'apt lists never updated' : `apt lists are older than cache_valid_time, ${duration(desired.cacheValidTime)}`;
     } else if (missing.length > 0) {
       result.updateReason = `no candidate for ${missing.join(', ')}`;
     }
