@@ -49,10 +49,24 @@ describe('decideRenewal', () => {
   it('says the days left and when it renews', () => {
     const d = decideRenewal({ deployed: cert(), domains: ['www.foobar.com'], now: at(10), force: false });
     expect(d).toEqual({ action: 'ok', reason: '80 days left of 90 days; renews in 50 days', renewAt: at(60) });
-    expect(decideRenewal({ deployed: cert(), domains: ['www.foobar.com'], now: at(70), force: false }).reason).toBe('20 days left of 90 days; due since 10 days');
+    expect(decideRenewal({ deployed: cert(), domains: ['www.foobar.com'], now: at(70), force: false }).reason).toBe('valid until 2026-04-01T00:00:00Z (lifetime 90 days); due since 2026-03-02T00:00:00Z');
+    expect(decideRenewal({ deployed: cert(), domains: ['www.foobar.com'], now: at(1), force: true }).reason).toBe('valid until 2026-04-01T00:00:00Z (lifetime 90 days); forced');
+    expect(decideRenewal({ deployed: cert(), domains: ['www.foobar.com'], now: at(91), force: false }).reason).toBe('the deployed certificate expired at 2026-04-01T00:00:00Z');
     expect(decideRenewal({ deployed: cert({ names: [] }), domains: ['a.example', 'b.example'], now: at(1), force: false }).reason).toBe(
       'the deployed certificate is for no DNS name, not a.example, b.example',
     );
+  });
+});
+
+// A plan saved with `plan --out` is applied later: what an issue or renew says must not change while the decision stands.
+describe('decideRenewal over time', () => {
+  it.each([
+    ['due', cert(), [at(70), new Date(at(70).getTime() + 61_000), at(85)], false],
+    ['forced', cert(), [at(1), at(2)], true],
+    ['expired', cert(), [at(91), at(95)], false],
+  ] as const)('%s: the same reason later', (_name, deployed, times, force) => {
+    const reasons = times.map((now) => decideRenewal({ deployed, domains: ['www.foobar.com'], now, force }).reason);
+    expect(new Set(reasons).size).toBe(1);
   });
 });
 

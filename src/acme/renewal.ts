@@ -55,14 +55,22 @@ export function decideRenewal(input: RenewalInput): RenewalDecision {
     return { action: 'issue', reason: `the deployed certificate has an ${deployed.keyType.toUpperCase()} key, not ${input.keyType.toUpperCase()}` };
   }
   if (input.production && deployed.issuer.includes('(STAGING)')) return { action: 'issue', reason: "the deployed certificate is from Let's Encrypt's staging CA" };
+  // An issue or renew reason is a plan's change: written with dates, not with the time left, so
+  // that a plan saved with `plan --out` still matches at apply while the decision stands.
   const left = deployed.notAfter.getTime() - now.getTime();
-  if (left <= 0) return { action: 'issue', reason: `the deployed certificate expired ${formatDuration(-left)} ago` };
+  if (left <= 0) return { action: 'issue', reason: `the deployed certificate expired at ${timestamp(deployed.notAfter)}` };
   const lifetime = deployed.notAfter.getTime() - deployed.notBefore.getTime();
   const window = input.renewBeforeDays !== undefined ? input.renewBeforeDays * DAY_MS : lifetime / 3;
-  const status = `${formatDuration(left)} left of ${formatDuration(lifetime)}`;
-  if (input.force) return { action: 'renew', reason: `${status}; forced` };
-  if (left < window) return { action: 'renew', reason: `${status}; due since ${formatDuration(window - left)}` };
-  return { action: 'ok', reason: `${status}; renews in ${formatDuration(left - window)}`, renewAt: new Date(deployed.notAfter.getTime() - window) };
+  const renewAt = new Date(deployed.notAfter.getTime() - window);
+  const validity = `valid until ${timestamp(deployed.notAfter)} (lifetime ${formatDuration(lifetime)})`;
+  if (input.force) return { action: 'renew', reason: `${validity}; forced` };
+  if (left < window) return { action: 'renew', reason: `${validity}; due since ${timestamp(renewAt)}` };
+  return { action: 'ok', reason: `${formatDuration(left)} left of ${formatDuration(lifetime)}; renews in ${formatDuration(left - window)}`, renewAt };
+}
+
+/** "2026-03-31T00:00:00Z": UTC, to the second. */
+function timestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
 }
 
 /** Lower-case, sorted, without duplicates: certificate names compare as sets. */

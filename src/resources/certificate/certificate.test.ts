@@ -68,7 +68,7 @@ describe('certificate: diff', () => {
   it.each([
     ['no certificate', current({ deployed: undefined }), {}, ['issue: no certificate deployed']],
     ['valid and not due', current(), {}, []],
-    ['due', current({ now: new Date(start.getTime() + 70 * DAY) }), {}, ['renew: 20 days left of 90 days; due since 10 days']],
+    ['due', current({ now: new Date(start.getTime() + 70 * DAY) }), {}, ['renew: valid until 2026-04-01T00:00:00Z (lifetime 90 days); due since 2026-03-02T00:00:00Z']],
     ['renew_before_days', current({ now: new Date(start.getTime() + 70 * DAY) }), { renew_before_days: 10 }, []],
     [
       'certbot renews it',
@@ -93,7 +93,7 @@ describe('certificate: diff', () => {
   });
 
   it('forced renews a valid certificate', () => {
-    expect(summaries(certificate.decide(forced(desired()), current()).changes)).toEqual(['renew: 80 days left of 90 days; forced']);
+    expect(summaries(certificate.decide(forced(desired()), current()).changes)).toEqual(['renew: valid until 2026-04-01T00:00:00Z (lifetime 90 days); forced']);
   });
 });
 
