@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { labScaleInventory } from '../lab/lab.js';
+import { LAB_HOSTS, labScaleInventory } from '../lab/lab.js';
 import { ensureHostDebs, PLAYBOOK_DIR, parseRecap, recapProblem, requireAnsible } from './ansible-run.js';
 import { writeAnsibleSecrets } from './ansible-secrets.js';
 import { busyShare, coresOf, labHostsCpuUs, machineBusyUs } from './cpu.js';
@@ -235,7 +235,6 @@ function time(label: string, args: string[], runs: number, expectCode = 0, befor
   );
 }
 
-const LAB_HOSTS = ['lb-01', 'web-01', 'web-02'];
 
 /**
  * One ansible-playbook run of the reference site, on SSH connections of its
