@@ -235,7 +235,6 @@ function time(label: string, args: string[], runs: number, expectCode = 0, befor
   );
 }
 
-
 /**
  * One ansible-playbook run of the reference site, on SSH connections of its
  * own (a new ControlPath directory), whose ControlPersist masters are ended
