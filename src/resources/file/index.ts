@@ -225,6 +225,8 @@ function probeMany(items: readonly FileDesired[], separator: string): Shell {
     "'",
     'provision_hashed=',
     'if [ $# -gt 0 ] && provision_shas=$(sha256sum -- "$@" 2>/dev/null); then provision_hashed=1; provision_shas="$provision_shas$provision_nl"; fi',
+    // It runs in the batch's own shell (probeInline): the positional parameters go back to none.
+    'set --',
     each((desired, i) =>
       lines(
         sh`printf '%s' "$${insert(rec(i))}"`,
@@ -246,8 +248,6 @@ function probeMany(items: readonly FileDesired[], separator: string): Shell {
         sh`printf '%s\\n' ${separator}`,
       ),
     ),
-    // It runs in the batch's shell (probeInline): the positional parameters go back to none, as they were.
-    'set --',
   );
 }
 

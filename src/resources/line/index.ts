@@ -74,41 +74,50 @@ export interface LineDecision extends ActionDecision<LineAction> {
  * exit status: 2 when it refused the regexp). Two processes per file: base64 and grep.
  */
 function probe(desired: LineDesired): Shell {
-  return lines(readFile(desired.path), report(desired));
+  return lines(look(desired.path), report(desired, false));
 }
 
 /**
  * The probes of several lines, each followed by `separator`: one section of the batch for all of a
- * host's lines. Declarations that follow one on the same file (a file's several keys) print what
- * that one's base64 read: one process less each, and all of them decided from the same bytes.
+ * host's lines. Declarations in a row on the same file (a file's several keys) share one base64
+ * read, held in the shell: one process less each, and all of them decided from the same bytes. A
+ * file read once is streamed instead (the shell would hold a large file several times over).
  */
 function probeMany(items: readonly LineDesired[], separator: string): Shell {
-  return lines(...items.map((desired, i) => lines(items[i - 1]?.path !== desired.path && readFile(desired.path), report(desired), sh`printf '%s\\n' ${separator}`)));
+  return lines(
+    ...items.map((desired, i) => {
+      const first = items[i - 1]?.path !== desired.path;
+      const shared = !first || items[i + 1]?.path === desired.path;
+      return lines(first && look(desired.path), first && shared && hold(), report(desired, shared), sh`printf '%s\\n' ${separator}`);
+    }),
+  );
 }
 
-/**
- * Sets `provision_p` to the path, `provision_kind` to missing, notfile or file, and for a file
- * `provision_b64` to its bytes in base64 (no byte of the file can disturb the probe's framing;
- * parse hashes these very bytes) and `provision_read` to base64's exit status.
- */
-function readFile(path: string): Shell {
+/** Sets `provision_p` to the path and `provision_kind` to missing, notfile or file. */
+function look(path: string): Shell {
   return lines(
     setVar('provision_p', path),
     'if [ ! -e "$provision_p" ]; then provision_kind=missing',
     'elif [ ! -f "$provision_p" ]; then provision_kind=notfile',
-    'else',
-    '  provision_kind=file',
-    '  provision_b64=$(base64 -w0 <"$provision_p"); provision_read=$?',
+    'else provision_kind=file',
     'fi',
   );
 }
 
-/** What probe prints, from the file readFile read. */
-function report(desired: LineDesired): Shell {
+/** For a file, `provision_b64` holds its bytes in base64 and `provision_read` base64's exit status. */
+function hold(): Shell {
+  return trusted('if [ "$provision_kind" = file ]; then provision_b64=$(base64 -w0 <"$provision_p"); provision_read=$?; fi');
+}
+
+/**
+ * What probe prints about the file `look` found: its bytes in base64 (no byte of the file can
+ * disturb the probe's framing; parse hashes these very bytes), read now or, when `held`, by `hold`.
+ */
+function report(desired: LineDesired, held: boolean): Shell {
   return lines(
     'echo "kind=$provision_kind"',
     'if [ "$provision_kind" = file ]; then',
-    `  printf 'content=%s\\nread=%s\\n' "$provision_b64" "$provision_read"`,
+    held ? `  printf 'content=%s\\nread=%s\\n' "$provision_b64" "$provision_read"` : `  printf 'content='; base64 -w0 <"$provision_p"; printf '\\nread=%s\\n' "$?"`,
     desired.regexp !== undefined &&
       lines(
         setVar('provision_re', desired.regexp),

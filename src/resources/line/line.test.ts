@@ -219,6 +219,13 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     expect(many.map((c) => (c.kind === 'file' ? [c.matches, c.badRegexp] : c.kind))).toEqual([[[1, 3], false], [[], false], [[], true], 'missing', 'notfile']);
   });
 
+  it('holds a file in the shell only for declarations in a row on it; a file read once is streamed (a large file is not held several times over)', () => {
+    const held = (paths: string[]): boolean => String(line.probeMany!(paths.map((path) => line.validate({ path, line: 'a' })), 'SEP')).includes('provision_b64=$(');
+    expect(held(['/etc/a', '/etc/b'])).toBe(false);
+    expect(held(['/etc/a', '/etc/a'])).toBe(true);
+    expect(held(['/etc/a'])).toBe(false);
+  });
+
   it('hashes what apply checks: binary content without a last newline, an empty file are not taken for changed', () => {
     const binary = (first: string): Buffer => Buffer.concat([Buffer.from(`${first}\n`), Buffer.from([0xff, 0x00, 0xc3, 0x0a]), Buffer.from('tail')]);
     const cases = [

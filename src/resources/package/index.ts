@@ -4,7 +4,6 @@
  * one removal call, at most one `apt-get update`, one `apt-get install`.
  * Each waits at most `lock_timeout` seconds for apt's and dpkg's locks.
  */
-import { formatDuration } from '../../duration.js';
 import { insert, sh, trusted, type Shell } from '../../shell/quote.js';
 import { aptCall, aptFunctions, DEFAULT_LOCK_TIMEOUT, MAX_LOCK_TIMEOUT } from './apt.js';
 import { type Args, describe, matching, oneOf, onlyKeys, optionalBoolean, optionalInteger, stringList } from '../shared/args.js';
@@ -91,7 +90,7 @@ function decide(desired: PackageDesired, current: PackageCurrent): PackageDecisi
     const missing = result.install.filter((name) => current.packages[name]?.candidate === undefined && !INSTALLED.has(current.packages[name]?.status ?? ''));
     if (listsStale) {
       // Not their age: a saved plan must still match a minute (or an hour boundary) later, while the update stays due.
-      result.updateReason = current.listsAge === undefined ? 'apt lists never updated' : `apt lists are older than cache_valid_time, ${formatDuration(desired.cacheValidTime * 1000)}`;
+      result.updateReason = current.listsAge === undefined ? 'apt lists never updated' : `apt lists are older than cache_valid_time (${desired.cacheValidTime} s)`;
     } else if (missing.length > 0) {
       result.updateReason = `no candidate for ${missing.join(', ')}`;
     }

@@ -66,6 +66,8 @@ export function statManyScript(paths: readonly string[], follow: boolean): Shell
     }),
     'provision_many=',
     sh`if [ $# -gt 0 ] && provision_stats=$(${insert(statCommand(trusted('"$@"'), follow, trusted('\\036')))} 2>/dev/null); then provision_many=1; fi`,
+    // Probes may run in the batch's own shell (probeInline): the positional parameters go back to none.
+    'set --',
     'provision_stat_next() {',
     '  eval "provision_has=\\$provision_has_$1"',
     '  if [ -z "$provision_has" ]; then provision_rec="type=absent',
