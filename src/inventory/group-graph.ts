@@ -1,6 +1,6 @@
 import type { ErrorList } from '../yaml/error-list.js';
 import type { GroupTree } from './model.js';
-import { ALL } from './names.js';
+import { ALL, UNGROUPED } from './names.js';
 
 /**
  * Reports every group that contains itself, directly or through its children,
@@ -26,6 +26,27 @@ export function checkCycles(tree: GroupTree, errors: ErrorList): void {
   visit(ALL);
   // Groups in a loop have a parent, so none of them was made a child of 'all': start from each.
   for (const name of tree.groups.keys()) if (!done.has(name)) visit(name);
+}
+
+/**
+ * Reports 'ungrouped' made a child of a group other than 'all' while hosts are
+ * written in it (and in no other group): Ansible's reconcile_inventory then takes
+ * them out of 'ungrouped' and they are listed in no group at all, so provision
+ * refuses rather than pick a meaning. Call before tree.reconcile().
+ */
+export function checkUngroupedNesting(tree: GroupTree, errors: ErrorList): void {
+  const elsewhere = new Set([...tree.groups.values()].filter((g) => g.name !== UNGROUPED && g.name !== ALL).flatMap((g) => g.hosts));
+  const stranded = (tree.groups.get(UNGROUPED)?.hosts ?? []).filter((h) => !elsewhere.has(h));
+  if (stranded.length === 0) return;
+  for (const group of tree.groups.values()) {
+    const child = group.name === ALL ? undefined : group.children.find((c) => c.name === UNGROUPED);
+    if (!child) continue;
+    const hosts = stranded.length > 3 ? `${stranded.slice(0, 3).join(', ')}, …` : stranded.join(', ');
+    errors.add(
+      `${child.path}: group '${UNGROUPED}' is a child of '${group.name}' while hosts are written in it (${hosts}): Ansible then lists those hosts in no group at all: expected '${UNGROUPED}' only under 'all' (put the hosts in a group of their own and make that the child)`,
+      child.position,
+    );
+  }
 }
 
 /**

@@ -64,8 +64,10 @@ const ANSIBLE_TAGS: (ScalarTag | CollectionTag)[] = [
 ];
 
 // PyYAML's YAML 1.1 (how Ansible reads its files): yes/no/on/off are booleans but y/n are not,
-// 0644 is octal, 1:20 is sexagesimal, a float needs a dot (1e3 is a string), and dates stay text.
+// 0644 is octal but 09 text, 1:20 is sexagesimal, a float needs a dot (1e3 is a string), and dates stay text.
 const PYYAML_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+// PyYAML's decimal integers have no leading zero: `09` is text (and `0644` octal, read by the OCT tag).
+const PYYAML_DECIMAL = /^[-+]?(?:0|[1-9][0-9_]*)$/;
 const PYYAML_FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 let ansibleTags: (ScalarTag | CollectionTag)[] | undefined;
 function ansibleSchemaTags(): (ScalarTag | CollectionTag)[] {
@@ -78,7 +80,9 @@ function ansibleSchemaTags(): (ScalarTag | CollectionTag)[] {
     test: PYYAML_FLOAT,
     resolve: (text: string) => (/inf/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : /nan/i.test(text) ? NaN : Number(text.replace(/_/g, ''))),
   };
-  const kept = yaml11.filter((t) => !['tag:yaml.org,2002:bool', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:timestamp'].includes(t.tag) || (t.tag === 'tag:yaml.org,2002:float' && t.format === 'TIME'));
+  const kept = yaml11
+    .filter((t) => !['tag:yaml.org,2002:bool', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:timestamp'].includes(t.tag) || (t.tag === 'tag:yaml.org,2002:float' && t.format === 'TIME'))
+    .map((t) => (t.tag === 'tag:yaml.org,2002:int' && t.format === undefined ? { ...t, test: PYYAML_DECIMAL } : t));
   const boolTag: ScalarTag = { ...bool[0]!, test: PYYAML_BOOL, resolve: (text: string) => /^(?:y|t|o[n])/i.test(text) };
   ansibleTags = [...kept.filter((t) => !floats.includes(t)), boolTag, plainFloat, ...ANSIBLE_TAGS];
   return ansibleTags;
