@@ -8,7 +8,7 @@ import { DeferredValue, SecretRefValue, VaultedFileValue, VaultValue } from './d
 import { PythonFloat } from './python-float.js';
 import type { LiteralMark } from './types.js';
 import type { VaultKeyring } from '../vault/passwords.js';
-import { UNSAFE_TAG, VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
+import { FLOAT_TAG, UNSAFE_TAG, VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
 import { parseVaultText, VaultFormatError } from '../vault/vault.js';
 
 /** What reading values from a YAML file needs. */
@@ -147,7 +147,8 @@ export function printedValueOf(node: unknown, value: unknown, ctx: ReadContext):
   // ansible-inventory prints an `!unsafe` string (never templated by Ansible) as a mapping, also inside an `!unsafe` list or mapping.
   if (isNode(resolved) && resolved.tag === UNSAFE_TAG) return printedUnsafe(value);
   if (isScalar(resolved)) {
-    return typeof value === 'number' && resolved.type === 'PLAIN' && FLOAT_TEXT.test(String(resolved.source)) ? new PythonFloat(value) : value;
+    const float = resolved.tag === FLOAT_TAG || (resolved.type === 'PLAIN' && FLOAT_TEXT.test(String(resolved.source)));
+    return typeof value === 'number' && float ? new PythonFloat(value) : value;
   }
   // A list's items, or an item of !!omap or !!pairs: [key, value].
   const itemNodes = isPair(resolved) ? [resolved.key, resolved.value] : isSeq(resolved) ? resolved.items : undefined;

@@ -61,7 +61,7 @@ const CASES: Record<string, Case> = {
     masked: ['smtp_user', 'vault_smtp_password'],
   },
   'values found by differential fuzzing (INI)': { sources: ['fuzzed/hosts'] },
-  'values found by differential fuzzing (YAML: !!omap, !!pairs, 09, a Unicode host with a port)': { sources: ['fuzzed/inventory.yml'] },
+  'values found by differential fuzzing (YAML: !!omap, !!pairs, !!float, 09, a Unicode host with a port)': { sources: ['fuzzed/inventory.yml'] },
   "provision's own format (roles:, { secret: ENV })": { sources: ['../../../inventory/lab.yaml'] },
   "provision's example inventory": { sources: ['../../../inventory/example.yaml'] },
 };
@@ -128,6 +128,7 @@ const REFUSED: [file: string, error: string, ansible: 'fails' | 'loses lone01'][
   ['binary.yml', 'binary.yml:4:22: web.hosts.web01.blob: a YAML !!binary value, which Ansible reads as bytes', 'fails'],
   ['plain-equals.yml', "plain-equals.yml:4:12: web.hosts.web01.sep: a plain = as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('=')", 'fails'],
   ['plain-merge.yml', "plain-merge.yml:4:14: web.hosts.web01.merge: a plain << as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('<<')", 'fails'],
+  ['float-not-number.yml', 'float-not-number.yml:4:14: a !!float value that is no number', 'fails'],
   ['ungrouped-child.ini', "ungrouped-child.ini:3:1: web.children.ungrouped: group 'ungrouped' is a child of 'web' while hosts are written in it (lone01): Ansible then lists those hosts in no group at all", 'loses lone01'],
 ];
 
