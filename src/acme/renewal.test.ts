@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideRenewal, formatDuration, type DeployedCertificate } from './renewal.js';
+import { decideRenewal, type DeployedCertificate } from './renewal.js';
 
 const DAY = 86_400_000;
 const start = new Date('2026-01-01T00:00:00Z');
@@ -68,16 +68,4 @@ describe('decideRenewal over time', () => {
     const reasons = times.map((now) => decideRenewal({ deployed, domains: ['www.foobar.com'], now, force }).reason);
     expect(new Set(reasons).size).toBe(1);
   });
-});
-
-describe('formatDuration', () => {
-  it.each([
-    [0, '0 s'],
-    [59_000, '59 s'],
-    [60_000, '1 min'],
-    [3_600_000, '1 h'],
-    [DAY, '1 day'],
-    [2 * DAY + 5, '2 days'],
-    [-5, '0 s'],
-  ])('%d ms → %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
 });

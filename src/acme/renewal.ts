@@ -1,4 +1,5 @@
 /** When a deployed certificate must be issued or renewed: pure, so `plan`, `apply` and `renew` decide alike. */
+import { formatDuration } from '../duration.js';
 
 /** What the probe read from the deployed certificate. */
 export interface DeployedCertificate {
@@ -76,13 +77,4 @@ function timestamp(date: Date): string {
 /** Lower-case, sorted, without duplicates: certificate names compare as sets. */
 function normalisedNames(names: string[]): string[] {
   return [...new Set(names.map((n) => n.toLowerCase()))].sort();
-}
-
-/** "41 days", "5 h", "7 min", "25 s": whole units, rounded down. */
-export function formatDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s >= 86_400) return `${Math.floor(s / 86_400)} day${s >= 2 * 86_400 ? 's' : ''}`;
-  if (s >= 3600) return `${Math.floor(s / 3600)} h`;
-  if (s >= 60) return `${Math.floor(s / 60)} min`;
-  return `${Math.max(s, 0)} s`;
 }

@@ -4,6 +4,7 @@
  * one removal call, at most one `apt-get update`, one `apt-get install`.
  * Each waits at most `lock_timeout` seconds for apt's and dpkg's locks.
  */
+import { formatDuration } from '../../duration.js';
 import { insert, sh, trusted, type Shell } from '../../shell/quote.js';
 import { aptCall, aptFunctions, DEFAULT_LOCK_TIMEOUT, MAX_LOCK_TIMEOUT } from './apt.js';
 import { type Args, describe, matching, oneOf, onlyKeys, optionalBoolean, optionalInteger, stringList } from '../shared/args.js';
@@ -90,21 +91,13 @@ function decide(desired: PackageDesired, current: PackageCurrent): PackageDecisi
     const missing = result.install.filter((name) => current.packages[name]?.candidate === undefined && !INSTALLED.has(current.packages[name]?.status ?? ''));
     if (listsStale) {
       // Not their age: a saved plan must still match a minute (or an hour boundary) later, while the update stays due.
-      result.updateReason = current.listsAge === undefined ? 'apt lists never updated' : `apt lists are older than cache_valid_time, ${duration(desired.cacheValidTime)}`;
+      result.updateReason = current.listsAge === undefined ? 'apt lists never updated' : `apt lists are older than cache_valid_time, ${formatDuration(desired.cacheValidTime * 1000)}`;
     } else if (missing.length > 0) {
       result.updateReason = `no candidate for ${missing.join(', ')}`;
     }
     if (result.updateReason !== undefined) result.changes.unshift({ summary: `apt-get update (${result.updateReason})` });
   }
   return result;
-}
-
-/** 90 → "1 min", 7200 → "2 h", 259200 → "3 d". */
-function duration(seconds: number): string {
-  if (seconds >= 86400) return `${Math.floor(seconds / 86400)} d`;
-  if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h`;
-  if (seconds >= 60) return `${Math.floor(seconds / 60)} min`;
-  return `${seconds} s`;
 }
 
 /** One script for several package resources: removals first (freeing ports, files), then at most one update and one install. */

@@ -68,6 +68,7 @@ describe('package.diff', () => {
     ['installed', desired({ name: 'nginx' }), fresh({ nginx: installed }), []],
     ['missing', desired({ name: 'nginx' }), fresh({ nginx: missing }), ['nginx: absent → present (1.22.1-9)']],
     ['missing, lists old', desired({ name: 'nginx' }), { packages: { nginx: missing }, listsAge: 7300 }, ['apt-get update (apt lists are older than cache_valid_time, 1 h)', 'nginx: absent → present (1.22.1-9)']],
+    ['missing, lists older than a 2-day window', desired({ name: 'nginx', cache_valid_time: 172800 }), { packages: { nginx: missing }, listsAge: 200000 }, ['apt-get update (apt lists are older than cache_valid_time, 2 days)', 'nginx: absent → present (1.22.1-9)']],
     ['missing, no candidate', desired({ name: 'nginx' }), fresh({ nginx: { status: 'not-installed' } }), ['apt-get update (no candidate for nginx)', 'nginx: absent → present (no candidate before apt-get update)']],
     ['removed, config left', desired({ name: 'nginx' }), fresh({ nginx: { status: 'config-files', version: '1.22.0', candidate: '1.22.1' } }), ['nginx: config-files → present (1.22.1)']],
     ['latest, older installed', desired({ name: 'nginx', state: 'latest' }), fresh({ nginx: installed }), ['nginx: 1.22.0 → 1.22.1 (latest)']],
