@@ -208,7 +208,8 @@ export function splitItems(output: string, separator: string, count: number): st
  * text run in the batch's own shell, which starts no process for it: for
  * provision's own short reads and notes and for the probes of types marked
  * `probeInline`, which never exit, change directory, the shell's options or
- * IFS, and set only `provision_*` variables, each before reading it.
+ * IFS, leave the positional parameters as they found them (none), and set
+ * only `provision_*` variables and functions, each before reading it.
  */
 export type ProbeSection = Shell | { readonly inline: Shell };
 

@@ -145,8 +145,9 @@ export interface ResourceType<Desired, Current, Decided extends Decision = Decis
   probeMany?(items: readonly Desired[], separator: string): Shell;
   /**
    * Optional: its probe (and probeMany) runs in the probe batch's own shell, not a subshell of its
-   * own (one process less): it never exits, changes directory, options, traps or IFS, and sets
-   * only `provision_*` variables, each before it reads it (what it runs in a subshell is free).
+   * own (one process less): it never exits, changes directory, options, traps or IFS, leaves the
+   * positional parameters as it found them (none), and sets only `provision_*` variables and
+   * functions, each before it reads it (what it runs in a subshell is free).
    */
   readonly probeInline?: true;
   /** Pure: probe stdout → current state. */

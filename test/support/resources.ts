@@ -41,8 +41,8 @@ function probeSection(probe: (separator: string) => Shell, env: Record<string, s
   return sectionOutput(batch, r, 1);
 }
 
-/** The batch shell's working directory, options and IFS (printf is a builtin: this runs with any PATH). */
-const SHELL_STATE = userText(`printf '%s %s [%s]' "$PWD" "$-" "$IFS"`);
+/** The batch shell's working directory, options, IFS and positional parameters (printf is a builtin: this runs with any PATH). */
+const SHELL_STATE = userText(`printf '%s %s [%s] %s [%s]' "$PWD" "$-" "$IFS" "$#" "$*"`);
 
 /** A section's output; it must exit 0, the batch with nothing on stderr. */
 function sectionOutput(batch: Batch, r: ShResult, index: number): string {

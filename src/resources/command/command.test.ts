@@ -78,6 +78,23 @@ describe('command on this machine', () => {
     expect(probeLocally(command, command.validate({ cmd: 'touch x', unless: 'echo noise; false' }))).toEqual({ created: false, unlessPassed: false });
   });
 
+  it('runs a guard in one subshell, its own (userShell), and in a second only to change directory', () => {
+    const subshells = (desired: ReturnType<typeof command.validate>): number => String(command.probe(desired)).split('(').length - 1;
+    expect(subshells(command.validate({ cmd: 'x', unless: 'true' }))).toBe(1);
+    expect(subshells(command.validate({ cmd: 'x', unless: 'true', chdir: '/tmp' }))).toBe(2);
+  });
+
+  it('runs a guard with chdir in that directory, leaving the batch where it was (the probe runs inline)', () => {
+    const there = join(dir, 'there');
+    mkdirSync(there);
+    writeFileSync(join(there, 'marker'), '');
+    const desired = command.validate({ cmd: 'x', unless: 'test -e marker', chdir: there });
+    expect(probeLocally(command, desired)).toEqual({ created: false, unlessPassed: true });
+    const r = applyLocally(sh`cd ${dir}\n${insert(command.probe(desired))}\npwd`);
+    expect(r.stdout).toBe(`unless=passed\n${dir}\n`);
+    expect(probeLocally(command, command.validate({ cmd: 'x', unless: 'test -e marker', chdir: dir }))).toEqual({ created: false, unlessPassed: false });
+  });
+
   it('carries the text without starting a process: a guard made of builtins passes with no program on PATH', () => {
     const marker = join(dir, 'marker');
     writeFileSync(marker, '');

@@ -45,12 +45,19 @@ function validate(args: Args): CommandDesired {
 
 function probe(desired: CommandDesired): Shell {
   const creates = desired.creates;
-  const cd = insert(desired.chdir === undefined ? trusted('') : sh`cd -- ${desired.chdir} && `);
   return lines(
     creates !== undefined && sh`if [ -e ${creates} ] || [ -L ${creates} ]; then echo created=yes; fi`,
     // The guard's output is discarded: only its exit status counts, and it must not mix with the probe's.
-    desired.unless !== undefined && sh`if ( ${cd}${insert(userShell(desired.unless))} ) >/dev/null 2>&1; then echo unless=passed; fi`,
+    desired.unless !== undefined && sh`if ${insert(guard(desired.unless, desired.chdir))} >/dev/null 2>&1; then echo unless=passed; fi`,
   ) || trusted(':');
+}
+
+/**
+ * The unless guard as one command: userShell's own subshell, and around it one more only to
+ * change directory (the probe runs inline: the batch's shell must stay where it is).
+ */
+function guard(unless: string, chdir: string | undefined): Shell {
+  return chdir === undefined ? userShell(unless) : sh`( cd -- ${chdir} && ${insert(userShell(unless))} )`;
 }
 
 function parse(output: string): CommandCurrent {

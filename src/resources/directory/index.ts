@@ -182,8 +182,14 @@ export const directory: ResourceType<DirectoryDesired, DirectoryCurrent, Directo
     if (items.some((d) => (d.attributes.follow === true) !== follow)) {
       return lines(...items.map((d) => lines(statProbe(d.path, d.attributes.follow === true), sh`printf '%s\\n' ${separator}`)));
     }
-    return lines(statManyScript(items.map((d) => d.path), follow), ...items.map((_, i) => sh`provision_stat_next ${i}; printf '%s%s\\n' "$provision_rec" ${separator}`));
+    return lines(
+      statManyScript(items.map((d) => d.path), follow),
+      ...items.map((_, i) => sh`provision_stat_next ${i}; printf '%s%s\\n' "$provision_rec" ${separator}`),
+      // It runs in the batch's shell (probeInline): the positional parameters go back to none, as they were.
+      'set --',
+    );
   },
+  probeInline: true,
   parse: (output) => parsePathState(parseFields(output)),
   decide,
   apply,

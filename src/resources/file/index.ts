@@ -246,6 +246,8 @@ function probeMany(items: readonly FileDesired[], separator: string): Shell {
         sh`printf '%s\\n' ${separator}`,
       ),
     ),
+    // It runs in the batch's shell (probeInline): the positional parameters go back to none, as they were.
+    'set --',
   );
 }
 
@@ -321,6 +323,7 @@ export const file: ResourceType<FileDesired, FileCurrent, FileDecision> = {
   label: (desired) => desired.path,
   probe,
   probeMany,
+  probeInline: true,
   parse,
   decide,
   apply,

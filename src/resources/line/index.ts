@@ -74,27 +74,49 @@ export interface LineDecision extends ActionDecision<LineAction> {
  * exit status: 2 when it refused the regexp). Two processes per file: base64 and grep.
  */
 function probe(desired: LineDesired): Shell {
+  return lines(readFile(desired.path), report(desired));
+}
+
+/**
+ * The probes of several lines, each followed by `separator`: one section of the batch for all of a
+ * host's lines. Declarations that follow one on the same file (a file's several keys) print what
+ * that one's base64 read: one process less each, and all of them decided from the same bytes.
+ */
+function probeMany(items: readonly LineDesired[], separator: string): Shell {
+  return lines(...items.map((desired, i) => lines(items[i - 1]?.path !== desired.path && readFile(desired.path), report(desired), sh`printf '%s\\n' ${separator}`)));
+}
+
+/**
+ * Sets `provision_p` to the path, `provision_kind` to missing, notfile or file, and for a file
+ * `provision_b64` to its bytes in base64 (no byte of the file can disturb the probe's framing;
+ * parse hashes these very bytes) and `provision_read` to base64's exit status.
+ */
+function readFile(path: string): Shell {
   return lines(
-    setVar('p', desired.path),
-    'if [ ! -e "$p" ]; then echo kind=missing',
-    'elif [ ! -f "$p" ]; then echo kind=notfile',
+    setVar('provision_p', path),
+    'if [ ! -e "$provision_p" ]; then provision_kind=missing',
+    'elif [ ! -f "$provision_p" ]; then provision_kind=notfile',
     'else',
-    '  echo kind=file',
-    // base64: no byte of the file can disturb the probe's framing; parse hashes these very bytes.
-    `  printf 'content='; base64 -w0 <"$p"; printf '\\nread=%s\\n' "$?"`,
-    desired.regexp !== undefined &&
-      lines(
-        setVar('provision_re', desired.regexp),
-        // Each line grep prints starts with its number and a colon, which no other line of this output does.
-        '  grep -a -n -E -e "$provision_re" -- "$p" 2>/dev/null; echo "grep=$?"',
-      ),
+    '  provision_kind=file',
+    '  provision_b64=$(base64 -w0 <"$provision_p"); provision_read=$?',
     'fi',
   );
 }
 
-/** The probes of several lines, each followed by `separator`: one section of the batch for all of a host's lines. */
-function probeMany(items: readonly LineDesired[], separator: string): Shell {
-  return lines(...items.map((desired) => lines(probe(desired), sh`printf '%s\\n' ${separator}`)));
+/** What probe prints, from the file readFile read. */
+function report(desired: LineDesired): Shell {
+  return lines(
+    'echo "kind=$provision_kind"',
+    'if [ "$provision_kind" = file ]; then',
+    `  printf 'content=%s\\nread=%s\\n' "$provision_b64" "$provision_read"`,
+    desired.regexp !== undefined &&
+      lines(
+        setVar('provision_re', desired.regexp),
+        // Each line grep prints starts with its number and a colon, which no other line of this output does.
+        '  grep -a -n -E -e "$provision_re" -- "$provision_p" 2>/dev/null; echo "grep=$?"',
+      ),
+    'fi',
+  );
 }
 
 /** A grep -n output line: the number of a matching line, then a colon. */
@@ -226,6 +248,7 @@ export const line: ResourceType<LineDesired, LineCurrent, LineDecision> = {
   label: (desired) => desired.path,
   probe,
   probeMany,
+  probeInline: true,
   parse,
   decide,
   apply,

@@ -224,6 +224,8 @@ export const packageType: ResourceType<PackageDesired, PackageCurrent, PackageDe
   label: (desired) => desired.names.join(', '),
   probe: (desired) => probeScript([desired]),
   probeMany: (items, separator) => probeScript(items, separator),
+  // It sets only provision_* variables and functions, each before it reads it: no subshell of its own.
+  probeInline: true,
   parse,
   decide,
   apply: (desired, decision) => applyMany([{ desired, decision }]),
