@@ -1,8 +1,9 @@
 /**
  * What the benchmark's `ansible` scenario needs besides timing: Ansible on
  * the control node, the .debs its modules need on the lab's hosts (whose
- * package mirror lacks them), the command line of one playbook run, and the
- * check of its PLAY RECAP (a failed or unreachable host fails the bench).
+ * package mirror lacks them), the command line of one playbook run, the
+ * firewall variant it runs, and the check of its PLAY RECAP (a failed or
+ * unreachable host, or changes other than those expected, fail the bench).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -32,6 +33,21 @@ export function ensureHostDebs(): void {
   execFileSync('apt-get', ['download', ...missing], { cwd: DEBS_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/**
+ * How the playbook does the firewall (site.yaml's ufw_variant): ufw's module,
+ * one call per setting and rule, or ufw's files written whole by templates.
+ */
+export const UFW_VARIANTS = ['module', 'files'] as const;
+export type UfwVariant = (typeof UFW_VARIANTS)[number];
+
+/** The variant BENCH_ANSIBLE_UFW names (unset or empty: module); an unknown name fails. */
+export function ufwVariantOf(value: string | undefined): UfwVariant {
+  if (value === undefined || value === '') return 'module';
+  const variant = UFW_VARIANTS.find((v) => v === value);
+  if (variant === undefined) throw new Error(`BENCH_ANSIBLE_UFW: unknown variant ${value} (known: ${UFW_VARIANTS.join(', ')})`);
+  return variant;
+}
+
 /** A host's counts in the PLAY RECAP. */
 export interface HostRecap {
   changed: number;
@@ -50,17 +66,30 @@ export function parseRecap(stdout: string): Map<string, HostRecap> {
 }
 
 /**
- * What is wrong with a run's recap, or undefined: every host must be there,
- * none failed or unreachable; `changes` says whether some change is expected
- * (a converge, a check that must see a drift) or none at all (a no-op).
+ * The hosts a run must report changes on: none (a no-op), at least one (a
+ * first converge), or exactly these and none on the others (a check after a
+ * drift made on these hosts).
  */
-export function recapProblem(recap: Map<string, HostRecap>, hosts: readonly string[], changes: 'some' | 'none'): string | undefined {
+export type ExpectedChanges = 'none' | 'some' | { only: readonly string[] };
+
+/**
+ * What is wrong with a run's recap, or undefined: every host must be there,
+ * none failed or unreachable, and the changes where `expected` says.
+ */
+export function recapProblem(recap: Map<string, HostRecap>, hosts: readonly string[], expected: ExpectedChanges): string | undefined {
   const missing = hosts.filter((h) => !recap.has(h));
   if (missing.length > 0) return `no PLAY RECAP for ${missing.join(', ')}`;
   const bad = [...recap].filter(([, r]) => r.failed > 0 || r.unreachable > 0).map(([h]) => h);
   if (bad.length > 0) return `failed or unreachable: ${bad.join(', ')}`;
-  const changed = [...recap.values()].reduce((sum, r) => sum + r.changed, 0);
-  if (changes === 'none' && changed > 0) return `a no-op changed ${changed} things`;
-  if (changes === 'some' && changed === 0) return 'nothing changed (or was found to change)';
+  const changed = [...recap].filter(([, r]) => r.changed > 0).map(([h]) => h);
+  if (expected === 'none') {
+    const count = [...recap.values()].reduce((sum, r) => sum + r.changed, 0);
+    return count > 0 ? `a no-op changed ${count} things` : undefined;
+  }
+  if (expected === 'some') return changed.length === 0 ? 'nothing changed (or was found to change)' : undefined;
+  const unseen = expected.only.filter((h) => !changed.includes(h));
+  if (unseen.length > 0) return `no change found on ${unseen.join(', ')}, which drifted`;
+  const others = changed.filter((h) => !expected.only.includes(h));
+  if (others.length > 0) return `changes found on ${others.join(', ')}, which did not drift`;
   return undefined;
 }

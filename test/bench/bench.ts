@@ -11,6 +11,9 @@
  * on the control node): the same job done by the playbook in
  * test/bench/ansible, timed the same way: first converges from fresh hosts,
  * no-op runs, and --check --diff after the drift of the plan scenario.
+ * BENCH_ANSIBLE_UFW picks how the playbook does the firewall: `module`
+ * (default: community.general.ufw, one call per setting and rule) or `files`
+ * (ufw's files written by templates, one `ufw reload`); its rows name it.
  *
  * Scale: for each host count in BENCH_SCALE (default 3,10,30) it boots the lab
  * with `lab.sh up --hosts N`, converges the generated inventory
@@ -23,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAB_HOSTS, labScaleInventory } from '../lab/lab.js';
-import { ensureHostDebs, PLAYBOOK_DIR, parseRecap, recapProblem, requireAnsible } from './ansible-run.js';
+import { ensureHostDebs, type ExpectedChanges, PLAYBOOK_DIR, parseRecap, recapProblem, requireAnsible, ufwVariantOf } from './ansible-run.js';
 import { writeAnsibleSecrets } from './ansible-secrets.js';
 import { busyShare, coresOf, labHostsCpuUs, machineBusyUs } from './cpu.js';
 
@@ -45,6 +48,9 @@ for (const name of ONLY) if (!(SCENARIOS as readonly string[]).includes(name)) t
 const wanted = (name: (typeof SCENARIOS)[number]): boolean => ONLY.has(name);
 // Before the lab and the other scenarios: a bench that cannot run Ansible says so at once.
 if (wanted('ansible')) requireAnsible();
+const UFW_VARIANT = ufwVariantOf(process.env.BENCH_ANSIBLE_UFW);
+/** The host the plan and check scenarios drift (one line added to its /etc/motd). */
+const DRIFT_HOST = 'web-01';
 
 /** The lab's age key, so the lab inventory can decrypt its SOPS secrets. */
 function labEnv(): NodeJS.ProcessEnv {
@@ -159,8 +165,9 @@ function lab(...args: string[]): void {
   execFileSync('bash', ['test/lab/lab.sh', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-function labRun(host: string, command: string): void {
-  execFileSync('bash', ['test/lab/lab.sh', 'exec', host, command], { cwd: ROOT, stdio: 'ignore' });
+/** One drift on DRIFT_HOST: a line added to a file its role manages. */
+function drift(): void {
+  execFileSync('bash', ['test/lab/lab.sh', 'exec', DRIFT_HOST, 'echo drift >> /etc/motd'], { cwd: ROOT, stdio: 'ignore' });
 }
 
 interface Stats {
@@ -240,13 +247,14 @@ function time(label: string, args: string[], runs: number, expectCode = 0, befor
  * own (a new ControlPath directory), whose ControlPersist masters are ended
  * after the run (they would outlive it by 60 s, connected to the hosts).
  */
-function ansible(secrets: string, args: string[], changes: 'some' | 'none'): Sample {
+function ansible(secrets: string, args: string[], changes: ExpectedChanges): Sample {
   const controlPaths = mkdtempSync(join(TIMINGS_DIR, 'ansible-cp-'));
   const env = { ...process.env, ANSIBLE_SSH_CONTROL_PATH_DIR: controlPaths, ANSIBLE_NOCOLOR: '1' };
   try {
-    const r = measure('python3', [join(ROOT, 'test/bench/rusage.py'), 'ansible-playbook', 'site.yaml', '-e', `@${secrets}`, ...args], PLAYBOOK_DIR, env);
+    const playbook = ['site.yaml', '-e', `ufw_variant=${UFW_VARIANT}`, '-e', `@${secrets}`, ...args];
+    const r = measure('python3', [join(ROOT, 'test/bench/rusage.py'), 'ansible-playbook', ...playbook], PLAYBOOK_DIR, env);
     const problem = r.code === 0 ? recapProblem(parseRecap(r.stdout), LAB_HOSTS, changes) : `exited ${r.code}`;
-    if (problem !== undefined) throw new Error(`ansible-playbook site.yaml ${args.join(' ')}: ${problem}\n${r.stdout}${r.stderr}`);
+    if (problem !== undefined) throw new Error(`ansible-playbook site.yaml ufw_variant=${UFW_VARIANT} ${args.join(' ')}: ${problem}\n${r.stdout}${r.stderr}`);
     return r;
   } finally {
     for (const socket of readdirSync(controlPaths)) spawnSync('ssh', ['-O', 'exit', '-o', `ControlPath=${join(controlPaths, socket)}`, 'lab-host'], { stdio: 'ignore' });
@@ -269,16 +277,17 @@ async function ansibleScenario(): Promise<void> {
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const variant = `(ufw: ${UFW_VARIANT})`;
   try {
-    if (CONVERGE_RUNS > 0) timed('(A-c) Ansible first converge', CONVERGE_RUNS, () => ansible(secrets, [], 'some'), () => lab('reset'));
+    if (CONVERGE_RUNS > 0) timed(`(A-c) Ansible first converge ${variant}`, CONVERGE_RUNS, () => ansible(secrets, [], 'some'), () => lab('reset'));
     else {
       lab('reset');
       ansible(secrets, [], 'some');
     }
     assertSameJob();
-    timed('(A-a) Ansible no-op', RUNS, () => ansible(secrets, [], 'none'));
-    labRun('web-01', 'echo drift >> /etc/motd');
-    timed('(A-b) Ansible --check --diff, one drift', RUNS, () => ansible(secrets, ['--check', '--diff'], 'some'));
+    timed(`(A-a) Ansible no-op ${variant}`, RUNS, () => ansible(secrets, [], 'none'));
+    drift();
+    timed(`(A-b) Ansible --check --diff, one drift ${variant}`, RUNS, () => ansible(secrets, ['--check', '--diff'], { only: [DRIFT_HOST] }));
   } finally {
     rmSync(secrets, { force: true });
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
@@ -346,7 +355,7 @@ try {
   if (wanted('version')) rss.push(...time('--version (start-up)', ['--version'], RUNS).map((s) => s.maxRssKb));
   if (wanted('noop')) rss.push(...time('(a) apply, no-op', ['apply', INVENTORY], RUNS).map((s) => s.maxRssKb));
   if (wanted('plan')) {
-    labRun('web-01', 'echo drift >> /etc/motd');
+    drift();
     rss.push(...time('(b) plan, one drift', ['plan', INVENTORY, '--detailed-exitcode'], RUNS, 3).map((s) => s.maxRssKb));
     converge(INVENTORY);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecap, recapProblem } from '../bench/ansible-run.js';
+import { parseRecap, recapProblem, ufwVariantOf } from '../bench/ansible-run.js';
 
 const HOSTS = ['lb-01', 'web-01', 'web-02'];
 
@@ -34,5 +34,21 @@ describe('the bench reads ansible-playbook PLAY RECAP', () => {
     expect(recapProblem(parseRecap(output({ 'lb-01': [0, 0, 0], 'web-01': [2, 0, 0], 'web-02': [0, 0, 0] })), HOSTS, 'none')).toBe('a no-op changed 2 things');
     expect(recapProblem(parseRecap(output({ 'lb-01': [0, 0, 0], 'web-01': [0, 0, 0], 'web-02': [0, 0, 0] })), HOSTS, 'some')).toMatch(/^nothing changed/);
     expect(recapProblem(parseRecap(output({ 'lb-01': [0, 0, 0], 'web-01': [0, 0, 0] })), HOSTS, 'none')).toBe('no PLAY RECAP for web-02');
+  });
+
+  it('requires a check after a drift to find changes on the drifted host and on no other', () => {
+    const only = { only: ['web-01'] };
+    expect(recapProblem(parseRecap(output({ 'lb-01': [0, 0, 0], 'web-01': [1, 0, 0], 'web-02': [0, 0, 0] })), HOSTS, only)).toBeUndefined();
+    expect(recapProblem(parseRecap(output({ 'lb-01': [0, 0, 0], 'web-01': [0, 0, 0], 'web-02': [1, 0, 0] })), HOSTS, only)).toBe('no change found on web-01, which drifted');
+    expect(recapProblem(parseRecap(output({ 'lb-01': [2, 0, 0], 'web-01': [1, 0, 0], 'web-02': [1, 0, 0] })), HOSTS, only)).toBe('changes found on lb-01, web-02, which did not drift');
+  });
+});
+
+describe('BENCH_ANSIBLE_UFW', () => {
+  it('names the playbook firewall variant, module unless set', () => {
+    expect(ufwVariantOf(undefined)).toBe('module');
+    expect(ufwVariantOf('')).toBe('module');
+    expect(ufwVariantOf('files')).toBe('files');
+    expect(() => ufwVariantOf('templates')).toThrow('BENCH_ANSIBLE_UFW: unknown variant templates (known: module, files)');
   });
 });
