@@ -98,6 +98,14 @@ describe('saved plans', () => {
 describe('a saved plan on disk', () => {
   afterEach(() => clearSecretsForTests());
 
+  it('hashes the changes with their secrets masked: the hash is no way to test guesses of a secret', () => {
+    new Secret('first-secret-value');
+    new Secret('other-secret-value');
+    const hash = (secret: string) => changeHash([{ summary: `run: printf '%s\\n' key=${secret} | install` }]);
+    expect(hash('first-secret-value')).toBe(hash('other-secret-value'));
+    expect(hash('first-secret-value')).not.toBe(hash('not-a-registered-secret'));
+  });
+
   it('holds no secret, in any form', () => {
     const secret = 'plan"se\\cret';
     new Secret(secret);

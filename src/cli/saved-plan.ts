@@ -45,9 +45,14 @@ export interface SavedPlan {
   hosts: Record<string, PlannedEntry[]>;
 }
 
-/** The hash of a change list: what apply --plan compares. */
+/**
+ * The hash of a change list, secrets masked: what apply --plan compares. A hash of
+ * the real values would let whoever holds the plan file test guesses of a secret
+ * (a command's summary can hold one), so a secret whose value alone changed since
+ * the plan is not a stale plan.
+ */
 export function changeHash(changes: Change[]): string {
-  return createHash('sha256').update(JSON.stringify(changes)).digest('hex');
+  return createHash('sha256').update(JSON.stringify(redactDeep(changes))).digest('hex');
 }
 
 /** One result as a plan entry. */

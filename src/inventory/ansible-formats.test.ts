@@ -5,7 +5,7 @@ import { expandHostPattern } from './host-pattern.js';
 import { readIniInventory } from './ini-inventory.js';
 import { GroupTree } from './model.js';
 import { PythonFloat, pythonFloatText } from './python-float.js';
-import { pythonLiteral } from './python-literal.js';
+import { pythonLiteral, PythonValueWithoutJson } from './python-literal.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import { loadInventory } from './load.js';
 import { tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
@@ -19,6 +19,9 @@ describe('host patterns (Ansible ranges and ports)', () => {
     ['host:2222', ['host'], 2222],
     ['[fe80::1]:22', ['fe80::1'], 22],
     ['10.0.0.[1:2]:2200', ['10.0.0.1', '10.0.0.2'], 2200],
+    // Python's \w in Ansible's pattern takes letters of any script
+    ['ünï3:2222', ['ünï3'], 2222],
+    ['сервер-[1:2].пример:22', ['сервер-1.пример', 'сервер-2.пример'], 22],
   ])('%s', (pattern, names, port) => {
     expect(expandHostPattern(pattern)).toEqual(port === undefined ? { names } : { names, port });
   });
@@ -32,6 +35,7 @@ describe('Python literals (INI values)', () => {
   it.each([
     ['22', 22], ['True', true], ['None', null], ["'a b'", 'a b'], ['"x\\ty"', 'x\ty'], ['[1, "a", (2, 3)]', [1, 'a', [2, 3]]],
     ["{'k': [1]}", { k: [1] }], ["{1.0: 'x'}", { '1.0': 'x' }], ['0x1F', 31], ['1_000', 1000], ['1 # comment', 1], ["'a' 'b'", 'ab'],
+    ['- 1', -1], ['-(1)', -1], ['+3', 3], ["b'x'", 'x'], ["(b'x')", 'x'],
   ])('%s is a literal', (text, value) => {
     expect(pythonLiteral(text)).toEqual({ value });
   });
@@ -54,8 +58,16 @@ describe('Python literals (INI values)', () => {
     expect(pythonFloatText(n)).toBe(text);
   });
 
-  it.each(['yes', '0644', 'a b', '{a:1}', 'hello # c', '1j', '[1, 2'])('%s stays text', (text) => {
+  // ast.literal_eval signs only a number constant: `--1`, `-(-1)` and `-True` are text, as Ansible keeps them.
+  it.each(['yes', '0644', 'a b', '{a:1}', 'hello # c', '[1, 2', '--1', '-(-1)', '-True', '1+2', "'a' b'b'"])('%s stays text', (text) => {
     expect(pythonLiteral(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['1j', 'complex number'], ['-1+2j', 'complex number'], ['{1, 2}', 'set'], ['set()', 'set'], ["[b'x']", 'bytes'], ["{b'k': 1}", 'bytes'],
+  ])('%s is refused: Ansible reads it as a value JSON cannot hold, and ansible-inventory fails', (text, kind) => {
+    expect(() => pythonLiteral(text)).toThrow(PythonValueWithoutJson);
+    expect(() => pythonLiteral(text)).toThrow(`a Python ${kind} literal`);
   });
 });
 
@@ -79,6 +91,8 @@ describe('INI inventories', () => {
     ['[x:vars]\na=1\n', 'hosts:1:1: section [x:vars] is for a group that is not defined: expected a [x] section, or x under some [group:children]'],
     ['[p:children]\nmissing\n', "hosts:2:1: section [p:children] includes the group 'missing', which is not defined: expected a [missing] or [missing:children] section"],
     ['[web]\nh1 pw="unclosed s3cret', 'hosts:2:7: no closing quotation in this host line'],
+    ['[web]\nh1 ids={1,2}', 'hosts:2:8: ids: a Python set literal, which Ansible reads but cannot print as JSON (ansible-inventory fails on it): expected a value JSON can hold, or quotes around it to keep it as text'],
+    ['[web]\nh1\n[web:vars]\nz = 2j', 'hosts:4:5: z: a Python complex number literal, which Ansible reads but cannot print as JSON (ansible-inventory fails on it): expected a value JSON can hold, or quotes around it to keep it as text'],
     [
       '[db]\ndb1\nansible_become_password:s3cret-pw',
       "hosts:3:1: invalid host name (a word with ':' that is not host:port, shown only by its column): expected a name without spaces or any of , : ! & * ? (they have a meaning in --limit); variables go after the host name as key=value, or under [group:vars]",

@@ -1,6 +1,6 @@
 import type { ErrorList } from '../yaml/error-list.js';
 import type { GroupTree } from './model.js';
-import { ALL } from './names.js';
+import { ALL, UNGROUPED } from './names.js';
 
 /**
  * Reports every group that contains itself, directly or through its children,
@@ -26,6 +26,58 @@ export function checkCycles(tree: GroupTree, errors: ErrorList): void {
   visit(ALL);
   // Groups in a loop have a parent, so none of them was made a child of 'all': start from each.
   for (const name of tree.groups.keys()) if (!done.has(name)) visit(name);
+}
+
+/**
+ * Reports 'ungrouped' made a child of a group other than 'all' while hosts are
+ * written in it (and in no other group): Ansible's reconcile_inventory then takes
+ * them out of 'ungrouped' and they are listed in no group at all, so provision
+ * refuses rather than pick a meaning. Call before tree.reconcile().
+ */
+export function checkUngroupedNesting(tree: GroupTree, errors: ErrorList): void {
+  const written = tree.groups.get(UNGROUPED)?.hosts ?? [];
+  checkUngroupedChildren(tree, written, errors);
+  const elsewhere = new Set([...tree.groups.values()].filter((g) => g.name !== UNGROUPED && g.name !== ALL).flatMap((g) => g.hosts));
+  const stranded = written.filter((h) => !elsewhere.has(h));
+  if (stranded.length === 0) return;
+  for (const group of tree.groups.values()) {
+    const child = group.name === ALL ? undefined : group.children.find((c) => c.name === UNGROUPED);
+    if (!child) continue;
+    errors.add(
+      `${child.path}: group '${UNGROUPED}' is a child of '${group.name}' while hosts are written in it (${fewNames(stranded)}): Ansible then lists those hosts in no group at all: expected '${UNGROUPED}' only under 'all' (put the hosts in a group of their own and make that the child)`,
+      child.position,
+    );
+  }
+}
+
+/**
+ * A host written in 'ungrouped' and also in a group under it: Ansible takes it out
+ * of 'ungrouped' and so drops the variables it would have from there, though the
+ * group under it puts it back in; refused as well.
+ */
+function checkUngroupedChildren(tree: GroupTree, written: string[], errors: ErrorList): void {
+  const first = tree.groups.get(UNGROUPED)?.children[0];
+  if (!first) return;
+  const below = new Set<string>();
+  const visit = (name: string): void => {
+    for (const child of tree.groups.get(name)?.children ?? []) {
+      if (below.has(child.name) || child.name === UNGROUPED) continue;
+      below.add(child.name);
+      visit(child.name);
+    }
+  };
+  visit(UNGROUPED);
+  const both = written.filter((h) => [...below].some((g) => tree.groups.get(g)?.hosts.includes(h)));
+  if (both.length === 0) return;
+  errors.add(
+    `${first.path}: group '${UNGROUPED}' has child groups and hosts written in it that are in them too (${fewNames(both)}): Ansible then drops '${UNGROUPED}' and its variables from those hosts: expected the child groups under another group`,
+    first.position,
+  );
+}
+
+/** Up to three names, for messages. */
+function fewNames(names: string[]): string {
+  return names.length > 3 ? `${names.slice(0, 3).join(', ')}, …` : names.join(', ');
 }
 
 /**

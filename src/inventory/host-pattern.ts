@@ -5,7 +5,9 @@
  */
 
 const RANGE = String.raw`\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\]`;
-const LABEL = String.raw`(?:[\w]|${RANGE})(?:[\w-]|${RANGE})*(?<![_-])`;
+// Python's \w, which Ansible's pattern uses, is Unicode: letters and digits of any script (JavaScript's \w is ASCII only).
+const WORD = String.raw`[\p{L}\p{N}_]`;
+const LABEL = String.raw`(?:${WORD}|${RANGE})(?:${WORD}|-|${RANGE})*(?<![_-])`;
 const HOSTNAME = new RegExp(String.raw`^${LABEL}(?:\.${LABEL})*$`, 'iu');
 const IPV4_PART = String.raw`(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|\[[0-9]+:[0-9]+(?::[0-9]+)?\])`;
 const IPV4 = new RegExp(String.raw`^(?:${IPV4_PART}\.){3}${IPV4_PART}$`);

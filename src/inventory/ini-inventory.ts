@@ -12,7 +12,7 @@ import type { ErrorList } from '../yaml/error-list.js';
 import { expandHostPattern, HostPatternError } from './host-pattern.js';
 import type { GroupTree } from './model.js';
 import { UNGROUPED, hostNameProblem, nameProblem } from './names.js';
-import { pythonLiteral } from './python-literal.js';
+import { pythonLiteral, PythonValueWithoutJson } from './python-literal.js';
 import type { VarSite } from './variables.js';
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/;
@@ -107,7 +107,7 @@ function readHostLine(line: string, group: string, tree: GroupTree, at: (col: nu
     const eq = token.text.indexOf('=');
     if (eq <= 0) throw new IniProblem(`expected key=value host variables after the host name, got a word without '='`, token.col);
     const name = token.text.slice(0, eq);
-    return { name, ...iniValue(token.text.slice(eq + 1)), col: token.col, valueCol: token.col + eq + 1 };
+    return { name, ...iniValue(name, token.text.slice(eq + 1), token.col + eq + 1), col: token.col, valueCol: token.col + eq + 1 };
   });
   for (const name of pattern.names) {
     const problem = hostNameProblem(name);
@@ -130,7 +130,7 @@ function readVarLine(line: string, group: string, tree: GroupTree, at: (col: num
   const name = line.slice(0, eq).trim();
   if (name === '') throw new IniProblem(`expected key=value in [${group}:vars], got nothing before '='`);
   const valueCol = eq + 2 + (line.slice(eq + 1).length - line.slice(eq + 1).trimStart().length);
-  tree.group(group).vars.set(name, { name, ...iniValue(line.slice(eq + 1).trim()), site: site(`${group}.vars.${name}`, at(1), at(valueCol), baseDir) });
+  tree.group(group).vars.set(name, { name, ...iniValue(name, line.slice(eq + 1).trim(), valueCol), site: site(`${group}.vars.${name}`, at(1), at(valueCol), baseDir) });
 }
 
 function readChildLine(line: string, group: string, tree: GroupTree, pending: Map<string, Pending>, lineNo: number, at: (col: number) => SourcePosition): void {
@@ -148,8 +148,13 @@ function readChildLine(line: string, group: string, tree: GroupTree, pending: Ma
 }
 
 /** An INI value as Ansible reads it: a Python literal, else the text itself (and how Ansible prints it, when that differs). */
-function iniValue(text: string): { value: unknown; printed?: unknown } {
-  return pythonLiteral(text) ?? { value: text };
+function iniValue(name: string, text: string, col: number): { value: unknown; printed?: unknown } {
+  try {
+    return pythonLiteral(text) ?? { value: text };
+  } catch (err) {
+    if (err instanceof PythonValueWithoutJson) throw new IniProblem(`${name}: ${err.message}`, col);
+    throw err;
+  }
 }
 
 function site(path: string, keyPosition: SourcePosition, valuePosition: SourcePosition, baseDir: string): VarSite {

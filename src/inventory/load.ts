@@ -1,7 +1,7 @@
 import { ErrorList } from '../yaml/error-list.js';
 import { VaultKeyring } from '../vault/passwords.js';
 import { checkExtraVars } from './extra-vars.js';
-import { checkCycles } from './group-graph.js';
+import { checkCycles, checkUngroupedNesting } from './group-graph.js';
 import { GroupTree } from './model.js';
 import { resolveHosts, type PortLookup } from './resolve-hosts.js';
 import type { Env, SecretSource, SopsRef } from './secret-ref.js';
@@ -39,6 +39,7 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const warnings: string[] = [];
   const sourceDirs = readInventorySources(list, tree, { env, errors, vault, warnings, ...sops });
   const varsDirs = sourceDirs.filter((dir): dir is string => dir !== undefined);
+  checkUngroupedNesting(tree, errors);
   tree.reconcile();
   const before = errors.count;
   checkCycles(tree, errors);

@@ -20,6 +20,8 @@ const IPV6_ADDRESS = /^(?=.*:.*:)[0-9a-f:.]+(?:%[\w.-]+)?$/i;
 
 /** Why a host name is unusable, or undefined when it is fine: a name as for groups, or an IPv6 address. */
 export function hostNameProblem(name: string): string | undefined {
+  // Ansible takes a host named 'all' for the pattern 'all' (`ansible all` reaches that host alone, ansible-inventory --list drops every host's variables).
+  if (name === ALL) return `'${ALL}' is the group of every host: expected another host name`;
   return IPV6_ADDRESS.test(name) ? undefined : nameProblem(name);
 }
 

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { isMap, isNode, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isNode, isPair, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
 import type { SourcePosition } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
@@ -8,7 +8,7 @@ import { DeferredValue, SecretRefValue, VaultedFileValue, VaultValue } from './d
 import { PythonFloat } from './python-float.js';
 import type { LiteralMark } from './types.js';
 import type { VaultKeyring } from '../vault/passwords.js';
-import { UNSAFE_TAG, VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
+import { FLOAT_TAG, UNSAFE_TAG, VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
 import { parseVaultText, VaultFormatError } from '../vault/vault.js';
 
 /** What reading values from a YAML file needs. */
@@ -85,11 +85,31 @@ export function mappingPairs(map: YAMLMap, ctx: ReadContext): Pair[] {
 export function valueOf(node: unknown, path: string, fallback: SourcePosition, ctx: ReadContext): unknown {
   const value = ctx.source.resolve(node);
   const at = ctx.source.positionOf(value, fallback);
-  if (isSeq(value)) return value.items.map((item, i) => valueOf(item, `${path}[${i}]`, at, ctx));
+  const problem = pyyamlProblem(value);
+  if (problem) {
+    ctx.errors.add(`${path}: ${problem}`, at);
+    return null;
+  }
+  // !!omap and !!pairs: PyYAML reads a list of (key, value) pairs.
+  if (isSeq(value)) return value.items.map((item, i) => (isPair(item) ? [valueOf(item.key, `${path}[${i}]`, at, ctx), valueOf(item.value, `${path}[${i}]`, at, ctx)] : valueOf(item, `${path}[${i}]`, at, ctx)));
   if (isMap(value)) return isSecretMapping(value, ctx) ? secretOf(value, path, at, ctx) : mappingOf(value, path, at, ctx);
   if (isScalar(value) && value.tag === VAULT_TAG) return vaultOf(String(value.value), path, at, ctx);
   if (isScalar(value) && ctx.vaulted && typeof value.value === 'string') return new VaultedFileValue(value.value, path, at);
   return isScalar(value) ? value.value : null;
+}
+
+/**
+ * Why Ansible cannot take a value that the yaml library reads: PyYAML has no
+ * constructor for a plain `=` or `<<` as a value, and ansible-inventory cannot
+ * print a set or bytes. Undefined when Ansible reads it.
+ */
+function pyyamlProblem(node: unknown): string | undefined {
+  if (isMap(node) && node.tag === 'tag:yaml.org,2002:set') return 'a YAML !!set, which Ansible reads as a Python set that it cannot print as JSON (ansible-inventory fails on it): expected a list';
+  if (!isScalar(node)) return undefined;
+  if (node.value instanceof Uint8Array) return 'a YAML !!binary value, which Ansible reads as bytes that it cannot print as JSON (ansible-inventory fails on it): expected text';
+  const special = node.type === 'PLAIN' && (node.source === '=' || node.source === '<<' || typeof node.value === 'symbol');
+  if (special) return `a plain ${String(node.source ?? '<<')} as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('${String(node.source ?? '<<')}')`;
+  return undefined;
 }
 
 /** Which of a node Ansible never renders as a template (`!unsafe` on it, or on items or values inside it); undefined for none. */
@@ -127,10 +147,13 @@ export function printedValueOf(node: unknown, value: unknown, ctx: ReadContext):
   // ansible-inventory prints an `!unsafe` string (never templated by Ansible) as a mapping, also inside an `!unsafe` list or mapping.
   if (isNode(resolved) && resolved.tag === UNSAFE_TAG) return printedUnsafe(value);
   if (isScalar(resolved)) {
-    return typeof value === 'number' && resolved.type === 'PLAIN' && FLOAT_TEXT.test(String(resolved.source)) ? new PythonFloat(value) : value;
+    const float = resolved.tag === FLOAT_TAG || (resolved.type === 'PLAIN' && FLOAT_TEXT.test(String(resolved.source)));
+    return typeof value === 'number' && float ? new PythonFloat(value) : value;
   }
-  if (isSeq(resolved) && Array.isArray(value)) {
-    const items = value.map((item, i) => printedValueOf(resolved.items[i], item, ctx));
+  // A list's items, or an item of !!omap or !!pairs: [key, value].
+  const itemNodes = isPair(resolved) ? [resolved.key, resolved.value] : isSeq(resolved) ? resolved.items : undefined;
+  if (itemNodes && Array.isArray(value)) {
+    const items = value.map((item, i) => printedValueOf(itemNodes[i], item, ctx));
     return items.some((item, i) => item !== value[i]) ? items : value;
   }
   if (isMap(resolved) && value !== null && typeof value === 'object' && !(value instanceof DeferredValue)) {

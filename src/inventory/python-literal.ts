@@ -8,16 +8,26 @@
 import { holdsFloat, PythonFloat, pythonFloatText, withoutFloatMarks } from './python-float.js';
 
 /**
+ * A Python literal that Ansible reads but that has no JSON form (a set, a
+ * complex number, bytes inside a list): ansible-inventory fails on it, so
+ * provision refuses it rather than give it a meaning. The message names the kind.
+ */
+export class PythonValueWithoutJson extends Error {}
+
+/**
  * The value of `text` as a Python literal, or undefined when it is not one;
  * `printed` is how Ansible prints it when that differs (it holds floats: 2.0).
+ * Throws PythonValueWithoutJson for a literal JSON cannot hold.
  */
 export function pythonLiteral(text: string): { value: unknown; printed?: unknown } | undefined {
   const parser = new Parser(text);
   try {
     parser.skipSpace();
-    const printed = parser.expression();
+    const literal = parser.expression();
     parser.skipSpace();
     if (!parser.atEnd()) return undefined;
+    // Ansible turns bytes into text (to_text), but only at the top.
+    const printed = literal instanceof PythonBytes ? literal.text : literal;
     return holdsFloat(printed) ? { value: withoutFloatMarks(printed), printed } : { value: printed };
   } catch (err) {
     if (err instanceof NotLiteral) return undefined;
@@ -26,6 +36,14 @@ export function pythonLiteral(text: string): { value: unknown; printed?: unknown
 }
 
 class NotLiteral extends Error {}
+
+/** A bytes literal (`b'x'`), told apart from a string until it is known whether it stands at the top. */
+class PythonBytes {
+  constructor(readonly text: string) {}
+}
+
+const withoutJson = (kind: string): PythonValueWithoutJson =>
+  new PythonValueWithoutJson(`a Python ${kind} literal, which Ansible reads but cannot print as JSON (ansible-inventory fails on it): expected a value JSON can hold, or quotes around it to keep it as text`);
 
 const NUMBER = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?)/;
 const STRING_START = /^([rRbBuU]|[rR][bB]|[bB][rR])?('''|"""|'|")/;
@@ -68,9 +86,9 @@ class Parser {
     const sign = /^[+-]/.exec(rest)?.[0];
     if (sign) {
       this.at++;
-      const value = this.expression();
+      const value = this.signedOperand();
+      this.refuseComplexSum();
       if (value instanceof PythonFloat) return sign === '-' ? new PythonFloat(-value.value) : value;
-      if (typeof value !== 'number') this.fail();
       return sign === '-' ? -value : value;
     }
     if (rest.startsWith('[')) return this.sequence('[', ']');
@@ -83,20 +101,51 @@ class Parser {
       if (word === 'True') return true;
       if (word === 'False') return false;
       if (word === 'None') return null;
+      if (word === 'set' && this.eat('(') && this.eat(')')) throw withoutJson('set');
       this.fail();
     }
-    const number = NUMBER.exec(rest)?.[0];
+    const value = this.number();
+    this.refuseComplexSum();
+    return value;
+  }
+
+  /** `1+2j` is the one sum literal_eval allows, and it is complex; any other sum is no literal. */
+  private refuseComplexSum(): void {
+    if (!this.eat('+') && !this.eat('-')) return;
+    this.number();
+    this.fail();
+  }
+
+  /** An item of a list, tuple or dict: bytes there stay bytes, which JSON cannot hold. */
+  private item(): unknown {
+    const value = this.expression();
+    if (value instanceof PythonBytes) throw withoutJson('bytes');
+    return value;
+  }
+
+  /** A number constant; a complex one (`2j`) has no JSON form. */
+  private number(): number | PythonFloat {
+    this.skipSpace();
+    const number = NUMBER.exec(this.text.slice(this.at))?.[0];
     if (number === undefined) this.fail();
     this.at += number.length;
-    if (/^[jJ]/.test(this.text.slice(this.at))) this.fail(); // complex numbers have no JSON form
+    if (/^[jJ]/.test(this.text.slice(this.at))) throw withoutJson('complex number');
     return numberValue(number.replace(/_/g, ''));
+  }
+
+  /** What a `-` or `+` may apply to in literal_eval: a number constant, in parentheses or not (`--1` and `-True` are no literals). */
+  private signedOperand(): number | PythonFloat {
+    if (!this.eat('(')) return this.number();
+    const value = this.signedOperand();
+    if (!this.eat(')')) this.fail();
+    return value;
   }
 
   private sequence(open: string, close: string): unknown[] {
     this.eat(open);
     const items: unknown[] = [];
     while (!this.eat(close)) {
-      items.push(this.expression());
+      items.push(this.item());
       if (!this.eat(',')) {
         if (!this.eat(close)) this.fail();
         break;
@@ -111,10 +160,11 @@ class Parser {
     if (this.eat(')')) return [];
     const first = this.expression();
     if (this.eat(')')) return first;
+    if (first instanceof PythonBytes) throw withoutJson('bytes');
     if (!this.eat(',')) this.fail();
     const items = [first];
     while (!this.eat(')')) {
-      items.push(this.expression());
+      items.push(this.item());
       if (!this.eat(',')) {
         if (!this.eat(')')) this.fail();
         break;
@@ -128,10 +178,10 @@ class Parser {
     const entries: [string, unknown][] = [];
     const setItems: unknown[] = [];
     while (!this.eat('}')) {
-      const key = this.expression();
+      const key = this.item();
       if (this.eat(':')) {
         if (key !== null && typeof key === 'object' && !(key instanceof PythonFloat)) this.fail();
-        entries.push([pythonKey(key), this.expression()]);
+        entries.push([pythonKey(key), this.item()]);
       } else {
         setItems.push(key);
       }
@@ -142,18 +192,21 @@ class Parser {
     }
     if (entries.length > 0 && setItems.length > 0) this.fail();
     // A set has no JSON form; a dict becomes an object whose keys are its keys as text.
-    if (setItems.length > 0) this.fail();
+    if (setItems.length > 0) throw withoutJson('set');
     return Object.fromEntries(entries);
   }
 
-  /** One string literal or several side by side (Python joins them). */
-  private strings(): string {
+  /** One string literal or several side by side (Python joins them, bytes with bytes only). */
+  private strings(): string | PythonBytes {
     let value = '';
+    const kinds = new Set<boolean>();
     do {
+      kinds.add(/^[rR]?[bB]/.test(this.text.slice(this.at)));
       value += this.string();
       this.skipSpace();
     } while (STRING_START.test(this.text.slice(this.at)));
-    return value;
+    if (kinds.size > 1) this.fail();
+    return kinds.has(true) ? new PythonBytes(value) : value;
   }
 
   private string(): string {

@@ -1,5 +1,8 @@
 import type { YAMLError } from 'yaml';
 
+/** What is wrong with a `!!float` value PyYAML cannot read (the value itself is not shown: a file may hold secrets). */
+export const FLOAT_PROBLEM = 'a !!float value that is no number: expected digits, with a dot, an exponent or : (base 60), or .inf or .nan';
+
 // Codes whose cause is nearly always indentation, so the message says where to look.
 const INDENTATION_CODES = new Set(['BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'UNEXPECTED_TOKEN']);
 
@@ -25,6 +28,7 @@ export function describeYamlError(error: YAMLError, text: string): string {
       if (error.message.includes('quote')) return `quoted string not closed: expected a closing ${/'quote/.test(error.message) ? "'" : '"'}`;
       return syntaxError(error.message);
     case 'TAG_RESOLVE_FAILED':
+      if (error.message.includes(FLOAT_PROBLEM)) return FLOAT_PROBLEM;
       return `unsupported tag ${text.slice(error.pos[0], error.pos[1])}: expected a plain value (write a secret as { secret: ENV_NAME })`;
     default:
       return INDENTATION_CODES.has(error.code) ? badIndentation(error.message) : syntaxError(error.message);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAlias, LineCounter, parseDocument, Schema, visit, YAMLMap, YAMLSeq, type Alias, type CollectionTag, type Document, type ParsedNode, type ScalarTag, type YAMLError } from 'yaml';
 import { UserError, type SourcePosition } from '../errors.js';
 import { ErrorList } from './error-list.js';
-import { describeYamlError } from './yaml-errors.js';
+import { describeYamlError, FLOAT_PROBLEM } from './yaml-errors.js';
 
 /** At most this many alias expansions (yaml's own measure): more is an alias bomb, not an inventory. */
 export const MAX_ALIAS_COUNT = 100;
@@ -64,10 +64,28 @@ const ANSIBLE_TAGS: (ScalarTag | CollectionTag)[] = [
 ];
 
 // PyYAML's YAML 1.1 (how Ansible reads its files): yes/no/on/off are booleans but y/n are not,
-// 0644 is octal, 1:20 is sexagesimal, a float needs a dot (1e3 is a string), and dates stay text.
+// 0644 is octal but 09 text, 1:20 is sexagesimal, a float needs a dot (1e3 is a string), and dates stay text.
 const PYYAML_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+// PyYAML's decimal integers have no leading zero: `09` is text (and `0644` octal, read by the OCT tag).
+const PYYAML_DECIMAL = /^[-+]?(?:0|[1-9][0-9_]*)$/;
 const PYYAML_FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 let ansibleTags: (ScalarTag | CollectionTag)[] | undefined;
+
+/** YAML's float tag, which PyYAML also applies when written out (`!!float 1`). */
+export const FLOAT_TAG = 'tag:yaml.org,2002:float';
+
+/** PyYAML's construct_yaml_float: `_` dropped, a sign, .inf/.nan, base 60 with `:`, else what Python's float() reads. */
+function pyyamlFloat(text: string, onError: (message: string) => void): number {
+  const value = text.replace(/_/g, '').toLowerCase().trim();
+  const sign = value.startsWith('-') ? -1 : 1;
+  const unsigned = /^[-+]/.test(value) ? value.slice(1) : value;
+  if (unsigned === '.inf' || unsigned === 'inf' || unsigned === 'infinity') return sign * Infinity;
+  if (unsigned === '.nan' || unsigned === 'nan') return NaN;
+  const parts = unsigned.split(':');
+  if (parts.every((part) => /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?$/.test(part))) return sign * parts.reduce((total, part) => total * 60 + Number(part), 0);
+  onError(FLOAT_PROBLEM);
+  return NaN;
+}
 function ansibleSchemaTags(): (ScalarTag | CollectionTag)[] {
   if (ansibleTags) return ansibleTags;
   const yaml11 = new Schema({ schema: 'yaml-1.1' }).tags as ScalarTag[];
@@ -78,9 +96,13 @@ function ansibleSchemaTags(): (ScalarTag | CollectionTag)[] {
     test: PYYAML_FLOAT,
     resolve: (text: string) => (/inf/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : /nan/i.test(text) ? NaN : Number(text.replace(/_/g, ''))),
   };
-  const kept = yaml11.filter((t) => !['tag:yaml.org,2002:bool', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:timestamp'].includes(t.tag) || (t.tag === 'tag:yaml.org,2002:float' && t.format === 'TIME'));
+  const kept = yaml11
+    .filter((t) => !['tag:yaml.org,2002:bool', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:timestamp'].includes(t.tag) || (t.tag === 'tag:yaml.org,2002:float' && t.format === 'TIME'))
+    .map((t) => (t.tag === 'tag:yaml.org,2002:int' && t.format === undefined ? { ...t, test: PYYAML_DECIMAL } : t));
   const boolTag: ScalarTag = { ...bool[0]!, test: PYYAML_BOOL, resolve: (text: string) => /^(?:y|t|o[n])/i.test(text) };
-  ansibleTags = [...kept.filter((t) => !floats.includes(t)), boolTag, plainFloat, ...ANSIBLE_TAGS];
+  // `!!float 1` is 1.0 to PyYAML: an explicit tag takes any text Python's float() reads (no test: never resolved implicitly).
+  const explicitFloat: ScalarTag = { tag: FLOAT_TAG, resolve: pyyamlFloat };
+  ansibleTags = [...kept.filter((t) => !floats.includes(t)), boolTag, plainFloat, explicitFloat, ...ANSIBLE_TAGS];
   return ansibleTags;
 }
 

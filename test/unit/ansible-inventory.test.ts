@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { inventoryGraph, inventoryHost, inventoryList } from '../../src/inventory/ansible-output.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { MASK } from '../../src/secrets.js';
+import { userErrorOf } from '../fixtures/inventory/fixtures.js';
 import { readVaultPasswords } from '../../src/vault/passwords.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -59,6 +60,8 @@ const CASES: Record<string, Case> = {
     vault: { passwordFiles: ['vault/passwords/default.txt'], vaultIds: ['prod@vault/passwords/prod.txt'] },
     masked: ['smtp_user', 'vault_smtp_password'],
   },
+  'values found by differential fuzzing (INI)': { sources: ['fuzzed/hosts'] },
+  'values found by differential fuzzing (YAML: !!omap, !!pairs, !!float, 09, a Unicode host with a port)': { sources: ['fuzzed/inventory.yml'] },
   "provision's own format (roles:, { secret: ENV })": { sources: ['../../../inventory/lab.yaml'] },
   "provision's example inventory": { sources: ['../../../inventory/example.yaml'] },
 };
@@ -67,10 +70,10 @@ function vaultArgs(vault: Case['vault'] = {}): string[] {
   return [...(vault.passwordFiles ?? []).flatMap((f) => ['--vault-password-file', f]), ...(vault.vaultIds ?? []).flatMap((id) => ['--vault-id', id])];
 }
 
-async function ansibleInventory(c: Case, mode: string[]): Promise<string> {
+async function ansibleInventory(c: Case, mode: string[], env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run('ansible-inventory', [...c.sources.flatMap((s) => ['-i', s]), ...vaultArgs(c.vault), ...mode], {
     cwd: CORPUS,
-    env: { ...process.env, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_NOCOLOR: '1' },
+    env: { ...process.env, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_NOCOLOR: '1', ...env },
   });
   return stdout;
 }
@@ -109,5 +112,38 @@ describe('provision inventory --list prints what ansible-inventory --list prints
     // ansible-inventory refuses; provision prints, and says which file's variables are missing (provision inventory warns).
     expect(inventory.lockedVarsFiles).toEqual([{ file: path.join(CORPUS, 'vault/group_vars/all/vault.yml'), problem: expect.stringMatching(/vault-encrypted \(vault id 'prod'\) and no vault password was given: pass --vault-password-file/) }]);
     expect(provisionInventory(CASES['vault: inline values (1.1 and 1.2 with a vault id) and an encrypted vars file']!).lockedVarsFiles).toEqual([]);
+  });
+});
+
+/**
+ * Inventories Ansible reads into something it cannot use (ansible-inventory
+ * fails on them) or where it loses hosts: provision refuses them at the value,
+ * rather than give them a meaning. Found by differential fuzzing.
+ */
+/** What ansible-inventory does instead: fail, leave a host out of --list, or leave a variable out of a host's. */
+type Instead = 'fails' | { loses: string } | { host: string; loses: string };
+
+const REFUSED: [file: string, error: string, ansible: Instead][] = [
+  ['set.ini', 'set.ini:2:11: ids: a Python set literal, which Ansible reads but cannot print as JSON', 'fails'],
+  ['complex.ini', 'complex.ini:4:9: ratio: a Python complex number literal, which Ansible reads but cannot print as JSON', 'fails'],
+  ['bytes-in-list.ini', 'bytes-in-list.ini:2:13: names: a Python bytes literal, which Ansible reads but cannot print as JSON', 'fails'],
+  ['set.yml', 'set.yml:4:19: web.hosts.web01.tags: a YAML !!set, which Ansible reads as a Python set', 'fails'],
+  ['binary.yml', 'binary.yml:4:22: web.hosts.web01.blob: a YAML !!binary value, which Ansible reads as bytes', 'fails'],
+  ['plain-equals.yml', "plain-equals.yml:4:12: web.hosts.web01.sep: a plain = as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('=')", 'fails'],
+  ['plain-merge.yml', "plain-merge.yml:4:14: web.hosts.web01.merge: a plain << as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('<<')", 'fails'],
+  ['float-not-number.yml', 'float-not-number.yml:4:14: a !!float value that is no number', 'fails'],
+  // Ansible takes the host for the pattern 'all': --list prints no host's variables.
+  ['host-named-all.yml', "host-named-all.yml:3:5: g.hosts.all: invalid host name: 'all' is the group of every host: expected another host name", { loses: 'h1' }],
+  ['ungrouped-child.ini', "ungrouped-child.ini:3:1: web.children.ungrouped: group 'ungrouped' is a child of 'web' while hosts are written in it (lone01): Ansible then lists those hosts in no group at all", { loses: 'lone01' }],
+  ['ungrouped-parent.yml', "ungrouped-parent.yml:5:5: ungrouped.children.web: group 'ungrouped' has child groups and hosts written in it that are in them too (h1): Ansible then drops 'ungrouped' and its variables from those hosts", { host: 'h1', loses: 'color' }],
+];
+
+describe('what ansible-inventory cannot use, provision refuses', () => {
+  it.each(REFUSED)('%s', async (file, error, ansible) => {
+    const c: Case = { sources: [`refused/${file}`] };
+    if (ansible === 'fails') await expect(ansibleInventory(c, ['--list'], { ANSIBLE_INVENTORY_UNPARSED_FAILED: 'true' })).rejects.toThrow();
+    else if ('host' in ansible) expect(JSON.parse(await ansibleInventory(c, ['--host', ansible.host]))).not.toHaveProperty(ansible.loses);
+    else expect((JSON.parse(await ansibleInventory(c, ['--list'])) as { _meta: { hostvars: object } })._meta.hostvars).not.toHaveProperty(ansible.loses);
+    expect(userErrorOf(() => provisionInventory(c)).format()).toContain(`refused/${error}`);
   });
 });
