@@ -28,6 +28,7 @@ describe('kinds of checks', () => {
     ['port?', [null, '', 3000], ['x']],
     ['secret', ['long enough', 12345678, 'p#ss\\w"o\'rd $x'], ['abc', '', 'two\nlines', null, ['a-list'], { a: 'map' }]],
     ['secret?', [null, '', 'long enough'], ['abc']],
+    ['api_key', ['suAbC123xyZ0', 'WRONG_SUMO_ACCESS_KEY', new Secret('k3y-Value_9')], ['key\\', ' leading', 'a=b', 'a:b', 'two\nlines', 'k#y1', new Secret('ends in \\'), 'abc', 42]],
     [['primary', 'replica'], ['primary', 'replica'], ['primary\nskip-grant-tables', 'Primary', '']],
   ])('%j', (spec, good, bad) => {
     for (const value of good) expect(problem(spec, value), JSON.stringify(value)).toBeUndefined();
@@ -50,7 +51,7 @@ describe('kinds of checks', () => {
 
   it('names nothing else', () => {
     for (const spec of ['portt', 'port??', 42, {}, [], [{}]]) expect(checkOf(spec)).toBeUndefined();
-    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'name', 'identifier', 'user_name', 'url', 'sha256', 'one_line', 'secret', 'systemd_command']);
+    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'name', 'identifier', 'user_name', 'url', 'sha256', 'one_line', 'secret', 'api_key', 'systemd_command']);
   });
 
   it('reports at the inventory line that sets the value, and leaves role defaults alone', () => {

@@ -101,6 +101,16 @@ const secretKind: Check = {
   },
 };
 
+/** A secret of letters, digits, _ and - only: an API's key or id, written plain into any file format (a properties file reads \\ or a leading space in it). */
+const apiKeyKind: Check = {
+  what: 'an API key or id (letters, digits, _ and -)',
+  problem: (value) => {
+    const text = value instanceof Secret ? value.reveal() : value;
+    if (typeof text === 'string' && !/^[A-Za-z0-9_-]+$/.test(text)) return { message: `${value instanceof Secret ? 'the secret' : 'the value'} is not an API key or id: expected letters, digits, _ and - only` };
+    return secretKind.problem(value);
+  },
+};
+
 const dnsName: Check = {
   what: 'a DNS name',
   problem: (value) => {
@@ -148,6 +158,8 @@ const KINDS = {
   one_line: textKind('one line of text', firstControl),
   // A password or key: masked in all output even when the inventory writes it in plain text.
   secret: secretKind,
+  // Masked like a secret, and plain enough for any file it is written into (Sumo's access ids and keys).
+  api_key: apiKeyKind,
   // A command a systemd unit starts (ExecStart=): one line, no prefix that runs it as root or through a shell.
   systemd_command: textKind('a command line for systemd', encoderProblem(systemdExecValue)),
 } satisfies Record<string, Check>;

@@ -153,11 +153,10 @@ describe('hostile values in the inventory', () => {
   });
 
   it.each([
-    ['app', 'app_db_password', '/etc/app/db.cnf'],
-    ['sumologic', 'sumo_access_key', undefined],
-    ['monitoring', 'sumo_alert_webhook_url', undefined],
-  ])('role %s alone: %s written in plain text in the inventory is deployed whole and masked in all output', (role, variable, path) => {
-    const value = `https://plain-${variable}-value`;
+    ['app', 'app_db_password', 'https://plain-app-db-password', '/etc/app/db.cnf'],
+    ['sumologic', 'sumo_access_key', 'plain-sumo_access_key-value', undefined],
+    ['monitoring', 'sumo_alert_webhook_url', 'https://plain-webhook-url-value', undefined],
+  ])('role %s alone: %s written in plain text in the inventory is deployed whole and masked in all output', (role, variable, value, path) => {
     const dir = mkdtempSync(join(tmpdir(), 'provision-plain-secret-'));
     const file = join(dir, 'site.yaml');
     const vars = { sumo_access_id: 'plain-id', sumo_access_key: 'other-plain-key', domain: 'www.example.com', env: 'prod', [variable]: value };

@@ -126,6 +126,23 @@ describe('sumologic role on the lab inventory', () => {
     expect(settingsOf((install?.desired as CommandDesired).cmd, '/usr/local/sbin/provision-sumo-install install')).toContain(`provision.url=${url}`);
   });
 
+  it.each([['sumo_access_key', 'k3y-with-a-trailing\\'], ['sumo_access_id', 'su id']])(
+    'refuses a %s the installer would misread (its varfile is a properties file), before any host is contacted',
+    (variable, value) => {
+      let error: unknown;
+      try {
+        plan('web-01', { [variable]: value });
+      } catch (e) {
+        error = e;
+      }
+      clearSecretsForTests();
+      expect(error).toBeInstanceOf(UserErrors);
+      const messages = (error as UserErrors).errors.map((e) => e.message).join('\n');
+      expect(messages).toMatch(new RegExp(`${variable}.*not an API key or id`));
+      expect(messages).not.toContain(value);
+    },
+  );
+
   it('names the missing credential before any host is contacted', () => {
     const inventory = loadInventory('inventory/lab.yaml', { env: ENV, sops: SOPS });
     for (const host of inventory.hosts) delete host.vars['sumo_access_key'];
