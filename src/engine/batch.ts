@@ -207,9 +207,7 @@ export function splitItems(output: string, separator: string, count: number): st
  * A section of a probe script: a probe (run in a subshell), or `inline` shell
  * text run in the batch's own shell, which starts no process for it: for
  * provision's own short reads and notes and for the probes of types marked
- * `probeInline`, which never exit, change directory, the shell's options or
- * IFS, leave the positional parameters as they found them (none), and set
- * only `provision_*` variables and functions, each before reading it.
+ * `probeInline` (the rules such text keeps: ResourceType.probeInline).
  */
 export type ProbeSection = Shell | { readonly inline: Shell };
 

@@ -38,7 +38,18 @@ function probeSection(probe: (separator: string) => Shell, env: Record<string, s
   const r = runSh(batch.probeScript([SHELL_STATE, { inline: script }, SHELL_STATE]), env);
   const [before, after] = [sectionOutput(batch, r, 0), batch.parse(r.stdout).get(2)?.output];
   if (after !== before) throw new Error(`the inline probe changed the batch's shell: ${JSON.stringify(before)} before, ${JSON.stringify(after)} after`);
-  return sectionOutput(batch, r, 1);
+  const output = sectionOutput(batch, r, 1);
+  // It sets each provision_* name before it reads it: what an earlier section left in them changes nothing.
+  const poisoned = runSh(batch.probeScript([{ inline: poison(script) }, { inline: script }]), { ...env, PROVISION_TEST_UNCOUNTED: '1' });
+  const afterPoison = sectionOutput(batch, poisoned, 1);
+  if (afterPoison !== output) throw new Error(`the inline probe read a provision_* variable or function it had not set: ${JSON.stringify(output)} clean, ${JSON.stringify(afterPoison)} after another section set them`);
+  return output;
+}
+
+/** Shell text that sets every provision_* name the script mentions to junk, as a variable and as a function. */
+function poison(script: Shell): Shell {
+  const names = [...new Set(String(script).match(/\bprovision_[A-Za-z0-9_]+/g) ?? [])];
+  return userText(names.map((name) => `${name}='junk'; ${name}() { echo junk; }`).join('\n') || ':');
 }
 
 /** The batch shell's working directory, options, IFS and positional parameters (printf is a builtin: this runs with any PATH). */
@@ -145,8 +156,9 @@ export function stubCommands(names: readonly string[], behaviour: Record<string,
   for (const name of names) {
     const path = join(dir, name);
     // Each argument in brackets, so quoting mistakes (split or joined words) show. One write per
-    // call: stand-ins running at once (a pipeline) must not interleave their lines.
-    writeFileSync(path, `#!/bin/sh\nprovision_call=$(printf '%s' ${JSON.stringify(name)}; for a in "$@"; do printf ' [%s]' "$a"; done)\nprintf '%s\\n' "$provision_call" >>'${log}'\n${behaviour[name] ?? ''}\n`);
+    // call: stand-ins running at once (a pipeline) must not interleave their lines. A run with
+    // PROVISION_TEST_UNCOUNTED set (the harness's second run of a probe) is not recorded.
+    writeFileSync(path, `#!/bin/sh\n[ -n "$PROVISION_TEST_UNCOUNTED" ] || { provision_call=$(printf '%s' ${JSON.stringify(name)}; for a in "$@"; do printf ' [%s]' "$a"; done); printf '%s\\n' "$provision_call" >>'${log}'; }\n${behaviour[name] ?? ''}\n`);
     chmodSync(path, 0o755);
   }
   return { env: { PATH: `${dir}:${process.env['PATH'] ?? ''}` }, calls: () => readFileSync(log, 'utf8').split('\n').filter((l) => l !== ''), dir };
