@@ -59,12 +59,12 @@ describe('Python literals (INI values)', () => {
   });
 
   // ast.literal_eval signs only a number constant: `--1`, `-(-1)` and `-True` are text, as Ansible keeps them.
-  it.each(['yes', '0644', 'a b', '{a:1}', 'hello # c', '[1, 2', '--1', '-(-1)', '-True', '1+2', "'a' b'b'"])('%s stays text', (text) => {
+  it.each(['yes', '0644', 'a b', '{a:1}', 'hello # c', '[1, 2', '--1', '-(-1)', '-True', '1+2', "'a' b'b'", '8jdk', '2jobs', '5-1jx', '0x1Fj', '[1, 2j3]'])('%s stays text', (text) => {
     expect(pythonLiteral(text)).toBeUndefined();
   });
 
   it.each([
-    ['1j', 'complex number'], ['-1+2j', 'complex number'], ['{1, 2}', 'set'], ['set()', 'set'], ["[b'x']", 'bytes'], ["{b'k': 1}", 'bytes'],
+    ['1j', 'complex number'], ['-1+2j', 'complex number'], ['1.5J', 'complex number'], ['[1, 2j]', 'complex number'], ['{1, 2}', 'set'], ['set()', 'set'], ["[b'x']", 'bytes'], ["{b'k': 1}", 'bytes'],
   ])('%s is refused: Ansible reads it as a value JSON cannot hold, and ansible-inventory fails', (text, kind) => {
     expect(() => pythonLiteral(text)).toThrow(PythonValueWithoutJson);
     expect(() => pythonLiteral(text)).toThrow(`a Python ${kind} literal`);

@@ -129,7 +129,8 @@ class Parser {
     const number = NUMBER.exec(this.text.slice(this.at))?.[0];
     if (number === undefined) this.fail();
     this.at += number.length;
-    if (/^[jJ]/.test(this.text.slice(this.at))) throw withoutJson('complex number');
+    // Python's tokenizer makes `2j` imaginary only when the j ends the token; `8jdk`, `0x1Fj` and `2j3` are no literals (text).
+    if (/^[jJ](?![A-Za-z0-9_])/.test(this.text.slice(this.at)) && !/^[+-]?0[xXoObB]/.test(number)) throw withoutJson('complex number');
     return numberValue(number.replace(/_/g, ''));
   }
 

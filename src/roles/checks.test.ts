@@ -28,7 +28,7 @@ describe('kinds of checks', () => {
     ['port?', [null, '', 3000], ['x']],
     ['secret', ['long enough', 12345678, 'p#ss\\w"o\'rd $x'], ['abc', '', 'two\nlines', null, ['a-list'], { a: 'map' }]],
     ['secret?', [null, '', 'long enough'], ['abc']],
-    ['api_key', ['suAbC123xyZ0', 'WRONG_SUMO_ACCESS_KEY', new Secret('k3y-Value_9')], ['key\\', ' leading', 'a=b', 'a:b', 'two\nlines', 'k#y1', new Secret('ends in \\'), 'abc', 42]],
+    ['api_key', ['suAbC123xyZ0', 'Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6kM9nP2rS5uV8xA1dG4iL7oQ0tY3w', 'WRONG_SUMO_ACCESS_KEY', new Secret('k3y-Value_9')], ['key\\', ' leading', 'a=b', 'a:b', 'two\nlines', 'k#y1', new Secret('ends in \\'), 'abc', 42]],
     [['primary', 'replica'], ['primary', 'replica'], ['primary\nskip-grant-tables', 'Primary', '']],
   ])('%j', (spec, good, bad) => {
     for (const value of good) expect(problem(spec, value), JSON.stringify(value)).toBeUndefined();
@@ -47,6 +47,11 @@ describe('kinds of checks', () => {
     expect(redact('password=plain-text-pw-9')).toBe(`password=${MASK}`);
     expect(problem('secret', 'ab\ncd')).toBe('the value cannot be used as a secret: it holds a newline');
     expect(problem('secret', 'pw1')).toBe('the value cannot be used as a secret: the secret is only 3 characters long: secrets must have at least 4 characters, so that they can be masked in all output');
+  });
+
+  it('a plain-text API key that api_key refuses is masked from then on too, and not shown by the check', () => {
+    expect(problem('api_key', 'plain key with a \\')).toBe('the value is not an API key or id: expected letters, digits, _ and - only');
+    expect(redact('key=plain key with a \\')).toBe(`key=${MASK}`);
   });
 
   it('names nothing else', () => {

@@ -38,12 +38,22 @@ function probeSection(probe: (separator: string) => Shell, env: Record<string, s
   const r = runSh(batch.probeScript([SHELL_STATE, { inline: script }, SHELL_STATE]), env);
   const [before, after] = [sectionOutput(batch, r, 0), batch.parse(r.stdout).get(2)?.output];
   if (after !== before) throw new Error(`the inline probe changed the batch's shell: ${JSON.stringify(before)} before, ${JSON.stringify(after)} after`);
-  const output = sectionOutput(batch, r, 1);
-  // It sets each provision_* name before it reads it: what an earlier section left in them changes nothing.
-  const poisoned = runSh(batch.probeScript([{ inline: poison(script) }, { inline: script }]), { ...env, PROVISION_TEST_UNCOUNTED: '1' });
-  const afterPoison = sectionOutput(batch, poisoned, 1);
-  if (afterPoison !== output) throw new Error(`the inline probe read a provision_* variable or function it had not set: ${JSON.stringify(output)} clean, ${JSON.stringify(afterPoison)} after another section set them`);
-  return output;
+  // It sets each provision_* name before it reads it: what an earlier section left in them changes
+  // nothing. Both runs read one frozen clock (probes read `date +%s`), so a second ticking between them cannot differ.
+  const again = { ...env, PATH: `${frozenClock()}:${env['PATH'] ?? process.env['PATH'] ?? ''}`, PROVISION_TEST_UNCOUNTED: '1' };
+  const clean = sectionOutput(batch, runSh(batch.probeScript([{ inline: script }]), again), 0);
+  const poisoned = sectionOutput(batch, runSh(batch.probeScript([{ inline: poison(script) }, { inline: script }]), again), 1);
+  if (poisoned !== clean) throw new Error(`the inline probe read a provision_* variable or function it had not set: ${JSON.stringify(clean)} clean, ${JSON.stringify(poisoned)} after another section set them`);
+  return sectionOutput(batch, r, 1);
+}
+
+/** A directory whose `date` always prints the time this was called, in seconds (what `date +%s` prints). */
+function frozenClock(): string {
+  const dir = tempDir();
+  onTestFinished(() => cleanup(dir));
+  writeFileSync(join(dir, 'date'), `#!/bin/sh\necho ${Math.floor(Date.now() / 1000)}\n`);
+  chmodSync(join(dir, 'date'), 0o755);
+  return dir;
 }
 
 /** Shell text that sets every provision_* name the script mentions to junk, as a variable and as a function. */
@@ -157,7 +167,8 @@ export function stubCommands(names: readonly string[], behaviour: Record<string,
     const path = join(dir, name);
     // Each argument in brackets, so quoting mistakes (split or joined words) show. One write per
     // call: stand-ins running at once (a pipeline) must not interleave their lines. A run with
-    // PROVISION_TEST_UNCOUNTED set (the harness's second run of a probe) is not recorded.
+    // PROVISION_TEST_UNCOUNTED set (the harness's extra runs of an inline probe) is not recorded;
+    // the behaviour still runs.
     writeFileSync(path, `#!/bin/sh\n[ -n "$PROVISION_TEST_UNCOUNTED" ] || { provision_call=$(printf '%s' ${JSON.stringify(name)}; for a in "$@"; do printf ' [%s]' "$a"; done); printf '%s\\n' "$provision_call" >>'${log}'; }\n${behaviour[name] ?? ''}\n`);
     chmodSync(path, 0o755);
   }

@@ -126,7 +126,7 @@ describe('sumologic role on the lab inventory', () => {
     expect(settingsOf((install?.desired as CommandDesired).cmd, '/usr/local/sbin/provision-sumo-install install')).toContain(`provision.url=${url}`);
   });
 
-  it.each([['sumo_access_key', 'k3y-with-a-trailing\\'], ['sumo_access_id', 'su id']])(
+  it.each([['sumo_access_key', 'k3y-with-a-trailing\\'], ['sumo_access_id', 'su-id-Xq7 z']])(
     'refuses a %s the installer would misread (its varfile is a properties file), before any host is contacted',
     (variable, value) => {
       let error: unknown;
