@@ -105,11 +105,11 @@ const secretKind: Check = {
 const apiKeyKind: Check = {
   what: 'an API key or id (letters, digits, _ and -)',
   problem: (value) => {
-    const text = value instanceof Secret ? value.reveal() : value;
-    if (typeof text !== 'string' || /^[A-Za-z0-9_-]+$/.test(text)) return secretKind.problem(value);
-    // Masked from here on like any secret, though refused: later messages of the run never show it either.
-    if (!(value instanceof Secret) && secretProblem(text) === undefined) registerSecret(text);
-    return { message: `${value instanceof Secret ? 'the secret' : 'the value'} is not an API key or id: expected letters, digits, _ and - only` };
+    // The secret's own check first: it also masks a plain value from then on, even one refused below.
+    const problem = secretKind.problem(value);
+    if (problem !== undefined) return problem;
+    const text = value instanceof Secret ? value.reveal() : String(value);
+    return /^[A-Za-z0-9_-]+$/.test(text) ? undefined : { message: `${value instanceof Secret ? 'the secret' : 'the value'} is not an API key or id: expected letters, digits, _ and - only` };
   },
 };
 
