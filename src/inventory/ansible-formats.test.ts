@@ -134,6 +134,57 @@ describe('ansible_ssh_common_args', () => {
     expect(proxyFromSshArgs('-o ProxyCommand="nc -X 5 -x proxy:1080 %h %p"')).toHaveProperty('problem');
     expect(proxyFromSshArgs('-J a,b')).toHaveProperty('problem');
   });
+
+  it.each([
+    ['-p 2222', '-p is not followed: set the port with ansible_port'],
+    ['-o StrictHostKeyChecking=no -l deploy', '-l is not followed: set the user with ansible_user'],
+    ['-i ~/.ssh/other', '-i is not followed: set the key with ansible_ssh_private_key_file'],
+    ['-o Port=2200', '-o Port is not followed: set the port with ansible_port'],
+    ['-oUser=deploy', '-o User is not followed: set the user with ansible_user'],
+    ['-o IdentityFile=/keys/x', '-o IdentityFile is not followed: set the key with ansible_ssh_private_key_file'],
+    ['-o HostName=10.0.0.9', '-o HostName is not followed: set the address with ansible_host'],
+    ['-F ./ssh_config', '-F is not followed: provision reads ~/.ssh/config only: set the connection variables instead'],
+  ])('refuses %s, which would reach another port, user, key or host than provision does', (args, problem) => {
+    expect(proxyFromSshArgs(args)).toEqual({ problem });
+  });
+});
+
+describe('connection settings provision does not follow are refused when the host is reached, never dropped', () => {
+  const inventory = () =>
+    tempFile(
+      [
+        '[web]',
+        'extra ansible_ssh_extra_args="-o ProxyJump=admin@bastion.example:2222"',
+        'su ansible_become_method=su',
+        'sudo ansible_become_method=ansible.builtin.sudo',
+        'pass ansible_ssh_pass=hunter2-password',
+        "port ansible_ssh_common_args='-o StrictHostKeyChecking=no -p 2222'",
+        'proxy ansible_ssh_common_args=\'-o ProxyCommand="nc -x socks:1080 %h %p"\'',
+        '',
+      ].join('\n'),
+      'hosts',
+    );
+  const connectionOf = (name: string) => loadInventory(inventory(), { env: {} }).hosts.find((h) => h.name === name)!.connection;
+
+  it('follows the jump host of ansible_ssh_extra_args, as of ansible_ssh_common_args', () => {
+    expect(connectionOf('extra').jump).toBe('admin@bastion.example:2222');
+    expect(connectionOf('sudo').become).toBe(false);
+  });
+
+  it.each([
+    ['su', 'hosts:3:26: web.hosts.su.ansible_become_method: expected sudo, the only become method provision has, got string "su" (host su)'],
+    ['pass', 'hosts:5:23: web.hosts.pass.ansible_ssh_pass: SSH password login is not supported: expected key authentication (ansible_ssh_private_key_file, ~/.ssh/config or ssh-agent) (host pass)'],
+    ['port', `hosts:6:30: web.hosts.port.ansible_ssh_common_args: -p is not followed: set the port with ansible_port, got string "-o StrictHostKeyChecking=no -p 2222" (host port)`],
+    ['proxy', 'hosts:7:31: web.hosts.proxy.ansible_ssh_common_args: expected ProxyCommand in the form'],
+  ])('%s', (name, message) => {
+    const error = userErrorOf(() => connectionOf(name)).format();
+    expect(error).toContain(message);
+    expect(error).not.toContain('hunter2');
+  });
+
+  it('lists them all in provision inventory, as ansible-inventory does', () => {
+    expect(loadInventory(inventory(), { env: {} }).hosts.map((h) => h.ansibleVars)).toHaveLength(6);
+  });
 });
 
 describe('host lists (-i "web1,web2:2222,")', () => {

@@ -29,6 +29,8 @@ interface ConnectionVar {
   read(value: unknown, options: ReadOptions): ReadResult;
   /** Checked only when the host is reached, not when the inventory is read: the value is valid Ansible that provision cannot act on (another connection plugin). */
   checkedWhenUsed?: boolean;
+  /** The value is a password: never read, rendered or shown in a message (it may be plain text in the inventory). */
+  unread?: boolean;
 }
 
 const nonEmptyText = (value: unknown): ReadResult =>
@@ -88,6 +90,13 @@ const connectionType = (value: unknown): ReadResult => {
     : { expected: `expected a connection type provision has: ssh (also paramiko and smart) or local` };
 };
 
+// Only sudo: another become method (su, doas) would otherwise be silently replaced by sudo.
+const becomeMethod = (value: unknown): ReadResult =>
+  typeof value === 'string' && value.replace(BUILTIN_PREFIX, '') === 'sudo' ? { value: 'sudo' } : { expected: 'expected sudo, the only become method provision has' };
+
+// Logging in with a password is not something provision does: a host that sets one would otherwise be tried with keys only, without a word.
+const noSshPassword = (): ReadResult => ({ expected: 'SSH password login is not supported: expected key authentication (ansible_ssh_private_key_file, ~/.ssh/config or ssh-agent)' });
+
 const filePath = (value: unknown, { baseDir }: ReadOptions): ReadResult => {
   if (typeof value !== 'string' || value.trim() === '') return { expected: 'expected a file path' };
   const expanded = value === '~' || value.startsWith('~/') ? path.join(homedir(), value.slice(1)) : value;
@@ -103,7 +112,12 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   { name: 'become', aliases: ['ansible_become'], read: flag },
   { name: 'become_user', aliases: ['ansible_become_user'], read: nonEmptyText },
   { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass'], read: secretText },
-  { name: 'ssh_common_args', aliases: ['ansible_ssh_common_args'], read: sshArgs },
+  // Ansible passes both to ssh, common first: a jump host in either is followed. Checked when the host is reached, so that
+  // `provision inventory` lists what Ansible lists.
+  { name: 'ssh_common_args', aliases: ['ansible_ssh_common_args'], read: sshArgs, checkedWhenUsed: true },
+  { name: 'ssh_extra_args', aliases: ['ansible_ssh_extra_args'], read: sshArgs, checkedWhenUsed: true },
+  { name: 'become_method', aliases: ['ansible_become_method'], read: becomeMethod, checkedWhenUsed: true },
+  { name: 'ssh_password', aliases: ['ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'], read: noSshPassword, checkedWhenUsed: true, unread: true },
   // Other connection plugins (lxd, docker, winrm) are valid Ansible: an inventory using them loads, and such a host fails only when it is reached.
   { name: 'connection', aliases: ['ansible_connection'], read: connectionType, checkedWhenUsed: true },
   { name: 'ssh_known_hosts_file', aliases: [], read: filePath },
@@ -180,7 +194,7 @@ export function connectionOf(hostName: string, vars: ReadonlyMap<string, unknown
     knownHostsFile: get<string>('ssh_known_hosts_file'),
     becomeUser: get<string>('become_user'),
     becomePassword: get<Secret>('become_password'),
-    jump: jumpOf(get<string>('ssh_common_args')),
+    jump: jumpOf(get<string>('ssh_common_args')) ?? jumpOf(get<string>('ssh_extra_args')),
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(connection, { [key]: value });
   return connection;

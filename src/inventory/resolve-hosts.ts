@@ -167,9 +167,10 @@ function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ fil
       continue;
     }
     const origin = vars.origins.get(name);
-    const rendered = context[name];
+    const rendered = spec.unread === true ? undefined : context[name];
     const read = spec.read(rendered, { baseDir: origin?.baseDir ?? process.cwd(), fromCommandLine: false });
-    if ('expected' in read) throw new UserError(`${origin?.path ?? name}: ${read.expected}, got ${describeValue(rendered)} (host ${hostName})`, origin?.position);
+    const got = spec.unread === true ? '' : `, got ${describeValue(rendered)}`;
+    if ('expected' in read) throw new UserError(`${origin?.path ?? name}: ${read.expected}${got} (host ${hostName})`, origin?.position);
     checked.set(name, read.value);
   }
   // The defaults set for roles (address, port, become) are not the inventory's choice: the transport decides those.
