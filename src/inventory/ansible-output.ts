@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { Secret } from '../secrets.js';
 import { DeferredValue } from './deferred.js';
 import { PythonFloat, pythonFloatText } from './python-float.js';
+import { pythonSortedKeys } from './python-keys.js';
 import type { GroupDef } from './model.js';
 import { ALL } from './names.js';
 import type { Inventory, InventoryHost } from './types.js';
@@ -72,26 +73,18 @@ export function inventoryGraph(inventory: Inventory, groupName = ALL): string {
   return lines.join('\n');
 }
 
-// Stands for a float in the JSON text until it is written as Python writes it: a string between NULs, which JSON writes as \u0000.
-const FLOAT_MARK = '\u0000';
-const FLOAT_MARKED = /"\\u0000([-+.0-9eEINafinty]+)\\u0000"/g;
-
 /** JSON as Python's json.dumps(sort_keys=True, indent=4) writes it, with values as ansible-inventory shows them. */
-function ansibleJson(value: unknown): string {
-  return JSON.stringify(shown(value), null, 4).replace(FLOAT_MARKED, '$1');
-}
-
-function shown(value: unknown): unknown {
-  if (value instanceof PythonFloat) return `${FLOAT_MARK}${pythonFloatText(value.value)}${FLOAT_MARK}`;
-  if (value instanceof DeferredValue) return shown(value.toAnsible());
-  if (value instanceof Secret) return value.toJSON();
-  if (Array.isArray(value)) return value.map(shown);
+function ansibleJson(value: unknown, indent = ''): string {
+  if (value instanceof PythonFloat) return pythonFloatText(value.value);
+  if (value instanceof DeferredValue) return ansibleJson(value.toAnsible(), indent);
+  if (value instanceof Secret) return JSON.stringify(value.toJSON());
+  const inner = `${indent}    `;
+  const block = (open: string, lines: string[], close: string): string => (lines.length === 0 ? `${open}${close}` : `${open}\n${lines.join(',\n')}\n${indent}${close}`);
+  if (Array.isArray(value)) return block('[', value.map((item) => `${inner}${item === undefined ? 'null' : ansibleJson(item, inner)}`), ']');
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, shown((value as Record<string, unknown>)[k])]),
-    );
+    const record = value as Record<string, unknown>;
+    const keys = pythonSortedKeys(record).filter((k) => record[k] !== undefined);
+    return block('{', keys.map((k) => `${inner}${JSON.stringify(k)}: ${ansibleJson(record[k], inner)}`), '}');
   }
-  return value;
+  return JSON.stringify(value);
 }

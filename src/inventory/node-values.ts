@@ -6,6 +6,7 @@ import type { ErrorList } from '../yaml/error-list.js';
 import { readSecret, SECRET_KEY, secretOrReport, secretRefProblem, type Env, type SecretSource, type SopsRef } from './secret-ref.js';
 import { DeferredValue, SecretRefValue, VaultedFileValue, VaultValue } from './deferred.js';
 import { PythonFloat } from './python-float.js';
+import { numberKey, sameKeys, withNumberKeys } from './python-keys.js';
 import type { LiteralMark } from './types.js';
 import type { VaultKeyring } from '../vault/passwords.js';
 import { FLOAT_TAG, UNSAFE_TAG, VAULT_TAG, type YamlSource } from '../yaml/yaml-source.js';
@@ -127,12 +128,13 @@ export function literalMarkOf(node: unknown, ctx: ReadContext): LiteralMark | un
 }
 
 const scalarText = (node: unknown): string => (isScalar(node) ? String(node.value) : '');
+const scalarValue = (node: unknown): unknown => (isScalar(node) ? node.value : undefined);
 
 /** A value as ansible-inventory prints what `!unsafe` covers: each string as `{ __ansible_unsafe: text }`. */
 function printedUnsafe(value: unknown): unknown {
   if (typeof value === 'string') return { __ansible_unsafe: value };
   if (Array.isArray(value)) return value.map(printedUnsafe);
-  if (value !== null && typeof value === 'object' && !(value instanceof DeferredValue)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printedUnsafe(v)]));
+  if (value !== null && typeof value === 'object' && !(value instanceof DeferredValue)) return sameKeys(value, Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printedUnsafe(v)])));
   return value;
 }
 
@@ -163,7 +165,7 @@ export function printedValueOf(node: unknown, value: unknown, ctx: ReadContext):
       if (isScalar(key) && Object.hasOwn(value, String(key.value))) entries.set(String(key.value), pair.value);
     }
     const record = value as Record<string, unknown>;
-    const printed = Object.fromEntries(Object.entries(record).map(([k, v]) => [k, entries.has(k) ? printedValueOf(entries.get(k), v, ctx) : v]));
+    const printed = sameKeys(record, Object.fromEntries(Object.entries(record).map(([k, v]) => [k, entries.has(k) ? printedValueOf(entries.get(k), v, ctx) : v])));
     return Object.entries(printed).some(([k, v]) => v !== record[k]) ? printed : value;
   }
   return value;
@@ -186,12 +188,16 @@ function vaultOf(text: string, path: string, at: SourcePosition, ctx: ReadContex
 
 function mappingOf(map: YAMLMap, path: string, at: SourcePosition, ctx: ReadContext): Record<string, unknown> {
   const entries: [string, unknown][] = [];
+  const numbers = new Map<string, number>();
   for (const pair of mappingPairs(map, ctx)) {
     const key = keyOf(pair, path, at, ctx);
-    if (key !== undefined) entries.push([key, valueOf(pair.value, `${path}.${key}`, ctx.source.positionOf(pair.key, at), ctx)]);
+    if (key === undefined) continue;
+    entries.push([key, valueOf(pair.value, `${path}.${key}`, ctx.source.positionOf(pair.key, at), ctx)]);
+    const number = numberKey(scalarValue(ctx.source.resolve(pair.key)));
+    if (number !== undefined) numbers.set(key, number);
   }
   // fromEntries defines own properties, so a `__proto__` key stays a plain key.
-  return Object.fromEntries(entries);
+  return withNumberKeys(Object.fromEntries(entries), numbers);
 }
 
 function isSecretMapping(map: YAMLMap, ctx: ReadContext): boolean {

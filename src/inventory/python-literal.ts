@@ -5,6 +5,7 @@
  * string written. Pure.
  */
 
+import { numberKey, withNumberKeys } from './python-keys.js';
 import { holdsFloat, PythonFloat, pythonFloatText, withoutFloatMarks } from './python-float.js';
 
 /**
@@ -177,12 +178,17 @@ class Parser {
   private mapping(): unknown {
     this.eat('{');
     const entries: [string, unknown][] = [];
+    const numbers = new Map<string, number>();
     const setItems: unknown[] = [];
     while (!this.eat('}')) {
       const key = this.item();
       if (this.eat(':')) {
         if (key !== null && typeof key === 'object' && !(key instanceof PythonFloat)) this.fail();
-        entries.push([pythonKey(key), this.item()]);
+        // 1, 1.0 and True are one key in Python: the first one written names it, the last value wins.
+        const number = numberKey(key instanceof PythonFloat ? key.value : key);
+        const text = (number !== undefined ? [...numbers].find(([, n]) => n === number)?.[0] : undefined) ?? pythonKey(key);
+        entries.push([text, this.item()]);
+        if (number !== undefined) numbers.set(text, number);
       } else {
         setItems.push(key);
       }
@@ -194,7 +200,7 @@ class Parser {
     if (entries.length > 0 && setItems.length > 0) this.fail();
     // A set has no JSON form; a dict becomes an object whose keys are its keys as text.
     if (setItems.length > 0) throw withoutJson('set');
-    return Object.fromEntries(entries);
+    return withNumberKeys(Object.fromEntries(entries), numbers);
   }
 
   /** One string literal or several side by side (Python joins them, bytes with bytes only). */
