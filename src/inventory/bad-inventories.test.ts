@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserErrors } from '../errors.js';
 import { loadInventory } from './load.js';
+import { EXPORT_HINT } from './yaml-inventory.js';
 import { fixtureDir, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 
 const dir = fixtureDir('bad');
@@ -32,7 +33,7 @@ const CORPUS: [file: string, errors: string[]][] = [
   // top level
   ['empty.yaml', ["1:1: the inventory is empty: expected a mapping of groups, such as 'all:' with hosts, children and vars"]],
   ['top-level-list.yaml', ["1:1: top level: expected a mapping of groups, such as 'all:' with hosts, children and vars, got a list"]],
-  ['plugin-config.yaml', ["2:1: plugin: this is the configuration of the Ansible inventory plugin 'amazon.aws.aws_ec2', which provision does not run: expected a static inventory (export a static one with `ansible-inventory -i FILE --list --yaml`)"]],
+  ['plugin-config.yaml', [`2:1: plugin: this is the configuration of the Ansible inventory plugin 'amazon.aws.aws_ec2', which provision does not run: expected a static inventory (${EXPORT_HINT})`]],
   ['top-level-misspelt.yaml', ["1:1: al: unknown top-level group: did you mean 'all'? (rename the group if it is meant)"]],
   // group structure
   ['unknown-group-key.yaml', ["2:3: all.chidren: unknown group key: expected hosts, children, vars or roles (did you mean 'children'?)"]],

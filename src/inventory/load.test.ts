@@ -5,6 +5,7 @@ import { MASK, Secret } from '../secrets.js';
 import { DeferredValue } from './deferred.js';
 import { ansibleCorpusPath, fixtureDir, tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { loadInventory, type LoadOptions } from './load.js';
+import { EXPORT_HINT } from './yaml-inventory.js';
 import type { Inventory, InventoryHost } from './types.js';
 
 const good = fixtureDir('good');
@@ -248,7 +249,15 @@ describe('loadInventory: a directory with an inventory plugin configuration', ()
   it('refuses it when it is named as the inventory itself', () => {
     const file = ansibleCorpusPath('infra-dir/zz-groups.config');
     expect(userErrorOf(() => loadInventory(file, { env: {} })).format()).toBe(
-      `${file}:3:1: plugin: this is the configuration of the Ansible inventory plugin 'constructed', which provision does not run: expected a static inventory (export a static one with \`ansible-inventory -i FILE --list --yaml\`)`,
+      `${file}:3:1: plugin: this is the configuration of the Ansible inventory plugin 'constructed', which provision does not run: expected a static inventory (${EXPORT_HINT})`,
     );
+  });
+
+  it('refuses an inventory script, saying how to export a static inventory without writing vaulted values into it', () => {
+    const file = tempFile('#!/usr/bin/env python3\nprint("{}")\n', 'inventory.py');
+    expect(userErrorOf(() => loadInventory(file, { env: {} })).format()).toBe(
+      `inventory '${file}' is a script (it starts with #!): provision reads static inventories (YAML or INI), it does not run inventory scripts: ${EXPORT_HINT}`,
+    );
+    expect(EXPORT_HINT).toContain('where no group_vars/ or host_vars/ are beside FILE');
   });
 });

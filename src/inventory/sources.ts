@@ -14,7 +14,7 @@ import { isHostList, readHostList } from './host-list.js';
 import { readIniInventory } from './ini-inventory.js';
 import type { GroupTree } from './model.js';
 import { isEmptyNode, type ReadContext } from './node-values.js';
-import { readYamlInventory } from './yaml-inventory.js';
+import { EXPORT_HINT, readYamlInventory } from './yaml-inventory.js';
 
 // Ansible's INVENTORY_IGNORE_EXTS (REJECT_EXTS + .orig .ini .cfg .retry) and IGNORED_ALWAYS.
 const IGNORED_EXTENSIONS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.ini', '.cfg', '.retry'];
@@ -78,7 +78,7 @@ function readInventoryFile(file: string, tree: GroupTree, ctx: SourcesContext, i
   const ext = path.extname(file);
   const yamlNamed = YAML_EXTENSIONS.includes(ext);
   if (!yamlNamed && text.startsWith('#!')) {
-    throw new UserError(`inventory '${file}' is a script (it starts with #!): provision reads static inventories (YAML or INI), it does not run inventory scripts or plugins`);
+    throw new UserError(`inventory '${file}' is a script (it starts with #!): provision reads static inventories (YAML or INI), it does not run inventory scripts: ${EXPORT_HINT}`);
   }
   const yaml = tryYaml(text, file);
   if ('mapping' in yaml && yaml.plugin !== undefined && inDirectory && !yamlNamed) {

@@ -15,6 +15,13 @@ const EXPECTED_GROUP_KEYS = `${GROUP_KEYS.slice(0, -1).join(', ')} or ${GROUP_KE
  * ranges and ports. Every problem is reported to ctx.errors and reading goes
  * on, so the user sees all of them at once.
  */
+/**
+ * How to get a static inventory from a plugin or script. ansible-inventory writes the values of the group_vars/ and
+ * host_vars/ beside its source into what it prints, vault-encrypted files decrypted: run it where there are none.
+ */
+export const EXPORT_HINT =
+  'export a static one with `ansible-inventory -i FILE --list --yaml > static.yml` where no group_vars/ or host_vars/ are beside FILE (their values would be written into it, vault-encrypted files decrypted): keep those beside static.yml';
+
 export function readYamlInventory(ctx: ReadContext, tree: GroupTree, baseDir: string): void {
   new YamlInventoryReader(ctx, tree, baseDir).readRoot();
 }
@@ -38,8 +45,7 @@ class YamlInventoryReader {
     if (plugin) {
       const name = source.resolve(plugin.value);
       const named = isScalar(name) && typeof name.value === 'string' ? ` '${name.value}'` : '';
-      const hint = 'export a static one with `ansible-inventory -i FILE --list --yaml`';
-      return errors.add(`plugin: this is the configuration of the Ansible inventory plugin${named}, which provision does not run: expected a static inventory (${hint})`, source.positionOf(plugin.key, start));
+      return errors.add(`plugin: this is the configuration of the Ansible inventory plugin${named}, which provision does not run: expected a static inventory (${EXPORT_HINT})`, source.positionOf(plugin.key, start));
     }
     for (const pair of root.items) {
       const key = keyOf(pair, 'top level', start, this.ctx);
