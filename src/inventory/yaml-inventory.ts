@@ -22,6 +22,14 @@ const EXPECTED_GROUP_KEYS = `${GROUP_KEYS.slice(0, -1).join(', ')} or ${GROUP_KE
 export const EXPORT_HINT =
   'export a static one with `ansible-inventory -i FILE --list --yaml > static.yml` where no group_vars/ or host_vars/ are beside FILE (their values would be written into it, vault-encrypted files decrypted): keep those beside static.yml';
 
+/** Why a host or group name YAML reads as a number or boolean (`1234:`, `true:`) is refused, as Ansible's yaml plugin refuses it. */
+function notTextKey(pair: Pair, kind: 'host' | 'group', ctx: ReadContext): string | undefined {
+  const key = ctx.source.resolve(pair.key);
+  if (!isScalar(key) || typeof key.value === 'string') return undefined;
+  const kindOfValue = typeof key.value === 'boolean' ? 'a boolean' : Number.isInteger(key.value) ? 'an integer' : 'a number';
+  return `YAML reads it as ${kindOfValue}, which Ansible refuses as a ${kind} name: expected it quoted ('${String(key.source ?? key.value)}')`;
+}
+
 export function readYamlInventory(ctx: ReadContext, tree: GroupTree, baseDir: string): void {
   new YamlInventoryReader(ctx, tree, baseDir).readRoot();
 }
@@ -51,7 +59,10 @@ class YamlInventoryReader {
       const key = keyOf(pair, 'top level', start, this.ctx);
       const at = source.positionOf(pair.key, start);
       if (key === undefined) continue;
-      if (key !== ALL && key.toLowerCase() !== ALL && editDistance(key.toLowerCase(), ALL) <= 1) {
+      const notText = notTextKey(pair, 'group', this.ctx);
+      if (notText !== undefined) {
+        errors.add(`${key}: invalid group name: ${notText}`, at);
+      } else if (key !== ALL && key.toLowerCase() !== ALL && editDistance(key.toLowerCase(), ALL) <= 1) {
         // A group named one letter away from 'all' is a typo far more often than a real group.
         errors.add(`${key}: unknown top-level group: did you mean '${ALL}'? (rename the group if it is meant)`, at);
       } else {
@@ -156,11 +167,11 @@ class YamlInventoryReader {
       const name = keyOf(pair, path, at, this.ctx);
       if (name === undefined) continue;
       const keyAt = source.positionOf(pair.key, at);
-      const problem = (GROUP_KEYS as readonly string[]).includes(name)
+      const problem = notTextKey(pair, kind, this.ctx) ?? ((GROUP_KEYS as readonly string[]).includes(name)
         ? `'${name}' is a group key, not a ${kind} name: expected it one level up (check the indentation)`
         : patterns
           ? undefined
-          : nameProblem(name);
+          : nameProblem(name));
       if (problem) errors.add(`${path}.${name}: invalid ${kind} name: ${problem}`, keyAt);
       else entries.push({ name, pair, keyAt });
     }

@@ -132,6 +132,8 @@ const REFUSED: [file: string, error: string, ansible: Instead][] = [
   ['plain-equals.yml', "plain-equals.yml:4:12: web.hosts.web01.sep: a plain = as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('=')", 'fails'],
   ['plain-merge.yml', "plain-merge.yml:4:14: web.hosts.web01.merge: a plain << as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('<<')", 'fails'],
   ['float-not-number.yml', 'float-not-number.yml:4:14: a !!float value that is no number', 'fails'],
+  ['number-host.yml', "number-host.yml:5:5: web.hosts.1234: invalid host name: YAML reads it as an integer, which Ansible refuses as a host name: expected it quoted ('1234')", 'fails'],
+  ['number-group.yml', "number-group.yml:4:5: all.children.2024: invalid group name: YAML reads it as an integer, which Ansible refuses as a group name: expected it quoted ('2024')", 'fails'],
   // Ansible takes the host for the pattern 'all': --list prints no host's variables.
   ['host-named-all.yml', "host-named-all.yml:3:5: g.hosts.all: invalid host name: 'all' is the group of every host: expected another host name", { loses: 'h1' }],
   ['ungrouped-child.ini', "ungrouped-child.ini:3:1: web.children.ungrouped: group 'ungrouped' is a child of 'web' while hosts are written in it (lone01): Ansible then lists those hosts in no group at all", { loses: 'lone01' }],
