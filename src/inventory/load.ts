@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ErrorList } from '../yaml/error-list.js';
 import { VaultKeyring } from '../vault/passwords.js';
 import { checkExtraVars } from './extra-vars.js';
@@ -21,6 +22,11 @@ export interface LoadOptions {
   vault?: VaultKeyring;
   /** Where `{ secret: { sops: FILE, key: KEY } }` values are read from (see loadInventoryWithSecrets). */
   sops?: SecretSource<SopsRef>;
+  /**
+   * The directory Ansible takes as the playbook's: its group_vars/ and host_vars/ apply too, above the inventory's.
+   * Default: the current directory, as for ansible-inventory (and ansible-playbook with a playbook there).
+   */
+  playbookDir?: string;
 }
 
 /**
@@ -47,7 +53,8 @@ export function loadInventory(sources: string | readonly string[], options: Load
   if (errors.count > before) errors.throwIfAny();
   const extraVars = checkExtraVars(options.extraVars ?? {}, { env, ...sops }, errors);
   const varsFiles = new VarsFiles({ env, vault, errors, ...sops }, errors);
-  const resolved = resolveHosts(tree, { varsDirs, varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
+  const playbookDir = path.resolve(options.playbookDir ?? process.cwd());
+  const resolved = resolveHosts(tree, { varsDirs, playbookDir, varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
   const first = list[0]!;
   return { file: first, dir: sourceDirs[0] ?? process.cwd(), sources: list, tree, warnings, lockedVarsFiles: varsFiles.locked(), ...resolved };

@@ -24,6 +24,8 @@ export type PortLookup = (address: string) => number | undefined;
 export interface ResolveContext {
   /** Directories whose group_vars/ and host_vars/ apply, one per inventory source, in order. */
   varsDirs: string[];
+  /** The directory Ansible takes as the playbook's (ansible-inventory: the current one): its group_vars/ and host_vars/ apply too, above the inventory's. */
+  playbookDir?: string;
   /** The vars files, read once each. */
   varsFiles: VarsFiles;
   /** -e variables, checked. */
@@ -100,9 +102,14 @@ function directGroups(tree: GroupTree): Map<string, string[]> {
   return direct;
 }
 
+/**
+ * A host's layers of variables, lowest first, in Ansible's order (VariableManager.get_vars): each inventory source's
+ * group_vars/ (all its groups), then the playbook directory's, `all` before the other groups; host_vars/ the same way.
+ */
 function scopesOf(tree: GroupTree, host: HostDef, groups: string[], ctx: ResolveContext): Scope[] {
-  const files = (kind: 'group_vars' | 'host_vars', name: string): Scope[] =>
-    ctx.varsDirs.flatMap((dir) => findVarsFiles(path.join(dir, kind), name)).map((file) => {
+  const playDirs = ctx.playbookDir === undefined || ctx.varsDirs.includes(ctx.playbookDir) ? [] : [ctx.playbookDir];
+  const files = (dirs: string[], kind: 'group_vars' | 'host_vars', names: string[]): Scope[] =>
+    dirs.flatMap((dir) => names.flatMap((name) => findVarsFiles(path.join(dir, kind), name))).map((file) => {
       const read = ctx.varsFiles.get(file);
       return read.locked ? { vars: read.vars, locked: { file, problem: read.locked } } : { vars: read.vars };
     });
@@ -110,10 +117,13 @@ function scopesOf(tree: GroupTree, host: HostDef, groups: string[], ctx: Resolve
   return [
     { vars: tree.groups.get(ALL)!.vars, group: true },
     ...others.map((g) => ({ vars: tree.groups.get(g)!.vars, group: true })),
-    ...files('group_vars', ALL),
-    ...others.flatMap((g) => files('group_vars', g)),
+    ...files(ctx.varsDirs, 'group_vars', [ALL]),
+    ...files(playDirs, 'group_vars', [ALL]),
+    ...files(ctx.varsDirs, 'group_vars', others),
+    ...files(playDirs, 'group_vars', others),
     { vars: host.vars },
-    ...files('host_vars', host.name),
+    ...files(ctx.varsDirs, 'host_vars', [host.name]),
+    ...files(playDirs, 'host_vars', [host.name]),
   ];
 }
 

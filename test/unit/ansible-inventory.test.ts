@@ -24,8 +24,10 @@ const CORPUS = path.join(ROOT, 'test/fixtures/ansible');
 const run = promisify(execFile);
 
 interface Case {
-  /** -i sources, relative to the corpus. */
+  /** -i sources, relative to `cwd`. */
   sources: string[];
+  /** The directory both run in, relative to the corpus (default: the corpus): its group_vars/ and host_vars/ apply as a playbook's. */
+  cwd?: string;
   /** Vault options, paths relative to the corpus. */
   vault?: { passwordFiles?: string[]; vaultIds?: string[] };
   /** Variables of a vault-encrypted vars file: ansible-inventory prints them decrypted, provision masked. */
@@ -62,6 +64,7 @@ const CASES: Record<string, Case> = {
   },
   'values found by differential fuzzing (INI)': { sources: ['fuzzed/hosts'] },
   'values found by differential fuzzing (YAML: !!omap, !!pairs, !!float, 09, a Unicode host with a port)': { sources: ['fuzzed/inventory.yml'] },
+  'group_vars/ and host_vars/ of the current directory (the playbook directory), above the inventory\'s': { cwd: 'playbook-dir', sources: ['inventories/prod/hosts'] },
   "provision's own format (roles:, { secret: ENV })": { sources: ['../../../inventory/lab.yaml'] },
   "provision's example inventory": { sources: ['../../../inventory/example.yaml'] },
 };
@@ -72,7 +75,7 @@ function vaultArgs(vault: Case['vault'] = {}): string[] {
 
 async function ansibleInventory(c: Case, mode: string[], env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run('ansible-inventory', [...c.sources.flatMap((s) => ['-i', s]), ...vaultArgs(c.vault), ...mode], {
-    cwd: CORPUS,
+    cwd: path.join(CORPUS, c.cwd ?? ''),
     env: { ...process.env, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_NOCOLOR: '1', ...env },
   });
   return stdout;
@@ -80,7 +83,7 @@ async function ansibleInventory(c: Case, mode: string[], env: Record<string, str
 
 function provisionInventory(c: Case) {
   const cwd = process.cwd();
-  process.chdir(CORPUS);
+  process.chdir(path.join(CORPUS, c.cwd ?? ''));
   try {
     return loadInventory(c.sources, { env: {}, vault: readVaultPasswords({ passwordFiles: c.vault?.passwordFiles ?? [], vaultIds: c.vault?.vaultIds ?? [] }, {}) });
   } finally {
