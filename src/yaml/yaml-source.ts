@@ -133,7 +133,23 @@ export function parseYaml(text: string, file: string, dialect: YamlDialect = 'pr
   errors.throwIfAny();
   checkAliases(source, aliasTargets, errors);
   errors.throwIfAny();
+  if (dialect === 'ansible') dropAddedFinalBreak(doc, text);
   return source;
+}
+
+/**
+ * A block scalar (`|`, `>`) that ends the file without a line break has none at its end in PyYAML, as the YAML spec
+ * says (clip keeps the final line break there is); the yaml library adds one. `ansible-vault encrypt_string >> FILE`
+ * writes such a file.
+ */
+function dropAddedFinalBreak(doc: Document.Parsed, text: string): void {
+  if (text.endsWith('\n') || text.endsWith('\r')) return;
+  visit(doc, {
+    Scalar(_key, scalar) {
+      const block = scalar.type === 'BLOCK_LITERAL' || scalar.type === 'BLOCK_FOLDED';
+      if (block && scalar.range?.[1] === text.length && typeof scalar.value === 'string' && scalar.value.endsWith('\n')) scalar.value = scalar.value.slice(0, -1);
+    },
+  });
 }
 
 /** Where a problem is best shown: an unclosed quote at its opening quote (yaml reports the end of the file). */
