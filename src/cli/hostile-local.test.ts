@@ -62,3 +62,24 @@ describe('hostile values through the CLI, on the control node', () => {
     expect(readFileSync(join(dir, 'hostile.retry'), 'utf8')).toBe('me\n');
   });
 });
+
+describe("provision inventory passes no inventory name's terminal controls to the terminal", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-hostile-names-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Retitle the terminal (OSC ... BEL), and a right-to-left override that would show the rest of the line reversed.
+  const group = 'g\u001b]0;PWNED\u0007';
+  const host = 'web\u202e10-bew';
+  const inventory = join(dir, 'names.yaml');
+  writeFileSync(inventory, ['all:', '  children:', `    ${JSON.stringify(group)}:`, '      hosts:', `        ${JSON.stringify(host)}: { address: 10.0.0.5, banner: "a\\u202eb" }`, ''].join('\n'));
+
+  it.each([
+    ['--graph', ['--graph'], ['|--@g\\u001b]0;PWNED\\u0007:', '|--web\\u202e10-bew']],
+    ['--list', ['--list'], ['"g\\u001b]0;PWNED\\u0007": {', '"web\\u202e10-bew"']],
+    ['--host', ['--host', host], ['"banner": "a\\u202eb"']],
+  ])('%s', (_, args, shown) => {
+    const run = provision(['inventory', inventory, ...args]);
+    expect(run.code, run.out).toBe(0);
+    for (const text of shown) expect(run.out).toContain(text);
+    expect(run.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+  });
+});
