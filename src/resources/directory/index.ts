@@ -17,6 +17,7 @@ import { casesOf, type Effects, type Lookahead, type PathOutlook, type Predictio
 import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, statProbe } from '../shared/path-state.js';
 import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail } from '../shared/script.js';
+import { isSystemDirectory } from '../shared/system-directory.js';
 import { type ActionDecision, ArgError, type Change, type ResourceType } from '../types.js';
 
 /** Validated `directory` declaration. */
@@ -31,9 +32,6 @@ export interface DirectoryDesired {
 
 /** What the probe found (a link is a link, unless the declaration says `follow: true`: then a link to a directory counts as the directory). */
 export type DirectoryCurrent = PathState;
-
-/** Second-level directories that are as vital as the top-level ones (every top-level one is refused). */
-const PROTECTED = new Set(['/usr/bin', '/usr/sbin', '/usr/lib', '/usr/lib64', '/usr/share', '/usr/local', '/usr/include', '/var/lib', '/var/log', '/var/cache', '/var/spool', '/var/mail', '/var/backups', '/etc/ssh', '/etc/systemd', '/etc/apt', '/etc/default']);
 
 /** What apply does. */
 type DirectoryAction =
@@ -112,7 +110,7 @@ function validate(args: Args): DirectoryDesired {
   const state = oneOf(args, 'state', ['present', 'absent'], 'present');
   const path = normalise(absolutePath(args, 'path'));
   if (state === 'absent') {
-    if (path.split('/').length <= 2 || PROTECTED.has(path)) {
+    if (isSystemDirectory(path)) {
       throw new ArgError('path', `refusing to remove '${path}': it is a system directory`);
     }
     for (const key of ATTRIBUTE_KEYS) {
