@@ -83,3 +83,36 @@ describe("provision inventory passes no inventory name's terminal controls to th
     expect(run.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
   });
 });
+
+describe('provision inventory masks what the roles declare secret, also when the inventory writes it in plain text', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-inventory-secrets-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const inventory = join(dir, 'site.yaml');
+  // app and mysql declare app_db_password and mysql_replication_password `secret`; sumologic declares sumo_access_key `api_key`.
+  writeFileSync(
+    inventory,
+    [
+      'all:',
+      '  vars: { app_db_password: "plain-Db-Pass", sumo_access_key: SumoKeyPlain1, locale: C.UTF-8 }',
+      '  roles: [common, sumologic]',
+      '  children:',
+      '    app:',
+      '      roles: [app, mysql]',
+      '      hosts:',
+      '        web-01: { address: 10.0.0.5, mysql_replication_password: 12345678 }',
+      '',
+    ].join('\n'),
+  );
+
+  it.each([
+    ['--list', ['--list']],
+    ['--host', ['--host', 'web-01']],
+  ])('%s', (_, args) => {
+    const run = provision(['inventory', inventory, ...args]);
+    expect(run.code, run.out).toBe(0);
+    for (const name of ['app_db_password', 'sumo_access_key', 'mysql_replication_password']) expect(run.out).toContain(`"${name}": "********"`);
+    for (const secret of ['plain-Db-Pass', 'SumoKeyPlain1', '12345678']) expect(run.out).not.toContain(secret);
+    // What no role declares secret prints as written.
+    expect(run.out).toContain('"locale": "C.UTF-8"');
+  });
+});

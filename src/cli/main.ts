@@ -131,12 +131,14 @@ async function selectedHosts(options: HostOptions) {
 
 /** `provision inventory`: what ansible-inventory prints for the same sources; contacts no host. */
 async function showInventory(options: InventoryCliOptions): Promise<number> {
-  const [inventory, output] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js')]);
+  const [inventory, output, { secretVariables }] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js'), import('../roles/plan.js')]);
   const show = options.show;
   // ansible-inventory refuses to print without their password; the listing is printed, and says what it lacks.
   const locked = inventory.lockedVarsFiles ?? [];
   if (locked.length > 0) process.stderr.write(`${display(`warning: the variables of ${locked.length} vars file(s) are left out (${locked.map((l) => l.file).join(', ')}): ${locked[0]!.problem}`)}\n`);
-  const text = show.kind === 'list' ? output.inventoryList(inventory) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host);
+  // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other output.
+  const secrets = show.kind === 'graph' ? new Set<string>() : secretVariables(inventory.hosts, searchPath(options.inventories[0]!, { rolesPaths: [], filesPaths: [] }).rolesDirs);
+  const text = show.kind === 'list' ? output.inventoryList(inventory, secrets) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host, secrets);
   // Host and group names are the inventory's: --graph prints them bare, so they go through display() too.
   write(`${display(text)}\n`);
   return EXIT.ok;

@@ -182,6 +182,11 @@ export type CheckKind = keyof typeof KINDS;
 /** Every kind, for "expected one of" messages. */
 export const CHECK_KINDS = Object.keys(KINDS) as CheckKind[];
 
+/** Whether a `checks:` entry declares a secret (`secret`, `api_key`, either with `?`): a value masked in all output. */
+export function isSecretSpec(spec: unknown): boolean {
+  return typeof spec === 'string' && /^(secret|api_key)\??$/.test(spec);
+}
+
 /** Empty (null, "" or unset) or what `check` accepts. */
 function orEmpty(check: Check): Check {
   return { what: `${check.what} or nothing`, problem: (value) => (value === null || value === '' ? undefined : check.problem(value)) };
