@@ -154,11 +154,11 @@ const KINDS = {
   port: numberKind('a port number', 1, 65535),
   integer: numberKind('a whole number', 0, Number.MAX_SAFE_INTEGER),
   path: textKind('an absolute path', pathProblem),
-  // A directory the role installs into and removes whole (rm -rf when reinstalling or with state absent): never /opt or /usr/lib.
+  // A directory the role owns: it takes its owner and mode (app_dir), or removes it whole (sumo_dir, rm -rf when reinstalling): never /etc, /opt or /usr/lib.
   own_directory: textKind('an absolute path to a directory of its own', (text) => {
     const why = pathProblem(text);
     if (why !== undefined) return why;
-    return isSystemDirectory(text) ? "expected a directory of its own, such as /opt/NAME: it is removed whole, and this is a system directory (or a top-level one)" : undefined;
+    return isSystemDirectory(text) ? 'expected a directory of its own, such as /opt/NAME, not a system directory (or a top-level one): the role owns it, or removes it whole' : undefined;
   }),
   name: patternKind('a name', /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'letters, digits and _ . @ -, not starting with . @ or -, at most 64 characters'),
   identifier: patternKind('an identifier', /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'letters, digits, _ and -, starting with a letter or _, at most 64 characters'),

@@ -17,7 +17,7 @@ import { casesOf, type Effects, type Lookahead, type PathOutlook, type Predictio
 import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, statProbe } from '../shared/path-state.js';
 import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail } from '../shared/script.js';
-import { isSystemDirectory } from '../shared/system-directory.js';
+import { isSystemDirectory, isVitalDirectory } from '../shared/system-directory.js';
 import { type ActionDecision, ArgError, type Change, type ResourceType } from '../types.js';
 
 /** Validated `directory` declaration. */
@@ -55,7 +55,10 @@ function actionOf(desired: DirectoryDesired, current: DirectoryCurrent): Directo
   if (current.type === 'link') return { kind: 'blocked', reason: `${desired.path} is a symbolic link: refusing to manage what it points to (set follow: true to allow it)` };
   if (current.type !== 'directory') return { kind: 'blocked', reason: `${desired.path} exists and is not a directory` };
   const attributes = attributeChanges(desired.attributes, current);
-  return attributes.length === 0 ? { kind: 'none' } : { kind: 'attributes', attributes };
+  if (attributes.length === 0) return { kind: 'none' };
+  // A value such as app_dir: /etc would otherwise make /etc 0750 for one group.
+  if (isVitalDirectory(desired.path)) return { kind: 'blocked', reason: `refusing to change the owner, group or mode of ${desired.path}: it is a system directory` };
+  return { kind: 'attributes', attributes };
 }
 
 function describe(desired: DirectoryDesired, current: DirectoryCurrent, p: DirectoryAction): Change[] {
