@@ -88,7 +88,7 @@ describe('provision inventory masks what the roles declare secret, also when the
   const dir = mkdtempSync(join(tmpdir(), 'provision-inventory-secrets-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const inventory = join(dir, 'site.yaml');
-  // app and mysql declare app_db_password and mysql_replication_password `secret`; sumologic declares sumo_access_key `api_key`.
+  // app and mysql declare app_db_password and mysql_replication_password `secret`; sumologic declares sumo_access_key `api_key`; Ansible's passwords are known by name.
   writeFileSync(
     inventory,
     [
@@ -99,7 +99,7 @@ describe('provision inventory masks what the roles declare secret, also when the
       '    app:',
       '      roles: [app, mysql]',
       '      hosts:',
-      '        web-01: { address: 10.0.0.5, mysql_replication_password: 12345678 }',
+      '        web-01: { address: 10.0.0.5, mysql_replication_password: 12345678, ansible_password: SshPass-plain, ansible_ssh_pass: SshPass-plain2, ansible_sudo_pass: SudoPass-plain }',
       '',
     ].join('\n'),
   );
@@ -110,8 +110,8 @@ describe('provision inventory masks what the roles declare secret, also when the
   ])('%s', (_, args) => {
     const run = provision(['inventory', inventory, ...args]);
     expect(run.code, run.out).toBe(0);
-    for (const name of ['app_db_password', 'sumo_access_key', 'mysql_replication_password']) expect(run.out).toContain(`"${name}": "********"`);
-    for (const secret of ['plain-Db-Pass', 'SumoKeyPlain1', '12345678']) expect(run.out).not.toContain(secret);
+    for (const name of ['app_db_password', 'sumo_access_key', 'mysql_replication_password', 'ansible_password', 'ansible_ssh_pass', 'ansible_sudo_pass']) expect(run.out).toContain(`"${name}": "********"`);
+    for (const secret of ['plain-Db-Pass', 'SumoKeyPlain1', '12345678', 'SshPass-plain', 'SudoPass-plain']) expect(run.out).not.toContain(secret);
     // What no role declares secret prints as written.
     expect(run.out).toContain('"locale": "C.UTF-8"');
   });

@@ -4,7 +4,8 @@
  * variables under the names as written), `--graph` and `--host`. Values are
  * not read: a vaulted value prints as `{"__ansible_vault": ...}`, a template as
  * written. One difference: the plain-text value of a variable named in
- * `secrets` (those the roles declare secret) prints as the mask. Pure.
+ * `secrets` (those the roles declare secret) or of one of Ansible's
+ * connection passwords (`ansible_password`, ...) prints as the mask. Pure.
  */
 import { UserError } from '../errors.js';
 import { MASK, Secret } from '../secrets.js';
@@ -21,12 +22,19 @@ const INTERNAL_VARS = new Set([
   'inventory_file', 'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'omit', 'playbook_dir',
 ]);
 
-/** A host's variables as ansible-inventory prints them: as Ansible merges them, internal names left out; plain-text `secrets` masked. */
+// Ansible's connection and privilege-escalation passwords (provision reads the become ones as secrets, and uses none of the others), masked like the roles' secrets.
+const ANSIBLE_PASSWORDS = new Set([
+  'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password', 'ansible_become_pass', 'ansible_become_password', 'become_password',
+  'ansible_sudo_pass', 'ansible_sudo_password', 'ansible_su_pass', 'ansible_su_password', 'ansible_httpapi_pass', 'ansible_httpapi_password',
+]);
+
+/** A host's variables as ansible-inventory prints them: as Ansible merges them, internal names left out; plain-text passwords and `secrets` masked. */
 function printedVars(host: InventoryHost, secrets: ReadonlySet<string>): Record<string, unknown> {
+  const secret = (name: string): boolean => secrets.has(name) || ANSIBLE_PASSWORDS.has(name);
   return Object.fromEntries(
     Object.entries(host.ansibleVars ?? {})
       .filter(([name]) => !INTERNAL_VARS.has(name))
-      .map(([name, value]) => [name, secrets.has(name) && (typeof value === 'string' || typeof value === 'number') ? MASK : value]),
+      .map(([name, value]) => [name, secret(name) && (typeof value === 'string' || typeof value === 'number') ? MASK : value]),
   );
 }
 
