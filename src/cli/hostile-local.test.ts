@@ -16,9 +16,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Each test runs the CLI from the sources (tsx) once or twice: seconds each on a busy machine. */
-const CLI_TIMEOUT = 60_000;
-
 function provision(args: string[]) {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   return { code: run.status, out: run.stdout + run.stderr };
@@ -52,7 +49,7 @@ describe('hostile values through the CLI, on the control node', () => {
     expect(plan.out).toContain(`${link} is a symbolic link: refusing to manage what it points to`);
     expect(existsSync(mark)).toBe(false);
     expect(existsSync(literal)).toBe(false);
-  }, CLI_TIMEOUT);
+  });
 
   it('apply writes the values literally, refuses the link, and replaces the link at the retry path', () => {
     const apply = provision(['apply', inventory, '--roles-path', join(dir, 'roles')]);
@@ -63,7 +60,7 @@ describe('hostile values through the CLI, on the control node', () => {
     expect(readFileSync(precious, 'utf8')).toBe('keep me\n');
     expect(lstatSync(join(dir, 'hostile.retry')).isSymbolicLink()).toBe(false);
     expect(readFileSync(join(dir, 'hostile.retry'), 'utf8')).toBe('me\n');
-  }, CLI_TIMEOUT);
+  });
 });
 
 describe("provision inventory passes no inventory name's terminal controls to the terminal", () => {
@@ -84,7 +81,7 @@ describe("provision inventory passes no inventory name's terminal controls to th
     expect(run.code, run.out).toBe(0);
     for (const text of shown) expect(run.out).toContain(text);
     expect(run.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
-  }, CLI_TIMEOUT);
+  });
 });
 
 describe('provision inventory masks what the roles declare secret, also when the inventory writes it in plain text', () => {
@@ -117,5 +114,5 @@ describe('provision inventory masks what the roles declare secret, also when the
     for (const secret of ['plain-Db-Pass', 'SumoKeyPlain1', '12345678', 'SshPass-plain', 'SudoPass-plain']) expect(run.out).not.toContain(secret);
     // What no role declares secret prints as written.
     expect(run.out).toContain('"locale": "C.UTF-8"');
-  }, CLI_TIMEOUT);
+  });
 });
