@@ -117,7 +117,8 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   { name: 'ssh_common_args', aliases: ['ansible_ssh_common_args'], read: sshArgs, checkedWhenUsed: true },
   { name: 'ssh_extra_args', aliases: ['ansible_ssh_extra_args'], read: sshArgs, checkedWhenUsed: true },
   { name: 'become_method', aliases: ['ansible_become_method'], read: becomeMethod, checkedWhenUsed: true },
-  { name: 'ssh_password', aliases: ['ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'], read: noSshPassword, checkedWhenUsed: true, unread: true },
+  // Ansible's names for the SSH password, each its own variable (an inventory may set several).
+  ...['ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'].map((name) => ({ name, aliases: [], read: noSshPassword, checkedWhenUsed: true, unread: true })),
   // Other connection plugins (lxd, docker, winrm) are valid Ansible: an inventory using them loads, and such a host fails only when it is reached.
   { name: 'connection', aliases: ['ansible_connection'], read: connectionType, checkedWhenUsed: true },
   { name: 'ssh_known_hosts_file', aliases: [], read: filePath },
