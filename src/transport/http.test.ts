@@ -18,6 +18,7 @@ beforeAll(async () => {
       if (req.url === '/json') res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('{"a":[1,2]}');
       else if (req.url === '/text') res.writeHead(404, { 'content-type': 'text/plain' }).end('not here');
       else if (req.url === '/bad-json') res.writeHead(500, { 'content-type': 'application/json' }).end('{oops');
+      else if (req.url === '/busy') res.writeHead(429, { 'retry-after': '2', 'content-type': 'application/json' }).end('{"errors":[]}');
       else if (req.url === '/moved') res.writeHead(302, { location: 'http://127.0.0.1:9/' }).end();
       else res.writeHead(204).end();
     });
@@ -33,6 +34,7 @@ describe('nodeHttp', () => {
     ['text stays text', '/text', { status: 404, body: 'not here' }],
     ['JSON that does not parse stays text', '/bad-json', { status: 500, body: '{oops' }],
     ['an empty answer is an empty string', '/empty', { status: 204, body: '' }],
+    ['Retry-After is passed on', '/busy', { status: 429, body: { errors: [] }, retryAfter: '2' }],
   ])('%s', async (_, path, expected) => {
     expect(await nodeHttp({ method: 'GET', url: `${base}${path}` })).toEqual(expected);
   });

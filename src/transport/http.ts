@@ -23,6 +23,8 @@ export interface HttpResponse {
   status: number;
   /** The body: parsed JSON when it is JSON, else the text ('' when empty). */
   body: unknown;
+  /** The `Retry-After` header, when the answer has one (a 429 or 503 says when to ask again). */
+  retryAfter?: string;
 }
 
 /** Sends one request; rejects only when no answer came (network, timeout). */
@@ -43,13 +45,14 @@ export const nodeHttp: Http = async (request) => {
   const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
   if (payload) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(payload.length) });
   const { request: send } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  const { status, type, text } = await new Promise<{ status: number; type: string; text: string }>((resolve, reject) => {
+  const { status, type, text, retryAfter } = await new Promise<{ status: number; type: string; text: string; retryAfter?: string }>((resolve, reject) => {
     const failed = (why: string): void => reject(new Error(`${request.method} ${request.url}: no answer (${why})`));
     const req = send(url, { method: request.method, headers, timeout: TIMEOUT_SECONDS * 1000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (err: NodeJS.ErrnoException) => failed(err.code ?? err.message));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      const after = res.headers['retry-after'];
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8'), ...(after !== undefined ? { retryAfter: after } : {}) }));
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', (err: NodeJS.ErrnoException) => failed(err.code ?? err.message));
@@ -64,7 +67,7 @@ export const nodeHttp: Http = async (request) => {
       body = text;
     }
   }
-  return { status, body };
+  return { status, body, ...(retryAfter !== undefined ? { retryAfter } : {}) };
 };
 
 /** The same client refusing anything but GET: what a resource may use to read state (plan changes nothing). */
