@@ -39,11 +39,37 @@ export const ENDPOINT_KEYS = ['deployment', 'endpoint', 'access_id', 'access_key
 export function endpointArgs(args: Args): SumoEndpoint {
   const deployment = oneOf(args, 'deployment', Object.keys(DEPLOYMENTS), 'us1');
   const explicit = args.endpoint === '' ? undefined : optionalString(args, 'endpoint');
-  if (explicit !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(explicit)) throw new ArgError('endpoint', `'endpoint' must be an http(s) URL like https://api.us2.sumologic.com/api/, got '${explicit}'`);
-  const url = explicit === undefined ? DEPLOYMENTS[deployment]! : explicit.endsWith('/') ? explicit : `${explicit}/`;
+  const url = explicit === undefined ? DEPLOYMENTS[deployment]! : endpointUrl(explicit);
   requiredString(args, 'access_id');
   requiredString(args, 'access_key');
   const id = args.access_id;
   const key = args.access_key;
   return { url, accessId: id instanceof Secret ? id : String(id), accessKey: key instanceof Secret ? key : new Secret(String(key)) };
+}
+
+/** Hosts plain http may go to: loopback and private addresses (a test double on the local network), never a name. */
+const PLAIN_HTTP_HOSTS = /^(127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|\[::1\])$/;
+
+/**
+ * An explicit API endpoint as the base URL requests are resolved against: https (the access key
+ * goes in every request's header; plain http only to a loopback or private address), no
+ * credentials, query or fragment of its own (they would be dropped, or printed in messages), and
+ * ending in `/` so that `v1/monitors` lands below its path.
+ */
+export function endpointUrl(text: string): string {
+  const refuse = (why: string): never => {
+    throw new ArgError('endpoint', `'endpoint' must be an https URL like https://api.us2.sumologic.com/api/ (${why}), got ${JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}...` : text)}`);
+  };
+  // The WHATWG parser forgives what a person did not mean: a backslash for a slash, spaces, control characters.
+  if (!/^[a-z]+:\/\/[\x21-\x7e]+$/i.test(text) || text.includes('\\')) refuse('one URL, without spaces, backslashes or control characters');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return refuse('not a URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && PLAIN_HTTP_HOSTS.test(url.hostname))) refuse('plain http only to a loopback or private address');
+  if (url.username !== '' || url.password !== '') refuse('credentials go in access_id and access_key, not in the URL');
+  if (url.search !== '' || url.hash !== '' || text.includes('?') || text.includes('#')) refuse('no query or fragment');
+  return url.pathname.endsWith('/') ? url.href : `${url.href}/`;
 }
