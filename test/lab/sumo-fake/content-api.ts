@@ -149,8 +149,11 @@ function monitors(content: SumoContent, req: ApiRequest, rest: string[]): ApiAns
     if (query === null) return error(400, 'api:missing_parameter', 'query is required.');
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const hits = Object.values(content.monitors).filter((m) => m.id !== ROOT_FOLDER_ID && words.every((w) => `${String(m.name)} ${String(m.description)}`.toLowerCase().includes(w)));
-    const limit = Number(req.query.get('limit') ?? 1000);
+    // monitorsSearch: offset (default 0) and limit (default 100, at most 1000).
+    const limit = Number(req.query.get('limit') ?? 100);
     const offset = Number(req.query.get('offset') ?? 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return invalid('limit must be between 1 and 1000.');
+    if (!Number.isInteger(offset) || offset < 0) return invalid('offset must not be negative.');
     return { status: 200, body: hits.slice(offset, offset + limit).map((item) => ({ item, path: `/Monitor/${String(item.name)}` })) };
   }
   if (req.method === 'POST' && rest.length === 0) {
