@@ -52,9 +52,12 @@ export function emptyContent(): SumoContent {
   };
 }
 
+/** The id Sumo gives an error answer, e.g. FRXHW-NB12G-HMYO6. */
+const errorId = (): string => randomBytes(8).toString('hex').toUpperCase().replace(/(.{5})/g, '$1-').slice(0, 17);
+
 /** Sumo's error answer. */
 function error(status: number, code: string, message: string): ApiAnswer {
-  return { status, body: { id: randomBytes(8).toString('hex').toUpperCase().replace(/(.{5})/g, '$1-').slice(0, 17), errors: [{ code, message }] } };
+  return { status, body: { id: errorId(), errors: [{ code, message }] } };
 }
 
 const notFound = (what: string): ApiAnswer => error(404, 'api:not_found', `${what} does not exist.`);
@@ -292,7 +295,10 @@ export function handleContentApi(content: SumoContent, req: ApiRequest): ApiAnsw
   return undefined;
 }
 
-/** Sumo's answer to a request without valid credentials. */
+/**
+ * Sumo's answer to a request without valid credentials: unlike other errors, its code and message
+ * are at the top level (`{"status", "id", "code", "message"}`, as Sumo's "API 401 Error" page shows it).
+ */
 export function unauthorised(): ApiAnswer {
-  return error(401, 'unauthorized', 'Credential could not be verified.');
+  return { status: 401, body: { status: 401, id: errorId(), code: 'unauthorized', message: 'Credential could not be verified.' } };
 }
