@@ -68,6 +68,8 @@ describe('sumo_connection against the fake Sumo Logic', () => {
     [{ name: 'x', url: 'https://a', deployment: 'us3' }, 'deployment'],
     [{ name: 'x', url: 'https://a', endpoint: 'not a url' }, 'endpoint'],
     [{ url: 'https://a' }, 'name'],
+    [{ name: 'hook\r\nx', url: 'https://a' }, 'name'],
+    [{ name: 'x'.repeat(128), url: 'https://a' }, 'name'],
   ])('rejects %j at %s', (args, key) => {
     expect(argErrorOf(sumoConnection, { ...endpointArgs, ...args }).key).toBe(key);
   });

@@ -10,7 +10,7 @@
  */
 import { type Args, oneOf, onlyKeys, optionalBoolean, optionalString, requiredString, stringList } from '../shared/args.js';
 import { SumoApi } from '../shared/sumo-api/client.js';
-import { byName, itemPath, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
+import { byName, contentName, itemPath, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
 import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../shared/sumo-api/endpoint.js';
 import { webhookConnections } from '../sumo-connection/index.js';
 import { ArgError } from '../types.js';
@@ -79,7 +79,7 @@ function validate(args: Args): SumoMonitorDesired {
   const state = oneOf(args, 'state', ['present', 'absent'], 'present');
   const desired: SumoMonitorDesired = {
     endpoint: endpointArgs(args),
-    name: requiredString(args, 'name'),
+    name: contentName(args, 'name', 255),
     state,
     description: optionalString(args, 'description') ?? '',
     disabled: optionalBoolean(args, 'disabled', false),

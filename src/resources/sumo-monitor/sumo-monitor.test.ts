@@ -102,8 +102,16 @@ describe('sumo_monitor against the fake Sumo Logic', () => {
     [{ emails: ['not-an-address'] }, 'emails'],
     [{ field: 'q p s' }, 'field'],
     [{ query: undefined }, 'query'],
+    [{ name: 'QPS\n+    threshold: 1' }, 'name'],
+    [{ name: 'QPS \u001b[2J' }, 'name'],
   ])('rejects %j at %s', (args, key) => {
     expect(argErrorOf(sumoMonitor, { ...declared, ...args }).key).toBe(key);
+  });
+
+  it('a name of quotes, backslashes, a pipe and letters beyond ASCII is sent and found as it is', async () => {
+    const name = 'QPS "www" \\ | OR * é 😀 <b>';
+    expect((await converge(sumoMonitor, { ...declared, name }, sumo.http)).after).toEqual([]);
+    expect(Object.values(sumo.content.monitors).find((m) => m.contentType === 'Monitor')).toMatchObject({ name, queries: [{ query: QUERY }] });
   });
 
   it('needs a threshold or a missing-data trigger', () => {
