@@ -134,4 +134,13 @@ describe('StatusRunner', () => {
     expect(t.opened.filter((n) => n === 'hung')).toHaveLength(2);
     await runner.close();
   });
+
+  it('a round given up before its deadline (Ctrl-C) leaves no timer that keeps the process alive', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const runner = new StatusRunner([planOf('mute', { n: 1 })], options(transport(), 60_000));
+    void runner.run();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
+    await runner.close();
+  });
 });

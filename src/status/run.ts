@@ -121,7 +121,8 @@ export class StatusRunner {
   async #host(plan: HostPlan): Promise<HostStatus> {
     const round = { late: false };
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ late: true }), this.options.deadlineMs)));
+    // Unreferenced: a round given up (Ctrl-C) leaves nothing that keeps the process from ending.
+    const deadline = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ late: true }), this.options.deadlineMs).unref()));
     const outcome = await Promise.race([this.#check(plan, round).then((done): Outcome => ({ done })), deadline]);
     clearTimeout(timer);
     if ('done' in outcome) return outcome.done;
