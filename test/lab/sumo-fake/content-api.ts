@@ -296,6 +296,15 @@ export function handleContentApi(content: SumoContent, req: ApiRequest): ApiAnsw
 }
 
 /**
+ * Sumo's answer above its rate limit (4 requests a second a user, 10 at once a key): 429 with the
+ * generic code of its API reference's status table, in the 401's shape; no Retry-After (the API
+ * reference names none for these APIs).
+ */
+export function rateLimited(): ApiAnswer {
+  return { status: 429, body: { status: 429, id: errorId(), code: 'rate.limit.exceeded', message: 'The API request rate is higher than 4 request per second or inflight API requests are higher than 10 request per second.' } };
+}
+
+/**
  * Sumo's answer to a request without valid credentials: unlike other errors, its code and message
  * are at the top level (`{"status", "id", "code", "message"}`, as Sumo's "API 401 Error" page shows it).
  */
