@@ -69,6 +69,7 @@ describe('StatusRunner', () => {
       opened.push(target.name);
       if (target.name === 'down') throw new Error('down:22: connection refused');
       if (target.name === 'mute') await new Promise(() => undefined);
+      if (target.name === 'slow') await new Promise((resolve) => setTimeout(resolve, 100));
       return {
         stats: { execs: 0, bytesSent: 0, bytesReceived: 0 },
         async runScript(script): Promise<ExecResult> {
@@ -133,6 +134,15 @@ describe('StatusRunner', () => {
     expect((await runner.run())[1]).toMatchObject({ reachable: true, healthy: true, facts: { answers: [2] } });
     expect(t.opened.filter((n) => n === 'hung')).toHaveLength(2);
     await runner.close();
+  });
+
+  it('a connection that opens after the runner was closed (Ctrl-C mid-round) is closed at once, not left open', async () => {
+    const t = transport();
+    const runner = new StatusRunner([planOf('slow', { n: 1 })], options(t));
+    const round = runner.run();
+    await runner.close();
+    expect((await round)[0]).toMatchObject({ reachable: false });
+    expect(t.closed).toEqual(['slow']);
   });
 
   it('a round given up before its deadline (Ctrl-C) leaves no timer that keeps the process alive', async () => {

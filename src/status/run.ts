@@ -106,6 +106,8 @@ type Outcome = { done: HostStatus } | { late: true };
 /** Checks hosts, again and again for --watch: a connection stays open between rounds (and is opened again after it was lost). */
 export class StatusRunner {
   readonly #connections = new Map<string, Connection>();
+  /** Closed (Ctrl-C): a connection that opens after that is closed at once. */
+  #closed = false;
 
   constructor(
     private readonly plans: HostPlan[],
@@ -138,8 +140,8 @@ export class StatusRunner {
     try {
       if (connection === undefined) {
         const opened = await this.options.openConnection(targetOf(plan.host), this.options.connect);
-        // Opened after the deadline: nobody waits for it any more.
-        if (round.late) {
+        // Opened after the deadline, or after the runner was closed: nobody waits for it any more.
+        if (round.late || this.#closed) {
           await opened.close().catch(() => undefined);
           return unreachable(name, 'connected too late', columnsOf(checks));
         }
@@ -165,6 +167,7 @@ export class StatusRunner {
 
   /** Closes every connection. */
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.all([...this.#connections.keys()].map((name) => this.#drop(name)));
   }
 }
