@@ -11,6 +11,10 @@ describe('endpointUrl: the API base an explicit endpoint gives', () => {
     ['https://api.sumologic.com:443/api/', 'https://api.sumologic.com/api/'],
     ['http://10.77.0.1:8070/api/', 'http://10.77.0.1:8070/api/'],
     ['http://127.0.0.1:9000/api', 'http://127.0.0.1:9000/api/'],
+    ['http://localhost:9000/api/', 'http://localhost:9000/api/'],
+    ['http://[::1]:9000/api/', 'http://[::1]:9000/api/'],
+    ['http://[fd00::5]/api/', 'http://[fd00::5]/api/'],
+    ['http://172.31.0.9/api/', 'http://172.31.0.9/api/'],
   ])('%s → %s', (text, url) => {
     expect(endpointUrl(text)).toBe(url);
   });
@@ -18,6 +22,8 @@ describe('endpointUrl: the API base an explicit endpoint gives', () => {
   it.each([
     ['plain http to a name', 'http://api.us2.sumologic.com/api/'],
     ['plain http to a public address', 'http://8.8.8.8/api/'],
+    ['plain http just outside a private range', 'http://172.32.0.1/api/'],
+    ['plain http to a public IPv6 address', 'http://[2001:db8::1]/api/'],
     ['another scheme', 'ftp://api.sumologic.com/api/'],
     ['a file', 'file:///etc/passwd'],
     ['credentials in the URL', 'https://suABC:key@api.sumologic.com/api/'],
