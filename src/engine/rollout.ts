@@ -11,8 +11,12 @@
  * fails them serves nothing yet (a fresh host): draining it would protect no
  * request, so it is changed at once, beside the hosts that do not roll, then
  * health-checked as usual; its batch is
- * done when it is. The others wait, read, for their batch's turn before their
- * first change.
+ * done when it is. So is a host that an earlier run left out of every load
+ * balancer routing to it (it serves nothing either): it is changed,
+ * health-checked and put back at once, and a drain of another backend of
+ * those load balancers waits for it, so that a host left out in a later
+ * batch never keeps the first batch from draining. The others wait, read, for
+ * their batch's turn before their first change.
  */
 import type { Shell } from '../shell/quote.js';
 import { messageOf } from '../errors.js';
@@ -82,6 +86,10 @@ class Rollout {
   readonly #places = new Map<string, Place>();
   /** Hosts out of load balancers right now (for the Ctrl-C notice). */
   readonly #out = new Map<string, Set<string>>();
+  /** Rolling hosts whose run started: resolves once read (or done). */
+  readonly #reads = new Map<string, Promise<void>>();
+  /** Hosts found out of every load balancer routing to them (left so by an earlier run): which, and their run's end. */
+  readonly #resuming = new Map<string, { out: readonly string[]; done: Promise<void> }>();
 
   constructor(
     private readonly plans: HostPlan[],
@@ -199,11 +207,16 @@ class Rollout {
     let rollout: HostRollout = this.#rollout(plan, place, []);
     let traffic = false;
     let serving: Serving = { now: true };
+    // Serves nothing now (not serving yet, or out of every load balancer routing to it): no turn to wait for.
+    let atOnce = false;
+    const read = deferred<void>();
+    const finished = deferred<void>();
+    this.#reads.set(host.name, read.promise);
     const held = new Hold(this.options.onEvent);
-    // Waits for the batch's turn (at once for a host not serving); throws why not when the rollout stopped before it.
+    // Waits for the batch's turn (at once for a host serving nothing); throws why not when the rollout stopped before it.
     let stoppedBefore: string | undefined;
     const myTurn = async (): Promise<void> => {
-      if (!serving.now) return;
+      if (atOnce) return;
       const stopped = await timed(this.options.onSpan, host.name, 'wait', () => place.turn.promise);
       if (stopped !== undefined) throw new Error((stoppedBefore = stopped));
       held.release();
@@ -218,7 +231,11 @@ class Rollout {
             serving = s;
             rollout = this.#rollout(plan, place, found);
             for (const b of rollout.foundDrained) out.add(b);
-            if (!s.now) held.release();
+            const outOfEvery = routes.length > 0 && routes.every((r) => found.includes(r.balancer.name));
+            if (outOfEvery) this.#resuming.set(host.name, { out: found, done: finished.promise });
+            atOnce = !s.now || outOfEvery;
+            if (atOnce) held.release();
+            read.resolve();
           }),
           beforeApply: async (labels) => {
             await myTurn();
@@ -235,7 +252,7 @@ class Rollout {
           },
         },
       });
-      if (stoppedBefore === undefined && serving.now && !result.unreachable) {
+      if (stoppedBefore === undefined && !atOnce && !result.unreachable) {
         // A host with nothing to change still waits for its turn: its batch may be one the rollout never reaches.
         stoppedBefore = await place.turn.promise;
       }
@@ -251,6 +268,8 @@ class Rollout {
       return result;
     } finally {
       held.release();
+      read.resolve();
+      finished.resolve();
       this.#out.delete(host.name);
       await this.pool.unpin(host.name);
     }
@@ -279,6 +298,7 @@ class Rollout {
     const host = plan.host.name;
     const balancer = route.balancer.name;
     if (out.has(balancer)) return;
+    await this.#othersResumed(host, balancer);
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
     try {
@@ -289,6 +309,16 @@ class Rollout {
     }
     rollout.drained.push(balancer);
     this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: `out of ${balancer}` });
+  }
+
+  /**
+   * Waits until the other hosts of this run are read and those an earlier run
+   * left out of `balancer` are done (healthy and back, or failed): a drain
+   * must not find them still out, which would leave no other backend in rotation.
+   */
+  async #othersResumed(host: string, balancer: string): Promise<void> {
+    await Promise.all([...this.#reads].filter(([name]) => name !== host).map(([, read]) => read));
+    await Promise.all([...this.#resuming].filter(([name, r]) => name !== host && r.out.includes(balancer)).map(([, r]) => r.done));
   }
 
   /** Health checks, then back into every load balancer when they pass; when they fail the host stays out and fails. */
