@@ -420,14 +420,17 @@ class Rollout {
     return result;
   }
 
-  /** Ctrl-C: which hosts are out of a load balancer right now, and what happens to them. */
+  /** Ctrl-C: which hosts are out of a load balancer right now, what happens to them, and (a second Ctrl-C quits at once, with no recap) how to put them back by hand. */
   #sayWhatIsOut(): void {
     for (const [host, out] of this.#out) {
       if (out.size === 0) continue;
+      const plan = this.plans.find((p) => p.host.name === host)!;
+      const routes = this.drainer.routesTo(host);
+      const byHand = [...out].map((balancer) => `on ${balancer}: ${this.#undrainHint(plan, routes, balancer)}`).join('; ');
       this.options.onEvent({
         kind: 'notice',
         host,
-        message: `out of ${[...out].join(', ')}: it goes back once its health check passes (a second Ctrl-C leaves it out; the next provision apply puts it back once healthy)`,
+        message: `out of ${[...out].join(', ')}: it goes back once its health check passes (a second Ctrl-C leaves it out; the next provision apply puts it back once healthy, or by hand ${byHand})`,
       });
     }
   }
