@@ -4,7 +4,7 @@ const VAULT_FLAGS = `      --vault-password-file FILE  vault password for !vault
 
 const HOST_FLAGS = `  -i, --inventory SOURCE    one more inventory file or directory (repeatable; merged in order)
 ${VAULT_FLAGS}
-  -l, --limit PATTERN       only these hosts: names, groups, globs (web-*), a,b lists, !exclude, &intersect
+  -l, --limit PATTERN       only these hosts: names, groups, globs (web-*), ~regex, app[0], a,b lists, !exclude, &intersect
   -f, --forks N             hosts handled at once (default 50)
   -e, --extra-vars VARS     key=value pairs, a YAML/JSON mapping, or @file.yaml (highest precedence)
       --accept-new-host-keys  trust and record host keys seen for the first time (never a changed one)
