@@ -230,6 +230,18 @@ describe('rolling deploys', () => {
     expect(byName(results, 'w2').notAttempted).toBeDefined();
   });
 
+  it('a load balancer that cannot be reached: the host is not changed and not reported out of it; the rollout stops', async () => {
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], {
+      openConnection: (target) => (target.name === 'lb' ? Promise.reject(new Error('connection refused')) : openLocal(target)),
+    });
+    expect(logged()).toEqual([]);
+    const w1 = byName(results, 'w1');
+    expect(w1).toMatchObject({ failed: 1, changed: 0, error: expect.stringContaining('could not take it out of lb: lb is unreachable: connection refused') });
+    expect(w1.rollout).toMatchObject({ drained: [], leftDrained: [] });
+    expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
+    expect(byName(results, 'w2').notAttempted).toBeDefined();
+  });
+
   it('hosts that do not roll go first, all at once; a change that does not touch traffic drains nothing', async () => {
     const lbPlan: HostPlan = { host: hostNamed('lb'), resources: [{ role: 'lb', type: release, desired: { content: 'lb' }, label: 'release', notify: [], position: at }], handlers: new Map() };
     const quiet = webs('v2').map((p) => ({ ...p, resources: p.resources.map((r) => ({ ...r, notify: [] })) }));

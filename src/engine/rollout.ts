@@ -24,7 +24,7 @@ import { sh } from '../shell/quote.js';
 import type { Balancer, HostPlan } from '../roles/plan.js';
 import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
 import { ConnectionPool } from './connection-pool.js';
-import { Drainer, type Route } from './drain.js';
+import { Drainer, NotRunError, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
 import { type ApplyGate, runHost, targetOf, type HostRunOptions } from './host-run.js';
 import { HOST_STATE_DIR, LAST_APPLY_FILE } from './host-state.js';
@@ -304,6 +304,8 @@ class Rollout {
     try {
       await timed(this.options.onSpan, host, 'drain', () => this.drainer.drain(plan.host, route));
     } catch (err) {
+      // Never ran (the load balancer unreachable): the host is still in rotation, not to be reported out.
+      if (err instanceof NotRunError) out.delete(balancer);
       this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: false, message: `could not take it out of ${balancer}: ${messageOf(err)}` });
       throw new Error(`could not take it out of ${balancer}: ${messageOf(err)}`);
     }
