@@ -2,12 +2,13 @@
  * What the benchmark's `ansible` scenario needs besides timing: Ansible on
  * the control node, the .debs its modules need on the lab's hosts (whose
  * package mirror lacks them), the command line of one playbook run, the
- * firewall variant it runs, and the check of its PLAY RECAP (a failed or
- * unreachable host, or changes other than those expected, fail the bench).
+ * firewall variant it runs, and the reading of its PLAY RECAP (checked by
+ * recap.ts's recapProblem, as provision's runs are).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { HostRecap } from './recap.js';
 
 /** The playbook's directory (its ansible.cfg is read from the working directory). */
 export const PLAYBOOK_DIR = fileURLToPath(new URL('./ansible/', import.meta.url));
@@ -48,14 +49,7 @@ export function ufwVariantOf(value: string | undefined): UfwVariant {
   return variant;
 }
 
-/** A host's counts in the PLAY RECAP. */
-export interface HostRecap {
-  changed: number;
-  failed: number;
-  unreachable: number;
-}
-
-/** The PLAY RECAP lines of ansible-playbook's output, by host. */
+/** The PLAY RECAP lines of ansible-playbook's output, by host, for recap.ts's recapProblem. */
 export function parseRecap(stdout: string): Map<string, HostRecap> {
   const recap = new Map<string, HostRecap>();
   const tail = stdout.slice(stdout.lastIndexOf('PLAY RECAP'));
@@ -63,33 +57,4 @@ export function parseRecap(stdout: string): Map<string, HostRecap> {
     recap.set(m[1]!, { changed: Number(m[2]), unreachable: Number(m[3]), failed: Number(m[4]) });
   }
   return recap;
-}
-
-/**
- * The hosts a run must report changes on: none (a no-op), at least one (a
- * first converge), or exactly these and none on the others (a check after a
- * drift made on these hosts).
- */
-export type ExpectedChanges = 'none' | 'some' | { only: readonly string[] };
-
-/**
- * What is wrong with a run's recap, or undefined: every host must be there,
- * none failed or unreachable, and the changes where `expected` says.
- */
-export function recapProblem(recap: Map<string, HostRecap>, hosts: readonly string[], expected: ExpectedChanges): string | undefined {
-  const missing = hosts.filter((h) => !recap.has(h));
-  if (missing.length > 0) return `no PLAY RECAP for ${missing.join(', ')}`;
-  const bad = [...recap].filter(([, r]) => r.failed > 0 || r.unreachable > 0).map(([h]) => h);
-  if (bad.length > 0) return `failed or unreachable: ${bad.join(', ')}`;
-  const changed = [...recap].filter(([, r]) => r.changed > 0).map(([h]) => h);
-  if (expected === 'none') {
-    const count = [...recap.values()].reduce((sum, r) => sum + r.changed, 0);
-    return count > 0 ? `a no-op changed ${count} things` : undefined;
-  }
-  if (expected === 'some') return changed.length === 0 ? 'nothing changed (or was found to change)' : undefined;
-  const unseen = expected.only.filter((h) => !changed.includes(h));
-  if (unseen.length > 0) return `no change found on ${unseen.join(', ')}, which drifted`;
-  const others = changed.filter((h) => !expected.only.includes(h));
-  if (others.length > 0) return `changes found on ${others.join(', ')}, which did not drift`;
-  return undefined;
 }

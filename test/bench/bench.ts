@@ -25,10 +25,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LAB_HOSTS, labScaleInventory } from '../lab/lab.js';
-import { ensureHostDebs, type ExpectedChanges, PLAYBOOK_DIR, parseRecap, recapProblem, requireAnsible, ufwVariantOf } from './ansible-run.js';
+import { LAB_HOSTS, labHostNames, labScaleInventory } from '../lab/lab.js';
+import { ensureHostDebs, PLAYBOOK_DIR, parseRecap, requireAnsible, ufwVariantOf } from './ansible-run.js';
 import { writeAnsibleSecrets } from './ansible-secrets.js';
 import { busyShare, coresOf, labHostsCpuUs, machineBusyUs } from './cpu.js';
+import { type ExpectedChanges, oneExecProblem, type ProvisionHost, provisionHosts, provisionRunProblem, recapProblem } from './recap.js';
 
 const CORES = coresOf();
 
@@ -228,14 +229,25 @@ function timed(label: string, runs: number, once: () => Sample, before?: () => v
   return samples;
 }
 
-/** Times provision `args`, failing loudly on an unexpected exit code. */
-function time(label: string, args: string[], runs: number, expectCode = 0, before?: () => void): Sample[] {
+/** What is wrong with a run, or undefined. */
+type RunCheck = (run: Sample) => string | undefined;
+
+const exitsZero: RunCheck = (r) => (r.code === 0 ? undefined : `exited ${r.code}`);
+
+/** A run with --json: exit code `code`, and on `hosts` (the lab's three unless given) the changes `changes` and no failed or unreachable host. */
+function recapIs(changes: ExpectedChanges, { code = 0, hosts = LAB_HOSTS }: { code?: number; hosts?: readonly string[] } = {}): RunCheck {
+  return (r) => provisionRunProblem(r.code, r.stdout, { code, changes, hosts });
+}
+
+/** Times provision `args`, failing loudly on a run `check` finds wrong: a failed run is never timed as a fast one. */
+function time(label: string, args: string[], runs: number, check: RunCheck, before?: () => void): Sample[] {
   return timed(
     label,
     runs,
     () => {
       const r = provision(args);
-      if (r.code !== expectCode) throw new Error(`${label}: provision ${args.join(' ')} exited ${r.code}\n${r.stdout}${r.stderr}`);
+      const problem = check(r);
+      if (problem !== undefined) throw new Error(`${label}: provision ${args.join(' ')}: ${problem}\n${r.stdout}${r.stderr}`);
       return r;
     },
     before,
@@ -279,10 +291,10 @@ async function ansibleScenario(): Promise<void> {
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   const variant = `(ufw: ${UFW_VARIANT})`;
   try {
-    if (CONVERGE_RUNS > 0) timed(`(A-c) Ansible first converge ${variant}`, CONVERGE_RUNS, () => ansible(secrets, [], 'some'), () => lab('reset'));
+    if (CONVERGE_RUNS > 0) timed(`(A-c) Ansible first converge ${variant}`, CONVERGE_RUNS, () => ansible(secrets, [], 'every'), () => lab('reset'));
     else {
       lab('reset');
-      ansible(secrets, [], 'some');
+      ansible(secrets, [], 'every');
     }
     assertSameJob();
     timed(`(A-a) Ansible no-op ${variant}`, RUNS, () => ansible(secrets, [], 'none'));
@@ -297,18 +309,13 @@ async function ansibleScenario(): Promise<void> {
   }
 }
 
-interface Transport {
-  execs: number;
-  bytesSent: number;
-  bytesReceived: number;
-}
-
-/** A no-op apply with --json: each host's SSH exec calls and bytes. */
-function transportOf(inventory: string): Record<string, Transport | undefined> {
+/** A no-op apply with --json on `hosts`, which must change nothing and make one SSH exec call per host: each host's figures. */
+function noopHosts(inventory: string, hosts: readonly string[]): Record<string, ProvisionHost> {
   const r = provision(['apply', inventory, '--json']);
-  if (r.code !== 0) throw new Error(`provision apply ${inventory} --json exited ${r.code}\n${r.stdout}${r.stderr}`);
-  const json = JSON.parse(r.stdout) as { hosts: Record<string, { transport?: Transport }> };
-  return Object.fromEntries(Object.entries(json.hosts).map(([host, h]) => [host, h.transport]));
+  const json = provisionHosts(r.stdout);
+  const problem = provisionRunProblem(r.code, r.stdout, { code: 0, changes: 'none', hosts }) ?? oneExecProblem(json!);
+  if (problem !== undefined) throw new Error(`provision apply ${inventory} --json: ${problem}\n${r.stdout}${r.stderr}`);
+  return json!;
 }
 
 /**
@@ -352,36 +359,33 @@ try {
 
   console.log(`provision benchmark on the lab (${INVENTORY}), node ${process.version}`);
   const rss: number[] = [];
-  if (wanted('version')) rss.push(...time('--version (start-up)', ['--version'], RUNS).map((s) => s.maxRssKb));
-  if (wanted('noop')) rss.push(...time('(a) apply, no-op', ['apply', INVENTORY], RUNS).map((s) => s.maxRssKb));
+  if (wanted('version')) rss.push(...time('--version (start-up)', ['--version'], RUNS, exitsZero).map((s) => s.maxRssKb));
+  if (wanted('noop')) rss.push(...time('(a) apply, no-op', ['apply', INVENTORY, '--json'], RUNS, recapIs('none')).map((s) => s.maxRssKb));
   if (wanted('plan')) {
     drift();
-    rss.push(...time('(b) plan, one drift', ['plan', INVENTORY, '--detailed-exitcode'], RUNS, 3).map((s) => s.maxRssKb));
+    rss.push(...time('(b) plan, one drift', ['plan', INVENTORY, '--detailed-exitcode', '--json'], RUNS, recapIs({ only: [DRIFT_HOST] }, { code: 3 })).map((s) => s.maxRssKb));
     converge(INVENTORY);
   }
   if (wanted('fresh-plan') && CONVERGE_RUNS > 0) {
-    const runs = time('(e) plan, fresh hosts', ['plan', INVENTORY], CONVERGE_RUNS, 0, () => lab('reset'));
+    const runs = time('(e) plan, fresh hosts', ['plan', INVENTORY, '--json'], CONVERGE_RUNS, recapIs('every'), () => lab('reset'));
     console.log(`\n(e) plan of fresh hosts: where the time goes\n\n${breakdown(runs)}\n`);
     lab('reset');
     converge(INVENTORY);
   }
   if (wanted('converge') && CONVERGE_RUNS > 0) {
-    const runs = time('(c) first converge, fresh hosts', ['apply', INVENTORY], CONVERGE_RUNS, 0, () => lab('reset'));
+    const runs = time('(c) first converge, fresh hosts', ['apply', INVENTORY, '--json'], CONVERGE_RUNS, recapIs('every'), () => lab('reset'));
     rss.push(...runs.map((s) => s.maxRssKb));
     console.log(`\n(c) first converge: where the time goes (seconds per host and phase)\n\n${breakdown(runs)}\n`);
   }
   if (wanted('renew')) {
-    const renew = time('(d) renew, nothing due', ['renew', INVENTORY], RUNS);
-    for (const r of renew) {
-      if (r.stdout !== '' || r.stderr !== '') throw new Error(`(d) renew with nothing due must print nothing; it printed:\n${r.stdout}${r.stderr}`);
-    }
-    rss.push(...renew.map((s) => s.maxRssKb));
+    const printsNothing: RunCheck = (r) => exitsZero(r) ?? (r.stdout !== '' || r.stderr !== '' ? 'with nothing due it must print nothing' : undefined);
+    rss.push(...time('(d) renew, nothing due', ['renew', INVENTORY], RUNS, printsNothing).map((s) => s.maxRssKb));
   }
   if (wanted('ansible')) await ansibleScenario();
 
   if (wanted('noop')) {
     console.log('\n(a) no-op apply, per host: 1 SSH connection each');
-    for (const [host, t] of Object.entries(transportOf(INVENTORY))) {
+    for (const [host, { transport: t }] of Object.entries(noopHosts(INVENTORY, LAB_HOSTS))) {
       console.log(`  ${host.padEnd(10)} exec calls ${t?.execs}   sent ${t?.bytesSent} B   received ${t?.bytesReceived} B`);
     }
   }
@@ -394,8 +398,9 @@ try {
     const inventory = relative(ROOT, labScaleInventory(hosts));
     converge(inventory); // extra hosts keep their disk between runs: converged already after the first bench
     settle();
-    const samples = time(`no-op apply, ${hosts} hosts (common)`, ['apply', inventory], RUNS);
-    const transport = Object.values(transportOf(inventory));
+    const names = labHostNames(hosts);
+    const samples = time(`no-op apply, ${hosts} hosts (common)`, ['apply', inventory, '--json'], RUNS, recapIs('none', { hosts: names }));
+    const transport = Object.values(noopHosts(inventory, names)).map((h) => h.transport);
     if (transport.length !== hosts) throw new Error(`${inventory}: expected ${hosts} hosts in the report, got ${transport.length}`);
     scale.push({
       hosts,
