@@ -19,6 +19,7 @@ const CORPUS: [file: string, error: string][] = [
   ['app-template-outside.yaml', "3:69: all.vars.app_source_template: template '../../../root/.local/state/provision/acme/account.key' is outside the template search path: a template is named relative to it, without '..' (looked in <root>/roles/app/templates, <inventory dir>/templates, <root>/templates) (role app uses it as file template)"],
   ['app-archive-outside.yaml', "5:18: all.vars.app_archive: 'src' /etc is outside the allowed directories: control-node files must be inside <inventory dir> (the inventory's directory; more with --files-path DIR) (role app uses it as archive src)"],
   ['config-injection.yaml', '5:15: all.vars.app_user: string "app\\nExecStartPre=/bin/touch /tmp/PWN…" is not a user or group name: expected lowercase letters, digits and _ . -, starting with a letter or _, at most 32 characters (role app uses it as a user or group name)'],
+  ['app-dir-system.yaml', '5:14: all.vars.app_dir: string "/etc" is not an absolute path to a directory of its own: expected a directory of its own, such as /opt/NAME, not a system directory (or a top-level one): the role owns it, or removes it whole (role app uses it as an absolute path to a directory of its own)'],
   [
     'certificate-in-role.yaml',
     `ROLES/literal-certificate/role.yaml:3:7: certificate: 'domains' entry "*.foobar.com" is not a valid DNS name: label "*" is a wildcard: wildcard certificates need the DNS-01 challenge, and provision orders with HTTP-01 only (host h1)`,

@@ -62,3 +62,57 @@ describe('hostile values through the CLI, on the control node', () => {
     expect(readFileSync(join(dir, 'hostile.retry'), 'utf8')).toBe('me\n');
   });
 });
+
+describe("provision inventory passes no inventory name's terminal controls to the terminal", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-hostile-names-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Retitle the terminal (OSC ... BEL), and a right-to-left override that would show the rest of the line reversed.
+  const group = 'g\u001b]0;PWNED\u0007';
+  const host = 'web\u202e10-bew';
+  const inventory = join(dir, 'names.yaml');
+  writeFileSync(inventory, ['all:', '  children:', `    ${JSON.stringify(group)}:`, '      hosts:', `        ${JSON.stringify(host)}: { address: 10.0.0.5, banner: "a\\u202eb" }`, ''].join('\n'));
+
+  it.each([
+    ['--graph', ['--graph'], ['|--@g\\u001b]0;PWNED\\u0007:', '|--web\\u202e10-bew']],
+    ['--list', ['--list'], ['"g\\u001b]0;PWNED\\u0007": {', '"web\\u202e10-bew"']],
+    ['--host', ['--host', host], ['"banner": "a\\u202eb"']],
+  ])('%s', (_, args, shown) => {
+    const run = provision(['inventory', inventory, ...args]);
+    expect(run.code, run.out).toBe(0);
+    for (const text of shown) expect(run.out).toContain(text);
+    expect(run.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+  });
+});
+
+describe('provision inventory masks what the roles declare secret, also when the inventory writes it in plain text', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-inventory-secrets-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const inventory = join(dir, 'site.yaml');
+  // app and mysql declare app_db_password and mysql_replication_password `secret`; sumologic declares sumo_access_key `api_key`; Ansible's passwords are known by name.
+  writeFileSync(
+    inventory,
+    [
+      'all:',
+      '  vars: { app_db_password: "plain-Db-Pass", sumo_access_key: SumoKeyPlain1, locale: C.UTF-8 }',
+      '  roles: [common, sumologic]',
+      '  children:',
+      '    app:',
+      '      roles: [app, mysql]',
+      '      hosts:',
+      '        web-01: { address: 10.0.0.5, mysql_replication_password: 12345678, ansible_password: SshPass-plain, ansible_ssh_pass: SshPass-plain2, ansible_sudo_pass: SudoPass-plain }',
+      '',
+    ].join('\n'),
+  );
+
+  it.each([
+    ['--list', ['--list']],
+    ['--host', ['--host', 'web-01']],
+  ])('%s', (_, args) => {
+    const run = provision(['inventory', inventory, ...args]);
+    expect(run.code, run.out).toBe(0);
+    for (const name of ['app_db_password', 'sumo_access_key', 'mysql_replication_password', 'ansible_password', 'ansible_ssh_pass', 'ansible_sudo_pass']) expect(run.out).toContain(`"${name}": "********"`);
+    for (const secret of ['plain-Db-Pass', 'SumoKeyPlain1', '12345678', 'SshPass-plain', 'SudoPass-plain']) expect(run.out).not.toContain(secret);
+    // What no role declares secret prints as written.
+    expect(run.out).toContain('"locale": "C.UTF-8"');
+  });
+});

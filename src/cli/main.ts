@@ -98,7 +98,7 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
   // One read of ~/.ssh/config for every host's port, rather than one per host.
   const sshConfig = userSshConfigText();
   const inventory = await loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
-  for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+  for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${display(warning)}\n`);
   return inventory;
 }
 
@@ -131,13 +131,16 @@ async function selectedHosts(options: HostOptions) {
 
 /** `provision inventory`: what ansible-inventory prints for the same sources; contacts no host. */
 async function showInventory(options: InventoryCliOptions): Promise<number> {
-  const [inventory, output] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js')]);
+  const [inventory, output, { secretVariables }] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js'), import('../roles/plan.js')]);
   const show = options.show;
   // ansible-inventory refuses to print without their password; the listing is printed, and says what it lacks.
   const locked = inventory.lockedVarsFiles ?? [];
-  if (locked.length > 0) process.stderr.write(`warning: the variables of ${locked.length} vars file(s) are left out (${locked.map((l) => l.file).join(', ')}): ${locked[0]!.problem}\n`);
-  const text = show.kind === 'list' ? output.inventoryList(inventory) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host);
-  write(`${text}\n`);
+  if (locked.length > 0) process.stderr.write(`${display(`warning: the variables of ${locked.length} vars file(s) are left out (${locked.map((l) => l.file).join(', ')}): ${locked[0]!.problem}`)}\n`);
+  // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other output.
+  const secrets = show.kind === 'graph' ? new Set<string>() : secretVariables(inventory.hosts, searchPath(options.inventories[0]!, { rolesPaths: [], filesPaths: [] }).rolesDirs);
+  const text = show.kind === 'list' ? output.inventoryList(inventory, secrets) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host, secrets);
+  // Host and group names are the inventory's: --graph prints them bare, so they go through display() too.
+  write(`${display(text)}\n`);
   return EXIT.ok;
 }
 
@@ -254,11 +257,11 @@ async function runNamedAction(name: string, options: ActionCliOptions): Promise<
   if (options.edit && text !== undefined) {
     const [{ statSync }, { writeControlFile }] = await Promise.all([import('node:fs'), import('../control/write-file.js')]);
     writeControlFile(options.inventory, text, statSync(options.inventory).mode & 0o777);
-    write(`${options.inventory} updated: ${described.join('; ')}\n`);
+    write(`${display(`${options.inventory} updated: ${described.join('; ')}`)}\n`);
   } else {
-    write(`change ${options.inventory} to: ${described.join('; ')}\n`);
+    write(`${display(`change ${options.inventory} to: ${described.join('; ')}`)}\n`);
   }
-  write(`next: provision apply ${options.inventory} (${outcome.next})\n`);
+  write(`${display(`next: provision apply ${options.inventory} (${outcome.next})`)}\n`);
   return EXIT.ok;
 }
 

@@ -3,10 +3,12 @@
  * (groups with hosts and children, `_meta.hostvars` with each host's merged
  * variables under the names as written), `--graph` and `--host`. Values are
  * not read: a vaulted value prints as `{"__ansible_vault": ...}`, a template as
- * written. Pure.
+ * written. One difference: the plain-text value of a variable named in
+ * `secrets` (those the roles declare secret) or of one of Ansible's
+ * connection passwords (`ansible_password`, ...) prints as the mask. Pure.
  */
 import { UserError } from '../errors.js';
-import { Secret } from '../secrets.js';
+import { MASK, Secret } from '../secrets.js';
 import { DeferredValue } from './deferred.js';
 import { PythonFloat, pythonFloatText } from './python-float.js';
 import type { GroupDef } from './model.js';
@@ -20,13 +22,24 @@ const INTERNAL_VARS = new Set([
   'inventory_file', 'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'omit', 'playbook_dir',
 ]);
 
-/** A host's variables as ansible-inventory prints them: as Ansible merges them, internal names left out. */
-function printedVars(host: InventoryHost): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(host.ansibleVars ?? {}).filter(([name]) => !INTERNAL_VARS.has(name)));
+// Ansible's connection and privilege-escalation passwords (provision reads the become ones as secrets, and uses none of the others), masked like the roles' secrets.
+const ANSIBLE_PASSWORDS = new Set([
+  'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password', 'ansible_become_pass', 'ansible_become_password', 'become_password',
+  'ansible_sudo_pass', 'ansible_sudo_password', 'ansible_su_pass', 'ansible_su_password', 'ansible_httpapi_pass', 'ansible_httpapi_password',
+]);
+
+/** A host's variables as ansible-inventory prints them: as Ansible merges them, internal names left out; plain-text passwords and `secrets` masked. */
+function printedVars(host: InventoryHost, secrets: ReadonlySet<string>): Record<string, unknown> {
+  const secret = (name: string): boolean => secrets.has(name) || ANSIBLE_PASSWORDS.has(name);
+  return Object.fromEntries(
+    Object.entries(host.ansibleVars ?? {})
+      .filter(([name]) => !INTERNAL_VARS.has(name))
+      .map(([name, value]) => [name, secret(name) && (typeof value === 'string' || typeof value === 'number') ? MASK : value]),
+  );
 }
 
 /** `ansible-inventory --list`, as JSON text (sorted keys, four-space indent). */
-export function inventoryList(inventory: Inventory): string {
+export function inventoryList(inventory: Inventory, secrets: ReadonlySet<string> = new Set()): string {
   const result: Record<string, unknown> = {};
   const seen = new Set<string>();
   const format = (group: GroupDef): void => {
@@ -43,7 +56,7 @@ export function inventoryList(inventory: Inventory): string {
   format(inventory.tree.groups.get(ALL)!);
   const hostvars: Record<string, unknown> = {};
   for (const host of inventory.hosts) {
-    const vars = printedVars(host);
+    const vars = printedVars(host, secrets);
     if (Object.keys(vars).length > 0) hostvars[host.name] = vars;
   }
   result._meta = { hostvars };
@@ -51,10 +64,10 @@ export function inventoryList(inventory: Inventory): string {
 }
 
 /** `ansible-inventory --host NAME`: the host's variables as JSON text. */
-export function inventoryHost(inventory: Inventory, name: string): string {
+export function inventoryHost(inventory: Inventory, name: string, secrets: ReadonlySet<string> = new Set()): string {
   const host = inventory.hosts.find((h) => h.name === name);
   if (!host) throw new UserError(`--host ${name}: no such host in the inventory`);
-  return ansibleJson(printedVars(host));
+  return ansibleJson(printedVars(host, secrets));
 }
 
 /** `ansible-inventory --graph [GROUP]`: the group tree as text. */

@@ -16,6 +16,8 @@ describe('kinds of checks', () => {
     ['port', [22, '3306', 65535], [0, 65536, '80; evil', '80\nUser=root', '', null, 1.5]],
     ['integer', [0, '7', 63072000], [-1, '1e3', '7 ', 'x']],
     ['path', ['/opt/app', '/etc/provision/tls/www.foobar.com/fullchain.pem', '/var/www/acme'], ['opt/app', '/a b', '/etc/x"; touch /tmp/PWNED; echo "', '/opt/Sumo$(touch /tmp/PWNED)', '/var/%h', '/etc/../root', '/a\nb', '/a\\b', '/x;{}']],
+    // Removed whole by the role that installs into it (sumo_dir): a system directory, however written, is refused.
+    ['own_directory', ['/opt/SumoCollector', '/srv/tools/sumo', '/home/sumo/collector'], ['/', '/opt', '/opt/', '/usr/lib', '/usr//lib/', '/usr/./lib', '/etc/ssh', '/var/lib', '/root', '/data', '/opt/x/..', 'opt/Sumo', '/opt/Sumo$(id)', '/opt/a b']],
     ['name', ['app', 'my-app.v2', 'C.UTF-8', 'de_DE@euro'], ['', '-x', '.hidden', 'a/b', 'app\nUser=root', 'a b', 'x'.repeat(65)]],
     ['identifier', ['app_backends', 'x-1', '_a'], ['1x', 'a.b', 'a b', 'app;evil', '-x', '']],
     ['user_name', ['app', '_svc', 'www-data'], ['root\nExecStartPre=/bin/sh', 'App', '--help', 'a b', 'x'.repeat(33)]],
@@ -56,7 +58,7 @@ describe('kinds of checks', () => {
 
   it('names nothing else', () => {
     for (const spec of ['portt', 'port??', 42, {}, [], [{}]]) expect(checkOf(spec)).toBeUndefined();
-    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'name', 'identifier', 'user_name', 'url', 'sha256', 'one_line', 'secret', 'api_key', 'systemd_command']);
+    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'own_directory', 'name', 'identifier', 'user_name', 'url', 'sha256', 'one_line', 'secret', 'api_key', 'systemd_command']);
   });
 
   it('reports at the inventory line that sets the value, and leaves role defaults alone', () => {

@@ -16,6 +16,7 @@ import { describeValue } from '../inventory/describe-value.js';
 import { registerSecret, Secret, secretProblem } from '../secrets.js';
 import { ACCOUNT_NAME } from '../resources/shared/accounts.js';
 import { dnsNameError } from '../resources/shared/dns-name.js';
+import { isSystemDirectory } from '../resources/shared/system-directory.js';
 
 /** What a variable must be: checks one value. */
 export interface Check {
@@ -125,6 +126,13 @@ const dnsName: Check = {
 // Paths safe in every config format and command line they reach: no spaces, quotes, $, %, \ or control characters.
 const SAFE_PATH = /^\/[A-Za-z0-9._+@,:=~/-]*$/;
 
+/** Why `text` is not an absolute path safe everywhere it goes, or undefined. */
+function pathProblem(text: string): string | undefined {
+  if (!SAFE_PATH.test(text)) return "expected '/' then letters, digits and . _ + @ , : = ~ / - only (no spaces, quotes, $, % or \\)";
+  if (text.split('/').some((part) => part === '..')) return "expected no '..' in it";
+  return undefined;
+}
+
 const KINDS = {
   dns_name: dnsName,
   dns_names: {
@@ -145,10 +153,12 @@ const KINDS = {
   ip_address: textKind('an IP address', (text) => (isIP(text) !== 0 ? undefined : 'expected an IPv4 or IPv6 address such as 10.0.0.5 or ::')),
   port: numberKind('a port number', 1, 65535),
   integer: numberKind('a whole number', 0, Number.MAX_SAFE_INTEGER),
-  path: textKind('an absolute path', (text) => {
-    if (!SAFE_PATH.test(text)) return "expected '/' then letters, digits and . _ + @ , : = ~ / - only (no spaces, quotes, $, % or \\)";
-    if (text.split('/').some((part) => part === '..')) return "expected no '..' in it";
-    return undefined;
+  path: textKind('an absolute path', pathProblem),
+  // A directory the role owns: it takes its owner and mode (app_dir), or removes it whole (sumo_dir, rm -rf when reinstalling): never /etc, /opt or /usr/lib.
+  own_directory: textKind('an absolute path to a directory of its own', (text) => {
+    const why = pathProblem(text);
+    if (why !== undefined) return why;
+    return isSystemDirectory(text) ? 'expected a directory of its own, such as /opt/NAME, not a system directory (or a top-level one): the role owns it, or removes it whole' : undefined;
   }),
   name: patternKind('a name', /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'letters, digits and _ . @ -, not starting with . @ or -, at most 64 characters'),
   identifier: patternKind('an identifier', /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'letters, digits, _ and -, starting with a letter or _, at most 64 characters'),
@@ -171,6 +181,11 @@ export type CheckKind = keyof typeof KINDS;
 
 /** Every kind, for "expected one of" messages. */
 export const CHECK_KINDS = Object.keys(KINDS) as CheckKind[];
+
+/** Whether a `checks:` entry declares a secret (`secret`, `api_key`, either with `?`): a value masked in all output. */
+export function isSecretSpec(spec: unknown): boolean {
+  return typeof spec === 'string' && /^(secret|api_key)\??$/.test(spec);
+}
 
 /** Empty (null, "" or unset) or what `check` accepts. */
 function orEmpty(check: Check): Check {

@@ -8,7 +8,7 @@ import { ArgError, runsOnControl, type AnyResourceType, type ResolveContext } fr
 import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
 import { Secret } from '../secrets.js';
-import { checkVariables } from './checks.js';
+import { checkVariables, isSecretSpec } from './checks.js';
 import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock } from './load.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
@@ -362,6 +362,17 @@ function resolveRoles(refs: RoleRef[], load: (name: string, position: SourcePosi
   };
   for (const ref of refs) visit(ref.name, ref.position);
   return ordered;
+}
+
+/**
+ * The variables that the hosts' roles (and the roles they depend on) declare secrets (`secret`,
+ * `api_key`): `provision inventory` masks the values the inventory writes for them in plain text.
+ * A role that cannot be loaded is left out: the listing needs no role otherwise.
+ */
+export function secretVariables(hosts: readonly InventoryHost[], rolesDirs: string[]): Set<string> {
+  const refs = [...new Map(hosts.flatMap((host) => host.roles).map((ref) => [ref.name, ref])).values()];
+  const roles = resolveRoles(refs, (name, position) => loadRole(name, rolesDirs, position), () => undefined);
+  return new Set(roles.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable)));
 }
 
 /** Handlers doing the same thing (two roles both reloading nginx) share one key, so they run once. */

@@ -17,6 +17,7 @@ import { casesOf, type Effects, type Lookahead, type PathOutlook, type Predictio
 import { ABSENT, type PathState, parsePathState, predictedStat, statManyScript, statProbe } from '../shared/path-state.js';
 import { parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail } from '../shared/script.js';
+import { isSystemDirectory, isVitalDirectory } from '../shared/system-directory.js';
 import { type ActionDecision, ArgError, type Change, type ResourceType } from '../types.js';
 
 /** Validated `directory` declaration. */
@@ -31,9 +32,6 @@ export interface DirectoryDesired {
 
 /** What the probe found (a link is a link, unless the declaration says `follow: true`: then a link to a directory counts as the directory). */
 export type DirectoryCurrent = PathState;
-
-/** Second-level directories that are as vital as the top-level ones (every top-level one is refused). */
-const PROTECTED = new Set(['/usr/bin', '/usr/sbin', '/usr/lib', '/usr/lib64', '/usr/share', '/usr/local', '/usr/include', '/var/lib', '/var/log', '/var/cache', '/var/spool', '/var/mail', '/var/backups', '/etc/ssh', '/etc/systemd', '/etc/apt', '/etc/default']);
 
 /** What apply does. */
 type DirectoryAction =
@@ -57,7 +55,10 @@ function actionOf(desired: DirectoryDesired, current: DirectoryCurrent): Directo
   if (current.type === 'link') return { kind: 'blocked', reason: `${desired.path} is a symbolic link: refusing to manage what it points to (set follow: true to allow it)` };
   if (current.type !== 'directory') return { kind: 'blocked', reason: `${desired.path} exists and is not a directory` };
   const attributes = attributeChanges(desired.attributes, current);
-  return attributes.length === 0 ? { kind: 'none' } : { kind: 'attributes', attributes };
+  if (attributes.length === 0) return { kind: 'none' };
+  // A value such as app_dir: /etc would otherwise make /etc 0750 for one group.
+  if (isVitalDirectory(desired.path)) return { kind: 'blocked', reason: `refusing to change the owner, group or mode of ${desired.path}: it is a system directory` };
+  return { kind: 'attributes', attributes };
 }
 
 function describe(desired: DirectoryDesired, current: DirectoryCurrent, p: DirectoryAction): Change[] {
@@ -112,7 +113,7 @@ function validate(args: Args): DirectoryDesired {
   const state = oneOf(args, 'state', ['present', 'absent'], 'present');
   const path = normalise(absolutePath(args, 'path'));
   if (state === 'absent') {
-    if (path.split('/').length <= 2 || PROTECTED.has(path)) {
+    if (isSystemDirectory(path)) {
       throw new ArgError('path', `refusing to remove '${path}': it is a system directory`);
     }
     for (const key of ATTRIBUTE_KEYS) {

@@ -223,8 +223,11 @@ function validate(args: Args): LineDesired {
   const state = oneOf(args, 'state', ['present', 'absent'], 'present');
   const regexp = optionalString(args, 'regexp');
   const line = state === 'present' || regexp === undefined ? requiredString(args, 'line') : optionalString(args, 'line');
-  if (line?.includes('\n')) throw new ArgError('line', `'line' must be a single line (it contains a newline)`);
-  if (regexp?.includes('\n')) throw new ArgError('regexp', `'regexp' must be a single line (it contains a newline)`);
+  // A carriage return ends a line too for some readers (a Java .properties file, e.g. Sumo's user.properties): the rest would be an entry of its own.
+  for (const [key, text] of [['line', line], ['regexp', regexp]] as const) {
+    const lineBreak = text === undefined ? undefined : /[\n\r]/.exec(text)?.[0];
+    if (lineBreak !== undefined) throw new ArgError(key, `'${key}' must be a single line (it contains ${lineBreak === '\n' ? 'a newline' : 'a carriage return'})`);
+  }
   return { path, state, line, regexp, create: optionalBoolean(args, 'create', false), sensitive: line !== undefined && holdsSecret(line) };
 }
 

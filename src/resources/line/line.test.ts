@@ -15,6 +15,9 @@ describe('line.validate', () => {
     ['no line when present', { path: '/etc/x', regexp: '^a' }, 'line', /'line' is required/],
     ['neither line nor regexp when absent', { path: '/etc/x', state: 'absent' }, 'line', /'line' is required/],
     ['a line with a newline', { path: '/etc/x', line: 'a\nb' }, 'line', /single line/],
+    ['a line with a carriage return (a properties file reads a second entry)', { path: '/etc/x', line: 'name=a\rsyncSources=/tmp/x.json' }, 'line', /single line \(it contains a carriage return\)/],
+    ['a regexp with a newline', { path: '/etc/x', line: 'a', regexp: '^a\n' }, 'regexp', /single line \(it contains a newline\)/],
+    ['a regexp with a carriage return', { path: '/etc/x', line: 'a', regexp: '^a\r' }, 'regexp', /single line \(it contains a carriage return\)/],
     ['create that is not a boolean', { path: '/etc/x', line: 'a', create: 'maybe' }, 'create', /true or false/],
   ])('rejects %s', (_, args, key, message) => {
     const error = argErrorOf(line, args);

@@ -67,8 +67,20 @@ describe('sumo_connection against the fake Sumo Logic', () => {
     [{ name: 'x', url: 'https://a', headers: { 'bad header': 'v' } }, 'headers'],
     [{ name: 'x', url: 'https://a', deployment: 'us3' }, 'deployment'],
     [{ name: 'x', url: 'https://a', endpoint: 'not a url' }, 'endpoint'],
+    // The access key goes with every call: plain http only to this machine or a private network.
+    [{ name: 'x', url: 'https://a', endpoint: 'http://api.sumologic.com/api/' }, 'endpoint'],
+    [{ name: 'x', url: 'https://a', endpoint: 'http://203.0.113.5:8070/api/' }, 'endpoint'],
+    [{ name: 'x', url: 'https://a', endpoint: 'http://[2001:db8::1]/api/' }, 'endpoint'],
+    [{ name: 'x', url: 'https://a', endpoint: 'http://10.77.0.1.evil.example/api/' }, 'endpoint'],
     [{ url: 'https://a' }, 'name'],
   ])('rejects %j at %s', (args, key) => {
     expect(argErrorOf(sumoConnection, { ...endpointArgs, ...args }).key).toBe(key);
   });
+
+  it.each([['https://api.sumologic.com/api/'], ['http://10.77.0.1:8070/api/'], ['http://127.0.0.1:8070/api/'], ['http://localhost/api/'], ['http://[::1]:8070/api/'], ['http://192.168.1.10/api/']])(
+    'takes the endpoint %s',
+    (endpoint) => {
+      expect(sumoConnection.validate({ ...endpointArgs, name: 'x', url: 'https://a', endpoint }).endpoint.url).toBe(endpoint);
+    },
+  );
 });

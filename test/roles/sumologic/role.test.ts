@@ -88,6 +88,9 @@ describe('sumologic role on the lab inventory', () => {
 
   it.each([
     ['a command substitution in the directory', { sumo_dir: '/opt/Sumo$(touch /tmp/PWNED)' }, /-e sumo_dir: .* is not an absolute path/],
+    // The installer removes the directory whole (rm -rf) when it reinstalls, and with sumo_state: absent.
+    ['a system directory, which the installer would remove', { sumo_dir: '/opt' }, /-e sumo_dir: .* is not an absolute path to a directory of its own: .*system directory/],
+    ['a vital second-level directory written another way', { sumo_dir: '/usr/./lib/' }, /-e sumo_dir: .*system directory/],
     ['a line break in the version', { sumo_collector_version: '7.0\nPROVISION_SUMO\ntouch /tmp/PWNED' }, /-e sumo_collector_version: .* is not one line of text/],
   ])('a hostile value set with -e is refused where it is set: %s', (_, values, message) => {
     expect(() => plan('web-01', values)).toThrow(message);
