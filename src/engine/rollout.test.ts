@@ -196,8 +196,16 @@ describe('rolling deploys', () => {
     expect(byName(first.results, 'w2').rollout!.leftDrained.map((d) => d.balancer)).toEqual(['lb']);
 
     // The fix, v3: w2 (batch 2, out) changes, gets healthy and goes back before w1 (batch 1) is taken out.
+    // Plan says so first: w2 does not wait for its batch, w1 does.
     writeFileSync(log, '');
+    const planned = await roll(pair('v3'), [refusing], { check: true });
+    expect(logged()).toEqual([]);
+    expect(planned.results.map((r) => [r.name, r.rollout!.atOnce])).toEqual([
+      ['w1', undefined],
+      ['w2', 'out of lb since an earlier run'],
+    ]);
     const second = await roll(pair('v3'), [refusing]);
+    expect(byName(second.results, 'w2').rollout!.atOnce).toBe('out of lb since an earlier run');
     expect(second.results.map((r) => [r.name, r.failed, r.error])).toEqual([
       ['w1', 0, undefined],
       ['w2', 0, undefined],

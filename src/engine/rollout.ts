@@ -116,6 +116,8 @@ class Rollout {
       const result = await runHost(plan, { ...this.options, gate: { ...read, beforeApply: async () => undefined } });
       const changed = result.results.filter((r) => r.status === 'changed').map((r) => r.resource);
       const rollout = this.#rollout(plan, place, found);
+      const atOnce = servesNothing(this.drainer.routesTo(plan.host.name), found, serving);
+      if (atOnce) rollout.atOnce = atOnce;
       if (!serving.now && affectsTraffic(plan.serve, changed)) {
         rollout.notDrained = notServing(serving);
       } else if (affectsTraffic(plan.serve, changed)) {
@@ -231,9 +233,10 @@ class Rollout {
             serving = s;
             rollout = this.#rollout(plan, place, found);
             for (const b of rollout.foundDrained) out.add(b);
-            const outOfEvery = routes.length > 0 && routes.every((r) => found.includes(r.balancer.name));
-            if (outOfEvery) this.#resuming.set(host.name, { out: found, done: finished.promise });
-            atOnce = !s.now || outOfEvery;
+            const why = servesNothing(routes, found, s);
+            if (why !== undefined) rollout.atOnce = why;
+            if (outOfEvery(routes, found)) this.#resuming.set(host.name, { out: found, done: finished.promise });
+            atOnce = why !== undefined;
             if (atOnce) held.release();
             read.resolve();
           }),
@@ -439,8 +442,20 @@ class Rollout {
 }
 
 /** Why a rolling host changes without drain and without waiting for its batch. */
+/** Whether an earlier run left the host out of every load balancer routing to it. */
+function outOfEvery(routes: readonly Route[], found: readonly string[]): boolean {
+  return routes.length > 0 && routes.every((r) => found.includes(r.balancer.name));
+}
+
+/** Why a rolling host serves nothing now, so that it does not wait for its batch (plan and apply decide it alike); undefined when it serves. */
+function servesNothing(routes: readonly Route[], found: readonly string[], serving: Serving): string | undefined {
+  if (outOfEvery(routes, found)) return `out of ${found.join(', ')} since an earlier run`;
+  if (!serving.now) return 'not serving yet';
+  return undefined;
+}
+
 function notServing(serving: Serving): string {
-  return `not serving yet (${serving.detail ?? 'its health check fails'}): nothing to drain, changed at once`;
+  return `not serving yet (${serving.detail ?? 'its health check fails'}): nothing to drain`;
 }
 
 /** A host's live events, held back until it is released (its batch's turn came) or dropped (it never did). */
