@@ -51,7 +51,16 @@ at_version() {
   while :; do case $found in *"$nl") found=${found%"$nl"} ;; *) break ;; esac; done
   [ "$found" = "$version" ]
 }
+# Whether $dir may be removed whole: a collector's (its uninstaller, install4j's own folder, which the
+# installer writes first, or its settings: a failed install may leave only those), or empty. sumo_dir
+# could name a directory holding something else, which is never removed.
+ours() {
+  installed || [ -e "$dir/.install4j" ] || [ -e "$dir/config/user.properties" ] || [ -z "$(ls -A -- "$dir" 2>/dev/null)" ]
+}
 uninstall() {
+  if [ -e "$dir" ] && ! ours; then
+    fail "$dir holds files but no Sumo Logic collector (no uninstall, .install4j or config/user.properties): not removed; set sumo_dir to a directory of the collector's own"
+  fi
   systemctl disable --now collector >/dev/null 2>&1 || true
   if installed; then "$dir/uninstall" -q >/dev/null 2>&1 </dev/null || true; fi
   rm -rf -- "$dir"

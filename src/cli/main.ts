@@ -290,6 +290,9 @@ async function renew(options: RenewOptions): Promise<number> {
   }
 }
 
+/** Seconds a host's checks may take once connected (a stub_status sample takes one, a served certificate at most ten). */
+const STATUS_CHECK_SECONDS = 20;
+
 /**
  * Checks the selected hosts (one remote call each) and prints the table or JSON; with --watch,
  * again every interval until Ctrl-C. Exit 0 when every host is healthy (in the last round).
@@ -297,7 +300,7 @@ async function renew(options: RenewOptions): Promise<number> {
 async function status(options: StatusCliOptions): Promise<number> {
   const { plans } = await plansOf({ ...options, tags: [] });
   const [{ StatusRunner }, { statusJson, statusTable }, { openConnection }] = await Promise.all([import('../status/run.js'), import('../status/report.js'), import('../transport/connect.js')]);
-  const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection });
+  const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection, deadlineMs: (options.timeoutSeconds + STATUS_CHECK_SECONDS) * 1000 });
   const tty = process.stdout.isTTY === true;
   const show = (round: Awaited<ReturnType<typeof runner.run>>): void => {
     if (options.json) return write(`${display(JSON.stringify(statusJson(round), null, options.watch ? undefined : 2))}\n`);
@@ -312,7 +315,9 @@ async function status(options: StatusCliOptions): Promise<number> {
   let healthy = false;
   try {
     for (;;) {
-      const round = await runner.run();
+      // Ctrl-C ends a round too (its hosts' deadlines bound it, but need not be waited for).
+      const round = await Promise.race([runner.run(), stopped.then(() => undefined)]);
+      if (round === undefined) break;
       healthy = round.every((s) => s.healthy);
       show(round);
       if (!options.watch) break;

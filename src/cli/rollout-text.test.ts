@@ -11,7 +11,7 @@ describe('formatRolloutPlan', () => {
     const text = formatRolloutPlan([
       host('lb-01', { changed: 1 }),
       host('web-01', { changed: 2, rollout: rollout({ drained: ['lb-01'] }) }),
-      host('web-02', { rollout: rollout({ batch: 2, foundDrained: ['lb-01'] }) }),
+      host('web-02', { rollout: rollout({ batch: 2, foundDrained: ['lb-01'], atOnce: 'out of lb-01 since an earlier run' }) }),
       host('web-3', { rollout: rollout({ batch: 3 }) }),
     ]);
     expect(text).toBe(
@@ -20,7 +20,7 @@ describe('formatRolloutPlan', () => {
         '  first, all at once: lb-01',
         '  then group app, serial 1:',
         '    batch 1/3  web-01  out of lb-01 → change → wait until http://127.0.0.1/health answers 200 within 60 s → back into lb-01',
-        '    batch 2/3  web-02  out of lb-01 (left so by an earlier run) → wait until http://127.0.0.1/health answers 200 within 60 s → back into lb-01',
+        '    batch 2/3  web-02  at once, not waiting for its batch (out of lb-01 since an earlier run): out of lb-01 (left so by an earlier run) → wait until http://127.0.0.1/health answers 200 within 60 s → back into lb-01',
         '    batch 3/3  web-3   no change: stays in service',
       ].join('\n'),
     );
@@ -58,6 +58,8 @@ describe('the recap of a rollout', () => {
     const report = jsonReport(hosts, false) as { hosts: Record<string, Record<string, unknown>> };
     expect(report.hosts['web-02']).toMatchObject({ not_attempted: 'the rollout stopped after batch 1/3 of group app, where web-01 failed', rollout: { batch: 2, drained: [] } });
     expect(report.hosts['web-01']!.rollout).toMatchObject({ healthy: false, left_drained: [{ balancer: 'lb-01', undrain: 'undrain-it web-01' }] });
+    const resumed = jsonReport([host('web-02', { rollout: rollout({ foundDrained: ['lb-01'], atOnce: 'out of lb-01 since an earlier run' }) })], true) as { hosts: Record<string, { rollout: object }> };
+    expect(resumed.hosts['web-02']!.rollout).toMatchObject({ found_drained: ['lb-01'], at_once: 'out of lb-01 since an earlier run' });
   });
 
   it('live lines for batches and steps', () => {

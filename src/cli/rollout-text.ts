@@ -19,7 +19,10 @@ export function formatRolloutPlan(hosts: readonly HostResult[]): string | undefi
   for (const [set, members] of sets) {
     lines.push(`  then ${set}:`);
     const width = Math.max(...members.map((h) => h.name.length));
-    for (const h of members) lines.push(`    batch ${h.rollout!.batch}/${h.rollout!.batches}  ${h.name.padEnd(width)}  ${plannedSteps(h)}`);
+    for (const h of members) {
+      const when = h.rollout!.atOnce && !h.unreachable ? `at once, not waiting for its batch (${h.rollout!.atOnce}): ` : '';
+      lines.push(`    batch ${h.rollout!.batch}/${h.rollout!.batches}  ${h.name.padEnd(width)}  ${when}${plannedSteps(h)}`);
+    }
   }
   return lines.join('\n');
 }
@@ -69,6 +72,7 @@ export function rolloutJson(rollout: HostRollout): object {
     serial: rollout.serial,
     drained: rollout.drained,
     found_drained: rollout.foundDrained,
+    ...(rollout.atOnce ? { at_once: rollout.atOnce } : {}),
     ...(rollout.notDrained ? { not_drained: rollout.notDrained } : {}),
     health: rollout.health,
     ...(rollout.healthy !== undefined ? { healthy: rollout.healthy, health_detail: rollout.healthDetail } : {}),

@@ -116,7 +116,7 @@ export class Drainer {
     try {
       connection = await this.pool.open(targetOf(host), this.connect);
     } catch (err) {
-      throw new Error(`${host.name} is unreachable: ${messageOf(err)}`);
+      throw new NotRunError(`${host.name} is unreachable: ${messageOf(err)}`);
     }
     try {
       await work(connection);
@@ -125,3 +125,6 @@ export class Drainer {
     }
   }
 }
+
+/** A drain or undrain that never ran: the load balancer could not be reached, so nothing changed there. */
+export class NotRunError extends Error {}

@@ -66,6 +66,8 @@ export interface HostRollout {
   drained: string[];
   /** Load balancers an earlier run left it out of (it goes back once healthy). */
   foundDrained: string[];
+  /** Why it does not wait for its batch's turn (it serves nothing: not serving yet, or out of every load balancer routing to it). */
+  atOnce?: string;
   /** Why a change that interrupts serving happens without draining, e.g. every backend of a load balancer is in the batch. */
   notDrained?: string;
   /** Its health checks, e.g. "http://127.0.0.1/health answers 200 within 60 s". */

@@ -177,6 +177,43 @@ describe('rolling deploys', () => {
     expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
   });
 
+  it('a host left out by an earlier run in a later batch goes back first: the first batch can then be drained', async () => {
+    // As the shipped load balancer does: it refuses to take a backend out while another one is (two backends, never both out).
+    const outFile = join(dir, 'lb-out');
+    const refusing: Balancer = {
+      host: hostNamed('lb'),
+      decls: [{
+        role: 'lb',
+        backends: ['w1', 'w2'],
+        drain: `f() { if [ -s ${quote(outFile)} ]; then echo "refusing: $(cat ${quote(outFile)}) is out" >&2; exit 3; fi; echo "$1" > ${quote(outFile)}; printf 'drain %s\\n' "$1" >> ${quote(log)}; }; f`,
+        undrain: `f() { rm -f ${quote(outFile)}; printf 'undrain %s\\n' "$1" >> ${quote(log)}; }; f`,
+      }],
+    };
+    const pair = (content: string) => ['w1', 'w2'].map((n) => backend(n, content, serial(1)));
+    health.set('w2', breaksOn('w2', 'v2', 500));
+    const first = await roll(pair('v2'), [refusing]);
+    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w2', 'restart w2']);
+    expect(byName(first.results, 'w2').rollout!.leftDrained.map((d) => d.balancer)).toEqual(['lb']);
+
+    // The fix, v3: w2 (batch 2, out) changes, gets healthy and goes back before w1 (batch 1) is taken out.
+    // Plan says so first: w2 does not wait for its batch, w1 does.
+    writeFileSync(log, '');
+    const planned = await roll(pair('v3'), [refusing], { check: true });
+    expect(logged()).toEqual([]);
+    expect(planned.results.map((r) => [r.name, r.rollout!.atOnce])).toEqual([
+      ['w1', undefined],
+      ['w2', 'out of lb since an earlier run'],
+    ]);
+    const second = await roll(pair('v3'), [refusing]);
+    expect(byName(second.results, 'w2').rollout!.atOnce).toBe('out of lb since an earlier run');
+    expect(second.results.map((r) => [r.name, r.failed, r.error])).toEqual([
+      ['w1', 0, undefined],
+      ['w2', 0, undefined],
+    ]);
+    expect(logged()).toEqual(['restart w2', 'undrain w2', 'drain w1', 'restart w1', 'undrain w1']);
+    expect(releaseOf('w1')).toBe('v3');
+  });
+
   it('serial 100%: one batch holding every backend, so none is drained; health is still checked', async () => {
     const { results } = await roll(webs('v2', serial('100%')), [balancer(['w1', 'w2', 'w3'])]);
     expect(logged().sort()).toEqual(['restart w1', 'restart w2', 'restart w3']);
@@ -198,6 +235,18 @@ describe('rolling deploys', () => {
     const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'], true)]);
     expect(logged()).toEqual(['undrain w1']);
     expect(byName(results, 'w1')).toMatchObject({ failed: 1, changed: 0, error: expect.stringContaining('not changed: could not take it out of lb: lb: no upstream here') });
+    expect(byName(results, 'w2').notAttempted).toBeDefined();
+  });
+
+  it('a load balancer that cannot be reached: the host is not changed and not reported out of it; the rollout stops', async () => {
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], {
+      openConnection: (target) => (target.name === 'lb' ? Promise.reject(new Error('connection refused')) : openLocal(target)),
+    });
+    expect(logged()).toEqual([]);
+    const w1 = byName(results, 'w1');
+    expect(w1).toMatchObject({ failed: 1, changed: 0, error: expect.stringContaining('could not take it out of lb: lb is unreachable: connection refused') });
+    expect(w1.rollout).toMatchObject({ drained: [], leftDrained: [] });
+    expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
     expect(byName(results, 'w2').notAttempted).toBeDefined();
   });
 
@@ -302,6 +351,9 @@ describe('rolling deploys', () => {
     expect(logged()).toEqual(['drain w1', 'undrain w1']);
     expect(byName(results, 'w1')).toMatchObject({ changed: 0, error: 'interrupted before changing anything on the host' });
     expect(byName(results, 'w2').notAttempted).toBe('the run was interrupted');
-    expect(events.find((e) => e.kind === 'notice')).toMatchObject({ host: 'w1', message: expect.stringContaining('out of lb: it goes back once its health check passes') });
+    // A second Ctrl-C quits at once, without a recap: the notice already says how to put it back by hand.
+    const notice = events.find((e) => e.kind === 'notice');
+    expect(notice).toMatchObject({ host: 'w1', message: expect.stringMatching(/^out of lb: it goes back once its health check passes /) });
+    expect(notice?.kind === 'notice' && notice.message).toContain(`, or by hand on lb: printf 'undrain %s\\n' >> ${quote(log)} w1)`);
   });
 });

@@ -11,8 +11,12 @@
  * fails them serves nothing yet (a fresh host): draining it would protect no
  * request, so it is changed at once, beside the hosts that do not roll, then
  * health-checked as usual; its batch is
- * done when it is. The others wait, read, for their batch's turn before their
- * first change.
+ * done when it is. So is a host that an earlier run left out of every load
+ * balancer routing to it (it serves nothing either): it is changed,
+ * health-checked and put back at once, and a drain of another backend of
+ * those load balancers waits for it, so that a host left out in a later
+ * batch never keeps the first batch from draining. The others wait, read, for
+ * their batch's turn before their first change.
  */
 import type { Shell } from '../shell/quote.js';
 import { messageOf } from '../errors.js';
@@ -20,7 +24,7 @@ import { sh } from '../shell/quote.js';
 import type { Balancer, HostPlan } from '../roles/plan.js';
 import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
 import { ConnectionPool } from './connection-pool.js';
-import { Drainer, type Route } from './drain.js';
+import { Drainer, NotRunError, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
 import { type ApplyGate, runHost, targetOf, type HostRunOptions } from './host-run.js';
 import { HOST_STATE_DIR, LAST_APPLY_FILE } from './host-state.js';
@@ -82,6 +86,10 @@ class Rollout {
   readonly #places = new Map<string, Place>();
   /** Hosts out of load balancers right now (for the Ctrl-C notice). */
   readonly #out = new Map<string, Set<string>>();
+  /** Rolling hosts whose run started: resolves once read (or done). */
+  readonly #reads = new Map<string, Promise<void>>();
+  /** Hosts found out of every load balancer routing to them (left so by an earlier run): which, and their run's end. */
+  readonly #resuming = new Map<string, { out: readonly string[]; done: Promise<void> }>();
 
   constructor(
     private readonly plans: HostPlan[],
@@ -108,6 +116,8 @@ class Rollout {
       const result = await runHost(plan, { ...this.options, gate: { ...read, beforeApply: async () => undefined } });
       const changed = result.results.filter((r) => r.status === 'changed').map((r) => r.resource);
       const rollout = this.#rollout(plan, place, found);
+      const atOnce = servesNothing(this.drainer.routesTo(plan.host.name), found, serving);
+      if (atOnce) rollout.atOnce = atOnce;
       if (!serving.now && affectsTraffic(plan.serve, changed)) {
         rollout.notDrained = notServing(serving);
       } else if (affectsTraffic(plan.serve, changed)) {
@@ -199,11 +209,16 @@ class Rollout {
     let rollout: HostRollout = this.#rollout(plan, place, []);
     let traffic = false;
     let serving: Serving = { now: true };
+    // Serves nothing now (not serving yet, or out of every load balancer routing to it): no turn to wait for.
+    let atOnce = false;
+    const read = deferred<void>();
+    const finished = deferred<void>();
+    this.#reads.set(host.name, read.promise);
     const held = new Hold(this.options.onEvent);
-    // Waits for the batch's turn (at once for a host not serving); throws why not when the rollout stopped before it.
+    // Waits for the batch's turn (at once for a host serving nothing); throws why not when the rollout stopped before it.
     let stoppedBefore: string | undefined;
     const myTurn = async (): Promise<void> => {
-      if (!serving.now) return;
+      if (atOnce) return;
       const stopped = await timed(this.options.onSpan, host.name, 'wait', () => place.turn.promise);
       if (stopped !== undefined) throw new Error((stoppedBefore = stopped));
       held.release();
@@ -218,7 +233,12 @@ class Rollout {
             serving = s;
             rollout = this.#rollout(plan, place, found);
             for (const b of rollout.foundDrained) out.add(b);
-            if (!s.now) held.release();
+            const why = servesNothing(routes, found, s);
+            if (why !== undefined) rollout.atOnce = why;
+            if (outOfEvery(routes, found)) this.#resuming.set(host.name, { out: found, done: finished.promise });
+            atOnce = why !== undefined;
+            if (atOnce) held.release();
+            read.resolve();
           }),
           beforeApply: async (labels) => {
             await myTurn();
@@ -235,7 +255,7 @@ class Rollout {
           },
         },
       });
-      if (stoppedBefore === undefined && serving.now && !result.unreachable) {
+      if (stoppedBefore === undefined && !atOnce && !result.unreachable) {
         // A host with nothing to change still waits for its turn: its batch may be one the rollout never reaches.
         stoppedBefore = await place.turn.promise;
       }
@@ -251,6 +271,8 @@ class Rollout {
       return result;
     } finally {
       held.release();
+      read.resolve();
+      finished.resolve();
       this.#out.delete(host.name);
       await this.pool.unpin(host.name);
     }
@@ -279,16 +301,29 @@ class Rollout {
     const host = plan.host.name;
     const balancer = route.balancer.name;
     if (out.has(balancer)) return;
+    await this.#othersResumed(host, balancer);
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
     try {
       await timed(this.options.onSpan, host, 'drain', () => this.drainer.drain(plan.host, route));
     } catch (err) {
+      // Never ran (the load balancer unreachable): the host is still in rotation, not to be reported out.
+      if (err instanceof NotRunError) out.delete(balancer);
       this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: false, message: `could not take it out of ${balancer}: ${messageOf(err)}` });
       throw new Error(`could not take it out of ${balancer}: ${messageOf(err)}`);
     }
     rollout.drained.push(balancer);
     this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: `out of ${balancer}` });
+  }
+
+  /**
+   * Waits until the other hosts of this run are read and those an earlier run
+   * left out of `balancer` are done (healthy and back, or failed): a drain
+   * must not find them still out, which would leave no other backend in rotation.
+   */
+  async #othersResumed(host: string, balancer: string): Promise<void> {
+    await Promise.all([...this.#reads].filter(([name]) => name !== host).map(([, read]) => read));
+    await Promise.all([...this.#resuming].filter(([name, r]) => name !== host && r.out.includes(balancer)).map(([, r]) => r.done));
   }
 
   /** Health checks, then back into every load balancer when they pass; when they fail the host stays out and fails. */
@@ -390,22 +425,37 @@ class Rollout {
     return result;
   }
 
-  /** Ctrl-C: which hosts are out of a load balancer right now, and what happens to them. */
+  /** Ctrl-C: which hosts are out of a load balancer right now, what happens to them, and (a second Ctrl-C quits at once, with no recap) how to put them back by hand. */
   #sayWhatIsOut(): void {
     for (const [host, out] of this.#out) {
       if (out.size === 0) continue;
+      const plan = this.plans.find((p) => p.host.name === host)!;
+      const routes = this.drainer.routesTo(host);
+      const byHand = [...out].map((balancer) => `on ${balancer}: ${this.#undrainHint(plan, routes, balancer)}`).join('; ');
       this.options.onEvent({
         kind: 'notice',
         host,
-        message: `out of ${[...out].join(', ')}: it goes back once its health check passes (a second Ctrl-C leaves it out; the next provision apply puts it back once healthy)`,
+        message: `out of ${[...out].join(', ')}: it goes back once its health check passes (a second Ctrl-C leaves it out; the next provision apply puts it back once healthy, or by hand ${byHand})`,
       });
     }
   }
 }
 
 /** Why a rolling host changes without drain and without waiting for its batch. */
+/** Whether an earlier run left the host out of every load balancer routing to it. */
+function outOfEvery(routes: readonly Route[], found: readonly string[]): boolean {
+  return routes.length > 0 && routes.every((r) => found.includes(r.balancer.name));
+}
+
+/** Why a rolling host serves nothing now, so that it does not wait for its batch (plan and apply decide it alike); undefined when it serves. */
+function servesNothing(routes: readonly Route[], found: readonly string[], serving: Serving): string | undefined {
+  if (outOfEvery(routes, found)) return `out of ${found.join(', ')} since an earlier run`;
+  if (!serving.now) return 'not serving yet';
+  return undefined;
+}
+
 function notServing(serving: Serving): string {
-  return `not serving yet (${serving.detail ?? 'its health check fails'}): nothing to drain, changed at once`;
+  return `not serving yet (${serving.detail ?? 'its health check fails'}): nothing to drain`;
 }
 
 /** A host's live events, held back until it is released (its batch's turn came) or dropped (it never did). */

@@ -6,7 +6,7 @@ import { MASK, redact, Secret } from '../secrets.js';
 import { ageKey, envWith, scratchDir, writeSops } from '../../test/support/sops.js';
 import { loadInventory } from './load.js';
 import { DeferredValue } from './deferred.js';
-import { loadInventoryWithSecrets, SopsSecrets } from './sops-secrets.js';
+import { loadInventoryWithSecrets, shownPath, SopsSecrets } from './sops-secrets.js';
 import type { Inventory } from './types.js';
 
 // Counts imports of the SOPS code and decryptions, passing through to the real module.
@@ -141,5 +141,17 @@ describe('mistakes in SOPS references, before any host is contacted, at their pl
     writeFileSync(join(dir, 'tampered.sops.yaml'), text.replace(tokens[1]!, 'TMP').replace(tokens[2]!, tokens[1]!).replace('TMP', tokens[2]!));
     const lines = await problems(inventoryFile('    a: { secret: { sops: tampered.sops.yaml, key: db.user } }\n', 'tampered.yaml'));
     expect(lines).toEqual([expect.stringMatching(/tampered\.sops\.yaml:\d+:\d+: MAC mismatch: .* \(read for \S+tampered\.yaml:3:18\)$/)]);
+  });
+});
+
+describe('paths in messages', () => {
+  it.each([
+    ['/home/op/site/secrets.sops.yaml', '/home/op/site', 'secrets.sops.yaml'],
+    ['/home/op/site/secrets.sops.yaml', '/home/op', 'site/secrets.sops.yaml'],
+    ['/home/op/site/secrets.sops.yaml', '/srv', '/home/op/site/secrets.sops.yaml'],
+    // cron may run a job from /: "home/op/..." would read as below some other directory.
+    ['/home/op/site/secrets.sops.yaml', '/', '/home/op/site/secrets.sops.yaml'],
+  ])('%s from %s: %s', (file, cwd, shown) => {
+    expect(shownPath(file, cwd)).toBe(shown);
   });
 });

@@ -5,7 +5,7 @@
  * decrypts the files it names (loading the SOPS and age code only then), and
  * reads it again. Decrypted values stay in memory.
  */
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, parse, relative } from 'node:path';
 import { UserError, type SourcePosition } from '../errors.js';
 import { Secret, secretProblem } from '../secrets.js';
 import { closest } from '../suggest.js';
@@ -79,10 +79,14 @@ export class SopsSecrets implements SecretSource<SopsRef> {
   }
 }
 
-/** A file's path for messages: relative to the current directory when it is below it. */
-function shownPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel;
+/**
+ * A file's path for messages: relative to the current directory when it is
+ * below it, except from `/` (where cron may run a job): there a relative path
+ * (`etc/site/secrets.sops.yaml`) reads as if it were below some other directory.
+ */
+export function shownPath(file: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, file);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) || cwd === parse(cwd).root ? file : rel;
 }
 
 /** The secret at a reference's key path in a decrypted document, or what is wrong (key names are not secret: sops leaves them readable). */

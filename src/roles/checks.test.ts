@@ -25,6 +25,7 @@ describe('kinds of checks', () => {
     ['ip_address', ['0.0.0.0', '::', '10.77.0.12'], ['localhost', '0.0.0.0\nskip-grant-tables', '10.0.0.0/8']],
     ['url', ['https://collectors.sumologic.com/rest/download/linux/64', 'http://10.77.0.1:8070/x?y=1'], ['ftp://x', 'https://x/$(id)', 'https://x y', 'https://x\n']],
     ['sha256', ['a'.repeat(64)], ['a'.repeat(63), 'g'.repeat(64), '']],
+    ['sumo_keyword', ['prod', 'lab/lb/nginx-access', 'prod/*/nginx-access', 'eu-1.x_y:z+a@b#c$d%e^f'], ['', 'prod OR _sourceCategory=*', 'prod | count', 'a"b', "a'b", 'a\nb', '(a)', 'a\\b', 'prod/é', 'x'.repeat(256)]],
     ['one_line', ['anything at all; "quoted" $x', 19.5, 'tab\tok', 'é 😀'], ['two\nlines', 'escape \u001b[2J', 'nul \u0000', 'nel\u0085x', 'csi \u009b2J', 'ls\u2028x', 'ps\u2029x']],
     ['systemd_command', ['/usr/bin/node /opt/app/server.js', '-/usr/bin/true', '/bin/echo 100%'], ['+/bin/sh -c id', '!/bin/sh', '-+/bin/sh', ' +/bin/sh', '|echo', '/bin/x\nUser=root', '/bin/x \\']],
     ['port?', [null, '', 3000], ['x']],
@@ -58,7 +59,7 @@ describe('kinds of checks', () => {
 
   it('names nothing else', () => {
     for (const spec of ['portt', 'port??', 42, {}, [], [{}]]) expect(checkOf(spec)).toBeUndefined();
-    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'own_directory', 'name', 'identifier', 'user_name', 'url', 'sha256', 'one_line', 'secret', 'api_key', 'systemd_command']);
+    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'own_directory', 'name', 'identifier', 'user_name', 'url', 'sha256', 'sumo_keyword', 'one_line', 'secret', 'api_key', 'systemd_command']);
   });
 
   it('reports at the inventory line that sets the value, and leaves role defaults alone', () => {

@@ -167,6 +167,10 @@ const KINDS = {
   ),
   url: textKind('an http or https URL', (text) => (/^https?:\/\/[^\s"'`\\<>{}|^$]+$/.test(text) && firstControl(text) === undefined ? undefined : 'expected http:// or https:// then no spaces, quotes, $ or \\')),
   sha256: patternKind('a sha256 checksum', /^[0-9a-fA-F]{64}$/, '64 hexadecimal digits'),
+  // A value a role writes unquoted into a Sumo Logic search (`_sourceCategory=<value>`): only what Sumo's
+  // keyword expressions take without quotes (its documented punctuation, and * as a wildcard), so it
+  // cannot add a term, an OR or a pipe to the query.
+  sumo_keyword: patternKind('a Sumo Logic search keyword', /^[A-Za-z0-9_\-:/.+@#$%^*]{1,255}$/, 'letters, digits, * and - _ : / . + @ # $ % ^ only (no spaces, quotes, | or parentheses), at most 255 characters'),
   one_line: textKind('one line of text', firstControl),
   // A password or key: masked in all output even when the inventory writes it in plain text.
   secret: secretKind,

@@ -175,6 +175,16 @@ describe('the shipped roles', () => {
     expect(timeouts()).toEqual(Object.fromEntries(roles.map((role) => [role, [120]])));
     expect(timeouts({ apt_lock_timeout: '7' })).toEqual(Object.fromEntries(roles.map((role) => [role, [7]])));
   });
+
+  it.each([
+    ['env', 'lab OR _sourceCategory=*'],
+    ['env', 'lab | count'],
+    ['sumo_site_access_category', 'lab/lb/nginx-access" OR "x'],
+    ['sumo_all_access_categories', 'lab/*/nginx-access\n| where false'],
+  ])('monitoring: %s = %j, which would change the queries it is written into, is refused before any host', (variable, value) => {
+    const inventory = loadInventory('inventory/lab.yaml', { env, extraVars: { [variable]: value }, sops: stubSops() });
+    expect(() => buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] })).toThrow(new RegExp(`${variable}.*not a Sumo Logic search keyword`, 's'));
+  });
 });
 
 describe('role dependencies', () => {

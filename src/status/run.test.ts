@@ -60,29 +60,38 @@ describe('StatusRunner', () => {
     status: [{ role: 'system', type: { ...answer, name: 'system', check: () => ({ key: 'system', script: userText('true'), read: () => ({ facts: {}, problems: [], warnings: [] }), columns: [] }) }, desired: {}, label: 'system', position: at }, ...checks.map((desired) => ({ role: 'r', type: answer, desired, label: 'answer', position: at }))],
   });
 
-  /** Connections that run the script with the local sh; `lost` hosts lose it once. */
-  function transport(lost: string[] = []) {
+  /** Connections that run the script with the local sh; `lost` hosts lose it once; `hung` hosts never answer, `mute` ones never connect. */
+  function transport(lost: string[] = [], hung: string[] = []) {
     const opened: string[] = [];
     const scripts: string[] = [];
+    const closed: string[] = [];
     const openConnection = async (target: { name: string }): Promise<Connection> => {
       opened.push(target.name);
       if (target.name === 'down') throw new Error('down:22: connection refused');
+      if (target.name === 'mute') await new Promise(() => undefined);
+      if (target.name === 'slow') await new Promise((resolve) => setTimeout(resolve, 100));
       return {
         stats: { execs: 0, bytesSent: 0, bytesReceived: 0 },
         async runScript(script): Promise<ExecResult> {
           scripts.push(script);
+          if (hung.includes(target.name)) {
+            hung.splice(hung.indexOf(target.name), 1);
+            return new Promise(() => undefined);
+          }
           if (lost.includes(target.name)) {
             lost.splice(lost.indexOf(target.name), 1);
             return { stdout: '', stderr: '', code: null };
           }
           return { stdout: execFileSync('sh', ['-s'], { input: script }).toString(), stderr: '', code: 0 };
         },
-        async close() {},
+        async close() {
+          closed.push(target.name);
+        },
       };
     };
-    return { opened, scripts, openConnection };
+    return { opened, scripts, closed, openConnection };
   }
-  const options = (t: ReturnType<typeof transport>) => ({ forks: 5, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: t.openConnection });
+  const options = (t: ReturnType<typeof transport>, deadlineMs = 10_000) => ({ forks: 5, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: t.openConnection, deadlineMs });
 
   it('one remote call per host, every check answered in it; a later round reuses the connection', async () => {
     const t = transport();
@@ -109,5 +118,39 @@ describe('StatusRunner', () => {
     expect((await runner.run())[0]).toMatchObject({ reachable: false, problems: ['unreachable: the connection was lost'] });
     expect((await runner.run())[0]).toMatchObject({ reachable: true, healthy: true });
     expect(t.opened).toEqual(['a', 'a']);
+  });
+
+  it('a host whose checks hang, or that never connects, is reported at the deadline; the others are not held up', async () => {
+    const t = transport([], ['hung']);
+    const runner = new StatusRunner([planOf('a', { n: 1 }), planOf('hung', { n: 2 }), planOf('mute', { n: 3 })], options(t, 300));
+    const started = Date.now();
+    const [a, hung, mute] = await runner.run();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(a).toMatchObject({ reachable: true, healthy: true });
+    expect(hung).toMatchObject({ reachable: false, healthy: false, problems: ['unreachable: no answer within 1 s'] });
+    expect(mute).toMatchObject({ reachable: false, healthy: false, problems: ['unreachable: no answer within 1 s'] });
+    // The hung connection was closed; the next round opens a new one, which answers.
+    expect(t.closed).toEqual(['hung']);
+    expect((await runner.run())[1]).toMatchObject({ reachable: true, healthy: true, facts: { answers: [2] } });
+    expect(t.opened.filter((n) => n === 'hung')).toHaveLength(2);
+    await runner.close();
+  });
+
+  it('a connection that opens after the runner was closed (Ctrl-C mid-round) is closed at once, not left open', async () => {
+    const t = transport();
+    const runner = new StatusRunner([planOf('slow', { n: 1 })], options(t));
+    const round = runner.run();
+    await runner.close();
+    expect((await round)[0]).toMatchObject({ reachable: false });
+    expect(t.closed).toEqual(['slow']);
+  });
+
+  it('a round given up before its deadline (Ctrl-C) leaves no timer that keeps the process alive', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const runner = new StatusRunner([planOf('mute', { n: 1 })], options(transport(), 60_000));
+    void runner.run();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
+    await runner.close();
   });
 });

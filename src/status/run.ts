@@ -96,11 +96,18 @@ export interface StatusOptions {
   connect: ConnectOptions;
   /** Opens a connection (the transport the host's inventory entry names). */
   openConnection: (target: ConnectTarget, options: ConnectOptions) => Promise<Connection>;
+  /** Longest wait for one host's answer, connecting included (a check that hangs, a host that stops answering). */
+  deadlineMs: number;
 }
+
+/** What a host's round came to before its deadline (`late`: it did not end in time). */
+type Outcome = { done: HostStatus } | { late: true };
 
 /** Checks hosts, again and again for --watch: a connection stays open between rounds (and is opened again after it was lost). */
 export class StatusRunner {
   readonly #connections = new Map<string, Connection>();
+  /** Closed (Ctrl-C): a connection that opens after that is closed at once. */
+  #closed = false;
 
   constructor(
     private readonly plans: HostPlan[],
@@ -112,21 +119,42 @@ export class StatusRunner {
     return mapWithLimit(this.plans, this.options.forks, (plan) => this.#host(plan));
   }
 
+  /** A host's status, or 'no answer' once its deadline passed (its connection is then dropped, a late one closed). */
   async #host(plan: HostPlan): Promise<HostStatus> {
+    const round = { late: false };
+    let timer: NodeJS.Timeout | undefined;
+    // Unreferenced: a round given up (Ctrl-C) leaves nothing that keeps the process from ending.
+    const deadline = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ late: true }), this.options.deadlineMs).unref()));
+    const outcome = await Promise.race([this.#check(plan, round).then((done): Outcome => ({ done })), deadline]);
+    clearTimeout(timer);
+    if ('done' in outcome) return outcome.done;
+    round.late = true;
+    await this.#drop(plan.host.name);
+    return unreachable(plan.host.name, `no answer within ${Math.ceil(this.options.deadlineMs / 1000)} s`, columnsOf(checksOf(plan)));
+  }
+
+  async #check(plan: HostPlan, round: { late: boolean }): Promise<HostStatus> {
     const name = plan.host.name;
     const checks = checksOf(plan);
     let connection = this.#connections.get(name);
     try {
       if (connection === undefined) {
-        connection = await this.options.openConnection(targetOf(plan.host), this.options.connect);
+        const opened = await this.options.openConnection(targetOf(plan.host), this.options.connect);
+        // Opened after the deadline, or after the runner was closed: nobody waits for it any more.
+        if (round.late || this.#closed) {
+          await opened.close().catch(() => undefined);
+          return unreachable(name, 'connected too late', columnsOf(checks));
+        }
+        connection = opened;
         this.#connections.set(name, connection);
       }
       const status = await checkHost(name, checks, connection);
       if (status !== undefined) return status;
-      await this.#drop(name);
+      if (!round.late) await this.#drop(name);
       return unreachable(name, 'the connection was lost', columnsOf(checks));
     } catch (err) {
-      await this.#drop(name);
+      // After the deadline the connection was dropped already (a later round may hold a new one).
+      if (!round.late) await this.#drop(name);
       return unreachable(name, messageOf(err), columnsOf(checks));
     }
   }
@@ -139,6 +167,7 @@ export class StatusRunner {
 
   /** Closes every connection. */
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.all([...this.#connections.keys()].map((name) => this.#drop(name)));
   }
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../secrets.js';
-import { nodeHttp, readOnly } from './http.js';
+import { httpWithin, nodeHttp, readOnly } from './http.js';
 
 let server: Server;
 let base: string;
@@ -18,7 +18,13 @@ beforeAll(async () => {
       if (req.url === '/json') res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('{"a":[1,2]}');
       else if (req.url === '/text') res.writeHead(404, { 'content-type': 'text/plain' }).end('not here');
       else if (req.url === '/bad-json') res.writeHead(500, { 'content-type': 'application/json' }).end('{oops');
-      else if (req.url === '/moved') res.writeHead(302, { location: 'http://127.0.0.1:9/' }).end();
+      else if (req.url === '/busy') res.writeHead(429, { 'retry-after': '2', 'content-type': 'application/json' }).end('{"errors":[]}');
+      else if (req.url === '/drip') {
+        // A byte every 50 ms, never the end: only a deadline on the whole answer stops it.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const drip = setInterval(() => res.write(' '), 50);
+        res.on('close', () => clearInterval(drip));
+      } else if (req.url === '/moved') res.writeHead(302, { location: 'http://127.0.0.1:9/' }).end();
       else res.writeHead(204).end();
     });
   });
@@ -33,6 +39,7 @@ describe('nodeHttp', () => {
     ['text stays text', '/text', { status: 404, body: 'not here' }],
     ['JSON that does not parse stays text', '/bad-json', { status: 500, body: '{oops' }],
     ['an empty answer is an empty string', '/empty', { status: 204, body: '' }],
+    ['Retry-After is passed on', '/busy', { status: 429, body: { errors: [] }, retryAfter: '2' }],
   ])('%s', async (_, path, expected) => {
     expect(await nodeHttp({ method: 'GET', url: `${base}${path}` })).toEqual(expected);
   });
@@ -48,6 +55,12 @@ describe('nodeHttp', () => {
     ['a redirect is not followed', '/moved', /: redirected \(status 302\), not followed$/],
   ])('fails when %s', async (_, url, message) => {
     await expect(nodeHttp({ method: 'GET', url: url.startsWith('/') ? `${base}${url}` : url })).rejects.toThrow(message);
+  });
+
+  it('an answer that keeps coming a byte at a time is cut off at the deadline', async () => {
+    const started = Date.now();
+    await expect(httpWithin({ method: 'GET', url: `${base}/drip` }, 400)).rejects.toThrow(/\/drip: no answer \((ETIMEDOUT|ECONNRESET|aborted)\)$/);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('read-only: anything but GET is refused before it is sent', async () => {

@@ -23,35 +23,45 @@ export interface HttpResponse {
   status: number;
   /** The body: parsed JSON when it is JSON, else the text ('' when empty). */
   body: unknown;
+  /** The `Retry-After` header, when the answer has one (a 429 or 503 says when to ask again). */
+  retryAfter?: string;
 }
 
 /** Sends one request; rejects only when no answer came (network, timeout). */
 export type Http = (request: HttpRequest) => Promise<HttpResponse>;
 
-/** Seconds to wait for an answer. */
+/** Seconds to wait for a whole answer. */
 const TIMEOUT_SECONDS = 30;
 
 /**
  * The real client, on node:http and node:https (Node's fetch would load undici,
  * about 6 MB more of the control node's memory for a few calls). Redirects are
- * refused, not followed.
+ * refused, not followed. An answer must be complete within `timeoutMs` from the
+ * request: a server that keeps sending a byte now and then is cut off too.
  */
-export const nodeHttp: Http = async (request) => {
+export const nodeHttp: Http = (request) => httpWithin(request, TIMEOUT_SECONDS * 1000);
+
+/** nodeHttp with its deadline given (tests use a short one). */
+export async function httpWithin(request: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
   const url = new URL(request.url);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (request.auth) headers.authorization = `Basic ${Buffer.from(`${String(request.auth.user)}:${request.auth.password.reveal()}`).toString('base64')}`;
   const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
   if (payload) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(payload.length) });
   const { request: send } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  const { status, type, text } = await new Promise<{ status: number; type: string; text: string }>((resolve, reject) => {
+  const { status, type, text, retryAfter } = await new Promise<{ status: number; type: string; text: string; retryAfter?: string }>((resolve, reject) => {
     const failed = (why: string): void => reject(new Error(`${request.method} ${request.url}: no answer (${why})`));
-    const req = send(url, { method: request.method, headers, timeout: TIMEOUT_SECONDS * 1000 }, (res) => {
+    const req = send(url, { method: request.method, headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (err: NodeJS.ErrnoException) => failed(err.code ?? err.message));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      const after = res.headers['retry-after'];
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8'), ...(after !== undefined ? { retryAfter: after } : {}) }));
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    const late = (): void => void req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+    const deadline = setTimeout(late, timeoutMs);
+    req.on('close', () => clearTimeout(deadline));
+    req.on('timeout', late);
     req.on('error', (err: NodeJS.ErrnoException) => failed(err.code ?? err.message));
     req.end(payload);
   });
@@ -64,8 +74,8 @@ export const nodeHttp: Http = async (request) => {
       body = text;
     }
   }
-  return { status, body };
-};
+  return { status, body, ...(retryAfter !== undefined ? { retryAfter } : {}) };
+}
 
 /** The same client refusing anything but GET: what a resource may use to read state (plan changes nothing). */
 export function readOnly(http: Http): Http {

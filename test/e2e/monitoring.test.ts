@@ -7,7 +7,7 @@
  * it leaves the content as the inventory declares it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sumoFakeState } from '../lab/lab.js';
+import { SUMO_FAKE_URL, sumoFakeState } from '../lab/lab.js';
 import type { FakeApiCall, FakeState } from '../lab/sumo-fake/state.js';
 import { labSecrets, provision, report } from './cli.js';
 
@@ -82,6 +82,15 @@ describe('monitoring: the site QPS monitor and dashboard in Sumo Logic, from the
     const results = report(run).results.filter((r) => r.role === 'monitoring');
     expect(results.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
     expect(writes(run.calls)).toEqual([]);
+  });
+
+  it('rate limited (429, as Sumo answers above 4 requests a second): asked again after a wait, and the run succeeds', async () => {
+    const throttle = await fetch(`${SUMO_FAKE_URL}/fake/throttle`, { method: 'POST', body: JSON.stringify({ requests: 2 }) });
+    expect(throttle.status).toBe(200);
+    const run = await withCalls(['apply', INV, ...ONLY_MONITORING, '--json']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.calls.filter((c) => c.status === 429)).toHaveLength(2);
+    expect(report(run).hosts['lb-01']).toMatchObject({ changed: 0, failed: 0 });
   });
 
   it('a new threshold is a diff of the monitor, applied as an update of that monitor', async () => {

@@ -8,7 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { MASK, Secret } from '../../secrets.js';
 import { type Args, oneOf, onlyKeys, optionalString, requiredString } from '../shared/args.js';
 import { SumoApi } from '../shared/sumo-api/client.js';
-import { byName, collectionWrites, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
+import { byName, collectionWrites, contentName, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
 import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../shared/sumo-api/endpoint.js';
 import { ArgError } from '../types.js';
 
@@ -66,8 +66,7 @@ function headerList(args: Args, key: string): Array<{ name: string; value: Secre
 
 function validate(args: Args): SumoConnectionDesired {
   onlyKeys(args, [...ENDPOINT_KEYS, 'name', 'state', 'description', 'url', 'headers', 'custom_headers', 'default_payload', 'resolution_payload', 'webhook_type']);
-  const name = requiredString(args, 'name');
-  if (name.length > 127) throw new ArgError('name', `'name' must be at most 127 characters`);
+  const name = contentName(args, 'name', 127);
   const state = oneOf(args, 'state', ['present', 'absent'], 'present');
   const url = state === 'present' ? requiredString(args, 'url') : (optionalString(args, 'url') ?? '');
   if (state === 'present' && !/^https?:\/\/\S+$/.test(url)) throw new ArgError('url', `'url' must be an http(s) URL, got '${url}'`);

@@ -73,6 +73,8 @@ describe('sumo_connection against the fake Sumo Logic', () => {
     [{ name: 'x', url: 'https://a', endpoint: 'http://[2001:db8::1]/api/' }, 'endpoint'],
     [{ name: 'x', url: 'https://a', endpoint: 'http://10.77.0.1.evil.example/api/' }, 'endpoint'],
     [{ url: 'https://a' }, 'name'],
+    [{ name: 'hook\r\nx', url: 'https://a' }, 'name'],
+    [{ name: 'x'.repeat(128), url: 'https://a' }, 'name'],
   ])('rejects %j at %s', (args, key) => {
     expect(argErrorOf(sumoConnection, { ...endpointArgs, ...args }).key).toBe(key);
   });

@@ -4,7 +4,7 @@
  * its title; created, updated (the whole dashboard) or deleted to match.
  */
 import { type Args, describe, oneOf, onlyKeys, optionalInteger, optionalString, requiredString } from '../shared/args.js';
-import { byName, collectionWrites, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
+import { byName, collectionWrites, contentName, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
 import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../shared/sumo-api/endpoint.js';
 import { ArgError } from '../types.js';
 
@@ -66,8 +66,7 @@ function panels(args: Args): DashboardPanel[] {
 
 function validate(args: Args): SumoDashboardDesired {
   onlyKeys(args, [...ENDPOINT_KEYS, 'title', 'state', 'description', 'time_range', 'refresh_interval', 'theme', 'panels']);
-  const title = requiredString(args, 'title');
-  if (title.length > 255) throw new ArgError('title', `'title' must be at most 255 characters`);
+  const title = contentName(args, 'title', 255);
   const timeRange = optionalString(args, 'time_range') ?? '1h';
   if (!/^-?([1-9][0-9]*[wdhms])+$/.test(timeRange)) throw new ArgError('time_range', `'time_range' must be a relative time like 15m, 1h or 1d, got '${timeRange}'`);
   const refreshInterval = optionalInteger(args, 'refresh_interval') ?? 120;

@@ -59,6 +59,10 @@ describe('sumo_dashboard against the fake Sumo Logic', () => {
     [{ panels: [{ title: 'x' }] }, 'panels'],
     [{ panels: [{ title: 'x', query: 'y', chart: 'pie' }] }, 'panels'],
     [{ theme: 'Blue' }, 'theme'],
+    // One line: the title labels the resource's lines and heads its diff.
+    [{ title: 'traffic\n+    threshold: 1' }, 'title'],
+    [{ title: 'traffic\u2028x' }, 'title'],
+    [{ title: 'x'.repeat(256) }, 'title'],
   ])('rejects %j at %s', (args, key) => {
     expect(argErrorOf(sumoDashboard, { ...declared, ...args }).key).toBe(key);
   });

@@ -10,7 +10,7 @@
  */
 import { type Args, oneOf, onlyKeys, optionalBoolean, optionalString, requiredString, stringList } from '../shared/args.js';
 import { SumoApi } from '../shared/sumo-api/client.js';
-import { byName, itemPath, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
+import { byName, contentName, itemPath, sumoContentType, type Definition, type Found } from '../shared/sumo-api/content.js';
 import { ENDPOINT_KEYS, endpointArgs, type SumoEndpoint } from '../shared/sumo-api/endpoint.js';
 import { webhookConnections } from '../sumo-connection/index.js';
 import { ArgError } from '../types.js';
@@ -79,7 +79,7 @@ function validate(args: Args): SumoMonitorDesired {
   const state = oneOf(args, 'state', ['present', 'absent'], 'present');
   const desired: SumoMonitorDesired = {
     endpoint: endpointArgs(args),
-    name: requiredString(args, 'name'),
+    name: contentName(args, 'name', 255),
     state,
     description: optionalString(args, 'description') ?? '',
     disabled: optionalBoolean(args, 'disabled', false),
@@ -187,11 +187,21 @@ export function definitionOf(monitor: Record<string, unknown>, connectionName: (
   };
 }
 
-/** The monitors named so, anywhere in the library. */
+/** Hits a search page holds at most (the API's largest `limit`). */
+const SEARCH_PAGE = 1000;
+/** Search hits read at most. */
+const MAX_SEARCH_HITS = 100 * SEARCH_PAGE;
+
+/** The monitors named so, anywhere in the library: every page of the search (a name's words may match more monitors than a page holds). */
 async function findMonitor(api: SumoApi, name: string): Promise<Record<string, unknown> | undefined> {
-  const hits = (await api.get(`${MONITORS}/search`, { query: name, limit: 1000 })) as Array<{ item?: Record<string, unknown> }>;
-  const monitors = (Array.isArray(hits) ? hits : []).map((h) => h.item ?? {}).filter((i) => i.contentType === 'Monitor');
-  return byName(monitors, name, 'monitor');
+  const monitors: Array<Record<string, unknown>> = [];
+  for (let offset = 0; ; offset += SEARCH_PAGE) {
+    const hits = (await api.get(`${MONITORS}/search`, { query: name, offset, limit: SEARCH_PAGE })) as Array<{ item?: Record<string, unknown> }>;
+    if (!Array.isArray(hits)) throw new Error(`Sumo Logic's monitor search answered something other than a list of hits`);
+    monitors.push(...hits.map((h) => h.item ?? {}).filter((i) => i.contentType === 'Monitor'));
+    if (hits.length < SEARCH_PAGE) return byName(monitors, name, 'monitor');
+    if (offset >= MAX_SEARCH_HITS) throw new Error(`Sumo Logic's monitor search for '${name}' has more than ${MAX_SEARCH_HITS} hits: give the monitor a more distinctive name`);
+  }
 }
 
 /** Webhook connection ids by name and names by id. */

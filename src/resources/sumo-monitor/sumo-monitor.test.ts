@@ -84,6 +84,17 @@ describe('sumo_monitor against the fake Sumo Logic', () => {
     await expect(sumoMonitor.read(sumoMonitor.validate(declared), sumo.http)).rejects.toThrow(/2 monitors in Sumo Logic are named 'www.foobar.com QPS'/);
   });
 
+  it('found past the first page of the search: more monitors than a page match its name\'s words; no second one is created', async () => {
+    await converge(sumoMonitor, declared, sumo.http);
+    const [id, monitor] = Object.entries(sumo.content.monitors).find(([k]) => k !== ROOT_FOLDER_ID)!;
+    // 1,200 others whose names hold every word of the declared one, listed before it.
+    const others = Array.from({ length: 1200 }, (_, i) => [`OTHER${String(i).padStart(12, '0')}`, { ...monitor, id: `OTHER${i}`, name: `${declared.name} ${i}` }]);
+    sumo.content.monitors = { ...Object.fromEntries(others), [id]: monitor };
+    sumo.requests.length = 0;
+    expect((await converge(sumoMonitor, declared, sumo.http)).before).toEqual([]);
+    expect(writes(sumo.requests)).toEqual([]);
+  });
+
   it.each([
     [{ critical: 'lots' }, 'critical'],
     [{ time_range: '5 minutes' }, 'time_range'],
@@ -91,8 +102,16 @@ describe('sumo_monitor against the fake Sumo Logic', () => {
     [{ emails: ['not-an-address'] }, 'emails'],
     [{ field: 'q p s' }, 'field'],
     [{ query: undefined }, 'query'],
+    [{ name: 'QPS\n+    threshold: 1' }, 'name'],
+    [{ name: 'QPS \u001b[2J' }, 'name'],
   ])('rejects %j at %s', (args, key) => {
     expect(argErrorOf(sumoMonitor, { ...declared, ...args }).key).toBe(key);
+  });
+
+  it('a name of quotes, backslashes, a pipe and letters beyond ASCII is sent and found as it is', async () => {
+    const name = 'QPS "www" \\ | OR * é 😀 <b>';
+    expect((await converge(sumoMonitor, { ...declared, name }, sumo.http)).after).toEqual([]);
+    expect(Object.values(sumo.content.monitors).find((m) => m.contentType === 'Monitor')).toMatchObject({ name, queries: [{ query: QUERY }] });
   });
 
   it('needs a threshold or a missing-data trigger', () => {

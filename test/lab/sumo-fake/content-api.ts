@@ -52,9 +52,12 @@ export function emptyContent(): SumoContent {
   };
 }
 
+/** The id Sumo gives an error answer, e.g. FRXHW-NB12G-HMYO6. */
+const errorId = (): string => randomBytes(8).toString('hex').toUpperCase().replace(/(.{5})/g, '$1-').slice(0, 17);
+
 /** Sumo's error answer. */
 function error(status: number, code: string, message: string): ApiAnswer {
-  return { status, body: { id: randomBytes(8).toString('hex').toUpperCase().replace(/(.{5})/g, '$1-').slice(0, 17), errors: [{ code, message }] } };
+  return { status, body: { id: errorId(), errors: [{ code, message }] } };
 }
 
 const notFound = (what: string): ApiAnswer => error(404, 'api:not_found', `${what} does not exist.`);
@@ -149,8 +152,11 @@ function monitors(content: SumoContent, req: ApiRequest, rest: string[]): ApiAns
     if (query === null) return error(400, 'api:missing_parameter', 'query is required.');
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const hits = Object.values(content.monitors).filter((m) => m.id !== ROOT_FOLDER_ID && words.every((w) => `${String(m.name)} ${String(m.description)}`.toLowerCase().includes(w)));
-    const limit = Number(req.query.get('limit') ?? 1000);
+    // monitorsSearch: offset (default 0) and limit (default 100, at most 1000).
+    const limit = Number(req.query.get('limit') ?? 100);
     const offset = Number(req.query.get('offset') ?? 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return invalid('limit must be between 1 and 1000.');
+    if (!Number.isInteger(offset) || offset < 0) return invalid('offset must not be negative.');
     return { status: 200, body: hits.slice(offset, offset + limit).map((item) => ({ item, path: `/Monitor/${String(item.name)}` })) };
   }
   if (req.method === 'POST' && rest.length === 0) {
@@ -289,7 +295,19 @@ export function handleContentApi(content: SumoContent, req: ApiRequest): ApiAnsw
   return undefined;
 }
 
-/** Sumo's answer to a request without valid credentials. */
+/**
+ * Sumo's answer above its rate limit (4 requests a second a user, 10 at once a key): 429 with the
+ * generic code of its API reference's status table, in the 401's shape; no Retry-After (the API
+ * reference names none for these APIs).
+ */
+export function rateLimited(): ApiAnswer {
+  return { status: 429, body: { status: 429, id: errorId(), code: 'rate.limit.exceeded', message: 'The API request rate is higher than 4 request per second or inflight API requests are higher than 10 request per second.' } };
+}
+
+/**
+ * Sumo's answer to a request without valid credentials: unlike other errors, its code and message
+ * are at the top level (`{"status", "id", "code", "message"}`, as Sumo's "API 401 Error" page shows it).
+ */
 export function unauthorised(): ApiAnswer {
-  return error(401, 'unauthorized', 'Credential could not be verified.');
+  return { status: 401, body: { status: 401, id: errorId(), code: 'unauthorized', message: 'Credential could not be verified.' } };
 }

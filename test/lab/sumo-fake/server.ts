@@ -8,6 +8,8 @@
  *   /api/v1/monitors..., /api/v2/dashboards..., /api/v1/connections...
  *                                         the content APIs (content-api.ts; Basic auth), every request recorded
  *   GET  /fake/state                      test-only: everything recorded
+ *   POST /fake/throttle {"requests": N}   test-only: the next N content API requests answer 429, as
+ *                                         Sumo does above its rate limit (4 a second, 10 at once)
  * It accepts exactly the access id/key of the lab's secrets file.
  *
  *   node --import tsx test/lab/sumo-fake/server.ts --listen 10.77.0.1:8070 --secrets FILE --state FILE
@@ -16,7 +18,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { handleContentApi, unauthorised } from './content-api.js';
+import { handleContentApi, rateLimited, unauthorised } from './content-api.js';
 import { ALIVE_SECONDS, emptyState, type FakeState, MAX_CALLS, MAX_LINES } from './state.js';
 
 const { values: options } = parseArgs({ options: { listen: { type: 'string' }, secrets: { type: 'string' }, state: { type: 'string' } } });
@@ -145,8 +147,17 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (path.startsWith('/api/')) return content(req, res, url);
   if (req.method === 'GET' && path === '/fake/state') return send(res, 200, state);
+  if (req.method === 'POST' && path === '/fake/throttle') {
+    const requests = Number((JSON.parse((await readBody(req)) || '{}') as { requests?: unknown }).requests);
+    if (!Number.isInteger(requests) || requests < 0 || requests > 100) return send(res, 400, { message: 'requests: 0 to 100' });
+    throttled = requests;
+    return send(res, 200, { throttled });
+  }
   return send(res, 404, { message: `no such endpoint: ${req.method ?? ''} ${path}` });
 }
+
+/** Content API requests still to answer 429 (POST /fake/throttle). */
+let throttled = 0;
 
 /** A content API request: authorised, answered, recorded. */
 async function content(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -158,11 +169,15 @@ async function content(req: IncomingMessage, res: ServerResponse, url: URL): Pro
   } catch {
     body = Symbol('invalid JSON');
   }
-  const answer = !authorised(req).ok
-    ? unauthorised()
-    : typeof body === 'symbol'
-      ? { status: 400, body: { id: 'BADJS-ON000-00000', errors: [{ code: 'api:invalid_json', message: 'The request body is not valid JSON.' }] } }
-      : (handleContentApi(state.content, { method: req.method ?? 'GET', path, query: url.searchParams, body }) ?? { status: 404, body: { id: 'NOTFO-UND00-00000', errors: [{ code: 'api:not_found', message: `no such endpoint: ${req.method ?? ''} /api/${path}` }] } });
+  const limited = throttled > 0;
+  if (limited) throttled--;
+  const answer = limited
+    ? rateLimited()
+    : !authorised(req).ok
+      ? unauthorised()
+      : typeof body === 'symbol'
+        ? { status: 400, body: { id: 'BADJS-ON000-00000', errors: [{ code: 'api:invalid_json', message: 'The request body is not valid JSON.' }] } }
+        : (handleContentApi(state.content, { method: req.method ?? 'GET', path, query: url.searchParams, body }) ?? { status: 404, body: { id: 'NOTFO-UND00-00000', errors: [{ code: 'api:not_found', message: `no such endpoint: ${req.method ?? ''} /api/${path}` }] } });
   state.apiCalls.push({ method: req.method ?? 'GET', path, query: url.searchParams.toString(), status: answer.status, at: Date.now() });
   state.apiCalls.splice(0, Math.max(0, state.apiCalls.length - MAX_CALLS));
   save();

@@ -99,4 +99,31 @@ describe('sumo-install.sh', () => {
     expect(existsSync(r.dir)).toBe(false);
     expect(r.stubs.calls()).toContain('systemctl [disable] [--now] [collector]');
   });
+
+  it.each([
+    ['an empty directory', [] as string[], true],
+    ["what a failed install left (install4j's folder)", ['.install4j/response.varfile'], true],
+    ['what a failed install left (its settings)', ['config/user.properties'], true],
+    ["another program's files", ['data/important.db', 'config/app.yaml'], false],
+  ])('install and remove replace %s only when it is a collector\'s', (_, files, removable) => {
+    for (const mode of ['install', 'remove']) {
+      const r = helper('check', {});
+      for (const file of files) {
+        mkdirSync(join(r.dir, file, '..'), { recursive: true });
+        writeFileSync(join(r.dir, file), 'kept?');
+      }
+      mkdirSync(r.dir, { recursive: true });
+      const run = r.run(mode, `provision.dir=${r.dir}\nprovision.url=http://x/y\nsumo.accesskey=${KEY}\n`);
+      // A file still holding what the test wrote was not removed (install writes a user.properties of its own).
+      const kept = files.filter((f) => existsSync(join(r.dir, f)) && readFileSync(join(r.dir, f), 'utf8') === 'kept?');
+      if (removable) {
+        expect(run.status, run.stderr).toBe(0);
+        expect(kept).toEqual([]);
+      } else {
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain('holds files but no Sumo Logic collector');
+        expect(kept).toEqual(files);
+      }
+    }
+  });
 });

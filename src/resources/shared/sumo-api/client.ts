@@ -25,11 +25,34 @@ export class SumoApiError extends Error {
 /** Pages followed at most when listing (at 100 a page: 10,000 objects). */
 const MAX_PAGES = 100;
 
+/** Tries of one request at most: Sumo answers 429 above 4 requests a second (or 10 at once) per access key. */
+const MAX_TRIES = 5;
+/** Longest wait before a retry, whatever `Retry-After` asks (seconds). */
+const MAX_WAIT_SECONDS = 30;
+/** Server errors worth asking again, for methods that may be repeated (not POST: it could create twice). */
+const RETRIED_SERVER_ERRORS = [500, 502, 503, 504];
+
+/** Seconds to wait before try `tries + 1`: what `Retry-After` asks (seconds or a date), else 1, 2, 4, 8; at most MAX_WAIT_SECONDS. */
+export function retryDelaySeconds(tries: number, retryAfter: string | undefined, now = Date.now()): number {
+  const asked = retryAfter === undefined ? Number.NaN : /^\s*\d+\s*$/.test(retryAfter) ? Number(retryAfter) : (Date.parse(retryAfter) - now) / 1000;
+  const wait = Number.isFinite(asked) ? Math.max(0, asked) : 2 ** (tries - 1);
+  return Math.min(wait, MAX_WAIT_SECONDS);
+}
+
+/** Whether an answer is worth asking again: rate limited (any method: it was not done), or a server error of a repeatable method. */
+function retried(method: HttpRequest['method'], status: number): boolean {
+  return status === 429 || (method !== 'POST' && RETRIED_SERVER_ERRORS.includes(status));
+}
+
+const pause = (seconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
 /** One API of one account. */
 export class SumoApi {
   constructor(
     private readonly endpoint: SumoEndpoint,
     private readonly http: Http,
+    /** How to wait between tries (tests pass one that does not). */
+    private readonly sleep: (seconds: number) => Promise<void> = pause,
   ) {}
 
   /** GET; with `missingOk`, a 404 gives undefined. */
@@ -68,7 +91,14 @@ export class SumoApi {
   async call(method: HttpRequest['method'], path: string, options: { query?: Query; body?: unknown; missingOk?: boolean } = {}): Promise<unknown> {
     const url = new URL(path, this.endpoint.url);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const response = await this.http({ method, url: url.toString(), auth: { user: this.endpoint.accessId, password: this.endpoint.accessKey }, body: options.body });
+    const request: HttpRequest = { method, url: url.toString(), auth: { user: this.endpoint.accessId, password: this.endpoint.accessKey }, body: options.body };
+    let response = await this.http(request);
+    for (let tries = 1; tries < MAX_TRIES && retried(method, response.status); tries++) {
+      await this.sleep(retryDelaySeconds(tries, response.retryAfter));
+      const again = await this.http(request);
+      // A DELETE whose first answer was lost on the way may have been done: gone is what it asked for.
+      response = method === 'DELETE' && again.status === 404 ? { status: 204, body: '' } : again;
+    }
     if (response.status === 404 && options.missingOk) return undefined;
     if (response.status >= 200 && response.status < 300) return response.body;
     throw new SumoApiError(response.status, `${this.#describe(method, path)} answered ${response.status}: ${errorText(response.body)}`);

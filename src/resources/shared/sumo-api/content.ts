@@ -5,9 +5,10 @@
  * show that comparison as a diff, like a file's.
  */
 import { stringify } from 'yaml';
-import type { Args } from '../args.js';
+import { characterName, controlCharacter } from '../../../formats/format-error.js';
+import { type Args, requiredString } from '../args.js';
 import { contentDiff, holdsSecret } from '../text-diff.js';
-import type { Change, ControlResourceType, Decision } from '../../types.js';
+import { ArgError, type Change, type ControlResourceType, type Decision } from '../../types.js';
 import { SumoApi, type Query } from './client.js';
 import type { SumoEndpoint } from './endpoint.js';
 
@@ -65,6 +66,18 @@ export function decideContent(kind: string, name: string, wanted: Definition | u
 /** A definition as readable text (YAML), the form its diff is shown in. */
 export function definitionText(definition: Definition): string {
   return stringify(definition, { lineWidth: 0 });
+}
+
+/**
+ * The name (or title) of a Sumo object, at most `max` characters: one line, since it labels the
+ * resource in plan and recap lines and heads its diff (a line break in it would print lines of its own).
+ */
+export function contentName(args: Args, key: string, max: number): string {
+  const name = requiredString(args, key);
+  const char = controlCharacter(name);
+  if (char !== undefined) throw new ArgError(key, `'${key}' must be one line of text, but holds ${characterName(char)}`);
+  if (name.length > max) throw new ArgError(key, `'${key}' must be at most ${max} characters`);
+  return name;
 }
 
 /** The one object of a list whose name (in `nameKey`) is `name`; more than one is an error: provision manages an object by its name. */

@@ -36,6 +36,18 @@ export interface SumoEndpoint {
 /** The keys every Sumo resource takes for its endpoint. */
 export const ENDPOINT_KEYS = ['deployment', 'endpoint', 'access_id', 'access_key'] as const;
 
+/** Reads `deployment` (default us1) or `endpoint` (a URL, wins; empty: unset), `access_id` and `access_key`. */
+export function endpointArgs(args: Args): SumoEndpoint {
+  const deployment = oneOf(args, 'deployment', Object.keys(DEPLOYMENTS), 'us1');
+  const explicit = args.endpoint === '' ? undefined : optionalString(args, 'endpoint');
+  const url = explicit === undefined ? DEPLOYMENTS[deployment]! : endpointUrl(explicit);
+  requiredString(args, 'access_id');
+  requiredString(args, 'access_key');
+  const id = args.access_id;
+  const key = args.access_key;
+  return { url, accessId: id instanceof Secret ? id : String(id), accessKey: key instanceof Secret ? key : new Secret(String(key)) };
+}
+
 // Where plain http may carry the access key: this machine and private networks (a local stand-in for Sumo, as the lab's).
 const CLEAR_TEXT_OK = new BlockList();
 CLEAR_TEXT_OK.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -45,27 +57,34 @@ CLEAR_TEXT_OK.addSubnet('192.168.0.0', 16, 'ipv4');
 CLEAR_TEXT_OK.addAddress('::1', 'ipv6');
 CLEAR_TEXT_OK.addSubnet('fc00::', 7, 'ipv6');
 
-/** Whether an http:// endpoint's host is a loopback or private address (or localhost), where the key may travel unencrypted. */
-function clearTextAllowed(url: string): boolean {
-  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+/** Whether a URL's host is a loopback or private address (or localhost), where the key may travel unencrypted. */
+function clearTextAllowed(url: URL): boolean {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (host === 'localhost') return true;
   const family = isIP(host);
   return family !== 0 && CLEAR_TEXT_OK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** Reads `deployment` (default us1) or `endpoint` (a URL, wins; empty: unset), `access_id` and `access_key`. */
-export function endpointArgs(args: Args): SumoEndpoint {
-  const deployment = oneOf(args, 'deployment', Object.keys(DEPLOYMENTS), 'us1');
-  const explicit = args.endpoint === '' ? undefined : optionalString(args, 'endpoint');
-  if (explicit !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(explicit)) throw new ArgError('endpoint', `'endpoint' must be an http(s) URL like https://api.us2.sumologic.com/api/, got '${explicit}'`);
-  // Every call carries the access key (Basic auth): over plain http anyone on the way reads it.
-  if (explicit?.startsWith('http://') && !clearTextAllowed(explicit)) {
-    throw new ArgError('endpoint', `'endpoint' ${explicit} would send the access key unencrypted: use https:// (plain http only to a loopback or private address, such as a local stand-in for Sumo)`);
+/**
+ * An explicit API endpoint as the base URL requests are resolved against: https (the access key
+ * goes in every request's header; plain http only to a loopback or private address), no
+ * credentials, query or fragment of its own (they would be dropped, or printed in messages), and
+ * ending in `/` so that `v1/monitors` lands below its path.
+ */
+export function endpointUrl(text: string): string {
+  const refuse = (why: string): never => {
+    throw new ArgError('endpoint', `'endpoint' must be an https URL like https://api.us2.sumologic.com/api/ (${why}), got ${JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}...` : text)}`);
+  };
+  // The WHATWG parser forgives what a person did not mean: a backslash for a slash, spaces, control characters.
+  if (!/^[a-z]+:\/\/[\x21-\x7e]+$/i.test(text) || text.includes('\\')) refuse('one URL, without spaces, backslashes or control characters');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return refuse('not a URL');
   }
-  const url = explicit === undefined ? DEPLOYMENTS[deployment]! : explicit.endsWith('/') ? explicit : `${explicit}/`;
-  requiredString(args, 'access_id');
-  requiredString(args, 'access_key');
-  const id = args.access_id;
-  const key = args.access_key;
-  return { url, accessId: id instanceof Secret ? id : String(id), accessKey: key instanceof Secret ? key : new Secret(String(key)) };
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && clearTextAllowed(url))) refuse('plain http only to a loopback or private address');
+  if (url.username !== '' || url.password !== '') refuse('credentials go in access_id and access_key, not in the URL');
+  if (url.search !== '' || url.hash !== '' || text.includes('?') || text.includes('#')) refuse('no query or fragment');
+  return url.pathname.endsWith('/') ? url.href : `${url.href}/`;
 }
