@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +73,17 @@ describe('the internal CA', () => {
     expect(moved.certificate).not.toBe(first.certificate);
     expect(new X509Certificate(moved.certificate).subjectAltName).toContain('IP Address:10.0.0.99');
     expect(ensureCa(state).certificate).toBe(first.ca);
+  });
+
+  it.each([
+    ['..', 'a name that is a path step'],
+    ['.hidden', 'a name starting with a dot'],
+  ])('keeps the files of %s (%s) in issued/, apart from every other host', (name) => {
+    const issued = join(state, 'internal-ca', 'issued');
+    const before = readdirSync(join(state, 'internal-ca')).sort();
+    serverCertificate(state, name, '10.0.0.20');
+    expect(readdirSync(join(state, 'internal-ca')).sort()).toEqual(before);
+    expect(readdirSync(issued).filter((f) => f.endsWith('.crt') && f.startsWith(`${name.replace(/\./g, '_')}-`))).toHaveLength(1);
   });
 
   it('is not good any more close to expiry', () => {

@@ -5,7 +5,7 @@
  * and kept beside it, so they are reused run after run.
  */
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { chmodSync, existsSync } from 'node:fs';
 import { writeControlFile } from '../control/write-file.js';
@@ -78,11 +78,21 @@ export function stillGood(pem: string, names: string[], now = new Date()): boole
   return JSON.stringify(have) === JSON.stringify([...names].sort()) && daysLeft > RENEW_DAYS;
 }
 
+/**
+ * The file name (without extension) of a host's certificate. Names are letters, digits, '.', '_'
+ * and '-' (subjectAltNames refuses others): one starting with a dot ('..' would leave the folder,
+ * '.x' would hide) gets its dots replaced and a hash of the name, so that it stays apart.
+ */
+function fileBase(hostName: string): string {
+  if (!hostName.startsWith('.')) return hostName;
+  return `${hostName.replace(/\./g, '_')}-${createHash('sha256').update(hostName).digest('hex').slice(0, 12)}`;
+}
+
 /** A server certificate for the host signed by the internal CA (1 year), issued or reused. */
 export function serverCertificate(stateDir: string, hostName: string, address: string): IssuedCertificate {
   const ca = ensureCa(stateDir);
   const names = subjectAltNames(hostName, address);
-  const base = join(ca.dir, 'issued', hostName.replace(/[^A-Za-z0-9_.-]/g, '_'));
+  const base = join(ca.dir, 'issued', fileBase(hostName));
   if (!existsSync(`${base}.crt`) || !stillGood(readPrivate(`${base}.crt`), names)) {
     const ext = `${base}.ext`;
     writeControlFile(ext, `subjectAltName=${names.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
