@@ -153,6 +153,11 @@ describe('secrets rotate', () => {
     for (const name of Object.keys(old)) expect(now[name]).not.toBe(old[name]);
     expect(await values(file, envWith(dir, { SOPS_AGE_KEY_FILE: next.file }))).toEqual(parse(PLAIN));
     await expect(openSops(file, env)).rejects.toThrow(/cannot decrypt: the file is encrypted for age1\w+, and none of your identities/);
+    // A file name's terminal controls are shown escaped, never sent to the terminal.
+    const retitling = await writeSops(dir, 'r\u001b]0;PWNED\u0007.sops.yaml', PLAIN, [key.recipient]);
+    const named = await run({ action: 'rotate', file: retitling });
+    expect(named.err).toContain('r\\u001b]0;PWNED\\u0007.sops.yaml: new data key');
+    expect(named.err).not.toMatch(/[\u0007\u001b]/);
     const opened = await openSops(file, envWith(dir, { SOPS_AGE_KEY_FILE: next.file }));
     await run({ action: 'rotate', file }, envWith(dir, { SOPS_AGE_KEY_FILE: next.file }));
     const again = await openSops(file, envWith(dir, { SOPS_AGE_KEY_FILE: next.file }));

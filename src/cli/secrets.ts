@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { UserError } from '../errors.js';
+import { display } from './display.js';
 import type { AgeRecipient, OpenedSops } from '../sops/index.js';
 import { readTextFile } from '../yaml/yaml-source.js';
 import type { SecretsOptions } from './args.js';
@@ -24,8 +25,10 @@ export interface SecretsIo {
 }
 
 /** Runs one `secrets` action; returns the exit code. */
-export async function secretsCommand(options: SecretsOptions, io: SecretsIo): Promise<number> {
+export async function secretsCommand(options: SecretsOptions, given: SecretsIo): Promise<number> {
   const sops = await import('../sops/index.js');
+  // Its messages name files and quote errors: a file name's terminal controls are shown, not sent.
+  const io: SecretsIo = { ...given, err: (text) => given.err(display(text)) };
   switch (options.action) {
     case 'encrypt':
       io.out(await encrypt(sops, options, io));
