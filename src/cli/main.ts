@@ -347,7 +347,7 @@ async function printCron(options: RenewOptions): Promise<number> {
   await loadInventoryWithSecrets(inventory, { sops });
   const used = sops.identities();
   const env: Record<string, string> = Object.assign({}, ...used.map((u) => u.cronEnv ?? {}));
-  write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory, options: searchWords, env })}\n`);
+  write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory, options: searchWords, env, cwd: process.cwd() })}\n`);
   const inline = used.filter((u) => !u.cronEnv);
   for (const u of inline) {
     process.stderr.write(`note: the age key comes from ${u.label}, which a crontab line must not hold: save it in a file only you can read and set SOPS_AGE_KEY_FILE to it\n`);

@@ -16,12 +16,17 @@ describe('cronLine', () => {
     ['% in a path, which cron turns into a newline', { inventory: '/srv/100%/site.yaml' }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet /srv/100\\%/site.yaml"],
     ['% in a quoted path', { inventory: "/srv/it's 50%/site.yaml" }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/it'\\''s 50\\%/site.yaml'"],
     ['options before the inventory', { options: ['--roles-path', '/srv/%roles'] }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet --roles-path /srv/\\%roles '/srv/my site/site.yaml'"],
+    ['the directory it was printed in, since cron starts jobs in HOME', { cwd: '/srv/site 50%', env: { SOPS_AGE_KEY_FILE: '/k.txt' } }, "0 0,12 * * * cd '/srv/site 50\\%' && SOPS_AGE_KEY_FILE=/k.txt /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/my site/site.yaml'"],
   ])('escapes %s', (_, over, line) => {
     expect(cronLine({ ...command, ...over }, () => 0)).toBe(line);
   });
 
   it.each(['/srv/a\nb/site.yaml', '/srv/a\rb.yaml', '/srv/a\\%b.yaml'])('refuses a path cron cannot carry: %j', (inventory) => {
     expect(() => cronLine({ ...command, inventory }, () => 0)).toThrow(/--print-cron: cannot write/);
+  });
+
+  it('refuses a directory cron cannot carry', () => {
+    expect(() => cronLine({ ...command, cwd: '/srv/a\nb' }, () => 0)).toThrow(/--print-cron: cannot write/);
   });
 
   it('names the environment the job needs (the age key of SOPS files), quoted', () => {

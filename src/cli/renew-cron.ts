@@ -14,6 +14,8 @@ export interface CronCommand {
   options?: string[];
   /** Environment the job needs that cron does not give it (where the age key of the inventory's SOPS files is). */
   env?: Record<string, string>;
+  /** Directory the job runs in: where the line was printed, whose group_vars/ and host_vars/ the inventory reads as Ansible's playbook directory (cron starts jobs in HOME). */
+  cwd?: string;
 }
 
 /**
@@ -31,11 +33,12 @@ export function cronLine(command: CronCommand, random: () => number = Math.rando
   const minute = Math.floor(random() * 60);
   const hour = Math.floor(random() * 12);
   const words = [command.node, command.script, 'renew', '--quiet', ...(command.options ?? []), command.inventory];
-  for (const value of [...words, ...Object.values(command.env ?? {})]) {
+  for (const value of [...words, ...Object.values(command.env ?? {}), ...(command.cwd === undefined ? [] : [command.cwd])]) {
     if (/[\n\r\0]/.test(value)) throw new UserError(`--print-cron: cannot write ${JSON.stringify(value)} in a crontab line: cron would cut the line at its line break; move it to a path without one`);
   }
   const assignments = Object.entries(command.env ?? {}).map(([name, value]) => sh`${insert(variable(name))}=${value}`);
-  const run: string = joinShell([...assignments, shellWords(words)], ' ');
+  const job = joinShell([...assignments, shellWords(words)], ' ');
+  const run: string = command.cwd === undefined ? job : joinShell([sh`cd ${command.cwd}`, job], ' && ');
   if (run.includes('\\%')) throw new UserError(`--print-cron: cannot write a crontab line for a path holding "\\%" (cron reads a backslash before % itself): ${run}`);
   return `${minute} ${hour},${hour + 12} * * * ${run.replace(/%/g, '\\%')}`;
 }

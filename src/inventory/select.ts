@@ -69,7 +69,8 @@ function subscripted(inventory: Inventory, pattern: string): string[] {
   const [, expression, index, start, end] = parts;
   const hosts = hostsMatching(inventory, expression!);
   const first = Number(index ?? start);
-  const last = end === undefined || end === '0' ? first : end === '' ? hosts.length - 1 : Number(end);
+  // Python's int(end) of '0' (or '00') is falsy: Ansible reads [i:0] as [i].
+  const last = end === undefined || (end !== '' && Number(end) === 0) ? first : end === '' ? hosts.length - 1 : Number(end);
   const selected = index !== undefined ? [hosts.at(first)].filter((h) => h !== undefined) : hosts.slice(first, last + 1);
   if (selected.length === 0 && hosts.length > 0) {
     throw new UserError(`--limit '${pattern}' matches no host: '${expression}' lists ${hosts.length}, numbered 0 to ${hosts.length - 1} (or -1 to -${hosts.length} from the end)`);
@@ -96,21 +97,31 @@ function hostsMatching(inventory: Inventory, pattern: string): string[] {
 /** A name test: a regular expression matched from the start (Python's re.match), a glob (fnmatch), or the name itself. */
 function nameMatcher(pattern: string): (name: string) => boolean {
   if (pattern.startsWith('~')) {
-    const expression = pattern.slice(1);
-    let regExp: RegExp;
-    try {
-      regExp = new RegExp(`^(?:${expression})`);
-    } catch (err) {
-      throw new UserError(`--limit '${pattern}': not a regular expression: ${(err as Error).message}`);
-    }
-    return (name) => regExp.test(name);
+    // Sticky: it matches at the name's start only, as re.match, whatever the expression's parentheses.
+    const regExp = compiled(pattern, pattern.slice(1), 'y');
+    return (name) => {
+      regExp.lastIndex = 0;
+      return regExp.test(name);
+    };
   }
   if (!/[*?[]/.test(pattern)) return (name) => name === pattern;
-  const regExp = globRegExp(pattern);
+  const regExp = compiled(pattern, globRegExp(pattern), 's');
   return (name) => regExp.test(name);
 }
 
-/** A group's hosts in the order Ansible's Group.get_hosts lists them: its own, then its children's, level by level. */
+/** A part's regular expression, or a UserError naming the part (e.g. a set's range out of order, `[z-a]`). */
+function compiled(pattern: string, source: string, flags: string): RegExp {
+  try {
+    return new RegExp(source, flags);
+  } catch (err) {
+    throw new UserError(`--limit '${pattern}': not a pattern provision can read: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A group's hosts in the order Ansible's Group.get_hosts lists them: its own, then its children's
+ * in order, then deeper levels (Ansible orders those by hash; here in the order written).
+ */
 function groupHosts(tree: GroupTree, name: string): string[] {
   const hosts = new Set<string>();
   const seen = new Set([name]);
@@ -121,8 +132,8 @@ function groupHosts(tree: GroupTree, name: string): string[] {
   return [...hosts];
 }
 
-/** fnmatch's translation: `*`, `?`, `[set]` and `[!set]`; a `[` without its `]` is itself. */
-function globRegExp(pattern: string): RegExp {
+/** fnmatch's translation, as a regular expression's source: `*`, `?`, `[set]` and `[!set]`; a `[` without its `]` is itself. */
+function globRegExp(pattern: string): string {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
@@ -135,7 +146,7 @@ function globRegExp(pattern: string): RegExp {
       i = close;
     } else source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  return new RegExp(`^${source}$`, 's');
+  return `^${source}$`;
 }
 
 function noMatch(inventory: Inventory, pattern: string): UserError {

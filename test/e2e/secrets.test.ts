@@ -46,13 +46,14 @@ describe('the lab inventory reads its secrets from a SOPS file', () => {
     expect(printed.code, printed.stderr).toBe(0);
     expect(printed.stderr).toBe('');
     const line = printed.stdout.trim();
-    expect(line).toMatch(new RegExp(`^\\d+ \\d+,\\d+ \\* \\* \\* SOPS_AGE_KEY_FILE=${LAB_AGE_KEY_FILE.replace(/[.]/g, '\\.')} \\S+/node \\S+dist/bundle/provision\\.js renew --quiet \\S+inventory/lab\\.yaml$`));
+    // It runs where it was printed (the inventory may read that directory's group_vars/); cron starts jobs in HOME.
+    expect(line).toMatch(new RegExp(`^\\d+ \\d+,\\d+ \\* \\* \\* cd ${ROOT.replace(/\/$/, '').replace(/[.]/g, '\\.')} && SOPS_AGE_KEY_FILE=${LAB_AGE_KEY_FILE.replace(/[.]/g, '\\.')} \\S+/node \\S+dist/bundle/provision\\.js renew --quiet \\S+inventory/lab\\.yaml$`));
     // What cron runs: the command after the five time fields, % unescaped, in an empty environment.
     const command = line.split(' ').slice(5).join(' ').replace(/\\%/g, '%');
     const cronEnv = { HOME: emptyHome(), PATH: '/usr/bin:/bin', SHELL: '/bin/sh', LOGNAME: 'root' };
     const asCron = spawnSync('/bin/sh', ['-c', `${command} --dry-run`], { env: cronEnv, encoding: 'utf8', timeout: 120_000 });
     expect(asCron.status, asCron.stdout + asCron.stderr).toBe(0);
-    const withoutKey = spawnSync('/bin/sh', ['-c', `${command.replace(/^SOPS_AGE_KEY_FILE=\S+ /, '')} --dry-run`], { env: cronEnv, encoding: 'utf8', timeout: 120_000 });
+    const withoutKey = spawnSync('/bin/sh', ['-c', `${command.replace(/SOPS_AGE_KEY_FILE=\S+ /, '')} --dry-run`], { env: cronEnv, encoding: 'utf8', timeout: 120_000 });
     expect(withoutKey.status).toBe(2);
     expect(withoutKey.stderr).toContain('cannot decrypt: no age identity found');
   });

@@ -20,7 +20,7 @@ const FILE = ansibleCorpusPath('limit-patterns/hosts.ini');
 
 const PATTERNS = [
   // subscripts, counted in the group's own order (web lists web-03 first), nested groups level by level
-  ...['web[0]', 'web[-1]', 'web[1:]', 'web[0:1]', 'web[2:0]', 'web[1-2]', 'edge[0]', 'edge[3]', 'edge[2:3]', 'all[0]', 'all[1:2]', 'all[-1]', '*[0]'],
+  ...['web[0]', 'web[-1]', 'web[1:]', 'web[0:1]', 'web[2:0]', 'web[1:00]', 'web[1-2]', 'edge[0]', 'edge[3]', 'edge[2:3]', 'all[0]', 'all[1:2]', 'all[-1]', '*[0]'],
   // regular expressions, matched from the start of a name
   ...['~web-0[12]', '~db', '~.*-a', '~(web|cache)-0?1$', '~WEB'],
   // globs with sets
@@ -28,7 +28,7 @@ const PATTERNS = [
   // with & and !, ':' inside brackets kept
   ...['web:&edge[1:]', '!web[0]', 'ops[0]:db[0]', 'web[0:1]:!web-01', 'all:!~web'],
   // nothing selected: provision refuses
-  ...['web[5]', 'web[-4]', 'web[3:]', 'web-0[12]', 'app[x]', '~nomatch'],
+  ...['web[5]', 'web[-4]', 'web[3:]', 'web-0[12]', 'app[x]', '~nomatch', '~a)|(.*', 'web-[z-a]*'],
 ];
 
 /** Ansible's selection for each pattern (sorted names; [] when it selects none or refuses). */

@@ -39,6 +39,24 @@ describe('endpointUrl: the API base an explicit endpoint gives', () => {
     expect(() => endpointUrl(text)).toThrow(ArgError);
   });
 
+  it.each([
+    ['user-info', 'https://myid:SuperSecret42@api.sumologic.com/api/', 'https://***@api.sumologic.com/api/'],
+    ['user-info over plain http', 'http://myid:SuperSecret42@8.8.8.8/api/', 'http://***@8.8.8.8/api/'],
+    ['a query', 'https://api.sumologic.com/api/?token=SuperSecret42', 'https://api.sumologic.com/api/?***'],
+    ['a fragment', 'https://api.sumologic.com/api/#SuperSecret42', 'https://api.sumologic.com/api/#***'],
+  ])('quotes a refused endpoint without its %s', (_, text, shown) => {
+    const message = (() => {
+      try {
+        endpointUrl(text);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'accepted';
+    })();
+    expect(message).toContain(`got ${JSON.stringify(shown)}`);
+    expect(message).not.toContain('SuperSecret42');
+  });
+
   it('endpointArgs: the deployment names the URL, an explicit endpoint wins', () => {
     const secrets = { access_id: 'suABC', access_key: new Secret('unit-test-key-0123456789') };
     expect(endpointArgs({ ...secrets, deployment: 'eu' }).url).toBe('https://api.eu.sumologic.com/api/');

@@ -72,8 +72,10 @@ function clearTextAllowed(url: URL): boolean {
  * ending in `/` so that `v1/monitors` lands below its path.
  */
 export function endpointUrl(text: string): string {
+  // Quoted without what could hold a credential: user-info, query and fragment.
+  const shown = text.replace(/^([^/]*\/\/)[^/]*@/, '$1***@').replace(/[?#].*$/s, (rest) => `${rest[0]}***`);
   const refuse = (why: string): never => {
-    throw new ArgError('endpoint', `'endpoint' must be an https URL like https://api.us2.sumologic.com/api/ (${why}), got ${JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}...` : text)}`);
+    throw new ArgError('endpoint', `'endpoint' must be an https URL like https://api.us2.sumologic.com/api/ (${why}), got ${JSON.stringify(shown.length > 120 ? `${shown.slice(0, 120)}...` : shown)}`);
   };
   // The WHATWG parser forgives what a person did not mean: a backslash for a slash, spaces, control characters.
   if (!/^[a-z]+:\/\/[\x21-\x7e]+$/i.test(text) || text.includes('\\')) refuse('one URL, without spaces, backslashes or control characters');
