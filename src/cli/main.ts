@@ -99,6 +99,7 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
   const sshConfig = userSshConfigText();
   const inventory = await loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
   for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${display(warning)}\n`);
+  for (const note of inventory.notes ?? []) process.stderr.write(`note: ${display(note)}\n`);
   return inventory;
 }
 

@@ -261,3 +261,18 @@ describe('loadInventory: a directory with an inventory plugin configuration', ()
     expect(EXPORT_HINT).toContain('where no group_vars/ or host_vars/ are beside FILE');
   });
 });
+
+describe('loadInventory: the playbook directory', () => {
+  const dir = path.resolve(ansibleCorpusPath('playbook-dir'));
+  const hosts = path.join(dir, 'inventories/prod/hosts');
+
+  it('notes that its group_vars/ and host_vars/ apply, naming it', () => {
+    const inventory = loadInventory(hosts, { env: {}, playbookDir: dir });
+    expect(inventory.notes).toEqual([`group_vars/ and host_vars/ of the current directory (${dir}) apply too, as Ansible's playbook directory's: above the inventory's own`]);
+  });
+
+  it('says nothing when it has none, or when it is the inventory\'s own directory', () => {
+    expect(loadInventory(hosts, { env: {}, playbookDir: path.join(dir, 'inventories') }).notes).toBeUndefined();
+    expect(loadInventory(hosts, { env: {}, playbookDir: path.join(dir, 'inventories/prod') }).notes).toBeUndefined();
+  });
+});

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorList } from '../yaml/error-list.js';
 import { VaultKeyring } from '../vault/passwords.js';
@@ -57,5 +58,14 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const resolved = resolveHosts(tree, { varsDirs, playbookDir, varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
   const first = list[0]!;
-  return { file: first, dir: sourceDirs[0] ?? process.cwd(), sources: list, tree, warnings, lockedVarsFiles: varsFiles.locked(), ...resolved };
+  const notes = playbookVarsNote(playbookDir, varsDirs);
+  return { file: first, dir: sourceDirs[0] ?? process.cwd(), sources: list, tree, warnings, ...(notes ? { notes: [notes] } : {}), lockedVarsFiles: varsFiles.locked(), ...resolved };
+}
+
+/** What says that the vars folders of the playbook directory (the current one) apply, when it has some and holds no inventory source. */
+function playbookVarsNote(playbookDir: string, varsDirs: readonly string[]): string | undefined {
+  if (varsDirs.includes(playbookDir)) return undefined;
+  const found = ['group_vars', 'host_vars'].filter((name) => existsSync(path.join(playbookDir, name)));
+  if (found.length === 0) return undefined;
+  return `${found.map((name) => `${name}/`).join(' and ')} of the current directory (${playbookDir}) apply too, as Ansible's playbook directory's: above the inventory's own`;
 }

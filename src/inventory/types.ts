@@ -86,6 +86,8 @@ export interface Inventory {
   groups: Record<string, string[]>;
   /** What was skipped as Ansible skips it (with a warning), to be said on stderr. */
   warnings?: string[];
+  /** What the operator should know about where variables came from, to be said on stderr. */
+  notes?: string[];
   /** Vault-encrypted vars files no password given opens, with what to pass: their variables are missing until then (a host using one fails when reached). */
   lockedVarsFiles?: { file: string; problem: string }[];
 }
