@@ -16,7 +16,7 @@ import { describeValue } from '../inventory/describe-value.js';
 import { registerSecret, Secret, secretProblem } from '../secrets.js';
 import { ACCOUNT_NAME } from '../resources/shared/accounts.js';
 import { dnsNameError } from '../resources/shared/dns-name.js';
-import { isSystemDirectory } from '../resources/shared/system-directory.js';
+import { isVitalDirectory } from '../resources/shared/system-directory.js';
 
 /** What a variable must be: checks one value. */
 export interface Check {
@@ -154,11 +154,12 @@ const KINDS = {
   port: numberKind('a port number', 1, 65535),
   integer: numberKind('a whole number', 0, Number.MAX_SAFE_INTEGER),
   path: textKind('an absolute path', pathProblem),
-  // A directory the role owns: it takes its owner and mode (app_dir), or removes it whole (sumo_dir, rm -rf when reinstalling): never /etc, /opt or /usr/lib.
+  // A directory the role owns: it takes its owner and mode (app_dir), or removes it whole when it is a
+  // collector's (sumo_dir): never one the system is made of (/etc, /opt, /usr/lib); /app or /srv may be.
   own_directory: textKind('an absolute path to a directory of its own', (text) => {
     const why = pathProblem(text);
     if (why !== undefined) return why;
-    return isSystemDirectory(text) ? 'expected a directory of its own, such as /opt/NAME, not a system directory (or a top-level one): the role owns it, or removes it whole' : undefined;
+    return isVitalDirectory(text) ? 'expected a directory of its own, such as /opt/NAME, not a system directory: the role owns it, or removes it whole' : undefined;
   }),
   name: patternKind('a name', /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'letters, digits and _ . @ -, not starting with . @ or -, at most 64 characters'),
   identifier: patternKind('an identifier', /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'letters, digits, _ and -, starting with a letter or _, at most 64 characters'),
