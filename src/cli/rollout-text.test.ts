@@ -20,7 +20,7 @@ describe('formatRolloutPlan', () => {
         '  first, all at once: lb-01',
         '  then group app, serial 1:',
         '    batch 1/3  web-01  out of lb-01 → change → wait until http://127.0.0.1/health answers 200 within 60 s → back into lb-01',
-        '    batch 2/3  web-02  at once, not waiting for its batch (out of lb-01 since an earlier run): out of lb-01 (left so by an earlier run) → wait until http://127.0.0.1/health answers 200 within 60 s → back into lb-01',
+        '    batch 2/3  web-02  at once, not waiting for its batch: out of lb-01 (left so by an earlier run) → wait until http://127.0.0.1/health answers 200 within 60 s → back into lb-01',
         '    batch 3/3  web-3   no change: stays in service',
       ].join('\n'),
     );

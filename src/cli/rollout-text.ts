@@ -20,7 +20,8 @@ export function formatRolloutPlan(hosts: readonly HostResult[]): string | undefi
     lines.push(`  then ${set}:`);
     const width = Math.max(...members.map((h) => h.name.length));
     for (const h of members) {
-      const when = h.rollout!.atOnce && !h.unreachable ? `at once, not waiting for its batch (${h.rollout!.atOnce}): ` : '';
+      // Why is in its steps: out of a load balancer since an earlier run, or not serving yet.
+      const when = h.rollout!.atOnce && !h.unreachable ? 'at once, not waiting for its batch: ' : '';
       lines.push(`    batch ${h.rollout!.batch}/${h.rollout!.batches}  ${h.name.padEnd(width)}  ${when}${plannedSteps(h)}`);
     }
   }

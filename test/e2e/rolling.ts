@@ -83,7 +83,7 @@ export function rollingChecks(): void {
       expect(lb.hosts['lb-01']).toMatchObject({ changed: 0, failed: 0 });
       expect(await drainedOnLb()).toBe('web-01');
       const plan = await provision(['plan', INV, ...SLOW]);
-      expect(plan.stdout).toMatch(/batch 1\/2\s+web-01\s+out of lb-01 \(left so by an earlier run\) → change → wait until .* → back into lb-01/);
+      expect(plan.stdout).toMatch(/batch 1\/2\s+web-01\s+at once, not waiting for its batch: out of lb-01 \(left so by an earlier run\) → change → wait until .* → back into lb-01/);
 
       // The fix: the slow release again. web-01 changes back, gets healthy, goes back in; web-02 has nothing to do.
       const fixed = await underLoad(['apply', INV, ...SLOW]);
