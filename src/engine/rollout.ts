@@ -307,10 +307,15 @@ class Rollout {
     try {
       await timed(this.options.onSpan, host, 'drain', () => this.drainer.drain(plan.host, route));
     } catch (err) {
-      // Never ran (the load balancer unreachable): the host is still in rotation, not to be reported out.
-      if (err instanceof NotRunError) out.delete(balancer);
-      this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: false, message: `could not take it out of ${balancer}: ${messageOf(err)}` });
-      throw new Error(`could not take it out of ${balancer}: ${messageOf(err)}`);
+      let why = messageOf(err);
+      if (err instanceof NotRunError) {
+        // Never ran (the load balancer unreachable): the host is still in rotation, not to be reported out,
+        // and its note (written first) must not say otherwise, or a later run would change it in rotation.
+        out.delete(balancer);
+        await this.drainer.writeNote(plan.host, [...out]).catch((noteErr: unknown) => (why += `; its note of drains still names ${balancer} (${messageOf(noteErr)})`));
+      }
+      this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: false, message: `could not take it out of ${balancer}: ${why}` });
+      throw new Error(`could not take it out of ${balancer}: ${why}`);
     }
     rollout.drained.push(balancer);
     this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: `out of ${balancer}` });
@@ -441,7 +446,6 @@ class Rollout {
   }
 }
 
-/** Why a rolling host changes without drain and without waiting for its batch. */
 /** Whether an earlier run left the host out of every load balancer routing to it. */
 function outOfEvery(routes: readonly Route[], found: readonly string[]): boolean {
   return routes.length > 0 && routes.every((r) => found.includes(r.balancer.name));
@@ -454,6 +458,7 @@ function servesNothing(routes: readonly Route[], found: readonly string[], servi
   return undefined;
 }
 
+/** Why a rolling host that is not serving yet changes without drain. */
 function notServing(serving: Serving): string {
   return `not serving yet (${serving.detail ?? 'its health check fails'}): nothing to drain`;
 }
