@@ -145,6 +145,15 @@ describe('StatusRunner', () => {
     expect(t.closed).toEqual(['slow']);
   });
 
+  it('hosts still waiting for a fork when the runner is closed (Ctrl-C) are not connected to', async () => {
+    const t = transport();
+    const runner = new StatusRunner(['slow', 'a', 'b'].map((name) => planOf(name, { n: 1 })), { ...options(t), forks: 1 });
+    const round = runner.run();
+    await runner.close();
+    expect((await round).map((s) => s.reachable)).toEqual([false, false, false]);
+    expect(t.opened).toEqual(['slow']);
+  });
+
   it('a round given up before its deadline (Ctrl-C) leaves no timer that keeps the process alive', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const runner = new StatusRunner([planOf('mute', { n: 1 })], options(transport(), 60_000));

@@ -121,6 +121,8 @@ export class StatusRunner {
 
   /** A host's status, or 'no answer' once its deadline passed (its connection is then dropped, a late one closed). */
   async #host(plan: HostPlan): Promise<HostStatus> {
+    // Closed (Ctrl-C) while hosts still waited for a fork: none is connected to any more.
+    if (this.#closed) return unreachable(plan.host.name, 'not checked: stopped', columnsOf(checksOf(plan)));
     const round = { late: false };
     let timer: NodeJS.Timeout | undefined;
     // Unreferenced: a round given up (Ctrl-C) leaves nothing that keeps the process from ending.
