@@ -88,8 +88,8 @@ function interruptible(): { signal: AbortSignal; done: () => void } {
   };
 }
 
-/** Loads the inventory sources with the run's vault passwords and -e values. */
-async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions) {
+/** Loads the inventory sources with the run's vault passwords and -e values; `quiet` (renew from cron) keeps its notes unsaid. */
+async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions, quiet = false) {
   const [{ loadInventoryWithSecrets, parseExtraVars }, { sshConfigPort, userSshConfigText }, { readVaultPasswords }] = await Promise.all([
     import('../inventory/index.js'),
     import('../transport/ssh-config.js'),
@@ -99,7 +99,7 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
   const sshConfig = userSshConfigText();
   const inventory = await loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
   for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${display(warning)}\n`);
-  for (const note of inventory.notes ?? []) process.stderr.write(`note: ${display(note)}\n`);
+  if (!quiet) for (const note of inventory.notes ?? []) process.stderr.write(`note: ${display(note)}\n`);
   return inventory;
 }
 
@@ -108,9 +108,9 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
  * including those of the selected hosts' connection variables (a vaulted password without its
  * vault password, a template that does not render). Other hosts' values are never read.
  */
-async function selectedHosts(options: HostOptions) {
+async function selectedHosts(options: HostOptions & { quiet?: boolean }) {
   const [inventory, { selectHosts }, { expandLimit }, { UserErrors: Errors }] = await Promise.all([
-    loadSources(options.inventories, options.extraVars, options.vault),
+    loadSources(options.inventories, options.extraVars, options.vault, options.quiet),
     import('../inventory/index.js'),
     import('./retry.js'),
     import('../errors.js'),
@@ -167,7 +167,7 @@ function connectOptions(options: HostOptions) {
 }
 
 /** Every selected host's plan, and what control-node steps need: all user errors surface before any connection. */
-async function plansOf(options: HostOptions & SearchOptions & { tags: string[]; serial?: SerialSpec }) {
+async function plansOf(options: HostOptions & SearchOptions & { tags: string[]; serial?: SerialSpec; quiet?: boolean }) {
   const { inventory, hosts } = await selectedHosts(options);
   const [{ buildPlans, buildBalancers }, { controlStateDir }] = await Promise.all([import('../roles/plan.js'), import('../control/state-dir.js')]);
   const inventoryDir = dirname(resolve(options.inventory));

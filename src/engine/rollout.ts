@@ -312,7 +312,7 @@ class Rollout {
         // Never ran (the load balancer unreachable): the host is still in rotation, not to be reported out,
         // and its note (written first) must not say otherwise, or a later run would change it in rotation.
         out.delete(balancer);
-        await this.drainer.writeNote(plan.host, [...out]).catch((noteErr: unknown) => (why += `; its note of drains still names ${balancer} (${messageOf(noteErr)})`));
+        await this.drainer.writeNote(plan.host, [...out]).catch((noteErr: unknown) => (why += `; its note of drains may still name ${balancer} (${messageOf(noteErr)})`));
       }
       this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: false, message: `could not take it out of ${balancer}: ${why}` });
       throw new Error(`could not take it out of ${balancer}: ${why}`);

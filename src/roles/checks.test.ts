@@ -17,7 +17,7 @@ describe('kinds of checks', () => {
     ['integer', [0, '7', 63072000], [-1, '1e3', '7 ', 'x']],
     ['path', ['/opt/app', '/etc/provision/tls/www.foobar.com/fullchain.pem', '/var/www/acme'], ['opt/app', '/a b', '/etc/x"; touch /tmp/PWNED; echo "', '/opt/Sumo$(touch /tmp/PWNED)', '/var/%h', '/etc/../root', '/a\nb', '/a\\b', '/x;{}']],
     // Removed whole by the role that installs into it (sumo_dir): a system directory, however written, is refused.
-    ['own_directory', ['/opt/SumoCollector', '/srv/tools/sumo', '/home/sumo/collector', '/data', '/app', '/srv'], ['/', '/opt', '/opt/', '/usr/lib', '/usr//lib/', '/usr/./lib', '/etc/ssh', '/var/lib', '/root', '/etc', '/usr', '/opt/x/..', 'opt/Sumo', '/opt/Sumo$(id)', '/opt/a b']],
+    ['own_directory', ['/opt/SumoCollector', '/srv/tools/sumo', '/home/sumo/collector', '/data', '/app'], ['/', '/srv', '/snap', '/mnt', '/lost+found', '/opt', '/opt/', '/usr/lib', '/usr//lib/', '/usr/./lib', '/etc/ssh', '/var/lib', '/root', '/etc', '/usr', '/opt/x/..', 'opt/Sumo', '/opt/Sumo$(id)', '/opt/a b']],
     ['name', ['app', 'my-app.v2', 'C.UTF-8', 'de_DE@euro'], ['', '-x', '.hidden', 'a/b', 'app\nUser=root', 'a b', 'x'.repeat(65)]],
     ['identifier', ['app_backends', 'x-1', '_a'], ['1x', 'a.b', 'a b', 'app;evil', '-x', '']],
     ['user_name', ['app', '_svc', 'www-data'], ['root\nExecStartPre=/bin/sh', 'App', '--help', 'a b', 'x'.repeat(33)]],

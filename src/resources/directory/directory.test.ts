@@ -64,7 +64,7 @@ describe('directory.diff', () => {
 
 describe('directory never changes the owner, group or mode of a system directory (app_dir: /etc would lock others out of /etc)', () => {
   const wanted = { owner: 'root', group: 'app', mode: '0750' };
-  it.each([['/'], ['/etc'], ['/usr/'], ['/var'], ['/opt'], ['/root'], ['/home'], ['/usr/./lib'], ['/etc/ssh'], ['/etc/systemd'], ['/var/lib']])('%s', (path) => {
+  it.each([['/'], ['/etc'], ['/usr/'], ['/var'], ['/opt'], ['/root'], ['/home'], ['/usr/./lib'], ['/etc/ssh'], ['/etc/systemd'], ['/var/lib'], ['/srv'], ['/snap'], ['/mnt']])('%s', (path) => {
     const decision = directory.decide(directory.validate({ path, ...wanted }), dirState());
     expect(decision.action.kind).toBe('blocked');
     expect(summaries(decision.changes)).toEqual([expect.stringMatching(/refusing to change the owner, group or mode of .*: it is a system directory \(apply will fail\)/)]);
@@ -74,7 +74,7 @@ describe('directory never changes the owner, group or mode of a system directory
     ['a system directory already as declared', '/etc', { mode: '0755', owner: 'root' }, dirState(), 'none'],
     ['a new directory of its own', '/opt/app', wanted, ABSENT, 'create'],
     ['a directory of its own', '/opt/app', wanted, dirState(), 'attributes'],
-    ['a top-level directory that holds data', '/srv', { owner: 'app' }, dirState(), 'attributes'],
+    ['a top-level directory of its own', '/data', { owner: 'app' }, dirState(), 'attributes'],
   ])('leaves alone %s', (_, path, args, current, kind) => {
     expect(directory.decide(directory.validate({ path, ...args }), current).action.kind).toBe(kind);
   });

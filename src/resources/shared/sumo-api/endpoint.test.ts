@@ -40,10 +40,15 @@ describe('endpointUrl: the API base an explicit endpoint gives', () => {
   });
 
   it.each([
-    ['user-info', 'https://myid:SuperSecret42@api.sumologic.com/api/', 'https://***@api.sumologic.com/api/'],
-    ['user-info over plain http', 'http://myid:SuperSecret42@8.8.8.8/api/', 'http://***@8.8.8.8/api/'],
+    ['user-info', 'https://myid:SuperSecret42@api.sumologic.com/api/', 'https:***@api.sumologic.com/api/'],
+    ['user-info over plain http', 'http://myid:SuperSecret42@8.8.8.8/api/', 'http:***@8.8.8.8/api/'],
     ['a query', 'https://api.sumologic.com/api/?token=SuperSecret42', 'https://api.sumologic.com/api/?***'],
     ['a fragment', 'https://api.sumologic.com/api/#SuperSecret42', 'https://api.sumologic.com/api/#***'],
+    ['user-info after three slashes', 'https:///u:SuperSecret42@api.sumologic.com/api/', 'https:***@api.sumologic.com/api/'],
+    ['user-info without slashes', 'https:u:SuperSecret42@api.sumologic.com/', 'https:***@api.sumologic.com/'],
+    ['user-info after backslashes', 'https:\\\\u:SuperSecret42@api.sumologic.com/', 'https:***@api.sumologic.com/'],
+    ['a password holding a slash', 'https://u:Super/Secret42@api.sumologic.com/', 'https:***@api.sumologic.com/'],
+    ['several @', 'https://u@x:SuperSecret42@api.sumologic.com/', 'https:***@api.sumologic.com/'],
   ])('quotes a refused endpoint without its %s', (_, text, shown) => {
     const message = (() => {
       try {

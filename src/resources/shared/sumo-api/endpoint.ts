@@ -73,7 +73,8 @@ function clearTextAllowed(url: URL): boolean {
  */
 export function endpointUrl(text: string): string {
   // Quoted without what could hold a credential: user-info, query and fragment.
-  const shown = text.replace(/^([^/]*\/\/)[^/]*@/, '$1***@').replace(/[?#].*$/s, (rest) => `${rest[0]}***`);
+  // Everything from the scheme to the last '@' before a query goes, whatever the slashes ('https:///u:p@h', 'https:u:p@h').
+  const shown = text.replace(/[?#].*$/s, (rest) => `${rest[0]}***`).replace(/^([a-z][a-z0-9+.-]*:)?.*@/is, '$1***@');
   const refuse = (why: string): never => {
     throw new ArgError('endpoint', `'endpoint' must be an https URL like https://api.us2.sumologic.com/api/ (${why}), got ${JSON.stringify(shown.length > 120 ? `${shown.slice(0, 120)}...` : shown)}`);
   };
