@@ -54,17 +54,18 @@ export function loadInventory(sources: string | readonly string[], options: Load
   if (errors.count > before) errors.throwIfAny();
   const extraVars = checkExtraVars(options.extraVars ?? {}, { env, ...sops }, errors);
   const varsFiles = new VarsFiles({ env, vault, errors, ...sops }, errors);
-  const playbookDir = path.resolve(options.playbookDir ?? process.cwd());
-  const resolved = resolveHosts(tree, { varsDirs, playbookDir, varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
+  // The playbook directory counts once: not again when it holds an inventory source.
+  const here = path.resolve(options.playbookDir ?? process.cwd());
+  const playbookDir = varsDirs.includes(here) ? undefined : here;
+  const resolved = resolveHosts(tree, { varsDirs, ...(playbookDir ? { playbookDir } : {}), varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
   errors.throwIfAny();
   const first = list[0]!;
-  const notes = playbookVarsNote(playbookDir, varsDirs);
+  const notes = playbookDir === undefined ? undefined : playbookVarsNote(playbookDir);
   return { file: first, dir: sourceDirs[0] ?? process.cwd(), sources: list, tree, warnings, ...(notes ? { notes: [notes] } : {}), lockedVarsFiles: varsFiles.locked(), ...resolved };
 }
 
-/** What says that the vars folders of the playbook directory (the current one) apply, when it has some and holds no inventory source. */
-function playbookVarsNote(playbookDir: string, varsDirs: readonly string[]): string | undefined {
-  if (varsDirs.includes(playbookDir)) return undefined;
+/** What says that the vars folders of the playbook directory (the current one, holding no inventory source) apply, when it has some. */
+function playbookVarsNote(playbookDir: string): string | undefined {
   const found = ['group_vars', 'host_vars'].filter((name) => existsSync(path.join(playbookDir, name)));
   if (found.length === 0) return undefined;
   return `${found.map((name) => `${name}/`).join(' and ')} of the current directory (${playbookDir}) apply too, as Ansible's playbook directory's: above the inventory's own`;

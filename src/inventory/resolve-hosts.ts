@@ -24,7 +24,7 @@ export type PortLookup = (address: string) => number | undefined;
 export interface ResolveContext {
   /** Directories whose group_vars/ and host_vars/ apply, one per inventory source, in order. */
   varsDirs: string[];
-  /** The directory Ansible takes as the playbook's (ansible-inventory: the current one): its group_vars/ and host_vars/ apply too, above the inventory's. */
+  /** The directory Ansible takes as the playbook's (ansible-inventory: the current one), when no inventory source's: its group_vars/ and host_vars/ apply too, above the inventory's. */
   playbookDir?: string;
   /** The vars files, read once each. */
   varsFiles: VarsFiles;
@@ -107,7 +107,7 @@ function directGroups(tree: GroupTree): Map<string, string[]> {
  * group_vars/ (all its groups), then the playbook directory's, `all` before the other groups; host_vars/ the same way.
  */
 function scopesOf(tree: GroupTree, host: HostDef, groups: string[], ctx: ResolveContext): Scope[] {
-  const playDirs = ctx.playbookDir === undefined || ctx.varsDirs.includes(ctx.playbookDir) ? [] : [ctx.playbookDir];
+  const playDirs = ctx.playbookDir === undefined ? [] : [ctx.playbookDir];
   const files = (dirs: string[], kind: 'group_vars' | 'host_vars', names: string[]): Scope[] =>
     dirs.flatMap((dir) => names.flatMap((name) => findVarsFiles(path.join(dir, kind), name))).map((file) => {
       const read = ctx.varsFiles.get(file);
