@@ -118,11 +118,11 @@ class Rollout {
       const rollout = this.#rollout(plan, place, found);
       const atOnce = servesNothing(this.drainer.routesTo(plan.host.name), found, serving);
       if (atOnce) rollout.atOnce = atOnce;
-      if (!serving.now && affectsTraffic(plan.serve, changed)) {
+      if (!serving.now && found.length === 0 && affectsTraffic(plan.serve, changed)) {
         rollout.notDrained = notServing(serving);
       } else if (affectsTraffic(plan.serve, changed)) {
         const targets = drainTargets(this.drainer.routesTo(plan.host.name), place.hosts);
-        rollout.drained = targets.drain.map((r) => r.balancer.name).filter((b) => !found.includes(b));
+        rollout.drained = targets.drain.map((r) => r.balancer.name);
         if (targets.notDrained) rollout.notDrained = targets.notDrained;
       } else if (found.length === 0) {
         rollout.health = [];
@@ -244,7 +244,7 @@ class Rollout {
             await myTurn();
             if (traffic || !affectsTraffic(plan.serve, labels)) return;
             traffic = true;
-            if (!serving.now) {
+            if (!serving.now && out.size === 0) {
               // Nothing to drain; its health is still checked once it changed.
               rollout.notDrained = notServing(serving);
               return;
@@ -300,7 +300,11 @@ class Rollout {
   async #drain(plan: HostPlan, route: Route, out: Set<string>, rollout: HostRollout): Promise<void> {
     const host = plan.host.name;
     const balancer = route.balancer.name;
-    if (out.has(balancer)) return;
+    if (rollout.drained.includes(balancer)) return;
+    // Out already by its note: taken out again all the same (a drain of a backend that is out changes nothing).
+    // The note is written before a drain and removed after the undrain, so a run stopped in between leaves it
+    // naming a load balancer the host is back in; trusted, the change would interrupt the requests it serves.
+    const again = out.has(balancer);
     await this.#othersResumed(host, balancer);
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
@@ -308,7 +312,8 @@ class Rollout {
       await timed(this.options.onSpan, host, 'drain', () => this.drainer.drain(plan.host, route));
     } catch (err) {
       let why = messageOf(err);
-      if (err instanceof NotRunError) {
+      // A host its note says out may be out indeed: only one this run would have taken out is known to be in rotation.
+      if (err instanceof NotRunError && !again) {
         // Never ran (the load balancer unreachable): the host is still in rotation, not to be reported out,
         // and its note (written first) must not say otherwise, or a later run would change it in rotation.
         out.delete(balancer);
@@ -318,7 +323,7 @@ class Rollout {
       throw new Error(`could not take it out of ${balancer}: ${why}`);
     }
     rollout.drained.push(balancer);
-    this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: `out of ${balancer}` });
+    this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: again ? `out of ${balancer} (again: an earlier run left it out)` : `out of ${balancer}` });
   }
 
   /**
@@ -328,6 +333,8 @@ class Rollout {
    */
   async #othersResumed(host: string, balancer: string): Promise<void> {
     await Promise.all([...this.#reads].filter(([name]) => name !== host).map(([, read]) => read));
+    // A host resuming itself does not wait for the others resuming: they could be waiting for it.
+    if (this.#resuming.has(host)) return;
     await Promise.all([...this.#resuming].filter(([name, r]) => name !== host && r.out.includes(balancer)).map(([, r]) => r.done));
   }
 
