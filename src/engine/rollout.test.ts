@@ -234,6 +234,19 @@ describe('rolling deploys', () => {
     expect(existsSync(join(dir, 'w2', 'state', 'drained'))).toBe(false);
   });
 
+  it('check mode, --forks smaller than the queue: a host left out further down is said to be read late, with what to do', async () => {
+    await roll(pair('v1'), [refusingBalancer()]);
+    mkdirSync(join(dir, 'w2', 'state'), { recursive: true });
+    writeFileSync(join(dir, 'w2', 'state', 'drained'), 'lb\n');
+    const narrow = await roll(pair('v2'), [refusingBalancer()], { check: true, forks: 1 });
+    expect(byName(narrow.results, 'w2').rollout).toMatchObject({
+      atOnce: 'out of lb since an earlier run',
+      readLate: 'read only once one of --forks 1 is free; meanwhile a load balancer it is out of may refuse to take out a host of an earlier batch: run with --forks 2 or more, or --limit it first',
+    });
+    const wide = await roll(pair('v2'), [refusingBalancer()], { check: true, forks: 2 });
+    expect(byName(wide.results, 'w2').rollout!.readLate).toBeUndefined();
+  });
+
   it('a note that says out, the load balancer unreachable: the host is not changed and still counts as out', async () => {
     mkdirSync(join(dir, 'w2', 'state'), { recursive: true });
     writeFileSync(join(dir, 'w2', 'state', 'drained'), 'lb\n');

@@ -118,6 +118,10 @@ class Rollout {
       const rollout = this.#rollout(plan, place, found);
       const atOnce = servesNothing(this.drainer.routesTo(plan.host.name), found, serving);
       if (atOnce) rollout.atOnce = atOnce;
+      if (atOnce && outOfEvery(this.drainer.routesTo(plan.host.name), found)) {
+        const late = readLate(this.#queue().indexOf(plan), this.options.forks);
+        if (late) rollout.readLate = late;
+      }
       if (!serving.now && found.length === 0 && affectsTraffic(plan.serve, changed)) {
         rollout.notDrained = notServing(serving);
       } else if (affectsTraffic(plan.serve, changed)) {
@@ -143,8 +147,7 @@ class Rollout {
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
     const done = new Map<string, Deferred<HostResult>>(this.plans.map((p) => [p.host.name, deferred<HostResult>()]));
     const free = Promise.all(this.#order.free.map((p) => done.get(p.host.name)!.promise));
-    // Free hosts first in the queue, then each set's batches in order: whatever a host waits for started before it.
-    const queue = [...this.#order.free, ...this.#order.sets.flatMap((set) => set.batches.flat())];
+    const queue = this.#queue();
     const turns = this.#turns(free, done);
     try {
       const results = await mapWithLimit(queue, this.options.forks, async (plan) => {
@@ -158,6 +161,11 @@ class Rollout {
     } finally {
       this.options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The order apply starts hosts in: free hosts first, then each set's batches in order (whatever a host waits for started before it). */
+  #queue(): HostPlan[] {
+    return [...this.#order.free, ...this.#order.sets.flatMap((set) => set.batches.flat())];
   }
 
   /** Gives each batch its turn once the free hosts and the batches before it are done; a failed batch (or Ctrl-C) stops the rest. */
@@ -463,6 +471,16 @@ function servesNothing(routes: readonly Route[], found: readonly string[], servi
   if (outOfEvery(routes, found)) return `out of ${found.join(', ')} since an earlier run`;
   if (!serving.now) return 'not serving yet';
   return undefined;
+}
+
+/**
+ * Whether a host an earlier run left out is read too late to go first: apply
+ * starts `forks` hosts of its queue at once, and a host further down is read
+ * only once one of them is done; meanwhile a load balancer may refuse to take
+ * out a host of an earlier batch, its other backend being this one.
+ */
+export function readLate(queueIndex: number, forks: number): string | undefined {
+  return queueIndex < forks ? undefined : `read only once one of --forks ${forks} is free; meanwhile a load balancer it is out of may refuse to take out a host of an earlier batch: run with --forks ${queueIndex + 1} or more, or --limit it first`;
 }
 
 /** Why a rolling host that is not serving yet changes without drain. */
