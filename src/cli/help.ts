@@ -32,7 +32,8 @@ Usage:
 
 Exit codes: 0 success (check mode: nothing to change), 1 a host failed or was
 unreachable, 2 bad input (found before any host is contacted), 3 changes
-pending (with --check --detailed-exitcode).`;
+pending (with --check --detailed-exitcode), 130 interrupted (Ctrl-C, SIGTERM:
+what runs on a host finishes, nothing new starts; Ctrl-C again quits at once).`;
 }
 
 /** Each built-in command's help (`provision COMMAND --help`). */
@@ -94,11 +95,12 @@ services its roles start, ufw, requests per second (nginx stub_status over a
 second), certificates served with days left, replication of a MySQL replica,
 when provision last applied there. What is checked comes from the roles
 (their services, and their status: declarations); thresholds are role
-variables. Exit 0 when every host is healthy, 1 when any is not.
+variables. Exit 0 when every host is healthy, 1 when any is not, 130 when
+Ctrl-C stopped it before a round finished.
 
 Options:
       --json                one JSON document: {"healthy", "hosts": {NAME: {...}}}
-  -w, --watch               check again and again (Ctrl-C to stop; exits as the last round)
+  -w, --watch               check again and again (Ctrl-C to stop; exits as the last finished round)
       --interval SECONDS    seconds between rounds with --watch (default 5)
       --roles-path DIR      look for roles here first (repeatable), as apply does
       --files-path DIR      archive sources may also be here (repeatable), as apply does
