@@ -147,10 +147,14 @@ Prints what ansible-inventory prints for the same sources: --list the groups
 and every host's merged variables as JSON, --graph the group tree, --host one
 host's variables. Values are not read (vaulted ones print as Ansible prints
 them); no host is contacted. INVENTORY is a file (YAML or INI) or a directory.
+Secrets never print: the values of variables the roles declare secret or
+api_key, and Ansible's connection passwords, print as ********.
 
 Options:
   -i, --inventory SOURCE    one more inventory source (repeatable)
   -e, --extra-vars VARS     as for apply
+      --roles-path DIR      look for roles here first (repeatable), as apply does:
+                            their secret variables are masked
 ${VAULT_FLAGS}`,
   vault: `Usage: provision vault encrypt-string [--name VAR] (--vault-id LABEL@FILE | --vault-password-file FILE)
 

@@ -140,10 +140,16 @@ async function showInventory(options: InventoryCliOptions): Promise<number> {
   // ansible-inventory refuses to print without their password; the listing is printed, and says what it lacks.
   const locked = inventory.lockedVarsFiles ?? [];
   if (locked.length > 0) process.stderr.write(`${display(`warning: the variables of ${locked.length} vars file(s) are left out (${locked.map((l) => l.file).join(', ')}): ${locked[0]!.problem}`)}\n`);
-  // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other output.
-  const secrets = show.kind === 'graph' ? new Set<string>() : secretVariables(inventory.hosts, searchPath(options.inventories[0]!, { rolesPaths: [], filesPaths: [] }).rolesDirs);
-  const text = show.kind === 'list' ? output.inventoryList(inventory, secrets) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host, secrets);
-  // Host and group names are the inventory's: --graph prints them bare, so they go through display() too.
+  if (show.kind === 'graph') {
+    // Host and group names are the inventory's: --graph prints them bare, so they go through display() too.
+    write(`${display(output.inventoryGraph(inventory, show.group))}\n`);
+    return EXIT.ok;
+  }
+  // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other
+  // output: the roles are looked for where apply looks for them (--roles-path first).
+  const secrets = secretVariables(inventory.hosts, searchPath(options.inventories[0]!, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs);
+  for (const why of secrets.unread) process.stderr.write(`${display(`warning: the variables this role would declare secret are not known, and print as written (--roles-path DIR says where roles are): ${why}`)}\n`);
+  const text = show.kind === 'list' ? output.inventoryList(inventory, secrets.variables) : output.inventoryHost(inventory, show.host, secrets.variables);
   write(`${display(text)}\n`);
   return EXIT.ok;
 }
