@@ -3,19 +3,41 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-/** The packages under node_modules that importing the order module loads. */
-function packagesLoadedBy(module: string): string[] {
+interface Loaded {
+  /** The packages under node_modules that importing the module loaded. */
+  packages: string[];
+  /** Whether Node's fetch implementation (undici) was loaded. */
+  undici: boolean;
+  /** Whether the global Request is still Node's lazy getter, and works when read. */
+  requestLazy: boolean;
+  requestWorks: boolean;
+}
+
+function load(module: string): Loaded {
   const script = `await import(${JSON.stringify(module)});
 const { createRequire } = await import('node:module');
 const loaded = Object.keys(createRequire(import.meta.url).cache).map((file) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(file)?.[1]);
-console.log(JSON.stringify([...new Set(loaded.filter(Boolean))]));`;
-  return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]).toString()) as string[];
+const undici = process.moduleLoadList.some((name) => name.includes('undici'));
+const requestLazy = typeof Object.getOwnPropertyDescriptor(globalThis, 'Request')?.get === 'function';
+const requestWorks = new Request('http://127.0.0.1/x').url === 'http://127.0.0.1/x';
+console.log(JSON.stringify({ packages: [...new Set(loaded.filter(Boolean))], undici, requestLazy, requestWorks }));`;
+  return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]).toString()) as Loaded;
 }
 
 describe('the certificate order', () => {
+  const order = fileURLToPath(new URL('./order.ts', import.meta.url));
+
   it("loads acme-client's client, not its legacy node-forge API", () => {
-    const loaded = packagesLoadedBy(fileURLToPath(new URL('./order.ts', import.meta.url)));
-    expect(loaded).toContain('acme-client');
-    expect(loaded).not.toContain('node-forge');
+    const { packages } = load(order);
+    expect(packages).toContain('acme-client');
+    expect(packages).not.toContain('node-forge');
+  }, 30_000);
+
+  it("does not load Node's fetch implementation (axios reads its lazy classes as it loads), and leaves them usable", () => {
+    const loaded = load(order);
+    expect(loaded.packages).toContain('axios');
+    expect(loaded.undici).toBe(false);
+    expect(loaded.requestLazy).toBe(true);
+    expect(loaded.requestWorks).toBe(true);
   }, 30_000);
 });

@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createSecureContext, rootCertificates } from 'node:tls';
+// First: hides Node's lazy fetch classes while acme-client's modules below are evaluated.
+import { restoreWebGlobals } from './web-globals.js';
 import Client from 'acme-client/src/client.js';
 import acmeAxios from 'acme-client/src/axios.js';
 import acmeCrypto from 'acme-client/src/crypto/index.js';
@@ -14,6 +16,8 @@ import { setLogger } from 'acme-client/src/logger.js';
 import { accountKey } from './account.js';
 import { describeAcmeError } from './errors.js';
 import { checkedToken } from './token.js';
+
+restoreWebGlobals();
 
 /** Where HTTP-01 key authorizations are published (the webroot on the host). */
 export interface ChallengeFiles {

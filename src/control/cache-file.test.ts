@@ -59,6 +59,24 @@ describe('CacheFile', () => {
     expect(cacheAt(file).get('a')).toEqual({ n: 2 });
   });
 
+  it('lets its entries go once saved (they keep the file text alive): a later get reads the file again', () => {
+    const file = fileIn();
+    const run = cacheAt(file);
+    run.set('a', { n: 1 });
+    run.save();
+    const other = cacheAt(file);
+    other.set('a', { n: 2 });
+    other.save();
+    expect(run.get('a')).toEqual({ n: 2 });
+  });
+
+  it('keeps entries it could not write', () => {
+    const run = new CacheFile<{ n: number }>({ file: () => undefined, format: 'things 1', maxEntries: 10 });
+    run.set('a', { n: 1 });
+    run.save();
+    expect(run.get('a')).toEqual({ n: 1 });
+  });
+
   it('ignores the entries of another format', () => {
     const file = fileIn();
     const first = cacheAt(file, 'things 1');

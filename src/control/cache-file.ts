@@ -78,11 +78,19 @@ export class CacheFile<T> {
     this.#dirty = true;
   }
 
-  /** Writes the file when entries were set in this run (atomically, 0600, with its MAC). */
+  /**
+   * Writes the file when entries were set in this run (atomically, 0600, with its MAC), then lets
+   * the entries go: the file's whole text stays alive as long as any of them (each is a slice of
+   * it), up to maxEntries of every build's, for the rest of the run; a later get reads it again.
+   */
   save(): void {
     const file = this.options.file();
-    if (!this.#dirty || !this.#entries || file === undefined) return;
-    const lines = [...this.#entries].slice(-this.options.maxEntries).map(([key, text]) => `${key}\t${text}\n`);
+    if (this.#dirty && this.#entries && file !== undefined) this.#write(file, this.#entries);
+    if (!this.#dirty) this.#entries = undefined;
+  }
+
+  #write(file: string, entries: Map<string, string>): void {
+    const lines = [...entries].slice(-this.options.maxEntries).map(([key, text]) => `${key}\t${text}\n`);
     const body = `${this.options.format}\n${lines.join('')}`;
     try {
       const key = cacheKey(dirname(file), true)!;
