@@ -155,14 +155,20 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
   return config;
 }
 
-/** A setting's value: the environment's (the last variable set wins), else the file's (the last entry found wins). Empty means unset. */
+/**
+ * A setting's value: the environment's (the last variable set wins), else the file's (the last entry
+ * found wins). A variable set to nothing shadows the file and means the default, as in Ansible; so
+ * does an empty text in the file. An empty number, boolean or path in the file is refused (Ansible
+ * refuses the number, and reads the others as false or the file's directory).
+ */
 function lookUp(s: Setting, ini: IniFile | undefined, file: string | undefined, place: ConfigPlace): Found | undefined {
-  const envName = [...s.env].reverse().find((name) => place.env[name] !== undefined && place.env[name] !== '');
-  if (envName !== undefined) return typed(s.kind, place.env[envName]!, { name: envName, baseDir: place.cwd }, place);
+  const envName = [...s.env].reverse().find((name) => place.env[name] !== undefined);
+  if (envName !== undefined) return place.env[envName] === '' ? undefined : typed(s.kind, place.env[envName]!, { name: envName, baseDir: place.cwd }, place);
   if (ini === undefined || file === undefined) return undefined;
   for (const [section, key] of [...s.ini].reverse()) {
     const entry = iniValue(ini, section, key);
-    if (entry === undefined || entry.value === '') continue;
+    if (entry === undefined) continue;
+    if (entry.value === '' && s.kind === 'string') return undefined;
     return typed(s.kind, entry.value, { name: `[${section}] ${key}`, position: entry.position, baseDir: path.dirname(file) }, place);
   }
   return undefined;
@@ -190,8 +196,10 @@ function typed(kind: Kind, raw: string, where: Omit<Found, 'value'>, place: Conf
       if (!/^\s*[+-]?\d+(?:_\d+)*\s*$/.test(raw)) throw wrong('a whole number');
       return { ...where, value: Number(raw.trim().replaceAll('_', '')) };
     case 'path':
+      if (raw.trim() === '') throw wrong('a path');
       return { ...where, value: expandPath(raw, where.baseDir, place) };
     case 'pathlist':
+      if (raw.trim() === '') throw wrong('a path, or several separated by commas');
       return { ...where, value: raw.split(',').map((p) => expandPath(p.trim(), where.baseDir, place)) };
   }
 }

@@ -34,7 +34,7 @@ export function findConfigFile(place: ConfigPlace): { file?: string; warning?: s
   candidates.push(path.join(place.home, '.ansible.cfg'), place.systemFile ?? '/etc/ansible/ansible.cfg');
   const file = candidates.find(isReadable);
   const warning =
-    worldWritable && isReadable(here) && file !== envFile
+    worldWritable && isReadable(here) && (envFile === undefined || file !== envFile)
       ? `Ansible is being run in a world writable directory (${place.cwd}), ignoring it as an ansible.cfg source (as Ansible does)`
       : undefined;
   if (file !== undefined && !['.ini', '.cfg'].includes(path.extname(file))) {
