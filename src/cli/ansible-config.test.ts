@@ -60,7 +60,7 @@ describe('ansible.cfg through the CLI', () => {
     chmodSync(dir, 0o777);
     const r = run(['inventory', '--list']);
     expect(r.stderr).toContain(`warning: Ansible is being run in a world writable directory (${dir}), ignoring it as an ansible.cfg source`);
-    expect(r.stderr).toContain('error: inventory takes an inventory (a file or directory, or -i SOURCE, repeatable), or inventory = in ansible.cfg (or ANSIBLE_INVENTORY)');
+    expect(r.stderr).toContain('error: inventory takes an inventory (a file or directory, or -i SOURCE, repeatable; or inventory = in ansible.cfg or ANSIBLE_INVENTORY)');
     expect(r.status).toBe(2);
   });
 });

@@ -352,7 +352,7 @@ function parseInventory(args: string[], config: AnsibleConfig | undefined): Comm
   const fromConfig = given.length === 0 && config?.inventories !== undefined && (positionals.length === 0 || (values.graph === true && positionals.length === 1));
   const rest = given.length > 0 || fromConfig ? positionals : positionals.slice(1);
   const inventories = given.length > 0 ? given : fromConfig ? config.inventories! : positionals.slice(0, 1);
-  if (inventories.length === 0) throw new UserError(`inventory takes an inventory (a file or directory, or -i SOURCE, repeatable)${NO_CONFIGURED_INVENTORY} (see provision inventory --help)`);
+  if (inventories.length === 0) throw new UserError(`inventory takes an inventory (a file or directory, or -i SOURCE, repeatable${NO_CONFIGURED_INVENTORY}) (see provision inventory --help)`);
   const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
   if (modes !== 1) throw new UserError('inventory needs one of --list, --graph [GROUP] or --host NAME');
   const group = rest[0];
@@ -377,7 +377,7 @@ function vaultOptions(values: { 'vault-password-file'?: string[]; 'vault-id'?: s
 type Values = { inventory?: string[]; 'vault-password-file'?: string[]; 'vault-id'?: string[]; limit?: string; forks?: string; 'extra-vars'?: string[]; 'accept-new-host-keys'?: boolean; timeout?: string };
 
 /** Said when no inventory is given and ansible.cfg names none. */
-const NO_CONFIGURED_INVENTORY = ', or inventory = in ansible.cfg (or ANSIBLE_INVENTORY)';
+const NO_CONFIGURED_INVENTORY = '; or inventory = in ansible.cfg or ANSIBLE_INVENTORY';
 
 function configured(config: AnsibleConfig | undefined): ConfiguredOptions {
   return config ? { ansibleConfig: config } : {};

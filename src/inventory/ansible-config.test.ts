@@ -95,6 +95,11 @@ describe('a value provision cannot follow is refused where it is written', () =>
     expect(refused.map((r) => [r.when, r.error.format().replace(/^.*ansible\.cfg:/, '')])).toEqual([[when, `2:1: ${message}`]]);
   });
 
+  it('a password is refused without being shown', () => {
+    const [refused] = configOf('[sudo_become_plugin]\npassword = hunter2-cfg\n', { ANSIBLE_SUDO_PASS: 'hunter2-env' }).refused;
+    expect(refused!.error.format()).toBe("ANSIBLE_SUDO_PASS (a password): not followed by provision: give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })");
+  });
+
   it.each([
     ['[privilege_escalation]\nbecome_ask_pass = False\nbecome_flags = -H -S -n\n'],
     ['[defaults]\nhash_behaviour = replace\nask_pass = no\n[ssh_connection]\nssh_executable = ssh\n'],

@@ -87,6 +87,8 @@ interface Refusal {
   when: 'connect' | 'inventory';
   applies: (value: Value) => boolean;
   instead: string;
+  /** The value is a password: never shown. */
+  secret?: true;
 }
 
 const isTrue = (value: Value): boolean => value === true;
@@ -101,7 +103,7 @@ const REFUSALS: Refusal[] = [
   { setting: setting('string', [escalation('become_exe'), ['sudo_become_plugin', 'executable']], ['ANSIBLE_BECOME_EXE', 'ANSIBLE_SUDO_EXE']), when: 'connect', applies: isNot('', 'sudo'), instead: 'provision runs sudo itself' },
   { setting: setting('string', [escalation('become_flags'), ['sudo_become_plugin', 'flags']], ['ANSIBLE_BECOME_FLAGS', 'ANSIBLE_SUDO_FLAGS']), when: 'connect', applies: isNot('', '-H -S -n'), instead: 'provision runs sudo with its own flags (-H -S -n and -u USER)' },
   { setting: setting('string', [['sudo_become_plugin', 'user']], ['ANSIBLE_SUDO_USER']), when: 'connect', applies: isSet, instead: 'set become_user in [privilege_escalation] (or the variable ansible_become_user)' },
-  { setting: setting('string', [['sudo_become_plugin', 'password']], ['ANSIBLE_BECOME_PASS', 'ANSIBLE_SUDO_PASS']), when: 'connect', applies: isSet, instead: "give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })" },
+  { setting: setting('string', [['sudo_become_plugin', 'password']], ['ANSIBLE_BECOME_PASS', 'ANSIBLE_SUDO_PASS']), when: 'connect', applies: isSet, secret: true, instead: "give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })" },
   { setting: setting('string', [ssh('ssh_executable')], ['ANSIBLE_SSH_EXECUTABLE']), when: 'connect', applies: isNot('', 'ssh'), instead: 'provision connects with its own SSH client' },
   { setting: setting('string', [ssh('pkcs11_provider')], ['ANSIBLE_PKCS11_PROVIDER']), when: 'connect', applies: isSet, instead: 'provision logs in with key files and ssh-agent only (load the token into ssh-agent)' },
   { setting: setting('string', [['paramiko_connection', 'remote_user']], ['ANSIBLE_PARAMIKO_REMOTE_USER']), when: 'connect', applies: isSet, instead: 'set remote_user in [defaults] (or the variable ansible_user)' },
@@ -150,7 +152,8 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
   for (const refusal of REFUSALS) {
     const value = lookup(refusal.setting);
     if (value === undefined || !refusal.applies(value.value)) continue;
-    config.refused.push({ when: refusal.when, error: new UserError(`${value.name} = ${String(value.value)}: not followed by provision: ${refusal.instead}`, value.position) });
+    const shown = refusal.secret ? `${value.name} (a password)` : `${value.name} = ${String(value.value)}`;
+    config.refused.push({ when: refusal.when, error: new UserError(`${shown}: not followed by provision: ${refusal.instead}`, value.position) });
   }
   return config;
 }
