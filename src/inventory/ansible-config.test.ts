@@ -73,6 +73,7 @@ describe('a value provision cannot follow is refused where it is written', () =>
     ['[privilege_escalation]\nbecome = Ture\n', '2:1: [privilege_escalation] become: expected a boolean (True or False; yes/no and on/off are read as Ansible does), got "Ture"'],
     ['[defaults]\nforks = 0\n', '2:1: [defaults] forks: expected a positive whole number, got 0'],
     ['[defaults]\n\nprivate_key_file =\n', '3:1: [defaults] private_key_file: expected a path, got ""'],
+    ['[defaults]\nprivate_key_file = ~deploy/.ssh/id\n', '2:1: [defaults] private_key_file: expected a path without ~USER (write the full path), got "~deploy/.ssh/id"'],
   ])('%j', (cfg, message) => {
     const error = userErrorOf(() => loadInventory(tempFile('h', 'hosts'), { env: {}, hostDefaults: configOf(cfg).hostDefaults }));
     expect(error.format().replace(/^.*ansible\.cfg:/, '')).toBe(message);

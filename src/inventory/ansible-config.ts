@@ -185,6 +185,8 @@ const FALSE_WORDS = ['n', 'no', 'off', '0', 'false', 'f'];
 function typed(kind: Kind, raw: string, where: Omit<Found, 'value'>, place: ConfigPlace): Found {
   const wrong = (expected: string): UserError => new UserError(`${where.name}: expected ${expected}, got ${JSON.stringify(raw)}`, where.position);
   const text = unquote(raw);
+  // Ansible expands ~USER to that user's home; provision does not look up other users: refused rather than read as a relative path.
+  if ((kind === 'path' || kind === 'pathlist') && raw.split(',').some((p) => /^~[^/]/.test(p.trim()))) throw wrong('a path without ~USER (write the full path)');
   switch (kind) {
     case 'string':
       return { ...where, value: text };
