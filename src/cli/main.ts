@@ -173,7 +173,7 @@ async function encryptString(options: EncryptStringOptions): Promise<number> {
   const [{ readVaultPasswords }, { encryptVault }] = await Promise.all([import('../vault/passwords.js'), import('../vault/vault.js')]);
   const keyring = readVaultPasswords(options.vault, options.ansibleConfig?.vaultPasswordFile);
   const key = keyring.passwords[0];
-  if (!key) throw new UserError('vault encrypt-string needs a vault password: pass --vault-id LABEL@FILE or --vault-password-file FILE (or set ANSIBLE_VAULT_PASSWORD_FILE (or vault_password_file in ansible.cfg))');
+  if (!key) throw new UserError('vault encrypt-string needs a vault password: pass --vault-id LABEL@FILE or --vault-password-file FILE (or set ANSIBLE_VAULT_PASSWORD_FILE, or vault_password_file in ansible.cfg)');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // A value typed or piped with a final line break: the break is not part of it.
