@@ -26,7 +26,7 @@ function project(name: string, files: Record<string, string>) {
     writeFileSync(join(dir, file), text);
   }
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ANSIBLE_')));
-  return { dir, run: (args: string[]) => spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: dir, env: { ...env, HOME: join(dir, 'home') }, encoding: 'utf8', timeout: 60_000 }) };
+  return { dir, run: (args: string[], extra: Record<string, string> = {}) => spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: dir, env: { ...env, HOME: join(dir, 'home'), ...extra }, encoding: 'utf8', timeout: 60_000 }) };
 }
 
 const HOSTS = '[web]\nme\n[web:vars]\nsite=demo\n';
@@ -53,6 +53,14 @@ describe('ansible.cfg through the CLI', () => {
     const r = run(['exec', '--', 'echo', 'never']);
     expect(r.stderr).toBe(`error: ${dir}/ansible.cfg:5:1: [privilege_escalation] become_ask_pass = true: not followed by provision: provision never prompts: give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })\n`);
     expect([r.status, r.stdout]).toEqual([2, '']);
+  });
+
+  it('renew --print-cron says which ANSIBLE_* settings of this shell the cron job would not have', () => {
+    const { run } = project('cron', { 'ansible.cfg': '[defaults]\ninventory = hosts\n', hosts: HOSTS });
+    const r = run(['renew', '--print-cron'], { ANSIBLE_REMOTE_USER: 'deploy', ANSIBLE_BECOME: 'yes' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('note: run by cron, the line would not have ANSIBLE_BECOME, ANSIBLE_REMOTE_USER, set here (provision reads them as Ansible does): put these settings in ansible.cfg, or before the command in the line\n');
+    expect(run(['renew', '--print-cron']).stderr).not.toContain('ANSIBLE_');
   });
 
   it('an ansible.cfg in a world-writable directory is not read, with a warning (as Ansible does)', () => {

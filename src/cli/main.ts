@@ -376,6 +376,9 @@ async function printCron(options: RenewOptions): Promise<number> {
   for (const u of inline) {
     process.stderr.write(`note: the age key comes from ${u.label}, which a crontab line must not hold: save it in a file only you can read and set SOPS_AGE_KEY_FILE to it\n`);
   }
+  // ansible.cfg is found again from the line's directory, but cron gives the job none of this shell's ANSIBLE_* settings.
+  const ansibleVars = Object.keys(process.env).filter((name) => name.startsWith('ANSIBLE_')).sort();
+  if (ansibleVars.length > 0) process.stderr.write(`${display(`note: run by cron, the line would not have ${ansibleVars.join(', ')}, set here (provision reads them as Ansible does): put these settings in ansible.cfg, or before the command in the line`)}\n`);
   const { homedir, userInfo } = await import('node:os');
   const cronEnv = { HOME: process.env.HOME ?? homedir(), LOGNAME: userInfo().username, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ...env };
   try {
