@@ -78,6 +78,7 @@ const CASES: Record<string, Case> = {
   },
   'Python int(): spaces and _ between digits': { files: { 'project/ansible.cfg': '[defaults]\nforks = 1_0\nremote_port =  22 \n' } },
   'transport = local, become_method = su (read; refused when a host is reached)': { files: { 'project/ansible.cfg': '[defaults]\ntransport = local\n[privilege_escalation]\nbecome_method = su\n' } },
+  'refused by both: ANSIBLE_CONFIG names a file that is not .cfg or .ini': { files: { 'conf/ansible.conf': '[defaults]\nforks = 3\n' }, env: { ANSIBLE_CONFIG: 'ROOT/conf/ansible.conf' } },
   'refused by both: a duplicate key': { files: { 'project/ansible.cfg': '[defaults]\nforks = 1\nforks = 2\n' } },
   'refused by both: a number that is none': { files: { 'project/ansible.cfg': '[defaults]\nforks = many\n' } },
   'refused by both: a setting before any section': { files: { 'project/ansible.cfg': 'remote_user = x\n' } },
