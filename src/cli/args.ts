@@ -35,6 +35,8 @@ export interface InventoryCliOptions extends ConfiguredOptions {
   extraVars: string[];
   /** Vault passwords. */
   vault: VaultCliOptions;
+  /** --roles-path directories: where the roles that declare secret variables are looked for first, as for apply. */
+  rolesPaths: string[];
 }
 
 /** Options of `provision vault encrypt-string`. */
@@ -346,6 +348,7 @@ function parseInventory(args: string[], config: AnsibleConfig | undefined): Comm
     list: { type: 'boolean' },
     graph: { type: 'boolean' },
     host: { type: 'string' },
+    'roles-path': { type: 'string', multiple: true },
   });
   const given = values.inventory ?? [];
   // Without -i, the first word is the inventory, unless ansible.cfg names it and the word is --graph's group.
@@ -358,7 +361,7 @@ function parseInventory(args: string[], config: AnsibleConfig | undefined): Comm
   const group = rest[0];
   if (rest.length > (values.graph ? 1 : 0)) throw new UserError(`inventory: unexpected argument '${rest.at(-1)}' (see provision inventory --help)`);
   const show: InventoryCliOptions['show'] = values.list ? { kind: 'list' } : values.graph ? (group === undefined ? { kind: 'graph' } : { kind: 'graph', group }) : { kind: 'host', host: values.host! };
-  return { kind: 'inventory', options: { inventories, show, extraVars: values['extra-vars'] ?? [], vault: vaultOptions(values), ...configured(config) } };
+  return { kind: 'inventory', options: { inventories, show, extraVars: values['extra-vars'] ?? [], vault: vaultOptions(values), rolesPaths: values['roles-path'] ?? [], ...configured(config) } };
 }
 
 function parseVault(args: string[], config: AnsibleConfig | undefined): Command {
