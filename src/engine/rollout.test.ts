@@ -336,10 +336,9 @@ describe('rolling deploys', () => {
 
   it('fresh hosts (not serving yet) all change at once, without drain, and are health-checked', async () => {
     for (const name of ['w2', 'w3']) health.set(name, fresh(name));
-    // w1 gets healthy only at its third check after the change (about 1 s): the others do not wait for it.
-    let tries = 0;
+    // w1 gets healthy only once w2 and w3 have restarted: were they waiting for its health, it never would (no timing assumed).
     health.set('w1', () => {
-      if (releaseOf('w1') === '' || ++tries < 3) return 503;
+      if (releaseOf('w1') === '' || !['restart w2', 'restart w3'].every((line) => logged().includes(line))) return 503;
       appendFileSync(log, 'healthy w1\n');
       return 200;
     });
