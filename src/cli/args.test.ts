@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
+import type { AnsibleConfig } from '../inventory/ansible-config.js';
 import { parseCommandLine } from './args.js';
 
 describe('parseCommandLine', () => {
@@ -61,7 +62,7 @@ describe('parseCommandLine', () => {
       kind: 'renew',
       options: { inventory: 'inv.yaml', limit: 'lb', force: true, dryRun: true, printCron: true, quiet: true },
     });
-    expect(() => parseCommandLine(['renew'])).toThrow('renew takes one inventory (a file or directory; more with -i SOURCE), got none (see provision renew --help)');
+    expect(() => parseCommandLine(['renew'])).toThrow('renew takes one inventory (a file or directory; more with -i SOURCE; or inventory = in ansible.cfg or ANSIBLE_INVENTORY), got none (see provision renew --help)');
   });
 
   it('parses status', () => {
@@ -90,7 +91,7 @@ describe('parseCommandLine', () => {
     [['secrets', 'rotate', 'a.yaml', '--encrypted-regex', 'x'], '--encrypted-regex goes with secrets encrypt (edit and rotate keep the file\'s rule)'],
     [['secrets', 'encrypt', 'a.yaml', '--encrypted-regex', 'x', '--unencrypted-suffix', 'y'], '--unencrypted-suffix and --encrypted-regex: give at most one (sops allows one rule per file)'],
     [['aply', 'x'], "unknown command 'aply'; did you mean 'apply'? (see provision --help)"],
-    [['apply'], 'apply takes one inventory (a file or directory; more with -i SOURCE), got none (see provision apply --help)'],
+    [['apply'], 'apply takes one inventory (a file or directory; more with -i SOURCE; or inventory = in ansible.cfg or ANSIBLE_INVENTORY), got none (see provision apply --help)'],
     [['apply', 'a.yaml', 'b.yaml'], 'apply takes one inventory (a file or directory; more with -i SOURCE), got a.yaml b.yaml (see provision apply --help)'],
     [['apply', 'a.yaml', '--forks', '0'], "--forks expects a positive whole number, got '0'"],
     [['apply', 'a.yaml', '--detailed-exitcode'], '--detailed-exitcode goes with --check (or plan)'],
@@ -110,5 +111,28 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine(['switch', 'inv.yaml'], ['switch'])).toThrow('switch takes an inventory file and a host, got inv.yaml (see provision switch --help)');
     expect(() => parseCommandLine(['swich', 'inv.yaml', 'db-2'], ['switch'])).toThrow("unknown command 'swich'; did you mean 'switch'? (see provision --help)");
     expect(() => parseCommandLine(['switch', 'inv.yaml', 'db-2'])).toThrow("unknown command 'switch'");
+  });
+});
+
+describe('ansible.cfg gives the defaults; the command line beats them', () => {
+  const config: AnsibleConfig = { warnings: [], hostDefaults: [], refused: [], forks: 7, timeoutSeconds: 30, acceptNewHostKeys: true, inventories: ['/site/hosts.ini'] };
+
+  it.each<[string[], Record<string, unknown>]>([
+    [['apply'], { inventory: '/site/hosts.ini', inventories: ['/site/hosts.ini'], forks: 7, timeoutSeconds: 30, acceptNewHostKeys: true }],
+    [['apply', 'other.yaml', '--forks', '3', '--timeout', '5'], { inventory: 'other.yaml', inventories: ['other.yaml'], forks: 3, timeoutSeconds: 5 }],
+    [['plan', '-i', 'a.ini', '-i', 'b.ini'], { inventories: ['a.ini', 'b.ini'] }],
+  ])('%j', (argv, options) => {
+    expect(parseCommandLine(argv, [], config)).toMatchObject({ options: { ...options, ansibleConfig: config } });
+  });
+
+  it('without ansible.cfg, provision’s own defaults', () => {
+    expect(parseCommandLine(['apply', 'a.yaml'])).toMatchObject({ options: { forks: 50, timeoutSeconds: 10, acceptNewHostKeys: false } });
+  });
+
+  it('inventory --list, --graph GROUP and a named action take the configured inventory', () => {
+    expect(parseCommandLine(['inventory', '--list'], [], config)).toMatchObject({ options: { inventories: ['/site/hosts.ini'], show: { kind: 'list' } } });
+    expect(parseCommandLine(['inventory', '--graph', 'web'], [], config)).toMatchObject({ options: { inventories: ['/site/hosts.ini'], show: { kind: 'graph', group: 'web' } } });
+    expect(parseCommandLine(['inventory', 'x.ini', '--list'], [], config)).toMatchObject({ options: { inventories: ['x.ini'] } });
+    expect(parseCommandLine(['promote', 'db-2'], ['promote'], config)).toMatchObject({ kind: 'action', options: { inventory: '/site/hosts.ini', host: 'db-2' } });
   });
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
+import type { AnsibleConfig } from '../inventory/ansible-config.js';
 import { parseSerial, type SerialSpec } from '../roles/rolling.js';
 import { closest } from '../suggest.js';
 
@@ -25,7 +26,7 @@ export interface VaultCliOptions {
 }
 
 /** Options of `provision inventory`. */
-export interface InventoryCliOptions {
+export interface InventoryCliOptions extends ConfiguredOptions {
   /** Inventory sources, in order. */
   inventories: string[];
   /** What to print. */
@@ -39,15 +40,21 @@ export interface InventoryCliOptions {
 }
 
 /** Options of `provision vault encrypt-string`. */
-export interface EncryptStringOptions {
+export interface EncryptStringOptions extends ConfiguredOptions {
   /** --name: the variable name to print before the value. */
   name?: string;
   /** The vault id to encrypt for, and its password (the first given). */
   vault: VaultCliOptions;
 }
 
+/** What ansible.cfg and the ANSIBLE_* environment say (read before the command line, which beats them). */
+export interface ConfiguredOptions {
+  /** Absent for a command that does not read it. */
+  ansibleConfig?: AnsibleConfig;
+}
+
 /** Options shared by commands that talk to hosts. */
-export interface HostOptions {
+export interface HostOptions extends ConfiguredOptions {
   /** Inventory source (the first, when several are given). */
   inventory: string;
   /** Every inventory source (-i, repeatable, or the positional one), in order. */
@@ -159,11 +166,23 @@ export function isBuiltInCommand(name: string | undefined): boolean {
   return name === undefined || name.startsWith('-') || COMMANDS.includes(name);
 }
 
+/** Whether a command line reads ansible.cfg: those that read an inventory or vault passwords (not help, --version or secrets). */
+export function readsAnsibleConfig(argv: readonly string[]): boolean {
+  const [name] = argv;
+  if (argv.includes('--help') || argv.includes('-h') || name === undefined) return false;
+  return !isBuiltInCommand(name) || ['apply', 'plan', 'exec', 'renew', 'status', 'inventory', 'vault'].includes(name);
+}
+
+/** Whether a command reaches hosts (its ansible.cfg connection settings apply). */
+export function reachesHosts(command: Command): boolean {
+  return ['apply', 'exec', 'action', 'renew', 'status'].includes(command.kind);
+}
+
 /**
  * Parses argv (without node and script); `actions` are the names of the resource types' named
- * actions, commands too. Bad arguments are UserErrors (exit 2).
+ * actions, commands too; `config` gives the defaults of ansible.cfg. Bad arguments are UserErrors (exit 2).
  */
-export function parseCommandLine(argv: string[], actions: readonly string[] = []): Command {
+export function parseCommandLine(argv: string[], actions: readonly string[] = [], config?: AnsibleConfig): Command {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') return { kind: 'help' };
   if (name === '--version' || name === '-V') return { kind: 'version' };
@@ -174,14 +193,14 @@ export function parseCommandLine(argv: string[], actions: readonly string[] = []
     throw new UserError(`unknown command '${name}'${hint ? `; did you mean '${hint}'?` : ''} (see provision --help)`);
   }
   if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', topic: name };
-  if (actions.includes(name)) return parseAction(name, rest);
-  if (name === 'exec') return parseExec(rest);
-  if (name === 'renew') return parseRenew(rest);
-  if (name === 'status') return parseStatus(rest);
+  if (actions.includes(name)) return parseAction(name, rest, config);
+  if (name === 'exec') return parseExec(rest, config);
+  if (name === 'renew') return parseRenew(rest, config);
+  if (name === 'status') return parseStatus(rest, config);
   if (name === 'secrets') return parseSecrets(rest);
-  if (name === 'inventory') return parseInventory(rest);
-  if (name === 'vault') return parseVault(rest);
-  return { kind: 'apply', options: parseApply(rest, name === 'plan') };
+  if (name === 'inventory') return parseInventory(rest, config);
+  if (name === 'vault') return parseVault(rest, config);
+  return { kind: 'apply', options: parseApply(rest, name === 'plan', config) };
 }
 
 const VAULT_OPTIONS = {
@@ -208,7 +227,7 @@ function searchOptions(values: { 'roles-path'?: string[]; 'files-path'?: string[
   return { rolesPaths: values['roles-path'] ?? [], filesPaths: values['files-path'] ?? [] };
 }
 
-function parseApply(args: string[], plan: boolean): ApplyOptions {
+function parseApply(args: string[], plan: boolean, config: AnsibleConfig | undefined): ApplyOptions {
   const { values, positionals } = parse(args, {
     ...HOST_OPTIONS,
     check: { type: 'boolean', short: 'C' },
@@ -229,7 +248,7 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
   if (values.out !== undefined && !check) throw new UserError('--out saves a plan: use it with plan (or apply --check)');
   if (values.plan !== undefined && check) throw new UserError('--plan applies a saved plan: use it with apply, without --check');
   return {
-    ...hostOptions(values, positionals, plan ? 'plan' : 'apply'),
+    ...hostOptions(values, positionals, plan ? 'plan' : 'apply', config),
     check,
     diff: plan || values.diff === true || values['full-diff'] === true,
     fullDiff: values['full-diff'] === true,
@@ -243,23 +262,23 @@ function parseApply(args: string[], plan: boolean): ApplyOptions {
   };
 }
 
-function parseExec(args: string[]): Command {
+function parseExec(args: string[], config: AnsibleConfig | undefined): Command {
   const separator = args.indexOf('--');
   if (separator < 0 || separator === args.length - 1) throw new UserError('exec needs a command after --, e.g. provision exec inventory.yaml -- uptime');
   const { values, positionals } = parse(args.slice(0, separator), HOST_OPTIONS);
-  return { kind: 'exec', options: { ...hostOptions(values, positionals, 'exec'), command: args.slice(separator + 1).join(' ') } };
+  return { kind: 'exec', options: { ...hostOptions(values, positionals, 'exec', config), command: args.slice(separator + 1).join(' ') } };
 }
 
 /** A named action's arguments: INVENTORY HOST, --force (the action says what it means) and --no-edit. */
-function parseAction(name: string, args: string[]): Command {
+function parseAction(name: string, args: string[], config: AnsibleConfig | undefined): Command {
   const { values, positionals } = parse(args, { ...HOST_OPTIONS, force: { type: 'boolean' }, 'no-edit': { type: 'boolean' } });
-  const expected = values.inventory ? 1 : 2;
+  const expected = values.inventory || (config?.inventories && positionals.length === 1) ? 1 : 2;
   if (positionals.length !== expected) throw new UserError(`${name} takes an inventory file and a host, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision ${name} --help)`);
   const host = positionals.at(-1)!;
-  return { kind: 'action', name, options: { ...hostOptions(values, positionals.slice(0, -1), name), host, force: values.force === true, edit: values['no-edit'] !== true } };
+  return { kind: 'action', name, options: { ...hostOptions(values, positionals.slice(0, -1), name, config), host, force: values.force === true, edit: values['no-edit'] !== true } };
 }
 
-function parseRenew(args: string[]): Command {
+function parseRenew(args: string[], config: AnsibleConfig | undefined): Command {
   const { values, positionals } = parse(args, {
     ...HOST_OPTIONS,
     ...SEARCH_OPTIONS,
@@ -270,17 +289,17 @@ function parseRenew(args: string[]): Command {
   });
   return {
     kind: 'renew',
-    options: { ...hostOptions(values, positionals, 'renew'), ...searchOptions(values), force: values.force === true, dryRun: values['dry-run'] === true, printCron: values['print-cron'] === true, quiet: values.quiet === true },
+    options: { ...hostOptions(values, positionals, 'renew', config), ...searchOptions(values), force: values.force === true, dryRun: values['dry-run'] === true, printCron: values['print-cron'] === true, quiet: values.quiet === true },
   };
 }
 
-function parseStatus(args: string[]): Command {
+function parseStatus(args: string[], config: AnsibleConfig | undefined): Command {
   const { values, positionals } = parse(args, { ...HOST_OPTIONS, ...SEARCH_OPTIONS, json: { type: 'boolean' }, watch: { type: 'boolean', short: 'w' }, interval: { type: 'string' } });
   if (values.interval !== undefined && values.watch !== true) throw new UserError('--interval goes with --watch');
   return {
     kind: 'status',
     options: {
-      ...hostOptions(values, positionals, 'status'),
+      ...hostOptions(values, positionals, 'status', config),
       // The roles say what is checked: found as apply finds them.
       ...searchOptions(values),
       json: values.json === true,
@@ -321,7 +340,7 @@ function parseSecrets(args: string[]): Command {
   };
 }
 
-function parseInventory(args: string[]): Command {
+function parseInventory(args: string[], config: AnsibleConfig | undefined): Command {
   const { values, positionals } = parse(args, {
     ...VAULT_OPTIONS,
     inventory: { type: 'string', short: 'i', multiple: true },
@@ -332,24 +351,26 @@ function parseInventory(args: string[]): Command {
     'roles-path': { type: 'string', multiple: true },
   });
   const given = values.inventory ?? [];
-  const rest = given.length > 0 ? positionals : positionals.slice(1);
-  const inventories = given.length > 0 ? given : positionals.slice(0, 1);
-  if (inventories.length === 0) throw new UserError('inventory takes an inventory (a file or directory, or -i SOURCE, repeatable) (see provision inventory --help)');
+  // Without -i, the first word is the inventory, unless ansible.cfg names it and the word is --graph's group.
+  const fromConfig = given.length === 0 && config?.inventories !== undefined && (positionals.length === 0 || (values.graph === true && positionals.length === 1));
+  const rest = given.length > 0 || fromConfig ? positionals : positionals.slice(1);
+  const inventories = given.length > 0 ? given : fromConfig ? config.inventories! : positionals.slice(0, 1);
+  if (inventories.length === 0) throw new UserError(`inventory takes an inventory (a file or directory, or -i SOURCE, repeatable${NO_CONFIGURED_INVENTORY}) (see provision inventory --help)`);
   const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
   if (modes !== 1) throw new UserError('inventory needs one of --list, --graph [GROUP] or --host NAME');
   const group = rest[0];
   if (rest.length > (values.graph ? 1 : 0)) throw new UserError(`inventory: unexpected argument '${rest.at(-1)}' (see provision inventory --help)`);
   const show: InventoryCliOptions['show'] = values.list ? { kind: 'list' } : values.graph ? (group === undefined ? { kind: 'graph' } : { kind: 'graph', group }) : { kind: 'host', host: values.host! };
-  return { kind: 'inventory', options: { inventories, show, extraVars: values['extra-vars'] ?? [], vault: vaultOptions(values), rolesPaths: values['roles-path'] ?? [] } };
+  return { kind: 'inventory', options: { inventories, show, extraVars: values['extra-vars'] ?? [], vault: vaultOptions(values), rolesPaths: values['roles-path'] ?? [], ...configured(config) } };
 }
 
-function parseVault(args: string[]): Command {
+function parseVault(args: string[], config: AnsibleConfig | undefined): Command {
   const [sub, ...rest] = args;
   if (sub !== 'encrypt-string') throw new UserError(`vault: expected the subcommand encrypt-string, got ${sub === undefined ? 'none' : `'${sub}'`} (see provision vault --help)`);
   const { values, positionals } = parse(rest, { ...VAULT_OPTIONS, name: { type: 'string', short: 'n' } });
   if (positionals.length > 0) throw new UserError('vault encrypt-string reads the value from standard input (never from the command line, where a process list would show it)');
   const vault = vaultOptions(values);
-  return { kind: 'vault-encrypt-string', options: { ...(values.name !== undefined ? { name: values.name } : {}), vault } };
+  return { kind: 'vault-encrypt-string', options: { ...(values.name !== undefined ? { name: values.name } : {}), vault, ...configured(config) } };
 }
 
 function vaultOptions(values: { 'vault-password-file'?: string[]; 'vault-id'?: string[] }): VaultCliOptions {
@@ -358,18 +379,28 @@ function vaultOptions(values: { 'vault-password-file'?: string[]; 'vault-id'?: s
 
 type Values = { inventory?: string[]; 'vault-password-file'?: string[]; 'vault-id'?: string[]; limit?: string; forks?: string; 'extra-vars'?: string[]; 'accept-new-host-keys'?: boolean; timeout?: string };
 
-function hostOptions(values: Values, positionals: string[], command: string): HostOptions {
-  const inventories = [...positionals, ...(values.inventory ?? [])];
-  if (inventories.length === 0 || positionals.length > 1) throw new UserError(`${command} takes one inventory (a file or directory; more with -i SOURCE), got ${positionals.length ? positionals.join(' ') : 'none'} (see provision ${command} --help)`);
+/** Said when no inventory is given and ansible.cfg names none. */
+const NO_CONFIGURED_INVENTORY = '; or inventory = in ansible.cfg or ANSIBLE_INVENTORY';
+
+function configured(config: AnsibleConfig | undefined): ConfiguredOptions {
+  return config ? { ansibleConfig: config } : {};
+}
+
+/** The options of a command that reaches hosts: the command line's, else ansible.cfg's, else provision's defaults. */
+function hostOptions(values: Values, positionals: string[], command: string, config: AnsibleConfig | undefined): HostOptions {
+  const given = [...positionals, ...(values.inventory ?? [])];
+  const inventories = given.length > 0 ? given : (config?.inventories ?? []);
+  if (inventories.length === 0 || positionals.length > 1) throw new UserError(`${command} takes one inventory (a file or directory; more with -i SOURCE${positionals.length === 0 ? NO_CONFIGURED_INVENTORY : ''}), got ${positionals.length ? positionals.join(' ') : 'none'} (see provision ${command} --help)`);
   return {
     inventory: inventories[0]!,
     inventories,
     vault: vaultOptions(values),
     limit: values.limit,
-    forks: positiveInteger(values.forks, '--forks', DEFAULT_FORKS),
+    forks: positiveInteger(values.forks, '--forks', config?.forks ?? DEFAULT_FORKS),
     extraVars: values['extra-vars'] ?? [],
-    acceptNewHostKeys: values['accept-new-host-keys'] === true,
-    timeoutSeconds: positiveInteger(values.timeout, '--timeout', 10),
+    acceptNewHostKeys: values['accept-new-host-keys'] === true || config?.acceptNewHostKeys === true,
+    timeoutSeconds: positiveInteger(values.timeout, '--timeout', config?.timeoutSeconds ?? 10),
+    ...configured(config),
   };
 }
 

@@ -1,14 +1,17 @@
 /** Help texts, printed by `provision --help` and `provision COMMAND --help`. */
 const VAULT_FLAGS = `      --vault-password-file FILE  vault password for !vault values and encrypted vars files (repeatable)
-      --vault-id LABEL@FILE       vault password of a vault id (repeatable); ANSIBLE_VAULT_PASSWORD_FILE too`;
+      --vault-id LABEL@FILE       vault password of a vault id (repeatable); vault_password_file in
+                                  ansible.cfg and ANSIBLE_VAULT_PASSWORD_FILE too`;
 
 const HOST_FLAGS = `  -i, --inventory SOURCE    one more inventory file or directory (repeatable; merged in order)
 ${VAULT_FLAGS}
   -l, --limit PATTERN       only these hosts: names, groups, globs (web-*), ~regex, app[0], a,b lists, !exclude, &intersect
-  -f, --forks N             hosts handled at once (default 50)
+  -f, --forks N             hosts handled at once (default: forks in ansible.cfg, else 50)
   -e, --extra-vars VARS     key=value pairs, a YAML/JSON mapping, or @file.yaml (highest precedence)
-      --accept-new-host-keys  trust and record host keys seen for the first time (never a changed one)
-      --timeout SECONDS     connection timeout (default 10)`;
+      --accept-new-host-keys  trust and record host keys seen for the first time (never a changed one;
+                            also host_key_checking = False in ansible.cfg)
+      --timeout SECONDS     connection timeout (default: timeout in ansible.cfg, else 10)
+INVENTORY may be left out when ansible.cfg says inventory = (or ANSIBLE_INVENTORY is set).`;
 
 /** Where a usage line's description starts (after the two-space indent). */
 const USAGE_WIDTH = 38;

@@ -28,7 +28,8 @@ describe.concurrent('Ctrl-C while a host is being connected to', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const inventory = join(dir, `${command}-${after.length}.yaml`);
-    writeFileSync(inventory, `all:\n  hosts:\n    silent: { ansible_host: 127.0.0.1, ansible_port: ${(server.address() as { port: number }).port}, ansible_ssh_private_key_file: key }\n`);
+    // Absolute: a relative ansible_ssh_private_key_file is read from the current directory (ROOT), as ssh opens it.
+    writeFileSync(inventory, `all:\n  hosts:\n    silent: { ansible_host: 127.0.0.1, ansible_port: ${(server.address() as { port: number }).port}, ansible_ssh_private_key_file: ${JSON.stringify(join(dir, 'key'))} }\n`);
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', command, inventory, '--timeout', '3', ...after], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';

@@ -4,12 +4,12 @@ import './memory.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError, messageOf } from '../errors.js';
+import { UserError, UserErrors, messageOf } from '../errors.js';
 import { userText } from '../shell/quote.js';
 import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { display } from './display.js';
-import { isBuiltInCommand, parseCommandLine, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type ActionCliOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
+import { isBuiltInCommand, parseCommandLine, reachesHosts, readsAnsibleConfig, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type ActionCliOptions, type ConfiguredOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
 import { HELP, actionHelp, mainHelp } from './help.js';
 import { PACKAGE_ROOT, searchPath } from './search-path.js';
 import { timingsFromEnv } from './timings.js';
@@ -26,7 +26,9 @@ const write = (text: string): void => {
 export async function main(argv: string[]): Promise<number> {
   try {
     // The resource types (and their actions) are loaded only when the command is not a built-in one.
-    const command = parseCommandLine(argv, isBuiltInCommand(argv[0]) ? [] : (await namedActions()).map((a) => a.name));
+    const config = readsAnsibleConfig(argv) ? await ansibleConfig() : undefined;
+    const command = parseCommandLine(argv, isBuiltInCommand(argv[0]) ? [] : (await namedActions()).map((a) => a.name), config);
+    if (config) refuseUnfollowed(config, reachesHosts(command) ? ['connect', 'inventory'] : command.kind === 'inventory' ? ['inventory'] : []);
     switch (command.kind) {
       case 'help':
         write(`${(command.topic !== undefined ? (HELP[command.topic] ?? (await namedActionHelp(command.topic))) : undefined) ?? mainHelp(await namedActions())}\n`);
@@ -64,6 +66,21 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** ansible.cfg (the one Ansible would read) and the ANSIBLE_* environment; what Ansible would warn about is said. */
+async function ansibleConfig() {
+  const [{ readAnsibleConfig }, { homedir }] = await Promise.all([import('../inventory/ansible-config.js'), import('node:os')]);
+  const config = readAnsibleConfig({ env: process.env, cwd: process.cwd(), home: process.env.HOME ?? homedir() });
+  for (const warning of config.warnings) process.stderr.write(`warning: ${display(warning)}\n`);
+  return config;
+}
+
+/** Refuses the settings of ansible.cfg provision cannot follow, when they apply to the command. */
+function refuseUnfollowed(config: NonNullable<ConfiguredOptions['ansibleConfig']>, when: ReadonlyArray<'connect' | 'inventory'>): void {
+  const refused = config.refused.filter((r) => when.includes(r.when)).map((r) => r.error);
+  if (refused.length === 1) throw refused[0]!;
+  if (refused.length > 1) throw new UserErrors(refused);
+}
+
 /** What the first Ctrl-C does to a run of the engine (apply, plan, renew). */
 const STEP_FINISHES = 'each host finishes the step it is running, then stops; nothing new starts';
 
@@ -91,8 +108,8 @@ function interruptible(what: string): { signal: AbortSignal; done: () => void } 
   };
 }
 
-/** Loads the inventory sources with the run's vault passwords and -e values; `quiet` (renew from cron) keeps its notes unsaid. */
-async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions, quiet = false) {
+/** Loads the inventory sources with the run's vault passwords, -e values and ansible.cfg; `quiet` (renew from cron) keeps its notes unsaid. */
+async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions, configured: ConfiguredOptions, quiet = false) {
   const [{ loadInventoryWithSecrets, parseExtraVars }, { sshConfigPort, userSshConfigText }, { readVaultPasswords }] = await Promise.all([
     import('../inventory/index.js'),
     import('../transport/ssh-config.js'),
@@ -100,7 +117,13 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
   ]);
   // One read of ~/.ssh/config for every host's port, rather than one per host.
   const sshConfig = userSshConfigText();
-  const inventory = await loadInventoryWithSecrets(inventories, { extraVars: parseExtraVars(extraVars), defaultPort: (address) => sshConfigPort(address, sshConfig), vault: readVaultPasswords(vault) });
+  const config = configured.ansibleConfig;
+  const inventory = await loadInventoryWithSecrets(inventories, {
+    extraVars: parseExtraVars(extraVars),
+    defaultPort: (address) => sshConfigPort(address, sshConfig),
+    vault: readVaultPasswords(vault, config?.vaultPasswordFile),
+    ...(config ? { hostDefaults: config.hostDefaults } : {}),
+  });
   for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${display(warning)}\n`);
   if (!quiet) for (const note of inventory.notes ?? []) process.stderr.write(`note: ${display(note)}\n`);
   return inventory;
@@ -113,7 +136,7 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
  */
 async function selectedHosts(options: HostOptions & { quiet?: boolean }) {
   const [inventory, { selectHosts }, { expandLimit }, { UserErrors: Errors }] = await Promise.all([
-    loadSources(options.inventories, options.extraVars, options.vault, options.quiet),
+    loadSources(options.inventories, options.extraVars, options.vault, options, options.quiet),
     import('../inventory/index.js'),
     import('./retry.js'),
     import('../errors.js'),
@@ -135,7 +158,7 @@ async function selectedHosts(options: HostOptions & { quiet?: boolean }) {
 
 /** `provision inventory`: what ansible-inventory prints for the same sources; contacts no host. */
 async function showInventory(options: InventoryCliOptions): Promise<number> {
-  const [inventory, output, { secretVariables }] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault), import('../inventory/ansible-output.js'), import('../roles/plan.js')]);
+  const [inventory, output, { secretVariables }] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault, options), import('../inventory/ansible-output.js'), import('../roles/plan.js')]);
   const show = options.show;
   // ansible-inventory refuses to print without their password; the listing is printed, and says what it lacks.
   const locked = inventory.lockedVarsFiles ?? [];
@@ -157,9 +180,9 @@ async function showInventory(options: InventoryCliOptions): Promise<number> {
 /** `provision vault encrypt-string`: the value from stdin, encrypted as ansible-vault encrypt_string does. */
 async function encryptString(options: EncryptStringOptions): Promise<number> {
   const [{ readVaultPasswords }, { encryptVault }] = await Promise.all([import('../vault/passwords.js'), import('../vault/vault.js')]);
-  const keyring = readVaultPasswords(options.vault);
+  const keyring = readVaultPasswords(options.vault, options.ansibleConfig?.vaultPasswordFile);
   const key = keyring.passwords[0];
-  if (!key) throw new UserError('vault encrypt-string needs a vault password: pass --vault-id LABEL@FILE or --vault-password-file FILE (or set ANSIBLE_VAULT_PASSWORD_FILE)');
+  if (!key) throw new UserError('vault encrypt-string needs a vault password: pass --vault-id LABEL@FILE or --vault-password-file FILE (or set ANSIBLE_VAULT_PASSWORD_FILE, or vault_password_file in ansible.cfg)');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // A value typed or piped with a final line break: the break is not part of it.
@@ -377,6 +400,9 @@ async function printCron(options: RenewOptions): Promise<number> {
   for (const u of inline) {
     process.stderr.write(`note: the age key comes from ${u.label}, which a crontab line must not hold: save it in a file only you can read and set SOPS_AGE_KEY_FILE to it\n`);
   }
+  // ansible.cfg is found again from the line's directory, but cron gives the job none of this shell's ANSIBLE_* settings.
+  const ansibleVars = Object.keys(process.env).filter((name) => name.startsWith('ANSIBLE_')).sort();
+  if (ansibleVars.length > 0) process.stderr.write(`${display(`note: run by cron, the line would not have ${ansibleVars.join(', ')}, set here (provision reads them as Ansible does): put these settings in ansible.cfg, or before the command in the line`)}\n`);
   const { homedir, userInfo } = await import('node:os');
   const cronEnv = { HOME: process.env.HOME ?? homedir(), LOGNAME: userInfo().username, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ...env };
   try {

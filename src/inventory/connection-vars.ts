@@ -31,6 +31,8 @@ interface ConnectionVar {
   checkedWhenUsed?: boolean;
   /** The value is a password: never read, rendered or shown in a message (it may be plain text in the inventory). */
   unread?: boolean;
+  /** Names under which a relative path is read against the current directory, not the file that sets it (Ansible's names: ssh opens the file from where Ansible runs). */
+  fromCurrentDir?: readonly string[];
 }
 
 const nonEmptyText = (value: unknown): ReadResult =>
@@ -107,13 +109,16 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   { name: 'address', aliases: ['ansible_host', 'ansible_ssh_host'], read: hostAddress },
   { name: 'port', aliases: ['ansible_port', 'ansible_ssh_port'], read: portNumberOrText },
   { name: 'user', aliases: ['ansible_user', 'ansible_ssh_user'], read: nonEmptyText },
-  // Ansible accepts both spellings of the key file variable.
-  { name: 'ssh_private_key_file', aliases: ['ansible_ssh_private_key_file', 'ansible_private_key_file'], read: filePath },
+  // Ansible accepts both spellings of the key file variable. Ansible hands the path to ssh as written
+  // (-o IdentityFile="keys/k"), and ssh opens it from the current directory; provision's own name is
+  // read against the file that sets it, as its other paths are.
+  { name: 'ssh_private_key_file', aliases: ['ansible_ssh_private_key_file', 'ansible_private_key_file'], read: filePath, fromCurrentDir: ['ansible_ssh_private_key_file', 'ansible_private_key_file'] },
   { name: 'become', aliases: ['ansible_become'], read: flag },
   { name: 'become_user', aliases: ['ansible_become_user'], read: nonEmptyText },
   { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass'], read: secretText },
-  // Ansible passes both to ssh, common first: a jump host in either is followed. Checked when the host is reached, so that
-  // `provision inventory` lists what Ansible lists.
+  // Ansible passes all three to ssh, ssh_args (ansible.cfg's, by default) first: ssh takes the first jump host it is given.
+  // Checked when the host is reached, so that `provision inventory` lists what Ansible lists.
+  { name: 'ssh_args', aliases: ['ansible_ssh_args'], read: sshArgs, checkedWhenUsed: true },
   { name: 'ssh_common_args', aliases: ['ansible_ssh_common_args'], read: sshArgs, checkedWhenUsed: true },
   { name: 'ssh_extra_args', aliases: ['ansible_ssh_extra_args'], read: sshArgs, checkedWhenUsed: true },
   { name: 'become_method', aliases: ['ansible_become_method'], read: becomeMethod, checkedWhenUsed: true },
@@ -195,7 +200,7 @@ export function connectionOf(hostName: string, vars: ReadonlyMap<string, unknown
     knownHostsFile: get<string>('ssh_known_hosts_file'),
     becomeUser: get<string>('become_user'),
     becomePassword: get<Secret>('become_password'),
-    jump: jumpOf(get<string>('ssh_common_args')) ?? jumpOf(get<string>('ssh_extra_args')),
+    jump: jumpOf(get<string>('ssh_args')) ?? jumpOf(get<string>('ssh_common_args')) ?? jumpOf(get<string>('ssh_extra_args')),
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(connection, { [key]: value });
   return connection;

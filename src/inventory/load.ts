@@ -10,6 +10,7 @@ import type { Env, SecretSource, SopsRef } from './secret-ref.js';
 import { readInventorySources } from './sources.js';
 import type { Inventory } from './types.js';
 import { VarsFiles } from './vars-files.js';
+import type { WrittenVar } from './variables.js';
 
 /** Options of loadInventory. */
 export interface LoadOptions {
@@ -28,6 +29,8 @@ export interface LoadOptions {
    * Default: the current directory, as for ansible-inventory (and ansible-playbook with a playbook there).
    */
   playbookDir?: string;
+  /** Connection settings of ansible.cfg and the ANSIBLE_* environment (see readAnsibleConfig): every host's, below the inventory's variables. */
+  hostDefaults?: readonly WrittenVar[];
 }
 
 /**
@@ -57,7 +60,8 @@ export function loadInventory(sources: string | readonly string[], options: Load
   // The playbook directory counts once: not again when it holds an inventory source.
   const here = path.resolve(options.playbookDir ?? process.cwd());
   const playbookDir = varsDirs.includes(here) ? undefined : here;
-  const resolved = resolveHosts(tree, { varsDirs, ...(playbookDir ? { playbookDir } : {}), varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined) });
+  const hostDefaults = new Map((options.hostDefaults ?? []).map((v) => [v.name, v]));
+  const resolved = resolveHosts(tree, { varsDirs, ...(playbookDir ? { playbookDir } : {}), varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined), hostDefaults });
   errors.throwIfAny();
   const first = list[0]!;
   const notes = playbookDir === undefined ? undefined : playbookVarsNote(playbookDir);

@@ -34,6 +34,8 @@ export interface ResolveContext {
   errors: ErrorList;
   /** The transport's port for an address the inventory gives none. */
   defaultPort: PortLookup;
+  /** Connection settings of ansible.cfg and the ANSIBLE_* environment: below every inventory variable. */
+  hostDefaults: WrittenVars;
 }
 
 /** One layer of a host's variables, lowest precedence first; a vars file that cannot be decrypted yet is `locked`. */
@@ -41,13 +43,16 @@ interface Scope {
   vars: WrittenVars;
   /** A group's inventory vars: ansible_group_priority there ranks the group and is no variable (Ansible's Group.set_variable). */
   group?: boolean;
+  /** Ansible's configuration, not its variables: used for the connection, never printed as a host variable. */
+  config?: boolean;
   locked?: { file: string; problem: string };
 }
 
 /**
  * Turns a checked, cycle-free group tree into hosts with merged variables,
  * connection and roles, and the group → hosts map. Precedence is Ansible's
- * (VariableManager with its default VARIABLE_PRECEDENCE), lowest first: the
+ * (VariableManager with its default VARIABLE_PRECEDENCE), lowest first:
+ * ansible.cfg's connection settings (Ansible's configuration is below every variable), the
  * 'all' group's inventory vars, the other groups' (by depth, then
  * ansible_group_priority, then name), group_vars/all, group_vars/GROUP (same
  * order), the host's inventory vars, host_vars/HOST, then -e.
@@ -115,6 +120,7 @@ function scopesOf(tree: GroupTree, host: HostDef, groups: string[], ctx: Resolve
     });
   const others = groups.filter((g) => g !== ALL);
   return [
+    { vars: ctx.hostDefaults, config: true },
     { vars: tree.groups.get(ALL)!.vars, group: true },
     ...others.map((g) => ({ vars: tree.groups.get(g)!.vars, group: true })),
     ...files(ctx.varsDirs, 'group_vars', [ALL]),
@@ -132,6 +138,7 @@ function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: S
   const ansibleVars: Record<string, unknown> = {};
   for (const scope of scopes) {
     mergeVars(vars, tableOf(scope));
+    if (scope.config) continue;
     for (const [name, written] of scope.vars) if (!(scope.group && name === GROUP_PRIORITY)) ansibleVars[name] = written.printed ?? written.value;
   }
   mergeVars(vars, ctx.extraVars);

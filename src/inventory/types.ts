@@ -22,7 +22,7 @@ export interface HostConnection {
   becomeUser?: string;
   /** sudo's password (`become_password`/`ansible_become_password`); without it sudo must not ask. */
   becomePassword?: Secret;
-  /** Jump host, `[user@]host[:port]`, from `ssh_common_args`/`ansible_ssh_common_args` (`-J`, ProxyJump, ProxyCommand `ssh -W`). */
+  /** Jump host, `[user@]host[:port]`, from `ssh_args`, `ssh_common_args` or `ssh_extra_args` (`-J`, ProxyJump, ProxyCommand `ssh -W`; the first wins, as in ssh). */
   jump?: string;
 }
 

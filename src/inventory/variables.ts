@@ -68,14 +68,15 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
       continue;
     }
     writtenAs.set(spec.name, name);
+    const readSite = spec.fromCurrentDir?.includes(name) ? { ...site, baseDir: process.cwd() } : site;
     // A secret, a vaulted value or a template is checked when the connection is made, once it has its value.
     if (isDeferredConnectionValue(value) || spec.checkedWhenUsed === true) {
-      table.define(spec.name, value, site);
+      table.define(spec.name, value, readSite);
       continue;
     }
-    const read = spec.read(value, site);
+    const read = spec.read(value, readSite);
     if ('expected' in read) errors.add(`${site.path}: ${read.expected}, got ${describeValue(value)}`, site.valuePosition);
-    else table.define(spec.name, read.value, site);
+    else table.define(spec.name, read.value, readSite);
   }
   return table;
 }

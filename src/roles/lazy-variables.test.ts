@@ -47,7 +47,7 @@ describe('only the variables a host uses are evaluated', () => {
   it('a used vaulted value without its password fails where it is written, saying what to pass', () => {
     const { dir, vars } = project(`motd: !vault |\n  ${encryptVault(Buffer.from('hello'), Buffer.from('pw'), 'prod').trim().split('\n').join('\n  ')}\n`);
     expect(userErrorOf(() => plan(dir)).format()).toBe(
-      `${vars}:1:14: motd: the value is vault-encrypted (vault id 'prod') and no vault password was given: pass --vault-password-file FILE or --vault-id LABEL@FILE, or set ANSIBLE_VAULT_PASSWORD_FILE`,
+      `${vars}:1:14: motd: the value is vault-encrypted (vault id 'prod') and no vault password was given: pass --vault-password-file FILE or --vault-id LABEL@FILE, or set ANSIBLE_VAULT_PASSWORD_FILE (or vault_password_file in ansible.cfg)`,
     );
     const opened = plan(dir, new VaultKeyring([{ id: 'prod', password: Buffer.from('pw'), source: 'test' }]));
     // Decrypted, it is a secret: deployed as is, masked in every output.

@@ -24,7 +24,7 @@ export interface VaultOptions {
 }
 
 /** What to pass to read vault-encrypted values: for messages when no password opens one. */
-export const VAULT_PASSWORD_HINT = 'pass --vault-password-file FILE or --vault-id LABEL@FILE, or set ANSIBLE_VAULT_PASSWORD_FILE';
+export const VAULT_PASSWORD_HINT = 'pass --vault-password-file FILE or --vault-id LABEL@FILE, or set ANSIBLE_VAULT_PASSWORD_FILE (or vault_password_file in ansible.cfg)';
 
 /** The vault passwords of a run. Decrypts vault texts; never shows a password or a plaintext in a message. */
 export class VaultKeyring {
@@ -60,8 +60,11 @@ export class VaultKeyring {
   }
 }
 
-/** Reads the vault passwords of the command line and ANSIBLE_VAULT_PASSWORD_FILE (appended, as Ansible does). */
-export function readVaultPasswords(options: VaultOptions, env: Record<string, string | undefined> = process.env): VaultKeyring {
+/**
+ * Reads the vault passwords of the command line, then the configured one (ansible.cfg's
+ * vault_password_file or ANSIBLE_VAULT_PASSWORD_FILE, see readAnsibleConfig), appended as Ansible does.
+ */
+export function readVaultPasswords(options: VaultOptions, configured?: { file: string; source: string }): VaultKeyring {
   const files = [...options.passwordFiles.map((file) => ({ id: DEFAULT_VAULT_ID, file, source: `--vault-password-file ${file}` }))];
   for (const spec of options.vaultIds) {
     const at = spec.indexOf('@');
@@ -70,8 +73,7 @@ export function readVaultPasswords(options: VaultOptions, env: Record<string, st
     if (file === 'prompt') throw new UserError(`--vault-id '${spec}': prompting for a vault password is not supported: put it in a file (mode 0600) and pass ${id}@FILE`);
     files.push({ id, file, source: `--vault-id ${spec}` });
   }
-  const fromEnv = env.ANSIBLE_VAULT_PASSWORD_FILE;
-  if (fromEnv) files.push({ id: DEFAULT_VAULT_ID, file: fromEnv, source: `ANSIBLE_VAULT_PASSWORD_FILE=${fromEnv}` });
+  if (configured) files.push({ id: DEFAULT_VAULT_ID, ...configured });
   return new VaultKeyring(files.map(({ id, file, source }) => ({ id, source, password: readPassword(file, id, source) })));
 }
 

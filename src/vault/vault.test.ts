@@ -23,7 +23,7 @@ describe('vault format 1.1 and 1.2', () => {
   });
 
   it('decrypts what ansible-vault encrypt_string wrote (the corpus values), trying the named vault id first', () => {
-    const keyring = readVaultPasswords({ passwordFiles: [join(CORPUS, 'passwords/default.txt')], vaultIds: [`prod@${join(CORPUS, 'passwords/prod.txt')}`] }, {});
+    const keyring = readVaultPasswords({ passwordFiles: [join(CORPUS, 'passwords/default.txt')], vaultIds: [`prod@${join(CORPUS, 'passwords/prod.txt')}`] });
     const inventory = readFileSync(join(CORPUS, 'inventory.yml'), 'utf8');
     const values = [...inventory.matchAll(/!vault \|\n((?:\s+\S+\n)+)/g)].map((m) => m[1]!.split('\n').map((l) => l.trim()).join('\n'));
     expect(values.map((v) => { const r = keyring.decrypt(v); return 'plaintext' in r ? r.plaintext.toString() : r.problem; })).toEqual(['corpus-db-password', 'corpus-api-token', 'corpus-sudo-password']);
@@ -40,8 +40,8 @@ describe('vault format 1.1 and 1.2', () => {
 
   it('says what to pass, never a value, when no password opens a value', () => {
     const text = encryptVault(Buffer.from('hidden'), Buffer.from('pw'), 'prod');
-    expect(new VaultKeyring([]).decrypt(text)).toEqual({ problem: "the value is vault-encrypted (vault id 'prod') and no vault password was given: pass --vault-password-file FILE or --vault-id LABEL@FILE, or set ANSIBLE_VAULT_PASSWORD_FILE" });
-    const wrong = readVaultPasswords({ passwordFiles: [passwordFile], vaultIds: [] }, {}).decrypt(text);
+    expect(new VaultKeyring([]).decrypt(text)).toEqual({ problem: "the value is vault-encrypted (vault id 'prod') and no vault password was given: pass --vault-password-file FILE or --vault-id LABEL@FILE, or set ANSIBLE_VAULT_PASSWORD_FILE (or vault_password_file in ansible.cfg)" });
+    const wrong = readVaultPasswords({ passwordFiles: [passwordFile], vaultIds: [] }).decrypt(text);
     expect('problem' in wrong && wrong.problem).toMatch(/none of the vault passwords given \(--vault-password-file .*\) decrypts it/);
     expect(new VaultKeyring([]).decrypt('$ANSIBLE_VAULT;1.1;AES256\nzz')).toEqual({ problem: 'malformed vault text: the encrypted data is not hexadecimal: the vault text is damaged' });
   });
@@ -49,7 +49,7 @@ describe('vault format 1.1 and 1.2', () => {
   it('reads ANSIBLE_VAULT_PASSWORD_FILE and runs an executable password file', () => {
     const script = join(dir, 'pass-script');
     writeFileSync(script, '#!/bin/sh\necho from-script\n', { mode: 0o700 });
-    const keyring = readVaultPasswords({ passwordFiles: [], vaultIds: [`ops@${script}`] }, { ANSIBLE_VAULT_PASSWORD_FILE: passwordFile });
+    const keyring = readVaultPasswords({ passwordFiles: [], vaultIds: [`ops@${script}`] }, { file: passwordFile, source: 'ANSIBLE_VAULT_PASSWORD_FILE' });
     expect(keyring.passwords.map((p) => [p.id, p.password.toString()])).toEqual([['ops', 'from-script'], ['default', 'unit-vault-password']]);
   });
 });

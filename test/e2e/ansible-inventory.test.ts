@@ -124,6 +124,17 @@ describe('Ansible connection variables on the lab', () => {
       expect(deploy.stdout).toContain('web-02 | ok\ndeploy\n');
     });
 
+    it('ansible.cfg alone says which inventory, who logs in, with which key, through which jump host', async () => {
+      const dir = workDir();
+      const jump = `root@${LAB_ADDRESSES['lb-01']}`;
+      writeFileSync(join(dir, 'ansible.cfg'), `[defaults]\ninventory = hosts\nremote_user = ops\nprivate_key_file = ${LAB_SSH_KEY}\n[ssh_connection]\nssh_args = -C -o ControlMaster=auto -o ProxyJump=${jump}\n`);
+      writeFileSync(join(dir, 'hosts'), `web-02 ansible_host=${LAB_ADDRESSES['web-02']} ssh_known_hosts_file=${LAB_KNOWN_HOSTS}\n`);
+      const run = await provision(['exec', '--', 'id -un; echo "$SSH_CONNECTION"'], { env: { ANSIBLE_CONFIG: join(dir, 'ansible.cfg') } });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      // Logged in as remote_user, coming from lb-01 (the jump host of ssh_args).
+      expect(run.stdout).toMatch(new RegExp(`web-02 \\| ok\\nops\\n${LAB_ADDRESSES['lb-01'].replace(/\./g, '\\.')} \\d+ `));
+    });
+
     it('a used vaulted password without the vault password fails at its line, before any connection', async () => {
       const dir = workDir();
       const { inventory } = inventoryFor(dir, password);

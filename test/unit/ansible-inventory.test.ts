@@ -85,7 +85,7 @@ function provisionInventory(c: Case) {
   const cwd = process.cwd();
   process.chdir(path.join(CORPUS, c.cwd ?? ''));
   try {
-    return loadInventory(c.sources, { env: {}, vault: readVaultPasswords({ passwordFiles: c.vault?.passwordFiles ?? [], vaultIds: c.vault?.vaultIds ?? [] }, {}) });
+    return loadInventory(c.sources, { env: {}, vault: readVaultPasswords({ passwordFiles: c.vault?.passwordFiles ?? [], vaultIds: c.vault?.vaultIds ?? [] }) });
   } finally {
     process.chdir(cwd);
   }

@@ -1,0 +1,126 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
+import { readAnsibleConfig, type AnsibleConfig } from './ansible-config.js';
+import { inventoryList } from './ansible-output.js';
+import { loadInventory } from './load.js';
+import type { HostConnection } from './types.js';
+
+/** The settings of an ansible.cfg holding `text`, read from its directory (no ANSIBLE_* set). */
+function configOf(text: string, env: Record<string, string> = {}): AnsibleConfig {
+  const file = tempFile(text, 'ansible.cfg');
+  const dir = path.dirname(file);
+  return readAnsibleConfig({ env, cwd: dir, home: path.join(dir, 'home'), systemFile: path.join(dir, 'none.cfg') });
+}
+
+/** Each host's connection when `inventory` (INI) is loaded under ansible.cfg `cfg`, with `-e` values. */
+function connections(cfg: string, inventory: string, extraVars: Record<string, unknown> = {}): Record<string, HostConnection> {
+  const config = configOf(cfg);
+  const loaded = loadInventory(tempFile(inventory, 'hosts'), { env: {}, hostDefaults: config.hostDefaults, extraVars });
+  return Object.fromEntries(loaded.hosts.map((h) => [h.name, h.connection]));
+}
+
+const CFG = `[defaults]
+remote_user = deploy
+private_key_file = /keys/deploy_key
+remote_port = 2222
+[ssh_connection]
+ssh_args = -C -o ControlMaster=auto -o ProxyJump=bastion
+[privilege_escalation]
+become = True
+become_user = app
+`;
+
+describe('ansible.cfg settings + inventory variables → connection (Ansible: the inventory beats the configuration)', () => {
+  it.each<[string, string, Record<string, unknown>, Partial<HostConnection>]>([
+    ['the configuration alone', 'h ansible_host=192.0.2.1', {}, { address: '192.0.2.1', user: 'deploy', privateKeyFile: '/keys/deploy_key', port: 2222, become: true, becomeUser: 'app', jump: 'bastion' }],
+    [
+      'host variables beat it',
+      'h ansible_user=root ansible_port=22 ansible_ssh_private_key_file=/keys/other ansible_become=false ansible_become_user=www',
+      {},
+      { user: 'root', port: 22, privateKeyFile: '/keys/other', become: false, becomeUser: 'www' },
+    ],
+    ['group variables beat it', '[web]\nh\n[web:vars]\nansible_user=web_admin\nansible_port=2200', {}, { user: 'web_admin', port: 2200 }],
+    ['-e beats it', 'h', { ansible_user: 'cli', ansible_become: 'false' }, { user: 'cli', become: false }],
+    // ssh takes the first value of an option: ssh_args (ansible.cfg's) comes before ansible_ssh_common_args on Ansible's ssh command line.
+    ['the jump host of ssh_args comes first on ssh’s command line', 'h ansible_ssh_common_args="-o ProxyJump=other"', {}, { jump: 'bastion' }],
+    ['ansible_ssh_args (the variable) beats ssh_args (the setting)', 'h ansible_ssh_args="-o ProxyJump=other"', {}, { jump: 'other' }],
+  ])('%s', (_name, inventory, extraVars, expected) => {
+    expect(connections(CFG, inventory, extraVars)['h']).toMatchObject(expected);
+  });
+
+  it('transport = local runs every host on the control node, unless the inventory says ssh', () => {
+    const hosts = connections('[defaults]\ntransport = local\n', 'a\nb ansible_connection=ssh');
+    expect([hosts['a']!.type, hosts['b']!.type]).toEqual(['local', 'ssh']);
+  });
+
+  it('the port roles see (and the firewall keeps open) is remote_port', () => {
+    const config = configOf('[defaults]\nremote_port = 2222\n');
+    expect(loadInventory(tempFile('h', 'hosts'), { env: {}, hostDefaults: config.hostDefaults }).hosts[0]!.vars['port']).toBe(2222);
+  });
+
+  it('provision inventory --list prints the same with or without the configuration (ansible-inventory ignores it too)', () => {
+    const file = tempFile('[web]\nh ansible_user=root\n[web:vars]\nx=1', 'hosts');
+    const config = configOf(CFG);
+    expect(inventoryList(loadInventory(file, { env: {}, hostDefaults: config.hostDefaults }))).toBe(inventoryList(loadInventory(file, { env: {} })));
+  });
+});
+
+describe('a value provision cannot follow is refused where it is written', () => {
+  it.each([
+    ['[defaults]\nremote_port = 99999\n', '2:1: [defaults] remote_port: expected an integer from 1 to 65535, got integer 99999'],
+    ['[privilege_escalation]\nbecome = Ture\n', '2:1: [privilege_escalation] become: expected a boolean (True or False; yes/no and on/off are read as Ansible does), got "Ture"'],
+    ['[defaults]\nforks = 0\n', '2:1: [defaults] forks: expected a positive whole number, got 0'],
+    ['[defaults]\n\nprivate_key_file =\n', '3:1: [defaults] private_key_file: expected a path, got ""'],
+    ['[defaults]\nprivate_key_file = ~deploy/.ssh/id\n', '2:1: [defaults] private_key_file: expected a path without ~USER (write the full path), got "~deploy/.ssh/id"'],
+  ])('%j', (cfg, message) => {
+    const error = userErrorOf(() => loadInventory(tempFile('h', 'hosts'), { env: {}, hostDefaults: configOf(cfg).hostDefaults }));
+    expect(error.format().replace(/^.*ansible\.cfg:/, '')).toBe(message);
+  });
+
+  it('become_method = su fails when the host is reached, at its line', () => {
+    const config = configOf('[privilege_escalation]\nbecome_method = su\n');
+    const host = loadInventory(tempFile('h', 'hosts'), { env: {}, hostDefaults: config.hostDefaults }).hosts[0]!;
+    expect(userErrorOf(() => host.connection).format()).toBe(`${config.file}:2:1: [privilege_escalation] become_method: expected sudo, the only become method provision has, got string "su" (host h)`);
+  });
+
+  it.each([
+    ['[defaults]\nask_pass = True\n', 'connect', '[defaults] ask_pass = true: not followed by provision: SSH password login is not supported (provision never prompts): log in with a key (private_key_file, ~/.ssh/config or ssh-agent)'],
+    ['[privilege_escalation]\nbecome_ask_pass = yes\n', 'connect', "[privilege_escalation] become_ask_pass = true: not followed by provision: provision never prompts: give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })"],
+    ['[privilege_escalation]\nbecome_flags = -H -S -n -i\n', 'connect', '[privilege_escalation] become_flags = -H -S -n -i: not followed by provision: provision runs sudo with its own flags (-H -S -n and -u USER)'],
+    ['[ssh_connection]\nssh_executable = /usr/local/bin/tsh-ssh\n', 'connect', '[ssh_connection] ssh_executable = /usr/local/bin/tsh-ssh: not followed by provision: provision connects with its own SSH client'],
+    ['[defaults]\nhash_behaviour = merge\n', 'inventory', '[defaults] hash_behaviour = merge: not followed by provision: provision merges variables as Ansible does by default (replace)'],
+  ])('%j', (cfg, when, message) => {
+    const refused = configOf(cfg).refused;
+    expect(refused.map((r) => [r.when, r.error.format().replace(/^.*ansible\.cfg:/, '')])).toEqual([[when, `2:1: ${message}`]]);
+  });
+
+  it('a password is refused without being shown', () => {
+    const [refused] = configOf('[sudo_become_plugin]\npassword = hunter2-cfg\n', { ANSIBLE_SUDO_PASS: 'hunter2-env' }).refused;
+    expect(refused!.error.format()).toBe("ANSIBLE_SUDO_PASS (a password): not followed by provision: give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })");
+  });
+
+  it.each([
+    ['[privilege_escalation]\nbecome_ask_pass = False\nbecome_flags = -H -S -n\n'],
+    ['[defaults]\nhash_behaviour = replace\nask_pass = no\n[ssh_connection]\nssh_executable = ssh\n'],
+    ['[defaults]\nstdout_callback = yaml\nretry_files_enabled = False\ngathering = smart\ncallbacks_enabled = profile_tasks\nroles_path = roles\n[ssh_connection]\npipelining = True\ncontrol_path = %(directory)s/%%h-%%r\n[callback_profile_tasks]\ntask_output_limit = 20\n'],
+  ])('settings that change nothing provision does are not refused: %j', (cfg) => {
+    expect(configOf(cfg).refused).toEqual([]);
+  });
+});
+
+describe('relative key paths', () => {
+  it("ansible_ssh_private_key_file is read from the current directory (ssh opens it from there); provision's ssh_private_key_file from the inventory's", () => {
+    const file = tempFile('a ansible_ssh_private_key_file=keys/a\nb ansible_private_key_file=keys/b\nc ssh_private_key_file=keys/c\n', 'hosts');
+    mkdirSync(path.join(path.dirname(file), 'keys'));
+    writeFileSync(path.join(path.dirname(file), 'keys/c'), '');
+    const keys = loadInventory(file, { env: {} }).hosts.map((h) => h.connection.privateKeyFile);
+    expect(keys).toEqual([path.resolve('keys/a'), path.resolve('keys/b'), path.join(path.dirname(path.resolve(file)), 'keys/c')]);
+  });
+
+  it('private_key_file in ansible.cfg is read against the directory of ansible.cfg', () => {
+    const config = configOf('[defaults]\nprivate_key_file = keys/deploy\n');
+    expect(config.hostDefaults[0]!.value).toBe(path.join(path.dirname(config.file!), 'keys/deploy'));
+  });
+});
