@@ -5,7 +5,7 @@
  * check mode, failures.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -561,17 +561,24 @@ describe('runHost', () => {
     const stamp = (): string => join(dir, 'state', 'last-apply');
     const plan = (fail = false): HostPlan => ({ host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' }), planned(counter, { path: join(dir, 'x'), fail })], handlers: new Map() });
 
+    /** The stamp is there, written just now: its modification time says when (no program started to read the clock, so it is empty). */
+    const stampedNow = (): void => {
+      expect(readFileSync(stamp(), 'utf8')).toBe('');
+      expect(Math.abs(statSync(stamp()).mtimeMs - Date.now())).toBeLessThan(5000);
+    };
+
     it('is written by an apply whose changes all succeed, and by one with nothing to change; never in check mode', async () => {
       await run(plan(), localConnection(), true, { recordApply: true });
       expect(existsSync(stamp())).toBe(false);
       await run(plan(), localConnection(), false, { recordApply: true });
-      expect(readFileSync(stamp(), 'utf8')).toMatch(/^\d{10}\n$/);
+      stampedNow();
       const quiet: HostPlan = { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
       writeFileSync(stamp(), '1\n');
+      utimesSync(stamp(), 1, 1);
       const connection = localConnection();
       await run(quiet, connection, false, { recordApply: true });
       expect(connection.scripts).toHaveLength(1);
-      expect(readFileSync(stamp(), 'utf8')).toMatch(/^\d{10}\n$/);
+      stampedNow();
     });
 
     it('is removed by an apply that fails', async () => {

@@ -431,7 +431,8 @@ async function probeAll(
   });
   const readCarried = { inline: readNote(`${hostStateDir}/pending-handlers`) };
   // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).
-  const stampApply = stamp ? [{ inline: sh`{ { [ -d ${hostStateDir} ] || mkdir -p ${hostStateDir}; } && date +%s > ${`${hostStateDir}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true` }] : [];
+  // The note is the file's modification time (truncating it sets that): no program started to read the clock.
+  const stampApply = stamp ? [{ inline: sh`{ { [ -d ${hostStateDir} ] || mkdir -p ${hostStateDir}; } && : > ${`${hostStateDir}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true` }] : [];
   const response = await span('probe', () => connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate?.read ?? []), ...stampApply])));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
