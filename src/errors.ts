@@ -41,6 +41,9 @@ export class UserErrors extends UserError {
   }
 }
 
+/** The operator interrupted the command (Ctrl-C) before this was done: not a failure of the host. */
+export class Interrupted extends Error {}
+
 /** The error's message without a stack, for any thrown value. */
 export function messageOf(err: unknown): string {
   if (err instanceof UserError) return err.format();

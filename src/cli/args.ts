@@ -34,6 +34,8 @@ export interface InventoryCliOptions {
   extraVars: string[];
   /** Vault passwords. */
   vault: VaultCliOptions;
+  /** --roles-path directories: where the roles that declare secret variables are looked for first, as for apply. */
+  rolesPaths: string[];
 }
 
 /** Options of `provision vault encrypt-string`. */
@@ -327,6 +329,7 @@ function parseInventory(args: string[]): Command {
     list: { type: 'boolean' },
     graph: { type: 'boolean' },
     host: { type: 'string' },
+    'roles-path': { type: 'string', multiple: true },
   });
   const given = values.inventory ?? [];
   const rest = given.length > 0 ? positionals : positionals.slice(1);
@@ -337,7 +340,7 @@ function parseInventory(args: string[]): Command {
   const group = rest[0];
   if (rest.length > (values.graph ? 1 : 0)) throw new UserError(`inventory: unexpected argument '${rest.at(-1)}' (see provision inventory --help)`);
   const show: InventoryCliOptions['show'] = values.list ? { kind: 'list' } : values.graph ? (group === undefined ? { kind: 'graph' } : { kind: 'graph', group }) : { kind: 'host', host: values.host! };
-  return { kind: 'inventory', options: { inventories, show, extraVars: values['extra-vars'] ?? [], vault: vaultOptions(values) } };
+  return { kind: 'inventory', options: { inventories, show, extraVars: values['extra-vars'] ?? [], vault: vaultOptions(values), rolesPaths: values['roles-path'] ?? [] } };
 }
 
 function parseVault(args: string[]): Command {

@@ -32,7 +32,8 @@ Usage:
 
 Exit codes: 0 success (check mode: nothing to change), 1 a host failed or was
 unreachable, 2 bad input (found before any host is contacted), 3 changes
-pending (with --check --detailed-exitcode).`;
+pending (with --check --detailed-exitcode), 130 interrupted (Ctrl-C, SIGTERM:
+what runs on a host finishes, nothing new starts; Ctrl-C again quits at once).`;
 }
 
 /** Each built-in command's help (`provision COMMAND --help`). */
@@ -94,11 +95,12 @@ services its roles start, ufw, requests per second (nginx stub_status over a
 second), certificates served with days left, replication of a MySQL replica,
 when provision last applied there. What is checked comes from the roles
 (their services, and their status: declarations); thresholds are role
-variables. Exit 0 when every host is healthy, 1 when any is not.
+variables. Exit 0 when every host is healthy, 1 when any is not, 130 when
+Ctrl-C stopped it before a round finished.
 
 Options:
       --json                one JSON document: {"healthy", "hosts": {NAME: {...}}}
-  -w, --watch               check again and again (Ctrl-C to stop; exits as the last round)
+  -w, --watch               check again and again (Ctrl-C to stop; exits as the last finished round)
       --interval SECONDS    seconds between rounds with --watch (default 5)
       --roles-path DIR      look for roles here first (repeatable), as apply does
       --files-path DIR      archive sources may also be here (repeatable), as apply does
@@ -145,10 +147,14 @@ Prints what ansible-inventory prints for the same sources: --list the groups
 and every host's merged variables as JSON, --graph the group tree, --host one
 host's variables. Values are not read (vaulted ones print as Ansible prints
 them); no host is contacted. INVENTORY is a file (YAML or INI) or a directory.
+Secrets never print: the values of variables the roles declare secret or
+api_key, and Ansible's connection passwords, print as ********.
 
 Options:
   -i, --inventory SOURCE    one more inventory source (repeatable)
   -e, --extra-vars VARS     as for apply
+      --roles-path DIR      look for roles here first (repeatable), as apply does:
+                            their secret variables are masked
 ${VAULT_FLAGS}`,
   vault: `Usage: provision vault encrypt-string [--name VAR] (--vault-id LABEL@FILE | --vault-password-file FILE)
 

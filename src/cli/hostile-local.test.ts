@@ -93,7 +93,7 @@ describe('provision inventory masks what the roles declare secret, also when the
     inventory,
     [
       'all:',
-      '  vars: { app_db_password: "plain-Db-Pass", sumo_access_key: SumoKeyPlain1, locale: C.UTF-8 }',
+      '  vars: { app_db_password: "plain-Db-Pass", sumo_access_key: SumoKeyPlain1, sumo_installation_token: { by_env: [TokenDeep-7, { prod: TokenProd-8 }] }, locale: C.UTF-8 }',
       '  roles: [common, sumologic]',
       '  children:',
       '    app:',
@@ -111,8 +111,51 @@ describe('provision inventory masks what the roles declare secret, also when the
     const run = provision(['inventory', inventory, ...args]);
     expect(run.code, run.out).toBe(0);
     for (const name of ['app_db_password', 'sumo_access_key', 'mysql_replication_password', 'ansible_password', 'ansible_ssh_pass', 'ansible_sudo_pass']) expect(run.out).toContain(`"${name}": "********"`);
-    for (const secret of ['plain-Db-Pass', 'SumoKeyPlain1', '12345678', 'SshPass-plain', 'SudoPass-plain']) expect(run.out).not.toContain(secret);
+    for (const secret of ['plain-Db-Pass', 'SumoKeyPlain1', '12345678', 'SshPass-plain', 'SudoPass-plain', 'TokenDeep-7', 'TokenProd-8']) expect(run.out).not.toContain(secret);
+    // A mapping or list keeps its shape, every string in it masked.
+    expect(run.out.replace(/\s+/g, '')).toContain('"sumo_installation_token":{"by_env":["********",{"prod":"********"}]}');
     // What no role declares secret prints as written.
     expect(run.out).toContain('"locale": "C.UTF-8"');
   });
 });
+
+describe('provision inventory finds the roles declaring secrets where apply does, and masks every string of a mapping or list', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-inventory-roles-path-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const inventory = join(dir, 'site.yaml');
+  const rolesPath = join(dir, 'elsewhere');
+  mkdirSync(join(rolesPath, 'vaulty'), { recursive: true });
+  writeFileSync(join(rolesPath, 'vaulty', 'role.yaml'), ['checks:', '  tokens: secret', '  keys: api_key', 'resources: []', ''].join('\n'));
+  writeFileSync(
+    inventory,
+    [
+      'all:',
+      '  roles: [vaulty]',
+      '  hosts:',
+      '    h1:',
+      '      tokens: { prod: TokenProd-1, nested: { deep: [TokenDeep-2, 31415926] } }',
+      '      keys: [KeyOne-3, KeyTwo-4]',
+      '      plain: { shown: visible-5 }',
+      '',
+    ].join('\n'),
+  );
+  const secrets = ['TokenProd-1', 'TokenDeep-2', '31415926', 'KeyOne-3', 'KeyTwo-4'];
+
+  it.each([
+    ['--list', ['--list']],
+    ['--host', ['--host', 'h1']],
+  ])('%s with --roles-path', (_, args) => {
+    const run = provision(['inventory', inventory, '--roles-path', rolesPath, ...args]);
+    expect(run.code, run.out).toBe(0);
+    for (const secret of secrets) expect(run.out).not.toContain(secret);
+    const vars = JSON.parse(run.out) as Record<string, unknown> & { _meta?: { hostvars: Record<string, unknown> } };
+    expect(vars._meta?.hostvars.h1 ?? vars).toEqual({ tokens: { prod: '********', nested: { deep: ['********', '********'] } }, keys: ['********', '********'], plain: { shown: 'visible-5' } });
+  });
+
+  it('without it, names the role it could not find, as the reason the values print as written', () => {
+    const run = provision(['inventory', inventory, '--host', 'h1']);
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toMatch(/warning: the variables this role would declare secret are not known, and print as written \(--roles-path DIR says where roles are\): .*vaulty/);
+  });
+});
+

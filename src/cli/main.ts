@@ -64,18 +64,21 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** What the first Ctrl-C does to a run of the engine (apply, plan, renew). */
+const STEP_FINISHES = 'each host finishes the step it is running, then stops; nothing new starts';
+
 /**
- * Ctrl-C (or SIGTERM, as a service manager or CI stops a job): the first stops the run from
- * starting anything new (each host finishes the step it is running, a rolling host out of its
- * load balancers goes back once healthy, connections close, the recap is printed, exit 130);
- * a second quits at once.
+ * Ctrl-C (or SIGTERM, as a service manager or CI stops a job), for every command that contacts hosts:
+ * the first stops the command from starting anything new (what runs on a host finishes, connections
+ * close, what was done is printed, exit 130); a second quits at once, also with 130. `what` tells the
+ * operator, on stderr, what the first one does.
  */
-function interruptible(): { signal: AbortSignal; done: () => void } {
+function interruptible(what: string): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
     controller.abort();
-    process.stderr.write('interrupted: each host finishes the step it is running, then stops; nothing new starts (Ctrl-C again to quit at once)\n');
+    process.stderr.write(`interrupted: ${what} (Ctrl-C again to quit at once)\n`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -137,10 +140,16 @@ async function showInventory(options: InventoryCliOptions): Promise<number> {
   // ansible-inventory refuses to print without their password; the listing is printed, and says what it lacks.
   const locked = inventory.lockedVarsFiles ?? [];
   if (locked.length > 0) process.stderr.write(`${display(`warning: the variables of ${locked.length} vars file(s) are left out (${locked.map((l) => l.file).join(', ')}): ${locked[0]!.problem}`)}\n`);
-  // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other output.
-  const secrets = show.kind === 'graph' ? new Set<string>() : secretVariables(inventory.hosts, searchPath(options.inventories[0]!, { rolesPaths: [], filesPaths: [] }).rolesDirs);
-  const text = show.kind === 'list' ? output.inventoryList(inventory, secrets) : show.kind === 'graph' ? output.inventoryGraph(inventory, show.group) : output.inventoryHost(inventory, show.host, secrets);
-  // Host and group names are the inventory's: --graph prints them bare, so they go through display() too.
+  if (show.kind === 'graph') {
+    // Host and group names are the inventory's: --graph prints them bare, so they go through display() too.
+    write(`${display(output.inventoryGraph(inventory, show.group))}\n`);
+    return EXIT.ok;
+  }
+  // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other
+  // output: the roles are looked for where apply looks for them (--roles-path first).
+  const secrets = secretVariables(inventory.hosts, searchPath(options.inventories[0]!, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs);
+  for (const why of secrets.unread) process.stderr.write(`${display(`warning: the variables this role would declare secret are not known, and print as written (--roles-path DIR says where roles are): ${why}`)}\n`);
+  const text = show.kind === 'list' ? output.inventoryList(inventory, secrets.variables) : output.inventoryHost(inventory, show.host, secrets.variables);
   write(`${display(text)}\n`);
   return EXIT.ok;
 }
@@ -201,7 +210,7 @@ async function apply(options: ApplyOptions): Promise<number> {
     }
     verify = (host, _round, decided) => saved.roundReason(plan.hosts[host], decided);
   }
-  const interrupt = interruptible();
+  const interrupt = interruptible(STEP_FINISHES);
   const results = await runPlans(plans, { ...runOptions, onEvent: (event) => reporter.onEvent(event), signal: interrupt.signal, verify }).finally(interrupt.done);
   await reporter.done(results);
   if (options.out) {
@@ -220,17 +229,20 @@ async function apply(options: ApplyOptions): Promise<number> {
 async function exec(options: ExecOptions): Promise<number> {
   const { hosts } = await selectedHosts(options);
   const [{ execOnHosts }, { openConnection: connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/connect.js')]);
+  const interrupt = interruptible('the commands running finish; no other host is started');
   // The operator's own command, run as written (like `ansible -a`).
   const outcomes = await execOnHosts(hosts, userText(options.command), {
     forks: options.forks,
     connect: connectOptions(options),
     openConnection: connect,
+    signal: interrupt.signal,
     onDone: (o) => {
-      const status = o.unreachable ? 'UNREACHABLE' : o.code === 0 ? 'ok' : `FAILED rc=${o.code}`;
+      const status = o.notStarted ? 'NOT STARTED' : o.unreachable ? 'UNREACHABLE' : o.code === 0 ? 'ok' : `FAILED rc=${o.code}`;
       const body = [o.stdout, o.stderr].filter((s) => s.trim() !== '').map((s) => s.trimEnd()).join('\n');
       write(display(`${o.host} | ${status}${body ? `\n${body}` : ''}\n`));
     },
-  });
+  }).finally(interrupt.done);
+  if (interrupt.signal.aborted) return EXIT.interrupted;
   return outcomes.every((o) => o.code === 0) ? EXIT.ok : EXIT.hostFailed;
 }
 
@@ -251,7 +263,17 @@ async function namedActionHelp(name: string): Promise<string | undefined> {
 async function runNamedAction(name: string, options: ActionCliOptions): Promise<number> {
   const { inventory } = await selectedHosts(options);
   const [{ runAction }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/action.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
-  const outcome = await runAction(name, inventory, options.host, { force: options.force, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${display(line)}\n`) });
+  const interrupt = interruptible(`${name} finishes (or undoes) what it started on a host; no other host is reached`);
+  let outcome: Awaited<ReturnType<typeof runAction>>;
+  try {
+    outcome = await runAction(name, inventory, options.host, { force: options.force, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${display(line)}\n`), signal: interrupt.signal });
+  } catch (err) {
+    if (!interrupt.signal.aborted) throw err;
+    process.stderr.write(`error: ${display(messageOf(err))}\n`);
+    return EXIT.interrupted;
+  } finally {
+    interrupt.done();
+  }
   const described = outcome.edits.map((e) => `${e.host}: ${Object.entries(e.vars).map(([k, v]) => (v === null ? `remove ${k}` : `${k}: ${v}`)).join(', ')}`);
   let text: string | undefined = readFileSync(options.inventory, 'utf8');
   for (const e of outcome.edits) text = text === undefined ? undefined : editHostVars(text, e.host, e.vars);
@@ -263,7 +285,7 @@ async function runNamedAction(name: string, options: ActionCliOptions): Promise<
     write(`${display(`change ${options.inventory} to: ${described.join('; ')}`)}\n`);
   }
   write(`${display(`next: provision apply ${options.inventory} (${outcome.next})`)}\n`);
-  return EXIT.ok;
+  return interrupt.signal.aborted ? EXIT.interrupted : EXIT.ok;
 }
 
 /**
@@ -280,11 +302,13 @@ async function renew(options: RenewOptions): Promise<number> {
   const releases: Array<() => void> = [];
   try {
     for (const renewal of renewals) releases.push(renewal.lock(control.controlStateDir));
-    const results = await runPlans(renewing, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control });
+    const interrupt = interruptible(STEP_FINISHES);
+    const results = await runPlans(renewing, { check: options.dryRun, forks: options.forks, connect: connectOptions(options), openConnection: connect, onEvent: () => undefined, control, signal: interrupt.signal }).finally(interrupt.done);
     const reports = renewals.map((renewal) => renewal.report(results, { dryRun: options.dryRun, quiet: options.quiet }));
     for (const line of reports.flatMap((r) => r.out)) write(`${display(line)}\n`);
     const errors = reports.flatMap((r) => r.err);
     for (const line of errors) process.stderr.write(`error: ${display(line)}\n`);
+    if (interrupt.signal.aborted) return EXIT.interrupted;
     return errors.length > 0 ? EXIT.hostFailed : EXIT.ok;
   } finally {
     for (const release of releases.reverse()) release();
@@ -309,11 +333,10 @@ async function status(options: StatusCliOptions): Promise<number> {
     const heading = options.watch ? `${tty ? '\x1b[H\x1b[2J' : '\n'}provision status ${options.inventory}: ${new Date().toLocaleTimeString()}, every ${options.intervalSeconds}s (Ctrl-C to stop)\n\n` : '';
     write(`${heading}${display(`${table}\n`)}`);
   };
-  let stop: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const onSigint = (): void => stop();
-  if (options.watch) process.on('SIGINT', onSigint);
-  let healthy = false;
+  // Ctrl-C is how --watch ends: it exits as the last round; stopped before any round finished, 130.
+  const interrupt = interruptible(options.watch ? 'stopping; the exit code is the last finished round\'s' : 'stopping');
+  const stopped = new Promise<void>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(), { once: true }));
+  let healthy: boolean | undefined;
   try {
     for (;;) {
       // Ctrl-C ends a round too (its hosts' deadlines bound it, but need not be waited for).
@@ -328,9 +351,10 @@ async function status(options: StatusCliOptions): Promise<number> {
       if (next === 'stop') break;
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.done();
     await runner.close();
   }
+  if (healthy === undefined) return EXIT.interrupted;
   return healthy ? EXIT.ok : EXIT.hostFailed;
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureDir } from '../../test/fixtures/inventory/fixtures.js';
-import { UserError } from '../errors.js';
+import { Interrupted, UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import type { Connection, ConnectTarget } from '../transport/types.js';
 import { findAction, runAction } from './action.js';
@@ -50,6 +50,20 @@ describe('named actions', () => {
     expect(failure).toBeInstanceOf(UserError);
     expect((failure as Error).message).toBe(message);
     expect(log).toEqual([]);
+  });
+
+  it('reaches no other host once interrupted, with --force too, and closes the one it reached', async () => {
+    for (const force of [false, true]) {
+      const { log, options } = fakeTransport(answers);
+      const interrupt = new AbortController();
+      // The operator presses Ctrl-C while the first host is being reached.
+      const openConnection = async (target: ConnectTarget): Promise<Connection> => {
+        interrupt.abort();
+        return options.openConnection(target);
+      };
+      await expect(runAction('promote', site, 'web-02', { ...options, force, openConnection, signal: interrupt.signal })).rejects.toThrow(new Interrupted('promote: interrupted before web-01 was reached'));
+      expect(log, `force: ${force}`).toEqual(['open web-02', 'close web-02']);
+    }
   });
 
   it("names the host and its script's error when a script fails, and still closes the connections", async () => {

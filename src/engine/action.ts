@@ -3,7 +3,7 @@
  * INVENTORY HOST`): finds the type offering the action, lets it pick its hosts,
  * and runs it with connections opened and closed here. It knows no action.
  */
-import { UserError } from '../errors.js';
+import { Interrupted, UserError } from '../errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Shell } from '../shell/quote.js';
 import { resourceTypes } from '../resources/index.js';
@@ -21,6 +21,8 @@ export interface ActionOptions {
   openConnection: (target: ConnectTarget, options: ConnectOptions) => Promise<Connection>;
   /** Progress lines for the operator. */
   say: (line: string) => void;
+  /** Once aborted, no other host is reached: what a reached host runs finishes (or is undone). */
+  signal?: AbortSignal;
 }
 
 /** Every named action the resource types offer, by name (`provision NAME INVENTORY HOST`). */
@@ -56,6 +58,7 @@ export async function runAction(name: string, inventory: Inventory, hostName: st
   const reach = async (host: string): Promise<ActionSession> => {
     const found = inventory.hosts.find((h) => h.name === host);
     if (!found) throw new Error(`no host '${host}' in ${inventory.file}`);
+    if (options.signal?.aborted) throw new Interrupted(`${name}: interrupted before ${host} was reached`);
     const connection = await options.openConnection(targetOf(found), options.connect);
     connections.push(connection);
     return { run: (script) => runOn(connection, host, script) };

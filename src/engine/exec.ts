@@ -17,16 +17,26 @@ export interface ExecOutcome {
   stderr: string;
   /** True when the host could not be reached. */
   unreachable: boolean;
+  /** True when the run was interrupted before the host was started. */
+  notStarted?: true;
 }
 
-/** Runs shell text on every host (like `ansible all -a`), hosts in parallel up to `forks`. */
+/**
+ * Runs shell text on every host (like `ansible all -a`), hosts in parallel up to `forks`. Once
+ * `signal` aborts, no other host is started; commands already running finish.
+ */
 export async function execOnHosts(
   hosts: InventoryHost[],
   command: Shell,
-  options: { forks: number; connect: ConnectOptions; openConnection: (t: ConnectTarget, o: ConnectOptions) => Promise<Connection>; onDone: (outcome: ExecOutcome) => void },
+  options: { forks: number; connect: ConnectOptions; openConnection: (t: ConnectTarget, o: ConnectOptions) => Promise<Connection>; onDone: (outcome: ExecOutcome) => void; signal?: AbortSignal },
 ): Promise<ExecOutcome[]> {
   return mapWithLimit(hosts, options.forks, async (host) => {
     let outcome: ExecOutcome;
+    if (options.signal?.aborted) {
+      outcome = { host: host.name, code: null, stdout: '', stderr: 'interrupted before it started', unreachable: false, notStarted: true };
+      options.onDone(outcome);
+      return outcome;
+    }
     try {
       const connection = await options.openConnection(targetOf(host), options.connect);
       try {

@@ -219,6 +219,71 @@ describe('rolling deploys', () => {
     expect(releaseOf('w1')).toBe('v3');
   });
 
+  it('a host left out of one of its two load balancers goes first too, drained from the other, and the first batch waits for it', async () => {
+    // Two load balancers, each refusing to take a backend out while another one is out of it (as the shipped one does with two backends).
+    const refusing = (name: string): Balancer => {
+      const outFile = join(dir, `${name}-out`);
+      return {
+        host: hostNamed(name),
+        decls: [{
+          role: 'lb',
+          backends: ['w1', 'w2'],
+          drain: `f() { if [ -s ${quote(outFile)} ]; then echo "refusing: $(cat ${quote(outFile)}) is out" >&2; exit 3; fi; echo "$1" > ${quote(outFile)}; printf '${name} drain %s\\n' "$1" >> ${quote(log)}; }; f`,
+          undrain: `f() { rm -f ${quote(outFile)}; printf '${name} undrain %s\\n' "$1" >> ${quote(log)}; }; f`,
+        }],
+      };
+    };
+    const balancers = [refusing('lbA'), refusing('lbB')];
+    // An earlier run left w2 (batch 2) out of lbA only: it still serves through lbB.
+    mkdirSync(join(dir, 'w2', 'state'), { recursive: true });
+    writeFileSync(join(dir, 'w2', 'state', 'drained'), 'lbA\n');
+    writeFileSync(join(dir, 'lbA-out'), 'w2\n');
+    const pair = ['w1', 'w2'].map((n) => backend(n, 'v3', serial(1)));
+
+    const planned = await roll(pair, balancers, { check: true });
+    expect(logged()).toEqual([]);
+    expect(planned.results.map((r) => [r.name, r.rollout!.atOnce, r.rollout!.drained])).toEqual([
+      ['w1', undefined, ['lbA', 'lbB']],
+      ['w2', 'out of lbA since an earlier run', ['lbB']],
+    ]);
+
+    const { results } = await roll(pair, balancers);
+    expect(results.map((r) => [r.name, r.failed, r.error, r.rollout!.atOnce])).toEqual([
+      ['w1', 0, undefined, undefined],
+      ['w2', 0, undefined, 'out of lbA since an earlier run'],
+    ]);
+    // w2 is out of one load balancer at a time with w1 never out beside it: w2 first (out of lbB too while it changes), then w1.
+    const lines = logged();
+    expect(lines.slice(0, 4)).toEqual(['lbB drain w2', 'restart w2', ...lines.slice(2, 4).sort()]);
+    expect(lines.slice(2, 4).sort()).toEqual(['lbA undrain w2', 'lbB undrain w2']);
+    expect(lines.slice(4)).toEqual(['lbA drain w1', 'lbB drain w1', 'restart w1', ...lines.slice(7)]);
+    expect(lines.slice(7).sort()).toEqual(['lbA undrain w1', 'lbB undrain w1']);
+    expect([releaseOf('w1'), releaseOf('w2')]).toEqual(['v3', 'v3']);
+  });
+
+  it('two hosts each left out of a different load balancer both go first, one after the other, never waiting for each other', async () => {
+    const logging = (name: string): Balancer => ({
+      host: hostNamed(name),
+      decls: [{ role: 'lb', backends: ['w1', 'w2', 'w3'], drain: `printf '${name} drain %s\\n' >> ${quote(log)}`, undrain: `printf '${name} undrain %s\\n' >> ${quote(log)}` }],
+    });
+    for (const [host, lb] of [['w1', 'lbA'], ['w3', 'lbB']] as const) {
+      mkdirSync(join(dir, host, 'state'), { recursive: true });
+      writeFileSync(join(dir, host, 'state', 'drained'), `${lb}\n`);
+    }
+    const { results } = await roll(webs('v2'), [logging('lbA'), logging('lbB')]);
+    expect(results.map((r) => [r.name, r.failed, r.rollout!.atOnce])).toEqual([
+      ['w1', 0, 'out of lbA since an earlier run'],
+      ['w2', 0, undefined],
+      ['w3', 0, 'out of lbB since an earlier run'],
+    ]);
+    // w1 (first in the inventory) is out of lbB and back before w3 is taken out of lbA; w2, batch 2 of 3, after both.
+    const lines = logged();
+    const at = (line: string): number => lines.indexOf(line);
+    expect(at('lbB drain w1')).toBeGreaterThanOrEqual(0);
+    expect(at('lbA drain w3')).toBeGreaterThan(Math.max(at('lbA undrain w1'), at('lbB undrain w1')));
+    expect(at('lbA drain w2')).toBeGreaterThan(Math.max(at('lbA undrain w3'), at('lbB undrain w3')));
+  });
+
   it('serial 100%: one batch holding every backend, so none is drained; health is still checked', async () => {
     const { results } = await roll(webs('v2', serial('100%')), [balancer(['w1', 'w2', 'w3'])]);
     expect(logged().sort()).toEqual(['restart w1', 'restart w2', 'restart w3']);

@@ -88,8 +88,8 @@ class Rollout {
   readonly #out = new Map<string, Set<string>>();
   /** Rolling hosts whose run started: resolves once read (or done). */
   readonly #reads = new Map<string, Promise<void>>();
-  /** Hosts found out of every load balancer routing to them (left so by an earlier run): which, and their run's end. */
-  readonly #resuming = new Map<string, { out: readonly string[]; done: Promise<void> }>();
+  /** Hosts found out of a load balancer routing to them (left so by an earlier run): every load balancer routing to them, and their run's end. */
+  readonly #resuming = new Map<string, { balancers: readonly string[]; done: Promise<void> }>();
 
   constructor(
     private readonly plans: HostPlan[],
@@ -116,12 +116,13 @@ class Rollout {
       const result = await runHost(plan, { ...this.options, gate: { ...read, beforeApply: async () => undefined } });
       const changed = result.results.filter((r) => r.status === 'changed').map((r) => r.resource);
       const rollout = this.#rollout(plan, place, found);
-      const atOnce = servesNothing(this.drainer.routesTo(plan.host.name), found, serving);
+      const routes = this.drainer.routesTo(plan.host.name);
+      const atOnce = goesFirst(routes, found, serving);
       if (atOnce) rollout.atOnce = atOnce;
       if (!serving.now && affectsTraffic(plan.serve, changed)) {
         rollout.notDrained = notServing(serving);
       } else if (affectsTraffic(plan.serve, changed)) {
-        const targets = drainTargets(this.drainer.routesTo(plan.host.name), place.hosts);
+        const targets = drainTargets(routes, place.hosts);
         rollout.drained = targets.drain.map((r) => r.balancer.name).filter((b) => !found.includes(b));
         if (targets.notDrained) rollout.notDrained = targets.notDrained;
       } else if (found.length === 0) {
@@ -209,7 +210,7 @@ class Rollout {
     let rollout: HostRollout = this.#rollout(plan, place, []);
     let traffic = false;
     let serving: Serving = { now: true };
-    // Serves nothing now (not serving yet, or out of every load balancer routing to it): no turn to wait for.
+    // Not serving yet, or left out of a load balancer by an earlier run: no turn to wait for (see goesFirst).
     let atOnce = false;
     const read = deferred<void>();
     const finished = deferred<void>();
@@ -233,9 +234,9 @@ class Rollout {
             serving = s;
             rollout = this.#rollout(plan, place, found);
             for (const b of rollout.foundDrained) out.add(b);
-            const why = servesNothing(routes, found, s);
+            const why = goesFirst(routes, found, s);
             if (why !== undefined) rollout.atOnce = why;
-            if (outOfEvery(routes, found)) this.#resuming.set(host.name, { out: found, done: finished.promise });
+            if (outOfAny(routes, found)) this.#resuming.set(host.name, { balancers: routes.map((r) => r.balancer.name), done: finished.promise });
             atOnce = why !== undefined;
             if (atOnce) held.release();
             read.resolve();
@@ -327,12 +328,21 @@ class Rollout {
 
   /**
    * Waits until the other hosts of this run are read and those an earlier run
-   * left out of `balancer` are done (healthy and back, or failed): a drain
-   * must not find them still out, which would leave no other backend in rotation.
+   * left out of a load balancer that `balancer` is one of their routes are
+   * done (healthy and back, or failed): a drain must not find them still out,
+   * which would leave fewer backends in rotation than the batches promise, or
+   * none. Such hosts wait for each other in inventory order (the first never
+   * waits), so two of them never wait for each other.
    */
   async #othersResumed(host: string, balancer: string): Promise<void> {
     await Promise.all([...this.#reads].filter(([name]) => name !== host).map(([, read]) => read));
-    await Promise.all([...this.#resuming].filter(([name, r]) => name !== host && r.out.includes(balancer)).map(([, r]) => r.done));
+    const mine = this.#resuming.has(host) ? this.#inventoryIndex(host) : Infinity;
+    const before = [...this.#resuming].filter(([name, r]) => name !== host && r.balancers.includes(balancer) && this.#inventoryIndex(name) < mine);
+    await Promise.all(before.map(([, r]) => r.done));
+  }
+
+  #inventoryIndex(host: string): number {
+    return this.plans.findIndex((p) => p.host.name === host);
   }
 
   /** Health checks, then back into every load balancer when they pass; when they fail the host stays out and fails. */
@@ -450,14 +460,20 @@ class Rollout {
   }
 }
 
-/** Whether an earlier run left the host out of every load balancer routing to it. */
-function outOfEvery(routes: readonly Route[], found: readonly string[]): boolean {
-  return routes.length > 0 && routes.every((r) => found.includes(r.balancer.name));
+/** Whether an earlier run left the host out of a load balancer routing to it. */
+function outOfAny(routes: readonly Route[], found: readonly string[]): boolean {
+  return routes.some((r) => found.includes(r.balancer.name));
 }
 
-/** Why a rolling host serves nothing now, so that it does not wait for its batch (plan and apply decide it alike); undefined when it serves. */
-function servesNothing(routes: readonly Route[], found: readonly string[], serving: Serving): string | undefined {
-  if (outOfEvery(routes, found)) return `out of ${found.join(', ')} since an earlier run`;
+/**
+ * Why a rolling host does not wait for its batch (plan and apply decide it alike); undefined when it waits.
+ * A host not serving yet has nothing to protect. A host an earlier run left out of a load balancer,
+ * of every one or of one of two, goes first: waiting, it would make that load balancer refuse to take
+ * out a host of an earlier batch (its last other backend in rotation). It takes no more capacity than
+ * a batch of one: the drains of other hosts through any of its load balancers wait until it is back.
+ */
+function goesFirst(routes: readonly Route[], found: readonly string[], serving: Serving): string | undefined {
+  if (outOfAny(routes, found)) return `out of ${found.join(', ')} since an earlier run`;
   if (!serving.now) return 'not serving yet';
   return undefined;
 }

@@ -35,8 +35,21 @@ function printedVars(host: InventoryHost, secrets: ReadonlySet<string>): Record<
   return Object.fromEntries(
     Object.entries(host.ansibleVars ?? {})
       .filter(([name]) => !INTERNAL_VARS.has(name))
-      .map(([name, value]) => [name, secret(name) && (typeof value === 'string' || typeof value === 'number') ? MASK : value]),
+      .map(([name, value]) => [name, secret(name) ? masked(value) : value]),
   );
+}
+
+/**
+ * A secret variable's value with every plain-text string and number in it masked, however deep in
+ * mappings and lists (their keys and shape stay); a vaulted value prints as Ansible prints it.
+ */
+function masked(value: unknown): unknown {
+  if (typeof value === 'string' || typeof value === 'number' || value instanceof PythonFloat) return MASK;
+  if (Array.isArray(value)) return value.map(masked);
+  if (value !== null && typeof value === 'object' && !(value instanceof Secret) && !(value instanceof DeferredValue)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, masked(item)]));
+  }
+  return value;
 }
 
 /** `ansible-inventory --list`, as JSON text (sorted keys, four-space indent). */

@@ -62,7 +62,7 @@ export interface ActionHost {
 
 /** What a resource type's action may use: scripts on the hosts it reaches (no SSH details), progress lines, the run's flags. */
 export interface ActionContext {
-  /** Connects to an inventory host the way the engine does; throws when it cannot be reached. */
+  /** Connects to an inventory host the way the engine does; throws when it cannot be reached, `Interrupted` once the operator interrupted. */
   reach(host: string): Promise<ActionSession>;
   /** The operator's --force. */
   readonly force: boolean;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, UserErrors, type SourcePosition } from '../errors.js';
+import { UserError, UserErrors, messageOf, type SourcePosition } from '../errors.js';
 import type { Inventory, InventoryHost, RoleRef, VarOrigin } from '../inventory/index.js';
 import { resourceTypes } from '../resources/index.js';
 import { createHash } from 'node:crypto';
@@ -367,12 +367,14 @@ function resolveRoles(refs: RoleRef[], load: (name: string, position: SourcePosi
 /**
  * The variables that the hosts' roles (and the roles they depend on) declare secrets (`secret`,
  * `api_key`): `provision inventory` masks the values the inventory writes for them in plain text.
- * A role that cannot be loaded is left out: the listing needs no role otherwise.
+ * A role that cannot be loaded is left out, and named in `unread` with why: the listing needs no
+ * role otherwise, but the variables it would declare secret are not known.
  */
-export function secretVariables(hosts: readonly InventoryHost[], rolesDirs: string[]): Set<string> {
+export function secretVariables(hosts: readonly InventoryHost[], rolesDirs: string[]): { variables: Set<string>; unread: string[] } {
   const refs = [...new Map(hosts.flatMap((host) => host.roles).map((ref) => [ref.name, ref])).values()];
-  const roles = resolveRoles(refs, (name, position) => loadRole(name, rolesDirs, position), () => undefined);
-  return new Set(roles.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable)));
+  const unread: string[] = [];
+  const roles = resolveRoles(refs, (name, position) => loadRole(name, rolesDirs, position), (err) => unread.push(messageOf(err).split('\n')[0]!));
+  return { variables: new Set(roles.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable))), unread };
 }
 
 /** Handlers doing the same thing (two roles both reloading nginx) share one key, so they run once. */

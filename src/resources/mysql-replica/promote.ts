@@ -4,7 +4,7 @@
  * mysql role's variables (mysql_role, mysql_primary), and the action returns
  * their new values for the inventory.
  */
-import { messageOf } from '../../errors.js';
+import { Interrupted, messageOf } from '../../errors.js';
 import { ArgError, type ActionContext, type ActionHost, type ActionOutcome, type ActionSession, type ResourceAction } from '../types.js';
 import { freezePrimaryScript, parseGtid, promoteReplicaScript, thawPrimaryScript } from './promote-scripts.js';
 
@@ -37,6 +37,8 @@ export async function promoteReplica({ replica, primary }: PromotionPair, contex
   try {
     primarySession = await context.reach(primary.name);
   } catch (err) {
+    // An interrupt is not unreachability: --force never promotes past a Ctrl-C.
+    if (err instanceof Interrupted) throw err;
     if (!context.force) throw new Error(`the primary ${primary.name} cannot be reached (${messageOf(err)}): promoting now may lose its last writes; run again with --force to promote anyway`);
     context.say(`${primary.name}: unreachable (${messageOf(err)}); promoting anyway (--force)`);
   }
