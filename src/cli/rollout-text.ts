@@ -21,7 +21,7 @@ export function formatRolloutPlan(hosts: readonly HostResult[]): string | undefi
     const width = Math.max(...members.map((h) => h.name.length));
     for (const h of members) {
       // Why is in its steps: out of a load balancer since an earlier run, or not serving yet.
-      const when = h.rollout!.atOnce && !h.unreachable ? 'at once, not waiting for its batch: ' : '';
+      const when = !h.rollout!.atOnce || h.unreachable ? '' : h.rollout!.readLate ? `not waiting for its batch, once read (${h.rollout!.readLate}): ` : 'at once, not waiting for its batch: ';
       lines.push(`    batch ${h.rollout!.batch}/${h.rollout!.batches}  ${h.name.padEnd(width)}  ${when}${plannedSteps(h)}`);
     }
   }
@@ -34,9 +34,11 @@ function plannedSteps(host: HostResult): string {
   if (host.unreachable || host.failed > 0) return `cannot tell: ${host.error ?? 'it failed'}`;
   const health = r.health.length > 0 ? [`wait until ${r.health.join(' and ')}`] : [];
   if (r.foundDrained.length > 0 || r.drained.length > 0) {
-    const out = [...r.foundDrained.map((b) => `out of ${b} (left so by an earlier run)`), ...r.drained.map((b) => `out of ${b}`)];
+    // One out already by its note is taken out again before a change that interrupts serving: the note may be stale.
+    const found = r.foundDrained.map((b) => `out of ${b} (left so by an earlier run${r.drained.includes(b) ? '; taken out again before the change' : ''})`);
+    const out = [...found, ...r.drained.filter((b) => !r.foundDrained.includes(b)).map((b) => `out of ${b}`)];
     const change = host.changed > 0 ? ['change'] : [];
-    return [...out, ...change, ...health, `back into ${[...r.foundDrained, ...r.drained].join(', ')}`].join(' → ');
+    return [...out, ...change, ...health, `back into ${[...new Set([...r.foundDrained, ...r.drained])].join(', ')}`].join(' → ');
   }
   if (host.changed === 0) return 'no change: stays in service';
   if (r.notDrained) return ['change in place', ...health].join(' → ') + ` (${r.notDrained})`;
@@ -74,6 +76,7 @@ export function rolloutJson(rollout: HostRollout): object {
     drained: rollout.drained,
     found_drained: rollout.foundDrained,
     ...(rollout.atOnce ? { at_once: rollout.atOnce } : {}),
+    ...(rollout.readLate ? { read_late: rollout.readLate } : {}),
     ...(rollout.notDrained ? { not_drained: rollout.notDrained } : {}),
     health: rollout.health,
     ...(rollout.healthy !== undefined ? { healthy: rollout.healthy, health_detail: rollout.healthDetail } : {}),

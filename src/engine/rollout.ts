@@ -119,11 +119,15 @@ class Rollout {
       const routes = this.drainer.routesTo(plan.host.name);
       const atOnce = goesFirst(routes, found, serving);
       if (atOnce) rollout.atOnce = atOnce;
-      if (!serving.now && affectsTraffic(plan.serve, changed)) {
+      if (atOnce && outOfAny(routes, found)) {
+        const late = readLate(this.#queue().indexOf(plan), this.options.forks);
+        if (late) rollout.readLate = late;
+      }
+      if (!serving.now && found.length === 0 && affectsTraffic(plan.serve, changed)) {
         rollout.notDrained = notServing(serving);
       } else if (affectsTraffic(plan.serve, changed)) {
         const targets = drainTargets(routes, place.hosts);
-        rollout.drained = targets.drain.map((r) => r.balancer.name).filter((b) => !found.includes(b));
+        rollout.drained = targets.drain.map((r) => r.balancer.name);
         if (targets.notDrained) rollout.notDrained = targets.notDrained;
       } else if (found.length === 0) {
         rollout.health = [];
@@ -144,8 +148,7 @@ class Rollout {
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
     const done = new Map<string, Deferred<HostResult>>(this.plans.map((p) => [p.host.name, deferred<HostResult>()]));
     const free = Promise.all(this.#order.free.map((p) => done.get(p.host.name)!.promise));
-    // Free hosts first in the queue, then each set's batches in order: whatever a host waits for started before it.
-    const queue = [...this.#order.free, ...this.#order.sets.flatMap((set) => set.batches.flat())];
+    const queue = this.#queue();
     const turns = this.#turns(free, done);
     try {
       const results = await mapWithLimit(queue, this.options.forks, async (plan) => {
@@ -159,6 +162,11 @@ class Rollout {
     } finally {
       this.options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The order apply starts hosts in: free hosts first, then each set's batches in order (whatever a host waits for started before it). */
+  #queue(): HostPlan[] {
+    return [...this.#order.free, ...this.#order.sets.flatMap((set) => set.batches.flat())];
   }
 
   /** Gives each batch its turn once the free hosts and the batches before it are done; a failed batch (or Ctrl-C) stops the rest. */
@@ -245,7 +253,7 @@ class Rollout {
             await myTurn();
             if (traffic || !affectsTraffic(plan.serve, labels)) return;
             traffic = true;
-            if (!serving.now) {
+            if (!serving.now && out.size === 0) {
               // Nothing to drain; its health is still checked once it changed.
               rollout.notDrained = notServing(serving);
               return;
@@ -305,7 +313,11 @@ class Rollout {
   async #drain(plan: HostPlan, route: Route, out: Set<string>, rollout: HostRollout): Promise<void> {
     const host = plan.host.name;
     const balancer = route.balancer.name;
-    if (out.has(balancer)) return;
+    if (rollout.drained.includes(balancer)) return;
+    // Out already by its note: taken out again all the same (a drain of a backend that is out changes nothing).
+    // The note is written before a drain and removed after the undrain, so a run stopped in between leaves it
+    // naming a load balancer the host is back in; trusted, the change would interrupt the requests it serves.
+    const again = out.has(balancer);
     await this.#othersResumed(host, balancer);
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
@@ -313,7 +325,8 @@ class Rollout {
       await timed(this.options.onSpan, host, 'drain', () => this.drainer.drain(plan.host, route));
     } catch (err) {
       let why = messageOf(err);
-      if (err instanceof NotRunError) {
+      // A host its note says out may be out indeed: only one this run would have taken out is known to be in rotation.
+      if (err instanceof NotRunError && !again) {
         // Never ran (the load balancer unreachable): the host is still in rotation, not to be reported out,
         // and its note (written first) must not say otherwise, or a later run would change it in rotation.
         out.delete(balancer);
@@ -323,7 +336,7 @@ class Rollout {
       throw new Error(`could not take it out of ${balancer}: ${why}`);
     }
     rollout.drained.push(balancer);
-    this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: `out of ${balancer}` });
+    this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: again ? `out of ${balancer} (again: an earlier run left it out)` : `out of ${balancer}` });
   }
 
   /**
@@ -476,6 +489,16 @@ function goesFirst(routes: readonly Route[], found: readonly string[], serving: 
   if (outOfAny(routes, found)) return `out of ${found.join(', ')} since an earlier run`;
   if (!serving.now) return 'not serving yet';
   return undefined;
+}
+
+/**
+ * Whether a host an earlier run left out is read too late to go first: apply
+ * starts `forks` hosts of its queue at once, and a host further down is read
+ * only once one of them is done; meanwhile a load balancer may refuse to take
+ * out a host of an earlier batch, its other backend being this one.
+ */
+export function readLate(queueIndex: number, forks: number): string | undefined {
+  return queueIndex < forks ? undefined : `read only once one of --forks ${forks} is free; meanwhile a load balancer it is out of may refuse to take out a host of an earlier batch: run with --forks ${queueIndex + 1} or more, or --limit it first`;
 }
 
 /** Why a rolling host that is not serving yet changes without drain. */

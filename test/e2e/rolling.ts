@@ -83,13 +83,15 @@ export function rollingChecks(): void {
       expect(lb.hosts['lb-01']).toMatchObject({ changed: 0, failed: 0 });
       expect(await drainedOnLb()).toBe('web-01');
       const plan = await provision(['plan', INV, ...SLOW]);
-      expect(plan.stdout).toMatch(/batch 1\/2\s+web-01\s+at once, not waiting for its batch: out of lb-01 \(left so by an earlier run\) → change → wait until .* → back into lb-01/);
+      expect(plan.stdout).toMatch(/batch 1\/2\s+web-01\s+at once, not waiting for its batch: out of lb-01 \(left so by an earlier run; taken out again before the change\) → change → wait until .* → back into lb-01/);
 
-      // The fix: the slow release again. web-01 changes back, gets healthy, goes back in; web-02 has nothing to do.
+      // The fix: the slow release again. web-01 is made sure out (its note could be stale), changes back, gets healthy,
+      // goes back in; web-02 has nothing to do.
       const fixed = await underLoad(['apply', INV, ...SLOW]);
       expect(fixed.run.code, fixed.run.stdout + fixed.run.stderr).toBe(0);
       expect(fixed.traffic.failed).toEqual([]);
-      expect(steps(fixed.run.stdout)).toEqual(['web-01 health', 'web-01 undrain']);
+      expect(steps(fixed.run.stdout)).toEqual(['web-01 drain', 'web-01 health', 'web-01 undrain']);
+      expect(fixed.run.stdout).toContain('web-01 | drain | out of lb-01 (again: an earlier run left it out)');
       expect(await drainedOnLb()).toBe('');
       expect(await answers()).toEqual(['Release 3 on web-01', 'Release 3 on web-02']);
     });
