@@ -1,4 +1,8 @@
-/** Reads what `openssl x509 -noout -startdate -enddate -serial -subject -issuer -ext subjectAltName` prints. */
+/**
+ * Reads a certificate: what `openssl x509 -noout -startdate -enddate -serial
+ * -subject -issuer -ext subjectAltName` prints, or the PEM text itself.
+ */
+import { X509Certificate } from 'node:crypto';
 import type { DeployedCertificate } from './renewal.js';
 
 /** The openssl arguments whose output parseX509Text reads (the probe runs them on the host). */
@@ -20,6 +24,33 @@ export function parseX509Text(text: string): DeployedCertificate | undefined {
   const names = san.length > 0 ? san : cn !== undefined && DNS_NAME.test(cn) ? [cn] : [];
   return { notBefore, notAfter, names, serial: (field('serial') ?? '').toUpperCase(), issuer: field('issuer') ?? '' };
 }
+
+/**
+ * Pure: the first certificate of PEM text (a chain's leaf) → the fields parseX509Text reads, in openssl's
+ * one-line form (issuer `C = US, O = Let's Encrypt, CN = E5`), and its key type; undefined when it holds none that parses.
+ */
+export function parsePemCertificate(pem: string): DeployedCertificate | undefined {
+  const block = /-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  if (block === undefined) return undefined;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(block.replace(/\r/g, ''));
+  } catch {
+    return undefined;
+  }
+  const notBefore = opensslDate(cert.validFrom);
+  const notAfter = opensslDate(cert.validTo);
+  if (!notBefore || !notAfter) return undefined;
+  const san = (cert.subjectAltName ?? '').split(', ').filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
+  const cn = /^CN=(.*)$/m.exec(cert.subject)?.[1]?.trim();
+  const names = san.length > 0 ? san : cn !== undefined && DNS_NAME.test(cn) ? [cn] : [];
+  const keyType = KEY_TYPES[cert.publicKey.asymmetricKeyType ?? ''];
+  const issuer = cert.issuer.split('\n').map((part) => part.replace('=', ' = ')).join(', ');
+  return { notBefore, notAfter, names, serial: cert.serialNumber.toUpperCase(), issuer, ...(keyType ? { keyType } : {}) };
+}
+
+/** node's key type → the certificate's (others: not told). */
+const KEY_TYPES: Record<string, 'ecdsa' | 'rsa'> = { ec: 'ecdsa', rsa: 'rsa' };
 
 /** "Feb 21 14:51:37 2027 GMT" → Date; undefined when absent or unreadable. */
 function opensslDate(text: string | undefined): Date | undefined {

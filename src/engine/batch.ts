@@ -42,15 +42,15 @@ export class Batch {
    * finishes the step it is running and starts no other. A step that finds
    * nothing to do once it runs calls `provision_unchanged`; a step with
    * `after` (a handler) runs only when one of those steps changed something.
-   * With `stamp`, the file is removed before the first step and written (the
-   * time, seconds since the epoch) after the last one, only when every step
-   * succeeded.
+   * With `stamp`, the file is removed before the first step and made again
+   * (empty: its modification time is when) after the last one, only when every
+   * step succeeded.
    */
   applyScript(steps: ReadonlyArray<Shell | ApplyStep>, handlers?: PendingHandlers, stamp?: string): Shell {
     const go = insert(sh`[ ! -e ${this.#stopFile()} ] || exit 0\n`);
     const none = trusted('');
     const unstamp = stamp === undefined ? none : sh`rm -f ${stamp}\n`;
-    const restamp = stamp === undefined ? none : sh`${go}{ mkdir -p ${posix.dirname(stamp)} && date +%s > ${stamp}; } 2>/dev/null || true\n`;
+    const restamp = stamp === undefined ? none : sh`${go}{ mkdir -p ${posix.dirname(stamp)} && : > ${stamp}; } 2>/dev/null || true\n`;
     const unchanged = this.#unchangedFile();
     // The shell variable set to 1 by step i when it changed something.
     const changedVar = (i: number): Shell => variable(`__c${i}`);

@@ -5,14 +5,14 @@
  * check mode, failures.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { line } from '../resources/line/index.js';
-import type { AnyResourceType, ControlResourceType, Decision, ResourceType } from '../resources/types.js';
+import type { AnyResourceType, ControlResourceType, Decision, ProbeFamily, ResourceType } from '../resources/types.js';
 import type { Http } from '../transport/http.js';
 import { quote } from '../shell/quote.js';
 import type { Connection } from '../transport/types.js';
@@ -267,6 +267,34 @@ describe('runHost', () => {
     const plan: HostPlan = { host, resources: [planned(placed('inline', true), { wanted: 'batch shell' }), planned(placed('apart'), { wanted: 'own process' })], handlers: new Map() };
     const { result } = await run(plan, localConnection(), true);
     expect(result).toMatchObject({ ok: 2, changed: 0, failed: 0 });
+  });
+
+  it('resources of types in one probe family are read in one section, through the family, each with its own part', async () => {
+    const reads = join(dir, 'family.reads');
+    // One program call for all parts (as one MySQL client call runs every type's statements): it logs once, then prints each part.
+    const family: ProbeFamily = {
+      name: 'words',
+      probeMany: (parts, separator) => userText(`echo one-call >> ${quote(reads)}\n${parts.map((p) => `echo ${quote(p)}; echo ${quote(separator)}`).join('\n')}`),
+    };
+    const member = (name: string): ResourceType<{ word: string }, string> => ({
+      name,
+      validate: (a) => a as { word: string },
+      label: (d) => d.word,
+      probe: (d) => userText(`echo ${quote(`${name}:${d.word}`)}`),
+      probeFamily: { family, part: (d) => `${name}:${d.word}` },
+      parse: (out) => out.trim(),
+      decide: (d, c) => ({ changes: c === `${name}:${d.word}` ? [] : [{ summary: `read ${c}` }] }),
+      apply: () => userText('true'),
+    });
+    const [first, second] = [member('first'), member('second')];
+    const plan: HostPlan = {
+      host,
+      resources: [planned(first, { word: 'a' }), planned(marker, { path: join(dir, 'm'), content: 'M' }), planned(second, { word: 'b' }), planned(first, { word: 'c' })],
+      handlers: new Map(),
+    };
+    const { result } = await run(plan, localConnection(), true);
+    expect(readFileSync(reads, 'utf8')).toBe('one-call\n');
+    expect(result.results.map((r) => `${r.status} ${r.resource}`)).toEqual(['ok first a', `changed marker ${dir}/m`, 'ok second b', 'ok first c']);
   });
 
   it('a probeMany whose output has the wrong number of parts fails the host, naming the resources', async () => {
@@ -561,17 +589,24 @@ describe('runHost', () => {
     const stamp = (): string => join(dir, 'state', 'last-apply');
     const plan = (fail = false): HostPlan => ({ host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' }), planned(counter, { path: join(dir, 'x'), fail })], handlers: new Map() });
 
+    /** The stamp is there, written just now: its modification time says when (no program started to read the clock, so it is empty). */
+    const stampedNow = (): void => {
+      expect(readFileSync(stamp(), 'utf8')).toBe('');
+      expect(Math.abs(statSync(stamp()).mtimeMs - Date.now())).toBeLessThan(5000);
+    };
+
     it('is written by an apply whose changes all succeed, and by one with nothing to change; never in check mode', async () => {
       await run(plan(), localConnection(), true, { recordApply: true });
       expect(existsSync(stamp())).toBe(false);
       await run(plan(), localConnection(), false, { recordApply: true });
-      expect(readFileSync(stamp(), 'utf8')).toMatch(/^\d{10}\n$/);
+      stampedNow();
       const quiet: HostPlan = { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
       writeFileSync(stamp(), '1\n');
+      utimesSync(stamp(), 1, 1);
       const connection = localConnection();
       await run(quiet, connection, false, { recordApply: true });
       expect(connection.scripts).toHaveLength(1);
-      expect(readFileSync(stamp(), 'utf8')).toMatch(/^\d{10}\n$/);
+      stampedNow();
     });
 
     it('is removed by an apply that fails', async () => {

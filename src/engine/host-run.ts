@@ -426,12 +426,19 @@ async function probeAll(
   const separator = `${batch.marker} item`;
   const scripts = groups.map((group) => {
     const type = group[0]!.type as AnyHostResourceType;
-    const script = group.length > 1 ? type.probeMany!(group.map((i) => i.desired), separator) : type.probe(group[0]!.desired);
+    const family = type.probeFamily?.family;
+    const script =
+      group.length === 1
+        ? type.probe(group[0]!.desired)
+        : family
+          ? family.probeMany(group.map((i) => (i.type as AnyHostResourceType).probeFamily!.part(i.desired)), separator)
+          : type.probeMany!(group.map((i) => i.desired), separator);
     return type.probeInline ? { inline: script } : script;
   });
   const readCarried = { inline: readNote(`${hostStateDir}/pending-handlers`) };
   // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).
-  const stampApply = stamp ? [{ inline: sh`{ { [ -d ${hostStateDir} ] || mkdir -p ${hostStateDir}; } && date +%s > ${`${hostStateDir}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true` }] : [];
+  // The note is the file's modification time (truncating it sets that): no program started to read the clock.
+  const stampApply = stamp ? [{ inline: sh`{ { [ -d ${hostStateDir} ] || mkdir -p ${hostStateDir}; } && : > ${`${hostStateDir}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true` }] : [];
   const response = await span('probe', () => connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate?.read ?? []), ...stampApply])));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
@@ -457,18 +464,23 @@ async function probeAll(
   return { resources: resources.map((r) => assess(r, false)), handlers: [...handlers].map(([key, h]) => ({ key, assessed: assess(h, true) })), carried };
 }
 
-/** Probes in sections: all resources of a type with probeMany in one (at the first one's place), every other resource in its own. */
+/**
+ * Probes in sections: all resources of a probe family's types in one, and all of a type with probeMany in one
+ * (each at the first one's place), every other resource in its own.
+ */
 function probeGroups(items: readonly PlannedResource[]): PlannedResource[][] {
   const groups: PlannedResource[][] = [];
-  const byType = new Map<string, PlannedResource[]>();
+  const byKey = new Map<string, PlannedResource[]>();
   for (const item of items) {
-    const shared = item.type.probeMany ? byType.get(item.type.name) : undefined;
+    const type = item.type as AnyHostResourceType;
+    const key = type.probeFamily ? `family ${type.probeFamily.family.name}` : type.probeMany ? `type ${type.name}` : undefined;
+    const shared = key === undefined ? undefined : byKey.get(key);
     if (shared) {
       shared.push(item);
       continue;
     }
     const group = [item];
-    if (item.type.probeMany) byType.set(item.type.name, group);
+    if (key !== undefined) byKey.set(key, group);
     groups.push(group);
   }
   return groups;

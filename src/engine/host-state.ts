@@ -3,7 +3,7 @@ import { sh, type Shell } from '../shell/quote.js';
 /** Where provision keeps its own state on a host. */
 export const HOST_STATE_DIR = '/var/lib/provision';
 
-/** In HOST_STATE_DIR: when the last apply ended with every change made (seconds since the epoch). */
+/** In HOST_STATE_DIR: there when the last apply ended with every change made, its modification time saying when (an older provision wrote the time in it too). */
 export const LAST_APPLY_FILE = 'last-apply';
 
 /**

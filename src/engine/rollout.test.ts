@@ -50,10 +50,14 @@ let server: Server;
 let port: number;
 /** Health answers per host (default 200): a status, or one decided at each request (from the host's release). */
 const health = new Map<string, number | (() => number)>();
+/** Health requests each host's URL got. */
+const asked = new Map<string, number>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const answer = health.get(req.url!.slice(1));
+    const name = req.url!.slice(1);
+    asked.set(name, (asked.get(name) ?? 0) + 1);
+    const answer = health.get(name);
     res.statusCode = typeof answer === 'function' ? answer() : (answer ?? 200);
     res.end();
   });
@@ -67,6 +71,7 @@ beforeEach(() => {
   log = join(dir, 'events.log');
   writeFileSync(log, '');
   health.clear();
+  asked.clear();
 });
 
 const at = { file: 'role.yaml', line: 1, col: 1 };
@@ -411,6 +416,15 @@ describe('rolling deploys', () => {
     writeFileSync(log, '');
     await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { recordApply: true });
     expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w2', 'restart w2', 'undrain w2', 'drain w3', 'restart w3', 'undrain w3']);
+  });
+
+  it('the read tries the health checks only of hosts no apply ended on: an applied host serves whatever they answer', async () => {
+    await roll(webs('v1'), [], { recordApply: true });
+    rmSync(join(dir, 'w2', 'state', 'last-apply'));
+    asked.clear();
+    const { results } = await roll(webs('v1'), [balancer(['w1', 'w2', 'w3'])], { check: true });
+    expect(Object.fromEntries(asked)).toEqual({ w2: 1 });
+    expect(results.every((r) => r.changed === 0 && r.rollout?.atOnce === undefined)).toBe(true);
   });
 
   it('a fresh host that never gets healthy stops the batches after it', async () => {

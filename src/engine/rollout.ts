@@ -20,7 +20,7 @@
  */
 import type { Shell } from '../shell/quote.js';
 import { messageOf } from '../errors.js';
-import { sh } from '../shell/quote.js';
+import { insert, sh } from '../shell/quote.js';
 import type { Balancer, HostPlan } from '../roles/plan.js';
 import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
 import { ConnectionPool } from './connection-pool.js';
@@ -292,13 +292,17 @@ class Rollout {
    * apply ever ended on it with every change made, and one try of its health
    * checks. It serves unless it never was applied and fails them (a health
    * check that a run changes may not answer before the change: an applied host
-   * counts as serving; a host without checks too).
+   * counts as serving; a host without checks too). So the checks are tried
+   * only on a host without that stamp: on an applied one (every host of a
+   * converged site) their answer would decide nothing, and the try costs the
+   * host curl and whatever the checked service does to answer.
    */
   #read(plan: HostPlan, onRead: (found: string[], serving: Serving) => void): Pick<ApplyGate, 'read' | 'onRead'> {
     const checks = healthChecks(plan.serve);
     const applied = `${this.options.hostStateDir ?? HOST_STATE_DIR}/${LAST_APPLY_FILE}`;
+    const tryChecks = sh`if [ ! -e ${applied} ]; then (\n${insert(healthScript(checks, true))}\n); fi`;
     return {
-      read: [{ inline: this.drainer.readNote() }, { inline: sh`if [ -e ${applied} ]; then echo applied; fi` }, ...(checks.length > 0 ? [healthScript(checks, true)] : [])],
+      read: [{ inline: this.drainer.readNote() }, { inline: sh`if [ -e ${applied} ]; then echo applied; fi` }, ...(checks.length > 0 ? [{ inline: tryChecks }] : [])],
       onRead: ([note, stamp, health]) => {
         const outcome = stamp?.trim() === 'applied' || health === undefined ? undefined : healthOutcome(checks, health, 0);
         onRead(this.#known(plan, note ?? ''), outcome === undefined || outcome.healthy ? { now: true } : { now: false, detail: outcome.detail });

@@ -115,6 +115,14 @@ export interface ControlContext {
   controlStateDir: string;
 }
 
+/** Types whose probes are one program's input (a MySQL client's statements): read together, in one call of it. */
+export interface ProbeFamily {
+  /** Its name: resources whose types name the same family are probed together. */
+  readonly name: string;
+  /** One script for the parts (each a type's probeFamily.part), in order: for each it prints what that resource's own probe prints, then a line holding exactly `separator`. */
+  probeMany(parts: readonly string[], separator: string): Shell;
+}
+
 /**
  * A resource type: pure logic around two shell scripts. It never talks to a
  * host itself; the engine batches probes of one host into one remote call and
@@ -143,6 +151,12 @@ export interface ResourceType<Desired, Current, Decided extends Decision = Decis
    * line holding exactly `separator`. The engine uses it when a host has two or more of the type.
    */
   probeMany?(items: readonly Desired[], separator: string): Shell;
+  /**
+   * Optional: its type belongs to a family whose probes feed one program (the MySQL client), and its part of
+   * the family's probe. The engine probes a host's resources of the family's types (two or more) in one
+   * section, through the family's probeMany, at the first one's place, instead of one section per type.
+   */
+  readonly probeFamily?: { readonly family: ProbeFamily; part(desired: Desired): string };
   /**
    * Optional: its probe (and probeMany) runs in the probe batch's own shell, not a subshell of its
    * own (one process less): it never exits, changes directory, options, traps or IFS, leaves the

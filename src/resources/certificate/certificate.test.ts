@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LETS_ENCRYPT } from '../../acme/directory.js';
 import { MASK, Secret } from '../../secrets.js';
 import { certificate, type CertificateCurrent, type CertificateDesired } from './index.js';
-import { applyLocally, argErrorOf, cleanup, countedCommands, probeLocally, probeManyLocally, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
+import { applyLocally, argErrorOf, cleanup, countedCommands, probeLocally, probeManyLocally, probeScriptLocally, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 
 const DAY = 86_400_000;
 const base = { domains: ['www.foobar.com'], certificate: '/etc/tls/fullchain.pem', key: '/etc/tls/privkey.pem', webroot: '/var/www/acme', directory: 'production' };
@@ -118,12 +118,27 @@ describe('certificate: probe, apply', () => {
     expect(certificate.decide(local(), found).changes).toEqual([]);
   });
 
-  it('the probe starts date, openssl and base64, and asks systemctl about certbot only when certbot has a renewal config for a name', () => {
+  it('the probe starts only date (the shell reads the chain, parse the certificate), and asks systemctl about certbot only when certbot has a renewal config for a name', () => {
     writeFileSync(join(dir, 'fullchain.pem'), makeCertificate(dir, 'old.example', 30).chain);
     const stubs = countedCommands(['date', 'openssl', 'base64', 'systemctl'], { systemctl: 'exit 1' });
     expect(probeLocally(certificate, local({ domains: ['old.example', 'www.old.example'] }), stubs.env)).toMatchObject({ deployed: { names: ['old.example'] }, certbotConfigs: [] });
-    // openssl and base64 run side by side (a pipeline): either may log first.
-    expect(stubs.calls().map((c) => c.split(' ')[0]).sort()).toEqual(['base64', 'date', 'openssl']);
+    expect(stubs.calls().map((c) => c.split(' ')[0])).toEqual(['date']);
+  });
+
+  it('the probe reads the chain up to its first certificate\'s end, at most 200 lines, whatever the file holds', () => {
+    const leaf = makeCertificate(dir, 'old.example', 30).chain;
+    const chain = `${leaf}${makeCertificate(dir, 'other.example', 30).chain}`;
+    writeFileSync(join(dir, 'fullchain.pem'), chain);
+    const output = probeScriptLocally(certificate.probe(local()));
+    expect(output.split('\n').filter((l) => l.startsWith('pem=')).join('\n')).toBe(leaf.trimEnd().split('\n').map((l) => `pem=${l}`).join('\n'));
+    const hostile = `$(touch ${join(dir, 'pwned')}) \`x\` '" %s \\n`;
+    writeFileSync(join(dir, 'fullchain.pem'), `${`${hostile}\n`.repeat(500)}${leaf}`);
+    const noise = probeScriptLocally(certificate.probe(local()));
+    expect(noise.split('\n').filter((l) => l.startsWith('pem='))).toEqual(Array(200).fill(`pem=${hostile}`));
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    expect(probeLocally(certificate, local()).deployed).toBeUndefined();
+    writeFileSync(join(dir, 'fullchain.pem'), leaf.trimEnd());
+    expect(probeLocally(certificate, local()).deployed).toMatchObject({ names: ['old.example'] });
   });
 
   it('probes all certificates of a host in one section: the clock read once, each part as its own probe reads it', () => {
@@ -134,7 +149,7 @@ describe('certificate: probe, apply', () => {
     expect(deployed).toMatchObject({ deployed: { names: ['old.example'], keyType: 'ecdsa' }, certbotConfigs: [] });
     expect(missing).toMatchObject({ deployed: undefined, certbotConfigs: [] });
     expect(missing!.now).toEqual(deployed!.now);
-    expect(stubs.calls().map((c) => c.split(' ')[0]).sort()).toEqual(['base64', 'date', 'openssl']);
+    expect(stubs.calls().map((c) => c.split(' ')[0])).toEqual(['date']);
   });
 
   it.each<[string, () => ReturnType<typeof certificate.probe>]>([

@@ -1,6 +1,6 @@
 /**
  * `certificate`: an ACME (Let's Encrypt) certificate deployed on the host.
- * The probe reads the deployed certificate with openssl; the diff says issue,
+ * The probe reads the deployed certificate's PEM with the shell (parse reads it); the diff says issue,
  * renew (with the time left) or nothing; `prepare` orders it from the control
  * node (HTTP-01 files in the webroot on this host); apply installs key (0600)
  * and chain atomically, runs `validate` (nginx -t) and restores the old files
@@ -12,12 +12,12 @@ import { LETS_ENCRYPT, resolveDirectory } from '../../acme/directory.js';
 import { renewReport } from '../../acme/renew-report.js';
 import { acmeStateDir, acquireLock } from '../../acme/state.js';
 import { checkedToken } from '../../acme/token.js';
-import { parseX509Text, X509_TEXT_ARGS } from '../../acme/x509-text.js';
+import { parsePemCertificate } from '../../acme/x509-text.js';
 import { Secret } from '../../secrets.js';
 import { heredocBase64, insert, joinShell, sh, type Shell } from '../../shell/quote.js';
 import { type Args, absolutePath, oneOf, onlyKeys, optionalBoolean, optionalInteger, optionalString, requiredString, stringList } from '../shared/args.js';
 import { dnsNameError } from '../shared/dns-name.js';
-import { base64Field, integerField, parseFields } from '../shared/probe-output.js';
+import { integerField, parseFields } from '../shared/probe-output.js';
 import { FAIL_FUNCTION, fail, lines, userShell } from '../shared/script.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
 import { ArgError, type Change, type ControlContext, type Decision, type ResourceType } from '../types.js';
@@ -140,14 +140,24 @@ function probeMany(items: readonly CertificateDesired[], separator?: string): Sh
   );
 }
 
-/** One certificate's lines: `now=`, the deployed certificate's `x509=`, and `certbot=` per name certbot renews. */
+/** Lines of the deployed chain the probe reads at most: its first certificate is a few dozen (an RSA 4096 one ~40). */
+const PEM_LINES_READ = 200;
+
+/**
+ * One certificate's lines: `now=`, the deployed chain's lines up to its first certificate's end as `pem=` lines
+ * (read by the shell: parse reads the certificate, no openssl on the host), and `certbot=` per name certbot renews.
+ */
 function certificateProbe(desired: CertificateDesired): Shell {
   const cert = desired.certificate;
   return lines(
     'echo "now=$provision_now"',
-    sh`if [ -f ${cert} ] && command -v openssl >/dev/null 2>&1; then`,
-    // One openssl call: the fields, then the full text, which holds the key's algorithm (the pipeline's status is base64's).
-    sh`  printf 'x509='; openssl ${X509_TEXT_ARGS} -text -in ${cert} 2>/dev/null </dev/null | base64 -w0; echo`,
+    sh`if [ -f ${cert} ] && [ -r ${cert} ]; then`,
+    '  provision_n=0',
+    `  while [ "$provision_n" -lt ${PEM_LINES_READ} ] && { IFS= read -r provision_line || [ -n "$provision_line" ]; }; do`,
+    '    provision_n=$((provision_n + 1))',
+    "    printf 'pem=%s\\n' \"$provision_line\"",
+    "    case $provision_line in '-----END CERTIFICATE-----'*) break ;; esac",
+    sh`  done <${cert}`,
     'fi',
     ...desired.domains.map((d) => sh`if [ -n "$provision_certbot" ] && [ -f ${certbotConfig(d)} ]; then echo ${`certbot=${certbotConfig(d)}`}; fi`),
   );
@@ -160,17 +170,14 @@ function certbotConfig(domain: string): string {
 
 function parse(output: string, desired: CertificateDesired): CertificateCurrent {
   const fields = parseFields(output);
-  const x509 = base64Field(fields, 'x509');
+  const lines = output.split('\n');
   // Only the paths the probe asked about: what the host prints is never a path on its own.
   const expected = new Set(desired.domains.map(certbotConfig));
-  const certbotConfigs = output.split('\n').filter((l) => l.startsWith('certbot=')).map((l) => l.slice('certbot='.length)).filter((c) => expected.has(c));
-  const deployed = x509 === undefined ? undefined : parseX509Text(x509);
-  const keyType = KEY_ALGORITHMS[/^ *Public Key Algorithm: *(\S+)/m.exec(x509 ?? '')?.[1] ?? ''];
-  return { now: new Date((integerField(fields, 'now') ?? 0) * 1000), deployed: deployed && { ...deployed, keyType }, certbotConfigs };
+  const certbotConfigs = lines.filter((l) => l.startsWith('certbot=')).map((l) => l.slice('certbot='.length)).filter((c) => expected.has(c));
+  const pem = lines.filter((l) => l.startsWith('pem=')).map((l) => l.slice('pem='.length));
+  const deployed = pem.length === 0 ? undefined : parsePemCertificate(pem.join('\n'));
+  return { now: new Date((integerField(fields, 'now') ?? 0) * 1000), deployed, certbotConfigs };
 }
-
-/** openssl's "Public Key Algorithm" → key type. */
-const KEY_ALGORITHMS: Record<string, 'ecdsa' | 'rsa'> = { 'id-ecPublicKey': 'ecdsa', rsaEncryption: 'rsa' };
 
 /** Pure: the renewal decision for this declaration and what the probe found. */
 export function decision(desired: CertificateDesired, current: CertificateCurrent): RenewalDecision {
@@ -294,9 +301,9 @@ function forced(desired: CertificateDesired): CertificateDesired {
   return { ...desired, force: true };
 }
 
-/** The deployed certificate once earlier changes of the run are applied: one that touches its file (or brings openssl to read it) leaves it to apply. */
+/** The deployed certificate once earlier changes of the run are applied: one that touches its file leaves it to apply. */
 function predict(desired: CertificateDesired, current: CertificateCurrent, ahead: Lookahead): Prediction<CertificateCurrent> | undefined {
-  const o = ahead.path(desired.certificate) ?? (current.deployed === undefined ? (ahead.path('/usr/bin/openssl') ?? ahead.path('/bin/openssl')) : undefined);
+  const o = ahead.path(desired.certificate);
   if (!o) return undefined;
   const order = decision(desired, { ...current, deployed: undefined });
   return {

@@ -70,8 +70,9 @@ export interface LineDecision extends ActionDecision<LineAction> {
 
 /**
  * Prints `kind=`, and for a regular file `content=` (base64), `read=` (base64's exit status) and,
- * with a regexp, grep's own `-n` output (`NUMBER:LINE`, one per matching line) and `grep=` (its
- * exit status: 2 when it refused the regexp). Two processes per file: base64 and grep.
+ * with a regexp that is not plain text (literalRegexp), grep's own `-n` output (`NUMBER:LINE`, one per
+ * matching line) and `grep=` (its exit status: 2 when it refused the regexp). One process per file,
+ * base64, and one per such regexp, grep.
  */
 function probe(desired: LineDesired): Shell {
   return lines(look(desired.path), report(desired, false));
@@ -119,6 +120,7 @@ function report(desired: LineDesired, held: boolean): Shell {
     'if [ "$provision_kind" = file ]; then',
     held ? `  printf 'content=%s\\nread=%s\\n' "$provision_b64" "$provision_read"` : `  printf 'content='; base64 -w0 <"$provision_p"; printf '\\nread=%s\\n' "$?"`,
     desired.regexp !== undefined &&
+      literalRegexp(desired.regexp) === undefined &&
       lines(
         setVar('provision_re', desired.regexp),
         // Each line grep prints starts with its number and a colon, which no other line of this output does.
@@ -131,7 +133,32 @@ function report(desired: LineDesired, held: boolean): Shell {
 /** A grep -n output line: the number of a matching line, then a colon. */
 const MATCH = /^([0-9]+):/;
 
-function parse(output: string): LineCurrent {
+/** A regexp written as plain text: printable ASCII without grep -E's special characters, maybe anchored at the line's start (^) and end ($). */
+interface LiteralRegexp {
+  text: string;
+  start: boolean;
+  end: boolean;
+}
+
+/**
+ * Pure: the regexp as plain text, or undefined when it uses anything of grep -E's syntax beyond the anchors.
+ * Such a regexp matches exactly the lines that hold its text (there, at the start, at the end, or as the whole
+ * line), in grep as in any engine: parse finds them in the content the probe read, and the probe runs no grep for it.
+ */
+export function literalRegexp(regexp: string): LiteralRegexp | undefined {
+  const m = /^(\^?)([ -~]*?)(\$?)$/.exec(regexp);
+  if (!m || /[.[\]()*+?{}|^$\\]/.test(m[2]!)) return undefined;
+  return { text: m[2]!, start: m[1] === '^', end: m[3] === '$' };
+}
+
+/** Numbers (from 1) of the lines a plain-text regexp matches. */
+function literalMatches(all: readonly string[], re: LiteralRegexp): number[] {
+  const matches = (l: string): boolean =>
+    re.start && re.end ? l === re.text : re.start ? l.startsWith(re.text) : re.end ? l.endsWith(re.text) : l.includes(re.text);
+  return all.flatMap((l, i) => (matches(l) ? [i + 1] : []));
+}
+
+function parse(output: string, desired: LineDesired): LineCurrent {
   const fields = parseFields(output);
   const kind = fields.get('kind');
   if (kind === 'missing' || kind === 'notfile') return { kind };
@@ -143,6 +170,8 @@ function parse(output: string): LineCurrent {
   const content = bytes.toString('utf8');
   const all = content.split('\n');
   if (content.endsWith('\n') || content === '') all.pop();
+  const literal = desired.regexp === undefined ? undefined : literalRegexp(desired.regexp);
+  if (literal) return { kind, sha256, lines: all, matches: literalMatches(all, literal), badRegexp: false };
   const matches = output.split('\n').flatMap((l) => {
     const m = MATCH.exec(l);
     return m ? [Number(m[1])] : [];

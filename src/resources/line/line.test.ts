@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, Secret } from '../../secrets.js';
-import { line, type LineAction, type LineCurrent, type LineDesired } from './index.js';
+import { line, literalRegexp, type LineAction, type LineCurrent, type LineDesired } from './index.js';
 import type { Effects } from '../shared/lookahead.js';
 import { ahead, applyLocally, argErrorOf, cleanup, converge, countedCommands, predicted, probeLocally, probeManyLocally, summaries, tempDir } from '../../../test/support/resources.js';
 
@@ -55,6 +55,19 @@ describe('line.parse: probe output → state', () => {
     expect(line.parse(output, desired)).toEqual(expected);
   });
 
+  it.each<[string, string, string, number[]]>([
+    ['at the start', '^x=', 'x=1\n x=2\ny=x=3\nx=4', [1, 4]],
+    ['at the end', '=1$', 'x=1\nx=1 \n=1', [1, 3]],
+    ['the whole line', '^x=1$', 'x=1\nx=12\n x=1\nx=1', [1, 4]],
+    ['anywhere', 'b c', 'ab cd\nb  c\nb c', [1, 3]],
+    ['an empty line', '^$', 'a\n\nb\n', [2]],
+    ['every line', '^', 'a\n\nb', [1, 2, 3]],
+    ['lines that look like grep output and other fields: only the content counts', '^kind', 'kind=missing\n7:x\ngrep=2\n', [1]],
+  ])('a regexp that is plain text (%s) is matched in the content read, grep not asked', (_, regexp, content, matches) => {
+    const output = `kind=file\ncontent=${b64(content)}\nread=0\n2:faked\ngrep=2`;
+    expect(line.parse(output, line.validate({ path: '/etc/x', line: 'a', regexp }))).toMatchObject({ kind: 'file', matches, badRegexp: false });
+  });
+
   it('hashes the bytes read, not their text: content that is not UTF-8 keeps its own sha256', () => {
     const bytes = Buffer.from([0xff, 0x00, 0x0a, 0xc3]);
     expect(line.parse(`kind=file\ncontent=${bytes.toString('base64')}\nread=0`, desired)).toMatchObject({ sha256: sha(bytes) });
@@ -62,6 +75,24 @@ describe('line.parse: probe output → state', () => {
 
   it('fails on output without a kind', () => {
     expect(() => line.parse('garbage', desired)).toThrow(/no known kind/);
+  });
+});
+
+describe('literalRegexp: a regexp written as plain text', () => {
+  it.each<[string, ReturnType<typeof literalRegexp>]>([
+    ['^LANG=', { text: 'LANG=', start: true, end: false }],
+    ['^syncSources=', { text: 'syncSources=', start: true, end: false }],
+    ['x = 1$', { text: 'x = 1', start: false, end: true }],
+    ['^a b$', { text: 'a b', start: true, end: true }],
+    ['', { text: '', start: false, end: false }],
+    ['$', { text: '', start: false, end: true }],
+    ['a-b_c/d:e,f@g"h\'i', { text: 'a-b_c/d:e,f@g"h\'i', start: false, end: false }],
+  ])('%j is plain text', (regexp, expected) => {
+    expect(literalRegexp(regexp)).toEqual(expected);
+  });
+
+  it.each([['^#?Port '], ['a.b'], ['a[b]'], ['(a)'], ['a*'], ['a+'], ['a{2}'], ['a|b'], ['a\\.b'], ['^^a'], ['a$b'], ['a\tb'], ['é'], ['a['], ['\\$']])('%j is not', (regexp) => {
+    expect(literalRegexp(regexp)).toBeUndefined();
   });
 });
 
@@ -202,7 +233,7 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     expect(existsSync(join(dir, 'none'))).toBe(false);
   });
 
-  it('starts a base64 per file it reads (once for declarations in a row on the same file) and a grep per regexp, and reads several lines in one section as one probe each would', () => {
+  it('starts a base64 per file it reads (once for declarations in a row on the same file) and a grep per regexp that is not plain text, and reads several lines in one section as one probe each would', () => {
     const hostile = join(dir, "a 'b'\n$(x) `y` *");
     writeFileSync(hostile, 'x=1\n5:x=2\nx=3');
     writeFileSync(join(dir, 'plain'), 'a\n');
@@ -217,9 +248,27 @@ describe('line on this machine (probe → diff → apply → probe)', () => {
     const stubs = countedCommands(['base64', 'grep', 'sha256sum', 'cut', 'tr']);
     const many = probeManyLocally(line, items, stubs.env);
     // A call's log line breaks where the hostile path does: only lines that start with a program's name count.
-    expect(stubs.calls().flatMap((c) => /^[a-z0-9]+ \[/.exec(c) ?? []).map((c) => c.slice(0, -2))).toEqual(['base64', 'grep', 'base64', 'grep']);
+    // '^x=' is plain text: parse finds its lines; 'a[' is grep's to judge.
+    expect(stubs.calls().flatMap((c) => /^[a-z0-9]+ \[/.exec(c) ?? []).map((c) => c.slice(0, -2))).toEqual(['base64', 'base64', 'grep']);
     expect(many).toEqual(items.map((item) => probeLocally(line, item)));
     expect(many.map((c) => (c.kind === 'file' ? [c.matches, c.badRegexp] : c.kind))).toEqual([[[1, 3], false], [[], false], [[], true], 'missing', 'notfile']);
+  });
+
+  it('a plain-text regexp matches the lines grep -E matches, whatever the bytes around it', () => {
+    const path = join(dir, 'mixed');
+    const content = Buffer.concat([Buffer.from('LANG=C\n LANG=x\nxLANG=\n'), Buffer.from([0xff, 0xc3, 0x4c, 0x41, 0x4e, 0x47, 0x3d, 0x00, 0x0a]), Buffer.from('LANG=\xe9\r\n\nLANG=last')]);
+    writeFileSync(path, content);
+    for (const regexp of ['^LANG=', 'LANG=', '=x$', '^$', '^LANG=last$', 'G=', '$']) {
+      const probed = probeLocally(line, line.validate({ path, line: 'a', regexp }));
+      let grep = '';
+      try {
+        grep = execFileSync('grep', ['-a', '-n', '-E', '-e', regexp, '--', path], { encoding: 'latin1' });
+      } catch {
+        grep = '';
+      }
+      const expected = grep.split('\n').flatMap((l) => (/^[0-9]+:/.exec(l) ? [Number(l.split(':')[0])] : []));
+      expect(probed, regexp).toMatchObject({ kind: 'file', matches: expected });
+    }
   });
 
   it('holds a file in the shell only for declarations in a row on it; a file read once is streamed (a large file is not held several times over)', () => {

@@ -2,7 +2,7 @@
 import { trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys } from '../shared/args.js';
 import { binlogArg, databaseName } from '../shared/mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, probeQuery, runSql, serverProbe, serverProbeMany } from '../shared/mysql/client.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, probeQuery, runSql, MYSQL_STATEMENTS, serverProbe, serverProbeMany } from '../shared/mysql/client.js';
 import { describeServer, parseProbe, type ServerState, predictServer } from '../shared/mysql/server.js';
 import { sqlBatch, sqlIdent, sqlString } from '../shared/mysql/sql.js';
 import { parseFields } from '../shared/probe-output.js';
@@ -90,6 +90,7 @@ export const mysqlDatabase: ResourceType<MysqlDatabaseDesired, MysqlDatabaseCurr
   label: (desired) => desired.name,
   probe,
   probeMany,
+  probeFamily: { family: MYSQL_STATEMENTS, part: existsSql },
   parse,
   decide,
   apply,

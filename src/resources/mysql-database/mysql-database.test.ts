@@ -3,7 +3,9 @@ import { mysqlDatabase, type MysqlDatabaseCurrent, type MysqlDatabaseDesired } f
 import type { ServerState } from '../shared/mysql/server.js';
 import { clientCalls, fakeClient, statements } from '../../../test/support/mysql.js';
 import type { Effects } from '../shared/lookahead.js';
-import { ahead, argErrorOf, predicted, probeLocally, probeManyLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
+import { ahead, argErrorOf, predicted, probeLocally, probeManyLocally, probeScriptLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
+import { splitItems } from '../../engine/batch.js';
+import { mysqlUser } from '../mysql-user/index.js';
 
 const want = (args: Record<string, unknown> = {}): MysqlDatabaseDesired => mysqlDatabase.validate({ name: 'app', ...args });
 const MARIADB: ServerState = { status: 'up', version: '10.11.6-MariaDB', flavour: 'mariadb' };
@@ -80,6 +82,18 @@ describe('mysql_database probe', () => {
       { ...up(false), error: undefined },
     ]);
     expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force] [--unbuffered]']);
+  });
+
+  it("shares the client call of the host's accounts (one probe family): each type reads its own part as its own probe prints it", () => {
+    const stubs = fakeClient('10.11.6-MariaDB', { 'information_schema.SCHEMATA': 'exists=1', 'mysql.user': 'auth=mysql_native_password:2A41' });
+    const user = mysqlUser.validate({ name: 'app', host: 'localhost', state: 'absent' });
+    expect(mysqlUser.probeFamily!.family).toBe(mysqlDatabase.probeFamily!.family);
+    const separator = '@@sep';
+    const output = probeScriptLocally(mysqlDatabase.probeFamily!.family.probeMany([mysqlDatabase.probeFamily!.part(want()), mysqlUser.probeFamily!.part(user)], separator), stubs.env);
+    expect(stubs.calls()).toEqual(['mariadb [-N] [-B] [--force] [--unbuffered]']);
+    const [database, account] = splitItems(output, separator, 2)!;
+    expect(mysqlDatabase.parse(database!, want())).toEqual(probeLocally(mysqlDatabase, want(), stubs.env));
+    expect(mysqlUser.parse(account!, user)).toEqual(probeLocally(mysqlUser, user, stubs.env));
   });
 
   it('tells every database of a host that the server is down', () => {

@@ -10,7 +10,7 @@ import type { Secret } from '../../secrets.js';
 import { trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys, stringList } from '../shared/args.js';
 import { accountHost, accountUser, binlogArg, passwordArg } from '../shared/mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, probeQuery, runSql, serverProbe, serverProbeMany } from '../shared/mysql/client.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, probeQuery, runSql, MYSQL_STATEMENTS, serverProbe, serverProbeMany } from '../shared/mysql/client.js';
 import { AUTH_PLUGIN, nativePasswordHash, passwordMatches } from '../shared/mysql/password.js';
 import { declaredGrants, describeStep, type GrantStep, type Grants, grantSteps, parseDeclaredPrivilege, parseShowGrants, stepStatement } from '../shared/mysql/privileges.js';
 import { describeServer, type Flavour, parseProbe, type ServerState, predictServer } from '../shared/mysql/server.js';
@@ -271,6 +271,7 @@ export const mysqlUser: ResourceType<MysqlUserDesired, MysqlUserCurrent, MysqlUs
   label: (desired) => `${desired.name}@${desired.hosts.join(',')}`,
   probe,
   probeMany,
+  probeFamily: { family: MYSQL_STATEMENTS, part: accountsSql },
   parse,
   decide,
   apply,

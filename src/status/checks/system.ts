@@ -41,7 +41,8 @@ const SCRIPT = lines(
   `awk '/^MemTotal:/ { print "mem_total_kb=" $2 } /^MemAvailable:/ { print "mem_available_kb=" $2 }' /proc/meminfo`,
   `df -P / | awk 'NR == 2 { sub("%", "", $5); print "disk_used_percent=" $5 }'`,
   `printf 'now=%s\\n' "$(date +%s)"`,
-  sh`printf 'last_apply=%s\\n' "$(cat ${`${HOST_STATE_DIR}/${LAST_APPLY_FILE}`} 2>/dev/null)"`,
+  // When the last apply ended: the note's modification time.
+  sh`printf 'last_apply=%s\\n' "$(stat -c %Y ${`${HOST_STATE_DIR}/${LAST_APPLY_FILE}`} 2>/dev/null)"`,
 );
 
 /** Rounded to one decimal. */

@@ -7,7 +7,7 @@
  */
 import { heredoc, heredocBase64, insert, sh, trusted, type Shell } from '../../../shell/quote.js';
 import { FAIL_FUNCTION, fail, lines } from '../script.js';
-import type { Change } from '../../types.js';
+import type { Change, ProbeFamily } from '../../types.js';
 import { DATA_DIR, type Flavour, OLDER_MYSQL_SERIES, type ServerState } from './server.js';
 import { SESSION_SETUP, sqlString } from './sql.js';
 
@@ -88,6 +88,9 @@ export function serverProbeMany(sqls: readonly string[], separator: string): She
     ),
   );
 }
+
+/** The MySQL types whose probes are statements for the client (users, databases): one client call for all of a host's. */
+export const MYSQL_STATEMENTS: ProbeFamily = { name: 'mysql statements', probeMany: serverProbeMany };
 
 /**
  * Start of an apply script: defines `fail` and finds the client ($provision_sql). It asks the server
