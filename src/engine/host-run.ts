@@ -66,10 +66,10 @@ export interface ApplyGate {
 /** The SSH target of an inventory host. */
 export function targetOf(host: InventoryHost): ConnectTarget {
   const c = host.connection;
-  const { type, address, port, user, become, privateKeyFile, knownHostsFile, becomeUser, becomePassword, jump } = c;
+  const { type, address, port, user, become, privateKeyFile, knownHostsFile, hostKeyChecking, becomeUser, becomePassword, jump } = c;
   const target: ConnectTarget = { name: host.name, type, address, become };
   // Only what is set: the transport fills in the rest from ~/.ssh/config and its defaults.
-  for (const [key, value] of Object.entries({ port, user, privateKeyFile, knownHostsFile, becomeUser, becomePassword, jump })) if (value !== undefined) Object.assign(target, { [key]: value });
+  for (const [key, value] of Object.entries({ port, user, privateKeyFile, knownHostsFile, hostKeyChecking, becomeUser, becomePassword, jump })) if (value !== undefined) Object.assign(target, { [key]: value });
   return target;
 }
 

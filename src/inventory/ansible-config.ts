@@ -77,7 +77,8 @@ const HOST_DEFAULTS: Record<string, Setting> = {
 
 const FORKS = setting('int', [defaults('forks')], ['ANSIBLE_FORKS']);
 const TIMEOUT = setting('int', [defaults('timeout')], ['ANSIBLE_TIMEOUT']);
-const HOST_KEY_CHECKING = setting('bool', [defaults('host_key_checking'), ssh('host_key_checking'), ['paramiko_connection', 'host_key_checking']], ['ANSIBLE_HOST_KEY_CHECKING', 'ANSIBLE_SSH_HOST_KEY_CHECKING']);
+// The ssh connection plugin's names (its documentation): [paramiko_connection] is another plugin's, not read for ssh hosts.
+const HOST_KEY_CHECKING = setting('bool', [defaults('host_key_checking'), ssh('host_key_checking')], ['ANSIBLE_HOST_KEY_CHECKING', 'ANSIBLE_SSH_HOST_KEY_CHECKING']);
 const INVENTORY = setting('pathlist', [defaults('inventory')], ['ANSIBLE_INVENTORY']);
 const VAULT_PASSWORD_FILE = setting('path', [defaults('vault_password_file')], ['ANSIBLE_VAULT_PASSWORD_FILE']);
 

@@ -8,6 +8,7 @@ import { PythonFloat, pythonFloatText } from './python-float.js';
 import { pythonLiteral, PythonValueWithoutJson } from './python-literal.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import { loadInventory } from './load.js';
+import { targetOf } from '../engine/host-run.js';
 import { tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 
 describe('host patterns (Ansible ranges and ports)', () => {
@@ -199,5 +200,22 @@ describe('host lists (-i "web1,web2:2222,")', () => {
     const inventory = loadInventory('web1,web2:2222,', { env: {} });
     expect(inventory.hosts.map((h) => [h.name, h.connection.port])).toEqual([['web1', undefined], ['web2', 2222]]);
     expect(userErrorOf(() => loadInventory('no-such-file.ini', { env: {} })).format()).toBe("inventory 'no-such-file.ini' not found");
+  });
+});
+
+describe("a host's ansible_host_key_checking / ansible_ssh_host_key_checking (the ssh plugin's variables)", () => {
+  it('is read per host, and carried to the connection target', () => {
+    const file = tempFile(['[web]', 'strict ansible_host_key_checking=True', 'loose ansible_ssh_host_key_checking=false', 'plain', ''].join('\n'), 'hosts');
+    const hosts = loadInventory(file, { env: {} }).hosts;
+    expect(hosts.map((h) => [h.name, h.connection.hostKeyChecking, targetOf(h).hostKeyChecking])).toEqual([
+      ['strict', true, true],
+      ['loose', false, false],
+      ['plain', undefined, undefined],
+    ]);
+  });
+
+  it('a value that is no boolean is refused, never read as off', () => {
+    const file = tempFile(['[web]', 'typo ansible_host_key_checking=flase', ''].join('\n'), 'hosts');
+    expect(userErrorOf(() => loadInventory(file, { env: {} })).format()).toContain('ansible_host_key_checking: expected a boolean');
   });
 });

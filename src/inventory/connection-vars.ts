@@ -127,6 +127,8 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   // Other connection plugins (lxd, docker, winrm) are valid Ansible: an inventory using them loads, and such a host fails only when it is reached.
   { name: 'connection', aliases: ['ansible_connection'], read: connectionType, checkedWhenUsed: true },
   { name: 'ssh_known_hosts_file', aliases: [], read: filePath },
+  // The ssh plugin's per-host override of host_key_checking: it beats ansible.cfg and --accept-new-host-keys.
+  { name: 'host_key_checking', aliases: ['ansible_host_key_checking', 'ansible_ssh_host_key_checking'], read: flag },
 ];
 
 const BY_NAME = new Map(CONNECTION_VARS.flatMap((v) => [v.name, ...v.aliases].map((name) => [name, v] as const)));
@@ -198,6 +200,7 @@ export function connectionOf(hostName: string, vars: ReadonlyMap<string, unknown
     user: get<string>('user'),
     privateKeyFile: get<string>('ssh_private_key_file'),
     knownHostsFile: get<string>('ssh_known_hosts_file'),
+    hostKeyChecking: get<boolean>('host_key_checking'),
     becomeUser: get<string>('become_user'),
     becomePassword: get<Secret>('become_password'),
     jump: jumpOf(get<string>('ssh_args')) ?? jumpOf(get<string>('ssh_common_args')) ?? jumpOf(get<string>('ssh_extra_args')),

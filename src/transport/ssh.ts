@@ -8,7 +8,7 @@ import { appendedKnownHostsText, fingerprint, hostKeyAlgorithms, keyTypeOf, know
 import { parseJump, parseSshConfig, resolveSshConfig, userSshConfigText } from './ssh-config.js';
 import { becomeCommand, becomeFailure } from './become.js';
 import { loadNodeSsh } from './ssh2-loader.js';
-import { BecomeError, UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, type JumpTarget, type RunScriptOptions, type TransportStats } from './types.js';
+import { acceptsNewHostKeys, BecomeError, UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, type JumpTarget, type RunScriptOptions, type TransportStats } from './types.js';
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
@@ -57,12 +57,15 @@ function authMethods(user: string, keyFiles: string[]): unknown[] {
 export async function connect(target: ConnectTarget, options: ConnectOptions): Promise<Connection> {
   const sshConfig = userSshConfigText();
   const resolved = resolveTarget(target, sshConfig);
+  // The host's own host_key_checking beats the run's; its jump host is never checked less strictly than either asks.
+  const hostOptions = { ...options, acceptNewHostKeys: acceptsNewHostKeys(target, options) };
+  const jumpOptions = { ...options, acceptNewHostKeys: options.acceptNewHostKeys && hostOptions.acceptNewHostKeys };
   let jump: NodeSSH | undefined;
   let sock: unknown;
   if (resolved.jump) {
     // The jump host is checked like any host: same known_hosts file, same keys to log in with, unless ~/.ssh/config says otherwise.
     const jumpTarget = resolveTarget({ name: resolved.jump.address, address: resolved.jump.address, port: resolved.jump.port, user: resolved.jump.user, privateKeyFile: target.privateKeyFile, knownHostsFile: resolved.knownHostsFile, become: false }, sshConfig);
-    jump = await open(jumpTarget, options, undefined, `jump host ${jumpTarget.host}`);
+    jump = await open(jumpTarget, jumpOptions, undefined, `jump host ${jumpTarget.host}`);
     try {
       sock = await forward(jump, resolved);
     } catch (err) {
@@ -72,7 +75,7 @@ export async function connect(target: ConnectTarget, options: ConnectOptions): P
   }
   let ssh: NodeSSH;
   try {
-    ssh = await open(resolved, options, sock, resolved.jump ? `${resolved.host} (through ${resolved.jump.address})` : undefined);
+    ssh = await open(resolved, hostOptions, sock, resolved.jump ? `${resolved.host} (through ${resolved.jump.address})` : undefined);
   } catch (err) {
     jump?.dispose();
     throw err;

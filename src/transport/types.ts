@@ -67,6 +67,13 @@ export interface ConnectTarget extends BecomeOptions {
   privateKeyFile?: string;
   /** known_hosts file to verify against (default ~/.ssh/known_hosts). */
   knownHostsFile?: string;
+  /** The host's own host key checking, when the inventory sets it: beats ConnectOptions.acceptNewHostKeys (true: refuse unknown keys; false: trust and record them). */
+  hostKeyChecking?: boolean;
+}
+
+/** Whether an unknown host key of this target is trusted and recorded: the host's own setting, else the run's. */
+export function acceptsNewHostKeys(target: Pick<ConnectTarget, 'hostKeyChecking'>, options: Pick<ConnectOptions, 'acceptNewHostKeys'>): boolean {
+  return target.hostKeyChecking === undefined ? options.acceptNewHostKeys : !target.hostKeyChecking;
 }
 
 /** Options that apply to every connection of a run. */

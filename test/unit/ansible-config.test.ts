@@ -68,6 +68,7 @@ const CASES: Record<string, Case> = {
     files: { 'project/ansible.cfg': '[defaults]\nhost_key_checking = True\n[ssh_connection]\nhost_key_checking = False\n' },
     env: { ANSIBLE_HOST_KEY_CHECKING: 'false', ANSIBLE_SSH_HOST_KEY_CHECKING: 'true' },
   },
+  'host_key_checking in [paramiko_connection] is not read for ssh hosts': { files: { 'project/ansible.cfg': '[defaults]\nremote_user = x\n[paramiko_connection]\nhost_key_checking = False\n' } },
   'an empty environment variable shadows the file: the default': { files: { 'project/ansible.cfg': '[defaults]\nforks = 9\nremote_user = file\n' }, env: { ANSIBLE_FORKS: '', ANSIBLE_REMOTE_USER: '' } },
   'an empty text in the file: the default': { files: { 'project/ansible.cfg': '[defaults]\nremote_user =\n[ssh_connection]\nssh_args =\n' } },
   'refused by both: an empty number in the file': { files: { 'project/ansible.cfg': '[defaults]\nforks =\n' } },
