@@ -124,3 +124,17 @@ describe('relative key paths', () => {
     expect(config.hostDefaults[0]!.value).toBe(path.join(path.dirname(config.file!), 'keys/deploy'));
   });
 });
+
+describe('bytes that are not UTF-8', () => {
+  it('in a value provision reads: refused at its line (Ansible would pass the bytes on)', () => {
+    const file = tempFile('', 'ansible.cfg');
+    writeFileSync(file, Buffer.concat([Buffer.from('[defaults]\nforks = 3\nremote_user = d'), Buffer.from([0xe9]), Buffer.from('ploy\n')]));
+    const dir = path.dirname(file);
+    const error = userErrorOf(() => readAnsibleConfig({ env: {}, cwd: dir, home: path.join(dir, 'home'), systemFile: path.join(dir, 'none.cfg') }));
+    expect(error.format()).toBe(`${file}:3:1: [defaults] remote_user: the value holds bytes that are not UTF-8: write it in UTF-8`);
+  });
+
+  it('a U+FFFD written in UTF-8 is text like any other', () => {
+    expect(configOf('[defaults]\nremote_user = d\uFFFDploy\n').hostDefaults.map((v) => v.value)).toEqual(['d\uFFFDploy']);
+  });
+});

@@ -9,10 +9,11 @@
  * change nothing provision does.
  */
 import { readFileSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { UserError, type SourcePosition } from '../errors.js';
 import { expandPath, findConfigFile, type ConfigPlace } from './config-file.js';
-import { iniValue, readIni, type IniFile } from './config-ini.js';
+import { iniValue, readIni, type IniFile, type IniValue } from './config-ini.js';
 import type { WrittenVar } from './variables.js';
 
 /** What ansible.cfg and the environment say, for provision. */
@@ -124,16 +125,28 @@ const REFUSALS: Refusal[] = [
 export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
   const found = findConfigFile(place);
   let ini: IniFile | undefined;
+  let undecodable = false;
   if (found.file !== undefined) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(found.file));
+      bytes = readFileSync(found.file);
     } catch (err) {
-      throw new UserError(`cannot read ${found.file}: ${err instanceof TypeError ? 'it is not UTF-8 text (Ansible refuses it too)' : ((err as NodeJS.ErrnoException).code ?? String(err))}`);
+      throw new UserError(`cannot read ${found.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
+    // Ansible decodes with surrogateescape (bytes that are not UTF-8 are kept, e.g. in a Latin-1 comment) and keeps a
+    // byte order mark, which then stands before the first section header (it refuses the file). Both are matched here.
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+    undecodable = text.includes(REPLACEMENT) && !isUtf8(bytes);
     ini = readIni(text, found.file);
   }
-  const lookup = (s: Setting): Found | undefined => lookUp(s, ini, found.file, place);
+  const lookup = (s: Setting): Found | undefined => {
+    const value = lookUp(s, ini, found.file, place);
+    // Ansible would hand such a value on byte for byte; provision's settings are text: refused at its line.
+    if (undecodable && value?.position !== undefined && ini !== undefined && fileEntry(ini, s)?.entry.value.includes(REPLACEMENT) === true) {
+      throw new UserError(`${value.name}: the value holds bytes that are not UTF-8: write it in UTF-8`, value.position);
+    }
+    return value;
+  };
   const config: AnsibleConfig = { ...(found.file !== undefined ? { file: found.file } : {}), warnings: found.warning ? [found.warning] : [], hostDefaults: [], refused: [] };
   for (const [name, s] of Object.entries(HOST_DEFAULTS)) {
     const value = lookup(s);
@@ -159,6 +172,17 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
   return config;
 }
 
+const REPLACEMENT = '\uFFFD';
+
+/** The file's entry a setting is read from (the last of its names found), if any. */
+function fileEntry(ini: IniFile, s: Setting): { name: string; entry: IniValue } | undefined {
+  for (const [section, key] of [...s.ini].reverse()) {
+    const entry = iniValue(ini, section, key);
+    if (entry !== undefined) return { name: `[${section}] ${key}`, entry };
+  }
+  return undefined;
+}
+
 /**
  * A setting's value: the environment's (the last variable set wins), else the file's (the last entry
  * found wins). A variable set to nothing shadows the file and means the default, as in Ansible; so
@@ -169,13 +193,9 @@ function lookUp(s: Setting, ini: IniFile | undefined, file: string | undefined, 
   const envName = [...s.env].reverse().find((name) => place.env[name] !== undefined);
   if (envName !== undefined) return place.env[envName] === '' ? undefined : typed(s.kind, place.env[envName]!, { name: envName, baseDir: place.cwd }, place);
   if (ini === undefined || file === undefined) return undefined;
-  for (const [section, key] of [...s.ini].reverse()) {
-    const entry = iniValue(ini, section, key);
-    if (entry === undefined) continue;
-    if (entry.value === '' && s.kind === 'string') return undefined;
-    return typed(s.kind, entry.value, { name: `[${section}] ${key}`, position: entry.position, baseDir: path.dirname(file) }, place);
-  }
-  return undefined;
+  const found = fileEntry(ini, s);
+  if (found === undefined || (found.entry.value === '' && s.kind === 'string')) return undefined;
+  return typed(s.kind, found.entry.value, { name: found.name, position: found.entry.position, baseDir: path.dirname(file) }, place);
 }
 
 // Ansible's boolean(): these words, any case; anything else Ansible reads as false, which provision refuses (a typo would turn a setting off).

@@ -19,8 +19,8 @@ import { readAnsibleConfig, type AnsibleConfig } from '../../src/inventory/ansib
 const ORACLE = fileURLToPath(new URL('../fixtures/ansible-config/oracle.py', import.meta.url));
 
 interface Case {
-  /** Files to write, relative to the case's root (`home/` is $HOME). */
-  files: Record<string, string>;
+  /** Files to write, relative to the case's root (`home/` is $HOME): text (UTF-8) or bytes. */
+  files: Record<string, string | Buffer>;
   /** The current directory, relative to the root (default `project`). */
   cwd?: string;
   /** ANSIBLE_* variables; `ROOT` in a value is the case's root. */
@@ -69,6 +69,8 @@ const CASES: Record<string, Case> = {
     env: { ANSIBLE_HOST_KEY_CHECKING: 'false', ANSIBLE_SSH_HOST_KEY_CHECKING: 'true' },
   },
   'host_key_checking in [paramiko_connection] is not read for ssh hosts': { files: { 'project/ansible.cfg': '[defaults]\nremote_user = x\n[paramiko_connection]\nhost_key_checking = False\n' } },
+  'bytes that are not UTF-8 in a comment (Ansible decodes with surrogateescape): read': { files: { 'project/ansible.cfg': Buffer.concat([Buffer.from('[defaults]\n# caf'), Buffer.from([0xe9]), Buffer.from(' au lait\nremote_user = deploy\n')]) } },
+  'refused by both: a UTF-8 byte order mark before the first section header': { files: { 'project/ansible.cfg': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[defaults]\nremote_user = deploy\n')]) } },
   'an empty environment variable shadows the file: the default': { files: { 'project/ansible.cfg': '[defaults]\nforks = 9\nremote_user = file\n' }, env: { ANSIBLE_FORKS: '', ANSIBLE_REMOTE_USER: '' } },
   'an empty text in the file: the default': { files: { 'project/ansible.cfg': '[defaults]\nremote_user =\n[ssh_connection]\nssh_args =\n' } },
   'refused by both: an empty number in the file': { files: { 'project/ansible.cfg': '[defaults]\nforks =\n' } },
