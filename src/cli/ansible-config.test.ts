@@ -48,6 +48,24 @@ describe('ansible.cfg through the CLI', () => {
     expect(r.stdout).toBe('me | ok\nfrom-the-control-node\n');
   });
 
+  it('a command that reaches hosts names the file and the connection settings it applied (never their values); renew --quiet and inventory do not', () => {
+    const { dir, run } = project('noted', { 'ansible.cfg': '[defaults]\ninventory = hosts\nremote_user = secret-looking-user\ntransport = local\nhost_key_checking = False\nforks = 3\n', hosts: HOSTS });
+    const r = run(['exec', '--', 'true']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`note: ${dir}/ansible.cfg sets how hosts are reached: remote_user, transport, host_key_checking (read as Ansible reads it)\n`);
+    const quiet = run(['renew', '--quiet']);
+    expect([quiet.status, quiet.stderr]).toEqual([0, '']);
+    expect(run(['renew']).stderr).toContain('note: ');
+    const listed = run(['inventory', '--list']);
+    expect([listed.status, listed.stderr]).toEqual([0, '']);
+  });
+
+  it('settings from the environment alone: no note (the shell set them)', () => {
+    const { run } = project('env-only', { 'ansible.cfg': '[defaults]\ninventory = hosts\n', hosts: HOSTS });
+    const r = run(['exec', '--', 'true'], { ANSIBLE_TRANSPORT: 'local' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+  });
+
   it('a setting provision cannot follow stops a command that reaches hosts, at its line, before any host', () => {
     const { dir, run } = project('refused', { 'ansible.cfg': '[defaults]\ninventory = hosts\n\n[privilege_escalation]\nbecome_ask_pass = True\n', hosts: HOSTS });
     const r = run(['exec', '--', 'echo', 'never']);

@@ -115,7 +115,7 @@ describe('parseCommandLine', () => {
 });
 
 describe('ansible.cfg gives the defaults; the command line beats them', () => {
-  const config: AnsibleConfig = { warnings: [], hostDefaults: [], refused: [], forks: 7, timeoutSeconds: 30, acceptNewHostKeys: true, inventories: ['/site/hosts.ini'] };
+  const config: AnsibleConfig = { warnings: [], hostDefaults: [], connectionFromFile: [], refused: [], forks: 7, timeoutSeconds: 30, acceptNewHostKeys: true, inventories: ['/site/hosts.ini'] };
 
   it.each<[string[], Record<string, unknown>]>([
     [['apply'], { inventory: '/site/hosts.ini', inventories: ['/site/hosts.ini'], forks: 7, timeoutSeconds: 30, acceptNewHostKeys: true }],

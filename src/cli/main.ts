@@ -29,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     const config = readsAnsibleConfig(argv) ? await ansibleConfig() : undefined;
     const command = parseCommandLine(argv, isBuiltInCommand(argv[0]) ? [] : (await namedActions()).map((a) => a.name), config);
     if (config) refuseUnfollowed(config, reachesHosts(command) ? ['connect', 'inventory'] : command.kind === 'inventory' ? ['inventory'] : []);
+    if (config && reachesHosts(command) && !isQuiet(command)) noteConnectionSettings(config);
     switch (command.kind) {
       case 'help':
         write(`${(command.topic !== undefined ? (HELP[command.topic] ?? (await namedActionHelp(command.topic))) : undefined) ?? mainHelp(await namedActions())}\n`);
@@ -79,6 +80,18 @@ function refuseUnfollowed(config: NonNullable<ConfiguredOptions['ansibleConfig']
   const refused = config.refused.filter((r) => when.includes(r.when)).map((r) => r.error);
   if (refused.length === 1) throw refused[0]!;
   if (refused.length > 1) throw new UserErrors(refused);
+}
+
+/** A command that says nothing but news and failures (renew --quiet, from cron). */
+function isQuiet(command: ReturnType<typeof parseCommandLine>): boolean {
+  return command.kind === 'renew' && command.options.quiet;
+}
+
+/** Says which file changed how or as whom hosts are reached, and with which settings (never their values): a stray ./ansible.cfg is seen. */
+function noteConnectionSettings(config: NonNullable<ConfiguredOptions['ansibleConfig']>): void {
+  if (config.file === undefined || config.connectionFromFile.length === 0) return;
+  process.stderr.write(`${display(`note: ${config.file} sets how hosts are reached: ${config.connectionFromFile.join(', ')} (read as Ansible reads it)`)}
+`);
 }
 
 /** What the first Ctrl-C does to a run of the engine (apply, plan, renew). */

@@ -33,6 +33,8 @@ export interface AnsibleConfig {
   inventories?: string[];
   /** `vault_password_file` (or ANSIBLE_VAULT_PASSWORD_FILE), and how to name it. */
   vaultPasswordFile?: { file: string; source: string };
+  /** The settings read from the file that change how or as whom hosts are reached (their names, never their values): said when a command reaches hosts. */
+  connectionFromFile: string[];
   /** Settings provision cannot follow: `connect` ones refuse commands that reach hosts, `inventory` ones every command that reads the inventory. */
   refused: Array<{ error: UserError; when: 'connect' | 'inventory' }>;
 }
@@ -147,10 +149,14 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
     }
     return value;
   };
-  const config: AnsibleConfig = { ...(found.file !== undefined ? { file: found.file } : {}), warnings: found.warning ? [found.warning] : [], hostDefaults: [], refused: [] };
+  const config: AnsibleConfig = { ...(found.file !== undefined ? { file: found.file } : {}), warnings: found.warning ? [found.warning] : [], hostDefaults: [], connectionFromFile: [], refused: [] };
+  const fromFile = (value: Found): void => {
+    if (value.position !== undefined) config.connectionFromFile.push(value.name.replace(/^\[[^\]]*\] /, ''));
+  };
   for (const [name, s] of Object.entries(HOST_DEFAULTS)) {
     const value = lookup(s);
     if (value === undefined) continue;
+    fromFile(value);
     config.hostDefaults.push({ name, value: value.value, site: { path: value.name, ...(value.position ? { keyPosition: value.position, valuePosition: value.position } : {}), baseDir: value.baseDir, fromCommandLine: false } });
   }
   const forks = lookup(FORKS);
@@ -158,11 +164,18 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
   const timeout = lookup(TIMEOUT);
   if (timeout) config.timeoutSeconds = positive(timeout);
   const checking = lookup(HOST_KEY_CHECKING);
-  if (checking?.value === false) config.acceptNewHostKeys = true;
+  if (checking?.value === false) {
+    config.acceptNewHostKeys = true;
+    fromFile(checking);
+  }
   const inventory = lookup(INVENTORY);
   if (inventory) config.inventories = inventory.value as string[];
   const vault = lookup(VAULT_PASSWORD_FILE);
-  if (vault) config.vaultPasswordFile = { file: vault.value as string, source: describe(vault) };
+  if (vault) {
+    config.vaultPasswordFile = { file: vault.value as string, source: describe(vault) };
+    // An executable one is run.
+    fromFile(vault);
+  }
   for (const refusal of REFUSALS) {
     const value = lookup(refusal.setting);
     if (value === undefined || !refusal.applies(value.value)) continue;
