@@ -81,6 +81,13 @@ describe('ansible.cfg through the CLI', () => {
     expect(run(['renew', '--print-cron']).stderr).not.toContain('ANSIBLE_');
   });
 
+  it('renew --print-cron names every inventory source of ansible.cfg, so cron renews the same hosts', () => {
+    const { dir, run } = project('cron-sources', { 'ansible.cfg': '[defaults]\ninventory = hosts, more.ini\n', hosts: HOSTS, 'more.ini': '[db]\nother\n' });
+    const r = run(['renew', '--print-cron']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(` renew --quiet ${dir}/hosts -i ${dir}/more\\.ini\n$`));
+  });
+
   it('an ansible.cfg in a world-writable directory is not read, with a warning (as Ansible does)', () => {
     const { dir, run } = project('world-writable', { 'ansible.cfg': '[defaults]\ninventory = hosts\n', hosts: HOSTS });
     chmodSync(dir, 0o777);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // First: the heap's settings apply from the first allocation on.
 import './memory.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, UserErrors, messageOf } from '../errors.js';
@@ -402,13 +402,14 @@ async function status(options: StatusCliOptions): Promise<number> {
  */
 async function printCron(options: RenewOptions): Promise<number> {
   const [{ cronLine }, { loadInventoryWithSecrets, SopsSecrets }] = await Promise.all([import('./renew-cron.js'), import('../inventory/index.js')]);
-  const inventory = resolve(options.inventory);
+  // Every source renew reads (an inventory = of ansible.cfg too): the job then needs no ansible.cfg to find them. A source that is no path is a host list.
+  const sources = options.inventories.map((source) => (existsSync(source) ? resolve(source) : source));
   const searchWords = [...options.rolesPaths.flatMap((p) => ['--roles-path', resolve(p)]), ...options.filesPaths.flatMap((p) => ['--files-path', resolve(p)])];
   const sops = new SopsSecrets(process.env);
-  await loadInventoryWithSecrets(inventory, { sops });
+  await loadInventoryWithSecrets(sources, { sops });
   const used = sops.identities();
   const env: Record<string, string> = Object.assign({}, ...used.map((u) => u.cronEnv ?? {}));
-  write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventory, options: searchWords, env, cwd: process.cwd() })}\n`);
+  write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventories: sources, options: searchWords, env, cwd: process.cwd() })}\n`);
   const inline = used.filter((u) => !u.cronEnv);
   for (const u of inline) {
     process.stderr.write(`note: the age key comes from ${u.label}, which a crontab line must not hold: save it in a file only you can read and set SOPS_AGE_KEY_FILE to it\n`);
@@ -419,7 +420,7 @@ async function printCron(options: RenewOptions): Promise<number> {
   const { homedir, userInfo } = await import('node:os');
   const cronEnv = { HOME: process.env.HOME ?? homedir(), LOGNAME: userInfo().username, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ...env };
   try {
-    await loadInventoryWithSecrets(inventory, { env: cronEnv });
+    await loadInventoryWithSecrets(sources, { env: cronEnv });
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     process.stderr.write(`${display(`note: run by cron, with only its environment, this line would stop before renewing:\n${err.format()}`)}\n`);

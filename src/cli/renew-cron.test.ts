@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cronLine } from './renew-cron.js';
 
-const command = { node: '/usr/bin/node', script: '/opt/provision/dist/cli/main.js', inventory: '/srv/my site/site.yaml' };
+const command = { node: '/usr/bin/node', script: '/opt/provision/dist/cli/main.js', inventories: ['/srv/my site/site.yaml'] };
 
 describe('cronLine', () => {
   it.each([
@@ -13,8 +13,8 @@ describe('cronLine', () => {
   });
 
   it.each([
-    ['% in a path, which cron turns into a newline', { inventory: '/srv/100%/site.yaml' }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet /srv/100\\%/site.yaml"],
-    ['% in a quoted path', { inventory: "/srv/it's 50%/site.yaml" }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/it'\\''s 50\\%/site.yaml'"],
+    ['% in a path, which cron turns into a newline', { inventories: ['/srv/100%/site.yaml'] }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet /srv/100\\%/site.yaml"],
+    ['% in a quoted path', { inventories: ["/srv/it's 50%/site.yaml"] }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/it'\\''s 50\\%/site.yaml'"],
     ['options before the inventory', { options: ['--roles-path', '/srv/%roles'] }, "0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet --roles-path /srv/\\%roles '/srv/my site/site.yaml'"],
     ['the directory it was printed in, since cron starts jobs in HOME', { cwd: '/srv/site 50%', env: { SOPS_AGE_KEY_FILE: '/k.txt' } }, "0 0,12 * * * cd '/srv/site 50\\%' && SOPS_AGE_KEY_FILE=/k.txt /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet '/srv/my site/site.yaml'"],
   ])('escapes %s', (_, over, line) => {
@@ -22,7 +22,7 @@ describe('cronLine', () => {
   });
 
   it.each(['/srv/a\nb/site.yaml', '/srv/a\rb.yaml', '/srv/a\\%b.yaml'])('refuses a path cron cannot carry: %j', (inventory) => {
-    expect(() => cronLine({ ...command, inventory }, () => 0)).toThrow(/--print-cron: cannot write/);
+    expect(() => cronLine({ ...command, inventories: [inventory] }, () => 0)).toThrow(/--print-cron: cannot write/);
   });
 
   it('refuses a directory cron cannot carry', () => {
@@ -37,9 +37,14 @@ describe('cronLine', () => {
   });
 
   it('escapes % for cron (which makes an unescaped one a newline)', () => {
-    const line = cronLine({ ...command, inventory: '/srv/100%/site.yaml', env: { SOPS_AGE_KEY_FILE: '/k/50%.txt' } }, () => 0);
+    const line = cronLine({ ...command, inventories: ['/srv/100%/site.yaml'], env: { SOPS_AGE_KEY_FILE: '/k/50%.txt' } }, () => 0);
     expect(line).toBe('0 0,12 * * * SOPS_AGE_KEY_FILE=/k/50\\%.txt /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet /srv/100\\%/site.yaml');
-    expect(() => cronLine({ ...command, inventory: '/srv/a\\%b.yaml' })).toThrow(/cannot write a crontab line/);
+    expect(() => cronLine({ ...command, inventories: ['/srv/a\\%b.yaml'] })).toThrow(/cannot write a crontab line/);
+  });
+
+  it('names every inventory source, so that cron renews the hosts an interactive renew does', () => {
+    const line = cronLine({ ...command, inventories: ['/srv/a.ini', '/srv/b dir', 'web1,web2,'] }, () => 0);
+    expect(line).toBe("0 0,12 * * * /usr/bin/node /opt/provision/dist/cli/main.js renew --quiet /srv/a.ini -i '/srv/b dir' -i web1,web2,");
   });
 
   it('draws a different time for different users', () => {

@@ -8,9 +8,9 @@ export interface CronCommand {
   node: string;
   /** Absolute path of provision's CLI script. */
   script: string;
-  /** Absolute path of the inventory. */
-  inventory: string;
-  /** More words for renew, before the inventory (e.g. --roles-path DIR). */
+  /** The inventory sources renew reads (absolute paths, or host lists): the first as renew's argument, the others with -i. */
+  inventories: string[];
+  /** More words for renew, before the inventories (e.g. --roles-path DIR). */
   options?: string[];
   /** Environment the job needs that cron does not give it (where the age key of the inventory's SOPS files is). */
   env?: Record<string, string>;
@@ -32,7 +32,9 @@ export interface CronCommand {
 export function cronLine(command: CronCommand, random: () => number = Math.random): string {
   const minute = Math.floor(random() * 60);
   const hour = Math.floor(random() * 12);
-  const words = [command.node, command.script, 'renew', '--quiet', ...(command.options ?? []), command.inventory];
+  const [first, ...more] = command.inventories;
+  if (first === undefined) throw new UserError('--print-cron: no inventory to renew');
+  const words = [command.node, command.script, 'renew', '--quiet', ...(command.options ?? []), first, ...more.flatMap((source) => ['-i', source])];
   for (const value of [...words, ...Object.values(command.env ?? {}), ...(command.cwd === undefined ? [] : [command.cwd])]) {
     if (/[\n\r\0]/.test(value)) throw new UserError(`--print-cron: cannot write ${JSON.stringify(value)} in a crontab line: cron would cut the line at its line break; move it to a path without one`);
   }
