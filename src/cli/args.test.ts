@@ -133,6 +133,7 @@ describe('ansible.cfg gives the defaults; the command line beats them', () => {
     expect(parseCommandLine(['inventory', '--list'], [], config)).toMatchObject({ options: { inventories: ['/site/hosts.ini'], show: { kind: 'list' } } });
     expect(parseCommandLine(['inventory', '--graph', 'web'], [], config)).toMatchObject({ options: { inventories: ['/site/hosts.ini'], show: { kind: 'graph', group: 'web' } } });
     expect(parseCommandLine(['inventory', 'x.ini', '--list'], [], config)).toMatchObject({ options: { inventories: ['x.ini'] } });
+    expect(() => parseCommandLine(['inventory', 'package.json', '--graph'], [], config)).toThrow("inventory: 'package.json' is a file or directory, but ansible.cfg names the inventory, so --graph would read it as a group: write -i package.json");
     expect(parseCommandLine(['promote', 'db-2'], ['promote'], config)).toMatchObject({ kind: 'action', options: { inventory: '/site/hosts.ini', host: 'db-2' } });
   });
 });

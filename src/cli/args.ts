@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
 import type { AnsibleConfig } from '../inventory/ansible-config.js';
@@ -353,6 +354,10 @@ function parseInventory(args: string[], config: AnsibleConfig | undefined): Comm
   const given = values.inventory ?? [];
   // Without -i, the first word is the inventory, unless ansible.cfg names it and the word is --graph's group.
   const fromConfig = given.length === 0 && config?.inventories !== undefined && (positionals.length === 0 || (values.graph === true && positionals.length === 1));
+  // A word that is also a file or directory could be meant as the inventory (provision's own syntax): said rather than guessed.
+  if (fromConfig && positionals.length === 1 && existsSync(positionals[0]!)) {
+    throw new UserError(`inventory: '${positionals[0]}' is a file or directory, but ansible.cfg names the inventory, so --graph would read it as a group: write -i ${positionals[0]} to show it as the inventory, or --graph GROUP -i SOURCE for a group`);
+  }
   const rest = given.length > 0 || fromConfig ? positionals : positionals.slice(1);
   const inventories = given.length > 0 ? given : fromConfig ? config.inventories! : positionals.slice(0, 1);
   if (inventories.length === 0) throw new UserError(`inventory takes an inventory (a file or directory, or -i SOURCE, repeatable${NO_CONFIGURED_INVENTORY}) (see provision inventory --help)`);

@@ -90,6 +90,7 @@ describe('a value provision cannot follow is refused where it is written', () =>
     ['[privilege_escalation]\nbecome_ask_pass = yes\n', 'connect', "[privilege_escalation] become_ask_pass = true: not followed by provision: provision never prompts: give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })"],
     ['[privilege_escalation]\nbecome_flags = -H -S -n -i\n', 'connect', '[privilege_escalation] become_flags = -H -S -n -i: not followed by provision: provision runs sudo with its own flags (-H -S -n and -u USER)'],
     ['[ssh_connection]\nssh_executable = /usr/local/bin/tsh-ssh\n', 'connect', '[ssh_connection] ssh_executable = /usr/local/bin/tsh-ssh: not followed by provision: provision connects with its own SSH client'],
+    ['[defaults]\nask_vault_pass = True\n', 'inventory', '[defaults] ask_vault_pass = true: not followed by provision: provision never prompts: pass --vault-password-file FILE or --vault-id LABEL@FILE (or set vault_password_file)'],
     ['[defaults]\nhash_behaviour = merge\n', 'inventory', '[defaults] hash_behaviour = merge: not followed by provision: provision merges variables as Ansible does by default (replace)'],
   ])('%j', (cfg, when, message) => {
     const refused = configOf(cfg).refused;
@@ -99,6 +100,11 @@ describe('a value provision cannot follow is refused where it is written', () =>
   it('a password is refused without being shown', () => {
     const [refused] = configOf('[sudo_become_plugin]\npassword = hunter2-cfg\n', { ANSIBLE_SUDO_PASS: 'hunter2-env' }).refused;
     expect(refused!.error.format()).toBe("ANSIBLE_SUDO_PASS (a password): not followed by provision: give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })");
+  });
+
+  it('a private key given in the environment (ANSIBLE_PRIVATE_KEY, the key itself) is refused without being shown', () => {
+    const [refused] = configOf('[defaults]\nforks = 2\n', { ANSIBLE_PRIVATE_KEY: '-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-key-body' }).refused;
+    expect([refused!.when, refused!.error.format()]).toEqual(['connect', 'ANSIBLE_PRIVATE_KEY (a private key): not followed by provision: provision logs in with key files and ssh-agent only: set private_key_file (or ANSIBLE_PRIVATE_KEY_FILE), or add the key to ssh-agent']);
   });
 
   it.each([
@@ -136,5 +142,17 @@ describe('bytes that are not UTF-8', () => {
 
   it('a U+FFFD written in UTF-8 is text like any other', () => {
     expect(configOf('[defaults]\nremote_user = d\uFFFDploy\n').hostDefaults.map((v) => v.value)).toEqual(['d\uFFFDploy']);
+  });
+});
+
+describe('the environment as Ansible reads it', () => {
+  it('quotes around a text are removed in the file only (ansible-core 2.16.x and later)', () => {
+    const config = configOf('[defaults]\nremote_user = "deploy"\n[privilege_escalation]\nbecome_user = app\n', { ANSIBLE_BECOME_USER: "'app'" });
+    expect(config.hostDefaults.map((v) => [v.name, v.value])).toEqual([['user', 'deploy'], ['become_user', "'app'"]]);
+  });
+
+  it('ANSIBLE_HOST_KEY_CHECKING set to nothing keeps host key checking on (Ansible would turn it off): never weakened by an empty variable', () => {
+    expect(configOf('[defaults]\nhost_key_checking = False\n', { ANSIBLE_HOST_KEY_CHECKING: '' }).acceptNewHostKeys).toBeUndefined();
+    expect(configOf('[defaults]\nhost_key_checking = False\n').acceptNewHostKeys).toBe(true);
   });
 });

@@ -47,6 +47,8 @@ interface Setting {
   ini: ReadonlyArray<readonly [section: string, key: string]>;
   env: readonly string[];
   kind: Kind;
+  /** A variable set to nothing means the default, where Ansible would read false (a safety it would turn off). */
+  emptyIsDefault?: true;
 }
 
 /** A setting's value and where it was found. */
@@ -81,7 +83,7 @@ const HOST_DEFAULTS: Record<string, Setting> = {
 const FORKS = setting('int', [defaults('forks')], ['ANSIBLE_FORKS']);
 const TIMEOUT = setting('int', [defaults('timeout')], ['ANSIBLE_TIMEOUT']);
 // The ssh connection plugin's names (its documentation): [paramiko_connection] is another plugin's, not read for ssh hosts.
-const HOST_KEY_CHECKING = setting('bool', [defaults('host_key_checking'), ssh('host_key_checking')], ['ANSIBLE_HOST_KEY_CHECKING', 'ANSIBLE_SSH_HOST_KEY_CHECKING']);
+const HOST_KEY_CHECKING: Setting = { ...setting('bool', [defaults('host_key_checking'), ssh('host_key_checking')], ['ANSIBLE_HOST_KEY_CHECKING', 'ANSIBLE_SSH_HOST_KEY_CHECKING']), emptyIsDefault: true };
 const INVENTORY = setting('pathlist', [defaults('inventory')], ['ANSIBLE_INVENTORY']);
 const VAULT_PASSWORD_FILE = setting('path', [defaults('vault_password_file')], ['ANSIBLE_VAULT_PASSWORD_FILE']);
 
@@ -91,8 +93,8 @@ interface Refusal {
   when: 'connect' | 'inventory';
   applies: (value: Value) => boolean;
   instead: string;
-  /** The value is a password: never shown. */
-  secret?: true;
+  /** The value is a secret (what it is, said instead of it): never shown. */
+  secret?: 'a password' | 'a private key';
 }
 
 const isTrue = (value: Value): boolean => value === true;
@@ -102,12 +104,15 @@ const NO_PROMPT = 'provision never prompts';
 const REFUSALS: Refusal[] = [
   { setting: setting('bool', [defaults('ask_pass')], ['ANSIBLE_ASK_PASS']), when: 'connect', applies: isTrue, instead: `SSH password login is not supported (${NO_PROMPT}): log in with a key (private_key_file, ~/.ssh/config or ssh-agent)` },
   { setting: setting('path', [defaults('connection_password_file')], ['ANSIBLE_CONNECTION_PASSWORD_FILE']), when: 'connect', applies: isSet, instead: 'SSH password login is not supported: log in with a key (private_key_file, ~/.ssh/config or ssh-agent)' },
+  { setting: setting('bool', [defaults('ask_vault_pass')], ['ANSIBLE_ASK_VAULT_PASS']), when: 'inventory', applies: isTrue, instead: `${NO_PROMPT}: pass --vault-password-file FILE or --vault-id LABEL@FILE (or set vault_password_file)` },
+  // The key itself, not its file (newer ssh plugins): provision reads keys from files and ssh-agent only.
+  { setting: setting('string', [], ['ANSIBLE_PRIVATE_KEY']), when: 'connect', applies: isSet, secret: 'a private key', instead: 'provision logs in with key files and ssh-agent only: set private_key_file (or ANSIBLE_PRIVATE_KEY_FILE), or add the key to ssh-agent' },
   { setting: setting('bool', [escalation('become_ask_pass')], ['ANSIBLE_BECOME_ASK_PASS']), when: 'connect', applies: isTrue, instead: `${NO_PROMPT}: give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })` },
   { setting: setting('path', [defaults('become_password_file')], ['ANSIBLE_BECOME_PASSWORD_FILE']), when: 'connect', applies: isSet, instead: "give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })" },
   { setting: setting('string', [escalation('become_exe'), ['sudo_become_plugin', 'executable']], ['ANSIBLE_BECOME_EXE', 'ANSIBLE_SUDO_EXE']), when: 'connect', applies: isNot('', 'sudo'), instead: 'provision runs sudo itself' },
   { setting: setting('string', [escalation('become_flags'), ['sudo_become_plugin', 'flags']], ['ANSIBLE_BECOME_FLAGS', 'ANSIBLE_SUDO_FLAGS']), when: 'connect', applies: isNot('', '-H -S -n'), instead: 'provision runs sudo with its own flags (-H -S -n and -u USER)' },
   { setting: setting('string', [['sudo_become_plugin', 'user']], ['ANSIBLE_SUDO_USER']), when: 'connect', applies: isSet, instead: 'set become_user in [privilege_escalation] (or the variable ansible_become_user)' },
-  { setting: setting('string', [['sudo_become_plugin', 'password']], ['ANSIBLE_BECOME_PASS', 'ANSIBLE_SUDO_PASS']), when: 'connect', applies: isSet, secret: true, instead: "give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })" },
+  { setting: setting('string', [['sudo_become_plugin', 'password']], ['ANSIBLE_BECOME_PASS', 'ANSIBLE_SUDO_PASS']), when: 'connect', applies: isSet, secret: 'a password', instead: "give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })" },
   { setting: setting('string', [ssh('ssh_executable')], ['ANSIBLE_SSH_EXECUTABLE']), when: 'connect', applies: isNot('', 'ssh'), instead: 'provision connects with its own SSH client' },
   { setting: setting('string', [ssh('pkcs11_provider')], ['ANSIBLE_PKCS11_PROVIDER']), when: 'connect', applies: isSet, instead: 'provision logs in with key files and ssh-agent only (load the token into ssh-agent)' },
   { setting: setting('string', [['paramiko_connection', 'remote_user']], ['ANSIBLE_PARAMIKO_REMOTE_USER']), when: 'connect', applies: isSet, instead: 'set remote_user in [defaults] (or the variable ansible_user)' },
@@ -179,7 +184,7 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
   for (const refusal of REFUSALS) {
     const value = lookup(refusal.setting);
     if (value === undefined || !refusal.applies(value.value)) continue;
-    const shown = refusal.secret ? `${value.name} (a password)` : `${value.name} = ${String(value.value)}`;
+    const shown = refusal.secret ? `${value.name} (${refusal.secret})` : `${value.name} = ${String(value.value)}`;
     config.refused.push({ when: refusal.when, error: new UserError(`${shown}: not followed by provision: ${refusal.instead}`, value.position) });
   }
   return config;
@@ -198,13 +203,18 @@ function fileEntry(ini: IniFile, s: Setting): { name: string; entry: IniValue } 
 
 /**
  * A setting's value: the environment's (the last variable set wins), else the file's (the last entry
- * found wins). A variable set to nothing shadows the file and means the default, as in Ansible; so
- * does an empty text in the file. An empty number, boolean or path in the file is refused (Ansible
- * refuses the number, and reads the others as false or the file's directory).
+ * found wins). A variable set to nothing shadows the file: a boolean is false, as in Ansible, but
+ * host_key_checking stays on (never weakened by an empty variable); a text, number or path has its
+ * default (Ansible too, but for a path, which it reads as the current directory: no key file). An empty text in the file is the default too. An
+ * empty number, boolean or path in the file is refused (Ansible refuses the number, and reads the
+ * others as false or the file's directory).
  */
 function lookUp(s: Setting, ini: IniFile | undefined, file: string | undefined, place: ConfigPlace): Found | undefined {
   const envName = [...s.env].reverse().find((name) => place.env[name] !== undefined);
-  if (envName !== undefined) return place.env[envName] === '' ? undefined : typed(s.kind, place.env[envName]!, { name: envName, baseDir: place.cwd }, place);
+  if (envName !== undefined) {
+    if (place.env[envName] !== '') return typed(s.kind, place.env[envName]!, { name: envName, baseDir: place.cwd }, place);
+    return s.kind === 'bool' && !s.emptyIsDefault ? { value: false, name: envName, baseDir: place.cwd } : undefined;
+  }
   if (ini === undefined || file === undefined) return undefined;
   const found = fileEntry(ini, s);
   if (found === undefined || (found.entry.value === '' && s.kind === 'string')) return undefined;
@@ -218,7 +228,8 @@ const FALSE_WORDS = ['n', 'no', 'off', '0', 'false', 'f'];
 /** A raw value typed as Ansible types it; a value of the wrong type is refused where it is set. */
 function typed(kind: Kind, raw: string, where: Omit<Found, 'value'>, place: ConfigPlace): Found {
   const wrong = (expected: string): UserError => new UserError(`${where.name}: expected ${expected}, got ${JSON.stringify(raw)}`, where.position);
-  const text = unquote(raw);
+  // Quotes around a text are removed in the file only (ansible-core since 2.16.x: ansible/ansible#82387; 2.14 removed them from the environment too).
+  const text = where.position !== undefined ? unquote(raw) : raw;
   // Ansible expands ~USER to that user's home; provision does not look up other users: refused rather than read as a relative path.
   if ((kind === 'path' || kind === 'pathlist') && raw.split(',').some((p) => /^~[^/]/.test(p.trim()))) throw wrong('a path without ~USER (write the full path)');
   switch (kind) {

@@ -71,7 +71,7 @@ const CASES: Record<string, Case> = {
   'host_key_checking in [paramiko_connection] is not read for ssh hosts': { files: { 'project/ansible.cfg': '[defaults]\nremote_user = x\n[paramiko_connection]\nhost_key_checking = False\n' } },
   'bytes that are not UTF-8 in a comment (Ansible decodes with surrogateescape): read': { files: { 'project/ansible.cfg': Buffer.concat([Buffer.from('[defaults]\n# caf'), Buffer.from([0xe9]), Buffer.from(' au lait\nremote_user = deploy\n')]) } },
   'refused by both: a UTF-8 byte order mark before the first section header': { files: { 'project/ansible.cfg': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[defaults]\nremote_user = deploy\n')]) } },
-  'an empty environment variable shadows the file: the default': { files: { 'project/ansible.cfg': '[defaults]\nforks = 9\nremote_user = file\n' }, env: { ANSIBLE_FORKS: '', ANSIBLE_REMOTE_USER: '' } },
+  'an empty environment variable shadows the file: the default (a boolean: false)': { files: { 'project/ansible.cfg': '[defaults]\nforks = 9\nremote_user = file\n[privilege_escalation]\nbecome = True\n' }, env: { ANSIBLE_FORKS: '', ANSIBLE_REMOTE_USER: '', ANSIBLE_BECOME: '' } },
   'an empty text in the file: the default': { files: { 'project/ansible.cfg': '[defaults]\nremote_user =\n[ssh_connection]\nssh_args =\n' } },
   'refused by both: an empty number in the file': { files: { 'project/ansible.cfg': '[defaults]\nforks =\n' } },
   '[DEFAULT] fills in every section': { files: { 'project/ansible.cfg': '[DEFAULT]\nbecome_user = www\n[defaults]\nforks = 4\n[privilege_escalation]\nbecome = yes\n' } },
