@@ -66,6 +66,18 @@ describe('named actions', () => {
     }
   });
 
+  it('Ctrl-C while the primary is frozen: it is thawed, the replica is never touched, and the error says nothing was promoted', async () => {
+    const { log, options } = fakeTransport(answers);
+    const interrupt = new AbortController();
+    // The operator presses Ctrl-C while the primary's freeze runs.
+    const openConnection = async (target: ConnectTarget): Promise<Connection> => {
+      const connection = await options.openConnection(target);
+      return { ...connection, runScript: async (script) => ((target.name === 'web-01' && interrupt.abort()), connection.runScript(script)) };
+    };
+    await expect(runAction('promote', site, 'web-02', { ...options, openConnection, signal: interrupt.signal })).rejects.toThrow(new Interrupted('promote: interrupted; nothing was promoted, web-01 accepts writes again'));
+    expect(log).toEqual(['open web-02', 'open web-01', 'run web-01', 'run web-01', 'close web-02', 'close web-01']);
+  });
+
   it("names the host and its script's error when a script fails, and still closes the connections", async () => {
     const { log, options } = fakeTransport((host) => (host === 'web-01' ? { stdout: '', stderr: 'provision: the MySQL/MariaDB server does not answer\n', code: 1 } : answers(host)));
     await expect(runAction('promote', site, 'web-02', options)).rejects.toThrow('web-01: provision: the MySQL/MariaDB server does not answer');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Shell } from '../../shell/quote.js';
+import { Interrupted } from '../../errors.js';
 import { ArgError, type ActionContext } from '../types.js';
 import { promoteReplica, promotionPair } from './promote.js';
 import { freezePrimaryScript, promoteReplicaScript, thawPrimaryScript } from './promote-scripts.js';
@@ -24,11 +25,13 @@ describe('promote: which hosts', () => {
 });
 
 /** A context whose hosts answer scripts by what they contain; `unreachable` hosts throw on reach. */
-function fakeContext(options: { force?: boolean; unreachable?: string[]; failOn?: string } = {}) {
+function fakeContext(options: { force?: boolean; unreachable?: string[]; failOn?: string; interruptDuring?: string } = {}) {
   const ran: string[] = [];
   const said: string[] = [];
+  let interrupted = false;
   const context: ActionContext = {
     force: options.force ?? false,
+    interrupted: () => interrupted,
     say: (line) => said.push(line),
     reach: async (host) => {
       if (options.unreachable?.includes(host)) throw new Error('connect ETIMEDOUT');
@@ -42,6 +45,7 @@ function fakeContext(options: { force?: boolean; unreachable?: string[]; failOn?
           };
           const kind = kinds[script] ?? 'unknown';
           ran.push(`${host}:${kind}`);
+          if (options.interruptDuring === kind) interrupted = true;
           if (options.failOn === kind) throw new Error(`${host}: provision: it failed`);
           return kind === 'freeze' ? 'gtid=0-1-42\n' : 'promoted\n';
         },
@@ -80,5 +84,20 @@ describe('promote: the run', () => {
     const { context, ran } = fakeContext({ failOn: 'promote' });
     await expect(promoteReplica({ replica, primary }, context, 5)).rejects.toThrow('web-02: provision: it failed');
     expect(ran).toEqual(['web-01:freeze', 'web-02:promote', 'web-01:thaw']);
+  });
+
+  it('Ctrl-C during the freeze: the primary writes again, the replica is not promoted, no inventory edit', async () => {
+    const { context, ran } = fakeContext({ interruptDuring: 'freeze' });
+    await expect(promoteReplica({ replica, primary }, context, 5)).rejects.toThrow(new Interrupted('promote: interrupted; nothing was promoted, web-01 accepts writes again'));
+    expect(ran).toEqual(['web-01:freeze', 'web-01:thaw']);
+  });
+
+  it('Ctrl-C while the primary is reached: nothing runs at all', async () => {
+    const { context, ran } = fakeContext();
+    const reach = context.reach;
+    let interrupted = false;
+    const interruptedContext: ActionContext = { ...context, interrupted: () => interrupted, reach: async (host) => ((interrupted = host === 'web-01' || interrupted), reach(host)) };
+    await expect(promoteReplica({ replica, primary }, interruptedContext, 5)).rejects.toThrow(new Interrupted('promote: interrupted; nothing was promoted, nothing changed'));
+    expect(ran).toEqual([]);
   });
 });

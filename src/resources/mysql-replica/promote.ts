@@ -42,12 +42,15 @@ export async function promoteReplica({ replica, primary }: PromotionPair, contex
     if (!context.force) throw new Error(`the primary ${primary.name} cannot be reached (${messageOf(err)}): promoting now may lose its last writes; run again with --force to promote anyway`);
     context.say(`${primary.name}: unreachable (${messageOf(err)}); promoting anyway (--force)`);
   }
+  // Interrupted before the replica is promoted (the last step that can be undone): nothing is.
+  if (context.interrupted()) throw new Interrupted('promote: interrupted; nothing was promoted, nothing changed');
   let gtid: string | undefined;
   if (primarySession) {
     gtid = parseGtid(await primarySession.run(freezePrimaryScript()));
     context.say(`${primary.name}: read-only now; its last transaction is ${gtid || '(none)'}`);
   }
   try {
+    if (context.interrupted()) throw new Interrupted(`promote: interrupted; nothing was promoted, ${primary.name} accepts writes again`);
     await replicaSession.run(promoteReplicaScript(gtid, catchUpSeconds));
   } catch (err) {
     if (primarySession) await primarySession.run(thawPrimaryScript());
@@ -72,6 +75,7 @@ write, then stops replicating and accepts writes. The inventory file is then
 edited (HOST becomes mysql_role: primary, the old primary a replica of it);
 run provision apply afterwards to bring both hosts' configuration in line.`,
   forceHelp: 'promote even if the old primary cannot be reached',
+  secondInterrupt: 'a second Ctrl-C while the old primary is read-only leaves it so: make it writable again with SET GLOBAL super_read_only = OFF, read_only = OFF (MySQL) or SET GLOBAL read_only = OFF (MariaDB)',
   hosts: promotionPair,
   run: (pair, context) => promoteReplica(pair, context),
 };
