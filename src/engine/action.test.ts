@@ -37,7 +37,7 @@ describe('named actions', () => {
     const { log, options } = fakeTransport(answers);
     const outcome = await runAction('promote', site, 'web-02', options);
     expect(outcome.edits.map((e) => e.host)).toEqual(['web-02', 'web-01']);
-    expect(log).toEqual(['open web-02', 'open web-01', 'run web-01', 'run web-02', 'close web-02', 'close web-01']);
+    expect(log).toEqual(['open web-02', 'open web-01', 'run web-01', 'run web-02', 'run web-02', 'close web-02', 'close web-01']);
   });
 
   it.each([
