@@ -13,8 +13,10 @@ interface Loaded {
   requestWorks: boolean;
 }
 
-function load(module: string): Loaded {
-  const script = `await import(${JSON.stringify(module)});
+/** Imports `module` in a fresh Node process; `then` runs after it (awaited), before what is measured. */
+function load(module: string, then = ''): Loaded {
+  const script = `const loadedModule = await import(${JSON.stringify(module)});
+${then}
 const { createRequire } = await import('node:module');
 const loaded = Object.keys(createRequire(import.meta.url).cache).map((file) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(file)?.[1]);
 const undici = process.moduleLoadList.some((name) => name.includes('undici'));
@@ -37,6 +39,15 @@ describe('the certificate order', () => {
     const loaded = load(order);
     expect(loaded.packages).toContain('axios');
     expect(loaded.undici).toBe(false);
+    expect(loaded.requestLazy).toBe(true);
+    expect(loaded.requestWorks).toBe(true);
+  }, 30_000);
+
+  it('puts the fetch classes back, still lazy and working, when a module throws while loading', () => {
+    const webGlobals = fileURLToPath(new URL('./web-globals.ts', import.meta.url));
+    const failing = `const failed = await loadedModule.withWebGlobalsHidden(async () => { if (globalThis.Request !== undefined) return 'not hidden'; throw new Error('a module failed'); }).catch((err) => err.message);
+if (failed !== 'a module failed') throw new Error('unexpected: ' + failed);`;
+    const loaded = load(webGlobals, failing);
     expect(loaded.requestLazy).toBe(true);
     expect(loaded.requestWorks).toBe(true);
   }, 30_000);

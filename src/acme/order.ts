@@ -7,17 +7,21 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createSecureContext, rootCertificates } from 'node:tls';
-// First: hides Node's lazy fetch classes while acme-client's modules below are evaluated.
-import { restoreWebGlobals } from './web-globals.js';
-import Client from 'acme-client/src/client.js';
-import acmeAxios from 'acme-client/src/axios.js';
-import acmeCrypto from 'acme-client/src/crypto/index.js';
-import { setLogger } from 'acme-client/src/logger.js';
 import { accountKey } from './account.js';
 import { describeAcmeError } from './errors.js';
 import { checkedToken } from './token.js';
+import { withWebGlobalsHidden } from './web-globals.js';
 
-restoreWebGlobals();
+// Node's lazy fetch classes hidden while acme-client's modules are evaluated (see web-globals.ts).
+const { Client, acmeAxios, acmeCrypto, setLogger } = await withWebGlobalsHidden(async () => {
+  const [client, axios, crypto, logger] = await Promise.all([
+    import('acme-client/src/client.js'),
+    import('acme-client/src/axios.js'),
+    import('acme-client/src/crypto/index.js'),
+    import('acme-client/src/logger.js'),
+  ]);
+  return { Client: client.default, acmeAxios: axios.default, acmeCrypto: crypto.default, setLogger: logger.setLogger };
+});
 
 /** Where HTTP-01 key authorizations are published (the webroot on the host). */
 export interface ChallengeFiles {

@@ -112,14 +112,14 @@ describe('provision inventory masks what the roles declare secret, also when the
     expect(run.code, run.out).toBe(0);
     for (const name of ['app_db_password', 'sumo_access_key', 'mysql_replication_password', 'ansible_password', 'ansible_ssh_pass', 'ansible_sudo_pass']) expect(run.out).toContain(`"${name}": "********"`);
     for (const secret of ['plain-Db-Pass', 'SumoKeyPlain1', '12345678', 'SshPass-plain', 'SudoPass-plain', 'TokenDeep-7', 'TokenProd-8']) expect(run.out).not.toContain(secret);
-    // A mapping or list keeps its shape, every string in it masked.
-    expect(run.out.replace(/\s+/g, '')).toContain('"sumo_installation_token":{"by_env":["********",{"prod":"********"}]}');
+    // A mapping or list keeps its shape, every string in it masked, its mappings' keys too.
+    expect(run.out.replace(/\s+/g, '')).toContain('"sumo_installation_token":{"********1":["********",{"********1":"********"}]}');
     // What no role declares secret prints as written.
     expect(run.out).toContain('"locale": "C.UTF-8"');
   });
 });
 
-describe('provision inventory finds the roles declaring secrets where apply does, and masks every string of a mapping or list', () => {
+describe('provision inventory finds the roles declaring secrets where apply does, and masks every string of a mapping or list, and its keys', () => {
   const dir = mkdtempSync(join(tmpdir(), 'provision-inventory-roles-path-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const inventory = join(dir, 'site.yaml');
@@ -133,13 +133,13 @@ describe('provision inventory finds the roles declaring secrets where apply does
       '  roles: [vaulty]',
       '  hosts:',
       '    h1:',
-      '      tokens: { prod: TokenProd-1, nested: { deep: [TokenDeep-2, 31415926] } }',
+      '      tokens: { TokenAsKey-6: read-only, prod: TokenProd-1, nested: { deep: [TokenDeep-2, 31415926] } }',
       '      keys: [KeyOne-3, KeyTwo-4]',
       '      plain: { shown: visible-5 }',
       '',
     ].join('\n'),
   );
-  const secrets = ['TokenProd-1', 'TokenDeep-2', '31415926', 'KeyOne-3', 'KeyTwo-4'];
+  const secrets = ['TokenAsKey-6', 'TokenProd-1', 'TokenDeep-2', '31415926', 'KeyOne-3', 'KeyTwo-4'];
 
   it.each([
     ['--list', ['--list']],
@@ -149,7 +149,11 @@ describe('provision inventory finds the roles declaring secrets where apply does
     expect(run.code, run.out).toBe(0);
     for (const secret of secrets) expect(run.out).not.toContain(secret);
     const vars = JSON.parse(run.out) as Record<string, unknown> & { _meta?: { hostvars: Record<string, unknown> } };
-    expect(vars._meta?.hostvars.h1 ?? vars).toEqual({ tokens: { prod: '********', nested: { deep: ['********', '********'] } }, keys: ['********', '********'], plain: { shown: 'visible-5' } });
+    expect(vars._meta?.hostvars.h1 ?? vars).toEqual({
+      tokens: { '******** 1': '********', '******** 2': '********', '******** 3': { '******** 1': ['********', '********'] } },
+      keys: ['********', '********'],
+      plain: { shown: 'visible-5' },
+    });
   });
 
   it('without it, names the role it could not find, as the reason the values print as written', () => {

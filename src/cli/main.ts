@@ -298,8 +298,9 @@ async function namedActionHelp(name: string): Promise<string | undefined> {
 /** `provision NAME INVENTORY HOST`: a resource type's named action, then the inventory edits it returns. */
 async function runNamedAction(name: string, options: ActionCliOptions): Promise<number> {
   const { inventory } = await selectedHosts(options);
-  const [{ runAction }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/action.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
-  const interrupt = interruptible(`${name} finishes (or undoes) what it started on a host; no other host is reached`);
+  const [{ runAction, findAction }, { openConnection: connect }, { editHostVars }] = await Promise.all([import('../engine/action.js'), import('../transport/connect.js'), import('../inventory/edit.js')]);
+  const secondInterrupt = findAction(name)?.secondInterrupt;
+  const interrupt = interruptible(`${name} finishes (or undoes) what it started on a host; no other host is reached${secondInterrupt ? `; ${secondInterrupt}` : ''}`);
   let outcome: Awaited<ReturnType<typeof runAction>>;
   try {
     outcome = await runAction(name, inventory, options.host, { force: options.force, connect: connectOptions(options), openConnection: connect, say: (line) => write(`${display(line)}\n`), signal: interrupt.signal });

@@ -37,7 +37,7 @@ describe('named actions', () => {
     const { log, options } = fakeTransport(answers);
     const outcome = await runAction('promote', site, 'web-02', options);
     expect(outcome.edits.map((e) => e.host)).toEqual(['web-02', 'web-01']);
-    expect(log).toEqual(['open web-02', 'open web-01', 'run web-01', 'run web-02', 'close web-02', 'close web-01']);
+    expect(log).toEqual(['open web-02', 'open web-01', 'run web-01', 'run web-02', 'run web-02', 'close web-02', 'close web-01']);
   });
 
   it.each([
@@ -64,6 +64,18 @@ describe('named actions', () => {
       await expect(runAction('promote', site, 'web-02', { ...options, force, openConnection, signal: interrupt.signal })).rejects.toThrow(new Interrupted('promote: interrupted before web-01 was reached'));
       expect(log, `force: ${force}`).toEqual(['open web-02', 'close web-02']);
     }
+  });
+
+  it('Ctrl-C while the primary is frozen: it is thawed, the replica is never touched, and the error says nothing was promoted', async () => {
+    const { log, options } = fakeTransport(answers);
+    const interrupt = new AbortController();
+    // The operator presses Ctrl-C while the primary's freeze runs.
+    const openConnection = async (target: ConnectTarget): Promise<Connection> => {
+      const connection = await options.openConnection(target);
+      return { ...connection, runScript: async (script) => ((target.name === 'web-01' && interrupt.abort()), connection.runScript(script)) };
+    };
+    await expect(runAction('promote', site, 'web-02', { ...options, openConnection, signal: interrupt.signal })).rejects.toThrow(new Interrupted('promote: interrupted; nothing was promoted, web-01 accepts writes again'));
+    expect(log).toEqual(['open web-02', 'open web-01', 'run web-01', 'run web-01', 'close web-02', 'close web-01']);
   });
 
   it("names the host and its script's error when a script fails, and still closes the connections", async () => {

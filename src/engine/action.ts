@@ -64,7 +64,7 @@ export async function runAction(name: string, inventory: Inventory, hostName: st
     return { run: (script) => runOn(connection, host, script) };
   };
   try {
-    return await action.run(hosts, { reach, force: options.force, say: options.say });
+    return await action.run(hosts, { reach, force: options.force, interrupted: () => options.signal?.aborted === true, say: options.say });
   } finally {
     await Promise.all(connections.map((c) => c.close()));
   }

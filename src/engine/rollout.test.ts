@@ -136,6 +136,12 @@ const breaksOn = (name: string, release: string, status: number) => (): number =
 /** A fresh host: not serving (503) until it runs a release, then healthy. */
 const fresh = (name: string) => (): number => (releaseOf(name) === '' ? 503 : 200);
 
+/** A host that does not roll: a release file, nothing served. */
+const freeHost = (name: string, content: string): HostPlan => ({
+  host: hostNamed(name),
+  resources: [{ role: 'base', type: release, desired: { content }, label: 'release', notify: [], position: at }],
+  handlers: new Map(),
+});
 const logged = (): string[] => readFileSync(log, 'utf8').split('\n').filter(Boolean);
 const byName = (results: HostResult[], name: string): HostResult => results.find((r) => r.name === name)!;
 const webs = (content: string, rolling = serial(1)) => ['w1', 'w2', 'w3'].map((n) => backend(n, content, rolling));
@@ -250,6 +256,24 @@ describe('rolling deploys', () => {
     });
     const wide = await roll(pair('v2'), [refusingBalancer()], { check: true, forks: 2 });
     expect(byName(wide.results, 'w2').rollout!.readLate).toBeUndefined();
+  });
+
+  it.each([1, 2, 3])('--forks %i, two hosts that do not roll ahead: plan says a host left out is read late exactly when apply reads it after a drain it blocks', async (forks) => {
+    // Apply's queue: f1, f2 (free), w1 (batch 1), w2 (batch 2, left out). The free hosts are done before batch 1's
+    // turn, so w2 is read before w1's drain whenever fewer than --forks rolling hosts are ahead of it.
+    const site = (content: string): HostPlan[] => [freeHost('f1', content), freeHost('f2', content), ...pair(content)];
+    await roll(site('v1'), [refusingBalancer()]);
+    mkdirSync(join(dir, 'w2', 'state'), { recursive: true });
+    writeFileSync(join(dir, 'w2', 'state', 'drained'), 'lb\n');
+    writeFileSync(join(dir, 'lb-out'), 'w2\n');
+    writeFileSync(log, '');
+    const planned = await roll(site('v2'), [refusingBalancer()], { check: true, forks });
+    const applied = await roll(site('v2'), [refusingBalancer()], { forks });
+    const late = byName(planned.results, 'w2').rollout!.readLate;
+    const refused = byName(applied.results, 'w1').failed > 0;
+    expect([late !== undefined, refused]).toEqual([forks === 1, forks === 1]);
+    if (late) expect(late).toContain('run with --forks 2 or more');
+    if (!refused) expect(logged()).toEqual(['drain w2', 'restart w2', 'undrain w2', 'drain w1', 'restart w1', 'undrain w1']);
   });
 
   it('a note that says out, the load balancer unreachable: the host is not changed and still counts as out', async () => {

@@ -120,7 +120,7 @@ class Rollout {
       const atOnce = goesFirst(routes, found, serving);
       if (atOnce) rollout.atOnce = atOnce;
       if (atOnce && outOfAny(routes, found)) {
-        const late = readLate(this.#queue().indexOf(plan), this.options.forks);
+        const late = readLate(this.#rollingQueue().indexOf(plan), this.options.forks);
         if (late) rollout.readLate = late;
       }
       if (!serving.now && found.length === 0 && affectsTraffic(plan.serve, changed)) {
@@ -164,9 +164,14 @@ class Rollout {
     }
   }
 
-  /** The order apply starts hosts in: free hosts first, then each set's batches in order (whatever a host waits for started before it). */
+  /** The order apply starts hosts in: free hosts first, then the rolling ones (whatever a host waits for started before it). */
   #queue(): HostPlan[] {
-    return [...this.#order.free, ...this.#order.sets.flatMap((set) => set.batches.flat())];
+    return [...this.#order.free, ...this.#rollingQueue()];
+  }
+
+  /** The rolling hosts in the order apply starts them: each set's batches in order (see readLate). */
+  #rollingQueue(): HostPlan[] {
+    return this.#order.sets.flatMap((set) => set.batches.flat());
   }
 
   /** Gives each batch its turn once the free hosts and the batches before it are done; a failed batch (or Ctrl-C) stops the rest. */
@@ -492,13 +497,17 @@ function goesFirst(routes: readonly Route[], found: readonly string[], serving: 
 }
 
 /**
- * Whether a host an earlier run left out is read too late to go first: apply
- * starts `forks` hosts of its queue at once, and a host further down is read
- * only once one of them is done; meanwhile a load balancer may refuse to take
- * out a host of an earlier batch, its other backend being this one.
+ * Whether a host an earlier run left out is read too late to go first, from
+ * its place among the rolling hosts of apply's queue. Apply starts `forks`
+ * hosts of its queue at once and the next whenever one is done. The hosts
+ * that do not roll come first and never hold a place when batch 1's turn
+ * comes (it waits for all of them); a rolling host ahead may (waiting for its
+ * batch, or still going at once), so with `forks` or more of them ahead this
+ * one is read only once one of them is done: meanwhile a load balancer may
+ * refuse to take out a host of an earlier batch, its other backend being this one.
  */
-export function readLate(queueIndex: number, forks: number): string | undefined {
-  return queueIndex < forks ? undefined : `read only once one of --forks ${forks} is free; meanwhile a load balancer it is out of may refuse to take out a host of an earlier batch: run with --forks ${queueIndex + 1} or more, or --limit it first`;
+export function readLate(rollingIndex: number, forks: number): string | undefined {
+  return rollingIndex < forks ? undefined : `read only once one of --forks ${forks} is free; meanwhile a load balancer it is out of may refuse to take out a host of an earlier batch: run with --forks ${rollingIndex + 1} or more, or --limit it first`;
 }
 
 /** Why a rolling host that is not serving yet changes without drain. */

@@ -41,13 +41,15 @@ function printedVars(host: InventoryHost, secrets: ReadonlySet<string>): Record<
 
 /**
  * A secret variable's value with every plain-text string and number in it masked, however deep in
- * mappings and lists (their keys and shape stay); a vaulted value prints as Ansible prints it.
+ * mappings and lists, the keys of its mappings too (a mapping of tokens to what they may do is as
+ * secret as its values): a mapping's keys print as the mask and their place, its shape stays; a
+ * vaulted value prints as Ansible prints it.
  */
 function masked(value: unknown): unknown {
   if (typeof value === 'string' || typeof value === 'number' || value instanceof PythonFloat) return MASK;
   if (Array.isArray(value)) return value.map(masked);
   if (value !== null && typeof value === 'object' && !(value instanceof Secret) && !(value instanceof DeferredValue)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, masked(item)]));
+    return Object.fromEntries(Object.values(value).map((item, index) => [`${MASK} ${index + 1}`, masked(item)]));
   }
   return value;
 }

@@ -66,6 +66,8 @@ export interface ActionContext {
   reach(host: string): Promise<ActionSession>;
   /** The operator's --force. */
   readonly force: boolean;
+  /** Whether the operator interrupted (Ctrl-C): the action stops at its next step that can still be undone, undoing what it started. */
+  interrupted(): boolean;
   /** Prints a progress line for the operator. */
   say(line: string): void;
 }
@@ -97,6 +99,8 @@ export interface ResourceAction<Hosts> {
   readonly help: string;
   /** What --force makes it do, for the help. */
   readonly forceHelp: string;
+  /** Told at the first Ctrl-C: what a second one (quitting at once) may leave, and how to undo it. */
+  readonly secondInterrupt: string;
   /** Pure: the hosts it works on, starting from the one named (present in the inventory); throws ArgError when the inventory does not allow it. */
   hosts(named: ActionHost, inventory: { file: string; hosts: readonly ActionHost[] }): Hosts;
   /** Carries it out; throwing fails it with the error's message. */

@@ -82,10 +82,13 @@ export function probeLocally<D, C, X extends Decision>(type: ResourceType<D, C, 
   return type.parse(probeSection(() => type.probe(desired), env, type.probeInline), desired);
 }
 
-/** A probeMany of the items, run and split as the engine does; it must exit 0. */
+/** The items probed in one section (their probe family's, else their type's probeMany), run and split as the engine does; it must exit 0. */
 export function probeManyLocally<D, C, X extends Decision>(type: ResourceType<D, C, X>, items: D[], env: Record<string, string> = {}): C[] {
   let separator = '';
-  const output = probeSection((s) => type.probeMany!(items, (separator = s)), env, type.probeInline);
+  // As the engine reads them: a type of a probe family through the family's one call, with its own parts.
+  const family = type.probeFamily;
+  const script = (s: string): Shell => (family ? family.family.probeMany(items.map(family.part), s) : type.probeMany!(items, s));
+  const output = probeSection((s) => script((separator = s)), env, type.probeInline);
   const parts = splitItems(output, separator, items.length);
   if (!parts) throw new Error(`probeMany printed ${output}, not ${items.length} parts`);
   return parts.map((part, i) => type.parse(part, items[i]!));

@@ -132,13 +132,31 @@ describe('certificate: probe, apply', () => {
     const output = probeScriptLocally(certificate.probe(local()));
     expect(output.split('\n').filter((l) => l.startsWith('pem=')).join('\n')).toBe(leaf.trimEnd().split('\n').map((l) => `pem=${l}`).join('\n'));
     const hostile = `$(touch ${join(dir, 'pwned')}) \`x\` '" %s \\n`;
-    writeFileSync(join(dir, 'fullchain.pem'), `${`${hostile}\n`.repeat(500)}${leaf}`);
+    writeFileSync(join(dir, 'fullchain.pem'), `-----BEGIN CERTIFICATE-----\n${`${hostile}\n`.repeat(500)}${leaf}`);
     const noise = probeScriptLocally(certificate.probe(local()));
-    expect(noise.split('\n').filter((l) => l.startsWith('pem='))).toEqual(Array(200).fill(`pem=${hostile}`));
+    expect(noise.split('\n').filter((l) => l.startsWith('pem='))).toEqual(['pem=-----BEGIN CERTIFICATE-----', ...Array(199).fill(`pem=${hostile}`)]);
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    expect(probeLocally(certificate, local()).deployed).toBeUndefined();
+    writeFileSync(join(dir, 'fullchain.pem'), `${'noise\n'.repeat(200)}${leaf}`);
     expect(probeLocally(certificate, local()).deployed).toBeUndefined();
     writeFileSync(join(dir, 'fullchain.pem'), leaf.trimEnd());
     expect(probeLocally(certificate, local()).deployed).toMatchObject({ names: ['old.example'] });
+  });
+
+  it.each([
+    ['key first (a combined PEM, as HAProxy takes it)', (key: string, chain: string) => `${key}${chain}`],
+    ['certificate first, key after it', (key: string, chain: string) => `${chain}${key}`],
+    ['a comment, the key, then the certificate', (key: string, chain: string) => `# site.pem\n${key}\n${chain}`],
+  ])('the probe sends only the certificate, never a private key in the same file: %s', (_, combine) => {
+    const { key, chain } = makeCertificate(dir, 'old.example', 30);
+    writeFileSync(join(dir, 'fullchain.pem'), combine(key, chain));
+    const keyLines = key.trim().split('\n');
+    const output = probeScriptLocally(certificate.probe(local()));
+    for (const line of keyLines) expect(output).not.toContain(line);
+    expect(output.split('\n').filter((l) => l.startsWith('pem=')).join('\n')).toBe(chain.trimEnd().split('\n').map((l) => `pem=${l}`).join('\n'));
+    const state = probeLocally(certificate, local());
+    expect(state.deployed).toMatchObject({ names: ['old.example'] });
+    for (const line of keyLines) expect(JSON.stringify(state)).not.toContain(line);
   });
 
   it('probes all certificates of a host in one section: the clock read once, each part as its own probe reads it', () => {

@@ -140,21 +140,24 @@ function probeMany(items: readonly CertificateDesired[], separator?: string): Sh
   );
 }
 
-/** Lines of the deployed chain the probe reads at most: its first certificate is a few dozen (an RSA 4096 one ~40). */
+/** Lines of the deployed file the probe reads at most: its first certificate is a few dozen (an RSA 4096 one ~40), a key before it (a combined PEM) ~50. */
 const PEM_LINES_READ = 200;
 
 /**
- * One certificate's lines: `now=`, the deployed chain's lines up to its first certificate's end as `pem=` lines
- * (read by the shell: parse reads the certificate, no openssl on the host), and `certbot=` per name certbot renews.
+ * One certificate's lines: `now=`, the deployed file's first certificate, BEGIN to END line, as `pem=` lines
+ * (read by the shell: parse reads the certificate, no openssl on the host; nothing else of the file, such as
+ * the private key of a combined key-and-certificate PEM, leaves the host), and `certbot=` per name certbot renews.
  */
 function certificateProbe(desired: CertificateDesired): Shell {
   const cert = desired.certificate;
   return lines(
     'echo "now=$provision_now"',
     sh`if [ -f ${cert} ] && [ -r ${cert} ]; then`,
-    '  provision_n=0',
+    '  provision_n=0 provision_in=',
     `  while [ "$provision_n" -lt ${PEM_LINES_READ} ] && { IFS= read -r provision_line || [ -n "$provision_line" ]; }; do`,
     '    provision_n=$((provision_n + 1))',
+    "    case $provision_line in '-----BEGIN CERTIFICATE-----'*) provision_in=yes ;; esac",
+    '    [ -n "$provision_in" ] || continue',
     "    printf 'pem=%s\\n' \"$provision_line\"",
     "    case $provision_line in '-----END CERTIFICATE-----'*) break ;; esac",
     sh`  done <${cert}`,

@@ -2,7 +2,7 @@
 import { trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys } from '../shared/args.js';
 import { binlogArg, databaseName } from '../shared/mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, probeQuery, runSql, MYSQL_STATEMENTS, serverProbe, serverProbeMany } from '../shared/mysql/client.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, probeQuery, runSql, MYSQL_STATEMENTS, serverProbe } from '../shared/mysql/client.js';
 import { describeServer, parseProbe, type ServerState, predictServer } from '../shared/mysql/server.js';
 import { sqlBatch, sqlIdent, sqlString } from '../shared/mysql/sql.js';
 import { parseFields } from '../shared/probe-output.js';
@@ -64,10 +64,6 @@ function probe(desired: MysqlDatabaseDesired): Shell {
   return serverProbe(probeQuery(existsSql(desired)));
 }
 
-/** All a host's databases in one client call. */
-function probeMany(items: readonly MysqlDatabaseDesired[], separator: string): Shell {
-  return serverProbeMany(items.map(existsSql), separator);
-}
 
 function existsSql(desired: MysqlDatabaseDesired): string {
   return `SELECT CONCAT('exists=', COUNT(*)) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlString(desired.name)};`;
@@ -89,7 +85,6 @@ export const mysqlDatabase: ResourceType<MysqlDatabaseDesired, MysqlDatabaseCurr
   validate,
   label: (desired) => desired.name,
   probe,
-  probeMany,
   probeFamily: { family: MYSQL_STATEMENTS, part: existsSql },
   parse,
   decide,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SESSION_SETUP } from '../shared/mysql/sql.js';
-import { freezePrimaryScript, parseGtid, promoteReplicaScript, thawPrimaryScript } from './promote-scripts.js';
+import { catchUpScript, freezePrimaryScript, parseGtid, promoteReplicaScript, thawPrimaryScript } from './promote-scripts.js';
 
 const SESSION = `${SESSION_SETUP}\n`;
 
@@ -46,32 +46,33 @@ describe('promote scripts', () => {
     expect(parseGtid(r.stdout)).toBe('0-1-42');
   });
 
-  it('waits for the GTID, then promotes (MariaDB forms)', () => {
-    const r = runWithClient(promoteReplicaScript("0-1-42", 30), '10.11.6-MariaDB', 'wait=0');
+  it('waits for the GTID, changing nothing, then (a script of its own) promotes (MariaDB forms)', () => {
+    const wait = runWithClient(catchUpScript('0-1-42', 30), '10.11.6-MariaDB', 'wait=0');
+    expect(wait.code).toBe(0);
+    expect(wait.sql).toBe(`${SESSION}SELECT CONCAT('wait=', MASTER_GTID_WAIT('0-1-42', 30));\n\n`);
+    const r = runWithClient(promoteReplicaScript(), '10.11.6-MariaDB', '');
     expect(r.code).toBe(0);
-    expect(r.sql).toBe(`${SESSION}SELECT CONCAT('wait=', MASTER_GTID_WAIT('0-1-42', 30));\n\n${SESSION}STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL read_only = OFF;\n\n`);
+    expect(r.sql).toBe(`${SESSION}STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL read_only = OFF;\n\n`);
     expect(r.stdout).toContain('promoted');
   });
 
   it('uses the MySQL 8 forms on MySQL', () => {
-    const r = runWithClient(promoteReplicaScript("uuid:1-42", 30), '8.0.39', 'wait=0');
-    expect(r.sql).toBe(`${SESSION}SELECT CONCAT('wait=', WAIT_FOR_EXECUTED_GTID_SET('uuid:1-42', 30));\n\n${SESSION}STOP REPLICA;\nRESET REPLICA ALL;\nSET GLOBAL super_read_only = OFF;\nSET GLOBAL read_only = OFF;\n\n`);
+    expect(runWithClient(catchUpScript('uuid:1-42', 30), '8.0.39', 'wait=0').sql).toBe(`${SESSION}SELECT CONCAT('wait=', WAIT_FOR_EXECUTED_GTID_SET('uuid:1-42', 30));\n\n`);
+    expect(runWithClient(promoteReplicaScript(), '8.0.39', '').sql).toBe(`${SESSION}STOP REPLICA;\nRESET REPLICA ALL;\nSET GLOBAL super_read_only = OFF;\nSET GLOBAL read_only = OFF;\n\n`);
   });
 
   it('stops at a statement that fails: the replica is not reported promoted', () => {
-    const r = runWithClient(promoteReplicaScript('0-1-42', 5), '10.11.6-MariaDB', 'wait=0', 'STOP SLAVE');
+    const r = runWithClient(promoteReplicaScript(), '10.11.6-MariaDB', '', 'STOP SLAVE');
     expect(r.code).not.toBe(0);
     expect(r.stdout).not.toContain('promoted');
   });
 
-  it('changes nothing when the replica does not catch up', () => {
-    const r = runWithClient(promoteReplicaScript('0-1-42', 5), '10.11.6-MariaDB', 'wait=-1');
+  it('fails (exit 3) when the replica does not catch up', () => {
+    const r = runWithClient(catchUpScript('0-1-42', 5), '10.11.6-MariaDB', 'wait=-1');
     expect(r.code).toBe(3);
-    expect(r.sql).not.toContain('STOP SLAVE');
   });
 
-  it('without a GTID (primary unreachable) promotes at once; thaw lets the primary write again', () => {
-    expect(runWithClient(promoteReplicaScript(undefined, 5), '10.11.6-MariaDB', '').sql).toBe(`${SESSION}STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL read_only = OFF;\n\n`);
+  it('thaw lets the primary write again', () => {
     expect(runWithClient(thawPrimaryScript(), '10.11.6-MariaDB', '').sql).toBe(`${SESSION}SET GLOBAL read_only = OFF;\n\n`);
     expect(runWithClient(thawPrimaryScript(), '8.0.39', '').sql).toBe(`${SESSION}SET GLOBAL super_read_only = OFF;\nSET GLOBAL read_only = OFF;\n\n`);
   });
@@ -81,7 +82,7 @@ describe('promote scripts', () => {
     ['a backslash', 'x\\', "MASTER_GTID_WAIT('x\\\\', 5)"],
     ['a NUL byte', 'x\0y', "MASTER_GTID_WAIT('x\\0y', 5)"],
   ])('quotes a GTID with %s with the one SQL string helper, after clearing sql_mode (NO_BACKSLASH_ESCAPES)', (_, gtid, literal) => {
-    const sql = runWithClient(promoteReplicaScript(gtid, 5), '10.11.6-MariaDB', 'wait=0').sql;
+    const sql = runWithClient(catchUpScript(gtid, 5), '10.11.6-MariaDB', 'wait=0').sql;
     expect(sql).toContain(literal);
     expect(sql.indexOf(SESSION)).toBe(0);
   });

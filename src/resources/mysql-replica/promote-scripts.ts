@@ -49,22 +49,24 @@ export function parseGtid(output: string): string {
 }
 
 /**
- * On the replica: wait (up to timeoutSeconds) until it has applied `gtid` when
- * given (exit 3, nothing changed, when it does not), then stop replicating,
- * forget the primary and accept writes.
+ * On the replica: wait (up to timeoutSeconds) until it has applied `gtid`
+ * (exit 3 when it does not); changes nothing.
  */
-export function promoteReplicaScript(gtid: string | undefined, timeoutSeconds: number): Shell {
+export function catchUpScript(gtid: string, timeoutSeconds: number): Shell {
   const behind = `the replica did not catch up with the primary within ${timeoutSeconds} s; nothing was changed on it`;
-  return script((f, version) => {
-    const dialect = replicationDialect(f, version);
-    const promote = runSql(sqlBatch([dialect.stop, dialect.forget, ...WRITES[f].on]));
-    if (gtid === undefined) return lines(promote, 'echo promoted');
-    return lines(
+  return script((f) =>
+    lines(
       sh`provision_wait=$(${insert(runSql(sqlBatch([`SELECT CONCAT('wait=', ${GTID_WAIT[f](gtid, timeoutSeconds)})`])))})`,
       sh`case $provision_wait in *wait=0*) ;; *) echo ${behind} >&2; exit 3 ;; esac`,
-      promote,
-      'echo promoted',
-    );
+    ),
+  );
+}
+
+/** On the replica: stop replicating, forget the primary and accept writes. */
+export function promoteReplicaScript(): Shell {
+  return script((f, version) => {
+    const dialect = replicationDialect(f, version);
+    return lines(runSql(sqlBatch([dialect.stop, dialect.forget, ...WRITES[f].on])), 'echo promoted');
   });
 }
 

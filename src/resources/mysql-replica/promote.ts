@@ -6,7 +6,7 @@
  */
 import { Interrupted, messageOf } from '../../errors.js';
 import { ArgError, type ActionContext, type ActionHost, type ActionOutcome, type ActionSession, type ResourceAction } from '../types.js';
-import { freezePrimaryScript, parseGtid, promoteReplicaScript, thawPrimaryScript } from './promote-scripts.js';
+import { catchUpScript, freezePrimaryScript, parseGtid, promoteReplicaScript, thawPrimaryScript } from './promote-scripts.js';
 
 /** Seconds the replica gets to apply what the primary wrote. */
 const CATCH_UP_SECONDS = 60;
@@ -29,7 +29,8 @@ export function promotionPair(named: ActionHost, inventory: { file: string; host
  * Makes the replica the writer: freezes the primary (read_only) when it can be
  * reached, waits until the replica has applied everything the primary wrote,
  * then stops replication on the replica and lets it accept writes. If the
- * promotion fails after the freeze, the primary is let write again.
+ * promotion fails, or the operator interrupts it before the replica is
+ * promoted, after the freeze, the primary is let write again.
  */
 export async function promoteReplica({ replica, primary }: PromotionPair, context: ActionContext, catchUpSeconds = CATCH_UP_SECONDS): Promise<ActionOutcome> {
   const replicaSession = await context.reach(replica.name);
@@ -42,13 +43,22 @@ export async function promoteReplica({ replica, primary }: PromotionPair, contex
     if (!context.force) throw new Error(`the primary ${primary.name} cannot be reached (${messageOf(err)}): promoting now may lose its last writes; run again with --force to promote anyway`);
     context.say(`${primary.name}: unreachable (${messageOf(err)}); promoting anyway (--force)`);
   }
+  // Interrupted before the replica is promoted (the last step that can be undone): nothing is.
+  if (context.interrupted()) throw new Interrupted('promote: interrupted; nothing was promoted, nothing changed');
   let gtid: string | undefined;
   if (primarySession) {
     gtid = parseGtid(await primarySession.run(freezePrimaryScript()));
     context.say(`${primary.name}: read-only now; its last transaction is ${gtid || '(none)'}`);
   }
   try {
-    await replicaSession.run(promoteReplicaScript(gtid, catchUpSeconds));
+    // Before each step on the replica: the catch-up changes nothing, the promotion cannot be undone.
+    const stopIfInterrupted = (): void => {
+      if (context.interrupted()) throw new Interrupted(`promote: interrupted; nothing was promoted${primarySession ? `, ${primary.name} accepts writes again` : ''}`);
+    };
+    stopIfInterrupted();
+    if (gtid !== undefined) await replicaSession.run(catchUpScript(gtid, catchUpSeconds));
+    stopIfInterrupted();
+    await replicaSession.run(promoteReplicaScript());
   } catch (err) {
     if (primarySession) await primarySession.run(thawPrimaryScript());
     throw err;
@@ -72,6 +82,7 @@ write, then stops replicating and accepts writes. The inventory file is then
 edited (HOST becomes mysql_role: primary, the old primary a replica of it);
 run provision apply afterwards to bring both hosts' configuration in line.`,
   forceHelp: 'promote even if the old primary cannot be reached',
+  secondInterrupt: 'a second Ctrl-C while the old primary is read-only leaves it so: make it writable again with SET GLOBAL super_read_only = OFF, read_only = OFF (MySQL) or SET GLOBAL read_only = OFF (MariaDB)',
   hosts: promotionPair,
   run: (pair, context) => promoteReplica(pair, context),
 };

@@ -10,7 +10,7 @@ import type { Secret } from '../../secrets.js';
 import { trusted, type Shell } from '../../shell/quote.js';
 import { type Args, oneOf, onlyKeys, stringList } from '../shared/args.js';
 import { accountHost, accountUser, binlogArg, passwordArg } from '../shared/mysql/args.js';
-import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, probeQuery, runSql, MYSQL_STATEMENTS, serverProbe, serverProbeMany } from '../shared/mysql/client.js';
+import { APPLY_PREAMBLE, blockedChange, blockedScript, forServer, probeQuery, runSql, MYSQL_STATEMENTS, serverProbe } from '../shared/mysql/client.js';
 import { AUTH_PLUGIN, nativePasswordHash, passwordMatches } from '../shared/mysql/password.js';
 import { declaredGrants, describeStep, type GrantStep, type Grants, grantSteps, parseDeclaredPrivilege, parseShowGrants, stepStatement } from '../shared/mysql/privileges.js';
 import { describeServer, type Flavour, parseProbe, type ServerState, predictServer } from '../shared/mysql/server.js';
@@ -201,10 +201,6 @@ function probe(desired: MysqlUserDesired): Shell {
   return serverProbe(probeQuery(accountsSql(desired)));
 }
 
-/** The accounts of all a host's users in one client call. */
-function probeMany(items: readonly MysqlUserDesired[], separator: string): Shell {
-  return serverProbeMany(items.map(accountsSql), separator);
-}
 
 function accountsSql(desired: MysqlUserDesired): string {
   return desired.hosts
@@ -270,7 +266,6 @@ export const mysqlUser: ResourceType<MysqlUserDesired, MysqlUserCurrent, MysqlUs
   validate,
   label: (desired) => `${desired.name}@${desired.hosts.join(',')}`,
   probe,
-  probeMany,
   probeFamily: { family: MYSQL_STATEMENTS, part: accountsSql },
   parse,
   decide,

@@ -67,7 +67,7 @@ export function serverProbe(body: Shell): Shell {
 }
 
 /**
- * serverProbe(probeQuery(sql)) for each of `sqls` in ONE client call (a type's probeMany): each item's statements
+ * serverProbe(probeQuery(sql)) for each of `sqls` in ONE client call (the mysql probe family's, MYSQL_STATEMENTS): each item's statements
  * follow their own version query and precede a `separator` row, so each part reads like one item's probe. A client
  * that could not connect prints no separator: then each item gets its output and `server=down`.
  */
