@@ -90,7 +90,6 @@ describe('a value provision cannot follow is refused where it is written', () =>
     ['[privilege_escalation]\nbecome_ask_pass = yes\n', 'connect', "[privilege_escalation] become_ask_pass = true: not followed by provision: provision never prompts: give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })"],
     ['[privilege_escalation]\nbecome_flags = -H -S -n -i\n', 'connect', '[privilege_escalation] become_flags = -H -S -n -i: not followed by provision: provision runs sudo with its own flags (-H -S -n and -u USER)'],
     ['[ssh_connection]\nssh_executable = /usr/local/bin/tsh-ssh\n', 'connect', '[ssh_connection] ssh_executable = /usr/local/bin/tsh-ssh: not followed by provision: provision connects with its own SSH client'],
-    ['[defaults]\nask_vault_pass = True\n', 'inventory', '[defaults] ask_vault_pass = true: not followed by provision: provision never prompts: pass --vault-password-file FILE or --vault-id LABEL@FILE (or set vault_password_file)'],
     ['[defaults]\nhash_behaviour = merge\n', 'inventory', '[defaults] hash_behaviour = merge: not followed by provision: provision merges variables as Ansible does by default (replace)'],
   ])('%j', (cfg, when, message) => {
     const refused = configOf(cfg).refused;
@@ -132,12 +131,18 @@ describe('relative key paths', () => {
 });
 
 describe('bytes that are not UTF-8', () => {
-  it('in a value provision reads: refused at its line (Ansible would pass the bytes on)', () => {
+  it('in a value provision reads: refused at its line (Ansible would pass the bytes on), by the commands the setting matters to', () => {
     const file = tempFile('', 'ansible.cfg');
-    writeFileSync(file, Buffer.concat([Buffer.from('[defaults]\nforks = 3\nremote_user = d'), Buffer.from([0xe9]), Buffer.from('ploy\n')]));
+    writeFileSync(file, Buffer.concat([Buffer.from('[defaults]\nforks = 3\nremote_user = d'), Buffer.from([0xe9]), Buffer.from('ploy\n[sudo_become_plugin]\npassword = s'), Buffer.from([0xe9]), Buffer.from('cret\n')]));
     const dir = path.dirname(file);
-    const error = userErrorOf(() => readAnsibleConfig({ env: {}, cwd: dir, home: path.join(dir, 'home'), systemFile: path.join(dir, 'none.cfg') }));
-    expect(error.format()).toBe(`${file}:3:1: [defaults] remote_user: the value holds bytes that are not UTF-8: write it in UTF-8`);
+    const config = readAnsibleConfig({ env: {}, cwd: dir, home: path.join(dir, 'home'), systemFile: path.join(dir, 'none.cfg') });
+    // Only commands that reach hosts are stopped: `provision inventory --list` reads on, as ansible-inventory does.
+    expect(config.refused.map((r) => [r.when, r.error.format()])).toEqual([
+      ['connect', `${file}:3:1: [defaults] remote_user: the value holds bytes that are not UTF-8: write it in UTF-8`],
+      ['connect', `${file}:5:1: [sudo_become_plugin] password: the value holds bytes that are not UTF-8: write it in UTF-8`],
+    ]);
+    expect(config.forks).toBe(3);
+    expect(config.hostDefaults).toEqual([]);
   });
 
   it('a U+FFFD written in UTF-8 is text like any other', () => {

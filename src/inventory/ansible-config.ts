@@ -104,7 +104,6 @@ const NO_PROMPT = 'provision never prompts';
 const REFUSALS: Refusal[] = [
   { setting: setting('bool', [defaults('ask_pass')], ['ANSIBLE_ASK_PASS']), when: 'connect', applies: isTrue, instead: `SSH password login is not supported (${NO_PROMPT}): log in with a key (private_key_file, ~/.ssh/config or ssh-agent)` },
   { setting: setting('path', [defaults('connection_password_file')], ['ANSIBLE_CONNECTION_PASSWORD_FILE']), when: 'connect', applies: isSet, instead: 'SSH password login is not supported: log in with a key (private_key_file, ~/.ssh/config or ssh-agent)' },
-  { setting: setting('bool', [defaults('ask_vault_pass')], ['ANSIBLE_ASK_VAULT_PASS']), when: 'inventory', applies: isTrue, instead: `${NO_PROMPT}: pass --vault-password-file FILE or --vault-id LABEL@FILE (or set vault_password_file)` },
   // The key itself, not its file (newer ssh plugins): provision reads keys from files and ssh-agent only.
   { setting: setting('string', [], ['ANSIBLE_PRIVATE_KEY']), when: 'connect', applies: isSet, secret: 'a private key', instead: 'provision logs in with key files and ssh-agent only: set private_key_file (or ANSIBLE_PRIVATE_KEY_FILE), or add the key to ssh-agent' },
   { setting: setting('bool', [escalation('become_ask_pass')], ['ANSIBLE_BECOME_ASK_PASS']), when: 'connect', applies: isTrue, instead: `${NO_PROMPT}: give sudo's password as the variable ansible_become_password (a vault value or { secret: ENV_NAME })` },
@@ -146,43 +145,45 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
     undecodable = text.includes(REPLACEMENT) && !isUtf8(bytes);
     ini = readIni(text, found.file);
   }
-  const lookup = (s: Setting): Found | undefined => {
+  const config: AnsibleConfig = { ...(found.file !== undefined ? { file: found.file } : {}), warnings: found.warning ? [found.warning] : [], hostDefaults: [], connectionFromFile: [], refused: [] };
+  // `when`: the commands the setting matters to (a refusal of it stops only those).
+  const lookup = (s: Setting, when: 'connect' | 'inventory'): Found | undefined => {
     const value = lookUp(s, ini, found.file, place);
     // Ansible would hand such a value on byte for byte; provision's settings are text: refused at its line.
     if (undecodable && value?.position !== undefined && ini !== undefined && fileEntry(ini, s)?.entry.value.includes(REPLACEMENT) === true) {
-      throw new UserError(`${value.name}: the value holds bytes that are not UTF-8: write it in UTF-8`, value.position);
+      config.refused.push({ when, error: new UserError(`${value.name}: the value holds bytes that are not UTF-8: write it in UTF-8`, value.position) });
+      return undefined;
     }
     return value;
   };
-  const config: AnsibleConfig = { ...(found.file !== undefined ? { file: found.file } : {}), warnings: found.warning ? [found.warning] : [], hostDefaults: [], connectionFromFile: [], refused: [] };
   const fromFile = (value: Found): void => {
     if (value.position !== undefined) config.connectionFromFile.push(value.name.replace(/^\[[^\]]*\] /, ''));
   };
   for (const [name, s] of Object.entries(HOST_DEFAULTS)) {
-    const value = lookup(s);
+    const value = lookup(s, 'connect');
     if (value === undefined) continue;
     fromFile(value);
     config.hostDefaults.push({ name, value: value.value, site: { path: value.name, ...(value.position ? { keyPosition: value.position, valuePosition: value.position } : {}), baseDir: value.baseDir, fromCommandLine: false } });
   }
-  const forks = lookup(FORKS);
+  const forks = lookup(FORKS, 'connect');
   if (forks) config.forks = positive(forks);
-  const timeout = lookup(TIMEOUT);
+  const timeout = lookup(TIMEOUT, 'connect');
   if (timeout) config.timeoutSeconds = positive(timeout);
-  const checking = lookup(HOST_KEY_CHECKING);
+  const checking = lookup(HOST_KEY_CHECKING, 'connect');
   if (checking?.value === false) {
     config.acceptNewHostKeys = true;
     fromFile(checking);
   }
-  const inventory = lookup(INVENTORY);
+  const inventory = lookup(INVENTORY, 'inventory');
   if (inventory) config.inventories = inventory.value as string[];
-  const vault = lookup(VAULT_PASSWORD_FILE);
+  const vault = lookup(VAULT_PASSWORD_FILE, 'inventory');
   if (vault) {
     config.vaultPasswordFile = { file: vault.value as string, source: describe(vault) };
     // An executable one is run.
     fromFile(vault);
   }
   for (const refusal of REFUSALS) {
-    const value = lookup(refusal.setting);
+    const value = lookup(refusal.setting, refusal.when);
     if (value === undefined || !refusal.applies(value.value)) continue;
     const shown = refusal.secret ? `${value.name} (${refusal.secret})` : `${value.name} = ${String(value.value)}`;
     config.refused.push({ when: refusal.when, error: new UserError(`${shown}: not followed by provision: ${refusal.instead}`, value.position) });

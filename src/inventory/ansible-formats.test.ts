@@ -214,6 +214,16 @@ describe("a host's ansible_host_key_checking / ansible_ssh_host_key_checking (th
     ]);
   });
 
+  it('the ssh name wins over the other whatever their scopes, as in Ansible; the bare host_key_checking is an ordinary variable', () => {
+    const file = tempFile(['[web]', 'h1 ansible_host_key_checking=false', 'h2 ansible_ssh_host_key_checking=false', '[web:vars]', 'ansible_ssh_host_key_checking=true', 'ansible_host_key_checking=true', '[other]', 'h3 host_key_checking=false', ''].join('\n'), 'hosts');
+    const hosts = loadInventory(file, { env: {} }).hosts;
+    expect(hosts.map((h) => [h.name, h.connection.hostKeyChecking])).toEqual([
+      ['h1', true],
+      ['h2', false],
+      ['h3', undefined],
+    ]);
+  });
+
   it('a value that is no boolean is refused, never read as off', () => {
     const file = tempFile(['[web]', 'typo ansible_host_key_checking=flase', ''].join('\n'), 'hosts');
     expect(userErrorOf(() => loadInventory(file, { env: {} })).format()).toContain('ansible_host_key_checking: expected a boolean');

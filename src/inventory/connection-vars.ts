@@ -127,8 +127,10 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   // Other connection plugins (lxd, docker, winrm) are valid Ansible: an inventory using them loads, and such a host fails only when it is reached.
   { name: 'connection', aliases: ['ansible_connection'], read: connectionType, checkedWhenUsed: true },
   { name: 'ssh_known_hosts_file', aliases: [], read: filePath },
-  // The ssh plugin's per-host override of host_key_checking: it beats ansible.cfg and --accept-new-host-keys.
-  { name: 'host_key_checking', aliases: ['ansible_host_key_checking', 'ansible_ssh_host_key_checking'], read: flag },
+  // The ssh plugin's per-host overrides of host_key_checking: they beat ansible.cfg and --accept-new-host-keys.
+  // Two variables, not aliases: Ansible reads both from the merged variables and the ssh one wins whatever
+  // their scopes (the bare name `host_key_checking` is no connection variable in Ansible, nor here).
+  ...['ansible_host_key_checking', 'ansible_ssh_host_key_checking'].map((name) => ({ name, aliases: [], read: flag })),
 ];
 
 const BY_NAME = new Map(CONNECTION_VARS.flatMap((v) => [v.name, ...v.aliases].map((name) => [name, v] as const)));
@@ -200,7 +202,7 @@ export function connectionOf(hostName: string, vars: ReadonlyMap<string, unknown
     user: get<string>('user'),
     privateKeyFile: get<string>('ssh_private_key_file'),
     knownHostsFile: get<string>('ssh_known_hosts_file'),
-    hostKeyChecking: get<boolean>('host_key_checking'),
+    hostKeyChecking: get<boolean>('ansible_ssh_host_key_checking') ?? get<boolean>('ansible_host_key_checking'),
     becomeUser: get<string>('become_user'),
     becomePassword: get<Secret>('become_password'),
     jump: jumpOf(get<string>('ssh_args')) ?? jumpOf(get<string>('ssh_common_args')) ?? jumpOf(get<string>('ssh_extra_args')),

@@ -18,7 +18,7 @@ export interface HostConnection {
   privateKeyFile?: string;
   /** Absolute path of the known_hosts file to verify the host key against (`ssh_known_hosts_file`). */
   knownHostsFile?: string;
-  /** `host_key_checking`/`ansible_host_key_checking` when set: true refuses unknown host keys, false trusts and records them (a changed one is still refused); beats ansible.cfg and --accept-new-host-keys. */
+  /** `ansible_ssh_host_key_checking`, else `ansible_host_key_checking`, when set: true refuses unknown host keys, false trusts and records them (a changed one is still refused); beats ansible.cfg and --accept-new-host-keys. */
   hostKeyChecking?: boolean;
   /** The user to become (`become_user`/`ansible_become_user`; default root). */
   becomeUser?: string;

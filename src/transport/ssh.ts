@@ -8,7 +8,7 @@ import { appendedKnownHostsText, fingerprint, hostKeyAlgorithms, keyTypeOf, know
 import { parseJump, parseSshConfig, resolveSshConfig, userSshConfigText } from './ssh-config.js';
 import { becomeCommand, becomeFailure } from './become.js';
 import { loadNodeSsh } from './ssh2-loader.js';
-import { acceptsNewHostKeys, BecomeError, UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, type JumpTarget, type RunScriptOptions, type TransportStats } from './types.js';
+import { BecomeError, UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, hostKeyChecks, type JumpTarget, type RunScriptOptions, type TransportStats } from './types.js';
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
@@ -57,9 +57,9 @@ function authMethods(user: string, keyFiles: string[]): unknown[] {
 export async function connect(target: ConnectTarget, options: ConnectOptions): Promise<Connection> {
   const sshConfig = userSshConfigText();
   const resolved = resolveTarget(target, sshConfig);
-  // The host's own host_key_checking beats the run's; its jump host is never checked less strictly than either asks.
-  const hostOptions = { ...options, acceptNewHostKeys: acceptsNewHostKeys(target, options) };
-  const jumpOptions = { ...options, acceptNewHostKeys: options.acceptNewHostKeys && hostOptions.acceptNewHostKeys };
+  const checks = hostKeyChecks(target, options);
+  const hostOptions = { ...options, ...checks.host };
+  const jumpOptions = { ...options, ...checks.jump };
   let jump: NodeSSH | undefined;
   let sock: unknown;
   if (resolved.jump) {
@@ -135,7 +135,10 @@ function checkHostKey(target: ResolvedTarget, entries: KnownHostEntry[], key: Bu
     case 'known':
       return undefined;
     case 'unknown':
-      if (!options.acceptNewHostKeys) return `host key for ${target.host} is not known (fingerprint ${print}); check it (${type}), then run again with --accept-new-host-keys or add it to ${file}`;
+      if (!options.acceptNewHostKeys) {
+        const then = options.heldStrictBy === undefined ? `run again with --accept-new-host-keys or add it to ${file}` : `add it to ${file} (${options.heldStrictBy} keeps host key checking on, so --accept-new-host-keys does not apply)`;
+        return `host key for ${target.host} is not known (fingerprint ${print}); check it (${type}), then ${then}`;
+      }
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       appendFileSync(file, appendedKnownHostsText(readIfExists(file), knownHostsLine(target.host, target.port, key)), { mode: 0o600 });
       options.onNotice?.(`trusted new host key ${print} (${type}) for ${target.host}, recorded in ${file}`);

@@ -71,9 +71,23 @@ export interface ConnectTarget extends BecomeOptions {
   hostKeyChecking?: boolean;
 }
 
-/** Whether an unknown host key of this target is trusted and recorded: the host's own setting, else the run's. */
-export function acceptsNewHostKeys(target: Pick<ConnectTarget, 'hostKeyChecking'>, options: Pick<ConnectOptions, 'acceptNewHostKeys'>): boolean {
-  return target.hostKeyChecking === undefined ? options.acceptNewHostKeys : !target.hostKeyChecking;
+/** How the host keys of one connection are checked. */
+export interface HostKeyChecks {
+  /** Trust and record a key seen for the first time. */
+  acceptNewHostKeys: boolean;
+  /** Why new keys are refused though the run accepts them (the host's own setting), for the refusal's advice. */
+  heldStrictBy?: string;
+}
+
+/**
+ * How a target and its jump host are checked: the host's own setting beats the run's; the jump
+ * host is never checked less strictly than either asks.
+ */
+export function hostKeyChecks(target: Pick<ConnectTarget, 'name' | 'hostKeyChecking'>, options: Pick<ConnectOptions, 'acceptNewHostKeys'>): { host: HostKeyChecks; jump: HostKeyChecks } {
+  const host = target.hostKeyChecking === undefined ? options.acceptNewHostKeys : !target.hostKeyChecking;
+  const heldStrictBy = options.acceptNewHostKeys && !host ? `${target.name}'s ansible_host_key_checking or ansible_ssh_host_key_checking` : undefined;
+  const held = heldStrictBy === undefined ? {} : { heldStrictBy };
+  return { host: { acceptNewHostKeys: host, ...held }, jump: { acceptNewHostKeys: options.acceptNewHostKeys && host, ...held } };
 }
 
 /** Options that apply to every connection of a run. */
@@ -84,6 +98,8 @@ export interface ConnectOptions {
   timeoutMs: number;
   /** Told about events worth printing (e.g. a newly trusted host key). */
   onNotice?: (message: string) => void;
+  /** Why new host keys are refused though the run accepts them (set per connection by connect). */
+  heldStrictBy?: string;
 }
 
 /** The host could not be reached or refused us: reported as "unreachable", distinct from a failure on the host. */
