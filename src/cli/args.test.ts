@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import type { AnsibleConfig } from '../inventory/ansible-config.js';
@@ -135,5 +138,12 @@ describe('ansible.cfg gives the defaults; the command line beats them', () => {
     expect(parseCommandLine(['inventory', 'x.ini', '--list'], [], config)).toMatchObject({ options: { inventories: ['x.ini'] } });
     expect(() => parseCommandLine(['inventory', 'package.json', '--graph'], [], config)).toThrow("inventory: 'package.json' is a file or directory, but ansible.cfg names the inventory, so --graph would read it as a group: write -i package.json");
     expect(parseCommandLine(['promote', 'db-2'], ['promote'], config)).toMatchObject({ kind: 'action', options: { inventory: '/site/hosts.ini', host: 'db-2' } });
+  });
+
+  it('the -i it suggests for a path is quoted for the shell', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-args-'));
+    const spaced = join(dir, 'my hosts.ini');
+    writeFileSync(spaced, '');
+    expect(() => parseCommandLine(['inventory', spaced, '--graph'], [], config)).toThrow(`write -i '${spaced}' to show it as the inventory`);
   });
 });

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
 import type { AnsibleConfig } from '../inventory/ansible-config.js';
 import { parseSerial, type SerialSpec } from '../roles/rolling.js';
+import { sh } from '../shell/quote.js';
 import { closest } from '../suggest.js';
 
 /** A parsed command line. */
@@ -356,7 +357,7 @@ function parseInventory(args: string[], config: AnsibleConfig | undefined): Comm
   const fromConfig = given.length === 0 && config?.inventories !== undefined && (positionals.length === 0 || (values.graph === true && positionals.length === 1));
   // A word that is also a file or directory could be meant as the inventory (provision's own syntax): said rather than guessed.
   if (fromConfig && positionals.length === 1 && existsSync(positionals[0]!)) {
-    throw new UserError(`inventory: '${positionals[0]}' is a file or directory, but ansible.cfg names the inventory, so --graph would read it as a group: write -i ${positionals[0]} to show it as the inventory, or --graph GROUP -i SOURCE for a group`);
+    throw new UserError(`inventory: '${positionals[0]}' is a file or directory, but ansible.cfg names the inventory, so --graph would read it as a group: write ${sh`-i ${positionals[0]!}`} to show it as the inventory, or --graph GROUP -i SOURCE for a group`);
   }
   const rest = given.length > 0 || fromConfig ? positionals : positionals.slice(1);
   const inventories = given.length > 0 ? given : fromConfig ? config.inventories! : positionals.slice(0, 1);
