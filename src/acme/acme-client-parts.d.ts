@@ -22,5 +22,6 @@ declare module 'acme-client/src/axios.js' {
 }
 
 declare module 'acme-client/src/logger.js' {
-  export function setLogger(fn: (msg: string) => void): void;
+  const logger: { setLogger(fn: (msg: string) => void): void };
+  export = logger;
 }

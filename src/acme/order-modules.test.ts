@@ -1,6 +1,10 @@
 /** What an order loads, in a Node process of its own (the test runner's module cache is shared by other files). */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 interface Loaded {
@@ -14,7 +18,7 @@ interface Loaded {
 }
 
 /** Imports `module` in a fresh Node process; `then` runs after it (awaited), before what is measured. */
-function load(module: string, then = ''): Loaded {
+function load(module: string, then = '', nodeOptions: string[] = ['--import', 'tsx']): Loaded {
   const script = `const loadedModule = await import(${JSON.stringify(module)});
 ${then}
 const { createRequire } = await import('node:module');
@@ -23,7 +27,7 @@ const undici = process.moduleLoadList.some((name) => name.includes('undici'));
 const requestLazy = typeof Object.getOwnPropertyDescriptor(globalThis, 'Request')?.get === 'function';
 const requestWorks = new Request('http://127.0.0.1/x').url === 'http://127.0.0.1/x';
 console.log(JSON.stringify({ packages: [...new Set(loaded.filter(Boolean))], undici, requestLazy, requestWorks }));`;
-  return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]).toString()) as Loaded;
+  return JSON.parse(execFileSync(process.execPath, [...nodeOptions, '--input-type=module', '-e', script]).toString()) as Loaded;
 }
 
 describe('the certificate order', () => {
@@ -40,6 +44,15 @@ describe('the certificate order', () => {
     expect(loaded.packages).toContain('axios');
     expect(loaded.undici).toBe(false);
     expect(loaded.requestLazy).toBe(true);
+    expect(loaded.requestWorks).toBe(true);
+  }, 30_000);
+
+  it('loads the same from a bundle split as the package\'s "bundle" script splits it (a CommonJS chunk has only a default export)', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'provision-order-bundle-'));
+    const banner = "import { createRequire as __provisionRequire } from 'node:module'; const require = __provisionRequire(import.meta.url);";
+    await build({ entryPoints: [order], bundle: true, splitting: true, format: 'esm', platform: 'node', outdir, external: ['ssh2', 'cpu-features'], banner: { js: banner }, logLevel: 'silent' });
+    const loaded = load(join(outdir, 'order.js'), '', []);
+    expect(loaded.undici).toBe(false);
     expect(loaded.requestWorks).toBe(true);
   }, 30_000);
 

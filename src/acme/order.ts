@@ -13,6 +13,7 @@ import { checkedToken } from './token.js';
 import { withWebGlobalsHidden } from './web-globals.js';
 
 // Node's lazy fetch classes hidden while acme-client's modules are evaluated (see web-globals.ts).
+// Each part by its default export (module.exports): the bundle's chunk of a CommonJS module has no named ones.
 const { Client, acmeAxios, acmeCrypto, setLogger } = await withWebGlobalsHidden(async () => {
   const [client, axios, crypto, logger] = await Promise.all([
     import('acme-client/src/client.js'),
@@ -20,7 +21,7 @@ const { Client, acmeAxios, acmeCrypto, setLogger } = await withWebGlobalsHidden(
     import('acme-client/src/crypto/index.js'),
     import('acme-client/src/logger.js'),
   ]);
-  return { Client: client.default, acmeAxios: axios.default, acmeCrypto: crypto.default, setLogger: logger.setLogger };
+  return { Client: client.default, acmeAxios: axios.default, acmeCrypto: crypto.default, setLogger: logger.default.setLogger };
 });
 
 /** Where HTTP-01 key authorizations are published (the webroot on the host). */
