@@ -52,17 +52,19 @@ describe('named actions', () => {
     expect(log).toEqual([]);
   });
 
-  it('reaches no other host once interrupted, with --force too, and closes the one it reached', async () => {
+  it.each([
+    ['the first host', 'web-02', 'promote: interrupted before web-02 was reached', ['open web-02', 'close web-02']],
+    ['the second host', 'web-01', 'promote: interrupted before web-01 was reached', ['open web-02', 'open web-01', 'close web-01', 'close web-02']],
+  ])('Ctrl-C while %s is being reached: nothing runs anywhere, with --force too, and every connection opened is closed', async (_, reaching, message, expected) => {
     for (const force of [false, true]) {
       const { log, options } = fakeTransport(answers);
       const interrupt = new AbortController();
-      // The operator presses Ctrl-C while the first host is being reached.
       const openConnection = async (target: ConnectTarget): Promise<Connection> => {
-        interrupt.abort();
+        if (target.name === reaching) interrupt.abort();
         return options.openConnection(target);
       };
-      await expect(runAction('promote', site, 'web-02', { ...options, force, openConnection, signal: interrupt.signal })).rejects.toThrow(new Interrupted('promote: interrupted before web-01 was reached'));
-      expect(log, `force: ${force}`).toEqual(['open web-02', 'close web-02']);
+      await expect(runAction('promote', site, 'web-02', { ...options, force, openConnection, signal: interrupt.signal })).rejects.toThrow(new Interrupted(message));
+      expect(log, `force: ${force}`).toEqual(expected);
     }
   });
 

@@ -10,6 +10,7 @@ import { resourceTypes } from '../resources/index.js';
 import { ArgError, type ActionOutcome, type ActionSession, type ResourceAction } from '../resources/types.js';
 import type { ConnectOptions, ConnectTarget, Connection } from '../transport/types.js';
 import { targetOf } from './host-run.js';
+import { openUnlessInterrupted } from './open-unless-interrupted.js';
 
 /** How to run an action. */
 export interface ActionOptions {
@@ -58,8 +59,8 @@ export async function runAction(name: string, inventory: Inventory, hostName: st
   const reach = async (host: string): Promise<ActionSession> => {
     const found = inventory.hosts.find((h) => h.name === host);
     if (!found) throw new Error(`no host '${host}' in ${inventory.file}`);
-    if (options.signal?.aborted) throw new Interrupted(`${name}: interrupted before ${host} was reached`);
-    const connection = await options.openConnection(targetOf(found), options.connect);
+    const connection = await openUnlessInterrupted(options.openConnection, targetOf(found), options.connect, options.signal);
+    if (!connection) throw new Interrupted(`${name}: interrupted before ${host} was reached`);
     connections.push(connection);
     return { run: (script) => runOn(connection, host, script) };
   };

@@ -3,6 +3,7 @@ import { messageOf } from '../errors.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
 import { targetOf } from './host-run.js';
+import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import { mapWithLimit } from './pool.js';
 
 /** Outcome of an ad-hoc command on one host. */
@@ -23,7 +24,7 @@ export interface ExecOutcome {
 
 /**
  * Runs shell text on every host (like `ansible all -a`), hosts in parallel up to `forks`. Once
- * `signal` aborts, no other host is started; commands already running finish.
+ * `signal` aborts, no other host is started (nor one whose connection was still opening); commands already running finish.
  */
 export async function execOnHosts(
   hosts: InventoryHost[],
@@ -32,13 +33,13 @@ export async function execOnHosts(
 ): Promise<ExecOutcome[]> {
   return mapWithLimit(hosts, options.forks, async (host) => {
     let outcome: ExecOutcome;
-    if (options.signal?.aborted) {
-      outcome = { host: host.name, code: null, stdout: '', stderr: 'interrupted before it started', unreachable: false, notStarted: true };
-      options.onDone(outcome);
-      return outcome;
-    }
     try {
-      const connection = await options.openConnection(targetOf(host), options.connect);
+      const connection = await openUnlessInterrupted(options.openConnection, targetOf(host), options.connect, options.signal);
+      if (!connection) {
+        outcome = { host: host.name, code: null, stdout: '', stderr: 'interrupted before it started', unreachable: false, notStarted: true };
+        options.onDone(outcome);
+        return outcome;
+      }
       try {
         const r = await connection.runScript(command);
         outcome = { host: host.name, code: r.code, stdout: r.stdout, stderr: r.stderr, unreachable: false };

@@ -510,6 +510,22 @@ describe('runHost', () => {
     expect(result).toMatchObject({ unreachable: true, error: 'connection lost while applying changes' });
   });
 
+  it('Ctrl-C while its connection opens: nothing runs on the host, the connection is closed, the host is reported not started', async () => {
+    const plan: HostPlan = { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
+    const connection = localConnection();
+    let closed = 0;
+    const interrupt = new AbortController();
+    const openConnection = async (): Promise<Connection> => {
+      interrupt.abort();
+      return { ...connection, close: async () => void closed++ };
+    };
+    const { result } = await run(plan, connection, false, { openConnection, signal: interrupt.signal });
+    expect(connection.scripts).toHaveLength(0);
+    expect(closed).toBe(1);
+    expect(existsSync(join(dir, 'a'))).toBe(false);
+    expect(result).toMatchObject({ failed: 1, changed: 0, error: 'not started: interrupted' });
+  });
+
   it('a host that cannot be reached is reported, not thrown', async () => {
     const plan: HostPlan = { host, resources: [], handlers: new Map() };
     const result = await runHost(plan, {

@@ -10,6 +10,7 @@ import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connect
 import { type ApplyStep, Batch, type PendingHandlers, type ProbeSection, splitItems } from './batch.js';
 import { HOST_STATE_DIR, LAST_APPLY_FILE, readNote } from './host-state.js';
 import { decide, lookAhead } from './look-ahead.js';
+import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
 import { againAfter, type Assessed, isLate, splitRound, steps } from './rounds.js';
 import { now, type OnSpan, timed } from './timing.js';
@@ -106,12 +107,19 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
     return result;
   };
   options.onEvent({ kind: 'host-start', host });
-  let connection: Connection;
+  let connection: Connection | undefined;
   try {
-    connection = await timed(options.onSpan, host, 'connect', () => options.openConnection(targetOf(plan.host), { ...options.connect, onNotice: (message) => options.onEvent({ kind: 'notice', host, message }) }));
+    const connect = { ...options.connect, onNotice: (message: string) => options.onEvent({ kind: 'notice', host, message }) };
+    // Check mode changes nothing: Ctrl-C stops it only where the run stops starting hosts.
+    connection = await timed(options.onSpan, host, 'connect', () => openUnlessInterrupted(options.openConnection, targetOf(plan.host), connect, options.check ? undefined : options.signal));
   } catch (err) {
     result.unreachable = true;
     result.error = messageOf(err);
+    return finish();
+  }
+  if (!connection) {
+    result.failed = 1;
+    result.error = 'not started: interrupted';
     return finish();
   }
   options.onEvent({ kind: 'host-connected', host });
