@@ -66,7 +66,7 @@ export interface HostRollout {
   drained: string[];
   /** Load balancers an earlier run left it out of (it goes back once healthy). */
   foundDrained: string[];
-  /** Why it does not wait for its batch's turn (it serves nothing: not serving yet, or out of every load balancer routing to it). */
+  /** Why it does not wait for its batch's turn (not serving yet, or an earlier run left it out of a load balancer routing to it). */
   atOnce?: string;
   /** Check mode, a host that does not wait for its batch but is read only once a fork is free (beyond --forks in the queue): what that means. */
   readLate?: string;

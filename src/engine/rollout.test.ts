@@ -149,20 +149,29 @@ const pair = (content: string) => ['w1', 'w2'].map((n) => backend(n, content, se
 
 /**
  * As the shipped load balancer does: it refuses to take a backend out while another one is (two backends, never
- * both out), and a drain of the one that is out changes nothing more.
+ * both out), and a drain of the one that is out changes nothing more. Its drains and undrains are logged under its name.
  */
-function refusingBalancer(): Balancer {
-  const outFile = join(dir, 'lb-out');
+function refusingBalancer(name = 'lb'): Balancer {
+  const outFile = join(dir, `${name}-out`);
   return {
-    host: hostNamed('lb'),
+    host: hostNamed(name),
     decls: [{
       role: 'lb',
       backends: ['w1', 'w2'],
-      drain: `f() { if [ -s ${quote(outFile)} ] && [ "$(cat ${quote(outFile)})" != "$1" ]; then echo "refusing: $(cat ${quote(outFile)}) is out" >&2; exit 3; fi; echo "$1" > ${quote(outFile)}; printf 'drain %s\\n' "$1" >> ${quote(log)}; }; f`,
-      undrain: `f() { rm -f ${quote(outFile)}; printf 'undrain %s\\n' "$1" >> ${quote(log)}; }; f`,
+      drain: `f() { if [ -s ${quote(outFile)} ] && [ "$(cat ${quote(outFile)})" != "$1" ]; then echo "refusing: $(cat ${quote(outFile)}) is out" >&2; exit 3; fi; echo "$1" > ${quote(outFile)}; printf '${name} drain %s\\n' "$1" >> ${quote(log)}; }; f`,
+      undrain: `f() { if [ "$(cat ${quote(outFile)} 2>/dev/null)" = "$1" ]; then rm -f ${quote(outFile)}; fi; printf '${name} undrain %s\\n' "$1" >> ${quote(log)}; }; f`,
     }],
   };
 }
+
+/** A load balancer routing to w1, w2 and w3 whose drains and undrains are logged under its name. */
+const loggingBalancer = (name: string): Balancer => ({
+  host: hostNamed(name),
+  decls: [{ role: 'lb', backends: ['w1', 'w2', 'w3'], drain: `printf '${name} drain %s\\n' >> ${quote(log)}`, undrain: `printf '${name} undrain %s\\n' >> ${quote(log)}` }],
+});
+
+/** The same backends declaring no health check (what they serve still changes with `restart`). */
+const withoutHealth = (plans: HostPlan[]): HostPlan[] => plans.map((p) => ({ ...p, serve: [{ role: 'web', traffic: ['restart'] }] }));
 
 describe('rolling deploys', () => {
   it('one host at a time: out of the load balancer, changed, healthy, back in; then the next', async () => {
@@ -210,7 +219,7 @@ describe('rolling deploys', () => {
     const refusing = refusingBalancer();
     health.set('w2', breaksOn('w2', 'v2', 500));
     const first = await roll(pair('v2'), [refusing]);
-    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w2', 'restart w2']);
+    expect(logged()).toEqual(['lb drain w1', 'restart w1', 'lb undrain w1', 'lb drain w2', 'restart w2']);
     expect(byName(first.results, 'w2').rollout!.leftDrained.map((d) => d.balancer)).toEqual(['lb']);
 
     // The fix, v3: w2 (batch 2, out) changes, gets healthy and goes back before w1 (batch 1) is taken out.
@@ -228,7 +237,7 @@ describe('rolling deploys', () => {
       ['w1', 0, undefined],
       ['w2', 0, undefined],
     ]);
-    expect(logged()).toEqual(['drain w2', 'restart w2', 'undrain w2', 'drain w1', 'restart w1', 'undrain w1']);
+    expect(logged()).toEqual(['lb drain w2', 'restart w2', 'lb undrain w2', 'lb drain w1', 'restart w1', 'lb undrain w1']);
     expect(releaseOf('w1')).toBe('v3');
   });
 
@@ -239,7 +248,7 @@ describe('rolling deploys', () => {
     const planned = await roll(pair('v2'), [refusingBalancer()], { check: true });
     expect(byName(planned.results, 'w2').rollout).toMatchObject({ foundDrained: ['lb'], drained: ['lb'], atOnce: 'out of lb since an earlier run' });
     const { results, events } = await roll(pair('v2'), [refusingBalancer()]);
-    expect(logged()).toEqual(['drain w2', 'restart w2', 'undrain w2', 'drain w1', 'restart w1', 'undrain w1']);
+    expect(logged()).toEqual(['lb drain w2', 'restart w2', 'lb undrain w2', 'lb drain w1', 'restart w1', 'lb undrain w1']);
     expect(results.map((r) => [r.name, r.failed])).toEqual([['w1', 0], ['w2', 0]]);
     expect(events).toContainEqual({ kind: 'rollout', host: 'w2', step: 'drain', ok: true, message: 'out of lb (again: an earlier run left it out)' });
     expect(existsSync(join(dir, 'w2', 'state', 'drained'))).toBe(false);
@@ -273,7 +282,7 @@ describe('rolling deploys', () => {
     const refused = byName(applied.results, 'w1').failed > 0;
     expect([late !== undefined, refused]).toEqual([forks === 1, forks === 1]);
     if (late) expect(late).toContain('run with --forks 2 or more');
-    if (!refused) expect(logged()).toEqual(['drain w2', 'restart w2', 'undrain w2', 'drain w1', 'restart w1', 'undrain w1']);
+    if (!refused) expect(logged()).toEqual(['lb drain w2', 'restart w2', 'lb undrain w2', 'lb drain w1', 'restart w1', 'lb undrain w1']);
   });
 
   it('a note that says out, the load balancer unreachable: the host is not changed and still counts as out', async () => {
@@ -288,21 +297,8 @@ describe('rolling deploys', () => {
   });
 
   it('a host left out of one of its two load balancers goes first too, drained from the other, and the first batch waits for it', async () => {
-    // Two load balancers, each refusing to take a backend out while another one is out of it (as the shipped one does with two backends),
-    // a drain of the one that is out changing nothing more.
-    const refusing = (name: string): Balancer => {
-      const outFile = join(dir, `${name}-out`);
-      return {
-        host: hostNamed(name),
-        decls: [{
-          role: 'lb',
-          backends: ['w1', 'w2'],
-          drain: `f() { if [ -s ${quote(outFile)} ] && [ "$(cat ${quote(outFile)})" != "$1" ]; then echo "refusing: $(cat ${quote(outFile)}) is out" >&2; exit 3; fi; echo "$1" > ${quote(outFile)}; printf '${name} drain %s\\n' "$1" >> ${quote(log)}; }; f`,
-          undrain: `f() { rm -f ${quote(outFile)}; printf '${name} undrain %s\\n' "$1" >> ${quote(log)}; }; f`,
-        }],
-      };
-    };
-    const balancers = [refusing('lbA'), refusing('lbB')];
+    // Two load balancers, each refusing to take a backend out while another one is out of it (as the shipped one does with two backends).
+    const balancers = [refusingBalancer('lbA'), refusingBalancer('lbB')];
     // An earlier run left w2 (batch 2) out of lbA only: it still serves through lbB.
     mkdirSync(join(dir, 'w2', 'state'), { recursive: true });
     writeFileSync(join(dir, 'w2', 'state', 'drained'), 'lbA\n');
@@ -331,15 +327,11 @@ describe('rolling deploys', () => {
   });
 
   it('two hosts each left out of a different load balancer both go first, one after the other, never waiting for each other', async () => {
-    const logging = (name: string): Balancer => ({
-      host: hostNamed(name),
-      decls: [{ role: 'lb', backends: ['w1', 'w2', 'w3'], drain: `printf '${name} drain %s\\n' >> ${quote(log)}`, undrain: `printf '${name} undrain %s\\n' >> ${quote(log)}` }],
-    });
     for (const [host, lb] of [['w1', 'lbA'], ['w3', 'lbB']] as const) {
       mkdirSync(join(dir, host, 'state'), { recursive: true });
       writeFileSync(join(dir, host, 'state', 'drained'), `${lb}\n`);
     }
-    const { results } = await roll(webs('v2'), [logging('lbA'), logging('lbB')]);
+    const { results } = await roll(webs('v2'), [loggingBalancer('lbA'), loggingBalancer('lbB')]);
     expect(results.map((r) => [r.name, r.failed, r.rollout!.atOnce])).toEqual([
       ['w1', 0, 'out of lbA since an earlier run'],
       ['w2', 0, undefined],
@@ -391,8 +383,7 @@ describe('rolling deploys', () => {
 
   it('a load balancer that cannot be reached, backends without health checks: no note of a drain is left behind', async () => {
     // The note is written on the backend before the drain commands: left, the next run would take the host for out and change it in rotation.
-    const unchecked = webs('v2').map((p) => ({ ...p, serve: [{ role: 'web', traffic: ['restart'] }] }));
-    const { results } = await roll(unchecked, [balancer(['w1', 'w2', 'w3'])], {
+    const { results } = await roll(withoutHealth(webs('v2')), [balancer(['w1', 'w2', 'w3'])], {
       openConnection: (target) => (target.name === 'lb' ? Promise.reject(new Error('connection refused')) : openLocal(target)),
     });
     expect(byName(results, 'w1')).toMatchObject({ failed: 1, error: expect.stringContaining('could not take it out of lb') });
@@ -495,10 +486,13 @@ describe('rolling deploys', () => {
     expect(logged()).toEqual([]);
   });
 
-  it('Ctrl-C while a host is out: it is not changed, goes back in once healthy, and the rest is not attempted', async () => {
+  it.each([
+    ['with a health check', () => webs('v2')],
+    ['without a health check', () => withoutHealth(webs('v2'))],
+  ])('Ctrl-C while a host %s is out: it is not changed, goes back in, and the rest is not attempted', async (_, plans) => {
     const controller = new AbortController();
     const events: RunEvent[] = [];
-    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], {
+    const { results } = await roll(plans(), [balancer(['w1', 'w2', 'w3'])], {
       signal: controller.signal,
       onEvent: (e) => {
         events.push(e);
@@ -507,10 +501,38 @@ describe('rolling deploys', () => {
     });
     expect(logged()).toEqual(['drain w1', 'undrain w1']);
     expect(byName(results, 'w1')).toMatchObject({ changed: 0, error: 'interrupted before changing anything on the host' });
+    expect(byName(results, 'w1').rollout!.leftDrained).toEqual([]);
+    expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
     expect(byName(results, 'w2').notAttempted).toBe('the run was interrupted');
     // A second Ctrl-C quits at once, without a recap: the notice already says how to put it back by hand.
     const notice = events.find((e) => e.kind === 'notice');
     expect(notice).toMatchObject({ host: 'w1', message: expect.stringMatching(/^out of lb: it goes back once its health check passes /) });
     expect(notice?.kind === 'notice' && notice.message).toContain(`, or by hand on lb: printf 'undrain %s\\n' >> ${quote(log)} w1)`);
+  });
+
+  it.each([
+    ['with a health check', () => webs('v2')],
+    ['without a health check', () => withoutHealth(webs('v2'))],
+  ])('Ctrl-C after a host %s is out of one of its two load balancers: no other drain starts, it goes back into the first, unchanged', async (_, plans) => {
+    const controller = new AbortController();
+    const { results } = await roll(plans(), [loggingBalancer('lbA'), loggingBalancer('lbB')], {
+      signal: controller.signal,
+      onEvent: (e) => e.kind === 'rollout' && e.step === 'drain' && controller.abort(),
+    });
+    expect(logged()).toEqual(['lbA drain w1', 'lbA undrain w1']);
+    expect(byName(results, 'w1')).toMatchObject({ changed: 0, failed: 1, error: 'not changed: interrupted before it was taken out of lbB' });
+    expect(byName(results, 'w1').rollout!.leftDrained).toEqual([]);
+    expect(releaseOf('w1')).toBe('');
+  });
+
+  it('a drain refused by the second load balancer, no health check declared: the host is not changed and goes back into the first', async () => {
+    // lbB has w2 out already, and refuses to take w1 out beside it.
+    writeFileSync(join(dir, 'lbB-out'), 'w2\n');
+    const { results } = await roll(withoutHealth(pair('v2')), [refusingBalancer('lbA'), refusingBalancer('lbB')]);
+    expect(logged()).toEqual(['lbA drain w1', 'lbA undrain w1', 'lbB undrain w1']);
+    expect(readFileSync(join(dir, 'lbB-out'), 'utf8')).toBe('w2\n');
+    expect(byName(results, 'w1')).toMatchObject({ changed: 0, failed: 1, error: expect.stringContaining('not changed: could not take it out of lbB: lbB: refusing: w2 is out') });
+    expect(byName(results, 'w1').rollout!.leftDrained).toEqual([]);
+    expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
   });
 });

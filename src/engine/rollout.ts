@@ -11,11 +11,11 @@
  * fails them serves nothing yet (a fresh host): draining it would protect no
  * request, so it is changed at once, beside the hosts that do not roll, then
  * health-checked as usual; its batch is
- * done when it is. So is a host that an earlier run left out of every load
- * balancer routing to it (it serves nothing either): it is changed,
- * health-checked and put back at once, and a drain of another backend of
- * those load balancers waits for it, so that a host left out in a later
- * batch never keeps the first batch from draining. The others wait, read, for
+ * done when it is. So is a host that an earlier run left out of any load
+ * balancer routing to it: it is changed, health-checked and put back at
+ * once, and a drain of another backend of its load balancers waits for it,
+ * so that a host left out in a later batch never keeps the first batch from
+ * draining. The others wait, read, for
  * their batch's turn before their first change.
  */
 import type { Shell } from '../shell/quote.js';
@@ -324,6 +324,8 @@ class Rollout {
     // naming a load balancer the host is back in; trusted, the change would interrupt the requests it serves.
     const again = out.has(balancer);
     await this.#othersResumed(host, balancer);
+    // Ctrl-C while it waited, or after its drain from another load balancer: no drain starts after it.
+    if (this.options.signal?.aborted) throw new Error(`interrupted before it was taken out of ${balancer}`);
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
     try {
@@ -363,10 +365,19 @@ class Rollout {
     return this.plans.findIndex((p) => p.host.name === host);
   }
 
-  /** Health checks, then back into every load balancer when they pass; when they fail the host stays out and fails. */
+  /**
+   * Health checks, then back into every load balancer when they pass; when they fail the host stays out and fails.
+   * A host on which nothing it serves was changed (Ctrl-C during its drains, a drain refused) is as it was while it
+   * served: it goes back at once into what this run took it out of, health checks or not.
+   */
   async #settle(plan: HostPlan, result: HostResult, rollout: HostRollout, routes: Route[], out: Set<string>): Promise<void> {
     const host = plan.host.name;
     const checks = healthChecks(plan.serve);
+    const touched = result.results.filter((r) => r.status === 'changed' || r.status === 'failed').map((r) => r.resource);
+    if (!affectsTraffic(plan.serve, touched)) {
+      await this.#putBack(plan, result, routes, out, [...out].filter((b) => !rollout.foundDrained.includes(b)), ' (nothing it serves was changed)');
+      if (out.size === 0) return this.#note(plan, out, result);
+    }
     let health: { healthy: boolean; detail: string };
     if (checks.length === 0) {
       // Nothing to ask: the apply's own success is all there is to go by.
@@ -390,19 +401,25 @@ class Rollout {
       if (out.size > 0) await this.#note(plan, out, result);
       return;
     }
-    for (const balancer of [...out]) {
+    await this.#putBack(plan, result, routes, out, [...out]);
+    await this.#note(plan, out, result);
+  }
+
+  /** Puts the host back into these load balancers; one that refuses keeps it out and fails the host. */
+  async #putBack(plan: HostPlan, result: HostResult, routes: Route[], out: Set<string>, balancers: string[], why = ''): Promise<void> {
+    const host = plan.host.name;
+    for (const balancer of balancers) {
       const route = routes.find((r) => r.balancer.name === balancer);
       try {
         if (route) await timed(this.options.onSpan, host, 'drain', () => this.drainer.undrain(plan.host, route));
         out.delete(balancer);
-        this.options.onEvent({ kind: 'rollout', host, step: 'undrain', ok: true, message: `back in ${balancer}` });
+        this.options.onEvent({ kind: 'rollout', host, step: 'undrain', ok: true, message: `back in ${balancer}${why}` });
       } catch (err) {
         this.options.onEvent({ kind: 'rollout', host, step: 'undrain', ok: false, message: `could not put it back into ${balancer}: ${messageOf(err)}` });
         result.failed = Math.max(result.failed, 1);
         result.error ??= `could not put it back into ${balancer}: ${messageOf(err)}`;
       }
     }
-    await this.#note(plan, out, result);
   }
 
   /** Rewrites the host's note of the load balancers it is out of. */
@@ -487,8 +504,10 @@ function outOfAny(routes: readonly Route[], found: readonly string[]): boolean {
  * Why a rolling host does not wait for its batch (plan and apply decide it alike); undefined when it waits.
  * A host not serving yet has nothing to protect. A host an earlier run left out of a load balancer,
  * of every one or of one of two, goes first: waiting, it would make that load balancer refuse to take
- * out a host of an earlier batch (its last other backend in rotation). It takes no more capacity than
- * a batch of one: the drains of other hosts through any of its load balancers wait until it is back.
+ * out a host of an earlier batch (its last other backend in rotation). The drains of other hosts through
+ * any of its load balancers wait until it is back; but a load balancer that another such host is out of
+ * may have both out at once (two hosts each left out of a different one: the first, in inventory order,
+ * is taken out of the other's too).
  */
 function goesFirst(routes: readonly Route[], found: readonly string[], serving: Serving): string | undefined {
   if (outOfAny(routes, found)) return `out of ${found.join(', ')} since an earlier run`;
