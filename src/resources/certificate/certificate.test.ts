@@ -134,7 +134,7 @@ describe('certificate: probe, apply', () => {
     const hostile = `$(touch ${join(dir, 'pwned')}) \`x\` '" %s \\n`;
     writeFileSync(join(dir, 'fullchain.pem'), `-----BEGIN CERTIFICATE-----\n${`${hostile}\n`.repeat(500)}${leaf}`);
     const noise = probeScriptLocally(certificate.probe(local()));
-    expect(noise.split('\n').filter((l) => l.startsWith('pem='))).toEqual(['pem=-----BEGIN CERTIFICATE-----', ...Array(199).fill(`pem=${hostile}`)]);
+    expect(noise.split('\n').filter((l) => l.startsWith('pem='))).toEqual(['pem=-----BEGIN CERTIFICATE-----']);
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
     expect(probeLocally(certificate, local()).deployed).toBeUndefined();
     writeFileSync(join(dir, 'fullchain.pem'), `${'noise\n'.repeat(200)}${leaf}`);
@@ -143,19 +143,34 @@ describe('certificate: probe, apply', () => {
     expect(probeLocally(certificate, local()).deployed).toMatchObject({ names: ['old.example'] });
   });
 
-  it.each([
-    ['key first (a combined PEM, as HAProxy takes it)', (key: string, chain: string) => `${key}${chain}`],
-    ['certificate first, key after it', (key: string, chain: string) => `${chain}${key}`],
-    ['a comment, the key, then the certificate', (key: string, chain: string) => `# site.pem\n${key}\n${chain}`],
-  ])('the probe sends only the certificate, never a private key in the same file: %s', (_, combine) => {
+  const indentEnd = (chain: string): string => chain.replace('-----END CERTIFICATE-----', ' -----END CERTIFICATE-----');
+  const crlf = (text: string): string => text.replace(/\n/g, '\r\n');
+  it.each<[string, (key: string, chain: string, second: string) => string, boolean]>([
+    ['key first (a combined PEM, as HAProxy takes it)', (key, chain) => `${key}${chain}`, true],
+    ['certificate first, key after it', (key, chain) => `${chain}${key}`, true],
+    ['a comment, the key, then the certificate', (key, chain) => `# site.pem\n${key}\n${chain}`, true],
+    ['an indented END line, then the key', (key, chain) => `${indentEnd(chain)}${key}`, false],
+    ['no END line: the key right after the certificate body', (key, chain) => `${chain.replace('-----END CERTIFICATE-----\n', '')}${key}`, false],
+    ['the key on the END line', (key, chain) => `${chain.trimEnd()} ${key}`, false],
+    ['the key between the body and the END line', (key, chain) => chain.replace('-----END CERTIFICATE-----', `${key}-----END CERTIFICATE-----`), false],
+    ['CRLF line ends, key after the certificate', (key, chain) => crlf(`${chain}${key}`), true],
+    ['CRLF line ends, an indented END line, then the key', (key, chain) => crlf(`${indentEnd(chain)}${key}`), false],
+    ['two certificates, the key between them', (key, chain, second) => `${chain}${key}${second}`, true],
+    ['two certificates, the first with an indented END line, the key between them', (key, chain, second) => `${indentEnd(chain)}${key}${second}`, false],
+  ])('the probe sends only certificate text, never a private key in the same file: %s', (_, combine, readable) => {
     const { key, chain } = makeCertificate(dir, 'old.example', 30);
-    writeFileSync(join(dir, 'fullchain.pem'), combine(key, chain));
+    const second = makeCertificate(dir, 'other.example', 30).chain;
+    writeFileSync(join(dir, 'fullchain.pem'), combine(key, chain, second));
     const keyLines = key.trim().split('\n');
     const output = probeScriptLocally(certificate.probe(local()));
     for (const line of keyLines) expect(output).not.toContain(line);
-    expect(output.split('\n').filter((l) => l.startsWith('pem=')).join('\n')).toBe(chain.trimEnd().split('\n').map((l) => `pem=${l}`).join('\n'));
+    expect(output).not.toContain('PRIVATE KEY');
+    const pem = output.split('\n').filter((l) => l.startsWith('pem='));
+    for (const line of pem) expect(line).toMatch(/^pem=(-----(BEGIN|END) CERTIFICATE-----|[A-Za-z0-9+/=]+)$/);
+    if (readable) expect(pem.join('\n')).toBe(chain.trimEnd().split('\n').map((l) => `pem=${l}`).join('\n'));
     const state = probeLocally(certificate, local());
-    expect(state.deployed).toMatchObject({ names: ['old.example'] });
+    if (readable) expect(state.deployed).toMatchObject({ names: ['old.example'] });
+    else expect(state.deployed).toBeUndefined();
     for (const line of keyLines) expect(JSON.stringify(state)).not.toContain(line);
   });
 

@@ -144,22 +144,30 @@ function probeMany(items: readonly CertificateDesired[], separator?: string): Sh
 const PEM_LINES_READ = 200;
 
 /**
- * One certificate's lines: `now=`, the deployed file's first certificate, BEGIN to END line, as `pem=` lines
- * (read by the shell: parse reads the certificate, no openssl on the host; nothing else of the file, such as
- * the private key of a combined key-and-certificate PEM, leaves the host), and `certbot=` per name certbot renews.
+ * One certificate's lines: `now=`, the deployed file's first certificate as `pem=` lines, and `certbot=` per
+ * name certbot renews. The shell reads the file (parse reads the certificate, no openssl on the host) and
+ * prints only certificate text: its BEGIN and END lines as they are spelled, and between them lines of base64
+ * alone (a carriage return dropped). It stops at the first other line, so nothing else of the file, such as
+ * the private key of a combined key-and-certificate PEM behind a malformed END line, leaves the host.
  */
 function certificateProbe(desired: CertificateDesired): Shell {
   const cert = desired.certificate;
   return lines(
     'echo "now=$provision_now"',
     sh`if [ -f ${cert} ] && [ -r ${cert} ]; then`,
-    '  provision_n=0 provision_in=',
+    "  provision_n=0 provision_in= provision_cr=$(printf '\\r')",
     `  while [ "$provision_n" -lt ${PEM_LINES_READ} ] && { IFS= read -r provision_line || [ -n "$provision_line" ]; }; do`,
     '    provision_n=$((provision_n + 1))',
-    "    case $provision_line in '-----BEGIN CERTIFICATE-----'*) provision_in=yes ;; esac",
-    '    [ -n "$provision_in" ] || continue',
+    '    provision_line=${provision_line%"$provision_cr"}',
+    '    if [ -z "$provision_in" ]; then',
+    "      case $provision_line in '-----BEGIN CERTIFICATE-----') provision_in=yes; echo 'pem=-----BEGIN CERTIFICATE-----' ;; esac",
+    '      continue',
+    '    fi',
+    '    case $provision_line in',
+    "      '-----END CERTIFICATE-----') echo 'pem=-----END CERTIFICATE-----'; break ;;",
+    "      ''|*[!A-Za-z0-9+/=]*) break ;;",
+    '    esac',
     "    printf 'pem=%s\\n' \"$provision_line\"",
-    "    case $provision_line in '-----END CERTIFICATE-----'*) break ;; esac",
     sh`  done <${cert}`,
     'fi',
     ...desired.domains.map((d) => sh`if [ -n "$provision_certbot" ] && [ -f ${certbotConfig(d)} ]; then echo ${`certbot=${certbotConfig(d)}`}; fi`),
