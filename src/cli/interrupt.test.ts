@@ -16,6 +16,9 @@ describe.concurrent('Ctrl-C while a host is being connected to', () => {
   const dir = mkdtempSync(join(tmpdir(), 'provision-interrupt-'));
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // A saved plan: apply --plan checks every host against it before changing any.
+  const savedPlan = join(dir, 'plan.json');
+  writeFileSync(savedPlan, JSON.stringify({ provision_plan: 2, inventory: 'site.yaml', created: new Date().toISOString(), hosts: { silent: [] } }));
 
   /** Runs provision on a host that never answers, sends SIGINT once it has connected; its exit and output. */
   async function interrupted(command: string, after: string[]): Promise<{ code: number | null; signal: string | null; out: string }> {
@@ -50,6 +53,7 @@ describe.concurrent('Ctrl-C while a host is being connected to', () => {
     ['status', ['--watch']],
     ['exec', ['--', 'true']],
     ['apply', []],
+    ['apply', ['--plan', savedPlan]],
   ])('%s %j exits 130', async (command, after) => {
     const run = await interrupted(command, after);
     expect({ code: run.code, signal: run.signal }, run.out).toEqual({ code: 130, signal: null });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError, UserErrors, messageOf } from '../errors.js';
 import { userText } from '../shell/quote.js';
 import type { Decided } from '../engine/host-run.js';
+import type { HostResult } from '../engine/results.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { display } from './display.js';
 import { isBuiltInCommand, parseCommandLine, reachesHosts, readsAnsibleConfig, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type ActionCliOptions, type ConfiguredOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
@@ -234,20 +235,30 @@ async function apply(options: ApplyOptions): Promise<number> {
       : new reporters.PlainReporter(reporterOptions);
   const saved = await import('./saved-plan.js');
   const runOptions = { check: options.check, forks: options.forks, connect: connectOptions(options), openConnection: connect, control, balancers, recordApply: true, ...timingsFromEnv() };
-  let verify: ((host: string, round: number, decided: Decided[]) => string | undefined) | undefined;
-  if (options.plan) {
-    const plan = saved.readSavedPlan(options.plan);
-    // Every host is planned again before any is changed: a stale plan changes nothing anywhere.
-    const now = await runPlans(plans, { ...runOptions, check: true, onEvent: () => undefined });
-    const stale = now.map((h) => [h.name, h.unreachable || h.failed ? `cannot check it: ${h.error}` : saved.staleReason(plan.hosts[h.name], saved.plannedEntries(h.results))] as const).filter(([, why]) => why);
-    if (stale.length > 0) {
-      process.stderr.write(display(`error: refusing to apply ${options.plan}, nothing was changed:\n${stale.map(([host, why]) => `  ${host}: ${why}`).join('\n')}\n`));
-      return EXIT.hostFailed;
-    }
-    verify = (host, _round, decided) => saved.roundReason(plan.hosts[host], decided);
-  }
+  const plan = options.plan === undefined ? undefined : { file: options.plan, saved: saved.readSavedPlan(options.plan) };
+  // From here on hosts are contacted (the re-check of a saved plan too): Ctrl-C ends with 130 and says so.
   const interrupt = interruptible(STEP_FINISHES);
-  const results = await runPlans(plans, { ...runOptions, onEvent: (event) => reporter.onEvent(event), signal: interrupt.signal, verify }).finally(interrupt.done);
+  let results: HostResult[];
+  try {
+    let verify: ((host: string, round: number, decided: Decided[]) => string | undefined) | undefined;
+    if (plan) {
+      // Every host is planned again before any is changed: a stale plan changes nothing anywhere.
+      const now = await runPlans(plans, { ...runOptions, check: true, onEvent: () => undefined, signal: interrupt.signal });
+      if (interrupt.signal.aborted) {
+        process.stderr.write(display(`interrupted while checking the hosts against ${plan.file}: nothing was changed\n`));
+        return EXIT.interrupted;
+      }
+      const stale = now.map((h) => [h.name, h.unreachable || h.failed ? `cannot check it: ${h.error}` : saved.staleReason(plan.saved.hosts[h.name], saved.plannedEntries(h.results))] as const).filter(([, why]) => why);
+      if (stale.length > 0) {
+        process.stderr.write(display(`error: refusing to apply ${plan.file}, nothing was changed:\n${stale.map(([host, why]) => `  ${host}: ${why}`).join('\n')}\n`));
+        return EXIT.hostFailed;
+      }
+      verify = (host, _round, decided) => saved.roundReason(plan.saved.hosts[host], decided);
+    }
+    results = await runPlans(plans, { ...runOptions, onEvent: (event) => reporter.onEvent(event), signal: interrupt.signal, verify });
+  } finally {
+    interrupt.done();
+  }
   await reporter.done(results);
   if (options.out) {
     saved.writeSavedPlan(options.out, saved.savedPlanOf(options.inventory, results));
