@@ -1,33 +1,13 @@
-/**
- * Reads a certificate: what `openssl x509 -noout -startdate -enddate -serial
- * -subject -issuer -ext subjectAltName` prints, or the PEM text itself.
- */
+/** Reads a certificate from its PEM text, on the control node (no openssl on the host). */
 import { X509Certificate } from 'node:crypto';
 import type { DeployedCertificate } from './renewal.js';
-
-/** The openssl arguments whose output parseX509Text reads (the probe runs them on the host). */
-export const X509_TEXT_ARGS = ['x509', '-noout', '-startdate', '-enddate', '-serial', '-subject', '-issuer', '-ext', 'subjectAltName'] as const;
 
 /** A DNS name as certificates hold it (a wildcard allowed first). */
 const DNS_NAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
-/** Pure: openssl's text → the certificate's dates, names, serial and issuer; undefined when the dates are missing (not a certificate). */
-export function parseX509Text(text: string): DeployedCertificate | undefined {
-  const lines = text.split('\n');
-  const field = (name: string): string | undefined => lines.find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1).trim();
-  const notBefore = opensslDate(field('notBefore'));
-  const notAfter = opensslDate(field('notAfter'));
-  if (!notBefore || !notAfter) return undefined;
-  const sanAt = lines.findIndex((l) => l.startsWith('X509v3 Subject Alternative Name'));
-  const san = sanAt < 0 ? [] : (lines[sanAt + 1] ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
-  const cn = /(?:^|[,/]\s*)CN\s*=\s*([^,/]+)/.exec(field('subject') ?? '')?.[1]?.trim();
-  const names = san.length > 0 ? san : cn !== undefined && DNS_NAME.test(cn) ? [cn] : [];
-  return { notBefore, notAfter, names, serial: (field('serial') ?? '').toUpperCase(), issuer: field('issuer') ?? '' };
-}
-
 /**
- * Pure: the first certificate of PEM text (a chain's leaf) → the fields parseX509Text reads, in openssl's
- * one-line form (issuer `C = US, O = Let's Encrypt, CN = E5`), and its key type; undefined when it holds none that parses.
+ * Pure: the first certificate of PEM text (a chain's leaf) → its dates, names, serial and issuer (the issuer in openssl's
+ * one-line form, `C = US, O = Let's Encrypt, CN = E5`), and its key type; undefined when it holds none that parses.
  */
 export function parsePemCertificate(pem: string): DeployedCertificate | undefined {
   const block = /-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----/.exec(pem)?.[0];

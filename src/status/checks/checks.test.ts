@@ -1,7 +1,8 @@
 /** Each status check kind: declaration → validated; script output → facts, problems, warnings (table-driven). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { argErrorOf, runSh, syntaxOk } from '../../../test/support/resources.js';
+import { quote } from '../../shell/quote.js';
+import { argErrorOf, countedCommands, runSh, syntaxOk } from '../../../test/support/resources.js';
 import type { FactValue, StatusColumn } from '../types.js';
 import { statusCheckTypes } from './index.js';
 import { mysqlReplicationCheck, readReplication } from './mysql-replication.js';
@@ -78,22 +79,42 @@ describe('nginx_requests', () => {
 
 describe('tls_certificate', () => {
   const desired = tlsCertificateCheck.validate({ name: 'WWW.foobar.com', warn_days: 21, critical_days: 7 });
+  const fixture = (name: string): string => readFileSync(new URL(`../../../test/fixtures/acme/${name}`, import.meta.url), 'utf8');
+  // The certificates served: www.foobar.com and foobar.com (valid until 2027-03-07T02:31:31Z), *.foobar.com (2036-12-04T05:59:10Z), a.example (2027-01-06T02:31:32Z).
+  const named = { two: fixture('pem-ec-two-names.pem'), wildcard: fixture('pem-wildcard.pem'), other: fixture('pem-rsa-staging.pem') };
+  const notAfter = { two: '2027-03-07T02:31:31.000Z', wildcard: '2036-12-04T05:59:10.000Z', other: '2027-01-06T02:31:32.000Z' };
+  /** What the check prints for a certificate, read `days` days and ten minutes before it expires. */
+  const served = (pem: keyof typeof named, days: number) => {
+    const now = Date.parse(notAfter[pem]) / 1000 - days * 86_400 - 600;
+    return `now=${now}\n${named[pem].trimEnd().split('\n').map((l) => `pem=${l}`).join('\n')}\n`;
+  };
   const now = Date.parse('2026-01-01T00:00:00Z') / 1000;
-  const served = (notAfter: string, san = 'DNS:www.foobar.com') =>
-    `now=${now}\nnotBefore=Dec  1 00:00:00 2025 GMT\nnotAfter=${notAfter}\nserial=01AB\nsubject=CN = www.foobar.com\nissuer=CN = Pebble Intermediate CA\nX509v3 Subject Alternative Name: \n    ${san}\n`;
 
   it.each([
-    ['90 days left', served('Apr  1 00:00:00 2026 GMT'), 90, [], []],
-    ['10 days left: a warning', served('Jan 11 00:00:00 2026 GMT'), 10, [], ['certificate www.foobar.com expires 2026-01-11T00:00:00.000Z (10 days left, warning below 21)']],
-    ['0 days left: a problem', served('Jan  1 00:10:00 2026 GMT'), 0, ['certificate www.foobar.com expires 2026-01-01T00:10:00.000Z (0 days left, critical below 7)'], []],
-    ['expired', served('Dec 31 00:00:00 2025 GMT'), -1, ['certificate www.foobar.com expired 2025-12-31T00:00:00.000Z'], []],
-    ['a wildcard covers one label', served('Apr  1 00:00:00 2026 GMT', 'DNS:*.foobar.com'), 90, [], []],
-    ['for another name', served('Apr  1 00:00:00 2026 GMT', 'DNS:other.example.com'), 90, ['certificate served on 127.0.0.1:443 for www.foobar.com is for other.example.com'], []],
+    ['90 days left', served('two', 90), 90, [], []],
+    ['10 days left: a warning', served('two', 10), 10, [], [`certificate www.foobar.com expires ${notAfter.two} (10 days left, warning below 21)`]],
+    ['0 days left: a problem', served('two', 0), 0, [`certificate www.foobar.com expires ${notAfter.two} (0 days left, critical below 7)`], []],
+    ['expired', served('two', -1), -1, [`certificate www.foobar.com expired ${notAfter.two}`], []],
+    ['a wildcard covers one label', served('wildcard', 90), 90, [], []],
+    ['for another name', served('other', 90), 90, ['certificate served on 127.0.0.1:443 for www.foobar.com is for a.example'], []],
   ])('%s', (_, output, days, problems, warnings) => {
     const finding = readCertificate(output, desired);
     expect(finding.facts.certificates).toEqual([expect.objectContaining({ name: 'www.foobar.com', days_left: days })]);
     expect(finding.problems).toEqual(problems);
     expect(finding.warnings).toEqual(warnings);
+  });
+
+  it('on the host, openssl only fetches the served certificate (what s_client prints around it is dropped); the control node reads it', () => {
+    const stubs = countedCommands(['openssl'], { openssl: `printf 'CONNECTED(00000003)\\n---\\nServer certificate\\n%s\\nsubject=CN = www.foobar.com\\n---\\n' ${quote(named.two.trimEnd())}` });
+    const run = runSh(tlsCertificateCheck.check(desired).script, stubs.env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(stubs.calls()).toEqual(['openssl [s_client] [-connect] [127.0.0.1:443] [-servername] [www.foobar.com]']);
+    expect(run.stdout).not.toContain('CONNECTED');
+    expect(readCertificate(run.stdout, desired).facts.certificates).toEqual([expect.objectContaining({ name: 'www.foobar.com', not_after: notAfter.two })]);
+  });
+
+  it('a served text that is no certificate is a problem', () => {
+    expect(readCertificate(`now=${now}\npem=-----BEGIN CERTIFICATE-----\npem=bm90IGEgY2VydGlmaWNhdGU=\npem=-----END CERTIFICATE-----\n`, desired).problems).toEqual(['certificate for www.foobar.com on 127.0.0.1:443: not readable']);
   });
 
   it('nothing served is a problem', () => {

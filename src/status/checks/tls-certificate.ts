@@ -1,10 +1,11 @@
 /**
  * `tls_certificate`: the certificate a TLS server on the host serves for a
- * name (SNI), read with openssl on the host, and the days it has left. Fewer
- * than `warn_days` (default 21): a warning; fewer than `critical_days` (7),
- * expired, not served, or not for the name: a problem.
+ * name (SNI), fetched with openssl s_client on the host and read on the
+ * control node (as the certificate resource reads a deployed one), and the
+ * days it has left. Fewer than `warn_days` (default 21): a warning; fewer
+ * than `critical_days` (7), expired, not served, or not for the name: a problem.
  */
-import { parseX509Text, X509_TEXT_ARGS } from '../../acme/x509-text.js';
+import { parsePemCertificate } from '../../acme/x509-text.js';
 import { type Args, onlyKeys, optionalInteger, optionalString, requiredString } from '../../resources/shared/args.js';
 import { dnsNameError } from '../../resources/shared/dns-name.js';
 import { integerField, parseFields } from '../../resources/shared/probe-output.js';
@@ -48,7 +49,7 @@ function script(desired: TlsCertificateDesired): Shell {
     `if ! command -v openssl >/dev/null 2>&1; then echo 'error=openssl is not installed'; exit 0; fi`,
     sh`provision_pem=$(timeout 10 openssl s_client -connect ${target} -servername ${desired.name} </dev/null 2>/dev/null | sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p')`,
     `if [ -z "$provision_pem" ]; then echo 'error=no certificate served'; exit 0; fi`,
-    sh`printf '%s\\n' "$provision_pem" | openssl ${X509_TEXT_ARGS} 2>/dev/null`,
+    `printf '%s\\n' "$provision_pem" | sed 's/^/pem=/'`,
   );
 }
 
@@ -61,12 +62,13 @@ function covers(pattern: string, name: string): boolean {
   return name.endsWith(suffix) && label !== '' && !label.includes('.');
 }
 
-/** Pure: what openssl read → the certificate's days left, and what is wrong with it. */
+/** Pure: the served certificate's PEM lines → its days left, and what is wrong with it. */
 export function readCertificate(output: string, desired: TlsCertificateDesired): Finding {
   const where = `${desired.address}:${desired.port}`;
   const fields = parseFields(output);
   const error = fields.get('error');
-  const certificate = error === undefined ? parseX509Text(output) : undefined;
+  const pem = output.split('\n').filter((l) => l.startsWith('pem=')).map((l) => l.slice('pem='.length));
+  const certificate = error === undefined ? parsePemCertificate(pem.join('\n')) : undefined;
   if (certificate === undefined) return { facts: {}, problems: [`certificate for ${desired.name} on ${where}: ${error ?? 'not readable'}`], warnings: [] };
   const now = (integerField(fields, 'now') ?? Math.floor(Date.now() / 1000)) * 1000;
   const daysLeft = Math.floor((certificate.notAfter.getTime() - now) / 86_400_000);
