@@ -64,6 +64,14 @@ describe('ansible.cfg through the CLI', () => {
     expect([listed.status, listed.stderr]).toEqual([0, '']);
   });
 
+  it("[ssh_connection] timeout, which Ansible's ssh connection does not use, is said to be unused by a command that contacts hosts", () => {
+    const { dir, run } = project('ssh-timeout', { 'ansible.cfg': '[defaults]\ninventory = hosts\ntransport = local\n[ssh_connection]\ntimeout = 30\n', hosts: HOSTS });
+    const r = run(['exec', '--', 'true']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: ${dir}/ansible.cfg:5: [ssh_connection] timeout is not used by Ansible's ssh connection, nor by provision: the timeout is [defaults] timeout`);
+    expect(run(['inventory', '--list']).stderr).toBe('');
+  });
+
   it('settings from the environment alone: no note (the shell set them)', () => {
     const { run } = project('env-only', { 'ansible.cfg': '[defaults]\ninventory = hosts\n', hosts: HOSTS });
     const r = run(['exec', '--', 'true'], { ANSIBLE_TRANSPORT: 'local' });

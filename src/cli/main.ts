@@ -364,7 +364,7 @@ const STATUS_CHECK_SECONDS = 20;
 async function status(options: StatusCliOptions): Promise<number> {
   const { plans } = await plansOf({ ...options, tags: [] });
   const [{ StatusRunner }, { statusJson, statusTable }, { openConnection }] = await Promise.all([import('../status/run.js'), import('../status/report.js'), import('../transport/connect.js')]);
-  const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection, deadlineMs: (options.timeoutSeconds + STATUS_CHECK_SECONDS) * 1000 });
+  const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection, checksMs: STATUS_CHECK_SECONDS * 1000 });
   const tty = process.stdout.isTTY === true;
   const show = (round: Awaited<ReturnType<typeof runner.run>>): void => {
     if (options.json) return write(`${display(JSON.stringify(statusJson(round), null, options.watch ? undefined : 2))}\n`);
