@@ -205,3 +205,18 @@ describe('the private key as text (ansible_private_key, ansible_ssh_private_key:
     expect(listed).not.toContain('correct-horse');
   });
 });
+
+describe("the ssh plugin's per-host program and smart card (as ansible.cfg's ssh_executable and pkcs11_provider)", () => {
+  it.each([
+    ['h ansible_ssh_executable=/opt/tsh/bin/ssh', 'ungrouped.hosts.h.ansible_ssh_executable: expected ssh: provision connects with its own SSH client, got string "/opt/tsh/bin/ssh" (host h)'],
+    ['h ansible_ssh_pkcs11_provider=/usr/lib/opensc-pkcs11.so', 'ungrouped.hosts.h.ansible_ssh_pkcs11_provider: a PKCS#11 provider is not supported: load the token into ssh-agent, got string "/usr/lib/opensc-pkcs11.so" (host h)'],
+  ])('%s is refused when the host is reached, at its place', (inventory, message) => {
+    const host = loadInventory(tempFile(inventory, 'hosts'), { env: {} }).hosts[0]!;
+    expect(userErrorOf(() => host.connection).format().replace(/^.*hosts:\d+:\d+: /, '')).toBe(message);
+  });
+
+  it('their defaults are followed', () => {
+    const host = loadInventory(tempFile("h ansible_ssh_executable=ssh ansible_ssh_pkcs11_provider=''", 'hosts'), { env: {} }).hosts[0]!;
+    expect(host.connection.address).toBe('h');
+  });
+});

@@ -108,6 +108,10 @@ const timeoutSeconds = (value: unknown): ReadResult => {
 // The key itself (ansible-core 2.19's ssh plugin, which adds it to an ssh-agent it manages): provision logs in with key files and ssh-agent.
 const noPrivateKeyText = (): ReadResult => ({ expected: 'a private key given as text is not supported: expected a key file (ansible_ssh_private_key_file) or a key in ssh-agent' });
 
+// The ssh plugin's per-host program and smart card, as ansible.cfg's ssh_executable and pkcs11_provider (refused there too).
+const sshProgram = (value: unknown): ReadResult => (value === 'ssh' ? { value } : { expected: 'expected ssh: provision connects with its own SSH client' });
+const noPkcs11 = (value: unknown): ReadResult => (value === '' ? { value } : { expected: 'a PKCS#11 provider is not supported: load the token into ssh-agent' });
+
 const filePath = (value: unknown, { baseDir }: ReadOptions): ReadResult => {
   if (typeof value !== 'string' || value.trim() === '') return { expected: 'expected a file path' };
   const expanded = value === '~' || value.startsWith('~/') ? path.join(homedir(), value.slice(1)) : value;
@@ -134,6 +138,8 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   // Ansible's names for the SSH password, each its own variable (an inventory may set several); and for the private key as text.
   ...['ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'].map((name) => ({ name, aliases: [], read: noSshPassword, checkedWhenUsed: true, unread: true })),
   ...['ansible_private_key', 'ansible_ssh_private_key'].map((name) => ({ name, aliases: [], read: noPrivateKeyText, checkedWhenUsed: true, unread: true })),
+  { name: 'ansible_ssh_executable', aliases: [], read: sshProgram, checkedWhenUsed: true },
+  { name: 'ansible_ssh_pkcs11_provider', aliases: [], read: noPkcs11, checkedWhenUsed: true },
   // Other connection plugins (lxd, docker, winrm) are valid Ansible: an inventory using them loads, and such a host fails only when it is reached.
   { name: 'connection', aliases: ['ansible_connection'], read: connectionType, checkedWhenUsed: true },
   { name: 'ssh_known_hosts_file', aliases: [], read: filePath },
