@@ -110,7 +110,7 @@ export function rollingChecks(): void {
       expect(await answers()).toEqual(['Hello from web-01', 'Hello from web-02']);
     });
 
-    it('SIGTERM mid-rollout (a stopped CI job or service) is a Ctrl-C: the host that is out goes back once healthy, the rest is not attempted', async () => {
+    it('SIGTERM mid-rollout (a stopped CI job or service) is a Ctrl-C: the host that is out goes back (at once when nothing it serves changed yet), the rest is not attempted', async () => {
       let child: ChildProcess | undefined;
       let signalled = false;
       const run = await provision(['apply', INV, ...SLOW], {
@@ -123,7 +123,9 @@ export function rollingChecks(): void {
         },
       });
       expect(run.code, run.stdout + run.stderr).toBe(130);
-      expect(steps(run.stdout)).toEqual(['web-01 drain', 'web-01 health', 'web-01 undrain']);
+      // The signal comes right after its drain: if no change to what it serves had started, it is as it was while it
+      // served and goes back at once; if one had (the signal raced the apply call), once its health check passes.
+      expect([['web-01 drain', 'web-01 undrain'], ['web-01 drain', 'web-01 health', 'web-01 undrain']]).toContainEqual(steps(run.stdout));
       expect(run.stdout).toContain('NOT ATTEMPTED web-02: the run was interrupted');
       expect(await drainedOnLb()).toBe('');
       // Back to the default app for the tests that follow.
