@@ -550,6 +550,24 @@ describe('rolling deploys', () => {
     expect(logged()).toEqual([]);
   });
 
+  it('--forks 1, Ctrl-C while the first host is read: no other host is started, no batch starts', async () => {
+    const controller = new AbortController();
+    const opened: string[] = [];
+    const { results, events } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], {
+      forks: 1,
+      signal: controller.signal,
+      openConnection: (target) => {
+        opened.push(target.name);
+        if (target.name === 'w1') controller.abort();
+        return openLocal(target);
+      },
+    });
+    expect(results.map((r) => r.notAttempted)).toEqual(['the run was interrupted', 'the run was interrupted', 'the run was interrupted']);
+    expect(opened).toEqual(['w1']);
+    expect(events.filter((e) => e.kind === 'batch')).toEqual([]);
+    expect(logged()).toEqual([]);
+  });
+
   it('Ctrl-C while a host is out: it is not changed, goes back in once healthy, and the rest is not attempted', async () => {
     const controller = new AbortController();
     const events: RunEvent[] = [];
