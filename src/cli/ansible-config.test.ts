@@ -48,7 +48,7 @@ describe('ansible.cfg through the CLI', () => {
     expect(r.stdout).toBe('me | ok\nfrom-the-control-node\n');
   });
 
-  it('a command that reaches hosts names the file and the connection settings it applied (never their values); renew --quiet and inventory do not', () => {
+  it('a command that contacts hosts names the file and the connection settings it applied (never their values); renew --quiet, renew --print-cron and inventory do not', () => {
     const { dir, run } = project('noted', { 'ansible.cfg': '[defaults]\ninventory = hosts\nremote_user = secret-looking-user\ntransport = local\nhost_key_checking = False\nforks = 3\n', hosts: HOSTS });
     const r = run(['exec', '--', 'true']);
     expect(r.status, r.stderr).toBe(0);
@@ -56,8 +56,20 @@ describe('ansible.cfg through the CLI', () => {
     const quiet = run(['renew', '--quiet']);
     expect([quiet.status, quiet.stderr]).toEqual([0, '']);
     expect(run(['renew']).stderr).toContain('note: ');
+    // It only prints a cron line: no host is contacted.
+    const cron = run(['renew', '--print-cron']);
+    expect(cron.status, cron.stderr).toBe(0);
+    expect(cron.stderr).not.toContain('sets how hosts are reached');
     const listed = run(['inventory', '--list']);
     expect([listed.status, listed.stderr]).toEqual([0, '']);
+  });
+
+  it("[ssh_connection] timeout, which Ansible's ssh connection does not use, is said to be unused by a command that contacts hosts", () => {
+    const { dir, run } = project('ssh-timeout', { 'ansible.cfg': '[defaults]\ninventory = hosts\ntransport = local\n[ssh_connection]\ntimeout = 30\n', hosts: HOSTS });
+    const r = run(['exec', '--', 'true']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: ${dir}/ansible.cfg:5: [ssh_connection] timeout is not used by Ansible's ssh connection, nor by provision: the timeout is [defaults] timeout`);
+    expect(run(['inventory', '--list']).stderr).toBe('');
   });
 
   it('settings from the environment alone: no note (the shell set them)', () => {

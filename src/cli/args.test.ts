@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import type { AnsibleConfig } from '../inventory/ansible-config.js';
-import { parseCommandLine } from './args.js';
+import { contactsHosts, parseCommandLine, reachesHosts } from './args.js';
 
 describe('parseCommandLine', () => {
   it.each([
@@ -118,7 +118,7 @@ describe('parseCommandLine', () => {
 });
 
 describe('ansible.cfg gives the defaults; the command line beats them', () => {
-  const config: AnsibleConfig = { warnings: [], hostDefaults: [], connectionFromFile: [], refused: [], forks: 7, timeoutSeconds: 30, acceptNewHostKeys: true, inventories: ['/site/hosts.ini'] };
+  const config: AnsibleConfig = { warnings: [], hostDefaults: [], connectionFromFile: [], unused: [], refused: [], forks: 7, timeoutSeconds: 30, acceptNewHostKeys: true, inventories: ['/site/hosts.ini'] };
 
   it.each<[string[], Record<string, unknown>]>([
     [['apply'], { inventory: '/site/hosts.ini', inventories: ['/site/hosts.ini'], forks: 7, timeoutSeconds: 30, acceptNewHostKeys: true }],
@@ -145,5 +145,27 @@ describe('ansible.cfg gives the defaults; the command line beats them', () => {
     const spaced = join(dir, 'my hosts.ini');
     writeFileSync(spaced, '');
     expect(() => parseCommandLine(['inventory', spaced, '--graph'], [], config)).toThrow(`write -i '${spaced}' to show it as the inventory`);
+  });
+});
+
+describe('which commands reach hosts (ansible.cfg connection settings refused) and which contact them (the note on stderr)', () => {
+  it.each<[string[], boolean, boolean]>([
+    [['apply', 'i.yaml'], true, true],
+    [['plan', 'i.yaml'], true, true],
+    [['exec', 'i.yaml', '--', 'true'], true, true],
+    [['promote', 'i.yaml', 'db-2'], true, true],
+    [['renew', 'i.yaml'], true, true],
+    [['renew', 'i.yaml', '--dry-run'], true, true],
+    // It prints the line of a cron job that will reach them (so a setting provision cannot follow is refused now), contacting none.
+    [['renew', 'i.yaml', '--print-cron'], true, false],
+    [['status', 'i.yaml'], true, true],
+    [['inventory', 'i.yaml', '--list'], false, false],
+    [['vault', 'encrypt-string'], false, false],
+    [['secrets', 'edit', 's.yaml'], false, false],
+    [['help'], false, false],
+    [['--version'], false, false],
+  ])('%j', (argv, reaches, contacts) => {
+    const command = parseCommandLine(argv, ['promote']);
+    expect([reachesHosts(command), contactsHosts(command)]).toEqual([reaches, contacts]);
   });
 });

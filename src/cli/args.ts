@@ -175,9 +175,14 @@ export function readsAnsibleConfig(argv: readonly string[]): boolean {
   return !isBuiltInCommand(name) || ['apply', 'plan', 'exec', 'renew', 'status', 'inventory', 'vault'].includes(name);
 }
 
-/** Whether a command reaches hosts (its ansible.cfg connection settings apply). */
+/** Whether a command reaches hosts, now or from the cron job it prints (its ansible.cfg connection settings apply). */
 export function reachesHosts(command: Command): boolean {
   return ['apply', 'exec', 'action', 'renew', 'status'].includes(command.kind);
+}
+
+/** Whether a command contacts hosts itself: one that reaches them, but renew --print-cron, which only prints the job that will. */
+export function contactsHosts(command: Command): boolean {
+  return reachesHosts(command) && !(command.kind === 'renew' && command.options.printCron);
 }
 
 /**

@@ -10,7 +10,8 @@ ${VAULT_FLAGS}
   -e, --extra-vars VARS     key=value pairs, a YAML/JSON mapping, or @file.yaml (highest precedence)
       --accept-new-host-keys  trust and record host keys seen for the first time (never a changed one;
                             also host_key_checking = False in ansible.cfg)
-      --timeout SECONDS     connection timeout (default: timeout in ansible.cfg, else 10)
+      --timeout SECONDS     connection timeout (default: timeout in ansible.cfg, else 10); a host's
+                            ansible_timeout or ansible_ssh_timeout beats it, as in Ansible
 INVENTORY may be left out when ansible.cfg says inventory = (or ANSIBLE_INVENTORY is set).`;
 
 /** Where a usage line's description starts (after the two-space indent). */

@@ -9,7 +9,7 @@ import { userText } from '../shell/quote.js';
 import type { Decided } from '../engine/host-run.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { display } from './display.js';
-import { isBuiltInCommand, parseCommandLine, reachesHosts, readsAnsibleConfig, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type ActionCliOptions, type ConfiguredOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
+import { contactsHosts, isBuiltInCommand, parseCommandLine, reachesHosts, readsAnsibleConfig, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type ActionCliOptions, type ConfiguredOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
 import { HELP, actionHelp, mainHelp } from './help.js';
 import { PACKAGE_ROOT, searchPath } from './search-path.js';
 import { timingsFromEnv } from './timings.js';
@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     const config = readsAnsibleConfig(argv) ? await ansibleConfig() : undefined;
     const command = parseCommandLine(argv, isBuiltInCommand(argv[0]) ? [] : (await namedActions()).map((a) => a.name), config);
     if (config) refuseUnfollowed(config, reachesHosts(command) ? ['connect', 'inventory'] : command.kind === 'inventory' ? ['inventory'] : []);
-    if (config && reachesHosts(command) && !isQuiet(command)) noteConnectionSettings(config);
+    if (config && contactsHosts(command) && !isQuiet(command)) noteConnectionSettings(config);
     switch (command.kind) {
       case 'help':
         write(`${(command.topic !== undefined ? (HELP[command.topic] ?? (await namedActionHelp(command.topic))) : undefined) ?? mainHelp(await namedActions())}\n`);
@@ -87,11 +87,13 @@ function isQuiet(command: ReturnType<typeof parseCommandLine>): boolean {
   return command.kind === 'renew' && command.options.quiet;
 }
 
-/** Says which file changed how or as whom hosts are reached, and with which settings (never their values): a stray ./ansible.cfg is seen. */
+/**
+ * Says which file changed how or as whom hosts are reached, and with which settings (never their values): a stray
+ * ./ansible.cfg is seen; and which timeout settings Ansible (so provision) leaves unused.
+ */
 function noteConnectionSettings(config: NonNullable<ConfiguredOptions['ansibleConfig']>): void {
-  if (config.file === undefined || config.connectionFromFile.length === 0) return;
-  process.stderr.write(`${display(`note: ${config.file} sets how hosts are reached: ${config.connectionFromFile.join(', ')} (read as Ansible reads it)`)}
-`);
+  const applied = config.file !== undefined && config.connectionFromFile.length > 0 ? [`${config.file} sets how hosts are reached: ${config.connectionFromFile.join(', ')} (read as Ansible reads it)`] : [];
+  for (const note of [...applied, ...config.unused]) process.stderr.write(`${display(`note: ${note}`)}\n`);
 }
 
 /** What the first Ctrl-C does to a run of the engine (apply, plan, renew). */
@@ -362,7 +364,7 @@ const STATUS_CHECK_SECONDS = 20;
 async function status(options: StatusCliOptions): Promise<number> {
   const { plans } = await plansOf({ ...options, tags: [] });
   const [{ StatusRunner }, { statusJson, statusTable }, { openConnection }] = await Promise.all([import('../status/run.js'), import('../status/report.js'), import('../transport/connect.js')]);
-  const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection, deadlineMs: (options.timeoutSeconds + STATUS_CHECK_SECONDS) * 1000 });
+  const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection, checksMs: STATUS_CHECK_SECONDS * 1000 });
   const tty = process.stdout.isTTY === true;
   const show = (round: Awaited<ReturnType<typeof runner.run>>): void => {
     if (options.json) return write(`${display(JSON.stringify(statusJson(round), null, options.watch ? undefined : 2))}\n`);

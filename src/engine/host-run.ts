@@ -65,12 +65,8 @@ export interface ApplyGate {
 
 /** The SSH target of an inventory host. */
 export function targetOf(host: InventoryHost): ConnectTarget {
-  const c = host.connection;
-  const { type, address, port, user, become, privateKeyFile, knownHostsFile, hostKeyChecking, becomeUser, becomePassword, jump } = c;
-  const target: ConnectTarget = { name: host.name, type, address, become };
-  // Only what is set: the transport fills in the rest from ~/.ssh/config and its defaults.
-  for (const [key, value] of Object.entries({ port, user, privateKeyFile, knownHostsFile, hostKeyChecking, becomeUser, becomePassword, jump })) if (value !== undefined) Object.assign(target, { [key]: value });
-  return target;
+  // Only what is set (connectionOf leaves the rest out): the transport fills it in from ~/.ssh/config and its defaults.
+  return { name: host.name, ...host.connection };
 }
 
 /** A handler of the host as one probe found it: its key (what `notify` names) and its assessed state. */

@@ -161,3 +161,62 @@ describe('the environment as Ansible reads it', () => {
     expect(configOf('[defaults]\nhost_key_checking = False\n').acceptNewHostKeys).toBe(true);
   });
 });
+
+describe('the connection timeout', () => {
+  it.each<[string, string, Record<string, unknown>, number | undefined]>([
+    ['none set: the run decides (ansible.cfg, --timeout)', 'h', {}, undefined],
+    ['ansible_timeout', 'h ansible_timeout=30', {}, 30],
+    ['ansible_ssh_timeout wins over ansible_timeout whatever their scopes', '[web]\nh ansible_timeout=30\n[web:vars]\nansible_ssh_timeout=5', {}, 5],
+    ['written as text (YAML "30", -e)', 'h', { ansible_timeout: '7' }, 7],
+  ])('%s', (_name, inventory, extraVars, seconds) => {
+    expect(connections('[defaults]\ntimeout = 11\n', inventory, extraVars)['h']!.timeoutSeconds).toBe(seconds);
+  });
+
+  it('a timeout that is no positive whole number is refused where it is written', () => {
+    const file = tempFile('h ansible_ssh_timeout=0', 'hosts');
+    expect(userErrorOf(() => loadInventory(file, { env: {} })).format()).toBe(`${file}:1:23: ungrouped.hosts.h.ansible_ssh_timeout: expected a positive whole number of seconds, got integer 0`);
+  });
+
+  it("[ssh_connection] timeout and ANSIBLE_SSH_TIMEOUT are said to be unused (Ansible's ssh connection takes [defaults] timeout over them)", () => {
+    const config = configOf('[defaults]\ntimeout = 11\n[ssh_connection]\ntimeout = 22\n');
+    expect([config.timeoutSeconds, config.unused]).toEqual([11, [`${config.file}:4: [ssh_connection] timeout is not used by Ansible's ssh connection, nor by provision: the timeout is [defaults] timeout (or ANSIBLE_TIMEOUT, --timeout, a host's ansible_timeout or ansible_ssh_timeout)`]]);
+    expect(configOf('[defaults]\nforks = 2\n', { ANSIBLE_SSH_TIMEOUT: '33' }).unused).toEqual(["ANSIBLE_SSH_TIMEOUT is not used by Ansible's ssh connection, nor by provision: the timeout is [defaults] timeout (or ANSIBLE_TIMEOUT, --timeout, a host's ansible_timeout or ansible_ssh_timeout)"]);
+    expect(configOf('[defaults]\ntimeout = 11\n').unused).toEqual([]);
+  });
+});
+
+describe('the private key as text (ansible_private_key, ansible_ssh_private_key: ansible-core 2.19)', () => {
+  const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=';
+
+  it.each(['ansible_private_key', 'ansible_ssh_private_key'])('%s is refused when the host is reached, at its place, never shown', (name) => {
+    const file = tempFile(`[web]\nh\n[web:vars]\n${name}="${KEY}"\n`, 'hosts');
+    const host = loadInventory(file, { env: {} }).hosts[0]!;
+    const message = userErrorOf(() => host.connection).format();
+    expect(message.replace(/^(.*?:4):\d+:/, '$1:')).toBe(`${file}:4: web.vars.${name}: a private key given as text is not supported: expected a key file (ansible_ssh_private_key_file) or a key in ssh-agent (host h)`);
+    expect(message).not.toContain('b3BlbnNzaC1');
+  });
+
+  it('provision inventory --list lists the host as ansible-inventory does, the key and its passphrase masked', () => {
+    const file = tempFile(`h ansible_ssh_private_key="${KEY}" ansible_private_key_passphrase=correct-horse-battery\n`, 'hosts');
+    const listed = inventoryList(loadInventory(file, { env: {} }));
+    expect(listed).toContain('"ansible_ssh_private_key"');
+    expect(listed).toContain('"ansible_private_key_passphrase"');
+    expect(listed).not.toContain('b3BlbnNzaC1');
+    expect(listed).not.toContain('correct-horse');
+  });
+});
+
+describe("the ssh plugin's per-host program and smart card (as ansible.cfg's ssh_executable and pkcs11_provider)", () => {
+  it.each([
+    ['h ansible_ssh_executable=/opt/tsh/bin/ssh', 'ungrouped.hosts.h.ansible_ssh_executable: expected ssh: provision connects with its own SSH client, got string "/opt/tsh/bin/ssh" (host h)'],
+    ['h ansible_ssh_pkcs11_provider=/usr/lib/opensc-pkcs11.so', 'ungrouped.hosts.h.ansible_ssh_pkcs11_provider: a PKCS#11 provider is not supported: load the token into ssh-agent, got string "/usr/lib/opensc-pkcs11.so" (host h)'],
+  ])('%s is refused when the host is reached, at its place', (inventory, message) => {
+    const host = loadInventory(tempFile(inventory, 'hosts'), { env: {} }).hosts[0]!;
+    expect(userErrorOf(() => host.connection).format().replace(/^.*hosts:\d+:\d+: /, '')).toBe(message);
+  });
+
+  it('their defaults are followed', () => {
+    const host = loadInventory(tempFile("h ansible_ssh_executable=ssh ansible_ssh_pkcs11_provider=''", 'hosts'), { env: {} }).hosts[0]!;
+    expect(host.connection.address).toBe('h');
+  });
+});

@@ -13,7 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { UserError, type SourcePosition } from '../errors.js';
 import { expandPath, findConfigFile, type ConfigPlace } from './config-file.js';
-import { iniValue, readIni, type IniFile, type IniValue } from './config-ini.js';
+import { iniValue, readIni, type IniFile } from './config-ini.js';
 import type { WrittenVar } from './variables.js';
 
 /** What ansible.cfg and the environment say, for provision. */
@@ -33,8 +33,10 @@ export interface AnsibleConfig {
   inventories?: string[];
   /** `vault_password_file` (or ANSIBLE_VAULT_PASSWORD_FILE), and how to name it. */
   vaultPasswordFile?: { file: string; source: string };
-  /** The settings read from the file that change how or as whom hosts are reached (their names, never their values): said when a command reaches hosts. */
+  /** The settings read from the file that change how or as whom hosts are reached (their names, never their values): said when a command contacts hosts. */
   connectionFromFile: string[];
+  /** Settings Ansible reads but never uses for its ssh hosts (so provision neither): said when a command contacts hosts. */
+  unused: string[];
   /** Settings provision cannot follow: `connect` ones refuse commands that reach hosts, `inventory` ones every command that reads the inventory. */
   refused: Array<{ error: UserError; when: 'connect' | 'inventory' }>;
 }
@@ -51,14 +53,20 @@ interface Setting {
   emptyIsDefault?: true;
 }
 
-/** A setting's value and where it was found. */
-interface Found {
-  value: Value;
+/** Where a setting is written, and its text as written. */
+interface Written {
+  raw: string;
   /** `[defaults] remote_user` or `ANSIBLE_REMOTE_USER`. */
   name: string;
+  /** In the file (absent: in the environment). */
   position?: SourcePosition;
-  /** Directory its relative paths were read against. */
+  /** Directory its relative paths are read against. */
   baseDir: string;
+}
+
+/** A setting's value, typed, and where it was found. */
+interface Found extends Omit<Written, 'raw'> {
+  value: Value;
 }
 
 const setting = (kind: Kind, ini: Setting['ini'], env: readonly string[] = []): Setting => ({ kind, ini, env });
@@ -81,7 +89,10 @@ const HOST_DEFAULTS: Record<string, Setting> = {
 };
 
 const FORKS = setting('int', [defaults('forks')], ['ANSIBLE_FORKS']);
+// The connection timeout Ansible uses: its play's (the ssh plugin gets it as a keyword, which beats the plugin's own entries below).
 const TIMEOUT = setting('int', [defaults('timeout')], ['ANSIBLE_TIMEOUT']);
+// The ssh plugin's own names of it: Ansible reads them, then never uses them (checked with ansible-core 2.14: ConnectTimeout stays [defaults] timeout's).
+const SSH_TIMEOUT = setting('string', [ssh('timeout')], ['ANSIBLE_SSH_TIMEOUT']);
 // The ssh connection plugin's names (its documentation): [paramiko_connection] is another plugin's, not read for ssh hosts.
 const HOST_KEY_CHECKING: Setting = { ...setting('bool', [defaults('host_key_checking'), ssh('host_key_checking')], ['ANSIBLE_HOST_KEY_CHECKING', 'ANSIBLE_SSH_HOST_KEY_CHECKING']), emptyIsDefault: true };
 const INVENTORY = setting('pathlist', [defaults('inventory')], ['ANSIBLE_INVENTORY']);
@@ -145,16 +156,17 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
     undecodable = text.includes(REPLACEMENT) && !isUtf8(bytes);
     ini = readIni(text, found.file);
   }
-  const config: AnsibleConfig = { ...(found.file !== undefined ? { file: found.file } : {}), warnings: found.warning ? [found.warning] : [], hostDefaults: [], connectionFromFile: [], refused: [] };
+  const config: AnsibleConfig = { ...(found.file !== undefined ? { file: found.file } : {}), warnings: found.warning ? [found.warning] : [], hostDefaults: [], connectionFromFile: [], unused: [], refused: [] };
   // `when`: the commands the setting matters to (a refusal of it stops only those).
   const lookup = (s: Setting, when: 'connect' | 'inventory'): Found | undefined => {
-    const value = lookUp(s, ini, found.file, place);
+    const entry = writtenFor(s, ini, found.file, place);
+    if (entry === undefined) return undefined;
     // Ansible would hand such a value on byte for byte; provision's settings are text: refused at its line.
-    if (undecodable && value?.position !== undefined && ini !== undefined && fileEntry(ini, s)?.entry.value.includes(REPLACEMENT) === true) {
-      config.refused.push({ when, error: new UserError(`${value.name}: the value holds bytes that are not UTF-8: write it in UTF-8`, value.position) });
+    if (undecodable && entry.position !== undefined && entry.raw.includes(REPLACEMENT)) {
+      config.refused.push({ when, error: new UserError(`${entry.name}: the value holds bytes that are not UTF-8: write it in UTF-8`, entry.position) });
       return undefined;
     }
-    return value;
+    return valueOf(s, entry, place);
   };
   const fromFile = (value: Found): void => {
     if (value.position !== undefined) config.connectionFromFile.push(value.name.replace(/^\[[^\]]*\] /, ''));
@@ -169,6 +181,8 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
   if (forks) config.forks = positive(forks);
   const timeout = lookup(TIMEOUT, 'connect');
   if (timeout) config.timeoutSeconds = positive(timeout);
+  const sshTimeout = writtenFor(SSH_TIMEOUT, ini, found.file, place);
+  if (sshTimeout) config.unused.push(`${describe(sshTimeout)} is not used by Ansible's ssh connection, nor by provision: the timeout is [defaults] timeout (or ANSIBLE_TIMEOUT, --timeout, a host's ansible_timeout or ansible_ssh_timeout)`);
   const checking = lookup(HOST_KEY_CHECKING, 'connect');
   if (checking?.value === false) {
     config.acceptNewHostKeys = true;
@@ -193,33 +207,30 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
 
 const REPLACEMENT = '\uFFFD';
 
-/** The file's entry a setting is read from (the last of its names found), if any. */
-function fileEntry(ini: IniFile, s: Setting): { name: string; entry: IniValue } | undefined {
+/** Where a setting is written, if anywhere: the environment (the last of its variables set wins), else the file (the last of its entries found). */
+function writtenFor(s: Setting, ini: IniFile | undefined, file: string | undefined, place: ConfigPlace): Written | undefined {
+  const envName = [...s.env].reverse().find((name) => place.env[name] !== undefined);
+  if (envName !== undefined) return { raw: place.env[envName]!, name: envName, baseDir: place.cwd };
+  if (ini === undefined || file === undefined) return undefined;
   for (const [section, key] of [...s.ini].reverse()) {
     const entry = iniValue(ini, section, key);
-    if (entry !== undefined) return { name: `[${section}] ${key}`, entry };
+    if (entry !== undefined) return { raw: entry.value, name: `[${section}] ${key}`, position: entry.position, baseDir: path.dirname(file) };
   }
   return undefined;
 }
 
 /**
- * A setting's value: the environment's (the last variable set wins), else the file's (the last entry
- * found wins). A variable set to nothing shadows the file: a boolean is false, as in Ansible, but
- * host_key_checking stays on (never weakened by an empty variable); a text, number or path has its
- * default (Ansible too, but for a path, which it reads as the current directory: no key file). An empty text in the file is the default too. An
- * empty number, boolean or path in the file is refused (Ansible refuses the number, and reads the
- * others as false or the file's directory).
+ * A written setting's value. A variable set to nothing shadows the file: a boolean is false, as in
+ * Ansible, but host_key_checking stays on (never weakened by an empty variable); a text, number or
+ * path has its default (Ansible too, but for a path, which it reads as the current directory: no
+ * key file). An empty text in the file is the default too. An empty number, boolean or path in the
+ * file is refused (Ansible refuses the number, and reads the others as false or the file's directory).
  */
-function lookUp(s: Setting, ini: IniFile | undefined, file: string | undefined, place: ConfigPlace): Found | undefined {
-  const envName = [...s.env].reverse().find((name) => place.env[name] !== undefined);
-  if (envName !== undefined) {
-    if (place.env[envName] !== '') return typed(s.kind, place.env[envName]!, { name: envName, baseDir: place.cwd }, place);
-    return s.kind === 'bool' && !s.emptyIsDefault ? { value: false, name: envName, baseDir: place.cwd } : undefined;
-  }
-  if (ini === undefined || file === undefined) return undefined;
-  const found = fileEntry(ini, s);
-  if (found === undefined || (found.entry.value === '' && s.kind === 'string')) return undefined;
-  return typed(s.kind, found.entry.value, { name: found.name, position: found.entry.position, baseDir: path.dirname(file) }, place);
+function valueOf(s: Setting, entry: Written, place: ConfigPlace): Found | undefined {
+  const { raw, ...where } = entry;
+  if (raw === '' && where.position === undefined) return s.kind === 'bool' && !s.emptyIsDefault ? { ...where, value: false } : undefined;
+  if (raw === '' && s.kind === 'string') return undefined;
+  return typed(s.kind, raw, where, place);
 }
 
 // Ansible's boolean(): these words, any case; anything else Ansible reads as false, which provision refuses (a typo would turn a setting off).
@@ -267,6 +278,6 @@ function positive(found: Found): number {
 }
 
 /** `[defaults] forks in /etc/ansible/ansible.cfg`-style names for messages: the position carries the file. */
-function describe(where: Pick<Found, 'name' | 'position'>): string {
+function describe(where: Pick<Written, 'name' | 'position'>): string {
   return where.position ? `${where.position.file}:${where.position.line}: ${where.name}` : where.name;
 }

@@ -23,10 +23,12 @@ const INTERNAL_VARS = new Set([
   'inventory_file', 'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'omit', 'playbook_dir',
 ]);
 
-// Ansible's connection and privilege-escalation passwords (provision reads the become ones as secrets, and uses none of the others), masked like the roles' secrets.
+// Ansible's connection and privilege-escalation passwords, and its private key as text with its passphrase (provision reads the become
+// passwords as secrets, and uses none of the others), masked like the roles' secrets.
 const ANSIBLE_PASSWORDS = new Set([
   'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password', 'ansible_become_pass', 'ansible_become_password', 'become_password',
   'ansible_sudo_pass', 'ansible_sudo_password', 'ansible_su_pass', 'ansible_su_password', 'ansible_httpapi_pass', 'ansible_httpapi_password',
+  'ansible_private_key', 'ansible_ssh_private_key', 'ansible_private_key_passphrase', 'ansible_ssh_private_key_passphrase',
 ]);
 
 /** A host's variables as ansible-inventory prints them: as Ansible merges them, internal names left out; plain-text passwords and `secrets` masked. */

@@ -28,6 +28,8 @@ const TEXTS: Record<string, string> = {
   'refused: a duplicate section': '[defaults]\na = 1\n[defaults]\nb = 2\n',
   'refused: a duplicate key (case-insensitive)': '[defaults]\nforks = 1\nFORKS = 2\n',
   'refused: a line without = or :': '[defaults]\nremote_user deploy\n',
+  'refused: a byte order mark before the first section header': '\uFEFF[defaults]\nremote_user = deploy\n',
+  'refused: a byte order mark before a comment': '\uFEFF# made on Windows\n[defaults]\nforks = 2\n',
   'refused: an empty key': '[defaults]\n= value\n',
   'refused: a byte-order mark before the first section': '\ufeff[defaults]\nforks = 1\n',
 };
@@ -92,6 +94,7 @@ describe('readIni errors', () => {
     ['[defaults]\nforks = 1\n\n  [x]\n[defaults]\n', 'ansible.cfg:5:1: section [defaults] is already written above: Ansible refuses a duplicate section'],
     ['[defaults]\nforks = 1\nForks = 2\n', "ansible.cfg:3:1: 'forks' is already set above in [defaults]: Ansible refuses a duplicate key"],
     ['[defaults]\nremote_user deploy\n', `ansible.cfg:2:1: expected 'key = value' (Ansible refuses the file too), got "remote_user deploy"`],
+    ['\uFEFF[defaults]\nforks = 1\n', 'ansible.cfg:1:1: the file starts with a UTF-8 byte order mark (BOM), which Ansible refuses too (it reads it as text before the first [section] header): save the file as UTF-8 without a BOM (in vim: set nobomb, then write)'],
   ])('%j', (text, message) => {
     expect(refusal(() => readIni(text, 'ansible.cfg'))).toBe(message);
   });

@@ -8,7 +8,8 @@
  *   break), blank lines inside a value are kept, trailing ones dropped;
  * - `[section]` (section names keep their case); `[DEFAULT]` gives values to every section;
  * - a duplicate section or key, a line before any section, or a line without `=` or `:` is an
- *   error, as Ansible's own ("Error reading config file"). Pure.
+ *   error, as Ansible's own ("Error reading config file"); so is a byte order mark, which configparser
+ *   reads as text before the first section header. Pure.
  */
 import { UserError, type SourcePosition } from '../errors.js';
 
@@ -41,9 +42,13 @@ const SECTION = /^\[(.+)\]/s;
 const OPTION = new RegExp(`^(.*?)[${SPACE}]*([=:])[${SPACE}]*(.*)$`, 's');
 
 const DEFAULT_SECTION = 'DEFAULT';
+const BOM = '\uFEFF';
 
 /** Reads the text of an ansible.cfg; `file` names it in errors. */
 export function readIni(text: string, file: string): IniFile {
+  if (text.startsWith(BOM)) {
+    throw new UserError('the file starts with a UTF-8 byte order mark (BOM), which Ansible refuses too (it reads it as text before the first [section] header): save the file as UTF-8 without a BOM (in vim: set nobomb, then write)', { file, line: 1, col: 1 });
+  }
   const result: IniFile = { sections: new Map(), defaults: new Map() };
   const parts = new Map<Map<string, IniValue>, Map<string, string[]>>();
   let section: Map<string, IniValue> | undefined;

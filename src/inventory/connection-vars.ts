@@ -99,6 +99,19 @@ const becomeMethod = (value: unknown): ReadResult =>
 // Logging in with a password is not something provision does: a host that sets one would otherwise be tried with keys only, without a word.
 const noSshPassword = (): ReadResult => ({ expected: 'SSH password login is not supported: expected key authentication (ansible_ssh_private_key_file, ~/.ssh/config or ssh-agent)' });
 
+// Ansible's int(): a whole number, also written as text ("30", from YAML); provision refuses 0 and less (no timeout at all).
+const timeoutSeconds = (value: unknown): ReadResult => {
+  const seconds = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+  return typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 1 ? { value: seconds } : { expected: 'expected a positive whole number of seconds' };
+};
+
+// The key itself (ansible-core 2.19's ssh plugin, which adds it to an ssh-agent it manages): provision logs in with key files and ssh-agent.
+const noPrivateKeyText = (): ReadResult => ({ expected: 'a private key given as text is not supported: expected a key file (ansible_ssh_private_key_file) or a key in ssh-agent' });
+
+// The ssh plugin's per-host program and smart card, as ansible.cfg's ssh_executable and pkcs11_provider (refused there too).
+const sshProgram = (value: unknown): ReadResult => (value === 'ssh' ? { value } : { expected: 'expected ssh: provision connects with its own SSH client' });
+const noPkcs11 = (value: unknown): ReadResult => (value === '' ? { value } : { expected: 'a PKCS#11 provider is not supported: load the token into ssh-agent' });
+
 const filePath = (value: unknown, { baseDir }: ReadOptions): ReadResult => {
   if (typeof value !== 'string' || value.trim() === '') return { expected: 'expected a file path' };
   const expanded = value === '~' || value.startsWith('~/') ? path.join(homedir(), value.slice(1)) : value;
@@ -122,8 +135,11 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   { name: 'ssh_common_args', aliases: ['ansible_ssh_common_args'], read: sshArgs, checkedWhenUsed: true },
   { name: 'ssh_extra_args', aliases: ['ansible_ssh_extra_args'], read: sshArgs, checkedWhenUsed: true },
   { name: 'become_method', aliases: ['ansible_become_method'], read: becomeMethod, checkedWhenUsed: true },
-  // Ansible's names for the SSH password, each its own variable (an inventory may set several).
+  // Ansible's names for the SSH password, each its own variable (an inventory may set several); and for the private key as text.
   ...['ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'].map((name) => ({ name, aliases: [], read: noSshPassword, checkedWhenUsed: true, unread: true })),
+  ...['ansible_private_key', 'ansible_ssh_private_key'].map((name) => ({ name, aliases: [], read: noPrivateKeyText, checkedWhenUsed: true, unread: true })),
+  { name: 'ansible_ssh_executable', aliases: [], read: sshProgram, checkedWhenUsed: true },
+  { name: 'ansible_ssh_pkcs11_provider', aliases: [], read: noPkcs11, checkedWhenUsed: true },
   // Other connection plugins (lxd, docker, winrm) are valid Ansible: an inventory using them loads, and such a host fails only when it is reached.
   { name: 'connection', aliases: ['ansible_connection'], read: connectionType, checkedWhenUsed: true },
   { name: 'ssh_known_hosts_file', aliases: [], read: filePath },
@@ -131,6 +147,9 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   // Two variables, not aliases: Ansible reads both from the merged variables and the ssh one wins whatever
   // their scopes (the bare name `host_key_checking` is no connection variable in Ansible, nor here).
   ...['ansible_host_key_checking', 'ansible_ssh_host_key_checking'].map((name) => ({ name, aliases: [], read: flag })),
+  // The connection timeout, the same way: ansible_ssh_timeout wins over ansible_timeout whatever their scopes, and both
+  // beat ansible.cfg and --timeout (Ansible's play context reads them over its --timeout).
+  ...['ansible_timeout', 'ansible_ssh_timeout'].map((name) => ({ name, aliases: [], read: timeoutSeconds })),
 ];
 
 const BY_NAME = new Map(CONNECTION_VARS.flatMap((v) => [v.name, ...v.aliases].map((name) => [name, v] as const)));
@@ -203,6 +222,7 @@ export function connectionOf(hostName: string, vars: ReadonlyMap<string, unknown
     privateKeyFile: get<string>('ssh_private_key_file'),
     knownHostsFile: get<string>('ssh_known_hosts_file'),
     hostKeyChecking: get<boolean>('ansible_ssh_host_key_checking') ?? get<boolean>('ansible_host_key_checking'),
+    timeoutSeconds: get<number>('ansible_ssh_timeout') ?? get<number>('ansible_timeout'),
     becomeUser: get<string>('become_user'),
     becomePassword: get<Secret>('become_password'),
     jump: jumpOf(get<string>('ssh_args')) ?? jumpOf(get<string>('ssh_common_args')) ?? jumpOf(get<string>('ssh_extra_args')),

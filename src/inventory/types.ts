@@ -20,6 +20,8 @@ export interface HostConnection {
   knownHostsFile?: string;
   /** `ansible_ssh_host_key_checking`, else `ansible_host_key_checking`, when set: true refuses unknown host keys, false trusts and records them (a changed one is still refused); beats ansible.cfg and --accept-new-host-keys. */
   hostKeyChecking?: boolean;
+  /** `ansible_ssh_timeout`, else `ansible_timeout`, when set: seconds to wait for the connection; beats ansible.cfg and --timeout. */
+  timeoutSeconds?: number;
   /** The user to become (`become_user`/`ansible_become_user`; default root). */
   becomeUser?: string;
   /** sudo's password (`become_password`/`ansible_become_password`); without it sudo must not ask. */

@@ -91,7 +91,8 @@ describe('StatusRunner', () => {
     };
     return { opened, scripts, closed, openConnection };
   }
-  const options = (t: ReturnType<typeof transport>, deadlineMs = 10_000) => ({ forks: 5, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: t.openConnection, deadlineMs });
+  // A host's deadline: the connection timeout (half of it here), then its checks'.
+  const options = (t: ReturnType<typeof transport>, deadlineMs = 10_000) => ({ forks: 5, connect: { acceptNewHostKeys: false, timeoutMs: deadlineMs / 2 }, openConnection: t.openConnection, checksMs: deadlineMs / 2 });
 
   it('one remote call per host, every check answered in it; a later round reuses the connection', async () => {
     const t = transport();
@@ -134,6 +135,14 @@ describe('StatusRunner', () => {
     expect((await runner.run())[1]).toMatchObject({ reachable: true, healthy: true, facts: { answers: [2] } });
     expect(t.opened.filter((n) => n === 'hung')).toHaveLength(2);
     await runner.close();
+  });
+
+  it("a host's own connection timeout (ansible_timeout) moves its deadline, not the others'", async () => {
+    const t = transport([], ['hung', 'patient']);
+    const patient: HostPlan = { ...planOf('patient', { n: 1 }), host: { ...host('patient'), connection: { ...host('patient').connection, timeoutSeconds: 2 } } };
+    const [hung, late] = await new StatusRunner([planOf('hung', { n: 2 }), patient], options(t, 300)).run();
+    expect(hung).toMatchObject({ problems: ['unreachable: no answer within 1 s'] });
+    expect(late).toMatchObject({ problems: ['unreachable: no answer within 3 s'] });
   });
 
   it('a connection that opens after the runner was closed (Ctrl-C mid-round) is closed at once, not left open', async () => {

@@ -96,8 +96,8 @@ export interface StatusOptions {
   connect: ConnectOptions;
   /** Opens a connection (the transport the host's inventory entry names). */
   openConnection: (target: ConnectTarget, options: ConnectOptions) => Promise<Connection>;
-  /** Longest wait for one host's answer, connecting included (a check that hangs, a host that stops answering). */
-  deadlineMs: number;
+  /** Longest wait for one host's checks once connected (a check that hangs, a host that stops answering): with its connection timeout (its own, else connect's), its deadline. */
+  checksMs: number;
 }
 
 /** What a host's round came to before its deadline (`late`: it did not end in time). */
@@ -126,13 +126,15 @@ export class StatusRunner {
     const round = { late: false };
     let timer: NodeJS.Timeout | undefined;
     // Unreferenced: a round given up (Ctrl-C) leaves nothing that keeps the process from ending.
-    const deadline = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ late: true }), this.options.deadlineMs).unref()));
+    const own = plan.host.connection.timeoutSeconds;
+    const deadlineMs = (own !== undefined ? own * 1000 : this.options.connect.timeoutMs) + this.options.checksMs;
+    const deadline = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ late: true }), deadlineMs).unref()));
     const outcome = await Promise.race([this.#check(plan, round).then((done): Outcome => ({ done })), deadline]);
     clearTimeout(timer);
     if ('done' in outcome) return outcome.done;
     round.late = true;
     await this.#drop(plan.host.name);
-    return unreachable(plan.host.name, `no answer within ${Math.ceil(this.options.deadlineMs / 1000)} s`, columnsOf(checksOf(plan)));
+    return unreachable(plan.host.name, `no answer within ${Math.ceil(deadlineMs / 1000)} s`, columnsOf(checksOf(plan)));
   }
 
   async #check(plan: HostPlan, round: { late: boolean }): Promise<HostStatus> {

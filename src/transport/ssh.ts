@@ -58,8 +58,10 @@ export async function connect(target: ConnectTarget, options: ConnectOptions): P
   const sshConfig = userSshConfigText();
   const resolved = resolveTarget(target, sshConfig);
   const checks = hostKeyChecks(target, options);
-  const hostOptions = { ...options, ...checks.host };
-  const jumpOptions = { ...options, ...checks.jump };
+  // The host's own timeout (its inventory's) beats the run's, as in Ansible; its jump host is waited for as long.
+  const timeoutMs = target.timeoutSeconds !== undefined ? target.timeoutSeconds * 1000 : options.timeoutMs;
+  const hostOptions = { ...options, ...checks.host, timeoutMs };
+  const jumpOptions = { ...options, ...checks.jump, timeoutMs };
   let jump: NodeSSH | undefined;
   let sock: unknown;
   if (resolved.jump) {

@@ -69,6 +69,8 @@ export interface ConnectTarget extends BecomeOptions {
   knownHostsFile?: string;
   /** The host's own host key checking, when the inventory sets it: beats ConnectOptions.acceptNewHostKeys (true: refuse unknown keys; false: trust and record them). */
   hostKeyChecking?: boolean;
+  /** The host's own connection timeout in seconds, when the inventory sets it: beats ConnectOptions.timeoutMs (for its jump host too). */
+  timeoutSeconds?: number;
 }
 
 /** How the host keys of one connection are checked. */

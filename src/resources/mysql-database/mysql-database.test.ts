@@ -3,7 +3,7 @@ import { mysqlDatabase, type MysqlDatabaseCurrent, type MysqlDatabaseDesired } f
 import type { ServerState } from '../shared/mysql/server.js';
 import { clientCalls, fakeClient, statements } from '../../../test/support/mysql.js';
 import type { Effects } from '../shared/lookahead.js';
-import { ahead, argErrorOf, predicted, probeLocally, probeManyLocally, probeScriptLocally, summaries, syntaxOk } from '../../../test/support/resources.js';
+import { ahead, argErrorOf, predicted, probeLocally, probeManyLocally, probeScriptLocally, stubCommands, summaries, syntaxOk } from '../../../test/support/resources.js';
 import { splitItems } from '../../engine/batch.js';
 import { mysqlUser } from '../mysql-user/index.js';
 
@@ -94,6 +94,18 @@ describe('mysql_database probe', () => {
     const [database, account] = splitItems(output, separator, 2)!;
     expect(mysqlDatabase.parse(database!, want())).toEqual(probeLocally(mysqlDatabase, want(), stubs.env));
     expect(mysqlUser.parse(account!, user)).toEqual(probeLocally(mysqlUser, user, stubs.env));
+  });
+
+  it('on a fresh host (a client, no server program): each member of the family reads itself as missing, and no client is started', () => {
+    const stubs = stubCommands(['mariadb'], { mariadb: 'exit 3' });
+    const user = mysqlUser.validate({ name: 'app', host: 'localhost', password: 'correct-horse-9' });
+    const separator = '@@sep';
+    const output = probeScriptLocally(mysqlDatabase.probeFamily!.family.probeMany([mysqlDatabase.probeFamily!.part(want()), mysqlUser.probeFamily!.part(user)], separator), stubs.env);
+    const [database, account] = splitItems(output, separator, 2)!;
+    expect(mysqlDatabase.parse(database!, want())).toEqual({ server: { status: 'missing' }, exists: false });
+    expect(mysqlUser.parse(account!, user)).toEqual(probeLocally(mysqlUser, user, stubs.env));
+    expect(mysqlUser.parse(account!, user)).toMatchObject({ server: { status: 'missing' } });
+    expect(stubs.calls()).toEqual([]);
   });
 
   it('tells every database of a host that the server is down', () => {
