@@ -31,7 +31,6 @@ describe('formatRolloutPlan', () => {
     ['not behind a load balancer', { changed: 1, rollout: rollout({}) }, 'change (no load balancer routes to it) → wait until http://127.0.0.1/health answers 200 within 60 s'],
     ['nothing that interrupts serving', { changed: 1, rollout: rollout({ health: [] }) }, 'change (nothing that interrupts serving): stays in service'],
     ['unreachable', { unreachable: true, error: 'timed out', rollout: rollout({}) }, 'cannot tell: timed out'],
-    ['out by its note, read late', { rollout: rollout({ foundDrained: ['lb-01'], atOnce: 'out of lb-01 since an earlier run', readLate: 'read only once one of --forks 1 is free' }) }, 'not waiting for its batch, once read (read only once one of --forks 1 is free): out of lb-01 (left so by an earlier run) → wait until http://127.0.0.1/health answers 200 within 60 s → back into lb-01'],
     ['out by its note, changing what it serves', { changed: 1, rollout: rollout({ foundDrained: ['lb-01'], drained: ['lb-01'] }) }, 'out of lb-01 (left so by an earlier run; taken out again before the change) → change → wait until http://127.0.0.1/health answers 200 within 60 s → back into lb-01'],
   ])('%s', (_, over, steps) => {
     expect(formatRolloutPlan([host('w', over)])!.split('\n').pop()).toBe(`    batch 1/3  w  ${steps}`);

@@ -21,7 +21,7 @@ export function formatRolloutPlan(hosts: readonly HostResult[]): string | undefi
     const width = Math.max(...members.map((h) => h.name.length));
     for (const h of members) {
       // Why is in its steps: out of a load balancer since an earlier run, or not serving yet.
-      const when = !h.rollout!.atOnce || h.unreachable ? '' : h.rollout!.readLate ? `not waiting for its batch, once read (${h.rollout!.readLate}): ` : 'at once, not waiting for its batch: ';
+      const when = !h.rollout!.atOnce || h.unreachable ? '' : 'at once, not waiting for its batch: ';
       lines.push(`    batch ${h.rollout!.batch}/${h.rollout!.batches}  ${h.name.padEnd(width)}  ${when}${plannedSteps(h)}`);
     }
   }
@@ -76,7 +76,6 @@ export function rolloutJson(rollout: HostRollout): object {
     drained: rollout.drained,
     found_drained: rollout.foundDrained,
     ...(rollout.atOnce ? { at_once: rollout.atOnce } : {}),
-    ...(rollout.readLate ? { read_late: rollout.readLate } : {}),
     ...(rollout.notDrained ? { not_drained: rollout.notDrained } : {}),
     health: rollout.health,
     ...(rollout.healthy !== undefined ? { healthy: rollout.healthy, health_detail: rollout.healthDetail } : {}),

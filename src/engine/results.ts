@@ -68,8 +68,6 @@ export interface HostRollout {
   foundDrained: string[];
   /** Why it does not wait for its batch's turn (not serving yet, or an earlier run left it out of a load balancer routing to it). */
   atOnce?: string;
-  /** Check mode, a host that does not wait for its batch but is read only once a fork is free (beyond --forks in the queue): what that means. */
-  readLate?: string;
   /** Why a change that interrupts serving happens without draining, e.g. every backend of a load balancer is in the batch. */
   notDrained?: string;
   /** Its health checks, e.g. "http://127.0.0.1/health answers 200 within 60 s". */

@@ -186,10 +186,10 @@ describe('rolling deploys', () => {
     expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
   });
 
-  it('a host with nothing to change is not drained: one read, no other call', async () => {
+  it.each([1, 10])('--forks %i, a host with nothing to change is not drained: one read, no other call', async (forks) => {
     await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
     writeFileSync(log, '');
-    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { forks });
     expect(logged()).toEqual([]);
     for (const name of ['w1', 'w2', 'w3']) expect(connections.get(name)!.stats.execs).toBe(1);
     expect(results.every((r) => r.failed === 0 && r.rollout?.drained.length === 0 && r.rollout.healthy === undefined)).toBe(true);
@@ -254,35 +254,90 @@ describe('rolling deploys', () => {
     expect(existsSync(join(dir, 'w2', 'state', 'drained'))).toBe(false);
   });
 
-  it('check mode, --forks smaller than the queue: a host left out further down is said to be read late, with what to do', async () => {
-    await roll(pair('v1'), [refusingBalancer()]);
-    mkdirSync(join(dir, 'w2', 'state'), { recursive: true });
-    writeFileSync(join(dir, 'w2', 'state', 'drained'), 'lb\n');
-    const narrow = await roll(pair('v2'), [refusingBalancer()], { check: true, forks: 1 });
-    expect(byName(narrow.results, 'w2').rollout).toMatchObject({
-      atOnce: 'out of lb since an earlier run',
-      readLate: 'read only once one of --forks 1 is free; meanwhile a load balancer it is out of may refuse to take out a host of an earlier batch: run with --forks 2 or more, or --limit it first',
-    });
-    const wide = await roll(pair('v2'), [refusingBalancer()], { check: true, forks: 2 });
-    expect(byName(wide.results, 'w2').rollout!.readLate).toBeUndefined();
+  /**
+   * A load balancer that keeps which backends are out (a drain of one that is out changes nothing) and logs each
+   * drain with every backend out once it is done ("drain w1: out w1 w3"), so a test sees how many were out at once.
+   */
+  function countingBalancer(backends: string[]): Balancer {
+    const outFile = join(dir, 'lb-out');
+    const out = `$(sort ${quote(outFile)} | tr '\\n' ' ' | sed 's/ $//')`;
+    return {
+      host: hostNamed('lb'),
+      decls: [{
+        role: 'lb',
+        backends,
+        drain: `f() { touch ${quote(outFile)}; grep -qxF "$1" ${quote(outFile)} || echo "$1" >> ${quote(outFile)}; echo "drain $1: out ${out}" >> ${quote(log)}; }; f`,
+        undrain: `f() { { grep -vxF "$1" ${quote(outFile)} || true; } > ${quote(`${outFile}.new`)}; mv ${quote(`${outFile}.new`)} ${quote(outFile)}; echo "undrain $1" >> ${quote(log)}; }; f`,
+      }],
+    };
+  }
+
+  /** As a stopped run leaves it: `host` out of the load balancer, and its note saying so. */
+  function leftOut(host: string): void {
+    mkdirSync(join(dir, host, 'state'), { recursive: true });
+    writeFileSync(join(dir, host, 'state', 'drained'), 'lb\n');
+    appendFileSync(join(dir, 'lb-out'), `${host}\n`);
+  }
+
+  it.each([1, 2])('--forks %i, the last of three hosts left out by an earlier run: it goes back first, never are two hosts out at once, and --forks hosts at most are at work', async (forks) => {
+    // Apply's queue: f1 (does not roll), w1, w2, w3 (batches 1 to 3). However few forks, every rolling host is read
+    // before batch 1 starts (a host waiting for its batch holds no fork), so w3 is known to be out before w1 is taken out.
+    const site = (content: string): HostPlan[] => [freeHost('f1', content), ...webs(content)];
+    await roll(site('v1'), []);
+    leftOut('w3');
+    writeFileSync(log, '');
+    const planned = await roll(site('v2'), [countingBalancer(['w1', 'w2', 'w3'])], { check: true, forks });
+    expect(planned.results.map((r) => r.rollout?.atOnce)).toEqual([undefined, undefined, undefined, 'out of lb since an earlier run']);
+    // Counts the hosts' scripts running at once (a drain runs on the load balancer for the host that holds the fork).
+    let running = 0;
+    let most = 0;
+    const counting = async (target: ConnectTarget): Promise<Connection> => {
+      const connection = await openLocal(target);
+      if (target.name === 'lb') return connection;
+      const runScript: Connection['runScript'] = async (script, options) => {
+        most = Math.max(most, ++running);
+        try {
+          return await connection.runScript(script, options);
+        } finally {
+          running--;
+        }
+      };
+      return { ...connection, runScript };
+    };
+    const { results } = await roll(site('v2'), [countingBalancer(['w1', 'w2', 'w3'])], { forks, openConnection: counting });
+    expect(results.map((r) => [r.name, r.failed, r.rollout?.atOnce])).toEqual([
+      ['f1', 0, undefined],
+      ['w1', 0, undefined],
+      ['w2', 0, undefined],
+      ['w3', 0, 'out of lb since an earlier run'],
+    ]);
+    expect(logged()).toEqual([
+      'drain w3: out w3', 'restart w3', 'undrain w3',
+      'drain w1: out w1', 'restart w1', 'undrain w1',
+      'drain w2: out w2', 'restart w2', 'undrain w2',
+    ]);
+    expect(most).toBeLessThanOrEqual(forks);
   });
 
-  it.each([1, 2, 3])('--forks %i, two hosts that do not roll ahead: plan says a host left out is read late exactly when apply reads it after a drain it blocks', async (forks) => {
-    // Apply's queue: f1, f2 (free), w1 (batch 1), w2 (batch 2, left out). The free hosts are done before batch 1's
-    // turn, so w2 is read before w1's drain whenever fewer than --forks rolling hosts are ahead of it.
-    const site = (content: string): HostPlan[] => [freeHost('f1', content), freeHost('f2', content), ...pair(content)];
-    await roll(site('v1'), [refusingBalancer()]);
-    mkdirSync(join(dir, 'w2', 'state'), { recursive: true });
-    writeFileSync(join(dir, 'w2', 'state', 'drained'), 'lb\n');
-    writeFileSync(join(dir, 'lb-out'), 'w2\n');
+  it('a host of a later batch whose read fails: the rollout goes on to it and stops there', async () => {
+    // Its read ends with its run: were the first batch's drain to wait for it beyond that, the rollout would wait forever.
+    const unreadable: ResourceType<Record<string, never>, string> = {
+      name: 'unreadable',
+      validate: () => ({}),
+      label: () => 'unreadable',
+      probe: () => userText('echo broken >&2; exit 3'),
+      parse: (out) => out,
+      decide: () => ({ changes: [] }),
+      apply: () => userText('true'),
+    };
+    await roll(webs('v1'), []);
     writeFileSync(log, '');
-    const planned = await roll(site('v2'), [refusingBalancer()], { check: true, forks });
-    const applied = await roll(site('v2'), [refusingBalancer()], { forks });
-    const late = byName(planned.results, 'w2').rollout!.readLate;
-    const refused = byName(applied.results, 'w1').failed > 0;
-    expect([late !== undefined, refused]).toEqual([forks === 1, forks === 1]);
-    if (late) expect(late).toContain('run with --forks 2 or more');
-    if (!refused) expect(logged()).toEqual(['lb drain w2', 'restart w2', 'lb undrain w2', 'lb drain w1', 'restart w1', 'lb undrain w1']);
+    const plans = webs('v2');
+    plans[2]!.resources.push({ role: 'web', type: unreadable, desired: {}, label: 'unreadable', notify: [], position: at });
+    const { results } = await roll(plans, [balancer(['w1', 'w2', 'w3'])]);
+    expect(results.map((r) => [r.name, r.failed])).toEqual([['w1', 0], ['w2', 0], ['w3', 1]]);
+    expect(byName(results, 'w3').error).toContain('reading the state of unreadable failed');
+    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w2', 'restart w2', 'undrain w2']);
   });
 
   it('a note that says out, the load balancer unreachable: the host is not changed and still counts as out', async () => {
@@ -483,6 +538,24 @@ describe('rolling deploys', () => {
     controller.abort();
     const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { signal: controller.signal });
     expect(results.map((r) => r.notAttempted)).toEqual(['the run was interrupted', 'the run was interrupted', 'the run was interrupted']);
+    expect(logged()).toEqual([]);
+  });
+
+  it('--forks 1, Ctrl-C while the first host is read: no other host is started, no batch starts', async () => {
+    const controller = new AbortController();
+    const opened: string[] = [];
+    const { results, events } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], {
+      forks: 1,
+      signal: controller.signal,
+      openConnection: (target) => {
+        opened.push(target.name);
+        if (target.name === 'w1') controller.abort();
+        return openLocal(target);
+      },
+    });
+    expect(results.map((r) => r.notAttempted)).toEqual(['the run was interrupted', 'the run was interrupted', 'the run was interrupted']);
+    expect(opened).toEqual(['w1']);
+    expect(events.filter((e) => e.kind === 'batch')).toEqual([]);
     expect(logged()).toEqual([]);
   });
 

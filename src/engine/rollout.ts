@@ -6,8 +6,10 @@
  * a failed batch stops the rest. The engine only sequences: what a drain, a
  * health check or the traffic-affecting changes are, roles declare.
  *
- * Every host is read at once, as the run starts (its probe call also tries its
- * health checks once). A rolling host that no apply ever completed on and that
+ * Every host is read as the run starts (its probe call also tries its health
+ * checks once): every rolling host before batch 1 starts, however few forks
+ * there are, since --forks bounds the hosts at work and a host waiting for its
+ * batch holds none. A rolling host that no apply ever completed on and that
  * fails them serves nothing yet (a fresh host): draining it would protect no
  * request, so it is changed at once, beside the hosts that do not roll, then
  * health-checked as usual; its batch is
@@ -28,7 +30,7 @@ import { Drainer, NotRunError, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
 import { type ApplyGate, runHost, targetOf, type HostRunOptions } from './host-run.js';
 import { HOST_STATE_DIR, LAST_APPLY_FILE } from './host-state.js';
-import { mapWithLimit } from './pool.js';
+import { type Fork, Forks, mapWithLimit } from './pool.js';
 import type { HostResult, HostRollout, RunEvent } from './results.js';
 import { affectsTraffic, drainTargets, healthChecks } from './rollout-rules.js';
 import { timed } from './timing.js';
@@ -50,17 +52,16 @@ interface Place {
   turn: Deferred<string | undefined>;
 }
 
-/** A promise with its resolve at hand, and its value once resolved. */
+/** A promise with its resolve at hand. */
 interface Deferred<T> {
   promise: Promise<T>;
   resolve(value: T): void;
-  settled?: { value: T };
 }
 
 function deferred<T>(): Deferred<T> {
   let resolve!: (value: T) => void;
-  const d: Deferred<T> = { promise: new Promise<T>((r) => (resolve = r)), resolve: (value) => ((d.settled = { value }), resolve(value)) };
-  return d;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 /** What a host's probe call says about it serving now: its health checks passed (or it declares none), and the detail when not. */
@@ -86,8 +87,8 @@ class Rollout {
   readonly #places = new Map<string, Place>();
   /** Hosts out of load balancers right now (for the Ctrl-C notice). */
   readonly #out = new Map<string, Set<string>>();
-  /** Rolling hosts whose run started: resolves once read (or done). */
-  readonly #reads = new Map<string, Promise<void>>();
+  /** Every rolling host: resolves once it is read (or its run ended without a read). */
+  readonly #reads = new Map<string, Deferred<void>>();
   /** Hosts found out of a load balancer routing to them (left so by an earlier run): every load balancer routing to them, and their run's end. */
   readonly #resuming = new Map<string, { balancers: readonly string[]; done: Promise<void> }>();
 
@@ -101,7 +102,10 @@ class Rollout {
     for (const set of this.#order.sets) set.batches.forEach((batch, i) => {
       const hosts = new Set(batch.map((p) => p.host.name));
       const turn = deferred<string | undefined>();
-      for (const plan of batch) this.#places.set(plan.host.name, { set, batch: i + 1, hosts, turn });
+      for (const plan of batch) {
+        this.#places.set(plan.host.name, { set, batch: i + 1, hosts, turn });
+        this.#reads.set(plan.host.name, deferred<void>());
+      }
     });
   }
 
@@ -119,10 +123,6 @@ class Rollout {
       const routes = this.drainer.routesTo(plan.host.name);
       const atOnce = goesFirst(routes, found, serving);
       if (atOnce) rollout.atOnce = atOnce;
-      if (atOnce && outOfAny(routes, found)) {
-        const late = readLate(this.#rollingQueue().indexOf(plan), this.options.forks);
-        if (late) rollout.readLate = late;
-      }
       if (!serving.now && found.length === 0 && affectsTraffic(plan.serve, changed)) {
         rollout.notDrained = notServing(serving);
       } else if (affectsTraffic(plan.serve, changed)) {
@@ -138,9 +138,13 @@ class Rollout {
   }
 
   /**
-   * Apply: free hosts all at once, and every rolling host read meanwhile; then
-   * each set batch by batch (hosts not serving yet do not wait for theirs). A
-   * failed batch (or Ctrl-C) leaves the hosts of the rest not attempted.
+   * Apply: free hosts all at once, and every rolling host read meanwhile; then,
+   * once every rolling host is read, each set batch by batch (hosts not serving
+   * yet, or left out by an earlier run, do not wait for theirs). At most
+   * --forks hosts are at work at once, started in the queue's order; a host
+   * waiting (for its batch, for the others' reads, for a host going first)
+   * holds no fork, so every rolling host is read before batch 1 whatever
+   * --forks is. A failed batch (or Ctrl-C) leaves the hosts of the rest not attempted.
    */
   async apply(): Promise<HostResult[]> {
     if (this.#order.sets.length > 0) for (const name of this.drainer.balancerNames()) this.pool.pin(name);
@@ -148,14 +152,23 @@ class Rollout {
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
     const done = new Map<string, Deferred<HostResult>>(this.plans.map((p) => [p.host.name, deferred<HostResult>()]));
     const free = Promise.all(this.#order.free.map((p) => done.get(p.host.name)!.promise));
-    const queue = this.#queue();
+    const forks = new Forks(this.options.forks);
     const turns = this.#turns(free, done);
     try {
-      const results = await mapWithLimit(queue, this.options.forks, async (plan) => {
-        const result = this.#places.has(plan.host.name) ? await this.#roll(plan) : await this.#runFree(plan);
-        done.get(plan.host.name)!.resolve(result);
-        return result;
-      });
+      // Each host asks for its fork in the queue's order: the free hosts first, then the rolling ones batch by batch.
+      const results = await Promise.all(
+        this.#queue().map(async (plan) => {
+          const fork = forks.holder();
+          await fork.take();
+          try {
+            const result = this.#places.has(plan.host.name) ? await this.#roll(plan, fork) : await this.#runFree(plan);
+            done.get(plan.host.name)!.resolve(result);
+            return result;
+          } finally {
+            fork.give();
+          }
+        }),
+      );
       await turns;
       const byName = new Map(results.map((r) => [r.name, r]));
       return this.plans.map((p) => byName.get(p.host.name)!);
@@ -164,19 +177,19 @@ class Rollout {
     }
   }
 
-  /** The order apply starts hosts in: free hosts first, then the rolling ones (whatever a host waits for started before it). */
+  /** The order apply starts hosts in: free hosts first, then the rolling ones, each set's batches in order. */
   #queue(): HostPlan[] {
-    return [...this.#order.free, ...this.#rollingQueue()];
+    return [...this.#order.free, ...this.#order.sets.flatMap((set) => set.batches.flat())];
   }
 
-  /** The rolling hosts in the order apply starts them: each set's batches in order (see readLate). */
-  #rollingQueue(): HostPlan[] {
-    return this.#order.sets.flatMap((set) => set.batches.flat());
-  }
-
-  /** Gives each batch its turn once the free hosts and the batches before it are done; a failed batch (or Ctrl-C) stops the rest. */
+  /**
+   * Gives each batch its turn once the free hosts and the batches before it
+   * are done, and batch 1 only once every rolling host is read (a host an
+   * earlier run left out goes first, whichever batch it is in); a failed batch
+   * (or Ctrl-C) stops the rest.
+   */
   async #turns(free: Promise<unknown>, done: Map<string, Deferred<HostResult>>): Promise<void> {
-    await free;
+    await Promise.all([free, ...[...this.#reads.values()].map((r) => r.promise)]);
     let stopped: string | undefined;
     for (const set of this.#order.sets) {
       for (const [index, batch] of set.batches.entries()) {
@@ -209,14 +222,18 @@ class Rollout {
    * its first change; drain before the first change that interrupts serving,
    * change, then, if it was out or changed what it serves, wait for its health
    * checks and put it back. Its live events wait with it, so a host whose
-   * batch never comes is reported only as not attempted.
+   * batch never comes is reported only as not attempted. It holds its fork
+   * only while at work: not while it waits for its turn or for other hosts.
    */
-  async #roll(plan: HostPlan): Promise<HostResult> {
+  async #roll(plan: HostPlan, fork: Fork): Promise<HostResult> {
     const host = plan.host;
     const place = this.#places.get(host.name)!;
-    // The rollout stopped before its batch already: not even read.
-    const stoppedAlready = place.turn.settled?.value ?? (this.options.signal?.aborted ? 'the run was interrupted' : undefined);
-    if (stoppedAlready !== undefined) return this.#notAttempted(plan, stoppedAlready);
+    const read = this.#reads.get(host.name)!;
+    // Interrupted before its read: not even read (no batch starts before every rolling host is read).
+    if (this.options.signal?.aborted) {
+      read.resolve();
+      return this.#notAttempted(plan, 'the run was interrupted');
+    }
     const routes = this.drainer.routesTo(host.name);
     const out = new Set<string>();
     this.#out.set(host.name, out);
@@ -225,19 +242,24 @@ class Rollout {
     let serving: Serving = { now: true };
     // Not serving yet, or left out of a load balancer by an earlier run: no turn to wait for (see goesFirst).
     let atOnce = false;
-    const read = deferred<void>();
     const finished = deferred<void>();
-    this.#reads.set(host.name, read.promise);
     const held = new Hold(this.options.onEvent);
     // Waits for the batch's turn (at once for a host serving nothing); throws why not when the rollout stopped before it.
     let stoppedBefore: string | undefined;
+    let turnCame = false;
     const myTurn = async (): Promise<void> => {
-      if (atOnce) return;
-      const stopped = await timed(this.options.onSpan, host.name, 'wait', () => place.turn.promise);
+      if (atOnce || turnCame) return;
+      const stopped = await timed(this.options.onSpan, host.name, 'wait', () => fork.waitFor(place.turn.promise));
       if (stopped !== undefined) throw new Error((stoppedBefore = stopped));
+      turnCame = true;
       held.release();
     };
     this.pool.pin(host.name);
+    let pinned = true;
+    const unpin = async (): Promise<void> => {
+      if (pinned) await this.pool.unpin(host.name);
+      pinned = false;
+    };
     try {
       const result = await runHost(plan, {
         ...this.options,
@@ -265,12 +287,17 @@ class Rollout {
             }
             const targets = drainTargets(routes, place.hosts);
             if (targets.notDrained) rollout.notDrained = targets.notDrained;
-            for (const route of targets.drain) await this.#drain(plan, route, out, rollout);
+            for (const route of targets.drain) await this.#drain(plan, route, out, rollout, fork);
           },
         },
       });
-      if (stoppedBefore === undefined && !atOnce && !result.unreachable) {
+      // Read, or never to be (unreachable, its probe failed): batch 1 and the drains wait for no more from it.
+      read.resolve();
+      if (stoppedBefore === undefined && !atOnce && !turnCame && !result.unreachable) {
         // A host with nothing to change still waits for its turn: its batch may be one the rollout never reaches.
+        // It has nothing more to do on the host (it changed nothing, was out of nothing): no fork, no connection meanwhile.
+        fork.give();
+        await unpin();
         stoppedBefore = await place.turn.promise;
       }
       if (stoppedBefore !== undefined) {
@@ -288,7 +315,7 @@ class Rollout {
       read.resolve();
       finished.resolve();
       this.#out.delete(host.name);
-      await this.pool.unpin(host.name);
+      await unpin();
     }
   }
 
@@ -315,7 +342,7 @@ class Rollout {
     };
   }
 
-  async #drain(plan: HostPlan, route: Route, out: Set<string>, rollout: HostRollout): Promise<void> {
+  async #drain(plan: HostPlan, route: Route, out: Set<string>, rollout: HostRollout, fork: Fork): Promise<void> {
     const host = plan.host.name;
     const balancer = route.balancer.name;
     if (rollout.drained.includes(balancer)) return;
@@ -323,7 +350,7 @@ class Rollout {
     // The note is written before a drain and removed after the undrain, so a run stopped in between leaves it
     // naming a load balancer the host is back in; trusted, the change would interrupt the requests it serves.
     const again = out.has(balancer);
-    await this.#othersResumed(host, balancer);
+    await fork.waitFor(this.#othersResumed(host, balancer));
     // Ctrl-C while it waited, or after its drain from another load balancer: no drain starts after it.
     if (this.options.signal?.aborted) throw new Error(`interrupted before it was taken out of ${balancer}`);
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
@@ -347,7 +374,7 @@ class Rollout {
   }
 
   /**
-   * Waits until the other hosts of this run are read and those an earlier run
+   * Waits until the other rolling hosts of this run are read and those an earlier run
    * left out of a load balancer that `balancer` is one of their routes are
    * done (healthy and back, or failed): a drain must not find them still out,
    * which would leave fewer backends in rotation than the batches promise, or
@@ -355,7 +382,7 @@ class Rollout {
    * waits), so two of them never wait for each other.
    */
   async #othersResumed(host: string, balancer: string): Promise<void> {
-    await Promise.all([...this.#reads].filter(([name]) => name !== host).map(([, read]) => read));
+    await Promise.all([...this.#reads].filter(([name]) => name !== host).map(([, read]) => read.promise));
     const mine = this.#resuming.has(host) ? this.#inventoryIndex(host) : Infinity;
     const before = [...this.#resuming].filter(([name, r]) => name !== host && r.balancers.includes(balancer) && this.#inventoryIndex(name) < mine);
     await Promise.all(before.map(([, r]) => r.done));
@@ -513,20 +540,6 @@ function goesFirst(routes: readonly Route[], found: readonly string[], serving: 
   if (outOfAny(routes, found)) return `out of ${found.join(', ')} since an earlier run`;
   if (!serving.now) return 'not serving yet';
   return undefined;
-}
-
-/**
- * Whether a host an earlier run left out is read too late to go first, from
- * its place among the rolling hosts of apply's queue. Apply starts `forks`
- * hosts of its queue at once and the next whenever one is done. The hosts
- * that do not roll come first and never hold a place when batch 1's turn
- * comes (it waits for all of them); a rolling host ahead may (waiting for its
- * batch, or still going at once), so with `forks` or more of them ahead this
- * one is read only once one of them is done: meanwhile a load balancer may
- * refuse to take out a host of an earlier batch, its other backend being this one.
- */
-export function readLate(rollingIndex: number, forks: number): string | undefined {
-  return rollingIndex < forks ? undefined : `read only once one of --forks ${forks} is free; meanwhile a load balancer it is out of may refuse to take out a host of an earlier batch: run with --forks ${rollingIndex + 1} or more, or --limit it first`;
 }
 
 /** Why a rolling host that is not serving yet changes without drain. */

@@ -1,7 +1,7 @@
 /**
  * The config-format encoders, table-driven. What each format's own reader
  * makes of these encodings is checked on the lab's real programs
- * (test/e2e/config-values.test.ts): mariadb's option-file reader, systemd's
+ * (test/e2e/config-values.ts): mariadb's option-file reader, systemd's
  * environment files, nginx.
  */
 import { describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOLD_LOCK_PERL } from '../support/resources.js';
 import { quote } from '../../src/shell/quote.js';
-import { LAB_ADDRESSES, LAB_KNOWN_HOSTS, LAB_SSH_KEY, labExec, labReset, labRun } from '../lab/lab.js';
+import { LAB_ADDRESSES, LAB_KNOWN_HOSTS, LAB_SSH_KEY, labExec, labRun } from '../lab/lab.js';
 import { provision } from './cli.js';
 
 // apt-get's wait for dpkg's lock is bounded by the package resource's lock_timeout, and the
@@ -13,7 +13,7 @@ import { provision } from './cli.js';
 
 const HOST = 'lb-01';
 const LOCK = '/var/lib/dpkg/lock-frontend';
-/** In the lab's local apt repository and not on a fresh host. */
+/** In the lab's local apt repository, not on a fresh host, and needed by no other package there: removed before the test. */
 const PACKAGE = 'curl';
 
 /** "installed" when the package is installed on the host. */
@@ -24,7 +24,8 @@ describe('the apt lock wait', () => {
   let inventory: string;
 
   beforeAll(async () => {
-    await labReset();
+    // Whatever ran before: the package is not installed (dpkg refuses, and the test fails, if anything installed needs it).
+    await labRun(HOST, `dpkg --purge ${quote(PACKAGE)} >/dev/null`);
     const dir = mkdtempSync(join(tmpdir(), 'provision-apt-lock-'));
     mkdirSync(join(dir, 'roles', 'apt-lock'), { recursive: true });
     writeFileSync(join(dir, 'roles', 'apt-lock', 'role.yaml'), `resources:\n  - package: { name: [${PACKAGE}], lock_timeout: 3 }\n`);

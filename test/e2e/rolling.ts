@@ -3,8 +3,9 @@
  * tier, serial 1) while a loop sends 10 requests a second to the load balancer:
  * a slow release rolls without a failed request, a release that never gets
  * healthy stops the deploy at its first host (which stays out of the load
- * balancer) without a failed request, and the same slow release without
- * rolling (--serial 100%) does fail requests. Run by site.test.ts on the site
+ * balancer) without a failed request, an app server a stopped run left out in
+ * the last batch goes back first even with --forks 1, and the same slow
+ * release without rolling (--serial 100%) does fail requests. Run by site.test.ts on the site
  * its first apply converged from fresh hosts; it leaves the site converged,
  * with the default app.
  */
@@ -94,6 +95,23 @@ export function rollingChecks(): void {
       expect(fixed.run.stdout).toContain('web-01 | drain | out of lb-01 (again: an earlier run left it out)');
       expect(await drainedOnLb()).toBe('');
       expect(await answers()).toEqual(['Release 3 on web-01', 'Release 3 on web-02']);
+    });
+
+    it('--forks 1, an app server a stopped run left out in batch 2: it goes back first, batch 1 waits for it, no failed request', async () => {
+      // As a second Ctrl-C right after web-02's drain leaves it: out of lb-01, its note saying so (both run the slow release).
+      await labRun('web-02', 'mkdir -p /var/lib/provision && echo lb-01 > /var/lib/provision/drained');
+      await labRun('lb-01', '/usr/local/sbin/provision-lb-backends drain app_backends 30 web-02');
+      expect(await drainedOnLb()).toBe('web-02');
+      const plan = await provision(['plan', INV, '--forks', '1']);
+      expect(plan.stdout).toMatch(/batch 2\/2\s+web-02\s+at once, not waiting for its batch: out of lb-01 \(left so by an earlier run; taken out again before the change\) → change/);
+      // Back to the default app: both app servers change. With one fork, web-02 used to be read only after web-01's drain,
+      // which lb-01 refused (web-02 out, web-01 its last backend in rotation).
+      const { run, traffic } = await underLoad(['apply', INV, '--forks', '1']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(traffic.failed).toEqual([]);
+      expect(steps(run.stdout)).toEqual(['web-02 drain', 'web-02 health', 'web-02 undrain', 'web-01 drain', 'web-01 health', 'web-01 undrain']);
+      expect(await drainedOnLb()).toBe('');
+      expect(await answers()).toEqual(['Hello from web-01', 'Hello from web-02']);
     });
 
     it('the same slow release with --serial 100% (no rolling) fails requests', async () => {

@@ -1,16 +1,19 @@
 /**
  * The reference site on the lab (inventory/lab.yaml), from fresh hosts: the
- * first apply converges all three, and every check after it starts from that
- * converged site and leaves it so: the site's own, then Sumo Logic's
- * (sumologic.ts) and the zero-downtime deploys' (rolling.ts), which need
- * nothing else; promote last, as it moves the primary away from what the
- * inventory says. One converge from fresh hosts serves them all.
+ * first apply converges all three with hostile values (config-values.ts, whose
+ * checks need nothing else), then an apply of the lab's own values brings them
+ * to the reference site. Every check after it starts from that converged site
+ * and leaves it so: the site's own, then Sumo Logic's (sumologic.ts) and the
+ * zero-downtime deploys' (rolling.ts), which need nothing else; promote last,
+ * as it moves the primary away from what the inventory says. One converge from
+ * fresh hosts serves them all.
  */
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_ADDRESSES, LAB_HOSTS, labExec, labRun, labReset } from '../lab/lab.js';
 import { labSecrets, provision, report } from './cli.js';
+import { configValuesChecks } from './config-values.js';
 import { rollingChecks } from './rolling.js';
 import { getSite } from './site-requests.js';
 import { sumologicChecks } from './sumologic.js';
@@ -39,7 +42,9 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
     await labReset();
   });
 
-  it('a first apply converges all three hosts', async () => {
+  configValuesChecks();
+
+  it('an apply of the lab\'s own values converges all three hosts (from the hostile values), and shows no secret', async () => {
     const run = await provision(['apply', INV]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const secrets = Object.values(labSecrets());

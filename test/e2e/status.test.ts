@@ -161,7 +161,8 @@ describe('provision status on the reference site', () => {
   it('replication stopped on the replica: exit 1, naming replication on web-02', async () => {
     await labRun('web-02', 'mariadb -e "STOP SLAVE"');
     try {
-      const r = await run('status', INV, '--json');
+      // Both readings at once: they only read.
+      const [r, table] = await Promise.all([run('status', INV, '--json'), run('status', INV)]);
       expect(r.code).toBe(1);
       const { healthy, hosts } = statusOf(r);
       expect(healthy).toBe(false);
@@ -169,7 +170,6 @@ describe('provision status on the reference site', () => {
       expect(hosts['web-02']!.problems).toEqual([expect.stringMatching(/^replication is not running \(IO thread No, SQL thread No/)]);
       expect(hosts['lb-01']!.healthy).toBe(true);
       expect(hosts['web-01']!.healthy).toBe(true);
-      const table = await run('status', INV);
       expect(table.code).toBe(1);
       expect(table.stdout.split('\n')[1]).toMatch(/^web-02 +PROBLEM /);
       expect(table.stdout).toContain('PROBLEM web-02: replication is not running');
@@ -218,12 +218,13 @@ describe('provision status on the reference site', () => {
       expect(lb.certificates).toEqual([expect.objectContaining({ name: 'www.foobar.com', days_left: 0 })]);
       expect(lb.problems).toEqual([expect.stringMatching(/^certificate www\.foobar\.com expires .* \(0 days left, critical below 7\)$/)]);
 
-      const lowered = await run('status', INV, '--json', '--limit', 'lb-01', '-e', '{"status_certificate_critical_days": 0}');
+      // Both readings at once: they only read.
+      const lower = ['--limit', 'lb-01', '-e', '{"status_certificate_critical_days": 0}'];
+      const [lowered, table] = await Promise.all([run('status', INV, '--json', ...lower), run('status', INV, ...lower)]);
       expect(lowered.code, lowered.stdout).toBe(0);
       const warned = statusOf(lowered).hosts['lb-01']!;
       expect(warned).toMatchObject({ healthy: true, problems: [] });
       expect(warned.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^certificate www\.foobar\.com expires .* \(0 days left, warning below 21\)$/)]));
-      const table = await run('status', INV, '--limit', 'lb-01', '-e', '{"status_certificate_critical_days": 0}');
       expect(table.stdout).toMatch(/warning lb-01: certificate www\.foobar\.com expires/);
     });
   });
