@@ -31,6 +31,7 @@ describe('formatRolloutPlan', () => {
     ['not behind a load balancer', { changed: 1, rollout: rollout({}) }, 'change (no load balancer routes to it) → wait until http://127.0.0.1/health answers 200 within 60 s'],
     ['nothing that interrupts serving', { changed: 1, rollout: rollout({ health: [] }) }, 'change (nothing that interrupts serving): stays in service'],
     ['unreachable', { unreachable: true, error: 'timed out', rollout: rollout({}) }, 'cannot tell: timed out'],
+    ['not read (Ctrl-C before its turn)', { ok: 0, notAttempted: 'the run was interrupted', rollout: rollout({}) }, 'not read: the run was interrupted'],
     ['out by its note, changing what it serves', { changed: 1, rollout: rollout({ foundDrained: ['lb-01'], drained: ['lb-01'] }) }, 'out of lb-01 (left so by an earlier run; taken out again before the change) → change → wait until http://127.0.0.1/health answers 200 within 60 s → back into lb-01'],
   ])('%s', (_, over, steps) => {
     expect(formatRolloutPlan([host('w', over)])!.split('\n').pop()).toBe(`    batch 1/3  w  ${steps}`);

@@ -31,6 +31,7 @@ export function formatRolloutPlan(hosts: readonly HostResult[]): string | undefi
 /** What one rolling host would go through. */
 function plannedSteps(host: HostResult): string {
   const r = host.rollout!;
+  if (host.notAttempted) return `not read: ${host.notAttempted}`;
   if (host.unreachable || host.failed > 0) return `cannot tell: ${host.error ?? 'it failed'}`;
   const health = r.health.length > 0 ? [`wait until ${r.health.join(' and ')}`] : [];
   if (r.foundDrained.length > 0 || r.drained.length > 0) {

@@ -106,8 +106,8 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
   let connection: Connection | undefined;
   try {
     const connect = { ...options.connect, onNotice: (message: string) => options.onEvent({ kind: 'notice', host, message }) };
-    // Check mode changes nothing: Ctrl-C stops it only where the run stops starting hosts.
-    connection = await timed(options.onSpan, host, 'connect', () => openUnlessInterrupted(options.openConnection, targetOf(plan.host), connect, options.check ? undefined : options.signal));
+    // Check mode too: after Ctrl-C no host is connected to (a connection that opens meanwhile is closed).
+    connection = await timed(options.onSpan, host, 'connect', () => openUnlessInterrupted(options.openConnection, targetOf(plan.host), connect, options.signal));
   } catch (err) {
     result.unreachable = true;
     result.error = messageOf(err);

@@ -560,6 +560,28 @@ describe('rolling deploys', () => {
   });
 
   it.each([
+    ['hosts that do not roll', () => ['f1', 'f2', 'f3', 'f4'].map((n) => freeHost(n, 'v2')), ['not started: interrupted', 'not started: interrupted', 'not started: interrupted', 'not started: interrupted'], [undefined, undefined, undefined, undefined]],
+    ['rolling hosts', () => webs('v2'), ['not started: interrupted', undefined, undefined], [undefined, 'the run was interrupted', 'the run was interrupted']],
+  ])('plan, --forks 1, Ctrl-C as the first of the %s is connected to: no other host is connected to, none is reported as read', async (_, plans, errors, notAttempted) => {
+    const controller = new AbortController();
+    const opened: string[] = [];
+    const { results } = await roll(plans(), [balancer(['w1', 'w2', 'w3'])], {
+      check: true,
+      forks: 1,
+      signal: controller.signal,
+      openConnection: (target) => {
+        opened.push(target.name);
+        controller.abort();
+        return openLocal(target);
+      },
+    });
+    expect(opened).toEqual([plans()[0]!.host.name]);
+    expect(results.map((r) => r.error)).toEqual(errors);
+    expect(results.map((r) => r.notAttempted)).toEqual(notAttempted);
+    expect(results.every((r) => r.results.length === 0)).toBe(true);
+  });
+
+  it.each([
     ['with a health check', () => webs('v2')],
     ['without a health check', () => withoutHealth(webs('v2'))],
   ])('Ctrl-C while a host %s is out: it is not changed, goes back in, and the rest is not attempted', async (_, plans) => {

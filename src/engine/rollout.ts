@@ -109,11 +109,15 @@ class Rollout {
     });
   }
 
-  /** Check mode: every host read at once (nothing changes), then each rolling host's part described. */
+  /**
+   * Check mode: every host read at once (nothing changes), then each rolling host's part described.
+   * After Ctrl-C no other host is connected to: those still waiting for a fork are reported as apply reports them.
+   */
   async plan(): Promise<HostResult[]> {
     return mapWithLimit(this.plans, this.options.forks, async (plan) => {
       const place = this.#places.get(plan.host.name);
       if (!place) return this.#runFree(plan);
+      if (this.options.signal?.aborted) return this.#notAttempted(plan, 'the run was interrupted');
       let found: string[] = [];
       let serving: Serving = { now: true };
       const read = this.#read(plan, (f, s) => ((found = f), (serving = s)));
@@ -213,7 +217,7 @@ class Rollout {
 
   /** A host that does not roll: as without rolling deploys. */
   #runFree(plan: HostPlan): Promise<HostResult> {
-    return this.options.signal?.aborted && !this.options.check ? Promise.resolve(this.#notStarted(plan)) : runHost(plan, this.options);
+    return this.options.signal?.aborted ? Promise.resolve(this.#notStarted(plan)) : runHost(plan, this.options);
   }
 
   /**
