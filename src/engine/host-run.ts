@@ -62,6 +62,10 @@ export interface ApplyGate {
   onRead(outputs: string[]): void;
   /** Called before each apply call with the labels of what it changes (resources and handlers); a rejection stops the host before that call. */
   beforeApply(labels: string[]): Promise<void>;
+  /** Called as an apply step begins on the host, with the labels it applies. */
+  onStepBegin?(labels: string[]): void;
+  /** Called as that step ends: whether it changed something or failed (a step that found nothing to do, or a stale decision, changed nothing). */
+  onStepEnd?(labels: string[], changedAnything: boolean): void;
 }
 
 /** The SSH target of an inventory host. */
@@ -530,15 +534,18 @@ async function applyAll(
     open = undefined;
   };
   const phaseOf = (index: number): string => `${work[index]![0]!.handler ? 'handler' : 'apply'} ${work[index]![0]!.planned.type.name}`;
+  const labelsOf = (index: number): string[] => work[index]!.map((a) => a.planned.label);
   const parser = batch.streamParser(
     (index) => {
       if (options.onSpan) open = { phase: phaseOf(index), start: now() };
+      options.gate?.onStepBegin?.(labelsOf(index));
       for (const a of work[index]!) options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     },
     (index, section) => {
       close();
       done.add(index);
       if (section.code !== 0) failed.add(index);
+      options.gate?.onStepEnd?.(labelsOf(index), section.code !== 0 || section.outcome === undefined);
       for (const a of work[index]!) {
         if (section.outcome === 'idle') continue;
         if (section.code !== 0) record(a, 'failed', { error: failureText(section.output, section.code) });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { InventoryHost } from '../inventory/index.js';
 import type { Balancer, HostPlan, PlannedResource } from '../roles/plan.js';
 import type { RollingSetting, ServeDecl } from '../roles/rolling.js';
-import type { ResourceType } from '../resources/types.js';
+import type { ControlResourceType, ResourceType } from '../resources/types.js';
 import { quote } from '../shell/quote.js';
 import type { Connection, ConnectTarget } from '../transport/types.js';
 import { localConnection } from '../../test/support/local-connection.js';
@@ -127,6 +127,20 @@ async function roll(plans: HostPlan[], balancers: Balancer[], extra: Partial<Run
   return { results, events };
 }
 
+/** Rolls with Ctrl-C as soon as a drain is done (unless `interrupt` is false); every event kept. */
+async function rollStoppedAtDrain(plans: HostPlan[], balancers: Balancer[], interrupt = true): Promise<{ results: HostResult[]; events: RunEvent[] }> {
+  const controller = new AbortController();
+  const events: RunEvent[] = [];
+  const { results } = await roll(plans, balancers, {
+    signal: controller.signal,
+    onEvent: (e) => {
+      events.push(e);
+      if (interrupt && e.kind === 'rollout' && e.step === 'drain') controller.abort();
+    },
+  });
+  return { results, events };
+}
+
 /** The release a stand-in host runs ('' before its first). */
 function releaseOf(name: string): string {
   return existsSync(join(dir, name, 'release')) ? readFileSync(join(dir, name, 'release'), 'utf8').trim() : '';
@@ -169,6 +183,23 @@ const loggingBalancer = (name: string): Balancer => ({
   host: hostNamed(name),
   decls: [{ role: 'lb', backends: ['w1', 'w2', 'w3'], drain: `printf '${name} drain %s\\n' >> ${quote(log)}`, undrain: `printf '${name} undrain %s\\n' >> ${quote(log)}` }],
 });
+
+/** A resource behind an API that cannot be read: it fails on the control node, nothing of it runs on the host. */
+const unreadable: ControlResourceType<Record<string, never>, null> = {
+  name: 'monitor',
+  runsOn: 'control',
+  validate: () => ({}),
+  label: () => 'monitor',
+  identity: () => 'monitor',
+  read: () => Promise.reject(new Error('the API is down')),
+  decide: () => ({ changes: [] }),
+  write: () => Promise.resolve(),
+};
+
+/** A restart (what the backends serve) that the apply script's TERM trap ends (exit 143) before it ends: the connection survives. */
+const killedRestart: ResourceType<{ log: string; host: string }, null> = { ...restart, apply: () => userText('kill -TERM $$') };
+/** The backends with that restart. */
+const restartKilled = (plans: HostPlan[]): HostPlan[] => plans.map((p) => ({ ...p, handlers: new Map([...p.handlers].map(([key, h]) => [key, { ...h, type: killedRestart }])) }));
 
 /** The same backends declaring no health check (what they serve still changes with `restart`). */
 const withoutHealth = (plans: HostPlan[]): HostPlan[] => plans.map((p) => ({ ...p, serve: [{ role: 'web', traffic: ['restart'] }] }));
@@ -585,15 +616,7 @@ describe('rolling deploys', () => {
     ['with a health check', () => webs('v2')],
     ['without a health check', () => withoutHealth(webs('v2'))],
   ])('Ctrl-C while a host %s is out: it is not changed, goes back in, and the rest is not attempted', async (_, plans) => {
-    const controller = new AbortController();
-    const events: RunEvent[] = [];
-    const { results } = await roll(plans(), [balancer(['w1', 'w2', 'w3'])], {
-      signal: controller.signal,
-      onEvent: (e) => {
-        events.push(e);
-        if (e.kind === 'rollout' && e.step === 'drain') controller.abort();
-      },
-    });
+    const { results, events } = await rollStoppedAtDrain(plans(), [balancer(['w1', 'w2', 'w3'])]);
     expect(logged()).toEqual(['drain w1', 'undrain w1']);
     expect(byName(results, 'w1')).toMatchObject({ changed: 0, error: 'interrupted before changing anything on the host' });
     expect(byName(results, 'w1').rollout!.leftDrained).toEqual([]);
@@ -601,7 +624,7 @@ describe('rolling deploys', () => {
     expect(byName(results, 'w2').notAttempted).toBe('the run was interrupted');
     // A second Ctrl-C quits at once, without a recap: the notice already says how to put it back by hand.
     const notice = events.find((e) => e.kind === 'notice');
-    expect(notice).toMatchObject({ host: 'w1', message: expect.stringMatching(/^out of lb: it goes back once its health check passes /) });
+    expect(notice).toMatchObject({ host: 'w1', message: expect.stringMatching(/^out of lb: it goes back at once \(nothing it serves was changed\) \(a second Ctrl-C/) });
     expect(notice?.kind === 'notice' && notice.message).toContain(`, or by hand on lb: printf 'undrain %s\\n' >> ${quote(log)} w1)`);
   });
 
@@ -618,6 +641,46 @@ describe('rolling deploys', () => {
     expect(byName(results, 'w1')).toMatchObject({ changed: 0, failed: 1, error: 'not changed: interrupted before it was taken out of lbB' });
     expect(byName(results, 'w1').rollout!.leftDrained).toEqual([]);
     expect(releaseOf('w1')).toBe('');
+  });
+
+  it.each<[string, () => HostPlan[], boolean, string[], boolean]>([
+    // A failure that never ran on the host (an API read) does not count as a change to what it serves.
+    ['an unreadable API resource, every change interrupting serving, no health check: back at once', () => webs('v2').map((p) => ({ ...p, serve: [{ role: 'web' }], resources: [...p.resources, { role: 'web', type: unreadable, desired: {}, label: 'monitor', notify: [], position: at }] })), true, ['drain w1', 'undrain w1'], false],
+    // A step the TERM trap ended midway began: what it serves may have changed.
+    ['its restart killed midway, no health check: it stays out', () => restartKilled(withoutHealth(webs('v2'))), false, ['drain w1'], false],
+    ['its restart killed midway, a health check: back once it passes', () => restartKilled(webs('v2')), false, ['drain w1', 'undrain w1'], true],
+  ])('what began on the host decides whether it was touched: %s', async (_, plans, interrupt, balancerLog, checked) => {
+    const { results, events } = await rollStoppedAtDrain(plans(), [balancer(['w1', 'w2', 'w3'])], interrupt);
+    expect(logged().filter((l) => l.endsWith('w1'))).toEqual(balancerLog);
+    expect(byName(results, 'w1').rollout!.leftDrained.map((d) => d.balancer)).toEqual(balancerLog.length === 1 ? ['lb'] : []);
+    expect(events.some((e) => e.kind === 'rollout' && e.host === 'w1' && e.step === 'health')).toBe(checked);
+    if (balancerLog.length === 1) expect(byName(results, 'w1').error).toBe('no health check declared, and restart began on it and never ended');
+  });
+
+  it.each([
+    ['with a health check', () => webs('v2')],
+    ['without a health check', () => withoutHealth(webs('v2'))],
+  ])('Ctrl-C while a host %s is out, its put-back refused: tried once, it stays out, and nothing says its changes failed', async (_, plans) => {
+    const refusingUndrain: Balancer = { host: hostNamed('lb'), decls: [{ role: 'lb', backends: ['w1', 'w2', 'w3'], drain: `printf 'drain %s\\n' >> ${quote(log)}`, undrain: `echo 'lb is read-only' >&2; exit 5; :` }] };
+    const { results, events } = await rollStoppedAtDrain(plans(), [refusingUndrain]);
+    expect(events.filter((e) => e.kind === 'rollout' && e.host === 'w1').map((e) => e.kind === 'rollout' && `${e.step} ${e.ok}`)).toEqual(['drain true', 'undrain false']);
+    expect(byName(results, 'w1')).toMatchObject({ changed: 0, failed: 1, error: 'interrupted before changing anything on the host' });
+    expect(byName(results, 'w1').rollout!.healthDetail).toBeUndefined();
+    expect(byName(results, 'w1').rollout!.leftDrained.map((d) => d.balancer)).toEqual(['lb']);
+    expect(releaseOf('w1')).toBe('');
+  });
+
+  it('Ctrl-C while a host an earlier run left out, without a health check, is out again before its change: the notice and the recap say it stays out', async () => {
+    await roll(withoutHealth(webs('v1')), []);
+    leftOut('w1');
+    writeFileSync(log, '');
+    const { results, events } = await rollStoppedAtDrain(withoutHealth(webs('v2')), [countingBalancer(['w1', 'w2', 'w3'])]);
+    const notice = events.find((e) => e.kind === 'notice');
+    expect(notice).toMatchObject({ host: 'w1', message: expect.stringMatching(/^out of lb since an earlier run: no health check declared: it stays out unless this run had nothing left to change on it \(a second Ctrl-C/) });
+    expect(logged()).toEqual(['drain w1: out w1']);
+    expect(byName(results, 'w1').rollout).toMatchObject({ healthy: false, healthDetail: 'no health check declared, and this run stopped before changing what it serves: it stays out as an earlier run left it' });
+    expect(byName(results, 'w1').rollout!.leftDrained.map((d) => d.balancer)).toEqual(['lb']);
+    expect(releaseOf('w1')).toBe('v1');
   });
 
   it('a drain refused by the second load balancer, no health check declared: the host is not changed and goes back into the first', async () => {

@@ -24,6 +24,7 @@ import type { Shell } from '../shell/quote.js';
 import { messageOf } from '../errors.js';
 import { insert, sh } from '../shell/quote.js';
 import type { Balancer, HostPlan } from '../roles/plan.js';
+import { BeganOnHost } from './began-on-host.js';
 import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
 import { ConnectionPool } from './connection-pool.js';
 import { Drainer, NotRunError, type Route } from './drain.js';
@@ -64,6 +65,13 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve };
 }
 
+/** A host out of load balancers right now: which, which of them an earlier run left it out of, and what of it began on the host. */
+interface Out {
+  balancers: Set<string>;
+  foundDrained(): readonly string[];
+  began: BeganOnHost;
+}
+
 /** What a host's probe call says about it serving now: its health checks passed (or it declares none), and the detail when not. */
 interface Serving {
   now: boolean;
@@ -86,7 +94,7 @@ class Rollout {
   readonly #order;
   readonly #places = new Map<string, Place>();
   /** Hosts out of load balancers right now (for the Ctrl-C notice). */
-  readonly #out = new Map<string, Set<string>>();
+  readonly #out = new Map<string, Out>();
   /** Every rolling host: resolves once it is read (or its run ended without a read). */
   readonly #reads = new Map<string, Deferred<void>>();
   /** Hosts found out of a load balancer routing to them (left so by an earlier run): every load balancer routing to them, and their run's end. */
@@ -240,8 +248,9 @@ class Rollout {
     }
     const routes = this.drainer.routesTo(host.name);
     const out = new Set<string>();
-    this.#out.set(host.name, out);
+    const began = new BeganOnHost();
     let rollout: HostRollout = this.#rollout(plan, place, []);
+    this.#out.set(host.name, { balancers: out, foundDrained: () => rollout.foundDrained, began });
     let traffic = false;
     let serving: Serving = { now: true };
     // Not serving yet, or left out of a load balancer by an earlier run: no turn to wait for (see goesFirst).
@@ -293,6 +302,8 @@ class Rollout {
             if (targets.notDrained) rollout.notDrained = targets.notDrained;
             for (const route of targets.drain) await this.#drain(plan, route, out, rollout, fork);
           },
+          onStepBegin: began.begin,
+          onStepEnd: began.end,
         },
       });
       // Read, or never to be (unreachable, its probe failed): batch 1 and the drains wait for no more from it.
@@ -311,7 +322,7 @@ class Rollout {
       held.release();
       result.rollout = rollout;
       const checks = healthChecks(plan.serve);
-      if (!result.unreachable && (out.size > 0 || (traffic && checks.length > 0))) await this.#settle(plan, result, rollout, routes, out);
+      if (!result.unreachable && (out.size > 0 || (traffic && checks.length > 0))) await this.#settle(plan, result, rollout, routes, out, began);
       rollout.leftDrained = [...out].map((balancer) => ({ balancer, undrain: this.#undrainHint(plan, routes, balancer) }));
       return result;
     } finally {
@@ -398,21 +409,25 @@ class Rollout {
 
   /**
    * Health checks, then back into every load balancer when they pass; when they fail the host stays out and fails.
-   * A host on which nothing it serves was changed (Ctrl-C during its drains, a drain refused) is as it was while it
-   * served: it goes back at once into what this run took it out of, health checks or not.
+   * A host on which nothing it serves was changed (Ctrl-C during its drains, a drain refused: no step that changes
+   * it began on the host) is as it was while it served: it goes back at once into what this run took it out of,
+   * health checks or not, and only once (refused, it stays out). Out of a load balancer since an earlier run, it
+   * goes back there once healthy: without health checks, once this run applied every change.
    */
-  async #settle(plan: HostPlan, result: HostResult, rollout: HostRollout, routes: Route[], out: Set<string>): Promise<void> {
+  async #settle(plan: HostPlan, result: HostResult, rollout: HostRollout, routes: Route[], out: Set<string>, began: BeganOnHost): Promise<void> {
     const host = plan.host.name;
     const checks = healthChecks(plan.serve);
-    const touched = result.results.filter((r) => r.status === 'changed' || r.status === 'failed').map((r) => r.resource);
-    if (!affectsTraffic(plan.serve, touched)) {
-      await this.#putBack(plan, result, routes, out, [...out].filter((b) => !rollout.foundDrained.includes(b)), ' (nothing it serves was changed)');
-      if (out.size === 0) return this.#note(plan, out, result);
+    const untouched = !affectsTraffic(plan.serve, began.touched());
+    if (untouched) {
+      const ours = [...out].filter((b) => !rollout.foundDrained.includes(b));
+      await this.#putBack(plan, result, routes, out, ours, ' (nothing it serves was changed)');
+      if ([...out].every((b) => ours.includes(b))) return this.#note(plan, out, result);
     }
+    const rest = untouched ? [...out].filter((b) => rollout.foundDrained.includes(b)) : [...out];
     let health: { healthy: boolean; detail: string };
     if (checks.length === 0) {
       // Nothing to ask: the apply's own success is all there is to go by.
-      health = result.failed === 0 ? { healthy: true, detail: 'no health check declared; its changes were applied' } : { healthy: false, detail: 'no health check declared, and its changes failed' };
+      health = withoutChecks(result, untouched, began.unfinished());
     } else {
       try {
         const r = await timed(this.options.onSpan, host, 'health', () => this.#onHost(plan, healthScript(checks)));
@@ -432,7 +447,7 @@ class Rollout {
       if (out.size > 0) await this.#note(plan, out, result);
       return;
     }
-    await this.#putBack(plan, result, routes, out, [...out]);
+    await this.#putBack(plan, result, routes, out, rest);
     await this.#note(plan, out, result);
   }
 
@@ -512,18 +527,38 @@ class Rollout {
 
   /** Ctrl-C: which hosts are out of a load balancer right now, what happens to them, and (a second Ctrl-C quits at once, with no recap) how to put them back by hand. */
   #sayWhatIsOut(): void {
-    for (const [host, out] of this.#out) {
-      if (out.size === 0) continue;
+    for (const [host, { balancers, foundDrained, began }] of this.#out) {
+      if (balancers.size === 0) continue;
       const plan = this.plans.find((p) => p.host.name === host)!;
       const routes = this.drainer.routesTo(host);
-      const byHand = [...out].map((balancer) => `on ${balancer}: ${this.#undrainHint(plan, routes, balancer)}`).join('; ');
+      const byHand = [...balancers].map((balancer) => `on ${balancer}: ${this.#undrainHint(plan, routes, balancer)}`).join('; ');
+      const fate = afterInterrupt([...balancers], foundDrained(), affectsTraffic(plan.serve, began.touched()), healthChecks(plan.serve).length > 0);
       this.options.onEvent({
         kind: 'notice',
         host,
-        message: `out of ${[...out].join(', ')}: it goes back once its health check passes (a second Ctrl-C leaves it out; the next provision apply puts it back once healthy, or by hand ${byHand})`,
+        message: `${fate} (a second Ctrl-C leaves it out; the next provision apply puts it back once healthy, or by hand ${byHand})`,
       });
     }
   }
+}
+
+/** What becomes of a host out of load balancers after Ctrl-C (no change that has not begun starts any more), in words. */
+function afterInterrupt(out: readonly string[], foundDrained: readonly string[], touched: boolean, checks: boolean): string {
+  if (touched) return `out of ${out.join(', ')}: ${checks ? 'it goes back once its health check passes' : 'no health check declared: it goes back if the changes begun on it succeed'}`;
+  const ours = out.filter((b) => !foundDrained.includes(b));
+  const found = out.filter((b) => foundDrained.includes(b));
+  return [
+    ...(ours.length > 0 ? [`out of ${ours.join(', ')}: it goes back at once (nothing it serves was changed)`] : []),
+    ...(found.length > 0 ? [`out of ${found.join(', ')} since an earlier run: ${checks ? 'it goes back once its health check passes' : 'no health check declared: it stays out unless this run had nothing left to change on it'}`] : []),
+  ].join('; ');
+}
+
+/** Without health checks, whether a host out of a load balancer is fit to go back: every change of this run applied. */
+function withoutChecks(result: HostResult, untouched: boolean, unfinished: readonly string[]): { healthy: boolean; detail: string } {
+  if (unfinished.length > 0) return { healthy: false, detail: `no health check declared, and ${unfinished.join(', ')} began on it and never ended` };
+  if (result.failed === 0) return { healthy: true, detail: 'no health check declared; its changes were applied' };
+  if (untouched) return { healthy: false, detail: 'no health check declared, and this run stopped before changing what it serves: it stays out as an earlier run left it' };
+  return { healthy: false, detail: 'no health check declared, and its changes failed' };
 }
 
 /** Whether an earlier run left the host out of a load balancer routing to it. */
