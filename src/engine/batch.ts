@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { insert, joinShell, lines, sh, trusted, variable, type Shell } from '../shell/quote.js';
-import { APPLIED_FILE, everApplied, LAST_APPLY_FILE, lastSuccessNotes } from './host-state.js';
+import { forgetSuccess, noteSuccess } from './host-state.js';
 
 /**
  * One remote script made of several sections, each framed by markers so the
@@ -51,9 +51,8 @@ export class Batch {
   applyScript(steps: ReadonlyArray<Shell | ApplyStep>, handlers?: PendingHandlers, record?: string): Shell {
     const go = insert(sh`[ ! -e ${this.#stopFile()} ] || exit 0\n`);
     const none = trusted('');
-    const applied = record === undefined ? '' : `${record}/${APPLIED_FILE}`;
-    const unstamp = record === undefined ? none : sh`if ${insert(everApplied(record))}; then : > ${applied}; fi 2>/dev/null\nrm -f ${lastSuccessNotes(record)}\n`;
-    const restamp = record === undefined ? none : sh`${go}{ mkdir -p ${record} && : > ${`${record}/${LAST_APPLY_FILE}`} && : > ${applied}; } 2>/dev/null || true\n`;
+    const unstamp = record === undefined ? none : forgetSuccess(record);
+    const restamp = record === undefined ? none : sh`${go}${insert(noteSuccess(record))}`;
     const unchanged = this.#unchangedFile();
     // The shell variable set to 1 by step i when it changed something.
     const changedVar = (i: number): Shell => variable(`__c${i}`);

@@ -8,7 +8,7 @@ import { runsOnControl, type AnyHostResourceType, type Change, type ControlConte
 import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
 import { type ApplyStep, Batch, type PendingHandlers, type ProbeSection, splitItems } from './batch.js';
-import { HOST_STATE_DIR, LAST_NO_OP_FILE, readNote } from './host-state.js';
+import { forgetSuccess, HOST_STATE_DIR, LAST_NO_OP_FILE, noteSuccess, readNote } from './host-state.js';
 import { decide, lookAhead } from './look-ahead.js';
 import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
@@ -302,7 +302,11 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
     const work = read.filter((a) => a.readError === undefined && a.changes.length > 0);
     if (options.check) for (const a of work) record(a, 'changed');
     else if (!hostOk) for (const a of work) record(a, 'skipped');
-    else if (work.length > 0) await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, record, http));
+    else if (work.length > 0) {
+      const written = await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, record, http));
+      // The host's notes of its last success cover these changes too (its own apply call, if any, ended before them).
+      if (options.recordApply) await noteOutcome(connection, options.hostStateDir ?? HOST_STATE_DIR, written, spanOf(plan, options));
+    }
   }
 }
 
@@ -323,14 +327,20 @@ async function readRemote(items: PlannedResource[], http: Http): Promise<RemoteA
   );
 }
 
-/** Changes resources behind an API in order, on the control node; the first failure skips the rest. */
-async function writeRemote(host: string, work: RemoteAssessed[], options: HostRunOptions, record: Recorder, http: Http): Promise<void> {
+/** Notes on the host whether the changes of an apply all succeeded, once the last of them (behind an API) ended. */
+async function noteOutcome(connection: Connection, hostStateDir: string, succeeded: boolean, span: HostSpan): Promise<void> {
+  const response = await span('api', () => connection.runScript(succeeded ? noteSuccess(hostStateDir) : forgetSuccess(hostStateDir)));
+  if (response.code === null) throw new UnreachableError('connection lost while noting how the apply ended');
+}
+
+/** Changes resources behind an API in order, on the control node; the first failure (or Ctrl-C) skips the rest. Whether all were changed. */
+async function writeRemote(host: string, work: RemoteAssessed[], options: HostRunOptions, record: Recorder, http: Http): Promise<boolean> {
   for (const [index, a] of work.entries()) {
     const type = a.planned.type;
     if (!runsOnControl(type)) continue;
     if (options.signal?.aborted) {
       for (const rest of work.slice(index)) record(rest, 'skipped');
-      return;
+      return false;
     }
     options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     try {
@@ -339,9 +349,10 @@ async function writeRemote(host: string, work: RemoteAssessed[], options: HostRu
     } catch (err) {
       record(a, 'failed', { error: messageOf(err) });
       for (const rest of work.slice(index + 1)) record(rest, 'skipped');
-      return;
+      return false;
     }
   }
+  return true;
 }
 
 /**

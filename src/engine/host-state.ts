@@ -1,4 +1,4 @@
-import { sh, type Shell } from '../shell/quote.js';
+import { insert, sh, type Shell } from '../shell/quote.js';
 
 /** Where provision keeps its own state on a host. */
 export const HOST_STATE_DIR = '/var/lib/provision';
@@ -43,4 +43,17 @@ export function everApplied(dir: string): Shell {
  */
 export function readNote(path: string): Shell {
   return sh`if [ -r ${path} ]; then while IFS= read -r provision_line || [ -n "$provision_line" ]; do printf '%s\\n' "$provision_line"; done <${path}; fi`;
+}
+
+/**
+ * Before an apply's first change: the notes of the last success removed (an apply that fails leaves none), the
+ * marker that one ever succeeded made when only they said so (as an older provision left the host).
+ */
+export function forgetSuccess(dir: string): Shell {
+  return sh`if ${insert(everApplied(dir))}; then : > ${`${dir}/${APPLIED_FILE}`}; fi 2>/dev/null\nrm -f ${lastSuccessNotes(dir)}\n`;
+}
+
+/** Once every change of an apply succeeded: last-apply made again (empty: its modification time is when), with the marker. */
+export function noteSuccess(dir: string): Shell {
+  return sh`{ mkdir -p ${dir} && : > ${`${dir}/${LAST_APPLY_FILE}`} && : > ${`${dir}/${APPLIED_FILE}`}; } 2>/dev/null || true\n`;
 }
