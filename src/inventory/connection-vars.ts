@@ -175,11 +175,18 @@ export function namesOf(spec: ConnectionVar): string {
  * let through, except in Ansible's own `ansible_` namespace.
  */
 export function misspeltConnectionVar(name: string): string | undefined {
-  if (name.length < 3 || BY_NAME.has(name)) return undefined;
+  if (name.length < 3 || BY_NAME.has(name) || ANSIBLE_OWN.has(name)) return undefined;
   // Every host reads the same group and role variables: each name is measured once per run.
   if (!misspelt.has(name)) misspelt.set(name, closeConnectionVar(name));
   return misspelt.get(name);
 }
+
+/**
+ * Variables of Ansible's own plugins that are this close to a connection variable's name: real
+ * settings of a valid Ansible inventory, never a typo (ordinary variables here).
+ * test/unit/ansible-variables.test.ts holds every `ansible_` variable ansible-core documents to it.
+ */
+const ANSIBLE_OWN = new Set(['ansible_scp_executable', 'ansible_scp_extra_args', 'ansible_su_pass', 'ansible_su_user']);
 
 /** Names already measured against the connection variables' names. */
 const misspelt = new Map<string, string | undefined>();
