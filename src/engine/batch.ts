@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { posix } from 'node:path';
 import { insert, joinShell, lines, sh, trusted, variable, type Shell } from '../shell/quote.js';
+import { forgetSuccess, noteSuccess } from './host-state.js';
 
 /**
  * One remote script made of several sections, each framed by markers so the
@@ -42,15 +42,17 @@ export class Batch {
    * finishes the step it is running and starts no other. A step that finds
    * nothing to do once it runs calls `provision_unchanged`; a step with
    * `after` (a handler) runs only when one of those steps changed something.
-   * With `stamp`, the file is removed before the first step and made again
-   * (empty: its modification time is when) after the last one, only when every
-   * step succeeded.
+   * With `record` (the host's state directory), the notes of the last success
+   * (host-state.ts) are removed before the first step, the marker that an apply
+   * ever succeeded kept (made when only those notes said so, as an older
+   * provision left it), and last-apply made again (empty: its modification time
+   * is when) with the marker after the last step, only when every step succeeded.
    */
-  applyScript(steps: ReadonlyArray<Shell | ApplyStep>, handlers?: PendingHandlers, stamp?: string): Shell {
+  applyScript(steps: ReadonlyArray<Shell | ApplyStep>, handlers?: PendingHandlers, record?: string): Shell {
     const go = insert(sh`[ ! -e ${this.#stopFile()} ] || exit 0\n`);
     const none = trusted('');
-    const unstamp = stamp === undefined ? none : sh`rm -f ${stamp}\n`;
-    const restamp = stamp === undefined ? none : sh`${go}{ mkdir -p ${posix.dirname(stamp)} && : > ${stamp}; } 2>/dev/null || true\n`;
+    const unstamp = record === undefined ? none : forgetSuccess(record);
+    const restamp = record === undefined ? none : sh`${go}${insert(noteSuccess(record))}`;
     const unchanged = this.#unchangedFile();
     // The shell variable set to 1 by step i when it changed something.
     const changedVar = (i: number): Shell => variable(`__c${i}`);

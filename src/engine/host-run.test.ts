@@ -5,7 +5,7 @@
  * check mode, failures.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -601,34 +601,65 @@ describe('runHost', () => {
     });
   });
 
-  describe('when the last apply ended (recordApply)', () => {
-    const stamp = (): string => join(dir, 'state', 'last-apply');
-    const plan = (fail = false): HostPlan => ({ host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' }), planned(counter, { path: join(dir, 'x'), fail })], handlers: new Map() });
-
-    /** The stamp is there, written just now: its modification time says when (no program started to read the clock, so it is empty). */
-    const stampedNow = (): void => {
-      expect(readFileSync(stamp(), 'utf8')).toBe('');
-      expect(Math.abs(statSync(stamp()).mtimeMs - Date.now())).toBeLessThan(5000);
+  describe('when an apply last ended with every change made, and whether one ever did (recordApply)', () => {
+    /** The notes on the host, each absent, old (from an earlier run) or written just now (empty: the modification time says when). */
+    type Notes = Record<'last-apply' | 'last-no-op' | 'applied', 'absent' | 'old' | 'now'>;
+    const note = (name: string): string => join(dir, 'state', name);
+    const notes = (): Notes => {
+      const of = (name: string): Notes['applied'] => {
+        if (!existsSync(note(name))) return 'absent';
+        if (statSync(note(name)).mtimeMs < 10_000) return 'old';
+        expect(readFileSync(note(name), 'utf8')).toBe('');
+        expect(Math.abs(statSync(note(name)).mtimeMs - Date.now())).toBeLessThan(5000);
+        return 'now';
+      };
+      return { 'last-apply': of('last-apply'), 'last-no-op': of('last-no-op'), applied: of('applied') };
     };
+    /** Leaves the notes as an earlier run did (old), e.g. only last-apply: a host an older provision applied. */
+    const given = (names: Array<keyof Notes>): void => {
+      mkdirSync(join(dir, 'state'), { recursive: true });
+      for (const name of names) {
+        writeFileSync(note(name), '1\n');
+        utimesSync(note(name), 1, 1);
+      }
+    };
+    const changing = (fail = false): HostPlan => ({ host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' }), planned(counter, { path: join(dir, 'x'), fail })], handlers: new Map() });
+    const inState = (): HostPlan => {
+      writeFileSync(join(dir, 'a'), 'A');
+      return { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
+    };
+    /** The host in state, a resource behind an API to change. */
+    const withApi = (failWrite: boolean) => (): HostPlan => ({ ...inState(), resources: [...inState().resources, planned(remote, { name: 'monitor', value: 'B', failWrite })] });
+    /** A rolling deploy's gate that stops the host before its first apply call, as a refused drain or Ctrl-C does. */
+    const stoppingGate = (stop: () => void): HostRunOptions['gate'] => ({ read: [], onRead: () => undefined, beforeApply: async () => stop() });
+    const controller = (): AbortController => new AbortController();
 
-    it('is written by an apply whose changes all succeed, and by one with nothing to change; never in check mode', async () => {
-      await run(plan(), localConnection(), true, { recordApply: true });
-      expect(existsSync(stamp())).toBe(false);
-      await run(plan(), localConnection(), false, { recordApply: true });
-      stampedNow();
-      const quiet: HostPlan = { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
-      writeFileSync(stamp(), '1\n');
-      utimesSync(stamp(), 1, 1);
-      const connection = localConnection();
-      await run(quiet, connection, false, { recordApply: true });
-      expect(connection.scripts).toHaveLength(1);
-      stampedNow();
+    it.each<[string, Array<keyof Notes>, () => HostPlan, boolean, () => Partial<HostRunOptions>, Notes]>([
+      ['plan of a fresh host writes nothing', [], changing, true, () => ({}), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'absent' }],
+      ['plan of a host in state writes nothing', ['last-apply', 'applied'], inState, true, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
+      ['an apply whose changes all succeed', [], changing, false, () => ({}), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'now' }],
+      ['an apply with nothing to change', ['last-apply', 'applied'], inState, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'now', applied: 'old' }],
+      ['an apply that fails: no success noted, still applied before', ['last-apply'], () => changing(true), false, () => ({}), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
+      ['a failing apply on a fresh host: never applied', [], () => changing(true), false, () => ({}), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'absent' }],
+      ['a refused drain, fresh host', [], changing, false, () => ({ gate: stoppingGate(() => { throw new Error('refused'); }) }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'absent' }],
+      ['a refused drain, applied host', ['last-apply'], changing, false, () => ({ gate: stoppingGate(() => { throw new Error('refused'); }) }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
+      ['Ctrl-C before the first change', ['last-apply', 'applied'], changing, false, () => { const c = controller(); return { signal: c.signal, gate: stoppingGate(() => c.abort()) }; }, { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
+      ['a stale saved plan (apply --plan)', ['last-apply'], changing, false, () => ({ verify: () => 'the host changed since the plan' }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
+      ['only a change behind an API, which succeeds', ['last-apply'], withApi(false), false, () => ({ http: fakeApi().http }), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'now' }],
+      ['only a change behind an API, which fails', ['last-apply'], withApi(true), false, () => ({ http: fakeApi().http }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
+    ])('%s', async (_, before, plan, check, extra, after) => {
+      given(before);
+      await run(plan(), localConnection(), check, { recordApply: true, ...extra() });
+      expect(notes()).toEqual(after);
     });
 
-    it('is removed by an apply that fails', async () => {
-      await run(plan(), localConnection(), false, { recordApply: true });
-      await run(plan(true), localConnection(), false, { recordApply: true });
-      expect(existsSync(stamp())).toBe(false);
+    it('a no-op makes one call: the note is written by the read', async () => {
+      given(['last-apply', 'applied']);
+      const connection = localConnection();
+      await run(inState(), connection, false, { recordApply: true });
+      expect(connection.scripts).toHaveLength(1);
+      expect(notes()['last-no-op']).toBe('now');
     });
   });
+
 });

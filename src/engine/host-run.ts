@@ -8,7 +8,7 @@ import { runsOnControl, type AnyHostResourceType, type Change, type ControlConte
 import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
 import { type ApplyStep, Batch, type PendingHandlers, type ProbeSection, splitItems } from './batch.js';
-import { HOST_STATE_DIR, LAST_APPLY_FILE, readNote } from './host-state.js';
+import { forgetSuccess, HOST_STATE_DIR, LAST_NO_OP_FILE, noteSuccess, readNote } from './host-state.js';
 import { decide, lookAhead } from './look-ahead.js';
 import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
@@ -234,7 +234,11 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     if (round === 0) for (const key of plan.handlers.keys()) if (probed.carried.has(handlerId(key))) notified.add(key);
     const { now, later, cut } = splitRound(resources);
     // Resources behind an API are decided by the first round's probe.
-    const decided = [...now, ...(round === 0 ? (await remote).filter((a) => a.readError === undefined) : [])];
+    const read = round === 0 ? await remote : [];
+    const decided = [...now, ...read.filter((a) => a.readError === undefined)];
+    // Nothing to change: no resource (on the host or behind an API), no handler left due by an earlier run.
+    const noOp = later.length === 0 && notified.size === 0 && read.every((a) => a.readError === undefined) && decided.every((a) => a.changes.length === 0);
+    if (stamp && !noOp) await takeBackNoOp(connection, hostStateDir, spanOf(plan, options));
     const stale = options.verify?.(plan.host.name, round, decided.map((a) => ({ resource: a.planned.label, changes: a.changes })));
     if (stale) {
       for (const a of now) record(a, a.changes.length > 0 ? 'skipped' : 'ok');
@@ -268,6 +272,16 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
   return !stuck;
 }
 
+/**
+ * The first read of an apply noted it as one with nothing to change (probeAll); it found something to change: the
+ * note is taken back at once, before anything may stop the run (Ctrl-C, a refused drain, a stale saved plan) or a
+ * rolling host waits for its batch. The note of the last apply call that ended with every change made stays as it was.
+ */
+async function takeBackNoOp(connection: Connection, hostStateDir: string, span: HostSpan): Promise<void> {
+  const response = await span('probe', () => connection.runScript(sh`rm -f ${`${hostStateDir}/${LAST_NO_OP_FILE}`}`));
+  if (response.code === null) throw new UnreachableError('connection lost while taking back the note of an apply with nothing to change');
+}
+
 /** A resource behind an API as read on the control node, or why it could not be read (it fails alone). */
 type RemoteAssessed = Assessed & { readError?: string };
 
@@ -292,7 +306,11 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
     const work = read.filter((a) => a.readError === undefined && a.changes.length > 0);
     if (options.check) for (const a of work) record(a, 'changed');
     else if (!hostOk) for (const a of work) record(a, 'skipped');
-    else if (work.length > 0) await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, record, http));
+    else if (work.length > 0) {
+      const written = await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, record, http));
+      // The host's notes of its last success cover these changes too (its own apply call, if any, ended before them).
+      if (options.recordApply) await noteOutcome(connection, options.hostStateDir ?? HOST_STATE_DIR, written, spanOf(plan, options));
+    }
   }
 }
 
@@ -313,14 +331,20 @@ async function readRemote(items: PlannedResource[], http: Http): Promise<RemoteA
   );
 }
 
-/** Changes resources behind an API in order, on the control node; the first failure skips the rest. */
-async function writeRemote(host: string, work: RemoteAssessed[], options: HostRunOptions, record: Recorder, http: Http): Promise<void> {
+/** Notes on the host whether the changes of an apply all succeeded, once the last of them (behind an API) ended. */
+async function noteOutcome(connection: Connection, hostStateDir: string, succeeded: boolean, span: HostSpan): Promise<void> {
+  const response = await span('api', () => connection.runScript(succeeded ? noteSuccess(hostStateDir) : forgetSuccess(hostStateDir)));
+  if (response.code === null) throw new UnreachableError('connection lost while noting how the apply ended');
+}
+
+/** Changes resources behind an API in order, on the control node; the first failure (or Ctrl-C) skips the rest. Whether all were changed. */
+async function writeRemote(host: string, work: RemoteAssessed[], options: HostRunOptions, record: Recorder, http: Http): Promise<boolean> {
   for (const [index, a] of work.entries()) {
     const type = a.planned.type;
     if (!runsOnControl(type)) continue;
     if (options.signal?.aborted) {
       for (const rest of work.slice(index)) record(rest, 'skipped');
-      return;
+      return false;
     }
     options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     try {
@@ -329,9 +353,10 @@ async function writeRemote(host: string, work: RemoteAssessed[], options: HostRu
     } catch (err) {
       record(a, 'failed', { error: messageOf(err) });
       for (const rest of work.slice(index + 1)) record(rest, 'skipped');
-      return;
+      return false;
     }
   }
+  return true;
 }
 
 /**
@@ -444,9 +469,10 @@ async function probeAll(
     return type.probeInline ? { inline: script } : script;
   });
   const readCarried = { inline: readNote(`${hostStateDir}/pending-handlers`) };
-  // An apply that finds nothing to change has applied: noted now, since no other call follows (an apply call removes it until its end).
+  // An apply that finds nothing to change has applied: noted now, since no other call follows; taken back once the
+  // read finds something to change (converge). After the gate's reads, which see the host as it was.
   // The note is the file's modification time (truncating it sets that): no program started to read the clock.
-  const stampApply = stamp ? [{ inline: sh`{ { [ -d ${hostStateDir} ] || mkdir -p ${hostStateDir}; } && : > ${`${hostStateDir}/${LAST_APPLY_FILE}`}; } 2>/dev/null || true` }] : [];
+  const stampApply = stamp ? [{ inline: sh`{ { [ -d ${hostStateDir} ] || mkdir -p ${hostStateDir}; } && : > ${`${hostStateDir}/${LAST_NO_OP_FILE}`}; } 2>/dev/null || true` }] : [];
   const response = await span('probe', () => connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate?.read ?? []), ...stampApply])));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
@@ -567,7 +593,7 @@ async function applyAll(
   const stop = (): void => void connection.runScript(batch.stopScript(), { alongside: true }).catch(() => undefined);
   options.signal?.addEventListener('abort', stop, { once: true });
   const response = await connection
-    .runScript(batch.applyScript(scripts, handlersDue, options.recordApply ? `${handlersDue.dir}/${LAST_APPLY_FILE}` : undefined), { onStdout: (chunk) => parser.push(chunk) })
+    .runScript(batch.applyScript(scripts, handlersDue, options.recordApply ? handlersDue.dir : undefined), { onStdout: (chunk) => parser.push(chunk) })
     .finally(() => options.signal?.removeEventListener('abort', stop));
   const lost = response.code === null;
   // Nothing ran and the script failed: it did not get the host's lock (exit 75) or could not start.

@@ -33,6 +33,17 @@ const release: ResourceType<{ content: string }, string> = {
   apply: (d) => sh`printf '%s\\n' ${d.content} > release`,
 };
 
+/** Fails whenever it runs. */
+const breaks: ResourceType<Record<string, never>, null> = {
+  name: 'breaks',
+  validate: () => ({}),
+  label: () => 'breaks',
+  probe: () => userText('true'),
+  parse: () => null,
+  decide: () => ({ changes: [{ summary: 'run' }] }),
+  apply: () => userText('echo broken >&2; exit 3'),
+};
+
 /** A handler appending "restart HOST" to the shared log. */
 const restart: ResourceType<{ log: string; host: string }, null> = {
   name: 'restart',
@@ -510,9 +521,29 @@ describe('rolling deploys', () => {
     expect(byName(results, 'w2').rollout).toMatchObject({ drained: [], healthy: true, notDrained: expect.stringContaining('not serving yet') });
   });
 
-  it('an applied host whose health check fails now (a run changes the check) still rolls in its batch, drained', async () => {
+  /** A step that always fails, after the release changed: an apply that breaks the host and ends failed. */
+  const failing = (plan: HostPlan): HostPlan => ({ ...plan, resources: [...plan.resources, { role: 'web', type: breaks, desired: {}, label: 'breaks', notify: [], position: at }] });
+  const removeNotes = (name: string, notes: string[]): void => notes.forEach((note) => rmSync(join(dir, name, 'state', note), { force: true }));
+
+  it.each<[string, () => Promise<unknown>]>([
+    ['every apply succeeded (a run changes the check)', async () => undefined],
+    ['its last apply failed, leaving its health broken', async () => {
+      await roll([failing(backend('w1', 'v1b'))], [], { recordApply: true });
+      expect(existsSync(join(dir, 'w1', 'state', 'last-apply'))).toBe(false);
+    }],
+    ['its last apply was stopped before its first change', async () => {
+      await roll([backend('w1', 'v1b')], [], { recordApply: true, verify: () => 'the host changed since the plan' });
+      expect(releaseOf('w1')).toBe('v1');
+    }],
+    ['an older provision applied it (its last-apply note only)', async () => removeNotes('w1', ['applied', 'last-no-op'])],
+    ['its last apply found nothing to change (its last-no-op note only)', async () => {
+      await roll([backend('w1', 'v1')], [], { recordApply: true });
+      removeNotes('w1', ['applied', 'last-apply']);
+    }],
+  ])('an applied host whose health check fails when read still rolls in its batch, drained: %s', async (_, before) => {
     // As the apply command does: each host records that an apply ended with every change made.
     await roll(webs('v1'), [], { recordApply: true });
+    await before();
     for (const name of ['w1', 'w2', 'w3']) health.set(name, () => (releaseOf(name) === 'v2' ? 200 : 503));
     writeFileSync(log, '');
     await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { recordApply: true });
@@ -521,7 +552,7 @@ describe('rolling deploys', () => {
 
   it('the read tries the health checks only of hosts no apply ended on: an applied host serves whatever they answer', async () => {
     await roll(webs('v1'), [], { recordApply: true });
-    rmSync(join(dir, 'w2', 'state', 'last-apply'));
+    rmSync(join(dir, 'w2', 'state'), { recursive: true });
     asked.clear();
     const { results } = await roll(webs('v1'), [balancer(['w1', 'w2', 'w3'])], { check: true });
     expect(Object.fromEntries(asked)).toEqual({ w2: 1 });

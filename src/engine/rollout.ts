@@ -30,7 +30,7 @@ import { ConnectionPool } from './connection-pool.js';
 import { Drainer, NotRunError, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
 import { type ApplyGate, runHost, targetOf, type HostRunOptions } from './host-run.js';
-import { HOST_STATE_DIR, LAST_APPLY_FILE } from './host-state.js';
+import { everApplied, HOST_STATE_DIR } from './host-state.js';
 import { type Fork, Forks, mapWithLimit } from './pool.js';
 import type { HostResult, HostRollout, RunEvent } from './results.js';
 import { affectsTraffic, drainTargets, healthChecks } from './rollout-rules.js';
@@ -336,20 +336,21 @@ class Rollout {
 
   /**
    * The gate's reads of a rolling host: its note of earlier drains, whether an
-   * apply ever ended on it with every change made, and one try of its health
-   * checks. It serves unless it never was applied and fails them (a health
-   * check that a run changes may not answer before the change: an applied host
-   * counts as serving; a host without checks too). So the checks are tried
-   * only on a host without that stamp: on an applied one (every host of a
-   * converged site) their answer would decide nothing, and the try costs the
-   * host curl and whatever the checked service does to answer.
+   * apply ever ended on it with every change made (everApplied: also after a
+   * later apply failed or was stopped), and one try of its health checks. It
+   * serves unless it never was applied and fails them (a health check that a
+   * run changes may not answer before the change, nor one a failed apply broke:
+   * an applied host counts as serving, and is drained; a host without checks
+   * too). So the checks are tried only on a host never applied: on an applied
+   * one (every host of a converged site) their answer would decide nothing, and
+   * the try costs the host curl and whatever the checked service does to answer.
    */
   #read(plan: HostPlan, onRead: (found: string[], serving: Serving) => void): Pick<ApplyGate, 'read' | 'onRead'> {
     const checks = healthChecks(plan.serve);
-    const applied = `${this.options.hostStateDir ?? HOST_STATE_DIR}/${LAST_APPLY_FILE}`;
-    const tryChecks = sh`if [ ! -e ${applied} ]; then (\n${insert(healthScript(checks, true))}\n); fi`;
+    const applied = everApplied(this.options.hostStateDir ?? HOST_STATE_DIR);
+    const tryChecks = sh`if ! ${insert(applied)}; then (\n${insert(healthScript(checks, true))}\n); fi`;
     return {
-      read: [{ inline: this.drainer.readNote() }, { inline: sh`if [ -e ${applied} ]; then echo applied; fi` }, ...(checks.length > 0 ? [{ inline: tryChecks }] : [])],
+      read: [{ inline: this.drainer.readNote() }, { inline: sh`if ${insert(applied)}; then echo applied; fi` }, ...(checks.length > 0 ? [{ inline: tryChecks }] : [])],
       onRead: ([note, stamp, health]) => {
         const outcome = stamp?.trim() === 'applied' || health === undefined ? undefined : healthOutcome(checks, health, 0);
         onRead(this.#known(plan, note ?? ''), outcome === undefined || outcome.healthy ? { now: true } : { now: false, detail: outcome.detail });

@@ -47,6 +47,14 @@ describe('system', () => {
     expect(finding.warnings).toEqual(warnings);
   });
 
+  it.each([
+    ['the last apply call', '1759999000', 1759999000],
+    ['a later apply with nothing to change', '1759990000 1759999000', 1759999000],
+    ['an earlier apply with nothing to change', '1759999000 1759990000', 1759999000],
+  ])('the last apply that ended with every change made: %s (the newest note)', (_, applied, seconds) => {
+    expect(readSystem(output({ applied }), desired).facts.last_applied).toBe(new Date(seconds * 1000).toISOString());
+  });
+
   it('reports the facts', () => {
     expect(readSystem(output({}), desired).facts).toEqual({ load: [0.5, 0.4, 0.3], cpus: 2, memory_used_percent: 40, disk_used_percent: 40, last_applied: new Date(1759999000 * 1000).toISOString() });
   });

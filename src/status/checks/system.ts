@@ -5,7 +5,7 @@
  * (4) a warning. `provision status` runs it on every host; a role's `system`
  * declaration sets the thresholds.
  */
-import { HOST_STATE_DIR, LAST_APPLY_FILE } from '../../engine/host-state.js';
+import { HOST_STATE_DIR, lastSuccessNotes } from '../../engine/host-state.js';
 import { type Args, onlyKeys, optionalInteger } from '../../resources/shared/args.js';
 import { integerField, parseFields } from '../../resources/shared/probe-output.js';
 import { lines, sh } from '../../shell/quote.js';
@@ -41,8 +41,8 @@ const SCRIPT = lines(
   `awk '/^MemTotal:/ { print "mem_total_kb=" $2 } /^MemAvailable:/ { print "mem_available_kb=" $2 }' /proc/meminfo`,
   `df -P / | awk 'NR == 2 { sub("%", "", $5); print "disk_used_percent=" $5 }'`,
   `printf 'now=%s\\n' "$(date +%s)"`,
-  // When the last apply ended: the note's modification time.
-  sh`printf 'last_apply=%s\\n' "$(stat -c %Y ${`${HOST_STATE_DIR}/${LAST_APPLY_FILE}`} 2>/dev/null)"`,
+  // When an apply last ended with every change made: the notes' modification times (the newest says it), on one line.
+  sh`printf 'last_apply=%s\\n' "$(echo $(stat -c %Y ${lastSuccessNotes(HOST_STATE_DIR)} 2>/dev/null))"`,
 );
 
 /** Rounded to one decimal. */
@@ -71,7 +71,8 @@ export function readSystem(output: string, desired: SystemDesired): Finding {
     finding.facts.disk_used_percent = disk;
     if (disk > desired.diskMaxPercent) finding.problems.push(`disk / ${disk}% full (threshold ${desired.diskMaxPercent}%)`);
   }
-  const applied = integerField(fields, 'last_apply');
+  const times = (fields.get('last_apply') ?? '').split(' ').filter((t) => /^[0-9]+$/.test(t)).map(Number);
+  const applied = times.length > 0 ? Math.max(...times) : undefined;
   finding.facts.last_applied = applied === undefined ? null : new Date(applied * 1000).toISOString();
   if (applied === undefined) finding.warnings.push('no completed provision apply recorded here');
   return finding;
