@@ -714,6 +714,24 @@ describe('rolling deploys', () => {
     expect(releaseOf('w1')).toBe('v1');
   });
 
+  it.each([
+    ['with a health check', () => webs('v2'), 'it goes back once its health check passes', true],
+    ['without a health check', () => withoutHealth(webs('v2')), 'no health check declared: it goes back if the changes begun on it succeed', false],
+  ])('Ctrl-C as the restart of a host %s begins: the notice says what follows, and it does', async (_, plans, fate, checked) => {
+    const controller = new AbortController();
+    const events: RunEvent[] = [];
+    await roll(plans(), [balancer(['w1', 'w2', 'w3'])], {
+      signal: controller.signal,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.kind === 'resource-start' && e.host === 'w1' && e.resource === 'restart') controller.abort();
+      },
+    });
+    expect(events.find((e) => e.kind === 'notice')).toMatchObject({ host: 'w1', message: expect.stringMatching(new RegExp(`^out of lb: ${fate} \\(a second Ctrl-C`)) });
+    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1']);
+    expect(events.some((e) => e.kind === 'rollout' && e.step === 'health')).toBe(checked);
+  });
+
   it('a drain refused by the second load balancer, no health check declared: the host is not changed and goes back into the first', async () => {
     // lbB has w2 out already, and refuses to take w1 out beside it.
     writeFileSync(join(dir, 'lbB-out'), 'w2\n');
