@@ -628,6 +628,8 @@ describe('runHost', () => {
       writeFileSync(join(dir, 'a'), 'A');
       return { host, resources: [planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() };
     };
+    /** A host whose state cannot be read: a probe fails. */
+    const unreadable = (): HostPlan => ({ host, resources: [planned({ ...marker, probe: () => userText('exit 1') }, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() });
     /** The host in state, a resource behind an API to change. */
     const withApi = (failWrite: boolean) => (): HostPlan => ({ ...inState(), resources: [...inState().resources, planned(remote, { name: 'monitor', value: 'B', failWrite })] });
     /** A rolling deploy's gate that stops the host before its first apply call, as a refused drain or Ctrl-C does. */
@@ -647,6 +649,8 @@ describe('runHost', () => {
       ['a stale saved plan (apply --plan)', ['last-apply'], changing, false, () => ({ verify: () => 'the host changed since the plan' }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
       ['only a change behind an API, which succeeds', ['last-apply'], withApi(false), false, () => ({ http: fakeApi().http }), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'now' }],
       ['only a change behind an API, which fails', ['last-apply'], withApi(true), false, () => ({ http: fakeApi().http }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
+      ['a read that fails (a probe exits 1): no apply noted', ['last-apply', 'applied'], unreadable, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
+      ['an earlier no-op its only note, then a refused drain: still applied', ['last-no-op'], changing, false, () => ({ gate: stoppingGate(() => { throw new Error('refused'); }) }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
     ])('%s', async (_, before, plan, check, extra, after) => {
       given(before);
       await run(plan(), localConnection(), check, { recordApply: true, ...extra() });

@@ -8,7 +8,7 @@ import { runsOnControl, type AnyHostResourceType, type Change, type ControlConte
 import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
 import { type ApplyStep, Batch, type PendingHandlers, type ProbeSection, splitItems } from './batch.js';
-import { forgetSuccess, HOST_STATE_DIR, LAST_NO_OP_FILE, noteSuccess, readNote } from './host-state.js';
+import { APPLIED_FILE, forgetSuccess, HOST_STATE_DIR, LAST_NO_OP_FILE, noteSuccess, readNote } from './host-state.js';
 import { decide, lookAhead } from './look-ahead.js';
 import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
@@ -228,7 +228,11 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
   const hostStateDir = options.hostStateDir ?? HOST_STATE_DIR;
   for (let round = 0; ; round++) {
     const stamp = round === 0 && options.recordApply === true;
-    const probed = await probeAll(remaining, plan.handlers, connection, hostStateDir, stamp, round === 0 ? options.gate : undefined, spanOf(plan, options));
+    const probed = await probeAll(remaining, plan.handlers, connection, hostStateDir, stamp, round === 0 ? options.gate : undefined, spanOf(plan, options)).catch(async (err: unknown) => {
+      // The read ran (and noted an apply with nothing to change) but reached no decision: the note is taken back.
+      if (stamp && !(err instanceof UnreachableError)) await takeBackNoOp(connection, hostStateDir, spanOf(plan, options)).catch(() => undefined);
+      throw err;
+    });
     const resources = probed.resources;
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
     if (round === 0) for (const key of plan.handlers.keys()) if (probed.carried.has(handlerId(key))) notified.add(key);
@@ -472,7 +476,9 @@ async function probeAll(
   // An apply that finds nothing to change has applied: noted now, since no other call follows; taken back once the
   // read finds something to change (converge). After the gate's reads, which see the host as it was.
   // The note is the file's modification time (truncating it sets that): no program started to read the clock.
-  const stampApply = stamp ? [{ inline: sh`{ { [ -d ${hostStateDir} ] || mkdir -p ${hostStateDir}; } && : > ${`${hostStateDir}/${LAST_NO_OP_FILE}`}; } 2>/dev/null || true` }] : [];
+  // An earlier run's note of an apply with nothing to change says the host was applied: kept as the marker first.
+  const noOpNote = `${hostStateDir}/${LAST_NO_OP_FILE}`;
+  const stampApply = stamp ? [{ inline: sh`{ { [ -d ${hostStateDir} ] || mkdir -p ${hostStateDir}; } && { [ ! -e ${noOpNote} ] || : > ${`${hostStateDir}/${APPLIED_FILE}`}; } && : > ${noOpNote}; } 2>/dev/null || true` }] : [];
   const response = await span('probe', () => connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate?.read ?? []), ...stampApply])));
   if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
   const sections = batch.parse(response.stdout);
