@@ -115,6 +115,9 @@ const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
   apply: (d) => userText(d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
 };
 
+/** A step whose run the apply script's TERM trap ends (exit 143) before it ends, as when its shell is killed: the connection survives. */
+const killed: ResourceType<{ name: string }, null> = { ...shell, name: 'killed', validate: (a) => a as { name: string }, label: (d) => d.name, apply: () => userText('kill -TERM $$') };
+
 /** Writes its content only to the file it probed: one found changed at apply is left to be decided again (provision_stale); `restless` always finds it changed. */
 type GuardedDesired = { path: string; content: string; restless?: boolean };
 const guarded: ResourceType<GuardedDesired, string, Decision & { seen: string }> = {
@@ -440,6 +443,18 @@ describe('runHost', () => {
     expect(result.results.filter((r) => r.status === 'skipped').map((r) => r.resource)).toEqual([`marker ${dir}/b`, `counter ${log}`]);
     expect(existsSync(join(dir, 'b'))).toBe(false);
     expect(existsSync(log)).toBe(false);
+  });
+
+  it.each([
+    ['the first step', 0],
+    ['a later step', 1],
+  ])('%s killed on the host fails the host: it began and never ended, what follows does not run', async (_, at) => {
+    const before = Array.from({ length: at }, (_, i) => planned(marker, { path: join(dir, `before${i}`), content: 'B' }));
+    const plan: HostPlan = { host, resources: [...before, planned(killed, { name: 'k' }), planned(marker, { path: join(dir, 'after'), content: 'A' })], handlers: new Map() };
+    const { result } = await run(plan, localConnection());
+    expect(result.results.map((r) => `${r.status} ${r.resource}`)).toEqual([...before.map((p) => `changed ${p.label}`), 'failed killed k', `skipped marker ${dir}/after`]);
+    expect(result).toMatchObject({ failed: 1, skipped: 1, error: 'killed k: began and never ended (exit 143)' });
+    expect(existsSync(join(dir, 'after'))).toBe(false);
   });
 
   it('a change with a control step runs after the other changes and their handlers, then notifies again', async () => {

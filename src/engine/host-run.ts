@@ -62,6 +62,10 @@ export interface ApplyGate {
   onRead(outputs: string[]): void;
   /** Called before each apply call with the labels of what it changes (resources and handlers); a rejection stops the host before that call. */
   beforeApply(labels: string[]): Promise<void>;
+  /** Called as an apply call is sent to the host, with the labels of its steps: until it returns, any of them that has not ended may begin. */
+  onCallSent?(labels: string[]): void;
+  /** Called as that call returned. */
+  onCallReturned?(): void;
   /** Called as an apply step begins on the host, with the labels it applies. */
   onStepBegin?(labels: string[]): void;
   /** Called as that step ends: whether it changed something or failed (a step that found nothing to do, or a stale decision, changed nothing). */
@@ -555,6 +559,8 @@ async function applyAll(
   });
   const againOf = new Map(handlers.map((h) => [h.assessed, h.again]));
   const batch = new Batch();
+  // Per step, from the script's markers: which began, which ended, which of those failed.
+  const began = new Set<number>();
   const done = new Set<number>();
   const failed = new Set<number>();
   const changed: Assessed[] = [];
@@ -569,6 +575,7 @@ async function applyAll(
   const labelsOf = (index: number): string[] => work[index]!.map((a) => a.planned.label);
   const parser = batch.streamParser(
     (index) => {
+      began.add(index);
       if (options.onSpan) open = { phase: phaseOf(index), start: now() };
       options.gate?.onStepBegin?.(labelsOf(index));
       for (const a of work[index]!) options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
@@ -598,18 +605,26 @@ async function applyAll(
   // Ctrl-C: the batch finishes the step it is running and starts no other.
   const stop = (): void => void connection.runScript(batch.stopScript(), { alongside: true }).catch(() => undefined);
   options.signal?.addEventListener('abort', stop, { once: true });
+  options.gate?.onCallSent?.(work.flatMap((step) => step.map((a) => a.planned.label)));
   const response = await connection
     .runScript(batch.applyScript(scripts, handlersDue, options.recordApply ? handlersDue.dir : undefined), { onStdout: (chunk) => parser.push(chunk) })
-    .finally(() => options.signal?.removeEventListener('abort', stop));
+    .finally(() => {
+      options.signal?.removeEventListener('abort', stop);
+      options.gate?.onCallReturned?.();
+    });
   const lost = response.code === null;
-  // Nothing ran and the script failed: it did not get the host's lock (exit 75) or could not start.
-  if (!lost && done.size === 0 && response.code !== 0) {
+  // Nothing began and the script failed: it did not get the host's lock (exit 75) or could not start.
+  if (!lost && began.size === 0 && response.code !== 0) {
     for (const step of work) for (const a of step) record(a, 'skipped');
     throw new Error(response.stderr.trim() || `the apply script failed (exit ${response.code})`);
   }
+  // A step that began and never ended was cut short (the script's shell killed): it may have changed part of what it changes.
+  // After a lost connection, what began after the last marker that arrived is not known.
+  const unfinished = (index: number): string | undefined => (lost ? 'connection lost while applying' : began.has(index) ? `began and never ended (exit ${response.code})` : undefined);
   work.forEach((step, index) => {
     if (done.has(index)) return;
-    for (const a of step) record(a, lost ? 'failed' : 'skipped', lost ? { error: 'connection lost while applying' } : {});
+    const error = unfinished(index);
+    for (const a of step) record(a, error === undefined ? 'skipped' : 'failed', error === undefined ? {} : { error });
   });
   if (lost) throw new UnreachableError('connection lost while applying changes');
   return { ok: done.size === work.length && [...done].every((i) => !failed.has(i)), changed, stale };

@@ -685,7 +685,12 @@ describe('rolling deploys', () => {
     expect(logged().filter((l) => l.endsWith('w1'))).toEqual(balancerLog);
     expect(byName(results, 'w1').rollout!.leftDrained.map((d) => d.balancer)).toEqual(balancerLog.length === 1 ? ['lb'] : []);
     expect(events.some((e) => e.kind === 'rollout' && e.host === 'w1' && e.step === 'health')).toBe(checked);
-    if (balancerLog.length === 1) expect(byName(results, 'w1').error).toBe('no health check declared, and restart began on it and never ended');
+    if (!interrupt) {
+      // Killed, the restart failed: the host fails whether it goes back or not, and the rollout stops.
+      expect(byName(results, 'w1')).toMatchObject({ failed: 1, error: 'restart: began and never ended (exit 143)' });
+      expect(byName(results, 'w2').notAttempted).toMatch(/^the rollout stopped after batch 1\/3/);
+    }
+    if (balancerLog.length === 1) expect(byName(results, 'w1').rollout!.healthDetail).toBe('no health check declared, and its changes failed');
   });
 
   it.each([
@@ -728,6 +733,42 @@ describe('rolling deploys', () => {
       },
     });
     expect(events.find((e) => e.kind === 'notice')).toMatchObject({ host: 'w1', message: expect.stringMatching(new RegExp(`^out of lb: ${fate} \\(a second Ctrl-C`)) });
+    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1']);
+    expect(events.some((e) => e.kind === 'rollout' && e.step === 'health')).toBe(checked);
+  });
+
+  it.each([
+    ['with a health check', () => webs('v2'), 'it goes back once its health check passes', true],
+    ['without a health check', () => withoutHealth(webs('v2')), 'no health check declared: it goes back if the changes begun on it succeed', false],
+  ])('Ctrl-C as the apply call of a host %s is sent, before any step of it began: the notice says what follows if its restart begins, and it began', async (_, plans, fate, checked) => {
+    const controller = new AbortController();
+    const events: RunEvent[] = [];
+    await roll(plans(), [balancer(['w1', 'w2', 'w3'])], {
+      signal: controller.signal,
+      onEvent: (e) => events.push(e),
+      openConnection: async (target) => {
+        const connection = await openLocal(target);
+        if (target.name !== 'w1') return connection;
+        let applying: Promise<unknown> = Promise.resolve();
+        return {
+          ...connection,
+          runScript: (script, options) => {
+            // The stop reaches the host only once the call ended: every step of it begins.
+            if (options?.alongside) return applying.then(() => connection.runScript(script, options));
+            const call = connection.runScript(script, options);
+            if (String(script).includes('flock')) {
+              applying = call;
+              controller.abort();
+            }
+            return call;
+          },
+        };
+      },
+    });
+    expect(events.find((e) => e.kind === 'notice')).toMatchObject({
+      host: 'w1',
+      message: expect.stringMatching(new RegExp(`^if the change to what it serves sent to it began: out of lb: ${fate}; if not: out of lb: it goes back at once \\(nothing it serves was changed\\) \\(a second Ctrl-C`)),
+    });
     expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1']);
     expect(events.some((e) => e.kind === 'rollout' && e.step === 'health')).toBe(checked);
   });

@@ -302,6 +302,8 @@ class Rollout {
             if (targets.notDrained) rollout.notDrained = targets.notDrained;
             for (const route of targets.drain) await this.#drain(plan, route, out, rollout, fork);
           },
+          onCallSent: began.send,
+          onCallReturned: began.returned,
           onStepBegin: began.begin,
           onStepEnd: began.end,
         },
@@ -428,7 +430,7 @@ class Rollout {
     let health: { healthy: boolean; detail: string };
     if (checks.length === 0) {
       // Nothing to ask: the apply's own success is all there is to go by.
-      health = withoutChecks(result, untouched, began.unfinished());
+      health = withoutChecks(result, untouched);
     } else {
       try {
         const r = await timed(this.options.onSpan, host, 'health', () => this.#onHost(plan, healthScript(checks)));
@@ -533,7 +535,8 @@ class Rollout {
       const plan = this.plans.find((p) => p.host.name === host)!;
       const routes = this.drainer.routesTo(host);
       const byHand = [...balancers].map((balancer) => `on ${balancer}: ${this.#undrainHint(plan, routes, balancer)}`).join('; ');
-      const fate = afterInterrupt([...balancers], foundDrained(), affectsTraffic(plan.serve, began.touched()), healthChecks(plan.serve).length > 0);
+      const touched = affectsTraffic(plan.serve, began.touched()) ? 'yes' : affectsTraffic(plan.serve, began.inFlight()) ? 'maybe' : 'no';
+      const fate = afterInterrupt([...balancers], foundDrained(), touched, healthChecks(plan.serve).length > 0);
       this.options.onEvent({
         kind: 'notice',
         host,
@@ -543,20 +546,22 @@ class Rollout {
   }
 }
 
-/** What becomes of a host out of load balancers after Ctrl-C (no change that has not begun starts any more), in words. */
-function afterInterrupt(out: readonly string[], foundDrained: readonly string[], touched: boolean, checks: boolean): string {
-  if (touched) return `out of ${out.join(', ')}: ${checks ? 'it goes back once its health check passes' : 'no health check declared: it goes back if the changes begun on it succeed'}`;
+/** What becomes of a host out of load balancers after Ctrl-C (no change that has not begun starts any more), in words; `touched`: whether a change to what it serves began, or maybe will (sent, not begun yet). */
+function afterInterrupt(out: readonly string[], foundDrained: readonly string[], touched: 'yes' | 'maybe' | 'no', checks: boolean): string {
+  const changed = `out of ${out.join(', ')}: ${checks ? 'it goes back once its health check passes' : 'no health check declared: it goes back if the changes begun on it succeed'}`;
+  if (touched === 'yes') return changed;
   const ours = out.filter((b) => !foundDrained.includes(b));
   const found = out.filter((b) => foundDrained.includes(b));
-  return [
+  const unchanged = [
     ...(ours.length > 0 ? [`out of ${ours.join(', ')}: it goes back at once (nothing it serves was changed)`] : []),
     ...(found.length > 0 ? [`out of ${found.join(', ')} since an earlier run: ${checks ? 'it goes back once its health check passes' : 'no health check declared: it stays out unless this run had nothing left to change on it'}`] : []),
   ].join('; ');
+  // Its changes are on their way to the host: whether one that changes what it serves begins before the stop reaches it is not known yet.
+  return touched === 'maybe' ? `if the change to what it serves sent to it began: ${changed}; if not: ${unchanged}` : unchanged;
 }
 
 /** Without health checks, whether a host out of a load balancer is fit to go back: every change of this run applied. */
-function withoutChecks(result: HostResult, untouched: boolean, unfinished: readonly string[]): { healthy: boolean; detail: string } {
-  if (unfinished.length > 0) return { healthy: false, detail: `no health check declared, and ${unfinished.join(', ')} began on it and never ended` };
+function withoutChecks(result: HostResult, untouched: boolean): { healthy: boolean; detail: string } {
   if (result.failed === 0) return { healthy: true, detail: 'no health check declared; its changes were applied' };
   if (untouched) return { healthy: false, detail: 'no health check declared, and this run stopped before changing what it serves: it stays out as an earlier run left it' };
   return { healthy: false, detail: 'no health check declared, and its changes failed' };
