@@ -116,7 +116,15 @@ const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
 };
 
 /** A step whose run the apply script's TERM trap ends (exit 143) before it ends, as when its shell is killed: the connection survives. */
-const killed: ResourceType<{ name: string }, null> = { ...shell, name: 'killed', validate: (a) => a as { name: string }, label: (d) => d.name, apply: () => userText('kill -TERM $$') };
+const killed: ResourceType<{ name: string }, null> = {
+  name: 'killed',
+  validate: (a) => a as { name: string },
+  label: (d) => d.name,
+  probe: () => userText('true'),
+  parse: () => null,
+  decide: () => ({ changes: [{ summary: 'run' }] }),
+  apply: () => userText('kill -TERM $$'),
+};
 
 /** Writes its content only to the file it probed: one found changed at apply is left to be decided again (provision_stale); `restless` always finds it changed. */
 type GuardedDesired = { path: string; content: string; restless?: boolean };
