@@ -60,7 +60,10 @@ export interface ApplyGate {
   read: ProbeSection[];
   /** Receives what each of `read` printed, in order. */
   onRead(outputs: string[]): void;
-  /** Called before each apply call with the labels of what it changes (resources and handlers); a rejection stops the host before that call. */
+  /**
+   * Called before each apply call with the labels of what it changes (resources and handlers), and with none before
+   * control-node steps that have effects (an order, changes behind an API); a rejection stops the host before them.
+   */
   beforeApply(labels: string[]): Promise<void>;
   /** Called as an apply call is sent to the host, with the labels of its steps: until it returns, any of them that has not ended may begin. */
   onCallSent?(labels: string[]): void;
@@ -315,6 +318,7 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
     if (options.check) for (const a of work) record(a, 'changed');
     else if (!hostOk) for (const a of work) record(a, 'skipped');
     else if (work.length > 0) {
+      await passGate([], work, options, record);
       const written = await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, record, http));
       // The host's notes of its last success cover these changes too (its own apply call, if any, ended before them).
       if (options.recordApply) await noteOutcome(connection, options.hostStateDir ?? HOST_STATE_DIR, written, spanOf(plan, options));
@@ -392,8 +396,11 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
     controlStateDir: options.control?.controlStateDir ?? defaultControlStateDir(),
     address: plan.host.connection.address,
   };
+  // An order has effects (a rate-limited order, a challenge file on the host): none starts before the rolling turn, nor after Ctrl-C.
+  await passGate([], late, options, record);
   const ready: Assessed[] = [];
-  for (const a of late) {
+  for (const [index, a] of late.entries()) {
+    if (options.signal?.aborted) skipAll([...ready, ...late.slice(index)], record, INTERRUPTED);
     options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
     try {
       const type = a.planned.type;
@@ -429,17 +436,23 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
  * first), then a last look at Ctrl-C. Either one stopping the host marks the call's work and what was left for later as skipped.
  */
 async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder): Promise<void> {
-  const skip = (why: string): never => {
-    for (const a of [...work, ...later]) record(a, 'skipped');
-    throw new Error(why);
-  };
-  if (options.signal?.aborted) skip('interrupted before changing anything on the host');
+  const left = [...work, ...later];
+  if (options.signal?.aborted) skipAll(left, record, INTERRUPTED);
   try {
     await options.gate?.beforeApply(work.map((a) => a.planned.label));
   } catch (err) {
-    skip(`not changed: ${messageOf(err)}`);
+    skipAll(left, record, `not changed: ${messageOf(err)}`);
   }
-  if (options.signal?.aborted) skip('interrupted before changing anything on the host');
+  if (options.signal?.aborted) skipAll(left, record, INTERRUPTED);
+}
+
+/** Why a host stopped at Ctrl-C before an apply call or a control-node step. */
+const INTERRUPTED = 'interrupted before changing anything on the host';
+
+/** Stops the host: what was left to do is skipped. */
+function skipAll(left: readonly Assessed[], record: Recorder, why: string): never {
+  for (const a of left) record(a, 'skipped');
+  throw new Error(why);
 }
 
 /** A handler's name on the host: short and free of whatever its declaration holds. */
