@@ -23,6 +23,9 @@ export interface Decided {
   changes: Change[];
 }
 
+/** Why a host was not connected to: Ctrl-C came first. */
+export const NOT_STARTED = 'not started: interrupted';
+
 /** How to run one host. */
 export interface HostRunOptions {
   /** Stop after the diff: probes only, nothing changes on the host. */
@@ -126,7 +129,7 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
   }
   if (!connection) {
     result.failed = 1;
-    result.error = 'not started: interrupted';
+    result.error = NOT_STARTED;
     return finish();
   }
   options.onEvent({ kind: 'host-connected', host });

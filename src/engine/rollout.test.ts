@@ -257,6 +257,29 @@ describe('rolling deploys', () => {
     expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
   });
 
+  it('a host whose read fails, in a batch the rollout never reaches: reported with its failure, not as not attempted', async () => {
+    const unreadable: typeof release = { ...release, probe: () => userText('echo no such file >&2; exit 1') };
+    const broken: PlannedResource = { role: 'web', type: breaks, desired: {}, label: 'breaks', notify: [], position: at };
+    const plans = webs('v2').map((p) => (p.host.name === 'w3' ? { ...p, resources: p.resources.map((r) => ({ ...r, type: unreadable })) } : p.host.name === 'w1' ? { ...p, resources: [...p.resources, broken] } : p));
+    const { results } = await roll(plans, [balancer(['w1', 'w2', 'w3'])]);
+    expect(byName(results, 'w2').notAttempted).toBe('the rollout stopped after batch 1/3 of group web, where w1 failed');
+    expect(byName(results, 'w3').notAttempted).toBeUndefined();
+    expect(byName(results, 'w3')).toMatchObject({ failed: 1, error: 'reading the state of release failed (exit 1): no such file' });
+  });
+
+  it('a host whose run throws (a reporter that failed) fails alone: its batch failed, the rollout stops and ends', async () => {
+    let thrown = false;
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], {
+      onEvent: (e) => {
+        if (thrown || e.kind !== 'host-done' || e.result.name !== 'w1') return;
+        thrown = true;
+        throw new Error('the reporter broke');
+      },
+    });
+    expect(byName(results, 'w1')).toMatchObject({ failed: 1, error: 'the reporter broke' });
+    expect(byName(results, 'w2').notAttempted).toBe('the rollout stopped after batch 1/3 of group web, where w1 failed');
+  });
+
   it('a host left out by an earlier run in a later batch goes back first: the first batch can then be drained', async () => {
     const refusing = refusingBalancer();
     health.set('w2', breaksOn('w2', 'v2', 500));

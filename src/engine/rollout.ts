@@ -29,7 +29,7 @@ import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
 import { ConnectionPool } from './connection-pool.js';
 import { Drainer, NotRunError, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
-import { type ApplyGate, runHost, targetOf, type HostRunOptions } from './host-run.js';
+import { type ApplyGate, NOT_STARTED, runHost, targetOf, type HostRunOptions } from './host-run.js';
 import { everApplied, HOST_STATE_DIR } from './host-state.js';
 import { type Fork, Forks, mapWithLimit } from './pool.js';
 import type { HostResult, HostRollout, RunEvent } from './results.js';
@@ -173,7 +173,9 @@ class Rollout {
           const fork = forks.holder();
           await fork.take();
           try {
-            const result = this.#places.has(plan.host.name) ? await this.#roll(plan, fork) : await this.#runFree(plan);
+            // A run that throws (a reporter that failed) fails its host alone: the batches and the other hosts go on to their end.
+            const run = this.#places.has(plan.host.name) ? this.#roll(plan, fork) : this.#runFree(plan);
+            const result = await run.catch((err: unknown) => failedHost(plan.host.name, messageOf(err)));
             done.get(plan.host.name)!.resolve(result);
             return result;
           } finally {
@@ -310,7 +312,9 @@ class Rollout {
       });
       // Read, or never to be (unreachable, its probe failed): batch 1 and the drains wait for no more from it.
       read.resolve();
-      if (stoppedBefore === undefined && !atOnce && !turnCame && !result.unreachable) {
+      // Its run failed before its turn (its read, say): it is reported as it failed, whatever becomes of the rollout.
+      const failedBefore = result.failed > 0 && this.options.signal?.aborted !== true;
+      if (stoppedBefore === undefined && !atOnce && !turnCame && !result.unreachable && !failedBefore) {
         // A host with nothing to change still waits for its turn: its batch may be one the rollout never reaches.
         // It has nothing more to do on the host (it changed nothing, was out of nothing): no fork, no connection meanwhile.
         fork.give();
@@ -523,7 +527,7 @@ class Rollout {
   }
 
   #notStarted(plan: HostPlan): HostResult {
-    const result: HostResult = { name: plan.host.name, ok: 0, changed: 0, unknown: 0, failed: 1, skipped: 0, unreachable: false, error: 'not started: interrupted', results: [], elapsedMs: 0 };
+    const result = failedHost(plan.host.name, NOT_STARTED);
     this.options.onEvent({ kind: 'host-done', result });
     return result;
   }
@@ -558,6 +562,11 @@ function afterInterrupt(out: readonly string[], foundDrained: readonly string[],
   ].join('; ');
   // Its changes are on their way to the host: whether one that changes what it serves begins before the stop reaches it is not known yet.
   return touched === 'maybe' ? `if the change to what it serves sent to it began: ${changed}; if not: ${unchanged}` : unchanged;
+}
+
+/** A host that failed with no run of its own to tell: not started, or its run threw. */
+function failedHost(name: string, error: string): HostResult {
+  return { name, ok: 0, changed: 0, unknown: 0, failed: 1, skipped: 0, unreachable: false, error, results: [], elapsedMs: 0 };
 }
 
 /** Without health checks, whether a host out of a load balancer is fit to go back: every change of this run applied. */
