@@ -104,26 +104,15 @@ const shell: ResourceType<{ path: string; line: string }, null> = {
   effects: { of: (items) => ({ anything: { by: `shell ${items[0]!.desired.line}`, why: 'a command runs' } }) },
 };
 
-/** Always acts: appends a line (a handler, or a step that fails with `fail`). */
-const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
+/** Always acts: appends a line (a handler, or a step that fails with `fail`, or that `kill` ends as a killed shell ends: the apply script's TERM trap, exit 143, the connection still up). */
+const counter: ResourceType<{ path: string; fail?: boolean; kill?: boolean }, null> = {
   name: 'counter',
   validate: (a) => a as { path: string },
   label: (d) => d.path,
   probe: () => userText('true'),
   parse: () => null,
   decide: () => ({ changes: [{ summary: 'run' }] }),
-  apply: (d) => userText(d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
-};
-
-/** A step whose run the apply script's TERM trap ends (exit 143) before it ends, as when its shell is killed: the connection survives. */
-const killed: ResourceType<{ name: string }, null> = {
-  name: 'killed',
-  validate: (a) => a as { name: string },
-  label: (d) => d.name,
-  probe: () => userText('true'),
-  parse: () => null,
-  decide: () => ({ changes: [{ summary: 'run' }] }),
-  apply: () => userText('kill -TERM $$'),
+  apply: (d) => userText(d.kill ? 'kill -TERM $$' : d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
 };
 
 /** Writes its content only to the file it probed: one found changed at apply is left to be decided again (provision_stale); `restless` always finds it changed. */
@@ -458,10 +447,10 @@ describe('runHost', () => {
     ['a later step', 1],
   ])('%s killed on the host fails the host: it began and never ended, what follows does not run', async (_, at) => {
     const before = Array.from({ length: at }, (_, i) => planned(marker, { path: join(dir, `before${i}`), content: 'B' }));
-    const plan: HostPlan = { host, resources: [...before, planned(killed, { name: 'k' }), planned(marker, { path: join(dir, 'after'), content: 'A' })], handlers: new Map() };
+    const plan: HostPlan = { host, resources: [...before, planned(counter, { path: join(dir, 'k'), kill: true }), planned(marker, { path: join(dir, 'after'), content: 'A' })], handlers: new Map() };
     const { result } = await run(plan, localConnection());
-    expect(result.results.map((r) => `${r.status} ${r.resource}`)).toEqual([...before.map((p) => `changed ${p.label}`), 'failed killed k', `skipped marker ${dir}/after`]);
-    expect(result).toMatchObject({ failed: 1, skipped: 1, error: 'killed k: began and never ended (exit 143)' });
+    expect(result.results.map((r) => `${r.status} ${r.resource}`)).toEqual([...before.map((p) => `changed ${p.label}`), `failed counter ${dir}/k`, `skipped marker ${dir}/after`]);
+    expect(result).toMatchObject({ failed: 1, skipped: 1, error: `counter ${dir}/k: began and never ended (exit 143)` });
     expect(existsSync(join(dir, 'after'))).toBe(false);
   });
 

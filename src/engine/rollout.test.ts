@@ -212,6 +212,26 @@ const killedRestart: ResourceType<{ log: string; host: string }, null> = { ...re
 /** The backends with that restart. */
 const restartKilled = (plans: HostPlan[]): HostPlan[] => plans.map((p) => ({ ...p, handlers: new Map([...p.handlers].map(([key, h]) => [key, { ...h, type: killedRestart }])) }));
 
+/**
+ * A host's connection that calls `interrupt` as an apply call is sent, and lets the stop that Ctrl-C sends alongside
+ * reach the host only once that call ended: every step of it begins.
+ */
+function interruptedAsApplySent(connection: Connection, interrupt: () => void): Connection {
+  let applying: Promise<unknown> = Promise.resolve();
+  return {
+    ...connection,
+    runScript: (script, options) => {
+      if (options?.alongside) return applying.then(() => connection.runScript(script, options));
+      const call = connection.runScript(script, options);
+      if (String(script).includes('flock')) {
+        applying = call;
+        interrupt();
+      }
+      return call;
+    },
+  };
+}
+
 /** The same backends declaring no health check (what they serve still changes with `restart`). */
 const withoutHealth = (plans: HostPlan[]): HostPlan[] => plans.map((p) => ({ ...p, serve: [{ role: 'web', traffic: ['restart'] }] }));
 
@@ -742,56 +762,26 @@ describe('rolling deploys', () => {
     expect(releaseOf('w1')).toBe('v1');
   });
 
-  it.each([
-    ['with a health check', () => webs('v2'), 'it goes back once its health check passes', true],
-    ['without a health check', () => withoutHealth(webs('v2')), 'no health check declared: it goes back if the changes begun on it succeed', false],
-  ])('Ctrl-C as the restart of a host %s begins: the notice says what follows, and it does', async (_, plans, fate, checked) => {
+  const checkedFate = 'it goes back once its health check passes';
+  const uncheckedFate = 'no health check declared: it goes back if the changes begun on it succeed';
+  const ifBegan = (fate: string): string => `if the change to what it serves sent to it began: out of lb: ${fate}; if not: out of lb: it goes back at once \\(nothing it serves was changed\\)`;
+  it.each<[string, () => HostPlan[], 'begins' | 'sent', string, boolean]>([
+    ['as the restart of a host with a health check begins', () => webs('v2'), 'begins', `out of lb: ${checkedFate}`, true],
+    ['as the restart of a host without a health check begins', () => withoutHealth(webs('v2')), 'begins', `out of lb: ${uncheckedFate}`, false],
+    ['as the apply call of a host with a health check is sent, before any step of it began', () => webs('v2'), 'sent', ifBegan(checkedFate), true],
+    ['as the apply call of a host without a health check is sent, before any step of it began', () => withoutHealth(webs('v2')), 'sent', ifBegan(uncheckedFate), false],
+  ])('Ctrl-C %s: the notice says what follows, and it does', async (_, plans, when, notice, checked) => {
     const controller = new AbortController();
     const events: RunEvent[] = [];
     await roll(plans(), [balancer(['w1', 'w2', 'w3'])], {
       signal: controller.signal,
       onEvent: (e) => {
         events.push(e);
-        if (e.kind === 'resource-start' && e.host === 'w1' && e.resource === 'restart') controller.abort();
+        if (when === 'begins' && e.kind === 'resource-start' && e.host === 'w1' && e.resource === 'restart') controller.abort();
       },
+      openConnection: async (target) => (when === 'sent' && target.name === 'w1' ? interruptedAsApplySent(await openLocal(target), () => controller.abort()) : openLocal(target)),
     });
-    expect(events.find((e) => e.kind === 'notice')).toMatchObject({ host: 'w1', message: expect.stringMatching(new RegExp(`^out of lb: ${fate} \\(a second Ctrl-C`)) });
-    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1']);
-    expect(events.some((e) => e.kind === 'rollout' && e.step === 'health')).toBe(checked);
-  });
-
-  it.each([
-    ['with a health check', () => webs('v2'), 'it goes back once its health check passes', true],
-    ['without a health check', () => withoutHealth(webs('v2')), 'no health check declared: it goes back if the changes begun on it succeed', false],
-  ])('Ctrl-C as the apply call of a host %s is sent, before any step of it began: the notice says what follows if its restart begins, and it began', async (_, plans, fate, checked) => {
-    const controller = new AbortController();
-    const events: RunEvent[] = [];
-    await roll(plans(), [balancer(['w1', 'w2', 'w3'])], {
-      signal: controller.signal,
-      onEvent: (e) => events.push(e),
-      openConnection: async (target) => {
-        const connection = await openLocal(target);
-        if (target.name !== 'w1') return connection;
-        let applying: Promise<unknown> = Promise.resolve();
-        return {
-          ...connection,
-          runScript: (script, options) => {
-            // The stop reaches the host only once the call ended: every step of it begins.
-            if (options?.alongside) return applying.then(() => connection.runScript(script, options));
-            const call = connection.runScript(script, options);
-            if (String(script).includes('flock')) {
-              applying = call;
-              controller.abort();
-            }
-            return call;
-          },
-        };
-      },
-    });
-    expect(events.find((e) => e.kind === 'notice')).toMatchObject({
-      host: 'w1',
-      message: expect.stringMatching(new RegExp(`^if the change to what it serves sent to it began: out of lb: ${fate}; if not: out of lb: it goes back at once \\(nothing it serves was changed\\) \\(a second Ctrl-C`)),
-    });
+    expect(events.find((e) => e.kind === 'notice')).toMatchObject({ host: 'w1', message: expect.stringMatching(new RegExp(`^${notice} \\(a second Ctrl-C`)) });
     expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1']);
     expect(events.some((e) => e.kind === 'rollout' && e.step === 'health')).toBe(checked);
   });
