@@ -630,6 +630,8 @@ describe('runHost', () => {
     };
     /** A host whose state cannot be read: a probe fails. */
     const unreadable = (): HostPlan => ({ host, resources: [planned({ ...marker, probe: () => userText('exit 1') }, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() });
+    /** A host whose state is read but cannot be parsed: a parse throws. */
+    const unparsable = (): HostPlan => ({ host, resources: [planned({ ...marker, parse: () => { throw new Error('cannot parse'); } }, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() });
     /** The host in state, a resource behind an API to change. */
     const withApi = (failWrite: boolean) => (): HostPlan => ({ ...inState(), resources: [...inState().resources, planned(remote, { name: 'monitor', value: 'B', failWrite })] });
     /** A package install and what it writes (a second round reads again), then a change in that second round. */
@@ -671,6 +673,7 @@ describe('runHost', () => {
       ['only a change behind an API, which succeeds', ['last-apply'], withApi(false), false, () => ({ http: fakeApi().http }), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'absent' }],
       ['only a change behind an API, which fails', ['last-apply'], withApi(true), false, () => ({ http: fakeApi().http }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
       ['a read that fails (a probe exits 1): no apply noted', ['last-apply', 'applied'], unreadable, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
+      ['a read whose parse throws: no apply noted, the read ends', ['last-apply', 'applied'], unparsable, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
       ['an earlier no-op its only note, then a refused drain: still applied', ['last-no-op'], changing, false, () => ({ gate: stoppingGate(() => { throw new Error('refused'); }) }), { 'last-apply': 'absent', 'last-no-op': 'old', applied: 'absent' }],
     ])('%s', async (_, before, plan, check, extra, after) => {
       given(before);

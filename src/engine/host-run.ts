@@ -521,10 +521,16 @@ async function probeAll(
     const decision = type.decide(planned.desired, current);
     return { planned, current, decision, changes: decision.changes, handler };
   };
-  const carried = new Set((found.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
-  gate?.onRead(gate.read.map((_, i) => found.get(groups.length + 1 + i)?.output ?? ''));
   const answer = async (inState: boolean): Promise<void> => void (await call.answer(inState));
-  return { resources: resources.map((r) => assess(r, false)), handlers: [...handlers].map(([key, h]) => ({ key, assessed: assess(h, true) })), carried, answer };
+  try {
+    const carried = new Set((found.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
+    gate?.onRead(gate.read.map((_, i) => found.get(groups.length + 1 + i)?.output ?? ''));
+    return { resources: resources.map((r) => assess(r, false)), handlers: [...handlers].map(([key, h]) => ({ key, assessed: assess(h, true) })), carried, answer };
+  } catch (err) {
+    // A parse that threw: no decision, nothing noted.
+    await answer(false);
+    throw err;
+  }
 }
 
 /**
