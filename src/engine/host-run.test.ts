@@ -697,6 +697,15 @@ describe('runHost', () => {
       expect(notes()['last-apply']).toBe('now');
     });
 
+    it('a read whose parse throws is answered (nothing noted): its call has ended when the run fails', async () => {
+      const local = localConnection();
+      let open = 0;
+      const counted: Connection = { ...local, runScript: (script, options) => (open++, local.runScript(script, options).finally(() => open--)) };
+      const { result } = await run(unparsable(), counted, false, { recordApply: true });
+      expect(result.error).toContain('cannot parse');
+      expect(open).toBe(0);
+    });
+
     it('a run killed before it answered its read (stdin closes unanswered) notes nothing, whatever the read found', async () => {
       given(['last-apply', 'applied']);
       const local = localConnection();
