@@ -354,14 +354,14 @@ async function noteOutcome(connection: Connection, hostStateDir: string, closing
   if (response.code === null) throw new UnreachableError('connection lost while noting how the apply ended');
 }
 
-/** Changes resources behind an API in order, on the control node; the first failure (or Ctrl-C) skips the rest. Whether all were changed. */
-async function writeRemote(host: string, work: RemoteAssessed[], options: HostRunOptions, record: Recorder, http: Http): Promise<boolean> {
+/** Changes resources behind an API in order, on the control node; the first failure (or Ctrl-C) skips the rest (recorded, as each outcome). */
+async function writeRemote(host: string, work: RemoteAssessed[], options: HostRunOptions, record: Recorder, http: Http): Promise<void> {
   for (const [index, a] of work.entries()) {
     const type = a.planned.type;
     if (!runsOnControl(type)) continue;
     if (options.signal?.aborted) {
       for (const rest of work.slice(index)) record(rest, 'skipped');
-      return false;
+      return;
     }
     options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     try {
@@ -370,10 +370,9 @@ async function writeRemote(host: string, work: RemoteAssessed[], options: HostRu
     } catch (err) {
       record(a, 'failed', { error: messageOf(err) });
       for (const rest of work.slice(index + 1)) record(rest, 'skipped');
-      return false;
+      return;
     }
   }
-  return true;
 }
 
 /**
