@@ -18,7 +18,7 @@ export class PythonValueWithoutJson extends Error {}
 /**
  * The value of `text` as a Python literal, or undefined when it is not one;
  * `printed` is how Ansible prints it when that differs (it holds floats: 2.0).
- * Throws PythonValueWithoutJson for a literal JSON cannot hold, or provision not exactly (an integer beyond 2^53).
+ * Throws PythonValueWithoutJson for a literal JSON cannot hold.
  */
 export function pythonLiteral(text: string): { value: unknown; printed?: unknown } | undefined {
   const parser = new Parser(text);
@@ -267,19 +267,12 @@ class Parser {
 }
 
 function numberValue(text: string): number | PythonFloat {
-  if (/^0[xX]/.test(text)) return exactInteger(parseInt(text.slice(2), 16));
-  if (/^0[oO]/.test(text)) return exactInteger(parseInt(text.slice(2), 8));
-  if (/^0[bB]/.test(text)) return exactInteger(parseInt(text.slice(2), 2));
+  if (/^0[xX]/.test(text)) return parseInt(text.slice(2), 16);
+  if (/^0[oO]/.test(text)) return parseInt(text.slice(2), 8);
+  if (/^0[bB]/.test(text)) return parseInt(text.slice(2), 2);
   // Python 3 has no leading-zero integers: 0644 is not a literal (the string stays).
   if (/^0[0-9]+$/.test(text) && !/^0+$/.test(text)) throw new NotLiteral();
-  if (/[.eE]/.test(text)) return new PythonFloat(Number(text));
-  return exactInteger(Number(text));
-}
-
-/** An integer a number holds exactly; a larger one (a long numeric password) would reach files rounded: refused, never shown. */
-function exactInteger(value: number): number {
-  if (!Number.isSafeInteger(value)) throw new PythonValueWithoutJson(`an integer too large to be kept exactly (at most ${Number.MAX_SAFE_INTEGER}): quote it to keep it as text`);
-  return value;
+  return /[.eE]/.test(text) ? new PythonFloat(Number(text)) : Number(text);
 }
 
 /** A Python dict key as JSON writes it. */

@@ -103,11 +103,6 @@ describe('a SOPS file written by provision', () => {
     expect(Object.keys(doc['sops'])).toEqual(['age', 'lastmodified', 'mac', 'unencrypted_suffix', 'version']);
   });
 
-  it('an integer larger than a JavaScript number holds is sealed and opened exactly (inventories refuse one unquoted)', async () => {
-    const file = await writeSops(dir, 'big.yaml', 'id: 12345678901234567890\n', [key.recipient]);
-    expect((await openSops(file, env)).source.doc.get('id')).toBe(12345678901234567890n);
-  });
-
   it('the plain text for an editor has the comments back and no metadata', async () => {
     const file = await writeSops(dir, 'comments.sops.yaml', PLAIN, [key.recipient]);
     const text = plainText(await openSops(file, env));

@@ -36,7 +36,7 @@ export interface OpenedSops {
  */
 export async function openSops(file: string, env: Env): Promise<OpenedSops> {
   const format = formatOf(file);
-  const source = parseYaml(readTextFile(file, 'SOPS file'), file, 'provision', { bigIntegers: true });
+  const source = parseYaml(readTextFile(file, 'SOPS file'), file);
   const metadata = readMetadata(source);
   const { dataKey, identity } = await dataKeyOf(metadata, await findIdentities(env));
   const stash = new IvStash();
@@ -132,7 +132,7 @@ export async function newDataKey(recipients: AgeRecipient[]): Promise<{ dataKey:
 
 /** Reads a plain YAML or JSON file to encrypt; a file that is already a SOPS file is refused. */
 export function readPlain(file: string, text: string): YamlSource {
-  const source = parseYaml(text, file, 'provision', { bigIntegers: true });
+  const source = parseYaml(text, file);
   if (hasMetadata(source)) throw new UserError(`${file} is already a SOPS file (it has a top-level "sops" key): use provision secrets edit or rotate`);
   return source;
 }

@@ -111,10 +111,9 @@ export type YamlDialect = 'provision' | 'ansible';
 
 /**
  * Parses YAML text strictly: syntax errors, duplicate keys, unknown tags, dangling
- * or recursive aliases, alias bombs and (unless `bigIntegers`) integers a number
- * cannot hold exactly are all user errors at their position.
+ * or recursive aliases and alias bombs are all user errors at their position.
  */
-export function parseYaml(text: string, file: string, dialect: YamlDialect = 'provision', { bigIntegers = false }: { bigIntegers?: boolean } = {}): YamlSource {
+export function parseYaml(text: string, file: string, dialect: YamlDialect = 'provision'): YamlSource {
   const lines = new LineCounter();
   const options = dialect === 'ansible' ? { version: '1.1' as const, schema: 'yaml-1.1', customTags: () => ansibleSchemaTags() } : {};
   const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false, ...options });
@@ -133,8 +132,6 @@ export function parseYaml(text: string, file: string, dialect: YamlDialect = 'pr
   }
   errors.throwIfAny();
   checkAliases(source, aliasTargets, errors);
-  // A reader that takes integers from the source text itself (SOPS files) keeps large ones exact.
-  if (!bigIntegers) checkIntegers(source, errors);
   errors.throwIfAny();
   if (dialect === 'ansible') dropAddedFinalBreak(doc, text);
   return source;
@@ -167,23 +164,6 @@ function problemStart(problem: YAMLError, doc: Document.Parsed): number {
     });
   }
   return start;
-}
-
-/**
- * An integer beyond 2^53 (a long numeric password, token or id) cannot be held exactly by a JavaScript number: it would
- * reach a config file as another value (12345678901234567890 as 12345678901234567000), so it is refused at its place.
- */
-function checkIntegers(source: YamlSource, errors: ErrorList): void {
-  visit(source.doc, {
-    Scalar(_key, scalar) {
-      const text = scalar.source ?? '';
-      // A float written as one (1.5e300) is inexact by nature, as in every YAML reader.
-      const float = !/^[-+]?0x/i.test(text) && /[.eE]/.test(text);
-      if (typeof scalar.value !== 'number' || !Number.isInteger(scalar.value) || Number.isSafeInteger(scalar.value) || float) return;
-      // Not shown: it may be a password.
-      errors.add(`integer too large to be kept exactly (at most ${Number.MAX_SAFE_INTEGER}): quote it to keep it as text`, source.positionAt(scalar.range?.[0] ?? 0));
-    },
-  });
 }
 
 /** Resolves every alias once into `targets`, rejecting dangling ones, ones inside their own anchor, and too many expansions. */

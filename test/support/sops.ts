@@ -3,8 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { parseYaml } from '../../src/yaml/yaml-source.js';
 import { parseRecipient } from '../../src/sops/age.js';
-import { newDataKey, readPlain, seal } from '../../src/sops/document.js';
+import { newDataKey, seal } from '../../src/sops/document.js';
 import { formatOf } from '../../src/sops/format.js';
 import type { Env } from '../../src/sops/identities.js';
 import { DEFAULT_RULE, type EncryptionRule } from '../../src/sops/tree.js';
@@ -30,7 +31,7 @@ export function envWith(dir: string, vars: Env = {}): Env {
 /** Encrypts plain text as provision secrets encrypt does; the file name says the format. */
 export async function sealText(fileName: string, plain: string, recipients: string[], rule: EncryptionRule = DEFAULT_RULE, macOnlyEncrypted = false): Promise<string> {
   const { dataKey, age } = await newDataKey(recipients.map(parseRecipient));
-  return seal(readPlain(fileName, plain), { format: formatOf(fileName), dataKey, age, rule, macOnlyEncrypted });
+  return seal(parseYaml(plain, fileName), { format: formatOf(fileName), dataKey, age, rule, macOnlyEncrypted });
 }
 
 /** Writes DIR/NAME encrypted for the recipients; returns its path. */
