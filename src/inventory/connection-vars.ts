@@ -31,6 +31,8 @@ interface ConnectionVar {
   checkedWhenUsed?: boolean;
   /** The value is a password: never read, rendered or shown in a message (it may be plain text in the inventory). */
   unread?: boolean;
+  /** The value is a password: read, but never shown in a message (a plain one too short to mask would be shown as is). */
+  hidden?: boolean;
   /** Names under which a relative path is read against the current directory, not the file that sets it (Ansible's names: ssh opens the file from where Ansible runs). */
   fromCurrentDir?: readonly string[];
 }
@@ -75,6 +77,23 @@ const secretText = (value: unknown): ReadResult => {
   if (secretProblem(String(value)) !== undefined) return { expected: `expected a password of at least ${MIN_SECRET_LENGTH} characters (a shorter one could not be masked in output)` };
   return { value: new Secret(String(value)) };
 };
+
+/**
+ * sudo's password: sent as the first line of the session's stdin, the script after it (see transport/become.ts), so a
+ * line break inside would hand the rest of the password to the root shell as commands (sudo also stops at a CR): refused.
+ * One line end at the end (`echo pw | ansible-vault encrypt_string`) is dropped, as sudo drops it under Ansible.
+ */
+const becomePassword = (value: unknown): ReadResult => {
+  const text = value instanceof Secret ? value.reveal() : typeof value === 'string' ? value : undefined;
+  const oneLine = text?.replace(/\r?\n$/, '');
+  if (oneLine === undefined || oneLine === text) return checkedLine(secretText(value));
+  return checkedLine(secretText(oneLine));
+};
+
+function checkedLine(read: ReadResult): ReadResult {
+  if (!('value' in read) || !/[\n\r\0]/.test((read.value as Secret).reveal())) return read;
+  return { expected: 'expected a password on one line (no line break, carriage return or NUL byte): sudo reads it as one line' };
+}
 
 const sshArgs = (value: unknown): ReadResult => {
   if (typeof value !== 'string') return { expected: 'expected ssh options as one string' };
@@ -128,7 +147,7 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   { name: 'ssh_private_key_file', aliases: ['ansible_ssh_private_key_file', 'ansible_private_key_file'], read: filePath, fromCurrentDir: ['ansible_ssh_private_key_file', 'ansible_private_key_file'] },
   { name: 'become', aliases: ['ansible_become'], read: flag },
   { name: 'become_user', aliases: ['ansible_become_user'], read: nonEmptyText },
-  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass'], read: secretText },
+  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass'], read: becomePassword, hidden: true },
   // Ansible passes all three to ssh, ssh_args (ansible.cfg's, by default) first: ssh takes the first jump host it is given.
   // Checked when the host is reached, so that `provision inventory` lists what Ansible lists.
   { name: 'ssh_args', aliases: ['ansible_ssh_args'], read: sshArgs, checkedWhenUsed: true },

@@ -75,7 +75,7 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
       continue;
     }
     const read = spec.read(value, readSite);
-    if ('expected' in read) errors.add(`${site.path}: ${read.expected}, got ${describeValue(value)}`, site.valuePosition);
+    if ('expected' in read) errors.add(`${site.path}: ${read.expected}${spec.hidden === true ? '' : `, got ${describeValue(value)}`}`, site.valuePosition);
     else table.define(spec.name, read.value, readSite);
   }
   return table;
