@@ -236,7 +236,9 @@ class Rollout {
    * change, then, if it was out or changed what it serves, wait for its health
    * checks and put it back. Its live events wait with it, so a host whose
    * batch never comes is reported only as not attempted. It holds its fork
-   * only while at work: not while it waits for its turn or for other hosts.
+   * only while at work: not while it waits for its turn or for other hosts;
+   * its connection stays open meanwhile only while no host at work needs the
+   * room (Forks), and is opened again before it goes on.
    */
   async #roll(plan: HostPlan, fork: Fork): Promise<HostResult> {
     const host = plan.host;
