@@ -438,17 +438,18 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
  * first), then a last look at Ctrl-C. Either one stopping the host marks the call's work and what was left for later as skipped.
  */
 async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder): Promise<void> {
-  const skip = (why: string): never => {
+  const skip = (why: Error): never => {
     for (const a of [...work, ...later]) record(a, 'skipped');
-    throw new Error(why);
+    throw why;
   };
-  if (options.signal?.aborted) skip('interrupted before changing anything on the host');
+  if (options.signal?.aborted) skip(new Error('interrupted before changing anything on the host'));
   try {
     await options.gate?.beforeApply(work.map((a) => a.planned.label));
   } catch (err) {
-    skip(`not changed: ${messageOf(err)}`);
+    // A host that could not be reached again after it waited is unreachable, as at its first connect.
+    skip(err instanceof UnreachableError ? err : new Error(`not changed: ${messageOf(err)}`));
   }
-  if (options.signal?.aborted) skip('interrupted before changing anything on the host');
+  if (options.signal?.aborted) skip(new Error('interrupted before changing anything on the host'));
 }
 
 /** A handler's name on the host: short and free of whatever its declaration holds. */

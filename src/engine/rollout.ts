@@ -32,6 +32,7 @@ import { describeCheck, healthOutcome, healthScript } from './health.js';
 import { type ApplyGate, runHost, targetOf, type HostRunOptions } from './host-run.js';
 import { type Deferred, deferred } from './deferred.js';
 import { everApplied, HOST_STATE_DIR } from './host-state.js';
+import { ParkableConnection } from './parkable-connection.js';
 import { type Fork, Forks, mapWithLimit } from './pool.js';
 import type { HostResult, HostRollout, RunEvent } from './results.js';
 import { affectsTraffic, drainTargets, healthChecks } from './rollout-rules.js';
@@ -224,7 +225,9 @@ class Rollout {
    * change, then, if it was out or changed what it serves, wait for its health
    * checks and put it back. Its live events wait with it, so a host whose
    * batch never comes is reported only as not attempted. It holds its fork
-   * only while at work: not while it waits for its turn or for other hosts.
+   * only while at work: not while it waits for its turn or for other hosts;
+   * its connection stays open meanwhile only while no host at work needs the
+   * room (Forks), and is opened again before it goes on.
    */
   async #roll(plan: HostPlan, fork: Fork): Promise<HostResult> {
     const host = plan.host;
@@ -251,20 +254,18 @@ class Rollout {
     let turnCame = false;
     const myTurn = async (): Promise<void> => {
       if (atOnce || turnCame) return;
-      const stopped = await timed(this.options.onSpan, host.name, 'wait', () => fork.waitFor(place.turn.promise));
+      const stopped = await timed(this.options.onSpan, host.name, 'wait', () => fork.waitFor(place.turn.promise, line));
       if (stopped !== undefined) throw new Error((stoppedBefore = stopped));
       turnCame = true;
       held.release();
+      await this.#reopen(host.name, line);
     };
-    this.pool.pin(host.name);
-    let pinned = true;
-    const unpin = async (): Promise<void> => {
-      if (pinned) await this.pool.unpin(host.name);
-      pinned = false;
-    };
+    // Kept open from its read to its health check, but closed while it waits without its fork if another host needs the room.
+    const line = new ParkableConnection(this.pool.open, this.options.signal);
     try {
       const result = await runHost(plan, {
         ...this.options,
+        openConnection: line.open,
         onEvent: held.onEvent,
         gate: {
           ...this.#read(plan, (found, s) => {
@@ -289,7 +290,7 @@ class Rollout {
             }
             const targets = drainTargets(routes, place.hosts);
             if (targets.notDrained) rollout.notDrained = targets.notDrained;
-            for (const route of targets.drain) await this.#drain(plan, route, out, rollout, fork);
+            for (const route of targets.drain) await this.#drain(plan, route, out, rollout, fork, line);
           },
           onStepBegin: began.begin,
           onStepEnd: began.end,
@@ -301,7 +302,7 @@ class Rollout {
         // A host with nothing to change still waits for its turn: its batch may be one the rollout never reaches.
         // It has nothing more to do on the host (it changed nothing, was out of nothing): no fork, no connection meanwhile.
         fork.give();
-        await unpin();
+        await line.close();
         stoppedBefore = await place.turn.promise;
       }
       if (stoppedBefore !== undefined) {
@@ -319,7 +320,7 @@ class Rollout {
       read.resolve();
       finished.resolve();
       this.#out.delete(host.name);
-      await unpin();
+      await line.close();
     }
   }
 
@@ -347,7 +348,7 @@ class Rollout {
     };
   }
 
-  async #drain(plan: HostPlan, route: Route, out: Set<string>, rollout: HostRollout, fork: Fork): Promise<void> {
+  async #drain(plan: HostPlan, route: Route, out: Set<string>, rollout: HostRollout, fork: Fork, line: ParkableConnection): Promise<void> {
     const host = plan.host.name;
     const balancer = route.balancer.name;
     if (rollout.drained.includes(balancer)) return;
@@ -355,9 +356,10 @@ class Rollout {
     // The note is written before a drain and removed after the undrain, so a run stopped in between leaves it
     // naming a load balancer the host is back in; trusted, the change would interrupt the requests it serves.
     const again = out.has(balancer);
-    await fork.waitFor(this.#othersResumed(host, balancer));
+    await fork.waitFor(this.#othersResumed(host, balancer), line);
     // Ctrl-C while it waited, or after its drain from another load balancer: no drain starts after it.
     if (this.options.signal?.aborted) throw new Error(`interrupted before it was taken out of ${balancer}`);
+    await this.#reopen(host, line);
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
     try {
@@ -376,6 +378,13 @@ class Rollout {
     }
     rollout.drained.push(balancer);
     this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: again ? `out of ${balancer} (again: an earlier run left it out)` : `out of ${balancer}` });
+  }
+
+  /** A host back from a wait: its connection, closed meanwhile to make room, opened again (not after Ctrl-C: then it stops before its change). */
+  async #reopen(host: string, line: ParkableConnection): Promise<void> {
+    if (!line.closed) return;
+    const opened = await timed(this.options.onSpan, host, 'connect', () => line.reopen());
+    if (!opened) throw new Error('interrupted before changing anything on the host');
   }
 
   /**
