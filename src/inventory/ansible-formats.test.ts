@@ -6,6 +6,7 @@ import { readIniInventory } from './ini-inventory.js';
 import { GroupTree } from './model.js';
 import { PythonFloat, pythonFloatText } from './python-float.js';
 import { pythonLiteral, PythonValueWithoutJson } from './python-literal.js';
+import { PythonBigInt } from '../yaml/python-int.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import { loadInventory } from './load.js';
 import { targetOf } from '../engine/host-run.js';
@@ -48,6 +49,19 @@ describe('Python literals (INI values)', () => {
     ["{'w': 1e3, 'v': [0.5]}", { w: 1000, v: [0.5] }, { w: new PythonFloat(1000), v: [new PythonFloat(0.5)] }],
   ])('%s is a literal holding floats: the number, and PythonFloat where Ansible prints a float', (text, value, printed) => {
     expect(pythonLiteral(text)).toEqual({ value, printed });
+  });
+
+  // Python's integers have no size limit; a JavaScript number holds them exactly only up to 2^53, so bigger ones keep their digits.
+  it.each([
+    ['18446744073709551615', '18446744073709551615'], ['-18446744073709551616', '-18446744073709551616'], ['0xFFFFFFFFFFFFFFFFFF', '4722366482869645213695'],
+    ['-(9007199254740993)', '-9007199254740993'], ['1_000_000_000_000_000_000', '1000000000000000000'],
+  ])('%s is an integer beyond 2^53: variables hold its exact digits, ansible-inventory prints them as a number', (text, digits) => {
+    expect(pythonLiteral(text)).toEqual({ value: digits, printed: new PythonBigInt(digits) });
+  });
+
+  it('keeps integers up to 2^53 as numbers, inside lists and mappings too', () => {
+    expect(pythonLiteral('[9007199254740991, -9007199254740991]')).toEqual({ value: [9007199254740991, -9007199254740991] });
+    expect(pythonLiteral("{'k': [9007199254740992]}")).toEqual({ value: { k: ['9007199254740992'] }, printed: { k: [new PythonBigInt('9007199254740992')] } });
   });
 
   // Python's json.dumps of a float: what `python3 -c 'import json; print(json.dumps(X))'` prints.
@@ -227,5 +241,15 @@ describe("a host's ansible_host_key_checking / ansible_ssh_host_key_checking (th
   it('a value that is no boolean is refused, never read as off', () => {
     const file = tempFile(['[web]', 'typo ansible_host_key_checking=flase', ''].join('\n'), 'hosts');
     expect(userErrorOf(() => loadInventory(file, { env: {} })).format()).toContain('ansible_host_key_checking: expected a boolean');
+  });
+});
+
+describe('integers beyond 2^53 (sysctl limits), which a JavaScript number would round', () => {
+  it.each([
+    ['INI', 'hosts', '[db]\ndb01 shmmax=18446744073709551615 list=[9007199254740993]\n'],
+    ['YAML', 'hosts.yml', 'db:\n  hosts:\n    db01:\n      shmmax: 18446744073709551615\n      list: [9007199254740993]\n'],
+  ])('keep every digit in variables (%s)', (_, name, text) => {
+    const db01 = loadInventory(tempFile(text, name), { env: {} }).hosts[0]!;
+    expect(db01.vars).toMatchObject({ shmmax: '18446744073709551615', list: ['9007199254740993'] });
   });
 });

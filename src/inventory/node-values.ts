@@ -6,6 +6,7 @@ import type { ErrorList } from '../yaml/error-list.js';
 import { readSecret, SECRET_KEY, secretOrReport, secretRefProblem, type Env, type SecretSource, type SopsRef } from './secret-ref.js';
 import { DeferredValue, SecretRefValue, VaultedFileValue, VaultValue } from './deferred.js';
 import { PythonFloat } from './python-float.js';
+import { PythonBigInt } from '../yaml/python-int.js';
 import { numberKey, sameKeys, withNumberKeys } from './python-keys.js';
 import type { LiteralMark } from './types.js';
 import type { VaultKeyring } from '../vault/passwords.js';
@@ -96,6 +97,7 @@ export function valueOf(node: unknown, path: string, fallback: SourcePosition, c
   if (isMap(value)) return isSecretMapping(value, ctx) ? secretOf(value, path, at, ctx) : mappingOf(value, path, at, ctx);
   if (isScalar(value) && value.tag === VAULT_TAG) return vaultOf(String(value.value), path, at, ctx);
   if (isScalar(value) && ctx.vaulted && typeof value.value === 'string') return new VaultedFileValue(value.value, path, at);
+  if (isScalar(value) && value.value instanceof PythonBigInt) return value.value.digits;
   return isScalar(value) ? value.value : null;
 }
 
@@ -149,6 +151,7 @@ export function printedValueOf(node: unknown, value: unknown, ctx: ReadContext):
   // ansible-inventory prints an `!unsafe` string (never templated by Ansible) as a mapping, also inside an `!unsafe` list or mapping.
   if (isNode(resolved) && resolved.tag === UNSAFE_TAG) return printedUnsafe(value);
   if (isScalar(resolved)) {
+    if (resolved.value instanceof PythonBigInt) return resolved.value;
     const float = resolved.tag === FLOAT_TAG || (resolved.type === 'PLAIN' && FLOAT_TEXT.test(String(resolved.source)));
     return typeof value === 'number' && float ? new PythonFloat(value) : value;
   }

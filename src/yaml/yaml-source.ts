@@ -3,6 +3,7 @@ import { isAlias, LineCounter, parseDocument, Schema, visit, YAMLMap, YAMLSeq, t
 import { UserError, type SourcePosition } from '../errors.js';
 import { ErrorList } from './error-list.js';
 import { describeYamlError, FLOAT_PROBLEM } from './yaml-errors.js';
+import { exactInteger } from './python-int.js';
 
 /** At most this many alias expansions (yaml's own measure): more is an alias bomb, not an inventory. */
 export const MAX_ALIAS_COUNT = 100;
@@ -86,6 +87,11 @@ function pyyamlFloat(text: string, onError: (message: string) => void): number {
   onError(FLOAT_PROBLEM);
   return NaN;
 }
+/** An integer tag that reads every digit, as PyYAML does: beyond a number's exact range, a PythonBigInt. */
+function exactIntTag(tag: ScalarTag): ScalarTag {
+  return { ...tag, resolve: (text, onError, options) => exactInteger(tag.resolve(text, onError, { ...options, intAsBigInt: true }) as bigint) };
+}
+
 function ansibleSchemaTags(): (ScalarTag | CollectionTag)[] {
   if (ansibleTags) return ansibleTags;
   const yaml11 = new Schema({ schema: 'yaml-1.1' }).tags as ScalarTag[];
@@ -98,7 +104,7 @@ function ansibleSchemaTags(): (ScalarTag | CollectionTag)[] {
   };
   const kept = yaml11
     .filter((t) => !['tag:yaml.org,2002:bool', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:timestamp'].includes(t.tag) || (t.tag === 'tag:yaml.org,2002:float' && t.format === 'TIME'))
-    .map((t) => (t.tag === 'tag:yaml.org,2002:int' && t.format === undefined ? { ...t, test: PYYAML_DECIMAL } : t));
+    .map((t) => (t.tag === 'tag:yaml.org,2002:int' ? exactIntTag(t.format === undefined ? { ...t, test: PYYAML_DECIMAL } : t) : t));
   const boolTag: ScalarTag = { ...bool[0]!, test: PYYAML_BOOL, resolve: (text: string) => /^(?:y|t|o[n])/i.test(text) };
   // `!!float 1` is 1.0 to PyYAML: an explicit tag takes any text Python's float() reads (no test: never resolved implicitly).
   const explicitFloat: ScalarTag = { tag: FLOAT_TAG, resolve: pyyamlFloat };
