@@ -253,3 +253,11 @@ describe('integers beyond 2^53 (sysctl limits), which a JavaScript number would 
     expect(db01.vars).toMatchObject({ shmmax: '18446744073709551615', list: ['9007199254740993'] });
   });
 });
+
+describe('YAML 1.1 timestamps, which Ansible reads as Python datetimes', () => {
+  it('are written in variables as a template writes a datetime (str), dates alone as typed', () => {
+    const text = 'web:\n  hosts:\n    web01:\n      at: 2024-1-5 1:02:03\n      zoned: 2001-12-14t21:59:43.10 -5\n      day: 2002-12-14\n      quoted: "2024-1-5 1:02:03"\n';
+    const web01 = loadInventory(tempFile(text, 'hosts.yml'), { env: {} }).hosts[0]!;
+    expect(web01.vars).toMatchObject({ at: '2024-01-05 01:02:03', zoned: '2001-12-14 21:59:43.100000-05:00', day: '2002-12-14', quoted: '2024-1-5 1:02:03' });
+  });
+});

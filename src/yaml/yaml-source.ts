@@ -65,7 +65,8 @@ const ANSIBLE_TAGS: (ScalarTag | CollectionTag)[] = [
 ];
 
 // PyYAML's YAML 1.1 (how Ansible reads its files): yes/no/on/off are booleans but y/n are not,
-// 0644 is octal but 09 text, 1:20 is sexagesimal, a float needs a dot (1e3 is a string), and dates stay text.
+// 0644 is octal but 09 text, 1:20 is sexagesimal, a float needs a dot (1e3 is a string), and timestamps stay text
+// here (inventory/node-values.ts writes those with a time as Python writes a datetime).
 const PYYAML_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 // PyYAML's decimal integers have no leading zero: `09` is text (and `0644` octal, read by the OCT tag).
 const PYYAML_DECIMAL = /^[-+]?(?:0|[1-9][0-9_]*)$/;

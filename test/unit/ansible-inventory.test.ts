@@ -135,6 +135,7 @@ const REFUSED: [file: string, error: string, ansible: Instead][] = [
   ['binary.yml', 'binary.yml:4:22: web.hosts.web01.blob: a YAML !!binary value, which Ansible reads as bytes', 'fails'],
   ['plain-equals.yml', "plain-equals.yml:4:12: web.hosts.web01.sep: a plain = as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('=')", 'fails'],
   ['plain-merge.yml', "plain-merge.yml:4:14: web.hosts.web01.merge: a plain << as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('<<')", 'fails'],
+  ['bad-timestamp.yml', "bad-timestamp.yml:4:14: web.hosts.web01.built: a YAML timestamp that is no valid date and time, which Ansible's YAML reader fails on", 'fails'],
   ['float-not-number.yml', 'float-not-number.yml:4:14: a !!float value that is no number', 'fails'],
   ['number-host.yml', "number-host.yml:5:5: web.hosts.1234: invalid host name: YAML reads it as an integer, which Ansible refuses as a host name: expected it quoted ('1234')", 'fails'],
   ['number-group.yml', "number-group.yml:4:5: all.children.2024: invalid group name: YAML reads it as an integer, which Ansible refuses as a group name: expected it quoted ('2024')", 'fails'],
