@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { inventoryGraph, inventoryHost, inventoryList } from '../../src/inventory/ansible-output.js';
 import { loadInventory } from '../../src/inventory/load.js';
+import { parseExtraVars } from '../../src/inventory/extra-vars.js';
 import { MASK } from '../../src/secrets.js';
 import { userErrorOf } from '../fixtures/inventory/fixtures.js';
 import { readVaultPasswords } from '../../src/vault/passwords.js';
@@ -116,6 +117,27 @@ describe('provision inventory --list prints what ansible-inventory --list prints
     // ansible-inventory refuses; provision prints, and says which file's variables are missing (provision inventory warns).
     expect(inventory.lockedVarsFiles).toEqual([{ file: path.join(CORPUS, 'vault/group_vars/all/vault.yml'), problem: expect.stringMatching(/vault-encrypted \(vault id 'prod'\) and no vault password was given: pass --vault-password-file/) }]);
     expect(provisionInventory(CASES['vault: inline values (1.1 and 1.2 with a vault id) and an encrypted vars file']!).lockedVarsFiles).toEqual([]);
+  });
+});
+
+describe('-e @FILE values are what Ansible reads from the file', () => {
+  it('reads it as PyYAML reads it (YAML 1.1), integers beyond 2^53 to the digit', async () => {
+    const c: Case = { sources: ['extra-vars/hosts'] };
+    const file = 'extra-vars/vars.yml';
+    const text = await ansibleInventory(c, ['--host', 'web01', '--extra-vars', `@${file}`]);
+    const cwd = process.cwd();
+    process.chdir(CORPUS);
+    try {
+      const web01 = loadInventory(c.sources, { env: {}, extraVars: parseExtraVars([`@${file}`]) }).hosts[0]!;
+      const { shmmax, ...ansible } = JSON.parse(text) as Record<string, unknown>;
+      expect(Object.keys(ansible)).toHaveLength(6);
+      expect(web01.vars).toMatchObject(ansible);
+      // JSON.parse would round it as provision once did: compare the digits Ansible prints.
+      expect(shmmax).toBeDefined();
+      expect(text).toContain(`"shmmax": ${String(web01.vars.shmmax)}\n`);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
 
