@@ -261,3 +261,19 @@ describe('YAML 1.1 timestamps, which Ansible reads as Python datetimes', () => {
     expect(web01.vars).toMatchObject({ at: '2024-01-05 01:02:03', zoned: '2001-12-14 21:59:43.100000-05:00', day: '2002-12-14', quoted: '2024-1-5 1:02:03' });
   });
 });
+
+describe('a become password too short to mask', () => {
+  it('is refused without showing it, written in the inventory', () => {
+    const file = tempFile('[web]\nweb01 ansible_become_pass=q1z\n', 'hosts');
+    const message = userErrorOf(() => loadInventory(file, { env: {} })).format();
+    expect(message).toBe(`${file}:2:25: web.hosts.web01.ansible_become_pass: expected a password of at least 4 characters (a shorter one could not be masked in output)`);
+  });
+
+  it('is refused without showing it, from a template, when the host is reached', () => {
+    const file = tempFile('web:\n  hosts:\n    web01:\n      ansible_become_password: "{{ pw }}"\n      pw: q1z\n', 'hosts.yml');
+    const web01 = loadInventory(file, { env: {} }).hosts[0]!;
+    const message = userErrorOf(() => web01.connection).format();
+    expect(message).toContain('expected a password of at least 4 characters');
+    expect(message).not.toContain('q1z');
+  });
+});

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { MIN_SECRET_LENGTH, Secret, secretProblem } from '../secrets.js';
 import { editDistance } from '../suggest.js';
+import { describeValue } from './describe-value.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import type { HostConnection } from './types.js';
 
@@ -31,6 +32,8 @@ interface ConnectionVar {
   checkedWhenUsed?: boolean;
   /** The value is a password: never read, rendered or shown in a message (it may be plain text in the inventory). */
   unread?: boolean;
+  /** The value is a password provision uses: read, never shown in a message. */
+  secret?: boolean;
   /** Names under which a relative path is read against the current directory, not the file that sets it (Ansible's names: ssh opens the file from where Ansible runs). */
   fromCurrentDir?: readonly string[];
 }
@@ -128,7 +131,7 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   { name: 'ssh_private_key_file', aliases: ['ansible_ssh_private_key_file', 'ansible_private_key_file'], read: filePath, fromCurrentDir: ['ansible_ssh_private_key_file', 'ansible_private_key_file'] },
   { name: 'become', aliases: ['ansible_become'], read: flag },
   { name: 'become_user', aliases: ['ansible_become_user'], read: nonEmptyText },
-  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass'], read: secretText },
+  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass'], read: secretText, secret: true },
   // Ansible passes all three to ssh, ssh_args (ansible.cfg's, by default) first: ssh takes the first jump host it is given.
   // Checked when the host is reached, so that `provision inventory` lists what Ansible lists.
   { name: 'ssh_args', aliases: ['ansible_ssh_args'], read: sshArgs, checkedWhenUsed: true },
@@ -153,6 +156,11 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
 ];
 
 const BY_NAME = new Map(CONNECTION_VARS.flatMap((v) => [v.name, ...v.aliases].map((name) => [name, v] as const)));
+
+/** `, got VALUE` for a message about a connection variable's value; nothing for a password, which is never shown. */
+export function gotValue(spec: ConnectionVar, value: unknown): string {
+  return spec.unread === true || spec.secret === true ? '' : `, got ${describeValue(value)}`;
+}
 
 /** The connection variable a name (canonical or alias) stands for, if any. */
 export function connectionVar(name: string): ConnectionVar | undefined {

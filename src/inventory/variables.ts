@@ -1,7 +1,6 @@
 import type { SourcePosition } from '../errors.js';
 import type { LiteralMark, VarOrigin } from './types.js';
-import { connectionVar, misspeltConnectionVar, namesOf, type ReadOptions } from './connection-vars.js';
-import { describeValue } from './describe-value.js';
+import { connectionVar, gotValue, misspeltConnectionVar, namesOf, type ReadOptions } from './connection-vars.js';
 import { DeferredValue } from './deferred.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { GROUP_KEYS } from './names.js';
@@ -75,7 +74,7 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
       continue;
     }
     const read = spec.read(value, readSite);
-    if ('expected' in read) errors.add(`${site.path}: ${read.expected}, got ${describeValue(value)}`, site.valuePosition);
+    if ('expected' in read) errors.add(`${site.path}: ${read.expected}${gotValue(spec, value)}`, site.valuePosition);
     else table.define(spec.name, read.value, readSite);
   }
   return table;
