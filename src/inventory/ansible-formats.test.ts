@@ -266,7 +266,7 @@ describe('a become password too short to mask', () => {
   it('is refused without showing it, written in the inventory', () => {
     const file = tempFile('[web]\nweb01 ansible_become_pass=q1z\n', 'hosts');
     const message = userErrorOf(() => loadInventory(file, { env: {} })).format();
-    expect(message).toBe(`${file}:2:25: web.hosts.web01.ansible_become_pass: expected a password of at least 4 characters (a shorter one could not be masked in output)`);
+    expect(message).toBe(`${file}:2:27: web.hosts.web01.ansible_become_pass: expected a password of at least 4 characters (a shorter one could not be masked in output)`);
   });
 
   it('is refused without showing it, from a template, when the host is reached', () => {
