@@ -277,3 +277,12 @@ describe('a become password too short to mask', () => {
     expect(message).not.toContain('q1z');
   });
 });
+
+describe("sudo's user and password under the names Ansible's sudo plugin reads", () => {
+  it('takes ansible_sudo_user and ansible_sudo_pass, stronger than the ansible_become_ names whatever the scopes', () => {
+    const file = tempFile('[web]\nweb01 ansible_become=true ansible_become_user=alice ansible_become_pass=host-pass\n[web:vars]\nansible_sudo_user=bob\nansible_sudo_pass=group-pass\n', 'hosts');
+    const { connection } = loadInventory(file, { env: {} }).hosts[0]!;
+    expect(connection.becomeUser).toBe('bob');
+    expect(connection.becomePassword?.reveal()).toBe('group-pass');
+  });
+});

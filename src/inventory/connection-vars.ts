@@ -136,8 +136,9 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   // read against the file that sets it, as its other paths are.
   { name: 'ssh_private_key_file', aliases: ['ansible_ssh_private_key_file', 'ansible_private_key_file'], read: filePath, fromCurrentDir: ['ansible_ssh_private_key_file', 'ansible_private_key_file'], ansibleOrder: ['ansible_private_key_file', 'ansible_ssh_private_key_file'] },
   { name: 'become', aliases: ['ansible_become'], read: flag },
-  { name: 'become_user', aliases: ['ansible_become_user'], read: nonEmptyText },
-  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass'], read: secretText, secret: true, ansibleOrder: ['ansible_become_password', 'ansible_become_pass'] },
+  { name: 'become_user', aliases: ['ansible_become_user', 'ansible_sudo_user'], read: nonEmptyText, ansibleOrder: ['ansible_become_user', 'ansible_sudo_user'] },
+  // ansible_sudo_user and ansible_sudo_pass: Ansible's sudo plugin still reads them (older inventories set them).
+  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'], read: secretText, secret: true, ansibleOrder: ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'] },
   // Ansible passes all three to ssh, ssh_args (ansible.cfg's, by default) first: ssh takes the first jump host it is given.
   // Checked when the host is reached, so that `provision inventory` lists what Ansible lists.
   { name: 'ssh_args', aliases: ['ansible_ssh_args'], read: sshArgs, checkedWhenUsed: true },
