@@ -30,6 +30,7 @@ import { ConnectionPool } from './connection-pool.js';
 import { Drainer, NotRunError, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
 import { type ApplyGate, runHost, targetOf, type HostRunOptions } from './host-run.js';
+import { type Deferred, deferred } from './deferred.js';
 import { everApplied, HOST_STATE_DIR } from './host-state.js';
 import { type Fork, Forks, mapWithLimit } from './pool.js';
 import type { HostResult, HostRollout, RunEvent } from './results.js';
@@ -51,18 +52,6 @@ interface Place {
   hosts: ReadonlySet<string>;
   /** Resolves when its batch may change: undefined, or why it may not (the rollout stopped before it). */
   turn: Deferred<string | undefined>;
-}
-
-/** A promise with its resolve at hand. */
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** A host out of load balancers right now: which, which of them an earlier run left it out of, and what of it began on the host. */

@@ -2,7 +2,6 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { MIN_SECRET_LENGTH, Secret, secretProblem } from '../secrets.js';
 import { editDistance } from '../suggest.js';
-import { describeValue } from './describe-value.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import type { HostConnection } from './types.js';
 
@@ -32,8 +31,8 @@ interface ConnectionVar {
   checkedWhenUsed?: boolean;
   /** The value is a password: never read, rendered or shown in a message (it may be plain text in the inventory). */
   unread?: boolean;
-  /** The value is a password provision uses: read, never shown in a message. */
-  secret?: boolean;
+  /** The value is a password: read, but never shown in a message (a plain one too short to mask would be shown as is). */
+  hidden?: boolean;
   /**
    * Ansible's names in its own order of strength, weakest first: where a host has several (from any scopes), the
    * strongest wins, whatever the scopes (Ansible's connection plugin takes the last of its names that is set). The
@@ -84,6 +83,23 @@ const secretText = (value: unknown): ReadResult => {
   if (secretProblem(String(value)) !== undefined) return { expected: `expected a password of at least ${MIN_SECRET_LENGTH} characters (a shorter one could not be masked in output)` };
   return { value: new Secret(String(value)) };
 };
+
+/**
+ * sudo's password: sent as the first line of the session's stdin, the script after it (see transport/become.ts), so a
+ * line break inside would hand the rest of the password to the root shell as commands (sudo also stops at a CR): refused.
+ * One line end at the end (`echo pw | ansible-vault encrypt_string`) is dropped, as sudo drops it under Ansible.
+ */
+const becomePassword = (value: unknown): ReadResult => {
+  const text = value instanceof Secret ? value.reveal() : typeof value === 'string' ? value : undefined;
+  const oneLine = text?.replace(/\r?\n$/, '');
+  if (oneLine === undefined || oneLine === text) return checkedLine(secretText(value));
+  return checkedLine(secretText(oneLine));
+};
+
+function checkedLine(read: ReadResult): ReadResult {
+  if (!('value' in read) || !/[\n\r\0]/.test((read.value as Secret).reveal())) return read;
+  return { expected: 'expected a password on one line (no line break, carriage return or NUL byte): sudo reads it as one line' };
+}
 
 const sshArgs = (value: unknown): ReadResult => {
   if (typeof value !== 'string') return { expected: 'expected ssh options as one string' };
@@ -138,7 +154,7 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
   { name: 'become', aliases: ['ansible_become'], read: flag },
   { name: 'become_user', aliases: ['ansible_become_user', 'ansible_sudo_user'], read: nonEmptyText, ansibleOrder: ['ansible_become_user', 'ansible_sudo_user'] },
   // ansible_sudo_user and ansible_sudo_pass: Ansible's sudo plugin still reads them (older inventories set them).
-  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'], read: secretText, secret: true, ansibleOrder: ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'] },
+  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'], read: becomePassword, hidden: true, ansibleOrder: ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'] },
   // Ansible passes all three to ssh, ssh_args (ansible.cfg's, by default) first: ssh takes the first jump host it is given.
   // Checked when the host is reached, so that `provision inventory` lists what Ansible lists.
   { name: 'ssh_args', aliases: ['ansible_ssh_args'], read: sshArgs, checkedWhenUsed: true },
@@ -167,11 +183,6 @@ const BY_NAME = new Map(CONNECTION_VARS.flatMap((v) => [v.name, ...v.aliases].ma
 /** How strong a connection variable written as `writtenAs` is against its other names (see ansibleOrder); 0 for a name without rivals. */
 export function nameStrength(writtenAs: string): number {
   return Math.max(0, BY_NAME.get(writtenAs)?.ansibleOrder?.indexOf(writtenAs) ?? 0);
-}
-
-/** `, got VALUE` for a message about a connection variable's value; nothing for a password, which is never shown. */
-export function gotValue(spec: ConnectionVar, value: unknown): string {
-  return spec.unread === true || spec.secret === true ? '' : `, got ${describeValue(value)}`;
 }
 
 /** The connection variable a name (canonical or alias) stands for, if any. */

@@ -1,6 +1,6 @@
 import { UserError, type SourcePosition } from '../errors.js';
 import type { ErrorList } from '../yaml/error-list.js';
-import { canonicalName, connectionOf, connectionVar, DEFAULT_PORT, gotValue } from './connection-vars.js';
+import { canonicalName, connectionOf, connectionVar, DEFAULT_PORT } from './connection-vars.js';
 import { resolveDeferred } from './deferred.js';
 import { describeValue } from './describe-value.js';
 import { groupClosures, groupDepths } from './group-graph.js';
@@ -186,7 +186,8 @@ function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ fil
     const origin = vars.origins.get(name);
     const rendered = spec.unread === true ? undefined : context[name];
     const read = spec.read(rendered, { baseDir: origin?.baseDir ?? process.cwd(), fromCommandLine: false });
-    if ('expected' in read) throw new UserError(`${origin?.path ?? name}: ${read.expected}${gotValue(spec, rendered)} (host ${hostName})`, origin?.position);
+    const got = spec.unread === true || spec.hidden === true ? '' : `, got ${describeValue(rendered)}`;
+    if ('expected' in read) throw new UserError(`${origin?.path ?? name}: ${read.expected}${got} (host ${hostName})`, origin?.position);
     checked.set(name, read.value);
   }
   // The defaults set for roles (address, port, become) are not the inventory's choice: the transport decides those.

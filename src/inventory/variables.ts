@@ -1,6 +1,7 @@
 import type { SourcePosition } from '../errors.js';
 import type { LiteralMark, VarOrigin } from './types.js';
-import { connectionVar, gotValue, misspeltConnectionVar, nameStrength, namesOf, type ReadOptions } from './connection-vars.js';
+import { connectionVar, misspeltConnectionVar, nameStrength, namesOf, type ReadOptions } from './connection-vars.js';
+import { describeValue } from './describe-value.js';
 import { DeferredValue } from './deferred.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { GROUP_KEYS } from './names.js';
@@ -78,7 +79,7 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
       continue;
     }
     const read = spec.read(value, readSite);
-    if ('expected' in read) errors.add(`${site.path}: ${read.expected}${gotValue(spec, value)}`, site.valuePosition);
+    if ('expected' in read) errors.add(`${site.path}: ${read.expected}${spec.hidden === true ? '' : `, got ${describeValue(value)}`}`, site.valuePosition);
     else table.define(spec.name, read.value, readSite, name);
   }
   return table;
