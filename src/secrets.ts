@@ -75,7 +75,7 @@ export function revealAll(value: unknown): unknown {
  * JSON string, inside single quotes in sh, inside an SQL literal, inside a
  * quoted MySQL option-file or systemd environment-file value, as a .properties
  * value, with systemd's `%%`, URL-encoded, and base64 (see base64Forms); JSON twice over too;
- * and each line of a multi-line secret on its own (see lineForms).
+ * each line of a multi-line secret on its own (see lineForms); and each of these shell-quoted.
  */
 export function secretForms(value: string): string[] {
   const inner = (quoted: string): string => (quoted.startsWith("'") || quoted.startsWith('"') ? quoted.slice(1, -1) : quoted);
@@ -95,9 +95,10 @@ export function secretForms(value: string): string[] {
     ...base64Forms(value),
     ...lineForms(value),
   ];
-  // The shell quoting builder refuses a NUL byte, so a secret holding one never reaches it.
-  if (!value.includes('\0')) forms.push(inner(quote(value)));
-  return [...new Set(forms)];
+  // Each form shell-quoted too: role shell text quotes what a format helper wrote ({{properties token}}), and
+  // plan shows a command's text. The shell quoting builder refuses a NUL byte, so a secret holding one never reaches it.
+  const quoted = value.includes('\0') ? [] : forms.map((form) => inner(quote(form)));
+  return [...new Set([...forms, ...quoted])];
 }
 
 /** The shortest line of a multi-line secret that is masked on its own. */

@@ -48,6 +48,55 @@ describe('Batch probe script, inline sections', () => {
   });
 });
 
+describe('Batch probe script, a section that reads the reply', () => {
+  /** Runs the script with `reply` sent on stdin after it once the sections before the last one ended (as RunScriptOptions.reply). */
+  const ask = (batch: Batch, probes: Parameters<Batch['probeScript']>[0], reply: string | undefined): Promise<string> =>
+    new Promise((resolve) => {
+      const child = spawn('sh', ['-s']);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (reply !== undefined && out.includes(`${batch.beginLine(probes.length - 1)}\n`)) child.stdin!.end(reply);
+      });
+      child.on('close', () => resolve(out));
+      child.stdin!.write(batch.probeScript(probes));
+      if (reply === undefined) child.stdin!.end();
+    });
+  const question = { reply: userText('if IFS= read -r answer; then echo "answered $answer"; else echo unanswered; fi') };
+  // A probe that reads stdin gets nothing: the script and the answer are not its to read.
+  const greedy = userText('cat; echo greedy done');
+
+  it.each([
+    ['answered', 'yes\n', 'answered yes\n'],
+    ['no answer: stdin closed after the script', undefined, 'unanswered\n'],
+  ])('%s', async (_, reply, expected) => {
+    const batch = new Batch();
+    const sections = batch.parse(await ask(batch, [greedy, { inline: greedy }, question], reply));
+    expect([0, 1, 2].map((i) => sections.get(i))).toEqual([
+      { output: 'greedy done\n', code: 0 },
+      { output: 'greedy done\n', code: 0 },
+      { output: expected, code: 0 },
+    ]);
+  });
+});
+
+describe('Batch apply script, the notes of the last success (record)', () => {
+  it.each<[string, string[], boolean, { noted: boolean; lastApply: boolean; applied: boolean }]>([
+    ['the run\'s last call, every step succeeded: noted', ['true'], true, { noted: true, lastApply: true, applied: true }],
+    ['another call follows: not noted', ['true'], false, { noted: false, lastApply: false, applied: true }],
+    ['a step failed', ['true', 'false'], true, { noted: false, lastApply: false, applied: true }],
+    ['a step found its decision stale (a round that decides it again follows)', ['provision_stale', 'true'], true, { noted: false, lastApply: false, applied: true }],
+  ])('%s', (_, steps, note, expected) => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-notes-'));
+    const state = join(dir, 'state');
+    // An earlier success: removed before the first step, kept as the marker that the host was applied.
+    execFileSync('sh', ['-c', `mkdir -p "${state}" && : > "${state}/last-apply"`]);
+    const batch = new Batch(join(dir, 'lock'), 10);
+    const stdout = runLocally(batch.applyScript(steps.map((step) => userText(step)), undefined, { dir: state, note }));
+    expect({ noted: batch.noted(stdout), lastApply: existsSync(join(state, 'last-apply')), applied: existsSync(join(state, 'applied')) }).toEqual(expected);
+  });
+});
+
 describe('Batch apply script', () => {
   it('merges stderr into the step output and stops at the first failing step', () => {
     const batch = new Batch();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { insert, joinShell, lines, sh, trusted, variable, type Shell } from '../shell/quote.js';
-import { forgetSuccess, noteSuccess } from './host-state.js';
+import { forgetSuccess, noteInState } from './host-state.js';
 
 /**
  * One remote script made of several sections, each framed by markers so the
@@ -21,16 +21,23 @@ export class Batch {
    * Probe script: each probe's stdout is its own section; stderr goes to the
    * batch's stderr. All probes run even if one fails. Each probe runs in a
    * subshell of its own (whatever it does stays in it), an inline one in the
-   * batch's shell itself (no process).
+   * batch's shell itself (no process). Sections read nothing from stdin but a
+   * `reply` one, which reads the control node's answer to what the sections
+   * before it printed (RunScriptOptions.reply): the script is one brace group,
+   * so the shell has read all of it before it runs any of it, and the answer
+   * that follows it on stdin is left to that section.
    */
   probeScript(probes: readonly ProbeSection[]): Shell {
-    return joinShell(
-      probes.map((probe, i) => {
-        const body = typeof probe === 'string' ? sh`(\n${insert(probe)}\n)` : sh`{\n${insert(probe.inline)}\n}`;
-        return sh`printf '%s\\n' ${`${this.marker} begin ${i}`}\n${insert(body)}\nprintf '\\n%s %d\\n' ${`${this.marker} end ${i}`} "$?"\n`;
-      }),
-      '',
-    );
+    const sections = probes.map((probe, i) => {
+      const body = typeof probe === 'string' ? sh`(\n${insert(probe)}\n) </dev/null` : 'reply' in probe ? sh`{\n${insert(probe.reply)}\n}` : sh`{\n${insert(probe.inline)}\n} </dev/null`;
+      return sh`printf '%s\\n' ${`${this.marker} begin ${i}`}\n${insert(body)}\nprintf '\\n%s %d\\n' ${`${this.marker} end ${i}`} "$?"\n`;
+    });
+    return sh`{\n${insert(joinShell(sections, ''))}}\n`;
+  }
+
+  /** The line of the probe script's stdout that says its section `index` began: all before it ended (for a `reply` section's answer). */
+  beginLine(index: number): string {
+    return `${this.marker} begin ${index}`;
   }
 
   /**
@@ -42,17 +49,18 @@ export class Batch {
    * finishes the step it is running and starts no other. A step that finds
    * nothing to do once it runs calls `provision_unchanged`; a step with
    * `after` (a handler) runs only when one of those steps changed something.
-   * With `record` (the host's state directory), the notes of the last success
-   * (host-state.ts) are removed before the first step, the marker that an apply
-   * ever succeeded kept (made when only those notes said so, as an older
-   * provision left it), and last-apply made again (empty: its modification time
-   * is when) with the marker after the last step, only when every step succeeded.
+   * With `record`, the notes of the last success (host-state.ts) in its
+   * directory are removed before the first step, the marker that an apply ever
+   * succeeded kept; with `record.note` (no change of the run follows this call)
+   * last-apply is made again after the last step, only when every step
+   * succeeded and none found its decision stale (a round that decides it again
+   * follows), and the script says so (a `noted` line, parse's `noted`).
    */
-  applyScript(steps: ReadonlyArray<Shell | ApplyStep>, handlers?: PendingHandlers, record?: string): Shell {
+  applyScript(steps: ReadonlyArray<Shell | ApplyStep>, handlers?: PendingHandlers, record?: ApplyRecord): Shell {
     const go = insert(sh`[ ! -e ${this.#stopFile()} ] || exit 0\n`);
     const none = trusted('');
-    const unstamp = record === undefined ? none : forgetSuccess(record);
-    const restamp = record === undefined ? none : sh`${go}${insert(noteSuccess(record))}`;
+    const unstamp = record === undefined ? none : forgetSuccess(record.dir);
+    const restamp = record?.note === true ? sh`${go}[ -n "$__stale" ] || { ${insert(noteInState(record.dir))} && printf '%s\\n' ${`${this.marker} noted`}; }\n` : none;
     const unchanged = this.#unchangedFile();
     // The shell variable set to 1 by step i when it changed something.
     const changedVar = (i: number): Shell => variable(`__c${i}`);
@@ -63,6 +71,7 @@ export class Batch {
         sh`( set -e\n${insert(step.script)}\n) ${insert(step.stderr === 'apart' ? none : trusted('2>&1 '))}</dev/null 9>&-`,
         '__rc=$?',
         sh`if [ -e ${unchanged} ]; then read -r __f <${unchanged}; ${insert(changedVar(i))}=; else __f=changed; ${insert(changedVar(i))}=1; fi`,
+        '[ "$__f" != stale ] || __stale=1',
         sh`printf '\\n%s %d %s\\n' ${`${this.marker} end ${i}`} "$__rc" "$__f"`,
         '[ "$__rc" -eq 0 ] || exit 0',
         '',
@@ -77,7 +86,7 @@ export class Batch {
     return joinShell(
       [
         this.#lock(),
-        sh`provision_unchanged() { echo unchanged >${unchanged}; }\n`,
+        sh`__stale=\nprovision_unchanged() { echo unchanged >${unchanged}; }\n`,
         sh`provision_stale() { echo stale >${unchanged}; }\n`,
         // A step names the phase it starts (for timing): a line of its own, not part of its output.
         sh`provision_phase() { printf '%s %s\\n' ${`${this.marker} phase`} "$1"; }\n`,
@@ -140,6 +149,11 @@ trap 'exit 129' HUP
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
 `;
+  }
+
+  /** Whether an apply script's stdout says it noted the success (applyScript's `record.note`). */
+  noted(stdout: string): boolean {
+    return stdout.split('\n').includes(`${this.marker} noted`);
   }
 
   /** Splits a batch's stdout into sections: index → output and exit code. Sections that never ended are absent. */
@@ -209,9 +223,19 @@ export function splitItems(output: string, separator: string, count: number): st
  * A section of a probe script: a probe (run in a subshell), or `inline` shell
  * text run in the batch's own shell, which starts no process for it: for
  * provision's own short reads and notes and for the probes of types marked
- * `probeInline` (the rules such text keeps: ResourceType.probeInline).
+ * `probeInline` (the rules such text keeps: ResourceType.probeInline); or
+ * `reply`, inline text that may read the control node's answer from stdin
+ * (probeScript).
  */
-export type ProbeSection = Shell | { readonly inline: Shell };
+export type ProbeSection = Shell | { readonly inline: Shell } | { readonly reply: Shell };
+
+/** The host's notes of its last success an apply script keeps (applyScript). */
+export interface ApplyRecord {
+  /** The host's state directory. */
+  dir: string;
+  /** This call is the run's last change: it notes the success when every step succeeds. */
+  note: boolean;
+}
 
 /** Handlers a run has to run, kept on the host until they did. */
 export interface PendingHandlers {

@@ -30,14 +30,14 @@ describe('ConnectionPool', () => {
     expect(log).toEqual(['open lb', 'close lb']);
   });
 
-  it('a pinned host keeps its connection between uses, until unpinned', async () => {
+  it('a pinned host keeps its connection between uses, until closeAll', async () => {
     const { log, open } = counting();
     const pool = new ConnectionPool(open);
     pool.pin('lb');
     await (await pool.open(target('lb'), options)).close();
     await (await pool.open(target('lb'), options)).close();
     expect(log).toEqual(['open lb']);
-    await pool.unpin('lb');
+    await pool.closeAll();
     expect(log).toEqual(['open lb', 'close lb']);
   });
 

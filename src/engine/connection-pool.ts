@@ -14,8 +14,7 @@ interface Entry {
  * One connection per host, shared: a rolling deploy runs steps on a load
  * balancer while one of its backends changes, over the load balancer's one
  * connection. A connection closes when its last use ends, unless the host is
- * pinned (a load balancer during the rollout, a host between its change and
- * its health check).
+ * pinned (a load balancer during the rollout).
  */
 export class ConnectionPool {
   readonly #entries = new Map<string, Entry>();
@@ -50,17 +49,9 @@ export class ConnectionPool {
     };
   };
 
-  /** Keeps the host's connection open between its uses, until unpin. */
+  /** Keeps the host's connection open between its uses, until closeAll. */
   pin(host: string): void {
     this.#entry(host).pins++;
-  }
-
-  /** Ends a pin: the connection closes if nothing else holds it. */
-  async unpin(host: string): Promise<void> {
-    const entry = this.#entries.get(host);
-    if (!entry) return;
-    entry.pins--;
-    await this.#release(host, entry);
   }
 
   /** Closes every connection still open (the run's end). */

@@ -706,8 +706,22 @@ describe('runHost', () => {
     };
     /** A host whose state cannot be read: a probe fails. */
     const unreadable = (): HostPlan => ({ host, resources: [planned({ ...marker, probe: () => userText('exit 1') }, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() });
+    /** A host whose state is read but cannot be parsed: a parse throws. */
+    const unparsable = (): HostPlan => ({ host, resources: [planned({ ...marker, parse: () => { throw new Error('cannot parse'); } }, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() });
     /** The host in state, a resource behind an API to change. */
     const withApi = (failWrite: boolean) => (): HostPlan => ({ ...inState(), resources: [...inState().resources, planned(remote, { name: 'monitor', value: 'B', failWrite })] });
+    /** A package install and what it writes (a second round reads again), then a change in that second round. */
+    const twoRounds = (): HostPlan => ({ host, resources: [planned(installer, { flag: join(dir, 'flag'), writes: { [join(dir, 'b')]: 'made' } }), planned(marker, { path: join(dir, 'b'), content: 'B' })], handlers: new Map() });
+    /** A step that finds its file changed when apply reaches it (an earlier step wrote it): decided again in a round of its own; `restless`, every time. */
+    const stale = (restless: boolean) => (): HostPlan => ({ host, resources: [planned(marker, { path: join(dir, 't'), content: 'made' }), planned(guarded, { path: join(dir, 't'), content: 'G', restless })], handlers: new Map() });
+    const staleOnce = stale(false);
+    const staleTwice = stale(true);
+    /** A change on the host, then a change with a control-node step (like a certificate's order) that fails or succeeds. */
+    const late = (fail: boolean) => (): HostPlan => ({ host, resources: [planned(ordered, { path: join(dir, 'cert'), needs: join(dir, 'a'), fail }), planned(marker, { path: join(dir, 'a'), content: 'A' })], handlers: new Map() });
+    const lateFails = late(true);
+    const lateSucceeds = late(false);
+    /** The host as `plan` has it, with a resource behind an API whose read fails. */
+    const withApiRead = (plan: () => HostPlan) => (): HostPlan => ({ ...plan(), resources: [...plan().resources, planned(remote, { name: 'monitor', value: 'B', failRead: true })] });
     /** A rolling deploy's gate that stops the host before its first apply call, as a refused drain or Ctrl-C does. */
     const stoppingGate = (stop: () => void): HostRunOptions['gate'] => ({ read: [], onRead: () => undefined, beforeApply: async () => stop() });
     const controller = (): AbortController => new AbortController();
@@ -715,18 +729,28 @@ describe('runHost', () => {
     it.each<[string, Array<keyof Notes>, () => HostPlan, boolean, () => Partial<HostRunOptions>, Notes]>([
       ['plan of a fresh host writes nothing', [], changing, true, () => ({}), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'absent' }],
       ['plan of a host in state writes nothing', ['last-apply', 'applied'], inState, true, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
-      ['an apply whose changes all succeed', [], changing, false, () => ({}), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'now' }],
-      ['an apply with nothing to change', ['last-apply', 'applied'], inState, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'now', applied: 'old' }],
+      ['an apply whose changes all succeed (last-apply says it was applied)', [], changing, false, () => ({}), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'absent' }],
+      ['an apply with nothing to change', ['last-apply', 'applied'], inState, false, () => ({}), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'old' }],
+      ["an apply with nothing to change on a host an older provision's no-op note says applied", ['last-no-op'], inState, false, () => ({}), { 'last-apply': 'now', 'last-no-op': 'old', applied: 'absent' }],
+      ['a second round (after a package install) whose changes succeed', ['last-apply'], twoRounds, false, () => ({}), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'now' }],
+      ['Ctrl-C between rounds, after the first succeeded', ['last-apply'], twoRounds, false, () => { const c = controller(); return { signal: c.signal, gate: stoppingGate(() => { if (existsSync(join(dir, 'flag'))) c.abort(); }) }; }, { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
+      ['a stale step decided again, then its change succeeds', [], staleOnce, false, () => ({}), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'absent' }],
+      ['a stale step decided again, found stale again: failed', ['last-apply'], staleTwice, false, () => ({}), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
+      ['a control-node step (an ACME order) that fails after the host call succeeded', ['last-apply'], lateFails, false, () => ({}), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
+      ['a change with a control-node step that succeeds', [], lateSucceeds, false, () => ({}), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'absent' }],
+      ['a host change that succeeds, a read behind an API that fails', ['last-apply'], withApiRead(changing), false, () => ({ http: fakeApi().http }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
+      ['nothing to change on the host, a read behind an API that fails: no apply noted', ['last-apply'], withApiRead(inState), false, () => ({ http: fakeApi().http }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
       ['an apply that fails: no success noted, still applied before', ['last-apply'], () => changing(true), false, () => ({}), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
       ['a failing apply on a fresh host: never applied', [], () => changing(true), false, () => ({}), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'absent' }],
       ['a refused drain, fresh host', [], changing, false, () => ({ gate: stoppingGate(() => { throw new Error('refused'); }) }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'absent' }],
       ['a refused drain, applied host', ['last-apply'], changing, false, () => ({ gate: stoppingGate(() => { throw new Error('refused'); }) }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
       ['Ctrl-C before the first change', ['last-apply', 'applied'], changing, false, () => { const c = controller(); return { signal: c.signal, gate: stoppingGate(() => c.abort()) }; }, { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
       ['a stale saved plan (apply --plan)', ['last-apply'], changing, false, () => ({ verify: () => 'the host changed since the plan' }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
-      ['only a change behind an API, which succeeds', ['last-apply'], withApi(false), false, () => ({ http: fakeApi().http }), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'now' }],
+      ['only a change behind an API, which succeeds', ['last-apply'], withApi(false), false, () => ({ http: fakeApi().http }), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'absent' }],
       ['only a change behind an API, which fails', ['last-apply'], withApi(true), false, () => ({ http: fakeApi().http }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
       ['a read that fails (a probe exits 1): no apply noted', ['last-apply', 'applied'], unreadable, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
-      ['an earlier no-op its only note, then a refused drain: still applied', ['last-no-op'], changing, false, () => ({ gate: stoppingGate(() => { throw new Error('refused'); }) }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
+      ['a read whose parse throws: no apply noted, the read ends', ['last-apply', 'applied'], unparsable, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
+      ['an earlier no-op its only note, then a refused drain: still applied', ['last-no-op'], changing, false, () => ({ gate: stoppingGate(() => { throw new Error('refused'); }) }), { 'last-apply': 'absent', 'last-no-op': 'old', applied: 'absent' }],
     ])('%s', async (_, before, plan, check, extra, after) => {
       given(before);
       await run(plan(), localConnection(), check, { recordApply: true, ...extra() });
@@ -738,7 +762,33 @@ describe('runHost', () => {
       const connection = localConnection();
       await run(inState(), connection, false, { recordApply: true });
       expect(connection.scripts).toHaveLength(1);
-      expect(notes()['last-no-op']).toBe('now');
+      expect(notes()['last-apply']).toBe('now');
+    });
+
+    it('a run with changes makes two calls, the read and the apply call, which notes its success', async () => {
+      given(['last-apply', 'applied']);
+      const connection = localConnection();
+      await run(changing(), connection, false, { recordApply: true });
+      expect(connection.scripts).toHaveLength(2);
+      expect(notes()['last-apply']).toBe('now');
+    });
+
+    it('a read whose parse throws is answered (nothing noted): its call has ended when the run fails', async () => {
+      const local = localConnection();
+      let open = 0;
+      const counted: Connection = { ...local, runScript: (script, options) => (open++, local.runScript(script, options).finally(() => open--)) };
+      const { result } = await run(unparsable(), counted, false, { recordApply: true });
+      expect(result.error).toContain('cannot parse');
+      expect(open).toBe(0);
+    });
+
+    it('a run killed before it answered its read (stdin closes unanswered) notes nothing, whatever the read found', async () => {
+      given(['last-apply', 'applied']);
+      const local = localConnection();
+      // As when the control node is killed: the call's stdin closes after the script, no answer follows.
+      const killed: Connection = { ...local, runScript: (script, options) => local.runScript(script, { ...options, reply: Promise.reject(new Error('killed')) }) };
+      await run(inState(), killed, false, { recordApply: true });
+      expect(notes()).toEqual({ 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' });
     });
   });
 

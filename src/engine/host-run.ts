@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { messageOf } from '../errors.js';
-import { sh, type Shell } from '../shell/quote.js';
+import type { Shell } from '../shell/quote.js';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
 import { controlStateDir as defaultControlStateDir } from '../control/state-dir.js';
 import { runsOnControl, type AnyHostResourceType, type Change, type ControlContext } from '../resources/types.js';
 import { nodeHttp, readOnly, type Http } from '../transport/http.js';
-import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection } from '../transport/types.js';
-import { type ApplyStep, Batch, type PendingHandlers, type ProbeSection, splitItems } from './batch.js';
-import { APPLIED_FILE, forgetSuccess, HOST_STATE_DIR, LAST_NO_OP_FILE, noteSuccess, readNote } from './host-state.js';
+import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult } from '../transport/types.js';
+import { type ApplyStep, Batch, type PendingHandlers, type ProbeSection, type SectionResult, splitItems } from './batch.js';
+import { deferred } from './deferred.js';
+import { forgetSuccess, HOST_STATE_DIR, IN_STATE, noteIfInState, noteInState, readNote } from './host-state.js';
+import { closingNote, endsInState, type RunNotes, runNotes } from './run-notes.js';
 import { decide, lookAhead } from './look-ahead.js';
 import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
@@ -216,6 +218,15 @@ async function planHost(plan: HostPlan, connection: Connection, options: HostRun
   return true;
 }
 
+/** A probe call's resources and handlers decided, the handlers an earlier run left due, and its answer (probeAll). */
+interface Probed {
+  resources: Assessed[];
+  handlers: ProbedHandler[];
+  carried: Set<string>;
+  /** Tells the call (when it noted a run with nothing to change: its `stamp`) whether the run ended so, and waits for its end. */
+  answer(inState: boolean): Promise<void>;
+}
+
 /**
  * Probes everything in one call, then applies every change and the notified
  * handlers in one more. When a change has side effects on what follows (a
@@ -224,7 +235,7 @@ async function planHost(plan: HostPlan, connection: Connection, options: HostRun
  * state. Handlers run once, after the last round; changes that need
  * control-node work (an ACME order) run after them, then the handlers they notify.
  */
-async function converge(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder, remote: Promise<RemoteAssessed[]>): Promise<boolean> {
+async function converge(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder, remote: Promise<RemoteAssessed[]>, notes: RunNotes): Promise<boolean> {
   // Handlers some change of this run (or a failed earlier run) made due.
   const notified = new Set<string>();
   // Handlers that ran in a round that ran them all: due again only when a later round notifies them.
@@ -237,38 +248,38 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
   let remaining = plan.resources;
   const hostStateDir = options.hostStateDir ?? HOST_STATE_DIR;
   for (let round = 0; ; round++) {
-    const stamp = round === 0 && options.recordApply === true;
-    const probed = await probeAll(remaining, plan.handlers, connection, hostStateDir, stamp, round === 0 ? options.gate : undefined, spanOf(plan, options)).catch(async (err: unknown) => {
-      // The read ran (and noted an apply with nothing to change) but reached no decision: the note is taken back.
-      if (stamp && !(err instanceof UnreachableError)) await takeBackNoOp(connection, hostStateDir, spanOf(plan, options)).catch(() => undefined);
-      throw err;
-    });
-    const resources = probed.resources;
+    const probed = await probeAll(remaining, plan.handlers, connection, hostStateDir, options.recordApply === true, round === 0 ? options.gate : undefined, spanOf(plan, options));
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
     if (round === 0) for (const key of plan.handlers.keys()) if (probed.carried.has(handlerId(key))) notified.add(key);
-    const { now, later, cut } = splitRound(resources);
-    // Resources behind an API are decided by the first round's probe.
-    const read = round === 0 ? await remote : [];
-    const decided = [...now, ...read.filter((a) => a.readError === undefined)];
-    // Nothing to change: no resource (on the host or behind an API), no handler left due by an earlier run.
-    const noOp = later.length === 0 && notified.size === 0 && read.every((a) => a.readError === undefined) && decided.every((a) => a.changes.length === 0);
-    if (stamp && !noOp) await takeBackNoOp(connection, hostStateDir, spanOf(plan, options));
-    const stale = options.verify?.(plan.host.name, round, decided.map((a) => ({ resource: a.planned.label, changes: a.changes })));
-    if (stale) {
-      for (const a of now) record(a, a.changes.length > 0 ? 'skipped' : 'ok');
-      throw new Error(stale);
+    const { now, later, cut } = splitRound(probed.resources);
+    // What the round changes, once decided; the read's call stays open until then, to note a run that ends with it.
+    let work: { pending: Assessed[]; due: Set<string>; dueHandlers: HandlerStep[] } | undefined;
+    try {
+      // Resources behind an API are decided by the first round's probe.
+      const read = round === 0 ? await remote : [];
+      if (round === 0) notes.remoteWork = read.some((a) => a.readError !== undefined || a.changes.length > 0);
+      const decided = [...now, ...read.filter((a) => a.readError === undefined)];
+      const stale = options.verify?.(plan.host.name, round, decided.map((a) => ({ resource: a.planned.label, changes: a.changes })));
+      if (stale) {
+        for (const a of now) record(a, a.changes.length > 0 ? 'skipped' : 'ok');
+        throw new Error(stale);
+      }
+      for (const a of now) if (a.changes.length === 0) record(a, 'ok');
+      const changed = now.filter((a) => a.changes.length > 0);
+      late.push(...changed.filter(isLate));
+      const pending = changed.filter((a) => !isLate(a));
+      lastHandlers = probed.handlers;
+      // Handlers run in the last round's call, each only if something notifying it changed.
+      const due = new Set([...notified].filter((key) => !handled.has(key)));
+      work = { pending, due, dueHandlers: cut ? [] : handlerSteps(lastHandlers, pending, due, handled) };
+    } finally {
+      // Nothing to change in this round and nothing after it (nothing left due by an earlier run either): the read notes it.
+      await probed.answer(work !== undefined && work.pending.length + work.dueHandlers.length === 0 && endsInState(notes, cut || late.length > 0));
     }
-    for (const a of now) if (a.changes.length === 0) record(a, 'ok');
-    const changed = now.filter((a) => a.changes.length > 0);
-    late.push(...changed.filter(isLate));
-    const pending = changed.filter((a) => !isLate(a));
-    lastHandlers = probed.handlers;
-    // Handlers run in the last round's call, each only if something notifying it changed.
-    const due = new Set([...notified].filter((key) => !handled.has(key)));
-    const dueHandlers = cut ? [] : handlerSteps(lastHandlers, pending, due, handled);
+    const { pending, due, dueHandlers } = work;
     if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record);
     const ids = [...new Set([...due, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
-    const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: hostStateDir, ids, clear: !cut }) : { ok: true, changed: [], stale: [] };
+    const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: hostStateDir, ids, clear: !cut }, { notes, more: cut || late.length > 0 }) : { ok: true, changed: [], stale: [] };
     for (const a of outcome.changed) for (const key of a.planned.notify) notified.add(key);
     if (!outcome.ok) {
       for (const a of [...outcome.stale, ...late]) record(a, 'skipped');
@@ -282,18 +293,8 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     if (!cut && again.length === 0) break;
     remaining = plan.resources.filter((r) => again.includes(r) || later.includes(r));
   }
-  if (late.length > 0) await applyLate(plan, late, lastHandlers, notified, connection, options, record);
+  if (late.length > 0) await applyLate(plan, late, lastHandlers, notified, connection, options, record, notes);
   return !stuck;
-}
-
-/**
- * The first read of an apply noted it as one with nothing to change (probeAll); it found something to change: the
- * note is taken back at once, before anything may stop the run (Ctrl-C, a refused drain, a stale saved plan) or a
- * rolling host waits for its batch. The note of the last apply call that ended with every change made stays as it was.
- */
-async function takeBackNoOp(connection: Connection, hostStateDir: string, span: HostSpan): Promise<void> {
-  const response = await span('probe', () => connection.runScript(sh`rm -f ${`${hostStateDir}/${LAST_NO_OP_FILE}`}`));
-  if (response.code === null) throw new UnreachableError('connection lost while taking back the note of an apply with nothing to change');
 }
 
 /** A resource behind an API as read on the control node, or why it could not be read (it fails alone). */
@@ -310,22 +311,38 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
   const onControl = plan.resources.filter((r) => runsOnControl(r.type));
   const remote = onControl.length > 0 ? spanOf(plan, options)('api', () => readRemote(onControl, readOnly(http))) : Promise.resolve([]);
   const onHost: HostPlan = { ...plan, resources: plan.resources.filter((r) => !runsOnControl(r.type)) };
+  const notes = runNotes();
+  const watched: Recorder = (a, status, details) => {
+    if (status === 'failed' || status === 'skipped') notes.troubled = true;
+    record(a, status, details);
+  };
   let hostOk = false;
+  let ended = false;
+  let apiChanged = false;
+  // Why the changes behind an API were not made: the rolling gate or Ctrl-C stopped the host before them.
+  let stopped: unknown;
   try {
-    hostOk = options.check ? await planHost(onHost, connection, options, record) : await converge(onHost, connection, options, record, remote);
+    hostOk = options.check ? await planHost(onHost, connection, options, watched) : await converge(onHost, connection, options, watched, remote, notes);
+    ended = true;
   } finally {
     const read = await remote;
-    for (const a of read) if (a.readError !== undefined) record(a, 'failed', { error: a.readError });
-    for (const a of read) if (a.readError === undefined && a.changes.length === 0) record(a, 'ok');
+    for (const a of read) if (a.readError !== undefined) watched(a, 'failed', { error: a.readError });
+    for (const a of read) if (a.readError === undefined && a.changes.length === 0) watched(a, 'ok');
     const work = read.filter((a) => a.readError === undefined && a.changes.length > 0);
-    if (options.check) for (const a of work) record(a, 'changed');
-    else if (!hostOk) for (const a of work) record(a, 'skipped');
+    if (options.check) for (const a of work) watched(a, 'changed');
+    else if (!hostOk) for (const a of work) watched(a, 'skipped');
     else if (work.length > 0) {
-      await passGate([], work, options, record);
-      const written = await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, record, http));
-      // The host's notes of its last success cover these changes too (its own apply call, if any, ended before them).
-      if (options.recordApply) await noteOutcome(connection, options.hostStateDir ?? HOST_STATE_DIR, written, spanOf(plan, options));
+      // The rolling turn and Ctrl-C first: a change behind an API is made only in the host's turn.
+      stopped = await passGate([], work, options, watched).then(() => undefined, (err: unknown) => err);
+      // writeRemote changes nothing once Ctrl-C came.
+      apiChanged = stopped === undefined && !options.signal?.aborted;
+      if (stopped === undefined) await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, watched, http));
     }
+    // The run's last change behind an API, or on the host when no call of it could note its end (closingNote).
+    const closing = options.recordApply && !options.check ? closingNote(notes, { ok: ended && hostOk, apiChanged }) : undefined;
+    // A run that stopped on an error reports that error, whatever becomes of this call.
+    if (closing) await noteOutcome(connection, options.hostStateDir ?? HOST_STATE_DIR, closing, spanOf(plan, options)).catch((err: unknown) => { if (ended) throw err; });
+    if (stopped !== undefined) throw stopped;
   }
 }
 
@@ -346,20 +363,20 @@ async function readRemote(items: PlannedResource[], http: Http): Promise<RemoteA
   );
 }
 
-/** Notes on the host whether the changes of an apply all succeeded, once the last of them (behind an API) ended. */
-async function noteOutcome(connection: Connection, hostStateDir: string, succeeded: boolean, span: HostSpan): Promise<void> {
-  const response = await span('api', () => connection.runScript(succeeded ? noteSuccess(hostStateDir) : forgetSuccess(hostStateDir)));
+/** Notes on the host how its run ended, when none of its calls could (closingNote). */
+async function noteOutcome(connection: Connection, hostStateDir: string, closing: 'note' | 'forget', span: HostSpan): Promise<void> {
+  const response = await span('notes', () => connection.runScript(closing === 'note' ? noteInState(hostStateDir) : forgetSuccess(hostStateDir)));
   if (response.code === null) throw new UnreachableError('connection lost while noting how the apply ended');
 }
 
-/** Changes resources behind an API in order, on the control node; the first failure (or Ctrl-C) skips the rest. Whether all were changed. */
-async function writeRemote(host: string, work: RemoteAssessed[], options: HostRunOptions, record: Recorder, http: Http): Promise<boolean> {
+/** Changes resources behind an API in order, on the control node; the first failure (or Ctrl-C) skips the rest (recorded, as each outcome). */
+async function writeRemote(host: string, work: RemoteAssessed[], options: HostRunOptions, record: Recorder, http: Http): Promise<void> {
   for (const [index, a] of work.entries()) {
     const type = a.planned.type;
     if (!runsOnControl(type)) continue;
     if (options.signal?.aborted) {
       for (const rest of work.slice(index)) record(rest, 'skipped');
-      return false;
+      return;
     }
     options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     try {
@@ -368,10 +385,9 @@ async function writeRemote(host: string, work: RemoteAssessed[], options: HostRu
     } catch (err) {
       record(a, 'failed', { error: messageOf(err) });
       for (const rest of work.slice(index + 1)) record(rest, 'skipped');
-      return false;
+      return;
     }
   }
-  return true;
 }
 
 /**
@@ -392,7 +408,7 @@ function handlerSteps(handlers: readonly ProbedHandler[], pending: Assessed[], d
  * ones that got ready and the handlers they notify, then each one's confirmation from the
  * control node (a certificate served). A failed step fails its resource only.
  */
-async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly ProbedHandler[], notified: ReadonlySet<string>, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
+async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly ProbedHandler[], notified: ReadonlySet<string>, connection: Connection, options: HostRunOptions, record: Recorder, notes: RunNotes): Promise<void> {
   const control: ControlContext = {
     runScript: (script) => connection.runScript(script),
     inventoryDir: options.control?.inventoryDir ?? process.cwd(),
@@ -403,7 +419,7 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
   await passGate([], late, options, record);
   const ready: Assessed[] = [];
   for (const [index, a] of late.entries()) {
-    if (options.signal?.aborted) skipAll([...ready, ...late.slice(index)], record, INTERRUPTED);
+    if (options.signal?.aborted) skipAll([...ready, ...late.slice(index)], record, new Error(INTERRUPTED));
     options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
     try {
       const type = a.planned.type;
@@ -422,7 +438,8 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
   const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: due.map((d) => handlerId(d.key)), clear: true };
   await passGate([...ready, ...due.map((d) => d.assessed)], [], options, record);
   const confirmed = ready.filter((a) => a.planned.type.confirm);
-  const outcome = await applyAll(plan.host.name, ready, due, connection, options, record, pendingHandlers, new Set(confirmed));
+  // A confirmation follows: the success is noted once it came.
+  const outcome = await applyAll(plan.host.name, ready, due, connection, options, record, pendingHandlers, { notes, more: confirmed.length > 0 }, new Set(confirmed));
   for (const a of confirmed) {
     if (!outcome.changed.includes(a)) continue;
     try {
@@ -440,22 +457,23 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
  */
 async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder): Promise<void> {
   const left = [...work, ...later];
-  if (options.signal?.aborted) skipAll(left, record, INTERRUPTED);
+  if (options.signal?.aborted) skipAll(left, record, new Error(INTERRUPTED));
   try {
     await options.gate?.beforeApply(work.map((a) => a.planned.label));
   } catch (err) {
-    skipAll(left, record, `not changed: ${messageOf(err)}`);
+    // A host that could not be reached again after it waited is unreachable, as at its first connect.
+    skipAll(left, record, err instanceof UnreachableError ? err : new Error(`not changed: ${messageOf(err)}`));
   }
-  if (options.signal?.aborted) skipAll(left, record, INTERRUPTED);
+  if (options.signal?.aborted) skipAll(left, record, new Error(INTERRUPTED));
 }
 
 /** Why a host stopped at Ctrl-C before an apply call or a control-node step. */
 const INTERRUPTED = 'interrupted before changing anything on the host';
 
 /** Stops the host: what was left to do is skipped. */
-function skipAll(left: readonly Assessed[], record: Recorder, why: string): never {
+function skipAll(left: readonly Assessed[], record: Recorder, why: Error): never {
   for (const a of left) record(a, 'skipped');
-  throw new Error(why);
+  throw why;
 }
 
 /** A handler's name on the host: short and free of whatever its declaration holds. */
@@ -476,7 +494,7 @@ async function probeAll(
   stamp: boolean,
   gate: ApplyGate | undefined,
   span: HostSpan,
-): Promise<{ resources: Assessed[]; handlers: ProbedHandler[]; carried: Set<string> }> {
+): Promise<Probed> {
   const items = [...resources, ...handlers.values()];
   const batch = new Batch();
   const groups = probeGroups(items);
@@ -493,35 +511,82 @@ async function probeAll(
     return type.probeInline ? { inline: script } : script;
   });
   const readCarried = { inline: readNote(`${hostStateDir}/pending-handlers`) };
-  // An apply that finds nothing to change has applied: noted now, since no other call follows; taken back once the
-  // read finds something to change (converge). After the gate's reads, which see the host as it was.
-  // The note is the file's modification time (truncating it sets that): no program started to read the clock.
-  // An earlier run's note of an apply with nothing to change says the host was applied: kept as the marker first.
-  const noOpNote = `${hostStateDir}/${LAST_NO_OP_FILE}`;
-  const stampApply = stamp ? [{ inline: sh`{ { [ -d ${hostStateDir} ] || mkdir -p ${hostStateDir}; } && { [ ! -e ${noOpNote} ] || : > ${`${hostStateDir}/${APPLIED_FILE}`}; } && : > ${noOpNote}; } 2>/dev/null || true` }] : [];
-  const response = await span('probe', () => connection.runScript(batch.probeScript([...scripts, readCarried, ...(gate?.read ?? []), ...stampApply])));
-  if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
-  const sections = batch.parse(response.stdout);
+  // An apply that finds nothing to change makes no other call: its read notes it, once the control node answers that
+  // the run ended so (noteIfInState). After the gate's reads, which see the host as it was.
+  const sections = [...scripts, readCarried, ...(gate?.read ?? []), ...(stamp ? [{ reply: noteIfInState(hostStateDir) }] : [])];
+  const call = askLast(connection, batch, sections, stamp, span);
+  const read = (response: ExecResult): Map<number, SectionResult> => {
+    if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
+    const found = batch.parse(response.stdout);
+    groups.forEach((group, index) => {
+      const section = found.get(index);
+      const split = section && section.code === 0 ? (group.length > 1 ? splitItems(section.output, separator, group.length) : [section.output]) : undefined;
+      if (!split) {
+        const stderr = response.stderr.trim().split('\n').slice(-5).join('\n');
+        const why = section && section.code === 0 ? 'its output did not have one part per resource' : `exit ${section?.code ?? response.code}`;
+        throw new Error(`reading the state of ${group.map((i) => i.label).join(', ')} failed (${why})${stderr ? `: ${stderr}` : ''}`);
+      }
+      group.forEach((item, i) => outputs.set(item, split[i]!));
+    });
+    return found;
+  };
   const outputs = new Map<PlannedResource, string>();
-  groups.forEach((group, index) => {
-    const section = sections.get(index);
-    const split = section && section.code === 0 ? (group.length > 1 ? splitItems(section.output, separator, group.length) : [section.output]) : undefined;
-    if (!split) {
-      const stderr = response.stderr.trim().split('\n').slice(-5).join('\n');
-      const why = section && section.code === 0 ? 'its output did not have one part per resource' : `exit ${section?.code ?? response.code}`;
-      throw new Error(`reading the state of ${group.map((i) => i.label).join(', ')} failed (${why})${stderr ? `: ${stderr}` : ''}`);
-    }
-    group.forEach((item, i) => outputs.set(item, split[i]!));
-  });
+  let found: Map<number, SectionResult>;
+  try {
+    found = read(await call.asked);
+  } catch (err) {
+    // No answer to a read that reached no decision: it notes nothing. Read again once ended, for its stderr.
+    if (err instanceof UnreachableError) throw err;
+    found = read(await call.answer(false));
+  }
   const assess = (planned: PlannedResource, handler: boolean): Assessed => {
     const type = planned.type as AnyHostResourceType;
     const current = type.parse(outputs.get(planned)!, planned.desired);
     const decision = type.decide(planned.desired, current);
     return { planned, current, decision, changes: decision.changes, handler };
   };
-  const carried = new Set((sections.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
-  gate?.onRead(gate.read.map((_, i) => sections.get(groups.length + 1 + i)?.output ?? ''));
-  return { resources: resources.map((r) => assess(r, false)), handlers: [...handlers].map(([key, h]) => ({ key, assessed: assess(h, true) })), carried };
+  const answer = async (inState: boolean): Promise<void> => void (await call.answer(inState));
+  try {
+    const carried = new Set((found.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
+    gate?.onRead(gate.read.map((_, i) => found.get(groups.length + 1 + i)?.output ?? ''));
+    return { resources: resources.map((r) => assess(r, false)), handlers: [...handlers].map(([key, h]) => ({ key, assessed: assess(h, true) })), carried, answer };
+  } catch (err) {
+    // A parse that threw: no decision, nothing noted.
+    await answer(false);
+    throw err;
+  }
+}
+
+/**
+ * A probe call whose last section may ask the control node a question (`ask`): `asked` resolves with the output so
+ * far once every section before it ended (or with the call's end, when it ended first); `answer` sends the reply
+ * and resolves with the call's end (also when not asked: the call's end). The call stays open meanwhile.
+ */
+function askLast(connection: Connection, batch: Batch, sections: ProbeSection[], ask: boolean, span: HostSpan): { asked: Promise<ExecResult>; answer(inState: boolean): Promise<ExecResult> } {
+  const reply = deferred<string>();
+  const question = deferred<ExecResult>();
+  const line = `${batch.beginLine(sections.length - 1)}\n`;
+  let stdout = '';
+  const onStdout = (chunk: string): void => {
+    const from = Math.max(0, stdout.length - line.length);
+    stdout += chunk;
+    if (stdout.indexOf(line, from) >= 0) question.resolve({ stdout, stderr: '', code: 0 });
+  };
+  const call = span('probe', () => connection.runScript(batch.probeScript(sections), ask ? { onStdout, reply: reply.promise } : {}));
+  const ended = call.then(
+    (response) => response,
+    (err: unknown) => {
+      reply.resolve('');
+      throw err;
+    },
+  );
+  return {
+    asked: ask ? Promise.race([question.promise, ended]) : ended,
+    answer: (inState) => {
+      reply.resolve(inState ? `${IN_STATE}\n` : '');
+      return ended;
+    },
+  };
 }
 
 /**
@@ -562,6 +627,7 @@ async function applyAll(
   options: HostRunOptions,
   record: Recorder,
   handlersDue: PendingHandlers,
+  noting: { notes: RunNotes; more: boolean },
   held: ReadonlySet<Assessed> = new Set(),
 ): Promise<{ ok: boolean; changed: Assessed[]; stale: Assessed[] }> {
   // Each step: the resources it applies, and for a handler's step the handler it runs.
@@ -623,11 +689,13 @@ async function applyAll(
   options.signal?.addEventListener('abort', stop, { once: true });
   options.gate?.onCallSent?.(work.flatMap((step) => step.map((a) => a.planned.label)));
   const response = await connection
-    .runScript(batch.applyScript(scripts, handlersDue, options.recordApply ? handlersDue.dir : undefined), { onStdout: (chunk) => parser.push(chunk) })
+    .runScript(batch.applyScript(scripts, handlersDue, options.recordApply ? { dir: handlersDue.dir, note: endsInState(noting.notes, noting.more) } : undefined), { onStdout: (chunk) => parser.push(chunk) })
     .finally(() => {
       options.signal?.removeEventListener('abort', stop);
       options.gate?.onCallReturned?.();
     });
+  // A call that began removed the notes of the last success; it made them again when it says so.
+  if (began.size > 0) Object.assign(noting.notes, { forgotten: true, noted: batch.noted(response.stdout) });
   const lost = response.code === null;
   // Nothing began and the script failed: it did not get the host's lock (exit 75) or could not start.
   if (!lost && began.size === 0 && response.code !== 0) {

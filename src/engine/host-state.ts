@@ -4,32 +4,34 @@ import { insert, sh, type Shell } from '../shell/quote.js';
 export const HOST_STATE_DIR = '/var/lib/provision';
 
 /**
- * In HOST_STATE_DIR: there when the last apply call ended with every change made, its modification time saying when
- * (an older provision wrote the time in it too). An apply call removes it before its first change.
+ * In HOST_STATE_DIR: there when the host's last run of apply ended with the host as its plan says (every change
+ * made, or nothing to change), its modification time saying when (an older provision wrote the time in it too).
+ * A run removes it before its first change and makes it again only once the run ended with nothing failed.
  */
 export const LAST_APPLY_FILE = 'last-apply';
 
 /**
- * In HOST_STATE_DIR: written by the first read of an apply (its modification time), so that an apply that finds
- * nothing to change makes no other call; taken back (removed) as soon as that read finds something to change.
- * With LAST_APPLY_FILE, when an apply last ended with every change made: the newer of the two.
+ * In HOST_STATE_DIR: an older provision's note of an apply that found nothing to change, written by its read (and
+ * taken back by one more call when the read found changes). No longer written: read like LAST_APPLY_FILE (the newer
+ * of the two says when) and removed with it, for hosts an older provision left so.
  */
 export const LAST_NO_OP_FILE = 'last-no-op';
 
 /**
- * In HOST_STATE_DIR: there once an apply ever ended on the host with every change made. Never removed: a host whose
- * last apply failed or was stopped was still applied before, and serves (a rolling deploy drains it).
+ * In HOST_STATE_DIR: made when a run begins to change a host whose notes say it was applied, before it removes them;
+ * never removed: a host whose last apply failed or was stopped was still applied before, and serves (a rolling
+ * deploy drains it).
  */
 export const APPLIED_FILE = 'applied';
 
-/** The notes whose newest modification time is when an apply last ended with every change made. */
+/** The notes whose newest modification time is when a run of apply last ended with the host as its plan says. */
 export function lastSuccessNotes(dir: string): [string, string] {
   return [`${dir}/${LAST_APPLY_FILE}`, `${dir}/${LAST_NO_OP_FILE}`];
 }
 
 /**
- * Succeeds when an apply ever ended on the host with every change made: the marker, or a note of the last
- * success (a host an older provision applied has only LAST_APPLY_FILE). A shell test, no process.
+ * Succeeds when a run of apply ever ended on the host with the host as its plan says: the marker, or a note of the
+ * last success. A shell test, no process.
  */
 export function everApplied(dir: string): Shell {
   const [lastApply, lastNoOp] = lastSuccessNotes(dir);
@@ -46,14 +48,29 @@ export function readNote(path: string): Shell {
 }
 
 /**
- * Before an apply's first change: the notes of the last success removed (an apply that fails leaves none), the
- * marker that one ever succeeded made when only they said so (as an older provision left the host).
+ * Before a run's first change: the notes of the last success removed (a run that fails leaves none), the
+ * marker that one ever succeeded made first when they say so.
  */
 export function forgetSuccess(dir: string): Shell {
   return sh`if ${insert(everApplied(dir))}; then : > ${`${dir}/${APPLIED_FILE}`}; fi 2>/dev/null\nrm -f ${lastSuccessNotes(dir)}\n`;
 }
 
-/** Once every change of an apply succeeded: last-apply made again (empty: its modification time is when), with the marker. */
-export function noteSuccess(dir: string): Shell {
-  return sh`{ mkdir -p ${dir} && : > ${`${dir}/${LAST_APPLY_FILE}`} && : > ${`${dir}/${APPLIED_FILE}`}; } 2>/dev/null || true\n`;
+/**
+ * Once a run ended with the host as its plan says: last-apply made again (empty: its modification time is when,
+ * set by the shell's truncation, no program started to read the clock). It says the host was applied too.
+ */
+export function noteInState(dir: string): Shell {
+  return sh`{ { [ -d ${dir} ] || mkdir -p ${dir}; } && : > ${`${dir}/${LAST_APPLY_FILE}`}; } 2>/dev/null`;
 }
+
+/**
+ * The last section of a run's first read: the control node answers (RunScriptOptions.reply) `in-state` once it
+ * found nothing to change and the run ended so, anything else otherwise. Only that answer makes the note; a run
+ * killed before it answers closes the call's stdin, and leaves the notes as they were.
+ */
+export function noteIfInState(dir: string): Shell {
+  return sh`if IFS= read -r provision_answer && [ "$provision_answer" = ${IN_STATE} ]; then ${insert(noteInState(dir))}; fi || true`;
+}
+
+/** The control node's answer to noteIfInState for a run that found nothing to change. */
+export const IN_STATE = 'in-state';

@@ -65,4 +65,28 @@ describe('Forks', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(thirdHeld).toBe(true);
   });
+
+  it('an idle connection of a holder waiting without its fork stays open until a holder at work needs its room: the oldest closes first, and its own holder finds it open otherwise', async () => {
+    const forks = new Forks(2);
+    const closed: string[] = [];
+    const idle = (name: string) => ({ close: async () => void closed.push(name) });
+    const [a, b, c] = [forks.holder(), forks.holder(), forks.holder()];
+    const [idleA, idleB] = [idle('a'), idle('b')];
+    await a.take();
+    await b.take();
+    let releaseA!: () => void;
+    const aWaits = a.waitFor(new Promise<void>((r) => (releaseA = r)), idleA);
+    let releaseB!: () => void;
+    const bWaits = b.waitFor(new Promise<void>((r) => (releaseB = r)), idleB);
+    // Two forks free, two idle connections: a third holder needs the room of the oldest.
+    await c.take();
+    expect(closed).toEqual(['a']);
+    releaseB();
+    await bWaits;
+    expect(closed).toEqual(['a']);
+    c.give();
+    releaseA();
+    await aWaits;
+    expect(closed).toEqual(['a']);
+  });
 });

@@ -12,13 +12,32 @@ export async function mapWithLimit<T, R>(items: readonly T[], limit: number, wor
   return results;
 }
 
-/** At most `limit` forks held at once; a fork asked for while none is free goes to the first that asked. */
+/** A connection a holder keeps open, idle, while it waits without its fork: closed when a holder at work needs its room. */
+export interface IdleConnection {
+  close(): Promise<void>;
+}
+
+/** A fork given to a holder: whether its own idle connection is still open, and the room made for it (idle ones closing). */
+interface Grant {
+  kept: boolean;
+  room: Promise<void>;
+}
+
+/**
+ * At most `limit` forks held at once; a fork asked for while none is free goes to the first that asked.
+ * Forks held and idle connections together never exceed `limit` either: a holder that takes a fork may
+ * open a connection, so the oldest idle ones are closed first.
+ */
 export class Forks {
+  readonly #limit: number;
   #free: number;
-  readonly #waiting: Array<() => void> = [];
+  readonly #waiting: Array<{ idle: IdleConnection | undefined; grant: (grant: Grant) => void }> = [];
+  /** Idle connections of holders waiting without their fork, oldest first. */
+  readonly #idle = new Set<IdleConnection>();
 
   constructor(limit: number) {
-    this.#free = Math.max(1, limit);
+    this.#limit = Math.max(1, limit);
+    this.#free = this.#limit;
   }
 
   /** One holder's fork: taken, given back while it waits for something, and back for its work. */
@@ -26,19 +45,38 @@ export class Forks {
     return new Fork(this);
   }
 
-  /** Resolves once a fork is this caller's. */
-  async take(): Promise<void> {
+  /** Resolves once a fork is this caller's and there is room for its connection: whether `idle`, its own, is still open. */
+  async take(idle?: IdleConnection): Promise<boolean> {
+    let grant: Grant;
     if (this.#free > 0) {
       this.#free--;
-      return;
+      grant = this.#grant(idle);
+    } else {
+      grant = await new Promise<Grant>((resolve) => this.#waiting.push({ idle, grant: resolve }));
     }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    await grant.room;
+    return grant.kept;
   }
 
-  give(): void {
+  /** Gives a fork back; `idle`: the giver's connection stays open, idle, until a holder at work needs its room. */
+  give(idle?: IdleConnection): void {
+    if (idle) this.#idle.add(idle);
     const next = this.#waiting.shift();
-    if (next) next();
+    if (next) next.grant(this.#grant(next.idle));
     else this.#free++;
+  }
+
+  // Synchronous with the fork changing hands, so no other holder counts the taker twice.
+  #grant(idle: IdleConnection | undefined): Grant {
+    const kept = idle !== undefined && this.#idle.delete(idle);
+    const held = this.#limit - this.#free;
+    const closing: Array<Promise<void>> = [];
+    for (const other of this.#idle) {
+      if (held + this.#idle.size <= this.#limit) break;
+      this.#idle.delete(other);
+      closing.push(other.close().catch(() => undefined));
+    }
+    return { kept, room: Promise.all(closing).then(() => undefined) };
   }
 }
 
@@ -48,26 +86,29 @@ export class Fork {
 
   constructor(private readonly forks: Forks) {}
 
-  async take(): Promise<void> {
+  async take(idle?: IdleConnection): Promise<void> {
     if (this.#held) return;
-    await this.forks.take();
+    await this.forks.take(idle);
     this.#held = true;
   }
 
-  give(): void {
+  give(idle?: IdleConnection): void {
     if (!this.#held) return;
     this.#held = false;
-    this.forks.give();
+    this.forks.give(idle);
   }
 
-  /** Waits for `until` holding no fork (waiting is not work), then holds one again if it did before. */
-  async waitFor<T>(until: Promise<T>): Promise<T> {
+  /**
+   * Waits for `until` holding no fork (waiting is not work), then holds one again if it did before.
+   * `idle`: the holder's connection, kept open meanwhile only while no holder at work needs its room.
+   */
+  async waitFor<T>(until: Promise<T>, idle?: IdleConnection): Promise<T> {
     const held = this.#held;
-    this.give();
+    this.give(idle);
     try {
       return await until;
     } finally {
-      if (held) await this.take();
+      if (held) await this.take(idle);
     }
   }
 }

@@ -16,7 +16,8 @@ import type { Balancer, HostPlan, PlannedResource } from '../roles/plan.js';
 import type { RollingSetting, ServeDecl } from '../roles/rolling.js';
 import type { ControlResourceType, ResourceType } from '../resources/types.js';
 import { quote } from '../shell/quote.js';
-import type { Connection, ConnectTarget } from '../transport/types.js';
+import { knownHostsLine, parseKnownHosts, verifyHostKey } from '../transport/known-hosts.js';
+import { UnreachableError, type ConnectOptions, type Connection, type ConnectTarget } from '../transport/types.js';
 import { localConnection } from '../../test/support/local-connection.js';
 import type { HostResult, RunEvent } from './results.js';
 import { runRollout, type RunOptions } from './rollout.js';
@@ -136,6 +137,39 @@ async function roll(plans: HostPlan[], balancers: Balancer[], extra: Partial<Run
     ...extra,
   });
   return { results, events };
+}
+
+/**
+ * Opens the stand-in hosts, counting the backends' connections open at once (the load balancer's, kept for the
+ * rollout, apart). `refuse` may fail a host's nth connect (from 1) or act on it.
+ */
+function countingConnections(refuse: (name: string, nth: number) => Error | undefined = () => undefined) {
+  const counted = { now: 0, most: 0, opened: [] as string[] };
+  const open = async (target: ConnectTarget): Promise<Connection> => {
+    counted.opened.push(target.name);
+    const refused = refuse(target.name, counted.opened.filter((n) => n === target.name).length);
+    if (refused) throw refused;
+    const connection = await openLocal(target);
+    if (target.name === 'lb') return connection;
+    counted.most = Math.max(counted.most, ++counted.now);
+    let closed = false;
+    return {
+      runScript: (script, options) => connection.runScript(script, options),
+      stats: connection.stats,
+      close: async () => {
+        if (!closed) counted.now--;
+        closed = true;
+      },
+    };
+  };
+  return Object.assign(counted, { open });
+}
+
+/** An ed25519 host key blob (SSH wire format), different for each seed. */
+function sshKey(seed: number): Buffer {
+  const type = Buffer.from('ssh-ed25519');
+  const length = (n: number): Buffer => Buffer.from([0, 0, 0, n]);
+  return Buffer.concat([length(type.length), type, length(32), Buffer.alloc(32, seed)]);
 }
 
 /** Rolls with Ctrl-C as soon as a drain is done (unless `interrupt` is false); every event kept. */
@@ -404,6 +438,96 @@ describe('rolling deploys', () => {
     expect(most).toBeLessThanOrEqual(forks);
   });
 
+  it.each([
+    // backends, serial, --forks, a backend an earlier run left out (it goes first, and the first batch's drain waits for it)
+    [4, 1, 1, undefined],
+    [5, 1, 2, undefined],
+    [7, 3, 2, undefined],
+    [5, 2, 1, 'w4'],
+    [8, '50%', 3, 'w7'],
+    [6, 2, 3, 'w2'],
+  ] as const)('%i backends, serial %s, --forks %i (left out: %s): at most --forks backends have a connection open at once, and each is changed', async (size, count, forks, left) => {
+    const names = Array.from({ length: size }, (_, i) => `w${i + 1}`);
+    // Without health checks (one curl loop less per host): what is counted is the waits.
+    const site = (content: string): HostPlan[] => [freeHost('f1', content), ...withoutHealth(names.map((n) => backend(n, content, serial(count))))];
+    await roll(site('v1'), []);
+    if (left) leftOut(left);
+    writeFileSync(log, '');
+    const counted = countingConnections();
+    const { results } = await roll(site('v2'), [countingBalancer(names)], { forks, openConnection: counted.open });
+    expect(results.map((r) => [r.name, r.failed, r.unreachable])).toEqual(['f1', ...names].map((n) => [n, 0, false]));
+    expect(names.map(releaseOf)).toEqual(names.map(() => 'v2'));
+    expect(logged().filter((l) => l.startsWith('restart'))).toHaveLength(size);
+    expect(counted.most).toBeLessThanOrEqual(forks);
+    expect(counted.now).toBe(0);
+  });
+
+  it('--forks enough for every host: no host waits without room, so each is connected to once', async () => {
+    await roll(webs('v1'), []);
+    const counted = countingConnections();
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { forks: 4, openConnection: counted.open });
+    expect(results.every((r) => r.failed === 0 && r.changed > 0)).toBe(true);
+    expect(counted.opened.sort()).toEqual(['lb', 'w1', 'w2', 'w3']);
+  });
+
+  it.each([
+    [0, 'the rollout stopped after batch 2/3 of group web, where w2 failed', ''],
+    [100, undefined, 'v2'],
+  ])('--forks 1, a host that cannot be reached at its turn (max_fail_percentage %i): unreachable, unchanged, not drained; the rollout rules apply', async (maxFail, w3NotAttempted, w3Release) => {
+    const counted = countingConnections((name, nth) => (name === 'w2' && nth > 1 ? new Error('w2:22: connection refused') : undefined));
+    const { results } = await roll(['w1', 'w2', 'w3'].map((n) => backend(n, 'v2', serial(1, maxFail))), [balancer(['w1', 'w2', 'w3'])], { forks: 1, openConnection: counted.open });
+    expect(byName(results, 'w2')).toMatchObject({ unreachable: true, changed: 0, error: 'w2:22: connection refused (connecting again after it waited for its turn)' });
+    expect(byName(results, 'w2').results.map((r) => [r.resource, r.status])).toEqual([['release', 'skipped'], ['restart', 'skipped']]);
+    expect(releaseOf('w2')).toBe('');
+    expect(logged().filter((l) => l.endsWith('w2'))).toEqual([]);
+    expect(byName(results, 'w3').notAttempted).toBe(w3NotAttempted);
+    expect(releaseOf('w3')).toBe(w3Release);
+  });
+
+  it('--forks 1, a host whose host key changed between its read and its turn: refused, as at a first connect, and the host is unreachable and unchanged', async () => {
+    // The transport checks every connection's host key against known_hosts (a new key recorded, as --accept-new-host-keys does).
+    let knownHosts = '';
+    const hostKeys = new Map(['w1', 'w2', 'w3'].map((n) => [n, sshKey(1)]));
+    const seen: ConnectOptions[] = [];
+    const open = async (target: ConnectTarget, options: ConnectOptions): Promise<Connection> => {
+      if (target.name === 'w2') seen.push(options);
+      const key = hostKeys.get(target.name);
+      const verdict = key ? verifyHostKey(parseKnownHosts(knownHosts), target.address, 22, key) : 'known';
+      if (verdict === 'unknown' && options.acceptNewHostKeys) knownHosts += knownHostsLine(target.address, 22, key!);
+      else if (verdict !== 'known') throw new UnreachableError(`HOST KEY CHANGED for ${target.address}: refusing to connect`);
+      return openLocal(target);
+    };
+    const { results } = await roll(['w1', 'w2', 'w3'].map((n) => backend(n, 'v2', serial(1))), [balancer(['w1', 'w2', 'w3'])], {
+      forks: 1,
+      connect: { acceptNewHostKeys: true, timeoutMs: 1000 },
+      openConnection: open,
+      onEvent: (e) => {
+        if (e.kind === 'batch' && e.batch === 1) hostKeys.set('w2', sshKey(2));
+      },
+    });
+    expect(byName(results, 'w1')).toMatchObject({ failed: 0, unreachable: false });
+    expect(byName(results, 'w2')).toMatchObject({ unreachable: true, changed: 0, error: expect.stringMatching(/^HOST KEY CHANGED for w2: refusing to connect/) });
+    expect(releaseOf('w2')).toBe('');
+    expect(seen.map((o) => o.acceptNewHostKeys)).toEqual([true, true]);
+    expect(byName(results, 'w3').notAttempted).toMatch(/where w2 failed/);
+  });
+
+  it('--forks 1, Ctrl-C as a host that waited is connected to again at its turn: nothing of it starts, and no other host is connected to', async () => {
+    const controller = new AbortController();
+    const counted = countingConnections((name, nth) => {
+      if (name === 'w2' && nth > 1) controller.abort();
+      return undefined;
+    });
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { forks: 1, signal: controller.signal, openConnection: counted.open });
+    expect(byName(results, 'w1')).toMatchObject({ failed: 0 });
+    expect(byName(results, 'w2')).toMatchObject({ changed: 0, failed: 1, error: 'not changed: interrupted before changing anything on the host' });
+    expect(releaseOf('w2')).toBe('');
+    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1']);
+    expect(byName(results, 'w3').notAttempted).toBe('the run was interrupted');
+    expect(counted.opened.filter((n) => n === 'w3')).toHaveLength(1);
+    expect(counted.now).toBe(0);
+  });
+
   it('a host of a later batch whose read fails: the rollout goes on to it and stops there', async () => {
     // Its read ends with its run: were the first batch's drain to wait for it beyond that, the rollout would wait forever.
     const unreadable: ResourceType<Record<string, never>, string> = {
@@ -579,9 +703,9 @@ describe('rolling deploys', () => {
       expect(releaseOf('w1')).toBe('v1');
     }],
     ['an older provision applied it (its last-apply note only)', async () => removeNotes('w1', ['applied', 'last-no-op'])],
-    ['its last apply found nothing to change (its last-no-op note only)', async () => {
-      await roll([backend('w1', 'v1')], [], { recordApply: true });
+    ['an older provision found nothing to change (its last-no-op note only)', async () => {
       removeNotes('w1', ['applied', 'last-apply']);
+      writeFileSync(join(dir, 'w1', 'state', 'last-no-op'), '');
     }],
   ])('an applied host whose health check fails when read still rolls in its batch, drained: %s', async (_, before) => {
     // As the apply command does: each host records that an apply ended with every change made.

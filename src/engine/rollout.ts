@@ -30,7 +30,9 @@ import { ConnectionPool } from './connection-pool.js';
 import { Drainer, NotRunError, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
 import { type ApplyGate, NOT_STARTED, runHost, targetOf, type HostRunOptions } from './host-run.js';
+import { type Deferred, deferred } from './deferred.js';
 import { everApplied, HOST_STATE_DIR } from './host-state.js';
+import { ParkableConnection } from './parkable-connection.js';
 import { type Fork, Forks, mapWithLimit } from './pool.js';
 import type { HostResult, HostRollout, RunEvent } from './results.js';
 import { affectsTraffic, drainTargets, healthChecks } from './rollout-rules.js';
@@ -51,18 +53,6 @@ interface Place {
   hosts: ReadonlySet<string>;
   /** Resolves when its batch may change: undefined, or why it may not (the rollout stopped before it). */
   turn: Deferred<string | undefined>;
-}
-
-/** A promise with its resolve at hand. */
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** A host out of load balancers right now: which, which of them an earlier run left it out of, and what of it began on the host. */
@@ -237,7 +227,9 @@ class Rollout {
    * change, then, if it was out or changed what it serves, wait for its health
    * checks and put it back. Its live events wait with it, so a host whose
    * batch never comes is reported only as not attempted. It holds its fork
-   * only while at work: not while it waits for its turn or for other hosts.
+   * only while at work: not while it waits for its turn or for other hosts;
+   * its connection stays open meanwhile only while no host at work needs the
+   * room (Forks), and is opened again before it goes on.
    */
   async #roll(plan: HostPlan, fork: Fork): Promise<HostResult> {
     const host = plan.host;
@@ -264,20 +256,18 @@ class Rollout {
     let turnCame = false;
     const myTurn = async (): Promise<void> => {
       if (atOnce || turnCame) return;
-      const stopped = await timed(this.options.onSpan, host.name, 'wait', () => fork.waitFor(place.turn.promise));
+      const stopped = await timed(this.options.onSpan, host.name, 'wait', () => fork.waitFor(place.turn.promise, line));
       if (stopped !== undefined) throw new Error((stoppedBefore = stopped));
       turnCame = true;
       held.release();
+      await this.#reopen(host.name, line);
     };
-    this.pool.pin(host.name);
-    let pinned = true;
-    const unpin = async (): Promise<void> => {
-      if (pinned) await this.pool.unpin(host.name);
-      pinned = false;
-    };
+    // Kept open from its read to its health check, but closed while it waits without its fork if another host needs the room.
+    const line = new ParkableConnection(this.pool.open, this.options.signal);
     try {
       const result = await runHost(plan, {
         ...this.options,
+        openConnection: line.open,
         onEvent: held.onEvent,
         gate: {
           ...this.#read(plan, (found, s) => {
@@ -302,7 +292,7 @@ class Rollout {
             }
             const targets = drainTargets(routes, place.hosts);
             if (targets.notDrained) rollout.notDrained = targets.notDrained;
-            for (const route of targets.drain) await this.#drain(plan, route, out, rollout, fork);
+            for (const route of targets.drain) await this.#drain(plan, route, out, rollout, fork, line);
           },
           onCallSent: began.send,
           onCallReturned: began.returned,
@@ -318,7 +308,7 @@ class Rollout {
         // A host with nothing to change still waits for its turn: its batch may be one the rollout never reaches.
         // It has nothing more to do on the host (it changed nothing, was out of nothing): no fork, no connection meanwhile.
         fork.give();
-        await unpin();
+        await line.close();
         stoppedBefore = await place.turn.promise;
       }
       if (stoppedBefore !== undefined) {
@@ -336,7 +326,7 @@ class Rollout {
       read.resolve();
       finished.resolve();
       this.#out.delete(host.name);
-      await unpin();
+      await line.close();
     }
   }
 
@@ -364,7 +354,7 @@ class Rollout {
     };
   }
 
-  async #drain(plan: HostPlan, route: Route, out: Set<string>, rollout: HostRollout, fork: Fork): Promise<void> {
+  async #drain(plan: HostPlan, route: Route, out: Set<string>, rollout: HostRollout, fork: Fork, line: ParkableConnection): Promise<void> {
     const host = plan.host.name;
     const balancer = route.balancer.name;
     if (rollout.drained.includes(balancer)) return;
@@ -372,9 +362,10 @@ class Rollout {
     // The note is written before a drain and removed after the undrain, so a run stopped in between leaves it
     // naming a load balancer the host is back in; trusted, the change would interrupt the requests it serves.
     const again = out.has(balancer);
-    await fork.waitFor(this.#othersResumed(host, balancer));
+    await fork.waitFor(this.#othersResumed(host, balancer), line);
     // Ctrl-C while it waited, or after its drain from another load balancer: no drain starts after it.
     if (this.options.signal?.aborted) throw new Error(`interrupted before it was taken out of ${balancer}`);
+    await this.#reopen(host, line);
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
     try {
@@ -393,6 +384,13 @@ class Rollout {
     }
     rollout.drained.push(balancer);
     this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: again ? `out of ${balancer} (again: an earlier run left it out)` : `out of ${balancer}` });
+  }
+
+  /** A host back from a wait: its connection, closed meanwhile to make room, opened again (not after Ctrl-C: then it stops before its change). */
+  async #reopen(host: string, line: ParkableConnection): Promise<void> {
+    if (!line.closed) return;
+    const opened = await timed(this.options.onSpan, host, 'connect', () => line.reopen());
+    if (!opened) throw new Error('interrupted before changing anything on the host');
   }
 
   /**

@@ -23,6 +23,7 @@ describe('encoders', () => {
     ['nginx', nginxValue, 'a"b\\c', '"a\\"b\\\\c"'],
     ['properties', propertiesValue, ' lead\\x\n#é', '\\ lead\\\\x\\n#\\u00e9'],
     ['one_line', oneLine, 'web-01 is a primary\t(tab)', 'web-01 is a primary\t(tab)'],
+    ['one_line', oneLine, 'a'.repeat(1024), 'a'.repeat(1024)],
   ])('%s: %j', (_, encode, value, encoded) => {
     expect(encode(value)).toBe(encoded);
   });
@@ -36,6 +37,9 @@ describe('encoders', () => {
     ['nginx', nginxValue, '/var/www/$host', /'\$'/],
     ['one_line', oneLine, 'a\r\nb', /carriage return/],
     ['one_line', oneLine, 'title \u001b]0;x\u0007', /control character U\+001B/],
+    // A host name in a comment of a MySQL option file: past 4095 bytes the reader takes the rest as a line, an option.
+    ['one_line', oneLine, `${'a'.repeat(4072)}skip-grant-tables`, /at most 1024/],
+    ['one_line', oneLine, '€'.repeat(342), /1026 bytes long/],
   ])('%s refuses %j', (_, encode, value, message) => {
     expect(() => encode(value)).toThrow(FormatError);
     expect(() => encode(value)).toThrow(message);

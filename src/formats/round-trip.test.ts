@@ -172,6 +172,16 @@ describe('systemd Exec prefixes', () => {
     ['@:!/bin/sh', false],
     [' \t+/bin/sh', false],
     ['|echo hi', false],
+    // systemd takes the prefixes from the first word unquoted and C-unescaped (config_parse_exec: EXTRACT_UNQUOTE|EXTRACT_CUNESCAPE).
+    ['"+/bin/sh" -c id', false],
+    ["'+/bin/sh' -c id", false],
+    ['\\x2b/bin/sh -c id', false],
+    ['\\053/bin/sh', false],
+    ['-"+/bin/sh"', false],
+    ['@"!/bin/sh" sh', false],
+    ['""+/bin/sh', false],
+    ['/opt/"my app"/bin/node server.js', true],
+    ['/usr/bin/node "/opt/app/server.js" \\x2b', true],
   ])('%j accepted: %s', (command, accepted) => {
     if (accepted) expect(systemdExecValue(command)).toBe(command);
     else expect(() => systemdExecValue(command)).toThrow(/full privileges/);

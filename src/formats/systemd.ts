@@ -9,7 +9,9 @@
  * command-line meaning (words, quotes, `$VAR`): it is a command the
  * inventory writes, not a single word; but systemd reads prefixes before the
  * program (`+` and `!` run it with full privileges, ignoring `User=`; `|`
- * runs it through a shell), so a value starting with one of those is refused.
+ * runs it through a shell), so a value starting with one of those is refused, as
+ * is one starting with a quote or backslash: systemd looks for the prefixes once
+ * it has unquoted and unescaped the first word (`"+/bin/sh"`, `\x2b/bin/sh`).
  */
 import { FormatError, refuseControlCharacters } from './format-error.js';
 
@@ -34,6 +36,9 @@ export function systemdUnitValue(value: string): string {
 // The prefixes systemd reads before an Exec*= program (`-@:+!|`, in any order); these change who runs it or how.
 const EXEC_PREFIXES = /^[\s]*[-@:+!|]*/;
 const PRIVILEGED_PREFIX = /[+!|]/;
+// systemd reads the prefixes from the first word once its quotes are removed and its C escapes decoded
+// ("+/bin/sh", \x2b/bin/sh): a quote or backslash before the program's first character could hide one.
+const HIDDEN_PREFIX = /^[\s]*[-@:]*["'\\]/;
 
 /** `value` as an `ExecStart=`-like command line: as systemdUnitValue, and refused when a prefix would raise its privileges or hand it to a shell. */
 export function systemdExecValue(value: string): string {
@@ -41,6 +46,9 @@ export function systemdExecValue(value: string): string {
   const prefix = EXEC_PREFIXES.exec(value)![0];
   if (PRIVILEGED_PREFIX.test(prefix)) {
     throw new FormatError(`the command starts with the systemd prefix '${prefix.trim()}', which would run it with full privileges (ignoring User=) or through a shell; start it with the program`);
+  }
+  if (HIDDEN_PREFIX.test(value)) {
+    throw new FormatError('the command starts with a quote or a backslash, behind which systemd would read a prefix that runs it with full privileges (ignoring User=) or through a shell; start it with the program, unquoted');
   }
   return encoded;
 }

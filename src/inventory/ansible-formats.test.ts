@@ -6,6 +6,7 @@ import { readIniInventory } from './ini-inventory.js';
 import { GroupTree } from './model.js';
 import { PythonFloat, pythonFloatText } from './python-float.js';
 import { pythonLiteral, PythonValueWithoutJson } from './python-literal.js';
+import { PythonBigInt } from '../yaml/python-int.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import { loadInventory } from './load.js';
 import { targetOf } from '../engine/host-run.js';
@@ -48,6 +49,19 @@ describe('Python literals (INI values)', () => {
     ["{'w': 1e3, 'v': [0.5]}", { w: 1000, v: [0.5] }, { w: new PythonFloat(1000), v: [new PythonFloat(0.5)] }],
   ])('%s is a literal holding floats: the number, and PythonFloat where Ansible prints a float', (text, value, printed) => {
     expect(pythonLiteral(text)).toEqual({ value, printed });
+  });
+
+  // Python's integers have no size limit; a JavaScript number holds them exactly only up to 2^53, so bigger ones keep their digits.
+  it.each([
+    ['18446744073709551615', '18446744073709551615'], ['-18446744073709551616', '-18446744073709551616'], ['0xFFFFFFFFFFFFFFFFFF', '4722366482869645213695'],
+    ['-(9007199254740993)', '-9007199254740993'], ['1_000_000_000_000_000_000', '1000000000000000000'],
+  ])('%s is an integer beyond 2^53: variables hold its exact digits, ansible-inventory prints them as a number', (text, digits) => {
+    expect(pythonLiteral(text)).toEqual({ value: digits, printed: new PythonBigInt(digits) });
+  });
+
+  it('keeps integers up to 2^53 as numbers, inside lists and mappings too', () => {
+    expect(pythonLiteral('[9007199254740991, -9007199254740991]')).toEqual({ value: [9007199254740991, -9007199254740991] });
+    expect(pythonLiteral("{'k': [9007199254740992]}")).toEqual({ value: { k: ['9007199254740992'] }, printed: { k: [new PythonBigInt('9007199254740992')] } });
   });
 
   // Python's json.dumps of a float: what `python3 -c 'import json; print(json.dumps(X))'` prints.
@@ -227,5 +241,48 @@ describe("a host's ansible_host_key_checking / ansible_ssh_host_key_checking (th
   it('a value that is no boolean is refused, never read as off', () => {
     const file = tempFile(['[web]', 'typo ansible_host_key_checking=flase', ''].join('\n'), 'hosts');
     expect(userErrorOf(() => loadInventory(file, { env: {} })).format()).toContain('ansible_host_key_checking: expected a boolean');
+  });
+});
+
+describe('integers beyond 2^53 (sysctl limits), which a JavaScript number would round', () => {
+  it.each([
+    ['INI', 'hosts', '[db]\ndb01 shmmax=18446744073709551615 list=[9007199254740993]\n'],
+    ['YAML', 'hosts.yml', 'db:\n  hosts:\n    db01:\n      shmmax: 18446744073709551615\n      list: [9007199254740993]\n'],
+  ])('keep every digit in variables (%s)', (_, name, text) => {
+    const db01 = loadInventory(tempFile(text, name), { env: {} }).hosts[0]!;
+    expect(db01.vars).toMatchObject({ shmmax: '18446744073709551615', list: ['9007199254740993'] });
+  });
+});
+
+describe('YAML 1.1 timestamps, which Ansible reads as Python datetimes', () => {
+  it('are written in variables as a template writes a datetime (str), dates alone as typed', () => {
+    const text = 'web:\n  hosts:\n    web01:\n      at: 2024-1-5 1:02:03\n      zoned: 2001-12-14t21:59:43.10 -5\n      day: 2002-12-14\n      quoted: "2024-1-5 1:02:03"\n';
+    const web01 = loadInventory(tempFile(text, 'hosts.yml'), { env: {} }).hosts[0]!;
+    expect(web01.vars).toMatchObject({ at: '2024-01-05 01:02:03', zoned: '2001-12-14 21:59:43.100000-05:00', day: '2002-12-14', quoted: '2024-1-5 1:02:03' });
+  });
+});
+
+describe('a become password too short to mask', () => {
+  it('is refused without showing it, written in the inventory', () => {
+    const file = tempFile('[web]\nweb01 ansible_become_pass=q1z\n', 'hosts');
+    const message = userErrorOf(() => loadInventory(file, { env: {} })).format();
+    expect(message).toBe(`${file}:2:27: web.hosts.web01.ansible_become_pass: expected a password of at least 4 characters (a shorter one could not be masked in output)`);
+  });
+
+  it('is refused without showing it, from a template, when the host is reached', () => {
+    const file = tempFile('web:\n  hosts:\n    web01:\n      ansible_become_password: "{{ pw }}"\n      pw: q1z\n', 'hosts.yml');
+    const web01 = loadInventory(file, { env: {} }).hosts[0]!;
+    const message = userErrorOf(() => web01.connection).format();
+    expect(message).toContain('expected a password of at least 4 characters');
+    expect(message).not.toContain('q1z');
+  });
+});
+
+describe("sudo's user and password under the names Ansible's sudo plugin reads", () => {
+  it('takes ansible_sudo_user and ansible_sudo_pass, stronger than the ansible_become_ names whatever the scopes', () => {
+    const file = tempFile('[web]\nweb01 ansible_become=true ansible_become_user=alice ansible_become_pass=host-pass\n[web:vars]\nansible_sudo_user=bob\nansible_sudo_pass=group-pass\n', 'hosts');
+    const { connection } = loadInventory(file, { env: {} }).hosts[0]!;
+    expect(connection.becomeUser).toBe('bob');
+    expect(connection.becomePassword?.reveal()).toBe('group-pass');
   });
 });

@@ -11,6 +11,7 @@ import { UserError } from '../errors.js';
 import { MASK, Secret } from '../secrets.js';
 import { DeferredValue } from './deferred.js';
 import { PythonFloat, pythonFloatText } from './python-float.js';
+import { PythonBigInt } from '../yaml/python-int.js';
 import { pythonSortedKeys } from './python-keys.js';
 import type { GroupDef } from './model.js';
 import { ALL } from './names.js';
@@ -48,7 +49,7 @@ function printedVars(host: InventoryHost, secrets: ReadonlySet<string>): Record<
  * vaulted value prints as Ansible prints it.
  */
 function masked(value: unknown): unknown {
-  if (typeof value === 'string' || typeof value === 'number' || value instanceof PythonFloat) return MASK;
+  if (typeof value === 'string' || typeof value === 'number' || value instanceof PythonFloat || value instanceof PythonBigInt) return MASK;
   if (Array.isArray(value)) return value.map(masked);
   if (value !== null && typeof value === 'object' && !(value instanceof Secret) && !(value instanceof DeferredValue)) {
     return Object.fromEntries(Object.values(value).map((item, index) => [`${MASK} ${index + 1}`, masked(item)]));
@@ -106,6 +107,7 @@ export function inventoryGraph(inventory: Inventory, groupName = ALL): string {
 /** JSON as Python's json.dumps(sort_keys=True, indent=4) writes it, with values as ansible-inventory shows them. */
 function ansibleJson(value: unknown, indent = ''): string {
   if (value instanceof PythonFloat) return pythonFloatText(value.value);
+  if (value instanceof PythonBigInt) return value.digits;
   if (value instanceof DeferredValue) return ansibleJson(value.toAnsible(), indent);
   if (value instanceof Secret) return JSON.stringify(value.toJSON());
   const inner = `${indent}    `;

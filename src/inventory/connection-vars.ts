@@ -31,6 +31,14 @@ interface ConnectionVar {
   checkedWhenUsed?: boolean;
   /** The value is a password: never read, rendered or shown in a message (it may be plain text in the inventory). */
   unread?: boolean;
+  /** The value is a password: read, but never shown in a message (a plain one too short to mask would be shown as is). */
+  hidden?: boolean;
+  /**
+   * Ansible's names in its own order of strength, weakest first: where a host has several (from any scopes), the
+   * strongest wins, whatever the scopes (Ansible's connection plugin takes the last of its names that is set). The
+   * canonical name ranks as the weakest.
+   */
+  ansibleOrder?: readonly string[];
   /** Names under which a relative path is read against the current directory, not the file that sets it (Ansible's names: ssh opens the file from where Ansible runs). */
   fromCurrentDir?: readonly string[];
 }
@@ -76,6 +84,23 @@ const secretText = (value: unknown): ReadResult => {
   return { value: new Secret(String(value)) };
 };
 
+/**
+ * sudo's password: sent as the first line of the session's stdin, the script after it (see transport/become.ts), so a
+ * line break inside would hand the rest of the password to the root shell as commands (sudo also stops at a CR): refused.
+ * One line end at the end (`echo pw | ansible-vault encrypt_string`) is dropped, as sudo drops it under Ansible.
+ */
+const becomePassword = (value: unknown): ReadResult => {
+  const text = value instanceof Secret ? value.reveal() : typeof value === 'string' ? value : undefined;
+  const oneLine = text?.replace(/\r?\n$/, '');
+  if (oneLine === undefined || oneLine === text) return checkedLine(secretText(value));
+  return checkedLine(secretText(oneLine));
+};
+
+function checkedLine(read: ReadResult): ReadResult {
+  if (!('value' in read) || !/[\n\r\0]/.test((read.value as Secret).reveal())) return read;
+  return { expected: 'expected a password on one line (no line break, carriage return or NUL byte): sudo reads it as one line' };
+}
+
 const sshArgs = (value: unknown): ReadResult => {
   if (typeof value !== 'string') return { expected: 'expected ssh options as one string' };
   const proxy = proxyFromSshArgs(value);
@@ -119,16 +144,17 @@ const filePath = (value: unknown, { baseDir }: ReadOptions): ReadResult => {
 };
 
 const CONNECTION_VARS: readonly ConnectionVar[] = [
-  { name: 'address', aliases: ['ansible_host', 'ansible_ssh_host'], read: hostAddress },
-  { name: 'port', aliases: ['ansible_port', 'ansible_ssh_port'], read: portNumberOrText },
-  { name: 'user', aliases: ['ansible_user', 'ansible_ssh_user'], read: nonEmptyText },
+  { name: 'address', aliases: ['ansible_host', 'ansible_ssh_host'], read: hostAddress, ansibleOrder: ['ansible_host', 'ansible_ssh_host'] },
+  { name: 'port', aliases: ['ansible_port', 'ansible_ssh_port'], read: portNumberOrText, ansibleOrder: ['ansible_port', 'ansible_ssh_port'] },
+  { name: 'user', aliases: ['ansible_user', 'ansible_ssh_user'], read: nonEmptyText, ansibleOrder: ['ansible_user', 'ansible_ssh_user'] },
   // Ansible accepts both spellings of the key file variable. Ansible hands the path to ssh as written
   // (-o IdentityFile="keys/k"), and ssh opens it from the current directory; provision's own name is
   // read against the file that sets it, as its other paths are.
-  { name: 'ssh_private_key_file', aliases: ['ansible_ssh_private_key_file', 'ansible_private_key_file'], read: filePath, fromCurrentDir: ['ansible_ssh_private_key_file', 'ansible_private_key_file'] },
+  { name: 'ssh_private_key_file', aliases: ['ansible_ssh_private_key_file', 'ansible_private_key_file'], read: filePath, fromCurrentDir: ['ansible_ssh_private_key_file', 'ansible_private_key_file'], ansibleOrder: ['ansible_private_key_file', 'ansible_ssh_private_key_file'] },
   { name: 'become', aliases: ['ansible_become'], read: flag },
-  { name: 'become_user', aliases: ['ansible_become_user'], read: nonEmptyText },
-  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass'], read: secretText },
+  { name: 'become_user', aliases: ['ansible_become_user', 'ansible_sudo_user'], read: nonEmptyText, ansibleOrder: ['ansible_become_user', 'ansible_sudo_user'] },
+  // ansible_sudo_user and ansible_sudo_pass: Ansible's sudo plugin still reads them (older inventories set them).
+  { name: 'become_password', aliases: ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'], read: becomePassword, hidden: true, ansibleOrder: ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'] },
   // Ansible passes all three to ssh, ssh_args (ansible.cfg's, by default) first: ssh takes the first jump host it is given.
   // Checked when the host is reached, so that `provision inventory` lists what Ansible lists.
   { name: 'ssh_args', aliases: ['ansible_ssh_args'], read: sshArgs, checkedWhenUsed: true },
@@ -153,6 +179,11 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
 ];
 
 const BY_NAME = new Map(CONNECTION_VARS.flatMap((v) => [v.name, ...v.aliases].map((name) => [name, v] as const)));
+
+/** How strong a connection variable written as `writtenAs` is against its other names (see ansibleOrder); 0 for a name without rivals. */
+export function nameStrength(writtenAs: string): number {
+  return Math.max(0, BY_NAME.get(writtenAs)?.ansibleOrder?.indexOf(writtenAs) ?? 0);
+}
 
 /** The connection variable a name (canonical or alias) stands for, if any. */
 export function connectionVar(name: string): ConnectionVar | undefined {

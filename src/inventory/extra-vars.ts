@@ -4,6 +4,7 @@ import type { ErrorList } from '../yaml/error-list.js';
 import { isSecretRef, readSecret, secretOrReport, type SecretSources } from './secret-ref.js';
 import { readVariables, type VarTable } from './variables.js';
 import { parseYaml, readTextFile } from '../yaml/yaml-source.js';
+import { withoutNumberMarks } from './python-float.js';
 
 const EXPECTED = 'expected key=value pairs, a YAML or JSON mapping, or @file.yaml';
 // One key=value word: the value is bare, or quoted to hold spaces ("..." with backslash escapes, or '...').
@@ -26,11 +27,16 @@ export function parseExtraVars(values: string[]): Record<string, unknown> {
 function parseOne(text: string, label: string): Record<string, unknown> {
   if (text.startsWith('@')) {
     const file = text.slice(1);
-    return mappingOf(parseYaml(readTextFile(file, 'extra vars file'), file).doc.toJS(), `extra vars file '${file}'`);
+    return mappingOf(pyyamlValue(readTextFile(file, 'extra vars file'), file), `extra vars file '${file}'`);
   }
   if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(text)) return keyValues(text, label);
   if (text === '') throw new UserError(`${label} is empty: ${EXPECTED}`);
-  return mappingOf(parseYaml(text, '-e').doc.toJS(), label);
+  return mappingOf(pyyamlValue(text, '-e'), label);
+}
+
+/** YAML as Ansible reads extra vars (PyYAML's YAML 1.1: `0644` is 420, `yes` true), integers beyond 2^53 as their digits. */
+function pyyamlValue(text: string, file: string): unknown {
+  return withoutNumberMarks(parseYaml(text, file, 'pyyaml').doc.toJS());
 }
 
 function mappingOf(data: unknown, label: string): Record<string, unknown> {

@@ -1,11 +1,13 @@
 import { dirname, resolve } from 'node:path';
-import { isMap, isNode, isPair, isScalar, isSeq, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isNode, isPair, isScalar, isSeq, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { SourcePosition } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { readSecret, SECRET_KEY, secretOrReport, secretRefProblem, type Env, type SecretSource, type SopsRef } from './secret-ref.js';
 import { DeferredValue, SecretRefValue, VaultedFileValue, VaultValue } from './deferred.js';
 import { PythonFloat } from './python-float.js';
+import { PythonBigInt } from '../yaml/python-int.js';
+import { isPyyamlDateTime, pyyamlDateTime } from '../yaml/pyyaml-timestamp.js';
 import { numberKey, sameKeys, withNumberKeys } from './python-keys.js';
 import type { LiteralMark } from './types.js';
 import type { VaultKeyring } from '../vault/passwords.js';
@@ -96,6 +98,12 @@ export function valueOf(node: unknown, path: string, fallback: SourcePosition, c
   if (isMap(value)) return isSecretMapping(value, ctx) ? secretOf(value, path, at, ctx) : mappingOf(value, path, at, ctx);
   if (isScalar(value) && value.tag === VAULT_TAG) return vaultOf(String(value.value), path, at, ctx);
   if (isScalar(value) && ctx.vaulted && typeof value.value === 'string') return new VaultedFileValue(value.value, path, at);
+  if (isScalar(value) && value.value instanceof PythonBigInt) return value.value.digits;
+  if (isPlainText(value) && isPyyamlDateTime(value.value)) {
+    const dateTime = pyyamlDateTime(value.value, ' ');
+    if (dateTime === undefined) ctx.errors.add(`${path}: a YAML timestamp that is no valid date and time, which Ansible's YAML reader fails on: expected a valid one, or quotes around it to keep it as text`, at);
+    return dateTime ?? null;
+  }
   return isScalar(value) ? value.value : null;
 }
 
@@ -149,6 +157,9 @@ export function printedValueOf(node: unknown, value: unknown, ctx: ReadContext):
   // ansible-inventory prints an `!unsafe` string (never templated by Ansible) as a mapping, also inside an `!unsafe` list or mapping.
   if (isNode(resolved) && resolved.tag === UNSAFE_TAG) return printedUnsafe(value);
   if (isScalar(resolved)) {
+    if (resolved.value instanceof PythonBigInt) return resolved.value;
+    const dateTime = isPlainText(resolved) ? pyyamlDateTime(resolved.value, 'T') : undefined;
+    if (dateTime !== undefined) return dateTime;
     const float = resolved.tag === FLOAT_TAG || (resolved.type === 'PLAIN' && FLOAT_TEXT.test(String(resolved.source)));
     return typeof value === 'number' && float ? new PythonFloat(value) : value;
   }
@@ -169,6 +180,11 @@ export function printedValueOf(node: unknown, value: unknown, ctx: ReadContext):
     return Object.entries(printed).some(([k, v]) => v !== record[k]) ? printed : value;
   }
   return value;
+}
+
+/** A plain scalar without a tag that the yaml library reads as text: PyYAML may read it as a timestamp. */
+function isPlainText(node: unknown): node is Scalar<string> {
+  return isScalar(node) && node.type === 'PLAIN' && node.tag === undefined && typeof node.value === 'string';
 }
 
 // YAML 1.1 floats need a dot (1e3 is a string), and .inf/.nan are floats too.

@@ -6,6 +6,8 @@
  * `1.5e-07`, `Infinity`). Pure.
  */
 
+import { PythonBigInt } from '../yaml/python-int.js';
+
 /** A float as Ansible holds it, for printing only (variables hold the plain number). */
 export class PythonFloat {
   constructor(readonly value: number) {}
@@ -30,20 +32,21 @@ export function pythonFloatText(n: number): string {
   return `${sign}${whole}.${digits.slice(exp + 1) || '0'}`;
 }
 
-/** `value` with every PythonFloat in it (lists and mappings included) its plain number. */
-export function withoutFloatMarks(value: unknown): unknown {
+/** `value` with every PythonFloat in it (lists and mappings included) its plain number, every PythonBigInt its digits. */
+export function withoutNumberMarks(value: unknown): unknown {
   if (value instanceof PythonFloat) return value.value;
-  if (Array.isArray(value)) return value.map(withoutFloatMarks);
+  if (value instanceof PythonBigInt) return value.digits;
+  if (Array.isArray(value)) return value.map(withoutNumberMarks);
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutFloatMarks(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNumberMarks(v)]));
   }
   return value;
 }
 
-/** Whether a value is or holds a PythonFloat. */
-export function holdsFloat(value: unknown): boolean {
-  if (value instanceof PythonFloat) return true;
-  if (Array.isArray(value)) return value.some(holdsFloat);
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).some(holdsFloat);
+/** Whether a value is or holds a PythonFloat or a PythonBigInt. */
+export function holdsNumberMark(value: unknown): boolean {
+  if (value instanceof PythonFloat || value instanceof PythonBigInt) return true;
+  if (Array.isArray(value)) return value.some(holdsNumberMark);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).some(holdsNumberMark);
   return false;
 }

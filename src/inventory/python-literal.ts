@@ -6,7 +6,8 @@
  */
 
 import { numberKey, withNumberKeys } from './python-keys.js';
-import { holdsFloat, PythonFloat, pythonFloatText, withoutFloatMarks } from './python-float.js';
+import { holdsNumberMark, PythonFloat, pythonFloatText, withoutNumberMarks } from './python-float.js';
+import { exactInteger, negatedInteger, PythonBigInt } from '../yaml/python-int.js';
 
 /**
  * A Python literal that Ansible reads but that has no JSON form (a set, a
@@ -29,7 +30,7 @@ export function pythonLiteral(text: string): { value: unknown; printed?: unknown
     if (!parser.atEnd()) return undefined;
     // Ansible turns bytes into text (to_text), but only at the top.
     const printed = literal instanceof PythonBytes ? literal.text : literal;
-    return holdsFloat(printed) ? { value: withoutFloatMarks(printed), printed } : { value: printed };
+    return holdsNumberMark(printed) ? { value: withoutNumberMarks(printed), printed } : { value: printed };
   } catch (err) {
     if (err instanceof NotLiteral) return undefined;
     throw err;
@@ -90,7 +91,7 @@ class Parser {
       const value = this.signedOperand();
       this.refuseComplexSum();
       if (value instanceof PythonFloat) return sign === '-' ? new PythonFloat(-value.value) : value;
-      return sign === '-' ? -value : value;
+      return sign === '-' ? negatedInteger(value) : value;
     }
     if (rest.startsWith('[')) return this.sequence('[', ']');
     if (rest.startsWith('(')) return this.tuple();
@@ -125,7 +126,7 @@ class Parser {
   }
 
   /** A number constant; a complex one (`2j`) has no JSON form. */
-  private number(): number | PythonFloat {
+  private number(): number | PythonFloat | PythonBigInt {
     this.skipSpace();
     const number = NUMBER.exec(this.text.slice(this.at))?.[0];
     if (number === undefined) this.fail();
@@ -136,7 +137,7 @@ class Parser {
   }
 
   /** What a `-` or `+` may apply to in literal_eval: a number constant, in parentheses or not (`--1` and `-True` are no literals). */
-  private signedOperand(): number | PythonFloat {
+  private signedOperand(): number | PythonFloat | PythonBigInt {
     if (!this.eat('(')) return this.number();
     const value = this.signedOperand();
     if (!this.eat(')')) this.fail();
@@ -183,7 +184,7 @@ class Parser {
     while (!this.eat('}')) {
       const key = this.item();
       if (this.eat(':')) {
-        if (key !== null && typeof key === 'object' && !(key instanceof PythonFloat)) this.fail();
+        if (key !== null && typeof key === 'object' && !(key instanceof PythonFloat) && !(key instanceof PythonBigInt)) this.fail();
         // 1, 1.0 and True are one key in Python: the first one written names it, the last value wins.
         const number = numberKey(key instanceof PythonFloat ? key.value : key);
         const text = (number !== undefined ? [...numbers].find(([, n]) => n === number)?.[0] : undefined) ?? pythonKey(key);
@@ -266,13 +267,11 @@ class Parser {
   }
 }
 
-function numberValue(text: string): number | PythonFloat {
-  if (/^0[xX]/.test(text)) return parseInt(text.slice(2), 16);
-  if (/^0[oO]/.test(text)) return parseInt(text.slice(2), 8);
-  if (/^0[bB]/.test(text)) return parseInt(text.slice(2), 2);
+function numberValue(text: string): number | PythonFloat | PythonBigInt {
   // Python 3 has no leading-zero integers: 0644 is not a literal (the string stays).
   if (/^0[0-9]+$/.test(text) && !/^0+$/.test(text)) throw new NotLiteral();
-  return /[.eE]/.test(text) ? new PythonFloat(Number(text)) : Number(text);
+  // BigInt reads 0x, 0o and 0b as Python does, and every digit.
+  return /^0[xXoObB]/.test(text) || !/[.eE]/.test(text) ? exactInteger(BigInt(text)) : new PythonFloat(Number(text));
 }
 
 /** A Python dict key as JSON writes it. */

@@ -186,7 +186,7 @@ function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ fil
     const origin = vars.origins.get(name);
     const rendered = spec.unread === true ? undefined : context[name];
     const read = spec.read(rendered, { baseDir: origin?.baseDir ?? process.cwd(), fromCommandLine: false });
-    const got = spec.unread === true ? '' : `, got ${describeValue(rendered)}`;
+    const got = spec.unread === true || spec.hidden === true ? '' : `, got ${describeValue(rendered)}`;
     if ('expected' in read) throw new UserError(`${origin?.path ?? name}: ${read.expected}${got} (host ${hostName})`, origin?.position);
     checked.set(name, read.value);
   }

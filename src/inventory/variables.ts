@@ -1,6 +1,6 @@
 import type { SourcePosition } from '../errors.js';
 import type { LiteralMark, VarOrigin } from './types.js';
-import { connectionVar, misspeltConnectionVar, namesOf, type ReadOptions } from './connection-vars.js';
+import { connectionVar, misspeltConnectionVar, nameStrength, namesOf, type ReadOptions } from './connection-vars.js';
 import { describeValue } from './describe-value.js';
 import { DeferredValue } from './deferred.js';
 import type { ErrorList } from '../yaml/error-list.js';
@@ -11,9 +11,13 @@ export class VarTable extends Map<string, unknown> {
   /** Name → where its value is written, for messages about the value. */
   readonly origins = new Map<string, VarOrigin>();
 
-  /** Sets a variable and where it is written. */
-  define(name: string, value: unknown, site: VarSite): void {
+  /** Canonical name → the name a connection variable is written under (`ansible_ssh_user` for `user`). */
+  readonly writtenAs = new Map<string, string>();
+
+  /** Sets a variable and where it is written, under `writtenAs` when that is another name (an alias). */
+  define(name: string, value: unknown, site: VarSite, writtenAs = name): void {
     this.set(name, value);
+    this.writtenAs.set(name, writtenAs);
     this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir, ...(site.literal ? { literal: site.literal } : {}) });
   }
 }
@@ -71,12 +75,12 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
     const readSite = spec.fromCurrentDir?.includes(name) ? { ...site, baseDir: process.cwd() } : site;
     // A secret, a vaulted value or a template is checked when the connection is made, once it has its value.
     if (isDeferredConnectionValue(value) || spec.checkedWhenUsed === true) {
-      table.define(spec.name, value, readSite);
+      table.define(spec.name, value, readSite, name);
       continue;
     }
     const read = spec.read(value, readSite);
-    if ('expected' in read) errors.add(`${site.path}: ${read.expected}, got ${describeValue(value)}`, site.valuePosition);
-    else table.define(spec.name, read.value, readSite);
+    if ('expected' in read) errors.add(`${site.path}: ${read.expected}${spec.hidden === true ? '' : `, got ${describeValue(value)}`}`, site.valuePosition);
+    else table.define(spec.name, read.value, readSite, name);
   }
   return table;
 }
@@ -98,8 +102,15 @@ function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Copies `from` over `into`: later definitions win. */
+/** Copies `from` over `into`: later definitions win, except over a stronger name of a connection variable (see ansibleOrder). */
 export function mergeVars(into: VarTable, from: VarTable): void {
-  for (const [name, value] of from) into.set(name, value);
-  for (const [name, origin] of from.origins) into.origins.set(name, origin);
+  for (const [name, value] of from) {
+    const incoming = from.writtenAs.get(name) ?? name;
+    // `ansible_ssh_user` in group vars beats `ansible_user` of the host, as in Ansible.
+    if (into.has(name) && nameStrength(into.writtenAs.get(name) ?? name) > nameStrength(incoming)) continue;
+    into.set(name, value);
+    into.writtenAs.set(name, incoming);
+    const origin = from.origins.get(name);
+    if (origin) into.origins.set(name, origin);
+  }
 }

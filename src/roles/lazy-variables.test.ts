@@ -63,6 +63,25 @@ describe('only the variables a host uses are evaluated', () => {
     expect(userErrorOf(() => plan(derived.dir, keyring)).format()).toMatch(/motd: this expression makes a secret of its own: the secret is only 2 characters long/);
   });
 
+  it.each([
+    ['a part of it', 'basename', 'Bravo-Charlie9'],
+    ['the other part', 'dirname', 'Alpha'],
+    ['reversed', 'reverse', '9eilrahC-ovarB/ahplA'],
+    ['its characters, joined', "list | join('+')", undefined],
+    ['one character of it', 'first', undefined],
+    ['its characters sorted', 'sort | join', undefined],
+  ])('text a filter makes from a secret (%s) is a secret too, or refused when too short to mask', (_, filter, made) => {
+    const keyring = new VaultKeyring([{ id: 'prod', password: Buffer.from('pw'), source: 'test' }]);
+    const { dir, vars } = project(`pw: !vault |\n  ${encryptVault(Buffer.from('Alpha/Bravo-Charlie9'), Buffer.from('pw'), 'prod').trim().split('\n').join('\n  ')}\nmotd: "{{ pw | ${filter} }}"\n`);
+    if (made === undefined) {
+      expect(userErrorOf(() => plan(dir, keyring)).format()).toMatch(new RegExp(`^${vars}:\\d+:\\d+: motd: this expression makes a secret of its own: the secret is only 1 character long`));
+      return;
+    }
+    const opened = plan(dir, keyring);
+    expect(String(content(opened))).toBe(made);
+    expect(opened.resources[0]!.desired).toMatchObject({ sensitive: true });
+  });
+
   it('every text value of a vault-encrypted vars file is a secret: masked, and refused when too short to mask', () => {
     const keyring = new VaultKeyring([{ id: 'prod', password: Buffer.from('pw'), source: 'test' }]);
     const whole = (text: string) => encryptVault(Buffer.from(text), Buffer.from('pw'), 'prod');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
-import { Secret } from '../secrets.js';
+import { MASK, Secret, clearSecretsForTests, redact } from '../secrets.js';
 import { renderShellText, renderValue } from './render.js';
 
 const at = { file: 'roles/web/role.yaml', line: 10, col: 5 };
@@ -117,4 +117,21 @@ describe('shipped roles', () => {
   it.each(roles)('%s never uses the {{{ }}} opt-out', (name) => {
     expect(readFileSync(join('roles', name, 'role.yaml'), 'utf8')).not.toContain('{{{');
   });
+});
+
+describe('a secret written through a format helper in shell text is masked where the command is shown', () => {
+  afterEach(() => clearSecretsForTests());
+  // Each word the secret is made of: none may be left in the shown command, whatever the encodings around it.
+  const WORDS = ['alpha1', 'bravo2', 'charlie3', 'delta4', 'echo5', 'foxtrot6', 'golf7'];
+  const SECRET = `alpha1'bravo2\\charlie3"delta4 ü echo5$foxtrot6%golf7`;
+
+  it.each(['properties', 'mysql_option', 'systemd_env', 'systemd_value', 'json', 'nginx', 'one_line'])(
+    '{{%s secret}}, then shell-quoted (a command resource shows its first line in plan and --json)',
+    (helper) => {
+      const context = { tok: new Secret(SECRET.replace(helper === 'nginx' ? '$' : '', '')) };
+      const shown = redact(renderShellText(`printf '%s\\n' token={{${helper} tok}} | cat`, context, at, 'h'));
+      expect(shown).toContain(MASK);
+      for (const word of WORDS) expect(shown).not.toContain(word);
+    },
+  );
 });

@@ -353,7 +353,25 @@ const truthy = (value: Value): boolean => {
   if (typeof v === 'object') return Object.keys(v).length > 0;
   return true;
 };
-const keepSecret = (input: Value, result: Value): Value => (input instanceof Secret && typeof result === 'string' ? derivedSecret(result) : result);
+// Filters whose result tells nothing of a secret's text (whether it is set, its length) or is one of their inputs as it is.
+const REVEAL_NOTHING_NEW = new Set(['length', 'count', 'bool', 'default', 'd', 'mandatory', 'ternary']);
+
+/**
+ * What filter `name` made of `target` and `args`: when a secret went in, text that came out (a part of it, reversed,
+ * joined, its characters one by one) is a secret too. Numbers are left as they are.
+ */
+function filtered(name: string, target: Value, args: Value[], result: Value): Value {
+  if (REVEAL_NOTHING_NEW.has(name)) return result;
+  const fromSecret = target instanceof Secret || args.some((a) => a instanceof Secret);
+  if (fromSecret) return secretText(result);
+  // A list holding a secret, joined: the text holds the secret.
+  return typeof result === 'string' && Array.isArray(target) && target.some((item) => item instanceof Secret) ? derivedSecret(result) : result;
+}
+
+function secretText(result: Value): Value {
+  if (typeof result === 'string') return derivedSecret(result);
+  return Array.isArray(result) ? result.map(secretText) : result;
+}
 
 /** Text made from a secret is a secret too; one too short to be masked in output is refused, as a secret read from a source is. */
 function derivedSecret(text: string): Secret {
@@ -372,14 +390,14 @@ function toBool(value: Value): boolean {
 
 const FILTERS: Record<string, Filter> = {
   default: (v, [fallback = '', boolean]) => (v === UNDEFINED || (truthy(boolean) && !truthy(v)) ? fallback : v),
-  lower: (v) => keepSecret(v, text(plain(v)).toLowerCase()),
-  upper: (v) => keepSecret(v, text(plain(v)).toUpperCase()),
+  lower: (v) => text(plain(v)).toLowerCase(),
+  upper: (v) => text(plain(v)).toUpperCase(),
   capitalize: (v) => {
     const s = text(plain(v));
-    return keepSecret(v, s.charAt(0).toUpperCase() + s.slice(1).toLowerCase());
+    return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
   },
-  trim: (v) => keepSecret(v, text(plain(v)).trim()),
-  string: (v) => keepSecret(v, text(plain(v))),
+  trim: (v) => text(plain(v)).trim(),
+  string: (v) => text(plain(v)),
   int: (v, [fallback = 0]) => {
     const n = Number.parseInt(String(plain(v)), 10);
     return Number.isNaN(n) ? fallback : n;
@@ -399,7 +417,7 @@ const FILTERS: Record<string, Filter> = {
   reverse: (v) => (typeof plain(v) === 'string' ? [...text(plain(v))].reverse().join('') : [...list(v)].reverse()),
   min: (v) => [...list(v)].sort()[0],
   max: (v) => [...list(v)].sort().at(-1),
-  replace: (v, [from = '', to = '']) => keepSecret(v, text(plain(v)).split(text(from)).join(text(to))),
+  replace: (v, [from = '', to = '']) => text(plain(v)).split(text(from)).join(text(to)),
   ternary: (v, [yes, no]) => (truthy(v) ? yes : no),
   basename: (v) => text(plain(v)).split('/').pop() ?? '',
   dirname: (v) => text(plain(v)).replace(/\/[^/]*$/, ''),
@@ -445,7 +463,7 @@ class Evaluator {
         const target = this.value(node.target);
         const args = node.args.map((arg) => output(this.value(arg), describe(arg)));
         if (target === UNDEFINED && node.name !== 'default' && node.name !== 'd' && node.name !== 'mandatory') throw new JinjaError(`'${describe(node.target)}' is not defined`);
-        return filter(target, args, this);
+        return filtered(node.name, target, args, filter(target, args, this));
       }
       case 'test': {
         const target = this.value(node.target);

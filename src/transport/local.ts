@@ -2,7 +2,7 @@ import type { Shell } from '../shell/quote.js';
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { becomeCommand, becomeFailure } from './become.js';
-import { BecomeError, type ConnectTarget, type Connection, type ExecResult, type RunScriptOptions, type TransportStats } from './types.js';
+import { BecomeError, feedInput, type ConnectTarget, type Connection, type ExecResult, type RunScriptOptions, type TransportStats } from './types.js';
 
 /**
  * The control node itself (Ansible's `ansible_connection: local`): scripts run
@@ -21,10 +21,9 @@ class LocalConnection implements Connection {
     this.#become = becomeCommand(target, userInfo().username);
   }
 
-  runScript(script: Shell, { onStdout }: RunScriptOptions = {}): Promise<ExecResult> {
+  runScript(script: Shell, { onStdout, reply }: RunScriptOptions = {}): Promise<ExecResult> {
     this.stats.execs++;
     const input = this.#become.input(script);
-    this.stats.bytesSent += Buffer.byteLength(input);
     return new Promise((resolve, reject) => {
       const child = spawn('/bin/sh', ['-c', this.#become.command], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
@@ -43,7 +42,7 @@ class LocalConnection implements Connection {
       });
       // A script that exits before reading all its input must not crash the run.
       child.stdin.on('error', () => undefined);
-      child.stdin.end(input);
+      feedInput(child.stdin, input, reply, (bytes) => (this.stats.bytesSent += bytes));
     });
   }
 

@@ -1,6 +1,7 @@
 import type { Shell } from '../shell/quote.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { dirname, join } from 'node:path';
 import type { NodeSSH } from 'node-ssh';
 import type { ServerHostKeyAlgorithm } from 'ssh2';
@@ -8,7 +9,7 @@ import { appendedKnownHostsText, fingerprint, hostKeyAlgorithms, keyTypeOf, know
 import { parseJump, parseSshConfig, resolveSshConfig, userSshConfigText } from './ssh-config.js';
 import { becomeCommand, becomeFailure } from './become.js';
 import { loadNodeSsh } from './ssh2-loader.js';
-import { BecomeError, UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, hostKeyChecks, type JumpTarget, type RunScriptOptions, type TransportStats } from './types.js';
+import { BecomeError, UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, feedInput, hostKeyChecks, type JumpTarget, type RunScriptOptions, type TransportStats } from './types.js';
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
@@ -188,15 +189,15 @@ class SshConnection implements Connection {
     return run;
   }
 
-  async #exec(script: Shell, { onStdout }: RunScriptOptions): Promise<ExecResult> {
+  async #exec(script: Shell, { onStdout, reply }: RunScriptOptions): Promise<ExecResult> {
     if (!this.ssh.isConnected()) throw new UnreachableError('connection lost');
     this.stats.execs++;
-    const input = this.become.input(script);
-    this.stats.bytesSent += Buffer.byteLength(input);
+    const stdin = new PassThrough();
+    feedInput(stdin, this.become.input(script), reply, (bytes) => (this.stats.bytesSent += bytes));
     // The script goes over stdin: nothing of it (secrets included) is on a command line.
     const result = await this.ssh
       .execCommand(this.become.command, {
-        stdin: input,
+        stdin,
         noTrim: true,
         onStdout: onStdout ? (chunk: Buffer) => onStdout(chunk.toString()) : undefined,
       })

@@ -37,6 +37,28 @@ export interface RunScriptOptions {
   onStdout?: (chunk: string) => void;
   /** Run at once on a channel of its own, beside a script that is running (e.g. to ask it to stop). */
   alongside?: boolean;
+  /**
+   * Sent on the script's stdin after the script once it resolves, then stdin closes (at once when it rejects): the
+   * control node's answer to what the script printed so far, in the same call. Unset, stdin closes after the script.
+   */
+  reply?: Promise<string>;
+}
+
+/** Feeds a script's stdin: the input, then the reply once it settles (nothing when it rejects), then the end. */
+export function feedInput(stdin: { write(text: string): unknown; end(text?: string): unknown }, input: string, reply: Promise<string> | undefined, onSent: (bytes: number) => void): void {
+  onSent(Buffer.byteLength(input));
+  if (reply === undefined) {
+    stdin.end(input);
+    return;
+  }
+  stdin.write(input);
+  reply.then(
+    (answer) => {
+      onSent(Buffer.byteLength(answer));
+      stdin.end(answer);
+    },
+    () => stdin.end(),
+  );
 }
 
 /** A jump host to reach the target through (ProxyJump `[user@]host[:port]`, read by parseJump). */

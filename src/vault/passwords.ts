@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { registerSecret } from '../secrets.js';
+import { registerSecret, secretProblem } from '../secrets.js';
 import { decryptVault, DEFAULT_VAULT_ID, parseVaultText, VaultFormatError } from './vault.js';
 
 /** One vault password and where it came from. */
@@ -93,6 +93,9 @@ function readPassword(file: string, id: string, source: string): Buffer {
   }
   const password = Buffer.from(raw.toString('utf8').replace(/^[\r\n]+|[\r\n]+$/g, ''), 'utf8');
   if (password.length === 0) throw new UserError(`${source}: the vault password file is empty`);
+  // Ansible takes any length; provision masks every secret in its output, which a shorter one would make unreadable.
+  const problem = secretProblem(password.toString('utf8'));
+  if (problem !== undefined) throw new UserError(`${source}: ${problem.replace('the secret', 'the vault password')} (Ansible takes it): re-encrypt with a longer password (ansible-vault rekey)`);
   registerSecret(password.toString('utf8'));
   return password;
 }

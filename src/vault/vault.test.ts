@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readVaultPasswords, VaultKeyring } from './passwords.js';
+import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { decryptVault, encryptVault, parseVaultText } from './vault.js';
 
 const CORPUS = fileURLToPath(new URL('../../test/fixtures/ansible/vault/', import.meta.url));
@@ -44,6 +45,14 @@ describe('vault format 1.1 and 1.2', () => {
     const wrong = readVaultPasswords({ passwordFiles: [passwordFile], vaultIds: [] }).decrypt(text);
     expect('problem' in wrong && wrong.problem).toMatch(/none of the vault passwords given \(--vault-password-file .*\) decrypts it/);
     expect(new VaultKeyring([]).decrypt('$ANSIBLE_VAULT;1.1;AES256\nzz')).toEqual({ problem: 'malformed vault text: the encrypted data is not hexadecimal: the vault text is damaged' });
+  });
+
+  it('refuses a password too short to mask as bad input, naming where it came from', () => {
+    const short = join(dir, 'short-password');
+    writeFileSync(short, 'pw1\n');
+    expect(userErrorOf(() => readVaultPasswords({ passwordFiles: [], vaultIds: [`prod@${short}`] })).format()).toBe(
+      `--vault-id prod@${short}: the vault password is only 3 characters long: secrets must have at least 4 characters, so that they can be masked in all output (Ansible takes it): re-encrypt with a longer password (ansible-vault rekey)`,
+    );
   });
 
   it('reads ANSIBLE_VAULT_PASSWORD_FILE and runs an executable password file', () => {

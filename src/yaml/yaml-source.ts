@@ -3,6 +3,7 @@ import { isAlias, LineCounter, parseDocument, Schema, visit, YAMLMap, YAMLSeq, t
 import { UserError, type SourcePosition } from '../errors.js';
 import { ErrorList } from './error-list.js';
 import { describeYamlError, FLOAT_PROBLEM } from './yaml-errors.js';
+import { exactInteger } from './python-int.js';
 
 /** At most this many alias expansions (yaml's own measure): more is an alias bomb, not an inventory. */
 export const MAX_ALIAS_COUNT = 100;
@@ -64,12 +65,13 @@ const ANSIBLE_TAGS: (ScalarTag | CollectionTag)[] = [
 ];
 
 // PyYAML's YAML 1.1 (how Ansible reads its files): yes/no/on/off are booleans but y/n are not,
-// 0644 is octal but 09 text, 1:20 is sexagesimal, a float needs a dot (1e3 is a string), and dates stay text.
+// 0644 is octal but 09 text, 1:20 is sexagesimal, a float needs a dot (1e3 is a string), and timestamps stay text
+// here (inventory/node-values.ts writes those with a time as Python writes a datetime).
 const PYYAML_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 // PyYAML's decimal integers have no leading zero: `09` is text (and `0644` octal, read by the OCT tag).
 const PYYAML_DECIMAL = /^[-+]?(?:0|[1-9][0-9_]*)$/;
 const PYYAML_FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-let ansibleTags: (ScalarTag | CollectionTag)[] | undefined;
+let pyyamlTags: ScalarTag[] | undefined;
 
 /** YAML's float tag, which PyYAML also applies when written out (`!!float 1`). */
 export const FLOAT_TAG = 'tag:yaml.org,2002:float';
@@ -86,8 +88,14 @@ function pyyamlFloat(text: string, onError: (message: string) => void): number {
   onError(FLOAT_PROBLEM);
   return NaN;
 }
-function ansibleSchemaTags(): (ScalarTag | CollectionTag)[] {
-  if (ansibleTags) return ansibleTags;
+/** An integer tag that reads every digit, as PyYAML does: beyond a number's exact range, a PythonBigInt. */
+function exactIntTag(tag: ScalarTag): ScalarTag {
+  return { ...tag, resolve: (text, onError, options) => exactInteger(tag.resolve(text, onError, { ...options, intAsBigInt: true }) as bigint) };
+}
+
+/** PyYAML's YAML 1.1 scalars. */
+function pyyamlSchemaTags(): ScalarTag[] {
+  if (pyyamlTags) return pyyamlTags;
   const yaml11 = new Schema({ schema: 'yaml-1.1' }).tags as ScalarTag[];
   const bool = yaml11.filter((t) => t.tag === 'tag:yaml.org,2002:bool');
   const floats = yaml11.filter((t) => t.tag === 'tag:yaml.org,2002:float' && !t.format && String(t.test).includes('inf'));
@@ -98,16 +106,19 @@ function ansibleSchemaTags(): (ScalarTag | CollectionTag)[] {
   };
   const kept = yaml11
     .filter((t) => !['tag:yaml.org,2002:bool', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:timestamp'].includes(t.tag) || (t.tag === 'tag:yaml.org,2002:float' && t.format === 'TIME'))
-    .map((t) => (t.tag === 'tag:yaml.org,2002:int' && t.format === undefined ? { ...t, test: PYYAML_DECIMAL } : t));
+    .map((t) => (t.tag === 'tag:yaml.org,2002:int' ? exactIntTag(t.format === undefined ? { ...t, test: PYYAML_DECIMAL } : t) : t));
   const boolTag: ScalarTag = { ...bool[0]!, test: PYYAML_BOOL, resolve: (text: string) => /^(?:y|t|o[n])/i.test(text) };
   // `!!float 1` is 1.0 to PyYAML: an explicit tag takes any text Python's float() reads (no test: never resolved implicitly).
   const explicitFloat: ScalarTag = { tag: FLOAT_TAG, resolve: pyyamlFloat };
-  ansibleTags = [...kept.filter((t) => !floats.includes(t)), boolTag, plainFloat, explicitFloat, ...ANSIBLE_TAGS];
-  return ansibleTags;
+  pyyamlTags = [...kept.filter((t) => !floats.includes(t)), boolTag, plainFloat, explicitFloat];
+  return pyyamlTags;
 }
 
-/** How to read a file: provision's own YAML 1.2, or Ansible's (PyYAML's YAML 1.1 and its !vault and !unsafe tags). */
-export type YamlDialect = 'provision' | 'ansible';
+/**
+ * How to read a file: provision's own YAML 1.2, Ansible's (PyYAML's YAML 1.1 and its !vault and !unsafe tags), or
+ * PyYAML's YAML 1.1 alone (values Ansible reads that provision takes plain: extra vars).
+ */
+export type YamlDialect = 'provision' | 'ansible' | 'pyyaml';
 
 /**
  * Parses YAML text strictly: syntax errors, duplicate keys, unknown tags, dangling
@@ -115,7 +126,8 @@ export type YamlDialect = 'provision' | 'ansible';
  */
 export function parseYaml(text: string, file: string, dialect: YamlDialect = 'provision'): YamlSource {
   const lines = new LineCounter();
-  const options = dialect === 'ansible' ? { version: '1.1' as const, schema: 'yaml-1.1', customTags: () => ansibleSchemaTags() } : {};
+  const tags = (): (ScalarTag | CollectionTag)[] => (dialect === 'ansible' ? [...pyyamlSchemaTags(), ...ANSIBLE_TAGS] : pyyamlSchemaTags());
+  const options = dialect === 'provision' ? {} : { version: '1.1' as const, schema: 'yaml-1.1', customTags: tags };
   const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false, ...options });
   const aliasTargets = new Map<Alias, ParsedNode>();
   const source = new YamlSource(file, doc, lines, aliasTargets);
@@ -133,7 +145,7 @@ export function parseYaml(text: string, file: string, dialect: YamlDialect = 'pr
   errors.throwIfAny();
   checkAliases(source, aliasTargets, errors);
   errors.throwIfAny();
-  if (dialect === 'ansible') dropAddedFinalBreak(doc, text);
+  if (dialect !== 'provision') dropAddedFinalBreak(doc, text);
   return source;
 }
 

@@ -11,7 +11,7 @@
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAB_ADDRESSES, LAB_HOSTS, labExec, labRun, labReset } from '../lab/lab.js';
+import { LAB_ADDRESSES, LAB_HOSTS, labExec, labRun, labReset, siteState } from '../lab/lab.js';
 import { labSecrets, provision, report } from './cli.js';
 import { configValuesChecks } from './config-values.js';
 import { rollingChecks } from './rolling.js';
@@ -87,6 +87,20 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
   it('a second apply changes nothing on any host', async () => {
     const r = report(await provision(['apply', INV, '--json']));
     for (const host of LAB_HOSTS) expect(r.hosts[host]).toMatchObject({ changed: 0, failed: 0, unreachable: false });
+  });
+
+  it('npm run demo finds the site converged, and resets a lab left part-way, which the rolling deploy would refuse', async () => {
+    expect(await siteState()).toBe('converged');
+    // web-01 to change (a restart of the app), web-02 not answering: web-01 is the only backend serving.
+    await onHost('web-01', 'chmod 0644 /etc/app/app.env');
+    await onHost('web-02', 'systemctl stop app');
+    try {
+      expect(await siteState()).toBe('part-way');
+    } finally {
+      await onHost('web-01', 'chmod 0600 /etc/app/app.env');
+      await onHost('web-02', 'systemctl start app');
+    }
+    expect(await siteState()).toBe('converged');
   });
 
   it('plan shows a hand edit of an app server\'s nginx site, and apply repairs it', async () => {

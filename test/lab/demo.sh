@@ -7,6 +7,14 @@ bash test/lab/lab.sh up
 # The lab inventory reads its passwords from a SOPS file the lab encrypted for its own age key.
 export SOPS_AGE_KEY_FILE="$PWD/test/lab/.state/age-key.txt"
 provision() { node dist/bundle/provision.js "$@"; }
+
+# The demo starts from fresh hosts or from the converged site: a lab an earlier run or test left part-way
+# (say web-01 to change and web-02 not answering, where the rolling deploy rightly refuses to take out
+# the only app server serving) is reset to fresh hosts first.
+if [ "$(bash test/lab/site-state.sh)" = part-way ]; then
+  echo "== the lab was left part-way by an earlier run or test: resetting it to fresh hosts (a first converge follows, about a minute)"
+  bash test/lab/lab.sh reset
+fi
 echo
 echo "== provision plan inventory/lab.yaml   (what would change; touches nothing)"
 provision plan inventory/lab.yaml || [ $? -eq 3 ]

@@ -19,6 +19,7 @@ import {
   labStatus,
   labRun,
   labStop,
+  siteState,
 } from './lab.js';
 
 const onHost = labRun;
@@ -40,6 +41,10 @@ describe('the lab', () => {
       expect(knownHosts).toContain(`${LAB_ADDRESSES[host]} ${key}`);
     }
     expect(new Set(knownHosts.map((l) => l.split(' ')[2])).size).toBe(3);
+  });
+
+  it('its reference site is fresh after a reset: npm run demo converges it as is', async () => {
+    expect(await siteState()).toBe('fresh');
   });
 
   it('runs commands as root and returns their exit code and output', async () => {

@@ -46,6 +46,7 @@ export const LAB_REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** lab.sh, and the files it writes for this clone (gitignored). */
 export const LAB_SH = fileURLToPath(new URL('./lab.sh', import.meta.url));
+const SITE_STATE_SH = fileURLToPath(new URL('./site-state.sh', import.meta.url));
 export const LAB_STATE_DIR = fileURLToPath(new URL('./.state/', import.meta.url));
 export const LAB_SSH_KEY = `${LAB_STATE_DIR}id_ed25519`;
 export const LAB_KNOWN_HOSTS = `${LAB_STATE_DIR}known_hosts`;
@@ -80,8 +81,12 @@ function assertHost(host: string): void {
 
 /** Runs lab.sh with the given arguments; never throws for a non-zero exit. */
 export function runLab(args: string[], env: Record<string, string> = {}): Promise<ExecResult> {
+  return runScript(LAB_SH, args, env);
+}
+
+function runScript(script: string, args: string[], env: Record<string, string>): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [LAB_SH, ...args], {
+    const child = spawn('bash', [script, ...args], {
       cwd: LAB_REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,6 +130,16 @@ export async function labUp(options: { hosts?: number } = {}): Promise<void> {
 /** Fresh hosts: everything done to them is thrown away (a few seconds). */
 export async function labReset(): Promise<void> {
   await lab(['reset']);
+}
+
+/** What `npm run demo` finds the reference site in (site-state.sh says what each means). */
+export type SiteState = 'fresh' | 'converged' | 'part-way';
+
+/** The state of the lab's reference site, as `npm run demo` reads it before deciding whether to reset the lab. */
+export async function siteState(): Promise<SiteState> {
+  const r = await runScript(SITE_STATE_SH, [], { SOPS_AGE_KEY_FILE: `${LAB_STATE_DIR}age-key.txt` });
+  if (r.code !== 0) throw new Error(`site-state.sh failed (exit ${r.code}):\n${tail(r.stderr || r.stdout)}`);
+  return r.stdout.trim() as SiteState;
 }
 
 /** Kills a host's container, as if the machine died. Its disk state survives. */

@@ -1,11 +1,11 @@
 /**
  * A Connection (the transport's interface) for tests: each script runs in a
  * local `sh -s`, fed on stdin as the transports do, so the engine's own
- * batching and framing are what run. Counts its calls and keeps the scripts.
+ * batching and framing are what run (and its reply, RunScriptOptions.reply). Counts its calls and keeps the scripts.
  */
 import { spawn } from 'node:child_process';
 import type { Shell } from '../../src/shell/quote.js';
-import type { Connection, ExecResult, RunScriptOptions } from '../../src/transport/types.js';
+import { type Connection, type ExecResult, feedInput, type RunScriptOptions } from '../../src/transport/types.js';
 
 /** How the local connection behaves. */
 export interface LocalConnectionOptions {
@@ -38,7 +38,7 @@ export function localConnection({ cwd, dropAfter = Infinity }: LocalConnectionOp
         child.on('error', reject);
         child.on('close', (code) => resolve({ stdout, stderr, code: code ?? 1 }));
         child.stdin.on('error', () => undefined);
-        child.stdin.end(script);
+        feedInput(child.stdin, script, options?.reply, (bytes) => (connection.stats.bytesSent += bytes));
       });
     },
     async close() {},

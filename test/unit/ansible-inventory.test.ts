@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { inventoryGraph, inventoryHost, inventoryList } from '../../src/inventory/ansible-output.js';
 import { loadInventory } from '../../src/inventory/load.js';
+import { parseExtraVars } from '../../src/inventory/extra-vars.js';
 import { MASK } from '../../src/secrets.js';
 import { userErrorOf } from '../fixtures/inventory/fixtures.js';
 import { readVaultPasswords } from '../../src/vault/passwords.js';
@@ -119,6 +120,27 @@ describe('provision inventory --list prints what ansible-inventory --list prints
   });
 });
 
+describe('-e @FILE values are what Ansible reads from the file', () => {
+  it('reads it as PyYAML reads it (YAML 1.1), integers beyond 2^53 to the digit', async () => {
+    const c: Case = { sources: ['extra-vars/hosts'] };
+    const file = 'extra-vars/vars.yml';
+    const text = await ansibleInventory(c, ['--host', 'web01', '--extra-vars', `@${file}`]);
+    const cwd = process.cwd();
+    process.chdir(CORPUS);
+    try {
+      const web01 = loadInventory(c.sources, { env: {}, extraVars: parseExtraVars([`@${file}`]) }).hosts[0]!;
+      const { shmmax, ...ansible } = JSON.parse(text) as Record<string, unknown>;
+      expect(Object.keys(ansible)).toHaveLength(6);
+      expect(web01.vars).toMatchObject(ansible);
+      // JSON.parse would round it as provision once did: compare the digits Ansible prints.
+      expect(shmmax).toBeDefined();
+      expect(text).toContain(`"shmmax": ${String(web01.vars.shmmax)}\n`);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
+
 /**
  * Inventories Ansible reads into something it cannot use (ansible-inventory
  * fails on them) or where it loses hosts: provision refuses them at the value,
@@ -135,6 +157,7 @@ const REFUSED: [file: string, error: string, ansible: Instead][] = [
   ['binary.yml', 'binary.yml:4:22: web.hosts.web01.blob: a YAML !!binary value, which Ansible reads as bytes', 'fails'],
   ['plain-equals.yml', "plain-equals.yml:4:12: web.hosts.web01.sep: a plain = as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('=')", 'fails'],
   ['plain-merge.yml', "plain-merge.yml:4:14: web.hosts.web01.merge: a plain << as a value, which YAML 1.1 reserves (Ansible's YAML reader fails on it): expected it quoted ('<<')", 'fails'],
+  ['bad-timestamp.yml', "bad-timestamp.yml:4:14: web.hosts.web01.built: a YAML timestamp that is no valid date and time, which Ansible's YAML reader fails on", 'fails'],
   ['float-not-number.yml', 'float-not-number.yml:4:14: a !!float value that is no number', 'fails'],
   ['number-host.yml', "number-host.yml:5:5: web.hosts.1234: invalid host name: YAML reads it as an integer, which Ansible refuses as a host name: expected it quoted ('1234')", 'fails'],
   ['number-group.yml', "number-group.yml:4:5: all.children.2024: invalid group name: YAML reads it as an integer, which Ansible refuses as a group name: expected it quoted ('2024')", 'fails'],

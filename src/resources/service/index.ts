@@ -146,21 +146,27 @@ function probe(desired: ServiceDesired): Shell {
 }
 
 /**
- * One systemctl call for all units: its blocks become the items' outputs (all
- * empty when systemctl fails, as for probe). The shell splits them (the
- * blank line between two blocks becomes the separator, missing ones are added
- * at the end): systemctl is the one process.
+ * One systemctl call for all units, each named once (a service and its
+ * handler often name the same unit; systemctl asks systemd for all of a
+ * unit's properties, ~1.3 ms of the host's CPU a unit): its blocks become
+ * the items' outputs (all empty when systemctl fails, as for probe). The
+ * shell splits them (the blank line between two blocks ends one, missing
+ * ones stay empty): systemctl is the one process.
  */
 function probeMany(items: readonly ServiceDesired[], separator: string): Shell {
+  const units = [...new Set(items.map((i) => i.name))];
   return lines(
-    sh`provision_shown=$(${insert(show(items.map((i) => i.name)))})`,
+    ...units.map((_, u) => sh`provision_block_${u}=`),
+    sh`provision_shown=$(${insert(show(units))})`,
     'provision_k=0',
+    "provision_nl='\n'",
     'while IFS= read -r provision_line; do',
-    sh`  if [ -n "$provision_line" ]; then printf '%s\\n' "$provision_line"; elif [ "$provision_k" -lt ${items.length - 1} ]; then printf '%s\\n' ${separator}; provision_k=$((provision_k + 1)); fi`,
+    // eval reads only the block's variable name: the line is expanded by the assignment, never parsed as shell.
+    sh`  if [ -n "$provision_line" ]; then eval "provision_block_$provision_k=\\"\\$provision_block_$provision_k\\$provision_line\\$provision_nl\\""; elif [ "$provision_k" -lt ${units.length - 1} ]; then provision_k=$((provision_k + 1)); fi`,
     'done <<provision_eof',
     '$provision_shown',
     'provision_eof',
-    sh`while [ "$provision_k" -lt ${items.length} ]; do printf '%s\\n' ${separator}; provision_k=$((provision_k + 1)); done`,
+    ...items.map((i) => sh`printf '%s%s\\n' "$provision_block_${units.indexOf(i.name)}" ${separator}`),
   );
 }
 
