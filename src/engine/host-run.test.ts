@@ -104,15 +104,15 @@ const shell: ResourceType<{ path: string; line: string }, null> = {
   effects: { of: (items) => ({ anything: { by: `shell ${items[0]!.desired.line}`, why: 'a command runs' } }) },
 };
 
-/** Always acts: appends a line (a handler, or a step that fails with `fail`). */
-const counter: ResourceType<{ path: string; fail?: boolean }, null> = {
+/** Always acts: appends a line (a handler, or a step that fails with `fail`, or that `kill` ends as a killed shell ends: the apply script's TERM trap, exit 143, the connection still up). */
+const counter: ResourceType<{ path: string; fail?: boolean; kill?: boolean }, null> = {
   name: 'counter',
   validate: (a) => a as { path: string },
   label: (d) => d.path,
   probe: () => userText('true'),
   parse: () => null,
   decide: () => ({ changes: [{ summary: 'run' }] }),
-  apply: (d) => userText(d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
+  apply: (d) => userText(d.kill ? 'kill -TERM $$' : d.fail ? 'echo "it broke" >&2; exit 3' : `echo ran >> ${quote(d.path)}`),
 };
 
 /** Writes its content only to the file it probed: one found changed at apply is left to be decided again (provision_stale); `restless` always finds it changed. */
@@ -442,6 +442,18 @@ describe('runHost', () => {
     expect(existsSync(log)).toBe(false);
   });
 
+  it.each([
+    ['the first step', 0],
+    ['a later step', 1],
+  ])('%s killed on the host fails the host: it began and never ended, what follows does not run', async (_, at) => {
+    const before = Array.from({ length: at }, (_, i) => planned(marker, { path: join(dir, `before${i}`), content: 'B' }));
+    const plan: HostPlan = { host, resources: [...before, planned(counter, { path: join(dir, 'k'), kill: true }), planned(marker, { path: join(dir, 'after'), content: 'A' })], handlers: new Map() };
+    const { result } = await run(plan, localConnection());
+    expect(result.results.map((r) => `${r.status} ${r.resource}`)).toEqual([...before.map((p) => `changed ${p.label}`), `failed counter ${dir}/k`, `skipped marker ${dir}/after`]);
+    expect(result).toMatchObject({ failed: 1, skipped: 1, error: `counter ${dir}/k: began and never ended (exit 143)` });
+    expect(existsSync(join(dir, 'after'))).toBe(false);
+  });
+
   it('a change with a control step runs after the other changes and their handlers, then notifies again', async () => {
     const log = join(dir, 'handler.log');
     const plan: HostPlan = {
@@ -478,6 +490,61 @@ describe('runHost', () => {
     expect(result).toMatchObject({ failed: 1, changed: 2, error: `ordered ${dir}/cert: the ACME server said no` });
     expect(readFileSync(log, 'utf8')).toBe('ran\n');
     expect(existsSync(join(dir, 'cert'))).toBe(false);
+  });
+
+  describe('an order (a control-node step with effects) never starts after Ctrl-C, nor before the rolling gate passed', () => {
+    type Stop = { interrupt: AbortController; orders: string[] };
+    /** Like a certificate, its orders noted (by what they order), each calling `onOrder` as it starts. */
+    const ordering = (onOrder: (path: string) => void = () => undefined): typeof ordered => ({
+      ...ordered,
+      prepare: (d, current, control) => {
+        onOrder(d.path);
+        return ordered.prepare!(d, current, control);
+      },
+    });
+    const cert = (name: string, type: typeof ordered) => planned(type, { path: join(dir, name), needs: join(dir, 'site') });
+    const site = () => planned(marker, { path: join(dir, 'site'), content: 'S' });
+    it.each<[string, (stop: Stop) => { resources: PlannedResource[]; extra?: Partial<HostRunOptions> }, string[], string[], string]>([
+      [
+        'Ctrl-C while the host is read, only an order due',
+        (stop) => ({ resources: [cert('cert', ordering((p) => stop.orders.push(p)))], extra: { onEvent: (e) => e.kind === 'host-connected' && stop.interrupt.abort() } }),
+        [],
+        ['skipped ordered cert'],
+        'interrupted before changing anything on the host',
+      ],
+      [
+        'Ctrl-C during the last of the other changes',
+        (stop) => ({ resources: [cert('cert', ordering((p) => stop.orders.push(p))), site()], extra: { onEvent: (e) => e.kind === 'resource-start' && e.resource.startsWith('marker') && stop.interrupt.abort() } }),
+        [],
+        ['changed marker site', 'skipped ordered cert'],
+        'interrupted before changing anything on the host',
+      ],
+      [
+        'two orders, Ctrl-C during the first',
+        (stop) => {
+          const type = ordering((p) => (stop.orders.push(p), stop.interrupt.abort()));
+          return { resources: [cert('one', type), cert('two', type)] };
+        },
+        ['one'],
+        ['skipped ordered one', 'skipped ordered two'],
+        'interrupted before changing anything on the host',
+      ],
+      [
+        'the rolling gate refuses (the rollout stopped before its batch)',
+        (stop) => ({ resources: [cert('cert', ordering((p) => stop.orders.push(p)))], extra: { gate: { read: [], onRead: () => undefined, beforeApply: () => Promise.reject(new Error('the rollout stopped')) } } }),
+        [],
+        ['skipped ordered cert'],
+        'not changed: the rollout stopped',
+      ],
+    ])('%s', async (_, setup, orders, results, error) => {
+      writeFileSync(join(dir, 'site'), 'S0');
+      const stop: Stop = { interrupt: new AbortController(), orders: [] };
+      const { resources, extra } = setup(stop);
+      const { result } = await run({ host, resources, handlers: new Map() }, localConnection(), false, { signal: stop.interrupt.signal, ...extra });
+      expect(stop.orders.map((p) => p.slice(dir.length + 1))).toEqual(orders);
+      expect(result.results.map((r) => `${r.status} ${r.resource.replace(`${dir}/`, '')}`)).toEqual(results);
+      expect(result).toMatchObject({ failed: 1, error });
+    });
   });
 
   it('a handler notified by a run that failed before it ran is run by the next run', async () => {
@@ -589,6 +656,15 @@ describe('runHost', () => {
       const { result } = await run(mixed({}, { failRead: true }), localConnection(), false, { http: fakeApi().http });
       expect(readFileSync(join(dir, 'a'), 'utf8')).toBe('A');
       expect(result).toMatchObject({ changed: 1, failed: 1, error: 'remote monitor: reading its state failed: answered 401: unauthorized' });
+    });
+
+    it('a change behind an API waits for the rolling gate: refused, nothing is written', async () => {
+      const api = fakeApi();
+      const gate = { read: [], onRead: () => undefined, beforeApply: () => Promise.reject(new Error('the rollout stopped')) };
+      writeFileSync(join(dir, 'a'), 'A');
+      const { result } = await run(mixed(), localConnection(), false, { http: api.http, gate });
+      expect(result).toMatchObject({ skipped: 1, error: 'not changed: the rollout stopped' });
+      expect(api.calls).toEqual(['GET https://api.test/monitor']);
     });
 
     it('a failed API change fails the resource; after a failed host step the API changes are skipped', async () => {

@@ -25,6 +25,9 @@ export interface Decided {
   changes: Change[];
 }
 
+/** Why a host was not connected to: Ctrl-C came first. */
+export const NOT_STARTED = 'not started: interrupted';
+
 /** How to run one host. */
 export interface HostRunOptions {
   /** Stop after the diff: probes only, nothing changes on the host. */
@@ -62,8 +65,15 @@ export interface ApplyGate {
   read: ProbeSection[];
   /** Receives what each of `read` printed, in order. */
   onRead(outputs: string[]): void;
-  /** Called before each apply call with the labels of what it changes (resources and handlers); a rejection stops the host before that call. */
+  /**
+   * Called before each apply call with the labels of what it changes (resources and handlers), and with none before
+   * control-node steps that have effects (an order, changes behind an API); a rejection stops the host before them.
+   */
   beforeApply(labels: string[]): Promise<void>;
+  /** Called as an apply call is sent to the host, with the labels of its steps: until it returns, any of them that has not ended may begin. */
+  onCallSent?(labels: string[]): void;
+  /** Called as that call returned. */
+  onCallReturned?(): void;
   /** Called as an apply step begins on the host, with the labels it applies. */
   onStepBegin?(labels: string[]): void;
   /** Called as that step ends: whether it changed something or failed (a step that found nothing to do, or a stale decision, changed nothing). */
@@ -121,7 +131,7 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
   }
   if (!connection) {
     result.failed = 1;
-    result.error = 'not started: interrupted';
+    result.error = NOT_STARTED;
     return finish();
   }
   options.onEvent({ kind: 'host-connected', host });
@@ -309,6 +319,8 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
   let hostOk = false;
   let ended = false;
   let apiChanged = false;
+  // Why the changes behind an API were not made: the rolling gate or Ctrl-C stopped the host before them.
+  let stopped: unknown;
   try {
     hostOk = options.check ? await planHost(onHost, connection, options, watched) : await converge(onHost, connection, options, watched, remote, notes);
     ended = true;
@@ -320,14 +332,17 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
     if (options.check) for (const a of work) watched(a, 'changed');
     else if (!hostOk) for (const a of work) watched(a, 'skipped');
     else if (work.length > 0) {
+      // The rolling turn and Ctrl-C first: a change behind an API is made only in the host's turn.
+      stopped = await passGate([], work, options, watched).then(() => undefined, (err: unknown) => err);
       // writeRemote changes nothing once Ctrl-C came.
-      apiChanged = !options.signal?.aborted;
-      await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, watched, http));
+      apiChanged = stopped === undefined && !options.signal?.aborted;
+      if (stopped === undefined) await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, watched, http));
     }
     // The run's last change behind an API, or on the host when no call of it could note its end (closingNote).
     const closing = options.recordApply && !options.check ? closingNote(notes, { ok: ended && hostOk, apiChanged }) : undefined;
     // A run that stopped on an error reports that error, whatever becomes of this call.
     if (closing) await noteOutcome(connection, options.hostStateDir ?? HOST_STATE_DIR, closing, spanOf(plan, options)).catch((err: unknown) => { if (ended) throw err; });
+    if (stopped !== undefined) throw stopped;
   }
 }
 
@@ -400,8 +415,11 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
     controlStateDir: options.control?.controlStateDir ?? defaultControlStateDir(),
     address: plan.host.connection.address,
   };
+  // An order has effects (a rate-limited order, a challenge file on the host): none starts before the rolling turn, nor after Ctrl-C.
+  await passGate([], late, options, record);
   const ready: Assessed[] = [];
-  for (const a of late) {
+  for (const [index, a] of late.entries()) {
+    if (options.signal?.aborted) skipAll([...ready, ...late.slice(index)], record, new Error(INTERRUPTED));
     options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
     try {
       const type = a.planned.type;
@@ -438,18 +456,24 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
  * first), then a last look at Ctrl-C. Either one stopping the host marks the call's work and what was left for later as skipped.
  */
 async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder): Promise<void> {
-  const skip = (why: Error): never => {
-    for (const a of [...work, ...later]) record(a, 'skipped');
-    throw why;
-  };
-  if (options.signal?.aborted) skip(new Error('interrupted before changing anything on the host'));
+  const left = [...work, ...later];
+  if (options.signal?.aborted) skipAll(left, record, new Error(INTERRUPTED));
   try {
     await options.gate?.beforeApply(work.map((a) => a.planned.label));
   } catch (err) {
     // A host that could not be reached again after it waited is unreachable, as at its first connect.
-    skip(err instanceof UnreachableError ? err : new Error(`not changed: ${messageOf(err)}`));
+    skipAll(left, record, err instanceof UnreachableError ? err : new Error(`not changed: ${messageOf(err)}`));
   }
-  if (options.signal?.aborted) skip(new Error('interrupted before changing anything on the host'));
+  if (options.signal?.aborted) skipAll(left, record, new Error(INTERRUPTED));
+}
+
+/** Why a host stopped at Ctrl-C before an apply call or a control-node step. */
+const INTERRUPTED = 'interrupted before changing anything on the host';
+
+/** Stops the host: what was left to do is skipped. */
+function skipAll(left: readonly Assessed[], record: Recorder, why: Error): never {
+  for (const a of left) record(a, 'skipped');
+  throw why;
 }
 
 /** A handler's name on the host: short and free of whatever its declaration holds. */
@@ -617,8 +641,9 @@ async function applyAll(
   });
   const againOf = new Map(handlers.map((h) => [h.assessed, h.again]));
   const batch = new Batch();
+  // Per step, from the script's markers: which began, which ended, which of those failed.
+  const began = new Set<number>();
   const done = new Set<number>();
-  let began = false;
   const failed = new Set<number>();
   const changed: Assessed[] = [];
   const stale: Assessed[] = [];
@@ -632,7 +657,7 @@ async function applyAll(
   const labelsOf = (index: number): string[] => work[index]!.map((a) => a.planned.label);
   const parser = batch.streamParser(
     (index) => {
-      began = true;
+      began.add(index);
       if (options.onSpan) open = { phase: phaseOf(index), start: now() };
       options.gate?.onStepBegin?.(labelsOf(index));
       for (const a of work[index]!) options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
@@ -662,20 +687,28 @@ async function applyAll(
   // Ctrl-C: the batch finishes the step it is running and starts no other.
   const stop = (): void => void connection.runScript(batch.stopScript(), { alongside: true }).catch(() => undefined);
   options.signal?.addEventListener('abort', stop, { once: true });
+  options.gate?.onCallSent?.(work.flatMap((step) => step.map((a) => a.planned.label)));
   const response = await connection
     .runScript(batch.applyScript(scripts, handlersDue, options.recordApply ? { dir: handlersDue.dir, note: endsInState(noting.notes, noting.more) } : undefined), { onStdout: (chunk) => parser.push(chunk) })
-    .finally(() => options.signal?.removeEventListener('abort', stop));
+    .finally(() => {
+      options.signal?.removeEventListener('abort', stop);
+      options.gate?.onCallReturned?.();
+    });
   // A call that began removed the notes of the last success; it made them again when it says so.
-  if (began) Object.assign(noting.notes, { forgotten: true, noted: batch.noted(response.stdout) });
+  if (began.size > 0) Object.assign(noting.notes, { forgotten: true, noted: batch.noted(response.stdout) });
   const lost = response.code === null;
-  // Nothing ran and the script failed: it did not get the host's lock (exit 75) or could not start.
-  if (!lost && done.size === 0 && response.code !== 0) {
+  // Nothing began and the script failed: it did not get the host's lock (exit 75) or could not start.
+  if (!lost && began.size === 0 && response.code !== 0) {
     for (const step of work) for (const a of step) record(a, 'skipped');
     throw new Error(response.stderr.trim() || `the apply script failed (exit ${response.code})`);
   }
+  // A step that began and never ended was cut short (the script's shell killed): it may have changed part of what it changes.
+  // After a lost connection, what began after the last marker that arrived is not known.
+  const unfinished = (index: number): string | undefined => (lost ? 'connection lost while applying' : began.has(index) ? `began and never ended (exit ${response.code})` : undefined);
   work.forEach((step, index) => {
     if (done.has(index)) return;
-    for (const a of step) record(a, lost ? 'failed' : 'skipped', lost ? { error: 'connection lost while applying' } : {});
+    const error = unfinished(index);
+    for (const a of step) record(a, error === undefined ? 'skipped' : 'failed', error === undefined ? {} : { error });
   });
   if (lost) throw new UnreachableError('connection lost while applying changes');
   return { ok: done.size === work.length && [...done].every((i) => !failed.has(i)), changed, stale };

@@ -246,6 +246,26 @@ const killedRestart: ResourceType<{ log: string; host: string }, null> = { ...re
 /** The backends with that restart. */
 const restartKilled = (plans: HostPlan[]): HostPlan[] => plans.map((p) => ({ ...p, handlers: new Map([...p.handlers].map(([key, h]) => [key, { ...h, type: killedRestart }])) }));
 
+/**
+ * A host's connection that calls `interrupt` as an apply call is sent, and lets the stop that Ctrl-C sends alongside
+ * reach the host only once that call ended: every step of it begins.
+ */
+function interruptedAsApplySent(connection: Connection, interrupt: () => void): Connection {
+  let applying: Promise<unknown> = Promise.resolve();
+  return {
+    ...connection,
+    runScript: (script, options) => {
+      if (options?.alongside) return applying.then(() => connection.runScript(script, options));
+      const call = connection.runScript(script, options);
+      if (String(script).includes('flock')) {
+        applying = call;
+        interrupt();
+      }
+      return call;
+    },
+  };
+}
+
 /** The same backends declaring no health check (what they serve still changes with `restart`). */
 const withoutHealth = (plans: HostPlan[]): HostPlan[] => plans.map((p) => ({ ...p, serve: [{ role: 'web', traffic: ['restart'] }] }));
 
@@ -289,6 +309,29 @@ describe('rolling deploys', () => {
     expect(logged()).toEqual(['undrain w1', 'drain w2', 'restart w2', 'undrain w2', 'drain w3', 'restart w3', 'undrain w3']);
     expect(byName(second.results, 'w1').rollout).toMatchObject({ foundDrained: ['lb'], drained: [], healthy: true, leftDrained: [] });
     expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
+  });
+
+  it('a host whose read fails, in a batch the rollout never reaches: reported with its failure, not as not attempted', async () => {
+    const unreadable: typeof release = { ...release, probe: () => userText('echo no such file >&2; exit 1') };
+    const broken: PlannedResource = { role: 'web', type: breaks, desired: {}, label: 'breaks', notify: [], position: at };
+    const plans = webs('v2').map((p) => (p.host.name === 'w3' ? { ...p, resources: p.resources.map((r) => ({ ...r, type: unreadable })) } : p.host.name === 'w1' ? { ...p, resources: [...p.resources, broken] } : p));
+    const { results } = await roll(plans, [balancer(['w1', 'w2', 'w3'])]);
+    expect(byName(results, 'w2').notAttempted).toBe('the rollout stopped after batch 1/3 of group web, where w1 failed');
+    expect(byName(results, 'w3').notAttempted).toBeUndefined();
+    expect(byName(results, 'w3')).toMatchObject({ failed: 1, error: 'reading the state of release failed (exit 1): no such file' });
+  });
+
+  it('a host whose run throws (a reporter that failed) fails alone: its batch failed, the rollout stops and ends', async () => {
+    let thrown = false;
+    const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], {
+      onEvent: (e) => {
+        if (thrown || e.kind !== 'host-done' || e.result.name !== 'w1') return;
+        thrown = true;
+        throw new Error('the reporter broke');
+      },
+    });
+    expect(byName(results, 'w1')).toMatchObject({ failed: 1, error: 'the reporter broke' });
+    expect(byName(results, 'w2').notAttempted).toBe('the rollout stopped after batch 1/3 of group web, where w1 failed');
   });
 
   it('a host left out by an earlier run in a later batch goes back first: the first batch can then be drained', async () => {
@@ -809,7 +852,12 @@ describe('rolling deploys', () => {
     expect(logged().filter((l) => l.endsWith('w1'))).toEqual(balancerLog);
     expect(byName(results, 'w1').rollout!.leftDrained.map((d) => d.balancer)).toEqual(balancerLog.length === 1 ? ['lb'] : []);
     expect(events.some((e) => e.kind === 'rollout' && e.host === 'w1' && e.step === 'health')).toBe(checked);
-    if (balancerLog.length === 1) expect(byName(results, 'w1').error).toBe('no health check declared, and restart began on it and never ended');
+    if (!interrupt) {
+      // Killed, the restart failed: the host fails whether it goes back or not, and the rollout stops.
+      expect(byName(results, 'w1')).toMatchObject({ failed: 1, error: 'restart: began and never ended (exit 143)' });
+      expect(byName(results, 'w2').notAttempted).toMatch(/^the rollout stopped after batch 1\/3/);
+    }
+    if (balancerLog.length === 1) expect(byName(results, 'w1').rollout!.healthDetail).toBe('no health check declared, and its changes failed');
   });
 
   it.each([
@@ -838,20 +886,26 @@ describe('rolling deploys', () => {
     expect(releaseOf('w1')).toBe('v1');
   });
 
-  it.each([
-    ['with a health check', () => webs('v2'), 'it goes back once its health check passes', true],
-    ['without a health check', () => withoutHealth(webs('v2')), 'no health check declared: it goes back if the changes begun on it succeed', false],
-  ])('Ctrl-C as the restart of a host %s begins: the notice says what follows, and it does', async (_, plans, fate, checked) => {
+  const checkedFate = 'it goes back once its health check passes';
+  const uncheckedFate = 'no health check declared: it goes back if the changes begun on it succeed';
+  const ifBegan = (fate: string): string => `if the change to what it serves sent to it began: out of lb: ${fate}; if not: out of lb: it goes back at once \\(nothing it serves was changed\\)`;
+  it.each<[string, () => HostPlan[], 'begins' | 'sent', string, boolean]>([
+    ['as the restart of a host with a health check begins', () => webs('v2'), 'begins', `out of lb: ${checkedFate}`, true],
+    ['as the restart of a host without a health check begins', () => withoutHealth(webs('v2')), 'begins', `out of lb: ${uncheckedFate}`, false],
+    ['as the apply call of a host with a health check is sent, before any step of it began', () => webs('v2'), 'sent', ifBegan(checkedFate), true],
+    ['as the apply call of a host without a health check is sent, before any step of it began', () => withoutHealth(webs('v2')), 'sent', ifBegan(uncheckedFate), false],
+  ])('Ctrl-C %s: the notice says what follows, and it does', async (_, plans, when, notice, checked) => {
     const controller = new AbortController();
     const events: RunEvent[] = [];
     await roll(plans(), [balancer(['w1', 'w2', 'w3'])], {
       signal: controller.signal,
       onEvent: (e) => {
         events.push(e);
-        if (e.kind === 'resource-start' && e.host === 'w1' && e.resource === 'restart') controller.abort();
+        if (when === 'begins' && e.kind === 'resource-start' && e.host === 'w1' && e.resource === 'restart') controller.abort();
       },
+      openConnection: async (target) => (when === 'sent' && target.name === 'w1' ? interruptedAsApplySent(await openLocal(target), () => controller.abort()) : openLocal(target)),
     });
-    expect(events.find((e) => e.kind === 'notice')).toMatchObject({ host: 'w1', message: expect.stringMatching(new RegExp(`^out of lb: ${fate} \\(a second Ctrl-C`)) });
+    expect(events.find((e) => e.kind === 'notice')).toMatchObject({ host: 'w1', message: expect.stringMatching(new RegExp(`^${notice} \\(a second Ctrl-C`)) });
     expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1']);
     expect(events.some((e) => e.kind === 'rollout' && e.step === 'health')).toBe(checked);
   });

@@ -29,7 +29,7 @@ import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
 import { ConnectionPool } from './connection-pool.js';
 import { Drainer, NotRunError, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
-import { type ApplyGate, runHost, targetOf, type HostRunOptions } from './host-run.js';
+import { type ApplyGate, NOT_STARTED, runHost, targetOf, type HostRunOptions } from './host-run.js';
 import { type Deferred, deferred } from './deferred.js';
 import { everApplied, HOST_STATE_DIR } from './host-state.js';
 import { ParkableConnection } from './parkable-connection.js';
@@ -163,7 +163,9 @@ class Rollout {
           const fork = forks.holder();
           await fork.take();
           try {
-            const result = this.#places.has(plan.host.name) ? await this.#roll(plan, fork) : await this.#runFree(plan);
+            // A run that throws (a reporter that failed) fails its host alone: the batches and the other hosts go on to their end.
+            const run = this.#places.has(plan.host.name) ? this.#roll(plan, fork) : this.#runFree(plan);
+            const result = await run.catch((err: unknown) => failedHost(plan.host.name, messageOf(err)));
             done.get(plan.host.name)!.resolve(result);
             return result;
           } finally {
@@ -292,13 +294,17 @@ class Rollout {
             if (targets.notDrained) rollout.notDrained = targets.notDrained;
             for (const route of targets.drain) await this.#drain(plan, route, out, rollout, fork, line);
           },
+          onCallSent: began.send,
+          onCallReturned: began.returned,
           onStepBegin: began.begin,
           onStepEnd: began.end,
         },
       });
       // Read, or never to be (unreachable, its probe failed): batch 1 and the drains wait for no more from it.
       read.resolve();
-      if (stoppedBefore === undefined && !atOnce && !turnCame && !result.unreachable) {
+      // Its run failed before its turn (its read, say): it is reported as it failed, whatever becomes of the rollout.
+      const failedBefore = result.failed > 0 && this.options.signal?.aborted !== true;
+      if (stoppedBefore === undefined && !atOnce && !turnCame && !result.unreachable && !failedBefore) {
         // A host with nothing to change still waits for its turn: its batch may be one the rollout never reaches.
         // It has nothing more to do on the host (it changed nothing, was out of nothing): no fork, no connection meanwhile.
         fork.give();
@@ -426,7 +432,7 @@ class Rollout {
     let health: { healthy: boolean; detail: string };
     if (checks.length === 0) {
       // Nothing to ask: the apply's own success is all there is to go by.
-      health = withoutChecks(result, untouched, began.unfinished());
+      health = withoutChecks(result, untouched);
     } else {
       try {
         const r = await timed(this.options.onSpan, host, 'health', () => this.#onHost(plan, healthScript(checks)));
@@ -519,7 +525,7 @@ class Rollout {
   }
 
   #notStarted(plan: HostPlan): HostResult {
-    const result: HostResult = { name: plan.host.name, ok: 0, changed: 0, unknown: 0, failed: 1, skipped: 0, unreachable: false, error: 'not started: interrupted', results: [], elapsedMs: 0 };
+    const result = failedHost(plan.host.name, NOT_STARTED);
     this.options.onEvent({ kind: 'host-done', result });
     return result;
   }
@@ -531,7 +537,8 @@ class Rollout {
       const plan = this.plans.find((p) => p.host.name === host)!;
       const routes = this.drainer.routesTo(host);
       const byHand = [...balancers].map((balancer) => `on ${balancer}: ${this.#undrainHint(plan, routes, balancer)}`).join('; ');
-      const fate = afterInterrupt([...balancers], foundDrained(), affectsTraffic(plan.serve, began.touched()), healthChecks(plan.serve).length > 0);
+      const touched = affectsTraffic(plan.serve, began.touched()) ? 'yes' : affectsTraffic(plan.serve, began.inFlight()) ? 'maybe' : 'no';
+      const fate = afterInterrupt([...balancers], foundDrained(), touched, healthChecks(plan.serve).length > 0);
       this.options.onEvent({
         kind: 'notice',
         host,
@@ -541,20 +548,27 @@ class Rollout {
   }
 }
 
-/** What becomes of a host out of load balancers after Ctrl-C (no change that has not begun starts any more), in words. */
-function afterInterrupt(out: readonly string[], foundDrained: readonly string[], touched: boolean, checks: boolean): string {
-  if (touched) return `out of ${out.join(', ')}: ${checks ? 'it goes back once its health check passes' : 'no health check declared: it goes back if the changes begun on it succeed'}`;
+/** What becomes of a host out of load balancers after Ctrl-C (no change that has not begun starts any more), in words; `touched`: whether a change to what it serves began, or maybe will (sent, not begun yet). */
+function afterInterrupt(out: readonly string[], foundDrained: readonly string[], touched: 'yes' | 'maybe' | 'no', checks: boolean): string {
+  const changed = `out of ${out.join(', ')}: ${checks ? 'it goes back once its health check passes' : 'no health check declared: it goes back if the changes begun on it succeed'}`;
+  if (touched === 'yes') return changed;
   const ours = out.filter((b) => !foundDrained.includes(b));
   const found = out.filter((b) => foundDrained.includes(b));
-  return [
+  const unchanged = [
     ...(ours.length > 0 ? [`out of ${ours.join(', ')}: it goes back at once (nothing it serves was changed)`] : []),
     ...(found.length > 0 ? [`out of ${found.join(', ')} since an earlier run: ${checks ? 'it goes back once its health check passes' : 'no health check declared: it stays out unless this run had nothing left to change on it'}`] : []),
   ].join('; ');
+  // Its changes are on their way to the host: whether one that changes what it serves begins before the stop reaches it is not known yet.
+  return touched === 'maybe' ? `if the change to what it serves sent to it began: ${changed}; if not: ${unchanged}` : unchanged;
+}
+
+/** A host that failed with no run of its own to tell: not started, or its run threw. */
+function failedHost(name: string, error: string): HostResult {
+  return { name, ok: 0, changed: 0, unknown: 0, failed: 1, skipped: 0, unreachable: false, error, results: [], elapsedMs: 0 };
 }
 
 /** Without health checks, whether a host out of a load balancer is fit to go back: every change of this run applied. */
-function withoutChecks(result: HostResult, untouched: boolean, unfinished: readonly string[]): { healthy: boolean; detail: string } {
-  if (unfinished.length > 0) return { healthy: false, detail: `no health check declared, and ${unfinished.join(', ')} began on it and never ended` };
+function withoutChecks(result: HostResult, untouched: boolean): { healthy: boolean; detail: string } {
   if (result.failed === 0) return { healthy: true, detail: 'no health check declared; its changes were applied' };
   if (untouched) return { healthy: false, detail: 'no health check declared, and this run stopped before changing what it serves: it stays out as an earlier run left it' };
   return { healthy: false, detail: 'no health check declared, and its changes failed' };
