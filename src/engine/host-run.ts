@@ -9,8 +9,8 @@ import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult } from '../transport/types.js';
 import { type ApplyStep, Batch, type PendingHandlers, type ProbeSection, type SectionResult, splitItems } from './batch.js';
 import { deferred } from './deferred.js';
-import { forgetSuccess, HOST_STATE_DIR, IN_STATE, noteIfInState, noteInState, readNote } from './host-state.js';
-import { closingNote, endsInState, type RunNotes, runNotes } from './run-notes.js';
+import { forgetSuccess, HOST_STATE_DIR, noteAsAnswered, noteInState, readNote } from './host-state.js';
+import { closingNote, endsInState, type NoteChange, readReply, type RunNotes, runNotes } from './run-notes.js';
 import { decide, lookAhead } from './look-ahead.js';
 import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
@@ -223,8 +223,8 @@ interface Probed {
   resources: Assessed[];
   handlers: ProbedHandler[];
   carried: Set<string>;
-  /** Tells the call (when it noted a run with nothing to change: its `stamp`) whether the run ended so, and waits for its end. */
-  answer(inState: boolean): Promise<void>;
+  /** Tells the call (when it notes how the run goes: its `stamp`) what to do to the notes (readReply), and waits for its end. */
+  answer(change: NoteChange | undefined): Promise<void>;
 }
 
 /**
@@ -254,10 +254,12 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     const { now, later, cut } = splitRound(probed.resources);
     // What the round changes, once decided; the read's call stays open until then, to note a run that ends with it.
     let work: { pending: Assessed[]; due: Set<string>; dueHandlers: HandlerStep[] } | undefined;
+    let apiChanges = false;
     try {
       // Resources behind an API are decided by the first round's probe.
       const read = round === 0 ? await remote : [];
       if (round === 0) notes.remoteWork = read.some((a) => a.readError !== undefined || a.changes.length > 0);
+      apiChanges = read.some((a) => a.readError === undefined && a.changes.length > 0);
       const decided = [...now, ...read.filter((a) => a.readError === undefined)];
       const stale = options.verify?.(plan.host.name, round, decided.map((a) => ({ resource: a.planned.label, changes: a.changes })));
       if (stale) {
@@ -274,7 +276,8 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
       work = { pending, due, dueHandlers: cut ? [] : handlerSteps(lastHandlers, pending, due, handled) };
     } finally {
       // Nothing to change in this round and nothing after it (nothing left due by an earlier run either): the read notes it.
-      await probed.answer(work !== undefined && work.pending.length + work.dueHandlers.length === 0 && endsInState(notes, cut || late.length > 0));
+      const inState = work !== undefined && work.pending.length + work.dueHandlers.length === 0 && endsInState(notes, cut || late.length > 0);
+      await probed.answer(readReply(notes, inState, apiChanges));
     }
     const { pending, due, dueHandlers } = work;
     if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record);
@@ -318,7 +321,6 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
   };
   let hostOk = false;
   let ended = false;
-  let apiChanged = false;
   // Why the changes behind an API were not made: the rolling gate or Ctrl-C stopped the host before them.
   let stopped: unknown;
   try {
@@ -334,12 +336,11 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
     else if (work.length > 0) {
       // The rolling turn and Ctrl-C first: a change behind an API is made only in the host's turn.
       stopped = await passGate([], work, options, watched).then(() => undefined, (err: unknown) => err);
-      // writeRemote changes nothing once Ctrl-C came.
-      apiChanged = stopped === undefined && !options.signal?.aborted;
       if (stopped === undefined) await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, watched, http));
     }
     // The run's last change behind an API, or on the host when no call of it could note its end (closingNote).
-    const closing = options.recordApply && !options.check ? closingNote(notes, { ok: ended && hostOk, apiChanged }) : undefined;
+    // None after Ctrl-C, which starts nothing on the host: what a call already did to the notes stays (the read removed them before changes behind an API).
+    const closing = options.recordApply && !options.check && !options.signal?.aborted ? closingNote(notes, ended && hostOk) : undefined;
     // A run that stopped on an error reports that error, whatever becomes of this call.
     if (closing) await noteOutcome(connection, options.hostStateDir ?? HOST_STATE_DIR, closing, spanOf(plan, options)).catch((err: unknown) => { if (ended) throw err; });
     if (stopped !== undefined) throw stopped;
@@ -364,7 +365,7 @@ async function readRemote(items: PlannedResource[], http: Http): Promise<RemoteA
 }
 
 /** Notes on the host how its run ended, when none of its calls could (closingNote). */
-async function noteOutcome(connection: Connection, hostStateDir: string, closing: 'note' | 'forget', span: HostSpan): Promise<void> {
+async function noteOutcome(connection: Connection, hostStateDir: string, closing: NoteChange, span: HostSpan): Promise<void> {
   const response = await span('notes', () => connection.runScript(closing === 'note' ? noteInState(hostStateDir) : forgetSuccess(hostStateDir)));
   if (response.code === null) throw new UnreachableError('connection lost while noting how the apply ended');
 }
@@ -513,7 +514,7 @@ async function probeAll(
   const readCarried = { inline: readNote(`${hostStateDir}/pending-handlers`) };
   // An apply that finds nothing to change makes no other call: its read notes it, once the control node answers that
   // the run ended so (noteIfInState). After the gate's reads, which see the host as it was.
-  const sections = [...scripts, readCarried, ...(gate?.read ?? []), ...(stamp ? [{ reply: noteIfInState(hostStateDir) }] : [])];
+  const sections = [...scripts, readCarried, ...(gate?.read ?? []), ...(stamp ? [{ reply: noteAsAnswered(hostStateDir) }] : [])];
   const call = askLast(connection, batch, sections, stamp, span);
   const read = (response: ExecResult): Map<number, SectionResult> => {
     if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
@@ -537,7 +538,7 @@ async function probeAll(
   } catch (err) {
     // No answer to a read that reached no decision: it notes nothing. Read again once ended, for its stderr.
     if (err instanceof UnreachableError) throw err;
-    found = read(await call.answer(false));
+    found = read(await call.answer(undefined));
   }
   const assess = (planned: PlannedResource, handler: boolean): Assessed => {
     const type = planned.type as AnyHostResourceType;
@@ -545,14 +546,14 @@ async function probeAll(
     const decision = type.decide(planned.desired, current);
     return { planned, current, decision, changes: decision.changes, handler };
   };
-  const answer = async (inState: boolean): Promise<void> => void (await call.answer(inState));
+  const answer = async (change: NoteChange | undefined): Promise<void> => void (await call.answer(change));
   try {
     const carried = new Set((found.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
     gate?.onRead(gate.read.map((_, i) => found.get(groups.length + 1 + i)?.output ?? ''));
     return { resources: resources.map((r) => assess(r, false)), handlers: [...handlers].map(([key, h]) => ({ key, assessed: assess(h, true) })), carried, answer };
   } catch (err) {
     // A parse that threw: no decision, nothing noted.
-    await answer(false);
+    await answer(undefined);
     throw err;
   }
 }
@@ -562,7 +563,7 @@ async function probeAll(
  * far once every section before it ended (or with the call's end, when it ended first); `answer` sends the reply
  * and resolves with the call's end (also when not asked: the call's end). The call stays open meanwhile.
  */
-function askLast(connection: Connection, batch: Batch, sections: ProbeSection[], ask: boolean, span: HostSpan): { asked: Promise<ExecResult>; answer(inState: boolean): Promise<ExecResult> } {
+function askLast(connection: Connection, batch: Batch, sections: ProbeSection[], ask: boolean, span: HostSpan): { asked: Promise<ExecResult>; answer(change: NoteChange | undefined): Promise<ExecResult> } {
   const reply = deferred<string>();
   const question = deferred<ExecResult>();
   const line = `${batch.beginLine(sections.length - 1)}\n`;
@@ -582,8 +583,8 @@ function askLast(connection: Connection, batch: Batch, sections: ProbeSection[],
   );
   return {
     asked: ask ? Promise.race([question.promise, ended]) : ended,
-    answer: (inState) => {
-      reply.resolve(inState ? `${IN_STATE}\n` : '');
+    answer: (change) => {
+      reply.resolve(change ? `${change}\n` : '');
       return ended;
     },
   };
