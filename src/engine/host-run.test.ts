@@ -517,7 +517,7 @@ describe('runHost', () => {
         (stop) => ({ resources: [cert('cert', ordering((p) => stop.orders.push(p))), site()], extra: { onEvent: (e) => e.kind === 'resource-start' && e.resource.startsWith('marker') && stop.interrupt.abort() } }),
         [],
         ['changed marker site', 'skipped ordered cert'],
-        'interrupted before changing anything on the host',
+        'interrupted after an apply call on the host, before the rest of its changes',
       ],
       [
         'two orders, Ctrl-C during the first',

@@ -280,7 +280,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
       await probed.answer(readReply(notes, inState, apiChanges));
     }
     const { pending, due, dueHandlers } = work;
-    if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record);
+    if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record, notes);
     const ids = [...new Set([...due, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
     const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: hostStateDir, ids, clear: !cut }, { notes, more: cut || late.length > 0 }) : { ok: true, changed: [], stale: [] };
     for (const a of outcome.changed) for (const key of a.planned.notify) notified.add(key);
@@ -335,7 +335,7 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
     else if (!hostOk) for (const a of work) watched(a, 'skipped');
     else if (work.length > 0) {
       // The rolling turn and Ctrl-C first: a change behind an API is made only in the host's turn.
-      stopped = await passGate([], work, options, watched).then(() => undefined, (err: unknown) => err);
+      stopped = await passGate([], work, options, watched, notes).then(() => undefined, (err: unknown) => err);
       if (stopped === undefined) await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, watched, http));
     }
     // The run's last change behind an API, or on the host when no call of it could note its end (closingNote).
@@ -417,10 +417,10 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
     address: plan.host.connection.address,
   };
   // An order has effects (a rate-limited order, a challenge file on the host): none starts before the rolling turn, nor after Ctrl-C.
-  await passGate([], late, options, record);
+  await passGate([], late, options, record, notes);
   const ready: Assessed[] = [];
   for (const [index, a] of late.entries()) {
-    if (options.signal?.aborted) skipAll([...ready, ...late.slice(index)], record, new Error(INTERRUPTED));
+    if (options.signal?.aborted) skipAll([...ready, ...late.slice(index)], record, interrupted(notes));
     options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
     try {
       const type = a.planned.type;
@@ -437,7 +437,7 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
     return notifiers.length > 0 ? [{ ...handler, after: notifiers, ...(notified.has(handler.key) ? { again: notifiers.map((a) => a.planned.label) } : {}) }] : [];
   });
   const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: due.map((d) => handlerId(d.key)), clear: true };
-  await passGate([...ready, ...due.map((d) => d.assessed)], [], options, record);
+  await passGate([...ready, ...due.map((d) => d.assessed)], [], options, record, notes);
   const confirmed = ready.filter((a) => a.planned.type.confirm);
   // A confirmation follows: the success is noted once it came.
   const outcome = await applyAll(plan.host.name, ready, due, connection, options, record, pendingHandlers, { notes, more: confirmed.length > 0 }, new Set(confirmed));
@@ -456,20 +456,22 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
  * Before an apply call: the gate of a rolling deploy (which may drain the host
  * first), then a last look at Ctrl-C. Either one stopping the host marks the call's work and what was left for later as skipped.
  */
-async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder): Promise<void> {
+async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder, notes: RunNotes): Promise<void> {
   const left = [...work, ...later];
-  if (options.signal?.aborted) skipAll(left, record, new Error(INTERRUPTED));
+  if (options.signal?.aborted) skipAll(left, record, interrupted(notes));
   try {
     await options.gate?.beforeApply(work.map((a) => a.planned.label));
   } catch (err) {
     // A host that could not be reached again after it waited is unreachable, as at its first connect.
     skipAll(left, record, err instanceof UnreachableError ? err : new Error(`not changed: ${messageOf(err)}`));
   }
-  if (options.signal?.aborted) skipAll(left, record, new Error(INTERRUPTED));
+  if (options.signal?.aborted) skipAll(left, record, interrupted(notes));
 }
 
-/** Why a host stopped at Ctrl-C before an apply call or a control-node step. */
-const INTERRUPTED = 'interrupted before changing anything on the host';
+/** Why a host stopped at Ctrl-C before an apply call or a control-node step: true whether or not an apply call of it began on the host. */
+function interrupted(notes: RunNotes): Error {
+  return new Error(notes.applied ? 'interrupted after an apply call on the host, before the rest of its changes' : 'interrupted before changing anything on the host');
+}
 
 /** Stops the host: what was left to do is skipped. */
 function skipAll(left: readonly Assessed[], record: Recorder, why: Error): never {
@@ -546,6 +548,8 @@ async function probeAll(
     const decision = type.decide(planned.desired, current);
     return { planned, current, decision, changes: decision.changes, handler };
   };
+  // A connection lost after the question is not an error: every output came and the decision stands; only the note
+  // it asked for may be missing (status then warns, as after a run stopped midway).
   const answer = async (change: NoteChange | undefined): Promise<void> => void (await call.answer(change));
   try {
     const carried = new Set((found.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
@@ -696,7 +700,7 @@ async function applyAll(
       options.gate?.onCallReturned?.();
     });
   // A call that began removed the notes of the last success; it made them again when it says so.
-  if (began.size > 0) Object.assign(noting.notes, { forgotten: true, noted: batch.noted(response.stdout) });
+  if (began.size > 0) Object.assign(noting.notes, { applied: true, forgotten: true, noted: batch.noted(response.stdout) });
   const lost = response.code === null;
   // Nothing began and the script failed: it did not get the host's lock (exit 75) or could not start.
   if (!lost && began.size === 0 && response.code !== 0) {

@@ -8,6 +8,8 @@ export interface RunNotes {
   troubled: boolean;
   /** Changes behind an API, or reads of them that failed, follow the calls on the host (the first round decides). */
   remoteWork: boolean;
+  /** An apply call began on the host: something on it may have changed. */
+  applied: boolean;
   /** A call removed the notes of the last success: an apply call that began (before its first step), or the read before changes behind an API. */
   forgotten: boolean;
   /** The last call that changed the notes noted the run's success. */
@@ -15,7 +17,7 @@ export interface RunNotes {
 }
 
 export function runNotes(): RunNotes {
-  return { troubled: false, remoteWork: false, forgotten: false, noted: false };
+  return { troubled: false, remoteWork: false, applied: false, forgotten: false, noted: false };
 }
 
 /**
