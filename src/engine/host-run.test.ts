@@ -747,6 +747,7 @@ describe('runHost', () => {
       ['Ctrl-C before the first change', ['last-apply', 'applied'], changing, false, () => { const c = controller(); return { signal: c.signal, gate: stoppingGate(() => c.abort()) }; }, { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
       ['a stale saved plan (apply --plan)', ['last-apply'], changing, false, () => ({ verify: () => 'the host changed since the plan' }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
       ['only a change behind an API, which succeeds (the read removed the notes first: applied before)', ['last-apply'], withApi(false), false, () => ({ http: fakeApi().http }), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'now' }],
+      ['a stale saved plan with a change behind an API: the notes stay', ['last-apply'], withApi(false), false, () => ({ http: fakeApi().http, verify: () => 'the host changed since the plan' }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
       ['only a change behind an API, which fails', ['last-apply'], withApi(true), false, () => ({ http: fakeApi().http }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
       ['a read that fails (a probe exits 1): no apply noted', ['last-apply', 'applied'], unreadable, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
       ['a read whose parse throws: no apply noted, the read ends', ['last-apply', 'applied'], unparsable, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],

@@ -259,7 +259,6 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
       // Resources behind an API are decided by the first round's probe.
       const read = round === 0 ? await remote : [];
       if (round === 0) notes.remoteWork = read.some((a) => a.readError !== undefined || a.changes.length > 0);
-      apiChanges = read.some((a) => a.readError === undefined && a.changes.length > 0);
       const decided = [...now, ...read.filter((a) => a.readError === undefined)];
       const stale = options.verify?.(plan.host.name, round, decided.map((a) => ({ resource: a.planned.label, changes: a.changes })));
       if (stale) {
@@ -273,6 +272,8 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
       lastHandlers = probed.handlers;
       // Handlers run in the last round's call, each only if something notifying it changed.
       const due = new Set([...notified].filter((key) => !handled.has(key)));
+      // Decided (not a stale --plan): changes behind an API follow.
+      apiChanges = read.some((a) => a.readError === undefined && a.changes.length > 0);
       work = { pending, due, dueHandlers: cut ? [] : handlerSteps(lastHandlers, pending, due, handled) };
     } finally {
       // Nothing to change in this round and nothing after it (nothing left due by an earlier run either): the read notes it.
