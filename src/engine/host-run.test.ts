@@ -517,7 +517,7 @@ describe('runHost', () => {
         (stop) => ({ resources: [cert('cert', ordering((p) => stop.orders.push(p))), site()], extra: { onEvent: (e) => e.kind === 'resource-start' && e.resource.startsWith('marker') && stop.interrupt.abort() } }),
         [],
         ['changed marker site', 'skipped ordered cert'],
-        'interrupted before changing anything on the host',
+        'interrupted after an apply call on the host, before the rest of its changes',
       ],
       [
         'two orders, Ctrl-C during the first',
@@ -746,7 +746,8 @@ describe('runHost', () => {
       ['a refused drain, applied host', ['last-apply'], changing, false, () => ({ gate: stoppingGate(() => { throw new Error('refused'); }) }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
       ['Ctrl-C before the first change', ['last-apply', 'applied'], changing, false, () => { const c = controller(); return { signal: c.signal, gate: stoppingGate(() => c.abort()) }; }, { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
       ['a stale saved plan (apply --plan)', ['last-apply'], changing, false, () => ({ verify: () => 'the host changed since the plan' }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
-      ['only a change behind an API, which succeeds', ['last-apply'], withApi(false), false, () => ({ http: fakeApi().http }), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'absent' }],
+      ['only a change behind an API, which succeeds (the read removed the notes first: applied before)', ['last-apply'], withApi(false), false, () => ({ http: fakeApi().http }), { 'last-apply': 'now', 'last-no-op': 'absent', applied: 'now' }],
+      ['a stale saved plan with a change behind an API: the notes stay', ['last-apply'], withApi(false), false, () => ({ http: fakeApi().http, verify: () => 'the host changed since the plan' }), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'absent' }],
       ['only a change behind an API, which fails', ['last-apply'], withApi(true), false, () => ({ http: fakeApi().http }), { 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' }],
       ['a read that fails (a probe exits 1): no apply noted', ['last-apply', 'applied'], unreadable, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
       ['a read whose parse throws: no apply noted, the read ends', ['last-apply', 'applied'], unparsable, false, () => ({}), { 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' }],
@@ -771,6 +772,36 @@ describe('runHost', () => {
       await run(changing(), connection, false, { recordApply: true });
       expect(connection.scripts).toHaveLength(2);
       expect(notes()['last-apply']).toBe('now');
+    });
+
+    it('a second round that finds nothing left: its read notes the run, no call after it', async () => {
+      given(['last-apply']);
+      const connection = localConnection();
+      const settled: HostPlan = { ...twoRounds(), resources: [planned(installer, { flag: join(dir, 'flag'), writes: { [join(dir, 'b')]: 'B' } }), planned(marker, { path: join(dir, 'b'), content: 'B' })] };
+      expect((await run(settled, connection, false, { recordApply: true })).result).toMatchObject({ changed: 1, ok: 1 });
+      // The read, the install, the second round's read, which notes the run.
+      expect(connection.scripts).toHaveLength(3);
+      expect(notes()['last-apply']).toBe('now');
+    });
+
+    it.each([
+      ['one change behind an API', ['m1']],
+      ['two changes behind an API, the second then skipped', ['m1', 'm2']],
+    ])('Ctrl-C during %s: no call on the host after it, and no success noted (the read removed the notes)', async (_, names) => {
+      given(['last-apply']);
+      const c = controller();
+      const api = fakeApi();
+      const http: Http = (request) => {
+        if (request.method === 'PUT') c.abort();
+        return api.http(request);
+      };
+      const local = localConnection();
+      const afterCtrlC: string[] = [];
+      const watched: Connection = { ...local, runScript: (script, options) => (c.signal.aborted && afterCtrlC.push(String(script)), local.runScript(script, options)) };
+      const plan: HostPlan = { ...inState(), resources: [...inState().resources, ...names.map((name) => planned(remote, { name, value: 'B' }))] };
+      await run(plan, watched, false, { recordApply: true, signal: c.signal, http });
+      expect(afterCtrlC).toEqual([]);
+      expect(notes()).toEqual({ 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' });
     });
 
     it('a read whose parse throws is answered (nothing noted): its call has ended when the run fails', async () => {

@@ -9,8 +9,8 @@ import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult } from '../transport/types.js';
 import { type ApplyStep, Batch, type PendingHandlers, type ProbeSection, type SectionResult, splitItems } from './batch.js';
 import { deferred } from './deferred.js';
-import { forgetSuccess, HOST_STATE_DIR, IN_STATE, noteIfInState, noteInState, readNote } from './host-state.js';
-import { closingNote, endsInState, type RunNotes, runNotes } from './run-notes.js';
+import { forgetSuccess, HOST_STATE_DIR, noteAsAnswered, noteInState, readNote } from './host-state.js';
+import { closingNote, endsInState, type NoteChange, readReply, type RunNotes, runNotes } from './run-notes.js';
 import { decide, lookAhead } from './look-ahead.js';
 import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
@@ -223,8 +223,8 @@ interface Probed {
   resources: Assessed[];
   handlers: ProbedHandler[];
   carried: Set<string>;
-  /** Tells the call (when it noted a run with nothing to change: its `stamp`) whether the run ended so, and waits for its end. */
-  answer(inState: boolean): Promise<void>;
+  /** Tells the call (when it notes how the run goes: its `stamp`) what to do to the notes (readReply), and waits for its end. */
+  answer(change: NoteChange | undefined): Promise<void>;
 }
 
 /**
@@ -254,6 +254,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     const { now, later, cut } = splitRound(probed.resources);
     // What the round changes, once decided; the read's call stays open until then, to note a run that ends with it.
     let work: { pending: Assessed[]; due: Set<string>; dueHandlers: HandlerStep[] } | undefined;
+    let apiChanges = false;
     try {
       // Resources behind an API are decided by the first round's probe.
       const read = round === 0 ? await remote : [];
@@ -271,13 +272,16 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
       lastHandlers = probed.handlers;
       // Handlers run in the last round's call, each only if something notifying it changed.
       const due = new Set([...notified].filter((key) => !handled.has(key)));
+      // Decided (not a stale --plan): changes behind an API follow.
+      apiChanges = read.some((a) => a.readError === undefined && a.changes.length > 0);
       work = { pending, due, dueHandlers: cut ? [] : handlerSteps(lastHandlers, pending, due, handled) };
     } finally {
       // Nothing to change in this round and nothing after it (nothing left due by an earlier run either): the read notes it.
-      await probed.answer(work !== undefined && work.pending.length + work.dueHandlers.length === 0 && endsInState(notes, cut || late.length > 0));
+      const inState = work !== undefined && work.pending.length + work.dueHandlers.length === 0 && endsInState(notes, cut || late.length > 0);
+      await probed.answer(readReply(notes, inState, apiChanges));
     }
     const { pending, due, dueHandlers } = work;
-    if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record);
+    if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record, notes);
     const ids = [...new Set([...due, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
     const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: hostStateDir, ids, clear: !cut }, { notes, more: cut || late.length > 0 }) : { ok: true, changed: [], stale: [] };
     for (const a of outcome.changed) for (const key of a.planned.notify) notified.add(key);
@@ -318,7 +322,6 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
   };
   let hostOk = false;
   let ended = false;
-  let apiChanged = false;
   // Why the changes behind an API were not made: the rolling gate or Ctrl-C stopped the host before them.
   let stopped: unknown;
   try {
@@ -333,13 +336,12 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
     else if (!hostOk) for (const a of work) watched(a, 'skipped');
     else if (work.length > 0) {
       // The rolling turn and Ctrl-C first: a change behind an API is made only in the host's turn.
-      stopped = await passGate([], work, options, watched).then(() => undefined, (err: unknown) => err);
-      // writeRemote changes nothing once Ctrl-C came.
-      apiChanged = stopped === undefined && !options.signal?.aborted;
+      stopped = await passGate([], work, options, watched, notes).then(() => undefined, (err: unknown) => err);
       if (stopped === undefined) await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, watched, http));
     }
     // The run's last change behind an API, or on the host when no call of it could note its end (closingNote).
-    const closing = options.recordApply && !options.check ? closingNote(notes, { ok: ended && hostOk, apiChanged }) : undefined;
+    // None after Ctrl-C, which starts nothing on the host: what a call already did to the notes stays (the read removed them before changes behind an API).
+    const closing = options.recordApply && !options.check && !options.signal?.aborted ? closingNote(notes, ended && hostOk) : undefined;
     // A run that stopped on an error reports that error, whatever becomes of this call.
     if (closing) await noteOutcome(connection, options.hostStateDir ?? HOST_STATE_DIR, closing, spanOf(plan, options)).catch((err: unknown) => { if (ended) throw err; });
     if (stopped !== undefined) throw stopped;
@@ -364,7 +366,7 @@ async function readRemote(items: PlannedResource[], http: Http): Promise<RemoteA
 }
 
 /** Notes on the host how its run ended, when none of its calls could (closingNote). */
-async function noteOutcome(connection: Connection, hostStateDir: string, closing: 'note' | 'forget', span: HostSpan): Promise<void> {
+async function noteOutcome(connection: Connection, hostStateDir: string, closing: NoteChange, span: HostSpan): Promise<void> {
   const response = await span('notes', () => connection.runScript(closing === 'note' ? noteInState(hostStateDir) : forgetSuccess(hostStateDir)));
   if (response.code === null) throw new UnreachableError('connection lost while noting how the apply ended');
 }
@@ -416,10 +418,10 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
     address: plan.host.connection.address,
   };
   // An order has effects (a rate-limited order, a challenge file on the host): none starts before the rolling turn, nor after Ctrl-C.
-  await passGate([], late, options, record);
+  await passGate([], late, options, record, notes);
   const ready: Assessed[] = [];
   for (const [index, a] of late.entries()) {
-    if (options.signal?.aborted) skipAll([...ready, ...late.slice(index)], record, new Error(INTERRUPTED));
+    if (options.signal?.aborted) skipAll([...ready, ...late.slice(index)], record, interrupted(notes));
     options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
     try {
       const type = a.planned.type;
@@ -436,7 +438,7 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
     return notifiers.length > 0 ? [{ ...handler, after: notifiers, ...(notified.has(handler.key) ? { again: notifiers.map((a) => a.planned.label) } : {}) }] : [];
   });
   const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: due.map((d) => handlerId(d.key)), clear: true };
-  await passGate([...ready, ...due.map((d) => d.assessed)], [], options, record);
+  await passGate([...ready, ...due.map((d) => d.assessed)], [], options, record, notes);
   const confirmed = ready.filter((a) => a.planned.type.confirm);
   // A confirmation follows: the success is noted once it came.
   const outcome = await applyAll(plan.host.name, ready, due, connection, options, record, pendingHandlers, { notes, more: confirmed.length > 0 }, new Set(confirmed));
@@ -455,20 +457,22 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
  * Before an apply call: the gate of a rolling deploy (which may drain the host
  * first), then a last look at Ctrl-C. Either one stopping the host marks the call's work and what was left for later as skipped.
  */
-async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder): Promise<void> {
+async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder, notes: RunNotes): Promise<void> {
   const left = [...work, ...later];
-  if (options.signal?.aborted) skipAll(left, record, new Error(INTERRUPTED));
+  if (options.signal?.aborted) skipAll(left, record, interrupted(notes));
   try {
     await options.gate?.beforeApply(work.map((a) => a.planned.label));
   } catch (err) {
     // A host that could not be reached again after it waited is unreachable, as at its first connect.
     skipAll(left, record, err instanceof UnreachableError ? err : new Error(`not changed: ${messageOf(err)}`));
   }
-  if (options.signal?.aborted) skipAll(left, record, new Error(INTERRUPTED));
+  if (options.signal?.aborted) skipAll(left, record, interrupted(notes));
 }
 
-/** Why a host stopped at Ctrl-C before an apply call or a control-node step. */
-const INTERRUPTED = 'interrupted before changing anything on the host';
+/** Why a host stopped at Ctrl-C before an apply call or a control-node step: true whether or not an apply call of it began on the host. */
+function interrupted(notes: RunNotes): Error {
+  return new Error(notes.applied ? 'interrupted after an apply call on the host, before the rest of its changes' : 'interrupted before changing anything on the host');
+}
 
 /** Stops the host: what was left to do is skipped. */
 function skipAll(left: readonly Assessed[], record: Recorder, why: Error): never {
@@ -513,7 +517,7 @@ async function probeAll(
   const readCarried = { inline: readNote(`${hostStateDir}/pending-handlers`) };
   // An apply that finds nothing to change makes no other call: its read notes it, once the control node answers that
   // the run ended so (noteIfInState). After the gate's reads, which see the host as it was.
-  const sections = [...scripts, readCarried, ...(gate?.read ?? []), ...(stamp ? [{ reply: noteIfInState(hostStateDir) }] : [])];
+  const sections = [...scripts, readCarried, ...(gate?.read ?? []), ...(stamp ? [{ reply: noteAsAnswered(hostStateDir) }] : [])];
   const call = askLast(connection, batch, sections, stamp, span);
   const read = (response: ExecResult): Map<number, SectionResult> => {
     if (response.code === null) throw new UnreachableError('connection lost while reading the host state');
@@ -537,7 +541,7 @@ async function probeAll(
   } catch (err) {
     // No answer to a read that reached no decision: it notes nothing. Read again once ended, for its stderr.
     if (err instanceof UnreachableError) throw err;
-    found = read(await call.answer(false));
+    found = read(await call.answer(undefined));
   }
   const assess = (planned: PlannedResource, handler: boolean): Assessed => {
     const type = planned.type as AnyHostResourceType;
@@ -545,14 +549,16 @@ async function probeAll(
     const decision = type.decide(planned.desired, current);
     return { planned, current, decision, changes: decision.changes, handler };
   };
-  const answer = async (inState: boolean): Promise<void> => void (await call.answer(inState));
+  // A connection lost after the question is not an error: every output came and the decision stands; only the note
+  // it asked for may be missing (status then warns, as after a run stopped midway).
+  const answer = async (change: NoteChange | undefined): Promise<void> => void (await call.answer(change));
   try {
     const carried = new Set((found.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
     gate?.onRead(gate.read.map((_, i) => found.get(groups.length + 1 + i)?.output ?? ''));
     return { resources: resources.map((r) => assess(r, false)), handlers: [...handlers].map(([key, h]) => ({ key, assessed: assess(h, true) })), carried, answer };
   } catch (err) {
     // A parse that threw: no decision, nothing noted.
-    await answer(false);
+    await answer(undefined);
     throw err;
   }
 }
@@ -562,7 +568,7 @@ async function probeAll(
  * far once every section before it ended (or with the call's end, when it ended first); `answer` sends the reply
  * and resolves with the call's end (also when not asked: the call's end). The call stays open meanwhile.
  */
-function askLast(connection: Connection, batch: Batch, sections: ProbeSection[], ask: boolean, span: HostSpan): { asked: Promise<ExecResult>; answer(inState: boolean): Promise<ExecResult> } {
+function askLast(connection: Connection, batch: Batch, sections: ProbeSection[], ask: boolean, span: HostSpan): { asked: Promise<ExecResult>; answer(change: NoteChange | undefined): Promise<ExecResult> } {
   const reply = deferred<string>();
   const question = deferred<ExecResult>();
   const line = `${batch.beginLine(sections.length - 1)}\n`;
@@ -582,8 +588,8 @@ function askLast(connection: Connection, batch: Batch, sections: ProbeSection[],
   );
   return {
     asked: ask ? Promise.race([question.promise, ended]) : ended,
-    answer: (inState) => {
-      reply.resolve(inState ? `${IN_STATE}\n` : '');
+    answer: (change) => {
+      reply.resolve(change ? `${change}\n` : '');
       return ended;
     },
   };
@@ -695,7 +701,7 @@ async function applyAll(
       options.gate?.onCallReturned?.();
     });
   // A call that began removed the notes of the last success; it made them again when it says so.
-  if (began.size > 0) Object.assign(noting.notes, { forgotten: true, noted: batch.noted(response.stdout) });
+  if (began.size > 0) Object.assign(noting.notes, { applied: true, forgotten: true, noted: batch.noted(response.stdout) });
   const lost = response.code === null;
   // Nothing began and the script failed: it did not get the host's lock (exit 75) or could not start.
   if (!lost && began.size === 0 && response.code !== 0) {

@@ -64,13 +64,10 @@ export function noteInState(dir: string): Shell {
 }
 
 /**
- * The last section of a run's first read: the control node answers (RunScriptOptions.reply) `in-state` once it
- * found nothing to change and the run ended so, anything else otherwise. Only that answer makes the note; a run
- * killed before it answers closes the call's stdin, and leaves the notes as they were.
+ * The last section of a run's read: the control node answers (RunScriptOptions.reply) `note` once it found nothing
+ * to change and the run ends so, `forget` when changes behind an API follow (readReply), anything else otherwise.
+ * A run killed before it answers closes the call's stdin, and leaves the notes as they were.
  */
-export function noteIfInState(dir: string): Shell {
-  return sh`if IFS= read -r provision_answer && [ "$provision_answer" = ${IN_STATE} ]; then ${insert(noteInState(dir))}; fi || true`;
+export function noteAsAnswered(dir: string): Shell {
+  return sh`if IFS= read -r provision_answer; then case $provision_answer in note) ${insert(noteInState(dir))} ;; forget) ${insert(forgetSuccess(dir))} ;; esac; fi || true`;
 }
-
-/** The control node's answer to noteIfInState for a run that found nothing to change. */
-export const IN_STATE = 'in-state';

@@ -60,17 +60,17 @@ export class ParkableConnection implements IdleConnection {
   }
 
   /**
-   * Opens it again if it was closed while the host waited. False: Ctrl-C came first, nothing was opened.
-   * A host that cannot be reached any more throws an UnreachableError, as at its first connect.
+   * Opens it again if it was closed while the host waited (for `waited`: its turn, other hosts). False: Ctrl-C came
+   * first, nothing was opened. A host that cannot be reached any more throws an UnreachableError, as at its first connect.
    */
-  async reopen(): Promise<boolean> {
+  async reopen(waited: string): Promise<boolean> {
     if (this.#open || !this.#opened) return true;
     await this.#closing;
     const { target, options } = this.#opened;
     try {
       this.#open = await openUnlessInterrupted(this.openConnection, target, options, this.signal);
     } catch (err) {
-      throw new UnreachableError(`${messageOf(err)} (connecting again after it waited for its turn)`);
+      throw new UnreachableError(`${messageOf(err)} (connecting again after it waited for ${waited})`);
     }
     return this.#open !== undefined;
   }

@@ -17,12 +17,6 @@ export interface IdleConnection {
   close(): Promise<void>;
 }
 
-/** A fork given to a holder: whether its own idle connection is still open, and the room made for it (idle ones closing). */
-interface Grant {
-  kept: boolean;
-  room: Promise<void>;
-}
-
 /**
  * At most `limit` forks held at once; a fork asked for while none is free goes to the first that asked.
  * Forks held and idle connections together never exceed `limit` either: a holder that takes a fork may
@@ -31,7 +25,8 @@ interface Grant {
 export class Forks {
   readonly #limit: number;
   #free: number;
-  readonly #waiting: Array<{ idle: IdleConnection | undefined; grant: (grant: Grant) => void }> = [];
+  /** Holders waiting for a fork, first first: each given the room made for its connection (idle ones closing). */
+  readonly #waiting: Array<{ idle: IdleConnection | undefined; grant: (room: Promise<void>) => void }> = [];
   /** Idle connections of holders waiting without their fork, oldest first. */
   readonly #idle = new Set<IdleConnection>();
 
@@ -45,17 +40,15 @@ export class Forks {
     return new Fork(this);
   }
 
-  /** Resolves once a fork is this caller's and there is room for its connection: whether `idle`, its own, is still open. */
-  async take(idle?: IdleConnection): Promise<boolean> {
-    let grant: Grant;
+  /** Resolves once a fork is this caller's and there is room for its connection (`idle`, its own, no longer counted as idle). */
+  async take(idle?: IdleConnection): Promise<void> {
     if (this.#free > 0) {
       this.#free--;
-      grant = this.#grant(idle);
+      await this.#grant(idle);
     } else {
-      grant = await new Promise<Grant>((resolve) => this.#waiting.push({ idle, grant: resolve }));
+      // Resolved with the room made for it: waits for that too.
+      await new Promise<void>((resolve) => this.#waiting.push({ idle, grant: resolve }));
     }
-    await grant.room;
-    return grant.kept;
   }
 
   /** Gives a fork back; `idle`: the giver's connection stays open, idle, until a holder at work needs its room. */
@@ -67,8 +60,8 @@ export class Forks {
   }
 
   // Synchronous with the fork changing hands, so no other holder counts the taker twice.
-  #grant(idle: IdleConnection | undefined): Grant {
-    const kept = idle !== undefined && this.#idle.delete(idle);
+  #grant(idle: IdleConnection | undefined): Promise<void> {
+    if (idle) this.#idle.delete(idle);
     const held = this.#limit - this.#free;
     const closing: Array<Promise<void>> = [];
     for (const other of this.#idle) {
@@ -76,7 +69,7 @@ export class Forks {
       this.#idle.delete(other);
       closing.push(other.close().catch(() => undefined));
     }
-    return { kept, room: Promise.all(closing).then(() => undefined) };
+    return Promise.all(closing).then(() => undefined);
   }
 }
 

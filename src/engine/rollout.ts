@@ -260,7 +260,8 @@ class Rollout {
       if (stopped !== undefined) throw new Error((stoppedBefore = stopped));
       turnCame = true;
       held.release();
-      await this.#reopen(host.name, line);
+      // Nothing of the host is applied before its turn.
+      await this.#reopen(host.name, line, 'interrupted before changing anything on the host', 'its turn');
     };
     // Kept open from its read to its health check, but closed while it waits without its fork if another host needs the room.
     const line = new ParkableConnection(this.pool.open, this.options.signal);
@@ -364,8 +365,9 @@ class Rollout {
     const again = out.has(balancer);
     await fork.waitFor(this.#othersResumed(host, balancer), line);
     // Ctrl-C while it waited, or after its drain from another load balancer: no drain starts after it.
-    if (this.options.signal?.aborted) throw new Error(`interrupted before it was taken out of ${balancer}`);
-    await this.#reopen(host, line);
+    const interrupted = `interrupted before it was taken out of ${balancer}`;
+    if (this.options.signal?.aborted) throw new Error(interrupted);
+    await this.#reopen(host, line, interrupted, `the other hosts behind ${balancer}`);
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
     try {
@@ -386,11 +388,14 @@ class Rollout {
     this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: again ? `out of ${balancer} (again: an earlier run left it out)` : `out of ${balancer}` });
   }
 
-  /** A host back from a wait: its connection, closed meanwhile to make room, opened again (not after Ctrl-C: then it stops before its change). */
-  async #reopen(host: string, line: ParkableConnection): Promise<void> {
+  /**
+   * A host back from a wait (for `waited`): its connection, closed meanwhile to make room, opened again (not after
+   * Ctrl-C: then it stops, `interrupted` saying where).
+   */
+  async #reopen(host: string, line: ParkableConnection, interrupted: string, waited: string): Promise<void> {
     if (!line.closed) return;
-    const opened = await timed(this.options.onSpan, host, 'connect', () => line.reopen());
-    if (!opened) throw new Error('interrupted before changing anything on the host');
+    const opened = await timed(this.options.onSpan, host, 'connect', () => line.reopen(waited));
+    if (!opened) throw new Error(interrupted);
   }
 
   /**

@@ -8,14 +8,16 @@ export interface RunNotes {
   troubled: boolean;
   /** Changes behind an API, or reads of them that failed, follow the calls on the host (the first round decides). */
   remoteWork: boolean;
-  /** An apply call began on the host: it removed the notes of the last success before its first step. */
+  /** An apply call began on the host: something on it may have changed. */
+  applied: boolean;
+  /** A call removed the notes of the last success: an apply call that began (before its first step), or the read before changes behind an API. */
   forgotten: boolean;
-  /** The last apply call that began noted the run's success. */
+  /** The last call that changed the notes noted the run's success. */
   noted: boolean;
 }
 
 export function runNotes(): RunNotes {
-  return { troubled: false, remoteWork: false, forgotten: false, noted: false };
+  return { troubled: false, remoteWork: false, applied: false, forgotten: false, noted: false };
 }
 
 /**
@@ -27,14 +29,32 @@ export function endsInState(notes: RunNotes, more: boolean): boolean {
   return !more && !notes.remoteWork && !notes.troubled;
 }
 
+/** A call's last word on the notes of the last success: make them again, or remove them. */
+export type NoteChange = 'note' | 'forget';
+
+/**
+ * What the run's read does to the notes once the round is decided (`inState`: nothing to change in it, and the
+ * run ends with it: endsInState): it notes a run that ends with it; it removes the notes when changes behind an
+ * API follow (`apiChanges`), so that no call on the host is needed after them unless they all succeed.
+ * Records in `notes` what it did.
+ */
+export function readReply(notes: RunNotes, inState: boolean, apiChanges: boolean): NoteChange | undefined {
+  if (inState) {
+    notes.noted = true;
+    return 'note';
+  }
+  if (!apiChanges || notes.forgotten) return undefined;
+  notes.forgotten = true;
+  return 'forget';
+}
+
 /**
  * Once the run ended (`ok`: it did not stop on an error): one more call that notes its success or removes the
- * notes of the last one, or none (what its calls did already says it).
+ * notes of a call that noted it all the same, or none (what its calls did already says it).
  */
-export function closingNote(notes: RunNotes, run: { ok: boolean; apiChanged: boolean }): 'note' | 'forget' | undefined {
-  // Nothing began: the notes stay as they were (a read that found nothing to change noted it).
-  if (!notes.forgotten && !run.apiChanged) return undefined;
-  if (run.ok && !notes.troubled) return notes.noted ? undefined : 'note';
-  // A change behind an API began with no apply call on the host, which would have removed the notes first.
-  return notes.forgotten && !notes.noted ? undefined : 'forget';
+export function closingNote(notes: RunNotes, ok: boolean): NoteChange | undefined {
+  // No call removed the notes: nothing changed on the host or behind an API (a read that found nothing to change noted it).
+  if (!notes.forgotten) return undefined;
+  if (ok && !notes.troubled) return notes.noted ? undefined : 'note';
+  return notes.noted ? 'forget' : undefined;
 }
