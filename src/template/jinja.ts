@@ -7,7 +7,7 @@
  * filters) fails with a message naming it, e.g. "Jinja2 filter X is not
  * supported". Pure: variables come from `lookup`.
  */
-import { Secret, secretProblem } from '../secrets.js';
+import { revealAll, Secret, secretProblem } from '../secrets.js';
 
 /** A template that uses Jinja2 this subset does not cover, or a variable that is not defined. */
 export class JinjaError extends Error {}
@@ -56,7 +56,7 @@ export function renderJinja(text: string, lookup: Lookup): Value {
     .map((part) => {
       if (typeof part === 'string') return part;
       const value = output(env.value(part), describe(part));
-      if (value instanceof Secret) secret = true;
+      if (holdsSecret(value)) secret = true;
       return pythonText(value);
     })
     .join('');
@@ -355,17 +355,25 @@ const truthy = (value: Value): boolean => {
 };
 // Filters whose result tells nothing of a secret's text (whether it is set, its length) or is one of their inputs as it is.
 const REVEAL_NOTHING_NEW = new Set(['length', 'count', 'bool', 'default', 'd', 'mandatory', 'ternary']);
+// Filters that, given a list or mapping, return its items as they are: each keeps its own secrecy.
+const PICK_ITEMS = new Set(['first', 'last', 'list', 'unique', 'sort', 'reverse', 'min', 'max']);
+
+/** Whether a value is a Secret or holds one at any depth of lists and mappings. */
+function holdsSecret(value: Value): boolean {
+  if (value instanceof Secret) return true;
+  if (Array.isArray(value)) return value.some(holdsSecret);
+  return value !== null && typeof value === 'object' && Object.values(value).some(holdsSecret);
+}
 
 /**
- * What filter `name` made of `target` and `args`: when a secret went in, text that came out (a part of it, reversed,
- * joined, its characters one by one) is a secret too. Numbers are left as they are.
+ * What filter `name` made of `target` and `args`: when a secret went in (itself or inside a list or mapping), text
+ * that came out (a part of it, reversed, joined, serialized, its characters one by one) is a secret too. Numbers are
+ * left as they are, and an item picked from a list or mapping is as secret as it was.
  */
 function filtered(name: string, target: Value, args: Value[], result: Value): Value {
   if (REVEAL_NOTHING_NEW.has(name)) return result;
-  const fromSecret = target instanceof Secret || args.some((a) => a instanceof Secret);
-  if (fromSecret) return secretText(result);
-  // A list holding a secret, joined: the text holds the secret.
-  return typeof result === 'string' && Array.isArray(target) && target.some((item) => item instanceof Secret) ? derivedSecret(result) : result;
+  if (PICK_ITEMS.has(name) && !(target instanceof Secret) && !args.some(holdsSecret)) return result;
+  return holdsSecret(target) || args.some(holdsSecret) ? secretText(result) : result;
 }
 
 function secretText(result: Value): Value {
@@ -378,6 +386,11 @@ function derivedSecret(text: string): Secret {
   const problem = secretProblem(text);
   if (problem !== undefined) throw new JinjaError(`this expression makes a secret of its own: ${problem}`);
   return new Secret(text);
+}
+
+/** Python's ==, on real values (a secret inside a list or mapping compares by its value, not its mask). */
+function sameValue(a: Value, b: Value): boolean {
+  return JSON.stringify(revealAll(a)) === JSON.stringify(revealAll(b));
 }
 
 /** Ansible's bool filter: yes/on/1/true (any case) and true are true. */
@@ -421,7 +434,8 @@ const FILTERS: Record<string, Filter> = {
   ternary: (v, [yes, no]) => (truthy(v) ? yes : no),
   basename: (v) => text(plain(v)).split('/').pop() ?? '',
   dirname: (v) => text(plain(v)).replace(/\/[^/]*$/, ''),
-  to_json: (v) => JSON.stringify(plain(v)),
+  // The real values go to the host; the text is a secret when a secret is inside (see filtered).
+  to_json: (v) => JSON.stringify(revealAll(v)),
   mandatory: (v) => {
     if (v === UNDEFINED) throw new JinjaError('a mandatory variable is not defined');
     return v;
@@ -502,7 +516,7 @@ class Evaluator {
     const left = output(this.value(leftNode), describe(leftNode));
     const right = output(this.value(rightNode), describe(rightNode));
     const [a, b] = [plain(left), plain(right)];
-    const secret = left instanceof Secret || right instanceof Secret;
+    const secret = holdsSecret(left) || holdsSecret(right);
     switch (op) {
       case '~':
         return secret ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
@@ -519,9 +533,9 @@ class Evaluator {
       case '%':
         return Number(a) % Number(b);
       case '==':
-        return JSON.stringify(a) === JSON.stringify(b);
+        return sameValue(a, b);
       case '!=':
-        return JSON.stringify(a) !== JSON.stringify(b);
+        return !sameValue(a, b);
       case '<':
         return (a as number) < (b as number);
       case '>':
@@ -531,7 +545,7 @@ class Evaluator {
       case '>=':
         return (a as number) >= (b as number);
       case 'in':
-        return typeof b === 'string' ? b.includes(text(a)) : Array.isArray(b) ? b.some((x) => JSON.stringify(plain(x)) === JSON.stringify(a)) : b !== null && typeof b === 'object' && Object.hasOwn(b, String(a));
+        return typeof b === 'string' ? b.includes(text(a)) : Array.isArray(b) ? b.some((x) => sameValue(x, a)) : b !== null && typeof b === 'object' && Object.hasOwn(b, String(a));
       default:
         throw new JinjaError(`Jinja2 operator ${op} is not supported`);
     }
