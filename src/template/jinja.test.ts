@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../secrets.js';
-import { renderJinja } from './jinja.js';
+import { isJinja, renderJinja } from './jinja.js';
 
 const password = new Secret('hunter2-very-secret-Password');
 const vars: Record<string, unknown> = { password, pair: ['a', password], holder: { k: password }, nested: [[password]] };
@@ -40,5 +40,15 @@ describe('a secret inside a list or mapping', () => {
     vars.others = ['a', other];
     expect(render('{{ pair == others }}')).toBe(false);
     expect(render("{{ 'a' in pair }}")).toBe(true);
+  });
+});
+
+describe('isJinja', () => {
+  it.each(['{{ a > b }}', '{{ n * 2 }}', '{{ n - 1 }}', '{{ n % 7 }}', '{{ n / 2 }}', '{{ a <= b }}'])('%s is Jinja2 (an operator between operands)', (template) => {
+    expect(isJinja(template)).toBe(true);
+  });
+
+  it.each(['{{> partial}}', '{{a/b}}', '{{name}}'])('%s is Handlebars', (template) => {
+    expect(isJinja(template)).toBe(false);
   });
 });
