@@ -142,6 +142,8 @@ Options (encrypt):
 
 Runs COMMAND (shell text) on every selected host, as root when the host has
 become: true, and prints each host's output. Exit 1 if it failed anywhere.
+As with ssh, COMMAND's words are joined with spaces into one line for the
+host's shell: quote for that shell too, e.g. -- 'sh -c "a; b"'.
 
 Options:
 ${HOST_FLAGS}`,
