@@ -11,6 +11,7 @@ import { mergeVars, readVariables, VarTable, isDeferredConnectionValue } from '.
 import { findVarsFiles, type VarsFiles } from './vars-files.js';
 import { JinjaError, renderJinja } from '../template/jinja.js';
 import { lazyContext } from '../template/lazy-context.js';
+import { withExactInteger } from '../yaml/python-int.js';
 import path from 'node:path';
 
 const GROUP_PRIORITY = 'ansible_group_priority';
@@ -202,7 +203,10 @@ export function renderInventoryValue(name: string, value: unknown, context: Reco
     const resolved = resolveDeferred(value);
     // An `!unsafe` value is its text as written, as in Ansible.
     if (typeof resolved !== 'string' || !resolved.includes('{{') || origin?.literal === true) return resolved;
-    return renderJinja(resolved, (ref) => (Object.hasOwn(context, ref) ? context[ref] : Object.hasOwn(context, canonicalName(ref)) ? context[canonicalName(ref)] : undefined));
+    return renderJinja(resolved, (ref) => {
+      const name = Object.hasOwn(context, ref) ? ref : canonicalName(ref);
+      return Object.hasOwn(context, name) ? withExactInteger(context[name], vars.origins.get(name)?.integer) : undefined;
+    });
   } catch (err) {
     if (err instanceof JinjaError) throw new UserError(`${origin?.path ?? name}: ${err.message}`, origin?.position as SourcePosition | undefined);
     throw err;

@@ -5,6 +5,7 @@ import { describeValue } from './describe-value.js';
 import { DeferredValue } from './deferred.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { GROUP_KEYS } from './names.js';
+import { PythonBigInt } from '../yaml/python-int.js';
 
 /** Variables of one scope under their canonical names, in the order written, and where each is written. */
 export class VarTable extends Map<string, unknown> {
@@ -15,10 +16,11 @@ export class VarTable extends Map<string, unknown> {
   readonly writtenAs = new Map<string, string>();
 
   /** Sets a variable and where it is written, under `writtenAs` when that is another name (an alias). */
-  define(name: string, value: unknown, site: VarSite, writtenAs = name): void {
+  define(name: string, value: unknown, site: VarSite, writtenAs = name, printed?: unknown): void {
     this.set(name, value);
     this.writtenAs.set(name, writtenAs);
-    this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir, ...(site.literal ? { literal: site.literal } : {}) });
+    const integer = printed instanceof PythonBigInt ? { integer: printed } : {};
+    this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir, ...(site.literal ? { literal: site.literal } : {}), ...integer });
   }
 }
 
@@ -55,7 +57,7 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
   const table = new VarTable();
   // canonical name → name as written, to catch `port` and `ansible_port` set side by side
   const writtenAs = new Map<string, string>();
-  for (const { name, value, site } of written) {
+  for (const { name, value, printed, site } of written) {
     const problem = nameProblem(name);
     if (problem) {
       errors.add(`${site.path}: ${problem}`, site.keyPosition);
@@ -63,7 +65,7 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
     }
     const spec = connectionVar(name);
     if (!spec) {
-      table.define(name, value, site);
+      table.define(name, value, site, name, printed);
       continue;
     }
     const earlier = writtenAs.get(spec.name);

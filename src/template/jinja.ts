@@ -5,9 +5,13 @@
  * comparisons, `and`/`or`/`not`, `x if c else y`, `is defined`, and the
  * filters below. Anything else (statements `{% %}`, function calls, other
  * filters) fails with a message naming it, e.g. "Jinja2 filter X is not
- * supported". Pure: variables come from `lookup`.
+ * supported". Pure: variables come from `lookup`. Integers are exact at any
+ * size, as Python's: one beyond a JavaScript number's exact range (a
+ * PythonBigInt variable, a long literal) is a bigint while evaluating and its
+ * digits as text in the result, as variables hold it.
  */
-import { Secret, secretProblem } from '../secrets.js';
+import { revealAll, Secret, secretProblem } from '../secrets.js';
+import { PythonBigInt } from '../yaml/python-int.js';
 
 /** A template that uses Jinja2 this subset does not cover, or a variable that is not defined. */
 export class JinjaError extends Error {}
@@ -19,7 +23,8 @@ export type Lookup = (name: string) => unknown;
 const UNDEFINED = Symbol('undefined');
 type Value = unknown;
 
-const JINJA_ONLY = /\{%|\{#|\{\{[^}]*(?:\||\[|~|\(|'|\bif\b|\bis\b|\bnot\b|\band\b|\bor\b|==|!=|\+)/;
+// An operator between spaces after an operand (`a > b`, `n * 2`) is Jinja2; Handlebars' `{{> partial}}` and `{{a/b}}` are not.
+const JINJA_ONLY = /\{%|\{#|\{\{[^}]*(?:\||\[|~|\(|'|\bif\b|\bis\b|\bnot\b|\band\b|\bor\b|==|!=|\+|\S\s+(?:[<>]=?|[*/%-])\s)/;
 
 /** Whether text uses Jinja2 syntax beyond a plain `{{ name }}` (which Handlebars reads the same way). */
 export function isJinja(text: string): boolean {
@@ -50,17 +55,25 @@ export function renderJinja(text: string, lookup: Lookup): Value {
     at = parser.position;
   }
   const env = new Evaluator(lookup);
-  if (parts.length === 1 && typeof parts[0] !== 'string') return output(env.value(parts[0]!), describe(parts[0]!));
+  if (parts.length === 1 && typeof parts[0] !== 'string') return withDigits(output(env.value(parts[0]!), describe(parts[0]!)));
   let secret = false;
   const rendered = parts
     .map((part) => {
       if (typeof part === 'string') return part;
       const value = output(env.value(part), describe(part));
-      if (value instanceof Secret) secret = true;
+      if (holdsSecret(value)) secret = true;
       return pythonText(value);
     })
     .join('');
   return secret ? derivedSecret(rendered) : rendered;
+}
+
+/** `value` with every bigint in it (lists and mappings included) its digits as text, as variables hold such an integer. */
+function withDigits(value: Value): Value {
+  if (typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return value.map(withDigits);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDigits(v)]));
+  return value;
 }
 
 function output(value: Value, what: string): Value {
@@ -302,7 +315,7 @@ class Parser {
 
   private primary(): Node {
     const token = this.next();
-    if (token.type === 'number') return { kind: 'literal', value: Number(token.text) };
+    if (token.type === 'number') return { kind: 'literal', value: /^\d+$/.test(token.text) ? exactInteger(BigInt(token.text)) : Number(token.text) };
     if (token.type === 'string') return { kind: 'literal', value: unquote(token.text) };
     if (token.type === 'name') {
       const constants: Record<string, Value> = { true: true, True: true, false: false, False: false, none: null, None: null };
@@ -338,6 +351,40 @@ function unquote(text: string): string {
 type Filter = (value: Value, args: Value[], env: Evaluator) => Value;
 
 const plain = (value: Value): Value => (value instanceof Secret ? value.reveal() : value);
+const MIN_EXACT = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+/** An integer as this evaluator holds it: a number within a number's exact range, else a bigint. */
+const exactInteger = (n: bigint): number | bigint => (n >= MIN_EXACT && n <= MAX_EXACT ? Number(n) : n);
+const isNumeric = (v: Value): v is number | bigint => typeof v === 'number' || typeof v === 'bigint';
+const isInteger = (v: Value): v is number | bigint => typeof v === 'bigint' || Number.isInteger(v);
+
+/**
+ * Python's `a op b` on numbers (op one of + - * / %): exact on integers of any size, a float when either is a
+ * float or for `/`. A bigint with anything but a number is refused, as Python refuses `int + str`.
+ */
+function arithmetic(op: string, a: Value, b: Value): Value {
+  if (typeof a !== 'bigint' && typeof b !== 'bigint') return floatArithmetic(op, Number(a), Number(b));
+  if (!isNumeric(a) || !isNumeric(b)) throw new JinjaError(`unsupported operand types for ${op}: ${typeName(a)} and ${typeName(b)} (expected two numbers)`);
+  if (!isInteger(a) || !isInteger(b) || op === '/') return floatArithmetic(op, Number(a), Number(b));
+  const [x, y] = [BigInt(a), BigInt(b)];
+  if (op === '%' && y === 0n) throw new JinjaError('integer division or modulo by zero');
+  const result = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : x % y;
+  // Python's % takes the sign of the divisor.
+  return exactInteger(op === '%' && result !== 0n && result < 0n !== y < 0n ? result + y : result);
+}
+
+function floatArithmetic(op: string, a: number, b: number): number {
+  return op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : op === '/' ? a / b : a % b;
+}
+
+function typeName(v: Value): string {
+  return isInteger(v) ? 'an integer' : typeof v === 'number' ? 'a float' : typeof v === 'string' ? 'a string' : Array.isArray(v) ? 'a list' : 'a mapping';
+}
+
+/** JSON text of a value with its secrets' real values, an integer beyond a number's range as its bare digits (as Python writes it). */
+function jsonText(value: Value): string {
+  return JSON.stringify(revealAll(value), (_key, v: Value) => (typeof v === 'bigint' ? `\u0000${v}` : v)).replace(/"\\u0000(-?\d+)"/g, '$1');
+}
 const text = (value: Value): string => (typeof value === 'string' ? value : pythonText(value));
 const list = (value: Value): Value[] => {
   const v = plain(value);
@@ -355,17 +402,25 @@ const truthy = (value: Value): boolean => {
 };
 // Filters whose result tells nothing of a secret's text (whether it is set, its length) or is one of their inputs as it is.
 const REVEAL_NOTHING_NEW = new Set(['length', 'count', 'bool', 'default', 'd', 'mandatory', 'ternary']);
+// Filters that, given a list or mapping, return its items as they are: each keeps its own secrecy.
+const PICK_ITEMS = new Set(['first', 'last', 'list', 'unique', 'sort', 'reverse', 'min', 'max']);
+
+/** Whether a value is a Secret or holds one at any depth of lists and mappings. */
+function holdsSecret(value: Value): boolean {
+  if (value instanceof Secret) return true;
+  if (Array.isArray(value)) return value.some(holdsSecret);
+  return value !== null && typeof value === 'object' && Object.values(value).some(holdsSecret);
+}
 
 /**
- * What filter `name` made of `target` and `args`: when a secret went in, text that came out (a part of it, reversed,
- * joined, its characters one by one) is a secret too. Numbers are left as they are.
+ * What filter `name` made of `target` and `args`: when a secret went in (itself or inside a list or mapping), text
+ * that came out (a part of it, reversed, joined, serialized, its characters one by one) is a secret too. Numbers are
+ * left as they are, and an item picked from a list or mapping is as secret as it was.
  */
 function filtered(name: string, target: Value, args: Value[], result: Value): Value {
   if (REVEAL_NOTHING_NEW.has(name)) return result;
-  const fromSecret = target instanceof Secret || args.some((a) => a instanceof Secret);
-  if (fromSecret) return secretText(result);
-  // A list holding a secret, joined: the text holds the secret.
-  return typeof result === 'string' && Array.isArray(target) && target.some((item) => item instanceof Secret) ? derivedSecret(result) : result;
+  if (PICK_ITEMS.has(name) && !(target instanceof Secret) && !args.some(holdsSecret)) return result;
+  return holdsSecret(target) || args.some(holdsSecret) ? secretText(result) : result;
 }
 
 function secretText(result: Value): Value {
@@ -378,6 +433,13 @@ function derivedSecret(text: string): Secret {
   const problem = secretProblem(text);
   if (problem !== undefined) throw new JinjaError(`this expression makes a secret of its own: ${problem}`);
   return new Secret(text);
+}
+
+/** Python's ==, on real values (a secret inside a list or mapping compares by its value, not its mask). */
+function sameValue(a: Value, b: Value): boolean {
+  // Numbers compare by value whatever their type: 12345678901234567890 == 1.2345678901234567e19 as in Python.
+  if (isNumeric(a) && isNumeric(b)) return a == b;
+  return jsonText(a) === jsonText(b);
 }
 
 /** Ansible's bool filter: yes/on/1/true (any case) and true are true. */
@@ -399,7 +461,11 @@ const FILTERS: Record<string, Filter> = {
   trim: (v) => text(plain(v)).trim(),
   string: (v) => text(plain(v)),
   int: (v, [fallback = 0]) => {
-    const n = Number.parseInt(String(plain(v)), 10);
+    const x = plain(v);
+    if (typeof x === 'bigint') return x;
+    // Digits are read exactly at any length, as Python's int() does.
+    if (typeof x === 'string' && /^\s*[-+]?\d+\s*$/.test(x)) return exactInteger(BigInt(x.trim()));
+    const n = Number.parseInt(String(x), 10);
     return Number.isNaN(n) ? fallback : n;
   },
   float: (v, [fallback = 0]) => {
@@ -421,12 +487,16 @@ const FILTERS: Record<string, Filter> = {
   ternary: (v, [yes, no]) => (truthy(v) ? yes : no),
   basename: (v) => text(plain(v)).split('/').pop() ?? '',
   dirname: (v) => text(plain(v)).replace(/\/[^/]*$/, ''),
-  to_json: (v) => JSON.stringify(plain(v)),
+  // The real values go to the host; the text is a secret when a secret is inside (see filtered).
+  to_json: (v) => jsonText(v),
   mandatory: (v) => {
     if (v === UNDEFINED) throw new JinjaError('a mandatory variable is not defined');
     return v;
   },
-  abs: (v) => Math.abs(Number(plain(v))),
+  abs: (v) => {
+    const x = plain(v);
+    return typeof x === 'bigint' ? (x < 0n ? -x : x) : Math.abs(Number(x));
+  },
   round: (v) => Math.round(Number(plain(v))),
 };
 FILTERS.d = FILTERS.default!;
@@ -444,6 +514,7 @@ class Evaluator {
         return node.value;
       case 'name': {
         const value = this.lookup(node.name);
+        if (value instanceof PythonBigInt) return BigInt(value.digits);
         return value === undefined ? UNDEFINED : value;
       }
       case 'attr': {
@@ -472,7 +543,7 @@ class Evaluator {
           undefined: () => target === UNDEFINED,
           none: () => target === null,
           string: () => typeof plain(target) === 'string',
-          number: () => typeof plain(target) === 'number',
+          number: () => isNumeric(plain(target)),
         };
         const test = tests[node.name];
         if (!test) throw new JinjaError(`Jinja2 test ${node.name} is not supported (supported: ${Object.keys(tests).join(', ')})`);
@@ -481,7 +552,8 @@ class Evaluator {
       case 'unary': {
         const operand = this.value(node.operand);
         if (node.op === 'not') return !truthy(operand);
-        return -Number(plain(output(operand, describe(node.operand))));
+        const number = plain(output(operand, describe(node.operand)));
+        return typeof number === 'bigint' ? exactInteger(-number) : -Number(number);
       }
       case 'binary':
         return this.binary(node.op, node.left, node.right);
@@ -502,26 +574,23 @@ class Evaluator {
     const left = output(this.value(leftNode), describe(leftNode));
     const right = output(this.value(rightNode), describe(rightNode));
     const [a, b] = [plain(left), plain(right)];
-    const secret = left instanceof Secret || right instanceof Secret;
+    const secret = holdsSecret(left) || holdsSecret(right);
     switch (op) {
       case '~':
         return secret ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
       case '+':
-        if (typeof a === 'number' && typeof b === 'number') return a + b;
+        if ((isNumeric(a) && isNumeric(b)) || typeof a === 'bigint' || typeof b === 'bigint') return arithmetic(op, a, b);
         if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
         return secret ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
       case '-':
-        return Number(a) - Number(b);
       case '*':
-        return Number(a) * Number(b);
       case '/':
-        return Number(a) / Number(b);
       case '%':
-        return Number(a) % Number(b);
+        return arithmetic(op, a, b);
       case '==':
-        return JSON.stringify(a) === JSON.stringify(b);
+        return sameValue(a, b);
       case '!=':
-        return JSON.stringify(a) !== JSON.stringify(b);
+        return !sameValue(a, b);
       case '<':
         return (a as number) < (b as number);
       case '>':
@@ -531,7 +600,7 @@ class Evaluator {
       case '>=':
         return (a as number) >= (b as number);
       case 'in':
-        return typeof b === 'string' ? b.includes(text(a)) : Array.isArray(b) ? b.some((x) => JSON.stringify(plain(x)) === JSON.stringify(a)) : b !== null && typeof b === 'object' && Object.hasOwn(b, String(a));
+        return typeof b === 'string' ? b.includes(text(a)) : Array.isArray(b) ? b.some((x) => sameValue(x, a)) : b !== null && typeof b === 'object' && Object.hasOwn(b, String(a));
       default:
         throw new JinjaError(`Jinja2 operator ${op} is not supported`);
     }

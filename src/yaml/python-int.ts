@@ -21,6 +21,11 @@ export function exactInteger(n: bigint): number | PythonBigInt {
   return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : new PythonBigInt(n.toString());
 }
 
+/** A variable's value for Jinja2: its PythonBigInt when the value is that integer's digits (variables hold the digits as text). */
+export function withExactInteger(value: unknown, integer: PythonBigInt | undefined): unknown {
+  return integer !== undefined && value === integer.digits ? integer : value;
+}
+
 /** `-value` of a number read from a Python literal. */
 export function negatedInteger(value: number | PythonBigInt): number | PythonBigInt {
   return value instanceof PythonBigInt ? exactInteger(-BigInt(value.digits)) : -value;

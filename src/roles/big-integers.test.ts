@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadInventory } from '../inventory/index.js';
+import { variablesOf } from './plan.js';
+import { hostContext } from './render.js';
+
+// Integers beyond 2^53, as sysctl's shmmax: Jinja2 computes with them exactly, as Python does.
+const TEMPLATES = [
+  '{{ big + 1 }}',
+  '{{ big - small }}',
+  '{{ big * 2 }}',
+  '{{ big % 7 }}',
+  '{{ -big % 7 }}',
+  '{{ big == 12345678901234567890 }}',
+  '{{ big != 12345678901234567891 }}',
+  '{{ big > 99999999999999999999 }}',
+  '{{ big > small }}',
+  '{{ big is number }}',
+  '{{ big | int }}',
+  "{{ '12345678901234567890' | int + 1 }}",
+  '{{ big | abs }}',
+  '{{ big }}',
+  'x{{ big }}y',
+  '{{ [big] | to_json }}',
+  '{{ 99999999999999999999 - 1 }}',
+];
+
+/** How Jinja2 writes a rendered value in text. */
+const asText = (value: unknown) => (value === true ? 'True' : value === false ? 'False' : String(value));
+
+describe('integers beyond 2^53 in Jinja2 (against Python Jinja2)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-bigint-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'hosts'), `h1 big=12345678901234567890 small=5\n[all:vars]\n${TEMPLATES.map((t, i) => `t${i}="${t}"`).join('\n')}\n`);
+  const host = loadInventory(join(dir, 'hosts'), { env: {} }).hosts[0]!;
+  const context = hostContext(variablesOf(host, []), { inventory_hostname: 'h1' }, 'h1');
+  const oracle = `import json, sys
+from jinja2 import Environment
+env = Environment()
+env.filters['to_json'] = json.dumps  # Ansible's to_json
+print(json.dumps([env.from_string(t).render(big=12345678901234567890, small=5) for t in json.load(sys.stdin)]))`;
+  const expected = JSON.parse(execFileSync('/usr/bin/python3', ['-c', oracle], { input: JSON.stringify(TEMPLATES), encoding: 'utf8' })) as string[];
+
+  it.each(TEMPLATES.map((t, i) => [t, i] as const))('%s', (_template, i) => {
+    expect(asText(context[`t${i}`])).toBe(expected[i]);
+  });
+
+  it('a big integer with text is refused, as Python refuses int + str', () => {
+    writeFileSync(join(dir, 'bad'), 'h1 big=12345678901234567890 bad="{{ big + \'a\' }}"\n');
+    const bad = loadInventory(join(dir, 'bad'), { env: {} }).hosts[0]!;
+    expect(() => hostContext(variablesOf(bad, []), {}, 'h1').bad).toThrow("ungrouped.hosts.h1.bad: unsupported operand types for +: an integer and a string");
+  });
+
+  it('a YAML inventory and a connection variable compute with it too', () => {
+    writeFileSync(join(dir, 'hosts.yml'), 'all:\n  hosts:\n    h1:\n      big: 12345678901234567890\n      next: "{{ big + 1 }}"\n      ansible_user: "u{{ big * 2 }}"\n');
+    const yamlHost = loadInventory(join(dir, 'hosts.yml'), { env: {} }).hosts[0]!;
+    expect(hostContext(variablesOf(yamlHost, []), {}, 'h1').next).toBe('12345678901234567891');
+    expect(yamlHost.connection.user).toBe('u24691357802469135780');
+  });
+
+  it('the variable itself keeps every digit as text, and the listing prints it as a number', () => {
+    expect(host.vars.big).toBe('12345678901234567890');
+    expect(String(host.ansibleVars?.big)).toBe('12345678901234567890');
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { Secret } from '../secrets.js';
+import { isJinja, renderJinja } from './jinja.js';
+
+const password = new Secret('hunter2-very-secret-Password');
+const vars: Record<string, unknown> = { password, pair: ['a', password], holder: { k: password }, nested: [[password]] };
+const render = (template: string) => renderJinja(template, (name) => vars[name]);
+const revealed = (value: unknown) => {
+  expect(value).toBeInstanceOf(Secret);
+  return (value as Secret).reveal();
+};
+
+describe('a secret inside a list or mapping', () => {
+  it.each([
+    ['{{ pair | to_json }}', '["a","hunter2-very-secret-Password"]'],
+    ['{{ holder | to_json }}', '{"k":"hunter2-very-secret-Password"}'],
+    ['{{ [holder] | to_json }}', '[{"k":"hunter2-very-secret-Password"}]'],
+  ])('%s serializes the real value, as a secret', (template, json) => {
+    expect(revealed(render(template))).toBe(json);
+  });
+
+  it.each([
+    ['{{ holder | string | reverse }}', "}'drowssaP-terces-yrev-2retnuh' :'k'{"],
+    ['{{ nested | join | reverse }}', "]'drowssaP-terces-yrev-2retnuh'["],
+    ['{{ holder | string }}', "{'k': 'hunter2-very-secret-Password'}"],
+    ['x{{ holder }}y', "x{'k': 'hunter2-very-secret-Password'}y"],
+    ["{{ holder ~ '' }}", "{'k': 'hunter2-very-secret-Password'}"],
+  ])('%s is a secret', (template, text) => {
+    expect(revealed(render(template))).toBe(text);
+  });
+
+  it('an item picked from a list keeps its own secrecy', () => {
+    expect(render("{{ ['a', password] | first }}")).toBe('a');
+    expect(render('{{ pair | last }}')).toBe(password);
+    expect(render('{{ nested | first | first }}')).toBe(password);
+  });
+
+  it('compares by the real value', () => {
+    const other = new Secret('another-secret-Password');
+    vars.others = ['a', other];
+    expect(render('{{ pair == others }}')).toBe(false);
+    expect(render("{{ 'a' in pair }}")).toBe(true);
+  });
+});
+
+describe('isJinja', () => {
+  it.each(['{{ a > b }}', '{{ n * 2 }}', '{{ n - 1 }}', '{{ n % 7 }}', '{{ n / 2 }}', '{{ a <= b }}'])('%s is Jinja2 (an operator between operands)', (template) => {
+    expect(isJinja(template)).toBe(true);
+  });
+
+  it.each(['{{> partial}}', '{{a/b}}', '{{name}}'])('%s is Handlebars', (template) => {
+    expect(isJinja(template)).toBe(false);
+  });
+});
