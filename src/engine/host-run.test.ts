@@ -454,6 +454,25 @@ describe('runHost', () => {
     expect(existsSync(join(dir, 'after'))).toBe(false);
   });
 
+  it('a shell killed between two steps fails the host: the first step that never began is failed', async () => {
+    const plan: HostPlan = { host, resources: ['a', 'b', 'c'].map((n) => planned(marker, { path: join(dir, n), content: n })), handlers: new Map() };
+    const local = localConnection();
+    // What the host sends when the script's shell gets TERM (its trap: exit 143) after step 0 ended, before step 1 began.
+    const killedBetween: Connection = {
+      ...local,
+      runScript: async (script, options) => {
+        if (!String(script).includes('flock')) return local.runScript(script, options);
+        const marker = /@@provision-[0-9a-f]{12}/.exec(String(script))![0];
+        const stdout = `${marker} begin 0\n\n${marker} end 0 0 changed\n`;
+        options?.onStdout?.(stdout);
+        return { stdout, stderr: '', code: 143 };
+      },
+    };
+    const { result } = await run(plan, killedBetween);
+    expect(result.results.map((r) => `${r.status} ${r.resource}`)).toEqual([`changed marker ${dir}/a`, `failed marker ${dir}/b`, `skipped marker ${dir}/c`]);
+    expect(result).toMatchObject({ failed: 1, unreachable: false, error: `marker ${dir}/b: the apply script ended (exit 143) before this step began` });
+  });
+
   it('a change with a control step runs after the other changes and their handlers, then notifies again', async () => {
     const log = join(dir, 'handler.log');
     const plan: HostPlan = {

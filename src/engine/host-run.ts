@@ -710,7 +710,10 @@ async function applyAll(
   }
   // A step that began and never ended was cut short (the script's shell killed): it may have changed part of what it changes.
   // After a lost connection, what began after the last marker that arrived is not known.
-  const unfinished = (index: number): string | undefined => (lost ? 'connection lost while applying' : began.has(index) ? `began and never ended (exit ${response.code})` : undefined);
+  // A script that stops as asked, or at a failed step, exits 0: one that exits otherwise before a step began was killed between steps.
+  const cutAt = !lost && response.code !== 0 && failed.size === 0 ? work.findIndex((_, index) => !done.has(index)) : -1;
+  const unfinished = (index: number): string | undefined =>
+    lost ? 'connection lost while applying' : began.has(index) ? `began and never ended (exit ${response.code})` : index === cutAt ? `the apply script ended (exit ${response.code}) before this step began` : undefined;
   work.forEach((step, index) => {
     if (done.has(index)) return;
     const error = unfinished(index);
