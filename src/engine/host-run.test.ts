@@ -823,6 +823,21 @@ describe('runHost', () => {
       expect(notes()).toEqual({ 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' });
     });
 
+    it('Ctrl-C during a round that installs a package: no later round reads the host (its read would note the run), nothing noted', async () => {
+      given(['last-apply']);
+      const c = controller();
+      const local = localConnection();
+      const afterCtrlC: string[] = [];
+      const watched: Connection = { ...local, runScript: (script, options) => (c.signal.aborted && afterCtrlC.push(String(script)), local.runScript(script, options)) };
+      const settled: HostPlan = { ...twoRounds(), resources: [planned(installer, { flag: join(dir, 'flag'), writes: { [join(dir, 'b')]: 'B' } }), planned(marker, { path: join(dir, 'b'), content: 'B' })] };
+      const onEvent = (e: RunEvent): void => void (e.kind === 'resource-start' && e.resource.startsWith('installer') && c.abort());
+      const { result } = await run(settled, watched, false, { recordApply: true, signal: c.signal, onEvent });
+      // Only the stop request goes to the host after Ctrl-C.
+      expect(afterCtrlC.map((script) => script.startsWith('touch '))).toEqual([true]);
+      expect(result.error).toBe('interrupted after an apply call on the host, before the rest of its changes');
+      expect(notes()).toEqual({ 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' });
+    });
+
     it('a read whose parse throws is answered (nothing noted): its call has ended when the run fails', async () => {
       const local = localConnection();
       let open = 0;

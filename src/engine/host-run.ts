@@ -278,7 +278,8 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     } finally {
       // Nothing to change in this round and nothing after it (nothing left due by an earlier run either): the read notes it.
       const inState = work !== undefined && work.pending.length + work.dueHandlers.length === 0 && endsInState(notes, cut || late.length > 0);
-      await probed.answer(readReply(notes, inState, apiChanges));
+      // After Ctrl-C no change behind an API follows: the notes stay.
+      await probed.answer(readReply(notes, inState, apiChanges && !options.signal?.aborted));
     }
     const { pending, due, dueHandlers } = work;
     if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record, notes);
@@ -295,6 +296,8 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     const again = outcome.stale.filter((a) => !redecided.has(a.planned)).map((a) => a.planned);
     for (const r of again) redecided.add(r);
     if (!cut && again.length === 0) break;
+    // Ctrl-C: no later round's read starts (its reply could note the run).
+    if (options.signal?.aborted) skipAll([...outcome.stale.filter((a) => again.includes(a.planned)), ...late], record, interrupted(notes));
     remaining = plan.resources.filter((r) => again.includes(r) || later.includes(r));
   }
   if (late.length > 0) await applyLate(plan, late, lastHandlers, notified, connection, options, record, notes);
