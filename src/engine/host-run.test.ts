@@ -838,6 +838,16 @@ describe('runHost', () => {
       expect(notes()).toEqual({ 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' });
     });
 
+    it('Ctrl-C while the read of a change behind an API runs: the read keeps the notes, as no change follows', async () => {
+      given(['last-apply', 'applied']);
+      const c = controller();
+      const api = fakeApi();
+      const http: Http = (request) => (c.abort(), api.http(request));
+      const plan: HostPlan = { ...inState(), resources: [...inState().resources, planned(remote, { name: 'm1', value: 'B' })] };
+      await run(plan, localConnection(), false, { recordApply: true, signal: c.signal, http });
+      expect(notes()).toEqual({ 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' });
+    });
+
     it('a read whose parse throws is answered (nothing noted): its call has ended when the run fails', async () => {
       const local = localConnection();
       let open = 0;
