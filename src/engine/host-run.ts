@@ -27,6 +27,8 @@ export interface Decided {
 
 /** Why a host was not connected to: Ctrl-C came first. */
 export const NOT_STARTED = 'not started: interrupted';
+/** Why a host stopped at Ctrl-C before anything of it changed on the host. */
+export const INTERRUPTED_UNCHANGED = 'interrupted before changing anything on the host';
 
 /** How to run one host. */
 export interface HostRunOptions {
@@ -474,7 +476,7 @@ async function passGate(work: Assessed[], later: Assessed[], options: HostRunOpt
 
 /** Why a host stopped at Ctrl-C before an apply call or a control-node step: true whether or not an apply call of it began on the host. */
 function interrupted(notes: RunNotes): Error {
-  return new Error(notes.applied ? 'interrupted after an apply call on the host, before the rest of its changes' : 'interrupted before changing anything on the host');
+  return new Error(notes.applied ? 'interrupted after an apply call on the host, before the rest of its changes' : INTERRUPTED_UNCHANGED);
 }
 
 /** Stops the host: what was left to do is skipped. */
@@ -519,7 +521,7 @@ async function probeAll(
   });
   const readCarried = { inline: readNote(`${hostStateDir}/pending-handlers`) };
   // An apply that finds nothing to change makes no other call: its read notes it, once the control node answers that
-  // the run ended so (noteIfInState). After the gate's reads, which see the host as it was.
+  // the run ended so (noteAsAnswered). After the gate's reads, which see the host as it was.
   const sections = [...scripts, readCarried, ...(gate?.read ?? []), ...(stamp ? [{ reply: noteAsAnswered(hostStateDir) }] : [])];
   const call = askLast(connection, batch, sections, stamp, span);
   const read = (response: ExecResult): Map<number, SectionResult> => {
@@ -552,8 +554,8 @@ async function probeAll(
     const decision = type.decide(planned.desired, current);
     return { planned, current, decision, changes: decision.changes, handler };
   };
-  // A connection lost after the question is not an error: every output came and the decision stands; only the note
-  // it asked for may be missing (status then warns, as after a run stopped midway).
+  // A connection lost after the question: over SSH the answer throws UnreachableError (the host is unreachable);
+  // a call that ends with no exit code instead keeps the decision (every output came), only the note may be missing.
   const answer = async (change: NoteChange | undefined): Promise<void> => void (await call.answer(change));
   try {
     const carried = new Set((found.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
