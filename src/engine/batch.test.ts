@@ -228,6 +228,14 @@ describe('the host lock of apply scripts', () => {
     expect(free(lock)).toBe(true);
   });
 
+  it('a stop request that lands before the lock is taken (Ctrl-C while waiting for another run) starts no step', () => {
+    const { dir, lock } = lockIn();
+    const batch = new Batch(lock, 2);
+    runLocally(batch.stopScript());
+    expect(batch.parse(runLocally(batch.applyScript([userText('echo zero'), userText('echo one')]))).size).toBe(0);
+    expect(readdirSync(dir)).toEqual(['lock']);
+  });
+
   it('a stop request for another batch changes nothing; stale stop files go when the next batch takes the lock', () => {
     const { dir, lock } = lockIn();
     const other = new Batch(lock, 2);

@@ -454,6 +454,25 @@ describe('runHost', () => {
     expect(existsSync(join(dir, 'after'))).toBe(false);
   });
 
+  it('a shell killed between two steps fails the host: the first step that never began is failed', async () => {
+    const plan: HostPlan = { host, resources: ['a', 'b', 'c'].map((n) => planned(marker, { path: join(dir, n), content: n })), handlers: new Map() };
+    const local = localConnection();
+    // What the host sends when the script's shell gets TERM (its trap: exit 143) after step 0 ended, before step 1 began.
+    const killedBetween: Connection = {
+      ...local,
+      runScript: async (script, options) => {
+        if (!String(script).includes('flock')) return local.runScript(script, options);
+        const marker = /@@provision-[0-9a-f]{12}/.exec(String(script))![0];
+        const stdout = `${marker} begin 0\n\n${marker} end 0 0 changed\n`;
+        options?.onStdout?.(stdout);
+        return { stdout, stderr: '', code: 143 };
+      },
+    };
+    const { result } = await run(plan, killedBetween);
+    expect(result.results.map((r) => `${r.status} ${r.resource}`)).toEqual([`changed marker ${dir}/a`, `failed marker ${dir}/b`, `skipped marker ${dir}/c`]);
+    expect(result).toMatchObject({ failed: 1, unreachable: false, error: `marker ${dir}/b: the apply script ended (exit 143) before this step began` });
+  });
+
   it('a change with a control step runs after the other changes and their handlers, then notifies again', async () => {
     const log = join(dir, 'handler.log');
     const plan: HostPlan = {
@@ -802,6 +821,31 @@ describe('runHost', () => {
       await run(plan, watched, false, { recordApply: true, signal: c.signal, http });
       expect(afterCtrlC).toEqual([]);
       expect(notes()).toEqual({ 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' });
+    });
+
+    it('Ctrl-C during a round that installs a package: no later round reads the host (its read would note the run), nothing noted', async () => {
+      given(['last-apply']);
+      const c = controller();
+      const local = localConnection();
+      const afterCtrlC: string[] = [];
+      const watched: Connection = { ...local, runScript: (script, options) => (c.signal.aborted && afterCtrlC.push(String(script)), local.runScript(script, options)) };
+      const settled: HostPlan = { ...twoRounds(), resources: [planned(installer, { flag: join(dir, 'flag'), writes: { [join(dir, 'b')]: 'B' } }), planned(marker, { path: join(dir, 'b'), content: 'B' })] };
+      const onEvent = (e: RunEvent): void => void (e.kind === 'resource-start' && e.resource.startsWith('installer') && c.abort());
+      const { result } = await run(settled, watched, false, { recordApply: true, signal: c.signal, onEvent });
+      // Only the stop request goes to the host after Ctrl-C.
+      expect(afterCtrlC.map((script) => script.startsWith('touch '))).toEqual([true]);
+      expect(result.error).toBe('interrupted after an apply call on the host, before the rest of its changes');
+      expect(notes()).toEqual({ 'last-apply': 'absent', 'last-no-op': 'absent', applied: 'now' });
+    });
+
+    it('Ctrl-C while the read of a change behind an API runs: the read keeps the notes, as no change follows', async () => {
+      given(['last-apply', 'applied']);
+      const c = controller();
+      const api = fakeApi();
+      const http: Http = (request) => (c.abort(), api.http(request));
+      const plan: HostPlan = { ...inState(), resources: [...inState().resources, planned(remote, { name: 'm1', value: 'B' })] };
+      await run(plan, localConnection(), false, { recordApply: true, signal: c.signal, http });
+      expect(notes()).toEqual({ 'last-apply': 'old', 'last-no-op': 'absent', applied: 'old' });
     });
 
     it('a read whose parse throws is answered (nothing noted): its call has ended when the run fails', async () => {

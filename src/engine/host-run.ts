@@ -27,6 +27,8 @@ export interface Decided {
 
 /** Why a host was not connected to: Ctrl-C came first. */
 export const NOT_STARTED = 'not started: interrupted';
+/** Why a host stopped at Ctrl-C before anything of it changed on the host. */
+export const INTERRUPTED_UNCHANGED = 'interrupted before changing anything on the host';
 
 /** How to run one host. */
 export interface HostRunOptions {
@@ -278,7 +280,8 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     } finally {
       // Nothing to change in this round and nothing after it (nothing left due by an earlier run either): the read notes it.
       const inState = work !== undefined && work.pending.length + work.dueHandlers.length === 0 && endsInState(notes, cut || late.length > 0);
-      await probed.answer(readReply(notes, inState, apiChanges));
+      // After Ctrl-C no change behind an API follows: the notes stay.
+      await probed.answer(readReply(notes, inState, apiChanges && !options.signal?.aborted));
     }
     const { pending, due, dueHandlers } = work;
     if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record, notes);
@@ -295,6 +298,8 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     const again = outcome.stale.filter((a) => !redecided.has(a.planned)).map((a) => a.planned);
     for (const r of again) redecided.add(r);
     if (!cut && again.length === 0) break;
+    // Ctrl-C: no later round's read starts (its reply could note the run).
+    if (options.signal?.aborted) skipAll([...outcome.stale.filter((a) => again.includes(a.planned)), ...late], record, interrupted(notes));
     remaining = plan.resources.filter((r) => again.includes(r) || later.includes(r));
   }
   if (late.length > 0) await applyLate(plan, late, lastHandlers, notified, connection, options, record, notes);
@@ -471,7 +476,7 @@ async function passGate(work: Assessed[], later: Assessed[], options: HostRunOpt
 
 /** Why a host stopped at Ctrl-C before an apply call or a control-node step: true whether or not an apply call of it began on the host. */
 function interrupted(notes: RunNotes): Error {
-  return new Error(notes.applied ? 'interrupted after an apply call on the host, before the rest of its changes' : 'interrupted before changing anything on the host');
+  return new Error(notes.applied ? 'interrupted after an apply call on the host, before the rest of its changes' : INTERRUPTED_UNCHANGED);
 }
 
 /** Stops the host: what was left to do is skipped. */
@@ -516,7 +521,7 @@ async function probeAll(
   });
   const readCarried = { inline: readNote(`${hostStateDir}/pending-handlers`) };
   // An apply that finds nothing to change makes no other call: its read notes it, once the control node answers that
-  // the run ended so (noteIfInState). After the gate's reads, which see the host as it was.
+  // the run ended so (noteAsAnswered). After the gate's reads, which see the host as it was.
   const sections = [...scripts, readCarried, ...(gate?.read ?? []), ...(stamp ? [{ reply: noteAsAnswered(hostStateDir) }] : [])];
   const call = askLast(connection, batch, sections, stamp, span);
   const read = (response: ExecResult): Map<number, SectionResult> => {
@@ -549,8 +554,8 @@ async function probeAll(
     const decision = type.decide(planned.desired, current);
     return { planned, current, decision, changes: decision.changes, handler };
   };
-  // A connection lost after the question is not an error: every output came and the decision stands; only the note
-  // it asked for may be missing (status then warns, as after a run stopped midway).
+  // A connection lost after the question: over SSH the answer throws UnreachableError (the host is unreachable);
+  // a call that ends with no exit code instead keeps the decision (every output came), only the note may be missing.
   const answer = async (change: NoteChange | undefined): Promise<void> => void (await call.answer(change));
   try {
     const carried = new Set((found.get(groups.length)?.output ?? '').split('\n').filter((id) => /^[0-9a-f]{16}$/.test(id)));
@@ -710,7 +715,10 @@ async function applyAll(
   }
   // A step that began and never ended was cut short (the script's shell killed): it may have changed part of what it changes.
   // After a lost connection, what began after the last marker that arrived is not known.
-  const unfinished = (index: number): string | undefined => (lost ? 'connection lost while applying' : began.has(index) ? `began and never ended (exit ${response.code})` : undefined);
+  // A script that stops as asked, or at a failed step, exits 0: one that exits otherwise before a step began was killed between steps.
+  const cutAt = !lost && response.code !== 0 && failed.size === 0 ? work.findIndex((_, index) => !done.has(index)) : -1;
+  const unfinished = (index: number): string | undefined =>
+    lost ? 'connection lost while applying' : began.has(index) ? `began and never ended (exit ${response.code})` : index === cutAt ? `the apply script ended (exit ${response.code}) before this step began` : undefined;
   work.forEach((step, index) => {
     if (done.has(index)) return;
     const error = unfinished(index);

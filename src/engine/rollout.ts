@@ -29,7 +29,7 @@ import { batchFailed, rolloutOrder, type RollingSet } from './batches.js';
 import { ConnectionPool } from './connection-pool.js';
 import { Drainer, NotRunError, type Route } from './drain.js';
 import { describeCheck, healthOutcome, healthScript } from './health.js';
-import { type ApplyGate, NOT_STARTED, runHost, targetOf, type HostRunOptions } from './host-run.js';
+import { type ApplyGate, INTERRUPTED_UNCHANGED, NOT_STARTED, runHost, targetOf, type HostRunOptions } from './host-run.js';
 import { type Deferred, deferred } from './deferred.js';
 import { everApplied, HOST_STATE_DIR } from './host-state.js';
 import { ParkableConnection } from './parkable-connection.js';
@@ -261,7 +261,7 @@ class Rollout {
       turnCame = true;
       held.release();
       // Nothing of the host is applied before its turn.
-      await this.#reopen(host.name, line, 'interrupted before changing anything on the host', 'its turn');
+      await this.#reopen(host.name, line, INTERRUPTED_UNCHANGED, 'its turn');
     };
     // Kept open from its read to its health check, but closed while it waits without its fork if another host needs the room.
     const line = new ParkableConnection(this.pool.open, this.options.signal);

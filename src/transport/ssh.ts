@@ -8,6 +8,7 @@ import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { appendedKnownHostsText, fingerprint, hostKeyAlgorithms, keyTypeOf, knownHostsLine, parseKnownHosts, recordedKeyTypes, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
 import { parseJump, parseSshConfig, resolveSshConfig, userSshConfigText } from './ssh-config.js';
 import { becomeCommand, becomeFailure } from './become.js';
+import { exitCodeOf } from './exit-code.js';
 import { loadNodeSsh } from './ssh2-loader.js';
 import { BecomeError, UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult, feedInput, hostKeyChecks, type JumpTarget, type RunScriptOptions, type TransportStats } from './types.js';
 
@@ -208,7 +209,7 @@ class SshConnection implements Connection {
     const refused = result.code !== 0 ? becomeFailure(result.stderr) : undefined;
     if (refused) throw new BecomeError(refused);
     if (result.code === null && !this.ssh.isConnected()) throw new UnreachableError('connection lost while running a script');
-    return { stdout: result.stdout, stderr: result.stderr, code: result.code };
+    return { stdout: result.stdout, stderr: result.stderr, code: exitCodeOf(result.code, result.signal) };
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { Shell } from '../../src/shell/quote.js';
 import { type Connection, type ExecResult, feedInput, type RunScriptOptions } from '../../src/transport/types.js';
+import { exitCodeOf } from '../../src/transport/exit-code.js';
 
 /** How the local connection behaves. */
 export interface LocalConnectionOptions {
@@ -36,7 +37,7 @@ export function localConnection({ cwd, dropAfter = Infinity }: LocalConnectionOp
         });
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         child.on('error', reject);
-        child.on('close', (code) => resolve({ stdout, stderr, code: code ?? 1 }));
+        child.on('close', (code, signal) => resolve({ stdout, stderr, code: exitCodeOf(code, signal) }));
         child.stdin.on('error', () => undefined);
         feedInput(child.stdin, script, options?.reply, (bytes) => (connection.stats.bytesSent += bytes));
       });
