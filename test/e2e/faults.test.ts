@@ -29,7 +29,15 @@ describe('faults', () => {
 
   it('Ctrl-C lets the running step finish, stops before the next one, prints the recap and exits 130; the next apply converges', async () => {
     await labRun('lb-01', 'rm -f /var/tmp/provision-slow.log');
-    const run = await provision(['apply', INV, '--limit', 'lb-01', '-e', 'slow=true'], { onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), 1500) });
+    // Ctrl-C once the slow step has begun on the host (a fixed delay came too early on a loaded machine).
+    const slowStepBegun = () =>
+      labRun('lb-01', 'for i in $(seq 1 1200); do grep -qs start /var/tmp/provision-slow.log && exit 0; sleep 0.05; done; exit 1');
+    const run = await provision(['apply', INV, '--limit', 'lb-01', '-e', 'slow=true'], {
+      onSpawn: (child) => void slowStepBegun().then(
+        () => child.kill('SIGINT'),
+        () => child.kill('SIGKILL'), // never began: the exit code fails the test
+      ),
+    });
     expect(run.code).toBe(130);
     expect(run.stderr).toContain('interrupted: each host finishes the step it is running, then stops');
     expect(run.stdout).toMatch(/^RECAP$/m);
