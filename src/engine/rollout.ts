@@ -295,11 +295,8 @@ class Rollout {
             if (targets.notDrained) rollout.notDrained = targets.notDrained;
             for (const route of targets.drain) await this.#drain(plan, route, out, rollout, fork, line);
           },
-          onCallSent: began.send,
-          onCallReturned: began.returned,
-          onStepBegin: began.begin,
-          onStepEnd: began.end,
         },
+        began,
       });
       // Read, or never to be (unreachable, its probe failed): batch 1 and the drains wait for no more from it.
       read.resolve();
