@@ -26,11 +26,11 @@ export class BeganOnHost {
     return this.#calls.some((call) => call.began.size > 0);
   }
 
-  /** The labels of what may have changed on the host: every step that changed something, failed, or never ended. */
+  /** The labels of what may have changed on the host: every step that changed something (no outcome said otherwise), failed, or never ended. */
   touched(): string[] {
     return this.#labels((call, index) => {
       const end = call.ended.get(index);
-      return end ? changedAnything(end) : call.began.has(index);
+      return end === undefined ? call.began.has(index) : end.code !== 0 || end.outcome === undefined;
     });
   }
 
@@ -53,7 +53,3 @@ export interface ApplyCall {
   returned: boolean;
 }
 
-/** Whether an ended step may have changed something: it failed (maybe midway), or it did not find nothing to do (or its decision stale, or, a handler, nothing notifying it). */
-function changedAnything(end: SectionResult): boolean {
-  return end.code !== 0 || end.outcome === undefined;
-}
