@@ -248,6 +248,17 @@ describe('the host lock of apply scripts', () => {
     expect(readdirSync(dir)).toEqual(['lock']);
   });
 
+  it("a batch whose shell was killed (SIGKILL: no EXIT trap) leaves files that go when the next batch takes the lock", () => {
+    const { dir, lock } = lockIn();
+    const killed = new Batch(lock, 2);
+    // Killed after a step that found nothing to do, with a stop request on its way.
+    expect(spawnSync('sh', ['-s'], { input: killed.applyScript([userText('provision_unchanged; kill -KILL $$')]) }).signal).toBe('SIGKILL');
+    runLocally(killed.stopScript());
+    expect(readdirSync(dir).length).toBe(3);
+    runLocally(new Batch(lock, 2).applyScript([userText('true')]));
+    expect(readdirSync(dir)).toEqual(['lock']);
+  });
+
   it('gives up after the wait with exit 75 and says who holds it', async () => {
     const { lock } = lockIn();
     const child = await holder(lock);

@@ -131,8 +131,9 @@ export class Batch {
   /**
    * flock on the lock file: the kernel releases it when the script's shell ends, however it
    * ends (a killed session leaves no stale lock). Steps run without the descriptor, so a
-   * daemon a step starts cannot keep it. Stop files of other batches are stale once the lock is ours;
-   * this batch's own stays, as a Ctrl-C can land while the script waits for the lock.
+   * daemon a step starts cannot keep it. The files of other batches are stale once the lock is ours (each
+   * batch's EXIT trap removes its own, but not a stop that lands after it, one before a lock given up on, nor
+   * after SIGKILL); this batch's own stop file stays, as a Ctrl-C can land while the script waits for the lock.
    */
   #lock(): Shell {
     const lock = this.lockPath;
@@ -144,7 +145,7 @@ if ! flock -w ${this.lockWaitSeconds} 9; then
   exit 75
 fi
 printf 'pid %s since %s\\n' "$$" "$(date '+%Y-%m-%d %H:%M:%S')" > ${lock}
-for __stop in ${lock}.stop-*; do [ "$__stop" = ${this.#stopFile()} ] || rm -f "$__stop"; done
+for __stale in ${lock}.stop-* ${lock}.unchanged-*; do [ "$__stale" = ${this.#stopFile()} ] || rm -f "$__stale"; done
 trap ${String(cleanup)} EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM

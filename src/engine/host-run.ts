@@ -7,6 +7,7 @@ import { controlStateDir as defaultControlStateDir } from '../control/state-dir.
 import { runsOnControl, type AnyHostResourceType, type Change, type ControlContext } from '../resources/types.js';
 import { nodeHttp, readOnly, type Http } from '../transport/http.js';
 import { UnreachableError, type ConnectOptions, type ConnectTarget, type Connection, type ExecResult } from '../transport/types.js';
+import { BeganOnHost } from './began-on-host.js';
 import { type ApplyStep, Batch, type PendingHandlers, type ProbeSection, type SectionResult, splitItems } from './batch.js';
 import { deferred } from './deferred.js';
 import { forgetSuccess, HOST_STATE_DIR, noteAsAnswered, noteInState, readNote } from './host-state.js';
@@ -59,7 +60,12 @@ export interface HostRunOptions {
   recordApply?: boolean;
   /** Receives where the run spends its time (timing.ts); unset, nothing is measured. */
   onSpan?: OnSpan;
+  /** Receives what of the host's changes began on it, as the apply script's markers arrive (a rolling deploy reads it); default: a record of the run's own. */
+  began?: BeganOnHost;
 }
+
+/** A host's run as its steps see it: its options, and the record of what began on the host. */
+type Run = HostRunOptions & { began: BeganOnHost };
 
 /** How a rolling deploy takes part in one host's run, without knowing its resources. */
 export interface ApplyGate {
@@ -72,14 +78,6 @@ export interface ApplyGate {
    * control-node steps that have effects (an order, changes behind an API); a rejection stops the host before them.
    */
   beforeApply(labels: string[]): Promise<void>;
-  /** Called as an apply call is sent to the host, with the labels of its steps: until it returns, any of them that has not ended may begin. */
-  onCallSent?(labels: string[]): void;
-  /** Called as that call returned. */
-  onCallReturned?(): void;
-  /** Called as an apply step begins on the host, with the labels it applies. */
-  onStepBegin?(labels: string[]): void;
-  /** Called as that step ends: whether it changed something or failed (a step that found nothing to do, or a stale decision, changed nothing). */
-  onStepEnd?(labels: string[], changedAnything: boolean): void;
 }
 
 /** The SSH target of an inventory host. */
@@ -138,7 +136,7 @@ export async function runHost(plan: HostPlan, options: HostRunOptions): Promise<
   }
   options.onEvent({ kind: 'host-connected', host });
   try {
-    await withRemote(plan, connection, options, recorder(result, options));
+    await withRemote(plan, connection, { ...options, began: options.began ?? new BeganOnHost() }, recorder(result, options));
   } catch (err) {
     if (err instanceof UnreachableError) result.unreachable = true;
     else result.failed = Math.max(result.failed, 1);
@@ -237,7 +235,7 @@ interface Probed {
  * state. Handlers run once, after the last round; changes that need
  * control-node work (an ACME order) run after them, then the handlers they notify.
  */
-async function converge(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder, remote: Promise<RemoteAssessed[]>, notes: RunNotes): Promise<boolean> {
+async function converge(plan: HostPlan, connection: Connection, options: Run, record: Recorder, remote: Promise<RemoteAssessed[]>, notes: RunNotes): Promise<boolean> {
   // Handlers some change of this run (or a failed earlier run) made due.
   const notified = new Set<string>();
   // Handlers that ran in a round that ran them all: due again only when a later round notifies them.
@@ -284,7 +282,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
       await probed.answer(readReply(notes, inState, apiChanges && !options.signal?.aborted));
     }
     const { pending, due, dueHandlers } = work;
-    if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record, notes);
+    if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record);
     const ids = [...new Set([...due, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
     const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: hostStateDir, ids, clear: !cut }, { notes, more: cut || late.length > 0 }) : { ok: true, changed: [], stale: [] };
     for (const a of outcome.changed) for (const key of a.planned.notify) notified.add(key);
@@ -299,7 +297,7 @@ async function converge(plan: HostPlan, connection: Connection, options: HostRun
     for (const r of again) redecided.add(r);
     if (!cut && again.length === 0) break;
     // Ctrl-C: no later round's read starts (its reply could note the run).
-    if (options.signal?.aborted) skipAll([...outcome.stale.filter((a) => again.includes(a.planned)), ...late], record, interrupted(notes));
+    if (options.signal?.aborted) skipAll([...outcome.stale.filter((a) => again.includes(a.planned)), ...late], record, interrupted(options.began));
     remaining = plan.resources.filter((r) => again.includes(r) || later.includes(r));
   }
   if (late.length > 0) await applyLate(plan, late, lastHandlers, notified, connection, options, record, notes);
@@ -315,7 +313,7 @@ type RemoteAssessed = Assessed & { readError?: string };
  * decided with the first round, and changed after every change on the host
  * succeeded. Plan shows them after the host's resources.
  */
-async function withRemote(plan: HostPlan, connection: Connection, options: HostRunOptions, record: Recorder): Promise<void> {
+async function withRemote(plan: HostPlan, connection: Connection, options: Run, record: Recorder): Promise<void> {
   const http = options.http ?? nodeHttp;
   const onControl = plan.resources.filter((r) => runsOnControl(r.type));
   const remote = onControl.length > 0 ? spanOf(plan, options)('api', () => readRemote(onControl, readOnly(http))) : Promise.resolve([]);
@@ -341,7 +339,7 @@ async function withRemote(plan: HostPlan, connection: Connection, options: HostR
     else if (!hostOk) for (const a of work) watched(a, 'skipped');
     else if (work.length > 0) {
       // The rolling turn and Ctrl-C first: a change behind an API is made only in the host's turn.
-      stopped = await passGate([], work, options, watched, notes).then(() => undefined, (err: unknown) => err);
+      stopped = await passGate([], work, options, watched).then(() => undefined, (err: unknown) => err);
       if (stopped === undefined) await spanOf(plan, options)('api', () => writeRemote(plan.host.name, work, options, watched, http));
     }
     // The run's last change behind an API, or on the host when no call of it could note its end (closingNote).
@@ -415,7 +413,7 @@ function handlerSteps(handlers: readonly ProbedHandler[], pending: Assessed[], d
  * ones that got ready and the handlers they notify, then each one's confirmation from the
  * control node (a certificate served). A failed step fails its resource only.
  */
-async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly ProbedHandler[], notified: ReadonlySet<string>, connection: Connection, options: HostRunOptions, record: Recorder, notes: RunNotes): Promise<void> {
+async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly ProbedHandler[], notified: ReadonlySet<string>, connection: Connection, options: Run, record: Recorder, notes: RunNotes): Promise<void> {
   const control: ControlContext = {
     runScript: (script) => connection.runScript(script),
     inventoryDir: options.control?.inventoryDir ?? process.cwd(),
@@ -423,10 +421,10 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
     address: plan.host.connection.address,
   };
   // An order has effects (a rate-limited order, a challenge file on the host): none starts before the rolling turn, nor after Ctrl-C.
-  await passGate([], late, options, record, notes);
+  await passGate([], late, options, record);
   const ready: Assessed[] = [];
   for (const [index, a] of late.entries()) {
-    if (options.signal?.aborted) skipAll([...ready, ...late.slice(index)], record, interrupted(notes));
+    if (options.signal?.aborted) skipAll([...ready, ...late.slice(index)], record, interrupted(options.began));
     options.onEvent({ kind: 'resource-start', host: plan.host.name, resource: a.planned.label });
     try {
       const type = a.planned.type;
@@ -443,7 +441,7 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
     return notifiers.length > 0 ? [{ ...handler, after: notifiers, ...(notified.has(handler.key) ? { again: notifiers.map((a) => a.planned.label) } : {}) }] : [];
   });
   const pendingHandlers = { dir: options.hostStateDir ?? HOST_STATE_DIR, ids: due.map((d) => handlerId(d.key)), clear: true };
-  await passGate([...ready, ...due.map((d) => d.assessed)], [], options, record, notes);
+  await passGate([...ready, ...due.map((d) => d.assessed)], [], options, record);
   const confirmed = ready.filter((a) => a.planned.type.confirm);
   // A confirmation follows: the success is noted once it came.
   const outcome = await applyAll(plan.host.name, ready, due, connection, options, record, pendingHandlers, { notes, more: confirmed.length > 0 }, new Set(confirmed));
@@ -462,21 +460,21 @@ async function applyLate(plan: HostPlan, late: Assessed[], handlers: readonly Pr
  * Before an apply call: the gate of a rolling deploy (which may drain the host
  * first), then a last look at Ctrl-C. Either one stopping the host marks the call's work and what was left for later as skipped.
  */
-async function passGate(work: Assessed[], later: Assessed[], options: HostRunOptions, record: Recorder, notes: RunNotes): Promise<void> {
+async function passGate(work: Assessed[], later: Assessed[], options: Run, record: Recorder): Promise<void> {
   const left = [...work, ...later];
-  if (options.signal?.aborted) skipAll(left, record, interrupted(notes));
+  if (options.signal?.aborted) skipAll(left, record, interrupted(options.began));
   try {
     await options.gate?.beforeApply(work.map((a) => a.planned.label));
   } catch (err) {
     // A host that could not be reached again after it waited is unreachable, as at its first connect.
     skipAll(left, record, err instanceof UnreachableError ? err : new Error(`not changed: ${messageOf(err)}`));
   }
-  if (options.signal?.aborted) skipAll(left, record, interrupted(notes));
+  if (options.signal?.aborted) skipAll(left, record, interrupted(options.began));
 }
 
 /** Why a host stopped at Ctrl-C before an apply call or a control-node step: true whether or not an apply call of it began on the host. */
-function interrupted(notes: RunNotes): Error {
-  return new Error(notes.applied ? 'interrupted after an apply call on the host, before the rest of its changes' : INTERRUPTED_UNCHANGED);
+function interrupted(began: BeganOnHost): Error {
+  return new Error(began.anyBegan() ? 'interrupted after an apply call on the host, before the rest of its changes' : INTERRUPTED_UNCHANGED);
 }
 
 /** Stops the host: what was left to do is skipped. */
@@ -635,7 +633,7 @@ async function applyAll(
   pending: Assessed[],
   handlers: readonly HandlerStep[],
   connection: Connection,
-  options: HostRunOptions,
+  options: Run,
   record: Recorder,
   handlersDue: PendingHandlers,
   noting: { notes: RunNotes; more: boolean },
@@ -652,10 +650,8 @@ async function applyAll(
   });
   const againOf = new Map(handlers.map((h) => [h.assessed, h.again]));
   const batch = new Batch();
-  // Per step, from the script's markers: which began, which ended, which of those failed.
-  const began = new Set<number>();
-  const done = new Set<number>();
-  const failed = new Set<number>();
+  // What of the call began on the host, step by step, from the script's markers.
+  const call = options.began.send(work.map((step) => step.map((a) => a.planned.label)));
   const changed: Assessed[] = [];
   const stale: Assessed[] = [];
   // Timing: each step from its start to its end, cut where it names a phase of its own (provision_phase).
@@ -665,19 +661,15 @@ async function applyAll(
     open = undefined;
   };
   const phaseOf = (index: number): string => `${work[index]![0]!.handler ? 'handler' : 'apply'} ${work[index]![0]!.planned.type.name}`;
-  const labelsOf = (index: number): string[] => work[index]!.map((a) => a.planned.label);
   const parser = batch.streamParser(
     (index) => {
-      began.add(index);
+      call.began.add(index);
       if (options.onSpan) open = { phase: phaseOf(index), start: now() };
-      options.gate?.onStepBegin?.(labelsOf(index));
       for (const a of work[index]!) options.onEvent({ kind: 'resource-start', host, resource: a.planned.label });
     },
     (index, section) => {
       close();
-      done.add(index);
-      if (section.code !== 0) failed.add(index);
-      options.gate?.onStepEnd?.(labelsOf(index), section.code !== 0 || section.outcome === undefined);
+      call.ended.set(index, section);
       for (const a of work[index]!) {
         if (section.outcome === 'idle') continue;
         if (section.code !== 0) record(a, 'failed', { error: failureText(section.output, section.code) });
@@ -698,34 +690,34 @@ async function applyAll(
   // Ctrl-C: the batch finishes the step it is running and starts no other.
   const stop = (): void => void connection.runScript(batch.stopScript(), { alongside: true }).catch(() => undefined);
   options.signal?.addEventListener('abort', stop, { once: true });
-  options.gate?.onCallSent?.(work.flatMap((step) => step.map((a) => a.planned.label)));
   const response = await connection
     .runScript(batch.applyScript(scripts, handlersDue, options.recordApply ? { dir: handlersDue.dir, note: endsInState(noting.notes, noting.more) } : undefined), { onStdout: (chunk) => parser.push(chunk) })
     .finally(() => {
       options.signal?.removeEventListener('abort', stop);
-      options.gate?.onCallReturned?.();
+      call.returned = true;
     });
   // A call that began removed the notes of the last success; it made them again when it says so.
-  if (began.size > 0) Object.assign(noting.notes, { applied: true, forgotten: true, noted: batch.noted(response.stdout) });
+  if (call.began.size > 0) noting.notes.lastSuccess = batch.noted(response.stdout) ? 'noted' : 'removed';
   const lost = response.code === null;
+  const failed = [...call.ended.values()].some((section) => section.code !== 0);
   // Nothing began and the script failed: it did not get the host's lock (exit 75) or could not start.
-  if (!lost && began.size === 0 && response.code !== 0) {
+  if (!lost && call.began.size === 0 && response.code !== 0) {
     for (const step of work) for (const a of step) record(a, 'skipped');
     throw new Error(response.stderr.trim() || `the apply script failed (exit ${response.code})`);
   }
   // A step that began and never ended was cut short (the script's shell killed): it may have changed part of what it changes.
   // After a lost connection, what began after the last marker that arrived is not known.
   // A script that stops as asked, or at a failed step, exits 0: one that exits otherwise before a step began was killed between steps.
-  const cutAt = !lost && response.code !== 0 && failed.size === 0 ? work.findIndex((_, index) => !done.has(index)) : -1;
+  const cutAt = !lost && response.code !== 0 && !failed ? work.findIndex((_, index) => !call.ended.has(index)) : -1;
   const unfinished = (index: number): string | undefined =>
-    lost ? 'connection lost while applying' : began.has(index) ? `began and never ended (exit ${response.code})` : index === cutAt ? `the apply script ended (exit ${response.code}) before this step began` : undefined;
+    lost ? 'connection lost while applying' : call.began.has(index) ? `began and never ended (exit ${response.code})` : index === cutAt ? `the apply script ended (exit ${response.code}) before this step began` : undefined;
   work.forEach((step, index) => {
-    if (done.has(index)) return;
+    if (call.ended.has(index)) return;
     const error = unfinished(index);
     for (const a of step) record(a, error === undefined ? 'skipped' : 'failed', error === undefined ? {} : { error });
   });
   if (lost) throw new UnreachableError('connection lost while applying changes');
-  return { ok: done.size === work.length && [...done].every((i) => !failed.has(i)), changed, stale };
+  return { ok: call.ended.size === work.length && !failed, changed, stale };
 }
 
 /** The last lines of a failed step's output, which hold the reason. */

@@ -1,15 +1,20 @@
-/** Runs `work` on every item with at most `limit` running at once; results keep the items' order. */
-export async function mapWithLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
+/**
+ * Runs `work` on every item, each once it holds one of `limit` forks, started in the items' order; results keep the
+ * items' order. `work` may go without its fork while it waits for something (Fork.waitFor).
+ */
+export function mapWithLimit<T, R>(items: readonly T[], limit: number, work: (item: T, fork: Fork) => Promise<R>): Promise<R[]> {
+  const forks = new Forks(limit);
+  return Promise.all(
+    items.map(async (item) => {
+      const fork = forks.holder();
+      await fork.take();
+      try {
+        return await work(item, fork);
+      } finally {
+        fork.give();
+      }
+    }),
+  );
 }
 
 /** A connection a holder keeps open, idle, while it waits without its fork: closed when a holder at work needs its room. */

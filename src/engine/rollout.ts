@@ -33,7 +33,7 @@ import { type ApplyGate, INTERRUPTED_UNCHANGED, NOT_STARTED, runHost, targetOf, 
 import { type Deferred, deferred } from './deferred.js';
 import { everApplied, HOST_STATE_DIR } from './host-state.js';
 import { ParkableConnection } from './parkable-connection.js';
-import { type Fork, Forks, mapWithLimit } from './pool.js';
+import { type Fork, mapWithLimit } from './pool.js';
 import type { HostResult, HostRollout, RunEvent } from './results.js';
 import { affectsTraffic, drainTargets, healthChecks } from './rollout-rules.js';
 import { timed } from './timing.js';
@@ -154,25 +154,16 @@ class Rollout {
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
     const done = new Map<string, Deferred<HostResult>>(this.plans.map((p) => [p.host.name, deferred<HostResult>()]));
     const free = Promise.all(this.#order.free.map((p) => done.get(p.host.name)!.promise));
-    const forks = new Forks(this.options.forks);
     const turns = this.#turns(free, done);
     try {
       // Each host asks for its fork in the queue's order: the free hosts first, then the rolling ones batch by batch.
-      const results = await Promise.all(
-        this.#queue().map(async (plan) => {
-          const fork = forks.holder();
-          await fork.take();
-          try {
-            // A run that throws (a reporter that failed) fails its host alone: the batches and the other hosts go on to their end.
-            const run = this.#places.has(plan.host.name) ? this.#roll(plan, fork) : this.#runFree(plan);
-            const result = await run.catch((err: unknown) => failedHost(plan.host.name, messageOf(err)));
-            done.get(plan.host.name)!.resolve(result);
-            return result;
-          } finally {
-            fork.give();
-          }
-        }),
-      );
+      const results = await mapWithLimit(this.#queue(), this.options.forks, async (plan, fork) => {
+        // A run that throws (a reporter that failed) fails its host alone: the batches and the other hosts go on to their end.
+        const run = this.#places.has(plan.host.name) ? this.#roll(plan, fork) : this.#runFree(plan);
+        const result = await run.catch((err: unknown) => failedHost(plan.host.name, messageOf(err)));
+        done.get(plan.host.name)!.resolve(result);
+        return result;
+      });
       await turns;
       const byName = new Map(results.map((r) => [r.name, r]));
       return this.plans.map((p) => byName.get(p.host.name)!);
@@ -295,11 +286,8 @@ class Rollout {
             if (targets.notDrained) rollout.notDrained = targets.notDrained;
             for (const route of targets.drain) await this.#drain(plan, route, out, rollout, fork, line);
           },
-          onCallSent: began.send,
-          onCallReturned: began.returned,
-          onStepBegin: began.begin,
-          onStepEnd: began.end,
         },
+        began,
       });
       // Read, or never to be (unreachable, its probe failed): batch 1 and the drains wait for no more from it.
       read.resolve();

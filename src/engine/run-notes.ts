@@ -8,16 +8,16 @@ export interface RunNotes {
   troubled: boolean;
   /** Changes behind an API, or reads of them that failed, follow the calls on the host (the first round decides). */
   remoteWork: boolean;
-  /** An apply call began on the host: something on it may have changed. */
-  applied: boolean;
-  /** A call removed the notes of the last success: an apply call that began (before its first step), or the read before changes behind an API. */
-  forgotten: boolean;
-  /** The last call that changed the notes noted the run's success. */
-  noted: boolean;
+  /**
+   * The notes of the last success as the run's calls left them: as found (no call removed them: nothing changed on
+   * the host or behind an API), removed (by an apply call that began, before its first step, or by the read before
+   * changes behind an API), or made again after that (noted: by the last call that changed them).
+   */
+  lastSuccess: 'found' | 'removed' | 'noted';
 }
 
 export function runNotes(): RunNotes {
-  return { troubled: false, remoteWork: false, applied: false, forgotten: false, noted: false };
+  return { troubled: false, remoteWork: false, lastSuccess: 'found' };
 }
 
 /**
@@ -40,11 +40,12 @@ export type NoteChange = 'note' | 'forget';
  */
 export function readReply(notes: RunNotes, inState: boolean, apiChanges: boolean): NoteChange | undefined {
   if (inState) {
-    notes.noted = true;
+    // Noting notes that no call removed changes nothing the run's end decides.
+    if (notes.lastSuccess === 'removed') notes.lastSuccess = 'noted';
     return 'note';
   }
-  if (!apiChanges || notes.forgotten) return undefined;
-  notes.forgotten = true;
+  if (!apiChanges || notes.lastSuccess !== 'found') return undefined;
+  notes.lastSuccess = 'removed';
   return 'forget';
 }
 
@@ -54,7 +55,7 @@ export function readReply(notes: RunNotes, inState: boolean, apiChanges: boolean
  */
 export function closingNote(notes: RunNotes, ok: boolean): NoteChange | undefined {
   // No call removed the notes: nothing changed on the host or behind an API (a read that found nothing to change noted it).
-  if (!notes.forgotten) return undefined;
-  if (ok && !notes.troubled) return notes.noted ? undefined : 'note';
-  return notes.noted ? 'forget' : undefined;
+  if (notes.lastSuccess === 'found') return undefined;
+  if (ok && !notes.troubled) return notes.lastSuccess === 'noted' ? undefined : 'note';
+  return notes.lastSuccess === 'noted' ? 'forget' : undefined;
 }

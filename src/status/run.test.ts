@@ -149,6 +149,8 @@ describe('StatusRunner', () => {
     const t = transport();
     const runner = new StatusRunner([planOf('slow', { n: 1 })], options(t));
     const round = runner.run();
+    // Its connection opening (it took its fork).
+    await new Promise((resolve) => setImmediate(resolve));
     await runner.close();
     expect((await round)[0]).toMatchObject({ reachable: false });
     expect(t.closed).toEqual(['slow']);
@@ -158,6 +160,8 @@ describe('StatusRunner', () => {
     const t = transport();
     const runner = new StatusRunner(['slow', 'a', 'b'].map((name) => planOf(name, { n: 1 })), { ...options(t), forks: 1 });
     const round = runner.run();
+    // The first host's connection opening (it took the fork), the others waiting for it.
+    await new Promise((resolve) => setImmediate(resolve));
     await runner.close();
     expect((await round).map((s) => s.reachable)).toEqual([false, false, false]);
     expect(t.opened).toEqual(['slow']);
