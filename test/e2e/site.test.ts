@@ -52,7 +52,7 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
     await labReset();
   });
 
-  it('from fresh hosts, through the saved plan: resource by resource, few left to apply, handlers once, and done is done', async () => {
+  it('from fresh hosts, with the hostile values, through the saved plan: apply does what plan said, resource by resource; few left to apply, handlers once, and done is done', async () => {
     fresh = await planThenApply(fromFresh);
     await freshPromisesChecks(fresh, fromFresh);
   });
