@@ -4,8 +4,8 @@
  * (mariadb's option-file reader, systemd's environment files and specifiers,
  * Sumo's JSON); one it cannot carry is refused before any host is contacted.
  * Either way no injected directive reaches any host. Run by site.test.ts first
- * thing after its reset: the apply with the hostile values is the converge from
- * fresh hosts, and site.test.ts then applies the lab's own values over it.
+ * thing after its reset: the plan and apply with these values (ESCAPING_VALUES)
+ * are its converge from fresh hosts, and it then applies the lab's own values.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mysqlOptionValue } from '../../src/formats/mysql-option.js';
@@ -13,6 +13,7 @@ import { nginxValue } from '../../src/formats/nginx.js';
 import { systemdEnvValue } from '../../src/formats/systemd.js';
 import { LAB_HOSTS, fingerprint, labRun } from '../lab/lab.js';
 import { labSecrets, provision } from './cli.js';
+import type { PlanAndApply, PlanThenApplyOptions } from './plan-promise.js';
 
 const INV = 'inventory/lab.yaml';
 
@@ -47,17 +48,26 @@ async function injectedEverywhere(): Promise<Record<string, string[]>> {
 const CLEAN = ['', '', '0', ''];
 const CLEAN_EVERYWHERE = Object.fromEntries(LAB_HOSTS.map((host) => [host, CLEAN]));
 
-/** The checks, on fresh lab hosts: the first converges them (site.test.ts runs them right after its reset). */
-export function configValuesChecks(): void {
+/**
+ * The values the converge from fresh hosts deploys (site.test.ts runs it through planThenApply): the escaped ones,
+ * and a password that replaces the lab's own (from its SOPS file), which -e reads from the environment.
+ */
+export const ESCAPING_VALUES: PlanThenApplyOptions = {
+  args: ['-e', JSON.stringify({ ...ESCAPED, app_db_password: { secret: 'E2E_APP_DB_PASSWORD' } })],
+  env: { E2E_APP_DB_PASSWORD: PASSWORD },
+};
+
+/** The checks, on the lab hosts that `converged` (a plan and apply with ESCAPING_VALUES) converged from fresh. */
+export function configValuesChecks(converged: () => PlanAndApply | undefined): void {
   describe('hostile values on the lab', () => {
-    it('apply from fresh hosts deploys values that need escaping exactly as written, and shows no secret', async () => {
-      // The password replaces the lab's own (from its SOPS file) for this run: -e reads it from the environment.
-      const run = await provision(['apply', INV, '-e', JSON.stringify({ ...ESCAPED, app_db_password: { secret: 'E2E_APP_DB_PASSWORD' } })], { env: { E2E_APP_DB_PASSWORD: PASSWORD } });
-      expect(run.code, run.stdout + run.stderr).toBe(0);
-      for (const form of [PASSWORD, JSON.stringify(PASSWORD).slice(1, -1), 'p#ss']) expect(run.stdout + run.stderr).not.toContain(form);
+    it('the converge from fresh hosts deployed values that need escaping exactly as written, and showed no secret', async () => {
+      const runs = converged();
+      expect(runs, 'the converge from fresh hosts ran').toBeDefined();
+      const output = [runs!.planRun, runs!.applyRun].map((run) => run.stdout + run.stderr).join('\n');
+      for (const form of [PASSWORD, JSON.stringify(PASSWORD).slice(1, -1), 'p#ss']) expect(output).not.toContain(form);
       const secrets = Object.values(labSecrets());
       expect(secrets.length).toBeGreaterThanOrEqual(4);
-      for (const secret of secrets) expect(run.stdout + run.stderr).not.toContain(secret);
+      for (const secret of secrets) expect(output).not.toContain(secret);
 
       for (const host of ['web-01', 'web-02']) {
         // systemd read the environment file: the app has the password exactly.
@@ -80,7 +90,8 @@ export function configValuesChecks(): void {
     });
 
     describe('refused before any host is contacted', () => {
-      // Taken once: a refused run changes nothing, so every case must leave the hosts as they were before the first.
+      // Taken once, and compared once after the last case: a refused run changes nothing, so the hosts must be as
+      // they were before the first (a fingerprint of the three takes seconds; one per case added them up).
       let before: string[] = [];
       beforeAll(async () => {
         before = await Promise.all(LAB_HOSTS.map(fingerprint));
@@ -101,6 +112,9 @@ export function configValuesChecks(): void {
           expect(run.stderr).toContain(`error: ${message}`);
           expect(run.stdout).toBe('');
         }
+      });
+
+      it('after every refused plan and apply, each host is as before the first, with nothing injected', async () => {
         const [after, found] = await Promise.all([Promise.all(LAB_HOSTS.map(fingerprint)), injectedEverywhere()]);
         expect(after).toEqual(before);
         expect(found).toEqual(CLEAN_EVERYWHERE);
