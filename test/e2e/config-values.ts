@@ -18,7 +18,9 @@ import type { PlanAndApply, PlanThenApplyOptions } from './plan-promise.js';
 const INV = 'inventory/lab.yaml';
 
 /** A database password with what option files and environment files would misread: #, \, quotes, $, `, %, spaces at the end. */
+/** The hostile password of the converge from fresh hosts, and the forms of it no output may show. */
 const PASSWORD = 'p#ss\\word "q" $HOME `id` 100%h \'x\' ';
+export const PASSWORD_FORMS = [PASSWORD, JSON.stringify(PASSWORD).slice(1, -1), 'p#ss'];
 
 /** Escaped values: each must arrive as written, and change nothing else. */
 const ESCAPED = {
@@ -64,7 +66,7 @@ export function configValuesChecks(converged: () => PlanAndApply | undefined): v
       const runs = converged();
       expect(runs, 'the converge from fresh hosts ran').toBeDefined();
       const output = [runs!.planRun, runs!.applyRun].map((run) => run.stdout + run.stderr).join('\n');
-      for (const form of [PASSWORD, JSON.stringify(PASSWORD).slice(1, -1), 'p#ss']) expect(output).not.toContain(form);
+      for (const form of PASSWORD_FORMS) expect(output).not.toContain(form);
       const secrets = Object.values(labSecrets());
       expect(secrets.length).toBeGreaterThanOrEqual(4);
       for (const secret of secrets) expect(output).not.toContain(secret);
