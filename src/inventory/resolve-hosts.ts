@@ -11,7 +11,7 @@ import { mergeVars, readVariables, VarTable, isDeferredConnectionValue } from '.
 import { findVarsFiles, type VarsFiles } from './vars-files.js';
 import { JinjaError, renderJinja } from '../template/jinja.js';
 import { lazyContext } from '../template/lazy-context.js';
-import { withExactInteger } from '../yaml/python-int.js';
+import { withExactIntegers } from '../yaml/python-int.js';
 import path from 'node:path';
 
 const GROUP_PRIORITY = 'ansible_group_priority';
@@ -205,7 +205,7 @@ export function renderInventoryValue(name: string, value: unknown, context: Reco
     if (typeof resolved !== 'string' || !resolved.includes('{{') || origin?.literal === true) return resolved;
     return renderJinja(resolved, (ref) => {
       const name = Object.hasOwn(context, ref) ? ref : canonicalName(ref);
-      return Object.hasOwn(context, name) ? withExactInteger(context[name], vars.origins.get(name)?.integer) : undefined;
+      return Object.hasOwn(context, name) ? withExactIntegers(context[name], vars.origins.get(name)?.integer) : undefined;
     });
   } catch (err) {
     if (err instanceof JinjaError) throw new UserError(`${origin?.path ?? name}: ${err.message}`, origin?.position as SourcePosition | undefined);

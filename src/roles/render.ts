@@ -15,7 +15,7 @@ import { TemplateCache, templateCacheFile } from './template-cache.js';
 import { DeferredValue } from '../inventory/deferred.js';
 import type { LiteralMark } from '../inventory/types.js';
 import { isJinja, JinjaError, renderJinja, type Lookup } from '../template/jinja.js';
-import { type PythonBigInt, withExactInteger } from '../yaml/python-int.js';
+import { type IntegerMark, withExactIntegers } from '../yaml/python-int.js';
 import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 import { quote, words } from '../shell/quote.js';
 import { checkValuePlaces, quoteShellTemplate, SHELL_QUOTE_HELPER, ShellTemplateError, VALUE_MARK } from './shell-text.js';
@@ -203,8 +203,8 @@ export function renderValue(value: unknown, context: TemplateContext, where: Sou
 export interface VariableSource {
   /** Its value as written (deferred values included). */
   value: unknown;
-  /** Where it is written: errors about the value point there; the integer its digits stand for, when beyond a number's range. */
-  origin: { path: string; position?: SourcePosition; integer?: PythonBigInt };
+  /** Where it is written: errors about the value point there; where its value holds integers beyond a number's range. */
+  origin: { path: string; position?: SourcePosition; integer?: IntegerMark };
   /** Inventory values may be Jinja2 (as Ansible's are); role defaults are provision's Handlebars. */
   jinja: boolean;
   /** Which of it is an Ansible `!unsafe` value, used as written and never rendered. */
@@ -225,7 +225,7 @@ export function hostContext(variables: ReadonlyMap<string, VariableSource>, fixe
     (name, raw, context) => {
       const source = raw as VariableSource;
       try {
-        return renderVariable(source, context, hostName, (ref) => withExactInteger(lookup(context, ref), variables.get(ref)?.origin.integer));
+        return renderVariable(source, context, hostName, (ref) => withExactIntegers(lookup(context, ref), variables.get(ref)?.origin.integer));
       } catch (err) {
         if (err instanceof JinjaError) throw new UserError(`${source.origin.path}: ${err.message} (rendering for host ${hostName})`, source.origin.position);
         if (err instanceof UserError && err.position === source.origin.position && !err.message.startsWith(source.origin.path)) {
