@@ -29,8 +29,8 @@ export interface ResolveContext {
   playbookDir?: string;
   /** The vars files, read once each. */
   varsFiles: VarsFiles;
-  /** -e variables, checked. */
-  extraVars: VarTable;
+  /** -e variables: as written (what `provision inventory` prints) and checked. */
+  extraVars: { written: WrittenVars; table: VarTable };
   /** Where problems go. */
   errors: ErrorList;
   /** The transport's port for an address the inventory gives none. */
@@ -142,8 +142,8 @@ function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: S
     if (scope.config) continue;
     for (const [name, written] of scope.vars) if (!(scope.group && name === GROUP_PRIORITY)) ansibleVars[name] = written.printed ?? written.value;
   }
-  mergeVars(vars, ctx.extraVars);
-  for (const [name, value] of ctx.extraVars) ansibleVars[name] = value;
+  mergeVars(vars, ctx.extraVars.table);
+  for (const [name, written] of ctx.extraVars.written) ansibleVars[name] = written.printed ?? written.value;
   // Defaults are made visible too, so roles can use every host's address and port: the port the
   // connection really uses (the firewall keeps it open), which ~/.ssh/config may set.
   if (!vars.has('address')) vars.set('address', host.name);
