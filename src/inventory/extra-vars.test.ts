@@ -45,6 +45,7 @@ const FORMS: [string, string[]][] = [
   ['escapes in key=value words, decoded as Ansible does', ['a=x\\ny b="p\\tq" c=it\\x27s d=1=2 e=\\u00e9 g=\\\\ h="" i=" sp " j={{x}} k=\\U0001F600']],
   ['inline JSON and YAML in braces', ['{"port": 2222, "list": [1, 2], "big": 18446744073709551615}', '{mode: 0644, enabled: on, t: 2024-1-5 1:02:03, huge: [18446744073709551615]}', '{}']],
   ['a vars file, and key=value over it', [`@${varsFile}`, 'shmmax=1']],
+  ['connection variables, under the names as written', ['ansible_user=root ansible_port=2200 ansible_ssh_private_key_file=id_test']],
 ];
 
 /** What ansible-inventory --host prints for web01 with these -e values. */
