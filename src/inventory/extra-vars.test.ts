@@ -85,6 +85,7 @@ describe('-e values that are no variables', () => {
     [['   '], `-e value 1 is empty: ${EXPECTED}`],
     [['hunter2'], `-e value 1, word 1: not key=value: ${EXPECTED} (quote values that hold spaces; YAML needs { } around it)`],
     [['[1, 2]'], `-e value 1: ${EXPECTED}, got a list`],
+    [['./vars.yml'], '-e value 1: a file name needs @ before it: expected -e @./vars.yml'],
     [['@nope/vars.yaml'], "extra vars file 'nope/vars.yaml' not found"],
     [['{a: [}'], '-e:1:6: list [ not closed: expected a closing ]'],
   ])('rejects %j', (values, message) => {

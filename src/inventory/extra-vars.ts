@@ -41,6 +41,8 @@ function parseOne(text: string, label: string, vault: VaultKeyring): ExtraVarsPi
     return { source: mappingSource(source, `extra vars file '${file}'`), inline: false, ...(vaulted ? { vaulted } : {}) };
   }
   if (text === '') throw new UserError(`${label} is empty: ${EXPECTED}`);
+  // Ansible refuses these too ("Please prepend extra_vars filename with '@'").
+  if (text.startsWith('/') || text.startsWith('.')) throw new UserError(`${label}: a file name needs @ before it: expected -e @${text}`);
   if (text.startsWith('{') || text.startsWith('[')) return { source: mappingSource(parseYaml(text, '-e', 'ansible'), label), inline: true };
   return { words: keyValues(text, label) };
 }
