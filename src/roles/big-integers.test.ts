@@ -61,6 +61,15 @@ print(json.dumps([env.from_string(t).render(big=12345678901234567890, small=5) f
     expect(yamlHost.connection.user).toBe('u24691357802469135780');
   });
 
+  it('so does a variable a template computed, as Ansible holds its result as a number', () => {
+    const templates = 'next: "{{ big + 1 }}"\n      pair: "{{ [big, {\'x\': big - 1}] }}"\n      after: "{{ next + 1 }}"\n      inner: "{{ pair[1].x + 1 }}"';
+    writeFileSync(join(dir, 'chain.yml'), `all:\n  hosts:\n    h1:\n      big: 12345678901234567890\n      ${templates}\n      ansible_user: "u{{ next * 2 }}"\n`);
+    const chained = loadInventory(join(dir, 'chain.yml'), { env: {} }).hosts[0]!;
+    const context = hostContext(variablesOf(chained, []), {}, 'h1');
+    expect([context.after, context.inner]).toEqual(['12345678901234567892', '12345678901234567890']);
+    expect(chained.connection.user).toBe('u24691357802469135782');
+  });
+
   it('the variable itself keeps every digit as text, and the listing prints it as a number', () => {
     expect(host.vars.big).toBe('12345678901234567890');
     expect(String(host.ansibleVars?.big)).toBe('12345678901234567890');

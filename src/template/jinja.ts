@@ -14,6 +14,7 @@
  */
 import { Secret, secretProblem } from '../secrets.js';
 import { pythonFloatText } from '../inventory/python-float.js';
+import { integerMarkOf, type IntegerMark } from '../yaml/python-int.js';
 
 /** A template that uses Jinja2 this subset does not cover, or a variable that is not defined. */
 export class JinjaError extends Error {}
@@ -36,9 +37,10 @@ export function isJinja(text: string): boolean {
 /**
  * Renders a template string. A string that is exactly one `{{ expression }}`
  * keeps the expression's own type (a list stays a list, as in Ansible); text
- * that holds a Secret's value becomes a Secret.
+ * that holds a Secret's value becomes a Secret. `onIntegers` learns where the
+ * result holds integers beyond a number's range (as digits).
  */
-export function renderJinja(text: string, lookup: Lookup): Value {
+export function renderJinja(text: string, lookup: Lookup, onIntegers?: (mark: IntegerMark) => void): Value {
   if (/\{%/.test(text)) throw new JinjaError(`Jinja2 statements ({% ... %}) are not supported: expected only {{ expressions }}`);
   const source = text.replace(/\{#[\s\S]*?#\}/g, '');
   const parts: Array<string | Node> = [];
@@ -57,7 +59,13 @@ export function renderJinja(text: string, lookup: Lookup): Value {
     at = parser.position;
   }
   const env = new Evaluator(lookup);
-  if (parts.length === 1 && typeof parts[0] !== 'string') return finished(output(env.value(parts[0]!), describe(parts[0]!)));
+  if (parts.length === 1 && typeof parts[0] !== 'string') {
+    const value = output(env.value(parts[0]!), describe(parts[0]!));
+    // The result holds such integers as digits, as variables do: where they are, so a template using it computes with them.
+    const mark = integerMarkOf(value);
+    if (mark !== undefined) onIntegers?.(mark);
+    return finished(value);
+  }
   let secret = false;
   const rendered = parts
     .map((part) => {

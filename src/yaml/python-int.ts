@@ -25,9 +25,10 @@ export function exactInteger(n: bigint): number | PythonBigInt {
 /** Where a value holds integers beyond a number's range: the integer itself, else the list items (by index) and mapping keys that do. */
 export type IntegerMark = PythonBigInt | { readonly [keyOrIndex: string]: IntegerMark };
 
-/** The IntegerMark of a value as Ansible prints it (PythonBigInt at any depth of lists and mappings); undefined for none. */
+/** The IntegerMark of a value as Ansible prints it (PythonBigInt, or a bigint as Jinja2 computes it, at any depth of lists and mappings); undefined for none. */
 export function integerMarkOf(printed: unknown): IntegerMark | undefined {
   if (printed instanceof PythonBigInt) return printed;
+  if (typeof printed === 'bigint') return new PythonBigInt(String(printed));
   if (printed === null || typeof printed !== 'object') return undefined;
   const marks = Object.entries(printed).flatMap(([key, item]) => {
     const mark = integerMarkOf(item);
