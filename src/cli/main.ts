@@ -134,10 +134,11 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
   // One read of ~/.ssh/config for every host's port, rather than one per host.
   const sshConfig = userSshConfigText();
   const config = configured.ansibleConfig;
+  const keyring = readVaultPasswords(vault, config?.vaultPasswordFile);
   const inventory = await loadInventoryWithSecrets(inventories, {
-    extraVars: parseExtraVars(extraVars),
+    extraVars: parseExtraVars(extraVars, keyring),
     defaultPort: (address) => sshConfigPort(address, sshConfig),
-    vault: readVaultPasswords(vault, config?.vaultPasswordFile),
+    vault: keyring,
     ...(config ? { hostDefaults: config.hostDefaults } : {}),
   });
   for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${display(warning)}\n`);

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
+import { extraVarsOf, tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { readAnsibleConfig, type AnsibleConfig } from './ansible-config.js';
 import { inventoryList } from './ansible-output.js';
 import { loadInventory } from './load.js';
@@ -17,7 +17,7 @@ function configOf(text: string, env: Record<string, string> = {}): AnsibleConfig
 /** Each host's connection when `inventory` (INI) is loaded under ansible.cfg `cfg`, with `-e` values. */
 function connections(cfg: string, inventory: string, extraVars: Record<string, unknown> = {}): Record<string, HostConnection> {
   const config = configOf(cfg);
-  const loaded = loadInventory(tempFile(inventory, 'hosts'), { env: {}, hostDefaults: config.hostDefaults, extraVars });
+  const loaded = loadInventory(tempFile(inventory, 'hosts'), { env: {}, hostDefaults: config.hostDefaults, extraVars: extraVarsOf(extraVars) });
   return Object.fromEntries(loaded.hosts.map((h) => [h.name, h.connection]));
 }
 

@@ -2,8 +2,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MASK, Secret } from '../secrets.js';
-import { DeferredValue } from './deferred.js';
-import { ansibleCorpusPath, fixtureDir, tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
+import { DeferredValue, resolveDeferred } from './deferred.js';
+import { ansibleCorpusPath, extraVarsOf, fixtureDir, tempFile, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { loadInventory, type LoadOptions } from './load.js';
 import { EXPORT_HINT } from './yaml-inventory.js';
 import type { Inventory, InventoryHost } from './types.js';
@@ -107,7 +107,7 @@ describe('loadInventory: variable precedence', () => {
   });
 
   it('puts extra vars above everything, for every host', () => {
-    const inventory = load('precedence.yaml', { extraVars: { level: 'extra' } });
+    const inventory = load('precedence.yaml', { extraVars: extraVarsOf({ level: 'extra' }) });
     expect(inventory.hosts.map((h) => h.vars.level)).toEqual(['extra', 'extra']);
   });
 
@@ -117,19 +117,21 @@ describe('loadInventory: variable precedence', () => {
     expect(h1!.varOrigins!.level).toMatchObject({ path: 'all.children.parent.children.child.hosts.h1.level', position: { file, line: 17, col: 26 } });
     expect(h2!.varOrigins!.level).toMatchObject({ path: 'all.children.parent.children.child.vars.level', position: { file, line: 15, col: 26 } });
     expect(h2!.varOrigins!.from_all).toMatchObject({ path: 'all.vars.from_all', position: { file, line: 4, col: 33 } });
-    expect(load('precedence.yaml', { extraVars: { level: 'extra' } }).hosts[0]!.varOrigins!.level).toMatchObject({ path: '-e level' });
+    expect(load('precedence.yaml', { extraVars: extraVarsOf({ level: 'extra' }) }).hosts[0]!.varOrigins!.level).toMatchObject({ path: '-e level' });
   });
 
   it('reads extra connection variables from command-line strings, paths relative to the current directory', () => {
     const extraVars = { ansible_port: '2200', become: 'false', ansible_user: 'root', ssh_private_key_file: 'id_test' };
-    const web02 = host(load('site.yaml', { extraVars }), 'web-02');
+    const web02 = host(load('site.yaml', { extraVars: extraVarsOf(extraVars) }), 'web-02');
     expect(web02.connection).toMatchObject({ port: 2200, become: false, user: 'root', privateKeyFile: path.resolve('id_test') });
   });
 
-  it('reads { secret: NAME } in extra vars, at any depth', () => {
+  it('reads { secret: NAME } in extra vars, at any depth, when used (as an inventory value)', () => {
     const extraVars = { api: { token: { secret: 'API_TOKEN' } } };
-    const vars = host(load('site.yaml', { extraVars, env: { ...SITE_ENV, API_TOKEN: 'tok-0004' } }), 'lb-01').vars;
-    expect((vars.api as { token: Secret }).token.reveal()).toBe('tok-0004');
+    const vars = host(load('site.yaml', { extraVars: extraVarsOf(extraVars), env: { ...SITE_ENV, API_TOKEN: 'tok-0004' } }), 'lb-01').vars;
+    expect((resolveDeferred((vars.api as { token: unknown }).token) as Secret).reveal()).toBe('tok-0004');
+    const unset = host(load('site.yaml', { extraVars: extraVarsOf({ token: { secret: 'NOT_SET_HERE' } }) }), 'lb-01').vars;
+    expect(userErrorOf(() => resolveDeferred(unset.token)).format()).toBe('-e:1:20: -e token: environment variable NOT_SET_HERE is unset or empty: expected it to hold the secret');
   });
 });
 
@@ -161,16 +163,11 @@ describe('loadInventory: merging', () => {
 describe('loadInventory: edge cases', () => {
   it.each([
     ['a missing file', () => loadInventory('nope/inventory.yaml'), "inventory 'nope/inventory.yaml' not found"],
-    ['a bad extra var', () => load('site.yaml', { extraVars: { port: 'ssh' } }), '-e port: expected an integer from 1 to 65535, got string "ssh"'],
+    ['a bad extra var', () => load('site.yaml', { extraVars: extraVarsOf({ port: 'ssh' }) }), '-e port: expected an integer from 1 to 65535, got string "ssh"'],
     [
       'a typo in an extra var',
-      () => load('site.yaml', { extraVars: { usr: 'root' } }),
+      () => load('site.yaml', { extraVars: extraVarsOf({ usr: 'root' }) }),
       "-e usr: 'usr' is not a connection variable: did you mean 'user'? (names this close to one are refused to catch typos; rename the variable if it is meant)",
-    ],
-    [
-      'an unset secret in extra vars',
-      () => load('site.yaml', { extraVars: { token: { secret: 'NOT_SET_HERE' } } }),
-      '-e token: environment variable NOT_SET_HERE is unset or empty: expected it to hold the secret',
     ],
   ])('reports %s', (_what, run, message) => {
     expect(userErrorOf(run).format()).toBe(message);

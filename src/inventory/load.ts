@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorList } from '../yaml/error-list.js';
 import { VaultKeyring } from '../vault/passwords.js';
-import { checkExtraVars } from './extra-vars.js';
+import { checkExtraVars, type ExtraVars } from './extra-vars.js';
 import { checkCycles, checkUngroupedNesting } from './group-graph.js';
 import { GroupTree } from './model.js';
 import { resolveHosts, type PortLookup } from './resolve-hosts.js';
@@ -15,7 +15,7 @@ import type { WrittenVar } from './variables.js';
 /** Options of loadInventory. */
 export interface LoadOptions {
   /** Variables from `-e` (see parseExtraVars): the highest precedence, applied to every host. */
-  extraVars?: Record<string, unknown>;
+  extraVars?: ExtraVars;
   /** Where `{ secret: ENV_NAME }` values are read from; default process.env. */
   env?: Env;
   /** The port a host's connection uses when the inventory sets none (the transport's default, e.g. ~/.ssh/config's Port); else 22. */
@@ -55,7 +55,7 @@ export function loadInventory(sources: string | readonly string[], options: Load
   checkCycles(tree, errors);
   // Precedence needs a tree without loops; every other problem is reported with the variables' own.
   if (errors.count > before) errors.throwIfAny();
-  const extraVars = checkExtraVars(options.extraVars ?? {}, { env, ...sops }, errors);
+  const extraVars = checkExtraVars(options.extraVars ?? [], { env, vault, errors, ...sops }, errors);
   const varsFiles = new VarsFiles({ env, vault, errors, ...sops }, errors);
   // The playbook directory counts once: not again when it holds an inventory source.
   const here = path.resolve(options.playbookDir ?? process.cwd());

@@ -11,7 +11,7 @@ import { mergeVars, readVariables, VarTable, isDeferredConnectionValue } from '.
 import { findVarsFiles, type VarsFiles } from './vars-files.js';
 import { JinjaError, renderJinja } from '../template/jinja.js';
 import { lazyContext } from '../template/lazy-context.js';
-import { withExactInteger } from '../yaml/python-int.js';
+import { type IntegerMark, withExactIntegers } from '../yaml/python-int.js';
 import path from 'node:path';
 
 const GROUP_PRIORITY = 'ansible_group_priority';
@@ -29,8 +29,8 @@ export interface ResolveContext {
   playbookDir?: string;
   /** The vars files, read once each. */
   varsFiles: VarsFiles;
-  /** -e variables, checked. */
-  extraVars: VarTable;
+  /** -e variables: as written (what `provision inventory` prints) and checked. */
+  extraVars: { written: WrittenVars; table: VarTable };
   /** Where problems go. */
   errors: ErrorList;
   /** The transport's port for an address the inventory gives none. */
@@ -142,8 +142,8 @@ function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: S
     if (scope.config) continue;
     for (const [name, written] of scope.vars) if (!(scope.group && name === GROUP_PRIORITY)) ansibleVars[name] = written.printed ?? written.value;
   }
-  mergeVars(vars, ctx.extraVars);
-  for (const [name, value] of ctx.extraVars) ansibleVars[name] = value;
+  mergeVars(vars, ctx.extraVars.table);
+  for (const [name, written] of ctx.extraVars.written) ansibleVars[name] = written.printed ?? written.value;
   // Defaults are made visible too, so roles can use every host's address and port: the port the
   // connection really uses (the firewall keeps it open), which ~/.ssh/config may set.
   if (!vars.has('address')) vars.set('address', host.name);
@@ -175,7 +175,8 @@ function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: S
 function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ file: string; problem: string }>, groups: string[]): HostConnection {
   const lockedFile = locked[0];
   if (lockedFile) throw new UserError(`host ${hostName}: ${lockedFile.problem}`, { file: lockedFile.file, line: 1, col: 1 });
-  const context = lazyContext(vars, (name, value, self) => renderInventoryValue(name, value, self, vars), { inventory_hostname: hostName, group_names: groups.filter((g) => g !== ALL) });
+  const computed = new Map<string, IntegerMark>();
+  const context = lazyContext(vars, (name, value, self) => renderInventoryValue(name, value, self, vars, computed), { inventory_hostname: hostName, group_names: groups.filter((g) => g !== ALL) });
   const checked = new Map<string, unknown>();
   for (const [name, value] of vars) {
     const spec = connectionVar(name);
@@ -196,17 +197,23 @@ function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ fil
   return connectionOf(hostName, checked);
 }
 
-/** An inventory value as used: secrets read, Jinja2 rendered against the host's other variables (aliases such as ansible_host included). */
-export function renderInventoryValue(name: string, value: unknown, context: Record<string, unknown>, vars: VarTable): unknown {
+/**
+ * An inventory value as used: secrets read, Jinja2 rendered against the host's other variables (aliases such as
+ * ansible_host included); `computed` holds where the values rendered so far hold integers beyond a number's range.
+ */
+export function renderInventoryValue(name: string, value: unknown, context: Record<string, unknown>, vars: VarTable, computed: Map<string, IntegerMark>): unknown {
   const origin = vars.origins.get(name);
   try {
     const resolved = resolveDeferred(value);
     // An `!unsafe` value is its text as written, as in Ansible.
     if (typeof resolved !== 'string' || !resolved.includes('{{') || origin?.literal === true) return resolved;
-    return renderJinja(resolved, (ref) => {
-      const name = Object.hasOwn(context, ref) ? ref : canonicalName(ref);
-      return Object.hasOwn(context, name) ? withExactInteger(context[name], vars.origins.get(name)?.integer) : undefined;
-    });
+    const lookup = (ref: string): unknown => {
+      const used = Object.hasOwn(context, ref) ? ref : canonicalName(ref);
+      if (!Object.hasOwn(context, used)) return undefined;
+      const value = context[used];
+      return withExactIntegers(value, computed.get(used) ?? vars.origins.get(used)?.integer);
+    };
+    return renderJinja(resolved, lookup, (mark) => computed.set(name, mark));
   } catch (err) {
     if (err instanceof JinjaError) throw new UserError(`${origin?.path ?? name}: ${err.message}`, origin?.position as SourcePosition | undefined);
     throw err;

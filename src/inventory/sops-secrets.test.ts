@@ -8,6 +8,7 @@ import { loadInventory } from './load.js';
 import { DeferredValue } from './deferred.js';
 import { loadInventoryWithSecrets, shownPath, SopsSecrets } from './sops-secrets.js';
 import type { Inventory } from './types.js';
+import { extraVarsOf } from '../../test/fixtures/inventory/fixtures.js';
 
 // Counts imports of the SOPS code and decryptions, passing through to the real module.
 const sopsModule = vi.hoisted(() => ({ imported: 0, opened: [] as string[] }));
@@ -53,7 +54,7 @@ function inventoryFile(vars: string, name = 'inventory.yaml'): string {
 
 async function problems(file: string, environment = env, extraVars: Record<string, unknown> = {}): Promise<string[]> {
   try {
-    await loadInventoryWithSecrets(file, { env: environment, extraVars });
+    await loadInventoryWithSecrets(file, { env: environment, extraVars: extraVarsOf(extraVars) });
   } catch (err) {
     if (err instanceof UserError) return err.format().split('\n');
     throw err;
@@ -90,7 +91,7 @@ describe('secrets from a SOPS file', () => {
     const file = inventoryFile(['    a: { secret: { sops: secrets.sops.yaml, key: db.password } }', '    b: { secret: { sops: secrets.sops.yaml, key: db.user } }', ''].join('\n'), 'twice.yaml');
     const before = sopsModule.opened.length;
     const extra = { token: { secret: { sops: relative(process.cwd(), join(dir, 'secrets.sops.yaml')), key: 'api.tokens.0' } } };
-    const vars = varsOf(await loadInventoryWithSecrets(file, { env, extraVars: extra }));
+    const vars = varsOf(await loadInventoryWithSecrets(file, { env, extraVars: extraVarsOf(extra) }));
     expect(sopsModule.opened.length - before).toBe(1);
     expect((vars['token'] as Secret).reveal()).toBe('tok-0002');
     expect((vars['b'] as Secret).reveal()).toBe('app-user');

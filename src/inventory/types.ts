@@ -1,7 +1,7 @@
 import type { SourcePosition } from '../errors.js';
 import type { Secret } from '../secrets.js';
 import type { GroupTree } from './model.js';
-import type { PythonBigInt } from '../yaml/python-int.js';
+import type { IntegerMark } from '../yaml/python-int.js';
 
 /** How to reach a host, resolved from its merged variables. */
 export interface HostConnection {
@@ -67,8 +67,8 @@ export interface VarOrigin {
   baseDir?: string;
   /** Which of it is an Ansible `!unsafe` value, used as written and never rendered as a template. */
   literal?: LiteralMark;
-  /** The integer its value (digits as text) stands for, when beyond a JavaScript number's exact range: Jinja2 computes with it. */
-  integer?: PythonBigInt;
+  /** Where its value holds integers beyond a JavaScript number's exact range (as digits): Jinja2 computes with them. */
+  integer?: IntegerMark;
 }
 
 /**

@@ -5,7 +5,7 @@ import { describeValue } from './describe-value.js';
 import { DeferredValue } from './deferred.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { GROUP_KEYS } from './names.js';
-import { PythonBigInt } from '../yaml/python-int.js';
+import { integerMarkOf } from '../yaml/python-int.js';
 
 /** Variables of one scope under their canonical names, in the order written, and where each is written. */
 export class VarTable extends Map<string, unknown> {
@@ -19,7 +19,8 @@ export class VarTable extends Map<string, unknown> {
   define(name: string, value: unknown, site: VarSite, writtenAs = name, printed?: unknown): void {
     this.set(name, value);
     this.writtenAs.set(name, writtenAs);
-    const integer = printed instanceof PythonBigInt ? { integer: printed } : {};
+    const mark = integerMarkOf(printed);
+    const integer = mark === undefined ? {} : { integer: mark };
     this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir, ...(site.literal ? { literal: site.literal } : {}), ...integer });
   }
 }

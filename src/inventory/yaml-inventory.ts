@@ -206,8 +206,16 @@ class YamlInventoryReader {
   }
 }
 
-/** Reads a YAML mapping of variables (a group's `vars`, a host's entry, a vars file) into `into`, names as written. */
-export function readVarsMapping(ctx: ReadContext, into: WrittenVars, node: unknown, path: string, at: SourcePosition, baseDir: string): void {
+/** Reads a YAML mapping of variables (a group's `vars`, a host's entry, a vars file, -e) into `into`, names as written; `pathOf` names one for messages. */
+export function readVarsMapping(
+  ctx: ReadContext,
+  into: WrittenVars,
+  node: unknown,
+  path: string,
+  at: SourcePosition,
+  baseDir: string,
+  pathOf = (name: string): string => (path === '' ? name : `${path}.${name}`),
+): void {
   const { source, errors } = ctx;
   const value = source.resolve(node);
   if (isEmptyNode(value)) return;
@@ -220,7 +228,7 @@ export function readVarsMapping(ctx: ReadContext, into: WrittenVars, node: unkno
     if (name === undefined) continue;
     const keyPosition = source.positionOf(pair.key, at);
     const valuePosition = source.positionOf(source.resolve(pair.value), keyPosition);
-    const varPath = path === '' ? name : `${path}.${name}`;
+    const varPath = pathOf(name);
     const site = { path: varPath, keyPosition, valuePosition, baseDir, fromCommandLine: false, literal: literalMarkOf(pair.value, ctx) };
     const read = valueOf(pair.value, varPath, keyPosition, ctx);
     const printed = printedValueOf(pair.value, read, ctx);

@@ -7,6 +7,7 @@ import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { VaultKeyring } from '../vault/passwords.js';
 import { encryptVault } from '../vault/vault.js';
 import { buildPlans } from './plan.js';
+import { MASK, redact } from '../secrets.js';
 
 /** An INI inventory with group_vars, and a role `motd` whose one file uses `{{motd}}`. */
 function project(groupVars: string) {
@@ -80,6 +81,20 @@ describe('only the variables a host uses are evaluated', () => {
     const opened = plan(dir, keyring);
     expect(String(content(opened))).toBe(made);
     expect(opened.resources[0]!.desired).toMatchObject({ sensitive: true });
+  });
+
+  it.each([
+    ['int of it', 'pw | int', '48151623'],
+    ['arithmetic on it', '(pw | int) * 2 + 1', '96303247'],
+    ['in text', "'pin ' ~ (pw | int)", 'pin 48151623'],
+  ])('a number computed from a secret (%s) is a secret too: masked in the plan', (_, expression, made) => {
+    const keyring = new VaultKeyring([{ id: 'prod', password: Buffer.from('pw'), source: 'test' }]);
+    const { dir } = project(`pw: !vault |\n  ${encryptVault(Buffer.from('48151623'), Buffer.from('pw'), 'prod').trim().split('\n').join('\n  ')}\nmotd: "{{ ${expression} }}"\n`);
+    const opened = plan(dir, keyring);
+    expect(String(content(opened))).toBe(made);
+    expect(opened.resources[0]!.desired).toMatchObject({ sensitive: true });
+    // What output shows of it: every form of the secret masked.
+    expect(redact(`content: ${made}`)).toBe(`content: ${MASK}`);
   });
 
   it('every text value of a vault-encrypted vars file is a secret: masked, and refused when too short to mask', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import { stubSops } from '../../test/support/inventory.js';
-import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
+import { extraVarsOf, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { buildPlans, type PlanOptions } from './plan.js';
 import { CHECK_KINDS } from './checks.js';
 
@@ -14,7 +14,7 @@ const ENV = { PROVISION_TEST_DB_PASSWORD: 'unit-test-secret' };
 const OPTIONS: PlanOptions = { rolesDirs: [join(PROJECT, 'roles')], templateDirs: [join(PROJECT, 'templates')], tags: [] };
 
 function plansFor(limit?: string, options: Partial<PlanOptions> = {}, extraVars: Record<string, unknown> = {}) {
-  const inventory = loadInventory(join(PROJECT, 'inventory.yaml'), { env: ENV, extraVars });
+  const inventory = loadInventory(join(PROJECT, 'inventory.yaml'), { env: ENV, extraVars: extraVarsOf(extraVars) });
   return buildPlans(inventory, selectHosts(inventory, limit), { ...OPTIONS, ...options });
 }
 
@@ -137,7 +137,7 @@ describe('role checks', () => {
     writeFileSync(join(dir, 'roles', 'site', 'defaults.yaml'), defaults);
     const inventory = join(dir, 'inventory.yaml');
     writeFileSync(inventory, `all:\n  vars: ${vars}\n  roles: [site]\n  hosts:\n    h1: { address: 10.0.0.1 }\n    h2: { address: 10.0.0.2 }\n`);
-    const inv = loadInventory(inventory, { env: {}, extraVars });
+    const inv = loadInventory(inventory, { env: {}, extraVars: extraVarsOf(extraVars) });
     return { inventory, plans: () => buildPlans(inv, inv.hosts, { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] }) };
   }
 
@@ -162,7 +162,7 @@ describe('the shipped roles', () => {
   const env = { APP_DB_PASSWORD: 'xxxx', MYSQL_REPLICATION_PASSWORD: 'xxxx', SUMO_ACCESS_ID: 'xxxx', SUMO_ACCESS_KEY: 'xxxx' };
   /** role → lock_timeout of each of its package declarations, over every host of the inventory. */
   function packageLockTimeouts(file: string, extraVars: Record<string, unknown> = {}): Record<string, number[]> {
-    const inventory = loadInventory(file, { env, extraVars, sops: stubSops() });
+    const inventory = loadInventory(file, { env, extraVars: extraVarsOf(extraVars), sops: stubSops() });
     const plans = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
     const byRole: Record<string, number[]> = {};
     for (const r of plans.flatMap((p) => p.resources).filter((r) => r.type.name === 'package')) (byRole[r.role] ??= []).push((r.desired as { lockTimeout: number }).lockTimeout);
@@ -182,7 +182,7 @@ describe('the shipped roles', () => {
     ['sumo_site_access_category', 'lab/lb/nginx-access" OR "x'],
     ['sumo_all_access_categories', 'lab/*/nginx-access\n| where false'],
   ])('monitoring: %s = %j, which would change the queries it is written into, is refused before any host', (variable, value) => {
-    const inventory = loadInventory('inventory/lab.yaml', { env, extraVars: { [variable]: value }, sops: stubSops() });
+    const inventory = loadInventory('inventory/lab.yaml', { env, extraVars: extraVarsOf({ [variable]: value }), sops: stubSops() });
     expect(() => buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] })).toThrow(new RegExp(`${variable}.*not a Sumo Logic search keyword`, 's'));
   });
 });
@@ -222,7 +222,7 @@ describe('the app role', () => {
     mkdirSync(join(dir, 'release'));
     writeFileSync(join(dir, 'release', 'main.js'), 'console.log(1)\n');
     writeFileSync(join(dir, 'site.yaml'), 'all:\n  vars: { app_db_password: pw-for-tests }\n  children:\n    app:\n      roles: [app]\n      hosts:\n        web-01: { address: 10.0.0.12 }\n');
-    const inv = loadInventory(join(dir, 'site.yaml'), { env: {}, extraVars });
+    const inv = loadInventory(join(dir, 'site.yaml'), { env: {}, extraVars: extraVarsOf(extraVars) });
     const [plan] = buildPlans(inv, inv.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
     return { dir, plan: plan! };
   }
@@ -283,7 +283,7 @@ describe('resources behind an API (run on the control node)', () => {
 describe('the monitoring role', () => {
   const env = { APP_DB_PASSWORD: 'x', MYSQL_REPLICATION_PASSWORD: 'x', SUMO_ACCESS_ID: 'sumo-id', SUMO_ACCESS_KEY: 'sumo-key-for-tests' };
   const controlOf = (file: string, extraVars: Record<string, unknown> = {}) => {
-    const inventory = loadInventory(file, { env, extraVars, sops: stubSops() });
+    const inventory = loadInventory(file, { env, extraVars: extraVarsOf(extraVars), sops: stubSops() });
     return buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] }).map((p) => [p.host.name, p.resources.filter((r) => r.role === 'monitoring').map((r) => r.label)]);
   };
 
@@ -295,7 +295,7 @@ describe('the monitoring role', () => {
   });
 
   it('the deployment picks the API endpoint; absent deletes the webhook after the monitor', () => {
-    const inventory = loadInventory('inventory/example.yaml', { env, extraVars: { sumo_deployment: 'eu' }, sops: stubSops() });
+    const inventory = loadInventory('inventory/example.yaml', { env, extraVars: extraVarsOf({ sumo_deployment: 'eu' }), sops: stubSops() });
     const [lb] = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
     expect(lb!.resources.find((r) => r.type.name === 'sumo_monitor')!.desired).toMatchObject({ endpoint: { url: 'https://api.eu.sumologic.com/api/' }, critical: 500, warning: 200, missingData: '10m', emails: ['ops@foobar.com'] });
     expect(controlOf('inventory/lab.yaml', { sumo_monitoring_state: 'absent' })[0]).toEqual(['lb-01', ['sumo_monitor www.foobar.com requests per second', 'sumo_dashboard www.foobar.com traffic', 'alert webhook removed']]);

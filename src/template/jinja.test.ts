@@ -52,3 +52,39 @@ describe('isJinja', () => {
     expect(isJinja(template)).toBe(false);
   });
 });
+
+describe('a number computed from a secret is a secret', () => {
+  const pin = new Secret('48151623');
+  const secrets: Record<string, unknown> = { pin, pins: [pin] };
+  const renderWith = (template: string) => renderJinja(template, (name) => secrets[name]);
+
+  it.each([
+    ['{{ pin | int }}', '48151623'],
+    ['{{ pin | int + 1 }}', '48151624'],
+    ['{{ (pin | int) * 1000000000000 }}', '48151623000000000000'],
+    ['{{ -(pin | int) }}', '-48151623'],
+    ['{{ (pin | int) - 2 * (pin | int) | abs }}', '-48151623'],
+    ['{{ pins | first | int }}', '48151623'],
+    ['{{ pin | int ~ "" }}', '48151623'],
+    ['port {{ pin | int }}', 'port 48151623'],
+  ])('%s', (template, text) => {
+    expect(revealed(renderWith(template))).toBe(text);
+  });
+
+  it('masked when printed, at any depth', () => {
+    expect(JSON.stringify(renderWith('{{ [pin | int, {"n": pin | int + 1}, 7] }}'))).toBe('["********",{"n":"********"},7]');
+  });
+
+  it.each([
+    ['{{ pin | length }}', 8],
+    ['{{ (pin | int) > 3 }}', true],
+    ['{{ pin | int is number }}', true],
+    ['{{ pins | length }}', 1],
+  ])('%s (its length, a comparison) is not', (template, value) => {
+    expect(renderWith(template)).toBe(value);
+  });
+
+  it('a number too short to be masked is refused, as text made from a secret is', () => {
+    expect(() => renderWith('{{ (pin | int) % 10 }}')).toThrow('this expression makes a secret of its own: the secret is only 1 character long');
+  });
+});

@@ -5,13 +5,16 @@
  * comparisons, `and`/`or`/`not`, `x if c else y`, `is defined`, and the
  * filters below. Anything else (statements `{% %}`, function calls, other
  * filters) fails with a message naming it, e.g. "Jinja2 filter X is not
- * supported". Pure: variables come from `lookup`. Integers are exact at any
- * size, as Python's: one beyond a JavaScript number's exact range (a
- * PythonBigInt variable, a long literal) is a bigint while evaluating and its
- * digits as text in the result, as variables hold it.
+ * supported". Pure: variables come from `lookup`. Values behave as Python's:
+ * integers are exact at any size (one beyond a JavaScript number's exact
+ * range, from a variable or a long literal, is a bigint while evaluating and
+ * its digits as text in the result, as variables hold it), `'a' + 1` and
+ * `'a' < 1` are errors, numbers sort by value. Text or a number computed from
+ * a secret's value is a secret.
  */
-import { revealAll, Secret, secretProblem } from '../secrets.js';
-import { PythonBigInt } from '../yaml/python-int.js';
+import { Secret, secretProblem } from '../secrets.js';
+import { pythonFloatText } from '../inventory/python-float.js';
+import { integerMarkOf, type IntegerMark } from '../yaml/python-int.js';
 
 /** A template that uses Jinja2 this subset does not cover, or a variable that is not defined. */
 export class JinjaError extends Error {}
@@ -34,9 +37,10 @@ export function isJinja(text: string): boolean {
 /**
  * Renders a template string. A string that is exactly one `{{ expression }}`
  * keeps the expression's own type (a list stays a list, as in Ansible); text
- * that holds a Secret's value becomes a Secret.
+ * that holds a Secret's value becomes a Secret. `onIntegers` learns where the
+ * result holds integers beyond a number's range (as digits).
  */
-export function renderJinja(text: string, lookup: Lookup): Value {
+export function renderJinja(text: string, lookup: Lookup, onIntegers?: (mark: IntegerMark) => void): Value {
   if (/\{%/.test(text)) throw new JinjaError(`Jinja2 statements ({% ... %}) are not supported: expected only {{ expressions }}`);
   const source = text.replace(/\{#[\s\S]*?#\}/g, '');
   const parts: Array<string | Node> = [];
@@ -55,7 +59,13 @@ export function renderJinja(text: string, lookup: Lookup): Value {
     at = parser.position;
   }
   const env = new Evaluator(lookup);
-  if (parts.length === 1 && typeof parts[0] !== 'string') return withDigits(output(env.value(parts[0]!), describe(parts[0]!)));
+  if (parts.length === 1 && typeof parts[0] !== 'string') {
+    const value = output(env.value(parts[0]!), describe(parts[0]!));
+    // The result holds such integers as digits, as variables do: where they are, so a template using it computes with them.
+    const mark = integerMarkOf(value);
+    if (mark !== undefined) onIntegers?.(mark);
+    return finished(value);
+  }
   let secret = false;
   const rendered = parts
     .map((part) => {
@@ -68,11 +78,15 @@ export function renderJinja(text: string, lookup: Lookup): Value {
   return secret ? derivedSecret(rendered) : rendered;
 }
 
-/** `value` with every bigint in it (lists and mappings included) its digits as text, as variables hold such an integer. */
-function withDigits(value: Value): Value {
+/**
+ * A result as variables hold it, at any depth of lists and mappings: a bigint its digits as text, a number computed
+ * from a secret a secret (its text).
+ */
+function finished(value: Value): Value {
   if (typeof value === 'bigint') return String(value);
-  if (Array.isArray(value)) return value.map(withDigits);
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDigits(v)]));
+  if (value instanceof SecretNumber) return derivedSecret(pythonText(value.value));
+  if (Array.isArray(value)) return value.map(finished);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, finished(v)]));
   return value;
 }
 
@@ -86,15 +100,17 @@ function pythonText(value: Value): string {
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (value === null || value === undefined) return 'None';
-  if (value instanceof Secret) return value.reveal();
+  if (value instanceof Secret || value instanceof SecretNumber) return pythonText(plain(value));
   if (typeof value === 'object') return pythonRepr(value);
+  // A number that is no exact integer here is a float (integers beyond 2^53 are bigints): written as Python's repr.
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) return Number.isFinite(value) ? pythonFloatText(value) : Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf';
   return String(value);
 }
 
 function pythonRepr(value: Value): string {
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
-  if (value instanceof Secret) return pythonRepr(value.reveal());
+  if (value instanceof Secret || value instanceof SecretNumber) return pythonRepr(plain(value));
   if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
   return pythonText(value);
 }
@@ -105,7 +121,7 @@ type Node =
   | { kind: 'attr'; target: Node; key: Node }
   | { kind: 'list'; items: Node[] }
   | { kind: 'dict'; entries: Array<[Node, Node]> }
-  | { kind: 'filter'; target: Node; name: string; args: Node[] }
+  | { kind: 'filter'; target: Node; name: string; args: Node[]; keywords: Array<[string, Node]> }
   | { kind: 'test'; target: Node; name: string; negated: boolean }
   | { kind: 'unary'; op: 'not' | '-'; operand: Node }
   | { kind: 'binary'; op: string; left: Node; right: Node }
@@ -125,7 +141,7 @@ function describe(node: Node): string {
   }
 }
 
-const TOKEN = /\s*(?:(\d+\.\d+|\d+)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|\}\}|[-+*/%~|.,:()[\]{}<>]))/y;
+const TOKEN = /\s*(?:(\d+\.\d+|\d+)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|\}\}|[-+*/%~|.,:()[\]{}<>=]))/y;
 
 class Parser {
   #at: number;
@@ -263,8 +279,8 @@ class Parser {
       if (this.accept('|')) {
         const name = this.next();
         if (name.type !== 'name') throw new JinjaError(`Jinja2 syntax: expected a filter name after '|'`);
-        const args = this.accept('(') ? this.args(')') : [];
-        node = { kind: 'filter', target: node, name: name.text, args };
+        const { args, keywords } = this.accept('(') ? this.callArgs() : { args: [], keywords: [] };
+        node = { kind: 'filter', target: node, name: name.text, args, keywords };
       } else if (this.peek().type === 'name' && this.peek().text === 'is') {
         this.next();
         const negated = this.accept('not');
@@ -279,12 +295,6 @@ class Parser {
   private args(close: string): Node[] {
     const args: Node[] = [];
     while (!this.accept(close)) {
-      const token = this.peek();
-      // Keyword arguments (`default(x, boolean=true)`): the name is dropped, the value kept in order.
-      if (token.type === 'name' && this.text.slice(token.end).trimStart().startsWith('=') && !this.text.slice(token.end).trimStart().startsWith('==')) {
-        this.next();
-        this.#at = this.text.indexOf('=', this.#at) + 1;
-      }
       args.push(this.expression());
       if (!this.accept(',')) {
         this.expect(close);
@@ -292,6 +302,29 @@ class Parser {
       }
     }
     return args;
+  }
+
+  /** A filter's arguments: positional ones, then `name=value` ones (`default(x, boolean=true)`), kept by name. */
+  private callArgs(): { args: Node[]; keywords: Array<[string, Node]> } {
+    const args: Node[] = [];
+    const keywords: Array<[string, Node]> = [];
+    while (!this.accept(')')) {
+      const token = this.peek();
+      const rest = this.text.slice(token.end).trimStart();
+      if (token.type === 'name' && rest.startsWith('=') && !rest.startsWith('==')) {
+        this.next();
+        this.expect('=');
+        keywords.push([token.text, this.expression()]);
+      } else {
+        if (keywords.length > 0) throw new JinjaError('Jinja2 syntax: a positional argument after a keyword argument');
+        args.push(this.expression());
+      }
+      if (!this.accept(',')) {
+        this.expect(')');
+        break;
+      }
+    }
+    return { args, keywords };
   }
 
   private postfix(): Node {
@@ -350,40 +383,129 @@ function unquote(text: string): string {
 
 type Filter = (value: Value, args: Value[], env: Evaluator) => Value;
 
-const plain = (value: Value): Value => (value instanceof Secret ? value.reveal() : value);
+/** A number computed from a secret's value while evaluating: the result is a secret (its text), as text made from one is. */
+class SecretNumber {
+  constructor(readonly value: number | bigint) {}
+}
+
+const plain = (value: Value): Value => (value instanceof Secret ? value.reveal() : value instanceof SecretNumber ? value.value : value);
 const MIN_EXACT = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 /** An integer as this evaluator holds it: a number within a number's exact range, else a bigint. */
 const exactInteger = (n: bigint): number | bigint => (n >= MIN_EXACT && n <= MAX_EXACT ? Number(n) : n);
 const isNumeric = (v: Value): v is number | bigint => typeof v === 'number' || typeof v === 'bigint';
 const isInteger = (v: Value): v is number | bigint => typeof v === 'bigint' || Number.isInteger(v);
+/** A value as a Python number: numbers, and booleans as 0 and 1 (Python's bool is an int); undefined for anything else. */
+const asNumber = (v: Value): number | bigint | undefined => (typeof v === 'boolean' ? Number(v) : isNumeric(v) ? v : undefined);
+/** The longest text or list `*` makes: more is a mistake (or hostile), not a value. */
+const MAX_REPEATED = 1_000_000;
 
 /**
- * Python's `a op b` on numbers (op one of + - * / %): exact on integers of any size, a float when either is a
- * float or for `/`. A bigint with anything but a number is refused, as Python refuses `int + str`.
+ * Python's `a op b` (op one of + - * / %): on numbers (booleans as 0 and 1), exact on integers of any size, a float
+ * when either is a float or for `/`; text or a list times an integer repeats it. Anything else is refused, as Python
+ * refuses `'a' + 1` or `'5' - 1`.
  */
 function arithmetic(op: string, a: Value, b: Value): Value {
-  if (typeof a !== 'bigint' && typeof b !== 'bigint') return floatArithmetic(op, Number(a), Number(b));
-  if (!isNumeric(a) || !isNumeric(b)) throw new JinjaError(`unsupported operand types for ${op}: ${typeName(a)} and ${typeName(b)} (expected two numbers)`);
-  if (!isInteger(a) || !isInteger(b) || op === '/') return floatArithmetic(op, Number(a), Number(b));
-  const [x, y] = [BigInt(a), BigInt(b)];
-  if (op === '%' && y === 0n) throw new JinjaError('integer division or modulo by zero');
-  const result = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : x % y;
+  const [x, y] = [asNumber(a), asNumber(b)];
+  if (x === undefined || y === undefined) return repeated(op, a, b);
+  if ((op === '/' || op === '%') && Number(y) === 0) throw new JinjaError(`division or modulo by zero`);
+  if (op === '/' || !isInteger(x) || !isInteger(y)) return floatArithmetic(op, Number(x), Number(y));
+  const [m, n] = [BigInt(x), BigInt(y)];
+  const result = op === '+' ? m + n : op === '-' ? m - n : op === '*' ? m * n : m % n;
   // Python's % takes the sign of the divisor.
-  return exactInteger(op === '%' && result !== 0n && result < 0n !== y < 0n ? result + y : result);
+  return exactInteger(op === '%' && result !== 0n && result < 0n !== n < 0n ? result + n : result);
 }
 
 function floatArithmetic(op: string, a: number, b: number): number {
-  return op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : op === '/' ? a / b : a % b;
+  if (op !== '%') return op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b;
+  const rest = a % b;
+  return rest !== 0 && rest < 0 !== b < 0 ? rest + b : rest;
+}
+
+/** `'ab' * 2`, `[1] * 3`: text or a list repeated; any other operands are refused. */
+function repeated(op: string, a: Value, b: Value): Value {
+  const [sequence, count] = typeof a === 'string' || Array.isArray(a) ? [a, asNumber(b)] : [b, asNumber(a)];
+  if (op === '*' && (typeof sequence === 'string' || Array.isArray(sequence)) && typeof count === 'number' && Number.isInteger(count)) {
+    const times = Math.max(0, count);
+    if (sequence.length * times > MAX_REPEATED) throw new JinjaError(`this * makes ${sequence.length * times} items: expected at most ${MAX_REPEATED}`);
+    return typeof sequence === 'string' ? sequence.repeat(times) : Array.from({ length: times }, () => sequence).flat();
+  }
+  const hint = op === '+' && (typeof a === 'string' || typeof b === 'string') ? ' (text joins only with text, as in Python: use ~ to join any values as text)' : ' (expected two numbers)';
+  throw new JinjaError(`unsupported operand types for ${op}: ${typeName(a)} and ${typeName(b)}${hint}`);
 }
 
 function typeName(v: Value): string {
+  if (v === null || v === undefined || v === UNDEFINED) return 'None';
+  if (typeof v === 'boolean') return 'a boolean';
   return isInteger(v) ? 'an integer' : typeof v === 'number' ? 'a float' : typeof v === 'string' ? 'a string' : Array.isArray(v) ? 'a list' : 'a mapping';
+}
+
+/**
+ * Python's order of `a` and `b` (negative, zero, positive) for `op`: numbers (booleans as 0 and 1) by value, text by
+ * code point, lists item by item. Any other pair (text and a number, None) is refused, as Python 3 refuses it.
+ */
+function pythonOrder(a: Value, b: Value, op: string): number {
+  const [x, y] = [asNumber(a), asNumber(b)];
+  if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return codePointOrder(a, b);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const differs = a.findIndex((item, i) => i < b.length && !sameValue(plain(item), plain(b[i])));
+    return differs >= 0 ? pythonOrder(plain(a[differs]), plain(b[differs]), op) : a.length - b.length;
+  }
+  throw new JinjaError(`'${op}' is not supported between ${typeName(a)} and ${typeName(b)}, as in Python`);
+}
+
+function codePointOrder(a: string, b: string): number {
+  const [x, y] = [[...a], [...b]];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** `a op b` for op one of < > <= >=, as Python compares (numbers directly, so NaN compares false both ways). */
+function compared(op: string, a: Value, b: Value): boolean {
+  const [x, y] = [asNumber(a), asNumber(b)];
+  if (x !== undefined && y !== undefined) return op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : x >= y;
+  const order = pythonOrder(a, b, op);
+  return op === '<' ? order < 0 : op === '>' ? order > 0 : op === '<=' ? order <= 0 : order >= 0;
+}
+
+/** `item[key]` as Jinja2 reads it (a list index may count from the end); UNDEFINED when there is none. */
+function itemOf(target: Value, key: Value): Value {
+  const container = plain(target);
+  if (container === UNDEFINED || container === null || typeof container !== 'object') return UNDEFINED;
+  const k = plain(key);
+  const value = Array.isArray(container) && typeof k === 'number' ? container[k < 0 ? container.length + k : k] : (container as Record<string, unknown>)[String(k)];
+  return value === undefined ? UNDEFINED : value;
+}
+
+/** Jinja2's key of an item for sort, min, max, unique: the item or its `attribute` (a dotted path), text lower-cased unless case_sensitive. */
+function itemKey(item: Value, caseSensitive: Value, attribute: Value): Value {
+  const path = attribute === undefined || attribute === null ? [] : String(plain(attribute)).split('.');
+  const value = plain(path.reduce((v, part) => itemOf(v, /^\d+$/.test(part) ? Number(part) : part), item));
+  return typeof value === 'string' && !truthy(caseSensitive) ? value.toLowerCase() : value;
+}
+
+/** The item Python's min (op '<') or max (op '>') picks by key, the first of equal ones; UNDEFINED for none. */
+function extreme(items: Value[], op: '<' | '>', caseSensitive: Value, attribute: Value): Value {
+  if (items.length === 0) return UNDEFINED;
+  const sign = op === '<' ? -1 : 1;
+  return items.reduce((best, item) => (pythonOrder(itemKey(item, caseSensitive, attribute), itemKey(best, caseSensitive, attribute), op) * sign > 0 ? item : best));
 }
 
 /** JSON text of a value with its secrets' real values, an integer beyond a number's range as its bare digits (as Python writes it). */
 function jsonText(value: Value): string {
-  return JSON.stringify(revealAll(value), (_key, v: Value) => (typeof v === 'bigint' ? `\u0000${v}` : v)).replace(/"\\u0000(-?\d+)"/g, '$1');
+  return JSON.stringify(revealed(value), (_key, v: Value) => (typeof v === 'bigint' ? `\u0000${v}` : v)).replace(/"\\u0000(-?\d+)"/g, '$1');
+}
+
+/** `value` with every secret in it (lists and mappings included) its real value. */
+function revealed(value: Value): Value {
+  if (value instanceof Secret || value instanceof SecretNumber) return plain(value);
+  if (Array.isArray(value)) return value.map(revealed);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealed(v)]));
+  return value;
 }
 const text = (value: Value): string => (typeof value === 'string' ? value : pythonText(value));
 const list = (value: Value): Value[] => {
@@ -395,7 +517,7 @@ const list = (value: Value): Value[] => {
 };
 const truthy = (value: Value): boolean => {
   const v = plain(value);
-  if (v === UNDEFINED || v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (v === UNDEFINED || v === null || v === undefined || v === false || v === 0 || v === 0n || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
   if (typeof v === 'object') return Object.keys(v).length > 0;
   return true;
@@ -407,25 +529,27 @@ const PICK_ITEMS = new Set(['first', 'last', 'list', 'unique', 'sort', 'reverse'
 
 /** Whether a value is a Secret or holds one at any depth of lists and mappings. */
 function holdsSecret(value: Value): boolean {
-  if (value instanceof Secret) return true;
+  if (value instanceof Secret || value instanceof SecretNumber) return true;
   if (Array.isArray(value)) return value.some(holdsSecret);
   return value !== null && typeof value === 'object' && Object.values(value).some(holdsSecret);
 }
 
 /**
  * What filter `name` made of `target` and `args`: when a secret went in (itself or inside a list or mapping), text
- * that came out (a part of it, reversed, joined, serialized, its characters one by one) is a secret too. Numbers are
- * left as they are, and an item picked from a list or mapping is as secret as it was.
+ * or a number that came out (a part of it, reversed, joined, serialized, its characters one by one, `int` of it) is a
+ * secret too; its length or truth is not, and an item picked from a list or mapping is as secret as it was.
  */
 function filtered(name: string, target: Value, args: Value[], result: Value): Value {
   if (REVEAL_NOTHING_NEW.has(name)) return result;
   if (PICK_ITEMS.has(name) && !(target instanceof Secret) && !args.some(holdsSecret)) return result;
-  return holdsSecret(target) || args.some(holdsSecret) ? secretText(result) : result;
+  return holdsSecret(target) || args.some(holdsSecret) ? fromSecret(result) : result;
 }
 
-function secretText(result: Value): Value {
+/** What an operation made of a secret's value: text and numbers are secrets too (each item of a list of them). */
+function fromSecret(result: Value): Value {
   if (typeof result === 'string') return derivedSecret(result);
-  return Array.isArray(result) ? result.map(secretText) : result;
+  if (isNumeric(result)) return new SecretNumber(result);
+  return Array.isArray(result) ? result.map(fromSecret) : result;
 }
 
 /** Text made from a secret is a secret too; one too short to be masked in output is refused, as a secret read from a source is. */
@@ -473,18 +597,31 @@ const FILTERS: Record<string, Filter> = {
     return Number.isNaN(n) ? fallback : n;
   },
   bool: (v) => toBool(v),
-  join: (v, [separator = '']) => list(v).map((item) => text(plain(item))).join(text(separator)),
+  join: (v, [separator = '', attribute]) => list(v).map((item) => text(itemKey(item, true, attribute))).join(text(separator)),
   length: (v) => list(v).length,
   first: (v) => list(v)[0] ?? UNDEFINED,
   last: (v) => list(v).at(-1) ?? UNDEFINED,
   list: (v) => list(v),
-  unique: (v) => [...new Set(list(v))],
-  sort: (v) => [...list(v)].sort(),
+  unique: (v, [caseSensitive, attribute]) => {
+    const keys: Value[] = [];
+    return list(v).filter((item) => {
+      const key = itemKey(item, caseSensitive, attribute);
+      if (keys.some((seen) => sameValue(seen, key))) return false;
+      keys.push(key);
+      return true;
+    });
+  },
+  // Stable, as Python's sort; reversed, equal items keep their order too.
+  sort: (v, [reverse, caseSensitive, attribute]) => {
+    const keyed = list(v).map((item) => ({ item, key: itemKey(item, caseSensitive, attribute) }));
+    const direction = truthy(reverse) ? -1 : 1;
+    return keyed.sort((a, b) => direction * pythonOrder(a.key, b.key, '<')).map(({ item }) => item);
+  },
   reverse: (v) => (typeof plain(v) === 'string' ? [...text(plain(v))].reverse().join('') : [...list(v)].reverse()),
-  min: (v) => [...list(v)].sort()[0],
-  max: (v) => [...list(v)].sort().at(-1),
+  min: (v, [caseSensitive, attribute]) => extreme(list(v), '<', caseSensitive, attribute),
+  max: (v, [caseSensitive, attribute]) => extreme(list(v), '>', caseSensitive, attribute),
   replace: (v, [from = '', to = '']) => text(plain(v)).split(text(from)).join(text(to)),
-  ternary: (v, [yes, no]) => (truthy(v) ? yes : no),
+  ternary: (v, [yes, no, none]) => (plain(v) === null && none !== undefined ? none : truthy(v) ? yes : no),
   basename: (v) => text(plain(v)).split('/').pop() ?? '',
   dirname: (v) => text(plain(v)).replace(/\/[^/]*$/, ''),
   // The real values go to the host; the text is a secret when a secret is inside (see filtered).
@@ -502,6 +639,25 @@ const FILTERS: Record<string, Filter> = {
 FILTERS.d = FILTERS.default!;
 FILTERS.count = FILTERS.length!;
 
+/**
+ * The arguments each filter takes after its value, by Jinja2's and Ansible's names (`sort(reverse=true)`); a filter
+ * not named here takes none. An argument this subset does not implement (`round(2)`, `int(base=16)`) is refused rather
+ * than ignored.
+ */
+const PARAMETERS: Record<string, readonly string[]> = {
+  default: ['default_value', 'boolean'],
+  d: ['default_value', 'boolean'],
+  int: ['default'],
+  float: ['default'],
+  join: ['d', 'attribute'],
+  unique: ['case_sensitive', 'attribute'],
+  sort: ['reverse', 'case_sensitive', 'attribute'],
+  min: ['case_sensitive', 'attribute'],
+  max: ['case_sensitive', 'attribute'],
+  replace: ['old', 'new'],
+  ternary: ['true_val', 'false_val', 'none_val'],
+};
+
 /** The filters this subset supports, for the README and messages. */
 export const SUPPORTED_FILTERS = Object.keys(FILTERS).sort();
 
@@ -514,16 +670,10 @@ class Evaluator {
         return node.value;
       case 'name': {
         const value = this.lookup(node.name);
-        if (value instanceof PythonBigInt) return BigInt(value.digits);
         return value === undefined ? UNDEFINED : value;
       }
-      case 'attr': {
-        const target = plain(this.value(node.target));
-        if (target === UNDEFINED || target === null || typeof target !== 'object') return UNDEFINED;
-        const key = plain(this.value(node.key));
-        const value = Array.isArray(target) && typeof key === 'number' ? target[key < 0 ? target.length + key : key] : (target as Record<string, unknown>)[String(key)];
-        return value === undefined ? UNDEFINED : value;
-      }
+      case 'attr':
+        return itemOf(this.value(node.target), this.value(node.key));
       case 'list':
         return node.items.map((item) => output(this.value(item), describe(item)));
       case 'dict':
@@ -532,7 +682,7 @@ class Evaluator {
         const filter = Object.hasOwn(FILTERS, node.name) ? FILTERS[node.name] : undefined;
         if (!filter) throw new JinjaError(`Jinja2 filter ${node.name} is not supported (supported: ${SUPPORTED_FILTERS.join(', ')})`);
         const target = this.value(node.target);
-        const args = node.args.map((arg) => output(this.value(arg), describe(arg)));
+        const args = this.filterArgs(node.name, node.args, node.keywords);
         if (target === UNDEFINED && node.name !== 'default' && node.name !== 'd' && node.name !== 'mandatory') throw new JinjaError(`'${describe(node.target)}' is not defined`);
         return filtered(node.name, target, args, filter(target, args, this));
       }
@@ -552,14 +702,29 @@ class Evaluator {
       case 'unary': {
         const operand = this.value(node.operand);
         if (node.op === 'not') return !truthy(operand);
-        const number = plain(output(operand, describe(node.operand)));
-        return typeof number === 'bigint' ? exactInteger(-number) : -Number(number);
+        const negated = arithmetic('-', 0, plain(output(operand, describe(node.operand))));
+        return holdsSecret(operand) ? fromSecret(negated) : negated;
       }
       case 'binary':
         return this.binary(node.op, node.left, node.right);
       case 'cond':
         return truthy(this.value(node.test)) ? this.value(node.then) : node.otherwise ? this.value(node.otherwise) : '';
     }
+  }
+
+  /** A filter's arguments in the order of its parameters, keyword arguments placed by name. */
+  private filterArgs(name: string, positional: Node[], keywords: Array<[string, Node]>): Value[] {
+    const parameters = PARAMETERS[name] ?? [];
+    const takes = parameters.length === 0 ? 'no arguments here' : `only ${parameters.join(', ')} here`;
+    if (positional.length > parameters.length) throw new JinjaError(`Jinja2 filter ${name} takes ${takes}`);
+    const args: Value[] = positional.map((arg) => output(this.value(arg), describe(arg)));
+    for (const [keyword, arg] of keywords) {
+      const at = parameters.indexOf(keyword);
+      if (at < 0) throw new JinjaError(`Jinja2 filter ${name} has no argument ${keyword}: it takes ${takes}`);
+      if (at < args.length && args[at] !== undefined) throw new JinjaError(`Jinja2 filter ${name} got ${keyword} twice`);
+      args[at] = output(this.value(arg), describe(arg));
+    }
+    return args;
   }
 
   private binary(op: string, leftNode: Node, rightNode: Node): Value {
@@ -575,32 +740,32 @@ class Evaluator {
     const right = output(this.value(rightNode), describe(rightNode));
     const [a, b] = [plain(left), plain(right)];
     const secret = holdsSecret(left) || holdsSecret(right);
+    // A number or text made from a secret is a secret; a list's items (`[pw] * 2`) keep their own secrecy.
+    const made = (result: Value): Value => (secret && !Array.isArray(result) ? fromSecret(result) : result);
     switch (op) {
       case '~':
         return secret ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
       case '+':
-        if ((isNumeric(a) && isNumeric(b)) || typeof a === 'bigint' || typeof b === 'bigint') return arithmetic(op, a, b);
+        if (typeof a === 'string' && typeof b === 'string') return secret ? derivedSecret(a + b) : a + b;
+        // The items of two lists keep their own secrecy.
         if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-        return secret ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
+        return made(arithmetic(op, a, b));
       case '-':
       case '*':
       case '/':
       case '%':
-        return arithmetic(op, a, b);
+        return made(arithmetic(op, a, b));
       case '==':
         return sameValue(a, b);
       case '!=':
         return !sameValue(a, b);
       case '<':
-        return (a as number) < (b as number);
       case '>':
-        return (a as number) > (b as number);
       case '<=':
-        return (a as number) <= (b as number);
       case '>=':
-        return (a as number) >= (b as number);
+        return compared(op, a, b);
       case 'in':
-        return typeof b === 'string' ? b.includes(text(a)) : Array.isArray(b) ? b.some((x) => sameValue(x, a)) : b !== null && typeof b === 'object' && Object.hasOwn(b, String(a));
+        return typeof b === 'string' ? b.includes(text(a)) : Array.isArray(b) ? b.some((x) => sameValue(plain(x), a)) : b !== null && typeof b === 'object' && Object.hasOwn(b, String(a));
       default:
         throw new JinjaError(`Jinja2 operator ${op} is not supported`);
     }

@@ -114,11 +114,8 @@ function pyyamlSchemaTags(): ScalarTag[] {
   return pyyamlTags;
 }
 
-/**
- * How to read a file: provision's own YAML 1.2, Ansible's (PyYAML's YAML 1.1 and its !vault and !unsafe tags), or
- * PyYAML's YAML 1.1 alone (values Ansible reads that provision takes plain: extra vars).
- */
-export type YamlDialect = 'provision' | 'ansible' | 'pyyaml';
+/** How to read a file: provision's own YAML 1.2, or Ansible's (PyYAML's YAML 1.1 and its !vault and !unsafe tags). */
+export type YamlDialect = 'provision' | 'ansible';
 
 /**
  * Parses YAML text strictly: syntax errors, duplicate keys, unknown tags, dangling
@@ -126,7 +123,7 @@ export type YamlDialect = 'provision' | 'ansible' | 'pyyaml';
  */
 export function parseYaml(text: string, file: string, dialect: YamlDialect = 'provision'): YamlSource {
   const lines = new LineCounter();
-  const tags = (): (ScalarTag | CollectionTag)[] => (dialect === 'ansible' ? [...pyyamlSchemaTags(), ...ANSIBLE_TAGS] : pyyamlSchemaTags());
+  const tags = (): (ScalarTag | CollectionTag)[] => [...pyyamlSchemaTags(), ...ANSIBLE_TAGS];
   const options = dialect === 'provision' ? {} : { version: '1.1' as const, schema: 'yaml-1.1', customTags: tags };
   const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false, ...options });
   const aliasTargets = new Map<Alias, ParsedNode>();

@@ -18,6 +18,7 @@ import type { LineDesired } from '../../src/resources/line/index.js';
 import { clearSecretsForTests, MASK, redact } from '../../src/secrets.js';
 import { buildPlans } from '../../src/roles/plan.js';
 import { FORMAT_HELPERS } from '../../src/roles/render.js';
+import { extraVarsOf } from '../fixtures/inventory/fixtures.js';
 
 // inventory/lab.yaml reads its secrets from a SOPS file; these stand in for them.
 const SECRETS = { 'app.db_password': 'unit-db-pass', 'mysql.replication_password': 'unit-repl-pass', 'sumo.access_id': 'unit-id', 'sumo.access_key': 'unit-key' };
@@ -92,7 +93,7 @@ function shape(content: string): string[] {
 
 /** host → path → content of every config file and line the shipped roles write on the lab. */
 function rendered(extraVars: Record<string, unknown>, secrets: Record<string, string> = {}): Map<string, string> {
-  const inventory = loadInventory('inventory/lab.yaml', { env: {}, extraVars, sops: stubSops({ ...SECRETS, ...secrets }) });
+  const inventory = loadInventory('inventory/lab.yaml', { env: {}, extraVars: extraVarsOf(extraVars), sops: stubSops({ ...SECRETS, ...secrets }) });
   try {
     const plans = buildPlans(inventory, inventory.hosts, { rolesDirs: ['roles'], templateDirs: ['templates'], tags: [] });
     const files = new Map<string, string>();

@@ -12,6 +12,7 @@ import { buildPlans } from '../../../src/roles/plan.js';
 import { clearSecretsForTests } from '../../../src/secrets.js';
 import type { CommandDesired } from '../../../src/resources/command/index.js';
 import type { PresentFile } from '../../../src/resources/file/index.js';
+import { extraVarsOf } from '../../fixtures/inventory/fixtures.js';
 
 const KEY = 'unit-sumo-access-key-123';
 const ENV = { APP_DB_PASSWORD: 'x-db-pass', MYSQL_REPLICATION_PASSWORD: 'x-repl-pass', SUMO_ACCESS_ID: 'suUNIT', SUMO_ACCESS_KEY: KEY };
@@ -19,7 +20,7 @@ const ENV = { APP_DB_PASSWORD: 'x-db-pass', MYSQL_REPLICATION_PASSWORD: 'x-repl-
 const SOPS = stubSops({ 'app.db_password': 'x-db-pass', 'mysql.replication_password': 'x-repl-pass', 'sumo.access_id': 'suUNIT', 'sumo.access_key': KEY });
 
 function plan(host: string, extraVars: Record<string, unknown> = {}, inventoryFile = 'inventory/lab.yaml') {
-  const inventory = loadInventory(inventoryFile, { env: ENV, extraVars, sops: SOPS });
+  const inventory = loadInventory(inventoryFile, { env: ENV, extraVars: extraVarsOf(extraVars), sops: SOPS });
   const [p] = buildPlans(inventory, selectHosts(inventory, host), { rolesDirs: ['roles'], templateDirs: ['templates'], tags: ['sumologic'] });
   clearSecretsForTests();
   return p!;

@@ -1,0 +1,111 @@
+/**
+ * Jinja2 expressions whose result depends on Python's rules for values (`+` of text and a number, ordering of
+ * numbers and text, sort/min/max/unique and their arguments): provision gives what Python's Jinja2 gives, or an
+ * error where it raises. The oracle is Python's jinja2 (ansible-core's dependency; ansible-core must be installed:
+ * without it this test fails, it never skips), with StrictUndefined as Ansible uses it.
+ */
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { JinjaError, renderJinja } from './jinja.js';
+
+const VARS = { text_three: '3', words: ['b', 'A', 'a', 'B'], people: [{ name: 'bo', age: 10 }, { name: 'al', age: 9 }, { name: 'cy', age: 10 }] };
+
+// Each is rendered inside text (`<...>`), so both sides write the result as Python's str() does.
+const TEMPLATES = [
+  '{{ [10, 9] | sort }}',
+  '{{ [10, 9, 100, 2.5] | sort }}',
+  '{{ [3, 1, 2] | sort(reverse=true) }}',
+  '{{ [3, 1, 2] | sort(true) }}',
+  '{{ words | sort }}',
+  '{{ words | sort(case_sensitive=true) }}',
+  "{{ people | sort(attribute='age', reverse=true) }}",
+  '{{ [10, 9, 100] | max }}',
+  '{{ [10, 9, 100] | min }}',
+  '{{ words | max }}',
+  '{{ words | min }}',
+  '{{ words | max(case_sensitive=true) }}',
+  "{{ people | max(attribute='age') }}",
+  "{{ people | min(attribute='age') }}",
+  '{{ ([] | max) | default(5) }}',
+  '{{ [] | max }}',
+  '{{ [1, 2, 1.0, 3] | unique | list }}',
+  "{{ ['a', 'A', 'b'] | unique | list }}",
+  "{{ ['a', 'A', 'b'] | unique(case_sensitive=true) | list }}",
+  "{{ people | join(', ', attribute='name') }}",
+  "{{ [1, 'a'] | sort }}",
+  "{{ [1, 'a'] | max }}",
+  "{{ [1, 'a'] | min }}",
+  "{{ 'a' + 1 }}",
+  "{{ 1 + 'a' }}",
+  "{{ '5' - 1 }}",
+  "{{ '5' * '2' }}",
+  '{{ text_three + 1 }}',
+  '{{ none + 1 }}',
+  '{{ [1] + 1 }}',
+  "{{ 'ab' + 'cd' }}",
+  "{{ 'ab' * 2 }}",
+  "{{ 2 * 'ab' }}",
+  '{{ [1, 2] * 2 }}',
+  '{{ true + 1 }}',
+  '{{ 9007199254740993 * 3 }}',
+  '{{ 9007199254740992 + 1 }}',
+  '{{ 4503599627370497 * 3 }}',
+  '{{ 7 % -3 }}',
+  '{{ -7 % 3 }}',
+  '{{ -7.5 % 2 }}',
+  '{{ 1 / 0 }}',
+  '{{ 1 % 0 }}',
+  '{{ 10 > 9 }}',
+  "{{ '10' > '9' }}",
+  "{{ 1 < 'a' }}",
+  "{{ 'a' >= none }}",
+  "{{ 'a' < 'b' }}",
+  '{{ [1, 2] < [1, 3] }}',
+  '{{ [1, 2] < [1, 2, 0] }}',
+  '{{ true > 0 }}',
+];
+
+const oracle = `import json, sys
+from jinja2 import Environment, StrictUndefined
+env = Environment(undefined=StrictUndefined)
+out = []
+for t in json.load(sys.stdin)['templates']:
+    try:
+        out.append({'text': env.from_string('<' + t + '>').render(**json.loads(sys.argv[1]))})
+    except Exception as e:
+        out.append({'error': type(e).__name__})
+print(json.dumps(out))`;
+const expected = JSON.parse(execFileSync('/usr/bin/python3', ['-c', oracle, JSON.stringify(VARS)], { input: JSON.stringify({ templates: TEMPLATES }), encoding: 'utf8' })) as Array<{ text: string } | { error: string }>;
+
+/** What provision makes of a template: its text, or the error Python's raise stands for. */
+function provision(template: string): { text: unknown } | { error: string } {
+  try {
+    return { text: renderJinja(`<${template}>`, (name) => (VARS as Record<string, unknown>)[name]) };
+  } catch (err) {
+    if (err instanceof JinjaError) return { error: 'refused' };
+    throw err;
+  }
+}
+
+describe("Jinja2 values behave as Python's (against Python's jinja2)", () => {
+  it.each(TEMPLATES.map((t, i) => [t, i] as const))('%s', (template, i) => {
+    const want = expected[i]!;
+    expect(provision(template)).toEqual('text' in want ? want : { error: 'refused' });
+  });
+});
+
+describe('filter arguments', () => {
+  it.each([
+    ["{{ [2, 1] | sort(attributes='x') }}", 'Jinja2 filter sort has no argument attributes: it takes only reverse, case_sensitive, attribute here'],
+    ['{{ 2.5 | round(1) }}', 'Jinja2 filter round takes no arguments here'],
+    ["{{ 'ff' | int(0, 16) }}", 'Jinja2 filter int takes only default here'],
+    ['{{ [2, 1] | sort(true, reverse=false) }}', 'Jinja2 filter sort got reverse twice'],
+    ['{{ [2, 1] | sort(reverse=true, 1) }}', 'Jinja2 syntax: a positional argument after a keyword argument'],
+  ])('%s is refused, not ignored', (template, message) => {
+    expect(() => renderJinja(template, () => undefined)).toThrow(message);
+  });
+
+  it("the operator's error says to join text with ~", () => {
+    expect(() => renderJinja("{{ 'port ' + 22 }}", () => undefined)).toThrow('unsupported operand types for +: a string and an integer (text joins only with text, as in Python: use ~ to join any values as text)');
+  });
+});
