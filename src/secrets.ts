@@ -159,6 +159,11 @@ export function registerSecret(value: string): void {
   if (added) sortedForms = [...knownForms].sort((a, b) => b.length - a.length);
 }
 
+/** Whether text holds a known secret value (in any of its forms). */
+export function holdsSecretText(text: string): boolean {
+  return sortedForms.some((form) => text.includes(form));
+}
+
 /** Replaces every known secret value, in any of its forms, in text with MASK. */
 export function redact(text: string): string {
   let out = text;

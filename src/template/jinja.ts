@@ -12,7 +12,7 @@
  * `'a' < 1` are errors, numbers sort by value. Text or a number computed from
  * a secret's value is a secret.
  */
-import { Secret, secretProblem } from '../secrets.js';
+import { holdsSecretText, Secret, secretProblem } from '../secrets.js';
 import { pythonFloatText } from '../inventory/python-float.js';
 import { integerMarkOf, type IntegerMark } from '../yaml/python-int.js';
 
@@ -512,7 +512,8 @@ const list = (value: Value): Value[] => {
   const v = plain(value);
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return [...v];
-  if (v !== null && typeof v === 'object') return Object.keys(v);
+  // A key made from a secret stays a secret (see secretKey).
+  if (v !== null && typeof v === 'object') return Object.keys(v).map((key) => (holdsSecretText(key) ? new Secret(key) : key));
   throw new JinjaError(`expected a list, got ${pythonText(v)}`);
 };
 const truthy = (value: Value): boolean => {
@@ -527,11 +528,21 @@ const REVEAL_NOTHING_NEW = new Set(['length', 'count', 'bool', 'default', 'd', '
 // Filters that, given a list or mapping, return its items as they are: each keeps its own secrecy.
 const PICK_ITEMS = new Set(['first', 'last', 'list', 'unique', 'sort', 'reverse', 'min', 'max']);
 
-/** Whether a value is a Secret or holds one at any depth of lists and mappings. */
+/** Whether a value is a Secret or holds one at any depth of lists and mappings, as a value or in a key. */
 function holdsSecret(value: Value): boolean {
   if (value instanceof Secret || value instanceof SecretNumber) return true;
   if (Array.isArray(value)) return value.some(holdsSecret);
-  return value !== null && typeof value === 'object' && Object.values(value).some(holdsSecret);
+  return value !== null && typeof value === 'object' && Object.entries(value).some(([k, v]) => holdsSecretText(k) || holdsSecret(v));
+}
+
+/**
+ * A mapping's key as text. Keys are plain text, so one made from a secret is known by its text: registered as a
+ * secret here (refused when too short to mask), it makes the mapping a secret container (see holdsSecret).
+ */
+function secretKey(key: Value): string {
+  const keyText = text(plain(key));
+  if (holdsSecret(key)) derivedSecret(keyText);
+  return keyText;
 }
 
 /**
@@ -677,7 +688,7 @@ class Evaluator {
       case 'list':
         return node.items.map((item) => output(this.value(item), describe(item)));
       case 'dict':
-        return Object.fromEntries(node.entries.map(([k, v]) => [text(plain(this.value(k))), output(this.value(v), describe(v))]));
+        return Object.fromEntries(node.entries.map(([k, v]) => [secretKey(output(this.value(k), describe(k))), output(this.value(v), describe(v))]));
       case 'filter': {
         const filter = Object.hasOwn(FILTERS, node.name) ? FILTERS[node.name] : undefined;
         if (!filter) throw new JinjaError(`Jinja2 filter ${node.name} is not supported (supported: ${SUPPORTED_FILTERS.join(', ')})`);
