@@ -485,6 +485,7 @@ function itemOf(target: Value, key: Value): Value {
 function itemKey(item: Value, caseSensitive: Value, attribute: Value): Value {
   const path = attribute === undefined || attribute === null ? [] : String(plain(attribute)).split('.');
   const value = plain(path.reduce((v, part) => itemOf(v, /^\d+$/.test(part) ? Number(part) : part), item));
+  if (value === UNDEFINED) throw new JinjaError(`'${path.join('.')}' is not defined: an item has no such attribute`);
   return typeof value === 'string' && !truthy(caseSensitive) ? value.toLowerCase() : value;
 }
 

@@ -32,6 +32,10 @@ const TEMPLATES = [
   "{{ ['a', 'A', 'b'] | unique | list }}",
   "{{ ['a', 'A', 'b'] | unique(case_sensitive=true) | list }}",
   "{{ people | join(', ', attribute='name') }}",
+  "{{ [{'b': 1}] | join(',', attribute='a') }}",
+  "{{ 'a' | join(attribute='x') }}",
+  "{{ people | sort(attribute='height') }}",
+  "{{ people | max(attribute='height') }}",
   "{{ [1, 'a'] | sort }}",
   "{{ [1, 'a'] | max }}",
   "{{ [1, 'a'] | min }}",
@@ -101,6 +105,8 @@ describe('filter arguments', () => {
     ["{{ 'ff' | int(0, 16) }}", 'Jinja2 filter int takes only default here'],
     ['{{ [2, 1] | sort(true, reverse=false) }}', 'Jinja2 filter sort got reverse twice'],
     ['{{ [2, 1] | sort(reverse=true, 1) }}', 'Jinja2 syntax: a positional argument after a keyword argument'],
+    ["{{ [{'b': 1}] | join(',', attribute='a') }}", "'a' is not defined: an item has no such attribute"],
+    ["{{ [{'b': {'x': 1} }] | sort(attribute='b.c') }}", "'b.c' is not defined: an item has no such attribute"],
   ])('%s is refused, not ignored', (template, message) => {
     expect(() => renderJinja(template, () => undefined)).toThrow(message);
   });
