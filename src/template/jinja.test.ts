@@ -122,3 +122,25 @@ describe('a mapping with a key made from a secret is a secret container', () => 
     expect(() => renderWith('{{ {(pin | int) % 10: 1} }}')).toThrow('this expression makes a secret of its own');
   });
 });
+
+describe('repetition is capped at every depth', () => {
+  it.each([
+    '{{ ([[1] * 1000000] * 1000000) | length }}',
+    '{{ [[1] * 1000] * 1001 }}',
+    "{{ ['ab' * 500000] * 2 }}",
+    "{{ [{'k': [1] * 1000}] * 1000 }}",
+    '{{ [1] * 1000001 }}',
+    "{{ 'ab' * 500001 }}",
+  ])('%s is refused', (template) => {
+    expect(() => renderJinja(template, () => undefined)).toThrow('this * makes more than 1000000 items and characters (counting those inside lists and mappings): expected at most 1000000');
+  });
+
+  it.each([
+    ['{{ ([[1] * 1000] * 999) | length }}', 999],
+    ['{{ ([1] * 1000000) | length }}', 1000000],
+    ["{{ ('ab' * 500000) | length }}", 1000000],
+    ['{{ ([[1, 2]] * 3) | length }}', 3],
+  ])('%s is made', (template, length) => {
+    expect(renderJinja(template, () => undefined)).toBe(length);
+  });
+});

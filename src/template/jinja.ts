@@ -397,8 +397,24 @@ const isNumeric = (v: Value): v is number | bigint => typeof v === 'number' || t
 const isInteger = (v: Value): v is number | bigint => typeof v === 'bigint' || Number.isInteger(v);
 /** A value as a Python number: numbers, and booleans as 0 and 1 (Python's bool is an int); undefined for anything else. */
 const asNumber = (v: Value): number | bigint | undefined => (typeof v === 'boolean' ? Number(v) : isNumeric(v) ? v : undefined);
-/** The longest text or list `*` makes: more is a mistake (or hostile), not a value. */
+/** The most items and characters, at every depth, that `*` makes: more is a mistake (or hostile), not a value. */
 const MAX_REPEATED = 1_000_000;
+
+/**
+ * How many items (of lists and mappings) and characters (of text and keys) `value` holds at every depth, counted up to
+ * just beyond `budget`: a list repeated inside another (`[[1] * 1000000] * 1000`) is as large as it is written out.
+ */
+function sizeWithin(value: Value, budget: number): number {
+  const v = plain(value);
+  if (typeof v === 'string') return v.length;
+  const entries: Array<[string, Value]> = Array.isArray(v) ? v.map((item) => ['', item]) : v !== null && typeof v === 'object' ? Object.entries(v) : [];
+  let size = entries.length;
+  for (const [key, item] of entries) {
+    if (size > budget) break;
+    size += key.length + sizeWithin(item, budget - size);
+  }
+  return size;
+}
 
 /**
  * Python's `a op b` (op one of + - * / %): on numbers (booleans as 0 and 1), exact on integers of any size, a float
@@ -427,7 +443,7 @@ function repeated(op: string, a: Value, b: Value): Value {
   const [sequence, count] = typeof a === 'string' || Array.isArray(a) ? [a, asNumber(b)] : [b, asNumber(a)];
   if (op === '*' && (typeof sequence === 'string' || Array.isArray(sequence)) && typeof count === 'number' && Number.isInteger(count)) {
     const times = Math.max(0, count);
-    if (sequence.length * times > MAX_REPEATED) throw new JinjaError(`this * makes ${sequence.length * times} items: expected at most ${MAX_REPEATED}`);
+    if (times > 0 && sizeWithin(sequence, MAX_REPEATED / times) * times > MAX_REPEATED) throw new JinjaError(`this * makes more than ${MAX_REPEATED} items and characters (counting those inside lists and mappings): expected at most ${MAX_REPEATED}`);
     return typeof sequence === 'string' ? sequence.repeat(times) : Array.from({ length: times }, () => sequence).flat();
   }
   const hint = op === '+' && (typeof a === 'string' || typeof b === 'string') ? ' (text joins only with text, as in Python: use ~ to join any values as text)' : ' (expected two numbers)';
