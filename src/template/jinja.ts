@@ -588,10 +588,21 @@ function derivedSecret(text: string): Secret {
 }
 
 /** Python's ==, on real values (a secret inside a list or mapping compares by its value, not its mask). */
-function sameValue(a: Value, b: Value): boolean {
-  // Numbers compare by value whatever their type: 12345678901234567890 == 1.2345678901234567e19 as in Python.
-  if (isNumeric(a) && isNumeric(b)) return a == b;
-  return jsonText(a) === jsonText(b);
+function sameValue(left: Value, right: Value): boolean {
+  const [a, b] = [plain(left), plain(right)];
+  const [x, y] = [asNumber(a), asNumber(b)];
+  // Numbers compare by value whatever their type, booleans as 0 and 1: 12345678901234567890 == 1.2345678901234567e19 and 1 == True, as in Python.
+  if (x !== undefined && y !== undefined) return x == y;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  if (isMapping(a) && isMapping(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key]));
+  }
+  return a === b;
+}
+
+function isMapping(v: Value): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Ansible's bool filter: yes/on/1/true (any case) and true are true. */
