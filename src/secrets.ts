@@ -62,6 +62,17 @@ export class Secret {
   }
 }
 
+/**
+ * A secret whose text is a canonical integer (`2222`, `-5`, no sign or zero in front), as that number, for a consumer
+ * that needs an integer (a port computed from a secret): the secret stays registered, so the number is still masked in
+ * output. Any other value as it is.
+ */
+export function secretAsInteger(value: unknown): unknown {
+  if (!(value instanceof Secret)) return value;
+  const text = value.reveal();
+  return /^(?:0|-?[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : value;
+}
+
 /** `value` with every Secret inside it (at any depth of lists and mappings) replaced by its real value, for encoders such as JSON. */
 export function revealAll(value: unknown): unknown {
   if (value instanceof Secret) return value.reveal();
@@ -146,6 +157,11 @@ export function registerSecret(value: string): void {
     }
   }
   if (added) sortedForms = [...knownForms].sort((a, b) => b.length - a.length);
+}
+
+/** Whether text holds a known secret value (in any of its forms). */
+export function holdsSecretText(text: string): boolean {
+  return sortedForms.some((form) => text.includes(form));
 }
 
 /** Replaces every known secret value, in any of its forms, in text with MASK. */

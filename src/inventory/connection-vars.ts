@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { MIN_SECRET_LENGTH, Secret, secretProblem } from '../secrets.js';
+import { MIN_SECRET_LENGTH, Secret, secretAsInteger, secretProblem } from '../secrets.js';
 import { editDistance } from '../suggest.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import type { HostConnection } from './types.js';
@@ -55,7 +55,8 @@ const hostAddress = (value: unknown): ReadResult =>
     ? { value }
     : { expected: 'expected a host name or IP address (letters, digits and . _ - : %, not starting with -)' };
 
-const portNumber = (value: unknown, { fromCommandLine }: ReadOptions): ReadResult => {
+const portNumber = (written: unknown, { fromCommandLine }: ReadOptions): ReadResult => {
+  const value = secretAsInteger(written);
   const port = fromCommandLine && typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535
     ? { value: port }
@@ -125,7 +126,8 @@ const becomeMethod = (value: unknown): ReadResult =>
 const noSshPassword = (): ReadResult => ({ expected: 'SSH password login is not supported: expected key authentication (ansible_ssh_private_key_file, ~/.ssh/config or ssh-agent)' });
 
 // Ansible's int(): a whole number, also written as text ("30", from YAML); provision refuses 0 and less (no timeout at all).
-const timeoutSeconds = (value: unknown): ReadResult => {
+const timeoutSeconds = (written: unknown): ReadResult => {
+  const value = secretAsInteger(written);
   const seconds = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
   return typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 1 ? { value: seconds } : { expected: 'expected a positive whole number of seconds' };
 };

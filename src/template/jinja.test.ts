@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Secret } from '../secrets.js';
+import { redact, revealAll, Secret } from '../secrets.js';
 import { isJinja, renderJinja } from './jinja.js';
 
 const password = new Secret('hunter2-very-secret-Password');
@@ -86,5 +86,61 @@ describe('a number computed from a secret is a secret', () => {
 
   it('a number too short to be masked is refused, as text made from a secret is', () => {
     expect(() => renderWith('{{ (pin | int) % 10 }}')).toThrow('this expression makes a secret of its own: the secret is only 1 character long');
+  });
+});
+
+describe('a mapping with a key made from a secret is a secret container', () => {
+  const pw = new Secret('hunter2-key-secret');
+  const pin = new Secret('123456');
+  const secrets: Record<string, unknown> = { pw, pin };
+  const renderWith = (template: string) => renderJinja(template, (name) => secrets[name]);
+
+  it.each([
+    ['{{ {pw: 1} | to_json }}', '{"hunter2-key-secret":1}'],
+    ['x{{ {pw: 1} }}', "x{'hunter2-key-secret': 1}"],
+    ['{{ {pw: 1} | string }}', "{'hunter2-key-secret': 1}"],
+    ["{{ {pw: 1} | join(',') }}", 'hunter2-key-secret'],
+    ['{{ {(pin | int) + 1: 1} | to_json }}', '{"123457":1}'],
+  ])('%s is a secret', (template, text) => {
+    expect(revealed(renderWith(template))).toBe(text);
+  });
+
+  it.each([
+    ['{{ {pw: 1} | list }}', ['hunter2-key-secret']],
+    ['{{ {pw: 1} | first }}', 'hunter2-key-secret'],
+  ])('%s keeps the key a secret', (template, keys) => {
+    const result = renderWith(template);
+    expect(JSON.stringify(result)).not.toContain('hunter2');
+    expect(JSON.stringify(revealAll(result))).toBe(JSON.stringify(keys));
+  });
+
+  it.each(['{{ {pin | int: 1} }}', '{{ {(pin | int) + 2: 1} }}'])('%s as a value: its key is masked in output', (template) => {
+    expect(redact(JSON.stringify(renderWith(template)))).toBe('{"********":1}');
+  });
+
+  it('a key too short to be masked is refused', () => {
+    expect(() => renderWith('{{ {(pin | int) % 10: 1} }}')).toThrow('this expression makes a secret of its own');
+  });
+});
+
+describe('repetition is capped at every depth', () => {
+  it.each([
+    '{{ ([[1] * 1000000] * 1000000) | length }}',
+    '{{ [[1] * 1000] * 1001 }}',
+    "{{ ['ab' * 500000] * 2 }}",
+    "{{ [{'k': [1] * 1000}] * 1000 }}",
+    '{{ [1] * 1000001 }}',
+    "{{ 'ab' * 500001 }}",
+  ])('%s is refused', (template) => {
+    expect(() => renderJinja(template, () => undefined)).toThrow('this * makes more than 1000000 items and characters (counting those inside lists and mappings): expected at most 1000000');
+  });
+
+  it.each([
+    ['{{ ([[1] * 1000] * 999) | length }}', 999],
+    ['{{ ([1] * 1000000) | length }}', 1000000],
+    ["{{ ('ab' * 500000) | length }}", 1000000],
+    ['{{ ([[1, 2]] * 3) | length }}', 3],
+  ])('%s is made', (template, length) => {
+    expect(renderJinja(template, () => undefined)).toBe(length);
   });
 });

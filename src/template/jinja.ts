@@ -12,7 +12,7 @@
  * `'a' < 1` are errors, numbers sort by value. Text or a number computed from
  * a secret's value is a secret.
  */
-import { Secret, secretProblem } from '../secrets.js';
+import { holdsSecretText, Secret, secretProblem } from '../secrets.js';
 import { pythonFloatText } from '../inventory/python-float.js';
 import { integerMarkOf, type IntegerMark } from '../yaml/python-int.js';
 
@@ -397,8 +397,24 @@ const isNumeric = (v: Value): v is number | bigint => typeof v === 'number' || t
 const isInteger = (v: Value): v is number | bigint => typeof v === 'bigint' || Number.isInteger(v);
 /** A value as a Python number: numbers, and booleans as 0 and 1 (Python's bool is an int); undefined for anything else. */
 const asNumber = (v: Value): number | bigint | undefined => (typeof v === 'boolean' ? Number(v) : isNumeric(v) ? v : undefined);
-/** The longest text or list `*` makes: more is a mistake (or hostile), not a value. */
+/** The most items and characters, at every depth, that `*` makes: more is a mistake (or hostile), not a value. */
 const MAX_REPEATED = 1_000_000;
+
+/**
+ * How many items (of lists and mappings) and characters (of text and keys) `value` holds at every depth, counted up to
+ * just beyond `budget`: a list repeated inside another (`[[1] * 1000000] * 1000`) is as large as it is written out.
+ */
+function sizeWithin(value: Value, budget: number): number {
+  const v = plain(value);
+  if (typeof v === 'string') return v.length;
+  const entries: Array<[string, Value]> = Array.isArray(v) ? v.map((item) => ['', item]) : v !== null && typeof v === 'object' ? Object.entries(v) : [];
+  let size = entries.length;
+  for (const [key, item] of entries) {
+    if (size > budget) break;
+    size += key.length + sizeWithin(item, budget - size);
+  }
+  return size;
+}
 
 /**
  * Python's `a op b` (op one of + - * / %): on numbers (booleans as 0 and 1), exact on integers of any size, a float
@@ -427,7 +443,7 @@ function repeated(op: string, a: Value, b: Value): Value {
   const [sequence, count] = typeof a === 'string' || Array.isArray(a) ? [a, asNumber(b)] : [b, asNumber(a)];
   if (op === '*' && (typeof sequence === 'string' || Array.isArray(sequence)) && typeof count === 'number' && Number.isInteger(count)) {
     const times = Math.max(0, count);
-    if (sequence.length * times > MAX_REPEATED) throw new JinjaError(`this * makes ${sequence.length * times} items: expected at most ${MAX_REPEATED}`);
+    if (times > 0 && sizeWithin(sequence, MAX_REPEATED / times) * times > MAX_REPEATED) throw new JinjaError(`this * makes more than ${MAX_REPEATED} items and characters (counting those inside lists and mappings): expected at most ${MAX_REPEATED}`);
     return typeof sequence === 'string' ? sequence.repeat(times) : Array.from({ length: times }, () => sequence).flat();
   }
   const hint = op === '+' && (typeof a === 'string' || typeof b === 'string') ? ' (text joins only with text, as in Python: use ~ to join any values as text)' : ' (expected two numbers)';
@@ -485,6 +501,7 @@ function itemOf(target: Value, key: Value): Value {
 function itemKey(item: Value, caseSensitive: Value, attribute: Value): Value {
   const path = attribute === undefined || attribute === null ? [] : String(plain(attribute)).split('.');
   const value = plain(path.reduce((v, part) => itemOf(v, /^\d+$/.test(part) ? Number(part) : part), item));
+  if (value === UNDEFINED) throw new JinjaError(`'${path.join('.')}' is not defined: an item has no such attribute`);
   return typeof value === 'string' && !truthy(caseSensitive) ? value.toLowerCase() : value;
 }
 
@@ -512,7 +529,8 @@ const list = (value: Value): Value[] => {
   const v = plain(value);
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return [...v];
-  if (v !== null && typeof v === 'object') return Object.keys(v);
+  // A key made from a secret stays a secret (see secretKey).
+  if (v !== null && typeof v === 'object') return Object.keys(v).map((key) => (holdsSecretText(key) ? new Secret(key) : key));
   throw new JinjaError(`expected a list, got ${pythonText(v)}`);
 };
 const truthy = (value: Value): boolean => {
@@ -527,11 +545,21 @@ const REVEAL_NOTHING_NEW = new Set(['length', 'count', 'bool', 'default', 'd', '
 // Filters that, given a list or mapping, return its items as they are: each keeps its own secrecy.
 const PICK_ITEMS = new Set(['first', 'last', 'list', 'unique', 'sort', 'reverse', 'min', 'max']);
 
-/** Whether a value is a Secret or holds one at any depth of lists and mappings. */
+/** Whether a value is a Secret or holds one at any depth of lists and mappings, as a value or in a key. */
 function holdsSecret(value: Value): boolean {
   if (value instanceof Secret || value instanceof SecretNumber) return true;
   if (Array.isArray(value)) return value.some(holdsSecret);
-  return value !== null && typeof value === 'object' && Object.values(value).some(holdsSecret);
+  return value !== null && typeof value === 'object' && Object.entries(value).some(([k, v]) => holdsSecretText(k) || holdsSecret(v));
+}
+
+/**
+ * A mapping's key as text. Keys are plain text, so one made from a secret is known by its text: registered as a
+ * secret here (refused when too short to mask), it makes the mapping a secret container (see holdsSecret).
+ */
+function secretKey(key: Value): string {
+  const keyText = text(plain(key));
+  if (holdsSecret(key)) derivedSecret(keyText);
+  return keyText;
 }
 
 /**
@@ -560,10 +588,21 @@ function derivedSecret(text: string): Secret {
 }
 
 /** Python's ==, on real values (a secret inside a list or mapping compares by its value, not its mask). */
-function sameValue(a: Value, b: Value): boolean {
-  // Numbers compare by value whatever their type: 12345678901234567890 == 1.2345678901234567e19 as in Python.
-  if (isNumeric(a) && isNumeric(b)) return a == b;
-  return jsonText(a) === jsonText(b);
+function sameValue(left: Value, right: Value): boolean {
+  const [a, b] = [plain(left), plain(right)];
+  const [x, y] = [asNumber(a), asNumber(b)];
+  // Numbers compare by value whatever their type, booleans as 0 and 1: 12345678901234567890 == 1.2345678901234567e19 and 1 == True, as in Python.
+  if (x !== undefined && y !== undefined) return x == y;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  if (isMapping(a) && isMapping(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key]));
+  }
+  return a === b;
+}
+
+function isMapping(v: Value): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Ansible's bool filter: yes/on/1/true (any case) and true are true. */
@@ -677,7 +716,7 @@ class Evaluator {
       case 'list':
         return node.items.map((item) => output(this.value(item), describe(item)));
       case 'dict':
-        return Object.fromEntries(node.entries.map(([k, v]) => [text(plain(this.value(k))), output(this.value(v), describe(v))]));
+        return Object.fromEntries(node.entries.map(([k, v]) => [secretKey(output(this.value(k), describe(k))), output(this.value(v), describe(v))]));
       case 'filter': {
         const filter = Object.hasOwn(FILTERS, node.name) ? FILTERS[node.name] : undefined;
         if (!filter) throw new JinjaError(`Jinja2 filter ${node.name} is not supported (supported: ${SUPPORTED_FILTERS.join(', ')})`);

@@ -6,6 +6,7 @@
  */
 import { insert, sh, trusted, type Shell } from '../../shell/quote.js';
 import { aptCall, aptFunctions, DEFAULT_LOCK_TIMEOUT, MAX_LOCK_TIMEOUT } from './apt.js';
+import { secretAsInteger } from '../../secrets.js';
 import { type Args, describe, matching, oneOf, onlyKeys, optionalBoolean, optionalInteger, stringList } from '../shared/args.js';
 import { type Fields, integerField, parseFields } from '../shared/probe-output.js';
 import { debEffects } from './deb-effects.js';
@@ -203,7 +204,7 @@ function validate(args: Args): PackageDesired {
 
 /** `lock_timeout`: whole seconds from 0 to an hour (a digit string too: templates render to text). */
 function lockTimeoutArg(args: Args): number {
-  const v = args.lock_timeout;
+  const v = secretAsInteger(args.lock_timeout);
   if (v === undefined || v === null) return DEFAULT_LOCK_TIMEOUT;
   const n = typeof v === 'string' && /^[0-9]+$/.test(v) ? Number(v) : v;
   if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_LOCK_TIMEOUT) return n;

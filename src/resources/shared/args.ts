@@ -1,3 +1,4 @@
+import { secretAsInteger } from '../../secrets.js';
 import { closest } from '../../suggest.js';
 import { ArgError } from '../types.js';
 
@@ -111,7 +112,7 @@ export function describe(v: unknown): string {
 
 /** An optional non-negative integer (YAML number or a string of digits), e.g. a uid or a number of seconds. */
 export function optionalInteger(args: Args, key: string): number | undefined {
-  const v = args[key];
+  const v = secretAsInteger(args[key]);
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   if (typeof v === 'string' && /^[0-9]+$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
