@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { describeValue } from './inventory/describe-value.js';
 import { errorText } from './resources/shared/sumo-api/client.js';
 import { dnsNameError } from './resources/shared/dns-name.js';
-import { MASK, Secret, clearSecretsForTests, redact, redactDeep, revealAll, secretProblem } from './secrets.js';
+import { MASK, Secret, clearSecretsForTests, maskedJson, redact, redactDeep, revealAll, secretProblem } from './secrets.js';
 
 afterEach(() => clearSecretsForTests());
 
@@ -76,6 +76,20 @@ describe('masking every form a secret takes in output', () => {
     new Secret('a"b\\c-secret');
     const doc = { results: [{ diff: 'pw=a"b\\c-secret', n: 1, ok: true, none: null }] };
     expect(JSON.stringify(redactDeep(doc))).toBe(`{"results":[{"diff":"pw=${MASK}","n":1,"ok":true,"none":null}]}`);
+  });
+
+  it.each([
+    ['a number holding the digits', '2222', { elapsed_ms: 12222, ok: 3 }, { elapsed_ms: MASK, ok: 3 }],
+    ['a negative number and a fraction', '2222', [-22221, 0.2222, 7], [MASK, MASK, 7]],
+    ['numbers in nested lists and mappings, indented', '2222', { hosts: { h1: { elapsed_ms: 2222, list: [122223] } } }, { hosts: { h1: { elapsed_ms: MASK, list: [MASK] } } }],
+    ['true, false and null', 'true', { a: true, b: false, c: null }, { a: MASK, b: false, c: null }],
+    ['null', 'null', { c: null, d: 'x' }, { c: MASK, d: 'x' }],
+  ])('serialises to valid JSON with every secret masked: %s', (_, secret, doc, masked) => {
+    new Secret(secret);
+    for (const space of [undefined, 2]) {
+      const text = maskedJson(doc, space);
+      expect(JSON.parse(text)).toEqual(masked);
+    }
   });
 
   it.each(['', 'a', 'ab', 'abc'])('refuses a secret shorter than 4 characters (%j): it could not be masked', (short) => {

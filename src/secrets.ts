@@ -183,14 +183,24 @@ export function shorten(text: string, max: number): string {
   return masked.length <= max ? masked : `${masked.slice(0, max - 1)}…`;
 }
 
-/** `value` with redact() applied to every string inside it (at any depth), for documents that are serialised afterwards. */
+/**
+ * `value` with redact() applied to every string inside it (at any depth), for documents that are serialised afterwards;
+ * a number, boolean or null whose JSON text holds a secret (secret `2222`, number 12222) becomes MASK, so masking the
+ * serialised text afterwards finds nothing outside a string to break the document with.
+ */
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return (holdsSecretText(JSON.stringify(value)) ? MASK : value) as T;
   if (Array.isArray(value)) return value.map(redactDeep) as T;
   if (value !== null && typeof value === 'object' && !(value instanceof Secret)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactDeep(v)])) as T;
   }
   return value;
+}
+
+/** `value` as JSON text with every secret masked, the document still valid JSON: masked before serialising, and after. */
+export function maskedJson(value: unknown, space?: number): string {
+  return redact(JSON.stringify(redactDeep(value), null, space));
 }
 
 /** Forgets all registered secrets (tests only). */

@@ -10,6 +10,7 @@ import type { Decided } from '../engine/host-run.js';
 import type { HostResult } from '../engine/results.js';
 import type { SerialSpec } from '../roles/rolling.js';
 import { display } from './display.js';
+import { maskedJson } from '../secrets.js';
 import { contactsHosts, isBuiltInCommand, parseCommandLine, reachesHosts, readsAnsibleConfig, type ApplyOptions, type EncryptStringOptions, type ExecOptions, type HostOptions, type InventoryCliOptions, type ActionCliOptions, type ConfiguredOptions, type RenewOptions, type SearchOptions, type StatusCliOptions, type VaultCliOptions } from './args.js';
 import { HELP, actionHelp, mainHelp } from './help.js';
 import { PACKAGE_ROOT, searchPath } from './search-path.js';
@@ -379,7 +380,7 @@ async function status(options: StatusCliOptions): Promise<number> {
   const runner = new StatusRunner(plans, { forks: options.forks, connect: connectOptions(options), openConnection, checksMs: STATUS_CHECK_SECONDS * 1000 });
   const tty = process.stdout.isTTY === true;
   const show = (round: Awaited<ReturnType<typeof runner.run>>): void => {
-    if (options.json) return write(`${display(JSON.stringify(statusJson(round), null, options.watch ? undefined : 2))}\n`);
+    if (options.json) return write(`${display(maskedJson(statusJson(round), options.watch ? undefined : 2))}\n`);
     const table = statusTable(round, { colour: tty && process.env.NO_COLOR === undefined, now: new Date() });
     const heading = options.watch ? `${tty ? '\x1b[H\x1b[2J' : '\n'}provision status ${options.inventory}: ${new Date().toLocaleTimeString()}, every ${options.intervalSeconds}s (Ctrl-C to stop)\n\n` : '';
     write(`${heading}${display(`${table}\n`)}`);

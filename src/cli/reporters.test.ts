@@ -54,3 +54,18 @@ describe("reporters never pass a host's control characters to the terminal", () 
     expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 });
+
+describe('--json stays valid JSON when a secret is all digits', () => {
+  it.each([
+    ['elapsed time holding the digits', 12222, 'web-01'],
+    ['elapsed time equal to the secret, host name holding it', 2222, 'web-2222'],
+  ])('%s', async (_, elapsedMs, name) => {
+    new Secret('2222');
+    let out = '';
+    const reporter = new JsonReporter({ check: false, diff: true, fullDiff: false, hosts: [name], write: (t) => (out += t) });
+    await reporter.done([{ name, ok: 1, changed: 0, failed: 0, unknown: 0, skipped: 0, unreachable: false, elapsedMs, results: [] }]);
+    expect(() => JSON.parse(out)).not.toThrow();
+    expect(out).not.toContain('2222');
+    expect(out).toContain('********');
+  });
+});

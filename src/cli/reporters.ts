@@ -1,5 +1,5 @@
 import type { HostResult, RunEvent } from '../engine/results.js';
-import { redactDeep } from '../secrets.js';
+import { maskedJson } from '../secrets.js';
 import { display } from './display.js';
 import { formatChanges } from './diff-text.js';
 import { formatPlan } from './plan-text.js';
@@ -59,7 +59,7 @@ export class JsonReporter implements Reporter {
 
   async done(hosts: HostResult[]): Promise<void> {
     // Masked before serialising, where each secret is still in the form the text holds it in.
-    this.options.write(`${display(JSON.stringify(redactDeep(jsonReport(hosts, this.options.check)), null, 2))}\n`);
+    this.options.write(`${display(maskedJson(jsonReport(hosts, this.options.check), 2))}\n`);
   }
 }
 

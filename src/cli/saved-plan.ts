@@ -17,7 +17,7 @@ import { UserError } from '../errors.js';
 import type { Decided } from '../engine/host-run.js';
 import type { HostResult, ResourceResult } from '../engine/results.js';
 import type { Change } from '../resources/types.js';
-import { redact, redactDeep } from '../secrets.js';
+import { maskedJson, redact, redactDeep } from '../secrets.js';
 
 /** What plan said of one resource. */
 export interface PlannedEntry {
@@ -79,7 +79,7 @@ export function savedPlanOf(inventory: string, results: HostResult[], now = new 
 
 /** Writes a plan file. */
 export function writeSavedPlan(file: string, plan: SavedPlan): void {
-  writeControlFile(file, `${redact(JSON.stringify(redactDeep(plan), null, 2))}\n`);
+  writeControlFile(file, `${maskedJson(plan, 2)}\n`);
 }
 
 /** Reads a plan file, checking it is one. */
