@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { tempFile } from '../../test/fixtures/inventory/fixtures.js';
 import { optionalInteger } from '../resources/shared/args.js';
+import { packageType } from '../resources/package/index.js';
+import type { ArgError } from '../resources/types.js';
 import { clearSecretsForTests, redact, Secret } from '../secrets.js';
 import { loadInventory } from './load.js';
 
@@ -46,5 +48,20 @@ describe('an integer computed from a secret', () => {
     ['digits', '3600', 3600],
   ])('a resource integer argument takes %s', (_, value, expected) => {
     expect(optionalInteger({ renew_before_days: value }, 'renew_before_days')).toBe(expected);
+  });
+
+  it.each([
+    ['a negative secret integer', () => optionalInteger({ uid: new Secret('-1234') }, 'uid'), "'uid' must be a non-negative integer, got a secret"],
+    ['a secret that is no integer', () => optionalInteger({ uid: new Secret('abcd-x') }, 'uid'), "'uid' must be a non-negative integer, got a secret"],
+    ['a secret lock_timeout over an hour', () => packageType.validate({ name: 'nginx', lock_timeout: new Secret('9999') }), "'lock_timeout' must be a whole number of seconds from 0 to 3600, got a secret"],
+    ['a negative secret lock_timeout', () => packageType.validate({ name: 'nginx', lock_timeout: new Secret('-1234') }), "'lock_timeout' must be a whole number of seconds from 0 to 3600, got a secret"],
+  ])('a resource integer argument refuses %s without showing it', (_, validate, message) => {
+    let error: ArgError | undefined;
+    try {
+      validate();
+    } catch (err) {
+      error = err as ArgError;
+    }
+    expect(error?.message).toBe(message);
   });
 });

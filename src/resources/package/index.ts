@@ -208,7 +208,7 @@ function lockTimeoutArg(args: Args): number {
   if (v === undefined || v === null) return DEFAULT_LOCK_TIMEOUT;
   const n = typeof v === 'string' && /^[0-9]+$/.test(v) ? Number(v) : v;
   if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_LOCK_TIMEOUT) return n;
-  throw new ArgError('lock_timeout', `'lock_timeout' must be a whole number of seconds from 0 to ${MAX_LOCK_TIMEOUT}, got ${describe(v)}`);
+  throw new ArgError('lock_timeout', `'lock_timeout' must be a whole number of seconds from 0 to ${MAX_LOCK_TIMEOUT}, got ${describe(args.lock_timeout)}`);
 }
 
 /** The packages the decisions install, remove and purge, each once. */

@@ -1,4 +1,4 @@
-import { secretAsInteger } from '../../secrets.js';
+import { Secret, secretAsInteger } from '../../secrets.js';
 import { closest } from '../../suggest.js';
 import { ArgError } from '../types.js';
 
@@ -105,6 +105,7 @@ export function absolutePath(args: Args, key: string): string {
 /** Short description of a value for error messages. */
 export function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (v instanceof Secret) return 'a secret';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${JSON.stringify(v)}`;
@@ -116,7 +117,8 @@ export function optionalInteger(args: Args, key: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   if (typeof v === 'string' && /^[0-9]+$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
-  throw new ArgError(key, `'${key}' must be a non-negative integer, got ${describe(v)}`);
+  // The value as given: a secret's integer is described as the secret, never as its number.
+  throw new ArgError(key, `'${key}' must be a non-negative integer, got ${describe(args[key])}`);
 }
 
 /** Checks that a string value has the shape `pattern` (anchored), naming what was expected in the error. */
