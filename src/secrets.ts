@@ -26,6 +26,8 @@ export function secretProblem(value: string): string | undefined {
 /** Every form of a known secret that output may carry, longest first (so a longer form is masked whole). */
 const knownForms = new Set<string>();
 let sortedForms: string[] = [];
+/** Every secret value as registered, for asking whether a text is one exactly. */
+const knownValues = new Set<string>();
 
 /**
  * A secret value (password, access key, private key). It renders to its real
@@ -149,6 +151,8 @@ export function base64Forms(value: string): string[] {
 export function registerSecret(value: string): void {
   const problem = secretProblem(value);
   if (problem !== undefined) throw new Error(problem);
+  if (knownValues.has(value)) return;
+  knownValues.add(value);
   let added = false;
   for (const form of secretForms(value)) {
     if (!knownForms.has(form)) {
@@ -157,6 +161,11 @@ export function registerSecret(value: string): void {
     }
   }
   if (added) sortedForms = [...knownForms].sort((a, b) => b.length - a.length);
+}
+
+/** Whether text is exactly a registered secret value (a mapping key made from a secret, say). */
+export function isSecretValue(text: string): boolean {
+  return knownValues.has(text);
 }
 
 /** Whether text holds a known secret value (in any of its forms). */
@@ -206,5 +215,6 @@ export function maskedJson(value: unknown, space?: number): string {
 /** Forgets all registered secrets (tests only). */
 export function clearSecretsForTests(): void {
   knownForms.clear();
+  knownValues.clear();
   sortedForms = [];
 }

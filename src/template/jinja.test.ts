@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, revealAll, Secret } from '../secrets.js';
+import { MASK, redact, revealAll, Secret } from '../secrets.js';
 import { isJinja, renderJinja } from './jinja.js';
 
 const password = new Secret('hunter2-very-secret-Password');
@@ -120,6 +120,30 @@ describe('a mapping with a key made from a secret is a secret container', () => 
 
   it('a key too short to be masked is refused', () => {
     expect(() => renderWith('{{ {(pin | int) % 10: 1} }}')).toThrow('this expression makes a secret of its own');
+  });
+});
+
+describe("a key that merely holds a secret's text is no secret", () => {
+  const admin = new Secret('opsadmin');
+  const values: Record<string, unknown> = { admin, d: { opsadministrator: 1, x: 2 } };
+  const renderWith = (template: string) => renderJinja(template, (name) => values[name]);
+
+  it.each([
+    ['{{ d | length }}', 2],
+    ['{{ d | list | first }}', 'opsadministrator'],
+    ['user={{ d | list | first }}', 'user=opsadministrator'],
+    ['{{ d | to_json }}', '{"opsadministrator":1,"x":2}'],
+    ["{{ d | join(',') }}", 'opsadministrator,x'],
+  ])('%s is plain, and the key is not registered as a secret', (template, expected) => {
+    const result = renderWith(template);
+    expect(result).not.toBeInstanceOf(Secret);
+    expect(result).toEqual(expected);
+    // Only the secret's own text is masked: the rest of the word stays.
+    expect(redact('the opsadministrator group')).toBe(`the ${MASK}istrator group`);
+  });
+
+  it('a key built from the secret is one', () => {
+    expect(renderWith("{{ {admin ~ '-key': 1} | list | first }}")).toBeInstanceOf(Secret);
   });
 });
 

@@ -12,7 +12,7 @@
  * `'a' < 1` are errors, numbers sort by value. Text or a number computed from
  * a secret's value is a secret.
  */
-import { holdsSecretText, Secret, secretProblem } from '../secrets.js';
+import { isSecretValue, Secret, secretProblem } from '../secrets.js';
 import { pythonFloatText } from '../inventory/python-float.js';
 import { integerMarkOf, type IntegerMark } from '../yaml/python-int.js';
 
@@ -529,8 +529,8 @@ const list = (value: Value): Value[] => {
   const v = plain(value);
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return [...v];
-  // A key made from a secret stays a secret (see secretKey).
-  if (v !== null && typeof v === 'object') return Object.keys(v).map((key) => (holdsSecretText(key) ? new Secret(key) : key));
+  // A key made from a secret stays a secret: secretKey registered it, so it is one exactly (a key merely holding a secret's text is not).
+  if (v !== null && typeof v === 'object') return Object.keys(v).map((key) => (isSecretValue(key) ? new Secret(key) : key));
   throw new JinjaError(`expected a list, got ${pythonText(v)}`);
 };
 const truthy = (value: Value): boolean => {
@@ -549,7 +549,7 @@ const PICK_ITEMS = new Set(['first', 'last', 'list', 'unique', 'sort', 'reverse'
 function holdsSecret(value: Value): boolean {
   if (value instanceof Secret || value instanceof SecretNumber) return true;
   if (Array.isArray(value)) return value.some(holdsSecret);
-  return value !== null && typeof value === 'object' && Object.entries(value).some(([k, v]) => holdsSecretText(k) || holdsSecret(v));
+  return value !== null && typeof value === 'object' && Object.entries(value).some(([k, v]) => isSecretValue(k) || holdsSecret(v));
 }
 
 /**
