@@ -778,14 +778,15 @@ class Evaluator {
     const left = output(this.value(leftNode), describe(leftNode));
     const right = output(this.value(rightNode), describe(rightNode));
     const [a, b] = [plain(left), plain(right)];
-    const secret = holdsSecret(left) || holdsSecret(right);
+    // Asked only where the result is text or a number (a comparison's boolean tells nothing new): a scan of both operands.
+    const secret = (): boolean => holdsSecret(left) || holdsSecret(right);
     // A number or text made from a secret is a secret; a list's items (`[pw] * 2`) keep their own secrecy.
-    const made = (result: Value): Value => (secret && !Array.isArray(result) ? fromSecret(result) : result);
+    const made = (result: Value): Value => (!Array.isArray(result) && secret() ? fromSecret(result) : result);
     switch (op) {
       case '~':
-        return secret ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
+        return secret() ? derivedSecret(text(a) + text(b)) : text(a) + text(b);
       case '+':
-        if (typeof a === 'string' && typeof b === 'string') return secret ? derivedSecret(a + b) : a + b;
+        if (typeof a === 'string' && typeof b === 'string') return secret() ? derivedSecret(a + b) : a + b;
         // The items of two lists keep their own secrecy.
         if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
         return made(arithmetic(op, a, b));
