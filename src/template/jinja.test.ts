@@ -147,6 +147,20 @@ describe("a key that merely holds a secret's text is no secret", () => {
   });
 });
 
+describe('repeating nothing, or nothing to repeat, is empty however large the count', () => {
+  it.each([
+    ['{{ [] * 4294967296 }}', []],
+    ['{{ ([] * 10000000) | length }}', 0],
+    ["{{ '' * 4294967296 }}", ''],
+    ['{{ [1, 2] * 0 }}', []],
+    ['{{ [1, 2] * -4294967296 }}', []],
+    ["{{ 'ab' * -1 }}", ''],
+    ['{{ 4294967296 * [] }}', []],
+  ])('%s', (template, expected) => {
+    expect(renderJinja(template, () => undefined)).toEqual(expected);
+  });
+});
+
 describe('repetition is capped at every depth', () => {
   it.each([
     '{{ ([[1] * 1000000] * 1000000) | length }}',

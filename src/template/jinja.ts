@@ -442,9 +442,10 @@ function floatArithmetic(op: string, a: number, b: number): number {
 function repeated(op: string, a: Value, b: Value): Value {
   const [sequence, count] = typeof a === 'string' || Array.isArray(a) ? [a, asNumber(b)] : [b, asNumber(a)];
   if (op === '*' && (typeof sequence === 'string' || Array.isArray(sequence)) && typeof count === 'number' && Number.isInteger(count)) {
-    const times = Math.max(0, count);
-    if (times > 0 && sizeWithin(sequence, MAX_REPEATED / times) * times > MAX_REPEATED) throw new JinjaError(`this * makes more than ${MAX_REPEATED} items and characters (counting those inside lists and mappings): expected at most ${MAX_REPEATED}`);
-    return typeof sequence === 'string' ? sequence.repeat(times) : Array.from({ length: times }, () => sequence).flat();
+    // Nothing repeated, or nothing to repeat, is empty (as in Python), however large the count: nothing built.
+    if (count <= 0 || sequence.length === 0) return typeof sequence === 'string' ? '' : [];
+    if (sizeWithin(sequence, MAX_REPEATED / count) * count > MAX_REPEATED) throw new JinjaError(`this * makes more than ${MAX_REPEATED} items and characters (counting those inside lists and mappings): expected at most ${MAX_REPEATED}`);
+    return typeof sequence === 'string' ? sequence.repeat(count) : Array.from({ length: count }, () => sequence).flat();
   }
   const hint = op === '+' && (typeof a === 'string' || typeof b === 'string') ? ' (text joins only with text, as in Python: use ~ to join any values as text)' : ' (expected two numbers)';
   throw new JinjaError(`unsupported operand types for ${op}: ${typeName(a)} and ${typeName(b)}${hint}`);
