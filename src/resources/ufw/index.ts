@@ -10,6 +10,7 @@ import { FAIL_FUNCTION, fail, lines } from '../shared/script.js';
 import type { StatusCheck, StatusColumn } from '../../status/types.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
 import type { ActionDecision, Change, ResourceType } from '../types.js';
+import { BRIDGE_OPEN } from './bridge.js';
 import { CHAINS, type Chain, type LogLevel, type Policy, ruleTuples, type UfwDesired, validateUfw } from './args.js';
 import { describeRule, groupTuples, matchKey, parseTuple, type RuleGroup, ruleCommand, tupleKey, type UfwTuple } from './tuple.js';
 
@@ -124,6 +125,8 @@ interface UfwAction {
   logging?: { from: string; to: LogLevel };
   /** ufw to enable or disable. */
   state?: 'enable' | 'disable';
+  /** The firewall is live: its allowed ports stay open while ufw changes it (bridge.ts). */
+  bridge: boolean;
 }
 
 /** The decision: the action, and the changes plan shows for it. */
@@ -157,6 +160,7 @@ function actionOf(desired: UfwDesired, current: UfwCurrent): UfwAction {
     defaults: CHAINS.filter((chain) => current.defaults[chain] !== desired.defaults[chain]).map((chain) => ({ chain, from: current.defaults[chain], to: desired.defaults[chain] })),
     logging,
     state: current.enabled === on ? undefined : on ? 'enable' : 'disable',
+    bridge: current.enabled,
   };
 }
 
@@ -178,6 +182,7 @@ function apply(_desired: UfwDesired, { action: p, changes }: UfwDecision): Shell
   return lines(
     FAIL_FUNCTION,
     sh`command -v ufw >/dev/null 2>&1 || ${insert(fail('ufw is not installed: install the ufw package before the ufw resource'))}`,
+    p.bridge && BRIDGE_OPEN,
     // The SSH port first, whatever else happens: prepend puts a new rule before any deny; allow then fixes an old one's comment or action.
     ...p.ssh.flatMap((g) => [ruleCommand(g, 'prepend'), ruleCommand(g, 'add')]),
     ...p.toAdd.map((g) => ruleCommand(g, 'add')),

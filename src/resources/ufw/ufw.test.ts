@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -209,15 +209,28 @@ describe('ufw.diff', () => {
 });
 
 describe('ufw.apply (ufw stubbed)', () => {
-  /** The ufw calls an apply script makes, each argument in brackets. */
-  const ufwCalls = (desired: UfwDesired, current: UfwCurrent): string[] => {
-    const stubs = stubCommands(['ufw']);
+  /** Stand-ins for the netfilter tools (never the machine's own firewall): ufw-user-input holds these rules, ufw6-user-input is missing. */
+  const FIREWALL_TOOLS = ['iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore'];
+  const USER_INPUT = '-N ufw-user-input\n-A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT\n-A ufw-user-input -p tcp -m tcp --dport 2222 -j ufw-user-limit\n-A ufw-user-input -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT';
+  /** Every call an apply script makes, each argument in brackets; what iptables-restore read is in `restored`. */
+  const applyCalls = (desired: UfwDesired, current: UfwCurrent, ufwBehaviour = ''): { calls: string[]; restored: string } => {
+    const stubs = stubCommands(['ufw', ...FIREWALL_TOOLS], {
+      ufw: ufwBehaviour,
+      // No bridge jump in INPUT to delete (deleting one that is not there fails, as iptables does).
+      iptables: `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '${USER_INPUT.replace(/\\n/g, "' '")}' ;; "-w -D "*) exit 1 ;; esac`,
+      // No IPv6 firewall live: ufw6-user-input is not there.
+      ip6tables: 'case "$*" in "-w -D "* | "-w -S ufw6-user-input") exit 1 ;; esac',
+      'iptables-restore': `cat >> "$(dirname "$0")/restored"`,
+    });
     const script = ufw.apply(desired, ufw.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     const result = applyLocally(script, stubs.env);
-    expect(result.code, result.stderr).toBe(0);
-    return stubs.calls();
+    expect(result.code, result.stderr).toBe(ufwBehaviour === '' ? 0 : 1);
+    const restored = join(stubs.dir, 'restored');
+    return { calls: stubs.calls(), restored: existsSync(restored) ? readFileSync(restored, 'utf8') : '' };
   };
+  /** The ufw calls an apply script makes, each argument in brackets. */
+  const ufwCalls = (desired: UfwDesired, current: UfwCurrent): string[] => applyCalls(desired, current).calls.filter((c) => c.startsWith('ufw '));
   const SSH_CALLS = ['ufw [prepend] [allow] [proto] [tcp] [from] [any] [to] [any] [port] [22] [comment] [ssh]', 'ufw [allow] [proto] [tcp] [from] [any] [to] [any] [port] [22] [comment] [ssh]'];
 
   it('allows SSH first, then adds, deletes, sets policies and logging, and enables last', () => {
@@ -245,6 +258,30 @@ describe('ufw.apply (ufw stubbed)', () => {
   it("deletes one family's half by that family's anywhere", () => {
     const calls = ufwCalls(want(), host([...SSH, '6 allow udp 53 ::/0 any ::/0 in']));
     expect(calls.slice(2)).toEqual(['ufw [delete] [allow] [proto] [udp] [from] [::/0] [to] [::/0] [port] [53]']);
+  });
+
+  it("a live firewall's allowed traffic passes while ufw changes it: loopback, open connections and its ACCEPT rules in a chain INPUT jumps to first, removed after the last ufw call", () => {
+    const { calls, restored } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }));
+    expect(restored).toBe('*filter\n:provision-ufw-bridge - [0:0]\n-A provision-ufw-bridge -i lo -j ACCEPT\n-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A provision-ufw-bridge -p tcp -m tcp --dport 22 -j ACCEPT\n-A provision-ufw-bridge -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT\n-I INPUT 1 -j provision-ufw-bridge\nCOMMIT\n');
+    const restore = calls.indexOf('iptables-restore [-w] [-n]');
+    const policy = calls.indexOf('ufw [default] [deny] [routed]');
+    const removed = calls.lastIndexOf('iptables [-w] [-X] [provision-ufw-bridge]');
+    expect([restore, policy, removed].every((i) => i >= 0)).toBe(true);
+    expect(restore).toBeLessThan(calls.findIndex((c) => c.startsWith('ufw ')));
+    expect(removed).toBeGreaterThan(policy);
+    // No IPv6 firewall live here: nothing to bridge.
+    expect(calls).not.toContain('ip6tables-restore [-w] [-n]');
+  });
+
+  it('the bridge is removed when a ufw call fails too', () => {
+    const { calls } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }), 'case "$1" in default) exit 1 ;; esac');
+    expect(calls.at(-1)).toBe('ip6tables [-w] [-X] [provision-ufw-bridge]');
+    expect(calls).toContain('iptables [-w] [-D] [INPUT] [-j] [provision-ufw-bridge]');
+  });
+
+  it('no bridge for a firewall that is not active', () => {
+    const { calls } = applyCalls(want(), host(SSH, { ENABLED: 'no' }));
+    expect(calls.filter((c) => !c.startsWith('ufw '))).toEqual([]);
   });
 
   it('disables without touching rules', () => {

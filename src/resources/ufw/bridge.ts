@@ -1,0 +1,37 @@
+/**
+ * Keeping the ports a live firewall allows open while ufw changes it. ufw
+ * reloads its rules by flushing its user chain before restoring it, and a
+ * default policy change restarts the whole firewall (stop, then start, which
+ * loads the user rules last): meanwhile a new connection to an allowed port is
+ * dropped (the client waits a second to send it again) or, with a reject
+ * policy, refused. A load balancer cannot be taken out of rotation for that,
+ * so the apply bridges it: what ufw's before.rules accepts first (loopback,
+ * packets of connections already open: the replies to the load balancer's own
+ * connections to its backends too) and a copy of ufw's ACCEPT rules, in a
+ * chain of its own that INPUT jumps to first, in place from before the first ufw command
+ * until the last one ended (or failed). It allows nothing the firewall did
+ * not allow before the change; a rule the change removes stays open until the
+ * change is done.
+ */
+import { trusted, type Shell } from '../../shell/quote.js';
+
+/** Installs the bridge (replacing one an interrupted apply left), and removes it when the apply script's subshell exits. */
+export const BRIDGE_OPEN: Shell = trusted(`provision_ufw_bridge_close() {
+  for t in iptables ip6tables; do
+    command -v "$t" >/dev/null 2>&1 || continue
+    while "$t" -w -D INPUT -j provision-ufw-bridge 2>/dev/null; do :; done
+    "$t" -w -F provision-ufw-bridge 2>/dev/null || true
+    "$t" -w -X provision-ufw-bridge 2>/dev/null || true
+  done
+}
+provision_ufw_bridge_close
+trap provision_ufw_bridge_close EXIT
+for t in iptables ip6tables; do
+  command -v "$t-restore" >/dev/null 2>&1 || continue
+  case $t in iptables) user=ufw-user-input ;; *) user=ufw6-user-input ;; esac
+  # A family whose user chain is missing is not live.
+  rules=$("$t" -w -S "$user" 2>/dev/null) || continue
+  bridge=$(printf '%s\\n' "$rules" | sed -n "s/^-A $user \\(.* -j ACCEPT\\)\$/-A provision-ufw-bridge \\1/p")
+  printf '*filter\\n:provision-ufw-bridge - [0:0]\\n%s\\n%s\\n%s\\n-I INPUT 1 -j provision-ufw-bridge\\nCOMMIT\\n' \\
+    '-A provision-ufw-bridge -i lo -j ACCEPT' '-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT' "$bridge" | "$t-restore" -w -n || true
+done`);
