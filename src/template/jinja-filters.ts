@@ -1,6 +1,8 @@
 /** The Jinja2 and Ansible filters of the subset, with Python's semantics (see python-values.ts). Pure. */
 import { JinjaError } from './jinja-error.js';
-import { exactInteger, itemOf, jsonText, list, plain, pythonOrder, sameValue, text, truthy, UNDEFINED, type Value } from './python-values.js';
+import { PythonFloat } from '../inventory/python-float.js';
+import { exactInteger, floatOf, intOf, jinjaRound, pythonNumber } from './python-numbers.js';
+import { itemOf, jsonText, list, numberOperand, plain, pythonOrder, sameValue, text, truthy, UNDEFINED, type Value } from './python-values.js';
 
 type Filter = (value: Value, args: Value[]) => Value;
 
@@ -23,7 +25,8 @@ function extreme(items: Value[], op: '<' | '>', caseSensitive: Value, attribute:
 function toBool(value: Value): boolean {
   const v = plain(value);
   if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v === 1;
+  const n = pythonNumber(v);
+  if (n !== undefined) return n instanceof PythonFloat ? n.value === 1 : n === 1n;
   return ['yes', 'on', '1', 'true', 'y', 't'].includes(String(v).toLowerCase());
 }
 
@@ -38,16 +41,12 @@ export const FILTERS: Record<string, Filter> = {
   trim: (v) => text(plain(v)).trim(),
   string: (v) => text(plain(v)),
   int: (v, [fallback = 0]) => {
-    const x = plain(v);
-    if (typeof x === 'bigint') return x;
-    // Digits are read exactly at any length, as Python's int() does.
-    if (typeof x === 'string' && /^\s*[-+]?\d+\s*$/.test(x)) return exactInteger(BigInt(x.trim()));
-    const n = Number.parseInt(String(x), 10);
-    return Number.isNaN(n) ? fallback : n;
+    const n = intOf(plain(v));
+    return n === undefined ? fallback : exactInteger(n);
   },
-  float: (v, [fallback = 0]) => {
-    const n = Number.parseFloat(String(plain(v)));
-    return Number.isNaN(n) ? fallback : n;
+  float: (v, [fallback = new PythonFloat(0)]) => {
+    const n = floatOf(plain(v));
+    return n === undefined ? fallback : new PythonFloat(n);
   },
   bool: (v) => toBool(v),
   join: (v, [separator = '', attribute]) => list(v).map((item) => text(itemKey(item, true, attribute))).join(text(separator)),
@@ -84,17 +83,21 @@ export const FILTERS: Record<string, Filter> = {
     return v;
   },
   abs: (v) => {
-    const x = plain(v);
-    return typeof x === 'bigint' ? (x < 0n ? -x : x) : Math.abs(Number(x));
+    const n = numberOperand(plain(v), 'abs()');
+    return n instanceof PythonFloat ? new PythonFloat(Math.abs(n.value)) : exactInteger(n < 0n ? -n : n);
   },
-  round: (v) => Math.round(Number(plain(v))),
+  round: (v, [precision = 0, method = 'common']) => {
+    const digits = pythonNumber(plain(precision));
+    if (typeof digits !== 'bigint') throw new JinjaError(`Jinja2 filter round: precision must be an integer, got ${text(plain(precision))}`);
+    return jinjaRound(numberOperand(plain(v), 'round()'), digits, plain(method));
+  },
 };
 FILTERS.d = FILTERS.default!;
 FILTERS.count = FILTERS.length!;
 
 /**
  * The arguments each filter takes after its value, by Jinja2's and Ansible's names (`sort(reverse=true)`); a filter
- * not named here takes none. An argument this subset does not implement (`round(2)`, `int(base=16)`) is refused rather
+ * not named here takes none. An argument this subset does not implement (`int(base=16)`) is refused rather
  * than ignored.
  */
 export const PARAMETERS: Record<string, readonly string[]> = {
@@ -102,6 +105,7 @@ export const PARAMETERS: Record<string, readonly string[]> = {
   d: ['default_value', 'boolean'],
   int: ['default'],
   float: ['default'],
+  round: ['precision', 'method'],
   join: ['d', 'attribute'],
   unique: ['case_sensitive', 'attribute'],
   sort: ['reverse', 'case_sensitive', 'attribute'],

@@ -1,6 +1,7 @@
 /** The parser of the Jinja2 subset: `{{ expression }}` into a tree of Nodes. Pure. */
 import { JinjaError } from './jinja-error.js';
-import { exactInteger, type Value } from './python-values.js';
+import { numberLiteral } from './python-numbers.js';
+import type { Value } from './python-values.js';
 
 export type Node =
   | { kind: 'literal'; value: Value }
@@ -28,7 +29,7 @@ export function describe(node: Node): string {
   }
 }
 
-const TOKEN = /\s*(?:(\d+\.\d+|\d+)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|\}\}|[-+*/%~|.,:()[\]{}<>=]))/y;
+const TOKEN = /\s*(?:(\d(?:_?\d)*(?:\.\d(?:_?\d)*)?(?:[eE][-+]?\d(?:_?\d)*)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|\/\/|\*\*|\}\}|[-+*/%~|.,:()[\]{}<>=]))/y;
 
 export class Parser {
   #at: number;
@@ -146,22 +147,30 @@ export class Parser {
   }
 
   private multiplicative(): Node {
-    let left = this.unary();
+    let left = this.power();
     for (;;) {
       const token = this.peek();
-      if (token.type !== 'op' || !['*', '/', '%'].includes(token.text)) return left;
+      if (token.type !== 'op' || !['*', '/', '//', '%'].includes(token.text)) return left;
       this.next();
-      left = { kind: 'binary', op: token.text, left, right: this.unary() };
+      left = { kind: 'binary', op: token.text, left, right: this.power() };
     }
   }
 
-  private unary(): Node {
-    if (this.accept('-')) return { kind: 'unary', op: '-', operand: this.unary() };
-    return this.filtered();
+  /** `**` as Jinja2 reads it: after a unary minus (`-2 ** 2` is 4), from the left (`2 ** 3 ** 2` is 64). */
+  private power(): Node {
+    let left = this.unary();
+    while (this.accept('**')) left = { kind: 'binary', op: '**', left, right: this.unary() };
+    return left;
   }
 
-  private filtered(): Node {
-    let node = this.postfix();
+  /** As Jinja2 reads it: filters and tests after a minus take the negated value (`-2.5 | abs` is 2.5). */
+  private unary(withFilters = true): Node {
+    const node: Node = this.accept('-') ? { kind: 'unary', op: '-', operand: this.unary(false) } : this.postfix();
+    return withFilters ? this.filtered(node) : node;
+  }
+
+  private filtered(operand: Node): Node {
+    let node = operand;
     for (;;) {
       if (this.accept('|')) {
         const name = this.next();
@@ -235,7 +244,7 @@ export class Parser {
 
   private primary(): Node {
     const token = this.next();
-    if (token.type === 'number') return { kind: 'literal', value: /^\d+$/.test(token.text) ? exactInteger(BigInt(token.text)) : Number(token.text) };
+    if (token.type === 'number') return { kind: 'literal', value: numberLiteral(token.text) };
     if (token.type === 'string') return { kind: 'literal', value: unquote(token.text) };
     if (token.type === 'name') {
       const constants: Record<string, Value> = { true: true, True: true, false: false, False: false, none: null, None: null };

@@ -12,12 +12,13 @@
  * `'a' < 1` are errors, numbers sort by value. Text or a number computed from
  * a secret's value is a secret.
  */
-import { integerMarkOf, type IntegerMark } from '../yaml/python-int.js';
 import { JinjaError } from './jinja-error.js';
+import { heldByVariables, numberMarkOf, type NumberMark } from './number-marks.js';
+import { isFloat, pythonNumber } from './python-numbers.js';
 import { FILTERS, PARAMETERS, SUPPORTED_FILTERS } from './jinja-filters.js';
 import { describe, Parser, type Node } from './jinja-parser.js';
 import { derivedSecret, filtered, fromSecret, holdsSecret, secretKey } from './jinja-secrecy.js';
-import { arithmetic, compared, isNumeric, itemOf, plain, pythonText, sameValue, SecretNumber, text, truthy, UNDEFINED, type Value } from './python-values.js';
+import { arithmetic, compared, isInteger, isMapping, itemOf, negated, plain, pythonText, sameValue, text, truthy, UNDEFINED, type Value } from './python-values.js';
 
 export { JinjaError } from './jinja-error.js';
 
@@ -25,7 +26,7 @@ export { JinjaError } from './jinja-error.js';
 export type Lookup = (name: string) => unknown;
 
 // An operator between spaces after an operand (`a > b`, `n * 2`) is Jinja2; Handlebars' `{{> partial}}` and `{{a/b}}` are not.
-const JINJA_ONLY = /\{%|\{#|\{\{[^}]*(?:\||\[|~|\(|'|\bif\b|\bis\b|\bnot\b|\band\b|\bor\b|==|!=|\+|\S\s+(?:[<>]=?|[*/%-])\s)/;
+const JINJA_ONLY = /\{%|\{#|\{\{[^}]*(?:\||\[|~|\(|'|\bif\b|\bis\b|\bnot\b|\band\b|\bor\b|==|!=|\+|\S\s+(?:[<>]=?|\/\/|\*\*|[*/%-])\s)/;
 
 /** Whether text uses Jinja2 syntax beyond a plain `{{ name }}` (which Handlebars reads the same way). */
 export function isJinja(text: string): boolean {
@@ -35,10 +36,10 @@ export function isJinja(text: string): boolean {
 /**
  * Renders a template string. A string that is exactly one `{{ expression }}`
  * keeps the expression's own type (a list stays a list, as in Ansible); text
- * that holds a Secret's value becomes a Secret. `onIntegers` learns where the
- * result holds integers beyond a number's range (as digits).
+ * that holds a Secret's value becomes a Secret. `onNumbers` learns where the
+ * result holds numbers that variables cannot hold as Python does (see number-marks.ts).
  */
-export function renderJinja(text: string, lookup: Lookup, onIntegers?: (mark: IntegerMark) => void): Value {
+export function renderJinja(text: string, lookup: Lookup, onNumbers?: (mark: NumberMark) => void): Value {
   if (/\{%/.test(text)) throw new JinjaError(`Jinja2 statements ({% ... %}) are not supported: expected only {{ expressions }}`);
   const source = text.replace(/\{#[\s\S]*?#\}/g, '');
   const parts: Array<string | Node> = [];
@@ -59,10 +60,10 @@ export function renderJinja(text: string, lookup: Lookup, onIntegers?: (mark: In
   const env = new Evaluator(lookup);
   if (parts.length === 1 && typeof parts[0] !== 'string') {
     const value = output(env.value(parts[0]!), describe(parts[0]!));
-    // The result holds such integers as digits, as variables do: where they are, so a template using it computes with them.
-    const mark = integerMarkOf(value);
-    if (mark !== undefined) onIntegers?.(mark);
-    return finished(value);
+    // Variables hold it as they hold values (an integer beyond 2^53 as digits, 2.0 as 2): where such numbers are, so a template using it computes with them.
+    const mark = numberMarkOf(value);
+    if (mark !== undefined) onNumbers?.(mark);
+    return heldByVariables(value);
   }
   let secret = false;
   const rendered = parts
@@ -74,18 +75,6 @@ export function renderJinja(text: string, lookup: Lookup, onIntegers?: (mark: In
     })
     .join('');
   return secret ? derivedSecret(rendered) : rendered;
-}
-
-/**
- * A result as variables hold it, at any depth of lists and mappings: a bigint its digits as text, a number computed
- * from a secret a secret (its text).
- */
-function finished(value: Value): Value {
-  if (typeof value === 'bigint') return String(value);
-  if (value instanceof SecretNumber) return derivedSecret(pythonText(value.value));
-  if (Array.isArray(value)) return value.map(finished);
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, finished(v)]));
-  return value;
 }
 
 function output(value: Value, what: string): Value {
@@ -125,7 +114,10 @@ class Evaluator {
           undefined: () => target === UNDEFINED,
           none: () => target === null,
           string: () => typeof plain(target) === 'string',
-          number: () => isNumeric(plain(target)),
+          // Python's bool is a number too, as Jinja2's test says.
+          number: () => pythonNumber(plain(target)) !== undefined,
+          integer: () => isInteger(plain(target)),
+          float: () => isFloat(plain(target)),
         };
         const test = tests[node.name];
         if (!test) throw new JinjaError(`Jinja2 test ${node.name} is not supported (supported: ${Object.keys(tests).join(', ')})`);
@@ -134,8 +126,8 @@ class Evaluator {
       case 'unary': {
         const operand = this.value(node.operand);
         if (node.op === 'not') return !truthy(operand);
-        const negated = arithmetic('-', 0, plain(output(operand, describe(node.operand))));
-        return holdsSecret(operand) ? fromSecret(negated) : negated;
+        const result = negated(plain(output(operand, describe(node.operand))));
+        return holdsSecret(operand) ? fromSecret(result) : result;
       }
       case 'binary':
         return this.binary(node.op, node.left, node.right);
@@ -186,7 +178,9 @@ class Evaluator {
       case '-':
       case '*':
       case '/':
+      case '//':
       case '%':
+      case '**':
         return made(arithmetic(op, a, b));
       case '==':
         return sameValue(a, b);
@@ -198,7 +192,7 @@ class Evaluator {
       case '>=':
         return compared(op, a, b);
       case 'in':
-        return typeof b === 'string' ? b.includes(text(a)) : Array.isArray(b) ? b.some((x) => sameValue(plain(x), a)) : b !== null && typeof b === 'object' && Object.hasOwn(b, String(a));
+        return typeof b === 'string' ? b.includes(text(a)) : Array.isArray(b) ? b.some((x) => sameValue(plain(x), a)) : isMapping(b) && Object.hasOwn(b, String(a));
       default:
         throw new JinjaError(`Jinja2 operator ${op} is not supported`);
     }

@@ -113,7 +113,7 @@ describe("Jinja2 values behave as Python's (against Python's jinja2)", () => {
 describe('filter arguments', () => {
   it.each([
     ["{{ [2, 1] | sort(attributes='x') }}", 'Jinja2 filter sort has no argument attributes: it takes only reverse, case_sensitive, attribute here'],
-    ['{{ 2.5 | round(1) }}', 'Jinja2 filter round takes no arguments here'],
+    ["{{ 2.5 | round(1, 'floor', 2) }}", 'Jinja2 filter round takes only precision, method here'],
     ["{{ 'ff' | int(0, 16) }}", 'Jinja2 filter int takes only default here'],
     ['{{ [2, 1] | sort(true, reverse=false) }}', 'Jinja2 filter sort got reverse twice'],
     ['{{ [2, 1] | sort(reverse=true, 1) }}', 'Jinja2 syntax: a positional argument after a keyword argument'],

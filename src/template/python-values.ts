@@ -1,12 +1,12 @@
 /**
  * Values while evaluating Jinja2, with Python's semantics in one place: how Python writes them (str, repr, JSON),
- * compares, orders and computes with them, iterates them and takes their truth. Integers are exact at any size (a
- * number within a JavaScript number's exact range, else a bigint). A secret's value is compared and computed with by
- * its real value. Pure.
+ * compares, orders and computes with them, iterates them and takes their truth; numbers as python-numbers.ts holds
+ * them. A secret's value is compared and computed with by its real value. Pure.
  */
 import { isSecretValue, Secret } from '../secrets.js';
-import { pythonFloatText } from '../inventory/python-float.js';
+import { PythonFloat, pythonFloatText } from '../inventory/python-float.js';
 import { JinjaError } from './jinja-error.js';
+import { exactInteger, floatText, numberArithmetic, pythonNumber, type HeldNumber, type PythonNumber } from './python-numbers.js';
 
 /** The marker of an undefined value while evaluating (so `default` can replace it). */
 export const UNDEFINED = Symbol('undefined');
@@ -14,18 +14,17 @@ export type Value = unknown;
 
 /** A number computed from a secret's value while evaluating: the result is a secret (its text), as text made from one is. */
 export class SecretNumber {
-  constructor(readonly value: number | bigint) {}
+  constructor(readonly value: HeldNumber) {}
 }
 
 export const plain = (value: Value): Value => (value instanceof Secret ? value.reveal() : value instanceof SecretNumber ? value.value : value);
-const MIN_EXACT = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
-/** An integer as this evaluator holds it: a number within a number's exact range, else a bigint. */
-export const exactInteger = (n: bigint): number | bigint => (n >= MIN_EXACT && n <= MAX_EXACT ? Number(n) : n);
-export const isNumeric = (v: Value): v is number | bigint => typeof v === 'number' || typeof v === 'bigint';
-export const isInteger = (v: Value): v is number | bigint => typeof v === 'bigint' || Number.isInteger(v);
-/** A value as a Python number: numbers, and booleans as 0 and 1 (Python's bool is an int); undefined for anything else. */
-export const asNumber = (v: Value): number | bigint | undefined => (typeof v === 'boolean' ? Number(v) : isNumeric(v) ? v : undefined);
+export const isNumeric = (v: Value): v is HeldNumber => typeof v !== 'boolean' && pythonNumber(v) !== undefined;
+export const isInteger = (v: Value): v is number | bigint => typeof v === 'bigint' || Number.isSafeInteger(v);
+/** A value as a number to compare by value: ints, floats and booleans (as 0 and 1); undefined for anything else. */
+const asNumber = (v: Value): number | bigint | undefined => {
+  const n = pythonNumber(v);
+  return n instanceof PythonFloat ? n.value : n;
+};
 /** The most items and characters, at every depth, that `*` makes: more is a mistake (or hostile), not a value. */
 const MAX_REPEATED = 1_000_000;
 
@@ -35,9 +34,9 @@ export function pythonText(value: Value): string {
   if (value === false) return 'False';
   if (value === null || value === undefined) return 'None';
   if (value instanceof Secret || value instanceof SecretNumber) return pythonText(plain(value));
+  const n = pythonNumber(value);
+  if (n instanceof PythonFloat) return floatText(n.value);
   if (typeof value === 'object') return pythonRepr(value);
-  // A number that is no exact integer here is a float (integers beyond 2^53 are bigints): written as Python's repr.
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) return Number.isFinite(value) ? pythonFloatText(value) : Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf';
   return String(value);
 }
 
@@ -45,7 +44,7 @@ export function pythonRepr(value: Value): string {
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
   if (value instanceof Secret || value instanceof SecretNumber) return pythonRepr(plain(value));
-  if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+  if (isMapping(value)) return `{${Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
   return pythonText(value);
 }
 
@@ -56,7 +55,7 @@ export function pythonRepr(value: Value): string {
 export function sizeWithin(value: Value, budget: number): number {
   const v = plain(value);
   if (typeof v === 'string') return v.length;
-  const entries: Array<[string, Value]> = Array.isArray(v) ? v.map((item) => ['', item]) : v !== null && typeof v === 'object' ? Object.entries(v) : [];
+  const entries: Array<[string, Value]> = Array.isArray(v) ? v.map((item) => ['', item]) : isMapping(v) ? Object.entries(v) : [];
   let size = entries.length;
   for (const [key, item] of entries) {
     if (size > budget) break;
@@ -66,31 +65,32 @@ export function sizeWithin(value: Value, budget: number): number {
 }
 
 /**
- * Python's `a op b` (op one of + - * / %): on numbers (booleans as 0 and 1), exact on integers of any size, a float
- * when either is a float or for `/`; text or a list times an integer repeats it. Anything else is refused, as Python
- * refuses `'a' + 1` or `'5' - 1`.
+ * Python's `a op b` (op one of + - * / // % **) on numbers (see numberArithmetic); text or a list times an int repeats
+ * it. Anything else is refused, as Python refuses `'a' + 1` or `'5' - 1`.
  */
 export function arithmetic(op: string, a: Value, b: Value): Value {
-  const [x, y] = [asNumber(a), asNumber(b)];
-  if (x === undefined || y === undefined) return repeated(op, a, b);
-  if ((op === '/' || op === '%') && Number(y) === 0) throw new JinjaError(`division or modulo by zero`);
-  if (op === '/' || !isInteger(x) || !isInteger(y)) return floatArithmetic(op, Number(x), Number(y));
-  const [m, n] = [BigInt(x), BigInt(y)];
-  const result = op === '+' ? m + n : op === '-' ? m - n : op === '*' ? m * n : m % n;
-  // Python's % takes the sign of the divisor.
-  return exactInteger(op === '%' && result !== 0n && result < 0n !== n < 0n ? result + n : result);
+  const [x, y] = [pythonNumber(a), pythonNumber(b)];
+  return x === undefined || y === undefined ? repeated(op, a, b) : numberArithmetic(op, x, y);
 }
 
-function floatArithmetic(op: string, a: number, b: number): number {
-  if (op !== '%') return op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b;
-  const rest = a % b;
-  return rest !== 0 && rest < 0 !== b < 0 ? rest + b : rest;
+/** `v` as a Python number for `what` (unary -, abs(), round()); anything else is refused, as Python refuses it. */
+export function numberOperand(v: Value, what: string): PythonNumber {
+  const n = pythonNumber(v);
+  if (n === undefined) throw new JinjaError(`bad operand type for ${what}: ${typeName(v)} (expected a number)`);
+  return n;
+}
+
+/** Python's `-x`: a float's zero keeps its sign (`-0.0`). */
+export function negated(v: Value): Value {
+  const n = numberOperand(v, 'unary -');
+  return n instanceof PythonFloat ? new PythonFloat(-n.value) : exactInteger(-n);
 }
 
 /** `'ab' * 2`, `[1] * 3`: text or a list repeated; any other operands are refused. */
 function repeated(op: string, a: Value, b: Value): Value {
-  const [sequence, count] = typeof a === 'string' || Array.isArray(a) ? [a, asNumber(b)] : [b, asNumber(a)];
-  if (op === '*' && (typeof sequence === 'string' || Array.isArray(sequence)) && typeof count === 'number' && Number.isInteger(count)) {
+  const [sequence, times] = typeof a === 'string' || Array.isArray(a) ? [a, pythonNumber(b)] : [b, pythonNumber(a)];
+  if (op === '*' && (typeof sequence === 'string' || Array.isArray(sequence)) && typeof times === 'bigint') {
+    const count = Number(times);
     // Nothing repeated, or nothing to repeat, is empty (as in Python), however large the count: nothing built.
     if (count <= 0 || sequence.length === 0) return typeof sequence === 'string' ? '' : [];
     if (sizeWithin(sequence, MAX_REPEATED / count) * count > MAX_REPEATED) throw new JinjaError(`this * makes more than ${MAX_REPEATED} items and characters (counting those inside lists and mappings): expected at most ${MAX_REPEATED}`);
@@ -103,7 +103,7 @@ function repeated(op: string, a: Value, b: Value): Value {
 export function typeName(v: Value): string {
   if (v === null || v === undefined || v === UNDEFINED) return 'None';
   if (typeof v === 'boolean') return 'a boolean';
-  return isInteger(v) ? 'an integer' : typeof v === 'number' ? 'a float' : typeof v === 'string' ? 'a string' : Array.isArray(v) ? 'a list' : 'a mapping';
+  return isInteger(v) ? 'an integer' : isNumeric(v) ? 'a float' : typeof v === 'string' ? 'a string' : Array.isArray(v) ? 'a list' : 'a mapping';
 }
 
 /**
@@ -141,7 +141,7 @@ export function compared(op: string, a: Value, b: Value): boolean {
 /** `item[key]` as Jinja2 reads it (a list index may count from the end); UNDEFINED when there is none. */
 export function itemOf(target: Value, key: Value): Value {
   const container = plain(target);
-  if (container === UNDEFINED || container === null || typeof container !== 'object') return UNDEFINED;
+  if (!Array.isArray(container) && !isMapping(container)) return UNDEFINED;
   const k = plain(key);
   const value = Array.isArray(container) && typeof k === 'number' ? container[k < 0 ? container.length + k : k] : (container as Record<string, unknown>)[String(k)];
   return value === undefined ? UNDEFINED : value;
@@ -149,14 +149,22 @@ export function itemOf(target: Value, key: Value): Value {
 
 /** JSON text of a value with its secrets' real values, an integer beyond a number's range as its bare digits (as Python writes it). */
 export function jsonText(value: Value): string {
-  return JSON.stringify(revealed(value), (_key, v: Value) => (typeof v === 'bigint' ? `\u0000${v}` : v)).replace(/"\\u0000(-?\d+)"/g, '$1');
+  // Numbers as Python's json.dumps writes them (`2.0`, `1e+16`, `Infinity`, every digit of a big int), unquoted after.
+  const numberText = (v: Value): string | undefined => {
+    const n = typeof v === 'boolean' ? undefined : pythonNumber(v);
+    return n === undefined ? undefined : n instanceof PythonFloat ? pythonFloatText(n.value) : String(n);
+  };
+  return JSON.stringify(revealed(value), (_key, v: Value) => {
+    const number = numberText(v);
+    return number === undefined ? v : `\u0000${number}`;
+  }).replace(/"\\u0000([^"]*)"/g, '$1');
 }
 
 /** `value` with every secret in it (lists and mappings included) its real value. */
 function revealed(value: Value): Value {
   if (value instanceof Secret || value instanceof SecretNumber) return plain(value);
   if (Array.isArray(value)) return value.map(revealed);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealed(v)]));
+  if (isMapping(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealed(v)]));
   return value;
 }
 export const text = (value: Value): string => (typeof value === 'string' ? value : pythonText(value));
@@ -165,14 +173,16 @@ export const list = (value: Value): Value[] => {
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return [...v];
   // A key made from a secret stays a secret: secretKey registered it, so it is one exactly (a key merely holding a secret's text is not).
-  if (v !== null && typeof v === 'object') return Object.keys(v).map((key) => (isSecretValue(key) ? new Secret(key) : key));
+  if (isMapping(v)) return Object.keys(v).map((key) => (isSecretValue(key) ? new Secret(key) : key));
   throw new JinjaError(`expected a list, got ${pythonText(v)}`);
 };
 export const truthy = (value: Value): boolean => {
   const v = plain(value);
-  if (v === UNDEFINED || v === null || v === undefined || v === false || v === 0 || v === 0n || v === '') return false;
+  if (v === UNDEFINED || v === null || v === undefined || v === '') return false;
+  const n = asNumber(v);
+  if (n !== undefined) return n != 0;
   if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object') return Object.keys(v).length > 0;
+  if (isMapping(v)) return Object.keys(v).length > 0;
   return true;
 };
 
@@ -190,6 +200,7 @@ export function sameValue(left: Value, right: Value): boolean {
   return a === b;
 }
 
+/** Whether a value is a mapping (an object that is no list, and no number or secret held as an object). */
 export function isMapping(v: Value): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof PythonFloat) && !(v instanceof Secret) && !(v instanceof SecretNumber);
 }
