@@ -27,10 +27,17 @@ export type Lookup = (name: string) => unknown;
 
 // An operator between spaces after an operand (`a > b`, `n * 2`) is Jinja2; Handlebars' `{{> partial}}` and `{{a/b}}` are not.
 const JINJA_ONLY = /\{%|\{#|\{\{[^}]*(?:\||\[|~|\(|'|\bif\b|\bis\b|\bnot\b|\band\b|\bor\b|==|!=|\+|\S\s+(?:[<>]=?|\/\/|\*\*|[*/%-])\s)/;
+const PLAIN_NAME = /^\s*[A-Za-z_]\w*(?:\.\w+)*\s*$/;
 
-/** Whether text uses Jinja2 syntax beyond a plain `{{ name }}` (which Handlebars reads the same way). */
+/**
+ * Whether an inventory value reads as Jinja2: it uses Jinja2 syntax, or its only templates are plain `{{ name }}`s,
+ * which Jinja2 writes as Ansible does (`2.0`, `[1, 2]`, `True`). Handlebars syntax (`{{#if}}`, `{{addresses "app"}}`)
+ * does not.
+ */
 export function isJinja(text: string): boolean {
-  return JINJA_ONLY.test(text);
+  if (JINJA_ONLY.test(text)) return true;
+  const templates = [...text.matchAll(/\{\{([\s\S]*?)\}\}/g)];
+  return templates.length > 0 && templates.every((m) => PLAIN_NAME.test(m[1]!));
 }
 
 /**
