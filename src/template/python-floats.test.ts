@@ -1,18 +1,17 @@
 /**
  * Floats in Jinja2 expressions, as Python computes and writes them: `/` makes a float (`4 / 2` is `2.0`), `//`, `%` and
  * `**` with Python's types and signs, int with float is a float, the `int`, `float`, `round` and `abs` filters, and
- * floats written as Python's repr (`2.0`, `1e+16`, `1e-05`, `-0.0`, `inf`). The oracle is Python's jinja2
- * (ansible-core's dependency: without it this test fails, it never skips), with StrictUndefined as Ansible uses it.
+ * floats written as Python's repr (`2.0`, `1e+16`, `1e-05`, `-0.0`, `inf`). The oracle is Python's jinja2 (see
+ * jinja-oracle.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { pythonJinja, provisionJinja } from '../../test/fixtures/jinja-oracle.js';
 import { PythonFloat } from '../inventory/python-float.js';
-import { JinjaError, renderJinja } from './jinja.js';
+import { renderJinja } from './jinja.js';
 
 // Floats as variables hold them for Jinja2 (see number-marks.ts): `2.0` a PythonFloat, so it stays a float.
 const VARS: Record<string, unknown> = { x: new PythonFloat(2), half: 0.5, three: 3, floats: [new PythonFloat(1), 2, 0.5], m: { a: new PythonFloat(2) }, text_float: '3.25' };
 
-// Each is rendered inside text (`<...>`), so both sides write the result as Python's str() does.
 const TEMPLATES = [
   '{{ x }}',
   '{{ x + 1 }}',
@@ -140,35 +139,11 @@ const TEMPLATES = [
   '{{ x | length }}',
 ];
 
-const oracle = `import json, sys
-from jinja2 import Environment, StrictUndefined
-env = Environment(undefined=StrictUndefined)
-vars = json.loads(sys.argv[1], object_hook=lambda d: float(d['float']) if 'float' in d else d)
-out = []
-for t in json.load(sys.stdin):
-    try:
-        out.append({'text': env.from_string('<' + t + '>').render(**vars)})
-    except Exception as e:
-        out.append({'error': type(e).__name__})
-print(json.dumps(out))`;
-// A float goes to Python as {"float": "2.0"}: JSON alone cannot say 2.0 is a float.
-const varsJson = JSON.stringify(VARS, (_key, v: unknown) => (v instanceof PythonFloat ? { float: String(v.value) } : v));
-const expected = JSON.parse(execFileSync('/usr/bin/python3', ['-c', oracle, varsJson], { input: JSON.stringify(TEMPLATES), encoding: 'utf8' })) as Array<{ text: string } | { error: string }>;
-
-/** What provision makes of a template: its text, or the error Python's raise stands for. */
-function provision(template: string): { text: unknown } | { error: string } {
-  try {
-    return { text: renderJinja(`<${template}>`, (name) => VARS[name]) };
-  } catch (err) {
-    if (err instanceof JinjaError) return { error: 'refused' };
-    throw err;
-  }
-}
+const expected = pythonJinja(TEMPLATES, VARS);
 
 describe("Jinja2 floats behave as Python's (against Python's jinja2)", () => {
   it.each(TEMPLATES.map((t, i) => [t, i] as const))('%s', (template, i) => {
-    const want = expected[i]!;
-    expect(provision(template)).toEqual('text' in want ? want : { error: 'refused' });
+    expect(provisionJinja(template, VARS)).toEqual(expected[i]);
   });
 });
 
