@@ -66,6 +66,15 @@ describe('floats written in an inventory stay floats in Jinja2 (against Python J
     ['-e', () => loadInventory(join(dir, 'json', 'hosts.yml'), { env: {}, extraVars: extra })],
   ];
 
+  it("another host's through hostvars, integers beyond 2^53 too", () => {
+    writeFileSync(join(dir, 'two.yml'), 'all:\n  hosts:\n    h1:\n      php: 8.0\n      items: [1.0, 2]\n      big: 12345678901234567890\n      half: "{{ php / 16 }}"\n    h2:\n');
+    const [h1, h2] = loadInventory(join(dir, 'two.yml'), { env: {} }).hosts;
+    const hostvars = { h1: hostContext(variablesOf(h1!, []), { inventory_hostname: 'h1' }, 'h1') };
+    const t = "<{{ hostvars['h1'].php }} {{ hostvars.h1['items'] }} {{ hostvars.h1.half }} {{ hostvars.h1.big + 1 }}>";
+    const other = hostContext(new Map([['t', { value: t, origin: { path: 'h2.t' }, jinja: true }]]), { hostvars }, h2!.name);
+    expect(other.t).toBe('<8.0 [1.0, 2] 0.5 12345678901234567891>');
+  });
+
   describe.each(sources)('%s', (_source, load) => {
     const host = load().hosts[0]!;
     const context = hostContext(variablesOf(host, []), { inventory_hostname: 'h1' }, 'h1');

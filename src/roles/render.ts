@@ -16,6 +16,7 @@ import { DeferredValue } from '../inventory/deferred.js';
 import type { LiteralMark } from '../inventory/types.js';
 import { isJinja, JinjaError, renderJinja, type Lookup } from '../template/jinja.js';
 import { type NumberMark, withPythonNumbers } from '../template/number-marks.js';
+import { JINJA_ITEM } from '../template/python-values.js';
 import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 import { quote, words } from '../shell/quote.js';
 import { checkValuePlaces, quoteShellTemplate, SHELL_QUOTE_HELPER, ShellTemplateError, VALUE_MARK } from './shell-text.js';
@@ -222,14 +223,13 @@ export interface VariableSource {
 export function hostContext(variables: ReadonlyMap<string, VariableSource>, fixed: Record<string, unknown>, hostName: string): LazyContext {
   // Where a variable computed by a Jinja2 template holds such numbers (`next: "{{ big + 1 }}"`, `half: "{{ n / 2 }}"`).
   const computed = new Map<string, NumberMark>();
-  return lazyContext(
+  // A variable as Jinja2 reads it: its numbers as Python has them (see number-marks.ts).
+  const pythonValue = (context: LazyContext, ref: string): unknown => withPythonNumbers(lookup(context, ref), computed.get(ref) ?? variables.get(ref)?.origin.numbers);
+  const hostVars = lazyContext(
     [...variables].map(([name, source]) => [name, source] as const),
     (name, raw, context) => {
       const source = raw as VariableSource;
-      const jinjaLookup = (ref: string): unknown => {
-        const value = lookup(context, ref);
-        return withPythonNumbers(value, computed.get(ref) ?? variables.get(ref)?.origin.numbers);
-      };
+      const jinjaLookup = (ref: string): unknown => pythonValue(context, ref);
       try {
         return renderVariable(source, context, hostName, jinjaLookup, (mark) => computed.set(name, mark));
       } catch (err) {
@@ -242,6 +242,9 @@ export function hostContext(variables: ReadonlyMap<string, VariableSource>, fixe
     },
     fixed,
   );
+  // hostvars['this host'].x, read from another host's templates, gets the numbers as Python has them too.
+  Object.defineProperty(hostVars, JINJA_ITEM, { value: (name: string) => pythonValue(hostVars, name) });
+  return hostVars;
 }
 
 function renderVariable(source: VariableSource, context: TemplateContext, hostName: string, jinjaLookup: Lookup, onNumbers: (mark: NumberMark) => void): unknown {

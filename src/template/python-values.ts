@@ -8,6 +8,9 @@ import { PythonFloat, pythonFloatText } from '../inventory/python-float.js';
 import { JinjaError } from './jinja-error.js';
 import { exactInteger, floatText, numberArithmetic, pythonNumber, type HeldNumber, type PythonNumber } from './python-numbers.js';
 
+/** Where a mapping may say how Jinja2 reads its items: a host's variables, their numbers as Python has them (hostvars). */
+export const JINJA_ITEM = Symbol('jinjaItem');
+
 /** The marker of an undefined value while evaluating (so `default` can replace it). */
 export const UNDEFINED = Symbol('undefined');
 export type Value = unknown;
@@ -143,7 +146,8 @@ export function itemOf(target: Value, key: Value): Value {
   const container = plain(target);
   if (!Array.isArray(container) && !isMapping(container)) return UNDEFINED;
   const k = plain(key);
-  const value = Array.isArray(container) && typeof k === 'number' ? container[k < 0 ? container.length + k : k] : (container as Record<string, unknown>)[String(k)];
+  const read = isMapping(container) ? (container as { [JINJA_ITEM]?: (key: string) => unknown })[JINJA_ITEM] : undefined;
+  const value = read !== undefined ? read(String(k)) : Array.isArray(container) && typeof k === 'number' ? container[k < 0 ? container.length + k : k] : (container as Record<string, unknown>)[String(k)];
   return value === undefined ? UNDEFINED : value;
 }
 
