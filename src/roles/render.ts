@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
+// A static import, so the bundle carries the runtime in its own chunk: required from node_modules, its 17 CommonJS files were each found, read and compiled on every run.
+import * as handlebarsRuntime from 'handlebars/runtime';
 import { UserError, type SourcePosition } from '../errors.js';
 import { FormatError } from '../formats/format-error.js';
 import { mysqlOptionValue } from '../formats/mysql-option.js';
@@ -28,7 +29,8 @@ export type TemplateContext = Record<string, unknown>;
 export const FORMAT_HELPERS = ['json', 'mysql_option', 'systemd_env', 'systemd_value', 'systemd_exec', 'nginx', 'properties', 'one_line'];
 
 // The runtime only: templates come precompiled from the cache, the compiler is loaded on a miss.
-const hbs = (createRequire(import.meta.url)('handlebars/runtime') as typeof Handlebars).create();
+// The package is CommonJS: its exports are the namespace's default (its types declare none).
+const hbs = (handlebarsRuntime as unknown as { default: typeof Handlebars }).default.create();
 hbs.registerHelper({
   eq: (a: unknown, b: unknown) => String(a) === String(b),
   ne: (a: unknown, b: unknown) => String(a) !== String(b),
