@@ -11,7 +11,7 @@ import { mergeVars, readVariables, VarTable, isDeferredConnectionValue } from '.
 import { findVarsFiles, type VarsFiles } from './vars-files.js';
 import { JinjaError, renderJinja } from '../template/jinja.js';
 import { lazyContext } from '../template/lazy-context.js';
-import { type IntegerMark, withExactIntegers } from '../yaml/python-int.js';
+import { type NumberMark, withPythonNumbers } from '../template/number-marks.js';
 import path from 'node:path';
 
 const GROUP_PRIORITY = 'ansible_group_priority';
@@ -175,7 +175,7 @@ function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: S
 function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ file: string; problem: string }>, groups: string[]): HostConnection {
   const lockedFile = locked[0];
   if (lockedFile) throw new UserError(`host ${hostName}: ${lockedFile.problem}`, { file: lockedFile.file, line: 1, col: 1 });
-  const computed = new Map<string, IntegerMark>();
+  const computed = new Map<string, NumberMark>();
   const context = lazyContext(vars, (name, value, self) => renderInventoryValue(name, value, self, vars, computed), { inventory_hostname: hostName, group_names: groups.filter((g) => g !== ALL) });
   const checked = new Map<string, unknown>();
   for (const [name, value] of vars) {
@@ -199,9 +199,9 @@ function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ fil
 
 /**
  * An inventory value as used: secrets read, Jinja2 rendered against the host's other variables (aliases such as
- * ansible_host included); `computed` holds where the values rendered so far hold integers beyond a number's range.
+ * ansible_host included); `computed` holds where the values rendered so far hold numbers variables cannot hold as Python does (see number-marks.ts).
  */
-export function renderInventoryValue(name: string, value: unknown, context: Record<string, unknown>, vars: VarTable, computed: Map<string, IntegerMark>): unknown {
+export function renderInventoryValue(name: string, value: unknown, context: Record<string, unknown>, vars: VarTable, computed: Map<string, NumberMark>): unknown {
   const origin = vars.origins.get(name);
   try {
     const resolved = resolveDeferred(value);
@@ -211,7 +211,7 @@ export function renderInventoryValue(name: string, value: unknown, context: Reco
       const used = Object.hasOwn(context, ref) ? ref : canonicalName(ref);
       if (!Object.hasOwn(context, used)) return undefined;
       const value = context[used];
-      return withExactIntegers(value, computed.get(used) ?? vars.origins.get(used)?.integer);
+      return withPythonNumbers(value, computed.get(used) ?? vars.origins.get(used)?.numbers);
     };
     return renderJinja(resolved, lookup, (mark) => computed.set(name, mark));
   } catch (err) {

@@ -1,7 +1,7 @@
 import type { SourcePosition } from '../errors.js';
 import type { Secret } from '../secrets.js';
 import type { GroupTree } from './model.js';
-import type { IntegerMark } from '../yaml/python-int.js';
+import type { NumberMark } from '../template/number-marks.js';
 
 /** How to reach a host, resolved from its merged variables. */
 export interface HostConnection {
@@ -67,8 +67,8 @@ export interface VarOrigin {
   baseDir?: string;
   /** Which of it is an Ansible `!unsafe` value, used as written and never rendered as a template. */
   literal?: LiteralMark;
-  /** Where its value holds integers beyond a JavaScript number's exact range (as digits): Jinja2 computes with them. */
-  integer?: IntegerMark;
+  /** Where its value holds numbers variables cannot hold as Python does (see template/number-marks.ts): Jinja2 computes with them. */
+  numbers?: NumberMark;
 }
 
 /**

@@ -5,7 +5,7 @@ import { describeValue } from './describe-value.js';
 import { DeferredValue } from './deferred.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { GROUP_KEYS } from './names.js';
-import { integerMarkOf } from '../yaml/python-int.js';
+import { numberMarkOf } from '../template/number-marks.js';
 
 /** Variables of one scope under their canonical names, in the order written, and where each is written. */
 export class VarTable extends Map<string, unknown> {
@@ -19,9 +19,9 @@ export class VarTable extends Map<string, unknown> {
   define(name: string, value: unknown, site: VarSite, writtenAs = name, printed?: unknown): void {
     this.set(name, value);
     this.writtenAs.set(name, writtenAs);
-    const mark = integerMarkOf(printed);
-    const integer = mark === undefined ? {} : { integer: mark };
-    this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir, ...(site.literal ? { literal: site.literal } : {}), ...integer });
+    const mark = numberMarkOf(printed);
+    const numbers = mark === undefined ? {} : { numbers: mark };
+    this.origins.set(name, { path: site.path, ...(site.valuePosition ? { position: site.valuePosition } : {}), baseDir: site.baseDir, ...(site.literal ? { literal: site.literal } : {}), ...numbers });
   }
 }
 

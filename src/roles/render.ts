@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
+// A static import, so the bundle carries the runtime in its own chunk: required from node_modules, its 17 CommonJS files were each found, read and compiled on every run.
+import * as handlebarsRuntime from 'handlebars/runtime';
 import { UserError, type SourcePosition } from '../errors.js';
 import { FormatError } from '../formats/format-error.js';
 import { mysqlOptionValue } from '../formats/mysql-option.js';
@@ -15,7 +16,8 @@ import { TemplateCache, templateCacheFile } from './template-cache.js';
 import { DeferredValue } from '../inventory/deferred.js';
 import type { LiteralMark } from '../inventory/types.js';
 import { isJinja, JinjaError, renderJinja, type Lookup } from '../template/jinja.js';
-import { type IntegerMark, withExactIntegers } from '../yaml/python-int.js';
+import { type NumberMark, withPythonNumbers } from '../template/number-marks.js';
+import { JINJA_ITEM } from '../template/python-values.js';
 import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 import { quote, words } from '../shell/quote.js';
 import { checkValuePlaces, quoteShellTemplate, SHELL_QUOTE_HELPER, ShellTemplateError, VALUE_MARK } from './shell-text.js';
@@ -27,7 +29,8 @@ export type TemplateContext = Record<string, unknown>;
 export const FORMAT_HELPERS = ['json', 'mysql_option', 'systemd_env', 'systemd_value', 'systemd_exec', 'nginx', 'properties', 'one_line'];
 
 // The runtime only: templates come precompiled from the cache, the compiler is loaded on a miss.
-const hbs = (createRequire(import.meta.url)('handlebars/runtime') as typeof Handlebars).create();
+// The package is CommonJS: its exports are the namespace's default (its types declare none).
+const hbs = (handlebarsRuntime as unknown as { default: typeof Handlebars }).default.create();
 hbs.registerHelper({
   eq: (a: unknown, b: unknown) => String(a) === String(b),
   ne: (a: unknown, b: unknown) => String(a) !== String(b),
@@ -203,8 +206,8 @@ export function renderValue(value: unknown, context: TemplateContext, where: Sou
 export interface VariableSource {
   /** Its value as written (deferred values included). */
   value: unknown;
-  /** Where it is written: errors about the value point there; where its value holds integers beyond a number's range. */
-  origin: { path: string; position?: SourcePosition; integer?: IntegerMark };
+  /** Where it is written: errors about the value point there; where its value holds numbers variables cannot hold as Python does (see number-marks.ts). */
+  origin: { path: string; position?: SourcePosition; numbers?: NumberMark };
   /** Inventory values may be Jinja2 (as Ansible's are); role defaults are provision's Handlebars. */
   jinja: boolean;
   /** Which of it is an Ansible `!unsafe` value, used as written and never rendered. */
@@ -220,16 +223,15 @@ export interface VariableSource {
  * point at the file that holds its value.
  */
 export function hostContext(variables: ReadonlyMap<string, VariableSource>, fixed: Record<string, unknown>, hostName: string): LazyContext {
-  // Where a variable computed by a Jinja2 template holds integers beyond a number's range (`next: "{{ big + 1 }}"`).
-  const computed = new Map<string, IntegerMark>();
-  return lazyContext(
+  // Where a variable computed by a Jinja2 template holds such numbers (`next: "{{ big + 1 }}"`, `half: "{{ n / 2 }}"`).
+  const computed = new Map<string, NumberMark>();
+  // A variable as Jinja2 reads it: its numbers as Python has them (see number-marks.ts).
+  const pythonValue = (context: LazyContext, ref: string): unknown => withPythonNumbers(lookup(context, ref), computed.get(ref) ?? variables.get(ref)?.origin.numbers);
+  const hostVars = lazyContext(
     [...variables].map(([name, source]) => [name, source] as const),
     (name, raw, context) => {
       const source = raw as VariableSource;
-      const jinjaLookup = (ref: string): unknown => {
-        const value = lookup(context, ref);
-        return withExactIntegers(value, computed.get(ref) ?? variables.get(ref)?.origin.integer);
-      };
+      const jinjaLookup = (ref: string): unknown => pythonValue(context, ref);
       try {
         return renderVariable(source, context, hostName, jinjaLookup, (mark) => computed.set(name, mark));
       } catch (err) {
@@ -242,16 +244,19 @@ export function hostContext(variables: ReadonlyMap<string, VariableSource>, fixe
     },
     fixed,
   );
+  // hostvars['this host'].x, read from another host's templates, gets the numbers as Python has them too.
+  Object.defineProperty(hostVars, JINJA_ITEM, { value: (name: string) => pythonValue(hostVars, name) });
+  return hostVars;
 }
 
-function renderVariable(source: VariableSource, context: TemplateContext, hostName: string, jinjaLookup: Lookup, onIntegers: (mark: IntegerMark) => void): unknown {
+function renderVariable(source: VariableSource, context: TemplateContext, hostName: string, jinjaLookup: Lookup, onNumbers: (mark: NumberMark) => void): unknown {
   const where = source.origin.position ?? { file: source.origin.path, line: 1, col: 1 };
   const render = (value: unknown, literal: LiteralMark | undefined): unknown => {
     // A secret's value is never rendered: a `{{` in a password is part of the password.
     if (value instanceof DeferredValue) return value.resolve();
     if (typeof value === 'string') {
       if (!value.includes('{{') || literal === true) return value;
-      const whole = value === source.value ? onIntegers : undefined;
+      const whole = value === source.value ? onNumbers : undefined;
       return source.jinja && isJinja(value) ? renderJinja(value, jinjaLookup, whole) : renderValue(value, context, where, hostName);
     }
     const inner = (key: string | number): LiteralMark | undefined => (literal === true ? true : literal?.[key]);

@@ -48,7 +48,11 @@ describe('isJinja', () => {
     expect(isJinja(template)).toBe(true);
   });
 
-  it.each(['{{> partial}}', '{{a/b}}', '{{name}}'])('%s is Handlebars', (template) => {
+  it.each(['{{name}}', 'php{{ php.version }}-fpm'])('%s is Jinja2 (plain names, written as Ansible writes their values: 2.0, True)', (template) => {
+    expect(isJinja(template)).toBe(true);
+  });
+
+  it.each(['{{> partial}}', '{{a/b}}', '{{addresses "app"}}', 'no template'])('%s is Handlebars', (template) => {
     expect(isJinja(template)).toBe(false);
   });
 });

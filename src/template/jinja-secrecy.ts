@@ -1,0 +1,55 @@
+/**
+ * Which values a Jinja2 expression makes from a secret are secrets too: text or a number computed from one (a part
+ * of it, joined, serialized, `int` of it), or from a list or mapping that holds one at any depth, as a value or a key.
+ * An item picked from a list keeps its own secrecy; a length, a truth or a comparison says nothing new. Pure.
+ */
+import { isSecretValue, Secret, secretProblem } from '../secrets.js';
+import { JinjaError } from './jinja-error.js';
+import { isNumeric, plain, SecretNumber, text, type Value } from './python-values.js';
+
+// Filters whose result tells nothing of a secret's text (whether it is set, its length) or is one of their inputs as it is.
+const REVEAL_NOTHING_NEW = new Set(['length', 'count', 'bool', 'default', 'd', 'mandatory', 'ternary']);
+// Filters that, given a list or mapping, return its items as they are: each keeps its own secrecy.
+const PICK_ITEMS = new Set(['first', 'last', 'list', 'unique', 'sort', 'reverse', 'min', 'max']);
+
+/** Whether a value is a Secret or holds one at any depth of lists and mappings, as a value or in a key. */
+export function holdsSecret(value: Value): boolean {
+  if (value instanceof Secret || value instanceof SecretNumber) return true;
+  if (Array.isArray(value)) return value.some(holdsSecret);
+  return value !== null && typeof value === 'object' && Object.entries(value).some(([k, v]) => isSecretValue(k) || holdsSecret(v));
+}
+
+/**
+ * A mapping's key as text. Keys are plain text, so one made from a secret is known by its text: registered as a
+ * secret here (refused when too short to mask), it makes the mapping a secret container (see holdsSecret).
+ */
+export function secretKey(key: Value): string {
+  const keyText = text(plain(key));
+  if (holdsSecret(key)) derivedSecret(keyText);
+  return keyText;
+}
+
+/**
+ * What filter `name` made of `target` and `args`: when a secret went in (itself or inside a list or mapping), text
+ * or a number that came out (a part of it, reversed, joined, serialized, its characters one by one, `int` of it) is a
+ * secret too; its length or truth is not, and an item picked from a list or mapping is as secret as it was.
+ */
+export function filtered(name: string, target: Value, args: Value[], result: Value): Value {
+  if (REVEAL_NOTHING_NEW.has(name)) return result;
+  if (PICK_ITEMS.has(name) && !(target instanceof Secret) && !args.some(holdsSecret)) return result;
+  return holdsSecret(target) || args.some(holdsSecret) ? fromSecret(result) : result;
+}
+
+/** What an operation made of a secret's value: text and numbers are secrets too (each item of a list of them). */
+export function fromSecret(result: Value): Value {
+  if (typeof result === 'string') return derivedSecret(result);
+  if (isNumeric(result)) return new SecretNumber(result);
+  return Array.isArray(result) ? result.map(fromSecret) : result;
+}
+
+/** Text made from a secret is a secret too; one too short to be masked in output is refused, as a secret read from a source is. */
+export function derivedSecret(text: string): Secret {
+  const problem = secretProblem(text);
+  if (problem !== undefined) throw new JinjaError(`this expression makes a secret of its own: ${problem}`);
+  return new Secret(text);
+}
