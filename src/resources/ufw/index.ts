@@ -10,7 +10,7 @@ import { FAIL_FUNCTION, fail, lines } from '../shared/script.js';
 import type { StatusCheck, StatusColumn } from '../../status/types.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
 import type { ActionDecision, Change, ResourceType } from '../types.js';
-import { BRIDGE_OPEN } from './bridge.js';
+import { BRIDGE_MARKER, BRIDGE_OPEN, BRIDGE_REMOVE } from './bridge.js';
 import { CHAINS, type Chain, type LogLevel, type Policy, ruleTuples, type UfwDesired, validateUfw } from './args.js';
 import { describeRule, groupTuples, matchKey, parseTuple, type RuleGroup, ruleCommand, tupleKey, type UfwTuple } from './tuple.js';
 
@@ -30,6 +30,8 @@ export interface UfwCurrent {
   ipv6: boolean;
   /** The rules, from user.rules then user6.rules, in file order. */
   tuples: UfwTuple[];
+  /** The bridge's marker is there: an apply was killed before it removed its bridge (bridge.ts). */
+  bridgeLeft: boolean;
 }
 
 /**
@@ -56,14 +58,16 @@ export interface UfwFiles {
   /** The IPv4 and IPv6 rules, each with its `### tuple ###` comment. */
   rules: string;
   rules6: string;
+  /** There while an apply's bridge may be installed. */
+  bridgeMarker: string;
 }
 
-const UFW_PATHS: UfwFiles = { conf: '/etc/ufw/ufw.conf', defaults: '/etc/default/ufw', rules: '/etc/ufw/user.rules', rules6: '/etc/ufw/user6.rules' };
+const UFW_PATHS: UfwFiles = { conf: '/etc/ufw/ufw.conf', defaults: '/etc/default/ufw', rules: '/etc/ufw/user.rules', rules6: '/etc/ufw/user6.rules', bridgeMarker: BRIDGE_MARKER };
 
 /**
  * Read-only; files that are missing (ufw not installed yet) are skipped. Each
  * setting and tuple line is sent as is. The shell reads the files itself
- * (read, case and printf are builtins): the probe starts no process.
+ * (read, case, printf and [ are builtins): the probe starts no process.
  */
 export function ufwProbe(files: UfwFiles): Shell {
   return lines(
@@ -82,6 +86,7 @@ export function ufwProbe(files: UfwFiles): Shell {
     sh`provision_ufw_lines ${files.defaults} settings`,
     sh`provision_ufw_lines ${files.rules} 4`,
     sh`provision_ufw_lines ${files.rules6} 6`,
+    sh`if [ -e ${files.bridgeMarker} ]; then echo bridge=left; fi`,
   );
 }
 
@@ -104,6 +109,7 @@ function parse(output: string): UfwCurrent {
     defaults: { incoming: policy('incoming'), outgoing: policy('outgoing'), routed: policy('routed') },
     ipv6: value('IPV6') === 'yes',
     tuples,
+    bridgeLeft: fields.get('bridge') === 'left',
   };
 }
 
@@ -127,6 +133,8 @@ interface UfwAction {
   state?: 'enable' | 'disable';
   /** The firewall is live: its allowed ports stay open while ufw changes it (bridge.ts). */
   bridge: boolean;
+  /** A bridge an interrupted apply left, holding open what it allowed: removed (by the new bridge's install when there is one). */
+  removeLeftBridge: boolean;
 }
 
 /** The decision: the action, and the changes plan shows for it. */
@@ -161,6 +169,7 @@ function actionOf(desired: UfwDesired, current: UfwCurrent): UfwAction {
     logging,
     state: current.enabled === on ? undefined : on ? 'enable' : 'disable',
     bridge: current.enabled,
+    removeLeftBridge: current.bridgeLeft,
   };
 }
 
@@ -169,6 +178,7 @@ function changesOf(p: UfwAction, current: UfwCurrent): Change[] {
   const rule = (sign: string) => (group: RuleGroup): Change => ({ summary: `${sign} ${describeRule(group, current.ipv6)}` });
   const active = (on: boolean): string => (on ? 'active' : 'inactive');
   return [
+    ...(p.removeLeftBridge ? [{ summary: 'a bridge left by an interrupted apply is removed' }] : []),
     ...p.added.map(rule('+')),
     ...p.removed.map(rule('-')),
     ...p.defaults.map((d) => ({ summary: `default ${d.chain}: ${d.from} → ${d.to}` })),
@@ -179,10 +189,12 @@ function changesOf(p: UfwAction, current: UfwCurrent): Change[] {
 
 function apply(_desired: UfwDesired, { action: p, changes }: UfwDecision): Shell {
   if (changes.length === 0) return trusted(':');
+  // The left bridge's removal alone: no ufw command.
+  if (p.removeLeftBridge && changes.length === 1) return BRIDGE_REMOVE;
   return lines(
     FAIL_FUNCTION,
     sh`command -v ufw >/dev/null 2>&1 || ${insert(fail('ufw is not installed: install the ufw package before the ufw resource'))}`,
-    p.bridge && BRIDGE_OPEN,
+    p.bridge ? BRIDGE_OPEN : p.removeLeftBridge && BRIDGE_REMOVE,
     // The SSH port first, whatever else happens: prepend puts a new rule before any deny; allow then fixes an old one's comment or action.
     ...p.ssh.flatMap((g) => [ruleCommand(g, 'prepend'), ruleCommand(g, 'add')]),
     ...p.toAdd.map((g) => ruleCommand(g, 'add')),
