@@ -69,7 +69,6 @@ const CORPUS: [file: string, errors: string[]][] = [
       '6:25: all.children.app.roles[1]: expected a role name (letters, digits, _ . -), got integer 42',
       "7:7: all.children.app.hots: unknown group key: expected hosts, children, vars or roles (did you mean 'hosts'?)",
       '11:17: all.children.app.hosts.web-01.port: expected an integer from 1 to 65535, got integer 0',
-      "13:11: all.children.app.hosts.web-01.address: 'address' is already set here as 'ansible_host': expected only one of address, ansible_host, ansible_ssh_host",
     ],
   ],
 ];

@@ -66,6 +66,7 @@ const CASES: Record<string, Case> = {
   'values found by differential fuzzing (INI)': { sources: ['fuzzed/hosts'] },
   'values found by differential fuzzing (YAML: !!omap, !!pairs, !!float, 09, a Unicode host with a port)': { sources: ['fuzzed/inventory.yml'] },
   'group_vars/ and host_vars/ of the current directory (the playbook directory), above the inventory\'s': { cwd: 'playbook-dir', sources: ['inventories/prod/hosts'] },
+  'constructs of public inventories that provision read otherwise (test/fixtures/ansible/real-world)': { sources: ['real-world'] },
   "provision's own format (roles:, { secret: ENV })": { sources: ['../../../inventory/lab.yaml'] },
   "provision's example inventory": { sources: ['../../../inventory/example.yaml'] },
 };
