@@ -50,10 +50,13 @@ const nonEmptyText = (value: unknown): ReadResult =>
  * A host name or IP address to connect to: it also becomes a known_hosts name and a value in
  * templates, so whitespace, control characters, a leading '-' and other punctuation are refused.
  */
-const hostAddress = (value: unknown): ReadResult =>
-  typeof value === 'string' && /^[A-Za-z0-9_.:%]([A-Za-z0-9_.:%-]*)$/.test(value)
-    ? { value }
-    : { expected: 'expected a host name or IP address (letters, digits and . _ - : %, not starting with -)' };
+const hostAddress = (value: unknown): ReadResult => {
+  if (typeof value === 'string' && /^[A-Za-z0-9_.:%]([A-Za-z0-9_.:%-]*)$/.test(value)) return { value };
+  const bracketed = typeof value === 'string' ? /^\[([0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?)\](?::\d+)?$/.exec(value) : null;
+  // Often advised for IPv6, but Ansible hands the text to ssh as written, and ssh cannot resolve a name in brackets.
+  if (bracketed) return { expected: `expected the IPv6 address without brackets (${bracketed[1]!}): Ansible passes it to ssh as written, and ssh cannot resolve it in brackets; set a port with ansible_port` };
+  return { expected: 'expected a host name or IP address (letters, digits and . _ - : %, not starting with -)' };
+};
 
 const portNumber = (written: unknown, { fromCommandLine }: ReadOptions): ReadResult => {
   const value = secretAsInteger(written);
