@@ -164,6 +164,7 @@ const REFUSED: [file: string, error: string, ansible: Instead][] = [
   ['number-group.yml', "number-group.yml:4:5: all.children.2024: invalid group name: YAML reads it as an integer, which Ansible refuses as a group name: expected it quoted ('2024')", 'fails'],
   // Ansible takes the host for the pattern 'all': --list prints no host's variables.
   ['host-named-all.yml', "host-named-all.yml:3:5: g.hosts.all: invalid host name: 'all' is the group of every host: expected another host name", { loses: 'h1' }],
+  ['bom.ini', "bom.ini:1:1: the file starts with a UTF-8 byte order mark (BOM), which Ansible's INI inventory reader takes for part of the first line (it then fails, or reads a host of another name): save the file as UTF-8 without a BOM (in vim: set nobomb, then write)", 'fails'],
   ['ungrouped-child.ini', "ungrouped-child.ini:3:1: web.children.ungrouped: group 'ungrouped' is a child of 'web' while hosts are written in it (lone01): Ansible then lists those hosts in no group at all", { loses: 'lone01' }],
   ['ungrouped-parent.yml', "ungrouped-parent.yml:5:5: ungrouped.children.web: group 'ungrouped' has child groups and hosts written in it that are in them too (h1): Ansible then drops 'ungrouped' and its variables from those hosts", { host: 'h1', loses: 'color' }],
 ];
