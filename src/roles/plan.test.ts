@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clearSecretsForTests, MASK, redact } from '../secrets.js';
 import { UserError } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import { stubSops } from '../../test/support/inventory.js';
@@ -155,6 +156,33 @@ describe('role checks', () => {
   it('lets good values and role defaults through (the resources using a default check it)', () => {
     expect(checked('{ domain: WWW.Example.com }').plans()[0]!.resources[0]!.desired).toMatchObject({ content: 'WWW.Example.com' });
     expect(checked('{}', {}, 'domain: not_a_name\n').plans()).toHaveLength(2);
+  });
+});
+
+describe('a secret a role default computes from a plain inventory value', () => {
+  afterEach(() => clearSecretsForTests());
+  /** A role declaring x_password secret, its default taken from vault_x (set in the inventory, declared by no role), shown in a command. */
+  function plansWith(vaultX: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-computed-secret-'));
+    mkdirSync(join(dir, 'roles', 'pw'), { recursive: true });
+    writeFileSync(join(dir, 'roles', 'pw', 'role.yaml'), 'checks: { x_password: secret }\nresources:\n  - command: { cmd: "set-password {{x_password}}" }\n');
+    writeFileSync(join(dir, 'roles', 'pw', 'defaults.yaml'), 'x_password: "{{ vault_x }}"\n');
+    const inventory = join(dir, 'inventory.yaml');
+    writeFileSync(inventory, `all:\n  vars: { vault_x: ${JSON.stringify(vaultX)} }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`);
+    const inv = loadInventory(inventory, { env: {} });
+    return { dir, plans: () => buildPlans(inv, inv.hosts, { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] }) };
+  }
+
+  it('is masked in all output, like one the inventory sets for the secret itself', () => {
+    expect(redact('set-password hunter-3333')).toBe('set-password hunter-3333');
+    plansWith('hunter-3333').plans();
+    expect(redact('set-password hunter-3333')).toBe(`set-password ${MASK}`);
+  });
+
+  it('is refused, without being shown, when it could not be masked', () => {
+    const { dir, plans } = plansWith('abc');
+    const message = userErrorOf(plans).format();
+    expect(message).toBe(`${join(dir, 'roles', 'pw', 'defaults.yaml')}:1:1: role pw default x_password: the value cannot be used as a secret: the secret is only 3 characters long: secrets must have at least 4 characters, so that they can be masked in all output (role pw uses it as a secret)`);
   });
 });
 

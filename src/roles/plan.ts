@@ -250,11 +250,12 @@ function planning(inventory: Inventory, options: PlanOptions) {
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
     const hostRoles = rolesOf(host);
     // Variables are computed once per host, when first used: they are the same for each of its roles.
-    const base = hostContext(variablesOf(host, hostRoles), { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+    const variables = variablesOf(host, hostRoles);
+    const base = hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
     // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
     let badValues: UserError[];
     try {
-      badValues = hostRoles.flatMap((role) => checkVariables(role, base, host));
+      badValues = hostRoles.flatMap((role) => checkVariables(role, base, host, (name) => variables.get(name)?.origin));
     } catch (err) {
       collect(err);
       return undefined;
