@@ -16,6 +16,7 @@ import { allowedSource, findTemplate } from './source-paths.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
+import { referencedNames } from '../template/referenced-names.js';
 
 /** One resource of a host's plan: validated, rendered, ready to probe. */
 export interface PlannedResource {
@@ -367,7 +368,8 @@ function resolveRoles(refs: RoleRef[], load: (name: string, position: SourcePosi
 
 /**
  * The variables that the hosts' roles (and the roles they depend on) declare secrets (`secret`,
- * `api_key`): `provision inventory` masks the values the inventory writes for them in plain text.
+ * `api_key`), and those a secret's value reads (`x_password: "{{ vault_x }}"` makes vault_x one):
+ * `provision inventory` masks the values the inventory writes for them in plain text.
  * A role that cannot be loaded is left out, and named in `unread` with why: the listing needs no
  * role otherwise, but the variables it would declare secret are not known.
  */
@@ -375,7 +377,24 @@ export function secretVariables(hosts: readonly InventoryHost[], rolesDirs: stri
   const refs = [...new Map(hosts.flatMap((host) => host.roles).map((ref) => [ref.name, ref])).values()];
   const unread: string[] = [];
   const roles = resolveRoles(refs, (name, position) => loadRole(name, rolesDirs, position), (err) => unread.push(messageOf(err).split('\n')[0]!));
-  return { variables: new Set(roles.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable))), unread };
+  const declared = roles.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable));
+  return { variables: readBySecrets(declared, [...hosts.map((host) => host.ansibleVars ?? host.vars), ...roles.map((role) => role.defaults)]), unread };
+}
+
+/** `secrets` and every variable their values (in any of `scopes`) read, however indirectly. */
+function readBySecrets(secrets: readonly string[], scopes: ReadonlyArray<Record<string, unknown>>): Set<string> {
+  const found = new Set(secrets);
+  const pending = [...secrets];
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    for (const scope of scopes) {
+      if (!Object.hasOwn(scope, name)) continue;
+      for (const read of referencedNames(scope[name])) {
+        if (!found.has(read)) pending.push(read);
+        found.add(read);
+      }
+    }
+  }
+  return found;
 }
 
 /** Handlers doing the same thing (two roles both reloading nginx) share one key, so they run once. */
