@@ -186,6 +186,32 @@ describe('a secret a role default computes from a plain inventory value', () => 
   });
 });
 
+describe('a secret a role of a host left out by --limit declares', () => {
+  afterEach(() => clearSecretsForTests());
+  /** Host a's role shows shared_pw in a command; only host b's role declares it secret, and only host a is planned. */
+  function planOfA(sharedPw: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-limit-secret-'));
+    mkdirSync(join(dir, 'roles', 'user'), { recursive: true });
+    mkdirSync(join(dir, 'roles', 'declarer'), { recursive: true });
+    writeFileSync(join(dir, 'roles', 'user', 'role.yaml'), 'resources:\n  - command: { cmd: "set-password {{shared_pw}}" }\n');
+    writeFileSync(join(dir, 'roles', 'declarer', 'role.yaml'), 'checks: { shared_pw: secret }\nresources: []\n');
+    const inventory = join(dir, 'inventory.yaml');
+    writeFileSync(inventory, `all:\n  vars: { shared_pw: ${JSON.stringify(sharedPw)} }\n  children:\n    f: { roles: [user], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [declarer], hosts: { b: { address: 10.0.0.2 } } }\n`);
+    const inv = loadInventory(inventory, { env: {} });
+    return { inventory, plans: () => buildPlans(inv, selectHosts(inv, 'a'), { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] }) };
+  }
+
+  it('is masked on the hosts that run, as when that host runs too', () => {
+    expect(planOfA('hunter-4444').plans().map((p) => p.host.name)).toEqual(['a']);
+    expect(redact('set-password hunter-4444')).toBe(`set-password ${MASK}`);
+  });
+
+  it('is refused, without being shown, when it could not be masked', () => {
+    const { inventory, plans } = planOfA('abc');
+    expect(userErrorOf(plans).format()).toMatch(new RegExp(`^${inventory}:2:\\d+: all\\.vars\\.shared_pw: the value cannot be used as a secret: the secret is only 3 characters long.*\\(role declarer uses it as a secret\\)$`));
+  });
+});
+
 describe('the shipped roles', () => {
   const env = { APP_DB_PASSWORD: 'xxxx', MYSQL_REPLICATION_PASSWORD: 'xxxx', SUMO_ACCESS_ID: 'xxxx', SUMO_ACCESS_KEY: 'xxxx' };
   /** role → lock_timeout of each of its package declarations, over every host of the inventory. */

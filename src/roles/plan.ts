@@ -241,12 +241,20 @@ function planning(inventory: Inventory, options: PlanOptions) {
     }
   };
   const hostvars = hostvarsOf(inventory);
-  const rolesOf = (host: InventoryHost): Role[] =>
-    resolveRoles(host.roles, (name, position) => {
-      const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
-      roles.set(name, role);
-      return role;
-    }, collect);
+  const load = (name: string, position: SourcePosition): Role => {
+    const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
+    roles.set(name, role);
+    return role;
+  };
+  const rolesOf = (host: InventoryHost): Role[] => resolveRoles(host.roles, load, collect);
+  // What the roles of every host declare secret, hosts left out by --limit too: their value here is masked (or refused) as when they run.
+  let secretChecks: Array<Pick<Role, 'name' | 'checks'>> | undefined;
+  const inventorySecretChecks = (): Array<Pick<Role, 'name' | 'checks'>> =>
+    (secretChecks ??= rolesOfHosts(inventory.hosts, load, (err) => {
+      if (!(err instanceof UserError)) throw err;
+    })
+      .map((role) => ({ name: role.name, checks: role.checks.filter((c) => isSecretSpec(c.spec)) }))
+      .filter((role) => role.checks.length > 0));
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
     const hostRoles = rolesOf(host);
@@ -256,7 +264,8 @@ function planning(inventory: Inventory, options: PlanOptions) {
     // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
     let badValues: UserError[];
     try {
-      badValues = hostRoles.flatMap((role) => checkVariables(role, base, host, (name) => variables.get(name)?.origin));
+      const checked = [...hostRoles, ...inventorySecretChecks().filter((other) => !hostRoles.some((own) => own.name === other.name))];
+      badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => variables.get(name)?.origin));
     } catch (err) {
       collect(err);
       return undefined;
@@ -374,11 +383,16 @@ function resolveRoles(refs: RoleRef[], load: (name: string, position: SourcePosi
  * role otherwise, but the variables it would declare secret are not known.
  */
 export function secretVariables(hosts: readonly InventoryHost[], rolesDirs: string[]): { variables: Set<string>; unread: string[] } {
-  const refs = [...new Map(hosts.flatMap((host) => host.roles).map((ref) => [ref.name, ref])).values()];
   const unread: string[] = [];
-  const roles = resolveRoles(refs, (name, position) => loadRole(name, rolesDirs, position), (err) => unread.push(messageOf(err).split('\n')[0]!));
+  const roles = rolesOfHosts(hosts, (name, position) => loadRole(name, rolesDirs, position), (err) => unread.push(messageOf(err).split('\n')[0]!));
   const declared = roles.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable));
   return { variables: readBySecrets(declared, [...hosts.map((host) => host.ansibleVars ?? host.vars), ...roles.map((role) => role.defaults)]), unread };
+}
+
+/** Every role of the hosts, each once, with the roles they depend on; a role that cannot be loaded goes to `failed`. */
+function rolesOfHosts(hosts: readonly InventoryHost[], load: (name: string, position: SourcePosition) => Role, failed: (err: unknown) => void): Role[] {
+  const refs = [...new Map(hosts.flatMap((host) => host.roles).map((ref) => [ref.name, ref])).values()];
+  return resolveRoles(refs, load, failed);
 }
 
 /** `secrets` and every variable their values (in any of `scopes`) read, however indirectly. */
