@@ -212,6 +212,24 @@ describe('a secret a role of a host left out by --limit declares', () => {
   });
 });
 
+describe('a value a later declaration makes secret (a mysql_user password written in plain text)', () => {
+  afterEach(() => clearSecretsForTests());
+
+  it('makes the earlier declarations holding it private too, on every host', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-late-secret-'));
+    mkdirSync(join(dir, 'roles', 'conf'), { recursive: true });
+    mkdirSync(join(dir, 'roles', 'db'), { recursive: true });
+    writeFileSync(join(dir, 'roles', 'conf', 'role.yaml'), 'resources:\n  - file: { path: /etc/app.conf, content: "password={{ db_pw }}\\n" }\n');
+    writeFileSync(join(dir, 'roles', 'db', 'role.yaml'), 'resources:\n  - file: { path: /etc/db.conf, content: "password={{ db_pw }}\\n" }\n  - mysql_user: { name: app, host: localhost, password: "{{ db_pw }}" }\n');
+    const inventory = join(dir, 'inventory.yaml');
+    writeFileSync(inventory, 'all:\n  vars: { db_pw: late-Secret-5 }\n  children:\n    f: { roles: [conf], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [db], hosts: { b: { address: 10.0.0.2 } } }\n');
+    const inv = loadInventory(inventory, { env: {} });
+    const plans = buildPlans(inv, inv.hosts, { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] });
+    const files = plans.flatMap((p) => p.resources).filter((r) => r.type.name === 'file');
+    expect(files.map((r) => r.desired)).toMatchObject([{ path: '/etc/app.conf', sensitive: true }, { path: '/etc/db.conf', sensitive: true }]);
+  });
+});
+
 describe('the shipped roles', () => {
   const env = { APP_DB_PASSWORD: 'xxxx', MYSQL_REPLICATION_PASSWORD: 'xxxx', SUMO_ACCESS_ID: 'xxxx', SUMO_ACCESS_KEY: 'xxxx' };
   /** role → lock_timeout of each of its package declarations, over every host of the inventory. */

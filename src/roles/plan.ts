@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { ArgError, runsOnControl, type AnyResourceType, type ResolveContext } from '../resources/types.js';
 import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
-import { Secret } from '../secrets.js';
+import { Secret, secretsCount } from '../secrets.js';
 import { checkVariables, isSecretSpec } from './checks.js';
 import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock } from './load.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
@@ -84,6 +84,7 @@ export interface PlanOptions {
 export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options: PlanOptions): HostPlan[] {
   const { collect, hostSetup, finish } = planning(inventory, options);
   const plans: HostPlan[] = [];
+  const validated: Validated[] = [];
   for (const host of hosts) {
     const plan: HostPlan = { host, resources: [], handlers: new Map(), status: [] };
     plans.push(plan);
@@ -108,7 +109,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {
-          const planned = planResource(decl, role, context, host, options, inventory.dir);
+          const planned = planResource(decl, role, context, host, options, inventory.dir, validated);
           if (planned) plannedHandlers.set(name, planned);
         } catch (err) {
           collect(err);
@@ -117,7 +118,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       for (const decl of role.resources) {
         if (!selectedByTags(decl, role, options.tags)) continue;
         try {
-          const planned = planResource(decl, role, context, host, options, inventory.dir);
+          const planned = planResource(decl, role, context, host, options, inventory.dir, validated);
           if (!planned) continue;
           if (runsOnControl(planned.type) && decl.notify.length > 0) throw new UserError(`${decl.type}: runs on the control node (through an API) and cannot notify handlers on the host`, decl.position);
           planned.notify = decl.notify.flatMap((n) => {
@@ -134,7 +135,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       }
       for (const decl of role.status) {
         try {
-          const planned = planDeclaration(decl, role, context, host, options, inventory.dir, statusCheckTypes);
+          const planned = planDeclaration(decl, role, context, host, options, inventory.dir, statusCheckTypes, validated);
           if (planned) plan.status!.push(planned);
         } catch (err) {
           collect(err);
@@ -142,9 +143,34 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       }
     }
   }
+  validateAgain(validated, collect);
   manageOnce(plans).forEach(collect);
   finish();
   return plans;
+}
+
+/** A declaration validated with the secrets known then: `again` validates it anew. */
+interface Validated {
+  secrets: number;
+  again: () => void;
+}
+
+/**
+ * Validates anew what was validated before a secret became known: a later declaration (a
+ * mysql_user's password written in plain text) may make secret a value that an earlier one, of
+ * this host or another, holds (a file without a mode would be made 0644, not 0600, and its diff
+ * not masked whole).
+ */
+function validateAgain(validated: readonly Validated[], collect: (err: unknown) => void): void {
+  const known = secretsCount();
+  for (const { secrets, again } of validated) {
+    if (secrets === known) continue;
+    try {
+      again();
+    } catch (err) {
+      collect(err);
+    }
+  }
 }
 
 /**
@@ -421,10 +447,11 @@ function selectedByTags(decl: Declaration, role: Role, tags: string[]): boolean 
 }
 
 /** A resource declaration planned for a host (it notifies nothing yet). */
-function planResource(decl: Declaration, role: Role, context: TemplateContext, host: InventoryHost, options: PlanOptions, baseDir: string): PlannedResource | undefined {
-  const planned = planDeclaration(decl, role, context, host, options, baseDir, resourceTypes);
+function planResource(decl: Declaration, role: Role, context: TemplateContext, host: InventoryHost, options: PlanOptions, baseDir: string, validated: Validated[]): PlannedResource | undefined {
+  const planned = planDeclaration(decl, role, context, host, options, baseDir, resourceTypes, validated);
   if (planned && decl.early && planned.type.reprobeAfter) throw new UserError(`early: a ${decl.type} resource is one of the changes that early resources go before`, decl.position);
-  return planned && { ...planned, notify: [], ...(decl.early ? { early: true as const } : {}) };
+  // The same object, so that validating it again (validateAgain) changes the plan's.
+  return planned && Object.assign(planned, { notify: [] as string[] }, decl.early ? { early: true as const } : {});
 }
 
 /** Renders and validates one declaration of one of `kinds` (resource types, status checks) for a host; undefined when its `when:` is false. */
@@ -436,6 +463,7 @@ function planDeclaration<Kind extends { name: string; resolve?(args: Record<stri
   options: PlanOptions,
   baseDir: string,
   kinds: Record<string, Kind>,
+  validated: Validated[],
 ): { role: string; type: Kind; desired: unknown; label: string; position: SourcePosition } | undefined {
   const hostName = host.name;
   if (decl.when !== undefined && !isTruthy(renderValue(decl.when, context, decl.position, hostName))) return undefined;
@@ -443,20 +471,26 @@ function planDeclaration<Kind extends { name: string; resolve?(args: Record<stri
   // Keys whose text becomes shell are rendered with every value quoted.
   const shell = new Set(type.shellKeys ?? []);
   const args = Object.fromEntries(Object.entries(decl.args).map(([key, value]) => [key, renderValue(value, context, decl.argPositions[key] ?? decl.position, hostName, shell.has(key))]));
-  let desired: unknown;
-  try {
-    desired = type.validate(type.resolve ? type.resolve(args, resolveContext(role, context, hostName, options, baseDir)) : args);
-  } catch (err) {
-    if (!(err instanceof ArgError)) throw err;
-    throw argError(err, decl, role, host);
-  }
-  return {
-    role: role.name,
-    type,
-    desired,
-    label: decl.name ?? `${type.name} ${type.label(desired as never)}`,
-    position: decl.position,
+  const checked = <T>(step: () => T): T => {
+    try {
+      return step();
+    } catch (err) {
+      if (!(err instanceof ArgError)) throw err;
+      throw argError(err, decl, role, host);
+    }
   };
+  const resolved = checked(() => (type.resolve ? type.resolve(args, resolveContext(role, context, hostName, options, baseDir)) : args));
+  const validate = (): unknown => checked(() => type.validate(resolved));
+  const secrets = secretsCount();
+  const desired = validate();
+  const planned = { role: role.name, type, desired, label: decl.name ?? `${type.name} ${type.label(desired as never)}`, position: decl.position };
+  validated.push({
+    secrets,
+    again: () => {
+      planned.desired = validate();
+    },
+  });
+  return planned;
 }
 
 /**
