@@ -240,6 +240,21 @@ export function checkVariables(role: { name: string; checks: readonly VariableCh
 }
 
 /**
+ * Makes each plain-text value of the roles' `secret` and `api_key` variables a Secret in `vars` (once
+ * checked: text of at least MIN_SECRET_LENGTH characters), so that what a template makes of it
+ * (`{{ app_db_password | upper }}`, a part of it) is a secret too, as it is for one from a secret source.
+ */
+export function sealSecrets(roles: ReadonlyArray<{ checks: readonly VariableCheck[] }>, vars: Record<string, unknown>): void {
+  for (const { variable, spec } of roles.flatMap((role) => role.checks)) {
+    if (!isSecretSpec(spec) || !Object.hasOwn(vars, variable)) continue;
+    const value = computedValue(vars, variable, true);
+    const text = typeof value === 'number' ? String(value) : value;
+    if (typeof text !== 'string' || secretProblem(text) !== undefined || firstControl(text) !== undefined) continue;
+    Object.defineProperty(vars, variable, { value: new Secret(text), enumerable: true, configurable: true });
+  }
+}
+
+/**
  * The variable's value; for a role default, undefined when it cannot be computed: the resources
  * using it report why (the inventory's own values report it here).
  */

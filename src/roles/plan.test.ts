@@ -212,6 +212,25 @@ describe('a secret a role of a host left out by --limit declares', () => {
   });
 });
 
+describe('a plain-text secret that a template transforms', () => {
+  afterEach(() => clearSecretsForTests());
+
+  it.each([
+    ['upper', '{{ real_pw | upper }}', 'HUNTER-4444XYZ'],
+    ['reversed', '{{ real_pw | reverse }}', 'zyx4444-retnuh'],
+    ['replaced in', "{{ real_pw | replace('hunter', 'HUNTED') }}", 'HUNTED-4444xyz'],
+  ])('is masked: %s', (_, template, shown) => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-transformed-secret-'));
+    mkdirSync(join(dir, 'roles', 'pw'), { recursive: true });
+    writeFileSync(join(dir, 'roles', 'pw', 'role.yaml'), 'checks: { real_pw: secret }\nresources:\n  - command: { cmd: "set-password {{shout}}" }\n');
+    const inventory = join(dir, 'inventory.yaml');
+    writeFileSync(inventory, `all:\n  vars: { real_pw: hunter-4444xyz, shout: ${JSON.stringify(template)} }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`);
+    const inv = loadInventory(inventory, { env: {} });
+    buildPlans(inv, inv.hosts, { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] });
+    expect(redact(`set-password ${shown}`)).toBe(`set-password ${MASK}`);
+  });
+});
+
 describe('a value a later declaration makes secret (a mysql_user password written in plain text)', () => {
   afterEach(() => clearSecretsForTests());
 

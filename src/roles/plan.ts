@@ -8,7 +8,7 @@ import { ArgError, runsOnControl, type AnyResourceType, type ResolveContext } fr
 import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
 import { Secret, secretsCount } from '../secrets.js';
-import { checkVariables, isSecretSpec } from './checks.js';
+import { checkVariables, isSecretSpec, sealSecrets } from './checks.js';
 import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock } from './load.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
@@ -300,6 +300,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
       badValues.forEach(collect);
       return undefined;
     }
+    sealSecrets([...hostRoles, ...inventorySecretChecks()], base);
     return { hostRoles, base };
   };
   const declares = (host: InventoryHost, key: 'balances'): boolean => rolesOf(host).some((r) => r[key] !== undefined);
