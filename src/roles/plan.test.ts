@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearSecretsForTests, MASK, redact } from '../secrets.js';
 import { UserError } from '../errors.js';
@@ -159,19 +159,27 @@ describe('role checks', () => {
   });
 });
 
+/** A throw-away project: `files` by path under roles/ (`pw/role.yaml`), and the inventory's text; `plans` for the hosts `limit` selects. */
+function secretsProject(files: Record<string, string>, inventoryText: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-secrets-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, 'roles', path)), { recursive: true });
+    writeFileSync(join(dir, 'roles', path), text);
+  }
+  const inventory = join(dir, 'inventory.yaml');
+  writeFileSync(inventory, inventoryText);
+  const inv = loadInventory(inventory, { env: {} });
+  return { dir, inventory, plans: (limit?: string) => buildPlans(inv, selectHosts(inv, limit), { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] }) };
+}
+
 describe('a secret a role default computes from a plain inventory value', () => {
   afterEach(() => clearSecretsForTests());
   /** A role declaring x_password secret, its default taken from vault_x (set in the inventory, declared by no role), shown in a command. */
-  function plansWith(vaultX: string) {
-    const dir = mkdtempSync(join(tmpdir(), 'provision-computed-secret-'));
-    mkdirSync(join(dir, 'roles', 'pw'), { recursive: true });
-    writeFileSync(join(dir, 'roles', 'pw', 'role.yaml'), 'checks: { x_password: secret }\nresources:\n  - command: { cmd: "set-password {{x_password}}" }\n');
-    writeFileSync(join(dir, 'roles', 'pw', 'defaults.yaml'), 'x_password: "{{ vault_x }}"\n');
-    const inventory = join(dir, 'inventory.yaml');
-    writeFileSync(inventory, `all:\n  vars: { vault_x: ${JSON.stringify(vaultX)} }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`);
-    const inv = loadInventory(inventory, { env: {} });
-    return { dir, plans: () => buildPlans(inv, inv.hosts, { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] }) };
-  }
+  const plansWith = (vaultX: string) =>
+    secretsProject(
+      { 'pw/role.yaml': 'checks: { x_password: secret }\nresources:\n  - command: { cmd: "set-password {{x_password}}" }\n', 'pw/defaults.yaml': 'x_password: "{{ vault_x }}"\n' },
+      `all:\n  vars: { vault_x: ${JSON.stringify(vaultX)} }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`,
+    );
 
   it('is masked in all output, like one the inventory sets for the secret itself', () => {
     expect(redact('set-password hunter-3333')).toBe('set-password hunter-3333');
@@ -190,15 +198,11 @@ describe('a secret a role of a host left out by --limit declares', () => {
   afterEach(() => clearSecretsForTests());
   /** Host a's role shows shared_pw in a command; only host b's role declares it secret, and only host a is planned. */
   function planOfA(sharedPw: string) {
-    const dir = mkdtempSync(join(tmpdir(), 'provision-limit-secret-'));
-    mkdirSync(join(dir, 'roles', 'user'), { recursive: true });
-    mkdirSync(join(dir, 'roles', 'declarer'), { recursive: true });
-    writeFileSync(join(dir, 'roles', 'user', 'role.yaml'), 'resources:\n  - command: { cmd: "set-password {{shared_pw}}" }\n');
-    writeFileSync(join(dir, 'roles', 'declarer', 'role.yaml'), 'checks: { shared_pw: secret }\nresources: []\n');
-    const inventory = join(dir, 'inventory.yaml');
-    writeFileSync(inventory, `all:\n  vars: { shared_pw: ${JSON.stringify(sharedPw)} }\n  children:\n    f: { roles: [user], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [declarer], hosts: { b: { address: 10.0.0.2 } } }\n`);
-    const inv = loadInventory(inventory, { env: {} });
-    return { inventory, plans: () => buildPlans(inv, selectHosts(inv, 'a'), { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] }) };
+    const project = secretsProject(
+      { 'user/role.yaml': 'resources:\n  - command: { cmd: "set-password {{shared_pw}}" }\n', 'declarer/role.yaml': 'checks: { shared_pw: secret }\nresources: []\n' },
+      `all:\n  vars: { shared_pw: ${JSON.stringify(sharedPw)} }\n  children:\n    f: { roles: [user], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [declarer], hosts: { b: { address: 10.0.0.2 } } }\n`,
+    );
+    return { inventory: project.inventory, plans: () => project.plans('a') };
   }
 
   it('is masked on the hosts that run, as when that host runs too', () => {
@@ -220,13 +224,10 @@ describe('a plain-text secret that a template transforms', () => {
     ['reversed', '{{ real_pw | reverse }}', 'zyx4444-retnuh'],
     ['replaced in', "{{ real_pw | replace('hunter', 'HUNTED') }}", 'HUNTED-4444xyz'],
   ])('is masked: %s', (_, template, shown) => {
-    const dir = mkdtempSync(join(tmpdir(), 'provision-transformed-secret-'));
-    mkdirSync(join(dir, 'roles', 'pw'), { recursive: true });
-    writeFileSync(join(dir, 'roles', 'pw', 'role.yaml'), 'checks: { real_pw: secret }\nresources:\n  - command: { cmd: "set-password {{shout}}" }\n');
-    const inventory = join(dir, 'inventory.yaml');
-    writeFileSync(inventory, `all:\n  vars: { real_pw: hunter-4444xyz, shout: ${JSON.stringify(template)} }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`);
-    const inv = loadInventory(inventory, { env: {} });
-    buildPlans(inv, inv.hosts, { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] });
+    secretsProject(
+      { 'pw/role.yaml': 'checks: { real_pw: secret }\nresources:\n  - command: { cmd: "set-password {{shout}}" }\n' },
+      `all:\n  vars: { real_pw: hunter-4444xyz, shout: ${JSON.stringify(template)} }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`,
+    ).plans();
     expect(redact(`set-password ${shown}`)).toBe(`set-password ${MASK}`);
   });
 });
@@ -235,15 +236,13 @@ describe('a value a later declaration makes secret (a mysql_user password writte
   afterEach(() => clearSecretsForTests());
 
   it('makes the earlier declarations holding it private too, on every host', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'provision-late-secret-'));
-    mkdirSync(join(dir, 'roles', 'conf'), { recursive: true });
-    mkdirSync(join(dir, 'roles', 'db'), { recursive: true });
-    writeFileSync(join(dir, 'roles', 'conf', 'role.yaml'), 'resources:\n  - file: { path: /etc/app.conf, content: "password={{ db_pw }}\\n" }\n');
-    writeFileSync(join(dir, 'roles', 'db', 'role.yaml'), 'resources:\n  - file: { path: /etc/db.conf, content: "password={{ db_pw }}\\n" }\n  - mysql_user: { name: app, host: localhost, password: "{{ db_pw }}" }\n');
-    const inventory = join(dir, 'inventory.yaml');
-    writeFileSync(inventory, 'all:\n  vars: { db_pw: late-Secret-5 }\n  children:\n    f: { roles: [conf], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [db], hosts: { b: { address: 10.0.0.2 } } }\n');
-    const inv = loadInventory(inventory, { env: {} });
-    const plans = buildPlans(inv, inv.hosts, { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] });
+    const plans = secretsProject(
+      {
+        'conf/role.yaml': 'resources:\n  - file: { path: /etc/app.conf, content: "password={{ db_pw }}\\n" }\n',
+        'db/role.yaml': 'resources:\n  - file: { path: /etc/db.conf, content: "password={{ db_pw }}\\n" }\n  - mysql_user: { name: app, host: localhost, password: "{{ db_pw }}" }\n',
+      },
+      'all:\n  vars: { db_pw: late-Secret-5 }\n  children:\n    f: { roles: [conf], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [db], hosts: { b: { address: 10.0.0.2 } } }\n',
+    ).plans();
     const files = plans.flatMap((p) => p.resources).filter((r) => r.type.name === 'file');
     expect(files.map((r) => r.desired)).toMatchObject([{ path: '/etc/app.conf', sensitive: true }, { path: '/etc/db.conf', sensitive: true }]);
   });
