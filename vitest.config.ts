@@ -13,6 +13,9 @@ export default defineConfig({
           // Many start a process (tsx, ansible's Python, ssh-keygen, sops): on two cores shared with the
           // lab's hosts and tests, vitest's 5 s default failed them by time, not by result.
           testTimeout: 60_000,
+          // Vitest's default is one worker on two cores; the unit files wait on the processes they start
+          // as much as they compute, so two keep both cores busy (the lab's files run after, one at a time).
+          maxWorkers: 2,
         },
       },
       {
