@@ -163,6 +163,11 @@ export function registerSecret(value: string): void {
   if (added) sortedForms = [...knownForms].sort((a, b) => b.length - a.length);
 }
 
+/** How many secret values are registered: a number that grows when one is added (a text checked before may now hold one). */
+export function secretsCount(): number {
+  return knownValues.size;
+}
+
 /** Whether text is exactly a registered secret value (a mapping key made from a secret, say). */
 export function isSecretValue(text: string): boolean {
   return knownValues.has(text);

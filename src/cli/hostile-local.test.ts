@@ -119,6 +119,43 @@ describe('provision inventory masks what the roles declare secret, also when the
   });
 });
 
+describe('provision inventory masks the variables a secret is computed from, by the inventory or a role default', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-inventory-read-by-secrets-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const inventory = join(dir, 'site.yaml');
+  const rolesPath = join(dir, 'roles');
+  mkdirSync(join(rolesPath, 'computed'), { recursive: true });
+  writeFileSync(join(rolesPath, 'computed', 'role.yaml'), ['checks:', '  x_password: secret', '  y_password: secret', 'resources: []', ''].join('\n'));
+  writeFileSync(join(rolesPath, 'computed', 'defaults.yaml'), 'x_password: "{{ vault_x | b64decode }}"\n');
+  writeFileSync(
+    inventory,
+    [
+      'all:',
+      '  roles: [computed]',
+      '  hosts:',
+      '    h1:',
+      '      vault_x: RnJvbURlZmF1bHQtMQ==',
+      '      y_password: "{{ db_pw }}"',
+      '      db_pw: "{{ vault_db[\'pw\'] }}"',
+      '      vault_db: { pw: FromChain-2 }',
+      '      plain: "{{ \'vault_x\' }} shown-3"',
+      '',
+    ].join('\n'),
+  );
+
+  it.each([
+    ['--list', ['--list']],
+    ['--host', ['--host', 'h1']],
+  ])('%s', (_, args) => {
+    const run = provision(['inventory', inventory, '--roles-path', rolesPath, ...args]);
+    expect(run.code, run.out).toBe(0);
+    for (const secret of ['RnJvbURlZmF1bHQtMQ==', 'FromChain-2']) expect(run.out).not.toContain(secret);
+    for (const name of ['vault_x', 'db_pw']) expect(run.out).toContain(`"${name}": "********"`);
+    // What no secret reads prints as written.
+    expect(run.out).toContain(`"plain": "{{ 'vault_x' }} shown-3"`);
+  });
+});
+
 describe('provision inventory finds the roles declaring secrets where apply does, and masks every string of a mapping or list, and its keys', () => {
   const dir = mkdtempSync(join(tmpdir(), 'provision-inventory-roles-path-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -141,6 +141,7 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
     defaultPort: (address) => sshConfigPort(address, sshConfig),
     vault: keyring,
     ...(config ? { hostDefaults: config.hostDefaults } : {}),
+    ...(config?.inventoryIgnore ? { inventoryIgnore: config.inventoryIgnore } : {}),
   });
   for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${display(warning)}\n`);
   if (!quiet) for (const note of inventory.notes ?? []) process.stderr.write(`note: ${display(note)}\n`);
@@ -422,7 +423,8 @@ async function printCron(options: RenewOptions): Promise<number> {
   const sources = options.inventories.map((source) => (existsSync(source) ? resolve(source) : source));
   const searchWords = [...options.rolesPaths.flatMap((p) => ['--roles-path', resolve(p)]), ...options.filesPaths.flatMap((p) => ['--files-path', resolve(p)])];
   const sops = new SopsSecrets(process.env);
-  await loadInventoryWithSecrets(sources, { sops });
+  const ignore = options.ansibleConfig?.inventoryIgnore ? { inventoryIgnore: options.ansibleConfig.inventoryIgnore } : {};
+  await loadInventoryWithSecrets(sources, { sops, ...ignore });
   const used = sops.identities();
   const env: Record<string, string> = Object.assign({}, ...used.map((u) => u.cronEnv ?? {}));
   write(`${cronLine({ node: process.execPath, script: fileURLToPath(import.meta.url), inventories: sources, options: searchWords, env, cwd: process.cwd() })}\n`);
@@ -436,7 +438,7 @@ async function printCron(options: RenewOptions): Promise<number> {
   const { homedir, userInfo } = await import('node:os');
   const cronEnv = { HOME: process.env.HOME ?? homedir(), LOGNAME: userInfo().username, PATH: '/usr/bin:/bin', SHELL: '/bin/sh', ...env };
   try {
-    await loadInventoryWithSecrets(sources, { env: cronEnv });
+    await loadInventoryWithSecrets(sources, { env: cronEnv, ...ignore });
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     process.stderr.write(`${display(`note: run by cron, with only its environment, this line would stop before renewing:\n${err.format()}`)}\n`);

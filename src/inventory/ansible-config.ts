@@ -13,6 +13,7 @@ import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { UserError, type SourcePosition } from '../errors.js';
 import { expandPath, findConfigFile, type ConfigPlace } from './config-file.js';
+import type { InventoryIgnore } from './sources.js';
 import { iniValue, readIni, type IniFile } from './config-ini.js';
 import type { WrittenVar } from './variables.js';
 
@@ -37,6 +38,8 @@ export interface AnsibleConfig {
   connectionFromFile: string[];
   /** Settings Ansible reads but never uses for its ssh hosts (so provision neither): said when a command contacts hosts. */
   unused: string[];
+  /** What an inventory directory's entries are skipped by, when set (`[inventory] ignore_extensions`, `ignore_patterns`). */
+  inventoryIgnore?: InventoryIgnore;
   /** Settings provision cannot follow: `connect` ones refuse commands that reach hosts, `inventory` ones every command that reads the inventory. */
   refused: Array<{ error: UserError; when: 'connect' | 'inventory' }>;
 }
@@ -89,6 +92,8 @@ const HOST_DEFAULTS: Record<string, Setting> = {
 };
 
 const FORKS = setting('int', [defaults('forks')], ['ANSIBLE_FORKS']);
+const IGNORE_EXTENSIONS = setting('string', [defaults('inventory_ignore_extensions'), ['inventory', 'ignore_extensions']], ['ANSIBLE_INVENTORY_IGNORE']);
+const IGNORE_PATTERNS = setting('string', [defaults('inventory_ignore_patterns'), ['inventory', 'ignore_patterns']], ['ANSIBLE_INVENTORY_IGNORE_REGEX']);
 // The connection timeout Ansible uses: its play's (the ssh plugin gets it as a keyword, which beats the plugin's own entries below).
 const TIMEOUT = setting('int', [defaults('timeout')], ['ANSIBLE_TIMEOUT']);
 // The ssh plugin's own names of it: Ansible reads them, then never uses them (checked with ansible-core 2.14: ConnectTimeout stays [defaults] timeout's).
@@ -132,8 +137,6 @@ const REFUSALS: Refusal[] = [
   { setting: setting('string', [defaults('precedence')], ['ANSIBLE_PRECEDENCE']), when: 'inventory', applies: isSet, instead: "provision uses Ansible's default variable precedence" },
   { setting: setting('string', [defaults('force_valid_group_names')], ['ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS']), when: 'inventory', applies: isNot('', 'never', 'ignore'), instead: 'provision keeps group names as written' },
   { setting: setting('string', [defaults('vars_plugins_enabled')], ['ANSIBLE_VARS_ENABLED']), when: 'inventory', applies: isNot('', 'host_group_vars', 'ansible.builtin.host_group_vars'), instead: 'provision reads group_vars/ and host_vars/ only' },
-  { setting: setting('string', [defaults('inventory_ignore_extensions'), ['inventory', 'ignore_extensions']], ['ANSIBLE_INVENTORY_IGNORE']), when: 'inventory', applies: isSet, instead: "provision skips the files of an inventory directory that Ansible's default skips" },
-  { setting: setting('string', [defaults('inventory_ignore_patterns'), ['inventory', 'ignore_patterns']], ['ANSIBLE_INVENTORY_IGNORE_REGEX']), when: 'inventory', applies: isSet, instead: "provision skips the files of an inventory directory that Ansible's default skips" },
   { setting: setting('string', [defaults('yaml_valid_extensions')], ['ANSIBLE_YAML_FILENAME_EXT']), when: 'inventory', applies: isSet, instead: 'provision reads vars files named .yml, .yaml, .json or without extension' },
   { setting: setting('path', [defaults('playbook_dir')], ['ANSIBLE_PLAYBOOK_DIR']), when: 'inventory', applies: isSet, instead: "provision takes the current directory as the playbook's: run it from there" },
 ];
@@ -195,6 +198,14 @@ export function readAnsibleConfig(place: ConfigPlace): AnsibleConfig {
     config.vaultPasswordFile = { file: vault.value as string, source: describe(vault) };
     // An executable one is run.
     fromFile(vault);
+  }
+  const ignoreExtensions = lookup(IGNORE_EXTENSIONS, 'inventory');
+  const ignorePatterns = lookup(IGNORE_PATTERNS, 'inventory');
+  if (ignoreExtensions || ignorePatterns) {
+    config.inventoryIgnore = {
+      ...(ignoreExtensions ? { extensions: listOf(ignoreExtensions) } : {}),
+      ...(ignorePatterns ? { patterns: listOf(ignorePatterns).map((pattern) => regexOf(pattern, ignorePatterns)) } : {}),
+    };
   }
   for (const refusal of REFUSALS) {
     const value = lookup(refusal.setting, refusal.when);
@@ -263,6 +274,20 @@ function typed(kind: Kind, raw: string, where: Omit<Found, 'value'>, place: Conf
     case 'pathlist':
       if (raw.trim() === '') throw wrong('a path, or several separated by commas');
       return { ...where, value: raw.split(',').map((p) => expandPath(p.trim(), where.baseDir, place)) };
+  }
+}
+
+/** A setting of Ansible's type list: comma-separated items, each stripped and unquoted. */
+function listOf(found: Found): string[] {
+  return String(found.value).split(',').map((item) => unquote(item.trim()));
+}
+
+/** A pattern of ignore_patterns as a regular expression (Ansible searches a name for it, anywhere); one JavaScript cannot read is refused at its line. */
+function regexOf(pattern: string, found: Found): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch {
+    throw new UserError(`${found.name}: ${JSON.stringify(pattern)} is not a regular expression provision can read: expected a simpler pattern (such as ^old_ or \\.disabled$)`, found.position);
   }
 }
 

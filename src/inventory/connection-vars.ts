@@ -36,7 +36,7 @@ interface ConnectionVar {
   /**
    * Ansible's names in its own order of strength, weakest first: where a host has several (from any scopes), the
    * strongest wins, whatever the scopes (Ansible's connection plugin takes the last of its names that is set). The
-   * canonical name ranks as the weakest.
+   * canonical name ranks below all of them.
    */
   ansibleOrder?: readonly string[];
   /** Names under which a relative path is read against the current directory, not the file that sets it (Ansible's names: ssh opens the file from where Ansible runs). */
@@ -50,10 +50,13 @@ const nonEmptyText = (value: unknown): ReadResult =>
  * A host name or IP address to connect to: it also becomes a known_hosts name and a value in
  * templates, so whitespace, control characters, a leading '-' and other punctuation are refused.
  */
-const hostAddress = (value: unknown): ReadResult =>
-  typeof value === 'string' && /^[A-Za-z0-9_.:%]([A-Za-z0-9_.:%-]*)$/.test(value)
-    ? { value }
-    : { expected: 'expected a host name or IP address (letters, digits and . _ - : %, not starting with -)' };
+const hostAddress = (value: unknown): ReadResult => {
+  if (typeof value === 'string' && /^[A-Za-z0-9_.:%]([A-Za-z0-9_.:%-]*)$/.test(value)) return { value };
+  const bracketed = typeof value === 'string' ? /^\[([0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?)\](?::\d+)?$/.exec(value) : null;
+  // Often advised for IPv6, but Ansible hands the text to ssh as written, and ssh cannot resolve a name in brackets.
+  if (bracketed) return { expected: `expected the IPv6 address without brackets (${bracketed[1]!}): Ansible passes it to ssh as written, and ssh cannot resolve it in brackets; set a port with ansible_port` };
+  return { expected: 'expected a host name or IP address (letters, digits and . _ - : %, not starting with -)' };
+};
 
 const portNumber = (written: unknown, { fromCommandLine }: ReadOptions): ReadResult => {
   const value = secretAsInteger(written);
@@ -182,19 +185,20 @@ const CONNECTION_VARS: readonly ConnectionVar[] = [
 
 const BY_NAME = new Map(CONNECTION_VARS.flatMap((v) => [v.name, ...v.aliases].map((name) => [name, v] as const)));
 
-/** How strong a connection variable written as `writtenAs` is against its other names (see ansibleOrder); 0 for a name without rivals. */
+/**
+ * How strong a connection variable written as `writtenAs` is against its other names (see ansibleOrder): provision's
+ * own name is the weakest (-1: Ansible takes it for a plain variable), an Ansible name without rivals 0.
+ */
 export function nameStrength(writtenAs: string): number {
-  return Math.max(0, BY_NAME.get(writtenAs)?.ansibleOrder?.indexOf(writtenAs) ?? 0);
+  const spec = BY_NAME.get(writtenAs);
+  if (spec === undefined) return 0;
+  if (writtenAs === spec.name) return spec.aliases.length > 0 ? -1 : 0;
+  return Math.max(0, spec.ansibleOrder?.indexOf(writtenAs) ?? 0);
 }
 
 /** The connection variable a name (canonical or alias) stands for, if any. */
 export function connectionVar(name: string): ConnectionVar | undefined {
   return BY_NAME.get(name);
-}
-
-/** Every name of a connection variable, canonical first, for messages: "address, ansible_host". */
-export function namesOf(spec: ConnectionVar): string {
-  return [spec.name, ...spec.aliases].join(', ');
 }
 
 /**

@@ -17,6 +17,7 @@ import type { VarSite } from './variables.js';
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/;
 const GROUP_NAME = /^([^:\]\s]+)\s*(?:#.*)?$/;
+const BOM = '\uFEFF';
 
 /** A problem found by the INI reader, before its line is known. */
 class IniProblem extends Error {
@@ -36,6 +37,14 @@ interface Pending {
 
 /** Reads INI inventory text into `tree`; problems go to `errors` with file:line:col. */
 export function readIniInventory(text: string, file: string, tree: GroupTree, baseDir: string, errors: ErrorList): void {
+  if (text.startsWith(BOM)) {
+    // Python's strip() keeps it: Ansible reads `\uFEFF[web]` as a host pattern and fails, or `\uFEFFweb01` as another host.
+    errors.add(
+      "the file starts with a UTF-8 byte order mark (BOM), which Ansible's INI inventory reader takes for part of the first line (it then fails, or reads a host of another name): save the file as UTF-8 without a BOM (in vim: set nobomb, then write)",
+      { file, line: 1, col: 1 },
+    );
+    return;
+  }
   const pending = new Map<string, Pending>();
   let group = UNGROUPED;
   let state: 'hosts' | 'vars' | 'children' = 'hosts';

@@ -7,7 +7,7 @@ import { checkCycles, checkUngroupedNesting } from './group-graph.js';
 import { GroupTree } from './model.js';
 import { resolveHosts, type PortLookup } from './resolve-hosts.js';
 import type { Env, SecretSource, SopsRef } from './secret-ref.js';
-import { readInventorySources } from './sources.js';
+import { readInventorySources, type InventoryIgnore } from './sources.js';
 import type { Inventory } from './types.js';
 import { VarsFiles } from './vars-files.js';
 import type { WrittenVar } from './variables.js';
@@ -31,6 +31,8 @@ export interface LoadOptions {
   playbookDir?: string;
   /** Connection settings of ansible.cfg and the ANSIBLE_* environment (see readAnsibleConfig): every host's, below the inventory's variables. */
   hostDefaults?: readonly WrittenVar[];
+  /** Which entries of an inventory directory are skipped, when ansible.cfg says (see readAnsibleConfig); default Ansible's. */
+  inventoryIgnore?: InventoryIgnore;
 }
 
 /**
@@ -47,7 +49,8 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const sops = options.sops ? { sops: options.sops } : {};
   const tree = new GroupTree();
   const warnings: string[] = [];
-  const sourceDirs = readInventorySources(list, tree, { env, errors, vault, warnings, ...sops });
+  const ignore = options.inventoryIgnore ? { ignore: options.inventoryIgnore } : {};
+  const sourceDirs = readInventorySources(list, tree, { env, errors, vault, warnings, ...sops, ...ignore });
   const varsDirs = sourceDirs.filter((dir): dir is string => dir !== undefined);
   checkUngroupedNesting(tree, errors);
   tree.reconcile();

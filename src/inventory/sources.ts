@@ -2,7 +2,8 @@
  * Inventory sources as Ansible reads them (lib/ansible/inventory/manager.py):
  * a host list (`web1,web2,`), a file (YAML, else INI), or a directory whose entries are read in name order
  * (hidden files, group_vars/, host_vars/ and backup or documentation
- * extensions, `.ini` included, are skipped; subdirectories are read too).
+ * extensions, `.ini` included, or those ansible.cfg's ignore_extensions and
+ * ignore_patterns name, are skipped; subdirectories are read too).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -16,13 +17,26 @@ import type { GroupTree } from './model.js';
 import { isEmptyNode, type ReadContext } from './node-values.js';
 import { EXPORT_HINT, readYamlInventory } from './yaml-inventory.js';
 
-// Ansible's INVENTORY_IGNORE_EXTS (REJECT_EXTS + .orig .ini .cfg .retry) and IGNORED_ALWAYS.
-const IGNORED_EXTENSIONS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.ini', '.cfg', '.retry'];
-const IGNORED_NAMES = /^(?:\..*|host_vars|group_vars|vars_plugins)$/;
+// Ansible's INVENTORY_IGNORE_EXTS default (REJECT_EXTS + .orig .ini .cfg .retry) and IGNORED_ALWAYS (lib/ansible/inventory/manager.py).
+const DEFAULT_IGNORED_EXTENSIONS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.ini', '.cfg', '.retry'];
+const IGNORED_ALWAYS = [/^\./, /^host_vars$/, /^group_vars$/, /^vars_plugins$/];
 const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
 
-/** What reading the sources needs: how values are read, and where to say what was skipped. */
-type SourcesContext = Omit<ReadContext, 'source'> & { warnings: string[] };
+/** ansible.cfg's `[inventory] ignore_extensions` (replacing the default list) and `ignore_patterns` (searched anywhere in a name). */
+export interface InventoryIgnore {
+  extensions?: readonly string[];
+  patterns?: readonly RegExp[];
+}
+
+/** What reading the sources needs: how values are read, where to say what was skipped, and which directory entries to skip. */
+type SourcesContext = Omit<ReadContext, 'source'> & { warnings: string[]; ignore?: InventoryIgnore };
+
+/** Whether Ansible skips a directory entry of that name: its IGNORED regular expression, built from the same parts. */
+function isIgnored(entry: string, ignore: InventoryIgnore = {}): boolean {
+  const extensions = ignore.extensions ?? DEFAULT_IGNORED_EXTENSIONS;
+  // An empty item (`ignore_extensions = ~, .bak,`) is Ansible's pattern `$`, which skips every entry.
+  return IGNORED_ALWAYS.some((re) => re.test(entry)) || (ignore.patterns ?? []).some((re) => re.test(entry)) || extensions.some((ext) => entry.endsWith(ext));
+}
 
 /**
  * Reads every inventory source into `tree`; returns the directory each source's
@@ -57,7 +71,7 @@ function statOf(file: string) {
 
 function readDirectory(dir: string, tree: GroupTree, ctx: SourcesContext): void {
   for (const entry of readdirSync(dir).sort()) {
-    if (IGNORED_NAMES.test(entry) || IGNORED_EXTENSIONS.some((ext) => entry.endsWith(ext))) continue;
+    if (isIgnored(entry, ctx.ignore)) continue;
     const full = path.join(dir, entry);
     if (statOf(full).isDirectory()) readDirectory(full, tree, ctx);
     else readInventoryFile(full, tree, ctx, true);

@@ -1,6 +1,6 @@
 import type { SourcePosition } from '../errors.js';
 import type { LiteralMark, VarOrigin } from './types.js';
-import { connectionVar, misspeltConnectionVar, nameStrength, namesOf, type ReadOptions } from './connection-vars.js';
+import { connectionVar, misspeltConnectionVar, nameStrength, type ReadOptions } from './connection-vars.js';
 import { describeValue } from './describe-value.js';
 import { DeferredValue } from './deferred.js';
 import type { ErrorList } from '../yaml/error-list.js';
@@ -56,9 +56,9 @@ export interface WrittenVar {
  */
 export function readVariables(written: readonly WrittenVar[], errors: ErrorList): VarTable {
   const table = new VarTable();
-  // canonical name → name as written, to catch `port` and `ansible_port` set side by side
-  const writtenAs = new Map<string, string>();
+  const outranked = outrankedNames(written);
   for (const { name, value, printed, site } of written) {
+    if (outranked.has(name)) continue;
     const problem = nameProblem(name);
     if (problem) {
       errors.add(`${site.path}: ${problem}`, site.keyPosition);
@@ -69,12 +69,6 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
       table.define(name, value, site, name, printed);
       continue;
     }
-    const earlier = writtenAs.get(spec.name);
-    if (earlier !== undefined) {
-      errors.add(`${site.path}: '${spec.name}' is already set here as '${earlier}': expected only one of ${namesOf(spec)}`, site.keyPosition);
-      continue;
-    }
-    writtenAs.set(spec.name, name);
     const readSite = spec.fromCurrentDir?.includes(name) ? { ...site, baseDir: process.cwd() } : site;
     // A secret, a vaulted value or a template is checked when the connection is made, once it has its value.
     if (isDeferredConnectionValue(value) || spec.checkedWhenUsed === true) {
@@ -86,6 +80,25 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
     else table.define(spec.name, read.value, readSite, name);
   }
   return table;
+}
+
+/**
+ * The names that another name of the same connection setting beats in one scope (`ansible_host` beside
+ * `ansible_ssh_host`, or provision's `address`): Ansible takes them all and its plugins use the strongest (a name of
+ * provision's is a plain variable to it), so provision reads only that one, as it does across scopes (mergeVars).
+ */
+function outrankedNames(written: readonly WrittenVar[]): Set<string> {
+  const strongest = new Map<string, string>();
+  for (const { name } of written) {
+    const spec = connectionVar(name);
+    if (spec === undefined) continue;
+    const rival = strongest.get(spec.name);
+    if (rival === undefined || nameStrength(name) > nameStrength(rival)) strongest.set(spec.name, name);
+  }
+  return new Set(written.map(({ name }) => name).filter((name) => {
+    const spec = connectionVar(name);
+    return spec !== undefined && strongest.get(spec.name) !== name;
+  }));
 }
 
 /** Whether a connection variable's value is only known when used: a deferred value or a template. */

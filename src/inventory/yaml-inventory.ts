@@ -5,6 +5,7 @@ import { expandHostPattern, HostPatternError } from './host-pattern.js';
 import type { GroupDef, GroupTree, WrittenVars } from './model.js';
 import { describeNode, isEmptyNode, keyOf, literalMarkOf, mappingPairs, printedValueOf, valueOf, type ReadContext } from './node-values.js';
 import { ALL, GROUP_KEYS, hostNameProblem, isRoleName, nameProblem } from './names.js';
+import { VAULT_TAG } from '../yaml/yaml-source.js';
 
 const EXPECTED_GROUP_KEYS = `${GROUP_KEYS.slice(0, -1).join(', ')} or ${GROUP_KEYS.at(-1)}`;
 
@@ -28,6 +29,11 @@ function notTextKey(pair: Pair, kind: 'host' | 'group', ctx: ReadContext): strin
   if (!isScalar(key) || typeof key.value === 'string') return undefined;
   const kindOfValue = typeof key.value === 'boolean' ? 'a boolean' : Number.isInteger(key.value) ? 'an integer' : 'a number';
   return `YAML reads it as ${kindOfValue}, which Ansible refuses as a ${kind} name: expected it quoted ('${String(key.source ?? key.value)}')`;
+}
+
+/** The name a plain text stands for where Ansible's yaml plugin expects a mapping of names (it reads `hosts: web01` as `hosts: { web01: }`). */
+function singleName(node: unknown): string | undefined {
+  return isScalar(node) && typeof node.value === 'string' && node.tag !== VAULT_TAG ? node.value : undefined;
 }
 
 export function readYamlInventory(ctx: ReadContext, tree: GroupTree, baseDir: string): void {
@@ -94,7 +100,7 @@ class YamlInventoryReader {
           this.readChildren(group, pair.value, keyPath, keyAt);
           break;
         case 'vars':
-          this.readVars(group.vars, pair.value, keyPath, keyAt);
+          this.readGroupVars(group, pair.value, keyPath, keyAt);
           break;
         case 'roles':
           this.readRoles(group, pair.value, keyPath, keyAt);
@@ -109,7 +115,7 @@ class YamlInventoryReader {
   }
 
   private readHosts(group: GroupDef, node: unknown, path: string, at: SourcePosition): void {
-    for (const { name: pattern, pair, keyAt } of this.namedEntries(node, path, at, 'host', 'a mapping from host names to host variables', true)) {
+    for (const { name: pattern, valueNode, keyAt } of this.namedEntries(node, path, at, 'host', 'a mapping from host names to host variables', true)) {
       const hostPath = `${path}.${pattern}`;
       let expanded;
       try {
@@ -119,7 +125,7 @@ class YamlInventoryReader {
         this.ctx.errors.add(`${hostPath}: ${err.message}`, keyAt);
         continue;
       }
-      const value = this.ctx.source.resolve(pair.value);
+      const value = this.ctx.source.resolve(valueNode);
       const hasVars = !isEmptyNode(value);
       if (hasVars && !isMap(value)) {
         const expected = 'expected host variables (a mapping) or nothing';
@@ -143,39 +149,56 @@ class YamlInventoryReader {
   }
 
   private readChildren(group: GroupDef, node: unknown, path: string, at: SourcePosition): void {
-    for (const { name, pair, keyAt } of this.namedEntries(node, path, at, 'group', 'a mapping from group names to groups')) {
+    for (const { name, valueNode, keyAt } of this.namedEntries(node, path, at, 'group', 'a mapping from group names to groups')) {
       const childPath = `${path}.${name}`;
-      this.readGroup(name, pair.value, childPath, keyAt);
+      this.readGroup(name, valueNode, childPath, keyAt);
       this.tree.addChild(group.name, { name, path: childPath, position: keyAt });
     }
   }
 
   /**
    * The entries of a `hosts` or `children` mapping whose keys are usable names;
-   * reports a value that is not a mapping and every bad name.
+   * reports a value that is not a mapping and every bad name. A text instead of
+   * the mapping is one name without a value, as Ansible's yaml plugin reads it
+   * (`hosts: web01`, `children: web`).
    */
   private namedEntries(node: unknown, path: string, at: SourcePosition, kind: 'host' | 'group', expected: string, patterns = false) {
     const { source, errors } = this.ctx;
     const value = source.resolve(node);
-    const entries: { name: string; pair: Pair; keyAt: SourcePosition }[] = [];
+    const entries: { name: string; valueNode: unknown; keyAt: SourcePosition }[] = [];
+    const add = (name: string, valueNode: unknown, keyAt: SourcePosition, notText?: string): void => {
+      const problem = notText ?? ((GROUP_KEYS as readonly string[]).includes(name)
+        ? `'${name}' is a group key, not a ${kind} name: expected it one level up (check the indentation)`
+        : patterns
+          ? undefined
+          : nameProblem(name));
+      if (problem) errors.add(`${path}.${name}: invalid ${kind} name: ${problem}`, keyAt);
+      else entries.push({ name, valueNode, keyAt });
+    };
     if (isEmptyNode(value)) return entries;
+    const single = singleName(value);
+    if (single !== undefined) {
+      add(single, null, source.positionOf(value, at));
+      return entries;
+    }
     if (!isMap(value)) {
       errors.add(`${path}: expected ${expected}, got ${describeNode(value)}`, source.positionOf(value, at));
       return entries;
     }
     for (const pair of value.items) {
       const name = keyOf(pair, path, at, this.ctx);
-      if (name === undefined) continue;
-      const keyAt = source.positionOf(pair.key, at);
-      const problem = notTextKey(pair, kind, this.ctx) ?? ((GROUP_KEYS as readonly string[]).includes(name)
-        ? `'${name}' is a group key, not a ${kind} name: expected it one level up (check the indentation)`
-        : patterns
-          ? undefined
-          : nameProblem(name));
-      if (problem) errors.add(`${path}.${name}: invalid ${kind} name: ${problem}`, keyAt);
-      else entries.push({ name, pair, keyAt });
+      if (name !== undefined) add(name, pair.value, source.positionOf(pair.key, at), notTextKey(pair, kind, this.ctx));
     }
     return entries;
+  }
+
+  /** A group's `vars`: a mapping, or a text naming one variable without a value (`vars: maintenance`), as Ansible's yaml plugin reads it. */
+  private readGroupVars(group: GroupDef, node: unknown, path: string, at: SourcePosition): void {
+    const value = this.ctx.source.resolve(node);
+    const single = singleName(value);
+    if (single === undefined) return this.readVars(group.vars, node, path, at);
+    const position = this.ctx.source.positionOf(value, at);
+    group.vars.set(single, { name: single, value: null, site: this.site(`${path}.${single}`, position, position) });
   }
 
   /** Reads a mapping of variables into `into` (a later definition of a name replaces an earlier one). */

@@ -3,12 +3,13 @@
  * `checks: { domain: dns_name, app_port: port, mysql_role: [primary, replica] }`.
  * A value the inventory (or -e) sets is checked before any host is contacted
  * and reported where it is written, rather than where a resource of the role
- * uses it. Values from role defaults are left to the resources that use them.
+ * uses it. Values from role defaults are left to the resources that use them, but
+ * for secrets (a default may compute one from a plain inventory value).
  * A kind written with a trailing `?` (`integer?`) also accepts an empty value
  * (null or ""). Pure, but for `secret`, which registers a plain-text value with the redactor.
  */
 import { isIP } from 'node:net';
-import { UserError } from '../errors.js';
+import { UserError, type SourcePosition } from '../errors.js';
 import { controlCharacter, characterName, FormatError } from '../formats/format-error.js';
 import { systemdExecValue } from '../formats/systemd.js';
 import type { InventoryHost } from '../inventory/index.js';
@@ -217,18 +218,51 @@ export function checkOf(spec: unknown): Check | undefined {
   return optional ? orEmpty(check) : check;
 }
 
+/** Where a variable the inventory does not set gets its value (a role default), for messages. */
+export type DefaultOrigin = (variable: string) => { path: string; position?: SourcePosition } | undefined;
+
 /**
  * The errors of a role's checks on one host: one per variable that the
  * inventory or -e sets to a value of the wrong kind, at the place it is set.
- * `vars` are the host's variables, resolved.
+ * `vars` are the host's variables, resolved. A secret a role default computes
+ * (`x_password: "{{ vault_x }}"`, vault_x set in plain text) is checked too, so
+ * it is masked like one the inventory sets, or refused at `defaultOrigin`.
  */
-export function checkVariables(role: { name: string; checks: readonly VariableCheck[] }, vars: Record<string, unknown>, host: InventoryHost): UserError[] {
+export function checkVariables(role: { name: string; checks: readonly VariableCheck[] }, vars: Record<string, unknown>, host: InventoryHost, defaultOrigin: DefaultOrigin = () => undefined): UserError[] {
   const errors: UserError[] = [];
-  for (const { variable, check } of role.checks) {
-    const origin = host.varOrigins?.[variable];
-    if (origin === undefined || vars[variable] === undefined) continue;
+  for (const { variable, check, spec } of role.checks) {
+    const origin = host.varOrigins?.[variable] ?? (isSecretSpec(spec) ? defaultOrigin(variable) : undefined);
+    if (origin === undefined || computedValue(vars, variable, origin !== host.varOrigins?.[variable]) === undefined) continue;
     const problem = check.problem(vars[variable]);
     if (problem) errors.push(new UserError(`${origin.path}${problem.at ?? ''}: ${problem.message} (role ${role.name} uses it as ${check.what})`, origin.position));
   }
   return errors;
+}
+
+/**
+ * Makes each plain-text value of the roles' `secret` and `api_key` variables a Secret in `vars` (once
+ * checked: text of at least MIN_SECRET_LENGTH characters), so that what a template makes of it
+ * (`{{ app_db_password | upper }}`, a part of it) is a secret too, as it is for one from a secret source.
+ */
+export function sealSecrets(roles: ReadonlyArray<{ checks: readonly VariableCheck[] }>, vars: Record<string, unknown>): void {
+  for (const { variable, spec } of roles.flatMap((role) => role.checks)) {
+    if (!isSecretSpec(spec) || !Object.hasOwn(vars, variable)) continue;
+    const value = computedValue(vars, variable, true);
+    const text = typeof value === 'number' ? String(value) : value;
+    if (typeof text !== 'string' || secretProblem(text) !== undefined || firstControl(text) !== undefined) continue;
+    Object.defineProperty(vars, variable, { value: new Secret(text), enumerable: true, configurable: true });
+  }
+}
+
+/**
+ * The variable's value; for a role default, undefined when it cannot be computed: the resources
+ * using it report why (the inventory's own values report it here).
+ */
+function computedValue(vars: Record<string, unknown>, variable: string, fromDefault: boolean): unknown {
+  try {
+    return vars[variable];
+  } catch (err) {
+    if (fromDefault && err instanceof UserError) return undefined;
+    throw err;
+  }
 }

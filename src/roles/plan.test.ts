@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clearSecretsForTests, MASK, redact } from '../secrets.js';
 import { UserError } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import { stubSops } from '../../test/support/inventory.js';
@@ -155,6 +156,95 @@ describe('role checks', () => {
   it('lets good values and role defaults through (the resources using a default check it)', () => {
     expect(checked('{ domain: WWW.Example.com }').plans()[0]!.resources[0]!.desired).toMatchObject({ content: 'WWW.Example.com' });
     expect(checked('{}', {}, 'domain: not_a_name\n').plans()).toHaveLength(2);
+  });
+});
+
+/** A throw-away project: `files` by path under roles/ (`pw/role.yaml`), and the inventory's text; `plans` for the hosts `limit` selects. */
+function secretsProject(files: Record<string, string>, inventoryText: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-secrets-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, 'roles', path)), { recursive: true });
+    writeFileSync(join(dir, 'roles', path), text);
+  }
+  const inventory = join(dir, 'inventory.yaml');
+  writeFileSync(inventory, inventoryText);
+  const inv = loadInventory(inventory, { env: {} });
+  return { dir, inventory, plans: (limit?: string) => buildPlans(inv, selectHosts(inv, limit), { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] }) };
+}
+
+describe('a secret a role default computes from a plain inventory value', () => {
+  afterEach(() => clearSecretsForTests());
+  /** A role declaring x_password secret, its default taken from vault_x (set in the inventory, declared by no role), shown in a command. */
+  const plansWith = (vaultX: string) =>
+    secretsProject(
+      { 'pw/role.yaml': 'checks: { x_password: secret }\nresources:\n  - command: { cmd: "set-password {{x_password}}" }\n', 'pw/defaults.yaml': 'x_password: "{{ vault_x }}"\n' },
+      `all:\n  vars: { vault_x: ${JSON.stringify(vaultX)} }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`,
+    );
+
+  it('is masked in all output, like one the inventory sets for the secret itself', () => {
+    expect(redact('set-password hunter-3333')).toBe('set-password hunter-3333');
+    plansWith('hunter-3333').plans();
+    expect(redact('set-password hunter-3333')).toBe(`set-password ${MASK}`);
+  });
+
+  it('is refused, without being shown, when it could not be masked', () => {
+    const { dir, plans } = plansWith('abc');
+    const message = userErrorOf(plans).format();
+    expect(message).toBe(`${join(dir, 'roles', 'pw', 'defaults.yaml')}:1:1: role pw default x_password: the value cannot be used as a secret: the secret is only 3 characters long: secrets must have at least 4 characters, so that they can be masked in all output (role pw uses it as a secret)`);
+  });
+});
+
+describe('a secret a role of a host left out by --limit declares', () => {
+  afterEach(() => clearSecretsForTests());
+  /** Host a's role shows shared_pw in a command; only host b's role declares it secret, and only host a is planned. */
+  function planOfA(sharedPw: string) {
+    const project = secretsProject(
+      { 'user/role.yaml': 'resources:\n  - command: { cmd: "set-password {{shared_pw}}" }\n', 'declarer/role.yaml': 'checks: { shared_pw: secret }\nresources: []\n' },
+      `all:\n  vars: { shared_pw: ${JSON.stringify(sharedPw)} }\n  children:\n    f: { roles: [user], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [declarer], hosts: { b: { address: 10.0.0.2 } } }\n`,
+    );
+    return { inventory: project.inventory, plans: () => project.plans('a') };
+  }
+
+  it('is masked on the hosts that run, as when that host runs too', () => {
+    expect(planOfA('hunter-4444').plans().map((p) => p.host.name)).toEqual(['a']);
+    expect(redact('set-password hunter-4444')).toBe(`set-password ${MASK}`);
+  });
+
+  it('is refused, without being shown, when it could not be masked', () => {
+    const { inventory, plans } = planOfA('abc');
+    expect(userErrorOf(plans).format()).toMatch(new RegExp(`^${inventory}:2:\\d+: all\\.vars\\.shared_pw: the value cannot be used as a secret: the secret is only 3 characters long.*\\(role declarer uses it as a secret\\)$`));
+  });
+});
+
+describe('a plain-text secret that a template transforms', () => {
+  afterEach(() => clearSecretsForTests());
+
+  it.each([
+    ['upper', '{{ real_pw | upper }}', 'HUNTER-4444XYZ'],
+    ['reversed', '{{ real_pw | reverse }}', 'zyx4444-retnuh'],
+    ['replaced in', "{{ real_pw | replace('hunter', 'HUNTED') }}", 'HUNTED-4444xyz'],
+  ])('is masked: %s', (_, template, shown) => {
+    secretsProject(
+      { 'pw/role.yaml': 'checks: { real_pw: secret }\nresources:\n  - command: { cmd: "set-password {{shout}}" }\n' },
+      `all:\n  vars: { real_pw: hunter-4444xyz, shout: ${JSON.stringify(template)} }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`,
+    ).plans();
+    expect(redact(`set-password ${shown}`)).toBe(`set-password ${MASK}`);
+  });
+});
+
+describe('a value a later declaration makes secret (a mysql_user password written in plain text)', () => {
+  afterEach(() => clearSecretsForTests());
+
+  it('makes the earlier declarations holding it private too, on every host', () => {
+    const plans = secretsProject(
+      {
+        'conf/role.yaml': 'resources:\n  - file: { path: /etc/app.conf, content: "password={{ db_pw }}\\n" }\n',
+        'db/role.yaml': 'resources:\n  - file: { path: /etc/db.conf, content: "password={{ db_pw }}\\n" }\n  - mysql_user: { name: app, host: localhost, password: "{{ db_pw }}" }\n',
+      },
+      'all:\n  vars: { db_pw: late-Secret-5 }\n  children:\n    f: { roles: [conf], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [db], hosts: { b: { address: 10.0.0.2 } } }\n',
+    ).plans();
+    const files = plans.flatMap((p) => p.resources).filter((r) => r.type.name === 'file');
+    expect(files.map((r) => r.desired)).toMatchObject([{ path: '/etc/app.conf', sensitive: true }, { path: '/etc/db.conf', sensitive: true }]);
   });
 });
 

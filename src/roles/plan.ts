@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { ArgError, runsOnControl, type AnyResourceType, type ResolveContext } from '../resources/types.js';
 import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
-import { Secret } from '../secrets.js';
-import { checkVariables, isSecretSpec } from './checks.js';
+import { Secret, secretsCount } from '../secrets.js';
+import { checkVariables, isSecretSpec, sealSecrets } from './checks.js';
 import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock } from './load.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
@@ -16,6 +16,7 @@ import { allowedSource, findTemplate } from './source-paths.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
+import { referencedNames } from '../template/referenced-names.js';
 
 /** One resource of a host's plan: validated, rendered, ready to probe. */
 export interface PlannedResource {
@@ -83,6 +84,7 @@ export interface PlanOptions {
 export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options: PlanOptions): HostPlan[] {
   const { collect, hostSetup, finish } = planning(inventory, options);
   const plans: HostPlan[] = [];
+  const validated: Validated[] = [];
   for (const host of hosts) {
     const plan: HostPlan = { host, resources: [], handlers: new Map(), status: [] };
     plans.push(plan);
@@ -107,7 +109,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {
-          const planned = planResource(decl, role, context, host, options, inventory.dir);
+          const planned = planResource(decl, role, context, host, options, inventory.dir, validated);
           if (planned) plannedHandlers.set(name, planned);
         } catch (err) {
           collect(err);
@@ -116,7 +118,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       for (const decl of role.resources) {
         if (!selectedByTags(decl, role, options.tags)) continue;
         try {
-          const planned = planResource(decl, role, context, host, options, inventory.dir);
+          const planned = planResource(decl, role, context, host, options, inventory.dir, validated);
           if (!planned) continue;
           if (runsOnControl(planned.type) && decl.notify.length > 0) throw new UserError(`${decl.type}: runs on the control node (through an API) and cannot notify handlers on the host`, decl.position);
           planned.notify = decl.notify.flatMap((n) => {
@@ -133,7 +135,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       }
       for (const decl of role.status) {
         try {
-          const planned = planDeclaration(decl, role, context, host, options, inventory.dir, statusCheckTypes);
+          const planned = planDeclaration(decl, role, context, host, options, inventory.dir, statusCheckTypes, validated);
           if (planned) plan.status!.push(planned);
         } catch (err) {
           collect(err);
@@ -141,9 +143,34 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       }
     }
   }
+  validateAgain(validated, collect);
   manageOnce(plans).forEach(collect);
   finish();
   return plans;
+}
+
+/** A declaration validated with the secrets known then: `again` validates it anew. */
+interface Validated {
+  secrets: number;
+  again: () => void;
+}
+
+/**
+ * Validates anew what was validated before a secret became known: a later declaration (a
+ * mysql_user's password written in plain text) may make secret a value that an earlier one, of
+ * this host or another, holds (a file without a mode would be made 0644, not 0600, and its diff
+ * not masked whole).
+ */
+function validateAgain(validated: readonly Validated[], collect: (err: unknown) => void): void {
+  const known = secretsCount();
+  for (const { secrets, again } of validated) {
+    if (secrets === known) continue;
+    try {
+      again();
+    } catch (err) {
+      collect(err);
+    }
+  }
 }
 
 /**
@@ -240,21 +267,31 @@ function planning(inventory: Inventory, options: PlanOptions) {
     }
   };
   const hostvars = hostvarsOf(inventory);
-  const rolesOf = (host: InventoryHost): Role[] =>
-    resolveRoles(host.roles, (name, position) => {
-      const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
-      roles.set(name, role);
-      return role;
-    }, collect);
+  const load = (name: string, position: SourcePosition): Role => {
+    const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
+    roles.set(name, role);
+    return role;
+  };
+  const rolesOf = (host: InventoryHost): Role[] => resolveRoles(host.roles, load, collect);
+  // What the roles of every host declare secret, hosts left out by --limit too: their value here is masked (or refused) as when they run.
+  let secretChecks: Array<Pick<Role, 'name' | 'checks'>> | undefined;
+  const inventorySecretChecks = (): Array<Pick<Role, 'name' | 'checks'>> =>
+    (secretChecks ??= rolesOfHosts(inventory.hosts, load, (err) => {
+      if (!(err instanceof UserError)) throw err;
+    })
+      .map((role) => ({ name: role.name, checks: role.checks.filter((c) => isSecretSpec(c.spec)) }))
+      .filter((role) => role.checks.length > 0));
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
     const hostRoles = rolesOf(host);
     // Variables are computed once per host, when first used: they are the same for each of its roles.
-    const base = hostContext(variablesOf(host, hostRoles), { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+    const variables = variablesOf(host, hostRoles);
+    const base = hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
     // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
     let badValues: UserError[];
     try {
-      badValues = hostRoles.flatMap((role) => checkVariables(role, base, host));
+      const checked = [...hostRoles, ...inventorySecretChecks().filter((other) => !hostRoles.some((own) => own.name === other.name))];
+      badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => variables.get(name)?.origin));
     } catch (err) {
       collect(err);
       return undefined;
@@ -263,6 +300,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
       badValues.forEach(collect);
       return undefined;
     }
+    sealSecrets([...hostRoles, ...inventorySecretChecks()], base);
     return { hostRoles, base };
   };
   const declares = (host: InventoryHost, key: 'balances'): boolean => rolesOf(host).some((r) => r[key] !== undefined);
@@ -366,15 +404,38 @@ function resolveRoles(refs: RoleRef[], load: (name: string, position: SourcePosi
 
 /**
  * The variables that the hosts' roles (and the roles they depend on) declare secrets (`secret`,
- * `api_key`): `provision inventory` masks the values the inventory writes for them in plain text.
+ * `api_key`), and those a secret's value reads (`x_password: "{{ vault_x }}"` makes vault_x one):
+ * `provision inventory` masks the values the inventory writes for them in plain text.
  * A role that cannot be loaded is left out, and named in `unread` with why: the listing needs no
  * role otherwise, but the variables it would declare secret are not known.
  */
 export function secretVariables(hosts: readonly InventoryHost[], rolesDirs: string[]): { variables: Set<string>; unread: string[] } {
-  const refs = [...new Map(hosts.flatMap((host) => host.roles).map((ref) => [ref.name, ref])).values()];
   const unread: string[] = [];
-  const roles = resolveRoles(refs, (name, position) => loadRole(name, rolesDirs, position), (err) => unread.push(messageOf(err).split('\n')[0]!));
-  return { variables: new Set(roles.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable))), unread };
+  const roles = rolesOfHosts(hosts, (name, position) => loadRole(name, rolesDirs, position), (err) => unread.push(messageOf(err).split('\n')[0]!));
+  const declared = roles.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable));
+  return { variables: readBySecrets(declared, [...hosts.map((host) => host.ansibleVars ?? host.vars), ...roles.map((role) => role.defaults)]), unread };
+}
+
+/** Every role of the hosts, each once, with the roles they depend on; a role that cannot be loaded goes to `failed`. */
+function rolesOfHosts(hosts: readonly InventoryHost[], load: (name: string, position: SourcePosition) => Role, failed: (err: unknown) => void): Role[] {
+  const refs = [...new Map(hosts.flatMap((host) => host.roles).map((ref) => [ref.name, ref])).values()];
+  return resolveRoles(refs, load, failed);
+}
+
+/** `secrets` and every variable their values (in any of `scopes`) read, however indirectly. */
+function readBySecrets(secrets: readonly string[], scopes: ReadonlyArray<Record<string, unknown>>): Set<string> {
+  const found = new Set(secrets);
+  const pending = [...secrets];
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    for (const scope of scopes) {
+      if (!Object.hasOwn(scope, name)) continue;
+      for (const read of referencedNames(scope[name])) {
+        if (!found.has(read)) pending.push(read);
+        found.add(read);
+      }
+    }
+  }
+  return found;
 }
 
 /** Handlers doing the same thing (two roles both reloading nginx) share one key, so they run once. */
@@ -387,10 +448,11 @@ function selectedByTags(decl: Declaration, role: Role, tags: string[]): boolean 
 }
 
 /** A resource declaration planned for a host (it notifies nothing yet). */
-function planResource(decl: Declaration, role: Role, context: TemplateContext, host: InventoryHost, options: PlanOptions, baseDir: string): PlannedResource | undefined {
-  const planned = planDeclaration(decl, role, context, host, options, baseDir, resourceTypes);
+function planResource(decl: Declaration, role: Role, context: TemplateContext, host: InventoryHost, options: PlanOptions, baseDir: string, validated: Validated[]): PlannedResource | undefined {
+  const planned = planDeclaration(decl, role, context, host, options, baseDir, resourceTypes, validated);
   if (planned && decl.early && planned.type.reprobeAfter) throw new UserError(`early: a ${decl.type} resource is one of the changes that early resources go before`, decl.position);
-  return planned && { ...planned, notify: [], ...(decl.early ? { early: true as const } : {}) };
+  // The same object, so that validating it again (validateAgain) changes the plan's.
+  return planned && Object.assign(planned, { notify: [] as string[] }, decl.early ? { early: true as const } : {});
 }
 
 /** Renders and validates one declaration of one of `kinds` (resource types, status checks) for a host; undefined when its `when:` is false. */
@@ -402,6 +464,7 @@ function planDeclaration<Kind extends { name: string; resolve?(args: Record<stri
   options: PlanOptions,
   baseDir: string,
   kinds: Record<string, Kind>,
+  validated: Validated[],
 ): { role: string; type: Kind; desired: unknown; label: string; position: SourcePosition } | undefined {
   const hostName = host.name;
   if (decl.when !== undefined && !isTruthy(renderValue(decl.when, context, decl.position, hostName))) return undefined;
@@ -409,20 +472,26 @@ function planDeclaration<Kind extends { name: string; resolve?(args: Record<stri
   // Keys whose text becomes shell are rendered with every value quoted.
   const shell = new Set(type.shellKeys ?? []);
   const args = Object.fromEntries(Object.entries(decl.args).map(([key, value]) => [key, renderValue(value, context, decl.argPositions[key] ?? decl.position, hostName, shell.has(key))]));
-  let desired: unknown;
-  try {
-    desired = type.validate(type.resolve ? type.resolve(args, resolveContext(role, context, hostName, options, baseDir)) : args);
-  } catch (err) {
-    if (!(err instanceof ArgError)) throw err;
-    throw argError(err, decl, role, host);
-  }
-  return {
-    role: role.name,
-    type,
-    desired,
-    label: decl.name ?? `${type.name} ${type.label(desired as never)}`,
-    position: decl.position,
+  const checked = <T>(step: () => T): T => {
+    try {
+      return step();
+    } catch (err) {
+      if (!(err instanceof ArgError)) throw err;
+      throw argError(err, decl, role, host);
+    }
   };
+  const resolved = checked(() => (type.resolve ? type.resolve(args, resolveContext(role, context, hostName, options, baseDir)) : args));
+  const validate = (): unknown => checked(() => type.validate(resolved));
+  const secrets = secretsCount();
+  const desired = validate();
+  const planned = { role: role.name, type, desired, label: decl.name ?? `${type.name} ${type.label(desired as never)}`, position: decl.position };
+  validated.push({
+    secrets,
+    again: () => {
+      planned.desired = validate();
+    },
+  });
+  return planned;
 }
 
 /**

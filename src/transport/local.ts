@@ -25,7 +25,7 @@ class LocalConnection implements Connection {
     this.stats.execs++;
     const input = this.#become.input(script);
     return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', this.#become.command], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('/bin/sh', ['-c', this.#become.command], { stdio: ['pipe', 'pipe', 'pipe'], env: loginEnvironment(process.env) });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -47,4 +47,13 @@ class LocalConnection implements Connection {
   }
 
   async close(): Promise<void> {}
+}
+
+// What a login on a host has too; the rest of provision's environment (secrets read with
+// `{ secret: ENV }`, SOPS_AGE_KEY, vault passwords) is provision's own, not the host's scripts'.
+const LOGIN_VARIABLES = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TERM|TMPDIR)$/;
+
+/** The environment scripts run in on the control node: only what a login on a host would also have (sudo resets it too). */
+function loginEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => LOGIN_VARIABLES.test(name)));
 }

@@ -41,7 +41,19 @@ ansible_user=other
 ansible_host=127.0.0.4
 ansible_port=8
 ansible_private_key_file=same_name-group.key
+
+[both]
+both_names ansible_user=other ansible_ssh_user=admin ansible_ssh_host=127.0.0.5 ansible_host=127.0.0.2 ansible_port=3 ansible_ssh_port=1 ansible_ssh_private_key_file=both_names.key ansible_private_key_file=both_names-group.key
+
+[own]
+own_names user=admin address=127.0.0.2 port=1 ssh_private_key_file=own_names-host.key
+[own:vars]
+ansible_user=ubuntu
+ansible_host=127.0.0.6
+ansible_port=9
+ansible_private_key_file=own_names.key
 `;
+const HOST_COUNT = 5;
 
 interface Used {
   address: string;
@@ -54,14 +66,14 @@ interface Used {
 function ansibleUses(inventory: string, extra: string[]): Promise<Record<string, Used>> {
   return new Promise((resolve, reject) => {
     const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ANSIBLE_'))), HOME: root };
-    const child = spawn('/usr/bin/ansible', ['-i', inventory, 'all', '-m', 'ping', '-vvv', '-f', '3', ...extra.flatMap((e) => ['-e', e])], { cwd: root, env });
+    const child = spawn('/usr/bin/ansible', ['-i', inventory, 'all', '-m', 'ping', '-vvv', '-f', String(HOST_COUNT), ...extra.flatMap((e) => ['-e', e])], { cwd: root, env });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
     child.on('close', () => {
       const lines = [...out.matchAll(/SSH: EXEC ssh .* -o Port=(\d+) -o 'IdentityFile="([^"]+)"'.* -o 'User="(\w+)"'.* (\S+) '\/bin\/sh/g)];
       const used = lines.map((m): [string, Used] => [m[2]!.replace(/(-group)?\.key$/, ''), { port: Number(m[1]), key: m[2]!, user: m[3]!, address: m[4]! }]);
-      if (used.length !== 3) reject(new Error(`expected an ssh command line for each of 3 hosts in ansible's output:\n${out}`));
+      if (used.length !== HOST_COUNT) reject(new Error(`expected an ssh command line for each of ${HOST_COUNT} hosts in ansible's output:\n${out}`));
       else resolve(Object.fromEntries(used));
     });
   });
@@ -69,9 +81,20 @@ function ansibleUses(inventory: string, extra: string[]): Promise<Record<string,
 
 const RUNS: [extra: string[], expected: Record<string, Partial<Used>>][] = [
   // The group's ansible_ssh_ names beat the host's plain ones; the host's beat its group's; the same name: the host wins.
-  [[], { host_weak: { user: 'ubuntu', port: 9 }, host_strong: { user: 'admin', port: 1 }, same_name: { user: 'admin', port: 1 } }],
+  // Both names on one host line: Ansible takes both, and the ansible_ssh_ one wins whichever is written first.
+  // provision's own names (user=, address=) are plain variables to Ansible: the group's Ansible names win.
+  [
+    [],
+    {
+      host_weak: { user: 'ubuntu', port: 9 },
+      host_strong: { user: 'admin', port: 1 },
+      same_name: { user: 'admin', port: 1 },
+      both_names: { user: 'admin', port: 1, address: '127.0.0.5', key: 'both_names.key' },
+      own_names: { user: 'ubuntu', port: 9, address: '127.0.0.6', key: 'own_names.key' },
+    },
+  ],
   // -e ansible_user loses to an ansible_ssh_user set anywhere, and beats the same name.
-  [['ansible_user=cli', 'ansible_port=7'], { host_weak: { user: 'ubuntu', port: 9 }, host_strong: { user: 'admin', port: 1 }, same_name: { user: 'cli', port: 7 } }],
+  [['ansible_user=cli', 'ansible_port=7'], { host_weak: { user: 'ubuntu', port: 9 }, host_strong: { user: 'admin', port: 1 }, same_name: { user: 'cli', port: 7 }, both_names: { user: 'admin', port: 1 }, own_names: { user: 'cli', port: 7 } }],
 ];
 
 describe("a connection variable under two of Ansible's names, as ansible-core connects (differential)", () => {

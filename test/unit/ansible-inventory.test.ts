@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { inventoryGraph, inventoryHost, inventoryList } from '../../src/inventory/ansible-output.js';
 import { loadInventory } from '../../src/inventory/load.js';
+import { readAnsibleConfig } from '../../src/inventory/ansible-config.js';
 import { parseExtraVars } from '../../src/inventory/extra-vars.js';
 import { MASK } from '../../src/secrets.js';
 import { userErrorOf } from '../fixtures/inventory/fixtures.js';
@@ -33,6 +34,8 @@ interface Case {
   vault?: { passwordFiles?: string[]; vaultIds?: string[] };
   /** Variables of a vault-encrypted vars file: ansible-inventory prints them decrypted, provision masked. */
   masked?: string[];
+  /** An ansible.cfg both read (as ANSIBLE_CONFIG), relative to the corpus. */
+  config?: string;
 }
 
 // `"name": "value"` in ansible-inventory's JSON text (a string value, as a vars file's text values are).
@@ -63,9 +66,11 @@ const CASES: Record<string, Case> = {
     vault: { passwordFiles: ['vault/passwords/default.txt'], vaultIds: ['prod@vault/passwords/prod.txt'] },
     masked: ['smtp_user', 'vault_smtp_password'],
   },
+  "ansible.cfg's ignore_extensions and ignore_patterns for a directory (mitogen's tests/ansible/hosts)": { sources: ['ignore-settings/hosts'], config: 'ignore-settings/ansible.cfg' },
   'values found by differential fuzzing (INI)': { sources: ['fuzzed/hosts'] },
   'values found by differential fuzzing (YAML: !!omap, !!pairs, !!float, 09, a Unicode host with a port)': { sources: ['fuzzed/inventory.yml'] },
   'group_vars/ and host_vars/ of the current directory (the playbook directory), above the inventory\'s': { cwd: 'playbook-dir', sources: ['inventories/prod/hosts'] },
+  'constructs of public inventories that provision read otherwise (test/fixtures/ansible/real-world)': { sources: ['real-world'] },
   "provision's own format (roles:, { secret: ENV })": { sources: ['../../../inventory/lab.yaml'] },
   "provision's example inventory": { sources: ['../../../inventory/example.yaml'] },
 };
@@ -77,16 +82,22 @@ function vaultArgs(vault: Case['vault'] = {}): string[] {
 async function ansibleInventory(c: Case, mode: string[], env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run('ansible-inventory', [...c.sources.flatMap((s) => ['-i', s]), ...vaultArgs(c.vault), ...mode], {
     cwd: path.join(CORPUS, c.cwd ?? ''),
-    env: { ...process.env, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_NOCOLOR: '1', ...env },
+    env: { ...process.env, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_NOCOLOR: '1', ...configEnv(c), ...env },
   });
   return stdout;
+}
+
+function configEnv(c: Case): Record<string, string> {
+  return c.config === undefined ? {} : { ANSIBLE_CONFIG: path.join(CORPUS, c.config) };
 }
 
 function provisionInventory(c: Case) {
   const cwd = process.cwd();
   process.chdir(path.join(CORPUS, c.cwd ?? ''));
   try {
-    return loadInventory(c.sources, { env: {}, vault: readVaultPasswords({ passwordFiles: c.vault?.passwordFiles ?? [], vaultIds: c.vault?.vaultIds ?? [] }) });
+    const config = c.config === undefined ? undefined : readAnsibleConfig({ env: configEnv(c), cwd: process.cwd(), home: CORPUS });
+    const ignore = config?.inventoryIgnore ? { inventoryIgnore: config.inventoryIgnore } : {};
+    return loadInventory(c.sources, { env: {}, vault: readVaultPasswords({ passwordFiles: c.vault?.passwordFiles ?? [], vaultIds: c.vault?.vaultIds ?? [] }), ...ignore });
   } finally {
     process.chdir(cwd);
   }
@@ -163,6 +174,7 @@ const REFUSED: [file: string, error: string, ansible: Instead][] = [
   ['number-group.yml', "number-group.yml:4:5: all.children.2024: invalid group name: YAML reads it as an integer, which Ansible refuses as a group name: expected it quoted ('2024')", 'fails'],
   // Ansible takes the host for the pattern 'all': --list prints no host's variables.
   ['host-named-all.yml', "host-named-all.yml:3:5: g.hosts.all: invalid host name: 'all' is the group of every host: expected another host name", { loses: 'h1' }],
+  ['bom.ini', "bom.ini:1:1: the file starts with a UTF-8 byte order mark (BOM), which Ansible's INI inventory reader takes for part of the first line (it then fails, or reads a host of another name): save the file as UTF-8 without a BOM (in vim: set nobomb, then write)", 'fails'],
   ['ungrouped-child.ini', "ungrouped-child.ini:3:1: web.children.ungrouped: group 'ungrouped' is a child of 'web' while hosts are written in it (lone01): Ansible then lists those hosts in no group at all", { loses: 'lone01' }],
   ['ungrouped-parent.yml', "ungrouped-parent.yml:5:5: ungrouped.children.web: group 'ungrouped' has child groups and hosts written in it that are in them too (h1): Ansible then drops 'ungrouped' and its variables from those hosts", { host: 'h1', loses: 'color' }],
 ];

@@ -208,7 +208,10 @@ describe('file on this machine (probe → diff → apply → probe)', () => {
     new Secret('created-secret-1');
     try {
       const path = join(dir, 'app.env');
-      expect(converge(file, { path, content: 'PASSWORD=created-secret-1\n' }).after).toEqual([]);
+      const result = converge(file, { path, content: 'PASSWORD=created-secret-1\n' });
+      // What plan says is what apply makes.
+      expect(summaries(result.before)[0]).toMatch(/^absent → file .*app\.env \(26 bytes, 1 line, root:root 0600\)$/);
+      expect(result.after).toEqual([]);
       expect(statSync(path).mode & 0o777).toBe(0o600);
     } finally {
       clearSecretsForTests();

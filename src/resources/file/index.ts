@@ -116,8 +116,8 @@ function contentChange(file: PresentFile, replaces: PathState, oldContent: strin
     // A new file: its size, length and the owner and mode it gets (root:root 0644 unless declared).
     const count = file.content === '' ? 0 : file.content.split('\n').length - (file.content.endsWith('\n') ? 1 : 0);
     const a = file.attributes;
-    // Unset attributes of a new file are root's and 0644; replacing something else, they follow it.
-    const attributes = replaces.type === 'absent' ? [`${a.owner ?? 'root'}:${a.group ?? 'root'} ${a.mode ?? '0644'}`] : describeAttributes(a);
+    // Unset attributes of a new file are root's and 0644 (0600 when it holds a secret); replacing something else, they follow it.
+    const attributes = replaces.type === 'absent' ? [`${a.owner ?? 'root'}:${a.group ?? 'root'} ${a.mode ?? (file.sensitive ? '0600' : '0644')}`] : describeAttributes(a);
     const details = [`${size} bytes`, `${count} line${count === 1 ? '' : 's'}`, ...attributes].join(', ');
     return { summary: `${typeName(replaces)} → file ${file.path} (${details})`, diff: contentDiff(file.path, undefined, file.content, file.sensitive) };
   }
