@@ -7,7 +7,9 @@
  * policy, refused. A load balancer cannot be taken out of rotation for that,
  * so the apply bridges it: what ufw's before.rules accepts first (loopback,
  * packets of connections already open: the replies to the load balancer's own
- * connections to its backends too) and a copy of ufw's ACCEPT rules, in a
+ * connections to its backends too) and a copy of ufw's allow, deny and reject
+ * rules in their order (a deny before an allow still denies), up to its first
+ * limit rule, in a
  * chain of its own that INPUT jumps to first, in place from before the first ufw command
  * until the last one ended (or failed). It allows nothing the firewall did
  * not allow before the change; a rule the change removes stays open until the
@@ -49,7 +51,8 @@ export const BRIDGE_OPEN: Shell = lines(
   case $t in iptables) user=ufw-user-input ;; *) user=ufw6-user-input ;; esac
   # A family whose user chain is missing is not live.
   rules=$("$t" -w -S "$user" 2>/dev/null) || continue
-  bridge=$(printf '%s\\n' "$rules" | sed -n "s/^-A $user \\(.* -j ACCEPT\\)\$/-A provision-ufw-bridge \\1/p")
+  # ufw's own rules in their order, up to its first limit rule (its counting is ufw's own: what follows is left to ufw).
+  bridge=$(printf '%s\\n' "$rules" | sed -n "/ -j ufw-user-limit/q; s/^-A $user \\(.* -j \\(ACCEPT\\|DROP\\|REJECT\\)\\( .*\\)\\?\\)\$/-A provision-ufw-bridge \\1/p")
   printf '*filter\\n:provision-ufw-bridge - [0:0]\\n%s\\n%s\\n%s\\n-I INPUT 1 -j provision-ufw-bridge\\nCOMMIT\\n' \\
     '-A provision-ufw-bridge -i lo -j ACCEPT' '-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT' "$bridge" | "$t-restore" -w -n || true
 done`),

@@ -222,7 +222,7 @@ describe('ufw.apply (ufw stubbed)', () => {
   const FIREWALL_TOOLS = ['iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore'];
   /** The bridge's marker is made and removed by these (stand-ins: this machine's /run is never touched). */
   const MARKER_TOOLS = ['touch', 'rm'];
-  const USER_INPUT = '-N ufw-user-input\n-A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT\n-A ufw-user-input -p tcp -m tcp --dport 2222 -j ufw-user-limit\n-A ufw-user-input -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT';
+  const USER_INPUT = ['-N ufw-user-input', '-A ufw-user-input -s 203.0.113.5/32 -j DROP', '-A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT', '-A ufw-user-input -p tcp -m tcp --dport 25 -j ufw-user-logging-input', '-A ufw-user-input -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset', '-A ufw-user-input -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT', '-A ufw-user-input -p tcp -m tcp --dport 2222 -j ufw-user-limit', '-A ufw-user-input -p tcp -m tcp --dport 2222 -j ufw-user-limit-accept', '-A ufw-user-input -p tcp -m tcp --dport 8080 -j ACCEPT'].join('\n');
   /** Every call an apply script makes, each argument in brackets; what iptables-restore read is in `restored`. */
   const applyCalls = (desired: UfwDesired, current: UfwCurrent, ufwBehaviour = '', code = ufwBehaviour === '' ? 0 : 1): { calls: string[]; restored: string } => {
     const stubs = stubCommands(['ufw', ...FIREWALL_TOOLS, ...MARKER_TOOLS], {
@@ -274,9 +274,9 @@ describe('ufw.apply (ufw stubbed)', () => {
     expect(calls.slice(2)).toEqual(['ufw [delete] [allow] [proto] [udp] [from] [::/0] [to] [::/0] [port] [53]']);
   });
 
-  it("a live firewall's allowed traffic passes while ufw changes it: loopback, open connections and its ACCEPT rules in a chain INPUT jumps to first, removed after the last ufw call", () => {
+  it("a live firewall's allowed traffic passes while ufw changes it, and nothing it denied: loopback, open connections and its allow, deny and reject rules in their order, up to its first limit rule, in a chain INPUT jumps to first, removed after the last ufw call", () => {
     const { calls, restored } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }));
-    expect(restored).toBe('*filter\n:provision-ufw-bridge - [0:0]\n-A provision-ufw-bridge -i lo -j ACCEPT\n-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A provision-ufw-bridge -p tcp -m tcp --dport 22 -j ACCEPT\n-A provision-ufw-bridge -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT\n-I INPUT 1 -j provision-ufw-bridge\nCOMMIT\n');
+    expect(restored).toBe('*filter\n:provision-ufw-bridge - [0:0]\n-A provision-ufw-bridge -i lo -j ACCEPT\n-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A provision-ufw-bridge -s 203.0.113.5/32 -j DROP\n-A provision-ufw-bridge -p tcp -m tcp --dport 22 -j ACCEPT\n-A provision-ufw-bridge -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset\n-A provision-ufw-bridge -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT\n-I INPUT 1 -j provision-ufw-bridge\nCOMMIT\n');
     const restore = calls.indexOf('iptables-restore [-w] [-n]');
     const policy = calls.indexOf('ufw [default] [deny] [routed]');
     const removed = calls.lastIndexOf('iptables [-w] [-X] [provision-ufw-bridge]');
