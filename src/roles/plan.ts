@@ -290,6 +290,8 @@ function planning(inventory: Inventory, options: PlanOptions) {
     // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
     let badValues: UserError[];
     try {
+      // Secrets first: a check computing a value made from one (`{{ vault_x | upper }}`) then makes a secret of it too.
+      sealSecrets([...hostRoles, ...inventorySecretChecks()], base);
       const checked = [...hostRoles, ...inventorySecretChecks().filter((other) => !hostRoles.some((own) => own.name === other.name))];
       badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => variables.get(name)?.origin));
     } catch (err) {
@@ -300,7 +302,6 @@ function planning(inventory: Inventory, options: PlanOptions) {
       badValues.forEach(collect);
       return undefined;
     }
-    sealSecrets([...hostRoles, ...inventorySecretChecks()], base);
     return { hostRoles, base };
   };
   const declares = (host: InventoryHost, key: 'balances'): boolean => rolesOf(host).some((r) => r[key] !== undefined);
