@@ -268,6 +268,21 @@ describe('a variable holding the very text of a secret is that secret, so what a
     expect(redact(`true ${derived}`)).toBe(`true ${MASK}`);
   });
 
+  it.each([
+    ['its own copy', '{{ vault_x | upper }}'],
+    ['hostvars', "{{ hostvars['b'].vault_x | upper }}"],
+  ])('on a host planned before the one declaring it, or left out by --limit: %s', (_, template) => {
+    const project = secretsProject(
+      roles('shared_pw'),
+      `all:\n  vars: { vault_x: hunter3333xyz, shared_pw: ${JSON.stringify(template)} }\n  children:\n    f: { roles: [echoer], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [leaky], hosts: { b: { address: 10.0.0.2 } } }\n`,
+    );
+    for (const limit of [undefined, 'a']) {
+      clearSecretsForTests();
+      project.plans(limit);
+      expect(redact('true HUNTER3333XYZ')).toBe(`true ${MASK}`);
+    }
+  });
+
   it('leaves visible what is only a part of a secret (a host name in a secret URL)', () => {
     const plans = secretsProject(
       { 'db/role.yaml': 'checks: { db_url: secret }\nresources: []\n', ...roles('shared_pw') },
