@@ -234,7 +234,7 @@ describe('a plain-text secret that a template transforms', () => {
 
 describe('a variable holding the very text of a secret is that secret, so what a template makes of it is masked', () => {
   afterEach(() => clearSecretsForTests());
-  /** Role leaky declares x_password secret, its default read from vault_x; role echoer shows `shown` on host `echoes`. */
+  /** Role leaky declares x_password secret, its default read from vault_x; role echoer shows the variable `shown` in a command. */
   const roles = (shown: string) => ({
     'leaky/role.yaml': 'checks: { x_password: secret }\nresources: []\n',
     'leaky/defaults.yaml': 'x_password: "{{ vault_x }}"\n',
