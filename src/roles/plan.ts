@@ -16,7 +16,6 @@ import { allowedSource, findTemplate } from './source-paths.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
-import { referencedNames } from '../template/referenced-names.js';
 
 /** One resource of a host's plan: validated, rendered, ready to probe. */
 export interface PlannedResource {
@@ -404,16 +403,34 @@ function resolveRoles(refs: RoleRef[], load: (name: string, position: SourcePosi
 
 /**
  * The variables that the hosts' roles (and the roles they depend on) declare secrets (`secret`,
- * `api_key`), and those a secret's value reads (`x_password: "{{ vault_x }}"` makes vault_x one):
- * `provision inventory` masks the values the inventory writes for them in plain text.
+ * `api_key`), and the values they have on each host (`x_password: "{{ vault_x }}"` has vault_x's):
+ * `provision inventory` masks them, and any other variable whose value is exactly one of them, as
+ * plan seals it; a mere ingredient of a secret (the host and user of a secret URL) prints as written.
  * A role that cannot be loaded is left out, and named in `unread` with why: the listing needs no
  * role otherwise, but the variables it would declare secret are not known.
  */
-export function secretVariables(hosts: readonly InventoryHost[], rolesDirs: string[]): { variables: Set<string>; unread: string[] } {
+export function secretVariables(inventory: Inventory, rolesDirs: string[]): { variables: Set<string>; values: Set<string>; unread: string[] } {
   const unread: string[] = [];
-  const roles = rolesOfHosts(hosts, (name, position) => loadRole(name, rolesDirs, position), (err) => unread.push(messageOf(err).split('\n')[0]!));
-  const declared = roles.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable));
-  return { variables: readBySecrets(declared, [...hosts.map((host) => host.ansibleVars ?? host.vars), ...roles.map((role) => role.defaults)]), unread };
+  const roles = new Map<string, Role>();
+  const load = (name: string, position: SourcePosition): Role => {
+    const role = roles.get(name) ?? loadRole(name, rolesDirs, position);
+    roles.set(name, role);
+    return role;
+  };
+  const failed = (err: unknown): void => {
+    unread.push(messageOf(err).split('\n')[0]!);
+  };
+  const declared = new Set(rolesOfHosts(inventory.hosts, load, failed).flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable)));
+  const hostvars = hostvarsOf(inventory);
+  const values = new Set<string>();
+  for (const host of inventory.hosts) {
+    const vars = hostContext(variablesOf(host, resolveRoles(host.roles, load, () => undefined)), { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+    for (const name of declared) {
+      const text = secretText(vars, name);
+      if (text !== undefined) values.add(text);
+    }
+  }
+  return { variables: declared, values, unread };
 }
 
 /** Every role of the hosts, each once, with the roles they depend on; a role that cannot be loaded goes to `failed`. */
@@ -422,20 +439,17 @@ function rolesOfHosts(hosts: readonly InventoryHost[], load: (name: string, posi
   return resolveRoles(refs, load, failed);
 }
 
-/** `secrets` and every variable their values (in any of `scopes`) read, however indirectly. */
-function readBySecrets(secrets: readonly string[], scopes: ReadonlyArray<Record<string, unknown>>): Set<string> {
-  const found = new Set(secrets);
-  const pending = [...secrets];
-  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
-    for (const scope of scopes) {
-      if (!Object.hasOwn(scope, name)) continue;
-      for (const read of referencedNames(scope[name])) {
-        if (!found.has(read)) pending.push(read);
-        found.add(read);
-      }
-    }
+/** A secret variable's value as text, or undefined when it is not text or a number, or cannot be computed here (the listing prints it masked all the same). */
+function secretText(vars: TemplateContext, name: string): string | undefined {
+  let value: unknown;
+  try {
+    value = vars[name];
+  } catch {
+    return undefined;
   }
-  return found;
+  if (value instanceof Secret) return value.reveal();
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Handlers doing the same thing (two roles both reloading nginx) share one key, so they run once. */
