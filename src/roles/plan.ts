@@ -290,7 +290,8 @@ function planning(inventory: Inventory, options: PlanOptions) {
     let badValues: UserError[];
     try {
       const checked = [...hostRoles, ...inventorySecretChecks().filter((other) => !hostRoles.some((own) => own.name === other.name))];
-      badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => variables.get(name)?.origin));
+      const secretNames = new Set(checked.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable)));
+      badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => variables.get(name)?.origin, secretNames));
     } catch (err) {
       collect(err);
       return undefined;
