@@ -286,12 +286,17 @@ function planning(inventory: Inventory, options: PlanOptions) {
     // Variables are computed once per host, when first used: they are the same for each of its roles.
     const variables = variablesOf(host, hostRoles);
     const base = hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+    // A role default written as it is (`pw: ""`, a placeholder) is neither checked nor sealed: only one computed from other values may hold a secret.
+    const literalDefault = (name: string): boolean => {
+      const source = variables.get(name);
+      return source !== undefined && !source.jinja && !(typeof source.value === 'string' && source.value.includes('{{'));
+    };
     // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
     let badValues: UserError[];
     try {
       const checked = [...hostRoles, ...inventorySecretChecks().filter((other) => !hostRoles.some((own) => own.name === other.name))];
       const secretNames = new Set(checked.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable)));
-      badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => variables.get(name)?.origin, secretNames));
+      badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => (literalDefault(name) ? undefined : variables.get(name)?.origin), secretNames));
     } catch (err) {
       collect(err);
       return undefined;
@@ -300,7 +305,10 @@ function planning(inventory: Inventory, options: PlanOptions) {
       badValues.forEach(collect);
       return undefined;
     }
-    sealSecrets([...hostRoles, ...inventorySecretChecks()], base);
+    sealSecrets(
+      [...hostRoles, ...inventorySecretChecks()].map((role) => ({ checks: role.checks.filter((c) => !literalDefault(c.variable)) })),
+      base,
+    );
     return { hostRoles, base };
   };
   const declares = (host: InventoryHost, key: 'balances'): boolean => rolesOf(host).some((r) => r[key] !== undefined);
