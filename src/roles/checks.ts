@@ -4,7 +4,7 @@
  * A value the inventory (or -e) sets is checked before any host is contacted
  * and reported where it is written, rather than where a resource of the role
  * uses it. Values from role defaults are left to the resources that use them, but
- * for secrets (a default may compute one from a plain inventory value).
+ * for secrets a default template computes (from a plain inventory value, say).
  * A kind written with a trailing `?` (`integer?`) also accepts an empty value
  * (null or ""). Pure, but for `secret`, which registers a plain-text value with the redactor.
  */
