@@ -253,13 +253,14 @@ export function checkVariables(
  * checked: text of at least MIN_SECRET_LENGTH characters), so that what a template makes of it
  * (`{{ app_db_password | upper }}`, a part of it) is a secret too, as it is for one from a secret source.
  */
-export function sealSecrets(roles: ReadonlyArray<{ checks: readonly VariableCheck[] }>, vars: Record<string, unknown>): void {
+export function sealSecrets(roles: ReadonlyArray<{ checks: readonly VariableCheck[] }>, vars: Record<string, unknown>, sealedNumber: (variable: string) => void = () => undefined): void {
   for (const { variable, spec } of roles.flatMap((role) => role.checks)) {
     if (!isSecretSpec(spec) || !Object.hasOwn(vars, variable)) continue;
     const value = computedValue(vars, variable, true);
     const text = typeof value === 'number' ? String(value) : value;
     if (typeof text !== 'string' || secretProblem(text) !== undefined || firstControl(text) !== undefined) continue;
     Object.defineProperty(vars, variable, { value: new Secret(text), enumerable: true, configurable: true });
+    if (typeof value === 'number') sealedNumber(variable);
   }
 }
 

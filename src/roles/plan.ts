@@ -16,6 +16,7 @@ import { allowedSource, findTemplate } from './source-paths.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
+import { SECRET_NUMBER } from '../template/number-marks.js';
 
 /** One resource of a host's plan: validated, rendered, ready to probe. */
 export interface PlannedResource {
@@ -308,6 +309,11 @@ function planning(inventory: Inventory, options: PlanOptions) {
     sealSecrets(
       [...hostRoles, ...inventorySecretChecks()].map((role) => ({ checks: role.checks.filter((c) => !literalDefault(c.variable)) })),
       base,
+      // Jinja2 reads a sealed number as a secret number (`{{ pin + 1 }}` computes, masked), not as its text.
+      (name) => {
+        const source = variables.get(name)!;
+        variables.set(name, { ...source, origin: { ...source.origin, numbers: SECRET_NUMBER } });
+      },
     );
     return { hostRoles, base };
   };
