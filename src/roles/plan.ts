@@ -286,7 +286,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
     const hostRoles = rolesOf(host);
     // Variables are computed once per host, when first used: they are the same for each of its roles.
     const variables = variablesOf(host, hostRoles);
-    const base = hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+    const base = hostBaseContext(inventory, host, variables, hostvars);
     // A role default written as it is (`pw: ""`, a placeholder) is neither checked nor sealed: only one computed from other values may hold a secret.
     const literalDefault = (name: string): boolean => {
       const source = variables.get(name);
@@ -378,6 +378,11 @@ export function variablesOf(host: InventoryHost, roles: Role[]): Map<string, Var
   return variables;
 }
 
+/** A host's variables as its roles' templates see them, with what Ansible adds (inventory_hostname, groups, hostvars). */
+function hostBaseContext(inventory: Inventory, host: InventoryHost, variables: Map<string, VariableSource>, hostvars: Record<string, unknown>): TemplateContext {
+  return hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+}
+
 /** `hostvars`: every host's inventory variables, each host's computed only when a template reads it. */
 function hostvarsOf(inventory: Inventory): Record<string, unknown> {
   const byHost = new Map(inventory.hosts.map((h) => [h.name, h]));
@@ -439,7 +444,7 @@ export function secretVariables(inventory: Inventory, rolesDirs: string[]): { va
   const hostvars = hostvarsOf(inventory);
   const values = new Set<string>();
   for (const host of inventory.hosts) {
-    const vars = hostContext(variablesOf(host, resolveRoles(host.roles, load, () => undefined)), { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+    const vars = hostBaseContext(inventory, host, variablesOf(host, resolveRoles(host.roles, load, () => undefined)), hostvars);
     for (const name of declared) {
       const text = secretText(vars, name);
       if (text !== undefined) values.add(text);
