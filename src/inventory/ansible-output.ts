@@ -55,7 +55,10 @@ function withSecretValuesMasked(value: unknown, secretValues: ReadonlySet<string
   if (typeof value === 'string' || typeof value === 'number' || value instanceof PythonFloat || value instanceof PythonBigInt) return secretValues.has(String(value)) ? MASK : value;
   if (Array.isArray(value)) return value.map((item) => withSecretValuesMasked(item, secretValues));
   if (value !== null && typeof value === 'object' && !(value instanceof Secret) && !(value instanceof DeferredValue)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [secretValues.has(key) ? MASK : key, withSecretValuesMasked(item, secretValues)]));
+    const entries = Object.entries(value).map(([key, item]) => [secretValues.has(key) ? MASK : key, withSecretValuesMasked(item, secretValues)] as const);
+    // A mapping holding none as it is: it may say how its keys print (Python's int keys, in their order).
+    const unchanged = entries.every(([key, item], index) => key === Object.keys(value)[index] && item === Object.values(value)[index]);
+    return unchanged ? value : Object.fromEntries(entries);
   }
   return value;
 }
