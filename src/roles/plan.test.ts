@@ -194,6 +194,37 @@ describe('a secret a role default computes from a plain inventory value', () => 
   });
 });
 
+describe('a literal role default of a secret variable (a placeholder, or empty)', () => {
+  afterEach(() => clearSecretsForTests());
+  const plansWithDefault = (text: string) =>
+    secretsProject(
+      { 'pw/role.yaml': 'checks: { pw: secret }\nresources:\n  - command: { cmd: "set-pw {{pw}} {{msg}}" }\n', 'pw/defaults.yaml': `pw: ${JSON.stringify(text)}\n` },
+      'all:\n  vars: { msg: "TODO list" }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n',
+    ).plans();
+
+  it('is not checked: an empty default plans', () => {
+    expect(plansWithDefault('')[0]!.resources).toHaveLength(1);
+  });
+
+  it('is not made a secret: a placeholder does not mask the same word elsewhere', () => {
+    plansWithDefault('TODO');
+    expect(redact('TODO list')).toBe('TODO list');
+  });
+});
+
+describe('a number the inventory writes for a secret variable', () => {
+  afterEach(() => clearSecretsForTests());
+
+  it('is a number in Jinja2 arithmetic, and what it computes is masked', () => {
+    const plans = secretsProject(
+      { 'p/role.yaml': 'checks: { pin: secret }\nresources:\n  - command: { cmd: "echo {{next}}" }\n' },
+      'all:\n  vars: { pin: 12345678, next: "{{ pin + 1 }}" }\n  roles: [p]\n  hosts:\n    h1: { address: 10.0.0.1 }\n',
+    ).plans();
+    expect(plans[0]!.resources).toHaveLength(1);
+    expect(redact('echo 12345679')).toBe(`echo ${MASK}`);
+  });
+});
+
 describe('a secret a role of a host left out by --limit declares', () => {
   afterEach(() => clearSecretsForTests());
   /** Host a's role shows shared_pw in a command; only host b's role declares it secret, and only host a is planned. */
