@@ -73,7 +73,7 @@ function floatFromText(text: string): number | undefined {
 /** Python's int(n): a float truncated toward zero; NaN and the infinities are refused, as Python refuses them. */
 function truncated(n: PythonNumber): bigint {
   if (typeof n === 'bigint') return n;
-  if (!Number.isFinite(n.value)) throw new JinjaError(`cannot convert float ${floatText(n.value)} to integer`);
+  if (!Number.isFinite(n.value)) throw new JinjaError('cannot convert a float infinity or NaN to integer');
   return BigInt(Math.trunc(n.value));
 }
 
@@ -191,7 +191,7 @@ function floatPower(a: number, b: number): number {
 /** Python's math.floor (method 'floor') or math.ceil ('ceil') of a number: an int. */
 function floorOrCeil(method: 'floor' | 'ceil', n: PythonNumber): bigint {
   if (typeof n === 'bigint') return n;
-  if (!Number.isFinite(n.value)) throw new JinjaError(`cannot convert float ${floatText(n.value)} to integer`);
+  if (!Number.isFinite(n.value)) throw new JinjaError('cannot convert a float infinity or NaN to integer');
   return BigInt(method === 'floor' ? Math.floor(n.value) : Math.ceil(n.value));
 }
 

@@ -178,7 +178,7 @@ export const list = (value: Value): Value[] => {
   if (typeof v === 'string') return [...v];
   // A key made from a secret stays a secret: secretKey registered it, so it is one exactly (a key merely holding a secret's text is not).
   if (isMapping(v)) return Object.keys(v).map((key) => (isSecretValue(key) ? new Secret(key) : key));
-  throw new JinjaError(`expected a list, got ${pythonText(v)}`);
+  throw new JinjaError(`expected a list, got ${typeName(v)}`);
 };
 export const truthy = (value: Value): boolean => {
   const v = plain(value);
