@@ -106,6 +106,8 @@ export function numberArithmetic(op: string, x: PythonNumber, y: PythonNumber): 
   const zero = typeof y === 'bigint' ? y === 0n : y.value === 0;
   if (zero && (op === '/' || op === '//' || op === '%')) throw new JinjaError('division or modulo by zero');
   if (typeof x === 'bigint' && typeof y === 'bigint' && op !== '/' && !(op === '**' && y < 0n)) return exactInteger(intArithmetic(op, x, y));
+  // Python divides ints exactly, then rounds once (long_true_divide): 2 ** 60 + 1 over 3 is no quotient of two rounded floats.
+  if (typeof x === 'bigint' && typeof y === 'bigint' && op === '/') return new PythonFloat(intQuotient(x, y));
   return new PythonFloat(floatArithmetic(op, toFloat(x), toFloat(y)));
 }
 
@@ -183,8 +185,70 @@ function floatPower(a: number, b: number): number {
   if (!Number.isFinite(a)) return Math.pow(a, b);
   if (a === 0 && b < 0) throw new JinjaError('0.0 cannot be raised to a negative power');
   if (a < 0 && !Number.isInteger(b)) throw new JinjaError('a negative number to a fractional power is a complex number: not supported');
-  const result = Math.pow(a, b);
+  const result = (Number.isInteger(b) ? integerPower(a, b) : undefined) ?? Math.pow(a, b);
   if (!Number.isFinite(result)) throw new JinjaError('numerical result out of range: the result of ** is too large for a float');
+  return result;
+}
+
+/** The most bits of the exact numerator or denominator `integerPower` computes: beyond, Math.pow (see README). */
+const MAX_EXACT_POWER_BITS = 1 << 16;
+
+/**
+ * a ** n (a finite, non-zero, n an integer) correctly rounded, as C's pow is in practice, where Math.pow is not
+ * (`10 ** -5` is 1e-05, not 9.999999999999999e-06): the exact fraction, rounded once. Undefined when that fraction
+ * would be too large to compute (a base near 1 to a huge power).
+ */
+function integerPower(a: number, b: number): number | undefined {
+  const estimate = b * Math.log2(Math.abs(a));
+  const negative = a < 0 && b % 2 !== 0;
+  if (estimate > 1100) return negative ? -Infinity : Infinity;
+  if (estimate < -1200) return negative ? -0 : 0;
+  const [numerator, denominator] = exactFraction(a);
+  const n = BigInt(b < 0 ? -b : b);
+  if (BigInt(Math.max(bitLength(numerator), bitLength(denominator))) * n > BigInt(MAX_EXACT_POWER_BITS)) return undefined;
+  const [top, bottom] = b < 0 ? [denominator ** n, numerator ** n] : [numerator ** n, denominator ** n];
+  return nearestFloat(bottom < 0n ? -top : top, bottom < 0n ? -bottom : bottom);
+}
+
+/** m / n for ints, correctly rounded; too large a quotient is refused, as Python raises OverflowError. */
+function intQuotient(m: bigint, n: bigint): number {
+  const result = nearestFloat(n < 0n ? -m : m, n < 0n ? -n : n);
+  if (!Number.isFinite(result)) throw new JinjaError('integer division result too large for a float');
+  return result;
+}
+
+const bitLength = (n: bigint): number => (n < 0n ? -n : n).toString(2).length;
+
+/** numerator / denominator (denominator positive) as the nearest float, a tie to the even one: rounded once. */
+function nearestFloat(numerator: bigint, denominator: bigint): number {
+  if (numerator === 0n) return 0;
+  const magnitude = numerator < 0n ? -numerator : numerator;
+  // A quotient of 55 bits or more: 53 kept, a rounding bit, and the remainder says whether anything lies beyond.
+  const shift = 55 - (bitLength(magnitude) - bitLength(denominator));
+  const [top, bottom] = shift >= 0 ? [magnitude << BigInt(shift), denominator] : [magnitude, denominator << BigInt(-shift)];
+  const quotient = top / bottom;
+  const beyond = top % bottom !== 0n;
+  const leading = bitLength(quotient) - 1 - shift;
+  // The last bit kept: 53 bits, fewer for a subnormal (none below 2^-1074).
+  const lowest = Math.max(leading - 52, -1074);
+  const dropped = BigInt(lowest + shift);
+  const kept = quotient >> dropped;
+  const rest = quotient - (kept << dropped);
+  const half = 1n << (dropped - 1n);
+  const up = rest > half || (rest === half && (beyond || kept % 2n === 1n));
+  const result = scaledByPowerOfTwo(Number(kept + (up ? 1n : 0n)), lowest);
+  return numerator < 0n ? -result : result;
+}
+
+/** m × 2^e, exact when representable (steps of at most 2^1000, each within a float's range). */
+function scaledByPowerOfTwo(m: number, e: number): number {
+  let result = m;
+  for (let rest = e; rest !== 0 && Number.isFinite(result) && result !== 0; ) {
+    const step = Math.max(-1000, Math.min(1000, rest));
+    const power = Number(1n << BigInt(Math.abs(step)));
+    result = step > 0 ? result * power : result / power;
+    rest -= step;
+  }
   return result;
 }
 
