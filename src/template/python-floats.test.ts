@@ -118,6 +118,12 @@ const TEMPLATES = [
   '{{ 1234.5 | round(-2) }}',
   '{{ 1250 | round(-2) }}',
   '{{ 1350 | round(-2) }}',
+  // An int rounded to more digits than it has is 0, at once (no 10 ** 100000000 computed).
+  '{{ 3 | round(-100000000) }}',
+  '{{ -12345 | round(-6) }}',
+  '{{ 99999 | round(-5) }}',
+  '{{ 49999 | round(-5) }}',
+  "{{ 3 | round(-100000000, 'floor') }}",
   '{{ 3 | round }}',
   '{{ x | round }}',
   "{{ 2.567 | round(2, 'floor') }}",

@@ -276,7 +276,11 @@ export function jinjaRound(n: PythonNumber, digits: bigint, method: unknown): He
  * the even one, decided on the float's exact binary value (2.675 is 2.67499999..., so round(2.675, 2) is 2.67).
  */
 function pythonRound(n: PythonNumber, digits: bigint): HeldNumber {
-  if (typeof n === 'bigint') return digits >= 0n ? exactInteger(n) : exactInteger(roundedToEven(n, 1n, 10n ** -digits) * 10n ** -digits);
+  if (typeof n === 'bigint') {
+    // An int rounded to more digits than it has is 0: no power of ten computed (10 ** 100000000 takes a minute).
+    if (digits >= 0n || -digits > BigInt((n < 0n ? -n : n).toString().length)) return digits >= 0n ? exactInteger(n) : 0;
+    return exactInteger(roundedToEven(n, 1n, 10n ** -digits) * 10n ** -digits);
+  }
   const x = n.value;
   // Beyond these, every float is already a multiple of 10^-digits, or rounds to zero (CPython's NDIGITS_MAX/MIN).
   if (!Number.isFinite(x) || x === 0 || digits > 323n) return n;
