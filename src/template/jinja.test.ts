@@ -199,3 +199,13 @@ describe('repetition is capped at every depth', () => {
     expect(renderJinja(template, () => undefined)).toBe(length);
   });
 });
+
+describe('a JavaScript property is no Jinja2 item', () => {
+  const vars: Record<string, unknown> = { mp: { k: 'v' }, lst: ['a', 'b'] };
+  it.each(['{{ mp.constructor }}', '{{ mp.__proto__ }}', "{{ mp['toString'] }}", '{{ lst.length }}', '{{ lst.constructor }}', '{{ lst[0.5] }}'])('%s is not defined', (template) => {
+    expect(() => renderJinja(template, (name) => vars[name])).toThrow('is not defined');
+  });
+  it.each([['{{ mp.k }}', 'v'], ['{{ lst[1] }}', 'b'], ['{{ lst[-1] }}', 'b'], ['{{ lst.0 }}', 'a']])('%s is an item', (template, value) => {
+    expect(renderJinja(template, (name) => vars[name])).toBe(value);
+  });
+});

@@ -27,9 +27,6 @@ const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 /** An integer as this evaluator holds it: a number within a number's exact range, else a bigint. */
 export const exactInteger = (n: bigint): number | bigint => (n >= MIN_EXACT && n <= MAX_EXACT ? Number(n) : n);
 
-/** A Python number as the evaluator holds it. */
-export const held = (n: PythonNumber): HeldNumber => (typeof n === 'bigint' ? exactInteger(n) : n);
-
 /** Whether a value is a float (see pythonNumber). */
 export const isFloat = (value: unknown): boolean => pythonNumber(value) instanceof PythonFloat;
 
