@@ -232,6 +232,68 @@ describe('a plain-text secret that a template transforms', () => {
   });
 });
 
+describe('a variable holding the very text of a secret is that secret, so what a template makes of it is masked', () => {
+  afterEach(() => clearSecretsForTests());
+  /** Role leaky declares x_password secret, its default read from vault_x; role echoer shows the variable `shown` in a command. */
+  const roles = (shown: string) => ({
+    'leaky/role.yaml': 'checks: { x_password: secret }\nresources: []\n',
+    'leaky/defaults.yaml': 'x_password: "{{ vault_x }}"\n',
+    'echoer/role.yaml': `resources:\n  - command: { cmd: "true {{${shown}}}" }\n`,
+  });
+
+  it.each([
+    ['upper', '{{ vault_x | upper }}', 'HUNTER3333XYZ'],
+    ['reverse', '{{ vault_x | reverse }}', 'zyx3333retnuh'],
+    ['replace', "{{ vault_x | replace('3333', '-') }}", 'hunter-xyz'],
+    ['a copy of it, upper', '{{ copy_x | upper }}', 'HUNTER3333XYZ'],
+  ])('on the host declaring it: %s', (_, template, derived) => {
+    secretsProject(roles('shared_pw'), `all:\n  vars: { vault_x: hunter3333xyz, copy_x: hunter3333xyz, shared_pw: ${JSON.stringify(template)} }\n  roles: [leaky, echoer]\n  hosts:\n    a: { address: 10.0.0.1 }\n`).plans();
+    expect(redact(`true ${derived}`)).toBe(`true ${MASK}`);
+  });
+
+  it('on the host declaring it, also when a check of an earlier role reads the derived value first', () => {
+    const echoer = { 'echoer/role.yaml': 'checks: { shared_pw: one_line }\nresources:\n  - command: { cmd: "true {{shared_pw}}" }\n' };
+    secretsProject({ ...roles('shared_pw'), ...echoer }, 'all:\n  vars: { vault_x: hunter3333xyz, shared_pw: "{{ vault_x | upper }}" }\n  roles: [echoer, leaky]\n  hosts:\n    a: { address: 10.0.0.1 }\n').plans();
+    expect(redact('true HUNTER3333XYZ')).toBe(`true ${MASK}`);
+  });
+
+  it.each([
+    ['upper', "{{ hostvars['a'].real_pw | upper }}", 'HUNTER3333XYZ'],
+    ['reverse', "{{ hostvars['a'].real_pw | reverse }}", 'zyx3333retnuh'],
+  ])("through another host's hostvars: %s", (_, template, derived) => {
+    secretsProject(
+      { 'pw/role.yaml': 'checks: { real_pw: secret }\nresources: []\n', ...roles('peer_pw') },
+      `all:\n  children:\n    f: { roles: [pw], hosts: { a: { address: 10.0.0.1, real_pw: hunter3333xyz } } }\n    g: { roles: [echoer], hosts: { b: { address: 10.0.0.2, peer_pw: ${JSON.stringify(template)} } } }\n`,
+    ).plans();
+    expect(redact(`true ${derived}`)).toBe(`true ${MASK}`);
+  });
+
+  it.each([
+    ['its own copy', '{{ vault_x | upper }}'],
+    ['hostvars', "{{ hostvars['b'].vault_x | upper }}"],
+  ])('on a host planned before the one declaring it, or left out by --limit: %s', (_, template) => {
+    const project = secretsProject(
+      roles('shared_pw'),
+      `all:\n  vars: { vault_x: hunter3333xyz, shared_pw: ${JSON.stringify(template)} }\n  children:\n    f: { roles: [echoer], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [leaky], hosts: { b: { address: 10.0.0.2 } } }\n`,
+    );
+    for (const limit of [undefined, 'a']) {
+      clearSecretsForTests();
+      project.plans(limit);
+      expect(redact('true HUNTER3333XYZ')).toBe(`true ${MASK}`);
+    }
+  });
+
+  it('leaves visible what is only a part of a secret (a host name in a secret URL)', () => {
+    const plans = secretsProject(
+      { 'db/role.yaml': 'checks: { db_url: secret }\nresources: []\n', ...roles('shared_pw') },
+      'all:\n  vars: { db_host: localhost, db_url: "mysql://app:pw-5555@{{ db_host }}/app", shared_pw: "{{ db_host | upper }}" }\n  roles: [db, echoer]\n  hosts:\n    a: { address: 10.0.0.1 }\n',
+    ).plans();
+    expect(redact('mysql://app:pw-5555@localhost/app')).toBe(MASK);
+    expect(plans[0]!.resources.map((r) => r.label)).toEqual(['command true LOCALHOST']);
+    expect(redact('true LOCALHOST')).toBe('true LOCALHOST');
+  });
+});
+
 describe('a value a later declaration makes secret (a mysql_user password written in plain text)', () => {
   afterEach(() => clearSecretsForTests());
 

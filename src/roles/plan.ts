@@ -275,21 +275,39 @@ function planning(inventory: Inventory, options: PlanOptions) {
   const rolesOf = (host: InventoryHost): Role[] => resolveRoles(host.roles, load, collect);
   // What the roles of every host declare secret, hosts left out by --limit too: their value here is masked (or refused) as when they run.
   let secretChecks: Array<Pick<Role, 'name' | 'checks'>> | undefined;
+  const ignoreUserError = (err: unknown): void => {
+    if (!(err instanceof UserError)) throw err;
+  };
   const inventorySecretChecks = (): Array<Pick<Role, 'name' | 'checks'>> =>
-    (secretChecks ??= rolesOfHosts(inventory.hosts, load, (err) => {
-      if (!(err instanceof UserError)) throw err;
-    })
+    (secretChecks ??= rolesOfHosts(inventory.hosts, load, ignoreUserError)
       .map((role) => ({ name: role.name, checks: role.checks.filter((c) => isSecretSpec(c.spec)) }))
       .filter((role) => role.checks.length > 0));
+  const contextOf = (host: InventoryHost, variables: ReadonlyMap<string, VariableSource>): TemplateContext =>
+    hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+  // The secrets every host's roles declare (hosts left out by --limit too), known before any host's templates run:
+  // a variable holding the very text of one is that secret on every host (see sealedIfSecret), whichever host is planned first.
+  let allSecretsKnown = false;
+  const knowAllSecrets = (): void => {
+    if (allSecretsKnown) return;
+    allSecretsKnown = true;
+    for (const host of inventory.hosts) {
+      // What cannot be loaded or computed here is reported by the host's own setup, when it runs.
+      const hostRoles = resolveRoles(host.roles, load, ignoreUserError);
+      sealSecrets([...hostRoles, ...inventorySecretChecks()], contextOf(host, variablesOf(host, hostRoles)));
+    }
+  };
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
+    knowAllSecrets();
     const hostRoles = rolesOf(host);
     // Variables are computed once per host, when first used: they are the same for each of its roles.
     const variables = variablesOf(host, hostRoles);
-    const base = hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+    const base = contextOf(host, variables);
     // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
     let badValues: UserError[];
     try {
+      // Secrets first: a check computing a value made from one (`{{ vault_x | upper }}`) then makes a secret of it too.
+      sealSecrets([...hostRoles, ...inventorySecretChecks()], base);
       const checked = [...hostRoles, ...inventorySecretChecks().filter((other) => !hostRoles.some((own) => own.name === other.name))];
       badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => variables.get(name)?.origin));
     } catch (err) {
@@ -300,7 +318,6 @@ function planning(inventory: Inventory, options: PlanOptions) {
       badValues.forEach(collect);
       return undefined;
     }
-    sealSecrets([...hostRoles, ...inventorySecretChecks()], base);
     return { hostRoles, base };
   };
   const declares = (host: InventoryHost, key: 'balances'): boolean => rolesOf(host).some((r) => r[key] !== undefined);
