@@ -173,6 +173,14 @@ export function isSecretValue(text: string): boolean {
   return knownValues.has(text);
 }
 
+/**
+ * `value` as a Secret when it is text identical to a registered secret's value (a variable holding the very text of
+ * one, or the variable a secret is read from): what a template makes of it is then a secret too. Any other value as it is.
+ */
+export function sealedIfSecret(value: unknown): unknown {
+  return typeof value === 'string' && knownValues.has(value) ? new Secret(value) : value;
+}
+
 /** Whether text holds a known secret value (in any of its forms). */
 export function holdsSecretText(text: string): boolean {
   return sortedForms.some((form) => text.includes(form));

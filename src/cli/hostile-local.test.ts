@@ -119,14 +119,14 @@ describe('provision inventory masks what the roles declare secret, also when the
   });
 });
 
-describe('provision inventory masks the variables a secret is computed from, by the inventory or a role default', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'provision-inventory-read-by-secrets-'));
+describe('provision inventory masks a variable whose value is exactly a secret\'s, however the secret reads it, and not the ingredients of a secret', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-inventory-secret-values-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const inventory = join(dir, 'site.yaml');
   const rolesPath = join(dir, 'roles');
   mkdirSync(join(rolesPath, 'computed'), { recursive: true });
-  writeFileSync(join(rolesPath, 'computed', 'role.yaml'), ['checks:', '  x_password: secret', '  y_password: secret', 'resources: []', ''].join('\n'));
-  writeFileSync(join(rolesPath, 'computed', 'defaults.yaml'), 'x_password: "{{ vault_x | b64decode }}"\n');
+  writeFileSync(join(rolesPath, 'computed', 'role.yaml'), ['checks:', '  x_password: secret', '  y_password: secret', '  z_password: secret', '  db_url: secret', 'resources: []', ''].join('\n'));
+  writeFileSync(join(rolesPath, 'computed', 'defaults.yaml'), 'x_password: "{{ vault_x }}"\n');
   writeFileSync(
     inventory,
     [
@@ -134,11 +134,17 @@ describe('provision inventory masks the variables a secret is computed from, by 
       '  roles: [computed]',
       '  hosts:',
       '    h1:',
-      '      vault_x: RnJvbURlZmF1bHQtMQ==',
+      '      ansible_host: 127.0.0.1',
+      '      ansible_user: deploy',
+      '      db_port: 3306',
+      '      db_url: "mysql://{{ ansible_user }}:pw@{{ ansible_host }}:{{ db_port }}/app"',
+      '      vault_x: FromDefault-1',
       '      y_password: "{{ db_pw }}"',
       '      db_pw: "{{ vault_db[\'pw\'] }}"',
       '      vault_db: { pw: FromChain-2 }',
-      '      plain: "{{ \'vault_x\' }} shown-3"',
+      '      z_password: "{{ hostvars[inventory_hostname].vault_z }}"',
+      '      vault_z: ThroughHostvars-3',
+      '      plain: "{{ \'vault_x\' }} shown-4"',
       '',
     ].join('\n'),
   );
@@ -149,10 +155,13 @@ describe('provision inventory masks the variables a secret is computed from, by 
   ])('%s', (_, args) => {
     const run = provision(['inventory', inventory, '--roles-path', rolesPath, ...args]);
     expect(run.code, run.out).toBe(0);
-    for (const secret of ['RnJvbURlZmF1bHQtMQ==', 'FromChain-2']) expect(run.out).not.toContain(secret);
-    for (const name of ['vault_x', 'db_pw']) expect(run.out).toContain(`"${name}": "********"`);
-    // What no secret reads prints as written.
-    expect(run.out).toContain(`"plain": "{{ 'vault_x' }} shown-3"`);
+    for (const secret of ['FromDefault-1', 'FromChain-2', 'ThroughHostvars-3']) expect(run.out).not.toContain(secret);
+    for (const name of ['vault_x', 'vault_z', 'db_url']) expect(run.out).toContain(`"${name}": "********"`);
+    // What a secret is made of, not a secret itself, prints as written: numbers as numbers.
+    expect(run.out).toContain('"ansible_host": "127.0.0.1"');
+    expect(run.out).toContain('"ansible_user": "deploy"');
+    expect(run.out).toContain('"db_port": 3306');
+    expect(run.out).toContain(`"plain": "{{ 'vault_x' }} shown-4"`);
   });
 });
 

@@ -189,9 +189,9 @@ async function showInventory(options: InventoryCliOptions): Promise<number> {
   }
   // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other
   // output: the roles are looked for where apply looks for them (--roles-path first).
-  const secrets = secretVariables(inventory.hosts, searchPath(options.inventories[0]!, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs);
+  const secrets = secretVariables(inventory, searchPath(options.inventories[0]!, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs);
   for (const why of secrets.unread) process.stderr.write(`${display(`warning: the variables this role would declare secret are not known, and print as written (--roles-path DIR says where roles are): ${why}`)}\n`);
-  const text = show.kind === 'list' ? output.inventoryList(inventory, secrets.variables) : output.inventoryHost(inventory, show.host, secrets.variables);
+  const text = show.kind === 'list' ? output.inventoryList(inventory, secrets) : output.inventoryHost(inventory, show.host, secrets);
   write(`${display(text)}\n`);
   return EXIT.ok;
 }

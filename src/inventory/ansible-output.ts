@@ -33,13 +33,34 @@ const ANSIBLE_PASSWORDS = new Set([
 ]);
 
 /** A host's variables as ansible-inventory prints them: as Ansible merges them, internal names left out; plain-text passwords and `secrets` masked. */
-function printedVars(host: InventoryHost, secrets: ReadonlySet<string>): Record<string, unknown> {
-  const secret = (name: string): boolean => secrets.has(name) || ANSIBLE_PASSWORDS.has(name);
+function printedVars(host: InventoryHost, secrets: InventorySecrets): Record<string, unknown> {
+  const secret = (name: string): boolean => secrets.variables.has(name) || ANSIBLE_PASSWORDS.has(name);
   return Object.fromEntries(
     Object.entries(host.ansibleVars ?? {})
       .filter(([name]) => !INTERNAL_VARS.has(name))
-      .map(([name, value]) => [name, secret(name) ? masked(value) : value]),
+      .map(([name, value]) => [name, secret(name) ? masked(value) : withSecretValuesMasked(value, secrets.values)]),
   );
+}
+
+/** The roles' secret variables, by name, and the values they have (text, numbers as written). */
+export interface InventorySecrets {
+  variables: ReadonlySet<string>;
+  values: ReadonlySet<string>;
+}
+
+const NO_SECRETS: InventorySecrets = { variables: new Set(), values: new Set() };
+
+/** `value` with each string or number in it that is exactly a secret's value masked, however deep; the rest (numbers as numbers) as it is. */
+function withSecretValuesMasked(value: unknown, secretValues: ReadonlySet<string>): unknown {
+  if (typeof value === 'string' || typeof value === 'number' || value instanceof PythonFloat || value instanceof PythonBigInt) return secretValues.has(String(value)) ? MASK : value;
+  if (Array.isArray(value)) return value.map((item) => withSecretValuesMasked(item, secretValues));
+  if (value !== null && typeof value === 'object' && !(value instanceof Secret) && !(value instanceof DeferredValue)) {
+    const entries = Object.entries(value).map(([key, item]) => [secretValues.has(key) ? MASK : key, withSecretValuesMasked(item, secretValues)] as const);
+    // A mapping holding none as it is: it may say how its keys print (Python's int keys, in their order).
+    const unchanged = entries.every(([key, item], index) => key === Object.keys(value)[index] && item === Object.values(value)[index]);
+    return unchanged ? value : Object.fromEntries(entries);
+  }
+  return value;
 }
 
 /**
@@ -58,7 +79,7 @@ function masked(value: unknown): unknown {
 }
 
 /** `ansible-inventory --list`, as JSON text (sorted keys, four-space indent). */
-export function inventoryList(inventory: Inventory, secrets: ReadonlySet<string> = new Set()): string {
+export function inventoryList(inventory: Inventory, secrets: InventorySecrets = NO_SECRETS): string {
   const result: Record<string, unknown> = {};
   const seen = new Set<string>();
   const format = (group: GroupDef): void => {
@@ -83,7 +104,7 @@ export function inventoryList(inventory: Inventory, secrets: ReadonlySet<string>
 }
 
 /** `ansible-inventory --host NAME`: the host's variables as JSON text. */
-export function inventoryHost(inventory: Inventory, name: string, secrets: ReadonlySet<string> = new Set()): string {
+export function inventoryHost(inventory: Inventory, name: string, secrets: InventorySecrets = NO_SECRETS): string {
   const host = inventory.hosts.find((h) => h.name === name);
   if (!host) throw new UserError(`--host ${name}: no such host in the inventory`);
   return ansibleJson(printedVars(host, secrets));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearSecretsForTests, MASK, redact, Secret } from '../secrets.js';
+import { clearSecretsForTests, MASK, redact, registerSecret, Secret } from '../secrets.js';
 import { CHECK_KINDS, checkOf, checkVariables, type Check } from './checks.js';
 
 const check = (spec: unknown): Check => {
@@ -67,5 +67,17 @@ describe('kinds of checks', () => {
     const role = { name: 'app', checks: [{ variable: 'app_port', check: check('port'), spec: 'port' }, { variable: 'app_user', check: check('user_name'), spec: 'user_name' }] };
     const errors = checkVariables(role, { app_port: '80\nUser=root', app_user: 'Root Default' }, host);
     expect(errors.map((e) => e.format())).toEqual(['site.yaml:4:15: all.vars.app_port: string "80\\nUser=root" is not a port number: expected a whole number from 1 to 65535 (role app uses it as a port number)']);
+  });
+
+  it('never quotes a value another role declares secret, nor a known secret, in another check\'s message', () => {
+    const origin = (name: string) => ({ path: `all.vars.${name}`, position: { file: 'site.yaml', line: 2, col: 9 } });
+    const host = { name: 'h', connection: { type: 'ssh' as const, address: 'h', port: 22, become: false }, groups: ['all'], roles: [], vars: {}, varOrigins: { tok: origin('tok'), other: origin('other') } };
+    const role = { name: 'A', checks: [{ variable: 'tok', check: check('one_line'), spec: 'one_line' }, { variable: 'other', check: check('port'), spec: 'port' }] };
+    registerSecret('Known-Secret-9');
+    const errors = checkVariables(role, { tok: 'hunter\u0085-4444', other: 'Known-Secret-9' }, host, undefined, new Set(['tok']));
+    const text = errors.map((e) => e.format()).join('\n');
+    expect(errors).toHaveLength(2);
+    expect(text).toContain('a secret is not one line of text: it holds');
+    for (const secret of ['hunter', 'Known-Secret-9']) expect(text).not.toContain(secret);
   });
 });

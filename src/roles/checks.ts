@@ -4,7 +4,7 @@
  * A value the inventory (or -e) sets is checked before any host is contacted
  * and reported where it is written, rather than where a resource of the role
  * uses it. Values from role defaults are left to the resources that use them, but
- * for secrets (a default may compute one from a plain inventory value).
+ * for secrets a default template computes (from a plain inventory value, say).
  * A kind written with a trailing `?` (`integer?`) also accepts an empty value
  * (null or ""). Pure, but for `secret`, which registers a plain-text value with the redactor.
  */
@@ -14,7 +14,7 @@ import { controlCharacter, characterName, FormatError } from '../formats/format-
 import { systemdExecValue } from '../formats/systemd.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { describeValue } from '../inventory/describe-value.js';
-import { registerSecret, Secret, secretProblem } from '../secrets.js';
+import { isSecretValue, registerSecret, Secret, secretProblem } from '../secrets.js';
 import { ACCOUNT_NAME } from '../resources/shared/accounts.js';
 import { dnsNameError } from '../resources/shared/dns-name.js';
 import { isVitalDirectory } from '../resources/shared/system-directory.js';
@@ -228,12 +228,21 @@ export type DefaultOrigin = (variable: string) => { path: string; position?: Sou
  * (`x_password: "{{ vault_x }}"`, vault_x set in plain text) is checked too, so
  * it is masked like one the inventory sets, or refused at `defaultOrigin`.
  */
-export function checkVariables(role: { name: string; checks: readonly VariableCheck[] }, vars: Record<string, unknown>, host: InventoryHost, defaultOrigin: DefaultOrigin = () => undefined): UserError[] {
+export function checkVariables(
+  role: { name: string; checks: readonly VariableCheck[] },
+  vars: Record<string, unknown>,
+  host: InventoryHost,
+  defaultOrigin: DefaultOrigin = () => undefined,
+  secretNames: ReadonlySet<string> = new Set(),
+): UserError[] {
   const errors: UserError[] = [];
   for (const { variable, check, spec } of role.checks) {
     const origin = host.varOrigins?.[variable] ?? (isSecretSpec(spec) ? defaultOrigin(variable) : undefined);
     if (origin === undefined || computedValue(vars, variable, origin !== host.varOrigins?.[variable]) === undefined) continue;
-    const problem = check.problem(vars[variable]);
+    const value = vars[variable];
+    // A value another role declares secret (or a known secret) is checked as a Secret here, so no message quotes it.
+    const unquoted = !isSecretSpec(spec) && (typeof value === 'string' || typeof value === 'number') && (secretNames.has(variable) || isSecretValue(String(value)));
+    const problem = check.problem(unquoted ? new Secret(String(value)) : value);
     if (problem) errors.push(new UserError(`${origin.path}${problem.at ?? ''}: ${problem.message} (role ${role.name} uses it as ${check.what})`, origin.position));
   }
   return errors;
@@ -244,13 +253,14 @@ export function checkVariables(role: { name: string; checks: readonly VariableCh
  * checked: text of at least MIN_SECRET_LENGTH characters), so that what a template makes of it
  * (`{{ app_db_password | upper }}`, a part of it) is a secret too, as it is for one from a secret source.
  */
-export function sealSecrets(roles: ReadonlyArray<{ checks: readonly VariableCheck[] }>, vars: Record<string, unknown>): void {
+export function sealSecrets(roles: ReadonlyArray<{ checks: readonly VariableCheck[] }>, vars: Record<string, unknown>, sealedNumber: (variable: string) => void = () => undefined): void {
   for (const { variable, spec } of roles.flatMap((role) => role.checks)) {
     if (!isSecretSpec(spec) || !Object.hasOwn(vars, variable)) continue;
     const value = computedValue(vars, variable, true);
     const text = typeof value === 'number' ? String(value) : value;
     if (typeof text !== 'string' || secretProblem(text) !== undefined || firstControl(text) !== undefined) continue;
     Object.defineProperty(vars, variable, { value: new Secret(text), enumerable: true, configurable: true });
+    if (typeof value === 'number') sealedNumber(variable);
   }
 }
 

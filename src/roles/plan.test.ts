@@ -194,6 +194,37 @@ describe('a secret a role default computes from a plain inventory value', () => 
   });
 });
 
+describe('a literal role default of a secret variable (a placeholder, or empty)', () => {
+  afterEach(() => clearSecretsForTests());
+  const plansWithDefault = (text: string) =>
+    secretsProject(
+      { 'pw/role.yaml': 'checks: { pw: secret }\nresources:\n  - command: { cmd: "set-pw {{pw}} {{msg}}" }\n', 'pw/defaults.yaml': `pw: ${JSON.stringify(text)}\n` },
+      'all:\n  vars: { msg: "TODO list" }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n',
+    ).plans();
+
+  it('is not checked: an empty default plans', () => {
+    expect(plansWithDefault('')[0]!.resources).toHaveLength(1);
+  });
+
+  it('is not made a secret: a placeholder does not mask the same word elsewhere', () => {
+    plansWithDefault('TODO');
+    expect(redact('TODO list')).toBe('TODO list');
+  });
+});
+
+describe('a number the inventory writes for a secret variable', () => {
+  afterEach(() => clearSecretsForTests());
+
+  it('is a number in Jinja2 arithmetic, and what it computes is masked', () => {
+    const plans = secretsProject(
+      { 'p/role.yaml': 'checks: { pin: secret }\nresources:\n  - command: { cmd: "echo {{next}}" }\n' },
+      'all:\n  vars: { pin: 12345678, next: "{{ pin + 1 }}" }\n  roles: [p]\n  hosts:\n    h1: { address: 10.0.0.1 }\n',
+    ).plans();
+    expect(plans[0]!.resources).toHaveLength(1);
+    expect(redact('echo 12345679')).toBe(`echo ${MASK}`);
+  });
+});
+
 describe('a secret a role of a host left out by --limit declares', () => {
   afterEach(() => clearSecretsForTests());
   /** Host a's role shows shared_pw in a command; only host b's role declares it secret, and only host a is planned. */
@@ -229,6 +260,68 @@ describe('a plain-text secret that a template transforms', () => {
       `all:\n  vars: { real_pw: hunter-4444xyz, shout: ${JSON.stringify(template)} }\n  roles: [pw]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`,
     ).plans();
     expect(redact(`set-password ${shown}`)).toBe(`set-password ${MASK}`);
+  });
+});
+
+describe('a variable holding the very text of a secret is that secret, so what a template makes of it is masked', () => {
+  afterEach(() => clearSecretsForTests());
+  /** Role leaky declares x_password secret, its default read from vault_x; role echoer shows the variable `shown` in a command. */
+  const roles = (shown: string) => ({
+    'leaky/role.yaml': 'checks: { x_password: secret }\nresources: []\n',
+    'leaky/defaults.yaml': 'x_password: "{{ vault_x }}"\n',
+    'echoer/role.yaml': `resources:\n  - command: { cmd: "true {{${shown}}}" }\n`,
+  });
+
+  it.each([
+    ['upper', '{{ vault_x | upper }}', 'HUNTER3333XYZ'],
+    ['reverse', '{{ vault_x | reverse }}', 'zyx3333retnuh'],
+    ['replace', "{{ vault_x | replace('3333', '-') }}", 'hunter-xyz'],
+    ['a copy of it, upper', '{{ copy_x | upper }}', 'HUNTER3333XYZ'],
+  ])('on the host declaring it: %s', (_, template, derived) => {
+    secretsProject(roles('shared_pw'), `all:\n  vars: { vault_x: hunter3333xyz, copy_x: hunter3333xyz, shared_pw: ${JSON.stringify(template)} }\n  roles: [leaky, echoer]\n  hosts:\n    a: { address: 10.0.0.1 }\n`).plans();
+    expect(redact(`true ${derived}`)).toBe(`true ${MASK}`);
+  });
+
+  it('on the host declaring it, also when a check of an earlier role reads the derived value first', () => {
+    const echoer = { 'echoer/role.yaml': 'checks: { shared_pw: one_line }\nresources:\n  - command: { cmd: "true {{shared_pw}}" }\n' };
+    secretsProject({ ...roles('shared_pw'), ...echoer }, 'all:\n  vars: { vault_x: hunter3333xyz, shared_pw: "{{ vault_x | upper }}" }\n  roles: [echoer, leaky]\n  hosts:\n    a: { address: 10.0.0.1 }\n').plans();
+    expect(redact('true HUNTER3333XYZ')).toBe(`true ${MASK}`);
+  });
+
+  it.each([
+    ['upper', "{{ hostvars['a'].real_pw | upper }}", 'HUNTER3333XYZ'],
+    ['reverse', "{{ hostvars['a'].real_pw | reverse }}", 'zyx3333retnuh'],
+  ])("through another host's hostvars: %s", (_, template, derived) => {
+    secretsProject(
+      { 'pw/role.yaml': 'checks: { real_pw: secret }\nresources: []\n', ...roles('peer_pw') },
+      `all:\n  children:\n    f: { roles: [pw], hosts: { a: { address: 10.0.0.1, real_pw: hunter3333xyz } } }\n    g: { roles: [echoer], hosts: { b: { address: 10.0.0.2, peer_pw: ${JSON.stringify(template)} } } }\n`,
+    ).plans();
+    expect(redact(`true ${derived}`)).toBe(`true ${MASK}`);
+  });
+
+  it.each([
+    ['its own copy', '{{ vault_x | upper }}'],
+    ['hostvars', "{{ hostvars['b'].vault_x | upper }}"],
+  ])('on a host planned before the one declaring it, or left out by --limit: %s', (_, template) => {
+    const project = secretsProject(
+      roles('shared_pw'),
+      `all:\n  vars: { vault_x: hunter3333xyz, shared_pw: ${JSON.stringify(template)} }\n  children:\n    f: { roles: [echoer], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [leaky], hosts: { b: { address: 10.0.0.2 } } }\n`,
+    );
+    for (const limit of [undefined, 'a']) {
+      clearSecretsForTests();
+      project.plans(limit);
+      expect(redact('true HUNTER3333XYZ')).toBe(`true ${MASK}`);
+    }
+  });
+
+  it('leaves visible what is only a part of a secret (a host name in a secret URL)', () => {
+    const plans = secretsProject(
+      { 'db/role.yaml': 'checks: { db_url: secret }\nresources: []\n', ...roles('shared_pw') },
+      'all:\n  vars: { db_host: localhost, db_url: "mysql://app:pw-5555@{{ db_host }}/app", shared_pw: "{{ db_host | upper }}" }\n  roles: [db, echoer]\n  hosts:\n    a: { address: 10.0.0.1 }\n',
+    ).plans();
+    expect(redact('mysql://app:pw-5555@localhost/app')).toBe(MASK);
+    expect(plans[0]!.resources.map((r) => r.label)).toEqual(['command true LOCALHOST']);
+    expect(redact('true LOCALHOST')).toBe('true LOCALHOST');
   });
 });
 

@@ -8,7 +8,7 @@ import { ArgError, runsOnControl, type AnyResourceType, type ResolveContext } fr
 import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
 import { Secret, secretsCount } from '../secrets.js';
-import { checkVariables, isSecretSpec, sealSecrets } from './checks.js';
+import { checkVariables, isSecretSpec, sealSecrets, type VariableCheck } from './checks.js';
 import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock } from './load.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
@@ -16,7 +16,7 @@ import { allowedSource, findTemplate } from './source-paths.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
-import { referencedNames } from '../template/referenced-names.js';
+import { SECRET_NUMBER } from '../template/number-marks.js';
 
 /** One resource of a host's plan: validated, rendered, ready to probe. */
 export interface PlannedResource {
@@ -275,23 +275,50 @@ function planning(inventory: Inventory, options: PlanOptions) {
   const rolesOf = (host: InventoryHost): Role[] => resolveRoles(host.roles, load, collect);
   // What the roles of every host declare secret, hosts left out by --limit too: their value here is masked (or refused) as when they run.
   let secretChecks: Array<Pick<Role, 'name' | 'checks'>> | undefined;
+  const ignoreUserError = (err: unknown): void => {
+    if (!(err instanceof UserError)) throw err;
+  };
   const inventorySecretChecks = (): Array<Pick<Role, 'name' | 'checks'>> =>
-    (secretChecks ??= rolesOfHosts(inventory.hosts, load, (err) => {
-      if (!(err instanceof UserError)) throw err;
-    })
+    (secretChecks ??= rolesOfHosts(inventory.hosts, load, ignoreUserError)
       .map((role) => ({ name: role.name, checks: role.checks.filter((c) => isSecretSpec(c.spec)) }))
       .filter((role) => role.checks.length > 0));
+  // The secrets every host's roles declare (hosts left out by --limit too), known before any host's templates run:
+  // a variable holding the very text of one is that secret on every host (see sealedIfSecret), whichever host is planned first.
+  let allSecretsKnown = false;
+  const knowAllSecrets = (): void => {
+    if (allSecretsKnown) return;
+    allSecretsKnown = true;
+    for (const host of inventory.hosts) {
+      // What cannot be loaded or computed here is reported by the host's own setup, when it runs.
+      const hostRoles = resolveRoles(host.roles, load, ignoreUserError);
+      const variables = variablesOf(host, hostRoles);
+      sealSecrets(withoutLiteralDefaults([...hostRoles, ...inventorySecretChecks()], variables), hostBaseContext(inventory, host, variables, hostvars));
+    }
+  };
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
+    knowAllSecrets();
     const hostRoles = rolesOf(host);
     // Variables are computed once per host, when first used: they are the same for each of its roles.
     const variables = variablesOf(host, hostRoles);
-    const base = hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+    const base = hostBaseContext(inventory, host, variables, hostvars);
+    const literalDefault = (name: string): boolean => isLiteralDefault(variables, name);
     // A bad value the inventory sets is reported where it is set, once, not again by each resource using it.
     let badValues: UserError[];
     try {
+      // Secrets first: a check computing a value made from one (`{{ vault_x | upper }}`) then makes a secret of it too.
+      sealSecrets(
+        withoutLiteralDefaults([...hostRoles, ...inventorySecretChecks()], variables),
+        base,
+        // Jinja2 reads a sealed number as a secret number (`{{ pin + 1 }}` computes, masked), not as its text.
+        (name) => {
+          const source = variables.get(name)!;
+          variables.set(name, { ...source, origin: { ...source.origin, numbers: SECRET_NUMBER } });
+        },
+      );
       const checked = [...hostRoles, ...inventorySecretChecks().filter((other) => !hostRoles.some((own) => own.name === other.name))];
-      badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => variables.get(name)?.origin));
+      const secretNames = new Set(checked.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable)));
+      badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => (literalDefault(name) ? undefined : variables.get(name)?.origin), secretNames));
     } catch (err) {
       collect(err);
       return undefined;
@@ -300,7 +327,6 @@ function planning(inventory: Inventory, options: PlanOptions) {
       badValues.forEach(collect);
       return undefined;
     }
-    sealSecrets([...hostRoles, ...inventorySecretChecks()], base);
     return { hostRoles, base };
   };
   const declares = (host: InventoryHost, key: 'balances'): boolean => rolesOf(host).some((r) => r[key] !== undefined);
@@ -364,6 +390,22 @@ export function variablesOf(host: InventoryHost, roles: Role[]): Map<string, Var
   return variables;
 }
 
+/** A role default written as it is (`pw: ""`, a placeholder): neither checked nor sealed as a secret; only a value computed from others may hold one. */
+function isLiteralDefault(variables: ReadonlyMap<string, VariableSource>, name: string): boolean {
+  const source = variables.get(name);
+  return source !== undefined && !source.jinja && !(typeof source.value === 'string' && source.value.includes('{{'));
+}
+
+/** The roles' checks but for their literal role defaults' (isLiteralDefault). */
+function withoutLiteralDefaults(roles: ReadonlyArray<{ checks: readonly VariableCheck[] }>, variables: ReadonlyMap<string, VariableSource>): Array<{ checks: VariableCheck[] }> {
+  return roles.map((role) => ({ checks: role.checks.filter((c) => !isLiteralDefault(variables, c.variable)) }));
+}
+
+/** A host's variables as its roles' templates see them, with what Ansible adds (inventory_hostname, groups, hostvars). */
+function hostBaseContext(inventory: Inventory, host: InventoryHost, variables: Map<string, VariableSource>, hostvars: Record<string, unknown>): TemplateContext {
+  return hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
+}
+
 /** `hostvars`: every host's inventory variables, each host's computed only when a template reads it. */
 function hostvarsOf(inventory: Inventory): Record<string, unknown> {
   const byHost = new Map(inventory.hosts.map((h) => [h.name, h]));
@@ -404,16 +446,34 @@ function resolveRoles(refs: RoleRef[], load: (name: string, position: SourcePosi
 
 /**
  * The variables that the hosts' roles (and the roles they depend on) declare secrets (`secret`,
- * `api_key`), and those a secret's value reads (`x_password: "{{ vault_x }}"` makes vault_x one):
- * `provision inventory` masks the values the inventory writes for them in plain text.
+ * `api_key`), and the values they have on each host (`x_password: "{{ vault_x }}"` has vault_x's):
+ * `provision inventory` masks them, and any other variable whose value is exactly one of them, as
+ * plan seals it; a mere ingredient of a secret (the host and user of a secret URL) prints as written.
  * A role that cannot be loaded is left out, and named in `unread` with why: the listing needs no
  * role otherwise, but the variables it would declare secret are not known.
  */
-export function secretVariables(hosts: readonly InventoryHost[], rolesDirs: string[]): { variables: Set<string>; unread: string[] } {
+export function secretVariables(inventory: Inventory, rolesDirs: string[]): { variables: Set<string>; values: Set<string>; unread: string[] } {
   const unread: string[] = [];
-  const roles = rolesOfHosts(hosts, (name, position) => loadRole(name, rolesDirs, position), (err) => unread.push(messageOf(err).split('\n')[0]!));
-  const declared = roles.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable));
-  return { variables: readBySecrets(declared, [...hosts.map((host) => host.ansibleVars ?? host.vars), ...roles.map((role) => role.defaults)]), unread };
+  const roles = new Map<string, Role>();
+  const load = (name: string, position: SourcePosition): Role => {
+    const role = roles.get(name) ?? loadRole(name, rolesDirs, position);
+    roles.set(name, role);
+    return role;
+  };
+  const failed = (err: unknown): void => {
+    unread.push(messageOf(err).split('\n')[0]!);
+  };
+  const declared = new Set(rolesOfHosts(inventory.hosts, load, failed).flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable)));
+  const hostvars = hostvarsOf(inventory);
+  const values = new Set<string>();
+  for (const host of inventory.hosts) {
+    const vars = hostBaseContext(inventory, host, variablesOf(host, resolveRoles(host.roles, load, () => undefined)), hostvars);
+    for (const name of declared) {
+      const text = secretText(vars, name);
+      if (text !== undefined) values.add(text);
+    }
+  }
+  return { variables: declared, values, unread };
 }
 
 /** Every role of the hosts, each once, with the roles they depend on; a role that cannot be loaded goes to `failed`. */
@@ -422,20 +482,17 @@ function rolesOfHosts(hosts: readonly InventoryHost[], load: (name: string, posi
   return resolveRoles(refs, load, failed);
 }
 
-/** `secrets` and every variable their values (in any of `scopes`) read, however indirectly. */
-function readBySecrets(secrets: readonly string[], scopes: ReadonlyArray<Record<string, unknown>>): Set<string> {
-  const found = new Set(secrets);
-  const pending = [...secrets];
-  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
-    for (const scope of scopes) {
-      if (!Object.hasOwn(scope, name)) continue;
-      for (const read of referencedNames(scope[name])) {
-        if (!found.has(read)) pending.push(read);
-        found.add(read);
-      }
-    }
+/** A secret variable's value as text, or undefined when it is not text or a number, or cannot be computed here (the listing prints it masked all the same). */
+function secretText(vars: TemplateContext, name: string): string | undefined {
+  let value: unknown;
+  try {
+    value = vars[name];
+  } catch {
+    return undefined;
   }
-  return found;
+  if (value instanceof Secret) return value.reveal();
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Handlers doing the same thing (two roles both reloading nginx) share one key, so they run once. */

@@ -11,7 +11,7 @@ import { oneLine } from '../formats/text.js';
 import { describeValue } from '../inventory/describe-value.js';
 import { BACKEND_NAME } from '../pki/internal-ca.js';
 import { controlStateDir } from '../control/state-dir.js';
-import { Secret, revealAll } from '../secrets.js';
+import { Secret, revealAll, sealedIfSecret } from '../secrets.js';
 import { TemplateCache, templateCacheFile } from './template-cache.js';
 import { DeferredValue } from '../inventory/deferred.js';
 import type { LiteralMark } from '../inventory/types.js';
@@ -243,6 +243,8 @@ export function hostContext(variables: ReadonlyMap<string, VariableSource>, fixe
       }
     },
     fixed,
+    // A variable holding the very text of a known secret is that secret, on every host and through hostvars.
+    sealedIfSecret,
   );
   // hostvars['this host'].x, read from another host's templates, gets the numbers as Python has them too.
   Object.defineProperty(hostVars, JINJA_ITEM, { value: (name: string) => pythonValue(hostVars, name) });

@@ -2,7 +2,7 @@
 import { JinjaError } from './jinja-error.js';
 import { PythonFloat } from '../inventory/python-float.js';
 import { exactInteger, floatOf, intOf, jinjaRound, pythonNumber } from './python-numbers.js';
-import { itemOf, jsonText, list, numberOperand, plain, pythonOrder, sameValue, text, truthy, UNDEFINED, type Value } from './python-values.js';
+import { itemOf, jsonText, list, numberOperand, plain, pythonOrder, sameValue, text, truthy, typeName, UNDEFINED, type Value } from './python-values.js';
 
 type Filter = (value: Value, args: Value[]) => Value;
 
@@ -88,7 +88,7 @@ export const FILTERS: Record<string, Filter> = {
   },
   round: (v, [precision = 0, method = 'common']) => {
     const digits = pythonNumber(plain(precision));
-    if (typeof digits !== 'bigint') throw new JinjaError(`Jinja2 filter round: precision must be an integer, got ${text(plain(precision))}`);
+    if (typeof digits !== 'bigint') throw new JinjaError(`Jinja2 filter round: precision must be an integer, got ${typeName(plain(precision))}`);
     return jinjaRound(numberOperand(plain(v), 'round()'), digits, plain(method));
   },
 };

@@ -91,6 +91,19 @@ describe('a number computed from a secret is a secret', () => {
   it('a number too short to be masked is refused, as text made from a secret is', () => {
     expect(() => renderWith('{{ (pin | int) % 10 }}')).toThrow('this expression makes a secret of its own: the secret is only 1 character long');
   });
+
+  // The message names the value's type: the number (144454869 here) would print what the secret is.
+  it.each([
+    ['{{ ((pin | int) * 3) | length }}', 'expected a list, got an integer'],
+    ['{{ ((pin | float) * 3) | first }}', 'expected a list, got a float'],
+    ['{{ [(pin | int) * 3] | sort | first | length }}', 'expected a list, got an integer'],
+    ['{{ 1.5 | round([(pin | int) * 3]) }}', 'precision must be an integer, got a list'],
+    ['{{ 1.5 | round((pin | int) * 3 / 1) }}', 'precision must be an integer, got a float'],
+    ["{{ ((pin | float) * 1e400) | int }}", 'cannot convert a float infinity or NaN to integer'],
+  ])('%s is refused without the number in the message', (template, message) => {
+    expect(() => renderWith(template)).toThrow(message);
+    expect(() => renderWith(template)).not.toThrow(/144454869|48151623|inf\b/);
+  });
 });
 
 describe('a mapping with a key made from a secret is a secret container', () => {
@@ -184,5 +197,15 @@ describe('repetition is capped at every depth', () => {
     ['{{ ([[1, 2]] * 3) | length }}', 3],
   ])('%s is made', (template, length) => {
     expect(renderJinja(template, () => undefined)).toBe(length);
+  });
+});
+
+describe('a JavaScript property is no Jinja2 item', () => {
+  const vars: Record<string, unknown> = { mp: { k: 'v' }, lst: ['a', 'b'] };
+  it.each(['{{ mp.constructor }}', '{{ mp.__proto__ }}', "{{ mp['toString'] }}", '{{ lst.length }}', '{{ lst.constructor }}', '{{ lst[0.5] }}'])('%s is not defined', (template) => {
+    expect(() => renderJinja(template, (name) => vars[name])).toThrow('is not defined');
+  });
+  it.each([['{{ mp.k }}', 'v'], ['{{ lst[1] }}', 'b'], ['{{ lst[-1] }}', 'b'], ['{{ lst.0 }}', 'a']])('%s is an item', (template, value) => {
+    expect(renderJinja(template, (name) => vars[name])).toBe(value);
   });
 });

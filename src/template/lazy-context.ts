@@ -15,9 +15,10 @@ export type RenderVariable = (name: string, value: unknown, context: LazyContext
 
 /**
  * An object with one getter per variable (own, enumerable properties, so
- * Handlebars' strict lookup and `in` see them); `fixed` values are taken as they are.
+ * Handlebars' strict lookup and `in` see them); `fixed` values are taken as they are. `read` is applied to
+ * a computed value at each read (not once: what it depends on may change after the value is computed).
  */
-export function lazyContext(values: Iterable<readonly [string, unknown]>, render: RenderVariable, fixed: Record<string, unknown> = {}): LazyContext {
+export function lazyContext(values: Iterable<readonly [string, unknown]>, render: RenderVariable, fixed: Record<string, unknown> = {}, read: (value: unknown) => unknown = (value) => value): LazyContext {
   const context: LazyContext = {};
   const computing = new Set<string>();
   for (const [name, raw] of values) {
@@ -26,7 +27,7 @@ export function lazyContext(values: Iterable<readonly [string, unknown]>, render
       enumerable: true,
       configurable: true,
       get() {
-        if (done) return done.value;
+        if (done) return read(done.value);
         if (computing.has(name)) throw new JinjaError(`variable '${name}' refers to itself (${[...computing, name].join(' → ')})`);
         computing.add(name);
         try {
@@ -34,7 +35,7 @@ export function lazyContext(values: Iterable<readonly [string, unknown]>, render
         } finally {
           computing.delete(name);
         }
-        return done.value;
+        return read(done.value);
       },
     });
   }

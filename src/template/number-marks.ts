@@ -14,7 +14,8 @@ import { isMapping, pythonText, SecretNumber } from './python-values.js';
 
 /** Marks a Secret whose text is a number's (Python's int or float text). */
 class SecretNumberMark {}
-const SECRET_NUMBER = new SecretNumberMark();
+/** The mark of a variable that holds a secret number (as a Secret of its text). */
+export const SECRET_NUMBER = new SecretNumberMark();
 
 /** Where a value holds such numbers: the number itself, else the list items (by index) and mapping keys that do. */
 export type NumberMark = PythonBigInt | PythonFloat | SecretNumberMark | { readonly [keyOrIndex: string]: NumberMark };

@@ -27,9 +27,6 @@ const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 /** An integer as this evaluator holds it: a number within a number's exact range, else a bigint. */
 export const exactInteger = (n: bigint): number | bigint => (n >= MIN_EXACT && n <= MAX_EXACT ? Number(n) : n);
 
-/** A Python number as the evaluator holds it. */
-export const held = (n: PythonNumber): HeldNumber => (typeof n === 'bigint' ? exactInteger(n) : n);
-
 /** Whether a value is a float (see pythonNumber). */
 export const isFloat = (value: unknown): boolean => pythonNumber(value) instanceof PythonFloat;
 
@@ -73,7 +70,7 @@ function floatFromText(text: string): number | undefined {
 /** Python's int(n): a float truncated toward zero; NaN and the infinities are refused, as Python refuses them. */
 function truncated(n: PythonNumber): bigint {
   if (typeof n === 'bigint') return n;
-  if (!Number.isFinite(n.value)) throw new JinjaError(`cannot convert float ${floatText(n.value)} to integer`);
+  if (!Number.isFinite(n.value)) throw new JinjaError('cannot convert a float infinity or NaN to integer');
   return BigInt(Math.trunc(n.value));
 }
 
@@ -106,6 +103,8 @@ export function numberArithmetic(op: string, x: PythonNumber, y: PythonNumber): 
   const zero = typeof y === 'bigint' ? y === 0n : y.value === 0;
   if (zero && (op === '/' || op === '//' || op === '%')) throw new JinjaError('division or modulo by zero');
   if (typeof x === 'bigint' && typeof y === 'bigint' && op !== '/' && !(op === '**' && y < 0n)) return exactInteger(intArithmetic(op, x, y));
+  // Python divides ints exactly, then rounds once (long_true_divide): 2 ** 60 + 1 over 3 is no quotient of two rounded floats.
+  if (typeof x === 'bigint' && typeof y === 'bigint' && op === '/') return new PythonFloat(intQuotient(x, y));
   return new PythonFloat(floatArithmetic(op, toFloat(x), toFloat(y)));
 }
 
@@ -183,15 +182,77 @@ function floatPower(a: number, b: number): number {
   if (!Number.isFinite(a)) return Math.pow(a, b);
   if (a === 0 && b < 0) throw new JinjaError('0.0 cannot be raised to a negative power');
   if (a < 0 && !Number.isInteger(b)) throw new JinjaError('a negative number to a fractional power is a complex number: not supported');
-  const result = Math.pow(a, b);
+  const result = (Number.isInteger(b) ? integerPower(a, b) : undefined) ?? Math.pow(a, b);
   if (!Number.isFinite(result)) throw new JinjaError('numerical result out of range: the result of ** is too large for a float');
+  return result;
+}
+
+/** The most bits of the exact numerator or denominator `integerPower` computes: beyond, Math.pow (see README). */
+const MAX_EXACT_POWER_BITS = 1 << 16;
+
+/**
+ * a ** n (a finite, non-zero, n an integer) correctly rounded, as C's pow is in practice, where Math.pow is not
+ * (`10 ** -5` is 1e-05, not 9.999999999999999e-06): the exact fraction, rounded once. Undefined when that fraction
+ * would be too large to compute (a base near 1 to a huge power).
+ */
+function integerPower(a: number, b: number): number | undefined {
+  const estimate = b * Math.log2(Math.abs(a));
+  const negative = a < 0 && b % 2 !== 0;
+  if (estimate > 1100) return negative ? -Infinity : Infinity;
+  if (estimate < -1200) return negative ? -0 : 0;
+  const [numerator, denominator] = exactFraction(a);
+  const n = BigInt(b < 0 ? -b : b);
+  if (BigInt(Math.max(bitLength(numerator), bitLength(denominator))) * n > BigInt(MAX_EXACT_POWER_BITS)) return undefined;
+  const [top, bottom] = b < 0 ? [denominator ** n, numerator ** n] : [numerator ** n, denominator ** n];
+  return nearestFloat(bottom < 0n ? -top : top, bottom < 0n ? -bottom : bottom);
+}
+
+/** m / n for ints, correctly rounded; too large a quotient is refused, as Python raises OverflowError. */
+function intQuotient(m: bigint, n: bigint): number {
+  const result = nearestFloat(n < 0n ? -m : m, n < 0n ? -n : n);
+  if (!Number.isFinite(result)) throw new JinjaError('integer division result too large for a float');
+  return result;
+}
+
+const bitLength = (n: bigint): number => (n < 0n ? -n : n).toString(2).length;
+
+/** numerator / denominator (denominator positive) as the nearest float, a tie to the even one: rounded once. */
+function nearestFloat(numerator: bigint, denominator: bigint): number {
+  if (numerator === 0n) return 0;
+  const magnitude = numerator < 0n ? -numerator : numerator;
+  // A quotient of 55 bits or more: 53 kept, a rounding bit, and the remainder says whether anything lies beyond.
+  const shift = 55 - (bitLength(magnitude) - bitLength(denominator));
+  const [top, bottom] = shift >= 0 ? [magnitude << BigInt(shift), denominator] : [magnitude, denominator << BigInt(-shift)];
+  const quotient = top / bottom;
+  const beyond = top % bottom !== 0n;
+  const leading = bitLength(quotient) - 1 - shift;
+  // The last bit kept: 53 bits, fewer for a subnormal (none below 2^-1074).
+  const lowest = Math.max(leading - 52, -1074);
+  const dropped = BigInt(lowest + shift);
+  const kept = quotient >> dropped;
+  const rest = quotient - (kept << dropped);
+  const half = 1n << (dropped - 1n);
+  const up = rest > half || (rest === half && (beyond || kept % 2n === 1n));
+  const result = scaledByPowerOfTwo(Number(kept + (up ? 1n : 0n)), lowest);
+  return numerator < 0n ? -result : result;
+}
+
+/** m × 2^e, exact when representable (steps of at most 2^1000, each within a float's range). */
+function scaledByPowerOfTwo(m: number, e: number): number {
+  let result = m;
+  for (let rest = e; rest !== 0 && Number.isFinite(result) && result !== 0; ) {
+    const step = Math.max(-1000, Math.min(1000, rest));
+    const power = Number(1n << BigInt(Math.abs(step)));
+    result = step > 0 ? result * power : result / power;
+    rest -= step;
+  }
   return result;
 }
 
 /** Python's math.floor (method 'floor') or math.ceil ('ceil') of a number: an int. */
 function floorOrCeil(method: 'floor' | 'ceil', n: PythonNumber): bigint {
   if (typeof n === 'bigint') return n;
-  if (!Number.isFinite(n.value)) throw new JinjaError(`cannot convert float ${floatText(n.value)} to integer`);
+  if (!Number.isFinite(n.value)) throw new JinjaError('cannot convert a float infinity or NaN to integer');
   return BigInt(method === 'floor' ? Math.floor(n.value) : Math.ceil(n.value));
 }
 
@@ -212,7 +273,11 @@ export function jinjaRound(n: PythonNumber, digits: bigint, method: unknown): He
  * the even one, decided on the float's exact binary value (2.675 is 2.67499999..., so round(2.675, 2) is 2.67).
  */
 function pythonRound(n: PythonNumber, digits: bigint): HeldNumber {
-  if (typeof n === 'bigint') return digits >= 0n ? exactInteger(n) : exactInteger(roundedToEven(n, 1n, 10n ** -digits) * 10n ** -digits);
+  if (typeof n === 'bigint') {
+    // An int rounded to more digits than it has is 0: no power of ten computed (10 ** 100000000 takes a minute).
+    if (digits >= 0n || -digits > BigInt((n < 0n ? -n : n).toString().length)) return digits >= 0n ? exactInteger(n) : 0;
+    return exactInteger(roundedToEven(n, 1n, 10n ** -digits) * 10n ** -digits);
+  }
   const x = n.value;
   // Beyond these, every float is already a multiple of 10^-digits, or rounds to zero (CPython's NDIGITS_MAX/MIN).
   if (!Number.isFinite(x) || x === 0 || digits > 323n) return n;

@@ -147,8 +147,18 @@ export function itemOf(target: Value, key: Value): Value {
   if (!Array.isArray(container) && !isMapping(container)) return UNDEFINED;
   const k = plain(key);
   const read = isMapping(container) ? (container as { [JINJA_ITEM]?: (key: string) => unknown })[JINJA_ITEM] : undefined;
-  const value = read !== undefined ? read(String(k)) : Array.isArray(container) && typeof k === 'number' ? container[k < 0 ? container.length + k : k] : (container as Record<string, unknown>)[String(k)];
-  return value === undefined ? UNDEFINED : value;
+  if (read !== undefined) {
+    const value = read(String(k));
+    return value === undefined ? UNDEFINED : value;
+  }
+  // Own items only: a JavaScript property (`constructor`, `__proto__`, a list's `length`) is no Jinja2 item.
+  if (Array.isArray(container)) {
+    // `lst.0` reads item 0, as in Jinja2.
+    const n = typeof k === 'string' && /^\d+$/.test(k) ? Number(k) : k;
+    const index = typeof n === 'number' && Number.isInteger(n) ? (n < 0 ? container.length + n : n) : -1;
+    return index >= 0 && index < container.length ? container[index] : UNDEFINED;
+  }
+  return Object.hasOwn(container, String(k)) ? container[String(k)] : UNDEFINED;
 }
 
 /** JSON text of a value with its secrets' real values, an integer beyond a number's range as its bare digits (as Python writes it). */
@@ -178,7 +188,7 @@ export const list = (value: Value): Value[] => {
   if (typeof v === 'string') return [...v];
   // A key made from a secret stays a secret: secretKey registered it, so it is one exactly (a key merely holding a secret's text is not).
   if (isMapping(v)) return Object.keys(v).map((key) => (isSecretValue(key) ? new Secret(key) : key));
-  throw new JinjaError(`expected a list, got ${pythonText(v)}`);
+  throw new JinjaError(`expected a list, got ${typeName(v)}`);
 };
 export const truthy = (value: Value): boolean => {
   const v = plain(value);

@@ -1,4 +1,5 @@
 import type { Shell } from '../shell/quote.js';
+import { isSecretValue } from '../secrets.js';
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { becomeCommand, becomeFailure } from './become.js';
@@ -49,11 +50,13 @@ class LocalConnection implements Connection {
   async close(): Promise<void> {}
 }
 
-// What a login on a host has too; the rest of provision's environment (secrets read with
-// `{ secret: ENV }`, SOPS_AGE_KEY, vault passwords) is provision's own, not the host's scripts'.
-const LOGIN_VARIABLES = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TERM|TMPDIR)$/;
+// What a login on a host has too, and the SSH agent and proxies the operator's session uses (a script
+// fetching through the proxy, or cloning over SSH, works as from their shell); the rest of provision's
+// environment (secrets read with `{ secret: ENV }`, SOPS_AGE_KEY, vault passwords) is provision's own.
+const LOGIN_VARIABLES = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TERM|TMPDIR|SSH_AUTH_SOCK)$/;
+const PROXY_VARIABLES = /^(http|https|ftp|all|no)_proxy$/i;
 
-/** The environment scripts run in on the control node: only what a login on a host would also have (sudo resets it too). */
+/** The environment scripts run in on the control node: only what a login on a host would also have (sudo resets it too), never a secret's value. */
 function loginEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => LOGIN_VARIABLES.test(name)));
+  return Object.fromEntries(Object.entries(env).filter(([name, value]) => (LOGIN_VARIABLES.test(name) || PROXY_VARIABLES.test(name)) && !isSecretValue(value ?? '')));
 }

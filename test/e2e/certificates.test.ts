@@ -171,7 +171,8 @@ describe('Let\'s Encrypt certificates (Pebble) on lb-01', () => {
     polling = false;
     await poller;
     expect(renew.code, renew.stdout + renew.stderr).toBe(0);
-    expect(renew.stdout).toMatch(/due since/);
+    // Due, or already expired when the machine is so loaded that the 10 s between the plan and this renew ran out.
+    expect(renew.stdout).toMatch(/due since|the deployed certificate expired at/);
     expect(failures).toEqual([]);
     expect(answered).toBeGreaterThan(0);
     const renewed = await servedOnceReloaded(await pebbleRoot(), (c) => c.serial !== short.serial);
