@@ -135,6 +135,8 @@ interface UfwAction {
   bridge: boolean;
   /** A bridge an interrupted apply left, holding open what it allowed: removed (by the new bridge's install when there is one). */
   removeLeftBridge: boolean;
+  /** That apply was killed inside a ufw command, which may have left the live firewall stopped or short of a rule its files hold: ufw reloads it from them. */
+  reload: boolean;
 }
 
 /** The decision: the action, and the changes plan shows for it. */
@@ -170,6 +172,7 @@ function actionOf(desired: UfwDesired, current: UfwCurrent): UfwAction {
     state: current.enabled === on ? undefined : on ? 'enable' : 'disable',
     bridge: current.enabled,
     removeLeftBridge: current.bridgeLeft,
+    reload: current.bridgeLeft && current.enabled && on,
   };
 }
 
@@ -178,7 +181,7 @@ function changesOf(p: UfwAction, current: UfwCurrent): Change[] {
   const rule = (sign: string) => (group: RuleGroup): Change => ({ summary: `${sign} ${describeRule(group, current.ipv6)}` });
   const active = (on: boolean): string => (on ? 'active' : 'inactive');
   return [
-    ...(p.removeLeftBridge ? [{ summary: 'a bridge left by an interrupted apply is removed' }] : []),
+    ...(p.removeLeftBridge ? [{ summary: `a bridge left by an interrupted apply is removed${p.reload ? ', and ufw reloads its rules' : ''}` }] : []),
     ...p.added.map(rule('+')),
     ...p.removed.map(rule('-')),
     ...p.defaults.map((d) => ({ summary: `default ${d.chain}: ${d.from} → ${d.to}` })),
@@ -189,8 +192,8 @@ function changesOf(p: UfwAction, current: UfwCurrent): Change[] {
 
 function apply(_desired: UfwDesired, { action: p, changes }: UfwDecision): Shell {
   if (changes.length === 0) return trusted(':');
-  // The left bridge's removal alone: no ufw command.
-  if (p.removeLeftBridge && changes.length === 1) return BRIDGE_REMOVE;
+  // A left bridge on a firewall that stays off: its removal alone, no ufw command.
+  if (p.removeLeftBridge && !p.reload && changes.length === 1) return BRIDGE_REMOVE;
   return lines(
     FAIL_FUNCTION,
     sh`command -v ufw >/dev/null 2>&1 || ${insert(fail('ufw is not installed: install the ufw package before the ufw resource'))}`,
@@ -201,6 +204,7 @@ function apply(_desired: UfwDesired, { action: p, changes }: UfwDecision): Shell
     ...p.toDelete.map((g) => ruleCommand(g, 'delete')),
     ...p.defaults.map((d) => sh`ufw default ${d.to} ${d.chain}`),
     p.logging && sh`ufw logging ${p.logging.to}`,
+    p.reload && 'ufw reload',
     p.state === 'enable' && 'ufw --force enable',
     p.state === 'disable' && 'ufw disable',
   );

@@ -209,8 +209,8 @@ describe('ufw.diff', () => {
     ['enable', want(), host(SSH, { ENABLED: 'no' }), ['state: inactive → active']],
     ['disable', want({ state: 'disabled' }), host(SSH), ['state: active → inactive']],
     ['not installed yet', want(), ufw.parse('installed=no', want()), ['+ allow 22/tcp from any (ssh)', 'state: not installed → active']],
-    ['a bridge an interrupted apply left, alone', want(), host(SSH, { bridge: 'left' }), ['a bridge left by an interrupted apply is removed']],
-    ['a left bridge, removed first', want(), host(SSH, { bridge: 'left', DEFAULT_INPUT_POLICY: '"ACCEPT"' }), ['a bridge left by an interrupted apply is removed', 'default incoming: allow → deny']],
+    ['a bridge an interrupted apply left, alone', want(), host(SSH, { bridge: 'left' }), ['a bridge left by an interrupted apply is removed, and ufw reloads its rules']],
+    ['a left bridge, removed first', want(), host(SSH, { bridge: 'left', DEFAULT_INPUT_POLICY: '"ACCEPT"' }), ['a bridge left by an interrupted apply is removed, and ufw reloads its rules', 'default incoming: allow → deny']],
     ['a left bridge on an inactive firewall', want({ state: 'disabled' }), host(SSH, { bridge: 'left', ENABLED: 'no' }), ['a bridge left by an interrupted apply is removed']],
   ])('%s', (_, desired, current, expected) => {
     expect(summaries(ufw.decide(desired, current).changes)).toEqual(expected);
@@ -319,8 +319,17 @@ describe('ufw.apply (ufw stubbed)', () => {
     expect(calls.slice(calls.indexOf('ufw [default] [deny] [routed]') + 1).slice(-2)).toEqual(['ip6tables [-w] [-X] [provision-ufw-bridge]', `rm [-f] [${BRIDGE_MARKER}]`]);
   });
 
-  it('a bridge an interrupted apply left is removed alone when nothing else changes: no ufw call', () => {
-    const { calls } = applyCalls(want(), host(SSH, { bridge: 'left' }));
+  it('a bridge an interrupted apply left: ufw reloads its rules from its files under a new bridge, which goes after (a killed ufw command can leave the live firewall stopped)', () => {
+    const { calls, restored } = applyCalls(want(), host(SSH, { bridge: 'left' }));
+    expect(restored).toContain('-I INPUT 1 -j provision-ufw-bridge');
+    expect(calls.filter((c) => c.startsWith('ufw '))).toEqual([...SSH_CALLS, 'ufw [reload]']);
+    expect(calls.indexOf('iptables-restore [-w] [-n]')).toBeLessThan(calls.indexOf('ufw [reload]'));
+    expect(calls.lastIndexOf('iptables [-w] [-X] [provision-ufw-bridge]')).toBeGreaterThan(calls.indexOf('ufw [reload]'));
+    expect(calls.at(-1)).toBe(`rm [-f] [${BRIDGE_MARKER}]`);
+  });
+
+  it('a bridge left on a firewall that stays off is removed alone: no ufw call', () => {
+    const { calls } = applyCalls(want({ state: 'disabled' }), host(SSH, { bridge: 'left', ENABLED: 'no' }));
     expect(calls).toContain('iptables [-w] [-X] [provision-ufw-bridge]');
     expect(calls.at(-1)).toBe(`rm [-f] [${BRIDGE_MARKER}]`);
     expect(calls.filter((c) => c.startsWith('ufw ') || c.startsWith('touch ') || c.includes('-restore'))).toEqual([]);
