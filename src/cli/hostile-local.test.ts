@@ -147,6 +147,7 @@ describe('provision inventory masks a variable whose value is exactly a secret\'
       '      plain: "{{ \'vault_x\' }} shown-4"',
       '      dsn: "mysql://app:FromDefault-1@db/app"',
       '      by_token: { "key-FromChain-2": { note: "uses ThroughHostvars-3 inside" } }',
+      '      name-FromDefault-1: a variable named with a secret',
       '',
     ].join('\n'),
   );
@@ -167,6 +168,7 @@ describe('provision inventory masks a variable whose value is exactly a secret\'
     // A secret inside another value is masked there, as plan masks it: in text and in mapping keys.
     expect(run.out).toContain('"dsn": "mysql://app:********@db/app"');
     expect(run.out.replace(/\s+/g, '')).toContain('"by_token":{"key-********":{"note":"uses********inside"}}');
+    expect(run.out).toContain('"name-********": "a variable named with a secret"');
   });
 });
 
