@@ -39,6 +39,25 @@ function connect(address: string, port: number, timeoutMs = 1500): Promise<'open
   });
 }
 
+/**
+ * Connects to ADDRESS:port every 25 ms (40 a second, each not waiting for the
+ * one before) while `during` runs, for at most 60 s; what each got, in order.
+ * 900 ms is under TCP's first SYN resend (1 s): a dropped connection times out.
+ */
+async function connectsDuring<T>(port: number, during: Promise<T>): Promise<{ result: T; connects: string[] }> {
+  const connects: Promise<string>[] = [];
+  const started = Date.now();
+  const timer = setInterval(() => {
+    if (Date.now() - started > 60_000) return clearInterval(timer);
+    connects.push(connect(ADDRESS, port, 900));
+  }, 25);
+  try {
+    return { result: await during, connects: await Promise.all(connects) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 const changedOnHost = async (args: string[]): Promise<number> => {
   const run = await provision([...args, '--json']);
   const r = report(run);
@@ -97,5 +116,15 @@ describe('the firewall role on lb-01', () => {
     expect(await connect(ADDRESS, 80)).toBe('timeout');
     expect(await changedOnHost(['apply', INV])).toBe(1);
     expect(await connect(ADDRESS, 80)).toBe('open');
+  });
+
+  it('a default policy change under load drops and refuses no connection to an allowed port (the bridge)', async () => {
+    // ufw restarts the whole firewall for it, loading the allow rules last.
+    const { result: run, connects } = await connectsDuring(80, provision(['apply', INV, '-e', 'firewall_default_incoming=reject', '--json']));
+    expect(report(run).hosts[HOST], run.stderr).toMatchObject({ changed: 1, failed: 0 });
+    expect(await onHost('ufw status verbose')).toContain('Default: reject (incoming)');
+    expect(connects.length).toBeGreaterThan(0);
+    expect(connects.filter((c) => c !== 'open')).toEqual([]);
+    expect(await onHost('iptables -w -S INPUT; ls /run')).not.toContain('provision-ufw-bridge');
   });
 });

@@ -10,6 +10,7 @@ import { FAIL_FUNCTION, fail, lines } from '../shared/script.js';
 import type { StatusCheck, StatusColumn } from '../../status/types.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
 import type { ActionDecision, Change, ResourceType } from '../types.js';
+import { BRIDGE_MARKER, BRIDGE_OPEN, BRIDGE_REMOVE } from './bridge.js';
 import { CHAINS, type Chain, type LogLevel, type Policy, ruleTuples, type UfwDesired, validateUfw } from './args.js';
 import { describeRule, groupTuples, matchKey, parseTuple, type RuleGroup, ruleCommand, tupleKey, type UfwTuple } from './tuple.js';
 
@@ -29,6 +30,8 @@ export interface UfwCurrent {
   ipv6: boolean;
   /** The rules, from user.rules then user6.rules, in file order. */
   tuples: UfwTuple[];
+  /** The bridge's marker is there: an apply was killed before it removed its bridge (bridge.ts). */
+  bridgeLeft: boolean;
 }
 
 /**
@@ -55,14 +58,16 @@ export interface UfwFiles {
   /** The IPv4 and IPv6 rules, each with its `### tuple ###` comment. */
   rules: string;
   rules6: string;
+  /** There while an apply's bridge may be installed. */
+  bridgeMarker: string;
 }
 
-const UFW_PATHS: UfwFiles = { conf: '/etc/ufw/ufw.conf', defaults: '/etc/default/ufw', rules: '/etc/ufw/user.rules', rules6: '/etc/ufw/user6.rules' };
+const UFW_PATHS: UfwFiles = { conf: '/etc/ufw/ufw.conf', defaults: '/etc/default/ufw', rules: '/etc/ufw/user.rules', rules6: '/etc/ufw/user6.rules', bridgeMarker: BRIDGE_MARKER };
 
 /**
  * Read-only; files that are missing (ufw not installed yet) are skipped. Each
  * setting and tuple line is sent as is. The shell reads the files itself
- * (read, case and printf are builtins): the probe starts no process.
+ * (read, case, printf and [ are builtins): the probe starts no process.
  */
 export function ufwProbe(files: UfwFiles): Shell {
   return lines(
@@ -81,6 +86,7 @@ export function ufwProbe(files: UfwFiles): Shell {
     sh`provision_ufw_lines ${files.defaults} settings`,
     sh`provision_ufw_lines ${files.rules} 4`,
     sh`provision_ufw_lines ${files.rules6} 6`,
+    sh`if [ -e ${files.bridgeMarker} ]; then echo bridge=left; fi`,
   );
 }
 
@@ -103,6 +109,7 @@ function parse(output: string): UfwCurrent {
     defaults: { incoming: policy('incoming'), outgoing: policy('outgoing'), routed: policy('routed') },
     ipv6: value('IPV6') === 'yes',
     tuples,
+    bridgeLeft: fields.get('bridge') === 'left',
   };
 }
 
@@ -124,6 +131,12 @@ interface UfwAction {
   logging?: { from: string; to: LogLevel };
   /** ufw to enable or disable. */
   state?: 'enable' | 'disable';
+  /** The firewall is live: its allowed ports stay open while ufw changes it (bridge.ts). */
+  bridge: boolean;
+  /** A bridge an interrupted apply left, holding open what it allowed: removed (by the new bridge's install when there is one). */
+  removeLeftBridge: boolean;
+  /** That apply was killed inside a ufw command, which may have left the live firewall stopped or short of a rule its files hold: ufw reloads it from them. */
+  reload: boolean;
 }
 
 /** The decision: the action, and the changes plan shows for it. */
@@ -157,6 +170,9 @@ function actionOf(desired: UfwDesired, current: UfwCurrent): UfwAction {
     defaults: CHAINS.filter((chain) => current.defaults[chain] !== desired.defaults[chain]).map((chain) => ({ chain, from: current.defaults[chain], to: desired.defaults[chain] })),
     logging,
     state: current.enabled === on ? undefined : on ? 'enable' : 'disable',
+    bridge: current.enabled,
+    removeLeftBridge: current.bridgeLeft,
+    reload: current.bridgeLeft && current.enabled && on,
   };
 }
 
@@ -165,6 +181,7 @@ function changesOf(p: UfwAction, current: UfwCurrent): Change[] {
   const rule = (sign: string) => (group: RuleGroup): Change => ({ summary: `${sign} ${describeRule(group, current.ipv6)}` });
   const active = (on: boolean): string => (on ? 'active' : 'inactive');
   return [
+    ...(p.removeLeftBridge ? [{ summary: `a bridge left by an interrupted apply is removed${p.reload ? ', and ufw reloads its rules' : ''}` }] : []),
     ...p.added.map(rule('+')),
     ...p.removed.map(rule('-')),
     ...p.defaults.map((d) => ({ summary: `default ${d.chain}: ${d.from} → ${d.to}` })),
@@ -175,15 +192,19 @@ function changesOf(p: UfwAction, current: UfwCurrent): Change[] {
 
 function apply(_desired: UfwDesired, { action: p, changes }: UfwDecision): Shell {
   if (changes.length === 0) return trusted(':');
+  // A left bridge on a firewall that stays off: its removal alone, no ufw command.
+  if (p.removeLeftBridge && !p.reload && changes.length === 1) return BRIDGE_REMOVE;
   return lines(
     FAIL_FUNCTION,
     sh`command -v ufw >/dev/null 2>&1 || ${insert(fail('ufw is not installed: install the ufw package before the ufw resource'))}`,
+    p.bridge ? BRIDGE_OPEN : p.removeLeftBridge && BRIDGE_REMOVE,
     // The SSH port first, whatever else happens: prepend puts a new rule before any deny; allow then fixes an old one's comment or action.
     ...p.ssh.flatMap((g) => [ruleCommand(g, 'prepend'), ruleCommand(g, 'add')]),
     ...p.toAdd.map((g) => ruleCommand(g, 'add')),
     ...p.toDelete.map((g) => ruleCommand(g, 'delete')),
     ...p.defaults.map((d) => sh`ufw default ${d.to} ${d.chain}`),
     p.logging && sh`ufw logging ${p.logging.to}`,
+    p.reload && 'ufw reload',
     p.state === 'enable' && 'ufw --force enable',
     p.state === 'disable' && 'ufw disable',
   );

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyLocally, argErrorOf, cleanup, probeLocally, probeScriptLocally, stubCommands, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 import { normaliseAddress } from './address.js';
 import { groupTuples, parseTuple, ruleCommand, type UfwTuple } from './tuple.js';
+import { BRIDGE_MARKER } from './bridge.js';
 import { ufw, ufwProbe, type UfwCurrent, type UfwDesired } from './index.js';
 
 /** A tuple with ufw's defaults for what `fields` leaves out. */
@@ -116,6 +117,7 @@ describe('ufw.parse', () => {
       defaults: { incoming: 'allow', outgoing: 'allow', routed: 'reject' },
       ipv6: true,
       tuples: [tuple({ dport: '22', comment: 'ssh' }), tuple({ dport: '22', comment: 'ssh', src: '::/0', dst: '::/0', v6: true }), tuple({ dport: '8080' })],
+      bridgeLeft: false,
     });
   });
 
@@ -127,13 +129,14 @@ describe('ufw.parse', () => {
       defaults: { incoming: 'deny', outgoing: 'allow', routed: 'deny' },
       ipv6: true,
       tuples: [],
+      bridgeLeft: false,
     });
   });
 
   it('reads the settings and rule lines of ufw files as grep and sed did, starting no process', () => {
     const dir = tempDir();
     try {
-      const files = { conf: join(dir, 'ufw.conf'), defaults: join(dir, 'default ufw'), rules: join(dir, 'user.rules'), rules6: join(dir, "user6 '$x'.rules") };
+      const files = { conf: join(dir, 'ufw.conf'), defaults: join(dir, 'default ufw'), rules: join(dir, 'user.rules'), rules6: join(dir, "user6 '$x'.rules"), bridgeMarker: join(dir, "bridge '$x'") };
       writeFileSync(files.conf, '# ENABLED=no\n  LOGLEVEL=high\nENABLED=yes\nLOGLEVEL=\\t$(touch pwned) `x` *\nENABLED\nIPV6_X=no');
       writeFileSync(files.defaults, 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_INXYZ_POLICY=x\nDEFAULT_FORWARD_POLICY=\'REJECT\'\n### tuple ### allow tcp 1 0.0.0.0/0 any 0.0.0.0/0 in\nDEFAULT_OUTPUT_POLICY="ACCEPT"');
       writeFileSync(files.rules, '*filter\n### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in\n-A ufw-user-input -p tcp --dport 22 -j ACCEPT\nENABLED=no\n ### tuple ### deny any 9 0.0.0.0/0 any 0.0.0.0/0 in\n### tuple ### allow tcp 80 0.0.0.0/0 any 0.0.0.0/0 in comment=\\x2a');
@@ -155,6 +158,9 @@ describe('ufw.parse', () => {
         '',
       ]);
       expect(existsSync('pwned') || existsSync(join(dir, 'pwned'))).toBe(false);
+      writeFileSync(files.bridgeMarker, '');
+      expect(probeScriptLocally(ufwProbe(files), { PATH: onlySh }).split('\n').slice(-2)).toEqual(['bridge=left', '']);
+      expect(ufw.parse(probeScriptLocally(ufwProbe(files), { PATH: onlySh }), want()).bridgeLeft).toBe(true);
     } finally {
       cleanup(dir);
     }
@@ -203,21 +209,42 @@ describe('ufw.diff', () => {
     ['enable', want(), host(SSH, { ENABLED: 'no' }), ['state: inactive → active']],
     ['disable', want({ state: 'disabled' }), host(SSH), ['state: active → inactive']],
     ['not installed yet', want(), ufw.parse('installed=no', want()), ['+ allow 22/tcp from any (ssh)', 'state: not installed → active']],
+    ['a bridge an interrupted apply left, alone', want(), host(SSH, { bridge: 'left' }), ['a bridge left by an interrupted apply is removed, and ufw reloads its rules']],
+    ['a left bridge, removed first', want(), host(SSH, { bridge: 'left', DEFAULT_INPUT_POLICY: '"ACCEPT"' }), ['a bridge left by an interrupted apply is removed, and ufw reloads its rules', 'default incoming: allow → deny']],
+    ['a left bridge on an inactive firewall', want({ state: 'disabled' }), host(SSH, { bridge: 'left', ENABLED: 'no' }), ['a bridge left by an interrupted apply is removed']],
   ])('%s', (_, desired, current, expected) => {
     expect(summaries(ufw.decide(desired, current).changes)).toEqual(expected);
   });
 });
 
 describe('ufw.apply (ufw stubbed)', () => {
-  /** The ufw calls an apply script makes, each argument in brackets. */
-  const ufwCalls = (desired: UfwDesired, current: UfwCurrent): string[] => {
-    const stubs = stubCommands(['ufw']);
+  /** Stand-ins for the netfilter tools (never the machine's own firewall): ufw-user-input holds these rules, ufw6-user-input is missing. */
+  const FIREWALL_TOOLS = ['iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore'];
+  /** The bridge's marker is made and removed by these (stand-ins: this machine's /run is never touched). */
+  const MARKER_TOOLS = ['touch', 'rm'];
+  const USER_INPUT = ['-N ufw-user-input', '-A ufw-user-input -s 203.0.113.5/32 -j DROP', '-A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT', '-A ufw-user-input -p tcp -m tcp --dport 25 -j ufw-user-logging-input', '-A ufw-user-input -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset', '-A ufw-user-input -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT', '-A ufw-user-input -p tcp -m tcp --dport 2222 -j ufw-user-limit', '-A ufw-user-input -p tcp -m tcp --dport 2222 -j ufw-user-limit-accept', '-A ufw-user-input -p tcp -m tcp --dport 8080 -j ACCEPT'].join('\n');
+  /** Every call an apply script makes, each argument in brackets; what iptables-restore read is in `restored`. */
+  const applyCalls = (desired: UfwDesired, current: UfwCurrent, ufwBehaviour = '', code = ufwBehaviour === '' ? 0 : 1): { calls: string[]; restored: string } => {
+    const stubs = stubCommands(['ufw', ...FIREWALL_TOOLS, ...MARKER_TOOLS], {
+      // The apply batch's own files are removed for real.
+      rm: `case "$*" in *${BRIDGE_MARKER}) ;; *) exec /bin/rm "$@" ;; esac`,
+      ufw: ufwBehaviour,
+      // No bridge jump in INPUT to delete (deleting one that is not there fails, as iptables does).
+      iptables: `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '${USER_INPUT.replace(/\\n/g, "' '")}' ;; "-w -D "*) exit 1 ;; esac`,
+      // No IPv6 firewall live: ufw6-user-input is not there.
+      ip6tables: 'case "$*" in "-w -D "* | "-w -S ufw6-user-input") exit 1 ;; esac',
+      'iptables-restore': `cat >> "$(dirname "$0")/restored"`,
+    });
     const script = ufw.apply(desired, ufw.decide(desired, current));
     expect(syntaxOk(script)).toBe(true);
     const result = applyLocally(script, stubs.env);
-    expect(result.code, result.stderr).toBe(0);
-    return stubs.calls();
+    expect(result.code, result.stderr).toBe(code);
+    const restored = join(stubs.dir, 'restored');
+    const calls = stubs.calls().filter((c) => !c.startsWith('rm ') || c.includes(BRIDGE_MARKER));
+    return { calls, restored: existsSync(restored) ? readFileSync(restored, 'utf8') : '' };
   };
+  /** The ufw calls an apply script makes, each argument in brackets. */
+  const ufwCalls = (desired: UfwDesired, current: UfwCurrent): string[] => applyCalls(desired, current).calls.filter((c) => c.startsWith('ufw '));
   const SSH_CALLS = ['ufw [prepend] [allow] [proto] [tcp] [from] [any] [to] [any] [port] [22] [comment] [ssh]', 'ufw [allow] [proto] [tcp] [from] [any] [to] [any] [port] [22] [comment] [ssh]'];
 
   it('allows SSH first, then adds, deletes, sets policies and logging, and enables last', () => {
@@ -245,6 +272,78 @@ describe('ufw.apply (ufw stubbed)', () => {
   it("deletes one family's half by that family's anywhere", () => {
     const calls = ufwCalls(want(), host([...SSH, '6 allow udp 53 ::/0 any ::/0 in']));
     expect(calls.slice(2)).toEqual(['ufw [delete] [allow] [proto] [udp] [from] [::/0] [to] [::/0] [port] [53]']);
+  });
+
+  it("a live firewall's allowed traffic passes while ufw changes it, and nothing it denied: loopback, open connections and its allow, deny and reject rules in their order, up to its first limit rule, in a chain INPUT jumps to first, removed after the last ufw call", () => {
+    const { calls, restored } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }));
+    expect(restored).toBe('*filter\n:provision-ufw-bridge - [0:0]\n-A provision-ufw-bridge -i lo -j ACCEPT\n-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A provision-ufw-bridge -s 203.0.113.5/32 -j DROP\n-A provision-ufw-bridge -p tcp -m tcp --dport 22 -j ACCEPT\n-A provision-ufw-bridge -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset\n-A provision-ufw-bridge -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT\n-I INPUT 1 -j provision-ufw-bridge\nCOMMIT\n');
+    const restore = calls.indexOf('iptables-restore [-w] [-n]');
+    const policy = calls.indexOf('ufw [default] [deny] [routed]');
+    const removed = calls.lastIndexOf('iptables [-w] [-X] [provision-ufw-bridge]');
+    expect([restore, policy, removed].every((i) => i >= 0)).toBe(true);
+    expect(restore).toBeLessThan(calls.findIndex((c) => c.startsWith('ufw ')));
+    expect(removed).toBeGreaterThan(policy);
+    // No IPv6 firewall live here: nothing to bridge.
+    expect(calls).not.toContain('ip6tables-restore [-w] [-n]');
+  });
+
+  it('the bridge is removed when a ufw call fails too', () => {
+    const { calls } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }), 'case "$1" in default) exit 1 ;; esac');
+    expect(calls.slice(-2)).toEqual(['ip6tables [-w] [-X] [provision-ufw-bridge]', `rm [-f] [${BRIDGE_MARKER}]`]);
+    expect(calls).toContain('iptables [-w] [-D] [INPUT] [-j] [provision-ufw-bridge]');
+  });
+
+  it('the marker the probe sees is made before the bridge is installed and removed after it is', () => {
+    const { calls } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }));
+    const touched = calls.indexOf(`touch [${BRIDGE_MARKER}]`);
+    expect(touched).toBeGreaterThanOrEqual(0);
+    expect(touched).toBeLessThan(calls.indexOf('iptables-restore [-w] [-n]'));
+    expect(calls.at(-1)).toBe(`rm [-f] [${BRIDGE_MARKER}]`);
+    expect(calls.at(-2)).toBe('ip6tables [-w] [-X] [provision-ufw-bridge]');
+  });
+
+  it('no bridge without its marker: one the probe could not see is never installed', () => {
+    const stubs = stubCommands(['ufw', ...FIREWALL_TOOLS, ...MARKER_TOOLS], { touch: 'exit 1', iptables: `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '-N ufw-user-input' ;; "-w -D "*) exit 1 ;; esac`, ip6tables: 'exit 1' });
+    expect(applyLocally(ufw.apply(want(), ufw.decide(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }))), stubs.env).code).toBe(0);
+    expect(stubs.calls()).toContain('ufw [default] [deny] [routed]');
+    expect(stubs.calls().filter((c) => c.includes('-restore'))).toEqual([]);
+  });
+
+  it.each<[string, number]>([
+    ['HUP', 129],
+    ['INT', 130],
+    ['TERM', 143],
+  ])('an apply stopped by SIG%s removes the bridge and its marker, and exits as the signal says', (signal, code) => {
+    // ufw, mid-change, signals the apply script's shell (its parent) as a hang-up or a stop would.
+    const { calls } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }), `case "$1" in default) kill -${signal} $PPID ;; esac`, code);
+    expect(calls.slice(calls.indexOf('ufw [default] [deny] [routed]') + 1).slice(-2)).toEqual(['ip6tables [-w] [-X] [provision-ufw-bridge]', `rm [-f] [${BRIDGE_MARKER}]`]);
+  });
+
+  it('a bridge an interrupted apply left: ufw reloads its rules from its files under a new bridge, which goes after (a killed ufw command can leave the live firewall stopped)', () => {
+    const { calls, restored } = applyCalls(want(), host(SSH, { bridge: 'left' }));
+    expect(restored).toContain('-I INPUT 1 -j provision-ufw-bridge');
+    expect(calls.filter((c) => c.startsWith('ufw '))).toEqual([...SSH_CALLS, 'ufw [reload]']);
+    expect(calls.indexOf('iptables-restore [-w] [-n]')).toBeLessThan(calls.indexOf('ufw [reload]'));
+    expect(calls.lastIndexOf('iptables [-w] [-X] [provision-ufw-bridge]')).toBeGreaterThan(calls.indexOf('ufw [reload]'));
+    expect(calls.at(-1)).toBe(`rm [-f] [${BRIDGE_MARKER}]`);
+  });
+
+  it('a bridge left on a firewall that stays off is removed alone: no ufw call', () => {
+    const { calls } = applyCalls(want({ state: 'disabled' }), host(SSH, { bridge: 'left', ENABLED: 'no' }));
+    expect(calls).toContain('iptables [-w] [-X] [provision-ufw-bridge]');
+    expect(calls.at(-1)).toBe(`rm [-f] [${BRIDGE_MARKER}]`);
+    expect(calls.filter((c) => c.startsWith('ufw ') || c.startsWith('touch ') || c.includes('-restore'))).toEqual([]);
+  });
+
+  it('a left bridge on an inactive firewall is removed before ufw changes it, and no new one is installed', () => {
+    const { calls } = applyCalls(want(), host(SSH, { bridge: 'left', ENABLED: 'no' }));
+    expect(calls.indexOf(`rm [-f] [${BRIDGE_MARKER}]`)).toBeLessThan(calls.indexOf('ufw [--force] [enable]'));
+    expect(calls.filter((c) => c.startsWith('touch ') || c.includes('-restore'))).toEqual([]);
+  });
+
+  it('no bridge for a firewall that is not active', () => {
+    const { calls } = applyCalls(want(), host(SSH, { ENABLED: 'no' }));
+    expect(calls.filter((c) => !c.startsWith('ufw '))).toEqual([]);
   });
 
   it('disables without touching rules', () => {

@@ -1,0 +1,60 @@
+/**
+ * Keeping the ports a live firewall allows open while ufw changes it. ufw
+ * reloads its rules by flushing its user chain before restoring it, and a
+ * default policy change restarts the whole firewall (stop, then start, which
+ * loads the user rules last): meanwhile a new connection to an allowed port is
+ * dropped (the client waits a second to send it again) or, with a reject
+ * policy, refused. A load balancer cannot be taken out of rotation for that,
+ * so the apply bridges it: what ufw's before.rules accepts first (loopback,
+ * packets of connections already open: the replies to the load balancer's own
+ * connections to its backends too) and a copy of ufw's allow, deny and reject
+ * rules in their order (a deny before an allow still denies), up to its first
+ * limit rule, in a
+ * chain of its own that INPUT jumps to first, in place from before the first ufw command
+ * until the last one ended (or failed). It allows nothing the firewall did
+ * not allow before the change; a rule the change removes stays open until the
+ * change is done. A bridge an apply killed outright left behind (SIGKILL, a
+ * lost host) is seen by the probe through its marker file.
+ */
+import { lines, sh, trusted, type Shell } from '../../shell/quote.js';
+
+/**
+ * There while a bridge may be installed: made before the chain, removed after
+ * it. /run is emptied at boot, as the chains are, so the marker never outlives its chain.
+ */
+export const BRIDGE_MARKER = '/run/provision-ufw-bridge';
+
+/** Removes the bridge of both families, then its marker (as the first step of an apply, or alone: a bridge an interrupted apply left). */
+export const BRIDGE_REMOVE: Shell = sh`provision_ufw_bridge_close() {
+  for t in iptables ip6tables; do
+    command -v "$t" >/dev/null 2>&1 || continue
+    while "$t" -w -D INPUT -j provision-ufw-bridge 2>/dev/null; do :; done
+    "$t" -w -F provision-ufw-bridge 2>/dev/null || true
+    "$t" -w -X provision-ufw-bridge 2>/dev/null || true
+  done
+  rm -f ${BRIDGE_MARKER}
+}
+provision_ufw_bridge_close`;
+
+/** Installs the bridge (replacing one an interrupted apply left), and removes it when the apply script's subshell exits or is stopped. */
+export const BRIDGE_OPEN: Shell = lines(
+  BRIDGE_REMOVE,
+  'trap provision_ufw_bridge_close EXIT',
+  // dash runs no EXIT trap when a signal ends it; an exit from a signal's trap does run it.
+  "trap 'exit 129' HUP",
+  "trap 'exit 130' INT",
+  "trap 'exit 143' TERM",
+  // No marker, no bridge: a bridge the probe could not see would stay open unnoticed.
+  sh`if touch ${BRIDGE_MARKER}; then`,
+  trusted(`for t in iptables ip6tables; do
+  command -v "$t-restore" >/dev/null 2>&1 || continue
+  case $t in iptables) user=ufw-user-input ;; *) user=ufw6-user-input ;; esac
+  # A family whose user chain is missing is not live.
+  rules=$("$t" -w -S "$user" 2>/dev/null) || continue
+  # ufw's own rules in their order, up to its first limit rule (its counting is ufw's own: what follows is left to ufw).
+  bridge=$(printf '%s\\n' "$rules" | sed -n "/ -j ufw-user-limit/q; s/^-A $user \\(.* -j \\(ACCEPT\\|DROP\\|REJECT\\)\\( .*\\)\\?\\)\$/-A provision-ufw-bridge \\1/p")
+  printf '*filter\\n:provision-ufw-bridge - [0:0]\\n%s\\n%s\\n%s\\n-I INPUT 1 -j provision-ufw-bridge\\nCOMMIT\\n' \\
+    '-A provision-ufw-bridge -i lo -j ACCEPT' '-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT' "$bridge" | "$t-restore" -w -n || true
+done`),
+  'fi',
+);
