@@ -4,10 +4,11 @@
  * that run the CLI as a process start plain JavaScript: a CLI under tsx spent
  * most of its time compiling, in each of its many starts. The bundle sits two
  * directories below the package root, as dist/bundle/provision.js does (the
- * CLI finds roles/ and templates/ from there); a directory per run, so two
- * runs at once never share one.
+ * CLI finds roles/ and templates/ from there), in node_modules (never packed,
+ * and ssh2 resolves from there); a directory per run, so two runs at once
+ * never share one.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -23,8 +24,7 @@ declare module 'vitest' {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export default async function setup(project: TestProject): Promise<() => void> {
-  mkdirSync(join(ROOT, 'dist'), { recursive: true });
-  const outdir = mkdtempSync(join(ROOT, 'dist', 'test-cli-'));
+  const outdir = mkdtempSync(join(ROOT, 'node_modules', '.provision-test-cli-'));
   await build({
     entryPoints: [join(ROOT, 'src/cli/main.ts')],
     bundle: true,
