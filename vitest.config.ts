@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/roles/**/*.test.ts'],
+          // The CLI bundled once for the tests that run it as a process (cli-bundle.ts says why).
+          globalSetup: ['test/support/cli-bundle.ts'],
           // Many start a process (tsx, ansible's Python, ssh-keygen, sops): on two cores shared with the
           // lab's hosts and tests, vitest's 5 s default failed them by time, not by result.
           testTimeout: 60_000,

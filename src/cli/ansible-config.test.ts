@@ -8,12 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-// tsx by its path: the CLI runs in a directory of its own, where `--import tsx` would not resolve.
-const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+// The CLI bundled from the current sources (test/support/cli-bundle.ts).
+const CLI = inject('provisionCli');
 const root = mkdtempSync(join(tmpdir(), 'provision-ansible-cfg-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -26,7 +24,7 @@ function project(name: string, files: Record<string, string>) {
     writeFileSync(join(dir, file), text);
   }
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ANSIBLE_')));
-  return { dir, run: (args: string[], extra: Record<string, string> = {}) => spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: dir, env: { ...env, HOME: join(dir, 'home'), ...extra }, encoding: 'utf8', timeout: 60_000 }) };
+  return { dir, run: (args: string[], extra: Record<string, string> = {}) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, env: { ...env, HOME: join(dir, 'home'), ...extra }, encoding: 'utf8', timeout: 60_000 }) };
 }
 
 const HOSTS = '[web]\nme\n[web:vars]\nsite=demo\n';

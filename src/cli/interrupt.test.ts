@@ -8,9 +8,11 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// The CLI bundled from the current sources (test/support/cli-bundle.ts).
+const CLI = inject('provisionCli');
 
 describe.concurrent('Ctrl-C while a host is being connected to', () => {
   const dir = mkdtempSync(join(tmpdir(), 'provision-interrupt-'));
@@ -34,7 +36,7 @@ describe.concurrent('Ctrl-C while a host is being connected to', () => {
     // Absolute: a relative ansible_ssh_private_key_file is read from the current directory (ROOT), as ssh opens it.
     writeFileSync(inventory, `all:\n  hosts:\n    silent: { ansible_host: 127.0.0.1, ansible_port: ${(server.address() as { port: number }).port}, ansible_ssh_private_key_file: ${JSON.stringify(join(dir, 'key'))} }\n`);
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', command, inventory, '--timeout', '3', ...after], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, command, inventory, '--timeout', '3', ...after], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -8,12 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-// tsx by its path: the CLI runs in a directory of its own, where `--import tsx` would not resolve.
-const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+// The CLI bundled from the current sources (test/support/cli-bundle.ts).
+const CLI = inject('provisionCli');
 
 describe('the playbook directory note', () => {
   const dir = mkdtempSync(join(tmpdir(), 'provision-playbook-dir-'));
@@ -23,7 +21,7 @@ describe('the playbook directory note', () => {
   writeFileSync(join(dir, 'group_vars', 'all.yml'), 'site_name: from-the-playbook-dir\n');
   writeFileSync(join(dir, 'inventory', 'hosts.yml'), 'all:\n  hosts:\n    me: { ansible_connection: local }\n');
 
-  const run = (args: string[]) => spawnSync(process.execPath, ['--import', TSX, MAIN, ...args, 'inventory/hosts.yml'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, 'inventory/hosts.yml'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
 
   it.each([
     ['inventory --list', ['inventory', '--list'], true],

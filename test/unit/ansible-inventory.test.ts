@@ -8,11 +8,9 @@
  * file are secrets and print masked (ansible-inventory prints them decrypted). ansible-inventory must be installed (.ci/run installs
  * ansible-core): without it this test fails, it never skips.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { inventoryGraph, inventoryHost, inventoryList } from '../../src/inventory/ansible-output.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { readAnsibleConfig } from '../../src/inventory/ansible-config.js';
@@ -20,10 +18,13 @@ import { parseExtraVars } from '../../src/inventory/extra-vars.js';
 import { MASK } from '../../src/secrets.js';
 import { userErrorOf } from '../fixtures/inventory/fixtures.js';
 import { readVaultPasswords } from '../../src/vault/passwords.js';
+import { ansibleInventoryForks } from '../support/ansible-forks.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CORPUS = path.join(ROOT, 'test/fixtures/ansible');
-const run = promisify(execFile);
+// Each call as its own ansible-inventory process runs, in a fork of one that imported Ansible once.
+const oracle = ansibleInventoryForks();
+afterAll(() => oracle.close());
 
 interface Case {
   /** -i sources, relative to `cwd`. */
@@ -80,11 +81,10 @@ function vaultArgs(vault: Case['vault'] = {}): string[] {
 }
 
 async function ansibleInventory(c: Case, mode: string[], env: Record<string, string> = {}): Promise<string> {
-  const { stdout } = await run('ansible-inventory', [...c.sources.flatMap((s) => ['-i', s]), ...vaultArgs(c.vault), ...mode], {
+  return oracle.run([...c.sources.flatMap((s) => ['-i', s]), ...vaultArgs(c.vault), ...mode], {
     cwd: path.join(CORPUS, c.cwd ?? ''),
     env: { ...process.env, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_NOCOLOR: '1', ...configEnv(c), ...env },
   });
-  return stdout;
 }
 
 function configEnv(c: Case): Record<string, string> {
@@ -107,7 +107,7 @@ describe('provision inventory --list prints what ansible-inventory --list prints
   it.each(Object.entries(CASES))('%s', async (_, c) => {
     const inventory = provisionInventory(c);
     const first = inventory.hosts[0]!.name;
-    // Ansible's three answers at once (each is a Python start).
+    // Ansible's three answers (each a fork of the oracle's Python).
     const [list, graph, host] = await Promise.all([ansibleInventory(c, ['--list']), ansibleInventory(c, ['--graph']), ansibleInventory(c, ['--host', first])]);
     // The same text, not only the same data, so a user can diff the two: Python's floats (2.0, 1e+20, Infinity) included,
     // which a JavaScript round trip of Ansible's output would lose. Secrets excepted: provision masks what Ansible decrypts.
