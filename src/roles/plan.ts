@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { ArgError, runsOnControl, type AnyResourceType, type ResolveContext } from '../resources/types.js';
 import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
-import { Secret, secretsCount } from '../secrets.js';
+import { registerSecret, Secret, secretProblem, secretsCount, secretTextOf } from '../secrets.js';
 import { checkVariables, isSecretSpec, sealSecrets, type VariableCheck } from './checks.js';
 import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock } from './load.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
@@ -282,7 +282,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
     (secretChecks ??= rolesOfHosts(inventory.hosts, load, ignoreUserError)
       .map((role) => ({ name: role.name, checks: role.checks.filter((c) => isSecretSpec(c.spec)) }))
       .filter((role) => role.checks.length > 0));
-  // The secrets every host's roles declare (hosts left out by --limit too), known before any host's templates run:
+  // The secrets every host's roles and resources declare (hosts left out by --limit too), known before any host's templates run:
   // a variable holding the very text of one is that secret on every host (see sealedIfSecret), whichever host is planned first.
   let allSecretsKnown = false;
   const knowAllSecrets = (): void => {
@@ -292,7 +292,9 @@ function planning(inventory: Inventory, options: PlanOptions) {
       // What cannot be loaded or computed here is reported by the host's own setup, when it runs.
       const hostRoles = resolveRoles(host.roles, load, ignoreUserError);
       const variables = variablesOf(host, hostRoles);
-      sealSecrets(withoutLiteralDefaults([...hostRoles, ...inventorySecretChecks()], variables), hostBaseContext(inventory, host, variables, hostvars));
+      const base = hostBaseContext(inventory, host, variables, hostvars);
+      sealSecrets(withoutLiteralDefaults([...hostRoles, ...inventorySecretChecks()], variables), base);
+      knowDeclaredSecrets(hostRoles, base, host.name);
     }
   };
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
@@ -336,6 +338,31 @@ function planning(inventory: Inventory, options: PlanOptions) {
     if (errors.size) throw new UserErrors([...errors.values()]);
   };
   return { collect, hostSetup, finish, declares };
+}
+
+/**
+ * Registers what a host's resource declarations (handlers too) hold in the keys their types declare secret
+ * (a mysql_user's password), rendered for the host: those keys alone, never resolved or validated, so a host
+ * left out by --limit issues no certificate and reads no template. A value that cannot be rendered or masked
+ * here is the host's own planning's to report, when it runs.
+ */
+function knowDeclaredSecrets(roles: readonly Role[], base: TemplateContext, hostName: string): void {
+  for (const role of roles) {
+    const context = extendContext(base, { role_name: role.name });
+    for (const decl of [...role.resources, ...role.handlers.values()]) {
+      for (const key of resourceTypes[decl.type]?.secretKeys ?? []) {
+        if (!Object.hasOwn(decl.args, key)) continue;
+        let text: string | undefined;
+        try {
+          text = secretTextOf(renderValue(decl.args[key], context, decl.argPositions[key] ?? decl.position, hostName));
+        } catch (err) {
+          if (err instanceof UserError) continue;
+          throw err;
+        }
+        if (text !== undefined && secretProblem(text) === undefined) registerSecret(text);
+      }
+    }
+  }
 }
 
 /** A role block rendered for a host: each key on its own, so a template error points at its key. */
