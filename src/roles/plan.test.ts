@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import { stubSops } from '../../test/support/inventory.js';
 import { extraVarsOf, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
-import { buildPlans, type PlanOptions } from './plan.js';
+import { buildPlans, secretVariables, type PlanOptions } from './plan.js';
 import { CHECK_KINDS } from './checks.js';
 
 const PROJECT = 'test/fixtures/project';
@@ -365,6 +365,12 @@ describe('a secret a resource of another host declares (a mysql_user password wr
     const plans = project('password={{ shout }}\n').plans();
     expect(appConf(plans)).toMatchObject({ sensitive: true });
     expect(redact('password=LATE-SECRET-6')).toBe(`password=${MASK}`);
+  });
+
+  it('is masked by value in `provision inventory`, as in plan', () => {
+    const { dir, inventory } = project('password={{ db_pw }}\n');
+    const { values } = secretVariables(loadInventory(inventory, { env: {} }), [join(dir, 'roles')]);
+    expect(values.has('late-Secret-6')).toBe(true);
   });
 
   it('is read from a left-out host without resolving or validating its declarations (no template read, no certificate issued)', () => {
