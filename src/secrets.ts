@@ -147,6 +147,13 @@ export function base64Forms(value: string): string[] {
   return forms;
 }
 
+/** A value's text as a secret holds it: a Secret's value, a number's digits, a string as it is; undefined for anything else (a list, a mapping, null). */
+export function secretTextOf(value: unknown): string | undefined {
+  if (value instanceof Secret) return value.reveal();
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Remembers a value that must never be shown, in all its forms. */
 export function registerSecret(value: string): void {
   const problem = secretProblem(value);

@@ -145,6 +145,12 @@ export interface ResourceType<Desired, Current, Decided extends Decision = Decis
   validate(args: Record<string, unknown>): Desired;
   /** Keys whose text is shell the user writes (a command's `cmd`): the role renders them with every `{{value}}` quoted. */
   readonly shellKeys?: readonly string[];
+  /**
+   * Optional: keys whose value is a secret (a password), made one by validate however it is written: plan reads
+   * these keys alone, rendered, on every host of the inventory (hosts left out by --limit too) before any host's
+   * templates render, so their text is a secret everywhere (nothing else of the declaration is resolved or validated there).
+   */
+  readonly secretKeys?: readonly string[];
   /** Short label for output, e.g. "/etc/motd" (the engine prefixes the type name). */
   label(desired: Desired): string;
   /** Read-only POSIX sh script whose stdout describes the current state. Must exit 0. */
@@ -258,6 +264,8 @@ export interface ControlResourceType<Desired, Current, Decided extends Decision 
   validate(args: Record<string, unknown>): Desired;
   /** Short label for output (the engine prefixes the type name). */
   label(desired: Desired): string;
+  /** Keys whose value is a secret: as ResourceType's. */
+  readonly secretKeys?: readonly string[];
   /** Which remote object it manages (API and name): declarations of one identity on several hosts are one object, managed once per run. */
   identity(desired: Desired): string;
   /** Reads the object's current state (GET only). */

@@ -14,7 +14,7 @@ import { controlCharacter, characterName, FormatError } from '../formats/format-
 import { systemdExecValue } from '../formats/systemd.js';
 import type { InventoryHost } from '../inventory/index.js';
 import { describeValue } from '../inventory/describe-value.js';
-import { isSecretValue, registerSecret, Secret, secretProblem } from '../secrets.js';
+import { isSecretValue, registerSecret, Secret, secretProblem, secretTextOf } from '../secrets.js';
 import { ACCOUNT_NAME } from '../resources/shared/accounts.js';
 import { dnsNameError } from '../resources/shared/dns-name.js';
 import { isVitalDirectory } from '../resources/shared/system-directory.js';
@@ -257,10 +257,12 @@ export function sealSecrets(roles: ReadonlyArray<{ checks: readonly VariableChec
   for (const { variable, spec } of roles.flatMap((role) => role.checks)) {
     if (!isSecretSpec(spec) || !Object.hasOwn(vars, variable)) continue;
     const value = computedValue(vars, variable, true);
-    const text = typeof value === 'number' ? String(value) : value;
-    if (typeof text !== 'string' || secretProblem(text) !== undefined || firstControl(text) !== undefined) continue;
+    // Already a secret (from a secret source): kept as it is.
+    if (value instanceof Secret) continue;
+    const text = secretTextOf(value);
+    if (text === undefined || secretProblem(text) !== undefined || firstControl(text) !== undefined) continue;
     Object.defineProperty(vars, variable, { value: new Secret(text), enumerable: true, configurable: true });
-    if (typeof value === 'number') sealedNumber(variable);
+    if (typeof value === 'number' || typeof value === 'bigint') sealedNumber(variable);
   }
 }
 

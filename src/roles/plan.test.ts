@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { clearSecretsForTests, MASK, redact } from '../secrets.js';
 import { UserError } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import { stubSops } from '../../test/support/inventory.js';
 import { extraVarsOf, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
-import { buildPlans, type PlanOptions } from './plan.js';
+import { buildPlans, secretVariables, type PlanOptions } from './plan.js';
 import { CHECK_KINDS } from './checks.js';
 
 const PROJECT = 'test/fixtures/project';
@@ -338,6 +338,53 @@ describe('a value a later declaration makes secret (a mysql_user password writte
     ).plans();
     const files = plans.flatMap((p) => p.resources).filter((r) => r.type.name === 'file');
     expect(files.map((r) => r.desired)).toMatchObject([{ path: '/etc/app.conf', sensitive: true }, { path: '/etc/db.conf', sensitive: true }]);
+  });
+});
+
+describe('a secret a resource of another host declares (a mysql_user password written in plain text)', () => {
+  afterEach(() => clearSecretsForTests());
+  /** Host a's role writes `content` into a file (shout: db_pw in capitals); host b's role (with `extra` declarations) makes db_pw a MySQL password. */
+  const project = (content: string, extra = '') =>
+    secretsProject(
+      {
+        'conf/role.yaml': `resources:\n  - file: { path: /etc/app.conf, content: ${JSON.stringify(content)} }\n`,
+        'db/role.yaml': `resources:\n${extra}  - mysql_user: { name: app, host: localhost, password: "{{ db_pw }}" }\n`,
+      },
+      'all:\n  vars: { db_pw: late-Secret-6, shout: "{{ db_pw | upper }}" }\n  children:\n    f: { roles: [conf], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [db], hosts: { b: { address: 10.0.0.2 } } }\n',
+    );
+  const appConf = (plans: ReturnType<ReturnType<typeof project>['plans']>) => plans.flatMap((p) => p.resources).find((r) => r.label === 'file /etc/app.conf')!.desired;
+
+  it('makes a file holding it private and masked on a host --limit keeps, the declaring host left out', () => {
+    const plans = project('password={{ db_pw }}\n').plans('a');
+    expect(plans.map((p) => p.host.name)).toEqual(['a']);
+    expect(appConf(plans)).toMatchObject({ sensitive: true });
+    expect(redact('password=late-Secret-6')).toBe(`password=${MASK}`);
+  });
+
+  it('is that secret in the templates of a host planned before the declaring one: what they make of it is masked too', () => {
+    const plans = project('password={{ shout }}\n').plans();
+    expect(appConf(plans)).toMatchObject({ sensitive: true });
+    expect(redact('password=LATE-SECRET-6')).toBe(`password=${MASK}`);
+  });
+
+  it('is masked by value in `provision inventory`, as in plan', () => {
+    const { dir, inventory } = project('password={{ db_pw }}\n');
+    const { values } = secretVariables(loadInventory(inventory, { env: {} }), [join(dir, 'roles')]);
+    expect(values.has('late-Secret-6')).toBe(true);
+  });
+
+  it('is read from a left-out host without resolving or validating its declarations (no template read, no certificate issued)', () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'provision-state-'));
+    vi.stubEnv('PROVISION_STATE_DIR', stateDir);
+    try {
+      const extra = '  - file: { path: /etc/x.conf, template: missing.j2 }\n  - internal_tls: { path: /etc/x.key, part: key }\n  - mysql_user: { name: "{{ no_such_var }}", password: "{{ db_pw }}" }\n';
+      const plans = project('password={{ db_pw }}\n', extra).plans('a');
+      expect(appConf(plans)).toMatchObject({ sensitive: true });
+      expect(existsSync(join(stateDir, 'internal-ca'))).toBe(false);
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });
 

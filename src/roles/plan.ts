@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { ArgError, runsOnControl, type AnyResourceType, type ResolveContext } from '../resources/types.js';
 import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
-import { Secret, secretsCount } from '../secrets.js';
+import { registerSecret, Secret, secretProblem, secretsCount, secretTextOf } from '../secrets.js';
 import { checkVariables, isSecretSpec, sealSecrets, type VariableCheck } from './checks.js';
 import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock } from './load.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
@@ -278,22 +278,15 @@ function planning(inventory: Inventory, options: PlanOptions) {
   const ignoreUserError = (err: unknown): void => {
     if (!(err instanceof UserError)) throw err;
   };
-  const inventorySecretChecks = (): Array<Pick<Role, 'name' | 'checks'>> =>
-    (secretChecks ??= rolesOfHosts(inventory.hosts, load, ignoreUserError)
-      .map((role) => ({ name: role.name, checks: role.checks.filter((c) => isSecretSpec(c.spec)) }))
-      .filter((role) => role.checks.length > 0));
-  // The secrets every host's roles declare (hosts left out by --limit too), known before any host's templates run:
+  const inventorySecretChecks = (): Array<Pick<Role, 'name' | 'checks'>> => (secretChecks ??= secretChecksOf(rolesOfHosts(inventory.hosts, load, ignoreUserError)));
+  // The secrets every host's roles and resources declare (hosts left out by --limit too), known before any host's templates run:
   // a variable holding the very text of one is that secret on every host (see sealedIfSecret), whichever host is planned first.
   let allSecretsKnown = false;
   const knowAllSecrets = (): void => {
     if (allSecretsKnown) return;
     allSecretsKnown = true;
-    for (const host of inventory.hosts) {
-      // What cannot be loaded or computed here is reported by the host's own setup, when it runs.
-      const hostRoles = resolveRoles(host.roles, load, ignoreUserError);
-      const variables = variablesOf(host, hostRoles);
-      sealSecrets(withoutLiteralDefaults([...hostRoles, ...inventorySecretChecks()], variables), hostBaseContext(inventory, host, variables, hostvars));
-    }
+    // What cannot be loaded, computed or masked here is reported by the host's own setup, when it runs.
+    for (const text of declaredSecretValues(inventory, inventorySecretChecks(), load, hostvars)) if (secretProblem(text) === undefined) registerSecret(text);
   };
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
@@ -336,6 +329,26 @@ function planning(inventory: Inventory, options: PlanOptions) {
     if (errors.size) throw new UserErrors([...errors.values()]);
   };
   return { collect, hostSetup, finish, declares };
+}
+
+/**
+ * What a host's resource declarations (handlers too) hold in the keys their types declare secret (a mysql_user's
+ * password), rendered for the host: those keys alone, never resolved or validated, so a host left out by --limit
+ * issues no certificate and reads no template. A value that cannot be rendered here is left out.
+ */
+function resourceSecretValues(roles: readonly Role[], base: TemplateContext, hostName: string): string[] {
+  const values: string[] = [];
+  for (const role of roles) {
+    const context = extendContext(base, { role_name: role.name });
+    for (const decl of [...role.resources, ...role.handlers.values()]) {
+      for (const key of resourceTypes[decl.type]?.secretKeys ?? []) {
+        if (!Object.hasOwn(decl.args, key)) continue;
+        const text = secretText(() => renderValue(decl.args[key], context, decl.argPositions[key] ?? decl.position, hostName));
+        if (text !== undefined) values.push(text);
+      }
+    }
+  }
+  return values;
 }
 
 /** A role block rendered for a host: each key on its own, so a template error points at its key. */
@@ -463,17 +476,35 @@ export function secretVariables(inventory: Inventory, rolesDirs: string[]): { va
   const failed = (err: unknown): void => {
     unread.push(messageOf(err).split('\n')[0]!);
   };
-  const declared = new Set(rolesOfHosts(inventory.hosts, load, failed).flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable)));
-  const hostvars = hostvarsOf(inventory);
+  const checks = secretChecksOf(rolesOfHosts(inventory.hosts, load, failed));
+  const variables = new Set(checks.flatMap((role) => role.checks.map((c) => c.variable)));
+  return { variables, values: declaredSecretValues(inventory, checks, load, hostvarsOf(inventory)), unread };
+}
+
+/** The roles' checks that declare a secret, for the roles that have any. */
+function secretChecksOf(roles: readonly Role[]): Array<Pick<Role, 'name' | 'checks'>> {
+  return roles.map((role) => ({ name: role.name, checks: role.checks.filter((c) => isSecretSpec(c.spec)) })).filter((role) => role.checks.length > 0);
+}
+
+/**
+ * The values every host of the inventory (hosts left out by --limit too) gives its declared secrets: the variables
+ * `checks` declare secret (but for a literal role default, see isLiteralDefault), and its resources' secret
+ * arguments (resourceSecretValues). A value that cannot be computed here is left out: the host's own planning
+ * reports why, and a listing prints it masked all the same.
+ */
+function declaredSecretValues(inventory: Inventory, checks: ReadonlyArray<Pick<Role, 'checks'>>, load: (name: string, position: SourcePosition) => Role, hostvars: Record<string, unknown>): Set<string> {
   const values = new Set<string>();
   for (const host of inventory.hosts) {
-    const vars = hostBaseContext(inventory, host, variablesOf(host, resolveRoles(host.roles, load, () => undefined)), hostvars);
-    for (const name of declared) {
-      const text = secretText(vars, name);
+    const hostRoles = resolveRoles(host.roles, load, () => undefined);
+    const variables = variablesOf(host, hostRoles);
+    const base = hostBaseContext(inventory, host, variables, hostvars);
+    for (const { variable } of withoutLiteralDefaults(checks, variables).flatMap((role) => role.checks)) {
+      const text = secretText(() => base[variable]);
       if (text !== undefined) values.add(text);
     }
+    for (const text of resourceSecretValues(hostRoles, base, host.name)) values.add(text);
   }
-  return { variables: declared, values, unread };
+  return values;
 }
 
 /** Every role of the hosts, each once, with the roles they depend on; a role that cannot be loaded goes to `failed`. */
@@ -482,17 +513,16 @@ function rolesOfHosts(hosts: readonly InventoryHost[], load: (name: string, posi
   return resolveRoles(refs, load, failed);
 }
 
-/** A secret variable's value as text, or undefined when it is not text or a number, or cannot be computed here (the listing prints it masked all the same). */
-function secretText(vars: TemplateContext, name: string): string | undefined {
+/** A declared secret's value as text (see secretTextOf), or undefined when it is empty, not text or a number, or cannot be computed here. */
+function secretText(compute: () => unknown): string | undefined {
   let value: unknown;
   try {
-    value = vars[name];
+    value = compute();
   } catch {
     return undefined;
   }
-  if (value instanceof Secret) return value.reveal();
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  const text = secretTextOf(value);
+  return text === '' ? undefined : text;
 }
 
 /** Handlers doing the same thing (two roles both reloading nginx) share one key, so they run once. */

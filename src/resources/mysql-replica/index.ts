@@ -279,6 +279,7 @@ function validate(args: Args): MysqlReplicaDesired {
 export const mysqlReplica: ResourceType<MysqlReplicaDesired, MysqlReplicaCurrent, MysqlReplicaDecision> = {
   name: 'mysql_replica',
   validate,
+  secretKeys: ['password'],
   actions: { promote },
   label: (desired) => `from ${desired.primary}:${desired.port}`,
   probe,

@@ -264,6 +264,7 @@ function validate(args: Args): MysqlUserDesired {
 export const mysqlUser: ResourceType<MysqlUserDesired, MysqlUserCurrent, MysqlUserDecision> = {
   name: 'mysql_user',
   validate,
+  secretKeys: ['password'],
   label: (desired) => `${desired.name}@${desired.hosts.join(',')}`,
   probe,
   probeFamily: { family: MYSQL_STATEMENTS, part: accountsSql },

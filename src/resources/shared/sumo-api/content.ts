@@ -10,7 +10,7 @@ import { type Args, requiredString } from '../args.js';
 import { contentDiff, holdsSecret } from '../text-diff.js';
 import { ArgError, type Change, type ControlResourceType, type Decision } from '../../types.js';
 import { SumoApi, type Query } from './client.js';
-import type { SumoEndpoint } from './endpoint.js';
+import { ENDPOINT_SECRET_KEYS, type SumoEndpoint } from './endpoint.js';
 
 /** The fields provision manages of one object, in a stable order (plain JSON values). */
 export type Definition = Record<string, unknown>;
@@ -142,6 +142,7 @@ export function sumoContentType<Desired extends { endpoint: SumoEndpoint; state:
     name: spec.name,
     runsOn: 'control',
     validate: spec.validate,
+    secretKeys: ENDPOINT_SECRET_KEYS,
     label: spec.nameOf,
     identity: (desired) => `${desired.endpoint.url} ${spec.nameOf(desired)}`,
     read: (desired, http) => spec.find(desired, new SumoApi(desired.endpoint, http)),

@@ -36,6 +36,9 @@ export interface SumoEndpoint {
 /** The keys every Sumo resource takes for its endpoint. */
 export const ENDPOINT_KEYS = ['deployment', 'endpoint', 'access_id', 'access_key'] as const;
 
+/** The endpoint's keys endpointArgs makes a secret of, however they are written. */
+export const ENDPOINT_SECRET_KEYS = ['access_key'] as const;
+
 /** Reads `deployment` (default us1) or `endpoint` (a URL, wins; empty: unset), `access_id` and `access_key`. */
 export function endpointArgs(args: Args): SumoEndpoint {
   const deployment = oneOf(args, 'deployment', Object.keys(DEPLOYMENTS), 'us1');
