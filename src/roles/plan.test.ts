@@ -223,6 +223,21 @@ describe('a number the inventory writes for a secret variable', () => {
     expect(plans[0]!.resources).toHaveLength(1);
     expect(redact('echo 12345679')).toBe(`echo ${MASK}`);
   });
+
+  /** Host a shows b's pin plus one; b's role declares pin secret. */
+  const groupA = `    f: { roles: [echo], hosts: { a: { address: 10.0.0.1, next: "{{ hostvars['b'].pin + 1 }}" } } }\n`;
+  const groupB = '    g: { roles: [p], hosts: { b: { address: 10.0.0.2, pin: 12345678 } } }\n';
+  it.each([
+    ['planned after the declaring host', groupB + groupA],
+    ['planned before it', groupA + groupB],
+  ])("is a number through another host's hostvars too, what it computes masked: %s", (_, groups) => {
+    const plans = secretsProject(
+      { 'p/role.yaml': 'checks: { pin: secret }\nresources: []\n', 'echo/role.yaml': 'resources:\n  - command: { cmd: "echo {{next}}" }\n' },
+      `all:\n  children:\n${groups}`,
+    ).plans();
+    expect(plans.flatMap((p) => p.resources)).toHaveLength(1);
+    expect(redact('echo 12345679')).toBe(`echo ${MASK}`);
+  });
 });
 
 describe('a secret a role of a host left out by --limit declares', () => {

@@ -266,7 +266,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
       errors.set(e.format(), e);
     }
   };
-  const hostvars = hostvarsOf(inventory);
+  const hostvars = hostvarsOf(inventory, () => inventorySecretChecks());
   const load = (name: string, position: SourcePosition): Role => {
     const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
     roles.set(name, role);
@@ -300,15 +300,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
     let badValues: UserError[];
     try {
       // Secrets first: a check computing a value made from one (`{{ vault_x | upper }}`) then makes a secret of it too.
-      sealSecrets(
-        withoutLiteralDefaults([...hostRoles, ...inventorySecretChecks()], variables),
-        base,
-        // Jinja2 reads a sealed number as a secret number (`{{ pin + 1 }}` computes, masked), not as its text.
-        (name) => {
-          const source = variables.get(name)!;
-          variables.set(name, { ...source, origin: { ...source.origin, numbers: SECRET_NUMBER } });
-        },
-      );
+      sealDeclaredSecrets([...hostRoles, ...inventorySecretChecks()], variables, base);
       const checked = [...hostRoles, ...inventorySecretChecks().filter((other) => !hostRoles.some((own) => own.name === other.name))];
       const secretNames = new Set(checked.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable)));
       badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => (literalDefault(name) ? undefined : variables.get(name)?.origin), secretNames));
@@ -419,13 +411,29 @@ function hostBaseContext(inventory: Inventory, host: InventoryHost, variables: M
   return hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
 }
 
-/** `hostvars`: every host's inventory variables, each host's computed only when a template reads it. */
-function hostvarsOf(inventory: Inventory): Record<string, unknown> {
+/**
+ * `hostvars`: every host's inventory variables, each host's computed only when a template reads it, its declared
+ * secrets (`secretChecks`, numbers too) sealed as on the host itself.
+ */
+function hostvarsOf(inventory: Inventory, secretChecks: () => ReadonlyArray<Pick<Role, 'checks'>>): Record<string, unknown> {
   const byHost = new Map(inventory.hosts.map((h) => [h.name, h]));
   return lazyContext(
     inventory.hosts.map((h) => [h.name, h] as const),
-    (name) => hostContext(variablesOf(byHost.get(name)!, []), { inventory_hostname: name }, name),
+    (name) => {
+      const variables = variablesOf(byHost.get(name)!, []);
+      const context = hostContext(variables, { inventory_hostname: name }, name);
+      sealDeclaredSecrets(secretChecks(), variables, context);
+      return context;
+    },
   );
+}
+
+/** Makes the host's values of the variables `roles` declare secret Secrets (see sealSecrets); Jinja2 then reads a sealed number as a secret number (`{{ pin + 1 }}` computes, masked), not as its text. */
+function sealDeclaredSecrets(roles: ReadonlyArray<{ checks: readonly VariableCheck[] }>, variables: Map<string, VariableSource>, context: TemplateContext): void {
+  sealSecrets(withoutLiteralDefaults(roles, variables), context, (name) => {
+    const source = variables.get(name)!;
+    variables.set(name, { ...source, origin: { ...source.origin, numbers: SECRET_NUMBER } });
+  });
 }
 
 /**
@@ -478,7 +486,7 @@ export function secretVariables(inventory: Inventory, rolesDirs: string[]): { va
   };
   const checks = secretChecksOf(rolesOfHosts(inventory.hosts, load, failed));
   const variables = new Set(checks.flatMap((role) => role.checks.map((c) => c.variable)));
-  return { variables, values: declaredSecretValues(inventory, checks, load, hostvarsOf(inventory)), unread };
+  return { variables, values: declaredSecretValues(inventory, checks, load, hostvarsOf(inventory, () => checks)), unread };
 }
 
 /** The roles' checks that declare a secret, for the roles that have any. */
