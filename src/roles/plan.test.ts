@@ -256,6 +256,18 @@ describe('a secret a role of a host left out by --limit declares', () => {
     expect(redact('set-password hunter-4444')).toBe(`set-password ${MASK}`);
   });
 
+  it.each([
+    ['a YAML error', 'checks: { shared_pw: secret }\nresources: [\n', 'role.yaml:3:1: '],
+    ['an unknown resource type', 'checks: { shared_pw: secret }\nresources:\n  - filee: { path: /x }\n', "role.yaml:3:5: resources[0]: unknown key 'filee'"],
+  ])('is not dropped when that role cannot be loaded (%s): the role is a bad-input error, as without --limit', (_, roleYaml, where) => {
+    const project = secretsProject(
+      { 'user/role.yaml': 'resources:\n  - command: { cmd: "set-password {{shared_pw}}" }\n', 'declarer/role.yaml': roleYaml },
+      'all:\n  vars: { shared_pw: hunter-4444 }\n  children:\n    f: { roles: [user], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [declarer], hosts: { b: { address: 10.0.0.2 } } }\n',
+    );
+    const message = userErrorOf(() => project.plans('a')).format();
+    expect(message.startsWith(join(project.dir, 'roles', 'declarer', where)), message).toBe(true);
+  });
+
   it('is refused, without being shown, when it could not be masked', () => {
     const { inventory, plans } = planOfA('abc');
     expect(userErrorOf(plans).format()).toMatch(new RegExp(`^${inventory}:2:\\d+: all\\.vars\\.shared_pw: the value cannot be used as a secret: the secret is only 3 characters long.*\\(role declarer uses it as a secret\\)$`));

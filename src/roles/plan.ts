@@ -274,18 +274,17 @@ function planning(inventory: Inventory, options: PlanOptions) {
   };
   const rolesOf = (host: InventoryHost): Role[] => resolveRoles(host.roles, load, collect);
   // What the roles of every host declare secret, hosts left out by --limit too: their value here is masked (or refused) as when they run.
+  // A role of any host that cannot be loaded is an error, as in Ansible, which loads the whole playbook whatever --limit says:
+  // left out, it would drop the secrets it declares.
   let secretChecks: Array<Pick<Role, 'name' | 'checks'>> | undefined;
-  const ignoreUserError = (err: unknown): void => {
-    if (!(err instanceof UserError)) throw err;
-  };
-  const inventorySecretChecks = (): Array<Pick<Role, 'name' | 'checks'>> => (secretChecks ??= secretChecksOf(rolesOfHosts(inventory.hosts, load, ignoreUserError)));
+  const inventorySecretChecks = (): Array<Pick<Role, 'name' | 'checks'>> => (secretChecks ??= secretChecksOf(rolesOfHosts(inventory.hosts, load, collect)));
   // The secrets every host's roles and resources declare (hosts left out by --limit too), known before any host's templates run:
   // a variable holding the very text of one is that secret on every host (see sealedIfSecret), whichever host is planned first.
   let allSecretsKnown = false;
   const knowAllSecrets = (): void => {
     if (allSecretsKnown) return;
     allSecretsKnown = true;
-    // What cannot be loaded, computed or masked here is reported by the host's own setup, when it runs.
+    // What cannot be computed or masked here is reported by the host's own setup, when it runs (a role that cannot be loaded, above).
     for (const text of declaredSecretValues(inventory, inventorySecretChecks(), load, hostvars)) if (secretProblem(text) === undefined) registerSecret(text);
   };
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
