@@ -411,20 +411,22 @@ function hostBaseContext(inventory: Inventory, host: InventoryHost, variables: M
 }
 
 /**
- * `hostvars`: every host's inventory variables, each host's computed only when a template reads it, its declared
- * secrets (`secretChecks`, numbers too) sealed as on the host itself.
+ * `hostvars`: every host's inventory variables, each host's computed only when a template reads it, with what Ansible
+ * adds (its group_names, groups, hostvars) and its declared secrets (`secretChecks`, numbers too) sealed, as on the host itself.
  */
 function hostvarsOf(inventory: Inventory, secretChecks: () => ReadonlyArray<Pick<Role, 'checks'>>): Record<string, unknown> {
   const byHost = new Map(inventory.hosts.map((h) => [h.name, h]));
-  return lazyContext(
+  const hostvars: Record<string, unknown> = lazyContext(
     inventory.hosts.map((h) => [h.name, h] as const),
     (name) => {
-      const variables = variablesOf(byHost.get(name)!, []);
-      const context = hostContext(variables, { inventory_hostname: name }, name);
+      const host = byHost.get(name)!;
+      const variables = variablesOf(host, []);
+      const context = hostBaseContext(inventory, host, variables, hostvars);
       sealDeclaredSecrets(secretChecks(), variables, context);
       return context;
     },
   );
+  return hostvars;
 }
 
 /** Makes the host's values of the variables `roles` declare secret Secrets (see sealSecrets); Jinja2 then reads a sealed number as a secret number (`{{ pin + 1 }}` computes, masked), not as its text. */
