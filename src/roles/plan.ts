@@ -385,6 +385,7 @@ export function variablesOf(host: InventoryHost, roles: Role[]): Map<string, Var
     const origin = host.varOrigins?.[name] ?? { path: name };
     const source = { value, origin, jinja: true, ...(origin.literal ? { literal: origin.literal } : {}) };
     variables.set(name, source);
+    // An Ansible name the inventory does not write stands for the value the connection uses (one it writes is set as its own).
     for (const alias of connectionAliases(name)) if (!variables.has(alias)) variables.set(alias, source);
   }
   return variables;
