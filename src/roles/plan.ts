@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { ArgError, runsOnControl, type AnyResourceType, type ResolveContext } from '../resources/types.js';
 import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
-import { Secret, secretsCount } from '../secrets.js';
+import { registerSecret, Secret, secretProblem, secretsCount } from '../secrets.js';
 import { checkVariables, isSecretSpec, sealSecrets, type VariableCheck } from './checks.js';
 import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock } from './load.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
@@ -15,6 +15,7 @@ import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, whol
 import { allowedSource, findTemplate } from './source-paths.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
+import { readReadable } from '../inventory/deferred.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
 import { SECRET_NUMBER } from '../template/number-marks.js';
 
@@ -475,6 +476,19 @@ export function secretVariables(inventory: Inventory, rolesDirs: string[]): { va
     }
   }
   return { variables: declared, values, unread };
+}
+
+/**
+ * Makes output mask the secrets that `hosts` may print without planning anything (exec): each value their variables
+ * read from a secret source (SOPS, vault, the environment), and the values of the variables the roles declare secret
+ * (see secretVariables). Returns why a role could not be loaded (its secret variables are then unknown).
+ */
+export function registerHostSecrets(inventory: Inventory, hosts: readonly InventoryHost[], rolesDirs: string[]): string[] {
+  for (const host of hosts) readReadable(Object.values(host.vars));
+  const declared = secretVariables(inventory, rolesDirs);
+  // A value too short to mask is refused where apply reads it; here it is only looked for in output.
+  for (const value of declared.values) if (secretProblem(value) === undefined) registerSecret(value);
+  return declared.unread;
 }
 
 /** Every role of the hosts, each once, with the roles they depend on; a role that cannot be loaded goes to `failed`. */
