@@ -109,6 +109,8 @@ export interface ApplyOptions extends HostOptions, SearchOptions {
 export interface ExecOptions extends HostOptions {
   /** The shell command to run. */
   command: string;
+  /** --roles-path directories: where the roles that declare secret variables are looked for first, as for apply. */
+  rolesPaths: string[];
 }
 
 /** Options of a resource type's named action (`provision NAME INVENTORY HOST`). */
@@ -272,8 +274,8 @@ function parseApply(args: string[], plan: boolean, config: AnsibleConfig | undef
 function parseExec(args: string[], config: AnsibleConfig | undefined): Command {
   const separator = args.indexOf('--');
   if (separator < 0 || separator === args.length - 1) throw new UserError('exec needs a command after --, e.g. provision exec inventory.yaml -- uptime');
-  const { values, positionals } = parse(args.slice(0, separator), HOST_OPTIONS);
-  return { kind: 'exec', options: { ...hostOptions(values, positionals, 'exec', config), command: args.slice(separator + 1).join(' ') } };
+  const { values, positionals } = parse(args.slice(0, separator), { ...HOST_OPTIONS, 'roles-path': SEARCH_OPTIONS['roles-path'] });
+  return { kind: 'exec', options: { ...hostOptions(values, positionals, 'exec', config), command: args.slice(separator + 1).join(' '), rolesPaths: values['roles-path'] ?? [] } };
 }
 
 /** A named action's arguments: INVENTORY HOST, --force (the action says what it means) and --no-edit. */

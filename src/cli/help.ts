@@ -143,9 +143,13 @@ Options (encrypt):
 Runs COMMAND (shell text) on every selected host, as root when the host has
 become: true, and prints each host's output. Exit 1 if it failed anywhere.
 As with ssh, COMMAND's words are joined with spaces into one line for the
-host's shell: quote for that shell too, e.g. -- 'sh -c "a; b"'.
+host's shell: quote for that shell too, e.g. -- 'sh -c "a; b"'. Secrets in
+the output are masked as in apply's: the inventory's secret values and those
+of the variables the hosts' roles declare secret.
 
 Options:
+      --roles-path DIR      look for roles here first (repeatable), as apply does:
+                            their secret variables are masked
 ${HOST_FLAGS}`,
   inventory: `Usage: provision inventory INVENTORY (--list | --graph [GROUP] | --host NAME) [options]
 

@@ -190,10 +190,15 @@ async function showInventory(options: InventoryCliOptions): Promise<number> {
   // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other
   // output: the roles are looked for where apply looks for them (--roles-path first).
   const secrets = secretVariables(inventory, searchPath(options.inventories[0]!, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs);
-  for (const why of secrets.unread) process.stderr.write(`${display(`warning: the variables this role would declare secret are not known, and print as written (--roles-path DIR says where roles are): ${why}`)}\n`);
+  warnSecretsUnknown(secrets.unread, 'print as written');
   const text = show.kind === 'list' ? output.inventoryList(inventory, secrets) : output.inventoryHost(inventory, show.host, secrets);
   write(`${display(text)}\n`);
   return EXIT.ok;
+}
+
+/** Says, for each role that could not be loaded (`unread`: why), that the variables it would declare secret are unknown, and so `shown`. */
+function warnSecretsUnknown(unread: readonly string[], shown: string): void {
+  for (const why of unread) process.stderr.write(`${display(`warning: the variables this role would declare secret are not known, and ${shown} (--roles-path DIR says where roles are): ${why}`)}\n`);
 }
 
 /** `provision vault encrypt-string`: the value from stdin, encrypted as ansible-vault encrypt_string does. */
@@ -279,8 +284,17 @@ async function apply(options: ApplyOptions): Promise<number> {
 }
 
 async function exec(options: ExecOptions): Promise<number> {
-  const { hosts } = await selectedHosts(options);
+  const { inventory, hosts } = await selectedHosts(options);
   const [{ execOnHosts }, { openConnection: connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/connect.js')]);
+  // The command prints what it likes: before the first output is shown, the secrets the hosts hold are made known, so
+  // that display() masks them (once; a command that prints nothing, such as `true`, is not slowed by it).
+  let secretsKnown: Promise<void> | undefined;
+  const knowSecrets = (): Promise<void> =>
+    (secretsKnown ??= import('../roles/plan.js').then(({ registerHostSecrets }) => {
+      const rolesDirs = searchPath(options.inventory, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs;
+      warnSecretsUnknown(registerHostSecrets(inventory, hosts, rolesDirs), 'are not masked');
+    }));
+  let printed = Promise.resolve();
   const interrupt = interruptible('the commands running finish; no other host is started');
   // The operator's own command, run as written (like `ansible -a`).
   const outcomes = await execOnHosts(hosts, userText(options.command), {
@@ -291,9 +305,14 @@ async function exec(options: ExecOptions): Promise<number> {
     onDone: (o) => {
       const status = o.notStarted ? 'NOT STARTED' : o.unreachable ? 'UNREACHABLE' : o.code === 0 ? 'ok' : `FAILED rc=${o.code}`;
       const body = [o.stdout, o.stderr].filter((s) => s.trim() !== '').map((s) => s.trimEnd()).join('\n');
-      write(display(`${o.host} | ${status}${body ? `\n${body}` : ''}\n`));
+      // Each host's output in the order the hosts finish.
+      printed = printed.then(async () => {
+        if (body !== '') await knowSecrets();
+        write(display(`${o.host} | ${status}${body ? `\n${body}` : ''}\n`));
+      });
     },
   }).finally(interrupt.done);
+  await printed;
   if (interrupt.signal.aborted) return EXIT.interrupted;
   return outcomes.every((o) => o.code === 0) ? EXIT.ok : EXIT.hostFailed;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorList } from '../yaml/error-list.js';
 import { UserError } from '../errors.js';
+import { Secret } from '../secrets.js';
 import { expandHostPattern } from './host-pattern.js';
 import { readIniInventory } from './ini-inventory.js';
 import { GroupTree } from './model.js';
@@ -284,5 +285,14 @@ describe("sudo's user and password under the names Ansible's sudo plugin reads",
     const { connection } = loadInventory(file, { env: {} }).hosts[0]!;
     expect(connection.becomeUser).toBe('bob');
     expect(connection.becomePassword?.reveal()).toBe('group-pass');
+  });
+
+  it("keeps each name's own password for templates, a secret like the one sudo gets", () => {
+    const file = tempFile('[web]\nweb01 ansible_become_password=first-pass ansible_become_pass=second-pass\n', 'hosts');
+    const web01 = loadInventory(file, { env: {} }).hosts[0]!;
+    expect(web01.connection.becomePassword?.reveal()).toBe('second-pass');
+    const own = web01.vars.ansible_become_password;
+    expect(own).toBeInstanceOf(Secret);
+    expect((own as Secret).reveal()).toBe('first-pass');
   });
 });

@@ -123,6 +123,22 @@ export function resolveDeferred(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Reads every deferred value inside `value` that can be read, so that output masks its secret; one that cannot (its
+ * vault password not given, its environment variable unset) is left unread, as nothing uses it.
+ */
+export function readReadable(value: unknown): void {
+  if (value instanceof DeferredValue) {
+    try {
+      value.resolve();
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+    }
+  } else if (Array.isArray(value) || isPlainObject(value)) {
+    for (const item of Object.values(value)) readReadable(item);
+  }
+}
+
 /** Whether a value is or holds a deferred value. */
 export function holdsDeferred(value: unknown): boolean {
   if (value instanceof DeferredValue) return true;

@@ -66,10 +66,10 @@ describe('loadInventory: the site inventory', () => {
     expect(host(withConfig, 'web-02').vars.port).toBe(2222);
   });
 
-  it('keeps connection variables under their canonical names only', () => {
+  it("keeps connection variables under their canonical names, and under Ansible's names only those written", () => {
     const vars = host(site, 'web-02').vars;
     expect(vars).toMatchObject({ address: '203.0.113.12', port: 2222, user: 'admin', become: true });
-    expect(Object.keys(vars).filter((k) => k.startsWith('ansible_'))).toEqual([]);
+    expect(Object.keys(vars).filter((k) => k.startsWith('ansible_'))).toEqual(['ansible_host', 'ansible_port', 'ansible_user']);
   });
 
   it('orders groups all first, then parents before children', () => {

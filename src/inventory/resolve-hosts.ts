@@ -180,7 +180,8 @@ function resolveConnection(hostName: string, vars: VarTable, locked: Array<{ fil
   const checked = new Map<string, unknown>();
   for (const [name, value] of vars) {
     const spec = connectionVar(name);
-    if (!spec) continue;
+    // Under Ansible's names, each its own value: the canonical name holds the one the connection uses.
+    if (spec?.name !== name) continue;
     if (!isDeferredConnectionValue(value) && spec.checkedWhenUsed !== true) {
       checked.set(name, value);
       continue;

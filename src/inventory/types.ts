@@ -49,7 +49,7 @@ export interface InventoryHost {
   groups: string[];
   /** Union of its groups' roles in precedence order, first occurrence kept. */
   roles: RoleRef[];
-  /** Merged variables (connection variables included under their canonical names); Secret instances kept as they are. */
+  /** Merged variables (connection variables under their canonical names, with the values the connection uses, and under the Ansible names written, each its own); Secret instances kept as they are. */
   vars: Record<string, unknown>;
   /** Where the value of each variable the inventory or -e sets for it is written (the definition that won); absent for a host not read from an inventory. */
   varOrigins?: Record<string, VarOrigin>;

@@ -7,7 +7,11 @@ import type { ErrorList } from '../yaml/error-list.js';
 import { GROUP_KEYS } from './names.js';
 import { numberMarkOf } from '../template/number-marks.js';
 
-/** Variables of one scope under their canonical names, in the order written, and where each is written. */
+/**
+ * Variables of one scope under their canonical names, in the order written, and where each is written. A connection
+ * variable written under one of Ansible's names is there under that name too, with its own value: the canonical
+ * name holds the strongest one's (what the connection uses), Ansible's names each their own, as Ansible keeps them.
+ */
 export class VarTable extends Map<string, unknown> {
   /** Name → where its value is written, for messages about the value. */
   readonly origins = new Map<string, VarOrigin>();
@@ -58,7 +62,6 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
   const table = new VarTable();
   const outranked = outrankedNames(written);
   for (const { name, value, printed, site } of written) {
-    if (outranked.has(name)) continue;
     const problem = nameProblem(name);
     if (problem) {
       errors.add(`${site.path}: ${problem}`, site.keyPosition);
@@ -69,15 +72,18 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
       table.define(name, value, site, name, printed);
       continue;
     }
+    // Outranked, an Ansible name still holds its own value; provision's own name is then no variable at all.
+    const names = [...(outranked.has(name) ? [] : [spec.name]), ...(name === spec.name ? [] : [name])];
+    if (names.length === 0) continue;
     const readSite = spec.fromCurrentDir?.includes(name) ? { ...site, baseDir: process.cwd() } : site;
     // A secret, a vaulted value or a template is checked when the connection is made, once it has its value.
     if (isDeferredConnectionValue(value) || spec.checkedWhenUsed === true) {
-      table.define(spec.name, value, readSite, name);
+      for (const as of names) table.define(as, value, readSite, name);
       continue;
     }
     const read = spec.read(value, readSite);
     if ('expected' in read) errors.add(`${site.path}: ${read.expected}${spec.hidden === true ? '' : `, got ${describeValue(value)}`}`, site.valuePosition);
-    else table.define(spec.name, read.value, readSite, name);
+    else for (const as of names) table.define(as, read.value, readSite, name);
   }
   return table;
 }
@@ -85,7 +91,7 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
 /**
  * The names that another name of the same connection setting beats in one scope (`ansible_host` beside
  * `ansible_ssh_host`, or provision's `address`): Ansible takes them all and its plugins use the strongest (a name of
- * provision's is a plain variable to it), so provision reads only that one, as it does across scopes (mergeVars).
+ * provision's is a plain variable to it), so only that one sets the connection, as across scopes (mergeVars).
  */
 function outrankedNames(written: readonly WrittenVar[]): Set<string> {
   const strongest = new Map<string, string>();

@@ -15,6 +15,7 @@ import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, whol
 import { allowedSource, findTemplate } from './source-paths.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
+import { readReadable } from '../inventory/deferred.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
 import { SECRET_NUMBER } from '../template/number-marks.js';
 
@@ -389,6 +390,7 @@ export function variablesOf(host: InventoryHost, roles: Role[]): Map<string, Var
     const origin = host.varOrigins?.[name] ?? { path: name };
     const source = { value, origin, jinja: true, ...(origin.literal ? { literal: origin.literal } : {}) };
     variables.set(name, source);
+    // An Ansible name the inventory does not write stands for the value the connection uses (one it writes is set as its own).
     for (const alias of connectionAliases(name)) if (!variables.has(alias)) variables.set(alias, source);
   }
   return variables;
@@ -514,6 +516,19 @@ function declaredSecretValues(inventory: Inventory, checks: ReadonlyArray<Pick<R
     for (const text of resourceSecretValues(hostRoles, base, host.name)) values.add(text);
   }
   return values;
+}
+
+/**
+ * Makes output mask the secrets that `hosts` may print without planning anything (exec): each value their variables
+ * read from a secret source (SOPS, vault, the environment), and the values of the variables the roles declare secret
+ * (see secretVariables). Returns why a role could not be loaded (its secret variables are then unknown).
+ */
+export function registerHostSecrets(inventory: Inventory, hosts: readonly InventoryHost[], rolesDirs: string[]): string[] {
+  for (const host of hosts) readReadable(Object.values(host.vars));
+  const declared = secretVariables(inventory, rolesDirs);
+  // A value too short to mask is refused where apply reads it; here it is only looked for in output.
+  for (const value of declared.values) if (secretProblem(value) === undefined) registerSecret(value);
+  return declared.unread;
 }
 
 /** Every role of the hosts, each once, with the roles they depend on; a role that cannot be loaded goes to `failed`. */

@@ -45,6 +45,9 @@ ansible_private_key_file=same_name-group.key
 [both]
 both_names ansible_user=other ansible_ssh_user=admin ansible_ssh_host=127.0.0.5 ansible_host=127.0.0.2 ansible_port=3 ansible_ssh_port=1 ansible_ssh_private_key_file=both_names.key ansible_private_key_file=both_names-group.key
 
+[templated]
+templated ansible_ssh_host=127.0.0.{{ansible_port}} ansible_port=7 ansible_ssh_port=1 ansible_ssh_user=admin ansible_private_key_file=other.key ansible_ssh_private_key_file=templated.key
+
 [own]
 own_names user=admin address=127.0.0.2 port=1 ssh_private_key_file=own_names-host.key
 [own:vars]
@@ -53,7 +56,7 @@ ansible_host=127.0.0.6
 ansible_port=9
 ansible_private_key_file=own_names.key
 `;
-const HOST_COUNT = 5;
+const HOST_COUNT = 6;
 
 interface Used {
   address: string;
@@ -91,10 +94,12 @@ const RUNS: [extra: string[], expected: Record<string, Partial<Used>>][] = [
       same_name: { user: 'admin', port: 1 },
       both_names: { user: 'admin', port: 1, address: '127.0.0.5', key: 'both_names.key' },
       own_names: { user: 'ubuntu', port: 9, address: '127.0.0.6', key: 'own_names.key' },
+      // The address a template makes of the weaker port name: that name's own value, not the port used.
+      templated: { address: '127.0.0.7', port: 1 },
     },
   ],
   // -e ansible_user loses to an ansible_ssh_user set anywhere, and beats the same name.
-  [['ansible_user=cli', 'ansible_port=7'], { host_weak: { user: 'ubuntu', port: 9 }, host_strong: { user: 'admin', port: 1 }, same_name: { user: 'cli', port: 7 }, both_names: { user: 'admin', port: 1 }, own_names: { user: 'cli', port: 7 } }],
+  [['ansible_user=cli', 'ansible_port=8'], { host_weak: { user: 'ubuntu', port: 9 }, host_strong: { user: 'admin', port: 1 }, same_name: { user: 'cli', port: 8 }, both_names: { user: 'admin', port: 1 }, own_names: { user: 'cli', port: 8 }, templated: { address: '127.0.0.8', port: 1 } }],
 ];
 
 describe("a connection variable under two of Ansible's names, as ansible-core connects (differential)", () => {
