@@ -119,7 +119,7 @@ describe('provision inventory masks what the roles declare secret, also when the
   });
 });
 
-describe('provision inventory masks a variable whose value is exactly a secret\'s, however the secret reads it, and not the ingredients of a secret', () => {
+describe('provision inventory masks a variable whose value is exactly a secret\'s, however the secret reads it, and a secret inside another value, not the ingredients of a secret', () => {
   const dir = mkdtempSync(join(tmpdir(), 'provision-inventory-secret-values-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const inventory = join(dir, 'site.yaml');
@@ -145,6 +145,9 @@ describe('provision inventory masks a variable whose value is exactly a secret\'
       '      z_password: "{{ hostvars[inventory_hostname].vault_z }}"',
       '      vault_z: ThroughHostvars-3',
       '      plain: "{{ \'vault_x\' }} shown-4"',
+      '      dsn: "mysql://app:FromDefault-1@db/app"',
+      '      by_token: { "key-FromChain-2": { note: "uses ThroughHostvars-3 inside" } }',
+      '      name-FromDefault-1: a variable named with a secret',
       '',
     ].join('\n'),
   );
@@ -162,6 +165,10 @@ describe('provision inventory masks a variable whose value is exactly a secret\'
     expect(run.out).toContain('"ansible_user": "deploy"');
     expect(run.out).toContain('"db_port": 3306');
     expect(run.out).toContain(`"plain": "{{ 'vault_x' }} shown-4"`);
+    // A secret inside another value is masked there, as plan masks it: in text and in mapping keys.
+    expect(run.out).toContain('"dsn": "mysql://app:********@db/app"');
+    expect(run.out.replace(/\s+/g, '')).toContain('"by_token":{"key-********":{"note":"uses********inside"}}');
+    expect(run.out).toContain('"name-********": "a variable named with a secret"');
   });
 });
 

@@ -79,6 +79,12 @@ describe('a value provision cannot follow is refused where it is written', () =>
     expect(error.format().replace(/^.*ansible\.cfg:/, '')).toBe(message);
   });
 
+  // Python syntax with no exact JavaScript translation (python-regex.test.ts has the rest).
+  it.each([String.raw`(?i)\.bak`, String.raw`\N{BULLET}`])('ignore_patterns = %s is refused at its line, never read otherwise', (pattern) => {
+    const error = userErrorOf(() => configOf(`[inventory]\nignore_patterns = ${pattern}\n`));
+    expect(error.format().replace(/^.*ansible\.cfg:/, '')).toBe(`2:1: [inventory] ignore_patterns: ${JSON.stringify(pattern)} is not a regular expression provision can read: expected a simpler pattern (such as ^old_ or \\.disabled$)`);
+  });
+
   it('become_method = su fails when the host is reached, at its line', () => {
     const config = configOf('[privilege_escalation]\nbecome_method = su\n');
     const host = loadInventory(tempFile('h', 'hosts'), { env: {}, hostDefaults: config.hostDefaults }).hosts[0]!;

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
+import { pythonRegex } from './python-regex.js';
 import { UserError, type SourcePosition } from '../errors.js';
 import { expandPath, findConfigFile, type ConfigPlace } from './config-file.js';
 import type { InventoryIgnore } from './sources.js';
@@ -282,10 +283,10 @@ function listOf(found: Found): string[] {
   return String(found.value).split(',').map((item) => unquote(item.trim()));
 }
 
-/** A pattern of ignore_patterns as a regular expression (Ansible searches a name for it, anywhere); one JavaScript cannot read is refused at its line. */
+/** A pattern of ignore_patterns (a Python regular expression, searched for anywhere in a name); one JavaScript cannot read as Python does is refused at its line. */
 function regexOf(pattern: string, found: Found): RegExp {
   try {
-    return new RegExp(pattern);
+    return pythonRegex(pattern);
   } catch {
     throw new UserError(`${found.name}: ${JSON.stringify(pattern)} is not a regular expression provision can read: expected a simpler pattern (such as ^old_ or \\.disabled$)`, found.position);
   }

@@ -5,10 +5,11 @@
  * not read: a vaulted value prints as `{"__ansible_vault": ...}`, a template as
  * written. One difference: the plain-text value of a variable named in
  * `secrets` (those the roles declare secret) or of one of Ansible's
- * connection passwords (`ansible_password`, ...) prints as the mask. Pure.
+ * connection passwords (`ansible_password`, ...) prints as the mask, and a
+ * secret's text inside any other value is masked there. Pure.
  */
 import { UserError } from '../errors.js';
-import { MASK, Secret } from '../secrets.js';
+import { MASK, Secret, secretForms } from '../secrets.js';
 import { DeferredValue } from './deferred.js';
 import { PythonFloat, pythonFloatText } from './python-float.js';
 import { PythonBigInt } from '../yaml/python-int.js';
@@ -35,10 +36,11 @@ const ANSIBLE_PASSWORDS = new Set([
 /** A host's variables as ansible-inventory prints them: as Ansible merges them, internal names left out; plain-text passwords and `secrets` masked. */
 function printedVars(host: InventoryHost, secrets: InventorySecrets): Record<string, unknown> {
   const secret = (name: string): boolean => secrets.variables.has(name) || ANSIBLE_PASSWORDS.has(name);
+  const forms = secretTextForms(secrets.values);
   return Object.fromEntries(
     Object.entries(host.ansibleVars ?? {})
       .filter(([name]) => !INTERNAL_VARS.has(name))
-      .map(([name, value]) => [name, secret(name) ? masked(value) : withSecretValuesMasked(value, secrets.values)]),
+      .map(([name, value]) => [maskedText(name, forms), secret(name) ? masked(value) : withSecretTextMasked(value, forms)]),
   );
 }
 
@@ -50,14 +52,29 @@ export interface InventorySecrets {
 
 const NO_SECRETS: InventorySecrets = { variables: new Set(), values: new Set() };
 
-/** `value` with each string or number in it that is exactly a secret's value masked, however deep; the rest (numbers as numbers) as it is. */
-function withSecretValuesMasked(value: unknown, secretValues: ReadonlySet<string>): unknown {
-  if (typeof value === 'string' || typeof value === 'number' || value instanceof PythonFloat || value instanceof PythonBigInt) return secretValues.has(String(value)) ? MASK : value;
-  if (Array.isArray(value)) return value.map((item) => withSecretValuesMasked(item, secretValues));
+/** Each secret value in every form text may hold it in (as plan masks them: inside a URL, JSON, quotes), longest first. */
+function secretTextForms(values: ReadonlySet<string>): string[] {
+  return [...new Set([...values].flatMap(secretForms))].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every secret form in it masked (a DSN holding a password prints as `mysql://app:********@db`). */
+function maskedText(text: string, forms: readonly string[]): string {
+  return forms.reduce((out, form) => (out.includes(form) ? out.split(form).join(MASK) : out), text);
+}
+
+/**
+ * `value` with every secret in its strings (keys too) masked, however deep, and a number whose text holds one masked
+ * whole; the rest (numbers as numbers) as it is.
+ */
+function withSecretTextMasked(value: unknown, forms: readonly string[]): unknown {
+  if (typeof value === 'string') return maskedText(value, forms);
+  if (typeof value === 'number' || value instanceof PythonFloat || value instanceof PythonBigInt) return maskedText(String(value), forms) === String(value) ? value : MASK;
+  if (Array.isArray(value)) return value.map((item) => withSecretTextMasked(item, forms));
   if (value !== null && typeof value === 'object' && !(value instanceof Secret) && !(value instanceof DeferredValue)) {
-    const entries = Object.entries(value).map(([key, item]) => [secretValues.has(key) ? MASK : key, withSecretValuesMasked(item, secretValues)] as const);
+    const original = Object.entries(value);
+    const entries = original.map(([key, item]) => [maskedText(key, forms), withSecretTextMasked(item, forms)] as const);
     // A mapping holding none as it is: it may say how its keys print (Python's int keys, in their order).
-    const unchanged = entries.every(([key, item], index) => key === Object.keys(value)[index] && item === Object.values(value)[index]);
+    const unchanged = entries.every(([key, item], index) => key === original[index]![0] && item === original[index]![1]);
     return unchanged ? value : Object.fromEntries(entries);
   }
   return value;
