@@ -14,8 +14,7 @@ const FIXED = { groups: { all: ['h1', 'h2'], web: ['h1', 'h2'] }, hostvars: { h1
 
 /** `values` as a host's inventory variables (Jinja2 allowed), beside VARS. */
 function inventory(values: Record<string, string>): TemplateContext {
-  const all = { ...Object.fromEntries(Object.entries(VARS).map(([k, v]) => [k, v])), ...values };
-  return hostContext(new Map(Object.entries(all).map(([name, value]) => [name, { value, origin: { path: `host_vars/h1.yml` }, jinja: true }] as const)), { ...FIXED, inventory_hostname: 'h1' }, 'h1');
+  return hostContext(new Map(Object.entries({ ...VARS, ...values }).map(([name, value]) => [name, { value, origin: { path: `host_vars/h1.yml` }, jinja: true }] as const)), { ...FIXED, inventory_hostname: 'h1' }, 'h1');
 }
 
 // Ordinary Jinja2 that is no Handlebars, or that Handlebars reads otherwise (`a/b` is a path there).
