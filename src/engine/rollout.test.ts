@@ -133,6 +133,8 @@ async function roll(plans: HostPlan[], balancers: Balancer[], extra: Partial<Run
     openConnection: openLocal,
     onEvent: (e) => events.push(e),
     hostStateDir: 'state',
+    // Each stand-in host its own lock, in its directory, as each real host has one: not this machine's.
+    lockPath: 'provision.lock',
     balancers,
     ...extra,
   });
