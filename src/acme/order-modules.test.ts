@@ -37,7 +37,7 @@ describe('the certificate order', () => {
     const { packages } = load(order);
     expect(packages).toContain('acme-client');
     expect(packages).not.toContain('node-forge');
-  }, 30_000);
+  });
 
   it("does not load Node's fetch implementation (axios reads its lazy classes as it loads), and leaves them usable", () => {
     const loaded = load(order);
@@ -45,7 +45,7 @@ describe('the certificate order', () => {
     expect(loaded.undici).toBe(false);
     expect(loaded.requestLazy).toBe(true);
     expect(loaded.requestWorks).toBe(true);
-  }, 30_000);
+  });
 
   it('loads the same from a bundle split as the package\'s "bundle" script splits it (a CommonJS chunk has only a default export)', async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'provision-order-bundle-'));
@@ -54,7 +54,7 @@ describe('the certificate order', () => {
     const loaded = load(join(outdir, 'order.js'), '', []);
     expect(loaded.undici).toBe(false);
     expect(loaded.requestWorks).toBe(true);
-  }, 30_000);
+  });
 
   it('puts the fetch classes back, still lazy and working, when a module throws while loading', () => {
     const webGlobals = fileURLToPath(new URL('./web-globals.ts', import.meta.url));
@@ -63,5 +63,5 @@ if (failed !== 'a module failed') throw new Error('unexpected: ' + failed);`;
     const loaded = load(webGlobals, failing);
     expect(loaded.requestLazy).toBe(true);
     expect(loaded.requestWorks).toBe(true);
-  }, 30_000);
+  });
 });

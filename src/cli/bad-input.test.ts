@@ -44,7 +44,7 @@ describe('bad input found by the roles, through the CLI', () => {
     expect(run.stderr).toBe(`error: ${where}\n`);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-  }, 30_000);
+  });
 
   it('has a table entry for every inventory of the corpus', () => {
     const files = readdirSync(join(ROOT, DIR)).filter((f) => f.endsWith('.yaml'));

@@ -64,7 +64,7 @@ describe('the CLI grows the old generation in small steps', () => {
     ['with it, the heap stays near what is in use', true, (mb: number) => expect(mb).toBeLessThan(80)],
   ])('%s', (_, withModule, check) => {
     check(heapPeakMb(withModule));
-  }, 30_000);
+  });
 });
 
 describe('the CLI runs JavaScript in the interpreter only', () => {
@@ -74,5 +74,5 @@ describe('the CLI runs JavaScript in the interpreter only', () => {
     // A new Node process with tsx: seconds on a loaded machine.
   ])('%s', (_, withModule, tier) => {
     expect(hotFunctionTier(withModule)).toBe(tier);
-  }, 30_000);
+  });
 });

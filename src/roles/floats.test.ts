@@ -37,7 +37,7 @@ const PYTHON_VARS = `dict(php=8.0, v=3.1, x=2.0, e=1000.0, items=[1.0, 2], m={'a
 const oracle = `import json, sys
 from jinja2 import Environment
 env = Environment()
-env.filters['to_json'] = lambda v: json.dumps(v, separators=(',', ':'))  # as provision's to_json writes it
+env.filters['to_json'] = json.dumps  # Ansible's to_json
 vars = ${PYTHON_VARS}
 for name, template in json.loads(sys.argv[1]).items():
     vars[name] = env.compile_expression(template[2:-2].strip())(**vars)

@@ -223,6 +223,21 @@ describe('a number the inventory writes for a secret variable', () => {
     expect(plans[0]!.resources).toHaveLength(1);
     expect(redact('echo 12345679')).toBe(`echo ${MASK}`);
   });
+
+  /** Host a shows b's pin plus one; b's role declares pin secret. */
+  const groupA = `    f: { roles: [echo], hosts: { a: { address: 10.0.0.1, next: "{{ hostvars['b'].pin + 1 }}" } } }\n`;
+  const groupB = '    g: { roles: [p], hosts: { b: { address: 10.0.0.2, pin: 12345678 } } }\n';
+  it.each([
+    ['planned after the declaring host', groupB + groupA],
+    ['planned before it', groupA + groupB],
+  ])("is a number through another host's hostvars too, what it computes masked: %s", (_, groups) => {
+    const plans = secretsProject(
+      { 'p/role.yaml': 'checks: { pin: secret }\nresources: []\n', 'echo/role.yaml': 'resources:\n  - command: { cmd: "echo {{next}}" }\n' },
+      `all:\n  children:\n${groups}`,
+    ).plans();
+    expect(plans.flatMap((p) => p.resources)).toHaveLength(1);
+    expect(redact('echo 12345679')).toBe(`echo ${MASK}`);
+  });
 });
 
 describe('a secret a role of a host left out by --limit declares', () => {
@@ -239,6 +254,18 @@ describe('a secret a role of a host left out by --limit declares', () => {
   it('is masked on the hosts that run, as when that host runs too', () => {
     expect(planOfA('hunter-4444').plans().map((p) => p.host.name)).toEqual(['a']);
     expect(redact('set-password hunter-4444')).toBe(`set-password ${MASK}`);
+  });
+
+  it.each([
+    ['a YAML error', 'checks: { shared_pw: secret }\nresources: [\n', 'role.yaml:3:1: '],
+    ['an unknown resource type', 'checks: { shared_pw: secret }\nresources:\n  - filee: { path: /x }\n', "role.yaml:3:5: resources[0]: unknown key 'filee'"],
+  ])('is not dropped when that role cannot be loaded (%s): the role is a bad-input error, as without --limit', (_, roleYaml, where) => {
+    const project = secretsProject(
+      { 'user/role.yaml': 'resources:\n  - command: { cmd: "set-password {{shared_pw}}" }\n', 'declarer/role.yaml': roleYaml },
+      'all:\n  vars: { shared_pw: hunter-4444 }\n  children:\n    f: { roles: [user], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [declarer], hosts: { b: { address: 10.0.0.2 } } }\n',
+    );
+    const message = userErrorOf(() => project.plans('a')).format();
+    expect(message.startsWith(join(project.dir, 'roles', 'declarer', where)), message).toBe(true);
   });
 
   it('is refused, without being shown, when it could not be masked', () => {

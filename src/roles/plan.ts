@@ -267,7 +267,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
       errors.set(e.format(), e);
     }
   };
-  const hostvars = hostvarsOf(inventory);
+  const hostvars = hostvarsOf(inventory, () => inventorySecretChecks());
   const load = (name: string, position: SourcePosition): Role => {
     const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
     roles.set(name, role);
@@ -275,18 +275,17 @@ function planning(inventory: Inventory, options: PlanOptions) {
   };
   const rolesOf = (host: InventoryHost): Role[] => resolveRoles(host.roles, load, collect);
   // What the roles of every host declare secret, hosts left out by --limit too: their value here is masked (or refused) as when they run.
+  // A role of any host that cannot be loaded is an error, as in Ansible, which loads the whole playbook whatever --limit says:
+  // left out, it would drop the secrets it declares.
   let secretChecks: Array<Pick<Role, 'name' | 'checks'>> | undefined;
-  const ignoreUserError = (err: unknown): void => {
-    if (!(err instanceof UserError)) throw err;
-  };
-  const inventorySecretChecks = (): Array<Pick<Role, 'name' | 'checks'>> => (secretChecks ??= secretChecksOf(rolesOfHosts(inventory.hosts, load, ignoreUserError)));
+  const inventorySecretChecks = (): Array<Pick<Role, 'name' | 'checks'>> => (secretChecks ??= secretChecksOf(rolesOfHosts(inventory.hosts, load, collect)));
   // The secrets every host's roles and resources declare (hosts left out by --limit too), known before any host's templates run:
   // a variable holding the very text of one is that secret on every host (see sealedIfSecret), whichever host is planned first.
   let allSecretsKnown = false;
   const knowAllSecrets = (): void => {
     if (allSecretsKnown) return;
     allSecretsKnown = true;
-    // What cannot be loaded, computed or masked here is reported by the host's own setup, when it runs.
+    // What cannot be computed or masked here is reported by the host's own setup, when it runs (a role that cannot be loaded, above).
     for (const text of declaredSecretValues(inventory, inventorySecretChecks(), load, hostvars)) if (secretProblem(text) === undefined) registerSecret(text);
   };
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
@@ -301,15 +300,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
     let badValues: UserError[];
     try {
       // Secrets first: a check computing a value made from one (`{{ vault_x | upper }}`) then makes a secret of it too.
-      sealSecrets(
-        withoutLiteralDefaults([...hostRoles, ...inventorySecretChecks()], variables),
-        base,
-        // Jinja2 reads a sealed number as a secret number (`{{ pin + 1 }}` computes, masked), not as its text.
-        (name) => {
-          const source = variables.get(name)!;
-          variables.set(name, { ...source, origin: { ...source.origin, numbers: SECRET_NUMBER } });
-        },
-      );
+      sealDeclaredSecrets([...hostRoles, ...inventorySecretChecks()], variables, base);
       const checked = [...hostRoles, ...inventorySecretChecks().filter((other) => !hostRoles.some((own) => own.name === other.name))];
       const secretNames = new Set(checked.flatMap((role) => role.checks.filter((c) => isSecretSpec(c.spec)).map((c) => c.variable)));
       badValues = checked.flatMap((role) => checkVariables(role, base, host, (name) => (literalDefault(name) ? undefined : variables.get(name)?.origin), secretNames));
@@ -421,13 +412,31 @@ function hostBaseContext(inventory: Inventory, host: InventoryHost, variables: M
   return hostContext(variables, { inventory_hostname: host.name, groups: inventory.groups, group_names: host.groups.filter((g) => g !== 'all'), hostvars }, host.name);
 }
 
-/** `hostvars`: every host's inventory variables, each host's computed only when a template reads it. */
-function hostvarsOf(inventory: Inventory): Record<string, unknown> {
+/**
+ * `hostvars`: every host's inventory variables, each host's computed only when a template reads it, with what Ansible
+ * adds (its group_names, groups, hostvars) and its declared secrets (`secretChecks`, numbers too) sealed, as on the host itself.
+ */
+function hostvarsOf(inventory: Inventory, secretChecks: () => ReadonlyArray<Pick<Role, 'checks'>>): Record<string, unknown> {
   const byHost = new Map(inventory.hosts.map((h) => [h.name, h]));
-  return lazyContext(
+  const hostvars: Record<string, unknown> = lazyContext(
     inventory.hosts.map((h) => [h.name, h] as const),
-    (name) => hostContext(variablesOf(byHost.get(name)!, []), { inventory_hostname: name }, name),
+    (name) => {
+      const host = byHost.get(name)!;
+      const variables = variablesOf(host, []);
+      const context = hostBaseContext(inventory, host, variables, hostvars);
+      sealDeclaredSecrets(secretChecks(), variables, context);
+      return context;
+    },
   );
+  return hostvars;
+}
+
+/** Makes the host's values of the variables `roles` declare secret Secrets (see sealSecrets); Jinja2 then reads a sealed number as a secret number (`{{ pin + 1 }}` computes, masked), not as its text. */
+function sealDeclaredSecrets(roles: ReadonlyArray<{ checks: readonly VariableCheck[] }>, variables: Map<string, VariableSource>, context: TemplateContext): void {
+  sealSecrets(withoutLiteralDefaults(roles, variables), context, (name) => {
+    const source = variables.get(name)!;
+    variables.set(name, { ...source, origin: { ...source.origin, numbers: SECRET_NUMBER } });
+  });
 }
 
 /**
@@ -480,7 +489,7 @@ export function secretVariables(inventory: Inventory, rolesDirs: string[]): { va
   };
   const checks = secretChecksOf(rolesOfHosts(inventory.hosts, load, failed));
   const variables = new Set(checks.flatMap((role) => role.checks.map((c) => c.variable)));
-  return { variables, values: declaredSecretValues(inventory, checks, load, hostvarsOf(inventory)), unread };
+  return { variables, values: declaredSecretValues(inventory, checks, load, hostvarsOf(inventory, () => checks)), unread };
 }
 
 /** The roles' checks that declare a secret, for the roles that have any. */

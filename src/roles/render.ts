@@ -116,14 +116,28 @@ export function renderText(text: string, context: TemplateContext, where: Source
   } catch (err) {
     // A variable that a template reads may fail to render itself: that error already says where.
     if (err instanceof UserError) throw err;
-    throw templateError(err, where, hostName, inline);
+    throw templateError(err, text, where, hostName, inline);
   }
 }
 
+// `{{name args}}` or `{{#name args}}`: Handlebars calls name as a helper.
+const CALL = /\{\{~?[#^]?\s*([A-Za-z_][\w.-]*)\s+[^\s}~]/g;
+// Helpers Handlebars registers for its own use, and the one every value of shell text goes through: not for operators.
+const INTERNAL_HELPERS = new Set(['blockHelperMissing', 'helperMissing', SHELL_QUOTE_HELPER]);
+
+/** Why Handlebars failed inside its runtime (`... .call is not a function`): a name called with arguments that is no helper. */
+function unknownHelperCall(text: string): string | undefined {
+  const name = [...text.matchAll(CALL)].map((m) => m[1]!).find((called) => !isHelper(called));
+  if (name === undefined) return undefined;
+  const helpers = Object.keys(hbs.helpers).filter((h) => !INTERNAL_HELPERS.has(h));
+  return `{{${name} ...}} calls ${name}, which is no template helper (helpers: ${[...helpers, 'collect'].sort().join(', ')}); Jinja2 expressions ({{ a in b }}) are read in inventory values only`;
+}
+
 /** Turns a Handlebars exception into a UserError at the template's file:line:col. */
-function templateError(err: unknown, where: SourcePosition, hostName: string, inline: boolean): UserError {
+function templateError(err: unknown, text: string, where: SourcePosition, hostName: string, inline: boolean): UserError {
   const e = err as { message?: string; lineNumber?: number; column?: number };
-  const message = e.message ?? String(err);
+  const notHelper = err instanceof TypeError ? unknownHelperCall(text) : undefined;
+  const message = notHelper ?? e.message ?? String(err);
   const missing = /^"([^"]+)" not defined/.exec(message);
   const parse = /^Parse error on line (\d+):[\s\S]*\n(Expecting [\s\S]*)$/.exec(message);
   const line = e.lineNumber ?? (parse ? Number(parse[1]) : 1);
@@ -175,6 +189,9 @@ export function wholeVariable(text: string): string | undefined {
   return WHOLE_VARIABLE.exec(text)?.[1];
 }
 const COLLECT = /^\{\{\s*collect\s+"([\w-]+)"\s*\}\}$/;
+
+/** Whether `{{name ...}}` calls a Handlebars helper: a registered one or `collect`. */
+const isHelper = (name: string): boolean => Object.hasOwn(hbs.helpers, name) || name === 'collect';
 
 /**
  * Renders every string inside a declaration's value (errors point at `where`). A string that is exactly
@@ -259,7 +276,7 @@ function renderVariable(source: VariableSource, context: TemplateContext, hostNa
     if (typeof value === 'string') {
       if (!value.includes('{{') || literal === true) return value;
       const whole = value === source.value ? onNumbers : undefined;
-      return source.jinja && isJinja(value) ? renderJinja(value, jinjaLookup, whole) : renderValue(value, context, where, hostName);
+      return source.jinja && isJinja(value, isHelper) ? renderJinja(value, jinjaLookup, whole) : renderValue(value, context, where, hostName);
     }
     const inner = (key: string | number): LiteralMark | undefined => (literal === true ? true : literal?.[key]);
     if (Array.isArray(value)) return value.map((item, i) => render(item, inner(i)));

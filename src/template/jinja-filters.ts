@@ -1,8 +1,9 @@
 /** The Jinja2 and Ansible filters of the subset, with Python's semantics (see python-values.ts). Pure. */
 import { JinjaError } from './jinja-error.js';
 import { PythonFloat } from '../inventory/python-float.js';
+import { jsonIndent, pythonJson } from './python-json.js';
 import { exactInteger, floatOf, intOf, jinjaRound, pythonNumber } from './python-numbers.js';
-import { itemOf, jsonText, list, numberOperand, plain, pythonOrder, sameValue, text, truthy, typeName, UNDEFINED, type Value } from './python-values.js';
+import { itemOf, list, numberOperand, plain, pythonOrder, sameValue, text, truthy, typeName, UNDEFINED, type Value } from './python-values.js';
 
 type Filter = (value: Value, args: Value[]) => Value;
 
@@ -77,7 +78,8 @@ export const FILTERS: Record<string, Filter> = {
   basename: (v) => text(plain(v)).split('/').pop() ?? '',
   dirname: (v) => text(plain(v)).replace(/\/[^/]*$/, ''),
   // The real values go to the host; the text is a secret when a secret is inside (see filtered).
-  to_json: (v) => jsonText(v),
+  to_json: (v, [indent, sortKeys = false, ensureAscii = true]) => pythonJson(v, { indent: jsonIndent(indent), sortKeys: truthy(sortKeys), ensureAscii: truthy(ensureAscii) }),
+  to_nice_json: (v, [indent = 4, sortKeys = true, ensureAscii = true]) => pythonJson(v, { indent: jsonIndent(indent), sortKeys: truthy(sortKeys), ensureAscii: truthy(ensureAscii) }),
   mandatory: (v) => {
     if (v === UNDEFINED) throw new JinjaError('a mandatory variable is not defined');
     return v;
@@ -112,6 +114,9 @@ export const PARAMETERS: Record<string, readonly string[]> = {
   min: ['case_sensitive', 'attribute'],
   max: ['case_sensitive', 'attribute'],
   replace: ['old', 'new'],
+  // Given by name, as Ansible passes them to json.dumps (`to_json(indent=2)`).
+  to_json: ['indent', 'sort_keys', 'ensure_ascii'],
+  to_nice_json: ['indent', 'sort_keys', 'ensure_ascii'],
   ternary: ['true_val', 'false_val', 'none_val'],
 };
 

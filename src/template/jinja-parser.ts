@@ -31,8 +31,13 @@ export function describe(node: Node): string {
 
 const TOKEN = /\s*(?:(\d(?:_?\d)*(?:\.\d(?:_?\d)*)?(?:[eE][-+]?\d(?:_?\d)*)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|\/\/|\*\*|\}\}|[-+*/%~|.,:()[\]{}<>=]))/y;
 
+const OPENING = new Set(['(', '[', '{']);
+const CLOSING = new Set([')', ']', '}']);
+
 export class Parser {
   #at: number;
+  /** How many brackets are open: inside one, `}}` is two closing braces, as Jinja2's lexer reads it (`{'a': {'b': 1}}`). */
+  #open = 0;
   #peeked: { type: 'number' | 'string' | 'name' | 'op' | 'end'; text: string; end: number } | undefined;
 
   constructor(
@@ -56,7 +61,9 @@ export class Parser {
       throw new JinjaError(`Jinja2 syntax near '${rest.slice(0, 12)}' is not supported`);
     }
     const type = m[1] !== undefined ? 'number' : m[2] !== undefined ? 'string' : m[3] !== undefined ? 'name' : 'op';
-    this.#peeked = { type, text: m[1] ?? m[2] ?? m[3] ?? m[4]!, end: TOKEN.lastIndex };
+    const token = m[1] ?? m[2] ?? m[3] ?? m[4]!;
+    if (token === '}}' && this.#open > 0) this.#peeked = { type, text: '}', end: TOKEN.lastIndex - 1 };
+    else this.#peeked = { type, text: token, end: TOKEN.lastIndex };
     return this.#peeked;
   }
 
@@ -64,6 +71,7 @@ export class Parser {
     const token = this.peek();
     this.#at = token.end;
     this.#peeked = undefined;
+    if (token.type === 'op') this.#open += OPENING.has(token.text) ? 1 : CLOSING.has(token.text) ? -1 : 0;
     return token;
   }
 

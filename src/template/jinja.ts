@@ -25,19 +25,37 @@ export { JinjaError } from './jinja-error.js';
 /** Looks a variable up by name; `undefined` when it is not defined. */
 export type Lookup = (name: string) => unknown;
 
-// An operator between spaces after an operand (`a > b`, `n * 2`) is Jinja2; Handlebars' `{{> partial}}` and `{{a/b}}` are not.
-const JINJA_ONLY = /\{%|\{#|\{\{[^}]*(?:\||\[|~|\(|'|\bif\b|\bis\b|\bnot\b|\band\b|\bor\b|==|!=|\+|\S\s+(?:[<>]=?|\/\/|\*\*|[*/%-])\s)/;
-const PLAIN_NAME = /^\s*[A-Za-z_]\w*(?:\.\w+)*\s*$/;
+// What only Handlebars reads inside `{{`: a block, its end or `else`, a partial, a comment, `{{{raw}}}`, `{{&raw}}`, `~` whitespace control, `@data`, `../parent`, `this`.
+const HANDLEBARS_ONLY = /^(?:[#/^>!{&~@]|\s*(?:\.\.\/|this\b|else\b))/;
+const HELPER_CALL = /^\s*([A-Za-z_][\w-]*)\s+\S/;
 
 /**
- * Whether an inventory value reads as Jinja2: it uses Jinja2 syntax, or its only templates are plain `{{ name }}`s,
- * which Jinja2 writes as Ansible does (`2.0`, `[1, 2]`, `True`). Handlebars syntax (`{{#if}}`, `{{addresses "app"}}`)
- * does not.
+ * Whether an inventory value reads as Jinja2, as Ansible reads every one: yes unless it uses Handlebars syntax that
+ * is no Jinja2 expression: a block (`{{#if}}`), a helper call (`{{addresses "app"}}`, where `isHelper` knows the
+ * helper's name), a partial, a comment or a triple-stash. Text whose `{{ }}` is neither (`{{ a b }}`) is Jinja2, so
+ * its error is Jinja2's.
  */
-export function isJinja(text: string): boolean {
-  if (JINJA_ONLY.test(text)) return true;
-  const templates = [...text.matchAll(/\{\{([\s\S]*?)\}\}/g)];
-  return templates.length > 0 && templates.every((m) => PLAIN_NAME.test(m[1]!));
+export function isJinja(text: string, isHelper: (name: string) => boolean): boolean {
+  // Statements are Jinja2's alone: renderJinja says they are not supported.
+  if (text.includes('{%')) return true;
+  if (!text.includes('{{')) return false;
+  let at = 0;
+  for (let open = text.indexOf('{{'); open >= 0; open = text.indexOf('{{', at)) {
+    const parser = new Parser(text, open + 2);
+    try {
+      parser.expression();
+      parser.expectClose();
+      at = parser.position;
+      continue;
+    } catch (err) {
+      if (!(err instanceof JinjaError)) throw err;
+    }
+    const inside = text.slice(open + 2);
+    const call = HELPER_CALL.exec(inside);
+    if (HANDLEBARS_ONLY.test(inside) || (call && isHelper(call[1]!))) return false;
+    at = open + 2;
+  }
+  return true;
 }
 
 /**

@@ -92,7 +92,7 @@ export function floatOf(value: unknown): number | undefined {
   return n === undefined ? undefined : toFloat(n);
 }
 
-/** The most bits an int computed by `**` may have: a larger one is a mistake (or hostile), not a value. */
+/** The most bits an int computed by `**` is known to need: a larger one is a mistake (or hostile), not a value. */
 const MAX_POWER_BITS = 1_000_000;
 
 /**
@@ -122,8 +122,10 @@ function intArithmetic(op: string, m: bigint, n: bigint): bigint {
       // Python's % takes the sign of the divisor.
       return m - floorDivision(m, n) * n;
     case '**':
-      if (m !== 0n && m !== 1n && m !== -1n && BigInt((m < 0n ? -m : m).toString(2).length) * n > BigInt(MAX_POWER_BITS)) {
-        throw new JinjaError(`this ** makes an integer of more than ${MAX_POWER_BITS} bits: expected at most ${MAX_POWER_BITS}`);
+      if (m !== 0n && m !== 1n && m !== -1n) {
+        // |m| ** n has at least this many bits and fewer than twice as many: 2 ** 999999 (1000000 bits) is made, 2 ** 1000000 is not.
+        const fewestBits = BigInt((m < 0n ? -m : m).toString(2).length - 1) * n + 1n;
+        if (fewestBits > BigInt(MAX_POWER_BITS)) throw new JinjaError(`this ** makes an integer of at least ${fewestBits} bits: expected at most ${MAX_POWER_BITS}`);
       }
       return m ** n;
     default:

@@ -77,6 +77,12 @@ const TEMPLATES = [
   '{{ [1, 2] < [1, 3] }}',
   '{{ [1, 2] < [1, 2, 0] }}',
   '{{ true > 0 }}',
+  // `**` makes an int of up to 1000000 bits, as Python does (its text beyond 4300 digits Python 3.11 refuses).
+  '{{ 2 ** 999999 % 1000 }}',
+  '{{ (2 ** 999999) // (2 ** 999998) }}',
+  '{{ (-2) ** 999999 % 7 }}',
+  '{{ 3 ** 630000 % 1000 }}',
+  '{{ 1048575 ** 50000 % 1000 }}',
 ];
 
 const expected = pythonJinja(TEMPLATES, VARS);
@@ -84,6 +90,17 @@ const expected = pythonJinja(TEMPLATES, VARS);
 describe("Jinja2 values behave as Python's (against Python's jinja2)", () => {
   it.each(TEMPLATES.map((t, i) => [t, i] as const))('%s', (template, i) => {
     expect(provisionJinja(template, VARS)).toEqual(expected[i]);
+  });
+});
+
+describe('a power too large to compute', () => {
+  it.each([
+    ['{{ 2 ** 1000000 }}', 1000001],
+    ['{{ (2 ** 999999) ** 2 }}', 1999999],
+    ['{{ 10 ** 1000000 }}', 3000001],
+    ['{{ (-3) ** 1000000 }}', 1000001],
+  ])('%s is refused, saying how large it is at least', (template, bits) => {
+    expect(() => renderJinja(template, () => undefined)).toThrow(`this ** makes an integer of at least ${bits} bits: expected at most 1000000`);
   });
 });
 

@@ -4,7 +4,7 @@
  * them. A secret's value is compared and computed with by its real value. Pure.
  */
 import { isSecretValue, Secret } from '../secrets.js';
-import { PythonFloat, pythonFloatText } from '../inventory/python-float.js';
+import { PythonFloat } from '../inventory/python-float.js';
 import { JinjaError } from './jinja-error.js';
 import { exactInteger, floatText, numberArithmetic, pythonNumber, type HeldNumber, type PythonNumber } from './python-numbers.js';
 
@@ -124,7 +124,8 @@ export function pythonOrder(a: Value, b: Value, op: string): number {
   throw new JinjaError(`'${op}' is not supported between ${typeName(a)} and ${typeName(b)}, as in Python`);
 }
 
-function codePointOrder(a: string, b: string): number {
+/** Python's order of text: by code point (JavaScript's `<` compares UTF-16 units). */
+export function codePointOrder(a: string, b: string): number {
   const [x, y] = [[...a], [...b]];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
     const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
@@ -161,26 +162,6 @@ export function itemOf(target: Value, key: Value): Value {
   return Object.hasOwn(container, String(k)) ? container[String(k)] : UNDEFINED;
 }
 
-/** JSON text of a value with its secrets' real values, an integer beyond a number's range as its bare digits (as Python writes it). */
-export function jsonText(value: Value): string {
-  // Numbers as Python's json.dumps writes them (`2.0`, `1e+16`, `Infinity`, every digit of a big int), unquoted after.
-  const numberText = (v: Value): string | undefined => {
-    const n = typeof v === 'boolean' ? undefined : pythonNumber(v);
-    return n === undefined ? undefined : n instanceof PythonFloat ? pythonFloatText(n.value) : String(n);
-  };
-  return JSON.stringify(revealed(value), (_key, v: Value) => {
-    const number = numberText(v);
-    return number === undefined ? v : `\u0000${number}`;
-  }).replace(/"\\u0000([^"]*)"/g, '$1');
-}
-
-/** `value` with every secret in it (lists and mappings included) its real value. */
-function revealed(value: Value): Value {
-  if (value instanceof Secret || value instanceof SecretNumber) return plain(value);
-  if (Array.isArray(value)) return value.map(revealed);
-  if (isMapping(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealed(v)]));
-  return value;
-}
 export const text = (value: Value): string => (typeof value === 'string' ? value : pythonText(value));
 export const list = (value: Value): Value[] => {
   const v = plain(value);
