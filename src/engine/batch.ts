@@ -67,7 +67,8 @@ export class Batch {
     const run = (step: ApplyStep, i: number): Shell =>
       lines(
         sh`printf '%s\\n' ${`${this.marker} begin ${i}`}`,
-        sh`rm -f ${unchanged}`,
+        // A test, not rm: no process where (as almost always) there is no file.
+        sh`[ ! -e ${unchanged} ] || rm -f ${unchanged}`,
         sh`( set -e\n${insert(step.script)}\n) ${insert(step.stderr === 'apart' ? none : trusted('2>&1 '))}</dev/null 9>&-`,
         '__rc=$?',
         sh`if [ -e ${unchanged} ]; then read -r __f <${unchanged}; ${insert(changedVar(i))}=; else __f=changed; ${insert(changedVar(i))}=1; fi`,
@@ -145,7 +146,7 @@ if ! flock -w ${this.lockWaitSeconds} 9; then
   exit 75
 fi
 printf 'pid %s since %s\\n' "$$" "$(date '+%Y-%m-%d %H:%M:%S')" > ${lock}
-for __stale in ${lock}.stop-* ${lock}.unchanged-*; do [ "$__stale" = ${this.#stopFile()} ] || rm -f "$__stale"; done
+for __stale in ${lock}.stop-* ${lock}.unchanged-*; do [ "$__stale" = ${this.#stopFile()} ] || [ ! -e "$__stale" ] || rm -f "$__stale"; done
 trap ${String(cleanup)} EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM

@@ -34,6 +34,8 @@ export class Drainer {
     private readonly connect: ConnectOptions,
     /** provision's state directory on the hosts. */
     private readonly hostStateDir: string,
+    /** The hosts' lock file (HostRunOptions.lockPath); default Batch's. */
+    private readonly lockPath?: string,
   ) {}
 
   /** Names of every load balancer that routes to a host. */
@@ -99,7 +101,7 @@ export class Drainer {
   /** Steps on a host under its provision lock (as an apply does); throws the failing step's output. */
   async #locked(host: InventoryHost, steps: Shell[]): Promise<void> {
     await this.#withConnection(host, async (connection) => {
-      const batch = new Batch();
+      const batch = new Batch(this.lockPath);
       const r = await connection.runScript(batch.applyScript(steps));
       if (r.code === null) throw new Error(`the connection to ${host.name} dropped`);
       const sections = batch.parse(r.stdout);

@@ -187,7 +187,7 @@ beforeEach(() => {
 
 async function run(plan: HostPlan, connection: Connection, check = false, extra: Partial<HostRunOptions> = {}) {
   const events: RunEvent[] = [];
-  const result = await runHost(plan, { check, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: async () => connection, onEvent: (e) => events.push(e), hostStateDir: join(dir, 'state'), ...extra });
+  const result = await runHost(plan, { check, connect: { acceptNewHostKeys: false, timeoutMs: 1000 }, openConnection: async () => connection, onEvent: (e) => events.push(e), hostStateDir: join(dir, 'state'), lockPath: join(dir, 'provision.lock'), ...extra });
   return { result, events };
 }
 

@@ -45,6 +45,8 @@ export interface HostRunOptions {
   signal?: AbortSignal;
   /** Directory on the host for provision's own state (handlers still to run); default /var/lib/provision. */
   hostStateDir?: string;
+  /** File on the host whose flock is its lock (one provision run changes a host at a time); default /run/provision.lock (Batch). Tests of stand-in hosts on one machine give each its own. */
+  lockPath?: string;
   /**
    * apply --plan: given what a round's probe decided (before anything of it is applied), says why
    * that differs from the saved plan (then nothing of the round is applied), or undefined.
@@ -649,7 +651,7 @@ async function applyAll(
     return handler?.after === undefined ? { script } : { script, after: [...new Set(handler.after.map(stepOf))] };
   });
   const againOf = new Map(handlers.map((h) => [h.assessed, h.again]));
-  const batch = new Batch();
+  const batch = new Batch(options.lockPath);
   // What of the call began on the host, step by step, from the script's markers.
   const call = options.began.send(work.map((step) => step.map((a) => a.planned.label)));
   const changed: Assessed[] = [];

@@ -133,6 +133,8 @@ async function roll(plans: HostPlan[], balancers: Balancer[], extra: Partial<Run
     openConnection: openLocal,
     onEvent: (e) => events.push(e),
     hostStateDir: 'state',
+    // Each stand-in host its own lock, in its directory, as each real host has one: not this machine's.
+    lockPath: 'provision.lock',
     balancers,
     ...extra,
   });
@@ -280,6 +282,8 @@ describe('rolling deploys', () => {
     ]);
     expect(events.filter((e) => e.kind === 'batch').map((e) => e.kind === 'batch' && e.hosts)).toEqual([['w1'], ['w2'], ['w3']]);
     expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
+    // Changes and drains took the lock of the host they ran on (lockPath), each its own.
+    for (const name of ['lb', 'w1', 'w2', 'w3']) expect(readFileSync(join(dir, name, 'provision.lock'), 'utf8')).toMatch(/^pid \d+ since /);
   });
 
   it.each([1, 10])('--forks %i, a host with nothing to change is not drained: one read, no other call', async (forks) => {

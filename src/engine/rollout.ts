@@ -71,7 +71,7 @@ interface Serving {
 /** One run: check mode reads every host at once and says what the rollout would do; apply rolls. */
 export async function runRollout(plans: HostPlan[], options: RunOptions): Promise<HostResult[]> {
   const pool = new ConnectionPool(options.openConnection);
-  const drainer = new Drainer(options.balancers ?? [], pool, options.connect, options.hostStateDir ?? HOST_STATE_DIR);
+  const drainer = new Drainer(options.balancers ?? [], pool, options.connect, options.hostStateDir ?? HOST_STATE_DIR, options.lockPath);
   const run = new Rollout(plans, { ...options, openConnection: pool.open }, pool, drainer);
   try {
     return options.check ? await run.plan() : await run.apply();
