@@ -296,3 +296,23 @@ describe("sudo's user and password under the names Ansible's sudo plugin reads",
     expect((own as Secret).reveal()).toBe('first-pass');
   });
 });
+
+describe("a connection setting's outranked Ansible name is a plain variable, as in Ansible: its value as written, unchecked", () => {
+  it.each([
+    ['INI, one scope', 'hosts', '[web]\nweb01 ansible_port=22x ansible_ssh_port=2222 ansible_user="" ansible_ssh_user=root\n'],
+    ['YAML, one scope', 'hosts.yml', 'web:\n  hosts:\n    web01:\n      ansible_port: 22x\n      ansible_ssh_port: 2222\n      ansible_user: ""\n      ansible_ssh_user: root\n'],
+    ['INI, across scopes', 'hosts', '[web]\nweb01 ansible_port=22x ansible_user=""\n[web:vars]\nansible_ssh_port=2222\nansible_ssh_user=root\n'],
+    ['YAML, across scopes', 'hosts.yml', 'web:\n  vars:\n    ansible_ssh_port: 2222\n    ansible_ssh_user: root\n  hosts:\n    web01:\n      ansible_port: 22x\n      ansible_user: ""\n'],
+  ])('%s', (_, name, text) => {
+    const web01 = loadInventory(tempFile(text, name), { env: {} }).hosts[0]!;
+    expect(web01.vars).toMatchObject({ ansible_port: '22x', ansible_user: '', port: 2222, user: 'root' });
+    expect(web01.connection).toMatchObject({ port: 2222, user: 'root' });
+  });
+
+  it.each([
+    ['the stronger name', '[web]\nweb01 ansible_port=2222 ansible_ssh_port=22x\n', 'web.hosts.web01.ansible_ssh_port: expected an integer from 1 to 65535, got string "22x"'],
+    ['a weaker name nothing outranks', '[web]\nweb01 ansible_port=2222\n[web:vars]\nansible_user=""\n', 'web.vars.ansible_user: expected a non-empty string, got string ""'],
+  ])('%s is still checked', (_, text, expected) => {
+    expect(userErrorOf(() => loadInventory(tempFile(text, 'hosts'), { env: {} })).format()).toContain(expected);
+  });
+});

@@ -196,6 +196,12 @@ export function nameStrength(writtenAs: string): number {
   return Math.max(0, spec.ansibleOrder?.indexOf(writtenAs) ?? 0);
 }
 
+/** Whether another name of the same connection setting beats `writtenAs` (in its scope or another one) when both are set. */
+export function canBeOutranked(writtenAs: string): boolean {
+  const spec = BY_NAME.get(writtenAs);
+  return spec !== undefined && [spec.name, ...spec.aliases].some((name) => nameStrength(name) > nameStrength(writtenAs));
+}
+
 /** The connection variable a name (canonical or alias) stands for, if any. */
 export function connectionVar(name: string): ConnectionVar | undefined {
   return BY_NAME.get(name);

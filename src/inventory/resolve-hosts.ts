@@ -7,7 +7,7 @@ import { groupClosures, groupDepths } from './group-graph.js';
 import type { GroupTree, HostDef, WrittenVars } from './model.js';
 import { ALL, isRoleName } from './names.js';
 import type { HostConnection, Inventory, InventoryHost, RoleRef } from './types.js';
-import { mergeVars, readVariables, VarTable, isDeferredConnectionValue } from './variables.js';
+import { connectionProblems, mergeVars, readVariables, VarTable, isDeferredConnectionValue } from './variables.js';
 import { findVarsFiles, type VarsFiles } from './vars-files.js';
 import { JinjaError, renderJinja } from '../template/jinja.js';
 import { lazyContext } from '../template/lazy-context.js';
@@ -143,6 +143,7 @@ function resolveHost(tree: GroupTree, host: HostDef, groups: string[], scopes: S
     for (const [name, written] of scope.vars) if (!(scope.group && name === GROUP_PRIORITY)) ansibleVars[name] = written.printed ?? written.value;
   }
   mergeVars(vars, ctx.extraVars.table);
+  connectionProblems(vars, ctx.errors);
   for (const [name, written] of ctx.extraVars.written) ansibleVars[name] = written.printed ?? written.value;
   // Defaults are made visible too, so roles can use every host's address and port: the port the
   // connection really uses (the firewall keeps it open), which ~/.ssh/config may set.

@@ -1,6 +1,6 @@
 import type { SourcePosition } from '../errors.js';
 import type { LiteralMark, VarOrigin } from './types.js';
-import { connectionVar, misspeltConnectionVar, nameStrength, type ReadOptions } from './connection-vars.js';
+import { canBeOutranked, connectionVar, misspeltConnectionVar, nameStrength, type ReadOptions } from './connection-vars.js';
 import { describeValue } from './describe-value.js';
 import { DeferredValue } from './deferred.js';
 import type { ErrorList } from '../yaml/error-list.js';
@@ -18,6 +18,12 @@ export class VarTable extends Map<string, unknown> {
 
   /** Canonical name → the name a connection variable is written under (`ansible_ssh_user` for `user`). */
   readonly writtenAs = new Map<string, string>();
+
+  /**
+   * Canonical name → why its value, written under a name that a stronger one in another scope may beat, cannot be
+   * used: reported only if it still decides the connection once the scopes are merged (see connectionProblems).
+   */
+  readonly problems = new Map<string, VarProblem>();
 
   /** Sets a variable and where it is written, under `writtenAs` when that is another name (an alias). */
   define(name: string, value: unknown, site: VarSite, writtenAs = name, printed?: unknown): void {
@@ -41,6 +47,12 @@ export interface VarSite extends ReadOptions {
   literal?: LiteralMark;
 }
 
+/** A problem with a variable's value, where it is written. */
+export interface VarProblem {
+  message: string;
+  position?: SourcePosition;
+}
+
 /** One variable as written. */
 export interface WrittenVar {
   /** Name as written (an alias such as ansible_host included). */
@@ -56,7 +68,7 @@ export interface WrittenVar {
 /**
  * Checks the variables of one scope (a vars mapping, a host entry, the -e values)
  * and returns them under their canonical names with connection values normalised.
- * Problems go to `errors`; the offending variable is left out.
+ * Problems go to `errors` (a value that a stronger name in another scope may outrank, to `problems`, see connectionProblems); the offending variable is left out.
  */
 export function readVariables(written: readonly WrittenVar[], errors: ErrorList): VarTable {
   const table = new VarTable();
@@ -72,20 +84,38 @@ export function readVariables(written: readonly WrittenVar[], errors: ErrorList)
       table.define(name, value, site, name, printed);
       continue;
     }
-    // Outranked, an Ansible name still holds its own value; provision's own name is then no variable at all.
-    const names = [...(outranked.has(name) ? [] : [spec.name]), ...(name === spec.name ? [] : [name])];
-    if (names.length === 0) continue;
     const readSite = spec.fromCurrentDir?.includes(name) ? { ...site, baseDir: process.cwd() } : site;
+    // Outranked, an Ansible name is a plain variable to Ansible: its value as written, unchecked (a password is still
+    // read, to be masked); provision's own name is then no variable at all.
+    const plain = outranked.has(name) && spec.hidden !== true;
+    if (plain && name !== spec.name) table.define(name, value, readSite, name, printed);
+    const names = plain ? [] : [...(outranked.has(name) ? [] : [spec.name]), ...(name === spec.name ? [] : [name])];
+    if (names.length === 0) continue;
     // A secret, a vaulted value or a template is checked when the connection is made, once it has its value.
     if (isDeferredConnectionValue(value) || spec.checkedWhenUsed === true) {
       for (const as of names) table.define(as, value, readSite, name);
       continue;
     }
     const read = spec.read(value, readSite);
-    if ('expected' in read) errors.add(`${site.path}: ${read.expected}${spec.hidden === true ? '' : `, got ${describeValue(value)}`}`, site.valuePosition);
-    else for (const as of names) table.define(as, read.value, readSite, name);
+    if (!('expected' in read)) {
+      for (const as of names) table.define(as, read.value, readSite, name);
+      continue;
+    }
+    const refused = { message: `${site.path}: ${read.expected}${spec.hidden === true ? '' : `, got ${describeValue(value)}`}`, ...(site.valuePosition ? { position: site.valuePosition } : {}) };
+    if (!canBeOutranked(name) || spec.hidden === true) {
+      errors.add(refused.message, refused.position);
+      continue;
+    }
+    // A stronger name in another scope may still beat it: kept as written until the host's scopes are merged.
+    for (const as of names) table.define(as, value, readSite, name, printed);
+    table.problems.set(spec.name, refused);
   }
   return table;
+}
+
+/** Reports the problems of the connection values that decide the host's connection once its scopes are merged. */
+export function connectionProblems(vars: VarTable, errors: ErrorList): void {
+  for (const { message, position } of vars.problems.values()) errors.add(message, position);
 }
 
 /**
@@ -132,6 +162,9 @@ export function mergeVars(into: VarTable, from: VarTable): void {
     if (into.has(name) && nameStrength(into.writtenAs.get(name) ?? name) > nameStrength(incoming)) continue;
     into.set(name, value);
     into.writtenAs.set(name, incoming);
+    const problem = from.problems.get(name);
+    if (problem) into.problems.set(name, problem);
+    else into.problems.delete(name);
     const origin = from.origins.get(name);
     if (origin) into.origins.set(name, origin);
   }

@@ -272,6 +272,32 @@ describe('a secret a role of a host left out by --limit declares', () => {
     const { inventory, plans } = planOfA('abc');
     expect(userErrorOf(plans).format()).toMatch(new RegExp(`^${inventory}:2:\\d+: all\\.vars\\.shared_pw: the value cannot be used as a secret: the secret is only 3 characters long.*\\(role declarer uses it as a secret\\)$`));
   });
+
+  it.each([
+    [
+      'a resource argument its type declares secret',
+      { 'declarer/role.yaml': 'resources:\n  - mysql_user: { name: app, host: localhost, password: "{{ shared_pw }}" }\n' },
+      'all:\n  vars: { shared_pw: q1z }\n',
+      'all.vars.shared_pw: \'password\': the secret is only 3 characters long: secrets must have at least 4 characters, so that they can be masked in all output (role declarer uses it as mysql_user password)',
+    ],
+    [
+      "a variable of that host alone, read through its hostvars",
+      { 'declarer/role.yaml': 'checks: { own_pw: secret }\nresources: []\n' },
+      "all:\n  vars: { shared_pw: \"{{ hostvars['b'].own_pw }}\" }\n",
+      'g.hosts.b.own_pw: the value cannot be used as a secret: the secret is only 3 characters long: secrets must have at least 4 characters, so that they can be masked in all output (role declarer uses it as a secret)',
+    ],
+  ])('is refused before any host is reached, without being shown, when it could not be masked: %s (as without --limit)', (_, declarer, vars, expected) => {
+    const project = secretsProject(
+      { 'user/role.yaml': 'resources:\n  - command: { cmd: "set-password {{shared_pw}}" }\n', ...declarer },
+      `${vars}  children:\n    f: { roles: [user], hosts: { a: { address: 10.0.0.1 } } }\n    g: { roles: [declarer], hosts: { b: { address: 10.0.0.2, own_pw: q1z } } }\n`,
+    );
+    for (const limit of ['a', undefined]) {
+      const message = userErrorOf(() => project.plans(limit)).format();
+      expect(message).toMatch(new RegExp(`^${project.inventory}:\\d+:\\d+: `));
+      expect(message.endsWith(expected), message).toBe(true);
+      expect(message).not.toContain('q1z');
+    }
+  });
 });
 
 describe('a plain-text secret that a template transforms', () => {

@@ -285,8 +285,9 @@ function planning(inventory: Inventory, options: PlanOptions) {
   const knowAllSecrets = (): void => {
     if (allSecretsKnown) return;
     allSecretsKnown = true;
-    // What cannot be computed or masked here is reported by the host's own setup, when it runs (a role that cannot be loaded, above).
-    for (const text of declaredSecretValues(inventory, inventorySecretChecks(), load, hostvars)) if (secretProblem(text) === undefined) registerSecret(text);
+    // A value too short to mask is refused as the host's own setup refuses it, also for a host --limit leaves out: another
+    // host may print it. What cannot be computed here is reported by the host's own setup, when it runs.
+    for (const text of declaredSecretValues(inventory, inventorySecretChecks(), load, hostvars, collect)) registerSecret(text);
   };
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
@@ -326,17 +327,21 @@ function planning(inventory: Inventory, options: PlanOptions) {
 /**
  * What a host's resource declarations (handlers too) hold in the keys their types declare secret (a mysql_user's
  * password), rendered for the host: those keys alone, never resolved or validated, so a host left out by --limit
- * issues no certificate and reads no template. A value that cannot be rendered here is left out.
+ * issues no certificate and reads no template. A value that cannot be rendered here is left out; one too short to
+ * mask goes to `refuse`, as the type's validation words it (never quoting it).
  */
-function resourceSecretValues(roles: readonly Role[], base: TemplateContext, hostName: string): string[] {
+function resourceSecretValues(roles: readonly Role[], base: TemplateContext, host: InventoryHost, refuse: (err: UserError) => void): string[] {
   const values: string[] = [];
   for (const role of roles) {
     const context = extendContext(base, { role_name: role.name });
     for (const decl of [...role.resources, ...role.handlers.values()]) {
       for (const key of resourceTypes[decl.type]?.secretKeys ?? []) {
         if (!Object.hasOwn(decl.args, key)) continue;
-        const text = secretText(() => renderValue(decl.args[key], context, decl.argPositions[key] ?? decl.position, hostName));
-        if (text !== undefined) values.push(text);
+        const text = secretText(() => renderValue(decl.args[key], context, decl.argPositions[key] ?? decl.position, host.name));
+        if (text === undefined) continue;
+        const problem = secretProblem(text);
+        if (problem === undefined) values.push(text);
+        else refuse(argError(new ArgError(key, `'${key}': ${problem}`), decl, role, host));
       }
     }
   }
@@ -489,7 +494,7 @@ export function secretVariables(inventory: Inventory, rolesDirs: string[]): { va
   };
   const checks = secretChecksOf(rolesOfHosts(inventory.hosts, load, failed));
   const variables = new Set(checks.flatMap((role) => role.checks.map((c) => c.variable)));
-  return { variables, values: declaredSecretValues(inventory, checks, load, hostvarsOf(inventory, () => checks)), unread };
+  return { variables, values: declaredSecretValues(inventory, checks, load, hostvarsOf(inventory, () => checks), () => undefined), unread };
 }
 
 /** The roles' checks that declare a secret, for the roles that have any. */
@@ -501,19 +506,24 @@ function secretChecksOf(roles: readonly Role[]): Array<Pick<Role, 'name' | 'chec
  * The values every host of the inventory (hosts left out by --limit too) gives its declared secrets: the variables
  * `checks` declare secret (but for a literal role default, see isLiteralDefault), and its resources' secret
  * arguments (resourceSecretValues). A value that cannot be computed here is left out: the host's own planning
- * reports why, and a listing prints it masked all the same.
+ * reports why, and a listing prints it masked all the same. One too short to mask goes to `refuse`, with the
+ * error the host's own planning gives.
  */
-function declaredSecretValues(inventory: Inventory, checks: ReadonlyArray<Pick<Role, 'checks'>>, load: (name: string, position: SourcePosition) => Role, hostvars: Record<string, unknown>): Set<string> {
+function declaredSecretValues(inventory: Inventory, checks: ReadonlyArray<Pick<Role, 'name' | 'checks'>>, load: (name: string, position: SourcePosition) => Role, hostvars: Record<string, unknown>, refuse: (err: UserError) => void): Set<string> {
   const values = new Set<string>();
   for (const host of inventory.hosts) {
     const hostRoles = resolveRoles(host.roles, load, () => undefined);
     const variables = variablesOf(host, hostRoles);
     const base = hostBaseContext(inventory, host, variables, hostvars);
-    for (const { variable } of withoutLiteralDefaults(checks, variables).flatMap((role) => role.checks)) {
-      const text = secretText(() => base[variable]);
-      if (text !== undefined) values.add(text);
+    for (const role of checks) {
+      for (const check of withoutLiteralDefaults([role], variables)[0]!.checks) {
+        const text = secretText(() => base[check.variable]);
+        if (text === undefined) continue;
+        if (secretProblem(text) === undefined) values.add(text);
+        else checkVariables({ name: role.name, checks: [check] }, base, host, (name) => variables.get(name)?.origin).forEach(refuse);
+      }
     }
-    for (const text of resourceSecretValues(hostRoles, base, host.name)) values.add(text);
+    for (const text of resourceSecretValues(hostRoles, base, host, refuse)) values.add(text);
   }
   return values;
 }
@@ -527,7 +537,7 @@ export function registerHostSecrets(inventory: Inventory, hosts: readonly Invent
   for (const host of hosts) readReadable(Object.values(host.vars));
   const declared = secretVariables(inventory, rolesDirs);
   // A value too short to mask is refused where apply reads it; here it is only looked for in output.
-  for (const value of declared.values) if (secretProblem(value) === undefined) registerSecret(value);
+  for (const value of declared.values) registerSecret(value);
   return declared.unread;
 }
 
