@@ -44,6 +44,9 @@ export const BRIDGE_OPEN: Shell = lines(
   // dash runs no EXIT trap when a signal ends it; an exit from a signal's trap does run it.
   "trap 'exit 129' HUP",
   "trap 'exit 130' INT",
+  "trap 'exit 131' QUIT",
+  // A write to a closed pipe (the connection's end gone) stops the script as a hang-up does.
+  "trap 'exit 141' PIPE",
   "trap 'exit 143' TERM",
   // No marker, no bridge: a bridge the probe could not see would stay open unnoticed.
   sh`if touch ${BRIDGE_MARKER}; then`,

@@ -331,6 +331,8 @@ describe('ufw.apply (ufw stubbed)', () => {
   it.each<[string, number]>([
     ['HUP', 129],
     ['INT', 130],
+    ['QUIT', 131],
+    ['PIPE', 141],
     ['TERM', 143],
   ])('an apply stopped by SIG%s removes the bridge and its marker, and exits as the signal says', (signal, code) => {
     // ufw, mid-change, signals the apply script's shell (its parent) as a hang-up or a stop would.
