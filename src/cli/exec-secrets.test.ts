@@ -8,12 +8,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MASK } from '../secrets.js';
 import { encryptVault } from '../vault/vault.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOPS = join(ROOT, 'test/fixtures/sops/real');
+// The CLI bundled from the current sources (test/support/cli-bundle.ts).
+const CLI = inject('provisionCli');
 
 describe('provision exec masks the secrets the hosts hold in what the command prints', () => {
   const dir = mkdtempSync(join(tmpdir(), 'provision-exec-secrets-'));
@@ -49,7 +51,7 @@ describe('provision exec masks the secrets the hosts hold in what the command pr
   writeFileSync(printed, `${secrets.join('\n')}\nvisible-5\n`);
 
   it('prints them masked, the rest as it is', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'exec', inventory, '--roles-path', rolesPath, '--vault-password-file', vaultPassword, '--', 'cat', printed], {
+    const run = spawnSync(process.execPath, [CLI, 'exec', inventory, '--roles-path', rolesPath, '--vault-password-file', vaultPassword, '--', 'cat', printed], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 60_000,

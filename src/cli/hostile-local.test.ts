@@ -150,6 +150,7 @@ describe('provision inventory masks a variable whose value is exactly a secret\'
       '      dsn: "mysql://app:FromDefault-1@db/app"',
       '      by_token: { "key-FromChain-2": { note: "uses ThroughHostvars-3 inside" } }',
       '      name-FromDefault-1: a variable named with a secret',
+      '      pair: { "k-FromDefault-1": one, "k-FromChain-2": two }',
       '',
     ].join('\n'),
   );
@@ -171,6 +172,8 @@ describe('provision inventory masks a variable whose value is exactly a secret\'
     expect(run.out).toContain('"dsn": "mysql://app:********@db/app"');
     expect(run.out.replace(/\s+/g, '')).toContain('"by_token":{"key-********":{"note":"uses********inside"}}');
     expect(run.out).toContain('"name-********": "a variable named with a secret"');
+    // Two keys that masking makes equal are both printed.
+    expect(run.out.replace(/\s+/g, '')).toContain('"pair":{"k-********":"one","k-********2":"two"}');
   });
 });
 

@@ -38,9 +38,11 @@ function printedVars(host: InventoryHost, secrets: InventorySecrets): Record<str
   const secret = (name: string): boolean => secrets.variables.has(name) || ANSIBLE_PASSWORDS.has(name);
   const forms = secretTextForms(secrets.values);
   return Object.fromEntries(
-    Object.entries(host.ansibleVars ?? {})
-      .filter(([name]) => !INTERNAL_VARS.has(name))
-      .map(([name, value]) => [maskedText(name, forms), secret(name) ? masked(value) : withSecretTextMasked(value, forms)]),
+    distinctKeys(
+      Object.entries(host.ansibleVars ?? {})
+        .filter(([name]) => !INTERNAL_VARS.has(name))
+        .map(([name, value]) => [maskedText(name, forms), secret(name) ? masked(value) : withSecretTextMasked(value, forms)]),
+    ),
   );
 }
 
@@ -62,6 +64,16 @@ function maskedText(text: string, forms: readonly string[]): string {
   return forms.reduce((out, form) => (out.includes(form) ? out.split(form).join(MASK) : out), text);
 }
 
+/** Entries whose keys masking made equal (`a-********` twice) numbered after the first (`a-******** 2`), so none is lost. */
+function distinctKeys(entries: Array<[string, unknown]>): Array<[string, unknown]> {
+  const seen = new Map<string, number>();
+  return entries.map(([key, value]) => {
+    const count = (seen.get(key) ?? 0) + 1;
+    seen.set(key, count);
+    return [count === 1 ? key : `${key} ${count}`, value];
+  });
+}
+
 /**
  * `value` with every secret in its strings (keys too) masked, however deep, and a number whose text holds one masked
  * whole; the rest (numbers as numbers) as it is.
@@ -72,7 +84,7 @@ function withSecretTextMasked(value: unknown, forms: readonly string[]): unknown
   if (Array.isArray(value)) return value.map((item) => withSecretTextMasked(item, forms));
   if (value !== null && typeof value === 'object' && !(value instanceof Secret) && !(value instanceof DeferredValue)) {
     const original = Object.entries(value);
-    const entries = original.map(([key, item]) => [maskedText(key, forms), withSecretTextMasked(item, forms)] as const);
+    const entries = distinctKeys(original.map(([key, item]) => [maskedText(key, forms), withSecretTextMasked(item, forms)]));
     // A mapping holding none as it is: it may say how its keys print (Python's int keys, in their order).
     const unchanged = entries.every(([key, item], index) => key === original[index]![0] && item === original[index]![1]);
     return unchanged ? value : Object.fromEntries(entries);
