@@ -9,8 +9,9 @@
  * packets of connections already open: the replies to the load balancer's own
  * connections to its backends too) and a copy of ufw's allow, deny and reject
  * rules in their order (a deny before an allow still denies), up to its first
- * limit rule, in a
- * chain of its own that INPUT jumps to first, in place from before the first ufw command
+ * limit rule, after ufw's drop of invalid packets, in a chain of its own
+ * that INPUT jumps to where ufw's rules begin (chains other tools put before
+ * ufw, fail2ban's, still come first), in place from before the first ufw command
  * until the last one ended (or failed). It allows nothing the firewall did
  * not allow before the change; a rule the change removes stays open until the
  * change is done. A bridge an apply killed outright left behind (SIGKILL, a
@@ -43,18 +44,26 @@ export const BRIDGE_OPEN: Shell = lines(
   // dash runs no EXIT trap when a signal ends it; an exit from a signal's trap does run it.
   "trap 'exit 129' HUP",
   "trap 'exit 130' INT",
+  "trap 'exit 131' QUIT",
+  // A write to a closed pipe (the connection's end gone) stops the script as a hang-up does.
+  "trap 'exit 141' PIPE",
   "trap 'exit 143' TERM",
   // No marker, no bridge: a bridge the probe could not see would stay open unnoticed.
   sh`if touch ${BRIDGE_MARKER}; then`,
   trusted(`for t in iptables ip6tables; do
   command -v "$t-restore" >/dev/null 2>&1 || continue
-  case $t in iptables) user=ufw-user-input ;; *) user=ufw6-user-input ;; esac
+  case $t in iptables) ufw=ufw ;; *) ufw=ufw6 ;; esac
+  user=$ufw-user-input
   # A family whose user chain is missing is not live.
   rules=$("$t" -w -S "$user" 2>/dev/null) || continue
+  # The bridge goes where ufw's rules begin, so chains other tools put before ufw (fail2ban's) stay before it; no ufw jump in INPUT, the family is not live.
+  at=$("$t" -w -S INPUT 2>/dev/null | grep '^-A INPUT ' | grep -n -m 1 -x -e "-A INPUT -j $ufw-before-logging-input" -e "-A INPUT -j $ufw-before-input") || continue
+  at=\${at%%:*}
   # ufw's own rules in their order, up to its first limit rule (its counting is ufw's own: what follows is left to ufw).
   bridge=$(printf '%s\\n' "$rules" | sed -n "/ -j ufw-user-limit/q; s/^-A $user \\(.* -j \\(ACCEPT\\|DROP\\|REJECT\\)\\( .*\\)\\?\\)\$/-A provision-ufw-bridge \\1/p")
-  printf '*filter\\n:provision-ufw-bridge - [0:0]\\n%s\\n%s\\n%s\\n-I INPUT 1 -j provision-ufw-bridge\\nCOMMIT\\n' \\
-    '-A provision-ufw-bridge -i lo -j ACCEPT' '-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT' "$bridge" | "$t-restore" -w -n || true
+  # ufw-before-input drops what conntrack finds invalid before its user rules: so does the bridge.
+  printf '*filter\\n:provision-ufw-bridge - [0:0]\\n%s\\n%s\\n%s\\n%s\\n-I INPUT %s -j provision-ufw-bridge\\nCOMMIT\\n' \\
+    '-A provision-ufw-bridge -i lo -j ACCEPT' '-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT' '-A provision-ufw-bridge -m conntrack --ctstate INVALID -j DROP' "$bridge" "$at" | "$t-restore" -w -n || true
 done`),
   'fi',
 );

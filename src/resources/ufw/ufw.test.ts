@@ -223,14 +223,16 @@ describe('ufw.apply (ufw stubbed)', () => {
   /** The bridge's marker is made and removed by these (stand-ins: this machine's /run is never touched). */
   const MARKER_TOOLS = ['touch', 'rm'];
   const USER_INPUT = ['-N ufw-user-input', '-A ufw-user-input -s 203.0.113.5/32 -j DROP', '-A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT', '-A ufw-user-input -p tcp -m tcp --dport 25 -j ufw-user-logging-input', '-A ufw-user-input -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset', '-A ufw-user-input -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT', '-A ufw-user-input -p tcp -m tcp --dport 2222 -j ufw-user-limit', '-A ufw-user-input -p tcp -m tcp --dport 2222 -j ufw-user-limit-accept', '-A ufw-user-input -p tcp -m tcp --dport 8080 -j ACCEPT'].join('\n');
+  /** INPUT as fail2ban leaves it: its chain, inserted first, comes before ufw's. */
+  const F2B_FIRST = ['-P INPUT DROP', '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd', '-A INPUT -j ufw-before-logging-input', '-A INPUT -j ufw-before-input', '-A INPUT -j ufw-after-input'].join('\n');
   /** Every call an apply script makes, each argument in brackets; what iptables-restore read is in `restored`. */
-  const applyCalls = (desired: UfwDesired, current: UfwCurrent, ufwBehaviour = '', code = ufwBehaviour === '' ? 0 : 1): { calls: string[]; restored: string } => {
+  const applyCalls = (desired: UfwDesired, current: UfwCurrent, ufwBehaviour = '', code = ufwBehaviour === '' ? 0 : 1, INPUT = F2B_FIRST): { calls: string[]; restored: string } => {
     const stubs = stubCommands(['ufw', ...FIREWALL_TOOLS, ...MARKER_TOOLS], {
       // The apply batch's own files are removed for real.
       rm: `case "$*" in *${BRIDGE_MARKER}) ;; *) exec /bin/rm "$@" ;; esac`,
       ufw: ufwBehaviour,
       // No bridge jump in INPUT to delete (deleting one that is not there fails, as iptables does).
-      iptables: `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '${USER_INPUT.replace(/\\n/g, "' '")}' ;; "-w -D "*) exit 1 ;; esac`,
+      iptables: `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '${USER_INPUT.replace(/\\n/g, "' '")}' ;; "-w -S INPUT") printf '%s\\n' '${INPUT.replace(/\\n/g, "' '")}' ;; "-w -D "*) exit 1 ;; esac`,
       // No IPv6 firewall live: ufw6-user-input is not there.
       ip6tables: 'case "$*" in "-w -D "* | "-w -S ufw6-user-input") exit 1 ;; esac',
       'iptables-restore': `cat >> "$(dirname "$0")/restored"`,
@@ -274,9 +276,9 @@ describe('ufw.apply (ufw stubbed)', () => {
     expect(calls.slice(2)).toEqual(['ufw [delete] [allow] [proto] [udp] [from] [::/0] [to] [::/0] [port] [53]']);
   });
 
-  it("a live firewall's allowed traffic passes while ufw changes it, and nothing it denied: loopback, open connections and its allow, deny and reject rules in their order, up to its first limit rule, in a chain INPUT jumps to first, removed after the last ufw call", () => {
+  it("a live firewall's allowed traffic passes while ufw changes it, and nothing it denied: loopback, open connections, its drop of invalid packets and its allow, deny and reject rules in their order, up to its first limit rule, in a chain INPUT jumps to where ufw's rules begin, removed after the last ufw call", () => {
     const { calls, restored } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }));
-    expect(restored).toBe('*filter\n:provision-ufw-bridge - [0:0]\n-A provision-ufw-bridge -i lo -j ACCEPT\n-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A provision-ufw-bridge -s 203.0.113.5/32 -j DROP\n-A provision-ufw-bridge -p tcp -m tcp --dport 22 -j ACCEPT\n-A provision-ufw-bridge -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset\n-A provision-ufw-bridge -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT\n-I INPUT 1 -j provision-ufw-bridge\nCOMMIT\n');
+    expect(restored).toBe('*filter\n:provision-ufw-bridge - [0:0]\n-A provision-ufw-bridge -i lo -j ACCEPT\n-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A provision-ufw-bridge -m conntrack --ctstate INVALID -j DROP\n-A provision-ufw-bridge -s 203.0.113.5/32 -j DROP\n-A provision-ufw-bridge -p tcp -m tcp --dport 22 -j ACCEPT\n-A provision-ufw-bridge -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset\n-A provision-ufw-bridge -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT\n-I INPUT 2 -j provision-ufw-bridge\nCOMMIT\n');
     const restore = calls.indexOf('iptables-restore [-w] [-n]');
     const policy = calls.indexOf('ufw [default] [deny] [routed]');
     const removed = calls.lastIndexOf('iptables [-w] [-X] [provision-ufw-bridge]');
@@ -285,6 +287,23 @@ describe('ufw.apply (ufw stubbed)', () => {
     expect(removed).toBeGreaterThan(policy);
     // No IPv6 firewall live here: nothing to bridge.
     expect(calls).not.toContain('ip6tables-restore [-w] [-n]');
+  });
+
+  it.each<[string, string, string]>([
+    ["fail2ban's chain first: it stays first, the bridge goes right before ufw's", F2B_FIRST, '-I INPUT 2 -j provision-ufw-bridge'],
+    ["ufw's rules first: the bridge goes first", ['-P INPUT DROP', '-A INPUT -j ufw-before-logging-input', '-A INPUT -j ufw-before-input', '-A INPUT -p tcp -m tcp --dport 22 -j f2b-sshd'].join('\n'), '-I INPUT 1 -j provision-ufw-bridge'],
+    ['without the logging chain: before ufw-before-input', ['-P INPUT ACCEPT', '-A INPUT -j f2b-sshd', '-A INPUT -s 198.51.100.7/32 -j DROP', '-A INPUT -j ufw-before-input'].join('\n'), '-I INPUT 3 -j provision-ufw-bridge'],
+  ])('the bridge never passes what INPUT ran before ufw: %s', (_, input, jump) => {
+    const { calls, restored } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }), '', 0, input);
+    expect(calls).toContain('iptables [-w] [-S] [INPUT]');
+    expect(restored.split('\n').filter((l) => l.includes('INPUT'))).toEqual([jump]);
+    expect(restored).toContain('-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A provision-ufw-bridge -m conntrack --ctstate INVALID -j DROP\n-A provision-ufw-bridge -s 203.0.113.5/32 -j DROP\n');
+  });
+
+  it('no jump to ufw in INPUT: the family is not live, no bridge for it', () => {
+    const { calls, restored } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }), '', 0, ['-P INPUT ACCEPT', '-A INPUT -j f2b-sshd', '-A INPUT -j ufw6-before-input'].join('\n'));
+    expect(restored).toBe('');
+    expect(calls).toContain('ufw [default] [deny] [routed]');
   });
 
   it('the bridge is removed when a ufw call fails too', () => {
@@ -312,6 +331,8 @@ describe('ufw.apply (ufw stubbed)', () => {
   it.each<[string, number]>([
     ['HUP', 129],
     ['INT', 130],
+    ['QUIT', 131],
+    ['PIPE', 141],
     ['TERM', 143],
   ])('an apply stopped by SIG%s removes the bridge and its marker, and exits as the signal says', (signal, code) => {
     // ufw, mid-change, signals the apply script's shell (its parent) as a hang-up or a stop would.
@@ -321,7 +342,7 @@ describe('ufw.apply (ufw stubbed)', () => {
 
   it('a bridge an interrupted apply left: ufw reloads its rules from its files under a new bridge, which goes after (a killed ufw command can leave the live firewall stopped)', () => {
     const { calls, restored } = applyCalls(want(), host(SSH, { bridge: 'left' }));
-    expect(restored).toContain('-I INPUT 1 -j provision-ufw-bridge');
+    expect(restored).toContain('-I INPUT 2 -j provision-ufw-bridge');
     expect(calls.filter((c) => c.startsWith('ufw '))).toEqual([...SSH_CALLS, 'ufw [reload]']);
     expect(calls.indexOf('iptables-restore [-w] [-n]')).toBeLessThan(calls.indexOf('ufw [reload]'));
     expect(calls.lastIndexOf('iptables [-w] [-X] [provision-ufw-bridge]')).toBeGreaterThan(calls.indexOf('ufw [reload]'));
