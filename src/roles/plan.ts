@@ -268,11 +268,7 @@ function planning(inventory: Inventory, options: PlanOptions) {
     }
   };
   const hostvars = hostvarsOf(inventory, () => inventorySecretChecks());
-  const load = (name: string, position: SourcePosition): Role => {
-    const role = roles.get(name) ?? loadRole(name, options.rolesDirs, position);
-    roles.set(name, role);
-    return role;
-  };
+  const load = cachedLoader(roles, options.rolesDirs);
   const rolesOf = (host: InventoryHost): Role[] => resolveRoles(host.roles, load, collect);
   // What the roles of every host declare secret, hosts left out by --limit too: their value here is masked (or refused) as when they run.
   // A role of any host that cannot be loaded is an error, as in Ansible, which loads the whole playbook whatever --limit says:
@@ -483,18 +479,22 @@ function resolveRoles(refs: RoleRef[], load: (name: string, position: SourcePosi
  */
 export function secretVariables(inventory: Inventory, rolesDirs: string[]): { variables: Set<string>; values: Set<string>; unread: string[] } {
   const unread: string[] = [];
-  const roles = new Map<string, Role>();
-  const load = (name: string, position: SourcePosition): Role => {
-    const role = roles.get(name) ?? loadRole(name, rolesDirs, position);
-    roles.set(name, role);
-    return role;
-  };
+  const load = cachedLoader(new Map(), rolesDirs);
   const failed = (err: unknown): void => {
     unread.push(messageOf(err).split('\n')[0]!);
   };
   const checks = secretChecksOf(rolesOfHosts(inventory.hosts, load, failed));
   const variables = new Set(checks.flatMap((role) => role.checks.map((c) => c.variable)));
   return { variables, values: declaredSecretValues(inventory, checks, load, hostvarsOf(inventory, () => checks), () => undefined), unread };
+}
+
+/** Loads a role from `rolesDirs` once, keeping it in `roles` by name. */
+function cachedLoader(roles: Map<string, Role>, rolesDirs: string[]): (name: string, position: SourcePosition) => Role {
+  return (name, position) => {
+    const role = roles.get(name) ?? loadRole(name, rolesDirs, position);
+    roles.set(name, role);
+    return role;
+  };
 }
 
 /** The roles' checks that declare a secret, for the roles that have any. */
