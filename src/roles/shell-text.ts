@@ -5,7 +5,10 @@
  * becomes one quoted shell word (a list: one word per item), whatever it
  * holds. A value can only stand where a word can: outside quotes, here-documents
  * and `#` comments (inside those, quoting would not hold: a `"` or a newline in
- * the value would end them); anywhere else is an error naming the value.
+ * the value would end them), and not where a shell runs a word as code or reads
+ * it as a variable name (eval, sh -c's command string, read, ...); anywhere else
+ * is an error naming the value. In text with arithmetic (where bash evaluates
+ * `a[$(command)]`, also in a variable's value), every value must be an integer.
  * `{{{value}}}` (triple braces) inserts a value as shell text, unquoted: the
  * documented opt-out, which no shipped role uses. Pure.
  */
