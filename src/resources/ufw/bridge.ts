@@ -11,7 +11,8 @@
  * rules in their order (a deny before an allow still denies), up to its first
  * limit rule, after ufw's drop of invalid packets, in a chain of its own
  * that INPUT jumps to where ufw's rules begin (chains other tools put before
- * ufw, fail2ban's, still come first), in place from before the first ufw command
+ * ufw, fail2ban's, still come first; a family whose jump is found elsewhere
+ * once inserted gets none), in place from before the first ufw command
  * until the last one ended (or failed). It allows nothing the firewall did
  * not allow before the change; a rule the change removes stays open until the
  * change is done. A bridge an apply killed outright left behind (SIGKILL, a
@@ -71,6 +72,15 @@ export const BRIDGE_OPEN: Shell = lines(
   # ufw-before-input drops what conntrack finds invalid before its user rules: so does the bridge.
   printf '*filter\\n:provision-ufw-bridge - [0:0]\\n%s\\n%s\\n%s\\n%s\\n-I INPUT %s -j provision-ufw-bridge\\nCOMMIT\\n' \\
     '-A provision-ufw-bridge -i lo -j ACCEPT' '-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT' '-A provision-ufw-bridge -m conntrack --ctstate INVALID -j DROP' "$bridge" "$at" | "$t-restore" -w -n || true
+  # A rule another tool put in INPUT between the read and the insert would come after the bridge: unless the bridge's jump is right before ufw's first, no bridge (ufw alone), never one that passes what that rule stops.
+  placed=$("$t" -w -S INPUT 2>/dev/null | grep '^-A INPUT ' | grep -n -m 2 -x -e '-A INPUT -j provision-ufw-bridge' -e "-A INPUT -j $ufw-before-logging-input" -e "-A INPUT -j $ufw-before-input") || true
+  at=\${placed%%:*}
+  case $at in '' | *[!0-9]*) at=0 ;; esac
+  case $placed in
+    "$at:-A INPUT -j provision-ufw-bridge
+$((at + 1)):-A INPUT -j $ufw-before-"*) ;;
+    *) while "$t" -w -D INPUT -j provision-ufw-bridge 2>/dev/null; do :; done ;;
+  esac
 done`),
   'fi',
 );

@@ -291,16 +291,30 @@ describe('ufw.apply (ufw stubbed)', () => {
   /** INPUT as fail2ban leaves it: its chain, inserted first, comes before ufw's. */
   const F2B_FIRST = ['-P INPUT DROP', '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd', '-A INPUT -j ufw-before-logging-input', '-A INPUT -j ufw-before-input', '-A INPUT -j ufw-after-input'].join('\n');
   /** Every call an apply script makes, each argument in brackets; what iptables-restore read is in `restored`. */
-  const applyCalls = (desired: UfwDesired, current: UfwCurrent, ufwBehaviour = '', code = ufwBehaviour === '' ? 0 : 1, INPUT = F2B_FIRST): { calls: string[]; restored: string } => {
+  /** A jump of INPUT, or the whole chain as `iptables -S` prints it, kept in the stand-ins' file `input`. */
+  const BRIDGE_JUMP = '-A INPUT -j provision-ufw-bridge';
+  /** awk putting `line` before INPUT's rule number n (its `-A` lines counted from 1). */
+  const beforeRule = (line: string): string => `awk -v n="$n" '/^-A INPUT /{i++; if (i == n) print "${line}"} {print}' "$d/input" >"$d/input.new"; cat "$d/input.new" >"$d/input"`;
+  const applyCalls = (desired: UfwDesired, current: UfwCurrent, ufwBehaviour = '', code = ufwBehaviour === '' ? 0 : 1, INPUT = F2B_FIRST, raced = false): { calls: string[]; restored: string } => {
     const stubs = stubCommands(['ufw', ...FIREWALL_TOOLS, ...MARKER_TOOLS], {
       ...MARKER_BEHAVIOUR,
       ufw: ufwBehaviour,
-      // No bridge jump in INPUT to delete (deleting one that is not there fails, as iptables does).
-      iptables: `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '${USER_INPUT.replace(/\\n/g, "' '")}' ;; "-w -S INPUT") printf '%s\\n' '${INPUT.replace(/\\n/g, "' '")}' ;; "-w -D "*) exit 1 ;; esac`,
+      // INPUT as the file `input` holds it; with `raced`, another tool inserts its rule first right after INPUT is first read. Deleting a jump that is not there fails, as iptables does.
+      iptables: [
+        'd=$(dirname "$0")',
+        `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '${USER_INPUT.replace(/\\n/g, "' '")}' ;;`,
+        `  "-w -S INPUT") cat "$d/input"; if [ -e "$d/race" ]; then rm "$d/race"; n=1; ${beforeRule('-A INPUT -j other-tool')}; fi ;;`,
+        `  "-w -D INPUT -j provision-ufw-bridge") grep -qx -e '${BRIDGE_JUMP}' "$d/input" || exit 1; grep -vx -e '${BRIDGE_JUMP}' "$d/input" >"$d/input.new"; cat "$d/input.new" >"$d/input" ;;`,
+        '  "-w -D "*) exit 1 ;;',
+        'esac',
+      ].join('\n'),
       // No IPv6 firewall live: ufw6-user-input is not there.
       ip6tables: 'case "$*" in "-w -D "* | "-w -S ufw6-user-input") exit 1 ;; esac',
-      'iptables-restore': `cat >> "$(dirname "$0")/restored"`,
+      // What it read, and its insert of the bridge's jump made in `input`.
+      'iptables-restore': `d=$(dirname "$0"); r=$(cat); printf '%s\\n' "$r" >>"$d/restored"; n=$(printf '%s\\n' "$r" | sed -n 's/^-I INPUT \\([0-9]*\\) -j provision-ufw-bridge$/\\1/p'); ${beforeRule(BRIDGE_JUMP)}`,
     });
+    writeFileSync(join(stubs.dir, 'input'), `${INPUT}\n`);
+    if (raced) writeFileSync(join(stubs.dir, 'race'), '');
     const marker = markerIn(stubs.dir);
     const script = marker.script(ufw.apply(desired, ufw.decide(desired, current)));
     expect(syntaxOk(script)).toBe(true);
@@ -348,6 +362,8 @@ describe('ufw.apply (ufw stubbed)', () => {
     const removed = calls.lastIndexOf('iptables [-w] [-X] [provision-ufw-bridge]');
     expect([restore, policy, removed].every((i) => i >= 0)).toBe(true);
     expect(restore).toBeLessThan(calls.findIndex((c) => c.startsWith('ufw ')));
+    // In place where it was put: kept until the change is done.
+    expect(calls.slice(restore, policy)).not.toContain('iptables [-w] [-D] [INPUT] [-j] [provision-ufw-bridge]');
     expect(removed).toBeGreaterThan(policy);
     // No IPv6 firewall live here: nothing to bridge.
     expect(calls).not.toContain('ip6tables-restore [-w] [-n]');
@@ -362,6 +378,14 @@ describe('ufw.apply (ufw stubbed)', () => {
     expect(calls).toContain('iptables [-w] [-S] [INPUT]');
     expect(restored.split('\n').filter((l) => l.includes('INPUT'))).toEqual([jump]);
     expect(restored).toContain('-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A provision-ufw-bridge -m conntrack --ctstate INVALID -j DROP\n-A provision-ufw-bridge -s 203.0.113.5/32 -j DROP\n');
+  });
+
+  it("another tool's rule inserted first in INPUT between the bridge's read of it and its insert: the bridge, then before that rule, is taken out before any ufw call (ufw alone, never a bridge passing what that rule stops)", () => {
+    const { calls, restored } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }), '', 0, F2B_FIRST, true);
+    expect(restored).toContain('-I INPUT 2 -j provision-ufw-bridge');
+    const taken = calls.indexOf('iptables [-w] [-D] [INPUT] [-j] [provision-ufw-bridge]', calls.indexOf('iptables-restore [-w] [-n]'));
+    expect(taken).toBeGreaterThan(0);
+    expect(taken).toBeLessThan(calls.indexOf('ufw [default] [deny] [routed]'));
   });
 
   it('no jump to ufw in INPUT: the family is not live, no bridge for it', () => {
