@@ -87,15 +87,18 @@ done`),
 
 /**
  * Probe lines about the bridge (inline: builtins only, no process): `bridge=`
- * the marker's line, `bridge_owner=` the line of /proc/PID/stat of the pid it
- * names (absent when it names none; empty when that process is gone), then
- * `bridge_again=` the marker's line read again (absent when it is gone). Its
- * owner removes the marker before it exits, so a marker still there after its
- * owner was seen gone outlived it. Nothing when there is no marker.
+ * the marker's line; `bridge_owner=` the pid, state and start time of the
+ * process it names, from /proc/PID/stat (absent when it names no pid, empty
+ * when that process is gone); then `bridge_again=` the marker's line read
+ * again (absent when it is gone). Its owner removes the marker before it exits,
+ * so a marker still there after its owner was seen gone outlived it. Nothing
+ * when there is no marker.
  */
 export function bridgeProbe(marker: string): Shell {
   return lines(
     sh`if [ -e ${marker} ]; then`,
+    // Fields 1, 3 and 22 of a stat line cut after the command name: the pid, then the fields from the state on.
+    "  provision_ufw_owner() { printf 'bridge_owner=%s %s %s\\n' \"$1\" \"$2\" \"${21}\"; }",
     '  provision_ufw_bridge=',
     sh`  { read -r provision_ufw_bridge <${marker}; } 2>/dev/null`,
     "  printf 'bridge=%s\\n' \"$provision_ufw_bridge\"",
@@ -103,7 +106,12 @@ export function bridgeProbe(marker: string): Shell {
     '  provision_ufw_pid=${provision_ufw_pid%% *}',
     '  case $provision_ufw_pid in',
     "    '' | *[!0-9]*) ;;",
-    "    *) provision_ufw_stat=; { read -r provision_ufw_stat </proc/$provision_ufw_pid/stat; } 2>/dev/null; printf 'bridge_owner=%s\\n' \"$provision_ufw_stat\" ;;",
+    '    *)',
+    '      provision_ufw_stat=',
+    '      { read -r provision_ufw_stat </proc/$provision_ufw_pid/stat; } 2>/dev/null',
+    // The command name, in parentheses, may hold spaces and parentheses: the fields after it follow its last.
+    '      if [ -n "$provision_ufw_stat" ]; then provision_ufw_owner ${provision_ufw_stat%% *} ${provision_ufw_stat##*) }; else echo bridge_owner=; fi',
+    '      ;;',
     '  esac',
     sh`  if [ -e ${marker} ]; then provision_ufw_bridge=; { read -r provision_ufw_bridge <${marker}; } 2>/dev/null; printf 'bridge_again=%s\\n' "$provision_ufw_bridge"; fi`,
     'fi',
@@ -125,11 +133,8 @@ export function bridgeSeen(fields: Fields): BridgeSeen {
   const again = fields.get('bridge_again');
   if (marker === undefined || again === undefined) return 'none';
   if (again !== marker) return 'running';
-  const owner = /^pid ([0-9]+) start ([0-9]+)$/.exec(marker);
-  const stat = fields.get('bridge_owner') ?? '';
-  // /proc/PID/stat: pid (comm) state ppid ...; comm may hold spaces and parentheses, so the fields after it follow its last ')'.
-  const close = stat.lastIndexOf(') ');
-  const after = close < 0 ? [] : stat.slice(close + 2).split(' ');
-  const alive = owner !== null && stat.startsWith(`${owner[1]} (`) && after[19] === owner[2] && !['Z', 'X', 'x'].includes(after[0] ?? '');
+  const named = /^pid ([0-9]+) start ([0-9]+)$/.exec(marker);
+  const owner = /^([0-9]+) (\S) ([0-9]+)$/.exec(fields.get('bridge_owner') ?? '');
+  const alive = named !== null && owner !== null && owner[1] === named[1] && owner[3] === named[2] && !['Z', 'X', 'x'].includes(owner[2]!);
   return alive ? 'running' : 'left';
 }

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { applyLocally, argErrorOf, cleanup, probeLocally, probeScriptLocally, stubCommands, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
 import { parseFields } from '../shared/probe-output.js';
 import { normaliseAddress } from './address.js';
@@ -188,38 +189,52 @@ describe('ufw.parse', () => {
 });
 
 describe("the bridge's marker and its owner", () => {
-  /** A /proc/PID/stat line: pid, command name, state, then fields 4 to 21 as 0, its start time (field 22), and one more. */
-  const stat = (pid: number, comm: string, state: string, start: number): string => `${pid} (${comm}) ${state} ${Array(18).fill('0').join(' ')} ${start} 4096`;
   it.each<[string, Record<string, string>, BridgeSeen]>([
     ['no marker', {}, 'none'],
-    ['its owner running', { bridge: 'pid 812 start 5000', bridge_owner: stat(812, 'sh', 'S', 5000), bridge_again: 'pid 812 start 5000' }, 'running'],
-    ['its owner running, a name with ") " in it', { bridge: 'pid 812 start 5000', bridge_owner: stat(812, 'a) Z 9 (b', 'R', 5000), bridge_again: 'pid 812 start 5000' }, 'running'],
+    ['its owner running', { bridge: 'pid 812 start 5000', bridge_owner: '812 S 5000', bridge_again: 'pid 812 start 5000' }, 'running'],
     ['its owner gone (a stale pid)', { bridge: 'pid 812 start 5000', bridge_owner: '', bridge_again: 'pid 812 start 5000' }, 'left'],
-    ['its pid used again by a process started later', { bridge: 'pid 812 start 5000', bridge_owner: stat(812, 'sh', 'S', 7345), bridge_again: 'pid 812 start 5000' }, 'left'],
-    ['its owner a zombie: ended without removing it', { bridge: 'pid 812 start 5000', bridge_owner: stat(812, 'sh', 'Z', 5000), bridge_again: 'pid 812 start 5000' }, 'left'],
-    ["another process's line", { bridge: 'pid 812 start 5000', bridge_owner: stat(813, 'sh', 'S', 5000), bridge_again: 'pid 812 start 5000' }, 'left'],
+    ['its pid used again by a process started later', { bridge: 'pid 812 start 5000', bridge_owner: '812 S 7345', bridge_again: 'pid 812 start 5000' }, 'left'],
+    ['its owner a zombie: ended without removing it', { bridge: 'pid 812 start 5000', bridge_owner: '812 Z 5000', bridge_again: 'pid 812 start 5000' }, 'left'],
+    ["another process's", { bridge: 'pid 812 start 5000', bridge_owner: '813 S 5000', bridge_again: 'pid 812 start 5000' }, 'left'],
     ["an older build's marker: empty, no owner", { bridge: '', bridge_again: '' }, 'left'],
     ['garbage', { bridge: 'pid 812 start', bridge_again: 'pid 812 start' }, 'left'],
-    ['garbage naming a live pid', { bridge: 'pid 812 start 5000 x', bridge_owner: stat(812, 'sh', 'S', 5000), bridge_again: 'pid 812 start 5000 x' }, 'left'],
+    ['garbage naming a live pid', { bridge: 'pid 812 start 5000 x', bridge_owner: '812 S 5000', bridge_again: 'pid 812 start 5000 x' }, 'left'],
     ['removed by its owner before the second read', { bridge: 'pid 812 start 5000', bridge_owner: '' }, 'none'],
     ["replaced by another apply's before the second read", { bridge: '', bridge_again: 'pid 900 start 6000' }, 'running'],
   ])('%s', (_, fields, expected) => {
     expect(bridgeSeen(new Map(Object.entries(fields)))).toBe(expected);
   });
 
-  it.each<[string, () => string, BridgeSeen]>([
-    ['a live owner with its start time', () => ownerLine(process.pid), 'running'],
-    ['a live pid with another start time (used again)', () => ownerLine(process.pid, -1), 'left'],
+  /** A shell running as a command named `name` (comm, in /proc/PID/stat's parentheses), once it sleeps waiting on its stdin (its state, which the probe reads, stays as it is). */
+  const named = async (name: string): Promise<ChildProcess> => {
+    const dir = tempDir();
+    onTestFinished(() => cleanup(dir));
+    copyFileSync('/bin/sh', join(dir, name));
+    chmodSync(join(dir, name), 0o755);
+    const child = spawn(join(dir, name), ['-c', 'echo ready; read -r x'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    onTestFinished(() => void child.kill());
+    await once(child.stdout, 'data');
+    for (let tries = 0; tries < 1000 && !/\) S [^)]*$/.test(statOf(child.pid!)); tries++) await new Promise((resolve) => setTimeout(resolve, 5));
+    return child;
+  };
+
+  it.each<[string, (owner: number) => string, BridgeSeen]>([
+    ['a live owner with its start time', (owner) => ownerLine(owner), 'running'],
+    ['a live pid with another start time (used again)', (owner) => ownerLine(owner, -1), 'left'],
     ['a pid whose process ended', () => `pid ${spawnSync('true').pid} start 1\n`, 'left'],
     ["an older build's (empty)", () => '', 'left'],
     ['garbage', () => 'hello\n', 'left'],
     ['a name, not a pid', () => 'pid self start 1\n', 'left'],
-  ])('probed on this machine, a marker of %s', (_, content, expected) => {
+  ])('probed on this machine, a marker of %s', async (_, content, expected) => {
+    // Its command name as hostile as one can be: spaces, parentheses, a state letter.
+    const owner = await named('a) Z 9 (b');
+    expect(statOf(owner.pid!)).toMatch(/^[0-9]+ \(a\) Z 9 \(b\) S /);
     const dir = tempDir();
     try {
       const marker = join(dir, 'provision-ufw-bridge');
-      writeFileSync(marker, content());
-      expect(bridgeSeen(parseFields(probeScriptLocally(bridgeProbe(marker))))).toBe(expected);
+      writeFileSync(marker, content(owner.pid!));
+      // Inline, as the ufw probe runs: the batch's shell left as found.
+      expect(bridgeSeen(parseFields(probeScriptLocally(bridgeProbe(marker), {}, true)))).toBe(expected);
     } finally {
       cleanup(dir);
     }
