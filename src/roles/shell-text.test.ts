@@ -148,6 +148,7 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
     ['a substring offset in ${ }', 'x=abc; echo ${x:0:{{v}} }', EVALUATED, INTEGER_ONLY],
     ['a default in ${ } inside double quotes', 'echo "${x:-{{v}} }"', EVALUATED, INTEGER_ONLY],
     ['a default in ${ }', 'echo ${x:-{{v}} }', EVALUATED, INTEGER_ONLY],
+    ['a variable set from a value, then prompt-expanded', 'x={{v}}; echo ${x@P}', `$(touch ${PWNED})`, INTEGER_ONLY],
     ['an integer variable, then an assignment', 'declare -i n\nn={{v}}', EVALUATED, INTEGER_ONLY],
     ['let', 'let n={{v}}', EVALUATED, /in the arguments of let/],
     ['declare -i', 'declare -i n={{v}}', EVALUATED, /in the arguments of declare/],
@@ -162,6 +163,8 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
     ['sh -c, the value ending the command string', "sh -c 'printf %s '{{v}}", `$(touch ${PWNED})`, /command string of sh -c/],
     ['bash -ec after a wrapper', 'timeout 5 /bin/bash -ec {{v}}', `$(touch ${PWNED})`, /command string of bash -c/],
     ['su -c', 'su -c {{v}} root', `$(touch ${PWNED})`, /command string of su -c/],
+    ['PS4, which set -x expands', 'PS4={{v}}; set -x; true', `$(touch ${PWNED})`, /in the value of PS4/],
+    ['an exported ENV', 'export ENV={{v}}', `$(touch ${PWNED})`, /in the value of ENV/],
     ['read', 'read {{v}} </dev/null', EVALUATED, /arguments of read, which reads variable names/],
     ['printf -v', 'printf -v {{v}} %s x', EVALUATED, /variable name of printf -v/],
     ['test -v', 'test -v {{v}}', EVALUATED, /variable name of -v/],
@@ -185,7 +188,8 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
     ['the value of export', 'export X={{v}}; printf \'%s|\' "$X"', ['sh', 'bash']],
     ['the value of printf -v', 'printf -v x %s {{v}}; printf \'%s|\' "$x"', ['bash']],
     ['a test operand', "[ {{v}} = x ] || printf '%s|' {{v}}", ['sh', 'bash']],
-    ['beside a ${ } without arithmetic', "printf '%s|' ${HOME:+} {{v}}", ['sh', 'bash']],
+    ['beside a ${ } without arithmetic', "printf '%s|' ${HOME:+} ${HOME#/} {{v}}", ['sh', 'bash']],
+    ["beside bash's ${ } pattern substitution", "printf '%s|' ${HOME/x/y} {{v}}", ['bash']],
   ])('a value as %s stays a word', (_, text, shells) => {
     expect(renderAndRun(text, EVALUATED, shells)).toBeUndefined();
     expect(existsSync(PWNED)).toBe(false);

@@ -335,7 +335,7 @@ function integerFrame(close: string): Frame {
 }
 
 /** What a value inside `${ }` that is not arithmetic itself is told. */
-const INSIDE_EXPANSION = '${ } (bash reads its offsets and subscripts as arithmetic)';
+const INSIDE_EXPANSION = '${ } (bash reads its offsets and subscripts as arithmetic, and ${name@P} runs the $( ) of a value)';
 
 /** Expansions that start with `$`: command substitution is commands again; the others are places for integers only. */
 const EXPANSIONS: ReadonlyArray<{ opener: string; close: string; place?: string }> = [
@@ -345,8 +345,8 @@ const EXPANSIONS: ReadonlyArray<{ opener: string; close: string; place?: string 
   { opener: '${', close: '}', place: INSIDE_EXPANSION },
 ];
 
-/** `${name}`, `${#name}`, `${name:-word}` and the like: a `${ }` with no offset, subscript or indirection, so no arithmetic. */
-const SAFE_PARAMETER = /^\$\{(#?[A-Za-z_]\w*|#?[0-9@*#?$!-])(\}|:?[-=?+]|##?|%%?)/;
+/** `${name}`, `${#name}`, `${name:-word}`, `${name/pattern/text}` and the like: a `${ }` with no offset, subscript, indirection or transformation (`${name@P}` runs the value's $( )). */
+const SAFE_PARAMETER = /^\$\{(#?[A-Za-z_]\w*|#?[0-9@*#?$!-])(\}|:?[-=?+]|##?|%%?|\/|\^\^?|,,?)/;
 
 /** The arithmetic an expansion at the start of `rest` reads, if any. */
 function arithmeticPlace(expansion: { opener: string; place?: string }, rest: string): string | undefined {
@@ -389,6 +389,8 @@ function commandNames(words: readonly string[]): Array<{ name: string; index: nu
  * where a shell runs it as code or reads it as a variable name; undefined when it is an ordinary word.
  */
 function codePlace(words: readonly string[], prefix: string): string | undefined {
+  const prompt = /^(PS[1-4]|PROMPT_COMMAND|BASH_ENV|ENV)=/.exec(prefix.replace(/['"\\]/g, ''));
+  if (prompt) return `in the value of ${prompt[1]}, whose $( ) the shell runs`;
   const previous = nameOf(words[words.length - 1] ?? '');
   for (const { name } of commandNames(words)) {
     if (RUNS_ARGUMENTS.has(name)) return `in the arguments of ${name}, which runs them as shell code`;
