@@ -13,6 +13,8 @@
  * documented opt-out, which no shipped role uses. Pure.
  */
 
+import { codePlace, commandNames, DECLARES } from './shell-code-places.js';
+
 /** The helper that quotes a value as shell words (registered by render.ts). */
 export const SHELL_QUOTE_HELPER = 'shell_quote';
 
@@ -118,8 +120,8 @@ function scanShellText(text: string, isHelper: (name: string) => boolean, intege
   const endWord = (frame: Frame): void => {
     if (frame.word !== '') frame.words.push(frame.word);
     frame.word = '';
-    const declares = commandNames(frame.words).find((n) => DECLARES.has(n.name));
-    arithmetic ??= declares && (declares.name === 'let' ? 'let' : `${declares.name} (whose -i variables are arithmetic)`);
+    const declares = commandNames(frame.words).find((name) => DECLARES.has(name));
+    arithmetic ??= declares && (declares === 'let' ? 'let' : `${declares} (whose -i variables are arithmetic)`);
   };
   const endCommand = (frame: Frame): void => {
     endWord(frame);
@@ -351,61 +353,6 @@ const SAFE_PARAMETER = /^\$\{(#?[A-Za-z_]\w*|#?[0-9@*#?$!-])(\}|:?[-=?+]|##?|%%?
 /** The arithmetic an expansion at the start of `rest` reads, if any. */
 function arithmeticPlace(expansion: { opener: string; place?: string }, rest: string): string | undefined {
   return expansion.opener === '${' && SAFE_PARAMETER.test(rest) ? undefined : expansion.place;
-}
-
-/** Builtins that make variables whose values are arithmetic (declare -i, local -i) or that read arithmetic (let). */
-const DECLARES = new Set(['declare', 'typeset', 'local', 'let']);
-/** Commands that run other commands: the words after them may name the command that runs. */
-const WRAPPERS = new Set(['command', 'builtin', 'exec', 'sudo', 'doas', 'env', 'nohup', 'nice', 'ionice', 'timeout', 'time', 'xargs', 'busybox', 'setsid', 'stdbuf', 'chroot', 'flock']);
-/** Commands that run their arguments as shell code. */
-const RUNS_ARGUMENTS = new Set(['eval', 'trap', 'alias', 'compgen', 'complete', 'watch']);
-/** Builtins whose arguments are variable names (bash evaluates a subscript in a name: a[$(command)]). */
-const TAKES_NAMES = new Set([...DECLARES, 'read', 'mapfile', 'readarray', 'unset', 'getopts', 'wait']);
-/** Shells (and su, runuser, flock) whose -c argument is shell code. */
-const RUNS_C = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh', 'su', 'runuser', 'flock']);
-/** Words before a command's name that are not the command. */
-const RESERVED = new Set(['!', '{', 'if', 'then', 'else', 'elif', 'while', 'until', 'do', 'time']);
-
-/** A word as a command name: without quotes and backslashes, its last path part. */
-function nameOf(word: string): string {
-  return word.replace(/['"\\]/g, '').replace(/^.*\//, '');
-}
-
-/** The words of a simple command that may name the command that runs: its first word after assignments, reserved words and redirections, and every word after a wrapper. */
-function commandNames(words: readonly string[]): Array<{ name: string; index: number }> {
-  let i = 0;
-  while (i < words.length && (RESERVED.has(words[i]!) || /^[A-Za-z_]\w*(\[[^\]]*\])?\+?=/.test(words[i]!) || /^[0-9]*[<>]/.test(words[i]!))) {
-    if (/^[0-9]*[<>]+&?$/.test(words[i]!)) i++;
-    i++;
-  }
-  if (i >= words.length) return [];
-  const first = { name: nameOf(words[i]!), index: i };
-  if (!WRAPPERS.has(first.name)) return [first];
-  return [first, ...words.slice(i + 1).map((word, k) => ({ name: nameOf(word), index: i + 1 + k }))];
-}
-
-/**
- * Why a value that starts or continues the word `prefix`, after `words`, stands
- * where a shell runs it as code or reads it as a variable name; undefined when it is an ordinary word.
- */
-function codePlace(words: readonly string[], prefix: string): string | undefined {
-  const prompt = /^(PS[1-4]|PROMPT_COMMAND|BASH_ENV|ENV)=/.exec(prefix.replace(/['"\\]/g, ''));
-  if (prompt) return `in the value of ${prompt[1]}, whose $( ) the shell runs`;
-  const previous = nameOf(words[words.length - 1] ?? '');
-  for (const { name } of commandNames(words)) {
-    if (RUNS_ARGUMENTS.has(name)) return `in the arguments of ${name}, which runs them as shell code`;
-    if (TAKES_NAMES.has(name)) return `in the arguments of ${name}, which reads variable names or arithmetic (bash runs the a[$(command)] in them)`;
-    if ((name === 'export' || name === 'readonly') && !prefix.includes('=')) return `as a variable name of ${name} (bash runs the a[$(command)] of a name)`;
-    if (name === 'printf' && (previous === '-v' || prefix.startsWith('-v'))) return 'as the variable name of printf -v (bash runs the a[$(command)] of a name)';
-    if ((name === 'test' || name === '[') && (previous === '-v' || previous === '-R')) return `as the variable name of ${previous} (bash runs the a[$(command)] of a name)`;
-  }
-  for (const [s, word] of words.entries()) {
-    if (!RUNS_C.has(nameOf(word))) continue;
-    const c = words.findIndex((w, k) => k > s && /^-[A-Za-z]*c[A-Za-z]*$|^--command$/.test(w));
-    if (c >= 0 && words.slice(c + 1).every((w) => w.startsWith('-')) && (!prefix.startsWith('-') || prefix.startsWith('--command='))) return `in the command string of ${nameOf(word)} -c, which runs it as shell code`;
-    if (c < 0 && prefix.startsWith('--command=')) return `in the command string of ${nameOf(word)} --command, which runs it as shell code`;
-  }
-  return undefined;
 }
 
 /** Why a value that is not an integer is refused in text with arithmetic at `place`. */
