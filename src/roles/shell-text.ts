@@ -118,6 +118,9 @@ function scanShellText(text: string, isHelper: (name: string) => boolean, intege
     command().word += chunk;
   };
   const endWord = (frame: Frame): void => {
+    // A word that expands ($x, $( )) where a shell runs code or reads a name: a variable set from a value may reach it.
+    const expanding = /[$`]/.test(frame.word.replace(/'[^']*'/g, '')) ? codePlace(frame.words, frame.word) : undefined;
+    arithmetic ??= expanding && `an expansion ${expanding}`;
     if (frame.word !== '') frame.words.push(frame.word);
     frame.word = '';
     const declares = commandNames(frame.words).find((name) => DECLARES.has(name));
@@ -268,6 +271,11 @@ function scanShellText(text: string, isHelper: (name: string) => boolean, intege
     }
     if (c === '[' && atCommand && /^[A-Za-z_]\w*$/.test(frame.word)) {
       open(c, integerFrame(']'), 'an array subscript');
+      i++;
+      continue;
+    }
+    if (c === '(' && atCommand && /^[A-Za-z_]\w*\+?=$/.test(frame.word)) {
+      open(c, integerFrame(')'), 'an array assignment (its [subscripts] are arithmetic)');
       i++;
       continue;
     }
