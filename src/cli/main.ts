@@ -177,7 +177,7 @@ async function selectedHosts(options: HostOptions & { quiet?: boolean }) {
 
 /** `provision inventory`: what ansible-inventory prints for the same sources; contacts no host. */
 async function showInventory(options: InventoryCliOptions): Promise<number> {
-  const [inventory, output, { secretVariables }] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault, options), import('../inventory/ansible-output.js'), import('../roles/plan.js')]);
+  const [inventory, output, { hostSecrets }] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault, options), import('../inventory/ansible-output.js'), import('../roles/plan.js')]);
   const show = options.show;
   // ansible-inventory refuses to print without their password; the listing is printed, and says what it lacks.
   const locked = inventory.lockedVarsFiles ?? [];
@@ -188,17 +188,27 @@ async function showInventory(options: InventoryCliOptions): Promise<number> {
     return EXIT.ok;
   }
   // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other
-  // output: the roles are looked for where apply looks for them (--roles-path first).
-  const secrets = secretVariables(inventory, searchPath(options.inventories[0]!, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs);
-  warnSecretsUnknown(secrets.unread, 'print as written');
+  // output, and so is a plain copy of a secret it reads from a secret source: the roles are looked for where apply looks
+  // for them (--roles-path first).
+  const secrets = hostSecrets(inventory, searchPath(options.inventories[0]!, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs);
+  warnSecretsUnknown(secrets, 'print as written');
   const text = show.kind === 'list' ? output.inventoryList(inventory, secrets) : output.inventoryHost(inventory, show.host, secrets);
   write(`${display(text)}\n`);
   return EXIT.ok;
 }
 
-/** Says, for each role that could not be loaded (`unread`: why), that the variables it would declare secret are unknown, and so `shown`. */
-function warnSecretsUnknown(unread: readonly string[], shown: string): void {
-  for (const why of unread) process.stderr.write(`${display(`warning: the variables this role would declare secret are not known, and ${shown} (--roles-path DIR says where roles are): ${why}`)}\n`);
+/**
+ * Says, for each role that could not be loaded (`unread`: why), that the variables it would declare secret are unknown,
+ * and so `shown`, and for the secret values that could not be read (`unreadable`: where), that a plain copy of them is
+ * not known as a secret.
+ */
+function warnSecretsUnknown(secrets: { unread: readonly string[]; unreadable: readonly string[] }, shown: string): void {
+  for (const why of secrets.unread) process.stderr.write(`${display(`warning: the variables this role would declare secret are not known, and ${shown} (--roles-path DIR says where roles are): ${why}`)}\n`);
+  const { unreadable } = secrets;
+  if (unreadable.length > 0) {
+    const named = `${unreadable.slice(0, 3).join(', ')}${unreadable.length > 3 ? `, and ${unreadable.length - 3} more` : ''}`;
+    process.stderr.write(`${display(`warning: ${unreadable.length} secret value(s) could not be read (${named}: no vault password or environment variable for them), so a plain copy of one elsewhere is not known as a secret and not masked`)}\n`);
+  }
 }
 
 /** `provision vault encrypt-string`: the value from stdin, encrypted as ansible-vault encrypt_string does. */
@@ -292,7 +302,7 @@ async function exec(options: ExecOptions): Promise<number> {
   const knowSecrets = (): Promise<void> =>
     (secretsKnown ??= import('../roles/plan.js').then(({ registerHostSecrets }) => {
       const rolesDirs = searchPath(options.inventory, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs;
-      warnSecretsUnknown(registerHostSecrets(inventory, hosts, rolesDirs), 'are not masked');
+      warnSecretsUnknown(registerHostSecrets(inventory, rolesDirs), 'are not masked');
     }));
   let printed = Promise.resolve();
   const interrupt = interruptible('the commands running finish; no other host is started');

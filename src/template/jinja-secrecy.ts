@@ -5,7 +5,7 @@
  */
 import { isSecretValue, Secret, secretProblem } from '../secrets.js';
 import { JinjaError } from './jinja-error.js';
-import { isNumeric, plain, SecretNumber, text, type Value } from './python-values.js';
+import { isMapping, isNumeric, plain, pythonText, SecretNumber, text, type Value } from './python-values.js';
 
 // Filters whose result tells nothing of a secret's text (whether it is set, its length) or is one of their inputs as it is.
 const REVEAL_NOTHING_NEW = new Set(['length', 'count', 'bool', 'default', 'd', 'mandatory', 'ternary']);
@@ -52,4 +52,23 @@ export function derivedSecret(text: string): Secret {
   const problem = secretProblem(text);
   if (problem !== undefined) throw new JinjaError(`this expression makes a secret of its own: ${problem}`);
   return new Secret(text);
+}
+
+/**
+ * `value` with each item that is a known secret's value sealed, at any depth of lists and mappings: text that is one a
+ * Secret, a number whose Python text is one (`123456789`, `4321.0`, an int beyond 2^53) a SecretNumber, so that what
+ * Jinja2 makes of it (`{{ pin + 1 }}`) is a secret too, as it is made of the secret itself. `value` itself when it holds none.
+ */
+export function sealedKnownSecrets(value: Value): Value {
+  if (value instanceof Secret || value instanceof SecretNumber) return value;
+  if (typeof value === 'string') return isSecretValue(value) ? new Secret(value) : value;
+  if (isNumeric(value)) return isSecretValue(pythonText(value)) ? new SecretNumber(value) : value;
+  if (!Array.isArray(value) && !isMapping(value)) return value;
+  // A lazy context (hostvars) is not walked, which would compute every variable: each is sealed when read.
+  const descriptors = Object.entries(Object.getOwnPropertyDescriptors(value));
+  if (descriptors.some(([, descriptor]) => descriptor.get !== undefined)) return value;
+  const entries = Object.entries(value);
+  const sealed = entries.map(([, item]) => sealedKnownSecrets(item));
+  if (sealed.every((item, i) => item === entries[i]![1])) return value;
+  return Array.isArray(value) ? sealed : Object.fromEntries(entries.map(([key], i) => [key, sealed[i]]));
 }
