@@ -1,7 +1,8 @@
 /**
  * `provision inventory --list/--host` masks a plain copy of a secret the inventory reads from a secret source (vault,
- * the environment; SOPS too), used by nothing or an entry of a mapping, whatever the copy's type and place, as plan
- * does; without the vault password or the variable, it still prints, and says what it could not read.
+ * the environment, SOPS), used by nothing or an entry of a mapping, whatever the copy's type and place, as plan does;
+ * without the vault password, the variable or an age identity for the SOPS file, it still prints, and says what it
+ * could not read.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { MASK } from '../secrets.js';
 import { encryptVault } from '../vault/vault.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SOPS = join(ROOT, 'test/fixtures/sops/real');
 // The CLI bundled from the current sources (test/support/cli-bundle.ts).
 const CLI = inject('provisionCli');
 
@@ -30,6 +32,8 @@ describe('provision inventory masks a plain copy of a secret read from a secret 
       '  hosts:',
       '    me:',
       '      from_env: { secret: INVENTORY_TEST_SECRET }',
+      `      from_sops: { secret: { sops: ${join(SOPS, 'age_example.sops.yaml')}, key: example_key } }`,
+      '      sops_copy: example_value',
       '      vault_db:',
       `        pw: ${vaulted('Nested-Pw-2', '          ').join('\n')}`,
       `      vault_pin: ${vaulted('123456789', '        ').join('\n')}`,
@@ -44,8 +48,10 @@ describe('provision inventory masks a plain copy of a secret read from a secret 
       '',
     ].join('\n'),
   );
+  // No age identity but the one given (SOPS_AGE_KEY_FILE): none in a home of its own.
+  const noIdentity = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SOPS_')));
   const provision = (args: string[], env: Record<string, string>) => {
-    const run = spawnSync(process.execPath, [CLI, 'inventory', inventory, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+    const run = spawnSync(process.execPath, [CLI, 'inventory', inventory, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...noIdentity, HOME: dir, ...env } });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
   };
 
@@ -53,10 +59,11 @@ describe('provision inventory masks a plain copy of a secret read from a secret 
     ['--host', ['--host', 'me'], (json: Record<string, unknown>) => json],
     ['--list', ['--list'], (json: Record<string, { hostvars: Record<string, unknown> }>) => json._meta!.hostvars.me],
   ])('%s prints the copies masked, as valid JSON', (_, args, hostVars) => {
-    const run = provision([...args, '--vault-password-file', vaultPassword], { INVENTORY_TEST_SECRET: 'FromEnv-1' });
+    const run = provision([...args, '--vault-password-file', vaultPassword], { INVENTORY_TEST_SECRET: 'FromEnv-1', SOPS_AGE_KEY_FILE: join(SOPS, 'test-identity.txt') });
     expect(run.code, run.stderr).toBe(0);
-    for (const secret of ['FromEnv-1', 'Nested-Pw-2', '123456789', '4321']) expect(run.stdout + run.stderr).not.toContain(secret);
+    for (const secret of ['FromEnv-1', 'example_value', 'Nested-Pw-2', '123456789', '4321']) expect(run.stdout + run.stderr).not.toContain(secret);
     expect(hostVars(JSON.parse(run.stdout))).toMatchObject({
+      sops_copy: MASK,
       env_copy: MASK,
       nested_copy: MASK,
       pin: MASK,
@@ -67,10 +74,10 @@ describe('provision inventory masks a plain copy of a secret read from a secret 
     });
   });
 
-  it('without the vault password and the variable, prints the rest and says which secrets it could not read', () => {
+  it('without the vault password, the variable and an age identity, prints the rest and says what it could not read', () => {
     const run = provision(['--host', 'me'], {});
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ shown: 'visible', pin: 123456789 });
-    expect(run.stderr).toContain('warning: 4 secret value(s) could not be read (all.hosts.me.from_env, all.hosts.me.vault_db.pw, all.hosts.me.vault_pin, and 1 more');
+    expect(JSON.parse(run.stdout)).toMatchObject({ shown: 'visible', pin: 123456789, from_sops: { secret: { key: 'example_key' } } });
+    expect(run.stderr).toMatch(/^warning: a secret value could not be read, so a plain copy of it elsewhere is not known as a secret and not masked \(and 4 more\): .*site\.yaml:4:\d+: all\.hosts\.me\.from_env: environment variable INVENTORY_TEST_SECRET is unset or empty/m);
   });
 });

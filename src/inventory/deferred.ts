@@ -125,16 +125,16 @@ export function resolveDeferred(value: unknown): unknown {
 
 /**
  * The text of every secret inside `value` (at any depth of lists and mappings), so that output masks it: each deferred
- * value read (one that cannot be, its vault password not given or its environment variable unset, goes to
- * `unreadable`, as nothing uses it), and each secret already read (a SOPS value).
+ * value read (one that cannot be, its vault password not given, its environment variable unset or its SOPS file not
+ * decrypted, puts why in `unreadable`, as nothing uses it), and each secret already read (a SOPS value).
  */
-export function readableSecrets(value: unknown, unreadable: DeferredValue[] = []): string[] {
+export function readableSecrets(value: unknown, unreadable: UserError[] = []): string[] {
   if (value instanceof DeferredValue) {
     try {
       return [value.resolve().reveal()];
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      unreadable.push(value);
+      unreadable.push(err);
       return [];
     }
   }

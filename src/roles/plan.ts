@@ -15,7 +15,7 @@ import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, whol
 import { allowedSource, findTemplate } from './source-paths.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
-import { readableSecrets, type DeferredValue } from '../inventory/deferred.js';
+import { readableSecrets } from '../inventory/deferred.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
 import { SECRET_NUMBER } from '../template/number-marks.js';
 
@@ -533,13 +533,14 @@ function declaredSecretValues(inventory: Inventory, checks: ReadonlyArray<Pick<R
 /**
  * Every secret the inventory's hosts hold, for output that plans nothing to mask (`provision inventory`, exec): the
  * declared ones (see secretVariables) and each value their variables read from a secret source (sourcedSecretValues);
- * `unreadable` names the secret values that could not be read (a plain copy of one is not known as a secret).
+ * `unreadable` says why each secret value that could not be read was not (a plain copy of one is not known as a secret).
  */
 export function hostSecrets(inventory: Inventory, rolesDirs: string[]): ReturnType<typeof secretVariables> & { unreadable: string[] } {
-  const unreadable: DeferredValue[] = [];
+  const unreadable: UserError[] = [];
   const sourced = sourcedSecretValues(inventory, unreadable);
   const declared = secretVariables(inventory, rolesDirs);
-  return { ...declared, values: new Set([...declared.values, ...sourced]), unreadable: [...new Set(unreadable.map((value) => value.path))] };
+  // A value of a group's variables is read for each of its hosts: said once.
+  return { ...declared, values: new Set([...declared.values, ...sourced]), unreadable: [...new Set(unreadable.map((err) => err.format()))] };
 }
 
 /**
@@ -547,7 +548,7 @@ export function hostSecrets(inventory: Inventory, rolesDirs: string[]): ReturnTy
  * that a plain copy of one elsewhere is known as that secret (see sealedIfSecret); one that cannot be read goes to
  * `unreadable`: nothing uses it, and the run that uses it fails at its place.
  */
-function sourcedSecretValues(inventory: Inventory, unreadable?: DeferredValue[]): string[] {
+function sourcedSecretValues(inventory: Inventory, unreadable?: UserError[]): string[] {
   return inventory.hosts.flatMap((host) => readableSecrets(Object.values(host.vars), unreadable));
 }
 

@@ -21,7 +21,7 @@ function planned(vars: string, env: Record<string, string>): void {
   const inventory = join(dir, 'inventory.yaml');
   writeFileSync(inventory, `all:\n  vars: ${vars}\n  roles: [echoer]\n  hosts:\n    h1: { address: 10.0.0.1 }\n`);
   const loaded = loadInventory(inventory, { env });
-  const [plan] = buildPlans(loaded, selectHosts(loaded), { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] });
+  const [plan] = buildPlans(loaded, selectHosts(loaded, undefined), { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] });
   expect(plan!.resources).toHaveLength(1);
 }
 
