@@ -3,7 +3,7 @@
  * of it, joined, serialized, `int` of it), or from a list or mapping that holds one at any depth, as a value or a key.
  * An item picked from a list keeps its own secrecy; a length, a truth or a comparison says nothing new. Pure.
  */
-import { isSecretValue, Secret, secretProblem } from '../secrets.js';
+import { isSecretValue, Secret, secretProblem, secretsCount } from '../secrets.js';
 import { JinjaError } from './jinja-error.js';
 import { isMapping, isNumeric, plain, pythonText, SecretNumber, text, type Value } from './python-values.js';
 
@@ -64,9 +64,21 @@ export function sealedKnownSecrets(value: Value): Value {
   if (typeof value === 'string') return isSecretValue(value) ? new Secret(value) : value;
   if (isNumeric(value)) return isSecretValue(pythonText(value)) ? new SecretNumber(value) : value;
   if (!Array.isArray(value) && !isMapping(value)) return value;
+  // A variable is read by each template using it: a list or mapping is walked again only when a secret was added since.
+  const known = sealedLists.get(value);
+  if (known !== undefined && known.secrets === secretsCount()) return known.sealed;
+  const sealed = sealedItems(value);
+  sealedLists.set(value, { secrets: secretsCount(), sealed });
+  return sealed;
+}
+
+/** Lists and mappings sealedKnownSecrets walked, with what it made of them and how many secrets were known then. */
+const sealedLists = new WeakMap<object, { secrets: number; sealed: Value }>();
+
+/** A list's or mapping's items sealed (see sealedKnownSecrets); itself when none is a known secret. */
+function sealedItems(value: unknown[] | Record<string, unknown>): Value {
   // A lazy context (hostvars) is not walked, which would compute every variable: each is sealed when read.
-  const descriptors = Object.entries(Object.getOwnPropertyDescriptors(value));
-  if (descriptors.some(([, descriptor]) => descriptor.get !== undefined)) return value;
+  if (!Array.isArray(value) && Object.values(Object.getOwnPropertyDescriptors(value)).some((descriptor) => descriptor.get !== undefined)) return value;
   const entries = Object.entries(value);
   const sealed = entries.map(([, item]) => sealedKnownSecrets(item));
   if (sealed.every((item, i) => item === entries[i]![1])) return value;
