@@ -15,7 +15,7 @@ import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, whol
 import { allowedSource, findTemplate } from './source-paths.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
-import { readReadable } from '../inventory/deferred.js';
+import { readableSecrets } from '../inventory/deferred.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
 import { SECRET_NUMBER } from '../template/number-marks.js';
 
@@ -284,6 +284,8 @@ function planning(inventory: Inventory, options: PlanOptions) {
     // A value too short to mask is refused as the host's own setup refuses it, also for a host --limit leaves out: another
     // host may print it. What cannot be computed here is reported by the host's own setup, when it runs.
     for (const text of declaredSecretValues(inventory, inventorySecretChecks(), load, hostvars, collect)) registerSecret(text);
+    // Those read from a secret source, used or not: a plain copy of one is that secret too.
+    for (const text of sourcedSecretValues(inventory)) registerSecret(text);
   };
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
@@ -529,16 +531,33 @@ function declaredSecretValues(inventory: Inventory, checks: ReadonlyArray<Pick<R
 }
 
 /**
- * Makes output mask the secrets that `hosts` may print without planning anything (exec): each value their variables
- * read from a secret source (SOPS, vault, the environment), and the values of the variables the roles declare secret
- * (see secretVariables). Returns why a role could not be loaded (its secret variables are then unknown).
+ * Every secret the inventory's hosts hold, for output that plans nothing to mask (`provision inventory`, exec): the
+ * declared ones (see secretVariables) and each value their variables read from a secret source (sourcedSecretValues);
+ * `unreadable` says why each secret value that could not be read was not (a plain copy of one is not known as a secret).
  */
-export function registerHostSecrets(inventory: Inventory, hosts: readonly InventoryHost[], rolesDirs: string[]): string[] {
-  for (const host of hosts) readReadable(Object.values(host.vars));
+export function hostSecrets(inventory: Inventory, rolesDirs: string[]): ReturnType<typeof secretVariables> & { unreadable: string[] } {
+  const unreadable: UserError[] = [];
+  const sourced = sourcedSecretValues(inventory, unreadable);
   const declared = secretVariables(inventory, rolesDirs);
+  // A value of a group's variables is read for each of its hosts: said once.
+  return { ...declared, values: new Set([...declared.values, ...sourced]), unreadable: [...new Set(unreadable.map((err) => err.format()))] };
+}
+
+/**
+ * The value of every secret the hosts' variables read from a secret source (SOPS, vault, the environment), used or not, so
+ * that a plain copy of one elsewhere is known as that secret (see sealedIfSecret); one that cannot be read goes to
+ * `unreadable`: nothing uses it, and the run that uses it fails at its place.
+ */
+function sourcedSecretValues(inventory: Inventory, unreadable?: UserError[]): string[] {
+  return inventory.hosts.flatMap((host) => readableSecrets(Object.values(host.vars), unreadable));
+}
+
+/** Makes output mask every secret the hosts hold (hostSecrets), without planning anything (exec). */
+export function registerHostSecrets(inventory: Inventory, rolesDirs: string[]): ReturnType<typeof hostSecrets> {
+  const secrets = hostSecrets(inventory, rolesDirs);
   // A value too short to mask is refused where apply reads it; here it is only looked for in output.
-  for (const value of declared.values) registerSecret(value);
-  return declared.unread;
+  for (const value of secrets.values) registerSecret(value);
+  return secrets;
 }
 
 /** Every role of the hosts, each once, with the roles they depend on; a role that cannot be loaded goes to `failed`. */

@@ -17,6 +17,7 @@ import { DeferredValue } from '../inventory/deferred.js';
 import type { LiteralMark } from '../inventory/types.js';
 import { isJinja, JinjaError, renderJinja, type Lookup } from '../template/jinja.js';
 import { type NumberMark, withPythonNumbers } from '../template/number-marks.js';
+import { sealedKnownSecrets } from '../template/jinja-secrecy.js';
 import { JINJA_ITEM } from '../template/python-values.js';
 import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 import { quote, words } from '../shell/quote.js';
@@ -242,8 +243,9 @@ export interface VariableSource {
 export function hostContext(variables: ReadonlyMap<string, VariableSource>, fixed: Record<string, unknown>, hostName: string): LazyContext {
   // Where a variable computed by a Jinja2 template holds such numbers (`next: "{{ big + 1 }}"`, `half: "{{ n / 2 }}"`).
   const computed = new Map<string, NumberMark>();
-  // A variable as Jinja2 reads it: its numbers as Python has them (see number-marks.ts).
-  const pythonValue = (context: LazyContext, ref: string): unknown => withPythonNumbers(lookup(context, ref), computed.get(ref) ?? variables.get(ref)?.origin.numbers);
+  // A variable as Jinja2 reads it: its numbers as Python has them (see number-marks.ts), and what in it is the very text
+  // of a known secret (a plain copy, a number written for one) that secret.
+  const pythonValue = (context: LazyContext, ref: string): unknown => sealedKnownSecrets(withPythonNumbers(lookup(context, ref), computed.get(ref) ?? variables.get(ref)?.origin.numbers));
   const hostVars = lazyContext(
     [...variables].map(([name, source]) => [name, source] as const),
     (name, raw, context) => {
