@@ -126,7 +126,7 @@ function interruptible(what: string): { signal: AbortSignal; done: () => void } 
 }
 
 /** Loads the inventory sources with the run's vault passwords, -e values and ansible.cfg; `quiet` (renew from cron) keeps its notes unsaid. */
-async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions, configured: ConfiguredOptions, quiet = false) {
+async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions, configured: ConfiguredOptions, { quiet = false, deferUnreadableSops = false } = {}) {
   const [{ loadInventoryWithSecrets, parseExtraVars }, { sshConfigPort, userSshConfigText }, { readVaultPasswords }] = await Promise.all([
     import('../inventory/index.js'),
     import('../transport/ssh-config.js'),
@@ -140,6 +140,7 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
     extraVars: parseExtraVars(extraVars, keyring),
     defaultPort: (address) => sshConfigPort(address, sshConfig),
     vault: keyring,
+    deferUnreadableSops,
     ...(config ? { hostDefaults: config.hostDefaults } : {}),
     ...(config?.inventoryIgnore ? { inventoryIgnore: config.inventoryIgnore } : {}),
   });
@@ -155,7 +156,7 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
  */
 async function selectedHosts(options: HostOptions & { quiet?: boolean }) {
   const [inventory, { selectHosts }, { expandLimit }, { UserErrors: Errors }] = await Promise.all([
-    loadSources(options.inventories, options.extraVars, options.vault, options, options.quiet),
+    loadSources(options.inventories, options.extraVars, options.vault, options, { quiet: options.quiet }),
     import('../inventory/index.js'),
     import('./retry.js'),
     import('../errors.js'),
@@ -177,7 +178,12 @@ async function selectedHosts(options: HostOptions & { quiet?: boolean }) {
 
 /** `provision inventory`: what ansible-inventory prints for the same sources; contacts no host. */
 async function showInventory(options: InventoryCliOptions): Promise<number> {
-  const [inventory, output, { secretVariables }] = await Promise.all([loadSources(options.inventories, options.extraVars, options.vault, options), import('../inventory/ansible-output.js'), import('../roles/plan.js')]);
+  // A SOPS file that cannot be decrypted leaves its values unread (and said so), as a vault value without its password.
+  const [inventory, output, { hostSecrets }] = await Promise.all([
+    loadSources(options.inventories, options.extraVars, options.vault, options, { deferUnreadableSops: true }),
+    import('../inventory/ansible-output.js'),
+    import('../roles/plan.js'),
+  ]);
   const show = options.show;
   // ansible-inventory refuses to print without their password; the listing is printed, and says what it lacks.
   const locked = inventory.lockedVarsFiles ?? [];
@@ -188,17 +194,27 @@ async function showInventory(options: InventoryCliOptions): Promise<number> {
     return EXIT.ok;
   }
   // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other
-  // output: the roles are looked for where apply looks for them (--roles-path first).
-  const secrets = secretVariables(inventory, searchPath(options.inventories[0]!, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs);
-  warnSecretsUnknown(secrets.unread, 'print as written');
+  // output, and so is a plain copy of a secret it reads from a secret source: the roles are looked for where apply looks
+  // for them (--roles-path first).
+  const secrets = hostSecrets(inventory, searchPath(options.inventories[0]!, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs);
+  warnSecretsUnknown(secrets, 'print as written');
   const text = show.kind === 'list' ? output.inventoryList(inventory, secrets) : output.inventoryHost(inventory, show.host, secrets);
   write(`${display(text)}\n`);
   return EXIT.ok;
 }
 
-/** Says, for each role that could not be loaded (`unread`: why), that the variables it would declare secret are unknown, and so `shown`. */
-function warnSecretsUnknown(unread: readonly string[], shown: string): void {
-  for (const why of unread) process.stderr.write(`${display(`warning: the variables this role would declare secret are not known, and ${shown} (--roles-path DIR says where roles are): ${why}`)}\n`);
+/**
+ * Says, for each role that could not be loaded (`unread`: why), that the variables it would declare secret are unknown,
+ * and so `shown`, and for the secret values that could not be read (`unreadable`: why), that a plain copy of them is
+ * not known as a secret.
+ */
+function warnSecretsUnknown(secrets: { unread: readonly string[]; unreadable: readonly string[] }, shown: string): void {
+  for (const why of secrets.unread) process.stderr.write(`${display(`warning: the variables this role would declare secret are not known, and ${shown} (--roles-path DIR says where roles are): ${why}`)}\n`);
+  const [first, ...more] = secrets.unreadable;
+  if (first !== undefined) {
+    const others = more.length > 0 ? ` (and ${more.length} more)` : '';
+    process.stderr.write(`${display(`warning: a secret value could not be read, so a plain copy of it elsewhere is not known as a secret and not masked${others}: ${first}`)}\n`);
+  }
 }
 
 /** `provision vault encrypt-string`: the value from stdin, encrypted as ansible-vault encrypt_string does. */
@@ -292,7 +308,7 @@ async function exec(options: ExecOptions): Promise<number> {
   const knowSecrets = (): Promise<void> =>
     (secretsKnown ??= import('../roles/plan.js').then(({ registerHostSecrets }) => {
       const rolesDirs = searchPath(options.inventory, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs;
-      warnSecretsUnknown(registerHostSecrets(inventory, hosts, rolesDirs), 'are not masked');
+      warnSecretsUnknown(registerHostSecrets(inventory, rolesDirs), 'are not masked');
     }));
   let printed = Promise.resolve();
   const interrupt = interruptible('the commands running finish; no other host is started');

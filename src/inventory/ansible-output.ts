@@ -80,7 +80,11 @@ function distinctKeys(entries: Array<[string, unknown]>): Array<[string, unknown
  */
 function withSecretTextMasked(value: unknown, forms: readonly string[]): unknown {
   if (typeof value === 'string') return maskedText(value, forms);
-  if (typeof value === 'number' || value instanceof PythonFloat || value instanceof PythonBigInt) return maskedText(String(value), forms) === String(value) ? value : MASK;
+  // A number (or true, false, null) as printed (`1234.0`), the mask a string: masking the text would leave no valid JSON.
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value instanceof PythonFloat || value instanceof PythonBigInt) {
+    const text = ansibleJson(value);
+    return maskedText(text, forms) === text ? value : MASK;
+  }
   if (Array.isArray(value)) return value.map((item) => withSecretTextMasked(item, forms));
   if (value !== null && typeof value === 'object' && !(value instanceof Secret) && !(value instanceof DeferredValue)) {
     const original = Object.entries(value);

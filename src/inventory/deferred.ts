@@ -124,19 +124,23 @@ export function resolveDeferred(value: unknown): unknown {
 }
 
 /**
- * Reads every deferred value inside `value` that can be read, so that output masks its secret; one that cannot (its
- * vault password not given, its environment variable unset) is left unread, as nothing uses it.
+ * The text of every secret inside `value` (at any depth of lists and mappings), so that output masks it: each deferred
+ * value read (one that cannot be, its vault password not given, its environment variable unset or its SOPS file not
+ * decrypted, puts why in `unreadable`, as nothing uses it), and each secret already read (a SOPS value).
  */
-export function readReadable(value: unknown): void {
+export function readableSecrets(value: unknown, unreadable: UserError[] = []): string[] {
   if (value instanceof DeferredValue) {
     try {
-      value.resolve();
+      return [value.resolve().reveal()];
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
+      unreadable.push(err);
+      return [];
     }
-  } else if (Array.isArray(value) || isPlainObject(value)) {
-    for (const item of Object.values(value)) readReadable(item);
   }
+  if (value instanceof Secret) return [value.reveal()];
+  if (Array.isArray(value) || isPlainObject(value)) return Object.values(value).flatMap((item) => readableSecrets(item, unreadable));
+  return [];
 }
 
 /** Whether a value is or holds a deferred value. */

@@ -242,8 +242,9 @@ function secretOf(map: YAMLMap, path: string, at: SourcePosition, ctx: ReadConte
     // A SOPS reference names its file now, so the files to decrypt are known before any value is used (loadInventoryWithSecrets);
     // the file is decrypted anyway, so its value is taken at once.
     const first = read();
-    if ('problem' in first) return secretOrReport(first, path, specAt, ctx.errors);
+    if ('problem' in first && first.deferrable !== true) return secretOrReport(first, path, specAt, ctx.errors);
     if ('secret' in first) return first.secret;
+    // A file a listing could not decrypt: its values fail only where used (see SopsSecrets).
   } else {
     const problem = secretRefProblem(spec);
     if (problem !== undefined) {

@@ -18,10 +18,10 @@ const EXPECTED = 'expected { secret: ENV_NAME } naming an environment variable, 
 /**
  * A secret, or what is wrong (the message never contains a value; `at` when the
  * problem is somewhere else than the reference, `aboutFile` when it is about a
- * whole file and reported once), or pending: the source reads asynchronously, and
+ * whole file and reported once; `deferrable` when a listing reads on without it, see SopsSecrets), or pending: the source reads asynchronously, and
  * the reference is read again once it has (see loadInventoryWithSecrets).
  */
-export type SecretResult = { secret: Secret } | { problem: string; at?: SourcePosition; aboutFile?: boolean } | { pending: true };
+export type SecretResult = { secret: Secret } | { problem: string; at?: SourcePosition; aboutFile?: boolean; deferrable?: boolean } | { pending: true };
 
 /** A source of secrets other than the environment: what `{ secret: { ... } }` names. */
 export interface SecretSource<Ref> {

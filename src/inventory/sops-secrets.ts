@@ -29,12 +29,18 @@ const SHOWN_KEYS = 12;
 /** The SOPS files of one inventory load. */
 export class SopsSecrets implements SecretSource<SopsRef> {
   readonly #env: Env;
+  readonly #deferUnreadable: boolean;
   readonly #opened = new Map<string, Opened | UserError>();
   /** File → where it is first referenced, for messages. */
   readonly #pending = new Map<string, string>();
 
-  constructor(env: Env) {
+  /**
+   * `deferUnreadable`: a file that cannot be decrypted (no identity for it, say) is no error of the inventory, only of
+   * the values used from it, as an unused vault value without its password (`provision inventory` lists the rest).
+   */
+  constructor(env: Env, { deferUnreadable = false }: { deferUnreadable?: boolean } = {}) {
     this.#env = env;
+    this.#deferUnreadable = deferUnreadable;
   }
 
   read(ref: SopsRef): SecretResult {
@@ -45,7 +51,7 @@ export class SopsSecrets implements SecretSource<SopsRef> {
     }
     if (opened instanceof UserError) {
       const at = opened.position ?? ref.at?.file;
-      return { problem: opened.position ? opened.message : `${ref.shown}: ${opened.message}`, ...(at ? { at } : {}), aboutFile: true };
+      return { problem: opened.position ? opened.message : `${ref.shown}: ${opened.message}`, ...(at ? { at } : {}), aboutFile: true, ...(this.#deferUnreadable ? { deferrable: true } : {}) };
     }
     return valueAt(opened.values, ref);
   }
@@ -122,10 +128,10 @@ function isMapping(value: unknown): value is Record<string, unknown> {
  * Loads an inventory with its secrets: reads it, decrypts the SOPS files it
  * names (only then is the SOPS code loaded), and reads it again with them.
  * Problems with the files are reported with the inventory's, before any host is
- * contacted. Pass `sops` to ask it afterwards which identities were used.
+ * contacted, unless `deferUnreadableSops` (see SopsSecrets). Pass `sops` to ask it afterwards which identities were used.
  */
-export async function loadInventoryWithSecrets(file: string | readonly string[], options: LoadOptions & { sops?: SopsSecrets } = {}): Promise<Inventory> {
-  const sops = options.sops ?? new SopsSecrets(options.env ?? process.env);
+export async function loadInventoryWithSecrets(file: string | readonly string[], options: LoadOptions & { sops?: SopsSecrets; deferUnreadableSops?: boolean } = {}): Promise<Inventory> {
+  const sops = options.sops ?? new SopsSecrets(options.env ?? process.env, { deferUnreadable: options.deferUnreadableSops });
   const load = (): Inventory => loadInventory(file, { ...options, sops });
   try {
     const inventory = load();

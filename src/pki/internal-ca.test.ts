@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MASK } from '../secrets.js';
-import { BACKEND_NAME, ensureCa, serverCertificate, stillGood, subjectAltNames, subjectOf } from './internal-ca.js';
+import { BACKEND_NAME, ensureCa, sameNames, serverCertificate, stillGood, subjectAltNames, subjectOf } from './internal-ca.js';
 
 describe('subjectAltNames', () => {
   it.each([
@@ -91,5 +91,39 @@ describe('the internal CA', () => {
     const names = subjectAltNames('web-03', '10.0.0.14');
     expect(stillGood(pem, names)).toBe(true);
     expect(stillGood(pem, names, new Date(Date.now() + 340 * 86_400_000))).toBe(false);
+  });
+});
+
+describe('sameNames (a certificate kept or reissued)', () => {
+  it.each([
+    ['an IPv4 address', 'DNS:web-01, IP Address:10.0.0.12', ['DNS:web-01', 'IP:10.0.0.12'], true],
+    ['an IPv6 address OpenSSL prints in full and upper case', 'DNS:web-01, IP Address:2001:DB8:0:0:0:0:0:1', ['DNS:web-01', 'IP:2001:db8::1'], true],
+    ['an IPv6 address written in full', 'IP Address:FD00:0:0:0:0:0:0:12', ['IP:fd00:0000::0012'], true],
+    ['an IPv4-mapped IPv6 address', 'IP Address:0:0:0:0:0:FFFF:A00:1', ['IP:::ffff:10.0.0.1'], true],
+    ['DNS names in another case and order', 'DNS:Backend.Provision.Internal, DNS:WEB-01', ['DNS:web-01', 'DNS:backend.provision.internal'], true],
+    ['another IPv6 address', 'IP Address:2001:DB8:0:0:0:0:0:2', ['IP:2001:db8::1'], false],
+    ['another IPv4 address', 'IP Address:10.0.0.13', ['IP:10.0.0.12'], false],
+    ['an IPv4 address against the IPv4-mapped one', 'IP Address:10.0.0.1', ['IP:::ffff:10.0.0.1'], false],
+    ['an address against a DNS name of its text', 'IP Address:10.0.0.1', ['DNS:10.0.0.1'], false],
+    ['a name more', 'DNS:web-01, DNS:web-02', ['DNS:web-01'], false],
+    ['a name fewer', 'DNS:web-01', ['DNS:web-01', 'IP:10.0.0.1'], false],
+    ['no names', '', [], true],
+  ])('%s', (_, certificateNames, names, same) => {
+    expect(sameNames(certificateNames, names)).toBe(same);
+  });
+});
+
+describe('an IPv6 backend', () => {
+  const state = mkdtempSync(join(tmpdir(), 'provision-ca6-'));
+
+  it('keeps its certificate run after run', () => {
+    const first = serverCertificate(state, 'web-06', '2001:db8::1');
+    expect(new X509Certificate(first.certificate).subjectAltName).toContain('IP Address:2001:DB8:0:0:0:0:0:1');
+    expect(serverCertificate(state, 'web-06', '2001:db8::1').certificate).toBe(first.certificate);
+    expect(serverCertificate(state, 'web-06', '2001:db8::2').certificate).not.toBe(first.certificate);
+  });
+
+  it('refuses an address with a zone id, which a certificate cannot hold', () => {
+    expect(() => subjectAltNames('web-06', 'fe80::1%eth0')).toThrow('internal CA: "fe80::1%eth0" cannot be in a certificate: an IPv6 address with a zone id');
   });
 });

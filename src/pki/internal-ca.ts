@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
+import { isIP, SocketAddress } from 'node:net';
 import { chmodSync, existsSync } from 'node:fs';
 import { writeControlFile } from '../control/write-file.js';
 import { join } from 'node:path';
@@ -53,6 +53,8 @@ export function ensureCa(stateDir: string): { dir: string; certificate: string }
 /** Subject alternative names for a host: its name, the shared backend name, and its address. */
 export function subjectAltNames(hostName: string, address: string): string[] {
   const ip = isIP(address) !== 0;
+  // A certificate's IP address is the address's 4 or 16 bytes: a zone id (fe80::1%eth0) has no place there.
+  if (ip && address.includes('%')) throw new UserError(`internal CA: ${JSON.stringify(address)} cannot be in a certificate: an IPv6 address with a zone id (%...) is only meaningful on one host; give the host a global address`);
   // They go into openssl's extension file, where a comma or a line break would add names or settings.
   for (const name of [hostName, ...(ip ? [] : [address])]) {
     if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UserError(`internal CA: ${JSON.stringify(name)} cannot be a certificate's DNS name (letters, digits, '.', '_' and '-' only)`);
@@ -73,9 +75,25 @@ export function subjectOf(commonName: string): string {
 /** Whether an existing certificate can be kept: same names, not close to expiry. */
 export function stillGood(pem: string, names: string[], now = new Date()): boolean {
   const cert = new X509Certificate(pem);
-  const have = (cert.subjectAltName ?? '').split(', ').map((n) => n.replace(/^IP Address:/, 'IP:')).sort();
   const daysLeft = (new Date(cert.validTo).getTime() - now.getTime()) / 86_400_000;
-  return JSON.stringify(have) === JSON.stringify([...names].sort()) && daysLeft > RENEW_DAYS;
+  return sameNames(cert.subjectAltName ?? '', names) && daysLeft > RENEW_DAYS;
+}
+
+/**
+ * Whether a certificate's names (X509Certificate.subjectAltName: `DNS:a, IP Address:2001:DB8:0:0:0:0:0:1`)
+ * are `names` as subjectAltNames writes them (`IP:2001:db8::1`), in any order: an address compared as the
+ * address it is (OpenSSL prints IPv6 in full and upper case), a DNS name without regard to case.
+ */
+export function sameNames(certificateNames: string, names: readonly string[]): boolean {
+  const comparable = (list: readonly string[]): string => JSON.stringify(list.map(comparableName).sort());
+  return comparable(certificateNames === '' ? [] : certificateNames.split(', ')) === comparable(names);
+}
+
+function comparableName(name: string): string {
+  const ip = /^IP(?: Address)?:(.*)$/.exec(name);
+  const family = ip ? isIP(ip[1]!) : 0;
+  if (ip && family !== 0) return `IP:${new SocketAddress({ address: ip[1]!, family: family === 6 ? 'ipv6' : 'ipv4' }).address}`;
+  return /^DNS:/.test(name) ? name.toLowerCase() : name;
 }
 
 /**

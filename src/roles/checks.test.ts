@@ -15,6 +15,8 @@ describe('kinds of checks', () => {
   it.each([
     ['port', [22, '3306', 65535], [0, 65536, '80; evil', '80\nUser=root', '', null, 1.5]],
     ['integer', [0, '7', 63072000], [-1, '1e3', '7 ', 'x']],
+    // MariaDB's range: a replica refuses a primary of server_id 0, and more than 32 bits is not read.
+    ['server_id', [1, '12', 4294967295, '4294967295'], [0, '0', 4294967296, '4294967296', 'com', 'web-01', '2001:db8::5', '', null, '1e3', 12.5]],
     ['path', ['/opt/app', '/etc/provision/tls/www.foobar.com/fullchain.pem', '/var/www/acme'], ['opt/app', '/a b', '/etc/x"; touch /tmp/PWNED; echo "', '/opt/Sumo$(touch /tmp/PWNED)', '/var/%h', '/etc/../root', '/a\nb', '/a\\b', '/x;{}']],
     // Removed whole by the role that installs into it (sumo_dir): a system directory, however written, is refused.
     ['own_directory', ['/opt/SumoCollector', '/srv/tools/sumo', '/home/sumo/collector', '/data', '/app'], ['/', '/srv', '/snap', '/mnt', '/lost+found', '/opt', '/opt/', '/usr/lib', '/usr//lib/', '/usr/./lib', '/etc/ssh', '/var/lib', '/root', '/etc', '/usr', '/opt/x/..', 'opt/Sumo', '/opt/Sumo$(id)', '/opt/a b']],
@@ -59,7 +61,7 @@ describe('kinds of checks', () => {
 
   it('names nothing else', () => {
     for (const spec of ['portt', 'port??', 42, {}, [], [{}]]) expect(checkOf(spec)).toBeUndefined();
-    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'path', 'own_directory', 'name', 'identifier', 'user_name', 'url', 'sha256', 'sumo_keyword', 'one_line', 'secret', 'api_key', 'systemd_command']);
+    expect(CHECK_KINDS).toEqual(['dns_name', 'dns_names', 'host', 'ip_address', 'port', 'integer', 'server_id', 'path', 'own_directory', 'name', 'identifier', 'user_name', 'url', 'sha256', 'sumo_keyword', 'one_line', 'secret', 'api_key', 'systemd_command']);
   });
 
   it('reports at the inventory line that sets the value, and leaves role defaults alone', () => {

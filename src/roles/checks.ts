@@ -18,6 +18,7 @@ import { isSecretValue, registerSecret, Secret, secretProblem, secretTextOf } fr
 import { ACCOUNT_NAME } from '../resources/shared/accounts.js';
 import { dnsNameError } from '../resources/shared/dns-name.js';
 import { isVitalDirectory } from '../resources/shared/system-directory.js';
+import { MAX_STABLE_ID } from './stable-id.js';
 
 /** What a variable must be: checks one value. */
 export interface Check {
@@ -154,6 +155,8 @@ const KINDS = {
   ip_address: textKind('an IP address', (text) => (isIP(text) !== 0 ? undefined : 'expected an IPv4 or IPv6 address such as 10.0.0.5 or ::')),
   port: numberKind('a port number', 1, 65535),
   integer: numberKind('a whole number', 0, Number.MAX_SAFE_INTEGER),
+  // MariaDB's and MySQL's server_id: 32 bits, and 0 refuses replication.
+  server_id: numberKind('a server id', 1, MAX_STABLE_ID),
   path: textKind('an absolute path', pathProblem),
   // A directory the role owns: it takes its owner and mode (app_dir), or removes it whole when it is a
   // collector's (sumo_dir): never one the system is made of (/etc, /opt, /usr/lib); /app or /srv may be.

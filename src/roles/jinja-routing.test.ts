@@ -59,7 +59,7 @@ describe('an inventory value in Handlebars syntax stays Handlebars', () => {
     ['{{addresses "web" exclude=inventory_hostname}}', '10.0.0.2'],
     ['{{join y "+"}}', 'a+b'],
     ['{{json y}}', '["a","b"]'],
-    ['{{last_octet address}}', '7'],
+    ['{{stable_id inventory_hostname}}', '856764130'],
     ['{{{x}}}', 'a'],
     ['{{!-- a comment --}}c', 'c'],
     // One Handlebars template makes the whole text Handlebars.

@@ -50,12 +50,22 @@ export interface Role {
   depends: Array<{ name: string; position: SourcePosition }>;
   /** What some of the variables it uses must be (`checks:`). */
   checks: VariableCheck[];
+  /** Variables whose value must differ between its hosts that give another variable the same value (`unique:`). */
+  unique: UniqueVariable[];
   /** `serve:`: how its hosts serve traffic (health check, changes that interrupt serving), for rolling deploys. */
   serve?: RoleBlock;
   /** `balances:`: the hosts a load balancer role routes to, and how to drain and undrain one. */
   balances?: RoleBlock;
   /** What `provision status` checks on its hosts (`status:`), in order. */
   status: Declaration[];
+}
+
+/** `unique: { mysql_server_id: mysql_group }`: no two hosts of the role with the same `among` have the same `variable`. */
+export interface UniqueVariable {
+  variable: string;
+  among: string;
+  /** Where it is declared. */
+  position: SourcePosition;
 }
 
 /** A mapping of role.yaml rendered per host, with where each key (and `key.subkey`) is written. */
@@ -71,7 +81,7 @@ export interface RoleBlock {
 const DECLARATION_KEYS = ['name', 'tags', 'when', 'notify'];
 /** A resource may also be `early`; a handler runs after everything and may not. */
 const RESOURCE_KEYS = [...DECLARATION_KEYS, 'early'];
-const ROLE_KEYS = ['description', 'depends', 'checks', 'resources', 'handlers', 'serve', 'balances', 'status'];
+const ROLE_KEYS = ['description', 'depends', 'checks', 'unique', 'resources', 'handlers', 'serve', 'balances', 'status'];
 
 /** Finds `name` in the roles directories (first match wins) and loads it; `ref` is where the inventory named it. */
 export function loadRole(name: string, rolesDirs: string[], ref: SourcePosition): Role {
@@ -114,11 +124,12 @@ function readRole(name: string, dir: string): Role {
   if (errors.length) throw new UserErrors(errors);
   const depends = readDepends(root.get('depends', true) as Node | undefined, source, errors);
   const checks = readChecks(root.get('checks', true) as Node | undefined, source, errors);
+  const unique = readUnique(root.get('unique', true) as Node | undefined, source, errors);
   const names = [...handlers.keys(), ...resources.flatMap((r) => (r.name === undefined ? [] : [r.name]))];
   const serve = readBlock(root, 'serve', source, errors, (block) => checkServeBlock(block, names));
   const balances = readBlock(root, 'balances', source, errors, checkBalancesBlock);
   if (errors.length) throw new UserErrors(errors);
-  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers, depends, checks, status, ...(serve ? { serve } : {}), ...(balances ? { balances } : {}) };
+  return { name, dir, defaults: readDefaults(join(dir, 'defaults.yaml')), resources, handlers, depends, checks, unique, status, ...(serve ? { serve } : {}), ...(balances ? { balances } : {}) };
 }
 
 /** A mapping under `key` (serve, balances), checked by `check` (which throws ArgError naming the bad key). */
@@ -176,6 +187,17 @@ function readChecks(node: Node | undefined, source: YamlSource, errors: UserErro
     errors.push(new UserError(`checks.${variable}: ${expected}${hint ? `; did you mean '${hint}'?` : ''}`, at(source, pair.value ?? pair.key)));
   }
   return checks;
+}
+
+function readUnique(node: Node | undefined, source: YamlSource, errors: UserError[]): UniqueVariable[] {
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  const bad = isMap(node) ? node.items.find((pair) => !isScalar(pair.value) || typeof pair.value.value !== 'string')?.value : node;
+  if (bad !== undefined || !isMap(node)) {
+    errors.push(new UserError('unique: expected a mapping from a variable to the variable whose hosts it is unique among (mysql_server_id: mysql_group)', at(source, bad ?? node)));
+    return [];
+  }
+  const pairs = node.items;
+  return pairs.map((pair) => ({ variable: String(pair.key), among: String((pair.value as { value: string }).value), position: at(source, pair.key) }));
 }
 
 function readDepends(node: Node | undefined, source: YamlSource, errors: UserError[]): Role['depends'] {

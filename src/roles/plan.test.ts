@@ -103,7 +103,8 @@ function errorOf(roleYaml: string, extra: Record<string, string> = {}): string {
 describe('role errors, each at file:line:col', () => {
   it.each([
     ['unknown resource type', 'resources:\n  - fiel: { path: /x }\n', "ROLES/web/role.yaml:2:5: resources[0]: unknown key 'fiel'; did you mean 'file'?"],
-    ['unknown role key', 'resorces: []\n', "ROLES/web/role.yaml:1:1: role: unknown key 'resorces'; did you mean 'resources'? (expected description, depends, checks, resources, handlers, serve, balances, status)"],
+    ['unknown role key', 'resorces: []\n', "ROLES/web/role.yaml:1:1: role: unknown key 'resorces'; did you mean 'resources'? (expected description, depends, checks, unique, resources, handlers, serve, balances, status)"],
+    ['unique that is not a mapping of variables', 'unique: { id: [group] }\n', 'ROLES/web/role.yaml:1:15: unique: expected a mapping from a variable to the variable whose hosts it is unique among (mysql_server_id: mysql_group)'],
     ['bad argument, at its own key', 'resources:\n  - file:\n      path: /x\n      content: y\n      mode: rw\n', 'ROLES/web/role.yaml:5:7: file: '],
     ['unknown argument with suggestion', 'resources:\n  - service: { name: x, stat: started }\n', "ROLES/web/role.yaml:2:25: service: unknown key 'stat'; did you mean 'state'?"],
     ['notify of a missing handler', 'resources:\n  - command: { cmd: "true" }\n    notify: restart app\nhandlers:\n  - name: restart ap\n    service: { name: app, state: restarted }\n', "ROLES/web/role.yaml:2:5: notify: no handler named 'restart app' in role 'web'; did you mean 'restart ap'?"],

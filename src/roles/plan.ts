@@ -9,13 +9,14 @@ import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
 import { registerSecret, Secret, secretProblem, secretsCount, secretTextOf } from '../secrets.js';
 import { checkVariables, isSecretSpec, sealSecrets, type VariableCheck } from './checks.js';
-import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock } from './load.js';
+import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock, type UniqueVariable } from './load.js';
+import { duplicateValues, type UniqueValue } from './unique.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
 import { allowedSource, findTemplate } from './source-paths.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { connectionAliases } from '../inventory/connection-vars.js';
-import { readReadable } from '../inventory/deferred.js';
+import { readableSecrets } from '../inventory/deferred.js';
 import { extendContext, lazyContext } from '../template/lazy-context.js';
 import { SECRET_NUMBER } from '../template/number-marks.js';
 
@@ -83,7 +84,7 @@ export interface PlanOptions {
 
 /** Builds every selected host's plan; all user errors of all hosts are collected before anything connects. */
 export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options: PlanOptions): HostPlan[] {
-  const { collect, hostSetup, finish } = planning(inventory, options);
+  const { collect, hostSetup, finish, uniqueValueErrors } = planning(inventory, options);
   const plans: HostPlan[] = [];
   const validated: Validated[] = [];
   for (const host of hosts) {
@@ -146,6 +147,8 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
   }
   validateAgain(validated, collect);
   manageOnce(plans).forEach(collect);
+  const selected = new Set(hosts.map((h) => h.name));
+  uniqueValueErrors((host) => selected.has(host)).forEach(collect);
   finish();
   return plans;
 }
@@ -284,6 +287,8 @@ function planning(inventory: Inventory, options: PlanOptions) {
     // A value too short to mask is refused as the host's own setup refuses it, also for a host --limit leaves out: another
     // host may print it. What cannot be computed here is reported by the host's own setup, when it runs.
     for (const text of declaredSecretValues(inventory, inventorySecretChecks(), load, hostvars, collect)) registerSecret(text);
+    // Those read from a secret source, used or not: a plain copy of one is that secret too.
+    for (const text of sourcedSecretValues(inventory)) registerSecret(text);
   };
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
@@ -312,12 +317,39 @@ function planning(inventory: Inventory, options: PlanOptions) {
     return { hostRoles, base };
   };
   const declares = (host: InventoryHost, key: 'balances'): boolean => rolesOf(host).some((r) => r[key] !== undefined);
+  /**
+   * The values the roles' `unique:` entries find twice, of every host of the inventory (hosts --limit leaves out
+   * too: a selected host's value must differ from theirs); pairs of left-out hosts only are not this run's.
+   * A value that cannot be computed is left out: the host's own planning reports why.
+   */
+  const uniqueValueErrors = (reported: (host: string) => boolean): UserError[] => {
+    const found = new Map<string, { role: Role; unique: UniqueVariable; values: UniqueValue[] }>();
+    for (const host of inventory.hosts) {
+      const hostRoles = rolesOf(host);
+      if (!hostRoles.some((role) => role.unique.length > 0)) continue;
+      const variables = variablesOf(host, hostRoles);
+      const base = hostBaseContext(inventory, host, variables, hostvars);
+      for (const role of hostRoles) {
+        for (const unique of role.unique) {
+          const value = computedText(() => base[unique.variable]);
+          const among = computedText(() => base[unique.among]);
+          const origin = host.varOrigins?.[unique.variable] ?? variables.get(unique.variable)?.origin;
+          if (value === undefined || among === undefined || origin === undefined) continue;
+          const key = `${role.name}\u0000${unique.variable}`;
+          const entry = found.get(key) ?? { role, unique, values: [] };
+          found.set(key, entry);
+          entry.values.push({ host: host.name, among, value, origin: { ...origin, inventory: host.varOrigins?.[unique.variable] !== undefined } });
+        }
+      }
+    }
+    return [...found.values()].flatMap(({ role, unique, values }) => duplicateValues(role.name, unique, values, reported));
+  };
   const finish = (): void => {
     saveTemplateCache();
     saveRoleCache();
     if (errors.size) throw new UserErrors([...errors.values()]);
   };
-  return { collect, hostSetup, finish, declares };
+  return { collect, hostSetup, finish, declares, uniqueValueErrors };
 }
 
 /**
@@ -529,22 +561,51 @@ function declaredSecretValues(inventory: Inventory, checks: ReadonlyArray<Pick<R
 }
 
 /**
- * Makes output mask the secrets that `hosts` may print without planning anything (exec): each value their variables
- * read from a secret source (SOPS, vault, the environment), and the values of the variables the roles declare secret
- * (see secretVariables). Returns why a role could not be loaded (its secret variables are then unknown).
+ * Every secret the inventory's hosts hold, for output that plans nothing to mask (`provision inventory`, exec): the
+ * declared ones (see secretVariables) and each value their variables read from a secret source (sourcedSecretValues);
+ * `unreadable` says why each secret value that could not be read was not (a plain copy of one is not known as a secret).
  */
-export function registerHostSecrets(inventory: Inventory, hosts: readonly InventoryHost[], rolesDirs: string[]): string[] {
-  for (const host of hosts) readReadable(Object.values(host.vars));
+export function hostSecrets(inventory: Inventory, rolesDirs: string[]): ReturnType<typeof secretVariables> & { unreadable: string[] } {
+  const unreadable: UserError[] = [];
+  const sourced = sourcedSecretValues(inventory, unreadable);
   const declared = secretVariables(inventory, rolesDirs);
+  // A value of a group's variables is read for each of its hosts: said once.
+  return { ...declared, values: new Set([...declared.values, ...sourced]), unreadable: [...new Set(unreadable.map((err) => err.format()))] };
+}
+
+/**
+ * The value of every secret the hosts' variables read from a secret source (SOPS, vault, the environment), used or not, so
+ * that a plain copy of one elsewhere is known as that secret (see sealedIfSecret); one that cannot be read goes to
+ * `unreadable`: nothing uses it, and the run that uses it fails at its place.
+ */
+function sourcedSecretValues(inventory: Inventory, unreadable?: UserError[]): string[] {
+  return inventory.hosts.flatMap((host) => readableSecrets(Object.values(host.vars), unreadable));
+}
+
+/** Makes output mask every secret the hosts hold (hostSecrets), without planning anything (exec). */
+export function registerHostSecrets(inventory: Inventory, rolesDirs: string[]): ReturnType<typeof hostSecrets> {
+  const secrets = hostSecrets(inventory, rolesDirs);
   // A value too short to mask is refused where apply reads it; here it is only looked for in output.
-  for (const value of declared.values) registerSecret(value);
-  return declared.unread;
+  for (const value of secrets.values) registerSecret(value);
+  return secrets;
 }
 
 /** Every role of the hosts, each once, with the roles they depend on; a role that cannot be loaded goes to `failed`. */
 function rolesOfHosts(hosts: readonly InventoryHost[], load: (name: string, position: SourcePosition) => Role, failed: (err: unknown) => void): Role[] {
   const refs = [...new Map(hosts.flatMap((host) => host.roles).map((ref) => [ref.name, ref])).values()];
   return resolveRoles(refs, load, failed);
+}
+
+/** A variable's value as text, or undefined when it is empty, not a string or number, or cannot be computed here. */
+function computedText(compute: () => unknown): string | undefined {
+  let value: unknown;
+  try {
+    value = compute();
+  } catch (err) {
+    if (err instanceof UserError) return undefined;
+    throw err;
+  }
+  return (typeof value === 'string' && value !== '') || typeof value === 'number' ? String(value) : undefined;
 }
 
 /** A declared secret's value as text (see secretTextOf), or undefined when it is empty, not text or a number, or cannot be computed here. */

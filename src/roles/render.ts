@@ -3,6 +3,7 @@ import type Handlebars from 'handlebars';
 import * as handlebarsRuntime from 'handlebars/runtime';
 import { UserError, type SourcePosition } from '../errors.js';
 import { FormatError } from '../formats/format-error.js';
+import { hostPort } from '../formats/host-port.js';
 import { mysqlOptionValue } from '../formats/mysql-option.js';
 import { nginxValue } from '../formats/nginx.js';
 import { propertiesValue } from '../formats/properties.js';
@@ -12,11 +13,13 @@ import { describeValue } from '../inventory/describe-value.js';
 import { BACKEND_NAME } from '../pki/internal-ca.js';
 import { controlStateDir } from '../control/state-dir.js';
 import { Secret, revealAll, sealedIfSecret } from '../secrets.js';
+import { stableId } from './stable-id.js';
 import { TemplateCache, templateCacheFile } from './template-cache.js';
 import { DeferredValue } from '../inventory/deferred.js';
 import type { LiteralMark } from '../inventory/types.js';
 import { isJinja, JinjaError, renderJinja, type Lookup } from '../template/jinja.js';
 import { type NumberMark, withPythonNumbers } from '../template/number-marks.js';
+import { sealedKnownSecrets } from '../template/jinja-secrecy.js';
 import { JINJA_ITEM } from '../template/python-values.js';
 import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 import { quote, words } from '../shell/quote.js';
@@ -49,8 +52,17 @@ hbs.registerHelper({
   one_line: formatHelper('one_line', oneLine),
   // The name every backend certificate of the internal CA carries (the material itself: the internal_tls resource type).
   internal_tls_name: () => BACKEND_NAME,
-  // {{last_octet address}}: the last number of an IPv4 address (e.g. a stable MySQL server_id).
-  last_octet: (address: unknown) => String(address).split('.').pop() ?? '',
+  // {{stable_id inventory_hostname}}: a number from 1 to 4294967295 the text always gives (a MySQL server_id).
+  stable_id: (text: unknown) => String(stableId(String(text))),
+  // {{host_port address port}}: address:port, an IPv6 address in brackets ([2001:db8::11]:80).
+  host_port: (address: unknown, port: unknown, options: Handlebars.HelperOptions) => {
+    try {
+      return hostPort(String(address), String(port));
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      throw Object.assign(new Error(`{{host_port}}: ${err.message}`), { lineNumber: (options as { loc?: { start: { line: number } } }).loc?.start.line });
+    }
+  },
   // {{addresses "app" exclude=inventory_hostname}}: comma-separated addresses of a group's hosts.
   addresses: (group: unknown, options: Handlebars.HelperOptions) => groupAddresses(options.data.root as TemplateContext, String(group), options.hash.exclude as string | undefined).join(','),
   // What every {{value}} of role shell text becomes (see shell-text.ts): one quoted word; a list, one word per item.
@@ -258,8 +270,9 @@ export interface VariableSource {
 export function hostContext(variables: ReadonlyMap<string, VariableSource>, fixed: Record<string, unknown>, hostName: string): LazyContext {
   // Where a variable computed by a Jinja2 template holds such numbers (`next: "{{ big + 1 }}"`, `half: "{{ n / 2 }}"`).
   const computed = new Map<string, NumberMark>();
-  // A variable as Jinja2 reads it: its numbers as Python has them (see number-marks.ts).
-  const pythonValue = (context: LazyContext, ref: string): unknown => withPythonNumbers(lookup(context, ref), computed.get(ref) ?? variables.get(ref)?.origin.numbers);
+  // A variable as Jinja2 reads it: its numbers as Python has them (see number-marks.ts), and what in it is the very text
+  // of a known secret (a plain copy, a number written for one) that secret.
+  const pythonValue = (context: LazyContext, ref: string): unknown => sealedKnownSecrets(withPythonNumbers(lookup(context, ref), computed.get(ref) ?? variables.get(ref)?.origin.numbers));
   const hostVars = lazyContext(
     [...variables].map(([name, source]) => [name, source] as const),
     (name, raw, context) => {

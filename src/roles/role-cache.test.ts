@@ -22,6 +22,7 @@ function roleIn(root: string, extra: Record<string, unknown> = {}): { dir: strin
     handlers: new Map([['reload', handler]]),
     depends: [],
     checks: [{ variable: 'port', check: checkOf('port')!, spec: 'port' }],
+    unique: [],
     status: [],
   };
   return { dir, role };

@@ -49,7 +49,8 @@ export function heldByVariables(value: unknown): unknown {
 /** A variable's value for Jinja2: where `mark` says, its numbers as Python has them. Only the marked places are visited. */
 export function withPythonNumbers(value: unknown, mark: NumberMark | undefined): unknown {
   if (mark === undefined) return value;
-  if (mark instanceof PythonBigInt) return value === mark.digits ? BigInt(mark.digits) : value;
+  // Its digits may be sealed as the very text of a known secret (see sealedIfSecret): still the number, a secret one.
+  if (mark instanceof PythonBigInt) return value === mark.digits ? BigInt(mark.digits) : value instanceof Secret && value.reveal() === mark.digits ? new SecretNumber(BigInt(mark.digits)) : value;
   if (mark instanceof PythonFloat) return typeof value === 'number' ? new PythonFloat(value) : value;
   if (mark instanceof SecretNumberMark) return value instanceof Secret ? new SecretNumber(secretNumber(value.reveal())) : value;
   if (Array.isArray(value)) return value.map((item, i) => withPythonNumbers(item, mark[i]));

@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_ADDRESSES, labRun } from '../lab/lab.js';
+import { stableId } from '../../src/roles/stable-id.js';
 import { type CliRun, type JsonReport, provision, report } from './cli.js';
 
 const INV = 'test/fixtures/mysql/inventory.yaml';
@@ -87,8 +88,9 @@ describe('the mysql role on web-01 (primary) and web-02 (replica)', () => {
     expect(await onHost(REPLICA, 'ls -A /tmp')).toBe(tmpBefore);
 
     expect(await threads()).toBe('Yes Yes');
-    expect(await sql(REPLICA, 'SELECT @@read_only, @@server_id')).toBe('1\t13\n');
-    expect(await sql(PRIMARY, 'SELECT @@read_only, @@server_id')).toBe('0\t12\n');
+    // server_id: a number from the host's inventory name (roles/mysql).
+    expect(await sql(REPLICA, 'SELECT @@read_only, @@server_id')).toBe(`1\t${stableId(REPLICA)}\n`);
+    expect(await sql(PRIMARY, 'SELECT @@read_only, @@server_id')).toBe(`0\t${stableId(PRIMARY)}\n`);
     expect(await sql(PRIMARY, "SELECT Host FROM mysql.user WHERE User = 'repl'")).toBe(`${LAB_ADDRESSES[REPLICA]}\n`);
     expect(await sql(PRIMARY, "SELECT COUNT(*) FROM mysql.user WHERE User = 'app'")).toBe('3\n');
   });

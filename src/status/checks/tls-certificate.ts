@@ -6,6 +6,7 @@
  * than `critical_days` (7), expired, not served, or not for the name: a problem.
  */
 import { parsePemCertificate } from '../../acme/x509-text.js';
+import { hostPort } from '../../formats/host-port.js';
 import { type Args, onlyKeys, optionalInteger, optionalString, requiredString } from '../../resources/shared/args.js';
 import { dnsNameError } from '../../resources/shared/dns-name.js';
 import { integerField, parseFields } from '../../resources/shared/probe-output.js';
@@ -43,7 +44,7 @@ function validate(args: Args): TlsCertificateDesired {
 }
 
 function script(desired: TlsCertificateDesired): Shell {
-  const target = desired.address.includes(':') ? `[${desired.address}]:${desired.port}` : `${desired.address}:${desired.port}`;
+  const target = hostPort(desired.address, desired.port);
   return lines(
     `printf 'now=%s\\n' "$(date +%s)"`,
     `if ! command -v openssl >/dev/null 2>&1; then echo 'error=openssl is not installed'; exit 0; fi`,

@@ -95,4 +95,17 @@ describe('provision-lb-backends', () => {
     expect(readFileSync(s.file.live, 'utf8')).toBe(SOURCE);
     expect(s.run(['check', UPSTREAM], { PATH: '/nonexistent' }).status).toBe(0);
   });
+
+  it.each([
+    ['an IPv4 address', '"10.77.0.13:80"', 'http://10.77.0.13:80/'],
+    ['an IPv6 address, bracketed as the upstream writes it', '"[2001:db8::13]:80"', 'http://[2001:db8::13]:80/'],
+  ])('drain asks the other backend, at %s, whether it serves', (_, server, url) => {
+    const source = `upstream app_backends {\n${line('web-01')}    server ${server} max_fails=3; # backend web-02\n}\n`;
+    const s = sandbox({ source, live: source });
+    const stubs = stubCommands(['systemctl', 'curl'], { systemctl: 'exit 3', curl: 'printf 200' });
+    const drain = s.run(['drain', UPSTREAM, '1', 'web-01'], stubs.env);
+    expect(drain.status, drain.stderr).toBe(0);
+    // -g: curl reads the brackets as an IPv6 address's, not as a glob.
+    expect(stubs.calls().find((call) => call.endsWith(`[${url}]`))).toMatch(/^curl \[-g\] /);
+  });
 });
