@@ -23,7 +23,7 @@ import { sealedKnownSecrets } from '../template/jinja-secrecy.js';
 import { JINJA_ITEM } from '../template/python-values.js';
 import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 import { quote, words } from '../shell/quote.js';
-import { checkValuePlaces, quoteShellTemplate, SHELL_QUOTE_HELPER, ShellTemplateError, VALUE_MARK } from './shell-text.js';
+import { checkValuePlaces, INTEGER_MARK, quoteShellTemplate, SHELL_INTEGER_HELPER, SHELL_QUOTE_HELPER, shellInteger, ShellTemplateError, VALUE_MARK } from './shell-text.js';
 
 /** Variables a template sees. */
 export type TemplateContext = Record<string, unknown>;
@@ -67,13 +67,29 @@ hbs.registerHelper({
   addresses: (group: unknown, options: Handlebars.HelperOptions) => groupAddresses(options.data.root as TemplateContext, String(group), options.hash.exclude as string | undefined).join(','),
   // What every {{value}} of role shell text becomes (see shell-text.ts): one quoted word; a list, one word per item.
   [SHELL_QUOTE_HELPER]: (value: unknown, ...rest: unknown[]): string => {
-    // As strict mode says it for {{name}}: the name comes after the value when it is a variable.
-    if (value === undefined && typeof rest[0] === 'string') throw new Error(`"${rest[0]}" not defined in shell text`);
+    shellValueDefined(value, rest);
     if (markingValues) return VALUE_MARK;
-    const text = (v: unknown): string => (v instanceof Secret ? v.reveal() : v === null || v === undefined ? '' : String(v));
-    return Array.isArray(value) ? words(value.map(text)) : quote(text(value));
+    return Array.isArray(value) ? words(value.map(shellValueText)) : quote(shellValueText(value));
+  },
+  // What a {{value}} of role shell text with arithmetic becomes (see shell-text.ts): an integer, or an error.
+  [SHELL_INTEGER_HELPER]: (value: unknown, ...rest: unknown[]): string => {
+    shellValueDefined(value, rest);
+    if (markingValues) return INTEGER_MARK;
+    const options = rest[rest.length - 1] as Handlebars.HelperOptions;
+    const name = typeof rest[0] === 'string' ? rest[0] : undefined;
+    return shellInteger(Array.isArray(value) ? value.map(shellValueText).join(' ') : shellValueText(value), name, String(options.hash.place));
   },
 });
+
+/** As strict mode says it for {{name}}: a shell text helper's variable is named after its value. */
+function shellValueDefined(value: unknown, rest: readonly unknown[]): void {
+  if (value === undefined && typeof rest[0] === 'string') throw new Error(`"${rest[0]}" not defined in shell text`);
+}
+
+/** A value of shell text as text: a secret revealed, null and undefined empty. */
+function shellValueText(value: unknown): string {
+  return value instanceof Secret ? value.reveal() : value === null || value === undefined ? '' : String(value);
+}
 
 /**
  * A helper writing its arguments, joined, through a format's encoder. A value the format cannot
@@ -135,7 +151,7 @@ export function renderText(text: string, context: TemplateContext, where: Source
 // `{{name args}}` or `{{#name args}}`: Handlebars calls name as a helper.
 const CALL = /\{\{~?[#^]?\s*([A-Za-z_][\w.-]*)\s+[^\s}~]/g;
 // Helpers Handlebars registers for its own use, and the one every value of shell text goes through: not for operators.
-const INTERNAL_HELPERS = new Set(['blockHelperMissing', 'helperMissing', SHELL_QUOTE_HELPER]);
+const INTERNAL_HELPERS = new Set(['blockHelperMissing', 'helperMissing', SHELL_QUOTE_HELPER, SHELL_INTEGER_HELPER]);
 
 /** Why Handlebars failed inside its runtime (`... .call is not a function`): a name called with arguments that is no helper. */
 function unknownHelperCall(text: string): string | undefined {

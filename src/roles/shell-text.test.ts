@@ -90,6 +90,7 @@ describe('role shell text: every {{value}} is one quoted word', () => {
     ['an escaped backslash before it (Handlebars leaves one)', 'echo \\\\{{v}}', /right after a backslash/],
     ['inside backquotes', 'echo `echo {{v}}`', /inside backquotes/],
     ['a block leaving a # at the start of a word', 'echo x {{#if off}}y{{/if}}#{{v}}', /inside a # comment/],
+    ['a block completing $(( ))', 'echo $({{#if on}}({{/if}} {{v}} ))', /once the template's blocks and ~ are applied, a value stands in shell text with \$\(\( \)\)/],
   ])('refuses a value moved by %s, and runs nothing', (_, text, message) => {
     let error: unknown;
     try {
@@ -109,6 +110,109 @@ describe('role shell text: every {{value}} is one quoted word', () => {
   it('renderValue with shell: a whole-variable list becomes words, not a list', () => {
     expect(renderValue('{{cmd}} %s', { cmd: ['python3', '-m', 'json.tool'] }, at, 'h', true)).toBe('python3 -m json.tool %s');
     expect(renderValue('{{cmd}}', { cmd: ['a b'] }, at, 'h', true)).toBe("'a b'");
+  });
+});
+
+/** A value that runs `touch PWNED` wherever bash or dash evaluates it as arithmetic, a variable name or code. */
+const EVALUATED = `a[$(touch ${PWNED})]`;
+
+/** Renders shell text with `v` set to `value` and runs it with each shell; returns the error if rendering refused it. */
+function renderAndRun(text: string, value: unknown, shells: readonly string[]): unknown {
+  try {
+    const rendered = renderShellText(text, { v: value }, at, 'h');
+    for (const shell of shells) execFileSync(shell, ['-c', rendered], { stdio: 'ignore' });
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+// Where a quoted word is still evaluated: bash (and dash in $(( ))) runs the $( ) of `a[$(...)]` there.
+describe('role shell text: no value where a shell evaluates it as arithmetic, a name or code', () => {
+  const INTEGER_ONLY = /stands in shell text with .*only an integer may stand in such text/;
+  it.each([
+    ['the report: $(( )) in an unless probe', 'test $(( {{v}} + 1 )) -gt 0', `1+$(touch ${PWNED})`, INTEGER_ONLY],
+    ['$(( ))', 'echo $(( {{v}} ))', EVALUATED, /with \$\(\( \)\)/],
+    ['$(( )) inside double quotes', 'echo "$(( {{v}} ))"', EVALUATED, INTEGER_ONLY],
+    ['$(( )) inside ${ }', 'echo $(( ${x:-{{v}} } + 1 ))', EVALUATED, INTEGER_ONLY],
+    ['$( ) inside $(( ))', 'echo $(( $(printf %s {{v}}) ))', EVALUATED, INTEGER_ONLY],
+    ["bash's (( ))", '(( {{v}} ))', EVALUATED, /with \(\( \)\)/],
+    ["bash's $[ ]", 'echo $[ {{v}} ]', EVALUATED, /with \$\[ \]/],
+    ["bash's [[ -eq ]]", '[[ {{v}} -eq 1 ]]', EVALUATED, /with \[\[ \]\]/],
+    ["bash's [[ -v ]]", '[[ -v {{v}} ]]', EVALUATED, INTEGER_ONLY],
+    ['a variable set from a value, then read as arithmetic', 'n={{v}}; echo $((n + 1))', EVALUATED, INTEGER_ONLY],
+    ['a variable set from a value, then read as arithmetic in a here-document', 'n={{v}}\ncat <<EOF\n$((n + 1))\nEOF', EVALUATED, INTEGER_ONLY],
+    ['a variable set from a value, then compared in [[ ]]', 'n={{v}}\n[[ $n -gt 1 ]]', EVALUATED, INTEGER_ONLY],
+    ['an array subscript', 'a[{{v}}]=1', EVALUATED, /with an array subscript/],
+    ['a subscript in ${ }', 'echo ${a[{{v}}]}', EVALUATED, INTEGER_ONLY],
+    ['a substring offset in ${ }', 'x=abc; echo ${x:0:{{v}} }', EVALUATED, INTEGER_ONLY],
+    ['a default in ${ } inside double quotes', 'echo "${x:-{{v}} }"', EVALUATED, INTEGER_ONLY],
+    ['a default in ${ }', 'echo ${x:-{{v}} }', EVALUATED, INTEGER_ONLY],
+    ['a variable set from a value, then prompt-expanded', 'x={{v}}; echo ${x@P}', `$(touch ${PWNED})`, INTEGER_ONLY],
+    ['an integer variable, then an assignment', 'declare -i n\nn={{v}}', EVALUATED, INTEGER_ONLY],
+    ['an array assignment', 'a=([{{v}}]=1)', EVALUATED, /with an array assignment/],
+    ['a variable set from a value, then read as a name', 'x={{v}}; read -r "$x" </dev/null', EVALUATED, /with an expansion in the arguments of read/],
+    ['a variable set from a value, then in PS4', 'x={{v}}; PS4=$x; set -x; :', `$(touch ${PWNED})`, /with an expansion in the value of PS4/],
+    ['a variable set from a value, then in eval', 'x={{v}}; eval "$x"', `touch ${PWNED}`, /with an expansion in the arguments of eval/],
+    ['let', 'let n={{v}}', EVALUATED, /in the arguments of let/],
+    ['declare -i', 'declare -i n={{v}}', EVALUATED, /in the arguments of declare/],
+    ['typeset -i', 'typeset -i n={{v}}', EVALUATED, /in the arguments of typeset/],
+    ['local -i', 'f() { local -i n={{v}}; }; f', EVALUATED, /in the arguments of local/],
+    ['eval', 'eval printf %s {{v}}', EVALUATED, /in the arguments of eval, which runs them as shell code/],
+    ['command eval', 'command eval printf %s {{v}}', EVALUATED, /arguments of eval/],
+    ['trap', 'trap {{v}} EXIT', EVALUATED, /arguments of trap/],
+    ['alias', 'alias x={{v}}\nx', EVALUATED, /arguments of alias/],
+    ['compgen -W', 'compgen -W {{v}}', EVALUATED, /arguments of compgen/],
+    ['sh -c, the value as the command string', 'sh -c {{v}}', `$(touch ${PWNED})`, /in the command string of sh -c/],
+    ['sh -c, the value ending the command string', "sh -c 'printf %s '{{v}}", `$(touch ${PWNED})`, /command string of sh -c/],
+    ['bash -ec after a wrapper', 'timeout 5 /bin/bash -ec {{v}}', `$(touch ${PWNED})`, /command string of bash -c/],
+    ['su -c', 'su -c {{v}} root', `$(touch ${PWNED})`, /command string of su -c/],
+    ['PS4, which set -x expands', 'PS4={{v}}; set -x; true', `$(touch ${PWNED})`, /in the value of PS4/],
+    ['an exported ENV', 'export ENV={{v}}', `$(touch ${PWNED})`, /in the value of ENV/],
+    ['read', 'read {{v}} </dev/null', EVALUATED, /arguments of read, which reads variable names/],
+    ['printf -v', 'printf -v {{v}} %s x', EVALUATED, /variable name of printf -v/],
+    ['test -v', 'test -v {{v}}', EVALUATED, /variable name of -v/],
+    ['[ -v ]', '[ -v {{v}} ]', EVALUATED, /variable name of -v/],
+    ['unset', 'a=(1); unset {{v}}', EVALUATED, /arguments of unset/],
+    ['export, as the name', 'export {{v}}', EVALUATED, /variable name of export/],
+  ])('refuses a value in %s, and runs nothing', (_, text, value, message) => {
+    const error = renderAndRun(text, value, ['sh', 'bash']);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(message);
+    expect((error as UserError).message).not.toContain('touch');
+    expect((error as UserError).position).toEqual(at);
+    expect(existsSync(PWNED)).toBe(false);
+  });
+
+  it.each([
+    ['a word', "printf '%s|' {{v}}", ['sh', 'bash']],
+    ['a case word and pattern', "case {{v}} in {{v}}) printf '%s|' {{v}};; esac", ['sh', 'bash']],
+    ['a here-string', 'cat <<< {{v}}', ['bash']],
+    ['an argument of sh -c', "sh -c 'printf \"%s|\" \"$1\"' sh {{v}}", ['sh', 'bash']],
+    ['the value of export', 'export X={{v}}; printf \'%s|\' "$X"', ['sh', 'bash']],
+    ['the value of printf -v', 'printf -v x %s {{v}}; printf \'%s|\' "$x"', ['bash']],
+    ['a test operand', "[ {{v}} = x ] || printf '%s|' {{v}}", ['sh', 'bash']],
+    ['beside a ${ } without arithmetic', "printf '%s|' ${HOME:+} ${HOME#/} {{v}}", ['sh', 'bash']],
+    ["beside bash's ${ } pattern substitution", "printf '%s|' ${HOME/x/y} {{v}}", ['bash']],
+  ])('a value as %s stays a word', (_, text, shells) => {
+    expect(renderAndRun(text, EVALUATED, shells)).toBeUndefined();
+    expect(existsSync(PWNED)).toBe(false);
+  });
+
+  it.each([
+    ['$(( ))', 'echo $(( {{v}} + 1 ))', 41, ['sh', 'bash'], 42],
+    ['$(( )), a string', 'echo $(( {{v}} + 1 ))', '41', ['sh', 'bash'], 42],
+    ['$(( )), a secret', 'echo $(( {{v}} + 1 ))', new Secret('-3000'), ['sh', 'bash'], -2999],
+    ['a variable, then $(( ))', 'n={{v}}; echo $((n + 1))', 41, ['sh', 'bash'], 42],
+    ['[[ -eq ]]', '[[ {{v}} -eq 41 ]] && echo 42', 41, ['bash'], 42],
+    ['an array subscript', 'a[{{v}}]=42; echo ${a[41]}', 41, ['bash'], 42],
+  ])('an integer in %s is written as it is', (_, text, value, shells, printed) => {
+    const rendered = renderShellText(text, { v: value }, at, 'h');
+    for (const shell of shells) expect(execFileSync(shell, ['-c', rendered]).toString()).toBe(`${printed}\n`);
+  });
+
+  it.each([['a float', 1.5], ['a list', [1, 2]], ['null', null], ['a leading +', '+1'], ['a space', '1 ']])('%s is no integer', (_, value) => {
+    expect(() => renderShellText('echo $(( {{v}} ))', { v: value }, at, 'h')).toThrow(INTEGER_ONLY);
   });
 });
 

@@ -5,16 +5,37 @@
  * becomes one quoted shell word (a list: one word per item), whatever it
  * holds. A value can only stand where a word can: outside quotes, here-documents
  * and `#` comments (inside those, quoting would not hold: a `"` or a newline in
- * the value would end them); anywhere else is an error naming the value.
+ * the value would end them), and not where a shell runs a word as code or reads
+ * it as a variable name (eval, sh -c's command string, read, ...); anywhere else
+ * is an error naming the value. In text with arithmetic (where bash evaluates
+ * `a[$(command)]`, also in a variable's value), every value must be an integer.
  * `{{{value}}}` (triple braces) inserts a value as shell text, unquoted: the
  * documented opt-out, which no shipped role uses. Pure.
  */
 
+import { codePlace, commandNames, DECLARES } from './shell-code-places.js';
+
 /** The helper that quotes a value as shell words (registered by render.ts). */
 export const SHELL_QUOTE_HELPER = 'shell_quote';
 
+/** The helper that writes a value standing in shell text with arithmetic: only an integer (registered by render.ts). */
+export const SHELL_INTEGER_HELPER = 'shell_integer';
+
 /** What shell_quote writes in place of a value when the rendered text's shape is checked (a value mustache to the scanner). */
 export const VALUE_MARK = '{{provision_value}}';
+
+/** What shell_integer writes in place of a value when the shape is checked. */
+const INTEGER_MARK_NAME = 'provision_integer';
+export const INTEGER_MARK = `{{${INTEGER_MARK_NAME}}}`;
+
+/** A value shell_integer writes: an integer literal, which no shell reads as anything but a number. */
+const INTEGER = /^-?[0-9]+$/;
+
+/** `text` when it is an integer literal; otherwise an error naming the value (`name`, when it is a variable) and the arithmetic place. */
+export function shellInteger(text: string, name: string | undefined, place: string): string {
+  if (INTEGER.test(text)) return text;
+  throw new ShellTemplateError(`${name === undefined ? 'a value' : `{{${name}}}`} ${integerRule(place)}`);
+}
 
 /**
  * Checks where the values stand in rendered shell text whose values are
@@ -24,7 +45,8 @@ export const VALUE_MARK = '{{provision_value}}';
  */
 export function checkValuePlaces(shape: string): void {
   try {
-    quoteShellTemplate(shape, () => false);
+    const first = scanShellText(shape, () => false, undefined, true);
+    if (first.arithmetic !== undefined) scanShellText(shape, () => false, first.arithmetic, true);
   } catch (err) {
     if (!(err instanceof ShellTemplateError)) throw err;
     throw new ShellTemplateError(`once the template's blocks and ~ are applied, a value ${err.message.replace(/^\{\{provision_value\}\} /, '')}`);
@@ -43,20 +65,76 @@ export class ShellTemplateError extends Error {
   }
 }
 
-/** Where the scanner is in the shell text: plain words, or inside double quotes. */
-type Context = 'plain' | 'double';
+/**
+ * A construct the scanner is inside: shell commands (read word by word),
+ * double quotes, or a place that bash reads as arithmetic (`$(( ))`, `(( ))`,
+ * `$[ ]`, `[[ ]]`, an array subscript) or a `${ }` expansion, where a value
+ * may only be an integer.
+ */
+interface Frame {
+  kind: 'command' | 'double' | 'integer';
+  /** The text that ends it ('' for the whole text). */
+  close: string;
+  /** Command frames: the words of the simple command so far and the word being read, as written. */
+  words: string[];
+  word: string;
+  /** A command frame opened by `$(`: part of a word of the enclosing command, not a command of its own. */
+  substitution?: boolean;
+}
+
+/** What scanning shell text found: the text with its values rewritten, and the first place bash reads as arithmetic. */
+interface Scan {
+  out: string;
+  arithmetic: string | undefined;
+}
 
 /**
  * The template text with each value mustache quoted as shell. `isHelper`
  * tells a helper called without arguments (`{{internal_tls_name}}`) from a variable.
+ * In text where bash reads arithmetic, every value must be an integer: bash
+ * evaluates `a[$(command)]` in arithmetic, in a quoted operand as in a
+ * variable's value ($((n + 1)) after n={{value}}), so such values go through
+ * shell_integer instead, which refuses anything else when rendering.
  */
 export function quoteShellTemplate(text: string, isHelper: (name: string) => boolean): string {
-  const stack: Context[] = ['plain'];
+  const first = scanShellText(text, isHelper, undefined, false);
+  return first.arithmetic === undefined ? first.out : scanShellText(text, isHelper, first.arithmetic, false).out;
+}
+
+/** Scans shell text; with `integers` (the place that requires them), every value is written through shell_integer. `shape`: the values are marks (checkValuePlaces). */
+function scanShellText(text: string, isHelper: (name: string) => boolean, integers: string | undefined, shape: boolean): Scan {
+  const stack: Frame[] = [commandFrame('')];
+  let arithmetic: string | undefined;
   let out = '';
   // The delimiter of a here-document whose body starts at the next line, and the body's delimiter while in it.
   let pending: { word: string; tabs: boolean } | undefined;
   let body: { word: string; tabs: boolean } | undefined;
   let lineStart = true;
+  const top = (): Frame => stack[stack.length - 1]!;
+  /** The innermost command frame: the one whose word the text being read belongs to. */
+  const command = (): Frame => [...stack].reverse().find((f) => f.kind === 'command')!;
+  const write = (chunk: string): void => {
+    out += chunk;
+    command().word += chunk;
+  };
+  const endWord = (frame: Frame): void => {
+    // A word that expands ($x, $( )) where a shell runs code or reads a name: a variable set from a value may reach it.
+    const expanding = /[$`]/.test(frame.word.replace(/'[^']*'/g, '')) ? codePlace(frame.words, frame.word) : undefined;
+    arithmetic ??= expanding && `an expansion ${expanding}`;
+    if (frame.word !== '') frame.words.push(frame.word);
+    frame.word = '';
+    const declares = commandNames(frame.words).find((name) => DECLARES.has(name));
+    arithmetic ??= declares && (declares === 'let' ? 'let' : `${declares} (whose -i variables are arithmetic)`);
+  };
+  const endCommand = (frame: Frame): void => {
+    endWord(frame);
+    frame.words = [];
+  };
+  const open = (opener: string, frame: Frame, place?: string): void => {
+    if (place !== undefined) arithmetic ??= place;
+    write(opener);
+    stack.push(frame);
+  };
   for (let i = 0; i < text.length; ) {
     if (lineStart && body) {
       const end = text.indexOf('\n', i);
@@ -66,51 +144,112 @@ export function quoteShellTemplate(text: string, isHelper: (name: string) => boo
     lineStart = false;
     if (text.startsWith('{{{', i)) {
       const end = text.indexOf('}}}', i);
-      if (end < 0) return out + text.slice(i);
-      out += text.slice(i, end + 3);
+      if (end < 0) return { out: out + text.slice(i), arithmetic };
+      write(text.slice(i, end + 3));
       i = end + 3;
       continue;
     }
     if (text.startsWith('{{', i)) {
       const end = text.indexOf('}}', i);
-      if (end < 0) return out + text.slice(i);
+      if (end < 0) return { out: out + text.slice(i), arithmetic };
       const inner = text.slice(i + 2, end);
-      const open = inner.startsWith('~') ? '~' : '';
-      const close = inner.endsWith('~') ? '~' : '';
-      const expr = inner.slice(open.length, inner.length - close.length).trim();
+      const tildeOpen = inner.startsWith('~') ? '~' : '';
+      const tildeClose = inner.endsWith('~') ? '~' : '';
+      const expr = inner.slice(tildeOpen.length, inner.length - tildeClose.length).trim();
       if (isBlockSyntax(expr)) {
-        out += text.slice(i, end + 2);
+        write(text.slice(i, end + 2));
       } else {
-        const where = body ? 'inside a here-document' : stack[stack.length - 1] === 'double' ? 'inside double quotes' : undefined;
+        const where = body ? 'inside a here-document' : top().kind === 'double' ? 'inside double quotes' : undefined;
         if (where) throw new ShellTemplateError(`{{${expr}}} stands ${where} in shell text, where its quoting would not hold: values are quoted for you, so write it outside quotes (e.g. -out {{${expr}}}) and pass here-document content another way (e.g. printf '%s\\n' key={{${expr}}} | command)`);
-        out += `{{${open}${SHELL_QUOTE_HELPER} ${quotedExpression(expr, isHelper)}${close}}}`;
+        const frame = top();
+        if (frame.kind === 'command') {
+          const refused = codePlace(frame.words, frame.word);
+          if (refused) throw new ShellTemplateError(`{{${expr}}} stands ${refused} in shell text, where its quoting would not hold: pass it to a script as an argument instead (sh -c '... "$1"' sh {{${expr}}})`);
+        }
+        const place = integers ?? arithmetic ?? (stack.some((f) => f.kind === 'integer') ? INSIDE_EXPANSION : undefined);
+        if (place === undefined) {
+          write(`{{${tildeOpen}${SHELL_QUOTE_HELPER} ${quotedExpression(expr, isHelper)}${tildeClose}}}`);
+        } else {
+          if (shape && expr !== INTEGER_MARK_NAME) throw new ShellTemplateError(`{{${expr}}} ${integerRule(place)}`);
+          write(`{{${tildeOpen}${SHELL_INTEGER_HELPER} ${quotedExpression(expr, isHelper)} place=${JSON.stringify(place)}${tildeClose}}}`);
+        }
       }
       i = end + 2;
       continue;
     }
     const c = text[i]!;
-    const state = stack[stack.length - 1]!;
+    const frame = top();
     if (c === '\n') {
       if (pending) {
         body = pending;
         pending = undefined;
       }
       lineStart = true;
+      if (frame.kind === 'command') endCommand(frame);
       out += c;
+      if (frame.kind !== 'command') command().word += c;
       i++;
       continue;
     }
     if (body) {
-      out += c;
+      // An unquoted here-document expands $(( )) and ${ } too: where a variable set from a value may be read as arithmetic.
+      const expansion = c === '$' ? EXPANSIONS.find((e) => text.startsWith(e.opener, i)) : undefined;
+      arithmetic ??= expansion && arithmeticPlace(expansion, text.slice(i));
+      write(c);
       i++;
       continue;
     }
     if (c === '\\') {
-      out += text.slice(i, i + 2);
+      write(text.slice(i, i + 2));
       i += 2;
       continue;
     }
-    if (c === '#' && state === 'plain' && /^$|[\s;&|()<>]$/.test(out.slice(-1))) {
+    if (frame.kind === 'integer' && frame.close !== '' && text.startsWith(frame.close, i)) {
+      write(frame.close);
+      i += frame.close.length;
+      stack.pop();
+      continue;
+    }
+    if (frame.kind === 'double' && c === '"') {
+      stack.pop();
+      write(c);
+      i++;
+      continue;
+    }
+    const expansion = c === '$' ? EXPANSIONS.find((e) => text.startsWith(e.opener, i)) : undefined;
+    if (expansion) {
+      open(expansion.opener, expansion.place === undefined ? { ...commandFrame(')'), substitution: true } : integerFrame(expansion.close), arithmeticPlace(expansion, text.slice(i)));
+      i += expansion.opener.length;
+      continue;
+    }
+    if (frame.kind === 'double') {
+      write(c);
+      i++;
+      continue;
+    }
+    if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      const quoted = text.slice(i, end < 0 ? undefined : end + 1);
+      const value = firstValue(quoted);
+      if (value !== undefined) throw new ShellTemplateError(`{{${value}}} stands inside single quotes in shell text, where its quoting would not hold: values are quoted for you, so write it outside quotes`);
+      write(quoted);
+      i += quoted.length;
+      continue;
+    }
+    if (c === '"') {
+      open(c, { kind: 'double', close: '"', words: [], word: '' });
+      i++;
+      continue;
+    }
+    if (frame.kind === 'integer') {
+      if (c === '(' || c === '[') open(c, integerFrame(c === '(' ? ')' : ']'));
+      else write(c);
+      i++;
+      continue;
+    }
+    // A command frame from here on.
+    const atCommand = commandNames(frame.words).length === 0;
+    if (c === '#' && /^$|[\s;&|()<>]$/.test(out.slice(-1))) {
       // A comment runs to the end of the line: a newline in a value there would end it and run the rest.
       const end = text.indexOf('\n', i);
       const comment = text.slice(i, end < 0 ? undefined : end);
@@ -120,28 +259,64 @@ export function quoteShellTemplate(text: string, isHelper: (name: string) => boo
       i += comment.length;
       continue;
     }
-    if (c === "'" && state === 'plain') {
-      const end = text.indexOf("'", i + 1);
-      const quoted = text.slice(i, end < 0 ? undefined : end + 1);
-      const value = firstValue(quoted);
-      if (value !== undefined) throw new ShellTemplateError(`{{${value}}} stands inside single quotes in shell text, where its quoting would not hold: values are quoted for you, so write it outside quotes`);
-      out += quoted;
-      i += quoted.length;
-      continue;
-    }
-    if (c === '"') {
-      if (state === 'double') stack.pop();
-      else stack.push('double');
-    } else if (c === '$' && text[i + 1] === '(') {
-      stack.push('plain');
-      out += '$(';
+    if (frame.word === '' && text.startsWith('((', i)) {
+      open('((', integerFrame('))'), '(( ))');
       i += 2;
       continue;
-    } else if (c === '(' && state === 'plain') {
-      stack.push('plain');
-    } else if (c === ')' && state === 'plain' && stack.length > 1) {
-      stack.pop();
-    } else if (c === '<' && state === 'plain' && text[i + 1] === '<' && text[i + 2] !== '<') {
+    }
+    if (frame.word === '' && atCommand && /^\[\[\s/.test(text.slice(i))) {
+      open('[[', integerFrame(']]'), '[[ ]] (its -eq, -lt and like operands are arithmetic)');
+      i += 2;
+      continue;
+    }
+    if (c === '[' && atCommand && /^[A-Za-z_]\w*$/.test(frame.word)) {
+      open(c, integerFrame(']'), 'an array subscript');
+      i++;
+      continue;
+    }
+    if (c === '(' && atCommand && /^[A-Za-z_]\w*\+?=$/.test(frame.word)) {
+      open(c, integerFrame(')'), 'an array assignment (its [subscripts] are arithmetic)');
+      i++;
+      continue;
+    }
+    if (c === '(') {
+      endCommand(frame);
+      open(c, commandFrame(')'));
+      i++;
+      continue;
+    }
+    if (c === ')') {
+      if (frame.close === ')') {
+        endCommand(frame);
+        stack.pop();
+        write(c);
+        if (!frame.substitution) endCommand(command());
+      } else {
+        endCommand(frame);
+        write(c);
+      }
+      i++;
+      continue;
+    }
+    if (c === ' ' || c === '\t') {
+      endWord(frame);
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === ';' || c === '&' || c === '|') {
+      endCommand(frame);
+      out += c;
+      i++;
+      continue;
+    }
+    if (text.startsWith('<<<', i)) {
+      // A here-string: its word is an ordinary word.
+      write('<<<');
+      i += 3;
+      continue;
+    }
+    if (c === '<' && text[i + 1] === '<') {
       // The end word as the shell reads it: quotes and backslashes removed (<<'E O F', <<\\EOF, <<"E"OF).
       const m = /^<<(-?)[ \t]*((?:[^\s;&|()<>'"\\{]|\\.|'[^'\n]*'|"[^"\n]*")+)/.exec(text.slice(i));
       if (!m || text.startsWith('{{', i + m[0].length)) {
@@ -149,15 +324,48 @@ export function quoteShellTemplate(text: string, isHelper: (name: string) => boo
         if (value !== undefined) throw new ShellTemplateError(`{{${value}}} comes after a here-document whose end word is not plain text, so where it stands cannot be known: write the end word as text (<<'EOF')`);
       } else {
         pending = { word: m[2]!.replace(/\\(.)|['"]/g, '$1'), tabs: m[1] === '-' };
-        out += m[0];
+        write(m[0]);
         i += m[0].length;
         continue;
       }
     }
-    out += c;
+    write(c);
     i++;
   }
-  return out;
+  endWord(command());
+  return { out, arithmetic };
+}
+
+function commandFrame(close: string): Frame {
+  return { kind: 'command', close, words: [], word: '' };
+}
+
+function integerFrame(close: string): Frame {
+  return { kind: 'integer', close, words: [], word: '' };
+}
+
+/** What a value inside `${ }` that is not arithmetic itself is told. */
+const INSIDE_EXPANSION = '${ } (bash reads its offsets and subscripts as arithmetic, and ${name@P} runs the $( ) of a value)';
+
+/** Expansions that start with `$`: command substitution is commands again; the others are places for integers only. */
+const EXPANSIONS: ReadonlyArray<{ opener: string; close: string; place?: string }> = [
+  { opener: '$((', close: '))', place: '$(( ))' },
+  { opener: '$(', close: ')' },
+  { opener: '$[', close: ']', place: '$[ ]' },
+  { opener: '${', close: '}', place: INSIDE_EXPANSION },
+];
+
+/** `${name}`, `${#name}`, `${name:-word}`, `${name/pattern/text}` and the like: a `${ }` with no offset, subscript, indirection or transformation (`${name@P}` runs the value's $( )). */
+const SAFE_PARAMETER = /^\$\{(#?[A-Za-z_]\w*|#?[0-9@*#?$!-])(\}|:?[-=?+]|##?|%%?|\/|\^\^?|,,?)/;
+
+/** The arithmetic an expansion at the start of `rest` reads, if any. */
+function arithmeticPlace(expansion: { opener: string; place?: string }, rest: string): string | undefined {
+  return expansion.opener === '${' && SAFE_PARAMETER.test(rest) ? undefined : expansion.place;
+}
+
+/** Why a value that is not an integer is refused in text with arithmetic at `place`. */
+export function integerRule(place: string): string {
+  return `stands in shell text with ${place}: bash evaluates arithmetic as code (a[$(command)]), also in a quoted value and in a variable set from one, so only an integer may stand in such text, and this one is not (compare with test or [ ] instead, which read no arithmetic)`;
 }
 
 /**
