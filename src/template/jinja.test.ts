@@ -214,3 +214,28 @@ describe('a JavaScript property is no Jinja2 item', () => {
     expect(renderJinja(template, (name) => vars[name])).toBe(value);
   });
 });
+
+describe('deep templates', () => {
+  const nested = (depth: number, open: string, inner: string, close: string): string => `{{ ${open.repeat(depth)}${inner}${close.repeat(depth)} }}`;
+  // Refused with a message, however deep, rather than overflowing the stack; what a template needs is read.
+  it.each([
+    ['parentheses', (d: number) => nested(d, '(', '1', ')'), 1],
+    ['lists', (d: number) => nested(d, '[', '', ']'), JSON.parse('['.repeat(100) + ']'.repeat(100)) as unknown],
+    ['not', (d: number) => nested(d, 'not ', 'false', ''), false],
+    ['minus', (d: number) => nested(d, '- ', '1', ''), 1],
+  ])('%s: 100 deep is read, deeper than 200 refused', (_kind, template, value) => {
+    expect(renderJinja(template(100), () => undefined)).toEqual(value);
+    for (const depth of [201, 5000, 100_000]) expect(() => renderJinja(template(depth), () => undefined)).toThrow('Jinja2 expression nested too deeply');
+  });
+
+  // A chain is read in a loop, but makes a tree as deep as it is long.
+  it.each([
+    ['+', (n: number) => `{{ ${Array(n).fill('1').join(' + ')} }}`, 150],
+    ['filters', (n: number) => `{{ 1${' | int'.repeat(n)} }}`, 1],
+    ['attributes', (n: number) => `{{ x${'.a'.repeat(n)} }}`, 'end'],
+  ])('a chain of %s: 150 long is read, 100000 long refused', (_kind, template, value) => {
+    const x = JSON.parse(`${'{"a":'.repeat(150)}"end"${'}'.repeat(150)}`) as unknown;
+    expect(renderJinja(template(150), (name) => (name === 'x' ? x : undefined))).toEqual(value);
+    expect(() => renderJinja(template(100_000), () => undefined)).toThrow('Jinja2 expression nested too deeply');
+  });
+});
