@@ -285,7 +285,12 @@ async function apply(options: ApplyOptions): Promise<number> {
   }
   await reporter.done(results);
   if (options.out) {
-    saved.writeSavedPlan(options.out, saved.savedPlanOf(options.inventory, results));
+    try {
+      saved.writeSavedPlan(options.out, saved.savedPlanOf(options.inventory, results));
+    } catch (err) {
+      // Checked when the command line was read; what changed since (the directory removed, the disk full) is said plainly.
+      throw new Error(`--out: the plan could not be saved to ${options.out}: ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`);
+    }
     if (!options.json) write(`plan saved to ${options.out}; apply exactly it with: provision apply ${options.inventory} --plan ${options.out}\n`);
   }
   const { writeRetryFile } = await import('./retry.js');
