@@ -127,4 +127,31 @@ describe('the firewall role on lb-01', () => {
     expect(connects.filter((c) => c !== 'open')).toEqual([]);
     expect(await onHost('iptables -w -S INPUT; ls /run')).not.toContain('provision-ufw-bridge');
   });
+
+  it("a bridge whose apply still runs is not a leftover to plan; once that apply is gone, plan shows it and apply removes it", async () => {
+    // The declared firewall again (the test before left another incoming policy).
+    await changedOnHost(['apply', INV]);
+    // The apply's shell stood in for by a process of the test's own, named in the marker by its pid and start time (/proc/PID/stat's field 22), beside a bridge chain.
+    const owner = 'provision-test-bridge-owner';
+    await onHost(`systemd-run --quiet --unit=${owner} sleep 600`);
+    try {
+      await onHost(
+        `pid=$(systemctl show -p MainPID --value ${owner}) && read -r s </proc/$pid/stat && set -- \${s##*) } && ` +
+          `printf 'pid %s start %s\\n' "$pid" "\${20}" >/run/provision-ufw-bridge && iptables -w -N provision-ufw-bridge`,
+      );
+      expect(await onHost('cat /run/provision-ufw-bridge')).toMatch(/^pid [0-9]+ start [0-9]+\n$/);
+      const running = await provision(['plan', INV]);
+      expect(running.code, running.stderr).toBe(0);
+      expect(running.stdout).not.toContain('bridge');
+      expect(await changedOnHost(['plan', INV])).toBe(0);
+      await onHost(`systemctl stop ${owner}`);
+      const died = await provision(['plan', INV]);
+      expect(died.stdout).toContain('a bridge left by an interrupted apply is removed, and ufw reloads its rules');
+      expect(await changedOnHost(['apply', INV])).toBe(1);
+      expect(await onHost('iptables -w -S; ls /run')).not.toContain('provision-ufw-bridge');
+      expect(await changedOnHost(['plan', INV])).toBe(0);
+    } finally {
+      await onHost(`systemctl stop ${owner} 2>/dev/null; iptables -w -F provision-ufw-bridge 2>/dev/null; iptables -w -X provision-ufw-bridge 2>/dev/null; rm -f /run/provision-ufw-bridge; true`);
+    }
+  });
 });

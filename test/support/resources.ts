@@ -72,9 +72,9 @@ function sectionOutput(batch: Batch, r: ShResult, index: number): string {
   return section.output;
 }
 
-/** A probe script run through the engine's probe batch; returns its output. It must exit 0 with nothing on stderr. */
-export function probeScriptLocally(script: Shell, env: Record<string, string> = {}): string {
-  return probeSection(() => script, env);
+/** A probe script run through the engine's probe batch (`inline`: in the batch's shell, held to the rules of an inline probe); returns its output. It must exit 0 with nothing on stderr. */
+export function probeScriptLocally(script: Shell, env: Record<string, string> = {}, inline = false): string {
+  return probeSection(() => script, env, inline);
 }
 
 /** A probe run as the engine runs it; it must exit 0. */

@@ -10,7 +10,7 @@ import { FAIL_FUNCTION, fail, lines } from '../shared/script.js';
 import type { StatusCheck, StatusColumn } from '../../status/types.js';
 import { casesOf, type Lookahead, type Prediction } from '../shared/lookahead.js';
 import type { ActionDecision, Change, ResourceType } from '../types.js';
-import { BRIDGE_MARKER, BRIDGE_OPEN, BRIDGE_REMOVE } from './bridge.js';
+import { BRIDGE_MARKER, BRIDGE_OPEN, BRIDGE_REMOVE, bridgeProbe, bridgeSeen } from './bridge.js';
 import { CHAINS, type Chain, type LogLevel, type Policy, ruleTuples, type UfwDesired, validateUfw } from './args.js';
 import { describeRule, groupTuples, matchKey, parseTuple, type RuleGroup, ruleCommand, tupleKey, type UfwTuple } from './tuple.js';
 
@@ -30,7 +30,7 @@ export interface UfwCurrent {
   ipv6: boolean;
   /** The rules, from user.rules then user6.rules, in file order. */
   tuples: UfwTuple[];
-  /** The bridge's marker is there: an apply was killed before it removed its bridge (bridge.ts). */
+  /** The bridge's marker is there and its owner is gone: an apply was killed before it removed its bridge (bridge.ts). A running apply's bridge is none of the plan's business. */
   bridgeLeft: boolean;
 }
 
@@ -58,7 +58,7 @@ export interface UfwFiles {
   /** The IPv4 and IPv6 rules, each with its `### tuple ###` comment. */
   rules: string;
   rules6: string;
-  /** There while an apply's bridge may be installed. */
+  /** There while an apply's bridge may be installed; names its owner. */
   bridgeMarker: string;
 }
 
@@ -86,7 +86,7 @@ export function ufwProbe(files: UfwFiles): Shell {
     sh`provision_ufw_lines ${files.defaults} settings`,
     sh`provision_ufw_lines ${files.rules} 4`,
     sh`provision_ufw_lines ${files.rules6} 6`,
-    sh`if [ -e ${files.bridgeMarker} ]; then echo bridge=left; fi`,
+    bridgeProbe(files.bridgeMarker),
   );
 }
 
@@ -109,7 +109,7 @@ function parse(output: string): UfwCurrent {
     defaults: { incoming: policy('incoming'), outgoing: policy('outgoing'), routed: policy('routed') },
     ipv6: value('IPV6') === 'yes',
     tuples,
-    bridgeLeft: fields.get('bridge') === 'left',
+    bridgeLeft: bridgeSeen(fields) === 'left',
   };
 }
 

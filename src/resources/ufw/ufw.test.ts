@@ -1,11 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { applyLocally, argErrorOf, cleanup, probeLocally, probeScriptLocally, stubCommands, summaries, syntaxOk, tempDir } from '../../../test/support/resources.js';
+import { parseFields } from '../shared/probe-output.js';
 import { normaliseAddress } from './address.js';
 import { groupTuples, parseTuple, ruleCommand, type UfwTuple } from './tuple.js';
-import { BRIDGE_MARKER } from './bridge.js';
+import type { Shell } from '../../shell/quote.js';
+import { BRIDGE_MARKER, bridgeProbe, bridgeSeen, type BridgeSeen } from './bridge.js';
 import { ufw, ufwProbe, type UfwCurrent, type UfwDesired } from './index.js';
 
 /** A tuple with ufw's defaults for what `fields` leaves out. */
@@ -43,6 +47,15 @@ const anywhere = (rule: string, comment = ''): string[] => {
   return [`4 ${action} ${proto} ${port} 0.0.0.0/0 any 0.0.0.0/0 in${tail}`, `6 ${action} ${proto} ${port} ::/0 any ::/0 in${tail}`];
 };
 const SSH = anywhere('allow tcp 22', 'ssh');
+/** The probe's fields of a bridge left behind: an older build's marker, which names no owner, there on both reads. */
+const LEFT = { bridge: '', bridge_again: '' };
+/** A process's /proc/PID/stat line. */
+const statOf = (pid: number): string => readFileSync(`/proc/${pid}/stat`, 'utf8').trim();
+/** The marker line naming a process as the bridge's owner (bridge.ts), its start time (field 22) moved by `skew` ticks. */
+const ownerLine = (pid: number, skew = 0): string => {
+  const stat = statOf(pid);
+  return `pid ${pid} start ${Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[19]) + skew}\n`;
+};
 
 describe('ufw tuple lines', () => {
   it.each<[string, string, boolean, Partial<UfwTuple> | undefined]>([
@@ -158,9 +171,12 @@ describe('ufw.parse', () => {
         '',
       ]);
       expect(existsSync('pwned') || existsSync(join(dir, 'pwned'))).toBe(false);
+      // An older build's marker (empty), then one naming this test's own process: read by builtins too.
       writeFileSync(files.bridgeMarker, '');
-      expect(probeScriptLocally(ufwProbe(files), { PATH: onlySh }).split('\n').slice(-2)).toEqual(['bridge=left', '']);
+      expect(probeScriptLocally(ufwProbe(files), { PATH: onlySh }).split('\n').slice(-3)).toEqual(['bridge=', 'bridge_again=', '']);
       expect(ufw.parse(probeScriptLocally(ufwProbe(files), { PATH: onlySh }), want()).bridgeLeft).toBe(true);
+      writeFileSync(files.bridgeMarker, ownerLine(process.pid));
+      expect(ufw.parse(probeScriptLocally(ufwProbe(files), { PATH: onlySh }), want()).bridgeLeft).toBe(false);
     } finally {
       cleanup(dir);
     }
@@ -169,6 +185,59 @@ describe('ufw.parse', () => {
   it('runs a read-only probe that exits 0 without ufw', () => {
     const current = probeLocally(ufw, want(), { PATH: '/usr/bin:/bin' });
     expect(typeof current.installed).toBe('boolean');
+  });
+});
+
+describe("the bridge's marker and its owner", () => {
+  it.each<[string, Record<string, string>, BridgeSeen]>([
+    ['no marker', {}, 'none'],
+    ['its owner running', { bridge: 'pid 812 start 5000', bridge_owner: '812 S 5000', bridge_again: 'pid 812 start 5000' }, 'running'],
+    ['its owner gone (a stale pid)', { bridge: 'pid 812 start 5000', bridge_owner: '', bridge_again: 'pid 812 start 5000' }, 'left'],
+    ['its pid used again by a process started later', { bridge: 'pid 812 start 5000', bridge_owner: '812 S 7345', bridge_again: 'pid 812 start 5000' }, 'left'],
+    ['its owner a zombie: ended without removing it', { bridge: 'pid 812 start 5000', bridge_owner: '812 Z 5000', bridge_again: 'pid 812 start 5000' }, 'left'],
+    ["another process's", { bridge: 'pid 812 start 5000', bridge_owner: '813 S 5000', bridge_again: 'pid 812 start 5000' }, 'left'],
+    ["an older build's marker: empty, no owner", { bridge: '', bridge_again: '' }, 'left'],
+    ['garbage', { bridge: 'pid 812 start', bridge_again: 'pid 812 start' }, 'left'],
+    ['garbage naming a live pid', { bridge: 'pid 812 start 5000 x', bridge_owner: '812 S 5000', bridge_again: 'pid 812 start 5000 x' }, 'left'],
+    ['removed by its owner before the second read', { bridge: 'pid 812 start 5000', bridge_owner: '' }, 'none'],
+    ["replaced by another apply's before the second read", { bridge: '', bridge_again: 'pid 900 start 6000' }, 'running'],
+  ])('%s', (_, fields, expected) => {
+    expect(bridgeSeen(new Map(Object.entries(fields)))).toBe(expected);
+  });
+
+  /** A shell running as a command named `name` (comm, in /proc/PID/stat's parentheses), once it sleeps waiting on its stdin (its state, which the probe reads, stays as it is). */
+  const named = async (name: string): Promise<ChildProcess> => {
+    const dir = tempDir();
+    onTestFinished(() => cleanup(dir));
+    copyFileSync('/bin/sh', join(dir, name));
+    chmodSync(join(dir, name), 0o755);
+    const child = spawn(join(dir, name), ['-c', 'echo ready; read -r x'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    onTestFinished(() => void child.kill());
+    await once(child.stdout, 'data');
+    for (let tries = 0; tries < 1000 && !/\) S [^)]*$/.test(statOf(child.pid!)); tries++) await new Promise((resolve) => setTimeout(resolve, 5));
+    return child;
+  };
+
+  it.each<[string, (owner: number) => string, BridgeSeen]>([
+    ['a live owner with its start time', (owner) => ownerLine(owner), 'running'],
+    ['a live pid with another start time (used again)', (owner) => ownerLine(owner, -1), 'left'],
+    ['a pid whose process ended', () => `pid ${spawnSync('true').pid} start 1\n`, 'left'],
+    ["an older build's (empty)", () => '', 'left'],
+    ['garbage', () => 'hello\n', 'left'],
+    ['a name, not a pid', () => 'pid self start 1\n', 'left'],
+  ])('probed on this machine, a marker of %s', async (_, content, expected) => {
+    // Its command name as hostile as one can be: spaces, parentheses, a state letter.
+    const owner = await named('a) Z 9 (b');
+    expect(statOf(owner.pid!)).toMatch(/^[0-9]+ \(a\) Z 9 \(b\) S /);
+    const dir = tempDir();
+    try {
+      const marker = join(dir, 'provision-ufw-bridge');
+      writeFileSync(marker, content(owner.pid!));
+      // Inline, as the ufw probe runs: the batch's shell left as found.
+      expect(bridgeSeen(parseFields(probeScriptLocally(bridgeProbe(marker), {}, true)))).toBe(expected);
+    } finally {
+      cleanup(dir);
+    }
   });
 });
 
@@ -209,9 +278,9 @@ describe('ufw.diff', () => {
     ['enable', want(), host(SSH, { ENABLED: 'no' }), ['state: inactive → active']],
     ['disable', want({ state: 'disabled' }), host(SSH), ['state: active → inactive']],
     ['not installed yet', want(), ufw.parse('installed=no', want()), ['+ allow 22/tcp from any (ssh)', 'state: not installed → active']],
-    ['a bridge an interrupted apply left, alone', want(), host(SSH, { bridge: 'left' }), ['a bridge left by an interrupted apply is removed, and ufw reloads its rules']],
-    ['a left bridge, removed first', want(), host(SSH, { bridge: 'left', DEFAULT_INPUT_POLICY: '"ACCEPT"' }), ['a bridge left by an interrupted apply is removed, and ufw reloads its rules', 'default incoming: allow → deny']],
-    ['a left bridge on an inactive firewall', want({ state: 'disabled' }), host(SSH, { bridge: 'left', ENABLED: 'no' }), ['a bridge left by an interrupted apply is removed']],
+    ['a bridge an interrupted apply left, alone', want(), host(SSH, LEFT), ['a bridge left by an interrupted apply is removed, and ufw reloads its rules']],
+    ['a left bridge, removed first', want(), host(SSH, { ...LEFT, DEFAULT_INPUT_POLICY: '"ACCEPT"' }), ['a bridge left by an interrupted apply is removed, and ufw reloads its rules', 'default incoming: allow → deny']],
+    ['a left bridge on an inactive firewall', want({ state: 'disabled' }), host(SSH, { ...LEFT, ENABLED: 'no' }), ['a bridge left by an interrupted apply is removed']],
   ])('%s', (_, desired, current, expected) => {
     expect(summaries(ufw.decide(desired, current).changes)).toEqual(expected);
   });
@@ -220,30 +289,54 @@ describe('ufw.diff', () => {
 describe('ufw.apply (ufw stubbed)', () => {
   /** Stand-ins for the netfilter tools (never the machine's own firewall): ufw-user-input holds these rules, ufw6-user-input is missing. */
   const FIREWALL_TOOLS = ['iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore'];
-  /** The bridge's marker is made and removed by these (stand-ins: this machine's /run is never touched). */
-  const MARKER_TOOLS = ['touch', 'rm'];
+  /** The bridge's marker is renamed into place and removed by these (recorded, then run for real on the marker in the stand-ins' directory: this machine's /run is never touched). */
+  const MARKER_TOOLS = ['mv', 'rm'];
+  const MARKER_BEHAVIOUR = { mv: 'exec /bin/mv "$@"', rm: 'exec /bin/rm "$@"' };
+  /** An apply script whose bridge marker is in `dir` instead of /run; its calls read back with the marker's own path. */
+  const markerIn = (dir: string): { script: (script: Shell) => Shell; calls: (calls: string[]) => string[]; path: string } => {
+    const path = join(dir, 'provision-ufw-bridge');
+    return {
+      // A test's own rewrite of a path the script holds quoted as a plain word.
+      script: (script) => script.replaceAll(BRIDGE_MARKER, path) as Shell,
+      calls: (calls) => calls.filter((c) => !c.startsWith('rm ') || c.includes(path)).map((c) => c.replaceAll(path, BRIDGE_MARKER)),
+      path,
+    };
+  };
   const USER_INPUT = ['-N ufw-user-input', '-A ufw-user-input -s 203.0.113.5/32 -j DROP', '-A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT', '-A ufw-user-input -p tcp -m tcp --dport 25 -j ufw-user-logging-input', '-A ufw-user-input -p tcp -m tcp --dport 25 -j REJECT --reject-with tcp-reset', '-A ufw-user-input -s 10.77.0.11/32 -p tcp -m multiport --dports 80,443 -j ACCEPT', '-A ufw-user-input -p tcp -m tcp --dport 2222 -j ufw-user-limit', '-A ufw-user-input -p tcp -m tcp --dport 2222 -j ufw-user-limit-accept', '-A ufw-user-input -p tcp -m tcp --dport 8080 -j ACCEPT'].join('\n');
   /** INPUT as fail2ban leaves it: its chain, inserted first, comes before ufw's. */
   const F2B_FIRST = ['-P INPUT DROP', '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd', '-A INPUT -j ufw-before-logging-input', '-A INPUT -j ufw-before-input', '-A INPUT -j ufw-after-input'].join('\n');
   /** Every call an apply script makes, each argument in brackets; what iptables-restore read is in `restored`. */
-  const applyCalls = (desired: UfwDesired, current: UfwCurrent, ufwBehaviour = '', code = ufwBehaviour === '' ? 0 : 1, INPUT = F2B_FIRST): { calls: string[]; restored: string } => {
+  /** A jump of INPUT, or the whole chain as `iptables -S` prints it, kept in the stand-ins' file `input`. */
+  const BRIDGE_JUMP = '-A INPUT -j provision-ufw-bridge';
+  /** awk putting `line` before INPUT's rule number n (its `-A` lines counted from 1). */
+  const beforeRule = (line: string): string => `awk -v n="$n" '/^-A INPUT /{i++; if (i == n) print "${line}"} {print}' "$d/input" >"$d/input.new"; cat "$d/input.new" >"$d/input"`;
+  const applyCalls = (desired: UfwDesired, current: UfwCurrent, ufwBehaviour = '', code = ufwBehaviour === '' ? 0 : 1, INPUT = F2B_FIRST, raced = false): { calls: string[]; restored: string } => {
     const stubs = stubCommands(['ufw', ...FIREWALL_TOOLS, ...MARKER_TOOLS], {
-      // The apply batch's own files are removed for real.
-      rm: `case "$*" in *${BRIDGE_MARKER}) ;; *) exec /bin/rm "$@" ;; esac`,
+      ...MARKER_BEHAVIOUR,
       ufw: ufwBehaviour,
-      // No bridge jump in INPUT to delete (deleting one that is not there fails, as iptables does).
-      iptables: `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '${USER_INPUT.replace(/\\n/g, "' '")}' ;; "-w -S INPUT") printf '%s\\n' '${INPUT.replace(/\\n/g, "' '")}' ;; "-w -D "*) exit 1 ;; esac`,
+      // INPUT as the file `input` holds it; with `raced`, another tool inserts its rule first right after INPUT is first read. Deleting a jump that is not there fails, as iptables does.
+      iptables: [
+        'd=$(dirname "$0")',
+        `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '${USER_INPUT.replace(/\\n/g, "' '")}' ;;`,
+        `  "-w -S INPUT") cat "$d/input"; if [ -e "$d/race" ]; then rm "$d/race"; n=1; ${beforeRule('-A INPUT -j other-tool')}; fi ;;`,
+        `  "-w -D INPUT -j provision-ufw-bridge") grep -qx -e '${BRIDGE_JUMP}' "$d/input" || exit 1; grep -vx -e '${BRIDGE_JUMP}' "$d/input" >"$d/input.new"; cat "$d/input.new" >"$d/input" ;;`,
+        '  "-w -D "*) exit 1 ;;',
+        'esac',
+      ].join('\n'),
       // No IPv6 firewall live: ufw6-user-input is not there.
       ip6tables: 'case "$*" in "-w -D "* | "-w -S ufw6-user-input") exit 1 ;; esac',
-      'iptables-restore': `cat >> "$(dirname "$0")/restored"`,
+      // What it read, and its insert of the bridge's jump made in `input`.
+      'iptables-restore': `d=$(dirname "$0"); r=$(cat); printf '%s\\n' "$r" >>"$d/restored"; n=$(printf '%s\\n' "$r" | sed -n 's/^-I INPUT \\([0-9]*\\) -j provision-ufw-bridge$/\\1/p'); ${beforeRule(BRIDGE_JUMP)}`,
     });
-    const script = ufw.apply(desired, ufw.decide(desired, current));
+    writeFileSync(join(stubs.dir, 'input'), `${INPUT}\n`);
+    if (raced) writeFileSync(join(stubs.dir, 'race'), '');
+    const marker = markerIn(stubs.dir);
+    const script = marker.script(ufw.apply(desired, ufw.decide(desired, current)));
     expect(syntaxOk(script)).toBe(true);
     const result = applyLocally(script, stubs.env);
     expect(result.code, result.stderr).toBe(code);
     const restored = join(stubs.dir, 'restored');
-    const calls = stubs.calls().filter((c) => !c.startsWith('rm ') || c.includes(BRIDGE_MARKER));
-    return { calls, restored: existsSync(restored) ? readFileSync(restored, 'utf8') : '' };
+    return { calls: marker.calls(stubs.calls()), restored: existsSync(restored) ? readFileSync(restored, 'utf8') : '' };
   };
   /** The ufw calls an apply script makes, each argument in brackets. */
   const ufwCalls = (desired: UfwDesired, current: UfwCurrent): string[] => applyCalls(desired, current).calls.filter((c) => c.startsWith('ufw '));
@@ -284,6 +377,8 @@ describe('ufw.apply (ufw stubbed)', () => {
     const removed = calls.lastIndexOf('iptables [-w] [-X] [provision-ufw-bridge]');
     expect([restore, policy, removed].every((i) => i >= 0)).toBe(true);
     expect(restore).toBeLessThan(calls.findIndex((c) => c.startsWith('ufw ')));
+    // In place where it was put: kept until the change is done.
+    expect(calls.slice(restore, policy)).not.toContain('iptables [-w] [-D] [INPUT] [-j] [provision-ufw-bridge]');
     expect(removed).toBeGreaterThan(policy);
     // No IPv6 firewall live here: nothing to bridge.
     expect(calls).not.toContain('ip6tables-restore [-w] [-n]');
@@ -300,6 +395,14 @@ describe('ufw.apply (ufw stubbed)', () => {
     expect(restored).toContain('-A provision-ufw-bridge -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A provision-ufw-bridge -m conntrack --ctstate INVALID -j DROP\n-A provision-ufw-bridge -s 203.0.113.5/32 -j DROP\n');
   });
 
+  it("another tool's rule inserted first in INPUT between the bridge's read of it and its insert: the bridge, then before that rule, is taken out before any ufw call (ufw alone, never a bridge passing what that rule stops)", () => {
+    const { calls, restored } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }), '', 0, F2B_FIRST, true);
+    expect(restored).toContain('-I INPUT 2 -j provision-ufw-bridge');
+    const taken = calls.indexOf('iptables [-w] [-D] [INPUT] [-j] [provision-ufw-bridge]', calls.indexOf('iptables-restore [-w] [-n]'));
+    expect(taken).toBeGreaterThan(0);
+    expect(taken).toBeLessThan(calls.indexOf('ufw [default] [deny] [routed]'));
+  });
+
   it('no jump to ufw in INPUT: the family is not live, no bridge for it', () => {
     const { calls, restored } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }), '', 0, ['-P INPUT ACCEPT', '-A INPUT -j f2b-sshd', '-A INPUT -j ufw6-before-input'].join('\n'));
     expect(restored).toBe('');
@@ -314,16 +417,34 @@ describe('ufw.apply (ufw stubbed)', () => {
 
   it('the marker the probe sees is made before the bridge is installed and removed after it is', () => {
     const { calls } = applyCalls(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }));
-    const touched = calls.indexOf(`touch [${BRIDGE_MARKER}]`);
+    const touched = calls.indexOf(`mv [-f] [${BRIDGE_MARKER}.new] [${BRIDGE_MARKER}]`);
     expect(touched).toBeGreaterThanOrEqual(0);
     expect(touched).toBeLessThan(calls.indexOf('iptables-restore [-w] [-n]'));
     expect(calls.at(-1)).toBe(`rm [-f] [${BRIDGE_MARKER}]`);
     expect(calls.at(-2)).toBe('ip6tables [-w] [-X] [provision-ufw-bridge]');
   });
 
+  it("the marker names the shell whose EXIT trap removes the bridge: while ufw runs, the probe sees a running apply's bridge; once that shell is killed outright (SIGKILL: no trap), a leftover", () => {
+    const seen = (stubs: { dir: string }): BridgeSeen => bridgeSeen(parseFields(readFileSync(join(stubs.dir, 'seen'), 'utf8')));
+    for (const [kill, expected] of [['', 'running'], ['kill -KILL $PPID', 'left']] as const) {
+      // ufw, mid-change, runs the probe (then kills its parent, the step's shell, as the OOM killer would).
+      const stubs = stubCommands(['ufw', ...FIREWALL_TOOLS, ...MARKER_TOOLS], {
+        ...MARKER_BEHAVIOUR,
+        ufw: `case "$1" in default) ${kill} ;; *) exit 0 ;; esac; sh "$(dirname "$0")/probe" >"$(dirname "$0")/seen"`,
+        iptables: `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '-N ufw-user-input' ;; "-w -D "*) exit 1 ;; esac`,
+        ip6tables: 'exit 1',
+      });
+      const marker = markerIn(stubs.dir);
+      writeFileSync(join(stubs.dir, 'probe'), bridgeProbe(marker.path));
+      applyLocally(marker.script(ufw.apply(want(), ufw.decide(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' })))), stubs.env);
+      expect(seen(stubs), kill).toBe(expected);
+      expect(existsSync(marker.path)).toBe(expected === 'left');
+    }
+  });
+
   it('no bridge without its marker: one the probe could not see is never installed', () => {
-    const stubs = stubCommands(['ufw', ...FIREWALL_TOOLS, ...MARKER_TOOLS], { touch: 'exit 1', iptables: `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '-N ufw-user-input' ;; "-w -D "*) exit 1 ;; esac`, ip6tables: 'exit 1' });
-    expect(applyLocally(ufw.apply(want(), ufw.decide(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' }))), stubs.env).code).toBe(0);
+    const stubs = stubCommands(['ufw', ...FIREWALL_TOOLS, ...MARKER_TOOLS], { ...MARKER_BEHAVIOUR, mv: 'exit 1', iptables: `case "$*" in "-w -S ufw-user-input") printf '%s\\n' '-N ufw-user-input' ;; "-w -D "*) exit 1 ;; esac`, ip6tables: 'exit 1' });
+    expect(applyLocally(markerIn(stubs.dir).script(ufw.apply(want(), ufw.decide(want(), host(SSH, { DEFAULT_FORWARD_POLICY: '"ACCEPT"' })))), stubs.env).code).toBe(0);
     expect(stubs.calls()).toContain('ufw [default] [deny] [routed]');
     expect(stubs.calls().filter((c) => c.includes('-restore'))).toEqual([]);
   });
@@ -341,7 +462,7 @@ describe('ufw.apply (ufw stubbed)', () => {
   });
 
   it('a bridge an interrupted apply left: ufw reloads its rules from its files under a new bridge, which goes after (a killed ufw command can leave the live firewall stopped)', () => {
-    const { calls, restored } = applyCalls(want(), host(SSH, { bridge: 'left' }));
+    const { calls, restored } = applyCalls(want(), host(SSH, LEFT));
     expect(restored).toContain('-I INPUT 2 -j provision-ufw-bridge');
     expect(calls.filter((c) => c.startsWith('ufw '))).toEqual([...SSH_CALLS, 'ufw [reload]']);
     expect(calls.indexOf('iptables-restore [-w] [-n]')).toBeLessThan(calls.indexOf('ufw [reload]'));
@@ -350,14 +471,14 @@ describe('ufw.apply (ufw stubbed)', () => {
   });
 
   it('a bridge left on a firewall that stays off is removed alone: no ufw call', () => {
-    const { calls } = applyCalls(want({ state: 'disabled' }), host(SSH, { bridge: 'left', ENABLED: 'no' }));
+    const { calls } = applyCalls(want({ state: 'disabled' }), host(SSH, { ...LEFT, ENABLED: 'no' }));
     expect(calls).toContain('iptables [-w] [-X] [provision-ufw-bridge]');
     expect(calls.at(-1)).toBe(`rm [-f] [${BRIDGE_MARKER}]`);
     expect(calls.filter((c) => c.startsWith('ufw ') || c.startsWith('touch ') || c.includes('-restore'))).toEqual([]);
   });
 
   it('a left bridge on an inactive firewall is removed before ufw changes it, and no new one is installed', () => {
-    const { calls } = applyCalls(want(), host(SSH, { bridge: 'left', ENABLED: 'no' }));
+    const { calls } = applyCalls(want(), host(SSH, { ...LEFT, ENABLED: 'no' }));
     expect(calls.indexOf(`rm [-f] [${BRIDGE_MARKER}]`)).toBeLessThan(calls.indexOf('ufw [--force] [enable]'));
     expect(calls.filter((c) => c.startsWith('touch ') || c.includes('-restore'))).toEqual([]);
   });
