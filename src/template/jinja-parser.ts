@@ -1,4 +1,5 @@
 /** The parser of the Jinja2 subset: `{{ expression }}` into a tree of Nodes. Pure. */
+import { shorten } from '../secrets.js';
 import { JinjaError } from './jinja-error.js';
 import { numberLiteral } from './python-numbers.js';
 import type { Value } from './python-values.js';
@@ -81,7 +82,8 @@ export class Parser {
     if (!m) {
       const rest = this.text.slice(this.#at).trim();
       if (rest === '') throw new JinjaError('template not closed: expected }}');
-      throw new JinjaError(`Jinja2 syntax near '${rest.slice(0, 12)}' is not supported`);
+      // Masked before it is cut: a cut secret would no longer be recognised.
+      throw new JinjaError(`Jinja2 syntax near '${shorten(rest, 12)}' is not supported`);
     }
     const type = m[1] !== undefined ? 'number' : m[2] !== undefined ? 'string' : m[3] !== undefined ? 'name' : 'op';
     const token = m[1] ?? m[2] ?? m[3] ?? m[4]!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, redact, revealAll, Secret } from '../secrets.js';
+import { MASK, redact, registerSecret, revealAll, Secret } from '../secrets.js';
 import { isJinja, renderJinja } from './jinja.js';
 
 const password = new Secret('hunter2-very-secret-Password');
@@ -237,5 +237,14 @@ describe('deep templates', () => {
     const x = JSON.parse(`${'{"a":'.repeat(150)}"end"${'}'.repeat(150)}`) as unknown;
     expect(renderJinja(template(150), (name) => (name === 'x' ? x : undefined))).toEqual(value);
     expect(() => renderJinja(template(100_000), () => undefined)).toThrow('Jinja2 expression nested too deeply');
+  });
+});
+
+describe('syntax errors near a secret', () => {
+  // The text quoted after "near" is cut at 12 characters: a secret there is masked before the cut, so no start of it shows.
+  it.each(['{{ $Qx7-secret-value }}', '{{ $aaaaaaaaQx7-secret-value }}', '{{ x @ Qx7-secret-value }}'])('%s', (template) => {
+    registerSecret('Qx7-secret-value');
+    expect(() => renderJinja(template, () => undefined)).toThrow(/^Jinja2 syntax near '[^']*\*/);
+    expect(() => renderJinja(template, () => undefined)).not.toThrow(/Qx7/);
   });
 });
