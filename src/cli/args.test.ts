@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import type { AnsibleConfig } from '../inventory/ansible-config.js';
 import { contactsHosts, parseCommandLine, reachesHosts } from './args.js';
@@ -167,5 +167,22 @@ describe('which commands reach hosts (ansible.cfg connection settings refused) a
   ])('%j', (argv, reaches, contacts) => {
     const command = parseCommandLine(argv, ['promote']);
     expect([reachesHosts(command), contactsHosts(command)]).toEqual([reaches, contacts]);
+  });
+});
+
+describe('--out is checked when the command line is read, before any host is contacted', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provision-out-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'file'), '');
+  it.each([
+    [dir, `--out '${dir}' is a directory: expected the name of the file to write, such as ${join(dir, 'plan.json')}`],
+    [join(dir, 'missing', 'p.json'), `--out '${join(dir, 'missing', 'p.json')}': there is no directory '${join(dir, 'missing')}' to write it in`],
+    [join(dir, 'file', 'p.json'), `--out '${join(dir, 'file', 'p.json')}': there is no directory '${join(dir, 'file')}' to write it in`],
+  ])('refuses %s', (out, message) => {
+    expect(() => parseCommandLine(['plan', 'inv.yaml', '--out', out])).toThrow(new UserError(message));
+  });
+
+  it('takes a new or existing file in a directory', () => {
+    for (const out of [join(dir, 'p.json'), join(dir, 'file')]) expect(parseCommandLine(['plan', 'inv.yaml', '--out', out])).toMatchObject({ options: { out } });
   });
 });

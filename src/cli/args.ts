@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
 import type { AnsibleConfig } from '../inventory/ansible-config.js';
@@ -256,6 +257,7 @@ function parseApply(args: string[], plan: boolean, config: AnsibleConfig | undef
   if (values['detailed-exitcode'] && !check) throw new UserError('--detailed-exitcode goes with --check (or plan)');
   if (values.out !== undefined && !check) throw new UserError('--out saves a plan: use it with plan (or apply --check)');
   if (values.plan !== undefined && check) throw new UserError('--plan applies a saved plan: use it with apply, without --check');
+  if (values.out !== undefined) checkOutputFile(values.out, '--out');
   return {
     ...hostOptions(values, positionals, plan ? 'plan' : 'apply', config),
     check,
@@ -285,6 +287,30 @@ function parseAction(name: string, args: string[], config: AnsibleConfig | undef
   if (positionals.length !== expected) throw new UserError(`${name} takes an inventory file and a host, got ${positionals.length ? positionals.join(' ') : 'none'} (see provision ${name} --help)`);
   const host = positionals.at(-1)!;
   return { kind: 'action', name, options: { ...hostOptions(values, positionals.slice(0, -1), name, config), host, force: values.force === true, edit: values['no-edit'] !== true } };
+}
+
+/**
+ * Refuses, when the command line is read (before any host is contacted), an output file that could not be written
+ * where it is named: a directory, or a file in a directory that does not exist or cannot be written in.
+ */
+function checkOutputFile(file: string, option: string): void {
+  if (isDirectory(file)) throw new UserError(`${option} '${file}' is a directory: expected the name of the file to write, such as ${join(file, 'plan.json')}`);
+  const dir = dirname(file);
+  if (!isDirectory(dir)) throw new UserError(`${option} '${file}': there is no directory '${dir}' to write it in`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UserError(`${option} '${file}': directory '${dir}' cannot be written in`);
+  }
+}
+
+/** Whether `path` names a directory (not when it cannot be looked at: missing, or under a file). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function parseRenew(args: string[], config: AnsibleConfig | undefined): Command {

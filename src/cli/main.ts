@@ -125,13 +125,19 @@ function interruptible(what: string): { signal: AbortSignal; done: () => void } 
   };
 }
 
-/** Loads the inventory sources with the run's vault passwords, -e values and ansible.cfg; `quiet` (renew from cron) keeps its notes unsaid. */
-async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions, configured: ConfiguredOptions, { quiet = false, deferUnreadableSops = false } = {}) {
-  const [{ loadInventoryWithSecrets, parseExtraVars }, { sshConfigPort, userSshConfigText }, { readVaultPasswords }] = await Promise.all([
+/**
+ * Loads the inventory sources with the run's vault passwords, -e values and ansible.cfg; `quiet` (renew from cron) keeps
+ * its notes unsaid. `rolesPaths` (--roles-path): where the roles are looked for whose declared secrets a problem of the
+ * sources must not show.
+ */
+async function loadSources(inventories: string[], extraVars: string[], vault: VaultCliOptions, configured: ConfiguredOptions & { rolesPaths?: string[] }, { quiet = false, deferUnreadableSops = false } = {}) {
+  const [{ loadInventoryWithSecrets, parseExtraVars }, { sshConfigPort, userSshConfigText }, { readVaultPasswords }, { registerHostSecrets }] = await Promise.all([
     import('../inventory/index.js'),
     import('../transport/ssh-config.js'),
     import('../vault/passwords.js'),
+    import('../roles/plan.js'),
   ]);
+  const rolesDirs = searchPath(inventories[0]!, { rolesPaths: configured.rolesPaths ?? [], filesPaths: [] }).rolesDirs;
   // One read of ~/.ssh/config for every host's port, rather than one per host.
   const sshConfig = userSshConfigText();
   const config = configured.ansibleConfig;
@@ -143,10 +149,11 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
     deferUnreadableSops,
     ...(config ? { hostDefaults: config.hostDefaults } : {}),
     ...(config?.inventoryIgnore ? { inventoryIgnore: config.inventoryIgnore } : {}),
+    knowSecrets: (resolved) => void registerHostSecrets(resolved, rolesDirs),
   });
   for (const warning of inventory.warnings ?? []) process.stderr.write(`warning: ${display(warning)}\n`);
   if (!quiet) for (const note of inventory.notes ?? []) process.stderr.write(`note: ${display(note)}\n`);
-  return inventory;
+  return { inventory, rolesDirs, registerHostSecrets };
 }
 
 /**
@@ -154,22 +161,29 @@ async function loadSources(inventories: string[], extraVars: string[], vault: Va
  * including those of the selected hosts' connection variables (a vaulted password without its
  * vault password, a template that does not render). Other hosts' values are never read.
  */
-async function selectedHosts(options: HostOptions & { quiet?: boolean }) {
-  const [inventory, { selectHosts }, { expandLimit }, { UserErrors: Errors }] = await Promise.all([
+async function selectedHosts(options: HostOptions & { quiet?: boolean; rolesPaths?: string[] }) {
+  const [{ inventory, rolesDirs, registerHostSecrets }, { selectHosts }, { expandLimit }, { UserErrors: Errors }] = await Promise.all([
     loadSources(options.inventories, options.extraVars, options.vault, options, { quiet: options.quiet }),
     import('../inventory/index.js'),
     import('./retry.js'),
     import('../errors.js'),
   ]);
   const hosts = selectHosts(inventory, expandLimit(options.limit));
-  const problems: UserError[] = [];
-  for (const host of hosts) {
-    try {
-      void host.connection;
-    } catch (err) {
-      if (!(err instanceof UserError)) throw err;
-      problems.push(err);
-    }
+  const connectionProblems = (): UserError[] =>
+    hosts.flatMap((host) => {
+      try {
+        void host.connection;
+        return [];
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        return [err];
+      }
+    });
+  let problems = connectionProblems();
+  if (problems.length > 0) {
+    // Worded again once every secret is known (those the roles declare too), so that none is shown.
+    registerHostSecrets(inventory, rolesDirs);
+    problems = connectionProblems();
   }
   if (problems.length === 1) throw problems[0]!;
   if (problems.length > 1) throw new Errors(problems);
@@ -179,7 +193,7 @@ async function selectedHosts(options: HostOptions & { quiet?: boolean }) {
 /** `provision inventory`: what ansible-inventory prints for the same sources; contacts no host. */
 async function showInventory(options: InventoryCliOptions): Promise<number> {
   // A SOPS file that cannot be decrypted leaves its values unread (and said so), as a vault value without its password.
-  const [inventory, output, { hostSecrets }] = await Promise.all([
+  const [{ inventory }, output, { hostSecrets }] = await Promise.all([
     loadSources(options.inventories, options.extraVars, options.vault, options, { deferUnreadableSops: true }),
     import('../inventory/ansible-output.js'),
     import('../roles/plan.js'),
@@ -287,7 +301,12 @@ async function apply(options: ApplyOptions): Promise<number> {
   }
   await reporter.done(results);
   if (options.out) {
-    saved.writeSavedPlan(options.out, saved.savedPlanOf(options.inventory, results));
+    try {
+      saved.writeSavedPlan(options.out, saved.savedPlanOf(options.inventory, results));
+    } catch (err) {
+      // Checked when the command line was read; what changed since (the directory removed, the disk full) is said plainly.
+      throw new Error(`--out: the plan could not be saved to ${options.out}: ${(err as NodeJS.ErrnoException).code ?? messageOf(err)}`);
+    }
     if (!options.json) write(`plan saved to ${options.out}; apply exactly it with: provision apply ${options.inventory} --plan ${options.out}\n`);
   }
   const { writeRetryFile } = await import('./retry.js');

@@ -79,6 +79,18 @@ describe('Python literals (INI values)', () => {
     expect(pythonLiteral(text)).toBeUndefined();
   });
 
+  // Python 3.11's tokenizer lets 200 brackets stand one inside another, not 201 (ast.literal_eval and ansible-inventory
+  // agree, checked): deeper, the value is text, and no depth of nesting overflows the reader.
+  const nested = (depth: number, open: string, inner: string, close: string): string => open.repeat(depth) + inner + close.repeat(depth);
+  it.each([
+    ['a list', (d: number) => nested(d, '[', '', ']'), (d: number) => JSON.parse(nested(d, '[', '', ']')) as unknown],
+    ['a signed number', (d: number) => `-${nested(d, '(', '1', ')')}`, () => -1],
+    ['a list of a tuple', (d: number) => nested(d - 1, '[', '(1, 2)', ']'), (d: number) => JSON.parse(nested(d - 1, '[', '[1, 2]', ']')) as unknown],
+  ])('%s nested 200 deep is read, 201 deep and more stays text', (_kind, text, value) => {
+    expect(pythonLiteral(text(200))).toEqual({ value: value(200) });
+    for (const depth of [201, 2000, 100_000]) expect(pythonLiteral(text(depth))).toBeUndefined();
+  });
+
   it.each([
     ['1j', 'complex number'], ['-1+2j', 'complex number'], ['1.5J', 'complex number'], ['[1, 2j]', 'complex number'], ['{1, 2}', 'set'], ['set()', 'set'], ["[b'x']", 'bytes'], ["{b'k': 1}", 'bytes'],
   ])('%s is refused: Ansible reads it as a value JSON cannot hold, and ansible-inventory fails', (text, kind) => {

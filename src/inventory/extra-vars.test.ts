@@ -102,6 +102,17 @@ describe('-e values that are no variables', () => {
     expect(userErrorOf(() => parseExtraVars([`@${file}`])).format()).toBe(`extra vars file '${file}': ${EXPECTED}, got a list`);
   });
 
+  // A dotenv file given to -e @ by mistake, the environment (-e @/proc/self/environ): what it is, never its text.
+  it.each([
+    ['prod.env', 'DB_PASSWORD=hunter2-Very-Secret\nAPI_KEY=abcdef123456\n', 'a string of 2 lines'],
+    ['environ', 'HOME=/root\0DB_PASSWORD=hunter2-Very-Secret\0', 'a string of 1 line'],
+    ['port', '2222\n', 'a number of 1 line'],
+  ])('says what the vars file %s is without quoting it', (name, content, shape) => {
+    const file = tempFile(content, name);
+    const message = userErrorOf(() => parseExtraVars([`@${file}`])).format();
+    expect(message).toBe(`extra vars file '${file}': ${EXPECTED}, got ${shape} (not shown: it may hold secrets)`);
+  });
+
   it('reports an invalid timestamp in a vars file where it is written, as Ansible fails on it', () => {
     const file = tempFile('ok: 1\nwhen: 2024-02-30 10:00:00\n', 'bad-time.yaml');
     expect(userErrorOf(() => loadInventory(HOSTS, { env: {}, extraVars: parseExtraVars([`@${file}`]) })).format()).toMatch(new RegExp(`^${file}:2:7: -e when: a YAML timestamp that is no valid date and time`));

@@ -1,9 +1,9 @@
-import { isMap } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import { UserError } from '../errors.js';
 import type { ErrorList } from '../yaml/error-list.js';
 import { parseYaml, readTextFile, type YamlSource } from '../yaml/yaml-source.js';
 import type { WrittenVars } from './model.js';
-import { describeNode, isEmptyNode, type ReadContext } from './node-values.js';
+import { isEmptyNode, type ReadContext } from './node-values.js';
 import { readVariables, type VarTable } from './variables.js';
 import { readVarsMapping } from './yaml-inventory.js';
 import { VaultKeyring } from '../vault/passwords.js';
@@ -37,20 +37,33 @@ function parseOne(text: string, label: string, vault: VaultKeyring): ExtraVarsPi
     const vaulted = isVaultText(content);
     const opened = vaulted ? vault.decrypt(content) : { plaintext: Buffer.from(content) };
     if ('problem' in opened) throw new UserError(`extra vars file '${file}': ${opened.problem.replace(/^the value/, 'it')}`);
-    const source = parseYaml(opened.plaintext.toString('utf8'), file, 'ansible');
-    return { source: mappingSource(source, `extra vars file '${file}'`), inline: false, ...(vaulted ? { vaulted } : {}) };
+    const plaintext = opened.plaintext.toString('utf8');
+    const source = parseYaml(plaintext, file, 'ansible');
+    return { source: mappingSource(source, `extra vars file '${file}'`, plaintext), inline: false, ...(vaulted ? { vaulted } : {}) };
   }
   if (text === '') throw new UserError(`${label} is empty: ${EXPECTED}`);
   // Ansible refuses these too ("Please prepend extra_vars filename with '@'").
   if (text.startsWith('/') || text.startsWith('.')) throw new UserError(`${label}: a file name needs @ before it: expected -e @${text}`);
-  if (text.startsWith('{') || text.startsWith('[')) return { source: mappingSource(parseYaml(text, '-e', 'ansible'), label), inline: true };
+  if (text.startsWith('{') || text.startsWith('[')) return { source: mappingSource(parseYaml(text, '-e', 'ansible'), label, text), inline: true };
   return { words: keyValues(text, label) };
 }
 
-function mappingSource(source: YamlSource, label: string): YamlSource {
+function mappingSource(source: YamlSource, label: string, text: string): YamlSource {
   const root = source.resolve(source.doc.contents);
   if (isEmptyNode(root) || isMap(root)) return source;
-  throw new UserError(`${label}: ${EXPECTED}, got ${describeNode(root)}`);
+  throw new UserError(`${label}: ${EXPECTED}, got ${shapeOf(root, text)}`);
+}
+
+/**
+ * What a -e document (`text`) that is no mapping holds, never quoting it (a dotenv file's passwords, the environment):
+ * its kind and number of lines, as ansible-playbook says only that it "could not be made into a dictionary".
+ */
+function shapeOf(node: unknown, text: string): string {
+  if (isSeq(node)) return 'a list';
+  const value: unknown = isScalar(node) ? node.value : undefined;
+  const kind = typeof value === 'string' ? 'a string' : typeof value === 'number' || typeof value === 'bigint' ? 'a number' : typeof value === 'boolean' ? 'a boolean' : 'a value';
+  const lines = text.trimEnd().split('\n').length;
+  return `${kind} of ${lines} line${lines === 1 ? '' : 's'} (not shown: it may hold secrets)`;
 }
 
 /** Ansible's parse_kv: a word without `=` (`k: v`, YAML without braces) is no variable to it, so it is refused. */

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { secretsCount } from '../secrets.js';
 import { ErrorList } from '../yaml/error-list.js';
 import { VaultKeyring } from '../vault/passwords.js';
 import { checkExtraVars, type ExtraVars } from './extra-vars.js';
@@ -33,6 +34,12 @@ export interface LoadOptions {
   hostDefaults?: readonly WrittenVar[];
   /** Which entries of an inventory directory are skipped, when ansible.cfg says (see readAnsibleConfig); default Ansible's. */
   inventoryIgnore?: InventoryIgnore;
+  /**
+   * When the sources have problems: registers (registerSecret) the secrets only the caller can tell, such as those the
+   * hosts' roles declare, from what could be resolved. A problem quoting a value is then worded again with every secret
+   * known, so none is shown (or cut where masking no longer finds it).
+   */
+  knowSecrets?: (resolved: Inventory) => void;
 }
 
 /**
@@ -65,10 +72,25 @@ export function loadInventory(sources: string | readonly string[], options: Load
   const playbookDir = varsDirs.includes(here) ? undefined : here;
   const hostDefaults = new Map((options.hostDefaults ?? []).map((v) => [v.name, v]));
   const resolved = resolveHosts(tree, { varsDirs, ...(playbookDir ? { playbookDir } : {}), varsFiles, extraVars, errors, defaultPort: options.defaultPort ?? (() => undefined), hostDefaults });
-  errors.throwIfAny();
-  const first = list[0]!;
   const notes = playbookDir === undefined ? undefined : playbookVarsNote(playbookDir);
-  return { file: first, dir: sourceDirs[0] ?? process.cwd(), sources: list, tree, warnings, ...(notes ? { notes: [notes] } : {}), lockedVarsFiles: varsFiles.locked(), ...resolved };
+  const inventory: Inventory = { file: list[0]!, dir: sourceDirs[0] ?? process.cwd(), sources: list, tree, warnings, ...(notes ? { notes: [notes] } : {}), lockedVarsFiles: varsFiles.locked(), ...resolved };
+  if (errors.count > 0 && options.knowSecrets && secretsNewlyKnown(() => options.knowSecrets!(inventory))) {
+    // The problems were worded before those secrets were known: read again, they are worded with every secret masked.
+    return loadInventory(sources, { ...options, knowSecrets: undefined });
+  }
+  errors.throwIfAny();
+  return inventory;
+}
+
+/** Whether `register` made a secret known that was not (an inventory with problems may not yield them all: what it can). */
+function secretsNewlyKnown(register: () => void): boolean {
+  const before = secretsCount();
+  try {
+    register();
+  } catch {
+    // Best effort: the problems found are reported whatever stops this.
+  }
+  return secretsCount() > before;
 }
 
 /** What says that the vars folders of the playbook directory (the current one, holding no inventory source) apply, when it has some. */

@@ -51,8 +51,15 @@ const NUMBER = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(
 const STRING_START = /^([rRbBuU]|[rR][bB]|[bB][rR])?('''|"""|'|")/;
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '' };
 
+/**
+ * The most brackets ( [ { Python's tokenizer lets one stand inside another (MAXLEVEL): one more is a SyntaxError
+ * ("too many nested parentheses") for ast.literal_eval, so the value stays text, as ansible-inventory lists it.
+ */
+const MAX_NESTING = 200;
+
 class Parser {
   private at = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   atEnd(): boolean {
@@ -93,9 +100,9 @@ class Parser {
       if (value instanceof PythonFloat) return sign === '-' ? new PythonFloat(-value.value) : value;
       return sign === '-' ? negatedInteger(value) : value;
     }
-    if (rest.startsWith('[')) return this.sequence('[', ']');
-    if (rest.startsWith('(')) return this.tuple();
-    if (rest.startsWith('{')) return this.mapping();
+    if (rest.startsWith('[')) return this.nested(() => this.sequence('[', ']'));
+    if (rest.startsWith('(')) return this.nested(() => this.tuple());
+    if (rest.startsWith('{')) return this.nested(() => this.mapping());
     if (STRING_START.test(rest)) return this.strings();
     const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest)?.[0];
     if (word !== undefined) {
@@ -139,8 +146,18 @@ class Parser {
   /** What a `-` or `+` may apply to in literal_eval: a number constant, in parentheses or not (`--1` and `-True` are no literals). */
   private signedOperand(): number | PythonFloat | PythonBigInt {
     if (!this.eat('(')) return this.number();
-    const value = this.signedOperand();
-    if (!this.eat(')')) this.fail();
+    return this.nested(() => {
+      const value = this.signedOperand();
+      if (!this.eat(')')) this.fail();
+      return value;
+    });
+  }
+
+  /** What `read` reads inside one more bracket: deeper than Python's tokenizer allows, the text is no literal (Ansible keeps it text). */
+  private nested<T>(read: () => T): T {
+    if (++this.depth > MAX_NESTING) this.fail();
+    const value = read();
+    this.depth--;
     return value;
   }
 

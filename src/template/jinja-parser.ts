@@ -1,4 +1,5 @@
 /** The parser of the Jinja2 subset: `{{ expression }}` into a tree of Nodes. Pure. */
+import { shorten } from '../secrets.js';
 import { JinjaError } from './jinja-error.js';
 import { numberLiteral } from './python-numbers.js';
 import type { Value } from './python-values.js';
@@ -34,10 +35,33 @@ const TOKEN = /\s*(?:(\d(?:_?\d)*(?:\.\d(?:_?\d)*)?(?:[eE][-+]?\d(?:_?\d)*)?)|('
 const OPENING = new Set(['(', '[', '{']);
 const CLOSING = new Set([')', ']', '}']);
 
+/** The deepest nesting of expressions a template may have: far more than any template needs, far less than overflows the stack. */
+const MAX_DEPTH = 200;
+
+const tooDeep = (): JinjaError => new JinjaError(`Jinja2 expression nested too deeply: expected at most ${MAX_DEPTH} levels of brackets, operators and filters inside one another`);
+
+/** How many nodes deep the tree of `root` is, walked without recursion. */
+function treeDepth(root: Node): number {
+  let deepest = 0;
+  const stack: Array<[Node, number]> = [[root, 1]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(node).flat(2)) if (isNode(child)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && 'kind' in value;
+}
+
 export class Parser {
   #at: number;
   /** How many brackets are open: inside one, `}}` is two closing braces, as Jinja2's lexer reads it (`{'a': {'b': 1}}`). */
   #open = 0;
+  /** How deep the expression being read stands inside others (see deeper). */
+  #depth = 0;
   #peeked: { type: 'number' | 'string' | 'name' | 'op' | 'end'; text: string; end: number } | undefined;
 
   constructor(
@@ -58,7 +82,8 @@ export class Parser {
     if (!m) {
       const rest = this.text.slice(this.#at).trim();
       if (rest === '') throw new JinjaError('template not closed: expected }}');
-      throw new JinjaError(`Jinja2 syntax near '${rest.slice(0, 12)}' is not supported`);
+      // Masked before it is cut: a cut secret would no longer be recognised.
+      throw new JinjaError(`Jinja2 syntax near '${shorten(rest, 12)}' is not supported`);
     }
     const type = m[1] !== undefined ? 'number' : m[2] !== undefined ? 'string' : m[3] !== undefined ? 'name' : 'op';
     const token = m[1] ?? m[2] ?? m[3] ?? m[4]!;
@@ -93,6 +118,19 @@ export class Parser {
   }
 
   expression(): Node {
+    return this.deeper(() => this.conditional());
+  }
+
+  /** What `read` parses one level deeper: past MAX_DEPTH (brackets, `not`, `-`, expressions inside others) the template is refused, never overflowing the stack. */
+  private deeper<T extends Node>(read: () => T): T {
+    if (++this.#depth > MAX_DEPTH) throw tooDeep();
+    const node = read();
+    // A chain (`1 + 1 + ...`, `x | f | f ...`) is read in a loop but makes a tree as deep as it is long, which rendering walks.
+    if (--this.#depth === 0 && treeDepth(node) > MAX_DEPTH) throw tooDeep();
+    return node;
+  }
+
+  private conditional(): Node {
     const value = this.or();
     if (this.accept('if')) {
       const test = this.or();
@@ -115,7 +153,7 @@ export class Parser {
   }
 
   private not(): Node {
-    if (this.accept('not')) return { kind: 'unary', op: 'not', operand: this.not() };
+    if (this.accept('not')) return { kind: 'unary', op: 'not', operand: this.deeper(() => this.not()) };
     return this.compare();
   }
 
@@ -173,7 +211,7 @@ export class Parser {
 
   /** As Jinja2 reads it: filters and tests after a minus take the negated value (`-2.5 | abs` is 2.5). */
   private unary(withFilters = true): Node {
-    const node: Node = this.accept('-') ? { kind: 'unary', op: '-', operand: this.unary(false) } : this.postfix();
+    const node: Node = this.accept('-') ? { kind: 'unary', op: '-', operand: this.deeper(() => this.unary(false)) } : this.postfix();
     return withFilters ? this.filtered(node) : node;
   }
 

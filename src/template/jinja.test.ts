@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, redact, revealAll, Secret } from '../secrets.js';
+import { MASK, redact, registerSecret, revealAll, Secret } from '../secrets.js';
 import { isJinja, renderJinja } from './jinja.js';
 
 const password = new Secret('hunter2-very-secret-Password');
@@ -212,5 +212,39 @@ describe('a JavaScript property is no Jinja2 item', () => {
   });
   it.each([['{{ mp.k }}', 'v'], ['{{ lst[1] }}', 'b'], ['{{ lst[-1] }}', 'b'], ['{{ lst.0 }}', 'a']])('%s is an item', (template, value) => {
     expect(renderJinja(template, (name) => vars[name])).toBe(value);
+  });
+});
+
+describe('deep templates', () => {
+  const nested = (depth: number, open: string, inner: string, close: string): string => `{{ ${open.repeat(depth)}${inner}${close.repeat(depth)} }}`;
+  // Refused with a message, however deep, rather than overflowing the stack; what a template needs is read.
+  it.each([
+    ['parentheses', (d: number) => nested(d, '(', '1', ')'), 1],
+    ['lists', (d: number) => nested(d, '[', '', ']'), JSON.parse('['.repeat(100) + ']'.repeat(100)) as unknown],
+    ['not', (d: number) => nested(d, 'not ', 'false', ''), false],
+    ['minus', (d: number) => nested(d, '- ', '1', ''), 1],
+  ])('%s: 100 deep is read, deeper than 200 refused', (_kind, template, value) => {
+    expect(renderJinja(template(100), () => undefined)).toEqual(value);
+    for (const depth of [201, 5000, 100_000]) expect(() => renderJinja(template(depth), () => undefined)).toThrow('Jinja2 expression nested too deeply');
+  });
+
+  // A chain is read in a loop, but makes a tree as deep as it is long.
+  it.each([
+    ['+', (n: number) => `{{ ${Array(n).fill('1').join(' + ')} }}`, 150],
+    ['filters', (n: number) => `{{ 1${' | int'.repeat(n)} }}`, 1],
+    ['attributes', (n: number) => `{{ x${'.a'.repeat(n)} }}`, 'end'],
+  ])('a chain of %s: 150 long is read, 100000 long refused', (_kind, template, value) => {
+    const x = JSON.parse(`${'{"a":'.repeat(150)}"end"${'}'.repeat(150)}`) as unknown;
+    expect(renderJinja(template(150), (name) => (name === 'x' ? x : undefined))).toEqual(value);
+    expect(() => renderJinja(template(100_000), () => undefined)).toThrow('Jinja2 expression nested too deeply');
+  });
+});
+
+describe('syntax errors near a secret', () => {
+  // The text quoted after "near" is cut at 12 characters: a secret there is masked before the cut, so no start of it shows.
+  it.each(['{{ $Qx7-secret-value }}', '{{ $aaaaaaaaQx7-secret-value }}', '{{ x @ Qx7-secret-value }}'])('%s', (template) => {
+    registerSecret('Qx7-secret-value');
+    expect(() => renderJinja(template, () => undefined)).toThrow(/^Jinja2 syntax near '[^']*\*/);
+    expect(() => renderJinja(template, () => undefined)).not.toThrow(/Qx7/);
   });
 });
