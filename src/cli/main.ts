@@ -327,7 +327,7 @@ async function exec(options: ExecOptions): Promise<number> {
   const knowSecrets = (): Promise<void> =>
     (secretsKnown ??= import('../roles/plan.js').then(({ registerHostSecrets }) => {
       const rolesDirs = searchPath(options.inventory, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs;
-      warnSecretsUnknown(registerHostSecrets(inventory, rolesDirs), 'are not masked');
+      warnSecretsUnknown(registerHostSecrets(inventory, rolesDirs, hosts), 'are not masked');
     }));
   let printed = Promise.resolve();
   const interrupt = interruptible('the commands running finish; no other host is started');

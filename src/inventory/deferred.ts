@@ -6,8 +6,9 @@ import { SECRET_KEY, type SecretResult } from './secret-ref.js';
 /**
  * A value that is read only when something uses it: a secret from the
  * environment or a vault-encrypted value. Until then a missing environment
- * variable or vault password is no error (as in Ansible, an unused value is
- * never looked at); when used, it fails at the file:line that holds it.
+ * variable or vault password is no error (as in Ansible); when used, it fails
+ * at the file:line that holds it. Unused ones of the hosts a run plans are
+ * read too, without failing (readableSecrets), so that output masks a copy.
  */
 export abstract class DeferredValue {
   #resolved: { value: Secret } | undefined;

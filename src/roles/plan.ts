@@ -84,7 +84,7 @@ export interface PlanOptions {
 
 /** Builds every selected host's plan; all user errors of all hosts are collected before anything connects. */
 export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options: PlanOptions): HostPlan[] {
-  const { collect, hostSetup, finish, uniqueValueErrors } = planning(inventory, options);
+  const { collect, hostSetup, finish, uniqueValueErrors } = planning(inventory, options, () => hosts);
   const plans: HostPlan[] = [];
   const validated: Validated[] = [];
   for (const host of hosts) {
@@ -221,10 +221,11 @@ function canonical(value: unknown): string {
  * its backends drains them there) with its roles' `balances:` rendered for it.
  */
 export function buildBalancers(inventory: Inventory, options: PlanOptions): Balancer[] {
-  const { collect, hostSetup, finish, declares } = planning(inventory, options);
+  let balancing: InventoryHost[] = [];
+  const { collect, hostSetup, finish, declares } = planning(inventory, options, () => balancing);
+  balancing = inventory.hosts.filter((host) => declares(host, 'balances'));
   const balancers: Balancer[] = [];
-  for (const host of inventory.hosts) {
-    if (!declares(host, 'balances')) continue;
+  for (const host of balancing) {
     const setup = hostSetup(host);
     if (!setup) continue;
     const decls: BalanceDecl[] = [];
@@ -257,7 +258,8 @@ const loadedRoles = new WeakMap<Inventory, Map<string, Map<string, Role>>>();
  * Shared by buildPlans and buildBalancers: roles loaded once, each host's
  * roles and variables resolved, user errors collected and thrown together at `finish`.
  */
-function planning(inventory: Inventory, options: PlanOptions) {
+/** `planned`: the hosts set up, whose secret sources are read before the first of them renders anything. */
+function planning(inventory: Inventory, options: PlanOptions, planned: () => readonly InventoryHost[]) {
   const byDirs = loadedRoles.get(inventory) ?? new Map<string, Map<string, Role>>();
   loadedRoles.set(inventory, byDirs);
   const dirsKey = JSON.stringify(options.rolesDirs);
@@ -287,8 +289,9 @@ function planning(inventory: Inventory, options: PlanOptions) {
     // A value too short to mask is refused as the host's own setup refuses it, also for a host --limit leaves out: another
     // host may print it. What cannot be computed here is reported by the host's own setup, when it runs.
     for (const text of declaredSecretValues(inventory, inventorySecretChecks(), load, hostvars, collect)) registerSecret(text);
-    // Those read from a secret source, used or not: a plain copy of one is that secret too.
-    for (const text of sourcedSecretValues(inventory)) registerSecret(text);
+    // Those the planned hosts read from a secret source, used or not: a plain copy of one is that secret too. Only theirs:
+    // a vault value costs ~5 ms of key derivation, and a left-out host's is read when a planned host reads it (hostvars).
+    for (const text of sourcedSecretValues(planned())) registerSecret(text);
   };
   /** The host's roles in run order and its variables, or undefined (errors collected) when they cannot be resolved. */
   const hostSetup = (host: InventoryHost): { hostRoles: Role[]; base: TemplateContext } | undefined => {
@@ -565,9 +568,9 @@ function declaredSecretValues(inventory: Inventory, checks: ReadonlyArray<Pick<R
  * declared ones (see secretVariables) and each value their variables read from a secret source (sourcedSecretValues);
  * `unreadable` says why each secret value that could not be read was not (a plain copy of one is not known as a secret).
  */
-export function hostSecrets(inventory: Inventory, rolesDirs: string[]): ReturnType<typeof secretVariables> & { unreadable: string[] } {
+export function hostSecrets(inventory: Inventory, rolesDirs: string[], holders: readonly InventoryHost[] = inventory.hosts): ReturnType<typeof secretVariables> & { unreadable: string[] } {
   const unreadable: UserError[] = [];
-  const sourced = sourcedSecretValues(inventory, unreadable);
+  const sourced = sourcedSecretValues(holders, unreadable);
   const declared = secretVariables(inventory, rolesDirs);
   // A value of a group's variables is read for each of its hosts: said once.
   return { ...declared, values: new Set([...declared.values, ...sourced]), unreadable: [...new Set(unreadable.map((err) => err.format()))] };
@@ -578,13 +581,13 @@ export function hostSecrets(inventory: Inventory, rolesDirs: string[]): ReturnTy
  * that a plain copy of one elsewhere is known as that secret (see sealedIfSecret); one that cannot be read goes to
  * `unreadable`: nothing uses it, and the run that uses it fails at its place.
  */
-function sourcedSecretValues(inventory: Inventory, unreadable?: UserError[]): string[] {
-  return inventory.hosts.flatMap((host) => readableSecrets(Object.values(host.vars), unreadable));
+function sourcedSecretValues(hosts: readonly InventoryHost[], unreadable?: UserError[]): string[] {
+  return hosts.flatMap((host) => readableSecrets(Object.values(host.vars), unreadable));
 }
 
 /** Makes output mask every secret the hosts hold (hostSecrets), without planning anything (exec). */
-export function registerHostSecrets(inventory: Inventory, rolesDirs: string[]): ReturnType<typeof hostSecrets> {
-  const secrets = hostSecrets(inventory, rolesDirs);
+export function registerHostSecrets(inventory: Inventory, rolesDirs: string[], holders?: readonly InventoryHost[]): ReturnType<typeof hostSecrets> {
+  const secrets = hostSecrets(inventory, rolesDirs, holders);
   // A value too short to mask is refused where apply reads it; here it is only looked for in output.
   for (const value of secrets.values) registerSecret(value);
   return secrets;
