@@ -77,8 +77,11 @@ export class VaultValue extends DeferredValue {
     super(path, position);
   }
 
+  // Kept, failing or not: each try costs a key derivation (~5 ms), and an unreadable value is looked at for every host holding it.
+  #decrypted: ReturnType<VaultKeyring['decrypt']> | undefined;
+
   protected read(): Secret {
-    const result = this.keyring.decrypt(this.text);
+    const result = (this.#decrypted ??= this.keyring.decrypt(this.text));
     if ('problem' in result) return this.fail(result.problem);
     const plaintext = result.plaintext.toString('utf8');
     const problem = secretProblem(plaintext);
