@@ -54,7 +54,9 @@ export function codePlace(words: readonly string[], prefix: string): string | un
   if (prompt) return `in the value of ${prompt[1]}, whose $( ) the shell runs`;
   const previous = nameOf(words[words.length - 1] ?? '');
   const names = commandNames(words);
-  const redirection = REDIRECTION.test(previous) ? previous : /^[0-9]*[<>]/.test(unquote(prefix)) ? unquote(prefix) : undefined;
+  // As written: a quoted '<' is an argument (eval '<' {{value}} would run the value).
+  const last = words[words.length - 1] ?? '';
+  const redirection = REDIRECTION.test(last) ? last : /^[0-9]*[<>]/.test(prefix) ? prefix : undefined;
   if (redirection !== undefined) {
     // A file name or a here-string, no argument: only a shell reading the here-string as its script runs it.
     const shell = redirection.includes('<<<') ? names.find((name) => READS_SCRIPT.has(name)) : undefined;

@@ -217,6 +217,7 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
     ['env -S', 'env -S {{v}}', `touch ${PWNED}`, /in the string of env -S/],
     ['su --session-command=', 'su --session-command={{v}}', `touch ${PWNED}`, /command string of su -c/],
     ['a here-string bash reads as its script', 'bash <<< {{v}}', `touch ${PWNED}`, /as the here-string bash reads as its script/],
+    ["eval, after a quoted '<' (an argument, no redirection)", "eval '<' {{v}}", EVALUATED, /arguments of eval/],
     ["printf's first argument (bash reads -vNAME)", 'printf {{v}} hello >/dev/null', `-va[$(touch ${PWNED})]`, /as printf's first argument/],
   ])('refuses a value in %s, and runs nothing', (_, text, value, message) => {
     const error = renderAndRun(text, value, ['sh', 'bash']);

@@ -6,9 +6,12 @@
  * holds. A value can only stand where a word can: outside quotes, here-documents
  * and `#` comments (inside those, quoting would not hold: a `"` or a newline in
  * the value would end them), and not where a shell runs a word as code or reads
- * it as a variable name (eval, sh -c's command string, read, ...); anywhere else
- * is an error naming the value. In text with arithmetic (where bash evaluates
- * `a[$(command)]`, also in a variable's value), every value must be an integer.
+ * it as a variable name (eval, sh -c's command string, read, ...), nor right
+ * after a `$`; anywhere else is an error naming the value. In text with
+ * arithmetic (where bash evaluates `a[$(command)]`, also in a variable's value;
+ * sh -c's script is read for it too), every value must be an integer. The text
+ * is read as dash and bash read it (line continuations joined); where they
+ * differ, no value may follow. A value the rewrite did not reach is refused.
  * `{{{value}}}` (triple braces) inserts a value as shell text, unquoted: the
  * documented opt-out, which no shipped role uses. Pure.
  */
