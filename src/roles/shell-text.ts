@@ -252,32 +252,23 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
       i++;
       continue;
     }
-    if (body) {
-      if (!body.quoted && c === '\\') {
-        // A line continuation joins lines here too; a backslash quotes the next character.
-        if (text[i + 1] === '\n') {
-          joinLines(i, 1);
-        } else {
-          write(text.slice(i, i + 2));
-          i += 2;
-        }
-        continue;
-      }
-      // An unquoted here-document expands $(( )) and ${ } too: where a variable set from a value may be read as arithmetic.
-      if (!body.quoted && c === '$') joinLines(i + 1, 3);
-      const expansion = !body.quoted && c === '$' ? EXPANSIONS.find((e) => text.startsWith(e.opener, i)) : undefined;
-      arithmetic ??= expansion && arithmeticPlace(expansion, text.slice(i));
-      write(c);
-      i++;
-      continue;
-    }
-    if (c === '\\') {
+    if (c === '\\' && !body?.quoted) {
+      // A line continuation joins lines (in an unquoted here-document too); a backslash quotes the next character.
       if (text[i + 1] === '\n') {
         joinLines(i, 1);
       } else {
         write(text.slice(i, i + 2));
         i += 2;
       }
+      continue;
+    }
+    if (body) {
+      // An unquoted here-document expands $(( )) and ${ } too: where a variable set from a value may be read as arithmetic.
+      if (!body.quoted && c === '$') joinLines(i + 1, 3);
+      const expansion = !body.quoted && c === '$' ? EXPANSIONS.find((e) => text.startsWith(e.opener, i)) : undefined;
+      arithmetic ??= expansion && arithmeticPlace(expansion, text.slice(i));
+      write(c);
+      i++;
       continue;
     }
     if ('$([<)]'.includes(c)) joinLines(i + 1, 3);
