@@ -178,6 +178,8 @@ describe('--out is checked when the command line is read, before any host is con
     [dir, `--out '${dir}' is a directory: expected the name of the file to write, such as ${join(dir, 'plan.json')}`],
     [join(dir, 'missing', 'p.json'), `--out '${join(dir, 'missing', 'p.json')}': there is no directory '${join(dir, 'missing')}' to write it in`],
     [join(dir, 'file', 'p.json'), `--out '${join(dir, 'file', 'p.json')}': there is no directory '${join(dir, 'file')}' to write it in`],
+    [`${join(dir, 'new')}/`, `--out '${join(dir, 'new')}/' names a directory: expected the name of the file to write, such as ${join(dir, 'new', 'plan.json')}`],
+    ['', '--out needs the name of the file to write, such as plan.json'],
   ])('refuses %s', (out, message) => {
     expect(() => parseCommandLine(['plan', 'inv.yaml', '--out', out])).toThrow(new UserError(message));
   });

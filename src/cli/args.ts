@@ -294,6 +294,9 @@ function parseAction(name: string, args: string[], config: AnsibleConfig | undef
  * where it is named: a directory, or a file in a directory that does not exist or cannot be written in.
  */
 function checkOutputFile(file: string, option: string): void {
+  if (file === '') throw new UserError(`${option} needs the name of the file to write, such as plan.json`);
+  // `newdir/` names a directory, existing or not: dirname() would take it for a file in the directory above.
+  if (file.endsWith('/') && !isDirectory(file)) throw new UserError(`${option} '${file}' names a directory: expected the name of the file to write, such as ${join(file, 'plan.json')}`);
   if (isDirectory(file)) throw new UserError(`${option} '${file}' is a directory: expected the name of the file to write, such as ${join(file, 'plan.json')}`);
   const dir = dirname(file);
   if (!isDirectory(dir)) throw new UserError(`${option} '${file}': there is no directory '${dir}' to write it in`);
