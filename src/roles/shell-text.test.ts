@@ -211,6 +211,7 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
     ['a here-document end word split by a line continuation (bash ends there, dash does not)', 'cat >/dev/null <<EOF\nEO\\\nF\necho {{v}}\nEOF', `$(touch ${PWNED})`, /inside a here-document/],
     ['a value after a here-document end word split by a line continuation', 'cat >/dev/null <<EOF\nEO\\\nF\nEOF\necho {{v}}', `x; touch ${PWNED}`, /comes after a here-document end word split by a line continuation/],
     ['double quotes in a case item inside "$( )"', 'echo "arch: $(case $(uname -m) in x86_64) echo "{{v}}";; *) echo other;; esac)"', `$(touch ${PWNED})`, /inside double quotes/],
+    ['double quotes in a case item inside "$( )", with in on its own line', 'x="$(case a\nin\n a) echo "{{v}}";; esac)"', `$(touch ${PWNED})`, /inside double quotes/],
     // More commands that run a value.
     ['sh "-c", the flag quoted', 'sh "-c" {{v}}', `touch ${PWNED}`, /command string of sh -c/],
     ['script -c', 'script -qc {{v}} /dev/null', `touch ${PWNED}`, /command string of script -c/],

@@ -457,7 +457,8 @@ function followCase(frame: Frame, word: string): void {
     frame.cases.pop();
   } else if (frame.words.length === 0 && word === 'case' && part !== 'pattern') {
     frame.cases.push('subject');
-  } else if (part === 'subject' && frame.words.length === 2 && word === 'in') {
+  } else if (part === 'subject' && (frame.words.length === 2 || frame.words.length === 0) && word === 'in') {
+    // `in` after the word, on its line or the next.
     frame.cases[frame.cases.length - 1] = 'pattern';
     frame.words = [];
     return;
