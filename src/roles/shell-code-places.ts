@@ -80,8 +80,15 @@ export function codePlace(words: readonly string[], prefix: string): string | un
   return undefined;
 }
 
-/** Shells and commands that read -c (or -S) as a script to run: a value may not stand among their options. */
-export const READS_OPTIONS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh', 'su', 'runuser', 'script', 'env']);
+/**
+ * Shells and commands that read an option (-c, -S, sudo's -s) as a script to
+ * run: a value may not stand among their options, unless as the argument of one
+ * of the options listed (sudo -u {{user}}).
+ */
+const OPTIONS_WITH_ARGUMENT: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries({ sh: 'o', bash: 'oO', dash: 'o', ash: 'o', ksh: 'o', mksh: 'o', zsh: 'o', su: 'gGsw', runuser: 'ugGsw', script: 'EIOT', env: 'uC', sudo: 'ugpCDhrtUT' }).map(([name, letters]) => [name, new Set([...letters].map((l) => `-${l}`))]),
+);
+export const READS_OPTIONS: ReadonlySet<string> = new Set(OPTIONS_WITH_ARGUMENT.keys());
 
 /** A value written into the words (the quoting helpers, or their marks when the shape is checked). */
 const VALUE_WORD = /^\{\{~?(shell_quote|shell_integer|provision_)/;
@@ -90,7 +97,8 @@ const VALUE_WORD = /^\{\{~?(shell_quote|shell_integer|provision_)/;
 function optionsOf(words: readonly string[]): string | undefined {
   const s = words.findIndex((word) => READS_OPTIONS.has(nameOf(word)));
   if (s < 0 || !words.slice(s + 1).every((w) => w !== '--' && (w.startsWith('-') || VALUE_WORD.test(w)))) return undefined;
-  return nameOf(words[s]!);
+  const name = nameOf(words[s]!);
+  return s < words.length - 1 && OPTIONS_WITH_ARGUMENT.get(name)!.has(unquote(words[words.length - 1]!)) ? undefined : name;
 }
 
 /** The shell (sh, bash, su, ...) whose -c command string the word `prefix` after `words` is, if it is one. */

@@ -292,6 +292,9 @@ describe('role shell text: constructs the scanner cannot read for sure', () => {
     ['a Handlebars comment holding a quote', 'echo \\{{ " }} {{!-- }} " --}} {{v}} \\{{ " }}', { v: SUBSTITUTED }, /inside double quotes/],
     ["a ' inside \"${x:-...}\" (dash reads it as a character)", 'echo "${x:-\'}" \'}" {{v}}', { v: `;touch ${PWNED};'` }, /with a quote inside \$\{ \} in it/],
     ['among the options of sh', 'sh {{w}} {{v}}', { w: '-c', v: `touch ${PWNED}` }, /where sh reads options/],
+    ['among the options of sudo', 'sudo -n {{w}} {{v}} 2>/dev/null', { w: '-s', v: `touch ${PWNED}` }, /where sudo reads options/],
+    ['a case word split by a line continuation', 'ca\\\nse x in\n  x)# {{v}}\n  ;;\nesac', { v: `x\ntouch ${PWNED} #` }, /with a case command in it/],
+    ['an alias standing for case', 'alias c=case\nc x in\n  x)# {{v}}\n  ;;\nesac', { v: `x\ntouch ${PWNED} #` }, /with an alias in it/],
     ['right after another value in [ ] (bash reads -v NAME)', '[ {{w}} {{v}} ]', { w: '-v', v: EVALUATED }, /right after another value in the operands of \[/],
     ['after eval and a process substitution', 'eval <(true) {{v}}', { v: EVALUATED }, /arguments of eval/],
     ['after time -p eval', 'time -p eval {{v}}', { v: EVALUATED }, /arguments of eval/],
@@ -325,6 +328,7 @@ describe('role shell text: constructs the scanner cannot read for sure', () => {
     ['an escaped Go template in double quotes', 'printf \'%s|\' "\\{{.Names}}" {{v}}', { v: 'a b' }, '{{.Names}}|a b|'],
     ['a list as plain arguments', "printf '%s|' x {{l}}", { l: ['a b', EVALUATED] }, `x|a b|${EVALUATED}|`],
     ['an empty list as plain arguments', "printf '%s|' x {{l}}", { l: [] }, 'x|'],
+    ['a value as the argument of sudo -u', "sudo -n -u {{v}} true 2>/dev/null || printf '%s|' x", { v: EVALUATED }, 'x|'],
     ['a list as the whole command', "{{l}} x", { l: ['printf', '%s|'] }, 'x|'],
     ['a value after a plain quoted here-document', "cat >/dev/null <<'EOF'\nx\nEOF\nprintf '%s|' {{v}}", { v: EVALUATED }, `${EVALUATED}|`],
   ])('renders %s', (_, text, context, printed) => {

@@ -614,12 +614,14 @@ function firstValue(text: string, shape: boolean): string | undefined {
  * A construct anywhere in the text whose reading the scanner could get wrong
  * (dash and bash read each their own way, or the lexing is too intricate to be
  * sure of), so only integers may stand in the text: backquotes, `case`
- * (its patterns' `)` and `#`), a `${ }` with a quote in it (dash reads a `'`
+ * (its patterns' `)` and `#`), an alias (which may be one), a `${ }` with a quote in it (dash reads a `'`
  * there as a character, bash as a quote).
  */
-function unreadableConstruct(text: string): string | undefined {
+function unreadableConstruct(template: string): string | undefined {
+  const text = template.replace(/\\\n/g, '');
   if (text.includes('`')) return UNREADABLE.backquotes;
-  if (/(^|[\s;&|(){}!])case[ \t\\]/.test(text)) return UNREADABLE.case;
+  if (/(^|[\s;&|(){}!])case[\s\\]/.test(text)) return UNREADABLE.case;
+  if (/(^|[\s;&|(){}!])alias\s/.test(text)) return UNREADABLE.alias;
   if (/\$\{[^}]*['"]/.test(text)) return UNREADABLE.quoteInExpansion;
   return undefined;
 }
@@ -628,6 +630,7 @@ function unreadableConstruct(text: string): string | undefined {
 const UNREADABLE = {
   backquotes: 'backquotes (` `) in it',
   case: 'a case command in it',
+  alias: 'an alias in it (dash expands aliases in the lines after)',
   quoteInExpansion: 'a quote inside ${ } in it',
   hereDocument: "a here-document before it that is not a plain quoted one (<<'EOF' with nothing else quoted or substituted on its line)",
 };
