@@ -15,7 +15,7 @@ import { closingNote, endsInState, type NoteChange, readReply, type RunNotes, ru
 import { decide, lookAhead } from './look-ahead.js';
 import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
-import { againAfter, type Assessed, isLate, splitRound, steps } from './rounds.js';
+import { againAfter, type Assessed, cutBeforeAffected, isLate, splitRound, steps } from './rounds.js';
 import { now, type OnSpan, timed } from './timing.js';
 
 /** What one round's probe decided for a resource, as apply --plan checks it. */
@@ -253,7 +253,7 @@ async function converge(plan: HostPlan, connection: Connection, options: Run, re
     const probed = await probeAll(remaining, plan.handlers, connection, hostStateDir, options.recordApply === true, round === 0 ? options.gate : undefined, spanOf(plan, options));
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
     if (round === 0) for (const key of plan.handlers.keys()) if (probed.carried.has(handlerId(key))) notified.add(key);
-    const { now, later, cut } = splitRound(probed.resources);
+    const { now, later, cut } = cutBeforeAffected(splitRound(probed.resources));
     // What the round changes, once decided; the read's call stays open until then, to note a run that ends with it.
     let work: { pending: Assessed[]; due: Set<string>; dueHandlers: HandlerStep[] } | undefined;
     let apiChanges = false;
