@@ -439,6 +439,24 @@ describe('runHost', () => {
     expect(again.scripts).toHaveLength(2);
   });
 
+  it('a resource\'s warning (warn:) is said before anything changes, by plan and by apply, only when it changes something', async () => {
+    const a = join(dir, 'a');
+    writeFileSync(join(dir, 'b'), 'B');
+    const plan: HostPlan = {
+      host,
+      resources: [{ ...planned(marker, { path: a, content: 'A' }), warn: 'requests fail meanwhile' }, { ...planned(marker, { path: join(dir, 'b'), content: 'B' }), warn: 'never said: in state' }],
+      handlers: new Map(),
+    };
+    const notices = (events: RunEvent[]): string[] => events.flatMap((e) => (e.kind === 'notice' ? [`${e.host} ${e.message}`] : []));
+    const warning = `h1 warning: marker ${a}: requests fail meanwhile`;
+    expect(notices((await run(plan, localConnection(), true)).events)).toEqual([warning]);
+    // Apply says it while nothing is changed yet.
+    const seen: string[] = [];
+    await run(plan, localConnection(), false, { onEvent: (e) => e.kind === 'notice' && seen.push(`${e.host} ${e.message} (a ${existsSync(a) ? 'written' : 'not written'})`) });
+    expect(seen).toEqual([`${warning} (a not written)`]);
+    expect(notices((await run(plan, localConnection())).events)).toEqual([]);
+  });
+
   it('a step that finds what it was decided from changed is probed and decided again in a round of its own; its handler runs after it', async () => {
     const target = join(dir, 'target');
     const log = join(dir, 'h.log');
