@@ -68,8 +68,10 @@ export function splitRound(resources: readonly Assessed[]): Round {
  */
 export function cutBeforeAffected(round: Round): Round {
   const log = new EffectLog();
+  // What the probe found, past the changes before it; not what an apply script checks again itself (a command's `creates`, a line).
+  const probeOnly = (): Lookahead => Object.assign({ ...log.view(1) }, { atApply: new EffectLog().view(0) });
   const at = round.now.findIndex((a) => {
-    if (a.changes.length === 0) return !isLate(a) && mayChange(a, log.view(1));
+    if (a.changes.length === 0) return !isLate(a) && mayChange(a, probeOnly());
     const model = a.planned.type.effects;
     // A type learnt on the host by a study (packages) ends its round already (splitRound).
     if (model && !model.study) log.add(model.of([{ desired: a.planned.desired, current: a.current }]), 0);
