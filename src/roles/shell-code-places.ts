@@ -93,12 +93,19 @@ export const READS_OPTIONS: ReadonlySet<string> = new Set(OPTIONS_WITH_ARGUMENT.
 /** A value written into the words (the quoting helpers, or their marks when the shape is checked). */
 const VALUE_WORD = /^\{\{~?(shell_quote|shell_integer|provision_)/;
 
-/** The shell or env whose options the next word would be: every word after the first one so far is an option, and none is --. */
+/** The shell or env whose options the next word would be: every word after the first one so far is an option or an option's argument, and none is --. */
 function optionsOf(words: readonly string[]): string | undefined {
   const s = words.findIndex((word) => READS_OPTIONS.has(nameOf(word)));
-  if (s < 0 || !words.slice(s + 1).every((w) => w !== '--' && (w.startsWith('-') || VALUE_WORD.test(w)))) return undefined;
+  if (s < 0) return undefined;
   const name = nameOf(words[s]!);
-  return s < words.length - 1 && OPTIONS_WITH_ARGUMENT.get(name)!.has(unquote(words[words.length - 1]!)) ? undefined : name;
+  const takesArgument = OPTIONS_WITH_ARGUMENT.get(name)!;
+  for (let k = s + 1; k < words.length; k++) {
+    const word = words[k]!;
+    if (word === '--' || !(word.startsWith('-') || VALUE_WORD.test(word))) return undefined;
+    // The option's argument: the next word, or the word a value would be.
+    if (takesArgument.has(unquote(word)) && ++k === words.length) return undefined;
+  }
+  return name;
 }
 
 /** The shell (sh, bash, su, ...) whose -c command string the word `prefix` after `words` is, if it is one. */

@@ -293,6 +293,7 @@ describe('role shell text: constructs the scanner cannot read for sure', () => {
     ["a ' inside \"${x:-...}\" (dash reads it as a character)", 'echo "${x:-\'}" \'}" {{v}}', { v: `;touch ${PWNED};'` }, /with a quote inside \$\{ \} in it/],
     ['among the options of sh', 'sh {{w}} {{v}}', { w: '-c', v: `touch ${PWNED}` }, /where sh reads options/],
     ['among the options of sudo', 'sudo -n {{w}} {{v}} 2>/dev/null', { w: '-s', v: `touch ${PWNED}` }, /where sudo reads options/],
+    ["among the options of sh, after an option's argument", 'sh -o errexit {{w}} {{v}}', { w: '-c', v: `touch ${PWNED}` }, /where sh reads options/],
     ['a case word split by a line continuation', 'ca\\\nse x in\n  x)# {{v}}\n  ;;\nesac', { v: `x\ntouch ${PWNED} #` }, /with a case command in it/],
     ['an alias standing for case', 'alias c=case\nc x in\n  x)# {{v}}\n  ;;\nesac', { v: `x\ntouch ${PWNED} #` }, /with an alias in it/],
     ['right after another value in [ ] (bash reads -v NAME)', '[ {{w}} {{v}} ]', { w: '-v', v: EVALUATED }, /right after another value in the operands of \[/],
