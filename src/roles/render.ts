@@ -23,7 +23,7 @@ import { sealedKnownSecrets } from '../template/jinja-secrecy.js';
 import { JINJA_ITEM } from '../template/python-values.js';
 import { lazyContext, type LazyContext } from '../template/lazy-context.js';
 import { quote, words } from '../shell/quote.js';
-import { checkValuePlaces, INTEGER_MARK, quoteShellTemplate, SHELL_INTEGER_HELPER, SHELL_QUOTE_HELPER, shellInteger, ShellTemplateError, VALUE_MARK } from './shell-text.js';
+import { checkValuePlaces, INTEGER_MARK, LIST_MARK, quoteShellTemplate, SHELL_INTEGER_HELPER, SHELL_QUOTE_HELPER, shellInteger, ShellTemplateError, VALUE_MARK } from './shell-text.js';
 
 /** Variables a template sees. */
 export type TemplateContext = Record<string, unknown>;
@@ -68,7 +68,7 @@ hbs.registerHelper({
   // What every {{value}} of role shell text becomes (see shell-text.ts): one quoted word; a list, one word per item.
   [SHELL_QUOTE_HELPER]: (value: unknown, ...rest: unknown[]): string => {
     shellValueDefined(value, rest);
-    if (markingValues) return VALUE_MARK;
+    if (markingValues) return Array.isArray(value) ? LIST_MARK : VALUE_MARK;
     return Array.isArray(value) ? words(value.map(shellValueText)) : quote(shellValueText(value));
   },
   // What a {{value}} of role shell text with arithmetic becomes (see shell-text.ts): an integer, or an error.

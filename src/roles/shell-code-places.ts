@@ -8,7 +8,7 @@
 /** Builtins that make variables whose values are arithmetic (declare -i, local -i) or that read arithmetic (let). */
 export const DECLARES = new Set(['declare', 'typeset', 'local', 'let']);
 /** Commands that run other commands: the words after them may name the command that runs. */
-const WRAPPERS = new Set(['command', 'builtin', 'exec', 'sudo', 'doas', 'env', 'nohup', 'nice', 'ionice', 'timeout', 'time', 'xargs', 'busybox', 'setsid', 'stdbuf', 'chroot', 'flock']);
+export const WRAPPERS = new Set(['command', 'builtin', 'exec', 'sudo', 'doas', 'env', 'nohup', 'nice', 'ionice', 'timeout', 'time', 'xargs', 'busybox', 'setsid', 'stdbuf', 'chroot', 'flock']);
 /** Commands that run their arguments as shell code. */
 const RUNS_ARGUMENTS = new Set(['eval', 'trap', 'alias', 'compgen', 'complete', 'watch']);
 /** Builtins whose arguments are variable names (bash evaluates a subscript in a name: a[$(command)]). */
@@ -36,7 +36,7 @@ const REDIRECTION = /^[0-9]*(<<<|<>|>>|>\||[<>]&?)$/;
 /** The words of a simple command that may name the command that runs: its first word after assignments, reserved words and redirections, and every word after a wrapper. */
 export function commandNames(words: readonly string[]): string[] {
   let i = 0;
-  while (i < words.length && (RESERVED.has(words[i]!) || /^[A-Za-z_]\w*(\[[^\]]*\])?\+?=/.test(words[i]!) || /^[0-9]*[<>]/.test(words[i]!))) {
+  while (i < words.length && (RESERVED.has(words[i]!) || (/^(-p|--)$/.test(words[i]!) && words[i - 1] === 'time') || /^[A-Za-z_]\w*(\[[^\]]*\])?\+?=/.test(words[i]!) || /^[0-9]*[<>]/.test(words[i]!))) {
     if (/^[0-9]*[<>]+&?$/.test(words[i]!)) i++;
     i++;
   }
@@ -72,7 +72,40 @@ export function codePlace(words: readonly string[], prefix: string): string | un
     if ((name === 'test' || name === '[') && (previous === '-v' || previous === '-R')) return `as the variable name of ${previous} (bash runs the a[$(command)] of a name)`;
   }
   const shell = commandString(words, prefix);
-  return shell && `in the command string of ${shell} -c, which runs it as shell code`;
+  if (shell) return `in the command string of ${shell} -c, which runs it as shell code`;
+  const options = prefix === '' ? optionsOf(words) : undefined;
+  if (options) return `where ${options} reads options (a value -c would make the next one a script; put -- before it)`;
+  // bash's test reads -v NAME: a value right after another could be the operator and the name.
+  if ((names[0] === 'test' || names[0] === '[') && prefix === '' && VALUE_WORD.test(last)) return `right after another value in the operands of ${names[0]} (bash reads -v NAME there, and runs the a[$(command)] of the name): put an operator between them`;
+  return undefined;
+}
+
+/**
+ * Shells and commands that read an option (-c, -S, sudo's -s) as a script to
+ * run: a value may not stand among their options, unless as the argument of one
+ * of the options listed (sudo -u {{user}}).
+ */
+const OPTIONS_WITH_ARGUMENT: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries({ sh: 'o', bash: 'oO', dash: 'o', ash: 'o', ksh: 'o', mksh: 'o', zsh: 'o', su: 'gGsw', runuser: 'ugGsw', script: 'EIOT', env: 'uC', sudo: 'ugpCDhrtUT' }).map(([name, letters]) => [name, new Set([...letters].map((l) => `-${l}`))]),
+);
+export const READS_OPTIONS: ReadonlySet<string> = new Set(OPTIONS_WITH_ARGUMENT.keys());
+
+/** A value written into the words (the quoting helpers, or their marks when the shape is checked). */
+const VALUE_WORD = /^\{\{~?(shell_quote|shell_integer|provision_)/;
+
+/** The shell or env whose options the next word would be: every word after the first one so far is an option or an option's argument, and none is --. */
+function optionsOf(words: readonly string[]): string | undefined {
+  const s = words.findIndex((word) => READS_OPTIONS.has(nameOf(word)));
+  if (s < 0) return undefined;
+  const name = nameOf(words[s]!);
+  const takesArgument = OPTIONS_WITH_ARGUMENT.get(name)!;
+  for (let k = s + 1; k < words.length; k++) {
+    const word = words[k]!;
+    if (word === '--' || !(word.startsWith('-') || VALUE_WORD.test(word))) return undefined;
+    // The option's argument: the next word, or the word a value would be.
+    if (takesArgument.has(unquote(word)) && ++k === words.length) return undefined;
+  }
+  return name;
 }
 
 /** The shell (sh, bash, su, ...) whose -c command string the word `prefix` after `words` is, if it is one. */

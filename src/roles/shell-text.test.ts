@@ -84,12 +84,12 @@ describe('role shell text: every {{value}} is one quoted word', () => {
 
   // The template's own constructs change the text between template and output; each would put the value where its quoting does not hold.
   it.each([
-    ['`~` joining it onto a here-document\'s end line', 'cat <<EOF\nEOF\n{{~v}}', /once the template's blocks and ~ are applied, a value stands inside a here-document/],
+    ['`~` joining it onto a here-document\'s end line', "cat <<'EOF'\nEOF\n{{~v}}", /once the template's blocks and ~ are applied, a value stands inside a here-document/],
     ['a block dropping the here-document\'s end line', 'cat <<EOF\n{{#if off}}\nEOF\n{{/if}}\n{{v}}\nEOF', /inside a here-document/],
     ['a block completing a here-document operator', 'cat <{{#if on}}<{{/if}}EOF\n{{v}}\nEOF', /inside a here-document/],
     ['a block dropping a closing double quote', 'echo "{{#if off}}"{{/if}}{{v}}"', /inside double quotes/],
     ['an escaped backslash before it (Handlebars leaves one)', 'echo \\\\{{v}}', /right after a backslash/],
-    ['inside backquotes', 'echo `echo {{v}}`', /inside backquotes/],
+    ['inside backquotes', 'echo `echo {{v}}`', /with backquotes/],
     ['a block leaving a # at the start of a word', 'echo x {{#if off}}y{{/if}}#{{v}}', /inside a # comment/],
     ['a block completing $(( ))', 'echo $({{#if on}}({{/if}} {{v}} ))', /once the template's blocks and ~ are applied, a value stands in shell text with \$\(\( \)\)/],
   ])('refuses a value moved by %s, and runs nothing', (_, text, message) => {
@@ -231,7 +231,6 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
 
   it.each([
     ['a word', "printf '%s|' {{v}}", ['sh', 'bash']],
-    ['a case word and pattern', "case {{v}} in {{v}}) printf '%s|' {{v}};; esac", ['sh', 'bash']],
     ['a here-string', 'cat <<< {{v}}', ['bash']],
     ['an argument of sh -c', "sh -c 'printf \"%s|\" \"$1\"' sh {{v}}", ['sh', 'bash']],
     ['the value of export', 'export X={{v}}; printf \'%s|\' "$X"', ['sh', 'bash']],
@@ -242,11 +241,10 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
     ['beside "${10}" and ${PIPESTATUS[0]}', "printf '%s|' {{v}} \"${10}\"; exit ${PIPESTATUS[0]}", ['bash']],
     ['after a quoted here-document with $(( )) in its literal body', "cat >/dev/null <<'EOF'\nx=$((1+2))\nEOF\nprintf '%s|' {{v}}", ['sh', 'bash']],
     ['after a quoted here-document whose line before the end word ends in \\', "cat >/dev/null <<'EOF'\nfoo\\\nEOF\nprintf '%s|' {{v}}", ['sh', 'bash']],
-    ['after an unquoted here-document continued past an end word', "cat >/dev/null <<EOF\nfoo \\\nEOF\nEOF\nprintf '%s|' {{v}}", ['sh', 'bash']],
     ['after a line continuation', "printf '%s|' \\\n  {{v}}", ['sh', 'bash']],
     ['after $ and a blank', "printf '%s|' $ {{v}}", ['sh', 'bash']],
-    ['in a case item inside $( )', 'x=$(case a in (a) printf %s {{v}};; esac); printf \'%s|\' "$x"', ['sh', 'bash']],
-    ['after "$(case ...)"', 'x="$(case a in a) echo hi;; esac)"; printf \'%s|\' {{v}}', ['sh', 'bash']],
+    ['an argument of sh -c after a wrapper', "timeout 10 sh -c 'printf \"%s|\" \"$1\"' sh {{v}}", ['sh', 'bash']],
+    ['an operand of sh after --', "sh -- /dev/null {{v}}", ['sh', 'bash']],
     ['a here-string read splits', 'IFS=: read -r a b <<< {{v}}', ['bash']],
     ['a file read reads', 'read -r x < {{v}} 2>/dev/null || true', ['sh', 'bash']],
   ])('a value as %s stays a word', (_, text, shells) => {
@@ -268,6 +266,76 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
 
   it.each([['a float', 1.5], ['a list', [1, 2]], ['null', null], ['a leading +', '+1'], ['a space', '1 ']])('%s is no integer', (_, value) => {
     expect(() => renderShellText('echo $(( {{v}} ))', { v: value }, at, 'h')).toThrow(INTEGER_ONLY);
+  });
+});
+
+/** A value that runs `touch PWNED` wherever a shell reads it unquoted. */
+const SUBSTITUTED = `$(touch ${PWNED})`;
+
+// Where the scanner could read a construct wrongly, it does not try: values there must be integers (or, for a list, a command's plain arguments).
+describe('role shell text: constructs the scanner cannot read for sure', () => {
+  const LIST = /a list value stands .*may only stand as a whole word among a command's plain arguments/;
+  it.each([
+    ['a here-document whose line has a quote spanning lines', 'cat >/dev/null <<EOF; printf \'%s\\n\' "one\nEOF\ntwo"\n{{v}}\nEOF', { v: SUBSTITUTED }, /here-document before it that is not a plain quoted one/],
+    ['a here-document whose line has $( ) spanning lines', 'cat >/dev/null <<EOF; x=$(echo a\nEOF\n)\n{{v}}\nEOF', { v: SUBSTITUTED }, /here-document before it/],
+    ['two here-documents on a line', 'cat >/dev/null <<A <<B\nx\nB\nA\n{{v}}\nB', { v: SUBSTITUTED }, /here-document before it/],
+    ['a here-document end word with {', 'cat >/dev/null <<E{OF\nE\n{{v}}\nE{OF', { v: SUBSTITUTED }, /here-document before it/],
+    ['a here-document end word with ${ }', 'cat >/dev/null <<${x}\n$\n{{v}}\n${x}', { v: SUBSTITUTED }, /here-document before it/],
+    ['a # right after a case pattern', 'case x in\n  x)# {{v}}\n  ;;\nesac', { v: `x\ntouch ${PWNED} #` }, /with a case command in it/],
+    ['a case after do inside "$( )"', 'echo "$(for i in 1; do case $i in 1) echo "{{v}}";; esac; done)"', { v: SUBSTITUTED }, /a case command in it|inside double quotes/],
+    ['a case after { inside "$( )"', 'echo "$({ case x in x) echo "{{v}}";; esac; })"', { v: SUBSTITUTED }, /a case command in it|inside double quotes/],
+    ['a case word and pattern', "case {{v}} in {{v}}) printf '%s|' {{v}};; esac", { v: EVALUATED }, /with a case command in it/],
+    ['after "$(case ...)"', 'x="$(case a in a) echo hi;; esac)"; printf \'%s|\' {{v}}', { v: EVALUATED }, /with a case command in it/],
+    ['backquotes around double quotes, after a quoted backquote', 'echo \'`\' "`echo "{{v}}"`"', { v: SUBSTITUTED }, /with backquotes/],
+    ['backquotes, after a backquote in a comment', '# a ` here\nx=`basename {{v}}`', { v: `\`;touch ${PWNED};\`` }, /with backquotes/],
+    ['an escaped {{ hiding a quote from the shape check', 'echo \\{{ " }} {{#if f}}"{{/if}} {{v}} \\{{ " }}', { v: SUBSTITUTED, f: false }, /inside double quotes/],
+    ['a Handlebars comment holding a quote', 'echo \\{{ " }} {{!-- }} " --}} {{v}} \\{{ " }}', { v: SUBSTITUTED }, /inside double quotes/],
+    ["a ' inside \"${x:-...}\" (dash reads it as a character)", 'echo "${x:-\'}" \'}" {{v}}', { v: `;touch ${PWNED};'` }, /with a quote inside \$\{ \} in it/],
+    ['among the options of sh', 'sh {{w}} {{v}}', { w: '-c', v: `touch ${PWNED}` }, /where sh reads options/],
+    ['among the options of sudo', 'sudo -n {{w}} {{v}} 2>/dev/null', { w: '-s', v: `touch ${PWNED}` }, /where sudo reads options/],
+    ["among the options of sh, after an option's argument", 'sh -o errexit {{w}} {{v}}', { w: '-c', v: `touch ${PWNED}` }, /where sh reads options/],
+    ['a case word split by a line continuation', 'ca\\\nse x in\n  x)# {{v}}\n  ;;\nesac', { v: `x\ntouch ${PWNED} #` }, /with a case command in it/],
+    ['an alias standing for case', 'alias c=case\nc x in\n  x)# {{v}}\n  ;;\nesac', { v: `x\ntouch ${PWNED} #` }, /with an alias in it/],
+    ['right after another value in [ ] (bash reads -v NAME)', '[ {{w}} {{v}} ]', { w: '-v', v: EVALUATED }, /right after another value in the operands of \[/],
+    ['after eval and a process substitution', 'eval <(true) {{v}}', { v: EVALUATED }, /arguments of eval/],
+    ['after time -p eval', 'time -p eval {{v}}', { v: EVALUATED }, /arguments of eval/],
+    ['a list in an assignment', 'FOO={{l}} true', { l: ['x', 'touch', PWNED] }, LIST],
+    ['a list as a variable\'s value', 'n={{l}}; echo $n', { l: ['x', 'touch', PWNED] }, LIST],
+    ['a list after timeout', 'timeout {{l}} true', { l: ['5', 'touch', PWNED] }, LIST],
+    ['a list in an assignment after env', 'env LANG={{l}} true', { l: ['C', 'touch', PWNED] }, LIST],
+    ['a list in test (bash reads -v NAME)', 'test ! -e {{l}}', { l: ['x', '-o', '-v', EVALUATED] }, LIST],
+    ['a list as a here-string', 'IFS=: read -r a b <<< {{l}}', { l: ['x', EVALUATED] }, LIST],
+    ['a list as a file read reads', 'read -r x < {{l}}', { l: ['/dev/null', EVALUATED] }, LIST],
+    ['an empty list inside a here-document operator', 'cat >/dev/null <{{l}}<EOF\n{{v}}\nEOF', { l: [], v: SUBSTITUTED }, LIST],
+    ['an empty list before a #', 'echo a {{l}}#{{v}}', { l: [], v: `x\ntouch ${PWNED} #` }, LIST],
+  ])('refuses a value %s, and runs nothing', (_, text, context, message) => {
+    let error: unknown;
+    try {
+      const rendered = renderShellText(text, context, at, 'h');
+      for (const shell of ['sh', 'bash']) execFileSync(shell, ['-c', rendered], { stdio: 'ignore' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(message);
+    expect(existsSync(PWNED)).toBe(false);
+  });
+
+  it.each([
+    ['an integer in a case', "case x in x) printf '%s|' {{n}};; esac", { n: 42 }, '42|'],
+    ['an integer after an unquoted here-document', "cat >/dev/null <<EOF\nx\nEOF\nprintf '%s|' {{n}}", { n: 42 }, '42|'],
+    ['an integer beside backquotes', "printf '%s|' `echo a` {{n}}", { n: 42 }, 'a|42|'],
+    ["an escaped Go template in single quotes", "printf '%s|' '\\{{.State.Running}}' {{v}}", { v: 'a b' }, '{{.State.Running}}|a b|'],
+    ['an escaped Go template in double quotes', 'printf \'%s|\' "\\{{.Names}}" {{v}}', { v: 'a b' }, '{{.Names}}|a b|'],
+    ['a list as plain arguments', "printf '%s|' x {{l}}", { l: ['a b', EVALUATED] }, `x|a b|${EVALUATED}|`],
+    ['an empty list as plain arguments', "printf '%s|' x {{l}}", { l: [] }, 'x|'],
+    ['a value as the argument of sudo -u', "sudo -n -u {{v}} true 2>/dev/null || printf '%s|' x", { v: EVALUATED }, 'x|'],
+    ['a list as the whole command', "{{l}} x", { l: ['printf', '%s|'] }, 'x|'],
+    ['a value after a plain quoted here-document', "cat >/dev/null <<'EOF'\nx\nEOF\nprintf '%s|' {{v}}", { v: EVALUATED }, `${EVALUATED}|`],
+  ])('renders %s', (_, text, context, printed) => {
+    const rendered = renderShellText(text, context, at, 'h');
+    for (const shell of ['sh', 'bash']) expect(execFileSync(shell, ['-c', rendered]).toString()).toBe(printed);
+    expect(existsSync(PWNED)).toBe(false);
   });
 });
 

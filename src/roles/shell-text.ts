@@ -2,21 +2,25 @@
  * Role text that becomes shell (a command's `cmd` and `unless`, a file's
  * `validate`, a load balancer's drain commands): before it is rendered, every
  * `{{value}}` in it is rewritten to `{{shell_quote value}}`, so each value
- * becomes one quoted shell word (a list: one word per item), whatever it
- * holds. A value can only stand where a word can: outside quotes, here-documents
- * and `#` comments (inside those, quoting would not hold: a `"` or a newline in
- * the value would end them), and not where a shell runs a word as code or reads
- * it as a variable name (eval, sh -c's command string, read, ...), nor right
- * after a `$`; anywhere else is an error naming the value. In text with
+ * becomes one quoted shell word (a list: one word per item, so only as a
+ * command's whole plain arguments), whatever it holds. A value can only stand
+ * where a word can: outside quotes, here-documents and `#` comments (inside
+ * those, quoting would not hold: a `"` or a newline in the value would end
+ * them), and not where a shell runs a word as code or reads it as a variable
+ * name or an option (eval, sh -c's command string, read, sh's options, ...),
+ * nor right after a `$`; anywhere else is an error naming the value. In text with
  * arithmetic (where bash evaluates `a[$(command)]`, also in a variable's value;
  * sh -c's script is read for it too), every value must be an integer. The text
  * is read as dash and bash read it (line continuations joined); where they
- * differ, no value may follow. A value the rewrite did not reach is refused.
+ * differ, no value may follow. Constructs whose reading could go wrong
+ * (backquotes, case, a quote in ${ }, a here-document other than a plain quoted
+ * one) are not read finely: values in such text must be integers. A value the
+ * rewrite did not reach is refused.
  * `{{{value}}}` (triple braces) inserts a value as shell text, unquoted: the
  * documented opt-out, which no shipped role uses. Pure.
  */
 
-import { codePlace, commandNames, commandString, DECLARES } from './shell-code-places.js';
+import { codePlace, commandNames, commandString, DECLARES, READS_OPTIONS, WRAPPERS } from './shell-code-places.js';
 
 /** The helper that quotes a value as shell words (registered by render.ts). */
 export const SHELL_QUOTE_HELPER = 'shell_quote';
@@ -30,6 +34,13 @@ export const VALUE_MARK = '{{provision_value}}';
 /** What shell_integer writes in place of a value when the shape is checked. */
 const INTEGER_MARK_NAME = 'provision_integer';
 export const INTEGER_MARK = `{{${INTEGER_MARK_NAME}}}`;
+
+/** What shell_quote writes in place of a list value when the shape is checked: a list may only be a command's plain arguments. */
+const LIST_MARK_NAME = 'provision_list';
+export const LIST_MARK = `{{${LIST_MARK_NAME}}}`;
+
+/** The marks the shape pass reads as values; any other `{{` in the rendered text is text the shell reads. */
+const MARKS = [VALUE_MARK, INTEGER_MARK, LIST_MARK];
 
 /** A value shell_integer writes: an integer literal, which no shell reads as anything but a number. */
 const INTEGER = /^-?[0-9]+$/;
@@ -52,11 +63,13 @@ export function checkValuePlaces(shape: string): void {
     if (first.arithmetic !== undefined) scanShellText(shape, () => false, first.arithmetic, true);
   } catch (err) {
     if (!(err instanceof ShellTemplateError)) throw err;
-    throw new ShellTemplateError(`once the template's blocks and ~ are applied, a value ${err.message.replace(/^\{\{provision_value\}\} /, '')}`);
+    const list = err.message.startsWith(LIST_MARK);
+    throw new ShellTemplateError(`once the template's blocks and ~ are applied, ${list ? 'a list value' : 'a value'} ${err.message.replace(/^\{\{provision_(value|list)\}\} /, '')}`);
   }
-  for (let at = shape.indexOf(VALUE_MARK); at >= 0; at = shape.indexOf(VALUE_MARK, at + 1)) {
-    if (shape[at - 1] === '\\') throw new ShellTemplateError('a value stands right after a backslash in shell text, which would end its quoting: put a space or other text between them');
-    if ((shape.slice(0, at).match(/`/g)?.length ?? 0) % 2 === 1) throw new ShellTemplateError('a value stands inside backquotes in shell text, where its quoting would not hold: use $( ) instead');
+  for (const mark of [VALUE_MARK, LIST_MARK]) {
+    for (let at = shape.indexOf(mark); at >= 0; at = shape.indexOf(mark, at + 1)) {
+      if (shape[at - 1] === '\\') throw new ShellTemplateError('a value stands right after a backslash in shell text, which would end its quoting: put a space or other text between them');
+    }
   }
 }
 
@@ -142,6 +155,8 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
   let pending: HereDocument | undefined;
   let body: HereDocument | undefined;
   let lineStart = true;
+  // A construct whose reading the scanner could get wrong: every value in the text must be an integer, which stands as a plain word in any place.
+  const unreadable = unreadableConstruct(template);
   const top = (): Frame => stack[stack.length - 1]!;
   /** The innermost command frame: the one whose word the text being read belongs to. */
   const command = (): Frame => [...stack].reverse().find((f) => f.kind === 'command')!;
@@ -202,11 +217,18 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
       }
     }
     lineStart = false;
-    if (text.startsWith('{{{', i)) {
-      const end = text.indexOf('}}}', i);
+    if (shape && text.startsWith('{{', i) && !MARKS.some((mark) => text.startsWith(mark, i))) {
+      // Rendered text: a {{ that is no mark (an escaped \\{{, a Go template) is text the shell reads.
+      write('{');
+      i++;
+      continue;
+    }
+    const verbatim = shape ? undefined : VERBATIM.find(([opener]) => text.startsWith(opener, i));
+    if (verbatim) {
+      const end = text.indexOf(verbatim[1], i);
       if (end < 0) return { out: out + text.slice(i), arithmetic };
-      write(text.slice(i, end + 3));
-      i = end + 3;
+      write(text.slice(i, end + verbatim[1].length));
+      i = end + verbatim[1].length;
       continue;
     }
     if (text.startsWith('{{', i)) {
@@ -227,7 +249,11 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
           const refused = codePlace(frame.words, frame.word);
           if (refused) throw new ShellTemplateError(`{{${expr}}} stands ${refused} in shell text, where its quoting would not hold: pass it to a script as an argument instead (sh -c '... "$1"' sh {{${expr}}}, a script without arithmetic or eval)`);
         }
-        const place = integers ?? arithmetic ?? (stack.some((f) => f.kind === 'integer') ? INSIDE_EXPANSION : undefined);
+        if (shape && expr === LIST_MARK_NAME) {
+          const misplaced = frame.kind === 'command' ? notPlainArgument(frame, text.slice(end + 2)) : 'inside an expansion';
+          if (misplaced) throw new ShellTemplateError(`${LIST_MARK} stands ${misplaced} in shell text: a list becomes one word per item (none when empty), so it may only stand as a whole word among a command's plain arguments (rm -- {{files}}); join it into one word there ({{join list " "}})`);
+        }
+        const place = integers ?? arithmetic ?? (stack.some((f) => f.kind === 'integer') ? INSIDE_EXPANSION : undefined) ?? unreadable ?? hereDocumentBefore(text.slice(0, i));
         if (place === undefined) {
           write(`{{${tildeOpen}${SHELL_QUOTE_HELPER} ${quotedExpression(expr, isHelper)}${tildeClose}}}`);
         } else {
@@ -286,7 +312,7 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
     }
     if (c === '$' && text.startsWith('{{', i + 1) && !text.startsWith('{{{', i + 1)) {
       // ${{value}} or $ then a value: bash reads $'...' and $"..." as its own quoting, so the value's quoting would not hold.
-      const value = firstValue(text.slice(i + 1, text.indexOf('}}', i) + 2));
+      const value = firstValue(text.slice(i + 1, text.indexOf('}}', i) + 2), shape);
       if (value !== undefined) throw new ShellTemplateError(`{{${value}}} stands right after a $ in shell text, where its quoting would not hold (bash reads $'...' as its own quoting): put a space or other text between them`);
       write(c);
       i++;
@@ -307,7 +333,7 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
       // bash's $'...', where \' does not end the string; dash reads $ and a '...' that ends at the first '.
       const end = ansiCEnd(text, i + 2);
       const quoted = text.slice(i, end < 0 ? undefined : end + 1);
-      const value = firstValue(quoted);
+      const value = firstValue(quoted, shape);
       if (value !== undefined) throw new ShellTemplateError(`{{${value}}} stands inside $'...' in shell text, where its quoting would not hold: values are quoted for you, so write it outside quotes`);
       if (end !== text.indexOf("'", i + 2)) doubt("$'...' with an escaped ' in it (bash and dash end it at different places)");
       write(quoted);
@@ -317,7 +343,7 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
     if (c === "'") {
       const end = text.indexOf("'", i + 1);
       const quoted = text.slice(i, end < 0 ? undefined : end + 1);
-      const value = firstValue(quoted);
+      const value = firstValue(quoted, shape);
       if (value !== undefined) throw new ShellTemplateError(`{{${value}}} stands inside single quotes in shell text, where its quoting would not hold: values are quoted for you, so write it outside quotes`);
       write(quoted);
       i += quoted.length;
@@ -342,7 +368,7 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
       // A comment runs to the end of the line: a newline in a value there would end it and run the rest.
       const end = text.indexOf('\n', i);
       const comment = text.slice(i, end < 0 ? undefined : end);
-      const value = firstValue(comment);
+      const value = firstValue(comment, shape);
       if (value !== undefined) throw new ShellTemplateError(`{{${value}}} stands inside a # comment in shell text, where a line break in it would end the comment: take it out of the comment`);
       out += comment;
       i += comment.length;
@@ -375,6 +401,12 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
     if (c === '(' && casePart === 'pattern' && frame.word === '') {
       // A case pattern's optional opening parenthesis.
       write(c);
+      i++;
+      continue;
+    }
+    if (c === '(' && /(^|[^\\])[<>]$/.test(frame.word)) {
+      // bash's process substitution <( ) >( ): part of a word of the enclosing command, as $( ) is.
+      open(c, { ...commandFrame(')'), substitution: true });
       i++;
       continue;
     }
@@ -425,7 +457,7 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
       // The end word as the shell reads it: quotes and backslashes removed (<<'E O F', <<\\EOF, <<"E"OF).
       const m = /^<<(-?)[ \t]*((?:[^\s;&|()<>'"\\{]|\\.|'[^'\n]*'|"[^"\n]*")+)/.exec(text.slice(i));
       if (!m || text.startsWith('{{', i + m[0].length)) {
-        const value = firstValue(text.slice(i));
+        const value = firstValue(text.slice(i), shape);
         if (value !== undefined) throw new ShellTemplateError(`{{${value}}} comes after a here-document whose end word is not plain text, so where it stands cannot be known: write the end word as text (<<'EOF')`);
       } else {
         pending = { word: m[2]!.replace(/\\(.)|['"]/g, '$1'), tabs: m[1] === '-', quoted: /['"\\]/.test(m[2]!) };
@@ -443,12 +475,34 @@ function scanShellText(template: string, isHelper: (name: string) => boolean, in
   return { out, arithmetic };
 }
 
+/** Template text written as it is, up to its end: a Handlebars comment (which renders nothing, `}}` and quotes in it too) and the `{{{ }}}` opt-out. */
+const VERBATIM: ReadonlyArray<readonly [string, string]> = [
+  ['{{!--', '--}}'],
+  ['{{{', '}}}'],
+];
+
 /** A here-document's end word; quoted (<<'EOF', <<\EOF): its body is literal. */
 interface HereDocument {
   word: string;
   tabs: boolean;
   quoted: boolean;
 }
+
+/** Why a list value starting at the word being read in `frame`, with `after` following it, is no whole plain argument of a command that is not a wrapper, test or shell; undefined when it is one. */
+function notPlainArgument(frame: Frame, after: string): string | undefined {
+  if (frame.word !== '' || !/^($|[\s;&|)])/.test(after)) return 'joined to other text in its word';
+  const names = commandNames(frame.words);
+  const previous = frame.words[frame.words.length - 1] ?? '';
+  // The whole command, as a value can be: its first item names the program.
+  if (frame.words.length === 0) return undefined;
+  if (names.length !== 1 || WRAPPERS.has(names[0]!)) return names.length === 0 ? 'where a command or an assignment stands' : `in the arguments of ${names[0]}, which runs a command`;
+  if (/^[0-9]*[<>]/.test(previous)) return 'as the target of a redirection';
+  if (LIST_REFUSERS.has(names[0]!)) return `in the arguments of ${names[0]}, which reads options or operators from its words`;
+  return undefined;
+}
+
+/** Commands a list may not give arguments: test reads operators (bash's -v NAME) from its words, a shell reads options (-c). */
+const LIST_REFUSERS = new Set(['[', 'test', '[[', ...READS_OPTIONS]);
 
 /** Follows `case WORD in PATTERN) ... ;; esac` through the words of a command frame, so a pattern's `)` is read as no closing parenthesis. */
 function followCase(frame: Frame, word: string): void {
@@ -526,6 +580,7 @@ function arithmeticPlace(expansion: { opener: string; place?: string }, rest: st
 
 /** Why a value that is not an integer is refused in text with arithmetic at `place`. */
 export function integerRule(place: string): string {
+  if (Object.values(UNREADABLE).includes(place)) return `stands in shell text with ${place}, where the places of values cannot be read for sure: only an integer (a plain word in any place) may stand in such text, and this one is not, so write that part another way`;
   return `stands in shell text with ${place}: bash evaluates arithmetic as code (a[$(command)]), also in a quoted value and in a variable set from one, so only an integer may stand in such text, and this one is not (compare with test or [ ] instead, which read no arithmetic)`;
 }
 
@@ -545,11 +600,49 @@ function isBlockSyntax(expr: string): boolean {
   return /^[#/^!>]|^else\b|^$/.test(expr);
 }
 
-/** The expression of the first value mustache in `text` (triple-brace ones are not values to quote), if any. */
-function firstValue(text: string): string | undefined {
-  for (const m of text.matchAll(/\{\{\{[\s\S]*?\}\}\}|\{\{~?([\s\S]*?)~?\}\}/g)) {
-    const expr = m[1]?.trim();
-    if (expr !== undefined && !isBlockSyntax(expr)) return expr;
+/** The expression of the first value mustache in `text` (triple-brace ones are not values to quote, nor an escaped \\{{), if any. */
+function firstValue(text: string, shape: boolean): string | undefined {
+  if (shape) return MARKS.find((mark) => text.includes(mark))?.slice(2, -2);
+  for (const m of text.matchAll(/(\\*)(?:\{\{\{[\s\S]*?\}\}\}|\{\{~?([\s\S]*?)~?\}\})/g)) {
+    const expr = m[2]?.trim();
+    if (m[1]!.length % 2 === 0 && expr !== undefined && !isBlockSyntax(expr)) return expr;
+  }
+  return undefined;
+}
+
+/**
+ * A construct anywhere in the text whose reading the scanner could get wrong
+ * (dash and bash read each their own way, or the lexing is too intricate to be
+ * sure of), so only integers may stand in the text: backquotes, `case`
+ * (its patterns' `)` and `#`), an alias (which may be one), a `${ }` with a quote in it (dash reads a `'`
+ * there as a character, bash as a quote).
+ */
+function unreadableConstruct(template: string): string | undefined {
+  const text = template.replace(/\\\n/g, '');
+  if (text.includes('`')) return UNREADABLE.backquotes;
+  if (/(^|[\s;&|(){}!])case[\s\\]/.test(text)) return UNREADABLE.case;
+  if (/(^|[\s;&|(){}!])alias\s/.test(text)) return UNREADABLE.alias;
+  if (/\$\{[^}]*['"]/.test(text)) return UNREADABLE.quoteInExpansion;
+  return undefined;
+}
+
+/** The constructs after which values must be integers because the scanner cannot be sure where they stand. */
+const UNREADABLE = {
+  backquotes: 'backquotes (` `) in it',
+  case: 'a case command in it',
+  alias: 'an alias in it (dash expands aliases in the lines after)',
+  quoteInExpansion: 'a quote inside ${ } in it',
+  hereDocument: "a here-document before it that is not a plain quoted one (<<'EOF' with nothing else quoted or substituted on its line)",
+};
+
+/** A here-document line the scanner reads for sure: one quoted end word made of letters, digits and _, and nothing on the line that quotes or substitutes. */
+const PLAIN_HERE_DOCUMENT_LINE = /^[^'"`$(){}\\<]*<<-?[ \t]*('[A-Za-z_]\w*'|"[A-Za-z_]\w*"|\\[A-Za-z_]\w*)[^'"`$(){}\\<]*$/;
+
+/** A here-document before a value (`before`: the text up to it) other than a plain quoted one: values after it must be integers. */
+function hereDocumentBefore(before: string): string | undefined {
+  for (const line of before.replace(/\\\n/g, '').split('\n')) {
+    const operator = (line.match(/<+/g) ?? []).some((run) => run.length === 2 || run.length > 3);
+    if (operator && !PLAIN_HERE_DOCUMENT_LINE.test(line)) return UNREADABLE.hereDocument;
   }
   return undefined;
 }
