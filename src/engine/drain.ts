@@ -61,12 +61,16 @@ export class Drainer {
     return output.split('\n').map((l) => l.trim()).filter(Boolean);
   }
 
-  /** Takes `backend` out of `route`'s load balancer: noted on the backend first, then the drain commands. Throws why it failed. */
-  async drain(backend: InventoryHost, route: Route): Promise<void> {
+  /**
+   * Takes `backend` out of `route`'s load balancer: noted on the backend first, then the drain commands. Returns
+   * what they wrote on stderr while succeeding (a drain that stopped waiting for requests in flight says so there).
+   * Throws why it failed.
+   */
+  async drain(backend: InventoryHost, route: Route): Promise<string[]> {
     const file = this.#noteFile();
     const name = route.balancer.name;
     await this.#onHost(backend, sh`mkdir -p ${this.hostStateDir} && { grep -qxF -- ${name} ${file} 2>/dev/null || printf '%s\\n' ${name} >> ${file}; }`);
-    await this.#locked(route.balancer, route.decls.map((d) => this.command(d.drain, backend.name)));
+    return this.#locked(route.balancer, route.decls.map((d) => this.command(d.drain, backend.name)));
   }
 
   /** Puts `backend` back into `route`'s load balancer. Throws why it failed. */
@@ -98,22 +102,26 @@ export class Drainer {
     });
   }
 
-  /** Steps on a host under its provision lock (as an apply does); throws the failing step's output. */
-  async #locked(host: InventoryHost, steps: Shell[]): Promise<void> {
-    await this.#withConnection(host, async (connection) => {
+  /**
+   * Steps on a host under its provision lock (as an apply does), their stderr kept apart from their output;
+   * returns the lines they wrote on stderr, throws the failing step's output and stderr.
+   */
+  async #locked(host: InventoryHost, steps: Shell[]): Promise<string[]> {
+    return this.#withConnection(host, async (connection) => {
       const batch = new Batch(this.lockPath);
-      const r = await connection.runScript(batch.applyScript(steps));
+      const r = await connection.runScript(batch.applyScript(steps.map((script) => ({ script, stderr: 'apart' as const }))));
       if (r.code === null) throw new Error(`the connection to ${host.name} dropped`);
       const sections = batch.parse(r.stdout);
       const failed = steps.findIndex((_, i) => sections.get(i)?.code !== 0);
-      if (failed < 0) return;
+      const stderr = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+      if (failed < 0) return stderr;
       const section = sections.get(failed);
-      const why = section ? section.output.trim().split('\n').slice(-5).join('\n') || `exit ${section.code}` : r.stderr.trim() || `exit ${r.code}`;
-      throw new Error(`${host.name}: ${why}`);
+      const said = [...(section?.output.trim().split('\n') ?? []), ...stderr].filter(Boolean).slice(-5).join('\n');
+      throw new Error(`${host.name}: ${said || `exit ${section?.code ?? r.code}`}`);
     });
   }
 
-  async #withConnection(host: InventoryHost, work: (connection: Connection) => Promise<void>): Promise<void> {
+  async #withConnection<T>(host: InventoryHost, work: (connection: Connection) => Promise<T>): Promise<T> {
     let connection: Connection;
     try {
       connection = await this.pool.open(targetOf(host), this.connect);
@@ -121,7 +129,7 @@ export class Drainer {
       throw new NotRunError(`${host.name} is unreachable: ${messageOf(err)}`);
     }
     try {
-      await work(connection);
+      return await work(connection);
     } finally {
       await connection.close();
     }
