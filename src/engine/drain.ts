@@ -71,7 +71,9 @@ IFS= read -r provision_release || true
 `;
     const held = deferred<string | undefined>();
     let stdout = '';
+    // Alongside: a connection runs one script at a time otherwise, and this one lasts as long as the rollout.
     const session = connection.runScript(script, {
+      alongside: true,
       reply: release.then(() => ''),
       onStdout: (chunk) => {
         stdout += chunk;

@@ -648,6 +648,25 @@ describe('rolling deploys', () => {
     expect(['w1', 'w2'].map(releaseOf)).toEqual(['v3', 'v3']);
   });
 
+  it('a load balancer whose connection runs one script at a time (as over SSH): the rollout lock, held beside them, blocks none', async () => {
+    const oneAtATime = async (target: ConnectTarget): Promise<Connection> => {
+      const connection = await openLocal(target);
+      let queue: Promise<unknown> = Promise.resolve();
+      return {
+        ...connection,
+        runScript: (script, options) => {
+          if (options?.alongside) return connection.runScript(script, options);
+          const run = queue.then(() => connection.runScript(script, options));
+          queue = run.catch(() => undefined);
+          return run;
+        },
+      };
+    };
+    const { results } = await roll([freeHost('lb', 'v2'), ...pair('v2')], [balancer(['w1', 'w2'])], { openConnection: oneAtATime });
+    expect(results.map((r) => [r.name, r.failed])).toEqual([['lb', 0], ['w1', 0], ['w2', 0]]);
+    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w2', 'restart w2', 'undrain w2']);
+  });
+
   it('a drain that stops waiting for requests in flight (says so on stderr, succeeds): the drain line and the rollout carry it', async () => {
     const gaveUp = 'provision-lb-backends: an nginx worker (pid 42) still has requests in flight after 1 s; going on';
     const lb: Balancer = { host: hostNamed('lb'), decls: [{ role: 'lb', backends: ['w1', 'w2'], drain: `echo ${quote(gaveUp)} >&2; printf 'drain %s\\n' >> ${quote(log)}`, undrain: `printf 'undrain %s\\n' >> ${quote(log)}` }] };
