@@ -9,6 +9,9 @@
 #                                                       WAIT seconds) for the requests in flight to finish
 #   provision-lb-backends undrain UPSTREAM WAIT BACKEND put BACKEND back the same way
 #   provision-lb-backends drained UPSTREAM              list the drained backends
+#   provision-lb-backends prune UPSTREAM                remove the files of every other upstream (after
+#                                                       a rename), each live one checked with nginx -t first
+#   provision-lb-backends pruned UPSTREAM               exit 0 when no other upstream's file is left
 #
 # The source, /etc/provision/lb/UPSTREAM.conf, is the upstream block that
 # provision renders from the inventory: one `server ...; # backend NAME` line per
@@ -75,8 +78,10 @@ install_live() {
   mv -f "$tmp" "$live"
 }
 
+# Without a source nothing is current: the role writes it earlier in the same
+# run (a first apply, a renamed upstream), so render must be decided then.
 is_current() {
-  if [ ! -f "$source_file" ]; then [ ! -e "$live" ]; return; fi
+  [ -f "$source_file" ] || return 1
   [ -f "$live" ] || return 1
   generate "$source_file"
   read_text "$live"
@@ -142,6 +147,23 @@ refuse_unless_another_serves() {
   exit 3
 }
 
+# Runs `$@ FILE` on each file of an upstream other than this one (a renamed one's)
+# and stops at the first that fails; builtins only, like read_text.
+each_other() {
+  for f in /etc/nginx/conf.d/provision-upstream-*.conf /etc/provision/lb/*.conf /var/lib/provision/lb/*.drained; do
+    [ -e "$f" ] || continue
+    case $f in "$live" | "$source_file" | "$drained_file") continue ;; esac
+    "$@" "$f" || return 1
+  done
+}
+
+# Removes file $1 of another upstream; a live one only once nginx -t passes without it.
+remove_other() {
+  case $1 in "${live%/*}"/*) /usr/local/sbin/provision-nginx-check /dev/null "$1" || exit 1 ;; esac
+  rm -f "$1" || exit 1
+  echo "removed $1"
+}
+
 change() {
   [ $# -eq 4 ] || usage
   wait_seconds=$3
@@ -177,6 +199,8 @@ change() {
 case $command in
   render) [ -f "$source_file" ] || exit 0; is_current || install_live "$source_file" ;;
   check) is_current ;;
+  prune) each_other remove_other ;;
+  pruned) each_other false ;;
   validate)
     [ $# -eq 3 ] || usage
     tmp=$(mktemp "$live.XXXXXX")

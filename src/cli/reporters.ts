@@ -67,6 +67,8 @@ export class JsonReporter implements Reporter {
 export class TtyReporter implements Reporter {
   #finish = new Map<string, (result: HostResult) => void>();
   #titles = new Map<string, (title: string) => void>();
+  /** Notices (warnings among them), shown after the progress: listr redraws over lines written meanwhile. */
+  #notices: string[] = [];
   #listr: Promise<unknown>;
 
   constructor(private readonly options: ReporterOptions) {
@@ -97,6 +99,7 @@ export class TtyReporter implements Reporter {
     if (event.kind === 'resource-start') set(event.host, event.resource);
     if (event.kind === 'batch') for (const host of event.hosts) set(host, `batch ${event.batch}/${event.batches} of ${event.set}`);
     if (event.kind === 'rollout') set(event.host, event.message);
+    if (event.kind === 'notice') this.#notices.push(`${event.host} | notice | ${event.message}`);
     if (event.kind === 'host-done') void this.#whenReady(event.result);
   }
 
@@ -108,6 +111,7 @@ export class TtyReporter implements Reporter {
 
   async done(hosts: HostResult[]): Promise<void> {
     await this.#listr;
+    for (const notice of this.#notices) this.options.write(`${display(notice)}\n`);
     if (this.options.check) {
       const plan = formatPlan(hosts, { diff: this.options.diff, full: this.options.fullDiff });
       if (plan) this.options.write(display(`${plan}\n`));

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InventoryHost } from '../inventory/index.js';
 import type { HostPlan, PlannedResource } from '../roles/plan.js';
+import { command } from '../resources/command/index.js';
 import { line } from '../resources/line/index.js';
 import type { AnyResourceType, ControlResourceType, Decision, ProbeFamily, ResourceType } from '../resources/types.js';
 import type { Http } from '../transport/http.js';
@@ -89,6 +90,17 @@ const watched: ResourceType<{ path: string; content: string }, string | undefine
     if (!o) return undefined;
     if (o.kind === 'file' && o.content !== undefined) return { current: o.content, because: o.by };
     return { unknown: `${o.by} may change it`, cases: [{ summary: 'if it differs: written' }] };
+  },
+};
+
+/** A file with some content that says what writing it does (as the file type does). */
+const written: ResourceType<{ path: string; content: string }, string | undefined> = {
+  ...marker,
+  name: 'written',
+  effects: {
+    of: (items) => ({
+      paths: new Map(items.map(({ desired }) => [desired.path, { kind: 'file' as const, by: `written ${desired.path}`, attributes: { owner: 'root', group: 'root', mode: '0755' }, size: desired.content.length, content: desired.content, keepsExisting: false }])),
+    }),
   },
 };
 
@@ -394,6 +406,55 @@ describe('runHost', () => {
     const applied = (await run(plan, localConnection())).result;
     expect(applied.results.map((r) => `${r.status} ${r.resource}`)).toEqual(['changed shell made', `ok line ${target}`]);
     expect(existsSync(join(dir, 'h.log'))).toBe(false);
+  });
+
+  it('a command whose guard ran a program an earlier change of the same apply call rewrites is decided at apply, as plan says, before what follows it', async () => {
+    // The guard's program said "in state" when probed; the run replaces it with one that says not.
+    const helper = join(dir, 'helper');
+    writeFileSync(helper, 'exit 0\n');
+    const rendered = join(dir, 'rendered');
+    const newHelper = `test -f ${rendered}\n`;
+    const plan: HostPlan = {
+      host,
+      resources: [
+        planned(written, { path: helper, content: newHelper }),
+        planned(command, command.validate({ cmd: `echo done > ${rendered}`, unless: `sh ${helper}` })),
+        planned(watched, { path: join(dir, 'site'), content: 'S' }),
+      ],
+      handlers: new Map(),
+    };
+    const preview = (await run(plan, localConnection(), true)).result;
+    expect(preview.results.map((r) => `${r.status} ${r.resource}`)).toEqual([`changed written ${helper}`, `unknown command echo done > ${rendered}`, `changed watched ${dir}/site`]);
+
+    const connection = localConnection();
+    const applied = (await run(plan, connection)).result;
+    expect(applied.results.map((r) => `${r.status} ${r.resource}`)).toEqual([`changed written ${helper}`, `changed command echo done > ${rendered}`, `changed watched ${dir}/site`]);
+    expect(readFileSync(rendered, 'utf8')).toBe('done\n');
+    // Probe, the helper, probe again, the command and what follows it.
+    expect(connection.scripts).toHaveLength(4);
+    // Nothing rewrites the guard's program: one probe, one apply call.
+    const again = localConnection();
+    rmSync(join(dir, 'site'));
+    expect((await run(plan, again)).result).toMatchObject({ ok: 2, changed: 1 });
+    expect(again.scripts).toHaveLength(2);
+  });
+
+  it('a resource\'s warning (warn:) is said before anything changes, by plan and by apply, only when it changes something', async () => {
+    const a = join(dir, 'a');
+    writeFileSync(join(dir, 'b'), 'B');
+    const plan: HostPlan = {
+      host,
+      resources: [{ ...planned(marker, { path: a, content: 'A' }), warn: 'requests fail meanwhile' }, { ...planned(marker, { path: join(dir, 'b'), content: 'B' }), warn: 'never said: in state' }],
+      handlers: new Map(),
+    };
+    const notices = (events: RunEvent[]): string[] => events.flatMap((e) => (e.kind === 'notice' ? [`${e.host} ${e.message}`] : []));
+    const warning = `h1 warning: marker ${a}: requests fail meanwhile`;
+    expect(notices((await run(plan, localConnection(), true)).events)).toEqual([warning]);
+    // Apply says it while nothing is changed yet.
+    const seen: string[] = [];
+    await run(plan, localConnection(), false, { onEvent: (e) => e.kind === 'notice' && seen.push(`${e.host} ${e.message} (a ${existsSync(a) ? 'written' : 'not written'})`) });
+    expect(seen).toEqual([`${warning} (a not written)`]);
+    expect(notices((await run(plan, localConnection())).events)).toEqual([]);
   });
 
   it('a step that finds what it was decided from changed is probed and decided again in a round of its own; its handler runs after it', async () => {

@@ -15,7 +15,7 @@ import { closingNote, endsInState, type NoteChange, readReply, type RunNotes, ru
 import { decide, lookAhead } from './look-ahead.js';
 import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
-import { againAfter, type Assessed, isLate, splitRound, steps } from './rounds.js';
+import { againAfter, type Assessed, cutBeforeAffected, isLate, splitRound, steps } from './rounds.js';
 import { now, type OnSpan, timed } from './timing.js';
 
 /** What one round's probe decided for a resource, as apply --plan checks it. */
@@ -204,6 +204,7 @@ async function planHost(plan: HostPlan, connection: Connection, options: HostRun
     return r.code === 0 ? r.stdout : undefined;
   };
   const { ordered, log, lastRound } = await lookAhead(resources, study);
+  warnBefore(plan.host.name, ordered.filter((a) => a.changes.length > 0), options);
   for (const a of ordered) record(a, a.unknown !== undefined ? 'unknown' : a.changes.length > 0 ? 'changed' : 'ok');
   for (const { key, assessed: h } of handlers) {
     const notifiers = ordered.filter((a) => a.planned.notify.includes(key) && a.changes.length > 0);
@@ -253,7 +254,7 @@ async function converge(plan: HostPlan, connection: Connection, options: Run, re
     const probed = await probeAll(remaining, plan.handlers, connection, hostStateDir, options.recordApply === true, round === 0 ? options.gate : undefined, spanOf(plan, options));
     // Handlers a failed run notified but never ran are still due (Ansible forgets them).
     if (round === 0) for (const key of plan.handlers.keys()) if (probed.carried.has(handlerId(key))) notified.add(key);
-    const { now, later, cut } = splitRound(probed.resources);
+    const { now, later, cut } = cutBeforeAffected(splitRound(probed.resources));
     // What the round changes, once decided; the read's call stays open until then, to note a run that ends with it.
     let work: { pending: Assessed[]; due: Set<string>; dueHandlers: HandlerStep[] } | undefined;
     let apiChanges = false;
@@ -284,6 +285,7 @@ async function converge(plan: HostPlan, connection: Connection, options: Run, re
       await probed.answer(readReply(notes, inState, apiChanges && !options.signal?.aborted));
     }
     const { pending, due, dueHandlers } = work;
+    warnBefore(plan.host.name, pending, options);
     if (pending.length + dueHandlers.length > 0) await passGate([...pending, ...dueHandlers.map((h) => h.assessed)], late, options, record);
     const ids = [...new Set([...due, ...pending.flatMap((a) => a.planned.notify)])].map(handlerId);
     const outcome = pending.length + dueHandlers.length > 0 ? await applyAll(plan.host.name, pending, dueHandlers, connection, options, record, { dir: hostStateDir, ids, clear: !cut }, { notes, more: cut || late.length > 0 }) : { ok: true, changed: [], stale: [] };
@@ -304,6 +306,11 @@ async function converge(plan: HostPlan, connection: Connection, options: Run, re
   }
   if (late.length > 0) await applyLate(plan, late, lastHandlers, notified, connection, options, record, notes);
   return !stuck;
+}
+
+/** Says, before anything of them changes, the warnings their roles declare for the changes about to be made (`warn:`). */
+function warnBefore(host: string, changing: readonly Assessed[], options: HostRunOptions): void {
+  for (const a of changing) if (a.planned.warn !== undefined) options.onEvent({ kind: 'notice', host, message: `warning: ${a.planned.label}: ${a.planned.warn}` });
 }
 
 /** A resource behind an API as read on the control node, or why it could not be read (it fails alone). */

@@ -11,7 +11,7 @@
  */
 import type { Shell } from '../shell/quote.js';
 import { EffectLog, type Effects } from '../resources/shared/lookahead.js';
-import { type Assessed, isLate, splitRound, steps } from './rounds.js';
+import { type Assessed, cutBeforeAffected, isLate, splitRound, steps } from './rounds.js';
 
 /** Runs a read-only study script on the host; undefined when it failed. */
 export type RunStudy = (script: Shell) => Promise<string | undefined>;
@@ -31,7 +31,8 @@ export async function lookAhead(assessed: readonly Assessed[], study: RunStudy):
   let round = 0;
   for (; ; round++) {
     for (const a of pending) decide(a, probed.get(a)!, log, round);
-    const r = splitRound(pending);
+    // Rounds as apply makes them: what an earlier change of the call may alter is probed again.
+    const r = cutBeforeAffected(splitRound(pending));
     const walk = steps(r.now.filter((a) => !isLate(a)));
     for (let s = 0; s < walk.length; s++) {
       const step = walk[s]!;

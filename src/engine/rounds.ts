@@ -5,10 +5,14 @@
  * A round is one probe and one apply call. A change whose type has side
  * effects on what follows (a package install) ends the round: everything of
  * its type is applied with it (one apt-get call), and what follows is probed
- * again in the next round. Changes that need control-node work (an ACME
- * order) run last, after the other changes and their handlers.
+ * again in the next round. So does a change that may alter what a later
+ * resource's probe found in state (a command guard's program rewritten): plan
+ * calls that resource decided at apply, and apply decides it once the change is
+ * made. Changes that need control-node work (an ACME order) run last, after
+ * the other changes and their handlers.
  */
 import type { PlannedResource } from '../roles/plan.js';
+import { EffectLog, type Lookahead } from '../resources/shared/lookahead.js';
 import type { Change, Decision } from '../resources/types.js';
 
 /** A planned resource with its probed state and the changes it needs. */
@@ -53,6 +57,36 @@ export function splitRound(resources: readonly Assessed[]): Round {
   const early = resources.filter((a, i) => i > barrier && a.planned.early === true && a.planned.type !== barrierType);
   const now = [...resources.slice(0, barrier), ...early, ...resources.filter((a, i) => i >= barrier && a.planned.type === barrierType)];
   return { now, later: resources.filter((a) => !now.includes(a)).map((a) => a.planned), cut: true };
+}
+
+/**
+ * Cuts a round before its first resource decided in state that an earlier
+ * change of the round may alter, as plan's look-ahead tells (a command whose
+ * `unless` runs a program the round rewrites): it and what follows are probed
+ * again once that change is applied, so a later resource that needs it (a
+ * site validated against the upstream it renders) finds it done.
+ */
+export function cutBeforeAffected(round: Round): Round {
+  const log = new EffectLog();
+  // What the probe found, past the changes before it; not what an apply script checks again itself (a command's `creates`, a line).
+  const probeOnly = (): Lookahead => Object.assign({ ...log.view(1) }, { atApply: new EffectLog().view(0) });
+  const at = round.now.findIndex((a) => {
+    if (a.changes.length === 0) return !isLate(a) && mayChange(a, probeOnly());
+    const model = a.planned.type.effects;
+    // A type learnt on the host by a study (packages) ends its round already (splitRound).
+    if (model && !model.study) log.add(model.of([{ desired: a.planned.desired, current: a.current }]), 0);
+    return false;
+  });
+  if (at <= 0) return round;
+  return { now: round.now.slice(0, at), later: [...round.now.slice(at).map((a) => a.planned), ...round.later], cut: true };
+}
+
+/** Whether an in-state resource may need a change once the changes in `ahead` are made (its type predicts it). */
+function mayChange(a: Assessed, ahead: Lookahead): boolean {
+  const type = a.planned.type;
+  const predicted = type.predict?.(a.planned.desired, a.current, ahead);
+  if (predicted === undefined) return false;
+  return 'unknown' in predicted || type.decide(a.planned.desired, predicted.current).changes.length > 0;
 }
 
 /**

@@ -28,6 +28,8 @@ export interface Declaration {
   notify: string[];
   /** `early: true`: applied before its round's package installs (it needs nothing they bring). */
   early?: boolean;
+  /** `warn:` a warning plan and apply print before it changes something on a host (a change that interrupts serving). */
+  warn?: string;
   /** Where the declaration's type key is. */
   position: SourcePosition;
   /** Where each argument key is, so a bad argument is reported at its own line. */
@@ -79,8 +81,8 @@ export interface RoleBlock {
 }
 
 const DECLARATION_KEYS = ['name', 'tags', 'when', 'notify'];
-/** A resource may also be `early`; a handler runs after everything and may not. */
-const RESOURCE_KEYS = [...DECLARATION_KEYS, 'early'];
+/** A resource may also be `early` and `warn`; a handler runs after everything and may not. */
+const RESOURCE_KEYS = [...DECLARATION_KEYS, 'early', 'warn'];
 const ROLE_KEYS = ['description', 'depends', 'checks', 'unique', 'resources', 'handlers', 'serve', 'balances', 'status'];
 
 /** Finds `name` in the roles directories (first match wins) and loads it; `ref` is where the inventory named it. */
@@ -294,6 +296,7 @@ function readDeclaration(node: Node, path: string, source: YamlSource, errors: U
     when: plain.when,
     notify: listOfStrings(plain.notify, `${path}.notify`, node, source, errors),
     early: earlyFlag(plain.early, `${path}.early`, node, source, errors),
+    warn: warnText(plain.warn, `${path}.warn`, node, source, errors),
     position: at(source, typePair.key as Node),
     argPositions: isMap(argsNode) ? argPositionsOf(argsNode, source) : {},
   };
@@ -307,6 +310,12 @@ function earlyFlag(value: unknown, path: string, node: YAMLMap, source: YamlSour
   if (value === undefined || value === null || typeof value === 'boolean') return value === true;
   errors.push(new UserError(`${path}: expected true or false`, at(source, node.get('early', true) as Node)));
   return false;
+}
+
+function warnText(value: unknown, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): string | undefined {
+  if (value === undefined || (typeof value === 'string' && value.trim() !== '')) return value;
+  errors.push(new UserError(`${path}: expected a warning's text`, at(source, node.get('warn', true) as Node)));
+  return undefined;
 }
 
 function listOfStrings(value: unknown, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): string[] {

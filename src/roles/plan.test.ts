@@ -71,6 +71,15 @@ function projectWith(roleYaml: string, extra: Record<string, string> = {}): { in
   return { inventory, rolesDir };
 }
 
+describe('a resource\'s warning (warn:)', () => {
+  it('is carried to the planned resource, as written; a resource without one has none', () => {
+    const { inventory, rolesDir } = projectWith('resources:\n  - file: { path: /x, content: y }\n    warn: "not zero-downtime: {{x}} stays as written"\n  - file: { path: /y, content: z }\n');
+    const inv = loadInventory(inventory, { env: {} });
+    const [plan] = buildPlans(inv, inv.hosts, { rolesDirs: [rolesDir], templateDirs: [], tags: [] });
+    expect(plan!.resources.map((r) => r.warn)).toEqual(['not zero-downtime: {{x}} stays as written', undefined]);
+  });
+});
+
 describe('roles of one inventory are read once (buildPlans, then buildBalancers, in one run)', () => {
   it.each([
     ['the same inventory: the role already read is used', true, 1],
@@ -114,6 +123,9 @@ describe('role errors, each at file:line:col', () => {
     ['early that is not true or false', 'resources:\n  - file: { path: /x, content: y }\n    early: soon\n', 'ROLES/web/role.yaml:3:12: resources[0].early: expected true or false'],
     ['an early package install', 'resources:\n  - package: { name: [nginx] }\n    early: true\n', 'ROLES/web/role.yaml:2:5: early: a package resource is one of the changes that early resources go before'],
     ['an early handler', 'handlers:\n  - name: h\n    service: { name: x, state: restarted }\n    early: true\n', "ROLES/web/role.yaml:4:5: handlers[0]: unknown key 'early'"],
+    ['a warning that is not text', 'resources:\n  - file: { path: /x, content: y }\n    warn: [a]\n', "ROLES/web/role.yaml:3:11: resources[0].warn: expected a warning's text"],
+    ['an empty warning', 'resources:\n  - file: { path: /x, content: y }\n    warn: " "\n', "ROLES/web/role.yaml:3:11: resources[0].warn: expected a warning's text"],
+    ['a handler with a warning', 'handlers:\n  - name: h\n    service: { name: x, state: restarted }\n    warn: careful\n', "ROLES/web/role.yaml:4:5: handlers[0]: unknown key 'warn'"],
     ['a handler without a name', 'handlers:\n  - service: { name: x, state: restarted }\n', "ROLES/web/role.yaml:2:5: handlers[0]: a handler needs a 'name:' to be notified by"],
     ['an unknown kind of check', 'checks: { domain: dns_nam }\n', `ROLES/web/role.yaml:1:19: checks.domain: expected a mapping from variable names to one of ${CHECK_KINDS.join(', ')} (a trailing ? also allows nothing), or a list of the allowed values; did you mean 'dns_name'?`],
     ['checks that are not a mapping', 'checks: [domain]\n', `ROLES/web/role.yaml:1:9: checks: expected a mapping from variable names to one of ${CHECK_KINDS.join(', ')} (a trailing ? also allows nothing), or a list of the allowed values`],

@@ -34,6 +34,8 @@ export interface PlannedResource {
   notify: string[];
   /** Applied before the changes with side effects (package installs) of its round, wherever it is declared (`early: true`). */
   early?: true;
+  /** Printed as a warning by plan and apply before it changes something (`warn:`). */
+  warn?: string;
   /** Where it is declared. */
   position: SourcePosition;
 }
@@ -637,7 +639,7 @@ function planResource(decl: Declaration, role: Role, context: TemplateContext, h
   const planned = planDeclaration(decl, role, context, host, options, baseDir, resourceTypes, validated);
   if (planned && decl.early && planned.type.reprobeAfter) throw new UserError(`early: a ${decl.type} resource is one of the changes that early resources go before`, decl.position);
   // The same object, so that validating it again (validateAgain) changes the plan's.
-  return planned && Object.assign(planned, { notify: [] as string[] }, decl.early ? { early: true as const } : {});
+  return planned && Object.assign(planned, { notify: [] as string[] }, decl.early ? { early: true as const } : {}, decl.warn !== undefined ? { warn: decl.warn } : {});
 }
 
 /** Renders and validates one declaration of one of `kinds` (resource types, status checks) for a host; undefined when its `when:` is false. */

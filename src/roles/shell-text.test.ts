@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { MASK, Secret, clearSecretsForTests, redact } from '../secrets.js';
 import { renderShellText, renderValue } from './render.js';
+import { checkEveryValueQuoted } from './shell-text.js';
 
 const at = { file: 'roles/web/role.yaml', line: 10, col: 5 };
 const dir = mkdtempSync(join(tmpdir(), 'provision-shell-text-'));
@@ -175,6 +176,50 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
     ['[ -v ]', '[ -v {{v}} ]', EVALUATED, /variable name of -v/],
     ['unset', 'a=(1); unset {{v}}', EVALUATED, /arguments of unset/],
     ['export, as the name', 'export {{v}}', EVALUATED, /variable name of export/],
+    // A value right after $: ${{v}} would open ${ } and leave the value raw; bash reads $'...' and $"..." as its own quoting.
+    ['${ } opened right before it', 'echo ${{v}}', `x; touch ${PWNED}`, /right after a \$ in shell text/],
+    ['${ } opened right before it, in a word', 'echo admin:${{v}}', `x; touch ${PWNED}`, /right after a \$/],
+    ['${ } opened right before it, in $(( ))', 'echo $(( ${{v}} ))', `x))$(touch ${PWNED})$((1`, /right after a \$/],
+    ['$ and a line continuation before it', 'echo $\\\n{{v}}', `\\'; touch ${PWNED}; #`, /right after a \$/],
+    ['$ that ~ joins to it', 'echo $ {{~v}}', `\\'; touch ${PWNED}; #`, /once the template's blocks and ~ are applied, a value stands right after a \$/],
+    // Arithmetic the shell reads where the text hides it: every value of the text must be an integer.
+    ['$ and (( split by a line continuation', 'n={{v}}; echo $\\\n((n+1))', EVALUATED, /with \$\(\( \)\)/],
+    ['( and ( split by a line continuation', 'n={{v}}; (\\\n(n+1))', EVALUATED, /with \(\( \)\)/],
+    ['$(( )) after an escaped blank and # (no comment)', 'n={{v}}; echo \\ #$((n+1))', EVALUATED, /with \$\(\( \)\)/],
+    ['$(( )) after $( ) and # (no comment)', 'n={{v}}; echo $(true)#$((n+1))', EVALUATED, /with \$\(\( \)\)/],
+    ['$(( )) after a line continuation and #', 'n={{v}}; echo a\\\n#$((n+1))', EVALUATED, /with \$\(\( \)\)/],
+    ["$(( )) after $'\\'' (bash and dash end it at different places)", "n={{v}}; echo $'\\'' $((n+1)) 'x'", EVALUATED, /with \$'...' with an escaped ' in it/],
+    ["a value after $'\\''", "echo $'\\'' {{v}} 'x'", `'; touch ${PWNED}; '`, /comes after \$'...' with an escaped ' in it/],
+    ['for((', 'n={{v}}; for((i=0;i<n;i++)); do break; done', EVALUATED, /with \(\( \)\)/],
+    ['while((', 'n={{v}}; while((n)); do break; done', EVALUATED, /with \(\( \)\)/],
+    ['if((', 'n={{v}}; if((n)); then :; fi', EVALUATED, /with \(\( \)\)/],
+    ['then((', 'n={{v}}; if true; then((n)); fi', EVALUATED, /with \(\( \)\)/],
+    ['time -p [[ ]]', 'n={{v}}; time -p [[ $n -eq 1 ]] 2>/dev/null', EVALUATED, /with \[\[ \]\]/],
+    ["printf -v 'a[n]'", "n={{v}}; printf -v 'a[n]' %s x", EVALUATED, /with a subscript as the variable name of printf -v/],
+    ["read 'a[n]'", "n={{v}}; read -r 'a[n]' </dev/null", EVALUATED, /with a subscript in the arguments of read/],
+    ["test -v 'a[n]'", "n={{v}}; test -v 'a[n]'", EVALUATED, /with a subscript as the variable name of -v/],
+    ['[ -v a[n] ]', 'n={{v}}; [ -v a[n] ]', EVALUATED, /with a subscript as the variable name of -v/],
+    ['readonly -a a=( )', 'readonly -a arr=([{{v}}]=1)', EVALUATED, /with an array assignment/],
+    ['export a=( )', 'export arr=([{{v}}]=1)', EVALUATED, /with an array assignment/],
+    // The script of sh -c is read too: the README's `sh -c '... "$1"' sh {{v}}` holds only for a script without arithmetic or eval.
+    ["sh -c's script, with $1 in $(( ))", "bash -c 'echo $(( $1 + 1 ))' sh {{v}}", EVALUATED, /with \$\(\( \)\) in the command string of bash -c/],
+    ["sh -c's script, with a variable set from a value in $(( ))", "n={{v}} bash -c 'echo $((n+1))'", EVALUATED, /in the command string of bash -c/],
+    ["sh -c's script, with $1 in eval", `sh -c 'eval "$1"' sh {{v}}`, `touch ${PWNED}`, /with an expansion in the arguments of eval.* in the command string of sh -c/],
+    // Where the shells end a here-document or a pattern, and the scanner must too.
+    ['a here-document whose line before the end word ends in \\', 'cat >/dev/null <<EOF\nfoo\\\nEOF\necho {{v}}\nEOF', `$(touch ${PWNED})`, /inside a here-document/],
+    ['a here-document operator split by a line continuation', 'cat >/dev/null <\\\n<EOF\n{{v}}\nEOF', `$(touch ${PWNED})`, /inside a here-document/],
+    ['a here-document end word split by a line continuation (bash ends there, dash does not)', 'cat >/dev/null <<EOF\nEO\\\nF\necho {{v}}\nEOF', `$(touch ${PWNED})`, /inside a here-document/],
+    ['a value after a here-document end word split by a line continuation', 'cat >/dev/null <<EOF\nEO\\\nF\nEOF\necho {{v}}', `x; touch ${PWNED}`, /comes after a here-document end word split by a line continuation/],
+    ['double quotes in a case item inside "$( )"', 'echo "arch: $(case $(uname -m) in x86_64) echo "{{v}}";; *) echo other;; esac)"', `$(touch ${PWNED})`, /inside double quotes/],
+    ['double quotes in a case item inside "$( )", with in on its own line', 'x="$(case a\nin\n a) echo "{{v}}";; esac)"', `$(touch ${PWNED})`, /inside double quotes/],
+    // More commands that run a value.
+    ['sh "-c", the flag quoted', 'sh "-c" {{v}}', `touch ${PWNED}`, /command string of sh -c/],
+    ['script -c', 'script -qc {{v}} /dev/null', `touch ${PWNED}`, /command string of script -c/],
+    ['env -S', 'env -S {{v}}', `touch ${PWNED}`, /in the string of env -S/],
+    ['su --session-command=', 'su --session-command={{v}}', `touch ${PWNED}`, /command string of su -c/],
+    ['a here-string bash reads as its script', 'bash <<< {{v}}', `touch ${PWNED}`, /as the here-string bash reads as its script/],
+    ["eval, after a quoted '<' (an argument, no redirection)", "eval '<' {{v}}", EVALUATED, /arguments of eval/],
+    ["printf's first argument (bash reads -vNAME)", 'printf {{v}} hello >/dev/null', `-va[$(touch ${PWNED})]`, /as printf's first argument/],
   ])('refuses a value in %s, and runs nothing', (_, text, value, message) => {
     const error = renderAndRun(text, value, ['sh', 'bash']);
     expect(error).toBeInstanceOf(UserError);
@@ -194,6 +239,16 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
     ['a test operand', "[ {{v}} = x ] || printf '%s|' {{v}}", ['sh', 'bash']],
     ['beside a ${ } without arithmetic', "printf '%s|' ${HOME:+} ${HOME#/} {{v}}", ['sh', 'bash']],
     ["beside bash's ${ } pattern substitution", "printf '%s|' ${HOME/x/y} {{v}}", ['bash']],
+    ['beside "${10}" and ${PIPESTATUS[0]}', "printf '%s|' {{v}} \"${10}\"; exit ${PIPESTATUS[0]}", ['bash']],
+    ['after a quoted here-document with $(( )) in its literal body', "cat >/dev/null <<'EOF'\nx=$((1+2))\nEOF\nprintf '%s|' {{v}}", ['sh', 'bash']],
+    ['after a quoted here-document whose line before the end word ends in \\', "cat >/dev/null <<'EOF'\nfoo\\\nEOF\nprintf '%s|' {{v}}", ['sh', 'bash']],
+    ['after an unquoted here-document continued past an end word', "cat >/dev/null <<EOF\nfoo \\\nEOF\nEOF\nprintf '%s|' {{v}}", ['sh', 'bash']],
+    ['after a line continuation', "printf '%s|' \\\n  {{v}}", ['sh', 'bash']],
+    ['after $ and a blank', "printf '%s|' $ {{v}}", ['sh', 'bash']],
+    ['in a case item inside $( )', 'x=$(case a in (a) printf %s {{v}};; esac); printf \'%s|\' "$x"', ['sh', 'bash']],
+    ['after "$(case ...)"', 'x="$(case a in a) echo hi;; esac)"; printf \'%s|\' {{v}}', ['sh', 'bash']],
+    ['a here-string read splits', 'IFS=: read -r a b <<< {{v}}', ['bash']],
+    ['a file read reads', 'read -r x < {{v}} 2>/dev/null || true', ['sh', 'bash']],
   ])('a value as %s stays a word', (_, text, shells) => {
     expect(renderAndRun(text, EVALUATED, shells)).toBeUndefined();
     expect(existsSync(PWNED)).toBe(false);
@@ -213,6 +268,19 @@ describe('role shell text: no value where a shell evaluates it as arithmetic, a 
 
   it.each([['a float', 1.5], ['a list', [1, 2]], ['null', null], ['a leading +', '+1'], ['a space', '1 ']])('%s is no integer', (_, value) => {
     expect(() => renderShellText('echo $(( {{v}} ))', { v: value }, at, 'h')).toThrow(INTEGER_ONLY);
+  });
+});
+
+// The last guard: a {{value}} the scanner did not rewrite (as ${{v}} once was) is refused, never rendered raw.
+describe('a value left unquoted in the quoted template', () => {
+  it.each([
+    ['refused', 'echo ${{v}}', /\{\{v\}\} stands where the shell text around it cannot be read/],
+    ['refused in a block', 'echo {{#if on}}${{v}}{{/if}}', /\{\{v\}\} stands where/],
+  ])('is %s: %j', (_, quoted, message) => {
+    expect(() => checkEveryValueQuoted(quoted)).toThrow(message);
+  });
+  it.each(['echo {{shell_quote v "v"}} {{{raw}}} \\{{literal}} {{#if on}}{{shell_integer n "n" place="x"}}{{/if}}'])('passes quoted values, the opt-out and escaped braces: %j', (quoted) => {
+    expect(checkEveryValueQuoted(quoted)).toBeUndefined();
   });
 });
 

@@ -155,6 +155,10 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
     expect(on.code, on.stdout + on.stderr).toBe(0);
     expect(on.stdout).toContain('+ absent → file /etc/nginx/provision-tls/backend.key');
     expect(on.stdout).not.toContain('PRIVATE KEY');
+    // Not a zero-downtime deploy: said on each host before it changes.
+    const warned = (out: string): string[] => [...out.matchAll(/^(\S+) \| notice \| warning: (scheme [^:]+):/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+    const warnings = ['lb-01 scheme spoken to the backends (backend_tls)', 'web-01 scheme served to the load balancer (backend_tls)', 'web-02 scheme served to the load balancer (backend_tls)'];
+    expect(warned(on.stdout)).toEqual(warnings);
     const answers = new Set<string>();
     for (let i = 0; i < 6; i++) answers.add((await getSite('/')).body.trim());
     expect([...answers].sort()).toEqual(['Hello from web-01', 'Hello from web-02']);
@@ -166,6 +170,7 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
 
     const off = await provision(['apply', INV]);
     expect(off.code, off.stdout).toBe(0);
+    expect(warned(off.stdout)).toEqual(warnings);
     expect((await getSite('/')).body).toMatch(/^Hello from web-0[12]/);
     expect(await hostReaches('lb-01', LAB_ADDRESSES['web-02'], 80)).toBe(true);
   });

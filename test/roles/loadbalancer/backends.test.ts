@@ -2,7 +2,8 @@
  * templates/provision-lb-backends.sh, the loadbalancer role's upstream helper,
  * run on this machine with its directories moved into a sandbox: `check`
  * (the `unless` guard every probe of the load balancer runs) answers with the
- * shell alone, and `render` writes exactly what `check` accepts.
+ * shell alone, `render` writes exactly what `check` accepts, and `prune` removes
+ * a renamed upstream's files.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,28 +13,43 @@ import { cleanup, stubCommands, tempDir } from '../../support/resources.js';
 
 const HELPER = 'templates/provision-lb-backends.sh';
 const UPSTREAM = 'app_backends';
+/** The upstream's name before a rename. */
+const RENAMED = 'old_pool';
 
-/** The helper with its directories (and nginx's check) in a fresh sandbox; `files` are written first (undefined: absent). */
-function sandbox(files: { source?: string; drained?: string; live?: string }) {
+/** The files of an upstream: its source, drained list and live file (undefined: absent). */
+type UpstreamFiles = { source?: string; drained?: string; live?: string };
+
+/**
+ * The helper with its directories (and nginx's check, `nginxCheck` its shell text, recording its
+ * arguments in `checked`) in a fresh sandbox; `files` (and `renamed`, an upstream's before a rename)
+ * are written first.
+ */
+function sandbox(files: UpstreamFiles, options: { renamed?: UpstreamFiles; nginxCheck?: string } = {}) {
   const dir = tempDir();
   onTestFinished(() => cleanup(dir));
   const paths = { source: join(dir, 'source'), drained: join(dir, 'drained'), live: join(dir, 'live') };
   for (const d of Object.values(paths)) mkdirSync(d);
-  writeFileSync(join(dir, 'nginx-check'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  const checked = join(dir, 'checked');
+  writeFileSync(join(dir, 'nginx-check'), `#!/bin/sh\necho "$*" >> '${checked}'\n${options.nginxCheck ?? 'exit 0'}\n`, { mode: 0o755 });
   const script = readFileSync(HELPER, 'utf8')
     .replaceAll('/etc/provision/lb/', `${paths.source}/`)
     .replaceAll('/var/lib/provision/lb/', `${paths.drained}/`)
     .replaceAll('/etc/nginx/conf.d/', `${paths.live}/`)
     .replaceAll('/usr/local/sbin/provision-nginx-check', join(dir, 'nginx-check'));
   writeFileSync(join(dir, 'helper.sh'), script);
-  const file = {
-    source: join(paths.source, `${UPSTREAM}.conf`),
-    drained: join(paths.drained, `${UPSTREAM}.drained`),
-    live: join(paths.live, `provision-upstream-${UPSTREAM}.conf`),
+  const filesOf = (upstream: string) => ({
+    source: join(paths.source, `${upstream}.conf`),
+    drained: join(paths.drained, `${upstream}.drained`),
+    live: join(paths.live, `provision-upstream-${upstream}.conf`),
+  });
+  const write = (upstream: string, content: UpstreamFiles): void => {
+    for (const key of ['source', 'drained', 'live'] as const) if (content[key] !== undefined) writeFileSync(filesOf(upstream)[key], content[key]!);
   };
-  for (const key of ['source', 'drained', 'live'] as const) if (files[key] !== undefined) writeFileSync(file[key], files[key]!);
+  write(UPSTREAM, files);
+  write(RENAMED, options.renamed ?? {});
   const run = (args: string[], env: Record<string, string> = {}) => spawnSync('/bin/sh', [join(dir, 'helper.sh'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { file, run };
+  const nginxChecks = (): string[] => (existsSync(checked) ? readFileSync(checked, 'utf8').split('\n').filter((l) => l !== '') : []);
+  return { file: filesOf(UPSTREAM), renamed: filesOf(RENAMED), run, nginxChecks };
 }
 
 const line = (name: string, extra = ''): string => `    server 10.77.0.12:80 max_fails=3${extra}; # backend ${name}\n`;
@@ -62,8 +78,9 @@ describe('provision-lb-backends', () => {
     expect(s.run(['check', UPSTREAM], { PATH: '/nonexistent' }).status).toBe(0);
   });
 
-  it.each<[string, number, { source?: string; drained?: string; live?: string }]>([
-    ['no source, no live file', 0, {}],
+  it.each<[string, number, UpstreamFiles]>([
+    // The role writes the source earlier in the same run (a first apply, a renamed upstream): render must be decided then.
+    ['no source, no live file', 1, {}],
     ['no source, a live file', 1, { live: SOURCE }],
     ['a source, no live file', 1, { source: SOURCE }],
     ['live is the source', 0, { source: SOURCE, live: SOURCE }],
@@ -107,5 +124,38 @@ describe('provision-lb-backends', () => {
     expect(drain.status, drain.stderr).toBe(0);
     // -g: curl reads the brackets as an IPv6 address's, not as a glob.
     expect(stubs.calls().find((call) => call.endsWith(`[${url}]`))).toMatch(/^curl \[-g\] /);
+  });
+
+  const OLD = { source: SOURCE.replace(UPSTREAM, RENAMED), drained: 'web-01\n', live: SOURCE.replace(UPSTREAM, RENAMED) };
+
+  it.each<[string, UpstreamFiles, UpstreamFiles, number]>([
+    ['only this upstream', { source: SOURCE, live: SOURCE, drained: 'web-02\n' }, {}, 0],
+    ['nothing at all', {}, {}, 0],
+    ['a renamed upstream’s source, drained list and live file', { source: SOURCE, live: SOURCE }, OLD, 1],
+    ['a renamed upstream’s live file alone', { source: SOURCE, live: SOURCE }, { live: OLD.live }, 1],
+    ['a renamed upstream’s drained list alone', { source: SOURCE, live: SOURCE }, { drained: OLD.drained }, 1],
+  ])('pruned, starting no process: %s → exit %d', (_, files, renamed, code) => {
+    const s = sandbox(files, { renamed });
+    const r = s.run(['pruned', UPSTREAM], { PATH: '/nonexistent' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(code);
+  });
+
+  it('prune removes a renamed upstream’s files, its live one once nginx -t passes without it, and keeps this one’s', () => {
+    const s = sandbox({ source: SOURCE, live: SOURCE, drained: 'web-02\n' }, { renamed: OLD });
+    const r = s.run(['prune', UPSTREAM]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(s.nginxChecks()).toEqual([`/dev/null ${s.renamed.live}`]);
+    for (const path of Object.values(s.renamed)) expect(existsSync(path)).toBe(false);
+    for (const path of Object.values(s.file)) expect(existsSync(path)).toBe(true);
+    expect(s.run(['pruned', UPSTREAM]).status).toBe(0);
+  });
+
+  it('prune leaves a renamed upstream’s live file nginx still needs, and fails', () => {
+    const s = sandbox({ source: SOURCE, live: SOURCE }, { renamed: { live: OLD.live }, nginxCheck: 'echo "host not found in upstream" >&2; exit 1' });
+    const r = s.run(['prune', UPSTREAM]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('host not found in upstream');
+    expect(existsSync(s.renamed.live)).toBe(true);
   });
 });

@@ -25,14 +25,17 @@ describe('the upstream of the load balancer', () => {
     expect(upstream(address)).toContain(`\n    server ${server} max_fails=3 fail_timeout=10s; # backend web-01\n`);
   });
 
-  it('refuses an address with a zone id, which nginx cannot connect to, before any host is contacted', () => {
+  it.each([
+    ['an address with a zone id, which nginx cannot connect to', 'fe80::1%eth0', '"fe80::1%eth0" has a zone id \\(%\\.\\.\\.\\), which nginx cannot connect to: give the host a global or unique local IPv6 address'],
+    ["text with a ':' that is no IPv6 address", 'db:1', '"db:1" is neither a host name nor an IP address \\(only an IPv6 address holds \':\'\\)'],
+  ])('refuses %s, before any host is contacted', (_, address, message) => {
     let error: unknown;
     try {
-      upstream('fe80::1%eth0');
+      upstream(address);
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).format()).toMatch(/^templates\/loadbalancer-upstream\.conf\.hbs:6:\d+: template error: \{\{host_port\}\}: "fe80::1%eth0" has a zone id \(%\.\.\.\), which nginx cannot connect to: give the host a global or unique local IPv6 address \(rendering for host lb-01\)$/);
+    expect((error as UserError).format()).toMatch(new RegExp(`^templates/loadbalancer-upstream\\.conf\\.hbs:6:\\d+: template error: \\{\\{host_port\\}\\}: ${message} \\(rendering for host lb-01\\)$`));
   });
 });
