@@ -7,7 +7,7 @@ import { runsOnControl, type AnyHostResourceType } from './types.js';
 
 describe('resourceTypes', () => {
   it('holds every type under its own name', () => {
-    expect(Object.keys(resourceTypes).sort()).toEqual(['archive', 'certificate', 'command', 'directory', 'file', 'group', 'internal_tls', 'line', 'mysql_database', 'mysql_replica', 'mysql_user', 'package', 'service', 'sumo_connection', 'sumo_dashboard', 'sumo_monitor', 'ufw', 'user']);
+    expect(Object.keys(resourceTypes).sort()).toEqual(['archive', 'certificate', 'command', 'directory', 'file', 'group', 'internal_tls', 'line', 'mysql_database', 'mysql_global', 'mysql_replica', 'mysql_user', 'package', 'service', 'sumo_connection', 'sumo_dashboard', 'sumo_monitor', 'ufw', 'user']);
     for (const [name, type] of Object.entries(resourceTypes)) expect(type.name).toBe(name);
   });
 

@@ -8,6 +8,7 @@ import { group } from './group/index.js';
 import { internalTls } from './internal-tls/index.js';
 import { line } from './line/index.js';
 import { mysqlDatabase } from './mysql-database/index.js';
+import { mysqlGlobal } from './mysql-global/index.js';
 import { mysqlReplica } from './mysql-replica/index.js';
 import { mysqlUser } from './mysql-user/index.js';
 import { packageType } from './package/index.js';
@@ -21,5 +22,5 @@ import { user } from './user/index.js';
 
 /** Every resource type, keyed by its name. */
 export const resourceTypes: Record<string, AnyResourceType> = Object.fromEntries(
-  [packageType, file, internalTls, directory, archive, service, command, user, group, line, ufw, mysqlDatabase, mysqlUser, mysqlReplica, certificate, sumoConnection, sumoMonitor, sumoDashboard].map((type) => [type.name, type]),
+  [packageType, file, internalTls, directory, archive, service, command, user, group, line, ufw, mysqlDatabase, mysqlGlobal, mysqlUser, mysqlReplica, certificate, sumoConnection, sumoMonitor, sumoDashboard].map((type) => [type.name, type]),
 );

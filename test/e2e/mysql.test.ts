@@ -39,7 +39,7 @@ const threads = async (): Promise<string> =>
 const wipe = (host: string): Promise<string> =>
   onHost(
     host,
-    'systemctl stop mariadb 2>/dev/null; DEBIAN_FRONTEND=noninteractive apt-get purge -y -q mariadb-server mariadb-server-core >/dev/null 2>&1; rm -rf /var/lib/mysql /etc/mysql/mariadb.conf.d/60-provision.cnf; echo wiped',
+    'systemctl stop mariadb 2>/dev/null; DEBIAN_FRONTEND=noninteractive apt-get purge -y -q mariadb-server mariadb-server-core >/dev/null 2>&1; rm -rf /var/lib/mysql /etc/mysql/mariadb.conf.d/60-provision.cnf /etc/mysql/mariadb.conf.d/61-provision-runtime.cnf; echo wiped',
   );
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The mysql role's server_id (roles/mysql): a number from the host's inventory name unless the
  * inventory pins one; a pinned value that is no server id, or two hosts of one mysql_group with
- * one id, are refused before any host is contacted, naming both hosts.
+ * one id, are refused before any host is contacted, naming both hosts. And which of the role's
+ * settings restart the server when they change (the others are set in the running server).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,5 +122,25 @@ describe('the mysql role\'s server_id', () => {
   it('takes one id in two mysql_groups: they do not replicate from each other', () => {
     const hosts = [`${PRIMARY.slice(0, -2)}, mysql_server_id: 7 }`, 'db3: { address: db3.example.com, mysql_role: primary, mysql_group: other, mysql_server_id: 7 }'];
     expect(serverIds(inventoryOf(hosts))).toEqual({ db1: '"7"', db3: '"7"' });
+  });
+});
+
+describe('the mysql role: which setting changes restart the server', () => {
+  /** The resources whose desired state differs between `before` and `after` (host vars of db1), and whether they notify a handler (the role's one: restart mariadb). */
+  function changedResources(before: string, after: string): Array<[string, string]> {
+    const plan = (vars: string) => {
+      const inventory = loadInventory(inventoryOf([`db1: { address: db1.example.com, mysql_role: primary${vars} }`]), { env: ENV });
+      return buildPlans(inventory, selectHosts(inventory, undefined), { rolesDirs: ['roles'], templateDirs: ['templates'], tags: ['mysql'] })[0]!.resources;
+    };
+    const [a, b] = [plan(before), plan(after)];
+    return b.filter((r, i) => JSON.stringify(r.desired) !== JSON.stringify(a[i]!.desired)).map((r) => [r.label, r.notify.length > 0 ? 'restarts' : 'no restart']);
+  }
+
+  it.each<[string, string, Array<[string, string]>]>([
+    ['binary log retention: set live and written for the next start, no restart', ', mysql_binlog_expire_days: 9', [['mysql server runtime config', 'no restart'], ['binary log retention', 'no restart']]],
+    ['the port: a restart', ', mysql_port: 3307', [['mysql server config', 'restarts']]],
+    ['the bind address: a restart', ', mysql_bind_address: 127.0.0.1', [['mysql server config', 'restarts']]],
+  ])('%s', (_, vars, expected) => {
+    expect(changedResources('', vars)).toEqual(expected);
   });
 });

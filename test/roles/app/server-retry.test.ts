@@ -1,0 +1,104 @@
+/**
+ * templates/app/server.js, the app role's default application, run on this
+ * machine: its /health query is tried again while the database cannot be
+ * reached (a restart of the primary), for a bounded time, and fails at once
+ * on any other error. The `mariadb` client is a stand-in that connects to the
+ * options file's port and relays the first line the test's "server" sends.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { cleanup, tempDir } from '../../support/resources.js';
+
+const SERVER = 'templates/app/server.js';
+
+// Connects to the port of --defaults-extra-file; refused → the real client's ERROR 2003.
+const FAKE_CLIENT = `
+const fs = require('node:fs');
+const net = require('node:net');
+const file = process.argv.find((a) => a.startsWith('--defaults-extra-file=')).slice('--defaults-extra-file='.length);
+const port = Number(/^port=(\\d+)$/m.exec(fs.readFileSync(file, 'utf8'))[1]);
+const socket = net.connect(port, '127.0.0.1');
+socket.on('error', () => { console.error("ERROR 2003 (HY000): Can't connect to MySQL server on '127.0.0.1' (111)"); process.exit(1); });
+socket.once('data', (data) => {
+  const line = String(data).trim();
+  if (line.startsWith('ERROR ')) { console.error(line); process.exit(1); }
+  console.log(line);
+  process.exit(0);
+});
+`;
+
+/** A port nothing listens on (the kernel's pick, released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** A "database" on `port` that answers every connection with `answer`. */
+async function database(port: number, answer: string): Promise<Server> {
+  const server = createServer((socket) => socket.end(`${answer}\n`));
+  onTestFinished(() => void server.close());
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+/** server.js started with the stand-in client and a database on `dbPort`; its /health's answer and the client's calls. */
+async function health(dbPort: number): Promise<{ status: number; body: { database: string; error?: string }; calls: number }> {
+  const dir = tempDir();
+  onTestFinished(() => cleanup(dir));
+  const calls = join(dir, 'calls.log');
+  writeFileSync(calls, '');
+  writeFileSync(join(dir, 'fake-client.js'), FAKE_CLIENT);
+  writeFileSync(join(dir, 'mariadb'), `#!/bin/sh\necho call >>'${calls}'\nexec node '${join(dir, 'fake-client.js')}' "$@"\n`, { mode: 0o755 });
+  const optionsFile = join(dir, 'db.cnf');
+  writeFileSync(optionsFile, `[client]\nhost=127.0.0.1\nport=${dbPort}\n`);
+  // A copy outside the repository, whose package.json makes .js files ES modules (the app is CommonJS, as on a host).
+  const server = join(dir, 'server.js');
+  copyFileSync(SERVER, server);
+  const appPort = await closedPort();
+  const app = spawn(process.execPath, [server], {
+    env: { ...process.env, PATH: `${dir}:${process.env['PATH'] ?? ''}`, PORT: String(appPort), DB_OPTIONS_FILE: optionsFile },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  onTestFinished(() => void app.kill());
+  await once(app.stdout, 'data');
+  const response = await fetch(`http://127.0.0.1:${appPort}/health`);
+  return { status: response.status, body: (await response.json()) as { database: string; error?: string }, calls: readFileSync(calls, 'utf8').split('\n').filter((l) => l !== '').length };
+}
+
+describe('the app /health query', () => {
+  it('waits for a database that starts accepting connections during the retry window', async () => {
+    const port = await closedPort();
+    const opened = new Promise<void>((resolve) => setTimeout(() => void database(port, '1').then(() => resolve()), 1000));
+    const result = await health(port);
+    await opened;
+    expect(result.status).toBe(200);
+    expect(result.body.database).toBe('ok');
+    expect(result.calls).toBeGreaterThan(1);
+  });
+
+  it('fails with the connection error once the retry window is over', async () => {
+    const result = await health(await closedPort());
+    expect(result.status).toBe(503);
+    expect(result.body.error).toMatch(/^ERROR 2003 /);
+    expect(result.calls).toBeGreaterThan(1);
+  });
+
+  it('fails at once on an error that is not a connection error', async () => {
+    const port = await closedPort();
+    await database(port, "ERROR 1045 (28000): Access denied for user 'app'@'localhost'");
+    const result = await health(port);
+    expect(result.status).toBe(503);
+    expect(result.body.error).toMatch(/^ERROR 1045 /);
+    expect(result.calls).toBe(1);
+  });
+});
