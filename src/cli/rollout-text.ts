@@ -80,6 +80,7 @@ export function rolloutJson(rollout: HostRollout): object {
     ...(rollout.notDrained ? { not_drained: rollout.notDrained } : {}),
     health: rollout.health,
     ...(rollout.healthy !== undefined ? { healthy: rollout.healthy, health_detail: rollout.healthDetail } : {}),
+    ...(rollout.drainNotices ? { drain_notices: rollout.drainNotices } : {}),
     left_drained: rollout.leftDrained,
   };
 }

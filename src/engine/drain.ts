@@ -13,7 +13,8 @@ import type { Balancer } from '../roles/plan.js';
 import type { BalanceDecl } from '../roles/rolling.js';
 import { insert, userText, sh, type Shell } from '../shell/quote.js';
 import type { ConnectOptions, Connection } from '../transport/types.js';
-import { Batch } from './batch.js';
+import { Batch, HOST_LOCK_PATH, LOCK_WAIT_SECONDS, takeLock } from './batch.js';
+import { deferred } from './deferred.js';
 import { readNote } from './host-state.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { targetOf } from './host-run.js';
@@ -43,6 +44,51 @@ export class Drainer {
     return this.balancers.filter((b) => b.decls.length > 0).map((b) => b.host.name);
   }
 
+  /**
+   * Takes the rollout lock of every load balancer that routes to a host, for this run's rolling deploy: one run at
+   * a time drains and undrains backends through a load balancer, so no run takes for left over a backend that
+   * another run has out while it changes it, nor puts back one that the other is changing. Each lock is a flock
+   * on the load balancer held by a session of its own until `release` settles (the kernel releases it however the
+   * run ends: a killed run leaves no stale lock). Resolves once every lock is held (undefined), or with why one is
+   * not (another run held it longer than the host lock's wait). A load balancer that cannot be reached holds
+   * nothing: a drain through it fails as it would.
+   */
+  async holdRollout(release: Promise<void>): Promise<string | undefined> {
+    const refused = await Promise.all(this.balancers.filter((b) => b.decls.length > 0).map((b) => this.#hold(b.host, release)));
+    return refused.find((why) => why !== undefined);
+  }
+
+  async #hold(balancer: InventoryHost, release: Promise<void>): Promise<string | undefined> {
+    let connection: Connection;
+    try {
+      connection = await this.pool.open(targetOf(balancer), this.connect);
+    } catch {
+      return undefined;
+    }
+    const lock = `${this.lockPath ?? HOST_LOCK_PATH}.rollout`;
+    const script = sh`${insert(takeLock(lock, '8', LOCK_WAIT_SECONDS, 'another provision run is rolling out through this load balancer'))}echo held
+IFS= read -r provision_release || true
+`;
+    const held = deferred<string | undefined>();
+    let stdout = '';
+    // Alongside: a connection runs one script at a time otherwise, and this one lasts as long as the rollout.
+    const session = connection.runScript(script, {
+      alongside: true,
+      reply: release.then(() => ''),
+      onStdout: (chunk) => {
+        stdout += chunk;
+        if (stdout.split('\n').includes('held')) held.resolve(undefined);
+      },
+    });
+    void session
+      .then(
+        (r) => held.resolve(r.code === null ? `the connection to ${balancer.name} dropped` : `${balancer.name}: ${r.stderr.trim() || `exit ${r.code}`}`),
+        (err: unknown) => held.resolve(`${balancer.name}: ${messageOf(err)}`),
+      )
+      .finally(() => connection.close());
+    return held.promise;
+  }
+
   /** The load balancers routing to `backend`. */
   routesTo(backend: string): Route[] {
     return this.balancers.flatMap((b) => {
@@ -61,12 +107,16 @@ export class Drainer {
     return output.split('\n').map((l) => l.trim()).filter(Boolean);
   }
 
-  /** Takes `backend` out of `route`'s load balancer: noted on the backend first, then the drain commands. Throws why it failed. */
-  async drain(backend: InventoryHost, route: Route): Promise<void> {
+  /**
+   * Takes `backend` out of `route`'s load balancer: noted on the backend first, then the drain commands. Returns
+   * what they wrote on stderr while succeeding (a drain that stopped waiting for requests in flight says so there).
+   * Throws why it failed.
+   */
+  async drain(backend: InventoryHost, route: Route): Promise<string[]> {
     const file = this.#noteFile();
     const name = route.balancer.name;
     await this.#onHost(backend, sh`mkdir -p ${this.hostStateDir} && { grep -qxF -- ${name} ${file} 2>/dev/null || printf '%s\\n' ${name} >> ${file}; }`);
-    await this.#locked(route.balancer, route.decls.map((d) => this.command(d.drain, backend.name)));
+    return this.#locked(route.balancer, route.decls.map((d) => this.command(d.drain, backend.name)));
   }
 
   /** Puts `backend` back into `route`'s load balancer. Throws why it failed. */
@@ -98,22 +148,26 @@ export class Drainer {
     });
   }
 
-  /** Steps on a host under its provision lock (as an apply does); throws the failing step's output. */
-  async #locked(host: InventoryHost, steps: Shell[]): Promise<void> {
-    await this.#withConnection(host, async (connection) => {
+  /**
+   * Steps on a host under its provision lock (as an apply does), their stderr kept apart from their output;
+   * returns the lines they wrote on stderr, throws the failing step's output and stderr.
+   */
+  async #locked(host: InventoryHost, steps: Shell[]): Promise<string[]> {
+    return this.#withConnection(host, async (connection) => {
       const batch = new Batch(this.lockPath);
-      const r = await connection.runScript(batch.applyScript(steps));
+      const r = await connection.runScript(batch.applyScript(steps.map((script) => ({ script, stderr: 'apart' as const }))));
       if (r.code === null) throw new Error(`the connection to ${host.name} dropped`);
       const sections = batch.parse(r.stdout);
       const failed = steps.findIndex((_, i) => sections.get(i)?.code !== 0);
-      if (failed < 0) return;
+      const stderr = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+      if (failed < 0) return stderr;
       const section = sections.get(failed);
-      const why = section ? section.output.trim().split('\n').slice(-5).join('\n') || `exit ${section.code}` : r.stderr.trim() || `exit ${r.code}`;
-      throw new Error(`${host.name}: ${why}`);
+      const said = [...(section?.output.trim().split('\n') ?? []), ...stderr].filter(Boolean).slice(-5).join('\n');
+      throw new Error(`${host.name}: ${said || `exit ${section?.code ?? r.code}`}`);
     });
   }
 
-  async #withConnection(host: InventoryHost, work: (connection: Connection) => Promise<void>): Promise<void> {
+  async #withConnection<T>(host: InventoryHost, work: (connection: Connection) => Promise<T>): Promise<T> {
     let connection: Connection;
     try {
       connection = await this.pool.open(targetOf(host), this.connect);
@@ -121,7 +175,7 @@ export class Drainer {
       throw new NotRunError(`${host.name} is unreachable: ${messageOf(err)}`);
     }
     try {
-      await work(connection);
+      return await work(connection);
     } finally {
       await connection.close();
     }

@@ -75,6 +75,8 @@ export interface HostRollout {
   /** Whether it passed them, when they ran, and what they saw. */
   healthy?: boolean;
   healthDetail?: string;
+  /** What a load balancer's drain command wrote on stderr while taking it out ("lb-01: ..."), e.g. that it stopped waiting for requests in flight. */
+  drainNotices?: string[];
   /** Load balancers it is still out of when the run ends, with the command that puts it back by hand. */
   leftDrained: Array<{ balancer: string; undrain: string }>;
 }

@@ -630,9 +630,56 @@ describe('rolling deploys', () => {
     expect(logged()).toContain('restart w3');
   });
 
-  it('a drain that fails leaves the host unchanged (and put back, in case it got out) and stops the rollout', async () => {
+  it('two applies at once: the second waits for the first rollout to end, then reads and rolls; never takes a host the first has out for left over', async () => {
+    const lb = refusingBalancer();
+    let second: Promise<{ results: HostResult[]; events: RunEvent[] }> | undefined;
+    const first = await roll(pair('v2'), [lb], {
+      // The second starts as the first has w1 out (its note names lb).
+      onEvent: (e) => {
+        if (e.kind === 'rollout' && e.step === 'drain' && e.host === 'w1') second ??= roll(pair('v3'), [lb]);
+      },
+    });
+    const { results, events } = await second!;
+    expect([...first.results, ...results].map((r) => [r.name, r.failed, r.changed])).toEqual([['w1', 0, 2], ['w2', 0, 2], ['w1', 0, 2], ['w2', 0, 2]]);
+    const oneRun = (name: string) => [`lb drain ${name}`, `restart ${name}`, `lb undrain ${name}`];
+    expect(logged()).toEqual([...oneRun('w1'), ...oneRun('w2'), ...oneRun('w1'), ...oneRun('w2')]);
+    expect(results.every((r) => r.rollout!.foundDrained.length === 0 && r.rollout!.atOnce === undefined)).toBe(true);
+    expect(events.filter((e) => e.kind === 'rollout' && e.step === 'drain').map((e) => e.kind === 'rollout' && e.message)).toEqual(['out of lb', 'out of lb']);
+    expect(['w1', 'w2'].map(releaseOf)).toEqual(['v3', 'v3']);
+  });
+
+  it('a load balancer whose connection runs one script at a time (as over SSH): the rollout lock, held beside them, blocks none', async () => {
+    const oneAtATime = async (target: ConnectTarget): Promise<Connection> => {
+      const connection = await openLocal(target);
+      let queue: Promise<unknown> = Promise.resolve();
+      return {
+        ...connection,
+        runScript: (script, options) => {
+          if (options?.alongside) return connection.runScript(script, options);
+          const run = queue.then(() => connection.runScript(script, options));
+          queue = run.catch(() => undefined);
+          return run;
+        },
+      };
+    };
+    const { results } = await roll([freeHost('lb', 'v2'), ...pair('v2')], [balancer(['w1', 'w2'])], { openConnection: oneAtATime });
+    expect(results.map((r) => [r.name, r.failed])).toEqual([['lb', 0], ['w1', 0], ['w2', 0]]);
+    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w2', 'restart w2', 'undrain w2']);
+  });
+
+  it('a drain that stops waiting for requests in flight (says so on stderr, succeeds): the drain line and the rollout carry it', async () => {
+    const gaveUp = 'provision-lb-backends: an nginx worker (pid 42) still has requests in flight after 1 s; going on';
+    const lb: Balancer = { host: hostNamed('lb'), decls: [{ role: 'lb', backends: ['w1', 'w2'], drain: `echo ${quote(gaveUp)} >&2; printf 'drain %s\\n' >> ${quote(log)}`, undrain: `printf 'undrain %s\\n' >> ${quote(log)}` }] };
+    const { results, events } = await roll(pair('v2'), [lb]);
+    const drains = events.flatMap((e) => (e.kind === 'rollout' && e.step === 'drain' ? [e.message] : []));
+    expect(drains).toEqual(['w1', 'w2'].map(() => `out of lb; lb says: ${gaveUp}`));
+    expect(byName(results, 'w1').rollout!.drainNotices).toEqual([`lb: ${gaveUp}`]);
+    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w2', 'restart w2', 'undrain w2']);
+  });
+
+  it('a drain that fails leaves the host unchanged, not put back (this run did not take it out), and stops the rollout', async () => {
     const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'], true)]);
-    expect(logged()).toEqual(['undrain w1']);
+    expect(logged()).toEqual([]);
     expect(byName(results, 'w1')).toMatchObject({ failed: 1, changed: 0, error: expect.stringContaining('not changed: could not take it out of lb: lb: no upstream here') });
     expect(byName(results, 'w2').notAttempted).toBeDefined();
   });
@@ -787,7 +834,8 @@ describe('rolling deploys', () => {
       },
     });
     expect(results.map((r) => r.notAttempted)).toEqual(['the run was interrupted', 'the run was interrupted', 'the run was interrupted']);
-    expect(opened).toEqual(['w1']);
+    // The load balancer first: the run's rollout lock there.
+    expect(opened).toEqual(['lb', 'w1']);
     expect(events.filter((e) => e.kind === 'batch')).toEqual([]);
     expect(logged()).toEqual([]);
   });
@@ -914,14 +962,30 @@ describe('rolling deploys', () => {
     expect(events.some((e) => e.kind === 'rollout' && e.step === 'health')).toBe(checked);
   });
 
-  it('a drain refused by the second load balancer, no health check declared: the host is not changed and goes back into the first', async () => {
+  it('a drain refused by the second load balancer, no health check declared: the host is not changed, goes back into the first only', async () => {
     // lbB has w2 out already, and refuses to take w1 out beside it.
     writeFileSync(join(dir, 'lbB-out'), 'w2\n');
     const { results } = await roll(withoutHealth(pair('v2')), [refusingBalancer('lbA'), refusingBalancer('lbB')]);
-    expect(logged()).toEqual(['lbA drain w1', 'lbA undrain w1', 'lbB undrain w1']);
+    expect(logged()).toEqual(['lbA drain w1', 'lbA undrain w1']);
     expect(readFileSync(join(dir, 'lbB-out'), 'utf8')).toBe('w2\n');
     expect(byName(results, 'w1')).toMatchObject({ changed: 0, failed: 1, error: expect.stringContaining('not changed: could not take it out of lbB: lbB: refusing: w2 is out') });
     expect(byName(results, 'w1').rollout!.leftDrained).toEqual([]);
-    expect(existsSync(join(dir, 'w1', 'state', 'drained'))).toBe(false);
+    // Its note still names lbB (this run cannot tell whether the failed drain left it out): the next run drains it again before a change.
+    expect(readFileSync(join(dir, 'w1', 'state', 'drained'), 'utf8')).toBe('lbB\n');
+  });
+
+  it.each<[string, () => Balancer[], string]>([
+    // Another run has w2 out while it changes it: the load balancer refuses to take w1 out beside it (exit 3).
+    ['refused (another run has the other backend out)', () => (writeFileSync(join(dir, 'lb-out'), 'w2\n'), [refusingBalancer()]), 'lb: refusing: w2 is out'],
+    ['failed', () => [balancer(['w1', 'w2'], true)], 'lb: no upstream here'],
+  ])('a drain %s: the run says so and puts nothing back (it took nothing out); the note keeps naming the load balancer', async (_, balancers, why) => {
+    const { results, events } = await roll(pair('v2'), balancers());
+    const steps = events.flatMap((e) => (e.kind === 'rollout' ? [`${e.host} ${e.step} ${e.ok ? 'ok' : 'failed'}`] : []));
+    expect(steps).toEqual(['w1 drain failed']);
+    expect(logged().filter((l) => l.includes('undrain'))).toEqual([]);
+    expect(byName(results, 'w1')).toMatchObject({ changed: 0, failed: 1, error: expect.stringContaining(`could not take it out of lb: ${why}`) });
+    expect(byName(results, 'w1').rollout!.leftDrained).toEqual([]);
+    expect(readFileSync(join(dir, 'w1', 'state', 'drained'), 'utf8')).toBe('lb\n');
+    expect(byName(results, 'w2').notAttempted).toBeDefined();
   });
 });

@@ -89,6 +89,14 @@ class Rollout {
   readonly #reads = new Map<string, Deferred<void>>();
   /** Hosts found out of a load balancer routing to them (left so by an earlier run): every load balancer routing to them, and their run's end. */
   readonly #resuming = new Map<string, { balancers: readonly string[]; done: Promise<void> }>();
+  /**
+   * Per host, the load balancers whose drain ran and failed (refused, say): it may be out of them, but not by this
+   * run's doing (another run may have it out while it changes it), so this run never puts it back there; its note
+   * keeps naming them, so a later run takes it out again before changing it, and puts it back.
+   */
+  readonly #drainFailed = new Map<string, Set<string>>();
+  /** Apply: resolves once this run holds the rollout lock of every load balancer (undefined), or with why not, or once interrupted. */
+  #rolloutLocks: Promise<string | undefined> = Promise.resolve(undefined);
 
   constructor(
     private readonly plans: HostPlan[],
@@ -152,6 +160,8 @@ class Rollout {
     if (this.#order.sets.length > 0) for (const name of this.drainer.balancerNames()) this.pool.pin(name);
     const onAbort = (): void => this.#sayWhatIsOut();
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    const release = deferred<void>();
+    if (this.#order.sets.length > 0) this.#rolloutLocks = Promise.race([this.drainer.holdRollout(release.promise), this.#interrupted()]);
     const done = new Map<string, Deferred<HostResult>>(this.plans.map((p) => [p.host.name, deferred<HostResult>()]));
     const free = Promise.all(this.#order.free.map((p) => done.get(p.host.name)!.promise));
     const turns = this.#turns(free, done);
@@ -168,8 +178,16 @@ class Rollout {
       const byName = new Map(results.map((r) => [r.name, r]));
       return this.plans.map((p) => byName.get(p.host.name)!);
     } finally {
+      release.resolve();
       this.options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Resolves (undefined) on Ctrl-C, never before. */
+  #interrupted(): Promise<undefined> {
+    const signal = this.options.signal;
+    if (!signal) return new Promise(() => undefined);
+    return new Promise((resolve) => (signal.aborted ? resolve(undefined) : signal.addEventListener('abort', () => resolve(undefined), { once: true })));
   }
 
   /** The order apply starts hosts in: free hosts first, then the rolling ones, each set's batches in order. */
@@ -226,10 +244,19 @@ class Rollout {
     const host = plan.host;
     const place = this.#places.get(host.name)!;
     const read = this.#reads.get(host.name)!;
+    // Read only once this run holds its load balancers' rollout locks (not holding its fork meanwhile): what it
+    // reads then is what another run's rollout left.
+    const refused = await fork.waitFor(this.#rolloutLocks);
     // Interrupted before its read: not even read (no batch starts before every rolling host is read).
     if (this.options.signal?.aborted) {
       read.resolve();
       return this.#notAttempted(plan, 'the run was interrupted');
+    }
+    if (refused !== undefined) {
+      read.resolve();
+      const result = failedHost(host.name, `not changed: ${refused}`);
+      this.options.onEvent({ kind: 'host-done', result });
+      return result;
     }
     const routes = this.drainer.routesTo(host.name);
     const out = new Set<string>();
@@ -358,22 +385,42 @@ class Rollout {
     await this.#reopen(host, line, interrupted, `the other hosts behind ${balancer}`);
     // Noted as out before the command runs: whatever happens next, a later run puts it back.
     out.add(balancer);
+    let said: string[];
     try {
-      await timed(this.options.onSpan, host, 'drain', () => this.drainer.drain(plan.host, route));
+      said = await timed(this.options.onSpan, host, 'drain', () => this.drainer.drain(plan.host, route));
     } catch (err) {
       let why = messageOf(err);
       // A host its note says out may be out indeed: only one this run would have taken out is known to be in rotation.
-      if (err instanceof NotRunError && !again) {
-        // Never ran (the load balancer unreachable): the host is still in rotation, not to be reported out,
-        // and its note (written first) must not say otherwise, or a later run would change it in rotation.
+      if (!again) {
+        // Not taken out by this run: it never puts it back there (see #drainFailed).
         out.delete(balancer);
-        await this.drainer.writeNote(plan.host, [...out]).catch((noteErr: unknown) => (why += `; its note of drains may still name ${balancer} (${messageOf(noteErr)})`));
+        if (err instanceof NotRunError) {
+          // Never ran (the load balancer unreachable): the host is still in rotation, not to be reported out,
+          // and its note (written first) must not say otherwise, or a later run would change it in rotation.
+          await this.#writeNote(plan, out).catch((noteErr: unknown) => (why += `; its note of drains may still name ${balancer} (${messageOf(noteErr)})`));
+        } else {
+          this.#drainFailedOn(host).add(balancer);
+        }
       }
       this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: false, message: `could not take it out of ${balancer}: ${why}` });
       throw new Error(`could not take it out of ${balancer}: ${why}`);
     }
     rollout.drained.push(balancer);
-    this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: again ? `out of ${balancer} (again: an earlier run left it out)` : `out of ${balancer}` });
+    // What the drain wrote on stderr while succeeding (it stopped waiting for requests in flight, say).
+    const notice = said.length > 0 ? `; ${balancer} says: ${said.join('; ')}` : '';
+    if (notice) (rollout.drainNotices ??= []).push(`${balancer}: ${said.join('; ')}`);
+    this.options.onEvent({ kind: 'rollout', host, step: 'drain', ok: true, message: `${again ? `out of ${balancer} (again: an earlier run left it out)` : `out of ${balancer}`}${notice}` });
+  }
+
+  #drainFailedOn(host: string): Set<string> {
+    let failed = this.#drainFailed.get(host);
+    if (!failed) this.#drainFailed.set(host, (failed = new Set()));
+    return failed;
+  }
+
+  /** Rewrites the host's note: the load balancers it is out of, and those whose drain failed (#drainFailed). */
+  #writeNote(plan: HostPlan, out: Set<string>): Promise<void> {
+    return this.drainer.writeNote(plan.host, [...new Set([...out, ...(this.#drainFailed.get(plan.host.name) ?? [])])]);
   }
 
   /**
@@ -409,7 +456,8 @@ class Rollout {
    * Health checks, then back into every load balancer when they pass; when they fail the host stays out and fails.
    * A host on which nothing it serves was changed (Ctrl-C during its drains, a drain refused: no step that changes
    * it began on the host) is as it was while it served: it goes back at once into what this run took it out of,
-   * health checks or not, and only once (refused, it stays out). Out of a load balancer since an earlier run, it
+   * health checks or not, and only once (refused, it stays out); not into a load balancer whose drain failed,
+   * which this run did not take it out of. Out of a load balancer since an earlier run, it
    * goes back there once healthy: without health checks, once this run applied every change.
    */
   async #settle(plan: HostPlan, result: HostResult, rollout: HostRollout, routes: Route[], out: Set<string>, began: BeganOnHost): Promise<void> {
@@ -469,7 +517,7 @@ class Rollout {
   /** Rewrites the host's note of the load balancers it is out of. */
   async #note(plan: HostPlan, out: Set<string>, result: HostResult): Promise<void> {
     try {
-      await this.drainer.writeNote(plan.host, [...out]);
+      await this.#writeNote(plan, out);
     } catch (err) {
       result.failed = Math.max(result.failed, 1);
       result.error ??= `could not update its note of drains: ${messageOf(err)}`;
