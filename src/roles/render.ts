@@ -86,9 +86,13 @@ function shellValueDefined(value: unknown, rest: readonly unknown[]): void {
   if (value === undefined && typeof rest[0] === 'string') throw new Error(`"${rest[0]}" not defined in shell text`);
 }
 
-/** A value of shell text as text: a secret revealed, null and undefined empty. */
+/** A value of shell text as text: a secret revealed, null and undefined empty; a mapping (or a list in a list) has no one word. */
 function shellValueText(value: unknown): string {
-  return value instanceof Secret ? value.reveal() : value === null || value === undefined ? '' : String(value);
+  if (value instanceof Secret) return value.reveal();
+  if (value === null || value === undefined) return '';
+  // String() would write "[object Object]" or "a,b".
+  if (typeof value === 'object') throw new Error(`${describeValue(value)} in shell text: expected a string, number or boolean, or a list of them (one word each)`);
+  return String(value);
 }
 
 /**

@@ -70,10 +70,12 @@ describe('role shell text: every {{value}} is one quoted word', () => {
     ['inside a comment line', '# was {{v}}\necho b', /inside a # comment/],
     ['a variable that is not defined', 'echo {{nope}}', /template variable 'nope' is not defined/],
     ['holding a NUL byte (a shell word would end there)', 'rm -rf -- {{nul}}', /NUL byte/],
+    ['that is a mapping (no one word: it was written [object Object])', 'echo {{map}}', /a mapping in shell text: expected a string, number or boolean, or a list of them/],
+    ['that is a list holding a list', 'echo {{nested}}', /a list in shell text: expected a string, number or boolean, or a list of them/],
   ])('refuses a value %s, at the key', (_, text, message) => {
     let error: unknown;
     try {
-      renderShellText(text, { v: 'x', nul: '/usr/l\u0000ib' }, at, 'h');
+      renderShellText(text, { v: 'x', nul: '/usr/l\u0000ib', map: { a: 1 }, nested: ['a', ['b', 'c']] }, at, 'h');
     } catch (err) {
       error = err;
     }
