@@ -20,7 +20,7 @@
 # source with `down` on their lines: applying the source never puts a drained
 # backend back, and a drain never makes the source differ from the inventory.
 set -eu
-usage() { echo "usage: provision-lb-backends render|check|validate|drain|undrain|drained UPSTREAM [...]" >&2; exit 2; }
+usage() { echo "usage: provision-lb-backends render|check|validate|drain|undrain|drained|prune|pruned UPSTREAM [...]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 command=$1
 upstream=$2
