@@ -2,27 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { insert, joinShell, lines, sh, trusted, variable, type Shell } from '../shell/quote.js';
 import { forgetSuccess, noteInState } from './host-state.js';
 
-/** File whose flock is a host's lock: one provision run changes a host at a time. */
-export const HOST_LOCK_PATH = '/run/provision.lock';
-/** Seconds a run waits for another run's lock before giving up (exit 75). */
-export const LOCK_WAIT_SECONDS = 60;
-
-/**
- * Takes the flock of `lock` on descriptor `fd` (opened here), waiting at most `seconds`; gives up with exit 75,
- * saying who holds it (`held`: what that other run is doing), else writes who holds it now. The kernel releases it
- * when the script's shell ends, however it ends.
- */
-export function takeLock(lock: string, fd: '8' | '9', seconds: number, held: string): Shell {
-  const d = insert(trusted(fd));
-  return sh`exec ${d}>>${lock}
-if ! flock -w ${seconds} ${d}; then
-  echo ${`${held} (lock ${lock} held by `}"$(cat ${lock} 2>/dev/null)"${`); gave up after ${seconds} s`} >&2
-  exit 75
-fi
-printf 'pid %s since %s\\n' "$$" "$(date '+%Y-%m-%d %H:%M:%S')" > ${lock}
-`;
-}
-
 /**
  * One remote script made of several sections, each framed by markers so the
  * output can be split back per section. Pure: builds text and parses text.
@@ -33,9 +12,9 @@ export class Batch {
 
   constructor(
     /** File whose flock is the host's lock: one provision run changes a host at a time. */
-    private readonly lockPath = HOST_LOCK_PATH,
+    private readonly lockPath = '/run/provision.lock',
     /** Seconds an apply waits for another run's lock before giving up (exit 75). */
-    private readonly lockWaitSeconds = LOCK_WAIT_SECONDS,
+    private readonly lockWaitSeconds = 60,
   ) {}
 
   /**
@@ -161,7 +140,13 @@ export class Batch {
     const lock = this.lockPath;
     // The trap's text is itself a quoted word holding quoted words.
     const cleanup = sh`rm -f ${this.#stopFile()} ${this.#unchangedFile()}`;
-    return sh`${insert(takeLock(lock, '9', this.lockWaitSeconds, 'another provision run is changing this host'))}for __stale in ${lock}.stop-* ${lock}.unchanged-*; do [ "$__stale" = ${this.#stopFile()} ] || [ ! -e "$__stale" ] || rm -f "$__stale"; done
+    return sh`exec 9>>${lock}
+if ! flock -w ${this.lockWaitSeconds} 9; then
+  echo ${`another provision run is changing this host (lock ${this.lockPath} held by `}"$(cat ${lock} 2>/dev/null)"${`); gave up after ${this.lockWaitSeconds} s`} >&2
+  exit 75
+fi
+printf 'pid %s since %s\\n' "$$" "$(date '+%Y-%m-%d %H:%M:%S')" > ${lock}
+for __stale in ${lock}.stop-* ${lock}.unchanged-*; do [ "$__stale" = ${this.#stopFile()} ] || [ ! -e "$__stale" ] || rm -f "$__stale"; done
 trap ${String(cleanup)} EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM

@@ -13,8 +13,7 @@ import type { Balancer } from '../roles/plan.js';
 import type { BalanceDecl } from '../roles/rolling.js';
 import { insert, userText, sh, type Shell } from '../shell/quote.js';
 import type { ConnectOptions, Connection } from '../transport/types.js';
-import { Batch, HOST_LOCK_PATH, LOCK_WAIT_SECONDS, takeLock } from './batch.js';
-import { deferred } from './deferred.js';
+import { Batch } from './batch.js';
 import { readNote } from './host-state.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { targetOf } from './host-run.js';
@@ -42,51 +41,6 @@ export class Drainer {
   /** Names of every load balancer that routes to a host. */
   balancerNames(): string[] {
     return this.balancers.filter((b) => b.decls.length > 0).map((b) => b.host.name);
-  }
-
-  /**
-   * Takes the rollout lock of every load balancer that routes to a host, for this run's rolling deploy: one run at
-   * a time drains and undrains backends through a load balancer, so no run takes for left over a backend that
-   * another run has out while it changes it, nor puts back one that the other is changing. Each lock is a flock
-   * on the load balancer held by a session of its own until `release` settles (the kernel releases it however the
-   * run ends: a killed run leaves no stale lock). Resolves once every lock is held (undefined), or with why one is
-   * not (another run held it longer than the host lock's wait). A load balancer that cannot be reached holds
-   * nothing: a drain through it fails as it would.
-   */
-  async holdRollout(release: Promise<void>): Promise<string | undefined> {
-    const refused = await Promise.all(this.balancers.filter((b) => b.decls.length > 0).map((b) => this.#hold(b.host, release)));
-    return refused.find((why) => why !== undefined);
-  }
-
-  async #hold(balancer: InventoryHost, release: Promise<void>): Promise<string | undefined> {
-    let connection: Connection;
-    try {
-      connection = await this.pool.open(targetOf(balancer), this.connect);
-    } catch {
-      return undefined;
-    }
-    const lock = `${this.lockPath ?? HOST_LOCK_PATH}.rollout`;
-    const script = sh`${insert(takeLock(lock, '8', LOCK_WAIT_SECONDS, 'another provision run is rolling out through this load balancer'))}echo held
-IFS= read -r provision_release || true
-`;
-    const held = deferred<string | undefined>();
-    let stdout = '';
-    // Alongside: a connection runs one script at a time otherwise, and this one lasts as long as the rollout.
-    const session = connection.runScript(script, {
-      alongside: true,
-      reply: release.then(() => ''),
-      onStdout: (chunk) => {
-        stdout += chunk;
-        if (stdout.split('\n').includes('held')) held.resolve(undefined);
-      },
-    });
-    void session
-      .then(
-        (r) => held.resolve(r.code === null ? `the connection to ${balancer.name} dropped` : `${balancer.name}: ${r.stderr.trim() || `exit ${r.code}`}`),
-        (err: unknown) => held.resolve(`${balancer.name}: ${messageOf(err)}`),
-      )
-      .finally(() => connection.close());
-    return held.promise;
   }
 
   /** The load balancers routing to `backend`. */

@@ -630,43 +630,6 @@ describe('rolling deploys', () => {
     expect(logged()).toContain('restart w3');
   });
 
-  it('two applies at once: the second waits for the first rollout to end, then reads and rolls; never takes a host the first has out for left over', async () => {
-    const lb = refusingBalancer();
-    let second: Promise<{ results: HostResult[]; events: RunEvent[] }> | undefined;
-    const first = await roll(pair('v2'), [lb], {
-      // The second starts as the first has w1 out (its note names lb).
-      onEvent: (e) => {
-        if (e.kind === 'rollout' && e.step === 'drain' && e.host === 'w1') second ??= roll(pair('v3'), [lb]);
-      },
-    });
-    const { results, events } = await second!;
-    expect([...first.results, ...results].map((r) => [r.name, r.failed, r.changed])).toEqual([['w1', 0, 2], ['w2', 0, 2], ['w1', 0, 2], ['w2', 0, 2]]);
-    const oneRun = (name: string) => [`lb drain ${name}`, `restart ${name}`, `lb undrain ${name}`];
-    expect(logged()).toEqual([...oneRun('w1'), ...oneRun('w2'), ...oneRun('w1'), ...oneRun('w2')]);
-    expect(results.every((r) => r.rollout!.foundDrained.length === 0 && r.rollout!.atOnce === undefined)).toBe(true);
-    expect(events.filter((e) => e.kind === 'rollout' && e.step === 'drain').map((e) => e.kind === 'rollout' && e.message)).toEqual(['out of lb', 'out of lb']);
-    expect(['w1', 'w2'].map(releaseOf)).toEqual(['v3', 'v3']);
-  });
-
-  it('a load balancer whose connection runs one script at a time (as over SSH): the rollout lock, held beside them, blocks none', async () => {
-    const oneAtATime = async (target: ConnectTarget): Promise<Connection> => {
-      const connection = await openLocal(target);
-      let queue: Promise<unknown> = Promise.resolve();
-      return {
-        ...connection,
-        runScript: (script, options) => {
-          if (options?.alongside) return connection.runScript(script, options);
-          const run = queue.then(() => connection.runScript(script, options));
-          queue = run.catch(() => undefined);
-          return run;
-        },
-      };
-    };
-    const { results } = await roll([freeHost('lb', 'v2'), ...pair('v2')], [balancer(['w1', 'w2'])], { openConnection: oneAtATime });
-    expect(results.map((r) => [r.name, r.failed])).toEqual([['lb', 0], ['w1', 0], ['w2', 0]]);
-    expect(logged()).toEqual(['drain w1', 'restart w1', 'undrain w1', 'drain w2', 'restart w2', 'undrain w2']);
-  });
-
   it('a drain that stops waiting for requests in flight (says so on stderr, succeeds): the drain line and the rollout carry it', async () => {
     const gaveUp = 'provision-lb-backends: an nginx worker (pid 42) still has requests in flight after 1 s; going on';
     const lb: Balancer = { host: hostNamed('lb'), decls: [{ role: 'lb', backends: ['w1', 'w2'], drain: `echo ${quote(gaveUp)} >&2; printf 'drain %s\\n' >> ${quote(log)}`, undrain: `printf 'undrain %s\\n' >> ${quote(log)}` }] };
@@ -834,8 +797,7 @@ describe('rolling deploys', () => {
       },
     });
     expect(results.map((r) => r.notAttempted)).toEqual(['the run was interrupted', 'the run was interrupted', 'the run was interrupted']);
-    // The load balancer first: the run's rollout lock there.
-    expect(opened).toEqual(['lb', 'w1']);
+    expect(opened).toEqual(['w1']);
     expect(events.filter((e) => e.kind === 'batch')).toEqual([]);
     expect(logged()).toEqual([]);
   });

@@ -95,8 +95,6 @@ class Rollout {
    * keeps naming them, so a later run takes it out again before changing it, and puts it back.
    */
   readonly #drainFailed = new Map<string, Set<string>>();
-  /** Apply: resolves once this run holds the rollout lock of every load balancer (undefined), or with why not, or once interrupted. */
-  #rolloutLocks: Promise<string | undefined> = Promise.resolve(undefined);
 
   constructor(
     private readonly plans: HostPlan[],
@@ -160,8 +158,6 @@ class Rollout {
     if (this.#order.sets.length > 0) for (const name of this.drainer.balancerNames()) this.pool.pin(name);
     const onAbort = (): void => this.#sayWhatIsOut();
     this.options.signal?.addEventListener('abort', onAbort, { once: true });
-    const release = deferred<void>();
-    if (this.#order.sets.length > 0) this.#rolloutLocks = Promise.race([this.drainer.holdRollout(release.promise), this.#interrupted()]);
     const done = new Map<string, Deferred<HostResult>>(this.plans.map((p) => [p.host.name, deferred<HostResult>()]));
     const free = Promise.all(this.#order.free.map((p) => done.get(p.host.name)!.promise));
     const turns = this.#turns(free, done);
@@ -178,16 +174,8 @@ class Rollout {
       const byName = new Map(results.map((r) => [r.name, r]));
       return this.plans.map((p) => byName.get(p.host.name)!);
     } finally {
-      release.resolve();
       this.options.signal?.removeEventListener('abort', onAbort);
     }
-  }
-
-  /** Resolves (undefined) on Ctrl-C, never before. */
-  #interrupted(): Promise<undefined> {
-    const signal = this.options.signal;
-    if (!signal) return new Promise(() => undefined);
-    return new Promise((resolve) => (signal.aborted ? resolve(undefined) : signal.addEventListener('abort', () => resolve(undefined), { once: true })));
   }
 
   /** The order apply starts hosts in: free hosts first, then the rolling ones, each set's batches in order. */
@@ -244,19 +232,10 @@ class Rollout {
     const host = plan.host;
     const place = this.#places.get(host.name)!;
     const read = this.#reads.get(host.name)!;
-    // Read only once this run holds its load balancers' rollout locks (not holding its fork meanwhile): what it
-    // reads then is what another run's rollout left.
-    const refused = await fork.waitFor(this.#rolloutLocks);
     // Interrupted before its read: not even read (no batch starts before every rolling host is read).
     if (this.options.signal?.aborted) {
       read.resolve();
       return this.#notAttempted(plan, 'the run was interrupted');
-    }
-    if (refused !== undefined) {
-      read.resolve();
-      const result = failedHost(host.name, `not changed: ${refused}`);
-      this.options.onEvent({ kind: 'host-done', result });
-      return result;
     }
     const routes = this.drainer.routesTo(host.name);
     const out = new Set<string>();

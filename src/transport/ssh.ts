@@ -169,10 +169,7 @@ function describeConnectError(err: unknown, target: ResolvedTarget): string {
   return `${where}: ${e.message ?? String(err)}`;
 }
 
-/**
- * One open connection; runs one script at a time (but an `alongside` one) so a host never has more than one channel
- * open for long, but a load balancer during a rollout: a second holds its rollout lock.
- */
+/** One open connection; runs one script at a time (but a short `alongside` one) so a host never has more than one channel open for long. */
 class SshConnection implements Connection {
   readonly stats: TransportStats = { execs: 0, bytesSent: 0, bytesReceived: 0 };
   #queue: Promise<unknown> = Promise.resolve();

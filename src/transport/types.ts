@@ -35,7 +35,7 @@ export interface Connection {
 export interface RunScriptOptions {
   /** Receives stdout as it arrives. */
   onStdout?: (chunk: string) => void;
-  /** Run at once on a channel of its own, beside a script that is running (e.g. to ask it to stop, or to hold a load balancer's rollout lock for a run). */
+  /** Run at once on a channel of its own, beside a script that is running (e.g. to ask it to stop). */
   alongside?: boolean;
   /**
    * Sent on the script's stdin after the script once it resolves, then stdin closes (at once when it rejects): the
