@@ -289,9 +289,12 @@ describe('rolling deploys', () => {
   it.each([1, 10])('--forks %i, a host with nothing to change is not drained: one read, no other call', async (forks) => {
     await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])]);
     writeFileSync(log, '');
+    const lbCalls = connections.get('lb')?.stats.execs ?? 0;
     const { results } = await roll(webs('v2'), [balancer(['w1', 'w2', 'w3'])], { forks });
     expect(logged()).toEqual([]);
     for (const name of ['w1', 'w2', 'w3']) expect(connections.get(name)!.stats.execs).toBe(1);
+    // Nothing to drain: the load balancer is not called at all (a rollout lock held there cost every no-op an exec).
+    expect(connections.get('lb')?.stats.execs ?? 0).toBe(lbCalls);
     expect(results.every((r) => r.failed === 0 && r.rollout?.drained.length === 0 && r.rollout.healthy === undefined)).toBe(true);
   });
 
