@@ -572,7 +572,9 @@ function declaredSecretValues(inventory: Inventory, checks: ReadonlyArray<Pick<R
  */
 export function hostSecrets(inventory: Inventory, rolesDirs: string[], holders: readonly InventoryHost[] = inventory.hosts): ReturnType<typeof secretVariables> & { unreadable: string[] } {
   const unreadable: UserError[] = [];
-  const sourced = sourcedSecretValues(holders, unreadable);
+  // Every host's, since a holder's variable may copy another's through hostvars (exec computes none of them); only the
+  // holders' unreadable ones are said.
+  const sourced = [...sourcedSecretValues(holders, unreadable), ...sourcedSecretValues(inventory.hosts.filter((host) => !holders.includes(host)))];
   const declared = secretVariables(inventory, rolesDirs);
   // A value of a group's variables is read for each of its hosts: said once.
   return { ...declared, values: new Set([...declared.values, ...sourced]), unreadable: [...new Set(unreadable.map((err) => err.format()))] };
@@ -587,7 +589,7 @@ function sourcedSecretValues(hosts: readonly InventoryHost[], unreadable?: UserE
   return hosts.flatMap((host) => readableSecrets(Object.values(host.vars), unreadable));
 }
 
-/** Makes output mask every secret the hosts hold (hostSecrets), without planning anything (exec). */
+/** Makes output mask every secret the hosts hold (hostSecrets), without planning anything (exec): `holders`, the hosts whose unreadable secrets are said. */
 export function registerHostSecrets(inventory: Inventory, rolesDirs: string[], holders?: readonly InventoryHost[]): ReturnType<typeof hostSecrets> {
   const secrets = hostSecrets(inventory, rolesDirs, holders);
   // A value too short to mask is refused where apply reads it; here it is only looked for in output.

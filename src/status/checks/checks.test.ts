@@ -23,6 +23,8 @@ describe('the status check kinds', () => {
     ['nginx_requests', { url: 'ftp://x/' }, 'url'],
     ['tls_certificate', { name: 'www.foo_bar.com' }, 'name'],
     ['tls_certificate', { name: 'a.example.com', warn_days: 3, critical_days: 7 }, 'critical_days'],
+    // A ':' outside an IPv6 address: refused at planning, not when host_port writes it while status runs.
+    ['tls_certificate', { name: 'a.example.com', address: 'db:1' }, 'address'],
     ['mysql_replication', { max_lag_seconds: -1 }, 'max_lag_seconds'],
     ['mysql_replication', { lag: 5 }, 'lag'],
   ])('%s rejects %j at %s', (kind, args, key) => {

@@ -5,6 +5,7 @@
  * days it has left. Fewer than `warn_days` (default 21): a warning; fewer
  * than `critical_days` (7), expired, not served, or not for the name: a problem.
  */
+import { isIP } from 'node:net';
 import { parsePemCertificate } from '../../acme/x509-text.js';
 import { hostPort } from '../../formats/host-port.js';
 import { type Args, onlyKeys, optionalInteger, optionalString, requiredString } from '../../resources/shared/args.js';
@@ -34,7 +35,8 @@ function validate(args: Args): TlsCertificateDesired {
   const bad = dnsNameError(name);
   if (bad !== undefined) throw new ArgError('name', `'name' ${bad}`);
   const address = optionalString(args, 'address') ?? '127.0.0.1';
-  if (!/^[A-Za-z0-9.:-]+$/.test(address)) throw new ArgError('address', `'address' must be a host name or an address, got '${address}'`);
+  // A ':' only in an IPv6 address (host_port brackets it when the check runs).
+  if (!/^[A-Za-z0-9.:-]+$/.test(address) || (address.includes(':') && isIP(address) !== 6)) throw new ArgError('address', `'address' must be a host name or an address, got '${address}'`);
   const port = optionalInteger(args, 'port') ?? 443;
   if (port < 1 || port > 65535) throw new ArgError('port', `'port' must be between 1 and 65535, got ${port}`);
   const warnDays = optionalInteger(args, 'warn_days') ?? 21;
