@@ -187,13 +187,13 @@ async function selectedHosts(options: HostOptions & { quiet?: boolean; rolesPath
   }
   if (problems.length === 1) throw problems[0]!;
   if (problems.length > 1) throw new Errors(problems);
-  return { inventory, hosts };
+  return { inventory, hosts, rolesDirs };
 }
 
 /** `provision inventory`: what ansible-inventory prints for the same sources; contacts no host. */
 async function showInventory(options: InventoryCliOptions): Promise<number> {
   // A SOPS file that cannot be decrypted leaves its values unread (and said so), as a vault value without its password.
-  const [{ inventory }, output, { hostSecrets }] = await Promise.all([
+  const [{ inventory, rolesDirs }, output, { hostSecrets }] = await Promise.all([
     loadSources(options.inventories, options.extraVars, options.vault, options, { deferUnreadableSops: true }),
     import('../inventory/ansible-output.js'),
     import('../roles/plan.js'),
@@ -210,7 +210,7 @@ async function showInventory(options: InventoryCliOptions): Promise<number> {
   // A value the inventory writes in plain text for a variable its roles declare secret is masked, as in every other
   // output, and so is a plain copy of a secret it reads from a secret source: the roles are looked for where apply looks
   // for them (--roles-path first).
-  const secrets = hostSecrets(inventory, searchPath(options.inventories[0]!, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs);
+  const secrets = hostSecrets(inventory, rolesDirs);
   warnSecretsUnknown(secrets, 'print as written');
   const text = show.kind === 'list' ? output.inventoryList(inventory, secrets) : output.inventoryHost(inventory, show.host, secrets);
   write(`${display(text)}\n`);
@@ -319,14 +319,13 @@ async function apply(options: ApplyOptions): Promise<number> {
 }
 
 async function exec(options: ExecOptions): Promise<number> {
-  const { inventory, hosts } = await selectedHosts(options);
+  const { inventory, hosts, rolesDirs } = await selectedHosts(options);
   const [{ execOnHosts }, { openConnection: connect }] = await Promise.all([import('../engine/exec.js'), import('../transport/connect.js')]);
   // The command prints what it likes: before the first output is shown, the secrets the hosts hold are made known, so
   // that display() masks them (once; a command that prints nothing, such as `true`, is not slowed by it).
   let secretsKnown: Promise<void> | undefined;
   const knowSecrets = (): Promise<void> =>
     (secretsKnown ??= import('../roles/plan.js').then(({ registerHostSecrets }) => {
-      const rolesDirs = searchPath(options.inventory, { rolesPaths: options.rolesPaths, filesPaths: [] }).rolesDirs;
       warnSecretsUnknown(registerHostSecrets(inventory, rolesDirs, hosts), 'are not masked');
     }));
   let printed = Promise.resolve();

@@ -5,8 +5,8 @@
  * days it has left. Fewer than `warn_days` (default 21): a warning; fewer
  * than `critical_days` (7), expired, not served, or not for the name: a problem.
  */
-import { isIP } from 'node:net';
 import { parsePemCertificate } from '../../acme/x509-text.js';
+import { messageOf } from '../../errors.js';
 import { hostPort } from '../../formats/host-port.js';
 import { type Args, onlyKeys, optionalInteger, optionalString, requiredString } from '../../resources/shared/args.js';
 import { dnsNameError } from '../../resources/shared/dns-name.js';
@@ -35,8 +35,13 @@ function validate(args: Args): TlsCertificateDesired {
   const bad = dnsNameError(name);
   if (bad !== undefined) throw new ArgError('name', `'name' ${bad}`);
   const address = optionalString(args, 'address') ?? '127.0.0.1';
-  // A ':' only in an IPv6 address (host_port brackets it when the check runs).
-  if (!/^[A-Za-z0-9.:-]+$/.test(address) || (address.includes(':') && isIP(address) !== 6)) throw new ArgError('address', `'address' must be a host name or an address, got '${address}'`);
+  if (!/^[A-Za-z0-9.:-]+$/.test(address)) throw new ArgError('address', `'address' must be a host name or an address, got '${address}'`);
+  // As the check will write it (a ':' only in an IPv6 address): refused here, at planning, rather than while status runs.
+  try {
+    hostPort(address, 443);
+  } catch (err) {
+    throw new ArgError('address', `'address' ${messageOf(err)}`);
+  }
   const port = optionalInteger(args, 'port') ?? 443;
   if (port < 1 || port > 65535) throw new ArgError('port', `'port' must be between 1 and 65535, got ${port}`);
   const warnDays = optionalInteger(args, 'warn_days') ?? 21;
