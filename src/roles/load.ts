@@ -330,7 +330,7 @@ function warning(value: unknown, kind: unknown, path: string, node: YAMLMap, sou
   else if (!isText(text)) errors.push(new UserError(`${path}: expected a warning's text, or a mapping of its text and what its change toggles ({ text: TEXT, toggles: TEXT })`, at(source, where)));
   else if (toggles === undefined) return { text };
   else if (!isText(toggles)) errors.push(new UserError(`${path}.toggles: expected the text whose appearing or vanishing the warning is for`, at(source, keyNode(where, 'toggles'))));
-  else if (!(typeof kind === 'object' && kind !== null && 'toggles' in kind)) errors.push(new UserError(`${path}.toggles: this resource type cannot tell what its change toggles (a file can)`, at(source, keyNode(where, 'toggles'))));
+  else if (!(typeof kind === 'object' && kind !== null && 'toggles' in kind)) errors.push(new UserError(`${path}.toggles: this resource type cannot tell what its change toggles (types that can: ${Object.values(resourceTypes).filter((t) => t.toggles !== undefined).map((t) => t.name).join(', ')})`, at(source, keyNode(where, 'toggles'))));
   else return { text, toggles };
   return undefined;
 }
