@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -51,14 +51,26 @@ async function database(port: number, answer: string): Promise<Server> {
   return server;
 }
 
-/** server.js started with the stand-in client and a database on `dbPort`; its /health's answer and the client's calls. */
-async function health(dbPort: number): Promise<{ status: number; body: { database: string; error?: string }; calls: number }> {
+/** Resolves once the stand-in client's first call has ended (`${calls}.ended` logs each one's status; polled, bounded). */
+async function firstCallEnded(calls: string): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    if (existsSync(`${calls}.ended`)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the app never called its database client');
+}
+
+/**
+ * server.js started with the stand-in client and a database on `dbPort`; its /health's answer and the client's calls.
+ * `meanwhile`, given the calls log, runs beside the request (and is awaited with it).
+ */
+async function health(dbPort: number, meanwhile?: (calls: string) => Promise<void>): Promise<{ status: number; body: { database: string; error?: string }; calls: number }> {
   const dir = tempDir();
   onTestFinished(() => cleanup(dir));
   const calls = join(dir, 'calls.log');
   writeFileSync(calls, '');
   writeFileSync(join(dir, 'fake-client.js'), FAKE_CLIENT);
-  writeFileSync(join(dir, 'mariadb'), `#!/bin/sh\necho call >>'${calls}'\nexec node '${join(dir, 'fake-client.js')}' "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(dir, 'mariadb'), `#!/bin/sh\necho call >>'${calls}'\nnode '${join(dir, 'fake-client.js')}' "$@"\nstatus=$?\necho $status >>'${calls}.ended'\nexit $status\n`, { mode: 0o755 });
   const optionsFile = join(dir, 'db.cnf');
   writeFileSync(optionsFile, `[client]\nhost=127.0.0.1\nport=${dbPort}\n`);
   // A copy outside the repository, whose package.json makes .js files ES modules (the app is CommonJS, as on a host).
@@ -71,16 +83,18 @@ async function health(dbPort: number): Promise<{ status: number; body: { databas
   });
   onTestFinished(() => void app.kill());
   await once(app.stdout, 'data');
-  const response = await fetch(`http://127.0.0.1:${appPort}/health`);
+  const [response] = await Promise.all([fetch(`http://127.0.0.1:${appPort}/health`), meanwhile?.(calls)]);
   return { status: response.status, body: (await response.json()) as { database: string; error?: string }, calls: readFileSync(calls, 'utf8').split('\n').filter((l) => l !== '').length };
 }
 
 describe('the app /health query', () => {
   it('waits for a database that starts accepting connections during the retry window', async () => {
     const port = await closedPort();
-    const opened = new Promise<void>((resolve) => setTimeout(() => void database(port, '1').then(() => resolve()), 1000));
-    const result = await health(port);
-    await opened;
+    // Opened once the first try has failed, however slow the machine is to start the app.
+    const result = await health(port, async (calls) => {
+      await firstCallEnded(calls);
+      await database(port, '1');
+    });
     expect(result.status).toBe(200);
     expect(result.body.database).toBe('ok');
     expect(result.calls).toBeGreaterThan(1);
