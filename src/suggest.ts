@@ -1,9 +1,10 @@
 /** The known name closest to `name` (edit distance ≤ 2, or ≤ a third of its length), if any. */
 export function closest(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {
-    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    const d = editDistance(lower, k.toLowerCase());
     if (d < bestDistance) {
       best = k;
       bestDistance = d;
@@ -12,15 +13,26 @@ export function closest(name: string, known: readonly string[]): string | undefi
   return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
-/** Levenshtein distance. */
+/**
+ * Levenshtein distance, in one row updated in place: every variable of every host is measured
+ * against the connection variables' names, in V8's interpreter (see cli/memory.ts).
+ */
 export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const row = [0];
+  for (let j = 1; j <= b.length; j++) row.push(j);
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    const char = a.charCodeAt(i - 1);
+    // The distance of a's first i-1 characters to b's first j-1 (the cell up and to the left).
+    let diagonal = row[0]!;
+    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const above = row[j]!;
+      let d = char === b.charCodeAt(j - 1) ? diagonal : diagonal + 1;
+      if (above + 1 < d) d = above + 1;
+      if (row[j - 1]! + 1 < d) d = row[j - 1]! + 1;
+      row[j] = d;
+      diagonal = above;
     }
-    prev = cur;
   }
-  return prev[b.length]!;
+  return row[b.length]!;
 }
