@@ -198,7 +198,7 @@ export function renderShellText(text: string, context: TemplateContext, where: S
   if (!text.includes('{{')) return text;
   let quoted: string;
   try {
-    quoted = quoteShellTemplate(text, (name) => name in hbs.helpers);
+    quoted = onceByText(quotedShellTexts, text, (template) => quoteShellTemplate(template, (name) => name in hbs.helpers));
     markingValues = true;
     let shape: string;
     try {
@@ -206,12 +206,33 @@ export function renderShellText(text: string, context: TemplateContext, where: S
     } finally {
       markingValues = false;
     }
-    checkValuePlaces(shape);
+    onceByText(checkedShapes, shape, checkValuePlaces);
   } catch (err) {
     if (err instanceof ShellTemplateError) throw new UserError(err.message, where);
     throw err;
   }
   return renderText(quoted, context, where, hostName, true);
+}
+
+/** What quoteShellTemplate and checkValuePlaces made of a text (a refusal too): both depend on it alone (the helpers are fixed), and each host renders the same role texts. */
+type Outcome<T> = { value: T } | { refused: ShellTemplateError };
+const quotedShellTexts = new Map<string, Outcome<string>>();
+const checkedShapes = new Map<string, Outcome<void>>();
+
+/** `compute(text)`, computed the first time only: later calls return its value or throw its ShellTemplateError again. */
+function onceByText<T>(outcomes: Map<string, Outcome<T>>, text: string, compute: (text: string) => T): T {
+  let outcome = outcomes.get(text);
+  if (outcome === undefined) {
+    try {
+      outcome = { value: compute(text) };
+    } catch (err) {
+      if (!(err instanceof ShellTemplateError)) throw err;
+      outcome = { refused: err };
+    }
+    outcomes.set(text, outcome);
+  }
+  if ('refused' in outcome) throw outcome.refused;
+  return outcome.value;
 }
 
 const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}$/;
