@@ -263,8 +263,18 @@ export interface Balancer {
   decls: BalanceDecl[];
 }
 
-/** Roles loaded for an inventory, by roles directories: buildPlans and buildBalancers of one run read each role file once. */
-const loadedRoles = new WeakMap<Inventory, Map<string, Map<string, Role>>>();
+/**
+ * What planning an inventory with roles directories loads and computes once: buildPlans and buildBalancers of one run
+ * read each role file once, and compute every host's declared secrets once (declaredSecretValues renders each host's
+ * variables and secret arguments), with the errors that refused a value, which each call reports again.
+ */
+interface InventoryPlanning {
+  roles: Map<string, Role>;
+  declaredSecrets?: { values: Set<string>; refused: UserError[] };
+}
+
+/** By inventory, then by roles directories. */
+const inventoryPlannings = new WeakMap<Inventory, Map<string, InventoryPlanning>>();
 
 /**
  * Shared by buildPlans and buildBalancers: roles loaded once, each host's
@@ -272,11 +282,11 @@ const loadedRoles = new WeakMap<Inventory, Map<string, Map<string, Role>>>();
  */
 /** `planned`: the hosts set up, whose secret sources are read before the first of them renders anything. */
 function planning(inventory: Inventory, options: PlanOptions, planned: () => readonly InventoryHost[]) {
-  const byDirs = loadedRoles.get(inventory) ?? new Map<string, Map<string, Role>>();
-  loadedRoles.set(inventory, byDirs);
+  const byDirs = inventoryPlannings.get(inventory) ?? new Map<string, InventoryPlanning>();
+  inventoryPlannings.set(inventory, byDirs);
   const dirsKey = JSON.stringify(options.rolesDirs);
-  const roles = byDirs.get(dirsKey) ?? new Map<string, Role>();
-  byDirs.set(dirsKey, roles);
+  const shared = byDirs.get(dirsKey) ?? { roles: new Map<string, Role>() };
+  byDirs.set(dirsKey, shared);
   const errors = new Map<string, UserError>();
   const collect = (err: unknown): void => {
     for (const e of err instanceof UserErrors ? err.errors : [err]) {
@@ -285,7 +295,7 @@ function planning(inventory: Inventory, options: PlanOptions, planned: () => rea
     }
   };
   const hostvars = hostvarsOf(inventory, () => inventorySecretChecks());
-  const load = cachedLoader(roles, options.rolesDirs);
+  const load = cachedLoader(shared.roles, options.rolesDirs);
   const rolesOf = (host: InventoryHost): Role[] => resolveRoles(host.roles, load, collect);
   // What the roles of every host declare secret, hosts left out by --limit too: their value here is masked (or refused) as when they run.
   // A role of any host that cannot be loaded is an error, as in Ansible, which loads the whole playbook whatever --limit says:
@@ -300,7 +310,10 @@ function planning(inventory: Inventory, options: PlanOptions, planned: () => rea
     allSecretsKnown = true;
     // A value too short to mask is refused as the host's own setup refuses it, also for a host --limit leaves out: another
     // host may print it. What cannot be computed here is reported by the host's own setup, when it runs.
-    for (const text of declaredSecretValues(inventory, inventorySecretChecks(), load, hostvars, collect)) registerSecret(text);
+    const checks = inventorySecretChecks();
+    shared.declaredSecrets ??= declaredSecretsOf(inventory, checks, load, hostvars);
+    shared.declaredSecrets.refused.forEach(collect);
+    for (const text of shared.declaredSecrets.values) registerSecret(text);
     // Those the planned hosts read from a secret source, used or not: a plain copy of one is that secret too. Only theirs:
     // a vault value costs ~5 ms of key derivation, and a left-out host's is read when a planned host reads it (hostvars).
     for (const text of sourcedSecretValues(planned())) registerSecret(text);
@@ -547,6 +560,12 @@ function cachedLoader(roles: Map<string, Role>, rolesDirs: string[]): (name: str
 /** The roles' checks that declare a secret, for the roles that have any. */
 function secretChecksOf(roles: readonly Role[]): Array<Pick<Role, 'name' | 'checks'>> {
   return roles.map((role) => ({ name: role.name, checks: role.checks.filter((c) => isSecretSpec(c.spec)) })).filter((role) => role.checks.length > 0);
+}
+
+/** declaredSecretValues with the errors it refuses values with, kept. */
+function declaredSecretsOf(inventory: Inventory, checks: ReadonlyArray<Pick<Role, 'name' | 'checks'>>, load: (name: string, position: SourcePosition) => Role, hostvars: Record<string, unknown>): NonNullable<InventoryPlanning['declaredSecrets']> {
+  const refused: UserError[] = [];
+  return { values: declaredSecretValues(inventory, checks, load, hostvars, (err) => refused.push(err)), refused };
 }
 
 /**
