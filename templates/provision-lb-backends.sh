@@ -4,14 +4,15 @@
 #
 #   provision-lb-backends render UPSTREAM               write the live upstream (checked with nginx -t first)
 #   provision-lb-backends check UPSTREAM                exit 0 when the live upstream is what render writes
+#                                                       and no other upstream's file is left (prune)
 #   provision-lb-backends validate UPSTREAM CANDIDATE   nginx -t with CANDIDATE as the upstream's source
 #   provision-lb-backends drain UPSTREAM WAIT BACKEND   mark BACKEND down, reload nginx, wait (at most
 #                                                       WAIT seconds) for the requests in flight to finish
 #   provision-lb-backends undrain UPSTREAM WAIT BACKEND put BACKEND back the same way
 #   provision-lb-backends drained UPSTREAM              list the drained backends
 #   provision-lb-backends prune UPSTREAM                remove the files of every other upstream (after
-#                                                       a rename), each live one checked with nginx -t first
-#   provision-lb-backends pruned UPSTREAM               exit 0 when no other upstream's file is left
+#                                                       a rename), each live one checked with nginx -t first,
+#                                                       and reload nginx when a live one went
 #
 # The source, /etc/provision/lb/UPSTREAM.conf, is the upstream block that
 # provision renders from the inventory: one `server ...; # backend NAME` line per
@@ -20,7 +21,7 @@
 # source with `down` on their lines: applying the source never puts a drained
 # backend back, and a drain never makes the source differ from the inventory.
 set -eu
-usage() { echo "usage: provision-lb-backends render|check|validate|drain|undrain|drained|prune|pruned UPSTREAM [...]" >&2; exit 2; }
+usage() { echo "usage: provision-lb-backends render|check|validate|drain|undrain|drained|prune UPSTREAM [...]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 command=$1
 upstream=$2
@@ -157,11 +158,20 @@ each_other() {
   done
 }
 
-# Removes file $1 of another upstream; a live one only once nginx -t passes without it.
+# Removes file $1 of another upstream; a live one only once nginx -t passes without it
+# (and nginx is to be reloaded: $unloaded).
 remove_other() {
-  case $1 in "${live%/*}"/*) /usr/local/sbin/provision-nginx-check /dev/null "$1" || exit 1 ;; esac
+  case $1 in "${live%/*}"/*) /usr/local/sbin/provision-nginx-check /dev/null "$1" || exit 1; unloaded=yes ;; esac
   rm -f "$1" || exit 1
   echo "removed $1"
+}
+
+# prune runs as the role's handler, after the reload its other changes asked for: it reloads
+# nginx itself once an upstream block it removed is still loaded.
+prune() {
+  unloaded=
+  each_other remove_other
+  if [ -n "$unloaded" ] && systemctl is-active --quiet nginx; then systemctl reload nginx; fi
 }
 
 change() {
@@ -198,9 +208,9 @@ change() {
 
 case $command in
   render) [ -f "$source_file" ] || exit 0; is_current || install_live "$source_file" ;;
-  check) is_current ;;
-  prune) each_other remove_other ;;
-  pruned) each_other false ;;
+  # Leftovers of a renamed upstream fail it too: the role's render then notifies prune.
+  check) is_current && each_other false ;;
+  prune) prune ;;
   validate)
     [ $# -eq 3 ] || usage
     tmp=$(mktemp "$live.XXXXXX")

@@ -37,9 +37,21 @@ result="$dir/config/.installerResult"
 log="$dir/logs/collector.log"
 
 installed() { [ -x "$dir/uninstall" ]; }
-# Sumo's own Chef cookbook reads the same two places: .installerResult, else the collector's log.
+# Whether file $1 has a line holding $2, spaces, then $3 (grep -q "$2 *$3"), read by the shell: check starts few processes.
+holds() {
+  while IFS= read -r line || [ -n "$line" ]; do
+    while :; do
+      case $line in *"$2"*) line=${line#*"$2"} ;; *) break ;; esac
+      rest=$line
+      while :; do case $rest in ' '*) rest=${rest# } ;; *) break ;; esac; done
+      case $rest in "$3"*) return 0 ;; esac
+    done
+  done <"$1"
+  return 1
+}
+# Sumo's own Chef cookbook reads the same two places: .installerResult (small, read by the shell), else the collector's log.
 registered() {
-  if [ -f "$result" ]; then grep -q '"success": *true' "$result"; else grep -q 'RegistrationResult(true' "$log" 2>/dev/null; fi
+  if [ -f "$result" ]; then holds "$result" '"success":' true; else grep -q 'RegistrationResult(true' "$log" 2>/dev/null; fi
 }
 refused() { grep -q '"success": *false' "$result" 2>/dev/null || grep -q 'RegistrationResult(false' "$log" 2>/dev/null; }
 # The version file's content, trailing line breaks dropped, is the wanted version (read by the shell: check starts few processes).

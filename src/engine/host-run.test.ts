@@ -444,7 +444,7 @@ describe('runHost', () => {
     writeFileSync(join(dir, 'b'), 'B');
     const plan: HostPlan = {
       host,
-      resources: [{ ...planned(marker, { path: a, content: 'A' }), warn: 'requests fail meanwhile' }, { ...planned(marker, { path: join(dir, 'b'), content: 'B' }), warn: 'never said: in state' }],
+      resources: [{ ...planned(marker, { path: a, content: 'A' }), warn: { text: 'requests fail meanwhile' } }, { ...planned(marker, { path: join(dir, 'b'), content: 'B' }), warn: { text: 'never said: in state' } }],
       handlers: new Map(),
     };
     const notices = (events: RunEvent[]): string[] => events.flatMap((e) => (e.kind === 'notice' ? [`${e.host} ${e.message}`] : []));

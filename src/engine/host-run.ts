@@ -17,6 +17,7 @@ import { openUnlessInterrupted } from './open-unless-interrupted.js';
 import type { HostResult, ResourceResult, RunEvent } from './results.js';
 import { againAfter, type Assessed, cutBeforeAffected, isLate, splitRound, steps } from './rounds.js';
 import { now, type OnSpan, timed } from './timing.js';
+import { warningOf } from './warnings.js';
 
 /** What one round's probe decided for a resource, as apply --plan checks it. */
 export interface Decided {
@@ -310,7 +311,7 @@ async function converge(plan: HostPlan, connection: Connection, options: Run, re
 
 /** Says, before anything of them changes, the warnings their roles declare for the changes about to be made (`warn:`). */
 function warnBefore(host: string, changing: readonly Assessed[], options: HostRunOptions): void {
-  for (const a of changing) if (a.planned.warn !== undefined) options.onEvent({ kind: 'notice', host, message: `warning: ${a.planned.label}: ${a.planned.warn}` });
+  for (const message of changing.map(warningOf)) if (message !== undefined) options.onEvent({ kind: 'notice', host, message });
 }
 
 /** A resource behind an API as read on the control node, or why it could not be read (it fails alone). */

@@ -179,6 +179,12 @@ export interface ResourceType<Desired, Current, Decided extends Decision = Decis
   /** Pure: the one decision for desired against current (its `changes` empty: in state). Plan shows it, apply carries it out. */
   decide(desired: Desired, current: Current): Decided;
   /**
+   * Optional, pure: whether making desired of current makes `text` appear in or vanish from what is
+   * in place (a file's content), for a role's `warn: { toggles }`: nothing in place, false; what is in
+   * place not read by the probe, true.
+   */
+  toggles?(desired: Desired, current: Current, text: string): boolean;
+  /**
    * POSIX sh script (run as root under `set -e`) that carries out the decision. One that finds
    * nothing to do once it runs calls `provision_unchanged`; one that finds the state it was decided
    * from gone (the file changed since the probe) calls `provision_stale`, changes nothing, and the
@@ -282,6 +288,7 @@ export interface ControlResourceType<Desired, Current, Decided extends Decision 
   readonly reprobeAfter?: undefined;
   readonly effects?: undefined;
   readonly predict?: undefined;
+  readonly toggles?: undefined;
   readonly confirm?: undefined;
   readonly status?: undefined;
   readonly resolve?: undefined;

@@ -29,11 +29,19 @@ export interface Declaration {
   /** `early: true`: applied before its round's package installs (it needs nothing they bring). */
   early?: boolean;
   /** `warn:` a warning plan and apply print before it changes something on a host (a change that interrupts serving). */
-  warn?: string;
+  warn?: Warning;
   /** Where the declaration's type key is. */
   position: SourcePosition;
   /** Where each argument key is, so a bad argument is reported at its own line. */
   argPositions: Record<string, SourcePosition>;
+}
+
+/** A resource's `warn:`: `TEXT`, or `{ text: TEXT, toggles: NEEDLE }` to warn only of a change that makes NEEDLE appear in or vanish from what is in place. */
+export interface Warning {
+  /** What plan and apply print, as written (not a template). */
+  text: string;
+  /** As written: the warning is for a change that toggles whether this text is in the resource's content (its type's `toggles`). */
+  toggles?: string;
 }
 
 /** A loaded role. */
@@ -296,7 +304,7 @@ function readDeclaration(node: Node, path: string, source: YamlSource, errors: U
     when: plain.when,
     notify: listOfStrings(plain.notify, `${path}.notify`, node, source, errors),
     early: earlyFlag(plain.early, `${path}.early`, node, source, errors),
-    warn: warnText(plain.warn, `${path}.warn`, node, source, errors),
+    warn: warning(plain.warn, kinds[type], `${path}.warn`, node, source, errors),
     position: at(source, typePair.key as Node),
     argPositions: isMap(argsNode) ? argPositionsOf(argsNode, source) : {},
   };
@@ -312,10 +320,28 @@ function earlyFlag(value: unknown, path: string, node: YAMLMap, source: YamlSour
   return false;
 }
 
-function warnText(value: unknown, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): string | undefined {
-  if (value === undefined || (typeof value === 'string' && value.trim() !== '')) return value;
-  errors.push(new UserError(`${path}: expected a warning's text`, at(source, node.get('warn', true) as Node)));
+function warning(value: unknown, kind: unknown, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): Warning | undefined {
+  if (value === undefined) return undefined;
+  const where = node.get('warn', true) as Node;
+  if (isText(value)) return { text: value };
+  const { text, toggles, ...rest } = (typeof value === 'object' && value !== null && !Array.isArray(value) ? value : { text: null }) as Record<string, unknown>;
+  const unknownKey = Object.keys(rest)[0];
+  if (unknownKey !== undefined) errors.push(new UserError(`${path}: unknown key '${unknownKey}' (expected text, toggles)`, at(source, keyNode(where, unknownKey))));
+  else if (!isText(text)) errors.push(new UserError(`${path}: expected a warning's text, or a mapping of its text and what its change toggles ({ text: TEXT, toggles: TEXT })`, at(source, where)));
+  else if (toggles === undefined) return { text };
+  else if (!isText(toggles)) errors.push(new UserError(`${path}.toggles: expected the text whose appearing or vanishing the warning is for`, at(source, keyNode(where, 'toggles'))));
+  else if (!(typeof kind === 'object' && kind !== null && 'toggles' in kind)) errors.push(new UserError(`${path}.toggles: this resource type cannot tell what its change toggles (types that can: ${Object.values(resourceTypes).filter((t) => t.toggles !== undefined).map((t) => t.name).join(', ')})`, at(source, keyNode(where, 'toggles'))));
+  else return { text, toggles };
   return undefined;
+}
+
+/** Where `key` is written in a mapping node, else the node. */
+function keyNode(node: Node, key: string): Node {
+  return (isMap(node) && (node.items.find((pair) => String(pair.key) === key)?.key as Node | undefined)) || node;
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '';
 }
 
 function listOfStrings(value: unknown, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): string[] {

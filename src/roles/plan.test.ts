@@ -76,7 +76,14 @@ describe('a resource\'s warning (warn:)', () => {
     const { inventory, rolesDir } = projectWith('resources:\n  - file: { path: /x, content: y }\n    warn: "not zero-downtime: {{x}} stays as written"\n  - file: { path: /y, content: z }\n');
     const inv = loadInventory(inventory, { env: {} });
     const [plan] = buildPlans(inv, inv.hosts, { rolesDirs: [rolesDir], templateDirs: [], tags: [] });
-    expect(plan!.resources.map((r) => r.warn)).toEqual(['not zero-downtime: {{x}} stays as written', undefined]);
+    expect(plan!.resources.map((r) => r.warn)).toEqual([{ text: 'not zero-downtime: {{x}} stays as written' }, undefined]);
+  });
+
+  it('with toggles, carries the text its change toggles, as written', () => {
+    const { inventory, rolesDir } = projectWith('resources:\n  - file: { path: /x, content: y }\n    warn: { text: "scheme flips", toggles: "ssl_{{x}}" }\n');
+    const inv = loadInventory(inventory, { env: {} });
+    const [plan] = buildPlans(inv, inv.hosts, { rolesDirs: [rolesDir], templateDirs: [], tags: [] });
+    expect(plan!.resources[0]!.warn).toEqual({ text: 'scheme flips', toggles: 'ssl_{{x}}' });
   });
 });
 
@@ -146,6 +153,10 @@ describe('role errors, each at file:line:col', () => {
     ['an early handler', 'handlers:\n  - name: h\n    service: { name: x, state: restarted }\n    early: true\n', "ROLES/web/role.yaml:4:5: handlers[0]: unknown key 'early'"],
     ['a warning that is not text', 'resources:\n  - file: { path: /x, content: y }\n    warn: [a]\n', "ROLES/web/role.yaml:3:11: resources[0].warn: expected a warning's text"],
     ['an empty warning', 'resources:\n  - file: { path: /x, content: y }\n    warn: " "\n', "ROLES/web/role.yaml:3:11: resources[0].warn: expected a warning's text"],
+    ['a warning mapping without its text', 'resources:\n  - file: { path: /x, content: y }\n    warn: { toggles: ssl }\n', "ROLES/web/role.yaml:3:11: resources[0].warn: expected a warning's text, or a mapping of its text and what its change toggles ({ text: TEXT, toggles: TEXT })"],
+    ['a warning with an unknown key', 'resources:\n  - file: { path: /x, content: y }\n    warn: { text: t, toggle: ssl }\n', "ROLES/web/role.yaml:3:22: resources[0].warn: unknown key 'toggle' (expected text, toggles)"],
+    ['toggles that is not text', 'resources:\n  - file: { path: /x, content: y }\n    warn: { text: t, toggles: [a] }\n', 'ROLES/web/role.yaml:3:22: resources[0].warn.toggles: expected the text whose appearing or vanishing the warning is for'],
+    ['toggles on a type that cannot tell', 'resources:\n  - service: { name: x, state: started }\n    warn: { text: t, toggles: ssl }\n', 'ROLES/web/role.yaml:3:22: resources[0].warn.toggles: this resource type cannot tell what its change toggles (types that can: file, internal_tls)'],
     ['a handler with a warning', 'handlers:\n  - name: h\n    service: { name: x, state: restarted }\n    warn: careful\n', "ROLES/web/role.yaml:4:5: handlers[0]: unknown key 'warn'"],
     ['a handler without a name', 'handlers:\n  - service: { name: x, state: restarted }\n', "ROLES/web/role.yaml:2:5: handlers[0]: a handler needs a 'name:' to be notified by"],
     ['an unknown kind of check', 'checks: { domain: dns_nam }\n', `ROLES/web/role.yaml:1:19: checks.domain: expected a mapping from variable names to one of ${CHECK_KINDS.join(', ')} (a trailing ? also allows nothing), or a list of the allowed values; did you mean 'dns_name'?`],

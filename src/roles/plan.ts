@@ -9,7 +9,7 @@ import { statusCheckTypes } from '../status/checks/index.js';
 import type { AnyStatusCheckType } from '../status/types.js';
 import { registerSecret, Secret, secretProblem, secretsCount, secretTextOf } from '../secrets.js';
 import { checkVariables, isSecretSpec, sealSecrets, type VariableCheck } from './checks.js';
-import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock, type UniqueVariable } from './load.js';
+import { blockPosition, loadRole, saveRoleCache, type Declaration, type Role, type RoleBlock, type UniqueVariable, type Warning } from './load.js';
 import { duplicateValues, type UniqueValue } from './unique.js';
 import { BALANCE_SHELL_KEYS, balanceDecl, parseMaxFailPercentage, parseSerial, rollingSetName, serveDecl, type BalanceDecl, type RollingSetting, type SerialSpec, type ServeDecl } from './rolling.js';
 import { hostContext, isTruthy, renderText, renderValue, saveTemplateCache, wholeVariable, type TemplateContext, type VariableSource } from './render.js';
@@ -35,7 +35,7 @@ export interface PlannedResource {
   /** Applied before the changes with side effects (package installs) of its round, wherever it is declared (`early: true`). */
   early?: true;
   /** Printed as a warning by plan and apply before it changes something (`warn:`). */
-  warn?: string;
+  warn?: Warning;
   /** Where it is declared. */
   position: SourcePosition;
 }

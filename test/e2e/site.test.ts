@@ -156,8 +156,8 @@ describe('the reference site on the lab (inventory/lab.yaml)', () => {
     expect(on.stdout).toContain('+ absent → file /etc/nginx/provision-tls/backend.key');
     expect(on.stdout).not.toContain('PRIVATE KEY');
     // Not a zero-downtime deploy: said on each host before it changes.
-    const warned = (out: string): string[] => [...out.matchAll(/^(\S+) \| notice \| warning: (scheme [^:]+):/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
-    const warnings = ['lb-01 scheme spoken to the backends (backend_tls)', 'web-01 scheme served to the load balancer (backend_tls)', 'web-02 scheme served to the load balancer (backend_tls)'];
+    const warned = (out: string): string[] => [...out.matchAll(/^(\S+) \| notice \| warning: ([^:]+): backend_tls flips:/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+    const warnings = ['lb-01 load balancer site', 'web-01 app site', 'web-02 app site'];
     expect(warned(on.stdout)).toEqual(warnings);
     const answers = new Set<string>();
     for (let i = 0; i < 6; i++) answers.add((await getSite('/')).body.trim());

@@ -156,6 +156,26 @@ describe('file.diff', () => {
   });
 });
 
+describe('file.toggles: whether the change makes a text appear in or vanish from the file in place (warn: toggles)', () => {
+  const tls = 'listen 443 ssl;\nssl_certificate /c;\n';
+  const plain = 'listen 80;\n';
+  const site = (content: string): FileDesired => file.validate({ path: '/etc/nginx/site.conf', content });
+  it.each<[string, FileDesired, FileCurrent, boolean]>([
+    ['the text appears (plain → TLS)', site(tls), { stat: regular(), sha256: sha(plain), content: plain }, true],
+    ['the text vanishes (TLS → plain)', site(plain), { stat: regular(), sha256: sha(tls), content: tls }, true],
+    ['other content, the text stays', site(`${tls}# more\n`), { stat: regular(), sha256: sha(tls), content: tls }, false],
+    ['other content, still without the text', site(`${plain}# more\n`), { stat: regular(), sha256: sha(plain), content: plain }, false],
+    ['the same content, only the mode changes', file.validate({ path: '/etc/nginx/site.conf', content: tls, mode: '0600' }), { stat: regular(), sha256: sha(tls) }, false],
+    ['no file in place yet', site(tls), { stat: ABSENT }, false],
+    ['content too large for the probe to read', site(tls), { stat: regular({ size: 100_000 }), sha256: sha('big') }, true],
+    ['a symlink in place (not read)', site(tls), { stat: regular({ type: 'link' }) }, true],
+    ['a file with the text removed (its content not read)', file.validate({ path: '/etc/nginx/site.conf', state: 'absent' }), { stat: regular() }, true],
+    ['a removal of nothing', file.validate({ path: '/etc/nginx/site.conf', state: 'absent' }), { stat: ABSENT }, false],
+  ])('%s → %s', (_, desired, current, expected) => {
+    expect(file.toggles!(desired, current, 'ssl_certificate')).toBe(expected);
+  });
+});
+
 describe('file on this machine (probe → diff → apply → probe)', () => {
   let dir: string;
   beforeEach(() => {

@@ -127,6 +127,14 @@ function contentChange(file: PresentFile, replaces: PathState, oldContent: strin
   return { summary: 'content changed', diff: contentDiff(file.path, oldContent, file.content, sensitive) };
 }
 
+/** Whether the change makes `text` appear in or vanish from the file in place (ResourceType.toggles). */
+function toggles(desired: FileDesired, current: FileCurrent, text: string): boolean {
+  if (current.stat.type === 'absent' || (desired.state === 'present' && current.sha256 === desired.sha256)) return false;
+  // Content the probe did not read (too large, not a regular file, a removal's): the change may toggle it.
+  if (current.content === undefined) return true;
+  return current.content.includes(text) !== (desired.state === 'present' && desired.content.includes(text));
+}
+
 function typeName(stat: PathState): string {
   return stat.type === 'link' ? 'symlink' : stat.type;
 }
@@ -326,6 +334,7 @@ export const file: ResourceType<FileDesired, FileCurrent, FileDecision> = {
   probeInline: true,
   parse,
   decide,
+  toggles,
   apply,
   predict,
   effects: { of: effects },

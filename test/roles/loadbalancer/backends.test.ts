@@ -2,8 +2,9 @@
  * templates/provision-lb-backends.sh, the loadbalancer role's upstream helper,
  * run on this machine with its directories moved into a sandbox: `check`
  * (the `unless` guard every probe of the load balancer runs) answers with the
- * shell alone, `render` writes exactly what `check` accepts, and `prune` removes
- * a renamed upstream's files.
+ * shell alone, for the live upstream and a renamed one's files left alike,
+ * `render` writes exactly what `check` accepts, and `prune` removes a renamed
+ * upstream's files.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -128,27 +129,34 @@ describe('provision-lb-backends', () => {
 
   const OLD = { source: SOURCE.replace(UPSTREAM, RENAMED), drained: 'web-01\n', live: SOURCE.replace(UPSTREAM, RENAMED) };
 
+  // The role's render notifies prune when check fails: a renamed upstream's files left fail it, whatever is live.
   it.each<[string, UpstreamFiles, UpstreamFiles, number]>([
-    ['only this upstream', { source: SOURCE, live: SOURCE, drained: 'web-02\n' }, {}, 0],
-    ['nothing at all', {}, {}, 0],
+    ['only this upstream', { source: SOURCE, live: RENDERED[1]![2], drained: 'web-01\n' }, {}, 0],
     ['a renamed upstream’s source, drained list and live file', { source: SOURCE, live: SOURCE }, OLD, 1],
     ['a renamed upstream’s live file alone', { source: SOURCE, live: SOURCE }, { live: OLD.live }, 1],
+    ['a renamed upstream’s source alone', { source: SOURCE, live: SOURCE }, { source: OLD.source }, 1],
     ['a renamed upstream’s drained list alone', { source: SOURCE, live: SOURCE }, { drained: OLD.drained }, 1],
-  ])('pruned, starting no process: %s → exit %d', (_, files, renamed, code) => {
+    ['a renamed upstream’s files, no live file of this one', { source: SOURCE }, OLD, 1],
+  ])('check, starting no process, of what a rename left: %s', (_, files, renamed, code) => {
     const s = sandbox(files, { renamed });
-    const r = s.run(['pruned', UPSTREAM], { PATH: '/nonexistent' });
+    const r = s.run(['check', UPSTREAM], { PATH: '/nonexistent' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(code);
   });
 
-  it('prune removes a renamed upstream’s files, its live one once nginx -t passes without it, and keeps this one’s', () => {
-    const s = sandbox({ source: SOURCE, live: SOURCE, drained: 'web-02\n' }, { renamed: OLD });
-    const r = s.run(['prune', UPSTREAM]);
+  it.each<[string, UpstreamFiles, string[], string[]]>([
+    ['its source, drained list and live file: nginx reloaded once', OLD, ['live'], ['[is-active] [--quiet] [nginx]', '[reload] [nginx]']],
+    ['its source and drained list, no live file: no reload', { source: OLD.source, drained: OLD.drained }, [], []],
+  ])('prune removes a renamed upstream’s files, its live one once nginx -t passes without it, keeps this one’s: %s', (_, renamed, checked, systemctl) => {
+    const s = sandbox({ source: SOURCE, live: RENDERED[1]![2], drained: 'web-01\n' }, { renamed });
+    const stubs = stubCommands(['systemctl']);
+    const r = s.run(['prune', UPSTREAM], stubs.env);
     expect(r.status, r.stderr).toBe(0);
-    expect(s.nginxChecks()).toEqual([`/dev/null ${s.renamed.live}`]);
+    expect(s.nginxChecks()).toEqual(checked.map(() => `/dev/null ${s.renamed.live}`));
+    expect(stubs.calls()).toEqual(systemctl.map((call) => `systemctl ${call}`));
     for (const path of Object.values(s.renamed)) expect(existsSync(path)).toBe(false);
     for (const path of Object.values(s.file)) expect(existsSync(path)).toBe(true);
-    expect(s.run(['pruned', UPSTREAM]).status).toBe(0);
+    expect(s.run(['check', UPSTREAM]).status).toBe(0);
   });
 
   it('prune leaves a renamed upstream’s live file nginx still needs, and fails', () => {

@@ -89,6 +89,27 @@ describe('sumo-install.sh', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  it.each([
+    ['{"success": true}', 0],
+    ['{"success":true,"x":1}', 0],
+    ['{\n  "code": 200,\n  "success":   true\n}', 0],
+    ['{"note": "success", "success": true}', 0],
+    ['{"success": false, "message": "true"}', 1],
+    ['{"success": "true"}', 1],
+    ['{"success":\ttrue}', 1],
+    ['', 1],
+  ])('check reads the installer result %j with the shell alone (no program but sh found) → exit %d', (text, code) => {
+    const r = helper('install', { ...INSTALL, 'sumo.accesskey': KEY });
+    expect(r.code, r.stderr).toBe(0);
+    const bin = join(r.stubs.dir, 'only-sh');
+    mkdirSync(bin);
+    symlinkSync(execFileSync('sh', ['-c', 'command -v sh'], { encoding: 'utf8' }).trim(), join(bin, 'sh'));
+    writeFileSync(join(r.dir, 'config/.installerResult'), text);
+    const check = r.run('check', `provision.dir=${r.dir}\n`, { PATH: bin });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(code);
+  });
+
   it('install over an unregistered collector uninstalls it first; remove cleans up', () => {
     const r = helper('install', { ...INSTALL, 'sumo.accesskey': 'wrong-key-123' });
     expect(r.code).toBe(1);
