@@ -36,11 +36,11 @@ export interface Declaration {
   argPositions: Record<string, SourcePosition>;
 }
 
-/** A resource's `warn:`: `TEXT`, or `{ text: TEXT, toggles: NEEDLE }` to warn only of a change that makes NEEDLE appear in or vanish from what is in place. */
+/** A resource's `warn:`: `TEXT`, or `{ text: TEXT, toggles: NEEDLE }` to warn only of a change that makes a line equal to NEEDLE appear in or vanish from what is in place. */
 export interface Warning {
   /** What plan and apply print, as written (not a template). */
   text: string;
-  /** As written: the warning is for a change that toggles whether this text is in the resource's content (its type's `toggles`). */
+  /** As written, one line: the warning is for a change that toggles whether a line of the resource's content, trimmed, is this text (its type's `toggles`). */
   toggles?: string;
 }
 
