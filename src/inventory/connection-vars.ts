@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { MIN_SECRET_LENGTH, Secret, secretAsInteger, secretProblem } from '../secrets.js';
-import { editDistance } from '../suggest.js';
+import { withinEditDistance } from '../suggest.js';
 import { proxyFromSshArgs } from './ssh-args.js';
 import type { HostConnection } from './types.js';
 
@@ -242,7 +242,7 @@ function closeConnectionVar(name: string): string | undefined {
     // measuring (the edit distance is at least the difference in length; a swap keeps the length).
     if (Math.abs(lower.length - known.length) > maxEdits) continue;
     if (lower.startsWith(known) && lower !== known && !known.startsWith('ansible_')) continue;
-    if (editDistance(lower, known) <= maxEdits || isNeighbourSwap(lower, known)) return known;
+    if (withinEditDistance(lower, known, maxEdits) || isNeighbourSwap(lower, known)) return known;
   }
   return undefined;
 }

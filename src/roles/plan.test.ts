@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import { stubSops } from '../../test/support/inventory.js';
 import { extraVarsOf, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
-import { buildPlans, secretVariables, type PlanOptions } from './plan.js';
+import { buildBalancers, buildPlans, secretVariables, type PlanOptions } from './plan.js';
 import { CHECK_KINDS } from './checks.js';
 import { resourceTypes } from '../resources/index.js';
 import { file } from '../resources/file/index.js';
@@ -103,6 +103,27 @@ describe('roles of one inventory are read once (buildPlans, then buildBalancers,
     const build = () => buildPlans(again, again.hosts, options);
     if (plans === 1) expect(build()).toHaveLength(1);
     else expect(build).toThrow(/role 'web' not found/);
+  });
+});
+
+describe('buildBalancers after buildPlans of one inventory', () => {
+  it("refuses a declared secret too short to mask of a host it does not set up, as buildPlans does (it reuses buildPlans' declared secrets)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'provision-roles-'));
+    const files = {
+      'roles/lb/role.yaml': 'balances:\n  backends: app\n  drain: x\n  undrain: y\n',
+      'roles/app/role.yaml': 'checks: { app_pw: secret }\n',
+      'inventory.yaml': 'all:\n  children:\n    lb: { roles: [lb], hosts: { lb-01: {} } }\n    app: { roles: [app], hosts: { web-01: { app_pw: abc } } }\n',
+    };
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    }
+    const inv = loadInventory(join(dir, 'inventory.yaml'), { env: {} });
+    const options = { rolesDirs: [join(dir, 'roles')], templateDirs: [], tags: [] };
+    const refusal = (build: () => unknown): string => userErrorOf(build).format().replace(dir, 'P');
+    const planned = refusal(() => buildPlans(inv, inv.hosts, options));
+    expect(planned).toContain('only 3 characters long');
+    expect(refusal(() => buildBalancers(inv, options))).toBe(planned);
   });
 });
 

@@ -88,7 +88,7 @@ export interface PlanOptions {
 export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options: PlanOptions): HostPlan[] {
   const { collect, hostSetup, finish, uniqueValueErrors } = planning(inventory, options, () => hosts);
   const plans: HostPlan[] = [];
-  const validated: Validated[] = [];
+  const run: PlanRun = { baseDir: inventory.dir, validated: [], templates: new Map() };
   for (const host of hosts) {
     const plan: HostPlan = { host, resources: [], handlers: new Map(), status: [] };
     plans.push(plan);
@@ -113,7 +113,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       const plannedHandlers = new Map<string, PlannedResource>();
       for (const [name, decl] of role.handlers) {
         try {
-          const planned = planResource(decl, role, context, host, options, inventory.dir, validated);
+          const planned = planResource(decl, role, context, host, options, run);
           if (planned) plannedHandlers.set(name, planned);
         } catch (err) {
           collect(err);
@@ -122,7 +122,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       for (const decl of role.resources) {
         if (!selectedByTags(decl, role, options.tags)) continue;
         try {
-          const planned = planResource(decl, role, context, host, options, inventory.dir, validated);
+          const planned = planResource(decl, role, context, host, options, run);
           if (!planned) continue;
           if (runsOnControl(planned.type) && decl.notify.length > 0) throw new UserError(`${decl.type}: runs on the control node (through an API) and cannot notify handlers on the host`, decl.position);
           planned.notify = decl.notify.flatMap((n) => {
@@ -139,7 +139,7 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       }
       for (const decl of role.status) {
         try {
-          const planned = planDeclaration(decl, role, context, host, options, inventory.dir, statusCheckTypes, validated);
+          const planned = planDeclaration(decl, role, context, host, options, statusCheckTypes, run);
           if (planned) plan.status!.push(planned);
         } catch (err) {
           collect(err);
@@ -147,12 +147,22 @@ export function buildPlans(inventory: Inventory, hosts: InventoryHost[], options
       }
     }
   }
-  validateAgain(validated, collect);
+  validateAgain(run.validated, collect);
   manageOnce(plans).forEach(collect);
   const selected = new Set(hosts.map((h) => h.name));
   uniqueValueErrors((host) => selected.has(host)).forEach(collect);
   finish();
   return plans;
+}
+
+/** What planning the declarations of one buildPlans call shares. */
+interface PlanRun {
+  /** The inventory's directory: control-node paths are relative to it. */
+  baseDir: string;
+  /** Every declaration validated, to validate anew once more secrets are known. */
+  validated: Validated[];
+  /** Templates found and read, by name and search path (see templateSource): every host of a role renders the same files. */
+  templates: Map<string, { file: string; text: string }>;
 }
 
 /** A declaration validated with the secrets known then: `again` validates it anew. */
@@ -253,8 +263,18 @@ export interface Balancer {
   decls: BalanceDecl[];
 }
 
-/** Roles loaded for an inventory, by roles directories: buildPlans and buildBalancers of one run read each role file once. */
-const loadedRoles = new WeakMap<Inventory, Map<string, Map<string, Role>>>();
+/**
+ * What planning an inventory with roles directories loads and computes once: buildPlans and buildBalancers of one run
+ * read each role file once, and compute every host's declared secrets once (declaredSecretValues renders each host's
+ * variables and secret arguments), with the errors that refused a value, which each call reports again.
+ */
+interface InventoryPlanning {
+  roles: Map<string, Role>;
+  declaredSecrets?: { values: Set<string>; refused: UserError[] };
+}
+
+/** By inventory, then by roles directories. */
+const inventoryPlannings = new WeakMap<Inventory, Map<string, InventoryPlanning>>();
 
 /**
  * Shared by buildPlans and buildBalancers: roles loaded once, each host's
@@ -262,11 +282,11 @@ const loadedRoles = new WeakMap<Inventory, Map<string, Map<string, Role>>>();
  */
 /** `planned`: the hosts set up, whose secret sources are read before the first of them renders anything. */
 function planning(inventory: Inventory, options: PlanOptions, planned: () => readonly InventoryHost[]) {
-  const byDirs = loadedRoles.get(inventory) ?? new Map<string, Map<string, Role>>();
-  loadedRoles.set(inventory, byDirs);
+  const byDirs = inventoryPlannings.get(inventory) ?? new Map<string, InventoryPlanning>();
+  inventoryPlannings.set(inventory, byDirs);
   const dirsKey = JSON.stringify(options.rolesDirs);
-  const roles = byDirs.get(dirsKey) ?? new Map<string, Role>();
-  byDirs.set(dirsKey, roles);
+  const shared = byDirs.get(dirsKey) ?? { roles: new Map<string, Role>() };
+  byDirs.set(dirsKey, shared);
   const errors = new Map<string, UserError>();
   const collect = (err: unknown): void => {
     for (const e of err instanceof UserErrors ? err.errors : [err]) {
@@ -275,7 +295,7 @@ function planning(inventory: Inventory, options: PlanOptions, planned: () => rea
     }
   };
   const hostvars = hostvarsOf(inventory, () => inventorySecretChecks());
-  const load = cachedLoader(roles, options.rolesDirs);
+  const load = cachedLoader(shared.roles, options.rolesDirs);
   const rolesOf = (host: InventoryHost): Role[] => resolveRoles(host.roles, load, collect);
   // What the roles of every host declare secret, hosts left out by --limit too: their value here is masked (or refused) as when they run.
   // A role of any host that cannot be loaded is an error, as in Ansible, which loads the whole playbook whatever --limit says:
@@ -290,7 +310,10 @@ function planning(inventory: Inventory, options: PlanOptions, planned: () => rea
     allSecretsKnown = true;
     // A value too short to mask is refused as the host's own setup refuses it, also for a host --limit leaves out: another
     // host may print it. What cannot be computed here is reported by the host's own setup, when it runs.
-    for (const text of declaredSecretValues(inventory, inventorySecretChecks(), load, hostvars, collect)) registerSecret(text);
+    const checks = inventorySecretChecks();
+    shared.declaredSecrets ??= declaredSecretsOf(inventory, checks, load, hostvars);
+    shared.declaredSecrets.refused.forEach(collect);
+    for (const text of shared.declaredSecrets.values) registerSecret(text);
     // Those the planned hosts read from a secret source, used or not: a plain copy of one is that secret too. Only theirs:
     // a vault value costs ~5 ms of key derivation, and a left-out host's is read when a planned host reads it (hostvars).
     for (const text of sourcedSecretValues(planned())) registerSecret(text);
@@ -539,6 +562,12 @@ function secretChecksOf(roles: readonly Role[]): Array<Pick<Role, 'name' | 'chec
   return roles.map((role) => ({ name: role.name, checks: role.checks.filter((c) => isSecretSpec(c.spec)) })).filter((role) => role.checks.length > 0);
 }
 
+/** declaredSecretValues with the errors it refuses values with, kept. */
+function declaredSecretsOf(inventory: Inventory, checks: ReadonlyArray<Pick<Role, 'name' | 'checks'>>, load: (name: string, position: SourcePosition) => Role, hostvars: Record<string, unknown>): NonNullable<InventoryPlanning['declaredSecrets']> {
+  const refused: UserError[] = [];
+  return { values: declaredSecretValues(inventory, checks, load, hostvars, (err) => refused.push(err)), refused };
+}
+
 /**
  * The values every host of the inventory (hosts left out by --limit too) gives its declared secrets: the variables
  * `checks` declare secret (but for a literal role default, see isLiteralDefault), and its resources' secret
@@ -637,8 +666,8 @@ function selectedByTags(decl: Declaration, role: Role, tags: string[]): boolean 
 }
 
 /** A resource declaration planned for a host (it notifies nothing yet). */
-function planResource(decl: Declaration, role: Role, context: TemplateContext, host: InventoryHost, options: PlanOptions, baseDir: string, validated: Validated[]): PlannedResource | undefined {
-  const planned = planDeclaration(decl, role, context, host, options, baseDir, resourceTypes, validated);
+function planResource(decl: Declaration, role: Role, context: TemplateContext, host: InventoryHost, options: PlanOptions, run: PlanRun): PlannedResource | undefined {
+  const planned = planDeclaration(decl, role, context, host, options, resourceTypes, run);
   if (planned && decl.early && planned.type.reprobeAfter) throw new UserError(`early: a ${decl.type} resource is one of the changes that early resources go before`, decl.position);
   // The same object, so that validating it again (validateAgain) changes the plan's.
   return planned && Object.assign(planned, { notify: [] as string[] }, decl.early ? { early: true as const } : {}, decl.warn !== undefined ? { warn: decl.warn } : {});
@@ -651,9 +680,8 @@ function planDeclaration<Kind extends { name: string; resolve?(args: Record<stri
   context: TemplateContext,
   host: InventoryHost,
   options: PlanOptions,
-  baseDir: string,
   kinds: Record<string, Kind>,
-  validated: Validated[],
+  run: PlanRun,
 ): { role: string; type: Kind; desired: unknown; label: string; position: SourcePosition } | undefined {
   const hostName = host.name;
   if (decl.when !== undefined && !isTruthy(renderValue(decl.when, context, decl.position, hostName))) return undefined;
@@ -669,12 +697,12 @@ function planDeclaration<Kind extends { name: string; resolve?(args: Record<stri
       throw argError(err, decl, role, host);
     }
   };
-  const resolved = checked(() => (type.resolve ? type.resolve(args, resolveContext(role, context, hostName, options, baseDir)) : args));
+  const resolved = checked(() => (type.resolve ? type.resolve(args, resolveContext(role, context, hostName, options, run)) : args));
   const validate = (): unknown => checked(() => type.validate(resolved));
   const secrets = secretsCount();
   const desired = validate();
   const planned = { role: role.name, type, desired, label: decl.name ?? `${type.name} ${type.label(desired as never)}`, position: decl.position };
-  validated.push({
+  run.validated.push({
     secrets,
     again: () => {
       planned.desired = validate();
@@ -688,11 +716,11 @@ function planDeclaration<Kind extends { name: string; resolve?(args: Record<stri
  * the role's templates/ and then the shared ones and rendered for the host; a control-node path is
  * relative to the inventory's directory and stays in the allowed ones; the host's name and address.
  */
-function resolveContext(role: Role, context: TemplateContext, hostName: string, options: PlanOptions, baseDir: string): ResolveContext {
+function resolveContext(role: Role, context: TemplateContext, hostName: string, options: PlanOptions, { baseDir, templates }: PlanRun): ResolveContext {
   return {
     template: (name, key) => {
-      const file = findTemplate(name, [join(role.dir, 'templates'), ...options.templateDirs], key);
-      return renderText(readFileSync(file, 'utf8'), context, { file, line: 1, col: 1 }, hostName);
+      const { file, text } = templateSource(templates, name, [join(role.dir, 'templates'), ...options.templateDirs], key);
+      return renderText(text, context, { file, line: 1, col: 1 }, hostName);
     },
     controlPath: (path, key) => allowedSource(path, baseDir, [baseDir, ...(options.filesDirs ?? [])], key),
     host: { name: hostName, address: String(context.address ?? hostName) },
@@ -700,6 +728,18 @@ function resolveContext(role: Role, context: TemplateContext, hostName: string, 
       return controlStateDir();
     },
   };
+}
+
+/** The file findTemplate finds for `name` in `dirs`, and its text, looked up and read once in `found`. */
+function templateSource(found: PlanRun['templates'], name: string, dirs: readonly string[], key: string): { file: string; text: string } {
+  const id = JSON.stringify([name, dirs]);
+  let source = found.get(id);
+  if (source === undefined) {
+    const file = findTemplate(name, dirs, key);
+    source = { file, text: readFileSync(file, 'utf8') };
+    found.set(id, source);
+  }
+  return source;
 }
 
 /**

@@ -1,3 +1,4 @@
+import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
@@ -39,6 +40,38 @@ describe('renderText', () => {
     }
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).format()).toBe(message);
+  });
+});
+
+describe('renderText of text whose mustaches are all variables', () => {
+  // Rendered without Handlebars: what Handlebars itself makes of the same text, strict and unescaped.
+  const values = { a: 1, b: 2, s: 'x', n: null, u: undefined, t: true, list: ['p', new Secret('s3cret-val')], obj: { k: 'v', deep: { z: 0 } }, pw: new Secret('pa55word-x'), big: 12345678901234567890n, fn: () => 'called', proto: Object.create({ inherited: 'i' }) };
+  it.each([
+    '{{a}}',
+    '{{a}}{{b}}',
+    '{{a}} {{b}}',
+    'x{{a}}{{b}}',
+    '{{a}}{{b}}y',
+    '{{ s }}-{{s}}',
+    '{{n}}{{a}}',
+    '{{u}}{{a}}{{b}}',
+    '{{t}}{{a}}',
+    '{{list}}',
+    'pw={{pw}}{{pw}}',
+    '{{obj}}',
+    '{{obj.k}}/{{obj.deep.z}}',
+    '{{big}}',
+    'line\n  {{obj.k}}\n',
+    '{{fn}}',
+    '{{proto.inherited}}',
+    '{{toString}}',
+    '{{a}} }} {',
+    '\\{{a}} {{b}}',
+    '{{{s}}} {{a}}',
+    '{{this.a}}',
+  ])('%j', (text) => {
+    const handlebars = Handlebars.create().compile(text, { strict: true, noEscape: true });
+    expect(renderText(text, values, at, 'web-01')).toBe(handlebars(values));
   });
 });
 

@@ -144,12 +144,66 @@ export function saveTemplateCache(): void {
 export function renderText(text: string, context: TemplateContext, where: SourcePosition, hostName: string, inline = false): string {
   if (!text.includes('{{')) return text;
   try {
-    return templates.get(text)(context);
+    const plain = plainTextOf(text);
+    return (plain ? renderPlain(plain, context) : undefined) ?? templates.get(text)(context);
   } catch (err) {
     // A variable that a template reads may fail to render itself: that error already says where.
     if (err instanceof UserError) throw err;
     throw templateError(err, text, where, hostName, inline);
   }
+}
+
+/** A text whose every mustache is a variable (`{{name}}`, `{{a.b}}`): the text around them and their paths. */
+interface PlainText {
+  literals: string[];
+  paths: string[][];
+}
+
+const PLAIN_MUSTACHE = /\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}/g;
+// Names Handlebars reads as no variable.
+const NOT_VARIABLES = new Set(['this', 'true', 'false', 'null', 'undefined']);
+const plainTexts = new Map<string, PlainText | null>();
+
+/** The text as a PlainText, or null when Handlebars may read any of it otherwise (a helper, a block, an escape, a triple mustache). */
+function plainTextOf(text: string): PlainText | null {
+  let plain = plainTexts.get(text);
+  if (plain === undefined) {
+    const literals: string[] = [];
+    const paths: string[][] = [];
+    let last = 0;
+    for (const m of text.matchAll(PLAIN_MUSTACHE)) {
+      literals.push(text.slice(last, m.index));
+      paths.push(m[1]!.split('.'));
+      last = m.index + m[0].length;
+    }
+    literals.push(text.slice(last));
+    const other = /\\\{\{|\{\{\{|\}\}\}/.test(text) || literals.some((l) => l.includes('{{')) || paths.some(([head]) => NOT_VARIABLES.has(head!) || head! in hbs.helpers);
+    plain = other ? null : { literals, paths };
+    plainTexts.set(text, plain);
+  }
+  return plain;
+}
+
+/**
+ * A PlainText rendered as its Handlebars template renders it, without running one: each of the many such role texts
+ * would be compiled and set up for every render. Strict and without escaping, a template joins its parts with `+`
+ * (null and undefined empty, no empty text between two values: {{a}}{{b}} of 1 and 2 is 3), then makes text of the
+ * result. Undefined when a variable is not an own property of an object (Handlebars says why) or is a function.
+ */
+function renderPlain({ literals, paths }: PlainText, context: TemplateContext): string | undefined {
+  const parts: unknown[] = literals[0] === '' ? [] : [literals[0]];
+  for (let i = 0; i < paths.length; i++) {
+    let value: unknown = context;
+    for (const part of paths[i]!) {
+      if (value === null || typeof value !== 'object' || part === 'constructor' || !Object.hasOwn(value, part)) return undefined;
+      value = (value as Record<string, unknown>)[part];
+    }
+    if (typeof value === 'function') return undefined;
+    parts.push(value ?? '');
+    if (literals[i + 1] !== '') parts.push(literals[i + 1]);
+  }
+  // As Handlebars' own wrapper does: '' + value (valueOf first), not String(value).
+  return '' + (parts.reduce((joined, part) => (joined as string) + (part as string)) as string);
 }
 
 // `{{name args}}` or `{{#name args}}`: Handlebars calls name as a helper.
@@ -198,7 +252,7 @@ export function renderShellText(text: string, context: TemplateContext, where: S
   if (!text.includes('{{')) return text;
   let quoted: string;
   try {
-    quoted = quoteShellTemplate(text, (name) => name in hbs.helpers);
+    quoted = onceByText(quotedShellTexts, text, (template) => quoteShellTemplate(template, (name) => name in hbs.helpers));
     markingValues = true;
     let shape: string;
     try {
@@ -206,12 +260,33 @@ export function renderShellText(text: string, context: TemplateContext, where: S
     } finally {
       markingValues = false;
     }
-    checkValuePlaces(shape);
+    onceByText(checkedShapes, shape, checkValuePlaces);
   } catch (err) {
     if (err instanceof ShellTemplateError) throw new UserError(err.message, where);
     throw err;
   }
   return renderText(quoted, context, where, hostName, true);
+}
+
+/** What quoteShellTemplate and checkValuePlaces made of a text (a refusal too): both depend on it alone (the helpers are fixed), and each host renders the same role texts. */
+type Outcome<T> = { value: T } | { refused: ShellTemplateError };
+const quotedShellTexts = new Map<string, Outcome<string>>();
+const checkedShapes = new Map<string, Outcome<void>>();
+
+/** `compute(text)`, computed the first time only: later calls return its value or throw its ShellTemplateError again. */
+function onceByText<T>(outcomes: Map<string, Outcome<T>>, text: string, compute: (text: string) => T): T {
+  let outcome = outcomes.get(text);
+  if (outcome === undefined) {
+    try {
+      outcome = { value: compute(text) };
+    } catch (err) {
+      if (!(err instanceof ShellTemplateError)) throw err;
+      outcome = { refused: err };
+    }
+    outcomes.set(text, outcome);
+  }
+  if ('refused' in outcome) throw outcome.refused;
+  return outcome.value;
 }
 
 const WHOLE_VARIABLE = /^\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}$/;
