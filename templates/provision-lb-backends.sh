@@ -152,8 +152,12 @@ refuse_unless_another_serves() {
 # and stops at the first that fails; builtins only, like read_text.
 each_other() {
   for f in /etc/nginx/conf.d/provision-upstream-*.conf /etc/provision/lb/*.conf /var/lib/provision/lb/*.drained; do
-    [ -e "$f" ] || continue
-    case $f in "$live" | "$source_file" | "$drained_file") continue ;; esac
+    case $f in
+      "$live" | "$source_file" | "$drained_file") continue ;;
+      "${live%/*}"/*) [ -e "$f" ] || continue ;;
+      # Only what rm -f removes: a directory named like a source or drained list would fail check for ever.
+      *) [ -f "$f" ] || [ -L "$f" ] || continue ;;
+    esac
     "$@" "$f" || return 1
   done
 }

@@ -38,8 +38,12 @@ log="$dir/logs/collector.log"
 
 installed() { [ -x "$dir/uninstall" ]; }
 # Whether file $1 has a line holding $2, spaces, then $3 (grep -q "$2 *$3"), read by the shell: check starts few processes.
+# $2 and $3 are constants: not empty (each pass strips $2, an empty one would never end), no regex characters.
+# Sets line and rest. A line longer than any installer result (a corrupt file) goes to grep: the shell's
+# ${line#*"$2"} takes time quadratic in the line's length.
 holds() {
   while IFS= read -r line || [ -n "$line" ]; do
+    [ ${#line} -le 4096 ] || { grep -q "$2 *$3" "$1"; return; }
     while :; do
       case $line in *"$2"*) line=${line#*"$2"} ;; *) break ;; esac
       rest=$line

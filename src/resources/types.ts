@@ -180,8 +180,8 @@ export interface ResourceType<Desired, Current, Decided extends Decision = Decis
   decide(desired: Desired, current: Current): Decided;
   /**
    * Optional, pure: whether making desired of current makes `text` appear in or vanish from what is
-   * in place (a file's content), for a role's `warn: { toggles }`: nothing in place, false; what is in
-   * place not read by the probe, true.
+   * in place (a file's content: a line equal to it, trimmed), for a role's `warn: { toggles }`: nothing
+   * in place, false; what is in place not read by the probe, true.
    */
   toggles?(desired: Desired, current: Current, text: string): boolean;
   /**

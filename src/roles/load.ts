@@ -4,7 +4,7 @@ import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml
 import { UserError, UserErrors, type SourcePosition } from '../errors.js';
 import { resourceTypes } from '../resources/index.js';
 import { statusCheckTypes } from '../status/checks/index.js';
-import { ArgError } from '../resources/types.js';
+import { ArgError, type AnyResourceType } from '../resources/types.js';
 import { closest } from '../suggest.js';
 import { CHECK_KINDS, checkOf, type VariableCheck } from './checks.js';
 import { checkBalancesBlock, checkServeBlock } from './rolling.js';
@@ -36,11 +36,11 @@ export interface Declaration {
   argPositions: Record<string, SourcePosition>;
 }
 
-/** A resource's `warn:`: `TEXT`, or `{ text: TEXT, toggles: NEEDLE }` to warn only of a change that makes NEEDLE appear in or vanish from what is in place. */
+/** A resource's `warn:`: `TEXT`, or `{ text: TEXT, toggles: NEEDLE }` to warn only of a change that makes a line equal to NEEDLE appear in or vanish from what is in place. */
 export interface Warning {
   /** What plan and apply print, as written (not a template). */
   text: string;
-  /** As written: the warning is for a change that toggles whether this text is in the resource's content (its type's `toggles`). */
+  /** As written, one line: the warning is for a change that toggles whether a line of the resource's content, trimmed, is this text (its type's `toggles`). */
   toggles?: string;
 }
 
@@ -304,7 +304,7 @@ function readDeclaration(node: Node, path: string, source: YamlSource, errors: U
     when: plain.when,
     notify: listOfStrings(plain.notify, `${path}.notify`, node, source, errors),
     early: earlyFlag(plain.early, `${path}.early`, node, source, errors),
-    warn: warning(plain.warn, kinds[type], `${path}.warn`, node, source, errors),
+    warn: warning(plain.warn, resourceTypes[type], `${path}.warn`, node, source, errors),
     position: at(source, typePair.key as Node),
     argPositions: isMap(argsNode) ? argPositionsOf(argsNode, source) : {},
   };
@@ -320,7 +320,7 @@ function earlyFlag(value: unknown, path: string, node: YAMLMap, source: YamlSour
   return false;
 }
 
-function warning(value: unknown, kind: unknown, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): Warning | undefined {
+function warning(value: unknown, kind: AnyResourceType | undefined, path: string, node: YAMLMap, source: YamlSource, errors: UserError[]): Warning | undefined {
   if (value === undefined) return undefined;
   const where = node.get('warn', true) as Node;
   if (isText(value)) return { text: value };
@@ -330,9 +330,16 @@ function warning(value: unknown, kind: unknown, path: string, node: YAMLMap, sou
   else if (!isText(text)) errors.push(new UserError(`${path}: expected a warning's text, or a mapping of its text and what its change toggles ({ text: TEXT, toggles: TEXT })`, at(source, where)));
   else if (toggles === undefined) return { text };
   else if (!isText(toggles)) errors.push(new UserError(`${path}.toggles: expected the text whose appearing or vanishing the warning is for`, at(source, keyNode(where, 'toggles'))));
-  else if (!(typeof kind === 'object' && kind !== null && 'toggles' in kind)) errors.push(new UserError(`${path}.toggles: this resource type cannot tell what its change toggles (types that can: ${Object.values(resourceTypes).filter((t) => t.toggles !== undefined).map((t) => t.name).join(', ')})`, at(source, keyNode(where, 'toggles'))));
+  // A line of the content is compared trimmed: a needle of several lines or with blanks around it would never match, and never warn.
+  else if (toggles.includes('\n') || toggles.trim() !== toggles) errors.push(new UserError(`${path}.toggles: expected one whole line of the content, without blanks around it (a line that, trimmed, equals it)`, at(source, keyNode(where, 'toggles'))));
+  else if (!canTellToggles(kind)) errors.push(new UserError(`${path}.toggles: this resource type cannot tell what its change toggles (types that can: ${Object.values(resourceTypes).filter(canTellToggles).map((t) => t.name).join(', ')})`, at(source, keyNode(where, 'toggles'))));
   else return { text, toggles };
   return undefined;
+}
+
+/** Whether a resource type decides what its change toggles (`warn: { toggles }`): the one test for accepting it and for listing those that can. */
+function canTellToggles(type: AnyResourceType | undefined): boolean {
+  return typeof type?.toggles === 'function';
 }
 
 /** Where `key` is written in a mapping node, else the node. */

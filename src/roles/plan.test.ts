@@ -9,6 +9,8 @@ import { stubSops } from '../../test/support/inventory.js';
 import { extraVarsOf, userErrorOf } from '../../test/fixtures/inventory/fixtures.js';
 import { buildBalancers, buildPlans, secretVariables, type PlanOptions } from './plan.js';
 import { CHECK_KINDS } from './checks.js';
+import { resourceTypes } from '../resources/index.js';
+import { file } from '../resources/file/index.js';
 
 const PROJECT = 'test/fixtures/project';
 const ENV = { PROVISION_TEST_DB_PASSWORD: 'unit-test-secret' };
@@ -156,6 +158,8 @@ describe('role errors, each at file:line:col', () => {
     ['a warning mapping without its text', 'resources:\n  - file: { path: /x, content: y }\n    warn: { toggles: ssl }\n', "ROLES/web/role.yaml:3:11: resources[0].warn: expected a warning's text, or a mapping of its text and what its change toggles ({ text: TEXT, toggles: TEXT })"],
     ['a warning with an unknown key', 'resources:\n  - file: { path: /x, content: y }\n    warn: { text: t, toggle: ssl }\n', "ROLES/web/role.yaml:3:22: resources[0].warn: unknown key 'toggle' (expected text, toggles)"],
     ['toggles that is not text', 'resources:\n  - file: { path: /x, content: y }\n    warn: { text: t, toggles: [a] }\n', 'ROLES/web/role.yaml:3:22: resources[0].warn.toggles: expected the text whose appearing or vanishing the warning is for'],
+    ['toggles of several lines (no line equals it)', 'resources:\n  - file: { path: /x, content: y }\n    warn: { text: t, toggles: "a;\\nb;" }\n', 'ROLES/web/role.yaml:3:22: resources[0].warn.toggles: expected one whole line of the content, without blanks around it'],
+    ['toggles with blanks around it (no trimmed line equals it)', 'resources:\n  - file: { path: /x, content: y }\n    warn: { text: t, toggles: " ssl on;" }\n', 'ROLES/web/role.yaml:3:22: resources[0].warn.toggles: expected one whole line of the content, without blanks around it'],
     ['toggles on a type that cannot tell', 'resources:\n  - service: { name: x, state: started }\n    warn: { text: t, toggles: ssl }\n', 'ROLES/web/role.yaml:3:22: resources[0].warn.toggles: this resource type cannot tell what its change toggles (types that can: file, internal_tls)'],
     ['a handler with a warning', 'handlers:\n  - name: h\n    service: { name: x, state: restarted }\n    warn: careful\n', "ROLES/web/role.yaml:4:5: handlers[0]: unknown key 'warn'"],
     ['a handler without a name', 'handlers:\n  - service: { name: x, state: restarted }\n', "ROLES/web/role.yaml:2:5: handlers[0]: a handler needs a 'name:' to be notified by"],
@@ -164,6 +168,16 @@ describe('role errors, each at file:line:col', () => {
   ])('%s', (_, roleYaml, expected) => {
     const message = errorOf(roleYaml, { 'templates/t.hbs': 'line 1\n  {{missing}}\n' });
     expect(message.startsWith(expected), message).toBe(true);
+  });
+
+  it('refuses toggles on a type whose toggles is declared but not there, and does not list it as one that can', () => {
+    resourceTypes.quiet = { ...file, name: 'quiet', toggles: undefined };
+    try {
+      const message = errorOf('resources:\n  - quiet: { path: /x, content: y }\n    warn: { text: t, toggles: ssl }\n');
+      expect(message).toContain('resources[0].warn.toggles: this resource type cannot tell what its change toggles (types that can: file, internal_tls)');
+    } finally {
+      delete resourceTypes.quiet;
+    }
   });
 
   it('names a missing role at its place in the inventory, with a suggestion', () => {

@@ -4,6 +4,7 @@
  * lock, parsing), so what runs is what the engine sends to a host.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { Batch, splitItems, type SectionResult } from '../../src/engine/batch.js
 import { type Shell, userText } from '../../src/shell/quote.js';
 import { EffectLog, type Effects, type Lookahead } from '../../src/resources/shared/lookahead.js';
 import { ArgError, type Change, type Decision, type ResourceType } from '../../src/resources/types.js';
+import type { FileCurrent } from '../../src/resources/file/index.js';
 
 /** Exit code and output of a local script. */
 export interface ShResult {
@@ -142,6 +144,11 @@ export function converge<D, C, X extends Decision>(type: ResourceType<D, C, X>, 
   const applied = applyLocally(type.apply(desired, decision));
   const after = type.decide(desired, probeLocally(type, desired)).changes;
   return { desired, before, applied, after };
+}
+
+/** A regular file (root's, 0644) in place with this content, as the file probe reads it. */
+export function fileInPlace(content: string): FileCurrent {
+  return { stat: { type: 'file', mode: '0644', owner: 'root', uid: '0', group: 'root', gid: '0', size: Buffer.byteLength(content) }, sha256: createHash('sha256').update(content).digest('hex'), content };
 }
 
 /** A fresh temporary directory; remove it with cleanup(). */

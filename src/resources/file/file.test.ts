@@ -8,7 +8,7 @@ import { clearSecretsForTests, MASK, Secret } from '../../secrets.js';
 import { file, type FileCurrent, type FileDesired } from './index.js';
 import { ABSENT, type PathState } from '../shared/path-state.js';
 import type { Effects, PathOutlook } from '../shared/lookahead.js';
-import { ahead, applyLocally, argErrorOf, cleanup, converge, predicted, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from '../../../test/support/resources.js';
+import { ahead, applyLocally, argErrorOf, cleanup, converge, fileInPlace, predicted, probeLocally, probeManyLocally, stubCommands, summaries, tempDir } from '../../../test/support/resources.js';
 
 const me = userInfo().username;
 const myGroup = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
@@ -156,23 +156,30 @@ describe('file.diff', () => {
   });
 });
 
-describe('file.toggles: whether the change makes a text appear in or vanish from the file in place (warn: toggles)', () => {
-  const tls = 'listen 443 ssl;\nssl_certificate /c;\n';
+describe('file.toggles: whether the change makes a line equal to a text appear in or vanish from the file in place (warn: toggles)', () => {
+  const needle = 'ssl_certificate /c;';
+  const tls = 'listen 443 ssl;\n    ssl_certificate /c;\n';
   const plain = 'listen 80;\n';
+  // The needle inside another line (a value rendered into it) is no line of its own.
+  const plainNamingIt = 'listen 80;\n# ssl_certificate /c; is elsewhere\nroot /srv/ssl_certificate /c;;\n';
   const site = (content: string): FileDesired => file.validate({ path: '/etc/nginx/site.conf', content });
   it.each<[string, FileDesired, FileCurrent, boolean]>([
-    ['the text appears (plain → TLS)', site(tls), { stat: regular(), sha256: sha(plain), content: plain }, true],
-    ['the text vanishes (TLS → plain)', site(plain), { stat: regular(), sha256: sha(tls), content: tls }, true],
-    ['other content, the text stays', site(`${tls}# more\n`), { stat: regular(), sha256: sha(tls), content: tls }, false],
-    ['other content, still without the text', site(`${plain}# more\n`), { stat: regular(), sha256: sha(plain), content: plain }, false],
+    ['the line appears (plain → TLS; indented, compared trimmed)', site(tls), fileInPlace(plain), true],
+    ['the line vanishes (TLS → plain)', site(plain), fileInPlace(tls), true],
+    ['the line appears where other lines already held the text', site(`${plainNamingIt}${tls}`), fileInPlace(plainNamingIt), true],
+    ['the line vanishes, the text stays inside other lines', site(plainNamingIt), fileInPlace(`${plainNamingIt}${tls}`), true],
+    ['the line appears at the end, without a final newline, in CRLF', site('listen 443 ssl;\r\nssl_certificate /c;'), fileInPlace(plain), true],
+    ['other content, the line stays', site(`${tls}# more\n`), fileInPlace(tls), false],
+    ['other content, still without the line', site(`${plain}# more\n`), fileInPlace(plain), false],
+    ['other content, the text only inside other lines', site(plainNamingIt), fileInPlace(plain), false],
     ['the same content, only the mode changes', file.validate({ path: '/etc/nginx/site.conf', content: tls, mode: '0600' }), { stat: regular(), sha256: sha(tls) }, false],
     ['no file in place yet', site(tls), { stat: ABSENT }, false],
     ['content too large for the probe to read', site(tls), { stat: regular({ size: 100_000 }), sha256: sha('big') }, true],
     ['a symlink in place (not read)', site(tls), { stat: regular({ type: 'link' }) }, true],
-    ['a file with the text removed (its content not read)', file.validate({ path: '/etc/nginx/site.conf', state: 'absent' }), { stat: regular() }, true],
+    ['a file with the line removed (its content not read)', file.validate({ path: '/etc/nginx/site.conf', state: 'absent' }), { stat: regular() }, true],
     ['a removal of nothing', file.validate({ path: '/etc/nginx/site.conf', state: 'absent' }), { stat: ABSENT }, false],
   ])('%s → %s', (_, desired, current, expected) => {
-    expect(file.toggles!(desired, current, 'ssl_certificate')).toBe(expected);
+    expect(file.toggles!(desired, current, needle)).toBe(expected);
   });
 });
 

@@ -127,12 +127,17 @@ function contentChange(file: PresentFile, replaces: PathState, oldContent: strin
   return { summary: 'content changed', diff: contentDiff(file.path, oldContent, file.content, sensitive) };
 }
 
-/** Whether the change makes `text` appear in or vanish from the file in place (ResourceType.toggles). */
+/** Whether the change makes a line equal to `text` (trimmed) appear in or vanish from the file in place (ResourceType.toggles). */
 function toggles(desired: FileDesired, current: FileCurrent, text: string): boolean {
   if (current.stat.type === 'absent' || (desired.state === 'present' && current.sha256 === desired.sha256)) return false;
   // Content the probe did not read (too large, not a regular file, a removal's): the change may toggle it.
   if (current.content === undefined) return true;
-  return current.content.includes(text) !== (desired.state === 'present' && desired.content.includes(text));
+  return hasLine(current.content, text) !== (desired.state === 'present' && hasLine(desired.content, text));
+}
+
+/** Whether a whole line of `content`, trimmed, is `text`: a value rendered into some other line cannot form it. */
+function hasLine(content: string, text: string): boolean {
+  return content.split('\n').some((line) => line.trim() === text);
 }
 
 function typeName(stat: PathState): string {

@@ -7,7 +7,7 @@
  * upstream's files.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { cleanup, stubCommands, tempDir } from '../../support/resources.js';
@@ -130,18 +130,31 @@ describe('provision-lb-backends', () => {
   const OLD = { source: SOURCE.replace(UPSTREAM, RENAMED), drained: 'web-01\n', live: SOURCE.replace(UPSTREAM, RENAMED) };
 
   // The role's render notifies prune when check fails: a renamed upstream's files left fail it, whatever is live.
-  it.each<[string, UpstreamFiles, UpstreamFiles, number]>([
-    ['only this upstream', { source: SOURCE, live: RENDERED[1]![2], drained: 'web-01\n' }, {}, 0],
-    ['a renamed upstream’s source, drained list and live file', { source: SOURCE, live: SOURCE }, OLD, 1],
-    ['a renamed upstream’s live file alone', { source: SOURCE, live: SOURCE }, { live: OLD.live }, 1],
-    ['a renamed upstream’s source alone', { source: SOURCE, live: SOURCE }, { source: OLD.source }, 1],
-    ['a renamed upstream’s drained list alone', { source: SOURCE, live: SOURCE }, { drained: OLD.drained }, 1],
-    ['a renamed upstream’s files, no live file of this one', { source: SOURCE }, OLD, 1],
-  ])('check, starting no process, of what a rename left: %s', (_, files, renamed, code) => {
+  // `made`: what else stands at the renamed upstream's source and drained list.
+  it.each<[string, UpstreamFiles, UpstreamFiles, 'directories' | 'dangling symlinks' | undefined, number]>([
+    ['only this upstream', { source: SOURCE, live: RENDERED[1]![2], drained: 'web-01\n' }, {}, undefined, 0],
+    ['a renamed upstream’s source, drained list and live file', { source: SOURCE, live: SOURCE }, OLD, undefined, 1],
+    ['a renamed upstream’s live file alone', { source: SOURCE, live: SOURCE }, { live: OLD.live }, undefined, 1],
+    ['a renamed upstream’s source alone', { source: SOURCE, live: SOURCE }, { source: OLD.source }, undefined, 1],
+    ['a renamed upstream’s drained list alone', { source: SOURCE, live: SOURCE }, { drained: OLD.drained }, undefined, 1],
+    ['a renamed upstream’s files, no live file of this one', { source: SOURCE }, OLD, undefined, 1],
+    ['directories named like a renamed upstream’s source and drained list (no leftover rm -f removes)', { source: SOURCE, live: SOURCE }, {}, 'directories', 0],
+    ['dangling symlinks named like them (leftovers rm -f removes)', { source: SOURCE, live: SOURCE }, {}, 'dangling symlinks', 1],
+  ])('check, starting no process, of what a rename left: %s', (_, files, renamed, made, code) => {
     const s = sandbox(files, { renamed });
+    for (const path of [s.renamed.source, s.renamed.drained]) {
+      if (made === 'directories') mkdirSync(path);
+      if (made === 'dangling symlinks') symlinkSync(`${path}.gone`, path);
+    }
     const r = s.run(['check', UPSTREAM], { PATH: '/nonexistent' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(code);
+    // What check fails on, the role's render and the prune it notifies mend (no loop): check passes after them.
+    for (const command of ['render', 'prune']) {
+      const mend = s.run([command, UPSTREAM], stubCommands(['systemctl']).env);
+      expect(mend.status, mend.stderr).toBe(0);
+    }
+    expect(s.run(['check', UPSTREAM], { PATH: '/nonexistent' }).status).toBe(0);
   });
 
   it.each<[string, UpstreamFiles, string[], string[]]>([

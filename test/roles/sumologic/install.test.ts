@@ -71,43 +71,49 @@ describe('sumo-install.sh', () => {
     expect([check('19.1'), check(''), check('19.2')]).toEqual([0, 0, 1]);
   });
 
-  it('check: reads the version file as a whole and starts no program but grep, making no temporary directory', () => {
+  // The installer's own result, as the stand-in writes it.
+  const REGISTERED = '{"success": true}';
+  const LONG = 'x'.repeat(5000);
+  it.each<[string, string, string | undefined, number, string[]]>([
+    ['the version file with a final newline', REGISTERED, '19.1\n', 0, []],
+    ['the version file with two final newlines', REGISTERED, '19.1\n\n', 0, []],
+    ['the version file without its final newline', REGISTERED, '19.1', 0, []],
+    ['the version file with another line', REGISTERED, '19.1\nextra\n', 1, []],
+    ['the version file with a leading space', REGISTERED, ' 19.1\n', 1, []],
+    ['the result {"success": true}', '{"success": true}', undefined, 0, []],
+    ['the result with a final newline', '{"success": true}\n', undefined, 0, []],
+    ['the result in a CRLF line', '{"success": true}\r\n', undefined, 0, []],
+    ['the result in CRLF lines', '{\r\n"success": true\r\n}\r\n', undefined, 0, []],
+    ['the result without spaces, more keys after', '{"success":true,"x":1}', undefined, 0, []],
+    ['the result on lines, several spaces', '{\n  "code": 200,\n  "success":   true\n}', undefined, 0, []],
+    ['"success" as a value before the key', '{"note": "success", "success": true}', undefined, 0, []],
+    ['a false success, then a true one on the same line', '{"success": false, "retry": {"success": true}}', undefined, 0, []],
+    ['a false success, "true" a value after it', '{"success": false, "message": "true"}', undefined, 1, []],
+    ['success the text "true"', '{"success": "true"}', undefined, 1, []],
+    ['a tab before true', '{"success":\ttrue}', undefined, 1, []],
+    ['an empty result', '', undefined, 1, []],
+    // A line no installer writes (a corrupt file): grep reads it, not the shell's quadratic pattern removal.
+    ['a line of 5000 characters before a true success', `{"x": "${LONG}", "success": true}\n`, undefined, 0, ['grep']],
+    ['a line of 5000 characters before a false success', `{"x": "${LONG}", "success": false}\n`, undefined, 1, ['grep']],
+  ])('check reads the installer result and the version file with the shell, making no temporary directory: %s', (_, result, versionFile, code, started) => {
     const r = helper('install', { ...INSTALL, 'sumo.accesskey': KEY });
     expect(r.code, r.stderr).toBe(0);
-    const bin = join(r.stubs.dir, 'only-grep');
+    // PATH: sh, and a grep that notes each start before it runs the real one.
+    const bin = join(r.stubs.dir, 'only-sh');
     const tmp = join(r.stubs.dir, 'tmp');
+    const starts = join(r.stubs.dir, 'started');
     mkdirSync(bin);
     mkdirSync(tmp);
-    for (const program of ['sh', 'grep']) symlinkSync(execFileSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).trim(), join(bin, program));
-    const check = (version: string) => r.run('check', `provision.dir=${r.dir}\nprovision.version=${version}\n`, { PATH: bin, TMPDIR: tmp }).status;
-    const versionFile = join(r.dir, 'config/.provision-version');
-    const checks = (['19.1\n', '19.1\n\n', '19.1', '19.1\nextra\n', ' 19.1\n'] as const).map((content) => {
-      writeFileSync(versionFile, content);
-      return check('19.1');
-    });
-    expect(checks).toEqual([0, 0, 0, 1, 1]);
-    expect(readdirSync(tmp)).toEqual([]);
-  });
-
-  it.each([
-    ['{"success": true}', 0],
-    ['{"success":true,"x":1}', 0],
-    ['{\n  "code": 200,\n  "success":   true\n}', 0],
-    ['{"note": "success", "success": true}', 0],
-    ['{"success": false, "message": "true"}', 1],
-    ['{"success": "true"}', 1],
-    ['{"success":\ttrue}', 1],
-    ['', 1],
-  ])('check reads the installer result %j with the shell alone (no program but sh found) → exit %d', (text, code) => {
-    const r = helper('install', { ...INSTALL, 'sumo.accesskey': KEY });
-    expect(r.code, r.stderr).toBe(0);
-    const bin = join(r.stubs.dir, 'only-sh');
-    mkdirSync(bin);
-    symlinkSync(execFileSync('sh', ['-c', 'command -v sh'], { encoding: 'utf8' }).trim(), join(bin, 'sh'));
-    writeFileSync(join(r.dir, 'config/.installerResult'), text);
-    const check = r.run('check', `provision.dir=${r.dir}\n`, { PATH: bin });
+    const which = (program: string) => execFileSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).trim();
+    symlinkSync(which('sh'), join(bin, 'sh'));
+    writeFileSync(join(bin, 'grep'), `#!${which('sh')}\necho grep >> '${starts}'\nexec '${which('grep')}' "$@"\n`, { mode: 0o755 });
+    writeFileSync(join(r.dir, 'config/.installerResult'), result);
+    if (versionFile !== undefined) writeFileSync(join(r.dir, 'config/.provision-version'), versionFile);
+    const check = r.run('check', `provision.dir=${r.dir}\nprovision.version=${versionFile === undefined ? '' : '19.1'}\n`, { PATH: bin, TMPDIR: tmp });
     expect(check.stderr).toBe('');
     expect(check.status).toBe(code);
+    expect(existsSync(starts) ? readFileSync(starts, 'utf8').split('\n').filter((l) => l !== '') : []).toEqual(started);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('install over an unregistered collector uninstalls it first; remove cleans up', () => {
