@@ -45,7 +45,7 @@ describe('renderText', () => {
 
 describe('renderText of text whose mustaches are all variables', () => {
   // Rendered without Handlebars: what Handlebars itself makes of the same text, strict and unescaped.
-  const values = { a: 1, b: 2, s: 'x', n: null, u: undefined, t: true, list: ['p', new Secret('s3cret-val')], obj: { k: 'v', deep: { z: 0 } }, pw: new Secret('pa55word-x'), big: 12345678901234567890n, fn: () => 'called', proto: Object.create({ inherited: 'i' }) };
+  const values = { a: 1, b: 2, s: 'x', n: null, u: undefined, t: true, list: ['p', new Secret('s3cret-val')], obj: { k: 'v', deep: { z: 0 }, true: 'T', null: 'N', this: 'S' }, else: { k: 'E' }, pw: new Secret('pa55word-x'), big: 12345678901234567890n, fn: () => 'called', proto: Object.create({ inherited: 'i' }) };
   it.each([
     '{{a}}',
     '{{a}}{{b}}',
@@ -69,9 +69,22 @@ describe('renderText of text whose mustaches are all variables', () => {
     '\\{{a}} {{b}}',
     '{{{s}}} {{a}}',
     '{{this.a}}',
+    '{{else}}',
+    '{{ else }}',
+    '{{else.k}}',
+    '{{obj.true}}',
+    '{{obj.null}}',
+    '{{obj.this}}',
   ])('%j', (text) => {
     const handlebars = Handlebars.create().compile(text, { strict: true, noEscape: true });
-    expect(renderText(text, values, at, 'web-01')).toBe(handlebars(values));
+    const outcome = (render: () => string): string => {
+      try {
+        return render();
+      } catch (err) {
+        return 'error';
+      }
+    };
+    expect(outcome(() => renderText(text, values, at, 'web-01'))).toBe(outcome(() => handlebars(values)));
   });
 });
 

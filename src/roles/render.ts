@@ -142,10 +142,15 @@ export function saveTemplateCache(): void {
  * file), or, with `inline`, the key whose value it is: errors then point at that key.
  */
 export function renderText(text: string, context: TemplateContext, where: SourcePosition, hostName: string, inline = false): string {
+  return renderWith(true, text, context, where, hostName, inline);
+}
+
+/** renderText; `plain`: a text of plain variables may skip Handlebars (never for shell text, whose safety is Handlebars' reading of it). */
+function renderWith(plain: boolean, text: string, context: TemplateContext, where: SourcePosition, hostName: string, inline: boolean): string {
   if (!text.includes('{{')) return text;
   try {
-    const plain = plainTextOf(text);
-    return (plain ? renderPlain(plain, context) : undefined) ?? templates.get(text)(context);
+    const variables = plain ? plainTextOf(text) : null;
+    return (variables ? renderPlain(variables, context) : undefined) ?? templates.get(text)(context);
   } catch (err) {
     // A variable that a template reads may fail to render itself: that error already says where.
     if (err instanceof UserError) throw err;
@@ -160,8 +165,8 @@ interface PlainText {
 }
 
 const PLAIN_MUSTACHE = /\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}/g;
-// Names Handlebars reads as no variable.
-const NOT_VARIABLES = new Set(['this', 'true', 'false', 'null', 'undefined']);
+// Names Handlebars reads as no variable (literals, `this`), or as no mustache at all ({{else}}, {{else.x}}), at any place of a path.
+const NOT_VARIABLES = new Set(['this', 'true', 'false', 'null', 'undefined', 'else']);
 const plainTexts = new Map<string, PlainText | null>();
 
 /** The text as a PlainText, or null when Handlebars may read any of it otherwise (a helper, a block, an escape, a triple mustache). */
@@ -177,7 +182,7 @@ function plainTextOf(text: string): PlainText | null {
       last = m.index + m[0].length;
     }
     literals.push(text.slice(last));
-    const other = /\\\{\{|\{\{\{|\}\}\}/.test(text) || literals.some((l) => l.includes('{{')) || paths.some(([head]) => NOT_VARIABLES.has(head!) || head! in hbs.helpers);
+    const other = /\\\{\{|\{\{\{|\}\}\}/.test(text) || literals.some((l) => l.includes('{{')) || paths.some((path) => path.some((part) => NOT_VARIABLES.has(part)) || path[0]! in hbs.helpers);
     plain = other ? null : { literals, paths };
     plainTexts.set(text, plain);
   }
@@ -256,7 +261,7 @@ export function renderShellText(text: string, context: TemplateContext, where: S
     markingValues = true;
     let shape: string;
     try {
-      shape = renderText(quoted, context, where, hostName, true);
+      shape = renderWith(false, quoted, context, where, hostName, true);
     } finally {
       markingValues = false;
     }
@@ -265,7 +270,7 @@ export function renderShellText(text: string, context: TemplateContext, where: S
     if (err instanceof ShellTemplateError) throw new UserError(err.message, where);
     throw err;
   }
-  return renderText(quoted, context, where, hostName, true);
+  return renderWith(false, quoted, context, where, hostName, true);
 }
 
 /** What quoteShellTemplate and checkValuePlaces made of a text (a refusal too): both depend on it alone (the helpers are fixed), and each host renders the same role texts. */

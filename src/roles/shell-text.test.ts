@@ -94,10 +94,14 @@ describe('role shell text: every {{value}} is one quoted word', () => {
     ['inside backquotes', 'echo `echo {{v}}`', /with backquotes/],
     ['a block leaving a # at the start of a word', 'echo x {{#if off}}y{{/if}}#{{v}}', /inside a # comment/],
     ['a block completing $(( ))', 'echo $({{#if on}}({{/if}} {{v}} ))', /once the template's blocks and ~ are applied, a value stands in shell text with \$\(\( \)\)/],
+    // Handlebars reads {{else}} as structure, which quoting leaves alone: a variable named else must not become a value.
+    ['{{else}} with a variable of that name', 'echo {{else}}', /template syntax error/],
+    ['{{else.x}} with a variable of that name', 'echo {{else.x}}', /template syntax error/],
   ])('refuses a value moved by %s, and runs nothing', (_, text, message) => {
     let error: unknown;
+    const v = `a;$(touch ${PWNED})\ntouch ${PWNED}`;
     try {
-      run(renderShellText(text, { v: `a;$(touch ${PWNED})\ntouch ${PWNED}`, on: true, off: false }, at, 'h'));
+      run(renderShellText(text, { v, else: Object.assign(new String(v), { x: v }), on: true, off: false }, at, 'h'));
     } catch (err) {
       error = err;
     }
